@@ -1,0 +1,5 @@
+"""Tables owned by the gateway."""
+
+from sqlalchemy import MetaData
+
+metadata = MetaData()

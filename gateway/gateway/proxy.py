@@ -1,0 +1,75 @@
+"""Routing `/api/v1/<service>/...` to the services: streamed both ways, with timeouts, and a 503 with
+Retry-After (never a hang or a 500) when a service is down."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Request
+from fupin_kit.problems import ProblemError, not_found, problem_response, service_unavailable
+from starlette.background import BackgroundTask
+from starlette.responses import Response, StreamingResponse
+
+router = APIRouter()
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _forward_headers(request: Request) -> list[tuple[str, str]]:
+    headers = [(key, value) for key, value in request.headers.items() if key.lower() not in HOP_BY_HOP]
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        headers = [(key, value) for key, value in headers if key.lower() != "x-request-id"]
+        headers.append(("x-request-id", request_id))
+    client = request.client.host if request.client else ""
+    headers.append(("x-forwarded-for", client))
+    return headers
+
+
+@router.api_route("/api/v1/{service}/{path:path}", methods=METHODS, include_in_schema=False)
+async def forward(service: str, path: str, request: Request) -> Response:
+    upstreams: dict[str, str] = request.app.state.settings.upstreams
+    base = upstreams.get(service)
+    if base is None:
+        return problem_response(not_found("service"), request)
+    client: httpx.AsyncClient = request.app.state.http
+    upstream_request = client.build_request(
+        request.method,
+        f"{base}/{path}",
+        params=request.query_params.multi_items(),
+        headers=_forward_headers(request),
+        content=request.stream(),
+    )
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        return problem_response(
+            service_unavailable(f"the {service} service is unavailable ({type(exc).__name__})"), request
+        )
+    except httpx.TimeoutException:
+        return problem_response(
+            ProblemError(
+                504,
+                "Gateway Timeout",
+                f"the {service} service did not answer in time",
+                kind="upstream-timeout",
+            ),
+            request,
+        )
+    headers = {key: value for key, value in upstream.headers.items() if key.lower() not in HOP_BY_HOP}
+    return StreamingResponse(
+        upstream.aiter_raw(),
+        status_code=upstream.status_code,
+        headers=headers,
+        background=BackgroundTask(upstream.aclose),
+    )

@@ -1,0 +1,1 @@
+"""The `fupin` command line."""

@@ -1,0 +1,1 @@
+"""Fupin's shared infrastructure. Infrastructure only: no domain rules live here."""

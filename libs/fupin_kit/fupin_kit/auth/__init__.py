@@ -1,0 +1,1 @@
+"""Token signing and verification, the Actor, and the jurisdiction check every service uses."""

@@ -1,0 +1,56 @@
+"""Who is calling: subject, tier, division and roles, taken from a verified token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fupin_kit import divisions
+from fupin_kit.problems import forbidden, not_found
+
+TIERS: tuple[str, ...] = ("nation", "province", "city", "county", "township", "village")
+
+
+@dataclass(frozen=True)
+class Actor:
+    subject: str
+    tier: str
+    division: str
+    roles: frozenset[str]
+    kind: str = "user"  # user | client | evaluator | system
+    token_id: str | None = None
+
+    @property
+    def level(self) -> divisions.Level:
+        return divisions.TIER_LEVELS[self.tier]
+
+    @property
+    def subtree(self) -> tuple[str, str]:
+        """Inclusive code range of the caller's jurisdiction, for `division BETWEEN lo AND hi`."""
+        return divisions.subtree_range(self.division)
+
+    def covers(self, division: str) -> bool:
+        return divisions.contains(self.division, division)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_full_identity(self) -> bool:
+        """Full resident ID numbers are for the county tier and below."""
+        return self.level >= divisions.Level.COUNTY
+
+
+def require_within(actor: Actor, division: str, what: str = "resource") -> None:
+    """An object outside the caller's jurisdiction does not exist for the caller: 404, never 403."""
+    if not actor.covers(division):
+        raise not_found(what)
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if not actor.has_role(*roles):
+        raise forbidden(f"requires one of the roles: {', '.join(sorted(roles))}")
+
+
+def require_tier(actor: Actor, *tiers: str) -> None:
+    if actor.tier not in tiers:
+        raise forbidden(f"only the {', '.join(tiers)} tier may do this")

@@ -1,0 +1,128 @@
+"""Signing keys (ES256) kept as a JWK set; the public half is what `/.well-known/jwks.json` serves.
+
+The private set lives in the gateway's key directory (a mounted secret in production). Rotation appends
+a new key and keeps the previous ones in the public set until every token they signed has expired.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+ALGORITHM = "ES256"
+PRIVATE_FILE = "signing-keys.json"
+PUBLIC_FILE = "jwks.json"
+
+
+def new_private_jwk() -> dict[str, Any]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk: dict[str, Any] = json.loads(ECAlgorithm.to_jwk(key))
+    jwk.update({"kid": uuid.uuid4().hex[:16], "alg": ALGORITHM, "use": "sig", "created": int(time.time())})
+    return jwk
+
+
+def public_jwk(private: dict[str, Any]) -> dict[str, Any]:
+    return {name: private[name] for name in ("kty", "crv", "x", "y", "kid", "alg", "use")}
+
+
+class KeyStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @property
+    def private_path(self) -> Path:
+        return self.directory / PRIVATE_FILE
+
+    @property
+    def public_path(self) -> Path:
+        return self.directory / PUBLIC_FILE
+
+    def load(self) -> list[dict[str, Any]]:
+        if not self.private_path.exists():
+            return []
+        keys: list[dict[str, Any]] = json.loads(self.private_path.read_text())["keys"]
+        return keys
+
+    def ensure(self) -> list[dict[str, Any]]:
+        keys = self.load()
+        if not keys:
+            keys = [new_private_jwk()]
+            self._write(keys)
+        elif not self.public_path.exists():
+            self._write(keys)
+        return keys
+
+    def rotate(self, keep_previous_s: int) -> dict[str, Any]:
+        """Add a new current key; drop keys retired more than `keep_previous_s` ago."""
+        now = int(time.time())
+        keys = self.load()
+        for key in keys:
+            key.setdefault("retired", now)
+        keys = [key for key in keys if now - int(key["retired"]) <= keep_previous_s]
+        current = new_private_jwk()
+        keys.append(current)
+        self._write(keys)
+        return current
+
+    def current(self) -> dict[str, Any]:
+        keys = self.ensure()
+        return keys[-1]
+
+    def public_set(self) -> dict[str, Any]:
+        return {"keys": [public_jwk(key) for key in self.ensure()]}
+
+    def _write(self, keys: list[dict[str, Any]]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.private_path, json.dumps({"keys": keys}), mode=0o600)
+        _atomic_write(self.public_path, json.dumps({"keys": [public_jwk(key) for key in keys]}), mode=0o644)
+
+
+def _atomic_write(path: Path, content: str, mode: int) -> None:
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(content)
+    os.chmod(temporary, mode)
+    os.replace(temporary, path)
+
+
+def sign(private: dict[str, Any], claims: dict[str, Any]) -> str:
+    key = ECAlgorithm.from_jwk(json.dumps(private))
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": private["kid"]})  # type: ignore[arg-type]
+
+
+def mint(
+    private: dict[str, Any],
+    *,
+    subject: str,
+    tier: str,
+    division: str,
+    roles: list[str],
+    issuer: str,
+    audience: str,
+    lifetime_s: int = 900,
+    kind: str = "user",
+    extra: dict[str, Any] | None = None,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime_s,
+        "jti": uuid.uuid4().hex,
+        "tier": tier,
+        "division": division,
+        "roles": roles,
+        "kind": kind,
+    }
+    claims.update(extra or {})
+    return sign(private, claims)

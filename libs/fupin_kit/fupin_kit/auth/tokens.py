@@ -1,0 +1,136 @@
+"""Token verification, done by every service itself (not only the gateway).
+
+Only ES256 is accepted, so `alg=none` and HMAC-with-the-public-key confusion fail before any signature
+check; the key id must be in the JWK set; issuer, audience, expiry and the tier/division claims are checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from jwt.algorithms import ECAlgorithm
+
+from fupin_kit import divisions
+from fupin_kit.auth.actor import TIERS, Actor
+from fupin_kit.auth.keys import ALGORITHM
+from fupin_kit.problems import ProblemError, unauthorized
+
+REFRESH_MIN_INTERVAL_S = 10.0
+
+
+class JwkSet:
+    """Public keys by kid, from a file or the gateway's JWKS URL, refreshed when an unknown kid appears
+    (at most every REFRESH_MIN_INTERVAL_S, so forged kids cannot hammer the source)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._keys: dict[str, Any] = {}
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> Any | None:
+        if kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S:
+            async with self._lock:
+                if kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S:
+                    await self.refresh()
+        return self._keys.get(kid)
+
+    async def refresh(self) -> None:
+        self._loaded_at = time.monotonic()
+        try:
+            document = await self._fetch()
+        except (OSError, httpx.HTTPError, ValueError):
+            return
+        keys: dict[str, Any] = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") == "EC" and jwk.get("kid"):
+                keys[jwk["kid"]] = ECAlgorithm.from_jwk(json.dumps(jwk))
+        self._keys = keys
+
+    async def _fetch(self) -> dict[str, Any]:
+        if self.source.startswith(("http://", "https://")):
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self.source)
+                response.raise_for_status()
+                data: dict[str, Any] = response.json()
+                return data
+        text = await asyncio.to_thread(Path(self.source).read_text)
+        loaded: dict[str, Any] = json.loads(text)
+        return loaded
+
+
+class TokenVerifier:
+    def __init__(self, jwks: JwkSet, issuer: str, audience: str, leeway_s: int = 10) -> None:
+        self.jwks = jwks
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway_s = leeway_s
+
+    async def verify(self, token: str) -> Actor:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise unauthorized("malformed token") from exc
+        if header.get("alg") != ALGORITHM:
+            raise unauthorized("token algorithm not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise unauthorized("token has no key id")
+        key = await self.jwks.key(kid)
+        if key is None:
+            raise unauthorized("unknown signing key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_s,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise unauthorized("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise unauthorized(f"invalid token: {type(exc).__name__}") from exc
+        return actor_from_claims(claims)
+
+
+def actor_from_claims(claims: dict[str, Any]) -> Actor:
+    tier = claims.get("tier")
+    division = claims.get("division")
+    roles = claims.get("roles", [])
+    if tier not in TIERS or not isinstance(division, str) or not isinstance(roles, list):
+        raise unauthorized("token lacks a valid tier, division or roles")
+    try:
+        level = divisions.level(division)
+    except divisions.InvalidDivisionCode as exc:
+        raise unauthorized("token division is not a division code") from exc
+    if divisions.TIER_NAMES[level] != tier:
+        raise unauthorized("token tier does not match its division")
+    return Actor(
+        subject=str(claims["sub"]),
+        tier=tier,
+        division=division,
+        roles=frozenset(str(role) for role in roles),
+        kind=str(claims.get("kind", "user")),
+        token_id=claims.get("jti"),
+    )
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise unauthorized("missing bearer token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized("missing bearer token")
+    return token.strip()
+
+
+__all__ = ["JwkSet", "ProblemError", "TokenVerifier", "actor_from_claims", "bearer_token"]

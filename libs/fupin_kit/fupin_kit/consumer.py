@@ -1,0 +1,268 @@
+"""The consumer loop: inbox-deduplicated handling, offsets committed after the database commit.
+
+- Each record is handled in its own transaction together with its inbox row, so a duplicate delivery
+  (redelivery after a crash, a relay resend, a rebalance) has no second effect.
+- Offsets are committed once per batch, after every record of it is committed in the database. A crash
+  before that commit redelivers the batch; the inbox absorbs what was already applied.
+- A handler that keeps failing sends its record to `fupin.dlq.<group>.v1` and the loop goes on. A database
+  outage is not the handler's fault: the batch is abandoned uncommitted and retried after a pause.
+- A watchdog restarts the consumer when its loop stops making progress (aiokafka can stall silently).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry import trace
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from fupin_kit import inbox_repository
+from fupin_kit.envelope import Envelope, dlq_topic
+from fupin_kit.kafka import create_topics, make_consumer, make_producer
+from fupin_kit.problems import is_database_outage
+from fupin_kit.settings import KitSettings
+from fupin_kit.telemetry import context_from_kafka_headers, tracer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class DatabaseUnavailable(Exception):
+    """Raised out of a batch so its offsets are not committed; the records will be redelivered."""
+
+
+@dataclass
+class ConsumerSpec:
+    group_id: str
+    topics: list[str]
+    handlers: Mapping[str, Handler]
+    # Handles every type not in `handlers` (e.g. the gateway's feed router copies everything).
+    fallback: Handler | None = None
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    restarts: int = 0
+    last_progress: float = field(default_factory=time.monotonic)
+    last_error: str | None = None
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get("FUPIN_FAULT") == name:
+        os._exit(137)
+
+
+class ConsumerLoop:
+    def __init__(
+        self,
+        settings: KitSettings,
+        spec: ConsumerSpec,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.sessionmaker = sessionmaker
+        self.stats = ConsumerStats()
+        self.running = False
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+
+    @property
+    def group_id(self) -> str:
+        return self.spec.group_id
+
+    @property
+    def healthy(self) -> bool:
+        return (
+            self.running and time.monotonic() - self.stats.last_progress < self.settings.consumer_watchdog_s
+        )
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        await self._ensure_dlq_topic()
+        try:
+            while not self._stopping.is_set():
+                session_task = asyncio.create_task(self._session())
+                watchdog = asyncio.create_task(self._watch(session_task))
+                try:
+                    await session_task
+                except asyncio.CancelledError:
+                    if self._stopping.is_set() or not session_task.cancelled():
+                        raise
+                    log.warning("consumer %s stalled; restarting", self.group_id)
+                except Exception as exc:
+                    self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("consumer %s failed (%s); restarting", self.group_id, self.stats.last_error)
+                finally:
+                    watchdog.cancel()
+                self.stats.restarts += 1
+                if not self._stopping.is_set():
+                    await self._pause(2.0)
+        finally:
+            self.running = False
+            if self._dlq_producer is not None:
+                await _quietly(self._dlq_producer.stop(), 5)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _watch(self, session_task: asyncio.Task[None]) -> None:
+        while not session_task.done():
+            await asyncio.sleep(min(5.0, self.settings.consumer_watchdog_s / 4))
+            if time.monotonic() - self.stats.last_progress > self.settings.consumer_watchdog_s:
+                session_task.cancel()
+                return
+
+    async def _ensure_dlq_topic(self) -> None:
+        try:
+            await create_topics(self.settings, {dlq_topic(self.group_id): 1})
+        except Exception as exc:
+            log.warning("could not ensure DLQ topic for %s now: %s", self.group_id, exc)
+
+    async def _session(self) -> None:
+        consumer = make_consumer(self.settings, self.group_id, self.spec.topics)
+        self._consumer = consumer
+        self.stats.last_progress = time.monotonic()
+        try:
+            await asyncio.wait_for(consumer.start(), self.settings.kafka_request_timeout_s * 2)
+            self.running = True
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                self.stats.last_progress = time.monotonic()
+                records = [record for partition in batch.values() for record in partition]
+                if not records:
+                    continue
+                for record in records:
+                    await self._process(record)
+                    self.stats.last_progress = time.monotonic()
+                _crash_point("consumer-before-commit")
+                await self._commit(consumer)
+        finally:
+            self.running = False
+            self._consumer = None
+            await _quietly(consumer.stop(), 10)
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        try:
+            await asyncio.wait_for(consumer.commit(), self.settings.kafka_request_timeout_s)
+        except (CommitFailedError, KafkaError, TimeoutError) as exc:
+            # Effects are already committed with their inbox rows; redelivery after this is harmless.
+            log.warning("offset commit failed for %s: %s", self.group_id, exc)
+            self.stats.last_error = f"commit: {exc}"
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            assert record.value is not None
+            event = Envelope.from_bytes(record.value)
+        except (ValidationError, ValueError, AssertionError) as exc:
+            await self._dead_letter(record, None, f"unparseable event: {exc}")
+            return
+        handler = self.spec.handlers.get(event.type, self.spec.fallback)
+        if handler is None:
+            self.stats.skipped += 1
+            return
+        parent = context_from_kafka_headers(record.headers)
+        span_tracer = tracer("fupin.consumer")
+        last_error = ""
+        for attempt in range(1, self.settings.consumer_max_attempts + 1):
+            with span_tracer.start_as_current_span(
+                f"process {event.type}",
+                context=parent,
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.consumer.group.name": self.group_id,
+                    "messaging.message.id": str(event.id),
+                    "messaging.destination.name": record.topic,
+                },
+            ) as span:
+                try:
+                    applied = await self._apply(handler, event)
+                except DatabaseUnavailable:
+                    raise
+                except Exception as exc:
+                    last_error = f"{type(exc).__name__}: {exc}"
+                    span.record_exception(exc)
+                    span.set_status(trace.StatusCode.ERROR, last_error)
+                    log.warning("handler %s failed (attempt %d): %s", event.type, attempt, last_error)
+                    await asyncio.sleep(0.2 * attempt)
+                    continue
+            if applied:
+                self.stats.handled += 1
+            else:
+                self.stats.duplicates += 1
+            return
+        await self._dead_letter(record, event, last_error)
+
+    async def _apply(self, handler: Handler, event: Envelope) -> bool:
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                if not await inbox_repository.claim(session, self.group_id, event.id, event.type):
+                    return False
+                await handler(session, event)
+                return True
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise DatabaseUnavailable(str(exc)) from exc
+            raise
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], event: Envelope | None, error: str
+    ) -> None:
+        producer = await self._dlq()
+        headers = [
+            *(record.headers or ()),
+            ("fupin_error", error[:1000].encode()),
+            ("fupin_source_topic", record.topic.encode()),
+            ("fupin_source_offset", str(record.offset).encode()),
+        ]
+        future = await producer.send(
+            dlq_topic(self.group_id), value=record.value, key=record.key, headers=list(headers)
+        )
+        await asyncio.wait_for(future, self.settings.kafka_request_timeout_s)
+        if event is not None:
+            await self._record_dead(event.id, event.type, error)
+        self.stats.dead_lettered += 1
+        log.error("event sent to DLQ %s: %s", dlq_topic(self.group_id), error)
+
+    async def _record_dead(self, event_id: uuid.UUID, event_type: str, error: str) -> None:
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await inbox_repository.record_dead(session, self.group_id, event_id, event_type, error)
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise DatabaseUnavailable(str(exc)) from exc
+            raise
+
+    async def _dlq(self) -> AIOKafkaProducer:
+        if self._dlq_producer is None:
+            producer = make_producer(self.settings)
+            await asyncio.wait_for(producer.start(), self.settings.kafka_request_timeout_s)
+            self._dlq_producer = producer
+        return self._dlq_producer
+
+
+async def _quietly(awaitable: Awaitable[object], timeout_s: float) -> None:
+    try:
+        await asyncio.wait_for(awaitable, timeout_s)
+    except (TimeoutError, Exception) as exc:
+        log.warning("shutdown step did not finish cleanly: %s", exc)

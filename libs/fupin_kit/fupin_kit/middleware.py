@@ -1,0 +1,34 @@
+"""Pure ASGI middleware (no BaseHTTPMiddleware, which buffers and breaks streaming)."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = b"x-request-id"
+
+
+class RequestIdMiddleware:
+    """Echo the caller's X-Request-ID (or mint one) so a request can be followed across processes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = next((value for key, value in scope["headers"] if key == REQUEST_ID_HEADER), None)
+        if request_id is None or len(request_id) > 128:
+            request_id = uuid.uuid4().hex.encode()
+        scope.setdefault("state", {})["request_id"] = request_id.decode("latin-1")
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER, request_id))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,90 @@
+"""All SQL the relay runs against the outbox table."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_kit.infra_tables import outbox
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    id: uuid.UUID
+    seq: int
+    topic: str
+    key: str
+    payload: dict[str, Any]
+    headers: dict[str, str]
+
+
+async def claim_unpublished(session: AsyncSession, limit: int) -> list[PendingEvent]:
+    # SKIP LOCKED lets a second relay (during a handover) pass over rows this one holds; seq order keeps
+    # each aggregate's events in the order they were committed within this batch.
+    stmt = (
+        select(
+            outbox.c.id,
+            outbox.c.seq,
+            outbox.c.topic,
+            outbox.c.aggregateid,
+            outbox.c.payload,
+            outbox.c.headers,
+        )
+        .where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.seq)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(stmt)
+    return [
+        PendingEvent(
+            id=row.id,
+            seq=row.seq,
+            topic=row.topic,
+            key=row.aggregateid,
+            payload=row.payload,
+            headers=row.headers or {},
+        )
+        for row in result
+    ]
+
+
+async def mark_published(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    if ids:
+        await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(published_at=func.now()))
+
+
+async def mark_failed(session: AsyncSession, ids: list[uuid.UUID], error: str) -> None:
+    if ids:
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids))
+            .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+        )
+
+
+async def count_unpublished(session: AsyncSession) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    )
+    return int(result.scalar_one())
+
+
+async def purge_published_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(
+        delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def republish_since(session: AsyncSession, since: datetime) -> int:
+    """Recovery after a broker lost its data: queue again every retained event created since `since`."""
+    result = await session.execute(
+        update(outbox).where(outbox.c.created_at >= since).values(published_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

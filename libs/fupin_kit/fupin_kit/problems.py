@@ -1,0 +1,151 @@
+"""RFC 9457 problem details for every error a Fupin API returns.
+
+Every failure leaves the process as `application/problem+json` with a stable `type` URI, so departmental
+systems can branch on the type rather than parse prose. Database outages become 503 with Retry-After,
+never a 500 or a hang.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://fupin.dev/problems/"
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """Raise anywhere below a route to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        kind: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.kind = kind
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def document(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": TYPE_BASE + self.kind if self.kind else "about:blank",
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        body.update(self.extensions)
+        return body
+
+
+def not_found(what: str = "resource") -> ProblemError:
+    # One answer for "absent" and "outside your jurisdiction", so a caller cannot probe for existence.
+    return ProblemError(404, "Not Found", f"No such {what}", kind="not-found")
+
+
+def conflict(detail: str, **extensions: Any) -> ProblemError:
+    return ProblemError(409, "Conflict", detail, kind="conflict", **extensions)
+
+
+def forbidden(detail: str) -> ProblemError:
+    return ProblemError(403, "Forbidden", detail, kind="forbidden")
+
+
+def unauthorized(detail: str) -> ProblemError:
+    return ProblemError(
+        401, "Unauthorized", detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def unprocessable(detail: str, **extensions: Any) -> ProblemError:
+    return ProblemError(422, "Unprocessable Content", detail, kind="validation", **extensions)
+
+
+def service_unavailable(detail: str, retry_after_s: int = 5) -> ProblemError:
+    return ProblemError(
+        503, "Service Unavailable", detail, kind="unavailable", headers={"Retry-After": str(retry_after_s)}
+    )
+
+
+def problem_response(problem: ProblemError, request: Request | None = None) -> Response:
+    instance = request.url.path if request is not None else None
+    return Response(
+        content=orjson.dumps(problem.document(instance)),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=problem.headers,
+    )
+
+
+def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
+    cleaned: list[dict[str, Any]] = []
+    for error in errors:
+        cleaned.append(
+            {
+                "loc": [str(part) for part in error.get("loc", ())],
+                "msg": str(error.get("msg", "")),
+                "type": str(error.get("type", "")),
+            }
+        )
+    return cleaned
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError) and not isinstance(exc, FileNotFoundError)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc, request)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problem = unprocessable("The request is not valid", errors=_jsonable_errors(exc.errors()))
+        return problem_response(problem, request)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers or {})
+        title = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}.get(
+            exc.status_code, "HTTP Error"
+        )
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        problem = ProblemError(exc.status_code, title, detail, headers=headers)
+        return problem_response(problem, request)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        if is_database_outage(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return problem_response(service_unavailable("The database is unavailable"), request)
+        log.exception("unhandled error on %s", request.url.path)
+        return problem_response(ProblemError(500, "Internal Server Error", kind="internal"), request)
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,39 @@
+"""Run one service process: `python -m <service> [--role api|worker|all] [--port N]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+import uvicorn
+
+from fupin_kit.settings import DEFAULT_PORTS
+
+
+def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog=name, description=f"Run the Fupin {name} process")
+    parser.add_argument(
+        "--role", choices=["api", "worker", "all"], default=os.environ.get("FUPIN_ROLE", "all")
+    )
+    parser.add_argument("--host", default=os.environ.get("FUPIN_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("FUPIN_PORT", DEFAULT_PORTS.get(name, 8000)))
+    )
+    parser.add_argument("--log-level", default=os.environ.get("FUPIN_LOG_LEVEL", "info"))
+    args = parser.parse_args(argv)
+    os.environ["FUPIN_ROLE"] = args.role
+    os.environ["FUPIN_SERVICE"] = name
+    logging.basicConfig(
+        level=args.log_level.upper(), format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        app_path,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        lifespan="on",
+    )

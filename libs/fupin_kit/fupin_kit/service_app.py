@@ -1,0 +1,117 @@
+"""One way to build every Fupin service process: API, relay and consumers under one lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+
+from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
+from fupin_kit.db import create_engine, create_sessionmaker
+from fupin_kit.health import router as health_router
+from fupin_kit.middleware import RequestIdMiddleware
+from fupin_kit.problems import install_problem_handlers
+from fupin_kit.relay import OutboxRelay
+from fupin_kit.settings import KitSettings
+from fupin_kit.telemetry import instrument_app, instrument_engine, setup_tracing
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 8.0
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    consumers: Sequence[ConsumerSpec] = ()
+    version: str = "1.0.0"
+    # Extra start-up work after the database is reachable (e.g. seed reference data).
+    on_startup: Sequence[Callable[[FastAPI], object]] = field(default_factory=list)
+    on_shutdown: Sequence[Callable[[FastAPI], object]] = field(default_factory=list)
+
+
+def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -> FastAPI:
+    settings = settings or KitSettings(service=spec.name)
+    if settings.service != spec.name:
+        settings = settings.model_copy(update={"service": spec.name})
+    setup_tracing(spec.name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        instrument_engine(engine)
+        sessionmaker = create_sessionmaker(engine)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker
+        jwks = JwkSet(settings.jwks_source)
+        app.state.token_verifier = TokenVerifier(
+            jwks, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_s
+        )
+        app.state.consumers = []
+        app.state.relay = None
+        tasks: list[asyncio.Task[None]] = []
+        await _run_hooks(spec.on_startup, app)
+        await jwks.refresh()
+        if settings.role in ("worker", "all"):
+            relay = OutboxRelay(settings, engine, sessionmaker)
+            app.state.relay = relay
+            tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+            for consumer_spec in spec.consumers:
+                loop = ConsumerLoop(settings, consumer_spec, sessionmaker)
+                app.state.consumers.append(loop)
+                tasks.append(asyncio.create_task(loop.run(), name=f"consumer-{consumer_spec.group_id}"))
+        try:
+            yield
+        finally:
+            await _stop_workers(app, tasks)
+            await _run_hooks(spec.on_shutdown, app)
+            probe = getattr(app.state, "broker_probe", None)
+            if probe is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(probe.stop(), 2.0)
+            await engine.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        root_path_in_servers=False,
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(RequestIdMiddleware)
+    instrument_app(app)
+    return app
+
+
+async def _stop_workers(app: FastAPI, tasks: list[asyncio.Task[None]]) -> None:
+    relay = app.state.relay
+    if relay is not None:
+        await relay.stop()
+    for loop in app.state.consumers:
+        await loop.stop()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=2.0)
+
+
+async def _run_hooks(hooks: Sequence[Callable[[FastAPI], object]], app: FastAPI) -> None:
+    for hook in hooks:
+        result = hook(app)
+        if asyncio.iscoroutine(result):
+            await result

@@ -1,0 +1,104 @@
+"""Process settings, read from the environment and validated at start-up.
+
+Every Fupin process (gateway, services, CLI, tests) reads the same variables, so one `.env` or one set of
+container variables configures a whole deployment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+SERVICE_NAMES: tuple[str, ...] = ("registry", "identification", "assistance", "funds", "evaluation")
+PROCESS_NAMES: tuple[str, ...] = ("gateway", *SERVICE_NAMES)
+DEFAULT_PORTS: dict[str, int] = {name: 8000 + index for index, name in enumerate(PROCESS_NAMES)}
+
+Role = Literal["api", "worker", "all"]
+
+
+def repository_root() -> Path:
+    """The checkout (or image) root: libs/fupin_kit/fupin_kit/settings.py is three levels below it."""
+    return Path(__file__).resolve().parents[3]
+
+
+class KitSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FUPIN_", extra="ignore", populate_by_name=True)
+
+    service: str = "unknown"
+    role: Role = "all"
+    home: Path = Field(default_factory=repository_root)
+
+    # The server URL; each service connects to its own database on it (fupin_<service>).
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    # Overrides the fupin_<service> name; the test harness uses it to give each test its own database.
+    database_name_override: str | None = Field(
+        default=None, validation_alias=AliasChoices("FUPIN_DATABASE_NAME")
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_statement_timeout_ms: int = Field(default=30_000, ge=100)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "FUPIN_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    # Tansu rejects InitProducerId, so idempotence is off by default; correctness never depends on it.
+    kafka_idempotence: bool = False
+    kafka_request_timeout_s: float = Field(default=15.0, gt=0)
+
+    jwt_issuer: str = "fupin"
+    jwt_audience: str = "fupin-api"
+    jwt_leeway_s: int = Field(default=10, ge=0, le=300)
+    # A JWKS file path or an http(s) URL to the gateway's /.well-known/jwks.json.
+    jwks_source: str = ""
+    keys_dir: Path | None = None
+
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_interval_s: float = Field(default=1.0, gt=0)
+    outbox_retention_days: int = Field(default=7, ge=1)
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_watchdog_s: float = Field(default=60.0, gt=1)
+
+    gateway_url: str = "http://127.0.0.1:8000"
+    upstream_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        url = make_url(value)
+        if url.get_backend_name() != "postgresql":
+            raise ValueError("FUPIN_DATABASE_URL must be a PostgreSQL URL")
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+    @model_validator(mode="after")
+    def _defaults_from_home(self) -> KitSettings:
+        if self.keys_dir is None:
+            self.keys_dir = self.home / ".fupin" / "keys"
+        if not self.jwks_source:
+            self.jwks_source = str(self.keys_dir / "jwks.json")
+        return self
+
+    def database_name(self, service: str | None = None) -> str:
+        if self.database_name_override and service in (None, self.service):
+            return self.database_name_override
+        return f"fupin_{service or self.service}"
+
+    def service_database_url(self, service: str | None = None) -> str:
+        url = make_url(self.database_url).set(database=self.database_name(service))
+        return url.render_as_string(hide_password=False)
+
+    def server_database_url(self, database: str = "postgres") -> str:
+        return make_url(self.database_url).set(database=database).render_as_string(hide_password=False)
+
+    @property
+    def topics_file(self) -> Path:
+        return self.home / "deploy" / "topics.yaml"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> KitSettings:
+    return KitSettings()

@@ -1,0 +1,221 @@
+"""Test harness pieces: one embedded PostgreSQL and one Tansu broker per test session, a fresh migrated
+database per test, token minting, and real service processes started on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from fupin_kit import migrations
+from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from fupin_kit.kafka import create_topics
+from fupin_kit.settings import KitSettings, repository_root
+
+_database_counter = itertools.count(1)
+
+
+@dataclass
+class Stack:
+    """The real infrastructure a test session runs on."""
+
+    root: Path
+    postgres: EmbeddedPostgres
+    broker: EmbeddedBroker
+    keys: KeyStore
+    _templates: dict[str, str] = field(default_factory=dict)
+    _template_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url
+
+    @property
+    def bootstrap(self) -> str:
+        return self.broker.bootstrap
+
+    def env(self, service: str, database_name: str | None = None, **extra: str) -> dict[str, str]:
+        """Environment for a process of this stack (subprocess or in-process settings)."""
+        values = {
+            "FUPIN_SERVICE": service,
+            "FUPIN_HOME": str(repository_root()),
+            "FUPIN_DATABASE_URL": self.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "FUPIN_KEYS_DIR": str(self.keys.directory),
+            "FUPIN_JWKS_SOURCE": str(self.keys.public_path),
+            "FUPIN_CONSUMER_WATCHDOG_S": "30",
+            "FUPIN_RELAY_POLL_INTERVAL_S": "0.2",
+            "FUPIN_KAFKA_REQUEST_TIMEOUT_S": "8",
+        }
+        if database_name:
+            values["FUPIN_DATABASE_NAME"] = database_name
+        values.update(extra)
+        return values
+
+    def settings(self, service: str, database_name: str | None = None, **extra: Any) -> KitSettings:
+        env = self.env(service, database_name)
+        return KitSettings(
+            service=service,
+            home=Path(env["FUPIN_HOME"]),
+            database_url=env["FUPIN_DATABASE_URL"],
+            kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
+            keys_dir=Path(env["FUPIN_KEYS_DIR"]),
+            jwks_source=env["FUPIN_JWKS_SOURCE"],
+            database_name_override=database_name,
+            consumer_watchdog_s=30.0,
+            relay_poll_interval_s=0.2,
+            kafka_request_timeout_s=8.0,
+            **extra,
+        )
+
+    def token(
+        self,
+        tier: str,
+        division: str,
+        roles: list[str] | None = None,
+        subject: str = "test-user",
+        lifetime_s: int = 900,
+        **overrides: Any,
+    ) -> str:
+        return mint(
+            self.keys.current(),
+            subject=subject,
+            tier=tier,
+            division=division,
+            roles=roles or [],
+            issuer=overrides.pop("issuer", "fupin"),
+            audience=overrides.pop("audience", "fupin-api"),
+            lifetime_s=lifetime_s,
+            extra=overrides or None,
+        )
+
+    async def fresh_database(self, package: str, service: str) -> str:
+        """A new database with `package`'s migrations applied, copied from a per-package template."""
+        async with self._template_lock:
+            template = self._templates.get(package)
+            if template is None:
+                template = f"tmpl_{package.replace('.', '_')}"
+                await migrations.drop_database(self.database_url, template)
+                await migrations.ensure_database(self.database_url, template)
+                settings = self.settings(service, template)
+                await migrations.upgrade(package, settings.service_database_url())
+                self._templates[package] = template
+        name = f"t{next(_database_counter)}_{service}"[:60]
+        await migrations.drop_database(self.database_url, name)
+        await migrations.ensure_database(self.database_url, name, template=template)
+        return name
+
+    async def topics(self, topics: Mapping[str, int]) -> None:
+        await create_topics(self.settings("test"), dict(topics))
+
+    def stop(self) -> None:
+        self.broker.stop()
+        self.postgres.stop(mode="immediate")
+
+
+def start_stack(root: Path | None = None) -> Stack:
+    root = root or Path(tempfile.mkdtemp(prefix="fupin-test-"))
+    postgres = EmbeddedPostgres(root / "pg", free_port())
+    broker = EmbeddedBroker(root / "broker", free_port())
+    postgres.start()
+    broker.start()
+    keys = KeyStore(root / "keys")
+    keys.ensure()
+    return Stack(root=root, postgres=postgres, broker=broker, keys=keys)
+
+
+@dataclass
+class ServiceProcess:
+    """A real service process on loopback (`python -m <module>`), for end-to-end and fault tests."""
+
+    module: str
+    service: str
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    role: str = "all"
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        inherited = {key: value for key, value in os.environ.items() if key != "FUPIN_FAULT"}
+        environment = {**inherited, **self.env, "FUPIN_SERVICE": self.service}
+        log_path = self.log_path or Path(tempfile.mkstemp(prefix=f"{self.service}-", suffix=".log")[1])
+        self.log_path = log_path
+        log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                self.module,
+                "--port",
+                str(self.port),
+                "--role",
+                self.role,
+                "--log-level",
+                "warning",
+            ],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    async def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(timeout=3.0) as client:
+            while time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"{self.service} exited with {self.process.returncode}: {self.log_tail()}"
+                    )
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await client.get(f"{self.url}/readyz")
+                    if response.status_code == 200:
+                        return
+                await asyncio.sleep(0.2)
+        raise TimeoutError(f"{self.service} not ready after {timeout_s}s: {self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def terminate(self, timeout_s: float = 15.0) -> float:
+        """SIGTERM and wait; returns how long the process took to exit."""
+        if self.process is None or self.process.poll() is not None:
+            return 0.0
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+            raise
+        return time.monotonic() - started

@@ -1,0 +1,1 @@
+"""Fupin assistance: Cadres, village teams, helper pairing, household plans and measures, industry projects, micro-credit and visit logs."""

@@ -1,0 +1,3 @@
+from fupin_kit.runner import serve
+
+serve("assistance", "assistance.main:create_app")

@@ -1,0 +1,3 @@
+from fupin_kit.runner import serve
+
+serve("evaluation", "evaluation.main:create_app")

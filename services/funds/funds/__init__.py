@@ -1,0 +1,1 @@
+"""Fupin funds: Fund sources and allocations, the project library lifecycle, disbursements, supervision findings and disclosures."""
