@@ -1,35 +1,175 @@
 """Two real processes around the shared library's sample aggregate: a producer (API + outbox relay) and a
-consumer in another process (inbox + effects), each with its own fresh database."""
+consumer in another process (inbox + effects), each with its own fresh database.
+
+Isolation between tests: the broker lives for the whole pytest session and keeps every event earlier tests
+published on `fupin.sample.events.v1`. Each pair therefore gets its own consumer group (and so its own DLQ
+topic), and that group's offsets are committed at the topic's current end before the consumer starts. A
+brand-new group would otherwise start from the earliest offset and replay every earlier test's events into
+this test's fresh database, and a shared group would inherit whatever an earlier test left uncommitted.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fupin_kit.embedded import free_port
+from fupin_kit.envelope import dlq_topic
+from fupin_kit.pytest_plugin import ProcessGroup
 from fupin_kit.testing import ServiceProcess, Stack
 
 SAMPLE_TOPIC = "fupin.sample.events.v1"
-SAMPLE_DLQ = "fupin.dlq.sample-consumer.v1"
+SAMPLE_PARTITIONS = 3
 DIVISION = "520102001001"
+PACKAGE = "fupin_kit.sample"
+
+
+async def poll(
+    probe: Callable[[], Awaitable[Any]],
+    done: Callable[[Any], bool],
+    timeout_s: float,
+    what: str,
+    interval_s: float = 0.25,
+    context: Callable[[], str] | None = None,
+) -> Any:
+    """Re-run `probe` until `done(result)` or the deadline; a timeout fails with the last result seen."""
+    deadline = time.monotonic() + timeout_s
+    result = await probe()
+    while not done(result):
+        if time.monotonic() > deadline:
+            extra = f"\n{context()}" if context else ""
+            raise AssertionError(f"{what}: not reached after {timeout_s}s, last value {result!r}{extra}")
+        await asyncio.sleep(interval_s)
+        result = await probe()
+    return result
+
+
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode() if value is not None else None
+    return None
+
+
+async def end_offsets(stack: Stack, topic: str) -> dict[int, int]:
+    """The next offset of every partition of `topic` (no consumer group involved)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, enable_auto_commit=False)
+    await asyncio.wait_for(consumer.start(), 30)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        assert partitions, f"topic {topic} has no partitions"
+        ends = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await asyncio.wait_for(consumer.stop(), 10)
+
+
+async def read_topic(
+    stack: Stack, topic: str, since: dict[int, int] | None = None
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `topic` from `since` (default: the beginning) up to the current end, without a group,
+    so reading never moves any consumer group's offsets."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, enable_auto_commit=False)
+    await asyncio.wait_for(consumer.start(), 30)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        assert partitions, f"topic {topic} has no partitions"
+        consumer.assign(partitions)
+        ends = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
+        for tp in partitions:
+            consumer.seek(tp, (since or {}).get(tp.partition, 0))
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = time.monotonic() + 30
+        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+            assert time.monotonic() < deadline, f"could not read {topic} up to {ends}"
+            batch = await consumer.getmany(timeout_ms=500)
+            records.extend(record for part in batch.values() for record in part)
+        return records
+    finally:
+        await asyncio.wait_for(consumer.stop(), 10)
+
+
+async def committed_offsets(stack: Stack, group: str, topic: str) -> dict[int, int | None]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, group_id=group, enable_auto_commit=False)
+    await asyncio.wait_for(consumer.start(), 30)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        return {tp.partition: await consumer.committed(tp) for tp in partitions}
+    finally:
+        await asyncio.wait_for(consumer.stop(), 10)
+
+
+async def start_group_at_end(stack: Stack, group: str, topic: str) -> dict[int, int]:
+    """Commit a new group's offsets at the topic's current end, with a manual assignment (no member joins),
+    so the real consumer of that group starts exactly after everything earlier tests published."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, group_id=group, enable_auto_commit=False)
+    await asyncio.wait_for(consumer.start(), 30)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        assert partitions, f"topic {topic} has no partitions"
+        consumer.assign(partitions)
+        ends = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
+        await asyncio.wait_for(consumer.commit(dict(ends)), 30)
+        committed = {tp.partition: await consumer.committed(tp) for tp in partitions}
+    finally:
+        await asyncio.wait_for(consumer.stop(), 10)
+    expected = {tp.partition: offset for tp, offset in ends.items()}
+    assert committed == expected, f"group {group} not positioned: {committed} != {expected}"
+    return expected
 
 
 @dataclass
 class SamplePair:
     stack: Stack
+    processes: ProcessGroup
     producer: ServiceProcess
     consumer: ServiceProcess
     producer_db: str
     consumer_db: str
-    consumer_group_suffix: str
+    group: str
+    # Where the group started: this test's events are exactly those after these offsets.
+    start_offsets: dict[int, int]
+
+    @property
+    def dlq_topic(self) -> str:
+        return dlq_topic(self.group)
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.stack.token('village', DIVISION, ['cadre'])}"}
+
+    # Processes -----------------------------------------------------------------------------------------
+
+    def new_producer(self, role: str = "all", **env: str) -> ServiceProcess:
+        """Another producer process on the same database (a restart, or a separate api/worker role)."""
+        return producer_process(self.stack, self.producer_db, role, env)
+
+    def new_consumer(self, **env: str) -> ServiceProcess:
+        """Another consumer process on the same database and in the same group (a restart)."""
+        return consumer_process(self.stack, self.consumer_db, self.group, env)
+
+    async def start(self, process: ServiceProcess) -> ServiceProcess:
+        self.processes.start(process)
+        await process.wait_ready()
+        return process
+
+    async def wait_exit(self, process: ServiceProcess, timeout_s: float = 60.0) -> int:
+        code = await poll(
+            lambda: _returned(process.exited()),
+            lambda value: value is not None,
+            timeout_s,
+            f"{process.service} to exit",
+            context=process.log_tail,
+        )
+        return int(code)
+
+    # API -----------------------------------------------------------------------------------------------
 
     async def create_item(self, client: httpx.AsyncClient, name: str, base: str | None = None) -> str:
         response = await client.post(
@@ -39,6 +179,14 @@ class SamplePair:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
+
+    async def consumer_stats(self) -> dict[str, Any]:
+        """The consumer loop's counters (handled, duplicates, dead_lettered, ...) from its /readyz."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(f"{self.consumer.url}/readyz")
+        return dict(response.json()["consumers"][self.group])
+
+    # Databases -----------------------------------------------------------------------------------------
 
     async def query(self, database: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         dsn = self.stack.database_url.replace("+asyncpg", "").rsplit("/", 1)[0] + f"/{database}"
@@ -53,6 +201,10 @@ class SamplePair:
             self.consumer_db, "SELECT item_id::text AS id, count(*) AS n FROM sample_effects GROUP BY 1"
         )
         return {row["id"]: int(row["n"]) for row in rows}
+
+    async def effect_rows(self) -> int:
+        rows = await self.query(self.consumer_db, "SELECT count(*) AS n FROM sample_effects")
+        return int(rows[0]["n"])
 
     async def wait_for_effects(self, item_ids: set[str], timeout_s: float = 60.0) -> dict[str, int]:
         deadline = time.monotonic() + timeout_s
@@ -74,35 +226,92 @@ class SamplePair:
         )
         return int(rows[0]["n"])
 
+    async def event_ids(self, item_ids: Iterable[str]) -> dict[str, str]:
+        """Outbox event id (the CloudEvent id, `ce_id`) of each item's created event, by item id."""
+        rows = await self.query(
+            self.producer_db,
+            "SELECT payload->'data'->>'id' AS item, id::text AS event FROM outbox "
+            "WHERE payload->'data'->>'id' = ANY($1::text[])",
+            list(item_ids),
+        )
+        return {row["item"]: row["event"] for row in rows}
+
     async def inbox_done(self) -> int:
         rows = await self.query(self.consumer_db, "SELECT count(*) AS n FROM inbox WHERE status = 'done'")
         return int(rows[0]["n"])
 
+    async def inbox_dead(self) -> set[str]:
+        rows = await self.query(
+            self.consumer_db, "SELECT event_id::text AS id FROM inbox WHERE status = 'dead'"
+        )
+        return {row["id"] for row in rows}
+
+    async def records_since_start(self) -> list[ConsumerRecord[bytes, bytes]]:
+        """This test's records on the sample topic (everything after where its group started)."""
+        return await read_topic(self.stack, SAMPLE_TOPIC, self.start_offsets)
+
+    # Invariants ----------------------------------------------------------------------------------------
+
+    async def assert_invariants(self, expected_items: set[str], drain_timeout_s: float = 30.0) -> None:
+        """The scenario's end state: every accepted item has exactly one effect and nothing else has one,
+        the producer's outbox drains, and the inbox's done rows match the effect rows one for one."""
+        counts = await self.effect_counts()
+        doubled = {item: n for item, n in counts.items() if n != 1}
+        assert not doubled, f"items with more than one effect: {doubled}"
+        assert counts.keys() == expected_items, (
+            f"missing effects: {expected_items - counts.keys()}, "
+            f"unexpected effects: {counts.keys() - expected_items}"
+        )
+        # The relay marks a batch after the broker acknowledged it, so a consumer can apply an event a
+        # moment before its outbox row is marked: wait for the drain rather than sample it once.
+        await poll(
+            self.unpublished,
+            lambda n: n == 0,
+            drain_timeout_s,
+            "producer outbox drained",
+            context=self.producer.log_tail,
+        )
+        effects, done = await self.effect_rows(), await self.inbox_done()
+        assert done == effects == len(expected_items), (
+            f"inbox done rows {done}, effect rows {effects}, items {len(expected_items)}"
+        )
+
+
+async def _returned(code: int | None) -> int | None:
+    return code
+
+
+def producer_process(stack: Stack, database: str, role: str, env: dict[str, str]) -> ServiceProcess:
+    return ServiceProcess(
+        PACKAGE, "sample_producer", stack.env("sample_producer", database, **env), port=free_port(), role=role
+    )
+
+
+def consumer_process(stack: Stack, database: str, group: str, env: dict[str, str]) -> ServiceProcess:
+    environment = stack.env("sample_consumer", database, FUPIN_SAMPLE_GROUP=group, **env)
+    return ServiceProcess(PACKAGE, "sample_consumer", environment, port=free_port())
+
 
 async def start_sample_pair(
     stack: Stack,
-    group,
+    group: ProcessGroup,
     producer_env: dict[str, str] | None = None,
     consumer_env: dict[str, str] | None = None,
+    producer_role: str = "all",
 ) -> SamplePair:
-    await stack.topics({SAMPLE_TOPIC: 3, SAMPLE_DLQ: 1})
-    producer_db = await stack.fresh_database("fupin_kit.sample", "sample_producer")
-    consumer_db = await stack.fresh_database("fupin_kit.sample", "sample_consumer")
-    # The consumer group is fixed by the sample; a fresh topic offset space per test comes from the inbox
-    # being fresh, and the group re-reads from its committed offsets (already-seen events are duplicates).
-    producer = ServiceProcess(
-        "fupin_kit.sample",
-        "sample_producer",
-        stack.env("sample_producer", producer_db, **(producer_env or {})),
-        port=free_port(),
+    """Fresh producer and consumer databases, a consumer group of this test's own positioned at the end of
+    the sample topic, and both processes started and ready."""
+    consumer_group = f"sample-consumer-{uuid.uuid4().hex[:10]}"
+    await stack.topics({SAMPLE_TOPIC: SAMPLE_PARTITIONS, dlq_topic(consumer_group): 1})
+    start_offsets = await start_group_at_end(stack, consumer_group, SAMPLE_TOPIC)
+    producer_db = await stack.fresh_database(PACKAGE, "sample_producer")
+    consumer_db = await stack.fresh_database(PACKAGE, "sample_consumer")
+    producer = producer_process(stack, producer_db, producer_role, producer_env or {})
+    consumer = consumer_process(stack, consumer_db, consumer_group, consumer_env or {})
+    pair = SamplePair(
+        stack, group, producer, consumer, producer_db, consumer_db, consumer_group, start_offsets
     )
-    consumer = ServiceProcess(
-        "fupin_kit.sample",
-        "sample_consumer",
-        stack.env("sample_consumer", consumer_db, **(consumer_env or {})),
-        port=free_port(),
-    )
-    group.start(producer)
-    group.start(consumer)
-    await asyncio.gather(producer.wait_ready(), consumer.wait_ready())
-    return SamplePair(stack, producer, consumer, producer_db, consumer_db, uuid.uuid4().hex[:6])
+    group.start(pair.producer)
+    group.start(pair.consumer)
+    await asyncio.gather(pair.producer.wait_ready(), pair.consumer.wait_ready())
+    return pair

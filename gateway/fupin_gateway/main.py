@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 from fastapi import FastAPI
+
+from fupin_gateway import jwks, proxy
+from fupin_gateway.config import GatewaySettings
+from fupin_gateway.readiness import upstream_readiness
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import instrument_httpx_client
 
-from gateway import jwks, proxy
-from gateway.config import GatewaySettings
-from gateway.readiness import upstream_readiness
 
-
-def _on_startup(settings: GatewaySettings) -> object:
+def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None]]:
     async def start(app: FastAPI) -> None:
         assert settings.keys_dir is not None
         store = KeyStore(settings.keys_dir)

@@ -1,0 +1,71 @@
+"""The gateway routes /api/v1/<service>/... to the services, answers 503 + Retry-After for a service
+that is down, and reports every service's readiness."""
+
+from __future__ import annotations
+
+import httpx
+
+from fupin_gateway.config import GatewaySettings
+from fupin_gateway.main import create_app
+from fupin_kit.embedded import free_port
+from fupin_kit.sample import app as sample
+from fupin_kit.service_app import ServiceSpec, create_service_app
+from fupin_kit.testing import InProcessServer
+
+
+def _gateway_settings(stack, database: str, upstreams: dict[str, str]) -> GatewaySettings:
+    values = stack.settings("gateway", database, role="api").model_dump()
+    values["upstreams"] = upstreams
+    return GatewaySettings(**values)
+
+
+async def test_routes_streams_and_reports_upstream_state(fupin_stack):
+    gateway_db = await fupin_stack.fresh_database("fupin_gateway", "gateway")
+    producer_db = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
+    service = create_service_app(
+        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
+        fupin_stack.settings("sample_producer", producer_db, role="api"),
+    )
+    dead_port = free_port()
+    async with InProcessServer(service) as upstream:
+        settings = _gateway_settings(
+            fupin_stack, gateway_db, {"sample": upstream.url, "registry": f"http://127.0.0.1:{dead_port}"}
+        )
+        async with InProcessServer(create_app(settings)) as gateway, httpx.AsyncClient(timeout=10) as client:
+            token = fupin_stack.token("village", "520102001001", ["cadre"])
+            auth = {"Authorization": f"Bearer {token}", "X-Request-ID": "req-123"}
+
+            created = await client.post(
+                f"{gateway.url}/api/v1/sample/items",
+                json={"division": "520102001001", "name": "routed"},
+                headers=auth,
+            )
+            assert created.status_code == 201, created.text
+            assert created.headers["x-request-id"] == "req-123"
+            item_id = created.json()["id"]
+            read = await client.get(f"{gateway.url}/api/v1/sample/items/{item_id}", headers=auth)
+            assert read.status_code == 200 and read.json()["name"] == "routed"
+
+            # Upstream errors pass through untouched as problem documents.
+            invalid = await client.post(
+                f"{gateway.url}/api/v1/sample/items", json={"division": "x"}, headers=auth
+            )
+            assert invalid.status_code == 422
+            assert invalid.headers["content-type"].startswith("application/problem+json")
+
+            down = await client.get(f"{gateway.url}/api/v1/registry/whoami", headers=auth)
+            assert down.status_code == 503
+            assert down.headers["retry-after"].isdigit()
+            assert down.headers["content-type"].startswith("application/problem+json")
+
+            unknown = await client.get(f"{gateway.url}/api/v1/nosuch/x", headers=auth)
+            assert unknown.status_code == 404
+
+            ready = await client.get(f"{gateway.url}/readyz")
+            body = ready.json()
+            assert ready.status_code == 503  # registry is down, so the platform is not ready
+            assert body["services"]["sample"]["ready"] is True
+            assert body["services"]["registry"]["ready"] is False
+
+            jwks = (await client.get(f"{gateway.url}/.well-known/jwks.json")).json()
+            assert jwks["keys"] and all("d" not in key for key in jwks["keys"])  # never the private part

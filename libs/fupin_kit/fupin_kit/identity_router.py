@@ -1,0 +1,32 @@
+"""`GET /whoami`: the caller as this process verified it. Every process serves it, so a departmental
+system (or a test) can check that a token is accepted — or rejected — by each service, not only the gateway."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from fupin_kit.auth.dependencies import CurrentActor
+
+router = APIRouter(tags=["identity"])
+
+
+class WhoAmI(BaseModel):
+    subject: str
+    tier: str
+    division: str
+    roles: list[str]
+    kind: str
+    subtree: tuple[str, str]
+
+
+@router.get("/whoami", summary="The verified caller (subject, tier, division, roles)")
+async def whoami(actor: CurrentActor) -> WhoAmI:
+    return WhoAmI(
+        subject=actor.subject,
+        tier=actor.tier,
+        division=actor.division,
+        roles=sorted(actor.roles),
+        kind=actor.kind,
+        subtree=actor.subtree,
+    )

@@ -1,0 +1,103 @@
+"""Personal data at rest: resident ID numbers encrypted with AES-GCM, plus a keyed blind index (HMAC-SHA256)
+that carries the uniqueness constraint and the lookups, so the database never sees a plain ID number.
+
+Keys come from FUPIN_PII_KEY (base64, 32 bytes) – the same key in every process of one deployment, since a
+person must be recognised across services. The embedded default derives a stable development key from the
+state directory's secret file; production sets the variable from a secret store.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+NONCE_BYTES = 12
+
+
+class InvalidResidentId(ValueError):
+    pass
+
+
+def check_digit(first17: str) -> str:
+    """GB 11643-1999 (ISO 7064 MOD 11-2) check character for the first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, CHECK_WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def birth_date(resident_id: str) -> date:
+    return date(int(resident_id[6:10]), int(resident_id[10:12]), int(resident_id[12:14]))
+
+
+def validate_resident_id(value: str) -> str:
+    """Normalise and check an 18-digit resident ID: format, check digit, and a real birth date."""
+    normalised = value.strip().upper()
+    if not ID_PATTERN.match(normalised):
+        raise InvalidResidentId("a resident ID has 17 digits and a check digit (0-9 or X)")
+    if check_digit(normalised[:17]) != normalised[17]:
+        raise InvalidResidentId("the resident ID check digit is wrong")
+    try:
+        born = birth_date(normalised)
+    except ValueError as exc:
+        raise InvalidResidentId("the resident ID birth date is not a real date") from exc
+    if born > date.today() or born.year < 1880:
+        raise InvalidResidentId("the resident ID birth date is out of range")
+    return normalised
+
+
+def mask_resident_id(value: str) -> str:
+    """Keep the region (6) and the last 4: 520102********123X."""
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+def mask_name(name: str) -> str:
+    """Keep the surname: 张** ."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+
+
+class PiiCipher:
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise ValueError("the PII key must be 32 bytes")
+        # Separate sub-keys so the blind index cannot be used to attack the encryption key.
+        self._encryption_key = hmac.new(key, b"fupin-pii-encryption", hashlib.sha256).digest()
+        self._index_key = hmac.new(key, b"fupin-pii-blind-index", hashlib.sha256).digest()
+        self._aead = AESGCM(self._encryption_key)
+
+    def encrypt(self, plaintext: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext.encode(), b"fupin-pii-v1")
+
+    def decrypt(self, token: bytes) -> str:
+        return self._aead.decrypt(token[:NONCE_BYTES], token[NONCE_BYTES:], b"fupin-pii-v1").decode()
+
+    def blind_index(self, value: str) -> bytes:
+        return hmac.new(self._index_key, value.encode(), hashlib.sha256).digest()
+
+
+def load_key(explicit: str | None, state_dir: Path) -> bytes:
+    """FUPIN_PII_KEY if set; otherwise a development key kept in the state directory."""
+    if explicit:
+        return base64.b64decode(explicit)
+    path = state_dir / "pii.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(base64.b64encode(os.urandom(32)).decode())
+        os.chmod(temporary, 0o600)
+        try:
+            os.link(temporary, path)  # first writer wins; concurrent starters read its key
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return base64.b64decode(path.read_text().strip())
