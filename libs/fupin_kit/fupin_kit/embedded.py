@@ -122,10 +122,11 @@ class EmbeddedPostgres:
                 check=True,
                 capture_output=True,
             )
+            # synchronous_commit stays on: a 201 means the change survives a crash of the server.
             with (self.data_dir / "postgresql.conf").open("a") as conf:
                 conf.write(
                     "\n# fupin embedded defaults\nmax_connections = 300\nshared_buffers = 256MB\n"
-                    "fsync = on\nsynchronous_commit = off\nwal_level = minimal\nmax_wal_senders = 0\n"
+                    "fsync = on\nsynchronous_commit = on\nwal_level = minimal\nmax_wal_senders = 0\n"
                     "max_wal_size = 2GB\nlisten_addresses = '127.0.0.1'\n"
                 )
         if self.running():
