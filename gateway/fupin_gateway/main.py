@@ -8,7 +8,9 @@ import httpx
 from fastapi import FastAPI
 
 from fupin_gateway import jwks, proxy
+from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
 from fupin_gateway.config import GatewaySettings
+from fupin_gateway.feeds import Feeds
 from fupin_gateway.readiness import upstream_readiness
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.service_app import ServiceSpec, create_service_app
@@ -35,15 +37,19 @@ def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings(service="gateway")
+    feeds = Feeds(settings)  # validates deploy/feed-policy.yaml now: a bad policy stops the start
     spec = ServiceSpec(
         name="gateway",
         title="Fupin API",
         description="The public API of Fupin, a platform for targeted poverty alleviation (精准扶贫).",
-        routers=[jwks.router, proxy.router],
-        on_startup=[_on_startup(settings)],
-        on_shutdown=[_close_http],
+        routers=[jwks.router, proxy.router, feeds.router, *ROUTERS],
+        consumers=[feeds.consumer],
+        on_startup=[_on_startup(settings), feeds.start, start_access],
+        on_shutdown=[_close_http, feeds.stop, stop_access],
     )
-    return create_service_app(spec, settings)
+    app = create_service_app(spec, settings)
+    install_access_middleware(app)
+    return app
 
 
 async def _close_http(app: FastAPI) -> None:

@@ -21,7 +21,9 @@ from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM
 from fupin_kit.problems import ProblemError, unauthorized
 
-REFRESH_MIN_INTERVAL_S = 10.0
+# Short enough that a token signed right after a key rotation is accepted at once by a process whose
+# last load is older than this; long enough that forged kids cost at most one re-read per second.
+REFRESH_MIN_INTERVAL_S = 1.0
 
 
 class JwkSet:

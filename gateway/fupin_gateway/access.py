@@ -1,0 +1,142 @@
+"""The gateway's access guard, as pure ASGI middleware (no BaseHTTPMiddleware, which buffers bodies and
+breaks streaming): for every request it
+
+1. verifies the bearer token, if any, to know the caller (services verify again: defence in depth);
+2. applies the caller's rate limit (token subject, else client IP): 429 + Retry-After;
+3. refuses tokens of disabled accounts, which stay cryptographically valid until they expire;
+4. records the access (method, path, status, caller, request id, client IP, time) for the audit chain,
+   handed to a background writer so the response never waits for the database.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fupin_gateway.audit.chain import AuditEntry
+from fupin_gateway.audit.writer import AccessAuditWriter
+from fupin_gateway.identity.blocklist import Blocklist
+from fupin_gateway.ratelimit import RateLimiter, retry_after_header
+from fupin_kit.auth.actor import Actor
+from fupin_kit.auth.tokens import TokenVerifier
+from fupin_kit.divisions import NATION
+from fupin_kit.problems import ProblemError, problem_response, unauthorized
+
+# Liveness and readiness probes: neither limited (an orchestrator must always reach them) nor audited
+# (they would fill the chain with a row every few seconds and say nothing about access).
+UNGUARDED_PATHS = frozenset({"/healthz", "/readyz"})
+MAX_FIELD = 200
+
+
+@dataclass
+class AccessGuard:
+    """The per-process collaborators the middleware needs, set up in the lifespan."""
+
+    verifier: TokenVerifier
+    limiter: RateLimiter
+    blocklist: Blocklist
+    audit: AccessAuditWriter
+
+
+def _clean(value: str) -> str:
+    # PostgreSQL text cannot hold NUL (a path may carry %00), and the audit columns are bounded.
+    return value.replace("\x00", "\ufffd")[:MAX_FIELD]
+
+
+def _bearer(scope: Scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer":
+                return None
+            return token.strip() or None
+    return None
+
+
+class AccessMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        guard: AccessGuard | None = (
+            getattr(scope["app"].state, "access_guard", None) if "app" in scope else None
+        )
+        if scope["type"] != "http" or guard is None or scope["path"] in UNGUARDED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        at = datetime.now(UTC)
+        actor = await self._actor(guard, scope)
+        client_ip = scope["client"][0] if scope.get("client") else ""
+        status = {"code": 500}
+
+        async def send_observed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = int(message["status"])
+            await send(message)
+
+        try:
+            problem = self._refusal(guard, actor, client_ip)
+            if problem is not None:
+                await problem_response(problem)(scope, receive, send_observed)
+                return
+            await self.app(scope, receive, send_observed)
+        finally:
+            guard.audit.submit(self._entry(scope, actor, client_ip, status["code"], at, started))
+
+    @staticmethod
+    async def _actor(guard: AccessGuard, scope: Scope) -> Actor | None:
+        token = _bearer(scope)
+        if token is None:
+            return None
+        try:
+            return await guard.verifier.verify(token)
+        except ProblemError:
+            # An invalid token is the route's (or the service's) to reject with its own answer; here the
+            # caller is simply anonymous, limited by IP.
+            return None
+
+    @staticmethod
+    def _refusal(guard: AccessGuard, actor: Actor | None, client_ip: str) -> ProblemError | None:
+        wait = guard.limiter.take(actor.subject if actor else f"ip:{client_ip}")
+        if wait is not None:
+            retry = retry_after_header(wait)
+            return ProblemError(
+                429,
+                "Too Many Requests",
+                f"rate limit exceeded; retry in {retry}s",
+                kind="rate-limited",
+                headers={"Retry-After": retry},
+            )
+        if actor is not None and actor.subject in guard.blocklist:
+            return unauthorized("the account is disabled")
+        return None
+
+    @staticmethod
+    def _entry(
+        scope: Scope, actor: Actor | None, client_ip: str, status: int, at: datetime, started: float
+    ) -> AuditEntry:
+        state: dict[str, Any] = scope.get("state", {})
+        request_id = state.get("request_id") or next(
+            (value.decode("latin-1") for key, value in scope["headers"] if key == b"x-request-id"), ""
+        )
+        return AuditEntry(
+            actor=_clean(actor.subject) if actor else "anonymous",
+            action="access",
+            subject=_clean(scope["path"]),
+            division=actor.division if actor else NATION,
+            detail={
+                "method": scope["method"],
+                "status": status,
+                "tier": actor.tier if actor else None,
+                "kind": actor.kind if actor else None,
+                "request_id": _clean(str(request_id)),
+                "client_ip": client_ip,
+                "duration_ms": int((time.monotonic() - started) * 1000),
+            },
+            at=at,
+        )

@@ -1,0 +1,85 @@
+"""`/admin/evaluators`: third-party evaluators with time-boxed access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+
+from fupin_gateway.admin import service
+from fupin_gateway.admin.deps import Admin, After, Limit
+from fupin_gateway.identity import passwords
+from fupin_gateway.identity.schemas import EvaluatorIn, EvaluatorOut, Page, PasswordIn, SecretOut, WindowIn
+from fupin_gateway.identity.tables import EVALUATOR
+from fupin_kit.problems import unprocessable
+
+router = APIRouter(prefix="/admin/evaluators", tags=["admin"])
+
+
+def _out(row: object) -> EvaluatorOut:
+    return EvaluatorOut.model_validate(row, from_attributes=True)
+
+
+def _check_window(valid_from: datetime, valid_until: datetime) -> None:
+    if valid_from.tzinfo is None or valid_until.tzinfo is None:
+        raise unprocessable("valid_from and valid_until need a time zone offset")
+    if valid_until <= valid_from:
+        raise unprocessable("valid_until must be after valid_from")
+
+
+@router.get("", summary="Evaluators in the admin's jurisdiction")
+async def list_evaluators(ctx: Admin, after: After = None, limit: Limit = 100) -> Page[EvaluatorOut]:
+    rows, next_after = await service.page(ctx, EVALUATOR, after, limit)
+    return Page[EvaluatorOut](items=[_out(row) for row in rows], next_after=next_after)
+
+
+@router.post("", status_code=201, summary="Admit an evaluator for a time window")
+async def create_evaluator(body: EvaluatorIn, ctx: Admin) -> EvaluatorOut:
+    _check_window(body.valid_from, body.valid_until)
+    values = body.model_dump(exclude={"password"})
+    values["password_hash"] = await passwords.hash_secret(body.password)
+    detail = {
+        "tier": body.tier,
+        "roles": body.roles,
+        "organisation": body.organisation,
+        "valid_from": body.valid_from.isoformat(),
+        "valid_until": body.valid_until.isoformat(),
+    }
+    return _out(await service.create(ctx, EVALUATOR, values, detail))
+
+
+@router.get("/{username}", summary="One evaluator")
+async def read_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
+    return _out(await service.find(ctx, EVALUATOR, username))
+
+
+@router.put("/{username}/window", summary="Change an evaluator's access window")
+async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
+    _check_window(body.valid_from, body.valid_until)
+    values = body.model_dump()
+    detail = {key: value.isoformat() for key, value in values.items()}
+    row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
+    await ctx.session.commit()
+    # A closed window ends the evaluator's tokens at the gateway at once, like a disable.
+    if body.valid_until <= datetime.now(UTC):
+        ctx.blocklist.block(EVALUATOR.subject(username))
+    return _out(row)
+
+
+@router.post("/{username}/disable", summary="Disable an evaluator")
+async def disable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
+    return _out(await service.set_disabled(ctx, EVALUATOR, username, True))
+
+
+@router.post("/{username}/enable", summary="Enable an evaluator again (within its window)")
+async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
+    return _out(await service.set_disabled(ctx, EVALUATOR, username, False))
+
+
+@router.post("/{username}/password", summary="Reset an evaluator's password")
+async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
+    secret = body.password or passwords.generate_secret()
+    await service.change(
+        ctx, EVALUATOR, username, {"password_hash": await passwords.hash_secret(secret)}, "password_reset", {}
+    )
+    return SecretOut(secret=secret)

@@ -1,0 +1,46 @@
+"""Platform-wide admin operations for nation and province admins: signing key rotation and audit
+chain verification."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from fupin_gateway.admin.deps import SeniorAdmin
+from fupin_gateway.audit.chain import AuditEntry
+from fupin_gateway.audit.verify import ChainReport, verify_chain
+from fupin_gateway.audit.writer import append_change
+from fupin_kit.auth.keys import KeyStore
+from fupin_kit.auth.tokens import TokenVerifier
+from fupin_kit.db import DbSession
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post("/keys/rotate", summary="Start signing with a new key; the previous one stays published")
+async def rotate_keys(request: Request, actor: SeniorAdmin, session: DbSession) -> dict[str, Any]:
+    settings = request.app.state.settings
+    store: KeyStore = request.app.state.key_store
+    # A retired key stays in the JWKS until every token it signed has expired (lifetime + leeway).
+    keep_s = int(settings.token_lifetime_s) + int(settings.jwt_leeway_s)
+    current = await asyncio.to_thread(store.rotate, keep_s)
+    published = [key["kid"] for key in (await asyncio.to_thread(store.public_set))["keys"]]
+    # The gateway verifies its own new tokens at once, without waiting for its unknown-kid refresh.
+    verifier: TokenVerifier = request.app.state.token_verifier
+    await verifier.jwks.refresh()
+    entry = AuditEntry(
+        actor=actor.subject,
+        action="keys.rotated",
+        subject=f"key:{current['kid']}",
+        division=actor.division,
+        detail={"kid": current["kid"], "published": published, "keep_previous_s": keep_s},
+    )
+    await append_change(session, entry)
+    return {"kid": current["kid"], "published": published, "keep_previous_s": keep_s}
+
+
+@router.get("/audit/verify", summary="Recompute the audit chain and name the first row that does not match")
+async def verify_audit(actor: SeniorAdmin, session: DbSession) -> ChainReport:
+    return await verify_chain(session)

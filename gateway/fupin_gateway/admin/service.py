@@ -1,0 +1,122 @@
+"""Account administration rules, shared by users, clients and evaluators.
+
+- Only people (kind `user`) holding the `admin` role administer accounts.
+- An admin sees and changes accounts only in its own subtree: anything else is 404, as if absent.
+- An admin never grants a tier above its own (403), and the tier must be the division's level, because
+  every verifier checks exactly that.
+- Every change appends to the audit chain in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_gateway.audit.chain import AuditEntry
+from fupin_gateway.audit.writer import append_change
+from fupin_gateway.identity import repository
+from fupin_gateway.identity.blocklist import Blocklist
+from fupin_gateway.identity.tables import AccountKind
+from fupin_kit import divisions
+from fupin_kit.auth.actor import Actor, require_within
+from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
+
+ADMIN_ROLE = "admin"
+MAX_PAGE = 500
+
+
+@dataclass
+class AdminContext:
+    session: AsyncSession
+    actor: Actor
+    blocklist: Blocklist
+
+
+def check_grant(actor: Actor, tier: str, division: str) -> None:
+    # The tier check comes first: asking for a higher tier is refused as such (403), whatever division.
+    if divisions.TIER_LEVELS[tier] < actor.level:
+        raise forbidden(f"a {actor.tier} admin cannot grant the {tier} tier")
+    if divisions.TIER_NAMES[divisions.level(division)] != tier:
+        raise unprocessable(f"division {division} is not at the {tier} tier")
+    require_within(actor, division, "division")
+
+
+def check_roles(kind: AccountKind, roles: list[str]) -> None:
+    # Administration stays with named officials: a departmental system or an outside evaluator that
+    # could manage accounts would escape the accountability the audit chain relies on.
+    if kind.name != "user" and ADMIN_ROLE in roles:
+        raise unprocessable(f"a {kind.name} cannot hold the {ADMIN_ROLE} role")
+
+
+async def _audit(ctx: AdminContext, action: str, kind: AccountKind, row: Any, detail: dict[str, Any]) -> None:
+    entry = AuditEntry(
+        actor=ctx.actor.subject,
+        action=f"{kind.name}.{action}",
+        subject=kind.subject(str(getattr(row, kind.key))),
+        division=str(row.division),
+        detail={"by_tier": ctx.actor.tier, "by_division": ctx.actor.division, **detail},
+    )
+    await append_change(ctx.session, entry)
+
+
+async def page(
+    ctx: AdminContext, kind: AccountKind, after: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    lo, hi = ctx.actor.subtree
+    rows = list(await repository.page(ctx.session, kind, lo, hi, after, min(limit, MAX_PAGE)))
+    after_next = str(getattr(rows[-1], kind.key)) if len(rows) == min(limit, MAX_PAGE) and rows else None
+    return rows, after_next
+
+
+async def find(ctx: AdminContext, kind: AccountKind, name: str) -> Any:
+    lo, hi = ctx.actor.subtree
+    row = await repository.scoped(ctx.session, kind, name, lo, hi)
+    if row is None:
+        raise not_found(kind.name)
+    return row
+
+
+async def create(ctx: AdminContext, kind: AccountKind, values: dict[str, Any], detail: dict[str, Any]) -> Any:
+    check_grant(ctx.actor, values["tier"], values["division"])
+    check_roles(kind, values.get("roles", []))
+    name = values[kind.key]
+    if kind.key == "username" and await repository.username_in_use(ctx.session, name):
+        raise conflict(f"the name {name!r} is taken")
+    row = await repository.create(ctx.session, kind, {**values, "created_by": ctx.actor.subject})
+    if row is None:
+        raise conflict(f"the name {name!r} is taken")
+    await _audit(ctx, "created", kind, row, detail)
+    return row
+
+
+async def change(
+    ctx: AdminContext,
+    kind: AccountKind,
+    name: str,
+    values: dict[str, Any],
+    action: str,
+    detail: dict[str, Any],
+) -> Any:
+    if "roles" in values:
+        check_roles(kind, values["roles"])
+    lo, hi = ctx.actor.subtree
+    row = await repository.change(ctx.session, kind, name, lo, hi, values)
+    if row is None:
+        raise not_found(kind.name)
+    await _audit(ctx, action, kind, row, detail)
+    return row
+
+
+async def set_disabled(ctx: AdminContext, kind: AccountKind, name: str, disabled: bool) -> Any:
+    row = await change(ctx, kind, name, {"disabled": disabled}, "disabled" if disabled else "enabled", {})
+    # Commit before touching the in-memory blocklist, so its reloads never see a change that is not yet
+    # (or never) committed; the request's unit of work then has nothing left to commit.
+    await ctx.session.commit()
+    subject = kind.subject(name)
+    if disabled:
+        ctx.blocklist.block(subject)
+    else:
+        ctx.blocklist.unblock(subject)
+    return row

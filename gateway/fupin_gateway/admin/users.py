@@ -1,0 +1,64 @@
+"""`/admin/users`: cadres and officials."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+
+from fupin_gateway.admin import service
+from fupin_gateway.admin.deps import Admin, After, Limit
+from fupin_gateway.identity import passwords
+from fupin_gateway.identity.schemas import Page, PasswordIn, PersonIn, PersonOut, RolesIn, SecretOut
+from fupin_gateway.identity.tables import USER
+
+router = APIRouter(prefix="/admin/users", tags=["admin"])
+
+
+def _out(row: object) -> PersonOut:
+    return PersonOut.model_validate(row, from_attributes=True)
+
+
+@router.get("", summary="People in the admin's jurisdiction")
+async def list_users(ctx: Admin, after: After = None, limit: Limit = 100) -> Page[PersonOut]:
+    rows, next_after = await service.page(ctx, USER, after, limit)
+    return Page[PersonOut](items=[_out(row) for row in rows], next_after=next_after)
+
+
+@router.post("", status_code=201, summary="Create a person")
+async def create_user(body: PersonIn, ctx: Admin) -> PersonOut:
+    values = body.model_dump(exclude={"password"})
+    values["password_hash"] = await passwords.hash_secret(body.password)
+    detail = {"tier": body.tier, "roles": body.roles, "display_name": body.display_name}
+    return _out(await service.create(ctx, USER, values, detail))
+
+
+@router.get("/{username}", summary="One person")
+async def read_user(username: str, ctx: Admin) -> PersonOut:
+    return _out(await service.find(ctx, USER, username))
+
+
+@router.put("/{username}/roles", summary="Replace a person's roles")
+async def set_roles(username: str, body: RolesIn, ctx: Admin) -> PersonOut:
+    row = await service.change(
+        ctx, USER, username, {"roles": body.roles}, "roles_changed", {"roles": body.roles}
+    )
+    return _out(row)
+
+
+@router.post("/{username}/disable", summary="Disable a person (their existing tokens stop at the gateway)")
+async def disable_user(username: str, ctx: Admin) -> PersonOut:
+    return _out(await service.set_disabled(ctx, USER, username, True))
+
+
+@router.post("/{username}/enable", summary="Enable a person again")
+async def enable_user(username: str, ctx: Admin) -> PersonOut:
+    return _out(await service.set_disabled(ctx, USER, username, False))
+
+
+@router.post("/{username}/password", summary="Reset a person's password")
+async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
+    secret = body.password or passwords.generate_secret()
+    values = {"password_hash": await passwords.hash_secret(secret), "password_changed_at": datetime.now(UTC)}
+    await service.change(ctx, USER, username, values, "password_reset", {})
+    return SecretOut(secret=secret)

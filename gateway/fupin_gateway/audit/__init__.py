@@ -1,0 +1,1 @@
+"""The gateway's access and account-change audit: one append-only, hash-chained log (`audit_log`)."""

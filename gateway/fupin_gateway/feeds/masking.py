@@ -1,0 +1,71 @@
+"""Masking of event payloads for a tier: the policy's field rules, then a defensive scrubber.
+
+Field rules match keys at any depth of `data` (members[].resident_id is as personal as resident_id).
+For tiers above the county a scrubber then masks every resident-ID-shaped run of characters anywhere in
+the event, so a producer that adds a new ID field (or writes one into free text) does not leak it before
+the policy catches up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fupin_gateway.feeds.policy import TierPolicy, full_identity
+from fupin_kit.pii import mask_name, mask_resident_id
+
+# 17 digits and a check character, not part of a longer run of digits (bank accounts, phone batches).
+RESIDENT_ID_RUN = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+# Envelope attributes that can never hold personal data and must stay byte-identical (ids, codes).
+UNTOUCHED_ATTRIBUTES = frozenset({"id", "specversion", "time", "division", "extradivisions", "type"})
+
+
+def apply_rules(value: Any, policy: TierPolicy) -> Any:
+    """A masked copy of `value` (the input is never modified: it may be the stored body)."""
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in policy.drop:
+                continue
+            if key in policy.mask_resident_id:
+                result[key] = _map_strings(item, mask_resident_id)
+            elif key in policy.mask_name:
+                result[key] = _map_strings(item, mask_name)
+            else:
+                result[key] = apply_rules(item, policy)
+        return result
+    if isinstance(value, list):
+        return [apply_rules(item, policy) for item in value]
+    return value
+
+
+def scrub(value: Any) -> Any:
+    """Mask every resident-ID-shaped run in every string (keys included) of `value`."""
+    if isinstance(value, str):
+        return RESIDENT_ID_RUN.sub(lambda match: mask_resident_id(match.group(0)), value)
+    if isinstance(value, dict):
+        return {scrub(key): scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
+
+def mask_event(body: dict[str, Any], tier: str, policy: TierPolicy) -> dict[str, Any]:
+    """The CloudEvents body as `tier` may see it: rules on `data`, then the scrubber above the county."""
+    masked = dict(body)
+    masked["data"] = apply_rules(body.get("data") or {}, policy)
+    if full_identity(tier):
+        return masked
+    return {key: item if key in UNTOUCHED_ATTRIBUTES else scrub(item) for key, item in masked.items()}
+
+
+def _map_strings(value: Any, mask: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, list):
+        return [_map_strings(item, mask) for item in value]
+    if isinstance(value, dict):
+        # A structured value under an ID/name key (unusual): mask every string inside it.
+        return {key: _map_strings(item, mask) for key, item in value.items()}
+    return value

@@ -1,0 +1,93 @@
+"""The declarative tier feed policy (deploy/feed-policy.yaml), validated with pydantic at start-up.
+
+A policy error must stop the gateway: a typo that silently dropped a masking rule would leak personal
+data, and one that dropped a receive pattern would silently starve a tier.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from fupin_kit import divisions
+
+# Tiers the brief names as feed consumers; `nation` is optional (absent → it receives nothing).
+REQUIRED_TIERS: tuple[str, ...] = ("province", "city", "county", "township", "village")
+# Only `*` and `?`: both have exact SQL LIKE equivalents, so the type filter runs in the database and
+# `LIMIT n` keeps meaning "n events this tier receives".
+GLOB_PATTERN = re.compile(r"^[a-z0-9_.*?]+$")
+
+
+def full_identity(tier: str) -> bool:
+    """Full resident ID numbers and names are for the county tier and below (as Actor.sees_full_identity)."""
+    return divisions.TIER_LEVELS[tier] >= divisions.Level.COUNTY
+
+
+def glob_to_like(pattern: str) -> str:
+    """fnmatch glob → SQL LIKE pattern (backslash escapes LIKE's own wildcards `%` and `_`)."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+class TierPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    receive: tuple[str, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = ()
+    mask_resident_id: frozenset[str] = frozenset()
+    mask_name: frozenset[str] = frozenset()
+    drop: frozenset[str] = frozenset()
+
+    @field_validator("receive", "exclude")
+    @classmethod
+    def _globs(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            if not GLOB_PATTERN.match(pattern):
+                raise ValueError(f"{pattern!r}: use lower-case type globs with only * and ? wildcards")
+        return patterns
+
+    def receives(self, event_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(event_type, p) for p in self.receive) and not any(
+            fnmatch.fnmatchcase(event_type, p) for p in self.exclude
+        )
+
+    @property
+    def receive_like(self) -> list[str]:
+        return [glob_to_like(pattern) for pattern in self.receive]
+
+    @property
+    def exclude_like(self) -> list[str]:
+        return [glob_to_like(pattern) for pattern in self.exclude]
+
+
+class FeedPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = Field(ge=1, le=1)
+    tiers: dict[str, TierPolicy]
+
+    @model_validator(mode="after")
+    def _tiers(self) -> FeedPolicy:
+        unknown = set(self.tiers) - set(divisions.TIER_LEVELS)
+        if unknown:
+            raise ValueError(f"unknown tiers: {', '.join(sorted(unknown))}")
+        missing = [tier for tier in REQUIRED_TIERS if tier not in self.tiers]
+        if missing:
+            raise ValueError(f"missing tiers: {', '.join(missing)}")
+        for name, tier in self.tiers.items():
+            # The scrubber would still catch 18-digit IDs, but names have no pattern: insist on rules.
+            if not full_identity(name) and not (tier.mask_resident_id and tier.mask_name):
+                raise ValueError(f"tier {name} is above the county: it must mask resident IDs and names")
+        return self
+
+    def for_tier(self, tier: str) -> TierPolicy | None:
+        """None means the tier receives nothing (deny by default)."""
+        return self.tiers.get(tier)
+
+
+def load_policy(path: Path) -> FeedPolicy:
+    return FeedPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

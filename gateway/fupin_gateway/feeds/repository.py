@@ -1,0 +1,103 @@
+"""All SQL of the tier feeds: the feed store insert and the jurisdiction-scoped reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, not_, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from fupin_gateway.feeds.tables import FEED_CHANNEL, feed_events
+from fupin_kit.envelope import Envelope
+
+# Serialises feed-store inserts across gateway replicas for the rest of the transaction. Without it two
+# replicas could commit seq 11 before seq 10, and a reader resuming at `after=11` would never see 10.
+# Distinct from the relay's session lock key (0x46555049).
+FEED_INSERT_LOCK_KEY = 0x46454544  # "FEED"
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    seq: int
+    event_id: uuid.UUID
+    division: str
+    type: str
+    time: dt.datetime
+    body: dict[str, Any]
+
+
+async def insert_event(session: AsyncSession, event: Envelope) -> bool:
+    """Store `event` once; False when its id is already stored (a redelivery or a relay resend)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_INSERT_LOCK_KEY})
+    stmt = (
+        insert(feed_events)
+        .values(
+            event_id=event.id,
+            division=event.division,
+            type=event.type,
+            time=event.time,
+            aggregate_key=event.aggregate_id[:128],
+            body=event.model_dump(mode="json", exclude_none=True),
+        )
+        .on_conflict_do_nothing(index_elements=[feed_events.c.event_id])
+        .returning(feed_events.c.seq)
+    )
+    inserted = (await session.execute(stmt)).scalar_one_or_none()
+    if inserted is None:
+        return False
+    # Wakes the SSE streams of every gateway process; delivered only on commit. The payload is the
+    # division, so a stream wakes only for events inside its own subtree.
+    await session.execute(select(func.pg_notify(FEED_CHANNEL, event.division)))
+    return True
+
+
+async def events_after(
+    session: AsyncSession,
+    *,
+    subtree: tuple[str, str],
+    after: int,
+    limit: int,
+    receive_like: list[str],
+    exclude_like: list[str],
+) -> list[FeedRow]:
+    """Events in the subtree with seq > after, in seq order, of the types the caller's tier receives."""
+    lo, hi = subtree
+    conditions: list[ColumnElement[bool]] = [
+        feed_events.c.division.between(lo, hi),
+        feed_events.c.seq > after,
+        or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in receive_like)),
+    ]
+    if exclude_like:
+        conditions.append(
+            not_(or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in exclude_like)))
+        )
+    stmt = (
+        select(
+            feed_events.c.seq,
+            feed_events.c.event_id,
+            feed_events.c.division,
+            feed_events.c.type,
+            feed_events.c.time,
+            feed_events.c.body,
+        )
+        .where(and_(*conditions))
+        .order_by(feed_events.c.seq)
+        .limit(limit)
+    )
+    result = await session.execute(stmt)
+    return [
+        FeedRow(
+            seq=row.seq,
+            event_id=row.event_id,
+            division=row.division,
+            type=row.type,
+            time=row.time,
+            body=row.body,
+        )
+        for row in result
+    ]

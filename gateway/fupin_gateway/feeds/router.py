@@ -1,0 +1,115 @@
+"""Tier feeds over HTTP: the resumable pull API and the SSE stream.
+
+The jurisdiction is the verified token's division subtree, never a parameter; the event types and the
+masking are the caller tier's policy. Both endpoints share one cursor, the feed-store seq.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from fupin_gateway.feeds import repository
+from fupin_gateway.feeds.policy import TierPolicy
+from fupin_gateway.feeds.runtime import FeedRuntime, feed_runtime
+from fupin_gateway.feeds.sse import event_stream
+from fupin_gateway.feeds.views import event_view
+from fupin_kit.auth.actor import Actor
+from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.db import DbSession
+from fupin_kit.problems import forbidden, unprocessable
+
+router = APIRouter(prefix="/feeds", tags=["feeds"])
+Runtime = Annotated[FeedRuntime, Depends(feed_runtime)]
+MAX_SEQ = 2**63 - 1  # bigint
+
+
+class FeedEvent(BaseModel):
+    seq: int
+    id: str
+    type: str
+    division: str
+    time: str
+    source: str | None = None
+    subject: str | None = None
+    extradivisions: list[str] | None = None
+    correlationid: str | None = None
+    causationid: str | None = None
+    data: dict[str, Any]
+
+
+class FeedPage(BaseModel):
+    events: list[FeedEvent]
+    # Pass as `after` for the next page; equal to `after` when nothing new has arrived.
+    next_after: int
+
+
+def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
+    policy = runtime.policy.for_tier(actor.tier)
+    if policy is None:
+        raise forbidden(f"the {actor.tier} tier receives no feed")
+    return policy
+
+
+@router.get("/events", summary="Feed events of the caller's jurisdiction after a cursor (seq)")
+async def pull_events(
+    actor: CurrentActor,
+    session: DbSession,
+    runtime: Runtime,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Last seq already seen; 0 for the beginning.")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> FeedPage:
+    policy = _tier_policy(runtime, actor)
+    rows = await repository.events_after(
+        session,
+        subtree=actor.subtree,
+        after=after,
+        limit=limit,
+        receive_like=policy.receive_like,
+        exclude_like=policy.exclude_like,
+    )
+    events = [FeedEvent.model_validate(event_view(row, actor.tier, policy)) for row in rows]
+    return FeedPage(events=events, next_after=rows[-1].seq if rows else after)
+
+
+@router.get(
+    "/stream",
+    summary="Server-sent events of the caller's jurisdiction, resumable with Last-Event-ID",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "id = seq, event = type"}},
+)
+async def stream_events(
+    request: Request,
+    actor: CurrentActor,
+    runtime: Runtime,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_SEQ, description="Start after this seq (no header).")
+    ] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    policy = _tier_policy(runtime, actor)
+    # A reconnecting EventSource repeats the original URL and adds the header: the header is newer.
+    cursor = _parse_cursor(last_event_id) if last_event_id is not None else (after or 0)
+    return StreamingResponse(
+        event_stream(
+            sessionmaker=request.app.state.sessionmaker,
+            runtime=runtime,
+            actor=actor,
+            policy=policy,
+            after=cursor,
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _parse_cursor(value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_SEQ:
+        raise unprocessable("Last-Event-ID must be a feed seq (a non-negative integer)")
+    return int(text)

@@ -1,0 +1,84 @@
+"""The SSE stream of a caller's feed: `id` = seq, `event` = type, `data` = the masked event as JSON.
+
+It re-reads the store (`seq > last sent`) whenever the feed signal says an event in the caller's subtree
+was committed, or a poll timer runs out, so a resumed stream (Last-Event-ID) misses nothing and repeats
+nothing: the cursor is the seq, and feed-store seqs commit in order. Disconnects need no code here: the
+server cancels the generator (ASGI < 2.4) or the next write fails (2.4), and the `with` releases the
+subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from fupin_gateway.feeds import repository
+from fupin_gateway.feeds.policy import TierPolicy
+from fupin_gateway.feeds.runtime import FeedRuntime
+from fupin_gateway.feeds.views import event_view
+from fupin_kit.auth.actor import Actor
+
+BATCH = 200
+# Polling backoff while the LISTEN connection is down (NOTIFY wake-ups are unavailable).
+POLL_MIN_S = 0.25
+POLL_MAX_S = 3.0
+RETRY_MS = 2000
+
+
+def sse_event(seq: int, event_type: str, data: bytes) -> bytes:
+    # orjson never emits a raw newline, so `data` is always one line.
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, event_type.encode(), data)
+
+
+def sse_comment(text: str) -> bytes:
+    return f": {text}\n\n".encode()
+
+
+async def event_stream(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    runtime: FeedRuntime,
+    actor: Actor,
+    policy: TierPolicy,
+    after: int,
+) -> AsyncIterator[bytes]:
+    started = last_write = time.monotonic()
+    # First bytes at once: the client knows the stream is open, and learns its reconnection delay.
+    yield b"retry: %d\n" % RETRY_MS + sse_comment(f"resuming after {after}")
+    backoff = POLL_MIN_S
+    with runtime.signal.subscribe(actor.subtree) as waiter:
+        while time.monotonic() - started < runtime.stream_max_s:
+            # Cleared before the read: a NOTIFY arriving during the read sets it again, so no wake-up
+            # is lost between the read and the wait.
+            waiter.event.clear()
+            async with sessionmaker() as session:
+                rows = await repository.events_after(
+                    session,
+                    subtree=actor.subtree,
+                    after=after,
+                    limit=BATCH,
+                    receive_like=policy.receive_like,
+                    exclude_like=policy.exclude_like,
+                )
+            for row in rows:
+                yield sse_event(row.seq, row.type, orjson.dumps(event_view(row, actor.tier, policy)))
+                after = row.seq
+            now = time.monotonic()
+            if rows:
+                last_write, backoff = now, POLL_MIN_S
+                if len(rows) == BATCH:
+                    continue  # more are waiting
+            elif now - last_write >= runtime.keepalive_s:
+                yield sse_comment("keep-alive")
+                last_write = now
+            until_keepalive = max(runtime.keepalive_s - (time.monotonic() - last_write), 0.05)
+            timeout = until_keepalive if runtime.signal.listening else min(backoff, until_keepalive)
+            backoff = min(backoff * 2, POLL_MAX_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.event.wait(), timeout)
+    yield sse_comment("stream period over; reconnect with Last-Event-ID")

@@ -1,0 +1,1 @@
+"""Identity: people, departmental clients and third-party evaluators, and the tokens issued to them."""

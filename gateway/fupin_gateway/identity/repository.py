@@ -1,0 +1,85 @@
+"""All SQL over the account tables. Every admin query carries the caller's subtree range
+(`division BETWEEN lo AND hi`), so an account outside it is simply not found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import exists, func, literal, or_, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_gateway.identity.tables import CLIENT, EVALUATOR, USER, AccountKind, evaluators, people
+
+
+async def by_name(session: AsyncSession, kind: AccountKind, name: str) -> Any | None:
+    """Unscoped: only for sign-in, where the caller has no jurisdiction yet."""
+    table = kind.table
+    return (await session.execute(select(table).where(table.c[kind.key] == name))).first()
+
+
+async def scoped(session: AsyncSession, kind: AccountKind, name: str, lo: str, hi: str) -> Any | None:
+    table = kind.table
+    query = select(table).where(table.c[kind.key] == name, table.c.division.between(lo, hi))
+    return (await session.execute(query)).first()
+
+
+async def page(
+    session: AsyncSession, kind: AccountKind, lo: str, hi: str, after: str | None, limit: int
+) -> Sequence[Any]:
+    table = kind.table
+    query = select(table).where(table.c.division.between(lo, hi))
+    if after is not None:
+        query = query.where(table.c[kind.key] > after)
+    return (await session.execute(query.order_by(table.c[kind.key]).limit(limit))).all()
+
+
+async def create(session: AsyncSession, kind: AccountKind, values: dict[str, Any]) -> Any | None:
+    """Insert; None when the name is taken (the unique constraint decides, not a prior read)."""
+    table = kind.table
+    query = insert(table).values(**values).on_conflict_do_nothing(index_elements=[kind.key]).returning(table)
+    return (await session.execute(query)).first()
+
+
+async def change(
+    session: AsyncSession, kind: AccountKind, name: str, lo: str, hi: str, values: dict[str, Any]
+) -> Any | None:
+    table = kind.table
+    query = (
+        update(table)
+        .where(table.c[kind.key] == name, table.c.division.between(lo, hi))
+        .values(**values, updated_at=func.now())
+        .returning(table)
+    )
+    return (await session.execute(query)).first()
+
+
+async def rehash(session: AsyncSession, kind: AccountKind, name: str, hashed: str) -> None:
+    table = kind.table
+    await session.execute(update(table).where(table.c[kind.key] == name).values({kind.secret: hashed}))
+
+
+async def username_in_use(session: AsyncSession, username: str) -> bool:
+    """People and evaluators share the password grant, so a name must be unique across both."""
+    query = select(
+        or_(
+            exists().where(people.c.username == username),
+            exists().where(evaluators.c.username == username),
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+async def blocked_subjects(session: AsyncSession) -> set[str]:
+    """Subjects whose tokens the gateway refuses: disabled accounts, and evaluators whose access window
+    has closed (an admin may have shortened it after their token was issued)."""
+    queries = [
+        select(literal(f"{USER.name}:") + people.c.username).where(people.c.disabled),
+        select(literal(f"{CLIENT.name}:") + CLIENT.table.c.client_id).where(CLIENT.table.c.disabled),
+        select(literal(f"{EVALUATOR.name}:") + evaluators.c.username).where(
+            or_(evaluators.c.disabled, evaluators.c.valid_until <= func.now())
+        ),
+    ]
+    rows = await session.execute(union_all(*queries))
+    return {str(subject) for (subject,) in rows}

@@ -1,0 +1,85 @@
+"""The account tables, as migration gateway_0002 creates them (the runtime half, for Core queries).
+
+They join the gateway's shared metadata so Alembic's comparison sees them, without editing models.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Boolean, Column, DateTime, String, Table, Text, false, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+
+from fupin_gateway.models import metadata
+
+
+def _common() -> list[Column[Any]]:
+    return [
+        Column("tier", String(16), nullable=False),
+        Column("division", String(12), nullable=False),
+        Column("roles", ARRAY(String(64)), nullable=False, server_default=text("'{}'")),
+        Column("disabled", Boolean, nullable=False, server_default=false()),
+        Column("created_by", String(200), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, default=uuid.uuid4),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *_common(),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, default=uuid.uuid4),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("scopes", ARRAY(String(64)), nullable=False, server_default=text("'{}'")),
+    *_common(),
+)
+
+evaluators = Table(
+    "evaluators",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, default=uuid.uuid4),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("organisation", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=False),
+    *_common(),
+)
+
+
+@dataclass(frozen=True)
+class AccountKind:
+    """One kind of account: its table, the column naming it, and the prefix of its token subjects.
+
+    Subjects carry the kind (`user:wang`, `client:mca-sync`, `evaluator:li`) so the three name spaces can
+    never collide in tokens, the disabled-subject cache or the audit chain."""
+
+    name: str  # user | client | evaluator (the token's `kind` claim)
+    table: Table
+    key: str  # the naming column
+    secret: str  # the argon2 hash column
+
+    def subject(self, account_name: str) -> str:
+        return f"{self.name}:{account_name}"
+
+
+USER = AccountKind("user", people, "username", "password_hash")
+CLIENT = AccountKind("client", clients, "client_id", "secret_hash")
+EVALUATOR = AccountKind("evaluator", evaluators, "username", "password_hash")
+KINDS: tuple[AccountKind, ...] = (USER, CLIENT, EVALUATOR)

@@ -1,0 +1,406 @@
+"""Tier feeds end to end on the real broker and PostgreSQL: a fake producing service writes CloudEvents
+(with duplicates, two provinces and full resident IDs) onto the domain topics; the gateway (role "all")
+stores them once, copies them once onto the provincial feed topics, and serves pull and SSE per tier."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rich.console import Console
+from sqlalchemy.engine import make_url
+
+from fupin_gateway.config import GatewaySettings
+from fupin_gateway.main import create_app
+from fupin_kit.envelope import Envelope, domain_topic, feed_topic, new_event
+from fupin_kit.kafka import make_producer
+from fupin_kit.pii import check_digit
+from fupin_kit.testing import InProcessServer
+from fupin_kit.topics import declared_topics
+
+FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+VILLAGE = "520102001001"
+OTHER_VILLAGE = "520102001002"
+COUNTY = "520102000000"
+OTHER_COUNTY_VILLAGE = "520103001001"
+CITY = "520100000000"
+PROVINCE = "520000000000"
+P53_VILLAGE = "530102001001"
+REGISTERED = "fupin.registry.household.registered.v1"
+UPDATED = "fupin.registry.household.updated.v1"
+VISIT = "fupin.assistance.visit.logged.v1"  # county and below only, by the policy
+APPLICATION = "fupin.identification.application.submitted.v1"
+DEADLINE_S = 60.0
+
+
+def resident_id(first17: str) -> str:
+    return first17 + check_digit(first17)
+
+
+RID_52 = resident_id("52010219850312004")
+RID_53 = resident_id("53010219900101002")
+
+
+def household_event(event_type: str, division: str, household: str, rid: str, **extra: Any) -> Envelope:
+    return new_event(
+        service="registry" if event_type.startswith("fupin.registry") else event_type.split(".")[1],
+        type=event_type,
+        aggregate="household",
+        aggregate_id=household,
+        division=division,
+        data={
+            "household_id": household,
+            "head_name": "张三丰",
+            "resident_id": rid,
+            "members": [{"name": "李四", "resident_id": rid}],
+            "note": f"户主身份证 {rid} 已核验",  # no policy rule covers it: only the scrubber does
+        },
+        **extra,
+    )
+
+
+@dataclass
+class Scenario:
+    url: str
+    stack: Any
+    settings: GatewaySettings
+    app: Any
+    events: dict[str, Envelope] = field(default_factory=dict)
+
+    def token(self, tier: str, division: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.stack.token(tier, division)}"}
+
+    def dsn(self) -> str:
+        url = make_url(self.settings.service_database_url()).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
+
+    async def publish(self, *events: Envelope) -> None:
+        producer = make_producer(self.settings)
+        await producer.start()
+        try:
+            for event in events:
+                topic = domain_topic(event.source.rsplit("/", 1)[-1])
+                await producer.send_and_wait(
+                    topic,
+                    value=event.to_bytes(),
+                    key=event.aggregate_id.encode(),
+                    headers=event.routing_headers(),
+                )
+        finally:
+            await producer.stop()
+
+    async def wait_stored(self, ids: list[uuid.UUID]) -> None:
+        connection = await asyncpg.connect(self.dsn())
+        try:
+            deadline = time.monotonic() + DEADLINE_S
+            while time.monotonic() < deadline:
+                stored = await connection.fetchval(
+                    "SELECT count(*) FROM feed_events WHERE event_id = ANY($1::uuid[])", ids
+                )
+                if stored == len(set(ids)):
+                    return
+                await asyncio.sleep(0.2)
+            raise AssertionError(f"only {stored} of {len(set(ids))} events stored")
+        finally:
+            await connection.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def scenario(fupin_stack) -> AsyncIterator[Scenario]:
+    database = await fupin_stack.fresh_database("fupin_gateway", "gateway")
+    group = f"gateway-feed-router-{uuid.uuid4().hex[:8]}"
+    base = fupin_stack.settings("gateway", database, role="all")
+    settings = GatewaySettings(
+        **{**base.model_dump(), "feed_router_group": group, "feed_keepalive_s": 1.0, "upstreams": {}}
+    )
+    await fupin_stack.topics({**declared_topics(settings.topics_file), f"fupin.dlq.{group}.v1": 1})
+    app = create_app(settings)
+    async with InProcessServer(app) as server:
+        scenario = Scenario(url=server.url, stack=fupin_stack, settings=settings, app=app)
+        events = {
+            "reg1": household_event(REGISTERED, VILLAGE, "h1", RID_52),
+            "upd1": household_event(UPDATED, VILLAGE, "h1", RID_52),
+            "reg2": household_event(REGISTERED, OTHER_VILLAGE, "h2", RID_52),
+            "visit": household_event(VISIT, VILLAGE, "h1", RID_52),
+            "multi": household_event(APPLICATION, VILLAGE, "h3", RID_52, extra_divisions=[P53_VILLAGE]),
+            "cousin": household_event(REGISTERED, OTHER_COUNTY_VILLAGE, "h4", RID_52),
+            "p53": household_event(REGISTERED, P53_VILLAGE, "h5", RID_53),
+        }
+        scenario.events.update(events)
+        # Duplicates of the same id, in the same batch as the original.
+        await scenario.publish(*events.values(), events["reg1"], events["p53"])
+        await scenario.wait_stored([event.id for event in events.values()])
+        yield scenario
+
+
+async def pull_all(
+    scenario: Scenario, tier: str, division: str, extra: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    after = 0
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            response = await client.get(
+                f"{scenario.url}/feeds/events",
+                params={"after": after, "limit": 3, **(extra or {})},
+                headers=scenario.token(tier, division),
+            )
+            assert response.status_code == 200, response.text
+            assert not FULL_ID.search(response.text) or tier in ("county", "township", "village")
+            page = response.json()
+            if not page["events"]:
+                assert page["next_after"] == after
+                return events
+            events.extend(page["events"])
+            after = page["next_after"]
+
+
+async def read_sse(
+    scenario: Scenario,
+    tier: str,
+    division: str,
+    *,
+    count: int | None = None,
+    until_seq: int | None = None,
+    until_ids: set[str] | None = None,
+    last_event_id: int | None = None,
+) -> tuple[list[dict[str, Any]], str]:
+    """Read the stream until `count` events, an event with seq >= until_seq, or every id in until_ids;
+    then disconnect. Returns the events (id / event / data checked) and the raw text received."""
+    headers = scenario.token(tier, division)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    received: list[dict[str, Any]] = []
+    raw: list[str] = []
+    pending: dict[str, str] = {}
+    wanted = set(until_ids or ())
+
+    def done() -> bool:
+        if count is not None and len(received) >= count:
+            return True
+        if until_seq is not None and received and received[-1]["seq"] >= until_seq:
+            return True
+        return bool(until_ids) and wanted <= {event["id"] for event in received}
+
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10, read=DEADLINE_S)) as client,
+        client.stream("GET", f"{scenario.url}/feeds/stream", headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.aiter_lines()
+        deadline = time.monotonic() + DEADLINE_S
+        while not done():
+            assert time.monotonic() < deadline, f"stream stalled after {len(received)} events"
+            line = await asyncio.wait_for(lines.__anext__(), DEADLINE_S)
+            raw.append(line)
+            if line == "":
+                if "data" in pending:
+                    event = orjson.loads(pending["data"])
+                    assert pending["id"] == str(event["seq"]) and pending["event"] == event["type"]
+                    received.append(event)
+                pending = {}
+            elif not line.startswith(":"):
+                name, _, value = line.partition(": ")
+                pending[name] = value
+    return received, "\n".join(raw)
+
+
+async def test_village_pull_sees_only_its_village_with_full_identity(scenario):
+    events = await pull_all(scenario, "village", VILLAGE)
+    assert events and all(event["division"] == VILLAGE for event in events)
+    ids = {event["id"] for event in events}
+    for name in ("reg1", "upd1", "visit", "multi"):
+        assert str(scenario.events[name].id) in ids
+    assert str(scenario.events["reg2"].id) not in ids
+    reg1 = next(event for event in events if event["id"] == str(scenario.events["reg1"].id))
+    assert reg1["data"]["resident_id"] == RID_52  # the village works with full identity
+    # Jurisdiction comes from the token only: a division parameter changes nothing.
+    assert await pull_all(scenario, "village", VILLAGE, {"division": P53_VILLAGE}) == events
+    # Seqs ascend strictly: the cursor is the seq.
+    seqs = [event["seq"] for event in events]
+    assert seqs == sorted(set(seqs))
+
+
+async def test_tiers_above_county_never_see_a_full_id_in_pull(scenario):
+    for tier, division in (("province", PROVINCE), ("city", CITY)):
+        events = await pull_all(scenario, tier, division)  # asserts on the raw response text too
+        ids = {event["id"] for event in events}
+        assert str(scenario.events["reg1"].id) in ids and str(scenario.events["cousin"].id) in ids
+        assert str(scenario.events["p53"].id) not in ids
+        assert str(scenario.events["visit"].id) not in ids  # not this tier's business, by the policy
+        reg1 = next(event for event in events if event["id"] == str(scenario.events["reg1"].id))
+        assert reg1["data"]["head_name"] == "张**"
+        assert reg1["data"]["resident_id"] == RID_52[:6] + "********" + RID_52[-4:]
+
+
+async def test_feeds_require_a_token(scenario):
+    async with httpx.AsyncClient(timeout=10) as client:
+        assert (await client.get(f"{scenario.url}/feeds/events")).status_code == 401
+        assert (await client.get(f"{scenario.url}/feeds/stream")).status_code == 401
+        bad = await client.get(
+            f"{scenario.url}/feeds/stream",
+            headers={**scenario.token("county", COUNTY), "Last-Event-ID": "x1"},
+        )
+        assert bad.status_code == 422
+
+
+async def test_county_stream_resumes_without_gaps_or_repeats(scenario):
+    first, _ = await read_sse(scenario, "county", COUNTY, count=2)
+    assert len(first) == 2
+    # While the county is away: a new event, and a late duplicate of one it has already stored.
+    late = household_event(UPDATED, OTHER_VILLAGE, "h2", RID_52)
+    scenario.events["late"] = late
+    await scenario.publish(late, scenario.events["reg2"])
+    await scenario.wait_stored([late.id])
+
+    reference = await pull_all(scenario, "county", COUNTY)
+    expected = {str(scenario.events[name].id) for name in ("reg1", "upd1", "reg2", "visit", "multi", "late")}
+    assert expected <= {event["id"] for event in reference}
+    assert all(event["division"].startswith("520102") for event in reference)
+    rest, raw = await read_sse(
+        scenario, "county", COUNTY, until_seq=reference[-1]["seq"], last_event_id=first[-1]["seq"]
+    )
+    # Nothing missed, nothing repeated, same order as the store.
+    assert [event["seq"] for event in first + rest] == [event["seq"] for event in reference]
+    assert [event["id"] for event in first + rest] == [event["id"] for event in reference]
+    assert "retry:" in raw
+
+
+async def test_city_stream_never_carries_a_full_id(scenario):
+    wanted = {str(scenario.events[name].id) for name in ("reg1", "cousin", "multi")}
+    events, raw = await read_sse(scenario, "city", CITY, until_ids=wanted)
+    assert not FULL_ID.search(raw)
+    assert all(event["division"].startswith("5201") for event in events)
+    assert str(scenario.events["visit"].id) not in {event["id"] for event in events}
+
+
+async def test_stream_keeps_alive_while_idle(scenario):
+    headers = scenario.token("village", "520102001099")  # a village with no events at all
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10, read=10)) as client,
+        client.stream("GET", f"{scenario.url}/feeds/stream", headers=headers) as response,
+    ):
+        comments = 0
+        async for line in response.aiter_lines():
+            assert not line.startswith(("id:", "data:"))
+            comments += line == ": keep-alive"
+            if comments == 2:
+                break
+
+
+async def _drain(scenario: Scenario) -> None:
+    connection = await asyncpg.connect(scenario.dsn())
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+            assert time.monotonic() < deadline, "the gateway outbox did not drain"
+            await asyncio.sleep(0.2)
+    finally:
+        await connection.close()
+
+
+async def _read_topic(scenario: Scenario, topic: str) -> list[tuple[dict[str, str], dict[str, Any], str]]:
+    """Every record of `topic` from the beginning to its current end: (headers, body, raw value)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=scenario.settings.kafka_bootstrap_servers, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            await consumer.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[tuple[dict[str, str], dict[str, Any], str]] = []
+        deadline = time.monotonic() + DEADLINE_S
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            assert time.monotonic() < deadline, f"could not read {topic} to its end"
+            batch = await consumer.getmany(timeout_ms=500)
+            for record in (r for rs in batch.values() for r in rs):
+                headers = {key: value.decode() for key, value in record.headers}
+                assert record.value is not None
+                records.append((headers, orjson.loads(record.value), record.value.decode()))
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def test_province_feed_topics_carry_each_entitled_event_once_masked(scenario):
+    await _drain(scenario)
+    feed52 = await _read_topic(scenario, feed_topic("52"))
+    feed53 = await _read_topic(scenario, feed_topic("53"))
+    ids52 = [headers["ce_id"] for headers, _, _ in feed52]
+
+    for name in ("reg1", "upd1", "reg2", "multi", "cousin", "late"):
+        assert ids52.count(str(scenario.events[name].id)) == 1, name  # duplicates published once
+    assert str(scenario.events["visit"].id) not in ids52  # not entitled for the province tier
+    assert str(scenario.events["p53"].id) not in ids52
+    for headers, body, raw in feed52:
+        assert not FULL_ID.search(raw), raw
+        assert body["id"] == headers["ce_id"]
+        provinces = {code[:2] for code in [body["division"], *body.get("extradivisions", [])]}
+        assert "52" in provinces
+    # One aggregate's events keep their order on the feed (same key, relay publishes in seq order).
+    h1 = [body["type"] for _, body, _ in feed52 if body["subject"] == "household/h1"]
+    assert h1[-2:] == [REGISTERED, UPDATED]
+
+    ids53 = [headers["ce_id"] for headers, _, _ in feed53]
+    assert ids53.count(str(scenario.events["p53"].id)) == 1
+    multi = scenario.events["multi"]
+    copy_id = str(uuid.uuid5(multi.id, "53"))
+    assert ids53.count(copy_id) == 1 and str(multi.id) not in ids53
+    copy = next(body for headers, body, _ in feed53 if headers["ce_id"] == copy_id)
+    assert copy["originalid"] == str(multi.id)
+    assert not any(FULL_ID.search(raw) for _, _, raw in feed53)
+
+
+async def test_duplicates_are_stored_once(scenario):
+    ids = [event.id for event in scenario.events.values()]
+    connection = await asyncpg.connect(scenario.dsn())
+    try:
+        rows = await connection.fetch(
+            "SELECT event_id, count(*) AS n FROM feed_events WHERE event_id = ANY($1::uuid[]) GROUP BY 1", ids
+        )
+    finally:
+        await connection.close()
+    assert len(rows) == len(ids) and all(row["n"] == 1 for row in rows)
+    (router,) = scenario.app.state.consumers
+    assert router.stats.duplicates >= 3  # reg1 and p53 in the first batch, reg2 re-sent later
+    assert router.stats.dead_lettered == 0
+
+
+async def test_fupin_feed_command_prints_the_village_feed(scenario):
+    from fupin_cli.feed_cmd import FeedOptions, parse_sse, run_feed
+
+    output = io.StringIO()
+    options = FeedOptions(
+        gateway_url=scenario.url,
+        keys_dir=scenario.stack.keys.directory,
+        division=VILLAGE,
+        tier=None,  # derived from the code: village
+        after=0,
+        follow=False,
+    )
+    # The command is synchronous (httpx.Client); off the loop that serves the gateway.
+    assert await asyncio.to_thread(run_feed, options, Console(file=output, width=400)) == 0
+    printed = output.getvalue().splitlines()
+    assert len(printed) == len(await pull_all(scenario, "village", VILLAGE))
+    assert any(REGISTERED in line for line in printed)
+    parsed = list(parse_sse(iter(["retry: 2000", ": keep-alive", "", "id: 7", "event: t", "data: {}", ""])))
+    assert parsed == [("7", "t", "{}")]

@@ -1,0 +1,117 @@
+"""The feed policy file validates, and masking never lets a full resident ID above the county."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from pydantic import ValidationError
+
+from fupin_gateway.feeds.consumer import FeedRouter, copy_id, declared_feeds
+from fupin_gateway.feeds.masking import mask_event, scrub
+from fupin_gateway.feeds.policy import FeedPolicy, glob_to_like, load_policy
+from fupin_kit.envelope import new_event
+from fupin_kit.pii import check_digit
+from fupin_kit.settings import repository_root
+
+FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+POLICY_FILE = repository_root() / "deploy" / "feed-policy.yaml"
+
+
+def resident_id(first17: str) -> str:
+    return first17 + check_digit(first17)
+
+
+@pytest.fixture(scope="module")
+def policy() -> FeedPolicy:
+    return load_policy(POLICY_FILE)
+
+
+def test_deployed_policy_loads_and_covers_every_tier(policy):
+    for tier in ("province", "city", "county", "township", "village"):
+        assert policy.for_tier(tier) is not None
+    province = policy.for_tier("province")
+    assert province.receives("fupin.registry.household.registered.v1")
+    assert not province.receives("fupin.assistance.visit.logged.v1")
+    township = policy.for_tier("township")
+    assert not township.receives("fupin.funds.allocation.made.v1")  # excluded again
+    assert township.receives("fupin.funds.disbursement.made.v1")
+
+
+def test_policy_rejects_mistakes(policy):
+    base = policy.model_dump(mode="json")
+    missing = {**base, "tiers": {k: v for k, v in base["tiers"].items() if k != "village"}}
+    with pytest.raises(ValidationError, match="missing tiers"):
+        FeedPolicy.model_validate(missing)
+    unmasked_city = {**base, "tiers": {**base["tiers"], "city": {"receive": ["fupin.*"]}}}
+    with pytest.raises(ValidationError, match="must mask"):
+        FeedPolicy.model_validate(unmasked_city)
+    bad_glob = {**base, "tiers": {**base["tiers"], "village": {"receive": ["fupin.[ab]*"]}}}
+    with pytest.raises(ValidationError, match="wildcards"):
+        FeedPolicy.model_validate(bad_glob)
+    typo = {**base, "tiers": {**base["tiers"], "county": {"receive": ["fupin.*"], "mask_names": ["x"]}}}
+    with pytest.raises(ValidationError):
+        FeedPolicy.model_validate(typo)
+
+
+def test_glob_to_like_escapes_like_wildcards():
+    assert glob_to_like("fupin.registry.household_member.*") == "fupin.registry.household\\_member.%"
+    assert glob_to_like("fupin.?.x") == "fupin._.x"
+
+
+def test_masking_above_county_and_full_identity_below(policy):
+    rid = resident_id("52010219850312004")
+    body = new_event(
+        service="registry",
+        type="fupin.registry.household.registered.v1",
+        aggregate="household",
+        aggregate_id="h1",
+        division="520102001001",
+        data={
+            "head_name": "张三丰",
+            "resident_id": rid,
+            "members": [{"name": "李四", "resident_id": rid}],
+            "note": f"户主身份证 {rid} 已核验",  # not a policy field: the scrubber must catch it
+            "ids": {rid: "keyed by an ID"},
+            "bank_account": "6222020000000000000",
+            "long_number": "1" * 19,  # not an ID: left alone
+        },
+    ).model_dump(mode="json", exclude_none=True)
+    for tier in ("province", "city"):
+        masked = mask_event(body, tier, policy.for_tier(tier))
+        assert not FULL_ID.search(str(masked)), masked
+        assert masked["data"]["head_name"] == "张**"
+        assert masked["data"]["members"][0]["name"] == "李*"
+        assert masked["data"]["resident_id"] == rid[:6] + "********" + rid[-4:]
+        assert "bank_account" not in masked["data"]
+        assert masked["data"]["long_number"] == "1" * 19
+        assert masked["id"] == body["id"] and masked["division"] == body["division"]
+    county = mask_event(body, "county", policy.for_tier("county"))
+    assert county["data"]["resident_id"] == rid and county["data"]["head_name"] == "张三丰"
+    assert "bank_account" not in county["data"]
+    assert body["data"]["resident_id"] == rid  # the stored body is never modified
+
+
+def test_scrubber_masks_lower_case_check_character():
+    rid = resident_id("11010519491231002")[:17] + "x"
+    assert scrub(rid) == rid[:6] + "********" + rid[-4:]
+
+
+def test_copy_ids_and_target_provinces(policy):
+    topics, provinces = declared_feeds(repository_root() / "deploy" / "topics.yaml")
+    assert "fupin.registry.events.v1" in topics and "52" in provinces
+    router = FeedRouter(policy, provinces)
+    event = new_event(
+        service="registry",
+        type="fupin.registry.household.registered.v1",
+        aggregate="household",
+        aggregate_id="h1",
+        division="520102001001",
+        data={},
+        extra_divisions=["530102001001", "520103000000", "990000000000", "bad"],
+    )
+    # Home first, each province once, undeclared (99) and malformed codes skipped.
+    assert router.target_provinces(event) == ["52", "53"]
+    assert copy_id(event.id, "52", "52") == event.id
+    assert copy_id(event.id, "53", "52") == uuid.uuid5(event.id, "53") != event.id

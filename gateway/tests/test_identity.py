@@ -1,0 +1,298 @@
+"""Identity on real PostgreSQL: password and client-credentials sign-in, one answer for every bad
+credential, disabled accounts (including their already-issued tokens, at the gateway), evaluators whose
+tokens never outlive their access window, and admins confined to their own jurisdiction and tier."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import FastAPI
+
+from fupin_gateway.config import GatewaySettings
+from fupin_gateway.main import create_app
+from fupin_kit.sample import app as sample
+from fupin_kit.service_app import ServiceSpec, create_service_app
+from fupin_kit.testing import InProcessServer
+
+NATION = "000000000000"
+COUNTY = "520102000000"
+VILLAGE = "520102016001"
+OTHER_COUNTY = "520103000000"
+OTHER_VILLAGE = "520103019001"
+PASSWORD = "correct horse battery"
+
+
+@contextlib.asynccontextmanager
+async def gateway(stack, **overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    database = await stack.fresh_database("fupin_gateway", "gateway")
+    values = stack.settings("gateway", database, role="api").model_dump()
+    values.update(overrides)
+    app = create_app(GatewaySettings(**values))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield app, client
+
+
+@contextlib.asynccontextmanager
+async def upstream(stack) -> AsyncIterator[str]:
+    """A real service process surface (the kit's sample service, with /whoami) on loopback."""
+    database = await stack.fresh_database("fupin_kit.sample", "sample_producer")
+    service = create_service_app(
+        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
+        stack.settings("sample_producer", database, role="api"),
+    )
+    async with InProcessServer(service) as server:
+        yield server.url
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def root(stack) -> dict[str, str]:
+    return bearer(stack.token("nation", NATION, ["admin"], subject="user:root"))
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    return await client.post(
+        "/oauth/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+
+
+async def make_user(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    username: str,
+    division: str,
+    tier: str,
+    roles: list[str] | None = None,
+) -> httpx.Response:
+    body = {
+        "username": username,
+        "display_name": "王建国",
+        "tier": tier,
+        "division": division,
+        "roles": roles or ["cadre"],
+        "password": PASSWORD,
+    }
+    return await client.post("/admin/users", json=body, headers=auth)
+
+
+async def test_password_and_client_credentials_flows(fupin_stack):
+    async with gateway(fupin_stack) as (_, client):
+        created = await make_user(client, root(fupin_stack), "wang.county", COUNTY, "county", ["officer"])
+        assert created.status_code == 201, created.text
+        assert "password" not in created.text and "hash" not in created.text
+
+        issued = await login(client, "wang.county")
+        assert issued.status_code == 200, issued.text
+        assert issued.headers["cache-control"] == "no-store"
+        body = issued.json()
+        assert body["token_type"] == "Bearer" and body["expires_in"] == 900 and body["scope"] == ""
+        token = body["access_token"]
+        assert jwt.get_unverified_header(token)["kid"] == fupin_stack.keys.current()["kid"]
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["sub"] == "user:wang.county" and claims["kind"] == "user"
+        assert claims["tier"] == "county" and claims["division"] == COUNTY and claims["roles"] == ["officer"]
+        assert claims["jti"] and claims["exp"] - claims["iat"] == 900
+        me = await client.get("/whoami", headers=bearer(token))
+        assert me.status_code == 200 and me.json()["subject"] == "user:wang.county"
+
+        # Unknown user and wrong password: the same answer, byte for byte.
+        wrong = await login(client, "wang.county", "not the password")
+        unknown = await login(client, "nobody.here", "not the password")
+        assert wrong.status_code == unknown.status_code == 401
+        assert wrong.content == unknown.content
+        assert wrong.headers["content-type"].startswith("application/problem+json")
+        assert (await client.post("/oauth/token", data={"grant_type": "implicit"})).status_code == 400
+        as_json = await client.post("/oauth/token", json={"grant_type": "password"})
+        assert as_json.status_code == 400
+
+        client_body = {
+            "client_id": "mca-sync",
+            "department": "民政局",
+            "tier": "county",
+            "division": COUNTY,
+            "scopes": ["registry.read", "funds.read"],
+            "roles": ["viewer"],
+        }
+        registered = await client.post("/admin/clients", json=client_body, headers=root(fupin_stack))
+        assert registered.status_code == 201, registered.text
+        secret = registered.json()["client_secret"]
+        form = {"grant_type": "client_credentials", "client_id": "mca-sync", "client_secret": secret}
+        granted = await client.post("/oauth/token", data={**form, "scope": "registry.read"})
+        assert granted.status_code == 200, granted.text
+        assert granted.json()["scope"] == "registry.read"
+        claims = jwt.decode(granted.json()["access_token"], options={"verify_signature": False})
+        assert claims["sub"] == "client:mca-sync" and claims["kind"] == "client"
+        assert claims["scope"] == "registry.read" and claims["roles"] == ["viewer"]
+        # HTTP Basic client authentication, all scopes by default.
+        basic = await client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=("mca-sync", secret)
+        )
+        assert basic.status_code == 200 and basic.json()["scope"] == "registry.read funds.read"
+        too_wide = await client.post("/oauth/token", data={**form, "scope": "funds.write"})
+        assert too_wide.status_code == 400 and too_wide.json()["error"] == "invalid_scope"
+        bad_secret = await client.post("/oauth/token", data={**form, "client_secret": "x" * 20})
+        unknown_client = await client.post("/oauth/token", data={**form, "client_id": "nope"})
+        assert bad_secret.status_code == unknown_client.status_code == 401
+        assert bad_secret.content == unknown_client.content
+
+        # A disabled account is refused, even with the right password.
+        disabled = await client.post("/admin/users/wang.county/disable", headers=root(fupin_stack))
+        assert disabled.status_code == 200 and disabled.json()["disabled"] is True
+        refused = await login(client, "wang.county")
+        assert refused.status_code == 403
+        await client.post("/admin/clients/mca-sync/disable", headers=root(fupin_stack))
+        assert (await client.post("/oauth/token", data=form)).status_code == 403
+
+        # Password reset: the old one stops working, the generated one works.
+        await client.post("/admin/users/wang.county/enable", headers=root(fupin_stack))
+        reset = await client.post("/admin/users/wang.county/password", json={}, headers=root(fupin_stack))
+        assert reset.status_code == 200
+        assert (await login(client, "wang.county")).status_code == 401
+        assert (await login(client, "wang.county", reset.json()["secret"])).status_code == 200
+
+
+async def test_disabled_users_existing_token_is_refused_at_the_gateway(fupin_stack):
+    async with (
+        upstream(fupin_stack) as service_url,
+        gateway(fupin_stack, upstreams={"sample": service_url}, blocklist_refresh_s=0.2) as (app, client),
+    ):
+        assert (
+            await make_user(client, root(fupin_stack), "li.village", VILLAGE, "village")
+        ).status_code == 201
+        token = (await login(client, "li.village")).json()["access_token"]
+        routed = await client.get("/api/v1/sample/whoami", headers=bearer(token))
+        assert routed.status_code == 200 and routed.json()["subject"] == "user:li.village"
+
+        assert (
+            await client.post("/admin/users/li.village/disable", headers=root(fupin_stack))
+        ).status_code == 200
+        refused = await client.get("/api/v1/sample/whoami", headers=bearer(token))
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "the account is disabled"
+        # Still refused after the periodic reload from the database (what other gateway processes see).
+        await app.state.blocklist.reload()
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        # The service alone cannot know: it accepts the token until it expires (short lifetimes).
+        async with httpx.AsyncClient() as direct:
+            assert (await direct.get(f"{service_url}/whoami", headers=bearer(token))).status_code == 200
+
+        await client.post("/admin/users/li.village/enable", headers=root(fupin_stack))
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
+
+
+async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
+    async with gateway(fupin_stack) as (app, client):
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=30)
+        body = {
+            "username": "zhao.eval",
+            "display_name": "赵评估",
+            "organisation": "第三方评估机构",
+            "tier": "county",
+            "division": COUNTY,
+            "password": PASSWORD,
+            "valid_from": (now - timedelta(hours=1)).isoformat(),
+            "valid_until": until.isoformat(),
+        }
+        created = await client.post("/admin/evaluators", json=body, headers=root(fupin_stack))
+        assert created.status_code == 201, created.text
+        issued = await login(client, "zhao.eval")
+        assert issued.status_code == 200, issued.text
+        assert 0 < issued.json()["expires_in"] <= 30
+        claims = jwt.decode(issued.json()["access_token"], options={"verify_signature": False})
+        assert claims["kind"] == "evaluator" and claims["sub"] == "evaluator:zhao.eval"
+        assert claims["roles"] == ["evaluator"]
+        assert claims["exp"] <= until.timestamp()
+
+        # A window not yet open: refused.
+        later = {
+            **body,
+            "username": "qian.eval",
+            "valid_from": (now + timedelta(days=1)).isoformat(),
+            "valid_until": (now + timedelta(days=2)).isoformat(),
+        }
+        assert (
+            await client.post("/admin/evaluators", json=later, headers=root(fupin_stack))
+        ).status_code == 201
+        assert (await login(client, "qian.eval")).status_code == 403
+
+        # Closing the window ends the already-issued token at the gateway at once.
+        token = issued.json()["access_token"]
+        assert (await client.get("/whoami", headers=bearer(token))).status_code == 200
+        closed = {"valid_from": (now - timedelta(hours=1)).isoformat(), "valid_until": now.isoformat()}
+        changed = await client.put(
+            "/admin/evaluators/zhao.eval/window", json=closed, headers=root(fupin_stack)
+        )
+        assert changed.status_code == 200, changed.text
+        assert (await client.get("/whoami", headers=bearer(token))).status_code == 401
+        assert (await login(client, "zhao.eval")).status_code == 403
+        await app.state.blocklist.reload()
+        assert "evaluator:zhao.eval" in app.state.blocklist
+        # An evaluator may never administer.
+        admin_evaluator = {**body, "username": "sun.eval", "roles": ["evaluator", "admin"]}
+        assert (
+            await client.post("/admin/evaluators", json=admin_evaluator, headers=root(fupin_stack))
+        ).status_code == 422
+
+
+async def test_admins_are_confined_to_their_jurisdiction_and_tier(fupin_stack):
+    async with gateway(fupin_stack) as (_, client):
+        county_admin = bearer(fupin_stack.token("county", COUNTY, ["admin"], subject="user:county.admin"))
+        cadre = bearer(fupin_stack.token("county", COUNTY, ["officer"], subject="user:officer"))
+
+        assert (await make_user(client, county_admin, "in.county", VILLAGE, "village")).status_code == 201
+        assert (await make_user(client, county_admin, "peer.county", COUNTY, "county")).status_code == 201
+        outside = await make_user(client, county_admin, "out.county", OTHER_VILLAGE, "village")
+        assert outside.status_code == 404
+        above = await make_user(client, county_admin, "prov.officer", "520000000000", "province")
+        assert above.status_code == 403
+        mismatch = await make_user(client, county_admin, "odd.tier", VILLAGE, "county")
+        assert mismatch.status_code == 422
+        assert (await make_user(client, cadre, "by.cadre", VILLAGE, "village")).status_code == 403
+        assert (await make_user(client, county_admin, "in.county", VILLAGE, "village")).status_code == 409
+
+        # An account in another county, made by the nation: invisible to the county admin.
+        assert (
+            await make_user(client, root(fupin_stack), "elsewhere", OTHER_VILLAGE, "village")
+        ).status_code == 201
+        listed = await client.get("/admin/users", headers=county_admin)
+        assert sorted(user["username"] for user in listed.json()["items"]) == ["in.county", "peer.county"]
+        assert (await client.get("/admin/users/elsewhere", headers=county_admin)).status_code == 404
+        assert (await client.post("/admin/users/elsewhere/disable", headers=county_admin)).status_code == 404
+        roles = await client.put(
+            "/admin/users/elsewhere/roles", json={"roles": ["admin"]}, headers=county_admin
+        )
+        assert roles.status_code == 404
+        assert (await client.get("/admin/users/elsewhere", headers=root(fupin_stack))).json()[
+            "disabled"
+        ] is False
+
+        changed = await client.put(
+            "/admin/users/in.county/roles", json={"roles": ["cadre", "admin"]}, headers=county_admin
+        )
+        assert changed.status_code == 200 and changed.json()["roles"] == ["cadre", "admin"]
+        everything = await client.get("/admin/users", params={"limit": 2}, headers=root(fupin_stack))
+        assert everything.json()["next_after"] == "in.county"
+        rest = await client.get("/admin/users", params={"after": "in.county"}, headers=root(fupin_stack))
+        assert [user["username"] for user in rest.json()["items"]] == ["peer.county"]
+
+        client_body = {
+            "client_id": "other-dept",
+            "department": "x",
+            "tier": "county",
+            "division": OTHER_COUNTY,
+        }
+        assert (
+            await client.post("/admin/clients", json=client_body, headers=county_admin)
+        ).status_code == 404
+        assert (await client.post("/admin/keys/rotate", headers=county_admin)).status_code == 403
+        assert (await client.get("/admin/audit/verify", headers=county_admin)).status_code == 403

@@ -1,0 +1,61 @@
+"""`fupin audit verify`: recompute the gateway's hash-chained audit log and name the first bad row."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="The gateway's access and account-change audit chain.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+if TYPE_CHECKING:
+    from fupin_gateway.audit.verify import ChainReport
+
+
+async def _verify(database_url: str) -> ChainReport:
+    # Imported here: the gateway package is only needed by this command, not by every `fupin` call.
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    from fupin_gateway.audit.verify import verify_chain
+
+    engine = create_async_engine(database_url)
+    try:
+        async with AsyncSession(engine) as session:
+            return await verify_chain(session)
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def verify(
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="Server URL [default: $FUPIN_DATABASE_URL]; the gateway's database on it is used."),
+    ] = None,
+) -> None:
+    """Walk the chain in seq order and recompute every hash. Exit code 0 when intact, 1 at the first bad
+    row (its seq is printed), 2 when the database cannot be reached."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from fupin_kit.settings import KitSettings
+
+    settings = (
+        KitSettings(service="gateway", database_url=database_url)
+        if database_url
+        else KitSettings(service="gateway")
+    )
+    try:
+        report = asyncio.run(_verify(settings.service_database_url()))
+    except (OSError, SQLAlchemyError) as exc:
+        errors.print(f"[red]cannot reach the gateway database: {exc}[/]")
+        raise typer.Exit(2) from exc
+    if report.ok:
+        console.print(f"audit chain intact: {report.checked} rows (last seq {report.last_seq}).")
+        return
+    errors.print(f"[red]audit chain broken at seq {report.first_bad_seq}: {report.reason}[/]")
+    console.print(f"first_bad_seq={report.first_bad_seq}")
+    raise typer.Exit(1)

@@ -1,0 +1,48 @@
+"""`fupin token`: a signed access token for scripts, from the run's key store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fupin_kit import divisions
+from fupin_kit.auth.actor import TIERS
+from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.settings import KitSettings
+
+
+class TokenError(ValueError):
+    pass
+
+
+def mint_token(
+    keys_dir: Path,
+    *,
+    tier: str,
+    division: str,
+    roles: list[str],
+    subject: str,
+    lifetime_s: int,
+) -> str:
+    """Mint with the key store's current key; the tier must match the division's level, as verifiers check."""
+    if tier not in TIERS:
+        raise TokenError(f"unknown tier {tier!r}; one of {', '.join(TIERS)}")
+    try:
+        level = divisions.level(division)
+    except divisions.InvalidDivisionCode as exc:
+        raise TokenError(f"{division!r} is not a 12-digit division code") from exc
+    if divisions.TIER_NAMES[level] != tier:
+        raise TokenError(f"division {division} is at the {divisions.TIER_NAMES[level]} tier, not {tier}")
+    store = KeyStore(keys_dir)
+    if not store.private_path.exists():
+        raise TokenError(f"no signing keys in {keys_dir}; run `fupin up` first (or pass --keys-dir)")
+    settings = KitSettings()
+    return mint(
+        store.current(),
+        subject=subject,
+        tier=tier,
+        division=division,
+        roles=roles,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        lifetime_s=lifetime_s,
+    )
