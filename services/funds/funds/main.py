@@ -1,6 +1,7 @@
 """The funds process: its API, outbox relay and consumers."""
 
 from fastapi import FastAPI
+
 from fupin_kit.service_app import ServiceSpec, create_service_app
 
 

@@ -1,13 +1,44 @@
-"""The identification process: its API, outbox relay and consumers."""
+"""The identification process: its API, outbox relay, registry consumer and notice timer."""
 
 from fastapi import FastAPI
+
+from fupin_kit.consumer import ConsumerSpec
+from fupin_kit.envelope import domain_topic
 from fupin_kit.service_app import ServiceSpec, create_service_app
+from fupin_kit.settings import KitSettings
+from identification import timers
+from identification.admin.router import router as admin_router
+from identification.batches.router import router as batches_router
+from identification.cases.router import router as cases_router
+from identification.comparisons.router import router as comparisons_router
+from identification.exits.router import router as exits_router
+from identification.notices.router import public_router as public_notices_router
+from identification.notices.router import router as notices_router
+from identification.objections.router import public_router as public_objections_router
+from identification.objections.router import router as objections_router
+from identification.quotas.router import router as quotas_router
+from identification.readmodel.handlers import HANDLERS
 
 
-def create_app() -> FastAPI:
+def create_app(settings: KitSettings | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="identification",
         title="Fupin identification",
         description="Quotas, applications and their review workflow, public notices and objections, department comparison, exit, monitoring and return to poverty.",
+        routers=[
+            cases_router,
+            exits_router,
+            quotas_router,
+            notices_router,
+            public_notices_router,
+            objections_router,
+            public_objections_router,
+            batches_router,
+            comparisons_router,
+            admin_router,
+        ],
+        consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS)],
+        on_startup=[timers.start],
+        on_shutdown=[timers.stop],
     )
-    return create_service_app(spec)
+    return create_service_app(spec, settings)

@@ -1,13 +1,26 @@
 """The registry process: its API, outbox relay and consumers."""
 
 from fastapi import FastAPI
+
+from fupin_kit.consumer import ConsumerSpec
 from fupin_kit.service_app import ServiceSpec, create_service_app
+from fupin_kit.settings import KitSettings
+from registry.divisions.loader import load_on_startup
+from registry.divisions.router import router as divisions_router
+from registry.handlers import identification_events
+from registry.households.router import router as households_router
+from registry.standards.router import router as standards_router
 
 
-def create_app() -> FastAPI:
+def create_app(settings: KitSettings | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="registry",
         title="Fupin registry",
         description="Division tree, households and members (建档立卡), poverty standards, registration status and history, bulk import and exports.",
+        routers=[divisions_router, standards_router, households_router],
+        on_startup=[load_on_startup],
+        consumers=[
+            ConsumerSpec("registry", ["fupin.identification.events.v1"], identification_events.HANDLERS)
+        ],
     )
-    return create_service_app(spec)
+    return create_service_app(spec, settings)

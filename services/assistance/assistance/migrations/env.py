@@ -1,5 +1,4 @@
-from fupin_kit.migrations import run_env
-
 from assistance.models import metadata
+from fupin_kit.migrations import run_env
 
 run_env(metadata)

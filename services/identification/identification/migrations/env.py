@@ -1,5 +1,4 @@
 from fupin_kit.migrations import run_env
-
 from identification.models import metadata
 
 run_env(metadata)

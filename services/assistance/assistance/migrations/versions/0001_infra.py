@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from fupin_kit.migrations import create_infra_tables, drop_infra_tables
 
 revision = "assistance_0001"

@@ -1,0 +1,74 @@
+"""Events of the identification service: cases of the identification, exit and monitoring procedures.
+
+Every event's CloudEvents `division` is the case's village code and its subject is `case/<case id>`, so
+one case's events stay in order. Every transition emits one event; its type names the procedure
+(`case` for identification, `exit`, `monitoring`) and the step. The registry acts on three of them:
+`case.announced` (→ registered), `exit.announced` (→ exited) and `monitoring.decided` (→ monitored).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+
+CASE_ANNOUNCED = "fupin.identification.case.announced.v1"
+EXIT_ANNOUNCED = "fupin.identification.exit.announced.v1"
+MONITORING_DECIDED = "fupin.identification.monitoring.decided.v1"
+# Past-tense verb of each workflow action, for the event type of a transition.
+VERBS: dict[str, str] = {
+    "open": "opened",
+    "verify": "verified",
+    "village_review": "village_reviewed",
+    "open_notice": "noticed",
+    "close_notice": "notice_closed",
+    "uphold_objection": "returned",
+    "township_review": "township_reviewed",
+    "complete_comparison": "compared",
+    "county_approve": "approved",
+    "announce": "announced",
+    "register": "registered",
+    "reject": "rejected",
+    "withdraw": "withdrawn",
+    "exit_verify": "verified",
+    "household_confirm": "confirmed",
+    "exit_announce": "announced",
+    "mark_exited": "completed",
+    "visit": "visited",
+    "authorise": "authorised",
+    "compare": "compared",
+    "county_decide": "decided",
+    "clear_risk": "cleared",
+}
+AGGREGATES: dict[str, str] = {"identification": "case", "exit": "exit", "monitoring": "monitoring"}
+
+
+def event_type(kind: str, action: str) -> str:
+    return f"fupin.identification.{AGGREGATES[kind]}.{VERBS[action]}.v1"
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CaseTransitionedV1(_Payload):
+    """Payload of every case event, including the three the registry acts on."""
+
+    case_id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    division: str
+    year: int
+    action: str
+    from_state: str | None
+    to_state: str
+    batch_id: uuid.UUID | None = None
+    reason: str | None = None
+
+
+# The announcement contract named in the issue: household, division, year and the case.
+CaseAnnouncedV1 = CaseTransitionedV1
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS
+}

@@ -1,0 +1,141 @@
+"""Events of the registry service: households (建档立卡) and their members.
+
+Every event's CloudEvents `division` is the household's village code and its subject is
+`household/<household id>`, so one household's events share a partition key and stay in order.
+Payloads never carry a full resident ID: only the masked form (region + last four characters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HOUSEHOLD_CREATED = "fupin.registry.household.created.v1"
+HOUSEHOLD_UPDATED = "fupin.registry.household.updated.v1"
+HOUSEHOLD_REGISTERED = "fupin.registry.household.registered.v1"
+HOUSEHOLD_EXITED = "fupin.registry.household.exited.v1"
+HOUSEHOLD_RETURNED = "fupin.registry.household.returned.v1"
+HOUSEHOLD_MONITORED = "fupin.registry.household.monitored.v1"
+HOUSEHOLD_INCOME_RECORDED = "fupin.registry.household.income_recorded.v1"
+MEMBER_ADDED = "fupin.registry.member.added.v1"
+MEMBER_UPDATED = "fupin.registry.member.updated.v1"
+MEMBER_REMOVED = "fupin.registry.member.removed.v1"
+MEMBER_DECEASED = "fupin.registry.member.deceased.v1"
+
+# Status after the change → event type.
+STATUS_EVENT_TYPES: dict[str, str] = {
+    "registered": HOUSEHOLD_REGISTERED,
+    "exited": HOUSEHOLD_EXITED,
+    "returned": HOUSEHOLD_RETURNED,
+    "monitored": HOUSEHOLD_MONITORED,
+}
+
+MASKED_ID_PATTERN = r"^[0-9]{6}\*+[0-9X]{4}$"
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MemberSummaryV1(_Payload):
+    member_id: uuid.UUID
+    name: str
+    sex: str
+    id_kind: str
+    resident_id_masked: str = Field(pattern=MASKED_ID_PATTERN)
+    relation: str
+    health: str
+    labour_capacity: str
+    status: str
+    # Hex of the HMAC blind index of the person's resident ID (deployment-wide PII key), so consumers can
+    # match department lists by person without ever seeing the number. Optional: added within v1.
+    resident_id_index: str | None = None
+
+
+class HouseholdCreatedV1(_Payload):
+    household_id: uuid.UUID
+    division: str
+    village_group: str
+    status: str
+    identification_standard: str
+    attribute: str
+    main_cause: str
+    other_causes: list[str]
+    member_count: int
+    members: list[MemberSummaryV1]
+
+
+class HouseholdUpdatedV1(_Payload):
+    household_id: uuid.UUID
+    division: str
+    version: int
+    changed: list[str]
+    reason: str
+
+
+class HouseholdStatusChangedV1(_Payload):
+    """Payload of .registered / .exited / .returned / .monitored."""
+
+    household_id: uuid.UUID
+    division: str
+    version: int
+    from_status: str
+    to_status: str
+    reason: str
+
+
+class HouseholdIncomeRecordedV1(_Payload):
+    household_id: uuid.UUID
+    division: str
+    year: int
+    net_income: Decimal
+    member_count: int
+    per_capita_net_income: Decimal
+
+
+class MemberAddedV1(_Payload):
+    household_id: uuid.UUID
+    division: str
+    change: str
+    effective_on: dt.date
+    reason: str
+    member: MemberSummaryV1
+    member_count: int
+
+
+class MemberUpdatedV1(_Payload):
+    household_id: uuid.UUID
+    division: str
+    member_id: uuid.UUID
+    changed: list[str]
+    reason: str
+
+
+class MemberLeftV1(_Payload):
+    """Payload of .removed (marriage out, move out) and .deceased."""
+
+    household_id: uuid.UUID
+    division: str
+    change: str
+    effective_on: dt.date
+    reason: str
+    member: MemberSummaryV1
+    member_count: int
+
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    HOUSEHOLD_CREATED: HouseholdCreatedV1,
+    HOUSEHOLD_UPDATED: HouseholdUpdatedV1,
+    HOUSEHOLD_REGISTERED: HouseholdStatusChangedV1,
+    HOUSEHOLD_EXITED: HouseholdStatusChangedV1,
+    HOUSEHOLD_RETURNED: HouseholdStatusChangedV1,
+    HOUSEHOLD_MONITORED: HouseholdStatusChangedV1,
+    HOUSEHOLD_INCOME_RECORDED: HouseholdIncomeRecordedV1,
+    MEMBER_ADDED: MemberAddedV1,
+    MEMBER_UPDATED: MemberUpdatedV1,
+    MEMBER_REMOVED: MemberLeftV1,
+    MEMBER_DECEASED: MemberLeftV1,
+}

@@ -1,0 +1,60 @@
+"""Administration: the test clock (only with FUPIN_TEST_CLOCK=1, nation admins only) and region settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from fupin_kit.auth.actor import require_role, require_within
+from fupin_kit.problems import forbidden, not_found
+from identification import clock, regions
+from identification.deps import Ctx
+
+router = APIRouter(tags=["administration"])
+
+
+class ClockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    advance_s: int = Field(ge=0, le=10 * 366 * 86400)
+
+
+class ClockOut(BaseModel):
+    now: str
+    offset_s: int
+
+
+class SettingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/admin/clock")
+async def advance_clock(body: ClockIn, ctx: Ctx) -> ClockOut:
+    if not clock.test_clock_enabled():
+        raise not_found("route")
+    if ctx.actor.tier != "nation" or not ctx.actor.has_role("admin"):
+        raise forbidden("only a nation admin moves the test clock")
+    offset = await clock.offset(ctx.session) + body.advance_s
+    await clock.set_offset(ctx.session, offset)
+    return ClockOut(now=(await clock.now(ctx.session)).isoformat(), offset_s=offset)
+
+
+@router.put("/region-settings/{division}/{key}")
+async def put_setting(
+    body: SettingIn,
+    ctx: Ctx,
+    division: str = Path(pattern=r"^\d{12}$"),
+    key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$"),
+) -> dict[str, str]:
+    require_within(ctx.actor, division, "division")
+    require_role(ctx.actor, "officer", "admin")
+    await regions.put(ctx.session, division, key, body.value, ctx.actor.subject)
+    return {"division": division, "key": key, "value": body.value}
+
+
+@router.get("/region-settings/{division}/{key}")
+async def get_setting(
+    ctx: Ctx, division: str = Path(pattern=r"^\d{12}$"), key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$")
+) -> dict[str, str | None]:
+    require_within(ctx.actor, division, "division")
+    return {"division": division, "key": key, "value": await regions.get(ctx.session, division, key)}

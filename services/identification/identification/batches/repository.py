@@ -1,0 +1,160 @@
+"""All SQL of batch decisions. The decision is one statement: an UPDATE over the batch's cases whose
+RETURNING feeds, through data-modifying CTEs, one INSERT ... SELECT into the history and one into the
+outbox — no query per case, so a list of 100,000 is decided in one round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identification.models import batch_items, batches, cases
+
+Row = dict[str, Any]
+
+
+async def count_ready(session: AsyncSession, lo: str, hi: str, state: str) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(cases)
+        .where(cases.c.division.between(lo, hi), cases.c.state == state, cases.c.kind == "identification")
+    )
+    return int(result.scalar_one())
+
+
+async def insert_batch(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(batches).values(**values))
+
+
+async def draw_items(
+    session: AsyncSession, batch_id: uuid.UUID, seed: str, lo: str, hi: str, state: str, sample_size: int
+) -> int:
+    """Freeze the list and mark its sample, in one INSERT ... SELECT ordered by md5(seed || id)."""
+    result = await session.execute(
+        text(
+            """
+            INSERT INTO batch_items (batch_id, case_id, sampled)
+            SELECT :batch_id, id, row_number() OVER (ORDER BY md5(:seed || id::text)) <= :k
+            FROM cases
+            WHERE division BETWEEN :lo AND :hi AND state = :state AND kind = 'identification'
+            """
+        ),
+        {"batch_id": batch_id, "seed": seed, "lo": lo, "hi": hi, "state": state, "k": sample_size},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def get(
+    session: AsyncSession, batch_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    stmt = select(batches).where(batches.c.id == batch_id, batches.c.division.between(lo, hi))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def sample(session: AsyncSession, batch_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        select(batch_items.c.case_id)
+        .where(batch_items.c.batch_id == batch_id, batch_items.c.sampled)
+        .order_by(batch_items.c.case_id)
+    )
+    return list(rows.scalars())
+
+
+async def record_findings(session: AsyncSession, batch_id: uuid.UUID, findings: list[Row]) -> None:
+    for chunk_start in range(0, len(findings), 1000):
+        chunk = findings[chunk_start : chunk_start + 1000]
+        await session.execute(
+            text(
+                """
+                UPDATE batch_items AS bi SET finding = f.finding
+                FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS f(case_id uuid, finding jsonb)
+                WHERE bi.batch_id = :batch_id AND bi.case_id = f.case_id AND bi.sampled
+                """
+            ),
+            {"batch_id": batch_id, "rows": _json(chunk)},
+        )
+
+
+def _json(value: Any) -> str:
+    import orjson
+
+    return orjson.dumps(value).decode()
+
+
+async def additions_by_village(
+    session: AsyncSession, batch_id: uuid.UUID, state: str
+) -> dict[int, dict[str, int]]:
+    """year → village → cases this decision would add."""
+    rows = await session.execute(
+        text(
+            """
+            SELECT c.year, c.division, count(*) FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+            WHERE bi.batch_id = :batch_id AND c.state = :state
+              AND coalesce((bi.finding->>'passed')::boolean, true)
+            GROUP BY c.year, c.division
+            """
+        ),
+        {"batch_id": batch_id, "state": state},
+    )
+    out: dict[int, dict[str, int]] = {}
+    for year, division, count in rows.tuples():
+        out.setdefault(int(year), {})[str(division)] = int(count)
+    return out
+
+
+DECIDE = text(
+    """
+    WITH moved AS (
+        UPDATE cases AS c
+        SET state = CAST(:to_state AS text), version = c.version + 1, updated_at = CAST(:now AS timestamptz)
+        FROM batch_items AS bi
+        WHERE bi.batch_id = CAST(:batch_id AS uuid) AND c.id = bi.case_id AND c.state = CAST(:from_state AS text)
+          AND coalesce((bi.finding->>'passed')::boolean, true)
+        RETURNING c.id, c.kind, c.household_id, c.division, c.year, bi.sampled, bi.finding,
+                  gen_random_uuid() AS event_id
+    ),
+    history AS (
+        INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at,
+                                  detail, batch_id)
+        SELECT id, division, CAST(:action AS text), CAST(:from_state AS text), CAST(:to_state AS text),
+               CAST(:actor AS text), CAST(:actor_tier AS text), CAST(:now AS timestamptz),
+               jsonb_build_object('batch_id', CAST(:batch_text AS text), 'sampled', sampled,
+                                  'spot_check', finding),
+               CAST(:batch_id AS uuid)
+        FROM moved
+    )
+    INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, topic, division, headers)
+    SELECT event_id, 'case', id::text, CAST(:event_type AS text),
+           jsonb_build_object(
+               'specversion', '1.0', 'id', event_id, 'source', '/fupin/identification',
+               'type', CAST(:event_type AS text), 'subject', 'case/' || id::text, 'time', CAST(:now AS timestamptz),
+               'datacontenttype', 'application/json', 'division', division,
+               'actorid', CAST(:actor AS text), 'actortier', CAST(:actor_tier AS text),
+               'data', jsonb_build_object(
+                   'case_id', id, 'kind', kind, 'household_id', household_id, 'division', division,
+                   'year', year, 'action', CAST(:action AS text), 'from_state', CAST(:from_state AS text), 'to_state', CAST(:to_state AS text),
+                   'batch_id', CAST(:batch_text AS text), 'reason', NULL)),
+           CAST(:topic AS text), division, CAST(:headers AS jsonb)
+    FROM moved
+    """
+)
+
+
+async def decide(session: AsyncSession, params: Row) -> int:
+    result = await session.execute(DECIDE, params)
+    await session.execute(select(func.pg_notify("fupin_outbox", "")))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_decided(session: AsyncSession, batch_id: uuid.UUID, actor: str, at: dt.datetime) -> None:
+    await session.execute(
+        update(batches)
+        .where(batches.c.id == batch_id)
+        .values(status="decided", decided_by=actor, decided_at=at)
+    )

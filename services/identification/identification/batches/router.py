@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from identification import idempotency
+from identification.batches import service
+from identification.batches.schemas import BatchIn, BatchOut, DecisionIn
+from identification.deps import Ctx
+from identification.idempotency import IdempotencyKey
+
+router = APIRouter(prefix="/batches", tags=["batch decisions"])
+
+
+@router.post("", status_code=201, response_model=BatchOut)
+async def draw(body: BatchIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Freeze a list and draw its spot-check sample (seeded by the batch id, recorded)."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("batch", body), lambda: service.draw(ctx, body), 201
+    )
+
+
+@router.get("/{batch_id}")
+async def read(batch_id: uuid.UUID, ctx: Ctx) -> BatchOut:
+    return await service.read(ctx, batch_id)
+
+
+@router.post("/{batch_id}/decide", response_model=BatchOut)
+async def decide(batch_id: uuid.UUID, body: DecisionIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Record the spot-check findings and decide the whole list in one set-based statement."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("decide", batch_id, body), lambda: service.decide(ctx, batch_id, body)
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BatchAction(StrEnum):
+    TOWNSHIP_REVIEW = "township_review"
+    COUNTY_APPROVE = "county_approve"
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: BatchAction
+    division: str = Field(pattern=r"^\d{12}$", description="the village, township or county list")
+
+
+class SpotCheckFinding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: uuid.UUID
+    passed: bool
+    note: str = Field(default="", max_length=1000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    findings: list[SpotCheckFinding] = Field(default_factory=list, max_length=100_000)
+
+
+class BatchOut(BaseModel):
+    id: uuid.UUID
+    action: str
+    division: str
+    seed: str
+    rate: float
+    status: str
+    case_count: int
+    sample_count: int
+    sample: list[uuid.UUID]
+    created_at: dt.datetime
+    decided: int | None = None

@@ -1,0 +1,158 @@
+"""All SQL of the case aggregate: cases, their history, and the registry read model they rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identification.models import case_history, cases, comparison_hits, rm_households, rm_incomes, rm_members
+
+Row = dict[str, Any]
+
+
+class CaseAlreadyOpen(Exception):
+    """The partial unique index refused a second active case of a kind for one household."""
+
+
+async def get_household(session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str) -> Row | None:
+    row = (
+        (
+            await session.execute(
+                select(rm_households).where(
+                    rm_households.c.household_id == household_id, rm_households.c.division.between(lo, hi)
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+async def household_members(session: AsyncSession, household_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(rm_members).where(rm_members.c.household_id == household_id, rm_members.c.status == "active")
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def income(session: AsyncSession, household_id: uuid.UUID, year: int) -> Row | None:
+    row = (
+        (
+            await session.execute(
+                select(rm_incomes).where(rm_incomes.c.household_id == household_id, rm_incomes.c.year == year)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+async def insert_case(session: AsyncSession, values: Row) -> None:
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(cases).values(**values))
+    except IntegrityError as exc:
+        if "uq_cases_active_household_kind" in str(exc.orig):
+            raise CaseAlreadyOpen from None
+        raise
+
+
+async def get_case(
+    session: AsyncSession, case_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    stmt = select(cases).where(cases.c.id == case_id, cases.c.division.between(lo, hi))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def set_state(
+    session: AsyncSession, case_id: uuid.UUID, to_state: str, active: bool, now: dt.datetime, **values: Any
+) -> None:
+    await session.execute(
+        update(cases)
+        .where(cases.c.id == case_id)
+        .values(state=to_state, active=active, version=cases.c.version + 1, updated_at=now, **values)
+    )
+
+
+async def insert_history(session: AsyncSession, rows: Sequence[Row]) -> None:
+    if rows:
+        await session.execute(insert(case_history), list(rows))
+
+
+async def list_history(session: AsyncSession, case_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.seq)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def last_step_at(session: AsyncSession, case_id: uuid.UUID, action: str) -> dt.datetime | None:
+    result = await session.execute(
+        select(func.max(case_history.c.at)).where(
+            case_history.c.case_id == case_id, case_history.c.action == action
+        )
+    )
+    value: dt.datetime | None = result.scalar_one_or_none()
+    return value
+
+
+async def search(
+    session: AsyncSession,
+    lo: str,
+    hi: str,
+    kind: str | None,
+    state: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[Row]:
+    """Keyset pagination on (division, id): the jurisdiction range predicate drives the index."""
+    conditions: list[Any] = [cases.c.division.between(lo, hi)]
+    if kind is not None:
+        conditions.append(cases.c.kind == kind)
+    if state is not None:
+        conditions.append(cases.c.state == state)
+    if after is not None:
+        conditions.append(tuple_(cases.c.division, cases.c.id) > tuple_(literal(after[0]), literal(after[1])))
+    rows = await session.execute(
+        select(cases).where(and_(*conditions)).order_by(cases.c.division, cases.c.id).limit(limit + 1)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def open_blocking_hits(session: AsyncSession, case_id: uuid.UUID) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(comparison_hits)
+        .where(
+            comparison_hits.c.case_id == case_id,
+            comparison_hits.c.effect == "block",
+            comparison_hits.c.status == "open",
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def counted_in_quota(session: AsyncSession, lo: str, hi: str, year: int, states: Sequence[str]) -> int:
+    """Identification cases of the year within [lo, hi] that already hold a place in the quota."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(cases)
+        .where(
+            cases.c.kind == "identification",
+            cases.c.year == year,
+            cases.c.division.between(lo, hi),
+            or_(cases.c.state.in_(list(states))),
+        )
+    )
+    return int(result.scalar_one())

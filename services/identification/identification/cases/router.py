@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from identification import idempotency
+from identification.cases import service
+from identification.cases.schemas import (
+    ActionIn,
+    ApiAction,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CategoryIn,
+    HistoryOut,
+)
+from identification.deps import Ctx
+from identification.idempotency import IdempotencyKey
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+@router.post("", status_code=201, response_model=CaseOut)
+async def apply(body: CaseIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Application (申请) with the household's signed data authorisation, recorded by a village cadre."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("apply", body), lambda: service.apply_for(ctx, body), 201
+    )
+
+
+@router.get("")
+async def search(
+    ctx: Ctx,
+    division: str | None = Query(default=None, pattern=r"^\d{12}$"),
+    kind: str | None = Query(default=None, max_length=20),
+    state: str | None = Query(default=None, max_length=40),
+    after: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=50, ge=1, le=500),
+) -> CasePage:
+    return await service.search(ctx, division, kind, state, after, limit)
+
+
+@router.get("/{case_id}")
+async def read(case_id: uuid.UUID, ctx: Ctx) -> CaseOut:
+    return await service.read(ctx, case_id)
+
+
+@router.get("/{case_id}/history")
+async def history(case_id: uuid.UUID, ctx: Ctx) -> list[HistoryOut]:
+    return await service.history(ctx, case_id)
+
+
+@router.post("/{case_id}/actions/{action}", response_model=CaseOut)
+async def act(
+    case_id: uuid.UUID, action: ApiAction, body: ActionIn, ctx: Ctx, key: IdempotencyKey = None
+) -> Response:
+    """One step of the procedure; out of order → 409, wrong tier or role → 403."""
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        key,
+        ("act", case_id, action, body),
+        lambda: service.advance(ctx, case_id, action, body),
+    )
+
+
+@router.get("/{case_id}/category-suggestion")
+async def category_suggestion(case_id: uuid.UUID, ctx: Ctx) -> list[dict[str, Any]]:
+    """Suggested support categories, each with the rule that fired and the facts it saw."""
+    return await service.suggest_category(ctx, case_id)
+
+
+@router.post("/{case_id}/category", response_model=CaseOut)
+async def confirm_category(
+    case_id: uuid.UUID, body: CategoryIn, ctx: Ctx, key: IdempotencyKey = None
+) -> Response:
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        key,
+        ("category", case_id, body),
+        lambda: service.confirm_category(ctx, case_id, body),
+    )

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from identification.workflow import Action
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Authorisation(_In):
+    """承诺授权: the household's signed consent to the checks of its data."""
+
+    signed: Literal[True]
+    signed_by: str = Field(min_length=1, max_length=60)
+    signed_on: dt.date
+    document_ref: str | None = Field(default=None, max_length=200)
+
+
+class CaseIn(_In):
+    household_id: uuid.UUID
+    year: int = Field(ge=2013, le=2100)
+    authorisation: Authorisation
+    proposed_by_cadre: bool = False
+
+
+class ApiAction(StrEnum):
+    """Actions taken through POST /cases/{id}/actions/{action}; notices, objections and the registry
+    drive the others."""
+
+    VERIFY = Action.VERIFY.value
+    VILLAGE_REVIEW = Action.VILLAGE_REVIEW.value
+    TOWNSHIP_REVIEW = Action.TOWNSHIP_REVIEW.value
+    COMPLETE_COMPARISON = Action.COMPLETE_COMPARISON.value
+    COUNTY_APPROVE = Action.COUNTY_APPROVE.value
+    ANNOUNCE = Action.ANNOUNCE.value
+    REJECT = Action.REJECT.value
+    WITHDRAW = Action.WITHDRAW.value
+    EXIT_VERIFY = Action.EXIT_VERIFY.value
+    HOUSEHOLD_CONFIRM = Action.HOUSEHOLD_CONFIRM.value
+    EXIT_ANNOUNCE = Action.EXIT_ANNOUNCE.value
+    VISIT = Action.VISIT.value
+    AUTHORISE = Action.AUTHORISE.value
+    COMPARE = Action.COMPARE.value
+    COUNTY_DECIDE = Action.COUNTY_DECIDE.value
+    CLEAR_RISK = Action.CLEAR_RISK.value
+
+
+class ActionIn(_In):
+    reason: str | None = Field(default=None, max_length=1000)
+    # The survey findings, the vote, the spot-check result: recorded verbatim in the history.
+    finding: dict[str, Any] = Field(default_factory=dict)
+
+
+class VillageReviewFinding(_In):
+    """民主评议: the representative assembly's attendance and vote."""
+
+    meeting_on: dt.date
+    representatives: int = Field(gt=0, le=10_000)
+    present: int = Field(ge=0, le=10_000)
+    votes_for: int = Field(ge=0)
+    votes_against: int = Field(ge=0)
+    abstentions: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> VillageReviewFinding:
+        if self.present > self.representatives:
+            raise ValueError("more present than representatives")
+        if self.votes_for + self.votes_against + self.abstentions > self.present:
+            raise ValueError("more votes than people present")
+        return self
+
+
+class CategoryIn(_In):
+    categories: list[str] = Field(min_length=1, max_length=6)
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class CaseOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    division: str
+    year: int
+    state: str
+    version: int
+    allowed_actions: list[str]
+    category: dict[str, Any] | None
+    opened_by: str
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class HistoryOut(BaseModel):
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    actor_tier: str
+    at: dt.datetime
+    detail: dict[str, Any]
+    batch_id: uuid.UUID | None

@@ -1,0 +1,313 @@
+"""Use cases of the case aggregate. Every transition goes through `apply`: the table decides, the state
+changes, a history row records who, when, at which tier and with which finding, and one event is staged —
+all in the request's unit of work."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from pydantic import ValidationError
+
+from fupin_kit import divisions
+from fupin_kit.auth.actor import require_within
+from fupin_kit.outbox import record_event
+from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
+from identification import categories, events, workflow
+from identification.cases import repository
+from identification.cases.schemas import (
+    ActionIn,
+    ApiAction,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CategoryIn,
+    HistoryOut,
+    VillageReviewFinding,
+)
+from identification.context import Context, step_for
+from identification.quotas import service as quotas
+
+S, A, K = workflow.State, workflow.Action, workflow.Kind
+Row = dict[str, Any]
+
+
+def render(case: Row) -> CaseOut:
+    state = S(case["state"])
+    return CaseOut(
+        **{key: case[key] for key in CaseOut.model_fields if key in case and key != "allowed_actions"},
+        allowed_actions=[action.value for action in workflow.allowed_actions(state)],
+    )
+
+
+async def load(ctx: Context, case_id: uuid.UUID, *, lock: bool = False) -> Row:
+    lo, hi = ctx.actor.subtree
+    case = await repository.get_case(ctx.session, case_id, lo, hi, lock=lock)
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+async def apply(
+    ctx: Context,
+    case: Row,
+    action: workflow.Action,
+    detail: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> Row:
+    """The one way a single case changes state (batches do the same set-based)."""
+    state = S(case["state"])
+    step = step_for(ctx, state, action)
+    target = step.target
+    await repository.set_state(ctx.session, case["id"], target.value, workflow.is_active(target), ctx.now)
+    await repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": case["id"],
+                "division": case["division"],
+                "action": action.value,
+                "from_state": state.value,
+                "to_state": target.value,
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": {**(detail or {}), **({"reason": reason} if reason else {})},
+            }
+        ],
+    )
+    await record_event(
+        ctx.session, events.case_event(case, action.value, state.value, target.value, ctx.actor, reason)
+    )
+    return {
+        **case,
+        "state": target.value,
+        "active": workflow.is_active(target),
+        "version": case["version"] + 1,
+        "updated_at": ctx.now,
+    }
+
+
+async def open_case(
+    ctx: Context,
+    kind: workflow.Kind,
+    household_id: uuid.UUID,
+    year: int,
+    authorisation: dict[str, Any],
+    detail: dict[str, Any],
+) -> Row:
+    """Open a procedure for a household of the caller's jurisdiction (a village cadre's act)."""
+    lo, hi = ctx.actor.subtree
+    household = await repository.get_household(ctx.session, household_id, lo, hi)
+    if household is None:
+        raise not_found("household")
+    if not ctx.is_system:
+        tiers, roles = workflow.OPEN_REQUIREMENT
+        if ctx.actor.tier not in tiers or not ctx.actor.roles.intersection(roles):
+            raise forbidden("a case is opened by a village cadre")
+    initial = workflow.INITIAL[kind]
+    case: Row = {
+        "id": uuid.uuid4(),
+        "kind": kind.value,
+        "household_id": household_id,
+        "division": household["division"],
+        "year": year,
+        "state": initial.value,
+        "active": True,
+        "version": 1,
+        "authorisation": authorisation,
+        "category": None,
+        "opened_by": ctx.actor.subject,
+        "opened_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    try:
+        await repository.insert_case(ctx.session, case)
+    except repository.CaseAlreadyOpen:
+        raise conflict(f"the household already has an open {kind.value} case", code="case-open") from None
+    await repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": case["id"],
+                "division": case["division"],
+                "action": "open",
+                "from_state": None,
+                "to_state": initial.value,
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": detail,
+            }
+        ],
+    )
+    await record_event(ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor))
+    return case
+
+
+async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
+    lo, hi = ctx.actor.subtree
+    household = await repository.get_household(ctx.session, body.household_id, lo, hi)
+    if household is None:
+        raise not_found("household")
+    if household["status"] not in ("candidate", "returned"):
+        raise conflict(f"a household in status {household['status']!r} cannot apply", code="household-status")
+    authorisation = body.authorisation.model_dump(mode="json")
+    case = await open_case(
+        ctx,
+        K.IDENTIFICATION,
+        body.household_id,
+        body.year,
+        authorisation,
+        {"authorisation": authorisation, "proposed_by_cadre": body.proposed_by_cadre},
+    )
+    return render(case)
+
+
+def _village_review(body: ActionIn) -> VillageReviewFinding:
+    try:
+        finding = VillageReviewFinding.model_validate(body.finding)
+    except ValidationError as exc:
+        raise unprocessable(
+            "the village review needs the assembly's attendance and vote", errors=str(exc)
+        ) from None
+    if not workflow.attendance_ok(finding.representatives, finding.present):
+        raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
+    return finding
+
+
+async def _months_monitored(ctx: Context, case: Row) -> float:
+    since = await repository.last_step_at(ctx.session, case["id"], A.COUNTY_DECIDE.value)
+    if since is None:
+        return 0.0
+    return (ctx.now - since).total_seconds() / (30.4375 * 86400)
+
+
+async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body: ActionIn) -> CaseOut:
+    action = A(api_action.value)
+    case = await load(ctx, case_id, lock=True)
+    state = S(case["state"])
+    step_for(ctx, state, action)  # 409 / 403 before any action-specific check
+    detail: dict[str, Any] = {"finding": body.finding} if body.finding else {}
+    kind = K(case["kind"])
+    if action is A.VILLAGE_REVIEW:
+        vote = _village_review(body)
+        detail = {"finding": vote.model_dump(mode="json")}
+        if not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
+            return render(await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, body.reason))
+        if kind is K.IDENTIFICATION:
+            await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_VILLAGE_REVIEW)
+    elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
+        raise unprocessable("the verification needs its survey findings")
+    elif action in (A.COMPLETE_COMPARISON, A.COMPARE):
+        if await repository.open_blocking_hits(ctx.session, case_id):
+            raise conflict(
+                "a department comparison hit blocks this case until it is resolved", code="blocked"
+            )
+    elif action is A.COUNTY_APPROVE:
+        await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_COUNTY_APPROVAL)
+        detail["spot_check"] = {"individual": True}
+    elif action is A.CLEAR_RISK:
+        await _check_clearance(ctx, case)
+    return render(await apply(ctx, case, action, detail, body.reason))
+
+
+async def _check_clearance(ctx: Context, case: Row) -> None:
+    from identification import regions
+
+    months = await regions.decimal(ctx.session, case["division"], "risk_clearance_months", "6")
+    if await _months_monitored(ctx, case) < float(months):
+        raise conflict(f"risk is cleared only after {months} months of stable income", code="too-early")
+    members = await repository.household_members(ctx.session, case["household_id"])
+    if members and all(member["labour_capacity"] in categories.NO_LABOUR for member in members):
+        raise conflict("a household with no labour capacity stays monitored", code="no-labour")
+
+
+async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:
+    return render(await load(ctx, case_id))
+
+
+async def history(ctx: Context, case_id: uuid.UUID) -> list[HistoryOut]:
+    await load(ctx, case_id)
+    return [HistoryOut.model_validate(row) for row in await repository.list_history(ctx.session, case_id)]
+
+
+def encode_cursor(division: str, case_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{division}:{case_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        division, case_id = raw.split(":", 1)
+        return divisions.validate(division), uuid.UUID(case_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise unprocessable("the cursor is not valid") from None
+
+
+async def search(
+    ctx: Context, division: str | None, kind: str | None, state: str | None, after: str | None, limit: int
+) -> CasePage:
+    lo, hi = ctx.actor.subtree
+    if division is not None:
+        require_within(ctx.actor, division, "division")
+        lo, hi = divisions.subtree_range(division)
+    rows = await repository.search(
+        ctx.session, lo, hi, kind, state, None if after is None else decode_cursor(after), limit
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor(rows[-1]["division"], rows[-1]["id"]) if more and rows else None
+    return CasePage(items=[render(row) for row in rows], next_cursor=cursor)
+
+
+async def suggest_category(ctx: Context, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    case = await load(ctx, case_id)
+    lo, hi = ctx.actor.subtree
+    household = await repository.get_household(ctx.session, case["household_id"], lo, hi)
+    if household is None:
+        raise not_found("household")
+    members = await repository.household_members(ctx.session, case["household_id"])
+    return [
+        asdict(item)
+        for item in categories.suggest(household["main_cause"], household["other_causes"], members)
+    ]
+
+
+async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -> CaseOut:
+    case = await load(ctx, case_id, lock=True)
+    if ctx.actor.tier != "village" or not ctx.actor.has_role("cadre"):
+        raise forbidden("a village cadre confirms the support category")
+    unknown = set(body.categories) - set(categories.CATEGORIES)
+    if unknown:
+        raise unprocessable(f"unknown categories: {', '.join(sorted(unknown))}")
+    suggested = await suggest_category(ctx, case_id)
+    category = {
+        "confirmed": body.categories,
+        "suggested": suggested,
+        "confirmed_by": ctx.actor.subject,
+        "reason": body.reason,
+    }
+    await repository.set_state(
+        ctx.session, case_id, case["state"], case["active"], ctx.now, category=category
+    )
+    await repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": case_id,
+                "division": case["division"],
+                "action": "category_confirmed",
+                "from_state": case["state"],
+                "to_state": case["state"],
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": category,
+            }
+        ],
+    )
+    return render({**case, "category": category, "version": case["version"] + 1})

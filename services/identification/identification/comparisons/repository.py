@@ -1,0 +1,122 @@
+"""All SQL of department comparison: pushes (blind indexes only), and hits found set-based by joining a
+push's entries to the members of active cases in the pushing department's jurisdiction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identification.models import comparison_entries, comparison_hits, comparison_pushes
+
+Row = dict[str, Any]
+
+
+async def insert_push(session: AsyncSession, values: Row, entries: list[Row]) -> None:
+    await session.execute(insert(comparison_pushes).values(**values))
+    for start in range(0, len(entries), 5000):
+        await session.execute(insert(comparison_entries), entries[start : start + 5000])
+
+
+async def match_cases(
+    session: AsyncSession,
+    push_id: uuid.UUID,
+    lo: str,
+    hi: str,
+    effect: str,
+    reason: str,
+    kind: str,
+    now: dt.datetime,
+    threshold: Any,
+) -> int:
+    """One INSERT ... SELECT: entries × members of active identification/monitoring cases."""
+    result = await session.execute(
+        text(
+            """
+            INSERT INTO comparison_hits (id, push_id, case_id, household_id, member_id, division, kind, effect,
+                                         reason, amount, status, found_at)
+            SELECT gen_random_uuid(), e.push_id, c.id, c.household_id, m.member_id, c.division, :kind, :effect,
+                   :reason, e.amount, 'open', :now
+            FROM comparison_entries e
+            JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
+            JOIN cases c ON c.household_id = m.household_id AND c.active
+            WHERE e.push_id = :push_id AND c.division BETWEEN :lo AND :hi
+              AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
+            """
+        ),
+        {
+            "push_id": push_id,
+            "lo": lo,
+            "hi": hi,
+            "effect": effect,
+            "reason": reason,
+            "kind": kind,
+            "now": now,
+            "threshold": threshold,
+        },
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def households_over_threshold(
+    session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str, threshold: Any
+) -> list[Row]:
+    """Households (any status) with a member whose pushed amount exceeds the threshold and with no open
+    monitoring case: candidates for a monitoring warning."""
+    rows = await session.execute(
+        text(
+            """
+            SELECT DISTINCT h.household_id, h.division, max(e.amount) OVER (PARTITION BY h.household_id) AS amount
+            FROM comparison_entries e
+            JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
+            JOIN rm_households h ON h.household_id = m.household_id
+            WHERE e.push_id = :push_id AND h.division BETWEEN :lo AND :hi AND e.amount > CAST(:threshold AS numeric)
+              AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.household_id = h.household_id
+                              AND c.kind = 'monitoring' AND c.active)
+            """
+        ),
+        {"push_id": push_id, "lo": lo, "hi": hi, "threshold": threshold},
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def get_hit(
+    session: AsyncSession, hit_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    stmt = select(comparison_hits).where(
+        comparison_hits.c.id == hit_id, comparison_hits.c.division.between(lo, hi)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def resolve_hit(
+    session: AsyncSession, hit_id: uuid.UUID, status: str, actor: str, at: dt.datetime, text_: str
+) -> None:
+    await session.execute(
+        update(comparison_hits)
+        .where(comparison_hits.c.id == hit_id)
+        .values(status=status, resolved_by=actor, resolved_at=at, resolution=text_)
+    )
+
+
+async def search_hits(
+    session: AsyncSession, lo: str, hi: str, case_id: uuid.UUID | None, status: str | None
+) -> list[Row]:
+    conditions: list[Any] = [comparison_hits.c.division.between(lo, hi)]
+    if case_id is not None:
+        conditions.append(comparison_hits.c.case_id == case_id)
+    if status is not None:
+        conditions.append(comparison_hits.c.status == status)
+    rows = await session.execute(
+        select(comparison_hits)
+        .where(and_(*conditions))
+        .order_by(comparison_hits.c.found_at, comparison_hits.c.id)
+        .limit(1000)
+    )
+    return [dict(row) for row in rows.mappings()]

@@ -1,0 +1,129 @@
+"""Department comparison (信息比对). A department's system pushes a list; resident IDs are reduced to blind
+indexes at once and never stored in clear. Matches against members of active cases become hits: exclusion
+kinds block the case until a county officer resolves the hit, the others warn. Monitoring pushes above
+the region's threshold also open a monitoring warning (the first of the nine steps)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fupin_kit.pii import InvalidResidentId, PiiCipher, validate_resident_id
+from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
+from identification import regions, workflow
+from identification.cases import service as cases
+from identification.comparisons import repository
+from identification.comparisons.schemas import (
+    EXCLUSION_KINDS,
+    REASONS,
+    HitOut,
+    HitOutcome,
+    HitResolutionIn,
+    PushIn,
+    PushKind,
+    PushOut,
+)
+from identification.context import SYSTEM_ACTOR, Context
+
+THRESHOLD_KEYS: dict[PushKind, str] = {
+    PushKind.MEDICAL_SELF_PAID: "threshold.medical_self_paid",
+    PushKind.EDUCATION_FEES: "threshold.education_fees",
+}
+
+
+async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
+    if not (ctx.actor.kind == "client" or ctx.actor.has_role("department")):
+        raise forbidden("lists are pushed by a departmental system")
+    entries = []
+    for seq, entry in enumerate(body.entries):
+        try:
+            resident_id = validate_resident_id(entry.resident_id)
+        except InvalidResidentId as exc:
+            raise unprocessable(f"entry {seq}: {exc}") from None
+        entries.append(
+            {
+                "seq": seq,
+                "person_index": cipher.blind_index(resident_id),
+                "amount": entry.amount,
+                "detail": entry.detail,
+            }
+        )
+    push_id = uuid.uuid4()
+    await repository.insert_push(
+        ctx.session,
+        {
+            "id": push_id,
+            "kind": body.kind.value,
+            "department": body.department,
+            "division": ctx.actor.division,
+            "pushed_by": ctx.actor.subject,
+            "entry_count": len(entries),
+            "pushed_at": ctx.now,
+        },
+        [{"push_id": push_id, **entry} for entry in entries],
+    )
+    lo, hi = ctx.actor.subtree
+    threshold = None
+    if body.kind in THRESHOLD_KEYS:
+        threshold = await regions.decimal(ctx.session, ctx.actor.division, THRESHOLD_KEYS[body.kind], "10000")
+    effect = "block" if body.kind in EXCLUSION_KINDS else "warn"
+    hits = await repository.match_cases(
+        ctx.session, push_id, lo, hi, effect, REASONS[body.kind], body.kind.value, ctx.now, threshold
+    )
+    opened = 0
+    if body.kind not in EXCLUSION_KINDS:
+        system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
+        limit = threshold if threshold is not None else 0
+        for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, limit):
+            await cases.open_case(
+                system,
+                workflow.Kind.MONITORING,
+                household["household_id"],
+                ctx.now.year,
+                {},
+                {
+                    "source": "department_push",
+                    "push_id": str(push_id),
+                    "kind": body.kind.value,
+                    "amount": str(household["amount"]),
+                    "monitored_type": "sudden_hardship",
+                },
+            )
+            opened += 1
+    return PushOut(id=push_id, kind=body.kind.value, entries=len(entries), hits=hits, warnings_opened=opened)
+
+
+async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> HitOut:
+    lo, hi = ctx.actor.subtree
+    hit = await repository.get_hit(ctx.session, hit_id, lo, hi, lock=True)
+    if hit is None:
+        raise not_found("hit")
+    if ctx.actor.tier != "county" or not ctx.actor.has_role("officer"):
+        raise forbidden("a comparison hit is resolved by a county officer")
+    if hit["status"] != "open":
+        raise conflict("the hit is already resolved", code="resolved")
+    await repository.resolve_hit(
+        ctx.session, hit_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason
+    )
+    if body.outcome is HitOutcome.CONFIRMED and hit["effect"] == "block":
+        # A confirmed exclusion ends the application: the household does not qualify.
+        case = await cases.load(ctx, hit["case_id"], lock=True)
+        if workflow.is_active(workflow.State(case["state"])):
+            system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
+            await cases.apply(
+                system,
+                case,
+                workflow.Action.REJECT,
+                {"hit_id": str(hit_id), "kind": hit["kind"]},
+                body.reason,
+            )
+    updated = await repository.get_hit(ctx.session, hit_id, lo, hi)
+    assert updated is not None
+    return HitOut.model_validate(updated)
+
+
+async def search(ctx: Context, case_id: uuid.UUID | None, status: str | None) -> list[HitOut]:
+    lo, hi = ctx.actor.subtree
+    return [
+        HitOut.model_validate(row)
+        for row in await repository.search_hits(ctx.session, lo, hi, case_id, status)
+    ]

@@ -1,0 +1,19 @@
+"""Request dependencies shared by the routers: the use-case context."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.db import DbSession
+from identification import clock
+from identification.context import Context
+
+
+async def context(actor: CurrentActor, session: DbSession) -> Context:
+    return Context(session=session, actor=actor, now=await clock.now(session))
+
+
+Ctx = Annotated[Context, Depends(context)]

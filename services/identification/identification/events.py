@@ -1,0 +1,47 @@
+"""Event builders: every case transition becomes one CloudEvents envelope with the case's village code as
+its division and `case/<id>` as its subject (one partition key per case)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fupin_contracts import identification as contracts
+from fupin_kit.auth.actor import Actor
+from fupin_kit.envelope import Envelope, new_event
+
+SERVICE = "identification"
+AGGREGATE = "case"
+
+
+def case_event(
+    case: dict[str, Any],
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    actor: Actor,
+    reason: str | None = None,
+    batch_id: uuid.UUID | None = None,
+) -> Envelope:
+    payload = contracts.CaseTransitionedV1(
+        case_id=case["id"],
+        kind=case["kind"],
+        household_id=case["household_id"],
+        division=case["division"],
+        year=case["year"],
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        batch_id=batch_id,
+        reason=reason,
+    )
+    return new_event(
+        service=SERVICE,
+        type=contracts.event_type(case["kind"], action),
+        aggregate=AGGREGATE,
+        aggregate_id=str(case["id"]),
+        division=case["division"],
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from identification import idempotency
+from identification.cases.schemas import CaseOut
+from identification.deps import Ctx
+from identification.exits import service
+from identification.exits.schemas import ExitIn, MonitoringIn
+from identification.idempotency import IdempotencyKey
+
+router = APIRouter(tags=["exit and monitoring"])
+
+
+@router.post("/exits", status_code=201, response_model=CaseOut)
+async def propose_exit(body: ExitIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Village review of a household exit, with its checks (income, 两不愁三保障, not registered this year)."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("exit", body), lambda: service.propose_exit(ctx, body), 201
+    )
+
+
+@router.post("/monitoring", status_code=201, response_model=CaseOut)
+async def open_monitoring(body: MonitoringIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """A monitoring warning (first of the nine steps) from a self-report, a visit or a public report."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("monitoring", body), lambda: service.open_monitoring(ctx, body), 201
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Assurances(BaseModel):
+    """两不愁三保障 plus safe drinking water, each confirmed by the village committee."""
+
+    model_config = ConfigDict(extra="forbid")
+    food: bool
+    clothing: bool
+    compulsory_education: bool
+    basic_medical: bool
+    safe_housing: bool
+    safe_water: bool
+
+
+class ExitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    household_id: uuid.UUID
+    year: int = Field(ge=2013, le=2100)
+    assurances: Assurances
+
+
+class MonitoredType(StrEnum):
+    UNSTABLE_EXITED = "unstable_exited"  # 脱贫不稳定户
+    MARGINAL = "marginal"  # 边缘易致贫户
+    SUDDEN_HARDSHIP = "sudden_hardship"  # 突发严重困难户
+
+
+class Discovery(StrEnum):
+    SELF_REPORT = "self_report"
+    CADRE_VISIT = "cadre_visit"
+    DEPARTMENT_PUSH = "department_push"
+    PLATFORM_ANALYSIS = "platform_analysis"
+    PUBLIC_REPORT = "public_report"
+
+
+class MonitoringIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    household_id: uuid.UUID
+    year: int = Field(ge=2013, le=2100)
+    monitored_type: MonitoredType
+    discovery: Discovery
+    detail: str = Field(default="", max_length=1000)

@@ -1,0 +1,70 @@
+"""Household exit (退出) and monitoring warnings (防止返贫监测): opening the case with its checks; the steps
+then run through the shared transition table like every other case.
+
+Exit checks: per-capita net income of the year above the poverty line effective for the household's
+region (a local copy in region_settings, `poverty_line.<year>`, until the registry's standards are
+consumed as events), every 两不愁三保障 assurance confirmed, and not registered in the same year."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fupin_kit.problems import conflict, not_found, unprocessable
+from identification import regions, workflow
+from identification.cases import repository as case_repository
+from identification.cases import service as cases
+from identification.cases.schemas import CaseOut
+from identification.context import Context
+from identification.exits.schemas import ExitIn, MonitoringIn
+
+EXITABLE = ("registered", "returned")
+
+
+async def exit_checks(ctx: Context, household: dict[str, Any], body: ExitIn) -> list[str]:
+    failed: list[str] = []
+    line = await regions.get(ctx.session, household["division"], f"poverty_line.{body.year}")
+    income = await case_repository.income(ctx.session, household["household_id"], body.year)
+    if line is None:
+        failed.append(f"no poverty line configured for {body.year}")
+    elif income is None:
+        failed.append(f"no {body.year} income recorded")
+    elif Decimal(income["per_capita_net_income"]) <= Decimal(line):
+        failed.append(f"per-capita net income {income['per_capita_net_income']} is not above the line {line}")
+    missing = [name for name, confirmed in body.assurances.model_dump().items() if not confirmed]
+    if missing:
+        failed.append("not confirmed: " + ", ".join(missing))
+    if household["registered_year"] == body.year:
+        failed.append("a household registered this year cannot exit in the same year")
+    return failed
+
+
+async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
+    lo, hi = ctx.actor.subtree
+    household = await case_repository.get_household(ctx.session, body.household_id, lo, hi)
+    if household is None:
+        raise not_found("household")
+    if household["status"] not in EXITABLE:
+        raise conflict(f"a household in status {household['status']!r} cannot exit", code="household-status")
+    failed = await exit_checks(ctx, household, body)
+    if failed:
+        raise unprocessable("the exit checks failed", failed=failed)
+    case = await cases.open_case(
+        ctx,
+        workflow.Kind.EXIT,
+        body.household_id,
+        body.year,
+        {},
+        {"assurances": body.assurances.model_dump()},
+    )
+    return cases.render(case)
+
+
+async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
+    detail = {
+        "monitored_type": body.monitored_type.value,
+        "discovery": body.discovery.value,
+        "detail": body.detail,
+    }
+    case = await cases.open_case(ctx, workflow.Kind.MONITORING, body.household_id, body.year, {}, detail)
+    return cases.render(case)

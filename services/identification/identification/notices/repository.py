@@ -1,0 +1,140 @@
+"""All SQL of public notices: opening a village list, finding notices whose time is up, the public board."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identification.models import cases, notice_cases, notices, objections, rm_households
+
+Row = dict[str, Any]
+
+
+async def cases_ready(session: AsyncSession, village: str, state: str) -> list[Row]:
+    rows = await session.execute(
+        select(cases)
+        .where(cases.c.division == village, cases.c.state == state)
+        .order_by(cases.c.id)
+        .with_for_update()
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def insert_notice(session: AsyncSession, values: Row, case_ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(insert(notices).values(**values))
+    await session.execute(
+        insert(notice_cases), [{"notice_id": values["id"], "case_id": case_id} for case_id in case_ids]
+    )
+
+
+def _open_ticket(notice_id: Any) -> Any:
+    return exists().where(objections.c.notice_id == notice_id, objections.c.status == "open")
+
+
+async def due_notices(session: AsyncSession, lo: str, hi: str, now: dt.datetime) -> list[Row]:
+    """Open notices whose end has passed and that have no open objection; SKIP LOCKED lets the background
+    timer and a township's explicit tick run side by side without closing a notice twice."""
+    rows = await session.execute(
+        select(notices)
+        .where(
+            notices.c.status == "open",
+            notices.c.ends_at <= now,
+            notices.c.division.between(lo, hi),
+            ~_open_ticket(notices.c.id),
+        )
+        .order_by(notices.c.ends_at)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def listed_cases(session: AsyncSession, notice_id: uuid.UUID, *, lock: bool = False) -> list[Row]:
+    stmt = (
+        select(cases)
+        .join(notice_cases, notice_cases.c.case_id == cases.c.id)
+        .where(notice_cases.c.notice_id == notice_id, notice_cases.c.listed)
+        .order_by(cases.c.id)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=cases)
+    return [dict(row) for row in (await session.execute(stmt)).mappings()]
+
+
+async def close(session: AsyncSession, notice_id: uuid.UUID, now: dt.datetime) -> None:
+    await session.execute(
+        update(notices).where(notices.c.id == notice_id).values(status="closed", closed_at=now)
+    )
+
+
+async def unlist(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> None:
+    await session.execute(
+        update(notice_cases)
+        .where(notice_cases.c.notice_id == notice_id, notice_cases.c.case_id == case_id)
+        .values(listed=False)
+    )
+
+
+async def get(
+    session: AsyncSession, notice_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    stmt = select(notices).where(notices.c.id == notice_id, notices.c.division.between(lo, hi))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def search(session: AsyncSession, lo: str, hi: str, status: str | None, limit: int) -> list[Row]:
+    conditions: list[Any] = [notices.c.division.between(lo, hi)]
+    if status is not None:
+        conditions.append(notices.c.status == status)
+    rows = await session.execute(
+        select(notices)
+        .where(and_(*conditions))
+        .order_by(notices.c.starts_at.desc(), notices.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def public_entries(session: AsyncSession, notice_id: uuid.UUID) -> list[Row]:
+    """What the board shows of each listed case: its id, village and the head's masked name."""
+    rows = await session.execute(
+        select(
+            cases.c.id,
+            cases.c.division,
+            cases.c.kind,
+            rm_households.c.head_name_masked,
+            rm_households.c.member_count,
+        )
+        .join(notice_cases, notice_cases.c.case_id == cases.c.id)
+        .join(rm_households, rm_households.c.household_id == cases.c.household_id)
+        .where(notice_cases.c.notice_id == notice_id, notice_cases.c.listed)
+        .order_by(cases.c.id)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def open_notice_of_case(session: AsyncSession, case_id: uuid.UUID) -> Row | None:
+    row = (
+        (
+            await session.execute(
+                select(notices)
+                .join(notice_cases, notice_cases.c.notice_id == notices.c.id)
+                .where(notice_cases.c.case_id == case_id, notice_cases.c.listed, notices.c.status == "open")
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+async def count_open(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).where(notices.c.status == "open"))).scalar_one())

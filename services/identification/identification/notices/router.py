@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from fupin_kit.db import DbSession
+from identification import idempotency
+from identification.deps import Ctx
+from identification.idempotency import IdempotencyKey
+from identification.notices import service
+from identification.notices.schemas import NoticeIn, NoticeOut, PublicNotice, TickOut
+
+router = APIRouter(prefix="/notices", tags=["notices"])
+public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
+
+
+@router.post("", status_code=201, response_model=NoticeOut)
+async def open_notice(body: NoticeIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Put a village's ready list on the board (a township officer); its end comes from the region."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("notice", body), lambda: service.open_notice(ctx, body), 201
+    )
+
+
+@router.post("/tick", response_model=TickOut)
+async def tick(ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Close the notices of the caller's jurisdiction whose end has passed and that have no open ticket."""
+    return await idempotency.run(ctx.session, ctx.actor, key, ("tick", ctx.now), lambda: service.tick(ctx))
+
+
+@router.get("")
+async def search(
+    ctx: Ctx,
+    status: str | None = Query(default=None, pattern="^(open|closed)$"),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[NoticeOut]:
+    return await service.search(ctx, status, limit)
+
+
+@router.get("/{notice_id}")
+async def read(notice_id: uuid.UUID, ctx: Ctx) -> NoticeOut:
+    return await service.read(ctx, notice_id)
+
+
+@public_router.get("")
+async def public_search(
+    session: DbSession, division: str = Query(pattern=r"^\d{12}$"), limit: int = Query(50, ge=1, le=200)
+) -> list[PublicNotice]:
+    """The public board: no login; names partly masked, no ID numbers."""
+    return await service.public_search(session, division, limit)
+
+
+@public_router.get("/{notice_id}")
+async def public_read(notice_id: uuid.UUID, session: DbSession) -> PublicNotice:
+    return await service.public_read(session, notice_id)
+
+
+@public_router.get("/{notice_id}/document", response_class=HTMLResponse)
+async def public_document(notice_id: uuid.UUID, session: DbSession) -> HTMLResponse:
+    return HTMLResponse(service.render_html(await service.public_read(session, notice_id)))

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NoticeKind(StrEnum):
+    FIRST = "first"
+    SECOND = "second"
+    EXIT = "exit"
+    MONITORING = "monitoring"
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    division: str = Field(pattern=r"^\d{12}$", description="the village whose list is noticed")
+    kind: NoticeKind
+
+
+class NoticeOut(BaseModel):
+    id: uuid.UUID
+    division: str
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    closed_at: dt.datetime | None
+    case_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+class TickOut(BaseModel):
+    closed: list[uuid.UUID]
+    cases: int
+
+
+class PublicEntry(BaseModel):
+    case_id: uuid.UUID
+    village: str
+    kind: str
+    head_name: str
+    member_count: int
+
+
+class PublicNotice(BaseModel):
+    id: uuid.UUID
+    division: str
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    entries: list[PublicEntry]

@@ -1,0 +1,148 @@
+"""Public notices (公示): a village's ready list goes on the board for a configured number of days; the
+notice closes only when the service clock passes its end and no objection ticket on it is open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_kit import divisions
+from fupin_kit.auth.actor import require_within
+from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
+from identification import regions, workflow
+from identification.cases import service as cases
+from identification.context import SYSTEM_ACTOR, Context, step_for
+from identification.notices import repository
+from identification.notices.schemas import NoticeIn, NoticeKind, NoticeOut, PublicEntry, PublicNotice, TickOut
+
+S, A = workflow.State, workflow.Action
+READY: dict[NoticeKind, workflow.State] = {
+    NoticeKind.FIRST: S.VILLAGE_REVIEWED,
+    NoticeKind.SECOND: S.COMPARED,
+    NoticeKind.EXIT: S.EXIT_CONFIRMED,
+    NoticeKind.MONITORING: S.MONITOR_VILLAGE_REVIEWED,
+}
+DURATION_KEY: dict[NoticeKind, str] = {NoticeKind.EXIT: "exit_notice_days"}
+
+
+async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
+    if divisions.level(body.division) != divisions.Level.VILLAGE:
+        raise unprocessable("a notice lists one village")
+    require_within(ctx.actor, body.division, "division")
+    ready = READY[body.kind]
+    step_for(ctx, ready, A.OPEN_NOTICE)  # the tier and role, even for an empty list
+    listed = await repository.cases_ready(ctx.session, body.division, ready.value)
+    if not listed:
+        raise conflict(
+            f"no case of {body.division} is ready for a {body.kind.value} notice", code="nothing-ready"
+        )
+    days = await regions.decimal(ctx.session, body.division, DURATION_KEY.get(body.kind, "notice_days"), "7")
+    ends_at = ctx.now + dt.timedelta(days=float(days))
+    notice = {
+        "id": uuid.uuid4(),
+        "division": body.division,
+        "kind": body.kind.value,
+        "starts_at": ctx.now,
+        "ends_at": ends_at,
+        "status": "open",
+        "opened_by": ctx.actor.subject,
+        "closed_at": None,
+    }
+    await repository.insert_notice(ctx.session, notice, [case["id"] for case in listed])
+    for case in listed:
+        await cases.apply(
+            ctx,
+            case,
+            A.OPEN_NOTICE,
+            {"notice_id": str(notice["id"]), "ends_at": ends_at.isoformat()},
+        )
+    return NoticeOut(**notice, case_ids=[case["id"] for case in listed])
+
+
+async def tick(ctx: Context) -> TickOut:
+    """Close every due notice in the caller's jurisdiction (the background timer calls it for the nation)."""
+    if not ctx.is_system and (
+        ctx.actor.level > divisions.Level.TOWNSHIP or not ctx.actor.has_role("officer")
+    ):
+        raise forbidden("notices are closed by a township (or higher) officer")
+    lo, hi = ctx.actor.subtree
+    system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
+    closed: list[uuid.UUID] = []
+    moved = 0
+    for notice in await repository.due_notices(ctx.session, lo, hi, ctx.now):
+        for case in await repository.listed_cases(ctx.session, notice["id"], lock=True):
+            if S(case["state"]) in workflow.NOTICE_STATES:
+                await cases.apply(
+                    system,
+                    case,
+                    A.CLOSE_NOTICE,
+                    {"notice_id": str(notice["id"]), "closed_by": ctx.actor.subject},
+                )
+                moved += 1
+        await repository.close(ctx.session, notice["id"], ctx.now)
+        closed.append(notice["id"])
+    return TickOut(closed=closed, cases=moved)
+
+
+async def read(ctx: Context, notice_id: uuid.UUID) -> NoticeOut:
+    lo, hi = ctx.actor.subtree
+    notice = await repository.get(ctx.session, notice_id, lo, hi)
+    if notice is None:
+        raise not_found("notice")
+    listed = await repository.listed_cases(ctx.session, notice_id)
+    return NoticeOut(**notice, case_ids=[case["id"] for case in listed])
+
+
+async def search(ctx: Context, status: str | None, limit: int) -> list[NoticeOut]:
+    lo, hi = ctx.actor.subtree
+    return [NoticeOut(**row) for row in await repository.search(ctx.session, lo, hi, status, limit)]
+
+
+# ---- the public board: no login, searchable by division, names partly masked, no ID numbers -------------
+
+
+async def public_search(session: AsyncSession, division: str, limit: int) -> list[PublicNotice]:
+    lo, hi = divisions.subtree_range(division)
+    return [await _public(session, row) for row in await repository.search(session, lo, hi, None, limit)]
+
+
+async def public_read(session: AsyncSession, notice_id: uuid.UUID) -> PublicNotice:
+    lo, hi = divisions.subtree_range(divisions.NATION)
+    row = await repository.get(session, notice_id, lo, hi)
+    if row is None:
+        raise not_found("notice")
+    return await _public(session, row)
+
+
+async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
+    entries = [
+        PublicEntry(
+            case_id=entry["id"],
+            village=entry["division"],
+            kind=entry["kind"],
+            head_name=entry["head_name_masked"],
+            member_count=entry["member_count"],
+        )
+        for entry in await repository.public_entries(session, row["id"])
+    ]
+    fields = ("id", "division", "kind", "starts_at", "ends_at", "status")
+    return PublicNotice(**{key: row[key] for key in fields}, entries=entries)
+
+
+def render_html(notice: PublicNotice) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(entry.village)}</td><td>{html.escape(entry.head_name)}</td>"
+        f"<td>{entry.member_count}</td></tr>"
+        for entry in notice.entries
+    )
+    return (
+        "<!doctype html><html lang=zh><meta charset=utf-8>"
+        f"<title>公示 {html.escape(notice.division)}</title>"
+        f"<h1>公示（{html.escape(notice.kind)}）{html.escape(notice.division)}</h1>"
+        f"<p>{notice.starts_at:%Y-%m-%d} — {notice.ends_at:%Y-%m-%d}</p>"
+        f"<table><tr><th>村</th><th>户主</th><th>人口</th></tr>{rows}</table></html>"
+    )

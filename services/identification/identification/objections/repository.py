@@ -1,0 +1,51 @@
+"""All SQL of objection tickets (异议)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identification.models import objections
+
+Row = dict[str, Any]
+
+
+async def insert_ticket(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(objections).values(**values))
+
+
+async def get(
+    session: AsyncSession, ticket_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    stmt = select(objections).where(objections.c.id == ticket_id, objections.c.division.between(lo, hi))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def resolve(
+    session: AsyncSession, ticket_id: uuid.UUID, status: str, actor: str, at: dt.datetime, text: str
+) -> None:
+    await session.execute(
+        update(objections)
+        .where(objections.c.id == ticket_id)
+        .values(status=status, resolved_by=actor, resolved_at=at, resolution=text)
+    )
+
+
+async def search(session: AsyncSession, lo: str, hi: str, status: str | None, limit: int) -> list[Row]:
+    conditions: list[Any] = [objections.c.division.between(lo, hi)]
+    if status is not None:
+        conditions.append(objections.c.status == status)
+    rows = await session.execute(
+        select(objections)
+        .where(and_(*conditions))
+        .order_by(objections.c.due_at, objections.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in rows.mappings()]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from fupin_kit.db import DbSession
+from identification import clock, idempotency
+from identification.context import SYSTEM_ACTOR, Context
+from identification.deps import Ctx
+from identification.idempotency import IdempotencyKey
+from identification.objections import service
+from identification.objections.schemas import ObjectionIn, ObjectionOut, ResolutionIn
+
+router = APIRouter(prefix="/objections", tags=["objections"])
+public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
+
+
+@public_router.post("/{notice_id}/objections", status_code=201)
+async def object_to(notice_id: uuid.UUID, body: ObjectionIn, session: DbSession) -> ObjectionOut:
+    """Anyone may object while a notice runs; no login (the gateway rate-limits this route)."""
+    ctx = Context(session, SYSTEM_ACTOR, await clock.now(session))
+    return await service.submit(ctx, notice_id, body, service.PUBLIC)
+
+
+@router.post("/{ticket_id}/resolve", response_model=ObjectionOut)
+async def resolve(ticket_id: uuid.UUID, body: ResolutionIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        key,
+        ("resolve", ticket_id, body),
+        lambda: service.resolve(ctx, ticket_id, body),
+    )
+
+
+@router.get("")
+async def search(
+    ctx: Ctx,
+    status: str | None = Query(default=None, pattern="^(open|upheld|dismissed)$"),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[ObjectionOut]:
+    return await service.search(ctx, status, limit)

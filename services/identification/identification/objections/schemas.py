@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ObjectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: uuid.UUID
+    text: str = Field(min_length=2, max_length=4000)
+    contact: str | None = Field(default=None, max_length=100)
+
+
+class Outcome(StrEnum):
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class ResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class ObjectionOut(BaseModel):
+    id: uuid.UUID
+    notice_id: uuid.UUID
+    case_id: uuid.UUID
+    division: str
+    status: str
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    overdue: bool = False
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    resolution: str | None

@@ -1,0 +1,99 @@
+"""Objections (异议): anyone may object while a notice runs; each objection is a ticket with an SLA that a
+township officer resolves. Upheld → the case leaves the notice and returns to verification; dismissed →
+the notice continues (and closes at its end once no ticket is open)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fupin_kit.auth.actor import Actor
+from fupin_kit.problems import conflict, forbidden, not_found
+from identification import regions, workflow
+from identification.cases import repository as case_repository
+from identification.cases import service as cases
+from identification.context import Context
+from identification.notices import repository as notices
+from identification.objections import repository
+from identification.objections.schemas import ObjectionIn, ObjectionOut, Outcome, ResolutionIn
+
+A = workflow.Action
+PUBLIC = "public"
+
+
+def render(row: dict[str, object], now: dt.datetime) -> ObjectionOut:
+    out = ObjectionOut.model_validate(row)
+    out.overdue = out.status == "open" and out.due_at < now
+    return out
+
+
+async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitted_by: str) -> ObjectionOut:
+    lo, hi = "000000000000", "999999999999"  # the board is public: anyone may object to any notice
+    notice = await notices.get(ctx.session, notice_id, lo, hi)
+    if notice is None:
+        raise not_found("notice")
+    if notice["status"] != "open" or ctx.now >= notice["ends_at"]:
+        raise conflict("objections are taken only while the notice runs", code="notice-closed")
+    listed = {case["id"] for case in await notices.listed_cases(ctx.session, notice_id)}
+    if body.case_id not in listed:
+        raise not_found("case")
+    sla = await regions.decimal(ctx.session, notice["division"], "objection_sla_days", "10")
+    ticket = {
+        "id": uuid.uuid4(),
+        "notice_id": notice_id,
+        "case_id": body.case_id,
+        "division": notice["division"],
+        "text": body.text,
+        "submitted_by": submitted_by,
+        "status": "open",
+        "opened_at": ctx.now,
+        "due_at": ctx.now + dt.timedelta(days=float(sla)),
+    }
+    await repository.insert_ticket(ctx.session, ticket)
+    return render({**ticket, "resolved_by": None, "resolved_at": None, "resolution": None}, ctx.now)
+
+
+async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> ObjectionOut:
+    lo, hi = ctx.actor.subtree
+    ticket = await repository.get(ctx.session, ticket_id, lo, hi, lock=True)
+    if ticket is None:
+        raise not_found("objection")
+    if ctx.actor.tier != "township" or not ctx.actor.has_role("officer"):
+        raise forbidden("objections are resolved by a township officer")
+    if ticket["status"] != "open":
+        raise conflict("the objection is already resolved", code="resolved")
+    if body.outcome is Outcome.UPHELD:
+        case = await cases.load(ctx, ticket["case_id"], lock=True)
+        await cases.apply(ctx, case, A.UPHOLD_OBJECTION, {"objection_id": str(ticket_id)}, body.reason)
+        await notices.unlist(ctx.session, ticket["notice_id"], ticket["case_id"])
+    await repository.resolve(
+        ctx.session, ticket_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason
+    )
+    await case_repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": ticket["case_id"],
+                "division": ticket["division"],
+                "action": f"objection_{body.outcome.value}",
+                "from_state": None,
+                "to_state": (await cases.load(ctx, ticket["case_id"]))["state"],
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": {"objection_id": str(ticket_id), "reason": body.reason},
+            }
+        ],
+    )
+    updated = await repository.get(ctx.session, ticket_id, lo, hi)
+    assert updated is not None
+    return render(updated, ctx.now)
+
+
+async def search(ctx: Context, status: str | None, limit: int) -> list[ObjectionOut]:
+    lo, hi = ctx.actor.subtree
+    return [render(row, ctx.now) for row in await repository.search(ctx.session, lo, hi, status, limit)]
+
+
+def submitter(actor: Actor | None) -> str:
+    return PUBLIC if actor is None else actor.subject

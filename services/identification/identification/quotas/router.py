@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+from starlette.responses import Response
+
+from identification import idempotency
+from identification.deps import Ctx
+from identification.idempotency import IdempotencyKey
+from identification.quotas import service
+from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
+
+router = APIRouter(prefix="/quotas", tags=["quotas"])
+DivisionPath = Path(pattern=r"^\d{12}$")
+
+
+@router.put("", response_model=QuotaOut)
+async def set_quota(body: QuotaIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Set or adjust a quota (by the tier above the division); every change is recorded with who and why."""
+    return await idempotency.run(
+        ctx.session, ctx.actor, key, ("quota", body), lambda: service.set_quota(ctx, body)
+    )
+
+
+@router.get("/{division}/{year}")
+async def read_quota(ctx: Ctx, division: str = DivisionPath, year: int = Path(ge=2013, le=2100)) -> QuotaOut:
+    return await service.read_quota(ctx, division, year)
+
+
+@router.get("/{division}/{year}/adjustments")
+async def adjustments(
+    ctx: Ctx, division: str = DivisionPath, year: int = Path(ge=2013, le=2100)
+) -> list[AdjustmentOut]:
+    return await service.list_adjustments(ctx, division, year)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Division = Field(pattern=r"^\d{12}$")
+
+
+class QuotaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    division: str = Division
+    year: int = Field(ge=2013, le=2100)
+    amount: int = Field(ge=0, le=100_000_000)
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class QuotaOut(BaseModel):
+    division: str
+    year: int
+    amount: int
+    used: int
+    set_by: str
+    updated_at: dt.datetime
+
+
+class AdjustmentOut(BaseModel):
+    before: int | None
+    after: int
+    actor: str
+    actor_tier: str
+    reason: str
+    at: dt.datetime

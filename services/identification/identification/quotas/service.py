@@ -1,0 +1,134 @@
+"""Quotas (规模控制): decomposed province → city → county → township → village, set by the tier above,
+never more than the parent's and never less than the children's; enforced when cases advance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fupin_kit import divisions
+from fupin_kit.auth.actor import require_role, require_within
+from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
+from identification import workflow
+from identification.context import Context
+from identification.quotas import repository
+from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
+
+S = workflow.State
+IDENTIFICATION_ORDER = workflow.KIND_STATES[workflow.Kind.IDENTIFICATION]
+# A case holds a place in its village's quota from the village review on; the approved list from the
+# county approval on.
+PAST_VILLAGE_REVIEW: tuple[str, ...] = tuple(
+    state.value for state in IDENTIFICATION_ORDER[IDENTIFICATION_ORDER.index(S.VILLAGE_REVIEWED) :]
+)
+PAST_COUNTY_APPROVAL: tuple[str, ...] = tuple(
+    state.value for state in IDENTIFICATION_ORDER[IDENTIFICATION_ORDER.index(S.COUNTY_APPROVED) :]
+)
+
+
+def _ancestors(village: str) -> list[str]:
+    codes: list[str] = []
+    current: str | None = village
+    while current is not None and current != divisions.NATION:
+        codes.append(current)
+        current = divisions.parent(current)
+    return codes
+
+
+async def ensure_room(
+    ctx: Context, year: int, additions: Mapping[str, int], counted: tuple[str, ...]
+) -> None:
+    """Refuse (409) when adding `additions` (village → cases) would exceed any quota on their path.
+    A village without a quota for the year has no room at all: scale control is opt-out, not opt-in."""
+    if not additions:
+        return
+    nodes = sorted({code for village in additions for code in _ancestors(village)})
+    limits = await repository.lock_quotas(ctx.session, year, nodes)
+    top = min(nodes, key=lambda code: divisions.level(code))
+    lo, hi = divisions.subtree_range(top)
+    used = await repository.usage_by_village(ctx.session, lo, hi, year, counted)
+    for node in nodes:
+        amount = limits.get(node)
+        if amount is None:
+            if divisions.level(node) == divisions.Level.VILLAGE:
+                raise conflict(f"village {node} has no quota for {year}", code="quota-missing")
+            continue
+        prefix = divisions.prefix(node)
+        taken = sum(count for village, count in used.items() if village.startswith(prefix))
+        adding = sum(count for village, count in additions.items() if village.startswith(prefix))
+        if taken + adding > amount:
+            raise conflict(
+                f"the {year} quota of {node} ({amount}) would be exceeded ({taken} + {adding})",
+                code="quota-exceeded",
+                division=node,
+            )
+
+
+async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
+    try:
+        level = divisions.level(body.division)
+    except divisions.InvalidDivisionCode as exc:
+        raise unprocessable(str(exc)) from None
+    require_within(ctx.actor, body.division, "division")
+    require_role(ctx.actor, "officer", "admin")
+    if ctx.actor.level >= level:
+        raise forbidden("a quota is set by the tier above the division")
+    if level == divisions.Level.NATION:
+        raise unprocessable("quotas start at the province")
+    parent = divisions.parent(body.division)
+    lo, hi = divisions.subtree_range(body.division)
+    if parent is not None and parent != divisions.NATION:
+        parent_quota = await repository.get(ctx.session, parent, body.year)
+        if parent_quota is None:
+            raise conflict(f"the parent {parent} has no quota for {body.year}", code="quota-missing")
+        plo, phi = divisions.subtree_range(parent)
+        siblings = sum(
+            row["amount"]
+            for row in await repository.list_quotas(ctx.session, plo, phi, body.year)
+            if divisions.level(row["division"]) == level and row["division"] != body.division
+        )
+        if siblings + body.amount > parent_quota["amount"]:
+            raise conflict(
+                f"children of {parent} would hold {siblings + body.amount} > {parent_quota['amount']}",
+                code="quota-exceeded",
+            )
+    children = sum(
+        row["amount"]
+        for row in await repository.list_quotas(ctx.session, lo, hi, body.year)
+        if row["division"] != body.division and divisions.level(row["division"]) == level + 1
+    )
+    if body.amount < children:
+        raise conflict(f"the children already hold {children}", code="quota-below-children")
+    used = (await repository.usage_by_village(ctx.session, lo, hi, body.year, PAST_VILLAGE_REVIEW)).values()
+    if body.amount < sum(used):
+        raise conflict(f"{sum(used)} cases already hold places", code="quota-below-usage")
+    before = await repository.get(ctx.session, body.division, body.year)
+    await repository.upsert(ctx.session, body.division, body.year, body.amount, ctx.actor.subject)
+    await repository.record_adjustment(
+        ctx.session,
+        {
+            "division": body.division,
+            "year": body.year,
+            "before": None if before is None else before["amount"],
+            "after": body.amount,
+            "actor": ctx.actor.subject,
+            "actor_tier": ctx.actor.tier,
+            "reason": body.reason,
+        },
+    )
+    return await read_quota(ctx, body.division, body.year)
+
+
+async def read_quota(ctx: Context, division: str, year: int) -> QuotaOut:
+    require_within(ctx.actor, division, "quota")
+    row = await repository.get(ctx.session, division, year)
+    if row is None:
+        raise not_found("quota")
+    lo, hi = divisions.subtree_range(division)
+    used = sum((await repository.usage_by_village(ctx.session, lo, hi, year, PAST_VILLAGE_REVIEW)).values())
+    return QuotaOut(used=used, **row)
+
+
+async def list_adjustments(ctx: Context, division: str, year: int) -> list[AdjustmentOut]:
+    require_within(ctx.actor, division, "quota")
+    rows = await repository.adjustments(ctx.session, division, year)
+    return [AdjustmentOut.model_validate(row) for row in rows]

@@ -1,0 +1,96 @@
+"""Handlers of fupin.registry.events.v1: keep the households and members identification needs, and close
+a case when the registry confirms the status its announcement asked for. Each runs in the consumer's
+transaction together with its inbox row."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_contracts import registry as contracts
+from fupin_kit.envelope import Envelope
+from fupin_kit.pii import mask_name
+from identification import clock, workflow
+from identification.cases import service as cases
+from identification.context import SYSTEM_ACTOR, Context
+from identification.readmodel import repository
+
+
+def _member_row(household_id: uuid.UUID, division: str, member: contracts.MemberSummaryV1) -> dict[str, Any]:
+    index = getattr(member, "resident_id_index", None)
+    return {
+        "member_id": member.member_id,
+        "household_id": household_id,
+        "division": division,
+        "person_index": bytes.fromhex(index) if index else None,
+        "status": member.status,
+        "health": member.health,
+        "labour_capacity": member.labour_capacity,
+    }
+
+
+async def on_household_created(session: AsyncSession, event: Envelope) -> None:
+    data = contracts.HouseholdCreatedV1.model_validate(event.data)
+    head = next((member for member in data.members if member.relation == "head"), None)
+    await repository.upsert_household(
+        session,
+        {
+            "household_id": data.household_id,
+            "division": data.division,
+            "status": data.status,
+            "head_name_masked": mask_name(head.name) if head else "",
+            "main_cause": data.main_cause,
+            "other_causes": list(data.other_causes),
+            "member_count": data.member_count,
+        },
+    )
+    await repository.upsert_members(
+        session, [_member_row(data.household_id, data.division, member) for member in data.members]
+    )
+
+
+async def on_member_changed(session: AsyncSession, event: Envelope) -> None:
+    model = contracts.MemberAddedV1 if event.type == contracts.MEMBER_ADDED else contracts.MemberLeftV1
+    data = model.model_validate(event.data)
+    await repository.upsert_members(session, [_member_row(data.household_id, data.division, data.member)])
+    await repository.set_member_count(session, data.household_id, data.member_count)
+
+
+async def on_income(session: AsyncSession, event: Envelope) -> None:
+    data = contracts.HouseholdIncomeRecordedV1.model_validate(event.data)
+    await repository.upsert_income(session, data.household_id, data.year, data.per_capita_net_income)
+
+
+# The registry's confirmation of a status closes the case whose announcement asked for it.
+CONFIRMS: dict[str, tuple[workflow.State, workflow.Action]] = {
+    "registered": (workflow.State.ANNOUNCED, workflow.Action.REGISTER),
+    "exited": (workflow.State.EXIT_ANNOUNCED, workflow.Action.MARK_EXITED),
+}
+
+
+async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
+    data = contracts.HouseholdStatusChangedV1.model_validate(event.data)
+    now = await clock.now(session)
+    values: dict[str, Any] = {"status": data.to_status, "status_changed_at": now}
+    if data.to_status == "registered":
+        values["registered_year"] = now.year
+    await repository.set_status(session, data.household_id, values)
+    confirmed = CONFIRMS.get(data.to_status)
+    if confirmed is None:
+        return
+    state, action = confirmed
+    ctx = Context(session, SYSTEM_ACTOR, now)
+    for case in await repository.cases_in_state(session, data.household_id, state.value):
+        await cases.apply(ctx, case, action, {"registry_event": str(event.id)})
+
+
+HANDLERS = {
+    contracts.HOUSEHOLD_CREATED: on_household_created,
+    contracts.MEMBER_ADDED: on_member_changed,
+    contracts.MEMBER_REMOVED: on_member_changed,
+    contracts.MEMBER_DECEASED: on_member_changed,
+    contracts.HOUSEHOLD_INCOME_RECORDED: on_income,
+    **{event_type: on_status_changed for event_type in contracts.STATUS_EVENT_TYPES.values()},
+}

@@ -1,0 +1,288 @@
+"""The identification, exit and monitoring procedures as one pure transition table.
+
+(state, action) → Transition(target, tiers, roles). State names are unique across the three case kinds,
+so one table serves all of them and every (state, action) pair absent from it is an out-of-order action
+(409). Nothing here touches the database, the clock or the request: the service layer asks this module
+what may happen and records what did.
+
+Identification (两评议两公示一比对一公告):
+    applied → verified → village_reviewed → first_notice → first_noticed → township_reviewed → compared
+    → second_notice → second_noticed → county_approved → announced → registered
+Exit (退出): exit_proposed → exit_verified → exit_confirmed → exit_notice → exit_noticed → exit_announced
+    → exited
+Monitoring (防止返贫监测, nine steps): monitor_warned → monitor_visited → monitor_authorised
+    → monitor_compared → monitor_village_reviewed → monitor_notice → monitor_noticed
+    → monitor_township_reviewed → monitored (county decision; help starts) → monitor_cleared
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    IDENTIFICATION = "identification"
+    EXIT = "exit"
+    MONITORING = "monitoring"
+
+
+class State(StrEnum):
+    APPLIED = "applied"
+    VERIFIED = "verified"
+    VILLAGE_REVIEWED = "village_reviewed"
+    FIRST_NOTICE = "first_notice"
+    FIRST_NOTICED = "first_noticed"
+    TOWNSHIP_REVIEWED = "township_reviewed"
+    COMPARED = "compared"
+    SECOND_NOTICE = "second_notice"
+    SECOND_NOTICED = "second_noticed"
+    COUNTY_APPROVED = "county_approved"
+    ANNOUNCED = "announced"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    EXIT_PROPOSED = "exit_proposed"
+    EXIT_VERIFIED = "exit_verified"
+    EXIT_CONFIRMED = "exit_confirmed"
+    EXIT_NOTICE = "exit_notice"
+    EXIT_NOTICED = "exit_noticed"
+    EXIT_ANNOUNCED = "exit_announced"
+    EXITED = "exited"
+
+    MONITOR_WARNED = "monitor_warned"
+    MONITOR_VISITED = "monitor_visited"
+    MONITOR_AUTHORISED = "monitor_authorised"
+    MONITOR_COMPARED = "monitor_compared"
+    MONITOR_VILLAGE_REVIEWED = "monitor_village_reviewed"
+    MONITOR_NOTICE = "monitor_notice"
+    MONITOR_NOTICED = "monitor_noticed"
+    MONITOR_TOWNSHIP_REVIEWED = "monitor_township_reviewed"
+    MONITORED = "monitored"
+    MONITOR_CLEARED = "monitor_cleared"
+
+
+class Action(StrEnum):
+    VERIFY = "verify"
+    VILLAGE_REVIEW = "village_review"
+    OPEN_NOTICE = "open_notice"
+    CLOSE_NOTICE = "close_notice"
+    UPHOLD_OBJECTION = "uphold_objection"
+    TOWNSHIP_REVIEW = "township_review"
+    COMPLETE_COMPARISON = "complete_comparison"
+    COUNTY_APPROVE = "county_approve"
+    ANNOUNCE = "announce"
+    REGISTER = "register"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    # exit
+    EXIT_VERIFY = "exit_verify"
+    HOUSEHOLD_CONFIRM = "household_confirm"
+    EXIT_ANNOUNCE = "exit_announce"
+    MARK_EXITED = "mark_exited"
+    # monitoring
+    VISIT = "visit"
+    AUTHORISE = "authorise"
+    COMPARE = "compare"
+    COUNTY_DECIDE = "county_decide"
+    CLEAR_RISK = "clear_risk"
+
+
+@dataclass(frozen=True)
+class Transition:
+    target: State
+    tiers: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+S, A = State, Action
+VILLAGE = (("village",), ("cadre",))
+TOWNSHIP = (("township",), ("officer",))
+COUNTY = (("county",), ("officer",))
+# Performed by the platform itself (a notice timer, an event from the registry), never through the API.
+SYSTEM = (("system",), ("system",))
+
+INITIAL: dict[Kind, State] = {
+    Kind.IDENTIFICATION: S.APPLIED,
+    Kind.EXIT: S.EXIT_PROPOSED,
+    Kind.MONITORING: S.MONITOR_WARNED,
+}
+# Opening a case (application, exit proposal, monitoring warning) is a village cadre's act; a warning may
+# also come from a department push (system).
+OPEN_REQUIREMENT = VILLAGE
+
+
+def _t(target: State, who: tuple[tuple[str, ...], tuple[str, ...]]) -> Transition:
+    return Transition(target, who[0], who[1])
+
+
+_MAIN: dict[tuple[State, Action], Transition] = {
+    # identification
+    (S.APPLIED, A.VERIFY): _t(S.VERIFIED, VILLAGE),
+    (S.VERIFIED, A.VILLAGE_REVIEW): _t(S.VILLAGE_REVIEWED, VILLAGE),
+    (S.VILLAGE_REVIEWED, A.OPEN_NOTICE): _t(S.FIRST_NOTICE, TOWNSHIP),
+    (S.FIRST_NOTICE, A.CLOSE_NOTICE): _t(S.FIRST_NOTICED, SYSTEM),
+    (S.FIRST_NOTICE, A.UPHOLD_OBJECTION): _t(S.APPLIED, TOWNSHIP),
+    (S.FIRST_NOTICED, A.TOWNSHIP_REVIEW): _t(S.TOWNSHIP_REVIEWED, TOWNSHIP),
+    (S.TOWNSHIP_REVIEWED, A.COMPLETE_COMPARISON): _t(S.COMPARED, COUNTY),
+    (S.COMPARED, A.OPEN_NOTICE): _t(S.SECOND_NOTICE, TOWNSHIP),
+    (S.SECOND_NOTICE, A.CLOSE_NOTICE): _t(S.SECOND_NOTICED, SYSTEM),
+    (S.SECOND_NOTICE, A.UPHOLD_OBJECTION): _t(S.APPLIED, TOWNSHIP),
+    (S.SECOND_NOTICED, A.COUNTY_APPROVE): _t(S.COUNTY_APPROVED, COUNTY),
+    (S.COUNTY_APPROVED, A.ANNOUNCE): _t(S.ANNOUNCED, COUNTY),
+    (S.ANNOUNCED, A.REGISTER): _t(S.REGISTERED, SYSTEM),
+    # exit
+    (S.EXIT_PROPOSED, A.EXIT_VERIFY): _t(S.EXIT_VERIFIED, VILLAGE),
+    (S.EXIT_VERIFIED, A.HOUSEHOLD_CONFIRM): _t(S.EXIT_CONFIRMED, VILLAGE),
+    (S.EXIT_CONFIRMED, A.OPEN_NOTICE): _t(S.EXIT_NOTICE, TOWNSHIP),
+    (S.EXIT_NOTICE, A.CLOSE_NOTICE): _t(S.EXIT_NOTICED, SYSTEM),
+    (S.EXIT_NOTICE, A.UPHOLD_OBJECTION): _t(S.EXIT_PROPOSED, TOWNSHIP),
+    (S.EXIT_NOTICED, A.EXIT_ANNOUNCE): _t(S.EXIT_ANNOUNCED, COUNTY),
+    (S.EXIT_ANNOUNCED, A.MARK_EXITED): _t(S.EXITED, SYSTEM),
+    # monitoring
+    (S.MONITOR_WARNED, A.VISIT): _t(S.MONITOR_VISITED, VILLAGE),
+    (S.MONITOR_VISITED, A.AUTHORISE): _t(S.MONITOR_AUTHORISED, VILLAGE),
+    (S.MONITOR_AUTHORISED, A.COMPARE): _t(S.MONITOR_COMPARED, COUNTY),
+    (S.MONITOR_COMPARED, A.VILLAGE_REVIEW): _t(S.MONITOR_VILLAGE_REVIEWED, VILLAGE),
+    (S.MONITOR_VILLAGE_REVIEWED, A.OPEN_NOTICE): _t(S.MONITOR_NOTICE, TOWNSHIP),
+    (S.MONITOR_NOTICE, A.CLOSE_NOTICE): _t(S.MONITOR_NOTICED, SYSTEM),
+    (S.MONITOR_NOTICE, A.UPHOLD_OBJECTION): _t(S.MONITOR_WARNED, TOWNSHIP),
+    (S.MONITOR_NOTICED, A.TOWNSHIP_REVIEW): _t(S.MONITOR_TOWNSHIP_REVIEWED, TOWNSHIP),
+    (S.MONITOR_TOWNSHIP_REVIEWED, A.COUNTY_DECIDE): _t(S.MONITORED, COUNTY),
+    (S.MONITORED, A.CLEAR_RISK): _t(S.MONITOR_CLEARED, COUNTY),
+}
+
+KIND_STATES: dict[Kind, tuple[State, ...]] = {
+    Kind.IDENTIFICATION: (
+        S.APPLIED,
+        S.VERIFIED,
+        S.VILLAGE_REVIEWED,
+        S.FIRST_NOTICE,
+        S.FIRST_NOTICED,
+        S.TOWNSHIP_REVIEWED,
+        S.COMPARED,
+        S.SECOND_NOTICE,
+        S.SECOND_NOTICED,
+        S.COUNTY_APPROVED,
+        S.ANNOUNCED,
+        S.REGISTERED,
+    ),
+    Kind.EXIT: (
+        S.EXIT_PROPOSED,
+        S.EXIT_VERIFIED,
+        S.EXIT_CONFIRMED,
+        S.EXIT_NOTICE,
+        S.EXIT_NOTICED,
+        S.EXIT_ANNOUNCED,
+        S.EXITED,
+    ),
+    Kind.MONITORING: (
+        S.MONITOR_WARNED,
+        S.MONITOR_VISITED,
+        S.MONITOR_AUTHORISED,
+        S.MONITOR_COMPARED,
+        S.MONITOR_VILLAGE_REVIEWED,
+        S.MONITOR_NOTICE,
+        S.MONITOR_NOTICED,
+        S.MONITOR_TOWNSHIP_REVIEWED,
+        S.MONITORED,
+        S.MONITOR_CLEARED,
+    ),
+}
+TERMINAL: frozenset[State] = frozenset({S.REGISTERED, S.REJECTED, S.WITHDRAWN, S.EXITED, S.MONITOR_CLEARED})
+# After an announcement the decision is public; only the registry's confirmation can follow.
+_FINAL_STEPS: frozenset[State] = frozenset({S.ANNOUNCED, S.EXIT_ANNOUNCED, S.MONITORED})
+
+# Rejection is the reviewing tier's decision at its own step; withdrawal is the household's (recorded by
+# the village cadre) at any time before the decision is public.
+_REJECTABLE: tuple[State, ...] = tuple(
+    state
+    for states in KIND_STATES.values()
+    for state in states
+    if state not in TERMINAL and state not in _FINAL_STEPS
+)
+_REVIEWERS = (("village", "township", "county"), ("cadre", "officer"))
+
+TRANSITIONS: dict[tuple[State, Action], Transition] = {
+    **_MAIN,
+    **{(state, A.REJECT): _t(S.REJECTED, _REVIEWERS) for state in _REJECTABLE},
+    **{(state, A.WITHDRAW): _t(S.WITHDRAWN, VILLAGE) for state in _REJECTABLE},
+}
+
+NOTICE_STATES: frozenset[State] = frozenset(
+    {S.FIRST_NOTICE, S.SECOND_NOTICE, S.EXIT_NOTICE, S.MONITOR_NOTICE}
+)
+# Steps at which a quota is consumed (规模控制): the village list and the county's approved list.
+QUOTA_CHECKED: frozenset[tuple[State, Action]] = frozenset(
+    {(S.VERIFIED, A.VILLAGE_REVIEW), (S.SECOND_NOTICED, A.COUNTY_APPROVE)}
+)
+# Minimum spot-check rates by step; a region may configure more, never less.
+MIN_SPOT_CHECK: dict[Action, float] = {A.TOWNSHIP_REVIEW: 0.20, A.COUNTY_APPROVE: 0.10}
+# Batch decisions are offered for the list-wide steps.
+BATCH_ACTIONS: frozenset[Action] = frozenset({A.TOWNSHIP_REVIEW, A.COUNTY_APPROVE})
+
+
+class OutOfOrder(ValueError):
+    def __init__(self, state: State, action: Action) -> None:
+        super().__init__(f"a case in state {state.value!r} cannot {action.value!r}")
+        self.state = state
+        self.action = action
+
+
+class NotPermitted(PermissionError):
+    pass
+
+
+def kind_of(state: State) -> Kind:
+    for kind, states in KIND_STATES.items():
+        if state in states:
+            return kind
+    raise ValueError(f"{state} belongs to every kind")  # rejected / withdrawn
+
+
+def transition(state: State, action: Action) -> Transition:
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise OutOfOrder(state, action) from None
+
+
+def check_permission(step: Transition, tier: str, roles: frozenset[str]) -> None:
+    if tier not in step.tiers:
+        raise NotPermitted(f"only the {', '.join(step.tiers)} tier may do this")
+    if not roles.intersection(step.roles):
+        raise NotPermitted(f"requires one of the roles: {', '.join(step.roles)}")
+
+
+def allowed_actions(state: State) -> list[Action]:
+    return [action for (source, action) in TRANSITIONS if source is state]
+
+
+def sources_of(action: Action) -> list[State]:
+    return [source for (source, candidate) in TRANSITIONS if candidate is action]
+
+
+def is_active(state: State) -> bool:
+    return state not in TERMINAL
+
+
+# ---- pure guards the service applies beside the table -----------------------------------------------
+
+
+def attendance_ok(representatives: int, present: int) -> bool:
+    """民主评议: at least two thirds of the representatives present (integer arithmetic, no rounding)."""
+    return representatives > 0 and 3 * present >= 2 * representatives
+
+
+def vote_passes(present: int, votes_for: int, votes_against: int) -> bool:
+    """A simple majority of those present."""
+    return votes_for + votes_against <= present and 2 * votes_for > present
+
+
+def spot_check_size(total: int, rate: float) -> int:
+    """At least `rate` of the list, rounded up, and at least one case of a non-empty list."""
+    if total <= 0:
+        return 0
+    scaled = int(rate * 10_000)
+    return max(1, -(-total * scaled // 10_000))

@@ -1,0 +1,68 @@
+"""The pure transition table: every (state, action) pair outside it is out of order."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from identification import workflow
+from identification.batches import sampling
+
+S, A = workflow.State, workflow.Action
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_every_missing_pair_is_out_of_order(state: workflow.State) -> None:
+    allowed = set(workflow.allowed_actions(state))
+    for action in A:
+        if action in allowed:
+            assert workflow.transition(state, action).target in S
+        else:
+            with pytest.raises(workflow.OutOfOrder):
+                workflow.transition(state, action)
+
+
+def test_identification_path_and_terminals() -> None:
+    path = [
+        A.VERIFY,
+        A.VILLAGE_REVIEW,
+        A.OPEN_NOTICE,
+        A.CLOSE_NOTICE,
+        A.TOWNSHIP_REVIEW,
+        A.COMPLETE_COMPARISON,
+        A.OPEN_NOTICE,
+        A.CLOSE_NOTICE,
+        A.COUNTY_APPROVE,
+        A.ANNOUNCE,
+        A.REGISTER,
+    ]
+    state = S.APPLIED
+    for action in path:
+        state = workflow.transition(state, action).target
+    assert state is S.REGISTERED
+    for terminal in workflow.TERMINAL:
+        assert workflow.allowed_actions(terminal) == []
+    assert workflow.transition(S.FIRST_NOTICE, A.UPHOLD_OBJECTION).target is S.APPLIED
+
+
+def test_guards() -> None:
+    assert workflow.attendance_ok(30, 20) and not workflow.attendance_ok(30, 19)
+    assert workflow.vote_passes(21, 11, 5) and not workflow.vote_passes(21, 10, 5)
+    assert workflow.spot_check_size(10, 0.2) == 2 and workflow.spot_check_size(11, 0.2) == 3
+    assert workflow.spot_check_size(1, 0.1) == 1 and workflow.spot_check_size(0, 0.1) == 0
+
+
+def test_wrong_tier_or_role_refused() -> None:
+    step = workflow.transition(S.SECOND_NOTICED, A.COUNTY_APPROVE)
+    workflow.check_permission(step, "county", frozenset({"officer"}))
+    with pytest.raises(workflow.NotPermitted):
+        workflow.check_permission(step, "township", frozenset({"officer"}))
+    with pytest.raises(workflow.NotPermitted):
+        workflow.check_permission(step, "county", frozenset({"viewer"}))
+
+
+def test_sample_is_reproducible() -> None:
+    ids = [uuid.uuid4() for _ in range(50)]
+    assert sampling.draw("seed", ids, 10) == sampling.draw("seed", list(reversed(ids)), 10)
+    assert sampling.draw("seed", ids, 10) != sampling.draw("other", ids, 10)

@@ -1,0 +1,55 @@
+"""Response shapes of the division API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import BaseModel
+
+from fupin_kit import divisions as codes
+
+# A path parameter that must be a 12-digit code; anything else is a 422 problem.
+DivisionCode = Annotated[str, Path(pattern=codes.CODE_PATTERN.pattern, description="12-digit division code")]
+
+
+class DivisionSummary(BaseModel):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    placeholder: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DivisionSummary:
+        return cls(
+            code=row["code"],
+            name=row["name"],
+            level=codes.TIER_NAMES[codes.Level(row["level"])],
+            parent_code=row["parent_code"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            placeholder=row["placeholder"],
+        )
+
+
+class DivisionNode(DivisionSummary):
+    child_count: int
+    quirk: str | None = None
+
+    @classmethod
+    def from_node_row(cls, row: dict[str, Any]) -> DivisionNode:
+        base = DivisionSummary.from_row(row).model_dump()
+        return cls(**base, child_count=int(row["child_count"]), quirk=row["quirk"])
+
+
+class DivisionPage(BaseModel):
+    items: list[DivisionSummary]
+    next_after: str | None  # pass as `after=` for the next page; null on the last page
+
+
+class DivisionList(BaseModel):
+    items: list[DivisionSummary]

@@ -1,0 +1,222 @@
+"""All SQL of the household aggregate. Reads take the caller's subtree [lo, hi] and filter on the household's
+village code, so anything outside the jurisdiction is simply absent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.households.enums import NO_LABOUR, Health, MemberStatus
+from registry.households.models import ACTIVE_PERSON_INDEX, history, households, incomes, members
+
+Row = dict[str, Any]
+
+
+class PersonAlreadyInHousehold(Exception):
+    """The unique index on active members' blind index refused the insert."""
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    status: str | None = None
+    attribute: str | None = None
+    main_cause: str | None = None
+    cause: str | None = None
+    income_min: Decimal | None = None
+    income_max: Decimal | None = None
+    has_disabled: bool | None = None
+    has_no_labour: bool | None = None
+    has_serious_illness: bool | None = None
+
+
+async def village_known(session: AsyncSession, code: str) -> bool | None:
+    """Whether `code` is a current village of the division tree; None while the tree is not loaded."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM divisions) AS loaded, EXISTS (SELECT 1 FROM divisions "
+                "WHERE code = :code AND level = 5 AND (valid_to IS NULL OR valid_to >= current_date)) AS known"
+            ),
+            {"code": code},
+        )
+    ).one()
+    return bool(row.known) if row.loaded else None
+
+
+async def insert_household(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(households).values(**values))
+
+
+async def insert_members(session: AsyncSession, rows: Sequence[Row]) -> None:
+    try:
+        await session.execute(insert(members), list(rows))
+    except IntegrityError as exc:
+        if ACTIVE_PERSON_INDEX in str(exc.orig):
+            raise PersonAlreadyInHousehold from None
+        raise
+
+
+async def get_household(
+    session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    query = select(households).where(households.c.id == household_id, households.c.division.between(lo, hi))
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return None if row is None else dict(row._mapping)
+
+
+async def household_members(session: AsyncSession, household_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(members).where(members.c.household_id == household_id).order_by(members.c.seq)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+async def update_household(session: AsyncSession, household_id: uuid.UUID, values: Row) -> None:
+    await session.execute(
+        update(households)
+        .where(households.c.id == household_id)
+        .values(**values, version=households.c.version + 1, updated_at=func.now())
+    )
+
+
+async def update_member(session: AsyncSession, member_id: uuid.UUID, values: Row) -> None:
+    await session.execute(
+        update(members).where(members.c.id == member_id).values(**values, updated_at=func.now())
+    )
+
+
+async def count_active_members(session: AsyncSession, household_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(members)
+        .where(members.c.household_id == household_id, members.c.status == MemberStatus.ACTIVE.value)
+    )
+    return int(count or 0)
+
+
+async def upsert_income(session: AsyncSession, values: Row) -> Row:
+    statement = pg_insert(incomes).values(**values)
+    upsert = statement.on_conflict_do_update(
+        constraint="pk_household_incomes",
+        set_={key: statement.excluded[key] for key in values if key not in ("household_id", "year")}
+        | {"recorded_at": func.now()},
+    ).returning(incomes)
+    return dict((await session.execute(upsert)).one()._mapping)
+
+
+async def list_incomes(session: AsyncSession, household_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(incomes).where(incomes.c.household_id == household_id).order_by(incomes.c.year)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+async def insert_history(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(history).values(**values))
+
+
+async def snapshot_at(
+    session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str, as_of: dt.datetime
+) -> Row | None:
+    """The household as recorded by its last change at or before `as_of`."""
+    row = (
+        await session.execute(
+            select(history.c.after, history.c.at)
+            .where(
+                history.c.household_id == household_id,
+                history.c.division.between(lo, hi),
+                history.c.at <= as_of,
+            )
+            .order_by(history.c.at.desc(), history.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+async def list_history(session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str) -> list[Row]:
+    rows = await session.execute(
+        select(history)
+        .where(history.c.household_id == household_id, history.c.division.between(lo, hi))
+        .order_by(history.c.at, history.c.id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _member_trait(*conditions: Any) -> Any:
+    return exists().where(
+        members.c.household_id == households.c.id, members.c.status == MemberStatus.ACTIVE.value, *conditions
+    )
+
+
+def _filter_conditions(filters: HouseholdFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.status is not None:
+        conditions.append(households.c.status == filters.status)
+    if filters.attribute is not None:
+        conditions.append(households.c.attribute == filters.attribute)
+    if filters.main_cause is not None:
+        conditions.append(households.c.main_cause == filters.main_cause)
+    if filters.cause is not None:
+        conditions.append(
+            or_(households.c.main_cause == filters.cause, households.c.other_causes.any_() == filters.cause)
+        )
+    if filters.income_min is not None:
+        conditions.append(households.c.per_capita_net_income >= filters.income_min)
+    if filters.income_max is not None:
+        conditions.append(households.c.per_capita_net_income <= filters.income_max)
+    traits = (
+        (filters.has_disabled, _member_trait(members.c.health == Health.DISABLED.value)),
+        (filters.has_serious_illness, _member_trait(members.c.health == Health.SERIOUS_ILLNESS.value)),
+        (filters.has_no_labour, _member_trait(members.c.labour_capacity.in_([c.value for c in NO_LABOUR]))),
+    )
+    for wanted, condition in traits:
+        if wanted is not None:
+            conditions.append(condition if wanted else ~condition)
+    return conditions
+
+
+async def search(
+    session: AsyncSession,
+    lo: str,
+    hi: str,
+    filters: HouseholdFilter,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[Row]:
+    """One keyset page in (division, id) order; `limit + 1` rows tell the caller whether more exist."""
+    conditions = [households.c.division.between(lo, hi), *_filter_conditions(filters)]
+    if after is not None:
+        conditions.append(
+            tuple_(households.c.division, households.c.id) > tuple_(literal(after[0]), literal(after[1]))
+        )
+    rows = await session.execute(
+        select(households)
+        .where(and_(*conditions))
+        .order_by(households.c.division, households.c.id)
+        .limit(limit + 1)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+async def counts_by_prefix(session: AsyncSession, lo: str, hi: str, prefix_length: int) -> list[Row]:
+    """Households per (child prefix, status) inside [lo, hi]: one index-only range scan, grouped in SQL."""
+    prefix = func.substr(households.c.division, 1, prefix_length).label("prefix")
+    rows = await session.execute(
+        select(prefix, households.c.status, func.count().label("n"))
+        .where(households.c.division.between(lo, hi))
+        .group_by(prefix, households.c.status)
+        .order_by(prefix)
+    )
+    return [dict(row._mapping) for row in rows]

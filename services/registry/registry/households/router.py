@@ -1,0 +1,173 @@
+"""HTTP API of households (建档立卡) and their members. Every route works inside the caller's jurisdiction:
+anything outside it answers 404, exactly like something that does not exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.db import DbSession
+from fupin_kit.pii import PiiCipher
+from registry.households import service
+from registry.households.enums import CODE_LISTS, Cause, HouseholdAttribute, HouseholdStatus
+from registry.households.repository import HouseholdFilter
+from registry.households.schemas import (
+    CodeLabel,
+    CountsOut,
+    HistoryEntry,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPage,
+    HouseholdPatch,
+    IncomeIn,
+    IncomeOut,
+    MemberDeath,
+    MemberJoin,
+    MemberLeave,
+    MemberPatch,
+    StatusCommand,
+)
+
+MAX_PAGE = 500
+router = APIRouter(prefix="/households", tags=["households"])
+
+
+def pii_cipher(request: Request) -> PiiCipher:
+    cipher: PiiCipher | None = getattr(request.app.state, "pii_cipher", None)
+    if cipher is None:
+        cipher = request.app.state.settings.pii_cipher()
+        request.app.state.pii_cipher = cipher
+    return cipher
+
+
+async def context(
+    actor: CurrentActor, session: DbSession, cipher: Annotated[PiiCipher, Depends(pii_cipher)]
+) -> service.Context:
+    return service.Context(session=session, actor=actor, cipher=cipher)
+
+
+Ctx = Annotated[service.Context, Depends(context)]
+
+
+@router.get("/code-lists")
+async def code_lists() -> dict[str, list[CodeLabel]]:
+    """Every code list of the household record, with its Chinese labels."""
+    return {
+        name: [CodeLabel(code=member.value, label=member.label) for member in enum]
+        for name, enum in CODE_LISTS.items()
+    }
+
+
+@router.get("/counts")
+async def counts(
+    ctx: Ctx,
+    by: Annotated[str, Query(pattern="^child$")] = "child",
+    division: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> CountsOut:
+    """Households per child division of the caller's node (or of `division` inside the jurisdiction)."""
+    return await service.counts_by_child(ctx, division)
+
+
+@router.get("")
+async def list_households(
+    ctx: Ctx,
+    status: HouseholdStatus | None = None,
+    attribute: HouseholdAttribute | None = None,
+    main_cause: Cause | None = None,
+    cause: Annotated[Cause | None, Query(description="main or other cause")] = None,
+    income_min: Annotated[Decimal | None, Query(description="latest per-capita net income, yuan")] = None,
+    income_max: Decimal | None = None,
+    has_disabled: bool | None = None,
+    has_no_labour: bool | None = None,
+    has_serious_illness: bool | None = None,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> HouseholdPage:
+    filters = HouseholdFilter(
+        status=None if status is None else status.value,
+        attribute=None if attribute is None else attribute.value,
+        main_cause=None if main_cause is None else main_cause.value,
+        cause=None if cause is None else cause.value,
+        income_min=income_min,
+        income_max=income_max,
+        has_disabled=has_disabled,
+        has_no_labour=has_no_labour,
+        has_serious_illness=has_serious_illness,
+    )
+    return await service.search(ctx, filters, after, limit)
+
+
+@router.post("", status_code=201)
+async def create_household(ctx: Ctx, body: HouseholdIn) -> HouseholdOut:
+    return await service.create_household(ctx, body)
+
+
+@router.get("/{household_id}")
+async def read_household(
+    ctx: Ctx,
+    household_id: uuid.UUID,
+    as_of: Annotated[
+        dt.datetime | None, Query(description="ISO timestamp: the household as it was then")
+    ] = None,
+) -> HouseholdOut:
+    return await service.read_household(ctx, household_id, as_of)
+
+
+@router.patch("/{household_id}")
+async def update_household(ctx: Ctx, household_id: uuid.UUID, body: HouseholdPatch) -> HouseholdOut:
+    return await service.update_household(ctx, household_id, body)
+
+
+@router.get("/{household_id}/history")
+async def household_history(ctx: Ctx, household_id: uuid.UUID) -> list[HistoryEntry]:
+    return await service.read_history(ctx, household_id)
+
+
+@router.post("/{household_id}/status-commands")
+async def change_status(ctx: Ctx, household_id: uuid.UUID, body: StatusCommand) -> HouseholdOut:
+    """Internal command (county officers; later driven by identification events)."""
+    return await service.change_status(ctx, household_id, body)
+
+
+@router.post("/{household_id}/members", status_code=201)
+async def add_member(ctx: Ctx, household_id: uuid.UUID, body: MemberJoin) -> HouseholdOut:
+    return await service.add_member(ctx, household_id, body)
+
+
+@router.patch("/{household_id}/members/{member_id}")
+async def update_member(
+    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberPatch
+) -> HouseholdOut:
+    return await service.update_member(ctx, household_id, member_id, body)
+
+
+@router.post("/{household_id}/members/{member_id}/departure")
+async def member_leaves(
+    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberLeave
+) -> HouseholdOut:
+    return await service.member_leaves(ctx, household_id, member_id, body)
+
+
+@router.post("/{household_id}/members/{member_id}/death")
+async def member_dies(
+    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberDeath
+) -> HouseholdOut:
+    return await service.member_dies(ctx, household_id, member_id, body)
+
+
+@router.get("/{household_id}/incomes")
+async def list_incomes(ctx: Ctx, household_id: uuid.UUID) -> list[IncomeOut]:
+    return await service.list_incomes(ctx, household_id)
+
+
+@router.put("/{household_id}/incomes/{year}")
+async def record_income(
+    ctx: Ctx, household_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: IncomeIn
+) -> IncomeOut:
+    """Net and per-capita net income are computed here, from the current member count."""
+    return await service.record_income(ctx, household_id, year, body)

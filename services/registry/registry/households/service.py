@@ -1,0 +1,760 @@
+"""Use cases of the household aggregate. Each one runs inside the request's unit of work: the change, its
+history row (who, when, why, before/after) and its event are committed together or not at all."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_contracts import registry as contracts
+from fupin_kit import divisions
+from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
+from fupin_kit.outbox import record_event
+from fupin_kit.pii import PiiCipher, mask_resident_id
+from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
+from registry.households import events, repository
+from registry.households.enums import (
+    STATUS_COLOURS,
+    Cause,
+    DrinkingWater,
+    Education,
+    Ethnicity,
+    Fuel,
+    Health,
+    HouseholdAttribute,
+    HouseholdStatus,
+    HousingSafetyGrade,
+    HousingStructure,
+    IdentificationStandard,
+    IdKind,
+    LabourCapacity,
+    MemberChange,
+    MemberStatus,
+    Relation,
+    Schooling,
+    Sex,
+    WorkStatus,
+)
+from registry.households.schemas import (
+    CodeLabel,
+    CountsOut,
+    DivisionCount,
+    HistoryEntry,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPage,
+    HouseholdPatch,
+    HouseholdSummary,
+    IncomeIn,
+    IncomeOut,
+    LivingConditionsOut,
+    MemberDeath,
+    MemberIn,
+    MemberJoin,
+    MemberLeave,
+    MemberOut,
+    MemberPatch,
+    StatusCommand,
+    check_causes,
+)
+from registry.households.workflow import InvalidTransition, next_status
+
+STATUS_ROLE = "officer"
+STATUS_TIER = "county"
+CENT = Decimal("0.01")
+LIVING_FIELDS = (
+    "housing_area",
+    "housing_structure",
+    "housing_year_built",
+    "housing_safety_grade",
+    "has_electricity",
+    "fuel",
+    "drinking_water",
+    "relocation",
+)
+MEMBER_ATTRIBUTES = (
+    "name",
+    "sex",
+    "id_kind",
+    "id_masked",
+    "birth_date",
+    "relation",
+    "ethnicity",
+    "education",
+    "schooling",
+    "health",
+    "labour_capacity",
+    "work_status",
+    "dibao",
+    "medical_insurance",
+    "pension_insurance",
+    "status",
+    "joined_on",
+    "joined_by",
+    "left_on",
+    "left_by",
+)
+Snapshot = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    session: AsyncSession
+    actor: Actor
+    cipher: PiiCipher
+
+
+# ---- snapshots (what history stores; never a plain resident ID or bank account) ----------------------
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    return value
+
+
+def member_snapshot(row: dict[str, Any]) -> Snapshot:
+    return {"id": str(row["id"]), **{key: _json(row[key]) for key in MEMBER_ATTRIBUTES}}
+
+
+def snapshot(household: dict[str, Any], member_rows: list[dict[str, Any]]) -> Snapshot:
+    keys = (
+        "division",
+        "village_group",
+        "address",
+        "head_name",
+        "phone",
+        "bank_name",
+        "bank_account_masked",
+        "identification_standard",
+        "attribute",
+        "main_cause",
+        "other_causes",
+        "status",
+        "member_count",
+        "income_year",
+        "per_capita_net_income",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    return {
+        "id": str(household["id"]),
+        **{key: _json(household[key]) for key in keys},
+        "living": {key: _json(household[key]) for key in LIVING_FIELDS},
+        "members": [member_snapshot(row) for row in member_rows],
+    }
+
+
+# ---- rendering -------------------------------------------------------------------------------------------
+
+
+def _code(enum: Any, code: str | None) -> CodeLabel | None:
+    return CodeLabel.maybe(enum, code)
+
+
+def _must(enum: Any, code: str) -> CodeLabel:
+    return CodeLabel.of(enum, code)
+
+
+def _summary_fields(data: Snapshot) -> dict[str, Any]:
+    status = HouseholdStatus(data["status"])
+    colour = STATUS_COLOURS.get(status)
+    return {
+        "id": data["id"],
+        "division": data["division"],
+        "village_group": data["village_group"],
+        "head_name": data["head_name"],
+        "status": _must(HouseholdStatus, status),
+        "status_colour": None if colour is None else CodeLabel(code=colour.value, label=colour.label),
+        "attribute": _must(HouseholdAttribute, data["attribute"]),
+        "main_cause": _must(Cause, data["main_cause"]),
+        "other_causes": [_must(Cause, cause) for cause in data["other_causes"]],
+        "member_count": data["member_count"],
+        "income_year": data["income_year"],
+        "per_capita_net_income": data["per_capita_net_income"],
+        "version": data["version"],
+    }
+
+
+def render_member(member: Snapshot, full_id: str | None) -> MemberOut:
+    return MemberOut(
+        id=member["id"],
+        name=member["name"],
+        sex=_must(Sex, member["sex"]),
+        id_kind=_must(IdKind, member["id_kind"]),
+        resident_id=full_id or member["id_masked"],
+        resident_id_masked=full_id is None,
+        birth_date=member["birth_date"] if full_id is not None else None,
+        relation=_must(Relation, member["relation"]),
+        ethnicity=_must(Ethnicity, member["ethnicity"]),
+        education=_code(Education, member["education"]),
+        schooling=_code(Schooling, member["schooling"]),
+        health=_must(Health, member["health"]),
+        labour_capacity=_must(LabourCapacity, member["labour_capacity"]),
+        work_status=_code(WorkStatus, member["work_status"]),
+        dibao=member["dibao"],
+        medical_insurance=member["medical_insurance"],
+        pension_insurance=member["pension_insurance"],
+        status=_must(MemberStatus, member["status"]),
+        joined_on=member["joined_on"],
+        joined_by=_must(MemberChange, member["joined_by"]),
+        left_on=member["left_on"],
+        left_by=_code(MemberChange, member["left_by"]),
+    )
+
+
+def render(
+    data: Snapshot, full_ids: dict[str, str], bank_account: str | None, as_of: dt.datetime | None = None
+) -> HouseholdOut:
+    living = data["living"]
+    return HouseholdOut(
+        **_summary_fields(data),
+        address=data["address"],
+        phone=data["phone"],
+        bank_name=data["bank_name"],
+        bank_account=bank_account or data["bank_account_masked"],
+        identification_standard=_must(IdentificationStandard, data["identification_standard"]),
+        living=LivingConditionsOut(
+            housing_area=living["housing_area"],
+            housing_structure=_code(HousingStructure, living["housing_structure"]),
+            housing_year_built=living["housing_year_built"],
+            housing_safety_grade=_code(HousingSafetyGrade, living["housing_safety_grade"]),
+            has_electricity=living["has_electricity"],
+            fuel=_code(Fuel, living["fuel"]),
+            drinking_water=_code(DrinkingWater, living["drinking_water"]),
+            relocation=living["relocation"],
+        ),
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        members=[render_member(member, full_ids.get(member["id"])) for member in data["members"]],
+        as_of=as_of,
+    )
+
+
+def _full_ids(ctx: Context, member_rows: list[dict[str, Any]]) -> dict[str, str]:
+    if not ctx.actor.sees_full_identity:
+        return {}
+    return {str(row["id"]): ctx.cipher.decrypt(row["id_cipher"]) for row in member_rows}
+
+
+def _bank_account(ctx: Context, household: dict[str, Any]) -> str | None:
+    cipher = household["bank_account_cipher"]
+    if cipher is None or not ctx.actor.sees_full_identity:
+        return None
+    return ctx.cipher.decrypt(cipher)
+
+
+def mask_account(account: str) -> str:
+    return "*" * (len(account) - 4) + account[-4:]
+
+
+# ---- loading and recording -------------------------------------------------------------------------------
+
+
+@dataclass
+class Loaded:
+    household: dict[str, Any]
+    members: list[dict[str, Any]]
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return snapshot(self.household, self.members)
+
+    def member(self, member_id: uuid.UUID) -> dict[str, Any]:
+        for row in self.members:
+            if row["id"] == member_id:
+                return row
+        raise not_found("member")
+
+
+async def _load(ctx: Context, household_id: uuid.UUID, *, lock: bool = False) -> Loaded:
+    lo, hi = ctx.actor.subtree
+    household = await repository.get_household(ctx.session, household_id, lo, hi, lock=lock)
+    if household is None:
+        raise not_found("household")
+    return Loaded(household, await repository.household_members(ctx.session, household_id))
+
+
+async def _record(
+    ctx: Context,
+    before: Snapshot | None,
+    household_id: uuid.UUID,
+    action: str,
+    reason: str,
+    event_type: str,
+    payload: BaseModel,
+) -> Loaded:
+    """After a change: reload, keep the history row, and stage the event — same transaction."""
+    after = await _load(ctx, household_id)
+    division = after.household["division"]
+    await repository.insert_history(
+        ctx.session,
+        {
+            "household_id": household_id,
+            "division": division,
+            "actor": ctx.actor.subject,
+            "actor_tier": ctx.actor.tier,
+            "action": action,
+            "reason": reason,
+            "before": before,
+            "after": after.snapshot,
+        },
+    )
+    await record_event(
+        ctx.session, events.household_event(event_type, household_id, division, payload, ctx.actor)
+    )
+    return after
+
+
+def _out(ctx: Context, loaded: Loaded) -> HouseholdOut:
+    return render(loaded.snapshot, _full_ids(ctx, loaded.members), _bank_account(ctx, loaded.household))
+
+
+def _member_row(
+    ctx: Context, household_id: uuid.UUID, division: str, member: MemberIn, change: MemberChange, on: dt.date
+) -> dict[str, Any]:
+    identifier = member.disability_certificate or member.person_id
+    return {
+        "id": uuid.uuid4(),
+        "household_id": household_id,
+        "division": division,
+        "name": member.name,
+        "sex": member.sex.value,
+        "id_kind": (
+            IdKind.DISABILITY_CERTIFICATE if member.disability_certificate else IdKind.RESIDENT_ID
+        ).value,
+        "id_cipher": ctx.cipher.encrypt(identifier),
+        "id_masked": mask_resident_id(identifier),
+        "person_index": ctx.cipher.blind_index(member.person_id),
+        "birth_date": member.birth_date,
+        "relation": member.relation.value,
+        "ethnicity": member.ethnicity.value,
+        "education": None if member.education is None else member.education.value,
+        "schooling": None if member.schooling is None else member.schooling.value,
+        "health": member.health.value,
+        "labour_capacity": member.labour_capacity.value,
+        "work_status": None if member.work_status is None else member.work_status.value,
+        "dibao": member.dibao,
+        "medical_insurance": member.medical_insurance,
+        "pension_insurance": member.pension_insurance,
+        "status": MemberStatus.ACTIVE.value,
+        "joined_on": on,
+        "joined_by": change.value,
+        "left_on": None,
+        "left_by": None,
+    }
+
+
+def _duplicate_person() -> ProblemError:
+    # Deliberately says nothing about where the person is registered: not the household, not its division.
+    return conflict("this person already belongs to a household", code="person-already-registered")
+
+
+async def _insert_members(ctx: Context, rows: list[dict[str, Any]]) -> None:
+    try:
+        await repository.insert_members(ctx.session, rows)
+    except repository.PersonAlreadyInHousehold:
+        raise _duplicate_person() from None
+
+
+def _values(changes: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.value if hasattr(value, "value") else value for key, value in changes.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value.value if hasattr(value, "value") else value
+
+
+# ---- commands -----------------------------------------------------------------------------------------
+
+
+async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
+    require_within(ctx.actor, body.division, "division")
+    if await repository.village_known(ctx.session, body.division) is False:
+        raise unprocessable("the division is not a current village of the division tree")
+    household_id = uuid.uuid4()
+    living = body.living.model_dump()
+    await repository.insert_household(
+        ctx.session,
+        {
+            "id": household_id,
+            "division": body.division,
+            "village_group": body.village_group,
+            "address": body.address,
+            "head_name": body.head_name,
+            "phone": body.phone,
+            "bank_name": body.bank_name,
+            "bank_account_cipher": ctx.cipher.encrypt(body.bank_account) if body.bank_account else None,
+            "bank_account_masked": mask_account(body.bank_account) if body.bank_account else None,
+            "identification_standard": body.identification_standard.value,
+            "attribute": body.attribute.value,
+            "main_cause": body.main_cause.value,
+            "other_causes": [cause.value for cause in body.other_causes],
+            **{key: _plain(value) for key, value in living.items()},
+            "status": HouseholdStatus.CANDIDATE.value,
+            "member_count": len(body.members),
+        },
+    )
+    joined_on = body.registered_on or dt.date.today()
+    rows = [
+        _member_row(ctx, household_id, body.division, member, MemberChange.REGISTRATION, joined_on)
+        for member in body.members
+    ]
+    await _insert_members(ctx, rows)
+    staged = await _load(ctx, household_id)
+    payload = contracts.HouseholdCreatedV1(
+        household_id=household_id,
+        division=body.division,
+        village_group=body.village_group,
+        status=HouseholdStatus.CANDIDATE.value,
+        identification_standard=body.identification_standard.value,
+        attribute=body.attribute.value,
+        main_cause=body.main_cause.value,
+        other_causes=[cause.value for cause in body.other_causes],
+        member_count=len(rows),
+        members=[events.member_summary(member_snapshot(row), row["person_index"]) for row in staged.members],
+    )
+    loaded = await _record(
+        ctx, None, household_id, "created", body.reason, contracts.HOUSEHOLD_CREATED, payload
+    )
+    return _out(ctx, loaded)
+
+
+async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.datetime | None) -> HouseholdOut:
+    loaded = await _load(ctx, household_id)
+    if as_of is None:
+        return _out(ctx, loaded)
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=dt.UTC)
+    lo, hi = ctx.actor.subtree
+    past = await repository.snapshot_at(ctx.session, household_id, lo, hi, as_of)
+    if past is None:
+        raise not_found("household")
+    return render(past["after"], _full_ids(ctx, loaded.members), None, as_of)
+
+
+async def update_household(ctx: Context, household_id: uuid.UUID, patch: HouseholdPatch) -> HouseholdOut:
+    loaded = await _load(ctx, household_id, lock=True)
+    changes = patch.changes()
+    if not changes:
+        raise unprocessable("nothing to change")
+    current = loaded.household
+    main = Cause(changes.get("main_cause", current["main_cause"]))
+    others = [Cause(cause) for cause in changes.get("other_causes", current["other_causes"])]
+    try:
+        check_causes(main, others)
+    except ValueError as exc:
+        raise unprocessable(str(exc)) from None
+    values: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "living":
+            values.update({name: _plain(item) for name, item in value.items()})
+        elif key == "bank_account":
+            values["bank_account_cipher"] = ctx.cipher.encrypt(value) if value else None
+            values["bank_account_masked"] = mask_account(value) if value else None
+        else:
+            values[key] = _plain(value)
+    before = loaded.snapshot
+    await repository.update_household(ctx.session, household_id, values)
+    payload = contracts.HouseholdUpdatedV1(
+        household_id=household_id,
+        division=current["division"],
+        version=current["version"] + 1,
+        changed=sorted(values),
+        reason=patch.reason,
+    )
+    after = await _record(
+        ctx, before, household_id, "updated", patch.reason, contracts.HOUSEHOLD_UPDATED, payload
+    )
+    return _out(ctx, after)
+
+
+async def change_status(ctx: Context, household_id: uuid.UUID, command: StatusCommand) -> HouseholdOut:
+    loaded = await _load(ctx, household_id, lock=True)
+    require_tier(ctx.actor, STATUS_TIER)
+    require_role(ctx.actor, STATUS_ROLE)
+    current = HouseholdStatus(loaded.household["status"])
+    try:
+        target = next_status(current, command.action)
+    except InvalidTransition as exc:
+        raise conflict(str(exc), code="invalid-transition") from None
+    before = loaded.snapshot
+    await repository.update_household(ctx.session, household_id, {"status": target.value})
+    payload = contracts.HouseholdStatusChangedV1(
+        household_id=household_id,
+        division=loaded.household["division"],
+        version=loaded.household["version"] + 1,
+        from_status=current.value,
+        to_status=target.value,
+        reason=command.reason,
+    )
+    event_type = contracts.STATUS_EVENT_TYPES[target.value]
+    after = await _record(
+        ctx, before, household_id, command.action.value, command.reason, event_type, payload
+    )
+    return _out(ctx, after)
+
+
+def _check_single_head(
+    loaded: Loaded, relation: Relation | None, except_member: uuid.UUID | None = None
+) -> None:
+    if relation is not Relation.HEAD:
+        return
+    for row in loaded.members:
+        if (
+            row["id"] != except_member
+            and row["status"] == MemberStatus.ACTIVE.value
+            and row["relation"] == Relation.HEAD.value
+        ):
+            raise conflict("the household already has a head; change the current head's relation first")
+
+
+async def _bump(ctx: Context, household_id: uuid.UUID) -> int:
+    count = await repository.count_active_members(ctx.session, household_id)
+    await repository.update_household(ctx.session, household_id, {"member_count": count})
+    return count
+
+
+async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) -> HouseholdOut:
+    loaded = await _load(ctx, household_id, lock=True)
+    _check_single_head(loaded, join.member.relation)
+    row = _member_row(
+        ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
+    )
+    await _insert_members(ctx, [row])
+    before = loaded.snapshot
+    count = await _bump(ctx, household_id)
+    payload = contracts.MemberAddedV1(
+        household_id=household_id,
+        division=loaded.household["division"],
+        change=join.change.value,
+        effective_on=join.effective_on,
+        reason=join.reason,
+        member=events.member_summary(member_snapshot(row), row["person_index"]),
+        member_count=count,
+    )
+    action = f"member.{join.change.value}"
+    after = await _record(ctx, before, household_id, action, join.reason, contracts.MEMBER_ADDED, payload)
+    return _out(ctx, after)
+
+
+async def _member_leaves(
+    ctx: Context,
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    change: MemberChange,
+    status: MemberStatus,
+    on: dt.date,
+    reason: str,
+    event_type: str,
+) -> HouseholdOut:
+    loaded = await _load(ctx, household_id, lock=True)
+    member = loaded.member(member_id)
+    if member["status"] != MemberStatus.ACTIVE.value:
+        raise conflict("the member is no longer in the household")
+    if on < member["joined_on"]:
+        raise unprocessable("the date is before the member joined the household")
+    before = loaded.snapshot
+    await repository.update_member(
+        ctx.session, member_id, {"status": status.value, "left_on": on, "left_by": change.value}
+    )
+    count = await _bump(ctx, household_id)
+    left = {**member, "status": status.value, "left_on": on, "left_by": change.value}
+    payload = contracts.MemberLeftV1(
+        household_id=household_id,
+        division=loaded.household["division"],
+        change=change.value,
+        effective_on=on,
+        reason=reason,
+        member=events.member_summary(member_snapshot(left), member["person_index"]),
+        member_count=count,
+    )
+    after = await _record(ctx, before, household_id, f"member.{change.value}", reason, event_type, payload)
+    return _out(ctx, after)
+
+
+async def member_leaves(
+    ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, leave: MemberLeave
+) -> HouseholdOut:
+    status = MemberStatus.MARRIED_OUT if leave.change is MemberChange.MARRIAGE_OUT else MemberStatus.MOVED_OUT
+    return await _member_leaves(
+        ctx,
+        household_id,
+        member_id,
+        leave.change,
+        status,
+        leave.effective_on,
+        leave.reason,
+        contracts.MEMBER_REMOVED,
+    )
+
+
+async def member_dies(
+    ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, death: MemberDeath
+) -> HouseholdOut:
+    if death.died_on > dt.date.today():
+        raise unprocessable("the date of death is in the future")
+    return await _member_leaves(
+        ctx,
+        household_id,
+        member_id,
+        MemberChange.DEATH,
+        MemberStatus.DECEASED,
+        death.died_on,
+        death.reason,
+        contracts.MEMBER_DECEASED,
+    )
+
+
+async def update_member(
+    ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, patch: MemberPatch
+) -> HouseholdOut:
+    loaded = await _load(ctx, household_id, lock=True)
+    member = loaded.member(member_id)
+    if member["status"] != MemberStatus.ACTIVE.value:
+        raise conflict("the member is no longer in the household")
+    values = _values(patch.changes())
+    if not values:
+        raise unprocessable("nothing to change")
+    _check_single_head(loaded, patch.relation, except_member=member_id)
+    for key in ("relation", "ethnicity", "health", "labour_capacity", "name"):
+        if key in values and values[key] is None:
+            raise unprocessable(f"{key} cannot be empty")
+    before = loaded.snapshot
+    await repository.update_member(ctx.session, member_id, values)
+    await repository.update_household(ctx.session, household_id, {})
+    payload = contracts.MemberUpdatedV1(
+        household_id=household_id,
+        division=loaded.household["division"],
+        member_id=member_id,
+        changed=sorted(values),
+        reason=patch.reason,
+    )
+    after = await _record(
+        ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
+    )
+    return _out(ctx, after)
+
+
+def net_income(body: IncomeIn) -> Decimal:
+    return body.wage + body.business + body.transfer + body.property - body.production_costs
+
+
+def per_capita(net: Decimal, members: int) -> Decimal:
+    return (net / members).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
+    loaded = await _load(ctx, household_id, lock=True)
+    count = await repository.count_active_members(ctx.session, household_id)
+    if count == 0:
+        raise conflict("the household has no current members")
+    net = net_income(body)
+    income = await repository.upsert_income(
+        ctx.session,
+        {
+            "household_id": household_id,
+            "year": year,
+            "division": loaded.household["division"],
+            **body.model_dump(),
+            "net_income": net,
+            "member_count": count,
+            "per_capita_net_income": per_capita(net, count),
+            "recorded_by": ctx.actor.subject,
+        },
+    )
+    before = loaded.snapshot
+    latest = loaded.household["income_year"]
+    if latest is None or year >= latest:
+        values = {"income_year": year, "per_capita_net_income": income["per_capita_net_income"]}
+    else:
+        values = {}
+    await repository.update_household(ctx.session, household_id, values)
+    payload = contracts.HouseholdIncomeRecordedV1(
+        household_id=household_id,
+        division=loaded.household["division"],
+        year=year,
+        net_income=income["net_income"],
+        member_count=count,
+        per_capita_net_income=income["per_capita_net_income"],
+    )
+    reason = f"{year} income"
+    await _record(
+        ctx, before, household_id, "income.recorded", reason, contracts.HOUSEHOLD_INCOME_RECORDED, payload
+    )
+    return IncomeOut.model_validate(income)
+
+
+# ---- queries ------------------------------------------------------------------------------------------
+
+
+async def list_incomes(ctx: Context, household_id: uuid.UUID) -> list[IncomeOut]:
+    await _load(ctx, household_id)
+    return [IncomeOut.model_validate(row) for row in await repository.list_incomes(ctx.session, household_id)]
+
+
+async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEntry]:
+    await _load(ctx, household_id)
+    lo, hi = ctx.actor.subtree
+    rows = await repository.list_history(ctx.session, household_id, lo, hi)
+    return [HistoryEntry.model_validate(row) for row in rows]
+
+
+def encode_cursor(division: str, household_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{division}:{household_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        division, household_id = raw.split(":", 1)
+        return divisions.validate(division), uuid.UUID(household_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise unprocessable("the cursor is not valid") from None
+
+
+async def search(
+    ctx: Context, filters: repository.HouseholdFilter, after: str | None, limit: int
+) -> HouseholdPage:
+    lo, hi = ctx.actor.subtree
+    position = None if after is None else decode_cursor(after)
+    rows = await repository.search(ctx.session, lo, hi, filters, position, limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [HouseholdSummary(**_summary_fields(snapshot(row, []))) for row in rows]
+    cursor = encode_cursor(rows[-1]["division"], rows[-1]["id"]) if more and rows else None
+    return HouseholdPage(items=items, next_cursor=cursor)
+
+
+async def counts_by_child(ctx: Context, node: str | None) -> CountsOut:
+    node = node or ctx.actor.division
+    try:
+        level = divisions.level(node)
+    except divisions.InvalidDivisionCode as exc:
+        raise unprocessable(str(exc)) from None
+    require_within(ctx.actor, node, "division")
+    child = divisions.Level(min(level + 1, divisions.Level.VILLAGE))
+    length = divisions.PREFIX_LENGTH[child]
+    lo, hi = divisions.subtree_range(node)
+    totals: dict[str, DivisionCount] = {}
+    for row in await repository.counts_by_prefix(ctx.session, lo, hi, length):
+        code = str(row["prefix"]).ljust(12, "0")
+        entry = totals.setdefault(code, DivisionCount(division=code, total=0, by_status={}))
+        entry.total += int(row["n"])
+        entry.by_status[str(row["status"])] = int(row["n"])
+    return CountsOut(node=node, child_level=divisions.TIER_NAMES[child], items=list(totals.values()))

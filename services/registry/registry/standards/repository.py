@@ -1,0 +1,89 @@
+"""All SQL over the standards table. Rows are only ever inserted: a newer row for the same
+(kind, year, region) supersedes the older one, which stays as history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_COLUMNS = "s.id, s.kind, s.year, s.region, s.amount, s.set_by, s.reason, s.valid_from, s.created_at"
+# Among the regions of one division's chain (national ⊃ province ⊃ county), a longer significant prefix
+# (the code without its zero padding) is the more specific one.
+_SPECIFICITY = "length(rtrim(s.region, '0'))"
+
+
+async def effective(session: AsyncSession, kind: str, year: int, regions: list[str]) -> dict[str, Any] | None:
+    """The standard in force for `year`: rows of that year first (the latest year <= `year` when the
+    year has none), then the most specific region, then the newest row."""
+    if not regions:
+        return None
+    row = (
+        await session.execute(
+            text(
+                f"SELECT {_COLUMNS} FROM standards s "
+                "WHERE s.kind = :kind AND s.year <= :year AND s.region = ANY(:regions) "
+                f"ORDER BY s.year DESC, {_SPECIFICITY} DESC, s.id DESC LIMIT 1"
+            ),
+            {"kind": kind, "year": year, "regions": regions},
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+async def history(session: AsyncSession, kind: str | None, regions: list[str]) -> list[dict[str, Any]]:
+    """Every row for the regions, superseded ones included, each with the id of the row that replaced it."""
+    rows = await session.execute(
+        text(
+            f"SELECT {_COLUMNS}, lead(s.id) OVER (PARTITION BY s.kind, s.year, s.region ORDER BY s.id) "
+            "AS superseded_by FROM standards s "
+            "WHERE s.region = ANY(:regions) AND (CAST(:kind AS varchar) IS NULL OR s.kind = :kind) "
+            f"ORDER BY s.kind, s.year DESC, {_SPECIFICITY} DESC, s.id DESC"
+        ),
+        {"kind": kind, "regions": regions},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+async def current_id(session: AsyncSession, kind: str, year: int, region: str) -> int | None:
+    found = await session.execute(
+        text("SELECT max(id) FROM standards WHERE kind = :kind AND year = :year AND region = :region"),
+        {"kind": kind, "year": year, "region": region},
+    )
+    value = found.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    kind: str,
+    year: int,
+    region: str,
+    amount: Decimal,
+    set_by: str,
+    reason: str,
+    valid_from: dt.date,
+) -> dict[str, Any]:
+    row = (
+        await session.execute(
+            text(
+                "INSERT INTO standards AS s (kind, year, region, amount, set_by, reason, valid_from) "
+                "VALUES (:kind, :year, :region, :amount, :set_by, :reason, :valid_from) "
+                f"RETURNING {_COLUMNS}"
+            ),
+            {
+                "kind": kind,
+                "year": year,
+                "region": region,
+                "amount": amount,
+                "set_by": set_by,
+                "reason": reason,
+                "valid_from": valid_from,
+            },
+        )
+    ).one()
+    return dict(row._mapping)

@@ -1,0 +1,111 @@
+"""Poverty and monitoring lines by (year, region): the effective one, its history, and setting one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from fupin_kit import divisions as codes
+from fupin_kit.auth.actor import require_role, require_tier, require_within
+from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.db import DbSession
+from fupin_kit.outbox import record_event
+from fupin_kit.problems import not_found, unprocessable
+from registry import audit
+from registry.divisions import repository as divisions
+from registry.standards import events, repository
+from registry.standards.schemas import (
+    EffectiveStandard,
+    Kind,
+    StandardHistory,
+    StandardHistoryItem,
+    StandardIn,
+    StandardOut,
+)
+from registry.standards.service import applicable_regions, regions_above
+
+router = APIRouter(prefix="/standards", tags=["standards"])
+DivisionQuery = Annotated[str, Query(pattern=codes.CODE_PATTERN.pattern)]
+
+
+@router.get("/effective")
+async def effective_standard(
+    actor: CurrentActor,
+    session: DbSession,
+    division: DivisionQuery,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    kind: Kind,
+) -> EffectiveStandard:
+    lo, hi = actor.subtree
+    if not await divisions.visible(session, division, lo, hi):
+        raise not_found("division")
+    row = await repository.effective(session, kind, year, applicable_regions(division))
+    if row is None:
+        raise not_found("standard")
+    return EffectiveStandard(
+        division=division,
+        kind=kind,
+        year=year,
+        standard_id=row["id"],
+        amount=row["amount"],
+        carried_forward=row["year"] != year,
+        standard=StandardOut.from_row(row),
+    )
+
+
+@router.get("/history")
+async def standard_history(
+    actor: CurrentActor, session: DbSession, division: DivisionQuery, kind: Kind | None = None
+) -> StandardHistory:
+    lo, hi = actor.subtree
+    if not await divisions.visible(session, division, lo, hi):
+        raise not_found("division")
+    rows = await repository.history(session, kind, applicable_regions(division))
+    return StandardHistory(division=division, items=[StandardHistoryItem.from_history_row(r) for r in rows])
+
+
+@router.post("", status_code=201)
+async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession) -> StandardOut:
+    require_tier(actor, "province", "county")
+    require_role(actor, "officer", "admin")
+    require_within(actor, body.region, "division")
+    lo, hi = actor.subtree
+    if not await divisions.visible(session, body.region, lo, hi):
+        raise not_found("division")
+    region_level = codes.level(body.region)
+    countyless_city = region_level == codes.Level.CITY and await divisions.is_countyless_city(
+        session, body.region
+    )
+    if region_level not in (codes.Level.PROVINCE, codes.Level.COUNTY) and not countyless_city:
+        raise unprocessable("a standard is set for a province or a county (or a city without counties)")
+    floor = await repository.effective(session, body.kind, body.year, regions_above(body.region))
+    if floor is not None and body.amount < floor["amount"]:
+        raise unprocessable(
+            "a regional standard may raise the line above it, never lower it",
+            floor_standard_id=floor["id"],
+            floor_amount=float(floor["amount"]),
+        )
+    supersedes = await repository.current_id(session, body.kind, body.year, body.region)
+    row = await repository.add(
+        session,
+        kind=body.kind,
+        year=body.year,
+        region=body.region,
+        amount=body.amount,
+        set_by=actor.subject,
+        reason=body.reason,
+        valid_from=body.valid_from or dt.date(body.year, 1, 1),
+    )
+    out = StandardOut.from_row(row)
+    await audit.append(
+        session,
+        actor=actor.subject,
+        action="standard.set",
+        subject=f"standard/{row['id']}",
+        division=body.region,
+        detail={**out.model_dump(mode="json"), "supersedes": supersedes},
+    )
+    await record_event(session, events.standard_set(row, supersedes, actor))
+    return out

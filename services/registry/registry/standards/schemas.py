@@ -1,0 +1,81 @@
+"""Request and response shapes of the standards API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_serializer
+
+from fupin_kit import divisions as codes
+
+Kind = Literal["poverty_line", "monitoring_line"]
+
+
+class StandardIn(BaseModel):
+    kind: Kind
+    year: int = Field(ge=2000, le=2100)
+    region: str = Field(pattern=codes.CODE_PATTERN.pattern, description="province or county code")
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan per person per year")
+    reason: str = Field(min_length=4, max_length=2000)
+    valid_from: dt.date | None = Field(default=None, description="defaults to 1 January of `year`")
+
+
+class StandardOut(BaseModel):
+    id: int
+    kind: Kind
+    year: int
+    region: str
+    region_level: str
+    amount: Decimal
+    set_by: str
+    reason: str
+    valid_from: dt.date
+    created_at: dt.datetime
+
+    @field_serializer("amount")
+    def _amount(self, value: Decimal) -> float:
+        return float(value)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StandardOut:
+        return cls(region_level=codes.TIER_NAMES[codes.level(row["region"])], **_fields(row))
+
+
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "kind", "year", "region", "amount", "set_by", "reason", "valid_from", "created_at")
+    return {key: row[key] for key in keys}
+
+
+class EffectiveStandard(BaseModel):
+    division: str
+    kind: Kind
+    year: int
+    standard_id: int  # cite this row in every computation that used the amount
+    amount: Decimal
+    carried_forward: bool  # True when no row exists for `year` and an earlier year's row applies
+    standard: StandardOut
+
+    @field_serializer("amount")
+    def _amount(self, value: Decimal) -> float:
+        return float(value)
+
+
+class StandardHistoryItem(StandardOut):
+    superseded_by: int | None
+    current: bool
+
+    @classmethod
+    def from_history_row(cls, row: dict[str, Any]) -> StandardHistoryItem:
+        return cls(
+            region_level=codes.TIER_NAMES[codes.level(row["region"])],
+            superseded_by=row["superseded_by"],
+            current=row["superseded_by"] is None,
+            **_fields(row),
+        )
+
+
+class StandardHistory(BaseModel):
+    division: str
+    items: list[StandardHistoryItem]

@@ -1,0 +1,678 @@
+"""Households (建档立卡) and members on real PostgreSQL, through the registry's HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+from sqlalchemy import text
+
+from fupin_kit.pii import check_digit
+
+VILLAGE = "520102016001"  # 纪念塔社区
+SIBLING = "520102016002"  # same township
+TOWNSHIP = "520102016000"
+COUSIN_TOWNSHIP = "520102017000"
+COUSIN = "520102017001"  # another township of the same county
+COUNTY = "520102000000"  # 南明区
+OTHER_COUNTY_VILLAGE = "520103019001"
+CITY = "520100000000"
+PROVINCE = "520000000000"
+BEIJING_VILLAGE = "110101001001"
+BEIJING_COUNTY = "110101000000"
+
+_serial = itertools.count(1)
+
+
+def resident_id(male: bool = True, birth: str = "19800101", region: str = "520102") -> str:
+    """A valid 18-digit ID, unique per call (sequence digits: odd for men, even for women)."""
+    n = next(_serial)
+    sequence = f"{(n * 2 + (1 if male else 0)) % 1000:03d}"
+    birth = f"{int(birth[:4]) + n // 500:04d}{birth[4:]}"
+    first17 = f"{region}{birth}{sequence}"
+    return first17 + check_digit(first17)
+
+
+def member(relation: str = "head", male: bool = True, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "张三" if male else "李四",
+        "sex": "male" if male else "female",
+        "resident_id": resident_id(male),
+        "relation": relation,
+        "health": "healthy",
+        "labour_capacity": "ordinary",
+    }
+    body.update(fields)
+    return body
+
+
+def household(
+    division: str = VILLAGE, members: list[dict[str, Any]] | None = None, **fields: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "division": division,
+        "village_group": "三组",
+        "address": "纪念塔路 1 号",
+        "head_name": "张三",
+        "phone": "13800000000",
+        "bank_name": "农村信用社",
+        "bank_account": "6228480012345678",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "other_causes": ["lack_capital"],
+        "living": {"housing_area": "60.5", "housing_safety_grade": "C", "drinking_water": "difficult"},
+        "members": members or [member(), member("spouse", male=False)],
+        "registered_on": "2020-01-01",
+    }
+    body.update(fields)
+    return body
+
+
+def auth(registry, tier: str, division: str, roles: list[str] | None = None) -> dict[str, str]:
+    headers: dict[str, str] = registry.auth(tier, division, roles or ["cadre"])
+    return headers
+
+
+async def create(registry, body: dict[str, Any], tier: str = "village", division: str | None = None):
+    return await registry.client.post(
+        "/households", json=body, headers=auth(registry, tier, division or body["division"])
+    )
+
+
+async def created(registry, body: dict[str, Any], tier: str = "village") -> dict[str, Any]:
+    response = await create(registry, body, tier)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def command(
+    registry, household_id: str, action: str, roles: list[str] | None = None, division: str = COUNTY
+):
+    return await registry.client.post(
+        f"/households/{household_id}/status-commands",
+        json={"action": action, "reason": f"{action} per county decision"},
+        headers=auth(registry, "county", division, roles or ["officer"]),
+    )
+
+
+async def rows(registry, sql: str, **params: Any) -> list[dict[str, Any]]:
+    async with registry.app.state.engine.connect() as connection:
+        result = await connection.execute(text(sql), params)
+        return [dict(row._mapping) for row in result]
+
+
+async def outbox(registry) -> list[dict[str, Any]]:
+    return await rows(registry, "SELECT type, division, aggregateid, payload FROM outbox ORDER BY seq")
+
+
+# ---- creation, codes, validation -----------------------------------------------------------------------
+
+
+async def test_create_returns_codes_with_labels_and_records_history_and_event(writable_registry) -> None:
+    registry = writable_registry
+    body = household()
+    data = await created(registry, body)
+    assert data["division"] == VILLAGE
+    assert data["status"] == {"code": "candidate", "label": "待识别"}
+    assert data["status_colour"] is None
+    assert data["main_cause"] == {"code": "illness", "label": "因病"}
+    assert data["other_causes"] == [{"code": "lack_capital", "label": "缺资金"}]
+    assert data["attribute"]["label"] == "一般贫困户"
+    assert data["identification_standard"]["label"] == "国家标准"
+    assert data["living"]["housing_safety_grade"]["code"] == "C"
+    assert data["member_count"] == 2
+    head = data["members"][0]
+    assert head["relation"] == {"code": "head", "label": "户主"}
+    assert head["labour_capacity"]["label"] == "普通劳动力"
+    # The village tier sees full IDs and the bank account.
+    assert head["resident_id"] == body["members"][0]["resident_id"]
+    assert data["bank_account"] == body["bank_account"]
+
+    stored = await rows(registry, "SELECT id_cipher, person_index, id_masked FROM household_members")
+    assert len(stored) == 2
+    plain = {m["resident_id"].encode() for m in body["members"]}
+    assert all(row["id_cipher"] not in plain and row["person_index"] not in plain for row in stored)
+    cipher = await rows(registry, "SELECT bank_account_cipher FROM households")
+    assert body["bank_account"].encode() not in cipher[0]["bank_account_cipher"]
+
+    events = await outbox(registry)
+    assert [event["type"] for event in events] == ["fupin.registry.household.created.v1"]
+    assert events[0]["division"] == VILLAGE and events[0]["aggregateid"] == data["id"]
+    assert events[0]["payload"]["division"] == VILLAGE
+    dumped = json.dumps(events[0]["payload"])
+    assert all(m["resident_id"] not in dumped for m in body["members"])
+    masked = events[0]["payload"]["data"]["members"][0]["resident_id_masked"]
+    assert masked.startswith(body["members"][0]["resident_id"][:6]) and "*" in masked
+
+    lists = await registry.client.get("/households/code-lists", headers=auth(registry, "village", VILLAGE))
+    assert {"code": "self_motivation", "label": "自身发展动力不足"} not in lists.json()["cause"]
+    assert {"code": "low_motivation", "label": "自身发展动力不足"} in lists.json()["cause"]
+    assert [c["label"] for c in lists.json()["health"]] == ["健康", "长期慢性病", "患有大病", "残疾"]
+
+
+async def test_disability_certificate_instead_of_resident_id(writable_registry) -> None:
+    registry = writable_registry
+    pid = resident_id()
+    certificate = pid + "21"
+    body = household(
+        members=[member(resident_id=None, disability_certificate=certificate, health="disabled")]
+    )
+    data = await created(registry, body)
+    assert data["members"][0]["id_kind"]["code"] == "disability_certificate"
+    assert data["members"][0]["resident_id"] == certificate
+    # The certificate embeds the resident ID: the same person cannot be registered again by ID.
+    again = await create(registry, household(members=[member(resident_id=pid)]))
+    assert again.status_code == 409
+
+
+async def test_bad_resident_id_is_422_and_writes_nothing(writable_registry) -> None:
+    registry = writable_registry
+    good = resident_id()
+    wrong_check = good[:17] + ("0" if good[17] != "0" else "1")
+    bad_date_first17 = "520102" + "19800231" + "001"
+    bad_date = bad_date_first17 + check_digit(bad_date_first17)
+    for bad in (wrong_check, bad_date, "52010219800101001", "abc"):
+        response = await create(registry, household(members=[member(resident_id=bad)]))
+        assert response.status_code == 422, bad
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert bad not in response.text
+    wrong_sex = await create(registry, household(members=[member(resident_id=resident_id(male=False))]))
+    assert wrong_sex.status_code == 422
+    assert await rows(registry, "SELECT id FROM households") == []
+    assert await rows(registry, "SELECT id FROM household_members") == []
+    assert await outbox(registry) == []
+
+
+async def test_cause_rules(writable_registry) -> None:
+    registry = writable_registry
+    cases: list[dict[str, Any]] = [
+        {"other_causes": ["lack_capital", "lack_skills", "disaster"]},
+        {"other_causes": ["lack_capital", "lack_capital"]},
+        {"other_causes": ["illness"]},
+        {"main_cause": None},
+        {"main_cause": "poverty"},
+    ]
+    for fields in cases:
+        response = await create(registry, household(**fields))
+        assert response.status_code == 422, fields
+    ok = await created(registry, household(other_causes=["lack_capital", "lack_skills"]))
+    headers = auth(registry, "village", VILLAGE)
+    patch = await registry.client.patch(
+        f"/households/{ok['id']}", json={"main_cause": "lack_skills", "reason": "复核"}, headers=headers
+    )
+    assert patch.status_code == 422
+    patch = await registry.client.patch(
+        f"/households/{ok['id']}", json={"other_causes": ["disaster"]}, headers=headers
+    )
+    assert patch.status_code == 422  # a change needs a reason
+    patch = await registry.client.patch(
+        f"/households/{ok['id']}",
+        json={"main_cause": "disaster", "other_causes": ["illness"], "reason": "洪灾"},
+        headers=headers,
+    )
+    assert patch.status_code == 200, patch.text
+    assert patch.json()["main_cause"]["label"] == "因灾"
+    assert patch.json()["version"] == 2
+
+
+async def test_village_level_code_required(writable_registry) -> None:
+    registry = writable_registry
+    for division in (TOWNSHIP, "520102016999"):  # a township; an unknown village code
+        response = await create(registry, household(division=division), tier="county", division=COUNTY)
+        assert response.status_code == 422, division
+
+
+# ---- one person, one household -------------------------------------------------------------------------
+
+
+async def test_duplicate_person_refused_across_provinces_without_revealing_the_other(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    person = member()
+    first = await created(registry, household(members=[person], head_name="王五"))
+    other = household(division=BEIJING_VILLAGE, members=[member(), {**person, "relation": "spouse"}])
+    response = await create(registry, other)
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.text
+    for secret in (first["id"], VILLAGE, "520102016", "王五", "纪念塔", person["resident_id"]):
+        assert secret not in body
+    assert await rows(registry, "SELECT id FROM households WHERE division = :d", d=BEIJING_VILLAGE) == []
+
+    # Adding the person as a member of another household is refused the same way.
+    beijing = await created(registry, household(division=BEIJING_VILLAGE, members=[member()]))
+    join = await registry.client.post(
+        f"/households/{beijing['id']}/members",
+        json={
+            "change": "marriage_in",
+            "effective_on": "2024-05-01",
+            "reason": "婚入",
+            "member": {**person, "relation": "spouse"},
+        },
+        headers=auth(registry, "village", BEIJING_VILLAGE),
+    )
+    assert join.status_code == 409
+    assert first["id"] not in join.text and VILLAGE not in join.text
+
+    # Once the person has moved out, the other household may take them in.
+    moved = await registry.client.post(
+        f"/households/{first['id']}/members/{first['members'][0]['id']}/departure",
+        json={"change": "marriage_out", "effective_on": "2024-05-01", "reason": "婚出"},
+        headers=auth(registry, "village", VILLAGE),
+    )
+    assert moved.status_code == 200, moved.text
+    join = await registry.client.post(
+        f"/households/{beijing['id']}/members",
+        json={
+            "change": "marriage_in",
+            "effective_on": "2024-05-02",
+            "reason": "婚入",
+            "member": {**person, "relation": "spouse"},
+        },
+        headers=auth(registry, "village", BEIJING_VILLAGE),
+    )
+    assert join.status_code == 201, join.text
+
+
+async def test_concurrent_duplicates_exactly_one_succeeds(writable_registry) -> None:
+    registry = writable_registry
+    person = member()
+    bodies = [
+        household(members=[person]),
+        household(division=SIBLING, members=[member(), {**person, "relation": "son"}]),
+    ]
+    responses = await asyncio.gather(
+        *(create(registry, body, tier="township", division=TOWNSHIP) for body in bodies)
+    )
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    assert len(await rows(registry, "SELECT id FROM households")) == 1
+    assert len(await outbox(registry)) == 1
+
+
+# ---- members -------------------------------------------------------------------------------------------
+
+
+async def test_member_changes_are_explicit_operations_with_history_and_events(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(
+        registry, household(members=[member(), member("spouse", male=False), member("father")])
+    )
+    hid = data["id"]
+    father = data["members"][2]["id"]
+    baby = member(
+        "son", resident_id=resident_id(birth="20240301"), labour_capacity="none", education="preschool"
+    )
+    born = await registry.client.post(
+        f"/households/{hid}/members",
+        json={"change": "birth", "effective_on": "2024-03-01", "reason": "新生儿", "member": baby},
+        headers=headers,
+    )
+    assert born.status_code == 201, born.text
+    assert born.json()["member_count"] == 4
+    bad = await registry.client.post(
+        f"/households/{hid}/members",
+        json={"change": "death", "effective_on": "2024-03-01", "reason": "x", "member": member("son")},
+        headers=headers,
+    )
+    assert bad.status_code == 422
+    second_head = await registry.client.post(
+        f"/households/{hid}/members",
+        json={"change": "move_in", "effective_on": "2024-03-01", "reason": "迁入", "member": member("head")},
+        headers=headers,
+    )
+    assert second_head.status_code == 409
+
+    died = await registry.client.post(
+        f"/households/{hid}/members/{father}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=headers,
+    )
+    assert died.status_code == 200, died.text
+    dead = next(m for m in died.json()["members"] if m["id"] == father)
+    assert dead["status"]["code"] == "deceased" and dead["left_on"] == "2024-06-01"
+    assert died.json()["member_count"] == 3
+    again = await registry.client.post(
+        f"/households/{hid}/members/{father}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=headers,
+    )
+    assert again.status_code == 409
+    edit = await registry.client.patch(
+        f"/households/{hid}/members/{data['members'][1]['id']}",
+        json={"health": "serious_illness", "reason": "确诊"},
+        headers=headers,
+    )
+    assert edit.status_code == 200 and edit.json()["members"][1]["health"]["label"] == "患有大病"
+
+    income = await registry.client.put(
+        f"/households/{hid}/incomes/2024",
+        json={
+            "wage": "9000",
+            "business": "3000",
+            "transfer": "1200.50",
+            "property": "0",
+            "production_costs": "1500",
+        },
+        headers=headers,
+    )
+    assert income.status_code == 200, income.text
+    assert income.json()["net_income"] == "11700.50"
+    assert income.json()["member_count"] == 3
+    assert income.json()["per_capita_net_income"] == "3900.17"
+    current = (await registry.client.get(f"/households/{hid}", headers=headers)).json()
+    assert current["per_capita_net_income"] == "3900.17" and current["income_year"] == 2024
+
+    types = [event["type"] for event in await outbox(registry)]
+    assert types == [
+        "fupin.registry.household.created.v1",
+        "fupin.registry.member.added.v1",
+        "fupin.registry.member.deceased.v1",
+        "fupin.registry.member.updated.v1",
+        "fupin.registry.household.income_recorded.v1",
+    ]
+    history = (await registry.client.get(f"/households/{hid}/history", headers=headers)).json()
+    assert [entry["action"] for entry in history] == [
+        "created",
+        "member.birth",
+        "member.death",
+        "member.updated",
+        "income.recorded",
+    ]
+    assert all(entry["actor"] == "test-user" and entry["reason"] for entry in history)
+    assert baby["resident_id"] not in json.dumps(history)
+
+
+# ---- status lifecycle ---------------------------------------------------------------------------------
+
+
+async def test_status_lifecycle_and_invalid_transitions(writable_registry) -> None:
+    registry = writable_registry
+    hid = (await created(registry, household()))["id"]
+    assert (await command(registry, hid, "exit")).status_code == 409
+    assert (await command(registry, hid, "register", roles=["viewer"])).status_code == 403
+    village = await registry.client.post(
+        f"/households/{hid}/status-commands",
+        json={"action": "register", "reason": "x"},
+        headers=auth(registry, "village", VILLAGE, ["officer"]),
+    )
+    assert village.status_code == 403
+    registered = await command(registry, hid, "register")
+    assert registered.status_code == 200
+    assert registered.json()["status_colour"]["code"] == "red"
+    assert (await command(registry, hid, "register")).status_code == 409
+    exited = await command(registry, hid, "exit")
+    assert exited.json()["status"]["code"] == "exited" and exited.json()["status_colour"]["code"] == "green"
+    returned = await command(registry, hid, "return")
+    assert returned.json()["status_colour"]["code"] == "yellow"
+    assert (await command(registry, hid, "register")).status_code == 409
+    assert (await command(registry, hid, "monitor")).status_code == 200
+    conflict = await command(registry, hid, "monitor")
+    assert conflict.status_code == 409
+    assert conflict.json()["code"] == "invalid-transition"
+
+    history = await rows(
+        registry,
+        "SELECT action, actor, before->>'status' AS b, after->>'status' AS a FROM household_history ORDER BY id",
+    )
+    assert [(h["action"], h["b"], h["a"]) for h in history] == [
+        ("created", None, "candidate"),
+        ("register", "candidate", "registered"),
+        ("exit", "registered", "exited"),
+        ("return", "exited", "returned"),
+        ("monitor", "returned", "monitored"),
+    ]
+    types = [event["type"].rsplit(".", 2)[-2] for event in await outbox(registry)]
+    assert types == ["created", "registered", "exited", "returned", "monitored"]
+
+
+async def test_as_of_returns_the_past_state(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(registry, household(address="旧地址"))
+    hid = data["id"]
+    await registry.client.patch(
+        f"/households/{hid}", json={"address": "新地址", "reason": "搬家"}, headers=headers
+    )
+    await command(registry, hid, "register")
+    history = (await registry.client.get(f"/households/{hid}/history", headers=headers)).json()
+    created_at, updated_at, _ = (entry["at"] for entry in history)
+
+    past = await registry.client.get(f"/households/{hid}", params={"as_of": created_at}, headers=headers)
+    assert past.status_code == 200
+    assert past.json()["address"] == "旧地址" and past.json()["status"]["code"] == "candidate"
+    assert past.json()["as_of"] is not None
+    assert past.json()["members"][0]["resident_id"] == data["members"][0]["resident_id"]
+    middle = await registry.client.get(f"/households/{hid}", params={"as_of": updated_at}, headers=headers)
+    assert middle.json()["address"] == "新地址" and middle.json()["status"]["code"] == "candidate"
+    now = await registry.client.get(f"/households/{hid}", headers=headers)
+    assert now.json()["status"]["code"] == "registered" and now.json()["version"] == 3
+    before = await registry.client.get(
+        f"/households/{hid}", params={"as_of": "2000-01-01T00:00:00Z"}, headers=headers
+    )
+    assert before.status_code == 404
+
+
+# ---- jurisdiction and masking ------------------------------------------------------------------------
+
+
+async def test_out_of_jurisdiction_is_404_for_reads_and_writes(writable_registry) -> None:
+    registry = writable_registry
+    data = await created(registry, household())
+    hid, mid = data["id"], data["members"][0]["id"]
+    outsiders = [
+        ("village", SIBLING),
+        ("township", COUSIN_TOWNSHIP),
+        ("village", COUSIN),
+        ("county", "520103000000"),
+        ("province", "110000000000"),
+    ]
+    for tier, division in outsiders:
+        headers = auth(registry, tier, division, ["cadre", "officer"])
+        calls = [
+            registry.client.get(f"/households/{hid}", headers=headers),
+            registry.client.get(
+                f"/households/{hid}", params={"as_of": "2030-01-01T00:00:00Z"}, headers=headers
+            ),
+            registry.client.get(f"/households/{hid}/history", headers=headers),
+            registry.client.patch(
+                f"/households/{hid}", json={"address": "x", "reason": "x"}, headers=headers
+            ),
+            registry.client.post(
+                f"/households/{hid}/members",
+                json={
+                    "change": "birth",
+                    "effective_on": "2024-01-01",
+                    "reason": "x",
+                    "member": member("son"),
+                },
+                headers=headers,
+            ),
+            registry.client.post(
+                f"/households/{hid}/members/{mid}/death",
+                json={"died_on": "2024-01-01", "reason": "x"},
+                headers=headers,
+            ),
+            registry.client.post(
+                f"/households/{hid}/status-commands",
+                json={"action": "register", "reason": "x"},
+                headers=headers,
+            ),
+            registry.client.put(f"/households/{hid}/incomes/2024", json={"wage": "1"}, headers=headers),
+        ]
+        for response in await asyncio.gather(*calls):
+            assert response.status_code == 404, (
+                tier,
+                division,
+                response.request.method,
+                response.request.url,
+            )
+            assert VILLAGE not in response.text
+        listing = await registry.client.get("/households", headers=headers)
+        assert listing.json()["items"] == []
+    # Creating a household in a village outside the caller's jurisdiction is a 404 too.
+    response = await create(registry, household(division=SIBLING), tier="village", division=VILLAGE)
+    assert response.status_code == 404
+    # The parent township and the county see it.
+    for tier, division in (("township", TOWNSHIP), ("county", COUNTY)):
+        response = await registry.client.get(f"/households/{hid}", headers=auth(registry, tier, division))
+        assert response.status_code == 200
+    unchanged = await rows(registry, "SELECT version, status, address FROM households")
+    assert unchanged == [{"version": 1, "status": "candidate", "address": "纪念塔路 1 号"}]
+
+
+async def test_resident_ids_masked_above_county(writable_registry) -> None:
+    registry = writable_registry
+    body = household()
+    hid = (await created(registry, body))["id"]
+    full_id = body["members"][0]["resident_id"]
+    for tier, division in (("city", CITY), ("province", PROVINCE)):
+        response = await registry.client.get(f"/households/{hid}", headers=auth(registry, tier, division))
+        assert response.status_code == 200
+        head = response.json()["members"][0]
+        assert head["resident_id_masked"] is True
+        assert head["resident_id"] == full_id[:6] + "********" + full_id[-4:]
+        assert head["birth_date"] is None
+        assert full_id not in response.text and body["bank_account"] not in response.text
+        assert response.json()["bank_account"].endswith(body["bank_account"][-4:])
+    county = await registry.client.get(f"/households/{hid}", headers=auth(registry, "county", COUNTY))
+    assert county.json()["members"][0]["resident_id"] == full_id
+    assert county.json()["members"][0]["resident_id_masked"] is False
+
+
+# ---- queries -------------------------------------------------------------------------------------------
+
+
+async def test_counts_per_child_division(writable_registry) -> None:
+    registry = writable_registry
+    placed = [VILLAGE, VILLAGE, SIBLING, COUSIN, OTHER_COUNTY_VILLAGE, BEIJING_VILLAGE]
+    ids = [
+        (await created(registry, household(division=division, members=[member()])))["id"]
+        for division in placed
+    ]
+    await command(registry, ids[0], "register")
+
+    county = await registry.client.get(
+        "/households/counts", params={"by": "child"}, headers=auth(registry, "county", COUNTY)
+    )
+    assert county.status_code == 200
+    assert county.json()["child_level"] == "township"
+    assert {item["division"]: (item["total"], item["by_status"]) for item in county.json()["items"]} == {
+        TOWNSHIP: (3, {"registered": 1, "candidate": 2}),
+        COUSIN_TOWNSHIP: (1, {"candidate": 1}),
+    }
+    city = await registry.client.get(
+        "/households/counts", params={"by": "child"}, headers=auth(registry, "city", CITY)
+    )
+    assert {item["division"]: item["total"] for item in city.json()["items"]} == {
+        COUNTY: 4,
+        "520103000000": 1,
+    }
+    township = await registry.client.get("/households/counts", headers=auth(registry, "township", TOWNSHIP))
+    assert {item["division"]: item["total"] for item in township.json()["items"]} == {VILLAGE: 2, SIBLING: 1}
+    drill = await registry.client.get(
+        "/households/counts", params={"division": TOWNSHIP}, headers=auth(registry, "province", PROVINCE)
+    )
+    assert {item["division"]: item["total"] for item in drill.json()["items"]} == {VILLAGE: 2, SIBLING: 1}
+    outside = await registry.client.get(
+        "/households/counts",
+        params={"division": BEIJING_COUNTY},
+        headers=auth(registry, "province", PROVINCE),
+    )
+    assert outside.status_code == 404
+
+
+async def test_list_filters_and_keyset_pagination(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "county", COUNTY)
+    disabled = member(health="disabled", labour_capacity="lost")
+    made = {
+        "disabled": await created(
+            registry, household(members=[disabled], main_cause="disability", other_causes=[])
+        ),
+        "school": await created(
+            registry, household(division=SIBLING, main_cause="schooling", other_causes=["illness"])
+        ),
+        "plain": await created(registry, household(division=COUSIN, main_cause="lack_land", other_causes=[])),
+    }
+    for name, income in (("disabled", "2000"), ("school", "6000"), ("plain", "9000")):
+        response = await registry.client.put(
+            f"/households/{made[name]['id']}/incomes/2024", json={"wage": income}, headers=headers
+        )
+        assert response.status_code == 200
+    await command(registry, made["plain"]["id"], "register")
+    for _ in range(4):
+        await created(
+            registry, household(division=COUSIN, members=[member()], main_cause="lack_water", other_causes=[])
+        )
+
+    async def ids(**params: Any) -> set[str]:
+        response = await registry.client.get("/households", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()["items"]}
+
+    assert await ids(has_disabled="true") == {made["disabled"]["id"]}
+    assert await ids(has_no_labour="true") == {made["disabled"]["id"]}
+    assert made["disabled"]["id"] not in await ids(has_disabled="false")
+    assert await ids(cause="illness") == {made["school"]["id"]}
+    assert await ids(main_cause="schooling") == {made["school"]["id"]}
+    assert await ids(status="registered") == {made["plain"]["id"]}
+    assert await ids(income_min="2500", income_max="4000") == {made["school"]["id"]}
+    assert len(await ids(attribute="general", main_cause="lack_water")) == 4
+    assert (
+        await registry.client.get("/households", params={"limit": 501}, headers=headers)
+    ).status_code == 422
+    assert (
+        await registry.client.get("/households", params={"after": "!!"}, headers=headers)
+    ).status_code == 422
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2}
+        if cursor:
+            params["after"] = cursor
+        page = (await registry.client.get("/households", params=params, headers=headers)).json()
+        seen.extend(item["id"] for item in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 7 == len(set(seen))
+    village_view = await registry.client.get("/households", headers=auth(registry, "village", COUSIN))
+    assert len(village_view.json()["items"]) == 5
+
+
+async def test_event_payloads_match_contracts(writable_registry) -> None:
+    from fupin_contracts import registry as contracts
+
+    registry = writable_registry
+    data = await created(registry, household())
+    await command(registry, data["id"], "register")
+    for event in await outbox(registry):
+        model = contracts.PAYLOADS[event["type"]]
+        model.model_validate(event["payload"]["data"])
+        assert event["payload"]["subject"] == f"household/{data['id']}"
+        assert event["payload"]["division"] == VILLAGE
+
+
+def test_transition_table_is_pure() -> None:
+    from registry.households.enums import HouseholdStatus as S
+    from registry.households.workflow import InvalidTransition, StatusAction, allowed_actions, next_status
+
+    assert next_status(S.CANDIDATE, StatusAction.REGISTER) is S.REGISTERED
+    assert next_status(S.EXITED, StatusAction.RETURN) is S.RETURNED
+    assert all(
+        next_status(state, StatusAction.MONITOR) is S.MONITORED for state in S if state is not S.MONITORED
+    )
+    assert allowed_actions(S.MONITORED) == []
+    try:
+        next_status(S.CANDIDATE, StatusAction.EXIT)
+    except InvalidTransition:
+        pass
+    else:
+        raise AssertionError("candidate cannot exit")

@@ -1,0 +1,162 @@
+"""Poverty and monitoring lines: national defaults, regional overrides, history and the event."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy import text
+
+NATION = "000000000000"
+GUIZHOU = "520000000000"
+NANMING = "520102000000"
+YUNYAN = "520103000000"  # another county of the same city
+VILLAGE = "520102016001"
+YUNYAN_VILLAGE = "520103019001"
+GUANGDONG = "440000000000"
+DONGGUAN = "441900000000"
+DONGGUAN_VILLAGE = "441900003001"
+
+
+async def effective(
+    registry, division: str, year: int, kind: str = "poverty_line", tier: str = "nation", at: str = NATION
+) -> dict[str, Any]:
+    response = await registry.client.get(
+        "/standards/effective",
+        params={"division": division, "year": year, "kind": kind},
+        headers=registry.auth(tier, at),
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def set_standard(
+    registry, tier: str, division: str, body: dict[str, Any], roles: list[str] | None = None
+):
+    payload = {"kind": "poverty_line", "year": 2020, "reason": "provincial cost-of-living adjustment", **body}
+    return await registry.client.post(
+        "/standards", json=payload, headers=registry.auth(tier, division, roles or ["officer"])
+    )
+
+
+async def rows(registry, sql: str, **params: Any) -> list[dict[str, Any]]:
+    async with registry.app.state.engine.connect() as connection:
+        result = await connection.execute(text(sql), params)
+        return [dict(row._mapping) for row in result]
+
+
+async def test_national_defaults_are_seeded(registry) -> None:
+    expected = {2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
+    for year, amount in expected.items():
+        body = await effective(registry, VILLAGE, year, tier="village", at=VILLAGE)
+        assert body["amount"] == amount and body["standard"]["region"] == NATION
+        assert body["carried_forward"] is False and body["standard_id"] == body["standard"]["id"]
+    monitoring = await effective(registry, VILLAGE, 2022, kind="monitoring_line")
+    assert monitoring["amount"] == 6000
+    later = await effective(registry, VILLAGE, 2024, kind="monitoring_line")
+    assert later["amount"] == 6000 and later["carried_forward"] is True and later["standard"]["year"] == 2022
+    before = await registry.client.get(
+        "/standards/effective",
+        params={"division": VILLAGE, "year": 2014, "kind": "poverty_line"},
+        headers=registry.auth("nation", NATION),
+    )
+    assert before.status_code == 404
+
+
+async def test_most_specific_override_wins_and_is_cited(writable_registry) -> None:
+    registry = writable_registry
+    national = await effective(registry, VILLAGE, 2020)
+    province = await set_standard(registry, "province", GUIZHOU, {"region": GUIZHOU, "amount": "4200"})
+    assert province.status_code == 201, province.text
+    county = await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 4500.5})
+    assert county.status_code == 201, county.text
+
+    in_county = await effective(registry, VILLAGE, 2020)
+    assert in_county["standard_id"] == county.json()["id"] and in_county["amount"] == 4500.5
+    assert in_county["standard"]["region_level"] == "county"
+    other_county = await effective(registry, YUNYAN_VILLAGE, 2020)
+    assert other_county["standard_id"] == province.json()["id"] and other_county["amount"] == 4200
+    elsewhere = await effective(registry, DONGGUAN_VILLAGE, 2020)
+    assert elsewhere["standard_id"] == national["standard_id"]
+    # No row for 2021: the latest earlier year applies, most specific region first.
+    carried = await effective(registry, VILLAGE, 2021)
+    assert carried["standard_id"] == county.json()["id"] and carried["carried_forward"] is True
+
+    # A city without counties takes overrides on the city code, set by its province.
+    dongguan = await set_standard(registry, "province", GUANGDONG, {"region": DONGGUAN, "amount": 5000})
+    assert dongguan.status_code == 201, dongguan.text
+    assert (await effective(registry, DONGGUAN_VILLAGE, 2020))["standard_id"] == dongguan.json()["id"]
+
+    events = await rows(registry, "SELECT type, division, payload FROM outbox ORDER BY seq")
+    assert [event["type"] for event in events] == ["fupin.registry.standard.set.v1"] * 3
+    assert events[1]["division"] == NANMING and events[1]["payload"]["data"]["amount"] == "4500.50"
+    audit = await rows(registry, "SELECT action, subject, prev_hash, hash FROM audit_log ORDER BY seq")
+    assert [entry["action"] for entry in audit] == ["standard.set"] * 3
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in itertools.pairwise(audit))
+
+
+async def test_history_keeps_superseded_rows(writable_registry) -> None:
+    registry = writable_registry
+    first = (await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 4300})).json()
+    second = (await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 4400})).json()
+    assert (await effective(registry, VILLAGE, 2020))["standard_id"] == second["id"]
+
+    response = await registry.client.get(
+        "/standards/history",
+        params={"division": VILLAGE, "kind": "poverty_line"},
+        headers=registry.auth("village", VILLAGE),
+    )
+    assert response.status_code == 200
+    items = {item["id"]: item for item in response.json()["items"]}
+    assert items[first["id"]]["superseded_by"] == second["id"] and items[first["id"]]["current"] is False
+    assert items[second["id"]]["current"] is True and items[second["id"]]["amount"] == 4400
+    assert sum(1 for item in items.values() if item["region"] == NATION) == 6
+    stored = await rows(registry, "SELECT id, amount FROM standards WHERE region = :r ORDER BY id", r=NANMING)
+    assert [(row["id"], float(row["amount"])) for row in stored] == [
+        (first["id"], 4300),
+        (second["id"], 4400),
+    ]
+    event = (await rows(registry, "SELECT payload FROM outbox ORDER BY seq DESC LIMIT 1"))[0]["payload"]
+    assert event["data"]["supersedes"] == first["id"]
+
+
+async def test_who_may_set_a_standard(writable_registry) -> None:
+    registry = writable_registry
+    body = {"region": NANMING, "amount": 4500}
+    assert (await set_standard(registry, "village", VILLAGE, {**body, "region": VILLAGE})).status_code == 403
+    assert (await set_standard(registry, "city", "520100000000", body)).status_code == 403
+    assert (await set_standard(registry, "county", NANMING, body, roles=["cadre"])).status_code == 403
+    assert (await set_standard(registry, "county", YUNYAN, body)).status_code == 404
+    assert (await set_standard(registry, "province", GUANGDONG, body)).status_code == 404
+    assert (await set_standard(registry, "county", NANMING, {**body, "region": GUIZHOU})).status_code == 404
+    # Only a province or a county (or a city without counties) carries a standard.
+    assert (
+        await set_standard(registry, "province", GUIZHOU, {**body, "region": "520100000000"})
+    ).status_code == 422
+    assert (await set_standard(registry, "county", NANMING, {**body, "region": VILLAGE})).status_code == 422
+    # A region may raise the line above it, never lower it.
+    lower = await set_standard(registry, "county", NANMING, {**body, "amount": 3999})
+    assert lower.status_code == 422 and lower.json()["floor_amount"] == 4000
+    assert (await set_standard(registry, "county", NANMING, {**body, "kind": "other"})).status_code == 422
+    assert (await set_standard(registry, "county", NANMING, body, roles=["admin"])).status_code == 201
+    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 1
+
+
+async def test_standards_reads_are_scoped(registry) -> None:
+    response = await registry.client.get(
+        "/standards/effective",
+        params={"division": YUNYAN_VILLAGE, "year": 2020, "kind": "poverty_line"},
+        headers=registry.auth("village", VILLAGE),
+    )
+    assert response.status_code == 404
+    history = await registry.client.get(
+        "/standards/history", params={"division": NANMING}, headers=registry.auth("village", VILLAGE)
+    )
+    assert history.status_code == 404
+    bad = await registry.client.get(
+        "/standards/effective",
+        params={"division": "52", "year": 2020, "kind": "poverty_line"},
+        headers=registry.auth("nation", NATION),
+    )
+    assert bad.status_code == 422
