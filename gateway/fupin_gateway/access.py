@@ -17,10 +17,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fupin_gateway.audit.chain import AuditEntry
 from fupin_gateway.audit.writer import AccessAuditWriter
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_gateway.ratelimit import RateLimiter, retry_after_header
+from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import Actor
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.divisions import NATION

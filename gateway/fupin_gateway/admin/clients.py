@@ -9,21 +9,29 @@ from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import ClientCreated, ClientIn, ClientOut, Page, ScopesIn, SecretOut
 from fupin_gateway.identity.tables import CLIENT
+from fupin_kit import openapi_scope as scope
 
 router = APIRouter(prefix="/admin/clients", tags=["admin"])
+# The account the other routes act on: its division is their jurisdiction.
+OWNED = scope.by_resource("POST /admin/clients", id_param="client_id", id_field="client_id")
 
 
 def _out(row: object) -> ClientOut:
     return ClientOut.model_validate(row, from_attributes=True)
 
 
-@router.get("", summary="Departmental clients in the admin's jurisdiction")
+@router.get("", summary="Departmental clients in the admin's jurisdiction", openapi_extra=scope.caller())
 async def list_clients(ctx: Admin, after: After = None, limit: Limit = 100) -> Page[ClientOut]:
     rows, next_after = await service.page(ctx, CLIENT, after, limit)
     return Page[ClientOut](items=[_out(row) for row in rows], next_after=next_after)
 
 
-@router.post("", status_code=201, summary="Register a departmental client (its secret is shown once)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a departmental client (its secret is shown once)",
+    openapi_extra=scope.by_division(location="body"),
+)
 async def create_client(body: ClientIn, ctx: Admin) -> ClientCreated:
     secret = passwords.generate_secret()
     values = {**body.model_dump(), "secret_hash": await passwords.hash_secret(secret)}
@@ -32,29 +40,39 @@ async def create_client(body: ClientIn, ctx: Admin) -> ClientCreated:
     return ClientCreated(**_out(row).model_dump(), client_secret=secret)
 
 
-@router.get("/{client_id}", summary="One departmental client")
+@router.get("/{client_id}", summary="One departmental client", openapi_extra=OWNED)
 async def read_client(client_id: str, ctx: Admin) -> ClientOut:
     return _out(await service.find(ctx, CLIENT, client_id))
 
 
-@router.put("/{client_id}/scopes", summary="Replace a client's scopes (and optionally roles)")
+@router.put(
+    "/{client_id}/scopes", summary="Replace a client's scopes (and optionally roles)", openapi_extra=OWNED
+)
 async def set_scopes(client_id: str, body: ScopesIn, ctx: Admin) -> ClientOut:
     values = body.model_dump(exclude_none=True)
     row = await service.change(ctx, CLIENT, client_id, values, "scopes_changed", values)
     return _out(row)
 
 
-@router.post("/{client_id}/disable", summary="Disable a client (its existing tokens stop at the gateway)")
+@router.post(
+    "/{client_id}/disable",
+    summary="Disable a client (its existing tokens stop at the gateway)",
+    openapi_extra=OWNED,
+)
 async def disable_client(client_id: str, ctx: Admin) -> ClientOut:
     return _out(await service.set_disabled(ctx, CLIENT, client_id, True))
 
 
-@router.post("/{client_id}/enable", summary="Enable a client again")
+@router.post("/{client_id}/enable", summary="Enable a client again", openapi_extra=OWNED)
 async def enable_client(client_id: str, ctx: Admin) -> ClientOut:
     return _out(await service.set_disabled(ctx, CLIENT, client_id, False))
 
 
-@router.post("/{client_id}/secret", summary="Issue a new client secret (the old one stops working)")
+@router.post(
+    "/{client_id}/secret",
+    summary="Issue a new client secret (the old one stops working)",
+    openapi_extra=OWNED,
+)
 async def rotate_secret(client_id: str, ctx: Admin) -> SecretOut:
     secret = passwords.generate_secret()
     await service.change(

@@ -11,9 +11,12 @@ from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import EvaluatorIn, EvaluatorOut, Page, PasswordIn, SecretOut, WindowIn
 from fupin_gateway.identity.tables import EVALUATOR
+from fupin_kit import openapi_scope as scope
 from fupin_kit.problems import unprocessable
 
 router = APIRouter(prefix="/admin/evaluators", tags=["admin"])
+# The account the other routes act on: its division is their jurisdiction.
+OWNED = scope.by_resource("POST /admin/evaluators", id_param="username", id_field="username")
 
 
 def _out(row: object) -> EvaluatorOut:
@@ -27,13 +30,18 @@ def _check_window(valid_from: datetime, valid_until: datetime) -> None:
         raise unprocessable("valid_until must be after valid_from")
 
 
-@router.get("", summary="Evaluators in the admin's jurisdiction")
+@router.get("", summary="Evaluators in the admin's jurisdiction", openapi_extra=scope.caller())
 async def list_evaluators(ctx: Admin, after: After = None, limit: Limit = 100) -> Page[EvaluatorOut]:
     rows, next_after = await service.page(ctx, EVALUATOR, after, limit)
     return Page[EvaluatorOut](items=[_out(row) for row in rows], next_after=next_after)
 
 
-@router.post("", status_code=201, summary="Admit an evaluator for a time window")
+@router.post(
+    "",
+    status_code=201,
+    summary="Admit an evaluator for a time window",
+    openapi_extra=scope.by_division(location="body"),
+)
 async def create_evaluator(body: EvaluatorIn, ctx: Admin) -> EvaluatorOut:
     _check_window(body.valid_from, body.valid_until)
     values = body.model_dump(exclude={"password"})
@@ -48,12 +56,12 @@ async def create_evaluator(body: EvaluatorIn, ctx: Admin) -> EvaluatorOut:
     return _out(await service.create(ctx, EVALUATOR, values, detail))
 
 
-@router.get("/{username}", summary="One evaluator")
+@router.get("/{username}", summary="One evaluator", openapi_extra=OWNED)
 async def read_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     return _out(await service.find(ctx, EVALUATOR, username))
 
 
-@router.put("/{username}/window", summary="Change an evaluator's access window")
+@router.put("/{username}/window", summary="Change an evaluator's access window", openapi_extra=OWNED)
 async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
     _check_window(body.valid_from, body.valid_until)
     values = body.model_dump()
@@ -66,17 +74,19 @@ async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
     return _out(row)
 
 
-@router.post("/{username}/disable", summary="Disable an evaluator")
+@router.post("/{username}/disable", summary="Disable an evaluator", openapi_extra=OWNED)
 async def disable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     return _out(await service.set_disabled(ctx, EVALUATOR, username, True))
 
 
-@router.post("/{username}/enable", summary="Enable an evaluator again (within its window)")
+@router.post(
+    "/{username}/enable", summary="Enable an evaluator again (within its window)", openapi_extra=OWNED
+)
 async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     return _out(await service.set_disabled(ctx, EVALUATOR, username, False))
 
 
-@router.post("/{username}/password", summary="Reset an evaluator's password")
+@router.post("/{username}/password", summary="Reset an evaluator's password", openapi_extra=OWNED)
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
     secret = body.password or passwords.generate_secret()
     await service.change(

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from fupin_gateway.admin.deps import SeniorAdmin
-from fupin_gateway.audit.chain import AuditEntry
-from fupin_gateway.audit.verify import ChainReport, verify_chain
-from fupin_gateway.audit.writer import append_change
+from fupin_kit import openapi_scope as scope
+from fupin_kit.audit.append import append_change
+from fupin_kit.audit.chain import AuditEntry
+from fupin_kit.audit.verify import ChainReport, verify_chain
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.db import DbSession
@@ -19,7 +20,11 @@ from fupin_kit.db import DbSession
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.post("/keys/rotate", summary="Start signing with a new key; the previous one stays published")
+@router.post(
+    "/keys/rotate",
+    summary="Start signing with a new key; the previous one stays published",
+    openapi_extra=scope.admin(),
+)
 async def rotate_keys(request: Request, actor: SeniorAdmin, session: DbSession) -> dict[str, Any]:
     settings = request.app.state.settings
     store: KeyStore = request.app.state.key_store
@@ -41,6 +46,10 @@ async def rotate_keys(request: Request, actor: SeniorAdmin, session: DbSession) 
     return {"kid": current["kid"], "published": published, "keep_previous_s": keep_s}
 
 
-@router.get("/audit/verify", summary="Recompute the audit chain and name the first row that does not match")
+@router.get(
+    "/audit/verify",
+    summary="Recompute the audit chain and name the first row that does not match",
+    openapi_extra=scope.admin(),
+)
 async def verify_audit(actor: SeniorAdmin, session: DbSession) -> ChainReport:
     return await verify_chain(session)

@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.audit.chain import AuditEntry
-from fupin_gateway.audit.writer import append_change
 from fupin_gateway.identity import repository
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_gateway.identity.tables import AccountKind
 from fupin_kit import divisions
+from fupin_kit.audit.append import append_change
+from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 

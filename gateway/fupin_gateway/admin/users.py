@@ -11,21 +11,29 @@ from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import Page, PasswordIn, PersonIn, PersonOut, RolesIn, SecretOut
 from fupin_gateway.identity.tables import USER
+from fupin_kit import openapi_scope as scope
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
+# The account the other routes act on: its division is their jurisdiction.
+OWNED = scope.by_resource("POST /admin/users", id_param="username", id_field="username")
 
 
 def _out(row: object) -> PersonOut:
     return PersonOut.model_validate(row, from_attributes=True)
 
 
-@router.get("", summary="People in the admin's jurisdiction")
+@router.get("", summary="People in the admin's jurisdiction", openapi_extra=scope.caller())
 async def list_users(ctx: Admin, after: After = None, limit: Limit = 100) -> Page[PersonOut]:
     rows, next_after = await service.page(ctx, USER, after, limit)
     return Page[PersonOut](items=[_out(row) for row in rows], next_after=next_after)
 
 
-@router.post("", status_code=201, summary="Create a person")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a person",
+    openapi_extra=scope.by_division(location="body"),
+)
 async def create_user(body: PersonIn, ctx: Admin) -> PersonOut:
     values = body.model_dump(exclude={"password"})
     values["password_hash"] = await passwords.hash_secret(body.password)
@@ -33,12 +41,12 @@ async def create_user(body: PersonIn, ctx: Admin) -> PersonOut:
     return _out(await service.create(ctx, USER, values, detail))
 
 
-@router.get("/{username}", summary="One person")
+@router.get("/{username}", summary="One person", openapi_extra=OWNED)
 async def read_user(username: str, ctx: Admin) -> PersonOut:
     return _out(await service.find(ctx, USER, username))
 
 
-@router.put("/{username}/roles", summary="Replace a person's roles")
+@router.put("/{username}/roles", summary="Replace a person's roles", openapi_extra=OWNED)
 async def set_roles(username: str, body: RolesIn, ctx: Admin) -> PersonOut:
     row = await service.change(
         ctx, USER, username, {"roles": body.roles}, "roles_changed", {"roles": body.roles}
@@ -46,17 +54,21 @@ async def set_roles(username: str, body: RolesIn, ctx: Admin) -> PersonOut:
     return _out(row)
 
 
-@router.post("/{username}/disable", summary="Disable a person (their existing tokens stop at the gateway)")
+@router.post(
+    "/{username}/disable",
+    summary="Disable a person (their existing tokens stop at the gateway)",
+    openapi_extra=OWNED,
+)
 async def disable_user(username: str, ctx: Admin) -> PersonOut:
     return _out(await service.set_disabled(ctx, USER, username, True))
 
 
-@router.post("/{username}/enable", summary="Enable a person again")
+@router.post("/{username}/enable", summary="Enable a person again", openapi_extra=OWNED)
 async def enable_user(username: str, ctx: Admin) -> PersonOut:
     return _out(await service.set_disabled(ctx, USER, username, False))
 
 
-@router.post("/{username}/password", summary="Reset a person's password")
+@router.post("/{username}/password", summary="Reset a person's password", openapi_extra=OWNED)
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
     secret = body.password or passwords.generate_secret()
     values = {"password_hash": await passwords.hash_secret(secret), "password_changed_at": datetime.now(UTC)}

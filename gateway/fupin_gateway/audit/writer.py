@@ -11,49 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from fupin_gateway.audit import repository
-from fupin_gateway.audit.chain import AuditEntry, chain_hash
+from fupin_kit.audit.append import append_entries
+from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.problems import is_database_outage
 
 log = logging.getLogger(__name__)
 RETRY_MAX_S = 5.0
-
-
-def _rows(head: str, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    previous = head
-    for entry in entries:
-        digest = chain_hash(previous, entry)
-        rows.append(
-            {
-                "at": entry.at,
-                "actor": entry.actor,
-                "action": entry.action,
-                "subject": entry.subject,
-                "division": entry.division,
-                "detail": entry.detail,
-                "prev_hash": previous,
-                "hash": digest,
-            }
-        )
-        previous = digest
-    return rows
-
-
-async def append_entries(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
-    """Append in the session's transaction; the chain lock is held until that transaction ends."""
-    head = await repository.lock_chain_head(session)
-    await repository.insert_rows(session, _rows(head, entries))
-
-
-async def append_change(session: AsyncSession, entry: AuditEntry) -> None:
-    await append_entries(session, [entry])
 
 
 class AccessAuditWriter:

@@ -17,6 +17,7 @@ from fupin_gateway.feeds.policy import TierPolicy
 from fupin_gateway.feeds.runtime import FeedRuntime, feed_runtime
 from fupin_gateway.feeds.sse import event_stream
 from fupin_gateway.feeds.views import event_view
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.actor import Actor
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
@@ -54,7 +55,11 @@ def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
     return policy
 
 
-@router.get("/events", summary="Feed events of the caller's jurisdiction after a cursor (seq)")
+@router.get(
+    "/events",
+    summary="Feed events of the caller's jurisdiction after a cursor (seq)",
+    openapi_extra=scope.caller(),
+)
 async def pull_events(
     actor: CurrentActor,
     session: DbSession,
@@ -81,6 +86,7 @@ async def pull_events(
     "/stream",
     summary="Server-sent events of the caller's jurisdiction, resumable with Last-Event-ID",
     response_class=StreamingResponse,
+    openapi_extra=scope.caller(),
     responses={200: {"content": {"text/event-stream": {}}, "description": "id = seq, event = type"}},
 )
 async def stream_events(

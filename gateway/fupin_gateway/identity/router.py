@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from fupin_gateway.identity import service
 from fupin_gateway.identity.schemas import TokenOut
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.db import DbSession
 
@@ -74,7 +75,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     "/oauth/token",
     summary="Issue an access token (password or client_credentials grant)",
     response_model=TokenOut,
-    openapi_extra=_FORM_SCHEMA,
+    openapi_extra=scope.merge(scope.public(), _FORM_SCHEMA),
     responses={400: {"description": "Malformed request"}, 401: {"description": "Invalid credentials"}},
 )
 async def token(request: Request, session: DbSession) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
@@ -24,6 +24,20 @@ class TokenOut(BaseModel):
 
 
 class PersonIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "cadre.jinianta",
+                    "display_name": "王芳",
+                    "tier": "village",
+                    "division": "520102016001",
+                    "roles": ["cadre"],
+                    "password": "correct horse battery",
+                }
+            ]
+        }
+    )
     username: Name
     display_name: Text
     tier: Tier
@@ -45,6 +59,20 @@ class PersonOut(BaseModel):
 
 
 class ClientIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "client_id": "civil-affairs.nanming",
+                    "department": "南明区民政局",
+                    "tier": "village",
+                    "division": "520102016001",
+                    "scopes": ["comparisons:push"],
+                    "roles": ["department"],
+                }
+            ]
+        }
+    )
     client_id: Name
     department: Text
     tier: Tier
@@ -71,6 +99,23 @@ class ClientCreated(ClientOut):
 
 
 class EvaluatorIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "eval.jinianta",
+                    "display_name": "李明",
+                    "organisation": "第三方评估机构",
+                    "tier": "village",
+                    "division": "520102016001",
+                    "roles": ["evaluator"],
+                    "password": "correct horse battery",
+                    "valid_from": "2024-01-01T00:00:00+08:00",
+                    "valid_until": "2099-12-31T00:00:00+08:00",
+                }
+            ]
+        }
+    )
     username: Name
     display_name: Text
     organisation: Text
@@ -98,20 +143,30 @@ class EvaluatorOut(BaseModel):
 
 
 class RolesIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"roles": ["cadre"]}]})
     roles: list[Role] = Field(max_length=32)
 
 
 class ScopesIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"scopes": ["comparisons:push"]}]})
     scopes: list[Scope] = Field(max_length=64)
     roles: list[Role] | None = Field(default=None, max_length=32)
 
 
 class WindowIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"valid_from": "2024-01-01T00:00:00+08:00", "valid_until": "2099-12-31T00:00:00+08:00"}
+            ]
+        }
+    )
     valid_from: datetime
     valid_until: datetime
 
 
 class PasswordIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "another horse battery"}]})
     # Absent: a random password is generated and returned once.
     password: Password | None = None
 

@@ -1,4 +1,4 @@
-"""`fupin audit verify`: recompute the gateway's hash-chained audit log and name the first bad row."""
+"""`fupin audit verify`: recompute a process's hash-chained audit log and name the first bad row."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="The gateway's access and account-change audit chain.", no_args_is_help=True)
+app = typer.Typer(help="The hash-chained audit log each process keeps in its database.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
 
 if TYPE_CHECKING:
-    from fupin_gateway.audit.verify import ChainReport
+    from fupin_kit.audit.verify import ChainReport
 
 
 async def _verify(database_url: str) -> ChainReport:
-    # Imported here: the gateway package is only needed by this command, not by every `fupin` call.
+    # Imported here: database drivers are only needed by this command, not by every `fupin` call.
     from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-    from fupin_gateway.audit.verify import verify_chain
+    from fupin_kit.audit.verify import verify_chain
 
     engine = create_async_engine(database_url)
     try:
@@ -34,24 +34,28 @@ async def _verify(database_url: str) -> ChainReport:
 def verify(
     database_url: Annotated[
         str | None,
-        typer.Option(help="Server URL [default: $FUPIN_DATABASE_URL]; the gateway's database on it is used."),
+        typer.Option(help="Server URL [default: $FUPIN_DATABASE_URL]; the process's database on it is used."),
     ] = None,
+    service: Annotated[str, typer.Option(help="Whose chain: gateway or a service name.")] = "gateway",
 ) -> None:
     """Walk the chain in seq order and recompute every hash. Exit code 0 when intact, 1 at the first bad
     row (its seq is printed), 2 when the database cannot be reached."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from fupin_kit.settings import KitSettings
+    from fupin_kit.settings import PROCESS_NAMES, KitSettings
 
+    if service not in PROCESS_NAMES:
+        errors.print(f"[red]unknown process {service!r}; one of {', '.join(PROCESS_NAMES)}[/]")
+        raise typer.Exit(2)
     settings = (
-        KitSettings(service="gateway", database_url=database_url)
+        KitSettings(service=service, database_url=database_url)
         if database_url
-        else KitSettings(service="gateway")
+        else KitSettings(service=service)
     )
     try:
         report = asyncio.run(_verify(settings.service_database_url()))
     except (OSError, SQLAlchemyError) as exc:
-        errors.print(f"[red]cannot reach the gateway database: {exc}[/]")
+        errors.print(f"[red]cannot reach the {service} database: {exc}[/]")
         raise typer.Exit(2) from exc
     if report.ok:
         console.print(f"audit chain intact: {report.checked} rows (last seq {report.last_seq}).")

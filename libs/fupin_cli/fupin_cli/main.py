@@ -14,11 +14,13 @@ import typer
 from rich.console import Console
 
 from fupin_cli.audit_cmd import app as audit_app
+from fupin_cli.bench_cmd import bench as bench_command
 from fupin_cli.layout import DEFAULT_BASE_PORT, DEFAULT_BROKER_PORT, DEFAULT_PG_PORT
 from fupin_cli.state import load_state, resolve_keys_dir, resolve_paths
 
 app = typer.Typer(help="Fupin: run, inspect, demo and benchmark the platform.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.command(name="bench")(bench_command)
 console = Console()
 errors = Console(stderr=True)
 

@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from fupin_kit import divisions as codes
+from fupin_kit.audit.append import append_change
+from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import require_role, require_tier, require_within
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.outbox import record_event
 from fupin_kit.problems import not_found, unprocessable
-from registry import audit
 from registry.divisions import repository as divisions
 from registry.standards import events, repository
 from registry.standards.schemas import (
@@ -99,13 +100,15 @@ async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession
         valid_from=body.valid_from or dt.date(body.year, 1, 1),
     )
     out = StandardOut.from_row(row)
-    await audit.append(
+    await append_change(
         session,
-        actor=actor.subject,
-        action="standard.set",
-        subject=f"standard/{row['id']}",
-        division=body.region,
-        detail={**out.model_dump(mode="json"), "supersedes": supersedes},
+        AuditEntry(
+            actor=actor.subject,
+            action="standard.set",
+            subject=f"standard/{row['id']}",
+            division=body.region,
+            detail={**out.model_dump(mode="json"), "supersedes": supersedes},
+        ),
     )
     await record_event(session, events.standard_set(row, supersedes, actor))
     return out

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.audit.chain import CHAIN_LOCK_KEY, GENESIS
+from fupin_kit.audit.chain import CHAIN_LOCK_KEY, GENESIS
 from fupin_kit.infra_tables import audit_log
 
 

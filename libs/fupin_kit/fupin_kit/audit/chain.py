@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 
 GENESIS = "0" * 64
-# pg_advisory_xact_lock key serialising every append (access batches and account changes alike), so the
-# chain stays linear: each append reads the last committed hash while holding it, until its commit.
-CHAIN_LOCK_KEY = 0x6761_7465_6175_6469
+# pg_advisory_xact_lock key serialising every append to a database's chain (each service has its own), so
+# the chain stays linear: each append reads the last committed hash while holding it, until its commit.
+CHAIN_LOCK_KEY = 0x6175_6469_7463_6861
 
 
 @dataclass(frozen=True)

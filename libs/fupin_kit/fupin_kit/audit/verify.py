@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.audit import repository
-from fupin_gateway.audit.chain import GENESIS, AuditEntry, chain_hash
+from fupin_kit.audit import repository
+from fupin_kit.audit.chain import GENESIS, AuditEntry, chain_hash
 
 BATCH = 5_000
 
