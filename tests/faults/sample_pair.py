@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
 from fupin_kit.embedded import free_port
 from fupin_kit.envelope import dlq_topic
 from fupin_kit.pytest_plugin import ProcessGroup
@@ -58,17 +59,30 @@ def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
     return None
 
 
-async def end_offsets(stack: Stack, topic: str) -> dict[int, int]:
-    """The next offset of every partition of `topic` (no consumer group involved)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, enable_auto_commit=False)
-    await asyncio.wait_for(consumer.start(), 30)
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        assert partitions, f"topic {topic} has no partitions"
-        ends = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
-        return {tp.partition: offset for tp, offset in ends.items()}
-    finally:
-        await asyncio.wait_for(consumer.stop(), 10)
+async def _scan(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], since: dict[int, int]
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read every assigned partition from `since` to its end. The end is the high watermark that fetch
+    responses carry: this Tansu build answers ListOffsets(latest), i.e. `end_offsets()`, with the last
+    record batch's base offset + 1, which undercounts whenever a producer batched several records."""
+    for tp in partitions:
+        consumer.seek(tp, since.get(tp.partition, 0))
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    deadline = time.monotonic() + 30
+    while True:
+        batch = await consumer.getmany(timeout_ms=300)
+        records.extend(record for part in batch.values() for record in part)
+        marks = {tp: consumer.highwater(tp) for tp in partitions}
+        positions = {tp: await consumer.position(tp) for tp in partitions}
+        if all(mark is not None and positions[tp] >= mark for tp, mark in marks.items()):
+            return records
+        assert time.monotonic() < deadline, f"could not read to the end: at {positions}, end {marks}"
+
+
+def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    assert partitions, f"topic {topic} has no partitions"
+    return partitions
 
 
 async def read_topic(
@@ -79,19 +93,9 @@ async def read_topic(
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, enable_auto_commit=False)
     await asyncio.wait_for(consumer.start(), 30)
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        assert partitions, f"topic {topic} has no partitions"
+        partitions = _partitions(consumer, topic)
         consumer.assign(partitions)
-        ends = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
-        for tp in partitions:
-            consumer.seek(tp, (since or {}).get(tp.partition, 0))
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = time.monotonic() + 30
-        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
-            assert time.monotonic() < deadline, f"could not read {topic} up to {ends}"
-            batch = await consumer.getmany(timeout_ms=500)
-            records.extend(record for part in batch.values() for record in part)
-        return records
+        return await _scan(consumer, partitions, since or {})
     finally:
         await asyncio.wait_for(consumer.stop(), 10)
 
@@ -100,8 +104,7 @@ async def committed_offsets(stack: Stack, group: str, topic: str) -> dict[int, i
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, group_id=group, enable_auto_commit=False)
     await asyncio.wait_for(consumer.start(), 30)
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        return {tp.partition: await consumer.committed(tp) for tp in partitions}
+        return {tp.partition: await consumer.committed(tp) for tp in _partitions(consumer, topic)}
     finally:
         await asyncio.wait_for(consumer.stop(), 10)
 
@@ -112,11 +115,13 @@ async def start_group_at_end(stack: Stack, group: str, topic: str) -> dict[int, 
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, group_id=group, enable_auto_commit=False)
     await asyncio.wait_for(consumer.start(), 30)
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        assert partitions, f"topic {topic} has no partitions"
+        partitions = _partitions(consumer, topic)
         consumer.assign(partitions)
-        ends = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
-        await asyncio.wait_for(consumer.commit(dict(ends)), 30)
+        # Only a lower bound (see `_scan`), but a valid place to start scanning for the real end.
+        reported = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
+        await _scan(consumer, partitions, {tp.partition: offset for tp, offset in reported.items()})
+        ends = {tp: await consumer.position(tp) for tp in partitions}
+        await asyncio.wait_for(consumer.commit(ends), 30)
         committed = {tp.partition: await consumer.committed(tp) for tp in partitions}
     finally:
         await asyncio.wait_for(consumer.stop(), 10)
@@ -235,6 +240,17 @@ class SamplePair:
             list(item_ids),
         )
         return {row["item"]: row["event"] for row in rows}
+
+    async def relay_lock_holders(self) -> list[str]:
+        """Last statement of every backend holding an advisory lock in the producer database (the only
+        advisory lock there is the relay's leadership lock)."""
+        rows = await self.query(
+            self.producer_db,
+            "SELECT a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        return [str(row["query"]) for row in rows]
 
     async def inbox_done(self) -> int:
         rows = await self.query(self.consumer_db, "SELECT count(*) AS n FROM inbox WHERE status = 'done'")

@@ -73,9 +73,12 @@ class OutboxRelay:
                     if not await self._try_lock(lock_conn):
                         await self._sleep(5.0)
                         continue
-                    self.is_leader = True
-                    await self._listen(lock_conn)
-                    await self._publish_until_stopped()
+                    try:
+                        self.is_leader = True
+                        await self._listen(lock_conn)
+                        await self._publish_until_stopped()
+                    finally:
+                        await self._release(lock_conn)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -90,6 +93,14 @@ class OutboxRelay:
         result = await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": RELAY_LOCK_KEY})
         await conn.commit()
         return bool(result.scalar_one())
+
+    async def _release(self, conn: AsyncConnection) -> None:
+        """Give up leadership by closing the lock connection instead of returning it to the pool.
+        A session advisory lock (and the LISTEN) outlives the checkout: a pooled connection would keep
+        holding it, so after any loop error neither this relay (its next checkout is another connection)
+        nor a standby could lead again until that connection happened to come back to the relay."""
+        with contextlib.suppress(Exception):
+            await conn.invalidate()
 
     async def _listen(self, conn: AsyncConnection) -> None:
         raw = await conn.get_raw_connection()

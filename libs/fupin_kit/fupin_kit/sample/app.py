@@ -19,6 +19,7 @@ from fupin_kit.service_app import ServiceSpec, create_service_app
 
 SOURCE = "sample"
 ITEM_CREATED = "fupin.sample.item.created.v1"
+DEFAULT_GROUP = "sample-consumer"
 router = APIRouter(prefix="/items", tags=["sample"])
 
 
@@ -78,7 +79,10 @@ async def on_item_created(session: AsyncSession, event: Envelope) -> None:
 
 def create_app() -> FastAPI:
     consumes = os.environ.get("FUPIN_SERVICE", "sample_producer") == "sample_consumer"
-    consumers = [ConsumerSpec("sample-consumer", [domain_topic(SOURCE)], {ITEM_CREATED: on_item_created})]
+    # The fault tests give each scenario its own group (and so its own DLQ topic): the broker outlives a
+    # test, and a shared group would carry one test's committed offsets into the next.
+    group = os.environ.get("FUPIN_SAMPLE_GROUP") or DEFAULT_GROUP
+    consumers = [ConsumerSpec(group, [domain_topic(SOURCE)], {ITEM_CREATED: on_item_created})]
     spec = ServiceSpec(
         name=os.environ.get("FUPIN_SERVICE", "sample_producer"),
         title="Fupin sample aggregate",
