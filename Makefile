@@ -9,7 +9,7 @@ PACKAGES := -e libs/fupin_kit -e libs/fupin_contracts -e libs/fupin_cli \
 	-e services/evaluation -e gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check demo clean
+.PHONY: run test install fonts browser lint typecheck check demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -20,7 +20,25 @@ $(STAMP): $(BIN)/python Makefile requirements-dev.txt $(wildcard libs/*/pyprojec
 	$(BIN)/python -m pip install --quiet $(PACKAGES) -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) fonts browser
+
+# The household card (户卡) PDF embeds a CJK font from the system: WenQuanYi Micro Hei (Debian package
+# fonts-wqy-microhei), unless FUPIN_CJK_FONT names another TrueType font with Chinese glyphs.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(CJK_FONT) || test -n "$$FUPIN_CJK_FONT" || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; } || \
+	  echo "warning: no CJK font: run 'sudo apt-get install fonts-wqy-microhei' or set FUPIN_CJK_FONT"
+
+# The web console's browser test (gateway/tests/test_console.py) drives Debian's Chromium through
+# Playwright; Playwright's own browser download is not used.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "warning: no $(CHROMIUM): run 'sudo apt-get install chromium' (the console test needs it)"
 
 run: install
 	$(BIN)/fupin up $(ARGS)
@@ -36,7 +54,10 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy libs services gateway tests bench
+	$(BIN)/mypy libs gateway/fupin_gateway $(foreach s,$(notdir $(wildcard services/*)),services/$(s)/$(s)) tests bench
+	@# Each package's tests/ folder is a top-level `tests` for mypy (its import root is the package folder),
+	@# so they are checked one at a time.
+	for d in gateway/tests services/*/tests; do ! ls $$d/*.py >/dev/null 2>&1 || $(BIN)/mypy $$d || exit 1; done
 
 check: lint typecheck test
 

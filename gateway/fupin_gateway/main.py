@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fupin_gateway import jwks, proxy
 from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
 from fupin_gateway.config import GatewaySettings
+from fupin_gateway.console import router as console
 from fupin_gateway.feeds import Feeds
 from fupin_gateway.readiness import upstream_readiness
 from fupin_kit.auth.keys import KeyStore
@@ -49,6 +50,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app = create_service_app(spec, settings)
     install_access_middleware(app)
+    console.install(app)
     return app
 
 

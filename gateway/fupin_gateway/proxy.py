@@ -3,6 +3,8 @@ Retry-After (never a hang or a 500) when a service is down."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
@@ -39,6 +41,14 @@ def _forward_headers(request: Request) -> list[tuple[str, str]]:
     return headers
 
 
+def _body(request: Request) -> AsyncIterator[bytes] | None:
+    """The request body to stream upstream, or None when the request has none (a GET, typically): an
+    iterator would make httpx send an empty chunked body, which both ends then frame and parse."""
+    if "content-length" in request.headers or "transfer-encoding" in request.headers:
+        return request.stream()
+    return None
+
+
 @router.api_route("/api/v1/{service}/{path:path}", methods=METHODS, include_in_schema=False)
 async def forward(service: str, path: str, request: Request) -> Response:
     upstreams: dict[str, str] = request.app.state.settings.upstreams
@@ -51,7 +61,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
         f"{base}/{path}",
         params=request.url.query,
         headers=_forward_headers(request),
-        content=request.stream(),
+        content=_body(request),
     )
     try:
         upstream = await client.send(upstream_request, stream=True)

@@ -17,7 +17,8 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from fupin_kit import migrate_main, topics_init
+import fupin_kit.migrate_main as migrate_main
+import fupin_kit.topics_init as topics_init
 from fupin_kit.settings import DEFAULT_PORTS, PROCESS_MODULES, PROCESS_NAMES, SERVICE_NAMES, KitSettings
 from fupin_kit.topics import declared_topics
 

@@ -19,7 +19,8 @@ async def clients(fupin_stack, monkeypatch) -> AsyncIterator[dict[str, httpx.Asy
     opened: dict[str, httpx.AsyncClient] = {}
     contexts = []
     for name in PROCESS_NAMES:
-        for key, value in fupin_stack.env(name, f"unused_{name}", FUPIN_ROLE="api").items():
+        database = await fupin_stack.fresh_database(PROCESS_MODULES[name], name)
+        for key, value in fupin_stack.env(name, database, FUPIN_ROLE="api").items():
             monkeypatch.setenv(key, value)
         module = importlib.import_module(f"{PROCESS_MODULES[name]}.main")
         app = module.create_app()

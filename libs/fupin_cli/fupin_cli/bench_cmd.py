@@ -16,7 +16,7 @@ from rich.console import Console
 
 from fupin_kit.settings import KitSettings
 
-NAMES = ("gateway-read", "relay", "pipeline", "tracing")
+NAMES = ("gateway-read", "relay", "pipeline", "tracing", "batch-approve", "import")
 console = Console()
 errors = Console(stderr=True)
 
@@ -29,10 +29,13 @@ def bench(
     repeat: Annotated[int, typer.Option(help="Measured rounds per arm.", min=1)] = 5,
     requests: Annotated[int, typer.Option(help="HTTP requests per arm per round.", min=1)] = 2000,
     concurrency: Annotated[int, typer.Option(help="Load generator connections.", min=1)] = 16,
-    households: Annotated[int, typer.Option(help="Households seeded for the reads.", min=1)] = 50,
+    households: Annotated[
+        int, typer.Option(help="Households seeded for the reads; households imported (import).", min=1)
+    ] = 50,
     rows: Annotated[int, typer.Option(help="Outbox rows / raw messages per relay round.", min=1)] = 20_000,
     rate: Annotated[float, typer.Option(help="Writes per second (pipeline).", min=1)] = 500.0,
     duration: Annotated[float, typer.Option(help="Seconds per pipeline round.", min=0.5)] = 20.0,
+    cases: Annotated[int, typer.Option(help="Cases in one batch decision (batch-approve).", min=1)] = 100_000,
 ) -> None:
     """Run a benchmark (platform path and raw baseline interleaved), write .fupin/bench/<name>-<time>.json
     and print a table, or with --json the result object."""
@@ -54,6 +57,7 @@ def bench(
         rows=rows,
         rate=rate,
         duration_s=duration,
+        cases=cases,
     )
     with errors.status(f"benchmark {name} …"):
         result = asyncio.run(runner(name)(options))

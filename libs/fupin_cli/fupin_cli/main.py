@@ -214,3 +214,91 @@ def feed(
         raise typer.Exit(2) from exc
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+
+
+@app.command()
+def demo(
+    county: Annotated[
+        str, typer.Option(help="12-digit county code, or 'random' (chosen by --seed).")
+    ] = "522632000000",
+    households: Annotated[int, typer.Option(help="Households to generate.", min=1)] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same population.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the CSV [default: <state dir>/demo/].")
+    ] = None,
+    gateway: Annotated[
+        str | None, typer.Option(help="Gateway URL (default: $FUPIN_GATEWAY_URL or http://127.0.0.1:8000).")
+    ] = None,
+    state_dir: StateDir = None,
+    keys_dir: KeysDir = None,
+) -> None:
+    """Generate a realistic synthetic population across a real county's villages and import it through
+    the registry's import API, like an uploaded 登记表."""
+    from fupin_cli.demo_cmd import DemoError, DemoOptions, random_county, run_demo
+    from fupin_cli.tokens import TokenError
+    from fupin_kit.settings import KitSettings
+
+    paths = resolve_paths(state_dir)
+    code = random_county(seed) if county == "random" else county
+    options = DemoOptions(
+        gateway_url=gateway or KitSettings().gateway_url,
+        keys_dir=resolve_keys_dir(paths, keys_dir),
+        county=code,
+        households=households,
+        seed=seed,
+        out=out or paths.root / "demo" / f"demo-{code}-{households}-{seed}.csv",
+    )
+    try:
+        raise typer.Exit(run_demo(options, console))
+    except (TokenError, DemoError) as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
+@app.command(name="import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(help="A 登记表 in the template's layout (.csv or .xlsx).", exists=True)
+    ],
+    division: Annotated[
+        str | None,
+        typer.Option(help="12-digit division of the importing cadre [default: the first row's county]."),
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option(help="village, township or county [default: the division's level].")
+    ] = None,
+    role: Annotated[str, typer.Option(help="cadre or officer.")] = "officer",
+    subject: Annotated[
+        str, typer.Option(help="The token's subject (recorded as the importer).")
+    ] = "fupin-cli",
+    report: Annotated[Path | None, typer.Option(help="Also save the per-row report (CSV) here.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the import to finish.")] = 3600.0,
+    gateway: Annotated[
+        str | None, typer.Option(help="Gateway URL (default: $FUPIN_GATEWAY_URL or http://127.0.0.1:8000).")
+    ] = None,
+    state_dir: StateDir = None,
+    keys_dir: KeysDir = None,
+) -> None:
+    """Import a 登记表 through the gateway with a progress bar; all-or-nothing for the file. Exit code 0
+    when applied (or already imported), 1 when rejected or failed, 2 on usage errors."""
+    from fupin_cli.import_cmd import ImportFailed, ImportOptions, run_import
+    from fupin_cli.tokens import TokenError
+    from fupin_kit.settings import KitSettings
+
+    paths = resolve_paths(state_dir)
+    options = ImportOptions(
+        gateway_url=gateway or KitSettings().gateway_url,
+        keys_dir=resolve_keys_dir(paths, keys_dir),
+        path=file,
+        division=division,
+        tier=tier,
+        role=role,
+        subject=subject,
+        report=report,
+        timeout_s=timeout,
+    )
+    try:
+        raise typer.Exit(run_import(options, console))
+    except (TokenError, ImportFailed) as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc

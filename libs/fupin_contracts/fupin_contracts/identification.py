@@ -8,6 +8,7 @@ one case's events stay in order. Every transition emits one event; its type name
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict
@@ -69,6 +70,40 @@ class CaseTransitionedV1(_Payload):
 # The announcement contract named in the issue: household, division, year and the case.
 CaseAnnouncedV1 = CaseTransitionedV1
 
+# Objection tickets and quota changes are decisions too: recorded as events beside the case transitions.
+OBJECTION_OPENED = "fupin.identification.objection.opened.v1"
+OBJECTION_RESOLVED = "fupin.identification.objection.resolved.v1"
+QUOTA_SET = "fupin.identification.quota.set.v1"
+
+
+class ObjectionV1(_Payload):
+    """A ticket opened on a notice, or its resolution. The objector's text and contact stay in the
+    service (they may name people); the event says which case was objected to and how it ended."""
+
+    objection_id: uuid.UUID
+    notice_id: uuid.UUID
+    case_id: uuid.UUID
+    division: str
+    status: str  # open | upheld | dismissed
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    resolved_by: str | None = None
+    resolution: str | None = None
+
+
+class QuotaSetV1(_Payload):
+    """A quota set or adjusted (规模控制), with the amount before (None when first set) and the reason."""
+
+    division: str
+    year: int
+    before: int | None
+    after: int
+    reason: str
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
-    event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS
+    **{event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS},
+    OBJECTION_OPENED: ObjectionV1,
+    OBJECTION_RESOLVED: ObjectionV1,
+    QUOTA_SET: QuotaSetV1,
 }

@@ -4,8 +4,9 @@ system (or a test) can check that a token is accepted — or rejected — by eac
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 
 router = APIRouter(tags=["identity"])
@@ -17,10 +18,14 @@ class WhoAmI(BaseModel):
     division: str
     roles: list[str]
     kind: str
-    subtree: tuple[str, str]
+    # [lo, hi]; a list, not a tuple, since a tuple's OpenAPI 3.1 `prefixItems` rendering was an invalid
+    # schema object to validators (schemathesis).
+    subtree: list[str] = Field(min_length=2, max_length=2)
 
 
-@router.get("/whoami", summary="The verified caller (subject, tier, division, roles)")
+@router.get(
+    "/whoami", summary="The verified caller (subject, tier, division, roles)", openapi_extra=scope.caller()
+)
 async def whoami(actor: CurrentActor) -> WhoAmI:
     return WhoAmI(
         subject=actor.subject,
@@ -28,5 +33,5 @@ async def whoami(actor: CurrentActor) -> WhoAmI:
         division=actor.division,
         roles=sorted(actor.roles),
         kind=actor.kind,
-        subtree=actor.subtree,
+        subtree=list(actor.subtree),
     )

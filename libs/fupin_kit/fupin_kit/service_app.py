@@ -87,6 +87,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         lifespan=lifespan,
         root_path_in_servers=False,
     )
+    # Kept for tests that drive a process's consumers in-process (the jurisdiction matrix's event pump).
+    app.state.service_spec = spec
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(identity_router)

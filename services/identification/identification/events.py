@@ -45,3 +45,48 @@ def case_event(
         actor_id=actor.subject,
         actor_tier=actor.tier,
     )
+
+
+def objection_event(ticket: dict[str, Any], actor: Actor) -> Envelope:
+    """A ticket opened (status open) or resolved; its subject is the case, so it orders with the case."""
+    payload = contracts.ObjectionV1(
+        objection_id=ticket["id"],
+        notice_id=ticket["notice_id"],
+        case_id=ticket["case_id"],
+        division=ticket["division"],
+        status=ticket["status"],
+        opened_at=ticket["opened_at"],
+        due_at=ticket["due_at"],
+        resolved_by=ticket.get("resolved_by"),
+        resolution=ticket.get("resolution"),
+    )
+    return new_event(
+        service=SERVICE,
+        type=contracts.OBJECTION_OPENED if ticket["status"] == "open" else contracts.OBJECTION_RESOLVED,
+        aggregate=AGGREGATE,
+        aggregate_id=str(ticket["case_id"]),
+        division=ticket["division"],
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )
+
+
+def quota_event(adjustment: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.QuotaSetV1(
+        division=adjustment["division"],
+        year=adjustment["year"],
+        before=adjustment["before"],
+        after=adjustment["after"],
+        reason=adjustment["reason"],
+    )
+    return new_event(
+        service=SERVICE,
+        type=contracts.QUOTA_SET,
+        aggregate="quota",
+        aggregate_id=f"{adjustment['division']}/{adjustment['year']}",
+        division=adjustment["division"],
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )

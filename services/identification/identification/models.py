@@ -73,6 +73,8 @@ rm_households = Table(
     Column("division", String(12), nullable=False, index=True),
     Column("status", String(20), nullable=False),
     Column("head_name_masked", String(60), nullable=False, server_default=text("''")),
+    # For the public notice: region and last digits only (e.g. 520102********1234), as the registry masks it.
+    Column("head_id_masked", String(24), nullable=False, server_default=text("''")),
     Column("main_cause", String(20)),
     Column("other_causes", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("member_count", Integer, nullable=False, server_default=text("0")),

@@ -7,8 +7,10 @@ from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.settings import KitSettings
 from registry.divisions.loader import load_on_startup
 from registry.divisions.router import router as divisions_router
+from registry.exports.router import router as exports_router
 from registry.handlers import identification_events
 from registry.households.router import router as households_router
+from registry.imports.router import router as imports_router
 from registry.standards.router import router as standards_router
 
 
@@ -17,7 +19,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         name="registry",
         title="Fupin registry",
         description="Division tree, households and members (建档立卡), poverty standards, registration status and history, bulk import and exports.",
-        routers=[divisions_router, standards_router, households_router],
+        routers=[divisions_router, standards_router, households_router, exports_router, imports_router],
         on_startup=[load_on_startup],
         consumers=[
             ConsumerSpec("registry", ["fupin.identification.events.v1"], identification_events.HANDLERS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.actor import require_role, require_within
 from fupin_kit.problems import forbidden, not_found
 from identification import clock, regions
@@ -28,7 +29,7 @@ class SettingIn(BaseModel):
     value: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/admin/clock")
+@router.post("/admin/clock", openapi_extra=scope.admin(tiers=("nation",), example={"advance_s": 0}))
 async def advance_clock(body: ClockIn, ctx: Ctx) -> ClockOut:
     if not clock.test_clock_enabled():
         raise not_found("route")
@@ -39,7 +40,10 @@ async def advance_clock(body: ClockIn, ctx: Ctx) -> ClockOut:
     return ClockOut(now=(await clock.now(ctx.session)).isoformat(), offset_s=offset)
 
 
-@router.put("/region-settings/{division}/{key}")
+@router.put(
+    "/region-settings/{division}/{key}",
+    openapi_extra=scope.by_division("division", "path", example={"value": "7"}),
+)
 async def put_setting(
     body: SettingIn,
     ctx: Ctx,
@@ -52,7 +56,7 @@ async def put_setting(
     return {"division": division, "key": key, "value": body.value}
 
 
-@router.get("/region-settings/{division}/{key}")
+@router.get("/region-settings/{division}/{key}", openapi_extra=scope.by_division("division", "path"))
 async def get_setting(
     ctx: Ctx, division: str = Path(pattern=r"^\d{12}$"), key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$")
 ) -> dict[str, str | None]:

@@ -217,6 +217,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
 
 async def _check_clearance(ctx: Context, case: Row) -> None:
     from identification import regions
+    from identification.exits import monitoring
 
     months = await regions.decimal(ctx.session, case["division"], "risk_clearance_months", "6")
     if await _months_monitored(ctx, case) < float(months):
@@ -224,6 +225,9 @@ async def _check_clearance(ctx: Context, case: Row) -> None:
     members = await repository.household_members(ctx.session, case["household_id"])
     if members and all(member["labour_capacity"] in categories.NO_LABOUR for member in members):
         raise conflict("a household with no labour capacity stays monitored", code="no-labour")
+    failed = await monitoring.clearance_failures(ctx.session, case["household_id"], case["division"], ctx.now)
+    if failed:
+        raise conflict("the income is not stable above the monitoring line", code="income", failed=failed)
 
 
 async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:

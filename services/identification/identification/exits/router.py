@@ -1,16 +1,23 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from fupin_kit import openapi_scope as scope
 from identification import idempotency
 from identification.cases.schemas import CaseOut
 from identification.deps import Ctx
-from identification.exits import service
+from identification.exits import indicators, service
 from identification.exits.schemas import ExitIn, MonitoringIn
 from identification.idempotency import IdempotencyKey
 
 router = APIRouter(tags=["exit and monitoring"])
+
+
+@router.get("/exits/indicators", openapi_extra=scope.by_division("division", "query"))
+async def exit_indicators(ctx: Ctx, division: str = Query(pattern=r"^\d{12}$")) -> indicators.IndicatorOut:
+    """Poverty incidence of a village or county against the exit threshold (2%, 3% in the west)."""
+    return await indicators.indicators(ctx, division)
 
 
 @router.post("/exits", status_code=201, response_model=CaseOut)

@@ -16,6 +16,7 @@ from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.cases.schemas import CaseOut
 from identification.context import Context
+from identification.exits import monitoring
 from identification.exits.schemas import ExitIn, MonitoringIn
 
 EXITABLE = ("registered", "returned")
@@ -61,10 +62,18 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
 
 
 async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
+    lo, hi = ctx.actor.subtree
+    household = await case_repository.get_household(ctx.session, body.household_id, lo, hi)
+    if household is None:
+        raise not_found("household")
+    failed, facts = await monitoring.opening_failures(ctx.session, household, body.year, body.monitored_type)
+    if failed:
+        raise unprocessable("the monitoring checks failed", failed=failed)
     detail = {
         "monitored_type": body.monitored_type.value,
         "discovery": body.discovery.value,
         "detail": body.detail,
+        **facts,
     }
     case = await cases.open_case(ctx, workflow.Kind.MONITORING, body.household_id, body.year, {}, detail)
     return cases.render(case)

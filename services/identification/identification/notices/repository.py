@@ -111,6 +111,7 @@ async def public_entries(session: AsyncSession, notice_id: uuid.UUID) -> list[Ro
             cases.c.division,
             cases.c.kind,
             rm_households.c.head_name_masked,
+            rm_households.c.head_id_masked,
             rm_households.c.member_count,
         )
         .join(notice_cases, notice_cases.c.case_id == cases.c.id)

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
+from fupin_kit import openapi_scope as scope
+from fupin_kit.cjk_font import CjkFontMissing
 from fupin_kit.db import DbSession
 from identification import idempotency
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
-from identification.notices import service
+from identification.notices import pdf, service
 from identification.notices.schemas import NoticeIn, NoticeOut, PublicNotice, TickOut
 
 router = APIRouter(prefix="/notices", tags=["notices"])
@@ -61,3 +64,18 @@ async def public_read(notice_id: uuid.UUID, session: DbSession) -> PublicNotice:
 @public_router.get("/{notice_id}/document", response_class=HTMLResponse)
 async def public_document(notice_id: uuid.UUID, session: DbSession) -> HTMLResponse:
     return HTMLResponse(service.render_html(await service.public_read(session, notice_id)))
+
+
+@public_router.get("/{notice_id}/document.pdf", response_class=Response, openapi_extra=scope.public())
+async def public_document_pdf(notice_id: uuid.UUID, session: DbSession) -> Response:
+    """The same document as a PDF (drawn off the event loop: font subsetting is CPU work)."""
+    notice = await service.public_read(session, notice_id)
+    try:
+        body = await asyncio.to_thread(pdf.render, notice)
+    except CjkFontMissing as exc:
+        raise pdf.font_problem(exc) from None
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="notice-{notice.division}-{notice_id}.pdf"'},
+    )

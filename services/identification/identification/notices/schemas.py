@@ -41,6 +41,7 @@ class PublicEntry(BaseModel):
     village: str
     kind: str
     head_name: str
+    head_id: str = ""  # masked: region code and last four digits only
     member_count: int
 
 

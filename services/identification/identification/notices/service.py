@@ -125,6 +125,7 @@ async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
             village=entry["division"],
             kind=entry["kind"],
             head_name=entry["head_name_masked"],
+            head_id=entry["head_id_masked"],
             member_count=entry["member_count"],
         )
         for entry in await repository.public_entries(session, row["id"])
@@ -136,7 +137,7 @@ async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
 def render_html(notice: PublicNotice) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(entry.village)}</td><td>{html.escape(entry.head_name)}</td>"
-        f"<td>{entry.member_count}</td></tr>"
+        f"<td>{html.escape(entry.head_id)}</td><td>{entry.member_count}</td></tr>"
         for entry in notice.entries
     )
     return (
@@ -144,5 +145,5 @@ def render_html(notice: PublicNotice) -> str:
         f"<title>公示 {html.escape(notice.division)}</title>"
         f"<h1>公示（{html.escape(notice.kind)}）{html.escape(notice.division)}</h1>"
         f"<p>{notice.starts_at:%Y-%m-%d} — {notice.ends_at:%Y-%m-%d}</p>"
-        f"<table><tr><th>村</th><th>户主</th><th>人口</th></tr>{rows}</table></html>"
+        f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th></tr>{rows}</table></html>"
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
@@ -17,11 +18,23 @@ router = APIRouter(prefix="/objections", tags=["objections"])
 public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
 
 
-@public_router.post("/{notice_id}/objections", status_code=201)
-async def object_to(notice_id: uuid.UUID, body: ObjectionIn, session: DbSession) -> ObjectionOut:
-    """Anyone may object while a notice runs; no login (the gateway rate-limits this route)."""
+@public_router.post("/{notice_id}/objections", status_code=201, response_model=ObjectionOut)
+async def object_to(
+    notice_id: uuid.UUID, body: ObjectionIn, session: DbSession, key: IdempotencyKey = None
+) -> Response:
+    """Anyone may object while a notice runs; no login (the gateway rate-limits this route). A retried
+    submission with the same Idempotency-Key answers the first ticket instead of opening a second."""
     ctx = Context(session, SYSTEM_ACTOR, await clock.now(session))
-    return await service.submit(ctx, notice_id, body, service.PUBLIC)
+    # Anonymous callers have no subject of their own: keys are scoped to the notice.
+    owner = replace(SYSTEM_ACTOR, subject=f"{service.PUBLIC}:{notice_id}")
+    return await idempotency.run(
+        session,
+        owner,
+        key,
+        ("object", notice_id, body),
+        lambda: service.submit(ctx, notice_id, body, service.PUBLIC),
+        201,
+    )
 
 
 @router.post("/{ticket_id}/resolve", response_model=ObjectionOut)

@@ -8,8 +8,9 @@ import datetime as dt
 import uuid
 
 from fupin_kit.auth.actor import Actor
+from fupin_kit.outbox import record_event
 from fupin_kit.problems import conflict, forbidden, not_found
-from identification import regions, workflow
+from identification import events, regions, workflow
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.context import Context
@@ -50,6 +51,7 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
         "due_at": ctx.now + dt.timedelta(days=float(sla)),
     }
     await repository.insert_ticket(ctx.session, ticket)
+    await record_event(ctx.session, events.objection_event(ticket, ctx.actor))
     return render({**ticket, "resolved_by": None, "resolved_at": None, "resolution": None}, ctx.now)
 
 
@@ -87,6 +89,7 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Obj
     )
     updated = await repository.get(ctx.session, ticket_id, lo, hi)
     assert updated is not None
+    await record_event(ctx.session, events.objection_event(updated, ctx.actor))
     return render(updated, ctx.now)
 
 

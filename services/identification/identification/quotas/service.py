@@ -7,8 +7,9 @@ from collections.abc import Mapping
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_role, require_within
+from fupin_kit.outbox import record_event
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
-from identification import workflow
+from identification import events, workflow
 from identification.context import Context
 from identification.quotas import repository
 from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
@@ -103,18 +104,17 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         raise conflict(f"{sum(used)} cases already hold places", code="quota-below-usage")
     before = await repository.get(ctx.session, body.division, body.year)
     await repository.upsert(ctx.session, body.division, body.year, body.amount, ctx.actor.subject)
-    await repository.record_adjustment(
-        ctx.session,
-        {
-            "division": body.division,
-            "year": body.year,
-            "before": None if before is None else before["amount"],
-            "after": body.amount,
-            "actor": ctx.actor.subject,
-            "actor_tier": ctx.actor.tier,
-            "reason": body.reason,
-        },
-    )
+    adjustment = {
+        "division": body.division,
+        "year": body.year,
+        "before": None if before is None else before["amount"],
+        "after": body.amount,
+        "actor": ctx.actor.subject,
+        "actor_tier": ctx.actor.tier,
+        "reason": body.reason,
+    }
+    await repository.record_adjustment(ctx.session, adjustment)
+    await record_event(ctx.session, events.quota_event(adjustment, ctx.actor))
     return await read_quota(ctx, body.division, body.year)
 
 

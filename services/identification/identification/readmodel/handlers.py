@@ -41,6 +41,7 @@ async def on_household_created(session: AsyncSession, event: Envelope) -> None:
             "division": data.division,
             "status": data.status,
             "head_name_masked": mask_name(head.name) if head else "",
+            "head_id_masked": (head.resident_id_masked or "") if head else "",
             "main_cause": data.main_cause,
             "other_causes": list(data.other_causes),
             "member_count": data.member_count,

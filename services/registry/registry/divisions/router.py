@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.problems import not_found
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/divisions", tags=["divisions"])
 CODE_PATTERN = r"^\d{12}$"
 
 
-@router.get("/search")
+@router.get("/search", openapi_extra=scope.caller())
 async def search_divisions(
     actor: CurrentActor,
     session: DbSession,
@@ -34,7 +35,7 @@ async def search_divisions(
     return DivisionList(items=[DivisionSummary.from_row(row) for row in rows])
 
 
-@router.get("/{code}")
+@router.get("/{code}", openapi_extra=scope.by_division("code", "path"))
 async def read_division(code: DivisionCode, actor: CurrentActor, session: DbSession) -> DivisionNode:
     lo, hi = actor.subtree
     row = await repository.get_node(session, code, lo, hi)
@@ -43,7 +44,7 @@ async def read_division(code: DivisionCode, actor: CurrentActor, session: DbSess
     return DivisionNode.from_node_row(row)
 
 
-@router.get("/{code}/children")
+@router.get("/{code}/children", openapi_extra=scope.by_division("code", "path", "township"))
 async def list_children(
     code: DivisionCode,
     actor: CurrentActor,
@@ -63,7 +64,7 @@ async def list_children(
     )
 
 
-@router.get("/{code}/ancestors")
+@router.get("/{code}/ancestors", openapi_extra=scope.by_division("code", "path"))
 async def list_ancestors(code: DivisionCode, actor: CurrentActor, session: DbSession) -> DivisionList:
     lo, hi = actor.subtree
     chain = await repository.ancestors(session, code, lo, hi)

@@ -10,9 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.pii import PiiCipher
+from registry import matrix_examples as examples
 from registry.households import service
 from registry.households.enums import CODE_LISTS, Cause, HouseholdAttribute, HouseholdStatus
 from registry.households.repository import HouseholdFilter
@@ -54,7 +56,7 @@ async def context(
 Ctx = Annotated[service.Context, Depends(context)]
 
 
-@router.get("/code-lists")
+@router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
     """Every code list of the household record, with its Chinese labels."""
     return {
@@ -63,7 +65,7 @@ async def code_lists() -> dict[str, list[CodeLabel]]:
     }
 
 
-@router.get("/counts")
+@router.get("/counts", openapi_extra=scope.caller())
 async def counts(
     ctx: Ctx,
     by: Annotated[str, Query(pattern="^child$")] = "child",
@@ -73,7 +75,7 @@ async def counts(
     return await service.counts_by_child(ctx, division)
 
 
-@router.get("")
+@router.get("", openapi_extra=scope.caller())
 async def list_households(
     ctx: Ctx,
     status: HouseholdStatus | None = None,
@@ -102,12 +104,14 @@ async def list_households(
     return await service.search(ctx, filters, after, limit)
 
 
-@router.post("", status_code=201)
+@router.post(
+    "", status_code=201, openapi_extra=scope.by_division(location="body", example=examples.HOUSEHOLD)
+)
 async def create_household(ctx: Ctx, body: HouseholdIn) -> HouseholdOut:
     return await service.create_household(ctx, body)
 
 
-@router.get("/{household_id}")
+@router.get("/{household_id}", openapi_extra=scope.by_resource("POST /households", "household_id"))
 async def read_household(
     ctx: Ctx,
     household_id: uuid.UUID,
@@ -118,54 +122,91 @@ async def read_household(
     return await service.read_household(ctx, household_id, as_of)
 
 
-@router.patch("/{household_id}")
+@router.patch(
+    "/{household_id}",
+    openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.HOUSEHOLD_PATCH),
+)
 async def update_household(ctx: Ctx, household_id: uuid.UUID, body: HouseholdPatch) -> HouseholdOut:
     return await service.update_household(ctx, household_id, body)
 
 
-@router.get("/{household_id}/history")
+@router.get("/{household_id}/history", openapi_extra=scope.by_resource("POST /households", "household_id"))
 async def household_history(ctx: Ctx, household_id: uuid.UUID) -> list[HistoryEntry]:
     return await service.read_history(ctx, household_id)
 
 
-@router.post("/{household_id}/status-commands")
+@router.post(
+    "/{household_id}/status-commands",
+    openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.STATUS_COMMAND),
+)
 async def change_status(ctx: Ctx, household_id: uuid.UUID, body: StatusCommand) -> HouseholdOut:
     """Internal command (county officers; later driven by identification events)."""
     return await service.change_status(ctx, household_id, body)
 
 
-@router.post("/{household_id}/members", status_code=201)
+@router.post(
+    "/{household_id}/members",
+    status_code=201,
+    openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.MEMBER_JOIN),
+)
 async def add_member(ctx: Ctx, household_id: uuid.UUID, body: MemberJoin) -> HouseholdOut:
     return await service.add_member(ctx, household_id, body)
 
 
-@router.patch("/{household_id}/members/{member_id}")
+@router.patch(
+    "/{household_id}/members/{member_id}",
+    openapi_extra=scope.by_resource(
+        "POST /households",
+        "household_id",
+        params={"member_id": "members.1.id"},
+        example=examples.MEMBER_PATCH,
+    ),
+)
 async def update_member(
     ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberPatch
 ) -> HouseholdOut:
     return await service.update_member(ctx, household_id, member_id, body)
 
 
-@router.post("/{household_id}/members/{member_id}/departure")
+@router.post(
+    "/{household_id}/members/{member_id}/departure",
+    openapi_extra=scope.by_resource(
+        "POST /households",
+        "household_id",
+        params={"member_id": "members.1.id"},
+        example=examples.MEMBER_LEAVE,
+    ),
+)
 async def member_leaves(
     ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberLeave
 ) -> HouseholdOut:
     return await service.member_leaves(ctx, household_id, member_id, body)
 
 
-@router.post("/{household_id}/members/{member_id}/death")
+@router.post(
+    "/{household_id}/members/{member_id}/death",
+    openapi_extra=scope.by_resource(
+        "POST /households",
+        "household_id",
+        params={"member_id": "members.1.id"},
+        example=examples.MEMBER_DEATH,
+    ),
+)
 async def member_dies(
     ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberDeath
 ) -> HouseholdOut:
     return await service.member_dies(ctx, household_id, member_id, body)
 
 
-@router.get("/{household_id}/incomes")
+@router.get("/{household_id}/incomes", openapi_extra=scope.by_resource("POST /households", "household_id"))
 async def list_incomes(ctx: Ctx, household_id: uuid.UUID) -> list[IncomeOut]:
     return await service.list_incomes(ctx, household_id)
 
 
-@router.put("/{household_id}/incomes/{year}")
+@router.put(
+    "/{household_id}/incomes/{year}",
+    openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.INCOME),
+)
 async def record_income(
     ctx: Ctx, household_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: IncomeIn
 ) -> IncomeOut:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from fupin_kit import divisions as codes
+from fupin_kit import openapi_scope as scope
 from fupin_kit.audit.append import append_change
 from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import require_role, require_tier, require_within
@@ -15,6 +16,7 @@ from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.outbox import record_event
 from fupin_kit.problems import not_found, unprocessable
+from registry import matrix_examples as examples
 from registry.divisions import repository as divisions
 from registry.standards import events, repository
 from registry.standards.schemas import (
@@ -31,7 +33,7 @@ router = APIRouter(prefix="/standards", tags=["standards"])
 DivisionQuery = Annotated[str, Query(pattern=codes.CODE_PATTERN.pattern)]
 
 
-@router.get("/effective")
+@router.get("/effective", openapi_extra=scope.by_division(level="county"))
 async def effective_standard(
     actor: CurrentActor,
     session: DbSession,
@@ -56,7 +58,7 @@ async def effective_standard(
     )
 
 
-@router.get("/history")
+@router.get("/history", openapi_extra=scope.by_division(level="county"))
 async def standard_history(
     actor: CurrentActor, session: DbSession, division: DivisionQuery, kind: Kind | None = None
 ) -> StandardHistory:
@@ -67,7 +69,11 @@ async def standard_history(
     return StandardHistory(division=division, items=[StandardHistoryItem.from_history_row(r) for r in rows])
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=scope.by_division("region", "body", "county", example=examples.STANDARD),
+)
 async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession) -> StandardOut:
     require_tier(actor, "province", "county")
     require_role(actor, "officer", "admin")

@@ -1,0 +1,1 @@
+"""The web console for cadres: static pages served by the gateway at /console/."""

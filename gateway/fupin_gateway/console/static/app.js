@@ -1,0 +1,854 @@
+// Fupin web console for cadres: a small hash-routed single-page app, ES modules, no build step.
+// It calls only the gateway (same origin) with the signed-in cadre's token; every query is scoped by the
+// services to the token's jurisdiction, so the console never filters by division itself.
+
+import {
+  applyLabels,
+  codeLabel,
+  currentLanguage,
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  formatNumber,
+  has,
+  loadLanguage,
+  storedLanguage,
+  t,
+} from "./i18n.js";
+import { ApiError, api, clearToken, fetchBlob, getToken, login, streamEvents } from "./api.js";
+
+const REG = "/api/v1/registry";
+const ID = "/api/v1/identification";
+const CODE = /^\d{12}$/;
+const STATUSES = ["registered", "exited", "returned", "monitored", "candidate"];
+const STATUS_COLOURS = { registered: "red", exited: "green", returned: "yellow" };
+// Steps a cadre takes through POST /cases/{id}/actions/{action}; notices, objections and the registry
+// drive the others (open_notice, close_notice, uphold_objection, register, mark_exited).
+const API_ACTIONS = new Set([
+  "verify", "village_review", "township_review", "complete_comparison", "county_approve", "announce",
+  "reject", "withdraw", "exit_verify", "household_confirm", "exit_announce", "visit", "authorise",
+  "compare", "county_decide", "clear_risk",
+]);
+const SURVEY_ACTIONS = new Set(["verify", "exit_verify", "visit", "complete_comparison", "compare"]);
+const VOTE_ACTIONS = new Set(["village_review"]);
+const REASON_REQUIRED = new Set(["reject", "withdraw"]);
+const PAGE = 50;
+
+const session = { profile: null, codeLists: null, divisionNames: new Map() };
+let renderSeq = 0;
+let leaveView = null; // cleanup of the current view (the feed stream)
+
+// ---- DOM helpers -----------------------------------------------------------------------------------
+
+function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") element.className = value;
+    else if (key === "text") element.textContent = value;
+    else if (key.startsWith("on") && typeof value === "function") element.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(element.dataset, value);
+    else element.setAttribute(key, value === true ? "" : value);
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+const main = () => document.getElementById("view");
+const live = (seq) => seq === renderSeq;
+
+function problemBox(error) {
+  if (!(error instanceof ApiError)) {
+    return h("div", { class: "problem", role: "alert" },
+      h("strong", { text: t("errors.network") }), h("p", { text: String(error?.message || error) }));
+  }
+  return h("div", { class: "problem", role: "alert" },
+    h("strong", { text: `${error.title} (${error.status})` }),
+    error.detail ? h("p", { text: error.detail }) : null,
+    error.errors.length
+      ? h("ul", {}, error.errors.map((e) => h("li", { text: `${(e.loc || []).join(".")}: ${e.msg}` })))
+      : null);
+}
+
+function pageHeader(title, ...extra) {
+  document.title = `${title} · ${t("app.title")}`;
+  return h("div", { class: "page-header" }, h("h1", { id: "page-title", tabindex: "-1", text: title }), extra);
+}
+
+function statusBadge(status) {
+  const code = typeof status === "object" ? status.code : status;
+  const colour = STATUS_COLOURS[code] || "neutral";
+  return h("span", { class: `badge badge-${colour}`, dataset: { status: code } }, codeLabel("household_status", status));
+}
+
+function table(caption, headers, rows, { numeric = [] } = {}) {
+  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+    h("table", {},
+      h("caption", { text: caption }),
+      h("thead", {}, h("tr", {}, headers.map((label, i) =>
+        h("th", { scope: "col", class: numeric.includes(i) ? "num" : null, text: label })))),
+      h("tbody", {}, rows)));
+}
+
+function td(content, { numeric = false, header = false } = {}) {
+  return h(header ? "th" : "td", { class: numeric ? "num" : null, scope: header ? "row" : null }, content);
+}
+
+function loading() {
+  return h("p", { class: "loading", role: "status", text: t("common.loading") });
+}
+
+function announce(message) {
+  const region = document.getElementById("announcer");
+  region.textContent = "";
+  window.setTimeout(() => { region.textContent = message; }, 50);
+}
+
+// ---- session ---------------------------------------------------------------------------------------
+
+function inSubtree(code) {
+  const subtree = session.profile?.subtree;
+  return Boolean(subtree) && code >= subtree[0] && code <= subtree[1];
+}
+
+async function divisionName(code) {
+  if (session.divisionNames.has(code)) return session.divisionNames.get(code);
+  if (code === "000000000000") return t("tiers.nation");
+  try {
+    const node = await api(`${REG}/divisions/${code}`);
+    session.divisionNames.set(code, node.name);
+    return node.name;
+  } catch {
+    return code;
+  }
+}
+
+async function loadProfile() {
+  const me = await api("/whoami");
+  const name = await divisionName(me.division);
+  session.profile = { ...me, username: me.subject.replace(/^user:/, ""), divisionName: name };
+}
+
+async function codeLists() {
+  if (!session.codeLists) session.codeLists = await api(`${REG}/households/code-lists`, { auth: false });
+  return session.codeLists;
+}
+
+function signOut(reason) {
+  clearToken();
+  session.profile = null;
+  session.divisionNames.clear();
+  renderChrome();
+  const target = reason ? `#/login?reason=${reason}` : "#/login";
+  if (location.hash === target) route();
+  else location.hash = target;
+}
+
+function renderChrome() {
+  const profile = session.profile;
+  document.body.classList.toggle("signed-in", Boolean(profile));
+  const info = document.getElementById("user-info");
+  info.replaceChildren();
+  if (profile) {
+    append(info, [
+      h("span", { class: "user-name", text: profile.username }),
+      h("span", { class: "user-tier", text: t(`tiers.${profile.tier}`) }),
+      h("span", { class: "user-division", text: profile.divisionName }),
+    ]);
+  }
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === currentLanguage()));
+  }
+  const [path] = location.hash.slice(1).split("?");
+  for (const link of document.querySelectorAll("#nav a")) {
+    const section = link.getAttribute("href").slice(1);
+    const current = path === section || (path || "").startsWith(`${section}/`);
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+// ---- routing ---------------------------------------------------------------------------------------
+
+const ROUTES = [
+  { pattern: /^\/login$/, view: loginView, auth: false },
+  { pattern: /^\/dashboard(?:\/(\d{12}))?$/, view: dashboardView, auth: true },
+  { pattern: /^\/households$/, view: householdsView, auth: true },
+  { pattern: /^\/households\/([0-9a-f-]{36})$/, view: householdView, auth: true },
+  { pattern: /^\/cases$/, view: casesView, auth: true },
+  { pattern: /^\/board$/, view: boardView, auth: false },
+  { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
+  { pattern: /^\/feed$/, view: feedView, auth: true },
+];
+
+async function route() {
+  const seq = ++renderSeq;
+  if (leaveView) {
+    leaveView();
+    leaveView = null;
+  }
+  const hash = location.hash.slice(1) || (getToken() ? "/dashboard" : "/login");
+  const [path, queryString = ""] = hash.split("?");
+  const query = new URLSearchParams(queryString);
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  renderChrome();
+  const container = main();
+  container.replaceChildren(loading());
+  if (!match) {
+    container.replaceChildren(pageHeader(t("errors.not_found_page")));
+    return;
+  }
+  if (match.r.auth && !session.profile) {
+    location.hash = `#/login?next=${encodeURIComponent(hash)}`;
+    return;
+  }
+  try {
+    const content = await match.r.view(seq, match.m.slice(1), query);
+    if (!live(seq)) return;
+    container.replaceChildren(content);
+    applyLabels(container);
+  } catch (error) {
+    if (!live(seq)) return;
+    container.replaceChildren(pageHeader(t("errors.title")), problemBox(error));
+  }
+  renderChrome();
+  const title = document.getElementById("page-title");
+  if (title && document.activeElement?.closest?.("#view") == null) title.focus({ preventScroll: true });
+}
+
+// ---- login -----------------------------------------------------------------------------------------
+
+async function loginView(seq, _params, query) {
+  const reason = query.get("reason");
+  const next = query.get("next");
+  const error = h("div", { class: "form-error" });
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
+  const password = h("input", {
+    id: "password", name: "password", type: "password", autocomplete: "current-password", required: true,
+  });
+  const submit = h("button", { type: "submit", class: "primary", text: t("login.submit") });
+  const form = h("form", { class: "card narrow", novalidate: false },
+    reason ? h("p", { class: "notice-info", role: "status", text: t(`login.reason_${reason}`) }) : null,
+    session.profile
+      ? h("p", { class: "notice-info", text: t("login.already", { user: session.profile.username }) })
+      : null,
+    h("label", { for: "username", text: t("login.username") }), username,
+    h("label", { for: "password", text: t("login.password") }), password,
+    error, submit,
+    h("p", { class: "muted" }, h("a", { href: "#/board", text: t("login.public_board") })));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.replaceChildren();
+    submit.disabled = true;
+    try {
+      await login(username.value.trim(), password.value);
+      await loadProfile();
+      announce(t("login.welcome", { user: session.profile.username }));
+      location.hash = next && next.startsWith("/") && !next.startsWith("/login") ? `#${next}` : "#/dashboard";
+    } catch (failure) {
+      clearToken();
+      session.profile = null;
+      error.replaceChildren(problemBox(failure));
+      password.select();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return h("section", { class: "login" }, pageHeader(t("login.title")), form);
+}
+
+// ---- dashboard -------------------------------------------------------------------------------------
+
+async function dashboardView(seq, [code]) {
+  const node = code || session.profile.division;
+  await codeLists().catch(() => null);
+  const [counts, nodeInfo, ancestors, children] = await Promise.all([
+    api(`${REG}/households/counts?by=child&division=${node}`),
+    api(`${REG}/divisions/${node}`).catch(() => null),
+    api(`${REG}/divisions/${node}/ancestors`).then((r) => r.items).catch(() => []),
+    api(`${REG}/divisions/${node}/children?limit=1000`).then((r) => r.items).catch(() => []),
+  ]);
+  const names = new Map(children.map((c) => [c.code, c.name]));
+  if (nodeInfo) names.set(nodeInfo.code, nodeInfo.name);
+  const byCode = new Map(counts.items.map((item) => [item.division, item]));
+  const codes = [...new Set([...children.map((c) => c.code), ...byCode.keys()])].sort();
+  await Promise.all(codes.filter((c) => !names.has(c)).slice(0, 50).map(async (c) => names.set(c, await divisionName(c))));
+  const drill = counts.child_level !== "village";
+  const totals = { total: 0 };
+  const rows = codes.map((childCode) => {
+    const item = byCode.get(childCode) || { total: 0, by_status: {} };
+    totals.total += item.total;
+    for (const status of STATUSES) totals[status] = (totals[status] || 0) + (item.by_status[status] || 0);
+    const label = names.get(childCode) || childCode;
+    const nameCell = drill && childCode !== node
+      ? h("a", { href: `#/dashboard/${childCode}`, text: label })
+      : label;
+    return h("tr", { dataset: { division: childCode } },
+      td(nameCell, { header: true }), td(h("code", { text: childCode })),
+      td(formatNumber(item.total), { numeric: true }),
+      STATUSES.map((status) => td(countCell(status, item.by_status[status] || 0), { numeric: true })));
+  });
+  const foot = h("tr", { class: "total" },
+    td(t("dashboard.total"), { header: true }), td(""), td(formatNumber(totals.total), { numeric: true }),
+    STATUSES.map((status) => td(formatNumber(totals[status] || 0), { numeric: true })));
+  const chain = [...ancestors, nodeInfo || { code: node, name: names.get(node) || node }];
+  const breadcrumb = h("nav", { class: "breadcrumb", "aria-label": t("dashboard.breadcrumb") },
+    h("ol", {}, chain.map((item, index) => {
+      const last = index === chain.length - 1;
+      const content = !last && inSubtree(item.code)
+        ? h("a", { href: `#/dashboard/${item.code}`, text: item.name })
+        : h("span", { "aria-current": last ? "page" : null, text: item.name });
+      return h("li", {}, content);
+    })));
+  const headers = [
+    t(`levels.${counts.child_level}`), t("dashboard.code"), t("dashboard.total"),
+    ...STATUSES.map((s) => codeLabel("household_status", statusFromList(s))),
+  ];
+  const grid = table(t("dashboard.caption", { node: names.get(node) || node }), headers,
+    rows.length ? [...rows, foot] : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("dashboard.empty") }))],
+    { numeric: [2, 3, 4, 5, 6, 7] });
+  const summary = h("div", { class: "stats" },
+    stat(t("dashboard.total"), totals.total, "neutral"),
+    stat(codeLabel("household_status", statusFromList("registered")), totals.registered || 0, "red"),
+    stat(codeLabel("household_status", statusFromList("exited")), totals.exited || 0, "green"),
+    stat(codeLabel("household_status", statusFromList("returned")), totals.returned || 0, "yellow"));
+  return h("section", {},
+    pageHeader(t("dashboard.title"), h("a", { class: "button", href: "#/households", text: t("dashboard.to_households") })),
+    breadcrumb, summary, legend(), grid);
+}
+
+function statusFromList(code) {
+  const list = session.codeLists?.household_status || [];
+  return list.find((item) => item.code === code) || code;
+}
+
+function countCell(status, value) {
+  const colour = STATUS_COLOURS[status];
+  if (!colour || !value) return formatNumber(value);
+  return h("span", { class: `count count-${colour}` }, formatNumber(value));
+}
+
+function stat(label, value, colour) {
+  return h("div", { class: `stat stat-${colour}` },
+    h("span", { class: "stat-value", text: formatNumber(value) }), h("span", { class: "stat-label", text: label }));
+}
+
+function legend() {
+  return h("ul", { class: "legend", "aria-label": t("dashboard.legend") },
+    Object.entries(STATUS_COLOURS).map(([status, colour]) =>
+      h("li", {}, h("span", { class: `swatch swatch-${colour}`, "aria-hidden": "true" }),
+        t(`dashboard.colour_${colour}`))));
+}
+
+// ---- households ------------------------------------------------------------------------------------
+
+function codeOptions(name, selected, anyLabel) {
+  const list = session.codeLists?.[name] || [];
+  return [h("option", { value: "", text: anyLabel }),
+    ...list.map((item) => h("option", { value: item.code, selected: item.code === selected, text: codeLabel(name, item) }))];
+}
+
+async function villageNames(codes) {
+  const unique = [...new Set(codes)].filter((c) => !session.divisionNames.has(c)).slice(0, 30);
+  await Promise.all(unique.map(divisionName));
+}
+
+function householdRow(item) {
+  return h("tr", { dataset: { household: item.id } },
+    td(h("a", { href: `#/households/${item.id}`, text: item.head_name }), { header: true }),
+    td(session.divisionNames.get(item.division) || item.division),
+    td(item.village_group),
+    td(statusBadge(item.status)),
+    td(codeLabel("cause", item.main_cause)),
+    td(formatNumber(item.member_count), { numeric: true }),
+    td(item.per_capita_net_income == null ? "—" : formatMoney(item.per_capita_net_income), { numeric: true }));
+}
+
+async function householdsView(seq, _params, query) {
+  await codeLists();
+  const status = query.get("status") || "";
+  const mainCause = query.get("main_cause") || "";
+  const filters = h("form", { class: "filters", role: "search", "aria-label": t("households.filters") },
+    h("label", { for: "f-status", text: t("households.status") }),
+    h("select", { id: "f-status", name: "status" }, codeOptions("household_status", status, t("common.any"))),
+    h("label", { for: "f-cause", text: t("households.main_cause") }),
+    h("select", { id: "f-cause", name: "main_cause" }, codeOptions("cause", mainCause, t("common.any"))),
+    h("button", { type: "submit", text: t("common.filter") }));
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new URLSearchParams();
+    for (const [key, value] of new FormData(filters)) if (value) data.set(key, value);
+    location.hash = `#/households${data.toString() ? `?${data}` : ""}`;
+  });
+  const body = h("tbody");
+  const count = h("p", { class: "muted", role: "status" });
+  const more = h("button", { type: "button", class: "load-more", text: t("households.load_more") });
+  const errorSlot = h("div");
+  let cursor = null;
+  let shown = 0;
+  async function load() {
+    more.disabled = true;
+    errorSlot.replaceChildren();
+    const params = new URLSearchParams({ limit: String(PAGE) });
+    if (status) params.set("status", status);
+    if (mainCause) params.set("main_cause", mainCause);
+    if (cursor) params.set("after", cursor);
+    try {
+      const page = await api(`${REG}/households?${params}`);
+      await villageNames(page.items.map((i) => i.division));
+      append(body, page.items.map(householdRow));
+      shown += page.items.length;
+      cursor = page.next_cursor;
+      count.textContent = t("households.shown", { n: shown });
+      more.hidden = !cursor;
+      if (!shown) append(body, [h("tr", {}, h("td", { colspan: "7", text: t("households.empty") }))]);
+    } catch (error) {
+      errorSlot.replaceChildren(problemBox(error));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener("click", load);
+  await load();
+  const headers = ["head", "village", "group", "status", "main_cause", "members", "income"].map((k) => t(`households.col_${k}`));
+  const grid = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("households.title") },
+    h("table", {}, h("caption", { text: t("households.caption") }),
+      h("thead", {}, h("tr", {}, headers.map((label, i) => h("th", { scope: "col", class: i >= 5 ? "num" : null, text: label })))),
+      body));
+  return h("section", {}, pageHeader(t("households.title")), filters, errorSlot, count, grid, more);
+}
+
+function dl(pairs) {
+  return h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) =>
+    [h("dt", { text: k }), h("dd", {}, v === null || v === "" ? "—" : v)]));
+}
+
+async function householdView(seq, [id]) {
+  const [household, incomes, history] = await Promise.all([
+    api(`${REG}/households/${id}`),
+    api(`${REG}/households/${id}/incomes`).catch(() => []),
+    api(`${REG}/households/${id}/history`).catch(() => []),
+  ]);
+  const village = await divisionName(household.division);
+  const living = household.living || {};
+  const cardError = h("div");
+  const cardButton = h("button", { type: "button", class: "button", text: t("household.card_pdf") });
+  cardButton.addEventListener("click", async () => {
+    cardError.replaceChildren();
+    cardButton.disabled = true;
+    try {
+      const blob = await fetchBlob(`${REG}/exports/households/${id}/card.pdf`);
+      const url = URL.createObjectURL(blob);
+      const link = h("a", { href: url, download: `household-card-${id}.pdf` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      announce(t("household.card_ready"));
+    } catch (error) {
+      cardError.replaceChildren(problemBox(error));
+    } finally {
+      cardButton.disabled = false;
+    }
+  });
+  const members = household.members.map((m) => h("tr", { dataset: { member: m.id } },
+    td(m.name, { header: true }), td(codeLabel("sex", m.sex)), td(codeLabel("relation", m.relation)),
+    td(h("span", { class: m.resident_id_masked ? "masked" : "full", title: m.resident_id_masked ? t("household.id_masked") : t("household.id_full") },
+      h("code", { class: "resident-id", text: m.resident_id }))),
+    td(formatDate(m.birth_date)), td(codeLabel("health", m.health)),
+    td(codeLabel("labour_capacity", m.labour_capacity)), td(codeLabel("member_status", m.status))));
+  const incomeRows = incomes.map((i) => h("tr", {},
+    td(String(i.year), { header: true }),
+    ...["wage", "business", "transfer", "property", "production_costs", "net_income", "per_capita_net_income"]
+      .map((key) => td(formatMoney(i[key]), { numeric: true }))));
+  const historyItems = history.slice().reverse().map((entry) => h("li", {},
+    h("time", { datetime: entry.at, text: formatDateTime(entry.at) }), " ",
+    h("strong", { text: has(`history.${entry.action}`) ? t(`history.${entry.action}`) : entry.action }), " — ",
+    entry.reason, " ", h("span", { class: "muted", text: `(${entry.actor}, ${t(`tiers.${entry.actor_tier}`)})` })));
+  return h("section", {},
+    pageHeader(t("household.title", { name: household.head_name }), statusBadge(household.status)),
+    h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
+    h("div", { class: "actions" }, cardButton), cardError,
+    h("div", { class: "card" }, h("h2", { text: t("household.basic") }), dl([
+      [t("household.head"), household.head_name],
+      [t("household.village"), `${village} · ${household.village_group}`],
+      [t("household.address"), household.address],
+      [t("household.phone"), household.phone],
+      [t("household.attribute"), codeLabel("household_attribute", household.attribute)],
+      [t("household.standard"), codeLabel("identification_standard", household.identification_standard)],
+      [t("household.main_cause"), codeLabel("cause", household.main_cause)],
+      [t("household.other_causes"), household.other_causes.map((c) => codeLabel("cause", c)).join("、")],
+      [t("household.income"), household.per_capita_net_income == null ? null : `${formatMoney(household.per_capita_net_income)} (${household.income_year})`],
+      [t("household.housing"), [living.housing_area == null ? null : `${formatNumber(living.housing_area)} m²`,
+        codeLabel("housing_safety_grade", living.housing_safety_grade), codeLabel("drinking_water", living.drinking_water)]
+        .filter(Boolean).join(" · ")],
+    ])),
+    table(t("household.members", { n: household.members.length }),
+      ["name", "sex", "relation", "resident_id", "birth", "health", "labour", "status"].map((k) => t(`household.col_${k}`)),
+      members),
+    table(t("household.incomes"),
+      ["year", "wage", "business", "transfer", "property", "costs", "net", "per_capita"].map((k) => t(`household.inc_${k}`)),
+      incomeRows.length ? incomeRows : [h("tr", {}, h("td", { colspan: "8", text: t("household.no_incomes") }))],
+      { numeric: [1, 2, 3, 4, 5, 6, 7] }),
+    h("div", { class: "card" }, h("h2", { text: t("household.history") }),
+      historyItems.length ? h("ol", { class: "history" }, historyItems) : h("p", { text: t("household.no_history") })));
+}
+
+// ---- identification cases --------------------------------------------------------------------------
+
+function stateLabel(state) {
+  return has(`states.${state}`) ? t(`states.${state}`) : state;
+}
+
+function actionLabel(action) {
+  return has(`actions.${action}`) ? t(`actions.${action}`) : action;
+}
+
+async function casesView(seq, _params, query) {
+  const kind = query.get("kind") || "";
+  const state = query.get("state") || "";
+  const filters = h("form", { class: "filters", role: "search", "aria-label": t("cases.filters") },
+    h("label", { for: "c-kind", text: t("cases.kind") }),
+    h("select", { id: "c-kind", name: "kind" }, h("option", { value: "", text: t("common.any") }),
+      ["identification", "exit", "monitoring"].map((k) => h("option", { value: k, selected: k === kind, text: t(`kinds.${k}`) }))),
+    h("label", { for: "c-state", text: t("cases.state") }),
+    h("input", { id: "c-state", name: "state", value: state, placeholder: "applied", size: "16" }),
+    h("button", { type: "submit", text: t("common.filter") }));
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new URLSearchParams();
+    for (const [key, value] of new FormData(filters)) if (value) data.set(key, String(value).trim());
+    location.hash = `#/cases${data.toString() ? `?${data}` : ""}`;
+  });
+  const body = h("tbody");
+  const more = h("button", { type: "button", class: "load-more", text: t("households.load_more") });
+  const errorSlot = h("div");
+  let cursor = null;
+  let shown = 0;
+  async function load() {
+    more.disabled = true;
+    errorSlot.replaceChildren();
+    const params = new URLSearchParams({ limit: String(PAGE) });
+    if (kind) params.set("kind", kind);
+    if (state) params.set("state", state);
+    if (cursor) params.set("after", cursor);
+    try {
+      const page = await api(`${ID}/cases?${params}`);
+      await villageNames(page.items.map((c) => c.division));
+      append(body, page.items.map(caseRow));
+      shown += page.items.length;
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      if (!shown) append(body, [h("tr", {}, h("td", { colspan: "6", text: t("cases.empty") }))]);
+    } catch (error) {
+      errorSlot.replaceChildren(problemBox(error));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener("click", load);
+  await load();
+  const headers = ["household", "village", "kind", "year", "state", "actions"].map((k) => t(`cases.col_${k}`));
+  const grid = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("cases.title") },
+    h("table", {}, h("caption", { text: t("cases.caption") }),
+      h("thead", {}, h("tr", {}, headers.map((label) => h("th", { scope: "col", text: label })))), body));
+  return h("section", {}, pageHeader(t("cases.title")), h("p", { class: "muted", text: t("cases.intro") }),
+    filters, errorSlot, grid, more);
+}
+
+function caseRow(item) {
+  const row = h("tr", { dataset: { case: item.id } });
+  function fill(current) {
+    const steps = current.allowed_actions.filter((a) => API_ACTIONS.has(a));
+    const others = current.allowed_actions.filter((a) => !API_ACTIONS.has(a));
+    row.replaceChildren(
+      td(h("a", { href: `#/households/${current.household_id}`, text: current.household_id.slice(0, 8) }), { header: true }),
+      td(session.divisionNames.get(current.division) || current.division),
+      td(t(`kinds.${current.kind}`)),
+      td(String(current.year)),
+      td(h("span", { class: "state", dataset: { state: current.state } }, stateLabel(current.state))),
+      td(h("div", { class: "step-buttons" },
+        steps.map((action) => h("button", {
+          type: "button", class: action === "reject" || action === "withdraw" ? "small danger" : "small",
+          dataset: { action }, text: actionLabel(action),
+          onclick: () => openStepDialog(current, action, (updated) => { fill(updated); row.classList.add("updated"); }),
+        })),
+        others.length ? h("span", { class: "muted small-text", text: t("cases.others", { list: others.map(actionLabel).join("、") }) }) : null,
+        !current.allowed_actions.length ? h("span", { class: "muted", text: t("cases.final") }) : null)));
+  }
+  fill(item);
+  return row;
+}
+
+function field(id, label, input) {
+  return h("div", { class: "field" }, h("label", { for: id, text: label }), input);
+}
+
+function openStepDialog(current, action, done) {
+  const error = h("div", { class: "form-error" });
+  const fields = [];
+  const inputs = {};
+  if (SURVEY_ACTIONS.has(action)) {
+    inputs.survey = h("textarea", { id: "s-survey", rows: "3", maxlength: "1000" });
+    fields.push(field("s-survey", t("step.survey"), inputs.survey));
+  }
+  if (VOTE_ACTIONS.has(action)) {
+    const today = new Date().toISOString().slice(0, 10);
+    inputs.meeting_on = h("input", { id: "s-meeting", type: "date", value: today, required: true });
+    fields.push(field("s-meeting", t("step.meeting_on"), inputs.meeting_on));
+    for (const [key, value] of [["representatives", 30], ["present", 24], ["votes_for", 20], ["votes_against", 2], ["abstentions", 0]]) {
+      inputs[key] = h("input", { id: `s-${key}`, type: "number", min: "0", value: String(value), required: true, inputmode: "numeric" });
+      fields.push(field(`s-${key}`, t(`step.${key}`), inputs[key]));
+    }
+  }
+  inputs.reason = h("textarea", { id: "s-reason", rows: "2", maxlength: "1000", required: REASON_REQUIRED.has(action) });
+  fields.push(field("s-reason", t("step.reason"), inputs.reason));
+  const submit = h("button", { type: "submit", class: "primary", text: t("step.submit") });
+  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "step-title" },
+    h("form", { method: "dialog" },
+      h("h2", { id: "step-title", text: t("step.title", { action: actionLabel(action) }) }),
+      h("p", { class: "muted", text: t("step.current", { state: stateLabel(current.state) }) }),
+      fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.replaceChildren();
+    const finding = {};
+    if (inputs.survey && inputs.survey.value.trim()) finding.survey = inputs.survey.value.trim();
+    if (VOTE_ACTIONS.has(action)) {
+      finding.meeting_on = inputs.meeting_on.value;
+      for (const key of ["representatives", "present", "votes_for", "votes_against", "abstentions"]) {
+        finding[key] = Number(inputs[key].value);
+      }
+    }
+    const body = { finding };
+    if (inputs.reason.value.trim()) body.reason = inputs.reason.value.trim();
+    submit.disabled = true;
+    try {
+      const updated = await api(`${ID}/cases/${current.id}/actions/${action}`, { method: "POST", json: body, idempotent: true });
+      dialog.close();
+      done(updated);
+      announce(t("step.done", { action: actionLabel(action), state: stateLabel(updated.state) }));
+    } catch (failure) {
+      error.replaceChildren(problemBox(failure));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dialog);
+  applyLabels(dialog);
+  dialog.showModal();
+}
+
+// ---- public notice board ---------------------------------------------------------------------------
+
+async function boardView(seq, _params, query) {
+  const division = query.get("division") || session.profile?.division || "";
+  const input = h("input", {
+    id: "b-division", name: "division", value: division, inputmode: "numeric", pattern: "\\d{12}",
+    maxlength: "12", required: true, placeholder: "520102016001", "aria-describedby": "b-hint",
+  });
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("board.search") },
+    h("label", { for: "b-division", text: t("board.division") }), input,
+    h("button", { type: "submit", class: "primary", text: t("board.search") }),
+    h("p", { id: "b-hint", class: "muted hint", text: t("board.hint") }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/board?division=${encodeURIComponent(input.value.trim())}`;
+  });
+  const results = h("div", { class: "notices" });
+  if (CODE.test(division)) {
+    try {
+      const notices = await api(`${ID}/public/notices?division=${division}`, { auth: false });
+      results.append(notices.length
+        ? h("ul", { class: "notice-list" }, notices.map((n) => h("li", { class: `notice-item notice-${n.status}` },
+          h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
+            t("board.entries", { n: n.entries.length })),
+          h("p", { class: "muted", text: `${formatDateTime(n.starts_at)} – ${formatDateTime(n.ends_at)}` }),
+          h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))))
+        : h("p", { role: "status", text: t("board.none") }));
+    } catch (error) {
+      results.append(problemBox(error));
+    }
+  } else if (division) {
+    results.append(h("p", { class: "problem", role: "alert", text: t("board.bad_code") }));
+  }
+  return h("section", {}, pageHeader(t("board.title")), h("p", { class: "muted", text: t("board.intro") }), form, results);
+}
+
+async function noticeView(seq, [id]) {
+  const notice = await api(`${ID}/public/notices/${id}`, { auth: false });
+  const open = notice.status === "open";
+  const rows = notice.entries.map((e) => h("tr", {},
+    td(e.village, { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
+    td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
+    open ? td(h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e) })) : null));
+  const headers = ["village", "head", "head_id", "members", "kind"].map((k) => t(`board.col_${k}`));
+  if (open) headers.push(t("board.col_object"));
+  return h("section", {},
+    pageHeader(t(`notice_kinds.${notice.kind}`), h("span", { class: `badge badge-${open ? "open" : "neutral"}`, text: t(`notice_status.${notice.status}`) })),
+    h("p", {}, h("a", { href: `#/board?division=${notice.division}`, text: t("board.back") })),
+    dl([
+      [t("board.division"), h("code", { text: notice.division })],
+      [t("board.period"), `${formatDateTime(notice.starts_at)} – ${formatDateTime(notice.ends_at)}`],
+    ]),
+    h("p", { class: "actions" },
+      h("a", { class: "button", href: `${ID}/public/notices/${id}/document`, target: "_blank", rel: "noopener", text: t("board.document") }),
+      h("a", { class: "button", href: `${ID}/public/notices/${id}/document.pdf`, target: "_blank", rel: "noopener", text: t("board.pdf") })),
+    table(t("board.caption", { n: notice.entries.length }), headers, rows, { numeric: [3] }),
+    open ? h("p", { class: "muted", text: t("board.object_hint") }) : null);
+}
+
+function openObjection(notice, entry) {
+  const error = h("div", { class: "form-error" });
+  const text = h("textarea", { id: "o-text", rows: "4", minlength: "2", maxlength: "4000", required: true });
+  const contact = h("input", { id: "o-contact", maxlength: "100", autocomplete: "tel" });
+  const submit = h("button", { type: "submit", class: "primary", text: t("board.object_submit") });
+  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "o-title" },
+    h("form", {}, h("h2", { id: "o-title", text: t("board.object_title", { name: entry.head_name }) }),
+      field("o-text", t("board.object_text"), text), field("o-contact", t("board.object_contact"), contact),
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    error.replaceChildren();
+    try {
+      const body = { case_id: entry.case_id, text: text.value.trim() };
+      if (contact.value.trim()) body.contact = contact.value.trim();
+      await api(`${ID}/public/notices/${notice.id}/objections`, { method: "POST", json: body, auth: false, idempotent: true });
+      dialog.close();
+      announce(t("board.object_done"));
+    } catch (failure) {
+      error.replaceChildren(problemBox(failure));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+// ---- live feed -------------------------------------------------------------------------------------
+
+async function feedView(seq) {
+  const list = h("ol", { class: "feed", "aria-live": "polite", "aria-relevant": "additions" });
+  const status = h("p", { class: "feed-status", role: "status", dataset: { state: "connecting" }, text: t("feed.connecting") });
+  const errorSlot = h("div");
+  const toggle = h("button", { type: "button", text: t("feed.stop") });
+  let controller = null;
+  let lastId = null;
+  let running = true;
+  let count = 0;
+  const setStatus = (state) => { status.dataset.state = state; status.textContent = t(`feed.${state}`, { n: count }); };
+  async function run() {
+    while (running && live(seq)) {
+      controller = new AbortController();
+      setStatus("connecting");
+      try {
+        await streamEvents("/feeds/stream", {
+          signal: controller.signal,
+          lastEventId: lastId,
+          onOpen: () => { errorSlot.replaceChildren(); setStatus("live"); },
+          onEvent: (message) => {
+            lastId = message.id;
+            count += 1;
+            let data = {};
+            try { data = JSON.parse(message.data); } catch { /* shown raw */ }
+            list.prepend(feedItem(message, data));
+            while (list.children.length > 200) list.lastElementChild.remove();
+            setStatus("live");
+          },
+        });
+      } catch (error) {
+        if (error?.name === "AbortError") return;
+        errorSlot.replaceChildren(problemBox(error));
+        if (error instanceof ApiError && error.status < 500 && error.status !== 429) {
+          running = false;
+          setStatus("stopped");
+          toggle.textContent = t("feed.resume");
+          return;
+        }
+      }
+      if (!running || !live(seq)) return;
+      setStatus("reconnecting");
+      await new Promise((resolve) => window.setTimeout(resolve, 2000));
+    }
+  }
+  toggle.addEventListener("click", () => {
+    if (running) {
+      running = false;
+      controller?.abort();
+      setStatus("stopped");
+      toggle.textContent = t("feed.resume");
+    } else {
+      running = true;
+      toggle.textContent = t("feed.stop");
+      run();
+    }
+  });
+  leaveView = () => { running = false; controller?.abort(); };
+  run();
+  return h("section", {}, pageHeader(t("feed.title"), toggle), h("p", { class: "muted", text: t("feed.intro") }),
+    status, errorSlot, list);
+}
+
+function feedItem(message, event) {
+  const type = event.type || message.event;
+  const label = has(`feed.types.${type}`) ? t(`feed.types.${type}`) : type;
+  return h("li", { class: "feed-item", dataset: { seq: message.id || "" } },
+    h("time", { datetime: event.time || "", text: formatDateTime(event.time) }),
+    h("strong", { text: label }),
+    h("code", { text: event.division || "" }),
+    event.subject ? h("span", { class: "muted", text: event.subject }) : null);
+}
+
+// ---- start -----------------------------------------------------------------------------------------
+
+async function switchLanguage(next) {
+  if (next === currentLanguage()) return;
+  await loadLanguage(next);
+  applyLabels();
+  announce(t("common.language_changed"));
+  await route();
+}
+
+async function boot() {
+  await loadLanguage(storedLanguage());
+  applyLabels();
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.addEventListener("click", () => switchLanguage(button.dataset.lang));
+  }
+  document.getElementById("logout").addEventListener("click", () => signOut());
+  window.addEventListener("fupin:unauthorized", () => {
+    if (session.profile) signOut("expired");
+  });
+  window.addEventListener("hashchange", route);
+  codeLists().catch(() => null);
+  if (getToken()) {
+    try {
+      await loadProfile();
+    } catch {
+      clearToken();
+      session.profile = null;
+    }
+  }
+  await route();
+  document.body.dataset.ready = "true";
+}
+
+boot().catch((error) => {
+  main().replaceChildren(problemBox(error));
+});

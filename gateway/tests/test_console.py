@@ -1,0 +1,323 @@
+"""The web console in a real browser: Debian's headless Chromium driven by Playwright, against the real
+gateway, registry and identification processes (tests/e2e/platform.py: one real county's division tree).
+
+Accounts are made through the gateway's admin API and households through the registry API; the browser
+then signs in (Chinese UI), reads the dashboard counts, drills down, switches to English, opens a
+household, meets a 403 problem, takes an identification step, watches the live feed, and reads the public
+notice board without signing in. Screenshots land in FUPIN_CONSOLE_SCREENSHOTS (default: the test's
+temporary folder) so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from fupin_kit.pii import check_digit
+from fupin_kit.testing import Stack
+from tests.e2e.platform import (
+    COUNTY,
+    PASSWORD,
+    SIBLING,
+    TOWNSHIP,
+    VILLAGE,
+    Platform,
+    eventually,
+    running_platform,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REG = "/api/v1/registry"
+ID = "/api/v1/identification"
+VOTE = {"meeting_on": "2026-11-20", "representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def resident_id(serial: int, male: bool) -> str:
+    first17 = f"520102{1950 + serial:04d}0412{(2 * serial + (1 if male else 0)) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def household_body(division: str, serial: int, head: str) -> dict[str, Any]:
+    def member(relation: str, rid: str, name: str, sex: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "sex": sex,
+            "resident_id": rid,
+            "relation": relation,
+            "health": "healthy",
+            "labour_capacity": "ordinary",
+        }
+
+    return {
+        "division": division,
+        "village_group": "二组",
+        "address": "纪念塔路 8 号",
+        "head_name": head,
+        "phone": "13800000000",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "living": {"housing_area": "72.5", "housing_safety_grade": "C", "drinking_water": "safe"},
+        "members": [
+            member("head", resident_id(serial, True), head, "male"),
+            member("spouse", resident_id(serial + 50, False), "李秀英", "female"),
+        ],
+    }
+
+
+async def make_account(platform: Platform, username: str, tier: str, division: str, roles: list[str]) -> None:
+    body = {
+        "username": username,
+        "display_name": "王建国",
+        "tier": tier,
+        "division": division,
+        "roles": roles,
+        "password": PASSWORD,
+    }
+    await platform.call("POST", "/admin/users", "root", body, expect=201)
+
+
+async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
+    """Accounts, six households in two villages with every status colour, two cases and an open notice."""
+    await make_account(platform, "console.county", "county", COUNTY, ["officer"])
+    await make_account(platform, "console.cadre", "village", VILLAGE, ["cadre"])
+    await make_account(platform, "console.township", "township", TOWNSHIP, ["officer"])
+    await platform.login("cadre", "console.cadre")
+    await platform.login("township", "console.township")
+    platform.tokens["county"] = stack.token("county", COUNTY, ["officer"], subject="user:console.county")
+
+    clock = await platform.call("POST", f"{ID}/admin/clock", "root", {"advance_s": 0})
+    year = int(clock["now"][:4])
+    for division in ("520000000000", "520100000000", COUNTY, TOWNSHIP, VILLAGE):
+        quota = {"division": division, "year": year, "amount": 50, "reason": "年度贫困人口规模"}
+        await platform.call("PUT", f"{ID}/quotas", "root", quota)
+
+    heads = {
+        "applied_ok": "张大山",
+        "applied": "赵有才",
+        "red": "钱满仓",
+        "green": "孙有福",
+        "yellow": "李富贵",
+    }
+    ids: dict[str, str] = {}
+    for serial, (key, head) in enumerate(heads.items(), start=1):
+        created = await platform.call(
+            "POST", f"{REG}/households", "cadre", household_body(VILLAGE, serial, head), expect=201
+        )
+        ids[key] = str(created["id"])
+    sibling = await platform.call(
+        "POST", f"{REG}/households", "county", household_body(SIBLING, 9, "周建华"), expect=201
+    )
+    ids["sibling"] = str(sibling["id"])
+    steps = {"red": ["register"], "green": ["register", "exit"], "yellow": ["register", "exit", "return"]}
+    steps["sibling"] = ["register"]
+    for key, actions in steps.items():
+        for action in actions:
+            command = {"action": action, "reason": "县级认定"}
+            await platform.call("POST", f"{REG}/households/{ids[key]}/status-commands", "county", command)
+
+    async def apply(household_id: str) -> str | None:
+        body = {
+            "household_id": household_id,
+            "year": year,
+            "authorisation": {"signed": True, "signed_by": "户主", "signed_on": "2026-11-20"},
+        }
+        case = await platform.call("POST", f"{ID}/cases", "cadre", body, expect=201)
+        return str(case["id"])
+
+    noticed = await eventually(lambda: apply(ids["applied_ok"]), "identification to know the household")
+    waiting = await eventually(lambda: apply(ids["applied"]), "identification to know the household")
+    await platform.call(
+        "POST", f"{ID}/cases/{noticed}/actions/verify", "cadre", {"finding": {"survey": "属实"}}
+    )
+    await platform.call("POST", f"{ID}/cases/{noticed}/actions/village_review", "cadre", {"finding": VOTE})
+    notice = await platform.call(
+        "POST", f"{ID}/notices", "township", {"division": VILLAGE, "kind": "first"}, expect=201
+    )
+    head_id = resident_id(1, True)
+    return {"households": ids, "case": waiting, "notice": notice["id"], "head_id": head_id}
+
+
+async def shot(page: Page, folder: Path, name: str) -> Path:
+    path = folder / f"console-{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def sign_in(page: Page, username: str) -> None:
+    await page.locator("#username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("form button[type=submit]").click()
+    await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+@dataclass
+class Folders:
+    shots: Path  # screenshots, kept when FUPIN_CONSOLE_SCREENSHOTS names a folder
+    platform: Path
+    profile: Path  # a fresh --user-data-dir for Chromium
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> Iterator[Folders]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the console test needs Debian's Chromium "
+            "(`make install` and .ci/run install it; by hand: apt-get install chromium)"
+        )
+    keep = os.environ.get("FUPIN_CONSOLE_SCREENSHOTS")
+    made = Folders(Path(keep) if keep else tmp_path / "shots", tmp_path / "platform", tmp_path / "profile")
+    for folder in (made.shots, made.platform):
+        folder.mkdir(parents=True, exist_ok=True)
+    yield made
+    print(f"console screenshots: {made.shots}")
+    if not keep:
+        shutil.rmtree(made.shots, ignore_errors=True)
+
+
+async def test_console_in_headless_chromium(fupin_stack: Stack, folders: Folders) -> None:
+    async with running_platform(fupin_stack, folders.platform) as platform:
+        data = await seed(platform, fupin_stack)
+        base = str(platform.client.base_url).rstrip("/")
+        async with async_playwright() as playwright:
+            context = await playwright.chromium.launch_persistent_context(
+                str(folders.profile),
+                executable_path=str(CHROMIUM),
+                args=CHROMIUM_FLAGS,
+                headless=True,
+                viewport={"width": 1280, "height": 900},
+                accept_downloads=True,
+            )
+            try:
+                page = context.pages[0] if context.pages else await context.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                await run_console(page, base, data, folders.shots)
+                assert not errors, errors
+            finally:
+                await context.close()
+
+
+async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) -> None:
+    households: dict[str, str] = data["households"]
+    # The gateway's root redirects to the console; the default language is Chinese.
+    await page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/console/")
+    await expect(page.locator("#page-title")).to_have_text("干部登录")
+    assert await page.locator("html").get_attribute("lang") == "zh-CN"
+
+    # A wrong password: the problem document's title is shown.
+    await page.locator("#username").fill("console.county")
+    await page.locator("#password").fill("not the password at all")
+    await page.locator("form button[type=submit]").click()
+    await expect(page.locator(".problem[role=alert]")).to_contain_text("401")
+
+    await sign_in(page, "console.county")
+    await expect(page.locator("#page-title")).to_have_text("辖区概览")
+    await expect(page.locator("#user-info")).to_contain_text("console.county")
+    await expect(page.locator("#user-info")).to_contain_text("县级")
+    await expect(page.locator("#user-info")).to_contain_text("南明区")
+    township_row = page.locator(f"tr[data-division='{TOWNSHIP}']")
+    await expect(township_row.locator("td.num").first).to_have_text("6")
+    await shot(page, shots, "1-dashboard-zh")
+
+    # Drill down into the township: its villages, with the status colours; the breadcrumb leads back.
+    await township_row.locator("a").click()
+    village_row = page.locator(f"tr[data-division='{VILLAGE}']")
+    await expect(village_row.locator("td.num").first).to_have_text("5")
+    await expect(village_row.locator(".count-red")).to_have_text("1")
+    await expect(village_row.locator(".count-green")).to_have_text("1")
+    await expect(village_row.locator(".count-yellow")).to_have_text("1")
+    await expect(page.locator(f"tr[data-division='{SIBLING}'] td.num").first).to_have_text("1")
+    await expect(page.locator(".breadcrumb a", has_text="南明区")).to_be_visible()
+    await shot(page, shots, "2-drilldown-zh")
+
+    # English: every label changes, the choice is remembered.
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("#page-title")).to_have_text("Jurisdiction overview")
+    await expect(page.locator("#nav")).to_contain_text("Households")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    assert await page.evaluate("localStorage.getItem('fupin.lang')") == "en"
+    await shot(page, shots, "3-drilldown-en")
+
+    # Households: filter by status, then open one and see its members with full IDs (county tier).
+    await page.locator("#nav a[href='#/households']").click()
+    await expect(page.locator("#page-title")).to_have_text("Households")
+    await expect(page.locator("tr[data-household]")).to_have_count(6)
+    await page.locator("#f-status").select_option("registered")
+    await page.locator(".filters button[type=submit]").click()
+    await expect(page.locator("tr[data-household]")).to_have_count(2)
+    await page.goto(f"{base}/console/#/households/{households['applied_ok']}")
+    await expect(page.locator("#page-title")).to_have_text("Household of 张大山")
+    members = page.locator("tr[data-member]")
+    await expect(members).to_have_count(2)
+    await expect(members.first).to_contain_text("张大山")
+    await expect(page.locator(".resident-id", has_text=data["head_id"])).to_be_visible()
+    await expect(page.locator("tr[data-member]", has_text="李秀英")).to_contain_text("Spouse")
+    async with page.expect_download() as download:
+        await page.get_by_role("button", name="Download household card (PDF)").click()
+    assert (await download.value).suggested_filename.endswith(".pdf")
+    await shot(page, shots, "4-household-en")
+
+    # Identification: a county officer may not verify: the 403 problem is shown in the step form.
+    await page.locator("#nav a[href='#/cases']").click()
+    case_row = page.locator(f"tr[data-case='{data['case']}']")
+    await expect(case_row.locator("[data-state]")).to_have_text("Applied")
+    await case_row.locator("button[data-action=verify]").click()
+    await page.locator("dialog button[type=submit]").click()
+    await expect(page.locator("dialog .problem[role=alert]")).to_contain_text("403")
+    await shot(page, shots, "5-case-403-en")
+    await page.locator("dialog button[type=button]").click()
+
+    # The live feed (fetch streaming with the bearer token): the registry's events of the county.
+    await page.locator("#nav a[href='#/feed']").click()
+    await expect(page.locator(".feed-item").first).to_be_visible(timeout=30_000)
+    await expect(page.locator(".feed-status")).to_have_attribute("data-state", "live")
+
+    # The village cadre takes the step.
+    await page.locator("#logout").click()
+    await expect(page.locator("#page-title")).to_have_text("Cadre sign-in")
+    await sign_in(page, "console.cadre")
+    await expect(page.locator("#user-info")).to_contain_text("Village")
+    await page.locator("#nav a[href='#/cases']").click()
+    await case_row.locator("button[data-action=verify]").click()
+    await page.locator("#s-survey").fill("入户核实：因病致贫属实")
+    await page.locator("dialog button[type=submit]").click()
+    await expect(case_row.locator("[data-state]")).to_have_text("Verified")
+    await expect(case_row.locator("button[data-action=village_review]")).to_be_visible()
+
+    # The public notice board, signed out, back in Chinese: masked names only.
+    await page.locator("#logout").click()
+    await page.get_by_role("button", name="中文").click()
+    await page.goto(f"{base}/console/#/board?division={VILLAGE}")
+    await expect(page.locator("#page-title")).to_have_text("公示公告栏")
+    notice_link = page.locator(f"a[href='#/board/{data['notice']}']")
+    await expect(notice_link).to_contain_text("第一次公示")
+    await notice_link.click()
+    entries = page.locator("tbody tr")
+    await expect(entries).to_have_count(1)
+    assert re.search(r"张\*|\*", await entries.first.inner_text())
+    assert data["head_id"] not in await page.content()
+    await shot(page, shots, "6-board-zh")

@@ -1,0 +1,377 @@
+"""`fupin demo`, second part: drive the demo county's candidates through identification (两评议两公示一比对一公告)
+through the gateway, so the platform shows a living county — most households registered, a few objected
+to (one upheld, sent back to verification), a few stopped by a department's comparison hit.
+
+Every call goes through the gateway with a token of the tier and role the step requires (a village
+cadre of the household's village, the township officer, the county officer, a departmental system), minted
+from the local key store like the rest of the demo. A real notice runs 7 days; the demo county's notices are
+set (a region setting, as a county would configure it) to `notice_seconds` so the demo finishes in minutes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from fupin_cli.tokens import mint_token
+from fupin_kit import divisions
+
+NATION = "000000000000"
+VOTE = {"representatives": 31, "present": 25, "votes_for": 22, "votes_against": 1, "abstentions": 2}
+OBJECTIONS = ("他家在县城有商品房", "儿子在外地开公司", "家里有小轿车")
+HITS = (
+    ("government_payroll", "人社局", "一名成员在财政供养人员名单中"),
+    ("private_vehicle", "公安交管", "名下登记有小型汽车"),
+)
+
+
+class ProcedureError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ProcedureOptions:
+    gateway_url: str
+    keys_dir: Path
+    county: str
+    seed: int
+    cases: int = 200  # candidates driven through the procedure (spread over the villages)
+    objections: int = 3  # the first is upheld, the others dismissed
+    hits: int = 3  # comparison hits: the first is cleared, the others confirmed (case rejected)
+    notice_seconds: int = 20
+    timeout_s: float = 600.0
+
+
+@dataclass
+class Summary:
+    states: Counter[str] = field(default_factory=Counter)
+    objections: list[str] = field(default_factory=list)
+    hits: list[str] = field(default_factory=list)
+
+
+class Platform:
+    """The gateway, called as whoever a step needs (a fresh short-lived token per request)."""
+
+    def __init__(self, client: httpx.Client, options: ProcedureOptions) -> None:
+        self.client = client
+        self.options = options
+        self.base = options.gateway_url.rstrip("/") + "/api/v1"
+
+    def token(self, tier: str, division: str, role: str) -> str:
+        subject = f"fupin-demo.{tier}.{division}"
+        return mint_token(
+            self.options.keys_dir, tier=tier, division=division, roles=[role], subject=subject, lifetime_s=900
+        )
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: tuple[str, str, str] | None,
+        body: Any = None,
+        ok: tuple[int, ...] = (200, 201),
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        headers = {} if who is None else {"Authorization": f"Bearer {self.token(*who)}"}
+        response = self.client.request(
+            method, f"{self.base}{path}", json=body, params=params, headers=headers
+        )
+        if response.status_code not in ok:
+            raise ProcedureError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    def status(self, method: str, path: str, who: tuple[str, str, str], body: Any = None) -> int:
+        headers = {"Authorization": f"Bearer {self.token(*who)}"}
+        return self.client.request(method, f"{self.base}{path}", json=body, headers=headers).status_code
+
+
+def village(code: str) -> tuple[str, str, str]:
+    return ("village", code, "cadre")
+
+
+def township(code: str) -> tuple[str, str, str]:
+    return ("township", code[:9] + "000", "officer")
+
+
+class Procedure:
+    def __init__(self, platform: Platform, options: ProcedureOptions, console: Console) -> None:
+        self.p = platform
+        self.options = options
+        self.console = console
+        self.rng = random.Random(options.seed)
+        self.county = ("county", options.county, "officer")
+        self.summary = Summary()
+
+    # ---- set-up ---------------------------------------------------------------------------------------
+
+    def candidates(self) -> dict[str, str]:
+        """household id → village: up to `cases` candidates, round-robin over the villages."""
+        by_village: dict[str, list[str]] = defaultdict(list)
+        after: str | None = None
+        while True:
+            page = self.p.call(
+                "GET",
+                "/registry/households",
+                self.county,
+                params={"status": "candidate", "limit": 500, **({"after": after} if after else {})},
+            )
+            for item in page["items"]:
+                by_village[item["division"]].append(str(item["id"]))
+            after = page["next_cursor"]
+            if after is None or sum(map(len, by_village.values())) >= self.options.cases * 4:
+                break
+        chosen: dict[str, str] = {}
+        queues = [list(reversed(ids)) for ids in by_village.values()]
+        codes = list(by_village)
+        while len(chosen) < self.options.cases and any(queues):
+            for code, queue in zip(codes, queues, strict=True):
+                if queue and len(chosen) < self.options.cases:
+                    chosen[queue.pop()] = code
+        return chosen
+
+    def configure(self, year: int, chosen: dict[str, str]) -> None:
+        """Short notices for the demo county, and quotas (规模控制) from the province down to each village."""
+        for key in ("notice_days", "exit_notice_days"):
+            days = f"{self.options.notice_seconds / 86400:.6f}"
+            self.p.call(
+                "PUT",
+                f"/identification/region-settings/{self.options.county}/{key}",
+                self.county,
+                {"value": days},
+            )
+        per_village = Counter(chosen.values())
+        per_township: Counter[str] = Counter()
+        for code, count in per_village.items():
+            per_township[code[:9] + "000"] += count + 2
+        county_total = sum(per_township.values())
+        nation = ("nation", NATION, "admin")
+        chain = [
+            (self.options.county[:2] + "0" * 10, county_total * 100),
+            (self.options.county[:4] + "0" * 8, county_total * 10),
+            (self.options.county, county_total),
+            *per_township.items(),
+            *((code, count + 2) for code, count in per_village.items()),
+        ]
+        for division, amount in chain:
+            body = {"division": division, "year": year, "amount": amount, "reason": "演示县年度规模"}
+            self.p.call("PUT", "/identification/quotas", nation, body)
+
+    # ---- the steps ------------------------------------------------------------------------------------
+
+    def apply_all(self, year: int, chosen: dict[str, str]) -> dict[str, str]:
+        """case id → village; an application waits for the household to reach identification (events)."""
+        cases: dict[str, str] = {}
+        for household, code in chosen.items():
+            body = {
+                "household_id": household,
+                "year": year,
+                "authorisation": {
+                    "signed": True,
+                    "signed_by": "户主",
+                    "signed_on": time.strftime("%Y-%m-%d"),
+                },
+            }
+            who = village(code)
+
+            def application(body: dict[str, Any] = body, who: tuple[str, str, str] = who) -> Any:
+                return self.p.call("POST", "/identification/cases", who, body, ok=(201,))
+
+            case = self.eventually(application)
+            self.p.call(
+                "POST",
+                f"/identification/cases/{case['id']}/actions/verify",
+                village(code),
+                {"finding": {"survey": "入户核实"}},
+            )
+            vote = {**VOTE, "meeting_on": time.strftime("%Y-%m-%d")}
+            self.p.call(
+                "POST",
+                f"/identification/cases/{case['id']}/actions/village_review",
+                village(code),
+                {"finding": vote},
+            )
+            cases[str(case["id"])] = code
+        return cases
+
+    def notices(self, villages: set[str], kind: str) -> list[dict[str, Any]]:
+        opened = []
+        for code in sorted(villages):
+            notice = self.p.call(
+                "POST",
+                "/identification/notices",
+                township(code),
+                {"division": code, "kind": kind},
+                ok=(201, 409),
+            )
+            if "id" in notice:
+                opened.append(notice)
+        return opened
+
+    def object(self, notices: list[dict[str, Any]]) -> None:
+        """A few villagers object (no login); the township upholds the first, dismisses the others."""
+        listed = [(notice, case) for notice in notices for case in notice["case_ids"]]
+        for index, (notice, case) in enumerate(
+            self.rng.sample(listed, min(self.options.objections, len(listed)))
+        ):
+            text = OBJECTIONS[index % len(OBJECTIONS)]
+            ticket = self.p.call(
+                "POST",
+                f"/identification/public/notices/{notice['id']}/objections",
+                None,
+                {"case_id": case, "text": text},
+            )
+            outcome = "upheld" if index == 0 else "dismissed"
+            reason = "核实属实, 退回重新核实" if outcome == "upheld" else "经核实, 反映情况不属实"
+            self.p.call(
+                "POST",
+                f"/identification/objections/{ticket['id']}/resolve",
+                township(notice["division"]),
+                {"outcome": outcome, "reason": reason},
+            )
+            self.summary.objections.append(f"{notice['division']}: {text} → {outcome}")
+
+    def close(self, notices: list[dict[str, Any]]) -> None:
+        """Wait out the notices; the service's timer closes them (a township tick hurries it along)."""
+        townships = {township(notice["division"]) for notice in notices}
+
+        def closed() -> bool | None:
+            for who in townships:
+                self.p.call("POST", "/identification/notices/tick", who)
+            still = [
+                n
+                for n in notices
+                if self.p.call("GET", f"/identification/notices/{n['id']}", township(n["division"]))["status"]
+                != "closed"
+            ]
+            return True if not still else None
+
+        time.sleep(self.options.notice_seconds)
+        self.eventually(closed)
+
+    def township_reviews(self, villages: set[str]) -> None:
+        for code in sorted({c[:9] + "000" for c in villages}):
+            self.batch("township_review", code, ("township", code, "officer"))
+
+    def batch(self, action: str, division: str, who: tuple[str, str, str]) -> None:
+        drawn = self.p.call(
+            "POST", "/identification/batches", who, {"action": action, "division": division}, ok=(201, 409)
+        )
+        if "id" not in drawn:
+            return  # nothing ready in this division
+        findings = [{"case_id": case, "passed": True, "note": "抽查属实"} for case in drawn["sample"]]
+        self.p.call("POST", f"/identification/batches/{drawn['id']}/decide", who, {"findings": findings})
+
+    def compare(self, cases: dict[str, str]) -> None:
+        """Departments push their lists; a few members match. The county clears one hit and confirms the rest."""
+        department = ("county", self.options.county, "department")
+        ready = [case for case in cases if self.state(case, cases[case]) == "township_reviewed"]
+        for index, case in enumerate(self.rng.sample(ready, min(self.options.hits, len(ready)))):
+            household = self.p.call("GET", f"/identification/cases/{case}", self.county)["household_id"]
+            member = self.p.call("GET", f"/registry/households/{household}", self.county)["members"][0]
+            kind, dept, why = HITS[index % len(HITS)]
+            body = {
+                "kind": kind,
+                "department": dept,
+                "entries": [{"resident_id": member["resident_id"], "detail": why}],
+            }
+            self.p.call("POST", "/identification/comparisons/pushes", department, body)
+            for hit in self.p.call(
+                "GET", "/identification/comparisons/hits", self.county, params={"case_id": case}
+            ):
+                outcome = "cleared" if index == 0 else "confirmed"
+                reason = "已核实: 已办理转让/离职" if outcome == "cleared" else why
+                self.p.call(
+                    "POST",
+                    f"/identification/comparisons/hits/{hit['id']}/resolve",
+                    self.county,
+                    {"outcome": outcome, "reason": reason},
+                )
+                self.summary.hits.append(f"{cases[case]}: {kind} → {outcome}")
+        for case in ready:
+            self.p.call(
+                "POST",
+                f"/identification/cases/{case}/actions/complete_comparison",
+                self.county,
+                {"finding": {}},
+                ok=(200, 409),
+            )
+
+    def announce(self, cases: dict[str, str]) -> None:
+        self.batch("county_approve", self.options.county, self.county)
+        for case, code in cases.items():
+            if self.state(case, code) == "county_approved":
+                self.p.call(
+                    "POST", f"/identification/cases/{case}/actions/announce", self.county, {"finding": {}}
+                )
+
+    # ---- helpers --------------------------------------------------------------------------------------
+
+    def state(self, case: str, code: str) -> str:
+        return str(self.p.call("GET", f"/identification/cases/{case}", village(code))["state"])
+
+    def eventually(self, attempt: Callable[[], Any]) -> Any:
+        deadline = time.monotonic() + self.options.timeout_s
+        while True:
+            try:
+                value = attempt()
+                if value is not None:
+                    return value
+            except ProcedureError:
+                if time.monotonic() > deadline:
+                    raise
+            if time.monotonic() > deadline:
+                raise ProcedureError("timed out waiting for the platform")
+            time.sleep(0.5)
+
+    # ---- the whole run --------------------------------------------------------------------------------
+
+    def run(self) -> Summary:
+        year = int(time.strftime("%Y"))
+        chosen = self.candidates()
+        if not chosen:
+            raise ProcedureError(f"no candidate households in {self.options.county}")
+        self.console.print(
+            f"Identification: {len(chosen)} candidates of {len(set(chosen.values()))} villages"
+        )
+        self.configure(year, chosen)
+        cases = self.apply_all(year, chosen)
+        villages = set(cases.values())
+        first = self.notices(villages, "first")
+        self.object(first)
+        self.close(first)
+        self.township_reviews(villages)
+        self.compare(cases)
+        second = self.notices(villages, "second")
+        self.close(second)
+        self.announce(cases)
+        for case, code in cases.items():
+            self.summary.states[self.state(case, code)] += 1
+        return self.summary
+
+
+def drive_county(
+    gateway_url: str, keys_dir: Path, county: str, seed: int, console: Console, **overrides: Any
+) -> Summary:
+    """Called by `fupin demo` after the import: the county's candidates through the whole procedure."""
+    if divisions.TIER_NAMES[divisions.level(county)] != "county":
+        raise ProcedureError(f"{county} is not a county")
+    options = ProcedureOptions(
+        gateway_url=gateway_url, keys_dir=keys_dir, county=county, seed=seed, **overrides
+    )
+    with httpx.Client(timeout=60.0) as client:
+        summary = Procedure(Platform(client, options), options, console).run()
+    states = ", ".join(f"{state} {count}" for state, count in summary.states.most_common())
+    console.print(f"[green]Identification done[/]: {states}")
+    for line in summary.objections:
+        console.print(f"  objection  {line}")
+    for line in summary.hits:
+        console.print(f"  comparison {line}")
+    return summary

@@ -1,0 +1,178 @@
+"""A harness for the identification tests outside test_procedure.py (which keeps its own): the real app
+in-process on a fresh database, the test clock on, the background timer off, tokens of any tier, and
+households fed through the registry read-model handler as the registry would announce them."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from fupin_contracts import registry as registry_contracts
+from fupin_kit.envelope import new_event
+from fupin_kit.pii import check_digit
+from fupin_kit.testing import Stack
+
+os.environ["FUPIN_TEST_CLOCK"] = "1"
+os.environ["FUPIN_NOTICE_TICK_S"] = "0"
+
+from identification.main import create_app
+from identification.readmodel import handlers
+
+VILLAGE = "520102016001"
+TOWNSHIP = "520102016000"
+COUNTY = "520102000000"
+CITY = "520100000000"
+PROVINCE = "520000000000"
+VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+DAY = 86_400
+_serial = itertools.count(500)
+
+
+def resident_id() -> str:
+    n = next(_serial)
+    first17 = f"520102{1950 + n % 50:04d}0202{(n * 2 + 1) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+@dataclass
+class Harness:
+    app: FastAPI
+    client: httpx.AsyncClient
+    stack: Stack
+
+    resident_id = staticmethod(resident_id)
+
+    def auth(self, tier: str, division: str, *roles: str, **extra: Any) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.stack.token(tier, division, list(roles) or ['viewer'], **extra)}"
+        }
+
+    def village(self, division: str = VILLAGE) -> dict[str, str]:
+        return self.auth("village", division, "cadre")
+
+    def township(self, division: str = TOWNSHIP) -> dict[str, str]:
+        return self.auth("township", division, "officer")
+
+    def county(self, division: str = COUNTY) -> dict[str, str]:
+        return self.auth("county", division, "officer")
+
+    async def sql(self, statement: str, **params: Any) -> Any:
+        async with self.app.state.sessionmaker() as session, session.begin():
+            result = await session.execute(text(statement), params)
+            return result.all() if result.returns_rows else None
+
+    async def household(
+        self, division: str = VILLAGE, ids: list[str] | None = None, members: int = 1
+    ) -> uuid.UUID:
+        household_id = uuid.uuid4()
+        cipher = self.app.state.settings.pii_cipher()
+        summaries = [
+            registry_contracts.MemberSummaryV1(
+                member_id=uuid.uuid4(),
+                name="张三丰",
+                sex="male",
+                id_kind="resident_id",
+                resident_id_masked=rid[:6] + "********" + rid[-4:],
+                relation="head" if index == 0 else "child",
+                health="healthy",
+                labour_capacity="ordinary",
+                status="active",
+                resident_id_index=cipher.blind_index(rid).hex(),
+            )
+            for index, rid in enumerate(ids or [resident_id() for _ in range(members)])
+        ]
+        payload = registry_contracts.HouseholdCreatedV1(
+            household_id=household_id,
+            division=division,
+            village_group="一组",
+            status="candidate",
+            identification_standard="national",
+            attribute="general",
+            main_cause="illness",
+            other_causes=[],
+            member_count=len(summaries),
+            members=summaries,
+        )
+        event = new_event(
+            service="registry",
+            type=registry_contracts.HOUSEHOLD_CREATED,
+            aggregate="household",
+            aggregate_id=str(household_id),
+            division=division,
+            data=payload.model_dump(mode="json"),
+        )
+        async with self.app.state.sessionmaker() as session, session.begin():
+            await handlers.on_household_created(session, event)
+        return household_id
+
+    async def quotas(self, year: int, amount: int, village: str = VILLAGE) -> None:
+        for code in (PROVINCE, CITY, COUNTY, village[:9] + "000", village):
+            await self.sql(
+                "INSERT INTO quotas (division, year, amount, set_by) VALUES (:d, :y, :a, 'test') "
+                "ON CONFLICT (division, year) DO UPDATE SET amount = excluded.amount",
+                d=code,
+                y=year,
+                a=amount,
+            )
+
+    async def apply(self, household_id: uuid.UUID, year: int = 2024) -> str:
+        response = await self.client.post(
+            "/cases",
+            json={
+                "household_id": str(household_id),
+                "year": year,
+                "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+            },
+            headers=self.village(),
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def act(
+        self, case_id: str, action: str, headers: dict[str, str], finding: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/cases/{case_id}/actions/{action}", json={"finding": finding or {}}, headers=headers
+        )
+
+    async def to_first_notice(self, households: int = 1) -> tuple[list[str], str]:
+        await self.quotas(2024, 10)
+        case_ids = []
+        for _ in range(households):
+            case_id = await self.apply(await self.household())
+            assert (await self.act(case_id, "verify", self.village(), {"survey": "ok"})).status_code == 200
+            assert (await self.act(case_id, "village_review", self.village(), VOTE)).status_code == 200
+            case_ids.append(case_id)
+        notice = await self.client.post(
+            "/notices", json={"division": VILLAGE, "kind": "first"}, headers=self.township()
+        )
+        assert notice.status_code == 201, notice.text
+        return case_ids, str(notice.json()["id"])
+
+    async def advance_clock(self, seconds: int) -> None:
+        response = await self.client.post(
+            "/admin/clock", json={"advance_s": seconds}, headers=self.auth("nation", "000000000000", "admin")
+        )
+        assert response.status_code == 200, response.text
+
+    async def outbox_types(self) -> list[str]:
+        return [row[0] for row in await self.sql("SELECT type FROM outbox ORDER BY seq")]
+
+
+@pytest_asyncio.fixture
+async def harness(fupin_stack: Stack) -> AsyncIterator[Harness]:
+    database = await fupin_stack.fresh_database("identification", "identification")
+    app = create_app(fupin_stack.settings("identification", database, role="api"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://identification") as client:
+            yield Harness(app, client, fupin_stack)

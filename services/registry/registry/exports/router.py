@@ -1,0 +1,163 @@
+"""GET /exports/...: the card, register, book and archive of a household or division in the caller's
+jurisdiction. Outside it: 404; a code of the wrong level for the export: 422. Above the county tier every
+resident ID and bank account is masked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from fupin_kit import divisions
+from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.db import DbSession
+from fupin_kit.pii import PiiCipher
+from registry.exports import csv_archive, pdf_card, service, xlsx_books
+from registry.exports.columns import Disclosure
+from registry.households.router import pii_cipher
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+Code = Annotated[str, PathParam(pattern=r"^\d{12}$", description="12-digit division code")]
+Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 256 * 1024
+
+
+def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return maker
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    # An ASCII fallback plus RFC 5987 for the Chinese name.
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    }
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    """Stream a finished file and delete it afterwards (also when the client goes away)."""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _temporary(suffix: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix="fupin-export-", suffix=suffix)
+    os.close(handle)
+    return Path(name)
+
+
+@router.get("/households/{household_id}/card.pdf", response_class=Response)
+async def household_card(
+    household_id: uuid.UUID, actor: CurrentActor, session: DbSession, cipher: Cipher
+) -> Response:
+    """户卡: one household's card as a PDF."""
+    card = await service.card(session, actor, household_id)
+    try:
+        font = pdf_card.find_font()
+    except pdf_card.CjkFontMissing as exc:
+        raise pdf_card.font_problem(exc) from None
+    disclosure = service.disclosure(actor, cipher)
+    body = await asyncio.to_thread(pdf_card.render, card, disclosure, font)
+    headers = _attachment(f"户卡-{card.household['head_name']}-{household_id}.pdf")
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+async def _register(request: Request, scope: service.Scope, disclosure: Disclosure, path: Path) -> None:
+    async with service.snapshot_session(_sessionmaker(request)) as snapshot:
+        names = await service.village_names(snapshot, scope)
+        lo, hi = scope.range
+        await xlsx_books.write_register(path, service.household_files(snapshot, lo, hi), names, disclosure)
+
+
+async def _workbook_response(
+    request: Request, scope: service.Scope, disclosure: Disclosure, name: str
+) -> StreamingResponse:
+    path = _temporary(".xlsx")
+    try:
+        await _register(request, scope, disclosure, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return StreamingResponse(_file_chunks(path), media_type=XLSX, headers=_attachment(name))
+
+
+@router.get("/villages/{code}/register.xlsx", response_class=StreamingResponse)
+async def village_register(
+    code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
+) -> StreamingResponse:
+    """村册: every household of the village and its members (two sheets)."""
+    scope = await service.scope(session, actor, code, divisions.Level.VILLAGE)
+    disclosure = service.disclosure(actor, cipher)
+    return await _workbook_response(request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx")
+
+
+@router.get("/townships/{code}/book.xlsx", response_class=StreamingResponse)
+async def township_book(
+    code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
+) -> StreamingResponse:
+    """乡簿: a summary sheet (households per village by status and main cause) and a sheet per village."""
+    scope = await service.scope(session, actor, code, divisions.Level.TOWNSHIP)
+    disclosure = service.disclosure(actor, cipher)
+    path = _temporary(".xlsx")
+    try:
+        async with service.snapshot_session(_sessionmaker(request)) as snapshot:
+            villages = await service.township_villages(snapshot, scope)
+            counts = await service.village_counts(snapshot, scope)
+            lo, hi = scope.range
+            pages = service.household_files(snapshot, lo, hi)
+            await xlsx_books.write_book(path, villages, counts, pages, disclosure)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return StreamingResponse(
+        _file_chunks(path), media_type=XLSX, headers=_attachment(f"乡簿-{scope.name}-{code}.xlsx")
+    )
+
+
+@router.get("/counties/{code}/archive.xlsx", response_class=StreamingResponse)
+async def county_archive_xlsx(
+    code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
+) -> StreamingResponse:
+    """县档 as XLSX: every household and member of the county (two sheets)."""
+    scope = await service.scope(session, actor, code, divisions.Level.COUNTY)
+    disclosure = service.disclosure(actor, cipher)
+    return await _workbook_response(request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx")
+
+
+@router.get("/counties/{code}/archive.csv", response_class=StreamingResponse)
+async def county_archive_csv(
+    code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
+) -> StreamingResponse:
+    """县档 as CSV (UTF-8 with BOM): one row per member with its household's columns, streamed page by page."""
+    scope = await service.scope(session, actor, code, divisions.Level.COUNTY)
+    disclosure = service.disclosure(actor, cipher)
+    sessionmaker = _sessionmaker(request)
+
+    async def body() -> AsyncIterator[bytes]:
+        # Its own snapshot session: the request's unit of work has closed by the time the body streams.
+        async with service.snapshot_session(sessionmaker) as snapshot:
+            names = await service.village_names(snapshot, scope)
+            lo, hi = scope.range
+            async for chunk in csv_archive.archive_csv(
+                service.household_files(snapshot, lo, hi), names, disclosure
+            ):
+                yield chunk
+
+    headers = _attachment(f"县档-{scope.name}-{code}.csv")
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)

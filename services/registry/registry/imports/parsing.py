@@ -1,0 +1,154 @@
+"""Reading an uploaded file row by row, whatever its format, without loading it into memory.
+
+CSV is read through the csv module from the spooled file (UTF-8 with or without BOM; GB18030, which is
+what Excel on a Chinese Windows writes, when the start of the file is not valid UTF-8). XLSX is read with
+openpyxl's read-only mode, which streams the sheet XML instead of building the whole workbook.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, DATA_SHEET
+
+XLSX_MAGIC = b"PK\x03\x04"
+SNIFF_BYTES = 1 << 16
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read (format, encoding, missing columns)."""
+
+    def __init__(self, reason: str, field: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def detect_format(path: Path, filename: str) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head == XLSX_MAGIC:
+        return "xlsx"
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise FileProblem("the file is named .xlsx but is not an XLSX workbook")
+    return "csv"
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a character cut at the sniff boundary is not an error
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which position of the file's rows holds each template column (None: the column is absent)."""
+
+    positions: tuple[int | None, ...]
+
+    @classmethod
+    def from_header(cls, header: list[str]) -> Layout:
+        found: dict[str, int] = {}
+        for index, raw in enumerate(header):
+            name = ALIASES.get(raw.strip(), raw.strip())
+            if name in BY_HEADER and name not in found:
+                found[name] = index
+        missing = [column.header for column in COLUMNS if column.required and column.header not in found]
+        if missing:
+            raise FileProblem(f"missing required columns: {'、'.join(missing)}", field=missing[0])
+        return cls(tuple(found.get(column.header) for column in COLUMNS))
+
+    def pick(self, values: list[str]) -> list[str]:
+        """The row's values in template column order ('' for absent columns and short rows)."""
+        width = len(values)
+        return [
+            values[position].strip() if position is not None and position < width else ""
+            for position in self.positions
+        ]
+
+
+Row = tuple[int, list[str]]  # (1-based row number in the file, values in template column order)
+
+
+def _csv_rows(handle: IO[str]) -> Iterator[list[str]]:
+    yield from csv.reader(handle)
+
+
+def read_csv(path: Path) -> Iterator[Row]:
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="", errors="strict") as handle:
+        try:
+            rows = _csv_rows(handle)
+            header = next(rows, None)
+            if header is None:
+                raise FileProblem("the file is empty")
+            layout = Layout.from_header(header)
+            for number, values in enumerate(rows, start=2):
+                if any(values):
+                    yield number, layout.pick(values)
+        except UnicodeDecodeError as exc:
+            raise FileProblem(f"the file is neither UTF-8 nor GB18030 text ({exc.reason})") from None
+        except csv.Error as exc:
+            raise FileProblem(f"not a readable CSV file: {exc}") from None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(path: Path) -> Iterator[Row]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    # A file object, not the path: openpyxl judges paths by their suffix, and spooled files have none.
+    handle = path.open("rb")
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
+        handle.close()
+        raise FileProblem(f"not a readable XLSX workbook: {exc}") from None
+    try:
+        names = workbook.sheetnames
+        sheet = workbook[DATA_SHEET] if DATA_SHEET in names else workbook[names[0]]
+        rows = sheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None:
+            raise FileProblem("the workbook's first sheet is empty")
+        layout = Layout.from_header([_cell(value) for value in first])
+        for number, values in enumerate(rows, start=2):
+            cells = [_cell(value) for value in values]
+            if any(cells):
+                yield number, layout.pick(cells)
+    finally:
+        workbook.close()
+        handle.close()
+
+
+def read_rows(path: Path, file_format: str) -> Iterator[Row]:
+    return read_xlsx(path) if file_format == "xlsx" else read_csv(path)

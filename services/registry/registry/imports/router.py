@@ -1,0 +1,85 @@
+"""HTTP API of bulk imports: the template, uploads, progress and the per-row report."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+
+from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.db import DbSession
+from fupin_kit.pii import PiiCipher
+from registry.households.router import pii_cipher
+from registry.imports import service, template
+from registry.imports.schemas import ImportOut, ReportPage
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_REPORT_PAGE = 10_000
+
+
+def runtime(request: Request, cipher: Annotated[PiiCipher, Depends(pii_cipher)]) -> service.Runtime:
+    state = request.app.state
+    tasks: set[asyncio.Task[None]] | None = getattr(state, "import_tasks", None)
+    if tasks is None:
+        tasks = set()
+        state.import_tasks = tasks
+    return service.Runtime(engine=state.engine, sessionmaker=state.sessionmaker, cipher=cipher, tasks=tasks)
+
+
+Runtime = Annotated[service.Runtime, Depends(runtime)]
+
+
+@router.get("/template.xlsx", response_class=Response)
+async def template_xlsx() -> Response:
+    """The 登记表 template: header row, a 填写说明 sheet explaining every column, drop-down lists."""
+    content = await asyncio.to_thread(template.xlsx_template)
+    disposition = "attachment; filename*=UTF-8''%E8%B4%AB%E5%9B%B0%E6%88%B7%E7%99%BB%E8%AE%B0%E8%A1%A8.xlsx"
+    return Response(content, media_type=XLSX_TYPE, headers={"Content-Disposition": disposition})
+
+
+@router.get("/template.csv", response_class=Response)
+async def template_csv() -> Response:
+    disposition = "attachment; filename*=UTF-8''%E8%B4%AB%E5%9B%B0%E6%88%B7%E7%99%BB%E8%AE%B0%E8%A1%A8.csv"
+    return Response(
+        template.csv_template(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+@router.post("", status_code=202)
+async def upload(actor: CurrentActor, rt: Runtime, file: Annotated[UploadFile, File()]) -> ImportOut:
+    """Start an import of a CSV or XLSX file in the template's layout. Village, township and county
+    cadres/officers only. Poll GET /imports/{id}; the result is all-or-nothing for the file."""
+    return await service.submit(rt, actor, file.filename or "upload", file.file)
+
+
+@router.get("/{import_id}")
+async def read_import(actor: CurrentActor, session: DbSession, import_id: uuid.UUID) -> ImportOut:
+    return await service.read(session, actor, import_id)
+
+
+@router.get("/{import_id}/report", response_model=None)
+async def report(
+    actor: CurrentActor,
+    session: DbSession,
+    rt: Runtime,
+    import_id: uuid.UUID,
+    format: Literal["json", "csv"] = "json",
+    after_row: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=10, le=MAX_REPORT_PAGE)] = 1000,
+) -> ReportPage | StreamingResponse:
+    """Per-row report: row number, 户编号, status (accepted / rejected / not-applied), field, reason.
+    JSON is paged (?after_row=); CSV streams the whole report."""
+    if format == "json":
+        return await service.report_page(session, actor, import_id, after_row, limit)
+    await service.check_report_visible(session, actor, import_id)
+    return StreamingResponse(
+        service.report_csv(rt.sessionmaker, actor, import_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-report.csv"'},
+    )

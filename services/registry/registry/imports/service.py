@@ -1,0 +1,402 @@
+"""Use cases of bulk import: accept an upload, process it in the background, report on it.
+
+Processing is all-or-nothing per file: every row is validated and staged first (Python checks per row,
+then set-based SQL checks over the staged file), and only a file without a single rejected row is applied,
+in one transaction. The same bytes uploaded again are never processed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from fupin_kit.auth.actor import Actor, require_role, require_tier
+from fupin_kit.pii import PiiCipher
+from fupin_kit.problems import not_found
+from fupin_kit.telemetry import current_trace_headers
+from registry.imports import repository
+from registry.imports.parsing import FileProblem, detect_format, read_rows
+from registry.imports.schemas import ImportOut, ReportLine, ReportPage
+from registry.imports.validation import Group, Validator, group_rows
+
+log = logging.getLogger(__name__)
+IMPORT_TIERS = ("village", "township", "county")
+IMPORT_ROLES = ("cadre", "officer")
+# Rows per chunk: big enough that COPY overhead vanishes, small enough for frequent progress.
+CHUNK_ROWS = 5000
+SPOOL_BLOCK = 1 << 20
+_EVENT_TIME = TypeAdapter(dt.datetime)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a background import needs beyond the request: the engine (for its staging connection), a
+    sessionmaker (progress), the PII cipher, and the set that keeps running tasks referenced."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cipher: PiiCipher
+    tasks: set[asyncio.Task[None]]
+    spool_dir: Path | None = None
+
+
+# ---- upload ---------------------------------------------------------------------------------------------
+
+
+def spool(source: IO[bytes], directory: Path | None) -> tuple[Path, str, int]:
+    """Copy the upload to a file of our own (it outlives the request), hashing it on the way."""
+    digest = hashlib.sha256()
+    size = 0
+    with tempfile.NamedTemporaryFile("wb", prefix="fupin-import-", dir=directory, delete=False) as target:
+        while block := source.read(SPOOL_BLOCK):
+            digest.update(block)
+            target.write(block)
+            size += len(block)
+    return Path(target.name), digest.hexdigest(), size
+
+
+def _out(row: dict[str, Any], original: dict[str, Any] | None = None) -> ImportOut:
+    counts = original or row
+    return ImportOut(
+        id=row["id"],
+        status=row["status"],
+        duplicate_of=row["duplicate_of"],
+        filename=row["filename"],
+        format=row["format"],
+        size_bytes=row["size_bytes"],
+        sha256=row["sha256"],
+        rows_read=counts["rows_read"],
+        households_read=counts["households_read"],
+        households_accepted=counts["households_accepted"],
+        households_rejected=counts["households_rejected"],
+        members_accepted=counts["members_accepted"],
+        rows_rejected=counts["rows_rejected"],
+        error=row["error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        finished_at=row["finished_at"],
+        report=f"/imports/{row['id']}/report",
+    )
+
+
+async def submit(runtime: Runtime, actor: Actor, filename: str, source: IO[bytes]) -> ImportOut:
+    require_tier(actor, *IMPORT_TIERS)
+    require_role(actor, *IMPORT_ROLES)
+    path, sha256, size = await asyncio.to_thread(spool, source, runtime.spool_dir)
+    try:
+        file_format = await asyncio.to_thread(detect_format, path, filename)
+    except FileProblem:
+        file_format = "xlsx"  # named .xlsx but unreadable: processing reports why
+    import_id = uuid.uuid4()
+    values = {
+        "id": import_id,
+        "sha256": sha256,
+        "filename": filename[-300:],
+        "format": file_format,
+        "size_bytes": size,
+        "actor": actor.subject,
+        "actor_tier": actor.tier,
+        "actor_division": actor.division,
+    }
+    async with runtime.sessionmaker() as session, session.begin():
+        await repository.expire_stale(session)
+        created = await repository.insert_import(session, {**values, "status": "received"})
+        if not created:
+            original = await repository.live_import_by_sha(session, sha256)
+            assert original is not None
+            await repository.insert_duplicate(session, values, original)
+    if not created:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+    else:
+        task = asyncio.create_task(process(runtime, import_id, path, file_format, actor, filename))
+        runtime.tasks.add(task)
+        task.add_done_callback(runtime.tasks.discard)
+    async with runtime.sessionmaker() as session:
+        row = await repository.get_import(session, import_id)
+        assert row is not None
+        return await _render(session, row)
+
+
+async def _render(session: AsyncSession, row: dict[str, Any]) -> ImportOut:
+    """A duplicate shows the first import's result (its counts as they are now, even while it runs)."""
+    if row["duplicate_of"] is None:
+        return _out(row)
+    original = await repository.get_import(session, row["duplicate_of"])
+    return _out(row, original)
+
+
+# ---- processing -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    households: list[tuple[Any, ...]] = field(default_factory=list)
+    members: list[tuple[Any, ...]] = field(default_factory=list)
+    problems: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: int = 0
+    groups: int = 0
+
+
+class ChunkReader:
+    """Pulls households from the file and validates them, one chunk per call. Called from a worker thread
+    (parsing, validation and encryption are CPU work that must stay off the event loop), one call at a
+    time, so the next chunk is prepared while the previous one is being copied."""
+
+    def __init__(self, import_id: uuid.UUID, groups: Iterator[Group], validator: Validator) -> None:
+        self.import_id = import_id
+        self.groups = groups
+        self.validator = validator
+        self.done = False
+        self.last_row = 1
+
+    def next(self) -> Chunk | None:
+        if self.done:
+            return None
+        chunk = Chunk()
+        try:
+            for group in self.groups:
+                self.last_row = group.last_row
+                checked = self.validator.check(group)
+                chunk.rows += len(group.rows)
+                chunk.groups += 1
+                if checked.staged is None:
+                    chunk.households.append(Validator.rejected_group(group))
+                else:
+                    chunk.households.append(checked.staged.household)
+                    chunk.members.extend(checked.staged.members)
+                chunk.problems.extend(
+                    (self.import_id, p.row, p.key, p.field, p.reason) for p in checked.problems
+                )
+                if chunk.rows >= CHUNK_ROWS:
+                    return chunk
+        except FileProblem as exc:
+            row = 1 if self.last_row == 1 else self.last_row + 1
+            chunk.problems.append((self.import_id, row, "", exc.field or "文件", exc.reason))
+        self.done = True
+        return chunk
+
+
+async def _progress(runtime: Runtime, import_id: uuid.UUID, values: dict[str, Any]) -> None:
+    async with runtime.sessionmaker() as session, session.begin():
+        await repository.set_progress(session, import_id, values)
+
+
+async def _stage_file(
+    runtime: Runtime, driver: repository.Driver, import_id: uuid.UUID, reader: ChunkReader
+) -> dict[str, int]:
+    loop = asyncio.get_running_loop()
+    totals = {"rows_read": 0, "households_read": 0}
+    pending = loop.run_in_executor(None, reader.next)
+    try:
+        while (chunk := await pending) is not None:
+            pending = loop.run_in_executor(None, reader.next)
+            await repository.copy_stage(driver, chunk.households, chunk.members)
+            await repository.copy_problems(driver, chunk.problems)
+            totals["rows_read"] += chunk.rows
+            totals["households_read"] += chunk.groups
+            await _progress(runtime, import_id, dict(totals))
+    finally:
+        reader.done = True
+        with contextlib.suppress(Exception):
+            await pending
+    return totals
+
+
+async def process(
+    runtime: Runtime, import_id: uuid.UUID, path: Path, file_format: str, actor: Actor, filename: str
+) -> None:
+    try:
+        await _progress(runtime, import_id, {"status": "validating"})
+        async with runtime.engine.connect() as conn:
+            driver = await repository.driver_of(conn)
+            await repository.create_stage(driver)
+            try:
+                await _validate_and_apply(runtime, driver, import_id, path, file_format, actor, filename)
+            finally:
+                await repository.drop_stage(driver)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await _failed(runtime, import_id, "the service stopped during the import; upload the file again")
+        raise
+    except Exception as exc:
+        log.exception("import %s failed", import_id)
+        await _failed(runtime, import_id, f"internal error: {type(exc).__name__}")
+    finally:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+async def _failed(runtime: Runtime, import_id: uuid.UUID, error: str) -> None:
+    async with runtime.sessionmaker() as session, session.begin():
+        await repository.mark_failed(session, import_id, error)
+
+
+async def _validate_and_apply(
+    runtime: Runtime,
+    driver: repository.Driver,
+    import_id: uuid.UUID,
+    path: Path,
+    file_format: str,
+    actor: Actor,
+    filename: str,
+) -> None:
+    validator = Validator(actor.division, runtime.cipher, (actor.subject, actor.tier))
+    reader = ChunkReader(import_id, group_rows(read_rows(path, file_format)), validator)
+    began = time.perf_counter()
+    counts: dict[str, int] = await _stage_file(runtime, driver, import_id, reader)
+    staged = time.perf_counter()
+    lo, hi = actor.subtree
+    await repository.run_checks(driver, import_id, lo, hi)
+    checked = time.perf_counter()
+    log.info("import %s: staged in %.2fs, checked in %.2fs", import_id, staged - began, checked - staged)
+    if await _rejected(driver, import_id, counts):
+        return
+    households, members = await repository.staged_counts(driver)
+    counts.update(
+        households_accepted=households, members_accepted=members, households_rejected=0, rows_rejected=0
+    )
+    await _progress(runtime, import_id, {"status": "applying"})
+    now = dt.datetime.now(dt.UTC)
+    try:
+        await repository.apply(
+            driver,
+            import_id,
+            at=now,
+            event_time=str(_EVENT_TIME.dump_python(now, mode="json")),
+            actor=actor.subject,
+            actor_tier=actor.tier,
+            reason=f"批量导入 {filename}（导入 {import_id}）",
+            headers_json=json.dumps(current_trace_headers()),
+            counts=counts,
+        )
+        log.info("import %s: applied in %.2fs", import_id, time.perf_counter() - checked)
+    except repository.PersonAlreadyInHousehold:
+        # Someone registered one of these people between the checks and the apply: report it per row.
+        await repository.run_checks(driver, import_id, lo, hi)
+        await _rejected(driver, import_id, counts)
+
+
+async def _rejected(driver: repository.Driver, import_id: uuid.UUID, counts: dict[str, int]) -> bool:
+    rows_rejected, households_rejected = await repository.problem_counts(driver, import_id)
+    if not rows_rejected:
+        return False
+    counts.update(
+        households_accepted=0,
+        members_accepted=0,
+        households_rejected=households_rejected,
+        rows_rejected=rows_rejected,
+    )
+    await repository.finish_rejected(driver, import_id, counts)
+    return True
+
+
+# ---- queries --------------------------------------------------------------------------------------------
+
+
+async def _visible(session: AsyncSession, actor: Actor, import_id: uuid.UUID) -> dict[str, Any]:
+    """An import belongs to its importer's division: visible to callers whose subtree covers it."""
+    row = await repository.get_import(session, import_id)
+    if row is None or not actor.covers(row["actor_division"]):
+        raise not_found("import")
+    return row
+
+
+async def read(session: AsyncSession, actor: Actor, import_id: uuid.UUID) -> ImportOut:
+    return await _render(session, await _visible(session, actor, import_id))
+
+
+def _status(line: dict[str, Any], applied: bool) -> str:
+    if line["reason"] is not None:
+        return "rejected"
+    return "accepted" if applied else "not-applied"
+
+
+async def report_page(
+    session: AsyncSession, actor: Actor, import_id: uuid.UUID, after: int, limit: int
+) -> ReportPage:
+    row = await _visible(session, actor, import_id)
+    if row["duplicate_of"] is not None:
+        row = await _visible(session, actor, row["duplicate_of"])
+    applied = row["status"] == "accepted"
+    lines = await repository.report_lines(session, row["id"], after, limit)
+    next_after = None
+    if len(lines) == limit:
+        # A row's problems never straddle pages: hold back the last row and start there next time.
+        last = lines[-1]["row_no"]
+        kept = [line for line in lines if line["row_no"] != last]
+        if kept:
+            lines, next_after = kept, last - 1
+        else:
+            next_after = last
+    return ReportPage(
+        import_id=row["id"],
+        status=row["status"],
+        lines=[
+            ReportLine(
+                row=line["row_no"],
+                household_key=line["household_key"],
+                household_id=line["household_id"] if applied else None,
+                status=_status(line, applied),
+                field=line["field"],
+                reason=line["reason"],
+            )
+            for line in lines
+        ],
+        next_after_row=next_after,
+    )
+
+
+REPORT_HEADER = ("行号", "户编号", "状态", "字段", "原因", "户ID")
+
+
+async def report_csv(
+    sessionmaker: async_sessionmaker[AsyncSession], actor: Actor, import_id: uuid.UUID
+) -> AsyncIterator[str]:
+    """The whole report as CSV, page by page (its own sessions: it streams after the request's unit of
+    work has ended)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REPORT_HEADER)
+    yield "\ufeff" + buffer.getvalue()
+    after = 0
+    while True:
+        async with sessionmaker() as session:
+            page = await report_page(session, actor, import_id, after, 5000)
+        buffer.seek(0)
+        buffer.truncate()
+        for line in page.lines:
+            writer.writerow(
+                (
+                    line.row,
+                    line.household_key,
+                    line.status,
+                    line.field or "",
+                    line.reason or "",
+                    line.household_id or "",
+                )
+            )
+        yield buffer.getvalue()
+        if page.next_after_row is None:
+            return
+        after = page.next_after_row
+
+
+async def check_report_visible(session: AsyncSession, actor: Actor, import_id: uuid.UUID) -> None:
+    row = await _visible(session, actor, import_id)
+    if row["duplicate_of"] is not None:
+        await _visible(session, actor, row["duplicate_of"])

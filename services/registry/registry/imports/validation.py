@@ -1,0 +1,562 @@
+"""Turning file rows into staged households and members, or into per-row problems. Pure Python, no I/O.
+
+Validation is hand-written rather than built on the API's pydantic models: it runs for every row of
+files with hundreds of thousands of rows, and the rules are the same as households/schemas.py's (the
+tests import the same files through both paths). A household's rows must be contiguous: grouping is then
+streaming, and only one household is ever held in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from fupin_kit import divisions
+from fupin_kit.pii import CHECK_CHARS, CHECK_WEIGHTS, PiiCipher, mask_resident_id
+from registry.households.enums import CodeEnum, IdKind, Relation, Sex
+from registry.households.schemas import DISABILITY_CERT_PATTERN, MAX_OTHER_CAUSES
+from registry.imports.documents import new_ids, render
+from registry.imports.parsing import Row
+from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
+
+OUTSIDE = "outside your jurisdiction"
+ZERO = Decimal(0)
+INCOME_KEYS = ("wage", "business", "transfer", "property", "production_costs")
+MAX_MEMBERS = 40
+CENT = Decimal("0.01")
+PHONE = re.compile(r"^[0-9+\- ]{5,30}$")
+ACCOUNT = re.compile(r"^\d{8,30}$")
+ID_FORMAT = re.compile(r"^\d{17}[\dX]$")
+CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
+DEFAULT_ETHNICITY = "01"  # 汉族
+INDEX: dict[str, int] = {column.key: position for position, column in enumerate(COLUMNS)}
+HOUSEHOLD_COLUMNS = tuple(position for position, column in enumerate(COLUMNS) if column.household)
+
+
+# Column order of the tuples built by Validator._stage (the staging tables' COPY column lists).
+STAGE_HOUSEHOLD_COLUMNS: tuple[str, ...] = (
+    "hh_no", "key", "first_row", "last_row", "valid", "division", "village_group", "address", "head_name",
+    "phone", "bank_name", "bank_account_cipher", "bank_account_masked", "identification_standard",
+    "attribute", "main_cause", "other_causes", "housing_area", "housing_structure", "housing_year_built",
+    "housing_safety_grade", "has_electricity", "fuel", "drinking_water", "relocation", "member_count",
+    "registered_on", "income_year", "wage", "business", "transfer", "property", "production_costs",
+    "net_income", "per_capita_net_income", "household_id", "created_event_id", "income_event_id", "after",
+    "created_event", "income_event",
+)  # fmt: skip
+STAGE_MEMBER_COLUMNS: tuple[str, ...] = (
+    "hh_no", "ord", "row_no", "id", "name", "sex", "id_kind", "id_cipher", "id_masked", "person_index",
+    "birth_date", "relation", "ethnicity", "education", "schooling", "health", "labour_capacity",
+    "work_status", "dibao", "medical_insurance", "pension_insurance",
+)  # fmt: skip
+
+
+class FieldError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    key: str
+    field: str
+    reason: str
+
+
+def _aliases(enum: type[CodeEnum]) -> dict[str, str]:
+    """Label or code → code, plus the variants officials write (each half of 之岳父/之公公, 岳父 for 之岳父,
+    其他 for 其它, A for A级（安全）)."""
+    table: dict[str, str] = {}
+    for member in enum:
+        code = member.value
+        names = {code, code.upper(), member.label}
+        for part in member.label.split("/"):
+            names.update({part, part.removeprefix("之")})
+        names.add(member.label.split("（")[0])
+        names.add(member.label.replace("其它", "其他"))
+        for name in names:
+            table.setdefault(name, code)
+    return table
+
+
+ENUM_TABLES: dict[str, dict[str, str]] = {
+    column.key: _aliases(column.enum) for column in COLUMNS if column.enum is not None
+}
+
+
+# ---- field parsers: raw text → value, or FieldError with the reason --------------------------------
+
+
+def _enum(column: Column, raw: str) -> str | None:
+    if not raw:
+        return None
+    code = ENUM_TABLES[column.key].get(raw)
+    if code is None:
+        raise FieldError(f"“{raw}” is not one of the allowed values")
+    return code
+
+
+def _decimal(raw: str, digits: int = 12) -> Decimal | None:
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        raise FieldError(f"“{raw}” is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise FieldError("must be a non-negative number")
+    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise FieldError("at most two decimal places")
+    value = value.quantize(CENT)
+    if len(value.as_tuple().digits) > digits:
+        raise FieldError("the number is too large")
+    return value
+
+
+def _year(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1800 <= int(raw) <= 2100:
+        raise FieldError("a four-digit year between 1800 and 2100")
+    return int(raw)
+
+
+def _date(raw: str) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        value = dt.date.fromisoformat(raw.replace("/", "-")[:10])
+    except ValueError:
+        raise FieldError("a date as YYYY-MM-DD") from None
+    if value > dt.date.today():
+        raise FieldError("the date is in the future")
+    return value
+
+
+def _bool(raw: str) -> bool | None:
+    if not raw:
+        return None
+    if raw in BOOL_TRUE:
+        return True
+    if raw in BOOL_FALSE:
+        return False
+    raise FieldError("是 or 否")
+
+
+def _text(column: Column, raw: str) -> str | None:
+    if not raw:
+        return None
+    if column.max_length and len(raw) > column.max_length:
+        raise FieldError(f"at most {column.max_length} characters")
+    return raw
+
+
+def _block_table(weights: tuple[int, ...]) -> dict[str, int]:
+    width = len(weights)
+    return {
+        f"{n:0{width}d}": sum(int(d) * w for d, w in zip(f"{n:0{width}d}", weights, strict=True))
+        for n in range(10**width)
+    }
+
+
+# GB 11643 weighted sum by blocks of three digits: six dict lookups instead of seventeen multiplications.
+_BLOCKS = tuple(_block_table(CHECK_WEIGHTS[i : i + 3]) for i in range(0, 17, 3))
+
+
+def _resident_id(value: str) -> str:
+    if not ID_FORMAT.match(value):
+        raise FieldError("a resident ID has 17 digits and a check digit (0-9 or X)")
+    total = (
+        _BLOCKS[0][value[0:3]] + _BLOCKS[1][value[3:6]] + _BLOCKS[2][value[6:9]]
+        + _BLOCKS[3][value[9:12]] + _BLOCKS[4][value[12:15]] + _BLOCKS[5][value[15:17]]
+    )  # fmt: skip
+    if CHECK_CHARS[total % 11] != value[17]:
+        raise FieldError("the resident ID check digit is wrong")
+    try:
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise FieldError("the resident ID birth date is not a real date") from None
+    if born > TODAY or born.year < 1880:
+        raise FieldError("the resident ID birth date is out of range")
+    return value
+
+
+def _person(raw: str) -> tuple[str, str, str]:
+    """(identifier as stored, the 18-digit resident ID of the person, id kind)."""
+    value = raw.upper()
+    if len(value) == 20:
+        match = DISABILITY_CERT_PATTERN.match(value)
+        if match is None:
+            raise FieldError(
+                "a disability certificate number is a resident ID followed by category and grade"
+            )
+        return value, _resident_id(match.group(1)), IdKind.DISABILITY_CERTIFICATE.value
+    return value, _resident_id(value), IdKind.RESIDENT_ID.value
+
+
+TODAY = dt.date.today()
+Parser = Callable[[str], Any]
+
+
+def _parser(column: Column) -> Parser:
+    if column.kind is Kind.ENUM:
+        return lambda raw: _enum(column, raw)
+    if column.kind is Kind.DECIMAL:
+        digits = 8 if column.key == "housing_area" else 12
+        return lambda raw: _decimal(raw, digits)
+    if column.kind is Kind.YEAR:
+        return _year
+    if column.kind is Kind.DATE:
+        return _date
+    if column.kind is Kind.BOOL:
+        return _bool
+    if column.kind in (Kind.TEXT, Kind.DIVISION):
+        return lambda raw: _text(column, raw)
+    return lambda raw: raw  # causes and person IDs have their own checks
+
+
+PARSERS: tuple[Parser, ...] = tuple(_parser(column) for column in COLUMNS)
+# (position, column, code table for enums else None, parser): enums are looked up inline, they are most
+# of the fields of every row.
+FieldSpec = tuple[int, Column, dict[str, str] | None, Parser]
+MEMBER_FIELDS: tuple[FieldSpec, ...] = tuple(
+    (position, column, ENUM_TABLES.get(column.key) if column.kind is Kind.ENUM else None, PARSERS[position])
+    for position, column in enumerate(COLUMNS)
+    if not column.household
+)
+HOUSEHOLD_FIELDS: tuple[FieldSpec, ...] = tuple(
+    (position, column, ENUM_TABLES.get(column.key) if column.kind is Kind.ENUM else None, PARSERS[position])
+    for position, column in enumerate(COLUMNS)
+    if column.household
+)
+
+
+def _parse_fields(
+    fields: tuple[FieldSpec, ...],
+    raw_values: list[str],
+    values: dict[str, Any],
+    number: int,
+    key: str,
+    problems: list[Problem],
+) -> None:
+    for position, column, table, parse in fields:
+        raw = raw_values[position]
+        if not raw:
+            if column.required:
+                problems.append(Problem(number, key, column.header, "required"))
+            else:
+                values[column.key] = None
+            continue
+        if table is not None:
+            code = table.get(raw)
+            if code is None:
+                problems.append(
+                    Problem(number, key, column.header, f"“{raw}” is not one of the allowed values")
+                )
+            else:
+                values[column.key] = code
+            continue
+        try:
+            values[column.key] = parse(raw)
+        except FieldError as exc:
+            problems.append(Problem(number, key, column.header, str(exc)))
+
+
+# ---- grouping ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    number: int  # ordinal of the household in the file, from 1
+    key: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def first_row(self) -> int:
+        return self.rows[0][0]
+
+    @property
+    def last_row(self) -> int:
+        return self.rows[-1][0]
+
+
+def group_rows(rows: Iterable[Row]) -> Iterator[Group]:
+    """Contiguous rows with the same 户编号 form one household (a blank 户编号 continues the current one)."""
+    key_at = INDEX["key"]
+    current: Group | None = None
+    number = 0
+    for row in rows:
+        key = row[1][key_at]
+        if current is not None and (key == current.key or not key):
+            current.rows.append(row)
+            continue
+        if current is not None:
+            yield current
+        number += 1
+        current = Group(number, key, [row])
+    if current is not None:
+        yield current
+
+
+# ---- one household -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Staged:
+    """A valid household, ready for the staging tables (ciphertexts and blind indexes included)."""
+
+    household: tuple[Any, ...]
+    members: list[tuple[Any, ...]]
+
+
+@dataclass
+class Checked:
+    group: Group
+    staged: Staged | None
+    problems: list[Problem]
+
+
+class Validator:
+    """Checks one household at a time and renders what staging needs. `actor`: (subject, tier) of the
+    importer, for the events."""
+
+    def __init__(
+        self, actor_division: str, cipher: PiiCipher, actor: tuple[str, str], today: dt.date | None = None
+    ) -> None:
+        self.prefix = divisions.prefix(actor_division)
+        self.cipher = cipher
+        self.actor = actor
+        self.today = today or dt.date.today()
+        self.today_digits = self.today.strftime("%Y%m%d")
+
+    def check(self, group: Group) -> Checked:
+        problems: list[Problem] = []
+        first = group.rows[0][1]
+        division = first[INDEX["division"]]
+        if not group.key:
+            problems.append(Problem(group.first_row, "", "户编号", "required"))
+        if not division.startswith(self.prefix) or len(division) != 12 or not division.isdigit():
+            # Nothing else is checked or said about a household outside the caller's subtree.
+            if not division:
+                reason = "required"
+            elif not (len(division) == 12 and division.isdigit()):
+                reason = "a 12-digit village code"
+            else:
+                reason = OUTSIDE
+            problems += [Problem(number, group.key, "村代码", reason) for number, _ in group.rows]
+            return Checked(group, None, problems)
+        values = self._household_values(group, problems)
+        members = [self._member_values(group.key, row, problems) for row in group.rows]
+        self._household_rules(group, values, members, problems)
+        if problems:
+            return Checked(group, None, problems)
+        return Checked(group, self._stage(group, values, members), problems)
+
+    def _household_values(self, group: Group, problems: list[Problem]) -> dict[str, Any]:
+        number, first = group.rows[0]
+        values: dict[str, Any] = {}
+        _parse_fields(HOUSEHOLD_FIELDS, first, values, number, group.key, problems)
+        # Household columns on the other rows: blank or repeated, never different.
+        for other_number, other in group.rows[1:]:
+            for position in HOUSEHOLD_COLUMNS:
+                if other[position] and other[position] != first[position] and position != INDEX["key"]:
+                    header = COLUMNS[position].header
+                    problems.append(
+                        Problem(other_number, group.key, header, "differs from the household's first row")
+                    )
+        self._household_extras(number, group.key, first, values, problems)
+        return values
+
+    def _household_extras(
+        self, number: int, key: str, first: list[str], values: dict[str, Any], problems: list[Problem]
+    ) -> None:
+        division = values.get("division")
+        if division is not None and divisions.level(division) is not divisions.Level.VILLAGE:
+            problems.append(
+                Problem(number, key, "村代码", "a household's division must be a village-level code")
+            )
+        phone = values.get("phone")
+        if phone is not None and not PHONE.match(phone):
+            problems.append(Problem(number, key, "联系电话", "5 to 30 digits, + - or spaces"))
+        account = values.get("bank_account")
+        if account is not None and not ACCOUNT.match(account):
+            problems.append(Problem(number, key, "银行账号", "8 to 30 digits"))
+        raw_causes = first[INDEX["other_causes"]]
+        causes: list[str] = []
+        for part in filter(None, (item.strip() for item in CAUSE_SPLIT.split(raw_causes))):
+            code = ENUM_TABLES["other_causes"].get(part)
+            if code is None:
+                problems.append(
+                    Problem(number, key, "其他致贫原因", f"“{part}” is not one of the allowed values")
+                )
+            else:
+                causes.append(code)
+        main = values.get("main_cause")
+        if len(causes) > MAX_OTHER_CAUSES:
+            problems.append(Problem(number, key, "其他致贫原因", f"at most {MAX_OTHER_CAUSES} other causes"))
+        elif len(set(causes)) != len(causes):
+            problems.append(Problem(number, key, "其他致贫原因", "other causes must be distinct"))
+        elif main is not None and main in causes:
+            problems.append(
+                Problem(number, key, "其他致贫原因", "an other cause must differ from the main cause")
+            )
+        values["other_causes"] = causes
+        if values.get("income_year") is None:
+            for name in ("wage", "business", "transfer", "property", "production_costs"):
+                if values.get(name) is not None:
+                    header = COLUMNS[INDEX[name]].header
+                    problems.append(
+                        Problem(number, key, header, "give the income year (年度) with the incomes")
+                    )
+                    break
+
+    def _member_values(self, key: str, row: Row, problems: list[Problem]) -> dict[str, Any]:
+        number, raw_values = row
+        values: dict[str, Any] = {"row": number}
+        _parse_fields(MEMBER_FIELDS, raw_values, values, number, key, problems)
+        raw_id = values.get("person_id")
+        if raw_id:
+            try:
+                values["identifier"], values["resident_id"], values["id_kind"] = _person(raw_id)
+            except FieldError as exc:
+                problems.append(Problem(number, key, "证件号码", str(exc)))
+                return values
+            person = values["resident_id"]
+            values["birth_date"] = dt.date(int(person[6:10]), int(person[10:12]), int(person[12:14]))
+            sex = values.get("sex")
+            if (
+                sex is not None
+                and (Sex.MALE.value if int(values["resident_id"][16]) % 2 else Sex.FEMALE.value) != sex
+            ):
+                problems.append(Problem(number, key, "性别", "sex does not match the resident ID"))
+        values["ethnicity"] = values.get("ethnicity") or DEFAULT_ETHNICITY
+        for flag in ("dibao", "medical_insurance", "pension_insurance"):
+            values[flag] = bool(values.get(flag))
+        return values
+
+    def _household_rules(
+        self, group: Group, values: dict[str, Any], members: list[dict[str, Any]], problems: list[Problem]
+    ) -> None:
+        if len(members) > MAX_MEMBERS:
+            problems.append(Problem(group.first_row, group.key, "户编号", f"at most {MAX_MEMBERS} members"))
+        heads = [member for member in members if member.get("relation") == Relation.HEAD.value]
+        if len(heads) != 1:
+            problems.append(
+                Problem(
+                    group.first_row,
+                    group.key,
+                    "与户主关系",
+                    "exactly one member must be the head of household",
+                )
+            )
+        seen: set[str] = set()
+        for member in members:
+            person = member.get("resident_id")
+            if person is None:
+                continue
+            if person in seen:
+                problems.append(
+                    Problem(member["row"], group.key, "证件号码", "the same person appears twice")
+                )
+            seen.add(person)
+        registered = values.get("registered_on")
+        registered_digits = self.today_digits if registered is None else registered.strftime("%Y%m%d")
+        for member in members:
+            person = member.get("resident_id")
+            if person is not None and person[6:14] > registered_digits:
+                problems.append(
+                    Problem(member["row"], group.key, "登记日期", "before the member's birth date")
+                )
+                break
+
+    def _stage(self, group: Group, values: dict[str, Any], members: list[dict[str, Any]]) -> Staged:
+        cipher = self.cipher
+        account = values.get("bank_account")
+        income_year = values.get("income_year")
+        count = len(members)
+        household: dict[str, Any] = {
+            "division": values["division"],
+            "village_group": values["village_group"],
+            "address": values["address"],
+            "head_name": values["head_name"],
+            "phone": values.get("phone"),
+            "bank_name": values.get("bank_name"),
+            "bank_account_masked": None if account is None else "*" * (len(account) - 4) + account[-4:],
+            "identification_standard": values["identification_standard"],
+            "attribute": values["attribute"],
+            "main_cause": values["main_cause"],
+            "other_causes": values["other_causes"],
+            "housing_area": values.get("housing_area"),
+            "housing_structure": values.get("housing_structure"),
+            "housing_year_built": values.get("housing_year_built"),
+            "housing_safety_grade": values.get("housing_safety_grade"),
+            "has_electricity": values.get("has_electricity"),
+            "fuel": values.get("fuel"),
+            "drinking_water": values.get("drinking_water"),
+            "relocation": bool(values.get("relocation")),
+            "registered_on": (values.get("registered_on") or self.today).isoformat(),
+            "income_year": income_year,
+            "net_income": None,
+            "per_capita_net_income": None,
+        }
+        amounts: list[Decimal | None] = [None] * 5
+        if income_year is not None:
+            amounts = [values.get(name) or ZERO for name in INCOME_KEYS]
+            net = amounts[0] + amounts[1] + amounts[2] + amounts[3] - amounts[4]  # type: ignore[operator]
+            household["net_income"] = net
+            household["per_capita_net_income"] = (net / count).quantize(CENT, rounding=ROUND_HALF_UP)
+        for member in members:
+            identifier = member["identifier"]
+            member["id_masked"] = mask_resident_id(identifier)
+            member["person_index"] = cipher.blind_index(member["resident_id"])
+            member["id_cipher"] = cipher.encrypt(identifier)
+        ids = new_ids(3 + count)
+        after, created, income = render(ids, household, members, self.actor)
+        staged_household = (
+            group.number, group.key, group.first_row, group.last_row, True, household["division"],
+            household["village_group"], household["address"], household["head_name"], household["phone"],
+            household["bank_name"], None if account is None else cipher.encrypt(account),
+            household["bank_account_masked"], household["identification_standard"], household["attribute"],
+            household["main_cause"], household["other_causes"], household["housing_area"],
+            household["housing_structure"], household["housing_year_built"], household["housing_safety_grade"],
+            household["has_electricity"], household["fuel"], household["drinking_water"],
+            household["relocation"], count, values.get("registered_on") or self.today, income_year, *amounts,
+            household["net_income"], household["per_capita_net_income"], ids[0], ids[1], ids[2], after,
+            created, income,
+        )  # fmt: skip
+        staged_members = [
+            (
+                group.number,
+                ordinal,
+                member["row"],
+                member_id,
+                member["name"],
+                member["sex"],
+                member["id_kind"],
+                member["id_cipher"],
+                member["id_masked"],
+                member["person_index"],
+                member["birth_date"],
+                member["relation"],
+                member["ethnicity"],
+                member["education"],
+                member["schooling"],
+                member["health"],
+                member["labour_capacity"],
+                member["work_status"],
+                member["dibao"],
+                member["medical_insurance"],
+                member["pension_insurance"],
+            )
+            for ordinal, (member_id, member) in enumerate(zip(ids[3:], members, strict=True), start=1)
+        ]
+        return Staged(staged_household, staged_members)
+
+    @staticmethod
+    def rejected_group(group: Group) -> tuple[Any, ...]:
+        """The staging row of a household that failed: only where it is in the file, for the report."""
+        filler = (None,) * (len(STAGE_HOUSEHOLD_COLUMNS) - 5)
+        return (group.number, group.key, group.first_row, group.last_row, False, *filler)

@@ -1,0 +1,333 @@
+"""Exports (户卡, 村册, 乡簿, 县档) on real PostgreSQL: each file is read back and must hold what was stored,
+with full ID numbers at the county tier and below and nothing but masked ones above it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from fupin_kit.pii import check_digit
+from registry.exports import service as export_service
+
+VILLAGE = "520102016001"  # 纪念塔社区, 新华路街道, 南明区, 贵阳市, 贵州省
+SIBLING = "520102016002"
+TOWNSHIP = "520102016000"
+COUNTY = "520102000000"
+CITY = "520100000000"
+PROVINCE = "520000000000"
+OTHER_COUNTY = "520103000000"
+OTHER_VILLAGE = "520103019001"
+ACCOUNT = "6228480012345678"
+FULL_ID = re.compile(r"\d{17}[\dX]")
+
+_serial = itertools.count(1)
+
+
+def resident_id(male: bool, birth: str = "19700101") -> str:
+    n = next(_serial)
+    first17 = f"520102{birth}{(n * 2 + (1 if male else 0)) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def person(name: str, relation: str, male: bool, **fields: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "sex": "male" if male else "female",
+        "resident_id": resident_id(male),
+        "relation": relation,
+        "health": "healthy",
+        "labour_capacity": "ordinary",
+        **fields,
+    }
+
+
+def household(division: str, head: str, members: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    return {
+        "division": division,
+        "village_group": "三组",
+        "address": "纪念塔路 8 号",
+        "head_name": head,
+        "phone": "13800000000",
+        "bank_name": "农村信用社",
+        "bank_account": ACCOUNT,
+        "identification_standard": "national",
+        "attribute": "dibao_poor",
+        "main_cause": "illness",
+        "other_causes": ["lack_capital", "lack_skills"],
+        "living": {
+            "housing_area": "62.5",
+            "housing_structure": "brick_wood",
+            "housing_year_built": 1998,
+            "housing_safety_grade": "C",
+            "has_electricity": True,
+            "fuel": "firewood",
+            "drinking_water": "difficult",
+        },
+        "members": members,
+        "registered_on": "2020-01-01",
+        **fields,
+    }
+
+
+def auth(registry: Any, tier: str, division: str, roles: list[str] | None = None) -> dict[str, str]:
+    headers: dict[str, str] = registry.auth(tier, division, roles or ["cadre"])
+    return headers
+
+
+async def create(registry: Any, body: dict[str, Any]) -> dict[str, Any]:
+    response = await registry.client.post("/households", json=body, headers=auth(registry, "county", COUNTY))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def populate(registry: Any) -> dict[str, Any]:
+    """Two households in the village (one registered, with incomes), one in the sibling village."""
+    wang = [
+        person("王德贵", "head", True, health="chronic"),
+        person("李秀英", "spouse", False),
+        person("王小明", "son", True, education="junior_high", schooling="junior_high"),
+    ]
+    first = await create(registry, household(VILLAGE, "王德贵", wang))
+    officer = auth(registry, "county", COUNTY, ["officer"])
+    response = await registry.client.post(
+        f"/households/{first['id']}/status-commands",
+        json={"action": "register", "reason": "县级审批"},
+        headers=officer,
+    )
+    assert response.status_code == 200, response.text
+    for year, wage in ((2022, "6000"), (2023, "9000")):
+        response = await registry.client.put(
+            f"/households/{first['id']}/incomes/{year}",
+            json={"wage": wage, "business": "2000", "transfer": "1500", "production_costs": "500"},
+            headers=officer,
+        )
+        assert response.status_code == 200, response.text
+    zhao = [person("赵桂兰", "head", False, health="serious_illness", labour_capacity="lost")]
+    second = await create(
+        registry, household(VILLAGE, "赵桂兰", zhao, main_cause="lack_labour", other_causes=[])
+    )
+    sun = [person("孙国强", "head", True), person("孙丽", "daughter", False)]
+    third = await create(
+        registry, household(SIBLING, "孙国强", sun, main_cause="lack_skills", other_causes=[])
+    )
+    ids = [m["resident_id"] for m in wang + zhao + sun]
+    return {"households": [first, second, third], "ids": ids, "names": [m["name"] for m in wang + zhao + sun]}
+
+
+async def fetch(registry: Any, path: str, tier: str, division: str) -> bytes:
+    response = await registry.client.get(path, headers=auth(registry, tier, division))
+    assert response.status_code == 200, response.text
+    content: bytes = response.content
+    return content
+
+
+def pdf_text(body: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def workbook_text(body: bytes) -> str:
+    workbook = load_workbook(io.BytesIO(body), read_only=True)
+    return "\n".join(
+        "\t".join("" if cell is None else str(cell) for cell in row)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    )
+
+
+def sheet_rows(body: bytes, title: str) -> list[dict[str, Any]]:
+    sheet = load_workbook(io.BytesIO(body))[title]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+async def test_household_card_pdf_shows_the_file_with_full_ids_at_the_county(writable_registry) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    first = data["households"][0]
+    response = await registry.client.get(
+        f"/exports/households/{first['id']}/card.pdf", headers=auth(registry, "county", COUNTY)
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = pdf_text(response.content)
+    for expected in (
+        "贫困户建档立卡信息卡",
+        "贵州省贵阳市南明区",  # the village's full name from the real tree (市辖区 placeholders left out)
+        "纪念塔社区",
+        "三组",
+        "王德贵",
+        "李秀英",
+        "王小明",
+        "建档立卡贫困户",
+        "标识：红",
+        "低保贫困户",
+        "国家标准",
+        "因病",
+        "缺资金、缺技术",
+        "砖木",
+        "C级（局部危房）",
+        "饮水困难",
+        "长期慢性病",
+        "初中",
+        "人均纯收入：4,000.00 元（2023年）",  # (9000 + 2000 + 1500 - 500) / 3
+        "2022",
+        ACCOUNT,
+    ):
+        assert expected in text, expected
+    for full in data["ids"][:3]:
+        assert full in text
+
+
+async def test_household_card_above_the_county_masks_ids_and_accounts(writable_registry) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    first = data["households"][0]
+    body = await fetch(registry, f"/exports/households/{first['id']}/card.pdf", "city", CITY)
+    text = pdf_text(body)
+    assert "王德贵" in text
+    assert data["ids"][0][:6] + "********" + data["ids"][0][-4:] in text
+    assert not FULL_ID.search(text.replace(" ", ""))
+    assert ACCOUNT not in text and "5678" in text
+
+
+async def test_village_register_xlsx_holds_every_household_and_member(writable_registry) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    body = await fetch(registry, f"/exports/villages/{VILLAGE}/register.xlsx", "village", VILLAGE)
+    workbook = load_workbook(io.BytesIO(body))
+    assert workbook.sheetnames == ["户", "成员"]
+    assert workbook["户"].freeze_panes == "A2" and workbook["成员"].freeze_panes == "A2"
+    assert workbook["成员"].column_dimensions["G"].width == 24
+    households = sheet_rows(body, "户")
+    assert sorted(row["户主姓名"] for row in households) == ["王德贵", "赵桂兰"]
+    wang = next(row for row in households if row["户主姓名"] == "王德贵")
+    assert wang["村（社区）"] == "纪念塔社区"
+    assert wang["贫困户状态"] == "建档立卡贫困户" and wang["标识颜色"] == "红"
+    assert wang["主要致贫原因"] == "因病" and wang["其他致贫原因"] == "缺资金、缺技术"
+    assert wang["人均纯收入（元）"] == pytest.approx(4000)
+    assert wang["收入年度"] == 2023 and wang["家庭人口数"] == 3
+    assert wang["银行账号"] == ACCOUNT  # village tier: below the county, sees everything
+    members = sheet_rows(body, "成员")
+    assert sorted(row["姓名"] for row in members) == sorted(data["names"][:4])
+    assert {row["证件号码"] for row in members} == set(data["ids"][:4])
+    son = next(row for row in members if row["姓名"] == "王小明")
+    assert son["与户主关系"] == "之子" and son["性别"] == "男" and son["户编号"] == wang["户编号"]
+    assert "孙国强" not in workbook_text(body)  # the sibling village is not in this register
+
+
+async def test_township_book_has_a_summary_and_a_sheet_per_village(writable_registry) -> None:
+    registry = writable_registry
+    await populate(registry)
+    body = await fetch(registry, f"/exports/townships/{TOWNSHIP}/book.xlsx", "county", COUNTY)
+    workbook = load_workbook(io.BytesIO(body))
+    assert workbook.sheetnames[0] == "汇总"
+    assert "纪念塔社区" in workbook.sheetnames
+    assert len(workbook.sheetnames) > 3  # every village of the township, empty ones too
+    summary = {row["行政区划代码"]: row for row in sheet_rows(body, "汇总")}
+    village = summary[VILLAGE]
+    assert village["户数"] == 2 and village["人口数"] == 4
+    assert village["建档立卡贫困户（户）"] == 1 and village["待识别（户）"] == 1
+    assert village["因病（户）"] == 1 and village["缺劳力（户）"] == 1
+    assert summary[SIBLING]["户数"] == 1 and summary[SIBLING]["缺技术（户）"] == 1
+    assert summary["合计"]["户数"] == 3 and summary["合计"]["人口数"] == 6
+    heads = [row["户主姓名"] for row in sheet_rows(body, "纪念塔社区")]
+    assert sorted(heads) == ["王德贵", "赵桂兰"]
+    row = next(r for r in sheet_rows(body, "纪念塔社区") if r["户主姓名"] == "王德贵")
+    assert row["家庭成员"] == "王德贵（户主）、李秀英（配偶）、王小明（之子）"
+
+
+async def test_county_archive_csv_is_streamed_with_bom_and_full_ids(writable_registry, monkeypatch) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    monkeypatch.setattr(export_service, "PAGE_SIZE", 2)  # three households: the keyset crosses pages
+    body = await fetch(registry, f"/exports/counties/{COUNTY}/archive.csv", "county", COUNTY)
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == 6
+    assert sorted(row["姓名"] for row in rows) == sorted(data["names"])
+    assert {row["证件号码"] for row in rows} == set(data["ids"])
+    sun = next(row for row in rows if row["姓名"] == "孙丽")
+    assert sun["户主姓名"] == "孙国强" and sun["行政区划代码"] == SIBLING and sun["与户主关系"] == "之女"
+    assert sun["出生日期"] == "1970-01-01"
+    wang = next(row for row in rows if row["姓名"] == "王德贵")
+    assert wang["人均纯收入（元）"] == "4000.00" and wang["健康状况"] == "长期慢性病"
+
+
+async def test_county_archive_xlsx_holds_the_whole_county(writable_registry, monkeypatch) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    monkeypatch.setattr(export_service, "PAGE_SIZE", 1)
+    body = await fetch(registry, f"/exports/counties/{COUNTY}/archive.xlsx", "county", COUNTY)
+    assert len(sheet_rows(body, "户")) == 3
+    members = sheet_rows(body, "成员")
+    assert {row["证件号码"] for row in members} == set(data["ids"])
+
+
+@pytest.mark.parametrize(("tier", "division"), [("city", CITY), ("province", PROVINCE)])
+async def test_above_the_county_no_full_id_appears_in_any_export(writable_registry, tier, division) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    first = data["households"][0]
+    texts = {
+        "csv": (await fetch(registry, f"/exports/counties/{COUNTY}/archive.csv", tier, division)).decode(),
+        "xlsx": workbook_text(
+            await fetch(registry, f"/exports/counties/{COUNTY}/archive.xlsx", tier, division)
+        ),
+        "book": workbook_text(
+            await fetch(registry, f"/exports/townships/{TOWNSHIP}/book.xlsx", tier, division)
+        ),
+        "register": workbook_text(
+            await fetch(registry, f"/exports/villages/{VILLAGE}/register.xlsx", tier, division)
+        ),
+        "card": pdf_text(
+            await fetch(registry, f"/exports/households/{first['id']}/card.pdf", tier, division)
+        ),
+    }
+    for name, text in texts.items():
+        assert not FULL_ID.search(text.replace(" ", "")), name
+        assert ACCOUNT not in text, name
+        assert "王德贵" in text, name
+    rows = list(csv.DictReader(io.StringIO(texts["csv"].lstrip("\ufeff"))))
+    masked = {row["证件号码"] for row in rows}
+    assert masked == {f"{full[:6]}********{full[-4:]}" for full in data["ids"]}
+    assert all(row["出生日期"] == "" for row in rows)  # the birth date would complete a masked ID
+
+
+async def test_exports_outside_the_jurisdiction_are_404_and_wrong_levels_422(writable_registry) -> None:
+    registry = writable_registry
+    data = await populate(registry)
+    first = data["households"][0]
+    refused = [
+        (f"/exports/households/{first['id']}/card.pdf", "village", SIBLING),
+        (f"/exports/households/{first['id']}/card.pdf", "county", OTHER_COUNTY),
+        (f"/exports/villages/{VILLAGE}/register.xlsx", "village", SIBLING),
+        (f"/exports/villages/{OTHER_VILLAGE}/register.xlsx", "county", COUNTY),
+        (f"/exports/townships/{TOWNSHIP}/book.xlsx", "village", VILLAGE),  # a parent
+        (f"/exports/counties/{COUNTY}/archive.csv", "county", OTHER_COUNTY),
+        (f"/exports/counties/{COUNTY}/archive.xlsx", "township", TOWNSHIP),
+        (f"/exports/counties/{OTHER_COUNTY}/archive.csv", "city", "520300000000"),  # a cousin city
+    ]
+    for path, tier, division in refused:
+        response = await registry.client.get(path, headers=auth(registry, tier, division))
+        assert response.status_code == 404, (path, tier, division, response.text)
+    wrong_level = [
+        f"/exports/villages/{TOWNSHIP}/register.xlsx",
+        f"/exports/townships/{VILLAGE}/book.xlsx",
+        f"/exports/counties/{TOWNSHIP}/archive.csv",
+        f"/exports/counties/{CITY}/archive.xlsx",
+    ]
+    for path in wrong_level:
+        response = await registry.client.get(path, headers=auth(registry, "city", CITY))
+        assert response.status_code == 422, (path, response.text)
+    response = await registry.client.get(
+        "/exports/villages/12345/register.xlsx", headers=auth(registry, "city", CITY)
+    )
+    assert response.status_code == 422

@@ -1,0 +1,433 @@
+"""Bulk import of 登记表 files on real PostgreSQL, through the registry's HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import text
+
+from fupin_contracts import registry as contracts
+from fupin_kit.envelope import Envelope
+from fupin_kit.pii import check_digit
+from registry.imports import parsing, template, validation
+
+VILLAGE = "520102016001"
+SIBLING = "520102016002"
+COUNTY = "520102000000"
+BEIJING_VILLAGE = "110101001001"
+TABLES = ("households", "household_members", "household_incomes", "household_history", "outbox")
+
+_serial = itertools.count(1)
+
+
+def resident_id(male: bool = True, region: str = "520102", year: int = 1970) -> str:
+    n = next(_serial)
+    birth = f"{year + n // 400:04d}{1 + n % 12:02d}{1 + n % 28:02d}"
+    sequence = f"{(n * 2 + (1 if male else 0)) % 1000:03d}"
+    first17 = f"{region}{birth}{sequence}"
+    return first17 + check_digit(first17)
+
+
+def household_rows(
+    key: str, division: str = VILLAGE, members: int = 3, overrides: dict[str, str] | None = None
+) -> list[list[str]]:
+    """Template rows of one household: household columns on the first row only."""
+    values = dict(zip(template.HEADERS, template.EXAMPLE_ROWS[0], strict=True))
+    values.update({"户编号": key, "村代码": division, "户主姓名": f"户主{key}"})
+    values.update(overrides or {})
+    rows = []
+    for index in range(members):
+        row = dict(values) if index == 0 else dict.fromkeys(template.HEADERS, "")
+        row["户编号"] = key
+        male = index != 1
+        row.update(
+            {
+                "姓名": f"成员{key}{index}",
+                "性别": "男" if male else "女",
+                "证件号码": resident_id(male),
+                "与户主关系": "户主" if index == 0 else ("配偶" if index == 1 else "之子"),
+                "民族": "汉族",
+                "健康状况": "健康",
+                "劳动能力": "普通劳动力",
+            }
+        )
+        rows.append([row[header] for header in template.HEADERS])
+    return rows
+
+
+def to_csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(template.HEADERS)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(rows: list[list[str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(list(template.HEADERS))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def officer(registry, division: str = COUNTY, tier: str = "county", roles: list[str] | None = None):
+    headers: dict[str, str] = registry.auth(tier, division, roles or ["officer"])
+    return headers
+
+
+async def upload(registry, content: bytes, name: str = "登记表.csv", headers: dict[str, str] | None = None):
+    return await registry.client.post(
+        "/imports", files={"file": (name, content)}, headers=headers or officer(registry)
+    )
+
+
+async def finished(registry, import_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    for _ in range(600):
+        response = await registry.client.get(f"/imports/{import_id}", headers=headers or officer(registry))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if body["finished_at"] is not None:
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError("the import did not finish")
+
+
+async def imported(registry, content: bytes, name: str = "登记表.csv", headers=None) -> dict[str, Any]:
+    response = await upload(registry, content, name, headers)
+    assert response.status_code == 202, response.text
+    return await finished(registry, response.json()["id"], headers)
+
+
+async def report(registry, import_id: str, headers=None) -> list[dict[str, Any]]:
+    response = await registry.client.get(f"/imports/{import_id}/report", headers=headers or officer(registry))
+    assert response.status_code == 200, response.text
+    lines: list[dict[str, Any]] = response.json()["lines"]
+    return lines
+
+
+async def rows(registry, sql: str, **params: Any) -> list[dict[str, Any]]:
+    async with registry.app.state.engine.connect() as connection:
+        result = await connection.execute(text(sql), params)
+        return [dict(row._mapping) for row in result]
+
+
+async def counts(registry) -> dict[str, int]:
+    found = {}
+    for table in TABLES:
+        found[table] = (await rows(registry, f"SELECT count(*) AS n FROM {table}"))[0]["n"]
+    return found
+
+
+# ---- template ------------------------------------------------------------------------------------------
+
+
+async def test_templates_download_and_parse_back(registry, tmp_path) -> None:
+    validator = validation.Validator(COUNTY, registry.app.state.settings.pii_cipher(), ("test", "county"))
+    for suffix, file_format in (("xlsx", "xlsx"), ("csv", "csv")):
+        response = await registry.client.get(f"/imports/template.{suffix}")
+        assert response.status_code == 200
+        path = tmp_path / f"template.{suffix}"
+        path.write_bytes(response.content)
+        assert parsing.detect_format(path, path.name) == file_format
+        groups = list(validation.group_rows(parsing.read_rows(path, file_format)))
+        assert len(groups) == 1 and len(groups[0].rows) == 2
+        checked = validator.check(groups[0])
+        assert checked.problems == [] and checked.staged is not None
+    workbook = load_workbook(tmp_path / "template.xlsx")
+    assert [cell.value for cell in workbook[template.DATA_SHEET][1]] == list(template.HEADERS)
+    notes = [row[0] for row in workbook[template.NOTES_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert set(template.HEADERS) <= set(notes)
+    assert len(workbook[template.DATA_SHEET].data_validations.dataValidation) > 10
+    assert response.content.startswith("\ufeff".encode())
+
+
+# ---- accepted imports ----------------------------------------------------------------------------------
+
+
+async def test_csv_import_is_applied_and_readable_through_the_api(writable_registry) -> None:
+    registry = writable_registry
+    content = to_csv(household_rows("A1") + household_rows("A2", SIBLING, members=2) + household_rows("A3"))
+    result = await imported(registry, content)
+    assert result["status"] == "accepted", result
+    assert (result["households_accepted"], result["members_accepted"], result["rows_read"]) == (3, 8, 8)
+    assert result["rows_rejected"] == 0
+
+    lines = await report(registry, result["id"])
+    assert [line["row"] for line in lines] == list(range(2, 10))
+    assert {line["status"] for line in lines} == {"accepted"}
+    household_id = lines[0]["household_id"]
+
+    response = await registry.client.get(f"/households/{household_id}", headers=officer(registry))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["division"] == VILLAGE and body["head_name"] == "户主A1"
+    assert [m["relation"]["code"] for m in body["members"]] == ["head", "spouse", "son"]
+    assert body["members"][1]["sex"]["code"] == "female"
+    assert body["other_causes"] == [
+        {"code": "lack_capital", "label": "缺资金"},
+        {"code": "lack_skills", "label": "缺技术"},
+    ]
+    assert body["living"]["housing_safety_grade"]["code"] == "C"
+    assert body["bank_account"] == "6228480012345678"
+    assert body["income_year"] == 2019
+    # 3000 + 1500 + 800 + 0 - 600 = 4700 for 3 members
+    assert body["per_capita_net_income"] == "1566.67"
+    incomes = await registry.client.get(f"/households/{household_id}/incomes", headers=officer(registry))
+    assert incomes.json()[0]["net_income"] == "4700.00"
+    history = await registry.client.get(f"/households/{household_id}/history", headers=officer(registry))
+    entries = history.json()
+    assert [entry["action"] for entry in entries] == ["created"]
+    assert entries[0]["after"]["members"][0]["id"] == body["members"][0]["id"]
+    listed = await registry.client.get("/households", headers=officer(registry))
+    assert len(listed.json()["items"]) == 3
+    as_of = await registry.client.get(
+        f"/households/{household_id}", params={"as_of": entries[0]["at"]}, headers=officer(registry)
+    )
+    assert as_of.status_code == 200 and as_of.json()["members"][2]["name"] == "成员A12"
+
+
+async def test_xlsx_import_and_gb18030_csv(writable_registry) -> None:
+    registry = writable_registry
+    result = await imported(registry, to_xlsx(household_rows("X1") + household_rows("X2")), "登记表.xlsx")
+    assert result["status"] == "accepted", str(await report(registry, result["id"]))
+    assert result["format"] == "xlsx" and result["households_accepted"] == 2
+
+    gb = to_csv(household_rows("G1")).decode().encode("gb18030")
+    result = await imported(registry, gb, "登记表-gbk.csv")
+    assert result["status"] == "accepted", str(await report(registry, result["id"]))
+
+
+async def test_events_one_created_per_household_with_division_and_no_full_ids(writable_registry) -> None:
+    registry = writable_registry
+    file_rows = household_rows("E1") + household_rows("E2", SIBLING)
+    result = await imported(registry, to_csv(file_rows))
+    assert result["status"] == "accepted"
+    events = await rows(
+        registry, "SELECT type, division, aggregateid, aggregatetype, topic, payload FROM outbox ORDER BY seq"
+    )
+    created = [event for event in events if event["type"] == contracts.HOUSEHOLD_CREATED]
+    assert len(created) == 2
+    assert [event["division"] for event in created] == [VILLAGE, SIBLING]
+    full_ids = [row[template.HEADERS.index("证件号码")] for row in file_rows]
+    for event in events:
+        raw = str(event["payload"])
+        assert not any(full in raw for full in full_ids)
+        envelope = Envelope.model_validate(event["payload"])
+        payload = contracts.PAYLOADS[envelope.type].model_validate(envelope.data)
+        # Identical in shape to what the single-household path emits (pydantic renders both the same).
+        assert envelope.model_dump(mode="json", exclude_none=True) == event["payload"]
+        assert payload.model_dump(mode="json") == envelope.data
+        assert (
+            envelope.subject == f"household/{event['aggregateid']}" and event["aggregatetype"] == "household"
+        )
+        assert envelope.division == event["division"] and event["topic"] == "fupin.registry.events.v1"
+        assert envelope.source == "/fupin/registry" and envelope.actortier == "county"
+    data = created[0]["payload"]["data"]
+    assert data["member_count"] == 3 and len(data["members"]) == 3
+    assert data["members"][0]["resident_id_masked"].startswith("520102")
+    assert len(data["members"][0]["resident_id_index"]) == 64
+    income = [event for event in events if event["type"] == contracts.HOUSEHOLD_INCOME_RECORDED]
+    assert len(income) == 2 and income[0]["payload"]["data"]["net_income"] == "4700.00"
+
+
+# ---- all or nothing ------------------------------------------------------------------------------------
+
+
+async def test_one_bad_check_digit_rejects_the_whole_file_and_changes_nothing(writable_registry) -> None:
+    registry = writable_registry
+    bad = household_rows("B2")
+    position = template.HEADERS.index("证件号码")
+    good_id = bad[1][position]
+    bad[1][position] = good_id[:17] + ("0" if good_id[17] != "0" else "1")
+    before = await counts(registry)
+    result = await imported(registry, to_csv(household_rows("B1") + bad + household_rows("B3")))
+    assert result["status"] == "rejected"
+    assert (result["rows_rejected"], result["households_rejected"], result["households_accepted"]) == (
+        1,
+        1,
+        0,
+    )
+    assert await counts(registry) == before
+
+    lines = await report(registry, result["id"])
+    rejected = [line for line in lines if line["status"] == "rejected"]
+    assert rejected == [
+        {
+            "row": 6,
+            "household_key": "B2",
+            "household_id": None,
+            "status": "rejected",
+            "field": "证件号码",
+            "reason": "the resident ID check digit is wrong",
+        }
+    ]
+    assert {line["status"] for line in lines if line["row"] != 6} == {"not-applied"}
+    response = await registry.client.get(
+        f"/imports/{result['id']}/report", params={"format": "csv"}, headers=officer(registry)
+    )
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert table[0][:5] == ["行号", "户编号", "状态", "字段", "原因"]
+    assert ["6", "B2", "rejected", "证件号码", "the resident ID check digit is wrong", ""] in table
+
+
+async def test_file_problems_and_household_rules_are_reported_per_row(writable_registry) -> None:
+    registry = writable_registry
+    two_heads = household_rows("R1")
+    two_heads[2][template.HEADERS.index("与户主关系")] = "户主"
+    differs = household_rows("R2")
+    differs[1][template.HEADERS.index("组")] = "五组"
+    bad_cause = household_rows(
+        "R3", overrides={"主要致贫原因": "因穷", "其他致贫原因": "缺资金、缺技术、缺劳力"}
+    )
+    result = await imported(registry, to_csv(two_heads + differs + bad_cause))
+    assert result["status"] == "rejected"
+    reasons = {
+        (line["household_key"], line["field"], line["reason"])
+        for line in await report(registry, result["id"])
+    }
+    assert ("R1", "与户主关系", "exactly one member must be the head of household") in reasons
+    assert ("R2", "组", "differs from the household's first row") in reasons
+    assert ("R3", "主要致贫原因", "“因穷” is not one of the allowed values") in reasons
+    assert ("R3", "其他致贫原因", "at most 2 other causes") in reasons
+
+    missing = to_csv([]).replace("证件号码,".encode(), b"")
+    result = await imported(registry, missing, "missing.csv")
+    assert result["status"] == "rejected"
+    lines = await report(registry, result["id"])
+    assert lines[0]["row"] == 1 and lines[0]["field"] == "证件号码"
+
+
+async def test_reimporting_the_same_file_changes_nothing(writable_registry) -> None:
+    registry = writable_registry
+    content = to_csv(household_rows("D1") + household_rows("D2"))
+    first = await imported(registry, content)
+    assert first["status"] == "accepted"
+    before = await counts(registry)
+    other_user = registry.auth("township", "520102016000", ["cadre"])
+    again = await imported(registry, content, "copy.csv", other_user)
+    assert again["status"] == "duplicate-of" and again["duplicate_of"] == first["id"]
+    assert again["households_accepted"] == 2 and again["id"] != first["id"]
+    assert await counts(registry) == before
+
+    # A different file with a household already present: its people are refused, nothing is applied.
+    rows_again = list(csv.reader(io.StringIO(content.decode())))[1:4] + household_rows("D3")
+    overlap = to_csv(rows_again)
+    result = await imported(registry, overlap)
+    assert result["status"] == "rejected"
+    refused = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
+    assert {line["reason"] for line in refused} == {"this person already belongs to a household"}
+    assert [line["row"] for line in refused] == [2, 3, 4]
+    assert await counts(registry) == before
+
+
+async def test_same_person_twice_in_one_file_is_rejected(writable_registry) -> None:
+    registry = writable_registry
+    first = household_rows("P1")
+    second = household_rows("P2")
+    position = template.HEADERS.index("证件号码")
+    second[2][position] = first[2][position]
+    result = await imported(registry, to_csv(first + second))
+    assert result["status"] == "rejected"
+    refused = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
+    assert [(line["row"], line["field"]) for line in refused] == [(7, "证件号码")]
+    assert refused[0]["reason"] == "this person already appears at row 4 of this file"
+
+
+# ---- jurisdiction --------------------------------------------------------------------------------------
+
+
+async def test_rows_outside_the_callers_jurisdiction_are_rejected(writable_registry) -> None:
+    registry = writable_registry
+    cadre = registry.auth("village", VILLAGE, ["cadre"])
+    before = await counts(registry)
+    content = to_csv(
+        household_rows("J1") + household_rows("J2", SIBLING) + household_rows("J3", "520102016999")
+    )
+    result = await imported(registry, content, headers=cadre)
+    assert result["status"] == "rejected"
+    lines = await report(registry, result["id"], cadre)
+    outside = [line for line in lines if line["status"] == "rejected"]
+    # Every row of the sibling's and the unknown village's households; nothing else is said about them.
+    assert [line["row"] for line in outside] == [5, 6, 7, 8, 9, 10]
+    assert {(line["field"], line["reason"]) for line in outside} == {("村代码", "outside your jurisdiction")}
+    assert await counts(registry) == before
+
+    # The import itself is visible inside the importer's subtree only.
+    assert (
+        await registry.client.get(f"/imports/{result['id']}", headers=officer(registry))
+    ).status_code == 200
+    sibling = registry.auth("village", SIBLING, ["cadre"])
+    assert (await registry.client.get(f"/imports/{result['id']}", headers=sibling)).status_code == 404
+    assert (await registry.client.get(f"/imports/{result['id']}/report", headers=sibling)).status_code == 404
+
+
+async def test_only_village_township_county_cadres_and_officers_may_import(writable_registry) -> None:
+    registry = writable_registry
+    content = to_csv(household_rows("K1"))
+    viewer = registry.auth("county", COUNTY, ["viewer"])
+    assert (await upload(registry, content, headers=viewer)).status_code == 403
+    province = registry.auth("province", "520000000000", ["officer"])
+    assert (await upload(registry, content, headers=province)).status_code == 403
+    assert (await registry.client.post("/imports", files={"file": ("a.csv", content)})).status_code == 401
+
+
+async def test_unknown_village_inside_the_jurisdiction_is_rejected(writable_registry) -> None:
+    registry = writable_registry
+    result = await imported(registry, to_csv(household_rows("U1", "520102016999")))
+    assert result["status"] == "rejected"
+    lines = await report(registry, result["id"])
+    assert (
+        lines[0]["field"] == "村代码" and lines[0]["reason"] == "not a current village of the division tree"
+    )
+
+
+async def test_person_registered_in_another_province_is_rejected_without_saying_where(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    rows_ = household_rows("W1")
+    person = rows_[1][template.HEADERS.index("证件号码")]
+    beijing = registry.auth("village", BEIJING_VILLAGE, ["cadre"])
+    body = {
+        "division": BEIJING_VILLAGE,
+        "village_group": "一组",
+        "address": "东城区某街1号",
+        "head_name": "王五",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "members": [
+            {"name": "王五", "sex": "female", "resident_id": person, "relation": "head", "health": "healthy",
+             "labour_capacity": "ordinary"},
+        ],
+    }  # fmt: skip
+    response = await registry.client.post("/households", json=body, headers=beijing)
+    assert response.status_code == 201, response.text
+    before = await counts(registry)
+    result = await imported(registry, to_csv(rows_))
+    assert result["status"] == "rejected"
+    response = await registry.client.get(f"/imports/{result['id']}/report", headers=officer(registry))
+    refused = [line for line in response.json()["lines"] if line["status"] == "rejected"]
+    assert refused == [
+        {
+            "row": 3,
+            "household_key": "W1",
+            "household_id": None,
+            "status": "rejected",
+            "field": "证件号码",
+            "reason": "this person already belongs to a household",
+        }
+    ]
+    assert "110101" not in response.text and "北京" not in response.text and "东城" not in response.text
+    assert await counts(registry) == before

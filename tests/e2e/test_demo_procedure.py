@@ -1,0 +1,52 @@
+"""`fupin demo`, part two, on the real platform: the county's candidates are driven through the whole
+identification procedure through the gateway — most end announced/registered, one objection is upheld
+(the case goes back to verification), one comparison hit is confirmed (the case is rejected)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.console import Console
+
+from fupin_cli.demo.procedure import drive_county
+from fupin_kit.testing import Stack
+from tests.e2e.platform import COUNTY, SIBLING, VILLAGE, eventually, running_platform
+from tests.e2e.test_identification_e2e import new_household
+
+
+async def test_demo_drives_candidates_through_identification(fupin_stack: Stack, tmp_path: Any) -> None:
+    async with running_platform(fupin_stack, tmp_path) as platform:
+        await platform.user("cadre", "village", VILLAGE, ["cadre"])
+        await platform.user("cadre2", "village", SIBLING, ["cadre"])
+        await platform.user("county", "county", COUNTY, ["officer"])
+        households = [await new_household(platform, "cadre", VILLAGE, "周大福") for _ in range(4)]
+        households += [await new_household(platform, "cadre2", SIBLING, "吴小宝") for _ in range(3)]
+        summary = await asyncio.to_thread(
+            drive_county,
+            str(platform.client.base_url),
+            fupin_stack.keys.directory,
+            COUNTY,
+            7,
+            Console(width=120),
+            cases=7,
+            objections=2,
+            hits=2,
+            notice_seconds=2,
+            timeout_s=60.0,
+        )
+        states = summary.states
+        assert sum(states.values()) == 7, states
+        assert states["applied"] == 1  # the upheld objection sent it back to verification
+        assert states["rejected"] == 1  # the confirmed comparison hit
+        assert states["announced"] + states["registered"] == 5, states
+        assert len(summary.objections) == 2 and len(summary.hits) == 2
+
+        async def registered() -> int | None:
+            found = 0
+            for household_id, _ in households:
+                body = await platform.call("GET", f"/api/v1/registry/households/{household_id}", "county")
+                found += body["status"]["code"] == "registered"
+            return found if found == 5 else None
+
+        assert await eventually(registered, "the registry to register the announced households") == 5
