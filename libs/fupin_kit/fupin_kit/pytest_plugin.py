@@ -6,21 +6,28 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from fupin_kit.embedded import remove_tree
 from fupin_kit.testing import ServiceProcess, Stack, start_stack
 
 
 @pytest.fixture(scope="session")
-def fupin_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = start_stack(tmp_path_factory.mktemp("fupin-stack"))
+def fupin_stack() -> Iterator[Stack]:
+    # Not under pytest's basetemp: a later pytest session on the same machine prunes old basetemp
+    # folders, and pruning a running PostgreSQL's data directory crashes it mid-suite.
+    root = Path(tempfile.mkdtemp(prefix="fupin-stack-"))
+    stack = start_stack(root)
     try:
         yield stack
     finally:
         stack.stop()
+        remove_tree(root)
 
 
 class ProcessGroup:
