@@ -58,7 +58,12 @@ async def test_one_trace_from_gateway_to_consumer(fupin_stack):
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert response.status_code == 201, response.text
-            consume_span = await _wait_for_span(exporter, "process fupin.sample.item.created.v1")
+            # The group reads the topic from its start: events other tests left there are processed too,
+            # in traces of their own, so wait for the process span of this request's trace.
+            server = await _wait_for_span(exporter, "POST /api/v1/{service}/{path:path}")
+            consume_span = await _wait_for_span(
+                exporter, "process fupin.sample.item.created.v1", server.context.trace_id
+            )
 
     trace_id = consume_span.context.trace_id
     in_trace = [span for span in exporter.get_finished_spans() if span.context.trace_id == trace_id]
@@ -80,11 +85,13 @@ async def test_one_trace_from_gateway_to_consumer(fupin_stack):
     assert ancestor.kind == SpanKind.SERVER and ancestor.name.startswith("POST /api/v1/")
 
 
-async def _wait_for_span(exporter: InMemorySpanExporter, name: str, timeout_s: float = 30.0):
+async def _wait_for_span(
+    exporter: InMemorySpanExporter, name: str, trace_id: int | None = None, timeout_s: float = 30.0
+):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for span in exporter.get_finished_spans():
-            if span.name == name:
+            if span.name == name and (trace_id is None or span.context.trace_id == trace_id):
                 return span
         await asyncio.sleep(0.1)
     raise AssertionError(f"no span {name!r}; saw {[span.name for span in exporter.get_finished_spans()]}")

@@ -33,3 +33,7 @@ class GatewaySettings(KitSettings):
     # Access audit: rows per write transaction, and records held in memory during a database outage.
     audit_batch_size: int = Field(default=500, ge=1, le=10_000)
     audit_queue_max: int = Field(default=50_000, ge=100)
+    # Upstream connection pools, used in turn: httpcore scans its whole pool (idle connections
+    # quadratically) whenever a request takes or returns a connection, so under concurrency several small
+    # pools cost less than one big one. The connection limits below are split between them.
+    proxy_pools: int = Field(default=4, ge=1, le=32)

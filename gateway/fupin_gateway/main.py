@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -17,6 +18,10 @@ from fupin_kit.auth.keys import KeyStore
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import instrument_httpx_client
 
+# Upstream connections in all, split between the proxy's pools (GatewaySettings.proxy_pools).
+MAX_CONNECTIONS = 200
+MAX_KEEPALIVE = 50
+
 
 def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None]]:
     async def start(app: FastAPI) -> None:
@@ -24,13 +29,23 @@ def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None
         store = KeyStore(settings.keys_dir)
         store.ensure()
         app.state.key_store = store
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.upstream_timeout_s, connect=3.0),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-            follow_redirects=False,
-        )
-        instrument_httpx_client(client)
-        app.state.http = client
+        pools = settings.proxy_pools
+        clients = [
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.upstream_timeout_s, connect=3.0),
+                limits=httpx.Limits(
+                    max_connections=max(1, MAX_CONNECTIONS // pools),
+                    max_keepalive_connections=max(1, MAX_KEEPALIVE // pools),
+                ),
+                follow_redirects=False,
+            )
+            for _ in range(pools)
+        ]
+        for client in clients:
+            instrument_httpx_client(client)
+        app.state.http = clients[0]
+        app.state.http_clients = clients
+        app.state.http_next = itertools.cycle(clients).__next__
         app.state.extra_readiness = upstream_readiness
 
     return start
@@ -55,6 +70,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 async def _close_http(app: FastAPI) -> None:
-    client = getattr(app.state, "http", None)
-    if client is not None:
+    for client in getattr(app.state, "http_clients", []):
         await client.aclose()

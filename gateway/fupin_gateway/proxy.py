@@ -28,6 +28,10 @@ HOP_BY_HOP = {
 # The gateway's own middleware sets the request id on the way out; the upstream's copy would duplicate it.
 RESPONSE_DROP = HOP_BY_HOP | {"x-request-id"}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# An answer whose Content-Length says it is at most this big is read whole and sent as one response:
+# streaming it would cost a task group and a disconnect listener per request for a body that fits in a
+# few packets. Anything larger, or of unknown length (exports, reports), is streamed as before.
+BUFFER_MAX_BYTES = 256 * 1024
 
 
 def _forward_headers(request: Request) -> list[tuple[str, str]]:
@@ -55,7 +59,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
     base = upstreams.get(service)
     if base is None:
         return problem_response(not_found("service"), request)
-    client: httpx.AsyncClient = request.app.state.http
+    client: httpx.AsyncClient = request.app.state.http_next()
     upstream_request = client.build_request(
         request.method,
         f"{base}/{path}",
@@ -65,6 +69,19 @@ async def forward(service: str, path: str, request: Request) -> Response:
     )
     try:
         upstream = await client.send(upstream_request, stream=True)
+        headers = {key: value for key, value in upstream.headers.items() if key.lower() not in RESPONSE_DROP}
+        if not _small(upstream):
+            return StreamingResponse(
+                upstream.aiter_raw(),
+                status_code=upstream.status_code,
+                headers=headers,
+                background=BackgroundTask(upstream.aclose),
+            )
+        try:
+            body = b"".join([chunk async for chunk in upstream.aiter_raw()])
+        finally:
+            await upstream.aclose()
+        return Response(body, status_code=upstream.status_code, headers=headers)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError) as exc:
         return problem_response(
             service_unavailable(f"the {service} service is unavailable ({type(exc).__name__})"), request
@@ -79,10 +96,8 @@ async def forward(service: str, path: str, request: Request) -> Response:
             ),
             request,
         )
-    headers = {key: value for key, value in upstream.headers.items() if key.lower() not in RESPONSE_DROP}
-    return StreamingResponse(
-        upstream.aiter_raw(),
-        status_code=upstream.status_code,
-        headers=headers,
-        background=BackgroundTask(upstream.aclose),
-    )
+
+
+def _small(upstream: httpx.Response) -> bool:
+    length = upstream.headers.get("content-length")
+    return length is not None and length.isdigit() and int(length) <= BUFFER_MAX_BYTES

@@ -3,19 +3,27 @@
 Owner: 纪念塔社区 520102016001 (新华路街道, 南明区, 贵阳市, 贵州省). A caller whose subtree contains the
 target division must get an answer other than 404 (2xx, or 403/409/422 for business reasons); any other
 caller must get exactly 404 — never 2xx, never a 403 or 409 that tells it the object exists.
+
+Objects are created by the lowest caller of the owner chain that the creating operation does not refuse
+(403), after the `prepare` steps of its scope (fupin_kit.openapi_scope). Every successful JSON, CSV, XLSX or
+HTML answer to a caller above the county tier must hold no full resident ID.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from fupin_kit import divisions
+from fupin_kit.pii import InvalidResidentId, validate_resident_id
 from fupin_kit.testing import Stack
 from tests.security.inprocess import Process, pump_events
 from tests.security.openapi_ops import Operation, find, get_field, sample_value, set_field
@@ -31,6 +39,9 @@ OWNER_CHAIN: dict[str, str] = {
 ALL_ROLES = ["admin", "officer", "cadre", "department", "evaluator", "leader", "viewer"]
 REQUEST_TIMEOUT_S = 30.0
 ABSENT_ID = "00000000-0000-4000-8000-00000000dead"
+# quality.md: no full resident ID number in any response above the county tier.
+ABOVE_COUNTY = frozenset({"city", "province", "nation"})
+RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,8 @@ class Matrix:
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     fixtures: dict[tuple[str, str], Fixture | None] = field(default_factory=dict)
+    # Operations whose prepare steps have run (or are running), and the steps that did.
+    prepared: set[tuple[str, str]] = field(default_factory=set)
     # Object ids created in a division, looked for in the caller-scoped answers of outsiders.
     created: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -100,21 +113,47 @@ class Matrix:
         self, op: Operation, request: dict[str, Any], caller: Caller | None, roles: list[str]
     ) -> httpx.Response:
         headers = {} if caller is None else {"Authorization": f"Bearer {self.token(caller, roles)}"}
-        # A hanging route must fail the matrix, not stall it.
-        return await asyncio.wait_for(
-            self.processes[op.process].client.request(
+        client = self.processes[op.process].client
+        if request.get("files"):
+            sending = client.request(
+                op.method, request["url"], params=request["params"], files=request["files"], headers=headers
+            )
+        else:
+            sending = client.request(
                 op.method, request["url"], params=request["params"], json=request["json"], headers=headers
-            ),
-            REQUEST_TIMEOUT_S,
-        )
+            )
+        # A hanging route must fail the matrix, not stall it.
+        return await asyncio.wait_for(sending, REQUEST_TIMEOUT_S)
 
-    def build(self, op: Operation, target: str | None, fixture: Fixture | None) -> dict[str, Any]:
-        """The request for `op` aimed at `target` (a division) or at `fixture` (an object)."""
+    async def send_as_owner(
+        self, op: Operation, request: dict[str, Any], division: str
+    ) -> tuple[httpx.Response, Caller]:
+        """As the caller at `division` with every role, or, while refused with 403 (a tier rule), as the
+        next caller up the chain: an object is made by the lowest tier allowed to make it."""
+        response: httpx.Response | None = None
+        owner: Caller | None = None
+        for owner in owners(division):
+            response = await self.send(op, request, owner, ALL_ROLES)
+            if response.status_code != 403:
+                break
+        assert response is not None and owner is not None
+        return response, owner
+
+    def build(
+        self,
+        op: Operation,
+        target: str | None,
+        fixture: Fixture | None,
+        step: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The request for `op` aimed at `target` (a division) or at `fixture` (an object), with the
+        overrides of a prepare `step`."""
         scope = op.scope or {}
         path_values: dict[str, Any] = {}
         params: dict[str, Any] = {}
         body = op.example_body()
         body = copy.deepcopy(body)
+        path_names = {parameter["name"] for parameter in op.parameters("path")}
         if scope.get("kind") == "division" and target is not None:
             if scope["location"] == "path":
                 path_values[scope["param"]] = target
@@ -122,14 +161,25 @@ class Matrix:
                 params[scope["param"]] = target
             elif body is not None:
                 set_field(body, scope["param"], target)
-        if scope.get("kind") == "resource":
+        if has_object(op):
             object_id = ABSENT_ID if fixture is None else str(get_field(fixture.response, scope["id_field"]))
             if scope.get("location", "path") == "path":
                 path_values[scope["id_param"]] = object_id
             elif body is not None:
                 set_field(body, scope["id_param"], object_id)
             for name, dotted in scope.get("params", {}).items():
-                path_values[name] = ABSENT_ID if fixture is None else get_field(fixture.response, dotted)
+                value = ABSENT_ID if fixture is None else get_field(fixture.response, dotted)
+                if name in path_names:
+                    path_values[name] = value
+                elif body is not None:
+                    set_field(body, name, value)
+        for name, value in ((step or {}).get("path") or {}).items():
+            path_values[name] = value
+        for name, value in ((step or {}).get("query") or {}).items():
+            params[name] = value
+        if body is not None:
+            for name, value in ((step or {}).get("body") or {}).items():
+                set_field(body, name, copy.deepcopy(value))
         for parameter in op.parameters("path"):
             path_values.setdefault(parameter["name"], sample_value(op.document, parameter))
         for parameter in op.parameters("query"):
@@ -138,7 +188,15 @@ class Matrix:
         url = op.path
         for name, value in path_values.items():
             url = url.replace("{" + name + "}", str(value))
-        return {"url": url, "params": params, "json": body}
+        files = {
+            name: (
+                part["filename"],
+                part["content"].replace("{division}", target or OWNER_CHAIN["village"]).encode(),
+                part["content_type"],
+            )
+            for name, part in scope.get("files", {}).items()
+        }
+        return {"url": url, "params": params, "json": body, "files": files}
 
     # -- objects the operations act on ----------------------------------------------------------------
 
@@ -152,7 +210,17 @@ class Matrix:
         creator, _ = self.creator_of(op)
         if creator is None:
             return None
-        return await self.create(creator)
+        fixture = await self.create(creator)
+        if fixture is None:
+            return None
+        scope = op.scope or {}
+        for dotted in (scope["id_field"], *scope.get("params", {}).values()):
+            try:
+                get_field(fixture.response, dotted)
+            except (KeyError, IndexError, TypeError):
+                self.problems.append(f"{op.name}: the answer of {creator.name} has no {dotted!r}")
+                return None
+        return fixture
 
     async def create(self, creator: Operation) -> Fixture | None:
         """One object per creating operation, created by a caller at its division with every role."""
@@ -161,8 +229,11 @@ class Matrix:
             return self.fixtures[key]
         self.fixtures[key] = None  # a cycle of created_by ends here instead of recursing forever
         scope = creator.scope or {}
+        if not await self.prepare(creator):
+            self.problems.append(f"{creator.name}: its prepare steps failed, so it creates nothing")
+            return None
         parent: Fixture | None = None
-        if scope.get("kind") == "resource":
+        if has_object(creator):
             parent = await self.fixture(creator)
             if parent is None:
                 self.problems.append(f"{creator.name}: its own created_by object could not be created")
@@ -170,15 +241,18 @@ class Matrix:
             division = parent.division
         else:
             division = OWNER_CHAIN[scope.get("level", "village")]
-        owner = Caller("owner", divisions.TIER_NAMES[divisions.level(division)], division)
         request = self.build(creator, division, parent)
-        response = await self.send(creator, request, owner, ALL_ROLES)
+        response, owner = await self.send_as_owner(creator, request, division)
         if not response.is_success:
             self.problems.append(
                 f"{creator.name}: could not create the object the matrix needs "
-                f"(as {owner.tier} {division} with all roles): {response.status_code} {response.text[:300]}"
+                f"(as {owner.tier} {owner.division} with all roles): "
+                f"{response.status_code} {response.text[:300]}"
             )
             return None
+        if scope.get("kind") == "caller":
+            # It acts in the caller's own division (an import belongs to its importer's division).
+            division = owner.division
         # Let the other processes learn about it (identification's household read model, the feeds).
         await pump_events(self.processes)
         fixture = Fixture(creator.name, division, response.json())
@@ -186,7 +260,46 @@ class Matrix:
         self.remember(fixture.response, division)
         return fixture
 
+    async def prepare(self, op: Operation) -> bool:
+        """Run the prepare steps of `op`'s scope once, in order; False when one of them failed."""
+        if (op.process, op.key) in self.prepared:
+            return True
+        self.prepared.add((op.process, op.key))
+        for step in (op.scope or {}).get("prepare", []):
+            process, _, key = step["operation"].rpartition(":")
+            process = process.strip() or op.process
+            target_op = find(self.ops.get(process, []), key.strip())
+            if target_op is None:
+                self.problems.append(f"{op.name}: prepare step {step['operation']!r} is no operation")
+                return False
+            if step.get("fixture"):
+                if await self.create(target_op) is None:
+                    return False
+                continue
+            if not await self.prepare(target_op):
+                return False
+            fixture = await self.fixture(target_op) if has_object(target_op) else None
+            if has_object(target_op) and fixture is None:
+                return False
+            scope = target_op.scope or {}
+            target = step.get("target") or (
+                fixture.division if fixture is not None else OWNER_CHAIN[scope.get("level", "village")]
+            )
+            request = self.build(target_op, target, fixture, step)
+            response, owner = await self.send_as_owner(target_op, request, target)
+            if not response.is_success:
+                self.problems.append(
+                    f"{op.name}: prepare step {step} failed (as {owner.tier} {owner.division}): "
+                    f"{response.status_code} {response.text[:300]}"
+                )
+                return False
+            await pump_events(self.processes)
+        return True
+
     def remember(self, body: Any, division: str) -> None:
+        if isinstance(body, list):
+            for item in body:
+                self.remember(item, division)
         if isinstance(body, dict):
             for name in ("id", "username", "client_id", "case_id", "notice_id"):
                 value = body.get(name)
@@ -199,6 +312,11 @@ class Matrix:
         self, op: Operation, caller: Caller | None, roles: list[str], target: str, expected: str,
         response: httpx.Response, ok: bool, note: str = "",
     ) -> None:  # fmt: skip
+        if response.is_success and caller is not None and caller.tier in ABOVE_COUNTY:
+            shown = full_resident_ids(response)
+            if shown:
+                ok = False
+                note = f"full resident IDs above the county tier: {', '.join(shown[:3])}"
         self.rows.append(
             Row(
                 operation=op.name,
@@ -213,7 +331,14 @@ class Matrix:
         )
 
     async def check_public(self, op: Operation) -> None:
-        request = self.build(op, OWNER_CHAIN["village"], None)
+        await self.prepare(op)
+        fixture: Fixture | None = None
+        if has_object(op):
+            fixture = await self.fixture(op)
+            if fixture is None:
+                self.problems.append(f"{op.name}: not checked, the object it reads could not be created")
+                return
+        request = self.build(op, OWNER_CHAIN["village"], fixture)
         response = await self.send(op, request, None, [])
         self.record(
             op,
@@ -227,6 +352,7 @@ class Matrix:
 
     async def check_caller(self, op: Operation) -> None:
         """The answer is the caller's own subtree: no object created outside it may appear in it."""
+        await self.prepare(op)
         request = self.build(op, None, None)
         for caller in CALLERS:
             response = await self.send(op, request, caller, ALL_ROLES)
@@ -244,6 +370,7 @@ class Matrix:
 
     async def check_admin(self, op: Operation) -> None:
         tiers = set((op.scope or {}).get("tiers", []))
+        await self.prepare(op)
         request = self.build(op, None, None)
         for caller in CALLERS:
             response = await self.send(op, request, caller, ALL_ROLES)
@@ -258,6 +385,7 @@ class Matrix:
     async def check_scoped(self, op: Operation) -> None:
         scope = op.scope or {}
         fixture: Fixture | None = None
+        await self.prepare(op)
         if scope["kind"] == "resource":
             fixture = await self.fixture(op)
             if fixture is None:
@@ -296,8 +424,8 @@ class Matrix:
         scoped = [op for op in every if op.kind in ("division", "resource")]
         # Objects first (so that every list and every by-division write sees them), then the operations
         # that act on them, then the caller-scoped lists, which must not show the foreign ones.
-        for op in scoped:
-            if op.kind == "resource":
+        for op in every:
+            if has_object(op):
                 await self.fixture(op)
         for op in every:
             if op.kind == "public":
@@ -322,6 +450,48 @@ class Matrix:
             for r in rows
         ]
         return "\n".join(lines)
+
+
+def has_object(op: Operation) -> bool:
+    """Acts on an object of a created_by operation (by_resource, or a public read of such an object)."""
+    return "created_by" in (op.scope or {})
+
+
+def owners(division: str) -> list[Caller]:
+    """The callers at `division` and at each division above it, up to the nation."""
+    found = []
+    code: str | None = division
+    while code is not None:
+        found.append(Caller("owner", divisions.TIER_NAMES[divisions.level(code)], code))
+        code = None if code == divisions.NATION else divisions.parent(code)
+    return found
+
+
+def full_resident_ids(response: httpx.Response) -> list[str]:
+    """Valid 18-digit resident ID numbers in a JSON, CSV, HTML or XLSX answer (PDFs are not read)."""
+    content_type = response.headers.get("content-type", "")
+    if "spreadsheetml" in content_type:
+        try:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
+                text = " ".join(
+                    workbook.read(name).decode("utf-8", "replace")
+                    for name in workbook.namelist()
+                    if name.endswith(".xml")
+                )
+        except zipfile.BadZipFile:
+            return []
+    elif "pdf" in content_type or "octet-stream" in content_type:
+        return []
+    else:
+        text = response.text
+    found = []
+    for candidate in RESIDENT_ID.findall(text):
+        try:
+            validate_resident_id(candidate)
+        except InvalidResidentId:
+            continue
+        found.append(candidate)
+    return found
 
 
 def _is_json(response: httpx.Response) -> bool:

@@ -62,6 +62,12 @@ class Operation:
         return media if isinstance(media, dict) else None
 
     @property
+    def multipart_body(self) -> bool:
+        """Whether the operation takes a multipart/form-data body (an upload)."""
+        body = self.spec.get("requestBody")
+        return bool(body and "multipart/form-data" in resolve(self.document, body).get("content", {}))
+
+    @property
     def body_required(self) -> bool:
         body = self.spec.get("requestBody")
         return bool(body and resolve(self.document, body).get("required"))
@@ -166,22 +172,32 @@ def classification_problems(ops: list[Operation], by_process: dict[str, list[Ope
                 f"{op.name}: no request body example — add `examples` to the body model "
                 "(json_schema_extra) or example= to its scope"
             )
+        if op.multipart_body and not scope.get("files"):
+            problems.append(f"{op.name}: a multipart body without an example — add files= to its scope")
+        for step in scope.get("prepare", []):
+            process, _, key = step.get("operation", "").rpartition(":")
+            if find(by_process.get(process.strip() or op.process, []), key.strip()) is None:
+                problems.append(f"{op.name}: prepare step {step.get('operation')!r} is no operation")
         if scope["kind"] == "division":
             names = {p["name"] for p in op.parameters(scope["location"])}
             if scope["location"] != "body" and scope["param"] not in names:
                 problems.append(
                     f"{op.name}: division parameter {scope['param']!r} is not a {scope['location']} parameter"
                 )
-        if scope["kind"] == "resource":
+        if "created_by" in scope:
             process, _, created_by = scope["created_by"].rpartition(":")
             process = process.strip() or op.process
             creator = find(by_process.get(process, []), created_by.strip())
             if creator is None:
                 problems.append(f"{op.name}: created_by {scope['created_by']!r} is no operation")
-            elif creator.kind not in ("division", "resource", "public"):
+            elif not (
+                creator.kind in ("division", "resource", "public")
+                or (creator.kind == "caller" and "level" in (creator.scope or {}))
+            ):
                 problems.append(f"{op.name}: created_by {scope['created_by']!r} has no division to create in")
             path_names = {p["name"] for p in op.parameters("path")}
-            wanted = set(scope.get("params", {}))
+            # Parameters that are not path parameters are body fields, if there is a body to put them in.
+            wanted = {name for name in scope.get("params", {}) if name in path_names or op.json_body is None}
             if scope.get("location", "path") == "path":
                 wanted.add(scope["id_param"])
             if wanted - path_names:

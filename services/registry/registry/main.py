@@ -14,13 +14,18 @@ from registry.imports.router import router as imports_router
 from registry.standards.router import router as standards_router
 
 
+async def _load_pii_cipher(app: FastAPI) -> None:
+    # Built once at start-up (it reads the key file), so the per-request dependency is a plain lookup.
+    app.state.pii_cipher = app.state.settings.pii_cipher()
+
+
 def create_app(settings: KitSettings | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="registry",
         title="Fupin registry",
         description="Division tree, households and members (建档立卡), poverty standards, registration status and history, bulk import and exports.",
         routers=[divisions_router, standards_router, households_router, exports_router, imports_router],
-        on_startup=[load_on_startup],
+        on_startup=[_load_pii_cipher, load_on_startup],
         consumers=[
             ConsumerSpec("registry", ["fupin.identification.events.v1"], identification_events.HANDLERS)
         ],

@@ -64,3 +64,13 @@ STANDARD: dict[str, Any] = {
     "amount": "4800.00",
     "reason": "县级标准高于省标",
 }
+
+# A two-member household in the 登记表 CSV layout (docs/registry-import.md); "{division}" is the village.
+IMPORT_CSV = (
+    "户编号,村代码,组,地址,户主姓名,识别标准,贫困户属性,主要致贫原因,姓名,性别,证件号码,与户主关系,健康状况,劳动能力\n"
+    "M001,{division},二组,纪念塔路2号,王五,国家标准,一般贫困户,因病,王五,男,520102197505050030,户主,健康,普通劳动力\n"
+    "M001,,,,,,,,赵六,女,520102197808080042,配偶,健康,普通劳动力\n"
+)
+IMPORT_FILES: dict[str, dict[str, str]] = {
+    "file": {"filename": "matrix-import.csv", "content_type": "text/csv", "content": IMPORT_CSV}
+}

@@ -314,10 +314,18 @@ async def test_reimporting_the_same_file_changes_nothing(writable_registry) -> N
     first = await imported(registry, content)
     assert first["status"] == "accepted"
     before = await counts(registry)
-    other_user = registry.auth("township", "520102016000", ["cadre"])
+    other_user = registry.auth("county", COUNTY, ["cadre"])
     again = await imported(registry, content, "copy.csv", other_user)
     assert again["status"] == "duplicate-of" and again["duplicate_of"] == first["id"]
     assert again["households_accepted"] == 2 and again["id"] != first["id"]
+    assert await counts(registry) == before
+
+    # A township cannot see its county's import: the same bytes are an import of its own (its people are
+    # already registered, so nothing is applied), and the answer does not name the county's import.
+    township = registry.auth("township", "520102016000", ["cadre"])
+    own = await imported(registry, content, "copy.csv", township)
+    assert own["status"] == "rejected" and own["duplicate_of"] is None
+    assert first["id"] not in str(own)
     assert await counts(registry) == before
 
     # A different file with a household already present: its people are refused, nothing is applied.

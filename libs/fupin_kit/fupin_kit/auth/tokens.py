@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ from fupin_kit import divisions
 from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM
 from fupin_kit.problems import ProblemError, unauthorized
+
+# Verified tokens remembered per process (a bearer token is replayed on every request of a session; an
+# ES256 signature check costs far more than a dict lookup). Bounded, least recently used out first.
+TOKEN_CACHE_SIZE = 4096
 
 # Short enough that a token signed right after a key rotation is accepted at once by a process whose
 # last load is older than this; long enough that forged kids cost at most one re-read per second.
@@ -41,6 +46,10 @@ class JwkSet:
             async with self._lock:
                 if kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S:
                     await self.refresh()
+        return self._keys.get(kid)
+
+    def loaded(self, kid: str) -> Any | None:
+        """The key of `kid` as loaded now, without any refresh (None once a reload dropped it)."""
         return self._keys.get(kid)
 
     async def refresh(self) -> None:
@@ -68,13 +77,42 @@ class JwkSet:
 
 
 class TokenVerifier:
-    def __init__(self, jwks: JwkSet, issuer: str, audience: str, leeway_s: int = 10) -> None:
+    """Verifies bearer tokens; a token verified once is remembered (key: the exact token string, so any
+    altered byte is a different, unverified token) until its expiry. A remembered token is still refused
+    once it expires, and once the key that signed it is no longer in the loaded key set."""
+
+    def __init__(
+        self,
+        jwks: JwkSet,
+        issuer: str,
+        audience: str,
+        leeway_s: int = 10,
+        cache_size: int = TOKEN_CACHE_SIZE,
+    ) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
         self.leeway_s = leeway_s
+        self.cache_size = cache_size
+        # token -> (actor, accepted until (exp + leeway, as jwt.decode accepts it), kid, signing key)
+        self._cache: OrderedDict[str, tuple[Actor, float, str, Any]] = OrderedDict()
 
     async def verify(self, token: str) -> Actor:
+        cached = self._cache.get(token)
+        if cached is not None:
+            actor, until, kid, key = cached
+            if time.time() < until and self.jwks.loaded(kid) is key:
+                self._cache.move_to_end(token)
+                return actor
+            del self._cache[token]
+        actor, until, kid, key = await self._verify(token)
+        if self.cache_size > 0:
+            self._cache[token] = (actor, until, kid, key)
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return actor
+
+    async def _verify(self, token: str) -> tuple[Actor, float, str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -101,7 +139,8 @@ class TokenVerifier:
             raise unauthorized("token expired") from exc
         except jwt.PyJWTError as exc:
             raise unauthorized(f"invalid token: {type(exc).__name__}") from exc
-        return actor_from_claims(claims)
+        # jwt.decode accepts while exp > now - leeway; a remembered token is accepted exactly as long.
+        return actor_from_claims(claims), float(claims["exp"]) + self.leeway_s, kid, key
 
 
 def actor_from_claims(claims: dict[str, Any]) -> Actor:

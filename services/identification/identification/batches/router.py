@@ -5,7 +5,9 @@ import uuid
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from fupin_kit import openapi_scope as scope
 from identification import idempotency
+from identification import matrix_examples as examples
 from identification.batches import service
 from identification.batches.schemas import BatchIn, BatchOut, DecisionIn
 from identification.deps import Ctx
@@ -14,7 +16,14 @@ from identification.idempotency import IdempotencyKey
 router = APIRouter(prefix="/batches", tags=["batch decisions"])
 
 
-@router.post("", status_code=201, response_model=BatchOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=BatchOut,
+    openapi_extra=scope.by_division(
+        location="body", example=examples.BATCH, prepare=examples.READY_FOR_BATCH
+    ),
+)
 async def draw(body: BatchIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Freeze a list and draw its spot-check sample (seeded by the batch id, recorded)."""
     return await idempotency.run(
@@ -22,12 +31,18 @@ async def draw(body: BatchIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     )
 
 
-@router.get("/{batch_id}")
+@router.get("/{batch_id}", openapi_extra=scope.by_resource("POST /batches", "batch_id"))
 async def read(batch_id: uuid.UUID, ctx: Ctx) -> BatchOut:
     return await service.read(ctx, batch_id)
 
 
-@router.post("/{batch_id}/decide", response_model=BatchOut)
+@router.post(
+    "/{batch_id}/decide",
+    response_model=BatchOut,
+    openapi_extra=scope.by_resource(
+        "POST /batches", "batch_id", params={"findings.0.case_id": "sample.0"}, example=examples.DECISION
+    ),
+)
 async def decide(batch_id: uuid.UUID, body: DecisionIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Record the spot-check findings and decide the whole list in one set-based statement."""
     return await idempotency.run(

@@ -6,7 +6,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from fupin_kit import openapi_scope as scope
 from identification import idempotency
+from identification import matrix_examples as examples
 from identification.cases import service
 from identification.cases.schemas import (
     ActionIn,
@@ -23,7 +25,14 @@ from identification.idempotency import IdempotencyKey
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("", status_code=201, response_model=CaseOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseOut,
+    openapi_extra=scope.by_resource(
+        "registry: POST /households", "household_id", location="body", example=examples.CASE
+    ),
+)
 async def apply(body: CaseIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Application (申请) with the household's signed data authorisation, recorded by a village cadre."""
     return await idempotency.run(
@@ -31,7 +40,7 @@ async def apply(body: CaseIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     )
 
 
-@router.get("")
+@router.get("", openapi_extra=scope.caller())
 async def search(
     ctx: Ctx,
     division: str | None = Query(default=None, pattern=r"^\d{12}$"),
@@ -43,17 +52,21 @@ async def search(
     return await service.search(ctx, division, kind, state, after, limit)
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", openapi_extra=scope.by_resource("POST /cases", "case_id"))
 async def read(case_id: uuid.UUID, ctx: Ctx) -> CaseOut:
     return await service.read(ctx, case_id)
 
 
-@router.get("/{case_id}/history")
+@router.get("/{case_id}/history", openapi_extra=scope.by_resource("POST /cases", "case_id"))
 async def history(case_id: uuid.UUID, ctx: Ctx) -> list[HistoryOut]:
     return await service.history(ctx, case_id)
 
 
-@router.post("/{case_id}/actions/{action}", response_model=CaseOut)
+@router.post(
+    "/{case_id}/actions/{action}",
+    response_model=CaseOut,
+    openapi_extra=scope.by_resource("POST /cases", "case_id", example=examples.ACTION),
+)
 async def act(
     case_id: uuid.UUID, action: ApiAction, body: ActionIn, ctx: Ctx, key: IdempotencyKey = None
 ) -> Response:
@@ -67,13 +80,17 @@ async def act(
     )
 
 
-@router.get("/{case_id}/category-suggestion")
+@router.get("/{case_id}/category-suggestion", openapi_extra=scope.by_resource("POST /cases", "case_id"))
 async def category_suggestion(case_id: uuid.UUID, ctx: Ctx) -> list[dict[str, Any]]:
     """Suggested support categories, each with the rule that fired and the facts it saw."""
     return await service.suggest_category(ctx, case_id)
 
 
-@router.post("/{case_id}/category", response_model=CaseOut)
+@router.post(
+    "/{case_id}/category",
+    response_model=CaseOut,
+    openapi_extra=scope.by_resource("POST /cases", "case_id", example=examples.CATEGORY),
+)
 async def confirm_category(
     case_id: uuid.UUID, body: CategoryIn, ctx: Ctx, key: IdempotencyKey = None
 ) -> Response:

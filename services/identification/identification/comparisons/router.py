@@ -5,8 +5,10 @@ import uuid
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.settings import KitSettings
 from identification import idempotency
+from identification import matrix_examples as examples
 from identification.comparisons import service
 from identification.comparisons.schemas import HitOut, HitResolutionIn, PushIn, PushOut
 from identification.deps import Ctx
@@ -15,7 +17,7 @@ from identification.idempotency import IdempotencyKey
 router = APIRouter(prefix="/comparisons", tags=["department comparison"])
 
 
-@router.post("/pushes", status_code=201, response_model=PushOut)
+@router.post("/pushes", status_code=201, response_model=PushOut, openapi_extra=scope.caller(examples.PUSH))
 async def push(body: PushIn, ctx: Ctx, request: Request, key: IdempotencyKey = None) -> Response:
     """A departmental system pushes its list; IDs become blind indexes on arrival."""
     settings: KitSettings = request.app.state.settings
@@ -25,7 +27,8 @@ async def push(body: PushIn, ctx: Ctx, request: Request, key: IdempotencyKey = N
     )
 
 
-@router.get("/hits")
+# A hit exists once a department list matches a member of an open case (the first one found is resolved).
+@router.get("/hits", openapi_extra=scope.caller(level="village", prepare=examples.HIT_FOUND))
 async def hits(
     ctx: Ctx,
     case_id: uuid.UUID | None = None,
@@ -34,7 +37,13 @@ async def hits(
     return await service.search(ctx, case_id, status)
 
 
-@router.post("/hits/{hit_id}/resolve", response_model=HitOut)
+@router.post(
+    "/hits/{hit_id}/resolve",
+    response_model=HitOut,
+    openapi_extra=scope.by_resource(
+        "GET /comparisons/hits", "hit_id", id_field="0.id", example=examples.HIT_RESOLUTION
+    ),
+)
 async def resolve(hit_id: uuid.UUID, body: HitResolutionIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("hit", hit_id, body), lambda: service.resolve(ctx, hit_id, body)

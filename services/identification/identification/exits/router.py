@@ -5,6 +5,7 @@ from starlette.responses import Response
 
 from fupin_kit import openapi_scope as scope
 from identification import idempotency
+from identification import matrix_examples as examples
 from identification.cases.schemas import CaseOut
 from identification.deps import Ctx
 from identification.exits import indicators, service
@@ -20,7 +21,14 @@ async def exit_indicators(ctx: Ctx, division: str = Query(pattern=r"^\d{12}$")) 
     return await indicators.indicators(ctx, division)
 
 
-@router.post("/exits", status_code=201, response_model=CaseOut)
+@router.post(
+    "/exits",
+    status_code=201,
+    response_model=CaseOut,
+    openapi_extra=scope.by_resource(
+        "registry: POST /households", "household_id", location="body", example=examples.EXIT
+    ),
+)
 async def propose_exit(body: ExitIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Village review of a household exit, with its checks (income, 两不愁三保障, not registered this year)."""
     return await idempotency.run(
@@ -28,7 +36,14 @@ async def propose_exit(body: ExitIn, ctx: Ctx, key: IdempotencyKey = None) -> Re
     )
 
 
-@router.post("/monitoring", status_code=201, response_model=CaseOut)
+@router.post(
+    "/monitoring",
+    status_code=201,
+    response_model=CaseOut,
+    openapi_extra=scope.by_resource(
+        "registry: POST /households", "household_id", location="body", example=examples.MONITORING
+    ),
+)
 async def open_monitoring(body: MonitoringIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """A monitoring warning (first of the nine steps) from a self-report, a visit or a public report."""
     return await idempotency.run(

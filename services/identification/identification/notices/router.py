@@ -11,6 +11,7 @@ from fupin_kit import openapi_scope as scope
 from fupin_kit.cjk_font import CjkFontMissing
 from fupin_kit.db import DbSession
 from identification import idempotency
+from identification import matrix_examples as examples
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.notices import pdf, service
@@ -18,9 +19,18 @@ from identification.notices.schemas import NoticeIn, NoticeOut, PublicNotice, Ti
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
+# The board is public, and the matrix reads it on a real notice.
+ON_NOTICE = scope.public(created_by="POST /notices", id_param="notice_id")
 
 
-@router.post("", status_code=201, response_model=NoticeOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=NoticeOut,
+    openapi_extra=scope.by_division(
+        location="body", example=examples.NOTICE, prepare=examples.READY_FOR_NOTICE
+    ),
+)
 async def open_notice(body: NoticeIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Put a village's ready list on the board (a township officer); its end comes from the region."""
     return await idempotency.run(
@@ -28,13 +38,13 @@ async def open_notice(body: NoticeIn, ctx: Ctx, key: IdempotencyKey = None) -> R
     )
 
 
-@router.post("/tick", response_model=TickOut)
+@router.post("/tick", response_model=TickOut, openapi_extra=scope.caller())
 async def tick(ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Close the notices of the caller's jurisdiction whose end has passed and that have no open ticket."""
     return await idempotency.run(ctx.session, ctx.actor, key, ("tick", ctx.now), lambda: service.tick(ctx))
 
 
-@router.get("")
+@router.get("", openapi_extra=scope.caller())
 async def search(
     ctx: Ctx,
     status: str | None = Query(default=None, pattern="^(open|closed)$"),
@@ -43,12 +53,12 @@ async def search(
     return await service.search(ctx, status, limit)
 
 
-@router.get("/{notice_id}")
+@router.get("/{notice_id}", openapi_extra=scope.by_resource("POST /notices", "notice_id"))
 async def read(notice_id: uuid.UUID, ctx: Ctx) -> NoticeOut:
     return await service.read(ctx, notice_id)
 
 
-@public_router.get("")
+@public_router.get("", openapi_extra=scope.public())
 async def public_search(
     session: DbSession, division: str = Query(pattern=r"^\d{12}$"), limit: int = Query(50, ge=1, le=200)
 ) -> list[PublicNotice]:
@@ -56,17 +66,17 @@ async def public_search(
     return await service.public_search(session, division, limit)
 
 
-@public_router.get("/{notice_id}")
+@public_router.get("/{notice_id}", openapi_extra=ON_NOTICE)
 async def public_read(notice_id: uuid.UUID, session: DbSession) -> PublicNotice:
     return await service.public_read(session, notice_id)
 
 
-@public_router.get("/{notice_id}/document", response_class=HTMLResponse)
+@public_router.get("/{notice_id}/document", response_class=HTMLResponse, openapi_extra=ON_NOTICE)
 async def public_document(notice_id: uuid.UUID, session: DbSession) -> HTMLResponse:
     return HTMLResponse(service.render_html(await service.public_read(session, notice_id)))
 
 
-@public_router.get("/{notice_id}/document.pdf", response_class=Response, openapi_extra=scope.public())
+@public_router.get("/{notice_id}/document.pdf", response_class=Response, openapi_extra=ON_NOTICE)
 async def public_document_pdf(notice_id: uuid.UUID, session: DbSession) -> Response:
     """The same document as a PDF (drawn off the event loop: font subsetting is CPU work)."""
     notice = await service.public_read(session, notice_id)

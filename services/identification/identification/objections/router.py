@@ -6,8 +6,10 @@ from dataclasses import replace
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.db import DbSession
 from identification import clock, idempotency
+from identification import matrix_examples as examples
 from identification.context import SYSTEM_ACTOR, Context
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
@@ -18,7 +20,17 @@ router = APIRouter(prefix="/objections", tags=["objections"])
 public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
 
 
-@public_router.post("/{notice_id}/objections", status_code=201, response_model=ObjectionOut)
+@public_router.post(
+    "/{notice_id}/objections",
+    status_code=201,
+    response_model=ObjectionOut,
+    openapi_extra=scope.public(
+        example=examples.OBJECTION,
+        created_by="POST /notices",
+        id_param="notice_id",
+        params={"case_id": "case_ids.0"},
+    ),
+)
 async def object_to(
     notice_id: uuid.UUID, body: ObjectionIn, session: DbSession, key: IdempotencyKey = None
 ) -> Response:
@@ -37,7 +49,13 @@ async def object_to(
     )
 
 
-@router.post("/{ticket_id}/resolve", response_model=ObjectionOut)
+@router.post(
+    "/{ticket_id}/resolve",
+    response_model=ObjectionOut,
+    openapi_extra=scope.by_resource(
+        "POST /public/notices/{notice_id}/objections", "ticket_id", example=examples.RESOLUTION
+    ),
+)
 async def resolve(ticket_id: uuid.UUID, body: ResolutionIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     return await idempotency.run(
         ctx.session,
@@ -48,7 +66,7 @@ async def resolve(ticket_id: uuid.UUID, body: ResolutionIn, ctx: Ctx, key: Idemp
     )
 
 
-@router.get("")
+@router.get("", openapi_extra=scope.caller())
 async def search(
     ctx: Ctx,
     status: str | None = Query(default=None, pattern="^(open|upheld|dismissed)$"),

@@ -5,6 +5,7 @@ from starlette.responses import Response
 
 from fupin_kit import openapi_scope as scope
 from identification import idempotency
+from identification import matrix_examples as examples
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.quotas import service
@@ -12,15 +13,14 @@ from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
 
 router = APIRouter(prefix="/quotas", tags=["quotas"])
 DivisionPath = Path(pattern=r"^\d{12}$")
+# The matrix reads the village quota it set (a quota that does not exist is a 404 for everyone).
+QUOTA = scope.by_resource("PUT /quotas", "division", id_field="division", params={"year": "year"})
 
 
 @router.put(
     "",
     response_model=QuotaOut,
-    openapi_extra=scope.by_division(
-        location="body",
-        example={"division": "520102016001", "year": 2024, "amount": 10, "reason": "年度名额"},
-    ),
+    openapi_extra=scope.by_division(location="body", example=examples.QUOTA, prepare=examples.QUOTA_CHAIN),
 )
 async def set_quota(body: QuotaIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Set or adjust a quota (by the tier above the division); every change is recorded with who and why."""
@@ -29,12 +29,12 @@ async def set_quota(body: QuotaIn, ctx: Ctx, key: IdempotencyKey = None) -> Resp
     )
 
 
-@router.get("/{division}/{year}", openapi_extra=scope.by_division("division", "path"))
+@router.get("/{division}/{year}", openapi_extra=QUOTA)
 async def read_quota(ctx: Ctx, division: str = DivisionPath, year: int = Path(ge=2013, le=2100)) -> QuotaOut:
     return await service.read_quota(ctx, division, year)
 
 
-@router.get("/{division}/{year}/adjustments", openapi_extra=scope.by_division("division", "path"))
+@router.get("/{division}/{year}/adjustments", openapi_extra=QUOTA)
 async def adjustments(
     ctx: Ctx, division: str = DivisionPath, year: int = Path(ge=2013, le=2100)
 ) -> list[AdjustmentOut]:

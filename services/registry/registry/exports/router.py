@@ -19,6 +19,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fupin_kit import divisions
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.pii import PiiCipher
@@ -62,7 +63,11 @@ def _temporary(suffix: str) -> Path:
     return Path(name)
 
 
-@router.get("/households/{household_id}/card.pdf", response_class=Response)
+@router.get(
+    "/households/{household_id}/card.pdf",
+    response_class=Response,
+    openapi_extra=scope.by_resource("POST /households", "household_id"),
+)
 async def household_card(
     household_id: uuid.UUID, actor: CurrentActor, session: DbSession, cipher: Cipher
 ) -> Response:
@@ -97,7 +102,11 @@ async def _workbook_response(
     return StreamingResponse(_file_chunks(path), media_type=XLSX, headers=_attachment(name))
 
 
-@router.get("/villages/{code}/register.xlsx", response_class=StreamingResponse)
+@router.get(
+    "/villages/{code}/register.xlsx",
+    response_class=StreamingResponse,
+    openapi_extra=scope.by_division("code", "path", "village"),
+)
 async def village_register(
     code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
 ) -> StreamingResponse:
@@ -107,7 +116,11 @@ async def village_register(
     return await _workbook_response(request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx")
 
 
-@router.get("/townships/{code}/book.xlsx", response_class=StreamingResponse)
+@router.get(
+    "/townships/{code}/book.xlsx",
+    response_class=StreamingResponse,
+    openapi_extra=scope.by_division("code", "path", "township"),
+)
 async def township_book(
     code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
 ) -> StreamingResponse:
@@ -130,7 +143,11 @@ async def township_book(
     )
 
 
-@router.get("/counties/{code}/archive.xlsx", response_class=StreamingResponse)
+@router.get(
+    "/counties/{code}/archive.xlsx",
+    response_class=StreamingResponse,
+    openapi_extra=scope.by_division("code", "path", "county"),
+)
 async def county_archive_xlsx(
     code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
 ) -> StreamingResponse:
@@ -140,7 +157,11 @@ async def county_archive_xlsx(
     return await _workbook_response(request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx")
 
 
-@router.get("/counties/{code}/archive.csv", response_class=StreamingResponse)
+@router.get(
+    "/counties/{code}/archive.csv",
+    response_class=StreamingResponse,
+    openapi_extra=scope.by_division("code", "path", "county"),
+)
 async def county_archive_csv(
     code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
 ) -> StreamingResponse:

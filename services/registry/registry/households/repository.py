@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, exists, func, insert, literal, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,20 +65,25 @@ async def insert_members(session: AsyncSession, rows: Sequence[Row]) -> None:
         raise
 
 
+# The statements of every read, built once (parameters bound at execution) rather than per request.
+_HOUSEHOLD = select(households).where(
+    households.c.id == bindparam("household_id"),
+    households.c.division.between(bindparam("lo"), bindparam("hi")),
+)
+_HOUSEHOLD_FOR_UPDATE = _HOUSEHOLD.with_for_update()
+_MEMBERS = select(members).where(members.c.household_id == bindparam("household_id")).order_by(members.c.seq)
+
+
 async def get_household(
     session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
 ) -> Row | None:
-    query = select(households).where(households.c.id == household_id, households.c.division.between(lo, hi))
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    query = _HOUSEHOLD_FOR_UPDATE if lock else _HOUSEHOLD
+    row = (await session.execute(query, {"household_id": household_id, "lo": lo, "hi": hi})).first()
     return None if row is None else dict(row._mapping)
 
 
 async def household_members(session: AsyncSession, household_id: uuid.UUID) -> list[Row]:
-    rows = await session.execute(
-        select(members).where(members.c.household_id == household_id).order_by(members.c.seq)
-    )
+    rows = await session.execute(_MEMBERS, {"household_id": household_id})
     return [dict(row._mapping) for row in rows]
 
 

@@ -39,7 +39,7 @@ MAX_PAGE = 500
 router = APIRouter(prefix="/households", tags=["households"])
 
 
-def pii_cipher(request: Request) -> PiiCipher:
+async def pii_cipher(request: Request) -> PiiCipher:
     cipher: PiiCipher | None = getattr(request.app.state, "pii_cipher", None)
     if cipher is None:
         cipher = request.app.state.settings.pii_cipher()
@@ -75,6 +75,13 @@ async def counts(
     return await service.counts_by_child(ctx, division)
 
 
+# per_capita_net_income is NUMERIC(14, 2): a bound outside its range would overflow in the database.
+INCOME_LIMIT = 999_999_999_999
+IncomeQuery = Query(
+    ge=-INCOME_LIMIT, le=INCOME_LIMIT, allow_inf_nan=False, description="latest per-capita net income, yuan"
+)
+
+
 @router.get("", openapi_extra=scope.caller())
 async def list_households(
     ctx: Ctx,
@@ -82,8 +89,8 @@ async def list_households(
     attribute: HouseholdAttribute | None = None,
     main_cause: Cause | None = None,
     cause: Annotated[Cause | None, Query(description="main or other cause")] = None,
-    income_min: Annotated[Decimal | None, Query(description="latest per-capita net income, yuan")] = None,
-    income_max: Decimal | None = None,
+    income_min: Annotated[Decimal | None, IncomeQuery] = None,
+    income_max: Annotated[Decimal | None, IncomeQuery] = None,
     has_disabled: bool | None = None,
     has_no_labour: bool | None = None,
     has_serious_illness: bool | None = None,

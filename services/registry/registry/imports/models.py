@@ -22,7 +22,8 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from registry.models import metadata
 
-# An import that is still running or was applied blocks a second import of the same bytes.
+# An import that is still running or was applied blocks a second import of the same bytes by the same
+# division; an upload finds earlier ones only inside its uploader's subtree (never another jurisdiction's).
 LIVE_STATUSES = ("received", "validating", "applying", "accepted")
 LIVE_SHA_INDEX = "uq_imports_live_sha256"
 
@@ -56,6 +57,7 @@ imports = Table(
 Index(
     LIVE_SHA_INDEX,
     imports.c.sha256,
+    imports.c.actor_division,
     unique=True,
     postgresql_where=imports.c.status.in_(LIVE_STATUSES),
 )

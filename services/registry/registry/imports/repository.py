@@ -58,23 +58,32 @@ async def expire_stale(session: AsyncSession) -> None:
 
 
 async def insert_import(session: AsyncSession, values: Row) -> bool:
-    """False when a live import of the same bytes exists (the partial unique index decides, also for
-    two uploads racing each other)."""
+    """False when a live import of the same bytes by the same division exists (the partial unique index
+    decides, also for two uploads racing each other)."""
     statement = (
         pg_insert(imports)
         .values(**values)
         .on_conflict_do_nothing(
-            index_elements=[imports.c.sha256], index_where=imports.c.status.in_(LIVE_STATUSES)
+            index_elements=[imports.c.sha256, imports.c.actor_division],
+            index_where=imports.c.status.in_(LIVE_STATUSES),
         )
         .returning(imports.c.id)
     )
     return (await session.execute(statement)).first() is not None
 
 
-async def live_import_by_sha(session: AsyncSession, sha256: str) -> Row | None:
+async def live_import_by_sha(session: AsyncSession, sha256: str, lo: str, hi: str) -> Row | None:
+    """The first live import of these bytes by a division in lo..hi (the uploader's subtree)."""
     row = (
         await session.execute(
-            select(imports).where(imports.c.sha256 == sha256, imports.c.status.in_(LIVE_STATUSES))
+            select(imports)
+            .where(
+                imports.c.sha256 == sha256,
+                imports.c.actor_division.between(lo, hi),
+                imports.c.status.in_(LIVE_STATUSES),
+            )
+            .order_by(imports.c.created_at)
+            .limit(1)
         )
     ).first()
     return None if row is None else dict(row._mapping)

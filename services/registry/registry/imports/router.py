@@ -9,9 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
+from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.pii import PiiCipher
+from registry import matrix_examples as examples
 from registry.households.router import pii_cipher
 from registry.imports import service, template
 from registry.imports.schemas import ImportOut, ReportPage
@@ -33,7 +35,7 @@ def runtime(request: Request, cipher: Annotated[PiiCipher, Depends(pii_cipher)])
 Runtime = Annotated[service.Runtime, Depends(runtime)]
 
 
-@router.get("/template.xlsx", response_class=Response)
+@router.get("/template.xlsx", response_class=Response, openapi_extra=scope.public())
 async def template_xlsx() -> Response:
     """The 登记表 template: header row, a 填写说明 sheet explaining every column, drop-down lists."""
     content = await asyncio.to_thread(template.xlsx_template)
@@ -41,7 +43,7 @@ async def template_xlsx() -> Response:
     return Response(content, media_type=XLSX_TYPE, headers={"Content-Disposition": disposition})
 
 
-@router.get("/template.csv", response_class=Response)
+@router.get("/template.csv", response_class=Response, openapi_extra=scope.public())
 async def template_csv() -> Response:
     disposition = "attachment; filename*=UTF-8''%E8%B4%AB%E5%9B%B0%E6%88%B7%E7%99%BB%E8%AE%B0%E8%A1%A8.csv"
     return Response(
@@ -51,19 +53,24 @@ async def template_csv() -> Response:
     )
 
 
-@router.post("", status_code=202)
+# The rows name their villages; an import belongs to its importer's division (rows outside it are rejected).
+@router.post("", status_code=202, openapi_extra=scope.caller(level="village", files=examples.IMPORT_FILES))
 async def upload(actor: CurrentActor, rt: Runtime, file: Annotated[UploadFile, File()]) -> ImportOut:
     """Start an import of a CSV or XLSX file in the template's layout. Village, township and county
     cadres/officers only. Poll GET /imports/{id}; the result is all-or-nothing for the file."""
     return await service.submit(rt, actor, file.filename or "upload", file.file)
 
 
-@router.get("/{import_id}")
+@router.get("/{import_id}", openapi_extra=scope.by_resource("POST /imports", "import_id"))
 async def read_import(actor: CurrentActor, session: DbSession, import_id: uuid.UUID) -> ImportOut:
     return await service.read(session, actor, import_id)
 
 
-@router.get("/{import_id}/report", response_model=None)
+@router.get(
+    "/{import_id}/report",
+    response_model=None,
+    openapi_extra=scope.by_resource("POST /imports", "import_id"),
+)
 async def report(
     actor: CurrentActor,
     session: DbSession,

@@ -114,11 +114,18 @@ async def submit(runtime: Runtime, actor: Actor, filename: str, source: IO[bytes
         "actor_tier": actor.tier,
         "actor_division": actor.division,
     }
+    lo, hi = actor.subtree
     async with runtime.sessionmaker() as session, session.begin():
         await repository.expire_stale(session)
-        created = await repository.insert_import(session, {**values, "status": "received"})
+        # Only an import the caller may see makes this one a duplicate: the same bytes from another
+        # jurisdiction are an import of their own, never an answer naming a foreign import and its counts.
+        original = await repository.live_import_by_sha(session, sha256, lo, hi)
+        created = False
+        if original is None:
+            created = await repository.insert_import(session, {**values, "status": "received"})
+            if not created:  # the same division uploaded the same bytes a moment ago
+                original = await repository.live_import_by_sha(session, sha256, lo, hi)
         if not created:
-            original = await repository.live_import_by_sha(session, sha256)
             assert original is not None
             await repository.insert_duplicate(session, values, original)
     if not created:

@@ -1,0 +1,101 @@
+"""The per-process cache of verified tokens never accepts what a full verification would refuse."""
+
+from __future__ import annotations
+
+import asyncio
+
+import jwt
+import pytest
+
+from fupin_kit.auth import tokens
+from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+from fupin_kit.problems import ProblemError
+
+CITY = "520100000000"
+
+
+def _verifier(store: KeyStore, cache_size: int = tokens.TOKEN_CACHE_SIZE) -> TokenVerifier:
+    store.ensure()
+    return TokenVerifier(
+        JwkSet(str(store.public_path)), "fupin", "fupin-api", leeway_s=0, cache_size=cache_size
+    )
+
+
+def _token(store: KeyStore, lifetime_s: int = 900, subject: str = "reader") -> str:
+    return mint(
+        store.current(),
+        subject=subject,
+        tier="city",
+        division=CITY,
+        roles=["viewer"],
+        issuer="fupin",
+        audience="fupin-api",
+        lifetime_s=lifetime_s,
+    )
+
+
+async def test_cached_token_is_the_same_actor_without_a_second_check(tmp_path, monkeypatch):
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store)
+    token = _token(store)
+    first = await verifier.verify(token)
+    calls = 0
+    original = jwt.decode
+
+    def counting(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    assert await verifier.verify(token) == first
+    assert calls == 0
+
+
+async def test_expired_token_is_refused_even_when_cached(tmp_path):
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store)
+    token = _token(store, lifetime_s=1)
+    await verifier.verify(token)
+    assert token in verifier._cache
+    await asyncio.sleep(2.1)
+    with pytest.raises(ProblemError) as refused:
+        await verifier.verify(token)
+    assert refused.value.status == 401
+    assert token not in verifier._cache
+
+
+async def test_tampered_token_is_another_key_and_fully_verified(tmp_path):
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store)
+    token = _token(store)
+    await verifier.verify(token)
+    head, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    for forged in (f"{head}.{payload}.{flipped}", f"{head}.{payload}x.{signature}", token + " "):
+        with pytest.raises(ProblemError) as refused:
+            await verifier.verify(forged)
+        assert refused.value.status == 401
+
+
+async def test_token_of_a_dropped_key_is_refused_even_when_cached(tmp_path):
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store)
+    token = _token(store)
+    await verifier.verify(token)
+    store.rotate(keep_previous_s=-1)  # the old key is gone from the published set
+    await verifier.jwks.refresh()
+    with pytest.raises(ProblemError):
+        await verifier.verify(token)
+
+
+async def test_cache_is_bounded_least_recently_used_first(tmp_path):
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store, cache_size=2)
+    first, second, third = (_token(store, subject=f"user-{n}") for n in range(3))
+    await verifier.verify(first)
+    await verifier.verify(second)
+    await verifier.verify(first)  # first is now the most recently used
+    await verifier.verify(third)
+    assert list(verifier._cache) == [first, third]

@@ -1,0 +1,86 @@
+"""Request body examples and prerequisite steps for the OpenAPI documents (and so for the jurisdiction
+matrix and schemathesis, see fupin_kit.openapi_scope): one valid body per write operation, and the steps
+that bring a case to where a notice, an objection, a batch or a comparison hit can exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fupin_kit import openapi_scope as scope
+
+SOME_ID = "00000000-0000-4000-8000-000000000001"
+YEAR = 2024
+QUOTA: dict[str, Any] = {"division": "520102016001", "year": YEAR, "amount": 10, "reason": "年度名额"}
+CASE: dict[str, Any] = {
+    "household_id": SOME_ID,
+    "year": YEAR,
+    "authorisation": {"signed": True, "signed_by": "张三", "signed_on": "2024-03-01"},
+}
+ACTION: dict[str, Any] = {
+    "reason": "入户核实",
+    "finding": {"visited_on": "2024-03-02", "summary": "收入低于标准"},
+}
+VILLAGE_REVIEW: dict[str, Any] = {
+    "meeting_on": "2024-03-05",
+    "representatives": 30,
+    "present": 25,
+    "votes_for": 22,
+    "votes_against": 2,
+    "abstentions": 1,
+}
+CATEGORY: dict[str, Any] = {"categories": ["industry"], "reason": "村级评议认定"}
+NOTICE: dict[str, Any] = {"division": "520102016001", "kind": "first"}
+OBJECTION: dict[str, Any] = {"case_id": SOME_ID, "text": "该户家中有营业执照", "contact": "匿名"}
+RESOLUTION: dict[str, Any] = {"outcome": "dismissed", "reason": "经核实不属实"}
+BATCH: dict[str, Any] = {"action": "township_review", "division": "520102016001"}
+DECISION: dict[str, Any] = {"findings": [{"case_id": SOME_ID, "passed": True, "note": "抽查属实"}]}
+PUSH: dict[str, Any] = {
+    "kind": "business_licence",
+    "department": "县市场监管局",
+    "entries": [{"resident_id": "520102198001010013", "detail": "个体工商户营业执照"}],
+}
+HIT_RESOLUTION: dict[str, Any] = {"outcome": "cleared", "reason": "已核实，不影响认定"}
+EXIT: dict[str, Any] = {
+    "household_id": SOME_ID,
+    "year": YEAR,
+    "assurances": {
+        "food": True,
+        "clothing": True,
+        "compulsory_education": True,
+        "basic_medical": True,
+        "safe_housing": True,
+        "safe_water": True,
+    },
+}
+MONITORING: dict[str, Any] = {
+    "household_id": SOME_ID,
+    "year": YEAR,
+    "monitored_type": "marginal",
+    "discovery": "cadre_visit",
+    "detail": "因病支出骤增",
+}
+
+CASE_ACTION = "POST /cases/{case_id}/actions/{action}"
+# A notice lists the village's cases that passed the village review, which needs the village's quota
+# (and so quotas on every level above it).
+READY_FOR_NOTICE = [
+    scope.step("PUT /quotas", fixture=True),
+    scope.step(CASE_ACTION, path={"action": "verify"}),
+    scope.step(CASE_ACTION, path={"action": "village_review"}, body={"finding": VILLAGE_REVIEW}),
+]
+# A township review batch takes the cases of a closed first notice: the objection to it is settled, the
+# notice's days pass on the test clock and the notice timer closes it.
+READY_FOR_BATCH = [
+    scope.step("POST /notices", fixture=True),
+    scope.step("POST /public/notices/{notice_id}/objections", fixture=True),
+    scope.step("POST /objections/{ticket_id}/resolve"),
+    scope.step("POST /admin/clock", body={"advance_s": 8 * 86400}),
+    scope.step("POST /notices/tick"),
+]
+# A comparison hit is a department's list matching a member of an open case.
+HIT_FOUND = [scope.step("POST /cases", fixture=True), scope.step("POST /comparisons/pushes")]
+# Quotas are set top-down, each by the tier above its division.
+QUOTA_CHAIN = [
+    scope.step("PUT /quotas", target=code)
+    for code in ("520000000000", "520100000000", "520102000000", "520102016000")
+]
