@@ -1,14 +1,11 @@
 """The household card 户卡 as a one-household PDF, with an embedded CJK font.
 
-The font is not vendored (a CJK font is megabytes): the platform uses the system's WenQuanYi Micro Hei
-(Debian package fonts-wqy-microhei, which `make install`, .ci/run and the Docker image install), or any
-TrueType/TTC font named by FUPIN_CJK_FONT. fpdf2 embeds only the glyphs the card uses.
+The font comes from fupin_kit.cjk_font, the platform's one decision on CJK fonts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +14,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from fupin_kit.cjk_font import CjkFontMissing
 from fupin_kit.problems import ProblemError, service_unavailable
 from registry.exports.columns import Disclosure, causes, label, yes_no
 from registry.exports.service import Card
@@ -42,12 +40,6 @@ from registry.households.enums import (
     WorkStatus,
 )
 
-FONT_ENV = "FUPIN_CJK_FONT"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 FAMILY = "cjk"
 RGB: dict[StatusColour, tuple[int, int, int]] = {
     StatusColour.RED: (200, 30, 30),
@@ -56,26 +48,6 @@ RGB: dict[StatusColour, tuple[int, int, int]] = {
 }
 HEADING = FontFace(emphasis=None, fill_color=(221, 235, 247))
 Row = dict[str, Any]
-
-
-class CjkFontMissing(LookupError):
-    pass
-
-
-def find_font() -> Path:
-    """FUPIN_CJK_FONT when set (and it must exist), else the first installed known font."""
-    explicit = os.environ.get(FONT_ENV)
-    if explicit:
-        if not Path(explicit).is_file():
-            raise CjkFontMissing(f"{FONT_ENV}={explicit} is not a file")
-        return Path(explicit)
-    for candidate in FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    raise CjkFontMissing(
-        "no CJK font installed: `apt-get install fonts-wqy-microhei` (done by `make install`) "
-        f"or set {FONT_ENV} to a TrueType font with Chinese glyphs"
-    )
 
 
 def font_problem(exc: CjkFontMissing) -> ProblemError:

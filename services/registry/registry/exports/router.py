@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from fupin_kit import divisions
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
+from fupin_kit.cjk_font import CjkFontMissing, find_font
 from fupin_kit.db import DbSession
 from fupin_kit.pii import PiiCipher
 from registry.exports import csv_archive, pdf_card, service, xlsx_books
@@ -74,8 +75,8 @@ async def household_card(
     """户卡: one household's card as a PDF."""
     card = await service.card(session, actor, household_id)
     try:
-        font = pdf_card.find_font()
-    except pdf_card.CjkFontMissing as exc:
+        font = find_font()
+    except CjkFontMissing as exc:
         raise pdf_card.font_problem(exc) from None
     disclosure = service.disclosure(actor, cipher)
     body = await asyncio.to_thread(pdf_card.render, card, disclosure, font)
