@@ -8,7 +8,7 @@ import asyncio
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -84,19 +84,32 @@ async def household_card(
     return Response(body, media_type="application/pdf", headers=headers)
 
 
-async def _register(request: Request, scope: service.Scope, disclosure: Disclosure, path: Path) -> None:
+async def _write_register(request: Request, scope: service.Scope, disclosure: Disclosure, path: Path) -> None:
     async with service.snapshot_session(_sessionmaker(request)) as snapshot:
         names = await service.village_names(snapshot, scope)
         lo, hi = scope.range
         await xlsx_books.write_register(path, service.household_files(snapshot, lo, hi), names, disclosure)
 
 
+async def _write_book(request: Request, scope: service.Scope, disclosure: Disclosure, path: Path) -> None:
+    async with service.snapshot_session(_sessionmaker(request)) as snapshot:
+        villages = await service.township_villages(snapshot, scope)
+        counts = await service.village_counts(snapshot, scope)
+        lo, hi = scope.range
+        pages = service.household_files(snapshot, lo, hi)
+        await xlsx_books.write_book(path, villages, counts, pages, disclosure)
+
+
+WorkbookWriter = Callable[[Request, service.Scope, Disclosure, Path], Awaitable[None]]
+
+
 async def _workbook_response(
-    request: Request, scope: service.Scope, disclosure: Disclosure, name: str
+    write: WorkbookWriter, request: Request, scope: service.Scope, disclosure: Disclosure, name: str
 ) -> StreamingResponse:
+    """Write the workbook to a temporary file (openpyxl needs a file), then stream and delete it."""
     path = _temporary(".xlsx")
     try:
-        await _register(request, scope, disclosure, path)
+        await write(request, scope, disclosure, path)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -114,7 +127,9 @@ async def village_register(
     """村册: every household of the village and its members (two sheets)."""
     scope = await service.scope(session, actor, code, divisions.Level.VILLAGE)
     disclosure = service.disclosure(actor, cipher)
-    return await _workbook_response(request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx")
+    return await _workbook_response(
+        _write_register, request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx"
+    )
 
 
 @router.get(
@@ -128,20 +143,7 @@ async def township_book(
     """乡簿: a summary sheet (households per village by status and main cause) and a sheet per village."""
     scope = await service.scope(session, actor, code, divisions.Level.TOWNSHIP)
     disclosure = service.disclosure(actor, cipher)
-    path = _temporary(".xlsx")
-    try:
-        async with service.snapshot_session(_sessionmaker(request)) as snapshot:
-            villages = await service.township_villages(snapshot, scope)
-            counts = await service.village_counts(snapshot, scope)
-            lo, hi = scope.range
-            pages = service.household_files(snapshot, lo, hi)
-            await xlsx_books.write_book(path, villages, counts, pages, disclosure)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return StreamingResponse(
-        _file_chunks(path), media_type=XLSX, headers=_attachment(f"乡簿-{scope.name}-{code}.xlsx")
-    )
+    return await _workbook_response(_write_book, request, scope, disclosure, f"乡簿-{scope.name}-{code}.xlsx")
 
 
 @router.get(
@@ -155,7 +157,9 @@ async def county_archive_xlsx(
     """县档 as XLSX: every household and member of the county (two sheets)."""
     scope = await service.scope(session, actor, code, divisions.Level.COUNTY)
     disclosure = service.disclosure(actor, cipher)
-    return await _workbook_response(request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx")
+    return await _workbook_response(
+        _write_register, request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx"
+    )
 
 
 @router.get(
