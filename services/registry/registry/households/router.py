@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -160,14 +160,16 @@ async def add_member(ctx: Ctx, household_id: uuid.UUID, body: MemberJoin) -> Hou
     return await service.add_member(ctx, household_id, body)
 
 
+def _on_member(example: dict[str, Any]) -> dict[str, Any]:
+    """Scope of a member operation: the second member of a household made by POST /households."""
+    return scope.by_resource(
+        "POST /households", "household_id", params={"member_id": "members.1.id"}, example=example
+    )
+
+
 @router.patch(
     "/{household_id}/members/{member_id}",
-    openapi_extra=scope.by_resource(
-        "POST /households",
-        "household_id",
-        params={"member_id": "members.1.id"},
-        example=examples.MEMBER_PATCH,
-    ),
+    openapi_extra=_on_member(examples.MEMBER_PATCH),
 )
 async def update_member(
     ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberPatch
@@ -177,12 +179,7 @@ async def update_member(
 
 @router.post(
     "/{household_id}/members/{member_id}/departure",
-    openapi_extra=scope.by_resource(
-        "POST /households",
-        "household_id",
-        params={"member_id": "members.1.id"},
-        example=examples.MEMBER_LEAVE,
-    ),
+    openapi_extra=_on_member(examples.MEMBER_LEAVE),
 )
 async def member_leaves(
     ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberLeave
@@ -192,12 +189,7 @@ async def member_leaves(
 
 @router.post(
     "/{household_id}/members/{member_id}/death",
-    openapi_extra=scope.by_resource(
-        "POST /households",
-        "household_id",
-        params={"member_id": "members.1.id"},
-        example=examples.MEMBER_DEATH,
-    ),
+    openapi_extra=_on_member(examples.MEMBER_DEATH),
 )
 async def member_dies(
     ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberDeath
