@@ -71,14 +71,14 @@ class Harness:
             return result.all() if result.returns_rows else None
 
     async def household(
-        self, division: str = VILLAGE, ids: list[str] | None = None, members: int = 1
+        self, division: str = VILLAGE, ids: list[str] | None = None, members: int = 1, name: str = "张三丰"
     ) -> uuid.UUID:
         household_id = uuid.uuid4()
         cipher = self.app.state.settings.pii_cipher()
         summaries = [
             registry_contracts.MemberSummaryV1(
                 member_id=uuid.uuid4(),
-                name="张三丰",
+                name=name,
                 sex="male",
                 id_kind="resident_id",
                 resident_id_masked=rid[:6] + "********" + rid[-4:],
@@ -144,11 +144,11 @@ class Harness:
             f"/cases/{case_id}/actions/{action}", json={"finding": finding or {}}, headers=headers
         )
 
-    async def to_first_notice(self, households: int = 1) -> tuple[list[str], str]:
+    async def to_first_notice(self, households: int = 1, name: str = "张三丰") -> tuple[list[str], str]:
         await self.quotas(2024, 10)
         case_ids = []
         for _ in range(households):
-            case_id = await self.apply(await self.household())
+            case_id = await self.apply(await self.household(name=name))
             assert (await self.act(case_id, "verify", self.village(), {"survey": "ok"})).status_code == 200
             assert (await self.act(case_id, "village_review", self.village(), VOTE)).status_code == 200
             case_ids.append(case_id)
