@@ -74,17 +74,22 @@ CONFIRMS: dict[str, tuple[workflow.State, workflow.Action]] = {
 async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
     data = contracts.HouseholdStatusChangedV1.model_validate(event.data)
     now = await clock.now(session)
+    confirmed = CONFIRMS.get(data.to_status)
+    closing = (
+        await repository.cases_in_state(session, data.household_id, confirmed[0].value) if confirmed else []
+    )
     values: dict[str, Any] = {"status": data.to_status, "status_changed_at": now}
     if data.to_status == "registered":
-        values["registered_year"] = now.year
+        # The registration year is the year of the identification that asked for it, not the year this
+        # event happens to be consumed in (a consumer lagging over New Year would otherwise block a
+        # legitimate exit the following year).
+        values["registered_year"] = max((case["year"] for case in closing), default=now.year)
     await repository.set_status(session, data.household_id, values)
-    confirmed = CONFIRMS.get(data.to_status)
     if confirmed is None:
         return
-    state, action = confirmed
     ctx = Context(session, SYSTEM_ACTOR, now)
-    for case in await repository.cases_in_state(session, data.household_id, state.value):
-        await cases.apply(ctx, case, action, {"registry_event": str(event.id)})
+    for case in closing:
+        await cases.apply(ctx, case, confirmed[1], {"registry_event": str(event.id)})
 
 
 HANDLERS = {

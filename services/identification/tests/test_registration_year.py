@@ -1,0 +1,49 @@
+"""The registry's `registered` confirmation stamps the year of the identification that asked for it, so a
+consumer that sees the event late (after New Year, or after the test clock moved on) does not make a
+legitimate exit next year look like "registered this year"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fupin_contracts import registry as registry_contracts
+from fupin_kit.envelope import new_event
+from identification.readmodel import handlers
+
+# The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
+Harness = Any
+VILLAGE = "520102016001"
+DAY = 86_400
+
+
+async def test_late_registered_event_keeps_the_identification_year(harness: Harness) -> None:
+    household_id = await harness.household()
+    case_id = await harness.apply(household_id, year=2024)
+    await harness.sql("UPDATE cases SET state = 'announced' WHERE id = :c", c=case_id)
+    # The event is consumed more than a year after the announcement.
+    await harness.advance_clock(400 * DAY)
+    payload = registry_contracts.HouseholdStatusChangedV1(
+        household_id=household_id,
+        division=VILLAGE,
+        version=2,
+        from_status="candidate",
+        to_status="registered",
+        reason="县级公告",
+    )
+    event = new_event(
+        service="registry",
+        type=registry_contracts.HOUSEHOLD_REGISTERED,
+        aggregate="household",
+        aggregate_id=str(household_id),
+        division=VILLAGE,
+        data=payload.model_dump(mode="json"),
+    )
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        await handlers.on_status_changed(session, event)
+
+    rows = await harness.sql(
+        "SELECT status, registered_year FROM rm_households WHERE household_id = :h", h=household_id
+    )
+    assert [tuple(row) for row in rows] == [("registered", 2024)]
+    state = await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)
+    assert [row[0] for row in state] == ["registered"]
