@@ -17,6 +17,7 @@ MODULES: dict[str, str] = {
     "tracing": "bench.tracing",  # B5
     "batch-approve": "bench.batch_approve",  # ID3 (issue 4)
     "import": "bench.import_bench",  # B1
+    "dashboard": "bench.dashboard",  # B6
 }
 
 

@@ -22,6 +22,10 @@ CASES = {
         [*TINY, "--rate", "40", "--duration", "1"],
         {"p50_platform_ms", "p99_platform_ms", "p99_raw_ms", "p99_ratio"},
     ),
+    "dashboard": (
+        ["--households", "3000", "--requests", "5"],
+        {"province_p99_ms", "city_p99_ms", "county_p99_ms", "p99_ms", "province_households"},
+    ),
     "tracing": (
         [*TINY, "--requests", "40", "--concurrency", "4", "--households", "3"],
         {"rps_tracing_on", "rps_tracing_off", "throughput_loss_pct"},

@@ -556,6 +556,18 @@ async def test_counts_per_child_division(writable_registry) -> None:
         for division in placed
     ]
     await command(registry, ids[0], "register")
+    # A birth adds a person to the first household; an edit of a non-counted field changes no counter.
+    born = await registry.client.post(
+        f"/households/{ids[0]}/members",
+        json={
+            "change": "birth",
+            "effective_on": "2024-03-01",
+            "reason": "新生儿",
+            "member": member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none"),
+        },
+        headers=auth(registry, "village", VILLAGE),
+    )
+    assert born.status_code == 201, born.text
 
     county = await registry.client.get(
         "/households/counts", params={"by": "child"}, headers=auth(registry, "county", COUNTY)
@@ -566,6 +578,22 @@ async def test_counts_per_child_division(writable_registry) -> None:
         TOWNSHIP: (3, {"registered": 1, "candidate": 2}),
         COUSIN_TOWNSHIP: (1, {"candidate": 1}),
     }
+    township_item = next(item for item in county.json()["items"] if item["division"] == TOWNSHIP)
+    assert township_item["people"] == 4
+    assert township_item["people_by_status"] == {"registered": 2, "candidate": 2}
+    assert sum(township_item["by_attribute"].values()) == 3
+    # The trigger-kept counters equal a direct aggregate of the households table.
+    counters = await rows(
+        registry,
+        "SELECT division, status, attribute, households, people FROM household_counts "
+        "WHERE households <> 0 OR people <> 0 ORDER BY 1, 2, 3",
+    )
+    direct = await rows(
+        registry,
+        "SELECT division, status, attribute, count(*) AS households, sum(member_count) AS people "
+        "FROM households GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    )
+    assert counters == direct and len(direct) == 6
     city = await registry.client.get(
         "/households/counts", params={"by": "child"}, headers=auth(registry, "city", CITY)
     )

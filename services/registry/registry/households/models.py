@@ -73,6 +73,19 @@ households = Table(
 Index("ix_households_division_id", households.c.division, households.c.id)
 Index("ix_households_division_status", households.c.division, households.c.status)
 
+# Households and people per (village, status, attribute), kept exact by statement-level triggers on
+# `households` (migration registry_0006): the dashboard counts of a province read its villages' few rows.
+household_counts = Table(
+    "household_counts",
+    metadata,
+    Column("division", String(12), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attribute", String(20), nullable=False),
+    Column("households", BigInteger, nullable=False),
+    Column("people", BigInteger, nullable=False),
+    PrimaryKeyConstraint("division", "status", "attribute", name="pk_household_counts"),
+)
+
 members = Table(
     "household_members",
     metadata,

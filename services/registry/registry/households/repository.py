@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.households.enums import NO_LABOUR, Health, MemberStatus
-from registry.households.models import ACTIVE_PERSON_INDEX, history, households, incomes, members
+from registry.households.models import (
+    ACTIVE_PERSON_INDEX,
+    history,
+    household_counts,
+    households,
+    incomes,
+    members,
+)
 
 Row = dict[str, Any]
 
@@ -216,12 +223,21 @@ async def search(
 
 
 async def counts_by_prefix(session: AsyncSession, lo: str, hi: str, prefix_length: int) -> list[Row]:
-    """Households per (child prefix, status) inside [lo, hi]: one index-only range scan, grouped in SQL."""
-    prefix = func.substr(households.c.division, 1, prefix_length).label("prefix")
+    """Households and people per (child prefix, status, attribute) inside [lo, hi], from the trigger-kept
+    per-village counters: a range scan over a few rows per village, whatever the number of households."""
+    prefix = func.substr(household_counts.c.division, 1, prefix_length).label("prefix")
+    households_n = func.sum(household_counts.c.households).label("households")
     rows = await session.execute(
-        select(prefix, households.c.status, func.count().label("n"))
-        .where(households.c.division.between(lo, hi))
-        .group_by(prefix, households.c.status)
+        select(
+            prefix,
+            household_counts.c.status,
+            household_counts.c.attribute,
+            households_n,
+            func.sum(household_counts.c.people).label("people"),
+        )
+        .where(household_counts.c.division.between(lo, hi))
+        .group_by(prefix, household_counts.c.status, household_counts.c.attribute)
+        .having(households_n > 0)
         .order_by(prefix)
     )
     return [dict(row._mapping) for row in rows]

@@ -378,8 +378,11 @@ class HistoryEntry(BaseModel):
 
 class DivisionCount(BaseModel):
     division: str
-    total: int
-    by_status: dict[str, int]
+    total: int = Field(description="Households in the division, every status")
+    by_status: dict[str, int] = Field(description="Households per status code")
+    people: int = Field(0, description="Members counted on those households (户籍人口 of the files)")
+    people_by_status: dict[str, int] = Field(default_factory=dict, description="People per status code")
+    by_attribute: dict[str, int] = Field(default_factory=dict, description="Households per attribute code")
 
 
 class CountsOut(BaseModel):

@@ -755,6 +755,11 @@ async def counts_by_child(ctx: Context, node: str | None) -> CountsOut:
     for row in await repository.counts_by_prefix(ctx.session, lo, hi, length):
         code = str(row["prefix"]).ljust(12, "0")
         entry = totals.setdefault(code, DivisionCount(division=code, total=0, by_status={}))
-        entry.total += int(row["n"])
-        entry.by_status[str(row["status"])] = int(row["n"])
+        status, attribute = str(row["status"]), str(row["attribute"])
+        households, people = int(row["households"]), int(row["people"])
+        entry.total += households
+        entry.people += people
+        entry.by_status[status] = entry.by_status.get(status, 0) + households
+        entry.people_by_status[status] = entry.people_by_status.get(status, 0) + people
+        entry.by_attribute[attribute] = entry.by_attribute.get(attribute, 0) + households
     return CountsOut(node=node, child_level=divisions.TIER_NAMES[child], items=list(totals.values()))
