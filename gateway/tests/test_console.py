@@ -241,6 +241,8 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await expect(page.locator("#user-info")).to_contain_text("南明区")
     township_row = page.locator(f"tr[data-division='{TOWNSHIP}']")
     await expect(township_row.locator("td.num").first).to_have_text("6")
+    await expect(township_row.locator("td.num").nth(1)).to_have_text("12")  # people: two per household
+    await expect(page.locator("thead")).to_contain_text("人数")
     await shot(page, shots, "1-dashboard-zh")
 
     # Drill down into the township: its villages, with the status colours; the breadcrumb leads back.

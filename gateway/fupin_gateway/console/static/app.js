@@ -282,10 +282,11 @@ async function dashboardView(seq, [code]) {
   const codes = [...new Set([...children.map((c) => c.code), ...byCode.keys()])].sort();
   await Promise.all(codes.filter((c) => !names.has(c)).slice(0, 50).map(async (c) => names.set(c, await divisionName(c))));
   const drill = counts.child_level !== "village";
-  const totals = { total: 0 };
+  const totals = { total: 0, people: 0 };
   const rows = codes.map((childCode) => {
-    const item = byCode.get(childCode) || { total: 0, by_status: {} };
+    const item = byCode.get(childCode) || { total: 0, people: 0, by_status: {} };
     totals.total += item.total;
+    totals.people += item.people || 0;
     for (const status of STATUSES) totals[status] = (totals[status] || 0) + (item.by_status[status] || 0);
     const label = names.get(childCode) || childCode;
     const nameCell = drill && childCode !== node
@@ -294,10 +295,12 @@ async function dashboardView(seq, [code]) {
     return h("tr", { dataset: { division: childCode } },
       td(nameCell, { header: true }), td(h("code", { text: childCode })),
       td(formatNumber(item.total), { numeric: true }),
+      td(formatNumber(item.people || 0), { numeric: true }),
       STATUSES.map((status) => td(countCell(status, item.by_status[status] || 0), { numeric: true })));
   });
   const foot = h("tr", { class: "total" },
     td(t("dashboard.total"), { header: true }), td(""), td(formatNumber(totals.total), { numeric: true }),
+    td(formatNumber(totals.people), { numeric: true }),
     STATUSES.map((status) => td(formatNumber(totals[status] || 0), { numeric: true })));
   const chain = [...ancestors, nodeInfo || { code: node, name: names.get(node) || node }];
   const breadcrumb = h("nav", { class: "breadcrumb", "aria-label": t("dashboard.breadcrumb") },
@@ -309,14 +312,15 @@ async function dashboardView(seq, [code]) {
       return h("li", {}, content);
     })));
   const headers = [
-    t(`levels.${counts.child_level}`), t("dashboard.code"), t("dashboard.total"),
+    t(`levels.${counts.child_level}`), t("dashboard.code"), t("dashboard.total"), t("dashboard.people"),
     ...STATUSES.map((s) => codeLabel("household_status", statusFromList(s))),
   ];
   const grid = table(t("dashboard.caption", { node: names.get(node) || node }), headers,
     rows.length ? [...rows, foot] : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("dashboard.empty") }))],
-    { numeric: [2, 3, 4, 5, 6, 7] });
+    { numeric: [2, 3, 4, 5, 6, 7, 8] });
   const summary = h("div", { class: "stats" },
     stat(t("dashboard.total"), totals.total, "neutral"),
+    stat(t("dashboard.people"), totals.people, "neutral"),
     stat(codeLabel("household_status", statusFromList("registered")), totals.registered || 0, "red"),
     stat(codeLabel("household_status", statusFromList("exited")), totals.exited || 0, "green"),
     stat(codeLabel("household_status", statusFromList("returned")), totals.returned || 0, "yellow"));
