@@ -28,7 +28,12 @@ from fupin_kit.problems import ProblemError, problem_response, unauthorized
 
 # Liveness and readiness probes: neither limited (an orchestrator must always reach them) nor audited
 # (they would fill the chain with a row every few seconds and say nothing about access).
-UNGUARDED_PATHS = frozenset({"/healthz", "/readyz"})
+# Probes, and the two public key documents every service polls every few seconds (JWKS, revoked subjects):
+# auditing or rate-limiting those polls would fill the hash chain with anonymous machine reads and let a
+# busy deployment's own services be throttled. Both answers are prebuilt, public and carry no personal data.
+UNGUARDED_PATHS = frozenset(
+    {"/healthz", "/readyz", "/.well-known/jwks.json", "/.well-known/fupin-revoked-subjects.json"}
+)
 MAX_FIELD = 200
 
 

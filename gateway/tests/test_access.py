@@ -121,6 +121,8 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
         await asyncio.gather(
             *(client.get("/whoami", headers={**root, "X-Request-ID": f"req-{n}"}) for n in range(20))
         )
+        await client.get("/console/")
+        # The key documents services poll every few seconds are not audited (nor rate limited).
         await client.get("/.well-known/jwks.json")
         await app.state.audit_writer.flush()
         report = (await client.get("/admin/audit/verify", headers=root)).json()
@@ -135,8 +137,9 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
             assert access["actor"] == "user:root" and access["subject"] == "/whoami"
             assert access["detail"]["method"] == "GET" and access["detail"]["status"] == 200
             assert access["detail"]["client_ip"] == "10.1.2.3" and access["detail"]["tier"] == "nation"
-            anonymous = next(row for row in rows if row["subject"] == "/.well-known/jwks.json")
+            anonymous = next(row for row in rows if row["subject"] == "/console/")
             assert anonymous["actor"] == "anonymous"
+            assert not any(row["subject"].startswith("/.well-known/") for row in rows)
             assert all(a["hash"] == b["prev_hash"] for a, b in itertools.pairwise(rows))
 
             victim = rows[len(rows) // 2]["seq"]
@@ -170,7 +173,7 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
 
 async def test_rate_limit_answers_429_with_retry_after(fupin_stack):
     async with gateway(fupin_stack, rate_limit_per_s=0.5, rate_limit_burst=3) as (_, client):
-        answers = [await client.get("/.well-known/jwks.json") for _ in range(4)]
+        answers = [await client.get("/console/") for _ in range(4)]
         assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
         limited = answers[-1]
         assert limited.headers["retry-after"] == "2"
@@ -179,8 +182,9 @@ async def test_rate_limit_answers_429_with_retry_after(fupin_stack):
         # Another caller (a token subject, not this IP) has its own bucket.
         other = bearer(fupin_stack.token("county", COUNTY, ["officer"], subject="user:someone"))
         assert (await client.get("/whoami", headers=other)).status_code == 200
-        # Probes are never limited.
+        # Probes and the key documents services poll are never limited.
         assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/.well-known/jwks.json")).status_code == 200
 
 
 def test_token_bucket_refills_at_its_rate():

@@ -1,10 +1,12 @@
 """Identity on real PostgreSQL: password and client-credentials sign-in, one answer for every bad
-credential, disabled accounts (including their already-issued tokens, at the gateway), evaluators whose
-tokens never outlive their access window, and admins confined to their own jurisdiction and tier."""
+credential, disabled accounts (including their already-issued tokens, at the gateway, and the digests of
+their subjects it publishes for the services), evaluators whose tokens never outlive their access window,
+and admins confined to their own jurisdiction and tier."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +17,8 @@ from fastapi import FastAPI
 
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.main import create_app
+from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH, parse_document
+from fupin_kit.openapi_scope import SCOPE_KEY
 from fupin_kit.sample import app as sample
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.testing import InProcessServer
@@ -181,9 +185,8 @@ async def test_disabled_users_existing_token_is_refused_at_the_gateway(fupin_sta
         # Still refused after the periodic reload from the database (what other gateway processes see).
         await app.state.blocklist.reload()
         assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
-        # The service alone cannot know: it accepts the token until it expires (short lifetimes).
-        async with httpx.AsyncClient() as direct:
-            assert (await direct.get(f"{service_url}/whoami", headers=bearer(token))).status_code == 200
+        # Services called directly learn it from the published digests (below, and end to end in
+        # tests/security/test_tokens.py); this upstream polls the test stack's empty file instead.
 
         await client.post("/admin/users/li.village/enable", headers=root(fupin_stack))
         assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
@@ -296,3 +299,39 @@ async def test_admins_are_confined_to_their_jurisdiction_and_tier(fupin_stack):
         ).status_code == 404
         assert (await client.post("/admin/keys/rotate", headers=county_admin)).status_code == 403
         assert (await client.get("/admin/audit/verify", headers=county_admin)).status_code == 403
+
+
+def _digest(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()
+
+
+async def test_disabled_subjects_are_published_as_digests(fupin_stack):
+    async with gateway(fupin_stack) as (app, client):
+        empty = await client.get(REVOKED_SUBJECTS_PATH)
+        assert empty.status_code == 200, empty.text
+        assert empty.headers["cache-control"] == "max-age=1"
+        assert parse_document(empty.json()) == frozenset()
+        etag = empty.headers["etag"]
+        unchanged = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": etag})
+        assert unchanged.status_code == 304 and unchanged.content == b""
+
+        created = await make_user(client, root(fupin_stack), "zhou.county", COUNTY, "county")
+        assert created.status_code == 201, created.text
+        disabled = await client.post("/admin/users/zhou.county/disable", headers=root(fupin_stack))
+        assert disabled.status_code == 200
+        listed = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": etag})
+        assert listed.status_code == 200 and listed.headers["etag"] != etag
+        assert parse_document(listed.json()) == {_digest("user:zhou.county")}
+        assert "zhou" not in listed.text
+        assert listed.json()["generation"] > empty.json()["generation"]
+        # The same after a reload from the database (what another gateway process would publish).
+        await app.state.blocklist.reload()
+        again = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": listed.headers["etag"]})
+        assert again.status_code == 304
+
+        await client.post("/admin/users/zhou.county/enable", headers=root(fupin_stack))
+        cleared = await client.get(REVOKED_SUBJECTS_PATH)
+        assert parse_document(cleared.json()) == frozenset() and cleared.headers["etag"] == etag
+
+        operation = app.openapi()["paths"][REVOKED_SUBJECTS_PATH]["get"]
+        assert operation[SCOPE_KEY]["kind"] == "public"

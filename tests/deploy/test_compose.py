@@ -150,7 +150,8 @@ def _compose_env_for_settings(service: dict[str, Any]) -> dict[str, str]:
 
 def _use_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
     # The test harness may export its own FUPIN_* settings; the container would not have them.
-    for key in ("FUPIN_DATABASE_NAME", "FUPIN_HOME", "FUPIN_SERVICE", "FUPIN_KEYS_DIR", "FUPIN_JWKS_SOURCE"):
+    harness = ("FUPIN_DATABASE_NAME", "FUPIN_HOME", "FUPIN_SERVICE", "FUPIN_KEYS_DIR", "FUPIN_JWKS_SOURCE")
+    for key in (*harness, "FUPIN_REVOKED_SUBJECTS_SOURCE"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

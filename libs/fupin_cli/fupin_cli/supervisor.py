@@ -48,6 +48,7 @@ from fupin_cli.state import (
 )
 from fupin_kit import migrations
 from fupin_kit.auth.keys import KeyStore
+from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH
 from fupin_kit.embedded import EmbeddedBroker, EmbeddedPostgres, port_open
 from fupin_kit.settings import KitSettings
 from fupin_kit.topics import ensure_declared_topics
@@ -345,6 +346,8 @@ class Supervisor:
             "FUPIN_JWKS_SOURCE": str(KeyStore(self.options.keys_dir).public_path),
             "FUPIN_UPSTREAMS": upstreams_json(specs),
             "FUPIN_GATEWAY_URL": gateway.url,
+            # Where the services learn which accounts were disabled (the gateway itself ignores it).
+            "FUPIN_REVOKED_SUBJECTS_SOURCE": gateway.url + REVOKED_SUBJECTS_PATH,
             "PYTHONUNBUFFERED": "1",
         }
 

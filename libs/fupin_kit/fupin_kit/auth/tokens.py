@@ -2,6 +2,8 @@
 
 Only ES256 is accepted, so `alg=none` and HMAC-with-the-public-key confusion fail before any signature
 check; the key id must be in the JWK set; issuer, audience, expiry and the tier/division claims are checked.
+A token whose subject the gateway has revoked (a disabled account) is refused too, when the verifier is
+given the RevokedSubjects the process polls (see revocations.py).
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
 from jwt.algorithms import ECAlgorithm
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM
+from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
+from fupin_kit.auth.sources import FETCH_ERRORS, fetch_json
 from fupin_kit.problems import ProblemError, unauthorized
 
 # Verified tokens remembered per process (a bearer token is replayed on every request of a session; an
@@ -55,8 +57,8 @@ class JwkSet:
     async def refresh(self) -> None:
         self._loaded_at = time.monotonic()
         try:
-            document = await self._fetch()
-        except (OSError, httpx.HTTPError, ValueError):
+            document = (await fetch_json(self.source)).document or {}
+        except FETCH_ERRORS:
             return
         keys: dict[str, Any] = {}
         for jwk in document.get("keys", []):
@@ -64,22 +66,12 @@ class JwkSet:
                 keys[jwk["kid"]] = ECAlgorithm.from_jwk(json.dumps(jwk))
         self._keys = keys
 
-    async def _fetch(self) -> dict[str, Any]:
-        if self.source.startswith(("http://", "https://")):
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(self.source)
-                response.raise_for_status()
-                data: dict[str, Any] = response.json()
-                return data
-        text = await asyncio.to_thread(Path(self.source).read_text)
-        loaded: dict[str, Any] = json.loads(text)
-        return loaded
-
 
 class TokenVerifier:
     """Verifies bearer tokens; a token verified once is remembered (key: the exact token string, so any
     altered byte is a different, unverified token) until its expiry. A remembered token is still refused
-    once it expires, and once the key that signed it is no longer in the loaded key set."""
+    once it expires, once the key that signed it is no longer in the loaded key set, and once its subject
+    is revoked (checked on every call, cache hit or not: a disable must end sessions already under way)."""
 
     def __init__(
         self,
@@ -88,29 +80,42 @@ class TokenVerifier:
         audience: str,
         leeway_s: int = 10,
         cache_size: int = TOKEN_CACHE_SIZE,
+        revoked: RevokedSubjects | None = None,
     ) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
         self.leeway_s = leeway_s
         self.cache_size = cache_size
-        # token -> (actor, accepted until (exp + leeway, as jwt.decode accepts it), kid, signing key)
-        self._cache: OrderedDict[str, tuple[Actor, float, str, Any]] = OrderedDict()
+        # None: this process learns of disabled accounts otherwise (the gateway's own blocklist).
+        self.revoked = revoked
+        # token -> (actor, accepted until (exp + leeway, as jwt.decode accepts it), kid, signing key,
+        # digest of the subject, computed once so the revocation check per request is one set lookup)
+        self._cache: OrderedDict[str, tuple[Actor, float, str, Any, str]] = OrderedDict()
 
     async def verify(self, token: str) -> Actor:
         cached = self._cache.get(token)
         if cached is not None:
-            actor, until, kid, key = cached
+            actor, until, kid, key, digest = cached
             if time.time() < until and self.jwks.loaded(kid) is key:
                 self._cache.move_to_end(token)
+                self._refuse_revoked(digest)
                 return actor
             del self._cache[token]
         actor, until, kid, key = await self._verify(token)
+        digest = subject_digest(actor.subject)
+        # Remembered even when revoked: replaying a revoked token then costs a lookup, not a signature
+        # check, and it is accepted again only if the subject is re-enabled before the token expires.
         if self.cache_size > 0:
-            self._cache[token] = (actor, until, kid, key)
+            self._cache[token] = (actor, until, kid, key, digest)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+        self._refuse_revoked(digest)
         return actor
+
+    def _refuse_revoked(self, digest: str) -> None:
+        if self.revoked is not None and digest in self.revoked:
+            raise unauthorized("token revoked")
 
     async def _verify(self, token: str) -> tuple[Actor, float, str, Any]:
         try:

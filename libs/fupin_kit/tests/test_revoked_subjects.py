@@ -1,0 +1,147 @@
+"""The revoked subjects a service polls: a failed poll keeps the last set (an outage never re-admits a
+disabled account), and the verifier refuses a revoked subject's token even when it is already cached."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.auth.revocations import (
+    REVOKED_SUBJECTS_PATH,
+    RevokedSubjects,
+    render_document,
+    subject_digest,
+)
+from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+from fupin_kit.embedded import free_port
+from fupin_kit.problems import ProblemError
+from fupin_kit.sample import app as sample
+from fupin_kit.service_app import ServiceSpec, create_service_app
+
+CITY = "520100000000"
+
+
+def _publish(path: Path, *subjects: str) -> None:
+    path.write_bytes(render_document(subjects, len(subjects), datetime.now(UTC)))
+
+
+def _token(store: KeyStore, subject: str) -> str:
+    return mint(
+        store.current(),
+        subject=subject,
+        tier="city",
+        division=CITY,
+        roles=["viewer"],
+        issuer="fupin",
+        audience="fupin-api",
+        lifetime_s=900,
+    )
+
+
+async def test_a_failed_poll_keeps_the_last_set(tmp_path, caplog):
+    source = tmp_path / "revoked.json"
+    _publish(source, "user:zhang.san")
+    revoked = RevokedSubjects(str(source), refresh_s=60)
+    assert await revoked.refresh()
+    assert subject_digest("user:zhang.san") in revoked and len(revoked) == 1
+
+    # Garbled, not a revoked-subjects document, and gone: each a failed poll, the set unchanged.
+    caplog.set_level(logging.WARNING, logger="fupin_kit.auth.revocations")
+    for broken in (b"{not json", b'{"algorithm": "md5", "subjects": []}', b'{"subjects": ["zhang.san"]}'):
+        source.write_bytes(broken)
+        assert not await revoked.refresh()
+        assert subject_digest("user:zhang.san") in revoked
+    source.unlink()
+    assert not await revoked.refresh()
+    assert subject_digest("user:zhang.san") in revoked
+    # One warning for the whole outage, not one per poll.
+    assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1
+
+    _publish(source)
+    assert await revoked.refresh()
+    assert len(revoked) == 0
+
+
+async def test_an_unreachable_gateway_keeps_the_last_set(tmp_path):
+    revoked = RevokedSubjects(f"http://127.0.0.1:{free_port()}{REVOKED_SUBJECTS_PATH}", refresh_s=60)
+    try:
+        assert not await revoked.refresh()
+        assert len(revoked) == 0
+        # What it had loaded stays in force while the source cannot be read.
+        revoked.source = str(tmp_path / "revoked.json")
+        _publish(Path(revoked.source), "client:mca-sync")
+        assert await revoked.refresh()
+        revoked.source = f"http://127.0.0.1:{free_port()}{REVOKED_SUBJECTS_PATH}"
+        assert not await revoked.refresh()
+        assert subject_digest("client:mca-sync") in revoked
+    finally:
+        await revoked.stop()
+
+
+async def test_a_cached_token_is_refused_once_its_subject_is_revoked(tmp_path, monkeypatch):
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    source = tmp_path / "revoked.json"
+    _publish(source)
+    revoked = RevokedSubjects(str(source), refresh_s=60)
+    await revoked.refresh()
+    verifier = TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api", revoked=revoked)
+    token = _token(store, "user:li.si")
+    assert (await verifier.verify(token)).subject == "user:li.si"
+    assert token in verifier._cache
+
+    _publish(source, "user:li.si")
+    assert await revoked.refresh()
+    decoded = 0
+    original = jwt.decode
+
+    def counting(*args, **kwargs):
+        nonlocal decoded
+        decoded += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    with pytest.raises(ProblemError) as refused:
+        await verifier.verify(token)
+    assert refused.value.status == 401 and refused.value.detail == "token revoked"
+    assert decoded == 0  # refused on the cache-hit path, without a second signature check
+    # A token of the same subject never seen before is refused too; another subject's is not.
+    with pytest.raises(ProblemError):
+        await verifier.verify(_token(store, "user:li.si"))
+    assert (await verifier.verify(_token(store, "user:wang.wu"))).subject == "user:wang.wu"
+
+    # Re-enabled: the same (still unexpired) token is accepted again.
+    _publish(source)
+    assert await revoked.refresh()
+    assert (await verifier.verify(token)).subject == "user:li.si"
+
+
+async def test_a_service_starts_while_the_gateway_is_down_and_stops_its_poller(fupin_stack):
+    database = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
+    dead = f"http://127.0.0.1:{free_port()}{REVOKED_SUBJECTS_PATH}"
+    app = create_service_app(
+        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
+        fupin_stack.settings(
+            "sample_producer",
+            database,
+            role="api",
+            revoked_subjects_source=dead,
+            revoked_subjects_refresh_s=0.05,
+        ),
+    )
+    async with app.router.lifespan_context(app):
+        revoked: RevokedSubjects = app.state.revoked_subjects
+        assert revoked.source == dead and revoked._task is not None and not revoked._task.done()
+        token = fupin_stack.token("city", CITY, ["viewer"], subject="user:zhou.liu")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
+            me = await client.get("/whoami", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, me.text
+        task = revoked._task
+    assert task.done() and revoked._client is None
