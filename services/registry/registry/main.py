@@ -1,5 +1,7 @@
 """The registry process: its API, outbox relay and consumers."""
 
+import asyncio
+
 from fastapi import FastAPI
 
 from fupin_kit.consumer import ConsumerSpec
@@ -10,8 +12,14 @@ from registry.divisions.router import router as divisions_router
 from registry.exports.router import router as exports_router
 from registry.handlers import identification_events
 from registry.households.router import router as households_router
+from registry.imports import workers as import_workers
 from registry.imports.router import router as imports_router
 from registry.standards.router import router as standards_router
+
+
+async def _stop_import_workers(app: FastAPI) -> None:
+    # Off the event loop: waiting for a worker's current chunk must not block the rest of the shutdown.
+    await asyncio.to_thread(import_workers.shutdown)
 
 
 async def _load_pii_cipher(app: FastAPI) -> None:
@@ -26,6 +34,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         description="Division tree, households and members (建档立卡), poverty standards, registration status and history, bulk import and exports.",
         routers=[divisions_router, standards_router, households_router, exports_router, imports_router],
         on_startup=[_load_pii_cipher, load_on_startup],
+        on_shutdown=[_stop_import_workers],
         consumers=[
             ConsumerSpec("registry", ["fupin.identification.events.v1"], identification_events.HANDLERS)
         ],

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import itertools
+import uuid
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from fupin_contracts import registry as contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import check_digit
-from registry.imports import parsing, template, validation
+from registry.imports import parsing, repository, template, validation
 
 VILLAGE = "520102016001"
 SIBLING = "520102016002"
@@ -439,3 +440,26 @@ async def test_person_registered_in_another_province_is_rejected_without_saying_
     ]
     assert "110101" not in response.text and "北京" not in response.text and "东城" not in response.text
     assert await counts(registry) == before
+
+
+async def test_live_import_insert_survives_generic_plans_on_one_connection(writable_registry) -> None:
+    """The ON CONFLICT arbiter is the partial unique index: its predicate must stay provable after
+    PostgreSQL switches a connection's prepared statement to a generic plan (after five executions)."""
+    registry = writable_registry
+    async with registry.app.state.sessionmaker() as session, session.begin():
+        await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        for serial in range(8):
+            values = {
+                "id": uuid.uuid4(),
+                "sha256": f"{serial:064x}",
+                "filename": f"登记表-{serial}.csv",
+                "format": "csv",
+                "size_bytes": 1,
+                "status": "received",
+                "actor": "user:test",
+                "actor_tier": "county",
+                "actor_division": COUNTY,
+            }
+            assert await repository.insert_import(session, values) is True
+            # The same bytes from the same division again: the index refuses it, quietly.
+            assert await repository.insert_import(session, {**values, "id": uuid.uuid4()}) is False

@@ -1,10 +1,11 @@
 """The JSON documents an import writes besides the rows: each household's history snapshot and its events.
 
-They are rendered here, in the import's worker thread, with orjson, and COPYed into staging as text; the
-apply only casts them (building JSON in SQL with jsonb_build_object cost ~60 µs per member). Their shape is
-exactly that of households/service.py's snapshot() and of events.household_event() (the event time, and
-the history row's created_at/updated_at, are merged in at apply time); the tests check every imported
-event against the contract models and the envelope.
+They are rendered here, in the import's worker processes, with orjson, and COPYed into staging as text
+*without their closing brace*: the apply appends the event time, and the history row's
+created_at/updated_at, which exist only then, and parses each document once (building JSON in SQL with
+jsonb_build_object cost ~60 µs per member). Their shape is exactly that of households/service.py's
+snapshot() and of events.household_event(); the tests check every imported event against the contract
+models and the envelope.
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def _envelope(
 def render(
     ids: list[str], household: dict[str, Any], members: list[dict[str, Any]], actor: tuple[str, str]
 ) -> tuple[str, str, str | None]:
-    """(history `after`, household.created envelope, household.income_recorded envelope or None).
-    `ids`: household id, created event id, income event id, then one per member."""
+    """(history `after`, household.created envelope, household.income_recorded envelope or None), each an
+    object missing its closing brace. `ids`: household id, created event id, income event id, then one
+    per member."""
     household_id, created_id, income_id = ids[0], ids[1], ids[2]
     member_ids = ids[3:]
     joined_on = household["registered_on"]
@@ -169,5 +171,5 @@ def render(
         envelope = _envelope(
             income_id, contracts.HOUSEHOLD_INCOME_RECORDED, household_id, division, actor, income
         )
-        income_json = envelope.decode()
-    return orjson.dumps(after).decode(), created_json.decode(), income_json
+        income_json = envelope[:-1].decode()
+    return orjson.dumps(after)[:-1].decode(), created_json[:-1].decode(), income_json

@@ -8,13 +8,17 @@ openpyxl's read-only mode, which streams the sheet XML instead of building the w
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
+import functools
+import io
+import operator
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, DATA_SHEET
 
@@ -75,10 +79,22 @@ class Layout:
     def pick(self, values: list[str]) -> list[str]:
         """The row's values in template column order ('' for absent columns and short rows)."""
         width = len(values)
+        if self.getter is not None and width > self.widest:  # every column present: all in C
+            return list(map(str.strip, self.getter(values)))
         return [
             values[position].strip() if position is not None and position < width else ""
             for position in self.positions
         ]
+
+    @functools.cached_property
+    def widest(self) -> int:
+        return max((position for position in self.positions if position is not None), default=-1)
+
+    @functools.cached_property
+    def getter(self) -> Callable[[list[str]], tuple[str, ...]] | None:
+        if None in self.positions or len(self.positions) < 2:
+            return None
+        return operator.itemgetter(*cast(tuple[int, ...], self.positions))
 
 
 Row = tuple[int, list[str]]  # (1-based row number in the file, values in template column order)
@@ -86,6 +102,65 @@ Row = tuple[int, list[str]]  # (1-based row number in the file, values in templa
 
 def _csv_rows(handle: IO[str]) -> Iterator[list[str]]:
     yield from csv.reader(handle)
+
+
+CsvRecord = tuple[int, list[str], str]  # (1-based row number, values in file order, the record's own text)
+
+
+def read_csv_records(path: Path) -> tuple[Layout, Iterator[CsvRecord]]:
+    """The header's layout, then every record (blank ones too) with its text exactly as in the file.
+
+    A worker process re-parses that text (csv_text_rows): shipping one string per chunk costs nothing,
+    pickling lists of cells cost the reading process more than the parse itself. csv.reader pulls lines
+    from its iterator only until a record is complete, so the lines pulled since the last record are
+    exactly this record's text (quoted newlines included)."""
+    handle = path.open(encoding=detect_encoding(path), newline="", errors="strict")
+    pulled: list[str] = []
+
+    def tap() -> Iterator[str]:
+        for line in handle:
+            pulled.append(line)
+            yield line
+
+    reader = csv.reader(tap())
+    try:
+        with _csv_errors():
+            header = next(reader, None)
+            if header is None:
+                raise FileProblem("the file is empty")
+            layout = Layout.from_header(header)
+    except BaseException:
+        handle.close()
+        raise
+
+    def records() -> Iterator[CsvRecord]:
+        with handle, _csv_errors():
+            for number, values in enumerate(reader, start=2):
+                text = "".join(pulled)
+                pulled.clear()
+                yield number, values, text
+
+    pulled.clear()
+    return layout, records()
+
+
+def csv_text_rows(text: str, first_number: int, layout: Layout) -> list[Row]:
+    """The rows of records read by read_csv_records, parsed again from their text (blank rows skipped,
+    as read_csv does)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return [
+        (number, layout.pick(values)) for number, values in enumerate(reader, first_number) if any(values)
+    ]
+
+
+@contextlib.contextmanager
+def _csv_errors() -> Iterator[None]:
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"the file is neither UTF-8 nor GB18030 text ({exc.reason})") from None
+    except csv.Error as exc:
+        raise FileProblem(f"not a readable CSV file: {exc}") from None
 
 
 def read_csv(path: Path) -> Iterator[Row]:

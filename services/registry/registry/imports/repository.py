@@ -8,9 +8,10 @@ INSERT ... SELECT out, one transaction for the whole apply).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, text, update
@@ -26,12 +27,16 @@ from registry.imports.models import LIVE_STATUSES, imports
 from registry.imports.validation import STAGE_HOUSEHOLD_COLUMNS, STAGE_MEMBER_COLUMNS
 
 Row = dict[str, Any]
+# The partial unique index's predicate as SQL text (see insert_import).
+LIVE_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in LIVE_STATUSES) + ")"
 Driver = Any  # asyncpg.Connection (asyncpg ships no type information)
 # Staging and applying a large file outlast the service's 30 s statement timeout by design.
 BULK_TIMEOUT_S = 3600.0
 STALE_AFTER = dt.timedelta(minutes=10)
 STAGE_HOUSEHOLDS = "import_stage_households"
 STAGE_MEMBERS = "import_stage_members"
+COPY_BLOCK = 1 << 20
+STAGE_BUFFERS = "1GB"
 PROBLEM_COLUMNS = ("import_id", "row_no", "household_key", "field", "reason")
 
 
@@ -65,7 +70,10 @@ async def insert_import(session: AsyncSession, values: Row) -> bool:
         .values(**values)
         .on_conflict_do_nothing(
             index_elements=[imports.c.sha256, imports.c.actor_division],
-            index_where=imports.c.status.in_(LIVE_STATUSES),
+            # Literal, not bound parameters: under a generic plan (after a few executions on one
+            # connection) PostgreSQL cannot prove `status IN ($1, …)` implies the partial index's
+            # predicate, and answers "no unique or exclusion constraint matching the ON CONFLICT".
+            index_where=text(LIVE_PREDICATE),
         )
         .returning(imports.c.id)
     )
@@ -164,8 +172,17 @@ async def driver_of(conn: AsyncConnection) -> Driver:
 async def create_stage(driver: Driver) -> None:
     """Per-import staging: temporary tables live only on this connection, so concurrent imports never
     see each other's rows, and they cost no WAL. Row ids are generated here, by PostgreSQL."""
+    import asyncpg
+
     # Sorting and grouping a whole file must not spill to disk in 4 MB pieces.
     await driver.execute("SET statement_timeout = 0; SET work_mem = '128MB'", timeout=BULK_TIMEOUT_S)
+    # Temporary tables live in the session's own buffers, 8 MB by default: a 100,000-household file stages
+    # ~700 MB, and every pass of the checks and the apply re-read it from the OS page by page (the apply
+    # took twice as long per row as for a fifth of the file). Memory is only taken as the staging grows,
+    # and is returned when the connection closes (service.process closes it). A session that has used
+    # temporary tables already refuses the change: it keeps the buffers it has.
+    with contextlib.suppress(asyncpg.InvalidParameterValueError):
+        await driver.execute(f"SET temp_buffers = '{STAGE_BUFFERS}'", timeout=BULK_TIMEOUT_S)
     await driver.execute(
         f"""
         CREATE TEMP TABLE {STAGE_HOUSEHOLDS} (
@@ -177,9 +194,13 @@ async def create_stage(driver: Driver) -> None:
             fuel text, drinking_water text, relocation bool, member_count int, registered_on date,
             income_year int, wage numeric, business numeric, transfer numeric, property numeric,
             production_costs numeric, net_income numeric, per_capita_net_income numeric,
-            household_id uuid, created_event_id uuid, income_event_id uuid, after jsonb, created_event jsonb,
-            income_event jsonb
+            household_id uuid, created_event_id uuid, income_event_id uuid, after text, created_event text,
+            income_event text
         );
+        -- The documents stay text until the apply parses each once (as jsonb here they were parsed at
+        -- staging and rebuilt at apply), and are not compressed only to be decompressed again.
+        ALTER TABLE {STAGE_HOUSEHOLDS} ALTER after SET STORAGE EXTERNAL,
+            ALTER created_event SET STORAGE EXTERNAL, ALTER income_event SET STORAGE EXTERNAL;
         CREATE TEMP TABLE {STAGE_MEMBERS} (
             hh_no int, ord int, row_no int, id uuid, name text, sex text, id_kind text, id_cipher bytea,
             id_masked text, person_index bytea, birth_date date, relation text, ethnicity text,
@@ -198,19 +219,25 @@ async def drop_stage(driver: Driver) -> None:
     )
 
 
-async def copy_stage(
-    driver: Driver, households: Sequence[tuple[Any, ...]], members: Sequence[tuple[Any, ...]]
-) -> None:
+async def _blocks(data: bytes) -> AsyncIterator[memoryview]:
+    # asyncpg takes bytes as a file name, and reads file objects in a thread: an async iterable it is.
+    view = memoryview(data)
+    for start in range(0, len(view), COPY_BLOCK):
+        yield view[start : start + COPY_BLOCK]
+
+
+async def copy_stage(driver: Driver, households: bytes, members: bytes) -> None:
+    """COPY text rendered by the worker processes (copytext.py), in STAGE_*_COLUMNS order."""
     if households:
-        await driver.copy_records_to_table(
+        await driver.copy_to_table(
             STAGE_HOUSEHOLDS,
-            records=households,
+            source=_blocks(households),
             columns=list(STAGE_HOUSEHOLD_COLUMNS),
             timeout=BULK_TIMEOUT_S,
         )
     if members:
-        await driver.copy_records_to_table(
-            STAGE_MEMBERS, records=members, columns=list(STAGE_MEMBER_COLUMNS), timeout=BULK_TIMEOUT_S
+        await driver.copy_to_table(
+            STAGE_MEMBERS, source=_blocks(members), columns=list(STAGE_MEMBER_COLUMNS), timeout=BULK_TIMEOUT_S
         )
 
 
@@ -266,8 +293,13 @@ WHERE h.valid AND EXISTS (SELECT 1 FROM divisions) AND h.division NOT IN (
 
 
 async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str) -> None:
-    # Autovacuum never analyses temporary tables; without statistics the joins below plan badly.
-    await driver.execute(f"ANALYZE {STAGE_HOUSEHOLDS}; ANALYZE {STAGE_MEMBERS}", timeout=BULK_TIMEOUT_S)
+    # Autovacuum never analyses temporary tables; without statistics the joins below plan badly. Only the
+    # columns the checks use: sampling the documents would detoast them all.
+    await driver.execute(
+        f"ANALYZE {STAGE_HOUSEHOLDS} (hh_no, key, first_row, last_row, valid, division);"
+        f"ANALYZE {STAGE_MEMBERS} (hh_no, row_no, person_index)",
+        timeout=BULK_TIMEOUT_S,
+    )
     await driver.execute(UNKNOWN_VILLAGES, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
     for statement in CHECKS:
         await driver.execute(statement, import_id, timeout=BULK_TIMEOUT_S)
@@ -355,29 +387,35 @@ SELECT household_id, income_year, division, wage, business, transfer, property, 
 FROM {STAGE_HOUSEHOLDS} WHERE income_year IS NOT NULL ORDER BY hh_no
 """
 
-# History rows ('created') and events: their JSON was rendered while staging (documents.py) and parsed
-# into jsonb by the staging COPY, while Python was still reading the file; the apply only adds the
-# timestamps, which exist only now. Income events come after all created events in seq order,
-# so every consumer sees a household before its income.
+# History rows ('created') and events: their JSON was rendered while staging (documents.py) and kept as
+# text without its closing brace; the apply appends the timestamps, which exist only now, and parses each
+# document once. $suffix parameters are rendered by PostgreSQL (timestamps_json) exactly as
+# jsonb_build_object renders them. Income events come after all created events in seq order, so every
+# consumer sees a household before its income.
 APPLY_HISTORY = f"""
 INSERT INTO household_history (household_id, division, at, actor, actor_tier, action, reason, before, after)
-SELECT household_id, division, $1, $2, $3, 'created', $4, NULL,
-       after || jsonb_build_object('created_at', $1::timestamptz, 'updated_at', $1::timestamptz)
+SELECT household_id, division, $1, $2, $3, 'created', $4, NULL, (after || $5)::jsonb
 FROM {STAGE_HOUSEHOLDS} ORDER BY hh_no
 """
 
 APPLY_CREATED_EVENTS = f"""
 INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, topic, division, headers)
 SELECT created_event_id, 'household', household_id::text, '{contracts.HOUSEHOLD_CREATED}',
-       created_event || jsonb_build_object('time', $1::text), '{TOPIC}', division, $2::jsonb
+       (created_event || $1)::jsonb, '{TOPIC}', division, $2::jsonb
 FROM {STAGE_HOUSEHOLDS} ORDER BY hh_no
 """
 
 APPLY_INCOME_EVENTS = f"""
 INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, topic, division, headers)
 SELECT income_event_id, 'household', household_id::text, '{contracts.HOUSEHOLD_INCOME_RECORDED}',
-       income_event || jsonb_build_object('time', $1::text), '{TOPIC}', division, $2::jsonb
+       (income_event || $1)::jsonb, '{TOPIC}', division, $2::jsonb
 FROM {STAGE_HOUSEHOLDS} WHERE income_event IS NOT NULL ORDER BY hh_no
+"""
+
+# The closing parts of the documents: `,"created_at":…,"updated_at":…}` and `,"time":…}`.
+SUFFIXES = """
+SELECT ',"created_at":' || to_json($1::timestamptz)::text || ',"updated_at":' || to_json($1::timestamptz)::text
+       || '}' AS history, ',"time":' || to_json($2::text)::text || '}' AS event
 """
 
 
@@ -402,9 +440,12 @@ async def apply(
             await driver.execute(APPLY_HOUSEHOLDS, at, timeout=BULK_TIMEOUT_S)
             await driver.execute(APPLY_MEMBERS, at, timeout=BULK_TIMEOUT_S)
             await driver.execute(APPLY_INCOMES, at, actor, timeout=BULK_TIMEOUT_S)
-            await driver.execute(APPLY_HISTORY, at, actor, actor_tier, reason, timeout=BULK_TIMEOUT_S)
-            await driver.execute(APPLY_CREATED_EVENTS, event_time, headers_json, timeout=BULK_TIMEOUT_S)
-            await driver.execute(APPLY_INCOME_EVENTS, event_time, headers_json, timeout=BULK_TIMEOUT_S)
+            suffix = await driver.fetchrow(SUFFIXES, at, event_time, timeout=BULK_TIMEOUT_S)
+            await driver.execute(
+                APPLY_HISTORY, at, actor, actor_tier, reason, suffix["history"], timeout=BULK_TIMEOUT_S
+            )
+            await driver.execute(APPLY_CREATED_EVENTS, suffix["event"], headers_json, timeout=BULK_TIMEOUT_S)
+            await driver.execute(APPLY_INCOME_EVENTS, suffix["event"], headers_json, timeout=BULK_TIMEOUT_S)
             await driver.execute(
                 f"""
                 INSERT INTO import_households (import_id, household_key, first_row, last_row, household_id)

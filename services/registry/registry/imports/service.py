@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,16 +30,13 @@ from fupin_kit.auth.actor import Actor, require_role, require_tier
 from fupin_kit.pii import PiiCipher
 from fupin_kit.problems import not_found
 from fupin_kit.telemetry import current_trace_headers
-from registry.imports import repository
-from registry.imports.parsing import FileProblem, detect_format, read_rows
+from registry.imports import chunking, repository, workers
+from registry.imports.parsing import FileProblem, detect_format
 from registry.imports.schemas import ImportOut, ReportLine, ReportPage
-from registry.imports.validation import Group, Validator, group_rows
 
 log = logging.getLogger(__name__)
 IMPORT_TIERS = ("village", "township", "county")
 IMPORT_ROLES = ("cadre", "officer")
-# Rows per chunk: big enough that COPY overhead vanishes, small enough for frequent progress.
-CHUNK_ROWS = 5000
 SPOOL_BLOCK = 1 << 20
 _EVENT_TIME = TypeAdapter(dt.datetime)
 
@@ -151,77 +148,62 @@ async def _render(session: AsyncSession, row: dict[str, Any]) -> ImportOut:
 # ---- processing -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class Chunk:
-    households: list[tuple[Any, ...]] = field(default_factory=list)
-    members: list[tuple[Any, ...]] = field(default_factory=list)
-    problems: list[tuple[Any, ...]] = field(default_factory=list)
-    rows: int = 0
-    groups: int = 0
-
-
-class ChunkReader:
-    """Pulls households from the file and validates them, one chunk per call. Called from a worker thread
-    (parsing, validation and encryption are CPU work that must stay off the event loop), one call at a
-    time, so the next chunk is prepared while the previous one is being copied."""
-
-    def __init__(self, import_id: uuid.UUID, groups: Iterator[Group], validator: Validator) -> None:
-        self.import_id = import_id
-        self.groups = groups
-        self.validator = validator
-        self.done = False
-        self.last_row = 1
-
-    def next(self) -> Chunk | None:
-        if self.done:
-            return None
-        chunk = Chunk()
-        try:
-            for group in self.groups:
-                self.last_row = group.last_row
-                checked = self.validator.check(group)
-                chunk.rows += len(group.rows)
-                chunk.groups += 1
-                if checked.staged is None:
-                    chunk.households.append(Validator.rejected_group(group))
-                else:
-                    chunk.households.append(checked.staged.household)
-                    chunk.members.extend(checked.staged.members)
-                chunk.problems.extend(
-                    (self.import_id, p.row, p.key, p.field, p.reason) for p in checked.problems
-                )
-                if chunk.rows >= CHUNK_ROWS:
-                    return chunk
-        except FileProblem as exc:
-            row = 1 if self.last_row == 1 else self.last_row + 1
-            chunk.problems.append((self.import_id, row, "", exc.field or "文件", exc.reason))
-        self.done = True
-        return chunk
-
-
 async def _progress(runtime: Runtime, import_id: uuid.UUID, values: dict[str, Any]) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         await repository.set_progress(session, import_id, values)
 
 
+Pending = asyncio.Future[workers.Result] | chunking.FileFailure | None
+
+
 async def _stage_file(
-    runtime: Runtime, driver: repository.Driver, import_id: uuid.UUID, reader: ChunkReader
+    runtime: Runtime,
+    driver: repository.Driver,
+    import_id: uuid.UUID,
+    jobs: Iterator[chunking.Job | chunking.FileFailure],
+    ctx: workers.Context,
 ) -> dict[str, int]:
+    """Chunks are cut in a thread, validated in the worker processes (several at once) and COPYed into
+    staging here, in file order, while the next ones are being validated."""
     loop = asyncio.get_running_loop()
+    executor = workers.pool()
+    queue: asyncio.Queue[Pending] = asyncio.Queue(workers.IN_FLIGHT)
+
+    async def produce() -> None:
+        try:
+            while True:
+                item = await loop.run_in_executor(None, next, jobs, None)
+                if isinstance(item, chunking.Job):
+                    await queue.put(loop.run_in_executor(executor, workers.run, item, ctx))
+                    continue
+                await queue.put(item)  # a FileFailure ends the file as surely as its end does
+                if item is None:
+                    return
+        except Exception as exc:  # handed on to the consumer, which would otherwise wait forever
+            failed: asyncio.Future[workers.Result] = loop.create_future()
+            failed.set_exception(exc)
+            await queue.put(failed)
+
     totals = {"rows_read": 0, "households_read": 0}
-    pending = loop.run_in_executor(None, reader.next)
+    producer = asyncio.create_task(produce())
     try:
-        while (chunk := await pending) is not None:
-            pending = loop.run_in_executor(None, reader.next)
+        while (item := await queue.get()) is not None:
+            if isinstance(item, chunking.FileFailure):
+                await repository.copy_problems(driver, [(import_id, item.row, "", item.field, item.reason)])
+                continue
+            chunk = await item
             await repository.copy_stage(driver, chunk.households, chunk.members)
-            await repository.copy_problems(driver, chunk.problems)
+            await repository.copy_problems(driver, [(import_id, *problem) for problem in chunk.problems])
             totals["rows_read"] += chunk.rows
             totals["households_read"] += chunk.groups
             await _progress(runtime, import_id, dict(totals))
+        await producer
     finally:
-        reader.done = True
-        with contextlib.suppress(Exception):
-            await pending
+        producer.cancel()
+        while not queue.empty():  # chunks already submitted: let them finish, nobody will read them
+            pending = queue.get_nowait()
+            if isinstance(pending, asyncio.Future):
+                pending.cancel()
     return totals
 
 
@@ -236,7 +218,11 @@ async def process(
             try:
                 await _validate_and_apply(runtime, driver, import_id, path, file_format, actor, filename)
             finally:
-                await repository.drop_stage(driver)
+                try:
+                    await repository.drop_stage(driver)
+                finally:
+                    # Closed, not pooled: the session's temporary buffers grew with the file (create_stage).
+                    await conn.invalidate()
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
             await _failed(runtime, import_id, "the service stopped during the import; upload the file again")
@@ -262,10 +248,9 @@ async def _validate_and_apply(
     actor: Actor,
     filename: str,
 ) -> None:
-    validator = Validator(actor.division, runtime.cipher, (actor.subject, actor.tier))
-    reader = ChunkReader(import_id, group_rows(read_rows(path, file_format)), validator)
+    ctx = workers.context(actor.division, (actor.subject, actor.tier), runtime.cipher)
     began = time.perf_counter()
-    counts: dict[str, int] = await _stage_file(runtime, driver, import_id, reader)
+    counts = await _stage_file(runtime, driver, import_id, chunking.plan(path, file_format), ctx)
     staged = time.perf_counter()
     lo, hi = actor.subtree
     await repository.run_checks(driver, import_id, lo, hi)

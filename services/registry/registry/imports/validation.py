@@ -102,6 +102,9 @@ def _enum(column: Column, raw: str) -> str | None:
 def _decimal(raw: str, digits: int = 12) -> Decimal | None:
     if not raw:
         return None
+    if raw.isdigit() and raw.isascii() and len(raw) + 2 <= digits:
+        # Whole amounts, most of a file's: nothing to round or to refuse.
+        return Decimal(raw).quantize(CENT)
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
@@ -283,11 +286,12 @@ class Group:
         return self.rows[-1][0]
 
 
-def group_rows(rows: Iterable[Row]) -> Iterator[Group]:
-    """Contiguous rows with the same 户编号 form one household (a blank 户编号 continues the current one)."""
+def group_rows(rows: Iterable[Row], first: int = 1) -> Iterator[Group]:
+    """Contiguous rows with the same 户编号 form one household (a blank 户编号 continues the current one).
+    `first`: the number of the first household (a chunk of a file starts where the previous one ended)."""
     key_at = INDEX["key"]
     current: Group | None = None
-    number = 0
+    number = first - 1
     for row in rows:
         key = row[1][key_at]
         if current is not None and (key == current.key or not key):
