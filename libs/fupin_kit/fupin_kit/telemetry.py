@@ -5,33 +5,127 @@ broker → consumer → next service."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Link, Status
 
 _configured = False
 
+# A full resident ID number: 17 digits and a check character, not part of a longer number. Spans must never
+# carry one (architecture.md §6), but instrumentation records what clients send: a URL's query string
+# (http.url of the server span, and of the gateway's client span to the service), exception messages.
+RESIDENT_ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+# The cheap test first: most strings (SQL with bound parameters, URLs with UUIDs) have no 17-digit run.
+_DIGIT_RUN = re.compile(r"[0-9]{17}")
+_MIN_ID_LENGTH = 18
+
+
+def scrub_text(value: str) -> str:
+    """Mask every resident ID in `value` as the API does (region and last four kept)."""
+    if len(value) < _MIN_ID_LENGTH or _DIGIT_RUN.search(value) is None:
+        return value
+    return RESIDENT_ID.sub(r"\1********\2", value)
+
+
+def _scrub_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, tuple | list) and any(isinstance(item, str) for item in value):
+        return tuple(scrub_text(item) if isinstance(item, str) else item for item in value)
+    return value
+
+
+def _scrub_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The attributes with resident IDs masked, or None when there was none (the common case)."""
+    scrubbed: dict[str, Any] | None = None
+    for key, value in (attributes or {}).items():
+        masked = _scrub_value(value)
+        if masked is not value and masked != value:
+            if scrubbed is None:
+                scrubbed = dict(attributes or {})
+            scrubbed[key] = masked
+    return scrubbed
+
+
+def scrub_span(span: ReadableSpan) -> ReadableSpan:
+    """`span` itself when it names no resident ID; otherwise a copy with every ID masked in its name,
+    attributes, events (exception messages and stack traces), links and status description."""
+    name = scrub_text(span.name)
+    attributes = _scrub_attributes(span.attributes)
+    events = [(event, _scrub_attributes(event.attributes)) for event in span.events]
+    links = [(link, _scrub_attributes(link.attributes)) for link in span.links]
+    description = span.status.description
+    scrubbed_description = None if description is None else scrub_text(description)
+    if (
+        name == span.name
+        and attributes is None
+        and scrubbed_description == description
+        and all(changed is None for _, changed in events + links)
+    ):
+        return span
+    return ReadableSpan(
+        name=name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes if attributes is None else attributes,
+        events=[
+            event if changed is None else Event(event.name, changed, event.timestamp)
+            for event, changed in events
+        ],
+        links=[link if changed is None else Link(link.context, changed) for link, changed in links],
+        kind=span.kind,
+        status=Status(span.status.status_code, scrubbed_description),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class ScrubbingSpanProcessor(SpanProcessor):
+    """Hands `inner` (an exporting processor) every finished span with resident IDs masked. Spans are
+    scrubbed when they end, not when attributes are set, so nothing set later (a status code, a recorded
+    exception) escapes; a span that names no ID is passed on as it is."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self.inner = inner
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        self.inner.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.inner.on_end(scrub_span(span))
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
 
 def setup_tracing(service_name: str, extra_processors: Sequence[SpanProcessor] = ()) -> TracerProvider:
-    """Install the global tracer provider once per process. OTLP export only when an endpoint is set."""
+    """Install the global tracer provider once per process. OTLP export only when an endpoint is set. Every
+    processor (the OTLP exporter's and `extra_processors`) receives spans with resident IDs masked."""
     global _configured
     current = trace.get_tracer_provider()
     if _configured and isinstance(current, TracerProvider):
         for processor in extra_processors:
-            current.add_span_processor(processor)
+            current.add_span_processor(ScrubbingSpanProcessor(processor))
         return current
     provider = TracerProvider(resource=Resource.create({"service.name": f"fupin-{service_name}"}))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        provider.add_span_processor(ScrubbingSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
     for processor in extra_processors:
-        provider.add_span_processor(processor)
+        provider.add_span_processor(ScrubbingSpanProcessor(processor))
     trace.set_tracer_provider(provider)
     _configured = True
     return provider
@@ -53,9 +147,25 @@ def instrument_httpx_client(client: Any) -> None:
 
 
 def instrument_engine(engine: Any) -> None:
+    """Database spans for `engine`. The instrumentor installs itself once per process and ignores later
+    calls ("Attempting to instrument while already instrumented"), so an engine made after the first one
+    (tests build an app per test in one process) gets its own listeners, as the instrumentor would attach."""
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.instrumentation.sqlalchemy.version import __version__
+    from opentelemetry.semconv.metrics import MetricInstruments
 
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
+    instrumentor = SQLAlchemyInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(engine=engine.sync_engine, enable_commenter=False)
+        return
+    name = "opentelemetry.instrumentation.sqlalchemy"
+    usage = metrics.get_meter(name, __version__).create_up_down_counter(
+        name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE,
+        unit="connections",
+        description="The number of connections that are currently in state described by the state attribute.",
+    )
+    EngineTracer(trace.get_tracer(name, __version__), engine.sync_engine, usage, False, {}, False)  # type: ignore[no-untyped-call]
 
 
 def tracer(name: str = "fupin") -> trace.Tracer:

@@ -1,0 +1,71 @@
+"""Spans reach their exporters with every full resident ID masked (fupin_kit.telemetry.ScrubbingSpanProcessor):
+whatever instrumentation recorded – a query string in http.url, an exception message, a status
+description, an event or a link – and nothing else is touched."""
+
+from __future__ import annotations
+
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Link, Status, StatusCode
+
+from fupin_kit.telemetry import ScrubbingSpanProcessor, scrub_text
+
+ID = "520102198001010013"
+ID_X = "52010219800101001X"
+
+
+def test_scrub_text_masks_ids_and_nothing_else() -> None:
+    assert scrub_text(f"/households?resident_id={ID}&b={ID_X.lower()}") == (
+        "/households?resident_id=520102********0013&b=520102********001x"
+    )
+    untouched = [
+        "5201021980010100131",  # 19 digits: a nanosecond timestamp, not an ID
+        "1732640000123456789",
+        "5a31eeb7-1ed1-4063-8e3f-9b143a557c89",
+        "SELECT * FROM households WHERE id = $1::UUID",
+        "12345678901234567",  # 17 digits
+    ]
+    for value in untouched:
+        assert scrub_text(value) == value
+
+
+def test_spans_are_exported_without_resident_ids() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(ScrubbingSpanProcessor(SimpleSpanProcessor(exporter)))
+    tracer = provider.get_tracer("scrub-test")
+    with tracer.start_as_current_span("clean", attributes={"http.url": "http://x/households", "n": 3}):
+        pass
+    linked = tracer.start_span("linked")
+    try:
+        with tracer.start_as_current_span(
+            f"GET {ID}",
+            attributes={"http.url": f"http://x/households?id={ID}", "ids": (ID, "other"), "n": 1},
+            links=[Link(linked.get_span_context(), {"subject": ID})],
+        ) as span:
+            span.add_event("looked up", {"resident_id": ID_X})
+            span.set_status(Status(StatusCode.ERROR, f"no household for {ID}"))
+            raise LookupError(f"no household for {ID}")
+    except LookupError:
+        pass
+    linked.end()
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    assert set(spans) == {"clean", "GET 520102********0013", "linked"}
+    scrubbed = spans["GET 520102********0013"]
+    exported = "\n".join(
+        [
+            repr(dict(scrubbed.attributes or {})),
+            repr(scrubbed.status.description),
+            *(f"{event.name} {dict(event.attributes or {})!r}" for event in scrubbed.events),
+            *(repr(dict(link.attributes or {})) for link in scrubbed.links),
+        ]
+    )
+    assert ID not in exported and ID_X not in exported, exported
+    assert (scrubbed.attributes or {})["http.url"] == "http://x/households?id=520102********0013"
+    assert (scrubbed.attributes or {})["ids"] == ("520102********0013", "other")
+    assert (scrubbed.attributes or {})["n"] == 1
+    assert any("exception.stacktrace" in (event.attributes or {}) for event in scrubbed.events)
+    assert scrubbed.status.status_code is StatusCode.ERROR
+    assert scrubbed.context == scrubbed.get_span_context() and scrubbed.parent is None
+    assert dict(spans["clean"].attributes or {}) == {"http.url": "http://x/households", "n": 3}
