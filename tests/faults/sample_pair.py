@@ -6,11 +6,19 @@ published on `fupin.sample.events.v1`. Each pair therefore gets its own consumer
 topic), and that group's offsets are committed at the topic's current end before the consumer starts. A
 brand-new group would otherwise start from the earliest offset and replay every earlier test's events into
 this test's fresh database, and a shared group would inherit whatever an earlier test left uncommitted.
+
+Every scenario ends the same way (`SamplePair.assert_invariants`): exactly one effect per accepted item, the
+outbox drained, inbox rows equal to effects; then every process of the test is stopped with SIGTERM (each
+must exit cleanly within 10 s and leave no process behind), the test databases' connections go back to
+where they were before the processes started, and each database's audit chain verifies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -19,8 +27,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from fupin_kit.audit.verify import ChainReport, verify_chain
+from fupin_kit.db import create_engine, create_sessionmaker
 from fupin_kit.embedded import free_port
 from fupin_kit.envelope import dlq_topic
 from fupin_kit.pytest_plugin import ProcessGroup
@@ -30,6 +41,22 @@ SAMPLE_TOPIC = "fupin.sample.events.v1"
 SAMPLE_PARTITIONS = 3
 DIVISION = "520102001001"
 PACKAGE = "fupin_kit.sample"
+# quality.md: a service stops cleanly within 10 s, even with the broker down (the supervisor's grace too).
+CLEAN_STOP_S = 10.0
+# uvicorn (>= 0.29) finishes its graceful shutdown and then re-raises the signal it caught, so a service
+# that stopped cleanly on SIGTERM reports "killed by SIGTERM"; 0 would be a clean exit too.
+CLEAN_EXIT_CODES = (0, -signal.SIGTERM)
+# What a clean shutdown must not leave in a process's log: any traceback, asyncio's and aiokafka's
+# complaints about tasks and clients abandoned at exit, and the service's own warning that a worker
+# ignored stop() and had to be cancelled (service_app._stop_workers).
+UNCLEAN_MARKERS = (
+    "Traceback",
+    "Task was destroyed",
+    "Unclosed",
+    "was never awaited",
+    "Task exception",
+    "cancelled at shutdown",
+)
 
 
 async def poll(
@@ -109,6 +136,20 @@ async def committed_offsets(stack: Stack, group: str, topic: str) -> dict[int, i
         await asyncio.wait_for(consumer.stop(), 10)
 
 
+async def topic_ends(stack: Stack, topic: str) -> dict[int, int]:
+    """The real end offset of each partition of `topic` (see `_scan` for why not `end_offsets()`)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, enable_auto_commit=False)
+    await asyncio.wait_for(consumer.start(), 30)
+    try:
+        partitions = _partitions(consumer, topic)
+        consumer.assign(partitions)
+        reported = await asyncio.wait_for(consumer.end_offsets(partitions), 30)
+        await _scan(consumer, partitions, {tp.partition: offset for tp, offset in reported.items()})
+        return {tp.partition: await consumer.position(tp) for tp in partitions}
+    finally:
+        await asyncio.wait_for(consumer.stop(), 10)
+
+
 async def start_group_at_end(stack: Stack, group: str, topic: str) -> dict[int, int]:
     """Commit a new group's offsets at the topic's current end, with a manual assignment (no member joins),
     so the real consumer of that group starts exactly after everything earlier tests published."""
@@ -130,6 +171,157 @@ async def start_group_at_end(stack: Stack, group: str, topic: str) -> dict[int, 
     return expected
 
 
+def _dsn(stack: Stack, database: str) -> str:
+    return stack.database_url.replace("+asyncpg", "").rsplit("/", 1)[0] + f"/{database}"
+
+
+async def backends(stack: Stack, databases: Iterable[str]) -> int:
+    """Server processes connected to these databases (the query runs from `postgres`, so it is not one)."""
+    connection = await asyncpg.connect(_dsn(stack, "postgres"))
+    try:
+        count = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY($1::text[])", list(databases)
+        )
+    finally:
+        await connection.close()
+    return int(count)
+
+
+async def assert_backends_back_to(stack: Stack, databases: list[str], baseline: int) -> None:
+    """No connection leaks: once every process is stopped, the connections to these databases return to
+    the count taken before the processes started. A backend notices its client is gone and exits by
+    itself, a moment later, hence the poll."""
+    await poll(
+        lambda: backends(stack, databases),
+        lambda n: n <= baseline,
+        30,
+        f"connections to {databases} back to {baseline}",
+    )
+
+
+async def audit_chain(stack: Stack, service: str, database: str) -> ChainReport:
+    engine = create_engine(stack.settings(service, database), pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await verify_chain(session)
+    finally:
+        await engine.dispose()
+
+
+def session_leftovers(leader: int) -> list[psutil.Process]:
+    """Live processes still in the session a service process led (ServiceProcess starts each one with
+    start_new_session, so anything it spawned stays in that session unless it escaped on purpose)."""
+    left: list[psutil.Process] = []
+    for process in psutil.process_iter(["status"]):
+        try:
+            zombie = process.info["status"] == psutil.STATUS_ZOMBIE
+            if process.pid != leader and not zombie and os.getsid(process.pid) == leader:
+                left.append(process)
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            continue
+    return left
+
+
+async def wait_serving(process: ServiceProcess, timeout_s: float = 60.0) -> None:
+    """Until the process answers /healthz: started and listening, though maybe not ready (a consumer
+    waiting for its group to assign it partitions is not)."""
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=3.0) as client:
+        while time.monotonic() < deadline:
+            code = process.exited()
+            if code is not None:
+                raise RuntimeError(f"{process.service} exited with {code}: {process.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"{process.url}/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{process.service} not serving after {timeout_s}s: {process.log_tail()}")
+
+
+async def launch(
+    group: ProcessGroup, process: ServiceProcess, attempts: int = 3, ready: bool = True
+) -> ServiceProcess:
+    """Start a process and wait until it is ready (or, with `ready=False`, only serving). Its port was
+    picked free when it was built, but a free loopback port can be taken before the process binds it (as
+    the local port of any outgoing connection on this busy machine): that start is retried on another
+    port instead of failing the scenario."""
+    for attempt in range(1, attempts + 1):
+        if process not in group.started:
+            group.start(process)
+        else:
+            process.start()
+        try:
+            await (process.wait_ready() if ready else wait_serving(process))
+            return process
+        except RuntimeError:
+            if attempt == attempts or "address already in use" not in process.log_tail(5):
+                raise
+            process.port = free_port()
+    return process
+
+
+@dataclass
+class Stopped:
+    process: ServiceProcess
+    code: int | None
+    seconds: float
+    leftovers: list[psutil.Process]
+
+    @property
+    def clean(self) -> bool:
+        log = self.process.log_tail(400)
+        return (
+            self.code in CLEAN_EXIT_CODES
+            and self.seconds <= CLEAN_STOP_S
+            and not self.leftovers
+            and not any(marker in log for marker in UNCLEAN_MARKERS)
+        )
+
+    def describe(self) -> str:
+        return (
+            f"{self.process.service} (pid {self.process.process.pid if self.process.process else None}): "
+            f"exit {self.code} after {self.seconds:.1f}s, leftovers {[p.pid for p in self.leftovers]}\n"
+            f"{self.process.log_tail(60)}"
+        )
+
+
+async def stop_processes(
+    processes: Iterable[ServiceProcess], deadline_s: float = CLEAN_STOP_S, grace_s: float = 20.0
+) -> list[Stopped]:
+    """SIGTERM every live process at once and time each one's exit. A process still running `grace_s`
+    after its deadline is killed (and reported with code None), so a hung shutdown fails the test instead
+    of hanging it."""
+    live = [p for p in processes if p.process is not None and p.process.poll() is None]
+    started = time.monotonic()
+    for process in live:
+        assert process.process is not None
+        process.process.send_signal(signal.SIGTERM)
+    exited: dict[int, float] = {}
+    while len(exited) < len(live) and time.monotonic() - started < deadline_s + grace_s:
+        for index, process in enumerate(live):
+            if index not in exited and process.exited() is not None:
+                exited[index] = time.monotonic() - started
+        await asyncio.sleep(0.05)
+    stopped: list[Stopped] = []
+    for index, process in enumerate(live):
+        assert process.process is not None
+        code = process.exited()
+        if index not in exited:
+            process.kill()
+        stopped.append(Stopped(process, code, exited.get(index, time.monotonic() - started), []))
+    for entry in stopped:
+        assert entry.process.process is not None
+        entry.leftovers = session_leftovers(entry.process.process.pid)
+        for leftover in entry.leftovers:
+            leftover.kill()
+    return stopped
+
+
+def assert_stopped_cleanly(stopped: list[Stopped]) -> None:
+    unclean = [entry.describe() for entry in stopped if not entry.clean]
+    assert not unclean, "processes that did not stop cleanly:\n" + "\n".join(unclean)
+
+
 @dataclass
 class SamplePair:
     stack: Stack
@@ -141,6 +333,8 @@ class SamplePair:
     group: str
     # Where the group started: this test's events are exactly those after these offsets.
     start_offsets: dict[int, int]
+    # Connections to the two databases before any process of the pair started.
+    baseline_backends: int = 0
 
     @property
     def dlq_topic(self) -> str:
@@ -159,10 +353,8 @@ class SamplePair:
         """Another consumer process on the same database and in the same group (a restart)."""
         return consumer_process(self.stack, self.consumer_db, self.group, env)
 
-    async def start(self, process: ServiceProcess) -> ServiceProcess:
-        self.processes.start(process)
-        await process.wait_ready()
-        return process
+    async def start(self, process: ServiceProcess, ready: bool = True) -> ServiceProcess:
+        return await launch(self.processes, process, ready=ready)
 
     async def wait_exit(self, process: ServiceProcess, timeout_s: float = 60.0) -> int:
         code = await poll(
@@ -194,8 +386,7 @@ class SamplePair:
     # Databases -----------------------------------------------------------------------------------------
 
     async def query(self, database: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-        dsn = self.stack.database_url.replace("+asyncpg", "").rsplit("/", 1)[0] + f"/{database}"
-        connection = await asyncpg.connect(dsn)
+        connection = await asyncpg.connect(_dsn(self.stack, database))
         try:
             return list(await connection.fetch(sql, *args))
         finally:
@@ -262,6 +453,26 @@ class SamplePair:
         )
         return {row["id"] for row in rows}
 
+    async def wait_caught_up(self, timeout_s: float = 90.0) -> None:
+        """Wait until the group has committed offsets up to the topic's current end: every copy on the
+        topic, duplicates included, has been through the consumer (whose counters restart with each
+        process, so they cannot tell). A batch whose commit failed is redelivered, so this converges."""
+        ends = await topic_ends(self.stack, SAMPLE_TOPIC)
+        await poll(
+            lambda: committed_offsets(self.stack, self.group, SAMPLE_TOPIC),
+            lambda committed: all((committed.get(p) or 0) >= end for p, end in ends.items()),
+            timeout_s,
+            f"group {self.group} committed up to {ends}",
+            interval_s=1.0,
+            context=self.consumer.log_tail,
+        )
+
+    async def committed_items(self) -> set[str]:
+        """Every item the producer committed, acknowledged to its client or not (a producer killed after
+        its commit but before its response leaves an item the client never heard of)."""
+        rows = await self.query(self.producer_db, "SELECT id::text AS id FROM sample_items")
+        return {row["id"] for row in rows}
+
     async def records_since_start(self) -> list[ConsumerRecord[bytes, bytes]]:
         """This test's records on the sample topic (everything after where its group started)."""
         return await read_topic(self.stack, SAMPLE_TOPIC, self.start_offsets)
@@ -270,7 +481,8 @@ class SamplePair:
 
     async def assert_invariants(self, expected_items: set[str], drain_timeout_s: float = 30.0) -> None:
         """The scenario's end state: every accepted item has exactly one effect and nothing else has one,
-        the producer's outbox drains, and the inbox's done rows match the effect rows one for one."""
+        the producer's outbox drains, and the inbox's done rows match the effect rows one for one. Then
+        every process of the test stops cleanly (`assert_released`)."""
         counts = await self.effect_counts()
         doubled = {item: n for item, n in counts.items() if n != 1}
         assert not doubled, f"items with more than one effect: {doubled}"
@@ -291,6 +503,22 @@ class SamplePair:
         assert done == effects == len(expected_items), (
             f"inbox done rows {done}, effect rows {effects}, items {len(expected_items)}"
         )
+        await self.assert_released()
+
+    async def assert_released(self) -> None:
+        """Stop every process the test started (SIGTERM, all at once): each exits cleanly within 10 s and
+        leaves no process behind; then no connection leaks (the two databases' connections back to the
+        count before the pair started) and the audit chains verify. The sample aggregate appends nothing
+        to its `audit_log`, so for it the chain check only proves the table is there and consistent."""
+        assert_stopped_cleanly(await stop_processes(self.processes.started))
+        databases = [self.producer_db, self.consumer_db]
+        await assert_backends_back_to(self.stack, databases, self.baseline_backends)
+        for service, database in (
+            ("sample_producer", self.producer_db),
+            ("sample_consumer", self.consumer_db),
+        ):
+            report = await audit_chain(self.stack, service, database)
+            assert report.ok, f"audit chain of {database}: {report}"
 
 
 async def _returned(code: int | None) -> int | None:
@@ -322,12 +550,11 @@ async def start_sample_pair(
     start_offsets = await start_group_at_end(stack, consumer_group, SAMPLE_TOPIC)
     producer_db = await stack.fresh_database(PACKAGE, "sample_producer")
     consumer_db = await stack.fresh_database(PACKAGE, "sample_consumer")
+    baseline = await backends(stack, [producer_db, consumer_db])
     producer = producer_process(stack, producer_db, producer_role, producer_env or {})
     consumer = consumer_process(stack, consumer_db, consumer_group, consumer_env or {})
     pair = SamplePair(
-        stack, group, producer, consumer, producer_db, consumer_db, consumer_group, start_offsets
+        stack, group, producer, consumer, producer_db, consumer_db, consumer_group, start_offsets, baseline
     )
-    group.start(pair.producer)
-    group.start(pair.consumer)
-    await asyncio.gather(pair.producer.wait_ready(), pair.consumer.wait_ready())
+    await asyncio.gather(launch(group, pair.producer), launch(group, pair.consumer))
     return pair

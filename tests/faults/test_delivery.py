@@ -13,4 +13,4 @@ async def test_event_written_with_change_reaches_consumer_in_another_process(fup
         ids = {await pair.create_item(client, f"item-{n}") for n in range(20)}
     counts = await pair.wait_for_effects(ids)
     assert all(counts[item_id] == 1 for item_id in ids)
-    assert await pair.unpublished() == 0
+    await pair.assert_invariants(ids)

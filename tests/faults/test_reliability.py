@@ -35,7 +35,8 @@ from tests.faults.sample_pair import (
     start_sample_pair,
 )
 
-BROKER_PAUSE_S = 20.0
+# quality.md asks for a pause of 30-45 s.
+BROKER_PAUSE_S = 30.0
 # A write must not wait on the broker: it only commits the row and its outbox event.
 WRITE_LATENCY_LIMIT_S = 2.0
 
@@ -221,7 +222,7 @@ async def test_poison_events_go_to_dlq_and_consumer_goes_on(fupin_stack, service
 
 @pytest.mark.faults
 async def test_broker_paused_loses_nothing_and_api_keeps_accepting(fupin_stack, service_processes):
-    """The broker is frozen (SIGSTOP) for 20 s. Writes keep answering 201 quickly because they only touch
+    """The broker is frozen (SIGSTOP) for 30 s. Writes keep answering 201 quickly because they only touch
     PostgreSQL; after SIGCONT the relay and the consumer recover and every write has exactly one effect."""
     pair = await start_sample_pair(fupin_stack, service_processes)
     async with httpx.AsyncClient(timeout=10) as client:
@@ -255,8 +256,9 @@ async def test_broker_paused_loses_nothing_and_api_keeps_accepting(fupin_stack, 
     # Generous: after a freeze aiokafka may need the consumer watchdog (30 s in tests) to restart it.
     await pair.wait_for_effects(items, timeout_s=120)
     await seen_all_copies(pair, len(items))
-    await pair.assert_invariants(items)
     # The relay's loop failed against the frozen broker and restarted: its leadership lock must be held
     # once, by its own listening connection. A lock left on a pooled connection (the bug fixed in
     # relay.py) keeps this relay, and any standby, from leading until the pool hands that connection back.
+    # (Checked before the invariants, which end by stopping the processes.)
     assert await pair.relay_lock_holders() == ['LISTEN "fupin_outbox"']
+    await pair.assert_invariants(items)

@@ -17,8 +17,10 @@ import logging
 import os
 import time
 import uuid
+from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -28,14 +30,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fupin_kit import inbox_repository
 from fupin_kit.envelope import Envelope, dlq_topic
-from fupin_kit.kafka import create_topics, make_consumer, make_producer
+from fupin_kit.kafka import CONSUMER_SESSION_TIMEOUT_S, create_topics, make_consumer, make_producer
 from fupin_kit.problems import is_database_outage
 from fupin_kit.settings import KitSettings
 from fupin_kit.telemetry import context_from_kafka_headers, tracer
 
 log = logging.getLogger(__name__)
+# How long a consumer of a stopping service may take to leave its group (see _session).
+STOP_LEAVING_S = 3.0
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """stop() was called while the loop waited on the broker."""
 
 
 class DatabaseUnavailable(Exception):
@@ -143,10 +152,10 @@ class ConsumerLoop:
         self._consumer = consumer
         self.stats.last_progress = time.monotonic()
         try:
-            await asyncio.wait_for(consumer.start(), self.settings.kafka_request_timeout_s * 2)
+            await self._unless_stopped(consumer.start(), self._start_timeout_s())
             self.running = True
             while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                batch = await self._unless_stopped(consumer.getmany(timeout_ms=500, max_records=500))
                 self.stats.last_progress = time.monotonic()
                 records = [record for partition in batch.values() for record in partition]
                 if not records:
@@ -156,10 +165,48 @@ class ConsumerLoop:
                     self.stats.last_progress = time.monotonic()
                 _crash_point("consumer-before-commit")
                 await self._commit(consumer)
+        except _Stopped:
+            pass
         finally:
             self.running = False
             self._consumer = None
-            await _quietly(consumer.stop(), 10)
+            # stop() leaves the group, after waiting for any join in flight; during a rebalance that is
+            # the rebalance's length (~20 s on Tansu while a killed member's session expires). A service
+            # shutting down does not wait that out: without the LeaveGroup the group drops this member
+            # after its session timeout, as after a crash, and the uncommitted batch is redelivered.
+            await _quietly(consumer.stop(), STOP_LEAVING_S if self._stopping.is_set() else 10)
+
+    async def _unless_stopped(self, step: Awaitable[T], timeout_s: float | None = None) -> T:
+        """`step`'s result, within `timeout_s` (TimeoutError after). If stop() comes first, `step` is
+        cancelled and _Stopped raised: a shutdown never waits for a group join or a rebalance, during which
+        aiokafka's start(), and even getmany(timeout_ms=...), wait for the assignment with no timeout."""
+        work: asyncio.Future[T] = asyncio.ensure_future(step)
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        waiters: list[asyncio.Future[Any]] = [work, stopping]
+        try:
+            done, _ = await asyncio.wait(waiters, timeout=timeout_s, return_when=FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not work.done():
+                # Wait for the cancellation to finish before anything else touches the client (without
+                # awaiting `work` itself, which would swallow a cancellation of this task).
+                work.cancel()
+                await asyncio.wait([work])
+                if not work.cancelled():
+                    work.exception()  # retrieved: a failure racing its cancellation is moot
+        if work in done:
+            return work.result()
+        if not done:
+            raise TimeoutError(f"not done within {timeout_s:.0f}s")
+        raise _Stopped
+
+    def _start_timeout_s(self) -> float:
+        """start() returns once the group has assigned this member its partitions. After a member died
+        without leaving (a crash, a kill -9), that waits for the dead member's session to expire and a
+        rebalance round: about 20 s on Tansu, more than two request timeouts when those are short (8 s in
+        the tests). Abandoning such a start does not help: the next attempt joins as yet another member
+        and the group waits for the abandoned one too."""
+        return max(self.settings.kafka_request_timeout_s * 2, CONSUMER_SESSION_TIMEOUT_S * 3)
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> None:
         try:

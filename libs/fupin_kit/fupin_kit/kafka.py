@@ -12,6 +12,9 @@ from aiokafka.errors import TopicAlreadyExistsError
 from fupin_kit.settings import KitSettings
 
 log = logging.getLogger(__name__)
+# How long the group coordinator waits for a silent member (one killed without leaving) before it
+# rebalances without it.
+CONSUMER_SESSION_TIMEOUT_S = 10.0
 
 
 def make_producer(settings: KitSettings) -> AIOKafkaProducer:
@@ -36,7 +39,7 @@ def make_consumer(settings: KitSettings, group_id: str, topics: list[str]) -> AI
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
-        session_timeout_ms=10_000,
+        session_timeout_ms=int(CONSUMER_SESSION_TIMEOUT_S * 1000),
         heartbeat_interval_ms=3_000,
         request_timeout_ms=int(settings.kafka_request_timeout_s * 1000) + 15_000,
         metadata_max_age_ms=30_000,
