@@ -151,9 +151,9 @@ async def run(options: BenchOptions) -> BenchResult:
         params=options.as_dict(),
         rounds=rounds,
         notes=[
-            "relay: publish_once in a loop over pre-committed rows (claim FOR UPDATE SKIP LOCKED, send, "
-            "await all, mark published), tracing on without exporter; raw: aiokafka send all + await all; "
-            "medians of rounds"
+            "relay: publish_once in a loop over pre-committed rows (claim FOR UPDATE SKIP LOCKED and stamp "
+            "published in one statement, send, await all, commit; next batch claimed meanwhile), tracing on "
+            "without exporter; raw: aiokafka send all + await all; medians of rounds"
         ],
         duration_s=time.monotonic() - began,
     )

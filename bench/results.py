@@ -26,6 +26,11 @@ class BenchResult:
     notes: list[str] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     duration_s: float = 0.0
+    # The machine's 1/5/15-minute load averages when the result is made (the end of the run): on a shared
+    # machine a figure means little without the load it was measured under.
+    load_average: tuple[float, ...] = field(
+        default_factory=lambda: tuple(round(v, 2) for v in os.getloadavg())
+    )
 
     def as_json(self, result_file: Path | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -39,6 +44,7 @@ class BenchResult:
             "notes": self.notes,
             "started_at": self.started_at,
             "duration_s": round(self.duration_s, 2),
+            "load_average": list(self.load_average),
         }
         if result_file is not None:
             body["result_file"] = str(result_file)
@@ -65,4 +71,5 @@ def print_table(console: Console, result: BenchResult, path: Path) -> None:
     console.print(table)
     for note in result.notes:
         console.print(f"[dim]note: {note}[/]")
+    console.print(f"[dim]load average (1/5/15 min) at the end: {', '.join(map(str, result.load_average))}[/]")
     console.print(f"[dim]{path}[/]")

@@ -16,8 +16,9 @@ def default_upstreams() -> dict[str, str]:
 class GatewaySettings(KitSettings):
     # JSON in FUPIN_UPSTREAMS, e.g. {"registry": "http://registry:8001"}.
     upstreams: dict[str, str] = Field(default_factory=default_upstreams)
-    # Short on purpose: services cannot see a disable (only the gateway checks), so a disabled account's
-    # token keeps working directly against a service until it expires.
+    # Short on purpose: the gateway refuses a disabled account's token at once and services within a
+    # poll of its revoked subjects, but any process that cannot reach the gateway for longer keeps
+    # accepting tokens of accounts disabled meanwhile until they expire.
     token_lifetime_s: int = Field(default=900, ge=60, le=86_400)
     # Tier feeds. The router's consumer group is a setting so two deployments (or tests) sharing one
     # broker do not share offsets; the policy defaults to <home>/deploy/feed-policy.yaml.
@@ -33,7 +34,3 @@ class GatewaySettings(KitSettings):
     # Access audit: rows per write transaction, and records held in memory during a database outage.
     audit_batch_size: int = Field(default=500, ge=1, le=10_000)
     audit_queue_max: int = Field(default=50_000, ge=100)
-    # Upstream connection pools, used in turn: httpcore scans its whole pool (idle connections
-    # quadratically) whenever a request takes or returns a connection, so under concurrency several small
-    # pools cost less than one big one. The connection limits below are split between them.
-    proxy_pools: int = Field(default=4, ge=1, le=32)

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Awaitable, Callable
 
 import httpx
 from fastapi import FastAPI
 
-from fupin_gateway import jwks, proxy
+from fupin_gateway import jwks, proxy, revoked_subjects
 from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.console import router as console
 from fupin_gateway.feeds import Feeds
 from fupin_gateway.readiness import upstream_readiness
+from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import instrument_httpx_client
-
-# Upstream connections in all, split between the proxy's pools (GatewaySettings.proxy_pools).
-MAX_CONNECTIONS = 200
-MAX_KEEPALIVE = 50
 
 
 def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None]]:
@@ -29,23 +25,10 @@ def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None
         store = KeyStore(settings.keys_dir)
         store.ensure()
         app.state.key_store = store
-        pools = settings.proxy_pools
-        clients = [
-            httpx.AsyncClient(
-                timeout=httpx.Timeout(settings.upstream_timeout_s, connect=3.0),
-                limits=httpx.Limits(
-                    max_connections=max(1, MAX_CONNECTIONS // pools),
-                    max_keepalive_connections=max(1, MAX_KEEPALIVE // pools),
-                ),
-                follow_redirects=False,
-            )
-            for _ in range(pools)
-        ]
-        for client in clients:
-            instrument_httpx_client(client)
-        app.state.http = clients[0]
-        app.state.http_clients = clients
-        app.state.http_next = itertools.cycle(clients).__next__
+        # The proxy's client (aiohttp, see upstream.py); httpx for the readiness probes, off the hot path.
+        app.state.upstream = UpstreamClient(settings.upstream_timeout_s)
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.upstream_timeout_s, connect=3.0))
+        instrument_httpx_client(app.state.http)
         app.state.extra_readiness = upstream_readiness
 
     return start
@@ -58,10 +41,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         name="gateway",
         title="Fupin API",
         description="The public API of Fupin, a platform for targeted poverty alleviation (精准扶贫).",
-        routers=[jwks.router, proxy.router, feeds.router, *ROUTERS],
+        routers=[jwks.router, revoked_subjects.router, proxy.router, feeds.router, *ROUTERS],
         consumers=[feeds.consumer],
         on_startup=[_on_startup(settings), feeds.start, start_access],
         on_shutdown=[_close_http, feeds.stop, stop_access],
+        # Its access guard checks the blocklist itself; services poll what revoked_subjects publishes.
+        poll_revoked_subjects=False,
     )
     app = create_service_app(spec, settings)
     install_access_middleware(app)
@@ -70,5 +55,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 async def _close_http(app: FastAPI) -> None:
-    for client in getattr(app.state, "http_clients", []):
-        await client.aclose()
+    upstream: UpstreamClient | None = getattr(app.state, "upstream", None)
+    if upstream is not None:
+        await upstream.close()
+    http: httpx.AsyncClient | None = getattr(app.state, "http", None)
+    if http is not None:
+        await http.aclose()

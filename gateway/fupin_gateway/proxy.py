@@ -3,13 +3,16 @@ Retry-After (never a hang or a 500) when a service is down."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable
+from urllib.parse import quote
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
+from yarl import URL
 
+from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.problems import ProblemError, not_found, problem_response, service_unavailable
 
 router = APIRouter()
@@ -26,29 +29,53 @@ HOP_BY_HOP = {
     "content-length",
 }
 # The gateway's own middleware sets the request id on the way out; the upstream's copy would duplicate it.
-RESPONSE_DROP = HOP_BY_HOP | {"x-request-id"}
+RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
+# Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
+REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # An answer whose Content-Length says it is at most this big is read whole and sent as one response:
 # streaming it would cost a task group and a disconnect listener per request for a body that fits in a
-# few packets. Anything larger, or of unknown length (exports, reports), is streamed as before.
+# few packets. Anything larger, or of unknown length (exports, reports), is streamed as before. The same
+# bound applies to request bodies: a small one is read whole and sent with its length, not chunked.
 BUFFER_MAX_BYTES = 256 * 1024
+STREAM_CHUNK = 64 * 1024
 
 
 def _forward_headers(request: Request) -> list[tuple[str, str]]:
-    headers = [(key, value) for key, value in request.headers.items() if key.lower() not in HOP_BY_HOP]
-    request_id = request.scope.get("state", {}).get("request_id")
+    headers = [
+        (key.decode("latin-1"), value.decode("latin-1"))
+        for key, value in request.scope["headers"]
+        if key not in REQUEST_DROP
+    ]
+    request_id = request.scope.get("state", {}).get("request_id") or request.headers.get("x-request-id")
     if request_id:
-        headers = [(key, value) for key, value in headers if key.lower() != "x-request-id"]
         headers.append(("x-request-id", request_id))
     client = request.client.host if request.client else ""
     headers.append(("x-forwarded-for", client))
     return headers
 
 
-def _body(request: Request) -> AsyncIterator[bytes] | None:
-    """The request body to stream upstream, or None when the request has none (a GET, typically): an
-    iterator would make httpx send an empty chunked body, which both ends then frame and parse."""
-    if "content-length" in request.headers or "transfer-encoding" in request.headers:
+def _upstream_url(base: str, service: str, path: str, request: Request) -> URL:
+    """The service's URL for this request: the path exactly as the caller encoded it (a proxy passes it on,
+    it does not decode and re-encode it), and the query string untouched."""
+    raw_path: bytes | None = request.scope.get("raw_path")
+    prefix = f"/api/v1/{service}/".encode()
+    if raw_path is not None and raw_path.startswith(prefix):
+        rest = raw_path[len(prefix) :].decode("latin-1")
+    else:
+        rest = quote(path)
+    query: bytes = request.scope.get("query_string", b"")
+    target = f"{base}/{rest}?{query.decode('latin-1')}" if query else f"{base}/{rest}"
+    return URL(target, encoded=True)
+
+
+async def _body(request: Request) -> bytes | AsyncIterable[bytes] | None:
+    """The request body: None when the request has none (a GET, typically), the bytes when it is small and
+    its length is declared, else a stream (sent chunked)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) <= BUFFER_MAX_BYTES:
+        return await request.body()
+    if length is not None or "transfer-encoding" in request.headers:
         return request.stream()
     return None
 
@@ -59,34 +86,43 @@ async def forward(service: str, path: str, request: Request) -> Response:
     base = upstreams.get(service)
     if base is None:
         return problem_response(not_found("service"), request)
-    client: httpx.AsyncClient = request.app.state.http_next()
-    upstream_request = client.build_request(
-        request.method,
-        f"{base}/{path}",
-        params=request.url.query,
-        headers=_forward_headers(request),
-        content=_body(request),
-    )
+    client: UpstreamClient = request.app.state.upstream
     try:
-        upstream = await client.send(upstream_request, stream=True)
-        headers = {key: value for key, value in upstream.headers.items() if key.lower() not in RESPONSE_DROP}
-        if not _small(upstream):
-            return StreamingResponse(
-                upstream.aiter_raw(),
-                status_code=upstream.status_code,
-                headers=headers,
-                background=BackgroundTask(upstream.aclose),
-            )
-        try:
-            body = b"".join([chunk async for chunk in upstream.aiter_raw()])
-        finally:
-            await upstream.aclose()
-        return Response(body, status_code=upstream.status_code, headers=headers)
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        return problem_response(
-            service_unavailable(f"the {service} service is unavailable ({type(exc).__name__})"), request
+        upstream = await client.send(
+            request.method,
+            _upstream_url(base, service, path, request),
+            _forward_headers(request),
+            await _body(request),
         )
-    except httpx.TimeoutException:
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return _failure(service, exc, request)
+    # Passed on as raw bytes (names lowercased, as ASGI wants): no decoding and re-encoding per header.
+    headers = [
+        (key.lower(), value) for key, value in upstream.raw_headers if key.lower() not in RESPONSE_DROP
+    ]
+    if not _small(upstream):
+        streamed = StreamingResponse(
+            upstream.content.iter_chunked(STREAM_CHUNK),
+            status_code=upstream.status,
+            background=BackgroundTask(upstream.release),
+        )
+        streamed.raw_headers = headers
+        return streamed
+    try:
+        body = await upstream.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return _failure(service, exc, request)
+    finally:
+        upstream.release()
+    response = Response(body, status_code=upstream.status)
+    response.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
+    return response
+
+
+def _failure(service: str, exc: BaseException, request: Request) -> Response:
+    """503 + Retry-After when the service cannot be reached or breaks the exchange; 504 when it was
+    reached but did not answer in time (a slow connect is the former: the service is not there)."""
+    if isinstance(exc, TimeoutError) and not isinstance(exc, aiohttp.ConnectionTimeoutError):
         return problem_response(
             ProblemError(
                 504,
@@ -96,8 +132,11 @@ async def forward(service: str, path: str, request: Request) -> Response:
             ),
             request,
         )
+    return problem_response(
+        service_unavailable(f"the {service} service is unavailable ({type(exc).__name__})"), request
+    )
 
 
-def _small(upstream: httpx.Response) -> bool:
+def _small(upstream: aiohttp.ClientResponse) -> bool:
     length = upstream.headers.get("content-length")
     return length is not None and length.isdigit() and int(length) <= BUFFER_MAX_BYTES

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import any_, bindparam, delete, func, select, update
+from sqlalchemy import any_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +47,66 @@ async def claim_unpublished(session: AsyncSession, limit: int) -> list[PendingEv
         PendingEvent(id=id_, seq=seq, topic=topic, key=key, payload=payload, headers=headers or {})
         for id_, seq, topic, key, payload, headers in result.tuples()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEvent:
+    """A row as the relay sends it: the payload as the JSON text PostgreSQL stores (sent as is, never
+    parsed and re-encoded in Python), the CloudEvents routing attributes its headers carry, and the trace
+    context captured with the row, as JSON text (rows written by one request share it verbatim)."""
+
+    id: uuid.UUID
+    seq: int
+    topic: str
+    key: str
+    payload: str
+    ce_id: str
+    ce_type: str
+    ce_source: str
+    ce_subject: str
+    ce_division: str
+    trace_context: str
+
+
+# Claim and mark in one statement: the oldest unpublished rows (seq order, SKIP LOCKED so a second relay
+# during a handover passes over them) are locked and stamped published_at inside the caller's transaction,
+# which commits only after every send is acknowledged (unmark_failed first takes back the rows whose send
+# failed). Nothing is published until that commit; a crash before it rolls the stamp back. The stamp is
+# now(), the transaction's start, exactly as a separate UPDATE in the same transaction would set it.
+# The ->> extractions give what str(payload.get(...)) gave, computed in PostgreSQL rather than by parsing
+# the payload in Python.
+_CLAIM_FOR_PUBLISH = text(
+    """
+    WITH claimed AS (
+        SELECT id FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT :limit FOR UPDATE SKIP LOCKED
+    )
+    UPDATE outbox AS o SET published_at = now()
+    FROM claimed WHERE o.id = claimed.id
+    RETURNING o.id, o.seq, o.topic, o.aggregateid, o.payload::text,
+        COALESCE(o.payload->>'id', o.id::text), COALESCE(o.payload->>'type', ''),
+        COALESCE(o.payload->>'source', ''), COALESCE(o.payload->>'subject', ''),
+        COALESCE(o.payload->>'division', ''), o.headers::text
+    """
+)
+
+
+async def claim_for_publish(session: AsyncSession, limit: int) -> list[OutgoingEvent]:
+    """Lock up to `limit` unpublished rows and mark them published in the caller's transaction; in seq
+    order (RETURNING has none of its own)."""
+    result = await session.execute(_CLAIM_FOR_PUBLISH, {"limit": limit})
+    events = [OutgoingEvent(*row) for row in result.tuples()]
+    events.sort(key=lambda event: event.seq)
+    return events
+
+
+async def unmark_failed(session: AsyncSession, ids: list[uuid.UUID], error: str) -> None:
+    """Rows claimed by claim_for_publish whose send failed: unpublished again, with the attempt counted."""
+    if ids:
+        await session.execute(
+            update(outbox)
+            .where(_one_of(ids))
+            .values(published_at=None, attempts=outbox.c.attempts + 1, last_error=error[:2000])
+        )
 
 
 def _one_of(ids: list[uuid.UUID]) -> Any:

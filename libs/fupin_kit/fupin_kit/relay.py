@@ -1,8 +1,9 @@
 """The outbox relay: publishes committed outbox rows to Kafka, at least once, in seq order.
 
 One relay is active per service (a session advisory lock); others wait as hot standbys. A batch is claimed
-with FOR UPDATE SKIP LOCKED, sent, every send is awaited, and only then marked published in the same
-transaction. A crash between send and mark republishes the batch; consumers' inboxes absorb the copies.
+with FOR UPDATE SKIP LOCKED in seq order and stamped published in the same statement, sent, every send is
+awaited, the rows whose send failed are unstamped, and only then does the transaction commit. A crash
+between send and commit republishes the batch; consumers' inboxes absorb the copies.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import contextlib
 import logging
 import os
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import text
@@ -124,13 +125,18 @@ class OutboxRelay:
 
     async def _close_producer(self) -> None:
         if self.producer is not None and self._own_producer:
+            # Stopping, nothing left to flush is worth waiting for: every send was awaited or abandoned
+            # (unacknowledged rows stay unpublished), and a dead broker would hold the flush for 5 s.
+            timeout_s = 1.0 if self._stopping.is_set() else 5.0
             try:
-                await asyncio.wait_for(self.producer.stop(), 5)
+                await asyncio.wait_for(self.producer.stop(), timeout_s)
             except (TimeoutError, Exception):
                 log.warning("producer did not stop cleanly")
             self.producer = None
 
     async def _sleep(self, seconds: float) -> None:
+        if self._stopping.is_set():
+            return
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
@@ -144,73 +150,114 @@ class OutboxRelay:
                 await self._sleep(self.settings.relay_poll_interval_s)
 
     async def publish_once(self) -> int:
-        """Publish one batch; returns how many rows were marked published."""
+        """Publish the oldest unpublished rows, batch after batch while the backlog fills whole batches;
+        returns how many rows were marked published.
+
+        While one batch's sends are awaited, the next batch is already being claimed in a transaction of
+        its own, so PostgreSQL's work (the claim statement) overlaps the broker's. That batch is sent only
+        after the previous one's marks committed, and is rolled back untouched if the previous one failed:
+        sends stay in seq order, batch after batch, and a failed event is never overtaken."""
         producer = await self._ensure_producer()
-        async with self.sessionmaker() as session, session.begin():
-            batch = await outbox_repository.claim_unpublished(session, self.settings.relay_batch_size)
-            if not batch:
-                return 0
+        size = self.settings.relay_batch_size
+        claimed = await self._claim(size)
+        published = 0
+        while claimed is not None:
+            session, batch = claimed
+            claimed = None
+            prefetch = asyncio.create_task(self._claim(size)) if len(batch) >= size else None
+            try:
+                sent, error = await self._publish_claimed(producer, session, batch)
+            except BaseException:
+                if prefetch is not None:
+                    await _discard(prefetch)
+                raise
+            published += sent
+            if error is not None or self._stopping.is_set():
+                # A failure, or a stop (shutdown must not wait for a whole backlog): what was claimed
+                # ahead goes back, unsent.
+                if prefetch is not None:
+                    await _discard(prefetch)
+                if error is not None:
+                    await self._recycle_producer()
+                break
+            if prefetch is not None:
+                claimed = await prefetch
+        return published
+
+    async def _claim(self, size: int) -> tuple[AsyncSession, list[outbox_repository.OutgoingEvent]] | None:
+        """A session whose open transaction holds a claimed batch (stamped published, uncommitted), or None
+        when there is nothing to publish."""
+        session = self.sessionmaker()
+        try:
+            await session.begin()
+            batch = await outbox_repository.claim_for_publish(session, size)
+        except BaseException:
+            await session.close()
+            raise
+        if not batch:
+            await session.close()
+            return None
+        return session, batch
+
+    async def _publish_claimed(
+        self,
+        producer: AIOKafkaProducer,
+        session: AsyncSession,
+        batch: list[outbox_repository.OutgoingEvent],
+    ) -> tuple[int, str | None]:
+        """Send a claimed batch, await every send, take back the failed rows' stamps, commit."""
+        try:
             sent_ids, error = await self._send(producer, batch)
             _crash_point("relay-after-send")
-            await outbox_repository.mark_published(session, sent_ids)
             if error is not None:
                 failed = [event.id for event in batch[len(sent_ids) :]]
-                await outbox_repository.mark_failed(session, failed, error)
+                await outbox_repository.unmark_failed(session, failed, error)
                 self.last_error = error
+            await session.commit()
+        finally:
+            # After a commit this only returns the connection; otherwise it rolls the claim back.
+            await session.close()
         self.published_total += len(sent_ids)
-        if error is not None:
-            await self._recycle_producer()
-        return len(sent_ids)
+        return len(sent_ids), error
 
     async def _send(
-        self, producer: AIOKafkaProducer, batch: list[outbox_repository.PendingEvent]
+        self, producer: AIOKafkaProducer, batch: list[outbox_repository.OutgoingEvent]
     ) -> tuple[list[Any], str | None]:
         """Send a batch; returns the ids of the longest fully delivered prefix and the first error.
         Only a prefix is marked, so a later retry cannot overtake an earlier event of the same aggregate."""
-        span_tracer = tracer("fupin.relay")
         futures = []
-        # Events written by one request share its trace context (an import writes thousands): parse each
-        # distinct one once per batch.
-        parents: dict[tuple[tuple[str, str], ...], otel_context.Context] = {}
+        publish = _PublishSpans(batch)
         try:
             for event in batch:
-                # One PRODUCER span per event, child of the request that wrote the row, as before; started
-                # and ended explicitly rather than attached as the current context (which costs a context
-                # switch in and out per event): nothing inside it creates spans of its own.
-                carrier = tuple(event.headers.items())
-                parent = parents.get(carrier)
-                if parent is None:
-                    parent = parents[carrier] = context_from_mapping(event.headers)
-                span = span_tracer.start_span(
-                    f"publish {event.topic}",
-                    context=parent,
-                    kind=trace.SpanKind.PRODUCER,
-                    attributes={
-                        "messaging.system": "kafka",
-                        "messaging.destination.name": event.topic,
-                        "messaging.message.id": str(event.id),
-                    },
-                )
+                trace_headers = publish.headers_for(event)
+                headers = [
+                    ("content-type", CONTENT_TYPE_BYTES),
+                    ("ce_id", event.ce_id.encode()),
+                    ("ce_type", event.ce_type.encode()),
+                    ("ce_source", event.ce_source.encode()),
+                    ("ce_subject", event.ce_subject.encode()),
+                    ("ce_division", event.ce_division.encode()),
+                    *trace_headers,
+                ]
                 try:
-                    headers = self._headers(event, trace.set_span_in_context(span, parent))
                     futures.append(
                         await producer.send(
-                            event.topic, value=_encode(event.payload), key=event.key.encode(), headers=headers
+                            event.topic, value=event.payload.encode(), key=event.key.encode(), headers=headers
                         )
                     )
                 except BaseException as exc:
-                    span.record_exception(exc)
-                    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+                    publish.failed(event, exc)
                     raise
-                finally:
-                    span.end()
+            publish.end()
             results = await asyncio.wait_for(
-                asyncio.gather(*futures, return_exceptions=True), self.settings.kafka_request_timeout_s
+                self._acknowledged(futures), self.settings.kafka_request_timeout_s
             )
         except (TimeoutError, Exception) as exc:
             for future in futures:
                 future.cancel()
             results = [exc] * len(batch)
+        finally:
+            publish.end()
         sent: list[Any] = []
         for event, result in zip(batch, results, strict=False):
             if isinstance(result, BaseException):
@@ -220,20 +267,25 @@ class OutboxRelay:
             return sent, "send interrupted"
         return sent, None
 
-    @staticmethod
-    def _headers(
-        event: outbox_repository.PendingEvent, context: otel_context.Context | None = None
-    ) -> list[tuple[str, bytes]]:
-        payload = event.payload
-        headers = [
-            ("content-type", CONTENT_TYPE_BYTES),
-            ("ce_id", str(payload.get("id", event.id)).encode()),
-            ("ce_type", str(payload.get("type", "")).encode()),
-            ("ce_source", str(payload.get("source", "")).encode()),
-            ("ce_subject", str(payload.get("subject", "")).encode()),
-            ("ce_division", str(payload.get("division", "")).encode()),
+    async def _acknowledged(self, futures: list[asyncio.Future[Any]]) -> list[Any]:
+        """Each send's outcome, in order. A stop() does not wait out a dead broker's request timeout
+        (15 s by default, longer than a clean shutdown may take): the sends not yet acknowledged then count
+        as failed, so their rows stay unpublished and the next leader sends them again."""
+        sends: asyncio.Future[Any] = asyncio.gather(*futures, return_exceptions=True)
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        try:
+            done, _ = await asyncio.wait([sends, stopping], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not sends.done():
+                sends.cancel()  # and with it every send still waiting for its acknowledgement
+        if sends in done:
+            return list(sends.result())
+        stopped = RuntimeError("relay stopped before the broker acknowledged")
+        return [
+            future.exception() or future.result() if future.done() and not future.cancelled() else stopped
+            for future in futures
         ]
-        return headers + kafka_trace_headers(context)
 
     async def _recycle_producer(self) -> None:
         # After a broker fault aiokafka can keep a stale connection; a fresh producer recovers faster.
@@ -253,5 +305,61 @@ class OutboxRelay:
             log.info("purged %d published outbox rows older than %s", purged, cutoff.isoformat())
 
 
-def _encode(payload: dict[str, Any]) -> bytes:
-    return orjson.dumps(payload)
+async def _discard(
+    prefetch: asyncio.Task[tuple[AsyncSession, list[outbox_repository.OutgoingEvent]] | None],
+) -> None:
+    """Roll back a claim made ahead that will not be sent now: its rows stay unpublished, for later."""
+    try:
+        claimed = await prefetch
+    except Exception:
+        return  # the claim failed by itself: nothing is held
+    if claimed is not None:
+        await claimed[0].close()
+
+
+class _PublishSpans:
+    """The PRODUCER spans of one batch: one per topic and captured trace context, i.e. one for all the
+    events a request (or a consumed message) wrote, child of that request's span, and one for the rows
+    written outside any trace. Each record carries its span's context in its headers, so a consumer's
+    process span is parented on it and one trace still runs request → publish → process. A span per event
+    cost more than aiokafka's send of it (B4); per OpenTelemetry's messaging conventions a publish span may
+    cover a batch, and messaging.batch.message_count says how many (messaging.message.id when one)."""
+
+    def __init__(self, batch: list[outbox_repository.OutgoingEvent]) -> None:
+        self._tracer = tracer("fupin.relay")
+        self._counts = Counter((event.topic, event.trace_context) for event in batch)
+        self._open: dict[tuple[str, str], tuple[trace.Span, list[tuple[str, bytes]]]] = {}
+        self._ended = False
+
+    def headers_for(self, event: outbox_repository.OutgoingEvent) -> list[tuple[str, bytes]]:
+        group = (event.topic, event.trace_context)
+        opened = self._open.get(group)
+        if opened is None:
+            parent = context_from_mapping(orjson.loads(event.trace_context) or {})
+            count = self._counts[group]
+            attributes: dict[str, Any] = {
+                "messaging.system": "kafka",
+                "messaging.destination.name": event.topic,
+                "messaging.batch.message_count": count,
+            }
+            if count == 1:
+                attributes["messaging.message.id"] = str(event.id)
+            span = self._tracer.start_span(
+                f"publish {event.topic}", context=parent, kind=trace.SpanKind.PRODUCER, attributes=attributes
+            )
+            opened = self._open[group] = (span, kafka_trace_headers(trace.set_span_in_context(span, parent)))
+        return opened[1]
+
+    def failed(self, event: outbox_repository.OutgoingEvent, exc: BaseException) -> None:
+        opened = self._open.get((event.topic, event.trace_context))
+        if opened is not None:
+            opened[0].record_exception(exc)
+            opened[0].set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+
+    def end(self) -> None:
+        """Once every send of the batch is queued (or one failed); safe to call twice."""
+        if self._ended:
+            return
+        self._ended = True
+        for span, _ in self._open.values():
+            span.end()

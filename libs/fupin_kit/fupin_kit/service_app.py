@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
 
+from fupin_kit.auth.revocations import RevokedSubjects
 from fupin_kit.auth.tokens import JwkSet, TokenVerifier
 from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
 from fupin_kit.db import create_engine, create_sessionmaker
@@ -36,6 +37,9 @@ class ServiceSpec:
     # Extra start-up work after the database is reachable (e.g. seed reference data).
     on_startup: Sequence[Callable[[FastAPI], object]] = field(default_factory=list)
     on_shutdown: Sequence[Callable[[FastAPI], object]] = field(default_factory=list)
+    # Poll the gateway's revoked subjects so tokens of disabled accounts are refused here too. Off only
+    # for the gateway itself, whose access guard checks its own blocklist (no polling of itself).
+    poll_revoked_subjects: bool = True
 
 
 def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -> FastAPI:
@@ -53,14 +57,25 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker
         jwks = JwkSet(settings.jwks_source)
+        revoked = (
+            RevokedSubjects(settings.revoked_subjects_source, settings.revoked_subjects_refresh_s)
+            if spec.poll_revoked_subjects
+            else None
+        )
+        app.state.revoked_subjects = revoked
         app.state.token_verifier = TokenVerifier(
-            jwks, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_s
+            jwks, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_s, revoked=revoked
         )
         app.state.consumers = []
         app.state.relay = None
         tasks: list[asyncio.Task[None]] = []
         await _run_hooks(spec.on_startup, app)
         await jwks.refresh()
+        if revoked is not None:
+            # Loaded before serving, so a restarted service does not admit a disabled account's token
+            # for its first interval; a gateway that is down only delays this (a warning), never the start.
+            await revoked.refresh()
+            revoked.start()
         if settings.role in ("worker", "all"):
             relay = OutboxRelay(settings, engine, sessionmaker)
             app.state.relay = relay
@@ -72,6 +87,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         try:
             yield
         finally:
+            if revoked is not None:
+                await revoked.stop()
             await _stop_workers(app, tasks)
             await _run_hooks(spec.on_shutdown, app)
             probe = getattr(app.state, "broker_probe", None)
@@ -111,6 +128,11 @@ async def _stop_workers(app: FastAPI, tasks: list[asyncio.Task[None]]) -> None:
     for task in pending:
         task.cancel()
     if pending:
+        # Said out loud: a worker that ignores stop() costs every shutdown the whole timeout.
+        names = sorted(task.get_name() for task in pending)
+        log.warning(
+            "workers still running %.0fs after stop, cancelled at shutdown: %s", STOP_TIMEOUT_S, names
+        )
         await asyncio.wait(pending, timeout=2.0)
 
 

@@ -14,6 +14,8 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH
+from fupin_kit.auth.sources import is_url
 from fupin_kit.pii import PiiCipher, load_key
 
 SERVICE_NAMES: tuple[str, ...] = ("registry", "identification", "assistance", "funds", "evaluation")
@@ -44,7 +46,9 @@ class KitSettings(BaseSettings):
     database_name_override: str | None = Field(
         default=None, validation_alias=AliasChoices("FUPIN_DATABASE_NAME")
     )
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Connections per process, all kept once opened (no overflow, see db.create_engine): the same peak as
+    # the former 10 + 10 overflow.
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     database_statement_timeout_ms: int = Field(default=30_000, ge=100)
 
     kafka_bootstrap_servers: str = Field(
@@ -61,11 +65,19 @@ class KitSettings(BaseSettings):
     # A JWKS file path or an http(s) URL to the gateway's /.well-known/jwks.json.
     jwks_source: str = ""
     keys_dir: Path | None = None
+    # Where a service polls the digests of subjects whose unexpired tokens it must refuse (disabled
+    # accounts): a URL or a file. Default: beside an http(s) JWKS source, else on gateway_url.
+    revoked_subjects_source: str = ""
+    # How often it polls: the longest a disabled account's token is still accepted by a service (plus
+    # the gateway's own reload, FUPIN_BLOCKLIST_REFRESH_S, when the disable was made in another gateway).
+    revoked_subjects_refresh_s: float = Field(default=2.0, gt=0, le=60)
 
     # base64 of 32 bytes; when empty, a development key kept beside the signing keys is used.
     pii_key: str = ""
 
-    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Rows per relay batch (one claim statement, one commit, one wait for the broker's acks): B4 measured
+    # 0.40 of raw aiokafka at 500, 0.55 at 2000; a backlog smaller than a batch goes out at once anyway.
+    relay_batch_size: int = Field(default=2000, ge=1, le=10_000)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
@@ -88,6 +100,13 @@ class KitSettings(BaseSettings):
             self.keys_dir = self.home / ".fupin" / "keys"
         if not self.jwks_source:
             self.jwks_source = str(self.keys_dir / "jwks.json")
+        if not self.revoked_subjects_source:
+            if is_url(self.jwks_source):
+                # Both are /.well-known/ documents of the same gateway.
+                base = self.jwks_source.rsplit("/", 1)[0] + "/"
+                self.revoked_subjects_source = base + REVOKED_SUBJECTS_PATH.rsplit("/", 1)[1]
+            else:
+                self.revoked_subjects_source = self.gateway_url.rstrip("/") + REVOKED_SUBJECTS_PATH
         return self
 
     def database_name(self, service: str | None = None) -> str:

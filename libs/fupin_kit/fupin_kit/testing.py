@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import httpx
 
 from fupin_kit import migrations
 from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.auth.revocations import render_document
 from fupin_kit.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from fupin_kit.kafka import create_topics
 from fupin_kit.settings import KitSettings, repository_root
@@ -47,6 +49,12 @@ class Stack:
     def bootstrap(self) -> str:
         return self.broker.bootstrap
 
+    @property
+    def revoked_subjects_path(self) -> Path:
+        """An empty revoked-subjects document: what processes poll unless a test points them at a
+        gateway (FUPIN_REVOKED_SUBJECTS_SOURCE), so they never poll whatever listens on port 8000."""
+        return self.root / "revoked-subjects.json"
+
     def env(self, service: str, database_name: str | None = None, **extra: str) -> dict[str, str]:
         """Environment for a process of this stack (subprocess or in-process settings)."""
         values = {
@@ -56,6 +64,7 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "FUPIN_KEYS_DIR": str(self.keys.directory),
             "FUPIN_JWKS_SOURCE": str(self.keys.public_path),
+            "FUPIN_REVOKED_SUBJECTS_SOURCE": str(self.revoked_subjects_path),
             "FUPIN_CONSUMER_WATCHDOG_S": "30",
             "FUPIN_RELAY_POLL_INTERVAL_S": "0.2",
             "FUPIN_KAFKA_REQUEST_TIMEOUT_S": "8",
@@ -67,19 +76,21 @@ class Stack:
 
     def settings(self, service: str, database_name: str | None = None, **extra: Any) -> KitSettings:
         env = self.env(service, database_name)
-        return KitSettings(
-            service=service,
-            home=Path(env["FUPIN_HOME"]),
-            database_url=env["FUPIN_DATABASE_URL"],
-            kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
-            keys_dir=Path(env["FUPIN_KEYS_DIR"]),
-            jwks_source=env["FUPIN_JWKS_SOURCE"],
-            database_name_override=database_name,
-            consumer_watchdog_s=30.0,
-            relay_poll_interval_s=0.2,
-            kafka_request_timeout_s=8.0,
-            **extra,
-        )
+        values: dict[str, Any] = {
+            "service": service,
+            "home": Path(env["FUPIN_HOME"]),
+            "database_url": env["FUPIN_DATABASE_URL"],
+            "kafka_bootstrap_servers": env["KAFKA_BOOTSTRAP_SERVERS"],
+            "keys_dir": Path(env["FUPIN_KEYS_DIR"]),
+            "jwks_source": env["FUPIN_JWKS_SOURCE"],
+            "revoked_subjects_source": env["FUPIN_REVOKED_SUBJECTS_SOURCE"],
+            "database_name_override": database_name,
+            "consumer_watchdog_s": 30.0,
+            "relay_poll_interval_s": 0.2,
+            "kafka_request_timeout_s": 8.0,
+        }
+        # A test may override any of these (a service pointed at a test gateway's revoked subjects).
+        return KitSettings(**{**values, **extra})
 
     def token(
         self,
@@ -134,7 +145,9 @@ def start_stack(root: Path | None = None) -> Stack:
     broker.start()
     keys = KeyStore(root / "keys")
     keys.ensure()
-    return Stack(root=root, postgres=postgres, broker=broker, keys=keys)
+    stack = Stack(root=root, postgres=postgres, broker=broker, keys=keys)
+    stack.revoked_subjects_path.write_bytes(render_document([], 0, datetime.now(UTC)))
+    return stack
 
 
 @dataclass

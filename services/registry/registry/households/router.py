@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
-from fupin_kit.db import DbSession
+from fupin_kit.db import DbSession, ReadSession
 from fupin_kit.pii import PiiCipher
 from registry import matrix_examples as examples
 from registry.households import service
@@ -56,6 +56,16 @@ async def context(
 Ctx = Annotated[service.Context, Depends(context)]
 
 
+async def read_context(
+    actor: CurrentActor, session: ReadSession, cipher: Annotated[PiiCipher, Depends(pii_cipher)]
+) -> service.Context:
+    return service.Context(session=session, actor=actor, cipher=cipher)
+
+
+# For routes that only read (no lock, no write): their statements run in autocommit (db.read_session).
+ReadCtx = Annotated[service.Context, Depends(read_context)]
+
+
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
     """Every code list of the household record, with its Chinese labels."""
@@ -84,7 +94,7 @@ IncomeQuery = Query(
 
 @router.get("", openapi_extra=scope.caller())
 async def list_households(
-    ctx: Ctx,
+    ctx: ReadCtx,
     status: HouseholdStatus | None = None,
     attribute: HouseholdAttribute | None = None,
     main_cause: Cause | None = None,
@@ -120,7 +130,7 @@ async def create_household(ctx: Ctx, body: HouseholdIn) -> HouseholdOut:
 
 @router.get("/{household_id}", openapi_extra=scope.by_resource("POST /households", "household_id"))
 async def read_household(
-    ctx: Ctx,
+    ctx: ReadCtx,
     household_id: uuid.UUID,
     as_of: Annotated[
         dt.datetime | None, Query(description="ISO timestamp: the household as it was then")
@@ -138,7 +148,7 @@ async def update_household(ctx: Ctx, household_id: uuid.UUID, body: HouseholdPat
 
 
 @router.get("/{household_id}/history", openapi_extra=scope.by_resource("POST /households", "household_id"))
-async def household_history(ctx: Ctx, household_id: uuid.UUID) -> list[HistoryEntry]:
+async def household_history(ctx: ReadCtx, household_id: uuid.UUID) -> list[HistoryEntry]:
     return await service.read_history(ctx, household_id)
 
 
@@ -198,7 +208,7 @@ async def member_dies(
 
 
 @router.get("/{household_id}/incomes", openapi_extra=scope.by_resource("POST /households", "household_id"))
-async def list_incomes(ctx: Ctx, household_id: uuid.UUID) -> list[IncomeOut]:
+async def list_incomes(ctx: ReadCtx, household_id: uuid.UUID) -> list[IncomeOut]:
     return await service.list_incomes(ctx, household_id)
 
 
