@@ -137,9 +137,20 @@ class ConsumerLoop:
     async def _watch(self, session_task: asyncio.Task[None]) -> None:
         while not session_task.done():
             await asyncio.sleep(min(5.0, self.settings.consumer_watchdog_s / 4))
-            if time.monotonic() - self.stats.last_progress > self.settings.consumer_watchdog_s:
+            if time.monotonic() - self.stats.last_progress > self._stall_limit_s():
                 session_task.cancel()
                 return
+
+    def _stall_limit_s(self) -> float:
+        """How long without progress counts as a stall. While the member holds no partitions it is joining
+        or in a rebalance, which on Tansu waits out a dead member's session (~20 s) and blocks getmany():
+        restarting it then only adds a member the group must wait for in turn, and with several replicas
+        that churn never settles (seen: a group rebalancing for minutes, each replica restarted every
+        32 s). Such a member gets twice the start allowance before it counts as stalled."""
+        consumer = self._consumer
+        if consumer is None or not consumer.assignment():
+            return max(self.settings.consumer_watchdog_s, 2 * self._start_timeout_s())
+        return self.settings.consumer_watchdog_s
 
     async def _ensure_dlq_topic(self) -> None:
         try:
