@@ -216,8 +216,9 @@ class ConsumerLoop:
         without leaving (a crash, a kill -9), that waits for the dead member's session to expire and a
         rebalance round: about 20 s on Tansu, more than two request timeouts when those are short (8 s in
         the tests). Abandoning such a start does not help: the next attempt joins as yet another member
-        and the group waits for the abandoned one too."""
-        return max(self.settings.kafka_request_timeout_s * 2, CONSUMER_SESSION_TIMEOUT_S * 3)
+        and the group waits for the abandoned one too. Under load (a full test session's broker) joins took
+        longer than 30 s, and abandoning them at 30 s kept a three-replica group rebalancing for minutes."""
+        return max(self.settings.kafka_request_timeout_s * 2, CONSUMER_SESSION_TIMEOUT_S * 9)
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> None:
         try:
