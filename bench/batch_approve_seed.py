@@ -17,7 +17,11 @@ DIVISIONS_FILE = repository_root() / "services" / "registry" / "registry" / "dat
 
 def villages_of(county: str) -> list[str]:
     """The current village codes of a county, from the registry's published division file."""
-    prefix = county[:6]
+    return villages_with_prefix(county[:6])
+
+
+def villages_with_prefix(prefix: str) -> list[str]:
+    """Current village codes under a division prefix, from the registry's published division file."""
     found: list[str] = []
     with gzip.open(DIVISIONS_FILE, "rt", encoding="utf-8") as handle:
         for line in handle:

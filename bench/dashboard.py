@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench import dashboard_seed as seed
+from bench.batch_approve_seed import villages_with_prefix
 from bench.options import BenchOptions
 from bench.procs import bench_stack, running
 from bench.registry_read import databases, platform
@@ -36,7 +37,7 @@ SEED_CHUNK = 50_000  # households per seeding statement: a large county's import
 
 
 async def _seed(stack: Stack, database: str, households: int) -> dict[str, Any]:
-    villages = seed.villages_with_prefix(PROVINCE[:2])
+    villages = villages_with_prefix(PROVINCE[:2])
     engine = create_engine(stack.settings("registry", database), pool_size=1)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     try:

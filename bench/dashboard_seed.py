@@ -4,13 +4,10 @@ import would), and the direct aggregate over `households` that the counters repl
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bench.batch_approve_seed import DIVISIONS_FILE
 
 # A realistic mix: most files registered or exited, a few candidates and monitored households.
 SEED_HOUSEHOLDS = text(
@@ -37,18 +34,6 @@ DIRECT_SCAN = text(
     GROUP BY 1, 2
     """
 )
-
-
-def villages_with_prefix(prefix: str) -> list[str]:
-    """Current village codes under a division prefix, from the registry's published division file."""
-    found: list[str] = []
-    with gzip.open(DIVISIONS_FILE, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith(prefix):
-                code, _name, level, _parent = line.rstrip("\n").split(",", 3)
-                if level == "village":
-                    found.append(code)
-    return found
 
 
 async def seed_households(session: AsyncSession, villages: Sequence[str], first: int, count: int) -> None:
