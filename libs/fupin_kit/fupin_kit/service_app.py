@@ -20,7 +20,7 @@ from fupin_kit.middleware import RequestIdMiddleware
 from fupin_kit.problems import install_problem_handlers
 from fupin_kit.relay import OutboxRelay
 from fupin_kit.settings import KitSettings
-from fupin_kit.telemetry import instrument_app, instrument_engine, setup_tracing
+from fupin_kit.telemetry import app_telemetry, instrument_engine, setup_tracing
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 8.0
@@ -103,6 +103,7 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         version=spec.version,
         lifespan=lifespan,
         root_path_in_servers=False,
+        telemetry=app_telemetry(),
     )
     # Kept for tests that drive a process's consumers in-process (the jurisdiction matrix's event pump).
     app.state.service_spec = spec
@@ -112,7 +113,6 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(RequestIdMiddleware)
-    instrument_app(app)
     return app
 
 

@@ -7,6 +7,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -125,11 +126,19 @@ def _json(value: Any) -> Any:
     return value
 
 
-def member_snapshot(row: dict[str, Any]) -> Snapshot:
-    return {"id": str(row["id"]), **{key: _json(row[key]) for key in MEMBER_ATTRIBUTES}}
+def _as_is(value: Any) -> Any:
+    return value
 
 
-def snapshot(household: dict[str, Any], member_rows: list[dict[str, Any]]) -> Snapshot:
+def member_snapshot(row: dict[str, Any], value: Callable[[Any], Any] = _json) -> Snapshot:
+    return {"id": value(row["id"]), **{key: value(row[key]) for key in MEMBER_ATTRIBUTES}}
+
+
+def snapshot(
+    household: dict[str, Any], member_rows: list[dict[str, Any]], value: Callable[[Any], Any] = _json
+) -> Snapshot:
+    """The household as history stores it (JSON values); with `value=_as_is`, the same shape with the
+    database's values, which is what a response renders from (no round trip through strings)."""
     keys = (
         "division",
         "village_group",
@@ -151,10 +160,10 @@ def snapshot(household: dict[str, Any], member_rows: list[dict[str, Any]]) -> Sn
         "updated_at",
     )
     return {
-        "id": str(household["id"]),
-        **{key: _json(household[key]) for key in keys},
-        "living": {key: _json(household[key]) for key in LIVING_FIELDS},
-        "members": [member_snapshot(row) for row in member_rows],
+        "id": value(household["id"]),
+        **{key: value(household[key]) for key in keys},
+        "living": {key: value(household[key]) for key in LIVING_FIELDS},
+        "members": [member_snapshot(row, value) for row in member_rows],
     }
 
 
@@ -239,7 +248,7 @@ def render(
         ),
         created_at=data["created_at"],
         updated_at=data["updated_at"],
-        members=[render_member(member, full_ids.get(member["id"])) for member in data["members"]],
+        members=[render_member(member, full_ids.get(str(member["id"]))) for member in data["members"]],
         as_of=as_of,
     )
 
@@ -272,6 +281,10 @@ class Loaded:
     @property
     def snapshot(self) -> Snapshot:
         return snapshot(self.household, self.members)
+
+    @property
+    def view(self) -> Snapshot:
+        return snapshot(self.household, self.members, _as_is)
 
     def member(self, member_id: uuid.UUID) -> dict[str, Any]:
         for row in self.members:
@@ -320,7 +333,7 @@ async def _record(
 
 
 def _out(ctx: Context, loaded: Loaded) -> HouseholdOut:
-    return render(loaded.snapshot, _full_ids(ctx, loaded.members), _bank_account(ctx, loaded.household))
+    return render(loaded.view, _full_ids(ctx, loaded.members), _bank_account(ctx, loaded.household))
 
 
 def _member_row(
@@ -736,7 +749,7 @@ async def search(
     rows = await repository.search(ctx.session, lo, hi, filters, position, limit)
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [HouseholdSummary(**_summary_fields(snapshot(row, []))) for row in rows]
+    items = [HouseholdSummary(**_summary_fields(snapshot(row, [], _as_is))) for row in rows]
     cursor = encode_cursor(rows[-1]["division"], rows[-1]["id"]) if more and rows else None
     return HouseholdPage(items=items, next_cursor=cursor)
 
