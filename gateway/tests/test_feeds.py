@@ -29,7 +29,8 @@ from fupin_kit.pii import check_digit
 from fupin_kit.testing import InProcessServer
 from fupin_kit.topics import declared_topics
 
-FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+# Not inside a longer token: a hex digest (an audit hash, a blind index) can hold 18 digits in a row.
+FULL_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
 VILLAGE = "520102001001"
 OTHER_VILLAGE = "520102001002"
 COUNTY = "520102000000"

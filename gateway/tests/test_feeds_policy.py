@@ -15,7 +15,8 @@ from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
 from fupin_kit.settings import repository_root
 
-FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+# Not inside a longer token: a hex digest (an audit hash, a blind index) can hold 18 digits in a row.
+FULL_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
 POLICY_FILE = repository_root() / "deploy" / "feed-policy.yaml"
 
 
@@ -71,7 +72,7 @@ def test_masking_above_county_and_full_identity_below(policy):
         data={
             "head_name": "张三丰",
             "resident_id": rid,
-            "members": [{"name": "李四", "resident_id": rid}],
+            "members": [{"name": "李四", "resident_id": rid, "resident_id_index": "ab" * 32}],
             "note": f"户主身份证 {rid} 已核验",  # not a policy field: the scrubber must catch it
             "ids": {rid: "keyed by an ID"},
             "bank_account": "6222020000000000000",
@@ -83,12 +84,14 @@ def test_masking_above_county_and_full_identity_below(policy):
         assert not FULL_ID.search(str(masked)), masked
         assert masked["data"]["head_name"] == "张**"
         assert masked["data"]["members"][0]["name"] == "李*"
+        assert "resident_id_index" not in masked["data"]["members"][0]  # a linkable pseudonym
         assert masked["data"]["resident_id"] == rid[:6] + "********" + rid[-4:]
         assert "bank_account" not in masked["data"]
         assert masked["data"]["long_number"] == "1" * 19
         assert masked["id"] == body["id"] and masked["division"] == body["division"]
     county = mask_event(body, "county", policy.for_tier("county"))
     assert county["data"]["resident_id"] == rid and county["data"]["head_name"] == "张三丰"
+    assert county["data"]["members"][0]["resident_id_index"] == "ab" * 32
     assert "bank_account" not in county["data"]
     assert body["data"]["resident_id"] == rid  # the stored body is never modified
 

@@ -41,7 +41,8 @@ REQUEST_TIMEOUT_S = 30.0
 ABSENT_ID = "00000000-0000-4000-8000-00000000dead"
 # quality.md: no full resident ID number in any response above the county tier.
 ABOVE_COUNTY = frozenset({"city", "province", "nation"})
-RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+# Not inside a longer token: a hex digest (an audit hash, a blind index) can hold 18 digits in a row.
+RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
@@ -94,17 +95,23 @@ DbSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The session of a route that only reads: its statements run in autocommit, which saves the BEGIN
-    and COMMIT round trips around them (half of a two-query read's round trips, ~20% of the registry's
-    CPU per read in B3: each is a write and a wake-up on both ends). It sees exactly what a transaction
-    would: under READ COMMITTED, PostgreSQL's default and ours, every statement takes its own snapshot
-    even inside a transaction block. Never for a route that writes, locks or relies on SET LOCAL: each
-    statement would commit on its own."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+@contextlib.asynccontextmanager
+async def open_read_session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that only reads: its statements run in autocommit, which saves the BEGIN and COMMIT
+    round trips around them (half of a two-query read's round trips, ~20% of the registry's CPU per read
+    in B3: each is a write and a wake-up on both ends). It sees exactly what a transaction would: under
+    READ COMMITTED, PostgreSQL's default and ours, every statement takes its own snapshot even inside a
+    transaction block. Never for work that writes, locks or relies on SET LOCAL: each statement would
+    commit on its own."""
     async with sessionmaker() as session:
         # The isolation level is the checkout's only; the pool resets it when the connection returns.
         await session.connection(execution_options=AUTOCOMMIT)
+        yield session
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The session of a route that only reads (open_read_session)."""
+    async with open_read_session(request.app.state.sessionmaker) as session:
         yield session
 
 
