@@ -14,6 +14,8 @@ from fupin_gateway.identity import router as identity_router
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_gateway.ratelimit import RateLimiter
 
+REVOCATION_MARGIN_S = 120
+
 ROUTERS: list[APIRouter] = [
     identity_router.router,
     users.router,
@@ -23,9 +25,16 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
+def revocation_window_s(settings: GatewaySettings) -> int:
+    """How long a disabled subject must stay listed: a token issued just before the disable lives for the
+    token lifetime, every verifier accepts it for its leeway beyond `exp`, and services learn the list up to
+    a poll interval late. The margin covers the services' own leeway and clocks a little apart."""
+    return int(settings.token_lifetime_s) + int(settings.jwt_leeway_s) + REVOCATION_MARGIN_S
+
+
 async def start_access(app: FastAPI) -> None:
     settings: GatewaySettings = app.state.settings
-    blocklist = Blocklist(app.state.sessionmaker, settings.blocklist_refresh_s)
+    blocklist = Blocklist(app.state.sessionmaker, settings.blocklist_refresh_s, revocation_window_s(settings))
     # Load once before serving, so a restarted gateway never admits a disabled account's old token.
     await blocklist.reload()
     blocklist.start()

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import jwt
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.main import create_app
@@ -335,3 +336,58 @@ async def test_disabled_subjects_are_published_as_digests(fupin_stack):
 
         operation = app.openapi()["paths"][REVOKED_SUBJECTS_PATH]["get"]
         assert operation[SCOPE_KEY]["kind"] == "public"
+
+
+async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack):
+    """The revoked list forgets a subject once every token it could hold has expired (token lifetime +
+    leeway + margin after the disable or the end of the access window), so it does not grow for ever."""
+    async with gateway(fupin_stack, token_lifetime_s=60, jwt_leeway_s=0) as (app, client):
+        window_s = app.state.blocklist.window_s
+        assert window_s == 60 + 0 + 120
+        for username in ("old.disabled", "new.disabled"):
+            assert (await make_user(client, root(fupin_stack), username, COUNTY, "county")).status_code == 201
+            disabled = await client.post(f"/admin/users/{username}/disable", headers=root(fupin_stack))
+            assert disabled.status_code == 200 and disabled.json()["disabled_at"] is not None
+        now = datetime.now(UTC)
+        evaluator = {
+            "username": "wu.eval",
+            "display_name": "吴评估",
+            "organisation": "第三方评估机构",
+            "tier": "county",
+            "division": COUNTY,
+            "password": PASSWORD,
+            "valid_from": (now - timedelta(days=2)).isoformat(),
+            "valid_until": (now + timedelta(days=1)).isoformat(),
+        }
+        assert (
+            await client.post("/admin/evaluators", json=evaluator, headers=root(fupin_stack))
+        ).status_code == 201
+        long_closed = {
+            "valid_from": (now - timedelta(days=2)).isoformat(),
+            "valid_until": (now - timedelta(seconds=window_s + 60)).isoformat(),
+        }
+        changed = await client.put(
+            "/admin/evaluators/wu.eval/window", json=long_closed, headers=root(fupin_stack)
+        )
+        assert changed.status_code == 200, changed.text
+        # One disable is older than any token the account could still hold.
+        async with app.state.sessionmaker() as session:
+            await session.execute(
+                text(
+                    "UPDATE people SET disabled_at = now() - make_interval(secs => :age) WHERE username = :name"
+                ),
+                {"age": window_s + 1, "name": "old.disabled"},
+            )
+            await session.commit()
+
+        await app.state.blocklist.reload()
+        assert "user:new.disabled" in app.state.blocklist
+        assert "user:old.disabled" not in app.state.blocklist
+        assert "evaluator:wu.eval" not in app.state.blocklist
+        published = await client.get(REVOKED_SUBJECTS_PATH)
+        assert parse_document(published.json()) == {_digest("user:new.disabled")}
+        # Still disabled all the same: no new token.
+        assert (await login(client, "old.disabled")).status_code == 403
+
+        enabled = await client.post("/admin/users/new.disabled/enable", headers=root(fupin_stack))
+        assert enabled.status_code == 200 and enabled.json()["disabled_at"] is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_gateway.identity import repository
@@ -110,7 +111,8 @@ async def change(
 
 
 async def set_disabled(ctx: AdminContext, kind: AccountKind, name: str, disabled: bool) -> Any:
-    row = await change(ctx, kind, name, {"disabled": disabled}, "disabled" if disabled else "enabled", {})
+    values = {"disabled": disabled, "disabled_at": func.now() if disabled else None}
+    row = await change(ctx, kind, name, values, "disabled" if disabled else "enabled", {})
     # Commit before touching the in-memory blocklist, so its reloads never see a change that is not yet
     # (or never) committed; the request's unit of work then has nothing left to commit.
     await ctx.session.commit()

@@ -35,9 +35,13 @@ class Published:
 
 
 class Blocklist:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], refresh_s: float) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], refresh_s: float, window_s: int
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.refresh_s = refresh_s
+        # How long a subject stays listed after it was disabled: until its last token has expired.
+        self.window_s = window_s
         self._subjects: frozenset[str] = frozenset()
         # Counts changes of the set in this process, and when the last one was: part of the published form.
         self._generation = 0
@@ -65,7 +69,7 @@ class Blocklist:
     async def reload(self) -> None:
         block, unblock = set(self._pending_block), set(self._pending_unblock)
         async with self.sessionmaker() as session:
-            loaded = await repository.blocked_subjects(session)
+            loaded = await repository.blocked_subjects(session, self.window_s)
         # Pending local changes older than this reload are now reflected in the database (or rolled back,
         # in which case the database is right); only those made during the reload are re-applied.
         self._pending_block -= block

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, literal, or_, select, union_all, update
@@ -71,15 +72,22 @@ async def username_in_use(session: AsyncSession, username: str) -> bool:
     return bool(await session.scalar(query))
 
 
-async def blocked_subjects(session: AsyncSession) -> set[str]:
-    """Subjects whose tokens the gateway refuses: disabled accounts, and evaluators whose access window
-    has closed (an admin may have shortened it after their token was issued)."""
+async def blocked_subjects(session: AsyncSession, window_s: int) -> set[str]:
+    """Subjects whose tokens the gateway refuses: accounts disabled, and evaluators whose access window
+    closed (an admin may have shortened it after their token was issued), within the last `window_s`
+    seconds. A token is only issued to an enabled account inside its window, so every token of a subject
+    disabled or closed earlier than that has expired: the list would otherwise only ever grow."""
+    since = func.now() - timedelta(seconds=window_s)
     queries = [
-        select(literal(f"{USER.name}:") + people.c.username).where(people.c.disabled),
-        select(literal(f"{CLIENT.name}:") + CLIENT.table.c.client_id).where(CLIENT.table.c.disabled),
-        select(literal(f"{EVALUATOR.name}:") + evaluators.c.username).where(
-            or_(evaluators.c.disabled, evaluators.c.valid_until <= func.now())
-        ),
+        select(literal(f"{kind.name}:") + kind.table.c[kind.key]).where(
+            kind.table.c.disabled, kind.table.c.disabled_at > since
+        )
+        for kind in (USER, CLIENT, EVALUATOR)
     ]
+    queries.append(
+        select(literal(f"{EVALUATOR.name}:") + evaluators.c.username).where(
+            evaluators.c.valid_until <= func.now(), evaluators.c.valid_until > since
+        )
+    )
     rows = await session.execute(union_all(*queries))
     return {str(subject) for (subject,) in rows}

@@ -53,6 +53,7 @@ class PersonOut(BaseModel):
     division: str
     roles: list[str]
     disabled: bool
+    disabled_at: datetime | None = Field(default=None, description="When the account was last disabled.")
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -89,6 +90,7 @@ class ClientOut(BaseModel):
     scopes: list[str]
     roles: list[str]
     disabled: bool
+    disabled_at: datetime | None = Field(default=None, description="When the account was last disabled.")
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -137,6 +139,7 @@ class EvaluatorOut(BaseModel):
     valid_from: datetime
     valid_until: datetime
     disabled: bool
+    disabled_at: datetime | None = Field(default=None, description="When the account was last disabled.")
     created_by: str
     created_at: datetime
     updated_at: datetime

@@ -21,6 +21,9 @@ def _common() -> list[Column[Any]]:
         Column("division", String(12), nullable=False),
         Column("roles", ARRAY(String(64)), nullable=False, server_default=text("'{}'")),
         Column("disabled", Boolean, nullable=False, server_default=false()),
+        # Set with `disabled` (a check constraint keeps the two together): the revoked-subjects list keeps
+        # an account only until every token issued before this moment has expired.
+        Column("disabled_at", DateTime(timezone=True), nullable=True),
         Column("created_by", String(200), nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
