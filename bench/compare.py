@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.cpu import cpu_seconds
 from bench.procs import LoadGenerator
 from bench.stats import median, percentile, rounded
 
@@ -18,6 +19,8 @@ class Arm:
     url: str
     paths: list[str]
     headers: dict[str, str] = field(default_factory=dict)
+    # The server processes that answer this arm: their CPU time per request is measured round by round.
+    pids: list[int] = field(default_factory=list)
 
     def command(self, requests: int, concurrency: int) -> dict[str, Any]:
         parts = urlsplit(self.url)
@@ -38,6 +41,7 @@ class ArmStats:
     latencies_ms: list[float] = field(default_factory=list)
     non_2xx: int = 0
     errors: int = 0
+    cpu_ms_per_request: list[float] = field(default_factory=list)
 
     def add(self, answer: dict[str, Any]) -> float:
         ok = sum(count for status, count in answer["statuses"].items() if status.startswith("2"))
@@ -51,6 +55,11 @@ class ArmStats:
     @property
     def median_rps(self) -> float:
         return median(self.rps)
+
+    @property
+    def median_cpu_ms(self) -> float:
+        """The servers' CPU milliseconds per request (median of rounds; NaN when no pid was given)."""
+        return median(self.cpu_ms_per_request)
 
     def p(self, q: float) -> float:
         return percentile(self.latencies_ms, q)
@@ -77,13 +86,18 @@ async def interleaved(
     for index in range(repeat):
         order = arms[index % len(arms) :] + arms[: index % len(arms)]
         for arm in order:
+            cpu_before = cpu_seconds(arm.pids)
             answer = await loadgen.run(arm.command(requests, concurrency))
+            cpu_ms = (cpu_seconds(arm.pids) - cpu_before) * 1000 / max(1, requests)
             rps = stats[arm.name].add(answer)
+            if arm.pids:
+                stats[arm.name].cpu_ms_per_request.append(cpu_ms)
             rounds.append(
                 {
                     "round": index,
                     "arm": arm.name,
                     "rps": round(rps, 1),
+                    "cpu_ms_per_request": rounded(cpu_ms) if arm.pids else None,
                     "p50_ms": rounded(percentile(answer["latencies_ms"], 50)),
                     "p99_ms": rounded(percentile(answer["latencies_ms"], 99)),
                     "statuses": answer["statuses"],

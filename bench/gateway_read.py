@@ -8,7 +8,7 @@ import time
 from bench import registry_read
 from bench.compare import Arm, interleaved
 from bench.options import BenchOptions
-from bench.procs import LoadGenerator, bench_stack, running, service
+from bench.procs import LoadGenerator, bench_stack, pids, running, service
 from bench.results import BenchResult
 from bench.stats import ratio, rounded
 
@@ -34,8 +34,14 @@ async def run(options: BenchOptions) -> BenchResult:
                     pair.gateway.url,
                     [f"/api/v1/registry/households/{household}" for household in ids],
                     {"authorization": f"Bearer {token}"},
+                    pids(pair.gateway, pair.registry),
                 ),
-                Arm("baseline", baseline.url, [registry_read.baseline_query(household) for household in ids]),
+                Arm(
+                    "baseline",
+                    baseline.url,
+                    [registry_read.baseline_query(household) for household in ids],
+                    pids=pids(baseline),
+                ),
                 # Not part of the ratio: the service called directly splits the platform's cost into the
                 # gateway's share and the service's share.
                 Arm(
@@ -43,6 +49,7 @@ async def run(options: BenchOptions) -> BenchResult:
                     pair.registry.url,
                     [f"/households/{household}" for household in ids],
                     {"authorization": f"Bearer {token}"},
+                    pids(pair.registry),
                 ),
             ]
             async with LoadGenerator() as loadgen:
@@ -62,6 +69,12 @@ async def run(options: BenchOptions) -> BenchResult:
         "p99_platform_ms": rounded(platform.p(99)),
         "p99_baseline_ms": rounded(raw.p(99)),
         "p99_ratio": rounded(p99_ratio),
+        # CPU per request of the servers (gateway + registry, or the bare app; PostgreSQL and the load
+        # generator excluded): hardly moved by other load on the machine, unlike rps.
+        "cpu_ms_per_request_platform": rounded(platform.median_cpu_ms),
+        "cpu_ms_per_request_gateway_share": rounded(platform.median_cpu_ms - direct.median_cpu_ms),
+        "cpu_ms_per_request_service": rounded(direct.median_cpu_ms),
+        "cpu_ms_per_request_baseline": rounded(raw.median_cpu_ms),
         "rps_service_direct": rounded(direct.median_rps, 1),
         "p99_service_direct_ms": rounded(direct.p(99)),
         "requests": options.requests,

@@ -101,3 +101,8 @@ class LoadGenerator:
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
+
+
+def pids(*processes: ServiceProcess) -> list[int]:
+    """The operating-system pids of running service processes (for bench.cpu)."""
+    return [process.process.pid for process in processes if process.process is not None]
