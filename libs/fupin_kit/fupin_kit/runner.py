@@ -24,6 +24,8 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["FUPIN_ROLE"] = args.role
     os.environ["FUPIN_SERVICE"] = name
+    # One app for the life of this process: its start-up heap can leave garbage collection (settings).
+    os.environ.setdefault("FUPIN_GC_FREEZE_AFTER_START", "true")
     logging.basicConfig(
         level=args.log_level.upper(), format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s"
     )

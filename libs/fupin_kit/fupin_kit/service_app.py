@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from fupin_kit.settings import KitSettings
 from fupin_kit.telemetry import app_telemetry, instrument_engine, setup_tracing
 
 log = logging.getLogger(__name__)
+# Middle-generation collections between two full ones once the start-up heap is frozen (CPython: 10).
+FULL_COLLECTION_EVERY = 100
 STOP_TIMEOUT_S = 8.0
 
 
@@ -84,6 +87,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
                 loop = ConsumerLoop(settings, consumer_spec, sessionmaker)
                 app.state.consumers.append(loop)
                 tasks.append(asyncio.create_task(loop.run(), name=f"consumer-{consumer_spec.group_id}"))
+        if settings.gc_freeze_after_start:
+            _freeze_startup_heap()
         try:
             yield
         finally:
@@ -114,6 +119,21 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         app.include_router(router)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _freeze_startup_heap() -> None:
+    """Keep what start-up built (modules, routes, schemas, caches: ~190,000 objects in the registry) out of
+    every later garbage collection. A full collection walked all of them: 70–110 ms with the process
+    stalled, which set the p99 of B3's reads. Garbage is collected first, so nothing collectable is frozen;
+    what start-up built and later drops is still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
+    # With the start-up heap frozen, "long-lived" objects are few, and CPython's rule (a full collection
+    # once survivors grow by a quarter) would run one every tenth middle-generation collection: about ten
+    # a second under load, ~5% of the CPU. Full collections only find cycles that outlived two younger
+    # collections, rare in request handling: every 100th is often enough.
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
 async def _stop_workers(app: FastAPI, tasks: list[asyncio.Task[None]]) -> None:

@@ -62,6 +62,10 @@ class KitSettings(BaseSettings):
     jwt_issuer: str = "fupin"
     jwt_audience: str = "fupin-api"
     jwt_leeway_s: int = Field(default=10, ge=0, le=300)
+    # Freeze the start-up heap out of garbage collection (service_app._freeze_startup_heap). On in a
+    # service process (fupin_kit.runner sets it); off where apps are built and dropped in one process
+    # (tests), whose dropped apps would never be collected.
+    gc_freeze_after_start: bool = False
     # A JWKS file path or an http(s) URL to the gateway's /.well-known/jwks.json.
     jwks_source: str = ""
     keys_dir: Path | None = None
