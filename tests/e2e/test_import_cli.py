@@ -14,7 +14,7 @@ from rich.console import Console
 from fupin_cli.import_cmd import ImportOptions, run_import
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
-from registry.imports.template import EXAMPLE_ROWS, HEADERS
+from registry.imports.template import EXAMPLE_ROWS, HEADERS, csv_file
 from tests.e2e.platform import COUNTY, SIBLING, VILLAGE, running_platform
 
 
@@ -29,11 +29,7 @@ def _file(path: Path) -> None:
             first17 = f"520102{1960 + number}0101{sequence:03d}"
             row["证件号码"] = first17 + check_digit(first17)
         rows += [head, spouse]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    writer.writerows([row[header] for header in HEADERS] for row in rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    path.write_bytes(csv_file([row[header] for header in HEADERS] for row in rows))
 
 
 async def test_fupin_import_uploads_through_the_gateway(fupin_stack: Stack, tmp_path: Any) -> None:

@@ -20,8 +20,6 @@ string, and county reads and the 县档 CSV legitimately return the full IDs.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import logging
 import os
@@ -44,7 +42,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from fupin_kit.pii import check_digit
 from fupin_kit.telemetry import setup_tracing
 from fupin_kit.testing import InProcessServer, ServiceProcess, Stack
-from registry.imports.template import EXAMPLE_ROWS, HEADERS
+from registry.imports.template import EXAMPLE_ROWS, HEADERS, csv_file
 from tests.e2e.platform import COUNTY, VILLAGE, county_subset, create_topics, registry_database
 
 pytestmark = pytest.mark.timeout(300)
@@ -128,11 +126,7 @@ def _import_csv(ids: Ids) -> bytes:
     spouse = dict(zip(HEADERS, EXAMPLE_ROWS[1], strict=True))
     head.update({"户编号": "P1", "村代码": VILLAGE, "证件号码": ids.imported_head})
     spouse.update({"户编号": "P1", "证件号码": ids.imported_spouse})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    writer.writerows([row[header] for header in HEADERS] for row in (head, spouse))
-    return buffer.getvalue().encode("utf-8")
+    return csv_file([row[header] for header in HEADERS] for row in (head, spouse))
 
 
 async def _eventually(check: Callable[[], Any], what: str, timeout_s: float = 90.0) -> Any:

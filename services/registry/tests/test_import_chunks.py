@@ -4,16 +4,13 @@ replaced (read_rows + group_rows + Validator, PiiCipher), so staging is the same
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import os
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
 from fupin_kit.pii import PiiCipher, check_digit
 from registry.imports import chunking, copytext, parsing, template, validation, workers
@@ -50,26 +47,6 @@ def household_rows(key: str, members: int = 3) -> list[list[str]]:
         )
         rows.append([row[header] for header in template.HEADERS])
     return rows
-
-
-def to_csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(template.HEADERS)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def to_xlsx(rows: list[list[str]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append(list(template.HEADERS))
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _groups_one_process(path: Path, file_format: str) -> Groups:
@@ -115,7 +92,7 @@ def test_chunks_hold_the_same_households_and_rows_as_one_pass(
     monkeypatch.setattr(chunking, "CHUNK_ROWS", 7)  # many chunk boundaries
     rows = _tricky_rows()
     path = tmp_path / f"file.{file_format}"
-    path.write_bytes(to_csv(rows) if file_format == "csv" else to_xlsx(rows))
+    path.write_bytes(template.csv_file(rows) if file_format == "csv" else template.xlsx_file(rows))
     chunked, failures = _groups_chunked(path, file_format)
     assert not failures
     assert chunked == _groups_one_process(path, file_format)
@@ -128,7 +105,7 @@ def test_a_file_that_breaks_ends_after_its_last_whole_household(tmp_path: Path) 
     rows: list[list[str]] = []
     for number in range(400):  # more than the 64 KiB the encoding is sniffed from
         rows += household_rows(f"U{number}", members=2)
-    content = to_csv(rows)
+    content = template.csv_file(rows)
     cut = content.index(b"\nU399,") + 1
     path = tmp_path / "broken.csv"
     path.write_bytes(content[:cut] + b"\xff\xfe" + content[cut:])
@@ -145,7 +122,7 @@ def test_a_file_that_breaks_ends_after_its_last_whole_household(tmp_path: Path) 
     assert "neither UTF-8 nor GB18030" in failures[0].reason
 
     header_only = tmp_path / "missing.csv"
-    header_only.write_bytes(to_csv([]).replace("证件号码,".encode(), b""))
+    header_only.write_bytes(template.csv_file([]).replace("证件号码,".encode(), b""))
     assert list(chunking.plan(header_only, "csv")) == [
         chunking.FileFailure(1, "证件号码", "missing required columns: 证件号码")
     ]
@@ -186,7 +163,7 @@ def test_a_worker_renders_every_household_of_its_chunk(tmp_path: Path) -> None:
         rows += household_rows(f"W{number}", members=3)
     rows[4][template.HEADERS.index("证件号码")] = "not an id"
     path = tmp_path / "file.csv"
-    path.write_bytes(to_csv(rows))
+    path.write_bytes(template.csv_file(rows))
     (job,) = chunking.plan(path, "csv")
     assert isinstance(job, chunking.Job)
     ctx = workers.context(COUNTY, ("user:test", "county"), PiiCipher(os.urandom(32)))

@@ -9,7 +9,7 @@ import itertools
 import uuid
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from fupin_contracts import registry as contracts
@@ -59,26 +59,6 @@ def household_rows(
         )
         rows.append([row[header] for header in template.HEADERS])
     return rows
-
-
-def to_csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(template.HEADERS)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def to_xlsx(rows: list[list[str]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append(list(template.HEADERS))
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def officer(registry, division: str = COUNTY, tier: str = "county", roles: list[str] | None = None):
@@ -157,7 +137,9 @@ async def test_templates_download_and_parse_back(registry, tmp_path) -> None:
 
 async def test_csv_import_is_applied_and_readable_through_the_api(writable_registry) -> None:
     registry = writable_registry
-    content = to_csv(household_rows("A1") + household_rows("A2", SIBLING, members=2) + household_rows("A3"))
+    content = template.csv_file(
+        household_rows("A1") + household_rows("A2", SIBLING, members=2) + household_rows("A3")
+    )
     result = await imported(registry, content)
     assert result["status"] == "accepted", result
     assert (result["households_accepted"], result["members_accepted"], result["rows_read"]) == (3, 8, 8)
@@ -199,11 +181,14 @@ async def test_csv_import_is_applied_and_readable_through_the_api(writable_regis
 
 async def test_xlsx_import_and_gb18030_csv(writable_registry) -> None:
     registry = writable_registry
-    result = await imported(registry, to_xlsx(household_rows("X1") + household_rows("X2")), "登记表.xlsx")
+    result = await imported(
+        registry, template.xlsx_file(household_rows("X1") + household_rows("X2")), "登记表.xlsx"
+    )
     assert result["status"] == "accepted", str(await report(registry, result["id"]))
     assert result["format"] == "xlsx" and result["households_accepted"] == 2
 
-    gb = to_csv(household_rows("G1")).decode().encode("gb18030")
+    # Without the BOM the template writes: a GB18030 file from an older system has none.
+    gb = template.csv_file(household_rows("G1")).decode("utf-8-sig").encode("gb18030")
     result = await imported(registry, gb, "登记表-gbk.csv")
     assert result["status"] == "accepted", str(await report(registry, result["id"]))
 
@@ -211,7 +196,7 @@ async def test_xlsx_import_and_gb18030_csv(writable_registry) -> None:
 async def test_events_one_created_per_household_with_division_and_no_full_ids(writable_registry) -> None:
     registry = writable_registry
     file_rows = household_rows("E1") + household_rows("E2", SIBLING)
-    result = await imported(registry, to_csv(file_rows))
+    result = await imported(registry, template.csv_file(file_rows))
     assert result["status"] == "accepted"
     events = await rows(
         registry, "SELECT type, division, aggregateid, aggregatetype, topic, payload FROM outbox ORDER BY seq"
@@ -251,7 +236,7 @@ async def test_one_bad_check_digit_rejects_the_whole_file_and_changes_nothing(wr
     good_id = bad[1][position]
     bad[1][position] = good_id[:17] + ("0" if good_id[17] != "0" else "1")
     before = await counts(registry)
-    result = await imported(registry, to_csv(household_rows("B1") + bad + household_rows("B3")))
+    result = await imported(registry, template.csv_file(household_rows("B1") + bad + household_rows("B3")))
     assert result["status"] == "rejected"
     assert (result["rows_rejected"], result["households_rejected"], result["households_accepted"]) == (
         1,
@@ -291,7 +276,7 @@ async def test_file_problems_and_household_rules_are_reported_per_row(writable_r
     bad_cause = household_rows(
         "R3", overrides={"主要致贫原因": "因穷", "其他致贫原因": "缺资金、缺技术、缺劳力"}
     )
-    result = await imported(registry, to_csv(two_heads + differs + bad_cause))
+    result = await imported(registry, template.csv_file(two_heads + differs + bad_cause))
     assert result["status"] == "rejected"
     reasons = {
         (line["household_key"], line["field"], line["reason"])
@@ -302,7 +287,7 @@ async def test_file_problems_and_household_rules_are_reported_per_row(writable_r
     assert ("R3", "主要致贫原因", "“因穷” is not one of the allowed values") in reasons
     assert ("R3", "其他致贫原因", "at most 2 other causes") in reasons
 
-    missing = to_csv([]).replace("证件号码,".encode(), b"")
+    missing = template.csv_file([]).replace("证件号码,".encode(), b"")
     result = await imported(registry, missing, "missing.csv")
     assert result["status"] == "rejected"
     lines = await report(registry, result["id"])
@@ -311,7 +296,7 @@ async def test_file_problems_and_household_rules_are_reported_per_row(writable_r
 
 async def test_reimporting_the_same_file_changes_nothing(writable_registry) -> None:
     registry = writable_registry
-    content = to_csv(household_rows("D1") + household_rows("D2"))
+    content = template.csv_file(household_rows("D1") + household_rows("D2"))
     first = await imported(registry, content)
     assert first["status"] == "accepted"
     before = await counts(registry)
@@ -331,7 +316,7 @@ async def test_reimporting_the_same_file_changes_nothing(writable_registry) -> N
 
     # A different file with a household already present: its people are refused, nothing is applied.
     rows_again = list(csv.reader(io.StringIO(content.decode())))[1:4] + household_rows("D3")
-    overlap = to_csv(rows_again)
+    overlap = template.csv_file(rows_again)
     result = await imported(registry, overlap)
     assert result["status"] == "rejected"
     refused = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
@@ -346,7 +331,7 @@ async def test_same_person_twice_in_one_file_is_rejected(writable_registry) -> N
     second = household_rows("P2")
     position = template.HEADERS.index("证件号码")
     second[2][position] = first[2][position]
-    result = await imported(registry, to_csv(first + second))
+    result = await imported(registry, template.csv_file(first + second))
     assert result["status"] == "rejected"
     refused = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
     assert [(line["row"], line["field"]) for line in refused] == [(7, "证件号码")]
@@ -360,7 +345,7 @@ async def test_rows_outside_the_callers_jurisdiction_are_rejected(writable_regis
     registry = writable_registry
     cadre = registry.auth("village", VILLAGE, ["cadre"])
     before = await counts(registry)
-    content = to_csv(
+    content = template.csv_file(
         household_rows("J1") + household_rows("J2", SIBLING) + household_rows("J3", "520102016999")
     )
     result = await imported(registry, content, headers=cadre)
@@ -383,7 +368,7 @@ async def test_rows_outside_the_callers_jurisdiction_are_rejected(writable_regis
 
 async def test_only_village_township_county_cadres_and_officers_may_import(writable_registry) -> None:
     registry = writable_registry
-    content = to_csv(household_rows("K1"))
+    content = template.csv_file(household_rows("K1"))
     viewer = registry.auth("county", COUNTY, ["viewer"])
     assert (await upload(registry, content, headers=viewer)).status_code == 403
     province = registry.auth("province", "520000000000", ["officer"])
@@ -393,7 +378,7 @@ async def test_only_village_township_county_cadres_and_officers_may_import(writa
 
 async def test_unknown_village_inside_the_jurisdiction_is_rejected(writable_registry) -> None:
     registry = writable_registry
-    result = await imported(registry, to_csv(household_rows("U1", "520102016999")))
+    result = await imported(registry, template.csv_file(household_rows("U1", "520102016999")))
     assert result["status"] == "rejected"
     lines = await report(registry, result["id"])
     assert (
@@ -424,7 +409,7 @@ async def test_person_registered_in_another_province_is_rejected_without_saying_
     response = await registry.client.post("/households", json=body, headers=beijing)
     assert response.status_code == 201, response.text
     before = await counts(registry)
-    result = await imported(registry, to_csv(rows_))
+    result = await imported(registry, template.csv_file(rows_))
     assert result["status"] == "rejected"
     response = await registry.client.get(f"/imports/{result['id']}/report", headers=officer(registry))
     refused = [line for line in response.json()["lines"] if line["status"] == "rejected"]

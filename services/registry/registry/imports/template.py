@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from registry.households.enums import (
     Cause,
@@ -179,13 +181,18 @@ def allowed_values(column: Column) -> str:
     return ""
 
 
-def csv_template() -> bytes:
-    """UTF-8 with BOM, so Excel opens the Chinese headers correctly."""
+def csv_file(rows: Iterable[Sequence[str]]) -> bytes:
+    """A 登记表 CSV holding `rows` under the template's headers: UTF-8 with BOM, so Excel opens the Chinese
+    headers correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADERS)
-    writer.writerows(EXAMPLE_ROWS)
+    writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_template() -> bytes:
+    return csv_file(EXAMPLE_ROWS)
 
 
 def _notes_sheet(workbook: Workbook) -> None:
@@ -228,14 +235,32 @@ def _lists_sheet(workbook: Workbook) -> dict[str, str]:
     return ranges
 
 
-def xlsx_template() -> bytes:
+def _data_workbook(rows: Iterable[Sequence[str]]) -> tuple[Workbook, Worksheet]:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = DATA_SHEET
     sheet.append(list(HEADERS))
-    for row in EXAMPLE_ROWS:
+    for row in rows:
         sheet.append(list(row))
+    return workbook, sheet
+
+
+def _saved(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_file(rows: Iterable[Sequence[str]]) -> bytes:
+    """A 登记表 workbook holding `rows` on its data sheet, without the template's formats, lists and notes
+    (what a county's own spreadsheet with the template's headers looks like)."""
+    workbook, _ = _data_workbook(rows)
+    return _saved(workbook)
+
+
+def xlsx_template() -> bytes:
+    workbook, sheet = _data_workbook(EXAMPLE_ROWS)
     bold = Font(bold=True)
     household_fill = PatternFill("solid", fgColor="FFF2CC")
     for index, column in enumerate(COLUMNS, start=1):
@@ -261,6 +286,4 @@ def xlsx_template() -> bytes:
         validation.add(f"{letter}2:{letter}100000")
     sheet.freeze_panes = "B2"
     _notes_sheet(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return _saved(workbook)
