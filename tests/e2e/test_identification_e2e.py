@@ -23,6 +23,7 @@ import pytest_asyncio
 
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
+from tests.bodies import member_body
 from tests.e2e.platform import (
     COUNTY,
     SIBLING,
@@ -49,16 +50,6 @@ def resident_id(male: bool = True) -> str:
 
 
 def household_body(division: str, head_id: str, name: str) -> dict[str, Any]:
-    def member(relation: str, rid: str, member_name: str, sex: str) -> dict[str, Any]:
-        return {
-            "name": member_name,
-            "sex": sex,
-            "resident_id": rid,
-            "relation": relation,
-            "health": "healthy",
-            "labour_capacity": "ordinary",
-        }
-
     return {
         "division": division,
         "village_group": "三组",
@@ -71,8 +62,8 @@ def household_body(division: str, head_id: str, name: str) -> dict[str, Any]:
         "other_causes": ["lack_capital"],
         "living": {"housing_area": "60.5", "housing_safety_grade": "C", "drinking_water": "difficult"},
         "members": [
-            member("head", head_id, name, "male"),
-            member("spouse", resident_id(male=False), "李秀英", "female"),
+            member_body(name, head_id, "head", "male"),
+            member_body("李秀英", resident_id(male=False), "spouse", "female"),
         ],
         "registered_on": "2026-01-01",
     }

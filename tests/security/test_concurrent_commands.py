@@ -31,6 +31,7 @@ from fupin_contracts import registry as registry_contracts
 from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import InProcessServer, Stack
+from tests.bodies import member_body
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -326,17 +327,6 @@ async def test_concurrent_identical_batch_decisions_decide_once(
 # ---- registry ---------------------------------------------------------------------------------------------
 
 
-def _member(name: str, rid: str, relation: str, sex: str = "male") -> dict[str, Any]:
-    return {
-        "name": name,
-        "sex": sex,
-        "resident_id": rid,
-        "relation": relation,
-        "health": "healthy",
-        "labour_capacity": "ordinary",
-    }
-
-
 def _household_body(head_id: str) -> dict[str, Any]:
     return {
         "division": VILLAGE,
@@ -346,7 +336,7 @@ def _household_body(head_id: str) -> dict[str, Any]:
         "identification_standard": "national",
         "attribute": "general",
         "main_cause": "illness",
-        "members": [_member("张三", head_id, "head")],
+        "members": [member_body("张三", head_id, "head")],
     }
 
 
@@ -393,7 +383,7 @@ async def test_concurrent_identical_member_additions_add_one_member(registry: Se
         "change": "birth",
         "effective_on": "2010-03-03",
         "reason": "出生",
-        "member": {**_member("张小三", resident_id(), "son"), "labour_capacity": "none"},
+        "member": {**member_body("张小三", resident_id(), "son"), "labour_capacity": "none"},
     }
     responses = await registry.all_at_once(f"/households/{household_id}/members", join, village)
     winner = one_winner(responses, 201)

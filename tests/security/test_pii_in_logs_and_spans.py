@@ -43,6 +43,7 @@ from fupin_kit.pii import check_digit
 from fupin_kit.telemetry import setup_tracing
 from fupin_kit.testing import InProcessServer, ServiceProcess, Stack
 from registry.imports.template import EXAMPLE_ROWS, HEADERS, csv_file
+from tests.bodies import member_body
 from tests.e2e.platform import COUNTY, VILLAGE, county_subset, create_topics, registry_database
 
 pytestmark = pytest.mark.timeout(300)
@@ -92,16 +93,6 @@ def _leaks(text: str, ids: Ids) -> list[str]:
 
 
 def _household(ids: Ids) -> dict[str, Any]:
-    def member(name: str, rid: str, relation: str, sex: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "sex": sex,
-            "resident_id": rid,
-            "relation": relation,
-            "health": "healthy",
-            "labour_capacity": "ordinary",
-        }
-
     return {
         "division": VILLAGE,
         "village_group": "三组",
@@ -114,8 +105,8 @@ def _household(ids: Ids) -> dict[str, Any]:
         "attribute": "general",
         "main_cause": "illness",
         "members": [
-            member("王大山", ids.head, "head", "male"),
-            member("李秀英", ids.spouse, "spouse", "female"),
+            member_body("王大山", ids.head, "head", "male"),
+            member_body("李秀英", ids.spouse, "spouse", "female"),
         ],
         "registered_on": "2026-01-01",
     }
