@@ -107,13 +107,3 @@ async def open_read_session(sessionmaker: async_sessionmaker[AsyncSession]) -> A
         # The isolation level is the checkout's only; the pool resets it when the connection returns.
         await session.connection(execution_options=AUTOCOMMIT)
         yield session
-
-
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The session of a route that only reads (open_read_session)."""
-    async with open_read_session(request.app.state.sessionmaker) as session:
-        yield session
-
-
-# For read-only routes: `session: ReadSession`.
-ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
