@@ -16,10 +16,6 @@ def default_upstreams() -> dict[str, str]:
 class GatewaySettings(KitSettings):
     # JSON in FUPIN_UPSTREAMS, e.g. {"registry": "http://registry:8001"}.
     upstreams: dict[str, str] = Field(default_factory=default_upstreams)
-    # Short on purpose: the gateway refuses a disabled account's token at once and services within a
-    # poll of its revoked subjects, but any process that cannot reach the gateway for longer keeps
-    # accepting tokens of accounts disabled meanwhile until they expire.
-    token_lifetime_s: int = Field(default=900, ge=60, le=86_400)
     # Tier feeds. The router's consumer group is a setting so two deployments (or tests) sharing one
     # broker do not share offsets; the policy defaults to <home>/deploy/feed-policy.yaml.
     feed_router_group: str = "gateway-feed-router"

@@ -215,6 +215,10 @@ def test_token_validates_tier_and_division(tmp_path) -> None:
         "token", "--keys-dir", str(tmp_path / "none"), "--tier", "county", "--division", "520102000000"
     )
     assert no_keys.returncode == 2 and "fupin up" in no_keys.stderr
+    too_long = run.fupin(
+        "token", *keys, "--tier", "county", "--division", "520102000000", "--lifetime", "901"
+    )
+    assert too_long.returncode == 2 and "FUPIN_TOKEN_LIFETIME_S" in too_long.stderr
 
 
 @pytest.mark.parametrize("command", [["status"], ["down"]])

@@ -128,7 +128,10 @@ def token(
     division: Annotated[str, typer.Option(help="12-digit division code at that tier.")],
     role: Annotated[list[str] | None, typer.Option("--role", help="A role; repeat for several.")] = None,
     subject: Annotated[str, typer.Option(help="The token's subject.")] = "fupin-cli",
-    lifetime: Annotated[int, typer.Option(help="Lifetime in seconds.", min=1)] = 900,
+    lifetime: Annotated[
+        int,
+        typer.Option(help="Lifetime in seconds, at most FUPIN_TOKEN_LIFETIME_S (900).", min=1),
+    ] = 900,
     state_dir: StateDir = None,
     keys_dir: KeysDir = None,
 ) -> None:

@@ -23,7 +23,15 @@ def mint_token(
     subject: str,
     lifetime_s: int,
 ) -> str:
-    """Mint with the key store's current key; the tier must match the division's level, as verifiers check."""
+    """Mint with the key store's current key; the tier must match the division's level, as verifiers check,
+    and the lifetime must not exceed the platform's (a disabled subject is refused only for that long)."""
+    settings = KitSettings()
+    if lifetime_s > settings.token_lifetime_s:
+        raise TokenError(
+            f"--lifetime {lifetime_s} s is longer than the platform's token lifetime "
+            f"(FUPIN_TOKEN_LIFETIME_S = {settings.token_lifetime_s} s): if its subject were disabled, the "
+            "token would be accepted again once the revocation list forgets the subject"
+        )
     if tier not in TIERS:
         raise TokenError(f"unknown tier {tier!r}; one of {', '.join(TIERS)}")
     try:
@@ -35,7 +43,6 @@ def mint_token(
     store = KeyStore(keys_dir)
     if not store.private_path.exists():
         raise TokenError(f"no signing keys in {keys_dir}; run `fupin up` first (or pass --keys-dir)")
-    settings = KitSettings()
     return mint(
         store.current(),
         subject=subject,
