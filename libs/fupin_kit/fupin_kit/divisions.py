@@ -41,6 +41,20 @@ PREFIX_LENGTH: dict[Level, int] = {
     Level.TOWNSHIP: 9,
     Level.VILLAGE: 12,
 }
+# Prefecture-level cities without counties: their townships hang directly off the city (东莞, 中山, 儋州 in
+# the 2023 tree), so the city government holds the county tier's powers there (approval, registration,
+# full identity). A constant because every process needs it without the tree; the registry's tests check
+# it against the loaded tree.
+COUNTYLESS_CITIES: frozenset[str] = frozenset({"441900000000", "442000000000", "460400000000"})
+
+
+def child_level(code: str) -> Level:
+    """The level of a node's children: townships under a countyless city, else the next level (a village,
+    which has none, answers its own)."""
+    own = level(code)
+    if code in COUNTYLESS_CITIES:
+        return Level.TOWNSHIP
+    return Level(min(own + 1, Level.VILLAGE))
 
 
 class InvalidDivisionCode(ValueError):

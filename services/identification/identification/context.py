@@ -40,7 +40,7 @@ def step_for(ctx: Context, state: workflow.State, action: workflow.Action) -> wo
     if ctx.is_system:
         return step
     try:
-        workflow.check_permission(step, ctx.actor.tier, ctx.actor.roles)
+        workflow.check_permission(step, ctx.actor.tiers_held, ctx.actor.roles)
     except workflow.NotPermitted as exc:
         raise forbidden(str(exc)) from None
     return step

@@ -248,8 +248,8 @@ def transition(state: State, action: Action) -> Transition:
         raise OutOfOrder(state, action) from None
 
 
-def check_permission(step: Transition, tier: str, roles: frozenset[str]) -> None:
-    if tier not in step.tiers:
+def check_permission(step: Transition, tiers_held: frozenset[str], roles: frozenset[str]) -> None:
+    if tiers_held.isdisjoint(step.tiers):
         raise NotPermitted(f"only the {', '.join(step.tiers)} tier may do this")
     if not roles.intersection(step.roles):
         raise NotPermitted(f"requires one of the roles: {', '.join(step.roles)}")

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from fupin_kit.auth.actor import Actor
 from identification import workflow
 from identification.batches import sampling
 
@@ -55,11 +56,17 @@ def test_guards() -> None:
 
 def test_wrong_tier_or_role_refused() -> None:
     step = workflow.transition(S.SECOND_NOTICED, A.COUNTY_APPROVE)
-    workflow.check_permission(step, "county", frozenset({"officer"}))
+    workflow.check_permission(step, frozenset({"county"}), frozenset({"officer"}))
     with pytest.raises(workflow.NotPermitted):
-        workflow.check_permission(step, "township", frozenset({"officer"}))
+        workflow.check_permission(step, frozenset({"township"}), frozenset({"officer"}))
     with pytest.raises(workflow.NotPermitted):
-        workflow.check_permission(step, "county", frozenset({"viewer"}))
+        workflow.check_permission(step, frozenset({"county"}), frozenset({"viewer"}))
+    # 东莞 has no counties: its city government approves; an ordinary city does not.
+    dongguan = Actor("user:dg", "city", "441900000000", frozenset({"officer"}))
+    workflow.check_permission(step, dongguan.tiers_held, dongguan.roles)
+    guiyang = Actor("user:gy", "city", "520100000000", frozenset({"officer"}))
+    with pytest.raises(workflow.NotPermitted):
+        workflow.check_permission(step, guiyang.tiers_held, guiyang.roles)
 
 
 def test_sample_is_reproducible() -> None:

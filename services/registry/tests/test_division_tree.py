@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
+from fupin_kit import divisions
 from registry.divisions.loader import PUBLISHED_ROWS
 
 LOADED_ROWS = PUBLISHED_ROWS - 5  # five self-parented duplicate rows dropped (data/README.md)
@@ -75,6 +78,22 @@ async def test_city_without_counties(registry) -> None:
     ).json()
     assert _codes(ancestors) == ["440000000000", DONGGUAN, DONGCHENG]
     assert [item["level"] for item in ancestors["items"]] == ["province", "city", "township"]
+
+
+async def test_the_countyless_cities_every_process_knows_are_the_trees(registry) -> None:
+    """fupin_kit.divisions.COUNTYLESS_CITIES (county powers for their city governments, without the tree)
+    is exactly the set of cities whose townships hang directly off them in the loaded tree."""
+    async with registry.app.state.engine.connect() as connection:
+        result = await connection.execute(
+            text(
+                "SELECT DISTINCT parent_code FROM divisions WHERE level = 4 AND parent_code LIKE '%00000000'"
+            )
+        )
+        found = {row[0] for row in result}
+    assert found == divisions.COUNTYLESS_CITIES
+    assert divisions.child_level(DONGGUAN) is divisions.Level.TOWNSHIP
+    assert divisions.child_level(NANMING) is divisions.Level.TOWNSHIP
+    assert divisions.child_level("520100000000") is divisions.Level.COUNTY
 
 
 async def test_children_and_ancestors_of_a_township(registry) -> None:

@@ -540,9 +540,53 @@ async def test_resident_ids_masked_above_county(writable_registry) -> None:
         assert head["birth_date"] is None
         assert full_id not in response.text and body["bank_account"] not in response.text
         assert response.json()["bank_account"].endswith(body["bank_account"][-4:])
+        # History keeps no birth date for them either: it is the very part of the ID the mask hides.
+        history = await registry.client.get(
+            f"/households/{hid}/history", headers=auth(registry, tier, division)
+        )
+        assert history.status_code == 200 and history.json()
+        assert full_id[6:14] not in history.text and full_id not in history.text
+        assert all(member["birth_date"] is None for member in history.json()[0]["after"]["members"])
     county = await registry.client.get(f"/households/{hid}", headers=auth(registry, "county", COUNTY))
     assert county.json()["members"][0]["resident_id"] == full_id
     assert county.json()["members"][0]["resident_id_masked"] is False
+
+
+async def test_a_city_without_counties_holds_the_county_powers(writable_registry) -> None:
+    """东莞: townships hang off the city, so its officers register households, see full IDs and count
+    per township."""
+    registry = writable_registry
+    village, township, city = "441900003001", "441900003000", "441900000000"
+    body = household(division=village, members=[member(resident_id=resident_id(region="441900"))])
+    hid = (await created(registry, body))["id"]
+    registered = await registry.client.post(
+        f"/households/{hid}/status-commands",
+        json={"action": "register", "reason": "市级审批（不设区的市）"},
+        headers=auth(registry, "city", city, ["officer"]),
+    )
+    assert registered.status_code == 200, registered.text
+    assert registered.json()["status"]["code"] == "registered"
+    assert registered.json()["members"][0]["resident_id"] == body["members"][0]["resident_id"]
+    counts = await registry.client.get("/households/counts", headers=auth(registry, "city", city))
+    assert counts.json()["child_level"] == "township"
+    assert [(item["division"], item["total"]) for item in counts.json()["items"]] == [(township, 1)]
+    # An ordinary city holds no county power.
+    other = (await created(registry, household()))["id"]
+    refused = await registry.client.post(
+        f"/households/{other}/status-commands",
+        json={"action": "register", "reason": "r"},
+        headers=auth(registry, "city", CITY, ["officer"]),
+    )
+    assert refused.status_code == 403
+
+
+async def test_counts_of_a_division_that_does_not_exist_is_404(writable_registry) -> None:
+    registry = writable_registry
+    missing = await registry.client.get(
+        "/households/counts", params={"division": "520102999000"}, headers=auth(registry, "county", COUNTY)
+    )
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
 
 
 # ---- queries -------------------------------------------------------------------------------------------

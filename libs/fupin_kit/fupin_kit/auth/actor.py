@@ -35,9 +35,20 @@ class Actor:
         return bool(self.roles.intersection(roles))
 
     @property
+    def tiers_held(self) -> frozenset[str]:
+        """The tiers whose powers the caller holds: its own, and the county's for the government of a city
+        without counties (divisions.COUNTYLESS_CITIES)."""
+        if self.tier == "city" and self.division in divisions.COUNTYLESS_CITIES:
+            return frozenset({"city", "county"})
+        return frozenset({self.tier})
+
+    def holds_tier(self, *tiers: str) -> bool:
+        return not self.tiers_held.isdisjoint(tiers)
+
+    @property
     def sees_full_identity(self) -> bool:
-        """Full resident ID numbers are for the county tier and below."""
-        return self.level >= divisions.Level.COUNTY
+        """Full resident ID numbers are for the county tier and below (which includes a countyless city)."""
+        return self.level >= divisions.Level.COUNTY or "county" in self.tiers_held
 
 
 def require_within(actor: Actor, division: str, what: str = "resource") -> None:
@@ -52,5 +63,5 @@ def require_role(actor: Actor, *roles: str) -> None:
 
 
 def require_tier(actor: Actor, *tiers: str) -> None:
-    if actor.tier not in tiers:
+    if not actor.holds_tier(*tiers):
         raise forbidden(f"only the {', '.join(tiers)} tier may do this")

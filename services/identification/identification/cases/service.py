@@ -106,7 +106,7 @@ async def open_case(
         raise not_found("household")
     if not ctx.is_system:
         tiers, roles = workflow.OPEN_REQUIREMENT
-        if ctx.actor.tier not in tiers or not ctx.actor.roles.intersection(roles):
+        if not ctx.actor.holds_tier(*tiers) or not ctx.actor.roles.intersection(roles):
             raise forbidden("a case is opened by a village cadre")
     initial = workflow.INITIAL[kind]
     case: Row = {

@@ -97,7 +97,7 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
     hit = await repository.get_hit(ctx.session, hit_id, lo, hi, lock=True)
     if hit is None:
         raise not_found("hit")
-    if ctx.actor.tier != "county" or not ctx.actor.has_role("officer"):
+    if not ctx.actor.holds_tier("county") or not ctx.actor.has_role("officer"):
         raise forbidden("a comparison hit is resolved by a county officer")
     if hit["status"] != "open":
         raise conflict("the hit is already resolved", code="resolved")

@@ -92,10 +92,11 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
                 f"children of {parent} would hold {siblings + body.amount} > {parent_quota['amount']}",
                 code="quota-exceeded",
             )
+    child_level = divisions.child_level(body.division)
     children = sum(
         row["amount"]
         for row in await repository.list_quotas(ctx.session, lo, hi, body.year)
-        if row["division"] != body.division and divisions.level(row["division"]) == level + 1
+        if row["division"] != body.division and divisions.level(row["division"]) == child_level
     )
     if body.amount < children:
         raise conflict(f"the children already hold {children}", code="quota-below-children")

@@ -21,6 +21,7 @@ from fupin_kit.auth.actor import Actor, require_role, require_tier, require_with
 from fupin_kit.outbox import record_event
 from fupin_kit.pii import PiiCipher, mask_resident_id
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
+from registry.divisions import repository as division_repository
 from registry.households import events, repository
 from registry.households.enums import (
     STATUS_COLOURS,
@@ -725,7 +726,21 @@ async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEnt
     await _load(ctx, household_id)
     lo, hi = ctx.actor.subtree
     rows = await repository.list_history(ctx.session, household_id, lo, hi)
+    if not ctx.actor.sees_full_identity:
+        rows = [
+            {**row, "before": _undisclosed(row["before"]), "after": _undisclosed(row["after"])}
+            for row in rows
+        ]
     return [HistoryEntry.model_validate(row) for row in rows]
+
+
+def _undisclosed(data: Snapshot | None) -> Snapshot | None:
+    """A stored snapshot as tiers above the county may see it: without birth dates, which are the very
+    digits the masked ID number hides (as render_member leaves them out)."""
+    if data is None:
+        return None
+    members = [{**member, "birth_date": None} for member in data.get("members", [])]
+    return {**data, "members": members}
 
 
 def encode_cursor(division: str, household_id: uuid.UUID) -> str:
@@ -757,11 +772,13 @@ async def search(
 async def counts_by_child(ctx: Context, node: str | None) -> CountsOut:
     node = node or ctx.actor.division
     try:
-        level = divisions.level(node)
+        child = divisions.child_level(node)
     except divisions.InvalidDivisionCode as exc:
         raise unprocessable(str(exc)) from None
-    require_within(ctx.actor, node, "division")
-    child = divisions.Level(min(level + 1, divisions.Level.VILLAGE))
+    lo, hi = ctx.actor.subtree
+    # The nation is the root, not a row of the tree.
+    if node != divisions.NATION and not await division_repository.visible(ctx.session, node, lo, hi):
+        raise not_found("division")
     length = divisions.PREFIX_LENGTH[child]
     lo, hi = divisions.subtree_range(node)
     totals: dict[str, DivisionCount] = {}
