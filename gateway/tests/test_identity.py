@@ -5,6 +5,7 @@ and admins confined to their own jurisdiction and tier."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator
@@ -248,6 +249,66 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
         ).status_code == 422
 
 
+async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloads(fupin_stack):
+    """G2: an admin moves an evaluator's window years into the past. The token issued minutes before stays
+    refused, by the gateway and in the published digests, across the periodic reloads from the database
+    (the window's end is long gone, but the change is recent) until it could have expired."""
+    async with (
+        upstream(fupin_stack) as service_url,
+        gateway(fupin_stack, upstreams={"sample": service_url}, blocklist_refresh_s=0.2) as (app, client),
+    ):
+        now = datetime.now(UTC)
+        body = {
+            "username": "he.eval",
+            "display_name": "何评估",
+            "organisation": "第三方评估机构",
+            "tier": "county",
+            "division": COUNTY,
+            "password": PASSWORD,
+            "valid_from": (now - timedelta(hours=1)).isoformat(),
+            "valid_until": (now + timedelta(days=1)).isoformat(),
+        }
+        assert (
+            await client.post("/admin/evaluators", json=body, headers=root(fupin_stack))
+        ).status_code == 201
+        token = (await login(client, "he.eval")).json()["access_token"]
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
+
+        past = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2021-01-01T00:00:00Z"}
+        moved = await client.put("/admin/evaluators/he.eval/window", json=past, headers=root(fupin_stack))
+        assert moved.status_code == 200, moved.text
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        # Several periodic reloads (every 0.2 s here) run from the database meanwhile.
+        generation = app.state.blocklist._generation
+        await asyncio.sleep(1.0)
+        await app.state.blocklist.reload()
+        assert "evaluator:he.eval" in app.state.blocklist
+        assert app.state.blocklist._generation == generation  # never dropped, even for a moment
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        published = parse_document((await client.get(REVOKED_SUBJECTS_PATH)).json())
+        assert _digest("evaluator:he.eval") in published
+
+        # A window that holds again gives the token back at once (and the reloads agree).
+        reopened = {"valid_from": (now - timedelta(hours=1)).isoformat(), "valid_until": body["valid_until"]}
+        assert (
+            await client.put("/admin/evaluators/he.eval/window", json=reopened, headers=root(fupin_stack))
+        ).status_code == 200
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
+        await app.state.blocklist.reload()
+        assert "evaluator:he.eval" not in app.state.blocklist
+
+        # A window not yet open is no window either: refused, and kept so across reloads.
+        future = {
+            "valid_from": (now + timedelta(days=1)).isoformat(),
+            "valid_until": (now + timedelta(days=2)).isoformat(),
+        }
+        assert (
+            await client.put("/admin/evaluators/he.eval/window", json=future, headers=root(fupin_stack))
+        ).status_code == 200
+        await app.state.blocklist.reload()
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+
+
 async def test_admins_are_confined_to_their_jurisdiction_and_tier(fupin_stack):
     async with gateway(fupin_stack) as (_, client):
         county_admin = bearer(fupin_stack.token("county", COUNTY, ["admin"], subject="user:county.admin"))
@@ -370,13 +431,23 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
             "/admin/evaluators/wu.eval/window", json=long_closed, headers=root(fupin_stack)
         )
         assert changed.status_code == 200, changed.text
-        # One disable is older than any token the account could still hold.
+        # Just changed: tokens issued before the change may still be alive, however old the new end is.
+        await app.state.blocklist.reload()
+        assert "evaluator:wu.eval" in app.state.blocklist
+        # One disable, and the window change, are older than any token the account could still hold.
         async with app.state.sessionmaker() as session:
             await session.execute(
                 text(
                     "UPDATE people SET disabled_at = now() - make_interval(secs => :age) WHERE username = :name"
                 ),
                 {"age": window_s + 1, "name": "old.disabled"},
+            )
+            await session.execute(
+                text(
+                    "UPDATE evaluators SET window_changed_at = now() - make_interval(secs => :age)"
+                    " WHERE username = 'wu.eval'"
+                ),
+                {"age": window_s + 1},
             )
             await session.commit()
 

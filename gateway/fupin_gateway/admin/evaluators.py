@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
+from sqlalchemy import func
 
 from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
@@ -66,11 +67,19 @@ async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
     _check_window(body.valid_from, body.valid_until)
     values = body.model_dump()
     detail = {key: value.isoformat() for key, value in values.items()}
+    # Recorded so the revoked list keeps the evaluator for a token lifetime after the change, even when
+    # the new window ended long ago (see repository.blocked_subjects).
+    values["window_changed_at"] = func.now()
     row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
     await ctx.session.commit()
-    # A closed window ends the evaluator's tokens at the gateway at once, like a disable.
-    if body.valid_until <= datetime.now(UTC):
-        ctx.blocklist.block(EVALUATOR.subject(username))
+    # A window that does not hold now ends the evaluator's tokens at the gateway at once, like a disable;
+    # one that holds again (and an account not disabled) gives them back at once too.
+    now = datetime.now(UTC)
+    subject = EVALUATOR.subject(username)
+    if not body.valid_from <= now < body.valid_until:
+        ctx.blocklist.block(subject)
+    elif not row.disabled:
+        ctx.blocklist.unblock(subject)
     return _out(row)
 
 

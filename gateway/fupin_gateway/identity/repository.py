@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select, union_all, update
+from sqlalchemy import and_, exists, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,10 +73,13 @@ async def username_in_use(session: AsyncSession, username: str) -> bool:
 
 
 async def blocked_subjects(session: AsyncSession, window_s: int) -> set[str]:
-    """Subjects whose tokens the gateway refuses: accounts disabled, and evaluators whose access window
-    closed (an admin may have shortened it after their token was issued), within the last `window_s`
-    seconds. A token is only issued to an enabled account inside its window, so every token of a subject
-    disabled or closed earlier than that has expired: the list would otherwise only ever grow."""
+    """Subjects whose tokens the gateway refuses: accounts disabled within the last `window_s` seconds, and
+    evaluators outside their access window whose window ended, or was changed, within that time. A token is
+    only issued to an enabled account inside its window, so every token of a subject disabled, closed or
+    re-windowed earlier than that has expired: the list would otherwise only ever grow.
+
+    The change time matters on its own: an admin who moves a window into the past (its end long gone) ends
+    tokens issued minutes ago, which must stay refused until they expire."""
     since = func.now() - timedelta(seconds=window_s)
     queries = [
         select(literal(f"{kind.name}:") + kind.table.c[kind.key]).where(
@@ -84,10 +87,13 @@ async def blocked_subjects(session: AsyncSession, window_s: int) -> set[str]:
         )
         for kind in (USER, CLIENT, EVALUATOR)
     ]
+    outside_window = or_(evaluators.c.valid_until <= func.now(), evaluators.c.valid_from > func.now())
+    recently_ended = or_(
+        and_(evaluators.c.valid_until <= func.now(), evaluators.c.valid_until > since),
+        evaluators.c.window_changed_at > since,
+    )
     queries.append(
-        select(literal(f"{EVALUATOR.name}:") + evaluators.c.username).where(
-            evaluators.c.valid_until <= func.now(), evaluators.c.valid_until > since
-        )
+        select(literal(f"{EVALUATOR.name}:") + evaluators.c.username).where(outside_window, recently_ended)
     )
     rows = await session.execute(union_all(*queries))
     return {str(subject) for (subject,) in rows}

@@ -62,6 +62,9 @@ evaluators = Table(
     Column("password_hash", Text, nullable=False),
     Column("valid_from", DateTime(timezone=True), nullable=False),
     Column("valid_until", DateTime(timezone=True), nullable=False),
+    # Set by every change of the window (migration gateway_0005): a window moved into the past must keep
+    # the evaluator revoked for a token lifetime after the change, however long ago its new end lies.
+    Column("window_changed_at", DateTime(timezone=True), nullable=True),
     *_common(),
 )
 
