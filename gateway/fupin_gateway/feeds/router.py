@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from fupin_gateway.feeds import repository
 from fupin_gateway.feeds.policy import TierPolicy
 from fupin_gateway.feeds.runtime import FeedRuntime, feed_runtime
-from fupin_gateway.feeds.sse import event_stream
+from fupin_gateway.feeds.sse import StreamGuard, event_stream
 from fupin_gateway.feeds.views import event_view
+from fupin_gateway.identity.claims import verified_claims
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.actor import Actor
 from fupin_kit.auth.dependencies import CurrentActor
@@ -101,6 +102,11 @@ async def stream_events(
     policy = _tier_policy(runtime, actor)
     # A reconnecting EventSource repeats the original URL and adds the header: the header is newer.
     cursor = _parse_cursor(last_event_id) if last_event_id is not None else (after or 0)
+    # CurrentActor has verified the token; the stream must also end when it expires or is revoked.
+    claims = verified_claims(request)
+    guard = StreamGuard(
+        subject=actor.subject, expires_at=float(claims["exp"]), blocklist=request.app.state.blocklist
+    )
     return StreamingResponse(
         event_stream(
             sessionmaker=request.app.state.sessionmaker,
@@ -108,6 +114,7 @@ async def stream_events(
             actor=actor,
             policy=policy,
             after=cursor,
+            guard=guard,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -5,6 +5,11 @@ was committed, or a poll timer runs out, so a resumed stream (Last-Event-ID) mis
 nothing: the cursor is the seq, and feed-store seqs commit in order. Disconnects need no code here: the
 server cancels the generator (ASGI < 2.4) or the next write fails (2.4), and the `with` releases the
 subscription.
+
+A stream also ends, with a closing comment, once its token would no longer be accepted: the subject is
+disabled (the gateway's blocklist) or the token's `exp` passes. The token is checked when the stream
+opens only, so without this an open stream would outlive both; it is re-checked at least every
+GUARD_CHECK_S, between reads, without extra queries.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Container
+from dataclasses import dataclass, field
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +34,28 @@ BATCH = 200
 POLL_MIN_S = 0.25
 POLL_MAX_S = 3.0
 RETRY_MS = 2000
+# How late a disable may end an open stream at most (the blocklist is in memory: checking is cheap).
+GUARD_CHECK_S = 1.0
+
+
+@dataclass
+class StreamGuard:
+    """Whether the stream's token would still be accepted: not expired, subject not refused."""
+
+    subject: str
+    expires_at: float  # the token's exp (epoch seconds)
+    blocklist: Container[str]
+    clock: Callable[[], float] = field(default=time.time)
+
+    def refusal(self) -> str | None:
+        if self.clock() >= self.expires_at:
+            return "token expired"
+        if self.subject in self.blocklist:
+            return "token revoked"
+        return None
+
+    def seconds_left(self) -> float:
+        return max(self.expires_at - self.clock(), 0.0)
 
 
 def sse_event(seq: int, event_type: str, data: bytes) -> bytes:
@@ -46,6 +74,7 @@ async def event_stream(
     actor: Actor,
     policy: TierPolicy,
     after: int,
+    guard: StreamGuard,
 ) -> AsyncIterator[bytes]:
     started = last_write = time.monotonic()
     # First bytes at once: the client knows the stream is open, and learns its reconnection delay.
@@ -53,6 +82,10 @@ async def event_stream(
     backoff = POLL_MIN_S
     with runtime.signal.subscribe(actor.subtree) as waiter:
         while time.monotonic() - started < runtime.stream_max_s:
+            refusal = guard.refusal()
+            if refusal is not None:
+                yield sse_comment(f"{refusal}; stream closed")
+                return
             # Cleared before the read: a NOTIFY arriving during the read sets it again, so no wake-up
             # is lost between the read and the wait.
             waiter.event.clear()
@@ -79,6 +112,18 @@ async def event_stream(
             until_keepalive = max(runtime.keepalive_s - (time.monotonic() - last_write), 0.05)
             timeout = until_keepalive if runtime.signal.listening else min(backoff, until_keepalive)
             backoff = min(backoff * 2, POLL_MAX_S)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.event.wait(), timeout)
+            await _wait(waiter.event, timeout, guard)
     yield sse_comment("stream period over; reconnect with Last-Event-ID")
+
+
+async def _wait(event: asyncio.Event, timeout: float, guard: StreamGuard) -> None:
+    """Wait for a wake-up or the timeout, returning early (without reading the store) as soon as the
+    guard refuses the token: the caller's loop then ends the stream."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        step = min(left, GUARD_CHECK_S, guard.seconds_left() + 0.01)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), step)
+            return
+        if guard.refusal() is not None:
+            return
