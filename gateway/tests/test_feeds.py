@@ -40,8 +40,10 @@ PROVINCE = "520000000000"
 P53_VILLAGE = "530102001001"
 REGISTERED = "fupin.registry.household.registered.v1"
 UPDATED = "fupin.registry.household.updated.v1"
-VISIT = "fupin.assistance.visit.logged.v1"  # county and below only, by the policy
-APPLICATION = "fupin.identification.application.submitted.v1"
+# Declared by no contract module (assistance has none yet), so no tier receives it: deny by default.
+VISIT = "fupin.assistance.visit.logged.v1"
+# A type the identification service does emit, which the village receives (feed-policy.yaml).
+APPLICATION = "fupin.identification.case.opened.v1"
 DEADLINE_S = 60.0
 
 
@@ -222,8 +224,9 @@ async def test_village_pull_sees_only_its_village_with_full_identity(scenario):
     events = await pull_all(scenario, "village", VILLAGE)
     assert events and all(event["division"] == VILLAGE for event in events)
     ids = {event["id"] for event in events}
-    for name in ("reg1", "upd1", "visit", "multi"):
+    for name in ("reg1", "upd1", "multi"):
         assert str(scenario.events[name].id) in ids
+    assert str(scenario.events["visit"].id) not in ids  # no tier's, by the policy
     assert str(scenario.events["reg2"].id) not in ids
     reg1 = next(event for event in events if event["id"] == str(scenario.events["reg1"].id))
     assert reg1["data"]["resident_id"] == RID_52  # the village works with full identity
@@ -267,8 +270,9 @@ async def test_county_stream_resumes_without_gaps_or_repeats(scenario):
     await scenario.wait_stored([late.id])
 
     reference = await pull_all(scenario, "county", COUNTY)
-    expected = {str(scenario.events[name].id) for name in ("reg1", "upd1", "reg2", "visit", "multi", "late")}
+    expected = {str(scenario.events[name].id) for name in ("reg1", "upd1", "reg2", "multi", "late")}
     assert expected <= {event["id"] for event in reference}
+    assert str(scenario.events["visit"].id) not in {event["id"] for event in reference}
     assert all(event["division"].startswith("520102") for event in reference)
     rest, raw = await read_sse(
         scenario, "county", COUNTY, until_seq=reference[-1]["seq"], last_event_id=first[-1]["seq"]
@@ -405,3 +409,66 @@ async def test_fupin_feed_command_prints_the_village_feed(scenario):
     assert any(REGISTERED in line for line in printed)
     parsed = list(parse_sse(iter(["retry: 2000", ": keep-alive", "", "id: 7", "event: t", "data: {}", ""])))
     assert parsed == [("7", "t", "{}")]
+
+
+async def _stream_until_closed(
+    scenario: Scenario, token: str, on_open: Any = None
+) -> tuple[list[str], float]:
+    """Open the stream, run `on_open` once it is open, and read it until the server ends it. Returns the
+    lines and how long after opening it ended."""
+    headers = {"Authorization": f"Bearer {token}"}
+    lines: list[str] = []
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10, read=DEADLINE_S)) as client,
+        client.stream("GET", f"{scenario.url}/feeds/stream", headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        opened = time.monotonic()
+        if on_open is not None:
+            await on_open()
+
+        async def read_all() -> None:
+            async for line in response.aiter_lines():
+                lines.append(line)
+
+        await asyncio.wait_for(read_all(), 30)  # the server must end it: a timeout here is the bug
+        return lines, time.monotonic() - opened
+
+
+async def test_stream_ends_when_its_token_expires(scenario):
+    token = scenario.stack.token("village", "520102001099", subject="user:short.lived", lifetime_s=3)
+    lines, took = await _stream_until_closed(scenario, token)
+    assert ": token expired; stream closed" in lines
+    assert took < 3 + 2  # at exp, not at the stream period or the next keep-alive
+    assert not any(line.startswith("id:") for line in lines)
+
+
+async def test_stream_ends_when_the_subject_is_disabled(scenario):
+    root = {
+        "Authorization": f"Bearer {scenario.stack.token('nation', '000000000000', ['admin'], 'user:root')}"
+    }
+    base = f"{scenario.url}/admin/users"
+    body = {
+        "username": "stream.watcher",
+        "display_name": "王五",
+        "password": "correct horse battery",
+        "tier": "village",
+        "division": VILLAGE,
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(base, json=body, headers=root)
+        assert created.status_code == 201, created.text
+        token = scenario.stack.token("village", VILLAGE, subject="user:stream.watcher")
+
+        async def disable() -> None:
+            disabled = await client.post(f"{base}/stream.watcher/disable", headers=root)
+            assert disabled.status_code == 200, disabled.text
+
+        lines, took = await _stream_until_closed(scenario, token, disable)
+    assert ": token revoked; stream closed" in lines
+    assert took < 5
+    async with httpx.AsyncClient(timeout=10) as client:
+        reopened = await client.get(
+            f"{scenario.url}/feeds/stream", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert reopened.status_code == 401

@@ -8,7 +8,9 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
+from fupin_contracts import identification, registry
 from fupin_gateway.feeds.consumer import FeedRouter, copy_id, declared_feeds
+from fupin_gateway.feeds.known_types import known_event_types
 from fupin_gateway.feeds.masking import mask_event, scrub
 from fupin_gateway.feeds.policy import FeedPolicy, glob_to_like, load_policy
 from fupin_kit.envelope import new_event
@@ -34,10 +36,47 @@ def test_deployed_policy_loads_and_covers_every_tier(policy):
         assert policy.for_tier(tier) is not None
     province = policy.for_tier("province")
     assert province.receives("fupin.registry.household.registered.v1")
-    assert not province.receives("fupin.assistance.visit.logged.v1")
-    township = policy.for_tier("township")
-    assert not township.receives("fupin.funds.allocation.made.v1")  # excluded again
-    assert township.receives("fupin.funds.disbursement.made.v1")
+    assert not province.receives("fupin.assistance.visit.logged.v1")  # declared by no contract yet
+
+
+def test_village_receives_the_identification_events_the_service_emits(policy):
+    """G4: the village's globs named aggregates (application, notice) the service never emits."""
+    village = policy.for_tier("village")
+    for event_type in (
+        identification.event_type("identification", "open"),
+        identification.event_type("identification", "open_notice"),  # the public notice
+        identification.event_type("identification", "close_notice"),
+        identification.event_type("exit", "exit_announce"),
+        identification.event_type("monitoring", "county_decide"),
+        identification.OBJECTION_OPENED,
+        identification.OBJECTION_RESOLVED,
+        identification.CASE_ANNOUNCED,
+    ):
+        assert event_type in known_event_types()
+        assert village.receives(event_type), event_type
+
+
+def test_every_declared_event_type_reaches_some_tier(policy):
+    """The other direction: a contract added without a policy line would reach no tier."""
+    unreached = [
+        event_type
+        for event_type in sorted(known_event_types())
+        if not any(policy.for_tier(tier).receives(event_type) for tier in policy.tiers)
+    ]
+    assert not unreached
+    assert known_event_types() >= set(registry.PAYLOADS) | set(identification.PAYLOADS)
+
+
+def test_globs_matching_no_declared_type_are_refused(policy):
+    base = policy.model_dump(mode="json")
+    for receive, exclude in (
+        (["fupin.registry.*", "fupin.identification.application.*"], []),
+        (["fupin.registry.*"], ["fupin.registry.househod.*"]),
+        (["fupin.funds.*"], []),
+    ):
+        village = {**base["tiers"]["village"], "receive": receive, "exclude": exclude}
+        with pytest.raises(ValidationError, match="matches no event type"):
+            FeedPolicy.model_validate({**base, "tiers": {**base["tiers"], "village": village}})
 
 
 def test_policy_rejects_mistakes(policy):

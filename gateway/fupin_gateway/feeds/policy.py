@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fupin_gateway.feeds.known_types import known_event_types
 from fupin_kit import divisions
 
 # Tiers the brief names as feed consumers; `nation` is optional (absent → it receives nothing).
@@ -78,7 +79,13 @@ class FeedPolicy(BaseModel):
         missing = [tier for tier in REQUIRED_TIERS if tier not in self.tiers]
         if missing:
             raise ValueError(f"missing tiers: {', '.join(missing)}")
+        known = known_event_types()
         for name, tier in self.tiers.items():
+            for pattern in (*tier.receive, *tier.exclude):
+                if not any(fnmatch.fnmatchcase(event_type, pattern) for event_type in known):
+                    raise ValueError(
+                        f"tier {name}: {pattern!r} matches no event type declared in fupin_contracts"
+                    )
             # The scrubber would still catch 18-digit IDs, but names have no pattern: insist on rules.
             if not full_identity(name) and not (tier.mask_resident_id and tier.mask_name):
                 raise ValueError(f"tier {name} is above the county: it must mask resident IDs and names")
