@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fupin_gateway.audit.writer import AccessAuditWriter
@@ -87,7 +88,8 @@ class AccessMiddleware:
         try:
             problem = self._refusal(guard, actor, client_ip)
             if problem is not None:
-                await problem_response(problem)(scope, receive, send_observed)
+                # With the request, so the problem names its `instance` (the path) like every other one.
+                await problem_response(problem, Request(scope))(scope, receive, send_observed)
                 return
             await self.app(scope, receive, send_observed)
         finally:

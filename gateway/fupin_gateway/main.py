@@ -13,6 +13,7 @@ from fupin_gateway.config import GatewaySettings
 from fupin_gateway.console import router as console
 from fupin_gateway.feeds import Feeds
 from fupin_gateway.readiness import upstream_readiness
+from fupin_gateway.security_headers import SecurityHeadersMiddleware
 from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.service_app import ServiceSpec, create_service_app
@@ -50,6 +51,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app = create_service_app(spec, settings)
     install_access_middleware(app)
+    # Prepended: outermost of the user middleware, so every answer gets them, the guard's 401/429 too.
+    app.add_middleware(SecurityHeadersMiddleware)
     console.install(app)
     return app
 

@@ -29,7 +29,9 @@ HOP_BY_HOP = {
     "content-length",
 }
 # The gateway's own middleware sets the request id on the way out; the upstream's copy would duplicate it.
-RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
+# The gateway's server (uvicorn) always adds its own `date` and `server`: the upstream's would be a second
+# copy of each, which HTTP forbids for `date`.
+RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id", "date", "server"})
 # Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
 REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

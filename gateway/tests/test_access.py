@@ -179,6 +179,8 @@ async def test_rate_limit_answers_429_with_retry_after(fupin_stack):
         assert limited.headers["retry-after"] == "2"
         assert limited.headers["content-type"].startswith("application/problem+json")
         assert limited.json()["status"] == 429
+        assert limited.json()["instance"] == "/console/"  # like every other problem of the gateway
+        assert limited.headers["x-content-type-options"] == "nosniff"
         # Another caller (a token subject, not this IP) has its own bucket.
         other = bearer(fupin_stack.token("county", COUNTY, ["officer"], subject="user:someone"))
         assert (await client.get("/whoami", headers=other)).status_code == 200

@@ -45,6 +45,22 @@ async def test_routes_streams_and_reports_upstream_state(fupin_stack):
             item_id = created.json()["id"]
             read = await client.get(f"{gateway.url}/api/v1/sample/items/{item_id}", headers=auth)
             assert read.status_code == 200 and read.json()["name"] == "routed"
+            # One `date` and one `server` (the gateway's own), not the service's copies beside them.
+            for answer in (created, read):
+                assert len(answer.headers.get_list("date")) == 1, answer.headers
+                assert len(answer.headers.get_list("server")) == 1, answer.headers
+            # Security headers on every gateway answer: proxied, its own, problems, probes.
+            own = await client.get(f"{gateway.url}/whoami", headers=auth)
+            refused = await client.get(f"{gateway.url}/whoami")
+            probe = await client.get(f"{gateway.url}/healthz")
+            for answer in (read, own, refused, probe):
+                assert answer.headers.get_list("x-content-type-options") == ["nosniff"], answer.url
+                assert answer.headers["referrer-policy"] == "no-referrer"
+                assert answer.headers["x-frame-options"] == "DENY"
+            # The console keeps its own, stricter policy (not overwritten, not doubled).
+            page = await client.get(f"{gateway.url}/console/")
+            assert page.headers.get_list("x-content-type-options") == ["nosniff"]
+            assert "default-src 'self'" in page.headers["content-security-policy"]
 
             # Upstream errors pass through untouched as problem documents.
             invalid = await client.post(
