@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -106,7 +107,7 @@ async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path,
             assert routed.status_code == 200, routed.text
 
 
-async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(fupin_stack):
+async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(fupin_stack, tmp_path):
     database = await fupin_stack.fresh_database("fupin_gateway", "gateway")
     root = bearer(fupin_stack.token("nation", NATION, ["admin"], subject="user:root"))
     async with gateway(fupin_stack, database) as (app, client):
@@ -156,6 +157,35 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
         "FUPIN_DATABASE_URL": fupin_stack.database_url,
         "FUPIN_DATABASE_NAME": database,
     }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fupin_cli",
+        "audit",
+        "verify",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1, (out, err)
+    assert f"first_bad_seq={victim}" in out.decode()
+
+    # G7: with no FUPIN_DATABASE_URL, the running platform's embedded PostgreSQL, as its run state
+    # records it (the default `fupin up`), not 127.0.0.1:5432.
+    state_dir = tmp_path / "state"
+    (state_dir / "run").mkdir(parents=True)
+    state = {
+        "supervisor": {"pid": None},
+        "started_at": "2026-11-26T00:00:00Z",
+        "home": str(tmp_path),
+        "state_dir": str(state_dir),
+        "keys_dir": str(tmp_path / "keys"),
+        "postgres": {"embedded": True, "address": fupin_stack.database_url},
+    }
+    (state_dir / "run" / "state.json").write_text(json.dumps(state))
+    env = {key: value for key, value in os.environ.items() if key != "FUPIN_DATABASE_URL"}
+    env.update({"FUPIN_STATE_DIR": str(state_dir), "FUPIN_DATABASE_NAME": database})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,13 +32,34 @@ async def _verify(database_url: str) -> ChainReport:
         await engine.dispose()
 
 
+def _server_url(database_url: str | None, state_dir: Path | None) -> str | None:
+    """--database-url, else $FUPIN_DATABASE_URL, else the running platform's embedded PostgreSQL as its
+    run state records it (as `fupin status` and `fupin republish` find it); None when there is none."""
+    from fupin_cli.state import load_state, resolve_paths
+    from fupin_cli.status import database_url as state_database_url
+
+    if database_url:
+        return database_url
+    state = load_state(resolve_paths(state_dir))
+    if state is not None:
+        return state_database_url(state)  # $FUPIN_DATABASE_URL first, as there
+    return os.environ.get("FUPIN_DATABASE_URL") or None
+
+
 @app.command()
 def verify(
     database_url: Annotated[
         str | None,
-        typer.Option(help="Server URL [default: $FUPIN_DATABASE_URL]; the process's database on it is used."),
+        typer.Option(
+            help="Server URL [default: $FUPIN_DATABASE_URL, else the embedded PostgreSQL of the running "
+            "platform]; the process's database on it is used."
+        ),
     ] = None,
     service: Annotated[str, typer.Option(help="Whose chain: gateway or a service name.")] = "gateway",
+    state_dir: Annotated[
+        Path | None,
+        typer.Option("--state-dir", help="Run directory [default: $FUPIN_STATE_DIR or <FUPIN_HOME>/.fupin]"),
+    ] = None,
 ) -> None:
     """Walk the chain in seq order and recompute every hash. Exit code 0 when intact, 1 at the first bad
     row (its seq is printed), 2 when the database cannot be reached."""
@@ -47,11 +70,13 @@ def verify(
     if service not in PROCESS_NAMES:
         errors.print(f"[red]unknown process {service!r}; one of {', '.join(PROCESS_NAMES)}[/]")
         raise typer.Exit(2)
-    settings = (
-        KitSettings(service=service, database_url=database_url)
-        if database_url
-        else KitSettings(service=service)
-    )
+    server_url = _server_url(database_url, state_dir)
+    if not server_url:
+        errors.print(
+            "[red]no database: pass --database-url, set FUPIN_DATABASE_URL or start Fupin with `fupin up`[/]"
+        )
+        raise typer.Exit(2)
+    settings = KitSettings(service=service, database_url=server_url)
     try:
         report = asyncio.run(_verify(settings.service_database_url()))
     except (OSError, SQLAlchemyError) as exc:
