@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from fastapi import FastAPI
 
-from fupin_gateway import jwks, proxy, revoked_subjects
+from fupin_gateway import docs, jwks, proxy, revoked_subjects
 from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.console import router as console
@@ -54,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Prepended: outermost of the user middleware, so every answer gets them, the guard's 401/429 too.
     app.add_middleware(SecurityHeadersMiddleware)
     console.install(app)
+    docs.install(app)
     return app
 
 

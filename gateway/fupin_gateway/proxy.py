@@ -35,6 +35,9 @@ RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"
 # Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
 REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# A service's own doc pages load Swagger UI / ReDoc from a CDN and read `/openapi.json`, which through the
+# gateway is the merged document: not proxied. Its document stays at /api/v1/<service>/openapi.json.
+SERVICE_DOC_PAGES = frozenset({"docs", "docs/oauth2-redirect", "redoc"})
 # An answer whose Content-Length says it is at most this big is read whole and sent as one response:
 # streaming it would cost a task group and a disconnect listener per request for a body that fits in a
 # few packets. Anything larger, or of unknown length (exports, reports), is streamed as before. The same
@@ -88,6 +91,8 @@ async def forward(service: str, path: str, request: Request) -> Response:
     base = upstreams.get(service)
     if base is None:
         return problem_response(not_found("service"), request)
+    if path in SERVICE_DOC_PAGES:
+        return problem_response(not_found("page; the API's docs are at /docs"), request)
     client: UpstreamClient = request.app.state.upstream
     try:
         upstream = await client.send(
