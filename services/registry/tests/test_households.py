@@ -580,6 +580,27 @@ async def test_a_city_without_counties_holds_the_county_powers(writable_registry
     assert refused.status_code == 403
 
 
+async def test_only_cadres_and_officers_write_the_files(writable_registry) -> None:
+    registry = writable_registry
+    hid = (await created(registry, household()))["id"]
+    before = await registry.client.get(f"/households/{hid}", headers=auth(registry, "village", VILLAGE))
+    for roles in (["viewer"], ["department"], ["evaluator"]):
+        headers = auth(registry, "village", VILLAGE, roles)
+        writes = [
+            registry.client.post("/households", json=household(), headers=headers),
+            registry.client.patch(
+                f"/households/{hid}", json={"address": "x", "reason": "r"}, headers=headers
+            ),
+            registry.client.put(f"/households/{hid}/incomes/2024", json={"wage": "100"}, headers=headers),
+        ]
+        for response in await asyncio.gather(*writes):
+            assert response.status_code == 403, response.text
+            assert response.headers["content-type"].startswith("application/problem+json")
+    after = await registry.client.get(f"/households/{hid}", headers=auth(registry, "village", VILLAGE))
+    assert after.json() == before.json()
+    assert len(await rows(registry, "SELECT id FROM households")) == 1
+
+
 async def test_counts_of_a_division_that_does_not_exist_is_404(writable_registry) -> None:
     registry = writable_registry
     missing = await registry.client.get(

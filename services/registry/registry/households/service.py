@@ -71,6 +71,9 @@ from registry.households.workflow import InvalidTransition, next_status
 
 STATUS_ROLE = "officer"
 STATUS_TIER = "county"
+# Who keeps the files: village and township cadres and officers of any tier; a viewer, a department
+# client or an evaluator only reads.
+WRITE_ROLES = ("cadre", "officer")
 CENT = Decimal("0.01")
 LIVING_FIELDS = (
     "housing_area",
@@ -398,6 +401,7 @@ def _plain(value: Any) -> Any:
 
 
 async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     require_within(ctx.actor, body.division, "division")
     if await repository.village_known(ctx.session, body.division) is False:
         raise unprocessable("the division is not a current village of the division tree")
@@ -463,6 +467,7 @@ async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.dateti
 
 
 async def update_household(ctx: Context, household_id: uuid.UUID, patch: HouseholdPatch) -> HouseholdOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
     changes = patch.changes()
     if not changes:
@@ -545,6 +550,7 @@ async def _bump(ctx: Context, household_id: uuid.UUID) -> int:
 
 
 async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) -> HouseholdOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
     _check_single_head(loaded, join.member.relation)
     row = _member_row(
@@ -605,6 +611,7 @@ async def _member_leaves(
 async def member_leaves(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, leave: MemberLeave
 ) -> HouseholdOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     status = MemberStatus.MARRIED_OUT if leave.change is MemberChange.MARRIAGE_OUT else MemberStatus.MOVED_OUT
     return await _member_leaves(
         ctx,
@@ -621,6 +628,7 @@ async def member_leaves(
 async def member_dies(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, death: MemberDeath
 ) -> HouseholdOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     if death.died_on > dt.date.today():
         raise unprocessable("the date of death is in the future")
     return await _member_leaves(
@@ -638,6 +646,7 @@ async def member_dies(
 async def update_member(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, patch: MemberPatch
 ) -> HouseholdOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
     member = loaded.member(member_id)
     if member["status"] != MemberStatus.ACTIVE.value:
@@ -674,6 +683,7 @@ def per_capita(net: Decimal, members: int) -> Decimal:
 
 
 async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
+    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
     count = await repository.count_active_members(ctx.session, household_id)
     if count == 0:
