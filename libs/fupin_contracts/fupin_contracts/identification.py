@@ -101,9 +101,31 @@ class QuotaSetV1(_Payload):
     reason: str
 
 
+# An exclusion hit (信息比对) confirmed after the identification decision was announced: the case can no
+# longer be rejected, so the household is flagged for 清退 review (removal from the register by the county).
+EXCLUSION_CONFIRMED = "fupin.identification.case.exclusion_confirmed.v1"
+
+
+class ExclusionConfirmedV1(_Payload):
+    """A confirmed exclusion hit on a case already announced or registered: which case and household,
+    which department list matched, and the review it calls for (`exit_review`, 清退)."""
+
+    case_id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    division: str
+    year: int
+    state: str
+    hit_id: uuid.UUID
+    hit_kind: str
+    reason: str
+    review: str
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     **{event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS},
     OBJECTION_OPENED: ObjectionV1,
     OBJECTION_RESOLVED: ObjectionV1,
     QUOTA_SET: QuotaSetV1,
+    EXCLUSION_CONFIRMED: ExclusionConfirmedV1,
 }

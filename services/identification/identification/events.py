@@ -12,6 +12,8 @@ from fupin_kit.envelope import Envelope, new_event
 
 SERVICE = "identification"
 AGGREGATE = "case"
+# What a confirmed exclusion on a registered household calls for: 清退, the county's review of removal.
+EXIT_REVIEW = "exit_review"
 
 
 def case_event(
@@ -86,6 +88,32 @@ def quota_event(adjustment: dict[str, Any], actor: Actor) -> Envelope:
         aggregate="quota",
         aggregate_id=f"{adjustment['division']}/{adjustment['year']}",
         division=adjustment["division"],
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )
+
+
+def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, actor: Actor) -> Envelope:
+    """A confirmed exclusion hit on an announced or registered case (flagged for 清退 review)."""
+    payload = contracts.ExclusionConfirmedV1(
+        case_id=case["id"],
+        kind=case["kind"],
+        household_id=case["household_id"],
+        division=case["division"],
+        year=case["year"],
+        state=case["state"],
+        hit_id=hit["id"],
+        hit_kind=hit["kind"],
+        reason=reason,
+        review=EXIT_REVIEW,
+    )
+    return new_event(
+        service=SERVICE,
+        type=contracts.EXCLUSION_CONFIRMED,
+        aggregate=AGGREGATE,
+        aggregate_id=str(case["id"]),
+        division=case["division"],
         data=payload.model_dump(mode="json"),
         actor_id=actor.subject,
         actor_tier=actor.tier,

@@ -51,6 +51,10 @@ async def run(
     produce: Callable[[], Awaitable[BaseModel | list[Any] | dict[str, Any]]],
     status: int = 200,
 ) -> Response:
+    if key is not None and not key.strip():
+        # An empty key would be one shared key for every command of the caller: the second, different
+        # command would be refused (422) or, worse, the first one's answer replayed for it.
+        raise unprocessable("the Idempotency-Key header is empty", code="idempotency-key")
     if key is None:
         return _json(status, jsonable_encoder(await produce()))
     digest = fingerprint(*request)

@@ -247,6 +247,8 @@ batch_items = Table(
     Column("case_id", UUID(as_uuid=True), nullable=False),
     Column("sampled", Boolean, nullable=False),
     Column("finding", JSONB),
+    # Why the decision left a frozen case where it was (an open blocking comparison hit); NULL otherwise.
+    Column("skip_reason", Text),
     PrimaryKeyConstraint("batch_id", "case_id", name="pk_batch_items"),
 )
 

@@ -221,6 +221,23 @@ QUOTA_CHECKED: frozenset[tuple[State, Action]] = frozenset(
 MIN_SPOT_CHECK: dict[Action, float] = {A.TOWNSHIP_REVIEW: 0.20, A.COUNTY_APPROVE: 0.10}
 # Batch decisions are offered for the list-wide steps.
 BATCH_ACTIONS: frozenset[Action] = frozenset({A.TOWNSHIP_REVIEW, A.COUNTY_APPROVE})
+# 一比对: "a match blocks the case until it is resolved". A hit may arrive after the comparison step (a
+# department pushes whenever its list changes), so every forward step from the comparison up to the
+# public decision is refused while a blocking hit on the case is open, not only the comparison itself.
+# The second notice is not in the set: a notice only invites scrutiny, and the county approval after it
+# is refused. Registration is not either: it is the registry confirming an announcement already made.
+BLOCKED_BY_OPEN_HIT: frozenset[tuple[State, Action]] = frozenset(
+    {
+        (S.TOWNSHIP_REVIEWED, A.COMPLETE_COMPARISON),
+        (S.SECOND_NOTICED, A.COUNTY_APPROVE),
+        (S.COUNTY_APPROVED, A.ANNOUNCE),
+        (S.MONITOR_AUTHORISED, A.COMPARE),
+        (S.MONITOR_TOWNSHIP_REVIEWED, A.COUNTY_DECIDE),
+    }
+)
+# A confirmed exclusion hit ends a case that is still under review (REJECT); once the decision is public
+# (announced) or done (registered) it can no longer be rejected, so it is flagged for 清退 review instead.
+FLAGGED_AFTER_DECISION: frozenset[State] = frozenset({S.ANNOUNCED, S.REGISTERED})
 
 
 class OutOfOrder(ValueError):
@@ -253,6 +270,15 @@ def check_permission(step: Transition, tiers_held: frozenset[str], roles: frozen
         raise NotPermitted(f"only the {', '.join(step.tiers)} tier may do this")
     if not roles.intersection(step.roles):
         raise NotPermitted(f"requires one of the roles: {', '.join(step.roles)}")
+
+
+def blocked_by_open_hit(state: State, action: Action) -> bool:
+    return (state, action) in BLOCKED_BY_OPEN_HIT
+
+
+def ends_on_confirmed_exclusion(state: State) -> bool:
+    """Whether a confirmed exclusion hit rejects the case (it is still under review)."""
+    return (state, A.REJECT) in TRANSITIONS
 
 
 def allowed_actions(state: State) -> list[Action]:

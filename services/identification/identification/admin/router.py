@@ -6,12 +6,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from fupin_kit import openapi_scope as scope
-from fupin_kit.auth.actor import require_role, require_within
-from fupin_kit.problems import forbidden, not_found
-from identification import clock, regions
+from fupin_kit.auth.actor import require_role, require_tier, require_within
+from fupin_kit.problems import forbidden, not_found, unprocessable
+from identification import clock, regions, settings_rules
 from identification.deps import Ctx
 
 router = APIRouter(tags=["administration"])
+SETTING_TIERS = ("nation", "province", "city", "county")
 
 
 class ClockIn(BaseModel):
@@ -51,9 +52,17 @@ async def put_setting(
     key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$"),
 ) -> dict[str, str]:
     require_within(ctx.actor, division, "division")
+    # Lines, thresholds and notice periods are the county's to set (a countyless city holds its powers)
+    # or a higher tier's: a village or township must not lower the line its own households exit by.
+    require_tier(ctx.actor, *SETTING_TIERS)
     require_role(ctx.actor, "officer", "admin")
-    await regions.put(ctx.session, division, key, body.value, ctx.actor.subject)
-    return {"division": division, "key": key, "value": body.value}
+    value = body.value.strip()
+    try:
+        settings_rules.parse(key, value)
+    except settings_rules.InvalidSetting as exc:
+        raise unprocessable(str(exc), code="invalid-setting", key=key) from None
+    await regions.put(ctx.session, division, key, value, ctx.actor.subject)
+    return {"division": division, "key": key, "value": value}
 
 
 @router.get("/region-settings/{division}/{key}", openapi_extra=scope.by_division("division", "path"))

@@ -95,7 +95,7 @@ async def additions_by_village(
         text(
             """
             SELECT c.year, c.division, count(*) FROM batch_items bi JOIN cases c ON c.id = bi.case_id
-            WHERE bi.batch_id = :batch_id AND c.state = :state
+            WHERE bi.batch_id = :batch_id AND c.state = :state AND bi.skip_reason IS NULL
               AND coalesce((bi.finding->>'passed')::boolean, true)
             GROUP BY c.year, c.division
             """
@@ -108,6 +108,57 @@ async def additions_by_village(
     return out
 
 
+SKIP_BLOCKED = text(
+    """
+    WITH skipped AS (
+        UPDATE batch_items AS bi SET skip_reason = CAST(:reason AS text)
+        FROM cases AS c
+        WHERE bi.batch_id = CAST(:batch_id AS uuid) AND c.id = bi.case_id AND c.state = CAST(:state AS text)
+          AND bi.skip_reason IS NULL
+          AND EXISTS (SELECT 1 FROM comparison_hits h
+                      WHERE h.case_id = c.id AND h.effect = 'block' AND h.status = 'open')
+        RETURNING c.id, c.division
+    ),
+    history AS (
+        INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at,
+                                  detail, batch_id)
+        SELECT id, division, 'batch_skipped', CAST(:state AS text), CAST(:state AS text),
+               CAST(:actor AS text), CAST(:actor_tier AS text), CAST(:now AS timestamptz),
+               jsonb_build_object('batch_id', CAST(:batch_text AS text), 'reason', CAST(:reason AS text)),
+               CAST(:batch_id AS uuid)
+        FROM skipped
+    )
+    SELECT id FROM skipped ORDER BY id
+    """
+)
+
+
+async def skip_blocked(session: AsyncSession, params: Row) -> list[uuid.UUID]:
+    """Mark the frozen cases that an open blocking comparison hit holds back (one set-based statement
+    that also records a history row on each), so the decision leaves them for an individual one."""
+    rows = await session.execute(SKIP_BLOCKED, params)
+    return list(rows.scalars())
+
+
+async def skipped(session: AsyncSession, batch_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(batch_items.c.case_id, batch_items.c.skip_reason.label("reason"))
+        .where(batch_items.c.batch_id == batch_id, batch_items.c.skip_reason.is_not(None))
+        .order_by(batch_items.c.case_id)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def items(session: AsyncSession, batch_id: uuid.UUID) -> list[uuid.UUID]:
+    """The frozen list, in case-id order: with the seed, anyone can redraw the sample from it."""
+    rows = await session.execute(
+        select(batch_items.c.case_id)
+        .where(batch_items.c.batch_id == batch_id)
+        .order_by(batch_items.c.case_id)
+    )
+    return list(rows.scalars())
+
+
 DECIDE = text(
     """
     WITH moved AS (
@@ -116,7 +167,7 @@ DECIDE = text(
         FROM batch_items AS bi
         WHERE bi.batch_id = CAST(:batch_id AS uuid) AND c.id = bi.case_id AND c.state = CAST(:from_state AS text)
           AND bi.case_id > CAST(:after AS uuid) AND bi.case_id <= CAST(:upto AS uuid)
-          AND coalesce((bi.finding->>'passed')::boolean, true)
+          AND coalesce((bi.finding->>'passed')::boolean, true) AND bi.skip_reason IS NULL
         RETURNING c.id, c.kind, c.household_id, c.division, c.year, bi.sampled, bi.finding,
                   gen_random_uuid() AS event_id
     ),

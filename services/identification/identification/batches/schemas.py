@@ -30,6 +30,11 @@ class DecisionIn(BaseModel):
     findings: list[SpotCheckFinding] = Field(default_factory=list, max_length=100_000)
 
 
+class SkippedOut(BaseModel):
+    case_id: uuid.UUID
+    reason: str
+
+
 class BatchOut(BaseModel):
     id: uuid.UUID
     action: str
@@ -42,3 +47,8 @@ class BatchOut(BaseModel):
     sample: list[uuid.UUID]
     created_at: dt.datetime
     decided: int | None = None
+    # Frozen cases the decision left where they were, and why (an open blocking comparison hit).
+    skipped: list[SkippedOut] = Field(default_factory=list)
+    # The frozen list (case ids), on GET only: with `seed` it lets anyone redraw the sample
+    # (batches.sampling.draw); a decision's answer leaves it out to stay small on a county-wide list.
+    items: list[uuid.UUID] | None = None

@@ -21,7 +21,7 @@ from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.telemetry import current_trace_headers
 from identification import regions, workflow
 from identification.batches import repository
-from identification.batches.schemas import BatchIn, BatchOut, DecisionIn
+from identification.batches.schemas import BatchIn, BatchOut, DecisionIn, SkippedOut
 from identification.context import Context, step_for
 from identification.quotas import service as quotas
 
@@ -30,6 +30,7 @@ SOURCE: dict[workflow.Action, workflow.State] = {
     A.TOWNSHIP_REVIEW: S.FIRST_NOTICED,
     A.COUNTY_APPROVE: S.SECOND_NOTICED,
 }
+BLOCKED_REASON = "blocked: an open department comparison hit"
 RATE_KEY: dict[workflow.Action, str] = {
     A.TOWNSHIP_REVIEW: "township_spot_check_rate",
     A.COUNTY_APPROVE: "county_spot_check_rate",
@@ -75,9 +76,19 @@ async def draw(ctx: Context, body: BatchIn) -> BatchOut:
     return await _out(ctx, batch)
 
 
-async def _out(ctx: Context, batch: dict[str, Any], decided: int | None = None) -> BatchOut:
+async def _out(
+    ctx: Context, batch: dict[str, Any], decided: int | None = None, *, with_items: bool = False
+) -> BatchOut:
     sample = await repository.sample(ctx.session, batch["id"])
-    return BatchOut(**{**batch, "rate": float(batch["rate"])}, sample=sample, decided=decided)
+    skipped = await repository.skipped(ctx.session, batch["id"])
+    items = await repository.items(ctx.session, batch["id"]) if with_items else None
+    return BatchOut(
+        **{**batch, "rate": float(batch["rate"])},
+        sample=sample,
+        decided=decided,
+        skipped=[SkippedOut.model_validate(row) for row in skipped],
+        items=items,
+    )
 
 
 async def read(ctx: Context, batch_id: uuid.UUID) -> BatchOut:
@@ -85,7 +96,7 @@ async def read(ctx: Context, batch_id: uuid.UUID) -> BatchOut:
     batch = await repository.get(ctx.session, batch_id, lo, hi)
     if batch is None:
         raise not_found("batch")
-    return await _out(ctx, batch)
+    return await _out(ctx, batch, with_items=True)
 
 
 async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOut:
@@ -115,6 +126,21 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
             for finding in body.findings
         ],
     )
+    if workflow.blocked_by_open_hit(source, action):
+        # A case with an open blocking hit is left out of the list-wide decision (recorded on the item
+        # and the case), not allowed to fail the whole list: the rest of the village is not held back.
+        await repository.skip_blocked(
+            ctx.session,
+            {
+                "batch_id": batch_id,
+                "batch_text": str(batch_id),
+                "state": source.value,
+                "reason": BLOCKED_REASON,
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "now": ctx.now,
+            },
+        )
     if action is A.COUNTY_APPROVE:
         by_year = await repository.additions_by_village(ctx.session, batch_id, source.value)
         for year, additions in sorted(by_year.items()):

@@ -91,6 +91,25 @@ async def apply(
     }
 
 
+def require_opener(ctx: Context) -> None:
+    """403 unless the caller may open a case; callers run it before their own eligibility checks, so a
+    caller without the power learns nothing about the household from a 422."""
+    if ctx.is_system:
+        return
+    tiers, roles = workflow.OPEN_REQUIREMENT
+    if not ctx.actor.holds_tier(*tiers) or not ctx.actor.roles.intersection(roles):
+        raise forbidden("a case is opened by a village cadre")
+
+
+def check_application_year(year: int, now_year: int) -> None:
+    """An application is for the current identification round or the next one (a list prepared late in
+    the year); a year further ahead would reserve quota that has not been decomposed yet."""
+    if year > now_year + 1:
+        raise unprocessable(
+            f"an application is for {now_year} or {now_year + 1}, not {year}", code="year", year=year
+        )
+
+
 async def open_case(
     ctx: Context,
     kind: workflow.Kind,
@@ -104,10 +123,7 @@ async def open_case(
     household = await repository.get_household(ctx.session, household_id, lo, hi)
     if household is None:
         raise not_found("household")
-    if not ctx.is_system:
-        tiers, roles = workflow.OPEN_REQUIREMENT
-        if not ctx.actor.holds_tier(*tiers) or not ctx.actor.roles.intersection(roles):
-            raise forbidden("a case is opened by a village cadre")
+    require_opener(ctx)
     initial = workflow.INITIAL[kind]
     case: Row = {
         "id": uuid.uuid4(),
@@ -153,6 +169,8 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
     household = await repository.get_household(ctx.session, body.household_id, lo, hi)
     if household is None:
         raise not_found("household")
+    require_opener(ctx)
+    check_application_year(body.year, ctx.now.year)
     if household["status"] not in ("candidate", "returned"):
         raise conflict(f"a household in status {household['status']!r} cannot apply", code="household-status")
     authorisation = body.authorisation.model_dump(mode="json")
@@ -167,12 +185,24 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
     return render(case)
 
 
+def finding_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """The same {loc, msg, type} list the request validation 422s carry, located under `finding`."""
+    return [
+        {
+            "loc": ["body", "finding", *(str(part) for part in error["loc"])],
+            "msg": str(error["msg"]),
+            "type": str(error["type"]),
+        }
+        for error in exc.errors(include_url=False)
+    ]
+
+
 def _village_review(body: ActionIn) -> VillageReviewFinding:
     try:
         finding = VillageReviewFinding.model_validate(body.finding)
     except ValidationError as exc:
         raise unprocessable(
-            "the village review needs the assembly's attendance and vote", errors=str(exc)
+            "the village review needs the assembly's attendance and vote", errors=finding_errors(exc)
         ) from None
     if not workflow.attendance_ok(finding.representatives, finding.present):
         raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
@@ -202,15 +232,17 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
             await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_VILLAGE_REVIEW)
     elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
         raise unprocessable("the verification needs its survey findings")
-    elif action in (A.COMPLETE_COMPARISON, A.COMPARE):
-        if await repository.open_blocking_hits(ctx.session, case_id):
-            raise conflict(
-                "a department comparison hit blocks this case until it is resolved", code="blocked"
-            )
-    elif action is A.COUNTY_APPROVE:
+    if workflow.blocked_by_open_hit(state, action) and await repository.open_blocking_hits(
+        ctx.session, case_id
+    ):
+        raise conflict("a department comparison hit blocks this case until it is resolved", code="blocked")
+    if action is A.COUNTY_APPROVE:
         await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_COUNTY_APPROVAL)
+    if action in workflow.MIN_SPOT_CHECK and kind is K.IDENTIFICATION:
+        # Decided one by one, the case is checked in full: recorded as such at both list-wide steps, so
+        # the spot-check record of a case never depends on which of the two paths decided it.
         detail["spot_check"] = {"individual": True}
-    elif action is A.CLEAR_RISK:
+    if action is A.CLEAR_RISK:
         await _check_clearance(ctx, case)
     return render(await apply(ctx, case, action, detail, body.reason))
 
@@ -219,7 +251,9 @@ async def _check_clearance(ctx: Context, case: Row) -> None:
     from identification import regions
     from identification.exits import monitoring
 
-    months = await regions.decimal(ctx.session, case["division"], "risk_clearance_months", "6")
+    configured = await regions.decimal(ctx.session, case["division"], "risk_clearance_months", "6")
+    # Six months is the domain's floor: a region may ask for longer, never for less, whatever is stored.
+    months = max(configured, regions.MIN_RISK_CLEARANCE_MONTHS)
     if await _months_monitored(ctx, case) < float(months):
         raise conflict(f"risk is cleared only after {months} months of stable income", code="too-early")
     members = await repository.household_members(ctx.session, case["household_id"])
@@ -228,6 +262,33 @@ async def _check_clearance(ctx: Context, case: Row) -> None:
     failed = await monitoring.clearance_failures(ctx.session, case["household_id"], case["division"], ctx.now)
     if failed:
         raise conflict("the income is not stable above the monitoring line", code="income", failed=failed)
+
+
+async def flag_exclusion(ctx: Context, case: Row, hit: Row, reason: str) -> None:
+    """Record a confirmed exclusion on a case past its decision (its state does not change) and publish
+    it, so the county's 清退 review has both the fact and the event."""
+    await repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": case["id"],
+                "division": case["division"],
+                "action": "exclusion_confirmed",
+                "from_state": case["state"],
+                "to_state": case["state"],
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": {
+                    "hit_id": str(hit["id"]),
+                    "kind": hit["kind"],
+                    "reason": reason,
+                    "review": events.EXIT_REVIEW,
+                },
+            }
+        ],
+    )
+    await record_event(ctx.session, events.exclusion_event(case, hit, reason, ctx.actor))
 
 
 async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:

@@ -72,8 +72,8 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
     opened = 0
     if body.kind not in EXCLUSION_KINDS:
         system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
-        limit = threshold if threshold is not None else 0
-        for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, limit):
+        # A kind without an amount threshold (a disaster list) warns on the match itself.
+        for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, threshold):
             await cases.open_case(
                 system,
                 workflow.Kind.MONITORING,
@@ -84,7 +84,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
                     "source": "department_push",
                     "push_id": str(push_id),
                     "kind": body.kind.value,
-                    "amount": str(household["amount"]),
+                    "amount": None if household["amount"] is None else str(household["amount"]),
                     "monitored_type": "sudden_hardship",
                 },
             )
@@ -105,9 +105,10 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
         ctx.session, hit_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason
     )
     if body.outcome is HitOutcome.CONFIRMED and hit["effect"] == "block":
-        # A confirmed exclusion ends the application: the household does not qualify.
         case = await cases.load(ctx, hit["case_id"], lock=True)
-        if workflow.is_active(workflow.State(case["state"])):
+        state = workflow.State(case["state"])
+        if workflow.ends_on_confirmed_exclusion(state):
+            # A confirmed exclusion ends a case still under review: the household does not qualify.
             system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
             await cases.apply(
                 system,
@@ -116,6 +117,10 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
                 {"hit_id": str(hit_id), "kind": hit["kind"]},
                 body.reason,
             )
+        elif state in workflow.FLAGGED_AFTER_DECISION:
+            # Announced (the registry acts on it) or registered: too late to reject, so the household is
+            # flagged for 清退 review — recorded on the case and published for the county and the registry.
+            await cases.flag_exclusion(ctx, case, hit, body.reason)
     updated = await repository.get_hit(ctx.session, hit_id, lo, hi)
     assert updated is not None
     return HitOut.model_validate(updated)

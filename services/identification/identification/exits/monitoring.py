@@ -22,11 +22,33 @@ from identification.cases import repository as case_repository
 from identification.exits.schemas import MonitoredType
 
 BY_INCOME = frozenset({MonitoredType.UNSTABLE_EXITED, MonitoredType.MARGINAL})
+# Registry statuses of a household still registered as poor (registered, or returned after an exit): it is
+# assisted as a poor household, so it is not a monitoring object of any type.
+POOR = frozenset({"registered", "returned"})
+
+
+def _was_registered(household: dict[str, Any]) -> bool:
+    """Registered as poor at some time: the read model keeps the registration year after an exit. A
+    'monitored' status hides whether the household had exited; this tells."""
+    return household["status"] == "exited" or household.get("registered_year") is not None
+
+
+def type_failures(household: dict[str, Any], monitored_type: MonitoredType) -> list[str]:
+    """Whether the household's registry status and history fit the monitored type (domain.md §4):
+    脱贫不稳定户 (unstable_exited) exited; 边缘易致贫户 (marginal) never registered poor; 突发严重困难户
+    (sudden_hardship) any household not registered as poor now."""
+    status = household["status"]
+    if status in POOR:
+        return [f"a household in status {status!r} is registered as poor, not a monitoring object"]
+    if monitored_type is MonitoredType.UNSTABLE_EXITED and not _was_registered(household):
+        return [f"an unstable_exited household must have exited; this one ({status!r}) never was registered"]
+    if monitored_type is MonitoredType.MARGINAL and _was_registered(household):
+        return ["a marginal household is one never registered as poor; an exited one is unstable_exited"]
+    return []
 
 
 async def line(session: AsyncSession, division: str, year: int) -> Decimal | None:
-    value = await regions.get(session, division, f"monitoring_line.{year}")
-    return None if value is None else Decimal(value)
+    return await regions.number(session, division, f"monitoring_line.{year}")
 
 
 async def opening_failures(

@@ -22,21 +22,35 @@ from identification.exits.schemas import ExitIn, MonitoringIn
 EXITABLE = ("registered", "returned")
 
 
-async def exit_checks(ctx: Context, household: dict[str, Any], body: ExitIn) -> list[str]:
+def exit_year_failures(year: int, registered_year: int | None, now_year: int) -> list[str]:
+    """The exit year is the year whose income shows the household out of poverty: never a year to come
+    (the service clock's, not the caller's, decides what "now" is), and after the registration year — a
+    household registered this year cannot exit in the same year, and naming an earlier year must not be
+    a way round that. A household the registry lists as registered without an identification case here
+    has no registration year to compare with."""
     failed: list[str] = []
-    line = await regions.get(ctx.session, household["division"], f"poverty_line.{body.year}")
+    if year > now_year:
+        failed.append(f"the exit year {year} is in the future")
+    if registered_year is not None and year <= registered_year:
+        failed.append(
+            f"registered in {registered_year}: the exit year must be later than the registration year"
+        )
+    return failed
+
+
+async def exit_checks(ctx: Context, household: dict[str, Any], body: ExitIn) -> list[str]:
+    failed = exit_year_failures(body.year, household["registered_year"], ctx.now.year)
+    line = await regions.number(ctx.session, household["division"], f"poverty_line.{body.year}")
     income = await case_repository.income(ctx.session, household["household_id"], body.year)
     if line is None:
         failed.append(f"no poverty line configured for {body.year}")
     elif income is None:
         failed.append(f"no {body.year} income recorded")
-    elif Decimal(income["per_capita_net_income"]) <= Decimal(line):
+    elif Decimal(income["per_capita_net_income"]) <= line:
         failed.append(f"per-capita net income {income['per_capita_net_income']} is not above the line {line}")
     missing = [name for name, confirmed in body.assurances.model_dump().items() if not confirmed]
     if missing:
         failed.append("not confirmed: " + ", ".join(missing))
-    if household["registered_year"] == body.year:
-        failed.append("a household registered this year cannot exit in the same year")
     return failed
 
 
@@ -45,6 +59,7 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
     household = await case_repository.get_household(ctx.session, body.household_id, lo, hi)
     if household is None:
         raise not_found("household")
+    cases.require_opener(ctx)
     if household["status"] not in EXITABLE:
         raise conflict(f"a household in status {household['status']!r} cannot exit", code="household-status")
     failed = await exit_checks(ctx, household, body)
@@ -66,7 +81,14 @@ async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
     household = await case_repository.get_household(ctx.session, body.household_id, lo, hi)
     if household is None:
         raise not_found("household")
-    failed, facts = await monitoring.opening_failures(ctx.session, household, body.year, body.monitored_type)
+    cases.require_opener(ctx)  # 403 before any eligibility answer
+    failed = monitoring.type_failures(household, body.monitored_type)
+    if body.year > ctx.now.year:
+        failed.append(f"the monitoring year {body.year} is in the future")
+    line_failed, facts = await monitoring.opening_failures(
+        ctx.session, household, body.year, body.monitored_type
+    )
+    failed += line_failed
     if failed:
         raise unprocessable("the monitoring checks failed", failed=failed)
     detail = {

@@ -1,0 +1,434 @@
+"""Regression tests of the QA pass (D1-D8) on real PostgreSQL: comparison hits that arrive after the
+comparison step, exit and application years, region settings (values and who writes them), disaster
+pushes, monitored types, spot-check records and the batch's frozen list, structured 422s and empty
+Idempotency-Keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+
+from identification import settings_rules
+from identification.batches import sampling
+
+# The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
+Harness = Any
+VILLAGE = "520102016001"
+TOWNSHIP = "520102016000"
+COUNTY = "520102000000"
+VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+ASSURANCES = dict.fromkeys(
+    ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
+)
+DAY = 86_400
+
+
+async def _now_year(harness: Harness) -> int:
+    return int((await harness.sql("SELECT extract(year FROM now())::int"))[0][0])
+
+
+async def _case_at(harness: Harness, state: str, rid: str | None = None) -> str:
+    await harness.quotas(2024, 10)
+    case = await harness.apply(await harness.household(ids=[rid or harness.resident_id()]))
+    await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
+    return str(case)
+
+
+async def _push(harness: Harness, kind: str, rid: str, amount: str | None = None) -> dict[str, Any]:
+    client = harness.auth("province", "520000000000", "department", kind="client")
+    entry: dict[str, Any] = {"resident_id": rid}
+    if amount is not None:
+        entry["amount"] = amount
+    pushed = await harness.client.post(
+        "/comparisons/pushes", json={"kind": kind, "department": "部门", "entries": [entry]}, headers=client
+    )
+    assert pushed.status_code == 201, pushed.text
+    body: dict[str, Any] = pushed.json()
+    return body
+
+
+async def _hit(harness: Harness, case: str) -> str:
+    hits = await harness.client.get("/comparisons/hits", params={"case_id": case}, headers=harness.county())
+    return str(hits.json()[0]["id"])
+
+
+async def _state(harness: Harness, case: str) -> str:
+    return str((await harness.client.get(f"/cases/{case}", headers=harness.village())).json()["state"])
+
+
+async def _household_with(harness: Harness, status: str, registered_year: int | None = None) -> uuid.UUID:
+    household: uuid.UUID = await harness.household()
+    await harness.sql(
+        "UPDATE rm_households SET status = :s, registered_year = :y WHERE household_id = :h",
+        s=status,
+        y=registered_year,
+        h=household,
+    )
+    return household
+
+
+async def _income(harness: Harness, household: uuid.UUID, year: int, amount: str) -> None:
+    await harness.sql(
+        "INSERT INTO rm_incomes (household_id, year, per_capita_net_income) VALUES (:h, :y, :a)",
+        h=household,
+        y=year,
+        a=amount,
+    )
+
+
+# ---- D1: a blocking hit after the comparison ------------------------------------------------------------
+
+
+async def test_hit_after_comparison_blocks_county_approval_and_announcement(harness: Harness) -> None:
+    rid = harness.resident_id()
+    case = await _case_at(harness, "second_noticed", rid)
+    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+    approve = await harness.act(case, "county_approve", harness.county())
+    assert approve.status_code == 409 and approve.json()["code"] == "blocked", approve.text
+    assert await _state(harness, case) == "second_noticed"
+    await harness.sql("UPDATE cases SET state = 'county_approved' WHERE id = :i", i=uuid.UUID(case))
+    announce = await harness.act(case, "announce", harness.county())
+    assert announce.status_code == 409 and announce.json()["code"] == "blocked", announce.text
+    assert await _state(harness, case) == "county_approved"
+    cleared = await harness.client.post(
+        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
+        json={"outcome": "cleared", "reason": "车辆已过户"},
+        headers=harness.county(),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert (await harness.act(case, "announce", harness.county())).status_code == 200
+
+
+async def test_batch_county_approval_skips_a_blocked_case_and_records_why(harness: Harness) -> None:
+    blocked_rid = harness.resident_id()
+    blocked = await _case_at(harness, "second_noticed", blocked_rid)
+    others = [await _case_at(harness, "second_noticed") for _ in range(3)]
+    drawn = await harness.client.post(
+        "/batches", json={"action": "county_approve", "division": VILLAGE}, headers=harness.county()
+    )
+    assert drawn.status_code == 201, drawn.text
+    batch = drawn.json()
+    # The hit arrives between the draw and the decision.
+    await _push(harness, "business_licence", blocked_rid)
+    findings = [{"case_id": case, "passed": True} for case in batch["sample"]]
+    decided = await harness.client.post(
+        f"/batches/{batch['id']}/decide", json={"findings": findings}, headers=harness.county()
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["decided"] == 3
+    assert [item["case_id"] for item in decided.json()["skipped"]] == [blocked]
+    assert decided.json()["skipped"][0]["reason"].startswith("blocked")
+    assert await _state(harness, blocked) == "second_noticed"
+    for case in others:
+        assert await _state(harness, case) == "county_approved"
+    history = (await harness.client.get(f"/cases/{blocked}/history", headers=harness.county())).json()
+    assert history[-1]["action"] == "batch_skipped" and history[-1]["batch_id"] == batch["id"]
+    read = (await harness.client.get(f"/batches/{batch['id']}", headers=harness.county())).json()
+    assert [item["case_id"] for item in read["skipped"]] == [blocked]
+
+
+@pytest.mark.parametrize("state", ["announced", "registered"])
+async def test_hit_confirmed_after_the_decision_flags_the_household_for_exit_review(
+    harness: Harness, state: str
+) -> None:
+    rid = harness.resident_id()
+    case = await _case_at(harness, "county_approved", rid)
+    await _push(harness, "government_payroll", rid)
+    await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
+    confirmed = await harness.client.post(
+        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
+        json={"outcome": "confirmed", "reason": "财政供养人员"},
+        headers=harness.county(),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "confirmed"
+    assert await _state(harness, case) == state
+    history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
+    assert history[-1]["action"] == "exclusion_confirmed"
+    assert history[-1]["detail"]["review"] == "exit_review"
+    rows = await harness.sql(
+        "SELECT payload->'data'->>'hit_kind' FROM outbox WHERE type = :t",
+        t="fupin.identification.case.exclusion_confirmed.v1",
+    )
+    assert [row[0] for row in rows] == ["government_payroll"]
+
+
+async def test_hit_confirmed_before_the_decision_still_ends_the_case(harness: Harness) -> None:
+    rid = harness.resident_id()
+    case = await _case_at(harness, "second_noticed", rid)
+    await _push(harness, "commercial_housing", rid)
+    confirmed = await harness.client.post(
+        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
+        json={"outcome": "confirmed", "reason": "购有商品房"},
+        headers=harness.county(),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert await _state(harness, case) == "rejected"
+
+
+# ---- D2: exit and application years ---------------------------------------------------------------------
+
+
+async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harness: Harness) -> None:
+    year = await _now_year(harness)
+    household = await _household_with(harness, "registered", registered_year=year)
+    await _income(harness, household, year - 1, "9000")
+    earlier = await harness.client.post(
+        "/exits",
+        json={"household_id": str(household), "year": year - 1, "assurances": ASSURANCES},
+        headers=harness.village(),
+    )
+    assert earlier.status_code == 422, earlier.text
+    assert "later than the registration year" in str(earlier.json()["failed"])
+
+    older = await _household_with(harness, "registered", registered_year=year - 3)
+    await _income(harness, older, year + 1, "9000")
+    await harness.sql(
+        "INSERT INTO region_settings (division, key, value) VALUES ('000000000000', :k, '4000') "
+        "ON CONFLICT DO NOTHING",
+        k=f"poverty_line.{year + 1}",
+    )
+    future = await harness.client.post(
+        "/exits",
+        json={"household_id": str(older), "year": year + 1, "assurances": ASSURANCES},
+        headers=harness.village(),
+    )
+    assert future.status_code == 422 and "in the future" in str(future.json()["failed"]), future.text
+    assert (await harness.sql("SELECT count(*) FROM cases WHERE kind = 'exit'"))[0][0] == 0
+
+
+async def test_application_year_is_this_or_next_year(harness: Harness) -> None:
+    year = await _now_year(harness)
+    household = await harness.household()
+    body = {
+        "household_id": str(household),
+        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+    }
+    far = await harness.client.post("/cases", json={**body, "year": year + 2}, headers=harness.village())
+    assert far.status_code == 422 and far.json()["code"] == "year", far.text
+    assert (await harness.sql("SELECT count(*) FROM cases"))[0][0] == 0
+    near = await harness.client.post("/cases", json={**body, "year": year + 1}, headers=harness.village())
+    assert near.status_code == 201, near.text
+
+
+# ---- D3 / D4: region settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("monitoring_line.2031", "abc"),
+        ("poverty_line.2030", "0"),
+        ("poverty_line.2030", "NaN"),
+        ("notice_days", "-7"),
+        ("notice_days", "0"),
+        ("notice_days", "400"),
+        ("objection_sla_days", "-1"),
+        ("risk_clearance_months", "3"),
+        ("county_spot_check_rate", "0.05"),
+        ("rural_population", "12.5"),
+        ("no_such_setting", "1"),
+    ],
+)
+async def test_region_setting_values_are_validated(harness: Harness, key: str, value: str) -> None:
+    response = await harness.client.put(
+        f"/region-settings/{COUNTY}/{key}", json={"value": value}, headers=harness.county()
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid-setting"
+    rows = await harness.sql("SELECT count(*) FROM region_settings WHERE division = :d", d=COUNTY)
+    assert rows[0][0] == 0
+
+
+async def test_valid_region_settings_are_accepted(harness: Harness) -> None:
+    for key, value in (
+        ("monitoring_line.2031", "6500.50"),
+        ("notice_days", "0.002"),  # the demo's notices last minutes
+        ("risk_clearance_months", "6"),
+        ("rural_population", "1200"),
+    ):
+        response = await harness.client.put(
+            f"/region-settings/{COUNTY}/{key}", json={"value": value}, headers=harness.county()
+        )
+        assert response.status_code == 200, (key, response.text)
+
+
+async def test_region_settings_are_written_by_the_county_tier_and_above(harness: Harness) -> None:
+    body = {"value": "3000"}
+    path = f"/region-settings/{VILLAGE}/monitoring_line.2026"
+    village_officer = harness.auth("village", VILLAGE, "officer", "admin")
+    assert (await harness.client.put(path, json=body, headers=village_officer)).status_code == 403
+    township = harness.auth("township", TOWNSHIP, "officer", "admin")
+    assert (await harness.client.put(path, json=body, headers=township)).status_code == 403
+    assert (await harness.sql("SELECT count(*) FROM region_settings WHERE division = :d", d=VILLAGE))[0][
+        0
+    ] == 0
+    assert (await harness.client.put(path, json=body, headers=harness.county())).status_code == 200
+    city = harness.auth("city", "520100000000", "officer")
+    assert (await harness.client.put(path, json=body, headers=city)).status_code == 200
+
+
+async def test_a_stored_bad_line_falls_back_instead_of_500(harness: Harness) -> None:
+    year = await _now_year(harness)
+    await harness.sql(
+        "INSERT INTO region_settings (division, key, value) VALUES (:d, :k, 'abc')",
+        d=COUNTY,
+        k=f"monitoring_line.{year}",
+    )
+    household = await harness.household()
+    await _income(harness, household, year, "5000")
+    opened = await harness.client.post(
+        "/monitoring",
+        json={
+            "household_id": str(household),
+            "year": year,
+            "monitored_type": "marginal",
+            "discovery": "cadre_visit",
+        },
+        headers=harness.village(),
+    )
+    assert opened.status_code == 201, opened.text
+    history = (
+        await harness.client.get(f"/cases/{opened.json()['id']}/history", headers=harness.village())
+    ).json()
+    assert history[0]["detail"]["monitoring_line"] == "6000"  # the nation's line, the county's ignored
+
+
+async def test_risk_clearance_never_before_six_months(harness: Harness) -> None:
+    year = await _now_year(harness)
+    # Written before the rules existed: a county asking for three months.
+    await harness.sql(
+        "INSERT INTO region_settings (division, key, value) VALUES (:d, 'risk_clearance_months', '3')",
+        d=COUNTY,
+    )
+    household = await harness.household()
+    await _income(harness, household, year, "9000")
+    case = await harness.apply(household)  # any case row; made a monitoring case below
+    await harness.sql(
+        "UPDATE cases SET kind = 'monitoring', state = 'monitored' WHERE id = :i", i=uuid.UUID(case)
+    )
+    await harness.sql(
+        "INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at) "
+        "VALUES (:i, :d, 'county_decide', 'monitor_township_reviewed', 'monitored', 'test', 'county', :at)",
+        i=uuid.UUID(case),
+        d=VILLAGE,
+        at=dt.datetime.now(dt.UTC) - dt.timedelta(days=4 * 31),
+    )
+    early = await harness.act(case, "clear_risk", harness.county())
+    assert early.status_code == 409 and early.json()["code"] == "too-early", early.text
+    await harness.advance_clock(70 * DAY)
+    assert (await harness.act(case, "clear_risk", harness.county())).status_code == 200
+
+
+def test_setting_rules_floor_risk_clearance_at_six_months() -> None:
+    assert settings_rules.parse("risk_clearance_months", "6") == 6
+    with pytest.raises(settings_rules.InvalidSetting):
+        settings_rules.parse("risk_clearance_months", "5.9")
+
+
+# ---- D5: a disaster list opens monitoring warnings ------------------------------------------------------
+
+
+async def test_disaster_push_opens_a_monitoring_warning(harness: Harness) -> None:
+    rid = harness.resident_id()
+    household = await harness.household(ids=[rid])
+    pushed = await _push(harness, "disaster", rid)
+    assert pushed["warnings_opened"] == 1
+    rows = await harness.sql(
+        "SELECT state FROM cases WHERE household_id = :h AND kind = 'monitoring'", h=household
+    )
+    assert [row[0] for row in rows] == ["monitor_warned"]
+
+
+# ---- D6: the monitored type fits the household ----------------------------------------------------------
+
+
+async def _monitor(harness: Harness, household: uuid.UUID, monitored_type: str, headers: Any = None) -> Any:
+    return await harness.client.post(
+        "/monitoring",
+        json={
+            "household_id": str(household),
+            "year": await _now_year(harness),
+            "monitored_type": monitored_type,
+            "discovery": "cadre_visit",
+        },
+        headers=headers or harness.village(),
+    )
+
+
+async def test_monitored_type_is_checked_against_the_household(harness: Harness) -> None:
+    year = await _now_year(harness)
+    never_exited = await harness.household()
+    refused = await _monitor(harness, never_exited, "unstable_exited")
+    assert refused.status_code == 422 and "must have exited" in str(refused.json()["failed"]), refused.text
+    registered = await _household_with(harness, "registered", registered_year=year - 2)
+    for monitored_type in ("marginal", "sudden_hardship", "unstable_exited"):
+        response = await _monitor(harness, registered, monitored_type)
+        assert response.status_code == 422, (monitored_type, response.text)
+    exited = await _household_with(harness, "exited", registered_year=year - 3)
+    assert (await _monitor(harness, exited, "marginal")).status_code == 422
+    assert (await _monitor(harness, exited, "unstable_exited")).status_code == 201
+    assert (await harness.sql("SELECT count(*) FROM cases WHERE kind = 'monitoring'"))[0][0] == 1
+
+
+async def test_monitoring_permission_comes_before_eligibility(harness: Harness) -> None:
+    year = await _now_year(harness)
+    household = await harness.household()
+    await _income(harness, household, year, "9000")  # above the line: ineligible as marginal
+    response = await _monitor(harness, household, "marginal", harness.township())
+    assert response.status_code == 403, response.text
+
+
+# ---- D7: spot-check records and the frozen list ---------------------------------------------------------
+
+
+async def test_individual_township_review_records_its_spot_check(harness: Harness) -> None:
+    case = await _case_at(harness, "first_noticed")
+    reviewed = await harness.act(case, "township_review", harness.township())
+    assert reviewed.status_code == 200, reviewed.text
+    history = (await harness.client.get(f"/cases/{case}/history", headers=harness.township())).json()
+    assert history[-1]["detail"]["spot_check"] == {"individual": True}
+
+
+async def test_batch_read_exposes_the_frozen_list_to_redraw_the_sample(harness: Harness) -> None:
+    cases = sorted([await _case_at(harness, "first_noticed") for _ in range(6)])
+    drawn = await harness.client.post(
+        "/batches", json={"action": "township_review", "division": VILLAGE}, headers=harness.township()
+    )
+    assert drawn.status_code == 201, drawn.text
+    read = (await harness.client.get(f"/batches/{drawn.json()['id']}", headers=harness.township())).json()
+    assert read["items"] == cases
+    redrawn = sampling.draw(read["seed"], [uuid.UUID(c) for c in read["items"]], read["sample_count"])
+    assert sorted(map(str, redrawn)) == read["sample"]
+
+
+# ---- D8: structured 422s and empty Idempotency-Keys -----------------------------------------------------
+
+
+async def test_bad_village_review_finding_has_structured_errors(harness: Harness) -> None:
+    case = await _case_at(harness, "verified")
+    response = await harness.act(case, "village_review", harness.village(), {**VOTE, "present": "many"})
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert isinstance(errors, list) and errors[0]["loc"] == ["body", "finding", "present"]
+    assert {"loc", "msg", "type"} <= set(errors[0])
+    assert await _state(harness, case) == "verified"
+
+
+@pytest.mark.parametrize("key", ["", "   "])
+async def test_empty_idempotency_key_is_refused(harness: Harness, key: str) -> None:
+    household = await harness.household()
+    body = {
+        "household_id": str(household),
+        "year": 2024,
+        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+    }
+    response = await harness.client.post(
+        "/cases", json=body, headers={**harness.village(), "Idempotency-Key": key}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "idempotency-key", response.text
+    assert (await harness.sql("SELECT count(*) FROM cases"))[0][0] == 0
+    assert (await harness.sql("SELECT count(*) FROM idempotency_keys"))[0][0] == 0
