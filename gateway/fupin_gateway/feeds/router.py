@@ -19,6 +19,7 @@ from fupin_gateway.feeds.sse import StreamGuard, event_stream
 from fupin_gateway.feeds.views import event_view
 from fupin_gateway.identity.claims import verified_claims
 from fupin_kit import openapi_scope as scope
+from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import Actor
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
@@ -56,10 +57,14 @@ def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
     return policy
 
 
+# A departmental client reads a feed only with the feeds.read scope (auth.client_scopes).
+FEED_SCOPE = scope.merge(scope.caller(), client_scopes.operation("feeds.read"))
+
+
 @router.get(
     "/events",
     summary="Feed events of the caller's jurisdiction after a cursor (seq)",
-    openapi_extra=scope.caller(),
+    openapi_extra=FEED_SCOPE,
 )
 async def pull_events(
     actor: CurrentActor,
@@ -87,7 +92,7 @@ async def pull_events(
     "/stream",
     summary="Server-sent events of the caller's jurisdiction, resumable with Last-Event-ID",
     response_class=StreamingResponse,
-    openapi_extra=scope.caller(),
+    openapi_extra=FEED_SCOPE,
     responses={200: {"content": {"text/event-stream": {}}, "description": "id = seq, event = type"}},
 )
 async def stream_events(

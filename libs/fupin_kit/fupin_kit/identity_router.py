@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from fupin_kit import openapi_scope as scope
+from fupin_kit.auth import client_scopes
 from fupin_kit.auth.dependencies import CurrentActor
 
 router = APIRouter(tags=["identity"])
@@ -24,7 +25,9 @@ class WhoAmI(BaseModel):
 
 
 @router.get(
-    "/whoami", summary="The verified caller (subject, tier, division, roles)", openapi_extra=scope.caller()
+    "/whoami",
+    summary="The verified caller (subject, tier, division, roles)",
+    openapi_extra=scope.merge(scope.caller(), client_scopes.operation(client_scopes.ANY)),
 )
 async def whoami(actor: CurrentActor) -> WhoAmI:
     return WhoAmI(

@@ -601,6 +601,34 @@ async def test_only_cadres_and_officers_write_the_files(writable_registry) -> No
     assert len(await rows(registry, "SELECT id FROM households")) == 1
 
 
+async def test_a_clients_scopes_limit_what_its_token_may_call(writable_registry) -> None:
+    """A departmental client's token (a `scope` claim) reaches only what its scopes grant, on top of its
+    roles and jurisdiction; a token without the claim (a person) is not limited by scopes."""
+    registry = writable_registry
+    hid = (await created(registry, household()))["id"]
+
+    def client(scope: str) -> dict[str, str]:
+        token = registry.stack.token("county", COUNTY, ["officer"], subject="client:dept", scope=scope)
+        return {"Authorization": f"Bearer {token}"}
+
+    push_only = client("comparisons:push")
+    for path in (f"/households/{hid}", f"/exports/counties/{COUNTY}/archive.csv", "/households"):
+        refused = await registry.client.get(path, headers=push_only)
+        assert refused.status_code == 403, (path, refused.text)
+        assert "registry.read" in refused.json()["detail"]
+    assert (await registry.client.get("/whoami", headers=push_only)).status_code == 200
+    reader = client("registry.read funds.read")
+    assert (await registry.client.get(f"/households/{hid}", headers=reader)).status_code == 200
+    write = {"address": "新地址", "reason": "r"}
+    refused_write = await registry.client.patch(f"/households/{hid}", json=write, headers=reader)
+    assert refused_write.status_code == 403 and "registry.write" in refused_write.json()["detail"]
+    writer = client("registry.write")
+    assert (await registry.client.patch(f"/households/{hid}", json=write, headers=writer)).status_code == 200
+    assert (await registry.client.get(f"/households/{hid}", headers=client(""))).status_code == 403
+    person = auth(registry, "county", COUNTY, ["officer"])
+    assert (await registry.client.get(f"/households/{hid}", headers=person)).status_code == 200
+
+
 async def test_counts_of_a_division_that_does_not_exist_is_404(writable_registry) -> None:
     registry = writable_registry
     missing = await registry.client.get(

@@ -18,6 +18,8 @@ class Actor:
     roles: frozenset[str]
     kind: str = "user"  # user | client | evaluator | system
     token_id: str | None = None
+    # The OAuth2 scopes of a client's token (auth.client_scopes); None: the token has no scope claim.
+    scopes: frozenset[str] | None = None
 
     @property
     def level(self) -> divisions.Level:

@@ -18,6 +18,7 @@ import jwt
 from jwt.algorithms import ECAlgorithm
 
 from fupin_kit import divisions
+from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM
 from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
@@ -167,6 +168,7 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         roles=frozenset(str(role) for role in roles),
         kind=str(claims.get("kind", "user")),
         token_id=claims.get("jti"),
+        scopes=client_scopes.parse(claims.get("scope")),
     )
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from fupin_kit import openapi_scope as scope
+from fupin_kit.auth import client_scopes
 from fupin_kit.settings import KitSettings
 from identification import idempotency
 from identification import matrix_examples as examples
@@ -17,7 +18,12 @@ from identification.idempotency import IdempotencyKey
 router = APIRouter(prefix="/comparisons", tags=["department comparison"])
 
 
-@router.post("/pushes", status_code=201, response_model=PushOut, openapi_extra=scope.caller(examples.PUSH))
+@router.post(
+    "/pushes",
+    status_code=201,
+    response_model=PushOut,
+    openapi_extra=scope.merge(scope.caller(examples.PUSH), client_scopes.operation("comparisons:push")),
+)
 async def push(body: PushIn, ctx: Ctx, request: Request, key: IdempotencyKey = None) -> Response:
     """A departmental system pushes its list; IDs become blind indexes on arrival."""
     settings: KitSettings = request.app.state.settings

@@ -401,8 +401,8 @@ def _plain(value: Any) -> Any:
 
 
 async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
+    require_within(ctx.actor, body.division, "division")  # an outsider learns nothing, not even a 403
     require_role(ctx.actor, *WRITE_ROLES)
-    require_within(ctx.actor, body.division, "division")
     if await repository.village_known(ctx.session, body.division) is False:
         raise unprocessable("the division is not a current village of the division tree")
     household_id = uuid.uuid4()
@@ -467,8 +467,8 @@ async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.dateti
 
 
 async def update_household(ctx: Context, household_id: uuid.UUID, patch: HouseholdPatch) -> HouseholdOut:
-    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
+    require_role(ctx.actor, *WRITE_ROLES)
     changes = patch.changes()
     if not changes:
         raise unprocessable("nothing to change")
@@ -550,8 +550,8 @@ async def _bump(ctx: Context, household_id: uuid.UUID) -> int:
 
 
 async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) -> HouseholdOut:
-    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
+    require_role(ctx.actor, *WRITE_ROLES)
     _check_single_head(loaded, join.member.relation)
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
@@ -646,8 +646,8 @@ async def member_dies(
 async def update_member(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, patch: MemberPatch
 ) -> HouseholdOut:
-    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
+    require_role(ctx.actor, *WRITE_ROLES)
     member = loaded.member(member_id)
     if member["status"] != MemberStatus.ACTIVE.value:
         raise conflict("the member is no longer in the household")
@@ -683,8 +683,8 @@ def per_capita(net: Decimal, members: int) -> Decimal:
 
 
 async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
-    require_role(ctx.actor, *WRITE_ROLES)
     loaded = await _load(ctx, household_id, lock=True)
+    require_role(ctx.actor, *WRITE_ROLES)
     count = await repository.count_active_members(ctx.session, household_id)
     if count == 0:
         raise conflict("the household has no current members")

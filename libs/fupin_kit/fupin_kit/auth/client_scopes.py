@@ -1,0 +1,48 @@
+"""What an OAuth2 client's token may call.
+
+A departmental system's token carries the `scope` claim (space-separated) it was granted; the claim
+limits it, on top of its roles and jurisdiction, to
+- `<service>.read`: the safe methods (GET, HEAD) of that service, e.g. `registry.read`;
+- `<service>.write`: every method of that service;
+- an operation scope a route declares with `operation("comparisons:push")` in its openapi_extra: that
+  operation only (a department pushing its list needs nothing else).
+A route declared `operation(ANY)` is open to every scoped token (whoami). Tokens without the claim (people,
+evaluators) are limited by roles and jurisdiction only. Every process checks this itself, so a client
+calling a service directly gets no more than through the gateway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CLIENT_SCOPE_KEY = "x-fupin-client-scope"
+ANY = "*"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def operation(name: str) -> dict[str, Any]:
+    """openapi_extra declaring the operation scope that grants this route (merge with openapi_scope)."""
+    return {CLIENT_SCOPE_KEY: name}
+
+
+def parse(claim: object) -> frozenset[str] | None:
+    """The token's granted scopes; None when the token carries no `scope` claim."""
+    if claim is None:
+        return None
+    if not isinstance(claim, str):
+        return frozenset()  # a malformed claim grants nothing
+    return frozenset(claim.split())
+
+
+def required(service: str, method: str, declared: str | None) -> list[str]:
+    """The scopes any one of which lets a scoped token call this operation."""
+    if declared == ANY:
+        return [ANY]
+    needed = [f"{service}.read", f"{service}.write"] if method in SAFE_METHODS else [f"{service}.write"]
+    return needed + ([declared] if declared else [])
+
+
+def permits(granted: frozenset[str], service: str, method: str, declared: str | None) -> bool:
+    if declared == ANY:
+        return True
+    return not granted.isdisjoint(required(service, method, declared))
