@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -118,6 +119,34 @@ def is_database_outage(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | OSError) and not isinstance(exc, FileNotFoundError)
 
 
+# Data exceptions PostgreSQL raises for a value the request carried (a NUL character, a number or a date
+# beyond the column's range, a string longer than the column, text that is not a number): the caller's
+# input, not a fault of ours, and the request's transaction is rolled back, so nothing was changed.
+INPUT_SQLSTATES: dict[str, str] = {
+    "22021": "a text value contains a character that cannot be stored (for example NUL, \\u0000)",
+    "22P05": "a text value contains a character that cannot be stored",
+    "22001": "a text value is longer than the field allows",
+    "22003": "a number is outside the range the field allows",
+    "22008": "a date or time is outside the range the field allows",
+    "22007": "a date or time is not valid",
+    "22P02": "a value does not have the form the field requires",
+}
+
+
+def input_sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error caused by a request's value, whether raised through SQLAlchemy
+    (the driver's error as `orig`) or by asyncpg directly; None for any other error."""
+    for candidate in (
+        exc,
+        getattr(exc, "orig", None),
+        getattr(getattr(exc, "orig", None), "__cause__", None),
+    ):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str) and state in INPUT_SQLSTATES:
+            return state
+    return None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -138,6 +167,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem = ProblemError(exc.status_code, title, detail, headers=headers)
         return problem_response(problem, request)
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        # Registered for the database's error classes so that a caller's bad value is answered here, by
+        # the exception middleware, and not logged as a crash by the server-error middleware.
+        state = input_sqlstate(exc)
+        if state is None:
+            return await on_unexpected(request, exc)
+        log.info("refused a value the database cannot store on %s (SQLSTATE %s)", request.url.path, state)
+        problem = unprocessable(f"The request is not valid: {INPUT_SQLSTATES[state]}")
+        return problem_response(problem, request)
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         if is_database_outage(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
@@ -148,4 +187,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(asyncpg.PostgresError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
