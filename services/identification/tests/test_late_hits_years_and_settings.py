@@ -1,4 +1,4 @@
-"""Regression tests of the QA pass (D1-D8) on real PostgreSQL: comparison hits that arrive after the
+"""Rules a first QA pass found unguarded, on real PostgreSQL: comparison hits that arrive after the
 comparison step, exit and application years, region settings (values and who writes them), disaster
 pushes, monitored types, spot-check records and the batch's frozen list, structured 422s and empty
 Idempotency-Keys."""
