@@ -489,7 +489,7 @@ async def test_out_of_jurisdiction_is_404_for_reads_and_writes(writable_registry
                     "change": "birth",
                     "effective_on": "2024-01-01",
                     "reason": "x",
-                    "member": member("son"),
+                    "member": member("son", resident_id=resident_id(birth="20240101")),
                 },
                 headers=headers,
             ),
@@ -797,3 +797,191 @@ def test_transition_table_is_pure() -> None:
         pass
     else:
         raise AssertionError("candidate cannot exit")
+
+
+# ---- QA fixes: bad input is a 422 problem and changes nothing ----------------------------------------
+
+
+async def _history_count(registry, hid: str) -> int:
+    found = await rows(registry, "SELECT count(*) AS n FROM household_history WHERE household_id = :h", h=hid)
+    return int(found[0]["n"])
+
+
+async def test_explicit_null_for_a_required_field_is_422_and_changes_nothing(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(registry, household())
+    hid, mid = data["id"], data["members"][1]["id"]
+    required = (
+        "main_cause",
+        "other_causes",
+        "identification_standard",
+        "attribute",
+        "village_group",
+        "address",
+        "head_name",
+        "living",
+    )
+    for field in required:
+        response = await registry.client.patch(
+            f"/households/{hid}", json={field: None, "reason": "x"}, headers=headers
+        )
+        assert response.status_code == 422, (field, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "may not be null" in response.text
+    for field in ("dibao", "relation", "health", "labour_capacity", "name", "medical_insurance"):
+        response = await registry.client.patch(
+            f"/households/{hid}/members/{mid}", json={field: None, "reason": "x"}, headers=headers
+        )
+        assert response.status_code == 422, (field, response.text)
+    assert await _history_count(registry, hid) == 1
+    # Nullable fields may still be cleared.
+    cleared = await registry.client.patch(
+        f"/households/{hid}",
+        json={"phone": None, "living": {"housing_safety_grade": None}, "reason": "核实"},
+        headers=headers,
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["phone"] is None and cleared.json()["living"]["housing_safety_grade"] is None
+    assert cleared.json()["living"]["drinking_water"]["code"] == "difficult"  # untouched
+    member_cleared = await registry.client.patch(
+        f"/households/{hid}/members/{mid}", json={"education": None, "reason": "核实"}, headers=headers
+    )
+    assert member_cleared.status_code == 200, member_cleared.text
+
+
+async def test_as_of_out_of_range_is_422_and_a_date_means_the_end_of_that_day(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    hid = (await created(registry, household()))["id"]
+    for as_of in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = await registry.client.get(f"/households/{hid}", params={"as_of": as_of}, headers=headers)
+        assert response.status_code == 422, (as_of, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    created_on = (await rows(registry, "SELECT (at AT TIME ZONE 'UTC')::date AS d FROM household_history"))[
+        0
+    ]["d"]
+    today = await registry.client.get(
+        f"/households/{hid}", params={"as_of": created_on.isoformat()}, headers=headers
+    )
+    assert today.status_code == 200, today.text  # midnight would precede the creation: 404
+    assert today.json()["as_of"].startswith(f"{created_on.isoformat()}T23:59:59.999999")
+    schema = registry.app.openapi()["paths"]["/households/{household_id}"]["get"]["parameters"]
+    description = next(p for p in schema if p["name"] == "as_of")["description"]
+    assert "end of that day" in description
+
+
+async def test_full_width_digits_are_not_a_division_code(writable_registry) -> None:
+    registry = writable_registry
+    full_width = "５２０１０２０１６００１"
+    headers = auth(registry, "county", COUNTY)
+    for path, params in (
+        ("/households/counts", {"division": full_width}),
+        (f"/divisions/{full_width}", {}),
+        (f"/divisions/{full_width}/children", {}),
+        ("/standards/effective", {"division": full_width, "year": 2020, "kind": "poverty_line"}),
+        (f"/exports/villages/{full_width}/register.xlsx", {}),
+    ):
+        response = await registry.client.get(path, params=params, headers=headers)
+        assert response.status_code == 422, (path, response.text)
+    response = await create(registry, household(division=full_width), tier="county", division=COUNTY)
+    assert response.status_code == 422
+    account = await create(registry, household(bank_account="６２２８４８００１２３４５６７８"))
+    assert account.status_code == 422
+    assert await rows(registry, "SELECT id FROM households") == []
+
+
+async def test_member_change_dates_are_checked(writable_registry) -> None:
+    import datetime as dt
+
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    today = dt.date.today()
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    data = await created(registry, household(members=[member(), member("spouse", male=False)]))
+    hid, spouse = data["id"], data["members"][1]["id"]
+
+    async def join(change: str, on: str, person: dict[str, Any]) -> int:
+        response = await registry.client.post(
+            f"/households/{hid}/members",
+            json={"change": change, "effective_on": on, "reason": "x", "member": person},
+            headers=headers,
+        )
+        return int(response.status_code)
+
+    baby = member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none")
+    assert await join("birth", "2024-02-01", baby) == 422  # before the child was born
+    assert await join("birth", tomorrow, baby) == 422  # in the future
+    adult = member("son", resident_id=resident_id(birth="19720301"))
+    assert await join("birth", "2026-03-01", adult) == 422  # a 54-year-old is not born into a household
+    assert await join("move_in", "1971-01-01", adult) == 422  # before the person was born
+    assert await join("birth", "2024-03-05", baby) == 201
+
+    async def leave(body: dict[str, Any], kind: str = "departure") -> int:
+        response = await registry.client.post(
+            f"/households/{hid}/members/{spouse}/{kind}", json=body, headers=headers
+        )
+        return int(response.status_code)
+
+    assert await leave({"change": "move_out", "effective_on": tomorrow, "reason": "x"}) == 422
+    assert await leave({"died_on": tomorrow, "reason": "x"}, "death") == 422
+    # A death or departure before birth, on a member whose join date precedes its birth (as in a file
+    # recorded before registered_on was checked against birth dates).
+    async with registry.app.state.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE household_members SET joined_on = '2013-01-01' WHERE id = :id"), {"id": spouse}
+        )
+    born = (await rows(registry, "SELECT birth_date FROM household_members WHERE id = :id", id=spouse))[0]
+    before_birth = (born["birth_date"] - dt.timedelta(days=1)).isoformat()
+    assert await leave({"died_on": before_birth, "reason": "x"}, "death") == 422
+    assert await leave({"change": "move_out", "effective_on": before_birth, "reason": "x"}) == 422
+    # The person is still in the household: nothing was applied.
+    current = (await registry.client.get(f"/households/{hid}", headers=headers)).json()
+    assert current["member_count"] == 3
+
+    for registered_on in ("1900-01-01", "2012-12-31", "2099-12-31", tomorrow):
+        response = await create(registry, household(registered_on=registered_on))
+        assert response.status_code == 422, (registered_on, response.text)
+    child = member("son", resident_id=resident_id(birth="20210101"), labour_capacity="none")
+    response = await create(registry, household(members=[member(), child], registered_on="2020-06-01"))
+    assert response.status_code == 422 and "birth date" in response.text
+    assert (await create(registry, household(registered_on="2013-01-01"))).status_code == 201
+
+
+async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(registry, household(members=[member(), member("spouse", male=False), member("son")]))
+    hid = data["id"]
+    head, spouse, son = (m["id"] for m in data["members"])
+
+    async def patch(mid: str, body: dict[str, Any]):
+        return await registry.client.patch(
+            f"/households/{hid}/members/{mid}", json={**body, "reason": "户主变更"}, headers=headers
+        )
+
+    demoted = await patch(head, {"relation": "father"})
+    assert demoted.status_code == 422 and "former_head_relation" in demoted.json()["detail"]
+    second = await patch(son, {"relation": "head"})
+    assert second.status_code == 422 and "two heads" in second.json()["detail"]
+    assert (
+        await patch(spouse, {"relation": "daughter", "former_head_relation": "father"})
+    ).status_code == 422
+    assert await _history_count(registry, hid) == 1
+
+    changed = await patch(son, {"relation": "head", "former_head_relation": "father"})
+    assert changed.status_code == 200, changed.text
+    relations = {m["id"]: m["relation"]["code"] for m in changed.json()["members"]}
+    assert relations == {head: "father", spouse: "spouse", son: "head"}
+    types = [event["type"] for event in await outbox(registry)]
+    assert types[-2:] == ["fupin.registry.member.updated.v1"] * 2
+
+    # A head that died leaves the household headless until a member is made head.
+    died = await registry.client.post(
+        f"/households/{hid}/members/{son}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=headers,
+    )
+    assert died.status_code == 200, died.text
+    assert (await patch(spouse, {"health": "chronic"})).status_code == 200
+    assert (await patch(spouse, {"relation": "head"})).status_code == 200

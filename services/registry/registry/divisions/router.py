@@ -16,11 +16,12 @@ from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.problems import not_found
+from registry import patterns
 from registry.divisions import repository
 from registry.divisions.schemas import DivisionCode, DivisionList, DivisionNode, DivisionPage, DivisionSummary
 
 router = APIRouter(prefix="/divisions", tags=["divisions"])
-CODE_PATTERN = r"^\d{12}$"
+CODE_PATTERN = patterns.DIVISION_CODE
 
 
 @router.get("/search", openapi_extra=scope.caller())

@@ -9,9 +9,10 @@ from fastapi import Path
 from pydantic import BaseModel
 
 from fupin_kit import divisions as codes
+from registry import patterns
 
 # A path parameter that must be a 12-digit code; anything else is a 422 problem.
-DivisionCode = Annotated[str, Path(pattern=codes.CODE_PATTERN.pattern, description="12-digit division code")]
+DivisionCode = Annotated[str, Path(pattern=patterns.DIVISION_CODE, description="12-digit division code")]
 
 
 class DivisionSummary(BaseModel):

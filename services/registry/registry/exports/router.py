@@ -24,12 +24,13 @@ from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.cjk_font import CjkFontMissing, find_font
 from fupin_kit.db import DbSession
 from fupin_kit.pii import PiiCipher
+from registry import patterns
 from registry.exports import csv_archive, pdf_card, service, xlsx_books
 from registry.exports.columns import Disclosure
 from registry.households.router import pii_cipher
 
 router = APIRouter(prefix="/exports", tags=["exports"])
-Code = Annotated[str, PathParam(pattern=r"^\d{12}$", description="12-digit division code")]
+Code = Annotated[str, PathParam(pattern=patterns.DIVISION_CODE, description="12-digit division code")]
 Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 256 * 1024

@@ -4,18 +4,21 @@ anything outside it answers 404, exactly like something that does not exist."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BeforeValidator
 
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor, current_actor
 from fupin_kit.db import DbSession, open_read_session
 from fupin_kit.pii import PiiCipher
 from registry import matrix_examples as examples
+from registry import patterns
 from registry.households import service
 from registry.households.enums import CODE_LISTS, Cause, HouseholdAttribute, HouseholdStatus
 from registry.households.repository import HouseholdFilter
@@ -87,7 +90,7 @@ async def code_lists() -> dict[str, list[CodeLabel]]:
 async def counts(
     ctx: Ctx,
     by: Annotated[str, Query(pattern="^child$")] = "child",
-    division: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    division: Annotated[str | None, Query(pattern=patterns.DIVISION_CODE)] = None,
 ) -> CountsOut:
     """Households per child division of the caller's node (or of `division` inside the jurisdiction)."""
     return await service.counts_by_child(ctx, division)
@@ -136,12 +139,30 @@ async def create_household(ctx: Ctx, body: HouseholdIn) -> HouseholdOut:
     return await service.create_household(ctx, body)
 
 
+DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _end_of_day(value: Any) -> Any:
+    """A date alone asks for the file as it stood on that day, so it includes the day's changes: it is
+    read as the day's last microsecond (UTC, as a timestamp without an offset), not as its midnight."""
+    if isinstance(value, str) and DATE_ONLY.match(value.strip()):
+        return dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time.max)
+    return value
+
+
+AS_OF_DESCRIPTION = (
+    "ISO 8601 timestamp: the household as it was then. Without an offset it is read as UTC. A date alone "
+    "(YYYY-MM-DD) means the end of that day, UTC (23:59:59.999999), so the day's changes are included. "
+    "An instant outside the years 1–9999 once converted to UTC is refused (422)."
+)
+
+
 @router.get("/{household_id}", openapi_extra=scope.by_resource("POST /households", "household_id"))
 async def read_household(
     ctx: ReadCtx,
     household_id: uuid.UUID,
     as_of: Annotated[
-        dt.datetime | None, Query(description="ISO timestamp: the household as it was then")
+        dt.datetime | None, BeforeValidator(_end_of_day), Query(description=AS_OF_DESCRIPTION)
     ] = None,
 ) -> HouseholdOut:
     return await service.read_household(ctx, household_id, as_of)

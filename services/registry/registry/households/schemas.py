@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from fupin_kit import divisions
 from fupin_kit.pii import InvalidResidentId, validate_resident_id
+from registry import patterns
 from registry.households.enums import (
     Cause,
     CodeEnum,
@@ -34,13 +35,38 @@ from registry.households.enums import (
 from registry.households.workflow import StatusAction
 
 MAX_OTHER_CAUSES = 2
-DISABILITY_CERT_PATTERN = re.compile(r"^(\d{17}[\dX])([1-7][1-4])$")
+DISABILITY_CERT_PATTERN = re.compile(r"^([0-9]{17}[0-9X])([1-7][1-4])$")
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
+# 建档立卡 began with the 2013 national work plan (registration itself in 2014): no file joined earlier.
+FILES_BEGIN = dt.date(2013, 1, 1)
+# A "birth" join is for a newborn: the child must be born within this many days before the join is
+# effective (late registrations happen; a 54-year-old "born" into the household does not).
+BIRTH_JOIN_WINDOW_DAYS = 366
+NOT_NULL = "may not be null; omit the field to leave it unchanged"
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _not_null(value: Any) -> Any:
+    """A patch field that is optional only so it can be omitted: an explicit null would reach a NOT NULL
+    column (a 500) or silently mean "unchanged"; refused as the client's error instead."""
+    if value is None:
+        raise ValueError(NOT_NULL)
+    return value
+
+
+def check_not_future(value: dt.date, what: str) -> dt.date:
+    if value > dt.date.today():
+        raise ValueError(f"{what} is in the future")
+    return value
+
+
+def birth_of(person: str) -> dt.date:
+    """The birth date digits 7–14 of an 18-digit resident ID (already validated as a real date)."""
+    return dt.date(int(person[6:10]), int(person[10:12]), int(person[12:14]))
 
 
 def check_causes(main: Cause, others: list[Cause]) -> None:
@@ -124,8 +150,7 @@ class MemberIn(_In):
 
     @property
     def birth_date(self) -> dt.date:
-        pid = self.person_id
-        return dt.date(int(pid[6:10]), int(pid[10:12]), int(pid[12:14]))
+        return birth_of(self.person_id)
 
 
 class LivingConditionsIn(_In):
@@ -150,26 +175,39 @@ def _village(value: str) -> str:
 
 
 class HouseholdIn(_In):
-    division: str = Field(pattern=r"^\d{12}$", description="the village's 12-digit code")
+    division: str = Field(pattern=patterns.DIVISION_CODE, description="the village's 12-digit code")
     village_group: str = Field(min_length=1, max_length=60, description="组")
     address: str = Field(min_length=1, max_length=300)
     head_name: str = Field(min_length=1, max_length=60)
-    phone: str | None = Field(default=None, pattern=r"^[0-9+\- ]{5,30}$")
+    phone: str | None = Field(default=None, pattern=patterns.PHONE)
     bank_name: str | None = Field(default=None, max_length=100)
-    bank_account: str | None = Field(default=None, pattern=r"^\d{8,30}$")
+    bank_account: str | None = Field(default=None, pattern=patterns.BANK_ACCOUNT)
     identification_standard: IdentificationStandard
     attribute: HouseholdAttribute
     main_cause: Cause
     other_causes: list[Cause] = Field(default_factory=list)
     living: LivingConditionsIn = Field(default_factory=LivingConditionsIn)
     members: list[MemberIn] = Field(min_length=1, max_length=40)
-    registered_on: dt.date | None = Field(default=None, description="date the members joined the file")
+    registered_on: dt.date | None = Field(
+        default=None,
+        description="date the members joined the file: from 2013-01-01 (建档立卡 began) to today, "
+        "and not before any member's birth date; today when omitted",
+    )
     reason: Reason = "建档登记"
 
     @field_validator("division")
     @classmethod
     def _division(cls, value: str) -> str:
         return _village(value)
+
+    @field_validator("registered_on")
+    @classmethod
+    def _registered_on(cls, value: dt.date | None) -> dt.date | None:
+        if value is None:
+            return None
+        if value < FILES_BEGIN:
+            raise ValueError(f"registered_on is before {FILES_BEGIN.isoformat()}, when 建档立卡 began")
+        return check_not_future(value, "registered_on")
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
@@ -180,6 +218,14 @@ class HouseholdIn(_In):
         people = [member.person_id for member in self.members]
         if len(set(people)) != len(people):
             raise ValueError("the same person appears twice")
+        if self.registered_on is not None:
+            # The same rule as the import's 登记日期 check: nobody joins a file before being born.
+            for position, member in enumerate(self.members):
+                if member.birth_date > self.registered_on:
+                    raise ValueError(
+                        f"registered_on is before the birth date of member {position + 1}; "
+                        "add a member born later by a birth join"
+                    )
         return self
 
 
@@ -187,9 +233,9 @@ class HouseholdPatch(_In):
     village_group: str | None = Field(default=None, min_length=1, max_length=60)
     address: str | None = Field(default=None, min_length=1, max_length=300)
     head_name: str | None = Field(default=None, min_length=1, max_length=60)
-    phone: str | None = Field(default=None, pattern=r"^[0-9+\- ]{5,30}$")
+    phone: str | None = Field(default=None, pattern=patterns.PHONE)
     bank_name: str | None = Field(default=None, max_length=100)
-    bank_account: str | None = Field(default=None, pattern=r"^\d{8,30}$")
+    bank_account: str | None = Field(default=None, pattern=patterns.BANK_ACCOUNT)
     identification_standard: IdentificationStandard | None = None
     attribute: HouseholdAttribute | None = None
     main_cause: Cause | None = None
@@ -197,13 +243,32 @@ class HouseholdPatch(_In):
     living: LivingConditionsIn | None = None
     reason: Reason
 
+    # Optional only so that they can be omitted; phone, bank_name and bank_account may be cleared with
+    # null (nullable columns), as may the nullable fields inside `living` (not relocation, a plain bool).
+    @field_validator(
+        "village_group",
+        "address",
+        "head_name",
+        "identification_standard",
+        "attribute",
+        "main_cause",
+        "other_causes",
+        "living",
+    )
+    @classmethod
+    def _required(cls, value: Any) -> Any:
+        return _not_null(value)
+
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, exclude={"reason"})
 
 
 class MemberJoin(_In):
     change: MemberChange = Field(description="birth | marriage_in | move_in")
-    effective_on: dt.date
+    effective_on: dt.date = Field(
+        description="not in the future nor before the member's birth date; for a birth, the child is "
+        f"born at most {BIRTH_JOIN_WINDOW_DAYS} days before it"
+    )
     reason: Reason
     member: MemberIn
 
@@ -214,11 +279,36 @@ class MemberJoin(_In):
             raise ValueError("a member joins by birth, marriage_in or move_in")
         return value
 
+    @field_validator("effective_on")
+    @classmethod
+    def _effective(cls, value: dt.date) -> dt.date:
+        return check_not_future(value, "effective_on")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        born = self.member.birth_date
+        if self.effective_on < born:
+            raise ValueError("effective_on is before the member's birth date")
+        if self.change is MemberChange.BIRTH and (self.effective_on - born).days > BIRTH_JOIN_WINDOW_DAYS:
+            raise ValueError(
+                f"a birth join is for a child born at most {BIRTH_JOIN_WINDOW_DAYS} days before "
+                "effective_on; someone older joins by marriage_in or move_in"
+            )
+        return self
+
 
 class MemberLeave(_In):
     change: MemberChange = Field(description="marriage_out | move_out")
-    effective_on: dt.date
+    effective_on: dt.date = Field(
+        description="not in the future (the person is freed for another household at once), nor before "
+        "the member joined"
+    )
     reason: Reason
+
+    @field_validator("effective_on")
+    @classmethod
+    def _effective(cls, value: dt.date) -> dt.date:
+        return check_not_future(value, "effective_on")
 
     @field_validator("change")
     @classmethod
@@ -229,8 +319,13 @@ class MemberLeave(_In):
 
 
 class MemberDeath(_In):
-    died_on: dt.date
+    died_on: dt.date = Field(description="not in the future, nor before the member's birth date")
     reason: Reason
+
+    @field_validator("died_on")
+    @classmethod
+    def _died_on(cls, value: dt.date) -> dt.date:
+        return check_not_future(value, "the date of death")
 
 
 class MemberPatch(_In):
@@ -245,10 +340,42 @@ class MemberPatch(_In):
     dibao: bool | None = None
     medical_insurance: bool | None = None
     pension_insurance: bool | None = None
+    former_head_relation: Relation | None = Field(
+        default=None,
+        description="how the head changes: with relation=head, the current head's new relation, set in "
+        "the same request so that the household keeps exactly one head",
+    )
     reason: Reason
 
+    # education, schooling and work_status are nullable (unknown / not applicable) and may be cleared.
+    @field_validator(
+        "name",
+        "relation",
+        "ethnicity",
+        "health",
+        "labour_capacity",
+        "dibao",
+        "medical_insurance",
+        "pension_insurance",
+    )
+    @classmethod
+    def _required(cls, value: Any) -> Any:
+        return _not_null(value)
+
+    @model_validator(mode="after")
+    def _head_change(self) -> Self:
+        if self.former_head_relation is None:
+            return self
+        if self.relation is not Relation.HEAD:
+            raise ValueError(
+                "former_head_relation goes with relation=head (it names the old head's new relation)"
+            )
+        if self.former_head_relation is Relation.HEAD:
+            raise ValueError("former_head_relation must be another relation than head")
+        return self
+
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True, exclude={"reason"})
+        return self.model_dump(exclude_unset=True, exclude={"reason", "former_head_relation"})
 
 
 class StatusCommand(_In):

@@ -459,6 +459,12 @@ async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.dateti
         return _out(ctx, loaded)
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=dt.UTC)
+    try:
+        # The comparison with `at` happens in UTC: near 0001-01-01 or 9999-12-31 an offset pushes the
+        # instant outside the years a datetime can hold, which is the client's error, not ours.
+        as_of = as_of.astimezone(dt.UTC)
+    except OverflowError:
+        raise unprocessable("as_of is outside the representable range once converted to UTC") from None
     lo, hi = ctx.actor.subtree
     past = await repository.snapshot_at(ctx.session, household_id, lo, hi, as_of)
     if past is None:
@@ -587,6 +593,8 @@ async def _member_leaves(
     member = loaded.member(member_id)
     if member["status"] != MemberStatus.ACTIVE.value:
         raise conflict("the member is no longer in the household")
+    if on < member["birth_date"]:
+        raise unprocessable("the date is before the member's birth date")
     if on < member["joined_on"]:
         raise unprocessable("the date is before the member joined the household")
     before = loaded.snapshot
@@ -629,8 +637,6 @@ async def member_dies(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, death: MemberDeath
 ) -> HouseholdOut:
     require_role(ctx.actor, *WRITE_ROLES)
-    if death.died_on > dt.date.today():
-        raise unprocessable("the date of death is in the future")
     return await _member_leaves(
         ctx,
         household_id,
@@ -654,16 +660,35 @@ async def update_member(
     values = _values(patch.changes())
     if not values:
         raise unprocessable("nothing to change")
-    _check_single_head(loaded, patch.relation, except_member=member_id)
-    for key in ("relation", "ethnicity", "health", "labour_capacity", "name"):
-        if key in values and values[key] is None:
-            raise unprocessable(f"{key} cannot be empty")
+    former_head = _head_change(loaded, member, patch)
     before = loaded.snapshot
     await repository.update_member(ctx.session, member_id, values)
+    division = loaded.household["division"]
+    if former_head is not None and patch.former_head_relation is not None:
+        relation = {"relation": patch.former_head_relation.value}
+        await repository.update_member(ctx.session, former_head, relation)
+        # The old head's change is an update of its own (one event per member changed); the history row
+        # below records both in its before/after snapshots.
+        await record_event(
+            ctx.session,
+            events.household_event(
+                contracts.MEMBER_UPDATED,
+                household_id,
+                division,
+                contracts.MemberUpdatedV1(
+                    household_id=household_id,
+                    division=division,
+                    member_id=former_head,
+                    changed=["relation"],
+                    reason=patch.reason,
+                ),
+                ctx.actor,
+            ),
+        )
     await repository.update_household(ctx.session, household_id, {})
     payload = contracts.MemberUpdatedV1(
         household_id=household_id,
-        division=loaded.household["division"],
+        division=division,
         member_id=member_id,
         changed=sorted(values),
         reason=patch.reason,
@@ -672,6 +697,38 @@ async def update_member(
         ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
     )
     return _out(ctx, after)
+
+
+HEAD_CHANGE_HINT = (
+    "to change the head, make the new head's relation 'head' and give the current head's new relation "
+    "as former_head_relation in the same request"
+)
+
+
+def _head_change(loaded: Loaded, member: dict[str, Any], patch: MemberPatch) -> uuid.UUID | None:
+    """Check that the update leaves the household with exactly one active head (as it must have after
+    creation); the id of the head being replaced, if any. A household left without a head by a death or
+    departure may have any member updated, and gets its new head by relation=head alone."""
+    heads: list[uuid.UUID] = [
+        row["id"]
+        for row in loaded.members
+        if row["status"] == MemberStatus.ACTIVE.value and row["relation"] == Relation.HEAD.value
+    ]
+    is_head = member["id"] in heads
+    if patch.relation is None or (patch.relation is Relation.HEAD) == is_head:
+        if patch.former_head_relation is not None and is_head:
+            raise unprocessable("this member is already the head; former_head_relation changes nothing")
+        return None
+    if is_head:
+        raise unprocessable(f"the household would have no head; {HEAD_CHANGE_HINT}")
+    others = [head for head in heads if head != member["id"]]
+    if not others:
+        if patch.former_head_relation is not None:
+            raise unprocessable("the household has no current head: leave out former_head_relation")
+        return None
+    if patch.former_head_relation is None:
+        raise unprocessable(f"the household would have two heads; {HEAD_CHANGE_HINT}")
+    return others[0]
 
 
 def net_income(body: IncomeIn) -> Decimal:

@@ -17,6 +17,7 @@ from typing import Any
 
 from fupin_kit import divisions
 from fupin_kit.pii import CHECK_CHARS, CHECK_WEIGHTS, PiiCipher, mask_resident_id
+from registry import patterns
 from registry.households.enums import CodeEnum, IdKind, Relation, Sex
 from registry.households.schemas import DISABILITY_CERT_PATTERN, MAX_OTHER_CAUSES
 from registry.imports.documents import new_ids, render
@@ -29,8 +30,8 @@ INCOME_KEYS = ("wage", "business", "transfer", "property", "production_costs")
 MAX_MEMBERS = 40
 CENT = Decimal("0.01")
 PHONE = re.compile(r"^[0-9+\- ]{5,30}$")
-ACCOUNT = re.compile(r"^\d{8,30}$")
-ID_FORMAT = re.compile(r"^\d{17}[\dX]$")
+ACCOUNT = re.compile(patterns.BANK_ACCOUNT)
+ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
 CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
 DEFAULT_ETHNICITY = "01"  # 汉族
 INDEX: dict[str, int] = {column.key: position for position, column in enumerate(COLUMNS)}

@@ -17,6 +17,7 @@ from fupin_kit.db import DbSession
 from fupin_kit.outbox import record_event
 from fupin_kit.problems import not_found, unprocessable
 from registry import matrix_examples as examples
+from registry import patterns
 from registry.divisions import repository as divisions
 from registry.standards import events, repository
 from registry.standards.schemas import (
@@ -30,7 +31,7 @@ from registry.standards.schemas import (
 from registry.standards.service import applicable_regions, regions_above
 
 router = APIRouter(prefix="/standards", tags=["standards"])
-DivisionQuery = Annotated[str, Query(pattern=codes.CODE_PATTERN.pattern)]
+DivisionQuery = Annotated[str, Query(pattern=patterns.DIVISION_CODE)]
 
 
 @router.get("/effective", openapi_extra=scope.by_division(level="county"))

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_serializer
 
 from fupin_kit import divisions as codes
+from registry import patterns
 
 Kind = Literal["poverty_line", "monitoring_line"]
 
@@ -16,7 +17,7 @@ Kind = Literal["poverty_line", "monitoring_line"]
 class StandardIn(BaseModel):
     kind: Kind
     year: int = Field(ge=2000, le=2100)
-    region: str = Field(pattern=codes.CODE_PATTERN.pattern, description="province or county code")
+    region: str = Field(pattern=patterns.DIVISION_CODE, description="province or county code")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan per person per year")
     reason: str = Field(min_length=4, max_length=2000)
     valid_from: dt.date | None = Field(default=None, description="defaults to 1 January of `year`")
