@@ -985,3 +985,38 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     assert died.status_code == 200, died.text
     assert (await patch(spouse, {"health": "chronic"})).status_code == 200
     assert (await patch(spouse, {"relation": "head"})).status_code == 200
+
+
+async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(registry, household(members=[member(), member("father")]))
+    father = data["members"][1]
+    died = await registry.client.post(
+        f"/households/{data['id']}/members/{father['id']}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=headers,
+    )
+    assert died.status_code == 200, died.text
+    again = member(resident_id=father["resident_id"])
+    before = await outbox(registry)
+    # Elsewhere in the country, as a new file: refused without saying where the death was recorded.
+    response = await create(registry, household(division=BEIJING_VILLAGE, members=[again]))
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "person-deceased"
+    assert "deceased" in response.json()["detail"]
+    assert VILLAGE not in response.text and data["id"] not in response.text
+    # Nor can the person join a household (here the same one, by a move).
+    joined = await registry.client.post(
+        f"/households/{data['id']}/members",
+        json={
+            "change": "move_in",
+            "effective_on": "2024-07-01",
+            "reason": "x",
+            "member": {**again, "relation": "father"},
+        },
+        headers=headers,
+    )
+    assert joined.status_code == 409 and joined.json()["code"] == "person-deceased"
+    assert len(await rows(registry, "SELECT id FROM households")) == 1
+    assert await outbox(registry) == before

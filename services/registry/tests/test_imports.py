@@ -448,3 +448,38 @@ async def test_live_import_insert_survives_generic_plans_on_one_connection(writa
             assert await repository.insert_import(session, values) is True
             # The same bytes from the same division again: the index refuses it, quietly.
             assert await repository.insert_import(session, {**values, "id": uuid.uuid4()}) is False
+
+
+async def test_a_person_recorded_as_deceased_is_refused_by_the_import(writable_registry) -> None:
+    registry = writable_registry
+    rows_ = household_rows("X1")
+    person = rows_[1][template.HEADERS.index("证件号码")]
+    cadre = registry.auth("village", VILLAGE, ["cadre"])
+    body = {
+        "division": VILLAGE, "village_group": "一组", "address": "某街1号", "head_name": "王五",
+        "identification_standard": "national", "attribute": "general", "main_cause": "illness",
+        "members": [
+            {"name": "王五", "sex": "male", "resident_id": resident_id(), "relation": "head", "health": "healthy",
+             "labour_capacity": "ordinary"},
+            {"name": "李四", "sex": "female", "resident_id": person, "relation": "mother", "health": "healthy",
+             "labour_capacity": "ordinary"},
+        ],
+        "registered_on": "2020-01-01",
+    }  # fmt: skip
+    response = await registry.client.post("/households", json=body, headers=cadre)
+    assert response.status_code == 201, response.text
+    mother = response.json()["members"][1]["id"]
+    died = await registry.client.post(
+        f"/households/{response.json()['id']}/members/{mother}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=cadre,
+    )
+    assert died.status_code == 200, died.text
+    before = await counts(registry)
+    result = await imported(registry, template.csv_file(rows_))
+    assert result["status"] == "rejected"
+    refused = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
+    assert [(line["row"], line["field"], line["reason"]) for line in refused] == [
+        (3, "证件号码", "this person is recorded as deceased")
+    ]
+    assert await counts(registry) == before

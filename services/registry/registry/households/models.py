@@ -127,6 +127,12 @@ Index(
     unique=True,
     postgresql_where=members.c.status == "active",
 )
+# A death is final: registration paths refuse a person found here (migration registry_0007).
+Index(
+    "ix_household_members_deceased_person",
+    members.c.person_index,
+    postgresql_where=members.c.status == "deceased",
+)
 
 incomes = Table(
     "household_incomes",

@@ -72,6 +72,20 @@ async def insert_members(session: AsyncSession, rows: Sequence[Row]) -> None:
         raise
 
 
+async def any_deceased(session: AsyncSession, person_indexes: Sequence[bytes]) -> bool:
+    """Whether any of these people is recorded as deceased in some household (ix_household_members_
+    deceased_person): one probe per person, whatever the number of files."""
+    found = await session.scalar(
+        select(
+            exists().where(
+                members.c.person_index.in_(list(person_indexes)),
+                members.c.status == MemberStatus.DECEASED.value,
+            )
+        )
+    )
+    return bool(found)
+
+
 # The statements of every read, built once (parameters bound at execution) rather than per request.
 _HOUSEHOLD = select(households).where(
     households.c.id == bindparam("household_id"),

@@ -380,7 +380,14 @@ def _duplicate_person() -> ProblemError:
     return conflict("this person already belongs to a household", code="person-already-registered")
 
 
+def _deceased_person() -> ProblemError:
+    # Like the duplicate check, says nothing about where the death was recorded.
+    return conflict("this person is recorded as deceased", code="person-deceased")
+
+
 async def _insert_members(ctx: Context, rows: list[dict[str, Any]]) -> None:
+    if await repository.any_deceased(ctx.session, [row["person_index"] for row in rows]):
+        raise _deceased_person()
     try:
         await repository.insert_members(ctx.session, rows)
     except repository.PersonAlreadyInHousehold:

@@ -277,6 +277,15 @@ CHECKS = (
     FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
     WHERE EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'active')
     """,
+    # Recorded as deceased in some household (a death is final; ix_household_members_deceased_person).
+    # Says nothing about where either.
+    f"""
+    INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
+    SELECT $1, m.row_no, h.key, '证件号码', 'this person is recorded as deceased'
+    FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
+    WHERE EXISTS (
+        SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'deceased')
+    """,
 )
 
 
