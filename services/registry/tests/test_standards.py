@@ -47,7 +47,19 @@ async def rows(registry, sql: str, **params: Any) -> list[dict[str, Any]]:
 
 
 async def test_national_defaults_are_seeded(registry) -> None:
-    expected = {2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
+    expected = {
+        2010: 2300,
+        2011: 2536,
+        2012: 2625,
+        2013: 2736,
+        2014: 2800,
+        2015: 2855,
+        2016: 2952,
+        2017: 2952,
+        2018: 2995,
+        2019: 3218,
+        2020: 4000,
+    }
     for year, amount in expected.items():
         body = await effective(registry, VILLAGE, year, tier="village", at=VILLAGE)
         assert body["amount"] == amount and body["standard"]["region"] == NATION
@@ -58,7 +70,7 @@ async def test_national_defaults_are_seeded(registry) -> None:
     assert later["amount"] == 6000 and later["carried_forward"] is True and later["standard"]["year"] == 2022
     before = await registry.client.get(
         "/standards/effective",
-        params={"division": VILLAGE, "year": 2014, "kind": "poverty_line"},
+        params={"division": VILLAGE, "year": 2009, "kind": "poverty_line"},
         headers=registry.auth("nation", NATION),
     )
     assert before.status_code == 404
@@ -96,6 +108,32 @@ async def test_most_specific_override_wins_and_is_cited(writable_registry) -> No
     assert all(later["prev_hash"] == earlier["hash"] for earlier, later in itertools.pairwise(audit))
 
 
+async def test_a_raised_province_line_lifts_the_county_below_it(writable_registry) -> None:
+    """The line in force is the highest applicable one along the chain (an override only raises it)."""
+    registry = writable_registry
+    first = await set_standard(registry, "province", GUIZHOU, {"region": GUIZHOU, "amount": 5000})
+    assert first.status_code == 201, first.text
+    county = await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 5500})
+    assert county.status_code == 201, county.text
+    assert (await effective(registry, VILLAGE, 2020))["standard_id"] == county.json()["id"]
+    raised = await set_standard(registry, "province", GUIZHOU, {"region": GUIZHOU, "amount": 6000})
+    assert raised.status_code == 201, raised.text
+
+    in_county = await effective(registry, VILLAGE, 2020)
+    assert in_county["amount"] == 6000 and in_county["standard_id"] == raised.json()["id"]
+    assert (await effective(registry, YUNYAN_VILLAGE, 2020))["amount"] == 6000
+    # Carried into a year without rows, the highest line still applies.
+    carried = await effective(registry, VILLAGE, 2021)
+    assert carried["amount"] == 6000 and carried["carried_forward"] is True
+    # The county may raise its line again, above the province's; a tie cites the county's own row.
+    tie = await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 6000})
+    assert tie.status_code == 201, tie.text
+    assert (await effective(registry, VILLAGE, 2020))["standard_id"] == tie.json()["id"]
+    # A county line below the province's is refused, as before.
+    below = await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 5900})
+    assert below.status_code == 422
+
+
 async def test_history_keeps_superseded_rows(writable_registry) -> None:
     registry = writable_registry
     first = (await set_standard(registry, "county", NANMING, {"region": NANMING, "amount": 4300})).json()
@@ -111,7 +149,7 @@ async def test_history_keeps_superseded_rows(writable_registry) -> None:
     items = {item["id"]: item for item in response.json()["items"]}
     assert items[first["id"]]["superseded_by"] == second["id"] and items[first["id"]]["current"] is False
     assert items[second["id"]]["current"] is True and items[second["id"]]["amount"] == 4400
-    assert sum(1 for item in items.values() if item["region"] == NATION) == 6
+    assert sum(1 for item in items.values() if item["region"] == NATION) == 11  # poverty line 2010–2020
     stored = await rows(registry, "SELECT id, amount FROM standards WHERE region = :r ORDER BY id", r=NANMING)
     assert [(row["id"], float(row["amount"])) for row in stored] == [
         (first["id"], 4300),

@@ -17,16 +17,22 @@ _SPECIFICITY = "length(rtrim(s.region, '0'))"
 
 
 async def effective(session: AsyncSession, kind: str, year: int, regions: list[str]) -> dict[str, Any] | None:
-    """The standard in force for `year`: rows of that year first (the latest year <= `year` when the
-    year has none), then the most specific region, then the newest row."""
+    """The standard in force for `year`: for each region of the chain its row of that year (or, when it
+    has none, of its latest earlier year), and of those the highest amount; on a tie the most specific
+    region, whose row is the one cited. An override may only raise the line above its parent's, so the
+    line in force is the highest one that applies: when a province later raises its line above a county
+    override, the county follows the province instead of staying below it (ordering by year, then by
+    specificity, returned the stale county row)."""
     if not regions:
         return None
     row = (
         await session.execute(
             text(
-                f"SELECT {_COLUMNS} FROM standards s "
+                f"SELECT {_COLUMNS} FROM ("
+                "SELECT DISTINCT ON (s.region) s.* FROM standards s "
                 "WHERE s.kind = :kind AND s.year <= :year AND s.region = ANY(:regions) "
-                f"ORDER BY s.year DESC, {_SPECIFICITY} DESC, s.id DESC LIMIT 1"
+                "ORDER BY s.region, s.year DESC, s.id DESC) s "
+                f"ORDER BY s.amount DESC, {_SPECIFICITY} DESC, s.id DESC LIMIT 1"
             ),
             {"kind": kind, "year": year, "regions": regions},
         )
