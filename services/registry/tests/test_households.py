@@ -411,10 +411,12 @@ async def test_status_lifecycle_and_invalid_transitions(writable_registry) -> No
     returned = await command(registry, hid, "return")
     assert returned.json()["status_colour"]["code"] == "yellow"
     assert (await command(registry, hid, "register")).status_code == 409
-    assert (await command(registry, hid, "monitor")).status_code == 200
+    # A household registered as poor (returned here) is assisted, not monitored (domain.md §4).
     conflict = await command(registry, hid, "monitor")
     assert conflict.status_code == 409
     assert conflict.json()["code"] == "invalid-transition"
+    assert (await command(registry, hid, "exit")).status_code == 200
+    assert (await command(registry, hid, "monitor")).status_code == 200
 
     history = await rows(
         registry,
@@ -425,10 +427,11 @@ async def test_status_lifecycle_and_invalid_transitions(writable_registry) -> No
         ("register", "candidate", "registered"),
         ("exit", "registered", "exited"),
         ("return", "exited", "returned"),
-        ("monitor", "returned", "monitored"),
+        ("exit", "returned", "exited"),
+        ("monitor", "exited", "monitored"),
     ]
     types = [event["type"].rsplit(".", 2)[-2] for event in await outbox(registry)]
-    assert types == ["created", "registered", "exited", "returned", "monitored"]
+    assert types == ["created", "registered", "exited", "returned", "exited", "monitored"]
 
 
 async def test_as_of_returns_the_past_state(writable_registry) -> None:
@@ -782,21 +785,37 @@ async def test_event_payloads_match_contracts(writable_registry) -> None:
 
 
 def test_transition_table_is_pure() -> None:
+    import pytest
+
     from registry.households.enums import HouseholdStatus as S
     from registry.households.workflow import InvalidTransition, StatusAction, allowed_actions, next_status
 
-    assert next_status(S.CANDIDATE, StatusAction.REGISTER) is S.REGISTERED
-    assert next_status(S.EXITED, StatusAction.RETURN) is S.RETURNED
-    assert all(
-        next_status(state, StatusAction.MONITOR) is S.MONITORED for state in S if state is not S.MONITORED
-    )
+    A = StatusAction
+    assert next_status(S.CANDIDATE, A.REGISTER) is S.REGISTERED
+    assert next_status(S.EXITED, A.RETURN) is S.RETURNED
+    assert next_status(S.RETURNED, A.EXIT) is S.EXITED
+    # Returning to poverty needs an exit first.
+    with pytest.raises(InvalidTransition):
+        next_status(S.REGISTERED, A.RETURN)
+    with pytest.raises(InvalidTransition):
+        next_status(S.CANDIDATE, A.EXIT)
+    # Only households not registered as poor now are monitored.
+    assert {state for state in S if A.MONITOR in allowed_actions(state)} == {S.CANDIDATE, S.EXITED}
+    # A monitored household leaves by what it was before: cleared back to it, or poor again.
+    assert next_status(S.MONITORED, A.CLEAR, S.EXITED) is S.EXITED
+    assert next_status(S.MONITORED, A.CLEAR, S.CANDIDATE) is S.CANDIDATE
+    assert next_status(S.MONITORED, A.RETURN, S.EXITED) is S.RETURNED
+    assert next_status(S.MONITORED, A.REGISTER, S.CANDIDATE) is S.REGISTERED
+    assert set(allowed_actions(S.MONITORED, S.EXITED)) == {A.CLEAR, A.RETURN}
+    assert set(allowed_actions(S.MONITORED, S.CANDIDATE)) == {A.CLEAR, A.REGISTER}
+    for before, action in ((S.EXITED, A.REGISTER), (S.CANDIDATE, A.RETURN), (S.EXITED, A.MONITOR)):
+        with pytest.raises(InvalidTransition):
+            next_status(S.MONITORED, action, before)
+    with pytest.raises(InvalidTransition):
+        next_status(S.MONITORED, A.CLEAR)  # without knowing what it was, nothing leaves monitoring
     assert allowed_actions(S.MONITORED) == []
-    try:
-        next_status(S.CANDIDATE, StatusAction.EXIT)
-    except InvalidTransition:
-        pass
-    else:
-        raise AssertionError("candidate cannot exit")
+    # Clear is only for monitored households.
+    assert all(A.CLEAR not in allowed_actions(state) for state in S if state is not S.MONITORED)
 
 
 # ---- QA fixes: bad input is a 422 problem and changes nothing ----------------------------------------
@@ -1020,3 +1039,87 @@ async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable
     assert joined.status_code == 409 and joined.json()["code"] == "person-deceased"
     assert len(await rows(registry, "SELECT id FROM households")) == 1
     assert await outbox(registry) == before
+
+
+async def test_monitored_households_are_cleared_or_become_poor(writable_registry) -> None:
+    registry = writable_registry
+    assert (
+        await command(registry, (await created(registry, household()))["id"], "return")
+    ).status_code == 409
+    # Never registered, at risk (边缘易致贫户): monitored, then cleared back to candidate.
+    marginal = (await created(registry, household()))["id"]
+    assert (await command(registry, marginal, "monitor")).status_code == 200
+    assert (await command(registry, marginal, "return")).status_code == 409
+    cleared = await command(registry, marginal, "clear")
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["status"]["code"] == "candidate"
+    # Monitored again, it becomes poor: registered.
+    assert (await command(registry, marginal, "monitor")).status_code == 200
+    registered = await command(registry, marginal, "register")
+    assert registered.json()["status"]["code"] == "registered"
+    # Exited but unstable (脱贫不稳定户): cleared back to exited, or returned to poverty.
+    unstable = (await created(registry, household()))["id"]
+    for action in ("register", "exit", "monitor"):
+        assert (await command(registry, unstable, action)).status_code == 200
+    assert (await command(registry, unstable, "register")).status_code == 409
+    assert (await command(registry, unstable, "clear")).json()["status"]["code"] == "exited"
+    assert (await command(registry, unstable, "monitor")).status_code == 200
+    assert (await command(registry, unstable, "return")).json()["status"]["code"] == "returned"
+
+    events = await rows(
+        registry,
+        "SELECT type, payload->'data' AS data FROM outbox WHERE aggregateid IN (:a, :b) ORDER BY seq",
+        a=marginal,
+        b=unstable,
+    )
+    kinds = [event["type"].rsplit(".", 2)[-2] for event in events]
+    assert kinds == [
+        "created", "monitored", "updated", "monitored", "registered",
+        "created", "registered", "exited", "monitored", "exited", "monitored", "returned",
+    ]  # fmt: skip
+    # Clearing to candidate has no status event of its own in the contracts: an update of the status.
+    assert events[2]["data"]["changed"] == ["status"]
+    assert events[9]["data"]["from_status"] == "monitored" and events[9]["data"]["to_status"] == "exited"
+
+
+async def test_identification_events_drive_monitoring_and_its_clearance(
+    writable_registry, monkeypatch
+) -> None:
+    import uuid
+
+    from fupin_contracts import identification as id_contracts
+    from fupin_kit.envelope import Envelope
+    from registry.handlers import identification_events
+
+    registry = writable_registry
+    # The handler's cipher comes from the process settings; here, the test app's.
+    monkeypatch.setattr(identification_events, "_cipher", registry.app.state.settings.pii_cipher)
+    hid = (await created(registry, household()))["id"]
+
+    async def deliver(event_type: str, action: str) -> None:
+        event = Envelope(
+            source="identification",
+            type=event_type,
+            subject=f"case/{uuid.uuid4()}",
+            division=VILLAGE,
+            data={
+                "case_id": str(uuid.uuid4()),
+                "kind": "monitoring",
+                "household_id": hid,
+                "division": VILLAGE,
+                "year": 2026,
+                "action": action,
+                "from_state": None,
+                "to_state": "x",
+            },
+        )
+        async with registry.app.state.sessionmaker() as session, session.begin():
+            await identification_events.HANDLERS[event.type](session, event)
+
+    await deliver(id_contracts.MONITORING_DECIDED, "county_decide")
+    assert (await rows(registry, "SELECT status FROM households"))[0]["status"] == "monitored"
+    await deliver(id_contracts.event_type("monitoring", "clear_risk"), "clear_risk")
+    assert (await rows(registry, "SELECT status FROM households"))[0]["status"] == "candidate"
+    history = await rows(registry, "SELECT action, reason FROM household_history ORDER BY id")
+    assert [entry["action"] for entry in history] == ["created", "monitor", "clear"]
+    assert "risk cleared" in history[-1]["reason"]

@@ -1,4 +1,5 @@
-"""Handlers of fupin.identification.events.v1: an announced decision becomes the household's status.
+"""Handlers of fupin.identification.events.v1: an announced decision (or a cleared monitoring risk)
+becomes the household's status.
 
 Identification announces (公告) a registration, an exit or a monitoring decision; the registry, owner of
 the status, applies it through its own status-change use case, so the history row and the registry's own
@@ -25,10 +26,14 @@ from registry.households.schemas import StatusCommand
 from registry.households.workflow import StatusAction
 
 log = logging.getLogger(__name__)
+# Identification clears a monitored household's risk (clear_risk, after its six-month and income checks);
+# the registry restores the status the household had before monitoring (workflow.MONITORED_EXITS).
+MONITORING_CLEARED = contracts.event_type("monitoring", "clear_risk")
 ACTIONS: dict[str, StatusAction] = {
     contracts.CASE_ANNOUNCED: StatusAction.REGISTER,
     contracts.EXIT_ANNOUNCED: StatusAction.EXIT,
     contracts.MONITORING_DECIDED: StatusAction.MONITOR,
+    MONITORING_CLEARED: StatusAction.CLEAR,
 }
 
 
@@ -53,9 +58,8 @@ async def on_decision(session: AsyncSession, event: Envelope) -> None:
     data = contracts.CaseTransitionedV1.model_validate(event.data)
     action = ACTIONS[event.type]
     ctx = service.Context(session=session, actor=_county_actor(data.division, event), cipher=_cipher())
-    command = StatusCommand(
-        action=action, reason=f"identification case {data.case_id} announced ({data.year})"
-    )
+    verb = "risk cleared" if action is StatusAction.CLEAR else "announced"
+    command = StatusCommand(action=action, reason=f"identification case {data.case_id} {verb} ({data.year})")
     try:
         await service.change_status(ctx, uuid.UUID(str(data.household_id)), command)
     except ProblemError as exc:

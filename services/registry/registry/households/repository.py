@@ -171,6 +171,25 @@ async def snapshot_at(
     return None if row is None else dict(row._mapping)
 
 
+async def status_before_monitoring(session: AsyncSession, household_id: uuid.UUID) -> str | None:
+    """The status a monitored household had when it became monitored: the `before` of its latest change
+    into 'monitored' (history is append-only, so this is exact). A write-path read, under the household's
+    row lock; the ix_household_history_household_at index finds the household's rows."""
+    row = (
+        await session.execute(
+            select(history.c.before["status"].astext)
+            .where(
+                history.c.household_id == household_id,
+                history.c.after["status"].astext == "monitored",
+                history.c.before["status"].astext != "monitored",
+            )
+            .order_by(history.c.at.desc(), history.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else str(row[0])
+
+
 async def list_history(session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str) -> list[Row]:
     rows = await session.execute(
         select(history)

@@ -521,21 +521,41 @@ async def change_status(ctx: Context, household_id: uuid.UUID, command: StatusCo
     require_tier(ctx.actor, STATUS_TIER)
     require_role(ctx.actor, STATUS_ROLE)
     current = HouseholdStatus(loaded.household["status"])
+    before_monitoring = None
+    if current is HouseholdStatus.MONITORED:
+        # Where a monitored household goes depends on what it was before (workflow.MONITORED_EXITS).
+        found = await repository.status_before_monitoring(ctx.session, household_id)
+        before_monitoring = None if found is None else HouseholdStatus(found)
     try:
-        target = next_status(current, command.action)
+        target = next_status(current, command.action, before_monitoring)
     except InvalidTransition as exc:
         raise conflict(str(exc), code="invalid-transition") from None
     before = loaded.snapshot
     await repository.update_household(ctx.session, household_id, {"status": target.value})
-    payload = contracts.HouseholdStatusChangedV1(
-        household_id=household_id,
-        division=loaded.household["division"],
-        version=loaded.household["version"] + 1,
-        from_status=current.value,
-        to_status=target.value,
-        reason=command.reason,
-    )
-    event_type = contracts.STATUS_EVENT_TYPES[target.value]
+    division = loaded.household["division"]
+    version = loaded.household["version"] + 1
+    event_type = contracts.STATUS_EVENT_TYPES.get(target.value)
+    payload: BaseModel
+    if event_type is None:
+        # Back to 'candidate' (risk cleared on a household never registered poor): the contracts have no
+        # status event for that status, so it is published as an update of the status field.
+        event_type = contracts.HOUSEHOLD_UPDATED
+        payload = contracts.HouseholdUpdatedV1(
+            household_id=household_id,
+            division=division,
+            version=version,
+            changed=["status"],
+            reason=command.reason,
+        )
+    else:
+        payload = contracts.HouseholdStatusChangedV1(
+            household_id=household_id,
+            division=division,
+            version=version,
+            from_status=current.value,
+            to_status=target.value,
+            reason=command.reason,
+        )
     after = await _record(
         ctx, before, household_id, command.action.value, command.reason, event_type, payload
     )
