@@ -3,7 +3,8 @@ breaks streaming): for every request it
 
 1. verifies the bearer token, if any, to know the caller (services verify again: defence in depth);
 2. applies the caller's rate limit (token subject, else client IP): 429 + Retry-After;
-3. refuses tokens of disabled accounts, which stay cryptographically valid until they expire;
+3. refuses tokens of disabled accounts, and tokens issued before their account's password or secret was
+   reset or its roles or scopes changed, which stay cryptographically valid until they expire;
 4. records the access (method, path, status, caller, request id, client IP, time) for the audit chain,
    handed to a background writer so the response never waits for the database.
 """
@@ -119,8 +120,10 @@ class AccessMiddleware:
                 kind="rate-limited",
                 headers={"Retry-After": retry},
             )
-        if actor is not None and actor.subject in guard.blocklist:
-            return unauthorized("the account is disabled")
+        if actor is not None and guard.blocklist.refuses(actor.subject, actor.issued_at):
+            # The same words as the services for a token ended by a reset or a change of powers.
+            disabled = actor.subject in guard.blocklist
+            return unauthorized("the account is disabled" if disabled else "token revoked")
         return None
 
     @staticmethod

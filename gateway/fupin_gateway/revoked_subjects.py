@@ -1,5 +1,6 @@
 """The subjects whose unexpired tokens must be refused (disabled accounts, evaluators past their window),
-published for every service's token verification next to the JWK set.
+and the not-before of subjects whose tokens issued earlier must be refused (a password or secret reset, a
+change of roles or scopes), published for every service's token verification next to the JWK set.
 
 Served from the in-memory blocklist, rendered once per change; only SHA-256 digests of the subject strings
 leave the gateway, so this unauthenticated document lists no account names. Services poll it every couple
@@ -30,6 +31,14 @@ class RevokedSubjectsDocument(BaseModel):
     changed_at: datetime = Field(description="When that process last saw the set change.")
     subjects: list[str] = Field(
         description='Sorted lower-case hex SHA-256 of each revoked subject string, e.g. of "user:zhang.san".'
+    )
+    not_before: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "Digest of a subject -> epoch second (the floor of the time its password or secret was reset, "
+            "or its roles or scopes changed): its tokens with an earlier `iat` are refused. Absent in "
+            "documents of older gateways."
+        ),
     )
 
 

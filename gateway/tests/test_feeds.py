@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import jwt
 import orjson
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -472,3 +473,43 @@ async def test_stream_ends_when_the_subject_is_disabled(scenario):
             f"{scenario.url}/feeds/stream", headers={"Authorization": f"Bearer {token}"}
         )
         assert reopened.status_code == 401
+
+
+async def test_stream_ends_when_the_subjects_password_is_reset(scenario):
+    """G8: an open stream of a token issued before a password reset ends with the reset; a token issued
+    after it opens a stream again."""
+    root = {
+        "Authorization": f"Bearer {scenario.stack.token('nation', '000000000000', ['admin'], 'user:root')}"
+    }
+    base = f"{scenario.url}/admin/users"
+    body = {
+        "username": "stream.reset",
+        "display_name": "赵六",
+        "password": "correct horse battery",
+        "tier": "village",
+        "division": VILLAGE,
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(base, json=body, headers=root)
+        assert created.status_code == 201, created.text
+        token = scenario.stack.token("village", VILLAGE, subject="user:stream.reset")
+        # Not-before is compared in whole seconds: the reset must come in a later second than the token.
+        iat = jwt.decode(token, options={"verify_signature": False})["iat"]
+        while time.time() < iat + 1:
+            await asyncio.sleep(0.05)
+
+        async def reset() -> None:
+            done = await client.post(f"{base}/stream.reset/password", json={}, headers=root)
+            assert done.status_code == 200, done.text
+
+        lines, took = await _stream_until_closed(scenario, token, reset)
+    assert ": token revoked; stream closed" in lines
+    assert took < 5
+    async with httpx.AsyncClient(timeout=10) as client:
+        reopened = await client.get(
+            f"{scenario.url}/feeds/stream", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert reopened.status_code == 401
+        fresh = scenario.stack.token("village", VILLAGE, subject="user:stream.reset", lifetime_s=2)
+        lines, _ = await _stream_until_closed(scenario, fresh)
+    assert ": token expired; stream closed" in lines

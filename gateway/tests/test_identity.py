@@ -1,15 +1,18 @@
 """Identity on real PostgreSQL: password and client-credentials sign-in, one answer for every bad
 credential, disabled accounts (including their already-issued tokens, at the gateway, and the digests of
-their subjects it publishes for the services), evaluators whose tokens never outlive their access window,
-and admins confined to their own jurisdiction and tier."""
+their subjects it publishes for the services), tokens ended by a password or secret reset or a change of
+roles or scopes (at the gateway and at a service called directly), evaluators whose tokens never outlive
+their access window, and admins confined to their own jurisdiction and tier."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +22,13 @@ from sqlalchemy import text
 
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.main import create_app
-from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH, parse_document
+from fupin_kit.auth.revocations import (
+    REVOKED_SUBJECTS_PATH,
+    RevokedSubjects,
+    parse_document,
+    parse_revocations,
+    render_document,
+)
 from fupin_kit.openapi_scope import SCOPE_KEY
 from fupin_kit.sample import app as sample
 from fupin_kit.service_app import ServiceSpec, create_service_app
@@ -462,3 +471,243 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
 
         enabled = await client.post("/admin/users/new.disabled/enable", headers=root(fupin_stack))
         assert enabled.status_code == 200 and enabled.json()["disabled_at"] is None
+
+
+# --- G8: a password or secret reset, or a change of roles or scopes, ends the tokens issued before it ---
+
+
+async def _next_second(token: str) -> None:
+    """Wait until the wall clock is past the token's `iat` second: not-before is compared in whole
+    seconds, so a token issued in the very second of a change is (by design) not refused."""
+    iat = jwt.decode(token, options={"verify_signature": False})["iat"]
+    while time.time() < iat + 1:
+        await asyncio.sleep(0.05)
+
+
+async def _not_before_in_database(app: FastAPI, table: str, key: str, name: str) -> int:
+    async with app.state.sessionmaker() as session:
+        at = await session.scalar(
+            text(f"SELECT tokens_valid_after FROM {table} WHERE {key} = :name"),
+            {"name": name},
+        )
+    assert at is not None
+    return int(at.timestamp())
+
+
+@contextlib.asynccontextmanager
+async def direct_service(stack, published: Path) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The kit's sample service, called directly (not through the gateway), polling a file that holds
+    what the gateway publishes at REVOKED_SUBJECTS_PATH."""
+    database = await stack.fresh_database("fupin_kit.sample", "sample_producer")
+    service = create_service_app(
+        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
+        stack.settings("sample_producer", database, role="api", revoked_subjects_source=str(published)),
+    )
+    async with service.router.lifespan_context(service):
+        transport = httpx.ASGITransport(app=service)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
+            yield service, client
+
+
+async def _publish_to(service: FastAPI, gateway_client: httpx.AsyncClient, path: Path) -> None:
+    """Hand the gateway's published document to the directly called service and let it poll once."""
+    document = await gateway_client.get(REVOKED_SUBJECTS_PATH)
+    assert document.status_code == 200
+    _write(path, document.content)
+    revoked: RevokedSubjects = service.state.revoked_subjects
+    assert await revoked.refresh()
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.write_bytes(content)
+
+
+async def test_a_password_reset_ends_the_tokens_issued_before_it(fupin_stack, tmp_path):
+    published = tmp_path / "revoked.json"
+    _write(published, render_document([], 0, datetime.now(UTC)))
+    async with (
+        upstream(fupin_stack) as service_url,
+        gateway(fupin_stack, upstreams={"sample": service_url}, blocklist_refresh_s=0.2) as (app, client),
+        direct_service(fupin_stack, published) as (service_app, service),
+    ):
+        assert (
+            await make_user(client, root(fupin_stack), "ma.village", VILLAGE, "village")
+        ).status_code == 201
+        old = (await login(client, "ma.village")).json()["access_token"]
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(old))).status_code == 200
+        # Verified (and cached) by the service before the reset.
+        assert (await service.get("/whoami", headers=bearer(old))).status_code == 200
+        etag = (await client.get(REVOKED_SUBJECTS_PATH)).headers["etag"]
+
+        await _next_second(old)
+        reset = await client.post("/admin/users/ma.village/password", json={}, headers=root(fupin_stack))
+        assert reset.status_code == 200, reset.text
+        refused = await client.get("/api/v1/sample/whoami", headers=bearer(old))
+        assert refused.status_code == 401 and refused.json()["detail"] == "token revoked"
+        assert (await client.get("/whoami", headers=bearer(old))).status_code == 401
+        # Still refused after the periodic reload from the database (what other gateway processes see).
+        await app.state.blocklist.reload()
+        assert "user:ma.village" not in app.state.blocklist  # not disabled: only its earlier tokens end
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(old))).status_code == 401
+
+        # A token obtained with the new password works at once (in the second of the reset, too).
+        new = (await login(client, "ma.village", reset.json()["secret"])).json()["access_token"]
+        routed = await client.get("/api/v1/sample/whoami", headers=bearer(new))
+        assert routed.status_code == 200 and routed.json()["subject"] == "user:ma.village"
+
+        # Published: the subject's digest with the floor of the reset time; the ETag changed.
+        document = await client.get(REVOKED_SUBJECTS_PATH)
+        assert document.headers["etag"] != etag
+        parsed = parse_revocations(document.json())
+        assert parsed.subjects == frozenset()
+        seconds = await _not_before_in_database(app, "people", "username", "ma.village")
+        assert parsed.not_before == {_digest("user:ma.village"): seconds}
+        assert "ma.village" not in document.text
+        again = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": document.headers["etag"]})
+        assert again.status_code == 304
+
+        # A service called directly refuses the old token (a cache hit) and accepts the new one.
+        await _publish_to(service_app, client, published)
+        direct = await service.get("/whoami", headers=bearer(old))
+        assert direct.status_code == 401 and direct.json()["detail"] == "token revoked"
+        assert (await service.get("/whoami", headers=bearer(new))).status_code == 200
+
+
+async def test_an_evaluator_password_reset_ends_its_earlier_tokens(fupin_stack):
+    async with gateway(fupin_stack) as (app, client):
+        now = datetime.now(UTC)
+        body = {
+            "username": "xu.eval",
+            "display_name": "徐评估",
+            "organisation": "第三方评估机构",
+            "tier": "county",
+            "division": COUNTY,
+            "password": PASSWORD,
+            "valid_from": (now - timedelta(hours=1)).isoformat(),
+            "valid_until": (now + timedelta(days=1)).isoformat(),
+        }
+        assert (
+            await client.post("/admin/evaluators", json=body, headers=root(fupin_stack))
+        ).status_code == 201
+        old = (await login(client, "xu.eval")).json()["access_token"]
+        await _next_second(old)
+        reset = await client.post("/admin/evaluators/xu.eval/password", json={}, headers=root(fupin_stack))
+        assert reset.status_code == 200, reset.text
+        assert (await client.get("/whoami", headers=bearer(old))).status_code == 401
+        await app.state.blocklist.reload()
+        assert (await client.get("/whoami", headers=bearer(old))).status_code == 401
+        new = (await login(client, "xu.eval", reset.json()["secret"])).json()["access_token"]
+        assert (await client.get("/whoami", headers=bearer(new))).status_code == 200
+
+
+async def test_a_client_secret_rotation_and_a_scope_change_end_earlier_tokens(fupin_stack, tmp_path):
+    published = tmp_path / "revoked.json"
+    _write(published, render_document([], 0, datetime.now(UTC)))
+    async with (
+        gateway(fupin_stack) as (app, client),
+        direct_service(fupin_stack, published) as (service_app, service),
+    ):
+        client_body = {
+            "client_id": "hrss-sync",
+            "department": "人社局",
+            "tier": "county",
+            "division": COUNTY,
+            "scopes": ["funds.read", "registry.read"],
+            "roles": ["viewer"],
+        }
+        registered = await client.post("/admin/clients", json=client_body, headers=root(fupin_stack))
+        assert registered.status_code == 201, registered.text
+        secret = registered.json()["client_secret"]
+
+        async def token(secret: str) -> str:
+            form = {"grant_type": "client_credentials", "client_id": "hrss-sync", "client_secret": secret}
+            issued = await client.post("/oauth/token", data=form)
+            assert issued.status_code == 200, issued.text
+            return str(issued.json()["access_token"])
+
+        old = await token(secret)
+        assert (await client.get("/whoami", headers=bearer(old))).status_code == 200
+        assert (await service.get("/whoami", headers=bearer(old))).status_code == 200
+
+        await _next_second(old)
+        rotated = await client.post("/admin/clients/hrss-sync/secret", headers=root(fupin_stack))
+        assert rotated.status_code == 200, rotated.text
+        refused = await client.get("/whoami", headers=bearer(old))
+        assert refused.status_code == 401 and refused.json()["detail"] == "token revoked"
+        await app.state.blocklist.reload()
+        assert (await client.get("/whoami", headers=bearer(old))).status_code == 401
+        new = await token(rotated.json()["secret"])
+        assert (await client.get("/whoami", headers=bearer(new))).status_code == 200
+        await _publish_to(service_app, client, published)
+        assert (await service.get("/whoami", headers=bearer(old))).status_code == 401
+        assert (await service.get("/whoami", headers=bearer(new))).status_code == 200
+
+        # Narrowing the scopes ends the tokens that carry the wider ones.
+        await _next_second(new)
+        narrowed = await client.put(
+            "/admin/clients/hrss-sync/scopes", json={"scopes": ["registry.read"]}, headers=root(fupin_stack)
+        )
+        assert narrowed.status_code == 200, narrowed.text
+        assert (await client.get("/whoami", headers=bearer(new))).status_code == 401
+        await app.state.blocklist.reload()
+        assert (await client.get("/whoami", headers=bearer(new))).status_code == 401
+        newest = await token(rotated.json()["secret"])
+        assert jwt.decode(newest, options={"verify_signature": False})["scope"] == "registry.read"
+        assert (await client.get("/whoami", headers=bearer(newest))).status_code == 200
+        await _publish_to(service_app, client, published)
+        assert (await service.get("/whoami", headers=bearer(new))).status_code == 401
+        assert (await service.get("/whoami", headers=bearer(newest))).status_code == 200
+        seconds = await _not_before_in_database(app, "clients", "client_id", "hrss-sync")
+        assert parse_revocations((await client.get(REVOKED_SUBJECTS_PATH)).json()).not_before == {
+            _digest("client:hrss-sync"): seconds
+        }
+
+
+async def test_a_removed_admin_role_ends_with_the_change(fupin_stack, tmp_path):
+    published = tmp_path / "revoked.json"
+    _write(published, render_document([], 0, datetime.now(UTC)))
+    async with (
+        gateway(fupin_stack) as (app, client),
+        direct_service(fupin_stack, published) as (service_app, service),
+    ):
+        created = await make_user(
+            client, root(fupin_stack), "tang.admin", COUNTY, "county", ["officer", "admin"]
+        )
+        assert created.status_code == 201, created.text
+        old = (await login(client, "tang.admin")).json()["access_token"]
+        assert (await client.get("/admin/users", headers=bearer(old))).status_code == 200
+        assert (await service.get("/whoami", headers=bearer(old))).status_code == 200
+
+        await _next_second(old)
+        changed = await client.put(
+            "/admin/users/tang.admin/roles", json={"roles": ["officer"]}, headers=root(fupin_stack)
+        )
+        assert changed.status_code == 200 and changed.json()["roles"] == ["officer"]
+        # The token still saying "admin" administers nothing any more, here or after a reload.
+        assert (await client.get("/admin/users", headers=bearer(old))).status_code == 401
+        await app.state.blocklist.reload()
+        assert (await client.get("/admin/users", headers=bearer(old))).status_code == 401
+        new = (await login(client, "tang.admin")).json()["access_token"]
+        assert jwt.decode(new, options={"verify_signature": False})["roles"] == ["officer"]
+        assert (await client.get("/whoami", headers=bearer(new))).status_code == 200
+        assert (await client.get("/admin/users", headers=bearer(new))).status_code == 403
+
+        await _publish_to(service_app, client, published)
+        direct = await service.get("/whoami", headers=bearer(old))
+        assert direct.status_code == 401 and direct.json()["detail"] == "token revoked"
+        me = await service.get("/whoami", headers=bearer(new))
+        assert me.status_code == 200 and me.json()["roles"] == ["officer"]
+
+        # Not-before is forgotten once every token issued before it has expired.
+        async with app.state.sessionmaker() as session:
+            await session.execute(
+                text(
+                    "UPDATE people SET tokens_valid_after = now() - make_interval(secs => :age)"
+                    " WHERE username = 'tang.admin'"
+                ),
+                {"age": app.state.blocklist.window_s + 1},
+            )
+            await session.commit()
+        await app.state.blocklist.reload()
+        assert app.state.blocklist.not_before("user:tang.admin") is None
+        assert parse_revocations((await client.get(REVOKED_SUBJECTS_PATH)).json()).not_before == {}

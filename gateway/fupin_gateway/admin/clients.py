@@ -46,11 +46,14 @@ async def read_client(client_id: str, ctx: Admin) -> ClientOut:
 
 
 @router.put(
-    "/{client_id}/scopes", summary="Replace a client's scopes (and optionally roles)", openapi_extra=OWNED
+    "/{client_id}/scopes",
+    summary="Replace a client's scopes (and optionally roles); tokens issued before end",
+    openapi_extra=OWNED,
 )
 async def set_scopes(client_id: str, body: ScopesIn, ctx: Admin) -> ClientOut:
     values = body.model_dump(exclude_none=True)
-    row = await service.change(ctx, CLIENT, client_id, values, "scopes_changed", values)
+    # Tokens carry the scopes and roles they were issued with: those issued before the change end with it.
+    row = await service.change_ending_tokens(ctx, CLIENT, client_id, values, "scopes_changed", values)
     return _out(row)
 
 
@@ -70,12 +73,12 @@ async def enable_client(client_id: str, ctx: Admin) -> ClientOut:
 
 @router.post(
     "/{client_id}/secret",
-    summary="Issue a new client secret (the old one stops working)",
+    summary="Issue a new client secret (the old one and tokens issued before stop working)",
     openapi_extra=OWNED,
 )
 async def rotate_secret(client_id: str, ctx: Admin) -> SecretOut:
     secret = passwords.generate_secret()
-    await service.change(
-        ctx, CLIENT, client_id, {"secret_hash": await passwords.hash_secret(secret)}, "secret_rotated", {}
-    )
+    values = {"secret_hash": await passwords.hash_secret(secret)}
+    # A token obtained with the old secret (perhaps leaked with it) ends with the rotation.
+    await service.change_ending_tokens(ctx, CLIENT, client_id, values, "secret_rotated", {})
     return SecretOut(secret=secret)

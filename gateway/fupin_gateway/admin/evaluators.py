@@ -95,10 +95,14 @@ async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     return _out(await service.set_disabled(ctx, EVALUATOR, username, False))
 
 
-@router.post("/{username}/password", summary="Reset an evaluator's password", openapi_extra=OWNED)
+@router.post(
+    "/{username}/password",
+    summary="Reset an evaluator's password (tokens issued before end)",
+    openapi_extra=OWNED,
+)
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
     secret = body.password or passwords.generate_secret()
-    await service.change(
-        ctx, EVALUATOR, username, {"password_hash": await passwords.hash_secret(secret)}, "password_reset", {}
-    )
+    values = {"password_hash": await passwords.hash_secret(secret)}
+    # A token obtained with the old password (perhaps leaked with it) ends with the reset.
+    await service.change_ending_tokens(ctx, EVALUATOR, username, values, "password_reset", {})
     return SecretOut(secret=secret)

@@ -5,6 +5,8 @@
 - An admin never grants a tier above its own (403), and the tier must be the division's level, because
   every verifier checks exactly that.
 - Every change appends to the audit chain in the transaction of the change.
+- A reset of a password or client secret and a change of roles or scopes end the account's tokens issued
+  before it (tokens_valid_after, see identity/blocklist.py), like a disable ends all of them.
 """
 
 from __future__ import annotations
@@ -121,4 +123,22 @@ async def set_disabled(ctx: AdminContext, kind: AccountKind, name: str, disabled
         ctx.blocklist.block(subject)
     else:
         ctx.blocklist.unblock(subject)
+    return row
+
+
+async def change_ending_tokens(
+    ctx: AdminContext,
+    kind: AccountKind,
+    name: str,
+    values: dict[str, Any],
+    action: str,
+    detail: dict[str, Any],
+) -> Any:
+    """A change after which the account's earlier tokens must no longer be accepted (a leaked token
+    outliving a password reset, a removed role kept until the token expires): records tokens_valid_after
+    with it and, once committed, refuses those tokens in this process at once."""
+    row = await change(ctx, kind, name, {**values, "tokens_valid_after": func.now()}, action, detail)
+    # Committed first, as for a disable: the blocklist's reloads must not see a change not yet committed.
+    await ctx.session.commit()
+    ctx.blocklist.end_tokens_before(kind.subject(str(getattr(row, kind.key))), row.tokens_valid_after)
     return row

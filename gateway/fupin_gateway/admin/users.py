@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
+from sqlalchemy import func
 
 from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
@@ -46,9 +45,12 @@ async def read_user(username: str, ctx: Admin) -> PersonOut:
     return _out(await service.find(ctx, USER, username))
 
 
-@router.put("/{username}/roles", summary="Replace a person's roles", openapi_extra=OWNED)
+@router.put(
+    "/{username}/roles", summary="Replace a person's roles (tokens issued before end)", openapi_extra=OWNED
+)
 async def set_roles(username: str, body: RolesIn, ctx: Admin) -> PersonOut:
-    row = await service.change(
+    # Tokens carry the roles they were issued with: those issued before the change end with it.
+    row = await service.change_ending_tokens(
         ctx, USER, username, {"roles": body.roles}, "roles_changed", {"roles": body.roles}
     )
     return _out(row)
@@ -68,9 +70,14 @@ async def enable_user(username: str, ctx: Admin) -> PersonOut:
     return _out(await service.set_disabled(ctx, USER, username, False))
 
 
-@router.post("/{username}/password", summary="Reset a person's password", openapi_extra=OWNED)
+@router.post(
+    "/{username}/password",
+    summary="Reset a person's password (tokens issued before end)",
+    openapi_extra=OWNED,
+)
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
     secret = body.password or passwords.generate_secret()
-    values = {"password_hash": await passwords.hash_secret(secret), "password_changed_at": datetime.now(UTC)}
-    await service.change(ctx, USER, username, values, "password_reset", {})
+    values = {"password_hash": await passwords.hash_secret(secret), "password_changed_at": func.now()}
+    # A token obtained with the old password (perhaps leaked with it) ends with the reset.
+    await service.change_ending_tokens(ctx, USER, username, values, "password_reset", {})
     return SecretOut(secret=secret)

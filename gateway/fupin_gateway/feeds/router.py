@@ -110,7 +110,10 @@ async def stream_events(
     # CurrentActor has verified the token; the stream must also end when it expires or is revoked.
     claims = verified_claims(request)
     guard = StreamGuard(
-        subject=actor.subject, expires_at=float(claims["exp"]), blocklist=request.app.state.blocklist
+        subject=actor.subject,
+        expires_at=float(claims["exp"]),
+        blocklist=request.app.state.blocklist,
+        issued_at=actor.issued_at,
     )
     return StreamingResponse(
         event_stream(

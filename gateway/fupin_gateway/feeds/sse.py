@@ -7,7 +7,7 @@ server cancels the generator (ASGI < 2.4) or the next write fails (2.4), and the
 subscription.
 
 A stream also ends, with a closing comment, once its token would no longer be accepted: the subject is
-disabled (the gateway's blocklist) or the token's `exp` passes. The token is checked when the stream
+disabled, or its not-before passes the token's `iat` (the gateway's blocklist), or the token's `exp` passes. The token is checked when the stream
 opens only, so without this an open stream would outlive both; it is re-checked at least every
 GUARD_CHECK_S, between reads, without extra queries.
 """
@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Container
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,19 +39,27 @@ RETRY_MS = 2000
 GUARD_CHECK_S = 1.0
 
 
+class Refuser(Protocol):
+    """What the guard asks (identity.blocklist.Blocklist): would a token of `subject` issued at
+    `issued_at` be refused?"""
+
+    def refuses(self, subject: str, issued_at: int | None) -> bool: ...
+
+
 @dataclass
 class StreamGuard:
-    """Whether the stream's token would still be accepted: not expired, subject not refused."""
+    """Whether the stream's token would still be accepted: not expired, not refused by the blocklist."""
 
     subject: str
     expires_at: float  # the token's exp (epoch seconds)
-    blocklist: Container[str]
+    blocklist: Refuser
+    issued_at: int | None = None  # the token's iat (epoch seconds)
     clock: Callable[[], float] = field(default=time.time)
 
     def refusal(self) -> str | None:
         if self.clock() >= self.expires_at:
             return "token expired"
-        if self.subject in self.blocklist:
+        if self.blocklist.refuses(self.subject, self.issued_at):
             return "token revoked"
         return None
 

@@ -1,10 +1,17 @@
-"""The set of subjects whose tokens the gateway refuses, kept in memory and reloaded every few seconds.
+"""The subjects whose tokens the gateway refuses, kept in memory and reloaded every few seconds: the set of
+disabled subjects (every token refused), and each subject's not-before (tokens issued before it refused:
+its password or secret was reset, or its roles or scopes changed, after they were issued).
 
-Tokens are self-contained: a token issued before its account was disabled stays valid until it expires.
-The gateway closes that gap for everything routed through it by checking this set on every request; an
-admin's disable in this process takes effect at once, in other gateway processes within one refresh
-interval. Services learn the set from its published form (digests of the subjects, see
-revoked_subjects.py), which they poll every FUPIN_REVOKED_SUBJECTS_REFRESH_S.
+Tokens are self-contained: a token issued before its account was disabled, or its credentials or powers
+changed, stays valid until it expires. The gateway closes that gap for everything routed through it by
+checking refuses() on every request; an admin's change in this process takes effect at once, in other
+gateway processes within one refresh interval. Services learn both from their published form (digests of
+the subjects, see revoked_subjects.py), which they poll every FUPIN_REVOKED_SUBJECTS_REFRESH_S.
+
+Not-before is kept in whole seconds, the floor of the change time, because a token's `iat` is whole
+seconds: a token issued just after the change, in the same second, must not be refused (a user signing in
+with a new password at once). The price: a token issued less than a second before the change, in that same
+second, is not refused either.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,7 +38,8 @@ class Published:
     """The set as services read it, rendered once per change (they poll it every few seconds)."""
 
     body: bytes
-    # Over the digests only, so every gateway process holding the same set answers the same ETag.
+    # Over the digests and not-befores only (not the generation), so every gateway process holding the same
+    # set answers the same ETag.
     etag: str
 
 
@@ -43,6 +52,8 @@ class Blocklist:
         # How long a subject stays listed after it was disabled: until its last token has expired.
         self.window_s = window_s
         self._subjects: frozenset[str] = frozenset()
+        # subject -> epoch second before which its tokens are refused (the floor of tokens_valid_after).
+        self._not_before: dict[str, int] = {}
         # Counts changes of the set in this process, and when the last one was: part of the published form.
         self._generation = 0
         self._changed_at = datetime.now(UTC)
@@ -51,42 +62,78 @@ class Blocklist:
         # them (their transaction was not yet committed), so they are re-applied on top of it.
         self._pending_block: set[str] = set()
         self._pending_unblock: set[str] = set()
+        self._pending_not_before: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
     def __contains__(self, subject: str) -> bool:
+        """Whether the subject is disabled (every token of it refused)."""
         return subject in self._subjects
+
+    def not_before(self, subject: str) -> int | None:
+        """The epoch second before which the subject's tokens are refused, if any."""
+        return self._not_before.get(subject)
+
+    def refuses(self, subject: str, issued_at: int | None) -> bool:
+        """Whether a token of `subject` issued at `issued_at` (its `iat`, whole seconds) must be refused:
+        the subject is disabled, or the token was issued before the subject's not-before (a token without
+        `iat` then too: it cannot show it is newer)."""
+        if subject in self._subjects:
+            return True
+        not_before = self._not_before.get(subject)
+        return not_before is not None and (issued_at is None or issued_at < not_before)
 
     def block(self, subject: str) -> None:
         self._pending_block.add(subject)
         self._pending_unblock.discard(subject)
-        self._set(self._subjects | {subject})
+        self._set(self._subjects | {subject}, self._not_before)
 
     def unblock(self, subject: str) -> None:
         self._pending_unblock.add(subject)
         self._pending_block.discard(subject)
-        self._set(self._subjects - {subject})
+        self._set(self._subjects - {subject}, self._not_before)
+
+    def end_tokens_before(self, subject: str, valid_after: datetime) -> None:
+        """Refuse the subject's tokens issued before `valid_after` (its committed tokens_valid_after)."""
+        seconds = _floor_seconds(valid_after)
+        self._pending_not_before[subject] = max(self._pending_not_before.get(subject, seconds), seconds)
+        self._set(self._subjects, _later(self._not_before, {subject: seconds}))
 
     async def reload(self) -> None:
         block, unblock = set(self._pending_block), set(self._pending_unblock)
+        not_before = dict(self._pending_not_before)
         async with self.sessionmaker() as session:
             loaded = await repository.blocked_subjects(session, self.window_s)
+            loaded_not_before = await repository.tokens_not_before(session, self.window_s)
         # Pending local changes older than this reload are now reflected in the database (or rolled back,
         # in which case the database is right); only those made during the reload are re-applied.
         self._pending_block -= block
         self._pending_unblock -= unblock
-        self._set(frozenset((loaded | self._pending_block) - self._pending_unblock))
+        for subject, seconds in not_before.items():
+            if self._pending_not_before.get(subject) == seconds:
+                del self._pending_not_before[subject]
+        merged = _later(
+            {subject: _floor_seconds(at) for subject, at in loaded_not_before.items()},
+            self._pending_not_before,
+        )
+        self._set(frozenset((loaded | self._pending_block) - self._pending_unblock), merged)
 
     def published(self) -> Published:
         if self._published is None:
-            body = render_document(self._subjects, self._generation, self._changed_at)
-            digests = "\n".join(sorted(subject_digest(subject) for subject in self._subjects))
-            tag = hashlib.sha256(digests.encode()).hexdigest()[:32]
+            body = render_document(self._subjects, self._generation, self._changed_at, self._not_before)
+            material = "\n".join(sorted(subject_digest(subject) for subject in self._subjects))
+            if self._not_before:
+                # Only when there is any, so a set without not-befores keeps the ETag it always had.
+                material += "\nnot_before\n" + "\n".join(
+                    sorted(f"{subject_digest(subject)}:{at}" for subject, at in self._not_before.items())
+                )
+            tag = hashlib.sha256(material.encode()).hexdigest()[:32]
             self._published = Published(body=body, etag=f'"{tag}"')
         return self._published
 
-    def _set(self, subjects: frozenset[str]) -> None:
-        if subjects != self._subjects:
+    def _set(self, subjects: frozenset[str], not_before: dict[str, int]) -> None:
+        if subjects != self._subjects or not_before != self._not_before:
             self._subjects = subjects
+            self._not_before = not_before
             self._generation += 1
             self._changed_at = datetime.now(UTC)
             self._published = None
@@ -108,3 +155,17 @@ class Blocklist:
                 # Keep the last known set: an outage must not silently re-admit disabled accounts.
                 log.warning("blocklist reload failed: %s", type(exc).__name__)
             await asyncio.sleep(self.refresh_s)
+
+
+def _floor_seconds(at: datetime) -> int:
+    # A token's iat is whole seconds: compared with the floor, a token issued after the change in the
+    # same second is accepted (see the module docstring for the edge this leaves).
+    return math.floor(at.timestamp())
+
+
+def _later(base: dict[str, int], extra: dict[str, int]) -> dict[str, int]:
+    """`base` with `extra` on top, keeping the later not-before of a subject in both."""
+    merged = dict(base)
+    for subject, seconds in extra.items():
+        merged[subject] = max(merged.get(subject, seconds), seconds)
+    return merged

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.identity.tables import CLIENT, EVALUATOR, USER, AccountKind, evaluators, people
+from fupin_gateway.identity.tables import CLIENT, EVALUATOR, KINDS, USER, AccountKind, evaluators, people
 
 
 async def by_name(session: AsyncSession, kind: AccountKind, name: str) -> Any | None:
@@ -97,3 +97,18 @@ async def blocked_subjects(session: AsyncSession, window_s: int) -> set[str]:
     )
     rows = await session.execute(union_all(*queries))
     return {str(subject) for (subject,) in rows}
+
+
+async def tokens_not_before(session: AsyncSession, window_s: int) -> dict[str, datetime]:
+    """{subject: tokens_valid_after} of the accounts whose password or secret was reset, or whose roles or
+    scopes changed, within the last `window_s` seconds: tokens issued before that moment are refused. Older
+    changes are left out, since every token issued before them has expired."""
+    since = func.now() - timedelta(seconds=window_s)
+    queries = [
+        select(literal(f"{kind.name}:") + kind.table.c[kind.key], kind.table.c.tokens_valid_after).where(
+            kind.table.c.tokens_valid_after > since
+        )
+        for kind in KINDS
+    ]
+    rows = await session.execute(union_all(*queries))
+    return {str(subject): valid_after for subject, valid_after in rows}

@@ -24,6 +24,9 @@ def _common() -> list[Column[Any]]:
         # Set with `disabled` (a check constraint keeps the two together): the revoked-subjects list keeps
         # an account only until every token issued before this moment has expired.
         Column("disabled_at", DateTime(timezone=True), nullable=True),
+        # Set by a password or secret reset and a change of roles or scopes (migration gateway_0006):
+        # tokens issued before it are refused until they expire (identity/blocklist.py).
+        Column("tokens_valid_after", DateTime(timezone=True), nullable=True),
         Column("created_by", String(200), nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

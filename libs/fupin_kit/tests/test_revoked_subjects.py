@@ -1,8 +1,11 @@
 """The revoked subjects a service polls: a failed poll keeps the last set (an outage never re-admits a
-disabled account), and the verifier refuses a revoked subject's token even when it is already cached."""
+disabled account), and the verifier refuses a revoked subject's token even when it is already cached; the
+same for a token issued before its subject's not-before (a password or secret reset, a change of roles or
+scopes), and the published document's parsing (not_before optional, never misread when malformed)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +18,8 @@ from fupin_kit.auth.keys import KeyStore, mint
 from fupin_kit.auth.revocations import (
     REVOKED_SUBJECTS_PATH,
     RevokedSubjects,
+    parse_document,
+    parse_revocations,
     render_document,
     subject_digest,
 )
@@ -145,3 +150,101 @@ async def test_a_service_starts_while_the_gateway_is_down_and_stops_its_poller(f
         assert me.status_code == 200, me.text
         task = revoked._task
     assert task.done() and revoked._client is None
+
+
+DIGEST = subject_digest("user:zhang.san")
+
+
+def test_a_document_without_not_before_is_read_as_having_none():
+    # As gateways before not-before published it.
+    document = {"algorithm": "sha256", "generation": 3, "changed_at": "2026-11-26T00:00:00+00:00"}
+    parsed = parse_revocations({**document, "subjects": [DIGEST]})
+    assert parsed.subjects == {DIGEST} and parsed.not_before == {}
+    assert parse_document({**document, "subjects": [DIGEST]}) == {DIGEST}
+    both = parse_revocations({**document, "subjects": [], "not_before": {DIGEST: 1_790_000_000}})
+    assert both.subjects == frozenset() and both.not_before == {DIGEST: 1_790_000_000}
+
+
+@pytest.mark.parametrize(
+    "not_before",
+    [
+        None,
+        [],
+        [DIGEST],
+        "1790000000",
+        {"zhang.san": 1_790_000_000},
+        {DIGEST.upper(): 1_790_000_000},
+        {DIGEST: "1790000000"},
+        {DIGEST: 1_790_000_000.5},
+        {DIGEST: True},
+        {DIGEST: -1},
+        {DIGEST: None},
+    ],
+)
+def test_a_malformed_not_before_is_refused_never_read_as_empty(not_before):
+    document = {"algorithm": "sha256", "subjects": [], "not_before": not_before}
+    with pytest.raises(ValueError):
+        parse_revocations(document)
+    with pytest.raises(ValueError):
+        parse_document(document)
+
+
+def test_render_and_parse_agree_on_not_before():
+    body = render_document(["user:a"], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000})
+    parsed = parse_revocations(json.loads(body))
+    assert parsed.subjects == {subject_digest("user:a")}
+    assert parsed.not_before == {DIGEST: 1_790_000_000}
+    assert "zhang.san" not in body.decode()
+
+
+async def test_a_malformed_not_before_is_a_failed_poll(tmp_path):
+    source = tmp_path / "revoked.json"
+    source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000}))
+    revoked = RevokedSubjects(str(source), refresh_s=60)
+    assert await revoked.refresh()
+    assert revoked.not_before(DIGEST) == 1_790_000_000
+    source.write_bytes(b'{"algorithm": "sha256", "subjects": [], "not_before": {"x": 1}}')
+    assert not await revoked.refresh()
+    assert revoked.not_before(DIGEST) == 1_790_000_000  # the last one kept
+    assert revoked.refuses(DIGEST, 1_789_999_999) and not revoked.refuses(DIGEST, 1_790_000_000)
+
+
+async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(tmp_path, monkeypatch):
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    source = tmp_path / "revoked.json"
+    _publish(source)
+    revoked = RevokedSubjects(str(source), refresh_s=60)
+    await revoked.refresh()
+    verifier = TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api", revoked=revoked)
+    token = _token(store, "user:li.si")
+    actor = await verifier.verify(token)
+    issued_at = jwt.decode(token, options={"verify_signature": False})["iat"]
+    assert actor.issued_at == issued_at
+    assert token in verifier._cache
+
+    # A not-before after the token's iat: refused on the cache-hit path, without a signature check.
+    source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:li.si": issued_at + 1}))
+    assert await revoked.refresh()
+    decoded = 0
+    original = jwt.decode
+
+    def counting(*args, **kwargs):
+        nonlocal decoded
+        decoded += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    with pytest.raises(ProblemError) as refused:
+        await verifier.verify(token)
+    assert refused.value.status == 401 and refused.value.detail == "token revoked"
+    assert decoded == 0
+    monkeypatch.setattr(jwt, "decode", original)
+    # Another subject's token is not affected.
+    assert (await verifier.verify(_token(store, "user:wang.wu"))).subject == "user:wang.wu"
+
+    # Not-before in the token's own second: issued "after" it in whole seconds, so accepted (a token
+    # obtained with the new password in the second of the reset must work).
+    source.write_bytes(render_document([], 2, datetime.now(UTC), {"user:li.si": issued_at}))
+    assert await revoked.refresh()
+    assert (await verifier.verify(token)).subject == "user:li.si"

@@ -1,11 +1,18 @@
 """The subjects whose still-unexpired tokens must be refused (disabled accounts, evaluators past their
-access window), as every service learns them from the gateway.
+access window), and the subjects whose tokens issued before a moment must be refused (their password or
+client secret was reset, their roles or scopes changed), as every service learns them from the gateway.
 
-Tokens are self-contained, so a service cannot tell from a token that its account was disabled after it
-was issued. The gateway publishes its blocklist at REVOKED_SUBJECTS_PATH as SHA-256 digests of the subject
-strings (so the unauthenticated world learns no account names); each service polls it every few seconds,
-the same way it reads the JWK set, and its TokenVerifier refuses any token whose subject's digest is in it.
-A failed poll keeps the last set: an outage of the gateway must never re-admit a disabled account.
+Tokens are self-contained, so a service cannot tell from a token that its account was disabled, or its
+credentials or powers changed, after it was issued. The gateway publishes its blocklist at
+REVOKED_SUBJECTS_PATH as SHA-256 digests of the subject strings (so the unauthenticated world learns no
+account names): "subjects" (every token refused) and "not_before" ({digest: epoch seconds}: a token whose
+`iat` is earlier is refused). Each service polls it every few seconds, the same way it reads the JWK set,
+and its TokenVerifier refuses accordingly. A failed poll keeps the last set: an outage of the gateway must
+never re-admit a disabled account or a token issued before a password reset.
+
+Not-before is compared in whole seconds: the gateway publishes the floor of the change time, and a token
+is refused when its `iat` (whole seconds) is earlier. A token issued after the change in the same second is
+therefore accepted, and so is one issued less than a second before it, in that same second.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,32 +44,64 @@ def subject_digest(subject: str) -> str:
     return hashlib.sha256(subject.encode("utf-8")).hexdigest()
 
 
-def render_document(subjects: Iterable[str], generation: int, changed_at: datetime) -> bytes:
+def render_document(
+    subjects: Iterable[str],
+    generation: int,
+    changed_at: datetime,
+    not_before: Mapping[str, int] | None = None,
+) -> bytes:
     """The published document for these (plain) subjects: {"algorithm", "generation", "changed_at",
-    "subjects": sorted digests}. `generation` counts the publisher's changes (per gateway process)."""
+    "subjects": sorted digests, "not_before": {digest: epoch seconds}}. `generation` counts the publisher's
+    changes (per gateway process); `not_before` maps plain subjects to the whole second (the floor of the
+    change time) before which their tokens are refused."""
     document = {
         "algorithm": ALGORITHM,
         "generation": generation,
         "changed_at": changed_at.isoformat(),
         "subjects": sorted(subject_digest(subject) for subject in subjects),
+        "not_before": dict(
+            sorted((subject_digest(subject), int(seconds)) for subject, seconds in (not_before or {}).items())
+        ),
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def parse_document(document: dict[str, Any]) -> frozenset[str]:
-    """The digests of a published document; ValueError for anything malformed, so that a garbled answer
-    is a failed poll (the last set kept), never an empty set that would re-admit everyone."""
+@dataclass(frozen=True)
+class Revocations:
+    """A parsed document: the revoked digests, and the not-before (epoch seconds) per digest."""
+
+    subjects: frozenset[str]
+    not_before: Mapping[str, int] = field(default_factory=dict)
+
+
+def parse_revocations(document: dict[str, Any]) -> Revocations:
+    """Both parts of a published document; ValueError for anything malformed, so that a garbled answer
+    is a failed poll (the last set kept), never an empty set that would re-admit everyone. A document
+    without "not_before" (from a gateway older than it) has none."""
     subjects = document.get("subjects")
     if document.get("algorithm") != ALGORITHM or not isinstance(subjects, list):
         raise ValueError("not a revoked-subjects document")
     if not all(isinstance(digest, str) and _DIGEST.fullmatch(digest) for digest in subjects):
         raise ValueError("a revoked subject is not a lower-case SHA-256 hex digest")
-    return frozenset(subjects)
+    not_before = document.get("not_before", {})
+    if not isinstance(not_before, dict):
+        raise ValueError("not_before is not an object")
+    for digest, seconds in not_before.items():
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise ValueError("a not_before subject is not a lower-case SHA-256 hex digest")
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+            raise ValueError("a not_before time is not a whole number of epoch seconds")
+    return Revocations(frozenset(subjects), dict(not_before))
+
+
+def parse_document(document: dict[str, Any]) -> frozenset[str]:
+    """The revoked digests of a published document, after checking all of it (see parse_revocations)."""
+    return parse_revocations(document).subjects
 
 
 class RevokedSubjects:
-    """The last known set of revoked subject digests, refreshed from `source` (the gateway's URL, or a
-    file) every `refresh_s` seconds by a task between start() and stop()."""
+    """The last known revoked subject digests and not-before times, refreshed from `source` (the gateway's
+    URL, or a file) every `refresh_s` seconds by a task between start() and stop()."""
 
     def __init__(self, source: str, refresh_s: float, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.source = source
@@ -69,6 +109,7 @@ class RevokedSubjects:
         self.timeout_s = timeout_s
         self.generation: int | None = None
         self._digests: frozenset[str] = frozenset()
+        self._not_before: Mapping[str, int] = {}
         self._etag: str | None = None
         self._failing = False
         self._client: httpx.AsyncClient | None = None
@@ -80,11 +121,24 @@ class RevokedSubjects:
     def __len__(self) -> int:
         return len(self._digests)
 
+    def not_before(self, digest: str) -> int | None:
+        """The epoch second before which tokens of this subject are refused, if any."""
+        return self._not_before.get(digest)
+
+    def refuses(self, digest: str, issued_at: int | None) -> bool:
+        """Whether a token of this subject, issued at `issued_at` (its `iat`), must be refused: the subject
+        is revoked, or the token was issued before the subject's not-before (a token without `iat` then
+        too: it cannot prove it is newer)."""
+        if digest in self._digests:
+            return True
+        not_before = self._not_before.get(digest)
+        return not_before is not None and (issued_at is None or issued_at < not_before)
+
     async def refresh(self) -> bool:
         """One poll; True when the set is now the source's. On failure the last set stays in force."""
         try:
             fetched = await fetch_json(self.source, client=self._http(), etag=self._etag)
-            digests = None if fetched.document is None else parse_document(fetched.document)
+            parsed = None if fetched.document is None else parse_revocations(fetched.document)
         except FETCH_ERRORS as exc:
             # Once per outage, not on every poll of it.
             if not self._failing:
@@ -97,8 +151,9 @@ class RevokedSubjects:
                 )
             self._failing = True
             return False
-        if fetched.document is not None and digests is not None:
-            self._digests = digests
+        if fetched.document is not None and parsed is not None:
+            self._digests = parsed.subjects
+            self._not_before = parsed.not_before
             self._etag = fetched.etag
             generation = fetched.document.get("generation")
             self.generation = generation if isinstance(generation, int) else None

@@ -2,8 +2,9 @@
 
 Only ES256 is accepted, so `alg=none` and HMAC-with-the-public-key confusion fail before any signature
 check; the key id must be in the JWK set; issuer, audience, expiry and the tier/division claims are checked.
-A token whose subject the gateway has revoked (a disabled account) is refused too, when the verifier is
-given the RevokedSubjects the process polls (see revocations.py).
+A token whose subject the gateway has revoked (a disabled account), or that was issued before its subject's
+not-before (a password reset, secret rotation or change of roles/scopes after it was issued), is refused
+too, when the verifier is given the RevokedSubjects the process polls (see revocations.py).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class TokenVerifier:
     """Verifies bearer tokens; a token verified once is remembered (key: the exact token string, so any
     altered byte is a different, unverified token) until its expiry. A remembered token is still refused
     once it expires, once the key that signed it is no longer in the loaded key set, and once its subject
-    is revoked (checked on every call, cache hit or not: a disable must end sessions already under way)."""
+    is revoked or its subject's not-before passes its `iat` (checked on every call, cache hit or not: a
+    disable or a password reset must end sessions already under way)."""
 
     def __init__(
         self,
@@ -100,7 +102,7 @@ class TokenVerifier:
             actor, until, kid, key, digest = cached
             if time.time() < until and self.jwks.loaded(kid) is key:
                 self._cache.move_to_end(token)
-                self._refuse_revoked(digest)
+                self._refuse_revoked(digest, actor.issued_at)
                 return actor
             del self._cache[token]
         actor, until, kid, key = await self._verify(token)
@@ -111,11 +113,11 @@ class TokenVerifier:
             self._cache[token] = (actor, until, kid, key, digest)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        self._refuse_revoked(digest)
+        self._refuse_revoked(digest, actor.issued_at)
         return actor
 
-    def _refuse_revoked(self, digest: str) -> None:
-        if self.revoked is not None and digest in self.revoked:
+    def _refuse_revoked(self, digest: str, issued_at: int | None) -> None:
+        if self.revoked is not None and self.revoked.refuses(digest, issued_at):
             raise unauthorized("token revoked")
 
     async def _verify(self, token: str) -> tuple[Actor, float, str, Any]:
@@ -161,6 +163,7 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         raise unauthorized("token division is not a division code") from exc
     if divisions.TIER_NAMES[level] != tier:
         raise unauthorized("token tier does not match its division")
+    iat = claims.get("iat")
     return Actor(
         subject=str(claims["sub"]),
         tier=tier,
@@ -169,6 +172,8 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         kind=str(claims.get("kind", "user")),
         token_id=claims.get("jti"),
         scopes=client_scopes.parse(claims.get("scope")),
+        # jwt.decode has checked a present `iat` is a number; whole seconds, as tokens are minted.
+        issued_at=int(iat) if isinstance(iat, int | float) and not isinstance(iat, bool) else None,
     )
 
 
