@@ -19,6 +19,9 @@ HOUSEHOLD_REGISTERED = "fupin.registry.household.registered.v1"
 HOUSEHOLD_EXITED = "fupin.registry.household.exited.v1"
 HOUSEHOLD_RETURNED = "fupin.registry.household.returned.v1"
 HOUSEHOLD_MONITORED = "fupin.registry.household.monitored.v1"
+# Risk cleared (风险消除): a monitored household back to the status it had before monitoring (candidate or
+# exited), whatever that is; not the exit or registration of a case.
+HOUSEHOLD_MONITORING_CLEARED = "fupin.registry.household.monitoring_cleared.v1"
 HOUSEHOLD_INCOME_RECORDED = "fupin.registry.household.income_recorded.v1"
 MEMBER_ADDED = "fupin.registry.member.added.v1"
 MEMBER_UPDATED = "fupin.registry.member.updated.v1"
@@ -77,7 +80,7 @@ class HouseholdUpdatedV1(_Payload):
 
 
 class HouseholdStatusChangedV1(_Payload):
-    """Payload of .registered / .exited / .returned / .monitored."""
+    """Payload of .registered / .exited / .returned / .monitored / .monitoring_cleared."""
 
     household_id: uuid.UUID
     division: str
@@ -133,6 +136,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     HOUSEHOLD_EXITED: HouseholdStatusChangedV1,
     HOUSEHOLD_RETURNED: HouseholdStatusChangedV1,
     HOUSEHOLD_MONITORED: HouseholdStatusChangedV1,
+    HOUSEHOLD_MONITORING_CLEARED: HouseholdStatusChangedV1,
     HOUSEHOLD_INCOME_RECORDED: HouseholdIncomeRecordedV1,
     MEMBER_ADDED: MemberAddedV1,
     MEMBER_UPDATED: MemberUpdatedV1,

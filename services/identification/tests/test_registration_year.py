@@ -47,3 +47,35 @@ async def test_late_registered_event_keeps_the_identification_year(harness: Harn
     assert [tuple(row) for row in rows] == [("registered", 2024)]
     state = await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)
     assert [row[0] for row in state] == ["registered"]
+
+
+async def test_risk_cleared_back_to_exited_sets_the_status_and_confirms_no_exit(harness: Harness) -> None:
+    """fupin.registry.household.monitoring_cleared.v1 restores the status before monitoring; an exit case
+    awaiting the registry's `exited` confirmation is not closed by it."""
+    household_id = await harness.household()
+    case_id = await harness.apply(household_id, year=2024)
+    await harness.sql("UPDATE cases SET state = 'exit_announced' WHERE id = :c", c=case_id)
+    await harness.sql("UPDATE rm_households SET status = 'monitored' WHERE household_id = :h", h=household_id)
+    payload = registry_contracts.HouseholdStatusChangedV1(
+        household_id=household_id,
+        division=VILLAGE,
+        version=5,
+        from_status="monitored",
+        to_status="exited",
+        reason="风险消除",
+    )
+    event = new_event(
+        service="registry",
+        type=registry_contracts.HOUSEHOLD_MONITORING_CLEARED,
+        aggregate="household",
+        aggregate_id=str(household_id),
+        division=VILLAGE,
+        data=payload.model_dump(mode="json"),
+    )
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        await handlers.HANDLERS[registry_contracts.HOUSEHOLD_MONITORING_CLEARED](session, event)
+
+    status = await harness.sql("SELECT status FROM rm_households WHERE household_id = :h", h=household_id)
+    assert [row[0] for row in status] == ["exited"]
+    state = await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)
+    assert [row[0] for row in state] == ["exit_announced"]

@@ -1074,11 +1074,11 @@ async def test_monitored_households_are_cleared_or_become_poor(writable_registry
     )
     kinds = [event["type"].rsplit(".", 2)[-2] for event in events]
     assert kinds == [
-        "created", "monitored", "updated", "monitored", "registered",
-        "created", "registered", "exited", "monitored", "exited", "monitored", "returned",
+        "created", "monitored", "monitoring_cleared", "monitored", "registered",
+        "created", "registered", "exited", "monitored", "monitoring_cleared", "monitored", "returned",
     ]  # fmt: skip
-    # Clearing to candidate has no status event of its own in the contracts: an update of the status.
-    assert events[2]["data"]["changed"] == ["status"]
+    # Risk cleared has its own event, whatever status it restores (not an exit decided now).
+    assert events[2]["data"]["from_status"] == "monitored" and events[2]["data"]["to_status"] == "candidate"
     assert events[9]["data"]["from_status"] == "monitored" and events[9]["data"]["to_status"] == "exited"
 
 

@@ -92,6 +92,15 @@ async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
         await cases.apply(ctx, case, confirmed[1], {"registry_event": str(event.id)})
 
 
+async def on_monitoring_cleared(session: AsyncSession, event: Envelope) -> None:
+    """Risk cleared: the household is back to what it was before monitoring; no case is confirmed by it."""
+    data = contracts.HouseholdStatusChangedV1.model_validate(event.data)
+    now = await clock.now(session)
+    await repository.set_status(
+        session, data.household_id, {"status": data.to_status, "status_changed_at": now}
+    )
+
+
 HANDLERS = {
     contracts.HOUSEHOLD_CREATED: on_household_created,
     contracts.MEMBER_ADDED: on_member_changed,
@@ -99,4 +108,5 @@ HANDLERS = {
     contracts.MEMBER_DECEASED: on_member_changed,
     contracts.HOUSEHOLD_INCOME_RECORDED: on_income,
     **{event_type: on_status_changed for event_type in contracts.STATUS_EVENT_TYPES.values()},
+    contracts.HOUSEHOLD_MONITORING_CLEARED: on_monitoring_cleared,
 }

@@ -67,7 +67,7 @@ from registry.households.schemas import (
     StatusCommand,
     check_causes,
 )
-from registry.households.workflow import InvalidTransition, next_status
+from registry.households.workflow import InvalidTransition, StatusAction, next_status
 
 STATUS_ROLE = "officer"
 STATUS_TIER = "county"
@@ -534,28 +534,19 @@ async def change_status(ctx: Context, household_id: uuid.UUID, command: StatusCo
     await repository.update_household(ctx.session, household_id, {"status": target.value})
     division = loaded.household["division"]
     version = loaded.household["version"] + 1
-    event_type = contracts.STATUS_EVENT_TYPES.get(target.value)
-    payload: BaseModel
-    if event_type is None:
-        # Back to 'candidate' (risk cleared on a household never registered poor): the contracts have no
-        # status event for that status, so it is published as an update of the status field.
-        event_type = contracts.HOUSEHOLD_UPDATED
-        payload = contracts.HouseholdUpdatedV1(
-            household_id=household_id,
-            division=division,
-            version=version,
-            changed=["status"],
-            reason=command.reason,
-        )
-    else:
-        payload = contracts.HouseholdStatusChangedV1(
-            household_id=household_id,
-            division=division,
-            version=version,
-            from_status=current.value,
-            to_status=target.value,
-            reason=command.reason,
-        )
+    # Risk cleared has an event of its own: the status it restores (exited, candidate) was not decided now.
+    cleared = command.action is StatusAction.CLEAR  # only a monitored household can be cleared
+    event_type = (
+        contracts.HOUSEHOLD_MONITORING_CLEARED if cleared else contracts.STATUS_EVENT_TYPES[target.value]
+    )
+    payload = contracts.HouseholdStatusChangedV1(
+        household_id=household_id,
+        division=division,
+        version=version,
+        from_status=current.value,
+        to_status=target.value,
+        reason=command.reason,
+    )
     after = await _record(
         ctx, before, household_id, command.action.value, command.reason, event_type, payload
     )
