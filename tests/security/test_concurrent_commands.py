@@ -46,9 +46,10 @@ PROBLEM = "application/problem+json"
 _serial = itertools.count(700)
 
 
-def resident_id() -> str:
+def resident_id(born: int | None = None) -> str:
+    """A valid ID, unique per call, of a man born on 3 March of `born` (by default a year in 1950-1999)."""
     n = next(_serial)
-    first17 = f"520102{1950 + n % 50:04d}0303{(n * 2 + 1) % 1000:03d}"
+    first17 = f"520102{born or 1950 + n % 50:04d}0303{(n * 2 + 1) % 1000:03d}"
     return first17 + check_digit(first17)
 
 
@@ -383,7 +384,8 @@ async def test_concurrent_identical_member_additions_add_one_member(registry: Se
         "change": "birth",
         "effective_on": "2010-03-03",
         "reason": "出生",
-        "member": {**member_body("张小三", resident_id(), "son"), "labour_capacity": "none"},
+        # A birth: a child born on the day it joins.
+        "member": {**member_body("张小三", resident_id(born=2010), "son"), "labour_capacity": "none"},
     }
     responses = await registry.all_at_once(f"/households/{household_id}/members", join, village)
     winner = one_winner(responses, 201)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
-Division = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Division = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Tier = Annotated[str, StringConstraints(pattern=r"^(nation|province|city|county|township|village)$")]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -85,7 +85,7 @@ def who(options: ImportOptions) -> tuple[str, str]:
     division = options.division
     if division is None:
         village = first_village(options.path)
-        if village is None or len(village) != 12 or not village.isdigit():
+        if village is None or len(village) != 12 or not (village.isascii() and village.isdigit()):
             raise TokenError("cannot tell the division from the file; pass --division (and --tier)")
         division = village[:6] + "000000"
     try:

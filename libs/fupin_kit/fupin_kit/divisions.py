@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
-CODE_PATTERN = re.compile(r"^\d{12}$")
+CODE_PATTERN = re.compile(r"^[0-9]{12}$")
 NATION = "000000000000"
 
 

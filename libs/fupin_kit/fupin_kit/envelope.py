@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from fupin_kit import divisions
 
 CONTENT_TYPE = "application/cloudevents+json"
-TYPE_PATTERN = r"^fupin\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$"
+TYPE_PATTERN = r"^fupin\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$"
 
 
 class Envelope(BaseModel):

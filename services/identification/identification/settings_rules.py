@@ -15,7 +15,7 @@ from identification import workflow
 
 MIN_RISK_CLEARANCE_MONTHS = Decimal(6)
 # poverty_line.<year> and monitoring_line.<year>: the standards table by (year, region).
-_YEARLY = re.compile(r"^(?P<name>poverty_line|monitoring_line)\.(?P<year>\d{4})$")
+_YEARLY = re.compile(r"^(?P<name>poverty_line|monitoring_line)\.(?P<year>[0-9]{4})$")
 _FIRST_YEAR, _LAST_YEAR = 2010, 2100  # the 2010-price line is the oldest standard in use
 
 

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/items", tags=["sample"])
 
 
 class ItemIn(BaseModel):
-    division: str = Field(pattern=r"^\d{12}$")
+    division: str = Field(pattern=r"^[0-9]{12}$")
     name: str = Field(min_length=1, max_length=200)
 
 

@@ -48,7 +48,7 @@ async def advance_clock(body: ClockIn, ctx: Ctx) -> ClockOut:
 async def put_setting(
     body: SettingIn,
     ctx: Ctx,
-    division: str = Path(pattern=r"^\d{12}$"),
+    division: str = Path(pattern=r"^[0-9]{12}$"),
     key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$"),
 ) -> dict[str, str]:
     require_within(ctx.actor, division, "division")
@@ -67,7 +67,7 @@ async def put_setting(
 
 @router.get("/region-settings/{division}/{key}", openapi_extra=scope.by_division("division", "path"))
 async def get_setting(
-    ctx: Ctx, division: str = Path(pattern=r"^\d{12}$"), key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$")
+    ctx: Ctx, division: str = Path(pattern=r"^[0-9]{12}$"), key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$")
 ) -> dict[str, str | None]:
     require_within(ctx.actor, division, "division")
     return {"division": division, "key": key, "value": await regions.get(ctx.session, division, key)}

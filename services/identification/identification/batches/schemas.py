@@ -15,7 +15,7 @@ class BatchAction(StrEnum):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: BatchAction
-    division: str = Field(pattern=r"^\d{12}$", description="the village, township or county list")
+    division: str = Field(pattern=r"^[0-9]{12}$", description="the village, township or county list")
 
 
 class SpotCheckFinding(BaseModel):

@@ -43,7 +43,7 @@ async def apply(body: CaseIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
 @router.get("", openapi_extra=scope.caller())
 async def search(
     ctx: Ctx,
-    division: str | None = Query(default=None, pattern=r"^\d{12}$"),
+    division: str | None = Query(default=None, pattern=r"^[0-9]{12}$"),
     kind: str | None = Query(default=None, max_length=20),
     state: str | None = Query(default=None, max_length=40),
     after: str | None = Query(default=None, max_length=200),

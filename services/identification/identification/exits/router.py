@@ -16,7 +16,7 @@ router = APIRouter(tags=["exit and monitoring"])
 
 
 @router.get("/exits/indicators", openapi_extra=scope.by_division("division", "query"))
-async def exit_indicators(ctx: Ctx, division: str = Query(pattern=r"^\d{12}$")) -> indicators.IndicatorOut:
+async def exit_indicators(ctx: Ctx, division: str = Query(pattern=r"^[0-9]{12}$")) -> indicators.IndicatorOut:
     """Poverty incidence of a village or county against the exit threshold (2%, 3% in the west)."""
     return await indicators.indicators(ctx, division)
 

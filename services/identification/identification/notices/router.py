@@ -60,7 +60,7 @@ async def read(notice_id: uuid.UUID, ctx: Ctx) -> NoticeOut:
 
 @public_router.get("", openapi_extra=scope.public())
 async def public_search(
-    session: DbSession, division: str = Query(pattern=r"^\d{12}$"), limit: int = Query(50, ge=1, le=200)
+    session: DbSession, division: str = Query(pattern=r"^[0-9]{12}$"), limit: int = Query(50, ge=1, le=200)
 ) -> list[PublicNotice]:
     """The public board: no login; names partly masked, no ID numbers."""
     return await service.public_search(session, division, limit)

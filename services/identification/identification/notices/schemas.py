@@ -16,7 +16,7 @@ class NoticeKind(StrEnum):
 
 class NoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    division: str = Field(pattern=r"^\d{12}$", description="the village whose list is noticed")
+    division: str = Field(pattern=r"^[0-9]{12}$", description="the village whose list is noticed")
     kind: NoticeKind
 
 

@@ -12,7 +12,7 @@ from identification.quotas import service
 from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
 
 router = APIRouter(prefix="/quotas", tags=["quotas"])
-DivisionPath = Path(pattern=r"^\d{12}$")
+DivisionPath = Path(pattern=r"^[0-9]{12}$")
 # The matrix reads the village quota it set (a quota that does not exist is a 404 for everyone).
 QUOTA = scope.by_resource("PUT /quotas", "division", id_field="division", params={"year": "year"})
 

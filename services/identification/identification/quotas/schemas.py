@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Division = Field(pattern=r"^\d{12}$")
+Division = Field(pattern=r"^[0-9]{12}$")
 
 
 class QuotaIn(BaseModel):

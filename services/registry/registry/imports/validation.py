@@ -123,7 +123,7 @@ def _decimal(raw: str, digits: int = 12) -> Decimal | None:
 def _year(raw: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 1800 <= int(raw) <= 2100:
+    if not (raw.isascii() and raw.isdigit()) or not 1800 <= int(raw) <= 2100:
         raise FieldError("a four-digit year between 1800 and 2100")
     return int(raw)
 
@@ -343,7 +343,11 @@ class Validator:
         division = first[INDEX["division"]]
         if not group.key:
             problems.append(Problem(group.first_row, "", "户编号", "required"))
-        if not division.startswith(self.prefix) or len(division) != 12 or not division.isdigit():
+        if (
+            not division.startswith(self.prefix)
+            or len(division) != 12
+            or not (division.isascii() and division.isdigit())
+        ):
             # Nothing else is checked or said about a household outside the caller's subtree.
             if not division:
                 reason = "required"
