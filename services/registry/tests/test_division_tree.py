@@ -80,6 +80,22 @@ async def test_city_without_counties(registry) -> None:
     assert [item["level"] for item in ancestors["items"]] == ["province", "city", "township"]
 
 
+async def test_the_nation_browses_from_the_root(registry) -> None:
+    """The nation is no row of the published file; its node is the root, whose children are the provinces."""
+    headers = registry.auth("nation", NATION)
+    root = await registry.client.get(f"/divisions/{NATION}", headers=headers)
+    assert root.status_code == 200, root.text
+    assert root.json()["level"] == "nation" and root.json()["child_count"] == 31
+    provinces = (await registry.client.get(f"/divisions/{NATION}/children?limit=100", headers=headers)).json()
+    assert len(provinces["items"]) == 31 and {item["level"] for item in provinces["items"]} == {"province"}
+    assert GUIZHOU in _codes(provinces)
+    ancestors = await registry.client.get(f"/divisions/{NATION}/ancestors", headers=headers)
+    assert ancestors.status_code == 200 and ancestors.json()["items"] == []
+    province = registry.auth("province", GUIZHOU)
+    for path in (f"/divisions/{NATION}", f"/divisions/{NATION}/children", f"/divisions/{NATION}/ancestors"):
+        assert (await registry.client.get(path, headers=province)).status_code == 404
+
+
 async def test_the_countyless_cities_every_process_knows_are_the_trees(registry) -> None:
     """fupin_kit.divisions.COUNTYLESS_CITIES (county powers for their city governments, without the tree)
     is exactly the set of cities whose townships hang directly off them in the loaded tree."""

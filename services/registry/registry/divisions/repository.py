@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from fupin_kit.divisions import NATION
+
 COPY_COLUMNS = ("code", "name", "level", "parent_code", "valid_from", "valid_to", "placeholder", "quirk")
 # pg_advisory_xact_lock key for "loading the division tree" (arbitrary, fixed: 'fupin-div' as bytes).
 LOAD_LOCK_KEY = 0x6675_7069_6E64_6976 & 0x7FFF_FFFF_FFFF_FFFF
@@ -20,7 +22,18 @@ def _row(row: Any) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+# The nation is the root of the tree but not a row of the published file: its node is made up here, and
+# its children are the rows without a parent (the provinces).
+ROOT_NAME = "中华人民共和国"
+
+
+def _covers_root(lo: str, hi: str) -> bool:
+    return lo <= NATION <= hi
+
+
 async def get_node(session: AsyncSession, code: str, lo: str, hi: str) -> dict[str, Any] | None:
+    if code == NATION:
+        return await _root_node(session) if _covers_root(lo, hi) else None
     row = (
         await session.execute(
             text(
@@ -34,14 +47,37 @@ async def get_node(session: AsyncSession, code: str, lo: str, hi: str) -> dict[s
     return None if row is None else _row(row)
 
 
+async def _root_node(session: AsyncSession) -> dict[str, Any]:
+    row = (
+        await session.execute(
+            text(
+                "SELECT count(*) AS child_count, min(valid_from) AS valid_from FROM divisions "
+                "WHERE parent_code IS NULL"
+            )
+        )
+    ).one()
+    return {
+        "code": NATION,
+        "name": ROOT_NAME,
+        "level": 0,
+        "parent_code": None,
+        "valid_from": row.valid_from,
+        "valid_to": None,
+        "placeholder": False,
+        "quirk": "the root of the tree: not a row of the published file",
+        "child_count": int(row.child_count),
+    }
+
+
 async def children(
     session: AsyncSession, code: str, lo: str, hi: str, after: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """One keyset page of `code`'s children, by code; `limit + 1` rows tell the caller whether more exist."""
+    parent = "d.parent_code IS NULL" if code == NATION else "d.parent_code = :code"
     rows = await session.execute(
         text(
             f"SELECT {_NODE_COLUMNS} FROM divisions d "
-            "WHERE d.parent_code = :code AND d.code > :after AND d.code BETWEEN :lo AND :hi "
+            f"WHERE {parent} AND d.code > :after AND d.code BETWEEN :lo AND :hi "
             "ORDER BY d.code LIMIT :limit"
         ),
         {"code": code, "after": after or "", "lo": lo, "hi": hi, "limit": limit + 1},
@@ -53,6 +89,8 @@ async def ancestors(session: AsyncSession, code: str, lo: str, hi: str) -> list[
     """The chain root → parent above `code`, following the real parent links; None when `code` is not in
     [lo, hi]. The chain may leave the caller's subtree upwards: that is the one view of ancestors a caller
     gets (the names and codes above its own node), never their other descendants."""
+    if code == NATION:
+        return [] if _covers_root(lo, hi) else None
     rows = (
         await session.execute(
             text(
@@ -92,6 +130,8 @@ async def search(session: AsyncSession, query: str, lo: str, hi: str, limit: int
 
 
 async def visible(session: AsyncSession, code: str, lo: str, hi: str) -> bool:
+    if code == NATION:
+        return _covers_root(lo, hi)
     found = await session.execute(
         text("SELECT 1 FROM divisions WHERE code = :code AND code BETWEEN :lo AND :hi"),
         {"code": code, "lo": lo, "hi": hi},
