@@ -59,6 +59,13 @@ def mask_resident_id(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
+def mask_phone(value: str | None) -> str | None:
+    """Keep the first 3 and the last 4 digits: 138****0000 (a short number is starred whole)."""
+    if value is None:
+        return None
+    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 10 else "*" * len(value)
+
+
 def mask_name(name: str) -> str:
     """Keep the surname: 张** ."""
     return name[:1] + "*" * max(len(name) - 1, 1) if name else name

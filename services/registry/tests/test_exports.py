@@ -294,8 +294,10 @@ async def test_above_the_county_no_full_id_appears_in_any_export(writable_regist
     for name, text in texts.items():
         assert not FULL_ID.search(text.replace(" ", "")), name
         assert ACCOUNT not in text, name
+        assert "13800000000" not in text, name  # the phone number, masked above the county
         assert "王德贵" in text, name
     rows = list(csv.DictReader(io.StringIO(texts["csv"].lstrip("\ufeff"))))
+    assert {row["联系电话"] for row in rows if row["联系电话"]} == {"138****0000"}
     masked = {row["证件号码"] for row in rows}
     assert masked == {f"{full[:6]}********{full[-4:]}" for full in data["ids"]}
     assert all(row["出生日期"] == "" for row in rows)  # the birth date would complete a masked ID

@@ -543,6 +543,7 @@ async def test_resident_ids_masked_above_county(writable_registry) -> None:
         assert head["birth_date"] is None
         assert full_id not in response.text and body["bank_account"] not in response.text
         assert response.json()["bank_account"].endswith(body["bank_account"][-4:])
+        assert response.json()["phone"] == "138****0000" and body["phone"] not in response.text
         # History keeps no birth date for them either: it is the very part of the ID the mask hides.
         history = await registry.client.get(
             f"/households/{hid}/history", headers=auth(registry, tier, division)
@@ -550,6 +551,7 @@ async def test_resident_ids_masked_above_county(writable_registry) -> None:
         assert history.status_code == 200 and history.json()
         assert full_id[6:14] not in history.text and full_id not in history.text
         assert all(member["birth_date"] is None for member in history.json()[0]["after"]["members"])
+        assert body["phone"] not in history.text
     county = await registry.client.get(f"/households/{hid}", headers=auth(registry, "county", COUNTY))
     assert county.json()["members"][0]["resident_id"] == full_id
     assert county.json()["members"][0]["resident_id_masked"] is False

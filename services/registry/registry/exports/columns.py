@@ -1,7 +1,7 @@
 """The columns of the register, book and archive: Chinese headers, widths, and how each value is shown.
 
 Codes are written as their Chinese labels (what officials read), booleans as 是/否. Personal data goes
-through `Disclosure`: full resident IDs and bank accounts only for the county tier and below, decrypted
+through `Disclosure`: full resident IDs, bank accounts and phone numbers only for the county tier and below, decrypted
 here; above it the masked forms stored beside the ciphertext, so nothing is ever decrypted for them.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fupin_kit.pii import PiiCipher
+from fupin_kit.pii import PiiCipher, mask_phone
 from registry.households.enums import (
     STATUS_COLOURS,
     Cause,
@@ -56,6 +56,9 @@ class Disclosure:
         masked = household["bank_account_masked"]
         return None if masked is None else str(masked)
 
+    def phone(self, household: Row) -> str | None:
+        return household["phone"] if self.full else mask_phone(household["phone"])
+
     def birth_date(self, member: Row) -> Any:
         # The birth date is six digits of the ID number: masked IDs must not be completed from it.
         return member["birth_date"] if self.full else None
@@ -99,7 +102,7 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("组", 8, _h("village_group")),
     Column("户主姓名", 10, _h("head_name")),
     Column("家庭住址", 28, _h("address")),
-    Column("联系电话", 14, _h("phone")),
+    Column("联系电话", 14, lambda h, e, d: d.phone(h)),
     Column("开户银行", 16, _h("bank_name")),
     Column("银行账号", 24, lambda h, e, d: d.bank_account(h)),
     Column("识别标准", 10, _h("identification_standard", IdentificationStandard)),

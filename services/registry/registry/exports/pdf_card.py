@@ -131,7 +131,7 @@ def _household(pdf: CardPdf, household: Row, disclosure: Disclosure) -> None:
         [
             ("户主姓名", household["head_name"]),
             ("组", household["village_group"]),
-            ("联系电话", household["phone"]),
+            ("联系电话", disclosure.phone(household)),
             ("家庭人口", household["member_count"]),
             ("家庭住址", household["address"]),
             ("开户银行", household["bank_name"]),

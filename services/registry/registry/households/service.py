@@ -19,7 +19,7 @@ from fupin_contracts import registry as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.outbox import record_event
-from fupin_kit.pii import PiiCipher, mask_resident_id
+from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 from registry.divisions import repository as division_repository
 from registry.households import events, repository
@@ -230,13 +230,19 @@ def render_member(member: Snapshot, full_id: str | None) -> MemberOut:
 
 
 def render(
-    data: Snapshot, full_ids: dict[str, str], bank_account: str | None, as_of: dt.datetime | None = None
+    data: Snapshot,
+    full_ids: dict[str, str],
+    bank_account: str | None,
+    as_of: dt.datetime | None = None,
+    *,
+    full_contact: bool = True,
 ) -> HouseholdOut:
+    """`full_contact`: the phone number as stored (county tier and below) or masked (above)."""
     living = data["living"]
     return HouseholdOut(
         **_summary_fields(data),
         address=data["address"],
-        phone=data["phone"],
+        phone=data["phone"] if full_contact else mask_phone(data["phone"]),
         bank_name=data["bank_name"],
         bank_account=bank_account or data["bank_account_masked"],
         identification_standard=_must(IdentificationStandard, data["identification_standard"]),
@@ -337,7 +343,12 @@ async def _record(
 
 
 def _out(ctx: Context, loaded: Loaded) -> HouseholdOut:
-    return render(loaded.view, _full_ids(ctx, loaded.members), _bank_account(ctx, loaded.household))
+    return render(
+        loaded.view,
+        _full_ids(ctx, loaded.members),
+        _bank_account(ctx, loaded.household),
+        full_contact=ctx.actor.sees_full_identity,
+    )
 
 
 def _member_row(
@@ -476,7 +487,9 @@ async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.dateti
     past = await repository.snapshot_at(ctx.session, household_id, lo, hi, as_of)
     if past is None:
         raise not_found("household")
-    return render(past["after"], _full_ids(ctx, loaded.members), None, as_of)
+    return render(
+        past["after"], _full_ids(ctx, loaded.members), None, as_of, full_contact=ctx.actor.sees_full_identity
+    )
 
 
 async def update_household(ctx: Context, household_id: uuid.UUID, patch: HouseholdPatch) -> HouseholdOut:
@@ -821,11 +834,11 @@ async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEnt
 
 def _undisclosed(data: Snapshot | None) -> Snapshot | None:
     """A stored snapshot as tiers above the county may see it: without birth dates, which are the very
-    digits the masked ID number hides (as render_member leaves them out)."""
+    digits the masked ID number hides (as render_member leaves them out), and with the phone masked."""
     if data is None:
         return None
     members = [{**member, "birth_date": None} for member in data.get("members", [])]
-    return {**data, "members": members}
+    return {**data, "phone": mask_phone(data.get("phone")), "members": members}
 
 
 def encode_cursor(division: str, household_id: uuid.UUID) -> str:
