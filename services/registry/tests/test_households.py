@@ -1125,3 +1125,11 @@ async def test_identification_events_drive_monitoring_and_its_clearance(
     history = await rows(registry, "SELECT action, reason FROM household_history ORDER BY id")
     assert [entry["action"] for entry in history] == ["created", "monitor", "clear"]
     assert "risk cleared" in history[-1]["reason"]
+    # Identified as poor through the whole procedure: registered; after an exit and monitoring (脱贫不稳定户),
+    # identified as poor again: returned to poverty, not registered a second time.
+    await deliver(id_contracts.CASE_ANNOUNCED, "announce")
+    assert (await rows(registry, "SELECT status FROM households"))[0]["status"] == "registered"
+    await deliver(id_contracts.EXIT_ANNOUNCED, "exit_announce")
+    await deliver(id_contracts.MONITORING_DECIDED, "county_decide")
+    await deliver(id_contracts.CASE_ANNOUNCED, "announce")
+    assert (await rows(registry, "SELECT status FROM households"))[0]["status"] == "returned"

@@ -171,7 +171,9 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
         raise not_found("household")
     require_opener(ctx)
     check_application_year(body.year, ctx.now.year)
-    if household["status"] not in ("candidate", "returned"):
+    # A monitored household found poor goes through the whole procedure like a candidate (the registry
+    # then registers it, or records its return to poverty if it had exited).
+    if household["status"] not in ("candidate", "returned", "monitored"):
         raise conflict(f"a household in status {household['status']!r} cannot apply", code="household-status")
     authorisation = body.authorisation.model_dump(mode="json")
     case = await open_case(

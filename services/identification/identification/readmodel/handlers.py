@@ -67,6 +67,8 @@ async def on_income(session: AsyncSession, event: Envelope) -> None:
 # The registry's confirmation of a status closes the case whose announcement asked for it.
 CONFIRMS: dict[str, tuple[workflow.State, workflow.Action]] = {
     "registered": (workflow.State.ANNOUNCED, workflow.Action.REGISTER),
+    # A monitored household that had exited is not registered again: it returns to poverty.
+    "returned": (workflow.State.ANNOUNCED, workflow.Action.REGISTER),
     "exited": (workflow.State.EXIT_ANNOUNCED, workflow.Action.MARK_EXITED),
 }
 

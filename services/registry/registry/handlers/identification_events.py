@@ -54,15 +54,30 @@ def _county_actor(division: str, event: Envelope) -> Actor:
     )
 
 
+# An announced identification makes the household poor: registered, or, for a household that had exited
+# (a monitored 脱贫不稳定户 identified as poor again), returned to poverty (返贫): never registered twice.
+POOR_AGAIN = {StatusAction.REGISTER: StatusAction.RETURN}
+
+
 async def on_decision(session: AsyncSession, event: Envelope) -> None:
     data = contracts.CaseTransitionedV1.model_validate(event.data)
     action = ACTIONS[event.type]
     ctx = service.Context(session=session, actor=_county_actor(data.division, event), cipher=_cipher())
     verb = "risk cleared" if action is StatusAction.CLEAR else "announced"
     command = StatusCommand(action=action, reason=f"identification case {data.case_id} {verb} ({data.year})")
+    household_id = uuid.UUID(str(data.household_id))
     try:
-        await service.change_status(ctx, uuid.UUID(str(data.household_id)), command)
+        await service.change_status(ctx, household_id, command)
     except ProblemError as exc:
+        fallback = POOR_AGAIN.get(action)
+        if exc.status == 409 and fallback is not None:
+            # A refused transition changed nothing, so the other one can be tried in the same transaction.
+            retry = StatusCommand(action=fallback, reason=command.reason)
+            try:
+                await service.change_status(ctx, household_id, retry)
+                return
+            except ProblemError as again:
+                exc = again
         if exc.status in (404, 409):
             log.warning(
                 "identification decision %s for %s not applied: %s", event.type, data.household_id, exc
