@@ -156,6 +156,31 @@ async def test_hit_confirmed_after_the_decision_flags_the_household_for_exit_rev
     assert [row[0] for row in rows] == ["government_payroll"]
 
 
+async def test_a_list_pushed_after_registration_flags_the_registered_household(harness: Harness) -> None:
+    """动态管理: an exclusion list that arrives after the household was registered still finds it (on its
+    registered case), and confirming the hit flags it for 清退 review; a warning list does not."""
+    rid = harness.resident_id()
+    case = await _case_at(harness, "registered", rid)
+    await harness.sql("UPDATE cases SET active = false WHERE id = :i", i=uuid.UUID(case))
+    await harness.sql(
+        "UPDATE rm_households SET status = 'registered' WHERE household_id = "
+        "(SELECT household_id FROM cases WHERE id = :i)",
+        i=uuid.UUID(case),
+    )
+    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+    confirmed = await harness.client.post(
+        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
+        json={"outcome": "confirmed", "reason": "家有小轿车"},
+        headers=harness.county(),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert await _state(harness, case) == "registered"
+    rows = await harness.sql(
+        "SELECT count(*) FROM outbox WHERE type = :t", t="fupin.identification.case.exclusion_confirmed.v1"
+    )
+    assert rows[0][0] == 1
+
+
 async def test_hit_confirmed_before_the_decision_still_ends_the_case(harness: Harness) -> None:
     rid = harness.resident_id()
     case = await _case_at(harness, "second_noticed", rid)

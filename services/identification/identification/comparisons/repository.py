@@ -33,7 +33,10 @@ async def match_cases(
     now: dt.datetime,
     threshold: Any,
 ) -> int:
-    """One INSERT ... SELECT: entries × members of active identification/monitoring cases."""
+    """One INSERT ... SELECT: entries × members of active identification/monitoring cases, and, for an
+    exclusion list (effect 'block'), of households registered as poor now, on their latest registered
+    identification case: a department list that changes after registration still finds them (动态管理), and
+    a confirmed hit flags them for 清退 review (comparisons.service.resolve)."""
     result = await session.execute(
         text(
             """
@@ -43,8 +46,15 @@ async def match_cases(
                    :reason, e.amount, 'open', :now
             FROM comparison_entries e
             JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
-            JOIN cases c ON c.household_id = m.household_id AND c.active
+            JOIN cases c ON c.household_id = m.household_id
             WHERE e.push_id = :push_id AND c.division BETWEEN :lo AND :hi
+              AND (c.active OR (
+                    CAST(:exclusion AS boolean) AND c.kind = 'identification' AND c.state = 'registered'
+                    AND EXISTS (SELECT 1 FROM rm_households h
+                                WHERE h.household_id = c.household_id AND h.status IN ('registered', 'returned'))
+                    AND NOT EXISTS (SELECT 1 FROM cases later
+                                    WHERE later.household_id = c.household_id AND later.kind = 'identification'
+                                      AND later.state = 'registered' AND later.opened_at > c.opened_at)))
               AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
             """
         ),
@@ -53,6 +63,7 @@ async def match_cases(
             "lo": lo,
             "hi": hi,
             "effect": effect,
+            "exclusion": effect == "block",
             "reason": reason,
             "kind": kind,
             "now": now,
