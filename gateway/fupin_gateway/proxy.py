@@ -7,6 +7,7 @@ from collections.abc import AsyncIterable
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
@@ -35,6 +36,7 @@ RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"
 # Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
 REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+PROBLEM_TYPE = "application/problem+json"
 # A service's own doc pages load Swagger UI / ReDoc from a CDN and read `/openapi.json`, which through the
 # gateway is the merged document: not proxied. Its document stays at /api/v1/<service>/openapi.json.
 SERVICE_DOC_PAGES = frozenset({"docs", "docs/oauth2-redirect", "redoc"})
@@ -121,9 +123,25 @@ async def forward(service: str, path: str, request: Request) -> Response:
         return _failure(service, exc, request)
     finally:
         upstream.release()
+    if upstream.status >= 400 and upstream.content_type == PROBLEM_TYPE:
+        body = _public_instance(body, service)
     response = Response(body, status_code=upstream.status)
     response.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
     return response
+
+
+def _public_instance(body: bytes, service: str) -> bytes:
+    """A service's problem names its own path as `instance`; the caller used the gateway's, so that is the
+    one it gets (only error answers are read, and only when they are problem documents)."""
+    try:
+        problem = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    instance = problem.get("instance") if isinstance(problem, dict) else None
+    if not isinstance(instance, str) or not instance.startswith("/"):
+        return body
+    problem["instance"] = f"/api/v1/{service}{instance}"
+    return orjson.dumps(problem)
 
 
 def _failure(service: str, exc: BaseException, request: Request) -> Response:

@@ -62,12 +62,14 @@ async def test_routes_streams_and_reports_upstream_state(fupin_stack):
             assert page.headers.get_list("x-content-type-options") == ["nosniff"]
             assert "default-src 'self'" in page.headers["content-security-policy"]
 
-            # Upstream errors pass through untouched as problem documents.
+            # Upstream errors pass through as problem documents, naming the path the caller used.
             invalid = await client.post(
                 f"{gateway.url}/api/v1/sample/items", json={"division": "x"}, headers=auth
             )
             assert invalid.status_code == 422
             assert invalid.headers["content-type"].startswith("application/problem+json")
+            assert invalid.json()["instance"] == "/api/v1/sample/items"
+            assert invalid.json()["errors"][0]["loc"] == ["body", "division"]
 
             down = await client.get(f"{gateway.url}/api/v1/registry/whoami", headers=auth)
             assert down.status_code == 503
