@@ -1,7 +1,8 @@
 """`fupin import FILE`: upload a 登记表 (CSV or XLSX) through the gateway and follow the import.
 
 The token is minted locally from the run's key store (like `fupin token`), for the county of the file's
-first village unless --division says otherwise. The upload streams the file; progress is polled from
+first village unless --division says otherwise, with the platform's token lifetime, and minted again
+before it expires: a long import outlives one token. The upload streams the file; progress is polled from
 GET /imports/{id} until the import has finished; the per-row report can be saved with --report.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,30 @@ from rich.table import Table
 
 from fupin_cli.tokens import TokenError, mint_token
 from fupin_kit import divisions
+from fupin_kit.settings import KitSettings
 
 POLL_S = 0.5
-TOKEN_LIFETIME_S = 3600
+# A fresh token this long before the current one expires.
+TOKEN_RENEW_MARGIN_S = 60
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE_OK = ("accepted",)
+
+
+class LocalTokenAuth(httpx.Auth):
+    """Bearer tokens minted from the local key store, renewed shortly before each one expires."""
+
+    def __init__(self, mint: Callable[[int], str], lifetime_s: int) -> None:
+        self.mint = mint
+        self.lifetime_s = lifetime_s
+        self._token = ""
+        self._renew_at = 0.0
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if time.monotonic() >= self._renew_at:
+            self._token = self.mint(self.lifetime_s)
+            self._renew_at = time.monotonic() + max(self.lifetime_s - TOKEN_RENEW_MARGIN_S, 1)
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
 
 
 class ImportFailed(Exception):
@@ -122,30 +143,32 @@ def run_import(options: ImportOptions, console: Console) -> int:
     """0 when the file was applied (or is a duplicate of a file that was), 1 when it was rejected or
     failed, 2 on usage errors (raised as TokenError / ImportFailed)."""
     division, tier = who(options)
-    token = mint_token(
-        options.keys_dir, tier=tier, division=division, roles=[options.role], subject=options.subject,
-        lifetime_s=TOKEN_LIFETIME_S,
-    )  # fmt: skip
+
+    def mint(lifetime_s: int) -> str:
+        return mint_token(
+            options.keys_dir, tier=tier, division=division, roles=[options.role], subject=options.subject,
+            lifetime_s=lifetime_s,
+        )  # fmt: skip
+
+    auth = LocalTokenAuth(mint, KitSettings().token_lifetime_s)
+    auth.mint(auth.lifetime_s)  # a key store or division problem shows before anything is uploaded
     base = options.gateway_url.rstrip("/") + "/api/v1/registry"
-    headers = {"Authorization": f"Bearer {token}"}
     media = XLSX_TYPE if options.path.suffix.lower() in (".xlsx", ".xlsm") else "text/csv"
     total = data_rows(options.path)
-    with httpx.Client(timeout=httpx.Timeout(60.0, write=600.0)) as client:
+    with httpx.Client(auth=auth, timeout=httpx.Timeout(60.0, write=600.0)) as client:
         with options.path.open("rb") as handle:
             try:
-                response = client.post(
-                    f"{base}/imports", files={"file": (options.path.name, handle, media)}, headers=headers
-                )
+                response = client.post(f"{base}/imports", files={"file": (options.path.name, handle, media)})
             except httpx.HTTPError as exc:
                 raise ImportFailed(f"cannot reach the gateway at {options.gateway_url}: {exc}") from exc
         if response.status_code != 202:
             raise ImportFailed(f"the upload was refused ({response.status_code}): {_problem(response)}")
         state: dict[str, Any] = response.json()
-        state = _follow(client, base, headers, state, total, options.timeout_s, console)
+        state = _follow(client, base, state, total, options.timeout_s, console)
         report_url = f"{base}/imports/{state['id']}/report"
         _summary(console, state, report_url)
         if options.report is not None:
-            _save_report(client, report_url, headers, options.report)
+            _save_report(client, report_url, options.report)
             console.print(f"report saved to {options.report}")
     return 0 if _applied(client_state=state) else 1
 
@@ -158,7 +181,6 @@ def _applied(client_state: dict[str, Any]) -> bool:
 def _follow(
     client: httpx.Client,
     base: str,
-    headers: dict[str, str],
     state: dict[str, Any],
     total: int | None,
     timeout_s: float,
@@ -173,7 +195,7 @@ def _follow(
             if time.monotonic() > deadline:
                 raise ImportFailed(f"the import {state['id']} has not finished after {timeout_s:.0f}s")
             time.sleep(POLL_S)
-            response = client.get(f"{base}/imports/{state['id']}", headers=headers)
+            response = client.get(f"{base}/imports/{state['id']}")
             if response.status_code != 200:
                 raise ImportFailed(f"cannot read the import ({response.status_code}): {_problem(response)}")
             state = response.json()
@@ -189,8 +211,8 @@ def _follow(
     return state
 
 
-def _save_report(client: httpx.Client, url: str, headers: dict[str, str], target: Path) -> None:
-    with client.stream("GET", url, params={"format": "csv"}, headers=headers) as response:
+def _save_report(client: httpx.Client, url: str, target: Path) -> None:
+    with client.stream("GET", url, params={"format": "csv"}) as response:
         if response.status_code != 200:
             raise ImportFailed(f"cannot download the report ({response.status_code})")
         with target.open("wb") as handle:
