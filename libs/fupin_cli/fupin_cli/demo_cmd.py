@@ -75,7 +75,6 @@ class Gateway:
             division=self.options.county,
             roles=["officer"],
             subject="fupin-demo",
-            lifetime_s=900,
         )
         return {"Authorization": f"Bearer {token}"}
 

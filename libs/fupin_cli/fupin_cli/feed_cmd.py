@@ -75,7 +75,6 @@ def run_feed(options: FeedOptions, console: Console) -> int:
             division=options.division,
             roles=[],
             subject="fupin-feed",
-            lifetime_s=900,
         )
         return {"Authorization": f"Bearer {token}"}
 

@@ -129,9 +129,9 @@ def token(
     role: Annotated[list[str] | None, typer.Option("--role", help="A role; repeat for several.")] = None,
     subject: Annotated[str, typer.Option(help="The token's subject.")] = "fupin-cli",
     lifetime: Annotated[
-        int,
-        typer.Option(help="Lifetime in seconds, at most FUPIN_TOKEN_LIFETIME_S (900).", min=1),
-    ] = 900,
+        int | None,
+        typer.Option(help="Lifetime in seconds; default and maximum FUPIN_TOKEN_LIFETIME_S (900).", min=1),
+    ] = None,
     state_dir: StateDir = None,
     keys_dir: KeysDir = None,
 ) -> None:

@@ -21,11 +21,13 @@ def mint_token(
     division: str,
     roles: list[str],
     subject: str,
-    lifetime_s: int,
+    lifetime_s: int | None = None,
 ) -> str:
     """Mint with the key store's current key; the tier must match the division's level, as verifiers check,
-    and the lifetime must not exceed the platform's (a disabled subject is refused only for that long)."""
+    and the lifetime must not exceed the platform's (a disabled subject is refused only for that long);
+    without one, the platform's lifetime (FUPIN_TOKEN_LIFETIME_S)."""
     settings = KitSettings()
+    lifetime_s = settings.token_lifetime_s if lifetime_s is None else lifetime_s
     if lifetime_s > settings.token_lifetime_s:
         raise TokenError(
             f"--lifetime {lifetime_s} s is longer than the platform's token lifetime "

@@ -67,9 +67,7 @@ class Platform:
 
     def token(self, tier: str, division: str, role: str) -> str:
         subject = f"fupin-demo.{tier}.{division}"
-        return mint_token(
-            self.options.keys_dir, tier=tier, division=division, roles=[role], subject=subject, lifetime_s=900
-        )
+        return mint_token(self.options.keys_dir, tier=tier, division=division, roles=[role], subject=subject)
 
     def call(
         self,
