@@ -368,6 +368,17 @@ async def test_disaster_push_opens_a_monitoring_warning(harness: Harness) -> Non
     assert [row[0] for row in rows] == ["monitor_warned"]
 
 
+async def test_a_household_registered_as_poor_gets_no_monitoring_warning(harness: Harness) -> None:
+    """Monitoring is for households at risk of becoming or returning poor: a registered one is helped."""
+    rid = harness.resident_id()
+    household = await harness.household(ids=[rid])
+    await harness.sql("UPDATE rm_households SET status = 'registered' WHERE household_id = :h", h=household)
+    pushed = await _push(harness, "medical_self_paid", rid, amount="50000")
+    assert pushed["warnings_opened"] == 0
+    rows = await harness.sql("SELECT count(*) FROM cases WHERE household_id = :h", h=household)
+    assert rows[0][0] == 0
+
+
 # ---- D6: the monitored type fits the household ----------------------------------------------------------
 
 

@@ -76,9 +76,10 @@ async def match_cases(
 async def households_over_threshold(
     session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str, threshold: Decimal | None
 ) -> list[Row]:
-    """Households (any status) with a member whose pushed amount exceeds the threshold — or, for a list
-    without a threshold (a disaster list, threshold None), with a member on the list at all — and with no
-    open monitoring case: candidates for a monitoring warning."""
+    """Households not registered as poor now (monitoring is for those at risk of becoming or returning
+    poor; a registered household is already helped) with a member whose pushed amount exceeds the
+    threshold — or, for a list without a threshold (a disaster list, threshold None), with a member on the
+    list at all — and with no open monitoring case: candidates for a monitoring warning."""
     rows = await session.execute(
         text(
             """
@@ -87,6 +88,7 @@ async def households_over_threshold(
             JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
             JOIN rm_households h ON h.household_id = m.household_id
             WHERE e.push_id = :push_id AND h.division BETWEEN :lo AND :hi
+              AND h.status NOT IN ('registered', 'returned')
               AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.household_id = h.household_id
                               AND c.kind = 'monitoring' AND c.active)
