@@ -221,11 +221,3 @@ async def annotate(conn: AsyncConnection, code: str, quirk: str) -> None:
     await conn.execute(
         text("UPDATE divisions SET quirk = :quirk WHERE code = :code"), {"code": code, "quirk": quirk}
     )
-
-
-async def is_countyless_city(session: AsyncSession, code: str) -> bool:
-    """A prefecture-level city whose townships hang directly off it (东莞, 中山, 儋州)."""
-    found = await session.execute(
-        text("SELECT 1 FROM divisions WHERE parent_code = :code AND level = 4 LIMIT 1"), {"code": code}
-    )
-    return found.first() is not None

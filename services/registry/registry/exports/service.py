@@ -76,11 +76,7 @@ async def scope(session: AsyncSession, actor: Actor, code: str, wanted: division
         raise not_found("division")
     level = divisions.Level(node["level"])
     # 东莞, 中山, 儋州 have no counties: the city itself keeps the county's files.
-    countyless = (
-        wanted is divisions.Level.COUNTY
-        and level is divisions.Level.CITY
-        and await division_repository.is_countyless_city(session, code)
-    )
+    countyless = wanted is divisions.Level.COUNTY and code in divisions.COUNTYLESS_CITIES
     if level is not wanted and not countyless:
         raise unprocessable(
             f"{code} is a {divisions.TIER_NAMES[level]}; the {EXPORT_NAMES[wanted]} "

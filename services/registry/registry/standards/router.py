@@ -83,9 +83,7 @@ async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession
     if not await divisions.visible(session, body.region, lo, hi):
         raise not_found("division")
     region_level = codes.level(body.region)
-    countyless_city = region_level == codes.Level.CITY and await divisions.is_countyless_city(
-        session, body.region
-    )
+    countyless_city = body.region in codes.COUNTYLESS_CITIES
     if region_level not in (codes.Level.PROVINCE, codes.Level.COUNTY) and not countyless_city:
         raise unprocessable("a standard is set for a province or a county (or a city without counties)")
     floor = await repository.effective(session, body.kind, body.year, regions_above(body.region))
