@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pydantic import BaseModel
+
 from fupin_contracts import identification as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
@@ -14,6 +16,21 @@ SERVICE = "identification"
 AGGREGATE = "case"
 # What a confirmed exclusion on a registered household calls for: 清退, the county's review of removal.
 EXIT_REVIEW = "exit_review"
+
+
+def _envelope(
+    event_type: str, aggregate: str, aggregate_id: str, division: str, payload: BaseModel, actor: Actor
+) -> Envelope:
+    return new_event(
+        service=SERVICE,
+        type=event_type,
+        aggregate=aggregate,
+        aggregate_id=aggregate_id,
+        division=division,
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )
 
 
 def case_event(
@@ -37,15 +54,13 @@ def case_event(
         batch_id=batch_id,
         reason=reason,
     )
-    return new_event(
-        service=SERVICE,
-        type=contracts.event_type(case["kind"], action),
-        aggregate=AGGREGATE,
-        aggregate_id=str(case["id"]),
-        division=case["division"],
-        data=payload.model_dump(mode="json"),
-        actor_id=actor.subject,
-        actor_tier=actor.tier,
+    return _envelope(
+        contracts.event_type(case["kind"], action),
+        AGGREGATE,
+        str(case["id"]),
+        case["division"],
+        payload,
+        actor,
     )
 
 
@@ -62,15 +77,13 @@ def objection_event(ticket: dict[str, Any], actor: Actor) -> Envelope:
         resolved_by=ticket.get("resolved_by"),
         resolution=ticket.get("resolution"),
     )
-    return new_event(
-        service=SERVICE,
-        type=contracts.OBJECTION_OPENED if ticket["status"] == "open" else contracts.OBJECTION_RESOLVED,
-        aggregate=AGGREGATE,
-        aggregate_id=str(ticket["case_id"]),
-        division=ticket["division"],
-        data=payload.model_dump(mode="json"),
-        actor_id=actor.subject,
-        actor_tier=actor.tier,
+    return _envelope(
+        contracts.OBJECTION_OPENED if ticket["status"] == "open" else contracts.OBJECTION_RESOLVED,
+        AGGREGATE,
+        str(ticket["case_id"]),
+        ticket["division"],
+        payload,
+        actor,
     )
 
 
@@ -82,15 +95,13 @@ def quota_event(adjustment: dict[str, Any], actor: Actor) -> Envelope:
         after=adjustment["after"],
         reason=adjustment["reason"],
     )
-    return new_event(
-        service=SERVICE,
-        type=contracts.QUOTA_SET,
-        aggregate="quota",
-        aggregate_id=f"{adjustment['division']}/{adjustment['year']}",
-        division=adjustment["division"],
-        data=payload.model_dump(mode="json"),
-        actor_id=actor.subject,
-        actor_tier=actor.tier,
+    return _envelope(
+        contracts.QUOTA_SET,
+        "quota",
+        f"{adjustment['division']}/{adjustment['year']}",
+        adjustment["division"],
+        payload,
+        actor,
     )
 
 
@@ -108,13 +119,6 @@ def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, acto
         reason=reason,
         review=EXIT_REVIEW,
     )
-    return new_event(
-        service=SERVICE,
-        type=contracts.EXCLUSION_CONFIRMED,
-        aggregate=AGGREGATE,
-        aggregate_id=str(case["id"]),
-        division=case["division"],
-        data=payload.model_dump(mode="json"),
-        actor_id=actor.subject,
-        actor_tier=actor.tier,
+    return _envelope(
+        contracts.EXCLUSION_CONFIRMED, AGGREGATE, str(case["id"]), case["division"], payload, actor
     )
