@@ -107,6 +107,23 @@ async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path,
             assert routed.status_code == 200, routed.text
 
 
+async def _audit_verify(env: dict[str, str]) -> tuple[int, str, str]:
+    """`fupin audit verify` in a process of its own: its exit status, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fupin_cli",
+        "audit",
+        "verify",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
 async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(fupin_stack, tmp_path):
     database = await fupin_stack.fresh_database("fupin_gateway", "gateway")
     root = bearer(fupin_stack.token("nation", NATION, ["admin"], subject="user:root"))
@@ -157,19 +174,9 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
         "FUPIN_DATABASE_URL": fupin_stack.database_url,
         "FUPIN_DATABASE_NAME": database,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "fupin_cli",
-        "audit",
-        "verify",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 1, (out, err)
-    assert f"first_bad_seq={victim}" in out.decode()
+    returncode, out, err = await _audit_verify(env)
+    assert returncode == 1, (out, err)
+    assert f"first_bad_seq={victim}" in out
 
     # G7: with no FUPIN_DATABASE_URL, the running platform's embedded PostgreSQL, as its run state
     # records it (the default `fupin up`), not 127.0.0.1:5432.
@@ -186,19 +193,9 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
     (state_dir / "run" / "state.json").write_text(json.dumps(state))
     env = {key: value for key, value in os.environ.items() if key != "FUPIN_DATABASE_URL"}
     env.update({"FUPIN_STATE_DIR": str(state_dir), "FUPIN_DATABASE_NAME": database})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "fupin_cli",
-        "audit",
-        "verify",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 1, (out, err)
-    assert f"first_bad_seq={victim}" in out.decode()
+    returncode, out, err = await _audit_verify(env)
+    assert returncode == 1, (out, err)
+    assert f"first_bad_seq={victim}" in out
 
 
 async def test_rate_limit_answers_429_with_retry_after(fupin_stack):

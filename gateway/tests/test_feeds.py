@@ -444,22 +444,39 @@ async def test_stream_ends_when_its_token_expires(scenario):
     assert not any(line.startswith("id:") for line in lines)
 
 
-async def test_stream_ends_when_the_subject_is_disabled(scenario):
-    root = {
+def _root(scenario) -> dict[str, str]:
+    return {
         "Authorization": f"Bearer {scenario.stack.token('nation', '000000000000', ['admin'], 'user:root')}"
     }
-    base = f"{scenario.url}/admin/users"
+
+
+async def _village_account(scenario, client: httpx.AsyncClient, username: str, display_name: str) -> str:
+    """A village cadre's account created through the admin API, and a token of its subject."""
     body = {
-        "username": "stream.watcher",
-        "display_name": "王五",
+        "username": username,
+        "display_name": display_name,
         "password": "correct horse battery",
         "tier": "village",
         "division": VILLAGE,
     }
+    created = await client.post(f"{scenario.url}/admin/users", json=body, headers=_root(scenario))
+    assert created.status_code == 201, created.text
+    token: str = scenario.stack.token("village", VILLAGE, subject=f"user:{username}")
+    return token
+
+
+async def _reopened_status(scenario, token: str) -> int:
     async with httpx.AsyncClient(timeout=10) as client:
-        created = await client.post(base, json=body, headers=root)
-        assert created.status_code == 201, created.text
-        token = scenario.stack.token("village", VILLAGE, subject="user:stream.watcher")
+        reopened = await client.get(
+            f"{scenario.url}/feeds/stream", headers={"Authorization": f"Bearer {token}"}
+        )
+    return reopened.status_code
+
+
+async def test_stream_ends_when_the_subject_is_disabled(scenario):
+    root, base = _root(scenario), f"{scenario.url}/admin/users"
+    async with httpx.AsyncClient(timeout=10) as client:
+        token = await _village_account(scenario, client, "stream.watcher", "王五")
 
         async def disable() -> None:
             disabled = await client.post(f"{base}/stream.watcher/disable", headers=root)
@@ -468,31 +485,15 @@ async def test_stream_ends_when_the_subject_is_disabled(scenario):
         lines, took = await _stream_until_closed(scenario, token, disable)
     assert ": token revoked; stream closed" in lines
     assert took < 5
-    async with httpx.AsyncClient(timeout=10) as client:
-        reopened = await client.get(
-            f"{scenario.url}/feeds/stream", headers={"Authorization": f"Bearer {token}"}
-        )
-        assert reopened.status_code == 401
+    assert await _reopened_status(scenario, token) == 401
 
 
 async def test_stream_ends_when_the_subjects_password_is_reset(scenario):
     """G8: an open stream of a token issued before a password reset ends with the reset; a token issued
     after it opens a stream again."""
-    root = {
-        "Authorization": f"Bearer {scenario.stack.token('nation', '000000000000', ['admin'], 'user:root')}"
-    }
-    base = f"{scenario.url}/admin/users"
-    body = {
-        "username": "stream.reset",
-        "display_name": "赵六",
-        "password": "correct horse battery",
-        "tier": "village",
-        "division": VILLAGE,
-    }
+    root, base = _root(scenario), f"{scenario.url}/admin/users"
     async with httpx.AsyncClient(timeout=10) as client:
-        created = await client.post(base, json=body, headers=root)
-        assert created.status_code == 201, created.text
-        token = scenario.stack.token("village", VILLAGE, subject="user:stream.reset")
+        token = await _village_account(scenario, client, "stream.reset", "赵六")
         # Not-before is compared in whole seconds: the reset must come in a later second than the token.
         iat = jwt.decode(token, options={"verify_signature": False})["iat"]
         while time.time() < iat + 1:
@@ -505,11 +506,7 @@ async def test_stream_ends_when_the_subjects_password_is_reset(scenario):
         lines, took = await _stream_until_closed(scenario, token, reset)
     assert ": token revoked; stream closed" in lines
     assert took < 5
-    async with httpx.AsyncClient(timeout=10) as client:
-        reopened = await client.get(
-            f"{scenario.url}/feeds/stream", headers={"Authorization": f"Bearer {token}"}
-        )
-        assert reopened.status_code == 401
-        fresh = scenario.stack.token("village", VILLAGE, subject="user:stream.reset", lifetime_s=2)
-        lines, _ = await _stream_until_closed(scenario, fresh)
+    assert await _reopened_status(scenario, token) == 401
+    fresh = scenario.stack.token("village", VILLAGE, subject="user:stream.reset", lifetime_s=2)
+    lines, _ = await _stream_until_closed(scenario, fresh)
     assert ": token expired; stream closed" in lines

@@ -99,6 +99,31 @@ async def make_user(
     return await client.post("/admin/users", json=body, headers=auth)
 
 
+async def make_evaluator(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    username: str,
+    display_name: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    **extra: Any,
+) -> httpx.Response:
+    """A third-party evaluator of the county with access from `valid_from` until `valid_until`; `extra`
+    fields go into the body as they are."""
+    body = {
+        "username": username,
+        "display_name": display_name,
+        "organisation": "第三方评估机构",
+        "tier": "county",
+        "division": COUNTY,
+        "password": PASSWORD,
+        "valid_from": valid_from.isoformat(),
+        "valid_until": valid_until.isoformat(),
+        **extra,
+    }
+    return await client.post("/admin/evaluators", json=body, headers=auth)
+
+
 async def test_password_and_client_credentials_flows(fupin_stack):
     async with gateway(fupin_stack) as (_, client):
         created = await make_user(client, root(fupin_stack), "wang.county", COUNTY, "county", ["officer"])
@@ -207,17 +232,9 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
     async with gateway(fupin_stack) as (app, client):
         now = datetime.now(UTC)
         until = now + timedelta(seconds=30)
-        body = {
-            "username": "zhao.eval",
-            "display_name": "赵评估",
-            "organisation": "第三方评估机构",
-            "tier": "county",
-            "division": COUNTY,
-            "password": PASSWORD,
-            "valid_from": (now - timedelta(hours=1)).isoformat(),
-            "valid_until": until.isoformat(),
-        }
-        created = await client.post("/admin/evaluators", json=body, headers=root(fupin_stack))
+        created = await make_evaluator(
+            client, root(fupin_stack), "zhao.eval", "赵评估", now - timedelta(hours=1), until
+        )
         assert created.status_code == 201, created.text
         issued = await login(client, "zhao.eval")
         assert issued.status_code == 200, issued.text
@@ -228,15 +245,10 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
         assert claims["exp"] <= until.timestamp()
 
         # A window not yet open: refused.
-        later = {
-            **body,
-            "username": "qian.eval",
-            "valid_from": (now + timedelta(days=1)).isoformat(),
-            "valid_until": (now + timedelta(days=2)).isoformat(),
-        }
-        assert (
-            await client.post("/admin/evaluators", json=later, headers=root(fupin_stack))
-        ).status_code == 201
+        later = await make_evaluator(
+            client, root(fupin_stack), "qian.eval", "赵评估", now + timedelta(days=1), now + timedelta(days=2)
+        )
+        assert later.status_code == 201
         assert (await login(client, "qian.eval")).status_code == 403
 
         # Closing the window ends the already-issued token at the gateway at once.
@@ -252,10 +264,16 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
         await app.state.blocklist.reload()
         assert "evaluator:zhao.eval" in app.state.blocklist
         # An evaluator may never administer.
-        admin_evaluator = {**body, "username": "sun.eval", "roles": ["evaluator", "admin"]}
-        assert (
-            await client.post("/admin/evaluators", json=admin_evaluator, headers=root(fupin_stack))
-        ).status_code == 422
+        admin_evaluator = await make_evaluator(
+            client,
+            root(fupin_stack),
+            "sun.eval",
+            "赵评估",
+            now - timedelta(hours=1),
+            until,
+            roles=["evaluator", "admin"],
+        )
+        assert admin_evaluator.status_code == 422
 
 
 async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloads(fupin_stack):
@@ -267,18 +285,15 @@ async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloa
         gateway(fupin_stack, upstreams={"sample": service_url}, blocklist_refresh_s=0.2) as (app, client),
     ):
         now = datetime.now(UTC)
-        body = {
-            "username": "he.eval",
-            "display_name": "何评估",
-            "organisation": "第三方评估机构",
-            "tier": "county",
-            "division": COUNTY,
-            "password": PASSWORD,
-            "valid_from": (now - timedelta(hours=1)).isoformat(),
-            "valid_until": (now + timedelta(days=1)).isoformat(),
-        }
         assert (
-            await client.post("/admin/evaluators", json=body, headers=root(fupin_stack))
+            await make_evaluator(
+                client,
+                root(fupin_stack),
+                "he.eval",
+                "何评估",
+                now - timedelta(hours=1),
+                now + timedelta(days=1),
+            )
         ).status_code == 201
         token = (await login(client, "he.eval")).json()["access_token"]
         assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
@@ -298,7 +313,10 @@ async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloa
         assert _digest("evaluator:he.eval") in published
 
         # A window that holds again gives the token back at once (and the reloads agree).
-        reopened = {"valid_from": (now - timedelta(hours=1)).isoformat(), "valid_until": body["valid_until"]}
+        reopened = {
+            "valid_from": (now - timedelta(hours=1)).isoformat(),
+            "valid_until": (now + timedelta(days=1)).isoformat(),
+        }
         assert (
             await client.put("/admin/evaluators/he.eval/window", json=reopened, headers=root(fupin_stack))
         ).status_code == 200
@@ -419,18 +437,15 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
             disabled = await client.post(f"/admin/users/{username}/disable", headers=root(fupin_stack))
             assert disabled.status_code == 200 and disabled.json()["disabled_at"] is not None
         now = datetime.now(UTC)
-        evaluator = {
-            "username": "wu.eval",
-            "display_name": "吴评估",
-            "organisation": "第三方评估机构",
-            "tier": "county",
-            "division": COUNTY,
-            "password": PASSWORD,
-            "valid_from": (now - timedelta(days=2)).isoformat(),
-            "valid_until": (now + timedelta(days=1)).isoformat(),
-        }
         assert (
-            await client.post("/admin/evaluators", json=evaluator, headers=root(fupin_stack))
+            await make_evaluator(
+                client,
+                root(fupin_stack),
+                "wu.eval",
+                "吴评估",
+                now - timedelta(days=2),
+                now + timedelta(days=1),
+            )
         ).status_code == 201
         long_closed = {
             "valid_from": (now - timedelta(days=2)).isoformat(),
@@ -576,18 +591,15 @@ async def test_a_password_reset_ends_the_tokens_issued_before_it(fupin_stack, tm
 async def test_an_evaluator_password_reset_ends_its_earlier_tokens(fupin_stack):
     async with gateway(fupin_stack) as (app, client):
         now = datetime.now(UTC)
-        body = {
-            "username": "xu.eval",
-            "display_name": "徐评估",
-            "organisation": "第三方评估机构",
-            "tier": "county",
-            "division": COUNTY,
-            "password": PASSWORD,
-            "valid_from": (now - timedelta(hours=1)).isoformat(),
-            "valid_until": (now + timedelta(days=1)).isoformat(),
-        }
         assert (
-            await client.post("/admin/evaluators", json=body, headers=root(fupin_stack))
+            await make_evaluator(
+                client,
+                root(fupin_stack),
+                "xu.eval",
+                "徐评估",
+                now - timedelta(hours=1),
+                now + timedelta(days=1),
+            )
         ).status_code == 201
         old = (await login(client, "xu.eval")).json()["access_token"]
         await _next_second(old)

@@ -9,6 +9,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -34,6 +35,19 @@ CITY = "520100000000"
 
 def _publish(path: Path, *subjects: str) -> None:
     path.write_bytes(render_document(subjects, len(subjects), datetime.now(UTC)))
+
+
+def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """One entry per jwt.decode call from now on (a cache hit makes none)."""
+    calls: list[object] = []
+    original = jwt.decode
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0] if args else None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    return calls
 
 
 def _token(store: KeyStore, subject: str) -> str:
@@ -103,19 +117,11 @@ async def test_a_cached_token_is_refused_once_its_subject_is_revoked(tmp_path, m
 
     _publish(source, "user:li.si")
     assert await revoked.refresh()
-    decoded = 0
-    original = jwt.decode
-
-    def counting(*args, **kwargs):
-        nonlocal decoded
-        decoded += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(jwt, "decode", counting)
+    decoded = _count_decodes(monkeypatch)
     with pytest.raises(ProblemError) as refused:
         await verifier.verify(token)
     assert refused.value.status == 401 and refused.value.detail == "token revoked"
-    assert decoded == 0  # refused on the cache-hit path, without a second signature check
+    assert decoded == []  # refused on the cache-hit path, without a second signature check
     # A token of the same subject never seen before is refused too; another subject's is not.
     with pytest.raises(ProblemError):
         await verifier.verify(_token(store, "user:li.si"))
@@ -226,20 +232,11 @@ async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(t
     # A not-before after the token's iat: refused on the cache-hit path, without a signature check.
     source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:li.si": issued_at + 1}))
     assert await revoked.refresh()
-    decoded = 0
-    original = jwt.decode
-
-    def counting(*args, **kwargs):
-        nonlocal decoded
-        decoded += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(jwt, "decode", counting)
+    decoded = _count_decodes(monkeypatch)
     with pytest.raises(ProblemError) as refused:
         await verifier.verify(token)
     assert refused.value.status == 401 and refused.value.detail == "token revoked"
-    assert decoded == 0
-    monkeypatch.setattr(jwt, "decode", original)
+    assert decoded == []
     # Another subject's token is not affected.
     assert (await verifier.verify(_token(store, "user:wang.wu"))).subject == "user:wang.wu"
 

@@ -5,6 +5,7 @@ a return to poverty confirms an announced case too; a risk clearance restores a 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fupin_contracts import registry as registry_contracts
@@ -17,37 +18,49 @@ VILLAGE = "520102016001"
 DAY = 86_400
 
 
-async def test_late_registered_event_keeps_the_identification_year(harness: Harness) -> None:
-    household_id = await harness.household()
-    case_id = await harness.apply(household_id, year=2024)
-    await harness.sql("UPDATE cases SET state = 'announced' WHERE id = :c", c=case_id)
-    # The event is consumed more than a year after the announcement.
-    await harness.advance_clock(400 * DAY)
+async def _status_changed(
+    harness: Harness, household_id: uuid.UUID, event_type: str, from_status: str, to_status: str, reason: str
+) -> None:
+    """The registry's status event, consumed by the read model's handler for its type."""
     payload = registry_contracts.HouseholdStatusChangedV1(
         household_id=household_id,
         division=VILLAGE,
         version=2,
-        from_status="candidate",
-        to_status="registered",
-        reason="县级公告",
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
     )
     event = new_event(
         service="registry",
-        type=registry_contracts.HOUSEHOLD_REGISTERED,
+        type=event_type,
         aggregate="household",
         aggregate_id=str(household_id),
         division=VILLAGE,
         data=payload.model_dump(mode="json"),
     )
     async with harness.app.state.sessionmaker() as session, session.begin():
-        await handlers.on_status_changed(session, event)
+        await handlers.HANDLERS[event_type](session, event)
+
+
+async def _case_state(harness: Harness, case_id: str) -> list[str]:
+    return [row[0] for row in await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)]
+
+
+async def test_late_registered_event_keeps_the_identification_year(harness: Harness) -> None:
+    household_id = await harness.household()
+    case_id = await harness.apply(household_id, year=2024)
+    await harness.sql("UPDATE cases SET state = 'announced' WHERE id = :c", c=case_id)
+    # The event is consumed more than a year after the announcement.
+    await harness.advance_clock(400 * DAY)
+    await _status_changed(
+        harness, household_id, registry_contracts.HOUSEHOLD_REGISTERED, "candidate", "registered", "县级公告"
+    )
 
     rows = await harness.sql(
         "SELECT status, registered_year FROM rm_households WHERE household_id = :h", h=household_id
     )
     assert [tuple(row) for row in rows] == [("registered", 2024)]
-    state = await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)
-    assert [row[0] for row in state] == ["registered"]
+    assert await _case_state(harness, case_id) == ["registered"]
 
 
 async def test_risk_cleared_back_to_exited_sets_the_status_and_confirms_no_exit(harness: Harness) -> None:
@@ -57,29 +70,18 @@ async def test_risk_cleared_back_to_exited_sets_the_status_and_confirms_no_exit(
     case_id = await harness.apply(household_id, year=2024)
     await harness.sql("UPDATE cases SET state = 'exit_announced' WHERE id = :c", c=case_id)
     await harness.sql("UPDATE rm_households SET status = 'monitored' WHERE household_id = :h", h=household_id)
-    payload = registry_contracts.HouseholdStatusChangedV1(
-        household_id=household_id,
-        division=VILLAGE,
-        version=5,
-        from_status="monitored",
-        to_status="exited",
-        reason="风险消除",
+    await _status_changed(
+        harness,
+        household_id,
+        registry_contracts.HOUSEHOLD_MONITORING_CLEARED,
+        "monitored",
+        "exited",
+        "风险消除",
     )
-    event = new_event(
-        service="registry",
-        type=registry_contracts.HOUSEHOLD_MONITORING_CLEARED,
-        aggregate="household",
-        aggregate_id=str(household_id),
-        division=VILLAGE,
-        data=payload.model_dump(mode="json"),
-    )
-    async with harness.app.state.sessionmaker() as session, session.begin():
-        await handlers.HANDLERS[registry_contracts.HOUSEHOLD_MONITORING_CLEARED](session, event)
 
     status = await harness.sql("SELECT status FROM rm_households WHERE household_id = :h", h=household_id)
     assert [row[0] for row in status] == ["exited"]
-    state = await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)
-    assert [row[0] for row in state] == ["exit_announced"]
+    assert await _case_state(harness, case_id) == ["exit_announced"]
 
 
 async def test_a_monitored_household_may_apply_and_its_return_confirms_the_case(harness: Harness) -> None:
@@ -89,23 +91,7 @@ async def test_a_monitored_household_may_apply_and_its_return_confirms_the_case(
     await harness.sql("UPDATE rm_households SET status = 'monitored' WHERE household_id = :h", h=household_id)
     case_id = await harness.apply(household_id, year=2024)
     await harness.sql("UPDATE cases SET state = 'announced' WHERE id = :c", c=case_id)
-    payload = registry_contracts.HouseholdStatusChangedV1(
-        household_id=household_id,
-        division=VILLAGE,
-        version=7,
-        from_status="monitored",
-        to_status="returned",
-        reason="识别公告",
+    await _status_changed(
+        harness, household_id, registry_contracts.HOUSEHOLD_RETURNED, "monitored", "returned", "识别公告"
     )
-    event = new_event(
-        service="registry",
-        type=registry_contracts.HOUSEHOLD_RETURNED,
-        aggregate="household",
-        aggregate_id=str(household_id),
-        division=VILLAGE,
-        data=payload.model_dump(mode="json"),
-    )
-    async with harness.app.state.sessionmaker() as session, session.begin():
-        await handlers.on_status_changed(session, event)
-    state = await harness.sql("SELECT state FROM cases WHERE id = :c", c=case_id)
-    assert [row[0] for row in state] == ["registered"]
+    assert await _case_state(harness, case_id) == ["registered"]
