@@ -8,9 +8,12 @@ import time
 
 import httpx
 import pytest
+from sqlalchemy import literal_column, select
 
 from fupin_kit import migrations
 from fupin_kit.embedded import EmbeddedPostgres, free_port
+from fupin_kit.problems import is_database_outage
+from fupin_kit.read_pool import ReadPool, ReadStatement
 from fupin_kit.sample import app as sample
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.testing import InProcessServer
@@ -73,4 +76,37 @@ async def test_database_stopped_gives_503_then_recovers(fupin_stack, tmp_path):
                 names = sorted((await session.execute(text("SELECT name FROM sample_items"))).scalars())
             assert names == ["after", "before"]
     finally:
+        await asyncio.to_thread(postgres.stop, "immediate")
+
+
+@pytest.mark.faults
+async def test_read_pool_outage_is_an_outage_and_the_pool_recovers(fupin_stack, tmp_path):
+    """The read pool (fupin_kit.read_pool) raises asyncpg's own errors: while PostgreSQL is down they are
+    classified as an outage (answered 503 like the engine's), and once it is back the pool replaces its
+    broken connections by itself."""
+    postgres = EmbeddedPostgres(tmp_path / "pg", free_port())
+    await asyncio.to_thread(postgres.start)
+    statement = ReadStatement.of(select(literal_column("1").label("one")))
+    settings = fupin_stack.settings("sample_producer", role="api").model_copy(
+        update={"database_url": postgres.url}
+    )
+    reads = ReadPool(settings, size=2)
+    try:
+        await migrations.ensure_database(postgres.url, settings.database_name())
+        await reads.open()
+        async with reads.connection() as connection:
+            assert (await connection.fetchrow(statement, {}) or {})["one"] == 1
+
+        await asyncio.to_thread(postgres.stop, "immediate")
+        for _ in range(2):
+            with pytest.raises(Exception) as failure:  # which one depends on the moment
+                async with reads.connection() as connection:
+                    await connection.fetchrow(statement, {})
+            assert is_database_outage(failure.value), repr(failure.value)
+
+        await asyncio.to_thread(postgres.start)
+        async with reads.connection() as connection:
+            assert (await connection.fetchrow(statement, {}) or {})["one"] == 1
+    finally:
+        await reads.close()
         await asyncio.to_thread(postgres.stop, "immediate")

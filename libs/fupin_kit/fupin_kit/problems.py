@@ -111,8 +111,22 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+# Raised by asyncpg itself (the read pool, fupin_kit.read_pool) when the server is gone or going: a closed
+# or broken connection, a refused or failed connection (class 08), the server shutting down or starting
+# (57P01-57P03).
+ASYNCPG_OUTAGES: tuple[type[BaseException], ...] = (
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
+
 def is_database_outage(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    if isinstance(exc, ASYNCPG_OUTAGES):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True

@@ -19,6 +19,7 @@ from fupin_kit.health import router as health_router
 from fupin_kit.identity_router import router as identity_router
 from fupin_kit.middleware import RequestIdMiddleware
 from fupin_kit.problems import install_problem_handlers
+from fupin_kit.read_pool import ReadPool
 from fupin_kit.relay import OutboxRelay
 from fupin_kit.settings import KitSettings
 from fupin_kit.telemetry import app_telemetry, instrument_engine, setup_tracing
@@ -43,6 +44,8 @@ class ServiceSpec:
     # Poll the gateway's revoked subjects so tokens of disabled accounts are refused here too. Off only
     # for the gateway itself, whose access guard checks its own blocklist (no polling of itself).
     poll_revoked_subjects: bool = True
+    # A plain asyncpg pool for the hottest read-only queries (fupin_kit.read_pool), as app.state.read_pool.
+    read_pool: bool = False
 
 
 def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -> FastAPI:
@@ -71,6 +74,10 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         )
         app.state.consumers = []
         app.state.relay = None
+        read_pool = ReadPool(settings) if spec.read_pool else None
+        app.state.read_pool = read_pool
+        if read_pool is not None:
+            await read_pool.open()
         tasks: list[asyncio.Task[None]] = []
         await _run_hooks(spec.on_startup, app)
         await jwks.refresh()
@@ -100,6 +107,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
             if probe is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(probe.stop(), 2.0)
+            if read_pool is not None:
+                await read_pool.close()
             await engine.dispose()
 
     app = FastAPI(

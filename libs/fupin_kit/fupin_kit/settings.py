@@ -50,6 +50,8 @@ class KitSettings(BaseSettings):
     # the former 10 + 10 overflow.
     database_pool_size: int = Field(default=20, ge=1, le=200)
     database_statement_timeout_ms: int = Field(default=30_000, ge=100)
+    # Connections of a service's read pool (fupin_kit.read_pool), beside the engine's; opened on use.
+    database_read_pool_size: int = Field(default=10, ge=1, le=200)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,16 +28,21 @@ _LEADING_COMMENTS = re.compile(r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*", re.DOTALL
 _NAME_CACHE_MAX = 4096
 
 
-class _StatementTracer:
-    def __init__(self, engine: Engine, tracer: trace.Tracer) -> None:
-        url = engine.url
-        self.database = url.database or ""
-        self.vendor = engine.dialect.name
-        self.attributes: dict[str, Any] = {"db.system": self.vendor, "db.name": self.database}
-        if url.host:
-            self.attributes["net.peer.name"] = url.host
-        if url.port:
-            self.attributes["net.peer.port"] = url.port
+class StatementSpans:
+    """The CLIENT span of one statement on one database: the per-database attributes built once, the span
+    name cached per statement text. Shared by the SQLAlchemy engines' events and the read pools
+    (fupin_kit.read_pool), so a statement is traced the same way whichever way it runs."""
+
+    def __init__(
+        self, tracer: trace.Tracer, database: str, vendor: str, host: str | None, port: int | None
+    ) -> None:
+        self.database = database
+        self.vendor = vendor
+        self.attributes: dict[str, Any] = {"db.system": vendor, "db.name": database}
+        if host:
+            self.attributes["net.peer.name"] = host
+        if port:
+            self.attributes["net.peer.port"] = port
         self.tracer = tracer
         self._names: dict[str, tuple[str, str]] = {}
 
@@ -53,20 +58,37 @@ class _StatementTracer:
                 self._names[statement] = named
         return named
 
-    def before(
-        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
-    ) -> None:
-        if context is None or not trace.get_current_span().get_span_context().is_valid:
-            # Outside any trace (the relay's and the consumers' polling, a migration): a span would start
-            # a trace of its own for every poll and drown real traffic in the trace store.
-            return
+    def start(self, statement: str) -> Span | None:
+        """The statement's span, started but not made current (nothing runs inside a statement that would
+        open a span of its own); None outside any trace: the relay's and the consumers' polling, a
+        migration would otherwise each start a trace of its own and drown real traffic in the store."""
+        if not trace.get_current_span().get_span_context().is_valid:
+            return None
         name, operation = self._name(statement)
         attributes = {**self.attributes, "db.statement": statement}
         if operation:
             attributes["db.operation"] = operation
-        # Started, not made current: nothing runs inside a statement that would open a span of its own.
-        span = self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        setattr(context, _SPAN_KEY, span)
+        return self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+
+
+def fail(span: Span, error: BaseException) -> None:
+    span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+    span.end()
+
+
+class _StatementTracer:
+    def __init__(self, engine: Engine, tracer: trace.Tracer) -> None:
+        url = engine.url
+        self.spans = StatementSpans(tracer, url.database or "", engine.dialect.name, url.host, url.port)
+
+    def before(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        if context is None:
+            return
+        span = self.spans.start(statement)
+        if span is not None:
+            setattr(context, _SPAN_KEY, span)
 
     def after(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
@@ -81,9 +103,7 @@ class _StatementTracer:
         if span is None:
             return
         setattr(exception_context.execution_context, _SPAN_KEY, None)
-        error = exception_context.original_exception
-        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-        span.end()
+        fail(span, exception_context.original_exception)
 
 
 def trace_engine(engine: Engine, provider: trace.TracerProvider | None = None) -> None:

@@ -35,6 +35,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         routers=[divisions_router, standards_router, households_router, exports_router, imports_router],
         on_startup=[_load_pii_cipher, load_on_startup],
         on_shutdown=[_stop_import_workers],
+        read_pool=True,  # the household read (households.repository.read_current)
         consumers=[
             ConsumerSpec("registry", ["fupin.identification.events.v1"], identification_events.HANDLERS)
         ],

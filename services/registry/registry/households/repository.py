@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_kit.read_pool import ReadPool, ReadStatement
 from registry.households.enums import NO_LABOUR, Health, MemberStatus
 from registry.households.models import (
     ACTIVE_PERSON_INDEX,
@@ -93,6 +94,24 @@ _HOUSEHOLD = select(households).where(
 )
 _HOUSEHOLD_FOR_UPDATE = _HOUSEHOLD.with_for_update()
 _MEMBERS = select(members).where(members.c.household_id == bindparam("household_id")).order_by(members.c.seq)
+
+
+_CURRENT_HOUSEHOLD = ReadStatement.of(_HOUSEHOLD)
+_CURRENT_MEMBERS = ReadStatement.of(_MEMBERS)
+
+
+async def read_current(
+    reads: ReadPool, household_id: uuid.UUID, lo: str, hi: str
+) -> tuple[Row, list[Row]] | None:
+    """The household and its members as they are now, if inside [lo, hi]: the hot read (every file view,
+    every integration's lookup) on the read pool, in autocommit like open_read_session's reads."""
+    values = {"household_id": household_id, "lo": lo, "hi": hi}
+    async with reads.connection() as connection:
+        household = await connection.fetchrow(_CURRENT_HOUSEHOLD, values)
+        if household is None:
+            return None
+        member_rows = await connection.fetch(_CURRENT_MEMBERS, values)
+    return dict(household), [dict(row) for row in member_rows]
 
 
 async def get_household(

@@ -21,6 +21,7 @@ from fupin_kit.auth.actor import Actor, require_role, require_tier, require_with
 from fupin_kit.outbox import record_event
 from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
+from fupin_kit.read_pool import ReadPool
 from registry.divisions import repository as division_repository
 from registry.households import events, repository
 from registry.households.enums import (
@@ -263,17 +264,17 @@ def render(
     )
 
 
-def _full_ids(ctx: Context, member_rows: list[dict[str, Any]]) -> dict[str, str]:
-    if not ctx.actor.sees_full_identity:
+def _full_ids(actor: Actor, cipher: PiiCipher, member_rows: list[dict[str, Any]]) -> dict[str, str]:
+    if not actor.sees_full_identity:
         return {}
-    return {str(row["id"]): ctx.cipher.decrypt(row["id_cipher"]) for row in member_rows}
+    return {str(row["id"]): cipher.decrypt(row["id_cipher"]) for row in member_rows}
 
 
-def _bank_account(ctx: Context, household: dict[str, Any]) -> str | None:
-    cipher = household["bank_account_cipher"]
-    if cipher is None or not ctx.actor.sees_full_identity:
+def _bank_account(actor: Actor, cipher: PiiCipher, household: dict[str, Any]) -> str | None:
+    ciphertext = household["bank_account_cipher"]
+    if ciphertext is None or not actor.sees_full_identity:
         return None
-    return ctx.cipher.decrypt(cipher)
+    return cipher.decrypt(ciphertext)
 
 
 def mask_account(account: str) -> str:
@@ -343,11 +344,15 @@ async def _record(
 
 
 def _out(ctx: Context, loaded: Loaded) -> HouseholdOut:
+    return _render_for(ctx.actor, ctx.cipher, loaded)
+
+
+def _render_for(actor: Actor, cipher: PiiCipher, loaded: Loaded) -> HouseholdOut:
     return render(
         loaded.view,
-        _full_ids(ctx, loaded.members),
-        _bank_account(ctx, loaded.household),
-        full_contact=ctx.actor.sees_full_identity,
+        _full_ids(actor, cipher, loaded.members),
+        _bank_account(actor, cipher, loaded.household),
+        full_contact=actor.sees_full_identity,
     )
 
 
@@ -471,6 +476,17 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
     return _out(ctx, loaded)
 
 
+async def read_current_household(
+    reads: ReadPool, actor: Actor, cipher: PiiCipher, household_id: uuid.UUID
+) -> HouseholdOut:
+    """The household as it is now (the read without `as_of`), on the read pool."""
+    lo, hi = actor.subtree
+    found = await repository.read_current(reads, household_id, lo, hi)
+    if found is None:
+        raise not_found("household")
+    return _render_for(actor, cipher, Loaded(*found))
+
+
 async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.datetime | None) -> HouseholdOut:
     loaded = await _load(ctx, household_id)
     if as_of is None:
@@ -488,7 +504,11 @@ async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.dateti
     if past is None:
         raise not_found("household")
     return render(
-        past["after"], _full_ids(ctx, loaded.members), None, as_of, full_contact=ctx.actor.sees_full_identity
+        past["after"],
+        _full_ids(ctx.actor, ctx.cipher, loaded.members),
+        None,
+        as_of,
+        full_contact=ctx.actor.sees_full_identity,
     )
 
 
