@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from fupin_gateway import docs, jwks, proxy, revoked_subjects
 from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
@@ -42,7 +43,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         name="gateway",
         title="Fupin API",
         description="The public API of Fupin, a platform for targeted poverty alleviation (精准扶贫).",
-        routers=[jwks.router, revoked_subjects.router, proxy.router, feeds.router, *ROUTERS],
+        routers=[jwks.router, revoked_subjects.router, feeds.router, *ROUTERS],
         consumers=[feeds.consumer],
         on_startup=[_on_startup(settings), feeds.start, start_access],
         on_shutdown=[_close_http, feeds.stop, stop_access],
@@ -51,6 +52,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app = create_service_app(spec, settings)
     install_access_middleware(app)
+    # Appended after the access guard: innermost, so a proxied call has passed every middleware above.
+    app.user_middleware.append(Middleware(proxy.ProxyMiddleware))
     # Prepended: outermost of the user middleware, so every answer gets them, the guard's 401/429 too.
     app.add_middleware(SecurityHeadersMiddleware)
     console.install(app)

@@ -1,5 +1,12 @@
 """Routing `/api/v1/<service>/...` to the services: streamed both ways, with timeouts, and a 503 with
-Retry-After (never a hang or a 500) when a service is down."""
+Retry-After (never a hang or a 500) when a service is down.
+
+It is pure ASGI middleware, innermost of the gateway's (inside tracing, request ids, security headers and
+the access guard, so every proxied request is traced, identified, guarded and audited like any other), and
+not a FastAPI route: a proxied request needs none of what the router adds (route matching over every
+gateway route, parameter parsing, the dependency solver, the exit stack), which cost about a sixth of the
+gateway's CPU per proxied read (B3). Anything that is not a proxied call goes on to the app's own routes.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,20 @@ from urllib.parse import quote
 
 import aiohttp
 import orjson
-from fastapi import APIRouter, Request
+from opentelemetry import trace
 from starlette.background import BackgroundTask
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
 from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.problems import ProblemError, not_found, problem_response, service_unavailable
 
-router = APIRouter()
+PREFIX = "/api/v1/"
+# The server span's route: one name for every proxied call (the service is an attribute of its own), so
+# traces group by operation kind rather than by every household id in a path.
+ROUTE = "/api/v1/{service}/{path}"
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -35,7 +47,7 @@ HOP_BY_HOP = {
 RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id", "date", "server"})
 # Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
 REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 PROBLEM_TYPE = "application/problem+json"
 # A service's own doc pages load Swagger UI / ReDoc from a CDN and read `/openapi.json`, which through the
 # gateway is the merged document: not proxied. Its document stays at /api/v1/<service>/openapi.json.
@@ -87,7 +99,32 @@ async def _body(request: Request) -> bytes | AsyncIterable[bytes] | None:
     return None
 
 
-@router.api_route("/api/v1/{service}/{path:path}", methods=METHODS, include_in_schema=False)
+class ProxyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"] if scope["type"] == "http" else ""
+        service, slash, rest = path[len(PREFIX) :].partition("/")
+        if not path.startswith(PREFIX) or not slash or not service or scope["method"] not in METHODS:
+            # Not a proxied call (or a method the proxy does not pass on): the app's routes answer it,
+            # with their 404 or 405.
+            await self.app(scope, receive, send)
+            return
+        _name_server_span(scope["method"], service)
+        response = await forward(service, rest, Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def _name_server_span(method: str, service: str) -> None:
+    """What the router would have done for a route: name the request's server span after it."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.update_name(f"{method} {ROUTE}")
+        span.set_attribute("http.route", ROUTE)
+        span.set_attribute("fupin.upstream.service", service)
+
+
 async def forward(service: str, path: str, request: Request) -> Response:
     upstreams: dict[str, str] = request.app.state.settings.upstreams
     base = upstreams.get(service)
