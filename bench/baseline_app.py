@@ -17,6 +17,8 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI, HTTPException
 
+from fupin_kit.read_pool import keep_session
+
 # As the registry's repository issues them (SQLAlchemy renders select(table) with every column).
 HOUSEHOLD_SQL = "SELECT * FROM households WHERE id = $1 AND division BETWEEN $2 AND $3"
 MEMBERS_SQL = "SELECT * FROM household_members WHERE household_id = $1 ORDER BY seq"
@@ -35,7 +37,8 @@ def create_app() -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state["pool"] = await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size)
+        # Released connections are not reset, as in the registry's read pool (a round trip either saves).
+        state["pool"] = await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size, reset=keep_session)
         try:
             yield
         finally:

@@ -84,6 +84,13 @@ class ReadConnection:
         return list(rows)
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset on release, which here has nothing to undo: asyncpg's default sends a reset query
+    (RESET ALL, UNLISTEN, advisory unlocks, CLOSE ALL): a round trip per read, for a session that never
+    sets, listens, locks or declares anything. An open transaction is still rolled back (asyncpg does that
+    before calling this)."""
+
+
 class ReadPool:
     def __init__(
         self,
@@ -113,6 +120,7 @@ class ReadPool:
             min_size=0,
             max_size=self._size,
             max_inactive_connection_lifetime=IDLE_LIFETIME_S,
+            reset=keep_session,
             timeout=CONNECT_TIMEOUT_S,
             command_timeout=self._statement_timeout_ms / 1000,
             server_settings={
