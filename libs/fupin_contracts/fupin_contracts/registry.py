@@ -115,6 +115,10 @@ class MemberUpdatedV1(_Payload):
     member_id: uuid.UUID
     changed: list[str]
     reason: str
+    # The member as it is after the change, so consumers keeping members (identification's read model:
+    # health and labour capacity decide support categories and monitoring) need not call back. Optional:
+    # added within v1.
+    member: MemberSummaryV1 | None = None
 
 
 class MemberLeftV1(_Payload):

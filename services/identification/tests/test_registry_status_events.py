@@ -95,3 +95,71 @@ async def test_a_monitored_household_may_apply_and_its_return_confirms_the_case(
         harness, household_id, registry_contracts.HOUSEHOLD_RETURNED, "monitored", "returned", "识别公告"
     )
     assert await _case_state(harness, case_id) == ["registered"]
+
+
+async def test_member_updates_reach_the_read_model_and_a_new_head_names_the_household(
+    harness: Harness,
+) -> None:
+    """fupin.registry.member.updated.v1 carries the member as it is now: its health and labour capacity
+    (what support categories, exit checks and monitoring read) are kept, and a new head is the name and
+    masked ID the public notices show. An update published before events carried the member is skipped."""
+    household_id = await harness.household(members=2, name="张三丰")
+    rows = await harness.sql(
+        "SELECT member_id FROM rm_members WHERE household_id = :h ORDER BY member_id", h=household_id
+    )
+    heads = await harness.sql(
+        "SELECT head_id_masked FROM rm_households WHERE household_id = :h", h=household_id
+    )
+    old_head_id = heads[0][0]
+    assert len(rows) == 2
+    # A member becomes head, with a disability that leaves no labour capacity.
+    member_id = rows[0][0]
+
+    async def updated(member: registry_contracts.MemberSummaryV1 | None) -> None:
+        payload = registry_contracts.MemberUpdatedV1(
+            household_id=household_id,
+            division=VILLAGE,
+            member_id=member_id,
+            changed=["health", "labour_capacity", "relation"],
+            reason="户主变更",
+            member=member,
+        )
+        event = new_event(
+            service="registry",
+            type=registry_contracts.MEMBER_UPDATED,
+            aggregate="household",
+            aggregate_id=str(household_id),
+            division=VILLAGE,
+            data=payload.model_dump(mode="json"),
+        )
+        async with harness.app.state.sessionmaker() as session, session.begin():
+            await handlers.HANDLERS[registry_contracts.MEMBER_UPDATED](session, event)
+
+    await updated(None)
+    assert await harness.sql("SELECT health FROM rm_members WHERE member_id = :m", m=member_id) == [
+        ("healthy",)
+    ]
+
+    await updated(
+        registry_contracts.MemberSummaryV1(
+            member_id=member_id,
+            name="李秀英",
+            sex="female",
+            id_kind="disability_certificate",
+            resident_id_masked="520102********0021",
+            relation="head",
+            health="disabled",
+            labour_capacity="none",
+            status="active",
+        )
+    )
+    member_rows = await harness.sql(
+        "SELECT health, labour_capacity, status FROM rm_members WHERE member_id = :m", m=member_id
+    )
+    assert [tuple(row) for row in member_rows] == [("disabled", "none", "active")]
+    household_rows = await harness.sql(
+        "SELECT head_name_masked, head_id_masked FROM rm_households WHERE household_id = :h",
+        h=household_id,
+    )
+    assert [tuple(row) for row in household_rows] == [("李**", "520102********0021")]
+    assert old_head_id != "520102********0021"

@@ -975,6 +975,7 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     data = await created(registry, household(members=[member(), member("spouse", male=False), member("son")]))
     hid = data["id"]
     head, spouse, son = (m["id"] for m in data["members"])
+    names = {m["id"]: m["name"] for m in data["members"]}
 
     async def patch(mid: str, body: dict[str, Any]):
         return await registry.client.patch(
@@ -994,8 +995,14 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     assert changed.status_code == 200, changed.text
     relations = {m["id"]: m["relation"]["code"] for m in changed.json()["members"]}
     assert relations == {head: "father", spouse: "spouse", son: "head"}
-    types = [event["type"] for event in await outbox(registry)]
-    assert types[-2:] == ["fupin.registry.member.updated.v1"] * 2
+    # The household is named after its new head (lists, exports and notices show head_name).
+    assert changed.json()["head_name"] == names[son]
+    events = (await outbox(registry))[-2:]
+    assert [event["type"] for event in events] == ["fupin.registry.member.updated.v1"] * 2
+    # Each carries the member as it is now, so consumers keeping members need not call back.
+    carried = {e["payload"]["data"]["member_id"]: e["payload"]["data"]["member"] for e in events}
+    assert carried[head]["relation"] == "father" and carried[son]["relation"] == "head"
+    assert carried[son]["name"] == names[son] and carried[son]["resident_id_index"]
 
     # A head that died leaves the household headless until a member is made head.
     died = await registry.client.post(
@@ -1006,6 +1013,8 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     assert died.status_code == 200, died.text
     assert (await patch(spouse, {"health": "chronic"})).status_code == 200
     assert (await patch(spouse, {"relation": "head"})).status_code == 200
+    renamed = await patch(spouse, {"name": "王秀英"})
+    assert renamed.status_code == 200 and renamed.json()["head_name"] == "王秀英"
 
 
 async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable_registry) -> None:

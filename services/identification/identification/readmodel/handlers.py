@@ -59,6 +59,20 @@ async def on_member_changed(session: AsyncSession, event: Envelope) -> None:
     await repository.set_member_count(session, data.household_id, data.member_count)
 
 
+async def on_member_updated(session: AsyncSession, event: Envelope) -> None:
+    """A member's health, labour capacity or relation changed: support categories, exit checks and
+    monitoring read them here, and a new head (or a head's corrected name) is what notices show."""
+    data = contracts.MemberUpdatedV1.model_validate(event.data)
+    member = data.member
+    if member is None:
+        return  # published before updates carried the member: nothing here to apply
+    await repository.upsert_members(session, [_member_row(data.household_id, data.division, member)])
+    if member.relation == "head" and member.status == "active":
+        await repository.set_head(
+            session, data.household_id, mask_name(member.name), member.resident_id_masked
+        )
+
+
 async def on_income(session: AsyncSession, event: Envelope) -> None:
     data = contracts.HouseholdIncomeRecordedV1.model_validate(event.data)
     await repository.upsert_income(session, data.household_id, data.year, data.per_capita_net_income)
@@ -108,6 +122,7 @@ HANDLERS = {
     contracts.MEMBER_ADDED: on_member_changed,
     contracts.MEMBER_REMOVED: on_member_changed,
     contracts.MEMBER_DECEASED: on_member_changed,
+    contracts.MEMBER_UPDATED: on_member_updated,
     contracts.HOUSEHOLD_INCOME_RECORDED: on_income,
     **{event_type: on_status_changed for event_type in contracts.STATUS_EVENT_TYPES.values()},
     contracts.HOUSEHOLD_MONITORING_CLEARED: on_monitoring_cleared,

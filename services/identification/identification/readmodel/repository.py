@@ -36,6 +36,14 @@ async def upsert_members(session: AsyncSession, rows: list[Row]) -> None:
     )
 
 
+async def set_head(session: AsyncSession, household_id: uuid.UUID, name_masked: str, id_masked: str) -> None:
+    await session.execute(
+        update(rm_households)
+        .where(rm_households.c.household_id == household_id)
+        .values(head_name_masked=name_masked, head_id_masked=id_masked)
+    )
+
+
 async def set_member_count(session: AsyncSession, household_id: uuid.UUID, count: int) -> None:
     await session.execute(
         update(rm_households).where(rm_households.c.household_id == household_id).values(member_count=count)

@@ -732,22 +732,37 @@ async def update_member(
                     member_id=former_head,
                     changed=["relation"],
                     reason=patch.reason,
+                    member=_member_after(loaded.member(former_head), relation),
                 ),
                 ctx.actor,
             ),
         )
-    await repository.update_household(ctx.session, household_id, {})
+    updated = {**member, **values}
+    await repository.update_household(ctx.session, household_id, _head_name_change(loaded, updated))
     payload = contracts.MemberUpdatedV1(
         household_id=household_id,
         division=division,
         member_id=member_id,
         changed=sorted(values),
         reason=patch.reason,
+        member=_member_after(member, values),
     )
     after = await _record(
         ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
     )
     return _out(ctx, after)
+
+
+def _member_after(row: dict[str, Any], values: dict[str, Any]) -> contracts.MemberSummaryV1:
+    return events.member_summary(member_snapshot({**row, **values}), row["person_index"])
+
+
+def _head_name_change(loaded: Loaded, updated: dict[str, Any]) -> dict[str, Any]:
+    """The household's head_name follows its head: a member who becomes head, or a head whose name is
+    corrected, renames the household (its summary, lists, exports and notices show the head's name)."""
+    if updated["relation"] != Relation.HEAD.value or updated["name"] == loaded.household["head_name"]:
+        return {}
+    return {"head_name": updated["name"]}
 
 
 HEAD_CHANGE_HINT = (
