@@ -77,6 +77,10 @@ class HouseholdUpdatedV1(_Payload):
     version: int
     changed: list[str]
     reason: str
+    # The causes of poverty after the change (identification suggests support categories from them).
+    # Optional: added within v1.
+    main_cause: str | None = None
+    other_causes: list[str] | None = None
 
 
 class HouseholdStatusChangedV1(_Payload):

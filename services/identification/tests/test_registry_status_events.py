@@ -163,3 +163,30 @@ async def test_member_updates_reach_the_read_model_and_a_new_head_names_the_hous
     )
     assert [tuple(row) for row in household_rows] == [("李**", "520102********0021")]
     assert old_head_id != "520102********0021"
+
+
+async def test_corrected_causes_reach_the_read_model(harness: Harness) -> None:
+    household_id = await harness.household()
+    payload = registry_contracts.HouseholdUpdatedV1(
+        household_id=household_id,
+        division=VILLAGE,
+        version=2,
+        changed=["main_cause", "other_causes"],
+        reason="洪灾",
+        main_cause="disaster",
+        other_causes=["illness"],
+    )
+    event = new_event(
+        service="registry",
+        type=registry_contracts.HOUSEHOLD_UPDATED,
+        aggregate="household",
+        aggregate_id=str(household_id),
+        division=VILLAGE,
+        data=payload.model_dump(mode="json"),
+    )
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        await handlers.HANDLERS[registry_contracts.HOUSEHOLD_UPDATED](session, event)
+    rows = await harness.sql(
+        "SELECT main_cause, other_causes FROM rm_households WHERE household_id = :h", h=household_id
+    )
+    assert [tuple(row) for row in rows] == [("disaster", ["illness"])]

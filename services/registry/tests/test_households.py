@@ -217,6 +217,10 @@ async def test_cause_rules(writable_registry) -> None:
     assert patch.status_code == 200, patch.text
     assert patch.json()["main_cause"]["label"] == "因灾"
     assert patch.json()["version"] == 2
+    # The event carries the causes as they now are (identification suggests support categories from them).
+    updated = (await outbox(registry))[-1]["payload"]
+    assert updated["type"] == "fupin.registry.household.updated.v1"
+    assert (updated["data"]["main_cause"], updated["data"]["other_causes"]) == ("disaster", ["illness"])
 
 
 async def test_village_level_code_required(writable_registry) -> None:

@@ -59,6 +59,14 @@ async def on_member_changed(session: AsyncSession, event: Envelope) -> None:
     await repository.set_member_count(session, data.household_id, data.member_count)
 
 
+async def on_household_updated(session: AsyncSession, event: Envelope) -> None:
+    """A corrected cause of poverty changes the support category suggested from it."""
+    data = contracts.HouseholdUpdatedV1.model_validate(event.data)
+    if data.main_cause is None:
+        return  # published before updates carried the causes
+    await repository.set_causes(session, data.household_id, data.main_cause, list(data.other_causes or []))
+
+
 async def on_member_updated(session: AsyncSession, event: Envelope) -> None:
     """A member's health, labour capacity or relation changed: support categories, exit checks and
     monitoring read them here, and a new head (or a head's corrected name) is what notices show."""
@@ -123,6 +131,7 @@ HANDLERS = {
     contracts.MEMBER_REMOVED: on_member_changed,
     contracts.MEMBER_DECEASED: on_member_changed,
     contracts.MEMBER_UPDATED: on_member_updated,
+    contracts.HOUSEHOLD_UPDATED: on_household_updated,
     contracts.HOUSEHOLD_INCOME_RECORDED: on_income,
     **{event_type: on_status_changed for event_type in contracts.STATUS_EVENT_TYPES.values()},
     contracts.HOUSEHOLD_MONITORING_CLEARED: on_monitoring_cleared,

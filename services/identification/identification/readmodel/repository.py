@@ -36,6 +36,16 @@ async def upsert_members(session: AsyncSession, rows: list[Row]) -> None:
     )
 
 
+async def set_causes(
+    session: AsyncSession, household_id: uuid.UUID, main_cause: str, other_causes: list[str]
+) -> None:
+    await session.execute(
+        update(rm_households)
+        .where(rm_households.c.household_id == household_id)
+        .values(main_cause=main_cause, other_causes=other_causes)
+    )
+
+
 async def set_head(session: AsyncSession, household_id: uuid.UUID, name_masked: str, id_masked: str) -> None:
     await session.execute(
         update(rm_households)

@@ -542,6 +542,8 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
         version=current["version"] + 1,
         changed=sorted(values),
         reason=patch.reason,
+        main_cause=main.value,
+        other_causes=[cause.value for cause in others],
     )
     after = await _record(
         ctx, before, household_id, "updated", patch.reason, contracts.HOUSEHOLD_UPDATED, payload
