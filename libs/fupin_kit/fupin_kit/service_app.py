@@ -21,6 +21,7 @@ from fupin_kit.middleware import RequestIdMiddleware
 from fupin_kit.problems import install_problem_handlers
 from fupin_kit.read_pool import ReadPool
 from fupin_kit.relay import OutboxRelay
+from fupin_kit.server_spans import ServerSpanMiddleware
 from fupin_kit.settings import KitSettings
 from fupin_kit.telemetry import app_telemetry, instrument_engine, setup_tracing
 
@@ -127,6 +128,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(RequestIdMiddleware)
+    # Added last: outermost of the user middleware, so the span covers everything the request does.
+    app.add_middleware(ServerSpanMiddleware)
     return app
 
 

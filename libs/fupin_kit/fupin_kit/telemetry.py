@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi.telemetry import TelemetryConfig
@@ -132,23 +132,11 @@ def setup_tracing(service_name: str, extra_processors: Sequence[SpanProcessor] =
     return provider
 
 
-# Paths whose requests get no server span: health probes would drown real traffic in the trace store.
-UNTRACED_PATHS = frozenset({"/healthz", "/readyz"})
-
-
-def _untraced(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in UNTRACED_PATHS
-
-
 def app_telemetry() -> TelemetryConfig:
-    """FastAPI's own OpenTelemetry integration for a process's app: one server span per request, named
-    "METHOD /route/{template}" once the route is known, parented to the caller's traceparent; everything the
-    request starts (DB and client spans) is its child. It replaces opentelemetry-instrumentation-fastapi,
-    which matched every request against the routes a second time to name its span and cost about a sixth
-    of a service's CPU per read (B3). Operation spans (dependencies, endpoint, serialisation: four more
-    spans a request) are off; FastAPI's exception logs are off because an exception message may carry
-    personal data, while the span records the failure."""
-    return {"operation_spans": False, "logs": False, "exclude": _untraced}
+    """FastAPI's own OpenTelemetry integration, switched off: every process's server spans come from
+    fupin_kit.server_spans.ServerSpanMiddleware (the same span for a fraction of the CPU), and two layers
+    would record each request twice."""
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def instrument_httpx_client(client: Any) -> None:
