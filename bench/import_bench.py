@@ -18,9 +18,12 @@ figures are medians.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,32 @@ GOAL = 0.40
 COUNTY = "520102000000"  # 南明区, 贵阳市
 WARMUP_HOUSEHOLDS = 200
 ACTOR = Actor(subject="user:bench.county", tier="county", division=COUNTY, roles=frozenset({"officer"}))
+
+
+class _PhaseLog(logging.Handler):
+    """Collects the per-phase seconds the import logs when it ends (registry.imports.phases)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.phases: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        phases = getattr(record, "import_phases", None)
+        if phases is not None:
+            self.phases = dict(phases)
+
+
+@contextlib.contextmanager
+def _phase_log() -> Iterator[_PhaseLog]:
+    logger = logging.getLogger(service.__name__)
+    handler, level = _PhaseLog(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _dsn(stack: Stack, database: str) -> str:
@@ -79,11 +108,12 @@ async def _platform(
                 cipher=app.state.settings.pii_cipher(),
                 tasks=set(),
             )
-            began = time.perf_counter()
-            with path.open("rb") as handle:
-                submitted = await service.submit(runtime, ACTOR, path.name, handle)
-            await asyncio.gather(*runtime.tasks)
-            seconds = time.perf_counter() - began
+            with _phase_log() as phase_log:
+                began = time.perf_counter()
+                with path.open("rb") as handle:
+                    submitted = await service.submit(runtime, ACTOR, path.name, handle)
+                await asyncio.gather(*runtime.tasks)
+                seconds = time.perf_counter() - began
             async with app.state.sessionmaker() as session:
                 result = await service.read(session, ACTOR, submitted.id)
                 counts = (
@@ -101,7 +131,7 @@ async def _platform(
             raise RuntimeError(
                 f"the import was not applied: {result.status} {result.error} {dict(counts._mapping)}"
             )
-        return {"seconds": seconds, **dict(counts._mapping)}
+        return {"seconds": seconds, "phases": phase_log.phases, **dict(counts._mapping)}
     finally:
         await migrations.drop_database(stack.database_url, database)
 
@@ -148,6 +178,7 @@ async def _measure(stack: Stack, options: BenchOptions, directory: Path) -> dict
                 "households_per_s": round(options.households / platform["seconds"], 1),
                 "events": platform["events"],
                 "created_events": platform["created_events"],
+                "phases_s": platform["phases"],
             }
         )
     return {
@@ -170,6 +201,11 @@ async def run(options: BenchOptions) -> BenchResult:
     platform = median([r["households_per_s"] for r in rounds])
     copy = median([r["copy_households_per_s"] for r in rounds])
     share = ratio(platform, copy)
+    # The three top-level phases (registry.imports.phases); each round carries the full breakdown.
+    phases = {
+        f"platform_{name}_s": rounded(median([r["phases_s"].get(name, float("nan")) for r in rounds]))
+        for name in ("stage", "check", "apply")
+    }
     load_before, load_after = measured["load_before"], measured["load_after"]
     return BenchResult(
         name=NAME,
@@ -184,6 +220,7 @@ async def run(options: BenchOptions) -> BenchResult:
             "ratio_to_copy": rounded(share, 3),
             "platform_seconds": rounded(median([r["platform_s"] for r in rounds])),
             "copy_seconds": rounded(median([r["copy_s"] for r in rounds])),
+            **phases,
             "events_per_import": rounds[-1]["events"],
             "created_events_per_import": rounds[-1]["created_events"],
             "file_mb": round(measured["file_mb"], 1),

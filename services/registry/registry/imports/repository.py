@@ -24,6 +24,7 @@ from fupin_kit.infra_tables import OUTBOX_CHANNEL
 from registry.households.enums import HouseholdStatus, MemberChange, MemberStatus
 from registry.households.models import ACTIVE_PERSON_INDEX
 from registry.imports.models import LIVE_STATUSES, imports
+from registry.imports.phases import Phases
 from registry.imports.validation import STAGE_HOUSEHOLD_COLUMNS, STAGE_MEMBER_COLUMNS
 
 Row = dict[str, Any]
@@ -194,13 +195,14 @@ async def create_stage(driver: Driver) -> None:
             fuel text, drinking_water text, relocation bool, member_count int, registered_on date,
             income_year int, wage numeric, business numeric, transfer numeric, property numeric,
             production_costs numeric, net_income numeric, per_capita_net_income numeric,
-            household_id uuid, created_event_id uuid, income_event_id uuid, after text, created_event text,
-            income_event text
+            household_id uuid, created_event_id uuid, income_event_id uuid,
+            -- jsonb, parsed (and compressed, the large ones) by the COPY while the workers validate the
+            -- next chunks: the apply then copies the stored values as they are (documents.py).
+            after jsonb, created_event jsonb, income_event jsonb
         );
-        -- The documents stay text until the apply parses each once (as jsonb here they were parsed at
-        -- staging and rebuilt at apply), and are not compressed only to be decompressed again.
-        ALTER TABLE {STAGE_HOUSEHOLDS} ALTER after SET STORAGE EXTERNAL,
-            ALTER created_event SET STORAGE EXTERNAL, ALTER income_event SET STORAGE EXTERNAL;
+        -- An income event is small: its outbox row is stored uncompressed, so compressing it here would
+        -- be work thrown away.
+        ALTER TABLE {STAGE_HOUSEHOLDS} ALTER income_event SET STORAGE EXTERNAL;
         CREATE TEMP TABLE {STAGE_MEMBERS} (
             hh_no int, ord int, row_no int, id uuid, name text, sex text, id_kind text, id_cipher bytea,
             id_masked text, person_index bytea, birth_date date, relation text, ethnicity text,
@@ -301,17 +303,20 @@ WHERE h.valid AND EXISTS (SELECT 1 FROM divisions) AND h.division NOT IN (
 """
 
 
-async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str) -> None:
+async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str, phases: Phases) -> None:
     # Autovacuum never analyses temporary tables; without statistics the joins below plan badly. Only the
     # columns the checks use: sampling the documents would detoast them all.
-    await driver.execute(
-        f"ANALYZE {STAGE_HOUSEHOLDS} (hh_no, key, first_row, last_row, valid, division);"
-        f"ANALYZE {STAGE_MEMBERS} (hh_no, row_no, person_index)",
-        timeout=BULK_TIMEOUT_S,
-    )
-    await driver.execute(UNKNOWN_VILLAGES, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
-    for statement in CHECKS:
-        await driver.execute(statement, import_id, timeout=BULK_TIMEOUT_S)
+    with phases.timed("check_analyze"):
+        await driver.execute(
+            f"ANALYZE {STAGE_HOUSEHOLDS} (hh_no, key, first_row, last_row, valid, division);"
+            f"ANALYZE {STAGE_MEMBERS} (hh_no, row_no, person_index)",
+            timeout=BULK_TIMEOUT_S,
+        )
+    with phases.timed("check_villages"):
+        await driver.execute(UNKNOWN_VILLAGES, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
+    for number, statement in enumerate(CHECKS, start=1):
+        with phases.timed(f"check_{number}"):
+            await driver.execute(statement, import_id, timeout=BULK_TIMEOUT_S)
 
 
 async def problem_counts(driver: Driver, import_id: uuid.UUID) -> tuple[int, int]:
@@ -396,35 +401,27 @@ SELECT household_id, income_year, division, wage, business, transfer, property, 
 FROM {STAGE_HOUSEHOLDS} WHERE income_year IS NOT NULL ORDER BY hh_no
 """
 
-# History rows ('created') and events: their JSON was rendered while staging (documents.py) and kept as
-# text without its closing brace; the apply appends the timestamps, which exist only now, and parses each
-# document once. $suffix parameters are rendered by PostgreSQL (timestamps_json) exactly as
-# jsonb_build_object renders them. Income events come after all created events in seq order, so every
+# History rows ('created') and events: their documents are whole in staging, parsed and compressed by the
+# staging COPY (documents.py). Income events come after all created events in seq order, so every
 # consumer sees a household before its income.
 APPLY_HISTORY = f"""
 INSERT INTO household_history (household_id, division, at, actor, actor_tier, action, reason, before, after)
-SELECT household_id, division, $1, $2, $3, 'created', $4, NULL, (after || $5)::jsonb
+SELECT household_id, division, $1, $2, $3, 'created', $4, NULL, after
 FROM {STAGE_HOUSEHOLDS} ORDER BY hh_no
 """
 
 APPLY_CREATED_EVENTS = f"""
 INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, topic, division, headers)
 SELECT created_event_id, 'household', household_id::text, '{contracts.HOUSEHOLD_CREATED}',
-       (created_event || $1)::jsonb, '{TOPIC}', division, $2::jsonb
+       created_event, '{TOPIC}', division, $1::jsonb
 FROM {STAGE_HOUSEHOLDS} ORDER BY hh_no
 """
 
 APPLY_INCOME_EVENTS = f"""
 INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, topic, division, headers)
 SELECT income_event_id, 'household', household_id::text, '{contracts.HOUSEHOLD_INCOME_RECORDED}',
-       (income_event || $1)::jsonb, '{TOPIC}', division, $2::jsonb
+       income_event, '{TOPIC}', division, $1::jsonb
 FROM {STAGE_HOUSEHOLDS} WHERE income_event IS NOT NULL ORDER BY hh_no
-"""
-
-# The closing parts of the documents: `,"created_at":…,"updated_at":…}` and `,"time":…}`.
-SUFFIXES = """
-SELECT ',"created_at":' || to_json($1::timestamptz)::text || ',"updated_at":' || to_json($1::timestamptz)::text
-       || '}' AS history, ',"time":' || to_json($2::text)::text || '}' AS event
 """
 
 
@@ -433,38 +430,49 @@ async def apply(
     import_id: uuid.UUID,
     *,
     at: dt.datetime,
-    event_time: str,
     actor: str,
     actor_tier: str,
     reason: str,
     headers_json: str,
     counts: Row,
+    phases: Phases,
 ) -> None:
     """Everything in one transaction: the households, members, incomes, history, outbox events, the
     import's positions and its final status. Either all of it commits or none of it does."""
     import asyncpg
 
+    transaction = driver.transaction()
+    await transaction.start()
     try:
-        async with driver.transaction():
-            await driver.execute(APPLY_HOUSEHOLDS, at, timeout=BULK_TIMEOUT_S)
-            await driver.execute(APPLY_MEMBERS, at, timeout=BULK_TIMEOUT_S)
-            await driver.execute(APPLY_INCOMES, at, actor, timeout=BULK_TIMEOUT_S)
-            suffix = await driver.fetchrow(SUFFIXES, at, event_time, timeout=BULK_TIMEOUT_S)
-            await driver.execute(
-                APPLY_HISTORY, at, actor, actor_tier, reason, suffix["history"], timeout=BULK_TIMEOUT_S
-            )
-            await driver.execute(APPLY_CREATED_EVENTS, suffix["event"], headers_json, timeout=BULK_TIMEOUT_S)
-            await driver.execute(APPLY_INCOME_EVENTS, suffix["event"], headers_json, timeout=BULK_TIMEOUT_S)
-            await driver.execute(
-                f"""
-                INSERT INTO import_households (import_id, household_key, first_row, last_row, household_id)
-                SELECT $1, key, first_row, last_row, household_id FROM {STAGE_HOUSEHOLDS}
-                """,
-                import_id,
-                timeout=BULK_TIMEOUT_S,
-            )
+        try:
+            with phases.timed("apply_households"):
+                await driver.execute(APPLY_HOUSEHOLDS, at, timeout=BULK_TIMEOUT_S)
+            with phases.timed("apply_members"):
+                await driver.execute(APPLY_MEMBERS, at, timeout=BULK_TIMEOUT_S)
+            with phases.timed("apply_incomes"):
+                await driver.execute(APPLY_INCOMES, at, actor, timeout=BULK_TIMEOUT_S)
+            with phases.timed("apply_history"):
+                await driver.execute(APPLY_HISTORY, at, actor, actor_tier, reason, timeout=BULK_TIMEOUT_S)
+            with phases.timed("apply_created_events"):
+                await driver.execute(APPLY_CREATED_EVENTS, headers_json, timeout=BULK_TIMEOUT_S)
+            with phases.timed("apply_income_events"):
+                await driver.execute(APPLY_INCOME_EVENTS, headers_json, timeout=BULK_TIMEOUT_S)
+            with phases.timed("apply_positions"):
+                await driver.execute(
+                    f"""
+                    INSERT INTO import_households (import_id, household_key, first_row, last_row, household_id)
+                    SELECT $1, key, first_row, last_row, household_id FROM {STAGE_HOUSEHOLDS}
+                    """,
+                    import_id,
+                    timeout=BULK_TIMEOUT_S,
+                )
             await _finish(driver, import_id, "accepted", counts)
             await driver.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')", timeout=BULK_TIMEOUT_S)
+        except BaseException:
+            await transaction.rollback()
+            raise
+        with phases.timed("apply_commit"):
+            await transaction.commit()
     except asyncpg.UniqueViolationError as exc:
         if ACTIVE_PERSON_INDEX in str(exc):
             raise PersonAlreadyInHousehold from None

@@ -16,14 +16,12 @@ import io
 import json
 import logging
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fupin_kit.auth.actor import Actor, require_role, require_tier
@@ -32,13 +30,13 @@ from fupin_kit.problems import not_found
 from fupin_kit.telemetry import current_trace_headers
 from registry.imports import chunking, repository, workers
 from registry.imports.parsing import FileProblem, detect_format
+from registry.imports.phases import Phases
 from registry.imports.schemas import ImportOut, ReportLine, ReportPage
 
 log = logging.getLogger(__name__)
 IMPORT_TIERS = ("village", "township", "county")
 IMPORT_ROLES = ("cadre", "officer")
 SPOOL_BLOCK = 1 << 20
-_EVENT_TIME = TypeAdapter(dt.datetime)
 
 
 @dataclass(frozen=True)
@@ -162,6 +160,7 @@ async def _stage_file(
     import_id: uuid.UUID,
     jobs: Iterator[chunking.Job | chunking.FileFailure],
     ctx: workers.Context,
+    phases: Phases,
 ) -> dict[str, int]:
     """Chunks are cut in a thread, validated in the worker processes (several at once) and COPYed into
     staging here, in file order, while the next ones are being validated."""
@@ -191,12 +190,16 @@ async def _stage_file(
             if isinstance(item, chunking.FileFailure):
                 await repository.copy_problems(driver, [(import_id, item.row, "", item.field, item.reason)])
                 continue
-            chunk = await item
-            await repository.copy_stage(driver, chunk.households, chunk.members)
-            await repository.copy_problems(driver, [(import_id, *problem) for problem in chunk.problems])
+            with phases.timed("stage_wait_workers"):
+                chunk = await item
+            phases.add_all(chunk.seconds)
+            with phases.timed("stage_copy"):
+                await repository.copy_stage(driver, chunk.households, chunk.members)
+                await repository.copy_problems(driver, [(import_id, *problem) for problem in chunk.problems])
             totals["rows_read"] += chunk.rows
             totals["households_read"] += chunk.groups
-            await _progress(runtime, import_id, dict(totals))
+            with phases.timed("stage_progress"):
+                await _progress(runtime, import_id, dict(totals))
         await producer
     finally:
         producer.cancel()
@@ -248,38 +251,58 @@ async def _validate_and_apply(
     actor: Actor,
     filename: str,
 ) -> None:
-    ctx = workers.context(actor.division, (actor.subject, actor.tier), runtime.cipher)
-    began = time.perf_counter()
-    counts = await _stage_file(runtime, driver, import_id, chunking.plan(path, file_format), ctx)
-    staged = time.perf_counter()
+    # The import's one instant (created_at of its rows, time of its history and events), taken now: the
+    # workers render the documents whole (documents.py), so it must be known before the first chunk.
+    at = dt.datetime.now(dt.UTC)
+    ctx = workers.context(actor.division, (actor.subject, actor.tier), runtime.cipher, at)
+    phases = Phases()
+    try:
+        await _stage_check_apply(runtime, driver, import_id, path, file_format, actor, filename, ctx, phases)
+    finally:
+        log.info(
+            "import %s phases: %s", import_id, phases.rounded(), extra={"import_phases": phases.rounded()}
+        )
+
+
+async def _stage_check_apply(
+    runtime: Runtime,
+    driver: repository.Driver,
+    import_id: uuid.UUID,
+    path: Path,
+    file_format: str,
+    actor: Actor,
+    filename: str,
+    ctx: workers.Context,
+    phases: Phases,
+) -> None:
+    with phases.timed("stage"):
+        counts = await _stage_file(runtime, driver, import_id, chunking.plan(path, file_format), ctx, phases)
     lo, hi = actor.subtree
-    await repository.run_checks(driver, import_id, lo, hi)
-    checked = time.perf_counter()
-    log.info("import %s: staged in %.2fs, checked in %.2fs", import_id, staged - began, checked - staged)
-    if await _rejected(driver, import_id, counts):
-        return
-    households, members = await repository.staged_counts(driver)
+    with phases.timed("check"):
+        await repository.run_checks(driver, import_id, lo, hi, phases)
+        if await _rejected(driver, import_id, counts):
+            return
+        households, members = await repository.staged_counts(driver)
     counts.update(
         households_accepted=households, members_accepted=members, households_rejected=0, rows_rejected=0
     )
     await _progress(runtime, import_id, {"status": "applying"})
-    now = dt.datetime.now(dt.UTC)
     try:
-        await repository.apply(
-            driver,
-            import_id,
-            at=now,
-            event_time=str(_EVENT_TIME.dump_python(now, mode="json")),
-            actor=actor.subject,
-            actor_tier=actor.tier,
-            reason=f"批量导入 {filename}（导入 {import_id}）",
-            headers_json=json.dumps(current_trace_headers()),
-            counts=counts,
-        )
-        log.info("import %s: applied in %.2fs", import_id, time.perf_counter() - checked)
+        with phases.timed("apply"):
+            await repository.apply(
+                driver,
+                import_id,
+                at=ctx.at,
+                actor=actor.subject,
+                actor_tier=actor.tier,
+                reason=f"批量导入 {filename}（导入 {import_id}）",
+                headers_json=json.dumps(current_trace_headers()),
+                counts=counts,
+                phases=phases,
+            )
     except repository.PersonAlreadyInHousehold:
         # Someone registered one of these people between the checks and the apply: report it per row.
-        await repository.run_checks(driver, import_id, lo, hi)
+        await repository.run_checks(driver, import_id, lo, hi, phases)
         await _rejected(driver, import_id, counts)
 
 

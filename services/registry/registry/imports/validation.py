@@ -20,7 +20,7 @@ from fupin_kit.pii import CHECK_CHARS, CHECK_WEIGHTS, PiiCipher, mask_resident_i
 from registry import patterns
 from registry.households.enums import CodeEnum, IdKind, Relation, Sex
 from registry.households.schemas import DISABILITY_CERT_PATTERN, MAX_OTHER_CAUSES
-from registry.imports.documents import new_ids, render
+from registry.imports.documents import Stamps, new_ids, render
 from registry.imports.parsing import Row
 from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
 
@@ -34,6 +34,10 @@ ACCOUNT = re.compile(patterns.BANK_ACCOUNT)
 ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
 CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
 DEFAULT_ETHNICITY = "01"  # 汉族
+# Enum members' values as plain strings: `.value` goes through a descriptor, and is read for every member.
+RESIDENT_ID = IdKind.RESIDENT_ID.value
+DISABILITY_CERTIFICATE = IdKind.DISABILITY_CERTIFICATE.value
+MALE, FEMALE, HEAD = Sex.MALE.value, Sex.FEMALE.value, Relation.HEAD.value
 INDEX: dict[str, int] = {column.key: position for position, column in enumerate(COLUMNS)}
 HOUSEHOLD_COLUMNS = tuple(position for position, column in enumerate(COLUMNS) if column.household)
 
@@ -197,8 +201,8 @@ def _person(raw: str) -> tuple[str, str, str]:
             raise FieldError(
                 "a disability certificate number is a resident ID followed by category and grade"
             )
-        return value, _resident_id(match.group(1)), IdKind.DISABILITY_CERTIFICATE.value
-    return value, _resident_id(value), IdKind.RESIDENT_ID.value
+        return value, _resident_id(match.group(1)), DISABILITY_CERTIFICATE
+    return value, _resident_id(value), RESIDENT_ID
 
 
 TODAY = dt.date.today()
@@ -326,14 +330,20 @@ class Checked:
 
 class Validator:
     """Checks one household at a time and renders what staging needs. `actor`: (subject, tier) of the
-    importer, for the events."""
+    importer, for the events; `at`: the instant of the import (its documents' timestamps)."""
 
     def __init__(
-        self, actor_division: str, cipher: PiiCipher, actor: tuple[str, str], today: dt.date | None = None
+        self,
+        actor_division: str,
+        cipher: PiiCipher,
+        actor: tuple[str, str],
+        today: dt.date | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
         self.prefix = divisions.prefix(actor_division)
         self.cipher = cipher
         self.actor = actor
+        self.stamps = Stamps.of(at or dt.datetime.now(dt.UTC))
         self.today = today or dt.date.today()
         self.today_digits = self.today.strftime("%Y%m%d")
 
@@ -436,10 +446,7 @@ class Validator:
             person = values["resident_id"]
             values["birth_date"] = dt.date(int(person[6:10]), int(person[10:12]), int(person[12:14]))
             sex = values.get("sex")
-            if (
-                sex is not None
-                and (Sex.MALE.value if int(values["resident_id"][16]) % 2 else Sex.FEMALE.value) != sex
-            ):
+            if sex is not None and (MALE if int(values["resident_id"][16]) % 2 else FEMALE) != sex:
                 problems.append(Problem(number, key, "性别", "sex does not match the resident ID"))
         values["ethnicity"] = values.get("ethnicity") or DEFAULT_ETHNICITY
         for flag in ("dibao", "medical_insurance", "pension_insurance"):
@@ -451,7 +458,7 @@ class Validator:
     ) -> None:
         if len(members) > MAX_MEMBERS:
             problems.append(Problem(group.first_row, group.key, "户编号", f"at most {MAX_MEMBERS} members"))
-        heads = [member for member in members if member.get("relation") == Relation.HEAD.value]
+        heads = [member for member in members if member.get("relation") == HEAD]
         if len(heads) != 1:
             problems.append(
                 Problem(
@@ -523,7 +530,7 @@ class Validator:
             member["person_index"] = cipher.blind_index(member["resident_id"])
             member["id_cipher"] = cipher.encrypt(identifier)
         ids = new_ids(3 + count)
-        after, created, income = render(ids, household, members, self.actor)
+        after, created, income = render(ids, household, members, self.actor, self.stamps)
         staged_household = (
             group.number, group.key, group.first_row, group.last_row, True, household["division"],
             household["village_group"], household["address"], household["head_name"], household["phone"],
