@@ -15,7 +15,7 @@ answered 503 by fupin_kit.problems, a data error caused by the caller's value a 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,28 +60,25 @@ class ReadConnection:
         self._spans = spans
 
     async def fetchrow(self, statement: ReadStatement, values: dict[str, Any]) -> asyncpg.Record | None:
-        span = self._spans.start(statement.sql)
-        try:
-            row = await self._connection.fetchrow(statement.sql, *statement.args(values))
-        except BaseException as error:
-            if span is not None:
-                fail(span, error)
-            raise
-        if span is not None:
-            span.end()
+        row: asyncpg.Record | None = await self._traced(self._connection.fetchrow, statement, values)
         return row
 
     async def fetch(self, statement: ReadStatement, values: dict[str, Any]) -> list[asyncpg.Record]:
+        return list(await self._traced(self._connection.fetch, statement, values))
+
+    async def _traced(
+        self, run: Callable[..., Awaitable[Any]], statement: ReadStatement, values: dict[str, Any]
+    ) -> Any:
         span = self._spans.start(statement.sql)
         try:
-            rows = await self._connection.fetch(statement.sql, *statement.args(values))
+            result = await run(statement.sql, *statement.args(values))
         except BaseException as error:
             if span is not None:
                 fail(span, error)
             raise
         if span is not None:
             span.end()
-        return list(rows)
+        return result
 
 
 async def keep_session(connection: asyncpg.Connection) -> None:

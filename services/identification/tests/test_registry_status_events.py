@@ -30,11 +30,16 @@ async def _status_changed(
         to_status=to_status,
         reason=reason,
     )
+    await _consume(harness, event_type, payload)
+
+
+async def _consume(harness: Harness, event_type: str, payload: Any) -> None:
+    """A registry event about one household of VILLAGE, consumed by the read model's handler for its type."""
     event = new_event(
         service="registry",
         type=event_type,
         aggregate="household",
-        aggregate_id=str(household_id),
+        aggregate_id=str(payload.household_id),
         division=VILLAGE,
         data=payload.model_dump(mode="json"),
     )
@@ -124,16 +129,7 @@ async def test_member_updates_reach_the_read_model_and_a_new_head_names_the_hous
             reason="户主变更",
             member=member,
         )
-        event = new_event(
-            service="registry",
-            type=registry_contracts.MEMBER_UPDATED,
-            aggregate="household",
-            aggregate_id=str(household_id),
-            division=VILLAGE,
-            data=payload.model_dump(mode="json"),
-        )
-        async with harness.app.state.sessionmaker() as session, session.begin():
-            await handlers.HANDLERS[registry_contracts.MEMBER_UPDATED](session, event)
+        await _consume(harness, registry_contracts.MEMBER_UPDATED, payload)
 
     await updated(None)
     assert await harness.sql("SELECT health FROM rm_members WHERE member_id = :m", m=member_id) == [
@@ -176,16 +172,7 @@ async def test_corrected_causes_reach_the_read_model(harness: Harness) -> None:
         main_cause="disaster",
         other_causes=["illness"],
     )
-    event = new_event(
-        service="registry",
-        type=registry_contracts.HOUSEHOLD_UPDATED,
-        aggregate="household",
-        aggregate_id=str(household_id),
-        division=VILLAGE,
-        data=payload.model_dump(mode="json"),
-    )
-    async with harness.app.state.sessionmaker() as session, session.begin():
-        await handlers.HANDLERS[registry_contracts.HOUSEHOLD_UPDATED](session, event)
+    await _consume(harness, registry_contracts.HOUSEHOLD_UPDATED, payload)
     rows = await harness.sql(
         "SELECT main_cause, other_causes FROM rm_households WHERE household_id = :h", h=household_id
     )
