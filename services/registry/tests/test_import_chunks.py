@@ -182,3 +182,29 @@ def test_a_worker_renders_every_household_of_its_chunk(tmp_path: Path) -> None:
     assert len(members) == 12
     assert all(line.count("\t") == len(validation.STAGE_MEMBER_COLUMNS) - 1 for line in members)
     assert [problem[:3] for problem in result.problems] == [(6, "W1", "证件号码")]
+
+
+def test_table_lines_render_what_the_generic_line_does() -> None:
+    """copytext's per-table renderers spell out STAGE_*_COLUMNS by hand: they must agree with `line` on
+    every column, escapes and NULLs included."""
+    rows = household_rows("L1", members=4)
+    headers = template.HEADERS
+    rows[0][headers.index("地址")] = "a\tb\\c\nd"
+    rows[0][headers.index("联系电话")] = ""  # NULL text
+    rows[0][headers.index("住房面积")] = ""  # NULL numeric
+    rows[0][headers.index("年度")] = ""  # no incomes, no income event
+    for column in ("工资性收入", "家庭经营性收入", "转移性收入", "财产性收入", "生产经营性支出"):
+        rows[0][headers.index(column)] = ""
+    rows[1][headers.index("文化程度")] = ""  # NULL code
+    validator = validation.Validator(COUNTY, PiiCipher(os.urandom(32)), ("user:test", "county"))
+    staged = []
+    for cells in (rows, household_rows("L2", members=2)):
+        (group,) = validation.group_rows(list(enumerate(cells, start=2)))
+        checked = validator.check(group)
+        assert checked.staged is not None, checked.problems
+        staged.append(checked.staged)
+    assert staged[0].household[validation.STAGE_HOUSEHOLD_COLUMNS.index("income_event")] is None
+    for item in staged:
+        assert copytext.household_line(item.household) == copytext.line(item.household)
+        for member in item.members:
+            assert copytext.member_line(member) == copytext.line(member)
