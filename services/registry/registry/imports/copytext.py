@@ -94,11 +94,12 @@ def member_line(row: tuple[Any, ...]) -> str:
     (
         hh_no, ordinal, row_no, member_id, name, sex, id_kind, id_cipher, id_masked, person_index, birth_date,
         relation, ethnicity, education, schooling, health, labour_capacity, work_status, dibao, medical,
-        pension,
+        pension, household_id, division, joined_on,
     ) = row  # fmt: skip
     return (
         f"{hh_no}\t{ordinal}\t{row_no}\t{member_id}\t{_text(name)}\t{sex}\t{id_kind}\t{_bytea(id_cipher)}\t"
         f"{_text(id_masked)}\t{_bytea(person_index)}\t{birth_date.isoformat()}\t{relation}\t{ethnicity}\t"
         f"{_opt(education)}\t{_opt(schooling)}\t{health}\t{labour_capacity}\t{_opt(work_status)}\t"
-        f"{'t' if dibao else 'f'}\t{'t' if medical else 'f'}\t{'t' if pension else 'f'}\n"
+        f"{'t' if dibao else 'f'}\t{'t' if medical else 'f'}\t{'t' if pension else 'f'}\t{household_id}\t"
+        f"{_text(division)}\t{joined_on.isoformat()}\n"
     )

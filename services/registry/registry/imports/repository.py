@@ -207,7 +207,8 @@ async def create_stage(driver: Driver) -> None:
             hh_no int, ord int, row_no int, id uuid, name text, sex text, id_kind text, id_cipher bytea,
             id_masked text, person_index bytea, birth_date date, relation text, ethnicity text,
             education text, schooling text, health text, labour_capacity text, work_status text,
-            dibao bool, medical_insurance bool, pension_insurance bool
+            dibao bool, medical_insurance bool, pension_insurance bool, household_id uuid, division text,
+            joined_on date
         );
         """,
         timeout=BULK_TIMEOUT_S,
@@ -381,16 +382,17 @@ SELECT household_id, division, village_group, address, head_name, phone, bank_na
 FROM {STAGE_HOUSEHOLDS} ORDER BY hh_no
 """
 
+# Member rows carry their household's columns (no join), and go in file order: `seq` keeps entry order.
 APPLY_MEMBERS = f"""
 INSERT INTO household_members (id, household_id, division, name, sex, id_kind, id_cipher, id_masked,
     person_index, birth_date, relation, ethnicity, education, schooling, health, labour_capacity, work_status,
     dibao, medical_insurance, pension_insurance, status, joined_on, joined_by, created_at, updated_at)
-SELECT m.id, h.household_id, h.division, m.name, m.sex, m.id_kind, m.id_cipher, m.id_masked, m.person_index,
-    m.birth_date, m.relation, m.ethnicity, m.education, m.schooling, m.health, m.labour_capacity,
-    m.work_status, m.dibao, m.medical_insurance, m.pension_insurance, '{MemberStatus.ACTIVE.value}',
-    h.registered_on, '{MemberChange.REGISTRATION.value}', $1, $1
-FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
-ORDER BY m.hh_no, m.ord
+SELECT id, household_id, division, name, sex, id_kind, id_cipher, id_masked, person_index, birth_date,
+    relation, ethnicity, education, schooling, health, labour_capacity, work_status, dibao,
+    medical_insurance, pension_insurance, '{MemberStatus.ACTIVE.value}', joined_on,
+    '{MemberChange.REGISTRATION.value}', $1, $1
+FROM {STAGE_MEMBERS}
+ORDER BY hh_no, ord
 """
 
 APPLY_INCOMES = f"""

@@ -55,7 +55,7 @@ STAGE_HOUSEHOLD_COLUMNS: tuple[str, ...] = (
 STAGE_MEMBER_COLUMNS: tuple[str, ...] = (
     "hh_no", "ord", "row_no", "id", "name", "sex", "id_kind", "id_cipher", "id_masked", "person_index",
     "birth_date", "relation", "ethnicity", "education", "schooling", "health", "labour_capacity",
-    "work_status", "dibao", "medical_insurance", "pension_insurance",
+    "work_status", "dibao", "medical_insurance", "pension_insurance", "household_id", "division", "joined_on",
 )  # fmt: skip
 
 
@@ -530,6 +530,7 @@ class Validator:
             member["person_index"] = cipher.blind_index(member["resident_id"])
             member["id_cipher"] = cipher.encrypt(identifier)
         ids = new_ids(3 + count)
+        joined_on = values.get("registered_on") or self.today
         after, created, income = render(ids, household, members, self.actor, self.stamps)
         staged_household = (
             group.number, group.key, group.first_row, group.last_row, True, household["division"],
@@ -539,7 +540,7 @@ class Validator:
             household["main_cause"], household["other_causes"], household["housing_area"],
             household["housing_structure"], household["housing_year_built"], household["housing_safety_grade"],
             household["has_electricity"], household["fuel"], household["drinking_water"],
-            household["relocation"], count, values.get("registered_on") or self.today, income_year, *amounts,
+            household["relocation"], count, joined_on, income_year, *amounts,
             household["net_income"], household["per_capita_net_income"], ids[0], ids[1], ids[2], after,
             created, income,
         )  # fmt: skip
@@ -566,6 +567,10 @@ class Validator:
                 member["dibao"],
                 member["medical_insurance"],
                 member["pension_insurance"],
+                # The household's columns a member row needs: the apply then reads members without a join.
+                ids[0],
+                household["division"],
+                joined_on,
             )
             for ordinal, (member_id, member) in enumerate(zip(ids[3:], members, strict=True), start=1)
         ]
