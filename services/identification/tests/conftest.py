@@ -124,6 +124,15 @@ class Harness:
                 a=amount,
             )
 
+    async def income(self, household: uuid.UUID, year: int, amount: str) -> None:
+        """A per-capita net income in the read model, as the registry's income event leaves it."""
+        await self.sql(
+            "INSERT INTO rm_incomes (household_id, year, per_capita_net_income) VALUES (:h, :y, :a)",
+            h=household,
+            y=year,
+            a=amount,
+        )
+
     async def apply(self, household_id: uuid.UUID, year: int = 2024) -> str:
         response = await self.client.post(
             "/cases",

@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from identification import settings_rules
@@ -55,6 +56,16 @@ async def _hit(harness: Harness, case: str) -> str:
     return str(hits.json()[0]["id"])
 
 
+async def _resolve(harness: Harness, case: str, outcome: str, reason: str) -> httpx.Response:
+    """The county's resolution of the case's one comparison hit."""
+    response: httpx.Response = await harness.client.post(
+        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
+        json={"outcome": outcome, "reason": reason},
+        headers=harness.county(),
+    )
+    return response
+
+
 async def _state(harness: Harness, case: str) -> str:
     return str((await harness.client.get(f"/cases/{case}", headers=harness.village())).json()["state"])
 
@@ -68,15 +79,6 @@ async def _household_with(harness: Harness, status: str, registered_year: int | 
         h=household,
     )
     return household
-
-
-async def _income(harness: Harness, household: uuid.UUID, year: int, amount: str) -> None:
-    await harness.sql(
-        "INSERT INTO rm_incomes (household_id, year, per_capita_net_income) VALUES (:h, :y, :a)",
-        h=household,
-        y=year,
-        a=amount,
-    )
 
 
 # ---- D1: a blocking hit after the comparison ------------------------------------------------------------
@@ -93,11 +95,7 @@ async def test_hit_after_comparison_blocks_county_approval_and_announcement(harn
     announce = await harness.act(case, "announce", harness.county())
     assert announce.status_code == 409 and announce.json()["code"] == "blocked", announce.text
     assert await _state(harness, case) == "county_approved"
-    cleared = await harness.client.post(
-        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
-        json={"outcome": "cleared", "reason": "车辆已过户"},
-        headers=harness.county(),
-    )
+    cleared = await _resolve(harness, case, "cleared", "车辆已过户")
     assert cleared.status_code == 200, cleared.text
     assert (await harness.act(case, "announce", harness.county())).status_code == 200
 
@@ -138,11 +136,7 @@ async def test_hit_confirmed_after_the_decision_flags_the_household_for_exit_rev
     case = await _case_at(harness, "county_approved", rid)
     await _push(harness, "government_payroll", rid)
     await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
-    confirmed = await harness.client.post(
-        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
-        json={"outcome": "confirmed", "reason": "财政供养人员"},
-        headers=harness.county(),
-    )
+    confirmed = await _resolve(harness, case, "confirmed", "财政供养人员")
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "confirmed"
     assert await _state(harness, case) == state
@@ -168,11 +162,7 @@ async def test_a_list_pushed_after_registration_flags_the_registered_household(h
         i=uuid.UUID(case),
     )
     assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
-    confirmed = await harness.client.post(
-        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
-        json={"outcome": "confirmed", "reason": "家有小轿车"},
-        headers=harness.county(),
-    )
+    confirmed = await _resolve(harness, case, "confirmed", "家有小轿车")
     assert confirmed.status_code == 200, confirmed.text
     assert await _state(harness, case) == "registered"
     rows = await harness.sql(
@@ -185,11 +175,7 @@ async def test_hit_confirmed_before_the_decision_still_ends_the_case(harness: Ha
     rid = harness.resident_id()
     case = await _case_at(harness, "second_noticed", rid)
     await _push(harness, "commercial_housing", rid)
-    confirmed = await harness.client.post(
-        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
-        json={"outcome": "confirmed", "reason": "购有商品房"},
-        headers=harness.county(),
-    )
+    confirmed = await _resolve(harness, case, "confirmed", "购有商品房")
     assert confirmed.status_code == 200, confirmed.text
     assert await _state(harness, case) == "rejected"
 
@@ -200,7 +186,7 @@ async def test_hit_confirmed_before_the_decision_still_ends_the_case(harness: Ha
 async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harness: Harness) -> None:
     year = await _now_year(harness)
     household = await _household_with(harness, "registered", registered_year=year)
-    await _income(harness, household, year - 1, "9000")
+    await harness.income(household, year - 1, "9000")
     earlier = await harness.client.post(
         "/exits",
         json={"household_id": str(household), "year": year - 1, "assurances": ASSURANCES},
@@ -210,7 +196,7 @@ async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harne
     assert "later than the registration year" in str(earlier.json()["failed"])
 
     older = await _household_with(harness, "registered", registered_year=year - 3)
-    await _income(harness, older, year + 1, "9000")
+    await harness.income(older, year + 1, "9000")
     await harness.sql(
         "INSERT INTO region_settings (division, key, value) VALUES ('000000000000', :k, '4000') "
         "ON CONFLICT DO NOTHING",
@@ -304,7 +290,7 @@ async def test_a_stored_bad_line_falls_back_instead_of_500(harness: Harness) -> 
         k=f"monitoring_line.{year}",
     )
     household = await harness.household()
-    await _income(harness, household, year, "5000")
+    await harness.income(household, year, "5000")
     opened = await harness.client.post(
         "/monitoring",
         json={
@@ -330,7 +316,7 @@ async def test_risk_clearance_never_before_six_months(harness: Harness) -> None:
         d=COUNTY,
     )
     household = await harness.household()
-    await _income(harness, household, year, "9000")
+    await harness.income(household, year, "9000")
     case = await harness.apply(household)  # any case row; made a monitoring case below
     await harness.sql(
         "UPDATE cases SET kind = 'monitoring', state = 'monitored' WHERE id = :i", i=uuid.UUID(case)
@@ -413,7 +399,7 @@ async def test_monitored_type_is_checked_against_the_household(harness: Harness)
 async def test_monitoring_permission_comes_before_eligibility(harness: Harness) -> None:
     year = await _now_year(harness)
     household = await harness.household()
-    await _income(harness, household, year, "9000")  # above the line: ineligible as marginal
+    await harness.income(household, year, "9000")  # above the line: ineligible as marginal
     response = await _monitor(harness, household, "marginal", harness.township())
     assert response.status_code == 403, response.text
 

@@ -151,20 +151,11 @@ async def test_exit_indicators_against_two_and_three_percent(harness: Harness) -
     assert township.status_code == 422
 
 
-async def _income(harness: Harness, household: uuid.UUID, year: int, amount: str) -> None:
-    await harness.sql(
-        "INSERT INTO rm_incomes (household_id, year, per_capita_net_income) VALUES (:h, :y, :a)",
-        h=household,
-        y=year,
-        a=amount,
-    )
-
-
 async def test_monitoring_line_in_opening_and_clearance(harness: Harness) -> None:
     year = int((await harness.sql("SELECT extract(year FROM now())::int"))[0][0])
     above, below = await harness.household(), await harness.household()
-    await _income(harness, above, year, "7200")
-    await _income(harness, below, year, "5100")
+    await harness.income(above, year, "7200")
+    await harness.income(below, year, "5100")
     body = {"year": year, "monitored_type": "marginal", "discovery": "cadre_visit"}
     refused = await harness.client.post(
         "/monitoring", json={**body, "household_id": str(above)}, headers=harness.village()
