@@ -50,6 +50,25 @@ def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return calls
 
 
+async def _verifier_polling_a_file(
+    tmp_path: Path,
+) -> tuple[KeyStore, Path, RevokedSubjects, TokenVerifier]:
+    """A key store, a revoked-subjects file revoking nobody yet, its poller (loaded once) and a verifier
+    consulting it: what a service has once it has started."""
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    source = tmp_path / "revoked.json"
+    _publish(source)
+    revoked = RevokedSubjects(str(source), refresh_s=60)
+    await revoked.refresh()
+    return (
+        store,
+        source,
+        revoked,
+        TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api", revoked=revoked),
+    )
+
+
 def _token(store: KeyStore, subject: str) -> str:
     return mint(
         store.current(),
@@ -104,13 +123,7 @@ async def test_an_unreachable_gateway_keeps_the_last_set(tmp_path):
 
 
 async def test_a_cached_token_is_refused_once_its_subject_is_revoked(tmp_path, monkeypatch):
-    store = KeyStore(tmp_path / "keys")
-    store.ensure()
-    source = tmp_path / "revoked.json"
-    _publish(source)
-    revoked = RevokedSubjects(str(source), refresh_s=60)
-    await revoked.refresh()
-    verifier = TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api", revoked=revoked)
+    store, source, revoked, verifier = await _verifier_polling_a_file(tmp_path)
     token = _token(store, "user:li.si")
     assert (await verifier.verify(token)).subject == "user:li.si"
     assert token in verifier._cache
@@ -216,13 +229,7 @@ async def test_a_malformed_not_before_is_a_failed_poll(tmp_path):
 
 
 async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(tmp_path, monkeypatch):
-    store = KeyStore(tmp_path / "keys")
-    store.ensure()
-    source = tmp_path / "revoked.json"
-    _publish(source)
-    revoked = RevokedSubjects(str(source), refresh_s=60)
-    await revoked.refresh()
-    verifier = TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api", revoked=revoked)
+    store, source, revoked, verifier = await _verifier_polling_a_file(tmp_path)
     token = _token(store, "user:li.si")
     actor = await verifier.verify(token)
     issued_at = jwt.decode(token, options={"verify_signature": False})["iat"]
