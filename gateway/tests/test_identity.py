@@ -124,6 +124,23 @@ async def make_evaluator(
     return await client.post("/admin/evaluators", json=body, headers=auth)
 
 
+async def make_client(
+    client: httpx.AsyncClient, stack: Any, client_id: str, department: str, scopes: list[str]
+) -> str:
+    """A county department's client with read-only roles, registered by the root admin; its secret."""
+    body = {
+        "client_id": client_id,
+        "department": department,
+        "tier": "county",
+        "division": COUNTY,
+        "scopes": scopes,
+        "roles": ["viewer"],
+    }
+    registered = await client.post("/admin/clients", json=body, headers=root(stack))
+    assert registered.status_code == 201, registered.text
+    return str(registered.json()["client_secret"])
+
+
 async def test_password_and_client_credentials_flows(fupin_stack):
     async with gateway(fupin_stack) as (_, client):
         created = await make_user(client, root(fupin_stack), "wang.county", COUNTY, "county", ["officer"])
@@ -154,17 +171,7 @@ async def test_password_and_client_credentials_flows(fupin_stack):
         as_json = await client.post("/oauth/token", json={"grant_type": "password"})
         assert as_json.status_code == 400
 
-        client_body = {
-            "client_id": "mca-sync",
-            "department": "民政局",
-            "tier": "county",
-            "division": COUNTY,
-            "scopes": ["registry.read", "funds.read"],
-            "roles": ["viewer"],
-        }
-        registered = await client.post("/admin/clients", json=client_body, headers=root(fupin_stack))
-        assert registered.status_code == 201, registered.text
-        secret = registered.json()["client_secret"]
+        secret = await make_client(client, fupin_stack, "mca-sync", "民政局", ["registry.read", "funds.read"])
         form = {"grant_type": "client_credentials", "client_id": "mca-sync", "client_secret": secret}
         granted = await client.post("/oauth/token", data={**form, "scope": "registry.read"})
         assert granted.status_code == 200, granted.text
@@ -619,17 +626,9 @@ async def test_a_client_secret_rotation_and_a_scope_change_end_earlier_tokens(fu
         gateway(fupin_stack) as (app, client),
         direct_service(fupin_stack, published) as (service_app, service),
     ):
-        client_body = {
-            "client_id": "hrss-sync",
-            "department": "人社局",
-            "tier": "county",
-            "division": COUNTY,
-            "scopes": ["funds.read", "registry.read"],
-            "roles": ["viewer"],
-        }
-        registered = await client.post("/admin/clients", json=client_body, headers=root(fupin_stack))
-        assert registered.status_code == 201, registered.text
-        secret = registered.json()["client_secret"]
+        secret = await make_client(
+            client, fupin_stack, "hrss-sync", "人社局", ["funds.read", "registry.read"]
+        )
 
         async def token(secret: str) -> str:
             form = {"grant_type": "client_credentials", "client_id": "hrss-sync", "client_secret": secret}
