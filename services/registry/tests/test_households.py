@@ -99,6 +99,23 @@ async def command(
     )
 
 
+async def add_member(
+    registry,
+    household_id: str,
+    change: str,
+    on: str,
+    person: dict[str, Any],
+    headers: dict[str, str],
+    reason: str = "x",
+):
+    """POST /households/{id}/members: a person joining by `change` (birth, marriage_in, move_in…) on `on`."""
+    return await registry.client.post(
+        f"/households/{household_id}/members",
+        json={"change": change, "effective_on": on, "reason": reason, "member": person},
+        headers=headers,
+    )
+
+
 async def rows(registry, sql: str, **params: Any) -> list[dict[str, Any]]:
     async with registry.app.state.engine.connect() as connection:
         result = await connection.execute(text(sql), params)
@@ -250,15 +267,10 @@ async def test_duplicate_person_refused_across_provinces_without_revealing_the_o
 
     # Adding the person as a member of another household is refused the same way.
     beijing = await created(registry, household(division=BEIJING_VILLAGE, members=[member()]))
-    join = await registry.client.post(
-        f"/households/{beijing['id']}/members",
-        json={
-            "change": "marriage_in",
-            "effective_on": "2024-05-01",
-            "reason": "婚入",
-            "member": {**person, "relation": "spouse"},
-        },
-        headers=auth(registry, "village", BEIJING_VILLAGE),
+    beijing_cadre = auth(registry, "village", BEIJING_VILLAGE)
+    spouse = {**person, "relation": "spouse"}
+    join = await add_member(
+        registry, beijing["id"], "marriage_in", "2024-05-01", spouse, beijing_cadre, "婚入"
     )
     assert join.status_code == 409
     assert first["id"] not in join.text and VILLAGE not in join.text
@@ -270,15 +282,8 @@ async def test_duplicate_person_refused_across_provinces_without_revealing_the_o
         headers=auth(registry, "village", VILLAGE),
     )
     assert moved.status_code == 200, moved.text
-    join = await registry.client.post(
-        f"/households/{beijing['id']}/members",
-        json={
-            "change": "marriage_in",
-            "effective_on": "2024-05-02",
-            "reason": "婚入",
-            "member": {**person, "relation": "spouse"},
-        },
-        headers=auth(registry, "village", BEIJING_VILLAGE),
+    join = await add_member(
+        registry, beijing["id"], "marriage_in", "2024-05-02", spouse, beijing_cadre, "婚入"
     )
     assert join.status_code == 201, join.text
 
@@ -312,24 +317,12 @@ async def test_member_changes_are_explicit_operations_with_history_and_events(wr
     baby = member(
         "son", resident_id=resident_id(birth="20240301"), labour_capacity="none", education="preschool"
     )
-    born = await registry.client.post(
-        f"/households/{hid}/members",
-        json={"change": "birth", "effective_on": "2024-03-01", "reason": "新生儿", "member": baby},
-        headers=headers,
-    )
+    born = await add_member(registry, hid, "birth", "2024-03-01", baby, headers, "新生儿")
     assert born.status_code == 201, born.text
     assert born.json()["member_count"] == 4
-    bad = await registry.client.post(
-        f"/households/{hid}/members",
-        json={"change": "death", "effective_on": "2024-03-01", "reason": "x", "member": member("son")},
-        headers=headers,
-    )
+    bad = await add_member(registry, hid, "death", "2024-03-01", member("son"), headers)
     assert bad.status_code == 422
-    second_head = await registry.client.post(
-        f"/households/{hid}/members",
-        json={"change": "move_in", "effective_on": "2024-03-01", "reason": "迁入", "member": member("head")},
-        headers=headers,
-    )
+    second_head = await add_member(registry, hid, "move_in", "2024-03-01", member("head"), headers, "迁入")
     assert second_head.status_code == 409
 
     died = await registry.client.post(
@@ -490,15 +483,13 @@ async def test_out_of_jurisdiction_is_404_for_reads_and_writes(writable_registry
             registry.client.patch(
                 f"/households/{hid}", json={"address": "x", "reason": "x"}, headers=headers
             ),
-            registry.client.post(
-                f"/households/{hid}/members",
-                json={
-                    "change": "birth",
-                    "effective_on": "2024-01-01",
-                    "reason": "x",
-                    "member": member("son", resident_id=resident_id(birth="20240101")),
-                },
-                headers=headers,
+            add_member(
+                registry,
+                hid,
+                "birth",
+                "2024-01-01",
+                member("son", resident_id=resident_id(birth="20240101")),
+                headers,
             ),
             registry.client.post(
                 f"/households/{hid}/members/{mid}/death",
@@ -659,15 +650,9 @@ async def test_counts_per_child_division(writable_registry) -> None:
     ]
     await command(registry, ids[0], "register")
     # A birth adds a person to the first household; an edit of a non-counted field changes no counter.
-    born = await registry.client.post(
-        f"/households/{ids[0]}/members",
-        json={
-            "change": "birth",
-            "effective_on": "2024-03-01",
-            "reason": "新生儿",
-            "member": member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none"),
-        },
-        headers=auth(registry, "village", VILLAGE),
+    baby = member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none")
+    born = await add_member(
+        registry, ids[0], "birth", "2024-03-01", baby, auth(registry, "village", VILLAGE), "新生儿"
     )
     assert born.status_code == 201, born.text
 
@@ -927,12 +912,7 @@ async def test_member_change_dates_are_checked(writable_registry) -> None:
     hid, spouse = data["id"], data["members"][1]["id"]
 
     async def join(change: str, on: str, person: dict[str, Any]) -> int:
-        response = await registry.client.post(
-            f"/households/{hid}/members",
-            json={"change": change, "effective_on": on, "reason": "x", "member": person},
-            headers=headers,
-        )
-        return int(response.status_code)
+        return int((await add_member(registry, hid, change, on, person, headers)).status_code)
 
     baby = member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none")
     assert await join("birth", "2024-02-01", baby) == 422  # before the child was born
@@ -1041,15 +1021,8 @@ async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable
     assert "deceased" in response.json()["detail"]
     assert VILLAGE not in response.text and data["id"] not in response.text
     # Nor can the person join a household (here the same one, by a move).
-    joined = await registry.client.post(
-        f"/households/{data['id']}/members",
-        json={
-            "change": "move_in",
-            "effective_on": "2024-07-01",
-            "reason": "x",
-            "member": {**again, "relation": "father"},
-        },
-        headers=headers,
+    joined = await add_member(
+        registry, data["id"], "move_in", "2024-07-01", {**again, "relation": "father"}, headers
     )
     assert joined.status_code == 409 and joined.json()["code"] == "person-deceased"
     assert len(await rows(registry, "SELECT id FROM households")) == 1
