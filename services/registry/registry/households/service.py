@@ -468,7 +468,7 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
         main_cause=body.main_cause.value,
         other_causes=[cause.value for cause in body.other_causes],
         member_count=len(rows),
-        members=[events.member_summary(member_snapshot(row), row["person_index"]) for row in staged.members],
+        members=[_member_summary(row) for row in staged.members],
     )
     loaded = await _record(
         ctx, None, household_id, "created", body.reason, contracts.HOUSEHOLD_CREATED, payload
@@ -624,7 +624,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
         change=join.change.value,
         effective_on=join.effective_on,
         reason=join.reason,
-        member=events.member_summary(member_snapshot(row), row["person_index"]),
+        member=_member_summary(row),
         member_count=count,
     )
     action = f"member.{join.change.value}"
@@ -734,7 +734,7 @@ async def update_member(
                     member_id=former_head,
                     changed=["relation"],
                     reason=patch.reason,
-                    member=_member_after(loaded.member(former_head), relation),
+                    member=_member_summary({**loaded.member(former_head), **relation}),
                 ),
                 ctx.actor,
             ),
@@ -747,7 +747,7 @@ async def update_member(
         member_id=member_id,
         changed=sorted(values),
         reason=patch.reason,
-        member=_member_after(member, values),
+        member=_member_summary(updated),
     )
     after = await _record(
         ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
@@ -755,8 +755,8 @@ async def update_member(
     return _out(ctx, after)
 
 
-def _member_after(row: dict[str, Any], values: dict[str, Any]) -> contracts.MemberSummaryV1:
-    return events.member_summary(member_snapshot({**row, **values}), row["person_index"])
+def _member_summary(row: dict[str, Any]) -> contracts.MemberSummaryV1:
+    return events.member_summary(member_snapshot(row), row["person_index"])
 
 
 def _head_name_change(loaded: Loaded, updated: dict[str, Any]) -> dict[str, Any]:
