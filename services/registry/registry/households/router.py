@@ -178,7 +178,7 @@ async def read_household(
         )
         return Response(current.model_dump_json(), media_type="application/json")
     async with open_read_session(request.app.state.sessionmaker) as session:
-        past = await service.read_household(
+        past = await service.read_household_as_of(
             service.Context(session=session, actor=actor, cipher=_cipher(request)), household_id, as_of
         )
     return Response(past.model_dump_json(), media_type="application/json")

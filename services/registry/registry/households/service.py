@@ -487,10 +487,9 @@ async def read_current_household(
     return _render_for(actor, cipher, Loaded(*found))
 
 
-async def read_household(ctx: Context, household_id: uuid.UUID, as_of: dt.datetime | None) -> HouseholdOut:
+async def read_household_as_of(ctx: Context, household_id: uuid.UUID, as_of: dt.datetime) -> HouseholdOut:
+    """The household as it was at `as_of` (its history); as it is now: read_current_household."""
     loaded = await _load(ctx, household_id)
-    if as_of is None:
-        return _out(ctx, loaded)
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=dt.UTC)
     try:
