@@ -32,12 +32,12 @@ class RevokedSubjectsDocument(BaseModel):
     subjects: list[str] = Field(
         description='Sorted lower-case hex SHA-256 of each revoked subject string, e.g. of "user:zhang.san".'
     )
-    not_before: dict[str, int] = Field(
+    not_before: dict[str, float] = Field(
         default_factory=dict,
         description=(
-            "Digest of a subject -> epoch second (the floor of the time its password or secret was reset, "
-            "or its roles or scopes changed): its tokens with an earlier `iat` are refused. Absent in "
-            "documents of older gateways."
+            "Digest of a subject -> epoch seconds to the millisecond (the time its password or secret was "
+            "reset, or its roles or scopes changed, truncated to the millisecond): its tokens with an "
+            "earlier `iat` are refused. Whole seconds in documents of older gateways, absent in older ones."
         ),
     )
 

@@ -21,7 +21,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from fupin_gateway.config import GatewaySettings
+from fupin_gateway.identity import passwords
+from fupin_gateway.identity import repository as identity_repository
 from fupin_gateway.main import create_app
+from fupin_kit.auth.instants import floor_ms_seconds
 from fupin_kit.auth.revocations import (
     REVOKED_SUBJECTS_PATH,
     RevokedSubjects,
@@ -157,7 +160,7 @@ async def test_password_and_client_credentials_flows(fupin_stack):
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims["sub"] == "user:wang.county" and claims["kind"] == "user"
         assert claims["tier"] == "county" and claims["division"] == COUNTY and claims["roles"] == ["officer"]
-        assert claims["jti"] and claims["exp"] - claims["iat"] == 900
+        assert claims["jti"] and claims["exp"] - int(claims["iat"]) == 900
         me = await client.get("/whoami", headers=bearer(token))
         assert me.status_code == 200 and me.json()["subject"] == "user:wang.county"
 
@@ -498,22 +501,23 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
 # --- G8: a password or secret reset, or a change of roles or scopes, ends the tokens issued before it ---
 
 
-async def _next_second(token: str) -> None:
-    """Wait until the wall clock is past the token's `iat` second: not-before is compared in whole
-    seconds, so a token issued in the very second of a change is (by design) not refused."""
+async def _past_issue(token: str) -> None:
+    """Wait until the clock is past the token's `iat` millisecond: a token issued in the very millisecond
+    of a change is (by design) not refused. A millisecond, not a second: a reset right after a sign-in
+    must end the token it issued."""
     iat = jwt.decode(token, options={"verify_signature": False})["iat"]
-    while time.time() < iat + 1:
-        await asyncio.sleep(0.05)
+    while time.time() < iat + 0.002:
+        await asyncio.sleep(0.001)
 
 
-async def _not_before_in_database(app: FastAPI, table: str, key: str, name: str) -> int:
+async def _not_before_in_database(app: FastAPI, table: str, key: str, name: str) -> float:
     async with app.state.sessionmaker() as session:
         at = await session.scalar(
             text(f"SELECT tokens_valid_after FROM {table} WHERE {key} = :name"),
             {"name": name},
         )
     assert at is not None
-    return int(at.timestamp())
+    return floor_ms_seconds(at)
 
 
 @contextlib.asynccontextmanager
@@ -561,7 +565,7 @@ async def test_a_password_reset_ends_the_tokens_issued_before_it(fupin_stack, tm
         assert (await service.get("/whoami", headers=bearer(old))).status_code == 200
         etag = (await client.get(REVOKED_SUBJECTS_PATH)).headers["etag"]
 
-        await _next_second(old)
+        await _past_issue(old)
         reset = await client.post("/admin/users/ma.village/password", json={}, headers=root(fupin_stack))
         assert reset.status_code == 200, reset.text
         refused = await client.get("/api/v1/sample/whoami", headers=bearer(old))
@@ -572,12 +576,12 @@ async def test_a_password_reset_ends_the_tokens_issued_before_it(fupin_stack, tm
         assert "user:ma.village" not in app.state.blocklist  # not disabled: only its earlier tokens end
         assert (await client.get("/api/v1/sample/whoami", headers=bearer(old))).status_code == 401
 
-        # A token obtained with the new password works at once (in the second of the reset, too).
+        # A token obtained with the new password works at once.
         new = (await login(client, "ma.village", reset.json()["secret"])).json()["access_token"]
         routed = await client.get("/api/v1/sample/whoami", headers=bearer(new))
         assert routed.status_code == 200 and routed.json()["subject"] == "user:ma.village"
 
-        # Published: the subject's digest with the floor of the reset time; the ETag changed.
+        # Published: the subject's digest with the reset time to the millisecond; the ETag changed.
         document = await client.get(REVOKED_SUBJECTS_PATH)
         assert document.headers["etag"] != etag
         parsed = parse_revocations(document.json())
@@ -609,7 +613,7 @@ async def test_an_evaluator_password_reset_ends_its_earlier_tokens(fupin_stack):
             )
         ).status_code == 201
         old = (await login(client, "xu.eval")).json()["access_token"]
-        await _next_second(old)
+        await _past_issue(old)
         reset = await client.post("/admin/evaluators/xu.eval/password", json={}, headers=root(fupin_stack))
         assert reset.status_code == 200, reset.text
         assert (await client.get("/whoami", headers=bearer(old))).status_code == 401
@@ -640,7 +644,7 @@ async def test_a_client_secret_rotation_and_a_scope_change_end_earlier_tokens(fu
         assert (await client.get("/whoami", headers=bearer(old))).status_code == 200
         assert (await service.get("/whoami", headers=bearer(old))).status_code == 200
 
-        await _next_second(old)
+        await _past_issue(old)
         rotated = await client.post("/admin/clients/hrss-sync/secret", headers=root(fupin_stack))
         assert rotated.status_code == 200, rotated.text
         refused = await client.get("/whoami", headers=bearer(old))
@@ -654,7 +658,7 @@ async def test_a_client_secret_rotation_and_a_scope_change_end_earlier_tokens(fu
         assert (await service.get("/whoami", headers=bearer(new))).status_code == 200
 
         # Narrowing the scopes ends the tokens that carry the wider ones.
-        await _next_second(new)
+        await _past_issue(new)
         narrowed = await client.put(
             "/admin/clients/hrss-sync/scopes", json={"scopes": ["registry.read"]}, headers=root(fupin_stack)
         )
@@ -689,7 +693,7 @@ async def test_a_removed_admin_role_ends_with_the_change(fupin_stack, tmp_path):
         assert (await client.get("/admin/users", headers=bearer(old))).status_code == 200
         assert (await service.get("/whoami", headers=bearer(old))).status_code == 200
 
-        await _next_second(old)
+        await _past_issue(old)
         changed = await client.put(
             "/admin/users/tang.admin/roles", json={"roles": ["officer"]}, headers=root(fupin_stack)
         )
@@ -722,3 +726,80 @@ async def test_a_removed_admin_role_ends_with_the_change(fupin_stack, tmp_path):
         await app.state.blocklist.reload()
         assert app.state.blocklist.not_before("user:tang.admin") is None
         assert parse_revocations((await client.get(REVOKED_SUBJECTS_PATH)).json()).not_before == {}
+
+
+class PausedSignIn:
+    """Holds a sign-in at one point (after its secret is verified, or under its share lock) until
+    released, so a test can run an admin change in between: the races of identity.service."""
+
+    def __init__(self, monkeypatch: Any, where: str) -> None:
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+        target, name = (passwords, "verify_secret") if where == "verified" else (identity_repository, where)
+        real = getattr(target, name)
+
+        async def paused(*args: Any) -> Any:
+            result = await real(*args)
+            self.reached.set()
+            await self.release.wait()
+            return result
+
+        monkeypatch.setattr(target, name, paused)
+
+
+async def test_a_sign_in_overtaken_by_a_password_reset_issues_no_token(fupin_stack, monkeypatch):
+    async with gateway(fupin_stack) as (_, client):
+        assert (await make_user(client, root(fupin_stack), "he.race", VILLAGE, "village")).status_code == 201
+        pause = PausedSignIn(monkeypatch, "verified")
+        sign_in = asyncio.create_task(login(client, "he.race"))
+        await pause.reached.wait()
+        # The old password has been verified; the reset commits before the token is issued.
+        reset = await client.post("/admin/users/he.race/password", json={}, headers=root(fupin_stack))
+        assert reset.status_code == 200, reset.text
+        pause.release.set()
+        answer = await sign_in
+        assert answer.status_code == 401 and "access_token" not in answer.json()
+
+
+async def test_a_sign_in_overtaken_by_a_role_change_carries_the_new_roles(fupin_stack, monkeypatch):
+    async with gateway(fupin_stack) as (_, client):
+        created = await make_user(
+            client, root(fupin_stack), "he.roles", COUNTY, "county", ["officer", "admin"]
+        )
+        assert created.status_code == 201
+        pause = PausedSignIn(monkeypatch, "verified")
+        sign_in = asyncio.create_task(login(client, "he.roles"))
+        await pause.reached.wait()
+        changed = await client.put(
+            "/admin/users/he.roles/roles", json={"roles": ["officer"]}, headers=root(fupin_stack)
+        )
+        assert changed.status_code == 200
+        pause.release.set()
+        answer = await sign_in
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["access_token"]
+        # Issued from the account as it is after the change, so it is not ended by it either.
+        assert jwt.decode(token, options={"verify_signature": False})["roles"] == ["officer"]
+        assert (await client.get("/whoami", headers=bearer(token))).status_code == 200
+        assert (await client.get("/admin/users", headers=bearer(token))).status_code == 403
+
+
+async def test_a_reset_waits_for_a_sign_in_under_way_and_then_ends_its_token(fupin_stack, monkeypatch):
+    async with gateway(fupin_stack) as (_, client):
+        assert (await make_user(client, root(fupin_stack), "he.lock", VILLAGE, "village")).status_code == 201
+        pause = PausedSignIn(monkeypatch, "share_locked")
+        sign_in = asyncio.create_task(login(client, "he.lock"))
+        await pause.reached.wait()
+        # The sign-in holds the account share-locked: the reset cannot take its not-before yet.
+        reset = asyncio.create_task(
+            client.post("/admin/users/he.lock/password", json={}, headers=root(fupin_stack))
+        )
+        await asyncio.sleep(0.5)
+        assert not reset.done()
+        pause.release.set()
+        answer = await sign_in
+        assert answer.status_code == 200, answer.text
+        assert (await reset).status_code == 200
+        # Issued on the old password before the reset took effect: ended with every earlier token.
+        refused = await client.get("/whoami", headers=bearer(answer.json()["access_token"]))
+        assert refused.status_code == 401 and refused.json()["detail"] == "token revoked"

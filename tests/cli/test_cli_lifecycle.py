@@ -208,7 +208,12 @@ def test_token_validates_tier_and_division(tmp_path) -> None:
         algorithms=["ES256"],
         audience="fupin-api",
     )
-    assert claims["exp"] - claims["iat"] == 60 and claims["roles"] == []
+    # iat to the millisecond (fupin_kit.auth.instants), nbf and exp whole seconds.
+    assert (
+        claims["exp"] - int(claims["iat"]) == 60
+        and claims["nbf"] == int(claims["iat"])
+        and claims["roles"] == []
+    )
     wrong_tier = run.fupin("token", *keys, "--tier", "county", "--division", "520102001001")
     assert wrong_tier.returncode == 2 and "village tier" in wrong_tier.stderr
     no_keys = run.fupin(

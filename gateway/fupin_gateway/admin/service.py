@@ -137,7 +137,13 @@ async def change_ending_tokens(
     """A change after which the account's earlier tokens must no longer be accepted (a leaked token
     outliving a password reset, a removed role kept until the token expires): records tokens_valid_after
     with it and, once committed, refuses those tokens in this process at once."""
-    row = await change(ctx, kind, name, {**values, "tokens_valid_after": func.now()}, action, detail)
+    # Locked first, then stamped with the clock (not the transaction's start): a sign-in holding the row
+    # share-locked (identity.service) has issued its token by the time the lock is granted, so that token
+    # predates the not-before and ends with the others.
+    lo, hi = ctx.actor.subtree
+    await repository.lock_for_change(ctx.session, kind, name, lo, hi)
+    values = {**values, "tokens_valid_after": func.clock_timestamp()}
+    row = await change(ctx, kind, name, values, action, detail)
     # Committed first, as for a disable: the blocklist's reloads must not see a change not yet committed.
     await ctx.session.commit()
     ctx.blocklist.end_tokens_before(kind.subject(str(getattr(row, kind.key))), row.tokens_valid_after)

@@ -43,7 +43,7 @@ class Refuser(Protocol):
     """What the guard asks (identity.blocklist.Blocklist): would a token of `subject` issued at
     `issued_at` be refused?"""
 
-    def refuses(self, subject: str, issued_at: int | None) -> bool: ...
+    def refuses(self, subject: str, issued_at: float | None) -> bool: ...
 
 
 @dataclass
@@ -53,7 +53,7 @@ class StreamGuard:
     subject: str
     expires_at: float  # the token's exp (epoch seconds)
     blocklist: Refuser
-    issued_at: int | None = None  # the token's iat (epoch seconds)
+    issued_at: float | None = None  # the token's iat (epoch seconds, to the millisecond)
     clock: Callable[[], float] = field(default=time.time)
 
     def refusal(self) -> str | None:

@@ -8,10 +8,10 @@ checking refuses() on every request; an admin's change in this process takes eff
 gateway processes within one refresh interval. Services learn both from their published form (digests of
 the subjects, see revoked_subjects.py), which they poll every FUPIN_REVOKED_SUBJECTS_REFRESH_S.
 
-Not-before is kept in whole seconds, the floor of the change time, because a token's `iat` is whole
-seconds: a token issued just after the change, in the same second, must not be refused (a user signing in
-with a new password at once). The price: a token issued less than a second before the change, in that same
-second, is not refused either.
+Not-before is kept to the millisecond, the change time truncated, as a token's `iat` is (fupin_kit
+auth/instants.py): a token issued a moment before the change is refused, one issued a moment after it (a
+user signing in with a new password at once) is not. Only a token issued in the very millisecond of the
+change is accepted either way.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fupin_gateway.identity import repository
+from fupin_kit.auth.instants import floor_ms_seconds
 from fupin_kit.auth.revocations import render_document, subject_digest
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,9 @@ class Blocklist:
         # How long a subject stays listed after it was disabled: until its last token has expired.
         self.window_s = window_s
         self._subjects: frozenset[str] = frozenset()
-        # subject -> epoch second before which its tokens are refused (the floor of tokens_valid_after).
-        self._not_before: dict[str, int] = {}
+        # subject -> instant (epoch seconds, to the millisecond) before which its tokens are refused: its
+        # tokens_valid_after, truncated to the millisecond.
+        self._not_before: dict[str, float] = {}
         # Counts changes of the set in this process, and when the last one was: part of the published form.
         self._generation = 0
         self._changed_at = datetime.now(UTC)
@@ -62,19 +63,19 @@ class Blocklist:
         # them (their transaction was not yet committed), so they are re-applied on top of it.
         self._pending_block: set[str] = set()
         self._pending_unblock: set[str] = set()
-        self._pending_not_before: dict[str, int] = {}
+        self._pending_not_before: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
 
     def __contains__(self, subject: str) -> bool:
         """Whether the subject is disabled (every token of it refused)."""
         return subject in self._subjects
 
-    def not_before(self, subject: str) -> int | None:
-        """The epoch second before which the subject's tokens are refused, if any."""
+    def not_before(self, subject: str) -> float | None:
+        """The instant (epoch seconds) before which the subject's tokens are refused, if any."""
         return self._not_before.get(subject)
 
-    def refuses(self, subject: str, issued_at: int | None) -> bool:
-        """Whether a token of `subject` issued at `issued_at` (its `iat`, whole seconds) must be refused:
+    def refuses(self, subject: str, issued_at: float | None) -> bool:
+        """Whether a token of `subject` issued at `issued_at` (its `iat`) must be refused:
         the subject is disabled, or the token was issued before the subject's not-before (a token without
         `iat` then too: it cannot show it is newer)."""
         if subject in self._subjects:
@@ -94,7 +95,7 @@ class Blocklist:
 
     def end_tokens_before(self, subject: str, valid_after: datetime) -> None:
         """Refuse the subject's tokens issued before `valid_after` (its committed tokens_valid_after)."""
-        seconds = _floor_seconds(valid_after)
+        seconds = floor_ms_seconds(valid_after)
         self._pending_not_before[subject] = max(self._pending_not_before.get(subject, seconds), seconds)
         self._set(self._subjects, _later(self._not_before, {subject: seconds}))
 
@@ -112,7 +113,7 @@ class Blocklist:
             if self._pending_not_before.get(subject) == seconds:
                 del self._pending_not_before[subject]
         merged = _later(
-            {subject: _floor_seconds(at) for subject, at in loaded_not_before.items()},
+            {subject: floor_ms_seconds(at) for subject, at in loaded_not_before.items()},
             self._pending_not_before,
         )
         self._set(frozenset((loaded | self._pending_block) - self._pending_unblock), merged)
@@ -130,7 +131,7 @@ class Blocklist:
             self._published = Published(body=body, etag=f'"{tag}"')
         return self._published
 
-    def _set(self, subjects: frozenset[str], not_before: dict[str, int]) -> None:
+    def _set(self, subjects: frozenset[str], not_before: dict[str, float]) -> None:
         if subjects != self._subjects or not_before != self._not_before:
             self._subjects = subjects
             self._not_before = not_before
@@ -157,13 +158,7 @@ class Blocklist:
             await asyncio.sleep(self.refresh_s)
 
 
-def _floor_seconds(at: datetime) -> int:
-    # A token's iat is whole seconds: compared with the floor, a token issued after the change in the
-    # same second is accepted (see the module docstring for the edge this leaves).
-    return math.floor(at.timestamp())
-
-
-def _later(base: dict[str, int], extra: dict[str, int]) -> dict[str, int]:
+def _later(base: dict[str, float], extra: dict[str, float]) -> dict[str, float]:
     """`base` with `extra` on top, keeping the later not-before of a subject in both."""
     merged = dict(base)
     for subject, seconds in extra.items():

@@ -20,6 +20,32 @@ async def by_name(session: AsyncSession, kind: AccountKind, name: str) -> Any | 
     return (await session.execute(select(table).where(table.c[kind.key] == name))).first()
 
 
+async def share_locked(session: AsyncSession, kind: AccountKind, name: str) -> Any | None:
+    """The account as it is now, share-locked until the transaction ends (a sign-in issuing a token: see
+    identity.service._locked_account). Unscoped, as by_name."""
+    table = kind.table
+    query = select(table).where(table.c[kind.key] == name).with_for_update(read=True)
+    return (await session.execute(query)).first()
+
+
+async def lock_for_change(session: AsyncSession, kind: AccountKind, name: str, lo: str, hi: str) -> None:
+    """Row-lock the account (if it is in lo..hi) until the transaction ends, waiting for sign-ins that
+    hold it share-locked."""
+    table = kind.table
+    query = (
+        select(table.c[kind.key])
+        .where(table.c[kind.key] == name, table.c.division.between(lo, hi))
+        .with_for_update()
+    )
+    await session.execute(query)
+
+
+async def database_clock(session: AsyncSession) -> datetime:
+    """The database's clock now (not the transaction's start): the one clock not-befores are taken from."""
+    clock: datetime = (await session.execute(select(func.clock_timestamp()))).scalar_one()
+    return clock
+
+
 async def scoped(session: AsyncSession, kind: AccountKind, name: str, lo: str, hi: str) -> Any | None:
     table = kind.table
     query = select(table).where(table.c[kind.key] == name, table.c.division.between(lo, hi))

@@ -3,19 +3,28 @@
 Every failure of the credentials themselves answers the same 401, whether the name is unknown or the
 secret wrong, and both paths run one argon2 verification so their timing matches. Only once the secret is
 proven does the caller learn that the account is disabled or outside its access window.
+
+A sign-in and a change that ends an account's earlier tokens (a password reset, a secret rotation, new
+roles or scopes: admin.service.change_ending_tokens) may run at the same time. The secret is verified
+without a lock (argon2 takes tens of milliseconds); the account is then read again share-locked, and the
+token is issued from that row, stamped with the database's clock, while the lock is held. A change waits
+for the lock and takes its not-before from the same clock afterwards, so a token issued on the old
+credentials or powers always predates it and ends with the others; a change that committed first shows
+in the locked row (another secret hash: the credentials no longer hold).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_gateway.identity import passwords, repository
 from fupin_gateway.identity.schemas import TokenOut
 from fupin_gateway.identity.tables import CLIENT, EVALUATOR, USER, AccountKind
+from fupin_kit.auth.instants import floor_ms_seconds
 from fupin_kit.auth.keys import KeyStore, mint
 from fupin_kit.problems import ProblemError
 from fupin_kit.settings import KitSettings
@@ -28,6 +37,9 @@ class Grant:
     tier: str
     division: str
     roles: list[str]
+    # The token's `iat`: the database's clock while the account row is share-locked (epoch seconds, to
+    # the millisecond), so it is comparable with the not-befores taken from that clock.
+    issued_at: float
     scopes: list[str] | None = None  # clients only
     not_after: datetime | None = None  # evaluators: no token may outlive the access window
 
@@ -61,16 +73,29 @@ async def _upgrade_hash(session: AsyncSession, kind: AccountKind, row: object, s
         )
 
 
+async def _locked_account(
+    session: AsyncSession, kind: AccountKind, name: str, verified_hash: str, error: str
+) -> tuple[Any, float]:
+    """The account as it is now, share-locked until the token is issued (the request's transaction ends),
+    and the database's clock under that lock. The secret was verified against `verified_hash`; if the
+    account's secret has changed since, that verification proves nothing: invalid credentials."""
+    row = await repository.share_locked(session, kind, name)
+    if row is None or str(getattr(row, kind.secret)) != verified_hash:
+        raise invalid_credentials(error)
+    return row, floor_ms_seconds(await repository.database_clock(session))
+
+
 async def password_grant(session: AsyncSession, username: str, password: str) -> Grant:
     name = username.strip().lower()
     kind = USER
-    row = await repository.by_name(session, USER, name)
-    if row is None:
+    found = await repository.by_name(session, USER, name)
+    if found is None:
         kind = EVALUATOR
-        row = await repository.by_name(session, EVALUATOR, name)
-    hashed = None if row is None else str(getattr(row, kind.secret))
-    if not await passwords.verify_secret(hashed, password) or row is None:
+        found = await repository.by_name(session, EVALUATOR, name)
+    hashed = None if found is None else str(getattr(found, kind.secret))
+    if not await passwords.verify_secret(hashed, password) or hashed is None:
         raise invalid_credentials()
+    row, issued_at = await _locked_account(session, kind, name, hashed, "invalid_grant")
     if row.disabled:
         raise refused("The account is disabled")
     not_after: datetime | None = None
@@ -80,14 +105,17 @@ async def password_grant(session: AsyncSession, username: str, password: str) ->
             raise refused("The evaluator's access window is not open")
         not_after = row.valid_until
     await _upgrade_hash(session, kind, row, password)
-    return Grant(kind.subject(name), kind.name, row.tier, row.division, list(row.roles), None, not_after)
+    return Grant(
+        kind.subject(name), kind.name, row.tier, row.division, list(row.roles), issued_at, None, not_after
+    )
 
 
 async def client_grant(session: AsyncSession, client_id: str, secret: str, scope: str | None) -> Grant:
-    row = await repository.by_name(session, CLIENT, client_id)
-    hashed = None if row is None else str(row.secret_hash)
-    if not await passwords.verify_secret(hashed, secret) or row is None:
+    found = await repository.by_name(session, CLIENT, client_id)
+    hashed = None if found is None else str(found.secret_hash)
+    if not await passwords.verify_secret(hashed, secret) or hashed is None:
         raise invalid_credentials("invalid_client")
+    row, issued_at = await _locked_account(session, CLIENT, client_id, hashed, "invalid_client")
     if row.disabled:
         raise refused("The client is disabled")
     allowed = list(row.scopes)
@@ -95,11 +123,13 @@ async def client_grant(session: AsyncSession, client_id: str, secret: str, scope
     if not set(requested) <= set(allowed):
         raise bad_request("The requested scope exceeds the client's scopes", "invalid_scope")
     await _upgrade_hash(session, CLIENT, row, secret)
-    return Grant(CLIENT.subject(client_id), CLIENT.name, row.tier, row.division, list(row.roles), requested)
+    return Grant(
+        CLIENT.subject(client_id), CLIENT.name, row.tier, row.division, list(row.roles), issued_at, requested
+    )
 
 
 def issue(settings: KitSettings, keys: KeyStore, grant: Grant, lifetime_s: int) -> TokenOut:
-    now = int(time.time())
+    now = int(grant.issued_at)
     expires = now + lifetime_s
     if grant.not_after is not None:
         # Floor, so the token's exp is never after valid_until even by a fraction of a second.
@@ -121,5 +151,6 @@ def issue(settings: KitSettings, keys: KeyStore, grant: Grant, lifetime_s: int) 
         lifetime_s=lifetime_s,
         kind=grant.kind,
         extra=extra,
+        issued_at=grant.issued_at,
     )
     return TokenOut(access_token=token, expires_in=expires - now, scope=scope)

@@ -194,9 +194,11 @@ def test_a_document_without_not_before_is_read_as_having_none():
         {"zhang.san": 1_790_000_000},
         {DIGEST.upper(): 1_790_000_000},
         {DIGEST: "1790000000"},
-        {DIGEST: 1_790_000_000.5},
         {DIGEST: True},
         {DIGEST: -1},
+        {DIGEST: -0.001},
+        {DIGEST: float("inf")},
+        {DIGEST: float("nan")},
         {DIGEST: None},
     ],
 )
@@ -209,11 +211,16 @@ def test_a_malformed_not_before_is_refused_never_read_as_empty(not_before):
 
 
 def test_render_and_parse_agree_on_not_before():
-    body = render_document(["user:a"], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000})
+    body = render_document(["user:a"], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000.123})
     parsed = parse_revocations(json.loads(body))
     assert parsed.subjects == {subject_digest("user:a")}
-    assert parsed.not_before == {DIGEST: 1_790_000_000}
+    assert parsed.not_before == {DIGEST: 1_790_000_000.123}
     assert "zhang.san" not in body.decode()
+
+
+def test_whole_second_not_befores_of_older_gateways_are_read():
+    document = {"algorithm": "sha256", "subjects": [], "not_before": {DIGEST: 1_790_000_000}}
+    assert parse_revocations(document).not_before == {DIGEST: 1_790_000_000.0}
 
 
 async def test_a_malformed_not_before_is_a_failed_poll(tmp_path):
@@ -247,8 +254,12 @@ async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(t
     # Another subject's token is not affected.
     assert (await verifier.verify(_token(store, "user:wang.wu"))).subject == "user:wang.wu"
 
-    # Not-before in the token's own second: issued "after" it in whole seconds, so accepted (a token
-    # obtained with the new password in the second of the reset must work).
-    source.write_bytes(render_document([], 2, datetime.now(UTC), {"user:li.si": issued_at}))
+    # A not-before one millisecond after the token's iat still ends it (a reset right after a sign-in);
+    # one in the token's own millisecond does not (a token obtained with the new password must work).
+    source.write_bytes(render_document([], 2, datetime.now(UTC), {"user:li.si": issued_at + 0.001}))
+    assert await revoked.refresh()
+    with pytest.raises(ProblemError):
+        await verifier.verify(token)
+    source.write_bytes(render_document([], 3, datetime.now(UTC), {"user:li.si": issued_at}))
     assert await revoked.refresh()
     assert (await verifier.verify(token)).subject == "user:li.si"

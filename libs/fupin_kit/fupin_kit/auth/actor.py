@@ -20,9 +20,9 @@ class Actor:
     token_id: str | None = None
     # The OAuth2 scopes of a client's token (auth.client_scopes); None: the token has no scope claim.
     scopes: frozenset[str] | None = None
-    # The token's `iat` (epoch seconds): a token issued before its subject's not-before (a password reset,
+    # The token's `iat` (epoch seconds, to the millisecond): a token issued before its subject's not-before (a password reset,
     # a secret rotation, a change of roles or scopes) is refused. None: not from a token.
-    issued_at: int | None = None
+    issued_at: float | None = None
 
     @property
     def level(self) -> divisions.Level:

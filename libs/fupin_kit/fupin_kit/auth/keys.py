@@ -17,6 +17,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from fupin_kit.auth.instants import now_ms_seconds
+
 ALGORITHM = "ES256"
 PRIVATE_FILE = "signing-keys.json"
 PUBLIC_FILE = "jwks.json"
@@ -109,13 +111,18 @@ def mint(
     lifetime_s: int = 900,
     kind: str = "user",
     extra: dict[str, Any] | None = None,
+    issued_at: float | None = None,
 ) -> str:
-    now = int(time.time())
+    """A signed token. `issued_at` (epoch seconds, to the millisecond) defaults to now; the gateway's
+    sign-in passes the database's clock (fupin_gateway.identity.service)."""
+    issued_at = now_ms_seconds() if issued_at is None else issued_at
+    now = int(issued_at)
     claims: dict[str, Any] = {
         "iss": issuer,
         "aud": audience,
         "sub": subject,
-        "iat": now,
+        # To the millisecond: compared with a not-before of the same precision (auth/instants.py).
+        "iat": issued_at,
         "nbf": now,
         "exp": now + lifetime_s,
         "jti": uuid.uuid4().hex,

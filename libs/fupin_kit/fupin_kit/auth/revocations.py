@@ -5,14 +5,15 @@ client secret was reset, their roles or scopes changed), as every service learns
 Tokens are self-contained, so a service cannot tell from a token that its account was disabled, or its
 credentials or powers changed, after it was issued. The gateway publishes its blocklist at
 REVOKED_SUBJECTS_PATH as SHA-256 digests of the subject strings (so the unauthenticated world learns no
-account names): "subjects" (every token refused) and "not_before" ({digest: epoch seconds}: a token whose
-`iat` is earlier is refused). Each service polls it every few seconds, the same way it reads the JWK set,
+account names): "subjects" (every token refused) and "not_before" ({digest: epoch seconds to the
+millisecond}: a token whose `iat` is earlier is refused). Each service polls it every few seconds, the same way it reads the JWK set,
 and its TokenVerifier refuses accordingly. A failed poll keeps the last set: an outage of the gateway must
 never re-admit a disabled account or a token issued before a password reset.
 
-Not-before is compared in whole seconds: the gateway publishes the floor of the change time, and a token
-is refused when its `iat` (whole seconds) is earlier. A token issued after the change in the same second is
-therefore accepted, and so is one issued less than a second before it, in that same second.
+Not-before is compared to the millisecond (auth/instants.py): the gateway publishes the change time
+truncated to the millisecond, and a token is refused when its `iat` is earlier. A token issued in the very
+millisecond of the change is accepted; a token minted before tokens carried milliseconds has a whole-second
+`iat`, which is earlier than any not-before in its second, so it is refused, as it should be.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -48,19 +50,19 @@ def render_document(
     subjects: Iterable[str],
     generation: int,
     changed_at: datetime,
-    not_before: Mapping[str, int] | None = None,
+    not_before: Mapping[str, float] | None = None,
 ) -> bytes:
     """The published document for these (plain) subjects: {"algorithm", "generation", "changed_at",
     "subjects": sorted digests, "not_before": {digest: epoch seconds}}. `generation` counts the publisher's
-    changes (per gateway process); `not_before` maps plain subjects to the whole second (the floor of the
-    change time) before which their tokens are refused."""
+    changes (per gateway process); `not_before` maps plain subjects to the instant (the change time,
+    truncated to the millisecond) before which their tokens are refused."""
     document = {
         "algorithm": ALGORITHM,
         "generation": generation,
         "changed_at": changed_at.isoformat(),
         "subjects": sorted(subject_digest(subject) for subject in subjects),
         "not_before": dict(
-            sorted((subject_digest(subject), int(seconds)) for subject, seconds in (not_before or {}).items())
+            sorted((subject_digest(subject), seconds) for subject, seconds in (not_before or {}).items())
         ),
     }
     return json.dumps(document, separators=(",", ":")).encode()
@@ -71,7 +73,7 @@ class Revocations:
     """A parsed document: the revoked digests, and the not-before (epoch seconds) per digest."""
 
     subjects: frozenset[str]
-    not_before: Mapping[str, int] = field(default_factory=dict)
+    not_before: Mapping[str, float] = field(default_factory=dict)
 
 
 def parse_revocations(document: dict[str, Any]) -> Revocations:
@@ -89,9 +91,12 @@ def parse_revocations(document: dict[str, Any]) -> Revocations:
     for digest, seconds in not_before.items():
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
             raise ValueError("a not_before subject is not a lower-case SHA-256 hex digest")
-        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-            raise ValueError("a not_before time is not a whole number of epoch seconds")
-    return Revocations(frozenset(subjects), dict(not_before))
+        # Whole seconds from gateways older than millisecond not-befores, fractional ones from newer.
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds < math.inf:
+            raise ValueError("a not_before time is not a number of epoch seconds")
+    return Revocations(
+        frozenset(subjects), {digest: float(seconds) for digest, seconds in not_before.items()}
+    )
 
 
 def parse_document(document: dict[str, Any]) -> frozenset[str]:
@@ -109,7 +114,7 @@ class RevokedSubjects:
         self.timeout_s = timeout_s
         self.generation: int | None = None
         self._digests: frozenset[str] = frozenset()
-        self._not_before: Mapping[str, int] = {}
+        self._not_before: Mapping[str, float] = {}
         self._etag: str | None = None
         self._failing = False
         self._client: httpx.AsyncClient | None = None
@@ -121,11 +126,11 @@ class RevokedSubjects:
     def __len__(self) -> int:
         return len(self._digests)
 
-    def not_before(self, digest: str) -> int | None:
-        """The epoch second before which tokens of this subject are refused, if any."""
+    def not_before(self, digest: str) -> float | None:
+        """The instant (epoch seconds) before which tokens of this subject are refused, if any."""
         return self._not_before.get(digest)
 
-    def refuses(self, digest: str, issued_at: int | None) -> bool:
+    def refuses(self, digest: str, issued_at: float | None) -> bool:
         """Whether a token of this subject, issued at `issued_at` (its `iat`), must be refused: the subject
         is revoked, or the token was issued before the subject's not-before (a token without `iat` then
         too: it cannot prove it is newer)."""

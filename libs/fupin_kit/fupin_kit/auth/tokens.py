@@ -116,7 +116,7 @@ class TokenVerifier:
         self._refuse_revoked(digest, actor.issued_at)
         return actor
 
-    def _refuse_revoked(self, digest: str, issued_at: int | None) -> None:
+    def _refuse_revoked(self, digest: str, issued_at: float | None) -> None:
         if self.revoked is not None and self.revoked.refuses(digest, issued_at):
             raise unauthorized("token revoked")
 
@@ -172,8 +172,9 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         kind=str(claims.get("kind", "user")),
         token_id=claims.get("jti"),
         scopes=client_scopes.parse(claims.get("scope")),
-        # jwt.decode has checked a present `iat` is a number; whole seconds, as tokens are minted.
-        issued_at=int(iat) if isinstance(iat, int | float) and not isinstance(iat, bool) else None,
+        # jwt.decode has checked a present `iat` is a number: epoch seconds, to the millisecond as tokens are
+        # minted (auth/instants.py), whole seconds in tokens minted before that.
+        issued_at=float(iat) if isinstance(iat, int | float) and not isinstance(iat, bool) else None,
     )
 
 

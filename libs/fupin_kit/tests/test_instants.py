@@ -1,0 +1,57 @@
+"""Token issue times and not-befores to the millisecond (fupin_kit.auth.instants)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+import jwt
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fupin_kit.auth.instants import floor_ms_seconds, now_ms_seconds
+from fupin_kit.auth.keys import KeyStore, mint
+
+
+def test_floor_truncates_to_the_millisecond_in_any_zone():
+    at = datetime(2026, 11, 27, 3, 4, 5, 678_999, tzinfo=UTC)
+    assert floor_ms_seconds(at) == 1_795_748_645.678
+    beijing = at.astimezone(timezone(timedelta(hours=8)))
+    assert floor_ms_seconds(beijing) == floor_ms_seconds(at)
+
+
+@given(st.integers(min_value=0, max_value=4_102_444_800_000), st.integers(min_value=0, max_value=999))
+def test_equal_milliseconds_compare_equal_and_later_ones_later(millis, micros):
+    """The two sides are computed apart (a datetime from PostgreSQL, a float from a JSON token) and must
+    agree: the same millisecond equal, the next one strictly later, after a JSON round trip."""
+    at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis, microseconds=micros)
+    token_side = json.loads(json.dumps(millis / 1000))
+    assert floor_ms_seconds(at) == token_side
+    assert floor_ms_seconds(at + timedelta(milliseconds=1)) > token_side
+
+
+def test_now_is_to_the_millisecond():
+    before = time.time()
+    now = now_ms_seconds()
+    assert before - 0.001 <= now <= time.time()
+    assert round(now * 1000) / 1000 == now
+
+
+def test_a_minted_token_carries_a_millisecond_iat_and_whole_second_nbf_and_exp(tmp_path):
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    token = mint(
+        store.current(),
+        subject="user:li.si",
+        tier="village",
+        division="520102001001",
+        roles=[],
+        issuer="fupin",
+        audience="fupin-api",
+        lifetime_s=900,
+        issued_at=1_795_748_645.678,
+    )
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["iat"] == 1_795_748_645.678
+    assert claims["nbf"] == 1_795_748_645 and claims["exp"] == 1_795_748_645 + 900
