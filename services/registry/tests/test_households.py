@@ -1001,6 +1001,42 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     assert renamed.status_code == 200 and renamed.json()["head_name"] == "王秀英"
 
 
+async def test_a_corrected_head_name_renames_the_head_member(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(registry, household(members=[member(), member("spouse", male=False)]))
+    hid, head = data["id"], data["members"][0]["id"]
+    corrected = await registry.client.patch(
+        f"/households/{hid}", json={"head_name": "张建国", "reason": "户主姓名更正"}, headers=headers
+    )
+    assert corrected.status_code == 200, corrected.text
+    body = corrected.json()
+    assert body["head_name"] == "张建国"
+    names = {m["id"]: m["name"] for m in body["members"]}
+    assert names[head] == "张建国" and names[data["members"][1]["id"]] == data["members"][1]["name"]
+    events = (await outbox(registry))[-2:]
+    assert [event["type"] for event in events] == [
+        "fupin.registry.member.updated.v1",
+        "fupin.registry.household.updated.v1",
+    ]
+    renamed = events[0]["payload"]["data"]
+    assert renamed["member_id"] == head and renamed["changed"] == ["name"]
+    assert renamed["member"]["name"] == "张建国"
+    # One history row for the correction, showing the head's name before and after.
+    history = (await registry.client.get(f"/households/{hid}/history", headers=headers)).json()
+    assert len(history) == 2
+    heads = [next(m for m in history[-1][side]["members"] if m["id"] == head) for side in ("before", "after")]
+    assert [m["name"] for m in heads] == [data["members"][0]["name"], "张建国"]
+    # The same name again renames no member: one household event, no member event.
+    published = len(await outbox(registry))
+    again = await registry.client.patch(
+        f"/households/{hid}", json={"head_name": "张建国", "reason": "复核"}, headers=headers
+    )
+    assert again.status_code == 200
+    after = await outbox(registry)
+    assert [e["type"] for e in after[published:]] == ["fupin.registry.household.updated.v1"]
+
+
 async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable_registry) -> None:
     registry = writable_registry
     headers = auth(registry, "village", VILLAGE)

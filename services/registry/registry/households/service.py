@@ -535,6 +535,7 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
             values[key] = _plain(value)
     before = loaded.snapshot
     await repository.update_household(ctx.session, household_id, values)
+    await _rename_head(ctx, loaded, values, patch.reason)
     payload = contracts.HouseholdUpdatedV1(
         household_id=household_id,
         division=current["division"],
@@ -717,27 +718,10 @@ async def update_member(
     await repository.update_member(ctx.session, member_id, values)
     division = loaded.household["division"]
     if former_head is not None and patch.former_head_relation is not None:
-        relation = {"relation": patch.former_head_relation.value}
-        await repository.update_member(ctx.session, former_head, relation)
         # The old head's change is an update of its own (one event per member changed); the history row
         # below records both in its before/after snapshots.
-        await record_event(
-            ctx.session,
-            events.household_event(
-                contracts.MEMBER_UPDATED,
-                household_id,
-                division,
-                contracts.MemberUpdatedV1(
-                    household_id=household_id,
-                    division=division,
-                    member_id=former_head,
-                    changed=["relation"],
-                    reason=patch.reason,
-                    member=_member_summary({**loaded.member(former_head), **relation}),
-                ),
-                ctx.actor,
-            ),
-        )
+        relation = {"relation": patch.former_head_relation.value}
+        await _update_other_member(ctx, loaded, former_head, relation, patch.reason)
     updated = {**member, **values}
     await repository.update_household(ctx.session, household_id, _head_name_change(loaded, updated))
     payload = contracts.MemberUpdatedV1(
@@ -752,6 +736,47 @@ async def update_member(
         ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
     )
     return _out(ctx, after)
+
+
+async def _update_other_member(
+    ctx: Context, loaded: Loaded, member_id: uuid.UUID, values: dict[str, Any], reason: str
+) -> None:
+    """A member changed as a consequence of another change (the old head's relation when a new head is
+    named, the head's name when the household's head_name is corrected): its own member.updated event,
+    without a history row of its own (the change's history row shows it in its before/after)."""
+    await repository.update_member(ctx.session, member_id, values)
+    household_id, division = loaded.household["id"], loaded.household["division"]
+    await record_event(
+        ctx.session,
+        events.household_event(
+            contracts.MEMBER_UPDATED,
+            household_id,
+            division,
+            contracts.MemberUpdatedV1(
+                household_id=household_id,
+                division=division,
+                member_id=member_id,
+                changed=sorted(values),
+                reason=reason,
+                member=_member_summary({**loaded.member(member_id), **values}),
+            ),
+            ctx.actor,
+        ),
+    )
+
+
+async def _rename_head(ctx: Context, loaded: Loaded, values: dict[str, Any], reason: str) -> None:
+    """The other direction of _head_name_change: head_name corrected on the household is the head's name
+    corrected, so the head member is renamed with it and the two never disagree."""
+    name = values.get("head_name")
+    if name is None:
+        return
+    for member in loaded.members:
+        active_head = (
+            member["status"] == MemberStatus.ACTIVE.value and member["relation"] == Relation.HEAD.value
+        )
+        if active_head and member["name"] != name:
+            await _update_other_member(ctx, loaded, member["id"], {"name": name}, reason)
 
 
 def _member_summary(row: dict[str, Any]) -> contracts.MemberSummaryV1:
