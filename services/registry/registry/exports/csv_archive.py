@@ -32,8 +32,17 @@ def header() -> list[str]:
     ]
 
 
+# A cell starting with one of these is read as a formula by spreadsheet programs (CSV injection):
+# such text gets a leading apostrophe, as OWASP recommends, so Excel shows it and never evaluates it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value: object) -> object:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def encode_page(page: list[HouseholdFile], names: dict[str, str], disclosure: Disclosure) -> bytes:

@@ -54,6 +54,21 @@ def _sheet(workbook: Any, title: str, headers: Sequence[tuple[str, float]]) -> A
     return sheet
 
 
+def _as_text(sheet: Any, values: Sequence[Any]) -> list[Any]:
+    """A row whose strings stay strings: openpyxl stores a string that starts with "=" as a formula, so
+    an address or a name typed as "=HYPERLINK(...)" would become a live formula in the official's Excel
+    (formula injection). Such strings go in as cells typed as text; everything else as it is."""
+    row: list[Any] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
+
+
 def _headers(columns: Sequence[Column]) -> list[tuple[str, float]]:
     return [(column.header, column.width) for column in columns]
 
@@ -85,9 +100,10 @@ async def write_register(
     def write(page: list[HouseholdFile]) -> None:
         for file in page:
             household = file.household
-            households.append(household_values(household, names.get(household["division"]), disclosure))
+            values = household_values(household, names.get(household["division"]), disclosure)
+            households.append(_as_text(households, values))
             for member in file.members:
-                members.append(member_values(member, household, disclosure))
+                members.append(_as_text(members, member_values(member, household, disclosure)))
 
     written = 0
     async for page in pages:
@@ -138,7 +154,7 @@ async def write_book(
     taken: set[str] = set()
     summary = _sheet(workbook, sheet_title("汇总", taken), summary_headers())
     for row in summary_rows(villages, counts):
-        summary.append(row)
+        summary.append(_as_text(summary, row))
     columns = [*HOUSEHOLD_COLUMNS, MEMBERS_COLUMN]
     # Every village gets its sheet up front (in code order, empty ones too); each spools to its own file.
     sheets = {
@@ -154,7 +170,7 @@ async def write_book(
             if code not in sheets:  # a village no longer listed under the township: keep its files too
                 sheets[code] = _sheet(workbook, sheet_title(code, taken), _headers(columns))
             values = household_values(household, names.get(code), disclosure)
-            sheets[code].append([*values, _member_list(file)])
+            sheets[code].append(_as_text(sheets[code], [*values, _member_list(file)]))
 
     written = 0
     async for page in pages:
