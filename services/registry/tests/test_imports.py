@@ -267,6 +267,21 @@ async def test_one_bad_check_digit_rejects_the_whole_file_and_changes_nothing(wr
     assert ["6", "B2", "rejected", "证件号码", "the resident ID check digit is wrong", ""] in table
 
 
+async def test_the_csv_report_never_hands_a_formula_to_a_spreadsheet(writable_registry) -> None:
+    registry = writable_registry
+    rows = household_rows("=HYPERLINK(A1)")
+    rows[1][template.HEADERS.index("证件号码")] = "52010219900101001X"  # a wrong check digit: rejected
+    result = await imported(registry, template.csv_file(rows))
+    assert result["status"] == "rejected"
+    response = await registry.client.get(
+        f"/imports/{result['id']}/report", params={"format": "csv"}, headers=officer(registry)
+    )
+    table = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert {row[1] for row in table[1:]} == {"'=HYPERLINK(A1)"}
+    # The JSON report keeps the key exactly as the file spelled it.
+    assert {line["household_key"] for line in await report(registry, result["id"])} == {"=HYPERLINK(A1)"}
+
+
 async def test_file_problems_and_household_rules_are_reported_per_row(writable_registry) -> None:
     registry = writable_registry
     two_heads = household_rows("R1")

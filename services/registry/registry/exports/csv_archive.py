@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 
+from registry.exports.cells import csv_cell
 from registry.exports.columns import (
     HOUSEHOLD_COLUMNS,
     MEMBER_COLUMNS,
@@ -32,19 +33,6 @@ def header() -> list[str]:
     ]
 
 
-# A cell starting with one of these is read as a formula by spreadsheet programs (CSV injection):
-# such text gets a leading apostrophe, as OWASP recommends, so Excel shows it and never evaluates it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def encode_page(page: list[HouseholdFile], names: dict[str, str], disclosure: Disclosure) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -52,10 +40,10 @@ def encode_page(page: list[HouseholdFile], names: dict[str, str], disclosure: Di
         household = file.household
         head = household_values(household, names.get(household["division"]), disclosure)
         if not file.members:
-            writer.writerow([_text(value) for value in head])
+            writer.writerow([csv_cell(value) for value in head])
         for member in file.members:
             tail = member_values(member, household, disclosure)[MEMBER_TAIL:]
-            writer.writerow([_text(value) for value in (*head, *tail)])
+            writer.writerow([csv_cell(value) for value in (*head, *tail)])
     return buffer.getvalue().encode()
 
 

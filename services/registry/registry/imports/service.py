@@ -29,6 +29,7 @@ from fupin_kit.auth.actor import Actor, require_role, require_tier
 from fupin_kit.pii import PiiCipher
 from fupin_kit.problems import not_found
 from fupin_kit.telemetry import current_trace_headers
+from registry.exports.cells import csv_cell
 from registry.imports import chunking, repository, workers
 from registry.imports.parsing import FileProblem, detect_format
 from registry.imports.phases import Phases
@@ -406,11 +407,11 @@ async def report_csv(
             writer.writerow(
                 (
                     line.row,
-                    line.household_key,
+                    csv_cell(line.household_key),  # as the uploaded file spelled it
                     line.status,
-                    line.field or "",
-                    line.reason or "",
-                    line.household_id or "",
+                    csv_cell(line.field),
+                    csv_cell(line.reason),
+                    csv_cell(line.household_id),
                 )
             )
         yield buffer.getvalue()
