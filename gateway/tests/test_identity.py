@@ -284,6 +284,37 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
             roles=["evaluator", "admin"],
         )
         assert admin_evaluator.status_code == 422
+        # Nor write households or decide cases: an evaluator reads and samples.
+        for roles in (["evaluator", "officer"], ["cadre"], ["superuser"], ["viewer", "viewer"]):
+            refused = await make_evaluator(
+                client, root(fupin_stack), "li.eval", "李评估", now - timedelta(hours=1), until, roles=roles
+            )
+            assert refused.status_code == 422, roles
+        # A window whose ends cannot be held in UTC is the caller's error, not a 500.
+        for edge in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+            window = {"valid_from": now.isoformat(), "valid_until": edge}
+            far = await client.put(
+                "/admin/evaluators/zhao.eval/window", json=window, headers=root(fupin_stack)
+            )
+            assert far.status_code == 422 and far.headers["content-type"] == "application/problem+json"
+        # Enabling an evaluator whose window has closed gives its tokens nothing back.
+        enabled = await client.post("/admin/evaluators/zhao.eval/enable", headers=root(fupin_stack))
+        assert enabled.status_code == 200
+        assert (await client.get("/whoami", headers=bearer(token))).status_code == 401
+        assert "evaluator:zhao.eval" in app.state.blocklist
+
+
+async def test_roles_are_from_the_known_set(fupin_stack):
+    async with gateway(fupin_stack) as (_, client):
+        for roles in (["superuser"], ["cadre", "cadre"], ["Cadre"]):
+            made = await make_user(client, root(fupin_stack), "bad.roles", VILLAGE, "village", roles)
+            assert made.status_code == 422, roles
+        made = await make_user(client, root(fupin_stack), "ok.roles", VILLAGE, "village", ["cadre", "leader"])
+        assert made.status_code == 201, made.text
+        changed = await client.put(
+            "/admin/users/ok.roles/roles", json={"roles": ["root"]}, headers=root(fupin_stack)
+        )
+        assert changed.status_code == 422 and "unknown role" in changed.json()["detail"]
 
 
 async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloads(fupin_stack):

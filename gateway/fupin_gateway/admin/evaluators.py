@@ -27,8 +27,18 @@ def _out(row: object) -> EvaluatorOut:
 def _check_window(valid_from: datetime, valid_until: datetime) -> None:
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
         raise unprocessable("valid_from and valid_until need a time zone offset")
+    try:
+        # Stored in UTC: near 0001-01-01 or 9999-12-31 an offset pushes the instant outside the years a
+        # timestamp can hold, which is the caller's error.
+        valid_from.astimezone(UTC), valid_until.astimezone(UTC)
+    except OverflowError:
+        raise unprocessable("valid_from or valid_until is outside the representable range in UTC") from None
     if valid_until <= valid_from:
         raise unprocessable("valid_until must be after valid_from")
+
+
+def _window_open(valid_from: datetime, valid_until: datetime) -> bool:
+    return valid_from <= datetime.now(UTC) < valid_until
 
 
 @router.get("", summary="Evaluators in the admin's jurisdiction", openapi_extra=scope.caller())
@@ -74,9 +84,8 @@ async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
     await ctx.session.commit()
     # A window that does not hold now ends the evaluator's tokens at the gateway at once, like a disable;
     # one that holds again (and an account not disabled) gives them back at once too.
-    now = datetime.now(UTC)
     subject = EVALUATOR.subject(username)
-    if not body.valid_from <= now < body.valid_until:
+    if not _window_open(body.valid_from, body.valid_until):
         ctx.blocklist.block(subject)
     elif not row.disabled:
         ctx.blocklist.unblock(subject)
@@ -92,7 +101,12 @@ async def disable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     "/{username}/enable", summary="Enable an evaluator again (within its window)", openapi_extra=OWNED
 )
 async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
-    return _out(await service.set_disabled(ctx, EVALUATOR, username, False))
+    row = await service.set_disabled(ctx, EVALUATOR, username, False)
+    if not _window_open(row.valid_from, row.valid_until):
+        # Enabled, but outside its window its tokens stay refused: blocked again before anything else
+        # runs (no await since set_disabled unblocked it), as the reloads from the database would.
+        ctx.blocklist.block(EVALUATOR.subject(username))
+    return _out(row)
 
 
 @router.post(

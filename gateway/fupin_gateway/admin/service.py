@@ -23,10 +23,11 @@ from fupin_gateway.identity.tables import AccountKind
 from fupin_kit import divisions
 from fupin_kit.audit.append import append_change
 from fupin_kit.audit.chain import AuditEntry
+from fupin_kit.auth import roles
 from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 
-ADMIN_ROLE = "admin"
+ADMIN_ROLE = roles.ADMIN
 MAX_PAGE = 500
 
 
@@ -46,11 +47,21 @@ def check_grant(actor: Actor, tier: str, division: str) -> None:
     require_within(actor, division, "division")
 
 
-def check_roles(kind: AccountKind, roles: list[str]) -> None:
+def check_roles(kind: AccountKind, held: list[str]) -> None:
+    unknown = sorted(set(held) - roles.KNOWN_ROLES)
+    if unknown:
+        raise unprocessable(
+            f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(sorted(roles.KNOWN_ROLES))}"
+        )
+    if len(set(held)) != len(held):
+        raise unprocessable("a role is listed twice")
     # Administration stays with named officials: a departmental system or an outside evaluator that
     # could manage accounts would escape the accountability the audit chain relies on.
-    if kind.name != "user" and ADMIN_ROLE in roles:
+    if kind.name != "user" and ADMIN_ROLE in held:
         raise unprocessable(f"a {kind.name} cannot hold the {ADMIN_ROLE} role")
+    # An outside evaluator reads and samples; writing files or deciding cases stays with officials.
+    if kind.name == "evaluator" and not set(held) <= roles.EVALUATOR_ROLES:
+        raise unprocessable(f"an evaluator holds only the roles {', '.join(sorted(roles.EVALUATOR_ROLES))}")
 
 
 async def _audit(ctx: AdminContext, action: str, kind: AccountKind, row: Any, detail: dict[str, Any]) -> None:

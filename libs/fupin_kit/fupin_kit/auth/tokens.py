@@ -23,6 +23,7 @@ from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM
 from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
+from fupin_kit.auth.roles import evaluator_roles
 from fupin_kit.auth.sources import FETCH_ERRORS, fetch_json
 from fupin_kit.problems import ProblemError, unauthorized
 
@@ -164,12 +165,14 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
     if divisions.TIER_NAMES[level] != tier:
         raise unauthorized("token tier does not match its division")
     iat = claims.get("iat")
+    kind = str(claims.get("kind", "user"))
+    held = frozenset(str(role) for role in roles)
     return Actor(
         subject=str(claims["sub"]),
         tier=tier,
         division=division,
-        roles=frozenset(str(role) for role in roles),
-        kind=str(claims.get("kind", "user")),
+        roles=evaluator_roles(held) if kind == "evaluator" else held,
+        kind=kind,
         token_id=claims.get("jti"),
         scopes=client_scopes.parse(claims.get("scope")),
         # jwt.decode has checked a present `iat` is a number: epoch seconds, to the millisecond as tokens are

@@ -1,4 +1,5 @@
-"""Token issue times and not-befores to the millisecond (fupin_kit.auth.instants)."""
+"""What a token says about its holder: issue times to the millisecond (fupin_kit.auth.instants) and the roles
+an evaluator may use (fupin_kit.auth.roles)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,28 @@ def test_a_minted_token_carries_a_millisecond_iat_and_whole_second_nbf_and_exp(t
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["iat"] == 1_795_748_645.678
     assert claims["nbf"] == 1_795_748_645 and claims["exp"] == 1_795_748_645 + 900
+
+
+async def test_an_evaluators_token_never_carries_write_roles_into_a_service(tmp_path):
+    """Every process drops the write roles of an evaluator's token (one issued before the admin API
+    refused them), so an outside evaluator can read and sample but never write."""
+    from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    verifier = TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api")
+
+    def token(kind: str) -> str:
+        return mint(
+            store.current(),
+            subject=f"{kind}:zhao",
+            tier="county",
+            division="522632000000",
+            roles=["evaluator", "officer", "cadre", "viewer"],
+            issuer="fupin",
+            audience="fupin-api",
+            kind=kind,
+        )
+
+    assert (await verifier.verify(token("evaluator"))).roles == {"evaluator", "viewer"}
+    assert (await verifier.verify(token("user"))).roles == {"evaluator", "officer", "cadre", "viewer"}
