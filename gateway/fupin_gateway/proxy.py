@@ -146,6 +146,11 @@ async def forward(service: str, path: str, request: Request) -> Response:
     headers = [
         (key.lower(), value) for key, value in upstream.raw_headers if key.lower() not in RESPONSE_DROP
     ]
+    if 300 <= upstream.status < 400:
+        headers = [
+            (key, _public_location(value, base, service) if key == b"location" else value)
+            for key, value in headers
+        ]
     if not _small(upstream):
         streamed = StreamingResponse(
             upstream.content.iter_chunked(STREAM_CHUNK),
@@ -165,6 +170,18 @@ async def forward(service: str, path: str, request: Request) -> Response:
     response = Response(body, status_code=upstream.status)
     response.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
     return response
+
+
+def _public_location(location: bytes, base: str, service: str) -> bytes:
+    """A service's redirect (a trailing slash, say) names the service's own address, which is internal:
+    a client following it would bypass the gateway (its token and body sent past the rate limits and the
+    audit). Through the gateway it points at the gateway's path for the same place."""
+    text = location.decode("latin-1")
+    if text.startswith(base):
+        text = text[len(base) :]
+    if text.startswith("/") and not text.startswith("//"):
+        return f"/api/v1/{service}{text}".encode("latin-1")
+    return location
 
 
 def _public_instance(body: bytes, service: str) -> bytes:

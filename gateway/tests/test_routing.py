@@ -3,6 +3,8 @@ that is down, and reports every service's readiness."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from fupin_gateway.config import GatewaySettings
@@ -78,6 +80,16 @@ async def test_routes_streams_and_reports_upstream_state(fupin_stack):
 
             unknown = await client.get(f"{gateway.url}/api/v1/nosuch/x", headers=auth)
             assert unknown.status_code == 404
+
+            # A service's redirect points at the gateway, never at the service's internal address.
+            slash = await client.get(f"{gateway.url}/api/v1/sample/items/", headers=auth)
+            assert slash.status_code == 307 and slash.headers["location"] == "/api/v1/sample/items"
+            # A request id that is not a plain token is replaced, not echoed.
+            odd = await client.get(
+                f"{gateway.url}/whoami", headers={**auth, "X-Request-ID": "bad id<script>"}
+            )
+            assert odd.status_code == 200 and odd.headers["x-request-id"] not in ("bad id<script>", "")
+            assert re.fullmatch(r"[0-9a-f]{32}", odd.headers["x-request-id"])
 
             ready = await client.get(f"{gateway.url}/readyz")
             body = ready.json()

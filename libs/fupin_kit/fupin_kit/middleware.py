@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
+# What a caller's request id may be (UUIDs, ULIDs, trace-style ids): it is echoed in a header, written to
+# the audit and to logs, so anything else (spaces, markup, control characters) is replaced by our own.
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 class RequestIdMiddleware:
@@ -20,7 +24,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = next((value for key, value in scope["headers"] if key == REQUEST_ID_HEADER), None)
-        if request_id is None or len(request_id) > 128:
+        if request_id is None or not REQUEST_ID.fullmatch(request_id):
             request_id = uuid.uuid4().hex.encode()
         scope.setdefault("state", {})["request_id"] = request_id.decode("latin-1")
 
