@@ -5,14 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Division = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Tier = Annotated[str, StringConstraints(pattern=r"^(nation|province|city|county|township|village)$")]
-Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
+MIN_VISIBLE = 8
+
+
+def _password_rule(value: str) -> str:
+    """A password of spaces only (or nearly so) passes a length check; edge whitespace is invisible when
+    typed and easily lost by a client that trims, so it is refused rather than stored."""
+    if sum(not character.isspace() for character in value) < MIN_VISIBLE:
+        raise ValueError(f"a password needs at least {MIN_VISIBLE} characters that are not whitespace")
+    if value != value.strip():
+        raise ValueError("a password must not start or end with whitespace")
+    return value
+
+
+Password = Annotated[
+    str,
+    StringConstraints(min_length=12, max_length=256),
+    AfterValidator(_password_rule),
+    Field(
+        description="12 to 256 characters, at least 8 of them not whitespace, and not starting or ending "
+        "with whitespace (spaces inside a passphrase are fine)."
+    ),
+]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
