@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.models import test_clock
+
+# The procedure's years (the round an application is for, the year a household was registered in or exits
+# in) are calendar years in China, not in UTC: an instant on 31 December after 16:00 UTC is already in the
+# next year there.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def test_clock_enabled() -> bool:
@@ -36,3 +42,10 @@ async def offset(session: AsyncSession) -> int:
 
 async def set_offset(session: AsyncSession, seconds: int) -> None:
     await session.execute(update(test_clock).where(test_clock.c.id == 1).values(offset_s=seconds))
+
+
+def civil_year(instant: dt.datetime) -> int:
+    """The calendar year in China of an instant (a naive one is UTC, as the database hands them out)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(CHINA).year

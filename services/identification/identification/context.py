@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_kit.auth.actor import Actor
 from fupin_kit.problems import ProblemError, conflict, forbidden
-from identification import workflow
+from identification import clock, workflow
 
 SYSTEM_ACTOR = Actor(
     subject="system:identification",
@@ -29,6 +29,11 @@ class Context:
     @property
     def is_system(self) -> bool:
         return self.actor.kind == "system"
+
+    @property
+    def year(self) -> int:
+        """The current year of the procedure (in China), by the service clock."""
+        return clock.civil_year(self.now)
 
 
 def step_for(ctx: Context, state: workflow.State, action: workflow.Action) -> workflow.Transition:

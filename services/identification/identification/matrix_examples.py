@@ -4,12 +4,15 @@ that bring a case to where a notice, an objection, a batch or a comparison hit c
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fupin_kit import openapi_scope as scope
+from identification import clock
 
 SOME_ID = "00000000-0000-4000-8000-000000000001"
-YEAR = 2024
+# An application names the current round (never a past year), and the quotas and exits beside it follow.
+YEAR = clock.civil_year(dt.datetime.now(dt.UTC))
 QUOTA: dict[str, Any] = {"division": "520102016001", "year": YEAR, "amount": 10, "reason": "年度名额"}
 CASE: dict[str, Any] = {
     "household_id": SOME_ID,

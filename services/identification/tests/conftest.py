@@ -24,6 +24,7 @@ from fupin_kit.testing import Stack
 os.environ["FUPIN_TEST_CLOCK"] = "1"
 os.environ["FUPIN_NOTICE_TICK_S"] = "0"
 
+from identification import clock
 from identification.main import create_app
 from identification.readmodel import handlers
 
@@ -133,12 +134,17 @@ class Harness:
             a=amount,
         )
 
-    async def apply(self, household_id: uuid.UUID, year: int = 2024) -> str:
+    async def year(self) -> int:
+        """The service's current year (in China, on the test clock): the round an application is for."""
+        async with self.app.state.sessionmaker() as session:
+            return clock.civil_year(await clock.now(session))
+
+    async def apply(self, household_id: uuid.UUID, year: int | None = None) -> str:
         response = await self.client.post(
             "/cases",
             json={
                 "household_id": str(household_id),
-                "year": year,
+                "year": year or await self.year(),
                 "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
             },
             headers=self.village(),
@@ -154,7 +160,7 @@ class Harness:
         )
 
     async def to_first_notice(self, households: int = 1, name: str = "张三丰") -> tuple[list[str], str]:
-        await self.quotas(2024, 10)
+        await self.quotas(await self.year(), 10)
         case_ids = []
         for _ in range(households):
             case_id = await self.apply(await self.household(name=name))

@@ -58,6 +58,7 @@ async def _world(h: Harness) -> dict[str, str]:
         h=registered,
     )
     return {
+        "year": str(await h.year()),
         "case": case_id,
         "other": other_id,
         "notice": notice_id,
@@ -80,10 +81,10 @@ def _routes(w: dict[str, str]) -> list[tuple[str, str, Any]]:
         ("POST", f"/objections/{w['objection']}/resolve", {"outcome": "dismissed", "reason": "已核实"}),
         ("GET", f"/notices/{w['notice']}", None),
         ("POST", "/notices", {"division": VILLAGE, "kind": "second"}),
-        ("GET", f"/quotas/{VILLAGE}/2024", None),
-        ("GET", f"/quotas/{VILLAGE}/2024/adjustments", None),
-        ("GET", f"/quotas/{TOWNSHIP}/2024", None),
-        ("PUT", "/quotas", {"division": VILLAGE, "year": 2024, "amount": 5, "reason": "调整规模"}),
+        ("GET", f"/quotas/{VILLAGE}/{w['year']}", None),
+        ("GET", f"/quotas/{VILLAGE}/{w['year']}/adjustments", None),
+        ("GET", f"/quotas/{TOWNSHIP}/{w['year']}", None),
+        ("PUT", "/quotas", {"division": VILLAGE, "year": int(w["year"]), "amount": 5, "reason": "调整规模"}),
         ("POST", "/exits", {"household_id": w["household"], "year": 2025, "assurances": assurances}),
         (
             "POST",

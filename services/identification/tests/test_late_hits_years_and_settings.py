@@ -32,7 +32,7 @@ async def _now_year(harness: Harness) -> int:
 
 
 async def _case_at(harness: Harness, state: str, rid: str | None = None) -> str:
-    await harness.quotas(2024, 10)
+    await harness.quotas(await harness.year(), 10)
     case = await harness.apply(await harness.household(ids=[rid or harness.resident_id()]))
     await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
     return str(case)

@@ -29,9 +29,10 @@ async def test_objection_and_quota_changes_emit_events(harness: Harness) -> None
         json={"outcome": "dismissed", "reason": "核实无车"},
         headers=harness.township(),
     )
+    year = await harness.year()
     quota = await harness.client.put(
         "/quotas",
-        json={"division": VILLAGE, "year": 2024, "amount": 8, "reason": "调减规模"},
+        json={"division": VILLAGE, "year": year, "amount": 8, "reason": "调减规模"},
         headers=harness.township(),
     )
     assert quota.status_code == 200, quota.text
@@ -50,7 +51,7 @@ async def test_objection_and_quota_changes_emit_events(harness: Harness) -> None
     )
     assert quota_row[0]["data"] == {
         "division": VILLAGE,
-        "year": 2024,
+        "year": year,
         "before": 10,
         "after": 8,
         "reason": "调减规模",
@@ -73,7 +74,7 @@ async def test_public_objection_accepts_an_idempotency_key(harness: Harness) -> 
 
 async def test_notice_document_html_and_pdf_mask_names_and_ids(harness: Harness) -> None:
     rid = harness.resident_id()
-    await harness.quotas(2024, 10)
+    await harness.quotas(await harness.year(), 10)
     case_id = await harness.apply(await harness.household(ids=[rid]))
     await harness.act(case_id, "verify", harness.village(), {"survey": "ok"})
     await harness.act(

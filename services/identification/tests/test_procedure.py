@@ -121,7 +121,7 @@ async def test_upheld_objection_returns_case_to_verification(ident: Ident) -> No
 
 
 async def test_quota_cannot_be_exceeded(ident: Ident) -> None:
-    await ident.quotas(2024, 1)
+    await ident.quotas(await ident.year(), 1)
     first = await ident.apply(await ident.household())
     second = await ident.apply(await ident.household())
     for case in (first, second):
@@ -163,7 +163,7 @@ async def test_batch_township_review_and_reproducible_sample(ident: Ident) -> No
 
 async def test_comparison_hit_blocks_until_resolved(ident: Ident) -> None:
     rid = ident.resident_id()
-    await ident.quotas(2024, 10)
+    await ident.quotas(await ident.year(), 10)
     case = await ident.apply(await ident.household(ids=[rid]))
     await ident.sql("UPDATE cases SET state = 'township_reviewed' WHERE id = :i", i=uuid.UUID(case))
     client = ident.auth("province", "520000000000", "department", kind="client")
@@ -190,16 +190,17 @@ async def test_comparison_hit_blocks_until_resolved(ident: Ident) -> None:
 
 async def test_idempotency_key(ident: Ident) -> None:
     household = await ident.household()
+    year = await ident.year()
     body = {
         "household_id": str(household),
-        "year": 2024,
+        "year": year,
         "authorisation": {"signed": True, "signed_by": "张三", "signed_on": "2024-03-01"},
     }
     headers = {**ident.village(), "Idempotency-Key": "k-1"}
     first = await ident.client.post("/cases", json=body, headers=headers)
     again = await ident.client.post("/cases", json=body, headers=headers)
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
-    other = await ident.client.post("/cases", json={**body, "year": 2025}, headers=headers)
+    other = await ident.client.post("/cases", json={**body, "year": year + 1}, headers=headers)
     assert other.status_code == 422
     assert (await ident.sql("SELECT count(*) FROM cases"))[0][0] == 1
 

@@ -103,7 +103,15 @@ def require_opener(ctx: Context) -> None:
 
 def check_application_year(year: int, now_year: int) -> None:
     """An application is for the current identification round or the next one (a list prepared late in
-    the year); a year further ahead would reserve quota that has not been decomposed yet."""
+    the year); a year further ahead would reserve quota that has not been decomposed yet, and a past year
+    would backdate the round: an earlier year's quota, and a household that seems registered before now."""
+    if year < now_year:
+        raise unprocessable(
+            f"an application is for the current round {now_year} (or the next, {now_year + 1}); "
+            f"{year} is a past year",
+            code="year",
+            year=year,
+        )
     if year > now_year + 1:
         raise unprocessable(
             f"an application is for {now_year} or {now_year + 1}, not {year}", code="year", year=year
@@ -170,7 +178,7 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
     if household is None:
         raise not_found("household")
     require_opener(ctx)
-    check_application_year(body.year, ctx.now.year)
+    check_application_year(body.year, ctx.year)
     # A monitored household found poor goes through the whole procedure like a candidate (the registry
     # then registers it, or records its return to poverty if it had exited).
     if household["status"] not in ("candidate", "returned", "monitored"):

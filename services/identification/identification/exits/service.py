@@ -26,8 +26,9 @@ def exit_year_failures(year: int, registered_year: int | None, now_year: int) ->
     """The exit year is the year whose income shows the household out of poverty: never a year to come
     (the service clock's, not the caller's, decides what "now" is), and after the registration year — a
     household registered this year cannot exit in the same year, and naming an earlier year must not be
-    a way round that. A household the registry lists as registered without an identification case here
-    has no registration year to compare with."""
+    a way round that. The registration year is when the registry registered the household (its status
+    event), never the year an application named. A household registered before the read model kept the
+    year has none to compare with."""
     failed: list[str] = []
     if year > now_year:
         failed.append(f"the exit year {year} is in the future")
@@ -39,7 +40,7 @@ def exit_year_failures(year: int, registered_year: int | None, now_year: int) ->
 
 
 async def exit_checks(ctx: Context, household: dict[str, Any], body: ExitIn) -> list[str]:
-    failed = exit_year_failures(body.year, household["registered_year"], ctx.now.year)
+    failed = exit_year_failures(body.year, household["registered_year"], ctx.year)
     line = await regions.number(ctx.session, household["division"], f"poverty_line.{body.year}")
     income = await case_repository.income(ctx.session, household["household_id"], body.year)
     if line is None:

@@ -95,6 +95,11 @@ CONFIRMS: dict[str, tuple[workflow.State, workflow.Action]] = {
 }
 
 
+# The statuses in which the registry has (re)registered a household as poor: 建档立卡, or its return to
+# poverty (返贫) after an exit, which is a registration of that year too.
+REGISTERING = frozenset({"registered", "returned"})
+
+
 async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
     data = contracts.HouseholdStatusChangedV1.model_validate(event.data)
     now = await clock.now(session)
@@ -103,11 +108,12 @@ async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
         await repository.cases_in_state(session, data.household_id, confirmed[0].value) if confirmed else []
     )
     values: dict[str, Any] = {"status": data.to_status, "status_changed_at": now}
-    if data.to_status == "registered":
-        # The registration year is the year of the identification that asked for it, not the year this
-        # event happens to be consumed in (a consumer lagging over New Year would otherwise block a
-        # legitimate exit the following year).
-        values["registered_year"] = max((case["year"] for case in closing), default=now.year)
+    if data.to_status in REGISTERING:
+        # The year the household became registered is the year of the registry's act (the event's time):
+        # not the year its application named (which once let a backdated application register a household
+        # "last year" and exit it this year), and not the year this consumer happens to see the event in
+        # (a lag over New Year would block a legitimate exit the following year).
+        values["registered_year"] = clock.civil_year(event.time)
     await repository.set_status(session, data.household_id, values)
     if confirmed is None:
         return

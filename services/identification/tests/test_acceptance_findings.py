@@ -1,0 +1,104 @@
+"""Rules the acceptance test of 2026-11-27 found broken, on real PostgreSQL through the real app: the
+application year and the registration year an exit is checked against, exclusion lists on exit cases,
+who may reject at a step, blank and repeated objections, duplicate comparison hits, replaying a notice
+tick, the notice documents' dates and titles, support-category confirmation, and what the officer
+resolving an objection sees."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from fupin_contracts import registry as registry_contracts
+from fupin_kit.envelope import new_event
+from identification.readmodel import handlers
+
+# The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
+Harness = Any
+VILLAGE = "520102016001"
+DAY = 86_400
+ASSURANCES = dict.fromkeys(
+    ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
+)
+AUTHORISATION = {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"}
+
+
+async def _registered_by_the_registry(harness: Harness, household_id: uuid.UUID) -> None:
+    """The registry's `registered` status event, published now and consumed by the read model."""
+    payload = registry_contracts.HouseholdStatusChangedV1(
+        household_id=household_id,
+        division=VILLAGE,
+        version=2,
+        from_status="candidate",
+        to_status="registered",
+        reason="县级公告",
+    )
+    event = new_event(
+        service="registry",
+        type=registry_contracts.HOUSEHOLD_REGISTERED,
+        aggregate="household",
+        aggregate_id=str(household_id),
+        division=VILLAGE,
+        data=payload.model_dump(mode="json"),
+    )
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        await handlers.on_status_changed(session, event)
+
+
+async def _propose_exit(harness: Harness, household_id: uuid.UUID, year: int) -> httpx.Response:
+    response: httpx.Response = await harness.client.post(
+        "/exits",
+        json={"household_id": str(household_id), "year": year, "assurances": ASSURANCES},
+        headers=harness.village(),
+    )
+    return response
+
+
+# ---- 1: no backdated application; the exit compares with the year the household was registered --------
+
+
+async def test_an_application_for_a_past_year_is_refused(harness: Harness) -> None:
+    year = await harness.year()
+    household = await harness.household()
+    for past in (2013, year - 1):
+        response = await harness.client.post(
+            "/cases",
+            json={"household_id": str(household), "year": past, "authorisation": AUTHORISATION},
+            headers=harness.village(),
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "year" and "past year" in response.json()["detail"]
+    assert (await harness.sql("SELECT count(*) FROM cases"))[0][0] == 0
+    assert (await harness.apply(household, year)) is not None
+
+
+async def test_a_household_registered_this_year_cannot_exit_this_year(harness: Harness) -> None:
+    """The QA repro: a case naming last year (backdated before applications were checked) is announced,
+    the registry registers the household now, and an exit is proposed for this year."""
+    year = await harness.year()
+    household = await harness.household()
+    case = await harness.apply(household)
+    await harness.sql(
+        "UPDATE cases SET year = :y, state = 'announced' WHERE id = :c", y=year - 1, c=uuid.UUID(case)
+    )
+    await _registered_by_the_registry(harness, household)
+    await harness.income(household, year, "4000.01")
+
+    refused = await _propose_exit(harness, household, year)
+    assert refused.status_code == 422, refused.text
+    assert f"registered in {year}" in str(refused.json()["failed"])
+    assert (await harness.sql("SELECT count(*) FROM cases WHERE kind = 'exit'"))[0][0] == 0
+
+    # A year on, the same household may exit for the new year: the check is the registration's year,
+    # not "registered within the last twelve months" or the year the check runs.
+    await harness.advance_clock(366 * DAY)
+    await harness.sql(
+        "INSERT INTO region_settings (division, key, value) VALUES ('000000000000', :k, '4000') "
+        "ON CONFLICT DO NOTHING",
+        k=f"poverty_line.{year + 1}",
+    )
+    await harness.income(household, year + 1, "4000.01")
+    accepted = await _propose_exit(harness, household, year + 1)
+    assert accepted.status_code == 201, accepted.text
