@@ -8,4 +8,6 @@ from __future__ import annotations
 
 DIVISION_CODE = r"^[0-9]{12}$"
 BANK_ACCOUNT = r"^[0-9]{8,30}$"
-PHONE = r"^[0-9+\- ]{5,30}$"
+# Digits with the separators people write (spaces, hyphens) and an optional leading +: it starts and ends
+# with a digit, so "-----" or "+ -" is not a phone number.
+PHONE = r"^\+?[0-9][0-9\- ]{3,28}[0-9]$"

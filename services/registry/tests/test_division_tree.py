@@ -204,3 +204,13 @@ async def test_invalid_codes_are_422_problems(registry) -> None:
 
 async def test_a_token_is_required(registry) -> None:
     assert (await registry.client.get(f"/divisions/{VILLAGE}")).status_code == 401
+
+
+async def test_division_search_ignores_stray_spaces(registry) -> None:
+    headers = registry.auth("county", NANMING)
+    plain = await registry.client.get("/divisions/search", params={"q": "纪念塔"}, headers=headers)
+    spaced = await registry.client.get("/divisions/search", params={"q": "  纪念塔 "}, headers=headers)
+    assert plain.status_code == spaced.status_code == 200
+    assert plain.json()["items"] and spaced.json() == plain.json()
+    blank = await registry.client.get("/divisions/search", params={"q": "   "}, headers=headers)
+    assert blank.status_code == 422

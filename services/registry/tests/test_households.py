@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import json
 from typing import Any
@@ -902,8 +903,6 @@ async def test_full_width_digits_are_not_a_division_code(writable_registry) -> N
 
 
 async def test_member_change_dates_are_checked(writable_registry) -> None:
-    import datetime as dt
-
     registry = writable_registry
     headers = auth(registry, "village", VILLAGE)
     today = dt.date.today()
@@ -1155,3 +1154,58 @@ async def test_identification_events_drive_monitoring_and_its_clearance(
     await deliver(id_contracts.MONITORING_DECIDED, "county_decide")
     await deliver(id_contracts.CASE_ANNOUNCED, "announce")
     assert (await rows(registry, "SELECT status FROM households"))[0]["status"] == "returned"
+
+
+# ---- rules found open by the acceptance pass ----------------------------------------------------------
+
+
+async def test_an_income_for_a_year_not_yet_begun_is_refused_and_changes_nothing(writable_registry) -> None:
+    registry = writable_registry
+    headers = auth(registry, "county", COUNTY, ["officer"])
+    hid = (await created(registry, household()))["id"]
+    future = await registry.client.put(
+        f"/households/{hid}/incomes/{dt.date.today().year + 1}", json={"wage": "1"}, headers=headers
+    )
+    assert future.status_code == 422 and future.headers["content-type"] == "application/problem+json"
+    assert str(dt.date.today().year + 1) in future.json()["detail"]
+    after = (await registry.client.get(f"/households/{hid}", headers=headers)).json()
+    assert after["income_year"] is None and after["per_capita_net_income"] is None
+    this_year = dt.date.today().year
+    current = await registry.client.put(
+        f"/households/{hid}/incomes/{this_year}", json={"wage": "1"}, headers=headers
+    )
+    assert current.status_code == 200, current.text
+
+
+async def test_a_household_without_living_members_cannot_be_registered(writable_registry) -> None:
+    registry = writable_registry
+    data = await created(registry, household(members=[member()]))
+    hid, head = data["id"], data["members"][0]["id"]
+    died = await registry.client.post(
+        f"/households/{hid}/members/{head}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=auth(registry, "village", VILLAGE),
+    )
+    assert died.status_code == 200, died.text
+    refused = await command(registry, hid, "register")
+    assert refused.status_code == 409 and "no current members" in refused.json()["detail"]
+    assert (await registry.client.get(f"/households/{hid}", headers=auth(registry, "county", COUNTY))).json()[
+        "status"
+    ]["code"] == "candidate"
+    # Outside the county: 404 first, as for every route, whatever the file holds.
+    assert (await command(registry, hid, "register", division="520103000000")).status_code == 404
+
+
+async def test_a_phone_number_needs_digits(writable_registry) -> None:
+    registry = writable_registry
+    for phone in ("-----", "+ - +", "12-"):
+        answer = await registry.client.post(
+            "/households", json=household(phone=phone), headers=auth(registry, "village", VILLAGE)
+        )
+        assert answer.status_code == 422, phone
+    for phone in ("13800000000", "+86 138-0000-0000", "0851-12345"):
+        body = household(phone=phone)
+        answer = await registry.client.post(
+            "/households", json=body, headers=auth(registry, "village", VILLAGE)
+        )
+        assert answer.status_code == 201, (phone, answer.text)

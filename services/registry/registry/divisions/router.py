@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
-from fupin_kit.problems import not_found
+from fupin_kit.problems import not_found, unprocessable
 from registry import patterns
 from registry.divisions import repository
 from registry.divisions.schemas import DivisionCode, DivisionList, DivisionNode, DivisionPage, DivisionSummary
@@ -31,8 +31,11 @@ async def search_divisions(
     q: Annotated[str, Query(min_length=1, max_length=50)],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> DivisionList:
+    name = q.strip()  # " 榕江 " pasted from a document is 榕江
+    if not name:
+        raise unprocessable("q holds no name to search for")
     lo, hi = actor.subtree
-    rows = await repository.search(session, q, lo, hi, limit)
+    rows = await repository.search(session, name, lo, hi, limit)
     return DivisionList(items=[DivisionSummary.from_row(row) for row in rows])
 
 

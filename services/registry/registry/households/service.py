@@ -551,6 +551,20 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
     return _out(ctx, after)
 
 
+async def command_status(ctx: Context, household_id: uuid.UUID, command: StatusCommand) -> HouseholdOut:
+    """A status command given through the API by a county officer. The procedure's own rules (exit not in
+    the year of registration, the checks before it) are identification's, whose decisions reach the
+    registry as events (handlers.identification_events → change_status); what the file itself rules out
+    is checked here: registering a household nobody lives in any more."""
+    await _load(ctx, household_id)  # an outsider gets its 404 before anything is said about the file
+    require_tier(ctx.actor, STATUS_TIER)
+    require_role(ctx.actor, STATUS_ROLE)
+    register = command.action is StatusAction.REGISTER
+    if register and await repository.count_active_members(ctx.session, household_id) == 0:
+        raise conflict("the household has no current members: nobody to register as poor")
+    return await change_status(ctx, household_id, command)
+
+
 async def change_status(ctx: Context, household_id: uuid.UUID, command: StatusCommand) -> HouseholdOut:
     loaded = await _load(ctx, household_id, lock=True)
     require_tier(ctx.actor, STATUS_TIER)
@@ -834,6 +848,10 @@ def per_capita(net: Decimal, members: int) -> Decimal:
 async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
     loaded = await _load(ctx, household_id, lock=True)
     require_role(ctx.actor, *WRITE_ROLES)
+    if year > dt.date.today().year:
+        # It would also become the household's latest income (the figure its card, lists and exit checks
+        # use) and no API removes an income: refused before anything is written.
+        raise unprocessable(f"{year} has not begun: incomes are recorded for past years and this one")
     count = await repository.count_active_members(ctx.session, household_id)
     if count == 0:
         raise conflict("the household has no current members")

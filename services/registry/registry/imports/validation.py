@@ -29,7 +29,7 @@ ZERO = Decimal(0)
 INCOME_KEYS = ("wage", "business", "transfer", "property", "production_costs")
 MAX_MEMBERS = 40
 CENT = Decimal("0.01")
-PHONE = re.compile(r"^[0-9+\- ]{5,30}$")
+PHONE = re.compile(patterns.PHONE)
 ACCOUNT = re.compile(patterns.BANK_ACCOUNT)
 ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
 CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
@@ -423,7 +423,11 @@ class Validator:
                 Problem(number, key, "其他致贫原因", "an other cause must differ from the main cause")
             )
         values["other_causes"] = causes
-        if values.get("income_year") is None:
+        income_year = values.get("income_year")
+        if income_year is not None and income_year > dt.date.today().year:
+            # As for the API (households.service.record_income): a year not yet begun has no income.
+            problems.append(Problem(number, key, "年度", "the income year has not begun"))
+        if income_year is None:
             for name in ("wage", "business", "transfer", "property", "production_costs"):
                 if values.get(name) is not None:
                     header = COLUMNS[INDEX[name]].header
