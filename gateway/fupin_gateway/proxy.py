@@ -47,7 +47,9 @@ HOP_BY_HOP = {
 RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id", "date", "server"})
 # Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
 REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
-METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+# Every method a service may answer: HEAD and OPTIONS too, so a service's own answer (its 405 with Allow,
+# a HEAD's headers) reaches the caller rather than the gateway's 404 for a route it does not have.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PROBLEM_TYPE = "application/problem+json"
 # A service's own doc pages load Swagger UI / ReDoc from a CDN and read `/openapi.json`, which through the
 # gateway is the merged document: not proxied. Its document stays at /api/v1/<service>/openapi.json.
@@ -168,7 +170,9 @@ async def forward(service: str, path: str, request: Request) -> Response:
     if upstream.status >= 400 and upstream.content_type == PROBLEM_TYPE:
         body = _public_instance(body, service)
     response = Response(body, status_code=upstream.status)
-    response.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
+    # A HEAD answer has no body but the length the GET's body would have, as the service said.
+    length = upstream.headers.get("content-length", "0") if request.method == "HEAD" else str(len(body))
+    response.raw_headers = [*headers, (b"content-length", length.encode())]
     return response
 
 

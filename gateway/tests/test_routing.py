@@ -81,6 +81,16 @@ async def test_routes_streams_and_reports_upstream_state(fupin_stack):
             unknown = await client.get(f"{gateway.url}/api/v1/nosuch/x", headers=auth)
             assert unknown.status_code == 404
 
+            # HEAD and OPTIONS reach the service and get its answer (here its 405 with Allow), as when the
+            # service is called directly, not the gateway's 404 for a route of its own.
+            for method in ("HEAD", "OPTIONS"):
+                url = f"/api/v1/sample/items/{item_id}"
+                answer = await client.request(method, f"{gateway.url}{url}", headers=auth)
+                direct = await client.request(
+                    method, f"{upstream.url}{url[len('/api/v1/sample') :]}", headers=auth
+                )
+                assert answer.status_code == direct.status_code == 405, method
+                assert answer.headers["allow"] == direct.headers["allow"] == "GET"
             # A service's redirect points at the gateway, never at the service's internal address.
             slash = await client.get(f"{gateway.url}/api/v1/sample/items/", headers=auth)
             assert slash.status_code == 307 and slash.headers["location"] == "/api/v1/sample/items"
