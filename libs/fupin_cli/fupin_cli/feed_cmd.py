@@ -34,9 +34,29 @@ class FeedOptions:
     follow: bool
 
 
+class FeedError(ValueError):
+    """A usage error of `fupin feed` (a malformed or unknown division): one line, exit code 2."""
+
+
 def tier_for(division: str, tier: str | None) -> str:
     """The tier implied by the code's level; an explicit --tier must agree (tokens are checked so)."""
-    return tier or divisions.TIER_NAMES[divisions.level(division)]
+    try:
+        level = divisions.level(division)
+    except divisions.InvalidDivisionCode as exc:
+        raise FeedError(f"{division!r} is not a 12-digit division code") from exc
+    return tier or divisions.TIER_NAMES[level]
+
+
+def check_division(client: httpx.Client, base: str, division: str, headers: dict[str, str]) -> None:
+    """The division must be in the registry's tree (through the gateway, with the feed's own token, which
+    can read its own node): a well-formed code nobody uses would otherwise print an empty feed. Only a 404
+    is an answer; when the registry cannot tell (down, busy), the feed is read anyway."""
+    try:
+        response = client.get(f"{base}/api/v1/registry/divisions/{division}", headers=headers)
+    except httpx.TransportError:
+        return  # the feed's own request reports (or, with --follow, retries) an unreachable gateway
+    if response.status_code == 404:
+        raise FeedError(f"no such division {division}: the registry's division tree does not have it")
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str, str]]:
@@ -80,12 +100,19 @@ def run_feed(options: FeedOptions, console: Console) -> int:
 
     after = options.after
     with httpx.Client(timeout=httpx.Timeout(10.0, read=None)) as client:
+        check_division(client, base, options.division, auth())
         if not options.follow:
             while True:
-                response = client.get(
-                    f"{base}/feeds/events", params={"after": after, "limit": 500}, headers=auth()
-                )
-                response.raise_for_status()
+                try:
+                    response = client.get(
+                        f"{base}/feeds/events", params={"after": after, "limit": 500}, headers=auth()
+                    )
+                except httpx.TransportError as exc:
+                    console.print(f"[red]cannot reach the gateway at {escape(base)}: {escape(str(exc))}[/]")
+                    return 1
+                if response.is_error:
+                    console.print(f"[red]the gateway refused the feed: {response.status_code}[/]")
+                    return 2 if response.status_code in (401, 403, 422) else 1
                 page = response.json()
                 for event in page["events"]:
                     console.print(format_line(event), highlight=False, soft_wrap=True)

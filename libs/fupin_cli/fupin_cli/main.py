@@ -197,7 +197,9 @@ def feed(
     keys_dir: KeysDir = None,
 ) -> None:
     """Print a division's tier feed (policy-filtered and masked for its tier), one line per event."""
-    from fupin_cli.feed_cmd import FeedOptions, run_feed
+    from rich.markup import escape
+
+    from fupin_cli.feed_cmd import FeedError, FeedOptions, run_feed
     from fupin_cli.tokens import TokenError
     from fupin_kit.settings import KitSettings
 
@@ -212,8 +214,8 @@ def feed(
     )
     try:
         raise typer.Exit(run_feed(options, console))
-    except TokenError as exc:
-        errors.print(f"[red]{exc}[/]")
+    except (TokenError, FeedError) as exc:
+        errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
