@@ -238,6 +238,11 @@ BLOCKED_BY_OPEN_HIT: frozenset[tuple[State, Action]] = frozenset(
 # A confirmed exclusion hit ends a case that is still under review (REJECT); once the decision is public
 # (announced) or done (registered) it can no longer be rejected, so it is flagged for 清退 review instead.
 FLAGGED_AFTER_DECISION: frozenset[State] = frozenset({S.ANNOUNCED, S.REGISTERED})
+# The procedures with a comparison step (一比对) that exclusion lists are matched against. An exclusion (a
+# car, a member on the payroll, ...) is evidence against poverty: it may stop a household from being
+# registered or helped, never from leaving the list. A registered household on such a list is found
+# through its registered identification case and flagged for 清退 review; its exit case is not compared.
+EXCLUSION_COMPARED: frozenset[Kind] = frozenset({Kind.IDENTIFICATION, Kind.MONITORING})
 
 
 class OutOfOrder(ValueError):
@@ -277,8 +282,9 @@ def blocked_by_open_hit(state: State, action: Action) -> bool:
 
 
 def ends_on_confirmed_exclusion(state: State) -> bool:
-    """Whether a confirmed exclusion hit rejects the case (it is still under review)."""
-    return (state, A.REJECT) in TRANSITIONS
+    """Whether a confirmed exclusion hit rejects the case: one still under review, of a procedure that
+    exclusion lists are compared with (an exit is never ended by one)."""
+    return (state, A.REJECT) in TRANSITIONS and kind_of(state) in EXCLUSION_COMPARED
 
 
 def allowed_actions(state: State) -> list[Action]:

@@ -102,3 +102,94 @@ async def test_a_household_registered_this_year_cannot_exit_this_year(harness: H
     await harness.income(household, year + 1, "4000.01")
     accepted = await _propose_exit(harness, household, year + 1)
     assert accepted.status_code == 201, accepted.text
+
+
+# ---- 2: an exclusion list never rejects an exit; the registered household is flagged for 清退 instead ----
+
+
+async def _push(harness: Harness, kind: str, *resident_ids: str) -> dict[str, Any]:
+    client = harness.auth("province", "520000000000", "department", kind="client")
+    pushed = await harness.client.post(
+        "/comparisons/pushes",
+        json={"kind": kind, "department": "部门", "entries": [{"resident_id": rid} for rid in resident_ids]},
+        headers=client,
+    )
+    assert pushed.status_code == 201, pushed.text
+    body: dict[str, Any] = pushed.json()
+    return body
+
+
+async def _hits(harness: Harness, case: str) -> list[dict[str, Any]]:
+    response = await harness.client.get(
+        "/comparisons/hits", params={"case_id": case}, headers=harness.county()
+    )
+    assert response.status_code == 200, response.text
+    hits: list[dict[str, Any]] = response.json()
+    return hits
+
+
+async def _state(harness: Harness, case: str) -> str:
+    return str((await harness.client.get(f"/cases/{case}", headers=harness.village())).json()["state"])
+
+
+async def _registered_and_exiting(harness: Harness, rid: str) -> tuple[str, str]:
+    """A household registered last year (its identification case closed as registered) whose exit this
+    year has been proposed: (registered case, exit case)."""
+    year = await harness.year()
+    household = await harness.household(ids=[rid])
+    registered = await harness.apply(household)
+    await harness.sql(
+        "UPDATE cases SET state = 'registered', active = false WHERE id = :c", c=uuid.UUID(registered)
+    )
+    await harness.sql(
+        "UPDATE rm_households SET status = 'registered', registered_year = :y WHERE household_id = :h",
+        y=year - 1,
+        h=household,
+    )
+    await harness.income(household, year, "8000")
+    proposed = await _propose_exit(harness, household, year)
+    assert proposed.status_code == 201, proposed.text
+    return registered, str(proposed.json()["id"])
+
+
+async def test_an_exclusion_list_finds_the_registered_case_not_the_exit_case(harness: Harness) -> None:
+    rid = harness.resident_id()
+    registered, exiting = await _registered_and_exiting(harness, rid)
+    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+    assert await _hits(harness, exiting) == []
+    (hit,) = await _hits(harness, registered)
+    confirmed = await harness.client.post(
+        f"/comparisons/hits/{hit['id']}/resolve",
+        json={"outcome": "confirmed", "reason": "核实该户有私家车"},
+        headers=harness.county(),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert await _state(harness, exiting) == "exit_proposed"
+    assert await _state(harness, registered) == "registered"
+    flagged = await harness.sql(
+        "SELECT count(*) FROM outbox WHERE type = 'fupin.identification.case.exclusion_confirmed.v1'"
+    )
+    assert flagged[0][0] == 1
+    assert (await harness.act(exiting, "exit_verify", harness.village(), {"survey": "ok"})).status_code == 200
+
+
+async def test_a_confirmed_exclusion_hit_left_on_an_exit_case_does_not_reject_it(harness: Harness) -> None:
+    """A hit the earlier matching put on an exit case (the live data has some) is resolved without
+    ending the exit."""
+    rid = harness.resident_id()
+    _registered, exiting = await _registered_and_exiting(harness, rid)
+    await harness.sql(
+        "INSERT INTO comparison_hits (id, push_id, case_id, household_id, member_id, division, kind, effect, "
+        "reason, status, found_at) SELECT gen_random_uuid(), gen_random_uuid(), c.id, c.household_id, "
+        "m.member_id, c.division, 'private_vehicle', 'block', 'a member owns a private vehicle', 'open', now() "
+        "FROM cases c JOIN rm_members m ON m.household_id = c.household_id WHERE c.id = :c",
+        c=uuid.UUID(exiting),
+    )
+    (hit,) = await _hits(harness, exiting)
+    confirmed = await harness.client.post(
+        f"/comparisons/hits/{hit['id']}/resolve",
+        json={"outcome": "confirmed", "reason": "核实该户有私家车"},
+        headers=harness.county(),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert await _state(harness, exiting) == "exit_proposed"

@@ -73,3 +73,11 @@ def test_sample_is_reproducible() -> None:
     ids = [uuid.uuid4() for _ in range(50)]
     assert sampling.draw("seed", ids, 10) == sampling.draw("seed", list(reversed(ids)), 10)
     assert sampling.draw("seed", ids, 10) != sampling.draw("other", ids, 10)
+
+
+def test_a_confirmed_exclusion_ends_identification_and_monitoring_never_an_exit() -> None:
+    assert workflow.ends_on_confirmed_exclusion(S.SECOND_NOTICED)
+    assert workflow.ends_on_confirmed_exclusion(S.MONITOR_AUTHORISED)
+    for state in workflow.KIND_STATES[workflow.Kind.EXIT]:
+        assert not workflow.ends_on_confirmed_exclusion(state), state
+    assert workflow.Kind.EXIT not in workflow.EXCLUSION_COMPARED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +33,10 @@ async def match_cases(
     kind: str,
     now: dt.datetime,
     threshold: Any,
+    case_kinds: Sequence[str],
 ) -> int:
-    """One INSERT ... SELECT: entries × members of active identification/monitoring cases, and, for an
-    exclusion list (effect 'block'), of households registered as poor now, on their latest registered
+    """One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
+    list (effect 'block'), of households registered as poor now, on their latest registered
     identification case: a department list that changes after registration still finds them (动态管理), and
     a confirmed hit flags them for 清退 review (comparisons.service.resolve)."""
     result = await session.execute(
@@ -48,7 +50,7 @@ async def match_cases(
             JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
             JOIN cases c ON c.household_id = m.household_id
             WHERE e.push_id = :push_id AND c.division BETWEEN :lo AND :hi
-              AND (c.active OR (
+              AND ((c.active AND c.kind = ANY(CAST(:case_kinds AS text[]))) OR (
                     CAST(:exclusion AS boolean) AND c.kind = 'identification' AND c.state = 'registered'
                     AND EXISTS (SELECT 1 FROM rm_households h
                                 WHERE h.household_id = c.household_id AND h.status IN ('registered', 'returned'))
@@ -68,6 +70,7 @@ async def match_cases(
             "kind": kind,
             "now": now,
             "threshold": threshold,
+            "case_kinds": list(case_kinds),
         },
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -30,6 +30,13 @@ THRESHOLD_KEYS: dict[PushKind, str] = {
 }
 
 
+def matched_kinds(kind: PushKind) -> list[str]:
+    """The procedures whose open cases a list is matched against: an exclusion list only those with a
+    comparison step (never an exit); a warning list (costs, disasters) informs every open case."""
+    kinds = workflow.EXCLUSION_COMPARED if kind in EXCLUSION_KINDS else frozenset(workflow.Kind)
+    return sorted(case_kind.value for case_kind in kinds)
+
+
 async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
     if not (ctx.actor.kind == "client" or ctx.actor.has_role("department")):
         raise forbidden("lists are pushed by a departmental system")
@@ -67,7 +74,16 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         threshold = await regions.decimal(ctx.session, ctx.actor.division, THRESHOLD_KEYS[body.kind], "10000")
     effect = "block" if body.kind in EXCLUSION_KINDS else "warn"
     hits = await repository.match_cases(
-        ctx.session, push_id, lo, hi, effect, REASONS[body.kind], body.kind.value, ctx.now, threshold
+        ctx.session,
+        push_id,
+        lo,
+        hi,
+        effect,
+        REASONS[body.kind],
+        body.kind.value,
+        ctx.now,
+        threshold,
+        matched_kinds(body.kind),
     )
     opened = 0
     if body.kind not in EXCLUSION_KINDS:
