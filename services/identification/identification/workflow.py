@@ -202,11 +202,24 @@ _REJECTABLE: tuple[State, ...] = tuple(
     for state in states
     if state not in TERMINAL and state not in _FINAL_STEPS
 )
-_REVIEWERS = (("village", "township", "county"), ("cadre", "officer"))
+
+
+def _owner(state: State) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Who decides at `state`: the tier and roles of its forward step. A notice closes by the platform's
+    timer, so its step belongs to the township that opened it and resolves its objections."""
+    owners = {
+        (step.tiers, step.roles)
+        for (source, _action), step in _MAIN.items()
+        if source is state and step.tiers != SYSTEM[0]
+    }
+    if len(owners) != 1:
+        raise ValueError(f"the step at {state.value} has no single owner: {owners}")
+    return next(iter(owners))
+
 
 TRANSITIONS: dict[tuple[State, Action], Transition] = {
     **_MAIN,
-    **{(state, A.REJECT): _t(S.REJECTED, _REVIEWERS) for state in _REJECTABLE},
+    **{(state, A.REJECT): _t(S.REJECTED, _owner(state)) for state in _REJECTABLE},
     **{(state, A.WITHDRAW): _t(S.WITHDRAWN, VILLAGE) for state in _REJECTABLE},
 }
 

@@ -193,3 +193,35 @@ async def test_a_confirmed_exclusion_hit_left_on_an_exit_case_does_not_reject_it
     )
     assert confirmed.status_code == 200, confirmed.text
     assert await _state(harness, exiting) == "exit_proposed"
+
+
+# ---- 3: rejection is the decision of the tier that owns the step ---------------------------------------
+
+
+async def _case_in(harness: Harness, state: str) -> str:
+    case = await harness.apply(await harness.household())
+    await harness.sql("UPDATE cases SET state = :s WHERE id = :c", s=state, c=uuid.UUID(case))
+    return str(case)
+
+
+async def _reject(harness: Harness, case: str, headers: dict[str, str]) -> httpx.Response:
+    response: httpx.Response = await harness.client.post(
+        f"/cases/{case}/actions/reject", json={"reason": "不符合条件"}, headers=headers
+    )
+    return response
+
+
+async def test_only_the_county_rejects_at_the_county_approval(harness: Harness) -> None:
+    case = await _case_in(harness, "second_noticed")
+    assert (await _reject(harness, case, harness.village())).status_code == 403
+    assert (await _reject(harness, case, harness.township())).status_code == 403
+    assert await _state(harness, case) == "second_noticed"
+    rejected = await _reject(harness, case, harness.county())
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected", rejected.text
+
+
+async def test_only_the_village_rejects_at_the_verification(harness: Harness) -> None:
+    case = await _case_in(harness, "applied")
+    assert (await _reject(harness, case, harness.county())).status_code == 403
+    assert (await _reject(harness, case, harness.township())).status_code == 403
+    assert (await _reject(harness, case, harness.village())).status_code == 200

@@ -81,3 +81,21 @@ def test_a_confirmed_exclusion_ends_identification_and_monitoring_never_an_exit(
     for state in workflow.KIND_STATES[workflow.Kind.EXIT]:
         assert not workflow.ends_on_confirmed_exclusion(state), state
     assert workflow.Kind.EXIT not in workflow.EXCLUSION_COMPARED
+
+
+def test_rejection_belongs_to_the_tier_and_roles_that_own_the_step() -> None:
+    """Reject has the tier and roles of the step's own forward action (a notice's: the township that runs
+    it and resolves its objections), never a blanket set of reviewers."""
+    for (state, action), step in workflow.TRANSITIONS.items():
+        if action is not A.REJECT:
+            continue
+        owners = {
+            (forward.tiers, forward.roles)
+            for (source, other), forward in workflow.TRANSITIONS.items()
+            if source is state and other not in (A.REJECT, A.WITHDRAW) and forward.tiers != ("system",)
+        }
+        assert owners == {(step.tiers, step.roles)}, state
+    assert workflow.transition(S.APPLIED, A.REJECT).tiers == ("village",)
+    assert workflow.transition(S.FIRST_NOTICE, A.REJECT).tiers == ("township",)
+    assert workflow.transition(S.SECOND_NOTICED, A.REJECT).tiers == ("county",)
+    assert workflow.transition(S.EXIT_NOTICED, A.REJECT).tiers == ("county",)
