@@ -225,3 +225,37 @@ async def test_only_the_village_rejects_at_the_verification(harness: Harness) ->
     assert (await _reject(harness, case, harness.county())).status_code == 403
     assert (await _reject(harness, case, harness.township())).status_code == 403
     assert (await _reject(harness, case, harness.village())).status_code == 200
+
+
+# ---- 4: blank and repeated objections ------------------------------------------------------------------
+
+
+async def _object(harness: Harness, notice: str, case: str, text: str, **extra: Any) -> httpx.Response:
+    response: httpx.Response = await harness.client.post(
+        f"/public/notices/{notice}/objections", json={"case_id": case, "text": text, **extra}
+    )
+    return response
+
+
+async def test_a_blank_objection_is_refused(harness: Harness) -> None:
+    (case,), notice = await harness.to_first_notice()
+    for text in ("  ", "\n\n\t", "\u3000\u3000", " 无 ", "x\n\n"):
+        response = await _object(harness, notice, case, text)
+        assert response.status_code == 422, (text, response.text)
+        assert "at least 2" in response.text
+    assert (await harness.sql("SELECT count(*) FROM objections"))[0][0] == 0
+
+
+async def test_an_identical_open_objection_answers_the_existing_ticket(harness: Harness) -> None:
+    (case,), notice = await harness.to_first_notice()
+    first = await _object(harness, notice, case, "他家 有车")
+    assert first.status_code == 201, first.text
+    for again in ("他家 有车", "  他家\n有车 ", "他家\t\t有车"):
+        repeated = await _object(harness, notice, case, again)
+        assert repeated.status_code == 201 and repeated.json()["id"] == first.json()["id"], repeated.text
+    other = await _object(harness, notice, case, "他家有营业执照")
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert (await harness.sql("SELECT count(*) FROM objections WHERE status = 'open'"))[0][0] == 2
+    assert (await harness.outbox_types()).count("fupin.identification.objection.opened.v1") == 2
+    stored = await harness.sql("SELECT text FROM objections WHERE id = :i", i=uuid.UUID(first.json()["id"]))
+    assert stored[0][0] == "他家 有车"

@@ -28,6 +28,19 @@ async def get(
     return None if row is None else dict(row)
 
 
+async def open_tickets(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(objections)
+        .where(
+            objections.c.notice_id == notice_id,
+            objections.c.case_id == case_id,
+            objections.c.status == "open",
+        )
+        .order_by(objections.c.opened_at, objections.c.id)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
 async def resolve(
     session: AsyncSession, ticket_id: uuid.UUID, status: str, actor: str, at: dt.datetime, text: str
 ) -> None:

@@ -4,7 +4,15 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Characters an objection must say besides whitespace: every ticket blocks its notice until resolved.
+MIN_OBJECTION_CHARS = 2
+
+
+def normalised(text: str) -> str:
+    """An objection's words with every run of whitespace as one space: what makes two objections the same."""
+    return " ".join(text.split())
 
 
 class ObjectionIn(BaseModel):
@@ -12,6 +20,15 @@ class ObjectionIn(BaseModel):
     case_id: uuid.UUID
     text: str = Field(min_length=2, max_length=4000)
     contact: str | None = Field(default=None, max_length=100)
+
+    @field_validator("text")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        if sum(not char.isspace() for char in value) < MIN_OBJECTION_CHARS:
+            raise ValueError(
+                f"an objection needs at least {MIN_OBJECTION_CHARS} characters other than whitespace"
+            )
+        return value.strip()
 
 
 class Outcome(StrEnum):

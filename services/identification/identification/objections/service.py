@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_event
@@ -16,7 +17,7 @@ from identification.cases import service as cases
 from identification.context import Context
 from identification.notices import repository as notices
 from identification.objections import repository
-from identification.objections.schemas import ObjectionIn, ObjectionOut, Outcome, ResolutionIn
+from identification.objections.schemas import ObjectionIn, ObjectionOut, Outcome, ResolutionIn, normalised
 
 A = workflow.Action
 PUBLIC = "public"
@@ -38,6 +39,12 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
     listed = {case["id"] for case in await notices.listed_cases(ctx.session, notice_id)}
     if body.case_id not in listed:
         raise not_found("case")
+    # Objections to one case queue on its row, so two identical ones sent together cannot both open.
+    await case_repository.get_case(ctx.session, body.case_id, lo, hi, lock=True)
+    same = await _same_open_ticket(ctx, notice_id, body)
+    if same is not None:
+        # Repeating an objection adds nothing to the township's work, and each ticket blocks the notice.
+        return render(same, ctx.now)
     sla = await regions.decimal(ctx.session, notice["division"], "objection_sla_days", "10")
     ticket = {
         "id": uuid.uuid4(),
@@ -53,6 +60,13 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
     await repository.insert_ticket(ctx.session, ticket)
     await record_event(ctx.session, events.objection_event(ticket, ctx.actor))
     return render({**ticket, "resolved_by": None, "resolved_at": None, "resolution": None}, ctx.now)
+
+
+async def _same_open_ticket(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn) -> dict[str, Any] | None:
+    """The open ticket on the case with the same words (whitespace aside), if there is one."""
+    words = normalised(body.text)
+    tickets = await repository.open_tickets(ctx.session, notice_id, body.case_id)
+    return next((ticket for ticket in tickets if normalised(ticket["text"]) == words), None)
 
 
 async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> ObjectionOut:
