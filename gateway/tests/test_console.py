@@ -2,9 +2,10 @@
 gateway, registry and identification processes (tests/e2e/platform.py: one real county's division tree).
 
 Accounts are made through the gateway's admin API and households through the registry API; the browser
-then signs in (Chinese UI), reads the dashboard counts, drills down, switches to English, opens a
-household, meets a 403 problem, takes an identification step, watches the live feed, and reads the public
-notice board without signing in. Screenshots land in FUPIN_CONSOLE_SCREENSHOTS (default: the test's
+then signs in (Chinese UI), reads the dashboard counts, drills down, switches to English, pages through
+the household and case lists ("load more" only while there is a next page), opens a household, meets a
+403 problem, takes an identification step, watches the live feed, and reads the public notice board
+without signing in. Screenshots land in FUPIN_CONSOLE_SCREENSHOTS (default: the test's
 temporary folder) so a person can look at them.
 """
 
@@ -156,7 +157,53 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
         "POST", f"{ID}/notices", "township", {"division": VILLAGE, "kind": "first"}, expect=201
     )
     head_id = resident_id(1, True)
-    return {"households": ids, "case": waiting, "notice": notice["id"], "head_id": head_id}
+    return {
+        "households": ids,
+        "case": waiting,
+        "noticed": noticed,
+        "notice": notice["id"],
+        "head_id": head_id,
+    }
+
+
+async def press_hidden_load_more(page: Page, rows: Any, count: int) -> None:
+    """The hidden "load more" button, pressed anyway (dispatched): no API call, the rows stay as they are
+    (it once fetched page 1 again and appended it)."""
+    requests: list[str] = []
+
+    def record(request: Any) -> None:
+        requests.append(request.url)
+
+    page.on("request", record)
+    await page.locator("button.load-more").dispatch_event("click")
+    await page.wait_for_timeout(500)
+    page.remove_listener("request", record)
+    assert not [url for url in requests if "/api/" in url], requests
+    await expect(rows).to_have_count(count)
+
+
+async def check_paging(page: Page, base: str, view: str, row: str, expected: set[str], limit: int) -> None:
+    """A list shorter than a page has no "load more" button; read `limit` rows a page (`?limit=`), the list
+    grows page by page to exactly `expected`, without a row twice, and the button goes at the end."""
+    rows = page.locator(row)
+    more = page.locator("button.load-more")
+    await page.goto(f"{base}/console/#/{view}")
+    await expect(rows).to_have_count(len(expected))
+    await expect(more).to_be_hidden()
+    await press_hidden_load_more(page, rows, len(expected))
+
+    await page.goto(f"{base}/console/#/{view}?limit={limit}")
+    await expect(rows).to_have_count(limit)
+    await expect(more).to_be_visible()
+    for _ in range(len(expected)):
+        if not await more.is_visible():
+            break
+        await more.click()  # disabled until the page is in
+        await expect(more).to_be_enabled()
+    await expect(more).to_be_hidden()
+    keys = await rows.evaluate_all("rows => rows.map((r) => r.dataset.household || r.dataset.case)")
+    assert len(keys) == len(set(keys)) and set(keys) == expected, keys
+    await press_hidden_load_more(page, rows, len(expected))
 
 
 async def shot(page: Page, folder: Path, name: str) -> Path:
@@ -268,9 +315,13 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await page.locator("#nav a[href='#/households']").click()
     await expect(page.locator("#page-title")).to_have_text("Households")
     await expect(page.locator("tr[data-household]")).to_have_count(6)
+    await check_paging(page, base, "households", "tr[data-household]", set(households.values()), 2)
     await page.locator("#f-status").select_option("registered")
     await page.locator(".filters button[type=submit]").click()
     await expect(page.locator("tr[data-household]")).to_have_count(2)
+    await page.goto(f"{base}/console/#/households?status=monitored")  # none: the empty row, no button
+    await expect(page.locator("tbody td", has_text="No households match")).to_be_visible()
+    await expect(page.locator("button.load-more")).to_be_hidden()
     await page.goto(f"{base}/console/#/households/{households['applied_ok']}")
     await expect(page.locator("#page-title")).to_have_text("Household of 张大山")
     members = page.locator("tr[data-member]")
@@ -284,6 +335,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await shot(page, shots, "4-household-en")
 
     # Identification: a county officer may not verify: the 403 problem is shown in the step form.
+    await check_paging(page, base, "cases", "tr[data-case]", {data["case"], data["noticed"]}, 1)
     await page.locator("#nav a[href='#/cases']").click()
     case_row = page.locator(f"tr[data-case='{data['case']}']")
     await expect(case_row.locator("[data-state]")).to_have_text("Applied")

@@ -32,7 +32,8 @@ const API_ACTIONS = new Set([
 const SURVEY_ACTIONS = new Set(["verify", "exit_verify", "visit", "complete_comparison", "compare"]);
 const VOTE_ACTIONS = new Set(["village_review"]);
 const REASON_REQUIRED = new Set(["reject", "withdraw"]);
-const PAGE = 50;
+const PAGE = 50; // rows per page of a list; `?limit=N` in the view's address (1–200) asks for another size
+const MAX_PAGE = 200;
 
 const session = { profile: null, codeLists: null, divisionNames: new Map() };
 let renderSeq = 0;
@@ -104,6 +105,47 @@ function td(content, { numeric = false, header = false } = {}) {
 
 function loading() {
   return h("p", { class: "loading", role: "status", text: t("common.loading") });
+}
+
+function pageSize(query) {
+  const wanted = Number(query.get("limit"));
+  return Number.isInteger(wanted) && wanted >= 1 && wanted <= MAX_PAGE ? wanted : PAGE;
+}
+
+/**
+ * A list read page by page with a keyset cursor and a "load more" button. `fetchPage(after)` gets one page
+ * ({items, next_cursor}); `show(page)` appends its rows. The first page is `load()`ed at once; the button
+ * is shown only while the last page gave a cursor, and pressing it without one loads nothing (no cursor
+ * means the end, never "from the start again", which once appended the first page a second time).
+ */
+function pagedList(label, fetchPage, show, errorSlot) {
+  const more = h("button", { type: "button", class: "load-more", hidden: true, text: label });
+  let cursor = null;
+  let started = false;
+  let busy = false;
+  async function load() {
+    if (busy || (started && !cursor)) {
+      more.hidden = !cursor;
+      return;
+    }
+    busy = true;
+    more.disabled = true;
+    errorSlot.replaceChildren();
+    try {
+      const page = await fetchPage(started ? cursor : null);
+      started = true;
+      cursor = page.next_cursor || null;
+      await show(page);
+    } catch (error) {
+      errorSlot.replaceChildren(problemBox(error));
+    } finally {
+      busy = false;
+      more.disabled = false;
+      more.hidden = !cursor;
+    }
+  }
+  more.addEventListener("click", load);
+  return { more, load };
 }
 
 function announce(message) {
@@ -390,37 +432,27 @@ async function householdsView(seq, _params, query) {
     event.preventDefault();
     const data = new URLSearchParams();
     for (const [key, value] of new FormData(filters)) if (value) data.set(key, value);
+    if (query.get("limit")) data.set("limit", query.get("limit"));
     location.hash = `#/households${data.toString() ? `?${data}` : ""}`;
   });
   const body = h("tbody");
   const count = h("p", { class: "muted", role: "status" });
-  const more = h("button", { type: "button", class: "load-more", text: t("households.load_more") });
   const errorSlot = h("div");
-  let cursor = null;
+  const limit = pageSize(query);
   let shown = 0;
-  async function load() {
-    more.disabled = true;
-    errorSlot.replaceChildren();
-    const params = new URLSearchParams({ limit: String(PAGE) });
+  const { more, load } = pagedList(t("households.load_more"), (after) => {
+    const params = new URLSearchParams({ limit: String(limit) });
     if (status) params.set("status", status);
     if (mainCause) params.set("main_cause", mainCause);
-    if (cursor) params.set("after", cursor);
-    try {
-      const page = await api(`${REG}/households?${params}`);
-      await villageNames(page.items.map((i) => i.division));
-      append(body, page.items.map(householdRow));
-      shown += page.items.length;
-      cursor = page.next_cursor;
-      count.textContent = t("households.shown", { n: shown });
-      more.hidden = !cursor;
-      if (!shown) append(body, [h("tr", {}, h("td", { colspan: "7", text: t("households.empty") }))]);
-    } catch (error) {
-      errorSlot.replaceChildren(problemBox(error));
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener("click", load);
+    if (after) params.set("after", after);
+    return api(`${REG}/households?${params}`);
+  }, async (page) => {
+    await villageNames(page.items.map((i) => i.division));
+    append(body, page.items.map(householdRow));
+    shown += page.items.length;
+    count.textContent = t("households.shown", { n: shown });
+    if (!shown) append(body, [h("tr", {}, h("td", { colspan: "7", text: t("households.empty") }))]);
+  }, errorSlot);
   await load();
   const headers = ["head", "village", "group", "status", "main_cause", "members", "income"].map((k) => t(`households.col_${k}`));
   const grid = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("households.title") },
@@ -530,35 +562,25 @@ async function casesView(seq, _params, query) {
     event.preventDefault();
     const data = new URLSearchParams();
     for (const [key, value] of new FormData(filters)) if (value) data.set(key, String(value).trim());
+    if (query.get("limit")) data.set("limit", query.get("limit"));
     location.hash = `#/cases${data.toString() ? `?${data}` : ""}`;
   });
   const body = h("tbody");
-  const more = h("button", { type: "button", class: "load-more", text: t("households.load_more") });
   const errorSlot = h("div");
-  let cursor = null;
+  const limit = pageSize(query);
   let shown = 0;
-  async function load() {
-    more.disabled = true;
-    errorSlot.replaceChildren();
-    const params = new URLSearchParams({ limit: String(PAGE) });
+  const { more, load } = pagedList(t("households.load_more"), (after) => {
+    const params = new URLSearchParams({ limit: String(limit) });
     if (kind) params.set("kind", kind);
     if (state) params.set("state", state);
-    if (cursor) params.set("after", cursor);
-    try {
-      const page = await api(`${ID}/cases?${params}`);
-      await villageNames(page.items.map((c) => c.division));
-      append(body, page.items.map(caseRow));
-      shown += page.items.length;
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-      if (!shown) append(body, [h("tr", {}, h("td", { colspan: "6", text: t("cases.empty") }))]);
-    } catch (error) {
-      errorSlot.replaceChildren(problemBox(error));
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener("click", load);
+    if (after) params.set("after", after);
+    return api(`${ID}/cases?${params}`);
+  }, async (page) => {
+    await villageNames(page.items.map((c) => c.division));
+    append(body, page.items.map(caseRow));
+    shown += page.items.length;
+    if (!shown) append(body, [h("tr", {}, h("td", { colspan: "6", text: t("cases.empty") }))]);
+  }, errorSlot);
   await load();
   const headers = ["household", "village", "kind", "year", "state", "actions"].map((k) => t(`cases.col_${k}`));
   const grid = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("cases.title") },
