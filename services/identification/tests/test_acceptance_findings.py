@@ -259,3 +259,48 @@ async def test_an_identical_open_objection_answers_the_existing_ticket(harness: 
     assert (await harness.outbox_types()).count("fupin.identification.objection.opened.v1") == 2
     stored = await harness.sql("SELECT text FROM objections WHERE id = :i", i=uuid.UUID(first.json()["id"]))
     assert stored[0][0] == "他家 有车"
+
+
+# ---- 5: one open hit per case, list kind and person ----------------------------------------------------
+
+
+async def _open_hits(harness: Harness, case: str) -> list[dict[str, Any]]:
+    return [hit for hit in await _hits(harness, case) if hit["status"] == "open"]
+
+
+async def test_a_person_listed_twice_or_pushed_again_has_one_open_hit(harness: Harness) -> None:
+    rid = harness.resident_id()
+    case = await harness.apply(await harness.household(ids=[rid]))
+    assert (await _push(harness, "private_vehicle", rid, rid.lower(), rid))["hits"] == 1
+    assert (await _push(harness, "private_vehicle", rid))["hits"] == 0
+    (hit,) = await _open_hits(harness, case)
+    assert hit["kind"] == "private_vehicle"
+    # Another list is another finding.
+    assert (await _push(harness, "business_licence", rid, rid))["hits"] == 1
+    assert sorted(hit["kind"] for hit in await _open_hits(harness, case)) == [
+        "business_licence",
+        "private_vehicle",
+    ]
+    # Once resolved, the department's next list finds the person again.
+    cleared = await harness.client.post(
+        f"/comparisons/hits/{hit['id']}/resolve",
+        json={"outcome": "cleared", "reason": "车辆已过户"},
+        headers=harness.county(),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+
+
+async def test_a_warning_list_with_a_person_twice_keeps_the_larger_amount(harness: Harness) -> None:
+    rid = harness.resident_id()
+    case = await harness.apply(await harness.household(ids=[rid]))
+    client = harness.auth("province", "520000000000", "department", kind="client")
+    entries = [{"resident_id": rid, "amount": "12000"}, {"resident_id": rid, "amount": "15000.50"}]
+    pushed = await harness.client.post(
+        "/comparisons/pushes",
+        json={"kind": "medical_self_paid", "department": "医保局", "entries": entries},
+        headers=client,
+    )
+    assert pushed.status_code == 201 and pushed.json()["hits"] == 1, pushed.text
+    (hit,) = await _open_hits(harness, case)
+    assert hit["amount"] == "15000.50"

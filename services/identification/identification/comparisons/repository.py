@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, select, text, update
+from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.models import comparison_entries, comparison_hits, comparison_pushes
@@ -21,6 +21,14 @@ async def insert_push(session: AsyncSession, values: Row, entries: list[Row]) ->
     await session.execute(insert(comparison_pushes).values(**values))
     for start in range(0, len(entries), 5000):
         await session.execute(insert(comparison_entries), entries[start : start + 5000])
+
+
+async def lock_kind(session: AsyncSession, kind: str) -> None:
+    """Serialise the matching of pushes of one list kind until the transaction ends (pushes are rare and
+    set-based; pushes of other kinds go on side by side)."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"identification.comparison_hits.{kind}")))
+    )
 
 
 async def match_cases(
@@ -38,14 +46,19 @@ async def match_cases(
     """One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
     list (effect 'block'), of households registered as poor now, on their latest registered
     identification case: a department list that changes after registration still finds them (动态管理), and
-    a confirmed hit flags them for 清退 review (comparisons.service.resolve)."""
+    a confirmed hit flags them for 清退 review (comparisons.service.resolve).
+
+    One hit per case and person (a list naming someone twice is one finding, with the larger amount), and
+    none while the same case already has an open hit of this kind on that person: a department pushing its
+    whole list again must not make the county resolve the same finding twice. The caller holds
+    `lock_kind` so that two pushes of one kind cannot both see "no open hit" and both insert one."""
     result = await session.execute(
         text(
             """
             INSERT INTO comparison_hits (id, push_id, case_id, household_id, member_id, division, kind, effect,
                                          reason, amount, status, found_at)
-            SELECT gen_random_uuid(), e.push_id, c.id, c.household_id, m.member_id, c.division, :kind, :effect,
-                   :reason, e.amount, 'open', :now
+            SELECT gen_random_uuid(), CAST(:push_id AS uuid), c.id, c.household_id, m.member_id, c.division,
+                   CAST(:kind AS text), :effect, :reason, max(e.amount), 'open', :now
             FROM comparison_entries e
             JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
             JOIN cases c ON c.household_id = m.household_id
@@ -58,6 +71,10 @@ async def match_cases(
                                     WHERE later.household_id = c.household_id AND later.kind = 'identification'
                                       AND later.state = 'registered' AND later.opened_at > c.opened_at)))
               AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
+              AND NOT EXISTS (SELECT 1 FROM comparison_hits open_hit
+                              WHERE open_hit.case_id = c.id AND open_hit.member_id = m.member_id
+                                AND open_hit.kind = CAST(:kind AS text) AND open_hit.status = 'open')
+            GROUP BY c.id, c.household_id, m.member_id, c.division
             """
         ),
         {

@@ -73,6 +73,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
     if body.kind in THRESHOLD_KEYS:
         threshold = await regions.decimal(ctx.session, ctx.actor.division, THRESHOLD_KEYS[body.kind], "10000")
     effect = "block" if body.kind in EXCLUSION_KINDS else "warn"
+    await repository.lock_kind(ctx.session, body.kind.value)
     hits = await repository.match_cases(
         ctx.session,
         push_id,
