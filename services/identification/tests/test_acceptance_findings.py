@@ -304,3 +304,18 @@ async def test_a_warning_list_with_a_person_twice_keeps_the_larger_amount(harnes
     assert pushed.status_code == 201 and pushed.json()["hits"] == 1, pushed.text
     (hit,) = await _open_hits(harness, case)
     assert hit["amount"] == "15000.50"
+
+
+# ---- 6: replaying a notice tick ------------------------------------------------------------------------
+
+
+async def test_a_tick_replayed_with_its_idempotency_key_answers_the_first_response(harness: Harness) -> None:
+    (case,), notice = await harness.to_first_notice()
+    await harness.advance_clock(8 * DAY)
+    headers = {**harness.township(), "Idempotency-Key": "tick-1"}
+    first = await harness.client.post("/notices/tick", headers=headers)
+    assert first.status_code == 200 and first.json() == {"closed": [notice], "cases": 1}, first.text
+    await harness.advance_clock(60)
+    again = await harness.client.post("/notices/tick", headers=headers)
+    assert again.status_code == 200 and again.json() == first.json(), again.text
+    assert await _state(harness, case) == "first_noticed"

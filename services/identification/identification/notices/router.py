@@ -41,7 +41,9 @@ async def open_notice(body: NoticeIn, ctx: Ctx, key: IdempotencyKey = None) -> R
 @router.post("/tick", response_model=TickOut, openapi_extra=scope.caller())
 async def tick(ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Close the notices of the caller's jurisdiction whose end has passed and that have no open ticket."""
-    return await idempotency.run(ctx.session, ctx.actor, key, ("tick", ctx.now), lambda: service.tick(ctx))
+    # The fingerprint is what the caller sent (nothing but the route): the service clock's time is no part
+    # of the request, and made every replay of a key look like a different request.
+    return await idempotency.run(ctx.session, ctx.actor, key, ("tick",), lambda: service.tick(ctx))
 
 
 @router.get("", openapi_extra=scope.caller())
