@@ -6,10 +6,14 @@ resolving an objection sees."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+from pypdf import PdfReader
 
 from fupin_contracts import registry as registry_contracts
 from fupin_kit.envelope import new_event
@@ -319,3 +323,35 @@ async def test_a_tick_replayed_with_its_idempotency_key_answers_the_first_respon
     again = await harness.client.post("/notices/tick", headers=headers)
     assert again.status_code == 200 and again.json() == first.json(), again.text
     assert await _state(harness, case) == "first_noticed"
+
+
+# ---- 7: the notice documents show the period in China's time and a Chinese title -----------------------
+
+
+def _in_china(instant: str) -> str:
+    moment = dt.datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    return f"{moment.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}"
+
+
+async def test_notice_documents_show_china_time_and_a_chinese_title(harness: Harness) -> None:
+    # Open the notice at 17:00 UTC: 01:00 the next day in China, so UTC dates would be a day early.
+    now = dt.datetime.fromisoformat((await harness.sql("SELECT now()::text"))[0][0])
+    five_pm = now.astimezone(dt.UTC).replace(hour=17, minute=0, second=0, microsecond=0)
+    if five_pm <= now:
+        five_pm += dt.timedelta(days=1)
+    await harness.advance_clock(int((five_pm - now).total_seconds()))
+    _cases, notice_id = await harness.to_first_notice()
+    notice = (await harness.client.get(f"/public/notices/{notice_id}")).json()
+    starts, ends = _in_china(notice["starts_at"]), _in_china(notice["ends_at"])
+    assert starts[:10] != notice["starts_at"][:10]  # the day differs between UTC and China
+    period = f"{starts} 至 {ends}"
+
+    page = await harness.client.get(f"/public/notices/{notice_id}/document")
+    assert page.status_code == 200, page.text
+    assert period in page.text and "北京时间" in page.text, page.text
+    assert "<h1>第一次公示（村民主评议结果）" in page.text and "（first）" not in page.text
+
+    document = await harness.client.get(f"/public/notices/{notice_id}/document.pdf")
+    assert document.status_code == 200, document.text
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.content)).pages)
+    assert "第一次公示" in text and period in text.replace("\n", ""), text

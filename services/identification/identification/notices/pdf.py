@@ -9,16 +9,11 @@ from fpdf.fonts import FontFace
 
 from fupin_kit.cjk_font import CjkFontMissing, find_font
 from fupin_kit.problems import ProblemError, service_unavailable
+from identification.notices import document
 from identification.notices.schemas import PublicNotice
 
 FAMILY = "cjk"
 HEADING = FontFace(emphasis=None, fill_color=(221, 235, 247))
-TITLES = {
-    "first": "第一次公示（村民主评议结果）",
-    "second": "第二次公示（乡镇审核、部门比对结果）",
-    "exit": "贫困户退出公示",
-    "monitoring": "防止返贫监测对象公示",
-}
 
 
 def font_problem(exc: CjkFontMissing) -> ProblemError:
@@ -33,16 +28,11 @@ def render(notice: PublicNotice) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font(FAMILY, size=16)
-    pdf.cell(0, 10, TITLES.get(notice.kind, "公示"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, document.title(notice.kind), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10.5)
     pdf.cell(0, 7, f"村（社区）代码：{notice.division}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(
-        0,
-        7,
-        f"公示期：{notice.starts_at:%Y-%m-%d} 至 {notice.ends_at:%Y-%m-%d}；公示期内如有异议，可向乡镇反映。",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.cell(0, 7, f"公示期：{document.period(notice)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, "公示期内如有异议，可向乡镇反映。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     with pdf.table(col_widths=(12, 40, 30, 60, 20), headings_style=HEADING, line_height=7) as table:
         heading = table.row()

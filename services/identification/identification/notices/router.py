@@ -14,7 +14,7 @@ from identification import idempotency
 from identification import matrix_examples as examples
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
-from identification.notices import pdf, service
+from identification.notices import document, pdf, service
 from identification.notices.schemas import NoticeIn, NoticeOut, PublicNotice, TickOut
 
 router = APIRouter(prefix="/notices", tags=["notices"])
@@ -75,7 +75,7 @@ async def public_read(notice_id: uuid.UUID, session: DbSession) -> PublicNotice:
 
 @public_router.get("/{notice_id}/document", response_class=HTMLResponse, openapi_extra=ON_NOTICE)
 async def public_document(notice_id: uuid.UUID, session: DbSession) -> HTMLResponse:
-    return HTMLResponse(service.render_html(await service.public_read(session, notice_id)))
+    return HTMLResponse(document.render_html(await service.public_read(session, notice_id)))
 
 
 @public_router.get("/{notice_id}/document.pdf", response_class=Response, openapi_extra=ON_NOTICE)

@@ -4,7 +4,6 @@ notice closes only when the service clock passes its end and no objection ticket
 from __future__ import annotations
 
 import datetime as dt
-import html
 import uuid
 from typing import Any
 
@@ -132,18 +131,3 @@ async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
     ]
     fields = ("id", "division", "kind", "starts_at", "ends_at", "status")
     return PublicNotice(**{key: row[key] for key in fields}, entries=entries)
-
-
-def render_html(notice: PublicNotice) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(entry.village)}</td><td>{html.escape(entry.head_name)}</td>"
-        f"<td>{html.escape(entry.head_id)}</td><td>{entry.member_count}</td></tr>"
-        for entry in notice.entries
-    )
-    return (
-        "<!doctype html><html lang=zh><meta charset=utf-8>"
-        f"<title>公示 {html.escape(notice.division)}</title>"
-        f"<h1>公示（{html.escape(notice.kind)}）{html.escape(notice.division)}</h1>"
-        f"<p>{notice.starts_at:%Y-%m-%d} — {notice.ends_at:%Y-%m-%d}</p>"
-        f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th></tr>{rows}</table></html>"
-    )

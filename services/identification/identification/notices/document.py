@@ -1,0 +1,49 @@
+"""What both notice documents (the board's HTML page and the PDF) say about a notice: its Chinese title,
+and its period as the village reads it, in China Standard Time (the notice's instants are stored in UTC,
+whose date is a day early for the eight hours after 16:00 UTC)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from identification import clock
+from identification.notices.schemas import PublicNotice
+
+TITLES = {
+    "first": "第一次公示（村民主评议结果）",
+    "second": "第二次公示（乡镇审核、部门比对结果）",
+    "exit": "贫困户退出公示",
+    "monitoring": "防止返贫监测对象公示",
+}
+DEFAULT_TITLE = "公示"
+
+
+def title(kind: str) -> str:
+    return TITLES.get(kind, DEFAULT_TITLE)
+
+
+def china_time(instant: dt.datetime) -> str:
+    return f"{instant.astimezone(clock.CHINA):%Y-%m-%d %H:%M}"
+
+
+def period(notice: PublicNotice) -> str:
+    return f"{china_time(notice.starts_at)} 至 {china_time(notice.ends_at)}（北京时间）"
+
+
+def render_html(notice: PublicNotice) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(entry.village)}</td><td>{html.escape(entry.head_name)}</td>"
+        f"<td>{html.escape(entry.head_id)}</td><td>{entry.member_count}</td></tr>"
+        for entry in notice.entries
+    )
+    heading = html.escape(title(notice.kind))
+    division = html.escape(notice.division)
+    return (
+        "<!doctype html><html lang=zh><meta charset=utf-8>"
+        f"<title>{heading} {division}</title>"
+        f"<h1>{heading}</h1>"
+        f"<p>村（社区）代码：{division}</p>"
+        f"<p>公示期：{html.escape(period(notice))}</p>"
+        f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th></tr>{rows}</table></html>"
+    )
