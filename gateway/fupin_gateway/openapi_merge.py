@@ -39,8 +39,12 @@ def namespaced(service: str, document: dict[str, Any]) -> tuple[dict[str, Any], 
             if isinstance(operation, dict) and "operationId" in operation:
                 operation["operationId"] = f"{service}.{operation['operationId']}"
         paths[f"/api/v1/{service}{path}"] = item
+    # Security schemes are named by the operations' security requirements (not by $ref) and are the same
+    # bearer token in every process: kept under their own names.
     components = {
-        section: {f"{service}.{name}": value for name, value in entries.items()}
+        section: entries
+        if section == "securitySchemes"
+        else {f"{service}.{name}": value for name, value in entries.items()}
         for section, entries in (rewritten.get("components") or {}).items()
     }
     return paths, components

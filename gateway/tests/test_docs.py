@@ -88,6 +88,15 @@ async def test_merged_document_and_docs_page(fupin_stack):
                 if isinstance(op, dict) and "operationId" in op
             ]
             assert len(operation_ids) == len(set(operation_ids))
+            # How to authenticate, and what errors look like, as the API really answers them.
+            assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+            read = paths["/api/v1/registry/households/{household_id}"]["get"]
+            assert read["security"] == [{"bearer": []}]
+            for status in ("401", "403", "404", "422"):
+                content = read["responses"][status]["content"]
+                assert list(content) == ["application/problem+json"], status
+            assert paths["/oauth/token"]["post"]["security"] == []  # public: no token to get a token
+            assert not any("HTTPValidationError" in name for name in schemas)
             # The service that is down is named, not a 500.
             assert document["x-fupin-missing-services"] == ["funds"]
             assert "funds" in document["info"]["description"]

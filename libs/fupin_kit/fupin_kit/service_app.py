@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
 
+from fupin_kit import openapi_doc
 from fupin_kit.auth.revocations import RevokedSubjects
 from fupin_kit.auth.tokens import JwkSet, TokenVerifier
 from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
@@ -123,6 +124,7 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     # Kept for tests that drive a process's consumers in-process (the jurisdiction matrix's event pump).
     app.state.service_spec = spec
     install_problem_handlers(app)
+    openapi_doc.install(app)
     app.include_router(health_router)
     app.include_router(identity_router)
     for router in spec.routers:

@@ -1,0 +1,106 @@
+"""What every process's OpenAPI document says beyond FastAPI's defaults: how to authenticate, and the shape
+of its errors.
+
+FastAPI documents no security (the token is read by our own dependency, not a FastAPI security class) and
+documents every 422 as its own `HTTPValidationError` in application/json, while every Fupin error is an
+RFC 9457 problem document in application/problem+json (fupin_kit.problems). A departmental system that
+generates a client from the document would get both wrong. Here: a bearer-token scheme required by every
+operation not declared public (openapi_scope), and the problem document as the body of 422 and of the
+401 / 403 / 404 every scoped operation can answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from fupin_kit.openapi_scope import SCOPE_KEY
+
+BEARER = "bearer"
+PROBLEM = "Problem"
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document; members beyond these may appear (e.g. `code`).",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "description": "A URI naming the kind of problem"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "For 422: each invalid field (loc, msg, type)",
+            "items": {"type": "object"},
+        },
+    },
+}
+SECURITY_SCHEME: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "An access token from the gateway's POST /oauth/token (password or client_credentials).",
+}
+# The errors a scoped operation can answer whatever it does: no or a bad token, a tier or role that may not
+# act, an object outside the caller's jurisdiction (a 404, never a 403: nothing is revealed).
+SCOPED_ERRORS = {
+    "401": "No valid bearer token",
+    "403": "The caller's tier, role or client scope may not do this",
+    "404": "Not found in the caller's jurisdiction",
+}
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_TYPE: {"schema": {"$ref": f"#/components/schemas/{PROBLEM}"}}},
+    }
+
+
+def _is_public(operation: dict[str, Any]) -> bool:
+    scope = operation.get(SCOPE_KEY)
+    return isinstance(scope, dict) and scope.get("kind") == "public"
+
+
+def describe(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with security and problem responses filled in (changed in place, and returned)."""
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[BEARER] = SECURITY_SCHEME
+    schemas = components.setdefault("schemas", {})
+    schemas[PROBLEM] = PROBLEM_SCHEMA
+    for item in (document.get("paths") or {}).values():
+        for method in METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = _problem_response("The request is not valid (each field in `errors`)")
+            if _is_public(operation):
+                operation["security"] = []
+                continue
+            operation["security"] = [{BEARER: []}]
+            for status, description in SCOPED_ERRORS.items():
+                documented = responses.get(status) or {}
+                responses[status] = _problem_response(documented.get("description") or description)
+    # FastAPI's own validation error schemas are referenced no more.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
+
+
+def install(app: FastAPI) -> None:
+    """Make app.openapi() return the described document (built once, as FastAPI caches it)."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
