@@ -104,6 +104,8 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     await make_account(platform, "console.county", "county", COUNTY, ["officer"])
     await make_account(platform, "console.cadre", "village", VILLAGE, ["cadre"])
     await make_account(platform, "console.township", "township", TOWNSHIP, ["officer"])
+    await make_account(platform, "console.disabled", "village", VILLAGE, ["cadre"])
+    await platform.call("POST", "/admin/users/console.disabled/disable", "root")
     await platform.login("cadre", "console.cadre")
     await platform.login("township", "console.township")
     platform.tokens["county"] = stack.token("county", COUNTY, ["officer"], subject="user:console.county")
@@ -275,11 +277,21 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await expect(page.locator("#page-title")).to_have_text("干部登录")
     assert await page.locator("html").get_attribute("lang") == "zh-CN"
 
-    # A wrong password: the problem document's title is shown.
+    # A wrong password, then a disabled account: said in Chinese (the token endpoint answers in English),
+    # with the status code for whoever helps.
     await page.locator("#username").fill("console.county")
     await page.locator("#password").fill("not the password at all")
     await page.locator("form button[type=submit]").click()
-    await expect(page.locator(".problem[role=alert]")).to_contain_text("401")
+    problem = page.locator(".problem[role=alert]")
+    await expect(problem).to_contain_text("用户名或密码不正确")
+    await expect(problem).to_contain_text("401")
+    assert "credentials" not in await problem.inner_text()
+    await page.locator("#username").fill("console.disabled")
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("form button[type=submit]").click()
+    await expect(problem).to_contain_text("此账号已停用")
+    await expect(problem).to_contain_text("403")
+    assert "disabled" not in await problem.inner_text()
 
     await sign_in(page, "console.county")
     await expect(page.locator("#page-title")).to_have_text("辖区概览")
@@ -349,6 +361,10 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await page.locator("#nav a[href='#/feed']").click()
     await expect(page.locator(".feed-item").first).to_be_visible(timeout=30_000)
     await expect(page.locator(".feed-status")).to_have_attribute("data-state", "live")
+    # Every event has its label, not its CloudEvents type.
+    await expect(page.locator(".feed-item strong", has_text="Household created").first).to_be_visible()
+    labels = await page.locator(".feed-item strong").all_inner_texts()
+    assert labels and not [label for label in labels if label.startswith("fupin.")], labels
 
     # The village cadre takes the step.
     await page.locator("#logout").click()

@@ -99,7 +99,9 @@ export async function api(path, { method = "GET", json, form, auth = true, signa
   if (!response.ok) {
     const problem = await problemOf(response);
     if (response.status === 401 && token) unauthorized();
-    throw new ApiError(response.status, problem);
+    const error = new ApiError(response.status, problem);
+    error.retryAfter = response.headers.get("Retry-After");
+    throw error;
   }
   if (response.status === 204) return null;
   const text = await response.text();

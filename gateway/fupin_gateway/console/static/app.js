@@ -11,6 +11,7 @@ import {
   formatMoney,
   formatNumber,
   has,
+  labelIn,
   loadLanguage,
   storedLanguage,
   t,
@@ -298,13 +299,37 @@ async function loginView(seq, _params, query) {
     } catch (failure) {
       clearToken();
       session.profile = null;
-      error.replaceChildren(problemBox(failure));
+      error.replaceChildren(signInProblem(failure));
       password.select();
     } finally {
       submit.disabled = false;
     }
   });
   return h("section", { class: "login" }, pageHeader(t("login.title")), form);
+}
+
+/**
+ * Why a sign-in failed, in the console's language: the token endpoint's problem documents are in English
+ * ("Unauthorized / The credentials are not valid"), so the known cases get their own words; the status
+ * code stays visible for whoever helps the cadre.
+ */
+function signInProblem(error) {
+  let message;
+  if (!(error instanceof ApiError)) message = t("login.error_network");
+  else if (error.status === 401) message = t("login.error_credentials");
+  else if (error.status === 403) {
+    const detail = error.detail.toLowerCase();
+    if (detail.includes("window")) message = t("login.error_window");
+    else if (detail.includes("disabled")) message = t("login.error_disabled");
+    else message = t("login.error_refused");
+  } else if (error.status === 400) message = t("login.error_request");
+  else if (error.status === 429) {
+    message = t("login.error_rate_limited", { s: Math.max(1, Math.ceil(Number(error.retryAfter) || 1)) });
+  } else if (error.status >= 500) message = t("login.error_server");
+  else return problemBox(error);
+  return h("div", { class: "problem", role: "alert", dataset: { status: error instanceof ApiError ? error.status : "network" } },
+    h("strong", { text: message }),
+    error instanceof ApiError ? h("p", { class: "small-text", text: t("login.error_code", { status: String(error.status) }) }) : null);
 }
 
 // ---- dashboard -------------------------------------------------------------------------------------
@@ -833,7 +858,7 @@ async function feedView(seq) {
 
 function feedItem(message, event) {
   const type = event.type || message.event;
-  const label = has(`feed.types.${type}`) ? t(`feed.types.${type}`) : type;
+  const label = labelIn("feed.types", type) ?? type;
   return h("li", { class: "feed-item", dataset: { seq: message.id || "" } },
     h("time", { datetime: event.time || "", text: formatDateTime(event.time) }),
     h("strong", { text: label }),

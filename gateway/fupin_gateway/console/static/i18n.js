@@ -46,6 +46,18 @@ export function has(key) {
   return lookup(key) !== undefined;
 }
 
+/** The label under `key` (an object of labels) for `name` taken whole, dots and all, such as an event type
+ * ("feed.types" → "fupin.registry.household.updated.v1"); undefined when there is none. */
+export function labelIn(key, name) {
+  let node = messages;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object" || !(part in node)) return undefined;
+    node = node[part];
+  }
+  if (node === null || typeof node !== "object" || !Object.hasOwn(node, name)) return undefined;
+  return typeof node[name] === "string" ? node[name] : undefined;
+}
+
 /** The label for `key`, with `{name}` placeholders filled from `params` (numbers formatted). */
 export function t(key, params = {}) {
   const template = lookup(key);
