@@ -122,10 +122,29 @@ class ExclusionConfirmedV1(_Payload):
     review: str
 
 
+# A village cadre's confirmation of a case's support categories (每户一类, several allowed): no transition,
+# but a decision the tiers' feeds and assistance planning follow like the others.
+CATEGORY_CONFIRMED = "fupin.identification.case.category_confirmed.v1"
+
+
+class CategoryConfirmedV1(_Payload):
+    """The support categories confirmed for a case (each at most once) and why, with the case's state."""
+
+    case_id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    division: str
+    year: int
+    state: str
+    categories: list[str]
+    reason: str
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     **{event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS},
     OBJECTION_OPENED: ObjectionV1,
     OBJECTION_RESOLVED: ObjectionV1,
     QUOTA_SET: QuotaSetV1,
     EXCLUSION_CONFIRMED: ExclusionConfirmedV1,
+    CATEGORY_CONFIRMED: CategoryConfirmedV1,
 }

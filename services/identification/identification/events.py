@@ -122,3 +122,20 @@ def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, acto
     return _envelope(
         contracts.EXCLUSION_CONFIRMED, AGGREGATE, str(case["id"]), case["division"], payload, actor
     )
+
+
+def category_event(case: dict[str, Any], categories: list[str], reason: str, actor: Actor) -> Envelope:
+    """A support-category confirmation; its subject is the case, so it orders with the case's steps."""
+    payload = contracts.CategoryConfirmedV1(
+        case_id=case["id"],
+        kind=case["kind"],
+        household_id=case["household_id"],
+        division=case["division"],
+        year=case["year"],
+        state=case["state"],
+        categories=categories,
+        reason=reason,
+    )
+    return _envelope(
+        contracts.CATEGORY_CONFIRMED, AGGREGATE, str(case["id"]), case["division"], payload, actor
+    )

@@ -355,3 +355,49 @@ async def test_notice_documents_show_china_time_and_a_chinese_title(harness: Har
     assert document.status_code == 200, document.text
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.content)).pages)
     assert "第一次公示" in text and period in text.replace("\n", ""), text
+
+
+# ---- 8: support-category confirmation ------------------------------------------------------------------
+
+
+async def _confirm(harness: Harness, case: str, categories: list[str]) -> httpx.Response:
+    response: httpx.Response = await harness.client.post(
+        f"/cases/{case}/category",
+        json={"categories": categories, "reason": "村级评议认定"},
+        headers=harness.village(),
+    )
+    return response
+
+
+async def test_a_category_is_not_confirmed_on_a_closed_case(harness: Harness) -> None:
+    for state in ("registered", "rejected", "withdrawn"):
+        case = await harness.apply(await harness.household())
+        await harness.sql(
+            "UPDATE cases SET state = :s, active = false WHERE id = :c", s=state, c=uuid.UUID(case)
+        )
+        refused = await _confirm(harness, case, ["industry"])
+        assert refused.status_code == 409 and refused.json()["code"] == "case-closed", refused.text
+    assert (await harness.sql("SELECT count(*) FROM case_history WHERE action = 'category_confirmed'"))[0][
+        0
+    ] == 0
+
+
+async def test_a_category_named_twice_is_refused(harness: Harness) -> None:
+    case = await harness.apply(await harness.household())
+    refused = await _confirm(harness, case, ["industry", "industry"])
+    assert refused.status_code == 422, refused.text
+    assert (await harness.sql("SELECT count(*) FROM case_history WHERE action = 'category_confirmed'"))[0][
+        0
+    ] == 0
+
+
+async def test_a_confirmed_category_is_published(harness: Harness) -> None:
+    case = await harness.apply(await harness.household())
+    confirmed = await _confirm(harness, case, ["industry", "employment"])
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["category"]["confirmed"] == ["industry", "employment"]
+    rows = await harness.sql(
+        "SELECT payload FROM outbox WHERE type = 'fupin.identification.case.category_confirmed.v1'"
+    )
+    assert [row[0]["data"]["categories"] for row in rows] == [["industry", "employment"]]
+    assert rows[0][0]["data"]["case_id"] == case and rows[0][0]["subject"] == f"case/{case}"

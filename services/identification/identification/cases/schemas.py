@@ -5,7 +5,7 @@ import uuid
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from identification.workflow import Action
 
@@ -80,6 +80,15 @@ class VillageReviewFinding(_In):
 class CategoryIn(_In):
     categories: list[str] = Field(min_length=1, max_length=6)
     reason: str = Field(min_length=2, max_length=500)
+
+    @field_validator("categories")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        # Several categories are allowed, but a category named twice is a mistake, not a second support.
+        repeated = sorted({category for category in value if value.count(category) > 1})
+        if repeated:
+            raise ValueError(f"each category is named once; repeated: {', '.join(repeated)}")
+        return value
 
 
 class CaseOut(BaseModel):

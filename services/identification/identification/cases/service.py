@@ -356,6 +356,9 @@ async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -
     case = await load(ctx, case_id, lock=True)
     if ctx.actor.tier != "village" or not ctx.actor.has_role("cadre"):
         raise forbidden("a village cadre confirms the support category")
+    if not case["active"]:
+        # Registered, rejected, withdrawn...: the decision is made; the category is confirmed on its way.
+        raise conflict(f"the case is closed ({case['state']})", code="case-closed", state=case["state"])
     unknown = set(body.categories) - set(categories.CATEGORIES)
     if unknown:
         raise unprocessable(f"unknown categories: {', '.join(sorted(unknown))}")
@@ -385,4 +388,5 @@ async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -
             }
         ],
     )
+    await record_event(ctx.session, events.category_event(case, body.categories, body.reason, ctx.actor))
     return render({**case, "category": category, "version": case["version"] + 1})
