@@ -212,6 +212,8 @@ objections = Table(
     Column("case_id", UUID(as_uuid=True), nullable=False, index=True),
     Column("division", String(12), nullable=False, index=True),
     Column("text", Text, nullable=False),
+    # How to reach the objector, if they gave it: for the officers resolving the ticket, never published.
+    Column("contact", String(100)),
     Column("submitted_by", String(200), nullable=False),
     Column("status", String(12), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),

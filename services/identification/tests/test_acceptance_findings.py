@@ -401,3 +401,41 @@ async def test_a_confirmed_category_is_published(harness: Harness) -> None:
     )
     assert [row[0]["data"]["categories"] for row in rows] == [["industry", "employment"]]
     assert rows[0][0]["data"]["case_id"] == case and rows[0][0]["subject"] == f"case/{case}"
+
+
+# ---- 9: the officers resolving an objection read its words and how to reach the objector ---------------
+
+
+async def _tickets(harness: Harness, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await harness.client.get("/objections", headers=headers)
+    assert response.status_code == 200, response.text
+    tickets: list[dict[str, Any]] = response.json()
+    return tickets
+
+
+async def test_objection_text_and_contact_reach_the_resolving_officers_only(harness: Harness) -> None:
+    (case,), notice = await harness.to_first_notice()
+    words = "该户家里有小汽车，不符合条件"
+    submitted = await _object(harness, notice, case, words, contact=" 13900000000 ")
+    assert submitted.status_code == 201, submitted.text
+    assert "text" not in submitted.json() and "contact" not in submitted.json()
+
+    (township,) = await _tickets(harness, harness.township())
+    assert (township["text"], township["contact"]) == (words, "13900000000")
+    (county,) = await _tickets(harness, harness.county())
+    assert (county["text"], county["contact"]) == (words, "13900000000")
+    (city,) = await _tickets(harness, harness.auth("city", "520100000000", "officer"))
+    assert (city["text"], city["contact"]) == (words, "139****0000")  # masked above the county
+    (village,) = await _tickets(harness, harness.village())
+    assert (village["text"], village["contact"]) == (None, None)  # the village is the one objected to
+
+    resolved = await harness.client.post(
+        f"/objections/{township['id']}/resolve",
+        json={"outcome": "dismissed", "reason": "核实无车"},
+        headers=harness.township(),
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert (resolved.json()["text"], resolved.json()["contact"]) == (words, "13900000000")
+    board = await harness.client.get(f"/public/notices/{notice}")
+    assert words not in board.text and "13900000000" not in board.text
+    assert "13900000000" not in str(await harness.sql("SELECT payload FROM outbox"))

@@ -14,7 +14,7 @@ from identification.context import SYSTEM_ACTOR, Context
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.objections import service
-from identification.objections.schemas import ObjectionIn, ObjectionOut, ResolutionIn
+from identification.objections.schemas import ObjectionIn, ObjectionOut, ResolutionIn, TicketOut
 
 router = APIRouter(prefix="/objections", tags=["objections"])
 public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
@@ -51,7 +51,7 @@ async def object_to(
 
 @router.post(
     "/{ticket_id}/resolve",
-    response_model=ObjectionOut,
+    response_model=TicketOut,
     openapi_extra=scope.by_resource(
         "POST /public/notices/{notice_id}/objections", "ticket_id", example=examples.RESOLUTION
     ),
@@ -71,5 +71,5 @@ async def search(
     ctx: Ctx,
     status: str | None = Query(default=None, pattern="^(open|upheld|dismissed)$"),
     limit: int = Query(100, ge=1, le=500),
-) -> list[ObjectionOut]:
+) -> list[TicketOut]:
     return await service.search(ctx, status, limit)

@@ -30,6 +30,11 @@ class ObjectionIn(BaseModel):
             )
         return value.strip()
 
+    @field_validator("contact")
+    @classmethod
+    def _contact_or_none(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
 
 class Outcome(StrEnum):
     UPHELD = "upheld"
@@ -54,3 +59,11 @@ class ObjectionOut(BaseModel):
     resolved_by: str | None
     resolved_at: dt.datetime | None
     resolution: str | None
+
+
+class TicketOut(ObjectionOut):
+    """A ticket as the officers who resolve objections see it: the objector's words and contact (masked
+    above the county tier). Others in the jurisdiction see the ticket without them (None)."""
+
+    text: str | None = None
+    contact: str | None = None

@@ -8,8 +8,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_event
+from fupin_kit.pii import mask_phone
 from fupin_kit.problems import conflict, forbidden, not_found
 from identification import events, regions, workflow
 from identification.cases import repository as case_repository
@@ -17,16 +19,38 @@ from identification.cases import service as cases
 from identification.context import Context
 from identification.notices import repository as notices
 from identification.objections import repository
-from identification.objections.schemas import ObjectionIn, ObjectionOut, Outcome, ResolutionIn, normalised
+from identification.objections.schemas import (
+    ObjectionIn,
+    ObjectionOut,
+    Outcome,
+    ResolutionIn,
+    TicketOut,
+    normalised,
+)
 
 A = workflow.Action
 PUBLIC = "public"
 
 
 def render(row: dict[str, object], now: dt.datetime) -> ObjectionOut:
+    """The ticket as the public route answers it: the objector's words and contact are not in it (an
+    identical objection answers an earlier objector's ticket)."""
     out = ObjectionOut.model_validate(row)
     out.overdue = out.status == "open" and out.due_at < now
     return out
+
+
+def reads_objections(actor: Actor) -> bool:
+    """The township's officers resolve objections, and the officers of the tiers above oversee them; the
+    village, whose list is objected to, does not learn who objected or what they said."""
+    return actor.level <= divisions.Level.TOWNSHIP and actor.has_role("officer")
+
+
+def render_ticket(row: dict[str, Any], now: dt.datetime, actor: Actor) -> TicketOut:
+    if not reads_objections(actor):
+        return TicketOut(**render(row, now).model_dump())
+    contact = row["contact"] if actor.sees_full_identity else mask_phone(row["contact"])
+    return TicketOut(**render(row, now).model_dump(), text=row["text"], contact=contact)
 
 
 async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitted_by: str) -> ObjectionOut:
@@ -52,6 +76,7 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
         "case_id": body.case_id,
         "division": notice["division"],
         "text": body.text,
+        "contact": body.contact,
         "submitted_by": submitted_by,
         "status": "open",
         "opened_at": ctx.now,
@@ -69,7 +94,7 @@ async def _same_open_ticket(ctx: Context, notice_id: uuid.UUID, body: ObjectionI
     return next((ticket for ticket in tickets if normalised(ticket["text"]) == words), None)
 
 
-async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> ObjectionOut:
+async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> TicketOut:
     lo, hi = ctx.actor.subtree
     ticket = await repository.get(ctx.session, ticket_id, lo, hi, lock=True)
     if ticket is None:
@@ -104,12 +129,13 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Obj
     updated = await repository.get(ctx.session, ticket_id, lo, hi)
     assert updated is not None
     await record_event(ctx.session, events.objection_event(updated, ctx.actor))
-    return render(updated, ctx.now)
+    return render_ticket(updated, ctx.now, ctx.actor)
 
 
-async def search(ctx: Context, status: str | None, limit: int) -> list[ObjectionOut]:
+async def search(ctx: Context, status: str | None, limit: int) -> list[TicketOut]:
     lo, hi = ctx.actor.subtree
-    return [render(row, ctx.now) for row in await repository.search(ctx.session, lo, hi, status, limit)]
+    rows = await repository.search(ctx.session, lo, hi, status, limit)
+    return [render_ticket(row, ctx.now, ctx.actor) for row in rows]
 
 
 def submitter(actor: Actor | None) -> str:
