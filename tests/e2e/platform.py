@@ -96,8 +96,7 @@ class Platform:
     ) -> Any:
         headers = dict(kwargs.pop("headers", {}))
         if actor is not None:
-            token = self.root if actor == "root" else self.tokens[actor]
-            headers["Authorization"] = f"Bearer {token}"
+            headers["Authorization"] = f"Bearer {self._token(actor)}"
         response = await self.client.request(method, path, json=body, headers=headers, **kwargs)
         expected = (expect,) if isinstance(expect, int) else expect
         if response.status_code not in expected:
@@ -105,8 +104,11 @@ class Platform:
         return response.json() if response.content else None
 
     async def raw(self, method: str, path: str, actor: str | None, body: Any = None) -> httpx.Response:
-        headers = {} if actor is None else {"Authorization": f"Bearer {self.tokens[actor]}"}
+        headers = {} if actor is None else {"Authorization": f"Bearer {self._token(actor)}"}
         return await self.client.request(method, path, json=body, headers=headers)
+
+    def _token(self, actor: str) -> str:
+        return self.root if actor == "root" else self.tokens[actor]
 
     async def login(self, name: str, username: str) -> None:
         response = await self.client.post(

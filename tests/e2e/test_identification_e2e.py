@@ -347,3 +347,22 @@ async def test_medical_cost_push_opens_monitoring_and_household_is_monitored(pla
     decided = await act(platform, case_id, "county_decide", "county")
     assert decided["state"] == "monitored"
     assert await registry_status(platform, household_id, "monitored") == "monitored"
+
+
+async def test_accounts_are_only_created_at_divisions_of_the_tree(platform: Platform) -> None:
+    """The gateway asks the registry (which holds the tree) before it creates an account: a code of the
+    right shape and level that names no division is refused, by the county admin as by the nation's."""
+    for admin, division in (("root", "520102999999"), ("county_admin", "520102016999")):
+        body = {
+            "username": f"e2e.nowhere.{admin}",
+            "display_name": "王建国",
+            "tier": "village",
+            "division": division,
+            "roles": ["cadre"],
+            "password": "correct horse battery staple",
+        }
+        refused = await platform.raw("POST", "/admin/users", admin, body)
+        assert refused.status_code == 422, refused.text
+        assert "not in the division tree" in refused.json()["detail"]
+    body["division"] = SIBLING
+    assert (await platform.raw("POST", "/admin/users", "county_admin", body)).status_code == 201

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from fupin_gateway.admin import division_check
 from fupin_gateway.admin.service import ADMIN_ROLE, AdminContext
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_kit.auth.actor import Actor, require_role, require_tier
@@ -31,7 +33,12 @@ async def admin_context(
     request: Request, actor: Annotated[Actor, Depends(admin_actor)], session: DbSession
 ) -> AdminContext:
     blocklist: Blocklist = request.app.state.blocklist
-    return AdminContext(session=session, actor=actor, blocklist=blocklist)
+    return AdminContext(
+        session=session,
+        actor=actor,
+        blocklist=blocklist,
+        division_known=functools.partial(division_check.division_known, request),
+    )
 
 
 Admin = Annotated[AdminContext, Depends(admin_context)]

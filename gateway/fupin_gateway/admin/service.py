@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,8 @@ class AdminContext:
     session: AsyncSession
     actor: Actor
     blocklist: Blocklist
+    # Whether a code names a division of the tree (None: nobody to ask; see admin.division_check).
+    division_known: Callable[[str], Awaitable[bool | None]]
 
 
 def check_grant(actor: Actor, tier: str, division: str) -> None:
@@ -95,6 +98,8 @@ async def find(ctx: AdminContext, kind: AccountKind, name: str) -> Any:
 async def create(ctx: AdminContext, kind: AccountKind, values: dict[str, Any], detail: dict[str, Any]) -> Any:
     check_grant(ctx.actor, values["tier"], values["division"])
     check_roles(kind, values.get("roles", []))
+    if await ctx.division_known(values["division"]) is False:
+        raise unprocessable(f"division {values['division']} is not in the division tree")
     name = values[kind.key]
     if kind.key == "username" and await repository.username_in_use(ctx.session, name):
         raise conflict(f"the name {name!r} is taken")
