@@ -177,6 +177,15 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     lower = await set_standard(registry, "county", NANMING, {**body, "amount": 3999})
     assert lower.status_code == 422 and lower.json()["floor_amount"] == 4000
     assert (await set_standard(registry, "county", NANMING, {**body, "kind": "other"})).status_code == 422
+    # Bodies as strict as the rest of the registry: no unknown fields, no blank reason, no valid_from
+    # decades away from the standard's year.
+    for bad in (
+        {"amonut": 4600},
+        {"reason": "    "},
+        {"valid_from": "1990-01-01"},
+        {"valid_from": "2040-01-01"},
+    ):
+        assert (await set_standard(registry, "county", NANMING, {**body, **bad})).status_code == 422, bad
     assert (await set_standard(registry, "county", NANMING, body, roles=["admin"])).status_code == 201
     assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 1
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from fupin_kit import divisions as codes
 from registry import patterns
@@ -15,12 +15,26 @@ Kind = Literal["poverty_line", "monitoring_line"]
 
 
 class StandardIn(BaseModel):
+    # As every other body of the registry: an unknown field is a mistake to report, not to ignore.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
     kind: Kind
     year: int = Field(ge=2000, le=2100)
     region: str = Field(pattern=patterns.DIVISION_CODE, description="province or county code")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan per person per year")
     reason: str = Field(min_length=4, max_length=2000)
-    valid_from: dt.date | None = Field(default=None, description="defaults to 1 January of `year`")
+    valid_from: dt.date | None = Field(
+        default=None,
+        description="defaults to 1 January of `year`; within `year` or the year before (announced ahead)",
+    )
+
+    @model_validator(mode="after")
+    def _valid_from_near_its_year(self) -> Self:
+        if self.valid_from is not None and not self.year - 1 <= self.valid_from.year <= self.year:
+            raise ValueError(
+                f"valid_from must fall in {self.year} or {self.year - 1} for a {self.year} standard"
+            )
+        return self
 
 
 class StandardOut(BaseModel):
