@@ -81,3 +81,25 @@ async def test_an_evaluators_token_never_carries_write_roles_into_a_service(tmp_
 
     assert (await verifier.verify(token("evaluator"))).roles == {"evaluator", "viewer"}
     assert (await verifier.verify(token("user"))).roles == {"evaluator", "officer", "cadre", "viewer"}
+
+
+def test_a_narrowed_operation_scope_lets_the_call_through_and_names_what_it_covers():
+    from fupin_kit.auth import client_scopes
+
+    payroll = frozenset({"comparisons:push:government_payroll"})
+    assert client_scopes.permits(payroll, "identification", "POST", "comparisons:push")
+    assert not client_scopes.permits(payroll, "identification", "POST", "objections:resolve")
+    assert not client_scopes.permits(
+        frozenset({"comparisons:pushy"}), "identification", "POST", "comparisons:push"
+    )
+    assert client_scopes.narrowed(payroll, "identification", "comparisons:push") == {"government_payroll"}
+    whole = frozenset({"comparisons:push", "comparisons:push:government_payroll"})
+    assert client_scopes.narrowed(whole, "identification", "comparisons:push") is None
+    assert (
+        client_scopes.narrowed(frozenset({"identification.write"}), "identification", "comparisons:push")
+        is None
+    )
+    assert (
+        client_scopes.narrowed(frozenset({"registry.write"}), "identification", "comparisons:push") == set()
+    )
+    assert client_scopes.narrowed(None, "identification", "comparisons:push") is None

@@ -439,3 +439,28 @@ async def test_objection_text_and_contact_reach_the_resolving_officers_only(harn
     board = await harness.client.get(f"/public/notices/{notice}")
     assert words not in board.text and "13900000000" not in board.text
     assert "13900000000" not in str(await harness.sql("SELECT payload FROM outbox"))
+
+
+# ---- a department's system pushes the lists it was registered for ----------------------------------
+
+
+async def test_a_system_registered_for_one_list_kind_pushes_only_that_kind(harness: Harness) -> None:
+    medical = harness.auth(
+        "county", "520102000000", "department", kind="client", scope="comparisons:push:medical_self_paid"
+    )
+    entries = [{"resident_id": harness.resident_id(), "amount": "12000"}]
+
+    async def push(kind: str) -> httpx.Response:
+        body = {"kind": kind, "department": "医保局", "entries": entries}
+        return await harness.client.post("/comparisons/pushes", json=body, headers=medical)
+
+    refused = await push("government_payroll")
+    assert refused.status_code == 403 and "medical_self_paid" in refused.json()["detail"]
+    assert await harness.sql("SELECT count(*) FROM comparison_pushes") == [(0,)]
+    assert (await push("medical_self_paid")).status_code == 201
+    # The whole operation scope (as before) pushes any kind; another operation's narrowed scope none.
+    whole = harness.auth("county", "520102000000", "department", kind="client", scope="comparisons:push")
+    body = {"kind": "government_payroll", "department": "人社局", "entries": entries}
+    assert (await harness.client.post("/comparisons/pushes", json=body, headers=whole)).status_code == 201
+    other = harness.auth("county", "520102000000", "department", kind="client", scope="objections:resolve:x")
+    assert (await harness.client.post("/comparisons/pushes", json=body, headers=other)).status_code == 403

@@ -5,7 +5,10 @@ limits it, on top of its roles and jurisdiction, to
 - `<service>.read`: the safe methods (GET, HEAD) of that service, e.g. `registry.read`;
 - `<service>.write`: every method of that service;
 - an operation scope a route declares with `operation("comparisons:push")` in its openapi_extra: that
-  operation only (a department pushing its list needs nothing else).
+  operation only (a department pushing its list needs nothing else);
+- a narrowed operation scope `<operation>:<what>`, e.g. `comparisons:push:government_payroll`: that
+  operation for that one kind of thing only, which the route itself checks with `narrowed()` (the payroll
+  office pushes payroll lists, not the vehicle register).
 A route declared `operation(ANY)` is open to every scoped token (whoami). Tokens without the claim (people,
 evaluators) are limited by roles and jurisdiction only. Every process checks this itself, so a client
 calling a service directly gets no more than through the gateway.
@@ -45,4 +48,17 @@ def required(service: str, method: str, declared: str | None) -> list[str]:
 def permits(granted: frozenset[str], service: str, method: str, declared: str | None) -> bool:
     if declared == ANY:
         return True
-    return not granted.isdisjoint(required(service, method, declared))
+    if not granted.isdisjoint(required(service, method, declared)):
+        return True
+    # A narrowed scope of the declared operation lets the call through; the route checks what it names.
+    return declared is not None and any(scope.startswith(f"{declared}:") for scope in granted)
+
+
+def narrowed(granted: frozenset[str] | None, service: str, operation: str) -> frozenset[str] | None:
+    """What a token may do `operation` of `service` for: None for anything (a token without scopes, one
+    granted the whole operation or the service's write scope), else the `<what>` of each
+    `<operation>:<what>` it holds (possibly none)."""
+    if granted is None or operation in granted or f"{service}.write" in granted:
+        return None
+    prefix = f"{operation}:"
+    return frozenset(scope[len(prefix) :] for scope in granted if scope.startswith(prefix))

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/comparisons", tags=["department comparison"])
     "/pushes",
     status_code=201,
     response_model=PushOut,
-    openapi_extra=scope.merge(scope.caller(examples.PUSH), client_scopes.operation("comparisons:push")),
+    openapi_extra=scope.merge(scope.caller(examples.PUSH), client_scopes.operation(service.PUSH_OPERATION)),
 )
 async def push(body: PushIn, ctx: Ctx, request: Request, key: IdempotencyKey = None) -> Response:
     """A departmental system pushes its list; IDs become blind indexes on arrival."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from fupin_kit.auth import client_scopes
 from fupin_kit.pii import InvalidResidentId, PiiCipher, validate_resident_id
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import regions, workflow
@@ -24,6 +25,10 @@ from identification.comparisons.schemas import (
 )
 from identification.context import SYSTEM_ACTOR, Context
 
+SERVICE = "identification"
+# The operation scope of POST /comparisons/pushes (its route declares it); narrowed per list kind.
+PUSH_OPERATION = "comparisons:push"
+
 THRESHOLD_KEYS: dict[PushKind, str] = {
     PushKind.MEDICAL_SELF_PAID: "threshold.medical_self_paid",
     PushKind.EDUCATION_FEES: "threshold.education_fees",
@@ -40,6 +45,12 @@ def matched_kinds(kind: PushKind) -> list[str]:
 async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
     if not (ctx.actor.kind == "client" or ctx.actor.has_role("department")):
         raise forbidden("lists are pushed by a departmental system")
+    # A department's system registered for its own lists (comparisons:push:<kind>) pushes only those: the
+    # medical-insurance bureau's client cannot file a payroll list that blocks applications.
+    allowed = client_scopes.narrowed(ctx.actor.scopes, SERVICE, PUSH_OPERATION)
+    if allowed is not None and body.kind.value not in allowed:
+        kinds = ", ".join(sorted(allowed)) or "no"
+        raise forbidden(f"this system may push {kinds} lists, not {body.kind.value}")
     entries = []
     for seq, entry in enumerate(body.entries):
         try:
