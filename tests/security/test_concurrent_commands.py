@@ -13,6 +13,7 @@ request must answer exactly the winner's response.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import uuid
 from collections import Counter
@@ -31,6 +32,7 @@ from fupin_contracts import registry as registry_contracts
 from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import InProcessServer, Stack
+from identification.clock import civil_year
 from tests.bodies import member_body
 
 pytestmark = pytest.mark.timeout(240)
@@ -41,6 +43,8 @@ TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
 CITY = "520100000000"
 PROVINCE = "520000000000"
+# Applications are for the current round (China's calendar year): a past year is refused.
+YEAR = civil_year(dt.datetime.now(dt.UTC))
 VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 PROBLEM = "application/problem+json"
 _serial = itertools.count(700)
@@ -198,7 +202,7 @@ async def _case(served: Served, state: str | None = None) -> str:
         "/cases",
         json={
             "household_id": str(await _household(served)),
-            "year": 2024,
+            "year": YEAR,
             "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
         },
         headers=served.auth("village", VILLAGE, "cadre"),
@@ -213,9 +217,10 @@ async def _case(served: Served, state: str | None = None) -> str:
 async def _quotas(served: Served, amount: int = 100) -> None:
     for code in (PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE):
         await served.sql(
-            "INSERT INTO quotas (division, year, amount, set_by) VALUES (:d, 2024, :a, 'test') "
+            "INSERT INTO quotas (division, year, amount, set_by) VALUES (:d, :y, :a, 'test') "
             "ON CONFLICT (division, year) DO UPDATE SET amount = excluded.amount",
             d=code,
+            y=YEAR,
             a=amount,
         )
 
