@@ -102,16 +102,11 @@ def require_opener(ctx: Context) -> None:
 
 
 def check_application_year(year: int, now_year: int) -> None:
-    """An application is for the current identification round or the next one (a list prepared late in
-    the year); a year further ahead would reserve quota that has not been decomposed yet, and a past year
-    would backdate the round: an earlier year's quota, and a household that seems registered before now."""
-    if year < now_year:
-        raise unprocessable(
-            f"an application is for the current round {now_year} (or the next, {now_year + 1}); "
-            f"{year} is a past year",
-            code="year",
-            year=year,
-        )
+    """An application names its identification round: a past one (a list completed late, 补录), the
+    current one or the next (a list prepared late in the year); a year further ahead would reserve quota
+    that has not been decomposed yet. The round never dates the registration: the year a household counts
+    as registered in is the year the registry registered it (readmodel.handlers), so naming an earlier
+    round cannot make a household registered today look old enough to exit."""
     if year > now_year + 1:
         raise unprocessable(
             f"an application is for {now_year} or {now_year + 1}, not {year}", code="year", year=year
