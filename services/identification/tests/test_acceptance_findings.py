@@ -369,7 +369,15 @@ async def _confirm(harness: Harness, case: str, categories: list[str]) -> httpx.
 
 
 async def test_a_category_is_not_confirmed_on_a_closed_case(harness: Harness) -> None:
-    for state in ("registered", "rejected", "withdrawn"):
+    """Rejected or withdrawn: refused. A registered household's category is confirmed as its assistance is
+    planned, so a registered case takes it."""
+    registered = await harness.apply(await harness.household())
+    await harness.sql(
+        "UPDATE cases SET state = 'registered', active = false WHERE id = :c", c=uuid.UUID(registered)
+    )
+    assert (await _confirm(harness, registered, ["industry"])).status_code == 200
+    await harness.sql("DELETE FROM case_history WHERE action = 'category_confirmed'")
+    for state in ("rejected", "withdrawn"):
         case = await harness.apply(await harness.household())
         await harness.sql(
             "UPDATE cases SET state = :s, active = false WHERE id = :c", s=state, c=uuid.UUID(case)

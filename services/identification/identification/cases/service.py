@@ -351,8 +351,9 @@ async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -
     case = await load(ctx, case_id, lock=True)
     if ctx.actor.tier != "village" or not ctx.actor.has_role("cadre"):
         raise forbidden("a village cadre confirms the support category")
-    if not case["active"]:
-        # Registered, rejected, withdrawn...: the decision is made; the category is confirmed on its way.
+    if not case["active"] and case["state"] != "registered":
+        # Rejected or withdrawn: no household is assisted on this case. A registered household's category
+        # is confirmed (or revised) as its assistance is planned, so registered cases stay open to it.
         raise conflict(f"the case is closed ({case['state']})", code="case-closed", state=case["state"])
     unknown = set(body.categories) - set(categories.CATEGORIES)
     if unknown:
