@@ -18,6 +18,17 @@ AGGREGATE = "case"
 EXIT_REVIEW = "exit_review"
 
 
+def _case_ref(case: dict[str, Any]) -> dict[str, Any]:
+    """What every case event says of its case, whatever else it carries."""
+    return {
+        "case_id": case["id"],
+        "kind": case["kind"],
+        "household_id": case["household_id"],
+        "division": case["division"],
+        "year": case["year"],
+    }
+
+
 def _envelope(
     event_type: str, aggregate: str, aggregate_id: str, division: str, payload: BaseModel, actor: Actor
 ) -> Envelope:
@@ -43,11 +54,7 @@ def case_event(
     batch_id: uuid.UUID | None = None,
 ) -> Envelope:
     payload = contracts.CaseTransitionedV1(
-        case_id=case["id"],
-        kind=case["kind"],
-        household_id=case["household_id"],
-        division=case["division"],
-        year=case["year"],
+        **_case_ref(case),
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -108,11 +115,7 @@ def quota_event(adjustment: dict[str, Any], actor: Actor) -> Envelope:
 def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, actor: Actor) -> Envelope:
     """A confirmed exclusion hit on an announced or registered case (flagged for 清退 review)."""
     payload = contracts.ExclusionConfirmedV1(
-        case_id=case["id"],
-        kind=case["kind"],
-        household_id=case["household_id"],
-        division=case["division"],
-        year=case["year"],
+        **_case_ref(case),
         state=case["state"],
         hit_id=hit["id"],
         hit_kind=hit["kind"],
@@ -127,11 +130,7 @@ def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, acto
 def category_event(case: dict[str, Any], categories: list[str], reason: str, actor: Actor) -> Envelope:
     """A support-category confirmation; its subject is the case, so it orders with the case's steps."""
     payload = contracts.CategoryConfirmedV1(
-        case_id=case["id"],
-        kind=case["kind"],
-        household_id=case["household_id"],
-        division=case["division"],
-        year=case["year"],
+        **_case_ref(case),
         state=case["state"],
         categories=categories,
         reason=reason,
