@@ -55,8 +55,18 @@ def check_division(client: httpx.Client, base: str, division: str, headers: dict
         response = client.get(f"{base}/api/v1/registry/divisions/{division}", headers=headers)
     except httpx.TransportError:
         return  # the feed's own request reports (or, with --follow, retries) an unreachable gateway
-    if response.status_code == 404:
+    if response.status_code == 404 and _says_no_such_division(response):
         raise FeedError(f"no such division {division}: the registry's division tree does not have it")
+
+
+def _says_no_such_division(response: httpx.Response) -> bool:
+    """The registry's own answer, not the gateway's 404 for a service it does not route to (a gateway
+    deployed without the registry cannot tell either way)."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return False
+    return isinstance(problem, dict) and problem.get("detail") == "No such division"
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str, str]]:

@@ -501,12 +501,12 @@ async def test_a_person_recorded_as_deceased_is_refused_by_the_import(writable_r
     assert await counts(registry) == before
 
 
-async def test_an_import_with_an_income_year_not_yet_begun_is_rejected(writable_registry) -> None:
+async def test_an_import_with_an_income_year_beyond_next_year_is_rejected(writable_registry) -> None:
     registry = writable_registry
-    rows = household_rows("F1", overrides={"年度": str(dt.date.today().year + 1), "工资性收入": "1000"})
+    rows = household_rows("F1", overrides={"年度": str(dt.date.today().year + 2), "工资性收入": "1000"})
     result = await imported(registry, template.csv_file(rows))
     assert result["status"] == "rejected"
     problems = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
     assert [(line["field"], line["reason"]) for line in problems] == [
-        ("年度", "the income year has not begun")
+        ("年度", "the income year is too far ahead (at most next year)")
     ]

@@ -848,10 +848,11 @@ def per_capita(net: Decimal, members: int) -> Decimal:
 async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
     loaded = await _load(ctx, household_id, lock=True)
     require_role(ctx.actor, *WRITE_ROLES)
-    if year > dt.date.today().year:
-        # It would also become the household's latest income (the figure its card, lists and exit checks
-        # use) and no API removes an income: refused before anything is written.
-        raise unprocessable(f"{year} has not begun: incomes are recorded for past years and this one")
+    if year > dt.date.today().year + 1:
+        # It would become the household's latest income (the figure its card, lists and exit checks use)
+        # and no API removes an income: refused before anything is written. Next year's is allowed: the
+        # identification round for next year (and its exit checks) may be prepared late in this one.
+        raise unprocessable(f"{year} is too far ahead: incomes are recorded up to next year")
     count = await repository.count_active_members(ctx.session, household_id)
     if count == 0:
         raise conflict("the household has no current members")

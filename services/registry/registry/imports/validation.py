@@ -424,9 +424,11 @@ class Validator:
             )
         values["other_causes"] = causes
         income_year = values.get("income_year")
-        if income_year is not None and income_year > dt.date.today().year:
-            # As for the API (households.service.record_income): a year not yet begun has no income.
-            problems.append(Problem(number, key, "年度", "the income year has not begun"))
+        if income_year is not None and income_year > dt.date.today().year + 1:
+            # As for the API (households.service.record_income): at most next year.
+            problems.append(
+                Problem(number, key, "年度", "the income year is too far ahead (at most next year)")
+            )
         if income_year is None:
             for name in ("wage", "business", "transfer", "property", "production_costs"):
                 if values.get(name) is not None:
