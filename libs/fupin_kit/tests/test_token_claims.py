@@ -92,7 +92,9 @@ def test_a_narrowed_operation_scope_lets_the_call_through_and_names_what_it_cove
     assert not client_scopes.permits(
         frozenset({"comparisons:pushy"}), "identification", "POST", "comparisons:push"
     )
-    assert client_scopes.narrowed(payroll, "identification", "comparisons:push") == frozenset({"government_payroll"})
+    assert client_scopes.narrowed(payroll, "identification", "comparisons:push") == frozenset(
+        {"government_payroll"}
+    )
     whole = frozenset({"comparisons:push", "comparisons:push:government_payroll"})
     assert client_scopes.narrowed(whole, "identification", "comparisons:push") is None
     assert (
@@ -100,6 +102,7 @@ def test_a_narrowed_operation_scope_lets_the_call_through_and_names_what_it_cove
         is None
     )
     assert (
-        client_scopes.narrowed(frozenset({"registry.write"}), "identification", "comparisons:push") == frozenset()
+        client_scopes.narrowed(frozenset({"registry.write"}), "identification", "comparisons:push")
+        == frozenset()
     )
     assert client_scopes.narrowed(None, "identification", "comparisons:push") is None
