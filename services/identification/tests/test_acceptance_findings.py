@@ -459,7 +459,10 @@ async def test_a_system_registered_for_one_list_kind_pushes_only_that_kind(harne
 
     async def push(kind: str) -> httpx.Response:
         body = {"kind": kind, "department": "医保局", "entries": entries}
-        return await harness.client.post("/comparisons/pushes", json=body, headers=medical)
+        response: httpx.Response = await harness.client.post(
+            "/comparisons/pushes", json=body, headers=medical
+        )
+        return response
 
     refused = await push("government_payroll")
     assert refused.status_code == 403 and "medical_self_paid" in refused.json()["detail"]
