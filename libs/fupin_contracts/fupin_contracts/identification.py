@@ -106,9 +106,8 @@ class QuotaSetV1(_Payload):
 EXCLUSION_CONFIRMED = "fupin.identification.case.exclusion_confirmed.v1"
 
 
-class ExclusionConfirmedV1(_Payload):
-    """A confirmed exclusion hit on a case already announced or registered: which case and household,
-    which department list matched, and the review it calls for (`exit_review`, 清退)."""
+class _CaseState(_Payload):
+    """The case a decision without a transition concerns, and the state it is in."""
 
     case_id: uuid.UUID
     kind: str
@@ -116,6 +115,12 @@ class ExclusionConfirmedV1(_Payload):
     division: str
     year: int
     state: str
+
+
+class ExclusionConfirmedV1(_CaseState):
+    """A confirmed exclusion hit on a case already announced or registered: which case and household,
+    which department list matched, and the review it calls for (`exit_review`, 清退)."""
+
     hit_id: uuid.UUID
     hit_kind: str
     reason: str
@@ -127,15 +132,9 @@ class ExclusionConfirmedV1(_Payload):
 CATEGORY_CONFIRMED = "fupin.identification.case.category_confirmed.v1"
 
 
-class CategoryConfirmedV1(_Payload):
+class CategoryConfirmedV1(_CaseState):
     """The support categories confirmed for a case (each at most once) and why, with the case's state."""
 
-    case_id: uuid.UUID
-    kind: str
-    household_id: uuid.UUID
-    division: str
-    year: int
-    state: str
     categories: list[str]
     reason: str
 

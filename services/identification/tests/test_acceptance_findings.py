@@ -368,6 +368,11 @@ async def _confirm(harness: Harness, case: str, categories: list[str]) -> httpx.
     return response
 
 
+async def _confirmations(harness: Harness) -> int:
+    rows = await harness.sql("SELECT count(*) FROM case_history WHERE action = 'category_confirmed'")
+    return int(rows[0][0])
+
+
 async def test_a_category_is_not_confirmed_on_a_closed_case(harness: Harness) -> None:
     """Rejected or withdrawn: refused. A registered household's category is confirmed as its assistance is
     planned, so a registered case takes it."""
@@ -384,18 +389,14 @@ async def test_a_category_is_not_confirmed_on_a_closed_case(harness: Harness) ->
         )
         refused = await _confirm(harness, case, ["industry"])
         assert refused.status_code == 409 and refused.json()["code"] == "case-closed", refused.text
-    assert (await harness.sql("SELECT count(*) FROM case_history WHERE action = 'category_confirmed'"))[0][
-        0
-    ] == 0
+    assert await _confirmations(harness) == 0
 
 
 async def test_a_category_named_twice_is_refused(harness: Harness) -> None:
     case = await harness.apply(await harness.household())
     refused = await _confirm(harness, case, ["industry", "industry"])
     assert refused.status_code == 422, refused.text
-    assert (await harness.sql("SELECT count(*) FROM case_history WHERE action = 'category_confirmed'"))[0][
-        0
-    ] == 0
+    assert await _confirmations(harness) == 0
 
 
 async def test_a_confirmed_category_is_published(harness: Harness) -> None:
