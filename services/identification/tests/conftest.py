@@ -179,6 +179,18 @@ class Harness:
         )
         assert response.status_code == 200, response.text
 
+    async def state(self, case: str) -> str:
+        return str((await self.client.get(f"/cases/{case}", headers=self.village())).json()["state"])
+
+    async def resolve_hit(self, hit_id: str, outcome: str, reason: str) -> httpx.Response:
+        """The county's resolution of one comparison hit."""
+        response: httpx.Response = await self.client.post(
+            f"/comparisons/hits/{hit_id}/resolve",
+            json={"outcome": outcome, "reason": reason},
+            headers=self.county(),
+        )
+        return response
+
     async def outbox_types(self) -> list[str]:
         return [row[0] for row in await self.sql("SELECT type FROM outbox ORDER BY seq")]
 

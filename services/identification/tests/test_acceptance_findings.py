@@ -131,10 +131,6 @@ async def _hits(harness: Harness, case: str) -> list[dict[str, Any]]:
     return hits
 
 
-async def _state(harness: Harness, case: str) -> str:
-    return str((await harness.client.get(f"/cases/{case}", headers=harness.village())).json()["state"])
-
-
 async def _registered_and_exiting(harness: Harness, rid: str) -> tuple[str, str]:
     """A household registered last year (its identification case closed as registered) whose exit this
     year has been proposed: (registered case, exit case)."""
@@ -161,14 +157,10 @@ async def test_an_exclusion_list_finds_the_registered_case_not_the_exit_case(har
     assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
     assert await _hits(harness, exiting) == []
     (hit,) = await _hits(harness, registered)
-    confirmed = await harness.client.post(
-        f"/comparisons/hits/{hit['id']}/resolve",
-        json={"outcome": "confirmed", "reason": "核实该户有私家车"},
-        headers=harness.county(),
-    )
+    confirmed = await harness.resolve_hit(hit["id"], "confirmed", "核实该户有私家车")
     assert confirmed.status_code == 200, confirmed.text
-    assert await _state(harness, exiting) == "exit_proposed"
-    assert await _state(harness, registered) == "registered"
+    assert await harness.state(exiting) == "exit_proposed"
+    assert await harness.state(registered) == "registered"
     flagged = await harness.sql(
         "SELECT count(*) FROM outbox WHERE type = 'fupin.identification.case.exclusion_confirmed.v1'"
     )
@@ -189,13 +181,9 @@ async def test_a_confirmed_exclusion_hit_left_on_an_exit_case_does_not_reject_it
         c=uuid.UUID(exiting),
     )
     (hit,) = await _hits(harness, exiting)
-    confirmed = await harness.client.post(
-        f"/comparisons/hits/{hit['id']}/resolve",
-        json={"outcome": "confirmed", "reason": "核实该户有私家车"},
-        headers=harness.county(),
-    )
+    confirmed = await harness.resolve_hit(hit["id"], "confirmed", "核实该户有私家车")
     assert confirmed.status_code == 200, confirmed.text
-    assert await _state(harness, exiting) == "exit_proposed"
+    assert await harness.state(exiting) == "exit_proposed"
 
 
 # ---- 3: rejection is the decision of the tier that owns the step ---------------------------------------
@@ -218,7 +206,7 @@ async def test_only_the_county_rejects_at_the_county_approval(harness: Harness) 
     case = await _case_in(harness, "second_noticed")
     assert (await _reject(harness, case, harness.village())).status_code == 403
     assert (await _reject(harness, case, harness.township())).status_code == 403
-    assert await _state(harness, case) == "second_noticed"
+    assert await harness.state(case) == "second_noticed"
     rejected = await _reject(harness, case, harness.county())
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected", rejected.text
 
@@ -285,11 +273,7 @@ async def test_a_person_listed_twice_or_pushed_again_has_one_open_hit(harness: H
         "private_vehicle",
     ]
     # Once resolved, the department's next list finds the person again.
-    cleared = await harness.client.post(
-        f"/comparisons/hits/{hit['id']}/resolve",
-        json={"outcome": "cleared", "reason": "车辆已过户"},
-        headers=harness.county(),
-    )
+    cleared = await harness.resolve_hit(hit["id"], "cleared", "车辆已过户")
     assert cleared.status_code == 200, cleared.text
     assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
 
@@ -321,7 +305,7 @@ async def test_a_tick_replayed_with_its_idempotency_key_answers_the_first_respon
     await harness.advance_clock(60)
     again = await harness.client.post("/notices/tick", headers=headers)
     assert again.status_code == 200 and again.json() == first.json(), again.text
-    assert await _state(harness, case) == "first_noticed"
+    assert await harness.state(case) == "first_noticed"
 
 
 # ---- 7: the notice documents show the period in China's time and a Chinese title -----------------------

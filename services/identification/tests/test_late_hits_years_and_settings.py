@@ -58,16 +58,8 @@ async def _hit(harness: Harness, case: str) -> str:
 
 async def _resolve(harness: Harness, case: str, outcome: str, reason: str) -> httpx.Response:
     """The county's resolution of the case's one comparison hit."""
-    response: httpx.Response = await harness.client.post(
-        f"/comparisons/hits/{await _hit(harness, case)}/resolve",
-        json={"outcome": outcome, "reason": reason},
-        headers=harness.county(),
-    )
+    response: httpx.Response = await harness.resolve_hit(await _hit(harness, case), outcome, reason)
     return response
-
-
-async def _state(harness: Harness, case: str) -> str:
-    return str((await harness.client.get(f"/cases/{case}", headers=harness.village())).json()["state"])
 
 
 async def _household_with(harness: Harness, status: str, registered_year: int | None = None) -> uuid.UUID:
@@ -90,11 +82,11 @@ async def test_hit_after_comparison_blocks_county_approval_and_announcement(harn
     assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
     approve = await harness.act(case, "county_approve", harness.county())
     assert approve.status_code == 409 and approve.json()["code"] == "blocked", approve.text
-    assert await _state(harness, case) == "second_noticed"
+    assert await harness.state(case) == "second_noticed"
     await harness.sql("UPDATE cases SET state = 'county_approved' WHERE id = :i", i=uuid.UUID(case))
     announce = await harness.act(case, "announce", harness.county())
     assert announce.status_code == 409 and announce.json()["code"] == "blocked", announce.text
-    assert await _state(harness, case) == "county_approved"
+    assert await harness.state(case) == "county_approved"
     cleared = await _resolve(harness, case, "cleared", "车辆已过户")
     assert cleared.status_code == 200, cleared.text
     assert (await harness.act(case, "announce", harness.county())).status_code == 200
@@ -119,9 +111,9 @@ async def test_batch_county_approval_skips_a_blocked_case_and_records_why(harnes
     assert decided.json()["decided"] == 3
     assert [item["case_id"] for item in decided.json()["skipped"]] == [blocked]
     assert decided.json()["skipped"][0]["reason"].startswith("blocked")
-    assert await _state(harness, blocked) == "second_noticed"
+    assert await harness.state(blocked) == "second_noticed"
     for case in others:
-        assert await _state(harness, case) == "county_approved"
+        assert await harness.state(case) == "county_approved"
     history = (await harness.client.get(f"/cases/{blocked}/history", headers=harness.county())).json()
     assert history[-1]["action"] == "batch_skipped" and history[-1]["batch_id"] == batch["id"]
     read = (await harness.client.get(f"/batches/{batch['id']}", headers=harness.county())).json()
@@ -139,7 +131,7 @@ async def test_hit_confirmed_after_the_decision_flags_the_household_for_exit_rev
     confirmed = await _resolve(harness, case, "confirmed", "财政供养人员")
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "confirmed"
-    assert await _state(harness, case) == state
+    assert await harness.state(case) == state
     history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
     assert history[-1]["action"] == "exclusion_confirmed"
     assert history[-1]["detail"]["review"] == "exit_review"
@@ -164,7 +156,7 @@ async def test_a_list_pushed_after_registration_flags_the_registered_household(h
     assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
     confirmed = await _resolve(harness, case, "confirmed", "家有小轿车")
     assert confirmed.status_code == 200, confirmed.text
-    assert await _state(harness, case) == "registered"
+    assert await harness.state(case) == "registered"
     rows = await harness.sql(
         "SELECT count(*) FROM outbox WHERE type = :t", t="fupin.identification.case.exclusion_confirmed.v1"
     )
@@ -177,7 +169,7 @@ async def test_hit_confirmed_before_the_decision_still_ends_the_case(harness: Ha
     await _push(harness, "commercial_housing", rid)
     confirmed = await _resolve(harness, case, "confirmed", "购有商品房")
     assert confirmed.status_code == 200, confirmed.text
-    assert await _state(harness, case) == "rejected"
+    assert await harness.state(case) == "rejected"
 
 
 # ---- D2: exit and application years ---------------------------------------------------------------------
@@ -437,7 +429,7 @@ async def test_bad_village_review_finding_has_structured_errors(harness: Harness
     errors = response.json()["errors"]
     assert isinstance(errors, list) and errors[0]["loc"] == ["body", "finding", "present"]
     assert {"loc", "msg", "type"} <= set(errors[0])
-    assert await _state(harness, case) == "verified"
+    assert await harness.state(case) == "verified"
 
 
 @pytest.mark.parametrize("key", ["", "   "])
