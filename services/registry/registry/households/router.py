@@ -203,7 +203,7 @@ async def household_history(ctx: ReadCtx, household_id: uuid.UUID) -> list[Histo
 )
 async def change_status(ctx: Ctx, household_id: uuid.UUID, body: StatusCommand) -> HouseholdOut:
     """Internal command (county officers; later driven by identification events)."""
-    return await service.command_status(ctx, household_id, body)
+    return await service.change_status(ctx, household_id, body, by_hand=True)
 
 
 @router.post(

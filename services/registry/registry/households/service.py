@@ -551,24 +551,19 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
     return _out(ctx, after)
 
 
-async def command_status(ctx: Context, household_id: uuid.UUID, command: StatusCommand) -> HouseholdOut:
-    """A status command given through the API by a county officer. The procedure's own rules (exit not in
-    the year of registration, the checks before it) are identification's, whose decisions reach the
-    registry as events (handlers.identification_events → change_status); what the file itself rules out
-    is checked here: registering a household nobody lives in any more."""
-    await _load(ctx, household_id)  # an outsider gets its 404 before anything is said about the file
-    require_tier(ctx.actor, STATUS_TIER)
-    require_role(ctx.actor, STATUS_ROLE)
-    register = command.action is StatusAction.REGISTER
-    if register and await repository.count_active_members(ctx.session, household_id) == 0:
-        raise conflict("the household has no current members: nobody to register as poor")
-    return await change_status(ctx, household_id, command)
-
-
-async def change_status(ctx: Context, household_id: uuid.UUID, command: StatusCommand) -> HouseholdOut:
+async def change_status(
+    ctx: Context, household_id: uuid.UUID, command: StatusCommand, *, by_hand: bool = False
+) -> HouseholdOut:
+    """`by_hand`: a county officer's command through the API, which the file itself must allow: nobody is
+    registered as poor in a household nobody lives in any more. The procedure's own rules (exit not in the
+    year of registration, the checks before it) are identification's, whose decisions reach the registry as
+    events (handlers.identification_events) and are applied as decided."""
     loaded = await _load(ctx, household_id, lock=True)
     require_tier(ctx.actor, STATUS_TIER)
     require_role(ctx.actor, STATUS_ROLE)
+    living = any(member["status"] == MemberStatus.ACTIVE.value for member in loaded.members)
+    if by_hand and command.action is StatusAction.REGISTER and not living:
+        raise conflict("the household has no current members: nobody to register as poor")
     current = HouseholdStatus(loaded.household["status"])
     before_monitoring = None
     if current is HouseholdStatus.MONITORED:
