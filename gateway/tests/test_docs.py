@@ -95,6 +95,10 @@ async def test_merged_document_and_docs_page(fupin_stack):
             for status in ("401", "403", "404", "422"):
                 content = read["responses"][status]["content"]
                 assert list(content) == ["application/problem+json"], status
+            # Every operation with a body says it may be too large (body_limits); a read has no body.
+            create = paths["/api/v1/registry/households"]["post"]
+            assert list(create["responses"]["413"]["content"]) == ["application/problem+json"]
+            assert "413" not in read["responses"]
             assert paths["/oauth/token"]["post"]["security"] == []  # public: no token to get a token
             assert not any("HTTPValidationError" in name for name in schemas)
             # The service that is down is named, not a 500.

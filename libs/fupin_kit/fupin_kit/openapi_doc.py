@@ -81,6 +81,8 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
             responses: dict[str, Any] = operation.setdefault("responses", {})
             if "422" in responses:
                 responses["422"] = _problem_response("The request is not valid (each field in `errors`)")
+            if "requestBody" in operation:
+                responses["413"] = _problem_response("The request body is larger than this route accepts")
             if _is_public(operation):
                 operation["security"] = []
                 continue

@@ -174,9 +174,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
-        title = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}.get(
-            exc.status_code, "HTTP Error"
-        )
+        title = {
+            404: "Not Found",
+            405: "Method Not Allowed",
+            401: "Unauthorized",
+            413: "Content Too Large",
+        }.get(exc.status_code, "HTTP Error")
         detail = exc.detail if isinstance(exc.detail, str) else None
         problem = ProblemError(exc.status_code, title, detail, headers=headers)
         return problem_response(problem, request)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fupin_kit import openapi_doc
 from fupin_kit.auth.revocations import RevokedSubjects
 from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+from fupin_kit.body_limits import TooLargeAsProblem
 from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
 from fupin_kit.db import create_engine, create_sessionmaker
 from fupin_kit.health import router as health_router
@@ -128,7 +129,10 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     app.include_router(health_router)
     app.include_router(identity_router)
     for router in spec.routers:
-        app.include_router(router)
+        # Routes that take more (an import's file, a department's list) declare their own max_body_size.
+        app.include_router(router, max_body_size=settings.max_body_bytes)
+    # Innermost of the user middleware: the request id and the span see the rewritten answer.
+    app.add_middleware(TooLargeAsProblem)
     app.add_middleware(RequestIdMiddleware)
     # Added last: outermost of the user middleware, so the span covers everything the request does.
     app.add_middleware(ServerSpanMiddleware)

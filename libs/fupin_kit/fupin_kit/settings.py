@@ -93,6 +93,9 @@ class KitSettings(BaseSettings):
     outbox_retention_days: int = Field(default=7, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_watchdog_s: float = Field(default=60.0, gt=1)
+    # The largest request body a route takes unless it declares its own (fupin_kit.body_limits): JSON
+    # commands are kilobytes; a body past this is refused with 413 before it is parsed.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     gateway_url: str = "http://127.0.0.1:8000"
     upstream_timeout_s: float = Field(default=30.0, gt=0)

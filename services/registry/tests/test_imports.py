@@ -510,3 +510,24 @@ async def test_an_import_with_an_income_year_beyond_next_year_is_rejected(writab
     assert [(line["field"], line["reason"]) for line in problems] == [
         ("年度", "the income year is too far ahead (at most next year)")
     ]
+
+
+async def test_an_import_file_may_exceed_the_json_body_limit_but_a_json_command_may_not(writable_registry):
+    """The import route declares its own limit (body_limits.UPLOAD_MAX_BYTES): a 2 MB file is taken (and
+    then judged on its content), while a 2 MB household document is refused with a 413 problem."""
+    registry = writable_registry
+    big_file = ("户编号,村代码\n" + "x,y\n" * 500_000).encode()
+    assert len(big_file) > registry.app.state.settings.max_body_bytes
+    response = await upload(registry, big_file)
+    assert response.status_code == 202, response.text
+    result = await finished(registry, response.json()["id"])
+    assert result["status"] == "rejected"
+    before = await counts(registry)
+    refused = await registry.client.post(
+        "/households",
+        json={"village": VILLAGE, "head_name": "张" * 1_000_000},
+        headers=officer(registry),
+    )
+    assert refused.status_code == 413, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert await counts(registry) == before

@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from fupin_kit import body_limits
 from fupin_kit import openapi_scope as scope
 from identification import idempotency
 from identification import matrix_examples as examples
@@ -39,6 +40,7 @@ async def read(batch_id: uuid.UUID, ctx: Ctx) -> BatchOut:
 @router.post(
     "/{batch_id}/decide",
     response_model=BatchOut,
+    max_body_size=body_limits.LIST_MAX_BYTES,
     openapi_extra=scope.by_resource(
         "POST /batches", "batch_id", params={"findings.0.case_id": "sample.0"}, example=examples.DECISION
     ),

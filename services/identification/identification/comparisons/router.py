@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from fupin_kit import body_limits
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth import client_scopes
 from fupin_kit.settings import KitSettings
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/comparisons", tags=["department comparison"])
 @router.post(
     "/pushes",
     status_code=201,
+    max_body_size=body_limits.LIST_MAX_BYTES,
     response_model=PushOut,
     openapi_extra=scope.merge(scope.caller(examples.PUSH), client_scopes.operation(service.PUSH_OPERATION)),
 )

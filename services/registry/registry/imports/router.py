@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
+from fupin_kit import body_limits
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
@@ -54,7 +55,12 @@ async def template_csv() -> Response:
 
 
 # The rows name their villages; an import belongs to its importer's division (rows outside it are rejected).
-@router.post("", status_code=202, openapi_extra=scope.caller(level="village", files=examples.IMPORT_FILES))
+@router.post(
+    "",
+    status_code=202,
+    max_body_size=body_limits.UPLOAD_MAX_BYTES,
+    openapi_extra=scope.caller(level="village", files=examples.IMPORT_FILES),
+)
 async def upload(actor: CurrentActor, rt: Runtime, file: Annotated[UploadFile, File()]) -> ImportOut:
     """Start an import of a CSV or XLSX file in the template's layout. Village, township and county
     cadres/officers only. Poll GET /imports/{id}; the result is all-or-nothing for the file."""
