@@ -834,3 +834,46 @@ async def test_a_reset_waits_for_a_sign_in_under_way_and_then_ends_its_token(fup
         # Issued on the old password before the reset took effect: ended with every earlier token.
         refused = await client.get("/whoami", headers=bearer(answer.json()["access_token"]))
         assert refused.status_code == 401 and refused.json()["detail"] == "token revoked"
+
+
+async def test_a_client_is_granted_only_scopes_some_route_checks(fupin_stack):
+    """A misspelt scope would leave a client that can call nothing: it is refused (422) when granted,
+    on creation and on a change, and nothing is stored; every scope a route checks can be granted."""
+    async with gateway(fupin_stack) as (_, client):
+        body = {
+            "client_id": "nhsa-sync",
+            "department": "医保局",
+            "tier": "county",
+            "division": COUNTY,
+            "roles": ["department"],
+        }
+        for scopes in (["registy.read"], ["comparisons:push:lottery_winners"], ["feeds.read", "feeds.read"]):
+            refused = await client.post(
+                "/admin/clients", json={**body, "scopes": scopes}, headers=root(fupin_stack)
+            )
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (await client.get("/admin/clients/nhsa-sync", headers=root(fupin_stack))).status_code == 404
+        unknown = await client.post(
+            "/admin/clients", json={**body, "scopes": ["registy.read"]}, headers=root(fupin_stack)
+        )
+        assert "registry.read" in unknown.json()["known_scopes"]
+
+        every = [
+            "registry.read",
+            "identification.write",
+            "gateway.read",
+            "feeds.read",
+            "comparisons:push",
+            "comparisons:push:medical_self_paid",
+        ]
+        created = await client.post(
+            "/admin/clients", json={**body, "scopes": every}, headers=root(fupin_stack)
+        )
+        assert created.status_code == 201, created.text
+        changed = await client.put(
+            "/admin/clients/nhsa-sync/scopes", json={"scopes": ["funds.raed"]}, headers=root(fupin_stack)
+        )
+        assert changed.status_code == 422, changed.text
+        kept = await client.get("/admin/clients/nhsa-sync", headers=root(fupin_stack))
+        assert kept.json()["scopes"] == every

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_gateway.admin.scopes import check_scopes
 from fupin_gateway.identity import repository
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_gateway.identity.tables import AccountKind
@@ -98,6 +99,8 @@ async def find(ctx: AdminContext, kind: AccountKind, name: str) -> Any:
 async def create(ctx: AdminContext, kind: AccountKind, values: dict[str, Any], detail: dict[str, Any]) -> Any:
     check_grant(ctx.actor, values["tier"], values["division"])
     check_roles(kind, values.get("roles", []))
+    if "scopes" in values:
+        check_scopes(values["scopes"])
     if await ctx.division_known(values["division"]) is False:
         raise unprocessable(f"division {values['division']} is not in the division tree")
     name = values[kind.key]
@@ -120,6 +123,8 @@ async def change(
 ) -> Any:
     if "roles" in values:
         check_roles(kind, values["roles"])
+    if "scopes" in values:
+        check_scopes(values["scopes"])
     lo, hi = ctx.actor.subtree
     row = await repository.change(ctx.session, kind, name, lo, hi, values)
     if row is None:

@@ -58,7 +58,8 @@ def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
 
 
 # A departmental client reads a feed only with the feeds.read scope (auth.client_scopes).
-FEED_SCOPE = scope.merge(scope.caller(), client_scopes.operation("feeds.read"))
+FEED_OPERATION = "feeds.read"
+FEED_SCOPE = scope.merge(scope.caller(), client_scopes.operation(FEED_OPERATION))
 
 
 @router.get(

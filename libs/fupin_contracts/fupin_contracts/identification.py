@@ -67,6 +67,20 @@ class CaseTransitionedV1(_Payload):
     reason: str | None = None
 
 
+# The lists departmental systems push (POST /comparisons/pushes, `kind`). A client granted the scope
+# `comparisons:push:<kind>` may push that list only; the gateway refuses to grant any other kind.
+PUSH_OPERATION = "comparisons:push"
+PUSH_KINDS: tuple[str, ...] = (
+    "private_vehicle",
+    "commercial_housing",
+    "government_payroll",
+    "business_licence",
+    "medical_self_paid",
+    "education_fees",
+    "disaster",
+)
+
+
 # The announcement contract named in the issue: household, division, year and the case.
 CaseAnnouncedV1 = CaseTransitionedV1
 

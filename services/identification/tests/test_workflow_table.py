@@ -6,9 +6,12 @@ import uuid
 
 import pytest
 
+from fupin_contracts import identification as contracts
 from fupin_kit.auth.actor import Actor
 from identification import workflow
 from identification.batches import sampling
+from identification.comparisons import service as comparisons
+from identification.comparisons.schemas import PushKind
 
 S, A = workflow.State, workflow.Action
 
@@ -99,3 +102,10 @@ def test_rejection_belongs_to_the_tier_and_roles_that_own_the_step() -> None:
     assert workflow.transition(S.FIRST_NOTICE, A.REJECT).tiers == ("township",)
     assert workflow.transition(S.SECOND_NOTICED, A.REJECT).tiers == ("county",)
     assert workflow.transition(S.EXIT_NOTICED, A.REJECT).tiers == ("county",)
+
+
+def test_the_push_kinds_are_the_contract_the_gateway_grants_scopes_from():
+    """The gateway grants `comparisons:push:<kind>` only for the contract's kinds (admin.scopes): a kind
+    added here but not there could never be pushed by a narrowed client."""
+    assert tuple(kind.value for kind in PushKind) == contracts.PUSH_KINDS
+    assert comparisons.PUSH_OPERATION == contracts.PUSH_OPERATION

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from fupin_contracts import identification as contracts
 from fupin_kit.auth import client_scopes
 from fupin_kit.pii import InvalidResidentId, PiiCipher, validate_resident_id
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
@@ -27,7 +28,7 @@ from identification.context import SYSTEM_ACTOR, Context
 
 SERVICE = "identification"
 # The operation scope of POST /comparisons/pushes (its route declares it); narrowed per list kind.
-PUSH_OPERATION = "comparisons:push"
+PUSH_OPERATION = contracts.PUSH_OPERATION
 
 THRESHOLD_KEYS: dict[PushKind, str] = {
     PushKind.MEDICAL_SELF_PAID: "threshold.medical_self_paid",
