@@ -1211,3 +1211,73 @@ async def test_a_phone_number_needs_digits(writable_registry) -> None:
             "/households", json=body, headers=auth(registry, "village", VILLAGE)
         )
         assert answer.status_code == 201, (phone, answer.text)
+
+
+async def test_nobody_is_returned_to_poverty_or_monitored_in_an_empty_household(writable_registry) -> None:
+    registry = writable_registry
+    data = await created(registry, household(members=[member()]))
+    hid, head = data["id"], data["members"][0]["id"]
+    assert (await command(registry, hid, "register")).status_code == 200
+    assert (await command(registry, hid, "exit")).status_code == 200
+    died = await registry.client.post(
+        f"/households/{hid}/members/{head}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=auth(registry, "village", VILLAGE),
+    )
+    assert died.status_code == 200, died.text
+    history = await _history_count(registry, hid)
+    for action in ("return", "monitor"):
+        refused = await command(registry, hid, action)
+        assert refused.status_code == 409, refused.text
+        assert f"nobody to {action}" in refused.json()["detail"]
+    assert await _history_count(registry, hid) == history
+
+
+async def test_an_empty_living_patch_changes_nothing(writable_registry) -> None:
+    registry = writable_registry
+    data = await created(registry, household())
+    hid, headers = data["id"], auth(registry, "village", VILLAGE)
+    history, events = await _history_count(registry, hid), len(await outbox(registry))
+    empty = await registry.client.patch(
+        f"/households/{hid}", json={"living": {}, "reason": "空更新"}, headers=headers
+    )
+    assert empty.status_code == 422 and empty.json()["detail"] == "nothing to change"
+    future = await registry.client.patch(
+        f"/households/{hid}",
+        json={"living": {"housing_year_built": dt.date.today().year + 1}, "reason": "建房年份"},
+        headers=headers,
+    )
+    assert future.status_code == 422, future.text
+    assert await _history_count(registry, hid) == history and len(await outbox(registry)) == events
+    built = await registry.client.patch(
+        f"/households/{hid}",
+        json={"living": {"housing_year_built": dt.date.today().year}, "reason": "建房年份"},
+        headers=headers,
+    )
+    assert built.status_code == 200 and built.json()["version"] == data["version"] + 1
+
+
+def _born_years_ago(years: int, male: bool, sequence: int) -> dict[str, Any]:
+    """A member born `years` years and ten days ago (an exact birth date: resident_id() shifts years)."""
+    today = dt.date.today()
+    born = dt.date(today.year - years, today.month, 1) - dt.timedelta(days=10)
+    first17 = f"520102{born:%Y%m%d}{sequence * 2 + (1 if male else 0):03d}"
+    return member("spouse" if not male else "son_in_law", male, resident_id=first17 + check_digit(first17))
+
+
+async def test_a_marriage_join_is_for_someone_of_marrying_age(writable_registry) -> None:
+    """民法典 第1047条: 22 for a man, 20 for a woman; someone younger joins by move_in."""
+    registry = writable_registry
+    data = await created(registry, household())
+    hid, headers, on = data["id"], auth(registry, "village", VILLAGE), dt.date.today().isoformat()
+    young_woman, young_man = _born_years_ago(19, False, 401), _born_years_ago(21, True, 402)
+    for person in (young_woman, young_man):
+        refused = await add_member(registry, hid, "marriage_in", on, person, headers, "婚入")
+        assert refused.status_code == 422, refused.text
+        assert "legal marrying age" in str(refused.json()["errors"])
+    moved = await add_member(registry, hid, "move_in", on, young_woman, headers, "迁入")
+    assert moved.status_code == 201, moved.text
+    married = await add_member(
+        registry, hid, "marriage_in", on, _born_years_ago(22, True, 403), headers, "婚入"
+    )
+    assert married.status_code == 201, married.text

@@ -531,3 +531,58 @@ async def test_an_import_file_may_exceed_the_json_body_limit_but_a_json_command_
     assert refused.status_code == 413, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert await counts(registry) == before
+
+
+async def _rejections(registry, content: bytes, name: str = "登记表.csv") -> set[tuple[str, str, str]]:
+    before = await counts(registry)
+    result = await imported(registry, content, name)
+    assert result["status"] == "rejected", result
+    assert await counts(registry) == before
+    return {
+        (line["household_key"], line["field"], line["reason"])
+        for line in await report(registry, result["id"])
+        if line["status"] == "rejected"
+    }
+
+
+async def test_cells_no_person_typed_are_rejected_with_their_row_and_field(writable_registry) -> None:
+    """A NUL (which PostgreSQL text cannot hold) and a spreadsheet error value (a failed VLOOKUP saved as
+    #N/A) are named in the report, row and field, instead of failing the whole import or filing "#REF!"
+    as somebody's name."""
+    registry = writable_registry
+    nul = household_rows("N1", overrides={"地址": "中寨\x00组"})
+    reasons = await _rejections(registry, template.csv_file(nul))
+    assert ("N1", "地址", "the cell holds a NUL or an unreadable character") in reasons
+
+    errors = household_rows("E1", overrides={"户主姓名": "#REF!", "组": "#N/A"})
+    errors[1][template.HEADERS.index("姓名")] = "#VALUE!"
+    reasons = await _rejections(registry, template.xlsx_file(errors), "登记表.xlsx")
+    assert {(field, reason) for _, field, reason in reasons} >= {
+        ("户主姓名", "the cell holds a spreadsheet error (#REF!), not a value"),
+        ("组", "the cell holds a spreadsheet error (#N/A), not a value"),
+        ("姓名", "the cell holds a spreadsheet error (#VALUE!), not a value"),
+    }
+    # A '#' inside a value is ordinary text (an address's building number).
+    kept = household_rows("E2", overrides={"地址": "中寨组3#楼"})
+    assert (await imported(registry, template.csv_file(kept)))["status"] == "accepted"
+
+
+async def test_dates_and_years_the_api_refuses_are_refused_by_the_import_too(writable_registry) -> None:
+    registry = writable_registry
+    early = household_rows("D1", overrides={"登记日期": "1990-12-31"})
+    built = household_rows("D2", overrides={"建房年份": str(dt.date.today().year + 1)})
+    reasons = await _rejections(registry, template.csv_file(early + built))
+    assert ("D1", "登记日期", "the date is before 2013-01-01, when 建档立卡 began") in reasons
+    assert ("D2", "建房年份", "the year is in the future") in reasons
+
+
+async def test_a_column_given_twice_rejects_the_file(writable_registry) -> None:
+    """Two 证件号码 columns (or 证件号码 and its alias 身份证号): which one holds the person is a guess."""
+    registry = writable_registry
+    content = template.csv_file(household_rows("C1")).decode("utf-8-sig")
+    header, rest = content.split("\r\n", 1) if "\r\n" in content else content.split("\n", 1)
+    doubled = f"{header},身份证号\n" + "".join(f"{line},{resident_id()}\n" for line in rest.splitlines())
+    result = await imported(registry, doubled.encode())
+    assert result["status"] == "rejected"
+    lines = await report(registry, result["id"])
+    assert lines[0]["field"] == "证件号码" and "appears twice" in lines[0]["reason"]

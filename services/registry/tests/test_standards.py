@@ -168,6 +168,14 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     assert (await set_standard(registry, "county", YUNYAN, body)).status_code == 404
     assert (await set_standard(registry, "province", GUANGDONG, body)).status_code == 404
     assert (await set_standard(registry, "county", NANMING, {**body, "region": GUIZHOU})).status_code == 404
+    # A township answers as any outsider of the region, its own county's included: 404, not a 403 that
+    # would say the region exists and which tier may set it.
+    assert (await set_standard(registry, "township", "520102016000", body)).status_code == 404
+    assert (await set_standard(registry, "township", "520103019000", body)).status_code == 404
+    # No line before it existed (no national line to stay above, nothing to serve): 2010 and 2020 on.
+    assert (await set_standard(registry, "county", NANMING, {**body, "year": 2005})).status_code == 422
+    early = await set_standard(registry, "county", NANMING, {**body, "kind": "monitoring_line", "year": 2019})
+    assert early.status_code == 422 and "from 2020 on" in str(early.json()["errors"])
     # Only a province or a county (or a city without counties) carries a standard.
     assert (
         await set_standard(registry, "province", GUIZHOU, {**body, "region": "520100000000"})

@@ -42,6 +42,8 @@ FILES_BEGIN = dt.date(2013, 1, 1)
 # A "birth" join is for a newborn: the child must be born within this many days before the join is
 # effective (late registrations happen; a 54-year-old "born" into the household does not).
 BIRTH_JOIN_WINDOW_DAYS = 366
+# The legal marrying age (民法典 第1047条): a younger person joins by move_in, not marriage_in.
+MARRIAGE_AGE: dict[Sex, int] = {Sex.MALE: 22, Sex.FEMALE: 20}
 NOT_NULL = "may not be null; omit the field to leave it unchanged"
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
@@ -163,6 +165,13 @@ class LivingConditionsIn(_In):
     drinking_water: DrinkingWater | None = None
     relocation: bool = False
 
+    @field_validator("housing_year_built")
+    @classmethod
+    def _built_by_now(cls, value: int | None) -> int | None:
+        if value is not None and value > dt.date.today().year:
+            raise ValueError("housing_year_built is in the future")
+        return value
+
 
 def _village(value: str) -> str:
     try:
@@ -263,6 +272,10 @@ class HouseholdPatch(_In):
         return self.model_dump(exclude_unset=True, exclude={"reason"})
 
 
+def _age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 class MemberJoin(_In):
     change: MemberChange = Field(description="birth | marriage_in | move_in")
     effective_on: dt.date = Field(
@@ -294,6 +307,13 @@ class MemberJoin(_In):
                 f"a birth join is for a child born at most {BIRTH_JOIN_WINDOW_DAYS} days before "
                 "effective_on; someone older joins by marriage_in or move_in"
             )
+        if self.change is MemberChange.MARRIAGE_IN:
+            minimum = MARRIAGE_AGE[self.member.sex]
+            if _age_on(born, self.effective_on) < minimum:
+                raise ValueError(
+                    f"a marriage_in join is for someone of the legal marrying age on effective_on "
+                    f"({minimum} for a {self.member.sex.value} member); a younger person joins by move_in"
+                )
         return self
 
 

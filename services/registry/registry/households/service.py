@@ -72,6 +72,8 @@ from registry.households.workflow import InvalidTransition, StatusAction, next_s
 
 STATUS_ROLE = "officer"
 STATUS_TIER = "county"
+# Status commands that put people under support: refused by hand for a household with nobody in it.
+NEEDS_SOMEONE = frozenset({StatusAction.REGISTER, StatusAction.RETURN, StatusAction.MONITOR})
 # Who keeps the files: village and township cadres and officers of any tier; a viewer, a department
 # client or an evaluator only reads.
 WRITE_ROLES = ("cadre", "officer")
@@ -533,6 +535,8 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
             values["bank_account_masked"] = mask_account(value) if value else None
         else:
             values[key] = _plain(value)
+    if not values:  # `living: {}` names no field: no new version, history row or event for it
+        raise unprocessable("nothing to change")
     before = loaded.snapshot
     await repository.update_household(ctx.session, household_id, values)
     await _rename_head(ctx, loaded, values, patch.reason)
@@ -555,15 +559,16 @@ async def change_status(
     ctx: Context, household_id: uuid.UUID, command: StatusCommand, *, by_hand: bool = False
 ) -> HouseholdOut:
     """`by_hand`: a county officer's command through the API, which the file itself must allow: nobody is
-    registered as poor in a household nobody lives in any more. The procedure's own rules (exit not in the
+    registered as poor, returned to poverty or monitored in a household nobody lives in any more (exit
+    and clearance stay allowed: they end the household's support). The procedure's own rules (exit not in the
     year of registration, the checks before it) are identification's, whose decisions reach the registry as
     events (handlers.identification_events) and are applied as decided."""
     loaded = await _load(ctx, household_id, lock=True)
     require_tier(ctx.actor, STATUS_TIER)
     require_role(ctx.actor, STATUS_ROLE)
     living = any(member["status"] == MemberStatus.ACTIVE.value for member in loaded.members)
-    if by_hand and command.action is StatusAction.REGISTER and not living:
-        raise conflict("the household has no current members: nobody to register as poor")
+    if by_hand and command.action in NEEDS_SOMEONE and not living:
+        raise conflict(f"the household has no current members: nobody to {command.action.value}")
     current = HouseholdStatus(loaded.household["status"])
     before_monitoring = None
     if current is HouseholdStatus.MONITORED:

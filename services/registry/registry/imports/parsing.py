@@ -58,6 +58,11 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
+NUL = "\x00"
+# What a NUL in a cell becomes (U+FFFD, the replacement character): the validator refuses cells holding it.
+UNREADABLE = "\ufffd"
+
+
 @dataclass(frozen=True)
 class Layout:
     """Which position of the file's rows holds each template column (None: the column is absent)."""
@@ -69,7 +74,10 @@ class Layout:
         found: dict[str, int] = {}
         for index, raw in enumerate(header):
             name = ALIASES.get(raw.strip(), raw.strip())
-            if name in BY_HEADER and name not in found:
+            if name in found:
+                # Which of the two would hold the value is a guess; a guess would file the wrong person.
+                raise FileProblem(f"the column {name} appears twice (as {raw.strip()})", field=name)
+            if name in BY_HEADER:
                 found[name] = index
         missing = [column.header for column in COLUMNS if column.required and column.header not in found]
         if missing:
@@ -80,11 +88,16 @@ class Layout:
         """The row's values in template column order ('' for absent columns and short rows)."""
         width = len(values)
         if self.getter is not None and width > self.widest:  # every column present: all in C
-            return list(map(str.strip, self.getter(values)))
-        return [
-            values[position].strip() if position is not None and position < width else ""
-            for position in self.positions
-        ]
+            picked = list(map(str.strip, self.getter(values)))
+        else:
+            picked = [
+                values[position].strip() if position is not None and position < width else ""
+                for position in self.positions
+            ]
+        if NUL in "".join(picked):
+            # PostgreSQL text cannot hold a NUL: marked here, the validator names the cell (validation).
+            return [value.replace(NUL, UNREADABLE) for value in picked]
+        return picked
 
     @functools.cached_property
     def widest(self) -> int:

@@ -19,9 +19,9 @@ from fupin_kit import divisions
 from fupin_kit.pii import CHECK_CHARS, CHECK_WEIGHTS, PiiCipher, mask_resident_id
 from registry import patterns
 from registry.households.enums import CodeEnum, IdKind, Relation, Sex
-from registry.households.schemas import DISABILITY_CERT_PATTERN, MAX_OTHER_CAUSES
+from registry.households.schemas import DISABILITY_CERT_PATTERN, FILES_BEGIN, MAX_OTHER_CAUSES
 from registry.imports.documents import Stamps, new_ids, render
-from registry.imports.parsing import Row
+from registry.imports.parsing import UNREADABLE, Row
 from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
 
 OUTSIDE = "outside your jurisdiction"
@@ -141,6 +141,9 @@ def _date(raw: str) -> dt.date | None:
         raise FieldError("a date as YYYY-MM-DD") from None
     if value > dt.date.today():
         raise FieldError("the date is in the future")
+    if value < FILES_BEGIN:
+        # As for the API (HouseholdIn.registered_on): nobody was filed before 建档立卡 began.
+        raise FieldError(f"the date is before {FILES_BEGIN.isoformat()}, when 建档立卡 began")
     return value
 
 
@@ -273,6 +276,28 @@ def _parse_fields(
             problems.append(Problem(number, key, column.header, str(exc)))
 
 
+# Excel's error values: a failed formula (a VLOOKUP that found nothing) saved in place of a name.
+SPREADSHEET_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+def _unreadable_cells(key: str, row: Row, problems: list[Problem]) -> None:
+    """Cells that hold no value a person typed: a NUL (marked by parsing) or a spreadsheet error."""
+    number, raw_values = row
+    joined = "".join(raw_values)
+    if UNREADABLE not in joined and "#" not in joined:
+        return
+    for position, raw in enumerate(raw_values):
+        if UNREADABLE in raw:
+            reason = "the cell holds a NUL or an unreadable character"
+        elif raw.upper() in SPREADSHEET_ERRORS:
+            reason = f"the cell holds a spreadsheet error ({raw}), not a value"
+        else:
+            continue
+        problems.append(Problem(number, key, COLUMNS[position].header, reason))
+
+
 # ---- grouping ----------------------------------------------------------------------------------------
 
 
@@ -349,6 +374,8 @@ class Validator:
 
     def check(self, group: Group) -> Checked:
         problems: list[Problem] = []
+        for row in group.rows:
+            _unreadable_cells(group.key, row, problems)
         first = group.rows[0][1]
         division = first[INDEX["division"]]
         if not group.key:
@@ -423,6 +450,9 @@ class Validator:
                 Problem(number, key, "其他致贫原因", "an other cause must differ from the main cause")
             )
         values["other_causes"] = causes
+        built = values.get("housing_year_built")
+        if built is not None and built > dt.date.today().year:
+            problems.append(Problem(number, key, "建房年份", "the year is in the future"))
         income_year = values.get("income_year")
         if income_year is not None and income_year > dt.date.today().year + 1:
             # As for the API (households.service.record_income): at most next year.

@@ -76,9 +76,10 @@ async def standard_history(
     openapi_extra=scope.by_division("region", "body", "county", example=examples.STANDARD),
 )
 async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession) -> StandardOut:
+    # Jurisdiction first: a caller outside the region learns nothing, not even which tier may act (403).
+    require_within(actor, body.region, "division")
     require_tier(actor, "province", "county")
     require_role(actor, "officer", "admin")
-    require_within(actor, body.region, "division")
     lo, hi = actor.subtree
     if not await divisions.visible(session, body.region, lo, hi):
         raise not_found("division")

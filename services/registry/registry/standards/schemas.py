@@ -12,6 +12,9 @@ from fupin_kit import divisions as codes
 from registry import patterns
 
 Kind = Literal["poverty_line", "monitoring_line"]
+# The first year each line exists (domain.md §3–4): the 2,300-yuan line of 2010, monitoring from 2020 on.
+# A regional line for an earlier year would have no national line to stay above, and nothing to serve.
+FIRST_YEAR: dict[str, int] = {"poverty_line": 2010, "monitoring_line": 2020}
 
 
 class StandardIn(BaseModel):
@@ -30,6 +33,8 @@ class StandardIn(BaseModel):
 
     @model_validator(mode="after")
     def _valid_from_near_its_year(self) -> Self:
+        if self.year < FIRST_YEAR[self.kind]:
+            raise ValueError(f"the {self.kind} exists from {FIRST_YEAR[self.kind]} on")
         if self.valid_from is not None and not self.year - 1 <= self.valid_from.year <= self.year:
             raise ValueError(
                 f"valid_from must fall in {self.year} or {self.year - 1} for a {self.year} standard"
