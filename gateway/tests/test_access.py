@@ -106,6 +106,33 @@ async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path,
             routed = await client.get("/api/v1/sample/whoami", headers=bearer(token))
             assert routed.status_code == 200, routed.text
 
+        # A leaked key: a rotation that withdraws the previous keys ends their tokens at once at the
+        # gateway, and at the service once it re-reads the set (here: made stale at once).
+        await asyncio.sleep(kit_tokens.REFRESH_MIN_INTERVAL_S + 0.1)
+        newest_admin = bearer(
+            mint(
+                keys.current(),
+                subject="user:root",
+                tier="nation",
+                division=NATION,
+                roles=["admin"],
+                issuer="fupin",
+                audience="fupin-api",
+            )
+        )
+        withdrawn = await client.post("/admin/keys/rotate?withdraw_previous=true", headers=newest_admin)
+        assert withdrawn.status_code == 200, withdrawn.text
+        assert withdrawn.json()["published"] == [withdrawn.json()["kid"]]
+        published = (await client.get("/.well-known/jwks.json")).json()
+        assert [key["kid"] for key in published["keys"]] == [withdrawn.json()["kid"]]
+        monkeypatch.setattr(kit_tokens, "MAX_AGE_S", 0.0)
+        for token in (before, after):
+            assert (await client.get("/whoami", headers=bearer(token))).status_code == 401
+            assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        again = (await client.post("/oauth/token", data=form)).json()["access_token"]
+        assert jwt.get_unverified_header(again)["kid"] == withdrawn.json()["kid"]
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(again))).status_code == 200
+
 
 async def _audit_verify(env: dict[str, str]) -> tuple[int, str, str]:
     """`fupin audit verify` in a process of its own: its exit status, stdout and stderr."""

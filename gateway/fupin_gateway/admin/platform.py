@@ -4,9 +4,9 @@ chain verification."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from fupin_gateway.admin.deps import SeniorAdmin
 from fupin_kit import openapi_scope as scope
@@ -25,12 +25,23 @@ router = APIRouter(prefix="/admin", tags=["admin"])
     summary="Start signing with a new key; the previous one stays published",
     openapi_extra=scope.admin(),
 )
-async def rotate_keys(request: Request, actor: SeniorAdmin, session: DbSession) -> dict[str, Any]:
+async def rotate_keys(
+    request: Request,
+    actor: SeniorAdmin,
+    session: DbSession,
+    withdraw_previous: Annotated[
+        bool,
+        Query(
+            description="Withdraw every earlier key now (a leaked key): its tokens are refused at once, "
+            "everywhere within a minute, and their holders sign in again."
+        ),
+    ] = False,
+) -> dict[str, Any]:
     settings = request.app.state.settings
     store: KeyStore = request.app.state.key_store
     # A retired key stays in the JWKS until every token it signed has expired (lifetime + leeway).
-    keep_s = int(settings.token_lifetime_s) + int(settings.jwt_leeway_s)
-    current = await asyncio.to_thread(store.rotate, keep_s)
+    keep_s = 0 if withdraw_previous else int(settings.token_lifetime_s) + int(settings.jwt_leeway_s)
+    current = await asyncio.to_thread(store.rotate, keep_s, withdraw_previous=withdraw_previous)
     published = [key["kid"] for key in (await asyncio.to_thread(store.public_set))["keys"]]
     # The gateway verifies its own new tokens at once, without waiting for its unknown-kid refresh.
     verifier: TokenVerifier = request.app.state.token_verifier
@@ -40,7 +51,12 @@ async def rotate_keys(request: Request, actor: SeniorAdmin, session: DbSession) 
         action="keys.rotated",
         subject=f"key:{current['kid']}",
         division=actor.division,
-        detail={"kid": current["kid"], "published": published, "keep_previous_s": keep_s},
+        detail={
+            "kid": current["kid"],
+            "published": published,
+            "keep_previous_s": keep_s,
+            "withdraw_previous": withdraw_previous,
+        },
     )
     await append_change(session, entry)
     return {"kid": current["kid"], "published": published, "keep_previous_s": keep_s}

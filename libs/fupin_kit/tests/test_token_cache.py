@@ -99,3 +99,48 @@ async def test_cache_is_bounded_least_recently_used_first(tmp_path):
     await verifier.verify(first)  # first is now the most recently used
     await verifier.verify(third)
     assert list(verifier._cache) == [first, third]
+
+
+async def test_a_retired_key_verifies_until_its_tokens_expire_and_then_nothing(tmp_path):
+    """Issue #5: the JWKS keeps the previous key until its tokens expire, and no longer: a token signed
+    with it afterwards (a leaked private key) is refused by a verifier that never re-read the set."""
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store)
+    old_kid = store.current()["kid"]
+    token = _token(store)
+    await verifier.verify(token)
+    store.rotate(keep_previous_s=1)
+    await verifier.jwks.refresh()
+    published = {key["kid"] for key in store.public_set()["keys"]}
+    assert old_kid in published and len(published) == 2
+    assert (await verifier.verify(token)).subject == "reader"  # still within its window
+    await asyncio.sleep(1.1)
+    assert old_kid not in {key["kid"] for key in store.public_set()["keys"]}
+    minted_late = mint(
+        store.load()[0],  # the retired private key, still in the file until the next rotation
+        subject="intruder",
+        tier="nation",
+        division="000000000000",
+        roles=["admin"],
+        issuer="fupin",
+        audience="fupin-api",
+    )
+    for refused in (token, minted_late):
+        with pytest.raises(ProblemError) as caught:
+            await verifier.verify(refused)
+        assert caught.value.status == 401
+
+
+async def test_a_withdrawing_rotation_ends_the_previous_keys_tokens_within_the_max_age(tmp_path, monkeypatch):
+    store = KeyStore(tmp_path)
+    verifier = _verifier(store)
+    token = _token(store)
+    await verifier.verify(token)
+    store.rotate(keep_previous_s=900, withdraw_previous=True)
+    assert [key["kid"] for key in store.public_set()["keys"]] == [store.current()["kid"]]
+    # No new kid shows up to make the verifier re-read the set: its age does.
+    assert (await verifier.verify(token)).subject == "reader"
+    monkeypatch.setattr(tokens, "MAX_AGE_S", 0.0)
+    with pytest.raises(ProblemError):
+        await verifier.verify(token)
+    assert (await verifier.verify(_token(store))).subject == "reader"

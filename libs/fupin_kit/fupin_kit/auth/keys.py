@@ -1,7 +1,10 @@
 """Signing keys (ES256) kept as a JWK set; the public half is what `/.well-known/jwks.json` serves.
 
 The private set lives in the gateway's key directory (a mounted secret in production). Rotation appends
-a new key and keeps the previous ones in the public set until every token they signed has expired.
+a new key and keeps the previous ones in the public set until every token they signed has expired; each
+retired key's public JWK then carries `withdraw_at` (epoch seconds, a JWK extension member), after which
+every verifier refuses it whether or not it re-read the set, and the gateway publishes it no more. A
+rotation that withdraws the previous keys (a leaked key) ends their tokens at once.
 """
 
 from __future__ import annotations
@@ -31,8 +34,19 @@ def new_private_jwk() -> dict[str, Any]:
     return jwk
 
 
+WITHDRAW_AT = "withdraw_at"
+
+
 def public_jwk(private: dict[str, Any]) -> dict[str, Any]:
-    return {name: private[name] for name in ("kty", "crv", "x", "y", "kid", "alg", "use")}
+    public = {name: private[name] for name in ("kty", "crv", "x", "y", "kid", "alg", "use")}
+    if WITHDRAW_AT in private:
+        public[WITHDRAW_AT] = private[WITHDRAW_AT]
+    return public
+
+
+def withdrawn(jwk: dict[str, Any], now: float) -> bool:
+    until = jwk.get(WITHDRAW_AT)
+    return isinstance(until, int | float) and not isinstance(until, bool) and now >= until
 
 
 class KeyStore:
@@ -62,13 +76,18 @@ class KeyStore:
             self._write(keys)
         return keys
 
-    def rotate(self, keep_previous_s: int) -> dict[str, Any]:
-        """Add a new current key; drop keys retired more than `keep_previous_s` ago."""
+    def rotate(self, keep_previous_s: int, *, withdraw_previous: bool = False) -> dict[str, Any]:
+        """Add a new current key. The previous current key is withdrawn `keep_previous_s` from now (when its
+        last token expires), or now with `withdraw_previous` (every earlier key then too); keys already
+        withdrawn are dropped from the file."""
         now = int(time.time())
         keys = self.load()
         for key in keys:
-            key.setdefault("retired", now)
-        keys = [key for key in keys if now - int(key["retired"]) <= keep_previous_s]
+            retired = int(key.setdefault("retired", now))
+            key.setdefault(WITHDRAW_AT, retired + keep_previous_s)
+            if withdraw_previous:
+                key[WITHDRAW_AT] = min(int(key[WITHDRAW_AT]), now)
+        keys = [key for key in keys if not withdrawn(key, now)]
         current = new_private_jwk()
         keys.append(current)
         self._write(keys)
@@ -79,7 +98,9 @@ class KeyStore:
         return keys[-1]
 
     def public_set(self) -> dict[str, Any]:
-        return {"keys": [public_jwk(key) for key in self.ensure()]}
+        """The keys that still verify: a retired key past its `withdraw_at` is published no more."""
+        now = time.time()
+        return {"keys": [public_jwk(key) for key in self.ensure() if not withdrawn(key, now)]}
 
     def _write(self, keys: list[dict[str, Any]]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from jwt.algorithms import ECAlgorithm
 from fupin_kit import divisions
 from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import TIERS, Actor
-from fupin_kit.auth.keys import ALGORITHM
+from fupin_kit.auth.keys import ALGORITHM, WITHDRAW_AT, withdrawn
 from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
 from fupin_kit.auth.roles import evaluator_roles
 from fupin_kit.auth.sources import FETCH_ERRORS, fetch_json
@@ -34,28 +34,47 @@ TOKEN_CACHE_SIZE = 4096
 # Short enough that a token signed right after a key rotation is accepted at once by a process whose
 # last load is older than this; long enough that forged kids cost at most one re-read per second.
 REFRESH_MIN_INTERVAL_S = 1.0
+# How long a loaded key set is trusted before the next verification re-reads it.
+MAX_AGE_S = 60.0
 
 
 class JwkSet:
     """Public keys by kid, from a file or the gateway's JWKS URL, refreshed when an unknown kid appears
-    (at most every REFRESH_MIN_INTERVAL_S, so forged kids cannot hammer the source)."""
+    (at most every REFRESH_MIN_INTERVAL_S, so forged kids cannot hammer the source) and when the loaded
+    set is older than MAX_AGE_S (a key withdrawn at once, after a leak, leaves the set without a new
+    kid to notice). A key past its `withdraw_at` (auth/keys.py) is refused without any reload."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._keys: dict[str, Any] = {}
+        # kid -> (key, withdraw_at or None)
+        self._keys: dict[str, tuple[Any, float | None]] = {}
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> Any | None:
-        if kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S:
+        if self.stale() or (
+            kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S
+        ):
             async with self._lock:
-                if kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S:
+                if self.stale() or (
+                    kid not in self._keys and time.monotonic() - self._loaded_at > REFRESH_MIN_INTERVAL_S
+                ):
                     await self.refresh()
-        return self._keys.get(kid)
+        return self.loaded(kid)
+
+    def stale(self) -> bool:
+        return time.monotonic() - self._loaded_at > MAX_AGE_S
 
     def loaded(self, kid: str) -> Any | None:
-        """The key of `kid` as loaded now, without any refresh (None once a reload dropped it)."""
-        return self._keys.get(kid)
+        """The key of `kid` as loaded now, without any refresh (None once a reload dropped it or once it
+        is withdrawn)."""
+        entry = self._keys.get(kid)
+        if entry is None:
+            return None
+        key, withdraw_at = entry
+        if withdraw_at is not None and time.time() >= withdraw_at:
+            return None
+        return key
 
     async def refresh(self) -> None:
         self._loaded_at = time.monotonic()
@@ -63,10 +82,15 @@ class JwkSet:
             document = (await fetch_json(self.source)).document or {}
         except FETCH_ERRORS:
             return
-        keys: dict[str, Any] = {}
+        keys: dict[str, tuple[Any, float | None]] = {}
+        now = time.time()
         for jwk in document.get("keys", []):
-            if jwk.get("kty") == "EC" and jwk.get("kid"):
-                keys[jwk["kid"]] = ECAlgorithm.from_jwk(json.dumps(jwk))
+            if jwk.get("kty") == "EC" and jwk.get("kid") and not withdrawn(jwk, now):
+                until = jwk.get(WITHDRAW_AT)
+                known = self._keys.get(jwk["kid"])
+                # The same key object for a kid already loaded: tokens verified with it stay remembered.
+                key = known[0] if known is not None else ECAlgorithm.from_jwk(json.dumps(jwk))
+                keys[jwk["kid"]] = (key, float(until) if isinstance(until, int | float) else None)
         self._keys = keys
 
 
@@ -101,7 +125,7 @@ class TokenVerifier:
         cached = self._cache.get(token)
         if cached is not None:
             actor, until, kid, key, digest = cached
-            if time.time() < until and self.jwks.loaded(kid) is key:
+            if time.time() < until and not self.jwks.stale() and self.jwks.loaded(kid) is key:
                 self._cache.move_to_end(token)
                 self._refuse_revoked(digest, actor.issued_at)
                 return actor
