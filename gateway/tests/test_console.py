@@ -376,6 +376,14 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await page.locator("#s-survey").fill("入户核实：因病致贫属实")
     await page.locator("dialog button[type=submit]").click()
     await expect(case_row.locator("[data-state]")).to_have_text("Verified")
+    # The village review's record starts empty and cannot be sent so: nothing is invented for the cadre.
+    await case_row.locator("button[data-action=village_review]").click()
+    for key in ("meeting", "representatives", "present", "votes_for", "votes_against", "abstentions"):
+        await expect(page.locator(f"#s-{key}")).to_have_value("")
+    await page.locator("dialog button[type=submit]").click()
+    await expect(page.locator("dialog.step-dialog")).to_be_visible()
+    await expect(case_row.locator("[data-state]")).to_have_text("Verified")
+    await page.locator("dialog button[type=button]").click()
     await expect(case_row.locator("button[data-action=village_review]")).to_be_visible()
 
     # The public notice board, signed out, back in Chinese: masked names only.

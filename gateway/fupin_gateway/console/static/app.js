@@ -652,11 +652,13 @@ function openStepDialog(current, action, done) {
     fields.push(field("s-survey", t("step.survey"), inputs.survey));
   }
   if (VOTE_ACTIONS.has(action)) {
+    // The meeting's record is what the cadre enters: nothing is filled in, so no click files a meeting that
+    // was never held. A meeting is in the past (or today).
     const today = new Date().toISOString().slice(0, 10);
-    inputs.meeting_on = h("input", { id: "s-meeting", type: "date", value: today, required: true });
+    inputs.meeting_on = h("input", { id: "s-meeting", type: "date", max: today, required: true });
     fields.push(field("s-meeting", t("step.meeting_on"), inputs.meeting_on));
-    for (const [key, value] of [["representatives", 30], ["present", 24], ["votes_for", 20], ["votes_against", 2], ["abstentions", 0]]) {
-      inputs[key] = h("input", { id: `s-${key}`, type: "number", min: "0", value: String(value), required: true, inputmode: "numeric" });
+    for (const key of ["representatives", "present", "votes_for", "votes_against", "abstentions"]) {
+      inputs[key] = h("input", { id: `s-${key}`, type: "number", min: "0", step: "1", required: true, inputmode: "numeric" });
       fields.push(field(`s-${key}`, t(`step.${key}`), inputs[key]));
     }
   }
