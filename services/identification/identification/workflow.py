@@ -248,6 +248,20 @@ BLOCKED_BY_OPEN_HIT: frozenset[tuple[State, Action]] = frozenset(
         (S.MONITOR_TOWNSHIP_REVIEWED, A.COUNTY_DECIDE),
     }
 )
+# Forward steps towards registering (or monitoring) a household: refused while nobody lives in it any more
+# (every member deceased or gone), as the registry refuses to register such a household by hand. Rejecting
+# or withdrawing the case stays open.
+NEEDS_LIVING_MEMBERS: frozenset[Action] = frozenset(
+    {
+        A.VERIFY,
+        A.VILLAGE_REVIEW,
+        A.TOWNSHIP_REVIEW,
+        A.COMPLETE_COMPARISON,
+        A.COUNTY_APPROVE,
+        A.ANNOUNCE,
+        A.COUNTY_DECIDE,
+    }
+)
 # A confirmed exclusion hit ends a case that is still under review (REJECT); once the decision is public
 # (announced) or done (registered) it can no longer be rejected, so it is flagged for 清退 review instead.
 FLAGGED_AFTER_DECISION: frozenset[State] = frozenset({S.ANNOUNCED, S.REGISTERED})

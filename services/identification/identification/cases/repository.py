@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import and_, func, insert, literal, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,22 @@ async def household_members(session: AsyncSession, household_id: uuid.UUID) -> l
     return [dict(row) for row in rows.mappings()]
 
 
+# Nobody lives in the household: no current member in the read model's snapshot of its members (a
+# household known only by its count, with no member rows, counts as living while the count is above 0).
+NO_LIVING_MEMBERS_SQL = """
+    NOT EXISTS (SELECT 1 FROM rm_members lm WHERE lm.household_id = {household} AND lm.status = 'active')
+    AND (EXISTS (SELECT 1 FROM rm_members am WHERE am.household_id = {household})
+         OR NOT EXISTS (SELECT 1 FROM rm_households lh
+                        WHERE lh.household_id = {household} AND lh.member_count > 0))
+"""
+
+
+async def has_living_members(session: AsyncSession, household_id: uuid.UUID) -> bool:
+    condition = NO_LIVING_MEMBERS_SQL.format(household="CAST(:household_id AS uuid)")
+    result = await session.execute(text(f"SELECT {condition}"), {"household_id": household_id})
+    return not bool(result.scalar_one())
+
+
 async def income(session: AsyncSession, household_id: uuid.UUID, year: int) -> Row | None:
     row = (
         (
@@ -73,6 +89,13 @@ async def get_case(
         stmt = stmt.with_for_update()
     row = (await session.execute(stmt)).mappings().first()
     return None if row is None else dict(row)
+
+
+async def cases_by_id(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> list[Row]:
+    if not case_ids:
+        return []
+    rows = await session.execute(select(cases).where(cases.c.id.in_(list(case_ids))))
+    return [dict(row) for row in rows.mappings()]
 
 
 async def set_state(
@@ -141,6 +164,25 @@ async def open_blocking_hits(session: AsyncSession, case_id: uuid.UUID) -> int:
         )
     )
     return int(result.scalar_one())
+
+
+async def unaddressed_failed_check(session: AsyncSession, case_id: uuid.UUID, step: str) -> Row | None:
+    """The last failed spot-check of the case at `step` (a batch's finding), if the case has not moved
+    since it was recorded."""
+    result = await session.execute(
+        text(
+            """
+            SELECT f.detail, f.batch_id, f.at FROM case_history f
+            WHERE f.case_id = :case_id AND f.action = 'spot_check_failed' AND f.detail->>'step' = :step
+              AND f.seq > coalesce((SELECT max(t.seq) FROM case_history t
+                                    WHERE t.case_id = :case_id AND t.from_state IS DISTINCT FROM t.to_state), 0)
+            ORDER BY f.seq DESC LIMIT 1
+            """
+        ),
+        {"case_id": case_id, "step": step},
+    )
+    row = result.mappings().first()
+    return None if row is None else dict(row)
 
 
 async def counted_in_quota(session: AsyncSession, lo: str, hi: str, year: int, states: Sequence[str]) -> int:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from identification.text import Reason, Signer
 from identification.workflow import Action
 
 
@@ -18,7 +19,7 @@ class Authorisation(_In):
     """承诺授权: the household's signed consent to the checks of its data."""
 
     signed: Literal[True]
-    signed_by: str = Field(min_length=1, max_length=60)
+    signed_by: Signer
     signed_on: dt.date
     document_ref: str | None = Field(default=None, max_length=200)
 
@@ -54,6 +55,13 @@ class ApiAction(StrEnum):
 
 class ActionIn(_In):
     reason: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("reason")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        # An optional reason of only whitespace says nothing: it is not recorded as a justification.
+        return (value or "").strip() or None
+
     # The survey findings, the vote, the spot-check result: recorded verbatim in the history.
     finding: dict[str, Any] = Field(default_factory=dict)
 
@@ -79,7 +87,7 @@ class VillageReviewFinding(_In):
 
 class CategoryIn(_In):
     categories: list[str] = Field(min_length=1, max_length=6)
-    reason: str = Field(min_length=2, max_length=500)
+    reason: Reason
 
     @field_validator("categories")
     @classmethod

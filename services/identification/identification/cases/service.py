@@ -28,8 +28,11 @@ from identification.cases.schemas import (
     HistoryOut,
     VillageReviewFinding,
 )
+from identification.comparisons import repository as comparisons
+from identification.comparisons.schemas import EXCLUSION_KINDS
 from identification.context import Context, step_for
 from identification.quotas import service as quotas
+from identification.text import not_future
 
 S, A, K = workflow.State, workflow.Action, workflow.Kind
 Row = dict[str, Any]
@@ -89,6 +92,62 @@ async def apply(
         "version": case["version"] + 1,
         "updated_at": ctx.now,
     }
+
+
+async def carry_exclusions(
+    ctx: Context,
+    *,
+    case_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    member_id: uuid.UUID | None = None,
+) -> list[Row]:
+    """A confirmed exclusion (a department hit the county confirmed) keeps blocking: a member on a new or
+    still-open case who is the person of a confirmed exclusion hit of another case gets an open blocking
+    hit carrying that finding, recorded on the case's history. The county resolves it like any hit:
+    confirmed, the case ends; cleared with a reason (the car was sold, the earlier finding was wrong),
+    it goes on and the finding is not carried onto that case again."""
+    carried = await comparisons.carry_confirmed(
+        ctx.session,
+        ctx.now,
+        sorted(kind.value for kind in workflow.EXCLUSION_COMPARED),
+        sorted(kind.value for kind in EXCLUSION_KINDS),
+        case_id=case_id,
+        household_id=household_id,
+        member_id=member_id,
+    )
+    if not carried:
+        return carried
+    by_id = {
+        row["id"]: row
+        for row in await repository.cases_by_id(ctx.session, [hit["case_id"] for hit in carried])
+    }
+    await repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": hit["case_id"],
+                "division": by_id[hit["case_id"]]["division"],
+                "action": "exclusion_carried",
+                "from_state": by_id[hit["case_id"]]["state"],
+                "to_state": by_id[hit["case_id"]]["state"],
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": {"hit_id": str(hit["id"]), "kind": hit["kind"], "reason": hit["reason"]},
+            }
+            for hit in carried
+        ],
+    )
+    return carried
+
+
+async def require_living_members(ctx: Context, household_id: uuid.UUID) -> None:
+    if not await repository.has_living_members(ctx.session, household_id):
+        raise conflict(
+            "nobody lives in the household any more (every member is deceased or gone): it cannot be "
+            "identified as poor or monitored",
+            code="no-living-members",
+        )
 
 
 def require_opener(ctx: Context) -> None:
@@ -164,6 +223,8 @@ async def open_case(
         ],
     )
     await record_event(ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor))
+    if kind in workflow.EXCLUSION_COMPARED:
+        await carry_exclusions(ctx, case_id=case["id"])
     return case
 
 
@@ -174,10 +235,17 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
         raise not_found("household")
     require_opener(ctx)
     check_application_year(body.year, ctx.year)
+    not_future(
+        body.authorisation.signed_on,
+        ctx.now,
+        ["body", "authorisation", "signed_on"],
+        "the authorisation's signature date",
+    )
     # A monitored household found poor goes through the whole procedure like a candidate (the registry
     # then registers it, or records its return to poverty if it had exited).
     if household["status"] not in ("candidate", "returned", "monitored"):
         raise conflict(f"a household in status {household['status']!r} cannot apply", code="household-status")
+    await require_living_members(ctx, body.household_id)
     authorisation = body.authorisation.model_dump(mode="json")
     case = await open_case(
         ctx,
@@ -202,13 +270,14 @@ def finding_errors(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _village_review(body: ActionIn) -> VillageReviewFinding:
+def _village_review(ctx: Context, body: ActionIn) -> VillageReviewFinding:
     try:
         finding = VillageReviewFinding.model_validate(body.finding)
     except ValidationError as exc:
         raise unprocessable(
             "the village review needs the assembly's attendance and vote", errors=finding_errors(exc)
         ) from None
+    not_future(finding.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
     if not workflow.attendance_ok(finding.representatives, finding.present):
         raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     return finding
@@ -228,8 +297,10 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     step_for(ctx, state, action)  # 409 / 403 before any action-specific check
     detail: dict[str, Any] = {"finding": body.finding} if body.finding else {}
     kind = K(case["kind"])
+    if action in workflow.NEEDS_LIVING_MEMBERS:
+        await require_living_members(ctx, case["household_id"])
     if action is A.VILLAGE_REVIEW:
-        vote = _village_review(body)
+        vote = _village_review(ctx, body)
         detail = {"finding": vote.model_dump(mode="json")}
         if not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
             return render(await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, body.reason))
@@ -247,6 +318,23 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
         # Decided one by one, the case is checked in full: recorded as such at both list-wide steps, so
         # the spot-check record of a case never depends on which of the two paths decided it.
         detail["spot_check"] = {"individual": True}
+        failed = await repository.unaddressed_failed_check(ctx.session, case_id, action.value)
+        if failed is not None:
+            # The case failed a batch's spot-check at this step: deciding it one by one must say how the
+            # finding was addressed, and the decision records both.
+            note = failed["detail"].get("note") or ""
+            if not (body.reason or "").strip():
+                raise conflict(
+                    f"the case failed the spot-check of batch {failed['batch_id']} ({note or 'no note'}): "
+                    "give the reason the finding is addressed, or reject the case",
+                    code="spot-check-failed",
+                    batch_id=str(failed["batch_id"]),
+                    note=note,
+                )
+            detail["spot_check"] = {
+                "individual": True,
+                "failed_check": {"batch_id": str(failed["batch_id"]), "note": note},
+            }
     if action is A.CLEAR_RISK:
         await _check_clearance(ctx, case)
     return render(await apply(ctx, case, action, detail, body.reason))

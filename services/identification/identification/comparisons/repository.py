@@ -93,6 +93,66 @@ async def match_cases(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+CARRY_CONFIRMED = text(
+    """
+    INSERT INTO comparison_hits (id, push_id, case_id, household_id, member_id, division, kind, effect,
+                                 reason, amount, status, found_at)
+    SELECT gen_random_uuid(), f.push_id, f.case_id, f.household_id, f.member_id, f.division, f.kind, 'block',
+           f.reason, f.amount, 'open', CAST(:now AS timestamptz)
+    FROM (
+        SELECT DISTINCT ON (c.id, m.member_id, h.kind)
+               h.push_id, c.id AS case_id, c.household_id, m.member_id, c.division, h.kind, h.amount,
+               h.reason || ' (confirmed by the county on an earlier case, hit ' || h.id::text
+                 || coalesce(': ' || h.resolution, '') || ')' AS reason
+        FROM cases c
+        JOIN rm_members m ON m.household_id = c.household_id AND m.status = 'active'
+                          AND m.person_index IS NOT NULL
+        JOIN rm_members earlier ON earlier.person_index = m.person_index
+        JOIN comparison_hits h ON h.member_id = earlier.member_id AND h.case_id <> c.id
+                               AND h.effect = 'block' AND h.status = 'confirmed'
+                               AND h.kind = ANY(CAST(:exclusion_kinds AS text[]))
+        WHERE c.active AND c.kind = ANY(CAST(:case_kinds AS text[]))
+          AND (CAST(:case_id AS uuid) IS NULL OR c.id = CAST(:case_id AS uuid))
+          AND (CAST(:household_id AS uuid) IS NULL OR c.household_id = CAST(:household_id AS uuid))
+          AND (CAST(:member_id AS uuid) IS NULL OR earlier.member_id = CAST(:member_id AS uuid))
+          AND NOT EXISTS (SELECT 1 FROM comparison_hits x
+                          WHERE x.case_id = c.id AND x.member_id = m.member_id AND x.kind = h.kind)
+        ORDER BY c.id, m.member_id, h.kind, h.resolved_at DESC
+    ) AS f
+    RETURNING id, case_id, kind, reason
+    """
+)
+
+
+async def carry_confirmed(
+    session: AsyncSession,
+    now: dt.datetime,
+    case_kinds: Sequence[str],
+    exclusion_kinds: Sequence[str],
+    *,
+    case_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    member_id: uuid.UUID | None = None,
+) -> list[Row]:
+    """A confirmed exclusion stays a finding on the person: every active case (of `case_kinds`) with a
+    current member whose blind index matches the member of a confirmed exclusion hit of another case gets
+    an open blocking hit carrying that finding, unless it already has a hit of that kind on the member
+    (open, or resolved by the county: a carried finding the county cleared is not carried again). The
+    filters narrow it to one case, one household's cases, or the person of one member."""
+    rows = await session.execute(
+        CARRY_CONFIRMED,
+        {
+            "now": now,
+            "case_kinds": list(case_kinds),
+            "exclusion_kinds": list(exclusion_kinds),
+            "case_id": case_id,
+            "household_id": household_id,
+            "member_id": member_id,
+        },
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
 async def households_over_threshold(
     session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str, threshold: Decimal | None
 ) -> list[Row]:

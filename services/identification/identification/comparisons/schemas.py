@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identification.text import LongReason
+
 
 class PushKind(StrEnum):
     PRIVATE_VEHICLE = "private_vehicle"
@@ -81,4 +83,4 @@ class HitOutcome(StrEnum):
 class HitResolutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: HitOutcome
-    reason: str = Field(min_length=2, max_length=1000)
+    reason: LongReason

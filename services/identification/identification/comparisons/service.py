@@ -150,6 +150,9 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
             # Announced (the registry acts on it) or registered: too late to reject, so the household is
             # flagged for 清退 review — recorded on the case and published for the county and the registry.
             await cases.flag_exclusion(ctx, case, hit, body.reason)
+        # The finding is on the person, not only this case: another open case with them as a member
+        # (they moved household, or a parallel procedure) is blocked by it too.
+        await cases.carry_exclusions(ctx, member_id=hit["member_id"])
     updated = await repository.get_hit(ctx.session, hit_id, lo, hi)
     assert updated is not None
     return HitOut.model_validate(updated)

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from identification.text import ObjectionReason
+
 # Characters an objection must say besides whitespace: every ticket blocks its notice until resolved.
 MIN_OBJECTION_CHARS = 2
 
@@ -44,7 +46,7 @@ class Outcome(StrEnum):
 class ResolutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Outcome
-    reason: str = Field(min_length=2, max_length=2000)
+    reason: ObjectionReason
 
 
 class ObjectionOut(BaseModel):

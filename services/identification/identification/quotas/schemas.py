@@ -4,6 +4,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identification.text import Reason
+
 Division = Field(pattern=r"^[0-9]{12}$")
 
 
@@ -12,7 +14,7 @@ class QuotaIn(BaseModel):
     division: str = Division
     year: int = Field(ge=2013, le=2100)
     amount: int = Field(ge=0, le=100_000_000)
-    reason: str = Field(min_length=2, max_length=500)
+    reason: Reason
 
 
 class QuotaOut(BaseModel):

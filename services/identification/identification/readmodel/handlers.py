@@ -57,6 +57,9 @@ async def on_member_changed(session: AsyncSession, event: Envelope) -> None:
     data = model.model_validate(event.data)
     await repository.upsert_members(session, [_member_row(data.household_id, data.division, data.member)])
     await repository.set_member_count(session, data.household_id, data.member_count)
+    if event.type == contracts.MEMBER_ADDED:
+        # A person with a confirmed exclusion who joins a household under review blocks its case too.
+        await _carry_exclusions(session, data.household_id)
 
 
 async def on_household_updated(session: AsyncSession, event: Envelope) -> None:
@@ -79,6 +82,13 @@ async def on_member_updated(session: AsyncSession, event: Envelope) -> None:
         await repository.set_head(
             session, data.household_id, mask_name(member.name), member.resident_id_masked
         )
+    # A corrected resident ID may make a member the person of a confirmed exclusion.
+    await _carry_exclusions(session, data.household_id)
+
+
+async def _carry_exclusions(session: AsyncSession, household_id: uuid.UUID) -> None:
+    ctx = Context(session, SYSTEM_ACTOR, await clock.now(session))
+    await cases.carry_exclusions(ctx, household_id=household_id)
 
 
 async def on_income(session: AsyncSession, event: Envelope) -> None:
