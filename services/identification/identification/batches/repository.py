@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identification.cases.repository import NO_LIVING_MEMBERS_SQL
 from identification.models import batch_items, batches, cases
 
 Row = dict[str, Any]
@@ -23,6 +24,48 @@ async def count_ready(session: AsyncSession, lo: str, hi: str, state: str) -> in
         .where(cases.c.division.between(lo, hi), cases.c.state == state, cases.c.kind == "identification")
     )
     return int(result.scalar_one())
+
+
+async def lock_draws(session: AsyncSession, action: str) -> None:
+    """Serialise draws of one step until the transaction ends, so two concurrent draws over one list
+    cannot both see no open batch."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"identification.batches.{action}")))
+    )
+
+
+async def open_batch_covering(
+    session: AsyncSession, action: str, lo: str, hi: str, state: str
+) -> uuid.UUID | None:
+    """An undecided batch of this step whose frozen list holds a case of [lo, hi] still at the step."""
+    result = await session.execute(
+        text(
+            """
+            SELECT b.id FROM batches b
+            WHERE b.action = :action AND b.status = 'drawn'
+              AND EXISTS (SELECT 1 FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+                          WHERE bi.batch_id = b.id AND c.state = :state AND c.division BETWEEN :lo AND :hi)
+            ORDER BY b.created_at LIMIT 1
+            """
+        ),
+        {"action": action, "state": state, "lo": lo, "hi": hi},
+    )
+    value: uuid.UUID | None = result.scalar_one_or_none()
+    return value
+
+
+async def search(
+    session: AsyncSession, lo: str, hi: str, action: str | None, status: str | None, limit: int
+) -> list[Row]:
+    conditions: list[Any] = [batches.c.division.between(lo, hi)]
+    if action is not None:
+        conditions.append(batches.c.action == action)
+    if status is not None:
+        conditions.append(batches.c.status == status)
+    rows = await session.execute(
+        select(batches).where(*conditions).order_by(batches.c.created_at.desc(), batches.c.id).limit(limit)
+    )
+    return [dict(row) for row in rows.mappings()]
 
 
 async def insert_batch(session: AsyncSession, values: Row) -> None:
@@ -108,15 +151,19 @@ async def additions_by_village(
     return out
 
 
-SKIP_BLOCKED = text(
-    """
+def _skip(condition: str) -> Any:
+    """Mark the frozen cases still at the step that `condition` (over `c`, the case, and `bi`, its item)
+    holds back, and record a history row on each, in one set-based statement."""
+    return text(
+        """
     WITH skipped AS (
         UPDATE batch_items AS bi SET skip_reason = CAST(:reason AS text)
         FROM cases AS c
         WHERE bi.batch_id = CAST(:batch_id AS uuid) AND c.id = bi.case_id AND c.state = CAST(:state AS text)
           AND bi.skip_reason IS NULL
-          AND EXISTS (SELECT 1 FROM comparison_hits h
-                      WHERE h.case_id = c.id AND h.effect = 'block' AND h.status = 'open')
+          AND ("""
+        + condition
+        + """)
         RETURNING c.id, c.division
     ),
     history AS (
@@ -130,14 +177,70 @@ SKIP_BLOCKED = text(
     )
     SELECT id FROM skipped ORDER BY id
     """
+    )
+
+
+SKIP_BLOCKED = _skip(
+    "EXISTS (SELECT 1 FROM comparison_hits h WHERE h.case_id = c.id AND h.effect = 'block' AND h.status = 'open')"
+)
+SKIP_NO_LIVING_MEMBERS = _skip(NO_LIVING_MEMBERS_SQL.format(household="c.household_id"))
+# A case that failed a spot-check at this step (in an earlier batch) and has not moved since waits for an
+# individual decision that addresses the finding; a later list-wide decision that did not sample it again
+# must not move it as if it had passed.
+UNADDRESSED_FAILED_CHECK_SQL = """
+    EXISTS (SELECT 1 FROM case_history f
+            WHERE f.case_id = {case} AND f.action = 'spot_check_failed' AND f.detail->>'step' = {step}
+              AND f.seq > coalesce((SELECT max(t.seq) FROM case_history t
+                                    WHERE t.case_id = {case} AND t.from_state IS DISTINCT FROM t.to_state), 0))
+"""
+SKIP_FAILED_CHECK = _skip(
+    "NOT bi.sampled AND " + UNADDRESSED_FAILED_CHECK_SQL.format(case="c.id", step="CAST(:action AS text)")
 )
 
 
-async def skip_blocked(session: AsyncSession, params: Row) -> list[uuid.UUID]:
-    """Mark the frozen cases that an open blocking comparison hit holds back (one set-based statement
-    that also records a history row on each), so the decision leaves them for an individual one."""
-    rows = await session.execute(SKIP_BLOCKED, params)
+async def skip_blocked(session: AsyncSession, params: Row, statement: Any = SKIP_BLOCKED) -> list[uuid.UUID]:
+    """Mark the frozen cases that an open blocking comparison hit (or another `_skip` statement) holds
+    back, so the decision leaves them for an individual one."""
+    rows = await session.execute(statement, params)
     return list(rows.scalars())
+
+
+RECORD_FAILED = text(
+    """
+    INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at, detail,
+                              batch_id)
+    SELECT c.id, c.division, 'spot_check_failed', c.state, c.state, CAST(:actor AS text),
+           CAST(:actor_tier AS text), CAST(:now AS timestamptz),
+           jsonb_build_object('batch_id', CAST(:batch_text AS text), 'step', CAST(:action AS text),
+                              'note', bi.finding->>'note'),
+           CAST(:batch_id AS uuid)
+    FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+    WHERE bi.batch_id = CAST(:batch_id AS uuid) AND bi.sampled AND NOT (bi.finding->>'passed')::boolean
+    """
+)
+
+
+async def record_failed(session: AsyncSession, params: Row) -> None:
+    """A failed spot-check is a finding on the case: a history row (who, when, the note), not only a mark
+    on the batch item, so the case shows it and an individual decision must address it."""
+    await session.execute(RECORD_FAILED, params)
+
+
+async def findings(session: AsyncSession, batch_id: uuid.UUID) -> list[Row]:
+    rows = await session.execute(
+        select(batch_items.c.case_id, batch_items.c.finding)
+        .where(batch_items.c.batch_id == batch_id, batch_items.c.finding.is_not(None))
+        .order_by(batch_items.c.case_id)
+    )
+    return [{"case_id": row.case_id, **row.finding} for row in rows]
+
+
+async def decided_count(session: AsyncSession, batch_id: uuid.UUID, action: str) -> int:
+    result = await session.execute(
+        text("SELECT count(*) FROM case_history WHERE batch_id = :batch_id AND action = :action"),
+        {"batch_id": batch_id, "action": action},
+    )
+    return int(result.scalar_one())
 
 
 async def skipped(session: AsyncSession, batch_id: uuid.UUID) -> list[Row]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from fupin_kit import body_limits
@@ -10,7 +10,14 @@ from fupin_kit import openapi_scope as scope
 from identification import idempotency
 from identification import matrix_examples as examples
 from identification.batches import service
-from identification.batches.schemas import BatchIn, BatchOut, DecisionIn
+from identification.batches.schemas import (
+    BatchAction,
+    BatchIn,
+    BatchOut,
+    BatchStatus,
+    BatchSummary,
+    DecisionIn,
+)
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 
@@ -29,6 +36,24 @@ async def draw(body: BatchIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Freeze a list and draw its spot-check sample (seeded by the batch id, recorded)."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("batch", body), lambda: service.draw(ctx, body), 201
+    )
+
+
+@router.get("", openapi_extra=scope.caller())
+async def search(
+    ctx: Ctx,
+    division: str | None = Query(default=None, pattern=r"^[0-9]{12}$"),
+    action: BatchAction | None = None,
+    status: BatchStatus | None = None,
+    limit: int = Query(default=100, ge=1, le=500),
+) -> list[BatchSummary]:
+    """The batches drawn in the caller's jurisdiction, newest first, decided or still open."""
+    return await service.search(
+        ctx,
+        division,
+        None if action is None else action.value,
+        None if status is None else status.value,
+        limit,
     )
 
 

@@ -12,6 +12,11 @@ class BatchAction(StrEnum):
     COUNTY_APPROVE = "county_approve"
 
 
+class BatchStatus(StrEnum):
+    DRAWN = "drawn"
+    DECIDED = "decided"
+
+
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: BatchAction
@@ -35,6 +40,30 @@ class SkippedOut(BaseModel):
     reason: str
 
 
+class FindingOut(BaseModel):
+    """A sampled case's spot-check finding, as the deciding officer recorded it."""
+
+    case_id: uuid.UUID
+    passed: bool
+    note: str = ""
+    by: str | None = None
+
+
+class BatchSummary(BaseModel):
+    id: uuid.UUID
+    action: str
+    division: str
+    seed: str
+    rate: float
+    status: str
+    case_count: int
+    sample_count: int
+    created_by: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
 class BatchOut(BaseModel):
     id: uuid.UUID
     action: str
@@ -49,6 +78,8 @@ class BatchOut(BaseModel):
     decided: int | None = None
     # Frozen cases the decision left where they were, and why (an open blocking comparison hit).
     skipped: list[SkippedOut] = Field(default_factory=list)
+    # The spot-check findings recorded at the decision (empty while the batch is only drawn).
+    findings: list[FindingOut] = Field(default_factory=list)
     # The frozen list (case ids), on GET only: with `seed` it lets anyone redraw the sample
     # (batches.sampling.draw); a decision's answer leaves it out to stay small on a county-wide list.
     items: list[uuid.UUID] | None = None

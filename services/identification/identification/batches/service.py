@@ -21,7 +21,14 @@ from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.telemetry import current_trace_headers
 from identification import regions, workflow
 from identification.batches import repository
-from identification.batches.schemas import BatchIn, BatchOut, DecisionIn, SkippedOut
+from identification.batches.schemas import (
+    BatchIn,
+    BatchOut,
+    BatchSummary,
+    DecisionIn,
+    FindingOut,
+    SkippedOut,
+)
 from identification.context import Context, step_for
 from identification.quotas import service as quotas
 
@@ -31,6 +38,8 @@ SOURCE: dict[workflow.Action, workflow.State] = {
     A.COUNTY_APPROVE: S.SECOND_NOTICED,
 }
 BLOCKED_REASON = "blocked: an open department comparison hit"
+NO_LIVING_REASON = "no living members: nobody lives in the household any more"
+FAILED_CHECK_REASON = "a failed spot-check at this step awaits an individual decision"
 RATE_KEY: dict[workflow.Action, str] = {
     A.TOWNSHIP_REVIEW: "township_spot_check_rate",
     A.COUNTY_APPROVE: "county_spot_check_rate",
@@ -51,6 +60,16 @@ async def draw(ctx: Context, body: BatchIn) -> BatchOut:
     if divisions.level(body.division) < ctx.actor.level:
         raise not_found("division")
     lo, hi = divisions.subtree_range(body.division)
+    # One undecided draw per list: while a drawn batch still covers cases of this list at this step, a new
+    # draw would let an officer redraw the sample until it leaves out the case they would rather not check.
+    await repository.lock_draws(ctx.session, action.value)
+    covering = await repository.open_batch_covering(ctx.session, action.value, lo, hi, source.value)
+    if covering is not None:
+        raise conflict(
+            f"batch {covering} is drawn over cases of this list and not decided yet: decide it first",
+            code="batch-open",
+            batch_id=str(covering),
+        )
     total = await repository.count_ready(ctx.session, lo, hi, source.value)
     if total == 0:
         raise conflict(f"no case of {body.division} is ready for {action.value}", code="nothing-ready")
@@ -82,11 +101,13 @@ async def _out(
     sample = await repository.sample(ctx.session, batch["id"])
     skipped = await repository.skipped(ctx.session, batch["id"])
     items = await repository.items(ctx.session, batch["id"]) if with_items else None
+    findings = await repository.findings(ctx.session, batch["id"])
     return BatchOut(
         **{**batch, "rate": float(batch["rate"])},
         sample=sample,
         decided=decided,
         skipped=[SkippedOut.model_validate(row) for row in skipped],
+        findings=[FindingOut.model_validate(row) for row in findings],
         items=items,
     )
 
@@ -96,7 +117,23 @@ async def read(ctx: Context, batch_id: uuid.UUID) -> BatchOut:
     batch = await repository.get(ctx.session, batch_id, lo, hi)
     if batch is None:
         raise not_found("batch")
-    return await _out(ctx, batch, with_items=True)
+    decided = None
+    if batch["status"] == "decided":
+        decided = await repository.decided_count(ctx.session, batch_id, batch["action"])
+    return await _out(ctx, batch, decided, with_items=True)
+
+
+async def search(
+    ctx: Context, division: str | None, action: str | None, status: str | None, limit: int
+) -> list[BatchSummary]:
+    """The batches of the caller's jurisdiction (or of one division in it), newest first: every draw is
+    on record, decided or not."""
+    lo, hi = ctx.actor.subtree
+    if division is not None:
+        require_within(ctx.actor, division, "division")
+        lo, hi = divisions.subtree_range(division)
+    rows = await repository.search(ctx.session, lo, hi, action, status, limit)
+    return [BatchSummary.model_validate({**row, "rate": float(row["rate"])}) for row in rows]
 
 
 async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOut:
@@ -126,21 +163,28 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
             for finding in body.findings
         ],
     )
+    params = {
+        "batch_id": batch_id,
+        "batch_text": str(batch_id),
+        "state": source.value,
+        "action": action.value,
+        "actor": ctx.actor.subject,
+        "actor_tier": ctx.actor.tier,
+        "now": ctx.now,
+    }
+    await repository.record_failed(ctx.session, params)
     if workflow.blocked_by_open_hit(source, action):
         # A case with an open blocking hit is left out of the list-wide decision (recorded on the item
         # and the case), not allowed to fail the whole list: the rest of the village is not held back.
-        await repository.skip_blocked(
-            ctx.session,
-            {
-                "batch_id": batch_id,
-                "batch_text": str(batch_id),
-                "state": source.value,
-                "reason": BLOCKED_REASON,
-                "actor": ctx.actor.subject,
-                "actor_tier": ctx.actor.tier,
-                "now": ctx.now,
-            },
-        )
+        await repository.skip_blocked(ctx.session, {**params, "reason": BLOCKED_REASON})
+    # Likewise a household nobody lives in any more, and a case whose failed spot-check at this step
+    # (in an earlier batch) no decision has addressed yet.
+    await repository.skip_blocked(
+        ctx.session, {**params, "reason": NO_LIVING_REASON}, repository.SKIP_NO_LIVING_MEMBERS
+    )
+    await repository.skip_blocked(
+        ctx.session, {**params, "reason": FAILED_CHECK_REASON}, repository.SKIP_FAILED_CHECK
+    )
     if action is A.COUNTY_APPROVE:
         by_year = await repository.additions_by_village(ctx.session, batch_id, source.value)
         for year, additions in sorted(by_year.items()):
