@@ -134,19 +134,33 @@ class AccessMiddleware:
         request_id = state.get("request_id") or next(
             (value.decode("latin-1") for key, value in scope["headers"] if key == b"x-request-id"), ""
         )
+        detail: dict[str, Any] = {
+            "method": scope["method"],
+            "status": status,
+            "tier": actor.tier if actor else None,
+            "kind": actor.kind if actor else None,
+            "request_id": _clean(str(request_id)),
+            "client_ip": client_ip,
+            "duration_ms": int((time.monotonic() - started) * 1000),
+        }
+        sign_in: dict[str, str] | None = state.get("sign_in")
+        if sign_in is not None and actor is None:
+            # A sign-in, granted or refused, names the account tried (the subject when it was granted), so
+            # the audit shows which account was tried from where, and when a token was obtained.
+            detail.update(grant_type=sign_in["grant_type"], account=_clean(sign_in["account"])[:100])
+            return AuditEntry(
+                actor=_clean(sign_in.get("subject", "anonymous")),
+                action="sign_in" if status < 400 else "sign_in_refused",
+                subject=_clean(scope["path"]),
+                division=sign_in.get("division", NATION),
+                detail=detail,
+                at=at,
+            )
         return AuditEntry(
             actor=_clean(actor.subject) if actor else "anonymous",
             action="access",
             subject=_clean(scope["path"]),
             division=actor.division if actor else NATION,
-            detail={
-                "method": scope["method"],
-                "status": status,
-                "tier": actor.tier if actor else None,
-                "kind": actor.kind if actor else None,
-                "request_id": _clean(str(request_id)),
-                "client_ip": client_ip,
-                "duration_ms": int((time.monotonic() - started) * 1000),
-            },
+            detail=detail,
             at=at,
         )

@@ -71,6 +71,11 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return unquote(client_id), unquote(secret)
 
 
+def _audit_sign_in(request: Request, grant_type: str, account: str) -> None:
+    """Names the account of this sign-in, successful or not, in its access audit row (access.py)."""
+    request.state.sign_in = {"grant_type": grant_type, "account": account}
+
+
 @router.post(
     "/oauth/token",
     summary="Issue an access token (password or client_credentials grant)",
@@ -85,6 +90,7 @@ async def token(request: Request, session: DbSession) -> JSONResponse:
         username, password = form.get("username", ""), form.get("password", "")
         if not username or not password:
             raise service.bad_request("username and password are required", "invalid_request")
+        _audit_sign_in(request, grant_type, username)
         grant = await service.password_grant(session, username, password)
     elif grant_type == "client_credentials":
         credentials = _basic_credentials(request) or (
@@ -93,11 +99,13 @@ async def token(request: Request, session: DbSession) -> JSONResponse:
         )
         if not all(credentials):
             raise service.invalid_credentials("invalid_client")
+        _audit_sign_in(request, grant_type, credentials[0])
         grant = await service.client_grant(session, credentials[0], credentials[1], form.get("scope"))
     else:
         raise service.bad_request(
             "grant_type must be password or client_credentials", "unsupported_grant_type"
         )
+    request.state.sign_in.update(subject=grant.subject, division=grant.division)
     keys: KeyStore = request.app.state.key_store
     issued = service.issue(
         request.app.state.settings, keys, grant, request.app.state.settings.token_lifetime_s
