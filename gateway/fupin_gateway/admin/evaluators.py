@@ -10,7 +10,15 @@ from sqlalchemy import func
 from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
-from fupin_gateway.identity.schemas import EvaluatorIn, EvaluatorOut, Page, PasswordIn, SecretOut, WindowIn
+from fupin_gateway.identity.schemas import (
+    EvaluatorIn,
+    EvaluatorOut,
+    Page,
+    PasswordIn,
+    SecretOut,
+    WindowIn,
+    check_password_not_name,
+)
 from fupin_gateway.identity.tables import EVALUATOR
 from fupin_kit import openapi_scope as scope
 from fupin_kit.problems import unprocessable
@@ -80,14 +88,16 @@ async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
     # Recorded so the revoked list keeps the evaluator for a token lifetime after the change, even when
     # the new window ended long ago (see repository.blocked_subjects).
     values["window_changed_at"] = func.now()
-    row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
-    await ctx.session.commit()
-    # A window that does not hold now ends the evaluator's tokens at the gateway at once, like a disable;
-    # one that holds again (and an account not disabled) gives them back at once too.
     subject = EVALUATOR.subject(username)
     if not _window_open(body.valid_from, body.valid_until):
+        # A window that does not hold now ends the evaluator's tokens, at the gateway at once, like a
+        # disable: reopening it later lets the evaluator sign in again, not revive those tokens.
+        row = await service.change_ending_tokens(ctx, EVALUATOR, username, values, "window_changed", detail)
         ctx.blocklist.block(subject)
-    elif not row.disabled:
+        return _out(row)
+    row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
+    await ctx.session.commit()
+    if not row.disabled:
         ctx.blocklist.unblock(subject)
     return _out(row)
 
@@ -115,6 +125,11 @@ async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     openapi_extra=OWNED,
 )
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
+    try:
+        check_password_not_name(body.password, username)
+    except ValueError as exc:
+        error = {"loc": ["body", "password"], "msg": str(exc), "type": "value_error"}
+        raise unprocessable("The request is not valid", errors=[error]) from None
     secret = body.password or passwords.generate_secret()
     values = {"password_hash": await passwords.hash_secret(secret)}
     # A token obtained with the old password (perhaps leaked with it) ends with the reset.

@@ -135,15 +135,18 @@ async def change(
 
 async def set_disabled(ctx: AdminContext, kind: AccountKind, name: str, disabled: bool) -> Any:
     values = {"disabled": disabled, "disabled_at": func.now() if disabled else None}
-    row = await change(ctx, kind, name, values, "disabled" if disabled else "enabled", {})
+    subject = kind.subject(name)
+    if disabled:
+        # A disable also ends the tokens issued before it: enabling the account again lets it sign in
+        # again, it does not bring back a token that may be why it was disabled.
+        row = await change_ending_tokens(ctx, kind, name, values, "disabled", {})
+        ctx.blocklist.block(subject)
+        return row
+    row = await change(ctx, kind, name, values, "enabled", {})
     # Commit before touching the in-memory blocklist, so its reloads never see a change that is not yet
     # (or never) committed; the request's unit of work then has nothing left to commit.
     await ctx.session.commit()
-    subject = kind.subject(name)
-    if disabled:
-        ctx.blocklist.block(subject)
-    else:
-        ctx.blocklist.unblock(subject)
+    ctx.blocklist.unblock(subject)
     return row
 
 

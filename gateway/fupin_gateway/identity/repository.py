@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, union_all, update
+from sqlalchemy import and_, exists, func, literal, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,7 +88,12 @@ async def rehash(session: AsyncSession, kind: AccountKind, name: str, hashed: st
 
 
 async def username_in_use(session: AsyncSession, username: str) -> bool:
-    """People and evaluators share the password grant, so a name must be unique across both."""
+    """People and evaluators share the password grant, so a name must be unique across both. Each table's
+    unique index guards only itself: the name is locked for the transaction first, so two creations of it
+    (a person and an evaluator) run one after the other and the second sees the first."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"account-name:{username}"}
+    )
     query = select(
         or_(
             exists().where(people.c.username == username),
