@@ -28,6 +28,9 @@ REFUSED = [
     pytest.param(" correct horse battery", id="leading-space"),
     pytest.param("correct horse battery ", id="trailing-space"),
     pytest.param("short pass", id="too-short"),
+    pytest.param("aaaaaaaaaaaa", id="one-character-repeated"),
+    pytest.param("abababababab", id="two-characters"),
+    pytest.param("123456789012", id="digits-only"),
 ]
 
 
@@ -135,3 +138,21 @@ def test_the_rule_is_stated_in_the_openapi_description() -> None:
 
     description = PersonIn.model_json_schema()["properties"]["password"]["description"]
     assert "12" in description and "8" in description and "whitespace" in description
+
+
+async def test_a_password_must_not_contain_the_account_name(fupin_stack) -> None:
+    async with gateway(fupin_stack) as client:
+        auth = root(fupin_stack)
+        named = await client.post("/admin/users", json=person("li.ming", "my Li.Ming pass 1"), headers=auth)
+        assert "must not contain the account name" in password_error(named)
+        named = await client.post(
+            "/admin/evaluators", json=evaluator("zhao.eval", "zhao.eval-2024!"), headers=auth
+        )
+        assert "must not contain the account name" in password_error(named)
+        assert (
+            await client.post("/admin/users", json=person("li.ming", GOOD), headers=auth)
+        ).status_code == 201
+        reset = await client.post(
+            "/admin/users/li.ming/password", json={"password": "new li.ming password"}, headers=auth
+        )
+        assert "must not contain the account name" in password_error(reset)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
@@ -13,6 +21,7 @@ Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Division = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Tier = Annotated[str, StringConstraints(pattern=r"^(nation|province|city|county|township|village)$")]
 MIN_VISIBLE = 8
+MIN_DISTINCT = 5
 
 
 def _password_rule(value: str) -> str:
@@ -22,7 +31,18 @@ def _password_rule(value: str) -> str:
         raise ValueError(f"a password needs at least {MIN_VISIBLE} characters that are not whitespace")
     if value != value.strip():
         raise ValueError("a password must not start or end with whitespace")
+    # Guessed first by anyone trying: one character repeated, a run of few characters, digits only.
+    if len(set(value)) < MIN_DISTINCT:
+        raise ValueError(f"a password needs at least {MIN_DISTINCT} different characters")
+    if value.isdigit():
+        raise ValueError("a password must not be digits only")
     return value
+
+
+def check_password_not_name(password: str | None, name: str) -> None:
+    """The account's own name inside its password is the first thing tried against it."""
+    if password is not None and len(name) >= 3 and name.casefold() in password.casefold():
+        raise ValueError("a password must not contain the account name")
 
 
 Password = Annotated[
@@ -30,11 +50,20 @@ Password = Annotated[
     StringConstraints(min_length=12, max_length=256),
     AfterValidator(_password_rule),
     Field(
-        description="12 to 256 characters, at least 8 of them not whitespace, and not starting or ending "
-        "with whitespace (spaces inside a passphrase are fine)."
+        description="12 to 256 characters, at least 8 of them not whitespace and 5 different ones, not "
+        "digits only, not containing the account name, and not starting or ending with whitespace "
+        "(spaces inside a passphrase are fine)."
     ),
 ]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
 
 
 class TokenOut(BaseModel):
@@ -44,8 +73,11 @@ class TokenOut(BaseModel):
     scope: str
 
 
+# The bodies of the admin API refuse unknown fields, as every registry body does: a misspelt `pasword`
+# set a random password, and a `division` sent with a roles change was answered 200 while nothing moved.
 class PersonIn(BaseModel):
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -57,7 +89,7 @@ class PersonIn(BaseModel):
                     "password": "correct horse battery",
                 }
             ]
-        }
+        },
     )
     username: Name
     display_name: Text
@@ -65,6 +97,12 @@ class PersonIn(BaseModel):
     division: Division
     roles: list[Role] = Field(default_factory=list, max_length=32)
     password: Password
+
+    @field_validator("password")
+    @classmethod
+    def _password_not_name(cls, value: str, info: ValidationInfo) -> str:
+        check_password_not_name(value, str(info.data.get("username", "")))
+        return value
 
 
 class PersonOut(BaseModel):
@@ -82,6 +120,7 @@ class PersonOut(BaseModel):
 
 class ClientIn(BaseModel):
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -93,7 +132,7 @@ class ClientIn(BaseModel):
                     "roles": ["department"],
                 }
             ]
-        }
+        },
     )
     client_id: Name
     department: Text
@@ -123,6 +162,7 @@ class ClientCreated(ClientOut):
 
 class EvaluatorIn(BaseModel):
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -137,7 +177,7 @@ class EvaluatorIn(BaseModel):
                     "valid_until": "2099-12-31T00:00:00+08:00",
                 }
             ]
-        }
+        },
     )
     username: Name
     display_name: Text
@@ -148,6 +188,12 @@ class EvaluatorIn(BaseModel):
     password: Password
     valid_from: datetime
     valid_until: datetime
+
+    @field_validator("password")
+    @classmethod
+    def _password_not_name(cls, value: str, info: ValidationInfo) -> str:
+        check_password_not_name(value, str(info.data.get("username", "")))
+        return value
 
 
 class EvaluatorOut(BaseModel):
@@ -167,30 +213,35 @@ class EvaluatorOut(BaseModel):
 
 
 class RolesIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"roles": ["cadre"]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"roles": ["cadre"]}]})
     roles: list[Role] = Field(max_length=32)
 
 
 class ScopesIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"scopes": ["comparisons:push"]}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"scopes": ["comparisons:push"]}]}
+    )
     scopes: list[Scope] = Field(max_length=64)
     roles: list[Role] | None = Field(default=None, max_length=32)
 
 
 class WindowIn(BaseModel):
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"valid_from": "2024-01-01T00:00:00+08:00", "valid_until": "2099-12-31T00:00:00+08:00"}
             ]
-        }
+        },
     )
     valid_from: datetime
     valid_until: datetime
 
 
 class PasswordIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "another horse battery"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"password": "another horse battery"}]}
+    )
     # Absent: a random password is generated and returned once.
     password: Password | None = None
 
