@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -134,7 +135,7 @@ async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path,
         assert (await client.get("/api/v1/sample/whoami", headers=bearer(again))).status_code == 200
 
 
-async def _audit_verify(env: dict[str, str]) -> tuple[int, str, str]:
+async def _audit_verify(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
     """`fupin audit verify` in a process of its own: its exit status, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -142,6 +143,7 @@ async def _audit_verify(env: dict[str, str]) -> tuple[int, str, str]:
         "fupin_cli",
         "audit",
         "verify",
+        *extra,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -167,11 +169,20 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
             *(client.get("/whoami", headers={**root, "X-Request-ID": f"req-{n}"}) for n in range(20))
         )
         await client.get("/console/")
+        # Sign-ins name the account tried, refused or granted.
+        form = {"grant_type": "password", "username": "li.county", "password": "not the password 1"}
+        assert (
+            await client.post("/oauth/token", data=form, headers={"X-Request-ID": "in-bad"})
+        ).status_code == 401
+        granted = await client.post(
+            "/oauth/token", data={**form, "password": PASSWORD}, headers={"X-Request-ID": "in-ok"}
+        )
+        assert granted.status_code == 200, granted.text
         # The key documents services poll every few seconds are not audited (nor rate limited).
         await client.get("/.well-known/jwks.json")
         await app.state.audit_writer.flush()
         report = (await client.get("/admin/audit/verify", headers=root)).json()
-        assert report["ok"] is True and report["checked"] >= 23, report
+        assert report["ok"] is True and report["checked"] >= 25, report
 
         async with app.state.sessionmaker() as session:
             rows = (await session.execute(text("SELECT * FROM audit_log ORDER BY seq"))).mappings().all()
@@ -182,6 +193,13 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
             assert access["actor"] == "user:root" and access["subject"] == "/whoami"
             assert access["detail"]["method"] == "GET" and access["detail"]["status"] == 200
             assert access["detail"]["client_ip"] == "10.1.2.3" and access["detail"]["tier"] == "nation"
+            refused = next(row for row in rows if row["detail"].get("request_id") == "in-bad")
+            assert refused["action"] == "sign_in_refused" and refused["actor"] == "anonymous"
+            assert refused["detail"]["account"] == "li.county" and refused["detail"]["status"] == 401
+            signed_in = next(row for row in rows if row["detail"].get("request_id") == "in-ok")
+            assert signed_in["action"] == "sign_in" and signed_in["actor"] == "user:li.county"
+            assert signed_in["division"] == COUNTY and signed_in["detail"]["grant_type"] == "password"
+            assert "password" not in json.dumps(signed_in["detail"]).replace('"password"', "")
             anonymous = next(row for row in rows if row["subject"] == "/console/")
             assert anonymous["actor"] == "anonymous"
             assert not any(row["subject"].startswith("/.well-known/") for row in rows)
@@ -251,3 +269,38 @@ def test_token_bucket_refills_at_its_rate():
     assert limiter.take("b", now=0.0) is None
     assert limiter.take("a", now=0.5) is None
     assert RateLimiter(rate_per_s=0, burst=1).take("a") is None
+
+
+async def test_rows_deleted_from_the_end_are_found_against_a_recorded_head(fupin_stack):
+    """Deleting the newest rows leaves a shorter chain that is intact in itself: only a head recorded
+    earlier, outside the database, shows the loss (API and command line)."""
+    database = await fupin_stack.fresh_database("fupin_gateway", "gateway")
+    root = bearer(fupin_stack.token("nation", NATION, ["admin"], subject="user:root"))
+    env = {**os.environ, "FUPIN_DATABASE_URL": fupin_stack.database_url, "FUPIN_DATABASE_NAME": database}
+    async with gateway(fupin_stack, database) as (app, client):
+        await asyncio.gather(*(client.get("/whoami", headers=root) for _ in range(10)))
+        await app.state.audit_writer.flush()
+        head = (await client.get("/admin/audit/verify", headers=root)).json()
+        assert head["ok"] is True and len(head["last_hash"]) == 64, head
+        await app.state.audit_writer.flush()
+        returncode, out, _ = await _audit_verify(env)
+        # Its own head: the verification just made was audited too, after the one above.
+        assert returncode == 0 and re.search(r"head=\d+:[0-9a-f]{64}", out), out
+        expect = {"expect_seq": head["last_seq"], "expect_hash": head["last_hash"]}
+        still = (await client.get("/admin/audit/verify", params=expect, headers=root)).json()
+        assert still["ok"] is True, still
+        await app.state.audit_writer.flush()
+
+        async with app.state.sessionmaker() as session:
+            await session.execute(
+                text("DELETE FROM audit_log WHERE seq > :seq"), {"seq": head["last_seq"] - 3}
+            )
+            await session.commit()
+        # Rows audited after the deletion chain on to what is left; the recorded head is missing either way.
+        found = (await client.get("/admin/audit/verify", params=expect, headers=root)).json()
+        assert found["ok"] is False and found["first_bad_seq"] >= head["last_seq"] - 2, found
+    returncode, out, err = await _audit_verify(
+        env, "--expect-head", f"{head['last_seq']}:{head['last_hash']}"
+    )
+    assert returncode == 1, (out, err)
+    assert "first_bad_seq=" in out

@@ -12,10 +12,11 @@ from fupin_gateway.admin.deps import SeniorAdmin
 from fupin_kit import openapi_scope as scope
 from fupin_kit.audit.append import append_change
 from fupin_kit.audit.chain import AuditEntry
-from fupin_kit.audit.verify import ChainReport, verify_chain
+from fupin_kit.audit.verify import ChainReport, Head, verify_chain
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.db import DbSession
+from fupin_kit.problems import unprocessable
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -67,5 +68,15 @@ async def rotate_keys(
     summary="Recompute the audit chain and name the first row that does not match",
     openapi_extra=scope.admin(),
 )
-async def verify_audit(actor: SeniorAdmin, session: DbSession) -> ChainReport:
-    return await verify_chain(session)
+async def verify_audit(
+    actor: SeniorAdmin,
+    session: DbSession,
+    expect_seq: Annotated[int | None, Query(ge=1, description="seq of a head recorded earlier")] = None,
+    expect_hash: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f]{64}$", description="its hash (last_hash then)")
+    ] = None,
+) -> ChainReport:
+    if (expect_seq is None) != (expect_hash is None):
+        raise unprocessable("expect_seq and expect_hash go together")
+    expect = None if expect_seq is None or expect_hash is None else Head(seq=expect_seq, hash=expect_hash)
+    return await verify_chain(session, expect=expect)

@@ -15,10 +15,10 @@ console = Console()
 errors = Console(stderr=True)
 
 if TYPE_CHECKING:
-    from fupin_kit.audit.verify import ChainReport
+    from fupin_kit.audit.verify import ChainReport, Head
 
 
-async def _verify(database_url: str) -> ChainReport:
+async def _verify(database_url: str, expect: Head | None) -> ChainReport:
     # Imported here: database drivers are only needed by this command, not by every `fupin` call.
     from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -27,7 +27,7 @@ async def _verify(database_url: str) -> ChainReport:
     engine = create_async_engine(database_url)
     try:
         async with AsyncSession(engine) as session:
-            return await verify_chain(session)
+            return await verify_chain(session, expect=expect)
     finally:
         await engine.dispose()
 
@@ -60,12 +60,29 @@ def verify(
         Path | None,
         typer.Option("--state-dir", help="Run directory [default: $FUPIN_STATE_DIR or <FUPIN_HOME>/.fupin]"),
     ] = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            help="SEQ:HASH of a head printed by an earlier run and kept outside the database: the chain "
+            "must still reach that row with that hash (rows deleted from the end are found)."
+        ),
+    ] = None,
 ) -> None:
     """Walk the chain in seq order and recompute every hash. Exit code 0 when intact, 1 at the first bad
-    row (its seq is printed), 2 when the database cannot be reached."""
+    row (its seq is printed), 2 when the database cannot be reached. Prints the head (seq:hash) to keep
+    for a later --expect-head."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from fupin_kit.audit.verify import Head
     from fupin_kit.settings import PROCESS_NAMES, KitSettings
+
+    expect = None
+    if expect_head is not None:
+        seq, _, head_hash = expect_head.partition(":")
+        if not (seq.isdigit() and len(head_hash) == 64):
+            errors.print("[red]--expect-head is SEQ:HASH as printed by `fupin audit verify`[/]")
+            raise typer.Exit(2)
+        expect = Head(seq=int(seq), hash=head_hash)
 
     if service not in PROCESS_NAMES:
         errors.print(f"[red]unknown process {service!r}; one of {', '.join(PROCESS_NAMES)}[/]")
@@ -78,12 +95,14 @@ def verify(
         raise typer.Exit(2)
     settings = KitSettings(service=service, database_url=server_url)
     try:
-        report = asyncio.run(_verify(settings.service_database_url()))
+        report = asyncio.run(_verify(settings.service_database_url(), expect))
     except (OSError, SQLAlchemyError) as exc:
         errors.print(f"[red]cannot reach the {service} database: {exc}[/]")
         raise typer.Exit(2) from exc
     if report.ok:
         console.print(f"audit chain intact: {report.checked} rows (last seq {report.last_seq}).")
+        if report.last_seq is not None:
+            console.print(f"head={report.last_seq}:{report.last_hash}", soft_wrap=True)
         return
     errors.print(f"[red]audit chain broken at seq {report.first_bad_seq}: {report.reason}[/]")
     console.print(f"first_bad_seq={report.first_bad_seq}")
