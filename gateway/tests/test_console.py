@@ -354,8 +354,15 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await case_row.locator("button[data-action=verify]").click()
     await page.locator("dialog button[type=submit]").click()
     await expect(page.locator("dialog .problem[role=alert]")).to_contain_text("403")
+    # The status is named in the reader's language, the service's words follow.
+    await expect(page.locator("dialog .problem[role=alert] strong")).to_have_text("Not allowed (403)")
     await shot(page, shots, "5-case-403-en")
     await page.locator("dialog button[type=button]").click()
+    # The state filter offers the states by name, not internal codes to type.
+    await page.locator("#c-state").select_option(label="Applied")
+    await page.locator("form.filters button[type=submit]").click()
+    await expect(page).to_have_url(re.compile(r"#/cases\?state=applied"))
+    await expect(case_row.locator("[data-state]")).to_have_text("Applied")
 
     # The live feed (fetch streaming with the bearer token): the registry's events of the county.
     await page.locator("#nav a[href='#/feed']").click()

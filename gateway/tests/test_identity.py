@@ -234,8 +234,13 @@ async def test_disabled_users_existing_token_is_refused_at_the_gateway(fupin_sta
         # Services called directly learn it from the published digests (below, and end to end in
         # tests/security/test_tokens.py); this upstream polls the test stack's empty file instead.
 
+        # Enabled again: the account signs in again, but the disable ended the token it had then.
         await client.post("/admin/users/li.village/enable", headers=root(fupin_stack))
-        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        await app.state.blocklist.reload()
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        fresh = (await login(client, "li.village")).json()["access_token"]
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(fresh))).status_code == 200
 
 
 async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
@@ -353,7 +358,8 @@ async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloa
         published = parse_document((await client.get(REVOKED_SUBJECTS_PATH)).json())
         assert _digest("evaluator:he.eval") in published
 
-        # A window that holds again gives the token back at once (and the reloads agree).
+        # A window that holds again lets the evaluator sign in again; the token the closing ended stays
+        # ended (and the reloads agree).
         reopened = {
             "valid_from": (now - timedelta(hours=1)).isoformat(),
             "valid_until": (now + timedelta(days=1)).isoformat(),
@@ -361,9 +367,12 @@ async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloa
         assert (
             await client.put("/admin/evaluators/he.eval/window", json=reopened, headers=root(fupin_stack))
         ).status_code == 200
-        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 200
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
         await app.state.blocklist.reload()
         assert "evaluator:he.eval" not in app.state.blocklist
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
+        fresh = (await login(client, "he.eval")).json()["access_token"]
+        assert (await client.get("/api/v1/sample/whoami", headers=bearer(fresh))).status_code == 200
 
         # A window not yet open is no window either: refused, and kept so across reloads.
         future = {
@@ -459,9 +468,11 @@ async def test_disabled_subjects_are_published_as_digests(fupin_stack):
         again = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": listed.headers["etag"]})
         assert again.status_code == 304
 
+        # Enabled again, it stays listed with the disable's not-before until its last earlier token has
+        # expired: those tokens stay ended (test_a_subject_is_listed_until_its_last_token_has_expired).
         await client.post("/admin/users/zhou.county/enable", headers=root(fupin_stack))
-        cleared = await client.get(REVOKED_SUBJECTS_PATH)
-        assert parse_document(cleared.json()) == frozenset() and cleared.headers["etag"] == etag
+        cleared = parse_revocations((await client.get(REVOKED_SUBJECTS_PATH)).json())
+        assert cleared.subjects == frozenset() and _digest("user:zhou.county") in cleared.not_before
 
         operation = app.openapi()["paths"][REVOKED_SUBJECTS_PATH]["get"]
         assert operation[SCOPE_KEY]["kind"] == "public"
@@ -877,3 +888,43 @@ async def test_a_client_is_granted_only_scopes_some_route_checks(fupin_stack):
         assert changed.status_code == 422, changed.text
         kept = await client.get("/admin/clients/nhsa-sync", headers=root(fupin_stack))
         assert kept.json()["scopes"] == every
+
+
+async def test_a_person_and_an_evaluator_created_at_once_cannot_share_a_name(fupin_stack):
+    """The name is the password grant's key across both tables: of two concurrent creations of the same
+    name one is refused (409), else the evaluator could never sign in."""
+    now = datetime.now(UTC)
+    async with gateway(fupin_stack) as (_, client):
+        for serial in range(6):
+            name = f"race.{serial}"
+            person, evaluator = await asyncio.gather(
+                make_user(client, root(fupin_stack), name, COUNTY, "county"),
+                make_evaluator(client, root(fupin_stack), name, "评估员", now, now + timedelta(days=1)),
+            )
+            assert sorted((person.status_code, evaluator.status_code)) == [201, 409], (
+                person.text,
+                evaluator.text,
+            )
+
+
+async def test_admin_bodies_refuse_unknown_fields_and_blank_names(fupin_stack):
+    async with gateway(fupin_stack) as (_, client):
+        assert (await make_user(client, root(fupin_stack), "sun.county", COUNTY, "county")).status_code == 201
+        moved = await client.put(
+            "/admin/users/sun.county/roles",
+            json={"roles": ["viewer"], "division": "520103000000"},
+            headers=root(fupin_stack),
+        )
+        assert moved.status_code == 422, moved.text
+        misspelt = await client.post(
+            "/admin/users/sun.county/password",
+            json={"pasword": "typo in the field"},
+            headers=root(fupin_stack),
+        )
+        assert misspelt.status_code == 422, misspelt.text
+        assert (await login(client, "sun.county")).status_code == 200  # the password is unchanged
+        body = {"username": "blank.name", "display_name": "   ", "tier": "county", "division": COUNTY}
+        blank = await client.post(
+            "/admin/users", json={**body, "password": PASSWORD}, headers=root(fupin_stack)
+        )
+        assert blank.status_code == 422, blank.text

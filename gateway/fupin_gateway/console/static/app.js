@@ -11,6 +11,7 @@ import {
   formatMoney,
   formatNumber,
   has,
+  keysIn,
   labelIn,
   loadLanguage,
   storedLanguage,
@@ -73,7 +74,8 @@ function problemBox(error) {
       h("strong", { text: t("errors.network") }), h("p", { text: String(error?.message || error) }));
   }
   return h("div", { class: "problem", role: "alert" },
-    h("strong", { text: `${error.title} (${error.status})` }),
+    // The status's title in the reader's language; the service's own words follow as the detail.
+    h("strong", { text: `${has(`problems.${error.status}`) ? t(`problems.${error.status}`) : error.title} (${error.status})` }),
     error.detail ? h("p", { text: error.detail }) : null,
     error.errors.length
       ? h("ul", {}, error.errors.map((e) => h("li", { text: `${(e.loc || []).join(".")}: ${e.msg}` })))
@@ -581,7 +583,8 @@ async function casesView(seq, _params, query) {
     h("select", { id: "c-kind", name: "kind" }, h("option", { value: "", text: t("common.any") }),
       ["identification", "exit", "monitoring"].map((k) => h("option", { value: k, selected: k === kind, text: t(`kinds.${k}`) }))),
     h("label", { for: "c-state", text: t("cases.state") }),
-    h("input", { id: "c-state", name: "state", value: state, placeholder: "applied", size: "16" }),
+    h("select", { id: "c-state", name: "state" }, h("option", { value: "", text: t("common.any") }),
+      keysIn("states").map((code) => h("option", { value: code, selected: code === state, text: t(`states.${code}`) }))),
     h("button", { type: "submit", text: t("common.filter") }));
   filters.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -42,6 +42,16 @@ function lookup(key) {
   return typeof node === "string" ? node : undefined;
 }
 
+/** The names of the labels under `key` (an object of labels), in the file's order. */
+export function keysIn(key) {
+  let node = messages;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object" || !(part in node)) return [];
+    node = node[part];
+  }
+  return node !== null && typeof node === "object" ? Object.keys(node) : [];
+}
+
 export function has(key) {
   return lookup(key) !== undefined;
 }
