@@ -3,8 +3,8 @@ gateway, registry and identification processes (tests/e2e/platform.py: one real 
 
 Accounts are made through the gateway's admin API and households through the registry API; the browser
 then signs in (Chinese UI), reads the dashboard counts, drills down, switches to English, pages through
-the household and case lists ("load more" only while there is a next page), opens a household, meets a
-403 problem, takes an identification step, watches the live feed, and reads the public notice board
+the household and case lists ("load more" only while there is a next page), opens a household, is offered
+only the steps its tier may take, meets a 404 problem in its language, takes an identification step, watches the live feed, and reads the public notice board
 without signing in. Screenshots land in FUPIN_CONSOLE_SCREENSHOTS (default: the test's
 temporary folder) so a person can look at them.
 """
@@ -346,18 +346,15 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     assert (await download.value).suggested_filename.endswith(".pdf")
     await shot(page, shots, "4-household-en")
 
-    # Identification: a county officer may not verify: the 403 problem is shown in the step form.
+    # Identification: a county officer may not verify: no button is offered, the step is named as another
+    # tier's.
     await check_paging(page, base, "cases", "tr[data-case]", {data["case"], data["noticed"]}, 1)
     await page.locator("#nav a[href='#/cases']").click()
     case_row = page.locator(f"tr[data-case='{data['case']}']")
     await expect(case_row.locator("[data-state]")).to_have_text("Applied")
-    await case_row.locator("button[data-action=verify]").click()
-    await page.locator("dialog button[type=submit]").click()
-    await expect(page.locator("dialog .problem[role=alert]")).to_contain_text("403")
-    # The status is named in the reader's language, the service's words follow.
-    await expect(page.locator("dialog .problem[role=alert] strong")).to_have_text("Not allowed (403)")
-    await shot(page, shots, "5-case-403-en")
-    await page.locator("dialog button[type=button]").click()
+    await expect(case_row.locator(".elsewhere")).to_contain_text("Verify at home")
+    await expect(case_row.locator("button[data-action=verify]")).to_have_count(0)
+    await shot(page, shots, "5-case-county-en")
     # The state filter offers the states by name, not internal codes to type.
     await page.locator("#c-state").select_option(label="Applied")
     await page.locator("form.filters button[type=submit]").click()
@@ -372,6 +369,12 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await expect(page.locator(".feed-item strong", has_text="Household created").first).to_be_visible()
     labels = await page.locator(".feed-item strong").all_inner_texts()
     assert labels and not [label for label in labels if label.startswith("fupin.")], labels
+
+    # A problem is named in the reader's language; the service's words follow.
+    await page.goto(f"{base}/console/#/households/00000000-0000-0000-0000-000000000000")
+    await expect(page.locator(".problem[role=alert] strong")).to_have_text(
+        "Not found (or outside your jurisdiction) (404)"
+    )
 
     # The village cadre takes the step.
     await page.locator("#logout").click()

@@ -297,6 +297,10 @@ def transition(state: State, action: Action) -> Transition:
         raise OutOfOrder(state, action) from None
 
 
+def permits(step: Transition, tiers_held: frozenset[str], roles: frozenset[str]) -> bool:
+    return not tiers_held.isdisjoint(step.tiers) and bool(roles.intersection(step.roles))
+
+
 def check_permission(step: Transition, tiers_held: frozenset[str], roles: frozenset[str]) -> None:
     if tiers_held.isdisjoint(step.tiers):
         raise NotPermitted(f"only the {', '.join(step.tiers)} tier may do this")

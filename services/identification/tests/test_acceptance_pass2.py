@@ -346,3 +346,15 @@ async def test_future_signature_and_meeting_dates_are_refused(harness: Harness) 
         case, "village_review", harness.village(), {**VOTE, "meeting_on": today.isoformat()}
     )
     assert met.status_code == 200, met.text
+
+
+async def test_a_case_says_which_allowed_steps_the_caller_may_take(harness: Harness) -> None:
+    """allowed_actions is the procedure's; permitted_actions is the caller's share of it (the console
+    offers only those), so a county officer is not offered the village cadre's verification."""
+    case_id = await harness.apply(await harness.household())
+    as_village = (await harness.client.get(f"/cases/{case_id}", headers=harness.village())).json()
+    as_county = (await harness.client.get(f"/cases/{case_id}", headers=harness.county())).json()
+    assert as_village["allowed_actions"] == as_county["allowed_actions"]
+    assert "verify" in as_village["permitted_actions"]
+    assert "verify" not in as_county["permitted_actions"]
+    assert set(as_county["permitted_actions"]) <= set(as_county["allowed_actions"])

@@ -109,3 +109,23 @@ def test_the_push_kinds_are_the_contract_the_gateway_grants_scopes_from():
     added here but not there could never be pushed by a narrowed client."""
     assert tuple(kind.value for kind in PushKind) == contracts.PUSH_KINDS
     assert comparisons.PUSH_OPERATION == contracts.PUSH_OPERATION
+
+
+def test_permits_says_what_check_permission_allows() -> None:
+    """CaseOut.permitted_actions (what the console offers) is computed with permits(): it must agree with
+    check_permission (what the action route enforces) for every step, tier and role."""
+    for (state, action), step in workflow.TRANSITIONS.items():
+        for tier in ("village", "township", "county", "city", "province", "nation", "system"):
+            for role in ("cadre", "officer", "viewer", "system"):
+                held = frozenset({tier})
+                try:
+                    workflow.check_permission(step, held, frozenset({role}))
+                    enforced = True
+                except workflow.NotPermitted:
+                    enforced = False
+                assert workflow.permits(step, held, frozenset({role})) is enforced, (
+                    state,
+                    action,
+                    tier,
+                    role,
+                )

@@ -621,7 +621,11 @@ async function casesView(seq, _params, query) {
 function caseRow(item) {
   const row = h("tr", { dataset: { case: item.id } });
   function fill(current) {
-    const steps = current.allowed_actions.filter((a) => API_ACTIONS.has(a));
+    // Buttons only for the steps this user's tier and roles may take (the service says which); the other
+    // steps allowed now are named, so the user knows who acts next.
+    const mine = current.permitted_actions ?? current.allowed_actions;
+    const steps = mine.filter((a) => API_ACTIONS.has(a));
+    const elsewhere = current.allowed_actions.filter((a) => API_ACTIONS.has(a) && !mine.includes(a));
     const others = current.allowed_actions.filter((a) => !API_ACTIONS.has(a));
     row.replaceChildren(
       td(h("a", { href: `#/households/${current.household_id}`, text: current.household_id.slice(0, 8) }), { header: true }),
@@ -635,6 +639,7 @@ function caseRow(item) {
           dataset: { action }, text: actionLabel(action),
           onclick: () => openStepDialog(current, action, (updated) => { fill(updated); row.classList.add("updated"); }),
         })),
+        elsewhere.length ? h("span", { class: "muted small-text elsewhere", text: t("cases.elsewhere", { list: elsewhere.map(actionLabel).join("、") }) }) : null,
         others.length ? h("span", { class: "muted small-text", text: t("cases.others", { list: others.map(actionLabel).join("、") }) }) : null,
         !current.allowed_actions.length ? h("span", { class: "muted", text: t("cases.final") }) : null)));
   }

@@ -107,7 +107,11 @@ class CaseOut(BaseModel):
     year: int
     state: str
     version: int
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="the steps the procedure allows from this state")
+    permitted_actions: list[str] = Field(
+        default_factory=list,
+        description="those of allowed_actions the caller's tier and roles may take (what a form offers)",
+    )
     category: dict[str, Any] | None
     opened_by: str
     opened_at: dt.datetime

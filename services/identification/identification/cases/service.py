@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fupin_kit import divisions
-from fupin_kit.auth.actor import require_within
+from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.outbox import record_event
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import categories, events, workflow
@@ -36,13 +36,21 @@ from identification.text import not_future
 
 S, A, K = workflow.State, workflow.Action, workflow.Kind
 Row = dict[str, Any]
+ACTION_FIELDS = ("allowed_actions", "permitted_actions")
 
 
-def render(case: Row) -> CaseOut:
+def render(case: Row, actor: Actor) -> CaseOut:
     state = S(case["state"])
+    allowed = workflow.allowed_actions(state)
+    permitted = [
+        action.value
+        for action in allowed
+        if workflow.permits(workflow.transition(state, action), actor.tiers_held, actor.roles)
+    ]
     return CaseOut(
-        **{key: case[key] for key in CaseOut.model_fields if key in case and key != "allowed_actions"},
-        allowed_actions=[action.value for action in workflow.allowed_actions(state)],
+        **{key: case[key] for key in CaseOut.model_fields if key in case and key not in ACTION_FIELDS},
+        allowed_actions=[action.value for action in allowed],
+        permitted_actions=permitted,
     )
 
 
@@ -255,7 +263,7 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
         authorisation,
         {"authorisation": authorisation, "proposed_by_cadre": body.proposed_by_cadre},
     )
-    return render(case)
+    return render(case, ctx.actor)
 
 
 def finding_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -303,7 +311,9 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
         vote = _village_review(ctx, body)
         detail = {"finding": vote.model_dump(mode="json")}
         if not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
-            return render(await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, body.reason))
+            return render(
+                await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, body.reason), ctx.actor
+            )
         if kind is K.IDENTIFICATION:
             await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_VILLAGE_REVIEW)
     elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
@@ -337,7 +347,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
             }
     if action is A.CLEAR_RISK:
         await _check_clearance(ctx, case)
-    return render(await apply(ctx, case, action, detail, body.reason))
+    return render(await apply(ctx, case, action, detail, body.reason), ctx.actor)
 
 
 async def _check_clearance(ctx: Context, case: Row) -> None:
@@ -385,7 +395,7 @@ async def flag_exclusion(ctx: Context, case: Row, hit: Row, reason: str) -> None
 
 
 async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:
-    return render(await load(ctx, case_id))
+    return render(await load(ctx, case_id), ctx.actor)
 
 
 async def history(ctx: Context, case_id: uuid.UUID) -> list[HistoryOut]:
@@ -419,7 +429,7 @@ async def search(
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(rows[-1]["division"], rows[-1]["id"]) if more and rows else None
-    return CasePage(items=[render(row) for row in rows], next_cursor=cursor)
+    return CasePage(items=[render(row, ctx.actor) for row in rows], next_cursor=cursor)
 
 
 async def suggest_category(ctx: Context, case_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -473,4 +483,4 @@ async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -
         ],
     )
     await record_event(ctx.session, events.category_event(case, body.categories, body.reason, ctx.actor))
-    return render({**case, "category": category, "version": case["version"] + 1})
+    return render({**case, "category": category, "version": case["version"] + 1}, ctx.actor)

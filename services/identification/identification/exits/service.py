@@ -74,7 +74,7 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
         {},
         {"assurances": body.assurances.model_dump()},
     )
-    return cases.render(case)
+    return cases.render(case, ctx.actor)
 
 
 async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
@@ -99,4 +99,4 @@ async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
         **facts,
     }
     case = await cases.open_case(ctx, workflow.Kind.MONITORING, body.household_id, body.year, {}, detail)
-    return cases.render(case)
+    return cases.render(case, ctx.actor)
