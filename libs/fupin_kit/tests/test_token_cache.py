@@ -56,10 +56,12 @@ async def test_cached_token_is_the_same_actor_without_a_second_check(tmp_path, m
 async def test_expired_token_is_refused_even_when_cached(tmp_path):
     store = KeyStore(tmp_path)
     verifier = _verifier(store)
-    token = _token(store, lifetime_s=1)
+    # exp is whole seconds after a fractional iat: a 1 s lifetime can leave a millisecond of validity on a
+    # loaded machine; 2 s leaves at least one.
+    token = _token(store, lifetime_s=2)
     await verifier.verify(token)
     assert token in verifier._cache
-    await asyncio.sleep(2.1)
+    await asyncio.sleep(3.1)
     with pytest.raises(ProblemError) as refused:
         await verifier.verify(token)
     assert refused.value.status == 401
