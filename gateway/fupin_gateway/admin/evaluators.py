@@ -17,7 +17,6 @@ from fupin_gateway.identity.schemas import (
     PasswordIn,
     SecretOut,
     WindowIn,
-    check_password_not_name,
 )
 from fupin_gateway.identity.tables import EVALUATOR
 from fupin_kit import openapi_scope as scope
@@ -125,11 +124,7 @@ async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     openapi_extra=OWNED,
 )
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
-    try:
-        check_password_not_name(body.password, username)
-    except ValueError as exc:
-        error = {"loc": ["body", "password"], "msg": str(exc), "type": "value_error"}
-        raise unprocessable("The request is not valid", errors=[error]) from None
+    service.check_new_password(body.password, username)
     secret = body.password or passwords.generate_secret()
     values = {"password_hash": await passwords.hash_secret(secret)}
     # A token obtained with the old password (perhaps leaked with it) ends with the reset.

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin_gateway.admin.scopes import check_scopes
 from fupin_gateway.identity import repository
 from fupin_gateway.identity.blocklist import Blocklist
+from fupin_gateway.identity.schemas import check_password_not_name
 from fupin_gateway.identity.tables import AccountKind
 from fupin_kit import divisions
 from fupin_kit.audit.append import append_change
@@ -49,6 +50,15 @@ def check_grant(actor: Actor, tier: str, division: str) -> None:
     if divisions.TIER_NAMES[divisions.level(division)] != tier:
         raise unprocessable(f"division {division} is not at the {tier} tier")
     require_within(actor, division, "division")
+
+
+def check_new_password(password: str | None, name: str) -> None:
+    """The body's rules again with the account's name from the path (a reset's body does not carry it)."""
+    try:
+        check_password_not_name(password, name)
+    except ValueError as exc:
+        error = {"loc": ["body", "password"], "msg": str(exc), "type": "value_error"}
+        raise unprocessable("The request is not valid", errors=[error]) from None
 
 
 def check_roles(kind: AccountKind, held: list[str]) -> None:

@@ -15,11 +15,9 @@ from fupin_gateway.identity.schemas import (
     PersonOut,
     RolesIn,
     SecretOut,
-    check_password_not_name,
 )
 from fupin_gateway.identity.tables import USER
 from fupin_kit import openapi_scope as scope
-from fupin_kit.problems import unprocessable
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
 # The account the other routes act on: its division is their jurisdiction.
@@ -85,11 +83,7 @@ async def enable_user(username: str, ctx: Admin) -> PersonOut:
     openapi_extra=OWNED,
 )
 async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
-    try:
-        check_password_not_name(body.password, username)
-    except ValueError as exc:
-        error = {"loc": ["body", "password"], "msg": str(exc), "type": "value_error"}
-        raise unprocessable("The request is not valid", errors=[error]) from None
+    service.check_new_password(body.password, username)
     secret = body.password or passwords.generate_secret()
     values = {"password_hash": await passwords.hash_secret(secret), "password_changed_at": func.now()}
     # A token obtained with the old password (perhaps leaked with it) ends with the reset.
