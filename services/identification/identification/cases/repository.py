@@ -58,6 +58,40 @@ async def has_living_members(session: AsyncSession, household_id: uuid.UUID) -> 
     return not bool(result.scalar_one())
 
 
+async def lock_household(session: AsyncSession, household_id: uuid.UUID) -> None:
+    """Serialise the opening of procedures for one household until the transaction ends, so that an
+    application and a monitoring warning opened at the same moment cannot both see the other absent."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"identification.household.{household_id}")))
+    )
+
+
+async def active_case(session: AsyncSession, household_id: uuid.UUID, kind: str) -> Row | None:
+    row = (
+        (
+            await session.execute(
+                select(cases).where(
+                    cases.c.household_id == household_id, cases.c.kind == kind, cases.c.active
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+async def cases_in_states(
+    session: AsyncSession, household_id: uuid.UUID, kind: str, states: Sequence[str]
+) -> list[Row]:
+    rows = await session.execute(
+        select(cases).where(
+            cases.c.household_id == household_id, cases.c.kind == kind, cases.c.state.in_(list(states))
+        )
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
 async def income(session: AsyncSession, household_id: uuid.UUID, year: int) -> Row | None:
     row = (
         (

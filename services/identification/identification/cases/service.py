@@ -194,6 +194,17 @@ async def open_case(
     if household is None:
         raise not_found("household")
     require_opener(ctx)
+    if kind is K.MONITORING:
+        active = await identification_in_progress(ctx, household_id)
+        if active is not None:
+            raise conflict(
+                f"the household's identification case {active['id']} is in progress ({active['state']}): "
+                "a household is identified as poor or monitored, not both at once",
+                code="identification-open",
+                case_id=str(active["id"]),
+            )
+    elif kind is K.IDENTIFICATION:
+        await repository.lock_household(ctx.session, household_id)
     initial = workflow.INITIAL[kind]
     case: Row = {
         "id": uuid.uuid4(),
@@ -234,6 +245,44 @@ async def open_case(
     if kind in workflow.EXCLUSION_COMPARED:
         await carry_exclusions(ctx, case_id=case["id"])
     return case
+
+
+async def identification_in_progress(ctx: Context, household_id: uuid.UUID) -> Row | None:
+    """The household's active identification case, if any, read under the household's lock (held until
+    the transaction ends): a monitoring warning is not opened beside it, and an application waits for a
+    warning being opened at the same moment, so the two procedures never run side by side."""
+    await repository.lock_household(ctx.session, household_id)
+    return await repository.active_case(ctx.session, household_id, K.IDENTIFICATION.value)
+
+
+# Identification cases whose decision is made public: the registry is registering the household as poor.
+IDENTIFIED = (S.ANNOUNCED.value,)
+POOR = ("registered", "returned")
+
+
+async def require_not_identified(ctx: Context, case: Row) -> None:
+    """The monitoring decision (county_decide) makes the registry set the household 'monitored', which it
+    refuses for a household registered as poor. Re-checked at the decision against identification's
+    read model of the registry (and an announcement not yet applied there), so the two services never
+    silently disagree: the county rejects the monitoring case instead."""
+    household = await repository.get_household(ctx.session, case["household_id"], *ctx.actor.subtree)
+    if household is not None and household["status"] in POOR:
+        raise conflict(
+            f"the registry has the household as {household['status']!r} (registered as poor) since the "
+            "warning was opened: it is not a monitoring object; reject this monitoring case",
+            code="identified-as-poor",
+            household_status=household["status"],
+        )
+    announced = await repository.cases_in_states(
+        ctx.session, case["household_id"], K.IDENTIFICATION.value, IDENTIFIED
+    )
+    if announced:
+        raise conflict(
+            f"the household's identification case {announced[0]['id']} is announced: the registry is "
+            "registering it as poor, so it is not a monitoring object; reject this monitoring case",
+            code="identified-as-poor",
+            case_id=str(announced[0]["id"]),
+        )
 
 
 async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
@@ -347,6 +396,8 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
             }
     if action is A.CLEAR_RISK:
         await _check_clearance(ctx, case)
+    if action is A.COUNTY_DECIDE:
+        await require_not_identified(ctx, case)
     return render(await apply(ctx, case, action, detail, body.reason), ctx.actor)
 
 

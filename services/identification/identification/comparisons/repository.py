@@ -159,11 +159,13 @@ async def households_over_threshold(
     """Households not registered as poor now (monitoring is for those at risk of becoming or returning
     poor; a registered household is already helped) with a member whose pushed amount exceeds the
     threshold — or, for a list without a threshold (a disaster list, threshold None), with a member on the
-    list at all — and with no open monitoring case: candidates for a monitoring warning."""
+    list at all — and with no open monitoring case: candidates for a monitoring warning (the caller
+    skips those with an active identification case, read under the household's lock). In household
+    order, so that two pushes opening warnings lock households in the same order."""
     rows = await session.execute(
         text(
             """
-            SELECT DISTINCT h.household_id, h.division, max(e.amount) OVER (PARTITION BY h.household_id) AS amount
+            SELECT h.household_id, h.division, max(e.amount) AS amount
             FROM comparison_entries e
             JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
             JOIN rm_households h ON h.household_id = m.household_id
@@ -172,6 +174,8 @@ async def households_over_threshold(
               AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.household_id = h.household_id
                               AND c.kind = 'monitoring' AND c.active)
+            GROUP BY h.household_id, h.division
+            ORDER BY h.household_id
             """
         ),
         {"push_id": push_id, "lo": lo, "hi": hi, "threshold": threshold},

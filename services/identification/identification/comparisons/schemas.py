@@ -53,12 +53,22 @@ class PushIn(BaseModel):
     entries: list[PushEntry] = Field(min_length=1, max_length=50_000)
 
 
+class SkippedWarnings(BaseModel):
+    """Monitoring warnings a push did not open, counted by why (no household is named to the department)."""
+
+    code: str
+    reason: str
+    households: int
+
+
 class PushOut(BaseModel):
     id: uuid.UUID
     kind: str
     entries: int
     hits: int
     warnings_opened: int
+    warnings_skipped: int = 0
+    skipped: list[SkippedWarnings] = []
 
 
 class HitOut(BaseModel):

@@ -6,12 +6,14 @@ the region's threshold also open a monitoring warning (the first of the nine ste
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fupin_contracts import identification as contracts
 from fupin_kit.auth import client_scopes
 from fupin_kit.pii import InvalidResidentId, PiiCipher, validate_resident_id
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import regions, workflow
+from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.comparisons import repository
 from identification.comparisons.schemas import (
@@ -23,6 +25,7 @@ from identification.comparisons.schemas import (
     PushIn,
     PushKind,
     PushOut,
+    SkippedWarnings,
 )
 from identification.context import SYSTEM_ACTOR, Context
 
@@ -99,10 +102,18 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         matched_kinds(body.kind),
     )
     opened = 0
+    skipped = 0
     if body.kind not in EXCLUSION_KINDS:
         system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
         # A kind without an amount threshold (a disaster list) warns on the match itself.
         for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, threshold):
+            amount = None if household["amount"] is None else str(household["amount"])
+            # Read again under the household's lock: an application made since the query counts too.
+            active = await cases.identification_in_progress(system, household["household_id"])
+            if active is not None:
+                await _record_skipped(system, active, push_id, body.kind, amount)
+                skipped += 1
+                continue
             await cases.open_case(
                 system,
                 workflow.Kind.MONITORING,
@@ -113,12 +124,58 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
                     "source": "department_push",
                     "push_id": str(push_id),
                     "kind": body.kind.value,
-                    "amount": None if household["amount"] is None else str(household["amount"]),
+                    "amount": amount,
                     "monitored_type": "sudden_hardship",
                 },
             )
             opened += 1
-    return PushOut(id=push_id, kind=body.kind.value, entries=len(entries), hits=hits, warnings_opened=opened)
+    return PushOut(
+        id=push_id,
+        kind=body.kind.value,
+        entries=len(entries),
+        hits=hits,
+        warnings_opened=opened,
+        warnings_skipped=skipped,
+        skipped=[SkippedWarnings(code=IDENTIFICATION_OPEN, reason=SKIPPED_REASON, households=skipped)]
+        if skipped
+        else [],
+    )
+
+
+IDENTIFICATION_OPEN = "identification-open"
+SKIPPED_REASON = (
+    "an identification case of the household is in progress: a household is identified as poor or "
+    "monitored, not both; the list's finding is a hit on that case instead"
+)
+
+
+async def _record_skipped(
+    ctx: Context, case: dict[str, Any], push_id: uuid.UUID, kind: PushKind, amount: str | None
+) -> None:
+    """The warning not opened, on the identification case's history: the finding stays visible to the
+    cadres and officers reviewing it (beside the warn hit the same push left on the case)."""
+    await case_repository.insert_history(
+        ctx.session,
+        [
+            {
+                "case_id": case["id"],
+                "division": case["division"],
+                "action": "monitoring_warning_skipped",
+                "from_state": case["state"],
+                "to_state": case["state"],
+                "actor": ctx.actor.subject,
+                "actor_tier": ctx.actor.tier,
+                "at": ctx.now,
+                "detail": {
+                    "push_id": str(push_id),
+                    "kind": kind.value,
+                    "amount": amount,
+                    "code": IDENTIFICATION_OPEN,
+                    "reason": SKIPPED_REASON,
+                },
+            }
+        ],
+    )
 
 
 async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> HitOut:

@@ -1,0 +1,150 @@
+"""The rest of acceptance pass 2 (2026-11-27), on real PostgreSQL through the real app: a household is not
+identified and monitored at once (#3)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+VILLAGE = "520102016001"
+COUNTY = "520102000000"
+DAY = 86_400
+# The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
+Harness = Any
+
+
+async def _at(harness: Harness, case: str, state: str) -> None:
+    await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
+
+
+async def _history(harness: Harness, case: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await harness.client.get(f"/cases/{case}/history", headers=harness.county())
+    ).json()
+    return rows
+
+
+async def _open_monitoring(harness: Harness, household: uuid.UUID) -> httpx.Response:
+    response: httpx.Response = await harness.client.post(
+        "/monitoring",
+        json={
+            "household_id": str(household),
+            "year": await harness.year(),
+            "monitored_type": "sudden_hardship",
+            "discovery": "cadre_visit",
+            "detail": "因病支出骤增",
+        },
+        headers=harness.village(),
+    )
+    return response
+
+
+async def _medical_push(harness: Harness, *rids: str) -> dict[str, Any]:
+    client = harness.auth("province", "520000000000", "department", kind="client")
+    pushed = await harness.client.post(
+        "/comparisons/pushes",
+        json={
+            "kind": "medical_self_paid",
+            "department": "县医保局",
+            "entries": [{"resident_id": rid, "amount": "26000.50"} for rid in rids],
+        },
+        headers=client,
+    )
+    assert pushed.status_code == 201, pushed.text
+    body: dict[str, Any] = pushed.json()
+    return body
+
+
+# ---- #3: identification and monitoring are not run side by side ----------------------------------------
+
+
+async def test_a_cadre_cannot_open_monitoring_while_the_household_is_being_identified(
+    harness: Harness,
+) -> None:
+    await harness.quotas(await harness.year(), 10)
+    household = await harness.household()
+    case = await harness.apply(household)
+    refused = await _open_monitoring(harness, household)
+    assert refused.status_code == 409 and refused.json()["code"] == "identification-open", refused.text
+    assert refused.json()["case_id"] == case
+    assert await harness.sql(
+        "SELECT count(*) FROM cases WHERE household_id = :h AND kind = 'monitoring'", h=household
+    ) == [(0,)]
+    # Once the application is withdrawn, the household may be monitored.
+    withdrawn = await harness.client.post(
+        f"/cases/{case}/actions/withdraw", json={"reason": "农户自愿撤回申请"}, headers=harness.village()
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    opened = await _open_monitoring(harness, household)
+    assert opened.status_code == 201, opened.text
+
+
+async def test_a_push_skips_the_warning_for_a_household_being_identified_and_says_why(
+    harness: Harness,
+) -> None:
+    await harness.quotas(await harness.year(), 10)
+    identified_rid, other_rid = harness.resident_id(), harness.resident_id()
+    identified = await harness.household(ids=[identified_rid])
+    other = await harness.household(ids=[other_rid])
+    case = await harness.apply(identified)
+
+    pushed = await _medical_push(harness, identified_rid, other_rid)
+    assert pushed["warnings_opened"] == 1 and pushed["warnings_skipped"] == 1, pushed
+    [skipped] = pushed["skipped"]
+    assert skipped["code"] == "identification-open" and skipped["households"] == 1
+    assert "identification case" in skipped["reason"]
+    monitored = await harness.sql("SELECT household_id FROM cases WHERE kind = 'monitoring' AND active")
+    assert [row[0] for row in monitored] == [other]
+    # Recorded on the identification case, which has the list's finding as a warn hit instead.
+    last = (await _history(harness, case))[-1]
+    assert (
+        last["action"] == "monitoring_warning_skipped" and last["from_state"] == last["to_state"] == "applied"
+    )
+    assert last["detail"]["push_id"] == pushed["id"] and last["detail"]["amount"] == "26000.50"
+    hits = (
+        await harness.client.get("/comparisons/hits", params={"case_id": case}, headers=harness.county())
+    ).json()
+    assert [(hit["kind"], hit["effect"]) for hit in hits] == [("medical_self_paid", "warn")]
+
+
+async def _monitoring_at_county_decision(harness: Harness, household: uuid.UUID) -> str:
+    opened = await _open_monitoring(harness, household)
+    assert opened.status_code == 201, opened.text
+    case = str(opened.json()["id"])
+    await _at(harness, case, "monitor_township_reviewed")
+    return case
+
+
+async def test_the_county_decision_refuses_a_household_registered_as_poor_meanwhile(harness: Harness) -> None:
+    household = await harness.household()
+    case = await _monitoring_at_county_decision(harness, household)
+    # The registry registered the household (say, by an identification announced before the warning).
+    await harness.sql("UPDATE rm_households SET status = 'registered' WHERE household_id = :h", h=household)
+    refused = await harness.act(case, "county_decide", harness.county())
+    assert refused.status_code == 409 and refused.json()["code"] == "identified-as-poor", refused.text
+    assert refused.json()["household_status"] == "registered"
+    assert await harness.state(case) == "monitor_township_reviewed"
+    # The county closes the monitoring case instead.
+    rejected = await harness.client.post(
+        f"/cases/{case}/actions/reject", json={"reason": "该户已纳入建档立卡"}, headers=harness.county()
+    )
+    assert rejected.status_code == 200, rejected.text
+
+
+async def test_the_county_decision_refuses_while_an_identification_is_announced(harness: Harness) -> None:
+    """The announcement is public and the registry is about to register the household: a monitoring
+    decision now would be refused by the registry and dropped."""
+    household = await harness.household()
+    monitoring = await _monitoring_at_county_decision(harness, household)
+    await harness.quotas(await harness.year(), 10)
+    identification = await harness.apply(household)  # a monitoring object found poor is identified
+    await _at(harness, identification, "announced")
+    refused = await harness.act(monitoring, "county_decide", harness.county())
+    assert refused.status_code == 409 and refused.json()["code"] == "identified-as-poor", refused.text
+    assert refused.json()["case_id"] == identification
+    # Before the announcement (still under review) the decision is the county's to make, as before.
+    await _at(harness, identification, "second_noticed")
+    decided = await harness.act(monitoring, "county_decide", harness.county())
+    assert decided.status_code == 200 and decided.json()["state"] == "monitored", decided.text
