@@ -1,5 +1,5 @@
 """The rest of acceptance pass 2 (2026-11-27), on real PostgreSQL through the real app: a household is not
-identified and monitored at once (#3)."""
+identified and monitored at once (#3), and a withdrawn or rejected case leaves its public notice (#6)."""
 
 from __future__ import annotations
 
@@ -148,3 +148,50 @@ async def test_the_county_decision_refuses_while_an_identification_is_announced(
     await _at(harness, identification, "second_noticed")
     decided = await harness.act(monitoring, "county_decide", harness.county())
     assert decided.status_code == 200 and decided.json()["state"] == "monitored", decided.text
+
+
+# ---- #6: a withdrawn or rejected case leaves its notice ------------------------------------------------
+
+
+async def _object(harness: Harness, notice: str, case: str, text: str) -> httpx.Response:
+    response: httpx.Response = await harness.client.post(
+        f"/public/notices/{notice}/objections", json={"case_id": case, "text": text}
+    )
+    return response
+
+
+async def test_a_withdrawn_case_leaves_the_notice_and_its_objections_do_not_hold_it(harness: Harness) -> None:
+    (withdrawn, rejected, staying), notice = await harness.to_first_notice(households=3)
+    early = await _object(harness, notice, withdrawn, "该户有稳定收入")
+    assert early.status_code == 201, early.text
+
+    out = await harness.client.post(
+        f"/cases/{withdrawn}/actions/withdraw", json={"reason": "农户自愿撤回申请"}, headers=harness.village()
+    )
+    assert out.status_code == 200, out.text
+    refused = await harness.client.post(
+        f"/cases/{rejected}/actions/reject", json={"reason": "乡镇核查不符合条件"}, headers=harness.township()
+    )
+    assert refused.status_code == 200, refused.text
+
+    board = (await harness.client.get(f"/public/notices/{notice}")).json()
+    assert [entry["case_id"] for entry in board["entries"]] == [staying]
+    document = (await harness.client.get(f"/public/notices/{notice}/document")).text
+    assert document.count("<tr><td>") == 1
+    for case in (withdrawn, rejected):
+        late = await _object(harness, notice, case, "该户已撤回为何还在公示")
+        assert late.status_code == 409 and late.json()["code"] == "case-closed", late.text
+    # The objection filed before the withdrawal no longer holds the notice open for the other household.
+    await harness.advance_clock(8 * DAY)
+    ticked = await harness.client.post("/notices/tick", headers=harness.township())
+    assert ticked.status_code == 200 and ticked.json()["closed"] == [notice], ticked.text
+    assert await harness.state(staying) == "first_noticed"
+    assert [await harness.state(case) for case in (withdrawn, rejected)] == ["withdrawn", "rejected"]
+
+
+async def test_an_objection_to_a_listed_case_still_holds_the_notice(harness: Harness) -> None:
+    (objected, _other), notice = await harness.to_first_notice(households=2)
+    assert (await _object(harness, notice, objected, "该户有稳定收入")).status_code == 201
+    await harness.advance_clock(8 * DAY)
+    ticked = await harness.client.post("/notices/tick", headers=harness.township())
+    assert ticked.status_code == 200 and ticked.json()["closed"] == [], ticked.text

@@ -31,6 +31,7 @@ from identification.cases.schemas import (
 from identification.comparisons import repository as comparisons
 from identification.comparisons.schemas import EXCLUSION_KINDS
 from identification.context import Context, step_for
+from identification.notices import repository as notices
 from identification.quotas import service as quotas
 from identification.text import not_future
 
@@ -93,6 +94,10 @@ async def apply(
     await record_event(
         ctx.session, events.case_event(case, action.value, state.value, target.value, ctx.actor, reason)
     )
+    if state in workflow.NOTICE_STATES and target in (S.REJECTED, S.WITHDRAWN):
+        # A withdrawn or rejected household is no poverty candidate any more: it leaves the public notice
+        # (as an upheld objection's case does), and objections to it no longer hold the notice open.
+        await notices.unlist_case(ctx.session, case["id"])
     return {
         **case,
         "state": target.value,

@@ -33,7 +33,17 @@ async def insert_notice(session: AsyncSession, values: Row, case_ids: Sequence[u
 
 
 def _open_ticket(notice_id: Any) -> Any:
-    return exists().where(objections.c.notice_id == notice_id, objections.c.status == "open")
+    """An open objection to a case still on the notice: one to a case that left it (withdrawn, rejected)
+    no longer holds the notice open for the other households."""
+    return exists().where(
+        objections.c.notice_id == notice_id,
+        objections.c.status == "open",
+        exists().where(
+            notice_cases.c.notice_id == objections.c.notice_id,
+            notice_cases.c.case_id == objections.c.case_id,
+            notice_cases.c.listed,
+        ),
+    )
 
 
 async def due_notices(session: AsyncSession, lo: str, hi: str, now: dt.datetime) -> list[Row]:
@@ -78,6 +88,27 @@ async def unlist(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID
         .where(notice_cases.c.notice_id == notice_id, notice_cases.c.case_id == case_id)
         .values(listed=False)
     )
+
+
+async def unlist_case(session: AsyncSession, case_id: uuid.UUID) -> None:
+    """Take the case off every open notice that lists it."""
+    await session.execute(
+        update(notice_cases)
+        .where(
+            notice_cases.c.case_id == case_id,
+            notice_cases.c.listed,
+            notice_cases.c.notice_id.in_(select(notices.c.id).where(notices.c.status == "open")),
+        )
+        .values(listed=False)
+    )
+
+
+async def on_notice(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+    """Whether the case was put on the notice (listed still or not)."""
+    result = await session.execute(
+        select(exists().where(notice_cases.c.notice_id == notice_id, notice_cases.c.case_id == case_id))
+    )
+    return bool(result.scalar_one())
 
 
 async def get(

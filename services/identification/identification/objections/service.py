@@ -30,6 +30,8 @@ from identification.objections.schemas import (
 
 A = workflow.Action
 PUBLIC = "public"
+# A case that ended while on a notice (withdrawn by the household, rejected by the reviewing tier).
+CLOSED = frozenset({workflow.State.WITHDRAWN.value, workflow.State.REJECTED.value})
 
 
 def render(row: dict[str, object], now: dt.datetime) -> ObjectionOut:
@@ -62,9 +64,23 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
         raise conflict("objections are taken only while the notice runs", code="notice-closed")
     listed = {case["id"] for case in await notices.listed_cases(ctx.session, notice_id)}
     if body.case_id not in listed:
+        if await notices.on_notice(ctx.session, notice_id, body.case_id):
+            closed = await case_repository.get_case(ctx.session, body.case_id, lo, hi)
+            if closed is not None and closed["state"] in CLOSED:
+                raise conflict(
+                    f"the case was {closed['state']} and has left the notice: there is nothing to object to",
+                    code="case-closed",
+                    state=closed["state"],
+                )
         raise not_found("case")
     # Objections to one case queue on its row, so two identical ones sent together cannot both open.
-    await case_repository.get_case(ctx.session, body.case_id, lo, hi, lock=True)
+    case = await case_repository.get_case(ctx.session, body.case_id, lo, hi, lock=True)
+    if case is not None and case["state"] in CLOSED:  # withdrawn while this request waited for the lock
+        raise conflict(
+            f"the case was {case['state']} and has left the notice: there is nothing to object to",
+            code="case-closed",
+            state=case["state"],
+        )
     same = await _same_open_ticket(ctx, notice_id, body)
     if same is not None:
         # Repeating an objection adds nothing to the township's work, and each ticket blocks the notice.
