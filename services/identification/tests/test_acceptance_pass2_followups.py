@@ -1,5 +1,6 @@
 """The rest of acceptance pass 2 (2026-11-27), on real PostgreSQL through the real app: a household is not
-identified and monitored at once (#3), and a withdrawn or rejected case leaves its public notice (#6)."""
+identified and monitored at once (#3), a withdrawn or rejected case leaves its public notice (#6), and
+the region settings honour Idempotency-Key (#9)."""
 
 from __future__ import annotations
 
@@ -195,3 +196,38 @@ async def test_an_objection_to_a_listed_case_still_holds_the_notice(harness: Har
     await harness.advance_clock(8 * DAY)
     ticked = await harness.client.post("/notices/tick", headers=harness.township())
     assert ticked.status_code == 200 and ticked.json()["closed"] == [], ticked.text
+
+
+# ---- #9: region settings and Idempotency-Key -----------------------------------------------------------
+
+
+async def test_a_region_setting_honours_the_idempotency_key(harness: Harness) -> None:
+    path = f"/region-settings/{VILLAGE}/objection_sla_days"
+    headers = {**harness.county(), "Idempotency-Key": "setting-1"}
+    first = await harness.client.put(path, json={"value": "10"}, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"division": VILLAGE, "key": "objection_sla_days", "value": "10"}
+    await harness.sql("UPDATE region_settings SET updated_by = 'marker' WHERE division = :d", d=VILLAGE)
+    replay = await harness.client.put(path, json={"value": "10"}, headers=headers)
+    assert replay.status_code == 200 and replay.json() == first.json()
+    other = await harness.client.put(path, json={"value": "12"}, headers=headers)
+    assert other.status_code == 422 and "different request" in other.json()["detail"], other.text
+    rows = await harness.sql(
+        "SELECT value, updated_by FROM region_settings WHERE division = :d AND key = 'objection_sla_days'",
+        d=VILLAGE,
+    )
+    assert rows == [("10", "marker")]  # the replay wrote nothing, the different body nothing either
+    # The same key for another setting is another request too; a fresh key sets the value.
+    elsewhere = await harness.client.put(
+        f"/region-settings/{VILLAGE}/notice_days", json={"value": "10"}, headers=headers
+    )
+    assert elsewhere.status_code == 422, elsewhere.text
+    fresh = await harness.client.put(
+        path, json={"value": "12"}, headers={**harness.county(), "Idempotency-Key": "setting-2"}
+    )
+    assert fresh.status_code == 200 and fresh.json()["value"] == "12", fresh.text
+    # A refused command does not keep its key: corrected, the same key goes through.
+    bad = {**harness.county(), "Idempotency-Key": "setting-3"}
+    assert (await harness.client.put(path, json={"value": "abc"}, headers=bad)).status_code == 422
+    corrected = await harness.client.put(path, json={"value": "9"}, headers=bad)
+    assert corrected.status_code == 200 and corrected.json()["value"] == "9", corrected.text

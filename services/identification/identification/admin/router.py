@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.actor import require_role, require_tier, require_within
 from fupin_kit.problems import forbidden, not_found, unprocessable
-from identification import clock, regions, settings_rules
+from identification import clock, idempotency, regions, settings_rules
+from identification.context import Context
 from identification.deps import Ctx
+from identification.idempotency import IdempotencyKey
 
 router = APIRouter(tags=["administration"])
 SETTING_TIERS = ("nation", "province", "city", "county")
@@ -43,6 +46,7 @@ async def advance_clock(body: ClockIn, ctx: Ctx) -> ClockOut:
 
 @router.put(
     "/region-settings/{division}/{key}",
+    response_model=dict[str, str],
     openapi_extra=scope.by_division("division", "path", example={"value": "7"}),
 )
 async def put_setting(
@@ -50,7 +54,19 @@ async def put_setting(
     ctx: Ctx,
     division: str = Path(pattern=r"^[0-9]{12}$"),
     key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$"),
-) -> dict[str, str]:
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Set a region's value; like every command, a repeated Idempotency-Key answers the first answer."""
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        idempotency_key,
+        ("region-setting", division, key, body),
+        lambda: _put_setting(ctx, division, key, body),
+    )
+
+
+async def _put_setting(ctx: Context, division: str, key: str, body: SettingIn) -> dict[str, str]:
     require_within(ctx.actor, division, "division")
     # Lines, thresholds and notice periods are the county's to set (a countyless city holds its powers)
     # or a higher tier's: a village or township must not lower the line its own households exit by.
