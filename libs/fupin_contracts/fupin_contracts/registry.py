@@ -27,6 +27,10 @@ MEMBER_ADDED = "fupin.registry.member.added.v1"
 MEMBER_UPDATED = "fupin.registry.member.updated.v1"
 MEMBER_REMOVED = "fupin.registry.member.removed.v1"
 MEMBER_DECEASED = "fupin.registry.member.deceased.v1"
+# A poverty or monitoring line set for (kind, year, region) (standards with history): a newer row for the
+# same triple supersedes the older one, which stays. The line in force for a division is the highest of
+# its chain's rows (each region's row of the year, or of its latest earlier year).
+STANDARD_SET = "fupin.registry.standard.set.v1"
 
 # Status after the change → event type.
 STATUS_EVENT_TYPES: dict[str, str] = {
@@ -137,6 +141,21 @@ class MemberLeftV1(_Payload):
     member_count: int
 
 
+class StandardSetV1(_Payload):
+    """Payload of .standard.set: the row as stored; `supersedes` is the id of the row for the same
+    (kind, year, region) it replaces, if any."""
+
+    id: int
+    kind: str
+    year: int
+    region: str
+    amount: Decimal
+    valid_from: dt.date
+    set_by: str
+    reason: str
+    supersedes: int | None = None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     HOUSEHOLD_CREATED: HouseholdCreatedV1,
     HOUSEHOLD_UPDATED: HouseholdUpdatedV1,
@@ -150,4 +169,5 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     MEMBER_UPDATED: MemberUpdatedV1,
     MEMBER_REMOVED: MemberLeftV1,
     MEMBER_DECEASED: MemberLeftV1,
+    STANDARD_SET: StandardSetV1,
 }

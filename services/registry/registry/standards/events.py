@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from fupin_contracts import registry as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
 
 SERVICE = "registry"
-STANDARD_SET = "fupin.registry.standard.set.v1"
+STANDARD_SET = contracts.STANDARD_SET
 
 
 def standard_set(row: dict[str, Any], supersedes: int | None, actor: Actor) -> Envelope:
@@ -18,17 +19,17 @@ def standard_set(row: dict[str, Any], supersedes: int | None, actor: Actor) -> E
         aggregate="standard",
         aggregate_id=str(row["id"]),
         division=row["region"],
-        data={
-            "id": row["id"],
-            "kind": row["kind"],
-            "year": row["year"],
-            "region": row["region"],
-            "amount": str(row["amount"]),
-            "valid_from": row["valid_from"].isoformat(),
-            "set_by": row["set_by"],
-            "reason": row["reason"],
-            "supersedes": supersedes,
-        },
+        data=contracts.StandardSetV1(
+            id=row["id"],
+            kind=row["kind"],
+            year=row["year"],
+            region=row["region"],
+            amount=row["amount"],
+            valid_from=row["valid_from"],
+            set_by=row["set_by"],
+            reason=row["reason"],
+            supersedes=supersedes,
+        ).model_dump(mode="json"),
         actor_id=actor.subject,
         actor_tier=actor.tier,
     )

@@ -10,21 +10,19 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import CHAR
 
+from fupin_contracts import standards as shared
+
 revision = "registry_0002"
 down_revision = "registry_0001"
 branch_labels = None
 depends_on = None
 
-NATIONAL = "000000000000"
-SEED_BY = "system:seed"
-
-# National poverty line, yuan per person per year, current prices. domain.md §3 gives 2,855 (2015) and
-# "about 4,000" (2020); the years between are the commonly published national figures (2,952 for 2016
-# and 2017, 2,995 for 2018, 3,218 for 2019). They are defaults: provinces and counties override them.
-POVERTY_LINE = {2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
-# Monitoring line for the prevention of return to poverty (domain.md §4): about 1.5x the poverty line,
-# 6,000 yuan in 2021; 2022 keeps the national 6,000 (provinces adjust yearly through POST /standards).
-MONITORING_LINE = {2021: 6000, 2022: 6000}
+# The national seed rows' figures live in one place shared with identification's read model of the
+# standards (fupin_contracts.standards), so the two services start from the same lines.
+NATIONAL = shared.NATIONAL
+SEED_BY = shared.SEED_BY
+POVERTY_LINE = shared.POVERTY_LINE
+MONITORING_LINE = shared.MONITORING_LINE
 
 
 def upgrade() -> None:
@@ -74,8 +72,7 @@ def upgrade() -> None:
             "region": NATIONAL,
             "amount": amount,
             "set_by": SEED_BY,
-            "reason": "national default (domain.md §3: 2,855 in 2015, about 4,000 in 2020; "
-            "years between: commonly published national figures)",
+            "reason": shared.POVERTY_LINE_REASON,
             "valid_from": dt.date(year, 1, 1),
         }
         for year, amount in POVERTY_LINE.items()
@@ -86,7 +83,7 @@ def upgrade() -> None:
             "region": NATIONAL,
             "amount": amount,
             "set_by": SEED_BY,
-            "reason": "national default (domain.md §4: about 1.5x the poverty line, 6,000 in 2021)",
+            "reason": shared.MONITORING_LINE_REASON,
             "valid_from": dt.date(year, 1, 1),
         }
         for year, amount in MONITORING_LINE.items()

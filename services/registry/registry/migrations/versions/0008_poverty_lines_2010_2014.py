@@ -16,21 +16,17 @@ import datetime as dt
 from alembic import op
 from sqlalchemy import text
 
+from fupin_contracts import standards as shared
+
 revision = "registry_0008"
 down_revision = "registry_0007"
 branch_labels = None
 depends_on = None
 
-NATIONAL = "000000000000"
-SEED_BY = "system:seed"
-POVERTY_LINE = {
-    2010: (2300, "national default (domain.md §3: 2,300 yuan per person per year at 2010 prices)"),
-    **{
-        year: (amount, "national default: the 2,300 line (2010 prices, domain.md §3) at this year's prices, "
-               "the commonly published national figure")
-        for year, amount in {2011: 2536, 2012: 2625, 2013: 2736, 2014: 2800}.items()
-    },
-}  # fmt: skip
+# The figures live in one place shared with identification's read model of the standards.
+NATIONAL = shared.NATIONAL
+SEED_BY = shared.SEED_BY
+POVERTY_LINE = shared.POVERTY_LINE_2010_2014
 
 
 def upgrade() -> None:
