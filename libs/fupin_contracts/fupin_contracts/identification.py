@@ -40,6 +40,8 @@ VERBS: dict[str, str] = {
     "compare": "compared",
     "county_decide": "decided",
     "clear_risk": "cleared",
+    # A monitoring case ended because the registry registered (or returned) the household as poor.
+    "end_monitoring": "ended",
 }
 AGGREGATES: dict[str, str] = {"identification": "case", "exit": "exit", "monitoring": "monitoring"}
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Identity,
     Index,
@@ -104,6 +105,25 @@ rm_incomes = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("household_id", "year", name="pk_rm_incomes"),
 )
+
+# The registry's poverty and monitoring lines (standards with history), fed by its standard.set events and
+# seeded with the national rows its migrations insert without events (fupin_contracts.standards). A
+# seeded row has no standard_id: the registry's ids of its own seed rows are not known here.
+rm_standards = Table(
+    "rm_standards",
+    metadata,
+    Column("seq", BigInteger, Identity(always=True), primary_key=True),
+    Column("standard_id", BigInteger, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_rm_standards_lookup", rm_standards.c.kind, rm_standards.c.region, rm_standards.c.year)
 
 # ---- cases and their history ----------------------------------------------------------------------------
 

@@ -68,6 +68,31 @@ async def decimal(session: AsyncSession, division: str, key: str, default: str) 
     return Decimal(default) if value is None else value
 
 
+async def decimals(
+    session: AsyncSession, division_codes: list[str], key: str, default: str
+) -> dict[str, Decimal]:
+    """`decimal` for many divisions at once (one query): each division's effective value of the key."""
+    codes = {code for division in division_codes for code in chain(division)}
+    rows = await session.execute(
+        select(region_settings.c.division, region_settings.c.value).where(
+            region_settings.c.key == key, region_settings.c.division.in_(codes)
+        )
+    )
+    found = {row.division: str(row.value) for row in rows}
+    result: dict[str, Decimal] = {}
+    for division in division_codes:
+        result[division] = Decimal(default)
+        for code in chain(division):
+            if code not in found:
+                continue
+            try:
+                result[division] = settings_rules.parse(key, found[code])
+                break
+            except settings_rules.InvalidSetting as exc:
+                log.warning("region setting %s of %s ignored: %s", key, code, exc)
+    return result
+
+
 async def put(session: AsyncSession, division: str, key: str, value: str, actor: str) -> None:
     stmt = insert(region_settings).values(division=division, key=key, value=value, updated_by=actor)
     await session.execute(

@@ -49,7 +49,6 @@ RULES: dict[str, Rule] = {
     "county_spot_check_rate": Rule(
         _d(workflow.MIN_SPOT_CHECK[workflow.Action.COUNTY_APPROVE]), _d(1), low_inclusive=True, what="share"
     ),
-    "monitoring_line_factor": Rule(_d(1), _d(5), low_inclusive=True, what="× the poverty line"),
     "threshold.medical_self_paid": Rule(_d(0), _d(10_000_000), what="yuan"),
     "threshold.education_fees": Rule(_d(0), _d(10_000_000), what="yuan"),
     "risk_clearance_months": Rule(MIN_RISK_CLEARANCE_MONTHS, _d(120), low_inclusive=True, what="months"),

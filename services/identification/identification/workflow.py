@@ -13,6 +13,8 @@ Exit (退出): exit_proposed → exit_verified → exit_confirmed → exit_notic
 Monitoring (防止返贫监测, nine steps): monitor_warned → monitor_visited → monitor_authorised
     → monitor_compared → monitor_village_reviewed → monitor_notice → monitor_noticed
     → monitor_township_reviewed → monitored (county decision; help starts) → monitor_cleared
+    Any open monitoring case → monitor_ended when the registry registers the household as poor (or records
+    its return to poverty): it is then helped as a poor household, not monitored (the platform's step).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class State(StrEnum):
     MONITOR_TOWNSHIP_REVIEWED = "monitor_township_reviewed"
     MONITORED = "monitored"
     MONITOR_CLEARED = "monitor_cleared"
+    # Ended because the household was registered (or returned) as poor: not a risk clearance.
+    MONITOR_ENDED = "monitor_ended"
 
 
 class Action(StrEnum):
@@ -87,6 +91,7 @@ class Action(StrEnum):
     COMPARE = "compare"
     COUNTY_DECIDE = "county_decide"
     CLEAR_RISK = "clear_risk"
+    END_MONITORING = "end_monitoring"
 
 
 @dataclass(frozen=True)
@@ -188,9 +193,12 @@ KIND_STATES: dict[Kind, tuple[State, ...]] = {
         S.MONITOR_TOWNSHIP_REVIEWED,
         S.MONITORED,
         S.MONITOR_CLEARED,
+        S.MONITOR_ENDED,
     ),
 }
-TERMINAL: frozenset[State] = frozenset({S.REGISTERED, S.REJECTED, S.WITHDRAWN, S.EXITED, S.MONITOR_CLEARED})
+TERMINAL: frozenset[State] = frozenset(
+    {S.REGISTERED, S.REJECTED, S.WITHDRAWN, S.EXITED, S.MONITOR_CLEARED, S.MONITOR_ENDED}
+)
 # After an announcement the decision is public; only the registry's confirmation can follow.
 _FINAL_STEPS: frozenset[State] = frozenset({S.ANNOUNCED, S.EXIT_ANNOUNCED, S.MONITORED})
 
@@ -217,8 +225,19 @@ def _owner(state: State) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return next(iter(owners))
 
 
+# A household registered as poor (or returned to poverty) by the registry is helped as a poor household:
+# its open monitoring case ends, by the platform, at whatever step it is (domain.md §4: a monitored
+# household can become poor), so that no later risk clearance contradicts the registry.
+MONITORING_OPEN: tuple[State, ...] = tuple(
+    state for state in KIND_STATES[Kind.MONITORING] if state not in TERMINAL
+)
+_ENDED_AS_POOR: dict[tuple[State, Action], Transition] = {
+    (state, A.END_MONITORING): _t(S.MONITOR_ENDED, SYSTEM) for state in MONITORING_OPEN
+}
+
 TRANSITIONS: dict[tuple[State, Action], Transition] = {
     **_MAIN,
+    **_ENDED_AS_POOR,
     **{(state, A.REJECT): _t(S.REJECTED, _owner(state)) for state in _REJECTABLE},
     **{(state, A.WITHDRAW): _t(S.WITHDRAWN, VILLAGE) for state in _REJECTABLE},
 }

@@ -30,7 +30,7 @@ from identification.cases.schemas import (
 )
 from identification.comparisons import repository as comparisons
 from identification.comparisons.schemas import EXCLUSION_KINDS
-from identification.context import Context, step_for
+from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.notices import repository as notices
 from identification.quotas import service as quotas
 from identification.text import not_future
@@ -260,21 +260,33 @@ async def identification_in_progress(ctx: Context, household_id: uuid.UUID) -> R
     return await repository.active_case(ctx.session, household_id, K.IDENTIFICATION.value)
 
 
+ENDED_BY_ANNOUNCEMENT = "identified as poor: the household's identification case is announced"
+ENDED_BY_REGISTRY = "identified as poor: the registry has the household registered (or returned) as poor"
+
 # Identification cases whose decision is made public: the registry is registering the household as poor.
 IDENTIFIED = (S.ANNOUNCED.value,)
 POOR = ("registered", "returned")
 
 
-async def require_not_identified(ctx: Context, case: Row) -> None:
-    """The monitoring decision (county_decide) makes the registry set the household 'monitored', which it
-    refuses for a household registered as poor. Re-checked at the decision against identification's
-    read model of the registry (and an announcement not yet applied there), so the two services never
-    silently disagree: the county rejects the monitoring case instead."""
+async def require_not_identified(
+    ctx: Context, case: Row, action: workflow.Action = workflow.Action.COUNTY_DECIDE
+) -> None:
+    """The monitoring decision (county_decide) makes the registry set the household 'monitored', and a
+    risk clearance (clear_risk) sets it back to what it was before; the registry refuses both for a
+    household registered as poor. Re-checked at those steps against identification's read model of the
+    registry (and an announcement not yet applied there), so the two services never silently disagree:
+    before the decision the county rejects the monitoring case instead; after it the case ends by itself
+    (end_monitoring) once the registration is seen, and it is never cleared."""
+    hint = (
+        "reject this monitoring case"
+        if action is A.COUNTY_DECIDE
+        else "it is helped as a poor household and its monitoring ends, it is not cleared"
+    )
     household = await repository.get_household(ctx.session, case["household_id"], *ctx.actor.subtree)
     if household is not None and household["status"] in POOR:
         raise conflict(
             f"the registry has the household as {household['status']!r} (registered as poor) since the "
-            "warning was opened: it is not a monitoring object; reject this monitoring case",
+            f"warning was opened: it is not a monitoring object; {hint}",
             code="identified-as-poor",
             household_status=household["status"],
         )
@@ -284,10 +296,21 @@ async def require_not_identified(ctx: Context, case: Row) -> None:
     if announced:
         raise conflict(
             f"the household's identification case {announced[0]['id']} is announced: the registry is "
-            "registering it as poor, so it is not a monitoring object; reject this monitoring case",
+            f"registering it as poor, so it is not a monitoring object; {hint}",
             code="identified-as-poor",
             case_id=str(announced[0]["id"]),
         )
+
+
+async def end_monitoring(ctx: Context, household_id: uuid.UUID, reason: str, detail: dict[str, Any]) -> None:
+    """The household is (being) registered as poor: its open monitoring case, at whatever step, ends by
+    the platform's transition (monitor_ended, event monitoring.ended) with the reason, so that no later
+    step (a risk clearance, a monitoring decision) contradicts the registry. Nothing open: nothing done."""
+    open_case_row = await repository.active_case(ctx.session, household_id, K.MONITORING.value)
+    if open_case_row is None:
+        return
+    system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
+    await apply(system, open_case_row, A.END_MONITORING, detail, reason)
 
 
 async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
@@ -400,13 +423,23 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
                 "failed_check": {"batch_id": str(failed["batch_id"]), "note": note},
             }
     if action is A.CLEAR_RISK:
-        await _check_clearance(ctx, case)
+        await require_not_identified(ctx, case, action)
+        detail["clearance"] = await _check_clearance(ctx, case)
     if action is A.COUNTY_DECIDE:
         await require_not_identified(ctx, case)
-    return render(await apply(ctx, case, action, detail, body.reason), ctx.actor)
+    moved = await apply(ctx, case, action, detail, body.reason)
+    if action is A.ANNOUNCE and kind is K.IDENTIFICATION:
+        # The decision is public and the registry is registering the household as poor.
+        await end_monitoring(
+            ctx,
+            case["household_id"],
+            ENDED_BY_ANNOUNCEMENT,
+            {"identification_case": str(case["id"])},
+        )
+    return render(moved, ctx.actor)
 
 
-async def _check_clearance(ctx: Context, case: Row) -> None:
+async def _check_clearance(ctx: Context, case: Row) -> dict[str, Any]:
     from identification import regions
     from identification.exits import monitoring
 
@@ -418,9 +451,12 @@ async def _check_clearance(ctx: Context, case: Row) -> None:
     members = await repository.household_members(ctx.session, case["household_id"])
     if members and all(member["labour_capacity"] in categories.NO_LABOUR for member in members):
         raise conflict("a household with no labour capacity stays monitored", code="no-labour")
-    failed = await monitoring.clearance_failures(ctx.session, case["household_id"], case["division"], ctx.now)
+    failed, facts = await monitoring.clearance_failures(
+        ctx.session, case["household_id"], case["division"], ctx.now
+    )
     if failed:
         raise conflict("the income is not stable above the monitoring line", code="income", failed=failed)
+    return facts
 
 
 async def flag_exclusion(ctx: Context, case: Row, hit: Row, reason: str) -> None:

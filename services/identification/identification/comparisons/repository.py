@@ -31,6 +31,39 @@ async def lock_kind(session: AsyncSession, kind: str) -> None:
     )
 
 
+def _threshold_params(thresholds: dict[str, Decimal] | None) -> dict[str, Any]:
+    """Each division's own threshold (a region setting: the most specific division on the household's
+    path wins), or none at all for a list without one (a disaster list warns on the match itself)."""
+    items = sorted((thresholds or {}).items())
+    return {
+        "by_threshold": thresholds is not None,
+        "t_divisions": [division for division, _ in items],
+        "t_values": [value for _, value in items],
+    }
+
+
+async def matched_divisions(session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str) -> list[str]:
+    """The divisions of the households (and of their cases) whose members the push names: the ones whose
+    thresholds the push is compared with."""
+    rows = await session.execute(
+        text(
+            """
+            SELECT h.division FROM comparison_entries e
+            JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
+            JOIN rm_households h ON h.household_id = m.household_id
+            WHERE e.push_id = :push_id AND h.division BETWEEN :lo AND :hi
+            UNION
+            SELECT c.division FROM comparison_entries e
+            JOIN rm_members m ON m.person_index = e.person_index AND m.status = 'active'
+            JOIN cases c ON c.household_id = m.household_id
+            WHERE e.push_id = :push_id AND c.division BETWEEN :lo AND :hi
+            """
+        ),
+        {"push_id": push_id, "lo": lo, "hi": hi},
+    )
+    return [str(row[0]) for row in rows]
+
+
 async def match_cases(
     session: AsyncSession,
     push_id: uuid.UUID,
@@ -40,7 +73,7 @@ async def match_cases(
     reason: str,
     kind: str,
     now: dt.datetime,
-    threshold: Any,
+    thresholds: dict[str, Decimal] | None,
     case_kinds: Sequence[str],
 ) -> int:
     """One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
@@ -70,7 +103,10 @@ async def match_cases(
                     AND NOT EXISTS (SELECT 1 FROM cases later
                                     WHERE later.household_id = c.household_id AND later.kind = 'identification'
                                       AND later.state = 'registered' AND later.opened_at > c.opened_at)))
-              AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
+              AND (NOT CAST(:by_threshold AS boolean) OR e.amount > (
+                    SELECT t.threshold
+                    FROM unnest(CAST(:t_divisions AS text[]), CAST(:t_values AS numeric[])) AS t(division, threshold)
+                    WHERE t.division = c.division))
               AND NOT EXISTS (SELECT 1 FROM comparison_hits open_hit
                               WHERE open_hit.case_id = c.id AND open_hit.member_id = m.member_id
                                 AND open_hit.kind = CAST(:kind AS text) AND open_hit.status = 'open')
@@ -86,7 +122,7 @@ async def match_cases(
             "reason": reason,
             "kind": kind,
             "now": now,
-            "threshold": threshold,
+            **_threshold_params(thresholds),
             "case_kinds": list(case_kinds),
         },
     )
@@ -154,7 +190,7 @@ async def carry_confirmed(
 
 
 async def households_over_threshold(
-    session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str, threshold: Decimal | None
+    session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str, thresholds: dict[str, Decimal] | None
 ) -> list[Row]:
     """Households not registered as poor now (monitoring is for those at risk of becoming or returning
     poor; a registered household is already helped) with a member whose pushed amount exceeds the
@@ -171,14 +207,17 @@ async def households_over_threshold(
             JOIN rm_households h ON h.household_id = m.household_id
             WHERE e.push_id = :push_id AND h.division BETWEEN :lo AND :hi
               AND h.status NOT IN ('registered', 'returned')
-              AND (CAST(:threshold AS numeric) IS NULL OR e.amount > CAST(:threshold AS numeric))
+              AND (NOT CAST(:by_threshold AS boolean) OR e.amount > (
+                    SELECT t.threshold
+                    FROM unnest(CAST(:t_divisions AS text[]), CAST(:t_values AS numeric[])) AS t(division, threshold)
+                    WHERE t.division = h.division))
               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.household_id = h.household_id
                               AND c.kind = 'monitoring' AND c.active)
             GROUP BY h.household_id, h.division
             ORDER BY h.household_id
             """
         ),
-        {"push_id": push_id, "lo": lo, "hi": hi, "threshold": threshold},
+        {"push_id": push_id, "lo": lo, "hi": hi, **_threshold_params(thresholds)},
     )
     return [dict(row) for row in rows.mappings()]
 

@@ -84,9 +84,17 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         [{"push_id": push_id, **entry} for entry in entries],
     )
     lo, hi = ctx.actor.subtree
-    threshold = None
+    # Each matched household is compared with the threshold of its own division (the county's setting,
+    # or a more specific one below it), never the pushing system's: a provincial bureau's list must not
+    # apply the province's figure to a county that set a lower one.
+    thresholds = None
     if body.kind in THRESHOLD_KEYS:
-        threshold = await regions.decimal(ctx.session, ctx.actor.division, THRESHOLD_KEYS[body.kind], "10000")
+        thresholds = await regions.decimals(
+            ctx.session,
+            await repository.matched_divisions(ctx.session, push_id, lo, hi),
+            THRESHOLD_KEYS[body.kind],
+            "10000",
+        )
     effect = "block" if body.kind in EXCLUSION_KINDS else "warn"
     await repository.lock_kind(ctx.session, body.kind.value)
     hits = await repository.match_cases(
@@ -98,7 +106,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         REASONS[body.kind],
         body.kind.value,
         ctx.now,
-        threshold,
+        thresholds,
         matched_kinds(body.kind),
     )
     opened = 0
@@ -106,7 +114,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
     if body.kind not in EXCLUSION_KINDS:
         system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
         # A kind without an amount threshold (a disaster list) warns on the match itself.
-        for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, threshold):
+        for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, thresholds):
             amount = None if household["amount"] is None else str(household["amount"])
             # Read again under the household's lock: an application made since the query counts too.
             active = await cases.identification_in_progress(system, household["household_id"])
@@ -118,7 +126,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
                 system,
                 workflow.Kind.MONITORING,
                 household["household_id"],
-                ctx.now.year,
+                ctx.year,
                 {},
                 {
                     "source": "department_push",

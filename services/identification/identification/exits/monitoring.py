@@ -1,6 +1,7 @@
 """The monitoring line (监测线) in the monitoring checks: about 1.5× the poverty line, 6,000 yuan per person
-per year from 2021, adjusted yearly by provinces (region_settings `monitoring_line.<year>`, the most
-specific division wins).
+per year from 2021, adjusted yearly by provinces: the registry's `monitoring_line` standard in force for
+the household's region and year (identification's read model of the standards; the highest line along the
+region chain, carried forward from the latest earlier year). Every check records the standard it used.
 
 - Opening: an unstable exited household or a marginal one is monitored because its income is at risk;
   if its recorded per-capita income of the year is already above the line, the warning is refused.
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification import regions
+from identification import clock, standards
 from identification.cases import repository as case_repository
 from identification.exits.schemas import MonitoredType
 
@@ -47,8 +48,8 @@ def type_failures(household: dict[str, Any], monitored_type: MonitoredType) -> l
     return []
 
 
-async def line(session: AsyncSession, division: str, year: int) -> Decimal | None:
-    return await regions.number(session, division, f"monitoring_line.{year}")
+async def line(session: AsyncSession, division: str, year: int) -> standards.Standard | None:
+    return await standards.effective(session, standards.MONITORING_LINE, year, division)
 
 
 async def opening_failures(
@@ -58,31 +59,45 @@ async def opening_failures(
     limit = await line(session, household["division"], year)
     income = await case_repository.income(session, household["household_id"], year)
     per_capita = None if income is None else Decimal(income["per_capita_net_income"])
-    facts = {
-        "monitoring_line": None if limit is None else str(limit),
+    facts: dict[str, Any] = {
+        "monitoring_line": None if limit is None else str(limit.amount),
+        "monitoring_standard": None if limit is None else limit.record(),
         "per_capita_net_income": None if per_capita is None else str(per_capita),
     }
     failed: list[str] = []
     if monitored_type in BY_INCOME:
         if limit is None:
-            failed.append(f"no monitoring line configured for {year}")
-        elif per_capita is not None and per_capita > limit:
-            failed.append(f"per-capita net income {per_capita} is above the monitoring line {limit}")
+            failed.append(f"no monitoring line standard in force for {year}")
+        elif per_capita is not None and per_capita > limit.amount:
+            failed.append(
+                f"per-capita net income {per_capita} is above the monitoring line {limit.amount} "
+                f"({limit.region}, {limit.standard_year})"
+            )
     return failed, facts
 
 
 async def clearance_failures(
     session: AsyncSession, household_id: uuid.UUID, division: str, now: dt.datetime
-) -> list[str]:
-    for year in (now.year, now.year - 1):
+) -> tuple[list[str], dict[str, Any]]:
+    """Failed checks, and the facts seen (the income year and the standard it was compared with). The
+    years are China's calendar years, as for exits and applications."""
+    this_year = clock.civil_year(now)
+    for year in (this_year, this_year - 1):
         income = await case_repository.income(session, household_id, year)
         if income is None:
             continue
         limit = await line(session, division, year)
         if limit is None:
-            return [f"no monitoring line configured for {year}"]
+            return [f"no monitoring line standard in force for {year}"], {}
         per_capita = Decimal(income["per_capita_net_income"])
-        if per_capita <= limit:
-            return [f"per-capita net income {per_capita} ({year}) is not above the monitoring line {limit}"]
-        return []
-    return [f"no income recorded for {now.year - 1} or {now.year}: stability cannot be shown"]
+        facts = {
+            "income_year": year,
+            "per_capita_net_income": str(per_capita),
+            "monitoring_standard": limit.record(),
+        }
+        if per_capita <= limit.amount:
+            return [
+                f"per-capita net income {per_capita} ({year}) is not above the monitoring line {limit.amount}"
+            ], facts
+        return [], facts
+    return [f"no income recorded for {this_year - 1} or {this_year}: stability cannot be shown"], {}

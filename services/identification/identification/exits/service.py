@@ -1,9 +1,10 @@
 """Household exit (退出) and monitoring warnings (防止返贫监测): opening the case with its checks; the steps
 then run through the shared transition table like every other case.
 
-Exit checks: per-capita net income of the year above the poverty line effective for the household's
-region (a local copy in region_settings, `poverty_line.<year>`, until the registry's standards are
-consumed as events), every 两不愁三保障 assurance confirmed, and not registered in the same year."""
+Exit checks: per-capita net income of the year above the poverty line in force for the household's
+region and year (the registry's standards, kept in identification's read model: the highest line along
+the region chain, carried forward from the latest earlier year when the year has none), every 两不愁三保障
+assurance confirmed, and not registered in the same year. The case records the standard it applied."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from fupin_kit.problems import conflict, not_found, unprocessable
-from identification import regions, workflow
+from identification import standards, workflow
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.cases.schemas import CaseOut
@@ -39,20 +40,26 @@ def exit_year_failures(year: int, registered_year: int | None, now_year: int) ->
     return failed
 
 
-async def exit_checks(ctx: Context, household: dict[str, Any], body: ExitIn) -> list[str]:
+async def exit_checks(
+    ctx: Context, household: dict[str, Any], body: ExitIn
+) -> tuple[list[str], standards.Standard | None]:
+    """Failed checks, and the poverty line standard the income was compared with."""
     failed = exit_year_failures(body.year, household["registered_year"], ctx.year)
-    line = await regions.number(ctx.session, household["division"], f"poverty_line.{body.year}")
+    line = await standards.effective(ctx.session, standards.POVERTY_LINE, body.year, household["division"])
     income = await case_repository.income(ctx.session, household["household_id"], body.year)
     if line is None:
-        failed.append(f"no poverty line configured for {body.year}")
+        failed.append(f"no poverty line standard in force for {body.year}")
     elif income is None:
         failed.append(f"no {body.year} income recorded")
-    elif Decimal(income["per_capita_net_income"]) <= line:
-        failed.append(f"per-capita net income {income['per_capita_net_income']} is not above the line {line}")
+    elif Decimal(income["per_capita_net_income"]) <= line.amount:
+        failed.append(
+            f"per-capita net income {income['per_capita_net_income']} is not above the line {line.amount} "
+            f"({line.region}, {line.standard_year})"
+        )
     missing = [name for name, confirmed in body.assurances.model_dump().items() if not confirmed]
     if missing:
         failed.append("not confirmed: " + ", ".join(missing))
-    return failed
+    return failed, line
 
 
 async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
@@ -63,7 +70,7 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
     cases.require_opener(ctx)
     if household["status"] not in EXITABLE:
         raise conflict(f"a household in status {household['status']!r} cannot exit", code="household-status")
-    failed = await exit_checks(ctx, household, body)
+    failed, line = await exit_checks(ctx, household, body)
     if failed:
         raise unprocessable("the exit checks failed", failed=failed)
     case = await cases.open_case(
@@ -72,7 +79,10 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
         body.household_id,
         body.year,
         {},
-        {"assurances": body.assurances.model_dump()},
+        {
+            "assurances": body.assurances.model_dump(),
+            "poverty_line": None if line is None else line.record(),
+        },
     )
     return cases.render(case, ctx.actor)
 
@@ -84,7 +94,7 @@ async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
         raise not_found("household")
     cases.require_opener(ctx)  # 403 before any eligibility answer
     failed = monitoring.type_failures(household, body.monitored_type)
-    if body.year > ctx.now.year:
+    if body.year > ctx.year:
         failed.append(f"the monitoring year {body.year} is in the future")
     line_failed, facts = await monitoring.opening_failures(
         ctx.session, household, body.year, body.monitored_type

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin_contracts import registry as contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import mask_name
-from identification import clock, workflow
+from identification import clock, standards, workflow
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context
 from identification.readmodel import repository
@@ -125,11 +125,18 @@ async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
         # (a lag over New Year would block a legitimate exit the following year).
         values["registered_year"] = clock.civil_year(event.time)
     await repository.set_status(session, data.household_id, values)
-    if confirmed is None:
-        return
     ctx = Context(session, SYSTEM_ACTOR, now)
     for case in closing:
+        assert confirmed is not None  # closing is empty without a confirmation
         await cases.apply(ctx, case, confirmed[1], {"registry_event": str(event.id)})
+    if data.to_status in REGISTERING:
+        # Registered (or returned) as poor: a monitoring case still open ends, it is never cleared later.
+        await cases.end_monitoring(
+            ctx,
+            data.household_id,
+            cases.ENDED_BY_REGISTRY,
+            {"registry_event": str(event.id), "household_status": data.to_status},
+        )
 
 
 async def on_monitoring_cleared(session: AsyncSession, event: Envelope) -> None:
@@ -141,7 +148,13 @@ async def on_monitoring_cleared(session: AsyncSession, event: Envelope) -> None:
     )
 
 
+async def on_standard_set(session: AsyncSession, event: Envelope) -> None:
+    """A poverty or monitoring line set in the registry: the exit and monitoring checks read it here."""
+    await standards.record_set(session, contracts.StandardSetV1.model_validate(event.data))
+
+
 HANDLERS = {
+    contracts.STANDARD_SET: on_standard_set,
     contracts.HOUSEHOLD_CREATED: on_household_created,
     contracts.MEMBER_ADDED: on_member_changed,
     contracts.MEMBER_REMOVED: on_member_changed,
