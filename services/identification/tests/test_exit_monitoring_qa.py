@@ -361,3 +361,64 @@ async def test_monitoring_counts_chinas_year(harness: Harness) -> None:
     assert pushed.status_code == 201 and pushed.json()["warnings_opened"] == 1, pushed.text
     rows = await harness.sql("SELECT year FROM cases WHERE household_id = :h", h=pushed_household)
     assert [row[0] for row in rows] == [china_year]
+
+
+# ---- #4: the exit's village review records the assembly's vote -----------------------------------------
+
+VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+
+
+async def test_the_exit_village_review_records_the_vote(harness: Harness) -> None:
+    year = await harness.year()
+    household = await _registered(harness, year - 1)
+    await harness.income(household, year, "9000")
+    body = {"household_id": str(household), "year": year, "assurances": ASSURANCES}
+    no_quorum = await harness.client.post(
+        "/exits",
+        json={**body, "finding": {**VOTE, "present": 19, "votes_for": 15}},
+        headers=harness.village(),
+    )
+    assert no_quorum.status_code == 422 and no_quorum.json()["code"] == "quorum", no_quorum.text
+    future = await harness.client.post(
+        "/exits",
+        json={**body, "finding": {**VOTE, "meeting_on": f"{year + 1}-06-01"}},
+        headers=harness.village(),
+    )
+    assert future.status_code == 422, future.text
+    failed_vote = await harness.client.post(
+        "/exits",
+        json={**body, "finding": {**VOTE, "votes_for": 9, "votes_against": 12}},
+        headers=harness.village(),
+    )
+    assert failed_vote.status_code == 201 and failed_vote.json()["state"] == "rejected", failed_vote.text
+    assert (await _history(harness, failed_vote.json()["id"]))[-1]["detail"]["outcome"] == "vote failed"
+    accepted = await harness.client.post("/exits", json={**body, "finding": VOTE}, headers=harness.village())
+    assert accepted.status_code == 201 and accepted.json()["state"] == "exit_proposed", accepted.text
+    [opened] = await _history(harness, accepted.json()["id"])
+    assert opened["detail"]["finding"]["present"] == 21 and opened["detail"]["finding"]["votes_for"] == 18
+
+
+# ---- #5: the household's own confirmation and authorisation name who signed and when -------------------
+
+
+async def test_household_confirm_and_authorise_record_who_signed_and_when(harness: Harness) -> None:
+    year = await harness.year()
+    household = await _registered(harness, year - 1)
+    await harness.income(household, year, "9000")
+    exit_case = str((await _exit(harness, household, year)).json()["id"])
+    await harness.sql("UPDATE cases SET state = 'exit_verified' WHERE id = :i", i=uuid.UUID(exit_case))
+    marginal = await harness.household()
+    await harness.income(marginal, year, "5000")
+    monitoring_case = str((await _monitor(harness, marginal, year)).json()["id"])
+    await harness.sql(
+        "UPDATE cases SET state = 'monitor_visited' WHERE id = :i", i=uuid.UUID(monitoring_case)
+    )
+    for case, action in ((exit_case, "household_confirm"), (monitoring_case, "authorise")):
+        for finding in ({}, {"signed_by": "   "}, {"signed_by": "钱满仓", "signed_on": f"{year + 1}-01-02"}):
+            refused = await harness.act(case, action, harness.village(), finding)
+            assert refused.status_code == 422, (action, finding, refused.text)
+        done = await harness.act(case, action, harness.village(), {"signed_by": "钱满仓"})
+        assert done.status_code == 200, done.text
+        recorded = (await _history(harness, case))[-1]["detail"]["finding"]
+        assert recorded["signed_by"] == "钱满仓" and recorded["signed"] is True
+        assert recorded["signed_on"] is not None

@@ -24,6 +24,17 @@ class Authorisation(_In):
     document_ref: str | None = Field(default=None, max_length=200)
 
 
+class HouseholdConsent(_In):
+    """The household's own agreement at an exit (household_confirm, 户认可) or a monitoring case (authorise,
+    the data authorisation): who signed for it and when, recorded in the history like the application's
+    authorisation. The date defaults to today (China) when the cadre records the signature as it is given."""
+
+    signed: Literal[True] = True
+    signed_by: Signer
+    signed_on: dt.date | None = None
+    document_ref: str | None = Field(default=None, max_length=200)
+
+
 class CaseIn(_In):
     household_id: uuid.UUID
     year: int = Field(ge=2013, le=2100)

@@ -26,6 +26,7 @@ from identification.cases.schemas import (
     CasePage,
     CategoryIn,
     HistoryOut,
+    HouseholdConsent,
     VillageReviewFinding,
 )
 from identification.comparisons import repository as comparisons
@@ -33,7 +34,7 @@ from identification.comparisons.schemas import EXCLUSION_KINDS
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.notices import repository as notices
 from identification.quotas import service as quotas
-from identification.text import not_future
+from identification.text import not_future, today
 
 S, A, K = workflow.State, workflow.Action, workflow.Kind
 Row = dict[str, Any]
@@ -368,6 +369,26 @@ def _village_review(ctx: Context, body: ActionIn) -> VillageReviewFinding:
     return finding
 
 
+# The steps that are the household's own agreement: the cadre records who signed and when.
+CONSENTS: dict[workflow.Action, str] = {
+    A.HOUSEHOLD_CONFIRM: "the household's confirmation of its exit",
+    A.AUTHORISE: "the household's authorisation",
+}
+
+
+def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
+    try:
+        consent = HouseholdConsent.model_validate(body.finding)
+    except ValidationError as exc:
+        raise unprocessable(
+            f"{what} needs its signer (signed_by) and date", errors=finding_errors(exc)
+        ) from None
+    if consent.signed_on is None:
+        return consent.model_copy(update={"signed_on": today(ctx.now)})
+    not_future(consent.signed_on, ctx.now, ["body", "finding", "signed_on"], f"the date of {what}")
+    return consent
+
+
 async def _months_monitored(ctx: Context, case: Row) -> float:
     since = await repository.last_step_at(ctx.session, case["id"], A.COUNTY_DECIDE.value)
     if since is None:
@@ -395,6 +416,8 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
             await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_VILLAGE_REVIEW)
     elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
         raise unprocessable("the verification needs its survey findings")
+    elif action in CONSENTS:
+        detail = {"finding": _consent(ctx, body, CONSENTS[action]).model_dump(mode="json")}
     if workflow.blocked_by_open_hit(state, action) and await repository.open_blocking_hits(
         ctx.session, case_id
     ):

@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identification.cases.schemas import VillageReviewFinding
+
 
 class Assurances(BaseModel):
     """两不愁三保障 plus safe drinking water, each confirmed by the village committee."""
@@ -23,6 +25,10 @@ class ExitIn(BaseModel):
     household_id: uuid.UUID
     year: int = Field(ge=2013, le=2100)
     assurances: Assurances
+    # The village review (民主评议) the proposal comes from: the assembly's attendance and vote, checked
+    # with the identification's quorum and majority rules. Optional: a proposal without it is recorded as
+    # before (the exit's village review has been the proposal itself).
+    finding: VillageReviewFinding | None = None
 
 
 class MonitoredType(StrEnum):

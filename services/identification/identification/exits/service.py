@@ -19,6 +19,7 @@ from identification.cases.schemas import CaseOut
 from identification.context import Context
 from identification.exits import monitoring
 from identification.exits.schemas import ExitIn, MonitoringIn
+from identification.text import not_future
 
 EXITABLE = ("registered", "returned")
 
@@ -70,6 +71,11 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
     cases.require_opener(ctx)
     if household["status"] not in EXITABLE:
         raise conflict(f"a household in status {household['status']!r} cannot exit", code="household-status")
+    vote = body.finding
+    if vote is not None:
+        not_future(vote.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
+        if not workflow.attendance_ok(vote.representatives, vote.present):
+            raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     failed, line = await exit_checks(ctx, household, body)
     if failed:
         raise unprocessable("the exit checks failed", failed=failed)
@@ -82,8 +88,17 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
         {
             "assurances": body.assurances.model_dump(),
             "poverty_line": None if line is None else line.record(),
+            **({"finding": vote.model_dump(mode="json")} if vote is not None else {}),
         },
     )
+    if vote is not None and not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
+        # As at the identification's village review: a failed vote ends the proposal, on the record.
+        case = await cases.apply(
+            ctx,
+            case,
+            workflow.Action.REJECT,
+            {"finding": vote.model_dump(mode="json"), "outcome": "vote failed"},
+        )
     return cases.render(case, ctx.actor)
 
 
