@@ -414,7 +414,7 @@ async def test_household_confirm_and_authorise_record_who_signed_and_when(harnes
         "UPDATE cases SET state = 'monitor_visited' WHERE id = :i", i=uuid.UUID(monitoring_case)
     )
     for case, action in ((exit_case, "household_confirm"), (monitoring_case, "authorise")):
-        for finding in ({}, {"signed_by": "   "}, {"signed_by": "钱满仓", "signed_on": f"{year + 1}-01-02"}):
+        for finding in ({"signed_by": "   "}, {"signed_by": "钱满仓", "signed_on": f"{year + 1}-01-02"}):
             refused = await harness.act(case, action, harness.village(), finding)
             assert refused.status_code == 422, (action, finding, refused.text)
         done = await harness.act(case, action, harness.village(), {"signed_by": "钱满仓"})
@@ -422,3 +422,19 @@ async def test_household_confirm_and_authorise_record_who_signed_and_when(harnes
         recorded = (await _history(harness, case))[-1]["detail"]["finding"]
         assert recorded["signed_by"] == "钱满仓" and recorded["signed"] is True
         assert recorded["signed_on"] is not None
+
+
+async def test_a_consent_step_without_a_signer_is_recorded_as_unsigned(harness: Harness) -> None:
+    """Clients that send no signer (written before it was asked for) still take the step; the history
+    then says no signature was given instead of implying one."""
+    year = await harness.year()
+    household = await _registered(harness, year - 1)
+    await harness.income(household, year, "9000")
+    exit_case = str((await _exit(harness, household, year)).json()["id"])
+    await harness.sql("UPDATE cases SET state = 'exit_verified' WHERE id = :i", i=uuid.UUID(exit_case))
+    done = await harness.act(exit_case, "household_confirm", harness.village(), {"note": "户主口头同意"})
+    assert done.status_code == 200, done.text
+    recorded = (await _history(harness, exit_case))[-1]["detail"]["finding"]
+    assert (
+        recorded["signed"] is False and recorded["signed_by"] is None and recorded["note"] == "户主口头同意"
+    )

@@ -381,7 +381,7 @@ def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
         consent = HouseholdConsent.model_validate(body.finding)
     except ValidationError as exc:
         raise unprocessable(
-            f"{what} needs its signer (signed_by) and date", errors=finding_errors(exc)
+            f"{what}: the signer (signed_by) and date are not valid", errors=finding_errors(exc)
         ) from None
     if consent.signed_on is None:
         return consent.model_copy(update={"signed_on": today(ctx.now)})
