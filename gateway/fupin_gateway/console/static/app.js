@@ -33,6 +33,8 @@ const API_ACTIONS = new Set([
 ]);
 const SURVEY_ACTIONS = new Set(["verify", "exit_verify", "visit", "complete_comparison", "compare"]);
 const VOTE_ACTIONS = new Set(["village_review"]);
+// The household's own agreement: who signed for it and when (recorded in the case's history).
+const CONSENT_ACTIONS = new Set(["household_confirm", "authorise"]);
 const REASON_REQUIRED = new Set(["reject", "withdraw"]);
 const PAGE = 50; // rows per page of a list; `?limit=N` in the view's address (1–200) asks for another size
 const MAX_PAGE = 200;
@@ -670,6 +672,13 @@ function openStepDialog(current, action, done) {
       fields.push(field(`s-${key}`, t(`step.${key}`), inputs[key]));
     }
   }
+  if (CONSENT_ACTIONS.has(action)) {
+    const today = new Date().toISOString().slice(0, 10);
+    inputs.signed_by = h("input", { id: "s-signed-by", type: "text", maxlength: "60", required: true, autocomplete: "off" });
+    fields.push(field("s-signed-by", t("step.signed_by"), inputs.signed_by));
+    inputs.signed_on = h("input", { id: "s-signed-on", type: "date", max: today, required: true });
+    fields.push(field("s-signed-on", t("step.signed_on"), inputs.signed_on));
+  }
   inputs.reason = h("textarea", { id: "s-reason", rows: "2", maxlength: "1000", required: REASON_REQUIRED.has(action) });
   fields.push(field("s-reason", t("step.reason"), inputs.reason));
   const submit = h("button", { type: "submit", class: "primary", text: t("step.submit") });
@@ -686,6 +695,10 @@ function openStepDialog(current, action, done) {
     error.replaceChildren();
     const finding = {};
     if (inputs.survey && inputs.survey.value.trim()) finding.survey = inputs.survey.value.trim();
+    if (CONSENT_ACTIONS.has(action)) {
+      finding.signed_by = inputs.signed_by.value.trim();
+      finding.signed_on = inputs.signed_on.value;
+    }
     if (VOTE_ACTIONS.has(action)) {
       finding.meeting_on = inputs.meeting_on.value;
       for (const key of ["representatives", "present", "votes_for", "votes_against", "abstentions"]) {
