@@ -50,6 +50,20 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _nation_admin(keys: KeyStore) -> dict[str, str]:
+    """A nation admin's token signed with the store's current key."""
+    token = mint(
+        keys.current(),
+        subject="user:root",
+        tier="nation",
+        division=NATION,
+        roles=["admin"],
+        issuer="fupin",
+        audience="fupin-api",
+    )
+    return bearer(token)
+
+
 async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path, monkeypatch):
     # Its own key directory: rotating the session's shared keys would disturb other tests.
     keys = KeyStore(tmp_path / "keys")
@@ -65,17 +79,7 @@ async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path,
         gateway(fupin_stack, upstreams={"sample": upstream.url}, **key_settings) as (_, client),
     ):
         old_kid = keys.current()["kid"]
-        root = bearer(
-            mint(
-                keys.current(),
-                subject="user:root",
-                tier="nation",
-                division=NATION,
-                roles=["admin"],
-                issuer="fupin",
-                audience="fupin-api",
-            )
-        )
+        root = _nation_admin(keys)
         body = {
             "username": "wang.county",
             "display_name": "王",
@@ -110,17 +114,7 @@ async def test_rotation_keeps_old_tokens_valid_end_to_end(fupin_stack, tmp_path,
         # A leaked key: a rotation that withdraws the previous keys ends their tokens at once at the
         # gateway, and at the service once it re-reads the set (here: made stale at once).
         await asyncio.sleep(kit_tokens.REFRESH_MIN_INTERVAL_S + 0.1)
-        newest_admin = bearer(
-            mint(
-                keys.current(),
-                subject="user:root",
-                tier="nation",
-                division=NATION,
-                roles=["admin"],
-                issuer="fupin",
-                audience="fupin-api",
-            )
-        )
+        newest_admin = _nation_admin(keys)
         withdrawn = await client.post("/admin/keys/rotate?withdraw_previous=true", headers=newest_admin)
         assert withdrawn.status_code == 200, withdrawn.text
         assert withdrawn.json()["published"] == [withdrawn.json()["kid"]]

@@ -191,6 +191,27 @@ class Harness:
         )
         return response
 
+    async def push(self, kind: str, *resident_ids: str, amount: str | None = None) -> dict[str, Any]:
+        """A province department's list of `kind` naming these people (with one amount each, if given)."""
+        client = self.auth("province", "520000000000", "department", kind="client")
+        extra = {} if amount is None else {"amount": amount}
+        entries = [{"resident_id": rid, **extra} for rid in resident_ids]
+        pushed = await self.client.post(
+            "/comparisons/pushes",
+            json={"kind": kind, "department": "部门", "entries": entries},
+            headers=client,
+        )
+        assert pushed.status_code == 201, pushed.text
+        body: dict[str, Any] = pushed.json()
+        return body
+
+    async def hits(self, case: str) -> list[dict[str, Any]]:
+        """The comparison hits of one case, as the county reads them."""
+        response = await self.client.get("/comparisons/hits", params={"case_id": case}, headers=self.county())
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()
+        return found
+
     async def outbox_types(self) -> list[str]:
         return [row[0] for row in await self.sql("SELECT type FROM outbox ORDER BY seq")]
 

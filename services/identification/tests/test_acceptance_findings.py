@@ -110,27 +110,6 @@ async def test_a_household_registered_this_year_cannot_exit_this_year(harness: H
 # ---- 2: an exclusion list never rejects an exit; the registered household is flagged for 清退 instead ----
 
 
-async def _push(harness: Harness, kind: str, *resident_ids: str) -> dict[str, Any]:
-    client = harness.auth("province", "520000000000", "department", kind="client")
-    pushed = await harness.client.post(
-        "/comparisons/pushes",
-        json={"kind": kind, "department": "部门", "entries": [{"resident_id": rid} for rid in resident_ids]},
-        headers=client,
-    )
-    assert pushed.status_code == 201, pushed.text
-    body: dict[str, Any] = pushed.json()
-    return body
-
-
-async def _hits(harness: Harness, case: str) -> list[dict[str, Any]]:
-    response = await harness.client.get(
-        "/comparisons/hits", params={"case_id": case}, headers=harness.county()
-    )
-    assert response.status_code == 200, response.text
-    hits: list[dict[str, Any]] = response.json()
-    return hits
-
-
 async def _registered_and_exiting(harness: Harness, rid: str) -> tuple[str, str]:
     """A household registered last year (its identification case closed as registered) whose exit this
     year has been proposed: (registered case, exit case)."""
@@ -154,9 +133,9 @@ async def _registered_and_exiting(harness: Harness, rid: str) -> tuple[str, str]
 async def test_an_exclusion_list_finds_the_registered_case_not_the_exit_case(harness: Harness) -> None:
     rid = harness.resident_id()
     registered, exiting = await _registered_and_exiting(harness, rid)
-    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
-    assert await _hits(harness, exiting) == []
-    (hit,) = await _hits(harness, registered)
+    assert (await harness.push("private_vehicle", rid))["hits"] == 1
+    assert await harness.hits(exiting) == []
+    (hit,) = await harness.hits(registered)
     confirmed = await harness.resolve_hit(hit["id"], "confirmed", "核实该户有私家车")
     assert confirmed.status_code == 200, confirmed.text
     assert await harness.state(exiting) == "exit_proposed"
@@ -180,7 +159,7 @@ async def test_a_confirmed_exclusion_hit_left_on_an_exit_case_does_not_reject_it
         "FROM cases c JOIN rm_members m ON m.household_id = c.household_id WHERE c.id = :c",
         c=uuid.UUID(exiting),
     )
-    (hit,) = await _hits(harness, exiting)
+    (hit,) = await harness.hits(exiting)
     confirmed = await harness.resolve_hit(hit["id"], "confirmed", "核实该户有私家车")
     assert confirmed.status_code == 200, confirmed.text
     assert await harness.state(exiting) == "exit_proposed"
@@ -256,18 +235,18 @@ async def test_an_identical_open_objection_answers_the_existing_ticket(harness: 
 
 
 async def _open_hits(harness: Harness, case: str) -> list[dict[str, Any]]:
-    return [hit for hit in await _hits(harness, case) if hit["status"] == "open"]
+    return [hit for hit in await harness.hits(case) if hit["status"] == "open"]
 
 
 async def test_a_person_listed_twice_or_pushed_again_has_one_open_hit(harness: Harness) -> None:
     rid = harness.resident_id()
     case = await harness.apply(await harness.household(ids=[rid]))
-    assert (await _push(harness, "private_vehicle", rid, rid.lower(), rid))["hits"] == 1
-    assert (await _push(harness, "private_vehicle", rid))["hits"] == 0
+    assert (await harness.push("private_vehicle", rid, rid.lower(), rid))["hits"] == 1
+    assert (await harness.push("private_vehicle", rid))["hits"] == 0
     (hit,) = await _open_hits(harness, case)
     assert hit["kind"] == "private_vehicle"
     # Another list is another finding.
-    assert (await _push(harness, "business_licence", rid, rid))["hits"] == 1
+    assert (await harness.push("business_licence", rid, rid))["hits"] == 1
     assert sorted(hit["kind"] for hit in await _open_hits(harness, case)) == [
         "business_licence",
         "private_vehicle",
@@ -275,7 +254,7 @@ async def test_a_person_listed_twice_or_pushed_again_has_one_open_hit(harness: H
     # Once resolved, the department's next list finds the person again.
     cleared = await harness.resolve_hit(hit["id"], "cleared", "车辆已过户")
     assert cleared.status_code == 200, cleared.text
-    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+    assert (await harness.push("private_vehicle", rid))["hits"] == 1
 
 
 async def test_a_warning_list_with_a_person_twice_keeps_the_larger_amount(harness: Harness) -> None:

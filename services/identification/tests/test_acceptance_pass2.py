@@ -35,27 +35,6 @@ async def _case_at(harness: Harness, state: str, rid: str | None = None) -> str:
     return str(case)
 
 
-async def _push(harness: Harness, kind: str, rid: str) -> dict[str, Any]:
-    client = harness.auth("province", "520000000000", "department", kind="client")
-    pushed = await harness.client.post(
-        "/comparisons/pushes",
-        json={"kind": kind, "department": "县交管大队", "entries": [{"resident_id": rid}]},
-        headers=client,
-    )
-    assert pushed.status_code == 201, pushed.text
-    body: dict[str, Any] = pushed.json()
-    return body
-
-
-async def _hits(harness: Harness, case: str) -> list[dict[str, Any]]:
-    response = await harness.client.get(
-        "/comparisons/hits", params={"case_id": case}, headers=harness.county()
-    )
-    assert response.status_code == 200, response.text
-    hits: list[dict[str, Any]] = response.json()
-    return hits
-
-
 async def _history(harness: Harness, case: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = (
         await harness.client.get(f"/cases/{case}/history", headers=harness.county())
@@ -69,8 +48,8 @@ async def _history(harness: Harness, case: str) -> list[dict[str, Any]]:
 async def test_a_confirmed_exclusion_blocks_the_households_next_application(harness: Harness) -> None:
     rid = harness.resident_id()
     first = await _case_at(harness, "township_reviewed", rid)
-    await _push(harness, "private_vehicle", rid)
-    [hit] = await _hits(harness, first)
+    await harness.push("private_vehicle", rid)
+    [hit] = await harness.hits(first)
     confirmed = await harness.resolve_hit(hit["id"], "confirmed", "经交管部门核实，名下有小型轿车一辆")
     assert confirmed.status_code == 200, confirmed.text
     assert await harness.state(first) == "rejected"
@@ -80,7 +59,7 @@ async def test_a_confirmed_exclusion_blocks_the_households_next_application(harn
 
     # The household applies again at once: the finding is carried onto the new case as an open blocking hit.
     second = await harness.apply(uuid.UUID(household))
-    [carried] = await _hits(harness, second)
+    [carried] = await harness.hits(second)
     assert carried["status"] == "open" and carried["effect"] == "block"
     assert carried["kind"] == "private_vehicle" and hit["id"] in carried["reason"]
     assert any(row["action"] == "exclusion_carried" for row in await _history(harness, second))
@@ -93,7 +72,7 @@ async def test_a_confirmed_exclusion_blocks_the_households_next_application(harn
     cleared = await harness.resolve_hit(carried["id"], "cleared", "车辆已于上月过户他人，有过户证明")
     assert cleared.status_code == 200, cleared.text
     assert (await harness.act(second, "complete_comparison", harness.county())).status_code == 200
-    assert [h["status"] for h in await _hits(harness, second)] == ["cleared"]
+    assert [h["status"] for h in await harness.hits(second)] == ["cleared"]
 
 
 async def test_confirming_an_exclusion_blocks_the_persons_other_open_case(harness: Harness) -> None:
@@ -101,12 +80,12 @@ async def test_confirming_an_exclusion_blocks_the_persons_other_open_case(harnes
     before the confirmation, is blocked by the confirmation too."""
     rid = harness.resident_id()
     first = await _case_at(harness, "township_reviewed", rid)
-    await _push(harness, "government_payroll", rid)
+    await harness.push("government_payroll", rid)
     other = await _case_at(harness, "second_noticed", rid)
-    assert await _hits(harness, other) == []
-    [hit] = await _hits(harness, first)
+    assert await harness.hits(other) == []
+    [hit] = await harness.hits(first)
     assert (await harness.resolve_hit(hit["id"], "confirmed", "财政供养人员")).status_code == 200
-    [carried] = await _hits(harness, other)
+    [carried] = await harness.hits(other)
     assert carried["status"] == "open" and carried["kind"] == "government_payroll"
     approve = await harness.act(other, "county_approve", harness.county())
     assert approve.status_code == 409 and approve.json()["code"] == "blocked", approve.text
@@ -312,11 +291,11 @@ async def test_blank_signer_and_reasons_are_refused(harness: Harness) -> None:
         headers=harness.village(),
     )
     assert category.status_code == 422, category.text
-    await _push(harness, "private_vehicle", rid)
-    [hit] = await _hits(harness, case)
+    await harness.push("private_vehicle", rid)
+    [hit] = await harness.hits(case)
     assert (await harness.resolve_hit(hit["id"], "confirmed", "  ")).status_code == 422
     assert (await harness.resolve_hit(hit["id"], "confirmed", " x ")).status_code == 422
-    assert [h["status"] for h in await _hits(harness, case)] == ["open"]
+    assert [h["status"] for h in await harness.hits(case)] == ["open"]
 
 
 async def test_future_signature_and_meeting_dates_are_refused(harness: Harness) -> None:

@@ -38,19 +38,6 @@ async def _case_at(harness: Harness, state: str, rid: str | None = None) -> str:
     return str(case)
 
 
-async def _push(harness: Harness, kind: str, rid: str, amount: str | None = None) -> dict[str, Any]:
-    client = harness.auth("province", "520000000000", "department", kind="client")
-    entry: dict[str, Any] = {"resident_id": rid}
-    if amount is not None:
-        entry["amount"] = amount
-    pushed = await harness.client.post(
-        "/comparisons/pushes", json={"kind": kind, "department": "部门", "entries": [entry]}, headers=client
-    )
-    assert pushed.status_code == 201, pushed.text
-    body: dict[str, Any] = pushed.json()
-    return body
-
-
 async def _hit(harness: Harness, case: str) -> str:
     hits = await harness.client.get("/comparisons/hits", params={"case_id": case}, headers=harness.county())
     return str(hits.json()[0]["id"])
@@ -79,7 +66,7 @@ async def _household_with(harness: Harness, status: str, registered_year: int | 
 async def test_hit_after_comparison_blocks_county_approval_and_announcement(harness: Harness) -> None:
     rid = harness.resident_id()
     case = await _case_at(harness, "second_noticed", rid)
-    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+    assert (await harness.push("private_vehicle", rid))["hits"] == 1
     approve = await harness.act(case, "county_approve", harness.county())
     assert approve.status_code == 409 and approve.json()["code"] == "blocked", approve.text
     assert await harness.state(case) == "second_noticed"
@@ -102,7 +89,7 @@ async def test_batch_county_approval_skips_a_blocked_case_and_records_why(harnes
     assert drawn.status_code == 201, drawn.text
     batch = drawn.json()
     # The hit arrives between the draw and the decision.
-    await _push(harness, "business_licence", blocked_rid)
+    await harness.push("business_licence", blocked_rid)
     findings = [{"case_id": case, "passed": True} for case in batch["sample"]]
     decided = await harness.client.post(
         f"/batches/{batch['id']}/decide", json={"findings": findings}, headers=harness.county()
@@ -126,7 +113,7 @@ async def test_hit_confirmed_after_the_decision_flags_the_household_for_exit_rev
 ) -> None:
     rid = harness.resident_id()
     case = await _case_at(harness, "county_approved", rid)
-    await _push(harness, "government_payroll", rid)
+    await harness.push("government_payroll", rid)
     await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
     confirmed = await _resolve(harness, case, "confirmed", "财政供养人员")
     assert confirmed.status_code == 200, confirmed.text
@@ -153,7 +140,7 @@ async def test_a_list_pushed_after_registration_flags_the_registered_household(h
         "(SELECT household_id FROM cases WHERE id = :i)",
         i=uuid.UUID(case),
     )
-    assert (await _push(harness, "private_vehicle", rid))["hits"] == 1
+    assert (await harness.push("private_vehicle", rid))["hits"] == 1
     confirmed = await _resolve(harness, case, "confirmed", "家有小轿车")
     assert confirmed.status_code == 200, confirmed.text
     assert await harness.state(case) == "registered"
@@ -166,7 +153,7 @@ async def test_a_list_pushed_after_registration_flags_the_registered_household(h
 async def test_hit_confirmed_before_the_decision_still_ends_the_case(harness: Harness) -> None:
     rid = harness.resident_id()
     case = await _case_at(harness, "second_noticed", rid)
-    await _push(harness, "commercial_housing", rid)
+    await harness.push("commercial_housing", rid)
     confirmed = await _resolve(harness, case, "confirmed", "购有商品房")
     assert confirmed.status_code == 200, confirmed.text
     assert await harness.state(case) == "rejected"
@@ -338,7 +325,7 @@ def test_setting_rules_floor_risk_clearance_at_six_months() -> None:
 async def test_disaster_push_opens_a_monitoring_warning(harness: Harness) -> None:
     rid = harness.resident_id()
     household = await harness.household(ids=[rid])
-    pushed = await _push(harness, "disaster", rid)
+    pushed = await harness.push("disaster", rid)
     assert pushed["warnings_opened"] == 1
     rows = await harness.sql(
         "SELECT state FROM cases WHERE household_id = :h AND kind = 'monitoring'", h=household
@@ -351,7 +338,7 @@ async def test_a_household_registered_as_poor_gets_no_monitoring_warning(harness
     rid = harness.resident_id()
     household = await harness.household(ids=[rid])
     await harness.sql("UPDATE rm_households SET status = 'registered' WHERE household_id = :h", h=household)
-    pushed = await _push(harness, "medical_self_paid", rid, amount="50000")
+    pushed = await harness.push("medical_self_paid", rid, amount="50000")
     assert pushed["warnings_opened"] == 0
     rows = await harness.sql("SELECT count(*) FROM cases WHERE household_id = :h", h=household)
     assert rows[0][0] == 0
