@@ -49,7 +49,9 @@ class FindingOut(BaseModel):
     by: str | None = None
 
 
-class BatchSummary(BaseModel):
+class _BatchFields(BaseModel):
+    """What every view of a batch shows: the list it froze, its step, seed and rate, and where it stands."""
+
     id: uuid.UUID
     action: str
     division: str
@@ -58,23 +60,17 @@ class BatchSummary(BaseModel):
     status: str
     case_count: int
     sample_count: int
-    created_by: str
     created_at: dt.datetime
+
+
+class BatchSummary(_BatchFields):
+    created_by: str
     decided_by: str | None
     decided_at: dt.datetime | None
 
 
-class BatchOut(BaseModel):
-    id: uuid.UUID
-    action: str
-    division: str
-    seed: str
-    rate: float
-    status: str
-    case_count: int
-    sample_count: int
+class BatchOut(_BatchFields):
     sample: list[uuid.UUID]
-    created_at: dt.datetime
     decided: int | None = None
     # Frozen cases the decision left where they were, and why (an open blocking comparison hit).
     skipped: list[SkippedOut] = Field(default_factory=list)
