@@ -56,6 +56,21 @@ def render(case: Row, actor: Actor) -> CaseOut:
     )
 
 
+def finding_row(ctx: Context, case: Row, action: str, detail: dict[str, Any]) -> Row:
+    """A history row recording a finding on a case without moving it (its state before and after alike)."""
+    return {
+        "case_id": case["id"],
+        "division": case["division"],
+        "action": action,
+        "from_state": case["state"],
+        "to_state": case["state"],
+        "actor": ctx.actor.subject,
+        "actor_tier": ctx.actor.tier,
+        "at": ctx.now,
+        "detail": detail,
+    }
+
+
 async def load(ctx: Context, case_id: uuid.UUID, *, lock: bool = False) -> Row:
     lo, hi = ctx.actor.subtree
     case = await repository.get_case(ctx.session, case_id, lo, hi, lock=lock)
@@ -138,17 +153,12 @@ async def carry_exclusions(
     await repository.insert_history(
         ctx.session,
         [
-            {
-                "case_id": hit["case_id"],
-                "division": by_id[hit["case_id"]]["division"],
-                "action": "exclusion_carried",
-                "from_state": by_id[hit["case_id"]]["state"],
-                "to_state": by_id[hit["case_id"]]["state"],
-                "actor": ctx.actor.subject,
-                "actor_tier": ctx.actor.tier,
-                "at": ctx.now,
-                "detail": {"hit_id": str(hit["id"]), "kind": hit["kind"], "reason": hit["reason"]},
-            }
+            finding_row(
+                ctx,
+                by_id[hit["case_id"]],
+                "exclusion_carried",
+                {"hit_id": str(hit["id"]), "kind": hit["kind"], "reason": hit["reason"]},
+            )
             for hit in carried
         ],
     )
@@ -485,27 +495,8 @@ async def _check_clearance(ctx: Context, case: Row) -> dict[str, Any]:
 async def flag_exclusion(ctx: Context, case: Row, hit: Row, reason: str) -> None:
     """Record a confirmed exclusion on a case past its decision (its state does not change) and publish
     it, so the county's 清退 review has both the fact and the event."""
-    await repository.insert_history(
-        ctx.session,
-        [
-            {
-                "case_id": case["id"],
-                "division": case["division"],
-                "action": "exclusion_confirmed",
-                "from_state": case["state"],
-                "to_state": case["state"],
-                "actor": ctx.actor.subject,
-                "actor_tier": ctx.actor.tier,
-                "at": ctx.now,
-                "detail": {
-                    "hit_id": str(hit["id"]),
-                    "kind": hit["kind"],
-                    "reason": reason,
-                    "review": events.EXIT_REVIEW,
-                },
-            }
-        ],
-    )
+    detail = {"hit_id": str(hit["id"]), "kind": hit["kind"], "reason": reason, "review": events.EXIT_REVIEW}
+    await repository.insert_history(ctx.session, [finding_row(ctx, case, "exclusion_confirmed", detail)])
     await record_event(ctx.session, events.exclusion_event(case, hit, reason, ctx.actor))
 
 
@@ -581,21 +572,6 @@ async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -
     await repository.set_state(
         ctx.session, case_id, case["state"], case["active"], ctx.now, category=category
     )
-    await repository.insert_history(
-        ctx.session,
-        [
-            {
-                "case_id": case_id,
-                "division": case["division"],
-                "action": "category_confirmed",
-                "from_state": case["state"],
-                "to_state": case["state"],
-                "actor": ctx.actor.subject,
-                "actor_tier": ctx.actor.tier,
-                "at": ctx.now,
-                "detail": category,
-            }
-        ],
-    )
+    await repository.insert_history(ctx.session, [finding_row(ctx, case, "category_confirmed", category)])
     await record_event(ctx.session, events.category_event(case, body.categories, body.reason, ctx.actor))
     return render({**case, "category": category, "version": case["version"] + 1}, ctx.actor)

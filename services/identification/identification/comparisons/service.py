@@ -162,27 +162,15 @@ async def _record_skipped(
 ) -> None:
     """The warning not opened, on the identification case's history: the finding stays visible to the
     cadres and officers reviewing it (beside the warn hit the same push left on the case)."""
+    detail = {
+        "push_id": str(push_id),
+        "kind": kind.value,
+        "amount": amount,
+        "code": IDENTIFICATION_OPEN,
+        "reason": SKIPPED_REASON,
+    }
     await case_repository.insert_history(
-        ctx.session,
-        [
-            {
-                "case_id": case["id"],
-                "division": case["division"],
-                "action": "monitoring_warning_skipped",
-                "from_state": case["state"],
-                "to_state": case["state"],
-                "actor": ctx.actor.subject,
-                "actor_tier": ctx.actor.tier,
-                "at": ctx.now,
-                "detail": {
-                    "push_id": str(push_id),
-                    "kind": kind.value,
-                    "amount": amount,
-                    "code": IDENTIFICATION_OPEN,
-                    "reason": SKIPPED_REASON,
-                },
-            }
-        ],
+        ctx.session, [cases.finding_row(ctx, case, "monitoring_warning_skipped", detail)]
     )
 
 
