@@ -44,9 +44,15 @@ def public_jwk(private: dict[str, Any]) -> dict[str, Any]:
     return public
 
 
-def withdrawn(jwk: dict[str, Any], now: float) -> bool:
+def withdraw_time(jwk: dict[str, Any]) -> float | None:
+    """When the key stops verifying (epoch seconds), or None for a key not retired."""
     until = jwk.get(WITHDRAW_AT)
-    return isinstance(until, int | float) and not isinstance(until, bool) and now >= until
+    return float(until) if isinstance(until, int | float) and not isinstance(until, bool) else None
+
+
+def withdrawn(jwk: dict[str, Any], now: float) -> bool:
+    until = withdraw_time(jwk)
+    return until is not None and now >= until
 
 
 class KeyStore:

@@ -21,7 +21,7 @@ from jwt.algorithms import ECAlgorithm
 from fupin_kit import divisions
 from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import TIERS, Actor
-from fupin_kit.auth.keys import ALGORITHM, WITHDRAW_AT, withdrawn
+from fupin_kit.auth.keys import ALGORITHM, withdraw_time, withdrawn
 from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
 from fupin_kit.auth.roles import evaluator_roles
 from fupin_kit.auth.sources import FETCH_ERRORS, fetch_json
@@ -86,11 +86,10 @@ class JwkSet:
         now = time.time()
         for jwk in document.get("keys", []):
             if jwk.get("kty") == "EC" and jwk.get("kid") and not withdrawn(jwk, now):
-                until = jwk.get(WITHDRAW_AT)
                 known = self._keys.get(jwk["kid"])
                 # The same key object for a kid already loaded: tokens verified with it stay remembered.
                 key = known[0] if known is not None else ECAlgorithm.from_jwk(json.dumps(jwk))
-                keys[jwk["kid"]] = (key, float(until) if isinstance(until, int | float) else None)
+                keys[jwk["kid"]] = (key, withdraw_time(jwk))
         self._keys = keys
 
 
