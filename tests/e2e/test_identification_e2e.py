@@ -289,10 +289,16 @@ async def test_registered_household_exits_a_year_later(platform: Platform, proce
     await registry_status(platform, procedure.exiting, "registered")
     await platform.advance_clock(366 * DAY)
     year = procedure.year + 1
-    # The county configures the poverty line of the new year; the village records the income.
-    await platform.call(
-        "PUT", f"{ID}/region-settings/{COUNTY}/poverty_line.{year}", "county", {"value": "4100"}
-    )
+    # The county sets its poverty line of the new year (a registry standard, which identification reads
+    # from the registry's event); the village records the income.
+    standard = {
+        "kind": "poverty_line",
+        "year": year,
+        "region": COUNTY,
+        "amount": "4100",
+        "reason": "县标准上调",
+    }
+    await platform.call("POST", f"{REG}/standards", "county", standard, expect=201)
     await platform.call(
         "PUT",
         f"{REG}/households/{procedure.exiting}/incomes/{year}",

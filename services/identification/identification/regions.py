@@ -1,7 +1,8 @@
 """Per-region configuration (`region_settings`): the most specific division on the path wins.
 
-Durations, spot-check rates, thresholds and poverty lines differ between provinces and counties, so none
-of them is a constant in code; the nation row (000000000000) carries the defaults.
+Durations, spot-check rates and thresholds differ between provinces and counties, so none of them is a
+constant in code; the nation row (000000000000) carries the defaults. The poverty and monitoring lines are
+no region settings: they are the registry's standards (`standards`).
 
 Every value is checked against its key's rule when written (`settings_rules`). Rows written before the
 rules existed may still hold anything, so the typed readers check again: a value that breaks its rule is

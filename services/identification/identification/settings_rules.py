@@ -1,8 +1,8 @@
 """What each region setting may hold: one pure rule per key, applied when a value is written (422) and
 again when it is read (a stored value written before the rules is skipped, not trusted).
 
-Bounds are sanity bounds, not policy: they refuse what cannot be meant (a negative notice, a line of
-"abc", a spot-check below the procedure's minimum, risk cleared before the six months domain.md §4
+Bounds are sanity bounds, not policy: they refuse what cannot be meant (a negative notice, a threshold
+of "abc", a spot-check below the procedure's minimum, risk cleared before the six months domain.md §4
 requires) and leave every plausible regional choice open."""
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from decimal import Decimal, InvalidOperation
 from identification import workflow
 
 MIN_RISK_CLEARANCE_MONTHS = Decimal(6)
-# poverty_line.<year> and monitoring_line.<year>: the standards table by (year, region).
-_YEARLY = re.compile(r"^(?P<name>poverty_line|monitoring_line)\.(?P<year>[0-9]{4})$")
-_FIRST_YEAR, _LAST_YEAR = 2010, 2100  # the 2010-price line is the oldest standard in use
+# poverty_line.<year> and monitoring_line.<year> were this service's copy of the lines. The lines are the
+# registry's standards now (history, the line in force carried forward, a region only ever raising it),
+# read here from rm_standards: a value written under these keys would be stored and never used, so they are
+# refused, and rows written before stay in the table but are never presented as in force.
+_RETIRED_LINES = re.compile(r"^(?P<name>poverty_line|monitoring_line)\.[0-9]+$")
+STANDARDS_ROUTE = "POST /api/v1/registry/standards"
 
 
 class InvalidSetting(ValueError):
@@ -37,7 +40,6 @@ def _d(value: str | float | int) -> Decimal:
 
 
 _DAYS = Rule(_d(0), _d(90), what="days")
-_YUAN = Rule(_d(0), _d(1_000_000), what="yuan per person per year")
 RULES: dict[str, Rule] = {
     # Fractions of a day are allowed: the demo runs notices of a few minutes.
     "notice_days": _DAYS,
@@ -56,12 +58,22 @@ RULES: dict[str, Rule] = {
 }
 
 
+def retired(key: str) -> str | None:
+    """Why `key` is no region setting any more, or None if it is not a retired key."""
+    line = _RETIRED_LINES.match(key)
+    if line is None:
+        return None
+    return (
+        f"{key} is not a region setting: the poverty and monitoring lines are the registry's standards, "
+        f"set by a province or county officer with {STANDARDS_ROUTE} (kind {line['name']}, year, region, "
+        "amount, reason) and read by identification from there"
+    )
+
+
 def rule_for(key: str) -> Rule:
-    yearly = _YEARLY.match(key)
-    if yearly is not None:
-        if not _FIRST_YEAR <= int(yearly["year"]) <= _LAST_YEAR:
-            raise InvalidSetting(f"{yearly['name']} is kept for the years {_FIRST_YEAR}-{_LAST_YEAR}")
-        return _YUAN
+    reason = retired(key)
+    if reason is not None:
+        raise InvalidSetting(reason)
     try:
         return RULES[key]
     except KeyError:

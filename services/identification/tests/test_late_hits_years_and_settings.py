@@ -210,9 +210,9 @@ async def test_application_year_is_this_or_next_year(harness: Harness) -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("monitoring_line.2031", "abc"),
-        ("poverty_line.2030", "0"),
-        ("poverty_line.2030", "NaN"),
+        ("threshold.medical_self_paid", "abc"),
+        ("threshold.education_fees", "0"),
+        ("threshold.education_fees", "NaN"),
         ("notice_days", "-7"),
         ("notice_days", "0"),
         ("notice_days", "400"),
@@ -235,7 +235,7 @@ async def test_region_setting_values_are_validated(harness: Harness, key: str, v
 
 async def test_valid_region_settings_are_accepted(harness: Harness) -> None:
     for key, value in (
-        ("monitoring_line.2031", "6500.50"),
+        ("threshold.medical_self_paid", "6500.50"),
         ("notice_days", "0.002"),  # the demo's notices last minutes
         ("risk_clearance_months", "6"),
         ("rural_population", "1200"),
@@ -248,7 +248,7 @@ async def test_valid_region_settings_are_accepted(harness: Harness) -> None:
 
 async def test_region_settings_are_written_by_the_county_tier_and_above(harness: Harness) -> None:
     body = {"value": "3000"}
-    path = f"/region-settings/{VILLAGE}/monitoring_line.2026"
+    path = f"/region-settings/{VILLAGE}/threshold.education_fees"
     village_officer = harness.auth("village", VILLAGE, "officer", "admin")
     assert (await harness.client.put(path, json=body, headers=village_officer)).status_code == 403
     township = harness.auth("township", TOWNSHIP, "officer", "admin")
@@ -311,6 +311,35 @@ async def test_risk_clearance_never_before_six_months(harness: Harness) -> None:
     assert early.status_code == 409 and early.json()["code"] == "too-early", early.text
     await harness.advance_clock(70 * DAY)
     assert (await harness.act(case, "clear_risk", harness.county())).status_code == 200
+
+
+@pytest.mark.parametrize("key", ["poverty_line.2031", "monitoring_line.2031", "poverty_line.2020"])
+async def test_the_lines_are_registry_standards_not_region_settings(harness: Harness, key: str) -> None:
+    """The checks read the registry's standards: a line written here would be stored and never applied."""
+    written = await harness.client.put(
+        f"/region-settings/{COUNTY}/{key}", json={"value": "4100"}, headers=harness.county()
+    )
+    assert written.status_code == 422, written.text
+    problem = written.json()
+    assert problem["code"] == "invalid-setting" and problem["key"] == key
+    assert "registry's standards" in problem["detail"]
+    assert "POST /api/v1/registry/standards" in problem["detail"]
+    stored = await harness.sql("SELECT count(*) FROM region_settings WHERE division = :d", d=COUNTY)
+    assert stored[0][0] == 0
+
+
+async def test_a_line_stored_as_a_region_setting_is_not_presented_as_in_force(harness: Harness) -> None:
+    # The nation's rows seeded before the lines became the registry's standards stay in the table.
+    seeded = await harness.sql(
+        "SELECT value FROM region_settings WHERE division = '000000000000' AND key = 'poverty_line.2020'"
+    )
+    assert seeded == [("4000",)]
+    read = await harness.client.get(f"/region-settings/{COUNTY}/poverty_line.2020", headers=harness.county())
+    assert read.status_code == 422, read.text
+    assert "POST /api/v1/registry/standards" in read.json()["detail"]
+    # Every other key reads as before.
+    other = await harness.client.get(f"/region-settings/{COUNTY}/notice_days", headers=harness.county())
+    assert other.status_code == 200 and other.json()["key"] == "notice_days", other.text
 
 
 def test_setting_rules_floor_risk_clearance_at_six_months() -> None:

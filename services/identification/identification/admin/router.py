@@ -68,8 +68,8 @@ async def put_setting(
 
 async def _put_setting(ctx: Context, division: str, key: str, body: SettingIn) -> dict[str, str]:
     require_within(ctx.actor, division, "division")
-    # Lines, thresholds and notice periods are the county's to set (a countyless city holds its powers)
-    # or a higher tier's: a village or township must not lower the line its own households exit by.
+    # Thresholds, notice periods and spot-check rates are the county's to set (a countyless city holds its
+    # powers) or a higher tier's: a village or township must not shorten its own notices.
     require_tier(ctx.actor, *SETTING_TIERS)
     require_role(ctx.actor, "officer", "admin")
     value = body.value.strip()
@@ -86,4 +86,9 @@ async def get_setting(
     ctx: Ctx, division: str = Path(pattern=r"^[0-9]{12}$"), key: str = Path(pattern=r"^[a-z_.0-9]{1,80}$")
 ) -> dict[str, str | None]:
     require_within(ctx.actor, division, "division")
+    reason = settings_rules.retired(key)
+    if reason is not None:
+        # A row stored under a retired key before it was refused is in force nowhere: answering its value
+        # would present a line that no check applies.
+        raise unprocessable(reason, code="invalid-setting", key=key)
     return {"division": division, "key": key, "value": await regions.get(ctx.session, division, key)}
