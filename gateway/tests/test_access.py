@@ -167,7 +167,7 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
         form = {"grant_type": "password", "username": "li.county", "password": "not the password 1"}
         assert (
             await client.post("/oauth/token", data=form, headers={"X-Request-ID": "in-bad"})
-        ).status_code == 401
+        ).status_code == 400
         granted = await client.post(
             "/oauth/token", data={**form, "password": PASSWORD}, headers={"X-Request-ID": "in-ok"}
         )
@@ -189,7 +189,7 @@ async def test_audit_chain_records_access_and_changes_and_names_a_tampered_row(f
             assert access["detail"]["client_ip"] == "10.1.2.3" and access["detail"]["tier"] == "nation"
             refused = next(row for row in rows if row["detail"].get("request_id") == "in-bad")
             assert refused["action"] == "sign_in_refused" and refused["actor"] == "anonymous"
-            assert refused["detail"]["account"] == "li.county" and refused["detail"]["status"] == 401
+            assert refused["detail"]["account"] == "li.county" and refused["detail"]["status"] == 400
             signed_in = next(row for row in rows if row["detail"].get("request_id") == "in-ok")
             assert signed_in["action"] == "sign_in" and signed_in["actor"] == "user:li.county"
             assert signed_in["division"] == COUNTY and signed_in["detail"]["grant_type"] == "password"

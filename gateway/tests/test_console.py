@@ -277,20 +277,20 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await expect(page.locator("#page-title")).to_have_text("干部登录")
     assert await page.locator("html").get_attribute("lang") == "zh-CN"
 
-    # A wrong password, then a disabled account: said in Chinese (the token endpoint answers in English),
-    # with the status code for whoever helps.
+    # A wrong password, then a disabled account: said in Chinese (the token endpoint answers in English,
+    # both as RFC 6749's 400 invalid_grant), with the status code for whoever helps.
     await page.locator("#username").fill("console.county")
     await page.locator("#password").fill("not the password at all")
     await page.locator("form button[type=submit]").click()
     problem = page.locator(".problem[role=alert]")
     await expect(problem).to_contain_text("用户名或密码不正确")
-    await expect(problem).to_contain_text("401")
+    await expect(problem).to_contain_text("400")
     assert "credentials" not in await problem.inner_text()
     await page.locator("#username").fill("console.disabled")
     await page.locator("#password").fill(PASSWORD)
     await page.locator("form button[type=submit]").click()
     await expect(problem).to_contain_text("此账号已停用")
-    await expect(problem).to_contain_text("403")
+    await expect(problem).to_contain_text("400")
     assert "disabled" not in await problem.inner_text()
 
     await sign_in(page, "console.county")

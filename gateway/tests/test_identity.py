@@ -73,6 +73,16 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def oauth_error(response: httpx.Response) -> str:
+    """The RFC 6749 §5.2 error code of a refused token request, after checking its shape: JSON with
+    `error` and `error_description`, never cached, not a problem document."""
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["error_description"] and "status" not in body and "type" not in body, body
+    return str(body["error"])
+
+
 def root(stack) -> dict[str, str]:
     return bearer(stack.token("nation", NATION, ["admin"], subject="user:root"))
 
@@ -164,12 +174,12 @@ async def test_password_and_client_credentials_flows(fupin_stack):
         me = await client.get("/whoami", headers=bearer(token))
         assert me.status_code == 200 and me.json()["subject"] == "user:wang.county"
 
-        # Unknown user and wrong password: the same answer, byte for byte.
+        # Unknown user and wrong password: the same answer, byte for byte (RFC 6749 §5.2: invalid_grant).
         wrong = await login(client, "wang.county", "not the password")
         unknown = await login(client, "nobody.here", "not the password")
-        assert wrong.status_code == unknown.status_code == 401
+        assert wrong.status_code == unknown.status_code == 400
         assert wrong.content == unknown.content
-        assert wrong.headers["content-type"].startswith("application/problem+json")
+        assert oauth_error(wrong) == "invalid_grant"
         assert (await client.post("/oauth/token", data={"grant_type": "implicit"})).status_code == 400
         as_json = await client.post("/oauth/token", json={"grant_type": "password"})
         assert as_json.status_code == 400
@@ -198,16 +208,69 @@ async def test_password_and_client_credentials_flows(fupin_stack):
         disabled = await client.post("/admin/users/wang.county/disable", headers=root(fupin_stack))
         assert disabled.status_code == 200 and disabled.json()["disabled"] is True
         refused = await login(client, "wang.county")
-        assert refused.status_code == 403
+        assert refused.status_code == 400 and oauth_error(refused) == "invalid_grant"
         await client.post("/admin/clients/mca-sync/disable", headers=root(fupin_stack))
-        assert (await client.post("/oauth/token", data=form)).status_code == 403
+        assert (await client.post("/oauth/token", data=form)).status_code == 400
 
         # Password reset: the old one stops working, the generated one works.
         await client.post("/admin/users/wang.county/enable", headers=root(fupin_stack))
         reset = await client.post("/admin/users/wang.county/password", json={}, headers=root(fupin_stack))
         assert reset.status_code == 200
-        assert (await login(client, "wang.county")).status_code == 401
+        assert (await login(client, "wang.county")).status_code == 400
         assert (await login(client, "wang.county", reset.json()["secret"])).status_code == 200
+
+
+async def test_token_errors_follow_rfc_6749(fupin_stack):
+    """RFC 6749 §5.2: every error of the token endpoint is 400 with its code, except invalid_client (401,
+    with a Basic challenge when the client authenticated with HTTP Basic); JSON, never cached."""
+    async with gateway(fupin_stack) as (app, client):
+        assert (await make_user(client, root(fupin_stack), "rfc.user", VILLAGE, "village")).status_code == 201
+        secret = await make_client(client, fupin_stack, "rfc-client", "民政局", ["registry.read"])
+
+        def expect(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
+            assert response.status_code == status, response.text
+            assert oauth_error(response) == error
+            body: dict[str, Any] = response.json()
+            return body
+
+        wrong = expect(await login(client, "rfc.user", "not the password"), 400, "invalid_grant")
+        assert wrong["error_uri"].endswith("/invalid-credentials")
+        assert "www-authenticate" not in (await login(client, "rfc.user", "not the password")).headers
+        expect(
+            await client.post("/oauth/token", data={"grant_type": "implicit"}), 400, "unsupported_grant_type"
+        )
+        expect(await client.post("/oauth/token", data={"username": "rfc.user"}), 400, "invalid_request")
+        expect(await client.post("/oauth/token", json={"grant_type": "password"}), 400, "invalid_request")
+        form = {"grant_type": "client_credentials", "client_id": "rfc-client", "client_secret": secret}
+        expect(await client.post("/oauth/token", data={**form, "scope": "funds.read"}), 400, "invalid_scope")
+
+        # A client's wrong secret is invalid_client: 401, with a challenge only after HTTP Basic.
+        in_form = await client.post("/oauth/token", data={**form, "client_secret": "x" * 20})
+        expect(in_form, 401, "invalid_client")
+        assert "www-authenticate" not in in_form.headers
+        basic = await client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=("rfc-client", "x" * 20)
+        )
+        expect(basic, 401, "invalid_client")
+        assert basic.headers["www-authenticate"].startswith("Basic")
+        malformed = await client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": "Basic !!"}
+        )
+        expect(malformed, 401, "invalid_client")
+
+        # A disabled account (person or client) is invalid_grant, after its secret was proven.
+        await client.post("/admin/users/rfc.user/disable", headers=root(fupin_stack))
+        disabled = expect(await login(client, "rfc.user"), 400, "invalid_grant")
+        assert disabled["error_uri"].endswith("/account-disabled")
+        assert disabled["error_description"] == "The account is disabled"
+        await client.post("/admin/clients/rfc-client/disable", headers=root(fupin_stack))
+        expect(await client.post("/oauth/token", data=form), 400, "invalid_grant")
+
+        # The document says so: 400 and 401 carry the RFC 6749 error body.
+        operation = app.openapi()["paths"]["/oauth/token"]["post"]
+        for status in ("400", "401"):
+            content = operation["responses"][status]["content"]
+            assert list(content) == ["application/json"], content
 
 
 async def test_disabled_users_existing_token_is_refused_at_the_gateway(fupin_stack):
@@ -264,7 +327,9 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
             client, root(fupin_stack), "qian.eval", "赵评估", now + timedelta(days=1), now + timedelta(days=2)
         )
         assert later.status_code == 201
-        assert (await login(client, "qian.eval")).status_code == 403
+        not_open = await login(client, "qian.eval")
+        assert not_open.status_code == 400 and oauth_error(not_open) == "invalid_grant"
+        assert not_open.json()["error_uri"].endswith("/access-window-closed")
 
         # Closing the window ends the already-issued token at the gateway at once.
         token = issued.json()["access_token"]
@@ -275,7 +340,7 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
         )
         assert changed.status_code == 200, changed.text
         assert (await client.get("/whoami", headers=bearer(token))).status_code == 401
-        assert (await login(client, "zhao.eval")).status_code == 403
+        assert (await login(client, "zhao.eval")).status_code == 400
         await app.state.blocklist.reload()
         assert "evaluator:zhao.eval" in app.state.blocklist
         # An evaluator may never administer.
@@ -534,7 +599,7 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
         published = await client.get(REVOKED_SUBJECTS_PATH)
         assert parse_document(published.json()) == {_digest("user:new.disabled")}
         # Still disabled all the same: no new token.
-        assert (await login(client, "old.disabled")).status_code == 403
+        assert (await login(client, "old.disabled")).status_code == 400
 
         enabled = await client.post("/admin/users/new.disabled/enable", headers=root(fupin_stack))
         assert enabled.status_code == 200 and enabled.json()["disabled_at"] is None
@@ -800,7 +865,8 @@ async def test_a_sign_in_overtaken_by_a_password_reset_issues_no_token(fupin_sta
         assert reset.status_code == 200, reset.text
         pause.release.set()
         answer = await sign_in
-        assert answer.status_code == 401 and "access_token" not in answer.json()
+        assert answer.status_code == 400 and "access_token" not in answer.json()
+        assert oauth_error(answer) == "invalid_grant"
 
 
 async def test_a_sign_in_overtaken_by_a_role_change_carries_the_new_roles(fupin_stack, monkeypatch):

@@ -1,6 +1,7 @@
 """`POST /oauth/token` (RFC 6749): password grant for people and evaluators, client credentials for
 departmental systems. The body is `application/x-www-form-urlencoded`, parsed here rather than through
-FastAPI's Form (which would pull in python-multipart for one endpoint)."""
+FastAPI's Form (which would pull in python-multipart for one endpoint). Its errors are RFC 6749's, not
+problem documents (identity.errors)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from urllib.parse import parse_qsl, unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.identity import service
-from fupin_gateway.identity.schemas import TokenOut
+from fupin_gateway.identity import errors, service
+from fupin_gateway.identity.schemas import TokenError, TokenOut
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.keys import KeyStore
 from fupin_kit.db import DbSession
@@ -46,28 +48,31 @@ _FORM_SCHEMA: dict[str, Any] = {
 
 async def _form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_MEDIA_TYPE:
-        raise service.bad_request(f"the body must be {FORM_MEDIA_TYPE}", "invalid_request")
+        raise errors.invalid_request(f"the body must be {FORM_MEDIA_TYPE}")
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise service.bad_request("the body is too large", "invalid_request")
+        raise errors.invalid_request("the body is too large")
     try:
         return dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
     except UnicodeDecodeError as exc:
-        raise service.bad_request("the body is not UTF-8", "invalid_request") from exc
+        raise errors.invalid_request("the body is not UTF-8") from exc
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    """Client credentials in an HTTP Basic header, the way RFC 6749 §2.3.1 prefers them."""
+def _basic_value(request: Request) -> str | None:
+    """The credentials of an HTTP Basic Authorization header, still encoded; None without one."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None
+    return value.strip() if scheme.lower() == "basic" and value.strip() else None
+
+
+def _basic_credentials(value: str) -> tuple[str, str]:
+    """Client credentials in an HTTP Basic header, the way RFC 6749 §2.3.1 prefers them."""
     try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode()
+        decoded = base64.b64decode(value, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise service.invalid_credentials("invalid_client") from exc
+        raise errors.invalid_client() from exc
     client_id, sep, secret = decoded.partition(":")
     if not sep:
-        raise service.invalid_credentials("invalid_client")
+        raise errors.invalid_client()
     return unquote(client_id), unquote(secret)
 
 
@@ -81,34 +86,52 @@ def _audit_sign_in(request: Request, grant_type: str, account: str) -> None:
     summary="Issue an access token (password or client_credentials grant)",
     response_model=TokenOut,
     openapi_extra=scope.merge(scope.public(), _FORM_SCHEMA),
-    responses={400: {"description": "Malformed request"}, 401: {"description": "Invalid credentials"}},
+    responses={
+        400: {
+            "model": TokenError,
+            "description": "RFC 6749 §5.2: invalid_request, invalid_grant (wrong name or password, a "
+            "disabled account, a closed evaluator window), unsupported_grant_type or invalid_scope",
+        },
+        401: {
+            "model": TokenError,
+            "description": "RFC 6749 §5.2: invalid_client (wrong client id or secret)",
+        },
+    },
 )
 async def token(request: Request, session: DbSession) -> JSONResponse:
+    basic = _basic_value(request)
+    try:
+        grant = await _grant(request, session, basic)
+        keys: KeyStore = request.app.state.key_store
+        issued = service.issue(
+            request.app.state.settings, keys, grant, request.app.state.settings.token_lifetime_s
+        )
+    except errors.OAuthError as error:
+        return error.response(basic_auth=basic is not None)
+    request.state.sign_in.update(subject=grant.subject, division=grant.division)
+    # Tokens must not be cached by any intermediary (RFC 6749 §5.1).
+    return JSONResponse(issued.model_dump(), headers=errors.NO_STORE)
+
+
+async def _grant(request: Request, session: AsyncSession, basic: str | None) -> service.Grant:
     form = await _form(request)
     grant_type = form.get("grant_type", "")
     if grant_type == "password":
         username, password = form.get("username", ""), form.get("password", "")
         if not username or not password:
-            raise service.bad_request("username and password are required", "invalid_request")
+            raise errors.invalid_request("username and password are required")
         _audit_sign_in(request, grant_type, username)
-        grant = await service.password_grant(session, username, password)
-    elif grant_type == "client_credentials":
-        credentials = _basic_credentials(request) or (
-            form.get("client_id", ""),
-            form.get("client_secret", ""),
+        return await service.password_grant(session, username, password)
+    if grant_type == "client_credentials":
+        credentials = (
+            _basic_credentials(basic)
+            if basic is not None
+            else (form.get("client_id", ""), form.get("client_secret", ""))
         )
         if not all(credentials):
-            raise service.invalid_credentials("invalid_client")
+            raise errors.invalid_client()
         _audit_sign_in(request, grant_type, credentials[0])
-        grant = await service.client_grant(session, credentials[0], credentials[1], form.get("scope"))
-    else:
-        raise service.bad_request(
-            "grant_type must be password or client_credentials", "unsupported_grant_type"
-        )
-    request.state.sign_in.update(subject=grant.subject, division=grant.division)
-    keys: KeyStore = request.app.state.key_store
-    issued = service.issue(
-        request.app.state.settings, keys, grant, request.app.state.settings.token_lifetime_s
-    )
-    # Tokens must not be cached by any intermediary (RFC 6749 §5.1).
-    return JSONResponse(issued.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return await service.client_grant(session, credentials[0], credentials[1], form.get("scope"))
+    if not grant_type:
+        raise errors.invalid_request("grant_type is required")
+    raise errors.unsupported_grant_type("grant_type must be password or client_credentials")

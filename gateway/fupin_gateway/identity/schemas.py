@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -71,6 +71,24 @@ class TokenOut(BaseModel):
     token_type: str = "Bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_in: int
     scope: str
+
+
+class TokenError(BaseModel):
+    """An error of the token endpoint (RFC 6749 §5.2), not a problem document (identity.errors)."""
+
+    error: Literal[
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    ]
+    error_description: str
+    error_uri: str = Field(
+        description="Names the refusal: …/invalid-credentials, …/account-disabled, …/access-window-closed, "
+        "…/invalid-token-request"
+    )
 
 
 # The bodies of the admin API refuse unknown fields, as every registry body does: a misspelt `pasword`

@@ -1,8 +1,9 @@
 """Sign-in: checking credentials and issuing signed access tokens.
 
-Every failure of the credentials themselves answers the same 401, whether the name is unknown or the
-secret wrong, and both paths run one argon2 verification so their timing matches. Only once the secret is
-proven does the caller learn that the account is disabled or outside its access window.
+Every failure of the credentials themselves answers the same, whether the name is unknown or the secret
+wrong (400 invalid_grant for a person or evaluator, 401 invalid_client for a client: RFC 6749 §5.2, see
+identity.errors), and both paths run one argon2 verification so their timing matches. Only once the
+secret is proven does the caller learn that the account is disabled or outside its access window.
 
 A sign-in and a change that ends an account's earlier tokens (a password reset, a secret rotation, new
 roles or scopes: admin.service.change_ending_tokens) may run at the same time. The secret is verified
@@ -21,12 +22,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.identity import passwords, repository
+from fupin_gateway.identity import errors, passwords, repository
 from fupin_gateway.identity.schemas import TokenOut
 from fupin_gateway.identity.tables import CLIENT, EVALUATOR, USER, AccountKind
 from fupin_kit.auth.instants import floor_ms_seconds
 from fupin_kit.auth.keys import KeyStore, mint
-from fupin_kit.problems import ProblemError
 from fupin_kit.settings import KitSettings
 
 
@@ -44,26 +44,6 @@ class Grant:
     not_after: datetime | None = None  # evaluators: no token may outlive the access window
 
 
-def invalid_credentials(error: str = "invalid_grant") -> ProblemError:
-    # `error` carries the OAuth2 error code (RFC 6749 §5.2) for OAuth client libraries.
-    return ProblemError(
-        401,
-        "Unauthorized",
-        "The credentials are not valid",
-        kind="invalid-credentials",
-        headers={"WWW-Authenticate": 'Basic realm="fupin"'},
-        error=error,
-    )
-
-
-def refused(detail: str) -> ProblemError:
-    return ProblemError(403, "Forbidden", detail, kind="account-refused", error="invalid_grant")
-
-
-def bad_request(detail: str, error: str) -> ProblemError:
-    return ProblemError(400, "Bad Request", detail, kind="invalid-token-request", error=error)
-
-
 async def _upgrade_hash(session: AsyncSession, kind: AccountKind, row: object, secret: str) -> None:
     """Upgrade a hash made with weaker parameters while the plain secret is at hand."""
     hashed = str(getattr(row, kind.secret))
@@ -74,14 +54,14 @@ async def _upgrade_hash(session: AsyncSession, kind: AccountKind, row: object, s
 
 
 async def _locked_account(
-    session: AsyncSession, kind: AccountKind, name: str, verified_hash: str, error: str
+    session: AsyncSession, kind: AccountKind, name: str, verified_hash: str
 ) -> tuple[Any, float]:
     """The account as it is now, share-locked until the token is issued (the request's transaction ends),
     and the database's clock under that lock. The secret was verified against `verified_hash`; if the
     account's secret has changed since, that verification proves nothing: invalid credentials."""
     row = await repository.share_locked(session, kind, name)
     if row is None or str(getattr(row, kind.secret)) != verified_hash:
-        raise invalid_credentials(error)
+        raise errors.invalid_client() if kind is CLIENT else errors.invalid_credentials()
     return row, floor_ms_seconds(await repository.database_clock(session))
 
 
@@ -94,15 +74,15 @@ async def password_grant(session: AsyncSession, username: str, password: str) ->
         found = await repository.by_name(session, EVALUATOR, name)
     hashed = None if found is None else str(getattr(found, kind.secret))
     if not await passwords.verify_secret(hashed, password) or hashed is None:
-        raise invalid_credentials()
-    row, issued_at = await _locked_account(session, kind, name, hashed, "invalid_grant")
+        raise errors.invalid_credentials()
+    row, issued_at = await _locked_account(session, kind, name, hashed)
     if row.disabled:
-        raise refused("The account is disabled")
+        raise errors.account_disabled("The account is disabled")
     not_after: datetime | None = None
     if kind is EVALUATOR:
         now = datetime.now(UTC)
         if now < row.valid_from or now >= row.valid_until:
-            raise refused("The evaluator's access window is not open")
+            raise errors.window_closed()
         not_after = row.valid_until
     await _upgrade_hash(session, kind, row, password)
     return Grant(
@@ -114,14 +94,14 @@ async def client_grant(session: AsyncSession, client_id: str, secret: str, scope
     found = await repository.by_name(session, CLIENT, client_id)
     hashed = None if found is None else str(found.secret_hash)
     if not await passwords.verify_secret(hashed, secret) or hashed is None:
-        raise invalid_credentials("invalid_client")
-    row, issued_at = await _locked_account(session, CLIENT, client_id, hashed, "invalid_client")
+        raise errors.invalid_client()
+    row, issued_at = await _locked_account(session, CLIENT, client_id, hashed)
     if row.disabled:
-        raise refused("The client is disabled")
+        raise errors.account_disabled("The client is disabled")
     allowed = list(row.scopes)
     requested = scope.split() if scope else allowed
     if not set(requested) <= set(allowed):
-        raise bad_request("The requested scope exceeds the client's scopes", "invalid_scope")
+        raise errors.invalid_scope("The requested scope exceeds the client's scopes")
     await _upgrade_hash(session, CLIENT, row, secret)
     return Grant(
         CLIENT.subject(client_id), CLIENT.name, row.tier, row.division, list(row.roles), issued_at, requested
@@ -135,7 +115,7 @@ def issue(settings: KitSettings, keys: KeyStore, grant: Grant, lifetime_s: int) 
         # Floor, so the token's exp is never after valid_until even by a fraction of a second.
         expires = min(expires, int(grant.not_after.timestamp()))
     if expires <= now:
-        raise refused("The evaluator's access window is not open")
+        raise errors.window_closed()
     scope = " ".join(grant.scopes) if grant.scopes is not None else ""
     extra: dict[str, object] = {"exp": expires}
     if grant.scopes is not None:

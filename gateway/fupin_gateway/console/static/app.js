@@ -313,19 +313,24 @@ async function loginView(seq, _params, query) {
 }
 
 /**
- * Why a sign-in failed, in the console's language: the token endpoint's problem documents are in English
- * ("Unauthorized / The credentials are not valid"), so the known cases get their own words; the status
- * code stays visible for whoever helps the cadre.
+ * Why a sign-in failed, in the console's language: the token endpoint answers in English (RFC 6749
+ * errors: `error`, `error_description`), so the known cases get their own words, told apart by the
+ * `error_uri` naming the refusal (identity/errors.py); the status code stays visible for whoever helps.
  */
+const SIGN_IN_REFUSALS = {
+  "invalid-credentials": "credentials",
+  "account-disabled": "disabled",
+  "access-window-closed": "window",
+  "invalid-token-request": "request",
+};
+
 function signInProblem(error) {
   let message;
+  const refusal = error instanceof ApiError ? String(error.problem.error_uri || "").split("/").pop() : "";
   if (!(error instanceof ApiError)) message = t("login.error_network");
-  else if (error.status === 401) message = t("login.error_credentials");
-  else if (error.status === 403) {
-    const detail = error.detail.toLowerCase();
-    if (detail.includes("window")) message = t("login.error_window");
-    else if (detail.includes("disabled")) message = t("login.error_disabled");
-    else message = t("login.error_refused");
+  else if (SIGN_IN_REFUSALS[refusal]) message = t(`login.error_${SIGN_IN_REFUSALS[refusal]}`);
+  else if (error.problem.error === "invalid_grant" || error.problem.error === "invalid_client") {
+    message = t("login.error_refused");
   } else if (error.status === 400) message = t("login.error_request");
   else if (error.status === 429) {
     message = t("login.error_rate_limited", { s: Math.max(1, Math.ceil(Number(error.retryAfter) || 1)) });
