@@ -155,6 +155,21 @@ class CategoryConfirmedV1(_CaseState):
     reason: str
 
 
+# A sampled case that failed its batch's spot-check (抽查): no transition (the case stays at the step for an
+# individual decision that must address the finding), but a finding on the case that the tiers' feeds
+# follow like its steps.
+SPOT_CHECK_FAILED = "fupin.identification.case.spot_check_failed.v1"
+
+
+class SpotCheckFailedV1(_CaseState):
+    """A sampled case that failed the spot-check of a batch decision: the batch, the step it was checked
+    for (`township_review` or `county_approve`) and the checking officer's note, with the case's state."""
+
+    batch_id: uuid.UUID
+    step: str
+    note: str
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     **{event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS},
     OBJECTION_OPENED: ObjectionV1,
@@ -162,4 +177,5 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     QUOTA_SET: QuotaSetV1,
     EXCLUSION_CONFIRMED: ExclusionConfirmedV1,
     CATEGORY_CONFIRMED: CategoryConfirmedV1,
+    SPOT_CHECK_FAILED: SpotCheckFailedV1,
 }

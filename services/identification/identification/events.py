@@ -138,3 +138,17 @@ def category_event(case: dict[str, Any], categories: list[str], reason: str, act
     return _envelope(
         contracts.CATEGORY_CONFIRMED, AGGREGATE, str(case["id"]), case["division"], payload, actor
     )
+
+
+def spot_check_failed_event(case: dict[str, Any], batch_id: uuid.UUID, step: str, actor: Actor) -> Envelope:
+    """A sampled case that failed a batch's spot-check; `case` carries the checking officer's `note`."""
+    payload = contracts.SpotCheckFailedV1(
+        **_case_ref(case),
+        state=case["state"],
+        batch_id=batch_id,
+        step=step,
+        note=case["note"] or "",
+    )
+    return _envelope(
+        contracts.SPOT_CHECK_FAILED, AGGREGATE, str(case["id"]), case["division"], payload, actor
+    )

@@ -207,23 +207,32 @@ async def skip_blocked(session: AsyncSession, params: Row, statement: Any = SKIP
 
 RECORD_FAILED = text(
     """
-    INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at, detail,
-                              batch_id)
-    SELECT c.id, c.division, 'spot_check_failed', c.state, c.state, CAST(:actor AS text),
-           CAST(:actor_tier AS text), CAST(:now AS timestamptz),
-           jsonb_build_object('batch_id', CAST(:batch_text AS text), 'step', CAST(:action AS text),
-                              'note', bi.finding->>'note'),
-           CAST(:batch_id AS uuid)
-    FROM batch_items bi JOIN cases c ON c.id = bi.case_id
-    WHERE bi.batch_id = CAST(:batch_id AS uuid) AND bi.sampled AND NOT (bi.finding->>'passed')::boolean
+    WITH failed AS (
+        SELECT c.id, c.kind, c.household_id, c.division, c.year, c.state, bi.finding->>'note' AS note
+        FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+        WHERE bi.batch_id = CAST(:batch_id AS uuid) AND bi.sampled AND NOT (bi.finding->>'passed')::boolean
+    ),
+    history AS (
+        INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at,
+                                  detail, batch_id)
+        SELECT id, division, 'spot_check_failed', state, state, CAST(:actor AS text),
+               CAST(:actor_tier AS text), CAST(:now AS timestamptz),
+               jsonb_build_object('batch_id', CAST(:batch_text AS text), 'step', CAST(:action AS text),
+                                  'note', note),
+               CAST(:batch_id AS uuid)
+        FROM failed
+    )
+    SELECT * FROM failed ORDER BY id
     """
 )
 
 
-async def record_failed(session: AsyncSession, params: Row) -> None:
+async def record_failed(session: AsyncSession, params: Row) -> list[Row]:
     """A failed spot-check is a finding on the case: a history row (who, when, the note), not only a mark
-    on the batch item, so the case shows it and an individual decision must address it."""
-    await session.execute(RECORD_FAILED, params)
+    on the batch item, so the case shows it and an individual decision must address it. Returns the failed
+    cases (with the note), for their events."""
+    rows = await session.execute(RECORD_FAILED, params)
+    return [dict(row) for row in rows.mappings()]
 
 
 async def findings(session: AsyncSession, batch_id: uuid.UUID) -> list[Row]:

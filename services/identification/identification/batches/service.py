@@ -17,9 +17,10 @@ from fupin_contracts import identification as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_within
 from fupin_kit.envelope import domain_topic
+from fupin_kit.outbox import record_events
 from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.telemetry import current_trace_headers
-from identification import regions, workflow
+from identification import events, regions, workflow
 from identification.batches import repository
 from identification.batches.schemas import (
     BatchIn,
@@ -172,7 +173,13 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
         "actor_tier": ctx.actor.tier,
         "now": ctx.now,
     }
-    await repository.record_failed(ctx.session, params)
+    failed = await repository.record_failed(ctx.session, params)
+    # Each failed check is published like the case's steps (it stays where it is, so no transition event
+    # says so); a failure is a sampled case, so these are a fraction of the list, not one per case.
+    await record_events(
+        ctx.session,
+        [events.spot_check_failed_event(case, batch_id, action.value, ctx.actor) for case in failed],
+    )
     if workflow.blocked_by_open_hit(source, action):
         # A case with an open blocking hit is left out of the list-wide decision (recorded on the item
         # and the case), not allowed to fail the whole list: the rest of the village is not held back.
