@@ -22,7 +22,7 @@ def fupin_stack() -> Iterator[Stack]:
     # Not under pytest's basetemp: a later pytest session on the same machine prunes old basetemp
     # folders, and pruning a running PostgreSQL's data directory crashes it mid-suite.
     root = Path(tempfile.mkdtemp(prefix="fupin-stack-"))
-    stack = start_stack(root)
+    stack = start_stack(root, durable=False)
     try:
         yield stack
     finally:

@@ -137,9 +137,11 @@ class Stack:
         self.postgres.stop(mode="immediate")
 
 
-def start_stack(root: Path | None = None) -> Stack:
+def start_stack(root: Path | None = None, *, durable: bool = True) -> Stack:
+    """`durable`: False for the test suite's server (fupin_kit.embedded.EmbeddedPostgres.durable); the
+    benchmarks keep the default, so their figures include what a real commit costs."""
     root = root or Path(tempfile.mkdtemp(prefix="fupin-test-"))
-    postgres = EmbeddedPostgres(root / "pg", free_port())
+    postgres = EmbeddedPostgres(root / "pg", free_port(), durable=durable)
     broker = EmbeddedBroker(root / "broker", free_port())
     postgres.start()
     broker.start()
