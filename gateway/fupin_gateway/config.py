@@ -1,4 +1,4 @@
-"""Gateway settings: where each service listens."""
+"""Gateway settings: where each service listens, feeds, rate limits, lockout, audit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from fupin_gateway.identity.throttle import Policy
 from fupin_kit.settings import DEFAULT_PORTS, SERVICE_NAMES, KitSettings
 
 
@@ -25,8 +26,17 @@ class GatewaySettings(KitSettings):
     # Rate limit per caller (token subject, else client IP), per gateway process; 0 turns it off.
     rate_limit_per_s: float = Field(default=100.0, ge=0)
     rate_limit_burst: int = Field(default=200, ge=1)
+    # Account lockout (identity/throttle.py): this many failed sign-ins for one name (a person's or an
+    # evaluator's, or a client id) within the window lock the name for lock_s, the right secret included;
+    # 0 failures turns it off. Counted in the database: the same for every replica and across restarts.
+    sign_in_max_failures: int = Field(default=10, ge=0, le=10_000)
+    sign_in_failure_window_s: int = Field(default=900, ge=1, le=86_400)
+    sign_in_lock_s: int = Field(default=900, ge=1, le=86_400)
     # How often the disabled-subject set is reloaded from the database (other processes' disables).
     blocklist_refresh_s: float = Field(default=3.0, gt=0, le=60)
     # Access audit: rows per write transaction, and records held in memory during a database outage.
     audit_batch_size: int = Field(default=500, ge=1, le=10_000)
     audit_queue_max: int = Field(default=50_000, ge=100)
+
+    def sign_in_policy(self) -> Policy:
+        return Policy(self.sign_in_max_failures, self.sign_in_failure_window_s, self.sign_in_lock_s)

@@ -106,6 +106,11 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     await make_account(platform, "console.township", "township", TOWNSHIP, ["officer"])
     await make_account(platform, "console.disabled", "village", VILLAGE, ["cadre"])
     await platform.call("POST", "/admin/users/console.disabled/disable", "root")
+    # Locked by ten wrong passwords (identity/throttle.py).
+    await make_account(platform, "console.locked", "village", VILLAGE, ["cadre"])
+    wrong = {"grant_type": "password", "username": "console.locked", "password": "not the password at all"}
+    for _ in range(10):
+        assert (await platform.client.post("/oauth/token", data=wrong)).status_code == 400
     await platform.login("cadre", "console.cadre")
     await platform.login("township", "console.township")
     platform.tokens["county"] = stack.token("county", COUNTY, ["officer"], subject="user:console.county")
@@ -292,6 +297,11 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await expect(problem).to_contain_text("此账号已停用")
     await expect(problem).to_contain_text("400")
     assert "disabled" not in await problem.inner_text()
+    await page.locator("#username").fill("console.locked")
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("form button[type=submit]").click()
+    await expect(problem).to_contain_text("此账号已暂时锁定，请 15 分钟后再试")
+    assert "locked" not in await problem.inner_text()
 
     await sign_in(page, "console.county")
     await expect(page.locator("#page-title")).to_have_text("辖区概览")

@@ -99,6 +99,8 @@ def test_every_household_history_action_has_a_label(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_sign_in_failures_have_their_own_words(language: str) -> None:
     login = labels(language)["login"]
-    for key in ("credentials", "disabled", "window", "refused", "rate_limited", "server", "network"):
+    keys = ("credentials", "disabled", "window", "locked", "refused", "rate_limited", "server", "network")
+    for key in keys:
         assert login.get(f"error_{key}"), key
     assert "{s}" in login["error_rate_limited"] and "{status}" in login["error_code"]
+    assert "{m}" in login["error_locked"]

@@ -9,6 +9,7 @@ words its message from it, and a client may branch on it rather than on the Engl
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -80,3 +81,13 @@ def account_disabled(description: str) -> OAuthError:
 
 def window_closed() -> OAuthError:
     return OAuthError("invalid_grant", "The evaluator's access window is not open", "access-window-closed")
+
+
+def account_locked(locked_for_s: float) -> OAuthError:
+    # The same for every name, an account's or not (identity/throttle.py); Retry-After says when to retry.
+    return OAuthError(
+        "invalid_grant",
+        "The account is temporarily locked after too many failed sign-ins; try again later",
+        "account-locked",
+        headers={"Retry-After": str(max(1, math.ceil(locked_for_s)))},
+    )

@@ -22,7 +22,7 @@ async def by_name(session: AsyncSession, kind: AccountKind, name: str) -> Any | 
 
 async def share_locked(session: AsyncSession, kind: AccountKind, name: str) -> Any | None:
     """The account as it is now, share-locked until the transaction ends (a sign-in issuing a token: see
-    identity.service._locked_account). Unscoped, as by_name."""
+    identity.service._proven_account). Unscoped, as by_name."""
     table = kind.table
     query = select(table).where(table.c[kind.key] == name).with_for_update(read=True)
     return (await session.execute(query)).first()
@@ -143,3 +143,89 @@ async def tokens_not_before(session: AsyncSession, window_s: int) -> dict[str, d
     ]
     rows = await session.execute(union_all(*queries))
     return {str(subject): valid_after for subject, valid_after in rows}
+
+
+# ---- failed sign-ins per name (identity/throttle.py) ----------------------------------------------------
+
+
+async def lock_sign_in_name(session: AsyncSession, grant_type: str, name: str) -> None:
+    """Serialise the sign-ins of one name until the transaction ends, in every gateway process: each
+    reads the count the previous one left, so a burst of parallel guesses is counted guess by guess."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"sign-in:{grant_type}:{name}"},
+    )
+
+
+async def sign_in_lock(session: AsyncSession, grant_type: str, name: str) -> tuple[bool, float | None]:
+    """(whether the name has a failure row, seconds its lock still lasts or None when it is not locked)."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT extract(epoch FROM locked_until - clock_timestamp()) AS remaining"
+                " FROM sign_in_failures WHERE grant_type = :grant_type AND name = :name"
+            ),
+            {"grant_type": grant_type, "name": name},
+        )
+    ).first()
+    if row is None:
+        return False, None
+    remaining = None if row.remaining is None else float(row.remaining)
+    return True, remaining if remaining is not None and remaining > 0 else None
+
+
+async def record_sign_in_failure(session: AsyncSession, grant_type: str, name: str, window_s: int) -> int:
+    """Add a failure now and forget those older than the window; the failures the window now holds."""
+    recent: int = (
+        await session.execute(
+            text(
+                "INSERT INTO sign_in_failures AS f (grant_type, name, failures, updated_at)"
+                " VALUES (:grant_type, :name, ARRAY[clock_timestamp()], clock_timestamp())"
+                " ON CONFLICT (grant_type, name) DO UPDATE SET"
+                "  failures = ARRAY(SELECT t FROM unnest(f.failures) AS t"
+                "   WHERE t > clock_timestamp() - make_interval(secs => :window_s) ORDER BY t)"
+                "   || clock_timestamp(),"
+                "  locked_until = NULL,"
+                "  updated_at = clock_timestamp()"
+                " RETURNING cardinality(failures)"
+            ),
+            {"grant_type": grant_type, "name": name, "window_s": window_s},
+        )
+    ).scalar_one()
+    return recent
+
+
+async def lock_sign_in(session: AsyncSession, grant_type: str, name: str, lock_s: int) -> datetime:
+    """Lock the name for `lock_s` seconds from now; its count starts again after the lock."""
+    until: datetime = (
+        await session.execute(
+            text(
+                "UPDATE sign_in_failures SET failures = '{}',"
+                " locked_until = clock_timestamp() + make_interval(secs => :lock_s),"
+                " updated_at = clock_timestamp()"
+                " WHERE grant_type = :grant_type AND name = :name RETURNING locked_until"
+            ),
+            {"grant_type": grant_type, "name": name, "lock_s": lock_s},
+        )
+    ).scalar_one()
+    return until
+
+
+async def clear_sign_in_failures(session: AsyncSession, grant_type: str, name: str) -> None:
+    await session.execute(
+        text("DELETE FROM sign_in_failures WHERE grant_type = :grant_type AND name = :name"),
+        {"grant_type": grant_type, "name": name},
+    )
+
+
+async def forget_stale_failures(session: AsyncSession, window_s: int) -> None:
+    """Rows with no failure left inside the window and no lock in force count nothing: without this, every
+    name ever tried (most of them no account's) would stay for good."""
+    await session.execute(
+        text(
+            "DELETE FROM sign_in_failures"
+            " WHERE updated_at < clock_timestamp() - make_interval(secs => :window_s)"
+            " AND (locked_until IS NULL OR locked_until < clock_timestamp())"
+        ),
+        {"window_s": window_s},
+    )

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.identity import errors, service
+from fupin_gateway.config import GatewaySettings
+from fupin_gateway.identity import errors, service, throttle
 from fupin_gateway.identity.schemas import TokenError, TokenOut
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.keys import KeyStore
@@ -76,6 +77,15 @@ def _basic_credentials(value: str) -> tuple[str, str]:
     return unquote(client_id), unquote(secret)
 
 
+def _policy(request: Request) -> throttle.Policy:
+    settings: GatewaySettings = request.app.state.settings
+    return settings.sign_in_policy()
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def _audit_sign_in(request: Request, grant_type: str, account: str) -> None:
     """Names the account of this sign-in, successful or not, in its access audit row (access.py)."""
     request.state.sign_in = {"grant_type": grant_type, "account": account}
@@ -90,7 +100,8 @@ def _audit_sign_in(request: Request, grant_type: str, account: str) -> None:
         400: {
             "model": TokenError,
             "description": "RFC 6749 §5.2: invalid_request, invalid_grant (wrong name or password, a "
-            "disabled account, a closed evaluator window), unsupported_grant_type or invalid_scope",
+            "disabled account, a closed evaluator window, a name locked after repeated failures), "
+            "unsupported_grant_type or invalid_scope",
         },
         401: {
             "model": TokenError,
@@ -107,6 +118,8 @@ async def token(request: Request, session: DbSession) -> JSONResponse:
             request.app.state.settings, keys, grant, request.app.state.settings.token_lifetime_s
         )
     except errors.OAuthError as error:
+        # Answered, not raised: the request's transaction then commits, and with it the failure the
+        # refusal counted towards the name's lockout (identity/throttle.py). Nothing else was written.
         return error.response(basic_auth=basic is not None)
     request.state.sign_in.update(subject=grant.subject, division=grant.division)
     # Tokens must not be cached by any intermediary (RFC 6749 §5.1).
@@ -121,7 +134,9 @@ async def _grant(request: Request, session: AsyncSession, basic: str | None) -> 
         if not username or not password:
             raise errors.invalid_request("username and password are required")
         _audit_sign_in(request, grant_type, username)
-        return await service.password_grant(session, username, password)
+        return await service.password_grant(
+            session, username, password, _policy(request), _client_ip(request)
+        )
     if grant_type == "client_credentials":
         credentials = (
             _basic_credentials(basic)
@@ -131,7 +146,9 @@ async def _grant(request: Request, session: AsyncSession, basic: str | None) -> 
         if not all(credentials):
             raise errors.invalid_client()
         _audit_sign_in(request, grant_type, credentials[0])
-        return await service.client_grant(session, credentials[0], credentials[1], form.get("scope"))
+        return await service.client_grant(
+            session, credentials[0], credentials[1], form.get("scope"), _policy(request), _client_ip(request)
+        )
     if not grant_type:
         raise errors.invalid_request("grant_type is required")
     raise errors.unsupported_grant_type("grant_type must be password or client_credentials")

@@ -87,7 +87,7 @@ class TokenError(BaseModel):
     error_description: str
     error_uri: str = Field(
         description="Names the refusal: …/invalid-credentials, …/account-disabled, …/access-window-closed, "
-        "…/invalid-token-request"
+        "…/account-locked, …/invalid-token-request"
     )
 
 

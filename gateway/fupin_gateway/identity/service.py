@@ -5,6 +5,9 @@ wrong (400 invalid_grant for a person or evaluator, 401 invalid_client for a cli
 identity.errors), and both paths run one argon2 verification so their timing matches. Only once the
 secret is proven does the caller learn that the account is disabled or outside its access window.
 
+Repeated wrong secrets for one name lock it for a while (identity/throttle.py): the lock is checked before
+anything else, and every wrong secret counted.
+
 A sign-in and a change that ends an account's earlier tokens (a password reset, a secret rotation, new
 roles or scopes: admin.service.change_ending_tokens) may run at the same time. The secret is verified
 without a lock (argon2 takes tens of milliseconds); the account is then read again share-locked, and the
@@ -22,7 +25,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.identity import errors, passwords, repository
+from fupin_gateway.identity import errors, passwords, repository, throttle
+from fupin_gateway.identity.errors import OAuthError
 from fupin_gateway.identity.schemas import TokenOut
 from fupin_gateway.identity.tables import CLIENT, EVALUATOR, USER, AccountKind
 from fupin_kit.auth.instants import floor_ms_seconds
@@ -53,29 +57,48 @@ async def _upgrade_hash(session: AsyncSession, kind: AccountKind, row: object, s
         )
 
 
-async def _locked_account(
-    session: AsyncSession, kind: AccountKind, name: str, verified_hash: str
+async def _wrong_secret(session: AsyncSession, attempt: throttle.Attempt, kind: AccountKind) -> OAuthError:
+    """Counted towards the name's lockout; one answer whether the name is unknown or the secret wrong."""
+    await throttle.failed(session, attempt)
+    return errors.invalid_client() if kind is CLIENT else errors.invalid_credentials()
+
+
+async def _proven_account(
+    session: AsyncSession,
+    attempt: throttle.Attempt,
+    kind: AccountKind,
+    found: Any | None,
+    secret: str,
 ) -> tuple[Any, float]:
-    """The account as it is now, share-locked until the token is issued (the request's transaction ends),
-    and the database's clock under that lock. The secret was verified against `verified_hash`; if the
-    account's secret has changed since, that verification proves nothing: invalid credentials."""
-    row = await repository.share_locked(session, kind, name)
-    if row is None or str(getattr(row, kind.secret)) != verified_hash:
-        raise errors.invalid_client() if kind is CLIENT else errors.invalid_credentials()
+    """The account once `secret` is proven for it: as it is now, share-locked until the token is issued
+    (the request's transaction ends), and the database's clock under that lock. If the account's secret
+    changed between the verification and the lock, that verification proves nothing: invalid credentials."""
+    hashed = None if found is None else str(getattr(found, kind.secret))
+    if not await passwords.verify_secret(hashed, secret) or hashed is None:
+        raise await _wrong_secret(session, attempt, kind)
+    row = await repository.share_locked(session, kind, attempt.name)
+    if row is None or str(getattr(row, kind.secret)) != hashed:
+        raise await _wrong_secret(session, attempt, kind)
     return row, floor_ms_seconds(await repository.database_clock(session))
 
 
-async def password_grant(session: AsyncSession, username: str, password: str) -> Grant:
+async def password_grant(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    policy: throttle.Policy = throttle.OFF,
+    client_ip: str = "",
+) -> Grant:
     name = username.strip().lower()
+    attempt = throttle.Attempt(policy, "password", name, client_ip)
+    on_record = await throttle.check(session, attempt)
     kind = USER
     found = await repository.by_name(session, USER, name)
     if found is None:
         kind = EVALUATOR
         found = await repository.by_name(session, EVALUATOR, name)
-    hashed = None if found is None else str(getattr(found, kind.secret))
-    if not await passwords.verify_secret(hashed, password) or hashed is None:
-        raise errors.invalid_credentials()
-    row, issued_at = await _locked_account(session, kind, name, hashed)
+    row, issued_at = await _proven_account(session, attempt, kind, found, password)
+    await throttle.succeeded(session, attempt, on_record)
     if row.disabled:
         raise errors.account_disabled("The account is disabled")
     not_after: datetime | None = None
@@ -90,12 +113,19 @@ async def password_grant(session: AsyncSession, username: str, password: str) ->
     )
 
 
-async def client_grant(session: AsyncSession, client_id: str, secret: str, scope: str | None) -> Grant:
+async def client_grant(
+    session: AsyncSession,
+    client_id: str,
+    secret: str,
+    scope: str | None,
+    policy: throttle.Policy = throttle.OFF,
+    client_ip: str = "",
+) -> Grant:
+    attempt = throttle.Attempt(policy, "client_credentials", client_id, client_ip)
+    on_record = await throttle.check(session, attempt)
     found = await repository.by_name(session, CLIENT, client_id)
-    hashed = None if found is None else str(found.secret_hash)
-    if not await passwords.verify_secret(hashed, secret) or hashed is None:
-        raise errors.invalid_client()
-    row, issued_at = await _locked_account(session, CLIENT, client_id, hashed)
+    row, issued_at = await _proven_account(session, attempt, CLIENT, found, secret)
+    await throttle.succeeded(session, attempt, on_record)
     if row.disabled:
         raise errors.account_disabled("The client is disabled")
     allowed = list(row.scopes)

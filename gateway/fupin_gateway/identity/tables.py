@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Column, DateTime, String, Table, Text, false, func, text
+from sqlalchemy import Boolean, Column, DateTime, Index, String, Table, Text, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from fupin_gateway.models import metadata
@@ -69,6 +69,19 @@ evaluators = Table(
     # the evaluator revoked for a token lifetime after the change, however long ago its new end lies.
     Column("window_changed_at", DateTime(timezone=True), nullable=True),
     *_common(),
+)
+
+
+# Failed sign-ins per name tried (migration gateway_0007; identity/throttle.py).
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("grant_type", String(32), primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("failures", ARRAY(DateTime(timezone=True)), nullable=False, server_default=text("'{}'")),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_sign_in_failures_updated_at", "updated_at"),
 )
 
 

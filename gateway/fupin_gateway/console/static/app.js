@@ -321,6 +321,7 @@ const SIGN_IN_REFUSALS = {
   "invalid-credentials": "credentials",
   "account-disabled": "disabled",
   "access-window-closed": "window",
+  "account-locked": "locked",
   "invalid-token-request": "request",
 };
 
@@ -328,7 +329,11 @@ function signInProblem(error) {
   let message;
   const refusal = error instanceof ApiError ? String(error.problem.error_uri || "").split("/").pop() : "";
   if (!(error instanceof ApiError)) message = t("login.error_network");
-  else if (SIGN_IN_REFUSALS[refusal]) message = t(`login.error_${SIGN_IN_REFUSALS[refusal]}`);
+  else if (SIGN_IN_REFUSALS[refusal]) {
+    // A locked name says for how long (Retry-After, seconds), in whole minutes.
+    const minutes = Math.max(1, Math.ceil((Number(error.retryAfter) || 60) / 60));
+    message = t(`login.error_${SIGN_IN_REFUSALS[refusal]}`, { m: minutes });
+  }
   else if (error.problem.error === "invalid_grant" || error.problem.error === "invalid_client") {
     message = t("login.error_refused");
   } else if (error.status === 400) message = t("login.error_request");
