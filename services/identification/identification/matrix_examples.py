@@ -37,6 +37,7 @@ OBJECTION: dict[str, Any] = {"case_id": SOME_ID, "text": "该户家中有营业�
 RESOLUTION: dict[str, Any] = {"outcome": "dismissed", "reason": "经核实不属实"}
 BATCH: dict[str, Any] = {"action": "township_review", "division": "520102016001"}
 DECISION: dict[str, Any] = {"findings": [{"case_id": SOME_ID, "passed": True, "note": "抽查属实"}]}
+WITHDRAWAL: dict[str, Any] = {"reason": "抽查对象外出务工，无法入户核查，重新抽取"}
 PUSH: dict[str, Any] = {
     "kind": "business_licence",
     "department": "县市场监管局",

@@ -260,6 +260,10 @@ batches = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("decided_by", String(200)),
     Column("decided_at", DateTime(timezone=True)),
+    # A draw nobody will decide, withdrawn by the deciding tier (status 'withdrawn'): who, when and why.
+    Column("withdrawn_by", String(200)),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("withdrawal_reason", Text),
 )
 
 batch_items = Table(

@@ -70,3 +70,69 @@ async def test_a_failed_spot_check_is_published_as_its_own_event(harness: Harnes
     # The case's other events are unchanged: the rest of the list moved, each with its transition event.
     types = await harness.outbox_types()
     assert types.count("fupin.identification.case.township_reviewed.v1") == len(cases) - 1
+
+
+# ---- a draw nobody decides is withdrawn --------------------------------------------------------------------
+
+
+async def test_a_stale_draw_is_withdrawn_with_a_reason_and_the_list_drawn_again(harness: Harness) -> None:
+    cases = [await _case_at(harness, "first_noticed") for _ in range(5)]
+    batch = (await _draw(harness)).json()
+    [sampled] = batch["sample"]
+    blocked = await _draw(harness)
+    assert blocked.status_code == 409 and blocked.json()["code"] == "batch-open", blocked.text
+    path = f"/batches/{batch['id']}/withdraw"
+    reason = {"reason": "抽查对象外出务工，无法入户核查"}
+
+    # Only the tier and roles of the step (those that drew it), in its jurisdiction, with a reason.
+    blank = await harness.client.post(path, json={"reason": " \u3000"}, headers=harness.township())
+    assert blank.status_code == 422, blank.text
+    for headers in (harness.village(), harness.county(), harness.auth("township", TOWNSHIP, "viewer")):
+        refused = await harness.client.post(path, json=reason, headers=headers)
+        assert refused.status_code == 403, refused.text
+    outsider = harness.auth("township", "520102017000", "officer")
+    assert (await harness.client.post(path, json=reason, headers=outsider)).status_code == 404
+
+    withdrawn = await harness.client.post(path, json=reason, headers=harness.township())
+    assert withdrawn.status_code == 200, withdrawn.text
+    body = withdrawn.json()
+    assert body["status"] == "withdrawn" and body["withdrawal_reason"] == reason["reason"]
+    assert body["withdrawn_by"] and body["withdrawn_at"] and body["sample"] == [sampled]
+    # No case moves; the sampled case's history says its check was abandoned, and why.
+    assert [await harness.state(case) for case in cases] == ["first_noticed"] * 5
+    last = (await _history(harness, sampled))[-1]
+    assert last["action"] == "batch_withdrawn" and last["batch_id"] == batch["id"]
+    assert last["detail"]["reason"] == reason["reason"] and last["detail"]["step"] == "township_review"
+    for case in set(cases) - {sampled}:
+        assert "batch_withdrawn" not in [row["action"] for row in await _history(harness, case)]
+
+    # It is over: neither decided nor withdrawn again, still on record, and the list may be drawn again.
+    findings = {"findings": [{"case_id": sampled, "passed": True}]}
+    late = await harness.client.post(
+        f"/batches/{batch['id']}/decide", json=findings, headers=harness.township()
+    )
+    assert late.status_code == 409 and late.json()["code"] == "withdrawn", late.text
+    again = await harness.client.post(path, json=reason, headers=harness.township())
+    assert again.status_code == 409 and again.json()["code"] == "withdrawn", again.text
+    listed = await harness.client.get("/batches", params={"status": "withdrawn"}, headers=harness.county())
+    assert [(b["id"], b["withdrawal_reason"]) for b in listed.json()] == [(batch["id"], reason["reason"])]
+    redrawn = await _draw(harness)
+    assert redrawn.status_code == 201, redrawn.text
+    assert redrawn.json()["case_count"] == 5
+
+
+async def test_a_decided_batch_cannot_be_withdrawn(harness: Harness) -> None:
+    for _ in range(5):
+        await _case_at(harness, "first_noticed")
+    batch = (await _draw(harness)).json()
+    findings = {"findings": [{"case_id": case, "passed": True} for case in batch["sample"]]}
+    decided = await harness.client.post(
+        f"/batches/{batch['id']}/decide", json=findings, headers=harness.township()
+    )
+    assert decided.status_code == 200, decided.text
+    withdrawn = await harness.client.post(
+        f"/batches/{batch['id']}/withdraw", json={"reason": "重新抽取"}, headers=harness.township()
+    )
+    assert withdrawn.status_code == 409 and withdrawn.json()["code"] == "decided", withdrawn.text
+    read = (await harness.client.get(f"/batches/{batch['id']}", headers=harness.township())).json()
+    assert read["status"] == "decided" and read["withdrawal_reason"] is None

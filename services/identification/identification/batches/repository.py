@@ -349,3 +349,34 @@ async def mark_decided(session: AsyncSession, batch_id: uuid.UUID, actor: str, a
         .where(batches.c.id == batch_id)
         .values(status="decided", decided_by=actor, decided_at=at)
     )
+
+
+# A withdrawn draw leaves a row on each sampled case still at the step: the case was drawn for a check that
+# never took place, which a later draw that leaves it out must not hide.
+RECORD_WITHDRAWN = text(
+    """
+    INSERT INTO case_history (case_id, division, action, from_state, to_state, actor, actor_tier, at, detail,
+                              batch_id)
+    SELECT c.id, c.division, 'batch_withdrawn', c.state, c.state, CAST(:actor AS text),
+           CAST(:actor_tier AS text), CAST(:now AS timestamptz),
+           jsonb_build_object('batch_id', CAST(:batch_text AS text), 'step', CAST(:action AS text),
+                              'reason', CAST(:reason AS text), 'sampled', true),
+           CAST(:batch_id AS uuid)
+    FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+    WHERE bi.batch_id = CAST(:batch_id AS uuid) AND bi.sampled AND c.state = CAST(:state AS text)
+    """
+)
+
+
+async def record_withdrawn(session: AsyncSession, params: Row) -> None:
+    await session.execute(RECORD_WITHDRAWN, params)
+
+
+async def mark_withdrawn(
+    session: AsyncSession, batch_id: uuid.UUID, actor: str, at: dt.datetime, reason: str
+) -> None:
+    await session.execute(
+        update(batches)
+        .where(batches.c.id == batch_id)
+        .values(status="withdrawn", withdrawn_by=actor, withdrawn_at=at, withdrawal_reason=reason)
+    )

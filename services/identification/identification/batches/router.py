@@ -17,6 +17,7 @@ from identification.batches.schemas import (
     BatchStatus,
     BatchSummary,
     DecisionIn,
+    WithdrawalIn,
 )
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
@@ -74,4 +75,20 @@ async def decide(batch_id: uuid.UUID, body: DecisionIn, ctx: Ctx, key: Idempoten
     """Record the spot-check findings and decide the whole list in one set-based statement."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("decide", batch_id, body), lambda: service.decide(ctx, batch_id, body)
+    )
+
+
+@router.post(
+    "/{batch_id}/withdraw",
+    response_model=BatchOut,
+    openapi_extra=scope.by_resource("POST /batches", "batch_id", example=examples.WITHDRAWAL),
+)
+async def withdraw(batch_id: uuid.UUID, body: WithdrawalIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+    """Withdraw a draw nobody will decide, with a reason (the deciding tier): its list may be drawn again."""
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        key,
+        ("withdraw-batch", batch_id, body),
+        lambda: service.withdraw(ctx, batch_id, body),
     )

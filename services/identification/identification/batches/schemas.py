@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identification.text import Reason
+
 
 class BatchAction(StrEnum):
     TOWNSHIP_REVIEW = "township_review"
@@ -15,6 +17,7 @@ class BatchAction(StrEnum):
 class BatchStatus(StrEnum):
     DRAWN = "drawn"
     DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
 
 
 class BatchIn(BaseModel):
@@ -33,6 +36,11 @@ class SpotCheckFinding(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     findings: list[SpotCheckFinding] = Field(default_factory=list, max_length=100_000)
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
 
 
 class SkippedOut(BaseModel):
@@ -61,6 +69,10 @@ class _BatchFields(BaseModel):
     case_count: int
     sample_count: int
     created_at: dt.datetime
+    # Set when the deciding tier withdrew the draw instead of deciding it.
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
+    withdrawal_reason: str | None = None
 
 
 class BatchSummary(_BatchFields):

@@ -29,6 +29,7 @@ from identification.batches.schemas import (
     DecisionIn,
     FindingOut,
     SkippedOut,
+    WithdrawalIn,
 )
 from identification.context import Context, step_for
 from identification.quotas import service as quotas
@@ -137,16 +138,25 @@ async def search(
     return [BatchSummary.model_validate({**row, "rate": float(row["rate"])}) for row in rows]
 
 
-async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOut:
+async def _drawn(ctx: Context, batch_id: uuid.UUID) -> tuple[dict[str, Any], workflow.Transition]:
+    """The batch, locked, if it is still drawn and the caller holds the tier and role of its step (those
+    that drew it); 404 outside the jurisdiction, 403 for another tier or role, 409 once decided or
+    withdrawn."""
     lo, hi = ctx.actor.subtree
     batch = await repository.get(ctx.session, batch_id, lo, hi, lock=True)
     if batch is None:
         raise not_found("batch")
     action = A(batch["action"])
-    source = SOURCE[action]
-    step = step_for(ctx, source, action)
+    step = step_for(ctx, SOURCE[action], action)
     if batch["status"] != "drawn":
-        raise conflict("the batch is already decided", code="decided")
+        raise conflict(f"the batch is already {batch['status']}", code=batch["status"])
+    return batch, step
+
+
+async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOut:
+    batch, step = await _drawn(ctx, batch_id)
+    action = A(batch["action"])
+    source = SOURCE[action]
     sample = set(await repository.sample(ctx.session, batch_id))
     given = {finding.case_id for finding in body.findings}
     if given - sample:
@@ -214,3 +224,34 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
     )
     await repository.mark_decided(ctx.session, batch_id, ctx.actor.subject, ctx.now)
     return await _out(ctx, {**batch, "status": "decided"}, moved)
+
+
+async def withdraw(ctx: Context, batch_id: uuid.UUID, body: WithdrawalIn) -> BatchOut:
+    """End a draw nobody will decide (its sample cannot be checked, the officer who drew it has left), so
+    that its list can be drawn again: only by the tier and roles of its step, with a reason kept on the
+    batch and on the history of each sampled case still at the step. No case moves. The batch stays listed
+    (GET /batches), so a list drawn again and again until the sample suits is there for anyone to see."""
+    batch, _step = await _drawn(ctx, batch_id)
+    source = SOURCE[A(batch["action"])]
+    await repository.record_withdrawn(
+        ctx.session,
+        {
+            "batch_id": batch_id,
+            "batch_text": str(batch_id),
+            "state": source.value,
+            "action": batch["action"],
+            "reason": body.reason,
+            "actor": ctx.actor.subject,
+            "actor_tier": ctx.actor.tier,
+            "now": ctx.now,
+        },
+    )
+    await repository.mark_withdrawn(ctx.session, batch_id, ctx.actor.subject, ctx.now, body.reason)
+    withdrawn = {
+        **batch,
+        "status": "withdrawn",
+        "withdrawn_by": ctx.actor.subject,
+        "withdrawn_at": ctx.now,
+        "withdrawal_reason": body.reason,
+    }
+    return await _out(ctx, withdrawn, with_items=True)
