@@ -3,9 +3,10 @@ gateway, registry and identification processes (tests/e2e/platform.py: one real 
 
 Accounts are made through the gateway's admin API and households through the registry API; the browser
 then signs in (Chinese UI), reads the dashboard counts, drills down, switches to English, pages through
-the household and case lists ("load more" only while there is a next page), opens a household, is offered
-only the steps its tier may take, meets a 404 problem in its language, takes an identification step, watches the live feed, and reads the public notice board
-without signing in. Screenshots land in FUPIN_CONSOLE_SCREENSHOTS (default: the test's
+the household and case lists ("load more" only while there is a next page), opens a household and reads
+its history in its language, is offered only the steps its tier may take, meets a 404 problem in its
+language, takes an identification step, watches the live feed (events by label, villages by name,
+households by their head), and reads the public notice board without signing in. Screenshots land in FUPIN_CONSOLE_SCREENSHOTS (default: the test's
 temporary folder) so a person can look at them.
 """
 
@@ -144,6 +145,8 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
         for action in actions:
             command = {"action": action, "reason": "县级认定"}
             await platform.call("POST", f"{REG}/households/{ids[key]}/status-commands", "county", command)
+    income = {"wage": "9000", "business": "2000", "transfer": "1500", "production_costs": "500"}
+    await platform.call("PUT", f"{REG}/households/{ids['green']}/incomes/{year}", "county", income)
 
     async def apply(household_id: str) -> str | None:
         body = {
@@ -170,6 +173,7 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
         "noticed": noticed,
         "notice": notice["id"],
         "head_id": head_id,
+        "year": year,
     }
 
 
@@ -356,6 +360,24 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     assert (await download.value).suggested_filename.endswith(".pdf")
     await shot(page, shots, "4-household-en")
 
+    # Its history in the reader's language: what happened by its label, a status change by the statuses'
+    # names, the income record the registry words itself ("2026 income") as a sentence; the reason a
+    # person typed stays as written.
+    await page.goto(f"{base}/console/#/households/{households['green']}")
+    await expect(page.locator("#page-title")).to_have_text("Household of 孙有福")
+    history = page.locator("ol.history")
+    registered = history.locator("li[data-action=register]")
+    await expect(registered.locator("strong")).to_have_text("Registered as poor")
+    await expect(registered.locator(".status-change")).to_have_text("Candidate → Registered poor")
+    await expect(registered.locator(".history-reason")).to_have_text("县级认定")
+    await expect(registered).to_contain_text("County")
+    exited = history.locator("li[data-action=exit] .status-change")
+    await expect(exited).to_have_text("Registered poor → Exited poverty")
+    income = history.locator("li[data-action='income.recorded'] .history-reason")
+    await expect(income).to_have_text(f"Income of {data['year']} recorded")
+    assert f"{data['year']} income" not in await history.inner_text()
+    await shot(page, shots, "4b-history-en")
+
     # Identification: a county officer may not verify: no button is offered, the step is named as another
     # tier's.
     await check_paging(page, base, "cases", "tr[data-case]", {data["case"], data["noticed"]}, 1)
@@ -379,6 +401,18 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path) 
     await expect(page.locator(".feed-item strong", has_text="Household created").first).to_be_visible()
     labels = await page.locator(".feed-item strong").all_inner_texts()
     assert labels and not [label for label in labels if label.startswith("fupin.")], labels
+    # Where and what: the village by its name, not its code; the household by its head, linking to it.
+    village = page.locator(f".feed-item .feed-division[data-division='{VILLAGE}']").first
+    await expect(village).to_have_text("纪念塔社区")
+    await expect(page.locator(".feed-division", has_text=re.compile(r"^\d{12}$"))).to_have_count(0)
+    created = page.locator(
+        ".feed-item[data-type='fupin.registry.household.created.v1'] .feed-subject a",
+        has_text="Household of 张大山",
+    )
+    await expect(created).to_have_attribute("href", f"#/households/{households['applied_ok']}")
+    subjects = await page.locator(".feed-item .feed-subject").all_inner_texts()
+    assert subjects and not [text for text in subjects if "/" in text], subjects
+    await shot(page, shots, "5b-feed-en")
 
     # A problem is named in the reader's language; the service's words follow.
     await page.goto(f"{base}/console/#/households/00000000-0000-0000-0000-000000000000")

@@ -39,7 +39,7 @@ const REASON_REQUIRED = new Set(["reject", "withdraw"]);
 const PAGE = 50; // rows per page of a list; `?limit=N` in the view's address (1–200) asks for another size
 const MAX_PAGE = 200;
 
-const session = { profile: null, codeLists: null, divisionNames: new Map() };
+const session = { profile: null, codeLists: null, divisionNames: new Map(), divisionLookups: new Map() };
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
 
@@ -169,13 +169,19 @@ function inSubtree(code) {
 async function divisionName(code) {
   if (session.divisionNames.has(code)) return session.divisionNames.get(code);
   if (code === "000000000000") return t("tiers.nation");
-  try {
-    const node = await api(`${REG}/divisions/${code}`);
-    session.divisionNames.set(code, node.name);
-    return node.name;
-  } catch {
-    return code;
+  // One request per code, however many ask for it at once (every event of a village in the live feed).
+  let pending = session.divisionLookups.get(code);
+  if (!pending) {
+    pending = api(`${REG}/divisions/${code}`)
+      .then((node) => {
+        session.divisionNames.set(code, node.name);
+        return node.name;
+      })
+      .catch(() => code)
+      .finally(() => session.divisionLookups.delete(code));
+    session.divisionLookups.set(code, pending);
   }
+  return pending;
 }
 
 async function loadProfile() {
@@ -506,11 +512,59 @@ function dl(pairs) {
     [h("dt", { text: k }), h("dd", {}, v === null || v === "" ? "—" : v)]));
 }
 
+// Reasons the platform writes itself, in English or with internal ids (the registry's income record, an
+// identification decision applied by the registry, the 登记表 import): said in the reader's language. A
+// reason a person typed is shown as written.
+const MACHINE_REASONS = [
+  [/^(?<year>\d{4}) income$/, "income"],
+  [/^identification case [0-9a-f-]{36} announced \((?<year>\d{4})\)$/, "identification_announced"],
+  [/^identification case [0-9a-f-]{36} risk cleared \((?<year>\d{4})\)$/, "identification_cleared"],
+  [/^批量导入 (?<file>.+)（导入 [0-9a-f-]{36}）$/, "import"],
+];
+
+function historyReason(reason) {
+  for (const [pattern, key] of MACHINE_REASONS) {
+    const match = pattern.exec(reason || "");
+    if (match) return t(`history.reasons.${key}`, match.groups);
+  }
+  return reason;
+}
+
+// Who acted: a person's account as it is; a decision identification announced, which the registry applied
+// as the county's, says so (the registry records it as "identification:<who announced it>").
+function historyActor(entry) {
+  const via = /^identification:(.*)$/.exec(entry.actor);
+  const actor = via ? t("history.actor_identification", { actor: via[1] }) : entry.actor;
+  const tier = has(`tiers.${entry.actor_tier}`) ? t(`tiers.${entry.actor_tier}`) : entry.actor_tier;
+  return `(${actor}, ${tier})`;
+}
+
+/** A code of a code list by its label: the API's entry (with its Chinese label) when the list is loaded. */
+function codeOf(list, code) {
+  return session.codeLists?.[list]?.find((item) => item.code === code) ?? code;
+}
+
+function historyItem(entry) {
+  const action = has(`history.${entry.action}`) ? t(`history.${entry.action}`) : entry.action;
+  const from = entry.before?.status;
+  const to = entry.after?.status;
+  const change = from && to && from !== to
+    ? h("span", { class: "status-change", dataset: { from, to } },
+      `${codeLabel("household_status", codeOf("household_status", from))} → ${codeLabel("household_status", codeOf("household_status", to))}`)
+    : null;
+  return h("li", { dataset: { action: entry.action } },
+    h("time", { datetime: entry.at, text: formatDateTime(entry.at) }), " ",
+    h("strong", { text: action }), change ? " · " : null, change, " — ",
+    h("span", { class: "history-reason", text: historyReason(entry.reason) }), " ",
+    h("span", { class: "muted", text: historyActor(entry) }));
+}
+
 async function householdView(seq, [id]) {
   const [household, incomes, history] = await Promise.all([
     api(`${REG}/households/${id}`),
     api(`${REG}/households/${id}/incomes`).catch(() => []),
     api(`${REG}/households/${id}/history`).catch(() => []),
+    codeLists().catch(() => null),
   ]);
   const village = await divisionName(household.division);
   const living = household.living || {};
@@ -544,10 +598,7 @@ async function householdView(seq, [id]) {
     td(String(i.year), { header: true }),
     ...["wage", "business", "transfer", "property", "production_costs", "net_income", "per_capita_net_income"]
       .map((key) => td(formatMoney(i[key]), { numeric: true }))));
-  const historyItems = history.slice().reverse().map((entry) => h("li", {},
-    h("time", { datetime: entry.at, text: formatDateTime(entry.at) }), " ",
-    h("strong", { text: has(`history.${entry.action}`) ? t(`history.${entry.action}`) : entry.action }), " — ",
-    entry.reason, " ", h("span", { class: "muted", text: `(${entry.actor}, ${t(`tiers.${entry.actor_tier}`)})` })));
+  const historyItems = history.slice().reverse().map(historyItem);
   return h("section", {},
     pageHeader(t("household.title", { name: household.head_name }), statusBadge(household.status)),
     h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
@@ -892,11 +943,55 @@ async function feedView(seq) {
 function feedItem(message, event) {
   const type = event.type || message.event;
   const label = labelIn("feed.types", type) ?? type;
-  return h("li", { class: "feed-item", dataset: { seq: message.id || "" } },
+  return h("li", { class: "feed-item", dataset: { seq: message.id || "", type: type || "" } },
     h("time", { datetime: event.time || "", text: formatDateTime(event.time) }),
     h("strong", { text: label }),
-    h("code", { text: event.division || "" }),
-    event.subject ? h("span", { class: "muted", text: event.subject }) : null);
+    feedDivision(event.division),
+    feedSubject(event));
+}
+
+/** The event's division by its name (the code until the name is in, and as the tooltip). */
+function feedDivision(code) {
+  if (!code) return null;
+  const element = h("span", { class: "feed-division", title: code, dataset: { division: code }, text: code });
+  if (CODE.test(code)) divisionName(code).then((name) => { element.textContent = name; });
+  return element;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * What the event is about, readably: the CloudEvents subject is "<aggregate>/<id>" (household/…, case/…,
+ * standard/…, quota/<division>/<year>). A household is named by its head when the event lists its members (names are masked
+ * above the county, as the feed policy has them) and links to its page; a case by its kind and year.
+ */
+function feedSubject(event) {
+  const subject = String(event.subject || "");
+  if (!subject) return null;
+  const slash = subject.indexOf("/");
+  const aggregate = slash < 0 ? subject : subject.slice(0, slash);
+  const id = slash < 0 ? "" : subject.slice(slash + 1);
+  const data = event.data && typeof event.data === "object" ? event.data : {};
+  const kind = labelIn("feed.subjects", aggregate);
+  let text = kind ? `${kind} ${id.slice(0, 8)}` : subject;
+  let household = null;
+  if (aggregate === "household") {
+    const head = Array.isArray(data.members) ? data.members.find((m) => m && m.relation === "head") : null;
+    if (head?.name) text = t("feed.subject_household", { name: head.name });
+    household = id;
+  } else if (aggregate === "case" && data.kind) {
+    const caseKind = has(`kinds.${data.kind}`) ? t(`kinds.${data.kind}`) : data.kind;
+    text = t("feed.subject_case", { kind: caseKind, year: String(data.year ?? "") });
+    household = data.household_id;
+  } else if (aggregate === "standard" && data.year) {
+    text = t("feed.subject_standard", { year: String(data.year) });
+  } else if (aggregate === "quota") {
+    // quota/<division>/<year>: the division is the event's own, shown beside it.
+    const year = id.split("/").pop();
+    text = /^\d{4}$/.test(year) ? t("feed.subject_quota", { year }) : text;
+  }
+  const content = UUID.test(household || "") ? h("a", { href: `#/households/${household}`, text }) : text;
+  return h("span", { class: "feed-subject", title: subject, dataset: { subject } }, content);
 }
 
 // ---- start -----------------------------------------------------------------------------------------
