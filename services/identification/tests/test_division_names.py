@@ -1,6 +1,7 @@
 """Division names from the registry, on real PostgreSQL through the real app and a real registry app on the
 test county's part of the national tree: public notice documents name the village and its township and
-county, and a registry that cannot answer (nothing listening) never stops a notice."""
+county, a quota is refused for a code that names no division, and a registry that cannot answer (nothing
+listening) never stops a notice or a quota."""
 
 from __future__ import annotations
 
@@ -87,6 +88,62 @@ async def test_names_once_held_outlive_a_registry_outage(harness: Harness, regis
     assert second.status_code == 201, second.text
     board, page, _pdf = await _documents(harness, second.json()["id"])
     assert board["place"] == PLACE and f"村（社区）：{PLACE}" in page
+
+
+# ---- a quota's division must exist -------------------------------------------------------------------------
+
+NO_SUCH_VILLAGE = "520102016999"  # well-formed, in the township's range, never issued
+SIBLING = "520102016002"  # 新华路社区
+
+
+async def _room(harness: Harness) -> None:
+    """Quotas from the province down to the township, with room for more villages."""
+    await harness.quotas(await harness.year(), 10)
+    await harness.sql("UPDATE quotas SET amount = 100 WHERE division <> :v", v=VILLAGE)
+
+
+async def _quota(harness: Harness, division: str, amount: int = 1) -> Any:
+    body = {"division": division, "year": await harness.year(), "amount": amount, "reason": "年度名额"}
+    return await harness.client.put("/quotas", json=body, headers=harness.township())
+
+
+async def test_a_quota_for_a_division_the_registry_does_not_have_is_refused(
+    harness: Harness, registry_app: FastAPI
+) -> None:
+    harness.use_registry(registry_app)
+    await _room(harness)
+    refused = await _quota(harness, NO_SUCH_VILLAGE)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "unknown-division" and NO_SUCH_VILLAGE in problem["detail"]
+    assert [error["loc"] for error in problem["errors"]] == [["body", "division"]]
+    assert await harness.sql("SELECT count(*) FROM quotas WHERE division = :d", d=NO_SUCH_VILLAGE) == [(0,)]
+    assert "fupin.identification.quota.set.v1" not in await harness.outbox_types()
+    # A division of the tree is set as before, and known from then on.
+    accepted = await _quota(harness, SIBLING)
+    assert accepted.status_code == 200, accepted.text
+    assert await harness.sql("SELECT name FROM division_names WHERE code = :d", d=SIBLING) == [
+        ("新华路社区",)
+    ]
+
+
+async def test_a_quota_is_set_when_the_registry_cannot_answer(
+    harness: Harness, registry_app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _room(harness)
+    harness.use_registry(registry_app)
+    assert (await _quota(harness, SIBLING)).status_code == 200
+    harness.use_registry(UNREACHABLE)
+    with caplog.at_level(logging.WARNING, logger="identification.divisions"):
+        unconfirmed = await _quota(harness, NO_SUCH_VILLAGE)
+        assert unconfirmed.status_code == 200, unconfirmed.text
+        assert any(
+            NO_SUCH_VILLAGE in r.getMessage() and "unreachable" in r.getMessage() for r in caplog.records
+        )
+        caplog.clear()
+        # A division already confirmed needs no registry at all.
+        assert (await _quota(harness, SIBLING, 2)).status_code == 200
+        assert caplog.records == []
 
 
 # ---- the pure parts: a division's place, and where the registry is asked ---------------------------------

@@ -108,7 +108,7 @@ class RegistryDivisions:
             return ABSENT
         if node.status_code != 200 or above.status_code != 200:
             log.warning(
-                "division %s not looked up: the registry answered %d / %d",
+                "division %s not confirmed, going on without it: the registry answered %d / %d",
                 code,
                 node.status_code,
                 above.status_code,
@@ -117,7 +117,10 @@ class RegistryDivisions:
         try:
             chain = (*_Nodes.model_validate_json(above.content).items, Node.model_validate_json(node.content))
         except ValidationError:
-            log.warning("division %s not looked up: the registry's answer has another shape", code)
+            log.warning(
+                "division %s not confirmed, going on without it: the registry's answer has another shape",
+                code,
+            )
             return UNKNOWN
         return Lookup(True, chain)
 
@@ -131,7 +134,7 @@ def start(app: FastAPI) -> None:
     if base is None:
         log.warning(
             "no registry to ask for division names (set FUPIN_REGISTRY_URL): notice documents name villages "
-            "by code"
+            "by code and quotas are not checked against the division tree"
         )
     app.state.registry_divisions = RegistryDivisions(base)
 

@@ -35,6 +35,17 @@ async def _keep(ctx: Context, lookup: Lookup) -> None:
     )
 
 
+async def exists(ctx: Context, registry: RegistryView, code: str) -> bool | None:
+    """Whether `code` names a division: True if known here or confirmed by the registry, False if the
+    registry says there is none, None if nobody can say (the caller goes on)."""
+    if await repository.get(ctx.session, code) is not None:
+        return True
+    lookup = await registry.lookup(code)
+    if lookup.found:
+        await _keep(ctx, lookup)
+    return lookup.found
+
+
 async def capture(ctx: Context, registry: RegistryView, code: str) -> None:
     """Make sure the names of `code` (and the divisions above it) are held for public documents. Never
     fails: without an answer the documents show what is held, or the code."""
