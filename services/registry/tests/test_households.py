@@ -241,6 +241,28 @@ async def test_cause_rules(writable_registry) -> None:
     assert (updated["data"]["main_cause"], updated["data"]["other_causes"]) == ("disaster", ["illness"])
 
 
+async def test_head_name_is_the_head_members_name(writable_registry) -> None:
+    """head_name and the member whose relation is head name one person: taken from the head when omitted,
+    refused on its own field when it names somebody else (the import refuses the same: test_imports)."""
+    registry = writable_registry
+    omitted = household(members=[member(name="王建国"), member("spouse", male=False)])
+    del omitted["head_name"]
+    derived = await created(registry, omitted)
+    assert derived["head_name"] == "王建国"
+
+    before = await rows(registry, "SELECT count(*) AS n FROM households")
+    other = household(members=[member(name="王建国"), member("spouse", male=False)], head_name="王五")
+    refused = await create(registry, other)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [error["loc"] for error in refused.json()["errors"]] == [["body", "head_name"]]
+    assert "head_name" in refused.json()["detail"]
+    assert await rows(registry, "SELECT count(*) AS n FROM households") == before
+
+    same = await created(registry, household(members=[member(name="王五")], head_name=" 王五 "))
+    assert same["head_name"] == "王五"
+
+
 async def test_village_level_code_required(writable_registry) -> None:
     registry = writable_registry
     for division in (TOWNSHIP, "520102016999"):  # a township; an unknown village code
@@ -255,7 +277,7 @@ async def test_duplicate_person_refused_across_provinces_without_revealing_the_o
     writable_registry,
 ) -> None:
     registry = writable_registry
-    person = member()
+    person = member(name="王五")
     first = await created(registry, household(members=[person], head_name="王五"))
     other = household(division=BEIJING_VILLAGE, members=[member(), {**person, "relation": "spouse"}])
     response = await create(registry, other)

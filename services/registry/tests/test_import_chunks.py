@@ -37,7 +37,8 @@ def household_rows(key: str, members: int = 3) -> list[list[str]]:
             {
                 "户编号": key,
                 "村代码": "520102016001",
-                "姓名": f"成员{key}{index}",
+                # The head's 姓名 is the household's 户主姓名 (households.schemas.head_name_problem).
+                "姓名": first["户主姓名"] if index == 0 else f"成员{key}{index}",
                 "性别": "男" if male else "女",
                 "证件号码": resident_id(male),
                 "与户主关系": "户主" if index == 0 else ("配偶" if index == 1 else "之子"),

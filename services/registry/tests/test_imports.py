@@ -16,6 +16,7 @@ from sqlalchemy import text
 from fupin_contracts import registry as contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import check_digit
+from registry.households.schemas import HEAD_NAME_RULE
 from registry.imports import parsing, repository, template, validation
 
 VILLAGE = "520102016001"
@@ -49,7 +50,8 @@ def household_rows(
         male = index != 1
         row.update(
             {
-                "姓名": f"成员{key}{index}",
+                # The head's 姓名 is the household's 户主姓名 (households.schemas.head_name_problem).
+                "姓名": f"户主{key}" if index == 0 else f"成员{key}{index}",
                 "性别": "男" if male else "女",
                 "证件号码": resident_id(male),
                 "与户主关系": "户主" if index == 0 else ("配偶" if index == 1 else "之子"),
@@ -543,6 +545,13 @@ async def _rejections(registry, content: bytes, name: str = "登记表.csv") -> 
         for line in await report(registry, result["id"])
         if line["status"] == "rejected"
     }
+
+
+async def test_a_head_name_that_is_not_the_head_members_is_refused_as_by_the_api(writable_registry) -> None:
+    registry = writable_registry
+    other = household_rows("M1", overrides={"户主姓名": "王五"})  # the head member is 户主M1
+    reasons = await _rejections(registry, template.csv_file(other + household_rows("M2")))
+    assert reasons == {("M1", "户主姓名", HEAD_NAME_RULE)}
 
 
 async def test_cells_no_person_typed_are_rejected_with_their_row_and_field(writable_registry) -> None:

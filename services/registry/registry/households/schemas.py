@@ -81,6 +81,16 @@ def check_causes(main: Cause, others: list[Cause]) -> None:
         raise ValueError("an other cause must differ from the main cause")
 
 
+HEAD_NAME_RULE = "must be the name of the head member (the member whose relation is 户主)"
+
+
+def head_name_problem(head_name: str, head_member_name: str) -> str | None:
+    """Why a household's head_name cannot stand beside its head member's name, or None. They are one person's
+    name: lists, exports, notices and the card show head_name, and correcting either corrects the other
+    (households.service), so a file may not start with two. The API and the 登记表 import both ask this."""
+    return None if head_name == head_member_name else HEAD_NAME_RULE
+
+
 def person_id(resident_id: str | None, certificate: str | None) -> str:
     """The 18-digit resident ID that identifies the person (a disability certificate embeds it)."""
     if certificate is not None:
@@ -187,7 +197,13 @@ class HouseholdIn(_In):
     division: str = Field(pattern=patterns.DIVISION_CODE, description="the village's 12-digit code")
     village_group: str = Field(min_length=1, max_length=60, description="组")
     address: str = Field(min_length=1, max_length=300)
-    head_name: str = Field(min_length=1, max_length=60)
+    head_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=60,
+        description="the head's name: that of the member whose relation is head (户主); taken from that "
+        "member when omitted, refused (422) when it differs",
+    )
     phone: str | None = Field(default=None, pattern=patterns.PHONE)
     bank_name: str | None = Field(default=None, max_length=100)
     bank_account: str | None = Field(default=None, pattern=patterns.BANK_ACCOUNT)

@@ -67,6 +67,7 @@ from registry.households.schemas import (
     MemberPatch,
     StatusCommand,
     check_causes,
+    head_name_problem,
 )
 from registry.households.workflow import InvalidTransition, StatusAction, next_status
 
@@ -425,9 +426,23 @@ def _plain(value: Any) -> Any:
 # ---- commands -----------------------------------------------------------------------------------------
 
 
+def _head_name(body: HouseholdIn) -> str:
+    """The household's head_name: its head member's name (HouseholdIn has exactly one head), whether the
+    body left it out or gave the same; a different one is the caller's error, on that field."""
+    head = next(member for member in body.members if member.relation is Relation.HEAD)
+    if body.head_name is None:
+        return head.name
+    problem = head_name_problem(body.head_name, head.name)
+    if problem is not None:
+        error = {"loc": ["body", "head_name"], "msg": problem, "type": "value_error"}
+        raise unprocessable(f"head_name {problem}", errors=[error])
+    return body.head_name
+
+
 async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
     require_within(ctx.actor, body.division, "division")  # an outsider learns nothing, not even a 403
     require_role(ctx.actor, *WRITE_ROLES)
+    head_name = _head_name(body)
     if await repository.village_known(ctx.session, body.division) is False:
         raise unprocessable("the division is not a current village of the division tree")
     household_id = uuid.uuid4()
@@ -439,7 +454,7 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
             "division": body.division,
             "village_group": body.village_group,
             "address": body.address,
-            "head_name": body.head_name,
+            "head_name": head_name,
             "phone": body.phone,
             "bank_name": body.bank_name,
             "bank_account_cipher": ctx.cipher.encrypt(body.bank_account) if body.bank_account else None,

@@ -19,7 +19,12 @@ from fupin_kit import divisions
 from fupin_kit.pii import CHECK_CHARS, CHECK_WEIGHTS, PiiCipher, mask_resident_id
 from registry import patterns
 from registry.households.enums import CodeEnum, IdKind, Relation, Sex
-from registry.households.schemas import DISABILITY_CERT_PATTERN, FILES_BEGIN, MAX_OTHER_CAUSES
+from registry.households.schemas import (
+    DISABILITY_CERT_PATTERN,
+    FILES_BEGIN,
+    MAX_OTHER_CAUSES,
+    head_name_problem,
+)
 from registry.imports.documents import Stamps, new_ids, render
 from registry.imports.parsing import UNREADABLE, Row
 from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
@@ -504,6 +509,16 @@ class Validator:
                     "exactly one member must be the head of household",
                 )
             )
+        elif (
+            values.get("head_name") is not None
+            and heads[0].get("name") is not None
+            # A name cell already refused (a spreadsheet error value) is not compared as well.
+            and not {"户主姓名", "姓名"} & {problem.field for problem in problems}
+        ):
+            # As for the API (households.service._head_name): 户主姓名 is the head member's 姓名.
+            problem = head_name_problem(values["head_name"], heads[0]["name"])
+            if problem is not None:
+                problems.append(Problem(group.first_row, group.key, "户主姓名", problem))
         seen: set[str] = set()
         for member in members:
             person = member.get("resident_id")
