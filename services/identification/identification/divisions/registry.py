@@ -75,6 +75,12 @@ def base_url(settings: KitSettings, environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def _response(answer: httpx.Response | BaseException) -> httpx.Response:
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
+
+
 class RegistryDivisions:
     """An HTTP client of the registry's division API (one per process, on `app.state.registry_divisions`)."""
 
@@ -94,14 +100,19 @@ class RegistryDivisions:
         if self._client is None or not authorization:
             return UNKNOWN
         headers = {"authorization": authorization}
+        # Both asked at once; both awaited to the end even when one fails (no call left running unseen).
+        answers = await asyncio.gather(
+            self._client.get(f"/divisions/{code}", headers=headers),
+            self._client.get(f"/divisions/{code}/ancestors", headers=headers),
+            return_exceptions=True,
+        )
         try:
-            node, above = await asyncio.gather(
-                self._client.get(f"/divisions/{code}", headers=headers),
-                self._client.get(f"/divisions/{code}/ancestors", headers=headers),
-            )
+            node, above = [_response(answer) for answer in answers]
         except httpx.HTTPError as exc:
             log.warning(
-                "division %s not looked up: the registry is unreachable (%s)", code, type(exc).__name__
+                "division %s not confirmed, going on without it: the registry is unreachable (%s)",
+                code,
+                type(exc).__name__,
             )
             return UNKNOWN
         if node.status_code == 404:
