@@ -25,6 +25,7 @@ from registry.households.schemas import (
     MAX_OTHER_CAUSES,
     head_name_problem,
 )
+from registry.imports.dates import DateProblem, parse_date
 from registry.imports.documents import Stamps, new_ids, render
 from registry.imports.parsing import UNREADABLE, Row
 from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
@@ -141,9 +142,9 @@ def _date(raw: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        value = dt.date.fromisoformat(raw.replace("/", "-")[:10])
-    except ValueError:
-        raise FieldError("a date as YYYY-MM-DD") from None
+        value = parse_date(raw)
+    except DateProblem as exc:
+        raise FieldError(str(exc)) from None
     if value > dt.date.today():
         raise FieldError("the date is in the future")
     if value < FILES_BEGIN:
