@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,9 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Page, async_playwright, expect
+from sqlalchemy import text
 
+from fupin_kit.db import create_engine
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
 from tests.e2e.platform import (
@@ -100,6 +103,21 @@ async def make_account(platform: Platform, username: str, tier: str, division: s
     await platform.call("POST", "/admin/users", "root", body, expect=201)
 
 
+async def registered_last_year(platform: Platform, stack: Stack, household_id: str) -> None:
+    """The household's history so far moved a year back, in the registry's own database (no API dates a
+    registration): a household registered last year may exit this year."""
+    registry = next(process for process in platform.processes if process.service == "registry")
+    engine = create_engine(stack.settings("registry", registry.env["FUPIN_DATABASE_NAME"]), pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE household_history SET at = at - interval '1 year' WHERE household_id = :h"),
+                {"h": uuid.UUID(household_id)},
+            )
+    finally:
+        await engine.dispose()
+
+
 async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     """Accounts, six households in two villages with every status colour, two cases and an open notice."""
     await make_account(platform, "console.county", "county", COUNTY, ["officer"])
@@ -143,6 +161,9 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     steps["sibling"] = ["register"]
     for key, actions in steps.items():
         for action in actions:
+            if action == "exit":
+                # Never in the year of registration (domain.md §4): as if registered last year.
+                await registered_last_year(platform, stack, ids[key])
             command = {"action": action, "reason": "县级认定"}
             await platform.call("POST", f"{REG}/households/{ids[key]}/status-commands", "county", command)
     income = {"wage": "9000", "business": "2000", "transfer": "1500", "production_costs": "500"}

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import itertools
 import json
+import uuid
 from typing import Any
 
 from sqlalchemy import text
@@ -98,6 +99,16 @@ async def command(
         json={"action": action, "reason": f"{action} per county decision"},
         headers=auth(registry, "county", division, roles or ["officer"]),
     )
+
+
+async def registered_last_year(registry, household_id: str) -> None:
+    """The household's history so far, its registration included, moved a year back: as if it had been
+    registered last year, so it may exit this year (never in the year it was registered, domain.md §4)."""
+    async with registry.app.state.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE household_history SET at = at - interval '1 year' WHERE household_id = :h"),
+            {"h": uuid.UUID(household_id)},
+        )
 
 
 async def add_member(
@@ -426,6 +437,7 @@ async def test_status_lifecycle_and_invalid_transitions(writable_registry) -> No
     assert registered.status_code == 200
     assert registered.json()["status_colour"]["code"] == "red"
     assert (await command(registry, hid, "register")).status_code == 409
+    await registered_last_year(registry, hid)
     exited = await command(registry, hid, "exit")
     assert exited.json()["status"]["code"] == "exited" and exited.json()["status_colour"]["code"] == "green"
     returned = await command(registry, hid, "return")
@@ -435,6 +447,7 @@ async def test_status_lifecycle_and_invalid_transitions(writable_registry) -> No
     conflict = await command(registry, hid, "monitor")
     assert conflict.status_code == 409
     assert conflict.json()["code"] == "invalid-transition"
+    await registered_last_year(registry, hid)
     assert (await command(registry, hid, "exit")).status_code == 200
     assert (await command(registry, hid, "monitor")).status_code == 200
 
@@ -452,6 +465,37 @@ async def test_status_lifecycle_and_invalid_transitions(writable_registry) -> No
     ]
     types = [event["type"].rsplit(".", 2)[-2] for event in await outbox(registry)]
     assert types == ["created", "registered", "exited", "returned", "exited", "monitored"]
+
+
+async def test_a_household_cannot_exit_by_hand_in_the_year_it_was_registered(writable_registry) -> None:
+    """The exit-year rule (domain.md §4), as identification's exit applies it: the year, in China, of the
+    household's latest registration or return to poverty; the refused command changes nothing."""
+    registry = writable_registry
+    hid = (await created(registry, household()))["id"]
+    assert (await command(registry, hid, "register")).status_code == 200
+    history = await _history_count(registry, hid)
+    events = len(await outbox(registry))
+
+    refused = await command(registry, hid, "exit")
+    assert refused.status_code == 409, refused.text
+    year = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year
+    assert refused.json()["code"] == "exit-in-registration-year"
+    assert (
+        refused.json()["detail"]
+        == f"registered in {year}: a household cannot exit in the year it was registered"
+    )
+    current = await registry.client.get(f"/households/{hid}", headers=auth(registry, "village", VILLAGE))
+    assert current.json()["status"]["code"] == "registered" and current.json()["version"] == 2
+    assert await _history_count(registry, hid) == history and len(await outbox(registry)) == events
+
+    # Registered last year: it exits this year. Returned to poverty this year: not again before next year.
+    await registered_last_year(registry, hid)
+    assert (await command(registry, hid, "exit")).status_code == 200
+    assert (await command(registry, hid, "return")).status_code == 200
+    again = await command(registry, hid, "exit")
+    assert again.status_code == 409 and again.json()["code"] == "exit-in-registration-year"
+    await registered_last_year(registry, hid)
+    assert (await command(registry, hid, "exit")).json()["status"]["code"] == "exited"
 
 
 async def test_as_of_returns_the_past_state(writable_registry) -> None:
@@ -1104,7 +1148,9 @@ async def test_monitored_households_are_cleared_or_become_poor(writable_registry
     assert registered.json()["status"]["code"] == "registered"
     # Exited but unstable (脱贫不稳定户): cleared back to exited, or returned to poverty.
     unstable = (await created(registry, household()))["id"]
-    for action in ("register", "exit", "monitor"):
+    assert (await command(registry, unstable, "register")).status_code == 200
+    await registered_last_year(registry, unstable)
+    for action in ("exit", "monitor"):
         assert (await command(registry, unstable, action)).status_code == 200
     assert (await command(registry, unstable, "register")).status_code == 409
     assert (await command(registry, unstable, "clear")).json()["status"]["code"] == "exited"
@@ -1240,6 +1286,7 @@ async def test_nobody_is_returned_to_poverty_or_monitored_in_an_empty_household(
     data = await created(registry, household(members=[member()]))
     hid, head = data["id"], data["members"][0]["id"]
     assert (await command(registry, hid, "register")).status_code == 200
+    await registered_last_year(registry, hid)
     assert (await command(registry, hid, "exit")).status_code == 200
     died = await registry.client.post(
         f"/households/{hid}/members/{head}/death",

@@ -10,7 +10,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    exists,
+    extract,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -207,6 +220,33 @@ async def status_before_monitoring(session: AsyncSession, household_id: uuid.UUI
         )
     ).first()
     return None if row is None else str(row[0])
+
+
+# The calendar the exit-year rule counts years in (identification.clock.civil_year: China's).
+CIVIL_TIME_ZONE = "Asia/Shanghai"
+# Becoming one of these is being registered as poor (identification's registered_year counts both).
+REGISTERING = ("registered", "returned")
+
+
+async def registration_years(session: AsyncSession, household_id: uuid.UUID) -> tuple[int | None, int]:
+    """(the year in China of the household's latest change into registered or returned, or None if it was
+    never registered; this year in China, by the database's clock). A write-path read, under the
+    household's row lock; ix_household_history_household_at finds the household's rows."""
+    status_after = history.c.after["status"].astext
+    registered = (
+        select(extract("year", func.timezone(CIVIL_TIME_ZONE, history.c.at)))
+        .where(
+            history.c.household_id == household_id,
+            status_after.in_(REGISTERING),
+            history.c.before["status"].astext.is_distinct_from(status_after),
+        )
+        .order_by(history.c.at.desc(), history.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    this_year = extract("year", func.timezone(CIVIL_TIME_ZONE, func.now()))
+    row = (await session.execute(select(registered, this_year))).one()
+    return (None if row[0] is None else int(row[0])), int(row[1])
 
 
 async def list_history(session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str) -> list[Row]:

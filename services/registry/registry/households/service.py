@@ -575,9 +575,11 @@ async def change_status(
 ) -> HouseholdOut:
     """`by_hand`: a county officer's command through the API, which the file itself must allow: nobody is
     registered as poor, returned to poverty or monitored in a household nobody lives in any more (exit
-    and clearance stay allowed: they end the household's support). The procedure's own rules (exit not in the
-    year of registration, the checks before it) are identification's, whose decisions reach the registry as
-    events (handlers.identification_events) and are applied as decided."""
+    and clearance stay allowed: they end the household's support), and no household exits in the year it
+    was registered (domain.md §4), the rule identification's exit applies: the year, in China, of its
+    latest registration (or return to poverty) by the registry. The procedure's other checks are
+    identification's, whose decisions reach the registry as events (handlers.identification_events) and
+    are applied as decided (it applied the year rule itself)."""
     loaded = await _load(ctx, household_id, lock=True)
     require_tier(ctx.actor, STATUS_TIER)
     require_role(ctx.actor, STATUS_ROLE)
@@ -594,6 +596,8 @@ async def change_status(
         target = next_status(current, command.action, before_monitoring)
     except InvalidTransition as exc:
         raise conflict(str(exc), code="invalid-transition") from None
+    if by_hand and command.action is StatusAction.EXIT:
+        await _check_exit_year(ctx, household_id)
     before = loaded.snapshot
     await repository.update_household(ctx.session, household_id, {"status": target.value})
     division = loaded.household["division"]
@@ -615,6 +619,15 @@ async def change_status(
         ctx, before, household_id, command.action.value, command.reason, event_type, payload
     )
     return _out(ctx, after)
+
+
+async def _check_exit_year(ctx: Context, household_id: uuid.UUID) -> None:
+    registered, this_year = await repository.registration_years(ctx.session, household_id)
+    if registered is not None and registered >= this_year:
+        raise conflict(
+            f"registered in {registered}: a household cannot exit in the year it was registered",
+            code="exit-in-registration-year",
+        )
 
 
 def _check_single_head(
