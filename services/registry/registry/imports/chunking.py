@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.imports.parsing import FileProblem, Layout, Row, read_csv_records, read_xlsx
+from registry.imports.parsing import NO_HOUSEHOLDS, FileProblem, Layout, Row, read_csv_records, read_xlsx
 from registry.imports.validation import INDEX, group_rows
 
 # Rows per chunk: big enough that COPY and pickling overheads vanish, small enough for frequent progress
@@ -86,6 +86,9 @@ def _plan_csv(path: Path) -> Iterator[Job | FileFailure]:
         return
     if rows:
         yield Job(chunk_households, first_row, layout, text="".join(texts))
+    if not households:
+        # A header alone is no import at all: "accepted" with nothing registered would read as success.
+        yield _failure(FileProblem(NO_HOUSEHOLDS), 1)
 
 
 def _plan_xlsx(path: Path) -> Iterator[Job | FileFailure]:

@@ -15,12 +15,13 @@ import functools
 import io
 import operator
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import IO, Any, cast
 
-from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, DATA_SHEET
+from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, LISTS_SHEET, NOTES_SHEET
 
 XLSX_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 1 << 16
@@ -185,9 +186,13 @@ def read_csv(path: Path) -> Iterator[Row]:
             if header is None:
                 raise FileProblem("the file is empty")
             layout = Layout.from_header(header)
+            read = False
             for number, values in enumerate(rows, start=2):
                 if any(values):
+                    read = True
                     yield number, layout.pick(values)
+            if not read:
+                raise FileProblem(NO_HOUSEHOLDS)
         except UnicodeDecodeError as exc:
             raise FileProblem(f"the file is neither UTF-8 nor GB18030 text ({exc.reason})") from None
         except csv.Error as exc:
@@ -210,6 +215,91 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# Sheets of the downloadable template that never hold households (template.xlsx_template).
+TEMPLATE_AUX_SHEETS = (NOTES_SHEET, LISTS_SHEET)
+KEY_HEADER = COLUMNS[0].header  # 户编号: what tells a sheet of households from a sheet of anything else
+NO_HOUSEHOLDS = "the file holds no households: no row below the header has a value"
+SHEET_FIELD = "工作表"  # the report's field for a problem of a workbook's sheets
+
+
+def _blank(values: Iterable[Any]) -> bool:
+    return not any(_cell(value).strip() for value in values)
+
+
+class SheetKind(Enum):
+    HOUSEHOLDS = "households"  # the template's header in row 1 and a row with a value below it
+    OTHER = "other"  # a value somewhere, and no template header
+    EMPTY = "empty"  # no value, or the template's header alone
+
+
+def _sheet_kind(sheet: Any) -> SheetKind:
+    rows = sheet.iter_rows(values_only=True)  # read lazily: each test stops at the first value it finds
+    first = next(rows, None)
+    if first is None:
+        return SheetKind.EMPTY
+    if KEY_HEADER in _header_names(first):
+        return SheetKind.EMPTY if all(map(_blank, rows)) else SheetKind.HOUSEHOLDS
+    return SheetKind.EMPTY if _blank(first) and all(map(_blank, rows)) else SheetKind.OTHER
+
+
+def _header_names(values: Iterable[Any]) -> set[str]:
+    return {ALIASES.get(name, name) for name in (_cell(value).strip() for value in values)}
+
+
+def _names(titles: list[str]) -> str:
+    return "、".join(f"“{title}”" for title in titles)
+
+
+def _data_sheet(workbook: Any) -> Any:
+    """The one sheet to read, or FileProblem saying why none can be. A workbook's rows are never skipped in
+    silence: an answer of "accepted" must mean every household in the file was read.
+
+    - A sheet whose first row names 户编号 is a sheet of households; one with no row below the header (the
+      template's 登记表 emptied of its examples) holds none and is passed over.
+    - Households on two sheets are refused, naming them: the report numbers rows within one sheet, so
+      rows from two could not be told apart (a county's workbook of one sheet per village is uploaded
+      one sheet at a time, or with the sheets pasted into one).
+    - A hidden sheet of households is refused: nobody looking at the file sees those rows, and neither
+      importing nor ignoring them would be what its clerk expects. Other hidden sheets (lookup lists,
+      formulas' sources) are ignored.
+    - Any other visible sheet with a value in it is refused, unless it is the template's own 填写说明 or
+      代码表: its rows would not be read (a title above the header, a header in other words, households
+      pasted below no header at all).
+    """
+    households: list[Any] = []
+    hidden: list[str] = []
+    unread: list[str] = []
+    for sheet in workbook.worksheets:
+        kind = _sheet_kind(sheet)
+        if sheet.sheet_state != "visible":  # hidden or veryHidden
+            if kind is SheetKind.HOUSEHOLDS:
+                hidden.append(sheet.title)
+        elif kind is SheetKind.HOUSEHOLDS:
+            households.append(sheet)
+        elif kind is SheetKind.OTHER and sheet.title not in TEMPLATE_AUX_SHEETS:
+            unread.append(sheet.title)
+    if hidden:
+        raise FileProblem(
+            f"the hidden sheet {_names(hidden)} holds households: unhide it to import them, or delete it",
+            field=SHEET_FIELD,
+        )
+    if unread:
+        raise FileProblem(
+            f"the sheet {_names(unread)} does not begin with the template's header row ({KEY_HEADER}、"
+            f"{COLUMNS[1].header}、…) and would not be read: give it that header in row 1, or delete it",
+            field=SHEET_FIELD,
+        )
+    if len(households) > 1:
+        raise FileProblem(
+            f"households are on more than one sheet ({_names([sheet.title for sheet in households])}): "
+            "put them on one sheet, or upload each sheet as a file of its own",
+            field=SHEET_FIELD,
+        )
+    if not households:
+        raise FileProblem(NO_HOUSEHOLDS)
+    return households[0]
+
+
 def read_xlsx(path: Path) -> Iterator[Row]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -222,12 +312,8 @@ def read_xlsx(path: Path) -> Iterator[Row]:
         handle.close()
         raise FileProblem(f"not a readable XLSX workbook: {exc}") from None
     try:
-        names = workbook.sheetnames
-        sheet = workbook[DATA_SHEET] if DATA_SHEET in names else workbook[names[0]]
-        rows = sheet.iter_rows(values_only=True)
-        first = next(rows, None)
-        if first is None:
-            raise FileProblem("the workbook's first sheet is empty")
+        rows = _data_sheet(workbook).iter_rows(values_only=True)
+        first = next(rows)
         layout = Layout.from_header([_cell(value) for value in first])
         for number, values in enumerate(rows, start=2):
             cells = [_cell(value) for value in values]
