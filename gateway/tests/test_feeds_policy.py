@@ -135,6 +135,13 @@ def test_masking_above_county_and_full_identity_below(policy):
     assert body["data"]["resident_id"] == rid  # the stored body is never modified
 
 
+def test_scrubber_masks_mobile_numbers_in_free_text():
+    """An objector's or a cadre's phone number typed into a reason reaches no tier above the county, as the
+    services' APIs mask it; division codes and UUID groups are left alone."""
+    text = "经核实举报人张伟(13912345678)反映不属实，村 520102001001，案 1a2b3c4d-0000-4000-8000-139123456789"
+    assert scrub({"reason": text})["reason"] == text.replace("13912345678", "139****5678", 1)
+
+
 def test_scrubber_masks_lower_case_check_character():
     rid = resident_id("11010519491231002")[:17] + "x"
     assert scrub(rid) == rid[:6] + "********" + rid[-4:]

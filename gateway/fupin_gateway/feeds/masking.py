@@ -1,22 +1,19 @@
 """Masking of event payloads for a tier: the policy's field rules, then a defensive scrubber.
 
 Field rules match keys at any depth of `data` (members[].resident_id is as personal as resident_id).
-For tiers above the county a scrubber then masks every resident-ID-shaped run of characters anywhere in
-the event, so a producer that adds a new ID field (or writes one into free text) does not leak it before
-the policy catches up.
+For tiers above the county a scrubber then masks every resident-ID-shaped run of characters and every
+mobile number anywhere in the event, so a producer that adds a new ID field (or writes one into free text:
+a reason, an objection, a survey note) does not leak it before the policy catches up.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from fupin_gateway.feeds.policy import TierPolicy, full_identity
-from fupin_kit.pii import mask_name, mask_resident_id
+from fupin_kit.pii import mask_name, mask_resident_id, mask_text
 
-# 17 digits and a check character, not part of a longer run of digits (bank accounts, phone batches).
-RESIDENT_ID_RUN = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 # Envelope attributes that can never hold personal data and must stay byte-identical (ids, codes).
 UNTOUCHED_ATTRIBUTES = frozenset({"id", "specversion", "time", "division", "extradivisions", "type"})
 
@@ -41,9 +38,10 @@ def apply_rules(value: Any, policy: TierPolicy) -> Any:
 
 
 def scrub(value: Any) -> Any:
-    """Mask every resident-ID-shaped run in every string (keys included) of `value`."""
+    """Mask every resident ID and mobile number in every string (keys included) of `value`, as the
+    services' APIs mask free text above the county (fupin_kit.pii.mask_text)."""
     if isinstance(value, str):
-        return RESIDENT_ID_RUN.sub(lambda match: mask_resident_id(match.group(0)), value)
+        return mask_text(value)
     if isinstance(value, dict):
         return {scrub(key): scrub(item) for key, item in value.items()}
     if isinstance(value, list):

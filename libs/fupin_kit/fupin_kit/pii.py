@@ -15,6 +15,7 @@ import os
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -64,6 +65,32 @@ def mask_phone(value: str | None) -> str | None:
     if value is None:
         return None
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 10 else "*" * len(value)
+
+
+# Personal numbers inside free text (a reason, a survey finding, an objection): a resident ID not part of a
+# longer number (bank accounts), or a mainland mobile number not part of a longer run of letters and digits
+# (division codes, bank accounts, the hex groups of UUIDs and digests never match).
+RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+
+
+def mask_text(value: str) -> str:
+    """`value` with every resident ID and mobile number in it masked as the structured fields are."""
+    masked = RESIDENT_ID_IN_TEXT.sub(lambda match: mask_resident_id(match.group(0)), value)
+    return MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)) or "", masked)
+
+
+def mask_texts(value: Any) -> Any:
+    """A copy of `value` (JSON-like: dicts, lists, strings) with `mask_text` applied to every string in it,
+    dictionary keys included (a key can be typed by a cadre too). Tiers above the county read what cadres
+    wrote this way: what people type is not known in advance, so it cannot be masked field by field."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {mask_texts(key): mask_texts(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_texts(item) for item in value]
+    return value
 
 
 def mask_name(name: str) -> str:

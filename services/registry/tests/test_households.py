@@ -619,6 +619,32 @@ async def test_resident_ids_masked_above_county(writable_registry) -> None:
     assert county.json()["members"][0]["resident_id_masked"] is False
 
 
+async def test_ids_and_phones_typed_into_reasons_are_masked_above_county(writable_registry) -> None:
+    """A reason is what a cadre typed, and cadres quote ID cards and phone numbers: above the county the
+    history shows them masked, as the structured fields are."""
+    registry = writable_registry
+    hid = (await created(registry, household()))["id"]
+    mother = resident_id()
+    baby = member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none")
+    reason = f"新生儿，母亲身份证{mother}，电话13800001111"
+    added = await add_member(
+        registry, hid, "birth", "2024-03-01", baby, auth(registry, "county", COUNTY), reason
+    )
+    assert added.status_code == 201, added.text
+    for tier, division in (("city", CITY), ("province", PROVINCE)):
+        history = await registry.client.get(
+            f"/households/{hid}/history", headers=auth(registry, tier, division)
+        )
+        assert history.status_code == 200, history.text
+        assert (
+            history.json()[-1]["reason"]
+            == f"新生儿，母亲身份证{mother[:6]}********{mother[-4:]}，电话138****1111"
+        )
+        assert mother not in history.text and "13800001111" not in history.text
+    county = await registry.client.get(f"/households/{hid}/history", headers=auth(registry, "county", COUNTY))
+    assert county.json()[-1]["reason"] == reason
+
+
 async def test_a_city_without_counties_holds_the_county_powers(writable_registry) -> None:
     """东莞: townships hang off the city, so its officers register households, see full IDs and count
     per township."""

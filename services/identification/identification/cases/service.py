@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.outbox import record_event
+from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import categories, events, workflow
 from identification.cases import repository
@@ -506,7 +507,11 @@ async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:
 
 async def history(ctx: Context, case_id: uuid.UUID) -> list[HistoryOut]:
     await load(ctx, case_id)
-    return [HistoryOut.model_validate(row) for row in await repository.list_history(ctx.session, case_id)]
+    rows = await repository.list_history(ctx.session, case_id)
+    if not ctx.actor.sees_full_identity:
+        # Findings and reasons are what cadres typed (a survey note may quote an ID card or a phone).
+        rows = [{**row, "detail": mask_texts(row["detail"])} for row in rows]
+    return [HistoryOut.model_validate(row) for row in rows]
 
 
 def encode_cursor(division: str, case_id: uuid.UUID) -> str:

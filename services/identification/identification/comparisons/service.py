@@ -10,7 +10,8 @@ from typing import Any
 
 from fupin_contracts import identification as contracts
 from fupin_kit.auth import client_scopes
-from fupin_kit.pii import InvalidResidentId, PiiCipher, validate_resident_id
+from fupin_kit.auth.actor import Actor
+from fupin_kit.pii import InvalidResidentId, PiiCipher, mask_texts, validate_resident_id
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import regions, workflow
 from identification.cases import repository as case_repository
@@ -208,12 +209,22 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
         await cases.carry_exclusions(ctx, member_id=hit["member_id"])
     updated = await repository.get_hit(ctx.session, hit_id, lo, hi)
     assert updated is not None
-    return HitOut.model_validate(updated)
+    return render_hit(updated, ctx.actor)
 
 
 async def search(ctx: Context, case_id: uuid.UUID | None, status: str | None) -> list[HitOut]:
     lo, hi = ctx.actor.subtree
     return [
-        HitOut.model_validate(row)
+        render_hit(row, ctx.actor)
         for row in await repository.search_hits(ctx.session, lo, hi, case_id, status)
     ]
+
+
+def render_hit(row: dict[str, Any], actor: Actor) -> HitOut:
+    """Above the county, an ID or mobile number an officer typed into the resolution (or a department put
+    in its list's reason) is masked."""
+    if actor.sees_full_identity:
+        return HitOut.model_validate(row)
+    return HitOut.model_validate(
+        {**row, "reason": mask_texts(row["reason"]), "resolution": mask_texts(row["resolution"])}
+    )

@@ -11,7 +11,7 @@ from typing import Any
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_event
-from fupin_kit.pii import mask_phone
+from fupin_kit.pii import mask_phone, mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found
 from identification import events, regions, workflow
 from identification.cases import repository as case_repository
@@ -34,10 +34,13 @@ PUBLIC = "public"
 CLOSED = frozenset({workflow.State.WITHDRAWN.value, workflow.State.REJECTED.value})
 
 
-def render(row: dict[str, object], now: dt.datetime) -> ObjectionOut:
+def render(row: dict[str, Any], now: dt.datetime, *, disclosed: bool = False) -> ObjectionOut:
     """The ticket as the public route answers it: the objector's words and contact are not in it (an
-    identical objection answers an earlier objector's ticket)."""
-    out = ObjectionOut.model_validate(row)
+    identical objection answers an earlier objector's ticket), and any ID or mobile number the resolving
+    officer wrote into the resolution is masked unless `disclosed` (county tier and below)."""
+    out = ObjectionOut.model_validate(
+        row if disclosed else {**row, "resolution": mask_texts(row["resolution"])}
+    )
     out.overdue = out.status == "open" and out.due_at < now
     return out
 
@@ -51,8 +54,12 @@ def reads_objections(actor: Actor) -> bool:
 def render_ticket(row: dict[str, Any], now: dt.datetime, actor: Actor) -> TicketOut:
     if not reads_objections(actor):
         return TicketOut(**render(row, now).model_dump())
-    contact = row["contact"] if actor.sees_full_identity else mask_phone(row["contact"])
-    return TicketOut(**render(row, now).model_dump(), text=row["text"], contact=contact)
+    disclosed = actor.sees_full_identity
+    ticket = render(row, now, disclosed=disclosed).model_dump()
+    if disclosed:
+        return TicketOut(**ticket, text=row["text"], contact=row["contact"])
+    # Above the county the objector's words are read as the contact is: any ID or mobile number masked.
+    return TicketOut(**ticket, text=mask_texts(row["text"]), contact=mask_phone(row["contact"]))
 
 
 async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitted_by: str) -> ObjectionOut:

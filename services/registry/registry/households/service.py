@@ -19,7 +19,7 @@ from fupin_contracts import registry as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.outbox import record_event
-from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id
+from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_texts
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 from fupin_kit.read_pool import ReadPool
 from registry.divisions import repository as division_repository
@@ -934,7 +934,12 @@ async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEnt
     rows = await repository.list_history(ctx.session, household_id, lo, hi)
     if not ctx.actor.sees_full_identity:
         rows = [
-            {**row, "before": _undisclosed(row["before"]), "after": _undisclosed(row["after"])}
+            {
+                **row,
+                "reason": mask_texts(row["reason"]),
+                "before": mask_texts(_undisclosed(row["before"])),
+                "after": mask_texts(_undisclosed(row["after"])),
+            }
             for row in rows
         ]
     return [HistoryEntry.model_validate(row) for row in rows]
