@@ -298,3 +298,7 @@ async def test_rows_deleted_from_the_end_are_found_against_a_recorded_head(fupin
     )
     assert returncode == 1, (out, err)
     assert "first_bad_seq=" in out
+    # A head that no run prints (seq 0, a hash that is not lower-case SHA-256 hex) is refused, not matched.
+    for malformed in (f"0:{'0' * 64}", f"{head['last_seq']}:{'Z' * 64}", f"{head['last_seq']}:{'A' * 64}"):
+        returncode, _, err = await _audit_verify(env, "--expect-head", malformed)
+        assert returncode == 2 and "SEQ:HASH" in err, (malformed, err)

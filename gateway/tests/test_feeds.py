@@ -259,6 +259,12 @@ async def test_feeds_require_a_token(scenario):
             headers={**scenario.token("county", COUNTY), "Last-Event-ID": "x1"},
         )
         assert bad.status_code == 422
+        # More digits than int() converts (4,300): a 422 like any other malformed id, not a 500.
+        huge = await client.get(
+            f"{scenario.url}/feeds/stream",
+            headers={**scenario.token("county", COUNTY), "Last-Event-ID": "1" * 5000},
+        )
+        assert huge.status_code == 422 and huge.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_county_stream_resumes_without_gaps_or_repeats(scenario):

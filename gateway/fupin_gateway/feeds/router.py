@@ -132,6 +132,7 @@ async def stream_events(
 
 def _parse_cursor(value: str) -> int:
     text = value.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_SEQ:
+    # The length first: int() refuses strings of more than 4,300 digits with a ValueError (a 500).
+    if len(text) > len(str(MAX_SEQ)) or not (text.isascii() and text.isdigit()) or int(text) > MAX_SEQ:
         raise unprocessable("Last-Event-ID must be a feed seq (a non-negative integer)")
     return int(text)

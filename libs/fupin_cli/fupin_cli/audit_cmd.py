@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +14,8 @@ from rich.console import Console
 app = typer.Typer(help="The hash-chained audit log each process keeps in its database.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
+# A head's hash as `fupin audit verify` prints it: SHA-256, lower-case hex.
+HEAD_HASH = re.compile(r"[0-9a-f]{64}")
 
 if TYPE_CHECKING:
     from fupin_kit.audit.verify import ChainReport, Head
@@ -79,7 +82,8 @@ def verify(
     expect = None
     if expect_head is not None:
         seq, _, head_hash = expect_head.partition(":")
-        if not (seq.isdigit() and len(head_hash) == 64):
+        # seq 0 is no head (the chain's first row is seq 1): every hash would "match" it.
+        if not (seq.isascii() and seq.isdigit() and int(seq) >= 1 and HEAD_HASH.fullmatch(head_hash)):
             errors.print("[red]--expect-head is SEQ:HASH as printed by `fupin audit verify`[/]")
             raise typer.Exit(2)
         expect = Head(seq=int(seq), hash=head_hash)
