@@ -224,6 +224,11 @@ def test_token_validates_tier_and_division(tmp_path) -> None:
         "token", *keys, "--tier", "county", "--division", "520102000000", "--lifetime", "901"
     )
     assert too_long.returncode == 2 and "FUPIN_TOKEN_LIFETIME_S" in too_long.stderr
+    county = ["--tier", "county", "--division", "520102000000"]
+    blank = run.fupin("token", *keys, *county, "--role", "officer", "--subject", " ")
+    assert blank.returncode == 2 and "--subject" in blank.stderr
+    bogus = run.fupin("token", *keys, *county, "--role", "officer", "--role", "bogus")
+    assert bogus.returncode == 2 and "'bogus'" in bogus.stderr and "viewer" in bogus.stderr
 
 
 @pytest.mark.parametrize("command", [["status"], ["down"]])

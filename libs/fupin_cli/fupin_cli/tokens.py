@@ -7,6 +7,7 @@ from pathlib import Path
 from fupin_kit import divisions
 from fupin_kit.auth.actor import TIERS
 from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.auth.roles import KNOWN_ROLES
 from fupin_kit.settings import KitSettings
 
 
@@ -36,6 +37,14 @@ def mint_token(
         )
     if tier not in TIERS:
         raise TokenError(f"unknown tier {tier!r}; one of {', '.join(TIERS)}")
+    if not subject.strip():
+        # Every write and every audit row names its actor: a blank one would attribute them to nobody.
+        raise TokenError("--subject must not be blank")
+    unknown = sorted(set(roles) - KNOWN_ROLES)
+    if unknown:
+        raise TokenError(
+            f"unknown role {', '.join(map(repr, unknown))}; one of {', '.join(sorted(KNOWN_ROLES))}"
+        )
     try:
         level = divisions.level(division)
     except divisions.InvalidDivisionCode as exc:

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import jwt
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -81,6 +82,29 @@ async def test_an_evaluators_token_never_carries_write_roles_into_a_service(tmp_
 
     assert (await verifier.verify(token("evaluator"))).roles == {"evaluator", "viewer"}
     assert (await verifier.verify(token("user"))).roles == {"evaluator", "officer", "cadre", "viewer"}
+
+
+async def test_a_token_with_a_blank_subject_is_refused(tmp_path):
+    """Writes and audit rows name the token's subject as their actor: a blank one would name nobody."""
+    from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+    from fupin_kit.problems import ProblemError
+
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    verifier = TokenVerifier(JwkSet(str(store.public_path)), "fupin", "fupin-api")
+    for subject in ("", "  "):
+        blank = mint(
+            store.current(),
+            subject=subject,
+            tier="county",
+            division="522632000000",
+            roles=["officer"],
+            issuer="fupin",
+            audience="fupin-api",
+        )
+        with pytest.raises(ProblemError) as refused:
+            await verifier.verify(blank)
+        assert refused.value.status == 401
 
 
 def test_a_narrowed_operation_scope_lets_the_call_through_and_names_what_it_covers():

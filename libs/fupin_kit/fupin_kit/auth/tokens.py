@@ -181,6 +181,9 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
     roles = claims.get("roles", [])
     if tier not in TIERS or not isinstance(division, str) or not isinstance(roles, list):
         raise unauthorized("token lacks a valid tier, division or roles")
+    if not isinstance(claims["sub"], str) or not claims["sub"].strip():
+        # Writes and audit rows name the token's subject as their actor: a blank one names nobody.
+        raise unauthorized("token subject is blank")
     try:
         level = divisions.level(division)
     except divisions.InvalidDivisionCode as exc:
