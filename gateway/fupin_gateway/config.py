@@ -32,6 +32,9 @@ class GatewaySettings(KitSettings):
     sign_in_max_failures: int = Field(default=10, ge=0, le=10_000)
     sign_in_failure_window_s: int = Field(default=900, ge=1, le=86_400)
     sign_in_lock_s: int = Field(default=900, ge=1, le=86_400)
+    # The longest access window of a third-party evaluator (about three years: a multi-year evaluation
+    # contract); windows are time-boxed, never open-ended.
+    evaluator_window_max_days: int = Field(default=1096, ge=1, le=36_600)
     # How often the disabled-subject set is reloaded from the database (other processes' disables).
     blocklist_refresh_s: float = Field(default=3.0, gt=0, le=60)
     # Access audit: rows per write transaction, and records held in memory during a database outage.

@@ -367,6 +367,16 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
                 "/admin/evaluators/zhao.eval/window", json=window, headers=root(fupin_stack)
             )
             assert far.status_code == 422 and far.headers["content-type"] == "application/problem+json"
+        # Time-boxed: never open-ended (the default bound is about three years).
+        too_long = (
+            {"valid_from": "0001-01-02T00:00:00Z", "valid_until": "9999-12-30T00:00:00Z"},
+            {"valid_from": now.isoformat(), "valid_until": (now + timedelta(days=1097)).isoformat()},
+        )
+        for window in too_long:
+            endless = await client.put(
+                "/admin/evaluators/zhao.eval/window", json=window, headers=root(fupin_stack)
+            )
+            assert endless.status_code == 422 and "FUPIN_EVALUATOR_WINDOW_MAX_DAYS" in endless.text
         # Enabling an evaluator whose window has closed gives its tokens nothing back.
         enabled = await client.post("/admin/evaluators/zhao.eval/enable", headers=root(fupin_stack))
         assert enabled.status_code == 200

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import func
 
 from fupin_gateway.admin import service
@@ -31,7 +31,7 @@ def _out(row: object) -> EvaluatorOut:
     return EvaluatorOut.model_validate(row, from_attributes=True)
 
 
-def _check_window(valid_from: datetime, valid_until: datetime) -> None:
+def _check_window(request: Request, valid_from: datetime, valid_until: datetime) -> None:
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
         raise unprocessable("valid_from and valid_until need a time zone offset")
     try:
@@ -42,6 +42,14 @@ def _check_window(valid_from: datetime, valid_until: datetime) -> None:
         raise unprocessable("valid_from or valid_until is outside the representable range in UTC") from None
     if valid_until <= valid_from:
         raise unprocessable("valid_until must be after valid_from")
+    # Time-boxed: an outside organisation is admitted for an evaluation, not for good (0001–9999 was
+    # accepted). The bound is a setting, long enough for a multi-year evaluation contract.
+    max_days: int = request.app.state.settings.evaluator_window_max_days
+    if valid_until - valid_from > timedelta(days=max_days):
+        raise unprocessable(
+            f"an evaluator's window may last at most {max_days} days "
+            "(FUPIN_EVALUATOR_WINDOW_MAX_DAYS); admit the evaluator again for the next evaluation"
+        )
 
 
 def _window_open(valid_from: datetime, valid_until: datetime) -> bool:
@@ -60,8 +68,8 @@ async def list_evaluators(ctx: Admin, after: After = None, limit: Limit = 100) -
     summary="Admit an evaluator for a time window",
     openapi_extra=scope.by_division(location="body"),
 )
-async def create_evaluator(body: EvaluatorIn, ctx: Admin) -> EvaluatorOut:
-    _check_window(body.valid_from, body.valid_until)
+async def create_evaluator(body: EvaluatorIn, ctx: Admin, request: Request) -> EvaluatorOut:
+    _check_window(request, body.valid_from, body.valid_until)
     values = body.model_dump(exclude={"password"})
     values["password_hash"] = await passwords.hash_secret(body.password)
     detail = {
@@ -80,8 +88,8 @@ async def read_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
 
 
 @router.put("/{username}/window", summary="Change an evaluator's access window", openapi_extra=OWNED)
-async def set_window(username: str, body: WindowIn, ctx: Admin) -> EvaluatorOut:
-    _check_window(body.valid_from, body.valid_until)
+async def set_window(username: str, body: WindowIn, ctx: Admin, request: Request) -> EvaluatorOut:
+    _check_window(request, body.valid_from, body.valid_until)
     values = body.model_dump()
     detail = {key: value.isoformat() for key, value in values.items()}
     # Recorded so the revoked list keeps the evaluator for a token lifetime after the change, even when

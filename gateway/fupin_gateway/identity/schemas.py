@@ -191,8 +191,8 @@ class EvaluatorIn(BaseModel):
                     "division": "520102016001",
                     "roles": ["evaluator"],
                     "password": "correct horse battery",
-                    "valid_from": "2024-01-01T00:00:00+08:00",
-                    "valid_until": "2099-12-31T00:00:00+08:00",
+                    "valid_from": "2026-03-01T00:00:00+08:00",
+                    "valid_until": "2026-08-31T00:00:00+08:00",
                 }
             ]
         },
@@ -248,7 +248,7 @@ class WindowIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"valid_from": "2024-01-01T00:00:00+08:00", "valid_until": "2099-12-31T00:00:00+08:00"}
+                {"valid_from": "2026-03-01T00:00:00+08:00", "valid_until": "2026-08-31T00:00:00+08:00"}
             ]
         },
     )
