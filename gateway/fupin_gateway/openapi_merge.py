@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from fupin_gateway.access import UNGUARDED_PATHS
+
 LOCAL_REF = "#/components/"
 MISSING_KEY = "x-fupin-missing-services"
 
@@ -63,9 +65,26 @@ def merge(
         paths.update(service_paths)
         for section, entries in service_components.items():
             components.setdefault(section, {}).update(entries)
+    _add_rate_limit(paths)
     merged[MISSING_KEY] = sorted(missing)
     if missing:
         note = "; ".join(f"{service}: {why}" for service, why in sorted(missing.items()))
         info = merged.setdefault("info", {})
         info["description"] = f"{info.get('description', '')}\n\nNot included (unavailable): {note}".strip()
     return merged
+
+
+RATE_LIMITED = {
+    "description": "Too many requests from this caller: try again after Retry-After",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def _add_rate_limit(paths: dict[str, Any]) -> None:
+    """Every route behind the gateway's rate limit (fupin_gateway.ratelimit) may answer 429."""
+    for path, item in paths.items():
+        if path in UNGUARDED_PATHS or not isinstance(item, dict):
+            continue
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("429", RATE_LIMITED)

@@ -100,6 +100,14 @@ async def test_merged_document_and_docs_page(fupin_stack):
             assert list(create["responses"]["413"]["content"]) == ["application/problem+json"]
             assert "413" not in read["responses"]
             assert paths["/oauth/token"]["post"]["security"] == []  # public: no token to get a token
+            # An outage is a 503 anywhere, a command may meet a state that refuses it (409), and every
+            # route behind the gateway's rate limit may answer 429; probes are never limited.
+            assert {"503", "429"} <= set(read["responses"]) and "409" not in read["responses"]
+            assert {"409", "503", "429"} <= set(create["responses"])
+            assert "429" not in paths["/.well-known/jwks.json"]["get"]["responses"]
+            # A public route naming a notice answers 404 for one that is not there.
+            public = paths["/api/v1/identification/public/notices/{notice_id}"]["get"]
+            assert public["security"] == [] and "404" in public["responses"]
             assert not any("HTTPValidationError" in name for name in schemas)
             # The service that is down is named, not a 500.
             assert document["x-fupin-missing-services"] == ["funds"]

@@ -6,7 +6,8 @@ documents every 422 as its own `HTTPValidationError` in application/json, while 
 RFC 9457 problem document in application/problem+json (fupin_kit.problems). A departmental system that
 generates a client from the document would get both wrong. Here: a bearer-token scheme required by every
 operation not declared public (openapi_scope), and the problem document as the body of 422 and of the
-401 / 403 / 404 every scoped operation can answer.
+401 / 403 / 404 every scoped operation can answer, the 409 every command can answer and the 503 of an
+outage. The gateway adds the 429 of its rate limit to the merged document (fupin_gateway.openapi_merge).
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ SCOPED_ERRORS = {
     "404": "Not found in the caller's jurisdiction",
 }
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+COMMAND_METHODS = frozenset({"put", "post", "delete", "patch"})
+# Every operation reads or writes the database: while it is out, the answer is a 503 with Retry-After
+# (fupin_kit.problems), never a hang or a 500.
+UNAVAILABLE = "The database or another dependency is out: try again after Retry-After"
+# A command can always meet a state that refuses it (an out-of-order step, a taken name, a quota spent, a
+# notice still running); the problem's `code` names which.
+CONFLICT = "The current state refuses this command; the problem's `code` says why"
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -73,7 +81,7 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})[BEARER] = SECURITY_SCHEME
     schemas = components.setdefault("schemas", {})
     schemas[PROBLEM] = PROBLEM_SCHEMA
-    for item in (document.get("paths") or {}).values():
+    for path, item in (document.get("paths") or {}).items():
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
@@ -83,8 +91,18 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
                 responses["422"] = _problem_response("The request is not valid (each field in `errors`)")
             if "requestBody" in operation:
                 responses["413"] = _problem_response("The request body is larger than this route accepts")
+            responses["503"] = _problem_response(UNAVAILABLE)
+            if method in COMMAND_METHODS:
+                responses["409"] = _problem_response(
+                    (responses.get("409") or {}).get("description") or CONFLICT
+                )
             if _is_public(operation):
                 operation["security"] = []
+                if "{" in path:
+                    # A public route that names a notice or a division answers 404 for one that is not there.
+                    responses["404"] = _problem_response(
+                        (responses.get("404") or {}).get("description") or "Not found"
+                    )
                 continue
             operation["security"] = [{BEARER: []}]
             for status, description in SCOPED_ERRORS.items():
