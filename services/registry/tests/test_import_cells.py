@@ -15,6 +15,7 @@ from registry.imports import dates, parsing, template, validation
 
 COUNTY = "520102000000"
 _serial = itertools.count(1)
+ID_RULE = "a resident ID has 17 digits and a check digit (0-9 or X)"
 _validator = validation.Validator(COUNTY, PiiCipher(os.urandom(32)), ("user:test", "county"))
 
 
@@ -107,3 +108,82 @@ def test_a_gb18030_csv_saved_by_excel_is_read_with_its_dates(tmp_path) -> None:
 )
 def test_nonsense_is_still_refused(cell: str, reason: str) -> None:
     assert problems(household({"登记日期": cell})) == {(2, "登记日期", reason)}
+
+
+# ---- one normal form for every cell (parsing.Layout.pick, normal_form.py) --------------------------------
+
+
+def read_back(tmp_path, groups: list[validation.Group], file_format: str = "csv") -> list[validation.Checked]:
+    """The households written to a file and read back as an upload is: through the parser, which trims
+    the cells and puts them in normal form."""
+    rows = [values for group in groups for _, values in group.rows]
+    path = tmp_path / f"登记表.{file_format}"
+    path.write_bytes(template.csv_file(rows) if file_format == "csv" else template.xlsx_file(rows))
+    return [_validator.check(group) for group in validation.group_rows(parsing.read_rows(path, file_format))]
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else char for char in text)
+
+
+def staged_member(checked: validation.Checked) -> dict[str, object]:
+    assert checked.problems == [] and checked.staged is not None, checked.problems
+    return dict(zip(validation.STAGE_MEMBER_COLUMNS, checked.staged.members[0], strict=True))
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_full_width_cells_read_as_their_half_width_forms(tmp_path, file_format: str) -> None:
+    """An input method's full-width digits were accepted in amounts and refused in years, IDs and phones;
+    half-width brackets and full-width slashes failed code lists; Excel's 1 for 民族 01 failed."""
+    person = resident_id()
+    typed = household(
+        {
+            "年度": "２０２４",
+            "建房年份": "１９９８",
+            "工资性收入": "１０００",
+            "联系电话": full_width("13985551234"),
+            "住房安全等级": "C级(局部危房)",
+            "主要燃料类型": "液化气／天然气",
+            "户编号": "Ｈ１",
+        },
+        {"证件号码": full_width(person), "劳动能力": "弱／半劳动力", "民族": "1"},
+    )
+    (checked,) = read_back(tmp_path, [typed], file_format)
+    member = staged_member(checked)
+    assert checked.staged is not None
+    stored = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
+    assert (stored["key"], stored["income_year"], stored["housing_year_built"]) == ("H1", 2024, 1998)
+    assert (stored["phone"], stored["housing_safety_grade"], stored["fuel"]) == ("13985551234", "C", "gas")
+    assert (member["labour_capacity"], member["ethnicity"]) == ("weak", "01")
+    assert member["birth_date"] == dt.date(int(person[6:10]), int(person[10:12]), int(person[12:14]))
+
+
+def test_spaces_inside_id_phone_and_account_numbers_are_not_part_of_them(tmp_path) -> None:
+    person = resident_id()
+    spaced = household(
+        {"联系电话": "139 8555 1234", "银行账号": "6217\u30007900 1234 5678"},
+        {"证件号码": f"{person[:6]} {person[6:14]} {person[14:]}"},  # 20 characters, as typed
+    )
+    (checked,) = read_back(tmp_path, [spaced])
+    assert staged_member(checked)["id_masked"] == person[:6] + "*" * 8 + person[14:]
+    assert checked.staged is not None
+    stored = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
+    assert (stored["phone"], stored["bank_account_masked"]) == ("13985551234", "************5678")
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        # 20 characters: was "a disability certificate number is a resident ID followed by category and grade".
+        ("522634-19850312-1234", f"{ID_RULE}; the cell has 20 characters, among them “-”"),
+        ("5226341985031212", f"{ID_RULE}; the cell has 16 characters"),
+        ("52263419850312123Y", f"{ID_RULE}; the cell has 18 characters, among them “Y”"),
+        (
+            "52010219800101001399",
+            "a disability certificate number is a resident ID followed by category (1-7) and grade (1-4)",
+        ),
+    ],
+)
+def test_a_malformed_id_is_told_what_is_wrong_with_it(tmp_path, cell: str, reason: str) -> None:
+    (checked,) = read_back(tmp_path, [household(member={"证件号码": cell})])
+    assert {(problem.field, problem.reason) for problem in checked.problems} == {("证件号码", reason)}

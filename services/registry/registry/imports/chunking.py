@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.imports import normal_form
 from registry.imports.parsing import NO_HOUSEHOLDS, FileProblem, Layout, Row, read_csv_records, read_xlsx
 from registry.imports.validation import INDEX, group_rows
 
@@ -65,7 +66,8 @@ def _plan_csv(path: Path) -> Iterator[Job | FileFailure]:
     try:
         for number, values, text in records:
             if any(values):
-                key = values[key_at].strip() if key_at < len(values) else ""
+                # As Layout.pick will read it: H００1 and H001 are one household, never cut apart.
+                key = normal_form.cell(values[key_at].strip()) if key_at < len(values) else ""
                 if current is None or (key and key != current):
                     complete_last = current_last if current is not None else complete_last
                     if rows >= CHUNK_ROWS:

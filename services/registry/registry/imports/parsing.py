@@ -21,6 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any, cast
 
+from registry.imports import normal_form
 from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, LISTS_SHEET, NOTES_SHEET
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -86,7 +87,8 @@ class Layout:
         return cls(tuple(found.get(column.header) for column in COLUMNS))
 
     def pick(self, values: list[str]) -> list[str]:
-        """The row's values in template column order ('' for absent columns and short rows)."""
+        """The row's values in template column order ('' for absent columns and short rows), trimmed and
+        in one normal form (normal_form.py)."""
         width = len(values)
         if self.getter is not None and width > self.widest:  # every column present: all in C
             picked = list(map(str.strip, self.getter(values)))
@@ -95,6 +97,7 @@ class Layout:
                 values[position].strip() if position is not None and position < width else ""
                 for position in self.positions
             ]
+        picked = normal_form.row(picked)
         if NUL in "".join(picked):
             # PostgreSQL text cannot hold a NUL: marked here, the validator names the cell (validation).
             return [value.replace(NUL, UNREADABLE) for value in picked]

@@ -25,6 +25,7 @@ from registry.households.schemas import (
     MAX_OTHER_CAUSES,
     head_name_problem,
 )
+from registry.imports import normal_form
 from registry.imports.dates import DateProblem, parse_date
 from registry.imports.documents import Stamps, new_ids, render
 from registry.imports.parsing import UNREADABLE, Row
@@ -38,6 +39,9 @@ CENT = Decimal("0.01")
 PHONE = re.compile(patterns.PHONE)
 ACCOUNT = re.compile(patterns.BANK_ACCOUNT)
 ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
+ID_RULE = "a resident ID has 17 digits and a check digit (0-9 or X)"
+# Numbers people write in groups of digits (522634 19850312 1234, 139 8555 1234): spaces are not part of them.
+COMPACT_KEYS = frozenset({"person_id", "phone", "bank_account"})
 CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
 DEFAULT_ETHNICITY = "01"  # 汉族
 # Enum members' values as plain strings: `.value` goes through a descriptor, and is read for every member.
@@ -79,7 +83,8 @@ class Problem:
 
 def _aliases(enum: type[CodeEnum]) -> dict[str, str]:
     """Label or code → code, plus the variants officials write (each half of 之岳父/之公公, 岳父 for 之岳父,
-    其他 for 其它, A for A级（安全）)."""
+    其他 for 其它, A for A级（安全）, 1 for 01: what Excel keeps of a typed 01), each also in the normal form
+    cells are read in (normal_form.py): C级（局部危房） arrives as C级(局部危房)."""
     table: dict[str, str] = {}
     for member in enum:
         code = member.value
@@ -88,8 +93,11 @@ def _aliases(enum: type[CodeEnum]) -> dict[str, str]:
             names.update({part, part.removeprefix("之")})
         names.add(member.label.split("（")[0])
         names.add(member.label.replace("其它", "其他"))
+        if code.isdigit():
+            names.add(code.lstrip("0") or code)
         for name in names:
             table.setdefault(name, code)
+            table.setdefault(normal_form.cell(name), code)
     return table
 
 
@@ -185,7 +193,7 @@ _BLOCKS = tuple(_block_table(CHECK_WEIGHTS[i : i + 3]) for i in range(0, 17, 3))
 
 def _resident_id(value: str) -> str:
     if not ID_FORMAT.match(value):
-        raise FieldError("a resident ID has 17 digits and a check digit (0-9 or X)")
+        raise FieldError(ID_RULE)
     total = (
         _BLOCKS[0][value[0:3]] + _BLOCKS[1][value[3:6]] + _BLOCKS[2][value[6:9]]
         + _BLOCKS[3][value[9:12]] + _BLOCKS[4][value[12:15]] + _BLOCKS[5][value[15:17]]
@@ -204,14 +212,28 @@ def _resident_id(value: str) -> str:
 def _person(raw: str) -> tuple[str, str, str]:
     """(identifier as stored, the 18-digit resident ID of the person, id kind)."""
     value = raw.upper()
-    if len(value) == 20:
+    if len(value) == 20 and ID_FORMAT.match(value[:18]):
+        # A resident ID and two more characters: a disability certificate, or meant to be one.
         match = DISABILITY_CERT_PATTERN.match(value)
         if match is None:
             raise FieldError(
-                "a disability certificate number is a resident ID followed by category and grade"
+                "a disability certificate number is a resident ID followed by category (1-7) and grade (1-4)"
             )
         return value, _resident_id(match.group(1)), DISABILITY_CERTIFICATE
+    if not ID_FORMAT.match(value):
+        raise FieldError(f"{ID_RULE}; the cell has {len(value)} characters" + _odd(value))
     return value, _resident_id(value), RESIDENT_ID
+
+
+def _odd(value: str) -> str:
+    """What in a malformed ID is neither a digit nor X, named so the clerk can find it."""
+    odd = sorted({char for char in value if char not in "0123456789X"})
+    return f", among them {'、'.join(f'“{char}”' for char in odd)}" if odd else ""
+
+
+def _compact(raw: str) -> str:
+    """An ID, phone or account number without the spaces people type to group its digits."""
+    return "".join(raw.split())
 
 
 TODAY = dt.date.today()
@@ -230,9 +252,11 @@ def _parser(column: Column) -> Parser:
         return _date
     if column.kind is Kind.BOOL:
         return _bool
+    if column.key in COMPACT_KEYS:
+        return lambda raw: _text(column, _compact(raw))
     if column.kind in (Kind.TEXT, Kind.DIVISION):
         return lambda raw: _text(column, raw)
-    return lambda raw: raw  # causes and person IDs have their own checks
+    return lambda raw: raw  # causes have their own checks
 
 
 PARSERS: tuple[Parser, ...] = tuple(_parser(column) for column in COLUMNS)
