@@ -11,7 +11,6 @@ from identification.admin.router import router as admin_router
 from identification.batches.router import router as batches_router
 from identification.cases.router import router as cases_router
 from identification.comparisons.router import router as comparisons_router
-from identification.divisions import registry
 from identification.exits.router import router as exits_router
 from identification.notices.router import public_router as public_notices_router
 from identification.notices.router import router as notices_router
@@ -39,7 +38,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             admin_router,
         ],
         consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS)],
-        on_startup=[timers.start, registry.start],
-        on_shutdown=[timers.stop, registry.stop],
+        on_startup=[timers.start],
+        on_shutdown=[timers.stop],
     )
     return create_service_app(spec, settings)

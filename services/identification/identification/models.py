@@ -125,20 +125,6 @@ rm_standards = Table(
 )
 Index("ix_rm_standards_lookup", rm_standards.c.kind, rm_standards.c.region, rm_standards.c.year)
 
-# The names of divisions identification has asked the registry about (a notice's village and the divisions
-# above it, a quota's division): the registry publishes no events of its tree, so a row is written when the
-# registry answers a caller's lookup (divisions/), and a division on record is known to exist. `place` is
-# what a public document calls it (南明区新华路街道纪念塔社区).
-division_names = Table(
-    "division_names",
-    metadata,
-    Column("code", String(12), primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("level", String(12), nullable=False),
-    Column("place", Text, nullable=False),
-    Column("fetched_at", DateTime(timezone=True), nullable=False),
-)
-
 # ---- cases and their history ----------------------------------------------------------------------------
 
 cases = Table(

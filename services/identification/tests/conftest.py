@@ -4,35 +4,27 @@ households fed through the registry read-model handler as the registry would ann
 
 from __future__ import annotations
 
-import csv
-import gzip
 import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from fupin_contracts import registry as registry_contracts
-from fupin_kit.db import create_engine
 from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
-from registry.divisions.loader import DATA_FILE, load_divisions
-from registry.main import create_app as create_registry_app
 
 os.environ["FUPIN_TEST_CLOCK"] = "1"
 os.environ["FUPIN_NOTICE_TICK_S"] = "0"
 
 from identification import clock
-from identification.divisions.registry import RegistryDivisions
 from identification.main import create_app
 from identification.readmodel import handlers
 
@@ -73,14 +65,6 @@ class Harness:
 
     def county(self, division: str = COUNTY) -> dict[str, str]:
         return self.auth("county", division, "officer")
-
-    def use_registry(self, registry: FastAPI | str) -> None:
-        """Ask this registry for division names: an app (called in process) or a base URL."""
-        if isinstance(registry, str):
-            self.app.state.registry_divisions = RegistryDivisions(registry)
-        else:
-            transport = httpx.ASGITransport(app=registry)
-            self.app.state.registry_divisions = RegistryDivisions("http://registry", transport=transport)
 
     async def sql(self, statement: str, **params: Any) -> Any:
         async with self.app.state.sessionmaker() as session, session.begin():
@@ -240,33 +224,3 @@ async def harness(fupin_stack: Stack) -> AsyncIterator[Harness]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://identification") as client:
             yield Harness(app, client, fupin_stack)
-
-
-def _county_tree(target: Path, county: str = COUNTY) -> Path:
-    """The published rows of one county and the divisions above it, in the published format."""
-    above = {county[:2] + "0" * 10, county[:4] + "0" * 8}
-    with gzip.open(DATA_FILE, "rt", encoding="utf-8", newline="") as source:
-        rows = [row for row in csv.reader(source) if row[0] in above or row[0].startswith(county[:6])]
-    with gzip.open(target, "wt", encoding="utf-8", newline="") as sink:
-        writer = csv.writer(sink)
-        writer.writerow(["code", "name", "level", "parent_code"])
-        writer.writerows(row for row in rows if row[0] != "code")
-    return target
-
-
-@pytest_asyncio.fixture(scope="session")
-async def registry_app(
-    fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[FastAPI]:
-    """A real registry (read only here) on the test county's part of the national tree: what identification
-    asks for division names and existence."""
-    tree = _county_tree(tmp_path_factory.mktemp("tree") / f"divisions-{COUNTY[:6]}.csv.gz")
-    database = await fupin_stack.fresh_database("registry", "registry")
-    engine = create_engine(fupin_stack.settings("registry", database), pool_size=1)
-    try:
-        await load_divisions(engine, tree)
-    finally:
-        await engine.dispose()
-    app = create_registry_app(fupin_stack.settings("registry", database, role="api"))
-    async with app.router.lifespan_context(app):
-        yield app

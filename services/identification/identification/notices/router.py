@@ -12,7 +12,7 @@ from fupin_kit.cjk_font import CjkFontMissing
 from fupin_kit.db import DbSession
 from identification import idempotency
 from identification import matrix_examples as examples
-from identification.deps import Ctx, Registry
+from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.notices import document, pdf, service
 from identification.notices.schemas import NoticeIn, NoticeOut, PublicNotice, TickOut
@@ -31,10 +31,10 @@ ON_NOTICE = scope.public(created_by="POST /notices", id_param="notice_id")
         location="body", example=examples.NOTICE, prepare=examples.READY_FOR_NOTICE
     ),
 )
-async def open_notice(body: NoticeIn, ctx: Ctx, registry: Registry, key: IdempotencyKey = None) -> Response:
+async def open_notice(body: NoticeIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Put a village's ready list on the board (a township officer); its end comes from the region."""
     return await idempotency.run(
-        ctx.session, ctx.actor, key, ("notice", body), lambda: service.open_notice(ctx, body, registry), 201
+        ctx.session, ctx.actor, key, ("notice", body), lambda: service.open_notice(ctx, body), 201
     )
 
 

@@ -39,7 +39,6 @@ class TickOut(BaseModel):
 class PublicEntry(BaseModel):
     case_id: uuid.UUID
     village: str
-    village_name: str | None = None  # the registry's name of `village` (a code), when identification holds it
     kind: str
     head_name: str
     head_id: str = ""  # masked: region code and last four digits only
@@ -53,8 +52,4 @@ class PublicNotice(BaseModel):
     starts_at: dt.datetime
     ends_at: dt.datetime
     status: str
-    # The village's name, and its path from the county (南明区新华路街道纪念塔社区), as the registry gave them
-    # when the notice was opened; null when the registry could not be asked (the documents show the code).
-    village_name: str | None = None
-    place: str | None = None
     entries: list[PublicEntry]

@@ -15,9 +15,6 @@ from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import regions, workflow
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
-from identification.divisions import repository as division_names
-from identification.divisions import service as divisions_service
-from identification.divisions.registry import NOBODY, RegistryView
 from identification.notices import repository
 from identification.notices.schemas import NoticeIn, NoticeKind, NoticeOut, PublicEntry, PublicNotice, TickOut
 
@@ -31,15 +28,12 @@ READY: dict[NoticeKind, workflow.State] = {
 DURATION_KEY: dict[NoticeKind, str] = {NoticeKind.EXIT: "exit_notice_days"}
 
 
-async def open_notice(ctx: Context, body: NoticeIn, registry: RegistryView = NOBODY) -> NoticeOut:
+async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
     if divisions.level(body.division) != divisions.Level.VILLAGE:
         raise unprocessable("a notice lists one village")
     require_within(ctx.actor, body.division, "division")
     ready = READY[body.kind]
     step_for(ctx, ready, A.OPEN_NOTICE)  # the tier and role, even for an empty list
-    # The board names the village (and its township and county), which only the registry knows; asked
-    # before the list is locked, and never a reason to refuse the notice.
-    await divisions_service.capture(ctx, registry, body.division)
     listed = await repository.cases_ready(ctx.session, body.division, ready.value)
     if not listed:
         raise conflict(
@@ -124,15 +118,10 @@ async def public_read(session: AsyncSession, notice_id: uuid.UUID) -> PublicNoti
 
 
 async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
-    """The notice as the board shows it; the village's names when held (else its code is all it shows)."""
-    # A notice lists one village, so every entry is of the notice's village.
-    names = await division_names.get(session, row["division"])
-    village_name = None if names is None else names["name"]
     entries = [
         PublicEntry(
             case_id=entry["id"],
             village=entry["division"],
-            village_name=village_name,
             kind=entry["kind"],
             head_name=entry["head_name_masked"],
             head_id=entry["head_id_masked"],
@@ -141,9 +130,4 @@ async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
         for entry in await repository.public_entries(session, row["id"])
     ]
     fields = ("id", "division", "kind", "starts_at", "ends_at", "status")
-    return PublicNotice(
-        **{key: row[key] for key in fields},
-        village_name=village_name,
-        place=None if names is None else names["place"],
-        entries=entries,
-    )
+    return PublicNotice(**{key: row[key] for key in fields}, entries=entries)

@@ -6,7 +6,7 @@ from starlette.responses import Response
 from fupin_kit import openapi_scope as scope
 from identification import idempotency
 from identification import matrix_examples as examples
-from identification.deps import Ctx, Registry
+from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.quotas import service
 from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
@@ -22,10 +22,10 @@ QUOTA = scope.by_resource("PUT /quotas", "division", id_field="division", params
     response_model=QuotaOut,
     openapi_extra=scope.by_division(location="body", example=examples.QUOTA, prepare=examples.QUOTA_CHAIN),
 )
-async def set_quota(body: QuotaIn, ctx: Ctx, registry: Registry, key: IdempotencyKey = None) -> Response:
+async def set_quota(body: QuotaIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Set or adjust a quota (by the tier above the division); every change is recorded with who and why."""
     return await idempotency.run(
-        ctx.session, ctx.actor, key, ("quota", body), lambda: service.set_quota(ctx, body, registry)
+        ctx.session, ctx.actor, key, ("quota", body), lambda: service.set_quota(ctx, body)
     )
 
 

@@ -11,8 +11,6 @@ from fupin_kit.outbox import record_event
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import events, workflow
 from identification.context import Context
-from identification.divisions import service as division_tree
-from identification.divisions.registry import NOBODY, RegistryView
 from identification.quotas import repository
 from identification.quotas.schemas import AdjustmentOut, QuotaIn, QuotaOut
 
@@ -66,7 +64,7 @@ async def ensure_room(
             )
 
 
-async def set_quota(ctx: Context, body: QuotaIn, registry: RegistryView = NOBODY) -> QuotaOut:
+async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
     try:
         level = divisions.level(body.division)
     except divisions.InvalidDivisionCode as exc:
@@ -77,21 +75,6 @@ async def set_quota(ctx: Context, body: QuotaIn, registry: RegistryView = NOBODY
         raise forbidden("a quota is set by the tier above the division")
     if level == divisions.Level.NATION:
         raise unprocessable("quotas start at the province")
-    # A well-formed code that names no division (a typo, a village number never issued) would hold places
-    # nobody can use. Only the registry's definite "no such division" refuses; when it cannot answer, the
-    # quota is set (and a warning logged): scale control does not stop for the registry.
-    if await division_tree.exists(ctx, registry, body.division) is False:
-        raise unprocessable(
-            f"division {body.division} is not in the division tree",
-            code="unknown-division",
-            errors=[
-                {
-                    "loc": ["body", "division"],
-                    "msg": "names no division of the tree",
-                    "type": "unknown_division",
-                }
-            ],
-        )
     parent = divisions.parent(body.division)
     lo, hi = divisions.subtree_range(body.division)
     if parent is not None and parent != divisions.NATION:
