@@ -11,7 +11,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from fupin_kit.pii import PiiCipher, check_digit
-from registry.imports import dates, parsing, template, validation
+from registry.imports import chunking, dates, parsing, template, validation
 
 COUNTY = "520102000000"
 _serial = itertools.count(1)
@@ -187,3 +187,49 @@ def test_spaces_inside_id_phone_and_account_numbers_are_not_part_of_them(tmp_pat
 def test_a_malformed_id_is_told_what_is_wrong_with_it(tmp_path, cell: str, reason: str) -> None:
     (checked,) = read_back(tmp_path, [household(member={"证件号码": cell})])
     assert {(problem.field, problem.reason) for problem in checked.problems} == {("证件号码", reason)}
+
+
+# ---- blank rows -----------------------------------------------------------------------------------------
+
+
+def planned_groups(path, file_format: str) -> list[validation.Group]:
+    """The households as the service reads them: cut into chunks (chunking.plan), each read back as a
+    worker does."""
+    groups: list[validation.Group] = []
+    for job in chunking.plan(path, file_format):
+        assert isinstance(job, chunking.Job), job
+        if job.text is None:
+            assert job.rows is not None
+            rows = job.rows
+        else:
+            assert job.layout is not None
+            rows = parsing.csv_text_rows(job.text, job.first_row, job.layout)
+        groups += validation.group_rows(rows, job.first_household)
+    return groups
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_row_of_spaces_below_the_data_is_a_blank_row(tmp_path, file_format: str) -> None:
+    """One " " in an empty cell below the data (or a CSV row of " ," cells) made a member of its row and of
+    every blank row above it, refused for six required fields: the whole file was rejected."""
+    rows = [
+        values
+        for group in (household({"户编号": "W1"}), household({"户编号": "W2"}))
+        for _, values in group.rows
+    ]
+    blank = [""] * len(template.HEADERS)
+    spaces = [" "] * len(template.HEADERS)
+    stray = list(blank)
+    stray[29] = " "  # column AD, as in the QA's workbook
+    rows += [blank] * 8 + [stray, spaces, ["\u3000", "\t", "\xa0", *blank[3:]]]
+    path = tmp_path / f"登记表.{file_format}"
+    path.write_bytes(template.csv_file(rows) if file_format == "csv" else template.xlsx_file(rows))
+    for groups in (
+        list(validation.group_rows(parsing.read_rows(path, file_format))),
+        planned_groups(path, file_format),
+    ):
+        assert [(group.key, group.first_row, group.last_row) for group in groups] == [
+            ("W1", 2, 2),
+            ("W2", 3, 3),
+        ]
+        assert all(_validator.check(group).problems == [] for group in groups)

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.imports import normal_form
-from registry.imports.parsing import NO_HOUSEHOLDS, FileProblem, Layout, Row, read_csv_records, read_xlsx
+from registry.imports.parsing import (
+    NO_HOUSEHOLDS,
+    FileProblem,
+    Layout,
+    Row,
+    has_value,
+    read_csv_records,
+    read_xlsx,
+)
 from registry.imports.validation import INDEX, group_rows
 
 # Rows per chunk: big enough that COPY and pickling overheads vanish, small enough for frequent progress
@@ -65,7 +73,7 @@ def _plan_csv(path: Path) -> Iterator[Job | FileFailure]:
     complete_last = 1  # last row of the last complete household
     try:
         for number, values, text in records:
-            if any(values):
+            if has_value(values):  # as csv_text_rows will judge it
                 # As Layout.pick will read it: H００1 and H001 are one household, never cut apart.
                 key = normal_form.cell(values[key_at].strip()) if key_at < len(values) else ""
                 if current is None or (key and key != current):

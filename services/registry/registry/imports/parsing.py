@@ -117,6 +117,12 @@ class Layout:
 Row = tuple[int, list[str]]  # (1-based row number in the file, values in template column order)
 
 
+def has_value(values: list[str]) -> bool:
+    """Whether a record holds anything but blanks. A cell of spaces is empty: a stray space typed below the
+    data made a member of its row (and of every blank row above it), refused for six required fields."""
+    return any(map(str.strip, values))
+
+
 def _csv_rows(handle: IO[str]) -> Iterator[list[str]]:
     yield from csv.reader(handle)
 
@@ -166,7 +172,9 @@ def csv_text_rows(text: str, first_number: int, layout: Layout) -> list[Row]:
     as read_csv does)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     return [
-        (number, layout.pick(values)) for number, values in enumerate(reader, first_number) if any(values)
+        (number, layout.pick(values))
+        for number, values in enumerate(reader, first_number)
+        if has_value(values)
     ]
 
 
@@ -191,7 +199,7 @@ def read_csv(path: Path) -> Iterator[Row]:
             layout = Layout.from_header(header)
             read = False
             for number, values in enumerate(rows, start=2):
-                if any(values):
+                if has_value(values):
                     read = True
                     yield number, layout.pick(values)
             if not read:
@@ -320,7 +328,7 @@ def read_xlsx(path: Path) -> Iterator[Row]:
         layout = Layout.from_header([_cell(value) for value in first])
         for number, values in enumerate(rows, start=2):
             cells = [_cell(value) for value in values]
-            if any(cells):
+            if has_value(cells):
                 yield number, layout.pick(cells)
     finally:
         workbook.close()
