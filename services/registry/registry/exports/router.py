@@ -11,7 +11,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
@@ -27,6 +26,7 @@ from fupin_kit.pii import PiiCipher
 from registry import patterns
 from registry.exports import csv_archive, pdf_card, service, xlsx_books
 from registry.exports.columns import Disclosure
+from registry.exports.disposition import attachment
 from registry.households.router import pii_cipher
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -39,14 +39,6 @@ CHUNK = 256 * 1024
 def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return maker
-
-
-def _attachment(filename: str) -> dict[str, str]:
-    # An ASCII fallback plus RFC 5987 for the Chinese name.
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    return {
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    }
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
@@ -81,7 +73,7 @@ async def household_card(
         raise pdf_card.font_problem(exc) from None
     disclosure = service.disclosure(actor, cipher)
     body = await asyncio.to_thread(pdf_card.render, card, disclosure, font)
-    headers = _attachment(f"户卡-{card.household['head_name']}-{household_id}.pdf")
+    headers = attachment(f"户卡-{card.household['head_name']}-{household_id}.pdf", f"card-{household_id}.pdf")
     return Response(body, media_type="application/pdf", headers=headers)
 
 
@@ -105,7 +97,12 @@ WorkbookWriter = Callable[[Request, service.Scope, Disclosure, Path], Awaitable[
 
 
 async def _workbook_response(
-    write: WorkbookWriter, request: Request, scope: service.Scope, disclosure: Disclosure, name: str
+    write: WorkbookWriter,
+    request: Request,
+    scope: service.Scope,
+    disclosure: Disclosure,
+    name: str,
+    ascii_name: str,
 ) -> StreamingResponse:
     """Write the workbook to a temporary file (openpyxl needs a file), then stream and delete it."""
     path = _temporary(".xlsx")
@@ -114,7 +111,7 @@ async def _workbook_response(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return StreamingResponse(_file_chunks(path), media_type=XLSX, headers=_attachment(name))
+    return StreamingResponse(_file_chunks(path), media_type=XLSX, headers=attachment(name, ascii_name))
 
 
 @router.get(
@@ -129,7 +126,7 @@ async def village_register(
     scope = await service.scope(session, actor, code, divisions.Level.VILLAGE)
     disclosure = service.disclosure(actor, cipher)
     return await _workbook_response(
-        _write_register, request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx"
+        _write_register, request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx", f"register-{code}.xlsx"
     )
 
 
@@ -144,7 +141,9 @@ async def township_book(
     """乡簿: a summary sheet (households per village by status and main cause) and a sheet per village."""
     scope = await service.scope(session, actor, code, divisions.Level.TOWNSHIP)
     disclosure = service.disclosure(actor, cipher)
-    return await _workbook_response(_write_book, request, scope, disclosure, f"乡簿-{scope.name}-{code}.xlsx")
+    return await _workbook_response(
+        _write_book, request, scope, disclosure, f"乡簿-{scope.name}-{code}.xlsx", f"book-{code}.xlsx"
+    )
 
 
 @router.get(
@@ -159,7 +158,7 @@ async def county_archive_xlsx(
     scope = await service.scope(session, actor, code, divisions.Level.COUNTY)
     disclosure = service.disclosure(actor, cipher)
     return await _workbook_response(
-        _write_register, request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx"
+        _write_register, request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx", f"archive-{code}.xlsx"
     )
 
 
@@ -186,5 +185,5 @@ async def county_archive_csv(
             ):
                 yield chunk
 
-    headers = _attachment(f"县档-{scope.name}-{code}.csv")
+    headers = attachment(f"县档-{scope.name}-{code}.csv", f"archive-{code}.csv")
     return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -15,6 +15,7 @@ from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.pii import PiiCipher
 from registry import matrix_examples as examples
+from registry.exports.disposition import attachment
 from registry.households.router import pii_cipher
 from registry.imports import service, template
 from registry.imports.schemas import ImportOut, ReportPage
@@ -40,18 +41,14 @@ Runtime = Annotated[service.Runtime, Depends(runtime)]
 async def template_xlsx() -> Response:
     """The 登记表 template: header row, a 填写说明 sheet explaining every column, drop-down lists."""
     content = await asyncio.to_thread(template.xlsx_template)
-    disposition = "attachment; filename*=UTF-8''%E8%B4%AB%E5%9B%B0%E6%88%B7%E7%99%BB%E8%AE%B0%E8%A1%A8.xlsx"
-    return Response(content, media_type=XLSX_TYPE, headers={"Content-Disposition": disposition})
+    headers = attachment("贫困户登记表.xlsx", "import-template.xlsx")
+    return Response(content, media_type=XLSX_TYPE, headers=headers)
 
 
 @router.get("/template.csv", response_class=Response, openapi_extra=scope.public())
 async def template_csv() -> Response:
-    disposition = "attachment; filename*=UTF-8''%E8%B4%AB%E5%9B%B0%E6%88%B7%E7%99%BB%E8%AE%B0%E8%A1%A8.csv"
-    return Response(
-        template.csv_template(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
+    headers = attachment("贫困户登记表.csv", "import-template.csv")
+    return Response(template.csv_template(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 # The rows name their villages; an import belongs to its importer's division (rows outside it are rejected).
@@ -94,5 +91,5 @@ async def report(
     return StreamingResponse(
         service.report_csv(rt.sessionmaker, actor, import_id),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-report.csv"'},
+        headers=attachment(f"import-{import_id}-report.csv"),
     )
