@@ -46,8 +46,14 @@ run: install
 demo: install
 	$(BIN)/fupin up --demo $(ARGS)
 
+# Two phases: first everything that tolerates company, on TEST_WORKERS workers (pytest-xdist; whole files
+# per worker, so a module's fixtures are built once), then the timing-sensitive process scenarios alone
+# (tests/conftest.py marks them `serial`). Status 5 (nothing selected: PYTEST_ARGS naming a file of one
+# phase only) is not a failure. TEST_WORKERS=0 runs the first phase in one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: install
 	$(BIN)/ruff check .
