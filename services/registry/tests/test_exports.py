@@ -424,3 +424,79 @@ async def test_every_export_and_template_is_named_in_rfc_6266_form(writable_regi
         response = await registry.client.get(path, headers=auth(registry, "county", COUNTY))
         assert response.status_code == 200, (path, response.text)
         assert download_name(response) == names, path
+
+
+# ---- the card's layout ----------------------------------------------------------------------------------
+
+LONG_ADDRESS = (
+    "贵州省黔东南苗族侗族自治州雷山县郎德镇也改村三组27号（村小学后面第二栋木房，门前有一棵大枫香树）左手边"
+)
+LONG_BANK = "贵州雷山农村商业银行股份有限公司郎德支行"
+
+
+def text_runs(body: bytes) -> list[tuple[int, float, float, float, str]]:
+    """Every piece of text drawn on the card: (page, x, baseline y, font size, text), in points."""
+    runs: list[tuple[int, float, float, float, str]] = []
+    for number, page in enumerate(PdfReader(io.BytesIO(body)).pages):
+
+        def visit(
+            text: str, cm: list[float], tm: list[float], font: Any, size: float, page: int = number
+        ) -> None:
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                runs.append((page, x, y, size * tm[0] * cm[0], text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def overlaps(body: bytes) -> list[str]:
+    """Pairs of text pieces drawn over each other on one line, and pieces running off the page: widths
+    measured in the card's own font, as fpdf2 laid them out."""
+    from fpdf import FPDF
+
+    from fupin_kit.cjk_font import find_font
+
+    ruler = FPDF(unit="pt", format="A4", orientation="L")
+    ruler.add_font("cjk", "", str(find_font()))
+    boxes = []
+    for page, x, y, size, text in text_runs(body):
+        ruler.set_font("cjk", size=size)
+        boxes.append((page, x, x + ruler.get_string_width(text), y, size, text))
+    margin = 12 * 72 / 25.4  # the card's 12 mm
+    found = [
+        f"{text!r} runs off the page"
+        for _, left, right, _, _, text in boxes
+        if left < margin - 0.5 or right > ruler.w - margin + 0.5
+    ]
+    for index, (page, left, right, y, size, text) in enumerate(boxes):
+        for other in boxes[index + 1 :]:
+            same_line = other[0] == page and abs(other[3] - y) < min(size, other[4]) * 0.8
+            if same_line and min(right, other[2]) - max(left, other[1]) > 0.5:
+                found.append(f"{text!r} and {other[5]!r} overlap")
+    return found
+
+
+async def test_long_values_on_the_card_wrap_instead_of_running_over_their_neighbours(
+    writable_registry,
+) -> None:
+    """A long address or bank name was drawn in a 42 mm cell it did not fit, over the next label and value."""
+    registry = writable_registry
+    head = "吴老三"
+    body = household(
+        VILLAGE,
+        head,
+        [person(head, "head", True)],
+        address=LONG_ADDRESS,
+        bank_name=LONG_BANK,
+        bank_account="6217790012345678901",
+        village_group="第三村民小组（原四组与五组合并后的新三组，含原四组全部农户）",
+    )
+    created = await create(registry, body)
+    for tier, division in (("county", COUNTY), ("city", CITY)):
+        card = await fetch(registry, f"/exports/households/{created['id']}/card.pdf", tier, division)
+        assert overlaps(card) == [], tier
+        text = pdf_text(card).replace("\n", "")
+        for value in (LONG_ADDRESS, LONG_BANK, body["village_group"]):
+            assert value in text, (tier, value)  # wrapped, every character still there and in order

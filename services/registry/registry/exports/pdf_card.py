@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from fupin_kit.cjk_font import CjkFontMissing
@@ -47,6 +48,7 @@ RGB: dict[StatusColour, tuple[int, int, int]] = {
     StatusColour.YELLOW: (225, 175, 0),
 }
 HEADING = FontFace(emphasis=None, fill_color=(221, 235, 247))
+LABEL = FontFace(emphasis=None, color=(90, 90, 90))
 Row = dict[str, Any]
 
 
@@ -80,16 +82,36 @@ class CardPdf(FPDF):
         self.set_font(FAMILY, size=9.5)
         self.ln(1)
 
-    def pairs(self, items: Sequence[tuple[str, Any]], per_row: int = 4) -> None:
-        """Label/value pairs in a grid: grey labels, black values."""
+    def pairs(self, items: Sequence[tuple[str, Any]], per_row: int = 4, wide: Sequence[str] = ()) -> None:
+        """Label/value pairs in a grid: grey labels, black values. A value longer than its cell wraps within
+        it and the row grows (values are whatever was filed: an address or a bank's full name runs to
+        dozens of characters, and a fixed-width cell printed them over the next pair). The labels in
+        `wide` get a row of their own, their value spanning the rest of it."""
         width = (self.w - self.l_margin - self.r_margin) / per_row
-        for start in range(0, len(items), per_row):
-            for name, value in items[start : start + per_row]:
-                self.set_text_color(90, 90, 90)
-                self.cell(width * 0.38, 6.5, f"{name}：")
-                self.set_text_color(0, 0, 0)
-                self.cell(width * 0.62, 6.5, _text(value))
-            self.ln(6.5)
+        rows: list[list[tuple[str, Any]]] = [[]]
+        for name, value in items:
+            if name in wide:
+                rows += [[(name, value)], []]
+            elif len(rows[-1]) == per_row:
+                rows.append([(name, value)])
+            else:
+                rows[-1].append((name, value))
+        with self.table(
+            col_widths=(width * 0.38, width * 0.62) * per_row,
+            borders_layout="NONE",
+            first_row_as_headings=False,
+            text_align="LEFT",
+            v_align="TOP",
+            line_height=5,
+            padding=(0.75, 1, 0.75, 0),
+            wrapmode=WrapMode.CHAR,  # Chinese has no spaces to break at
+        ) as table:
+            for pairs in filter(None, rows):
+                row = table.row()
+                for name, value in pairs:
+                    row.cell(f"{name}：", style=LABEL)
+                    span = 2 * (per_row - len(pairs)) + 1 if len(pairs) == 1 and name in wide else 1
+                    row.cell(_text(value), colspan=span)
 
     def grid(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> None:
         with self.table(
@@ -109,7 +131,10 @@ def _title(pdf: CardPdf, card: Card) -> None:
     pdf.cell(0, 10, "贫困户建档立卡信息卡（户卡）", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
     place = "".join(card.division_names) or card.household["division"]
-    pdf.cell(0, 7, f"{place}  {card.household['village_group']}", align="C", new_x="LMARGIN", new_y="NEXT")
+    # Wrapped, not cut: the 组 is free text up to 60 characters.
+    pdf.multi_cell(
+        0, 7, f"{place}  {card.household['village_group']}", align="C", new_x="LMARGIN", new_y="NEXT"
+    )
 
 
 def _status(pdf: CardPdf, household: Row) -> None:
@@ -140,7 +165,8 @@ def _household(pdf: CardPdf, household: Row, disclosure: Disclosure) -> None:
             ("贫困户属性", label(HouseholdAttribute, household["attribute"])),
             ("主要致贫原因", label(Cause, household["main_cause"])),
             ("其他致贫原因", causes(household) or None),
-        ]
+        ],
+        wide=("家庭住址",),
     )
     pdf.section("生产生活条件")
     area = household["housing_area"]
