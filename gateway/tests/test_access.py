@@ -4,23 +4,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import jwt
-from fastapi import FastAPI
 from sqlalchemy import text
 
-from fupin_gateway.config import GatewaySettings
-from fupin_gateway.main import create_app
 from fupin_gateway.ratelimit import RateLimiter
+from fupin_gateway.testing import in_process_gateway as gateway
 from fupin_kit.auth import tokens as kit_tokens
 from fupin_kit.auth.keys import KeyStore, mint
 from fupin_kit.sample import app as sample
@@ -30,20 +25,6 @@ from fupin_kit.testing import InProcessServer
 NATION = "000000000000"
 COUNTY = "520102000000"
 PASSWORD = "correct horse battery"
-
-
-@contextlib.asynccontextmanager
-async def gateway(
-    stack, database: str | None = None, **overrides: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    database = database or await stack.fresh_database("fupin_gateway", "gateway")
-    values = stack.settings("gateway", database, role="api").model_dump()
-    values.update(overrides)
-    app = create_app(GatewaySettings(**values))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield app, client
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -20,10 +20,9 @@ import jwt
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from fupin_gateway.config import GatewaySettings
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity import repository as identity_repository
-from fupin_gateway.main import create_app
+from fupin_gateway.testing import in_process_gateway as gateway
 from fupin_kit.auth.instants import floor_ms_seconds
 from fupin_kit.auth.revocations import (
     REVOKED_SUBJECTS_PATH,
@@ -43,18 +42,6 @@ VILLAGE = "520102016001"
 OTHER_COUNTY = "520103000000"
 OTHER_VILLAGE = "520103019001"
 PASSWORD = "correct horse battery"
-
-
-@contextlib.asynccontextmanager
-async def gateway(stack, **overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    database = await stack.fresh_database("fupin_gateway", "gateway")
-    values = stack.settings("gateway", database, role="api").model_dump()
-    values.update(overrides)
-    app = create_app(GatewaySettings(**values))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield app, client
 
 
 @contextlib.asynccontextmanager

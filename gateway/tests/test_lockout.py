@@ -6,32 +6,17 @@ secrets; parallel guesses are counted one by one; the lock is audited; the numbe
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from fupin_gateway.config import GatewaySettings
-from fupin_gateway.main import create_app
+from fupin_gateway.testing import in_process_gateway as gateway
 
 NATION = "000000000000"
 COUNTY = "520102000000"
 PASSWORD = "correct horse battery"
 WRONG = "not the password at all"
-
-
-@contextlib.asynccontextmanager
-async def gateway(stack, database: str, **overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    values = stack.settings("gateway", database, role="api").model_dump()
-    values.update(overrides)
-    app = create_app(GatewaySettings(**values))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield app, client
 
 
 def root(stack) -> dict[str, str]:

@@ -5,16 +5,13 @@ a passphrase with spaces inside is still accepted (and signs in)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from fupin_gateway.config import GatewaySettings
-from fupin_gateway.main import create_app
+from fupin_gateway.testing import in_process_gateway as gateway
 
 NATION = "000000000000"
 COUNTY = "520102000000"
@@ -32,16 +29,6 @@ REFUSED = [
     pytest.param("abababababab", id="two-characters"),
     pytest.param("123456789012", id="digits-only"),
 ]
-
-
-@contextlib.asynccontextmanager
-async def gateway(stack: Any) -> AsyncIterator[httpx.AsyncClient]:
-    database = await stack.fresh_database("fupin_gateway", "gateway")
-    app = create_app(GatewaySettings(**stack.settings("gateway", database, role="api").model_dump()))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
 
 
 def root(stack: Any) -> dict[str, str]:
@@ -86,7 +73,7 @@ def password_error(response: httpx.Response) -> str:
 async def test_weak_or_blank_passwords_are_refused_everywhere_a_password_is_set(
     fupin_stack, bad: str
 ) -> None:
-    async with gateway(fupin_stack) as client:
+    async with gateway(fupin_stack) as (_, client):
         auth = root(fupin_stack)
         created = await client.post("/admin/users", json=person("blank.user", bad), headers=auth)
         message = password_error(created)
@@ -110,7 +97,7 @@ async def test_weak_or_blank_passwords_are_refused_everywhere_a_password_is_set(
 
 
 async def test_spaces_only_password_message_and_a_passphrase_is_accepted(fupin_stack) -> None:
-    async with gateway(fupin_stack) as client:
+    async with gateway(fupin_stack) as (_, client):
         auth = root(fupin_stack)
         refused = await client.post("/admin/users", json=person("space.user", " " * 12), headers=auth)
         assert "at least 8 characters that are not whitespace" in password_error(refused)
@@ -141,7 +128,7 @@ def test_the_rule_is_stated_in_the_openapi_description() -> None:
 
 
 async def test_a_password_must_not_contain_the_account_name(fupin_stack) -> None:
-    async with gateway(fupin_stack) as client:
+    async with gateway(fupin_stack) as (_, client):
         auth = root(fupin_stack)
         named = await client.post("/admin/users", json=person("li.ming", "my Li.Ming pass 1"), headers=auth)
         assert "must not contain the account name" in password_error(named)
