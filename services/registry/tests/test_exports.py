@@ -500,3 +500,66 @@ async def test_long_values_on_the_card_wrap_instead_of_running_over_their_neighb
         text = pdf_text(card).replace("\n", "")
         for value in (LONG_ADDRESS, LONG_BANK, body["village_group"]):
             assert value in text, (tier, value)  # wrapped, every character still there and in order
+
+
+# ---- incomes and members in every spreadsheet ------------------------------------------------------------
+
+INCOME_COLUMNS = (
+    "收入年度",
+    "工资性收入（元）",
+    "家庭经营性收入（元）",
+    "转移性收入（元）",
+    "财产性收入（元）",
+    "生产经营性支出（元）",
+    "家庭纯收入（元）",
+    "人均纯收入（元）",
+)
+# 王德贵's latest year (2023): 9000 + 2000 + 1500 + 0 - 500 = 12000 for 3 people.
+WANG_2023 = (2023, 9000, 2000, 1500, 0, 500, 12000, 4000)
+
+
+def incomes_of(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(None if row[name] in (None, "") else float(row[name]) for name in INCOME_COLUMNS)
+
+
+async def test_every_spreadsheet_carries_the_latest_income_breakdown_and_the_book_its_members(
+    writable_registry,
+) -> None:
+    """domain.md §2's income by year (wage, business, transfer, property; costs; net) was on the card only:
+    the spreadsheets had the year and the per-capita figure. The 乡簿 had no member fields at all."""
+    registry = writable_registry
+    data = await populate(registry)
+    register = await fetch(registry, f"/exports/villages/{VILLAGE}/register.xlsx", "county", COUNTY)
+    archive = await fetch(registry, f"/exports/counties/{COUNTY}/archive.xlsx", "county", COUNTY)
+    book = await fetch(registry, f"/exports/townships/{TOWNSHIP}/book.xlsx", "county", COUNTY)
+    csv_body = await fetch(registry, f"/exports/counties/{COUNTY}/archive.csv", "county", COUNTY)
+    sheets = {
+        "村册": sheet_rows(register, "户"),
+        "县档.xlsx": sheet_rows(archive, "户"),
+        "乡簿": sheet_rows(book, "纪念塔社区"),
+        "县档.csv": list(csv.DictReader(io.StringIO(csv_body.decode("utf-8-sig")))),
+    }
+    for name, rows in sheets.items():
+        by_head = {row["户主姓名"]: incomes_of(row) for row in rows}
+        assert by_head["王德贵"] == tuple(map(float, WANG_2023)), name
+        assert by_head["赵桂兰"] == (None,) * len(INCOME_COLUMNS), name  # no income recorded
+
+    members = sheet_rows(book, "成员")
+    assert load_workbook(io.BytesIO(book)).sheetnames[:2] == ["汇总", "成员"]
+    assert sorted(row["姓名"] for row in members) == sorted(data["names"])  # both villages of the township
+    assert {row["证件号码"] for row in members} == set(data["ids"])
+    son = next(row for row in members if row["姓名"] == "王小明")
+    assert (son["与户主关系"], son["性别"], son["文化程度"], son["健康状况"], son["劳动能力"]) == (
+        "之子",
+        "男",
+        "初中",
+        "健康",
+        "普通劳动力",
+    )
+    assert {row["享受低保"] for row in members} <= {"是", "否"} and son["户主姓名"] == "王德贵"
+    households = {row["户编号"] for row in sheet_rows(book, "纪念塔社区")}
+    assert {row["户编号"] for row in members if row["行政区划代码"] == VILLAGE} == households
+
+    city = await fetch(registry, f"/exports/townships/{TOWNSHIP}/book.xlsx", "city", CITY)
+    masked = {row["证件号码"] for row in sheet_rows(city, "成员")}
+    assert masked == {f"{full[:6]}********{full[-4:]}" for full in data["ids"]}

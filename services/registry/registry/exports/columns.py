@@ -95,7 +95,16 @@ def _h(key: str, enum: type[CodeEnum] | None = None) -> Callable[[Row, Row, Disc
     return lambda household, extra, disclosure: label(enum, household[key])
 
 
-# A household row: `extra` carries names resolved once per export (村名称).
+def _income(key: str) -> Callable[[Row, Row, Disclosure], Cell]:
+    def value(household: Row, extra: Row, disclosure: Disclosure) -> Cell:
+        income = extra.get("income")
+        return None if income is None else income[key]
+
+    return value
+
+
+# A household row: `extra` carries names resolved once per export (村名称) and the income record of the
+# household's 收入年度 (domain.md §2: the components, costs and net income behind the per-capita figure).
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("行政区划代码", 15, _h("division")),
     Column("村（社区）", 18, lambda h, e, d: e.get("village_name")),
@@ -113,6 +122,12 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("标识颜色", 8, lambda h, e, d: colour_word(h["status"])),
     Column("家庭人口数", 10, _h("member_count")),
     Column("收入年度", 9, _h("income_year")),
+    Column("工资性收入（元）", 14, _income("wage")),
+    Column("家庭经营性收入（元）", 14, _income("business")),
+    Column("转移性收入（元）", 14, _income("transfer")),
+    Column("财产性收入（元）", 14, _income("property")),
+    Column("生产经营性支出（元）", 14, _income("production_costs")),
+    Column("家庭纯收入（元）", 14, _income("net_income")),
     Column("人均纯收入（元）", 14, _h("per_capita_net_income")),
     Column("住房面积（㎡）", 12, _h("housing_area")),
     Column("住房结构", 10, _h("housing_structure", HousingStructure)),
@@ -160,8 +175,10 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def household_values(household: Row, village_name: str | None, disclosure: Disclosure) -> list[Cell]:
-    extra = {"village_name": village_name}
+def household_values(
+    household: Row, village_name: str | None, disclosure: Disclosure, income: Row | None = None
+) -> list[Cell]:
+    extra = {"village_name": village_name, "income": income}
     return [column.value(household, extra, disclosure) for column in HOUSEHOLD_COLUMNS]
 
 

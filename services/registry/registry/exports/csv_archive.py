@@ -38,7 +38,7 @@ def encode_page(page: list[HouseholdFile], names: dict[str, str], disclosure: Di
     writer = csv.writer(buffer, lineterminator="\r\n")
     for file in page:
         household = file.household
-        head = household_values(household, names.get(household["division"]), disclosure)
+        head = household_values(household, names.get(household["division"]), disclosure, file.income)
         if not file.members:
             writer.writerow([csv_cell(value) for value in head])
         for member in file.members:

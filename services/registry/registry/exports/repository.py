@@ -45,6 +45,22 @@ async def members_of(session: AsyncSession, household_ids: Sequence[uuid.UUID]) 
     return [dict(row._mapping) for row in rows]
 
 
+async def current_incomes(session: AsyncSession, household_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """The income record of the year each household's file shows (households.income_year, its latest), for
+    a page of households: the components beside the per-capita figure the household row carries."""
+    if not household_ids:
+        return []
+    rows = await session.execute(
+        select(incomes)
+        .join(
+            households,
+            and_(households.c.id == incomes.c.household_id, households.c.income_year == incomes.c.year),
+        )
+        .where(households.c.id.in_(list(household_ids)))
+    )
+    return [dict(row._mapping) for row in rows]
+
+
 async def latest_incomes(session: AsyncSession, household_id: uuid.UUID, years: int) -> list[Row]:
     rows = await session.execute(
         select(incomes)

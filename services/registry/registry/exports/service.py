@@ -52,6 +52,7 @@ class Scope:
 class HouseholdFile:
     household: Row
     members: list[Row] = field(default_factory=list)
+    income: Row | None = None  # the record of the household's income_year (its latest), if any
 
 
 @dataclass(frozen=True)
@@ -98,17 +99,20 @@ async def snapshot_session(sessionmaker: async_sessionmaker[AsyncSession]) -> As
 async def household_files(
     session: AsyncSession, lo: str, hi: str, page_size: int | None = None
 ) -> AsyncIterator[list[HouseholdFile]]:
-    """Households of [lo, hi] with their members, one keyset page at a time, in (division, id) order."""
+    """Households of [lo, hi] with their members and current income record, one keyset page at a time, in
+    (division, id) order."""
     page_size = page_size or PAGE_SIZE
     after: tuple[str, uuid.UUID] | None = None
     while True:
         page = await repository.household_page(session, lo, hi, after, page_size)
         if not page:
             return
+        ids = [row["id"] for row in page]
         by_household: dict[uuid.UUID, list[Row]] = defaultdict(list)
-        for member in await repository.members_of(session, [row["id"] for row in page]):
+        for member in await repository.members_of(session, ids):
             by_household[member["household_id"]].append(member)
-        yield [HouseholdFile(row, by_household[row["id"]]) for row in page]
+        income = {row["household_id"]: row for row in await repository.current_incomes(session, ids)}
+        yield [HouseholdFile(row, by_household[row["id"]], income.get(row["id"])) for row in page]
         if len(page) < page_size:
             return
         after = (page[-1]["division"], page[-1]["id"])

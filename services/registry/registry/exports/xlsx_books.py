@@ -100,7 +100,7 @@ async def write_register(
     def write(page: list[HouseholdFile]) -> None:
         for file in page:
             household = file.household
-            values = household_values(household, names.get(household["division"]), disclosure)
+            values = household_values(household, names.get(household["division"]), disclosure, file.income)
             households.append(_as_text(households, values))
             for member in file.members:
                 members.append(_as_text(members, member_values(member, household, disclosure)))
@@ -149,12 +149,14 @@ async def write_book(
     pages: AsyncIterator[list[HouseholdFile]],
     disclosure: Disclosure,
 ) -> int:
-    """乡簿: a summary sheet, then one sheet per village of the township (empty villages included)."""
+    """乡簿: a summary sheet, a members sheet (every member of the township, as in the 村册, tied to its
+    household by 户编号), then one sheet per village of the township (empty villages included)."""
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
     summary = _sheet(workbook, sheet_title("汇总", taken), summary_headers())
     for row in summary_rows(villages, counts):
         summary.append(_as_text(summary, row))
+    members = _sheet(workbook, sheet_title("成员", taken), _headers(MEMBER_COLUMNS))
     columns = [*HOUSEHOLD_COLUMNS, MEMBERS_COLUMN]
     # Every village gets its sheet up front (in code order, empty ones too); each spools to its own file.
     sheets = {
@@ -169,8 +171,10 @@ async def write_book(
             code = household["division"]
             if code not in sheets:  # a village no longer listed under the township: keep its files too
                 sheets[code] = _sheet(workbook, sheet_title(code, taken), _headers(columns))
-            values = household_values(household, names.get(code), disclosure)
+            values = household_values(household, names.get(code), disclosure, file.income)
             sheets[code].append(_as_text(sheets[code], [*values, _member_list(file)]))
+            for member in file.members:
+                members.append(_as_text(members, member_values(member, household, disclosure)))
 
     written = 0
     async for page in pages:
