@@ -1,15 +1,17 @@
 """`fupin import FILE`: upload a 登记表 (CSV or XLSX) through the gateway and follow the import.
 
-The token is minted locally from the run's key store (like `fupin token`), for the county of the file's
-first village unless --division says otherwise, with the platform's token lifetime, and minted again
-before it expires: a long import outlives one token. The upload streams the file; progress is polled from
-GET /imports/{id} until the import has finished; the per-row report can be saved with --report.
+The token is minted locally from the run's key store (like `fupin token`), for the county of a CSV file's
+first village unless --division says otherwise (an XLSX file needs --division), with the platform's token
+lifetime, and minted again before it expires: a long import outlives one token. The upload streams the
+file; progress is polled from GET /imports/{id} until the import has finished; the per-row report can be
+saved with --report.
 """
 
 from __future__ import annotations
 
 import csv
 import time
+import unicodedata
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ POLL_S = 0.5
 TOKEN_RENEW_MARGIN_S = 60
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE_OK = ("accepted",)
+VILLAGE_HEADER = "村代码"
 
 
 class LocalTokenAuth(httpx.Auth):
@@ -72,21 +75,32 @@ class ImportOptions:
     timeout_s: float
 
 
+def is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _cell(value: str) -> str:
+    # As the registry reads a cell (imports/parsing.Layout.pick): trimmed, in NFKC (full-width digits).
+    return unicodedata.normalize("NFKC", value.strip()).strip()
+
+
 def first_village(path: Path) -> str | None:
-    """The 村代码 of the first data row of a CSV file (XLSX: None; pass --division)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    """The 村代码 of the first data row of a CSV file, its header and cell read as the registry reads them
+    (a header typed "村代码 " is the column). None for an XLSX file: reading a workbook takes openpyxl,
+    which the command line does not carry, so an XLSX needs --division."""
+    if is_xlsx(path):
         return None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             with path.open(encoding=encoding, newline="") as handle:
                 rows = csv.reader(handle)
-                header = next(rows, [])
-                if "村代码" not in header:
+                header = [_cell(name) for name in next(rows, [])]
+                if VILLAGE_HEADER not in header:
                     return None
-                position = header.index("村代码")
+                position = header.index(VILLAGE_HEADER)
                 for row in rows:
-                    if len(row) > position and row[position].strip():
-                        return row[position].strip()
+                    if len(row) > position and _cell(row[position]):
+                        return _cell(row[position])
                 return None
         except UnicodeDecodeError:
             continue
@@ -95,7 +109,7 @@ def first_village(path: Path) -> str | None:
 
 def data_rows(path: Path) -> int | None:
     """Approximate row count of a CSV file for the progress bar (lines minus the header)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if is_xlsx(path):
         return None
     with path.open("rb") as handle:
         return max(sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1, 0)
@@ -105,9 +119,17 @@ def who(options: ImportOptions) -> tuple[str, str]:
     """(division, tier) of the token: --division, or the county of the file's first village."""
     division = options.division
     if division is None:
+        if is_xlsx(options.path):
+            raise TokenError(
+                "an XLSX file needs --division (the importer's village, township or county code): only a "
+                "CSV file's first 村代码 is read to choose it"
+            )
         village = first_village(options.path)
         if village is None or len(village) != 12 or not (village.isascii() and village.isdigit()):
-            raise TokenError("cannot tell the division from the file; pass --division (and --tier)")
+            raise TokenError(
+                f"cannot tell the division from the file (no 12-digit {VILLAGE_HEADER} in its first data "
+                "row); pass --division (and --tier)"
+            )
         division = village[:6] + "000000"
     try:
         tier = options.tier or divisions.TIER_NAMES[divisions.level(division)]
@@ -153,7 +175,7 @@ def run_import(options: ImportOptions, console: Console) -> int:
     auth = LocalTokenAuth(mint, KitSettings().token_lifetime_s)
     auth.mint(auth.lifetime_s)  # a key store or division problem shows before anything is uploaded
     base = options.gateway_url.rstrip("/") + "/api/v1/registry"
-    media = XLSX_TYPE if options.path.suffix.lower() in (".xlsx", ".xlsm") else "text/csv"
+    media = XLSX_TYPE if is_xlsx(options.path) else "text/csv"
     total = data_rows(options.path)
     with httpx.Client(auth=auth, timeout=httpx.Timeout(60.0, write=600.0)) as client:
         with options.path.open("rb") as handle:

@@ -267,7 +267,10 @@ def import_file(
     ],
     division: Annotated[
         str | None,
-        typer.Option(help="12-digit division of the importing cadre [default: the first row's county]."),
+        typer.Option(
+            help="12-digit division of the importing cadre [default for a CSV file: the county of its first "
+            "村代码; required for an XLSX file]."
+        ),
     ] = None,
     tier: Annotated[
         str | None, typer.Option(help="village, township or county [default: the division's level].")
