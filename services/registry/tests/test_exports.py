@@ -563,3 +563,29 @@ async def test_every_spreadsheet_carries_the_latest_income_breakdown_and_the_boo
     city = await fetch(registry, f"/exports/townships/{TOWNSHIP}/book.xlsx", "city", CITY)
     masked = {row["证件号码"] for row in sheet_rows(city, "成员")}
     assert masked == {f"{full[:6]}********{full[-4:]}" for full in data["ids"]}
+
+
+async def test_the_archive_csv_sends_excel_users_to_the_xlsx_whose_ids_are_text(writable_registry) -> None:
+    """Excel reads the CSV's 18-digit IDs and 16-19-digit accounts as numbers (15 significant digits): the
+    CSV's documentation says so and points to archive.xlsx, whose identifier cells are text."""
+    registry = writable_registry
+    data = await populate(registry)
+    openapi = (await registry.client.get("/openapi.json")).json()
+    described = openapi["paths"]["/exports/counties/{code}/archive.csv"]["get"]["description"]
+    assert "15 significant digits" in described and "archive.xlsx" in described
+
+    body = await fetch(registry, f"/exports/counties/{COUNTY}/archive.xlsx", "county", COUNTY)
+    workbook = load_workbook(io.BytesIO(body))
+    for title, columns in (
+        ("户", ("行政区划代码", "银行账号", "联系电话")),
+        ("成员", ("证件号码", "行政区划代码")),
+    ):
+        sheet = workbook[title]
+        header = [cell.value for cell in sheet[1]]
+        for column in columns:
+            cells = [
+                row[header.index(column)] for row in sheet.iter_rows(min_row=2) if row[0].value is not None
+            ]
+            assert cells and all(cell.data_type == "s" for cell in cells if cell.value is not None), column
+    members = sheet_rows(body, "成员")
+    assert {row["证件号码"] for row in members} == set(data["ids"])

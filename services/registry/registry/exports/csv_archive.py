@@ -3,6 +3,11 @@
 Streamed: the generator reads one keyset page, encodes it and yields it, so the first bytes leave before
 the last household is read. UTF-8 with a BOM, because Excel (what county offices open it with) reads a
 BOM-less CSV as the local ANSI code page and garbles the Chinese.
+
+IDs, accounts and codes are written as the digits they are. Excel turns such a column into numbers and
+keeps 15 significant digits, but writing them as formulas (`="…"`) or with a leading tab would corrupt
+them for every other reader of the file; the route's description sends Excel users to the XLSX archive,
+where they are text cells.
 """
 
 from __future__ import annotations

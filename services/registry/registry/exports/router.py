@@ -170,7 +170,14 @@ async def county_archive_xlsx(
 async def county_archive_csv(
     code: Code, request: Request, actor: CurrentActor, session: DbSession, cipher: Cipher
 ) -> StreamingResponse:
-    """县档 as CSV (UTF-8 with BOM): one row per member with its household's columns, streamed page by page."""
+    """县档 as CSV (UTF-8 with BOM): one row per member with its household's columns, streamed page by page.
+
+    Resident IDs, bank accounts and division codes are plain digit strings, as CSV has no types. Excel
+    opening the file reads them as numbers: it shows 5.22634E+17 and keeps 15 significant digits, so a
+    sheet saved again from it has lost the last digits of every ID and account. For Excel, use
+    `archive.xlsx`, where they are text cells; or import the CSV with those columns as text. (No `="…"`
+    or tab tricks are written into the cells: every other program would read them as part of the value.)
+    """
     scope = await service.scope(session, actor, code, divisions.Level.COUNTY)
     disclosure = service.disclosure(actor, cipher)
     sessionmaker = _sessionmaker(request)
