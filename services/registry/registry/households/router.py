@@ -202,7 +202,10 @@ async def household_history(ctx: ReadCtx, household_id: uuid.UUID) -> list[Histo
     openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.STATUS_COMMAND),
 )
 async def change_status(ctx: Ctx, household_id: uuid.UUID, body: StatusCommand) -> HouseholdOut:
-    """Internal command (county officers; later driven by identification events)."""
+    """A county officer's record of a status decided outside the platform's procedure: the files of
+    households identified before the platform existed (the 登记表 import files every household as a
+    candidate), and corrections. The procedures themselves are identification's, whose decisions reach
+    the registry as events; each use here is in the household's history with its officer and reason."""
     return await service.change_status(ctx, household_id, body, by_hand=True)
 
 
