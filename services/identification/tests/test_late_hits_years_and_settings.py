@@ -236,7 +236,7 @@ async def test_region_setting_values_are_validated(harness: Harness, key: str, v
 async def test_valid_region_settings_are_accepted(harness: Harness) -> None:
     for key, value in (
         ("threshold.medical_self_paid", "6500.50"),
-        ("notice_days", "0.002"),  # the demo's notices last minutes
+        ("notice_days", "0.002"),  # sub-day, with the test clock only (the demo, e2e)
         ("risk_clearance_months", "6"),
         ("rural_population", "1200"),
     ):
