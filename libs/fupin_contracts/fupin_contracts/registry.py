@@ -62,6 +62,16 @@ class MemberSummaryV1(_Payload):
     resident_id_index: str | None = None
 
 
+class DivisionNameV1(_Payload):
+    """One division of a household's place, as the registry's division tree names it."""
+
+    code: str
+    name: str
+    # A statistical grouping rather than a place (市辖区, 省直辖县级行政区划, …直辖村级区划): a document
+    # naming the village leaves it out of the path.
+    placeholder: bool = False
+
+
 class HouseholdCreatedV1(_Payload):
     household_id: uuid.UUID
     division: str
@@ -73,6 +83,11 @@ class HouseholdCreatedV1(_Payload):
     other_causes: list[str]
     member_count: int
     members: list[MemberSummaryV1]
+    # The household's village and every division above it, province first, village last, following the
+    # tree's parent links, so consumers can name the village (public notices) without asking the registry:
+    # services learn about each other from events. None when the registry's tree was not loaded.
+    # Optional: added within v1. A household never changes village, so no later event carries it.
+    place: list[DivisionNameV1] | None = None
 
 
 class HouseholdUpdatedV1(_Payload):

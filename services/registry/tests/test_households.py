@@ -868,6 +868,47 @@ async def test_event_payloads_match_contracts(writable_registry) -> None:
         assert event["payload"]["division"] == VILLAGE
 
 
+def _place(event: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    return [(d["code"], d["name"], d["placeholder"]) for d in event["payload"]["data"]["place"]]
+
+
+async def test_the_created_event_names_the_village_and_every_division_above_it(writable_registry) -> None:
+    """From the registry's own tree, following its parent links (东莞's townships hang off the city, 北京's
+    districts off a 市辖区 grouping): identification names notice villages from it, asking no service."""
+    registry = writable_registry
+    dongguan = "441900003001"
+    await created(registry, household())
+    await created(
+        registry, household(division=dongguan, members=[member(resident_id=resident_id(region="441900"))])
+    )
+    await created(
+        registry,
+        household(division=BEIJING_VILLAGE, members=[member(resident_id=resident_id(region="110101"))]),
+    )
+    assert [_place(event) for event in await outbox(registry)] == [
+        [
+            (PROVINCE, "贵州省", False),
+            (CITY, "贵阳市", False),
+            (COUNTY, "南明区", False),
+            (TOWNSHIP, "新华路街道", False),
+            (VILLAGE, "纪念塔社区", False),
+        ],
+        [
+            ("440000000000", "广东省", False),
+            ("441900000000", "东莞市", False),
+            ("441900003000", "东城街道", False),
+            (dongguan, "岗贝社区居民委员会", False),
+        ],
+        [
+            ("110000000000", "北京市", False),
+            ("110100000000", "市辖区", True),
+            (BEIJING_COUNTY, "东城区", False),
+            ("110101001000", "东华门街道", False),
+            (BEIJING_VILLAGE, "多福巷社区居委会", False),
+        ],
+    ]
+
+
 def test_transition_table_is_pure() -> None:
     import pytest
 

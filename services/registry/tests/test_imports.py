@@ -229,6 +229,40 @@ async def test_events_one_created_per_household_with_division_and_no_full_ids(wr
     assert len(income) == 2 and income[0]["payload"]["data"]["net_income"] == "4700.00"
 
 
+async def test_created_events_name_each_village_and_every_division_above_it(writable_registry) -> None:
+    """The place comes from the registry's tree as on the single-household path, looked up once for the
+    import (one query for every village the importer may import into), not per household."""
+    registry = writable_registry
+    file_rows = household_rows("P1") + household_rows("P2", SIBLING) + household_rows("P3")
+    result = await imported(registry, template.csv_file(file_rows))
+    assert result["status"] == "accepted", str(await report(registry, result["id"]))
+    events = await rows(registry, "SELECT type, payload FROM outbox ORDER BY seq")
+    above = [
+        {"code": "520000000000", "name": "贵州省", "placeholder": False},
+        {"code": "520100000000", "name": "贵阳市", "placeholder": False},
+        {"code": COUNTY, "name": "南明区", "placeholder": False},
+        {"code": "520102016000", "name": "新华路街道", "placeholder": False},
+    ]
+    places = [
+        event["payload"]["data"]["place"] for event in events if event["type"] == contracts.HOUSEHOLD_CREATED
+    ]
+    assert places == [
+        [*above, {"code": VILLAGE, "name": "纪念塔社区", "placeholder": False}],
+        [*above, {"code": SIBLING, "name": "新华路社区", "placeholder": False}],
+        [*above, {"code": VILLAGE, "name": "纪念塔社区", "placeholder": False}],
+    ]
+    # An importer below the county gets the same names for its own villages.
+    township = officer(registry, "520102016000", "township")
+    result = await imported(registry, template.csv_file(household_rows("P4", SIBLING)), headers=township)
+    assert result["status"] == "accepted", str(await report(registry, result["id"], township))
+    (last,) = await rows(
+        registry,
+        "SELECT payload FROM outbox WHERE type = :t ORDER BY seq DESC LIMIT 1",
+        t=contracts.HOUSEHOLD_CREATED,
+    )
+    assert last["payload"]["data"]["place"] == places[1]
+
+
 # ---- all or nothing ------------------------------------------------------------------------------------
 
 

@@ -111,6 +111,26 @@ async def ancestors(session: AsyncSession, code: str, lo: str, hi: str) -> list[
     return [{k: v for k, v in _row(row).items() if k != "hop"} for row in rows[:-1]]
 
 
+async def villages_and_above(session: AsyncSession, lo: str, hi: str) -> list[dict[str, Any]]:
+    """Every current village in [lo, hi] and every division above one, each once (code, name, level,
+    parent_code, placeholder), following the real parent links: what names the villages' places
+    (divisions/places.py). One query however many villages: UNION drops a parent already reached."""
+    rows = await session.execute(
+        text(
+            "WITH RECURSIVE node AS ("
+            "  SELECT d.code, d.name, d.level, d.parent_code, d.placeholder FROM divisions d "
+            "  WHERE d.code BETWEEN :lo AND :hi AND d.level = 5 "
+            "  AND (d.valid_to IS NULL OR d.valid_to >= current_date) "
+            "  UNION "
+            "  SELECT p.code, p.name, p.level, p.parent_code, p.placeholder FROM divisions p "
+            "  JOIN node ON p.code = node.parent_code"
+            ") SELECT code, name, level, parent_code, placeholder FROM node"
+        ),
+        {"lo": lo, "hi": hi},
+    )
+    return [_row(row) for row in rows]
+
+
 def _like_pattern(query: str) -> str:
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -22,6 +22,7 @@ from fupin_kit.outbox import record_event
 from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_texts
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 from fupin_kit.read_pool import ReadPool
+from registry.divisions import places
 from registry.divisions import repository as division_repository
 from registry.households import events, repository
 from registry.households.enums import (
@@ -445,6 +446,8 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
     head_name = _head_name(body)
     if await repository.village_known(ctx.session, body.division) is False:
         raise unprocessable("the division is not a current village of the division tree")
+    # Its names go with the created event: other services name the village from it (divisions/places.py).
+    place = await places.of_village(ctx.session, body.division)
     household_id = uuid.uuid4()
     living = body.living.model_dump()
     await repository.insert_household(
@@ -486,6 +489,7 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
         other_causes=[cause.value for cause in body.other_causes],
         member_count=len(rows),
         members=[_member_summary(row) for row in staged.members],
+        place=place,
     )
     loaded = await _record(
         ctx, None, household_id, "created", body.reason, contracts.HOUSEHOLD_CREATED, payload

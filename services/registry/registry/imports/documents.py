@@ -8,13 +8,18 @@ history and the outbox as they are: parsing and compressing them in the apply tr
 its time. Their shape is exactly that of households/service.py's snapshot() and of
 events.household_event(); the tests check every imported event against the contract models and the
 envelope.
+
+A created event names its village's place (divisions/places.py). The importing process looks up the places
+of every village the importer may import into, once, before the first chunk, and hands them to the workers
+as one JSON text (places_text); each household's event then embeds its village's place already serialised.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -32,17 +37,36 @@ CANDIDATE = HouseholdStatus.CANDIDATE.value
 _DATETIME = TypeAdapter(dt.datetime)
 
 
+_PLACES = TypeAdapter(dict[str, list[contracts.DivisionNameV1]])
+
+
+def places_text(places: Mapping[str, list[contracts.DivisionNameV1]]) -> str:
+    """Village → place as one JSON text: what a worker is handed (hashable, cheap to pickle per chunk)."""
+    return _PLACES.dump_json(dict(places)).decode()
+
+
+def read_places(text: str) -> dict[str, orjson.Fragment]:
+    """places_text back as village → its place already serialised (a worker reads it once per import), so
+    an event embeds its place without serialising it again per household."""
+    if not text:
+        return {}
+    return {village: orjson.Fragment(orjson.dumps(place)) for village, place in orjson.loads(text).items()}
+
+
 @dataclass(frozen=True)
 class Stamps:
-    """The import's instant as each document writes it: a history snapshot as households/service.py
-    renders a database timestamp (isoformat), an event as the envelope's pydantic model renders `time`."""
+    """What every document of one import writes the same. The instant: a history snapshot as
+    households/service.py renders a database timestamp (isoformat), an event as the envelope's pydantic
+    model renders `time`. The places of its villages (read_places): a created event's `place`, null for a
+    village without one (as for a single create while the tree is not loaded)."""
 
     history: str
     event: str
+    places: Mapping[str, orjson.Fragment] = field(default_factory=dict, hash=False)
 
     @classmethod
-    def of(cls, at: dt.datetime) -> Stamps:
-        return cls(at.isoformat(), str(_DATETIME.dump_python(at, mode="json")))
+    def of(cls, at: dt.datetime, places: Mapping[str, orjson.Fragment] | None = None) -> Stamps:
+        return cls(at.isoformat(), str(_DATETIME.dump_python(at, mode="json")), places or {})
 
 
 _VARIANT = {character: "89ab"[int(character, 16) & 3] for character in "0123456789abcdef"}
@@ -189,6 +213,7 @@ def render(
         "other_causes": household["other_causes"],
         "member_count": len(members),
         "members": [member_summary(mid, m) for mid, m in zip(member_ids, members, strict=True)],
+        "place": stamps.places.get(division),
     }
     created_json = _envelope(
         created_id, contracts.HOUSEHOLD_CREATED, household_id, division, actor, stamps.event, created

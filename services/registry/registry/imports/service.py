@@ -29,8 +29,9 @@ from fupin_kit.auth.actor import Actor, require_role, require_tier
 from fupin_kit.pii import PiiCipher
 from fupin_kit.problems import not_found
 from fupin_kit.telemetry import current_trace_headers
+from registry.divisions import places
 from registry.exports.cells import csv_cell
-from registry.imports import chunking, repository, workers
+from registry.imports import chunking, documents, repository, workers
 from registry.imports.parsing import FileProblem, detect_format
 from registry.imports.phases import Phases
 from registry.imports.schemas import ImportOut, ReportLine, ReportPage
@@ -263,7 +264,18 @@ async def _validate_and_apply(
     # The import's one instant (created_at of its rows, time of its history and events), taken now: the
     # workers render the documents whole (documents.py), so it must be known before the first chunk.
     at = dt.datetime.now(dt.UTC)
-    ctx = workers.context(actor.division, (actor.subject, actor.tier), runtime.cipher, at)
+    # Each created event names its village's place: those of every village the importer may import into,
+    # looked up once here (one query), never per household; an unknown village is refused by the checks.
+    lo, hi = actor.subtree
+    async with runtime.sessionmaker() as session:
+        village_places = await places.of_villages(session, lo, hi)
+    ctx = workers.context(
+        actor.division,
+        (actor.subject, actor.tier),
+        runtime.cipher,
+        at,
+        documents.places_text(village_places),
+    )
     phases = Phases()
     try:
         await _stage_check_apply(runtime, driver, import_id, path, file_format, actor, filename, ctx, phases)

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fupin_kit.pii import PiiCipher
 from registry.imports import copytext
 from registry.imports.chunking import Job
+from registry.imports.documents import Stamps, read_places
 from registry.imports.parsing import FileProblem, Row, csv_text_rows
 from registry.imports.validation import Validator, group_rows
 
@@ -46,6 +47,7 @@ class Context:
     today: dt.date
     at: dt.datetime  # the import's instant: its rows' created_at, its history and events' time
     cipher_keys: tuple[bytes, bytes]  # the PII cipher's derived (encryption, blind index) keys
+    places: str = ""  # the places of the villages it may import into (documents.places_text)
 
 
 @dataclass
@@ -59,12 +61,16 @@ class Result:
 
 
 def context(
-    actor_division: str, actor: tuple[str, str], cipher: PiiCipher, at: dt.datetime | None = None
+    actor_division: str,
+    actor: tuple[str, str],
+    cipher: PiiCipher,
+    at: dt.datetime | None = None,
+    places: str = "",
 ) -> Context:
     # PiiCipher holds an AESGCM object, which cannot be pickled; its derived keys can, and the worker
     # rebuilds the same cipher from them (never the deployment's master key, which it does not keep).
     keys = (cipher._encryption_key, cipher._index_key)
-    return Context(actor_division, actor, dt.date.today(), at or dt.datetime.now(dt.UTC), keys)
+    return Context(actor_division, actor, dt.date.today(), at or dt.datetime.now(dt.UTC), keys, places)
 
 
 def pool() -> concurrent.futures.ProcessPoolExecutor:
@@ -111,6 +117,9 @@ def _validator(ctx: Context) -> Validator:
     if validator is None:
         _validators.clear()  # one import at a time is the common case: keep only the latest
         validator = Validator(ctx.actor_division, _cipher(ctx.cipher_keys), ctx.actor, ctx.today, ctx.at)
+        # The Validator renders every document with its Stamps, made of the instant alone: the import's
+        # village places join them here, read once per import and worker.
+        validator.stamps = Stamps.of(ctx.at, read_places(ctx.places))
         _validators[ctx] = validator
     return validator
 
