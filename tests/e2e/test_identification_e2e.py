@@ -189,6 +189,9 @@ async def procedure(platform: Platform) -> Procedure:
     assert sorted(notice["case_ids"]) == sorted(cases)
     board = await platform.call("GET", f"{ID}/public/notices", None, params={"division": VILLAGE})
     assert board and all("*" in entry["head_name"] for entry in board[0]["entries"])
+    # The village by name and path, learnt from the registry's household.created events on the broker
+    # (identification asks the registry nothing).
+    assert (board[0]["village_name"], board[0]["place"]) == ("纪念塔社区", "南明区新华路街道纪念塔社区")
     objection = await platform.call(
         "POST",
         f"{ID}/public/notices/{notice['id']}/objections",

@@ -125,6 +125,23 @@ rm_standards = Table(
 )
 Index("ix_rm_standards_lookup", rm_standards.c.kind, rm_standards.c.region, rm_standards.c.year)
 
+# The names of the registry's divisions, as its household.created events carry them (the household's
+# village and every division above it): public notice documents name their village and its township and
+# county from them. Identification keeps no tree and asks no service for one (architecture.md §1); a
+# village no event has named yet is shown by its code. `parent_code` is the tree's own link (东莞's
+# townships hang off the city); `named_at` is the time of the registry event the names are from, so an
+# older event delivered late never undoes a newer name.
+rm_division_names = Table(
+    "rm_division_names",
+    metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent_code", String(12)),
+    Column("placeholder", Boolean, nullable=False, server_default=text("false")),
+    Column("named_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # ---- cases and their history ----------------------------------------------------------------------------
 
 cases = Table(

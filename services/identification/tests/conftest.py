@@ -72,8 +72,16 @@ class Harness:
             return result.all() if result.returns_rows else None
 
     async def household(
-        self, division: str = VILLAGE, ids: list[str] | None = None, members: int = 1, name: str = "张三丰"
+        self,
+        division: str = VILLAGE,
+        ids: list[str] | None = None,
+        members: int = 1,
+        name: str = "张三丰",
+        place: list[registry_contracts.DivisionNameV1] | None = None,
     ) -> uuid.UUID:
+        """A household as the registry's created event announces it; with `place`, the event names its
+        village and the divisions above it (province first), as the registry's events do since they carry
+        places; without, as older events did."""
         household_id = uuid.uuid4()
         cipher = self.app.state.settings.pii_cipher()
         summaries = [
@@ -102,6 +110,7 @@ class Harness:
             other_causes=[],
             member_count=len(summaries),
             members=summaries,
+            place=place,
         )
         event = new_event(
             service="registry",
@@ -159,11 +168,16 @@ class Harness:
             f"/cases/{case_id}/actions/{action}", json={"finding": finding or {}}, headers=headers
         )
 
-    async def to_first_notice(self, households: int = 1, name: str = "张三丰") -> tuple[list[str], str]:
+    async def to_first_notice(
+        self,
+        households: int = 1,
+        name: str = "张三丰",
+        place: list[registry_contracts.DivisionNameV1] | None = None,
+    ) -> tuple[list[str], str]:
         await self.quotas(await self.year(), 10)
         case_ids = []
         for _ in range(households):
-            case_id = await self.apply(await self.household(name=name))
+            case_id = await self.apply(await self.household(name=name, place=place))
             assert (await self.act(case_id, "verify", self.village(), {"survey": "ok"})).status_code == 200
             assert (await self.act(case_id, "village_review", self.village(), VOTE)).status_code == 200
             case_ids.append(case_id)

@@ -1,6 +1,7 @@
 """What both notice documents (the board's HTML page and the PDF) say about a notice: its Chinese title,
-and its period as the village reads it, in China Standard Time (the notice's instants are stored in UTC,
-whose date is a day early for the eight hours after 16:00 UTC)."""
+its village (by name and path when the registry's events named it, else by code), and its period as the
+village reads it, in China Standard Time (the notice's instants are stored in UTC, whose date is a day
+early for the eight hours after 16:00 UTC)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 import html
 
 from identification import clock
-from identification.notices.schemas import PublicNotice
+from identification.notices.schemas import PublicEntry, PublicNotice
 
 TITLES = {
     "first": "第一次公示（村民主评议结果）",
@@ -31,19 +32,30 @@ def period(notice: PublicNotice) -> str:
     return f"{china_time(notice.starts_at)} 至 {china_time(notice.ends_at)}（北京时间）"
 
 
+def village_line(notice: PublicNotice) -> str:
+    """The village by its name and path, with the code the files use; by its code alone when unnamed."""
+    if notice.place:
+        return f"村（社区）：{notice.place}（代码 {notice.division}）"
+    return f"村（社区）代码：{notice.division}"
+
+
+def village(entry: PublicEntry) -> str:
+    return entry.village_name or entry.village
+
+
 def render_html(notice: PublicNotice) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(entry.village)}</td><td>{html.escape(entry.head_name)}</td>"
+        f"<tr><td>{html.escape(village(entry))}</td><td>{html.escape(entry.head_name)}</td>"
         f"<td>{html.escape(entry.head_id)}</td><td>{entry.member_count}</td></tr>"
         for entry in notice.entries
     )
     heading = html.escape(title(notice.kind))
-    division = html.escape(notice.division)
+    where = html.escape(notice.place or notice.division)
     return (
         "<!doctype html><html lang=zh><meta charset=utf-8>"
-        f"<title>{heading} {division}</title>"
+        f"<title>{heading} {where}</title>"
         f"<h1>{heading}</h1>"
-        f"<p>村（社区）代码：{division}</p>"
+        f"<p>{html.escape(village_line(notice))}</p>"
         f"<p>公示期：{html.escape(period(notice))}</p>"
         f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th></tr>{rows}</table></html>"
     )

@@ -30,19 +30,19 @@ def render(notice: PublicNotice) -> bytes:
     pdf.set_font(FAMILY, size=16)
     pdf.cell(0, 10, document.title(notice.kind), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10.5)
-    pdf.cell(0, 7, f"村（社区）代码：{notice.division}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, document.village_line(notice), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 7, f"公示期：{document.period(notice)}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 7, "公示期内如有异议，可向乡镇反映。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     with pdf.table(col_widths=(12, 40, 30, 60, 20), headings_style=HEADING, line_height=7) as table:
         heading = table.row()
-        for header in ("序号", "村代码", "户主", "身份证号", "人口"):
+        for header in ("序号", "村", "户主", "身份证号", "人口"):
             heading.cell(header)
         for number, entry in enumerate(notice.entries, start=1):
             row = table.row()
             for value in (
                 str(number),
-                entry.village,
+                document.village(entry),
                 entry.head_name,
                 entry.head_id,
                 str(entry.member_count),

@@ -39,6 +39,8 @@ class TickOut(BaseModel):
 class PublicEntry(BaseModel):
     case_id: uuid.UUID
     village: str
+    # The name of `village` (a code), when a registry household event has named it.
+    village_name: str | None = None
     kind: str
     head_name: str
     head_id: str = ""  # masked: region code and last four digits only
@@ -52,4 +54,9 @@ class PublicNotice(BaseModel):
     starts_at: dt.datetime
     ends_at: dt.datetime
     status: str
+    # The village's name and its path from the county (南明区新华路街道纪念塔社区), as the registry's household
+    # events named them; null when no event has (households created before events carried names): the
+    # documents then show the code.
+    village_name: str | None = None
+    place: str | None = None
     entries: list[PublicEntry]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import regions, workflow
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
+from identification.divisions import service as division_names
 from identification.notices import repository
 from identification.notices.schemas import NoticeIn, NoticeKind, NoticeOut, PublicEntry, PublicNotice, TickOut
 
@@ -106,7 +108,10 @@ async def search(ctx: Context, status: str | None, limit: int) -> list[NoticeOut
 
 async def public_search(session: AsyncSession, division: str, limit: int) -> list[PublicNotice]:
     lo, hi = divisions.subtree_range(division)
-    return [await _public(session, row) for row in await repository.search(session, lo, hi, None, limit)]
+    rows = await repository.search(session, lo, hi, None, limit)
+    # A notice lists one village (its division): the names of all of them in one query.
+    held = await division_names.names(session, [row["division"] for row in rows])
+    return [await _public(session, row, held) for row in rows]
 
 
 async def public_read(session: AsyncSession, notice_id: uuid.UUID) -> PublicNotice:
@@ -114,20 +119,32 @@ async def public_read(session: AsyncSession, notice_id: uuid.UUID) -> PublicNoti
     row = await repository.get(session, notice_id, lo, hi)
     if row is None:
         raise not_found("notice")
-    return await _public(session, row)
+    return await _public(session, row, await division_names.names(session, [row["division"]]))
 
 
-async def _public(session: AsyncSession, row: dict[str, Any]) -> PublicNotice:
-    entries = [
-        PublicEntry(
-            case_id=entry["id"],
-            village=entry["division"],
-            kind=entry["kind"],
-            head_name=entry["head_name_masked"],
-            head_id=entry["head_id_masked"],
-            member_count=entry["member_count"],
+async def _public(
+    session: AsyncSession, row: dict[str, Any], held: Mapping[str, division_names.Names]
+) -> PublicNotice:
+    """The notice as the board shows it; its village by name where held, else by its code alone."""
+    entries = []
+    for entry in await repository.public_entries(session, row["id"]):
+        village = held.get(entry["division"])
+        entries.append(
+            PublicEntry(
+                case_id=entry["id"],
+                village=entry["division"],
+                village_name=None if village is None else village.name,
+                kind=entry["kind"],
+                head_name=entry["head_name_masked"],
+                head_id=entry["head_id_masked"],
+                member_count=entry["member_count"],
+            )
         )
-        for entry in await repository.public_entries(session, row["id"])
-    ]
+    names = held.get(row["division"])
     fields = ("id", "division", "kind", "starts_at", "ends_at", "status")
-    return PublicNotice(**{key: row[key] for key in fields}, entries=entries)
+    return PublicNotice(
+        **{key: row[key] for key in fields},
+        village_name=None if names is None else names.name,
+        place=None if names is None else names.place,
+        entries=entries,
+    )

@@ -15,6 +15,7 @@ from fupin_kit.pii import mask_name
 from identification import clock, standards, workflow
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context
+from identification.divisions import service as division_names
 from identification.readmodel import repository
 
 
@@ -50,6 +51,9 @@ async def on_household_created(session: AsyncSession, event: Envelope) -> None:
     await repository.upsert_members(
         session, [_member_row(data.household_id, data.division, member) for member in data.members]
     )
+    if data.place:  # absent from events published before the registry carried places
+        # Public notices name their village from these (identification keeps no tree of its own).
+        await division_names.learn(session, data.place, event.time)
 
 
 async def on_member_changed(session: AsyncSession, event: Envelope) -> None:
