@@ -112,3 +112,77 @@ async def test_a_stored_absurd_notice_duration_is_not_used(harness: Harness) -> 
         "SELECT extract(epoch FROM ends_at - starts_at) FROM notices WHERE id = :i", i=uuid.UUID(notice_id)
     )
     assert float(rows[0][0]) == 7 * 86_400
+
+
+# ---- §1: a consent step that says the household did not sign does not advance ---------------------------
+
+ASSURANCES = dict.fromkeys(
+    ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
+)
+
+
+async def _consent_cases(harness: Harness) -> list[tuple[str, str, str]]:
+    """(case, action, state it waits in): an exit at household_confirm and a monitoring case at authorise."""
+    year = await harness.year()
+    registered = await harness.household()
+    await harness.sql(
+        "UPDATE rm_households SET status = 'registered', registered_year = :y WHERE household_id = :h",
+        y=year - 1,
+        h=registered,
+    )
+    await harness.income(registered, year, "9000")
+    exit_case = await harness.client.post(
+        "/exits",
+        json={"household_id": str(registered), "year": year, "assurances": ASSURANCES},
+        headers=harness.village(),
+    )
+    assert exit_case.status_code == 201, exit_case.text
+    marginal = await harness.household()
+    await harness.income(marginal, year, "5000")
+    monitoring_case = await harness.client.post(
+        "/monitoring",
+        json={
+            "household_id": str(marginal),
+            "year": year,
+            "monitored_type": "marginal",
+            "discovery": "cadre_visit",
+        },
+        headers=harness.village(),
+    )
+    assert monitoring_case.status_code == 201, monitoring_case.text
+    cases = [
+        (str(exit_case.json()["id"]), "household_confirm", "exit_verified"),
+        (str(monitoring_case.json()["id"]), "authorise", "monitor_visited"),
+    ]
+    for case, _, state in cases:
+        await harness.sql("UPDATE cases SET state = :s WHERE id = :i", s=state, i=uuid.UUID(case))
+    return cases
+
+
+async def test_a_consent_step_refuses_a_finding_that_says_the_household_did_not_sign(
+    harness: Harness,
+) -> None:
+    for case, action, state in await _consent_cases(harness):
+        for finding in (
+            {"signed": False, "signed_by": "户主", "signed_on": "2026-01-02"},
+            {"signed": False},
+            {"signed": "false", "signed_by": "户主"},
+        ):
+            refused = await harness.act(case, action, harness.village(), finding)
+            assert refused.status_code == 422, (action, finding, refused.text)
+            problem = refused.json()
+            assert problem["code"] == "signature-required" and "signature is required" in problem["detail"]
+            assert await harness.state(case) == state
+        history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
+        assert [row["action"] for row in history if row["action"] == action] == []
+        # Signed, the step is taken; without `signed` at all it is still recorded as before (unsigned).
+        done = await harness.act(case, action, harness.village(), {"signed": True, "signed_by": "钱满仓"})
+        assert done.status_code == 200, done.text
+
+
+async def test_a_consent_step_without_signed_still_advances_as_before(harness: Harness) -> None:
+    for case, action, _ in await _consent_cases(harness):
+        done = await harness.act(case, action, harness.village(), {})
+        assert done.status_code == 200, (action, done.text)
+        history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
+        assert history[-1]["detail"]["finding"]["signed"] is False

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_within
@@ -394,6 +394,22 @@ def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
         raise unprocessable(
             f"{what}: the signer (signed_by) and date are not valid", errors=finding_errors(exc)
         ) from None
+    # A finding that says outright the household did not sign is a refusal, not a step taken: the procedure
+    # must not go on without the household's consent. (A finding without `signed` is recorded as before,
+    # with `signed: false` when no signer is named.)
+    if "signed" in body.finding and not TypeAdapter(bool).validate_python(body.finding["signed"]):
+        raise unprocessable(
+            f"{what}: the household's signature is required; a finding with signed: false does not take "
+            "this step",
+            code="signature-required",
+            errors=[
+                {
+                    "loc": ["body", "finding", "signed"],
+                    "msg": "the household did not sign",
+                    "type": "signature_required",
+                }
+            ],
+        )
     if consent.signed_on is None:
         return consent.model_copy(update={"signed_on": today(ctx.now)})
     not_future(consent.signed_on, ctx.now, ["body", "finding", "signed_on"], f"the date of {what}")
