@@ -6,13 +6,14 @@ import {
   applyLabels,
   codeLabel,
   currentLanguage,
+  fill,
   formatDate,
   formatDateTime,
   formatMoney,
   formatNumber,
   has,
-  keysIn,
   labelIn,
+  listJoin,
   loadLanguage,
   storedLanguage,
   t,
@@ -36,6 +37,17 @@ const VOTE_ACTIONS = new Set(["village_review"]);
 // The household's own agreement: who signed for it and when (recorded in the case's history).
 const CONSENT_ACTIONS = new Set(["household_confirm", "authorise"]);
 const REASON_REQUIRED = new Set(["reject", "withdraw"]);
+// The steps whose record is the survey's findings, which the service requires (cases/service.py).
+const SURVEY_REQUIRED = new Set(["verify", "exit_verify", "visit"]);
+// The states of each kind of case, in the order of its procedure (identification's workflow.KIND_STATES);
+// rejected and withdrawn end a case of any kind. The state filter groups them so, as some steps have the
+// same name in two procedures.
+const CASE_STATES = {
+  identification: ["applied", "verified", "village_reviewed", "first_notice", "first_noticed", "township_reviewed", "compared", "second_notice", "second_noticed", "county_approved", "announced", "registered"],
+  exit: ["exit_proposed", "exit_verified", "exit_confirmed", "exit_notice", "exit_noticed", "exit_announced", "exited"],
+  monitoring: ["monitor_warned", "monitor_visited", "monitor_authorised", "monitor_compared", "monitor_village_reviewed", "monitor_notice", "monitor_noticed", "monitor_township_reviewed", "monitored", "monitor_cleared", "monitor_ended"],
+  any: ["rejected", "withdrawn"],
+};
 const PAGE = 50; // rows per page of a list; `?limit=N` in the view's address (1–200) asks for another size
 const MAX_PAGE = 200;
 
@@ -70,18 +82,98 @@ function append(element, children) {
 const main = () => document.getElementById("view");
 const live = (seq) => seq === renderSeq;
 
+// ---- problems (RFC 9457) ----------------------------------------------------------------------------
+// A cadre reads what went wrong in the console's language: the status's title, then a message chosen by the
+// problem's `code` (the service's reason: invalid-transition, quota-exceeded…), else by its `type`
+// (https://fupin.dev/problems/not-found…), else by its status; a 422's fields by their form labels, each
+// with a reason by pydantic's error type. The service's own English words (detail, loc: msg) stay under
+// "technical details" for whoever supports the cadre.
+
+const STATUS_TYPES = {
+  400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "bad-request",
+  409: "conflict", 413: "content-too-large", 422: "validation", 429: "rate-limited", 500: "internal",
+  502: "unavailable", 503: "unavailable", 504: "upstream-timeout",
+};
+const REQUEST_PARTS = new Set(["body", "query", "path", "header", "cookie"]);
+
+function problemType(problem) {
+  const type = typeof problem.type === "string" ? problem.type : "";
+  return type && type !== "about:blank" ? type.replace(/\/+$/, "").split("/").pop() : "";
+}
+
+/** The localised message of a problem and the key it was chosen by ("codes.out-of-order", "types.not-found"). */
+function problemMessage(error) {
+  const problem = error.problem || {};
+  const code = typeof problem.code === "string" ? problem.code : "";
+  const params = {
+    state: problem.state ? stateLabel(String(problem.state)) : "",
+    action: problem.action ? actionLabel(String(problem.action)) : "",
+    year: problem.year ? String(problem.year) : "",
+  };
+  const byCode = code ? labelIn("problems.codes", code) : undefined;
+  if (byCode !== undefined) return { key: `codes.${code}`, text: fill(byCode, params) };
+  for (const type of [problemType(problem), STATUS_TYPES[error.status]]) {
+    const byType = type ? labelIn("problems.types", type) : undefined;
+    if (byType !== undefined) return { key: `types.${type}`, text: byType };
+  }
+  return { key: "generic", text: t("problems.generic") };
+}
+
+/** A field of a 422 by its label: the innermost part of its `loc` the console names ("body.finding.present"
+ * is the number present; "body.finding" the step's record), a member by its place in the list. */
+function fieldLabel(loc) {
+  const parts = (Array.isArray(loc) ? loc : []).map(String);
+  const path = REQUEST_PARTS.has(parts[0]) ? parts.slice(1) : parts;
+  let label;
+  for (let i = path.length - 1; i >= 0 && label === undefined; i -= 1) {
+    if (!/^\d+$/.test(path[i])) label = labelIn("problems.fields", path[i]);
+  }
+  label ??= t("problems.field_unknown");
+  const member = path.indexOf("members");
+  if (member >= 0 && /^\d+$/.test(path[member + 1] || "")) {
+    label = t("problems.member_field", { n: Number(path[member + 1]) + 1, field: label });
+  }
+  return label;
+}
+
+/** Why a field was refused: a known rule in the reader's words, else a generic reason by the error's type. */
+function fieldReason(item) {
+  const message = String(item.msg || "").replace(/^(Value|Assertion) error, /, "");
+  return labelIn("problems.messages", message)
+    ?? labelIn("problems.reasons", String(item.type || ""))
+    ?? t("problems.reasons.value_error");
+}
+
+function technicalDetails(lines) {
+  const shown = lines.filter((line) => line);
+  if (!shown.length) return null;
+  return h("details", { class: "problem-technical" },
+    h("summary", { text: t("problems.technical") }),
+    h("div", { class: "problem-raw", lang: "en" }, shown.map((line) => h("p", { text: line }))));
+}
+
 function problemBox(error) {
   if (!(error instanceof ApiError)) {
-    return h("div", { class: "problem", role: "alert" },
-      h("strong", { text: t("errors.network") }), h("p", { text: String(error?.message || error) }));
+    return h("div", { class: "problem", role: "alert", dataset: { status: "network" } },
+      h("strong", { text: t("errors.network") }),
+      h("p", { class: "problem-message", text: t("errors.network_hint") }),
+      technicalDetails([String(error?.message || error)]));
   }
-  return h("div", { class: "problem", role: "alert" },
-    // The status's title in the reader's language; the service's own words follow as the detail.
-    h("strong", { text: `${has(`problems.${error.status}`) ? t(`problems.${error.status}`) : error.title} (${error.status})` }),
-    error.detail ? h("p", { text: error.detail }) : null,
-    error.errors.length
-      ? h("ul", {}, error.errors.map((e) => h("li", { text: `${(e.loc || []).join(".")}: ${e.msg}` })))
-      : null);
+  const problem = error.problem || {};
+  const message = problemMessage(error);
+  const title = has(`problems.${error.status}`) ? t(`problems.${error.status}`) : t("problems.other");
+  const fields = error.errors.map((item) => h("li", { dataset: { loc: (item.loc || []).join(".") } },
+    t("problems.field", { field: fieldLabel(item.loc), reason: fieldReason(item) })));
+  return h("div", { class: "problem", role: "alert", dataset: { status: String(error.status), message: message.key } },
+    h("strong", { text: `${title} (${error.status})` }),
+    h("p", { class: "problem-message", text: message.text }),
+    fields.length ? h("ul", { class: "problem-fields" }, fields) : null,
+    technicalDetails([
+      `${error.status} ${error.title}`,
+      [problem.type, problem.code].filter(Boolean).join(" · "),
+      error.detail,
+      ...error.errors.map((item) => `${(item.loc || []).join(".")}: ${item.msg}`),
+    ]));
 }
 
 function pageHeader(title, ...extra) {
@@ -452,6 +544,9 @@ async function villageNames(codes) {
   await Promise.all(unique.map(divisionName));
 }
 
+// Households with a member who is disabled, has no labour capacity, is seriously ill (GET /households).
+const HOUSEHOLD_TRAITS = ["has_disabled", "has_no_labour", "has_serious_illness"];
+
 function householdRow(item) {
   return h("tr", { dataset: { household: item.id } },
     td(h("a", { href: `#/households/${item.id}`, text: item.head_name }), { header: true }),
@@ -467,11 +562,25 @@ async function householdsView(seq, _params, query) {
   await codeLists();
   const status = query.get("status") || "";
   const mainCause = query.get("main_cause") || "";
+  // The other filters GET /households takes, carried in the view's address as they are.
+  const extra = {};
+  for (const key of ["attribute", "cause", "income_min", "income_max"]) if (query.get(key)) extra[key] = query.get(key);
+  for (const key of HOUSEHOLD_TRAITS) if (query.get(key) === "true") extra[key] = "true";
   const filters = h("form", { class: "filters", role: "search", "aria-label": t("households.filters") },
     h("label", { for: "f-status", text: t("households.status") }),
     h("select", { id: "f-status", name: "status" }, codeOptions("household_status", status, t("common.any"))),
     h("label", { for: "f-cause", text: t("households.main_cause") }),
     h("select", { id: "f-cause", name: "main_cause" }, codeOptions("cause", mainCause, t("common.any"))),
+    h("label", { for: "f-attribute", text: t("households.attribute") }),
+    h("select", { id: "f-attribute", name: "attribute" }, codeOptions("household_attribute", extra.attribute || "", t("common.any"))),
+    h("label", { for: "f-any-cause", text: t("households.any_cause") }),
+    h("select", { id: "f-any-cause", name: "cause" }, codeOptions("cause", extra.cause || "", t("common.any"))),
+    h("label", { for: "f-income-min", text: t("households.income_min") }),
+    h("input", { id: "f-income-min", name: "income_min", type: "number", step: "any", inputmode: "decimal", class: "short", value: extra.income_min }),
+    h("label", { for: "f-income-max", text: t("households.income_max") }),
+    h("input", { id: "f-income-max", name: "income_max", type: "number", step: "any", inputmode: "decimal", class: "short", value: extra.income_max }),
+    HOUSEHOLD_TRAITS.map((key) => h("label", { class: "check" },
+      h("input", { type: "checkbox", name: key, value: "true", checked: extra[key] === "true" }), t(`households.${key}`))),
     h("button", { type: "submit", text: t("common.filter") }));
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -489,6 +598,7 @@ async function householdsView(seq, _params, query) {
     const params = new URLSearchParams({ limit: String(limit) });
     if (status) params.set("status", status);
     if (mainCause) params.set("main_cause", mainCause);
+    for (const [key, value] of Object.entries(extra)) params.set(key, value);
     if (after) params.set("after", after);
     return api(`${REG}/households?${params}`);
   }, async (page) => {
@@ -514,18 +624,32 @@ function dl(pairs) {
 
 // Reasons the platform writes itself, in English or with internal ids (the registry's income record, an
 // identification decision applied by the registry, the 登记表 import): said in the reader's language. A
-// reason a person typed is shown as written.
+// reason a person typed is shown as written. The registry words every decision identification announced
+// alike ("identification case <id> announced (2026)", whatever the case's kind), so which decision it was
+// is told by the history entry's action: register (identification), return (identified as poor again),
+// exit (an exit case), monitor (the county's monitoring decision).
 const MACHINE_REASONS = [
   [/^(?<year>\d{4}) income$/, "income"],
-  [/^identification case [0-9a-f-]{36} announced \((?<year>\d{4})\)$/, "identification_announced"],
+  [/^identification case [0-9a-f-]{36} announced \((?<year>\d{4})\)$/, "announced"],
   [/^identification case [0-9a-f-]{36} risk cleared \((?<year>\d{4})\)$/, "identification_cleared"],
   [/^批量导入 (?<file>.+)（导入 [0-9a-f-]{36}）$/, "import"],
 ];
+const ANNOUNCED_BY_ACTION = {
+  register: "identification_announced",
+  return: "returned_announced",
+  exit: "exit_announced",
+  monitor: "monitoring_decided",
+  clear: "identification_cleared",
+};
 
-function historyReason(reason) {
+function historyReason(reason, action) {
   for (const [pattern, key] of MACHINE_REASONS) {
     const match = pattern.exec(reason || "");
-    if (match) return t(`history.reasons.${key}`, match.groups);
+    if (!match) continue;
+    if (key !== "announced") return t(`history.reasons.${key}`, match.groups);
+    const decision = ANNOUNCED_BY_ACTION[action];
+    if (decision) return t(`history.reasons.${decision}`, match.groups);
+    return t("history.reasons.decision_announced", match.groups);
   }
   return reason;
 }
@@ -555,7 +679,7 @@ function historyItem(entry) {
   return h("li", { dataset: { action: entry.action } },
     h("time", { datetime: entry.at, text: formatDateTime(entry.at) }), " ",
     h("strong", { text: action }), change ? " · " : null, change, " — ",
-    h("span", { class: "history-reason", text: historyReason(entry.reason) }), " ",
+    h("span", { class: "history-reason", text: historyReason(entry.reason, entry.action) }), " ",
     h("span", { class: "muted", text: historyActor(entry) }));
 }
 
@@ -588,12 +712,15 @@ async function householdView(seq, [id]) {
       cardButton.disabled = false;
     }
   });
-  const members = household.members.map((m) => h("tr", { dataset: { member: m.id } },
-    td(m.name, { header: true }), td(codeLabel("sex", m.sex)), td(codeLabel("relation", m.relation)),
-    td(h("span", { class: m.resident_id_masked ? "masked" : "full", title: m.resident_id_masked ? t("household.id_masked") : t("household.id_full") },
-      h("code", { class: "resident-id", text: m.resident_id }))),
-    td(formatDate(m.birth_date)), td(codeLabel("health", m.health)),
-    td(codeLabel("labour_capacity", m.labour_capacity)), td(codeLabel("member_status", m.status))));
+  // Current members first, then those who died or left: the caption counts the household as it is now
+  // (member_count, the basis of per-capita income); a former member's relation says it is no longer so,
+  // so a deceased head is not read as a second 户主.
+  const current = household.members.filter(isCurrent);
+  const former = household.members.filter((m) => !isCurrent(m));
+  const members = [...current, ...former].map(memberRow);
+  const caption = former.length
+    ? t("household.members_with_former", { n: current.length, m: former.length })
+    : t("household.members", { n: current.length });
   const incomeRows = incomes.map((i) => h("tr", {},
     td(String(i.year), { header: true }),
     ...["wage", "business", "transfer", "property", "production_costs", "net_income", "per_capita_net_income"]
@@ -603,29 +730,111 @@ async function householdView(seq, [id]) {
     pageHeader(t("household.title", { name: household.head_name }), statusBadge(household.status)),
     h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
     h("div", { class: "actions" }, cardButton), cardError,
-    h("div", { class: "card" }, h("h2", { text: t("household.basic") }), dl([
+    h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
       [t("household.address"), household.address],
       [t("household.phone"), household.phone],
+      [t("household.bank_name"), household.bank_name],
+      [t("household.bank_account"), household.bank_account
+        ? h("code", { class: "bank-account", title: t("household.account_masked") }, maskAccount(household.bank_account))
+        : null],
       [t("household.attribute"), codeLabel("household_attribute", household.attribute)],
       [t("household.standard"), codeLabel("identification_standard", household.identification_standard)],
       [t("household.main_cause"), codeLabel("cause", household.main_cause)],
-      [t("household.other_causes"), household.other_causes.map((c) => codeLabel("cause", c)).join("、")],
+      [t("household.other_causes"), listJoin(household.other_causes.map((c) => codeLabel("cause", c)))],
       [t("household.income"), household.per_capita_net_income == null ? null : `${formatMoney(household.per_capita_net_income)} (${household.income_year})`],
-      [t("household.housing"), [living.housing_area == null ? null : `${formatNumber(living.housing_area)} m²`,
-        codeLabel("housing_safety_grade", living.housing_safety_grade), codeLabel("drinking_water", living.drinking_water)]
-        .filter(Boolean).join(" · ")],
     ])),
-    table(t("household.members", { n: household.members.length }),
-      ["name", "sex", "relation", "resident_id", "birth", "health", "labour", "status"].map((k) => t(`household.col_${k}`)),
+    h("div", { class: "card", dataset: { facts: "living" } }, h("h2", { text: t("household.living") }), dl([
+      [t("household.housing_area"), living.housing_area == null ? null : `${formatNumber(living.housing_area)} m²`],
+      [t("household.housing_structure"), codeLabel("housing_structure", living.housing_structure)],
+      [t("household.housing_year_built"), living.housing_year_built == null ? null : String(living.housing_year_built)],
+      [t("household.housing_safety_grade"), codeLabel("housing_safety_grade", living.housing_safety_grade)],
+      [t("household.has_electricity"), yesNo(living.has_electricity)],
+      [t("household.fuel"), codeLabel("fuel", living.fuel)],
+      [t("household.drinking_water"), codeLabel("drinking_water", living.drinking_water)],
+      [t("household.relocation"), yesNo(living.relocation)],
+    ])),
+    table(caption,
+      ["name", "sex", "relation", "resident_id", "birth", "ethnicity", "health", "labour", "status"].map((k) => t(`household.col_${k}`)),
       members),
+    h("div", { class: "card" }, h("h2", { text: t("household.member_details") }),
+      h("div", { class: "member-cards" }, [...current, ...former].map(memberCard))),
     table(t("household.incomes"),
       ["year", "wage", "business", "transfer", "property", "costs", "net", "per_capita"].map((k) => t(`household.inc_${k}`)),
       incomeRows.length ? incomeRows : [h("tr", {}, h("td", { colspan: "8", text: t("household.no_incomes") }))],
       { numeric: [1, 2, 3, 4, 5, 6, 7] }),
     h("div", { class: "card" }, h("h2", { text: t("household.history") }),
       historyItems.length ? h("ol", { class: "history" }, historyItems) : h("p", { text: t("household.no_history") })));
+}
+
+const codeOfValue = (value) => (value && typeof value === "object" ? value.code : value);
+const isCurrent = (member) => codeOfValue(member.status) === "active";
+
+function yesNo(value) {
+  if (value === true) return t("common.yes");
+  if (value === false) return t("common.no");
+  return null;
+}
+
+/** A bank account as its last four digits (the console is read over shoulders; the 户卡 PDF has it in full
+ * for those who may see it). The API masks it already above the county. */
+function maskAccount(account) {
+  const text = String(account);
+  if (text.includes("*") || text.length <= 4) return text;
+  return `${"*".repeat(text.length - 4)}${text.slice(-4)}`;
+}
+
+function relationText(member) {
+  const relation = codeLabel("relation", member.relation);
+  if (isCurrent(member)) return relation;
+  return t("household.relation_former", { relation, status: codeLabel("member_status", member.status) });
+}
+
+function residentIdCell(member) {
+  const certificate = codeOfValue(member.id_kind) === "disability_certificate";
+  return h("span", { class: member.resident_id_masked ? "masked" : "full", title: member.resident_id_masked ? t("household.id_masked") : t("household.id_full") },
+    h("code", { class: "resident-id", text: member.resident_id }),
+    certificate ? h("span", { class: "id-kind muted small-text", text: ` (${codeLabel("id_kind", member.id_kind)})` }) : null);
+}
+
+function memberStatus(member) {
+  const status = codeOfValue(member.status);
+  const left = member.left_on ? ` · ${formatDate(member.left_on)}` : "";
+  return h("span", { class: `member-status badge badge-${status === "active" ? "neutral" : "former"}`, dataset: { status } },
+    `${codeLabel("member_status", member.status)}${left}`);
+}
+
+function memberRow(m) {
+  const status = codeOfValue(m.status);
+  return h("tr", { dataset: { member: m.id, status }, class: status === "active" ? null : "former-member" },
+    td(m.name, { header: true }), td(codeLabel("sex", m.sex)),
+    h("td", { class: "relation" }, relationText(m)),
+    td(residentIdCell(m)),
+    td(formatDate(m.birth_date)), td(codeLabel("ethnicity", m.ethnicity)), td(codeLabel("health", m.health)),
+    td(codeLabel("labour_capacity", m.labour_capacity)), td(memberStatus(m)));
+}
+
+/** Every field of a member's record (domain.md §2) by its label. */
+function memberCard(m) {
+  const joined = [formatDate(m.joined_on), codeLabel("member_change", m.joined_by)].filter(Boolean).join(" · ");
+  const left = m.left_on ? [formatDate(m.left_on), codeLabel("member_change", m.left_by)].filter(Boolean).join(" · ") : undefined;
+  return h("section", { class: `member-card${isCurrent(m) ? "" : " former-member"}`, dataset: { memberDetail: m.id, status: codeOfValue(m.status) } },
+    h("h3", {}, m.name, " ", h("span", { class: "muted small-text", text: relationText(m) })),
+    dl([
+      [t("household.id_kind"), codeLabel("id_kind", m.id_kind)],
+      [t("household.col_ethnicity"), codeLabel("ethnicity", m.ethnicity)],
+      [t("household.education"), codeLabel("education", m.education)],
+      [t("household.schooling"), codeLabel("schooling", m.schooling)],
+      [t("household.col_health"), codeLabel("health", m.health)],
+      [t("household.col_labour"), codeLabel("labour_capacity", m.labour_capacity)],
+      [t("household.work_status"), codeLabel("work_status", m.work_status)],
+      [t("household.dibao"), yesNo(m.dibao)],
+      [t("household.medical_insurance"), yesNo(m.medical_insurance)],
+      [t("household.pension_insurance"), yesNo(m.pension_insurance)],
+      [t("household.joined"), joined],
+      [t("household.left"), left],
+    ]));
 }
 
 // ---- identification cases --------------------------------------------------------------------------
@@ -647,7 +856,9 @@ async function casesView(seq, _params, query) {
       ["identification", "exit", "monitoring"].map((k) => h("option", { value: k, selected: k === kind, text: t(`kinds.${k}`) }))),
     h("label", { for: "c-state", text: t("cases.state") }),
     h("select", { id: "c-state", name: "state" }, h("option", { value: "", text: t("common.any") }),
-      keysIn("states").map((code) => h("option", { value: code, selected: code === state, text: t(`states.${code}`) }))),
+      Object.entries(CASE_STATES).map(([group, codes]) => h("optgroup", {
+        label: group === "any" ? t("cases.any_kind") : t(`kinds.${group}`), dataset: { kind: group },
+      }, codes.map((code) => h("option", { value: code, selected: code === state, text: stateLabel(code) }))))),
     h("button", { type: "submit", text: t("common.filter") }));
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -702,8 +913,8 @@ function caseRow(item) {
           dataset: { action }, text: actionLabel(action),
           onclick: () => openStepDialog(current, action, (updated) => { fill(updated); row.classList.add("updated"); }),
         })),
-        elsewhere.length ? h("span", { class: "muted small-text elsewhere", text: t("cases.elsewhere", { list: elsewhere.map(actionLabel).join("、") }) }) : null,
-        others.length ? h("span", { class: "muted small-text", text: t("cases.others", { list: others.map(actionLabel).join("、") }) }) : null,
+        elsewhere.length ? h("span", { class: "muted small-text elsewhere", text: t("cases.elsewhere", { list: listJoin(elsewhere.map(actionLabel)) }) }) : null,
+        others.length ? h("span", { class: "muted small-text others", text: t("cases.others", { list: listJoin(others.map(actionLabel)) }) }) : null,
         !current.allowed_actions.length ? h("span", { class: "muted", text: t("cases.final") }) : null)));
   }
   fill(item);
@@ -719,7 +930,7 @@ function openStepDialog(current, action, done) {
   const fields = [];
   const inputs = {};
   if (SURVEY_ACTIONS.has(action)) {
-    inputs.survey = h("textarea", { id: "s-survey", rows: "3", maxlength: "1000" });
+    inputs.survey = h("textarea", { id: "s-survey", rows: "3", maxlength: "1000", required: SURVEY_REQUIRED.has(action) });
     fields.push(field("s-survey", t("step.survey"), inputs.survey));
   }
   if (VOTE_ACTIONS.has(action)) {

@@ -68,15 +68,25 @@ export function labelIn(key, name) {
   return typeof node[name] === "string" ? node[name] : undefined;
 }
 
-/** The label for `key`, with `{name}` placeholders filled from `params` (numbers formatted). */
-export function t(key, params = {}) {
-  const template = lookup(key);
-  if (template === undefined) return key;
+/** `template`'s `{name}` placeholders filled from `params` (numbers formatted). */
+export function fill(template, params = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => {
     const value = params[name];
     if (value === undefined || value === null) return "";
     return typeof value === "number" ? formatNumber(value) : String(value);
   });
+}
+
+/** The label for `key`, with `{name}` placeholders filled from `params` (numbers formatted). */
+export function t(key, params = {}) {
+  const template = lookup(key);
+  if (template === undefined) return key;
+  return fill(template, params);
+}
+
+/** Items listed in the reader's language: 甲、乙、丙 in Chinese, "a, b, c" in English. */
+export function listJoin(items) {
+  return items.join(t("common.list_separator"));
 }
 
 /** A code from the API ({code, label}): the English name in English, else the API's Chinese label. */
