@@ -186,3 +186,43 @@ async def test_a_consent_step_without_signed_still_advances_as_before(harness: H
         assert done.status_code == 200, (action, done.text)
         history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
         assert history[-1]["detail"]["finding"]["signed"] is False
+
+
+# ---- §3: the county indicator counts the poor of the villages whose population it sums -----------------
+
+
+async def _poor(harness: Harness, division: str, households: int, members: int) -> None:
+    for _ in range(households):
+        household = await harness.household(division=division, members=members)
+        await harness.sql(
+            "UPDATE rm_households SET status = 'registered' WHERE household_id = :h", h=household
+        )
+
+
+async def test_county_incidence_counts_one_population_and_says_what_it_leaves_out(harness: Harness) -> None:
+    other = "520102016002"
+    await _poor(harness, VILLAGE, 5, 2)  # 10 poor people, in a village with a figure
+    await _poor(harness, other, 3, 2)  # 6 poor people, in a village without one
+    put = await harness.client.put(
+        f"/region-settings/{VILLAGE}/rural_population", json={"value": "150"}, headers=harness.county()
+    )
+    assert put.status_code == 200, put.text
+    county = (
+        await harness.client.get(f"/exits/indicators?division={COUNTY}", headers=harness.county())
+    ).json()
+    assert county["poor_population"] == 16 and county["rural_population"] == 150
+    # 10 / 150, not the whole county's 16 / 150 (10.67%).
+    assert county["incidence_pct"] == 6.67 and county["incidence_poor_population"] == 10
+    assert county["villages_with_figure"] == 1 and county["villages_without_figure"] == 1
+    assert county["poor_households_without_figure"] == 3 and county["poor_population_without_figure"] == 6
+    assert county["meets_threshold"] is None  # no verdict on a county half counted
+    assert "1 villages with poor households have no figure (6 poor people left out)" in county["note"]
+    # Once the other village has its figure, the whole county is counted and judged.
+    await harness.client.put(
+        f"/region-settings/{other}/rural_population", json={"value": "650"}, headers=harness.county()
+    )
+    whole = (
+        await harness.client.get(f"/exits/indicators?division={COUNTY}", headers=harness.county())
+    ).json()
+    assert whole["incidence_pct"] == 2.0 and whole["incidence_poor_population"] == 16
+    assert whole["villages_without_figure"] == 0 and whole["meets_threshold"] is True

@@ -135,7 +135,8 @@ async def test_exit_indicators_against_two_and_three_percent(harness: Harness) -
         await harness.client.get(f"/exits/indicators?division={COUNTY}", headers=harness.county())
     ).json()
     assert county["rural_population"] == 1250 and county["poor_population"] == 10
-    assert county["incidence_pct"] == 0.8 and "summed over 2 villages" in county["note"]
+    assert county["incidence_pct"] == 0.8 and "over the 2 villages with a" in county["note"]
+    assert county["villages_without_figure"] == 0 and county["meets_threshold"] is True
     sibling = await harness.client.get(f"/exits/indicators?division={SIBLING}", headers=harness.county())
     assert sibling.json()["incidence_pct"] == 0.4
     # The east: 2% (a Beijing village with 2.4% does not meet it).

@@ -1,7 +1,10 @@
 """Village and county exit indicators (贫困村/贫困县退出): poverty incidence = people still registered as
 poor / rural population, against 2% (3% in the western provinces). The poor come from the registry read
 model; the rural population is the statistics figure a county enters as the region setting
-`rural_population` of the village or the county (a county without its own figure sums its villages')."""
+`rural_population` of the village or the county. A county without its own figure sums its villages', and
+then counts the poor of those same villages only: numerator and denominator cover one population. The
+villages with poor households but no figure are reported (how many, their poor) so the officer sees the
+coverage, and no verdict (`meets_threshold`) is given while any is missing."""
 
 from __future__ import annotations
 
@@ -33,6 +36,15 @@ class IndicatorOut(BaseModel):
     incidence_pct: float | None
     threshold_pct: float
     meets_threshold: bool | None
+    # The poor people the incidence is computed over: all of `poor_population`, or, for a county summing
+    # its villages' figures, the poor of those villages only (None when there is no incidence).
+    incidence_poor_population: int | None = None
+    # A county summing its villages' figures: the villages summed, and the villages with poor households
+    # but no figure, with their poor (left out of both sides of the incidence).
+    villages_with_figure: int | None = None
+    villages_without_figure: int | None = None
+    poor_households_without_figure: int | None = None
+    poor_population_without_figure: int | None = None
     note: str | None = None
 
 
@@ -54,19 +66,37 @@ async def indicators(ctx: Context, division: str) -> IndicatorOut:
     counts = await repository.household_counts(ctx.session, lo, hi)
     figures = await repository.rural_population(ctx.session, lo, hi)
     rural = figures.get(division)
+    poor = counts["poor_population"]
+    coverage: dict[str, int] = {}
     note = None
     if rural is None and level == divisions.Level.COUNTY:
         villages = {
             code: n for code, n in figures.items() if divisions.level(code) == divisions.Level.VILLAGE
         }
+        by_village = await repository.poor_by_division(ctx.session, lo, hi)
+        uncovered = {code: found for code, found in by_village.items() if code not in villages}
+        coverage = {
+            "villages_with_figure": len(villages),
+            "villages_without_figure": len(uncovered),
+            "poor_households_without_figure": sum(households for households, _ in uncovered.values()),
+            "poor_population_without_figure": sum(people for _, people in uncovered.values()),
+        }
         if villages:
             rural = sum(villages.values())
-            note = f"rural population summed over {len(villages)} villages with a figure"
+            poor = sum(by_village.get(code, (0, 0))[1] for code in villages)
+            note = (
+                f"rural population and poor people counted over the {len(villages)} villages with a "
+                f"rural_population figure; {len(uncovered)} villages with poor households have no figure "
+                f"({coverage['poor_population_without_figure']} poor people left out)"
+            )
     if rural is None:
         note = "no rural_population figure set for this division"
     west = division[:2] in WEST
     threshold = THRESHOLD_PCT[west]
-    rate = incidence(counts["poor_population"], rural)
+    rate = incidence(poor, rural)
+    complete = not coverage.get("villages_without_figure")
+    if rate is not None and not complete:
+        note = f"{note}; no verdict until every village with poor households has a figure"
     return IndicatorOut(
         division=division,
         level=divisions.TIER_NAMES[level],
@@ -74,7 +104,9 @@ async def indicators(ctx: Context, division: str) -> IndicatorOut:
         rural_population=rural,
         incidence_pct=None if rate is None else float(rate),
         threshold_pct=float(threshold),
-        meets_threshold=None if rate is None else rate < threshold,
+        meets_threshold=None if rate is None or not complete else rate < threshold,
+        incidence_poor_population=None if rate is None else poor,
         note=note,
+        **coverage,
         **counts,
     )

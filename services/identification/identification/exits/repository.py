@@ -33,6 +33,21 @@ async def household_counts(session: AsyncSession, lo: str, hi: str) -> dict[str,
     return {key: int(value) for key, value in row.items()}
 
 
+async def poor_by_division(session: AsyncSession, lo: str, hi: str) -> dict[str, tuple[int, int]]:
+    """division → (poor households, poor people), for every division of the range with a poor household."""
+    rows = await session.execute(
+        text(
+            """
+            SELECT division, count(*), coalesce(sum(member_count), 0) FROM rm_households
+            WHERE division BETWEEN :lo AND :hi AND status = ANY(CAST(:poor AS text[]))
+            GROUP BY division
+            """
+        ),
+        {"lo": lo, "hi": hi, "poor": list(POOR)},
+    )
+    return {str(division): (int(households), int(people)) for division, households, people in rows.tuples()}
+
+
 async def rural_population(session: AsyncSession, lo: str, hi: str) -> dict[str, int]:
     """division → rural population, for every division of the range that has the figure."""
     rows = await session.execute(
