@@ -23,10 +23,45 @@ ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 NONCE_BYTES = 12
+# The address code's province part (digits 1–2, GB/T 2260): the 31 province-level divisions of the
+# mainland, exactly the provinces of the registry's 2023 division tree (divisions-2023.csv.gz).
+MAINLAND_PROVINCES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
+    | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
+)
+# 港澳台居民居住证 numbers (issued since 2018-09, GB 11643 form, check digit included) carry one fixed
+# address code each: 810000 香港, 820000 澳门, 830000 台湾. A spouse from there may live in a household on
+# file, so these are accepted, with exactly that address code. 71 (台湾省 in GB/T 2260) is refused: no
+# identity number is issued with it (a Taiwan resident's permit number starts 830000), and 81/82 with
+# any other address code names no issuing authority.
+RESIDENCE_PERMIT_REGIONS = frozenset({"810000", "820000", "830000"})
+# Nobody born before 1900 is alive to be registered (126 years old in 2026; the oldest verified age is
+# 122): an earlier year is a typing error (18xx for 19xx).
+EARLIEST_BIRTH_YEAR = 1900
 
 
 class InvalidResidentId(ValueError):
     pass
+
+
+def region_problem(resident_id: str) -> str | None:
+    """Why the address code (digits 1–6) of a well-formed 18-digit ID names no issuing region, or None.
+    Only the province part is checked: an ID keeps the county code it was issued under, which may have
+    been abolished or renumbered since (the 2023 tree does not hold every past county)."""
+    if resident_id[:2] in MAINLAND_PROVINCES or resident_id[:6] in RESIDENCE_PERMIT_REGIONS:
+        return None
+    if resident_id[:2] in ("81", "82", "83"):
+        return "a 港澳台 residence permit number starts with 810000, 820000 or 830000"
+    return "the resident ID region code (digits 1-2) is not a province of China"
+
+
+def birth_problem(born: date, today: date) -> str | None:
+    """Why an ID's (real) birth date cannot be a living person's, or None."""
+    if born > today:
+        return "the resident ID birth date is in the future"
+    if born.year < EARLIEST_BIRTH_YEAR:
+        return f"the resident ID birth date is before {EARLIEST_BIRTH_YEAR}"
+    return None
 
 
 def check_digit(first17: str) -> str:
@@ -40,18 +75,23 @@ def birth_date(resident_id: str) -> date:
 
 
 def validate_resident_id(value: str) -> str:
-    """Normalise and check an 18-digit resident ID: format, check digit, and a real birth date."""
+    """Normalise and check an 18-digit resident ID: format, check digit, a province's region code
+    (region_problem) and a real birth date from 1900 to today (birth_problem)."""
     normalised = value.strip().upper()
     if not ID_PATTERN.match(normalised):
         raise InvalidResidentId("a resident ID has 17 digits and a check digit (0-9 or X)")
     if check_digit(normalised[:17]) != normalised[17]:
         raise InvalidResidentId("the resident ID check digit is wrong")
+    problem = region_problem(normalised)
+    if problem is not None:
+        raise InvalidResidentId(problem)
     try:
         born = birth_date(normalised)
     except ValueError as exc:
         raise InvalidResidentId("the resident ID birth date is not a real date") from exc
-    if born > date.today() or born.year < 1880:
-        raise InvalidResidentId("the resident ID birth date is out of range")
+    problem = birth_problem(born, date.today())
+    if problem is not None:
+        raise InvalidResidentId(problem)
     return normalised
 
 

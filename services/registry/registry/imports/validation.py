@@ -16,7 +16,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from fupin_kit import divisions
-from fupin_kit.pii import CHECK_CHARS, CHECK_WEIGHTS, PiiCipher, mask_resident_id
+from fupin_kit.pii import (
+    CHECK_CHARS,
+    CHECK_WEIGHTS,
+    PiiCipher,
+    birth_problem,
+    mask_resident_id,
+    region_problem,
+)
 from registry import patterns
 from registry.households.enums import CodeEnum, IdKind, Relation, Sex
 from registry.households.schemas import (
@@ -200,12 +207,17 @@ def _resident_id(value: str) -> str:
     )  # fmt: skip
     if CHECK_CHARS[total % 11] != value[17]:
         raise FieldError("the resident ID check digit is wrong")
+    # The rules of fupin_kit.pii.validate_resident_id (the API's), in the same order.
+    problem = region_problem(value)
+    if problem is not None:
+        raise FieldError(problem)
     try:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise FieldError("the resident ID birth date is not a real date") from None
-    if born > TODAY or born.year < 1880:
-        raise FieldError("the resident ID birth date is out of range")
+    problem = birth_problem(born, TODAY)
+    if problem is not None:
+        raise FieldError(problem)
     return value
 
 
