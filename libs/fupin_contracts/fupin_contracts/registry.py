@@ -66,7 +66,8 @@ class DivisionNameV1(_Payload):
     """One division of a household's place, as the registry's division tree names it."""
 
     code: str
-    name: str
+    # Not `name`: the feeds mask every `name` key above the county as a person's; a place is no person.
+    division_name: str
     # A statistical grouping rather than a place (市辖区, 省直辖县级行政区划, …直辖村级区划): a document
     # naming the village leaves it out of the path.
     placeholder: bool = False

@@ -27,11 +27,11 @@ PLACE = "南明区新华路街道纪念塔社区"
 def _chain(village_name: str = "纪念塔社区") -> list[contracts.DivisionNameV1]:
     """The place the registry's tree gives 520102016001 (registry tests check the registry sends it)."""
     return [
-        contracts.DivisionNameV1(code="520000000000", name="贵州省"),
-        contracts.DivisionNameV1(code="520100000000", name="贵阳市"),
-        contracts.DivisionNameV1(code="520102000000", name="南明区"),
-        contracts.DivisionNameV1(code=TOWNSHIP, name="新华路街道"),
-        contracts.DivisionNameV1(code=VILLAGE, name=village_name),
+        contracts.DivisionNameV1(code="520000000000", division_name="贵州省"),
+        contracts.DivisionNameV1(code="520100000000", division_name="贵阳市"),
+        contracts.DivisionNameV1(code="520102000000", division_name="南明区"),
+        contracts.DivisionNameV1(code=TOWNSHIP, division_name="新华路街道"),
+        contracts.DivisionNameV1(code=VILLAGE, division_name=village_name),
     ]
 
 

@@ -869,7 +869,7 @@ async def test_event_payloads_match_contracts(writable_registry) -> None:
 
 
 def _place(event: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    return [(d["code"], d["name"], d["placeholder"]) for d in event["payload"]["data"]["place"]]
+    return [(d["code"], d["division_name"], d["placeholder"]) for d in event["payload"]["data"]["place"]]
 
 
 async def test_the_created_event_names_the_village_and_every_division_above_it(writable_registry) -> None:

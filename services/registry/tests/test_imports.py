@@ -238,18 +238,18 @@ async def test_created_events_name_each_village_and_every_division_above_it(writ
     assert result["status"] == "accepted", str(await report(registry, result["id"]))
     events = await rows(registry, "SELECT type, payload FROM outbox ORDER BY seq")
     above = [
-        {"code": "520000000000", "name": "贵州省", "placeholder": False},
-        {"code": "520100000000", "name": "贵阳市", "placeholder": False},
-        {"code": COUNTY, "name": "南明区", "placeholder": False},
-        {"code": "520102016000", "name": "新华路街道", "placeholder": False},
+        {"code": "520000000000", "division_name": "贵州省", "placeholder": False},
+        {"code": "520100000000", "division_name": "贵阳市", "placeholder": False},
+        {"code": COUNTY, "division_name": "南明区", "placeholder": False},
+        {"code": "520102016000", "division_name": "新华路街道", "placeholder": False},
     ]
     places = [
         event["payload"]["data"]["place"] for event in events if event["type"] == contracts.HOUSEHOLD_CREATED
     ]
     assert places == [
-        [*above, {"code": VILLAGE, "name": "纪念塔社区", "placeholder": False}],
-        [*above, {"code": SIBLING, "name": "新华路社区", "placeholder": False}],
-        [*above, {"code": VILLAGE, "name": "纪念塔社区", "placeholder": False}],
+        [*above, {"code": VILLAGE, "division_name": "纪念塔社区", "placeholder": False}],
+        [*above, {"code": SIBLING, "division_name": "新华路社区", "placeholder": False}],
+        [*above, {"code": VILLAGE, "division_name": "纪念塔社区", "placeholder": False}],
     ]
     # An importer below the county gets the same names for its own villages.
     township = officer(registry, "520102016000", "township")

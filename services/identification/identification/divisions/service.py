@@ -33,7 +33,7 @@ async def learn(session: AsyncSession, chain: Sequence[contracts.DivisionNameV1]
         [
             {
                 "code": division.code,
-                "name": division.name,
+                "name": division.division_name,
                 "parent_code": chain[index - 1].code if index else None,
                 "placeholder": division.placeholder,
             }

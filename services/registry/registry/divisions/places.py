@@ -24,7 +24,7 @@ def chains(nodes: Iterable[dict[str, Any]]) -> dict[str, Place]:
     """Each village among `nodes` → its chain province … village, by the parent links among `nodes`."""
     by_code = {node["code"]: node for node in nodes}
     names = {
-        code: contracts.DivisionNameV1(code=code, name=node["name"], placeholder=node["placeholder"])
+        code: contracts.DivisionNameV1(code=code, division_name=node["name"], placeholder=node["placeholder"])
         for code, node in by_code.items()
     }
     places: dict[str, Place] = {}
