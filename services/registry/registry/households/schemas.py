@@ -42,7 +42,8 @@ FILES_BEGIN = dt.date(2013, 1, 1)
 # A "birth" join is for a newborn: the child must be born within this many days before the join is
 # effective (late registrations happen; a 54-year-old "born" into the household does not).
 BIRTH_JOIN_WINDOW_DAYS = 366
-# The legal marrying age (民法典 第1047条): a younger person joins by move_in, not marriage_in.
+# The legal marrying age (民法典 第1047条): a younger person joins by move_in, not marriage_in, and leaves
+# by move_out, not marriage_out.
 MARRIAGE_AGE: dict[Sex, int] = {Sex.MALE: 22, Sex.FEMALE: 20}
 NOT_NULL = "may not be null; omit the field to leave it unchanged"
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
@@ -292,6 +293,24 @@ def _age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def marriage_age_problem(change: MemberChange, sex: Sex, born: dt.date, on: dt.date) -> str | None:
+    """Why a person born on `born` cannot join (marriage_in) or leave (marriage_out) by marriage on `on`,
+    or None: under the legal marrying age that day (MARRIAGE_AGE), a younger person moves in or out."""
+    if change not in (MemberChange.MARRIAGE_IN, MemberChange.MARRIAGE_OUT):
+        return None
+    minimum = MARRIAGE_AGE[sex]
+    if _age_on(born, on) >= minimum:
+        return None
+    if change is MemberChange.MARRIAGE_IN:
+        what, instead = "join", "joins by move_in"
+    else:
+        what, instead = "departure", "leaves by move_out"
+    return (
+        f"a {change.value} {what} is for someone of the legal marrying age on effective_on "
+        f"({minimum} for a {sex.value} member); a younger person {instead}"
+    )
+
+
 class MemberJoin(_In):
     change: MemberChange = Field(description="birth | marriage_in | move_in")
     effective_on: dt.date = Field(
@@ -323,18 +342,17 @@ class MemberJoin(_In):
                 f"a birth join is for a child born at most {BIRTH_JOIN_WINDOW_DAYS} days before "
                 "effective_on; someone older joins by marriage_in or move_in"
             )
-        if self.change is MemberChange.MARRIAGE_IN:
-            minimum = MARRIAGE_AGE[self.member.sex]
-            if _age_on(born, self.effective_on) < minimum:
-                raise ValueError(
-                    f"a marriage_in join is for someone of the legal marrying age on effective_on "
-                    f"({minimum} for a {self.member.sex.value} member); a younger person joins by move_in"
-                )
+        problem = marriage_age_problem(self.change, self.member.sex, born, self.effective_on)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 
 class MemberLeave(_In):
-    change: MemberChange = Field(description="marriage_out | move_out")
+    change: MemberChange = Field(
+        description="marriage_out (for a member of the legal marrying age on effective_on: 22 for a man, "
+        "20 for a woman) | move_out"
+    )
     effective_on: dt.date = Field(
         description="not in the future (the person is freed for another household at once), nor before "
         "the member joined"

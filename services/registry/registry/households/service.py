@@ -69,6 +69,7 @@ from registry.households.schemas import (
     StatusCommand,
     check_causes,
     head_name_problem,
+    marriage_age_problem,
 )
 from registry.households.workflow import InvalidTransition, StatusAction, next_status
 
@@ -696,6 +697,11 @@ async def _member_leaves(
         raise unprocessable("the date is before the member's birth date")
     if on < member["joined_on"]:
         raise unprocessable("the date is before the member joined the household")
+    # The rule marriage_in applies to the joining person (MemberJoin), on the leaving member's record.
+    marriage = marriage_age_problem(change, Sex(member["sex"]), member["birth_date"], on)
+    if marriage is not None:
+        error = {"loc": ["body", "change"], "msg": marriage, "type": "value_error"}
+        raise unprocessable(marriage, errors=[error])
     before = loaded.snapshot
     await repository.update_member(
         ctx.session, member_id, {"status": status.value, "left_on": on, "left_by": change.value}

@@ -1,0 +1,126 @@
+"""Households: rules found open by the registry household API acceptance pass (QA registry-console-2),
+on real PostgreSQL through the registry's HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from fupin_kit.pii import check_digit
+
+VILLAGE = "520102016001"  # 纪念塔社区
+
+_serial = itertools.count(1)
+
+
+def resident_id(born: dt.date, male: bool = True) -> str:
+    """A valid ID of someone born on `born`, unique per call (sequence: odd for men, even for women)."""
+    first17 = f"520102{born:%Y%m%d}{(next(_serial) * 2 + (1 if male else 0)) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def member(relation: str, born: dt.date, male: bool = True, name: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name or ("张三" if male else "李四"),
+        "sex": "male" if male else "female",
+        "resident_id": resident_id(born, male),
+        "relation": relation,
+        "health": "healthy",
+        "labour_capacity": "ordinary",
+    }
+
+
+def household(members: list[dict[str, Any]], registered_on: str = "2020-01-01") -> dict[str, Any]:
+    return {
+        "division": VILLAGE,
+        "village_group": "三组",
+        "address": "纪念塔路 1 号",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "members": members,
+        "registered_on": registered_on,
+    }
+
+
+def cadre(registry) -> dict[str, str]:
+    headers: dict[str, str] = registry.auth("village", VILLAGE, ["cadre"])
+    return headers
+
+
+async def created(registry, body: dict[str, Any]) -> dict[str, Any]:
+    response = await registry.client.post("/households", json=body, headers=cadre(registry))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def years_ago(years: int, days: int = 0) -> dt.date:
+    """The day `years` years before today, `days` days earlier still (29 February: the 28th)."""
+    today = dt.date.today()
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:
+        day = dt.date(today.year - years, 2, 28)
+    return day - dt.timedelta(days=days)
+
+
+# ---- §4: marriage_out applies the legal marrying age -----------------------------------------------------
+
+
+async def test_a_member_under_the_legal_marrying_age_cannot_marry_out(writable_registry) -> None:
+    """民法典 第1047条, as for marriage_in: 22 for a man, 20 for a woman on the day of the marriage. A
+    10-year-old and a newborn had 'married out' (the member left the file, its ID freed for another)."""
+    registry = writable_registry
+    today = dt.date.today()
+    girl = member("daughter", dt.date(2016, 6, 1), male=False, name="罗女")
+    young_woman = member("daughter", years_ago(20, -1), male=False, name="罗二")  # 20 tomorrow
+    young_man = member("son", years_ago(22, -1), name="罗三")  # 22 tomorrow
+    woman = member("daughter", years_ago(20), male=False, name="罗四")  # 20 today
+    man = member("son", years_ago(22), name="罗五")  # 22 today
+    data = await created(
+        registry,
+        household([member("head", dt.date(1970, 1, 1)), girl, young_woman, young_man, woman, man]),
+    )
+    hid, members = data["id"], {m["name"]: m["id"] for m in data["members"]}
+
+    async def leave(name: str, change: str) -> Any:
+        return await registry.client.post(
+            f"/households/{hid}/members/{members[name]}/departure",
+            json={"change": change, "effective_on": today.isoformat(), "reason": "婚出"},
+            headers=cadre(registry),
+        )
+
+    for name, sex, age in (("罗女", "female", 20), ("罗二", "female", 20), ("罗三", "male", 22)):
+        refused = await leave(name, "marriage_out")
+        assert refused.status_code == 422, (name, refused.text)
+        problem = refused.json()
+        assert problem["detail"] == (
+            "a marriage_out departure is for someone of the legal marrying age on effective_on "
+            f"({age} for a {sex} member); a younger person leaves by move_out"
+        )
+        assert problem["errors"][0]["loc"] == ["body", "change"]
+    after = (await registry.client.get(f"/households/{hid}", headers=cadre(registry))).json()
+    assert after["member_count"] == 6 and after["version"] == data["version"]
+    # Someone younger leaves by move_out; someone of age may marry out.
+    assert (await leave("罗女", "move_out")).status_code == 200
+    for name in ("罗四", "罗五"):
+        married = await leave(name, "marriage_out")
+        assert married.status_code == 200, (name, married.text)
+    # The wording is that of marriage_in's refusal.
+    joined = await registry.client.post(
+        f"/households/{hid}/members",
+        json={
+            "change": "marriage_in",
+            "effective_on": today.isoformat(),
+            "reason": "婚入",
+            "member": member("daughter_in_law", years_ago(20, -1), male=False),
+        },
+        headers=cadre(registry),
+    )
+    assert joined.status_code == 422
+    assert (
+        "a marriage_in join is for someone of the legal marrying age on effective_on (20 for a female "
+        "member); a younger person joins by move_in"
+    ) in str(joined.json()["errors"])
