@@ -226,3 +226,47 @@ async def test_county_incidence_counts_one_population_and_says_what_it_leaves_ou
     ).json()
     assert whole["incidence_pct"] == 2.0 and whole["incidence_poor_population"] == 16
     assert whole["villages_without_figure"] == 0 and whole["meets_threshold"] is True
+
+
+# ---- §4: a department's hit and the county's resolution of it are on the case's history -----------------
+
+
+async def _history(harness: Harness, case: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await harness.client.get(f"/cases/{case}/history", headers=harness.county())
+    ).json()
+    return rows
+
+
+async def test_a_comparison_hit_and_its_resolution_are_written_to_the_case_history(harness: Harness) -> None:
+    await harness.quotas(await harness.year(), 10)
+    cleared_rid, confirmed_rid = harness.resident_id(), harness.resident_id()
+    cleared_case = await harness.apply(await harness.household(ids=[cleared_rid]))
+    confirmed_case = await harness.apply(await harness.household(ids=[confirmed_rid]))
+    pushed = await harness.push("commercial_housing", cleared_rid, confirmed_rid)
+    assert pushed["hits"] == 2
+    for case in (cleared_case, confirmed_case):
+        [hit] = await harness.hits(case)
+        opened = [row for row in await _history(harness, case) if row["action"] == "comparison_hit"]
+        assert len(opened) == 1, opened
+        detail = opened[0]["detail"]
+        assert detail["hit_id"] == hit["id"] and detail["kind"] == "commercial_housing"
+        assert detail["effect"] == "block" and detail["department"] == "部门" and detail["reason"]
+        assert opened[0]["from_state"] == opened[0]["to_state"] == "applied"
+    [hit] = await harness.hits(cleared_case)
+    assert (await harness.resolve_hit(hit["id"], "cleared", "商品房为子女购买，已分户")).status_code == 200
+    last = (await _history(harness, cleared_case))[-1]
+    assert last["action"] == "comparison_hit_cleared" and last["actor_tier"] == "county"
+    assert last["detail"] == {
+        "hit_id": hit["id"],
+        "kind": "commercial_housing",
+        "effect": "block",
+        "outcome": "cleared",
+        "reason": "商品房为子女购买，已分户",
+    }
+    assert await harness.state(cleared_case) == "applied"
+    [hit] = await harness.hits(confirmed_case)
+    assert (await harness.resolve_hit(hit["id"], "confirmed", "核实该户购有商品房")).status_code == 200
+    actions = [row["action"] for row in await _history(harness, confirmed_case)]
+    assert actions[-2:] == ["comparison_hit_confirmed", "reject"], actions
+    assert await harness.state(confirmed_case) == "rejected"

@@ -75,8 +75,8 @@ async def match_cases(
     now: dt.datetime,
     thresholds: dict[str, Decimal] | None,
     case_kinds: Sequence[str],
-) -> int:
-    """One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
+) -> list[Row]:
+    """The hits opened (id, case_id, kind, effect, reason, amount). One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
     list (effect 'block'), of households registered as poor now, on their latest registered
     identification case: a department list that changes after registration still finds them (动态管理), and
     a confirmed hit flags them for 清退 review (comparisons.service.resolve).
@@ -111,6 +111,7 @@ async def match_cases(
                               WHERE open_hit.case_id = c.id AND open_hit.member_id = m.member_id
                                 AND open_hit.kind = CAST(:kind AS text) AND open_hit.status = 'open')
             GROUP BY c.id, c.household_id, m.member_id, c.division
+            RETURNING id, case_id, kind, effect, reason, amount
             """
         ),
         {
@@ -126,7 +127,7 @@ async def match_cases(
             "case_kinds": list(case_kinds),
         },
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return [dict(row) for row in result.mappings()]
 
 
 CARRY_CONFIRMED = text(

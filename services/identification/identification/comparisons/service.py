@@ -98,7 +98,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         )
     effect = "block" if body.kind in EXCLUSION_KINDS else "warn"
     await repository.lock_kind(ctx.session, body.kind.value)
-    hits = await repository.match_cases(
+    found = await repository.match_cases(
         ctx.session,
         push_id,
         lo,
@@ -110,6 +110,8 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         thresholds,
         matched_kinds(body.kind),
     )
+    await _record_hits(ctx, found, push_id, body.department)
+    hits = len(found)
     opened = 0
     skipped = 0
     if body.kind not in EXCLUSION_KINDS:
@@ -175,6 +177,47 @@ async def _record_skipped(
     )
 
 
+async def _record_hits(
+    ctx: Context, found: list[dict[str, Any]], push_id: uuid.UUID, department: str
+) -> None:
+    """Each hit opened, on its case's history (the case does not move): what the department's list found,
+    whether it blocks the case, and who pushed it."""
+    if not found:
+        return
+    by_id = {
+        case["id"]: case
+        for case in await case_repository.cases_by_id(ctx.session, [hit["case_id"] for hit in found])
+    }
+    await case_repository.insert_history(
+        ctx.session,
+        [
+            cases.finding_row(
+                ctx,
+                by_id[hit["case_id"]],
+                HIT_OPENED,
+                {
+                    "hit_id": str(hit["id"]),
+                    "push_id": str(push_id),
+                    "department": department,
+                    "kind": hit["kind"],
+                    "effect": hit["effect"],
+                    "reason": hit["reason"],
+                    "amount": None if hit["amount"] is None else str(hit["amount"]),
+                },
+            )
+            for hit in found
+        ],
+    )
+
+
+# The history actions of a hit: opened by a department's list, resolved by the county.
+HIT_OPENED = "comparison_hit"
+HIT_RESOLVED = {
+    HitOutcome.CLEARED: "comparison_hit_cleared",
+    HitOutcome.CONFIRMED: "comparison_hit_confirmed",
+}
+
+
 async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> HitOut:
     lo, hi = ctx.actor.subtree
     hit = await repository.get_hit(ctx.session, hit_id, lo, hi, lock=True)
@@ -187,8 +230,19 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
     await repository.resolve_hit(
         ctx.session, hit_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason
     )
+    case = await cases.load(ctx, hit["case_id"], lock=True)
+    # On the case's record before what the resolution does to it (a confirmed exclusion rejects it next).
+    detail = {
+        "hit_id": str(hit_id),
+        "kind": hit["kind"],
+        "effect": hit["effect"],
+        "outcome": body.outcome.value,
+        "reason": body.reason,
+    }
+    await case_repository.insert_history(
+        ctx.session, [cases.finding_row(ctx, case, HIT_RESOLVED[body.outcome], detail)]
+    )
     if body.outcome is HitOutcome.CONFIRMED and hit["effect"] == "block":
-        case = await cases.load(ctx, hit["case_id"], lock=True)
         state = workflow.State(case["state"])
         if workflow.ends_on_confirmed_exclusion(state):
             # A confirmed exclusion ends a case still under review: the household does not qualify.
