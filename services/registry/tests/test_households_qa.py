@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
 from fupin_kit.pii import check_digit
+from registry.households import repository
 
 VILLAGE = "520102016001"  # 纪念塔社区
 
@@ -124,3 +129,118 @@ async def test_a_member_under_the_legal_marrying_age_cannot_marry_out(writable_r
         "a marriage_in join is for someone of the legal marrying age on effective_on (20 for a female "
         "member); a younger person joins by move_in"
     ) in str(joined.json()["errors"])
+
+
+# ---- §7: a 409 for a person already on file names the member of the request -----------------------------
+
+
+BEIJING_VILLAGE = "110101001001"
+
+
+async def test_a_person_already_in_a_household_is_named_by_their_place_in_the_request(
+    writable_registry,
+) -> None:
+    """A cadre entering a household of six to eight people learns which of them is already on file (as
+    the import names the row), still without learning where."""
+    registry = writable_registry
+    beijing_cadre = registry.auth("village", BEIJING_VILLAGE, ["cadre"])
+    on_file = [
+        member("head", dt.date(1960, 3, 1), name="赵甲"),
+        member("son", dt.date(1990, 3, 1), name="赵乙"),
+    ]
+    beijing = await registry.client.post(
+        "/households", json={**household(on_file), "division": BEIJING_VILLAGE}, headers=beijing_cadre
+    )
+    assert beijing.status_code == 201, beijing.text
+    secrets = [beijing.json()["id"], BEIJING_VILLAGE, "110101", "赵甲", "赵乙", "东城", "多福巷"]
+    secrets += [person["resident_id"] for person in on_file]
+
+    def again(person: dict[str, Any], relation: str) -> dict[str, Any]:
+        return {**person, "relation": relation, "name": "新名字"}
+
+    def refused(response: Any, code: str, *locs: list[Any]) -> dict[str, Any]:
+        assert response.status_code == 409, response.text
+        problem: dict[str, Any] = response.json()
+        assert problem["code"] == code
+        assert [error["loc"] for error in problem["errors"]] == list(locs)
+        assert all(secret not in response.text for secret in secrets)
+        return problem
+
+    # The fourth member of four: members[3].
+    four = [member("head", dt.date(1970, 1, 1)), member("spouse", dt.date(1972, 1, 1), male=False)]
+    four += [member("daughter", dt.date(2000, 1, 1), male=False), again(on_file[1], "son")]
+    problem = refused(
+        await registry.client.post("/households", json=household(four), headers=cadre(registry)),
+        "person-already-registered",
+        ["body", "members", 3, "resident_id"],
+    )
+    assert problem["detail"] == "this person already belongs to a household: members.3.resident_id"
+    assert problem["errors"][0]["msg"] == "this person already belongs to a household"
+    # Two of them, one by a disability certificate (which embeds the ID): both named.
+    certificate = {**again(on_file[0], "head"), "resident_id": None}
+    certificate["disability_certificate"] = on_file[0]["resident_id"] + "21"
+    two = [certificate, member("spouse", dt.date(1962, 1, 1), male=False), again(on_file[1], "son")]
+    refused(
+        await registry.client.post("/households", json=household(two), headers=cadre(registry)),
+        "person-already-registered",
+        ["body", "members", 0, "disability_certificate"],
+        ["body", "members", 2, "resident_id"],
+    )
+    # A member joining an existing household: the request's `member`.
+    data = await created(registry, household([member("head", dt.date(1970, 1, 1))]))
+    joined = await registry.client.post(
+        f"/households/{data['id']}/members",
+        json={
+            "change": "move_in",
+            "effective_on": "2024-05-01",
+            "reason": "迁入",
+            "member": again(on_file[1], "son"),
+        },
+        headers=cadre(registry),
+    )
+    refused(joined, "person-already-registered", ["body", "member", "resident_id"])
+    # A person recorded as deceased is named the same way.
+    head = beijing.json()["members"][0]["id"]
+    died = await registry.client.post(
+        f"/households/{beijing.json()['id']}/members/{head}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=beijing_cadre,
+    )
+    assert died.status_code == 200, died.text
+    three = [
+        member("head", dt.date(1970, 1, 1)),
+        member("son", dt.date(1995, 1, 1)),
+        again(on_file[0], "father"),
+    ]
+    problem = refused(
+        await registry.client.post("/households", json=household(three), headers=cadre(registry)),
+        "person-deceased",
+        ["body", "members", 2, "resident_id"],
+    )
+    assert problem["detail"] == "this person is recorded as deceased: members.2.resident_id"
+    households = (await registry.client.get("/households", headers=cadre(registry))).json()["items"]
+    assert [item["id"] for item in households] == [data["id"]]
+
+
+async def test_the_database_names_the_person_it_refuses_between_concurrent_requests(
+    writable_registry,
+) -> None:
+    """Two requests checked the person at the same time: the unique index refuses the second insert, and
+    the refusal still names which of its members it is (read from the violation's detail)."""
+    registry = writable_registry
+    data = await created(registry, household([member("head", dt.date(1970, 1, 1))]))
+    async with registry.app.state.engine.connect() as connection:
+        row = dict(
+            (
+                await connection.execute(
+                    text("SELECT * FROM household_members WHERE household_id = :h"), {"h": data["id"]}
+                )
+            )
+            .one()
+            ._mapping
+        )
+    row.pop("seq")
+    async with registry.app.state.sessionmaker() as session:
+        with pytest.raises(repository.PersonAlreadyInHousehold) as refused:
+            await repository.insert_members(session, [{**row, "id": uuid.uuid4()}])
+    assert refused.value.person_index == row["person_index"]

@@ -4,6 +4,7 @@ village code, so anything outside the jurisdiction is simply absent."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,7 +46,22 @@ Row = dict[str, Any]
 
 
 class PersonAlreadyInHousehold(Exception):
-    """The unique index on active members' blind index refused the insert."""
+    """The unique index on active members' blind index refused the insert; `person_index`: the person it
+    refused (from the violation's detail), None if it could not be read."""
+
+    def __init__(self, person_index: bytes | None = None) -> None:
+        super().__init__("person already in a household")
+        self.person_index = person_index
+
+
+# The detail of a violation of the unique index: Key (person_index)=(\x<hex>) already exists.
+_VIOLATING_KEY = re.compile(r"\(person_index\)=\(\\x([0-9a-fA-F]+)\)")
+
+
+def _violating_person(error: BaseException | None) -> bytes | None:
+    detail = getattr(getattr(error, "__cause__", None), "detail", None) or str(error)
+    found = _VIOLATING_KEY.search(str(detail))
+    return None if found is None else bytes.fromhex(found.group(1))
 
 
 @dataclass(frozen=True)
@@ -82,22 +100,31 @@ async def insert_members(session: AsyncSession, rows: Sequence[Row]) -> None:
         await session.execute(insert(members), list(rows))
     except IntegrityError as exc:
         if ACTIVE_PERSON_INDEX in str(exc.orig):
-            raise PersonAlreadyInHousehold from None
+            raise PersonAlreadyInHousehold(_violating_person(exc.orig)) from None
         raise
 
 
-async def any_deceased(session: AsyncSession, person_indexes: Sequence[bytes]) -> bool:
-    """Whether any of these people is recorded as deceased in some household (ix_household_members_
-    deceased_person): one probe per person, whatever the number of files."""
-    found = await session.scalar(
-        select(
-            exists().where(
-                members.c.person_index.in_(list(person_indexes)),
-                members.c.status == MemberStatus.DECEASED.value,
-            )
-        )
+def _people_with(status: MemberStatus, person_indexes: list[bytes]) -> Any:
+    # The status inline, not bound: each half then matches its partial index's predicate in any plan.
+    return select(members.c.person_index, literal_column(f"'{status.value}'").label("status")).where(
+        members.c.person_index.in_(person_indexes), members.c.status == literal_column(f"'{status.value}'")
     )
-    return bool(found)
+
+
+async def people_on_file(session: AsyncSession, person_indexes: Sequence[bytes]) -> dict[bytes, str]:
+    """Which of these people are already an active member of some household, or recorded as deceased in
+    one: person index → 'active' or 'deceased' (a death is final: it wins). One round trip of one probe
+    per person on each partial index (uq_household_members_active_person, ix_household_members_deceased_
+    person), whatever the number of files."""
+    indexes = list(person_indexes)
+    rows = await session.execute(
+        union_all(_people_with(MemberStatus.ACTIVE, indexes), _people_with(MemberStatus.DECEASED, indexes))
+    )
+    found: dict[bytes, str] = {}
+    for person, status in rows:
+        if found.get(bytes(person)) != MemberStatus.DECEASED.value:
+            found[bytes(person)] = str(status)
+    return found
 
 
 # The statements of every read, built once (parameters bound at execution) rather than per request.

@@ -396,23 +396,51 @@ def _member_row(
     }
 
 
-def _duplicate_person() -> ProblemError:
-    # Deliberately says nothing about where the person is registered: not the household, not its division.
-    return conflict("this person already belongs to a household", code="person-already-registered")
+Loc = list[str | int]
+ALREADY_REGISTERED = "this person already belongs to a household"
+DECEASED = "this person is recorded as deceased"
 
 
-def _deceased_person() -> ProblemError:
-    # Like the duplicate check, says nothing about where the death was recorded.
-    return conflict("this person is recorded as deceased", code="person-deceased")
+def _person_loc(member: MemberIn, *path: str | int) -> Loc:
+    """Where a member's identifier is in the request: `path` to the member, then the field given."""
+    return ["body", *path, "disability_certificate" if member.disability_certificate else "resident_id"]
 
 
-async def _insert_members(ctx: Context, rows: list[dict[str, Any]]) -> None:
-    if await repository.any_deceased(ctx.session, [row["person_index"] for row in rows]):
-        raise _deceased_person()
+def _refused_people(message: str, code: str, locs: list[Loc]) -> ProblemError:
+    """A 409 naming which members of the request it refuses (their place in the body, as a 422's errors
+    do), and deliberately nothing about where those people are registered or died: not the household,
+    not its division. `locs` empty: a refusal the database made without naming the person."""
+    errors = [{"loc": loc, "msg": message, "type": code} for loc in locs]
+    paths = ", ".join(".".join(str(part) for part in loc[1:]) for loc in locs)
+    return conflict(f"{message}: {paths}" if paths else message, code=code, errors=errors)
+
+
+def _duplicate_person(locs: list[Loc]) -> ProblemError:
+    return _refused_people(ALREADY_REGISTERED, "person-already-registered", locs)
+
+
+def _deceased_person(locs: list[Loc]) -> ProblemError:
+    return _refused_people(DECEASED, "person-deceased", locs)
+
+
+async def _insert_members(ctx: Context, rows: list[dict[str, Any]], locs: list[Loc]) -> None:
+    """Insert new members (`locs`: where each is in the request), refused by person: one recorded as
+    deceased, or already an active member of a household (found first, so the answer names every such
+    member; the unique index still decides between concurrent requests, and names the one it refused)."""
+    found = await repository.people_on_file(ctx.session, [row["person_index"] for row in rows])
+    deceased = [
+        loc for row, loc in zip(rows, locs, strict=True) if found.get(row["person_index"]) == "deceased"
+    ]
+    if deceased:
+        raise _deceased_person(deceased)
+    active = [loc for row, loc in zip(rows, locs, strict=True) if found.get(row["person_index"]) == "active"]
+    if active:
+        raise _duplicate_person(active)
     try:
         await repository.insert_members(ctx.session, rows)
-    except repository.PersonAlreadyInHousehold:
-        raise _duplicate_person() from None
+    except repository.PersonAlreadyInHousehold as exc:
+        raced = [loc for row, loc in zip(rows, locs, strict=True) if row["person_index"] == exc.person_index]
+        raise _duplicate_person(raced) from None
 
 
 def _values(changes: dict[str, Any]) -> dict[str, Any]:
@@ -477,7 +505,9 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
         _member_row(ctx, household_id, body.division, member, MemberChange.REGISTRATION, joined_on)
         for member in body.members
     ]
-    await _insert_members(ctx, rows)
+    await _insert_members(
+        ctx, rows, [_person_loc(member, "members", i) for i, member in enumerate(body.members)]
+    )
     staged = await _load(ctx, household_id)
     payload = contracts.HouseholdCreatedV1(
         household_id=household_id,
@@ -662,7 +692,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
     )
-    await _insert_members(ctx, [row])
+    await _insert_members(ctx, [row], [_person_loc(join.member, "member")])
     before = loaded.snapshot
     count = await _bump(ctx, household_id)
     payload = contracts.MemberAddedV1(
