@@ -170,6 +170,28 @@ class SpotCheckFailedV1(_CaseState):
     note: str
 
 
+# A department's list matched a member of a case (信息比对), and the county's resolution of that hit: no
+# transition (a blocking hit stops the case until resolved), but findings and decisions the feeds follow.
+COMPARISON_HIT_OPENED = "fupin.identification.comparison.hit_opened.v1"
+COMPARISON_HIT_RESOLVED = "fupin.identification.comparison.hit_resolved.v1"
+
+
+class ComparisonHitV1(_CaseState):
+    """A comparison hit on a case, with the case's state: the list kind and whether it blocks the case
+    (`effect` block | warn), the hit's status (open, then cleared or confirmed), who resolved it and why
+    (resolution; any resident ID or mobile number in it masked)."""
+
+    hit_id: uuid.UUID
+    hit_kind: str
+    effect: str
+    status: str
+    reason: str
+    push_id: uuid.UUID | None = None
+    department: str | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     **{event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS},
     OBJECTION_OPENED: ObjectionV1,
@@ -178,4 +200,6 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     EXCLUSION_CONFIRMED: ExclusionConfirmedV1,
     CATEGORY_CONFIRMED: CategoryConfirmedV1,
     SPOT_CHECK_FAILED: SpotCheckFailedV1,
+    COMPARISON_HIT_OPENED: ComparisonHitV1,
+    COMPARISON_HIT_RESOLVED: ComparisonHitV1,
 }

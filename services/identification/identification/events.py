@@ -127,6 +127,28 @@ def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, acto
     )
 
 
+def hit_event(case: dict[str, Any], hit: dict[str, Any], actor: Actor, **extra: Any) -> Envelope:
+    """A comparison hit opened (status open) or resolved (cleared / confirmed); its subject is the case."""
+    payload = contracts.ComparisonHitV1(
+        **_case_ref(case),
+        state=case["state"],
+        hit_id=hit["id"],
+        hit_kind=hit["kind"],
+        effect=hit["effect"],
+        status=hit["status"],
+        reason=hit["reason"],
+        **extra,
+    )
+    return _envelope(
+        contracts.COMPARISON_HIT_OPENED if hit["status"] == "open" else contracts.COMPARISON_HIT_RESOLVED,
+        AGGREGATE,
+        str(case["id"]),
+        case["division"],
+        payload,
+        actor,
+    )
+
+
 def category_event(case: dict[str, Any], categories: list[str], reason: str, actor: Actor) -> Envelope:
     """A support-category confirmation; its subject is the case, so it orders with the case's steps."""
     payload = contracts.CategoryConfirmedV1(

@@ -270,3 +270,25 @@ async def test_a_comparison_hit_and_its_resolution_are_written_to_the_case_histo
     actions = [row["action"] for row in await _history(harness, confirmed_case)]
     assert actions[-2:] == ["comparison_hit_confirmed", "reject"], actions
     assert await harness.state(confirmed_case) == "rejected"
+
+
+async def test_a_comparison_hit_and_its_resolution_are_published(harness: Harness) -> None:
+    await harness.quotas(await harness.year(), 10)
+    rid = harness.resident_id()
+    case = await harness.apply(await harness.household(ids=[rid]))
+    assert (await harness.push("government_payroll", rid))["hits"] == 1
+    [hit] = await harness.hits(case)
+    assert (await harness.resolve_hit(hit["id"], "cleared", f"同名同号误匹配 {rid}")).status_code == 200
+    rows = await harness.sql(
+        "SELECT type, payload FROM outbox WHERE type LIKE 'fupin.identification.comparison.%' ORDER BY seq"
+    )
+    assert [row[0] for row in rows] == [
+        "fupin.identification.comparison.hit_opened.v1",
+        "fupin.identification.comparison.hit_resolved.v1",
+    ]
+    opened, resolved = (row[1]["data"] for row in rows)
+    assert opened["case_id"] == case and opened["hit_id"] == hit["id"] and opened["status"] == "open"
+    assert opened["hit_kind"] == "government_payroll" and opened["effect"] == "block"
+    assert opened["department"] == "部门" and opened["state"] == "applied"
+    assert resolved["status"] == "cleared" and resolved["resolved_by"]
+    assert rid not in resolved["resolution"] and resolved["resolution"].startswith("同名同号误匹配")

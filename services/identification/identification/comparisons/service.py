@@ -11,9 +11,10 @@ from typing import Any
 from fupin_contracts import identification as contracts
 from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import Actor
+from fupin_kit.outbox import record_event
 from fupin_kit.pii import InvalidResidentId, PiiCipher, mask_texts, validate_resident_id
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
-from identification import regions, workflow
+from identification import events, regions, workflow
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.comparisons import repository
@@ -208,6 +209,17 @@ async def _record_hits(
             for hit in found
         ],
     )
+    for hit in found:
+        await record_event(
+            ctx.session,
+            events.hit_event(
+                by_id[hit["case_id"]],
+                {**hit, "status": "open"},
+                ctx.actor,
+                push_id=push_id,
+                department=department,
+            ),
+        )
 
 
 # The history actions of a hit: opened by a department's list, resolved by the county.
@@ -241,6 +253,17 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
     }
     await case_repository.insert_history(
         ctx.session, [cases.finding_row(ctx, case, HIT_RESOLVED[body.outcome], detail)]
+    )
+    await record_event(
+        ctx.session,
+        events.hit_event(
+            case,
+            {**hit, "status": body.outcome.value},
+            ctx.actor,
+            push_id=hit["push_id"],
+            resolved_by=ctx.actor.subject,
+            resolution=mask_texts(body.reason),
+        ),
     )
     if body.outcome is HitOutcome.CONFIRMED and hit["effect"] == "block":
         state = workflow.State(case["state"])
