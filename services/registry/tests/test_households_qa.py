@@ -244,3 +244,87 @@ async def test_the_database_names_the_person_it_refuses_between_concurrent_reque
         with pytest.raises(repository.PersonAlreadyInHousehold) as refused:
             await repository.insert_members(session, [{**row, "id": uuid.uuid4()}])
     assert refused.value.person_index == row["person_index"]
+
+
+# ---- §2: a year's income corrected leaves a trace ----------------------------------------------------------
+
+
+async def test_correcting_a_years_income_keeps_the_record_before_and_after_with_a_reason(
+    writable_registry,
+) -> None:
+    """The history of an income kept only the household's latest per-capita figure (for an earlier year,
+    before = after) and the reason '<year> income': a lowered wage left no trace."""
+    registry = writable_registry
+    headers = registry.auth("county", "520102000000", ["officer"])
+    data = await created(
+        registry,
+        household([member("head", dt.date(1970, 1, 1)), member("spouse", dt.date(1972, 1, 1), False)]),
+    )
+    hid = data["id"]
+
+    async def put(year: int, body: dict[str, Any]) -> dict[str, Any]:
+        response = await registry.client.put(f"/households/{hid}/incomes/{year}", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        recorded: dict[str, Any] = response.json()
+        return recorded
+
+    async def last_entry() -> dict[str, Any]:
+        history = (await registry.client.get(f"/households/{hid}/history", headers=headers)).json()
+        entry: dict[str, Any] = history[-1]
+        assert entry["action"] == "income.recorded"
+        return entry
+
+    def record(year: int, figures: dict[str, str], net: str, per_capita: str) -> dict[str, Any]:
+        components = ("wage", "business", "transfer", "property", "production_costs")
+        return {
+            "year": year,
+            **{key: figures.get(key, "0.00") for key in components},
+            "net_income": net,
+            "member_count": 2,
+            "per_capita_net_income": per_capita,
+            "recorded_by": "test-user",
+        }
+
+    def without_time(entry: dict[str, Any], side: str) -> list[dict[str, Any]]:
+        incomes: list[dict[str, Any]] = entry[side]["incomes"]
+        assert all(dt.datetime.fromisoformat(income.pop("recorded_at")) for income in incomes)
+        return incomes
+
+    # First recorded, without a reason (as every caller so far): the default reason, nothing before.
+    first = await put(2025, {"wage": "12000", "business": "2000", "production_costs": "500"})
+    entry = await last_entry()
+    assert entry["reason"] == "2025 income"
+    assert without_time(entry, "before") == []
+    first_record = record(
+        2025, {"wage": "12000.00", "business": "2000.00", "production_costs": "500.00"}, "13500.00", "6750.00"
+    )
+    assert without_time(entry, "after") == [first_record]
+    # Corrected with a reason: the whole record as it was and as it is, every component included.
+    await put(
+        2025, {"wage": "6000", "business": "2000", "transfer": "300.5", "reason": "核实后更正工资性收入"}
+    )
+    entry = await last_entry()
+    assert entry["reason"] == "核实后更正工资性收入"
+    assert without_time(entry, "before") == [first_record]
+    assert without_time(entry, "after") == [
+        record(2025, {"wage": "6000.00", "business": "2000.00", "transfer": "300.50"}, "8300.50", "4150.25")
+    ]
+    assert entry["before"]["per_capita_net_income"] == first["per_capita_net_income"] == "6750.00"
+    assert entry["after"]["per_capita_net_income"] == "4150.25"
+    # An earlier year's correction, which does not touch the household's latest figure, shows too.
+    await put(2024, {"wage": "9000"})
+    await put(2024, {"wage": "7000", "reason": "更正"})
+    entry = await last_entry()
+    assert entry["before"]["per_capita_net_income"] == entry["after"]["per_capita_net_income"] == "4150.25"
+    assert [income["wage"] for income in entry["before"]["incomes"]] == ["9000.00"]
+    assert [income["wage"] for income in entry["after"]["incomes"]] == ["7000.00"]
+    # Above the county the entry reads the same figures.
+    city = registry.auth("city", "520100000000", ["viewer"])
+    above = (await registry.client.get(f"/households/{hid}/history", headers=city)).json()[-1]
+    assert above["before"]["incomes"][0]["net_income"] == "9000.00"
+    # The reason follows the rules of every other reason.
+    for reason in ("", "x" * 501):
+        refused = await registry.client.put(
+            f"/households/{hid}/incomes/2024", json={"wage": "1", "reason": reason}, headers=headers
+        )
+        assert refused.status_code == 422, reason

@@ -200,6 +200,15 @@ async def upsert_income(session: AsyncSession, values: Row) -> Row:
     return dict((await session.execute(upsert)).one()._mapping)
 
 
+async def get_income(session: AsyncSession, household_id: uuid.UUID, year: int) -> Row | None:
+    row = (
+        await session.execute(
+            select(incomes).where(incomes.c.household_id == household_id, incomes.c.year == year)
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
 async def list_incomes(session: AsyncSession, household_id: uuid.UUID) -> list[Row]:
     rows = await session.execute(
         select(incomes).where(incomes.c.household_id == household_id).order_by(incomes.c.year)

@@ -437,12 +437,23 @@ class StatusCommand(_In):
     reason: Reason
 
 
+INCOME_REASON = "{year} income"
+
+
 class IncomeIn(_In):
     wage: Money = Decimal(0)
     business: Money = Decimal(0)
     transfer: Money = Decimal(0)
     property: Money = Decimal(0)
     production_costs: Money = Decimal(0)
+    reason: Reason | None = Field(
+        default=None,
+        description="why the year's income is recorded or corrected, kept in the history entry with the "
+        f"record before and after; '{INCOME_REASON}' (e.g. '2025 income') when omitted",
+    )
+
+    def figures(self) -> dict[str, Decimal]:
+        return self.model_dump(exclude={"reason"})
 
 
 # ---- responses ---------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from registry.households.enums import (
     WorkStatus,
 )
 from registry.households.schemas import (
+    INCOME_REASON,
     CodeLabel,
     CountsOut,
     DivisionCount,
@@ -175,6 +176,33 @@ def snapshot(
         "living": {key: value(household[key]) for key in LIVING_FIELDS},
         "members": [member_snapshot(row, value) for row in member_rows],
     }
+
+
+INCOME_FIELDS = (
+    "year",
+    "wage",
+    "business",
+    "transfer",
+    "property",
+    "production_costs",
+    "net_income",
+    "member_count",
+    "per_capita_net_income",
+    "recorded_by",
+    "recorded_at",
+)
+
+
+def income_snapshot(row: dict[str, Any]) -> Snapshot:
+    """A year's income record as history keeps it: every component, net and per-capita income, the member
+    count it was divided by, and who recorded the figures when."""
+    return {key: _json(row[key]) for key in INCOME_FIELDS}
+
+
+def with_incomes(data: Snapshot, rows: list[dict[str, Any]]) -> Snapshot:
+    """A household snapshot with the income records a change wrote, as they were (`before`) or became
+    (`after`): history's `incomes`, by year. A year recorded for the first time has no record before."""
+    return {**data, "incomes": [income_snapshot(row) for row in sorted(rows, key=lambda row: row["year"])]}
 
 
 # ---- rendering -------------------------------------------------------------------------------------------
@@ -325,9 +353,13 @@ async def _record(
     reason: str,
     event_type: str,
     payload: BaseModel,
+    after_incomes: list[dict[str, Any]] | None = None,
 ) -> Loaded:
-    """After a change: reload, keep the history row, and stage the event — same transaction."""
+    """After a change: reload, keep the history row, and stage the event — same transaction.
+    `after_incomes`: the income records the change wrote (with_incomes), kept in the history row's
+    `after` beside the household; `before` then holds them as they were."""
     after = await _load(ctx, household_id)
+    after_snapshot = after.snapshot if after_incomes is None else with_incomes(after.snapshot, after_incomes)
     division = after.household["division"]
     await repository.insert_history(
         ctx.session,
@@ -339,7 +371,7 @@ async def _record(
             "action": action,
             "reason": reason,
             "before": before,
-            "after": after.snapshot,
+            "after": after_snapshot,
         },
     )
     await record_event(
@@ -925,20 +957,22 @@ async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: 
     if count == 0:
         raise conflict("the household has no current members")
     net = net_income(body)
+    # A correction overwrites the year's record: the history row below keeps it as it was.
+    previous = await repository.get_income(ctx.session, household_id, year)
     income = await repository.upsert_income(
         ctx.session,
         {
             "household_id": household_id,
             "year": year,
             "division": loaded.household["division"],
-            **body.model_dump(),
+            **body.figures(),
             "net_income": net,
             "member_count": count,
             "per_capita_net_income": per_capita(net, count),
             "recorded_by": ctx.actor.subject,
         },
     )
-    before = loaded.snapshot
+    before = with_incomes(loaded.snapshot, [] if previous is None else [previous])
     latest = loaded.household["income_year"]
     if latest is None or year >= latest:
         values = {"income_year": year, "per_capita_net_income": income["per_capita_net_income"]}
@@ -953,9 +987,16 @@ async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: 
         member_count=count,
         per_capita_net_income=income["per_capita_net_income"],
     )
-    reason = f"{year} income"
+    reason = body.reason or INCOME_REASON.format(year=year)
     await _record(
-        ctx, before, household_id, "income.recorded", reason, contracts.HOUSEHOLD_INCOME_RECORDED, payload
+        ctx,
+        before,
+        household_id,
+        "income.recorded",
+        reason,
+        contracts.HOUSEHOLD_INCOME_RECORDED,
+        payload,
+        after_incomes=[income],
     )
     return IncomeOut.model_validate(income)
 
