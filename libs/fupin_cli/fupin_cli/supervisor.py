@@ -348,6 +348,9 @@ class Supervisor:
             "FUPIN_GATEWAY_URL": gateway.url,
             # Where the services learn which accounts were disabled (the gateway itself ignores it).
             "FUPIN_REVOKED_SUBJECTS_SOURCE": gateway.url + REVOKED_SUBJECTS_PATH,
+            # The embedded platform is for development and demonstration: `fupin demo` shortens its
+            # county's notices to seconds (identification.settings_rules.short_notices_allowed).
+            "FUPIN_SHORT_NOTICES": inherited.get("FUPIN_SHORT_NOTICES", "1"),
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -7,6 +7,7 @@ requires) and leave every plausible regional choice open."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -40,9 +41,17 @@ class Rule:
     integer: bool = False
     places: int | None = None  # at most this many decimal places (None: any)
     what: str = ""
-    # With FUPIN_TEST_CLOCK=1 only: a duration key may also take a fraction of its unit down to this,
-    # for the end-to-end tests and a demo whose notices last seconds. Never in production.
+    # Where short notices are allowed (short_notices_allowed): a duration key may also take a fraction of
+    # its unit down to this, for the end-to-end tests and a demo whose notices last seconds.
     test_low: Decimal | None = None
+
+
+def short_notices_allowed() -> bool:
+    """Notices shorter than a day: with the test clock, and where the deployment says so
+    (FUPIN_SHORT_NOTICES=1): `fupin up`, the embedded platform for development and demonstration, sets it so
+    `fupin demo` can drive a county through its notices in minutes; docker-compose, a real deployment, does
+    not, and there a notice runs whole days."""
+    return test_clock_enabled() or os.environ.get("FUPIN_SHORT_NOTICES") == "1"
 
 
 def _d(value: str | float | int) -> Decimal:
@@ -117,7 +126,7 @@ def parse(key: str, value: str) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
         raise InvalidSetting(f"{key} must be a number, not {value!r}") from None
-    if rule.test_low is not None and test_clock_enabled() and rule.test_low <= number < rule.low:
+    if rule.test_low is not None and short_notices_allowed() and rule.test_low <= number < rule.low:
         return number
     if rule.integer and number != number.to_integral_value():
         raise InvalidSetting(f"{key} must be a whole number ({rule.what}), not {value!r}")

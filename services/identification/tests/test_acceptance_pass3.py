@@ -89,17 +89,21 @@ async def test_numeric_region_settings_accept_plausible_values(
 
 def test_a_notice_runs_whole_days_outside_the_test_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sub-day notices (the end-to-end tests and a demo whose notices last seconds) exist only with
-    FUPIN_TEST_CLOCK=1, and even there never below a second."""
+    FUPIN_TEST_CLOCK=1 or FUPIN_SHORT_NOTICES=1 (what `fupin up` sets), and even there never below a
+    second."""
     monkeypatch.delenv("FUPIN_TEST_CLOCK", raising=False)
+    monkeypatch.delenv("FUPIN_SHORT_NOTICES", raising=False)
     assert settings_rules.parse("notice_days", "7") == 7
     for value in ("0.5", "0.002", "0.000231", "1e-30"):
         with pytest.raises(settings_rules.InvalidSetting, match="notice_days"):
             settings_rules.parse("notice_days", value)
-    monkeypatch.setenv("FUPIN_TEST_CLOCK", "1")
-    assert settings_rules.parse("notice_days", "0.000231") == settings_rules.Decimal("0.000231")
-    for value in ("0.00000001", "1e-30"):
-        with pytest.raises(settings_rules.InvalidSetting, match="notice_days"):
-            settings_rules.parse("notice_days", value)
+    for flag in ("FUPIN_TEST_CLOCK", "FUPIN_SHORT_NOTICES"):
+        monkeypatch.setenv(flag, "1")
+        assert settings_rules.parse("notice_days", "0.000231") == settings_rules.Decimal("0.000231")
+        for value in ("0.00000001", "1e-30"):
+            with pytest.raises(settings_rules.InvalidSetting, match="notice_days"):
+                settings_rules.parse("notice_days", value)
+        monkeypatch.delenv(flag)
 
 
 async def test_a_stored_absurd_notice_duration_is_not_used(harness: Harness) -> None:
