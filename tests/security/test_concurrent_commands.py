@@ -112,7 +112,7 @@ async def identification(fupin_stack: Stack) -> AsyncIterator[Served]:
 
 @pytest_asyncio.fixture
 async def registry(fupin_stack: Stack) -> AsyncIterator[Served]:
-    # No division tree: household validation accepts any village code while the tree is not loaded.
+    # Its start-up loads the division tree into the fresh database (InProcessServer allows for it).
     from registry.main import create_app
 
     database = await fupin_stack.fresh_database("registry", "registry")
