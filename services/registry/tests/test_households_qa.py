@@ -3,16 +3,19 @@ on real PostgreSQL through the registry's HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
+import os
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from fupin_kit.pii import check_digit
+from fupin_kit.pii import PiiCipher, check_digit
 from registry.households import repository
+from registry.imports import template, validation
 
 VILLAGE = "520102016001"  # 纪念塔社区
 
@@ -328,3 +331,257 @@ async def test_correcting_a_years_income_keeps_the_record_before_and_after_with_
             f"/households/{hid}/incomes/2024", json={"wage": "1", "reason": reason}, headers=headers
         )
         assert refused.status_code == 422, reason
+
+
+# ---- §3: per-capita income divided among the household of its year ----------------------------------------
+
+
+async def outbox_incomes(registry, hid: str) -> list[tuple[int, int, str]]:
+    """(year, member count, per-capita) of the household's income_recorded events, in order."""
+    async with registry.app.state.engine.connect() as connection:
+        result = await connection.execute(
+            text("SELECT payload FROM outbox WHERE type = :t AND aggregateid = :h ORDER BY seq"),
+            {"t": "fupin.registry.household.income_recorded.v1", "h": hid},
+        )
+        return [
+            (data["year"], data["member_count"], data["per_capita_net_income"])
+            for data in (row.payload["data"] for row in result)
+        ]
+
+
+async def test_a_years_per_capita_income_is_divided_among_that_years_household(writable_registry) -> None:
+    """Per-capita income was divided by the member count at the moment of the call: a baby born in 2026 or
+    a daughter-in-law married in then counted for 2024, a member who died since did not. Now each year's
+    household is the members in it at the end of 31 December (today for this year); a member change
+    recomputes the years it alters, and only those, and says so in history and events."""
+    registry = writable_registry
+    headers = registry.auth("county", "520102000000", ["officer"])
+    head = member("head", dt.date(1950, 1, 1), name="龙老大")
+    spouse = member("spouse", dt.date(1952, 1, 1), male=False, name="潘二妹")
+    son = member("son", dt.date(1975, 1, 1), name="龙小")
+    data = await created(registry, household([head, spouse, son], registered_on="2020-01-01"))
+    hid, ids = data["id"], {m["name"]: m["id"] for m in data["members"]}
+
+    async def put(year: int, wage: str = "9000") -> tuple[int, str]:
+        response = await registry.client.put(
+            f"/households/{hid}/incomes/{year}", json={"wage": wage}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["member_count"], response.json()["per_capita_net_income"]
+
+    async def incomes() -> dict[int, tuple[int, str]]:
+        rows = (await registry.client.get(f"/households/{hid}/incomes", headers=headers)).json()
+        return {row["year"]: (row["member_count"], row["per_capita_net_income"]) for row in rows}
+
+    async def change(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await registry.client.post(f"/households/{hid}/{path}", json=body, headers=headers)
+        assert response.status_code in (200, 201), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def last_history() -> dict[str, Any]:
+        entry: dict[str, Any] = (
+            await registry.client.get(f"/households/{hid}/history", headers=headers)
+        ).json()[-1]
+        return entry
+
+    for year in (2023, 2024, 2025):
+        assert await put(year) == (3, "3000.00")
+    events = len(await outbox_incomes(registry, hid))
+    version = (await registry.client.get(f"/households/{hid}", headers=headers)).json()["version"]
+
+    # 潘二妹 died in June 2024: 2024 and 2025 had two members at their year's end, 2023 still three.
+    died = await change(f"members/{ids['潘二妹']}/death", {"died_on": "2024-06-01", "reason": "病故"})
+    assert await incomes() == {2023: (3, "3000.00"), 2024: (2, "4500.00"), 2025: (2, "4500.00")}
+    assert died["income_year"] == 2025 and died["per_capita_net_income"] == "4500.00"
+    assert died["version"] == version + 1  # one change, one version
+    assert (await outbox_incomes(registry, hid))[events:] == [(2024, 2, "4500.00"), (2025, 2, "4500.00")]
+    entry = await last_history()
+    assert entry["action"] == "member.death"
+    assert [
+        (i["year"], i["member_count"], i["per_capita_net_income"]) for i in entry["before"]["incomes"]
+    ] == [
+        (2024, 3, "3000.00"),
+        (2025, 3, "3000.00"),
+    ]
+    assert [
+        (i["year"], i["member_count"], i["per_capita_net_income"]) for i in entry["after"]["incomes"]
+    ] == [
+        (2024, 2, "4500.00"),
+        (2025, 2, "4500.00"),
+    ]
+    # A daughter-in-law married in in March 2025: 2025 only.
+    await change(
+        "members",
+        {
+            "change": "marriage_in",
+            "effective_on": "2025-03-01",
+            "reason": "婚入",
+            "member": member("daughter_in_law", dt.date(1998, 1, 1), male=False, name="杨媳"),
+        },
+    )
+    assert await incomes() == {2023: (3, "3000.00"), 2024: (2, "4500.00"), 2025: (3, "3000.00")}
+    # A child born on 20 December 2024, its birth recorded in January: in the household from its birth.
+    await change(
+        "members",
+        {
+            "change": "birth",
+            "effective_on": "2025-01-10",
+            "reason": "新生儿",
+            "member": {**member("grandson", dt.date(2024, 12, 20), name="龙孙"), "labour_capacity": "none"},
+        },
+    )
+    assert await incomes() == {2023: (3, "3000.00"), 2024: (3, "3000.00"), 2025: (4, "2250.00")}
+    # The son moved out on 31 December 2025: not in the household at the end of that day.
+    await change(
+        f"members/{ids['龙小']}/departure",
+        {"change": "move_out", "effective_on": "2025-12-31", "reason": "迁出"},
+    )
+    assert await incomes() == {2023: (3, "3000.00"), 2024: (3, "3000.00"), 2025: (3, "3000.00")}
+    # Recording a year again divides by that year's household, whatever today's is.
+    assert await put(2023) == (3, "3000.00")
+    assert await put(2024, "12000") == (3, "4000.00")
+    # A change that alters no recorded year recomputes nothing and sends no income event.
+    events = len(await outbox_incomes(registry, hid))
+    entry = await last_history()
+    await change(f"members/{ids['龙老大']}/death", {"died_on": dt.date.today().isoformat(), "reason": "病故"})
+    assert await incomes() == {2023: (3, "3000.00"), 2024: (3, "4000.00"), 2025: (3, "3000.00")}
+    assert len(await outbox_incomes(registry, hid)) == events
+    assert "incomes" not in (await last_history())["after"]
+
+
+async def test_this_years_income_follows_the_household_as_it_changes(writable_registry) -> None:
+    """QA's reproduction: 8,000 yuan for 2024 in a household of two stays 4,000 per head after a birth
+    this year; this year's figure, divided among today's household, follows the birth."""
+    registry = writable_registry
+    headers = registry.auth("county", "520102000000", ["officer"])
+    data = await created(
+        registry,
+        household(
+            [member("head", dt.date(1980, 1, 1)), member("spouse", dt.date(1982, 1, 1), False)],
+            registered_on="2024-02-01",
+        ),
+    )
+    hid, this_year = data["id"], dt.date.today().year
+
+    async def put(year: int, wage: str) -> tuple[int, str]:
+        response = await registry.client.put(
+            f"/households/{hid}/incomes/{year}", json={"wage": wage}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["member_count"], response.json()["per_capita_net_income"]
+
+    assert await put(2024, "8000") == (2, "4000.00")
+    assert await put(this_year, "9000") == (2, "4500.00")
+    baby = {**member("son", dt.date(this_year, 1, 1)), "labour_capacity": "none"}
+    born = await registry.client.post(
+        f"/households/{hid}/members",
+        json={
+            "change": "birth",
+            "effective_on": dt.date.today().isoformat(),
+            "reason": "新生儿",
+            "member": baby,
+        },
+        headers=headers,
+    )
+    assert born.status_code == 201, born.text
+    assert born.json()["per_capita_net_income"] == "3000.00" and born.json()["member_count"] == 3
+    assert await put(2024, "8000") == (2, "4000.00")
+    assert (await outbox_incomes(registry, hid))[-2:] == [(this_year, 3, "3000.00"), (2024, 2, "4000.00")]
+    # A year nobody on the file lived in yet (all born later) has no per-capita income.
+    young = await created(
+        registry,
+        household([member("head", dt.date(2001, 5, 1)), member("spouse", dt.date(2002, 5, 1), False)]),
+    )
+    refused = await registry.client.put(
+        f"/households/{young['id']}/incomes/2000", json={"wage": "1"}, headers=headers
+    )
+    assert refused.status_code == 409
+    assert (
+        refused.json()["detail"]
+        == "nobody lived in the household at the end of 2000: no per-capita income to compute"
+    )
+
+
+def form_rows(key: str, income_year: int, members: list[tuple[str, str, str, str]]) -> list[list[str]]:
+    """登记表 rows of one household registered today: (姓名, 性别, 证件号码, 与户主关系) per member."""
+    rows = []
+    for index, (name, sex, person, relation) in enumerate(members):
+        row = dict(zip(template.HEADERS, template.EXAMPLE_ROWS[min(index, 1)], strict=True))
+        row.update({"户编号": key, "姓名": name, "性别": sex, "证件号码": person, "与户主关系": relation})
+        if index == 0:
+            row.update({"户主姓名": name, "登记日期": dt.date.today().isoformat(), "年度": str(income_year)})
+        rows.append([row[header] for header in template.HEADERS])
+    return rows
+
+
+async def test_the_import_divides_a_years_income_among_that_years_household(writable_registry) -> None:
+    """The 登记表 import divides as the API does: a child born after the income year is on the form but was
+    not in the household at the end of that year."""
+    registry = writable_registry
+    headers = registry.auth("county", "520102000000", ["officer"])
+    last_year = dt.date.today().year - 1
+    child = resident_id(dt.date(last_year + 1, 1, 1))
+    rows = form_rows(
+        "Q1",
+        last_year,
+        [
+            ("张三", "男", resident_id(dt.date(1980, 1, 1)), "户主"),
+            ("李四", "女", resident_id(dt.date(1982, 1, 1), male=False), "配偶"),
+            ("张小", "男", child, "之子"),
+        ],
+    )
+    response = await registry.client.post(
+        "/imports", files={"file": ("登记表.csv", template.csv_file(rows))}, headers=headers
+    )
+    assert response.status_code == 202, response.text
+    for _ in range(600):
+        result = (await registry.client.get(f"/imports/{response.json()['id']}", headers=headers)).json()
+        if result["finished_at"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert result["status"] == "accepted", result
+    listed = (await registry.client.get("/households", headers=headers)).json()["items"]
+    assert [(item["member_count"], item["per_capita_net_income"]) for item in listed] == [(3, "2350.00")]
+    incomes = (await registry.client.get(f"/households/{listed[0]['id']}/incomes", headers=headers)).json()
+    assert [(row["year"], row["member_count"], row["per_capita_net_income"]) for row in incomes] == [
+        (last_year, 2, "2350.00")  # 3000 + 1500 + 800 + 0 - 600 = 4700 for the two parents
+    ]
+    assert await outbox_incomes(registry, listed[0]["id"]) == [(last_year, 2, "2350.00")]
+    # The API records the same year the same way.
+    again = await registry.client.put(
+        f"/households/{listed[0]['id']}/incomes/{last_year}",
+        json={"wage": "3000", "business": "1500", "transfer": "800", "production_costs": "600"},
+        headers=headers,
+    )
+    assert (again.json()["member_count"], again.json()["per_capita_net_income"]) == (2, "2350.00")
+
+
+def test_the_import_refuses_an_income_year_before_everyone_on_the_form_was_born() -> None:
+    validator = validation.Validator("520102000000", PiiCipher(os.urandom(32)), ("user:test", "county"))
+    rows = form_rows(
+        "Q2",
+        2000,
+        [
+            ("张三", "男", resident_id(dt.date(2001, 1, 1)), "户主"),
+            ("李四", "女", resident_id(dt.date(2002, 1, 1), male=False), "配偶"),
+        ],
+    )
+    checked = validator.check(validation.Group(1, "Q2", list(enumerate(rows, start=2))))
+    assert [(problem.row, problem.field, problem.reason) for problem in checked.problems] == [
+        (2, "年度", "nobody lived in the household at the end of 2000: no per-capita income to compute")
+    ]
+    # A year someone was born by: staged with the members born by its end.
+    rows = form_rows(
+        "Q3",
+        2001,
+        [
+            ("张三", "男", resident_id(dt.date(2001, 1, 1)), "户主"),
+            ("李四", "女", resident_id(dt.date(2002, 1, 1), male=False), "配偶"),
+        ],
+    )
+    checked = validator.check(validation.Group(1, "Q3", list(enumerate(rows, start=2))))
+    assert checked.problems == [] and checked.staged is not None
+    staged = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
+    assert (staged["member_count"], staged["income_member_count"]) == (2, 1)
+    assert str(staged["per_capita_net_income"]) == "4700.00"

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     and_,
     bindparam,
+    case,
     exists,
     extract,
     func,
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_kit.read_pool import ReadPool, ReadStatement
-from registry.households.enums import NO_LABOUR, Health, MemberStatus
+from registry.households.enums import NO_LABOUR, Health, MemberChange, MemberStatus
 from registry.households.models import (
     ACTIVE_PERSON_INDEX,
     history,
@@ -198,6 +199,40 @@ async def upsert_income(session: AsyncSession, values: Row) -> Row:
         | {"recorded_at": func.now()},
     ).returning(incomes)
     return dict((await session.execute(upsert)).one()._mapping)
+
+
+# In the household from birth: a member registered with the file (the registry knows nothing earlier,
+# and takes the household as registered to have lived together before), or born into it. Anyone else
+# from the day they joined.
+_FROM_BIRTH = (MemberChange.REGISTRATION.value, MemberChange.BIRTH.value)
+
+
+async def household_size_on(session: AsyncSession, household_id: uuid.UUID, day: dt.date) -> int:
+    """The members living in the household at the end of `day`: in it by then (born by then if in it from
+    birth, else joined on or before it) and not left (moved or married out, or died) on or before it."""
+    since = case((members.c.joined_by.in_(_FROM_BIRTH), members.c.birth_date), else_=members.c.joined_on)
+    count = await session.scalar(
+        select(func.count())
+        .select_from(members)
+        .where(
+            members.c.household_id == household_id,
+            since <= day,
+            or_(members.c.left_on.is_(None), members.c.left_on > day),
+        )
+    )
+    return int(count or 0)
+
+
+async def update_income(session: AsyncSession, household_id: uuid.UUID, year: int, values: Row) -> Row:
+    row = (
+        await session.execute(
+            update(incomes)
+            .where(incomes.c.household_id == household_id, incomes.c.year == year)
+            .values(**values)
+            .returning(incomes)
+        )
+    ).one()
+    return dict(row._mapping)
 
 
 async def get_income(session: AsyncSession, household_id: uuid.UUID, year: int) -> Row | None:

@@ -267,5 +267,11 @@ async def list_incomes(ctx: ReadCtx, household_id: uuid.UUID) -> list[IncomeOut]
 async def record_income(
     ctx: Ctx, household_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: IncomeIn
 ) -> IncomeOut:
-    """Net and per-capita net income are computed here, from the current member count."""
+    """Net and per-capita net income are computed here. Per-capita divides the year's net income among
+    the members living in the household at the end of 31 December of that year (today for the current
+    year and the next): in it from birth if registered with the file or born into it, else from the day
+    they joined, until they left or died. A later member change dated in or before a recorded year
+    recomputes that year's per-capita figure (its history row shows the records before and after, and an
+    income_recorded event carries each new figure). A correction keeps the year's record as it was in the
+    history row, with the reason given."""
     return await service.record_income(ctx, household_id, year, body)

@@ -438,6 +438,17 @@ class StatusCommand(_In):
 
 
 INCOME_REASON = "{year} income"
+NOBODY_IN_YEAR = "nobody lived in the household at the end of {year}: no per-capita income to compute"
+
+
+def income_reference_day(year: int, today: dt.date) -> dt.date:
+    """The day whose household a year's income is divided among (per-capita net income, the
+    identification test, compared with that year's line): the members living in it at the end of that
+    day (households.repository.household_size_on). Its 31 December, or today for the current year (and
+    next year's, recorded ahead), whose end is not known yet. Member changes are never dated in the
+    future, so the count at today changes only by a member change, which recomputes it (households.
+    service._recount_incomes). The 登记表 import divides by the same members (imports.validation)."""
+    return min(dt.date(year, 12, 31), today)
 
 
 class IncomeIn(_In):

@@ -49,6 +49,7 @@ from registry.households.enums import (
 )
 from registry.households.schemas import (
     INCOME_REASON,
+    NOBODY_IN_YEAR,
     CodeLabel,
     CountsOut,
     DivisionCount,
@@ -70,6 +71,7 @@ from registry.households.schemas import (
     StatusCommand,
     check_causes,
     head_name_problem,
+    income_reference_day,
     marriage_age_problem,
 )
 from registry.households.workflow import InvalidTransition, StatusAction, next_status
@@ -711,10 +713,79 @@ def _check_single_head(
             raise conflict("the household already has a head; change the current head's relation first")
 
 
-async def _bump(ctx: Context, household_id: uuid.UUID) -> int:
+async def _bump(ctx: Context, household_id: uuid.UUID, values: dict[str, Any] | None = None) -> int:
+    """The household's member count after a member change (and `values` changed with it: one version)."""
     count = await repository.count_active_members(ctx.session, household_id)
-    await repository.update_household(ctx.session, household_id, {"member_count": count})
+    await repository.update_household(ctx.session, household_id, {"member_count": count, **(values or {})})
     return count
+
+
+@dataclass
+class Recounted:
+    """The income records a member change recomputed: as they were and as they are (year order)."""
+
+    before: list[dict[str, Any]]
+    after: list[dict[str, Any]]
+
+    def household_values(self, loaded: Loaded) -> dict[str, Any]:
+        """The household's own per-capita figure, when the change recomputed its latest year."""
+        latest = loaded.household["income_year"]
+        for row in self.after:
+            if row["year"] == latest:
+                return {"per_capita_net_income": row["per_capita_net_income"]}
+        return {}
+
+
+async def _recount_incomes(ctx: Context, household_id: uuid.UUID, since: dt.date) -> Recounted:
+    """After a member change effective `since` (the day the member is in the household from, or left
+    it): the per-capita income of every recorded year it alters (those whose reference day is on or after
+    `since`, so `since`'s year and later; an earlier year's household is not touched), divided again by the
+    household's size at that day. The figures recorded stay; a year nobody is left in at its reference day
+    keeps the count it had (there is nobody to divide among)."""
+    today = dt.date.today()
+    recounted = Recounted([], [])
+    for row in await repository.list_incomes(ctx.session, household_id):
+        if row["year"] < since.year:
+            continue
+        count = await repository.household_size_on(
+            ctx.session, household_id, income_reference_day(row["year"], today)
+        )
+        if count == 0 or count == row["member_count"]:
+            continue
+        values = {"member_count": count, "per_capita_net_income": per_capita(row["net_income"], count)}
+        recounted.before.append(row)
+        recounted.after.append(await repository.update_income(ctx.session, household_id, row["year"], values))
+    return recounted
+
+
+async def _income_events(ctx: Context, loaded: Loaded, rows: list[dict[str, Any]]) -> None:
+    """An income_recorded event per year recomputed, carrying the new count and per-capita figure (what
+    identification's read model and every consumer of the year's income read), after the change's event."""
+    household_id, division = loaded.household["id"], loaded.household["division"]
+    for row in rows:
+        await record_event(
+            ctx.session,
+            events.household_event(
+                contracts.HOUSEHOLD_INCOME_RECORDED,
+                household_id,
+                division,
+                _income_payload(household_id, division, row),
+                ctx.actor,
+            ),
+        )
+
+
+def _income_payload(
+    household_id: uuid.UUID, division: str, row: dict[str, Any]
+) -> contracts.HouseholdIncomeRecordedV1:
+    return contracts.HouseholdIncomeRecordedV1(
+        household_id=household_id,
+        division=division,
+        year=row["year"],
+        net_income=row["net_income"],
+        member_count=row["member_count"],
+        per_capita_net_income=row["per_capita_net_income"],
+    )
 
 
 async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) -> HouseholdOut:
@@ -725,8 +796,11 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
     )
     await _insert_members(ctx, [row], [_person_loc(join.member, "member")])
-    before = loaded.snapshot
-    count = await _bump(ctx, household_id)
+    # A child is in the household from its birth (a late birth join included), anyone else from the join.
+    since = row["birth_date"] if join.change is MemberChange.BIRTH else join.effective_on
+    recounted = await _recount_incomes(ctx, household_id, since)
+    before = with_incomes(loaded.snapshot, recounted.before) if recounted.after else loaded.snapshot
+    count = await _bump(ctx, household_id, recounted.household_values(loaded))
     payload = contracts.MemberAddedV1(
         household_id=household_id,
         division=loaded.household["division"],
@@ -737,7 +811,17 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
         member_count=count,
     )
     action = f"member.{join.change.value}"
-    after = await _record(ctx, before, household_id, action, join.reason, contracts.MEMBER_ADDED, payload)
+    after = await _record(
+        ctx,
+        before,
+        household_id,
+        action,
+        join.reason,
+        contracts.MEMBER_ADDED,
+        payload,
+        after_incomes=recounted.after or None,
+    )
+    await _income_events(ctx, loaded, recounted.after)
     return _out(ctx, after)
 
 
@@ -764,11 +848,12 @@ async def _member_leaves(
     if marriage is not None:
         error = {"loc": ["body", "change"], "msg": marriage, "type": "value_error"}
         raise unprocessable(marriage, errors=[error])
-    before = loaded.snapshot
     await repository.update_member(
         ctx.session, member_id, {"status": status.value, "left_on": on, "left_by": change.value}
     )
-    count = await _bump(ctx, household_id)
+    recounted = await _recount_incomes(ctx, household_id, on)
+    before = with_incomes(loaded.snapshot, recounted.before) if recounted.after else loaded.snapshot
+    count = await _bump(ctx, household_id, recounted.household_values(loaded))
     left = {**member, "status": status.value, "left_on": on, "left_by": change.value}
     payload = contracts.MemberLeftV1(
         household_id=household_id,
@@ -779,7 +864,17 @@ async def _member_leaves(
         member=events.member_summary(member_snapshot(left), member["person_index"]),
         member_count=count,
     )
-    after = await _record(ctx, before, household_id, f"member.{change.value}", reason, event_type, payload)
+    after = await _record(
+        ctx,
+        before,
+        household_id,
+        f"member.{change.value}",
+        reason,
+        event_type,
+        payload,
+        after_incomes=recounted.after or None,
+    )
+    await _income_events(ctx, loaded, recounted.after)
     return _out(ctx, after)
 
 
@@ -953,9 +1048,12 @@ async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: 
         # and no API removes an income: refused before anything is written. Next year's is allowed: the
         # identification round for next year (and its exit checks) may be prepared late in this one.
         raise unprocessable(f"{year} is too far ahead: incomes are recorded up to next year")
-    count = await repository.count_active_members(ctx.session, household_id)
+    day = income_reference_day(year, dt.date.today())
+    count = await repository.household_size_on(ctx.session, household_id, day)
     if count == 0:
-        raise conflict("the household has no current members")
+        if day == dt.date.today():
+            raise conflict("the household has no current members")
+        raise conflict(NOBODY_IN_YEAR.format(year=year))
     net = net_income(body)
     # A correction overwrites the year's record: the history row below keeps it as it was.
     previous = await repository.get_income(ctx.session, household_id, year)
@@ -979,14 +1077,7 @@ async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: 
     else:
         values = {}
     await repository.update_household(ctx.session, household_id, values)
-    payload = contracts.HouseholdIncomeRecordedV1(
-        household_id=household_id,
-        division=loaded.household["division"],
-        year=year,
-        net_income=income["net_income"],
-        member_count=count,
-        per_capita_net_income=income["per_capita_net_income"],
-    )
+    payload = _income_payload(household_id, loaded.household["division"], income)
     reason = body.reason or INCOME_REASON.format(year=year)
     await _record(
         ctx,

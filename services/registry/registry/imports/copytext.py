@@ -74,7 +74,7 @@ def household_line(row: tuple[Any, ...]) -> str:
         housing_structure, year_built, safety_grade, has_electricity, fuel, drinking_water, relocation,
         member_count, registered_on, income_year, wage, business, transfer, property_, production_costs,
         net_income, per_capita, household_id, created_event_id, income_event_id, after, created_event,
-        income_event,
+        income_event, income_member_count,
     ) = row  # fmt: skip
     return (
         f"{hh_no}\t{_text(key)}\t{first_row}\t{last_row}\t{'t' if valid else 'f'}\t{_text(division)}\t"
@@ -86,7 +86,7 @@ def household_line(row: tuple[Any, ...]) -> str:
         f"{member_count}\t{registered_on.isoformat()}\t{_opt(income_year)}\t{_opt(wage)}\t{_opt(business)}\t"
         f"{_opt(transfer)}\t{_opt(property_)}\t{_opt(production_costs)}\t{_opt(net_income)}\t"
         f"{_opt(per_capita)}\t{household_id}\t{created_event_id}\t{income_event_id}\t{_text(after)}\t"
-        f"{_text(created_event)}\t{_opt_text(income_event)}\n"
+        f"{_text(created_event)}\t{_opt_text(income_event)}\t{_opt(income_member_count)}\n"
     )
 
 

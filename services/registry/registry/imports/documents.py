@@ -225,7 +225,7 @@ def render(
             "division": division,
             "year": household["income_year"],
             "net_income": _money(household["net_income"]),
-            "member_count": len(members),
+            "member_count": household["income_member_count"],
             "per_capita_net_income": _money(household["per_capita_net_income"]),
         }
         income_json = _envelope(

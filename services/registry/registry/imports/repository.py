@@ -198,7 +198,9 @@ async def create_stage(driver: Driver) -> None:
             household_id uuid, created_event_id uuid, income_event_id uuid,
             -- jsonb, parsed (and compressed, the large ones) by the COPY while the workers validate the
             -- next chunks: the apply then copies the stored values as they are (documents.py).
-            after jsonb, created_event jsonb, income_event jsonb
+            after jsonb, created_event jsonb, income_event jsonb,
+            -- The members the income year's net income is divided among (validation.Validator._stage).
+            income_member_count int
         );
         -- An income event is small: its outbox row is stored uncompressed, so compressing it here would
         -- be work thrown away.
@@ -399,7 +401,7 @@ APPLY_INCOMES = f"""
 INSERT INTO household_incomes (household_id, year, division, wage, business, transfer, property,
     production_costs, net_income, member_count, per_capita_net_income, recorded_by, recorded_at)
 SELECT household_id, income_year, division, wage, business, transfer, property, production_costs,
-    net_income, member_count, per_capita_net_income, $2, $1
+    net_income, income_member_count, per_capita_net_income, $2, $1
 FROM {STAGE_HOUSEHOLDS} WHERE income_year IS NOT NULL ORDER BY hh_no
 """
 

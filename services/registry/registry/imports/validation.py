@@ -30,7 +30,9 @@ from registry.households.schemas import (
     DISABILITY_CERT_PATTERN,
     FILES_BEGIN,
     MAX_OTHER_CAUSES,
+    NOBODY_IN_YEAR,
     head_name_problem,
+    income_reference_day,
 )
 from registry.imports import normal_form
 from registry.imports.dates import DateProblem, parse_date
@@ -67,7 +69,7 @@ STAGE_HOUSEHOLD_COLUMNS: tuple[str, ...] = (
     "housing_safety_grade", "has_electricity", "fuel", "drinking_water", "relocation", "member_count",
     "registered_on", "income_year", "wage", "business", "transfer", "property", "production_costs",
     "net_income", "per_capita_net_income", "household_id", "created_event_id", "income_event_id", "after",
-    "created_event", "income_event",
+    "created_event", "income_event", "income_member_count",
 )  # fmt: skip
 STAGE_MEMBER_COLUMNS: tuple[str, ...] = (
     "hh_no", "ord", "row_no", "id", "name", "sex", "id_kind", "id_cipher", "id_masked", "person_index",
@@ -575,6 +577,16 @@ class Validator:
                     Problem(member["row"], group.key, "登记日期", "before the member's birth date")
                 )
                 break
+        income_year = values.get("income_year")
+        people = [member["resident_id"] for member in members if member.get("resident_id") is not None]
+        if income_year is not None and people and len(people) == len(members):
+            # As for the API (households.service.record_income): the year's income is divided among the
+            # members in the household at its end, and a registered member is in it from birth.
+            reference = income_reference_day(income_year, self.today).strftime("%Y%m%d")
+            if all(person[6:14] > reference for person in people):
+                problems.append(
+                    Problem(group.first_row, group.key, "年度", NOBODY_IN_YEAR.format(year=income_year))
+                )
 
     def _stage(self, group: Group, values: dict[str, Any], members: list[dict[str, Any]]) -> Staged:
         cipher = self.cipher
@@ -610,8 +622,17 @@ class Validator:
         if income_year is not None:
             amounts = [values.get(name) or ZERO for name in INCOME_KEYS]
             net = amounts[0] + amounts[1] + amounts[2] + amounts[3] - amounts[4]  # type: ignore[operator]
+            # Divided among the members in the household at the end of the income year, as by the API
+            # (schemas.income_reference_day): registered with the file, each is in it from birth, so a
+            # child born after the year is not (at least one member is: checked in _household_rules).
+            reference = income_reference_day(income_year, self.today)
+            household["income_member_count"] = sum(
+                1 for member in members if member["birth_date"] <= reference
+            )
             household["net_income"] = net
-            household["per_capita_net_income"] = (net / count).quantize(CENT, rounding=ROUND_HALF_UP)
+            household["per_capita_net_income"] = (net / household["income_member_count"]).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            )
         for member in members:
             identifier = member["identifier"]
             member["id_masked"] = mask_resident_id(identifier)
@@ -630,7 +651,7 @@ class Validator:
             household["has_electricity"], household["fuel"], household["drinking_water"],
             household["relocation"], count, joined_on, income_year, *amounts,
             household["net_income"], household["per_capita_net_income"], ids[0], ids[1], ids[2], after,
-            created, income,
+            created, income, household.get("income_member_count"),
         )  # fmt: skip
         staged_members = [
             (
