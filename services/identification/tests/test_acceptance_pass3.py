@@ -4,6 +4,7 @@ PostgreSQL: region settings that took absurd numbers (a notice of 1e-30 days).""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -99,7 +100,7 @@ def test_a_notice_runs_whole_days_outside_the_test_clock(monkeypatch: pytest.Mon
             settings_rules.parse("notice_days", value)
     for flag in ("FUPIN_TEST_CLOCK", "FUPIN_SHORT_NOTICES"):
         monkeypatch.setenv(flag, "1")
-        assert settings_rules.parse("notice_days", "0.000231") == settings_rules.Decimal("0.000231")
+        assert settings_rules.parse("notice_days", "0.000231") == Decimal("0.000231")
         for value in ("0.00000001", "1e-30"):
             with pytest.raises(settings_rules.InvalidSetting, match="notice_days"):
                 settings_rules.parse("notice_days", value)
