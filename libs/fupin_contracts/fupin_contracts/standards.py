@@ -11,6 +11,20 @@ from __future__ import annotations
 NATIONAL = "000000000000"
 SEED_BY = "system:seed"
 
+
+def applicable_regions(division: str) -> list[str]:
+    """The regions whose standards apply to a division, most specific first: the county (or the
+    county-less city that stands in for one, whose code is also the 6-digit prefix of its townships), the
+    province, the nation. The registry picks the line in force along this chain; identification's read
+    model of the registry's standards follows the same chain."""
+    regions: list[str] = []
+    for length in (6, 2, 0):
+        region = division[:length].ljust(12, "0")
+        if region not in regions:
+            regions.append(region)
+    return regions
+
+
 # National poverty line, yuan per person per year, current prices. domain.md §3 gives 2,855 (2015) and
 # "about 4,000" (2020); the years between are the commonly published national figures (2,952 for 2016
 # and 2017, 2,995 for 2018, 3,218 for 2019). They are defaults: provinces and counties override them.

@@ -17,20 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_contracts import registry as contracts
+from fupin_contracts.standards import applicable_regions
 
 POVERTY_LINE = "poverty_line"
 MONITORING_LINE = "monitoring_line"
-
-
-def applicable_regions(division: str) -> list[str]:
-    """As the registry's `standards.service.applicable_regions`: most specific first, the county (or the
-    county-less city, whose code is also the 6-digit prefix of its townships), the province, the nation."""
-    regions: list[str] = []
-    for length in (6, 2, 0):
-        region = division[:length].ljust(12, "0")
-        if region not in regions:
-            regions.append(region)
-    return regions
 
 
 @dataclass(frozen=True)

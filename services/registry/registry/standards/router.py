@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from fupin_contracts.standards import applicable_regions
 from fupin_kit import divisions as codes
 from fupin_kit import openapi_scope as scope
 from fupin_kit.audit.append import append_change
@@ -28,7 +29,7 @@ from registry.standards.schemas import (
     StandardIn,
     StandardOut,
 )
-from registry.standards.service import applicable_regions, regions_above
+from registry.standards.service import regions_above
 
 router = APIRouter(prefix="/standards", tags=["standards"])
 DivisionQuery = Annotated[str, Query(pattern=patterns.DIVISION_CODE)]
