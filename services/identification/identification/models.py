@@ -319,6 +319,9 @@ comparison_entries = Table(
     Column("detail", Text),
     PrimaryKeyConstraint("push_id", "seq", name="pk_comparison_entries"),
 )
+# A new list's entry is compared with the entry behind each resolved hit on the same person
+# (comparisons.repository.match_cases): found by person, then push.
+Index("ix_comparison_entries_person", comparison_entries.c.person_index, comparison_entries.c.push_id)
 
 comparison_hits = Table(
     "comparison_hits",

@@ -205,10 +205,15 @@ class Harness:
         )
         return response
 
-    async def push(self, kind: str, *resident_ids: str, amount: str | None = None) -> dict[str, Any]:
-        """A province department's list of `kind` naming these people (with one amount each, if given)."""
+    async def push(
+        self, kind: str, *resident_ids: str, amount: str | None = None, detail: str | None = None
+    ) -> dict[str, Any]:
+        """A province department's list of `kind` naming these people (with one amount and one detail
+        each, if given)."""
         client = self.auth("province", "520000000000", "department", kind="client")
-        extra = {} if amount is None else {"amount": amount}
+        extra: dict[str, str] = {} if amount is None else {"amount": amount}
+        if detail is not None:
+            extra["detail"] = detail
         entries = [{"resident_id": rid, **extra} for rid in resident_ids]
         pushed = await self.client.post(
             "/comparisons/pushes",

@@ -251,10 +251,17 @@ async def test_a_person_listed_twice_or_pushed_again_has_one_open_hit(harness: H
         "business_licence",
         "private_vehicle",
     ]
-    # Once resolved, the department's next list finds the person again.
+    # Once resolved, the department's same list pushed again is the finding the county resolved: it does
+    # not block the case again. An entry that changed (a new detail) is a new finding.
     cleared = await harness.resolve_hit(hit["id"], "cleared", "车辆已过户")
     assert cleared.status_code == 200, cleared.text
-    assert (await harness.push("private_vehicle", rid))["hits"] == 1
+    assert (await harness.push("private_vehicle", rid))["hits"] == 0
+    assert [hit["kind"] for hit in await _open_hits(harness, case)] == ["business_licence"]
+    assert (await harness.push("private_vehicle", rid, detail="贵A12345 2026-11 新登记"))["hits"] == 1
+    assert sorted(hit["kind"] for hit in await _open_hits(harness, case)) == [
+        "business_licence",
+        "private_vehicle",
+    ]
 
 
 async def test_a_warning_list_with_a_person_twice_keeps_the_larger_amount(harness: Harness) -> None:

@@ -83,8 +83,13 @@ async def match_cases(
 
     One hit per case and person (a list naming someone twice is one finding, with the larger amount), and
     none while the same case already has an open hit of this kind on that person: a department pushing its
-    whole list again must not make the county resolve the same finding twice. The caller holds
-    `lock_kind` so that two pushes of one kind cannot both see "no open hit" and both insert one."""
+    whole list again must not make the county resolve the same finding twice. Nor does an entry the county
+    has already resolved on this case come back: a department's list is a snapshot pushed again and again,
+    and an entry with the same amount and detail as the one behind a cleared (or confirmed) hit is that
+    finding, not a new one; reopening it would block the case again after every push. A changed entry (a
+    new amount, a new detail) is a new finding, and a new case of the household is compared afresh. The
+    caller holds `lock_kind` so that two pushes of one kind cannot both see "no open hit" and both insert
+    one."""
     result = await session.execute(
         text(
             """
@@ -110,6 +115,13 @@ async def match_cases(
               AND NOT EXISTS (SELECT 1 FROM comparison_hits open_hit
                               WHERE open_hit.case_id = c.id AND open_hit.member_id = m.member_id
                                 AND open_hit.kind = CAST(:kind AS text) AND open_hit.status = 'open')
+              AND NOT EXISTS (SELECT 1 FROM comparison_hits done
+                              JOIN comparison_entries seen ON seen.person_index = e.person_index
+                                                          AND seen.push_id = done.push_id
+                              WHERE done.case_id = c.id AND done.member_id = m.member_id
+                                AND done.kind = CAST(:kind AS text) AND done.status <> 'open'
+                                AND seen.amount IS NOT DISTINCT FROM e.amount
+                                AND seen.detail IS NOT DISTINCT FROM e.detail)
             GROUP BY c.id, c.household_id, m.member_id, c.division
             RETURNING id, case_id, kind, effect, reason, amount
             """
