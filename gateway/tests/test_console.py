@@ -337,6 +337,8 @@ RECORD: dict[str, dict[str, Any]] = {
         "relations": ["户主", "户主（已死亡）", "之子（已迁出）"],
         "head": "户主",
         "deceased": "死亡",
+        "death_change": "成员状态：在户 → 死亡",
+        "relation_change": "与户主关系：配偶 → 户主",
         "account": "银行账号",
         "facts": {
             "开户银行": "南明区农村信用合作联社",
@@ -367,6 +369,8 @@ RECORD: dict[str, dict[str, Any]] = {
         "relations": ["Head", "Head (former: Deceased)", "Son (former: Moved out)"],
         "head": "Head",
         "deceased": "Deceased",
+        "death_change": "Member status: In household → Deceased",
+        "relation_change": "Relation to head: Spouse → Head",
         "account": "Bank account",
         "facts": {
             "Bank": "南明区农村信用合作联社",
@@ -430,6 +434,15 @@ async def check_household_record(page: Page, base: str, household_id: str, langu
         card = page.locator(".member-card", has=page.locator("h3", has_text=name))
         for label, value in expected[key].items():
             await expect(fact(card, label)).to_have_text(value)
+    # The history says what each change changed, from the registry's before and after.
+    history = page.locator("ol.history")
+    died = history.locator("li[data-action='member.death'] li[data-change=changed]")
+    await expect(died).to_contain_text("吴老大")
+    await expect(died.locator("li[data-field=status]")).to_have_text(expected["death_change"])
+    head = history.locator("li[data-action='member.updated'] li[data-change=changed]")
+    await expect(head).to_contain_text("潘二妹")
+    await expect(head.locator("li[data-field=relation]")).to_have_text(expected["relation_change"])
+    await expect(head.locator("li[data-field]")).to_have_count(1)
 
 
 async def check_case_list_labels(page: Page, base: str, case_id: str, language: str) -> None:

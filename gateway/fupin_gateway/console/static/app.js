@@ -676,11 +676,98 @@ function historyItem(entry) {
     ? h("span", { class: "status-change", dataset: { from, to } },
       `${codeLabel("household_status", codeOf("household_status", from))} → ${codeLabel("household_status", codeOf("household_status", to))}`)
     : null;
+  const changes = historyChanges(entry.before, entry.after);
   return h("li", { dataset: { action: entry.action } },
     h("time", { datetime: entry.at, text: formatDateTime(entry.at) }), " ",
     h("strong", { text: action }), change ? " · " : null, change, " — ",
     h("span", { class: "history-reason", text: historyReason(entry.reason, entry.action) }), " ",
-    h("span", { class: "muted", text: historyActor(entry) }));
+    h("span", { class: "muted", text: historyActor(entry) }),
+    changes.length ? h("ul", { class: "history-changes" }, changes) : null);
+}
+
+// What a history entry changed, from the snapshots the registry keeps before and after it: each field of
+// the household and its living conditions that differs, and each member added, or whose details or
+// status differ, with the labels and code lists of the page. The status has its own line above;
+// bookkeeping (version, timestamps, the member count) is not a change anyone made.
+const yes = (value) => yesNo(value) ?? "";
+const HOUSEHOLD_CHANGES = [
+  ["head_name", "household.head"],
+  ["division", "household.division"],
+  ["village_group", "household.village_group"],
+  ["address", "household.address"],
+  ["phone", "household.phone"],
+  ["bank_name", "household.bank_name"],
+  ["bank_account_masked", "household.bank_account"],
+  ["attribute", "household.attribute", (v) => codeLabel("household_attribute", codeOf("household_attribute", v))],
+  ["identification_standard", "household.standard", (v) => codeLabel("identification_standard", codeOf("identification_standard", v))],
+  ["main_cause", "household.main_cause", (v) => codeLabel("cause", codeOf("cause", v))],
+  ["other_causes", "household.other_causes", (v) => listJoin((v || []).map((c) => codeLabel("cause", codeOf("cause", c))))],
+  ["per_capita_net_income", "household.income", (v, snapshot) => v == null ? "" : `${formatMoney(v)} (${snapshot.income_year})`],
+];
+const LIVING_CHANGES = [
+  ["housing_area", "household.housing_area", (v) => v == null ? "" : `${formatNumber(v)} m²`],
+  ["housing_structure", "household.housing_structure", (v) => codeLabel("housing_structure", codeOf("housing_structure", v))],
+  ["housing_year_built", "household.housing_year_built"],
+  ["housing_safety_grade", "household.housing_safety_grade", (v) => codeLabel("housing_safety_grade", codeOf("housing_safety_grade", v))],
+  ["has_electricity", "household.has_electricity", yes],
+  ["fuel", "household.fuel", (v) => codeLabel("fuel", codeOf("fuel", v))],
+  ["drinking_water", "household.drinking_water", (v) => codeLabel("drinking_water", codeOf("drinking_water", v))],
+  ["relocation", "household.relocation", yes],
+];
+const coded = (list) => (v) => codeLabel(list, codeOf(list, v));
+const MEMBER_CHANGES = [
+  ["name", "household.col_name"],
+  ["sex", "household.col_sex", coded("sex")],
+  ["relation", "household.col_relation", coded("relation")],
+  ["id_masked", "household.col_resident_id"],
+  ["birth_date", "household.col_birth", (v) => formatDate(v)],
+  ["ethnicity", "household.col_ethnicity", coded("ethnicity")],
+  ["health", "household.col_health", coded("health")],
+  ["labour_capacity", "household.col_labour", coded("labour_capacity")],
+  ["education", "household.education", coded("education")],
+  ["schooling", "household.schooling", coded("schooling")],
+  ["work_status", "household.work_status", coded("work_status")],
+  ["dibao", "household.dibao", yes],
+  ["medical_insurance", "household.medical_insurance", yes],
+  ["pension_insurance", "household.pension_insurance", yes],
+  ["status", "household.col_status", coded("member_status")],
+  ["left_on", "household.left", (v) => formatDate(v)],
+];
+
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+function fieldChanges(fields, before, after) {
+  return fields.filter(([key]) => !same(before[key], after[key])).map(([key, label, show]) => {
+    const say = (snapshot) => {
+      const value = snapshot[key];
+      const shown = show ? show(value, snapshot) : value;
+      return shown === null || shown === undefined || shown === "" ? "—" : String(shown);
+    };
+    return h("li", { dataset: { field: key } }, t("history.field_change", { field: t(label), from: say(before), to: say(after) }));
+  });
+}
+
+function historyChanges(before, after) {
+  if (!before || !after) return [];
+  const changes = [
+    ...fieldChanges(HOUSEHOLD_CHANGES, before, after),
+    ...fieldChanges(LIVING_CHANGES, before.living || {}, after.living || {}),
+  ];
+  const earlier = new Map((before.members || []).map((m) => [m.id, m]));
+  for (const member of after.members || []) {
+    const was = earlier.get(member.id);
+    if (!was) {
+      changes.push(h("li", { dataset: { member: member.id, change: "added" } },
+        t("history.member_added", { name: member.name, relation: codeLabel("relation", codeOf("relation", member.relation)) })));
+      continue;
+    }
+    const own = fieldChanges(MEMBER_CHANGES, was, member);
+    if (own.length) {
+      changes.push(h("li", { dataset: { member: member.id, change: "changed" } },
+        t("history.member_changed", { name: was.name }), h("ul", {}, own)));
+    }
+  }
+  return changes;
 }
 
 async function householdView(seq, [id]) {
