@@ -793,6 +793,23 @@ async def test_counts_per_child_division(writable_registry) -> None:
         headers=auth(registry, "province", PROVINCE),
     )
     assert outside.status_code == 404
+    # The nation's counts per province are the nation tier's alone: anyone else asking for the root gets
+    # the 404 of a division outside their jurisdiction, not the whole country.
+    for tier, division in (("province", PROVINCE), ("county", COUNTY), ("village", VILLAGE)):
+        nation = await registry.client.get(
+            "/households/counts", params={"division": "000000000000"}, headers=auth(registry, tier, division)
+        )
+        assert nation.status_code == 404, (tier, nation.text)
+    national = await registry.client.get(
+        "/households/counts",
+        params={"division": "000000000000"},
+        headers=auth(registry, "nation", "000000000000", ["viewer"]),
+    )
+    assert national.status_code == 200, national.text
+    assert {item["division"]: item["total"] for item in national.json()["items"]} == {
+        PROVINCE: 5,
+        "110000000000": 1,
+    }
 
 
 async def test_list_filters_and_keyset_pagination(writable_registry) -> None:

@@ -1159,8 +1159,8 @@ async def counts_by_child(ctx: Context, node: str | None) -> CountsOut:
     except divisions.InvalidDivisionCode as exc:
         raise unprocessable(str(exc)) from None
     lo, hi = ctx.actor.subtree
-    # The nation is the root, not a row of the tree.
-    if node != divisions.NATION and not await division_repository.visible(ctx.session, node, lo, hi):
+    # The nation (the root, not a row of the tree) is visible to a national caller only.
+    if not await division_repository.visible(ctx.session, node, lo, hi):
         raise not_found("division")
     length = divisions.PREFIX_LENGTH[child]
     lo, hi = divisions.subtree_range(node)
