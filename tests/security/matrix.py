@@ -39,6 +39,8 @@ OWNER_CHAIN: dict[str, str] = {
 ALL_ROLES = ["admin", "officer", "cadre", "department", "evaluator", "leader", "viewer"]
 REQUEST_TIMEOUT_S = 30.0
 ABSENT_ID = "00000000-0000-4000-8000-00000000dead"
+# The optional query parameter that narrows a caller-scoped list or count to one division of the subtree.
+DIVISION_FILTER = "division"
 # quality.md: no full resident ID number in any response above the county tier.
 ABOVE_COUNTY = frozenset({"city", "province", "nation"})
 # Not inside a longer token: a hex digest (an audit hash, a blind index) can hold 18 digits in a row.
@@ -368,6 +370,30 @@ class Matrix:
             self.record(
                 op, caller, ALL_ROLES, "own subtree", "no foreign object, not 5xx", response, ok, note
             )
+        if not op.is_write and any(
+            parameter.get("in") == "query" and parameter.get("name") == DIVISION_FILTER
+            for parameter in op.spec.get("parameters", [])
+        ):
+            await self.check_division_filter(op, request)
+
+    async def check_division_filter(self, op: Operation, request: dict[str, Any]) -> None:
+        """A caller-scoped list or count narrowed by an optional `division` query parameter: aimed at a
+        division outside the caller's subtree (the owner's village; the nation itself, which is no row of
+        the division tree) it must answer 404 (or the 422 of a code the route does not take), never the
+        data of that division."""
+        for target in (OWNER_CHAIN["village"], divisions.NATION):
+            aimed = {**request, "params": {**request["params"], DIVISION_FILTER: target}}
+            for caller in CALLERS:
+                if caller.covers(target):
+                    continue
+                response = await self.send(op, aimed, caller, ALL_ROLES)
+                ok = response.status_code in (404, 422)
+                note = f"?{DIVISION_FILTER}={target}"
+                if response.status_code == 403:
+                    baseline = await self.send(op, request, caller, ALL_ROLES)
+                    ok = baseline.status_code == 403
+                    note += f"; role refusal independent of the target (baseline {baseline.status_code})"
+                self.record(op, caller, ALL_ROLES, target, "404/422", response, ok, note)
 
     async def check_admin(self, op: Operation) -> None:
         tiers = set((op.scope or {}).get("tiers", []))
