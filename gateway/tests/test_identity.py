@@ -484,6 +484,15 @@ async def test_admins_are_confined_to_their_jurisdiction_and_tier(fupin_stack):
             "/admin/users/in.county/roles", json={"roles": ["cadre", "admin"]}, headers=county_admin
         )
         assert changed.status_code == 200 and changed.json()["roles"] == ["cadre", "admin"]
+        # An admin does not change its own roles (it would give itself officer powers alone).
+        peer_admin = bearer(fupin_stack.token("county", COUNTY, ["admin"], subject="user:peer.county"))
+        own = await client.put(
+            "/admin/users/peer.county/roles", json={"roles": ["admin", "officer"]}, headers=peer_admin
+        )
+        assert own.status_code == 403 and "another admin" in own.json()["detail"]
+        assert (await client.get("/admin/users/peer.county", headers=root(fupin_stack))).json()[
+            "roles"
+        ] != ["admin", "officer"]
         everything = await client.get("/admin/users", params={"limit": 2}, headers=root(fupin_stack))
         assert everything.json()["next_after"] == "in.county"
         rest = await client.get("/admin/users", params={"after": "in.county"}, headers=root(fupin_stack))

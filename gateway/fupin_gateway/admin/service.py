@@ -133,6 +133,10 @@ async def change(
 ) -> Any:
     if "roles" in values:
         check_roles(kind, values["roles"])
+        if kind.subject(name) == ctx.actor.subject:
+            # Separation of duties: an admin account alone would otherwise give itself officer or leader
+            # powers (approving what it proposes). Another admin of the jurisdiction changes its roles.
+            raise forbidden("an admin's own roles are changed by another admin")
     if "scopes" in values:
         check_scopes(values["scopes"])
     lo, hi = ctx.actor.subtree
