@@ -490,9 +490,10 @@ async def test_admins_are_confined_to_their_jurisdiction_and_tier(fupin_stack):
             "/admin/users/peer.county/roles", json={"roles": ["admin", "officer"]}, headers=peer_admin
         )
         assert own.status_code == 403 and "another admin" in own.json()["detail"]
-        assert (await client.get("/admin/users/peer.county", headers=root(fupin_stack))).json()[
-            "roles"
-        ] != ["admin", "officer"]
+        assert (await client.get("/admin/users/peer.county", headers=root(fupin_stack))).json()["roles"] != [
+            "admin",
+            "officer",
+        ]
         everything = await client.get("/admin/users", params={"limit": 2}, headers=root(fupin_stack))
         assert everything.json()["next_after"] == "in.county"
         rest = await client.get("/admin/users", params={"after": "in.county"}, headers=root(fupin_stack))
