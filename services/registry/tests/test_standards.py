@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -184,6 +186,15 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     # A region may raise the line above it, never lower it.
     lower = await set_standard(registry, "county", NANMING, {**body, "amount": 3999})
     assert lower.status_code == 422 and lower.json()["floor_amount"] == 4000
+    # Nor is a stray digit a standard: at most five times the line above, and at most a year ahead.
+    typo = await set_standard(registry, "county", NANMING, {**body, "amount": "99999999.99"})
+    assert typo.status_code == 422 and "at most 5" in typo.json()["detail"], typo.text
+    assert (await set_standard(registry, "county", NANMING, {**body, "amount": 20000})).status_code == 201
+    next_year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
+    ahead = await set_standard(registry, "county", NANMING, {**body, "year": next_year})
+    assert ahead.status_code == 201, ahead.text
+    far = await set_standard(registry, "county", NANMING, {**body, "year": 2060})
+    assert far.status_code == 422 and f"{next_year} at the latest" in far.json()["detail"], far.text
     assert (await set_standard(registry, "county", NANMING, {**body, "kind": "other"})).status_code == 422
     # Bodies as strict as the rest of the registry: no unknown fields, no blank reason, no valid_from
     # decades away from the standard's year.
@@ -195,7 +206,8 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     ):
         assert (await set_standard(registry, "county", NANMING, {**body, **bad})).status_code == 422, bad
     assert (await set_standard(registry, "county", NANMING, body, roles=["admin"])).status_code == 201
-    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 1
+    # Nothing refused was stored: the rows are the 5× line, next year's, and the admin's.
+    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 3
 
 
 async def test_standards_reads_are_scoped(registry) -> None:

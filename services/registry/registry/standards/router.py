@@ -20,7 +20,7 @@ from fupin_kit.problems import not_found, unprocessable
 from registry import matrix_examples as examples
 from registry import patterns
 from registry.divisions import repository as divisions
-from registry.standards import events, repository
+from registry.standards import events, repository, service
 from registry.standards.schemas import (
     EffectiveStandard,
     Kind,
@@ -88,10 +88,21 @@ async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession
     countyless_city = body.region in codes.COUNTYLESS_CITIES
     if region_level not in (codes.Level.PROVINCE, codes.Level.COUNTY) and not countyless_city:
         raise unprocessable("a standard is set for a province or a county (or a city without counties)")
+    if body.year > service.latest_year():
+        raise unprocessable(
+            f"a standard is set for {service.latest_year()} at the latest (announced a year ahead at most)"
+        )
     floor = await repository.effective(session, body.kind, body.year, regions_above(body.region))
     if floor is not None and body.amount < floor["amount"]:
         raise unprocessable(
             "a regional standard may raise the line above it, never lower it",
+            floor_standard_id=floor["id"],
+            floor_amount=float(floor["amount"]),
+        )
+    if floor is not None and body.amount > service.ceiling(floor["amount"]):
+        raise unprocessable(
+            f"a regional standard is at most {service.CEILING_FACTOR}× the line above it "
+            f"({service.ceiling(floor['amount'])}); a higher figure is taken for a typing error",
             floor_standard_id=floor["id"],
             floor_amount=float(floor["amount"]),
         )
