@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from identification.json_limits import FreeJson
 from identification.text import Reason, Signer
 from identification.workflow import Action
 
@@ -83,8 +84,9 @@ class ActionIn(_In):
         # An optional reason of only whitespace says nothing: it is not recorded as a justification.
         return (value or "").strip() or None
 
-    # The survey findings, the vote, the spot-check result: recorded verbatim in the history.
-    finding: dict[str, Any] = Field(default_factory=dict)
+    # The survey findings, the vote, the spot-check result: recorded verbatim in the history, so bounded in
+    # depth and size (json_limits): the history must stay readable by every tier.
+    finding: FreeJson = Field(default_factory=dict)
 
 
 class VillageReviewFinding(_In):

@@ -17,7 +17,7 @@ from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.outbox import record_event
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
-from identification import categories, events, workflow
+from identification import categories, events, json_limits, workflow
 from identification.cases import repository
 from identification.cases.schemas import (
     ActionIn,
@@ -523,7 +523,12 @@ async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:
 
 async def history(ctx: Context, case_id: uuid.UUID) -> list[HistoryOut]:
     await load(ctx, case_id)
-    rows = await repository.list_history(ctx.session, case_id)
+    # A finding stored nested too deep to answer (before findings were bounded) shows as a placeholder
+    # rather than failing the whole history.
+    rows = [
+        {**row, "detail": json_limits.shown(row["detail"])}
+        for row in await repository.list_history(ctx.session, case_id)
+    ]
     if not ctx.actor.sees_full_identity:
         # Findings and reasons are what cadres typed (a survey note may quote an ID card or a phone).
         rows = [{**row, "detail": mask_texts(row["detail"])} for row in rows]
