@@ -15,9 +15,10 @@ import orjson
 
 from fupin_contracts import identification as contracts
 from fupin_kit import divisions
-from fupin_kit.auth.actor import require_within
+from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.envelope import domain_topic
 from fupin_kit.outbox import record_events
+from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.telemetry import current_trace_headers
 from identification import events, regions, workflow
@@ -97,6 +98,14 @@ async def draw(ctx: Context, body: BatchIn) -> BatchOut:
     return await _out(ctx, batch)
 
 
+def _masked(actor: Actor, batch: dict[str, Any]) -> dict[str, Any]:
+    """The batch as `actor` may read it: above the county, the withdrawal reason (what an officer typed, which
+    may quote an ID card or a phone) with ID and mobile numbers masked, as the cases' history shows it."""
+    if actor.sees_full_identity or not batch.get("withdrawal_reason"):
+        return batch
+    return {**batch, "withdrawal_reason": mask_texts(batch["withdrawal_reason"])}
+
+
 async def _out(
     ctx: Context, batch: dict[str, Any], decided: int | None = None, *, with_items: bool = False
 ) -> BatchOut:
@@ -104,8 +113,11 @@ async def _out(
     skipped = await repository.skipped(ctx.session, batch["id"])
     items = await repository.items(ctx.session, batch["id"]) if with_items else None
     findings = await repository.findings(ctx.session, batch["id"])
+    if not ctx.actor.sees_full_identity:
+        # A spot-check note is what the officer typed, read like the cases' history above the county.
+        findings = [{**row, "note": mask_texts(row.get("note") or "")} for row in findings]
     return BatchOut(
-        **{**batch, "rate": float(batch["rate"])},
+        **{**_masked(ctx.actor, batch), "rate": float(batch["rate"])},
         sample=sample,
         decided=decided,
         skipped=[SkippedOut.model_validate(row) for row in skipped],
@@ -135,7 +147,9 @@ async def search(
         require_within(ctx.actor, division, "division")
         lo, hi = divisions.subtree_range(division)
     rows = await repository.search(ctx.session, lo, hi, action, status, limit)
-    return [BatchSummary.model_validate({**row, "rate": float(row["rate"])}) for row in rows]
+    return [
+        BatchSummary.model_validate({**_masked(ctx.actor, row), "rate": float(row["rate"])}) for row in rows
+    ]
 
 
 async def _drawn(ctx: Context, batch_id: uuid.UUID) -> tuple[dict[str, Any], workflow.Transition]:

@@ -50,8 +50,12 @@ def render(case: Row, actor: Actor) -> CaseOut:
         for action in allowed
         if workflow.permits(workflow.transition(state, action), actor.tiers_held, actor.roles)
     ]
+    fields = {key: case[key] for key in CaseOut.model_fields if key in case and key not in ACTION_FIELDS}
+    if fields.get("category") and not actor.sees_full_identity:
+        # The confirmation's reason is what the cadre typed: read above the county as the history reads it.
+        fields["category"] = mask_texts(fields["category"])
     return CaseOut(
-        **{key: case[key] for key in CaseOut.model_fields if key in case and key not in ACTION_FIELDS},
+        **fields,
         allowed_actions=[action.value for action in allowed],
         permitted_actions=permitted,
     )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_role, require_within
 from fupin_kit.outbox import record_event
+from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import events, workflow
 from identification.context import Context
@@ -132,4 +133,7 @@ async def read_quota(ctx: Context, division: str, year: int) -> QuotaOut:
 async def list_adjustments(ctx: Context, division: str, year: int) -> list[AdjustmentOut]:
     require_within(ctx.actor, division, "quota")
     rows = await repository.adjustments(ctx.session, division, year)
+    if not ctx.actor.sees_full_identity:
+        # The reason is what an officer typed (it may quote an applicant's ID card or phone).
+        rows = [{**row, "reason": mask_texts(row["reason"])} for row in rows]
     return [AdjustmentOut.model_validate(row) for row in rows]
