@@ -331,6 +331,70 @@ async def test_above_the_county_no_full_id_appears_in_any_export(writable_regist
     assert all(row["出生日期"] == "" for row in rows)  # the birth date would complete a masked ID
 
 
+@pytest.mark.parametrize(("tier", "division"), [("city", CITY), ("province", PROVINCE)])
+async def test_above_the_county_ids_and_phones_typed_into_free_text_are_masked_in_every_export(
+    writable_registry, tier, division
+) -> None:
+    """组, address and bank name are free text, and cadres type ID cards and mobiles into them: above the
+    county the 户卡 and the 村册/乡簿/县档 columns show them masked, as the API and history do."""
+    registry = writable_registry
+    head_id = resident_id(True)
+    members = [person("韦七", "head", True)]
+    typed = {
+        "address": f"岜沙村三组12号 户主身份证{head_id} 手机13987654321",
+        "bank_name": "农村信用社 联系人13711112222",
+        "village_group": f"三组{head_id}",
+    }
+    found = await create(registry, household(VILLAGE, "韦七", members, **typed))
+    masked_id = head_id[:6] + "********" + head_id[-4:]
+    masked = {
+        "家庭住址": f"岜沙村三组12号 户主身份证{masked_id} 手机139****4321",
+        "开户银行": "农村信用社 联系人137****2222",
+        "组": f"三组{masked_id}",
+    }
+    workbooks = {
+        "xlsx": (f"/exports/counties/{COUNTY}/archive.xlsx", "户"),
+        "book": (f"/exports/townships/{TOWNSHIP}/book.xlsx", "纪念塔社区"),
+        "register": (f"/exports/villages/{VILLAGE}/register.xlsx", "户"),
+    }
+    texts = {
+        "csv": (await fetch(registry, f"/exports/counties/{COUNTY}/archive.csv", tier, division)).decode()
+    }
+    for name, (path, title) in workbooks.items():
+        body = await fetch(registry, path, tier, division)
+        texts[name] = workbook_text(body)
+        (row,) = [row for row in sheet_rows(body, title) if row["户主姓名"] == "韦七"]
+        assert {header: row[header] for header in masked} == masked, name
+    texts["card"] = pdf_text(
+        await fetch(registry, f"/exports/households/{found['id']}/card.pdf", tier, division)
+    )
+    for name, text in texts.items():
+        assert not FULL_ID.search(text.replace(" ", "")), name
+        flat = re.sub(r"\s", "", text)  # the PDF wraps long values
+        assert head_id not in flat and "13987654321" not in flat and "13711112222" not in flat, name
+    card = re.sub(r"\s", "", texts["card"])
+    assert all(re.sub(r"\s", "", value) in card for value in masked.values())
+    (row,) = [
+        row for row in csv.DictReader(io.StringIO(texts["csv"].lstrip("\ufeff"))) if row["姓名"] == "韦七"
+    ]
+    assert {header: row[header] for header in masked} == masked
+
+    # The county sees the text as typed.
+    county = await fetch(registry, f"/exports/counties/{COUNTY}/archive.csv", "county", COUNTY)
+    (row,) = [row for row in csv.DictReader(io.StringIO(county.decode("utf-8-sig"))) if row["姓名"] == "韦七"]
+    assert (row["家庭住址"], row["开户银行"], row["组"]) == (
+        typed["address"],
+        typed["bank_name"],
+        typed["village_group"],
+    )
+    card = re.sub(
+        r"\s",
+        "",
+        pdf_text(await fetch(registry, f"/exports/households/{found['id']}/card.pdf", "county", COUNTY)),
+    )
+    assert head_id in card and "13987654321" in card and "13711112222" in card
+
+
 async def test_exports_outside_the_jurisdiction_are_404_and_wrong_levels_422(writable_registry) -> None:
     registry = writable_registry
     data = await populate(registry)

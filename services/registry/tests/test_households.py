@@ -645,6 +645,51 @@ async def test_ids_and_phones_typed_into_reasons_are_masked_above_county(writabl
     assert county.json()[-1]["reason"] == reason
 
 
+async def test_ids_and_phones_typed_into_the_households_free_text_are_masked_above_county(
+    writable_registry,
+) -> None:
+    """Address, bank name and 组 are typed by cadres, who put the head's ID card and a contact's mobile in
+    them: above the county the household, its past state and the list show them masked, as history does."""
+    registry = writable_registry
+    head_id = resident_id()
+    body = household(
+        address=f"纪念塔路 1 号 户主身份证{head_id} 手机13987654321",
+        bank_name="农村信用社 联系人13711112222",
+        village_group=f"三组（{head_id}）",
+    )
+    hid = (await created(registry, body))["id"]
+    masked_id = head_id[:6] + "********" + head_id[-4:]
+    history = await registry.client.get(
+        f"/households/{hid}/history", headers=auth(registry, "county", COUNTY)
+    )
+    created_at = history.json()[0]["at"]
+    for tier, division in (("city", CITY), ("province", PROVINCE)):
+        headers = auth(registry, tier, division)
+        current = await registry.client.get(f"/households/{hid}", headers=headers)
+        past = await registry.client.get(f"/households/{hid}", params={"as_of": created_at}, headers=headers)
+        listing = await registry.client.get("/households", headers=headers)
+        for response in (current, past, listing):
+            assert response.status_code == 200, response.text
+            assert head_id not in response.text, response.request.url
+            assert "13987654321" not in response.text and "13711112222" not in response.text
+        for found in (current.json(), past.json()):
+            assert found["address"] == f"纪念塔路 1 号 户主身份证{masked_id} 手机139****4321"
+            assert found["bank_name"] == "农村信用社 联系人137****2222"
+            assert found["village_group"] == f"三组（{masked_id}）"
+        (item,) = [item for item in listing.json()["items"] if item["id"] == hid]
+        assert item["village_group"] == f"三组（{masked_id}）"
+    # At the county (and below) the text is as typed.
+    for tier, division in (("county", COUNTY), ("village", VILLAGE)):
+        county = (
+            await registry.client.get(f"/households/{hid}", headers=auth(registry, tier, division))
+        ).json()
+        assert (county["address"], county["bank_name"], county["village_group"]) == (
+            body["address"],
+            body["bank_name"],
+            body["village_group"],
+        )
+
+
 async def test_a_city_without_counties_holds_the_county_powers(writable_registry) -> None:
     """东莞: townships hang off the city, so its officers register households, see full IDs and count
     per township."""

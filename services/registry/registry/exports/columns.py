@@ -2,7 +2,8 @@
 
 Codes are written as their Chinese labels (what officials read), booleans as 是/否. Personal data goes
 through `Disclosure`: full resident IDs, bank accounts and phone numbers only for the county tier and below, decrypted
-here; above it the masked forms stored beside the ciphertext, so nothing is ever decrypted for them.
+here; above it the masked forms stored beside the ciphertext, so nothing is ever decrypted for them. Free text
+(组, address, bank name) is shown above the county with the ID and mobile numbers typed into it masked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fupin_kit.pii import PiiCipher, mask_phone
+from fupin_kit.pii import PiiCipher, mask_phone, mask_text
 from registry.households.enums import (
     STATUS_COLOURS,
     Cause,
@@ -59,6 +60,11 @@ class Disclosure:
     def phone(self, household: Row) -> str | None:
         return household["phone"] if self.full else mask_phone(household["phone"])
 
+    def text(self, value: Any) -> Any:
+        """Free text a cadre typed (an address, a bank name, a group): as typed for the county tier and
+        below, with every resident ID and mobile number in it masked above, as history and feeds read it."""
+        return value if self.full or value is None else mask_text(str(value))
+
     def birth_date(self, member: Row) -> Any:
         # The birth date is six digits of the ID number: masked IDs must not be completed from it.
         return member["birth_date"] if self.full else None
@@ -95,6 +101,10 @@ def _h(key: str, enum: type[CodeEnum] | None = None) -> Callable[[Row, Row, Disc
     return lambda household, extra, disclosure: label(enum, household[key])
 
 
+def _typed(key: str) -> Callable[[Row, Row, Disclosure], Cell]:
+    return lambda household, extra, disclosure: disclosure.text(household[key])
+
+
 def _income(key: str) -> Callable[[Row, Row, Disclosure], Cell]:
     def value(household: Row, extra: Row, disclosure: Disclosure) -> Cell:
         income = extra.get("income")
@@ -108,11 +118,11 @@ def _income(key: str) -> Callable[[Row, Row, Disclosure], Cell]:
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("行政区划代码", 15, _h("division")),
     Column("村（社区）", 18, lambda h, e, d: e.get("village_name")),
-    Column("组", 8, _h("village_group")),
+    Column("组", 8, _typed("village_group")),
     Column("户主姓名", 10, _h("head_name")),
-    Column("家庭住址", 28, _h("address")),
+    Column("家庭住址", 28, _typed("address")),
     Column("联系电话", 14, lambda h, e, d: d.phone(h)),
-    Column("开户银行", 16, _h("bank_name")),
+    Column("开户银行", 16, _typed("bank_name")),
     Column("银行账号", 24, lambda h, e, d: d.bank_account(h)),
     Column("识别标准", 10, _h("identification_standard", IdentificationStandard)),
     Column("贫困户属性", 14, _h("attribute", HouseholdAttribute)),

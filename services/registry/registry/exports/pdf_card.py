@@ -126,14 +126,19 @@ class CardPdf(FPDF):
                     row.cell(_text(value))
 
 
-def _title(pdf: CardPdf, card: Card) -> None:
+def _title(pdf: CardPdf, card: Card, disclosure: Disclosure) -> None:
     pdf.set_font(FAMILY, size=18)
     pdf.cell(0, 10, "贫困户建档立卡信息卡（户卡）", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
     place = "".join(card.division_names) or card.household["division"]
     # Wrapped, not cut: the 组 is free text up to 60 characters.
     pdf.multi_cell(
-        0, 7, f"{place}  {card.household['village_group']}", align="C", new_x="LMARGIN", new_y="NEXT"
+        0,
+        7,
+        f"{place}  {disclosure.text(card.household['village_group'])}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
 
 
@@ -155,11 +160,11 @@ def _household(pdf: CardPdf, household: Row, disclosure: Disclosure) -> None:
     pdf.pairs(
         [
             ("户主姓名", household["head_name"]),
-            ("组", household["village_group"]),
+            ("组", disclosure.text(household["village_group"])),
             ("联系电话", disclosure.phone(household)),
             ("家庭人口", household["member_count"]),
-            ("家庭住址", household["address"]),
-            ("开户银行", household["bank_name"]),
+            ("家庭住址", disclosure.text(household["address"])),
+            ("开户银行", disclosure.text(household["bank_name"])),
             ("银行账号", disclosure.bank_account(household)),
             ("识别标准", label(IdentificationStandard, household["identification_standard"])),
             ("贫困户属性", label(HouseholdAttribute, household["attribute"])),
@@ -259,7 +264,7 @@ def render(card: Card, disclosure: Disclosure, font: Path) -> bytes:
     """Draw the card (CPU work: callers run it in a worker thread)."""
     pdf = CardPdf(font)
     pdf.set_title(f"户卡 {card.household['head_name']}")
-    _title(pdf, card)
+    _title(pdf, card, disclosure)
     _status(pdf, card.household)
     _household(pdf, card.household, disclosure)
     _members(pdf, card.members, disclosure)

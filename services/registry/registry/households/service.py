@@ -19,7 +19,7 @@ from fupin_contracts import registry as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.outbox import record_event
-from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_texts
+from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_text, mask_texts
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 from fupin_kit.read_pool import ReadPool
 from registry.divisions import places
@@ -218,13 +218,20 @@ def _must(enum: Any, code: str) -> CodeLabel:
     return CodeLabel.of(enum, code)
 
 
-def _summary_fields(data: Snapshot) -> dict[str, Any]:
+def _typed(value: Any, full_text: bool) -> Any:
+    """A free-text field (a str, or None when not filled in) as typed (county tier and below) or with the
+    ID and mobile numbers typed into it masked (above), as history and the feeds read the same text."""
+    return value if full_text or value is None else mask_text(value)
+
+
+def _summary_fields(data: Snapshot, *, full_text: bool) -> dict[str, Any]:
+    """`full_text`: free text as typed (county tier and below) or with IDs and mobiles masked (above)."""
     status = HouseholdStatus(data["status"])
     colour = STATUS_COLOURS.get(status)
     return {
         "id": data["id"],
         "division": data["division"],
-        "village_group": data["village_group"],
+        "village_group": _typed(data["village_group"], full_text),
         "head_name": data["head_name"],
         "status": _must(HouseholdStatus, status),
         "status_colour": None if colour is None else CodeLabel(code=colour.value, label=colour.label),
@@ -273,13 +280,14 @@ def render(
     *,
     full_contact: bool = True,
 ) -> HouseholdOut:
-    """`full_contact`: the phone number as stored (county tier and below) or masked (above)."""
+    """`full_contact`: the phone number and the free text (address, bank name, group) as stored (county
+    tier and below) or masked, the ID and mobile numbers typed into the text included (above)."""
     living = data["living"]
     return HouseholdOut(
-        **_summary_fields(data),
-        address=data["address"],
+        **_summary_fields(data, full_text=full_contact),
+        address=_typed(data["address"], full_contact),
         phone=data["phone"] if full_contact else mask_phone(data["phone"]),
-        bank_name=data["bank_name"],
+        bank_name=_typed(data["bank_name"], full_contact),
         bank_account=bank_account or data["bank_account_masked"],
         identification_standard=_must(IdentificationStandard, data["identification_standard"]),
         living=LivingConditionsOut(
@@ -1147,7 +1155,10 @@ async def search(
     rows = await repository.search(ctx.session, lo, hi, filters, position, limit)
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [HouseholdSummary(**_summary_fields(snapshot(row, [], _as_is))) for row in rows]
+    full_text = ctx.actor.sees_full_identity
+    items = [
+        HouseholdSummary(**_summary_fields(snapshot(row, [], _as_is), full_text=full_text)) for row in rows
+    ]
     cursor = encode_cursor(rows[-1]["division"], rows[-1]["id"]) if more and rows else None
     return HouseholdPage(items=items, next_cursor=cursor)
 
