@@ -629,3 +629,53 @@ async def test_a_column_given_twice_rejects_the_file(writable_registry) -> None:
     assert result["status"] == "rejected"
     lines = await report(registry, result["id"])
     assert lines[0]["field"] == "证件号码" and "appears twice" in lines[0]["reason"]
+
+
+async def test_ids_and_phones_in_an_import_are_masked_above_the_county(writable_registry) -> None:
+    """A county's import is readable by the tiers above it, and files are named after people, households
+    numbered by the head's ID, and a shifted column quotes an ID or a mobile in the reason: above the county
+    the status and the report (JSON and CSV) show them masked; the importing county sees them as they are."""
+    registry = writable_registry
+    head_id, member_id = resident_id(), resident_id()
+    rows = household_rows(head_id)
+    rows[1][template.HEADERS.index("与户主关系")] = member_id
+    rows[2][template.HEADERS.index("民族")] = "13912345678"
+    name = f"韦七户_{member_id}_电话13577778888.csv"
+    result = await imported(registry, template.csv_file(rows), name)
+    assert result["status"] == "rejected" and result["filename"] == name
+
+    def masked(number: str) -> str:
+        return number[:6] + "********" + number[-4:]
+
+    full = (head_id, member_id, "13912345678", "13577778888")
+    for tier, division in (
+        ("city", "520100000000"),
+        ("province", "520000000000"),
+        ("nation", "000000000000"),
+    ):
+        headers = registry.auth(tier, division, ["viewer"])
+        status = await registry.client.get(f"/imports/{result['id']}", headers=headers)
+        page = await registry.client.get(f"/imports/{result['id']}/report", headers=headers)
+        table = await registry.client.get(
+            f"/imports/{result['id']}/report", params={"format": "csv"}, headers=headers
+        )
+        for response in (status, page, table):
+            assert response.status_code == 200, response.text
+            assert not any(number in response.text for number in full), response.request.url
+        assert status.json()["filename"] == f"韦七户_{masked(member_id)}_电话135****8888.csv"
+        lines = page.json()["lines"]
+        assert {line["household_key"] for line in lines} == {masked(head_id)}
+        reasons = {(line["field"], line["reason"]) for line in lines}
+        assert ("与户主关系", f"“{masked(member_id)}” is not one of the allowed values") in reasons
+        assert ("民族", "“139****5678” is not one of the allowed values") in reasons
+        assert masked(head_id) in table.text and masked(member_id) in table.text
+
+    county = await report(registry, result["id"])
+    assert {line["household_key"] for line in county} == {head_id}
+    assert ("与户主关系", f"“{member_id}” is not one of the allowed values") in {
+        (line["field"], line["reason"]) for line in county
+    }
+    table = await registry.client.get(
+        f"/imports/{result['id']}/report", params={"format": "csv"}, headers=officer(registry)
+    )
+    assert head_id in table.text and "13912345678" in table.text

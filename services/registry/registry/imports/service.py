@@ -21,12 +21,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fupin_kit.auth.actor import Actor, require_role, require_tier
-from fupin_kit.pii import PiiCipher
+from fupin_kit.pii import PiiCipher, mask_text
 from fupin_kit.problems import not_found
 from fupin_kit.telemetry import current_trace_headers
 from registry.divisions import places
@@ -73,13 +73,24 @@ def spool(source: IO[bytes], directory: Path | None) -> tuple[Path, str, int]:
     return Path(target.name), digest.hexdigest(), size
 
 
-def _out(row: dict[str, Any], original: dict[str, Any] | None = None) -> ImportOut:
+@overload
+def _shown(actor: Actor, value: str) -> str: ...
+@overload
+def _shown(actor: Actor, value: str | None) -> str | None: ...
+def _shown(actor: Actor, value: str | None) -> str | None:
+    """Text that came from the file (its name, a 户编号, a reason quoting a cell): as it was for the
+    county tier and below, with every resident ID and mobile number in it masked above, as the registry's
+    history and the feeds read what cadres typed."""
+    return value if actor.sees_full_identity or value is None else mask_text(value)
+
+
+def _out(actor: Actor, row: dict[str, Any], original: dict[str, Any] | None = None) -> ImportOut:
     counts = original or row
     return ImportOut(
         id=row["id"],
         status=row["status"],
         duplicate_of=row["duplicate_of"],
-        filename=row["filename"],
+        filename=_shown(actor, row["filename"]),
         format=row["format"],
         size_bytes=row["size_bytes"],
         sha256=row["sha256"],
@@ -89,7 +100,7 @@ def _out(row: dict[str, Any], original: dict[str, Any] | None = None) -> ImportO
         households_rejected=counts["households_rejected"],
         members_accepted=counts["members_accepted"],
         rows_rejected=counts["rows_rejected"],
-        error=row["error"],
+        error=_shown(actor, row["error"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
@@ -139,15 +150,15 @@ async def submit(runtime: Runtime, actor: Actor, filename: str, source: IO[bytes
     async with runtime.sessionmaker() as session:
         row = await repository.get_import(session, import_id)
         assert row is not None
-        return await _render(session, row)
+        return await _render(session, actor, row)
 
 
-async def _render(session: AsyncSession, row: dict[str, Any]) -> ImportOut:
+async def _render(session: AsyncSession, actor: Actor, row: dict[str, Any]) -> ImportOut:
     """A duplicate shows the first import's result (its counts as they are now, even while it runs)."""
     if row["duplicate_of"] is None:
-        return _out(row)
+        return _out(actor, row)
     original = await repository.get_import(session, row["duplicate_of"])
-    return _out(row, original)
+    return _out(actor, row, original)
 
 
 # ---- processing -----------------------------------------------------------------------------------------
@@ -353,7 +364,7 @@ async def _visible(session: AsyncSession, actor: Actor, import_id: uuid.UUID) ->
 
 
 async def read(session: AsyncSession, actor: Actor, import_id: uuid.UUID) -> ImportOut:
-    return await _render(session, await _visible(session, actor, import_id))
+    return await _render(session, actor, await _visible(session, actor, import_id))
 
 
 def _status(line: dict[str, Any], applied: bool) -> str:
@@ -385,11 +396,11 @@ async def report_page(
         lines=[
             ReportLine(
                 row=line["row_no"],
-                household_key=line["household_key"],
+                household_key=_shown(actor, line["household_key"]),
                 household_id=line["household_id"] if applied else None,
                 status=_status(line, applied),
-                field=line["field"],
-                reason=line["reason"],
+                field=_shown(actor, line["field"]),
+                reason=_shown(actor, line["reason"]),
             )
             for line in lines
         ],
