@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from fupin_kit import idempotency
+
 metadata = MetaData()
 MONEY = Numeric(14, 2)
 
@@ -53,17 +55,7 @@ test_clock = Table(
     Column("offset_s", BigInteger, nullable=False, server_default=text("0")),
 )
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("actor", String(200), nullable=False),
-    Column("key", String(200), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("actor", "key", name="pk_idempotency_keys"),
-)
+idempotency_keys = idempotency.table(metadata)
 
 # ---- the registry read model (from fupin.registry.events.v1) --------------------------------------------
 

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import CHAR
 
+from fupin_kit import idempotency
+
 metadata = MetaData()
 
 divisions = Table(
@@ -66,3 +68,6 @@ standards = Table(
     CheckConstraint("amount > 0", name="ck_standards_amount"),
 )
 Index("ix_standards_lookup", standards.c.kind, standards.c.region, standards.c.year, standards.c.id)
+
+# The Idempotency-Key of every command (fupin_kit.idempotency): a retried write answers the first response.
+idempotency_keys = idempotency.table(metadata)

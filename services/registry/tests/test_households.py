@@ -1479,3 +1479,68 @@ async def test_a_marriage_join_is_for_someone_of_marrying_age(writable_registry)
         registry, hid, "marriage_in", on, _born_years_ago(22, True, 403), headers, "婚入"
     )
     assert married.status_code == 201, married.text
+
+
+# ---- Idempotency-Key -----------------------------------------------------------------------------------
+
+
+async def test_a_retried_command_with_its_idempotency_key_is_applied_once(writable_registry) -> None:
+    """A retry (a timeout, a dropped connection) answers the first response and changes nothing: a create
+    gives back the id it made instead of a 409, a PATCH or an income is one version, one history row and
+    one event. The same key with another body is refused; without a key nothing changes."""
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    body = household()
+    first = await registry.client.post(
+        "/households", json=body, headers={**headers, "Idempotency-Key": "c-1"}
+    )
+    again = await registry.client.post(
+        "/households", json=body, headers={**headers, "Idempotency-Key": "c-1"}
+    )
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    hid = first.json()["id"]
+    assert len(await rows(registry, "SELECT id FROM households")) == 1
+
+    patch = {"address": "纪念塔路 2 号", "reason": "门牌更正"}
+    keyed = {**headers, "Idempotency-Key": "p-1"}
+    patched = [await registry.client.patch(f"/households/{hid}", json=patch, headers=keyed) for _ in range(2)]
+    assert [p.status_code for p in patched] == [200, 200] and patched[0].json() == patched[1].json()
+    assert patched[1].json()["version"] == 2
+    other = await registry.client.patch(
+        f"/households/{hid}", json={**patch, "address": "别处"}, headers=keyed
+    )
+    assert other.status_code == 422 and "different request" in other.json()["detail"]
+
+    county = {**auth(registry, "county", COUNTY, ["officer"]), "Idempotency-Key": "i-1"}
+    income = {"wage": "9000", "reason": "年度收入"}
+    recorded = [
+        await registry.client.put(f"/households/{hid}/incomes/2025", json=income, headers=county)
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in recorded] == [200, 200] and recorded[0].json() == recorded[1].json()
+
+    history = await rows(
+        registry, "SELECT action FROM household_history WHERE household_id = :h", h=uuid.UUID(hid)
+    )
+    assert sorted(row["action"] for row in history) == ["created", "income.recorded", "updated"]
+    types = [row["type"] for row in await outbox(registry)]
+    assert types.count("fupin.registry.household.updated.v1") == 1
+    assert types.count("fupin.registry.household.income_recorded.v1") == 1
+    # A blank key is no key for every command: refused.
+    blank = await registry.client.patch(
+        f"/households/{hid}", json=patch, headers={**headers, "Idempotency-Key": " "}
+    )
+    assert blank.status_code == 422
+
+
+async def test_concurrent_retries_with_one_key_apply_once(writable_registry) -> None:
+    registry = writable_registry
+    headers = {**auth(registry, "village", VILLAGE), "Idempotency-Key": "same"}
+    body = household()
+    answers = await asyncio.gather(
+        *(registry.client.post("/households", json=body, headers=headers) for _ in range(4))
+    )
+    assert {answer.status_code for answer in answers} == {201}, [a.text for a in answers]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert len(await rows(registry, "SELECT id FROM households")) == 1

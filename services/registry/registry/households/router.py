@@ -6,16 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator
 
+from fupin_kit import idempotency
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor, current_actor
 from fupin_kit.db import DbSession, open_read_session
+from fupin_kit.idempotency import IdempotencyKey
 from fupin_kit.pii import PiiCipher
 from registry import matrix_examples as examples
 from registry import patterns
@@ -38,6 +40,7 @@ from registry.households.schemas import (
     MemberPatch,
     StatusCommand,
 )
+from registry.models import idempotency_keys
 
 MAX_PAGE = 500
 router = APIRouter(prefix="/households", tags=["households"])
@@ -75,6 +78,17 @@ async def read_context(request: Request) -> AsyncIterator[service.Context]:
 
 # The session closes when the route returns, before the response is sent (as DbSession).
 ReadCtx = Annotated[service.Context, Depends(read_context, scope="function")]
+
+
+def _once(
+    ctx: service.Context,
+    key: str | None,
+    request: tuple[Any, ...],
+    produce: Callable[[], Awaitable[BaseModel]],
+    status: int = 200,
+) -> Awaitable[Response]:
+    """A command run once per Idempotency-Key (fupin_kit.idempotency), in the command's transaction."""
+    return idempotency.run(ctx.session, idempotency_keys, ctx.actor, key, request, produce, status)
 
 
 @router.get("/code-lists", openapi_extra=scope.public())
@@ -133,10 +147,13 @@ async def list_households(
 
 
 @router.post(
-    "", status_code=201, openapi_extra=scope.by_division(location="body", example=examples.HOUSEHOLD)
+    "",
+    status_code=201,
+    response_model=HouseholdOut,
+    openapi_extra=scope.by_division(location="body", example=examples.HOUSEHOLD),
 )
-async def create_household(ctx: Ctx, body: HouseholdIn) -> HouseholdOut:
-    return await service.create_household(ctx, body)
+async def create_household(ctx: Ctx, body: HouseholdIn, key: IdempotencyKey = None) -> Response:
+    return await _once(ctx, key, ("create-household", body), lambda: service.create_household(ctx, body), 201)
 
 
 DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -186,10 +203,18 @@ async def read_household(
 
 @router.patch(
     "/{household_id}",
+    response_model=HouseholdOut,
     openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.HOUSEHOLD_PATCH),
 )
-async def update_household(ctx: Ctx, household_id: uuid.UUID, body: HouseholdPatch) -> HouseholdOut:
-    return await service.update_household(ctx, household_id, body)
+async def update_household(
+    ctx: Ctx, household_id: uuid.UUID, body: HouseholdPatch, key: IdempotencyKey = None
+) -> Response:
+    return await _once(
+        ctx,
+        key,
+        ("update-household", household_id, body),
+        lambda: service.update_household(ctx, household_id, body),
+    )
 
 
 @router.get("/{household_id}/history", openapi_extra=scope.by_resource("POST /households", "household_id"))
@@ -199,23 +224,36 @@ async def household_history(ctx: ReadCtx, household_id: uuid.UUID) -> list[Histo
 
 @router.post(
     "/{household_id}/status-commands",
+    response_model=HouseholdOut,
     openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.STATUS_COMMAND),
 )
-async def change_status(ctx: Ctx, household_id: uuid.UUID, body: StatusCommand) -> HouseholdOut:
+async def change_status(
+    ctx: Ctx, household_id: uuid.UUID, body: StatusCommand, key: IdempotencyKey = None
+) -> Response:
     """A county officer's record of a status decided outside the platform's procedure: the files of
     households identified before the platform existed (the 登记表 import files every household as a
     candidate), and corrections. The procedures themselves are identification's, whose decisions reach
     the registry as events; each use here is in the household's history with its officer and reason."""
-    return await service.change_status(ctx, household_id, body, by_hand=True)
+    return await _once(
+        ctx,
+        key,
+        ("change-status", household_id, body),
+        lambda: service.change_status(ctx, household_id, body, by_hand=True),
+    )
 
 
 @router.post(
     "/{household_id}/members",
     status_code=201,
+    response_model=HouseholdOut,
     openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.MEMBER_JOIN),
 )
-async def add_member(ctx: Ctx, household_id: uuid.UUID, body: MemberJoin) -> HouseholdOut:
-    return await service.add_member(ctx, household_id, body)
+async def add_member(
+    ctx: Ctx, household_id: uuid.UUID, body: MemberJoin, key: IdempotencyKey = None
+) -> Response:
+    return await _once(
+        ctx, key, ("add-member", household_id, body), lambda: service.add_member(ctx, household_id, body), 201
+    )
 
 
 def _on_member(example: dict[str, Any]) -> dict[str, Any]:
@@ -227,32 +265,50 @@ def _on_member(example: dict[str, Any]) -> dict[str, Any]:
 
 @router.patch(
     "/{household_id}/members/{member_id}",
+    response_model=HouseholdOut,
     openapi_extra=_on_member(examples.MEMBER_PATCH),
 )
 async def update_member(
-    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberPatch
-) -> HouseholdOut:
-    return await service.update_member(ctx, household_id, member_id, body)
+    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberPatch, key: IdempotencyKey = None
+) -> Response:
+    return await _once(
+        ctx,
+        key,
+        ("update-member", household_id, member_id, body),
+        lambda: service.update_member(ctx, household_id, member_id, body),
+    )
 
 
 @router.post(
     "/{household_id}/members/{member_id}/departure",
+    response_model=HouseholdOut,
     openapi_extra=_on_member(examples.MEMBER_LEAVE),
 )
 async def member_leaves(
-    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberLeave
-) -> HouseholdOut:
-    return await service.member_leaves(ctx, household_id, member_id, body)
+    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberLeave, key: IdempotencyKey = None
+) -> Response:
+    return await _once(
+        ctx,
+        key,
+        ("member-leaves", household_id, member_id, body),
+        lambda: service.member_leaves(ctx, household_id, member_id, body),
+    )
 
 
 @router.post(
     "/{household_id}/members/{member_id}/death",
+    response_model=HouseholdOut,
     openapi_extra=_on_member(examples.MEMBER_DEATH),
 )
 async def member_dies(
-    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberDeath
-) -> HouseholdOut:
-    return await service.member_dies(ctx, household_id, member_id, body)
+    ctx: Ctx, household_id: uuid.UUID, member_id: uuid.UUID, body: MemberDeath, key: IdempotencyKey = None
+) -> Response:
+    return await _once(
+        ctx,
+        key,
+        ("member-dies", household_id, member_id, body),
+        lambda: service.member_dies(ctx, household_id, member_id, body),
+    )
 
 
 @router.get("/{household_id}/incomes", openapi_extra=scope.by_resource("POST /households", "household_id"))
@@ -262,11 +318,16 @@ async def list_incomes(ctx: ReadCtx, household_id: uuid.UUID) -> list[IncomeOut]
 
 @router.put(
     "/{household_id}/incomes/{year}",
+    response_model=IncomeOut,
     openapi_extra=scope.by_resource("POST /households", "household_id", example=examples.INCOME),
 )
 async def record_income(
-    ctx: Ctx, household_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: IncomeIn
-) -> IncomeOut:
+    ctx: Ctx,
+    household_id: uuid.UUID,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    body: IncomeIn,
+    key: IdempotencyKey = None,
+) -> Response:
     """Net and per-capita net income are computed here. Per-capita divides the year's net income among
     the members living in the household at the end of 31 December of that year (today for the current
     year and the next): in it from birth if registered with the file or born into it, else from the day
@@ -274,4 +335,9 @@ async def record_income(
     recomputes that year's per-capita figure (its history row shows the records before and after, and an
     income_recorded event carries each new figure). A correction keeps the year's record as it was in the
     history row, with the reason given."""
-    return await service.record_income(ctx, household_id, year, body)
+    return await _once(
+        ctx,
+        key,
+        ("record-income", household_id, year, body),
+        lambda: service.record_income(ctx, household_id, year, body),
+    )

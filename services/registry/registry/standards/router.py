@@ -6,20 +6,25 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
 from fupin_contracts.standards import applicable_regions
 from fupin_kit import divisions as codes
+from fupin_kit import idempotency
 from fupin_kit import openapi_scope as scope
 from fupin_kit.audit.append import append_change
 from fupin_kit.audit.chain import AuditEntry
-from fupin_kit.auth.actor import require_role, require_tier, require_within
+from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
+from fupin_kit.idempotency import IdempotencyKey
 from fupin_kit.outbox import record_event
 from fupin_kit.problems import not_found, unprocessable
 from registry import matrix_examples as examples
 from registry import patterns
 from registry.divisions import repository as divisions
+from registry.models import idempotency_keys
 from registry.standards import events, repository, service
 from registry.standards.schemas import (
     EffectiveStandard,
@@ -74,9 +79,18 @@ async def standard_history(
 @router.post(
     "",
     status_code=201,
+    response_model=StandardOut,
     openapi_extra=scope.by_division("region", "body", "county", example=examples.STANDARD),
 )
-async def set_standard(body: StandardIn, actor: CurrentActor, session: DbSession) -> StandardOut:
+async def set_standard(
+    body: StandardIn, actor: CurrentActor, session: DbSession, key: IdempotencyKey = None
+) -> Response:
+    return await idempotency.run(
+        session, idempotency_keys, actor, key, ("set-standard", body), lambda: _set(body, actor, session), 201
+    )
+
+
+async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> StandardOut:
     # Jurisdiction first: a caller outside the region learns nothing, not even which tier may act (403).
     require_within(actor, body.region, "division")
     require_tier(actor, "province", "county")

@@ -1,0 +1,134 @@
+"""Idempotency-Key for every command: the same key and body answer the stored response; the same key with
+another body is refused (422). The key row is written in the request's own transaction, so it exists
+exactly when the command's effect does. Each service keeps its keys in its own database (`table`).
+
+The key is claimed *before* the command runs (an INSERT ... ON CONFLICT DO NOTHING of a placeholder row,
+filled in with the response afterwards). A concurrent request with the same key then waits on that
+uncommitted row in the primary key index until the first transaction ends: if it committed, the claim
+does nothing and the stored response is replayed; if it rolled back (the command failed), the waiter
+claims the key and runs the command itself. Looking the key up first and inserting it last instead let
+concurrent duplicates run the command: the case lock kept the effect single, but every duplicate that
+queued behind it answered 409 out-of-order instead of the stored response."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Header
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from fupin_kit.auth.actor import Actor
+from fupin_kit.problems import conflict, unprocessable
+
+KEY_MAX_LENGTH = 200
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=KEY_MAX_LENGTH,
+        description="A key of the caller's choosing: a retry with the same key and body answers the first "
+        "response and changes nothing; the same key with another body is refused (422), and so is a "
+        "blank key (422, code idempotency-key).",
+    ),
+]
+# Status of a claimed key whose command has not finished; never visible outside the claiming transaction.
+PENDING = 0
+# The table as each service's migrations create it.
+TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS idempotency_keys ("
+    "actor varchar(200) NOT NULL, "
+    "key varchar(200) NOT NULL, "
+    "request_hash varchar(64) NOT NULL, "
+    "status integer NOT NULL, "
+    "body jsonb NOT NULL, "
+    "created_at timestamptz NOT NULL DEFAULT now(), "
+    "CONSTRAINT pk_idempotency_keys PRIMARY KEY (actor, key))"
+)
+
+
+def table(metadata: MetaData) -> Table:
+    """The service's `idempotency_keys` table, in its own metadata."""
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("actor", String(200), nullable=False),
+        Column("key", String(KEY_MAX_LENGTH), nullable=False),
+        Column("request_hash", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("body", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("actor", "key", name="pk_idempotency_keys"),
+    )
+
+
+def fingerprint(*parts: Any) -> str:
+    raw = orjson.dumps(jsonable_encoder(parts), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+async def run(
+    session: AsyncSession,
+    keys: Table,
+    actor: Actor,
+    key: str | None,
+    request: tuple[Any, ...],
+    produce: Callable[[], Awaitable[BaseModel | list[Any] | dict[str, Any]]],
+    status: int = 200,
+) -> Response:
+    """Run the command `produce` once per (caller, key): `request` is what identifies the command (its
+    name, path parameters and body), so the same key sent with another command is refused."""
+    if key is not None and not key.strip():
+        # An empty key would be one shared key for every command of the caller: the second, different
+        # command would be refused (422) or, worse, the first one's answer replayed for it.
+        raise unprocessable("the Idempotency-Key header is empty", code="idempotency-key")
+    if key is None:
+        return _json(status, jsonable_encoder(await produce()))
+    digest = fingerprint(*request)
+    claimed = await session.execute(
+        insert(keys)
+        .values(actor=actor.subject, key=key, request_hash=digest, status=PENDING, body={})
+        .on_conflict_do_nothing(constraint="pk_idempotency_keys")
+        .returning(keys.c.key)
+    )
+    if claimed.first() is None:
+        # Stored by an earlier request, or by a concurrent one the claim just waited for.
+        stored = (
+            await session.execute(
+                select(keys.c.request_hash, keys.c.status, keys.c.body).where(
+                    keys.c.actor == actor.subject, keys.c.key == key
+                )
+            )
+        ).first()
+        if stored is None or stored.status == PENDING:  # pragma: no cover - only a row deleted meanwhile
+            raise conflict("a request with this Idempotency-Key is already being processed; retry")
+        if stored.request_hash != digest:
+            raise unprocessable("this Idempotency-Key was used with a different request")
+        return _json(stored.status, stored.body)
+    body = jsonable_encoder(await produce())
+    await session.execute(
+        update(keys).where(keys.c.actor == actor.subject, keys.c.key == key).values(status=status, body=body)
+    )
+    return _json(status, body)
