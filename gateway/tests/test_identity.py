@@ -228,6 +228,14 @@ async def test_token_errors_follow_rfc_6749(fupin_stack):
         )
         expect(await client.post("/oauth/token", data={"username": "rfc.user"}), 400, "invalid_request")
         expect(await client.post("/oauth/token", json={"grant_type": "password"}), 400, "invalid_request")
+        for nul in (
+            {"username": "rfc\x00user", "password": "x"},
+            {"client_id": "a\x00b", "client_secret": "x"},
+        ):
+            grant = "password" if "username" in nul else "client_credentials"
+            expect(
+                await client.post("/oauth/token", data={"grant_type": grant, **nul}), 400, "invalid_request"
+            )
         form = {"grant_type": "client_credentials", "client_id": "rfc-client", "client_secret": secret}
         expect(await client.post("/oauth/token", data={**form, "scope": "funds.read"}), 400, "invalid_scope")
 

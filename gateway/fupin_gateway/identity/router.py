@@ -54,9 +54,14 @@ async def _form(request: Request) -> dict[str, str]:
     if len(body) > MAX_BODY:
         raise errors.invalid_request("the body is too large")
     try:
-        return dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
+        form = dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
     except UnicodeDecodeError as exc:
         raise errors.invalid_request("the body is not UTF-8") from exc
+    if any("\x00" in value for value in form.values()):
+        # No name, id or secret holds a NUL; it would reach the account lookup, which the database
+        # refuses (a problem document, not the RFC 6749 error every other refusal here is).
+        raise errors.invalid_request("a parameter contains a NUL character")
+    return form
 
 
 def _basic_value(request: Request) -> str | None:

@@ -8,6 +8,8 @@ never a 500 or a hang.
 from __future__ import annotations
 
 import logging
+import re
+from http import HTTPStatus
 from typing import Any
 
 import asyncpg
@@ -161,6 +163,52 @@ def input_sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+BODY_PARSE_ERROR = "There was an error parsing the body"
+BODY_UNREADABLE = (
+    "The request body cannot be read: it must be UTF-8 JSON nested at most a few hundred levels deep "
+    "(or, for an upload, multipart/form-data with its boundary)"
+)
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP Error"
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile(
+        "^"
+        + "".join(
+            (".+" if part.endswith(":path}") else "[^/]+") if part.startswith("{") else re.escape(part)
+            for part in parts
+        )
+        + "$"
+    )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the app answers on the request's path, read from its OpenAPI document (built once)."""
+    app = request.app
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            # As routed: FastAPI's GET routes do not answer HEAD, so HEAD is not offered either.
+            methods = {method.upper() for method in operations if method.upper() in _HTTP_METHODS}
+            table.append((_path_pattern(template), methods))
+        app.state.allow_table = table
+    path = request.scope.get("path", "")
+    found: set[str] = set()
+    for pattern, methods in table:
+        if pattern.match(path):
+            found |= methods
+    return [method for method in _HTTP_METHODS if method in found]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -173,13 +221,19 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+            # FastAPI's answer to a body it cannot decode (invalid UTF-8, JSON nested past the parser's
+            # limit, multipart without a boundary): the documented 422 of a request that is not valid,
+            # like truncated JSON, rather than a 400 no operation documents.
+            return problem_response(unprocessable(BODY_UNREADABLE), request)
         headers = dict(exc.headers or {})
-        title = {
-            404: "Not Found",
-            405: "Method Not Allowed",
-            401: "Unauthorized",
-            413: "Content Too Large",
-        }.get(exc.status_code, "HTTP Error")
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route that matched the path only; RFC 9110
+            # §15.5.6 wants every method the resource supports.
+            methods = allowed_methods(request)
+            if methods:
+                headers["Allow"] = ", ".join(methods)
+        title = _status_phrase(exc.status_code)
         detail = exc.detail if isinstance(exc.detail, str) else None
         problem = ProblemError(exc.status_code, title, detail, headers=headers)
         return problem_response(problem, request)

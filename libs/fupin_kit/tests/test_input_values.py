@@ -33,3 +33,29 @@ async def test_a_nul_character_is_a_422_problem_and_changes_nothing(fupin_stack)
         async with app.state.engine.connect() as connection:
             names = (await connection.execute(text("SELECT name FROM sample_items"))).scalars().all()
     assert names == ["ab"]
+
+
+async def test_an_unreadable_body_and_a_wrong_method_are_documented_problems(fupin_stack):
+    """A body FastAPI cannot decode (invalid UTF-8, JSON nested past the parser) is the documented 422, not
+    an undocumented 400 "HTTP Error"; a 405 names every method of the resource in Allow (RFC 9110)."""
+    database = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
+    app = create_service_app(
+        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
+        fupin_stack.settings("sample_producer", database, role="api"),
+    )
+    headers = {"Authorization": f"Bearer {fupin_stack.token('county', COUNTY, ['officer'])}"}
+    json_headers = {**headers, "content-type": "application/json"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
+            for body in (b'{"division": "520102000000", "name": "\xff\xfe"}', b"[" * 5000 + b"]" * 5000):
+                refused = await client.post("/items", content=body, headers=json_headers)
+                assert refused.status_code == 422, refused.text
+                assert refused.headers["content-type"].startswith("application/problem+json")
+                assert "cannot be read" in refused.json()["detail"]
+            wrong = await client.delete("/items", headers=headers)
+            assert wrong.status_code == 405
+            assert wrong.json()["title"] == "Method Not Allowed"
+            assert wrong.headers["allow"] == "GET, POST"
+            one = await client.put("/items/5f0c7c55-8f5e-4a84-a64c-0b5c2c0a9f00", headers=headers)
+            assert one.status_code == 405 and one.headers["allow"] == "GET"
