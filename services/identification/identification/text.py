@@ -1,34 +1,25 @@
 """Text and date rules shared by the request schemas and use cases: a recorded justification or signer
-says something besides whitespace, and a recorded date is not after the day it is recorded (in China)."""
+says something visible and holds no control or bidirectional characters (fupin_kit.text_rules), and a
+recorded date is not after the day it is recorded (in China)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, Field
-
+from fupin_kit import text_rules
 from fupin_kit.problems import unprocessable
 from identification import clock
 
 
-def _says_something(minimum: int) -> AfterValidator:
-    def check(value: str) -> str:
-        # str.strip() also strips the ideographic space (U+3000) and tabs.
-        stripped = value.strip()
-        if len(stripped) < minimum:
-            raise ValueError(f"needs at least {minimum} characters other than whitespace")
-        return stripped
-
-    return AfterValidator(check)
+def text(minimum: int, maximum: int, *, multi_line: bool = True) -> Any:
+    """A required text: at most `maximum` characters, at least `minimum` of them visible once whitespace and
+    invisible (format) characters are left out, and no control (but line feed and tab in a multi-line
+    text), bidirectional or noncharacter code points (fupin_kit.text_rules). Returned stripped."""
+    return text_rules.text(minimum, maximum, multi_line=multi_line)
 
 
-def text(minimum: int, maximum: int) -> Any:
-    """A required text: at most `maximum` characters, at least `minimum` of them once stripped."""
-    return Annotated[str, Field(min_length=minimum, max_length=maximum), _says_something(minimum)]
-
-
-Signer = text(1, 60)
+Signer = text(1, 60, multi_line=False)
 Reason = text(2, 500)
 LongReason = text(2, 1000)
 ObjectionReason = text(2, 2000)

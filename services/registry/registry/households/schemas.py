@@ -10,7 +10,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from fupin_kit import divisions
+from fupin_kit import divisions, text_rules
 from fupin_kit.pii import InvalidResidentId, validate_resident_id
 from registry import patterns
 from registry.households.enums import (
@@ -36,7 +36,13 @@ from registry.households.workflow import StatusAction
 
 MAX_OTHER_CAUSES = 2
 DISABILITY_CERT_PATTERN = re.compile(r"^([0-9]{17}[0-9X])([1-7][1-4])$")
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
+# Typed texts (fupin_kit.text_rules): something visible, no control, bidirectional or noncharacter code
+# points; a reason may span lines.
+Reason = Annotated[str, Field(min_length=1, max_length=500), text_rules.text_rule(1, multi_line=True)]
+Name = Annotated[str, Field(min_length=1, max_length=60), text_rules.text_rule(1)]
+VillageGroup = Annotated[str, Field(min_length=1, max_length=60), text_rules.text_rule(1)]
+Address = Annotated[str, Field(min_length=1, max_length=300), text_rules.text_rule(1)]
+BankName = Annotated[str, Field(max_length=100), text_rules.text_rule(0)]
 # 建档立卡 began with the 2013 national work plan (registration itself in 2014): no file joined earlier.
 FILES_BEGIN = dt.date(2013, 1, 1)
 # A "birth" join is for a newborn: the child must be born within this many days before the join is
@@ -103,7 +109,7 @@ def person_id(resident_id: str | None, certificate: str | None) -> str:
 
 
 class MemberIn(_In):
-    name: str = Field(min_length=1, max_length=60)
+    name: Name
     sex: Sex
     resident_id: str | None = Field(default=None, description="18-digit resident ID (GB 11643)")
     disability_certificate: str | None = Field(
@@ -196,17 +202,15 @@ def _village(value: str) -> str:
 
 class HouseholdIn(_In):
     division: str = Field(pattern=patterns.DIVISION_CODE, description="the village's 12-digit code")
-    village_group: str = Field(min_length=1, max_length=60, description="组")
-    address: str = Field(min_length=1, max_length=300)
-    head_name: str | None = Field(
+    village_group: VillageGroup = Field(description="组")
+    address: Address
+    head_name: Name | None = Field(
         default=None,
-        min_length=1,
-        max_length=60,
         description="the head's name: that of the member whose relation is head (户主); taken from that "
         "member when omitted, refused (422) when it differs",
     )
     phone: str | None = Field(default=None, pattern=patterns.PHONE)
-    bank_name: str | None = Field(default=None, max_length=100)
+    bank_name: BankName | None = None
     bank_account: str | None = Field(default=None, pattern=patterns.BANK_ACCOUNT)
     identification_standard: IdentificationStandard
     attribute: HouseholdAttribute
@@ -256,11 +260,11 @@ class HouseholdIn(_In):
 
 
 class HouseholdPatch(_In):
-    village_group: str | None = Field(default=None, min_length=1, max_length=60)
-    address: str | None = Field(default=None, min_length=1, max_length=300)
-    head_name: str | None = Field(default=None, min_length=1, max_length=60)
+    village_group: VillageGroup | None = None
+    address: Address | None = None
+    head_name: Name | None = None
     phone: str | None = Field(default=None, pattern=patterns.PHONE)
-    bank_name: str | None = Field(default=None, max_length=100)
+    bank_name: BankName | None = None
     bank_account: str | None = Field(default=None, pattern=patterns.BANK_ACCOUNT)
     identification_standard: IdentificationStandard | None = None
     attribute: HouseholdAttribute | None = None
@@ -383,7 +387,7 @@ class MemberDeath(_In):
 
 
 class MemberPatch(_In):
-    name: str | None = Field(default=None, min_length=1, max_length=60)
+    name: Name | None = None
     relation: Relation | None = None
     ethnicity: Ethnicity | None = None
     education: Education | None = None

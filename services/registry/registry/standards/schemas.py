@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from fupin_kit import divisions as codes
+from fupin_kit import text_rules
 from registry import patterns
 
 Kind = Literal["poverty_line", "monitoring_line"]
 # The first year each line exists (domain.md §3–4): the 2,300-yuan line of 2010, monitoring from 2020 on.
 # A regional line for an earlier year would have no national line to stay above, and nothing to serve.
 FIRST_YEAR: dict[str, int] = {"poverty_line": 2010, "monitoring_line": 2020}
+# Why the line is set (fupin_kit.text_rules): something visible, no control or bidirectional characters.
+Reason = Annotated[str, Field(min_length=4, max_length=2000), text_rules.text_rule(4, multi_line=True)]
 
 
 class StandardIn(BaseModel):
@@ -25,7 +28,7 @@ class StandardIn(BaseModel):
     year: int = Field(ge=2000, le=2100)
     region: str = Field(pattern=patterns.DIVISION_CODE, description="province or county code")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan per person per year")
-    reason: str = Field(min_length=4, max_length=2000)
+    reason: Reason
     valid_from: dt.date | None = Field(
         default=None,
         description="defaults to 1 January of `year`; within `year` or the year before (announced ahead)",

@@ -1,0 +1,108 @@
+"""What a typed text (a name, an address, a reason, a signature) may hold, shared by the request schemas.
+
+A text must say something visible: whitespace alone is blank, and so are the invisible format characters
+(Unicode category Cf: zero-width space U+200B, BOM U+FEFF, joiners, marks) that str.strip() keeps. And it may
+not hold characters that do something else than show text where it is printed, exported or logged:
+- control characters (category Cc: BEL, ESC and so ANSI escape sequences, C1 controls), except line feed
+  and tab in a multi-line text (a reason); line and paragraph separators (U+2028, U+2029) likewise;
+- bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which print a name reversed;
+- noncharacters (U+FDD0–U+FDEF and the last two code points of every plane, U+FFFE and U+FFFF among them).
+(Lone surrogates pydantic refuses itself.)
+A refusal is a ValueError, a 422 through pydantic, naming the character's code point.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+MULTI_LINE_CONTROLS = frozenset("\n\t")
+BIDI_CONTROLS = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+SEPARATORS = frozenset("\u2028\u2029")
+# Letters that print as nothing (Hangul fillers, the braille blank): not Cf, yet no more visible.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def code_point(character: str) -> str:
+    """U+200B ZERO WIDTH SPACE, or just U+0007 for a character without a name (controls)."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" {name}" if name else "")
+
+
+def is_noncharacter(character: str) -> bool:
+    code = ord(character)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+def is_invisible(character: str) -> bool:
+    """Whitespace, a format character (Cf) or a blank letter: shows nothing, so says nothing."""
+    return character.isspace() or unicodedata.category(character) == "Cf" or character in BLANK_LETTERS
+
+
+def character_problem(value: str, *, multi_line: bool = False) -> str | None:
+    """Why `value` may not be stored as a typed text, naming the first character at fault, or None."""
+    for character in value:
+        category = unicodedata.category(character)
+        if category == "Cc" and not (multi_line and character in MULTI_LINE_CONTROLS):
+            allowed = " (only line feed and tab are allowed)" if multi_line else ""
+            return f"contains the control character {code_point(character)}{allowed}"
+        if character in SEPARATORS:
+            instead = "; use a line feed" if multi_line else ""
+            return f"contains the line separator {code_point(character)}{instead}"
+        if character in BIDI_CONTROLS:
+            return f"contains the bidirectional control character {code_point(character)}"
+        if is_noncharacter(character):
+            return f"contains the noncharacter {code_point(character)}"
+    return None
+
+
+def visible_length(value: str) -> int:
+    """The characters of `value` that show something (not whitespace, format characters, blank letters)."""
+    return sum(not is_invisible(character) for character in value)
+
+
+def strip_invisible(value: str) -> str:
+    """`value` without the whitespace and format characters at its edges (a pasted BOM, a trailing ZWSP)."""
+    start, end = 0, len(value)
+    while start < end and is_invisible(value[start]):
+        start += 1
+    while end > start and is_invisible(value[end - 1]):
+        end -= 1
+    return value[start:end]
+
+
+def checker(minimum: int = 1, *, multi_line: bool = False) -> Callable[[str], str]:
+    """The check of a typed text: refused characters, then at least `minimum` visible characters. Returns
+    the text stripped of invisible characters at its edges."""
+
+    def check(value: str) -> str:
+        problem = character_problem(value, multi_line=multi_line)
+        if problem is not None:
+            raise ValueError(problem)
+        if visible_length(value) < minimum:
+            raise ValueError(
+                f"needs at least {minimum} characters other than whitespace and invisible characters"
+            )
+        return strip_invisible(value)
+
+    return check
+
+
+def text_rule(minimum: int = 1, *, multi_line: bool = False) -> AfterValidator:
+    """The rule as a validator, to add to an Annotated type that has its own length constraints:
+    `Annotated[str, Field(min_length=1, max_length=60), text_rule(1)]`."""
+    return AfterValidator(checker(minimum, multi_line=multi_line))
+
+
+def text(minimum: int, maximum: int, *, multi_line: bool = False, **field: Any) -> Any:
+    """A required typed text: at most `maximum` characters, at least `minimum` of them visible, no control,
+    bidirectional or noncharacter code points (line feed and tab allowed when `multi_line`). `field`: further
+    pydantic Field arguments (description)."""
+    return Annotated[
+        str,
+        Field(min_length=minimum, max_length=maximum, **field),
+        text_rule(minimum, multi_line=multi_line),
+    ]
