@@ -112,12 +112,101 @@ def mask_phone(value: str | None) -> str | None:
 # (division codes, bank accounts, the hex groups of UUIDs and digests never match).
 RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+# The same as people type them: with the country code (+8613812345678, 008613812345678), or in groups
+# separated by single spaces or hyphens (522633 19920518 6131, 522633-1992-0518-6131, 138 1234 5678,
+# 138-1234-5678, 86-13812345678). A group is a run of letters and digits, so the groups of a UUID or the
+# words of a code stay whole; only groups of digits are joined.
+MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z])(?:\+|00)?86(1[3-9][0-9]{9})(?![0-9A-Za-z])")
+GROUPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[ -][0-9A-Za-z]+)+(?![0-9A-Za-z])")
+GROUP = re.compile(r"[0-9A-Za-z]+")
+ID_GROUPS = re.compile(r"[0-9]{17}[0-9Xx]")
+MOBILE_GROUPS = re.compile(r"1[3-9][0-9]{9}")
+# How a mobile number is grouped (3-4-4 and the like); other groupings of 11 digits are amounts and codes.
+MOBILE_GROUPINGS = frozenset({(3, 4, 4), (3, 8), (7, 4)})
+# Full-width digits, letters, plus and hyphen as a Chinese input method types them, other dashes and spaces:
+# read as their ASCII forms, one character for one (so that positions in the text stay the same).
+NARROW = str.maketrans(
+    {chr(0xFF10 + offset): chr(0x30 + offset) for offset in range(10)}
+    | {chr(0xFF21 + offset): chr(0x41 + offset) for offset in range(26)}
+    | {chr(0xFF41 + offset): chr(0x61 + offset) for offset in range(26)}
+    | {"\uff0b": "+", "\uff0d": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-"}
+    | {"\u2212": "-", "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " "}
+    | {"\u202f": " "}
+)
+
+
+def _keep_ends(number: str, head: int, tail: int) -> str:
+    """`number` with its digits (and X, full-width ones too) starred but the first `head` and the last `tail`;
+    separators kept."""
+    total = sum(character.isalnum() for character in number)
+    seen, out = 0, []
+    for character in number:
+        if character.isalnum():
+            seen += 1
+            out.append(character if seen <= head or seen > total - tail else "*")
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+def _plausible_id(digits: str) -> bool:
+    """An ID written in groups is masked only when it looks like one (a province's region code and a real
+    birth date from 1900 to today): lists of amounts, dates and codes are also groups of digits."""
+    if region_problem(digits) is not None:
+        return False
+    try:
+        return birth_problem(birth_date(digits), date.today()) is None
+    except ValueError:
+        return False
+
+
+def _grouped_numbers(text: str, start: int) -> list[tuple[int, int, int, int]]:
+    """(start, end, head, tail) of the IDs and mobile numbers written in groups in `text` (one GROUPED_NUMBER
+    match found at `start` of the whole text): digits but the first `head` and last `tail` to star."""
+    groups = [(start + group.start(), start + group.end(), group.group(0)) for group in GROUP.finditer(text)]
+    found: list[tuple[int, int, int, int]] = []
+    first = 0
+    while first < len(groups):
+        for last in range(first + 1, len(groups)):
+            chosen = groups[first : last + 1]
+            digits = "".join(group for _, _, group in chosen)
+            if len(digits) > 18 or not all(group.isdigit() for _, _, group in chosen[:-1]):
+                break
+            if ID_GROUPS.fullmatch(digits) and _plausible_id(digits):
+                found.append((chosen[0][0], chosen[-1][1], 6, 4))
+            elif MOBILE_GROUPS.fullmatch(digits) and tuple(len(g) for _, _, g in chosen) in MOBILE_GROUPINGS:
+                found.append((chosen[0][0], chosen[-1][1], 3, 4))
+            else:
+                continue
+            first = last
+            break
+        first += 1
+    return found
 
 
 def mask_text(value: str) -> str:
-    """`value` with every resident ID and mobile number in it masked as the structured fields are."""
-    masked = RESIDENT_ID_IN_TEXT.sub(lambda match: mask_resident_id(match.group(0)), value)
-    return MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)) or "", masked)
+    """`value` with every resident ID and mobile number in it masked as the structured fields are (the
+    region and last 4 of an ID, the first 3 and last 4 of a mobile): typed in one run of digits, in
+    full-width digits, in groups separated by spaces or hyphens, or (a mobile) after the country code.
+    The characters kept are kept as typed."""
+    narrow = value.translate(NARROW)
+    spans = [(m.start(), m.end(), 6, 4) for m in RESIDENT_ID_IN_TEXT.finditer(narrow)]
+    spans += [(m.start(), m.end(), 3, 4) for m in MOBILE_IN_TEXT.finditer(narrow)]
+    spans += [(m.start(1), m.end(1), 3, 4) for m in MOBILE_WITH_COUNTRY_CODE.finditer(narrow)]
+    for match in GROUPED_NUMBER.finditer(narrow):
+        spans += _grouped_numbers(match.group(0), match.start())
+    if not spans:
+        return value
+    out: list[str] = []
+    done = 0
+    # The longest of numbers found at one place first (a grouped ID over a mobile number inside it).
+    for begin, end, head, tail in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if begin < done:
+            continue  # inside a number already masked
+        out += [value[done:begin], _keep_ends(value[begin:end], head, tail)]
+        done = end
+    out.append(value[done:])
+    return "".join(out)
 
 
 def mask_texts(value: Any) -> Any:
