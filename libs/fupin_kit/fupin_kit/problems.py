@@ -171,7 +171,13 @@ BODY_UNREADABLE = (
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
+# RFC 9110's names where Python's table still has the older ones.
+_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
 def _status_phrase(status: int) -> str:
+    if status in _PHRASES:
+        return _PHRASES[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
