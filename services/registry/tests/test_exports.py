@@ -7,12 +7,14 @@ import csv
 import io
 import itertools
 import re
+import uuid
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import text as sa_text
 
 from fupin_kit.pii import check_digit
 from registry.exports import service as export_service
@@ -452,14 +454,21 @@ def download_name(response: Any) -> tuple[str, str]:
             "=HYPERLINK(_http___evil.example__x=_&A1,_点击_)",
         ),
         ("王\u202egpj.exe", "王_gpj.exe"),  # a right-to-left override would show the name reversed
-        ("王\\二\t", "王_二"),
+        ("王\\二\t", "王_二_"),
     ],
 )
 async def test_a_card_is_named_safely_whatever_its_heads_name_holds(writable_registry, head, shown) -> None:
     """A quote in the head's name ended the quoted filename early and added a second filename= parameter;
-    a URL put '/' into filename*. Every character that is structure in a header or a path is now '_'."""
+    a URL put '/' into filename*. Every character that is structure in a header or a path is now '_'.
+    The API refuses a bidirectional override in a name today; a file written before that rule (or by a
+    path that does not check it) still holds one, so the name is stored as it would have been."""
     registry = writable_registry
-    created = await create(registry, household(VILLAGE, head, [person(head, "head", True)]))
+    created = await create(registry, household(VILLAGE, "王二", [person("王二", "head", True)]))
+    async with registry.app.state.engine.begin() as connection:
+        await connection.execute(
+            sa_text("UPDATE households SET head_name = :head WHERE id = :id"),
+            {"head": head, "id": uuid.UUID(created["id"])},
+        )
     response = await registry.client.get(
         f"/exports/households/{created['id']}/card.pdf", headers=auth(registry, "county", COUNTY)
     )
