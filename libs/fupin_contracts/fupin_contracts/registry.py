@@ -112,6 +112,9 @@ class HouseholdStatusChangedV1(_Payload):
     from_status: str
     to_status: str
     reason: str
+    # The day the decision was taken, when a county recorded one taken outside the platform (a file
+    # registered before the platform existed); None when the change is the decision (the event's time).
+    decided_on: dt.date | None = None
 
 
 class HouseholdIncomeRecordedV1(_Payload):

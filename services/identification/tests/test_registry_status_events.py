@@ -180,3 +180,23 @@ async def test_corrected_causes_reach_the_read_model(harness: Harness) -> None:
         "SELECT main_cause, other_causes FROM rm_households WHERE household_id = :h", h=household_id
     )
     assert [tuple(row) for row in rows] == [("disaster", ["illness"])]
+
+
+async def test_a_registration_recorded_by_hand_keeps_the_year_it_was_decided(harness: Harness) -> None:
+    """A county recording a file registered before the platform existed sends the decision's day
+    (decided_on): the registration year is that day's, so the household may exit this year."""
+    household_id = await harness.household()
+    payload = registry_contracts.HouseholdStatusChangedV1(
+        household_id=household_id,
+        division=VILLAGE,
+        version=2,
+        from_status="candidate",
+        to_status="registered",
+        reason="2015年建档立卡补录",
+        decided_on="2015-05-01",
+    )
+    await _consume(harness, registry_contracts.HOUSEHOLD_REGISTERED, payload)
+    rows = await harness.sql(
+        "SELECT status, registered_year FROM rm_households WHERE household_id = :h", h=household_id
+    )
+    assert [tuple(row) for row in rows] == [("registered", 2015)]

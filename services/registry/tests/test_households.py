@@ -1544,3 +1544,46 @@ async def test_concurrent_retries_with_one_key_apply_once(writable_registry) -> 
     assert {answer.status_code for answer in answers} == {201}, [a.text for a in answers]
     assert len({answer.json()["id"] for answer in answers}) == 1
     assert len(await rows(registry, "SELECT id FROM households")) == 1
+
+
+async def test_a_status_decided_outside_the_platform_keeps_its_day(writable_registry) -> None:
+    """A county records a file registered before the platform existed with the decision's own day: the
+    history row and the event keep it, and the exit rule reads its year (registered in 2015, the household
+    may exit this year), not the year of the call."""
+    registry = writable_registry
+    hid = (await created(registry, household(registered_on="2015-03-01")))["id"]
+    officer = auth(registry, "county", COUNTY, ["officer"])
+    path = f"/households/{hid}/status-commands"
+    for bad in ("2999-01-01", "2012-12-31"):
+        refused = await registry.client.post(
+            path, json={"action": "register", "reason": "补录", "decided_on": bad}, headers=officer
+        )
+        assert refused.status_code == 422, (bad, refused.text)
+    legacy = {
+        "action": "register",
+        "reason": "2015年建档立卡（县扶贫办文件）补录",
+        "decided_on": "2015-05-01",
+    }
+    registered = await registry.client.post(path, json=legacy, headers=officer)
+    assert registered.status_code == 200, registered.text
+    exited = await registry.client.post(
+        path, json={"action": "exit", "reason": "县级认定脱贫"}, headers=officer
+    )
+    assert exited.status_code == 200, exited.text
+    history = (await registry.client.get(f"/households/{hid}/history", headers=officer)).json()
+    assert [(entry["action"], entry["effective_on"]) for entry in history] == [
+        ("created", None),
+        ("register", "2015-05-01"),
+        ("exit", None),
+    ]
+    registered_events = [
+        row["payload"]["data"]
+        for row in await outbox(registry)
+        if row["type"] == "fupin.registry.household.registered.v1"
+    ]
+    assert [event["decided_on"] for event in registered_events] == ["2015-05-01"]
+    # Recorded today, the same registration would block this year's exit.
+    other = (await created(registry, household()))["id"]
+    assert (await command(registry, other, "register")).status_code == 200
+    blocked = await command(registry, other, "exit")
+    assert blocked.status_code == 409 and blocked.json()["code"] == "exit-in-registration-year"

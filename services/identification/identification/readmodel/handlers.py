@@ -126,8 +126,11 @@ async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
         # The year the household became registered is the year of the registry's act (the event's time):
         # not the year its application named (which once let a backdated application register a household
         # "last year" and exit it this year), and not the year this consumer happens to see the event in
-        # (a lag over New Year would block a legitimate exit the following year).
-        values["registered_year"] = clock.civil_year(event.time)
+        # (a lag over New Year would block a legitimate exit the following year). A decision a county
+        # recorded by hand carries its own day (a file registered before the platform existed).
+        values["registered_year"] = (
+            data.decided_on.year if data.decided_on is not None else clock.civil_year(event.time)
+        )
     await repository.set_status(session, data.household_id, values)
     ctx = Context(session, SYSTEM_ACTOR, now)
     for case in closing:

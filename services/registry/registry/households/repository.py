@@ -300,12 +300,18 @@ REGISTERING = ("registered", "returned")
 
 
 async def registration_years(session: AsyncSession, household_id: uuid.UUID) -> tuple[int | None, int]:
-    """(the year in China of the household's latest change into registered or returned, or None if it was
-    never registered; this year in China, by the database's clock). A write-path read, under the
-    household's row lock; ix_household_history_household_at finds the household's rows."""
+    """(the year in China of the household's latest change into registered or returned — the year of the
+    decision's own day when a county recorded one taken outside the platform — or None if it was never
+    registered; this year in China, by the database's clock). A write-path read, under the household's
+    row lock; ix_household_history_household_at finds the household's rows."""
     status_after = history.c.after["status"].astext
     registered = (
-        select(extract("year", func.timezone(CIVIL_TIME_ZONE, history.c.at)))
+        select(
+            func.coalesce(
+                extract("year", history.c.effective_on),
+                extract("year", func.timezone(CIVIL_TIME_ZONE, history.c.at)),
+            )
+        )
         .where(
             history.c.household_id == household_id,
             status_after.in_(REGISTERING),

@@ -439,6 +439,22 @@ class MemberPatch(_In):
 class StatusCommand(_In):
     action: StatusAction
     reason: Reason
+    decided_on: dt.date | None = Field(
+        default=None,
+        description="The day the decision was taken, for a decision taken outside the platform (a file "
+        "registered before the platform existed, a correction): kept in the history row (effective_on) "
+        "and the event, and the exit rule reads its year. Not in the future, not before 建档立卡 began. "
+        "Without it the decision is today's.",
+    )
+
+    @field_validator("decided_on")
+    @classmethod
+    def _decided_on(cls, value: dt.date | None) -> dt.date | None:
+        if value is None:
+            return None
+        if value < FILES_BEGIN:
+            raise ValueError(f"decided_on is before {FILES_BEGIN.isoformat()}, when 建档立卡 began")
+        return check_not_future(value, "decided_on")
 
 
 INCOME_REASON = "{year} income"
@@ -594,6 +610,8 @@ class HistoryEntry(BaseModel):
     reason: str
     before: dict[str, Any] | None
     after: dict[str, Any]
+    # The day of a status decision a county recorded by hand (StatusCommand.decided_on), if it gave one.
+    effective_on: dt.date | None = None
 
 
 class DivisionCount(BaseModel):

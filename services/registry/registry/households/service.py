@@ -364,10 +364,12 @@ async def _record(
     event_type: str,
     payload: BaseModel,
     after_incomes: list[dict[str, Any]] | None = None,
+    effective_on: dt.date | None = None,
 ) -> Loaded:
     """After a change: reload, keep the history row, and stage the event — same transaction.
     `after_incomes`: the income records the change wrote (with_incomes), kept in the history row's
-    `after` beside the household; `before` then holds them as they were."""
+    `after` beside the household; `before` then holds them as they were. `effective_on`: the day of a
+    decision taken outside the platform that the change records."""
     after = await _load(ctx, household_id)
     after_snapshot = after.snapshot if after_incomes is None else with_incomes(after.snapshot, after_incomes)
     division = after.household["division"]
@@ -382,6 +384,7 @@ async def _record(
             "reason": reason,
             "before": before,
             "after": after_snapshot,
+            "effective_on": effective_on,
         },
     )
     await record_event(
@@ -674,7 +677,7 @@ async def change_status(
     except InvalidTransition as exc:
         raise conflict(str(exc), code="invalid-transition") from None
     if by_hand and command.action is StatusAction.EXIT:
-        await _check_exit_year(ctx, household_id)
+        await _check_exit_year(ctx, household_id, command.decided_on)
     before = loaded.snapshot
     await repository.update_household(ctx.session, household_id, {"status": target.value})
     division = loaded.household["division"]
@@ -691,16 +694,25 @@ async def change_status(
         from_status=current.value,
         to_status=target.value,
         reason=command.reason,
+        decided_on=command.decided_on,
     )
     after = await _record(
-        ctx, before, household_id, command.action.value, command.reason, event_type, payload
+        ctx,
+        before,
+        household_id,
+        command.action.value,
+        command.reason,
+        event_type,
+        payload,
+        effective_on=command.decided_on,
     )
     return _out(ctx, after)
 
 
-async def _check_exit_year(ctx: Context, household_id: uuid.UUID) -> None:
+async def _check_exit_year(ctx: Context, household_id: uuid.UUID, decided_on: dt.date | None) -> None:
     registered, this_year = await repository.registration_years(ctx.session, household_id)
-    if registered is not None and registered >= this_year:
+    exit_year = this_year if decided_on is None else decided_on.year
+    if registered is not None and registered >= exit_year:
         raise conflict(
             f"registered in {registered}: a household cannot exit in the year it was registered",
             code="exit-in-registration-year",
