@@ -1221,14 +1221,13 @@ async def test_a_corrected_head_name_renames_the_head_member(writable_registry) 
     assert len(history) == 2
     heads = [next(m for m in history[-1][side]["members"] if m["id"] == head) for side in ("before", "after")]
     assert [m["name"] for m in heads] == [data["members"][0]["name"], "张建国"]
-    # The same name again renames no member: one household event, no member event.
+    # The same name again changes nothing: no member renamed, no new version, no event.
     published = len(await outbox(registry))
     again = await registry.client.patch(
         f"/households/{hid}", json={"head_name": "张建国", "reason": "复核"}, headers=headers
     )
-    assert again.status_code == 200
-    after = await outbox(registry)
-    assert [e["type"] for e in after[published:]] == ["fupin.registry.household.updated.v1"]
+    assert again.status_code == 200 and again.json()["version"] == body["version"]
+    assert len(await outbox(registry)) == published
 
 
 async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable_registry) -> None:
@@ -1587,3 +1586,37 @@ async def test_a_status_decided_outside_the_platform_keeps_its_day(writable_regi
     assert (await command(registry, other, "register")).status_code == 200
     blocked = await command(registry, other, "exit")
     assert blocked.status_code == 409 and blocked.json()["code"] == "exit-in-registration-year"
+
+
+async def test_a_patch_that_changes_nothing_makes_no_version(writable_registry) -> None:
+    """A PATCH whose every field already holds the value sent (a repeat without an Idempotency-Key, a form
+    saved twice) answers the file as it is: no new version, no history row, no event."""
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    hid = (await created(registry, household()))["id"]
+    patch = {"address": "纪念塔路 9 号", "bank_account": "6228480099998888", "reason": "更正"}
+    first = await registry.client.patch(f"/households/{hid}", json=patch, headers=headers)
+    assert first.status_code == 200 and first.json()["version"] == 2, first.text
+    for repeat in (
+        patch,
+        {"address": "纪念塔路 9 号", "reason": "再次保存"},
+        {"living": {"housing_area": "60.50"}, "reason": "同值"},
+    ):
+        same = await registry.client.patch(f"/households/{hid}", json=repeat, headers=headers)
+        assert same.status_code == 200 and same.json()["version"] == 2, (repeat, same.text)
+    history = await rows(
+        registry, "SELECT action FROM household_history WHERE household_id = :h", h=uuid.UUID(hid)
+    )
+    assert [row["action"] for row in history] == ["created", "updated"]
+    updated = [row for row in await outbox(registry) if row["type"] == "fupin.registry.household.updated.v1"]
+    assert len(updated) == 1
+    changed = await registry.client.patch(
+        f"/households/{hid}",
+        json={"address": "纪念塔路 9 号", "phone": "13900000000", "reason": "换号"},
+        headers=headers,
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 3
+    event = [row for row in await outbox(registry) if row["type"] == "fupin.registry.household.updated.v1"][
+        -1
+    ]
+    assert event["payload"]["data"]["changed"] == ["phone"]

@@ -632,6 +632,11 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
             values[key] = _plain(value)
     if not values:  # `living: {}` names no field: no new version, history row or event for it
         raise unprocessable("nothing to change")
+    values = _changed_values(ctx, current, values)
+    if not values:
+        # Every field already holds the value sent (a retried or repeated PATCH): the file as it is, with
+        # no new version, history row or event that would say something changed.
+        return _out(ctx, loaded)
     before = loaded.snapshot
     await repository.update_household(ctx.session, household_id, values)
     await _rename_head(ctx, loaded, values, patch.reason)
@@ -648,6 +653,28 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
         ctx, before, household_id, "updated", patch.reason, contracts.HOUSEHOLD_UPDATED, payload
     )
     return _out(ctx, after)
+
+
+def _changed_values(ctx: Context, current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The column values of a PATCH that differ from the household's current ones. The account is stored
+    encrypted (a new ciphertext each time), so it is compared in clear."""
+    changed = {key: value for key, value in values.items() if key.startswith("bank_account_")}
+    if "bank_account_cipher" in changed:
+        stored = current.get("bank_account_cipher")
+        sent = changed["bank_account_cipher"]
+        same = (stored is None and sent is None) or (
+            stored is not None and sent is not None and ctx.cipher.decrypt(stored) == ctx.cipher.decrypt(sent)
+        )
+        if same:
+            changed = {}
+    changed.update(
+        {
+            key: value
+            for key, value in values.items()
+            if not key.startswith("bank_account_") and current.get(key) != value
+        }
+    )
+    return changed
 
 
 async def change_status(
