@@ -1620,3 +1620,27 @@ async def test_a_patch_that_changes_nothing_makes_no_version(writable_registry) 
         -1
     ]
     assert event["payload"]["data"]["changed"] == ["phone"]
+
+
+async def test_a_person_joins_from_the_day_they_left_their_household(writable_registry) -> None:
+    """Someone who moved out of a household joins another (or comes back) on or after the day they left,
+    never before: an earlier join put them in two households at once, and per-capita income counted them
+    twice. The refusal does not say where they were."""
+    registry = writable_registry
+    headers = auth(registry, "county", COUNTY, ["officer"])
+    son = member("son", resident_id=resident_id(birth="20000101"))
+    first = await created(registry, household(members=[member(), son]))
+    second = (await created(registry, household(division=SIBLING)))["id"]
+    son_id = next(m["id"] for m in first["members"] if m["relation"]["code"] == "son")
+    left = await registry.client.post(
+        f"/households/{first['id']}/members/{son_id}/departure",
+        json={"change": "move_out", "effective_on": "2025-06-01", "reason": "迁出"},
+        headers=headers,
+    )
+    assert left.status_code == 200, left.text
+    for household_id in (second, first["id"]):
+        early = await add_member(registry, household_id, "move_in", "2019-01-01", son, headers, "迁入")
+        assert early.status_code == 422, early.text
+        assert "after this date" in early.json()["detail"] and VILLAGE not in early.text
+    joined = await add_member(registry, second, "move_in", "2025-06-01", son, headers, "迁入")
+    assert joined.status_code == 201, joined.text

@@ -133,6 +133,13 @@ Index(
     members.c.person_index,
     postgresql_where=members.c.status == "deceased",
 )
+# Someone who left a household may join another, from the day they left (migration registry_0011).
+Index(
+    "ix_household_members_departed_person",
+    members.c.person_index,
+    members.c.left_on,
+    postgresql_where=members.c.status.in_(("married_out", "moved_out")),
+)
 
 incomes = Table(
     "household_incomes",

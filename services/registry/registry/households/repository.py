@@ -128,6 +128,18 @@ async def people_on_file(session: AsyncSession, person_indexes: Sequence[bytes])
     return found
 
 
+async def last_departure(session: AsyncSession, person_index: bytes) -> dt.date | None:
+    """The latest day this person left a household (moved or married out), in any household of the
+    country, or None (ix_household_members_departed_person)."""
+    departed = (MemberStatus.MARRIED_OUT.value, MemberStatus.MOVED_OUT.value)
+    value = await session.scalar(
+        select(func.max(members.c.left_on)).where(
+            members.c.person_index == person_index, members.c.status.in_(departed)
+        )
+    )
+    return value if isinstance(value, dt.date) else None
+
+
 # The statements of every read, built once (parameters bound at execution) rather than per request.
 _HOUSEHOLD = select(households).where(
     households.c.id == bindparam("household_id"),

@@ -842,6 +842,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
     )
+    await _check_joins_after_leaving(ctx, row["person_index"], join.effective_on)
     await _insert_members(ctx, [row], [_person_loc(join.member, "member")])
     # A child is in the household from its birth (a late birth join included), anyone else from the join.
     since = row["birth_date"] if join.change is MemberChange.BIRTH else join.effective_on
@@ -870,6 +871,18 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     )
     await _income_events(ctx, loaded, recounted.after)
     return _out(ctx, after)
+
+
+async def _check_joins_after_leaving(ctx: Context, person_index: bytes, effective_on: dt.date) -> None:
+    """A person who left a household (this one or another) joins from the day they left, not before: an
+    earlier date would put them in two households at once, and each year's per-capita income would count
+    them in both. The answer does not say where they were."""
+    left = await repository.last_departure(ctx.session, person_index)
+    if left is not None and effective_on < left:
+        message = "the person left a household after this date: a join is dated on or after the day they left"
+        raise unprocessable(
+            message, errors=[{"loc": ["body", "effective_on"], "msg": message, "type": "value_error"}]
+        )
 
 
 async def _member_leaves(
