@@ -1064,14 +1064,16 @@ async def test_as_of_out_of_range_is_422_and_a_date_means_the_end_of_that_day(wr
         response = await registry.client.get(f"/households/{hid}", params={"as_of": as_of}, headers=headers)
         assert response.status_code == 422, (as_of, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
-    created_on = (await rows(registry, "SELECT (at AT TIME ZONE 'UTC')::date AS d FROM household_history"))[
-        0
-    ]["d"]
+    # The day is China's: the file was created on this day in Beijing, whatever the day in UTC.
+    created_on = (
+        await rows(registry, "SELECT (at AT TIME ZONE 'Asia/Shanghai')::date AS d FROM household_history")
+    )[0]["d"]
     today = await registry.client.get(
         f"/households/{hid}", params={"as_of": created_on.isoformat()}, headers=headers
     )
     assert today.status_code == 200, today.text  # midnight would precede the creation: 404
-    assert today.json()["as_of"].startswith(f"{created_on.isoformat()}T23:59:59.999999")
+    end_of_day = dt.datetime.combine(created_on, dt.time.max, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert dt.datetime.fromisoformat(today.json()["as_of"]) == end_of_day
     schema = registry.app.openapi()["paths"]["/households/{household_id}"]["get"]["parameters"]
     description = next(p for p in schema if p["name"] == "as_of")["description"]
     assert "end of that day" in description

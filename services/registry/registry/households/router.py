@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, BeforeValidator
@@ -156,20 +157,25 @@ async def create_household(ctx: Ctx, body: HouseholdIn, key: IdempotencyKey = No
     return await _once(ctx, key, ("create-household", body), lambda: service.create_household(ctx, body), 201)
 
 
+# The platform's calendar: a date alone is a day in China.
+CHINA = ZoneInfo("Asia/Shanghai")
 DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _end_of_day(value: Any) -> Any:
     """A date alone asks for the file as it stood on that day, so it includes the day's changes: it is
-    read as the day's last microsecond (UTC, as a timestamp without an offset), not as its midnight."""
+    read as the day's last microsecond, not as its midnight, and the day is China's, as every other date
+    of the platform is (registration and monitoring years, decision and member-change dates): a file
+    created on the morning of 27 November in Beijing is there as of 2026-11-27."""
     if isinstance(value, str) and DATE_ONLY.match(value.strip()):
-        return dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time.max)
+        return dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time.max, tzinfo=CHINA)
     return value
 
 
 AS_OF_DESCRIPTION = (
     "ISO 8601 timestamp: the household as it was then. Without an offset it is read as UTC. A date alone "
-    "(YYYY-MM-DD) means the end of that day, UTC (23:59:59.999999), so the day's changes are included. "
+    "(YYYY-MM-DD) means the end of that day in China (23:59:59.999999+08:00), so the day's changes are "
+    "included. "
     "An instant outside the years 1–9999 once converted to UTC is refused (422)."
 )
 
