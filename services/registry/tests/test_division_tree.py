@@ -52,6 +52,12 @@ async def test_quirk_rows_are_kept_as_decided(registry) -> None:
     assert kinmen["level"] == "county" and kinmen["child_count"] == 0 and kinmen["quirk"]
     beijing_districts = (await registry.client.get("/divisions/110100000000", headers=nation)).json()
     assert beijing_districts["placeholder"] is True and beijing_districts["name"] == "市辖区"
+    # 重庆's 县 groups its counties as its 市辖区 groups its districts; a 虚拟社区 is a village people live in.
+    chongqing_counties = (await registry.client.get("/divisions/500200000000", headers=nation)).json()
+    assert chongqing_counties["name"] == "县" and chongqing_counties["placeholder"] is True
+    assert chongqing_counties["child_count"] == 12
+    virtual = (await registry.client.get("/divisions/110112009498", headers=nation)).json()
+    assert virtual["level"] == "village" and virtual["placeholder"] is False
     village = (await registry.client.get(f"/divisions/{VILLAGE}", headers=nation)).json()
     assert village["valid_from"] == "2023-06-30" and village["valid_to"] is None
     assert village["placeholder"] is False and village["child_count"] == 0

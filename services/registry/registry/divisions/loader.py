@@ -48,6 +48,9 @@ LEVELS: dict[str, codes.Level] = {
     "village": codes.Level.VILLAGE,
 }
 PLACEHOLDER_NAMES = frozenset({"市辖区"})
+# City-level rows named for what they group: 重庆's 县 (500200000000) holds the municipality's counties as
+# its sibling 市辖区 holds its districts, with no administrative city of either name.
+PLACEHOLDER_CITY_NAMES = frozenset({"县"})
 PLACEHOLDER_SUFFIXES = ("直辖县级行政区划", "直辖村级区划")
 
 Record = tuple[str, str, int, str | None, dt.date, dt.date | None, bool, str | None]
@@ -74,7 +77,9 @@ class LoadResult:
     dropped: list[DroppedRow] = field(default_factory=list)
 
 
-def is_placeholder(name: str) -> bool:
+def is_placeholder(name: str, level: codes.Level | None = None) -> bool:
+    if level == codes.Level.CITY and name in PLACEHOLDER_CITY_NAMES:
+        return True
     return name in PLACEHOLDER_NAMES or name.endswith(PLACEHOLDER_SUFFIXES)
 
 
@@ -125,13 +130,13 @@ class _Validator:
         if level == codes.Level.PROVINCE:
             if parent:
                 raise DivisionDataError(f"line {line}: province {code} has a parent")
-            return (code, name, int(level), None, VALID_FROM, None, is_placeholder(name), None)
+            return (code, name, int(level), None, VALID_FROM, None, is_placeholder(name, level), None)
         parent_level, parent_prefix = self._parent(parent, line)
         if not code.startswith(parent_prefix):
             raise DivisionDataError(f"line {line}: {code} lies outside its parent {parent}'s code range")
         if parent_level != level - 1 and (parent_level, level) != _TOWNSHIP_UNDER_CITY:
             raise DivisionDataError(f"line {line}: a {level_name} cannot hang off {parent} ({parent_level})")
-        return (code, name, int(level), parent, VALID_FROM, None, is_placeholder(name), None)
+        return (code, name, int(level), parent, VALID_FROM, None, is_placeholder(name, level), None)
 
     def _parent(self, parent: str, line: int) -> tuple[codes.Level, str]:
         cached = self._parents.get(parent)
