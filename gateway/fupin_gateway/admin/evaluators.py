@@ -9,9 +9,9 @@ from sqlalchemy import func
 
 from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
-from fupin_gateway.admin.users import DisplayName
-from fupin_gateway.identity import passwords, schemas
+from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import (
+    EvaluatorIn,
     EvaluatorOut,
     Page,
     PasswordIn,
@@ -25,10 +25,6 @@ from fupin_kit.problems import unprocessable
 router = APIRouter(prefix="/admin/evaluators", tags=["admin"])
 # The account the other routes act on: its division is their jurisdiction.
 OWNED = scope.by_resource("POST /admin/evaluators", id_param="username", id_field="username")
-
-
-class EvaluatorIn(schemas.EvaluatorIn):
-    display_name: DisplayName  # as a person's (admin.users)
 
 
 def _out(row: object) -> EvaluatorOut:

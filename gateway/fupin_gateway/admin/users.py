@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
-from pydantic import StringConstraints
 from sqlalchemy import func
 
 from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
-from fupin_gateway.identity import passwords, schemas
+from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import (
     Page,
     PasswordIn,
+    PersonIn,
     PersonOut,
     RolesIn,
     SecretOut,
 )
 from fupin_gateway.identity.tables import USER
 from fupin_kit import openapi_scope as scope
-from fupin_kit import text_rules
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
 # The account the other routes act on: its division is their jurisdiction.
 OWNED = scope.by_resource("POST /admin/users", id_param="username", id_field="username")
-
-
-# The name shown for the account in lists, audit trails and records it signs: something visible, with no
-# control, bidirectional or noncharacter code points (a zero-width space alone passed as not blank).
-DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200), text_rules.text_rule(1)]
-
-
-class PersonIn(schemas.PersonIn):
-    display_name: DisplayName
 
 
 def _out(row: object) -> PersonOut:

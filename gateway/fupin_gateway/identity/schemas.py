@@ -15,6 +15,8 @@ from pydantic import (
     field_validator,
 )
 
+from fupin_kit import text_rules
+
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
@@ -57,13 +59,10 @@ Password = Annotated[
 ]
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
+# A display name, department or organisation: shown in lists, audit trails and records the account signs,
+# so something visible, with no control, bidirectional or noncharacter code points (fupin_kit.text_rules:
+# a zero-width space alone passed a strip() check as not blank).
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), text_rules.text_rule(1)]
 
 
 class TokenOut(BaseModel):
