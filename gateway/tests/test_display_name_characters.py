@@ -84,3 +84,18 @@ async def test_a_plain_display_name_is_stored_without_invisible_edges(fupin_stac
         assert created.json()["display_name"] == "王芳"
         created = await client.post("/admin/evaluators", json=evaluator("plain.eval", "赵评估"), headers=auth)
         assert created.status_code == 201, created.text
+
+
+async def test_an_organisation_or_department_of_invisible_characters_is_refused(fupin_stack) -> None:
+    """The same rule for what else an account names: an evaluator's organisation, a client's department."""
+    async with gateway(fupin_stack) as (_, client):
+        auth = root(fupin_stack)
+        refused = await client.post(
+            "/admin/evaluators",
+            json={**evaluator("org.eval", "王芳"), "organisation": "\u200b"},
+            headers=auth,
+        )
+        assert refused.status_code == 422 and refused.json()["errors"][0]["loc"][-1] == "organisation"
+        department = {"client_id": "odd-dept", "department": "\u202e局", "tier": "county", "division": COUNTY}
+        refused = await client.post("/admin/clients", json=department, headers=auth)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["loc"][-1] == "department"
