@@ -21,6 +21,7 @@ from fupin_kit.health import router as health_router
 from fupin_kit.identity_router import router as identity_router
 from fupin_kit.middleware import RequestIdMiddleware
 from fupin_kit.problems import install_problem_handlers
+from fupin_kit.query_params import RepeatedQueryMiddleware
 from fupin_kit.read_pool import ReadPool
 from fupin_kit.relay import OutboxRelay
 from fupin_kit.server_spans import ServerSpanMiddleware
@@ -131,6 +132,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     for router in spec.routers:
         # Routes that take more (an import's file, a department's list) declare their own max_body_size.
         app.include_router(router, max_body_size=settings.max_body_bytes)
+    # Before any route reads the query (FastAPI would keep a repeated parameter's last value).
+    app.add_middleware(RepeatedQueryMiddleware)
     # Innermost of the user middleware: the request id and the span see the rewritten answer.
     app.add_middleware(TooLargeAsProblem)
     app.add_middleware(RequestIdMiddleware)

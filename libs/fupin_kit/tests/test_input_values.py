@@ -59,3 +59,26 @@ async def test_an_unreadable_body_and_a_wrong_method_are_documented_problems(fup
             assert wrong.headers["allow"] == "GET, POST"
             one = await client.put("/items/5f0c7c55-8f5e-4a84-a64c-0b5c2c0a9f00", headers=headers)
             assert one.status_code == 405 and one.headers["allow"] == "GET"
+
+
+async def test_a_query_parameter_named_twice_is_refused(fupin_stack):
+    """No route takes a list in its query; FastAPI kept a repeated parameter's last value, so a request was
+    answered for a value a log or a proxy reading the first one never saw."""
+    database = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
+    app = create_service_app(
+        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
+        fupin_stack.settings("sample_producer", database, role="api"),
+    )
+    headers = {"Authorization": f"Bearer {fupin_stack.token('county', COUNTY, ['officer'])}"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
+            twice = await client.get("/items?limit=5&limit=1000&after=x&after=y", headers=headers)
+            assert twice.status_code == 422
+            assert twice.headers["content-type"].startswith("application/problem+json")
+            assert [error["loc"] for error in twice.json()["errors"]] == [
+                ["query", "limit"],
+                ["query", "after"],
+            ]
+            once = await client.get("/items?limit=5", headers=headers)
+            assert once.status_code == 200, once.text
