@@ -24,7 +24,7 @@ from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 from fupin_kit.read_pool import ReadPool
 from registry.divisions import places
 from registry.divisions import repository as division_repository
-from registry.households import events, relations, repository
+from registry.households import events, repository
 from registry.households.enums import (
     STATUS_COLOURS,
     Cause,
@@ -514,37 +514,10 @@ def _head_name(body: HouseholdIn) -> str:
     return body.head_name
 
 
-def _refused_relations(problems: list[tuple[Loc, relations.RelationProblem]]) -> None:
-    """The relation rules' problems (households.relations) as a 422 naming each field in `errors`."""
-    if not problems:
-        return
-    errors = [
-        {"loc": [*loc, problem.field], "msg": problem.reason, "type": "value_error"}
-        for loc, problem in problems
-    ]
-    detail = "; ".join(
-        f"{'.'.join(str(part) for part in error['loc'][1:])}: {error['msg']}" for error in errors
-    )
-    raise unprocessable(detail, errors=errors)
-
-
-def _kin(row: dict[str, Any], relation: Relation | None = None) -> relations.Kin:
-    return relations.Kin(relation or Relation(row["relation"]), row["birth_date"])
-
-
-def _active_kin(loaded: Loaded) -> list[relations.Kin]:
-    """The household's active members as the relation rules see them."""
-    return [_kin(row) for row in loaded.members if row["status"] == MemberStatus.ACTIVE.value]
-
-
 async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
     require_within(ctx.actor, body.division, "division")  # an outsider learns nothing, not even a 403
     require_role(ctx.actor, *WRITE_ROLES)
     head_name = _head_name(body)
-    kin = [relations.Kin(member.relation, member.birth_date) for member in body.members]
-    _refused_relations(
-        [(["body", "members", i], problem) for i, problem in relations.household_problems(kin)]
-    )
     if await repository.village_known(ctx.session, body.division) is False:
         raise unprocessable("the division is not a current village of the division tree")
     # Its names go with the created event: other services name the village from it (divisions/places.py).
@@ -866,9 +839,6 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     loaded = await _load(ctx, household_id, lock=True)
     require_role(ctx.actor, *WRITE_ROLES)
     _check_single_head(loaded, join.member.relation)
-    joining = relations.Kin(join.member.relation, join.member.birth_date)
-    problems = relations.joining_problems(joining, _active_kin(loaded), join.change)
-    _refused_relations([(["body", "member"], problem) for problem in problems])
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
     )
@@ -1013,7 +983,6 @@ async def update_member(
     if not values:
         raise unprocessable("nothing to change")
     former_head = _head_change(loaded, member, patch)
-    _check_relations(loaded, member, patch, former_head)
     before = loaded.snapshot
     await repository.update_member(ctx.session, member_id, values)
     division = loaded.household["division"]
@@ -1036,25 +1005,6 @@ async def update_member(
         ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
     )
     return _out(ctx, after)
-
-
-def _check_relations(
-    loaded: Loaded, member: dict[str, Any], patch: MemberPatch, former_head: uuid.UUID | None
-) -> None:
-    """The relation rules (households.relations) on the relations an update changes: the member's, or when
-    it becomes head the former head's (former_head_relation), each against the household as it will be.
-    The other members' relations are not judged again here."""
-    if patch.relation is None or patch.relation.value == member["relation"]:
-        return
-    after = {row["id"]: _kin(row) for row in loaded.members if row["status"] == MemberStatus.ACTIVE.value}
-    after[member["id"]] = _kin(member, patch.relation)
-    changed_id, field = member["id"], "relation"
-    if former_head is not None and patch.former_head_relation is not None:
-        after[former_head] = _kin(loaded.member(former_head), patch.former_head_relation)
-        changed_id, field = former_head, "former_head_relation"
-    others = [kin for member_id, kin in after.items() if member_id != changed_id]
-    problems = relations.joining_problems(after[changed_id], others)
-    _refused_relations([(["body"], relations.RelationProblem(field, problem.reason)) for problem in problems])
 
 
 async def _update_other_member(

@@ -25,7 +25,6 @@ from fupin_kit.pii import (
     region_problem,
 )
 from registry import patterns
-from registry.households import relations
 from registry.households.enums import CodeEnum, IdKind, Relation, Sex
 from registry.households.schemas import (
     DISABILITY_CERT_PATTERN,
@@ -559,7 +558,6 @@ class Validator:
             problem = head_name_problem(values["head_name"], heads[0]["name"])
             if problem is not None:
                 problems.append(Problem(group.first_row, group.key, "户主姓名", problem))
-        self._relation_rules(group, members, problems)
         seen: set[str] = set()
         for member in members:
             person = member.get("resident_id")
@@ -589,16 +587,6 @@ class Validator:
                 problems.append(
                     Problem(group.first_row, group.key, "年度", NOBODY_IN_YEAR.format(year=income_year))
                 )
-
-    @staticmethod
-    def _relation_rules(group: Group, members: list[dict[str, Any]], problems: list[Problem]) -> None:
-        """As for the API (households.service.create_household, households.relations): at most one spouse,
-        and each generation born enough years before or after the head, among the rows whose 与户主关系 and
-        证件号码 were read (generations only when one head is among them)."""
-        known = [member for member in members if "relation" in member and "birth_date" in member]
-        kin = [relations.Kin(Relation(member["relation"]), member["birth_date"]) for member in known]
-        for position, problem in relations.household_problems(kin):
-            problems.append(Problem(known[position]["row"], group.key, "与户主关系", problem.reason))
 
     def _stage(self, group: Group, values: dict[str, Any], members: list[dict[str, Any]]) -> Staged:
         cipher = self.cipher
