@@ -1646,3 +1646,26 @@ async def test_a_person_joins_from_the_day_they_left_their_household(writable_re
         assert "after this date" in early.json()["detail"] and VILLAGE not in early.text
     joined = await add_member(registry, second, "move_in", "2025-06-01", son, headers, "迁入")
     assert joined.status_code == 201, joined.text
+
+
+async def test_a_newborn_joins_as_a_child_or_grandchild_of_the_head(writable_registry) -> None:
+    """A baby joined by birth as the head's spouse or father is a typing error in the relation (QA
+    registry-data §6): refused, naming the field; son, granddaughter or other are accepted."""
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    hid = (await created(registry, household()))["id"]
+    born = "2024-03-01"
+    for relation in ("spouse", "father", "sibling", "daughter_in_law"):
+        baby = member(relation, resident_id=resident_id(birth="20240301"), labour_capacity="none")
+        refused = await add_member(registry, hid, "birth", born, baby, headers, "新生儿")
+        assert refused.status_code == 422, (relation, refused.text)
+        assert f"not {relation}" in refused.text
+    for relation in ("son", "granddaughter", "other"):
+        baby = member(
+            relation,
+            male=relation == "son",
+            resident_id=resident_id(male=relation == "son", birth="20240301"),
+            labour_capacity="none",
+        )
+        joined = await add_member(registry, hid, "birth", born, baby, headers, "新生儿")
+        assert joined.status_code == 201, (relation, joined.text)

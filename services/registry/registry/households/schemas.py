@@ -315,6 +315,21 @@ def marriage_age_problem(change: MemberChange, sex: Sex, born: dt.date, on: dt.d
     )
 
 
+# The relations a newborn can have to the head: a baby joined by birth as 'spouse' or 'father' is a
+# typing error in the relation.
+BORN_INTO = frozenset(
+    {
+        Relation.SON,
+        Relation.DAUGHTER,
+        Relation.GRANDSON,
+        Relation.GRANDDAUGHTER,
+        Relation.DAUGHTERS_SON,
+        Relation.DAUGHTERS_DAUGHTER,
+        Relation.OTHER,
+    }
+)
+
+
 class MemberJoin(_In):
     change: MemberChange = Field(description="birth | marriage_in | move_in")
     effective_on: dt.date = Field(
@@ -345,6 +360,11 @@ class MemberJoin(_In):
             raise ValueError(
                 f"a birth join is for a child born at most {BIRTH_JOIN_WINDOW_DAYS} days before "
                 "effective_on; someone older joins by marriage_in or move_in"
+            )
+        if self.change is MemberChange.BIRTH and self.member.relation not in BORN_INTO:
+            raise ValueError(
+                "a child born into the household is the head's son, daughter or grandchild (or other), "
+                f"not {self.member.relation.value}"
             )
         problem = marriage_age_problem(self.change, self.member.sex, born, self.effective_on)
         if problem is not None:
