@@ -679,3 +679,20 @@ async def test_ids_and_phones_in_an_import_are_masked_above_the_county(writable_
         f"/imports/{result['id']}/report", params={"format": "csv"}, headers=officer(registry)
     )
     assert head_id in table.text and "13912345678" in table.text
+
+
+async def test_typed_texts_of_a_file_follow_the_apis_rules(writable_registry) -> None:
+    """A file may not bring in what the API refuses in a name, an address, a 组 or a bank name: a zero-width
+    space alone, a right-to-left override. A line break inside a cell (Alt+Enter) is read as a space."""
+    registry = writable_registry
+    blank = household_rows("T1", overrides={"组": "\u200b"})
+    reversed_name = household_rows("T2", overrides={"开户银行": "农村\u202e信用社"})
+    reasons = await _rejections(registry, template.csv_file(blank + reversed_name))
+    fields = {(key, field) for key, field, _ in reasons}
+    assert ("T1", "组") in fields and ("T2", "开户银行") in fields
+    assert any("U+202E" in reason for _, _, reason in reasons)
+    broken = household_rows("T3", overrides={"地址": "古州镇\n车民社区 3 号"})
+    result = await imported(registry, template.csv_file(broken))
+    assert result["status"] == "accepted", result
+    stored = await rows(registry, "SELECT address FROM households")
+    assert [row["address"] for row in stored] == ["古州镇 车民社区 3 号"]

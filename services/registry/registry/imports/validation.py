@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from fupin_kit import divisions
+from fupin_kit import divisions, text_rules
 from fupin_kit.pii import (
     CHECK_CHARS,
     CHECK_WEIGHTS,
@@ -51,6 +51,12 @@ ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
 ID_RULE = "a resident ID has 17 digits and a check digit (0-9 or X)"
 # Numbers people write in groups of digits (522634 19850312 1234, 139 8555 1234): spaces are not part of them.
 COMPACT_KEYS = frozenset({"person_id", "phone", "bank_account"})
+# The typed texts the API checks with fupin_kit.text_rules (households.schemas): a file may not bring in
+# what the API refuses. A line break or tab inside a cell (Alt+Enter in Excel) is the cell's layout, not
+# its content: read as a space, as a single-line text holds none.
+TYPED_TEXT_KEYS = frozenset({"village_group", "address", "head_name", "bank_name", "name"})
+CELL_LAYOUT = re.compile(r"[\r\n\t]+")
+_typed_text = text_rules.checker(1)
 CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
 DEFAULT_ETHNICITY = "01"  # 汉族
 # Enum members' values as plain strings: `.value` goes through a descriptor, and is read for every member.
@@ -188,6 +194,16 @@ def _text(column: Column, raw: str) -> str | None:
     return raw
 
 
+def _typed(column: Column, raw: str) -> str | None:
+    value = _text(column, CELL_LAYOUT.sub(" ", raw))
+    if value is None:
+        return None
+    try:
+        return _typed_text(value)
+    except ValueError as exc:
+        raise FieldError(str(exc)) from None
+
+
 def _block_table(weights: tuple[int, ...]) -> dict[str, int]:
     width = len(weights)
     return {
@@ -268,6 +284,8 @@ def _parser(column: Column) -> Parser:
         return _bool
     if column.key in COMPACT_KEYS:
         return lambda raw: _text(column, _compact(raw))
+    if column.key in TYPED_TEXT_KEYS:
+        return lambda raw: _typed(column, raw)
     if column.kind in (Kind.TEXT, Kind.DIVISION):
         return lambda raw: _text(column, raw)
     return lambda raw: raw  # causes have their own checks
