@@ -3,7 +3,10 @@ request's transaction is rolled back, never a 500. On real PostgreSQL, through t
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from fupin_kit.sample import app as sample
@@ -12,13 +15,18 @@ from fupin_kit.service_app import ServiceSpec, create_service_app
 COUNTY = "520102000000"
 
 
-async def test_a_nul_character_is_a_422_problem_and_changes_nothing(fupin_stack):
+async def _sample_service(fupin_stack: Any) -> tuple[FastAPI, dict[str, str]]:
+    """The sample service on a fresh database, and a county officer's headers for it."""
     database = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
     app = create_service_app(
         ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
         fupin_stack.settings("sample_producer", database, role="api"),
     )
-    headers = {"Authorization": f"Bearer {fupin_stack.token('county', COUNTY, ['officer'])}"}
+    return app, {"Authorization": f"Bearer {fupin_stack.token('county', COUNTY, ['officer'])}"}
+
+
+async def test_a_nul_character_is_a_422_problem_and_changes_nothing(fupin_stack):
+    app, headers = await _sample_service(fupin_stack)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
@@ -38,12 +46,7 @@ async def test_a_nul_character_is_a_422_problem_and_changes_nothing(fupin_stack)
 async def test_an_unreadable_body_and_a_wrong_method_are_documented_problems(fupin_stack):
     """A body FastAPI cannot decode (invalid UTF-8, JSON nested past the parser) is the documented 422, not
     an undocumented 400 "HTTP Error"; a 405 names every method of the resource in Allow (RFC 9110)."""
-    database = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
-    app = create_service_app(
-        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
-        fupin_stack.settings("sample_producer", database, role="api"),
-    )
-    headers = {"Authorization": f"Bearer {fupin_stack.token('county', COUNTY, ['officer'])}"}
+    app, headers = await _sample_service(fupin_stack)
     json_headers = {**headers, "content-type": "application/json"}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -64,12 +67,7 @@ async def test_an_unreadable_body_and_a_wrong_method_are_documented_problems(fup
 async def test_a_query_parameter_named_twice_is_refused(fupin_stack):
     """No route takes a list in its query; FastAPI kept a repeated parameter's last value, so a request was
     answered for a value a log or a proxy reading the first one never saw."""
-    database = await fupin_stack.fresh_database("fupin_kit.sample", "sample_producer")
-    app = create_service_app(
-        ServiceSpec(name="sample_producer", title="s", description="s", routers=[sample.router]),
-        fupin_stack.settings("sample_producer", database, role="api"),
-    )
-    headers = {"Authorization": f"Bearer {fupin_stack.token('county', COUNTY, ['officer'])}"}
+    app, headers = await _sample_service(fupin_stack)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:

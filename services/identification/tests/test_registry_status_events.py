@@ -6,6 +6,7 @@ confirms none."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -20,7 +21,13 @@ DAY = 86_400
 
 
 async def _status_changed(
-    harness: Harness, household_id: uuid.UUID, event_type: str, from_status: str, to_status: str, reason: str
+    harness: Harness,
+    household_id: uuid.UUID,
+    event_type: str,
+    from_status: str,
+    to_status: str,
+    reason: str,
+    decided_on: dt.date | None = None,
 ) -> None:
     """The registry's status event, consumed by the read model's handler for its type."""
     payload = registry_contracts.HouseholdStatusChangedV1(
@@ -30,6 +37,7 @@ async def _status_changed(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        decided_on=decided_on,
     )
     await _consume(harness, event_type, payload)
 
@@ -186,16 +194,15 @@ async def test_a_registration_recorded_by_hand_keeps_the_year_it_was_decided(har
     """A county recording a file registered before the platform existed sends the decision's day
     (decided_on): the registration year is that day's, so the household may exit this year."""
     household_id = await harness.household()
-    payload = registry_contracts.HouseholdStatusChangedV1(
-        household_id=household_id,
-        division=VILLAGE,
-        version=2,
-        from_status="candidate",
-        to_status="registered",
-        reason="2015年建档立卡补录",
-        decided_on="2015-05-01",
+    await _status_changed(
+        harness,
+        household_id,
+        registry_contracts.HOUSEHOLD_REGISTERED,
+        "candidate",
+        "registered",
+        "2015年建档立卡补录",
+        decided_on=dt.date(2015, 5, 1),
     )
-    await _consume(harness, registry_contracts.HOUSEHOLD_REGISTERED, payload)
     rows = await harness.sql(
         "SELECT status, registered_year FROM rm_households WHERE household_id = :h", h=household_id
     )
