@@ -621,18 +621,29 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
         check_causes(main, others)
     except ValueError as exc:
         raise unprocessable(str(exc)) from None
+    # Only the fields whose value differs are written: a field sent with the value it already holds (a form
+    # saved twice, a retry without an Idempotency-Key) is no change.
     values: dict[str, Any] = {}
+    named = False
     for key, value in changes.items():
         if key == "living":
-            values.update({name: _plain(item) for name, item in value.items()})
+            named = named or bool(value)
+            for name, item in value.items():
+                if current.get(name) != _plain(item):
+                    values[name] = _plain(item)
         elif key == "bank_account":
-            values["bank_account_cipher"] = ctx.cipher.encrypt(value) if value else None
-            values["bank_account_masked"] = mask_account(value) if value else None
+            named = True
+            # Stored encrypted (a new ciphertext each time), so compared in clear.
+            stored = current["bank_account_cipher"]
+            if (value or None) != (None if stored is None else ctx.cipher.decrypt(stored)):
+                values["bank_account_cipher"] = ctx.cipher.encrypt(value) if value else None
+                values["bank_account_masked"] = mask_account(value) if value else None
         else:
-            values[key] = _plain(value)
-    if not values:  # `living: {}` names no field: no new version, history row or event for it
+            named = True
+            if current.get(key) != _plain(value):
+                values[key] = _plain(value)
+    if not named:  # `living: {}` names no field: no new version, history row or event for it
         raise unprocessable("nothing to change")
-    values = _changed_values(ctx, current, values)
     if not values:
         # Every field already holds the value sent (a retried or repeated PATCH): the file as it is, with
         # no new version, history row or event that would say something changed.
@@ -653,28 +664,6 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
         ctx, before, household_id, "updated", patch.reason, contracts.HOUSEHOLD_UPDATED, payload
     )
     return _out(ctx, after)
-
-
-def _changed_values(ctx: Context, current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """The column values of a PATCH that differ from the household's current ones. The account is stored
-    encrypted (a new ciphertext each time), so it is compared in clear."""
-    changed = {key: value for key, value in values.items() if key.startswith("bank_account_")}
-    if "bank_account_cipher" in changed:
-        stored = current.get("bank_account_cipher")
-        sent = changed["bank_account_cipher"]
-        same = (stored is None and sent is None) or (
-            stored is not None and sent is not None and ctx.cipher.decrypt(stored) == ctx.cipher.decrypt(sent)
-        )
-        if same:
-            changed = {}
-    changed.update(
-        {
-            key: value
-            for key, value in values.items()
-            if not key.startswith("bank_account_") and current.get(key) != value
-        }
-    )
-    return changed
 
 
 async def change_status(
