@@ -90,16 +90,18 @@ def _json(status: int, body: Any) -> Response:
 
 
 async def run(
-    session: AsyncSession,
     keys: Table,
+    session: AsyncSession,
     actor: Actor,
     key: str | None,
     request: tuple[Any, ...],
     produce: Callable[[], Awaitable[BaseModel | list[Any] | dict[str, Any]]],
     status: int = 200,
 ) -> Response:
-    """Run the command `produce` once per (caller, key): `request` is what identifies the command (its
-    name, path parameters and body), so the same key sent with another command is refused."""
+    """Run the command `produce` once per (caller, key), keeping the key in the service's table `keys`
+    (first, so that a service binds it once: functools.partial(run, its_table)). `request` is what
+    identifies the command (its name, path parameters and body), so the same key sent with another
+    command is refused."""
     if key is not None and not key.strip():
         # An empty key would be one shared key for every command of the caller: the second, different
         # command would be refused (422) or, worse, the first one's answer replayed for it.

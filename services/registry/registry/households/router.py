@@ -89,7 +89,7 @@ def _once(
     status: int = 200,
 ) -> Awaitable[Response]:
     """A command run once per Idempotency-Key (fupin_kit.idempotency), in the command's transaction."""
-    return idempotency.run(ctx.session, idempotency_keys, ctx.actor, key, request, produce, status)
+    return idempotency.run(idempotency_keys, ctx.session, ctx.actor, key, request, produce, status)
 
 
 @router.get("/code-lists", openapi_extra=scope.public())

@@ -86,7 +86,7 @@ async def set_standard(
     body: StandardIn, actor: CurrentActor, session: DbSession, key: IdempotencyKey = None
 ) -> Response:
     return await idempotency.run(
-        session, idempotency_keys, actor, key, ("set-standard", body), lambda: _set(body, actor, session), 201
+        idempotency_keys, session, actor, key, ("set-standard", body), lambda: _set(body, actor, session), 201
     )
 
 
