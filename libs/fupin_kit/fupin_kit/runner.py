@@ -8,6 +8,7 @@ import os
 
 import uvicorn
 
+from fupin_kit.http_protocol import ProblemHttpToolsProtocol
 from fupin_kit.settings import DEFAULT_PORTS
 
 
@@ -38,4 +39,6 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
         access_log=False,
         timeout_graceful_shutdown=5,
         lifespan="on",
+        # uvicorn's own answer to a request it cannot parse (the app never sees it) as a problem document.
+        http=ProblemHttpToolsProtocol,
     )
