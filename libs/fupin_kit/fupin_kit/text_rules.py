@@ -8,14 +8,18 @@ not hold characters that do something else than show text where it is printed, e
 - bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which print a name reversed;
 - noncharacters (U+FDD0–U+FDEF and the last two code points of every plane, U+FFFE and U+FFFF among them).
 (Lone surrogates pydantic refuses itself.)
+A person's name (person_name_rule) moreover holds no digit of any script (0-9, full-width ０-９, any other
+Unicode decimal digit, or a character NFKC folds into one: ①, ¹): no name has one, and names are shown
+unmasked at every tier, so digits in a name would carry a resident ID or phone number past the masking.
 A refusal is a ValueError, a 422 through pydantic, naming the character's code point.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, Field
 
@@ -24,6 +28,9 @@ BIDI_CONTROLS = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range(
 SEPARATORS = frozenset("\u2028\u2029")
 # Letters that print as nothing (Hangul fillers, the braille blank): not Cf, yet no more visible.
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# For a str pattern \d is any Unicode decimal digit (category Nd): ASCII, full-width, Arabic-Indic, Devanagari…
+DIGIT = re.compile(r"\d")
+COMPATIBILITY: Final = "NFKC"  # the normal form the 登记表 import reads its cells in
 
 
 def code_point(character: str) -> str:
@@ -98,6 +105,35 @@ def checker(minimum: int = 1, *, multi_line: bool = False) -> Callable[[str], st
         return strip_invisible(value)
 
     return check
+
+
+def person_name_problem(value: str) -> str | None:
+    """Why `value` may not be a person's name for the digits it holds, naming the first, or None. A search at
+    C speed for a decimal digit, then for a character that stands for digits (①, ¹, ⒈: NFKC, in which the
+    登记表 import reads its cells, folds them into digits); only a text not in NFKC is looked at further."""
+    found = DIGIT.search(value)
+    if found is not None:
+        return f"contains the digit {code_point(found.group())}: a person's name holds no digit"
+    if value.isascii() or unicodedata.is_normalized(COMPATIBILITY, value):
+        return None
+    for character in value:
+        if DIGIT.search(unicodedata.normalize(COMPATIBILITY, character)):
+            return f"contains {code_point(character)}, a digit: a person's name holds no digit"
+    return None
+
+
+def person_name(value: str) -> str:
+    """The check of a person's name, on top of the typed-text check: no digit (person_name_problem)."""
+    problem = person_name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def person_name_rule() -> AfterValidator:
+    """person_name as a validator, after the typed-text rule:
+    `Annotated[str, Field(min_length=1, max_length=60), text_rule(1), person_name_rule()]`."""
+    return AfterValidator(person_name)
 
 
 def text_rule(minimum: int = 1, *, multi_line: bool = False) -> AfterValidator:

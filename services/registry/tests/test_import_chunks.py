@@ -18,6 +18,9 @@ from registry.imports import chunking, copytext, parsing, template, validation, 
 COUNTY = "520102000000"
 Groups = list[tuple[int, str, list[parsing.Row]]]
 _serial = itertools.count(1)
+# A person's name holds no digit (fupin_kit.text_rules.person_name_rule): a household key's digits are spelled
+# out in the names made from it (户主A1 is 户主A一).
+SPELLED = str.maketrans("0123456789", "〇一二三四五六七八九")
 
 
 def resident_id(male: bool) -> str:
@@ -38,7 +41,7 @@ def household_rows(key: str, members: int = 3) -> list[list[str]]:
                 "户编号": key,
                 "村代码": "520102016001",
                 # The head's 姓名 is the household's 户主姓名 (households.schemas.head_name_problem).
-                "姓名": first["户主姓名"] if index == 0 else f"成员{key}{index}",
+                "姓名": first["户主姓名"] if index == 0 else f"成员{key}{index}".translate(SPELLED),
                 "性别": "男" if male else "女",
                 "证件号码": resident_id(male),
                 "与户主关系": "户主" if index == 0 else ("配偶" if index == 1 else "之子"),

@@ -18,6 +18,9 @@ from registry.imports import parsing, template
 VILLAGE = "520102016001"
 COUNTY = "520102000000"
 _serial = itertools.count(1)
+# A person's name holds no digit (fupin_kit.text_rules.person_name_rule): a household key's digits are spelled
+# out in the names made from it (户主A1 is 户主A一).
+SPELLED = str.maketrans("0123456789", "〇一二三四五六七八九")
 
 
 def resident_id(male: bool) -> str:
@@ -29,14 +32,15 @@ def resident_id(male: bool) -> str:
 def household_rows(key: str, members: int = 2) -> list[list[str]]:
     """Template rows of one valid household (household columns on the first row only)."""
     first = dict(zip(template.HEADERS, template.EXAMPLE_ROWS[0], strict=True))
-    first.update({"户编号": key, "村代码": VILLAGE, "户主姓名": f"户主{key}"})
+    head = f"户主{key}".translate(SPELLED)
+    first.update({"户编号": key, "村代码": VILLAGE, "户主姓名": head})
     rows = []
     for index in range(members):
         row = dict(first) if index == 0 else dict.fromkeys(template.HEADERS, "")
         row.update(
             {
                 "户编号": key,
-                "姓名": f"户主{key}" if index == 0 else f"成员{key}{index}",
+                "姓名": head if index == 0 else f"成员{key}{index}".translate(SPELLED),
                 "性别": "男" if index != 1 else "女",
                 "证件号码": resident_id(index != 1),
                 "与户主关系": "户主" if index == 0 else "配偶",

@@ -139,3 +139,96 @@ async def test_the_api_refuses_them_as_422_and_writes_nothing(writable_registry)
         assert refused.status_code == 422, refused.text
     read = (await registry.client.get(target, headers=headers)).json()
     assert read["head_name"] == "张三" and read["address"] == "纪念塔路 1 号" and read["version"] == 1
+
+
+# ---- a person's name holds no digit ----------------------------------------------------------------------
+# Names are shown unmasked at every tier (the masking above the county covers IDs and phone numbers, also
+# typed into free text): a member named 张三110101199003071234 carried an ID past it into answers, the 户卡
+# and its filename, and the exports.
+
+DIGITS = [
+    pytest.param("张三110101199003071234", "U+0031 DIGIT ONE", id="resident-id"),
+    pytest.param("李四13812345678", "U+0031 DIGIT ONE", id="mobile"),
+    pytest.param("王五１３８", "U+FF11 FULLWIDTH DIGIT ONE", id="full-width"),
+    pytest.param("赵六\u0663", "U+0663 ARABIC-INDIC DIGIT THREE", id="arabic-indic"),
+    pytest.param("孙七\u096a", "U+096A DEVANAGARI DIGIT FOUR", id="devanagari"),
+    pytest.param("周八\u2460\u2461", "U+2460 CIRCLED DIGIT ONE", id="circled"),
+    pytest.param("吴九\u00b9", "U+00B9 SUPERSCRIPT ONE", id="superscript"),
+]
+NAMES_WITHOUT_DIGITS = ["阿依古丽·买买提", "尼玛•扎西", "买买提．艾力", "Maria Chen", "王一二三", "李〇"]
+
+
+@pytest.mark.parametrize(("bad", "says"), DIGITS)
+def test_a_persons_name_refuses_a_digit(bad: str, says: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        HouseholdIn.model_validate(household(head_name=bad))
+    assert says in _messages(caught.value, "head_name") and "no digit" in _messages(caught.value, "head_name")
+    with pytest.raises(ValidationError) as caught:
+        HouseholdIn.model_validate(household(head_name="张三", members=[member(name=bad)]))
+    assert says in _messages(caught.value, "name")
+    with pytest.raises(ValidationError) as caught:
+        HouseholdPatch.model_validate({"head_name": bad, "reason": "更正"})
+    assert says in _messages(caught.value, "head_name")
+    with pytest.raises(ValidationError) as caught:
+        MemberPatch.model_validate({"name": bad, "reason": "更正"})
+    assert says in _messages(caught.value, "name")
+
+
+@pytest.mark.parametrize("name", NAMES_WITHOUT_DIGITS)
+def test_middle_dots_latin_letters_and_chinese_numerals_stay_allowed_in_a_name(name: str) -> None:
+    body = HouseholdIn.model_validate(household(head_name=name, members=[member(name=name)]))
+    assert body.head_name == name and body.members[0].name == name
+    assert MemberPatch.model_validate({"name": name, "reason": "更正"}).name == name
+    # Only names: an address, a 组 and a bank name keep their digits.
+    patch = HouseholdPatch.model_validate({"address": "纪念塔路 1 号", "village_group": "3组", "reason": "x"})
+    assert patch.address == "纪念塔路 1 号" and patch.village_group == "3组"
+
+
+async def test_the_api_refuses_a_name_with_digits_as_422_naming_the_field_and_stores_nothing(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    headers = registry.auth("village", VILLAGE, ["cadre"])
+    with_id = "张三110101199003071234"
+    for body, loc in (
+        (household(head_name=with_id, members=[member(name=with_id)]), "head_name"),
+        (household(members=[member(name="张三13812345678")]), "name"),
+    ):
+        refused = await registry.client.post("/households", json=body, headers=headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert loc in [error["loc"][-1] for error in refused.json()["errors"]], refused.text
+    listed = await registry.client.get("/households", headers=headers)
+    assert listed.status_code == 200 and listed.json()["items"] == [], listed.text
+
+    created = await registry.client.post(
+        "/households",
+        json=household(head_name="阿依古丽·买买提", members=[member(name="阿依古丽·买买提")]),
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    target = f"/households/{created.json()['id']}"
+    member_id = created.json()["members"][0]["id"]
+    joining = member(name="李四13812345678", relation="spouse", sex="female", resident_id=_woman())
+    attempts = (
+        ("POST", f"{target}/members", {"change": "marriage_in", "effective_on": "2021-05-01", "reason": "婚入",
+                                      "member": joining}, ("member", "name")),
+        ("PATCH", target, {"head_name": "阿依古丽·买买提１１０１", "reason": "更正"}, ("head_name",)),
+        ("PATCH", f"{target}/members/{member_id}", {"name": with_id, "reason": "更正"}, ("name",)),
+    )  # fmt: skip
+    for method, path, body, where in attempts:
+        refused = await registry.client.request(method, path, json=body, headers=headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        errors = refused.json()["errors"]
+        assert any(
+            tuple(error["loc"][-len(where) :]) == where and "digit" in error["msg"] for error in errors
+        )
+    read = (await registry.client.get(target, headers=headers)).json()
+    assert read["head_name"] == "阿依古丽·买买提" and read["version"] == 1
+    assert [person["name"] for person in read["members"]] == ["阿依古丽·买买提"]
+
+
+def _woman() -> str:
+    first17 = f"52010219850201{next(_serial) % 500 * 2:03d}"  # an even sequence number: a woman
+    return first17 + check_digit(first17)

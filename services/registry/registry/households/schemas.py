@@ -37,9 +37,12 @@ from registry.households.workflow import StatusAction
 MAX_OTHER_CAUSES = 2
 DISABILITY_CERT_PATTERN = re.compile(r"^([0-9]{17}[0-9X])([1-7][1-4])$")
 # Typed texts (fupin_kit.text_rules): something visible, no control, bidirectional or noncharacter code
-# points; a reason may span lines.
+# points; a reason may span lines. A person's name (a member's, the head's) holds no digit either: names are
+# shown unmasked at every tier, so they may not carry an ID or phone number past the masking.
 Reason = Annotated[str, Field(min_length=1, max_length=500), text_rules.text_rule(1, multi_line=True)]
-Name = Annotated[str, Field(min_length=1, max_length=60), text_rules.text_rule(1)]
+Name = Annotated[
+    str, Field(min_length=1, max_length=60), text_rules.text_rule(1), text_rules.person_name_rule()
+]
 VillageGroup = Annotated[str, Field(min_length=1, max_length=60), text_rules.text_rule(1)]
 Address = Annotated[str, Field(min_length=1, max_length=300), text_rules.text_rule(1)]
 BankName = Annotated[str, Field(max_length=100), text_rules.text_rule(0)]

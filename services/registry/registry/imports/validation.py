@@ -55,6 +55,8 @@ COMPACT_KEYS = frozenset({"person_id", "phone", "bank_account"})
 # what the API refuses. A line break or tab inside a cell (Alt+Enter in Excel) is the cell's layout, not
 # its content: read as a space, as a single-line text holds none.
 TYPED_TEXT_KEYS = frozenset({"village_group", "address", "head_name", "bank_name", "name"})
+# The person names among them, which also hold no digit (text_rules.person_name_rule, the API's Name).
+PERSON_NAME_KEYS = frozenset({"head_name", "name"})
 CELL_LAYOUT = re.compile(r"[\r\n\t]+")
 _typed_text = text_rules.checker(1)
 CAUSE_SPLIT = re.compile("|".join(map(re.escape, CAUSE_SEPARATORS)))
@@ -199,9 +201,14 @@ def _typed(column: Column, raw: str) -> str | None:
     if value is None:
         return None
     try:
-        return _typed_text(value)
+        value = _typed_text(value)
     except ValueError as exc:
         raise FieldError(str(exc)) from None
+    if column.key in PERSON_NAME_KEYS:
+        problem = text_rules.person_name_problem(value)
+        if problem is not None:
+            raise FieldError(problem)
+    return value
 
 
 def _block_table(weights: tuple[int, ...]) -> dict[str, int]:
