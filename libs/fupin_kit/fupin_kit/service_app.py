@@ -127,11 +127,13 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     app.state.service_spec = spec
     install_problem_handlers(app)
     openapi_doc.install(app)
-    app.include_router(health_router)
-    app.include_router(identity_router)
     for router in spec.routers:
         # Routes that take more (an import's file, a department's list) declare their own max_body_size.
         app.include_router(router, max_body_size=settings.max_body_bytes)
+    # After the service's own: the router tries its routes in order, and every domain request would
+    # otherwise first be matched against the probes and /whoami (their paths overlap no service's).
+    app.include_router(health_router)
+    app.include_router(identity_router)
     # Before any route reads the query (FastAPI would keep a repeated parameter's last value).
     app.add_middleware(RepeatedQueryMiddleware)
     # Innermost of the user middleware: the request id and the span see the rewritten answer.
