@@ -1,11 +1,11 @@
 """Text and date rules shared by the request schemas and use cases: a recorded justification or signer
-says something visible and holds no control or bidirectional characters (fupin_kit.text_rules), and a
-recorded date is not after the day it is recorded (in China)."""
+says something visible and holds no control or bidirectional characters (fupin_kit.text_rules), a signer's
+name holds no digit, and a recorded date is not after the day it is recorded (in China)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fupin_kit import text_rules
 from fupin_kit.problems import unprocessable
@@ -19,7 +19,9 @@ def text(minimum: int, maximum: int, *, multi_line: bool = True) -> Any:
     return text_rules.text(minimum, maximum, multi_line=multi_line)
 
 
-Signer = text(1, 60, multi_line=False)
+# The name of the household member who signed: a person's name, so it holds no digit either (an ID or a
+# mobile typed into it would be shown unmasked at every tier, as the registry's names would).
+Signer = Annotated[text(1, 60, multi_line=False), text_rules.person_name_rule()]
 Reason = text(2, 500)
 LongReason = text(2, 1000)
 ObjectionReason = text(2, 2000)

@@ -41,6 +41,17 @@ async def test_an_invisible_or_controlled_signer_is_refused(harness: Harness) ->
     assert signed.status_code == 201, signed.text
 
 
+async def test_a_signer_holding_a_digit_is_refused(harness: Harness) -> None:
+    """signed_by names the member who signed: a person's name, never a number (an ID or mobile typed
+    into it would be shown unmasked at every tier)."""
+    for signer in ("张三110101199003071234", "李四13812345678", "王五１", "赵六①"):
+        response = await _apply(harness, signer)
+        assert response.status_code == 422, (signer, response.text)
+        assert "holds no digit" in response.text, response.text
+    signed = await _apply(harness, "阿依古丽·买买提")
+    assert signed.status_code == 201, signed.text
+
+
 async def test_an_invisible_quota_reason_is_refused(harness: Harness) -> None:
     year = await harness.year()
     await harness.quotas(year, 50, TOWNSHIP)  # the parent's quota, which a village's is taken from
