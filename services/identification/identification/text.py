@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from pydantic import Field
+
 from fupin_kit import text_rules
 from fupin_kit.problems import unprocessable
 from identification import clock
@@ -21,7 +23,9 @@ def text(minimum: int, maximum: int, *, multi_line: bool = True) -> Any:
 
 # The name of the household member who signed: a person's name, so it holds no digit either (an ID or a
 # mobile typed into it would be shown unmasked at every tier, as the registry's names would).
-Signer = Annotated[text(1, 60, multi_line=False), text_rules.person_name_rule()]
+Signer = Annotated[
+    str, Field(min_length=1, max_length=60), text_rules.text_rule(1), text_rules.person_name_rule()
+]
 Reason = text(2, 500)
 LongReason = text(2, 1000)
 ObjectionReason = text(2, 2000)
