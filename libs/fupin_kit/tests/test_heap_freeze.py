@@ -7,7 +7,6 @@ import gc
 
 from fupin_kit.sample import app as sample
 from fupin_kit.service_app import FULL_COLLECTION_EVERY, ServiceSpec, create_service_app
-from fupin_kit.settings import KitSettings
 
 
 async def _frozen_after_start(fupin_stack, **settings: object) -> int:
@@ -37,17 +36,3 @@ async def test_service_process_freezes_its_start_up_heap(fupin_stack):
 
 async def test_in_process_apps_do_not_freeze(fupin_stack):
     assert await _frozen_after_start(fupin_stack) == 0
-
-
-def test_the_runner_turns_it_on(monkeypatch):
-    # The runner writes these into os.environ: recorded here so the test session gets them back unset.
-    for key in ("FUPIN_GC_FREEZE_AFTER_START", "FUPIN_ROLE", "FUPIN_SERVICE"):
-        monkeypatch.setenv(key, "recorded")
-        monkeypatch.delenv(key)
-    started: dict[str, object] = {}
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: started.update(kwargs))
-    from fupin_kit import runner
-
-    runner.serve("sample_producer", "fupin_kit.sample.app:create_app", ["--role", "api", "--port", "0"])
-    assert started["factory"] is True
-    assert KitSettings(service="sample_producer").gc_freeze_after_start is True

@@ -106,16 +106,3 @@ async def test_a_well_formed_request_still_reaches_the_app(port: int) -> None:
     assert status_line == "HTTP/1.1 200 OK"
     assert headers["content-type"] == "application/json"
     assert orjson.loads(body) == {"ok": True}
-
-
-def test_the_runner_serves_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The runner writes these into os.environ: recorded here so the test session gets them back unset.
-    for key in ("FUPIN_GC_FREEZE_AFTER_START", "FUPIN_ROLE", "FUPIN_SERVICE"):
-        monkeypatch.setenv(key, "recorded")
-        monkeypatch.delenv(key)
-    started: dict[str, object] = {}
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: started.update(kwargs))
-    from fupin_kit import runner
-
-    runner.serve("sample_producer", "fupin_kit.sample.app:create_app", ["--role", "api", "--port", "0"])
-    assert started["http"] is ProblemHttpToolsProtocol
