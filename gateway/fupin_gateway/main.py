@@ -16,7 +16,7 @@ from fupin_gateway.feeds import Feeds
 from fupin_gateway.readiness import upstream_readiness
 from fupin_gateway.security_headers import SecurityHeadersMiddleware
 from fupin_gateway.upstream import UpstreamClient
-from fupin_kit.auth.keys import KeyStore
+from fupin_kit.auth.keys import KeyStore, keep_retired_s
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import instrument_httpx_client
 
@@ -24,7 +24,7 @@ from fupin_kit.telemetry import instrument_httpx_client
 def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None]]:
     async def start(app: FastAPI) -> None:
         assert settings.keys_dir is not None
-        store = KeyStore(settings.keys_dir)
+        store = KeyStore(settings.keys_dir, keep_retired_s(settings.token_lifetime_s, settings.jwt_leeway_s))
         store.ensure()
         app.state.key_store = store
         # The proxy's client (aiohttp, see upstream.py); httpx for the readiness probes, off the hot path.

@@ -13,7 +13,7 @@ from fupin_kit import openapi_scope as scope
 from fupin_kit.audit.append import append_change
 from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.audit.verify import ChainReport, Head, verify_chain
-from fupin_kit.auth.keys import KeyStore
+from fupin_kit.auth.keys import KeyStore, keep_retired_s
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.db import DbSession
 from fupin_kit.problems import unprocessable
@@ -41,7 +41,7 @@ async def rotate_keys(
     settings = request.app.state.settings
     store: KeyStore = request.app.state.key_store
     # A retired key stays in the JWKS until every token it signed has expired (lifetime + leeway).
-    keep_s = 0 if withdraw_previous else int(settings.token_lifetime_s) + int(settings.jwt_leeway_s)
+    keep_s = 0 if withdraw_previous else keep_retired_s(settings.token_lifetime_s, settings.jwt_leeway_s)
     current = await asyncio.to_thread(store.rotate, keep_s, withdraw_previous=withdraw_previous)
     published = [key["kid"] for key in (await asyncio.to_thread(store.public_set))["keys"]]
     # The gateway verifies its own new tokens at once, without waiting for its unknown-kid refresh.

@@ -47,7 +47,7 @@ from fupin_cli.state import (
     save_state,
 )
 from fupin_kit import migrations
-from fupin_kit.auth.keys import KeyStore
+from fupin_kit.auth.keys import KeyStore, keep_retired_s
 from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH
 from fupin_kit.embedded import EmbeddedBroker, EmbeddedPostgres, port_open
 from fupin_kit.settings import KitSettings
@@ -225,7 +225,10 @@ class Supervisor:
         await self._create_topics()
 
         self._begin("Signing keys")
-        keys = KeyStore(self.options.keys_dir)
+        settings = self._settings()
+        keys = KeyStore(
+            self.options.keys_dir, keep_retired_s(settings.token_lifetime_s, settings.jwt_leeway_s)
+        )
         current = (await asyncio.to_thread(keys.ensure))[-1]
         self.reporter.done(f"key {current['kid']}")
 

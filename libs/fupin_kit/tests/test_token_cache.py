@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 
 import jwt
 import pytest
 
 from fupin_kit.auth import tokens
-from fupin_kit.auth.keys import KeyStore, mint
+from fupin_kit.auth.keys import KeyStore, keep_retired_s, mint, new_private_jwk, public_jwk
 from fupin_kit.auth.tokens import JwkSet, TokenVerifier
 from fupin_kit.problems import ProblemError
 
@@ -146,3 +148,65 @@ async def test_a_withdrawing_rotation_ends_the_previous_keys_tokens_within_the_m
     with pytest.raises(ProblemError):
         await verifier.verify(token)
     assert (await verifier.verify(_token(store))).subject == "reader"
+
+
+def _retire_the_old_way(store: KeyStore, retired: int) -> tuple[str, str]:
+    """A key file as a rotation before `withdraw_at` existed left it: the previous key carries `retired`
+    only, and the public file publishes it as a plain key. Returns (retired kid, current kid)."""
+    store.ensure()
+    keys = store.load()
+    keys[0]["retired"] = retired
+    keys.append(new_private_jwk())
+    store.private_path.write_text(json.dumps({"keys": keys}))
+    store.public_path.write_text(json.dumps({"keys": [public_jwk(key) for key in keys]}))
+    return keys[0]["kid"], keys[1]["kid"]
+
+
+async def test_a_key_retired_before_withdraw_at_existed_is_withdrawn_lifetime_and_leeway_after(tmp_path):
+    """qa5 security-observability #1: a key with `retired` and no `withdraw_at` was published and accepted
+    for ever. It is withdrawn at `retired` + lifetime + leeway, as a rotation now keeps a key: published no
+    more, and refused by a verifier reading the public file, which the store rewrites."""
+    now = int(time.time())
+    store = KeyStore(tmp_path, keep_retired_s=keep_retired_s(900, 10))
+    old_kid, current_kid = _retire_the_old_way(store, retired=now - 3600)
+    assert [key["kid"] for key in store.public_set()["keys"]] == [current_kid]
+    # The file a service verifies from now carries the key's withdraw_at: it refuses the key unreloaded.
+    published = json.loads(store.public_path.read_text())["keys"]
+    assert {key["kid"]: key.get("withdraw_at") for key in published} == {
+        old_kid: now - 3600 + 910,
+        current_kid: None,
+    }
+    verifier = _verifier(store)
+    leaked = mint(
+        store.load()[0],
+        subject="intruder",
+        tier="nation",
+        division="000000000000",
+        roles=["admin"],
+        issuer="fupin",
+        audience="fupin-api",
+    )
+    with pytest.raises(ProblemError) as caught:
+        await verifier.verify(leaked)
+    assert caught.value.status == 401
+    assert (await verifier.verify(_token(store))).subject == "reader"
+
+
+async def test_a_key_retired_the_old_way_moments_ago_verifies_until_lifetime_and_leeway(tmp_path):
+    now = int(time.time())
+    store = KeyStore(tmp_path, keep_retired_s=keep_retired_s(900, 10))
+    old_kid, _current = _retire_the_old_way(store, retired=now - 60)
+    published = {key["kid"]: key for key in store.public_set()["keys"]}
+    assert published[old_kid]["withdraw_at"] == now - 60 + 910
+    verifier = _verifier(store)
+    signed_before = mint(
+        store.load()[0],
+        subject="reader",
+        tier="city",
+        division=CITY,
+        roles=["viewer"],
+        issuer="fupin",
+        audience="fupin-api",
+        issued_at=now - 120,
+    )
+    assert (await verifier.verify(signed_before)).subject == "reader"

@@ -4,12 +4,15 @@ The private set lives in the gateway's key directory (a mounted secret in produc
 a new key and keeps the previous ones in the public set until every token they signed has expired; each
 retired key's public JWK then carries `withdraw_at` (epoch seconds, a JWK extension member), after which
 every verifier refuses it whether or not it re-read the set, and the gateway publishes it no more. A
-rotation that withdraws the previous keys (a leaked key) ends their tokens at once.
+rotation that withdraws the previous keys (a leaked key) ends their tokens at once. A key retired before
+`withdraw_at` existed (it has `retired` only) is withdrawn at `retired` + the store's `keep_retired_s` (the
+platform's token lifetime + leeway, as a rotation keeps it), written back to both files when first read.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
@@ -25,6 +28,11 @@ from fupin_kit.auth.instants import now_ms_seconds
 ALGORITHM = "ES256"
 PRIVATE_FILE = "signing-keys.json"
 PUBLIC_FILE = "jwks.json"
+# The default token lifetime + leeway (fupin_kit.settings): how long a retired key stays published when the
+# store is not told the platform's own figures.
+DEFAULT_KEEP_RETIRED_S = 900 + 10
+
+log = logging.getLogger(__name__)
 
 
 def new_private_jwk() -> dict[str, Any]:
@@ -55,9 +63,17 @@ def withdrawn(jwk: dict[str, Any], now: float) -> bool:
     return until is not None and now >= until
 
 
+def keep_retired_s(token_lifetime_s: int, leeway_s: int) -> int:
+    """How long a retired key keeps verifying: until the last token it signed has expired, as verifiers
+    accept it (lifetime + leeway). What a rotation keeps the previous key for (admin/platform.py)."""
+    return int(token_lifetime_s) + int(leeway_s)
+
+
 class KeyStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, keep_retired_s: int = DEFAULT_KEEP_RETIRED_S) -> None:
         self.directory = directory
+        # For a key retired without a `withdraw_at` (retired before that member existed).
+        self.keep_retired_s = keep_retired_s
 
     @property
     def private_path(self) -> Path:
@@ -68,18 +84,36 @@ class KeyStore:
         return self.directory / PUBLIC_FILE
 
     def load(self) -> list[dict[str, Any]]:
+        return self._load()[0]
+
+    def _load(self) -> tuple[list[dict[str, Any]], bool]:
+        """The keys, and whether a retired key lacking `withdraw_at` was given one (the files then need
+        writing: verifiers reading the public file would otherwise take the key for a current one)."""
         if not self.private_path.exists():
-            return []
+            return [], False
         keys: list[dict[str, Any]] = json.loads(self.private_path.read_text())["keys"]
-        return keys
+        backfilled = False
+        for key in keys:
+            retired = key.get("retired")
+            if WITHDRAW_AT not in key and isinstance(retired, int | float) and not isinstance(retired, bool):
+                key[WITHDRAW_AT] = int(retired) + self.keep_retired_s
+                backfilled = True
+        return keys, backfilled
 
     def ensure(self) -> list[dict[str, Any]]:
-        keys = self.load()
+        keys, backfilled = self._load()
         if not keys:
             keys = [new_private_jwk()]
             self._write(keys)
-        elif not self.public_path.exists():
-            self._write(keys)
+        elif backfilled or not self.public_path.exists():
+            try:
+                self._write(keys)
+            except OSError as exc:
+                # A read-only key directory: the gateway still publishes `withdraw_at` (public_set), but
+                # a verifier reading the public file directly does not see it.
+                log.warning(
+                    "cannot record withdraw_at of retired signing keys in %s: %s", self.directory, exc
+                )
         return keys
 
     def rotate(self, keep_previous_s: int, *, withdraw_previous: bool = False) -> dict[str, Any]:
