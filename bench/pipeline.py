@@ -20,7 +20,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.options import BenchOptions
-from bench.procs import LoadGenerator, bench_stack, running, service
+from bench.procs import BENCH_TOKEN_LIFETIME_S, LoadGenerator, bench_stack, running, service
 from bench.results import BenchResult
 from bench.stats import median, percentile, ratio, rounded
 from fupin_kit.envelope import dlq_topic, domain_topic
@@ -45,7 +45,9 @@ class PlatformArm:
         self.producer = producer
         self.producer_dsn = _dsn(stack, "sample_producer", producer_db)
         self.consumer_dsn = _dsn(stack, "sample_consumer", consumer_db)
-        self.token = stack.token("village", VILLAGE, ["cadre"], subject="bench-writer", lifetime_s=6 * 3600)
+        self.token = stack.token(
+            "village", VILLAGE, ["cadre"], subject="bench-writer", lifetime_s=BENCH_TOKEN_LIFETIME_S
+        )
 
     async def round(
         self, loadgen: LoadGenerator, label: str, rate: float, duration_s: float

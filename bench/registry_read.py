@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from bench.procs import service
+from bench.procs import BENCH_TOKEN_LIFETIME_S, service
 from fupin_kit.divisions import subtree_range
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import ServiceProcess, Stack
@@ -98,7 +98,7 @@ async def seed(stack: Stack, registry: ServiceProcess, count: int) -> list[str]:
 
 
 def reader_token(stack: Stack) -> str:
-    return stack.token("city", CITY, ["viewer"], subject="bench-reader", lifetime_s=6 * 3600)
+    return stack.token("city", CITY, ["viewer"], subject="bench-reader", lifetime_s=BENCH_TOKEN_LIFETIME_S)
 
 
 def baseline_query(household_id: str) -> str:

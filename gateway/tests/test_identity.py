@@ -562,17 +562,19 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
     """The revoked list forgets a subject once every token it could hold has expired (token lifetime +
     leeway + margin after the disable or the end of the access window), so it does not grow for ever."""
     async with gateway(fupin_stack, token_lifetime_s=60, jwt_leeway_s=0) as (app, client):
+        # A token of this gateway's lifetime: it refuses longer ones (fupin_kit.auth.tokens).
+        admin = bearer(fupin_stack.token("nation", NATION, ["admin"], subject="user:root", lifetime_s=60))
         window_s = app.state.blocklist.window_s
         assert window_s == 60 + 0 + 120
         for username in ("old.disabled", "new.disabled"):
-            assert (await make_user(client, root(fupin_stack), username, COUNTY, "county")).status_code == 201
-            disabled = await client.post(f"/admin/users/{username}/disable", headers=root(fupin_stack))
+            assert (await make_user(client, admin, username, COUNTY, "county")).status_code == 201
+            disabled = await client.post(f"/admin/users/{username}/disable", headers=admin)
             assert disabled.status_code == 200 and disabled.json()["disabled_at"] is not None
         now = datetime.now(UTC)
         assert (
             await make_evaluator(
                 client,
-                root(fupin_stack),
+                admin,
                 "wu.eval",
                 "吴评估",
                 now - timedelta(days=2),
@@ -583,9 +585,7 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
             "valid_from": (now - timedelta(days=2)).isoformat(),
             "valid_until": (now - timedelta(seconds=window_s + 60)).isoformat(),
         }
-        changed = await client.put(
-            "/admin/evaluators/wu.eval/window", json=long_closed, headers=root(fupin_stack)
-        )
+        changed = await client.put("/admin/evaluators/wu.eval/window", json=long_closed, headers=admin)
         assert changed.status_code == 200, changed.text
         # Just changed: tokens issued before the change may still be alive, however old the new end is.
         await app.state.blocklist.reload()
@@ -616,7 +616,7 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
         # Still disabled all the same: no new token.
         assert (await login(client, "old.disabled")).status_code == 400
 
-        enabled = await client.post("/admin/users/new.disabled/enable", headers=root(fupin_stack))
+        enabled = await client.post("/admin/users/new.disabled/enable", headers=admin)
         assert enabled.status_code == 200 and enabled.json()["disabled_at"] is None
 
 

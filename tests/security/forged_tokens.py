@@ -72,6 +72,9 @@ def forged_tokens(stack: Stack) -> dict[str, str]:
             audience="fupin-api",
         ),
         "tampered-claims": tampered,
+        # Signed with the real key, but living a year (qa5 security-observability #6) or no iat at all.
+        "lifetime-too-long": sign(current, _claims(exp=int(time.time()) + 365 * 86_400)),
+        "no-issued-at": sign(current, {k: v for k, v in _claims().items() if k != "iat"}),
         "tier-division-mismatch": sign(current, _claims(tier="province")),
         "garbage": "not-a-token",
     }

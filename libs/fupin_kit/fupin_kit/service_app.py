@@ -74,7 +74,12 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         )
         app.state.revoked_subjects = revoked
         app.state.token_verifier = TokenVerifier(
-            jwks, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_s, revoked=revoked
+            jwks,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            settings.jwt_leeway_s,
+            revoked=revoked,
+            max_lifetime_s=settings.token_lifetime_s,
         )
         app.state.consumers = []
         app.state.relay = None

@@ -68,6 +68,7 @@ class KitSettings(BaseSettings):
     # token at once and services within a poll of its revoked subjects, but any process that cannot
     # reach the gateway for longer keeps accepting tokens of accounts disabled meanwhile until they
     # expire; and a disabled subject stays listed only for this long (plus leeway and a margin).
+    # Every verifier refuses a token whose exp - iat exceeds it plus leeway (fupin_kit.auth.tokens).
     token_lifetime_s: int = Field(default=900, ge=60, le=86_400)
     # Freeze the start-up heap out of garbage collection (service_app._freeze_startup_heap). On in a
     # service process (fupin_kit.runner sets it); off where apps are built and dropped in one process

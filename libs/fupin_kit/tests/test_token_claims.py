@@ -130,3 +130,52 @@ def test_a_narrowed_operation_scope_lets_the_call_through_and_names_what_it_cove
         == frozenset()
     )
     assert client_scopes.narrowed(None, "identification", "comparisons:push") is None
+
+
+async def test_a_token_living_longer_than_the_platform_issues_is_refused(tmp_path):
+    """qa5 security-observability #6: a validly signed token with exp a year after iat was accepted
+    everywhere. Verifiers refuse `exp` - `iat` beyond the platform's token lifetime plus leeway; a token of
+    exactly that lifetime (iat to the millisecond, exp whole seconds) still verifies, and one without `iat`
+    is refused (its lifetime cannot be told)."""
+    from fupin_kit.auth.keys import sign
+    from fupin_kit.auth.tokens import JwkSet, TokenVerifier
+    from fupin_kit.problems import ProblemError
+
+    store = KeyStore(tmp_path / "keys")
+    store.ensure()
+    verifier = TokenVerifier(
+        JwkSet(str(store.public_path)), "fupin", "fupin-api", leeway_s=10, max_lifetime_s=900
+    )
+
+    def token(lifetime_s: int) -> str:
+        return mint(
+            store.current(),
+            subject="user:li.si",
+            tier="county",
+            division="522632000000",
+            roles=["officer"],
+            issuer="fupin",
+            audience="fupin-api",
+            lifetime_s=lifetime_s,
+        )
+
+    assert (await verifier.verify(token(900))).subject == "user:li.si"
+    assert (await verifier.verify(token(910))).subject == "user:li.si"  # within the leeway
+    for lifetime_s in (911, 365 * 86_400):
+        with pytest.raises(ProblemError) as refused:
+            await verifier.verify(token(lifetime_s))
+        assert refused.value.status == 401 and "lifetime" in refused.value.detail
+    now = int(time.time())
+    without_iat = {
+        "iss": "fupin",
+        "aud": "fupin-api",
+        "sub": "user:li.si",
+        "nbf": now,
+        "exp": now + 600,
+        "tier": "county",
+        "division": "522632000000",
+        "roles": ["officer"],
+    }
+    with pytest.raises(ProblemError) as refused:
+        await verifier.verify(sign(store.current(), without_iat))
+    assert refused.value.status == 401

@@ -1,7 +1,9 @@
 """Token verification, done by every service itself (not only the gateway).
 
 Only ES256 is accepted, so `alg=none` and HMAC-with-the-public-key confusion fail before any signature
-check; the key id must be in the JWK set; issuer, audience, expiry and the tier/division claims are checked.
+check; the key id must be in the JWK set; issuer, audience, expiry and the tier/division claims are checked,
+and a token must not live longer (`exp` - `iat`) than the platform issues tokens for (FUPIN_TOKEN_LIFETIME_S)
+plus leeway: a key leaked or retired cannot mint tokens that outlive its withdrawal or a subject's revocation.
 A token whose subject the gateway has revoked (a disabled account), or that was issued before its subject's
 not-before (a password reset, secret rotation or change of roles/scopes after it was issued), is refused
 too, when the verifier is given the RevokedSubjects the process polls (see revocations.py).
@@ -36,6 +38,8 @@ TOKEN_CACHE_SIZE = 4096
 REFRESH_MIN_INTERVAL_S = 1.0
 # How long a loaded key set is trusted before the next verification re-reads it.
 MAX_AGE_S = 60.0
+# The longest lifetime a verifier accepts when not told the platform's (settings.token_lifetime_s's default).
+DEFAULT_MAX_LIFETIME_S = 900
 
 
 class JwkSet:
@@ -108,11 +112,14 @@ class TokenVerifier:
         leeway_s: int = 10,
         cache_size: int = TOKEN_CACHE_SIZE,
         revoked: RevokedSubjects | None = None,
+        max_lifetime_s: int = DEFAULT_MAX_LIFETIME_S,
     ) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
         self.leeway_s = leeway_s
+        # The longest `exp` - `iat` accepted, less the leeway: the longest lifetime any issuer uses.
+        self.max_lifetime_s = max_lifetime_s
         self.cache_size = cache_size
         # None: this process learns of disabled accounts otherwise (the gateway's own blocklist).
         self.revoked = revoked
@@ -171,6 +178,13 @@ class TokenVerifier:
             raise unauthorized("token expired") from exc
         except jwt.PyJWTError as exc:
             raise unauthorized(f"invalid token: {type(exc).__name__}") from exc
+        # jwt.decode has checked both are numbers. iat is to the millisecond and exp = floor(iat) + lifetime
+        # (keys.mint), so a token of the longest lifetime is at or under the bound.
+        if float(claims["exp"]) - float(claims["iat"]) > self.max_lifetime_s + self.leeway_s:
+            raise unauthorized(
+                f"token lifetime exceeds the platform's {self.max_lifetime_s} s (exp - iat is "
+                f"{float(claims['exp']) - float(claims['iat']):.0f} s)"
+            )
         # jwt.decode accepts while exp > now - leeway; a remembered token is accepted exactly as long.
         return actor_from_claims(claims), float(claims["exp"]) + self.leeway_s, kid, key
 
