@@ -1,10 +1,17 @@
-"""Writing events: an outbox row in the same transaction as the business change."""
+"""Writing events: an outbox row in the same transaction as the business change.
+
+A domain service records its changes with `record_changes` / `record_change`: the events staged and each
+one audited in the service's hash-chained log in the same transaction (architecture.md §6). `record_events`
+stages events alone: for what is not a change of the service's own (the gateway's feed copies, the sample
+aggregate that proves the delivery guarantees).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_kit.audit.changes import stage_changes
 from fupin_kit.envelope import Envelope, domain_topic
 from fupin_kit.infra_tables import OUTBOX_CHANNEL, outbox
 from fupin_kit.telemetry import current_trace_headers
@@ -35,3 +42,14 @@ async def record_events(session: AsyncSession, events: list[Envelope], topic: st
 
 async def record_event(session: AsyncSession, event: Envelope, topic: str | None = None) -> None:
     await record_events(session, [event], topic)
+
+
+async def record_changes(session: AsyncSession, events: list[Envelope], topic: str | None = None) -> None:
+    """Stage the events of a change, and an audit entry for each, appended to the service's chain as the
+    caller's transaction commits (fupin_kit.audit.changes)."""
+    await record_events(session, events, topic)
+    stage_changes(session, events)
+
+
+async def record_change(session: AsyncSession, event: Envelope, topic: str | None = None) -> None:
+    await record_changes(session, [event], topic)

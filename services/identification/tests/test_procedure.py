@@ -14,6 +14,7 @@ import pytest
 os.environ["FUPIN_TEST_CLOCK"] = "1"
 os.environ["FUPIN_NOTICE_TICK_S"] = "0"
 
+from fupin_kit.audit.verify import verify_chain
 from identification import workflow
 from identification.batches import sampling
 from identification.cases.schemas import ApiAction
@@ -159,6 +160,31 @@ async def test_batch_township_review_and_reproducible_sample(ident: Ident) -> No
         "SELECT count(*) FROM outbox WHERE type = 'fupin.identification.case.township_reviewed.v1'"
     )
     assert rows[0][0] == 6
+
+    # The audit chain (architecture.md §6): every event written one by one has its entry, and the
+    # list-wide decision, whose events one statement writes, is one entry for the batch.
+    audited = await ident.sql("SELECT actor, action, subject, detail FROM audit_log ORDER BY seq")
+    singly = await ident.sql(
+        "SELECT id::text FROM outbox WHERE type <> 'fupin.identification.case.township_reviewed.v1' ORDER BY seq"
+    )
+    by_event = [entry for entry in audited if "event_id" in entry.detail]
+    assert [entry.detail["event_id"] for entry in by_event] == [row[0] for row in singly]
+    assert {entry.action for entry in by_event} == {
+        "case.opened",
+        "case.verified",
+        "case.village_reviewed",
+        "case.noticed",
+        "case.notice_closed",
+    }
+    batches = [entry for entry in audited if entry.action.startswith("batch.")]
+    assert [(entry.action, entry.subject) for entry in batches] == [
+        ("batch.drawn", f"batch/{batch['id']}"),
+        ("batch.decided", f"batch/{batch['id']}"),
+    ]
+    assert batches[1].detail == {"action": "township_review", "moved": 6}
+    assert all(entry.actor == batches[0].actor for entry in batches)
+    async with ident.app.state.sessionmaker() as session:
+        assert (await verify_chain(session)).ok
 
 
 async def test_comparison_hit_blocks_until_resolved(ident: Ident) -> None:

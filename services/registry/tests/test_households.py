@@ -1669,3 +1669,60 @@ async def test_a_newborn_joins_as_a_child_or_grandchild_of_the_head(writable_reg
         )
         joined = await add_member(registry, hid, "birth", born, baby, headers, "新生儿")
         assert joined.status_code == 201, (relation, joined.text)
+
+
+# ---- the audit chain -------------------------------------------------------------------------------------
+
+
+async def test_every_change_is_audited_in_the_chain_and_a_refused_one_is_not(writable_registry) -> None:
+    """architecture.md §6: changes are audited in the service's hash-chained log, in the change's
+    transaction. Each event the registry writes has its entry (who, what, which household, where, and a
+    digest of the event's data, not the data); a refused command writes neither."""
+    from fupin_kit.audit.changes import data_digest
+    from fupin_kit.audit.verify import verify_chain
+    from fupin_kit.envelope import Envelope
+
+    registry = writable_registry
+    headers = auth(registry, "village", VILLAGE)
+    data = await created(registry, household())
+    hid = data["id"]
+    patched = await registry.client.patch(
+        f"/households/{hid}", json={"address": "纪念塔路 2 号", "reason": "门牌更正"}, headers=headers
+    )
+    assert patched.status_code == 200, patched.text
+    born = await add_member(
+        registry,
+        hid,
+        "birth",
+        "2024-03-01",
+        member("son", resident_id=resident_id(birth="20240301"), labour_capacity="none"),
+        headers,
+        "新生儿",
+    )
+    assert born.status_code == 201, born.text
+    audited = await rows(registry, "SELECT * FROM audit_log ORDER BY seq")
+    refused = await registry.client.patch(
+        f"/households/{hid}", json={"main_cause": "no_such_cause", "reason": "x"}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert len(await rows(registry, "SELECT seq FROM audit_log")) == len(audited)
+
+    events = [
+        Envelope.model_validate(row["payload"])
+        for row in await rows(registry, "SELECT payload FROM outbox ORDER BY seq")
+    ]
+    assert len(events) >= 3
+    assert [entry["detail"]["event_id"] for entry in audited] == [str(event.id) for event in events]
+    for entry, event in zip(audited, events, strict=True):
+        assert event.actorid and entry["actor"] == event.actorid
+        assert entry["subject"] == f"household/{hid}" and entry["division"] == VILLAGE
+        assert entry["action"] == ".".join(event.type.split(".")[2:4])
+        assert entry["detail"]["data_sha256"] == data_digest(event)
+    assert [entry["action"] for entry in audited][:2] == ["household.created", "household.updated"]
+    # The log holds no personal data of the household: not the names, the IDs, nor the address.
+    text_of_log = str(audited)
+    assert "张三" not in text_of_log and "纪念塔路" not in text_of_log
+    assert all(member_["resident_id"] not in text_of_log for member_ in household()["members"])
+    async with registry.app.state.sessionmaker() as session:
+        report = await verify_chain(session)
+    assert report.ok and report.checked == len(audited)

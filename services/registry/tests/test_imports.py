@@ -23,7 +23,8 @@ VILLAGE = "520102016001"
 SIBLING = "520102016002"
 COUNTY = "520102000000"
 BEIJING_VILLAGE = "110101001001"
-TABLES = ("households", "household_members", "household_incomes", "household_history", "outbox")
+# audit_log too: a rejected or repeated file appends nothing to the chain either.
+TABLES = ("households", "household_members", "household_incomes", "household_history", "outbox", "audit_log")
 
 _serial = itertools.count(1)
 # A person's name holds no digit (fupin_kit.text_rules.person_name_rule): a household key's digits are spelled
@@ -355,6 +356,17 @@ async def test_reimporting_the_same_file_changes_nothing(writable_registry) -> N
     content = template.csv_file(household_rows("D1") + household_rows("D2"))
     first = await imported(registry, content)
     assert first["status"] == "accepted"
+    # The applied file is one entry of the chain (its events are written by a statement each), naming it.
+    audited = await rows(registry, "SELECT actor, action, subject, division, detail FROM audit_log")
+    assert audited == [
+        {
+            "actor": "test-user",
+            "action": "import.applied",
+            "subject": f"import/{first['id']}",
+            "division": COUNTY,
+            "detail": {"households": 2, "members": first["members_accepted"]},
+        }
+    ]
     before = await counts(registry)
     other_user = registry.auth("county", COUNTY, ["cadre"])
     again = await imported(registry, content, "copy.csv", other_user)

@@ -15,9 +15,11 @@ import orjson
 
 from fupin_contracts import identification as contracts
 from fupin_kit import divisions
+from fupin_kit.audit.chain import AuditEntry
+from fupin_kit.audit.changes import stage
 from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.envelope import domain_topic
-from fupin_kit.outbox import record_events
+from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.telemetry import current_trace_headers
@@ -95,7 +97,27 @@ async def draw(ctx: Context, body: BatchIn) -> BatchOut:
     await repository.insert_batch(ctx.session, batch)
     frozen = await repository.draw_items(ctx.session, batch_id, seed, lo, hi, source.value, size)
     batch["case_count"] = frozen
+    _audit(ctx, batch, "drawn", cases=frozen, sample=size)
     return await _out(ctx, batch)
+
+
+def _audit(ctx: Context, batch: dict[str, Any], verb: str, **detail: Any) -> None:
+    """The batch's entry in the audit chain, appended as the transaction commits. A batch moves its cases
+    by statements over the whole list (their events too), so the list-wide operation is audited once here,
+    what it did in numbers; the failed spot checks, one event each, are audited with their events."""
+    stage(
+        ctx.session,
+        [
+            AuditEntry(
+                actor=ctx.actor.subject,
+                action=f"batch.{verb}",
+                subject=f"batch/{batch['id']}",
+                division=batch["division"],
+                detail={"action": batch["action"], **detail},
+                at=ctx.now,
+            )
+        ],
+    )
 
 
 def _masked(actor: Actor, batch: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +222,7 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
     failed = await repository.record_failed(ctx.session, params)
     # Each failed check is published like the case's steps (it stays where it is, so no transition event
     # says so); a failure is a sampled case, so these are a fraction of the list, not one per case.
-    await record_events(
+    await record_changes(
         ctx.session,
         [events.spot_check_failed_event(case, batch_id, action.value, ctx.actor) for case in failed],
     )
@@ -237,6 +259,7 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
         },
     )
     await repository.mark_decided(ctx.session, batch_id, ctx.actor.subject, ctx.now)
+    _audit(ctx, batch, "decided", moved=moved)
     return await _out(ctx, {**batch, "status": "decided"}, moved)
 
 
@@ -261,6 +284,7 @@ async def withdraw(ctx: Context, batch_id: uuid.UUID, body: WithdrawalIn) -> Bat
         },
     )
     await repository.mark_withdrawn(ctx.session, batch_id, ctx.actor.subject, ctx.now, body.reason)
+    _audit(ctx, batch, "withdrawn")
     withdrawn = {
         **batch,
         "status": "withdrawn",

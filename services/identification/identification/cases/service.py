@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_within
-from fupin_kit.outbox import record_event
+from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import categories, events, json_limits, workflow
@@ -112,7 +112,7 @@ async def apply(
             }
         ],
     )
-    await record_event(
+    await record_change(
         ctx.session, events.case_event(case, action.value, state.value, target.value, ctx.actor, reason)
     )
     if state in workflow.NOTICE_STATES and target in (S.REJECTED, S.WITHDRAWN):
@@ -262,7 +262,7 @@ async def open_case(
             }
         ],
     )
-    await record_event(ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor))
+    await record_change(ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor))
     if kind in workflow.EXCLUSION_COMPARED:
         await carry_exclusions(ctx, case_id=case["id"])
     return case
@@ -518,7 +518,7 @@ async def flag_exclusion(ctx: Context, case: Row, hit: Row, reason: str) -> None
     it, so the county's 清退 review has both the fact and the event."""
     detail = {"hit_id": str(hit["id"]), "kind": hit["kind"], "reason": reason, "review": events.EXIT_REVIEW}
     await repository.insert_history(ctx.session, [finding_row(ctx, case, "exclusion_confirmed", detail)])
-    await record_event(ctx.session, events.exclusion_event(case, hit, reason, ctx.actor))
+    await record_change(ctx.session, events.exclusion_event(case, hit, reason, ctx.actor))
 
 
 async def read(ctx: Context, case_id: uuid.UUID) -> CaseOut:
@@ -603,5 +603,5 @@ async def confirm_category(ctx: Context, case_id: uuid.UUID, body: CategoryIn) -
         ctx.session, case_id, case["state"], case["active"], ctx.now, category=category
     )
     await repository.insert_history(ctx.session, [finding_row(ctx, case, "category_confirmed", category)])
-    await record_event(ctx.session, events.category_event(case, body.categories, body.reason, ctx.actor))
+    await record_change(ctx.session, events.category_event(case, body.categories, body.reason, ctx.actor))
     return render({**case, "category": category, "version": case["version"] + 1}, ctx.actor)

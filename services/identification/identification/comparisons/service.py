@@ -11,7 +11,7 @@ from typing import Any
 from fupin_contracts import identification as contracts
 from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import Actor
-from fupin_kit.outbox import record_event
+from fupin_kit.outbox import record_change
 from fupin_kit.pii import InvalidResidentId, PiiCipher, mask_texts, validate_resident_id
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import events, regions, workflow
@@ -210,7 +210,7 @@ async def _record_hits(
         ],
     )
     for hit in found:
-        await record_event(
+        await record_change(
             ctx.session,
             events.hit_event(
                 by_id[hit["case_id"]],
@@ -254,7 +254,7 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
     await case_repository.insert_history(
         ctx.session, [cases.finding_row(ctx, case, HIT_RESOLVED[body.outcome], detail)]
     )
-    await record_event(
+    await record_change(
         ctx.session,
         events.hit_event(
             case,

@@ -10,7 +10,7 @@ from typing import Any
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor
-from fupin_kit.outbox import record_event
+from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_phone, mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found
 from identification import events, regions, workflow
@@ -106,7 +106,7 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
         "due_at": ctx.now + dt.timedelta(days=float(sla)),
     }
     await repository.insert_ticket(ctx.session, ticket)
-    await record_event(ctx.session, events.objection_event(ticket, ctx.actor))
+    await record_change(ctx.session, events.objection_event(ticket, ctx.actor))
     return render({**ticket, "resolved_by": None, "resolved_at": None, "resolution": None}, ctx.now)
 
 
@@ -151,7 +151,7 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
     )
     updated = await repository.get(ctx.session, ticket_id, lo, hi)
     assert updated is not None
-    await record_event(ctx.session, events.objection_event(updated, ctx.actor))
+    await record_change(ctx.session, events.objection_event(updated, ctx.actor))
     return render_ticket(updated, ctx.now, ctx.actor)
 
 

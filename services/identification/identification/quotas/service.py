@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_role, require_within
-from fupin_kit.outbox import record_event
+from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import events, workflow
@@ -116,7 +116,7 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         "reason": body.reason,
     }
     await repository.record_adjustment(ctx.session, adjustment)
-    await record_event(ctx.session, events.quota_event(adjustment, ctx.actor))
+    await record_change(ctx.session, events.quota_event(adjustment, ctx.actor))
     return await read_quota(ctx, body.division, body.year)
 
 

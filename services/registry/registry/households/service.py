@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin_contracts import registry as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
-from fupin_kit.outbox import record_event
+from fupin_kit.outbox import record_change
 from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_text, mask_texts
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 from fupin_kit.read_pool import ReadPool
@@ -387,7 +387,7 @@ async def _record(
             "effective_on": effective_on,
         },
     )
-    await record_event(
+    await record_change(
         ctx.session, events.household_event(event_type, household_id, division, payload, ctx.actor)
     )
     return after
@@ -799,7 +799,7 @@ async def _income_events(ctx: Context, loaded: Loaded, rows: list[dict[str, Any]
     identification's read model and every consumer of the year's income read), after the change's event."""
     household_id, division = loaded.household["id"], loaded.household["division"]
     for row in rows:
-        await record_event(
+        await record_change(
             ctx.session,
             events.household_event(
                 contracts.HOUSEHOLD_INCOME_RECORDED,
@@ -1004,7 +1004,7 @@ async def _update_other_member(
     without a history row of its own (the change's history row shows it in its before/after)."""
     await repository.update_member(ctx.session, member_id, values)
     household_id, division = loaded.household["id"], loaded.household["division"]
-    await record_event(
+    await record_change(
         ctx.session,
         events.household_event(
             contracts.MEMBER_UPDATED,

@@ -19,6 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fupin_contracts import registry as contracts
+from fupin_kit.audit.append import append_on
+from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.envelope import domain_topic
 from fupin_kit.infra_tables import OUTBOX_CHANNEL
 from registry.households.enums import HouseholdStatus, MemberChange, MemberStatus
@@ -440,9 +442,11 @@ async def apply(
     headers_json: str,
     counts: Row,
     phases: Phases,
+    audit: AuditEntry,
 ) -> None:
     """Everything in one transaction: the households, members, incomes, history, outbox events, the
-    import's positions and its final status. Either all of it commits or none of it does."""
+    import's positions, its final status and its entry in the audit chain (one for the whole file, its
+    events being written by a statement each). Either all of it commits or none of it does."""
     import asyncpg
 
     transaction = driver.transaction()
@@ -472,6 +476,8 @@ async def apply(
                 )
             await _finish(driver, import_id, "accepted", counts)
             await driver.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')", timeout=BULK_TIMEOUT_S)
+            # Last: the chain lock is held from here to the commit.
+            await append_on(driver, [audit])
         except BaseException:
             await transaction.rollback()
             raise

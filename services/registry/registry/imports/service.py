@@ -25,6 +25,7 @@ from typing import IO, Any, overload
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import Actor, require_role, require_tier
 from fupin_kit.pii import PiiCipher, mask_text
 from fupin_kit.problems import not_found
@@ -331,6 +332,14 @@ async def _stage_check_apply(
                 headers_json=json.dumps(current_trace_headers()),
                 counts=counts,
                 phases=phases,
+                audit=AuditEntry(
+                    actor=actor.subject,
+                    action="import.applied",
+                    subject=f"import/{import_id}",
+                    division=actor.division,
+                    detail={"households": households, "members": members},
+                    at=ctx.at,
+                ),
             )
     except repository.PersonAlreadyInHousehold:
         # Someone registered one of these people between the checks and the apply: report it per row.

@@ -13,13 +13,11 @@ from fupin_contracts.standards import applicable_regions
 from fupin_kit import divisions as codes
 from fupin_kit import idempotency
 from fupin_kit import openapi_scope as scope
-from fupin_kit.audit.append import append_change
-from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.idempotency import IdempotencyKey
-from fupin_kit.outbox import record_event
+from fupin_kit.outbox import record_change
 from fupin_kit.problems import not_found, unprocessable
 from registry import matrix_examples as examples
 from registry import patterns
@@ -132,15 +130,5 @@ async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> Standar
         valid_from=body.valid_from or dt.date(body.year, 1, 1),
     )
     out = StandardOut.from_row(row)
-    await append_change(
-        session,
-        AuditEntry(
-            actor=actor.subject,
-            action="standard.set",
-            subject=f"standard/{row['id']}",
-            division=body.region,
-            detail={**out.model_dump(mode="json"), "supersedes": supersedes},
-        ),
-    )
-    await record_event(session, events.standard_set(row, supersedes, actor))
+    await record_change(session, events.standard_set(row, supersedes, actor))
     return out
