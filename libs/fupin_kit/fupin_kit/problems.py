@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -149,18 +150,31 @@ INPUT_SQLSTATES: dict[str, str] = {
 }
 
 
-def input_sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE of a database error caused by a request's value, whether raised through SQLAlchemy
-    (the driver's error as `orig`) or by asyncpg directly; None for any other error."""
+# A transaction PostgreSQL aborted because it collided with a concurrent one (a deadlock, a serialization
+# failure): rolled back whole, so nothing was changed, and the same request sent again normally succeeds.
+CONFLICT_SQLSTATES: dict[str, str] = {
+    "40P01": "it collided with a concurrent change (deadlock)",
+    "40001": "it collided with a concurrent change (serialization failure)",
+}
+
+
+def _sqlstate(exc: BaseException, states: Mapping[str, str]) -> str | None:
+    """The SQLSTATE of a database error if it is one of `states`, whether raised through SQLAlchemy (the
+    driver's error as `orig`) or by asyncpg directly; None otherwise."""
     for candidate in (
         exc,
         getattr(exc, "orig", None),
         getattr(getattr(exc, "orig", None), "__cause__", None),
     ):
         state = getattr(candidate, "sqlstate", None)
-        if isinstance(state, str) and state in INPUT_SQLSTATES:
+        if isinstance(state, str) and state in states:
             return state
     return None
+
+
+def input_sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error caused by a request's value; None for any other error."""
+    return _sqlstate(exc, INPUT_SQLSTATES)
 
 
 BODY_PARSE_ERROR = "There was an error parsing the body"
@@ -247,6 +261,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_database_error(request: Request, exc: Exception) -> Response:
         # Registered for the database's error classes so that a caller's bad value is answered here, by
         # the exception middleware, and not logged as a crash by the server-error middleware.
+        collision = _sqlstate(exc, CONFLICT_SQLSTATES)
+        if collision is not None:
+            log.warning("transaction aborted on %s (SQLSTATE %s)", request.url.path, collision)
+            problem = service_unavailable(
+                f"The change was not made: {CONFLICT_SQLSTATES[collision]}; send it again", retry_after_s=1
+            )
+            return problem_response(problem, request)
         state = input_sqlstate(exc)
         if state is None:
             return await on_unexpected(request, exc)
