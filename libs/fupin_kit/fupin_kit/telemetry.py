@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
@@ -17,22 +18,25 @@ from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor, Tr
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Link, Status
 
+from fupin_kit.pii import mask_text
+
 _configured = False
 
-# A full resident ID number: 17 digits and a check character, not part of a longer number. Spans must never
-# carry one (architecture.md §6), but instrumentation records what clients send: a URL's query string
-# (http.url of the server span, and of the gateway's client span to the service), exception messages.
-RESIDENT_ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
-# The cheap test first: most strings (SQL with bound parameters, URLs with UUIDs) have no 17-digit run.
-_DIGIT_RUN = re.compile(r"[0-9]{17}")
-_MIN_ID_LENGTH = 18
+# What may hold a resident ID or mobile number, the cheap test before the masker: a run of three digits
+# (ASCII or full-width: a number typed in one run or in groups) or a percent-escape (a query string carries
+# full-width digits, spaces and plus signs escaped). SQL with bound parameters, most paths and names pass.
+_MAYBE_NUMBER = re.compile(r"[0-9\uff10-\uff19]{3}|%[0-9A-Fa-f]{2}")
 
 
 def scrub_text(value: str) -> str:
-    """Mask every resident ID in `value` as the API does (region and last four kept)."""
-    if len(value) < _MIN_ID_LENGTH or _DIGIT_RUN.search(value) is None:
+    """Mask every resident ID and mobile number in `value` as the API masks typed text (fupin_kit.pii
+    .mask_text: one run of digits, full-width, grouped with spaces or hyphens, +86). A value with escapes (a
+    query string) is read unescaped first, and returned unescaped when something in it was masked."""
+    if _MAYBE_NUMBER.search(value) is None:
         return value
-    return RESIDENT_ID.sub(r"\1********\2", value)
+    plain = unquote_plus(value) if "%" in value or "+" in value else value
+    masked = mask_text(plain)
+    return value if masked == plain else masked
 
 
 def _scrub_value(value: Any) -> Any:

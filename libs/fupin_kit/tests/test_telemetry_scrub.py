@@ -30,6 +30,30 @@ def test_scrub_text_masks_ids_and_nothing_else() -> None:
         assert scrub_text(value) == value
 
 
+def test_scrub_text_masks_the_forms_the_api_masks_escaped_or_not() -> None:
+    """A query string as recorded (url.query, http.url) carries what the caller typed, escaped: an ID in
+    groups, with hyphens, in full-width digits, or a mobile number (QA5 security §4)."""
+
+    def wide(digits: str) -> str:
+        return "".join(chr(ord(digit) + 0xFEE0) for digit in digits)
+
+    escaped_wide = "".join(f"%{byte:02X}" for byte in wide("522633199205186131").encode())
+    for recorded, kept, hidden in (
+        ("q=522633+19920518+6131", "522633", "19920518"),
+        ("q=522633-19920518-6131", "522633", "19920518"),
+        (f"q={escaped_wide}", wide("522633"), wide("19920518")),
+        ("q=%E5%BC%A0%E4%B8%89+13812345678", "138", "1234"),
+    ):
+        scrubbed = scrub_text(recorded)
+        assert kept in scrubbed and hidden not in scrubbed and "*" in scrubbed, scrubbed
+    for untouched in (
+        "/households/5a31eeb7-1ed1-4063-8e3f-9b143a557c89",
+        "q=%E5%BC%A0",
+        "year=2024&limit=50",
+    ):
+        assert scrub_text(untouched) == untouched
+
+
 def test_spans_are_exported_without_resident_ids() -> None:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
