@@ -17,6 +17,11 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     # No page of the gateway is meant to be framed by another site (clickjacking).
     (b"x-frame-options", b"DENY"),
 )
+# Answers that carry personal data or credentials (households with full IDs and bank accounts at the county,
+# the 户卡 and registers, accounts, tokens, feeds) must not stay in a browser's or a proxy's cache on a
+# shared office computer. The console's own files and the docs may be cached.
+NO_STORE = (b"cache-control", b"no-store")
+PRIVATE_PREFIXES = ("/api/", "/admin/", "/feeds", "/oauth/", "/whoami")
 
 
 class SecurityHeadersMiddleware:
@@ -28,11 +33,15 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        private = scope["path"].startswith(PRIVATE_PREFIXES)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend((name, value) for name, value in HEADERS if name not in present)
+                if private and NO_STORE[0] not in present:
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 

@@ -59,6 +59,10 @@ async def test_routes_streams_and_reports_upstream_state(fupin_stack):
                 assert answer.headers.get_list("x-content-type-options") == ["nosniff"], answer.url
                 assert answer.headers["referrer-policy"] == "no-referrer"
                 assert answer.headers["x-frame-options"] == "DENY"
+            # Answers that may carry personal data or credentials are not cached; a probe may be.
+            for answer in (read, own, refused):
+                assert answer.headers.get_list("cache-control") == ["no-store"], answer.url
+            assert "cache-control" not in probe.headers
             # The console keeps its own, stricter policy (not overwritten, not doubled).
             page = await client.get(f"{gateway.url}/console/")
             assert page.headers.get_list("x-content-type-options") == ["nosniff"]
