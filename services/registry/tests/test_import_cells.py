@@ -233,3 +233,84 @@ def test_a_row_of_spaces_below_the_data_is_a_blank_row(tmp_path, file_format: st
             ("W2", 3, 3),
         ]
         assert all(_validator.check(group).problems == [] for group in groups)
+
+
+# ---- XLSX cells that hold no value a clerk typed (parsing.read_xlsx) --------------------------------------
+
+
+def xlsx_checked(tmp_path, row: list[object], sheet_xml: dict[str, str] | None = None) -> validation.Checked:
+    """One household's row (values as openpyxl writes them: numbers stay numbers, "=…" is a formula)
+    saved as a workbook, its sheet's XML edited (`sheet_xml`: old → new text), and read back."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(list(template.HEADERS))
+    sheet.append(row)
+    path = tmp_path / "登记表.xlsx"
+    workbook.save(path)
+    if sheet_xml:
+        import zipfile
+
+        with zipfile.ZipFile(path) as source:
+            members = {name: source.read(name) for name in source.namelist()}
+        xml = members["xl/worksheets/sheet1.xml"].decode()
+        for old, new in sheet_xml.items():
+            assert old in xml, old
+            xml = xml.replace(old, new)
+        members["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w") as target:
+            for name, content in members.items():
+                target.writestr(name, content)
+    (checked,) = [_validator.check(group) for group in validation.group_rows(parsing.read_rows(path, "xlsx"))]
+    return checked
+
+
+def template_row(**cells: object) -> list[object]:
+    row: dict[str, object] = dict(zip(template.HEADERS, template.EXAMPLE_ROWS[0], strict=True))
+    row.update({"户编号": "X1", "证件号码": resident_id()})
+    row.update(cells)
+    return [row[header] for header in template.HEADERS]
+
+
+def cell_problems(checked: validation.Checked) -> dict[str, str]:
+    return {problem.field: problem.reason for problem in checked.problems}
+
+
+def number_reason(noun: str) -> str:
+    return (
+        f"the cell holds a number, and Excel keeps only 15 significant digits of a number, so {noun} may "
+        "already be wrong: format the column as text (文本) and type it again"
+    )
+
+
+def test_an_id_or_account_kept_by_excel_as_a_number_is_refused_on_its_row_and_field(tmp_path) -> None:
+    """Excel keeps 15 significant digits of a number: 6217790012345678123 typed into a cell not formatted
+    as text is saved as 6.21779001234568e+18, and the import stored 6217790012345679872, a wrong account,
+    and wrong IDs (valid ones about one time in eleven), with the file accepted."""
+    person = resident_id()
+    checked = xlsx_checked(
+        tmp_path,
+        template_row(银行账号=6.21779001234568e18, 证件号码=float(person), 联系电话=13985551234),
+    )
+    assert cell_problems(checked) == {
+        "银行账号": number_reason("the account number"),
+        "证件号码": number_reason("the ID"),
+    }
+    # A 16-digit account, and an 18-digit ID a program wrote as an integer: not read as digits either.
+    checked = xlsx_checked(tmp_path, template_row(银行账号=6228480012345678, 证件号码=int(person)))
+    assert cell_problems(checked) == {
+        "银行账号": number_reason("the account number"),
+        "证件号码": number_reason("the ID"),
+    }
+
+
+def test_a_number_that_cannot_have_lost_digits_is_read_as_its_digits(tmp_path) -> None:
+    """At most 15 digits are exact: an 11-digit mobile, a 15-digit passbook account, a 12-digit village code."""
+    checked = xlsx_checked(
+        tmp_path, template_row(联系电话=13985551234, 银行账号=622848001234567, 村代码=520102016001)
+    )
+    assert checked.staged is not None, checked.problems
+    stored = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
+    assert (stored["phone"], stored["bank_account_masked"]) == ("13985551234", "***********4567")

@@ -63,6 +63,24 @@ def detect_encoding(path: Path) -> str:
 NUL = "\x00"
 # What a NUL in a cell becomes (U+FFFD, the replacement character): the validator refuses cells holding it.
 UNREADABLE = "\ufffd"
+# What an XLSX cell no person's value can be read from becomes, for the validator to name the cause on its
+# row and field (validation._unreadable_cells): a cell holding U+FFFD is refused whatever else it holds, so
+# a CSV cell spelling it out is refused as well, if for a reason of its own.
+INEXACT_NUMBER = UNREADABLE + "number"  # an identifier stored as a number that may have lost digits
+# The identifier columns of validation.COMPACT_KEYS: digits that are a number's name, not an amount. Excel
+# keeps 15 significant digits of a number, so one typed or pasted into a cell not formatted as text is
+# rounded in the file already (6217790012345678123 is saved as 6217790012345679872), and turning it back
+# into digits would store a wrong ID (a valid one about one time in eleven, a person in two households) or
+# send payments to a wrong account. A number cell is read only when it cannot have lost a digit: a whole
+# number of at most 15 digits.
+# - 证件号码: an ID has 18 characters and a certificate 20, so a number never is one; one of at most 15
+#   digits is read as such and refused by the ID's own rule, naming its length.
+# - 银行账号: 16–19-digit card numbers are refused; a shorter account is exact but for a leading 0, which
+#   Excel drops from any number (as from a landline's area code below).
+# - 联系电话: an 11-digit mobile is exact. (A landline typed as a number has lost its leading 0, which no
+#   reader can tell from the file: the template formats the column as text.)
+NUMBER_SAFE_DIGITS = 15
+IDENTIFIER_KEYS = frozenset({"person_id", "bank_account", "phone"})
 
 
 @dataclass(frozen=True)
@@ -311,6 +329,13 @@ def _data_sheet(workbook: Any) -> Any:
     return households[0]
 
 
+def _exact(value: int | float) -> bool:
+    """Whether a number cell's digits are those typed: a whole number Excel holds every digit of."""
+    if isinstance(value, float) and not value.is_integer():
+        return True  # not digits at all: read as it is (2.5), and refused by the column's own rule
+    return len(str(abs(int(value)))) <= NUMBER_SAFE_DIGITS
+
+
 def read_xlsx(path: Path) -> Iterator[Row]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -326,7 +351,18 @@ def read_xlsx(path: Path) -> Iterator[Row]:
         rows = _data_sheet(workbook).iter_rows(values_only=True)
         first = next(rows)
         layout = Layout.from_header([_cell(value) for value in first])
-        for number, values in enumerate(rows, start=2):
+        identifiers = [
+            position
+            for position, column in zip(layout.positions, COLUMNS, strict=True)
+            if position is not None and column.key in IDENTIFIER_KEYS
+        ]
+        for number, row in enumerate(rows, start=2):
+            values = list(row)
+            for position in identifiers:
+                if position < len(values):
+                    value = values[position]
+                    if type(value) in (int, float) and not _exact(value):
+                        values[position] = INEXACT_NUMBER
             cells = [_cell(value) for value in values]
             if has_value(cells):
                 yield number, layout.pick(cells)

@@ -37,7 +37,7 @@ from registry.households.schemas import (
 from registry.imports import normal_form
 from registry.imports.dates import DateProblem, parse_date
 from registry.imports.documents import Stamps, new_ids, render
-from registry.imports.parsing import UNREADABLE, Row
+from registry.imports.parsing import INEXACT_NUMBER, UNREADABLE, Row
 from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
 
 OUTSIDE = "outside your jurisdiction"
@@ -351,14 +351,29 @@ SPREADSHEET_ERRORS = frozenset(
 )
 
 
+# What each identifier is called in the reason for a number cell that may have lost digits (parsing).
+NUMBER_NOUNS = {"person_id": "the ID", "bank_account": "the account number", "phone": "the phone number"}
+
+
+def _inexact_number(position: int) -> str:
+    noun = NUMBER_NOUNS.get(COLUMNS[position].key, "the value")
+    return (
+        f"the cell holds a number, and Excel keeps only 15 significant digits of a number, so {noun} may "
+        "already be wrong: format the column as text (文本) and type it again"
+    )
+
+
 def _unreadable_cells(key: str, row: Row, problems: list[Problem]) -> None:
-    """Cells that hold no value a person typed: a NUL (marked by parsing) or a spreadsheet error."""
+    """Cells that hold no value a person typed: a NUL or an identifier kept as a number (each marked by
+    parsing), or a spreadsheet error."""
     number, raw_values = row
     joined = "".join(raw_values)
     if UNREADABLE not in joined and "#" not in joined:
         return
     for position, raw in enumerate(raw_values):
-        if UNREADABLE in raw:
+        if raw == INEXACT_NUMBER:
+            reason = _inexact_number(position)
+        elif UNREADABLE in raw:
             reason = "the cell holds a NUL or an unreadable character"
         elif raw.upper() in SPREADSHEET_ERRORS:
             reason = f"the cell holds a spreadsheet error ({raw}), not a value"
@@ -445,6 +460,19 @@ class Validator:
         problems: list[Problem] = []
         for row in group.rows:
             _unreadable_cells(group.key, row, problems)
+        if not problems:
+            return self._check(group, problems)
+        # A cell refused for what it holds is not refused again by its column's rules, which would quote
+        # the marker parsing put in it ("“\ufffdnumber”: a resident ID has 17 digits …").
+        named = len(problems)
+        cells = {(problem.row, problem.field) for problem in problems}
+        checked = self._check(group, problems)
+        checked.problems[named:] = [
+            problem for problem in checked.problems[named:] if (problem.row, problem.field) not in cells
+        ]
+        return checked
+
+    def _check(self, group: Group, problems: list[Problem]) -> Checked:
         first = group.rows[0][1]
         division = first[INDEX["division"]]
         if not group.key:
