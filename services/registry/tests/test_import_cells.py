@@ -314,3 +314,57 @@ def test_a_number_that_cannot_have_lost_digits_is_read_as_its_digits(tmp_path) -
     assert checked.staged is not None, checked.problems
     stored = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
     assert (stored["phone"], stored["bank_account_masked"]) == ("13985551234", "***********4567")
+
+
+# ---- headers that differ from the template's (parsing.Layout.from_header) --------------------------------
+
+
+def header_with(**renamed: str) -> list[str]:
+    return [renamed.get(header, header) for header in template.HEADERS]
+
+
+@pytest.mark.parametrize(
+    ("typed", "column"),
+    [
+        ("工资收入", "工资性收入"),
+        ("家庭经营收入", "家庭经营性收入"),
+        ("生产经营性收入", "家庭经营性收入"),
+        ("是否低保户", "是否低保"),
+        ("是否参加医保", "是否参加城乡居民基本医疗保险"),
+        ("危房等级", "住房安全等级"),
+        ("工资性收入（元）", "工资性收入"),
+        ("住房面积(平方米)", "住房面积"),
+    ],
+)
+def test_a_well_known_variant_of_a_header_is_read_as_the_template_column(typed: str, column: str) -> None:
+    """工资收入, 是否低保户, 危房等级 …: the column was ignored, its values lost (a wage of 0, 低保 否), and
+    the file accepted."""
+    layout = parsing.Layout.from_header(header_with(**{column: typed}))
+    assert layout.positions[template.HEADERS.index(column)] == template.HEADERS.index(column)
+
+
+@pytest.mark.parametrize(
+    ("typed", "resembled"),
+    [
+        ("人均纯收入", "工资性收入、家庭经营性收入、转移性收入、财产性收入"),
+        ("是否低保对象", "是否低保"),
+        ("医疗保险", "是否参加城乡居民基本医疗保险"),
+        ("户主身份证号", "证件号码"),
+        ("一卡通银行", "开户银行、银行账号"),
+    ],
+)
+def test_an_unknown_header_that_looks_like_a_template_column_rejects_the_file(
+    typed: str, resembled: str
+) -> None:
+    with pytest.raises(parsing.FileProblem) as refused:
+        parsing.Layout.from_header([*template.HEADERS, typed])
+    assert refused.value.field == typed
+    assert refused.value.reason == (
+        f"the column “{typed}” is not one of the template's but looks like {resembled}: rename it to the "
+        "template's header, or delete the column if it is not to be imported"
+    )
+
+
+def test_unrelated_extra_columns_are_still_ignored() -> None:
+    layout = parsing.Layout.from_header(["序号", *template.HEADERS, "备注", "乡镇名称"])
+    assert layout.positions == tuple(range(1, len(template.HEADERS) + 1))

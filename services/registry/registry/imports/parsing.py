@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import io
 import operator
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from registry.imports import normal_form
-from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, LISTS_SHEET, NOTES_SHEET
+from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, LISTS_SHEET, LOOKALIKES, NOTES_SHEET
 
 XLSX_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 1 << 16
@@ -83,6 +84,28 @@ NUMBER_SAFE_DIGITS = 15
 IDENTIFIER_KEYS = frozenset({"person_id", "bank_account", "phone"})
 
 
+# Units and notes officials add to a header: 住房面积（平方米）, 工资性收入(元), 是否低保（是/否）.
+HEADER_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def template_header(raw: str) -> str:
+    """The template header a file's header stands for (itself when it is none): in normal form (full-width
+    brackets are read as ASCII), without spaces or a bracketed unit at its end, an alias read as its
+    template header."""
+    name = "".join(normal_form.cell(raw).split())
+    name = HEADER_NOTE.sub("", name) or name
+    return ALIASES.get(name, name)
+
+
+def resembles(name: str) -> str | None:
+    """The template columns a header that is none of them looks like (by a key word of theirs), as the
+    reason names them; None for a header unrelated to any (备注, 序号, 乡镇名称), which is ignored."""
+    for word, headers in LOOKALIKES:
+        if word in name:
+            return "、".join(headers)
+    return None
+
+
 @dataclass(frozen=True)
 class Layout:
     """Which position of the file's rows holds each template column (None: the column is absent)."""
@@ -93,12 +116,22 @@ class Layout:
     def from_header(cls, header: list[str]) -> Layout:
         found: dict[str, int] = {}
         for index, raw in enumerate(header):
-            name = ALIASES.get(raw.strip(), raw.strip())
+            name = template_header(raw)
             if name in found:
                 # Which of the two would hold the value is a guess; a guess would file the wrong person.
                 raise FileProblem(f"the column {name} appears twice (as {raw.strip()})", field=name)
             if name in BY_HEADER:
                 found[name] = index
+                continue
+            resembled = resembles(name)
+            if resembled is not None:
+                # Ignored, its values would be lost while the file is "accepted": a wage column headed
+                # 工资收入 was imported as a wage of 0.
+                raise FileProblem(
+                    f"the column “{raw.strip()}” is not one of the template's but looks like {resembled}: "
+                    "rename it to the template's header, or delete the column if it is not to be imported",
+                    field=raw.strip(),
+                )
         missing = [column.header for column in COLUMNS if column.required and column.header not in found]
         if missing:
             raise FileProblem(f"missing required columns: {'、'.join(missing)}", field=missing[0])
@@ -272,7 +305,7 @@ def _sheet_kind(sheet: Any) -> SheetKind:
 
 
 def _header_names(values: Iterable[Any]) -> set[str]:
-    return {ALIASES.get(name, name) for name in (_cell(value).strip() for value in values)}
+    return {template_header(_cell(value)) for value in values}
 
 
 def _names(titles: list[str]) -> str:
