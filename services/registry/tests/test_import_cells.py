@@ -8,6 +8,7 @@ import itertools
 import os
 
 import pytest
+from openpyxl.utils import get_column_letter
 from pydantic import TypeAdapter, ValidationError
 
 from fupin_kit.pii import PiiCipher, check_digit
@@ -314,6 +315,39 @@ def test_a_number_that_cannot_have_lost_digits_is_read_as_its_digits(tmp_path) -
     assert checked.staged is not None, checked.problems
     stored = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
     assert (stored["phone"], stored["bank_account_masked"]) == ("13985551234", "***********4567")
+
+
+def test_a_formula_saved_without_its_result_is_refused_not_read_as_blank(tmp_path) -> None:
+    """A workbook written by a program holds formulas without their results: an income read as 0 and a
+    是 read as 否, and the file accepted."""
+    reason = (
+        "the cell holds a formula with no computed value (the file was written by a program): open and save "
+        "the file in Excel or WPS, or paste the values in place of the formulas"
+    )
+    checked = xlsx_checked(
+        tmp_path,
+        template_row(工资性收入="=1000+2000", 住房面积="=SUM(60,5)", 是否低保='=IF(1=1,"是","否")'),
+    )
+    assert cell_problems(checked) == {"工资性收入": reason, "住房面积": reason, "是否低保": reason}
+
+    # As Excel and WPS save them: each formula with its result (a text result, "" too, of type str).
+    def at(header: str) -> str:
+        return f'<c r="{get_column_letter(template.HEADERS.index(header) + 1)}2"'
+
+    checked = xlsx_checked(
+        tmp_path,
+        template_row(工资性收入="=1000+2000", 是否低保='=IF(1=1,"是","否")', 转移性收入='=""'),
+        {
+            f"{at('工资性收入')}><f>1000+2000</f><v />": f"{at('工资性收入')}><f>1000+2000</f><v>3000</v>",
+            f"{at('是否低保')}><f>IF(1=1,": f'{at("是否低保")} t="str"><f>IF(1=1,',
+            '"否")</f><v />': '"否")</f><v>是</v>',
+            f'{at("转移性收入")}><f>""</f><v />': f'{at("转移性收入")} t="str"><f>""</f><v></v>',
+        },
+    )
+    assert checked.staged is not None, checked.problems
+    stored = dict(zip(validation.STAGE_HOUSEHOLD_COLUMNS, checked.staged.household, strict=True))
+    assert (stored["wage"], stored["transfer"]) == (3000, 0)
+    assert dict(zip(validation.STAGE_MEMBER_COLUMNS, checked.staged.members[0], strict=True))["dibao"] is True
 
 
 # ---- headers that differ from the template's (parsing.Layout.from_header) --------------------------------

@@ -66,7 +66,8 @@ NUL = "\x00"
 UNREADABLE = "\ufffd"
 # What an XLSX cell no person's value can be read from becomes, for the validator to name the cause on its
 # row and field (validation._unreadable_cells): a cell holding U+FFFD is refused whatever else it holds, so
-# a CSV cell spelling it out is refused as well, if for a reason of its own.
+# a CSV cell spelling one of these out is refused as well, if for a reason of its own.
+UNCOMPUTED = UNREADABLE + "formula"  # a formula saved without its result (written by a program, not Excel)
 INEXACT_NUMBER = UNREADABLE + "number"  # an identifier stored as a number that may have lost digits
 # The identifier columns of validation.COMPACT_KEYS: digits that are a number's name, not an amount. Excel
 # keeps 15 significant digits of a number, so one typed or pasted into a cell not formatted as text is
@@ -369,6 +370,45 @@ def _exact(value: int | float) -> bool:
     return len(str(abs(int(value)))) <= NUMBER_SAFE_DIGITS
 
 
+@functools.cache
+def _parser_class() -> Any:
+    """openpyxl's sheet parser, telling a formula saved without its result from an empty cell. With
+    data_only, openpyxl reads a formula cell's cached result, and a cell without one (a workbook written by
+    a program, never opened and saved in Excel or WPS) as None: an income of 0, a 是 read as 否."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            # No result (<v/> or none) and not a text result: Excel and WPS save a formula that computed
+            # "" as an empty value of type str, and every other result (a number, 是, an error) in full.
+            if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
+                cell["value"] = UNCOMPUTED
+            return cell
+
+    return Parser
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values by column from A) of each row of a read-only sheet the file holds, as
+    ReadOnlyWorksheet.iter_rows(values_only=True) reads them but through _parser_class."""
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = _parser_class()(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values: list[Any] = [None] * (cells[-1]["column"] if cells else 0)
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
+
+
 def read_xlsx(path: Path) -> Iterator[Row]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -381,16 +421,15 @@ def read_xlsx(path: Path) -> Iterator[Row]:
         handle.close()
         raise FileProblem(f"not a readable XLSX workbook: {exc}") from None
     try:
-        rows = _data_sheet(workbook).iter_rows(values_only=True)
-        first = next(rows)
-        layout = Layout.from_header([_cell(value) for value in first])
+        rows = _sheet_rows(_data_sheet(workbook))
+        number, first = next(rows, (1, []))
+        layout = Layout.from_header([_cell(value) for value in first] if number == 1 else [])
         identifiers = [
             position
             for position, column in zip(layout.positions, COLUMNS, strict=True)
             if position is not None and column.key in IDENTIFIER_KEYS
         ]
-        for number, row in enumerate(rows, start=2):
-            values = list(row)
+        for number, values in rows:
             for position in identifiers:
                 if position < len(values):
                     value = values[position]

@@ -37,7 +37,7 @@ from registry.households.schemas import (
 from registry.imports import normal_form
 from registry.imports.dates import DateProblem, parse_date
 from registry.imports.documents import Stamps, new_ids, render
-from registry.imports.parsing import INEXACT_NUMBER, UNREADABLE, Row
+from registry.imports.parsing import INEXACT_NUMBER, UNCOMPUTED, UNREADABLE, Row
 from registry.imports.template import BOOL_FALSE, BOOL_TRUE, CAUSE_SEPARATORS, COLUMNS, Column, Kind
 
 OUTSIDE = "outside your jurisdiction"
@@ -353,6 +353,10 @@ SPREADSHEET_ERRORS = frozenset(
 
 # What each identifier is called in the reason for a number cell that may have lost digits (parsing).
 NUMBER_NOUNS = {"person_id": "the ID", "bank_account": "the account number", "phone": "the phone number"}
+UNCOMPUTED_REASON = (
+    "the cell holds a formula with no computed value (the file was written by a program): open and save "
+    "the file in Excel or WPS, or paste the values in place of the formulas"
+)
 
 
 def _inexact_number(position: int) -> str:
@@ -364,14 +368,16 @@ def _inexact_number(position: int) -> str:
 
 
 def _unreadable_cells(key: str, row: Row, problems: list[Problem]) -> None:
-    """Cells that hold no value a person typed: a NUL or an identifier kept as a number (each marked by
-    parsing), or a spreadsheet error."""
+    """Cells that hold no value a person typed: a NUL, a formula without its result or an identifier kept as
+    a number (each marked by parsing), or a spreadsheet error."""
     number, raw_values = row
     joined = "".join(raw_values)
     if UNREADABLE not in joined and "#" not in joined:
         return
     for position, raw in enumerate(raw_values):
-        if raw == INEXACT_NUMBER:
+        if raw == UNCOMPUTED:
+            reason = UNCOMPUTED_REASON
+        elif raw == INEXACT_NUMBER:
             reason = _inexact_number(position)
         elif UNREADABLE in raw:
             reason = "the cell holds a NUL or an unreadable character"
@@ -463,7 +469,7 @@ class Validator:
         if not problems:
             return self._check(group, problems)
         # A cell refused for what it holds is not refused again by its column's rules, which would quote
-        # the marker parsing put in it ("“\ufffdnumber”: a resident ID has 17 digits …").
+        # the marker parsing put in it ("“\ufffdformula” is not one of the allowed values").
         named = len(problems)
         cells = {(problem.row, problem.field) for problem in problems}
         checked = self._check(group, problems)
