@@ -402,3 +402,25 @@ def test_an_unknown_header_that_looks_like_a_template_column_rejects_the_file(
 def test_unrelated_extra_columns_are_still_ignored() -> None:
     layout = parsing.Layout.from_header(["序号", *template.HEADERS, "备注", "乡镇名称"])
     assert layout.positions == tuple(range(1, len(template.HEADERS) + 1))
+
+
+# ---- files that are no CSV and no XLSX (parsing.detect_format) -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["2024年登记表.xls", "登记表.et", "加密登记表.xlsx", "登记表.csv"])
+def test_an_old_or_encrypted_workbook_is_refused_for_what_it_is(tmp_path, name: str) -> None:
+    """An OLE2 compound file (.xls, WPS .et, a password-protected .xlsx) was read as text ("neither UTF-8
+    nor GB18030 text") or as a damaged XLSX ("File is not a zip file")."""
+    path = tmp_path / "upload"
+    path.write_bytes(parsing.OLE_MAGIC + bytes(range(256)) * 8)
+    with pytest.raises(parsing.FileProblem) as refused:
+        parsing.detect_format(path, name)
+    assert refused.value.reason == parsing.OLD_WORKBOOK
+    assert parsing.OLD_WORKBOOK == (
+        "an old .xls/.et workbook or an encrypted one is not accepted: save it as .xlsx (Excel 2007 or later) "
+        "without a password, or as CSV"
+    )
+    # As the import reads a file it could not tell the format of: as a workbook (service.submit).
+    (failure,) = chunking.plan(path, "xlsx")
+    assert isinstance(failure, chunking.FileFailure)
+    assert (failure.row, failure.field, failure.reason) == (1, "文件", parsing.OLD_WORKBOOK)

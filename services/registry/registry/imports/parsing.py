@@ -26,6 +26,13 @@ from registry.imports import normal_form
 from registry.imports.template import ALIASES, BY_HEADER, COLUMNS, LISTS_SHEET, LOOKALIKES, NOTES_SHEET
 
 XLSX_MAGIC = b"PK\x03\x04"
+# An OLE2 compound file: an Excel 97–2003 .xls, a WPS .et, or an XLSX saved with a password (Office
+# encrypts the whole package into one). Neither CSV text nor a workbook openpyxl can read.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLD_WORKBOOK = (
+    "an old .xls/.et workbook or an encrypted one is not accepted: save it as .xlsx (Excel 2007 or later) "
+    "without a password, or as CSV"
+)
 SNIFF_BYTES = 1 << 16
 
 
@@ -40,9 +47,13 @@ class FileProblem(ValueError):
 
 def detect_format(path: Path, filename: str) -> str:
     with path.open("rb") as handle:
-        head = handle.read(4)
-    if head == XLSX_MAGIC:
+        head = handle.read(len(OLE_MAGIC))
+    if head.startswith(XLSX_MAGIC):
         return "xlsx"
+    if head == OLE_MAGIC:
+        # Whatever its name (.xls, .et, .xlsx): read as a workbook, which refuses it naming the cause
+        # (read_xlsx), rather than as text in an encoding it is not.
+        raise FileProblem(OLD_WORKBOOK)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise FileProblem("the file is named .xlsx but is not an XLSX workbook")
     return "csv"
@@ -415,6 +426,10 @@ def read_xlsx(path: Path) -> Iterator[Row]:
 
     # A file object, not the path: openpyxl judges paths by their suffix, and spooled files have none.
     handle = path.open("rb")
+    if handle.read(len(OLE_MAGIC)) == OLE_MAGIC:
+        handle.close()
+        raise FileProblem(OLD_WORKBOOK)
+    handle.seek(0)
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
