@@ -384,6 +384,20 @@ def _village_review(ctx: Context, body: ActionIn) -> VillageReviewFinding:
     return finding
 
 
+# The decisions that end a case for good, taken through the API: each must say why (domain.md §3: every
+# step records its finding), in the history and the event. The other endings carry their own: a failed
+# vote its tally, a confirmed comparison hit the county's reason, an upheld objection the township's.
+REASONED: dict[workflow.Action, str] = {A.REJECT: "a rejection", A.WITHDRAW: "a withdrawal"}
+
+
+def vote_failed_reason(vote: VillageReviewFinding) -> str:
+    """The reason a failed assembly vote records when the cadre typed none: the tally itself."""
+    return (
+        f"the village assembly's vote failed: {vote.votes_for} for, {vote.votes_against} against, "
+        f"{vote.abstentions} abstaining of {vote.present} present"
+    )
+
+
 # The steps that are the household's own agreement: the cadre records who signed and when.
 CONSENTS: dict[workflow.Action, str] = {
     A.HOUSEHOLD_CONFIRM: "the household's confirmation of its exit",
@@ -432,6 +446,13 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     case = await load(ctx, case_id, lock=True)
     state = S(case["state"])
     step_for(ctx, state, action)  # 409 / 403 before any action-specific check
+    if action in REASONED and body.reason is None:
+        raise unprocessable(
+            f"{REASONED[action]} must give its reason (reason): it closes the case for good, and the "
+            "household and the tiers above read why in the history",
+            code="reason-required",
+            errors=[{"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}],
+        )
     detail: dict[str, Any] = {"finding": body.finding} if body.finding else {}
     kind = K(case["kind"])
     if action in workflow.NEEDS_LIVING_MEMBERS:
@@ -440,8 +461,9 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
         vote = _village_review(ctx, body)
         detail = {"finding": vote.model_dump(mode="json")}
         if not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
+            reason = body.reason or vote_failed_reason(vote)
             return render(
-                await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, body.reason), ctx.actor
+                await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, reason), ctx.actor
             )
         if kind is K.IDENTIFICATION:
             await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_VILLAGE_REVIEW)

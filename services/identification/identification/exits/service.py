@@ -98,6 +98,7 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
             case,
             workflow.Action.REJECT,
             {"finding": vote.model_dump(mode="json"), "outcome": "vote failed"},
+            cases.vote_failed_reason(vote),
         )
     return cases.render(case, ctx.actor)
 

@@ -1,0 +1,73 @@
+"""Rules the identification-flow acceptance pass of 2026-11-27 (QA5) found missing, on real PostgreSQL
+through the real app: a rejection or withdrawal says why, the household's consent steps need its signature,
+an individual township or county decision carries its own check and waits for an open draw, the procedure's
+dates cannot lie before the case, an exit needs its village review, a notice keeps the list it posted, the
+case list refuses unknown filters and the exit's assurances are JSON booleans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
+Harness = Any
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+
+
+async def _last(harness: Harness, case: str) -> dict[str, Any]:
+    history = await harness.client.get(f"/cases/{case}/history", headers=harness.county())
+    assert history.status_code == 200, history.text
+    last: dict[str, Any] = history.json()[-1]
+    return last
+
+
+# ---- 1. a rejection or withdrawal carries its reason ------------------------------------------------------
+
+
+async def test_reject_and_withdraw_without_a_reason_are_422(harness: Harness) -> None:
+    case = await harness.apply(await harness.household())
+    for action in ("reject", "withdraw"):
+        for body in ({}, {"finding": {}}, {"reason": "   "}, {"finding": {}, "reason": ""}):
+            refused = await harness.client.post(
+                f"/cases/{case}/actions/{action}", json=body, headers=harness.village()
+            )
+            assert refused.status_code == 422, (action, body, refused.text)
+            assert refused.json()["code"] == "reason-required"
+            assert refused.json()["errors"][0]["loc"] == ["body", "reason"]
+    assert await harness.state(case) == "applied"
+    assert (await _last(harness, case))["action"] == "open"
+
+    withdrawn = await harness.client.post(
+        f"/cases/{case}/actions/withdraw", json={"reason": "农户自愿撤回申请"}, headers=harness.village()
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    last = await _last(harness, case)
+    assert (last["action"], last["detail"]) == ("withdraw", {"reason": "农户自愿撤回申请"})
+    event = await harness.sql(
+        "SELECT payload FROM outbox WHERE type LIKE '%case.withdrawn%' ORDER BY seq DESC LIMIT 1"
+    )
+    assert "农户自愿撤回申请" in str(event[0][0])
+
+
+async def test_a_township_rejection_needs_its_reason(harness: Harness) -> None:
+    (case,), _notice = await harness.to_first_notice()
+    refused = await harness.client.post(f"/cases/{case}/actions/reject", json={}, headers=harness.township())
+    assert refused.status_code == 422, refused.text
+    rejected = await harness.client.post(
+        f"/cases/{case}/actions/reject", json={"reason": "乡镇核查不符合条件"}, headers=harness.township()
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert (await _last(harness, case))["detail"] == {"reason": "乡镇核查不符合条件"}
+
+
+async def test_a_failed_vote_records_its_tally_as_the_reason(harness: Harness) -> None:
+    await harness.quotas(await harness.year(), 10)
+    case = await harness.apply(await harness.household())
+    assert (await harness.act(case, "verify", harness.village(), {"survey": "ok"})).status_code == 200
+    vote = {**VOTE, "votes_for": 5, "votes_against": 16}
+    assert (await harness.act(case, "village_review", harness.village(), vote)).status_code == 200
+    last = await _last(harness, case)
+    assert last["to_state"] == "rejected"
+    assert last["detail"]["reason"].startswith("the village assembly's vote failed: 5 for, 16 against")
