@@ -227,3 +227,33 @@ async def test_standards_reads_are_scoped(registry) -> None:
         headers=registry.auth("nation", NATION),
     )
     assert bad.status_code == 422
+
+
+async def test_a_2020_monitoring_line_is_capped_by_the_poverty_line_above_it(writable_registry) -> None:
+    """Monitoring began in 2020, the national monitoring line in 2021: a county's 2020 monitoring line had
+    no line above it, so 99,999,999.99 was accepted and carried forward as its line for every later year.
+    Without a monitoring line above, the poverty line in force above stands in (domain.md §4: a monitoring
+    line is a multiple of the poverty line): between 4,000 and 5× 4,000 in 2020."""
+    registry = writable_registry
+    body = {"kind": "monitoring_line", "year": 2020, "region": NANMING}
+    typo = await set_standard(registry, "county", NANMING, {**body, "amount": "99999999.99"})
+    assert typo.status_code == 422, typo.text
+    assert (
+        "at most 5× the line above it (for 2020, the poverty_line above it) (20000" in typo.json()["detail"]
+    )
+    assert typo.json()["floor_amount"] == 4000
+    low = await set_standard(registry, "county", NANMING, {**body, "amount": 3000})
+    assert low.status_code == 422 and low.json()["floor_amount"] == 4000, low.text
+    kept = await set_standard(registry, "county", NANMING, {**body, "amount": 6000})
+    assert kept.status_code == 201, kept.text
+    # A province's own 2020 line is held to the national poverty line the same way.
+    province = await set_standard(registry, "province", GUIZHOU, {**body, "region": GUIZHOU, "amount": 31000})
+    assert province.status_code == 422, province.text
+    assert (
+        len(
+            await rows(
+                registry, "SELECT id FROM standards WHERE kind = 'monitoring_line' AND region <> :n", n=NATION
+            )
+        )
+        == 1
+    )

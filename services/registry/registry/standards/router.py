@@ -32,7 +32,6 @@ from registry.standards.schemas import (
     StandardIn,
     StandardOut,
 )
-from registry.standards.service import regions_above
 
 router = APIRouter(prefix="/standards", tags=["standards"])
 DivisionQuery = Annotated[str, Query(pattern=patterns.DIVISION_CODE)]
@@ -104,20 +103,7 @@ async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> Standar
         raise unprocessable(
             f"a standard is set for {service.latest_year()} at the latest (announced a year ahead at most)"
         )
-    floor = await repository.effective(session, body.kind, body.year, regions_above(body.region))
-    if floor is not None and body.amount < floor["amount"]:
-        raise unprocessable(
-            "a regional standard may raise the line above it, never lower it",
-            floor_standard_id=floor["id"],
-            floor_amount=float(floor["amount"]),
-        )
-    if floor is not None and body.amount > service.ceiling(floor["amount"]):
-        raise unprocessable(
-            f"a regional standard is at most {service.CEILING_FACTOR}× the line above it "
-            f"({service.ceiling(floor['amount'])}); a higher figure is taken for a typing error",
-            floor_standard_id=floor["id"],
-            floor_amount=float(floor["amount"]),
-        )
+    await service.check_amount(session, body.kind, body.year, body.region, body.amount)
     supersedes = await repository.current_id(session, body.kind, body.year, body.region)
     row = await repository.add(
         session,
