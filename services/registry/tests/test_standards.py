@@ -257,3 +257,42 @@ async def test_a_2020_monitoring_line_is_capped_by_the_poverty_line_above_it(wri
         )
         == 1
     )
+
+
+async def test_the_poverty_line_stays_at_or_below_the_monitoring_line(writable_registry) -> None:
+    """A county's poverty line of 19,000 was accepted while its monitoring line was 6,000: households poor
+    yet not below the monitoring line. Each refusal names both lines."""
+    registry = writable_registry
+    year = 2024  # the national monitoring line of 2022 (6,000) is in force, carried forward
+    poverty = {"region": NANMING, "year": year}
+    monitoring = {"kind": "monitoring_line", "region": NANMING, "year": year}
+    above = await set_standard(registry, "county", NANMING, {**poverty, "amount": 19000})
+    assert above.status_code == 422, above.text
+    problem = above.json()
+    assert problem["detail"] == (
+        f"the poverty line (19000) would be above the monitoring line (6000.00) in force for {NANMING} in "
+        f"{year}: the monitoring line is the higher threshold"
+    )
+    assert (problem["poverty_amount"], problem["monitoring_amount"]) == (19000, 6000)
+    in_force = await effective(registry, VILLAGE, year, kind="monitoring_line")
+    assert problem["monitoring_standard_id"] == in_force["standard_id"]
+    # A province is held to the monitoring line in force for it too.
+    province = await set_standard(
+        registry, "province", GUIZHOU, {**poverty, "region": GUIZHOU, "amount": 7000}
+    )
+    assert province.status_code == 422, province.text
+    # Up to the monitoring line is allowed; a monitoring line raised first makes room for more.
+    assert (await set_standard(registry, "county", NANMING, {**poverty, "amount": 6000})).status_code == 201
+    assert (
+        await set_standard(registry, "county", NANMING, {**monitoring, "amount": 8000})
+    ).status_code == 201
+    raised = await set_standard(registry, "county", NANMING, {**poverty, "amount": 7000})
+    assert raised.status_code == 201, raised.text
+    # A monitoring line below the poverty line in force is refused, naming it.
+    lowered = await set_standard(registry, "county", NANMING, {**monitoring, "amount": 6500})
+    assert lowered.status_code == 422, lowered.text
+    assert lowered.json()["poverty_standard_id"] == raised.json()["id"]
+    assert lowered.json()["detail"] == (
+        f"the poverty line (7000.00) would be above the monitoring line (6500) in force for {NANMING} in "
+        f"{year}: the monitoring line is the higher threshold"
+    )

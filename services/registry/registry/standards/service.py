@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +38,8 @@ def ceiling(floor_amount: Decimal) -> Decimal:
 
 
 async def check_amount(session: AsyncSession, kind: str, year: int, region: str, amount: Decimal) -> None:
-    """Refuse (422) a regional line that is not between the line above it and CEILING_FACTOR× that line.
+    """Refuse (422) a regional line that is not between the line above it and CEILING_FACTOR× that line, or
+    that puts the poverty line above the monitoring line of its region and year.
 
     The line above is the same kind's line in force for the regions above. A monitoring line may have none:
     monitoring began in 2020 (domain.md §4) but the national monitoring line in 2021 (6,000 yuan, about
@@ -69,4 +71,27 @@ async def check_amount(session: AsyncSession, kind: str, year: int, region: str,
             + f"({ceiling(floor['amount'])}); a higher figure is taken for a typing error",
             floor_standard_id=floor["id"],
             floor_amount=float(floor["amount"]),
+        )
+    await _check_order(session, kind, year, region, amount)
+
+
+async def _check_order(session: AsyncSession, kind: str, year: int, region: str, amount: Decimal) -> None:
+    """The monitoring line is the higher threshold (domain.md §4: about 1.5× the poverty line): a poverty
+    line above the monitoring line in force for the region and year, or a monitoring line below the poverty
+    line in force, would make households poor yet not monitored (a county's poverty line of 19,000 against
+    its monitoring line of 6,000). Both lines are named."""
+    other_kind = "monitoring_line" if kind == "poverty_line" else "poverty_line"
+    other: dict[str, Any] | None = await repository.effective(
+        session, other_kind, year, applicable_regions(region)
+    )
+    if other is None:
+        return  # no monitoring line yet in that year (before 2020)
+    poverty, monitoring = (amount, other["amount"]) if kind == "poverty_line" else (other["amount"], amount)
+    if poverty > monitoring:
+        raise unprocessable(
+            f"the poverty line ({poverty}) would be above the monitoring line ({monitoring}) in force for "
+            f"{region} in {year}: the monitoring line is the higher threshold",
+            poverty_amount=float(poverty),
+            monitoring_amount=float(monitoring),
+            **{f"{other_kind.removesuffix('_line')}_standard_id": other["id"]},
         )
