@@ -180,17 +180,31 @@ async def test_a_consent_step_refuses_a_finding_that_says_the_household_did_not_
             assert await harness.state(case) == state
         history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
         assert [row["action"] for row in history if row["action"] == action] == []
-        # Signed, the step is taken; without `signed` at all it is still recorded as before (unsigned).
+        # Signed, the step is taken.
         done = await harness.act(case, action, harness.village(), {"signed": True, "signed_by": "钱满仓"})
         assert done.status_code == 200, done.text
 
 
-async def test_a_consent_step_without_signed_still_advances_as_before(harness: Harness) -> None:
-    for case, action, _ in await _consent_cases(harness):
-        done = await harness.act(case, action, harness.village(), {})
+async def test_a_consent_step_without_a_signer_is_refused(harness: Harness) -> None:
+    """QA5 identification-flow #2: an empty finding (or one without signed_by) was recorded as an unsigned
+    step dated today; the household's consent needs its signer, as the application's authorisation does."""
+    for case, action, state in await _consent_cases(harness):
+        for finding in ({}, {"signed": True}, {"note": "户主口头同意"}, {"signed_by": "  "}):
+            refused = await harness.client.post(
+                f"/cases/{case}/actions/{action}",
+                json={} if not finding else {"finding": finding},
+                headers=harness.village(),
+            )
+            assert refused.status_code == 422, (action, finding, refused.text)
+            problem = refused.json()
+            assert problem["code"] == "signature-required", problem
+            assert ["body", "finding", "signed_by"] in [error["loc"] for error in problem["errors"]], problem
+            assert await harness.state(case) == state
+        done = await harness.act(case, action, harness.village(), {"signed_by": "钱满仓"})
         assert done.status_code == 200, (action, done.text)
         history = (await harness.client.get(f"/cases/{case}/history", headers=harness.county())).json()
-        assert history[-1]["detail"]["finding"]["signed"] is False
+        assert history[-1]["detail"]["finding"]["signed"] is True
+        assert history[-1]["detail"]["finding"]["signed_by"] == "钱满仓"
 
 
 # ---- §3: the county indicator counts the poor of the villages whose population it sums -----------------

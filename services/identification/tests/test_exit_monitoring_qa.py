@@ -424,17 +424,22 @@ async def test_household_confirm_and_authorise_record_who_signed_and_when(harnes
         assert recorded["signed_on"] is not None
 
 
-async def test_a_consent_step_without_a_signer_is_recorded_as_unsigned(harness: Harness) -> None:
-    """Clients that send no signer (written before it was asked for) still take the step; the history
-    then says no signature was given instead of implying one."""
+async def test_a_consent_step_without_a_signer_is_refused(harness: Harness) -> None:
+    """A step without a signer no longer passes as an unsigned one (QA5 identification-flow #2): the
+    household's confirmation needs its signature, and nothing is recorded without it."""
     year = await harness.year()
     household = await _registered(harness, year - 1)
     await harness.income(household, year, "9000")
     exit_case = str((await _exit(harness, household, year)).json()["id"])
     await harness.sql("UPDATE cases SET state = 'exit_verified' WHERE id = :i", i=uuid.UUID(exit_case))
-    done = await harness.act(exit_case, "household_confirm", harness.village(), {"note": "户主口头同意"})
+    refused = await harness.act(exit_case, "household_confirm", harness.village(), {"note": "户主口头同意"})
+    assert refused.status_code == 422, refused.text
+    assert await harness.state(exit_case) == "exit_verified"
+    done = await harness.act(
+        exit_case, "household_confirm", harness.village(), {"signed_by": "钱满仓", "note": "户主口头同意"}
+    )
     assert done.status_code == 200, done.text
     recorded = (await _history(harness, exit_case))[-1]["detail"]["finding"]
     assert (
-        recorded["signed"] is False and recorded["signed_by"] is None and recorded["note"] == "户主口头同意"
+        recorded["signed"] is True and recorded["signed_by"] == "钱满仓" and recorded["note"] == "户主口头同意"
     )

@@ -28,22 +28,16 @@ class Authorisation(_In):
 class HouseholdConsent(BaseModel):
     """The household's own agreement at an exit (household_confirm, 户认可) or a monitoring case (authorise,
     the data authorisation): who signed for it and when, recorded in the history like the application's
-    authorisation. The date defaults to today (China) when the cadre records the signature as it is given.
-    A step recorded without a signer (clients written before the signer was asked for) keeps
-    `signed_by: null`, so the record shows the signature was not given; other fields are kept as sent."""
+    authorisation. The signer is required, as the application's is: a household that has not signed has not
+    taken the step. The date defaults to today (China) when the cadre records the signature as it is given;
+    other fields are kept as sent."""
 
     model_config = ConfigDict(extra="allow")
 
     signed: bool = True
-    signed_by: Signer | None = None
+    signed_by: Signer
     signed_on: dt.date | None = None
     document_ref: str | None = Field(default=None, max_length=200)
-
-    @model_validator(mode="after")
-    def _signed_only_with_a_signer(self) -> HouseholdConsent:
-        if self.signed_by is None:
-            self.signed = False
-        return self
 
 
 class CaseIn(_In):

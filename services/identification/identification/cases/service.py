@@ -410,11 +410,13 @@ def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
         consent = HouseholdConsent.model_validate(body.finding)
     except ValidationError as exc:
         raise unprocessable(
-            f"{what}: the signer (signed_by) and date are not valid", errors=finding_errors(exc)
+            f"{what}: the household's signature is required: who signed (signed_by) and, if not today, "
+            "when (signed_on)",
+            code="signature-required",
+            errors=finding_errors(exc),
         ) from None
     # A finding that says outright the household did not sign is a refusal, not a step taken: the procedure
-    # must not go on without the household's consent. (A finding without `signed` is recorded as before,
-    # with `signed: false` when no signer is named.)
+    # must not go on without the household's consent.
     if "signed" in body.finding and not TypeAdapter(bool).validate_python(body.finding["signed"]):
         raise unprocessable(
             f"{what}: the household's signature is required; a finding with signed: false does not take "
