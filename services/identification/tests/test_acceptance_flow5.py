@@ -28,8 +28,9 @@ async def _last(harness: Harness, case: str) -> dict[str, Any]:
 
 async def test_reject_and_withdraw_without_a_reason_are_422(harness: Harness) -> None:
     case = await harness.apply(await harness.household())
+    bodies: list[dict[str, Any]] = [{}, {"finding": {}}, {"reason": "   "}, {"finding": {}, "reason": ""}]
     for action in ("reject", "withdraw"):
-        for body in ({}, {"finding": {}}, {"reason": "   "}, {"finding": {}, "reason": ""}):
+        for body in bodies:
             refused = await harness.client.post(
                 f"/cases/{case}/actions/{action}", json=body, headers=harness.village()
             )

@@ -441,5 +441,7 @@ async def test_a_consent_step_without_a_signer_is_refused(harness: Harness) -> N
     assert done.status_code == 200, done.text
     recorded = (await _history(harness, exit_case))[-1]["detail"]["finding"]
     assert (
-        recorded["signed"] is True and recorded["signed_by"] == "钱满仓" and recorded["note"] == "户主口头同意"
+        recorded["signed"] is True
+        and recorded["signed_by"] == "钱满仓"
+        and recorded["note"] == "户主口头同意"
     )
