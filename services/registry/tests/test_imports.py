@@ -18,6 +18,7 @@ from fupin_kit.envelope import Envelope
 from fupin_kit.pii import check_digit
 from registry.households.schemas import HEAD_NAME_RULE
 from registry.imports import parsing, repository, template, validation
+from registry.imports import service as import_service
 
 VILLAGE = "520102016001"
 SIBLING = "520102016002"
@@ -733,3 +734,26 @@ async def test_a_name_holding_digits_is_rejected_with_its_row_and_field(writable
     assert result["status"] == "accepted", result
     stored = await rows(registry, "SELECT name FROM household_members ORDER BY name")
     assert "阿依古丽·买买提" in [row["name"] for row in stored]
+
+
+async def test_progress_shows_the_rows_read_while_the_file_is_checked(writable_registry, monkeypatch) -> None:
+    """Rows read were written at most once a second while staging, and the last ones only at the end:
+    during the checks and the apply a client saw 0 rows read (a small file's always)."""
+    registry = writable_registry
+    seen: list[tuple[str, int, int]] = []
+    run_checks = repository.run_checks
+
+    async def observed(driver: Any, import_id: Any, *args: Any) -> None:
+        (row,) = await rows(
+            registry, "SELECT status, rows_read, households_read FROM imports WHERE id = :id", id=import_id
+        )
+        seen.append((row["status"], row["rows_read"], row["households_read"]))
+        await run_checks(driver, import_id, *args)
+
+    monkeypatch.setattr(repository, "run_checks", observed)
+    # Every chunk staged within the throttle's second, as the last chunks of any file are.
+    monkeypatch.setattr(import_service, "PROGRESS_EVERY_S", 3600.0)
+    content = template.csv_file(household_rows("P1") + household_rows("P2", members=2))
+    result = await imported(registry, content)
+    assert result["status"] == "accepted", result
+    assert seen == [("validating", 5, 2)]

@@ -310,6 +310,9 @@ async def _stage_check_apply(
 ) -> None:
     with phases.timed("stage"):
         counts = await _stage_file(runtime, driver, import_id, chunking.plan(path, file_format), ctx, phases)
+    # The file's totals, once: _stage_file writes them at most once a second, so the last chunks' rows (all
+    # of a small file's) were shown only when the import ended, as 0 rows read during the checks and apply.
+    await _progress(runtime, import_id, dict(counts))
     lo, hi = actor.subtree
     with phases.timed("check"):
         await repository.run_checks(driver, import_id, lo, hi, phases)
