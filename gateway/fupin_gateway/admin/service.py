@@ -4,6 +4,9 @@
 - An admin sees and changes accounts only in its own subtree: anything else is 404, as if absent.
 - An admin never grants a tier above its own (403), and the tier must be the division's level, because
   every verifier checks exactly that.
+- Separation of duties: an admin does not change its own roles, and the admins of a division are made by
+  an admin of a higher tier (check_admin_grant), so no admin gets officer or leader powers through an
+  account of its own making.
 - Every change appends to the audit chain in the transaction of the change.
 - A reset of a password or client secret and a change of roles or scopes end the account's tokens issued
   before it (tokens_valid_after, see identity/blocklist.py), like a disable ends all of them.
@@ -50,6 +53,17 @@ def check_grant(actor: Actor, tier: str, division: str) -> None:
     if divisions.TIER_NAMES[divisions.level(division)] != tier:
         raise unprocessable(f"division {division} is not at the {tier} tier")
     require_within(actor, division, "division")
+
+
+def check_admin_grant(actor: Actor, tier: str, what: str = "") -> None:
+    """The `admin` role at a tier is granted (and an admin account there has its password reset) only by
+    an admin of a higher tier: a county admin by a province or city admin, and so on up to the nation,
+    whose admins, with nobody above them, make the nation's. An admin that could make a fellow admin of
+    its own division, with a password it chooses, would have that account give it the officer or leader
+    roles it may not give itself (change)."""
+    if actor.level != divisions.Level.NATION and divisions.TIER_LEVELS[tier] <= actor.level:
+        what = what or f"the {ADMIN_ROLE} role at the {tier} tier is granted"
+        raise forbidden(f"{what} by an admin of a higher tier, not by a {actor.tier} admin")
 
 
 def check_new_password(password: str | None, name: str) -> None:
@@ -109,6 +123,8 @@ async def find(ctx: AdminContext, kind: AccountKind, name: str) -> Any:
 async def create(ctx: AdminContext, kind: AccountKind, values: dict[str, Any], detail: dict[str, Any]) -> Any:
     check_grant(ctx.actor, values["tier"], values["division"])
     check_roles(kind, values.get("roles", []))
+    if ADMIN_ROLE in values.get("roles", []):
+        check_admin_grant(ctx.actor, values["tier"])
     if "scopes" in values:
         check_scopes(values["scopes"])
     if await ctx.division_known(values["division"]) is False:
@@ -140,11 +156,30 @@ async def change(
     if "scopes" in values:
         check_scopes(values["scopes"])
     lo, hi = ctx.actor.subtree
+    if kind.name == "user" and ("roles" in values or "password_hash" in values):
+        await _check_admin_account(ctx, kind, name, values)
     row = await repository.change(ctx.session, kind, name, lo, hi, values)
     if row is None:
         raise not_found(kind.name)
     await _audit(ctx, action, kind, row, detail)
     return row
+
+
+async def _check_admin_account(
+    ctx: AdminContext, kind: AccountKind, name: str, values: dict[str, Any]
+) -> None:
+    """An account given the admin role, or another admin whose password is reset (which hands its sign-in
+    to whoever chose the new one), must be at a tier below the acting admin's (check_admin_grant)."""
+    if ctx.actor.level == divisions.Level.NATION:
+        return
+    lo, hi = ctx.actor.subtree
+    row = await repository.scoped(ctx.session, kind, name, lo, hi)
+    if row is None:
+        return  # outside the jurisdiction or absent: the change itself answers 404
+    if ADMIN_ROLE in values.get("roles", []):
+        check_admin_grant(ctx.actor, str(row.tier))
+    elif "password_hash" in values and ADMIN_ROLE in row.roles and kind.subject(name) != ctx.actor.subject:
+        check_admin_grant(ctx.actor, str(row.tier), f"the password of a {row.tier} admin is reset")
 
 
 async def set_disabled(ctx: AdminContext, kind: AccountKind, name: str, disabled: bool) -> Any:
