@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -47,6 +48,11 @@ _FORM_SCHEMA: dict[str, Any] = {
 }
 
 
+PARAMETERS: tuple[str, ...] = tuple(
+    _FORM_SCHEMA["requestBody"]["content"][FORM_MEDIA_TYPE]["schema"]["properties"]
+)
+
+
 async def _form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_MEDIA_TYPE:
         raise errors.invalid_request(f"the body must be {FORM_MEDIA_TYPE}")
@@ -54,9 +60,17 @@ async def _form(request: Request) -> dict[str, str]:
     if len(body) > MAX_BODY:
         raise errors.invalid_request("the body is too large")
     try:
-        form = dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
+        pairs = parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError as exc:
         raise errors.invalid_request("the body is not UTF-8") from exc
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        # RFC 6749 §3.2: no parameter more than once. Taking the last value would let a log or a proxy
+        # that reads the first see a different request (another name, another grant) than the one served.
+        # Named only when it is one of ours: error_description is ASCII, and the body is the caller's.
+        counts = Counter(name for name, _ in pairs)
+        repeated = sorted(name for name in PARAMETERS if counts[name] > 1) or ["a parameter"]
+        raise errors.invalid_request(f"{', '.join(repeated)} given more than once")
     if any("\x00" in value for value in form.values()):
         # No name, id or secret holds a NUL; it would reach the account lookup, which the database
         # refuses (a problem document, not the RFC 6749 error every other refusal here is).
@@ -143,6 +157,12 @@ async def _grant(request: Request, session: AsyncSession, basic: str | None) -> 
             session, username, password, _policy(request), _client_ip(request)
         )
     if grant_type == "client_credentials":
+        if basic is not None and ("client_id" in form or "client_secret" in form):
+            # RFC 6749 §2.3: one authentication method per request. Preferring one of the two would
+            # authenticate a client other than the one the body names.
+            raise errors.invalid_request(
+                "client credentials are given both in the Authorization header and the body"
+            )
         credentials = (
             _basic_credentials(basic)
             if basic is not None
