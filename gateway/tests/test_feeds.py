@@ -267,6 +267,42 @@ async def test_feeds_require_a_token(scenario):
         assert huge.status_code == 422 and huge.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_a_cursor_beyond_the_feeds_end_is_refused(scenario):
+    """QA5 feeds-admin #3: a cursor the feed never gave out (ahead of its end) was accepted and answered
+    "nothing new", so every event later numbered below it was skipped for good. Seqs are one sequence
+    over the whole store, so the end is the store's, whatever the caller's subtree."""
+    connection = await asyncpg.connect(scenario.dsn())
+    try:
+        end = await connection.fetchval("SELECT max(seq) FROM feed_events")
+    finally:
+        await connection.close()
+    ahead = end + 1000
+    headers = scenario.token("village", VILLAGE)
+    async with httpx.AsyncClient(timeout=10) as client:
+        for request in (
+            client.get(f"{scenario.url}/feeds/events", params={"after": ahead}, headers=headers),
+            client.get(f"{scenario.url}/feeds/stream", params={"after": ahead}, headers=headers),
+            client.get(f"{scenario.url}/feeds/stream", headers={**headers, "Last-Event-ID": str(ahead)}),
+        ):
+            refused = await request
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            problem = refused.json()
+            assert "beyond the feed's end" in problem["detail"] and problem["feed_end"] >= end
+        # The end itself (the last event of the whole store, in another subtree here) is a cursor the feed
+        # may have given: an empty page, not a refusal.
+        page = await client.get(f"{scenario.url}/feeds/events", params={"after": end}, headers=headers)
+        assert page.status_code == 200 and page.json()["next_after"] == end
+        # A stream resumed from the event just received goes on as before.
+        last = (await pull_all(scenario, "village", VILLAGE))[-1]["seq"]
+        resumed = {**headers, "Last-Event-ID": str(last)}
+        async with client.stream("GET", f"{scenario.url}/feeds/stream", headers=resumed) as response:
+            assert response.status_code == 200
+            lines = response.aiter_lines()
+            assert await asyncio.wait_for(lines.__anext__(), DEADLINE_S) == "retry: 2000"
+            assert await asyncio.wait_for(lines.__anext__(), DEADLINE_S) == f": resuming after {last}"
+
+
 async def test_county_stream_resumes_without_gaps_or_repeats(scenario):
     first, _ = await read_sse(scenario, "county", COUNTY, count=2)
     assert len(first) == 2

@@ -56,6 +56,13 @@ async def insert_event(session: AsyncSession, event: Envelope) -> bool:
     return True
 
 
+async def last_seq(session: AsyncSession) -> int:
+    """The feed's end: the highest seq stored (0 when empty). Seqs are one sequence over the whole store,
+    not per province or subtree, so this bounds every caller's cursor; the primary key answers it with one
+    index lookup, without scanning the table."""
+    return int(await session.scalar(select(func.coalesce(func.max(feed_events.c.seq), 0))) or 0)
+
+
 async def events_after(
     session: AsyncSession,
     *,

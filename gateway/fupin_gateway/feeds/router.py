@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_gateway.feeds import repository
 from fupin_gateway.feeds.policy import TierPolicy
@@ -85,6 +86,9 @@ async def pull_events(
         receive_like=policy.receive_like,
         exclude_like=policy.exclude_like,
     )
+    if not rows:
+        # Only an empty page can come from a cursor past the end (a page with rows proves it is not).
+        await check_cursor(session, after)
     events = [FeedEvent.model_validate(event_view(row, actor.tier, policy)) for row in rows]
     return FeedPage(events=events, next_after=rows[-1].seq if rows else after)
 
@@ -108,6 +112,8 @@ async def stream_events(
     policy = _tier_policy(runtime, actor)
     # A reconnecting EventSource repeats the original URL and adds the header: the header is newer.
     cursor = _parse_cursor(last_event_id) if last_event_id is not None else (after or 0)
+    async with request.app.state.sessionmaker() as session:
+        await check_cursor(session, cursor)
     # CurrentActor has verified the token; the stream must also end when it expires or is revoked.
     claims = verified_claims(request)
     guard = StreamGuard(
@@ -128,6 +134,21 @@ async def stream_events(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def check_cursor(session: AsyncSession, cursor: int) -> None:
+    """A cursor this feed never gave out (a typo, another deployment's, one from before a restore of the
+    store) is refused: accepted, it would answer "nothing new" until the feed reaches it, and every event
+    numbered up to it would be skipped for good. Any seq the feed has sent is at most its end, so a resume
+    from the event just received is always accepted."""
+    if cursor == 0:
+        return
+    end = await repository.last_seq(session)
+    if cursor > end:
+        raise unprocessable(
+            f"the cursor is beyond the feed's end ({end}): resume from a cursor this feed gave you",
+            feed_end=end,
+        )
 
 
 def _parse_cursor(value: str) -> int:
