@@ -268,6 +268,56 @@ async def test_token_errors_follow_rfc_6749(fupin_stack):
             assert list(content) == ["application/json"], content
 
 
+async def test_a_token_request_gives_each_parameter_once_and_one_client_authentication(fupin_stack):
+    """QA5 feeds-admin #4, RFC 6749 §3.2 and §2.3: a parameter given twice, or client credentials in both
+    the Basic header and the body, is invalid_request; the last value (or the header) no longer wins."""
+    async with gateway(fupin_stack) as (_, client):
+        assert (
+            await make_user(client, root(fupin_stack), "once.user", VILLAGE, "village")
+        ).status_code == 201
+        secret = await make_client(client, fupin_stack, "once-client", "民政局", ["registry.read"])
+        form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+
+        async def refused(body: str, **kwargs: Any) -> str:
+            response = await client.post("/oauth/token", content=body, headers=form_type, **kwargs)
+            assert response.status_code == 400, response.text
+            assert oauth_error(response) == "invalid_request"
+            return str(response.json()["error_description"])
+
+        password = PASSWORD.replace(" ", "+")
+        assert "username" in await refused(
+            f"grant_type=password&username=nobody&username=once.user&password=x&password={password}"
+        )
+        assert "grant_type" in await refused(
+            f"grant_type=client_credentials&grant_type=password&username=once.user&password={password}"
+        )
+        assert "client_id" in await refused(
+            f"grant_type=client_credentials&client_id=nope&client_id=once-client&client_secret={secret}"
+        )
+        # An unknown parameter twice as well; its name is the caller's, so it is not echoed.
+        assert "a parameter" in await refused(
+            f"grant_type=password&username=once.user&password={password}&x=1&x=2"
+        )
+        # Basic and the body at once: neither wins.
+        for extra in (
+            "&client_id=other&client_secret=whatever",
+            "&client_id=once-client",
+            "&client_secret=x",
+        ):
+            assert "both" in await refused(
+                f"grant_type=client_credentials{extra}", auth=("once-client", secret)
+            )
+
+        # Each way alone still works.
+        assert (await login(client, "once.user")).status_code == 200
+        form = {"grant_type": "client_credentials", "client_id": "once-client", "client_secret": secret}
+        assert (await client.post("/oauth/token", data=form)).status_code == 200
+        basic = await client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=("once-client", secret)
+        )
+        assert basic.status_code == 200
+
+
 async def test_disabled_users_existing_token_is_refused_at_the_gateway(fupin_stack):
     async with (
         upstream(fupin_stack) as service_url,
@@ -518,6 +568,58 @@ async def test_admins_are_confined_to_their_jurisdiction_and_tier(fupin_stack):
         ).status_code == 404
         assert (await client.post("/admin/keys/rotate", headers=county_admin)).status_code == 403
         assert (await client.get("/admin/audit/verify", headers=county_admin)).status_code == 403
+
+
+async def test_admins_of_a_division_are_made_by_a_higher_tier(fupin_stack):
+    """QA5 feeds-admin #1: a county admin that could make a second county admin (with a password of its
+    choosing) had that account give it the officer and leader roles it may not give itself."""
+    async with gateway(fupin_stack) as (_, client):
+        province_admin = bearer(
+            fupin_stack.token("province", "520000000000", ["admin"], subject="user:p.admin")
+        )
+        made = await make_user(client, province_admin, "lu.county", COUNTY, "county", ["admin"])
+        assert made.status_code == 201, made.text
+        county_admin = bearer((await login(client, "lu.county")).json()["access_token"])
+
+        # A second admin of its own division, or the role given there later: refused, nothing created.
+        second = await make_user(client, county_admin, "lu.puppet", COUNTY, "county", ["admin"])
+        assert second.status_code == 403 and "higher tier" in second.json()["detail"], second.text
+        assert (await login(client, "lu.puppet")).status_code == 400
+        assert (
+            await make_user(client, county_admin, "lu.officer", COUNTY, "county", ["officer"])
+        ).status_code == 201
+        promoted = await client.put(
+            "/admin/users/lu.officer/roles", json={"roles": ["officer", "admin"]}, headers=county_admin
+        )
+        assert promoted.status_code == 403 and "higher tier" in promoted.json()["detail"]
+        # Nor does it take over a fellow county admin (made above it) by resetting its password.
+        assert (
+            await make_user(client, province_admin, "lu.peer", COUNTY, "county", ["admin"])
+        ).status_code == 201
+        taken = await client.post("/admin/users/lu.peer/password", json={}, headers=county_admin)
+        assert taken.status_code == 403 and "higher tier" in taken.json()["detail"]
+        assert (await login(client, "lu.peer")).status_code == 200
+        # So the loop of the report is closed: the peer it cannot control does not raise it either way.
+        roles = (await client.get("/admin/users/lu.officer", headers=province_admin)).json()["roles"]
+        assert roles == ["officer"]
+
+        # Below its own tier it still makes admins, and the tier above makes its own: the hierarchy works.
+        village_admin = await make_user(client, county_admin, "lu.village", VILLAGE, "village", ["admin"])
+        assert village_admin.status_code == 201
+        assert (
+            await client.put(
+                "/admin/users/lu.officer/roles", json={"roles": ["admin"]}, headers=province_admin
+            )
+        ).status_code == 200
+        assert (
+            await client.post("/admin/users/lu.peer/password", json={}, headers=province_admin)
+        ).status_code == 200
+        # An admin still resets its own password, and the nation's admins (the top) make the nation's.
+        assert (
+            await client.post("/admin/users/lu.county/password", json={}, headers=county_admin)
+        ).status_code == 200
+        nation = await make_user(client, root(fupin_stack), "lu.nation", NATION, "nation", ["admin"])
+        assert nation.status_code == 201
 
 
 def _digest(subject: str) -> str:
