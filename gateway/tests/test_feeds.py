@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.main import create_app
+from fupin_kit.divisions import COUNTYLESS_CITIES
 from fupin_kit.envelope import Envelope, domain_topic, feed_topic, new_event
 from fupin_kit.kafka import make_producer
 from fupin_kit.pii import check_digit
@@ -161,7 +162,8 @@ async def pull_all(
                 headers=scenario.token(tier, division),
             )
             assert response.status_code == 200, response.text
-            assert not FULL_ID.search(response.text) or tier in ("county", "township", "village")
+            full = tier in ("county", "township", "village") or division in COUNTYLESS_CITIES
+            assert not FULL_ID.search(response.text) or full
             page = response.json()
             if not page["events"]:
                 assert page["next_after"] == after
@@ -248,6 +250,40 @@ async def test_tiers_above_county_never_see_a_full_id_in_pull(scenario):
         reg1 = next(event for event in events if event["id"] == str(scenario.events["reg1"].id))
         assert reg1["data"]["head_name"] == "张**"
         assert reg1["data"]["resident_id"] == RID_52[:6] + "********" + RID_52[-4:]
+
+
+async def test_a_countyless_citys_feed_carries_full_identity_as_the_countys(scenario):
+    """QA5 feeds-admin #6: 东莞 (a city without counties) holds the county tier's powers and sees full
+    identities in the API (Actor.sees_full_identity), so its feed is masked as the county's, not a city's;
+    a city with counties still gets the city's masking."""
+    rid = resident_id("44190019840818699")
+    event = household_event(REGISTERED, "441900003001", "h-dg", rid)
+    event.data["members"][0]["resident_id_index"] = "ab" * 32
+    scenario.events["dongguan"] = event
+    await scenario.publish(event)
+    await scenario.wait_stored([event.id])
+
+    def the_event(events: list[dict[str, Any]]) -> dict[str, Any]:
+        return next(item for item in events if item["id"] == str(event.id))
+
+    dongguan = the_event(await pull_all(scenario, "city", "441900000000"))
+    assert dongguan["data"]["head_name"] == "张三丰" and dongguan["data"]["resident_id"] == rid
+    assert dongguan["data"]["members"][0] == {
+        "name": "李四",
+        "resident_id": rid,
+        "resident_id_index": "ab" * 32,
+    }
+    assert rid in dongguan["data"]["note"]
+    # The same as its township below it, as the stream has it too.
+    township = the_event(await pull_all(scenario, "township", "441900003000"))
+    assert township["data"] == dongguan["data"]
+    streamed, _ = await read_sse(scenario, "city", "441900000000", until_ids={str(event.id)})
+    assert the_event(streamed)["data"] == dongguan["data"]
+    # The province above it still sees it masked.
+    province = the_event(await pull_all(scenario, "province", "440000000000"))
+    assert (
+        province["data"]["head_name"] == "张**" and "resident_id_index" not in province["data"]["members"][0]
+    )
 
 
 async def test_feeds_require_a_token(scenario):

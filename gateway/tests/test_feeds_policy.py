@@ -12,7 +12,8 @@ from fupin_contracts import identification, registry
 from fupin_gateway.feeds.consumer import FeedRouter, copy_id, declared_feeds
 from fupin_gateway.feeds.known_types import known_event_types
 from fupin_gateway.feeds.masking import mask_event, scrub
-from fupin_gateway.feeds.policy import FeedPolicy, glob_to_like, load_policy
+from fupin_gateway.feeds.policy import FeedPolicy, glob_to_like, identity_tier, load_policy
+from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
 from fupin_kit.settings import repository_root
@@ -133,6 +134,36 @@ def test_masking_above_county_and_full_identity_below(policy):
     assert county["data"]["members"][0]["resident_id_index"] == "ab" * 32
     assert "bank_account" not in county["data"]
     assert body["data"]["resident_id"] == rid  # the stored body is never modified
+
+
+def test_a_countyless_city_is_masked_as_the_county_whose_powers_it_holds(policy):
+    """QA5 feeds-admin #6: the feed's masking follows Actor.sees_full_identity, so 东莞's government (a
+    city without counties) gets the county's rules, while a city with counties keeps the city's."""
+    rid = resident_id("44190019840818699")
+    body = new_event(
+        service="registry",
+        type="fupin.registry.household.registered.v1",
+        aggregate="household",
+        aggregate_id="h1",
+        division="441900003001",
+        data={
+            "head_name": "陈大明",
+            "members": [{"name": "李小红", "resident_id": rid, "resident_id_index": "ab"}],
+        },
+    ).model_dump(mode="json", exclude_none=True)
+    dongguan = Actor(subject="user:dg", tier="city", division="441900000000", roles=frozenset({"viewer"}))
+    assert dongguan.sees_full_identity and identity_tier(dongguan) == "county"
+    dongguan_policy = policy.for_actor(dongguan)
+    assert dongguan_policy.receive == policy.for_tier("city").receive  # what it receives: the city's
+    masked = mask_event(body, identity_tier(dongguan), dongguan_policy)
+    assert masked["data"] == body["data"]
+    guiyang = Actor(subject="user:gy", tier="city", division="520100000000", roles=frozenset({"viewer"}))
+    assert identity_tier(guiyang) == "city" and policy.for_actor(guiyang) == policy.for_tier("city")
+    masked = mask_event(body, identity_tier(guiyang), policy.for_actor(guiyang))
+    assert masked["data"]["head_name"] == "陈**" and masked["data"]["members"][0] == {
+        "name": "李**",
+        "resident_id": rid[:6] + "********" + rid[-4:],
+    }
 
 
 def test_scrubber_masks_mobile_numbers_in_free_text():

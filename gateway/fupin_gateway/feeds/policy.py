@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from fupin_gateway.feeds.known_types import known_event_types
 from fupin_kit import divisions
+from fupin_kit.auth.actor import Actor
 
 # Tiers the brief names as feed consumers; `nation` is optional (absent → it receives nothing).
 REQUIRED_TIERS: tuple[str, ...] = ("province", "city", "county", "township", "village")
@@ -26,6 +27,16 @@ GLOB_PATTERN = re.compile(r"^[a-z0-9_.*?]+$")
 def full_identity(tier: str) -> bool:
     """Full resident ID numbers and names are for the county tier and below (as Actor.sees_full_identity)."""
     return divisions.TIER_LEVELS[tier] >= divisions.Level.COUNTY
+
+
+def identity_tier(actor: Actor) -> str:
+    """The tier whose identity rules (masking, dropped fields, the scrubber) apply to an actor's feed: its
+    own, but the county's for one above the county that sees full identity all the same
+    (Actor.sees_full_identity: the government of a city without counties, which holds the county tier's
+    powers and sees full identities in the API)."""
+    if actor.sees_full_identity and not full_identity(actor.tier):
+        return "county"
+    return actor.tier
 
 
 def glob_to_like(pattern: str) -> str:
@@ -94,6 +105,22 @@ class FeedPolicy(BaseModel):
     def for_tier(self, tier: str) -> TierPolicy | None:
         """None means the tier receives nothing (deny by default)."""
         return self.tiers.get(tier)
+
+    def for_actor(self, actor: Actor) -> TierPolicy | None:
+        """The actor's tier's policy, with the identity rules of identity_tier(actor): a countyless city
+        receives the city's events, masked as for the county whose powers it holds."""
+        own = self.for_tier(actor.tier)
+        rules_tier = identity_tier(actor)
+        if own is None or rules_tier == actor.tier:
+            return own
+        rules = self.tiers[rules_tier]  # the county tier is required
+        return own.model_copy(
+            update={
+                "mask_resident_id": rules.mask_resident_id,
+                "mask_name": rules.mask_name,
+                "drop": rules.drop,
+            }
+        )
 
 
 def load_policy(path: Path) -> FeedPolicy:

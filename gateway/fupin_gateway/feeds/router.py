@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_gateway.feeds import repository
-from fupin_gateway.feeds.policy import TierPolicy
+from fupin_gateway.feeds.policy import TierPolicy, identity_tier
 from fupin_gateway.feeds.runtime import FeedRuntime, feed_runtime
 from fupin_gateway.feeds.sse import StreamGuard, event_stream
 from fupin_gateway.feeds.views import event_view
@@ -52,7 +52,7 @@ class FeedPage(BaseModel):
 
 
 def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
-    policy = runtime.policy.for_tier(actor.tier)
+    policy = runtime.policy.for_actor(actor)
     if policy is None:
         raise forbidden(f"the {actor.tier} tier receives no feed")
     return policy
@@ -89,7 +89,7 @@ async def pull_events(
     if not rows:
         # Only an empty page can come from a cursor past the end (a page with rows proves it is not).
         await check_cursor(session, after)
-    events = [FeedEvent.model_validate(event_view(row, actor.tier, policy)) for row in rows]
+    events = [FeedEvent.model_validate(event_view(row, identity_tier(actor), policy)) for row in rows]
     return FeedPage(events=events, next_after=rows[-1].seq if rows else after)
 
 

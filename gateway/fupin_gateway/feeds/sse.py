@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fupin_gateway.feeds import repository
-from fupin_gateway.feeds.policy import TierPolicy
+from fupin_gateway.feeds.policy import TierPolicy, identity_tier
 from fupin_gateway.feeds.runtime import FeedRuntime
 from fupin_gateway.feeds.views import event_view
 from fupin_kit.auth.actor import Actor
@@ -86,6 +86,7 @@ async def event_stream(
     guard: StreamGuard,
 ) -> AsyncIterator[bytes]:
     started = last_write = time.monotonic()
+    tier = identity_tier(actor)  # whose masking applies (policy.for_actor)
     # First bytes at once: the client knows the stream is open, and learns its reconnection delay.
     yield b"retry: %d\n" % RETRY_MS + sse_comment(f"resuming after {after}")
     backoff = POLL_MIN_S
@@ -108,7 +109,7 @@ async def event_stream(
                     exclude_like=policy.exclude_like,
                 )
             for row in rows:
-                yield sse_event(row.seq, row.type, orjson.dumps(event_view(row, actor.tier, policy)))
+                yield sse_event(row.seq, row.type, orjson.dumps(event_view(row, tier, policy)))
                 after = row.seq
             now = time.monotonic()
             if rows:
