@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
+VILLAGE = "520102016001"
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
@@ -72,3 +73,58 @@ async def test_a_failed_vote_records_its_tally_as_the_reason(harness: Harness) -
     last = await _last(harness, case)
     assert last["to_state"] == "rejected"
     assert last["detail"]["reason"].startswith("the village assembly's vote failed: 5 for, 16 against")
+
+
+# ---- 3. an individual township review or county approval carries its check, and waits for a draw ---------
+
+
+async def _at(harness: Harness, state: str) -> str:
+    await harness.quotas(await harness.year(), 10)
+    case: str = await harness.apply(await harness.household())
+    await harness.sql("UPDATE cases SET state = :s WHERE id = CAST(:i AS uuid)", s=state, i=case)
+    return case
+
+
+async def test_an_individual_decision_needs_the_reviewers_check(harness: Harness) -> None:
+    for state, action, headers in (
+        ("first_noticed", "township_review", harness.township()),
+        ("second_noticed", "county_approve", harness.county()),
+    ):
+        case = await _at(harness, state)
+        for finding in ({}, {"passed": True}, {"note": "已核查"}, {"passed": "yes", "note": "已核查"}):
+            refused = await harness.act(case, action, headers, finding)
+            assert refused.status_code == 422, (action, finding, refused.text)
+            assert refused.json()["code"] == "check-required", refused.text
+        failed = await harness.act(case, action, headers, {"passed": False, "note": "收入不实"})
+        assert failed.status_code == 422 and failed.json()["code"] == "check-failed", failed.text
+        assert await harness.state(case) == state
+        check = {"passed": True, "note": "逐户核查：收入与登记一致"}
+        done = await harness.act(case, action, headers, check)
+        assert done.status_code == 200, done.text
+        last = await _last(harness, case)
+        assert last["detail"]["finding"] == check
+        spot_check = last["detail"]["spot_check"]
+        assert spot_check["individual"] is True and spot_check["passed"] is True
+        assert spot_check["note"] == check["note"] and spot_check["by"]
+
+
+async def test_an_individual_decision_waits_for_the_open_draw_over_the_case(harness: Harness) -> None:
+    cases = [await _at(harness, "first_noticed") for _ in range(3)]
+    drawn = await harness.client.post(
+        "/batches", json={"action": "township_review", "division": VILLAGE}, headers=harness.township()
+    )
+    assert drawn.status_code == 201, drawn.text
+    batch = drawn.json()
+    check = {"passed": True, "note": "逐户核查：收入与登记一致"}
+    for case in cases:  # sampled or not: the draw covers the whole frozen list
+        refused = await harness.act(case, "township_review", harness.township(), check)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "batch-open" and refused.json()["batch_id"] == batch["id"]
+        assert batch["id"] in refused.json()["detail"]
+        assert await harness.state(case) == "first_noticed"
+    findings = [{"case_id": case, "passed": True, "note": "抽查属实"} for case in batch["sample"]]
+    decided = await harness.client.post(
+        f"/batches/{batch['id']}/decide", json={"findings": findings}, headers=harness.township()
+    )
+    assert decided.status_code == 200, decided.text
+    assert [await harness.state(case) for case in cases] == ["township_reviewed"] * 3

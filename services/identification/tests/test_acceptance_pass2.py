@@ -258,7 +258,10 @@ async def test_a_failed_spot_check_is_recorded_and_must_be_addressed(harness: Ha
     assert plain.status_code == 409 and plain.json()["code"] == "spot-check-failed", plain.text
     addressed = await harness.client.post(
         f"/cases/{failed}/actions/township_review",
-        json={"reason": "复核：收入已按实更正，仍低于标准"},
+        json={
+            "reason": "复核：收入已按实更正，仍低于标准",
+            "finding": {"passed": True, "note": "复核收入证明，已按实更正"},
+        },
         headers=harness.township(),
     )
     assert addressed.status_code == 200, addressed.text

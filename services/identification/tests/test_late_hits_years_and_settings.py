@@ -417,10 +417,12 @@ async def test_monitoring_permission_comes_before_eligibility(harness: Harness) 
 
 async def test_individual_township_review_records_its_spot_check(harness: Harness) -> None:
     case = await _case_at(harness, "first_noticed")
-    reviewed = await harness.act(case, "township_review", harness.township())
+    check = {"passed": True, "note": "逐户核查：收入与登记一致"}
+    reviewed = await harness.act(case, "township_review", harness.township(), check)
     assert reviewed.status_code == 200, reviewed.text
     history = (await harness.client.get(f"/cases/{case}/history", headers=harness.township())).json()
-    assert history[-1]["detail"]["spot_check"] == {"individual": True}
+    spot_check = history[-1]["detail"]["spot_check"]
+    assert (spot_check["individual"], spot_check["passed"], spot_check["note"]) == (True, True, check["note"])
 
 
 async def test_batch_read_exposes_the_frozen_list_to_redraw_the_sample(harness: Harness) -> None:

@@ -37,6 +37,9 @@ const VOTE_ACTIONS = new Set(["village_review"]);
 // The household's own agreement: who signed for it and when (recorded in the case's history).
 const CONSENT_ACTIONS = new Set(["household_confirm", "authorise"]);
 const REASON_REQUIRED = new Set(["reject", "withdraw"]);
+// Decided one case at a time (outside a batch's spot-check), the township review and county approval of an
+// identification case record the reviewer's own check: passed and a note (cases/service.py).
+const CHECK_ACTIONS = new Set(["township_review", "county_approve"]);
 // The steps whose record is the survey's findings, which the service requires (cases/service.py).
 const SURVEY_REQUIRED = new Set(["verify", "exit_verify", "visit"]);
 // The states of each kind of case, in the order of its procedure (identification's workflow.KIND_STATES);
@@ -1038,6 +1041,12 @@ function openStepDialog(current, action, done) {
     inputs.signed_on = h("input", { id: "s-signed-on", type: "date", max: today, required: true });
     fields.push(field("s-signed-on", t("step.signed_on"), inputs.signed_on));
   }
+  if (CHECK_ACTIONS.has(action) && current.kind === "identification") {
+    inputs.check_passed = h("input", { id: "s-check-passed", type: "checkbox", required: true });
+    fields.push(field("s-check-passed", t("step.check_passed"), inputs.check_passed));
+    inputs.check_note = h("textarea", { id: "s-check-note", rows: "2", maxlength: "1000", minlength: "2", required: true });
+    fields.push(field("s-check-note", t("step.check_note"), inputs.check_note));
+  }
   inputs.reason = h("textarea", { id: "s-reason", rows: "2", maxlength: "1000", required: REASON_REQUIRED.has(action) });
   fields.push(field("s-reason", t("step.reason"), inputs.reason));
   const submit = h("button", { type: "submit", class: "primary", text: t("step.submit") });
@@ -1057,6 +1066,10 @@ function openStepDialog(current, action, done) {
     if (CONSENT_ACTIONS.has(action)) {
       finding.signed_by = inputs.signed_by.value.trim();
       finding.signed_on = inputs.signed_on.value;
+    }
+    if (inputs.check_note) {
+      finding.passed = inputs.check_passed.checked;
+      finding.note = inputs.check_note.value.trim();
     }
     if (VOTE_ACTIONS.has(action)) {
       finding.meeting_on = inputs.meeting_on.value;

@@ -11,7 +11,16 @@ from sqlalchemy import and_, func, insert, literal, or_, select, text, tuple_, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification.models import case_history, cases, comparison_hits, rm_households, rm_incomes, rm_members
+from identification.models import (
+    batch_items,
+    batches,
+    case_history,
+    cases,
+    comparison_hits,
+    rm_households,
+    rm_incomes,
+    rm_members,
+)
 
 Row = dict[str, Any]
 
@@ -217,6 +226,18 @@ async def unaddressed_failed_check(session: AsyncSession, case_id: uuid.UUID, st
     )
     row = result.mappings().first()
     return None if row is None else dict(row)
+
+
+async def open_batch_of_case(session: AsyncSession, case_id: uuid.UUID, step: str) -> uuid.UUID | None:
+    """The undecided (drawn) batch of `step` whose frozen list holds the case, if any."""
+    result = await session.execute(
+        select(batches.c.id)
+        .join(batch_items, batch_items.c.batch_id == batches.c.id)
+        .where(batch_items.c.case_id == case_id, batches.c.action == step, batches.c.status == "drawn")
+        .limit(1)
+    )
+    value: uuid.UUID | None = result.scalar_one_or_none()
+    return value
 
 
 async def counted_in_quota(session: AsyncSession, lo: str, hi: str, year: int, states: Sequence[str]) -> int:

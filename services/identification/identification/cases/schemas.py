@@ -5,10 +5,10 @@ import uuid
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from identification.json_limits import FreeJson
-from identification.text import Reason, Signer
+from identification.text import LongReason, Reason, Signer
 from identification.workflow import Action
 
 
@@ -38,6 +38,15 @@ class HouseholdConsent(BaseModel):
     signed_by: Signer
     signed_on: dt.date | None = None
     document_ref: str | None = Field(default=None, max_length=200)
+
+
+class IndividualCheck(_In):
+    """The reviewer's own check of one case decided on its own at the township review or the county approval
+    (rather than in a batch's spot-check): the case was checked in full, and the result is on the record.
+    Only a check that passed takes the step; a case that fails it is rejected with its reason."""
+
+    passed: StrictBool
+    note: LongReason
 
 
 class CaseIn(_In):

@@ -28,6 +28,7 @@ from identification.cases.schemas import (
     CategoryIn,
     HistoryOut,
     HouseholdConsent,
+    IndividualCheck,
     VillageReviewFinding,
 )
 from identification.comparisons import repository as comparisons
@@ -436,6 +437,58 @@ def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
     return consent
 
 
+async def _individual_check(
+    ctx: Context, case_id: uuid.UUID, action: workflow.Action, body: ActionIn
+) -> dict[str, Any]:
+    """The record of a list-wide step (township review, county approval) decided for one case on its own.
+    The list is reviewed by a batch's spot-check (domain.md §3: at least 20 % / 10 %); deciding a case on
+    its own is for the cases a batch leaves (a failed check, a skipped or late case, a list of one) and is
+    a full check of that case, so it carries the reviewer's finding (passed, note), and is refused while a
+    drawn batch covers the case: its spot-check is decided with the batch, not around it."""
+    covering = await repository.open_batch_of_case(ctx.session, case_id, action.value)
+    if covering is not None:
+        raise conflict(
+            f"batch {covering} is drawn over this case and not decided yet: decide the batch (or withdraw it "
+            "with a reason) first",
+            code="batch-open",
+            batch_id=str(covering),
+        )
+    spot_check: dict[str, Any] = {"individual": True}
+    failed = await repository.unaddressed_failed_check(ctx.session, case_id, action.value)
+    if failed is not None:
+        # The case failed a batch's spot-check at this step: deciding it one by one must say how the
+        # finding was addressed, and the decision records both.
+        note = failed["detail"].get("note") or ""
+        if not (body.reason or "").strip():
+            raise conflict(
+                f"the case failed the spot-check of batch {failed['batch_id']} ({note or 'no note'}): "
+                "give the reason the finding is addressed, or reject the case",
+                code="spot-check-failed",
+                batch_id=str(failed["batch_id"]),
+                note=note,
+            )
+        spot_check["failed_check"] = {"batch_id": str(failed["batch_id"]), "note": note}
+    try:
+        check = IndividualCheck.model_validate(body.finding)
+    except ValidationError as exc:
+        raise unprocessable(
+            f"decided on its own, {action.value} records the reviewer's check of the case: "
+            "finding {passed, note}",
+            code="check-required",
+            errors=finding_errors(exc),
+        ) from None
+    if not check.passed:
+        raise unprocessable(
+            f"the check did not pass: {action.value} is not taken; reject the case with the reason instead",
+            code="check-failed",
+            errors=[
+                {"loc": ["body", "finding", "passed"], "msg": "the check failed", "type": "check_failed"}
+            ],
+        )
+    recorded = check.model_dump(mode="json")
+    return {"finding": recorded, "spot_check": {**spot_check, **recorded, "by": ctx.actor.subject}}
+
+
 async def _months_monitored(ctx: Context, case: Row) -> float:
     since = await repository.last_step_at(ctx.session, case["id"], A.COUNTY_DECIDE.value)
     if since is None:
@@ -480,26 +533,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     if action is A.COUNTY_APPROVE:
         await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_COUNTY_APPROVAL)
     if action in workflow.MIN_SPOT_CHECK and kind is K.IDENTIFICATION:
-        # Decided one by one, the case is checked in full: recorded as such at both list-wide steps, so
-        # the spot-check record of a case never depends on which of the two paths decided it.
-        detail["spot_check"] = {"individual": True}
-        failed = await repository.unaddressed_failed_check(ctx.session, case_id, action.value)
-        if failed is not None:
-            # The case failed a batch's spot-check at this step: deciding it one by one must say how the
-            # finding was addressed, and the decision records both.
-            note = failed["detail"].get("note") or ""
-            if not (body.reason or "").strip():
-                raise conflict(
-                    f"the case failed the spot-check of batch {failed['batch_id']} ({note or 'no note'}): "
-                    "give the reason the finding is addressed, or reject the case",
-                    code="spot-check-failed",
-                    batch_id=str(failed["batch_id"]),
-                    note=note,
-                )
-            detail["spot_check"] = {
-                "individual": True,
-                "failed_check": {"batch_id": str(failed["batch_id"]), "note": note},
-            }
+        detail.update(await _individual_check(ctx, case_id, action, body))
     if action is A.CLEAR_RISK:
         await require_not_identified(ctx, case, action)
         detail["clearance"] = await _check_clearance(ctx, case)
