@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from fupin_gateway.testing import in_process_gateway as gateway
 
@@ -99,3 +100,80 @@ async def test_an_organisation_or_department_of_invisible_characters_is_refused(
         department = {"client_id": "odd-dept", "department": "\u202e局", "tier": "county", "division": COUNTY}
         refused = await client.post("/admin/clients", json=department, headers=auth)
         assert refused.status_code == 422 and refused.json()["errors"][0]["loc"][-1] == "department"
+
+
+def field_error(response: httpx.Response, field: str) -> str:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    messages = [e["msg"] for e in response.json()["errors"] if e["loc"][-1] == field]
+    assert messages, response.text
+    return " ".join(messages)
+
+
+# A valid resident ID (check digit right) and mobile numbers, in the forms the API masker knows.
+RESIDENT_ID = "522633198506156898"
+HOLDS_ID_OR_MOBILE = [
+    RESIDENT_ID,
+    "潘乡干 证522633196001016533",
+    "522633 19850615 6898",
+    "５２２６３３１９８５０６１５６８９８",
+    "韦测试 手机13987651234",
+    "139-8765-1234",
+    "+8613987651234",
+]
+
+
+@pytest.mark.parametrize("value", HOLDS_ID_OR_MOBILE)
+async def test_a_name_holding_an_id_or_mobile_number_is_refused(fupin_stack, value: str) -> None:
+    """qa5 security-observability #2: an account named by its holder's resident ID (a common sign-in name)
+    became the actor `user:<ID>` shown unmasked to city, province and nation; an ID or mobile written into
+    a display name was shown so by the admin API. Refused (422 naming the field) wherever an account is
+    named: a person's or evaluator's username, display name and organisation, a client's id and
+    department."""
+    async with gateway(fupin_stack) as (_, client):
+        auth = root(fupin_stack)
+        says = "resident ID number or a mobile number"
+        refused = await client.post("/admin/users", json=person("plain.name", value), headers=auth)
+        assert says in field_error(refused, "display_name")
+        refused = await client.post("/admin/evaluators", json=evaluator("plain.eval", value), headers=auth)
+        assert says in field_error(refused, "display_name")
+        body = {**evaluator("plain.eval", "赵评估"), "organisation": value}
+        assert says in field_error(
+            await client.post("/admin/evaluators", json=body, headers=auth), "organisation"
+        )
+        department = {"client_id": "plain-dept", "department": value, "tier": "county", "division": COUNTY}
+        refused = await client.post("/admin/clients", json=department, headers=auth)
+        assert says in field_error(refused, "department")
+        # A username allows digits, dots and hyphens only: the forms that fit it.
+        name = value.replace(" ", "-").replace("+", "")
+        if name.isascii() and all(c.isdigit() or c in ".-" for c in name):
+            refused = await client.post("/admin/users", json=person(name, "王芳"), headers=auth)
+            assert says in field_error(refused, "username")
+            refused = await client.post("/admin/evaluators", json=evaluator(name, "王芳"), headers=auth)
+            assert says in field_error(refused, "username")
+            client_body = {"client_id": name, "department": "民政局", "tier": "county", "division": COUNTY}
+            refused = await client.post("/admin/clients", json=client_body, headers=auth)
+            assert says in field_error(refused, "client_id")
+        for path in ("/admin/users/plain.name", "/admin/evaluators/plain.eval", "/admin/clients/plain-dept"):
+            assert (await client.get(path, headers=auth)).status_code == 404
+
+
+async def test_names_with_other_numbers_pass_and_an_account_named_before_the_rule_stays_readable(
+    fupin_stack,
+) -> None:
+    async with gateway(fupin_stack) as (app, client):
+        auth = root(fupin_stack)
+        for username, display_name in (("li.2024", "李 村2组"), ("cadre.5201", "王芳 (No. 3)")):
+            created = await client.post("/admin/users", json=person(username, display_name), headers=auth)
+            assert created.status_code == 201, created.text
+        async with app.state.sessionmaker() as session:
+            await session.execute(
+                text("UPDATE people SET username = :id, display_name = :shown WHERE username = 'li.2024'"),
+                {"id": RESIDENT_ID, "shown": f"李 {RESIDENT_ID}"},
+            )
+            await session.commit()
+        read = await client.get(f"/admin/users/{RESIDENT_ID}", headers=auth)
+        assert read.status_code == 200, read.text
+        assert read.json()["username"] == RESIDENT_ID
+        disabled = await client.post(f"/admin/users/{RESIDENT_ID}/disable", headers=auth)
+        assert disabled.status_code == 200, disabled.text

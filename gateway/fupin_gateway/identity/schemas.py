@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from fupin_kit import text_rules
+from fupin_kit import pii, text_rules
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
@@ -65,6 +65,23 @@ Password = Annotated[
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200), text_rules.text_rule(1)]
 
 
+def _no_id_or_mobile(value: str) -> str:
+    """An account's name and what it says of itself are shown unmasked at every tier (a username is the
+    `user:<name>` actor of everything the account does): a resident ID or a mobile number typed into one,
+    in any form the API masker knows (fupin_kit.pii.mask_text), would leak above the county."""
+    if pii.mask_text(value) != value:
+        raise ValueError(
+            "must not hold a resident ID number or a mobile number: account names are shown unmasked at every tier"
+        )
+    return value
+
+
+# Only where an account is created: accounts stored before the rule stay readable (answers are plain str).
+NoIdOrMobile = AfterValidator(_no_id_or_mobile)
+AccountName = Annotated[Name, NoIdOrMobile]
+AccountText = Annotated[Text, NoIdOrMobile]
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "Bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
@@ -108,8 +125,8 @@ class PersonIn(BaseModel):
             ]
         },
     )
-    username: Name
-    display_name: Text
+    username: AccountName
+    display_name: AccountText
     tier: Tier
     division: Division
     roles: list[Role] = Field(default_factory=list, max_length=32)
@@ -151,8 +168,8 @@ class ClientIn(BaseModel):
             ]
         },
     )
-    client_id: Name
-    department: Text
+    client_id: AccountName
+    department: AccountText
     tier: Tier
     division: Division
     scopes: list[Scope] = Field(default_factory=list, max_length=64)
@@ -196,9 +213,9 @@ class EvaluatorIn(BaseModel):
             ]
         },
     )
-    username: Name
-    display_name: Text
-    organisation: Text
+    username: AccountName
+    display_name: AccountText
+    organisation: AccountText
     tier: Tier
     division: Division
     roles: list[Role] = Field(default_factory=lambda: ["evaluator"], max_length=32)
