@@ -22,6 +22,12 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
         "--port", type=int, default=int(os.environ.get("FUPIN_PORT", DEFAULT_PORTS.get(name, 8000)))
     )
     parser.add_argument("--log-level", default=os.environ.get("FUPIN_LOG_LEVEL", "info"))
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("FUPIN_FORWARDED_ALLOW_IPS", ""),
+        help="Comma-separated addresses (or networks) of reverse proxies whose X-Forwarded-For / "
+        "X-Forwarded-Proto are trusted; none by default: the client is the connection's peer.",
+    )
     args = parser.parse_args(argv)
     os.environ["FUPIN_ROLE"] = args.role
     os.environ["FUPIN_SERVICE"] = name
@@ -29,6 +35,10 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
     os.environ.setdefault("FUPIN_GC_FREEZE_AFTER_START", "true")
     logging.basicConfig(
         level=args.log_level.upper(), format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s"
+    )
+    # Proxy headers only from configured proxies (FUPIN_FORWARDED_ALLOW_IPS), none by default.
+    forwarded_allow_ips = ",".join(
+        item.strip() for item in args.forwarded_allow_ips.split(",") if item.strip()
     )
     uvicorn.run(
         app_path,
@@ -41,4 +51,8 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
         lifespan="on",
         # uvicorn's own answer to a request it cannot parse (the app never sees it) as a problem document.
         http=ProblemHttpToolsProtocol,
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: any local caller then chose
+        # the client IP the access audit records and the anonymous rate-limit bucket it is counted in.
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or None,
     )
