@@ -13,10 +13,12 @@ the step requires.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -38,7 +40,7 @@ pytestmark = pytest.mark.timeout(240)
 ID = "/api/v1/identification"
 REG = "/api/v1/registry"
 DAY = 86_400
-VOTE = {"meeting_on": "2026-11-20", "representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
+VOTE = {"representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
 _serial = itertools.count(1)
 
 
@@ -106,12 +108,24 @@ async def case_state(platform: Platform, case_id: str, expected: str, actor: str
     await eventually(check, f"case {case_id} to reach {expected}")
 
 
+async def today(platform: Platform) -> str:
+    """The service's day in China (on its test clock): what a step taken now is dated (no step of a case may
+    be dated before the case was opened)."""
+    clock = await platform.call("POST", f"{ID}/admin/clock", "root", {"advance_s": 0})
+    return dt.datetime.fromisoformat(clock["now"]).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+async def vote(platform: Platform) -> dict[str, Any]:
+    """The village assembly's attendance and vote, meeting today."""
+    return {**VOTE, "meeting_on": await today(platform)}
+
+
 async def apply(platform: Platform, household_id: str, year: int) -> str:
     """The application; retried while the registry's household.created is still on its way (404)."""
     body = {
         "household_id": household_id,
         "year": year,
-        "authorisation": {"signed": True, "signed_by": "户主", "signed_on": "2026-11-20"},
+        "authorisation": {"signed": True, "signed_by": "户主", "signed_on": await today(platform)},
     }
 
     async def check() -> str | None:
@@ -181,7 +195,7 @@ async def procedure(platform: Platform) -> Procedure:
     cases = [await apply(platform, household_id, year) for household_id, _ in households]
     for case_id in cases:
         await act(platform, case_id, "verify", "cadre", {"survey": "入户核实: 住房 C 级, 因病致贫"})
-        reviewed = await act(platform, case_id, "village_review", "cadre", VOTE)
+        reviewed = await act(platform, case_id, "village_review", "cadre", await vote(platform))
         assert reviewed["state"] == "village_reviewed"
 
     # First notice, with an objection from the public (no login) that the township dismisses.
@@ -350,7 +364,7 @@ async def test_medical_cost_push_opens_monitoring_and_household_is_monitored(pla
     await act(platform, case_id, "visit", "cadre2", {"visit": "住院花费大, 收入骤减"})
     await act(platform, case_id, "authorise", "cadre2", {"signed_by": "孙二柱"})
     await act(platform, case_id, "compare", "county")
-    await act(platform, case_id, "village_review", "cadre2", VOTE)
+    await act(platform, case_id, "village_review", "cadre2", await vote(platform))
     await notice_closes(platform, SIBLING, "monitoring")
     await act(platform, case_id, "township_review", "township")
     decided = await act(platform, case_id, "county_decide", "county")

@@ -1,6 +1,6 @@
 """Text and date rules shared by the request schemas and use cases: a recorded justification or signer
 says something visible and holds no control or bidirectional characters (fupin_kit.text_rules), a signer's
-name holds no digit, and a recorded date is not after the day it is recorded (in China)."""
+name holds no digit, and a recorded date is not after the day it is recorded (in China), nor before what it follows."""
 
 from __future__ import annotations
 
@@ -45,4 +45,21 @@ def not_future(value: dt.date, now: dt.datetime, loc: list[str], what: str) -> N
             f"{what} cannot be after today ({today(now).isoformat()}, China time)",
             code="future-date",
             errors=[{"loc": loc, "msg": f"{what} is in the future", "type": "future_date"}],
+        )
+
+
+def not_before(value: dt.date, floor: dt.date, loc: list[str], what: str, since: str) -> None:
+    """422 for a date before `floor`: a step of the procedure dated before what it follows (`since` names
+    it, e.g. "the case was opened")."""
+    if value < floor:
+        raise unprocessable(
+            f"{what} ({value.isoformat()}) cannot be before {floor.isoformat()}: {since}",
+            code="date-too-early",
+            errors=[
+                {
+                    "loc": loc,
+                    "msg": f"{what} is before {floor.isoformat()} ({since})",
+                    "type": "date_too_early",
+                }
+            ],
         )

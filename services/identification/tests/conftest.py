@@ -4,12 +4,14 @@ households fed through the registry read-model handler as the registry would ann
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest_asyncio
@@ -25,15 +27,19 @@ os.environ["FUPIN_TEST_CLOCK"] = "1"
 os.environ["FUPIN_NOTICE_TICK_S"] = "0"
 
 from identification import clock
+from identification import text as text_rules
 from identification.main import create_app
 from identification.readmodel import handlers
+
+# The procedure's dates are today in China: no step is dated before its case was opened.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
 CITY = "520100000000"
 PROVINCE = "520000000000"
-VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 DAY = 86_400
 _serial = itertools.count(500)
 
@@ -148,13 +154,18 @@ class Harness:
         async with self.app.state.sessionmaker() as session:
             return clock.civil_year(await clock.now(session))
 
+    async def today(self) -> str:
+        """The service's current day in China (on the test clock): the date a step taken now carries."""
+        async with self.app.state.sessionmaker() as session:
+            return text_rules.today(await clock.now(session)).isoformat()
+
     async def apply(self, household_id: uuid.UUID, year: int | None = None) -> str:
         response = await self.client.post(
             "/cases",
             json={
                 "household_id": str(household_id),
                 "year": year or await self.year(),
-                "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+                "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": await self.today()},
             },
             headers=self.village(),
         )
@@ -179,7 +190,8 @@ class Harness:
         for _ in range(households):
             case_id = await self.apply(await self.household(name=name, place=place))
             assert (await self.act(case_id, "verify", self.village(), {"survey": "ok"})).status_code == 200
-            assert (await self.act(case_id, "village_review", self.village(), VOTE)).status_code == 200
+            vote = {**VOTE, "meeting_on": await self.today()}
+            assert (await self.act(case_id, "village_review", self.village(), vote)).status_code == 200
             case_ids.append(case_id)
         notice = await self.client.post(
             "/notices", json={"division": VILLAGE, "kind": "first"}, headers=self.township()

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
 VILLAGE = "520102016001"
+ASSURANCES = dict.fromkeys(
+    ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
+)
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
@@ -128,3 +131,117 @@ async def test_an_individual_decision_waits_for_the_open_draw_over_the_case(harn
     )
     assert decided.status_code == 200, decided.text
     assert [await harness.state(case) for case in cases] == ["township_reviewed"] * 3
+
+
+# ---- 4. no step is dated before what it follows ------------------------------------------------------------
+
+
+async def test_an_authorisation_signed_long_before_the_application_is_refused(harness: Harness) -> None:
+    year = await harness.year()
+    household = await harness.household()
+    body = {"household_id": str(household), "year": year}
+    for signed_on in ("1900-01-01", f"{year - 2}-12-31"):
+        refused = await harness.client.post(
+            "/cases",
+            json={**body, "authorisation": {"signed": True, "signed_by": "户主", "signed_on": signed_on}},
+            headers=harness.village(),
+        )
+        assert refused.status_code == 422, (signed_on, refused.text)
+        assert refused.json()["code"] == "date-too-early"
+        assert refused.json()["errors"][0]["loc"] == ["body", "authorisation", "signed_on"]
+    last_year = await harness.client.post(
+        "/cases",
+        json={
+            **body,
+            "authorisation": {"signed": True, "signed_by": "户主", "signed_on": f"{year - 1}-01-01"},
+        },
+        headers=harness.village(),
+    )
+    assert last_year.status_code == 201, last_year.text
+
+
+async def test_an_assembly_before_the_case_was_opened_is_refused(harness: Harness) -> None:
+    await harness.quotas(await harness.year(), 10)
+    case = await harness.apply(await harness.household())
+    assert (await harness.act(case, "verify", harness.village(), {"survey": "ok"})).status_code == 200
+    today = dt.date.fromisoformat(await harness.today())
+    for meeting_on in ("1980-05-05", (today - dt.timedelta(days=1)).isoformat()):
+        refused = await harness.act(
+            case, "village_review", harness.village(), {**VOTE, "meeting_on": meeting_on}
+        )
+        assert refused.status_code == 422, (meeting_on, refused.text)
+        assert refused.json()["code"] == "date-too-early"
+        assert refused.json()["errors"][0]["loc"] == ["body", "finding", "meeting_on"]
+    assert await harness.state(case) == "verified"
+    done = await harness.act(
+        case, "village_review", harness.village(), {**VOTE, "meeting_on": today.isoformat()}
+    )
+    assert done.status_code == 200, done.text
+
+
+async def _registered(harness: Harness, registered_year: int) -> Any:
+    household = await harness.household()
+    await harness.sql(
+        "UPDATE rm_households SET status = 'registered', registered_year = :y WHERE household_id = :h",
+        y=registered_year,
+        h=household,
+    )
+    return household
+
+
+async def test_an_exits_dates_are_not_before_the_exit_year_or_the_case(harness: Harness) -> None:
+    year = await harness.year()
+    household = await _registered(harness, year - 1)
+    await harness.income(household, year, "9000")
+    body = {"household_id": str(household), "year": year, "assurances": ASSURANCES}
+    for meeting_on in ("1950-01-01", f"{year - 1}-12-31"):
+        refused = await harness.client.post(
+            "/exits", json={**body, "finding": {**VOTE, "meeting_on": meeting_on}}, headers=harness.village()
+        )
+        assert refused.status_code == 422, (meeting_on, refused.text)
+        assert refused.json()["code"] == "date-too-early"
+        assert refused.json()["errors"][0]["loc"] == ["body", "finding", "meeting_on"]
+    proposed = await harness.client.post(
+        "/exits",
+        json={**body, "finding": {**VOTE, "meeting_on": await harness.today()}},
+        headers=harness.village(),
+    )
+    assert proposed.status_code == 201, proposed.text
+    case = str(proposed.json()["id"])
+    assert (await harness.act(case, "exit_verify", harness.village(), {"survey": "ok"})).status_code == 200
+    refused = await harness.act(
+        case, "household_confirm", harness.village(), {"signed_by": "户主", "signed_on": "1950-01-01"}
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "date-too-early", refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", "finding", "signed_on"]
+    signed = await harness.act(
+        case,
+        "household_confirm",
+        harness.village(),
+        {"signed_by": "户主", "signed_on": await harness.today()},
+    )
+    assert signed.status_code == 200, signed.text
+
+
+async def test_a_monitoring_authorisation_before_the_warning_is_refused(harness: Harness) -> None:
+    year = await harness.year()
+    marginal = await harness.household()
+    await harness.income(marginal, year, "5000")
+    opened = await harness.client.post(
+        "/monitoring",
+        json={
+            "household_id": str(marginal),
+            "year": year,
+            "monitored_type": "marginal",
+            "discovery": "cadre_visit",
+        },
+        headers=harness.village(),
+    )
+    assert opened.status_code == 201, opened.text
+    case = str(opened.json()["id"])
+    assert (await harness.act(case, "visit", harness.village(), {"visit": "ok"})).status_code == 200
+    refused = await harness.act(
+        case, "authorise", harness.village(), {"signed_by": "户主", "signed_on": "1900-01-01"}
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "date-too-early", refused.text
+    assert await harness.state(case) == "monitor_visited"

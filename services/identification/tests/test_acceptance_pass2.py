@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -16,12 +17,15 @@ from fupin_kit.envelope import new_event
 from identification import clock
 from identification.readmodel import handlers
 
+# The procedure's dates are today in China: no step is dated before its case was opened.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
-VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
-AUTHORISATION = {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"}
+VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+AUTHORISATION = {"signed": True, "signed_by": "张三丰", "signed_on": TODAY}
 
 
 async def _at(harness: Harness, case: str, state: str) -> None:

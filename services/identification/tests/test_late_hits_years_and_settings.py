@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,12 +16,15 @@ import pytest
 from identification import settings_rules
 from identification.batches import sampling
 
+# The procedure's dates are today in China: no step is dated before its case was opened.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
-VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 ASSURANCES = dict.fromkeys(
     ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
 )
@@ -195,7 +199,7 @@ async def test_application_year_is_this_or_next_year(harness: Harness) -> None:
     household = await harness.household()
     body = {
         "household_id": str(household),
-        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": TODAY},
     }
     far = await harness.client.post("/cases", json={**body, "year": year + 2}, headers=harness.village())
     assert far.status_code == 422 and far.json()["code"] == "year", far.text
@@ -456,7 +460,7 @@ async def test_empty_idempotency_key_is_refused(harness: Harness, key: str) -> N
     body = {
         "household_id": str(household),
         "year": 2024,
-        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": TODAY},
     }
     response = await harness.client.post(
         "/cases", json=body, headers={**harness.village(), "Idempotency-Key": key}

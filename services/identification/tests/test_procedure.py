@@ -4,10 +4,12 @@ quotas, comparison hits, idempotency and jurisdiction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +20,9 @@ from fupin_kit.audit.verify import verify_chain
 from identification import workflow
 from identification.batches import sampling
 from identification.cases.schemas import ApiAction
+
+# The procedure's dates are today in China: no step is dated before its case was opened.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 VILLAGE = "520102016001"
 SIBLING = "520102016002"
@@ -36,7 +41,7 @@ _serial = itertools.count(1)
 Ident = Any
 
 
-VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
 
 @pytest.fixture
@@ -220,7 +225,7 @@ async def test_idempotency_key(ident: Ident) -> None:
     body = {
         "household_id": str(household),
         "year": year,
-        "authorisation": {"signed": True, "signed_by": "张三", "signed_on": "2024-03-01"},
+        "authorisation": {"signed": True, "signed_by": "张三", "signed_on": TODAY},
     }
     headers = {**ident.village(), "Idempotency-Key": "k-1"}
     first = await ident.client.post("/cases", json=body, headers=headers)

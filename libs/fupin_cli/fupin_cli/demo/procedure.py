@@ -10,6 +10,7 @@ set (a region setting, as a county would configure it) to `notice_seconds` so th
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections import Counter, defaultdict
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from rich.console import Console
@@ -25,6 +27,15 @@ from fupin_cli.tokens import mint_token
 from fupin_kit import divisions
 
 NATION = "000000000000"
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> str:
+    """Today in China: the platform dates the procedure's steps by China's calendar, and refuses a step dated
+    before its case was opened (this machine's local day may still be the day before)."""
+    return dt.datetime.now(CHINA).date().isoformat()
+
+
 VOTE = {"representatives": 31, "present": 25, "votes_for": 22, "votes_against": 1, "abstentions": 2}
 OBJECTIONS = ("他家在县城有商品房", "儿子在外地开公司", "家里有小轿车")
 HITS = (
@@ -174,7 +185,7 @@ class Procedure:
                 "authorisation": {
                     "signed": True,
                     "signed_by": "户主",
-                    "signed_on": time.strftime("%Y-%m-%d"),
+                    "signed_on": china_today(),
                 },
             }
             who = village(code)
@@ -189,7 +200,7 @@ class Procedure:
                 village(code),
                 {"finding": {"survey": "入户核实"}},
             )
-            vote = {**VOTE, "meeting_on": time.strftime("%Y-%m-%d")}
+            vote = {**VOTE, "meeting_on": china_today()}
             self.p.call(
                 "POST",
                 f"/identification/cases/{case['id']}/actions/village_review",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import uuid
 from dataclasses import asdict
 from typing import Any
@@ -36,7 +37,7 @@ from identification.comparisons.schemas import EXCLUSION_KINDS
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.notices import repository as notices
 from identification.quotas import service as quotas
-from identification.text import not_future, today
+from identification.text import not_before, not_future, today
 
 S, A, K = workflow.State, workflow.Action, workflow.Kind
 Row = dict[str, Any]
@@ -343,6 +344,18 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
         ["body", "authorisation", "signed_on"],
         "the authorisation's signature date",
     )
+    # The authorisation is signed for this application: on paper before the cadre records it, but within
+    # the identification round (a yearly round, 动态调整) it belongs to or the one before. An application
+    # for a past round (补录) may carry that round's paper, so the floor is 1 January of the year before the
+    # earlier of the round and the current year; an older signature is not consent to today's checks.
+    earliest = dt.date(min(body.year, ctx.year) - 1, 1, 1)
+    not_before(
+        body.authorisation.signed_on,
+        earliest,
+        ["body", "authorisation", "signed_on"],
+        "the authorisation's signature date",
+        f"an authorisation is signed in the application's round or the year before ({earliest.year})",
+    )
     # A monitored household found poor goes through the whole procedure like a candidate (the registry
     # then registers it, or records its return to poverty if it had exited).
     if household["status"] not in ("candidate", "returned", "monitored"):
@@ -372,7 +385,13 @@ def finding_errors(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _village_review(ctx: Context, body: ActionIn) -> VillageReviewFinding:
+def opened_on(case: Row) -> dt.date:
+    """The day (in China) the case was opened: no step of its procedure is dated before it."""
+    opened: dt.datetime = case["opened_at"]
+    return today(opened)
+
+
+def _village_review(ctx: Context, case: Row, body: ActionIn) -> VillageReviewFinding:
     try:
         finding = VillageReviewFinding.model_validate(body.finding)
     except ValidationError as exc:
@@ -380,6 +399,13 @@ def _village_review(ctx: Context, body: ActionIn) -> VillageReviewFinding:
             "the village review needs the assembly's attendance and vote", errors=finding_errors(exc)
         ) from None
     not_future(finding.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
+    not_before(
+        finding.meeting_on,
+        opened_on(case),
+        ["body", "finding", "meeting_on"],
+        "the assembly's meeting date",
+        "the assembly reviews a case opened (and verified) on or after that day",
+    )
     if not workflow.attendance_ok(finding.representatives, finding.present):
         raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     return finding
@@ -406,7 +432,7 @@ CONSENTS: dict[workflow.Action, str] = {
 }
 
 
-def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
+def _consent(ctx: Context, case: Row, body: ActionIn, what: str) -> HouseholdConsent:
     try:
         consent = HouseholdConsent.model_validate(body.finding)
     except ValidationError as exc:
@@ -434,6 +460,13 @@ def _consent(ctx: Context, body: ActionIn, what: str) -> HouseholdConsent:
     if consent.signed_on is None:
         return consent.model_copy(update={"signed_on": today(ctx.now)})
     not_future(consent.signed_on, ctx.now, ["body", "finding", "signed_on"], f"the date of {what}")
+    not_before(
+        consent.signed_on,
+        opened_on(case),
+        ["body", "finding", "signed_on"],
+        f"the date of {what}",
+        "the household signs for a case opened on or after that day",
+    )
     return consent
 
 
@@ -513,7 +546,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     if action in workflow.NEEDS_LIVING_MEMBERS:
         await require_living_members(ctx, case["household_id"])
     if action is A.VILLAGE_REVIEW:
-        vote = _village_review(ctx, body)
+        vote = _village_review(ctx, case, body)
         detail = {"finding": vote.model_dump(mode="json")}
         if not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
             reason = body.reason or vote_failed_reason(vote)
@@ -525,7 +558,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
         raise unprocessable("the verification needs its survey findings")
     elif action in CONSENTS:
-        detail = {"finding": _consent(ctx, body, CONSENTS[action]).model_dump(mode="json")}
+        detail = {"finding": _consent(ctx, case, body, CONSENTS[action]).model_dump(mode="json")}
     if workflow.blocked_by_open_hit(state, action) and await repository.open_blocking_hits(
         ctx.session, case_id
     ):
