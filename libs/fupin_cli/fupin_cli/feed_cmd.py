@@ -18,7 +18,7 @@ import orjson
 from rich.console import Console
 from rich.markup import escape
 
-from fupin_cli.tokens import mint_token
+from fupin_cli.tokens import division_in_tree, mint_token
 from fupin_kit import divisions
 
 RECONNECT_S = 2.0
@@ -50,23 +50,10 @@ def tier_for(division: str, tier: str | None) -> str:
 def check_division(client: httpx.Client, base: str, division: str, headers: dict[str, str]) -> None:
     """The division must be in the registry's tree (through the gateway, with the feed's own token, which
     can read its own node): a well-formed code nobody uses would otherwise print an empty feed. Only a 404
-    is an answer; when the registry cannot tell (down, busy), the feed is read anyway."""
-    try:
-        response = client.get(f"{base}/api/v1/registry/divisions/{division}", headers=headers)
-    except httpx.TransportError:
-        return  # the feed's own request reports (or, with --follow, retries) an unreachable gateway
-    if response.status_code == 404 and _says_no_such_division(response):
+    is an answer; when the registry cannot tell (down, busy), the feed is read anyway (the feed's own
+    request reports, or with --follow retries, an unreachable gateway)."""
+    if division_in_tree(client, base, division, headers) is False:
         raise FeedError(f"no such division {division}: the registry's division tree does not have it")
-
-
-def _says_no_such_division(response: httpx.Response) -> bool:
-    """The registry's own answer, not the gateway's 404 for a service it does not route to (a gateway
-    deployed without the registry cannot tell either way)."""
-    try:
-        problem = response.json()
-    except ValueError:
-        return False
-    return isinstance(problem, dict) and problem.get("detail") == "No such division"
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str, str]]:

@@ -132,11 +132,22 @@ def token(
         int | None,
         typer.Option(help="Lifetime in seconds; default and maximum FUPIN_TOKEN_LIFETIME_S (900).", min=1),
     ] = None,
+    gateway: Annotated[
+        str | None,
+        typer.Option(
+            help="Gateway URL whose registry checks the division (default: $FUPIN_GATEWAY_URL or "
+            "http://127.0.0.1:8000)."
+        ),
+    ] = None,
     state_dir: StateDir = None,
     keys_dir: KeysDir = None,
 ) -> None:
-    """Print a signed access token (only the token, on stdout) for scripts."""
-    from fupin_cli.tokens import TokenError, mint_token
+    """Print a signed access token (only the token, on stdout) for scripts. The division must be in the
+    registry's tree (exit code 2 otherwise); when the platform cannot be asked, a warning says so."""
+    from rich.markup import escape
+
+    from fupin_cli.tokens import TokenError, check_token_division, mint_token
+    from fupin_kit.settings import KitSettings
 
     paths = resolve_paths(state_dir)
     try:
@@ -148,9 +159,12 @@ def token(
             subject=subject,
             lifetime_s=lifetime,
         )
+        warning = check_token_division(gateway or KitSettings().gateway_url, value, division)
     except TokenError as exc:
-        errors.print(f"[red]{exc}[/]")
+        errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
+    if warning is not None:
+        errors.print(f"[yellow]{escape(warning)}[/]", soft_wrap=True)
     print(value)
 
 

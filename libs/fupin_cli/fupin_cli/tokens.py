@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from fupin_kit import divisions
 from fupin_kit.auth.actor import TIERS
 from fupin_kit.auth.keys import KeyStore, mint
@@ -64,3 +66,42 @@ def mint_token(
         audience=settings.jwt_audience,
         lifetime_s=lifetime_s,
     )
+
+
+def division_in_tree(client: httpx.Client, base: str, division: str, headers: dict[str, str]) -> bool | None:
+    """Whether the registry's division tree has `division`, asked through the gateway with a token of that
+    division (which can read its own node): True, False (the registry's own 404), or None when it cannot
+    tell (the gateway unreachable, the registry down or busy, a gateway deployed without the registry)."""
+    try:
+        response = client.get(f"{base.rstrip('/')}/api/v1/registry/divisions/{division}", headers=headers)
+    except httpx.TransportError:
+        return None
+    if response.status_code == 404 and _says_no_such_division(response):
+        return False
+    return True if response.status_code == 200 else None
+
+
+def _says_no_such_division(response: httpx.Response) -> bool:
+    """The registry's own answer, not the gateway's 404 for a service it does not route to (a gateway
+    deployed without the registry cannot tell either way)."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return False
+    return isinstance(problem, dict) and problem.get("detail") == "No such division"
+
+
+def check_token_division(gateway_url: str, token: str, division: str) -> str | None:
+    """`fupin token`'s check of a minted token's division against the registry's tree, as `fupin feed` and
+    the admin API check theirs: TokenError when the tree does not have it, a warning to print when the
+    running platform could not be asked (the token is printed all the same), None when it has it."""
+    with httpx.Client(timeout=httpx.Timeout(10.0, connect=3.0)) as client:
+        known = division_in_tree(client, gateway_url, division, {"Authorization": f"Bearer {token}"})
+    if known is False:
+        raise TokenError(f"no such division {division}: the registry's division tree does not have it")
+    if known is None:
+        return (
+            f"warning: division {division} not checked against the registry's division tree: the gateway at "
+            f"{gateway_url} (--gateway, FUPIN_GATEWAY_URL) or its registry did not answer; is Fupin running?"
+        )
+    return None
