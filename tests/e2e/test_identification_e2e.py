@@ -325,7 +325,12 @@ async def test_registered_household_exits_a_year_later(platform: Platform, proce
     assurances = dict.fromkeys(
         ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
     )
-    body = {"household_id": procedure.exiting, "year": year, "assurances": assurances}
+    body = {
+        "household_id": procedure.exiting,
+        "year": year,
+        "assurances": assurances,
+        "finding": await vote(platform),
+    }
 
     async def propose() -> str | None:
         # 422 until the registry's income_recorded event has reached identification.

@@ -29,6 +29,7 @@ DAY = 86_400
 ASSURANCES = dict.fromkeys(
     ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
 )
+EXIT_VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 AUTHORISATION = {"signed": True, "signed_by": "张三丰", "signed_on": TODAY}
 
 
@@ -57,7 +58,12 @@ async def _registered_by_the_registry(harness: Harness, household_id: uuid.UUID)
 async def _propose_exit(harness: Harness, household_id: uuid.UUID, year: int) -> httpx.Response:
     response: httpx.Response = await harness.client.post(
         "/exits",
-        json={"household_id": str(household_id), "year": year, "assurances": ASSURANCES},
+        json={
+            "household_id": str(household_id),
+            "year": year,
+            "assurances": ASSURANCES,
+            "finding": {**EXIT_VOTE, "meeting_on": await harness.today()},
+        },
         headers=harness.village(),
     )
     return response

@@ -245,3 +245,27 @@ async def test_a_monitoring_authorisation_before_the_warning_is_refused(harness:
     )
     assert refused.status_code == 422 and refused.json()["code"] == "date-too-early", refused.text
     assert await harness.state(case) == "monitor_visited"
+
+
+# ---- 5. an exit is proposed by the village assembly's review ----------------------------------------------
+
+
+async def test_an_exit_without_the_village_review_is_422(harness: Harness) -> None:
+    year = await harness.year()
+    household = await _registered(harness, year - 1)
+    await harness.income(household, year, "30000")
+    body = {"household_id": str(household), "year": year, "assurances": ASSURANCES}
+    refused = await harness.client.post("/exits", json=body, headers=harness.village())
+    assert refused.status_code == 422, refused.text
+    assert ["body", "finding"] in [error["loc"] for error in refused.json()["errors"]], refused.text
+    assert (await harness.sql("SELECT count(*) FROM cases WHERE kind = 'exit'"))[0][0] == 0
+    proposed = await harness.client.post(
+        "/exits",
+        json={**body, "finding": {**VOTE, "meeting_on": await harness.today()}},
+        headers=harness.village(),
+    )
+    assert proposed.status_code == 201, proposed.text
+    opened = (
+        await harness.client.get(f"/cases/{proposed.json()['id']}/history", headers=harness.county())
+    ).json()
+    assert opened[0]["detail"]["finding"]["votes_for"] == VOTE["votes_for"]

@@ -16,6 +16,8 @@ Harness = Any
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
+# The village assembly of an exit proposal (its date is the service's day, given where it is sent).
+EXIT_VOTE = {"representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
 
 # ---- §2: numeric region settings take sane numbers only --------------------------------------------------
@@ -138,7 +140,12 @@ async def _consent_cases(harness: Harness) -> list[tuple[str, str, str]]:
     await harness.income(registered, year, "9000")
     exit_case = await harness.client.post(
         "/exits",
-        json={"household_id": str(registered), "year": year, "assurances": ASSURANCES},
+        json={
+            "household_id": str(registered),
+            "year": year,
+            "assurances": ASSURANCES,
+            "finding": {**EXIT_VOTE, "meeting_on": await harness.today()},
+        },
         headers=harness.village(),
     )
     assert exit_case.status_code == 201, exit_case.text

@@ -74,7 +74,12 @@ async def _registered(harness: Harness, registered_year: int, division: str = VI
 async def _exit(harness: Harness, household: uuid.UUID, year: int, village: str = VILLAGE) -> Any:
     return await harness.client.post(
         "/exits",
-        json={"household_id": str(household), "year": year, "assurances": ASSURANCES},
+        json={
+            "household_id": str(household),
+            "year": year,
+            "assurances": ASSURANCES,
+            "finding": {**VOTE, "meeting_on": await harness.today()},
+        },
         headers=harness.village(village),
     )
 

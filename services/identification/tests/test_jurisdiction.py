@@ -14,6 +14,13 @@ VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
 DAY = 86_400
+EXIT_VOTE = {
+    "meeting_on": "2025-06-01",
+    "representatives": 30,
+    "present": 21,
+    "votes_for": 18,
+    "votes_against": 2,
+}
 
 # A sibling village, a sibling township and another county: each with a role that would otherwise pass.
 OUTSIDERS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -85,7 +92,11 @@ def _routes(w: dict[str, str]) -> list[tuple[str, str, Any]]:
         ("GET", f"/quotas/{VILLAGE}/{w['year']}/adjustments", None),
         ("GET", f"/quotas/{TOWNSHIP}/{w['year']}", None),
         ("PUT", "/quotas", {"division": VILLAGE, "year": int(w["year"]), "amount": 5, "reason": "调整规模"}),
-        ("POST", "/exits", {"household_id": w["household"], "year": 2025, "assurances": assurances}),
+        (
+            "POST",
+            "/exits",
+            {"household_id": w["household"], "year": 2025, "assurances": assurances, "finding": EXIT_VOTE},
+        ),
         (
             "POST",
             "/monitoring",

@@ -172,7 +172,7 @@ async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harne
     await harness.income(household, year - 1, "9000")
     earlier = await harness.client.post(
         "/exits",
-        json={"household_id": str(household), "year": year - 1, "assurances": ASSURANCES},
+        json={"household_id": str(household), "year": year - 1, "assurances": ASSURANCES, "finding": VOTE},
         headers=harness.village(),
     )
     assert earlier.status_code == 422, earlier.text
@@ -187,7 +187,7 @@ async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harne
     )
     future = await harness.client.post(
         "/exits",
-        json={"household_id": str(older), "year": year + 1, "assurances": ASSURANCES},
+        json={"household_id": str(older), "year": year + 1, "assurances": ASSURANCES, "finding": VOTE},
         headers=harness.village(),
     )
     assert future.status_code == 422 and "in the future" in str(future.json()["failed"]), future.text

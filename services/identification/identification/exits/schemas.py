@@ -25,10 +25,10 @@ class ExitIn(BaseModel):
     household_id: uuid.UUID
     year: int = Field(ge=2013, le=2100)
     assurances: Assurances
-    # The village review (民主评议) the proposal comes from: the assembly's attendance and vote, checked
-    # with the identification's quorum and majority rules. Optional: a proposal without it is recorded as
-    # before (the exit's village review has been the proposal itself).
-    finding: VillageReviewFinding | None = None
+    # The village review (民主评议) the proposal comes from, first step of the exit (domain.md §4: village
+    # review → verification → household confirms → notice → announcement): the assembly's attendance and
+    # vote, required and checked with the identification's quorum and majority rules.
+    finding: VillageReviewFinding
 
 
 class MonitoredType(StrEnum):

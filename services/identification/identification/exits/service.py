@@ -72,24 +72,23 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
     cases.require_opener(ctx)
     if household["status"] not in EXITABLE:
         raise conflict(f"a household in status {household['status']!r} cannot exit", code="household-status")
-    vote = body.finding
-    if vote is not None:
-        not_future(vote.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
-        # The assembly reviews the exit year's income and assurances: it meets in that year at the earliest,
-        # and so after the household's registration (the exit year is later than the registration year).
-        not_before(
-            vote.meeting_on,
-            dt.date(body.year, 1, 1),
-            ["body", "finding", "meeting_on"],
-            "the assembly's meeting date",
-            f"the exit's village review judges the household's {body.year}, after its registration"
-            + ("" if household["registered_year"] is None else f" in {household['registered_year']}"),
-        )
-        if not workflow.attendance_ok(vote.representatives, vote.present):
-            raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     failed, line = await exit_checks(ctx, household, body)
     if failed:
         raise unprocessable("the exit checks failed", failed=failed)
+    vote = body.finding
+    not_future(vote.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
+    # The assembly reviews the exit year's income and assurances: it meets in that year at the earliest, and
+    # so after the household's registration (the exit year is later than the registration year).
+    not_before(
+        vote.meeting_on,
+        dt.date(body.year, 1, 1),
+        ["body", "finding", "meeting_on"],
+        "the assembly's meeting date",
+        f"the exit's village review judges the household's {body.year}, after its registration"
+        + ("" if household["registered_year"] is None else f" in {household['registered_year']}"),
+    )
+    if not workflow.attendance_ok(vote.representatives, vote.present):
+        raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     case = await cases.open_case(
         ctx,
         workflow.Kind.EXIT,
@@ -99,10 +98,10 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
         {
             "assurances": body.assurances.model_dump(),
             "poverty_line": None if line is None else line.record(),
-            **({"finding": vote.model_dump(mode="json")} if vote is not None else {}),
+            "finding": vote.model_dump(mode="json"),
         },
     )
-    if vote is not None and not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
+    if not workflow.vote_passes(vote.present, vote.votes_for, vote.votes_against):
         # As at the identification's village review: a failed vote ends the proposal, on the record.
         case = await cases.apply(
             ctx,
