@@ -269,3 +269,18 @@ async def test_an_exit_without_the_village_review_is_422(harness: Harness) -> No
         await harness.client.get(f"/cases/{proposed.json()['id']}/history", headers=harness.county())
     ).json()
     assert opened[0]["detail"]["finding"]["votes_for"] == VOTE["votes_for"]
+
+
+# ---- 7. the case list refuses an unknown kind or state ------------------------------------------------------
+
+
+async def test_the_case_list_refuses_an_unknown_kind_or_state(harness: Harness) -> None:
+    case = await harness.apply(await harness.household())
+    for params in ({"state": "foo"}, {"state": "APPLIED"}, {"state": "county_aproved"}, {"kind": "foo"}):
+        refused = await harness.client.get("/cases", params=params, headers=harness.county())
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.json()["errors"][0]["loc"] == ["query", next(iter(params))], refused.text
+    found = await harness.client.get(
+        "/cases", params={"state": "applied", "kind": "identification"}, headers=harness.county()
+    )
+    assert found.status_code == 200 and [item["id"] for item in found.json()["items"]] == [case], found.text

@@ -21,6 +21,7 @@ from identification.cases.schemas import (
 )
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
+from identification.workflow import Kind, State
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -44,12 +45,20 @@ async def apply(body: CaseIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
 async def search(
     ctx: Ctx,
     division: str | None = Query(default=None, pattern=r"^[0-9]{12}$"),
-    kind: str | None = Query(default=None, max_length=20),
-    state: str | None = Query(default=None, max_length=40),
+    kind: Kind | None = Query(default=None),
+    state: State | None = Query(default=None),
     after: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> CasePage:
-    return await service.search(ctx, division, kind, state, after, limit)
+    """The cases of the caller's jurisdiction; an unknown kind or state is 422, as on the other lists."""
+    return await service.search(
+        ctx,
+        division,
+        None if kind is None else kind.value,
+        None if state is None else state.value,
+        after,
+        limit,
+    )
 
 
 @router.get("/{case_id}", openapi_extra=scope.by_resource("POST /cases", "case_id"))
