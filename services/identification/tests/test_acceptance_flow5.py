@@ -284,3 +284,28 @@ async def test_the_case_list_refuses_an_unknown_kind_or_state(harness: Harness) 
         "/cases", params={"state": "applied", "kind": "identification"}, headers=harness.county()
     )
     assert found.status_code == 200 and [item["id"] for item in found.json()["items"]] == [case], found.text
+
+
+# ---- 8. the exit's assurances are JSON booleans --------------------------------------------------------------
+
+
+async def test_the_exit_assurances_are_strict_booleans(harness: Harness) -> None:
+    year = await harness.year()
+    household = await _registered(harness, year - 1)
+    await harness.income(household, year, "30000")
+    body = {
+        "household_id": str(household),
+        "year": year,
+        "finding": {**VOTE, "meeting_on": await harness.today()},
+    }
+    for value in ("Y", "on", "t", "yes", "1", "true", 1):
+        refused = await harness.client.post(
+            "/exits", json={**body, "assurances": {**ASSURANCES, "food": value}}, headers=harness.village()
+        )
+        assert refused.status_code == 422, (value, refused.text)
+        assert refused.json()["errors"][0]["loc"] == ["body", "assurances", "food"], refused.text
+    assert (await harness.sql("SELECT count(*) FROM cases WHERE kind = 'exit'"))[0][0] == 0
+    accepted = await harness.client.post(
+        "/exits", json={**body, "assurances": ASSURANCES}, headers=harness.village()
+    )
+    assert accepted.status_code == 201, accepted.text

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from identification.cases.schemas import VillageReviewFinding
 
@@ -11,13 +11,14 @@ from identification.cases.schemas import VillageReviewFinding
 class Assurances(BaseModel):
     """两不愁三保障 plus safe drinking water, each confirmed by the village committee."""
 
-    model_config = ConfigDict(extra="forbid")
-    food: bool
-    clothing: bool
-    compulsory_education: bool
-    basic_medical: bool
-    safe_housing: bool
-    safe_water: bool
+    # Strict: a confirmation is JSON true (or false), never "Y", "on", "t", "yes", "1" or 1 coerced to one.
+    model_config = ConfigDict(extra="forbid", strict=True)
+    food: StrictBool
+    clothing: StrictBool
+    compulsory_education: StrictBool
+    basic_medical: StrictBool
+    safe_housing: StrictBool
+    safe_water: StrictBool
 
 
 class ExitIn(BaseModel):
