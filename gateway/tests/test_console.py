@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
@@ -56,7 +57,8 @@ CHROMIUM_FLAGS = [
 ]
 REG = "/api/v1/registry"
 ID = "/api/v1/identification"
-VOTE = {"meeting_on": "2026-11-20", "representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
+CHINA = ZoneInfo("Asia/Shanghai")
+VOTE = {"representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
 TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.timeout(240)
@@ -207,6 +209,8 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
 
     clock = await platform.call("POST", f"{ID}/admin/clock", "root", {"advance_s": 0})
     year = int(clock["now"][:4])
+    # The service dates the procedure by China's day, and no step may be dated before its case was opened.
+    today = dt.datetime.fromisoformat(clock["now"]).astimezone(CHINA).date().isoformat()
     for division in ("520000000000", "520100000000", COUNTY, TOWNSHIP, VILLAGE):
         quota = {"division": division, "year": year, "amount": 50, "reason": "年度贫困人口规模"}
         await platform.call("PUT", f"{ID}/quotas", "root", quota)
@@ -251,7 +255,7 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
         body = {
             "household_id": household_id,
             "year": year,
-            "authorisation": {"signed": True, "signed_by": "户主", "signed_on": "2026-11-20"},
+            "authorisation": {"signed": True, "signed_by": "户主", "signed_on": today},
         }
         case = await platform.call("POST", f"{ID}/cases", "cadre", body, expect=201)
         return str(case["id"])
@@ -261,7 +265,12 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     await platform.call(
         "POST", f"{ID}/cases/{noticed}/actions/verify", "cadre", {"finding": {"survey": "属实"}}
     )
-    await platform.call("POST", f"{ID}/cases/{noticed}/actions/village_review", "cadre", {"finding": VOTE})
+    await platform.call(
+        "POST",
+        f"{ID}/cases/{noticed}/actions/village_review",
+        "cadre",
+        {"finding": {**VOTE, "meeting_on": today}},
+    )
     notice = await platform.call(
         "POST", f"{ID}/notices", "township", {"division": VILLAGE, "kind": "first"}, expect=201
     )
@@ -273,7 +282,7 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
         "notice": notice["id"],
         "head_id": head_id,
         "year": year,
-        "today": min(dt.date.today(), dt.date.fromisoformat(clock["now"][:10])).isoformat(),
+        "today": today,
     }
 
 
@@ -517,7 +526,10 @@ async def refusals_in_chinese(
     # Someone else held the review meanwhile: the 409 names the case's state and the step in Chinese.
     await dialog.locator("#s-present").fill("24")
     await platform.call(
-        "POST", f"{ID}/cases/{data['case']}/actions/village_review", "cadre", {"finding": VOTE}
+        "POST",
+        f"{ID}/cases/{data['case']}/actions/village_review",
+        "cadre",
+        {"finding": {**VOTE, "meeting_on": data["today"]}},
     )
     await dialog.locator("button[type=submit]").click()
     await expect(problem.locator("strong")).to_have_text("与当前状态冲突 (409)")
@@ -568,6 +580,8 @@ async def test_console_in_headless_chromium(fupin_stack: Stack, folders: Folders
                 headless=True,
                 viewport={"width": 1280, "height": 900},
                 accept_downloads=True,
+                # A cadre's browser keeps China's calendar, as the service dates the procedure.
+                timezone_id="Asia/Shanghai",
             )
             try:
                 page = context.pages[0] if context.pages else await context.new_page()

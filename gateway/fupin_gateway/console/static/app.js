@@ -1011,6 +1011,13 @@ function caseRow(item) {
   return row;
 }
 
+/** Today in the browser's own calendar (a cadre's, in China): the latest date a meeting or signature may
+ * carry. toISOString() would give UTC's day, a day behind China's from midnight to 08:00. */
+function localDay() {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
+
 function field(id, label, input) {
   return h("div", { class: "field" }, h("label", { for: id, text: label }), input);
 }
@@ -1026,7 +1033,7 @@ function openStepDialog(current, action, done) {
   if (VOTE_ACTIONS.has(action)) {
     // The meeting's record is what the cadre enters: nothing is filled in, so no click files a meeting that
     // was never held. A meeting is in the past (or today).
-    const today = new Date().toISOString().slice(0, 10);
+    const today = localDay();
     inputs.meeting_on = h("input", { id: "s-meeting", type: "date", max: today, required: true });
     fields.push(field("s-meeting", t("step.meeting_on"), inputs.meeting_on));
     for (const key of ["representatives", "present", "votes_for", "votes_against", "abstentions"]) {
@@ -1035,7 +1042,7 @@ function openStepDialog(current, action, done) {
     }
   }
   if (CONSENT_ACTIONS.has(action)) {
-    const today = new Date().toISOString().slice(0, 10);
+    const today = localDay();
     inputs.signed_by = h("input", { id: "s-signed-by", type: "text", maxlength: "60", required: true, autocomplete: "off" });
     fields.push(field("s-signed-by", t("step.signed_by"), inputs.signed_by));
     inputs.signed_on = h("input", { id: "s-signed-on", type: "date", max: today, required: true });
