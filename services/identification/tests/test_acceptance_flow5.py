@@ -309,3 +309,45 @@ async def test_the_exit_assurances_are_strict_booleans(harness: Harness) -> None
         "/exits", json={**body, "assurances": ASSURANCES}, headers=harness.village()
     )
     assert accepted.status_code == 201, accepted.text
+
+
+# ---- 6. a notice stays as it was posted ------------------------------------------------------------------
+
+
+async def test_an_upheld_objection_marks_the_line_and_keeps_the_notice_as_posted(harness: Harness) -> None:
+    (objected, other), notice = await harness.to_first_notice(households=2)
+    ticket = await harness.client.post(
+        f"/public/notices/{notice}/objections", json={"case_id": objected, "text": "户主儿子是公务员"}
+    )
+    assert ticket.status_code == 201, ticket.text
+    resolved = await harness.client.post(
+        f"/objections/{ticket.json()['id']}/resolve",
+        json={"outcome": "upheld", "reason": "经核实，户主儿子为在编教师"},
+        headers=harness.township(),
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert await harness.state(objected) == "applied"
+
+    read = (await harness.client.get(f"/notices/{notice}", headers=harness.township())).json()
+    assert sorted(read["case_ids"]) == sorted([objected, other])
+    assert {line["case_id"]: line["status"] for line in read["lines"]} == {
+        objected: "withdrawn_after_objection",
+        other: "listed",
+    }
+    board = (await harness.client.get(f"/public/notices/{notice}")).json()
+    assert {entry["case_id"]: entry["status"] for entry in board["entries"]} == {
+        objected: "withdrawn_after_objection",
+        other: "listed",
+    }
+    document = (await harness.client.get(f"/public/notices/{notice}/document")).text
+    assert document.count("<tr><td>") == 2 and document.count("异议成立，已撤出公示") == 1
+    # Nothing more of the household than the notice already showed: no objection text, no reason.
+    assert "公务员" not in document and "在编教师" not in document
+    assert "公务员" not in str(board) and "在编教师" not in str(board)
+    pdf = await harness.client.get(f"/public/notices/{notice}/document.pdf")
+    assert pdf.status_code in (200, 503), pdf.text  # 503 where no CJK font is installed
+    # The household taken off the notice is not held by it: the notice closes for the other one.
+    await harness.advance_clock(8 * 86_400)
+    ticked = await harness.client.post("/notices/tick", headers=harness.township())
+    assert ticked.status_code == 200 and ticked.json()["closed"] == [notice], ticked.text
+    assert (await harness.state(other), await harness.state(objected)) == ("first_noticed", "applied")

@@ -175,10 +175,12 @@ async def test_a_withdrawn_case_leaves_the_notice_and_its_objections_do_not_hold
     )
     assert refused.status_code == 200, refused.text
 
+    # The notice stays as posted: the two households keep their lines, marked as taken off the list.
     board = (await harness.client.get(f"/public/notices/{notice}")).json()
-    assert [entry["case_id"] for entry in board["entries"]] == [staying]
+    statuses = {entry["case_id"]: entry["status"] for entry in board["entries"]}
+    assert statuses == {withdrawn: "withdrawn", rejected: "withdrawn", staying: "listed"}
     document = (await harness.client.get(f"/public/notices/{notice}/document")).text
-    assert document.count("<tr><td>") == 1
+    assert document.count("<tr><td>") == 3 and document.count("撤出公示") == 2
     for case in (withdrawn, rejected):
         late = await _object(harness, notice, case, "该户已撤回为何还在公示")
         assert late.status_code == 409 and late.json()["code"] == "case-closed", late.text

@@ -1142,11 +1142,15 @@ async function boardView(seq, _params, query) {
 async function noticeView(seq, [id]) {
   const notice = await api(`${ID}/public/notices/${id}`, { auth: false });
   const open = notice.status === "open";
-  const rows = notice.entries.map((e) => h("tr", {},
+  // A notice stays as it was posted: a household taken off it (an upheld objection, a withdrawal) keeps its
+  // line, with its status, and can no longer be objected to.
+  const listed = (e) => (e.status ?? "listed") === "listed";
+  const rows = notice.entries.map((e) => h("tr", { dataset: { status: e.status ?? "listed" } },
     td(e.village, { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
     td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
-    open ? td(h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e) })) : null));
-  const headers = ["village", "head", "head_id", "members", "kind"].map((k) => t(`board.col_${k}`));
+    td(t(`board.line_${e.status ?? "listed"}`)),
+    open ? td(listed(e) ? h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e) }) : null) : null));
+  const headers = ["village", "head", "head_id", "members", "kind", "status"].map((k) => t(`board.col_${k}`));
   if (open) headers.push(t("board.col_object"));
   return h("section", {},
     pageHeader(t(`notice_kinds.${notice.kind}`), h("span", { class: `badge badge-${open ? "open" : "neutral"}`, text: t(`notice_status.${notice.status}`) })),

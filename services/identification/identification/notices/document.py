@@ -9,7 +9,7 @@ import datetime as dt
 import html
 
 from identification import clock
-from identification.notices.schemas import PublicEntry, PublicNotice
+from identification.notices.schemas import LineStatus, PublicEntry, PublicNotice
 
 TITLES = {
     "first": "第一次公示（村民主评议结果）",
@@ -43,10 +43,24 @@ def village(entry: PublicEntry) -> str:
     return entry.village_name or entry.village
 
 
+# The status column: empty for a household still listed; a household taken off the notice stays on it, as
+# it was posted, marked with why.
+LINE_STATUS = {
+    LineStatus.LISTED: "",
+    LineStatus.WITHDRAWN_AFTER_OBJECTION: "异议成立，已撤出公示",
+    LineStatus.WITHDRAWN: "已撤回或未通过，撤出公示",
+}
+
+
+def line_status(entry: PublicEntry) -> str:
+    return LINE_STATUS[entry.status]
+
+
 def render_html(notice: PublicNotice) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(village(entry))}</td><td>{html.escape(entry.head_name)}</td>"
-        f"<td>{html.escape(entry.head_id)}</td><td>{entry.member_count}</td></tr>"
+        f"<td>{html.escape(entry.head_id)}</td><td>{entry.member_count}</td>"
+        f"<td>{html.escape(line_status(entry))}</td></tr>"
         for entry in notice.entries
     )
     heading = html.escape(title(notice.kind))
@@ -57,5 +71,5 @@ def render_html(notice: PublicNotice) -> str:
         f"<h1>{heading}</h1>"
         f"<p>{html.escape(village_line(notice))}</p>"
         f"<p>公示期：{html.escape(period(notice))}</p>"
-        f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th></tr>{rows}</table></html>"
+        f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th><th>状态</th></tr>{rows}</table></html>"
     )

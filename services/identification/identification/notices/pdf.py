@@ -34,9 +34,9 @@ def render(notice: PublicNotice) -> bytes:
     pdf.cell(0, 7, f"公示期：{document.period(notice)}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 7, "公示期内如有异议，可向乡镇反映。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    with pdf.table(col_widths=(12, 40, 30, 60, 20), headings_style=HEADING, line_height=7) as table:
+    with pdf.table(col_widths=(12, 34, 22, 52, 14, 46), headings_style=HEADING, line_height=7) as table:
         heading = table.row()
-        for header in ("序号", "村", "户主", "身份证号", "人口"):
+        for header in ("序号", "村", "户主", "身份证号", "人口", "状态"):
             heading.cell(header)
         for number, entry in enumerate(notice.entries, start=1):
             row = table.row()
@@ -46,6 +46,7 @@ def render(notice: PublicNotice) -> bytes:
                 entry.head_name,
                 entry.head_id,
                 str(entry.member_count),
+                document.line_status(entry),
             ):
                 row.cell(value)
     return bytes(pdf.output())

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.models import cases, notice_cases, notices, objections, rm_households
@@ -76,6 +76,36 @@ async def listed_cases(session: AsyncSession, notice_id: uuid.UUID, *, lock: boo
     return [dict(row) for row in (await session.execute(stmt)).mappings()]
 
 
+# Each line of a notice as posted, with what became of it (the notice is archived as it was posted: a line
+# is never deleted, its status says why it left the list).
+LISTED = "listed"
+WITHDRAWN_AFTER_OBJECTION = "withdrawn_after_objection"  # an objection to it was upheld (异议成立)
+WITHDRAWN = "withdrawn"  # the case was withdrawn or rejected while the notice ran
+
+
+def _line_status() -> Any:
+    upheld = exists().where(
+        objections.c.notice_id == notice_cases.c.notice_id,
+        objections.c.case_id == notice_cases.c.case_id,
+        objections.c.status == "upheld",
+    )
+    return case(
+        (notice_cases.c.listed, literal(LISTED)),
+        (upheld, literal(WITHDRAWN_AFTER_OBJECTION)),
+        else_=literal(WITHDRAWN),
+    ).label("line_status")
+
+
+async def posted_lines(session: AsyncSession, notice_id: uuid.UUID) -> list[Row]:
+    """Every case put on the notice when it was posted, with its line's status."""
+    rows = await session.execute(
+        select(notice_cases.c.case_id, _line_status())
+        .where(notice_cases.c.notice_id == notice_id)
+        .order_by(notice_cases.c.case_id)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
 async def close(session: AsyncSession, notice_id: uuid.UUID, now: dt.datetime) -> None:
     await session.execute(
         update(notices).where(notices.c.id == notice_id).values(status="closed", closed_at=now)
@@ -135,7 +165,8 @@ async def search(session: AsyncSession, lo: str, hi: str, status: str | None, li
 
 
 async def public_entries(session: AsyncSession, notice_id: uuid.UUID) -> list[Row]:
-    """What the board shows of each listed case: its id, village and the head's masked name."""
+    """What the board shows of each case posted on the notice: its id, village, the head's masked name and
+    the line's status (still listed, or withdrawn and why)."""
     rows = await session.execute(
         select(
             cases.c.id,
@@ -144,10 +175,11 @@ async def public_entries(session: AsyncSession, notice_id: uuid.UUID) -> list[Ro
             rm_households.c.head_name_masked,
             rm_households.c.head_id_masked,
             rm_households.c.member_count,
+            _line_status(),
         )
         .join(notice_cases, notice_cases.c.case_id == cases.c.id)
         .join(rm_households, rm_households.c.household_id == cases.c.household_id)
-        .where(notice_cases.c.notice_id == notice_id, notice_cases.c.listed)
+        .where(notice_cases.c.notice_id == notice_id)
         .order_by(cases.c.id)
     )
     return [dict(row) for row in rows.mappings()]

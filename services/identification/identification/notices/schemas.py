@@ -20,6 +20,19 @@ class NoticeIn(BaseModel):
     kind: NoticeKind
 
 
+class LineStatus(StrEnum):
+    """What became of a line of a notice: it stays on the notice as posted, with its status."""
+
+    LISTED = "listed"
+    WITHDRAWN_AFTER_OBJECTION = "withdrawn_after_objection"  # 异议成立，撤出公示
+    WITHDRAWN = "withdrawn"  # the case was withdrawn or rejected while the notice ran
+
+
+class NoticeLine(BaseModel):
+    case_id: uuid.UUID
+    status: LineStatus
+
+
 class NoticeOut(BaseModel):
     id: uuid.UUID
     division: str
@@ -28,7 +41,12 @@ class NoticeOut(BaseModel):
     ends_at: dt.datetime
     status: str
     closed_at: dt.datetime | None
-    case_ids: list[uuid.UUID] = Field(default_factory=list)
+    case_ids: list[uuid.UUID] = Field(
+        default_factory=list, description="the cases the notice posted, whatever became of them since"
+    )
+    lines: list[NoticeLine] = Field(
+        default_factory=list, description="each posted case with its line's status (listed or withdrawn, why)"
+    )
 
 
 class TickOut(BaseModel):
@@ -45,6 +63,8 @@ class PublicEntry(BaseModel):
     head_name: str
     head_id: str = ""  # masked: region code and last four digits only
     member_count: int
+    # The line as posted stays on the notice; a household taken off it shows why (no personal data).
+    status: LineStatus = LineStatus.LISTED
 
 
 class PublicNotice(BaseModel):

@@ -18,7 +18,16 @@ from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.divisions import service as division_names
 from identification.notices import repository
-from identification.notices.schemas import NoticeIn, NoticeKind, NoticeOut, PublicEntry, PublicNotice, TickOut
+from identification.notices.schemas import (
+    LineStatus,
+    NoticeIn,
+    NoticeKind,
+    NoticeLine,
+    NoticeOut,
+    PublicEntry,
+    PublicNotice,
+    TickOut,
+)
 
 S, A = workflow.State, workflow.Action
 READY: dict[NoticeKind, workflow.State] = {
@@ -61,7 +70,12 @@ async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
             A.OPEN_NOTICE,
             {"notice_id": str(notice["id"]), "ends_at": ends_at.isoformat()},
         )
-    return NoticeOut(**notice, case_ids=[case["id"] for case in listed])
+    ids = [case["id"] for case in listed]
+    return NoticeOut(
+        **notice,
+        case_ids=ids,
+        lines=[NoticeLine(case_id=case_id, status=LineStatus.LISTED) for case_id in ids],
+    )
 
 
 async def tick(ctx: Context) -> TickOut:
@@ -94,8 +108,13 @@ async def read(ctx: Context, notice_id: uuid.UUID) -> NoticeOut:
     notice = await repository.get(ctx.session, notice_id, lo, hi)
     if notice is None:
         raise not_found("notice")
-    listed = await repository.listed_cases(ctx.session, notice_id)
-    return NoticeOut(**notice, case_ids=[case["id"] for case in listed])
+    # The notice as it was posted: every case put on it, each line with its status (an upheld objection or
+    # a withdrawal takes a household off the list, it does not rewrite what was posted).
+    lines = [
+        NoticeLine(case_id=line["case_id"], status=LineStatus(line["line_status"]))
+        for line in await repository.posted_lines(ctx.session, notice_id)
+    ]
+    return NoticeOut(**notice, case_ids=[line.case_id for line in lines], lines=lines)
 
 
 async def search(ctx: Context, status: str | None, limit: int) -> list[NoticeOut]:
@@ -138,6 +157,7 @@ async def _public(
                 head_name=entry["head_name_masked"],
                 head_id=entry["head_id_masked"],
                 member_count=entry["member_count"],
+                status=LineStatus(entry["line_status"]),
             )
         )
     names = held.get(row["division"])
