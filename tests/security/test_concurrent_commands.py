@@ -33,6 +33,7 @@ from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import InProcessServer, Stack
 from identification.clock import civil_year
+from identification.text import today
 from tests.bodies import member_body
 
 pytestmark = pytest.mark.timeout(240)
@@ -45,7 +46,19 @@ CITY = "520100000000"
 PROVINCE = "520000000000"
 # Applications are for the current round (China's calendar year): a past year is refused.
 YEAR = civil_year(dt.datetime.now(dt.UTC))
-VOTE = {"meeting_on": "2024-03-05", "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+VOTE = {"representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+# A county's own check of one case, decided outside a batch (identification rejects a bare approval).
+CHECKED = {"passed": True, "note": "核实无误"}
+
+
+def _today() -> str:
+    """Today in China, when the step is taken: no step is dated before its case was opened."""
+    return today(dt.datetime.now(dt.UTC)).isoformat()
+
+
+def _dated(finding: dict[str, Any]) -> dict[str, Any]:
+    """A village assembly's vote held today (read when the test runs, not when the module is loaded)."""
+    return {**finding, "meeting_on": _today()} if finding is VOTE else finding
 PROBLEM = "application/problem+json"
 _serial = itertools.count(700)
 
@@ -203,7 +216,7 @@ async def _case(served: Served, state: str | None = None) -> str:
         json={
             "household_id": str(await _household(served)),
             "year": YEAR,
-            "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": "2024-03-01"},
+            "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": _today()},
         },
         headers=served.auth("village", VILLAGE, "cadre"),
     )
@@ -244,7 +257,7 @@ async def _case_effects(served: Served, case_id: str, action: str) -> tuple[str,
     [
         ("verify", None, "verified", ("village", VILLAGE, "cadre"), {"survey": "ok"}),
         ("village_review", "verified", "village_reviewed", ("village", VILLAGE, "cadre"), VOTE),
-        ("county_approve", "second_noticed", "county_approved", ("county", COUNTY, "officer"), {}),
+        ("county_approve", "second_noticed", "county_approved", ("county", COUNTY, "officer"), CHECKED),
     ],
 )
 async def test_concurrent_identical_case_actions_take_effect_once(
@@ -253,7 +266,7 @@ async def test_concurrent_identical_case_actions_take_effect_once(
     await _quotas(identification)
     case_id = await _case(identification, source)
     responses = await identification.all_at_once(
-        f"/cases/{case_id}/actions/{action}", {"finding": finding}, identification.auth(*who)
+        f"/cases/{case_id}/actions/{action}", {"finding": _dated(finding)}, identification.auth(*who)
     )
     winner = one_winner(responses, 200)
     assert winner.json()["state"] == target
@@ -268,7 +281,7 @@ async def test_concurrent_identical_case_actions_take_effect_once(
     ("action", "source", "target", "who", "finding"),
     [
         ("verify", None, "verified", ("village", VILLAGE, "cadre"), {"survey": "ok"}),
-        ("county_approve", "second_noticed", "county_approved", ("county", COUNTY, "officer"), {}),
+        ("county_approve", "second_noticed", "county_approved", ("county", COUNTY, "officer"), CHECKED),
     ],
 )
 async def test_concurrent_case_actions_with_one_idempotency_key_replay_one_effect(
