@@ -13,18 +13,20 @@ from identification import clock
 SOME_ID = "00000000-0000-4000-8000-000000000001"
 # An application names the current round (never a past year), and the quotas and exits beside it follow.
 YEAR = clock.civil_year(dt.datetime.now(dt.UTC))
+# Steps are dated the day the document is built, in China: no step may be dated before its case opened.
+TODAY = dt.datetime.now(dt.UTC).astimezone(clock.CHINA).date().isoformat()
 QUOTA: dict[str, Any] = {"division": "520102016001", "year": YEAR, "amount": 10, "reason": "年度名额"}
 CASE: dict[str, Any] = {
     "household_id": SOME_ID,
     "year": YEAR,
-    "authorisation": {"signed": True, "signed_by": "张三", "signed_on": "2024-03-01"},
+    "authorisation": {"signed": True, "signed_by": "张三", "signed_on": TODAY},
 }
 ACTION: dict[str, Any] = {
     "reason": "入户核实",
-    "finding": {"visited_on": "2024-03-02", "summary": "收入低于标准"},
+    "finding": {"visited_on": TODAY, "summary": "收入低于标准"},
 }
 VILLAGE_REVIEW: dict[str, Any] = {
-    "meeting_on": "2024-03-05",
+    "meeting_on": TODAY,
     "representatives": 30,
     "present": 25,
     "votes_for": 22,
@@ -55,6 +57,7 @@ EXIT: dict[str, Any] = {
         "safe_housing": True,
         "safe_water": True,
     },
+    "finding": VILLAGE_REVIEW,
 }
 MONITORING: dict[str, Any] = {
     "household_id": SOME_ID,
