@@ -59,6 +59,8 @@ def _today() -> str:
 def _dated(finding: dict[str, Any]) -> dict[str, Any]:
     """A village assembly's vote held today (read when the test runs, not when the module is loaded)."""
     return {**finding, "meeting_on": _today()} if finding is VOTE else finding
+
+
 PROBLEM = "application/problem+json"
 _serial = itertools.count(700)
 
