@@ -9,9 +9,9 @@ import binascii
 import datetime as dt
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_within
@@ -385,6 +385,19 @@ def finding_errors(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+FindingT = TypeVar("FindingT", bound=BaseModel)
+
+
+def parsed_finding(model: type[FindingT], body: ActionIn, detail: str, code: str | None = None) -> FindingT:
+    """The step's finding read as `model`, or the 422 saying what the step needs, with the finding's own
+    field errors (finding_errors)."""
+    try:
+        return model.model_validate(body.finding)
+    except ValidationError as exc:
+        coded = {} if code is None else {"code": code}
+        raise unprocessable(detail, errors=finding_errors(exc), **coded) from None
+
+
 def opened_on(case: Row) -> dt.date:
     """The day (in China) the case was opened: no step of its procedure is dated before it."""
     opened: dt.datetime = case["opened_at"]
@@ -392,12 +405,9 @@ def opened_on(case: Row) -> dt.date:
 
 
 def _village_review(ctx: Context, case: Row, body: ActionIn) -> VillageReviewFinding:
-    try:
-        finding = VillageReviewFinding.model_validate(body.finding)
-    except ValidationError as exc:
-        raise unprocessable(
-            "the village review needs the assembly's attendance and vote", errors=finding_errors(exc)
-        ) from None
+    finding = parsed_finding(
+        VillageReviewFinding, body, "the village review needs the assembly's attendance and vote"
+    )
     not_future(finding.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
     not_before(
         finding.meeting_on,
@@ -433,15 +443,13 @@ CONSENTS: dict[workflow.Action, str] = {
 
 
 def _consent(ctx: Context, case: Row, body: ActionIn, what: str) -> HouseholdConsent:
-    try:
-        consent = HouseholdConsent.model_validate(body.finding)
-    except ValidationError as exc:
-        raise unprocessable(
-            f"{what}: the household's signature is required: who signed (signed_by) and, if not today, "
-            "when (signed_on)",
-            code="signature-required",
-            errors=finding_errors(exc),
-        ) from None
+    consent = parsed_finding(
+        HouseholdConsent,
+        body,
+        f"{what}: the household's signature is required: who signed (signed_by) and, if not today, "
+        "when (signed_on)",
+        "signature-required",
+    )
     # A finding that says outright the household did not sign is a refusal, not a step taken: the procedure
     # must not go on without the household's consent.
     if "signed" in body.finding and not TypeAdapter(bool).validate_python(body.finding["signed"]):
@@ -501,15 +509,12 @@ async def _individual_check(
                 note=note,
             )
         spot_check["failed_check"] = {"batch_id": str(failed["batch_id"]), "note": note}
-    try:
-        check = IndividualCheck.model_validate(body.finding)
-    except ValidationError as exc:
-        raise unprocessable(
-            f"decided on its own, {action.value} records the reviewer's check of the case: "
-            "finding {passed, note}",
-            code="check-required",
-            errors=finding_errors(exc),
-        ) from None
+    check = parsed_finding(
+        IndividualCheck,
+        body,
+        f"decided on its own, {action.value} records the reviewer's check of the case: finding {{passed, note}}",
+        "check-required",
+    )
     if not check.passed:
         raise unprocessable(
             f"the check did not pass: {action.value} is not taken; reject the case with the reason instead",
