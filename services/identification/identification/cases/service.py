@@ -404,20 +404,27 @@ def opened_on(case: Row) -> dt.date:
     return today(opened)
 
 
+def check_assembly(ctx: Context, vote: VillageReviewFinding, earliest: dt.date, since: str) -> None:
+    """A village assembly's record, as any review by the assembly needs it (an application's, an exit's):
+    held neither after today nor before `earliest` (`since` says why), with two thirds of the
+    representatives present. Whether the vote passed is the caller's to act on."""
+    loc = ["body", "finding", "meeting_on"]
+    not_future(vote.meeting_on, ctx.now, loc, "the assembly's meeting date")
+    not_before(vote.meeting_on, earliest, loc, "the assembly's meeting date", since)
+    if not workflow.attendance_ok(vote.representatives, vote.present):
+        raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
+
+
 def _village_review(ctx: Context, case: Row, body: ActionIn) -> VillageReviewFinding:
     finding = parsed_finding(
         VillageReviewFinding, body, "the village review needs the assembly's attendance and vote"
     )
-    not_future(finding.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
-    not_before(
-        finding.meeting_on,
+    check_assembly(
+        ctx,
+        finding,
         opened_on(case),
-        ["body", "finding", "meeting_on"],
-        "the assembly's meeting date",
         "the assembly reviews a case opened (and verified) on or after that day",
     )
-    if not workflow.attendance_ok(finding.representatives, finding.present):
-        raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     return finding
 
 

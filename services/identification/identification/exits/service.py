@@ -20,7 +20,6 @@ from identification.cases.schemas import CaseOut
 from identification.context import Context
 from identification.exits import monitoring
 from identification.exits.schemas import ExitIn, MonitoringIn
-from identification.text import not_before, not_future
 
 EXITABLE = ("registered", "returned")
 
@@ -76,19 +75,15 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
     if failed:
         raise unprocessable("the exit checks failed", failed=failed)
     vote = body.finding
-    not_future(vote.meeting_on, ctx.now, ["body", "finding", "meeting_on"], "the assembly's meeting date")
     # The assembly reviews the exit year's income and assurances: it meets in that year at the earliest, and
     # so after the household's registration (the exit year is later than the registration year).
-    not_before(
-        vote.meeting_on,
+    cases.check_assembly(
+        ctx,
+        vote,
         dt.date(body.year, 1, 1),
-        ["body", "finding", "meeting_on"],
-        "the assembly's meeting date",
         f"the exit's village review judges the household's {body.year}, after its registration"
         + ("" if household["registered_year"] is None else f" in {household['registered_year']}"),
     )
-    if not workflow.attendance_ok(vote.representatives, vote.present):
-        raise unprocessable("fewer than two thirds of the representatives were present", code="quorum")
     case = await cases.open_case(
         ctx,
         workflow.Kind.EXIT,
