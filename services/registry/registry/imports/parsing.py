@@ -51,8 +51,8 @@ def detect_format(path: Path, filename: str) -> str:
     if head.startswith(XLSX_MAGIC):
         return "xlsx"
     if head == OLE_MAGIC:
-        # Whatever its name (.xls, .et, .xlsx): read as a workbook, which refuses it naming the cause
-        # (read_xlsx), rather than as text in an encoding it is not.
+        # Whatever its name (.xls, .et, .xlsx): refused naming the cause (as read_xlsx refuses it when
+        # handed one directly), rather than read as text in an encoding it is not.
         raise FileProblem(OLD_WORKBOOK)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise FileProblem("the file is named .xlsx but is not an XLSX workbook")
