@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from fupin_kit.auth.lifetimes import DEFAULT_LEEWAY_S, DEFAULT_TOKEN_LIFETIME_S
 from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH
 from fupin_kit.auth.sources import is_url
 from fupin_kit.pii import PiiCipher, load_key
@@ -63,13 +64,13 @@ class KitSettings(BaseSettings):
 
     jwt_issuer: str = "fupin"
     jwt_audience: str = "fupin-api"
-    jwt_leeway_s: int = Field(default=10, ge=0, le=300)
+    jwt_leeway_s: int = Field(default=DEFAULT_LEEWAY_S, ge=0, le=300)
     # The longest an access token may live. Short on purpose: the gateway refuses a disabled account's
     # token at once and services within a poll of its revoked subjects, but any process that cannot
     # reach the gateway for longer keeps accepting tokens of accounts disabled meanwhile until they
     # expire; and a disabled subject stays listed only for this long (plus leeway and a margin).
     # Every verifier refuses a token whose exp - iat exceeds it plus leeway (fupin_kit.auth.tokens).
-    token_lifetime_s: int = Field(default=900, ge=60, le=86_400)
+    token_lifetime_s: int = Field(default=DEFAULT_TOKEN_LIFETIME_S, ge=60, le=86_400)
     # Freeze the start-up heap out of garbage collection (service_app._freeze_startup_heap). On in a
     # service process (fupin_kit.runner sets it); off where apps are built and dropped in one process
     # (tests), whose dropped apps would never be collected.

@@ -24,13 +24,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from fupin_kit.auth.instants import now_ms_seconds
+from fupin_kit.auth.lifetimes import DEFAULT_LEEWAY_S, DEFAULT_TOKEN_LIFETIME_S
 
 ALGORITHM = "ES256"
 PRIVATE_FILE = "signing-keys.json"
 PUBLIC_FILE = "jwks.json"
 # The default token lifetime + leeway (fupin_kit.settings): how long a retired key stays published when the
 # store is not told the platform's own figures.
-DEFAULT_KEEP_RETIRED_S = 900 + 10
+DEFAULT_KEEP_RETIRED_S = DEFAULT_TOKEN_LIFETIME_S + DEFAULT_LEEWAY_S
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def mint(
     roles: list[str],
     issuer: str,
     audience: str,
-    lifetime_s: int = 900,
+    lifetime_s: int = DEFAULT_TOKEN_LIFETIME_S,
     kind: str = "user",
     extra: dict[str, Any] | None = None,
     issued_at: float | None = None,

@@ -24,6 +24,7 @@ from fupin_kit import divisions
 from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM, withdraw_time, withdrawn
+from fupin_kit.auth.lifetimes import DEFAULT_TOKEN_LIFETIME_S
 from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
 from fupin_kit.auth.roles import evaluator_roles
 from fupin_kit.auth.sources import FETCH_ERRORS, fetch_json
@@ -39,7 +40,7 @@ REFRESH_MIN_INTERVAL_S = 1.0
 # How long a loaded key set is trusted before the next verification re-reads it.
 MAX_AGE_S = 60.0
 # The longest lifetime a verifier accepts when not told the platform's (settings.token_lifetime_s's default).
-DEFAULT_MAX_LIFETIME_S = 900
+DEFAULT_MAX_LIFETIME_S = DEFAULT_TOKEN_LIFETIME_S
 
 
 class JwkSet:
