@@ -113,25 +113,26 @@ def mask_phone(value: str | None) -> str | None:
 RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 # The same as people type them: with the country code (+8613812345678, 008613812345678), or in groups
-# separated by single spaces or hyphens (522633 19920518 6131, 522633-1992-0518-6131, 138 1234 5678,
-# 138-1234-5678, 86-13812345678). A group is a run of letters and digits, so the groups of a UUID or the
-# words of a code stay whole; only groups of digits are joined.
+# separated by single spaces, hyphens or full stops (522633 19920518 6131, 522633-1992-0518-6131,
+# 138 1234 5678, 138-1234-5678, 138.1234.5678, 86-13812345678). A group is a run of letters and digits,
+# so the groups of a UUID or the words of a code stay whole; only groups of digits are joined.
 MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z])(?:\+|00)?86(1[3-9][0-9]{9})(?![0-9A-Za-z])")
-GROUPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[ -][0-9A-Za-z]+)+(?![0-9A-Za-z])")
+GROUPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[ .-][0-9A-Za-z]+)+(?![0-9A-Za-z])")
 GROUP = re.compile(r"[0-9A-Za-z]+")
 ID_GROUPS = re.compile(r"[0-9]{17}[0-9Xx]")
 MOBILE_GROUPS = re.compile(r"1[3-9][0-9]{9}")
 # How a mobile number is grouped (3-4-4 and the like); other groupings of 11 digits are amounts and codes.
 MOBILE_GROUPINGS = frozenset({(3, 4, 4), (3, 8), (7, 4)})
-# Full-width digits, letters, plus and hyphen as a Chinese input method types them, other dashes and spaces:
-# read as their ASCII forms, one character for one (so that positions in the text stay the same).
+# Full-width digits, letters, plus, hyphen and full stop as a Chinese input method types them, other
+# dashes and spaces: read as their ASCII forms, one character for one (so that positions in the text stay
+# the same).
 NARROW = str.maketrans(
     {chr(0xFF10 + offset): chr(0x30 + offset) for offset in range(10)}
     | {chr(0xFF21 + offset): chr(0x41 + offset) for offset in range(26)}
     | {chr(0xFF41 + offset): chr(0x61 + offset) for offset in range(26)}
     | {"\uff0b": "+", "\uff0d": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-"}
     | {"\u2212": "-", "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " "}
-    | {"\u202f": " "}
+    | {"\u202f": " ", "\uff0e": "."}
 )
 
 

@@ -50,6 +50,10 @@ def test_the_plain_forms_keep_their_masked_form() -> None:
         ("＋８６ １３８ １２３４ ５６７８", "＋８６ １３８ **** ５６７８"),
         ("＋８６１３８１２３４５６７８", "＋８６１３８****５６７８"),
         ("１３８－１２３４－５６７８", "１３８－****－５６７８"),
+        ("138.1234.5678", "138.****.5678"),
+        ("１３８．１２３４．５６７８", "１３８．****．５６７８"),
+        (f"{HEAD}.{BIRTH}.{TAIL}", f"{HEAD}.********.{TAIL}"),
+        (f"{HEAD}.{BIRTH[:4]}.{BIRTH[4:]}.{TAIL}", f"{HEAD}.****.****.{TAIL}"),
     ],
 )
 def test_typed_variants_are_masked(typed: str, masked: str) -> None:
@@ -82,6 +86,8 @@ def test_a_date_before_a_grouped_id_does_not_hide_it() -> None:
         hashlib.blake2b(b"fupin", digest_size=16).hexdigest(),
         "git 6423cc7 e3b0c442 98fc1c14 9afbf4c8 996fb924",
         "版本 1.3.8 1234 5678",
+        "版本 1.3.8.1234.5678",
+        "人均 13812.34 元，共 5678.90 元",
         "电话 0851-8123 4567",  # a landline, not a mobile
     ],
 )
