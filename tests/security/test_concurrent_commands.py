@@ -44,11 +44,15 @@ TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
 CITY = "520100000000"
 PROVINCE = "520000000000"
-# Applications are for the current round (China's calendar year): a past year is refused.
-YEAR = civil_year(dt.datetime.now(dt.UTC))
 VOTE = {"representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 # A county's own check of one case, decided outside a batch (identification rejects a bare approval).
 CHECKED = {"passed": True, "note": "核实无误"}
+
+
+def _year() -> int:
+    """The current round (China's calendar year), when the test runs: an application for a past year is
+    refused, and a year read when the module was loaded is last year's after a run crosses New Year in China."""
+    return civil_year(dt.datetime.now(dt.UTC))
 
 
 def _today() -> str:
@@ -217,7 +221,7 @@ async def _case(served: Served, state: str | None = None) -> str:
         "/cases",
         json={
             "household_id": str(await _household(served)),
-            "year": YEAR,
+            "year": _year(),
             "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": _today()},
         },
         headers=served.auth("village", VILLAGE, "cadre"),
@@ -235,7 +239,7 @@ async def _quotas(served: Served, amount: int = 100) -> None:
             "INSERT INTO quotas (division, year, amount, set_by) VALUES (:d, :y, :a, 'test') "
             "ON CONFLICT (division, year) DO UPDATE SET amount = excluded.amount",
             d=code,
-            y=YEAR,
+            y=_year(),
             a=amount,
         )
 

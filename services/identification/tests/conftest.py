@@ -4,14 +4,12 @@ households fed through the registry read-model handler as the registry would ann
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest_asyncio
@@ -31,15 +29,15 @@ from identification import text as text_rules
 from identification.main import create_app
 from identification.readmodel import handlers
 
-# The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
 CITY = "520100000000"
 PROVINCE = "520000000000"
-VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
+# A village assembly's tally; its date is the service's today, read when the step is taken (`Harness.vote`):
+# a date read once when this module was imported names yesterday after a run crosses midnight in China (or
+# the test clock moves on), and a step dated before its case was opened is refused (date-too-early).
+TALLY = {"representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 DAY = 86_400
 _serial = itertools.count(500)
 
@@ -159,13 +157,23 @@ class Harness:
         async with self.app.state.sessionmaker() as session:
             return text_rules.today(await clock.now(session)).isoformat()
 
+    async def vote(self, **overrides: Any) -> dict[str, Any]:
+        """A village assembly's vote (the tally, `overrides` replacing any of its fields) held today on the
+        service's clock, read now: no step is dated before its case was opened."""
+        return {"meeting_on": await self.today(), **TALLY, **overrides}
+
+    async def authorisation(self, **overrides: Any) -> dict[str, Any]:
+        """The household's signed authorisation of an application (`overrides` replacing any of its
+        fields), signed today on the service's clock, read now."""
+        return {"signed": True, "signed_by": "张三丰", "signed_on": await self.today(), **overrides}
+
     async def apply(self, household_id: uuid.UUID, year: int | None = None) -> str:
         response = await self.client.post(
             "/cases",
             json={
                 "household_id": str(household_id),
                 "year": year or await self.year(),
-                "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": await self.today()},
+                "authorisation": await self.authorisation(),
             },
             headers=self.village(),
         )
@@ -190,7 +198,7 @@ class Harness:
         for _ in range(households):
             case_id = await self.apply(await self.household(name=name, place=place))
             assert (await self.act(case_id, "verify", self.village(), {"survey": "ok"})).status_code == 200
-            vote = {**VOTE, "meeting_on": await self.today()}
+            vote = await self.vote()
             assert (await self.act(case_id, "village_review", self.village(), vote)).status_code == 200
             case_ids.append(case_id)
         notice = await self.client.post(

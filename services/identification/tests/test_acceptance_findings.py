@@ -20,7 +20,6 @@ from fupin_kit.envelope import new_event
 from identification.readmodel import handlers
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
@@ -29,8 +28,6 @@ DAY = 86_400
 ASSURANCES = dict.fromkeys(
     ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
 )
-EXIT_VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
-AUTHORISATION = {"signed": True, "signed_by": "张三丰", "signed_on": TODAY}
 
 
 async def _registered_by_the_registry(harness: Harness, household_id: uuid.UUID) -> None:
@@ -62,7 +59,7 @@ async def _propose_exit(harness: Harness, household_id: uuid.UUID, year: int) ->
             "household_id": str(household_id),
             "year": year,
             "assurances": ASSURANCES,
-            "finding": {**EXIT_VOTE, "meeting_on": await harness.today()},
+            "finding": await harness.vote(),
         },
         headers=harness.village(),
     )
@@ -77,7 +74,11 @@ async def test_an_application_names_a_past_current_or_next_round_never_a_later_o
     household = await harness.household()
     too_far = await harness.client.post(
         "/cases",
-        json={"household_id": str(household), "year": year + 2, "authorisation": AUTHORISATION},
+        json={
+            "household_id": str(household),
+            "year": year + 2,
+            "authorisation": await harness.authorisation(),
+        },
         headers=harness.village(),
     )
     assert too_far.status_code == 422 and too_far.json()["code"] == "year"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
@@ -16,8 +15,6 @@ VILLAGE = "520102016001"
 ASSURANCES = dict.fromkeys(
     ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
 )
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
 
 async def _last(harness: Harness, case: str) -> dict[str, Any]:
@@ -71,7 +68,7 @@ async def test_a_failed_vote_records_its_tally_as_the_reason(harness: Harness) -
     await harness.quotas(await harness.year(), 10)
     case = await harness.apply(await harness.household())
     assert (await harness.act(case, "verify", harness.village(), {"survey": "ok"})).status_code == 200
-    vote = {**VOTE, "votes_for": 5, "votes_against": 16}
+    vote = await harness.vote(votes_for=5, votes_against=16)
     assert (await harness.act(case, "village_review", harness.village(), vote)).status_code == 200
     last = await _last(harness, case)
     assert last["to_state"] == "rejected"
@@ -167,14 +164,14 @@ async def test_an_assembly_before_the_case_was_opened_is_refused(harness: Harnes
     today = dt.date.fromisoformat(await harness.today())
     for meeting_on in ("1980-05-05", (today - dt.timedelta(days=1)).isoformat()):
         refused = await harness.act(
-            case, "village_review", harness.village(), {**VOTE, "meeting_on": meeting_on}
+            case, "village_review", harness.village(), await harness.vote(meeting_on=meeting_on)
         )
         assert refused.status_code == 422, (meeting_on, refused.text)
         assert refused.json()["code"] == "date-too-early"
         assert refused.json()["errors"][0]["loc"] == ["body", "finding", "meeting_on"]
     assert await harness.state(case) == "verified"
     done = await harness.act(
-        case, "village_review", harness.village(), {**VOTE, "meeting_on": today.isoformat()}
+        case, "village_review", harness.village(), await harness.vote(meeting_on=today.isoformat())
     )
     assert done.status_code == 200, done.text
 
@@ -196,14 +193,16 @@ async def test_an_exits_dates_are_not_before_the_exit_year_or_the_case(harness: 
     body = {"household_id": str(household), "year": year, "assurances": ASSURANCES}
     for meeting_on in ("1950-01-01", f"{year - 1}-12-31"):
         refused = await harness.client.post(
-            "/exits", json={**body, "finding": {**VOTE, "meeting_on": meeting_on}}, headers=harness.village()
+            "/exits",
+            json={**body, "finding": await harness.vote(meeting_on=meeting_on)},
+            headers=harness.village(),
         )
         assert refused.status_code == 422, (meeting_on, refused.text)
         assert refused.json()["code"] == "date-too-early"
         assert refused.json()["errors"][0]["loc"] == ["body", "finding", "meeting_on"]
     proposed = await harness.client.post(
         "/exits",
-        json={**body, "finding": {**VOTE, "meeting_on": await harness.today()}},
+        json={**body, "finding": await harness.vote()},
         headers=harness.village(),
     )
     assert proposed.status_code == 201, proposed.text
@@ -259,16 +258,17 @@ async def test_an_exit_without_the_village_review_is_422(harness: Harness) -> No
     assert refused.status_code == 422, refused.text
     assert ["body", "finding"] in [error["loc"] for error in refused.json()["errors"]], refused.text
     assert (await harness.sql("SELECT count(*) FROM cases WHERE kind = 'exit'"))[0][0] == 0
+    vote = await harness.vote()
     proposed = await harness.client.post(
         "/exits",
-        json={**body, "finding": {**VOTE, "meeting_on": await harness.today()}},
+        json={**body, "finding": vote},
         headers=harness.village(),
     )
     assert proposed.status_code == 201, proposed.text
     opened = (
         await harness.client.get(f"/cases/{proposed.json()['id']}/history", headers=harness.county())
     ).json()
-    assert opened[0]["detail"]["finding"]["votes_for"] == VOTE["votes_for"]
+    assert opened[0]["detail"]["finding"]["votes_for"] == vote["votes_for"]
 
 
 # ---- 7. the case list refuses an unknown kind or state ------------------------------------------------------
@@ -296,7 +296,7 @@ async def test_the_exit_assurances_are_strict_booleans(harness: Harness) -> None
     body = {
         "household_id": str(household),
         "year": year,
-        "finding": {**VOTE, "meeting_on": await harness.today()},
+        "finding": await harness.vote(),
     }
     for value in ("Y", "on", "t", "yes", "1", "true", 1):
         refused = await harness.client.post(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -18,14 +17,11 @@ from identification import clock
 from identification.readmodel import handlers
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
-VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
-AUTHORISATION = {"signed": True, "signed_by": "张三丰", "signed_on": TODAY}
 
 
 async def _at(harness: Harness, case: str, state: str) -> None:
@@ -152,7 +148,11 @@ async def test_a_household_nobody_lives_in_is_not_approved_announced_or_applied_
     assert rejected.status_code == 200, rejected.text
     again = await harness.client.post(
         "/cases",
-        json={"household_id": str(household), "year": await harness.year(), "authorisation": AUTHORISATION},
+        json={
+            "household_id": str(household),
+            "year": await harness.year(),
+            "authorisation": await harness.authorisation(),
+        },
         headers=harness.village(),
     )
     assert again.status_code == 409 and again.json()["code"] == "no-living-members", again.text
@@ -285,7 +285,7 @@ async def test_blank_signer_and_reasons_are_refused(harness: Harness) -> None:
             json={
                 "household_id": str(household),
                 "year": year,
-                "authorisation": {**AUTHORISATION, "signed_by": signer},
+                "authorisation": await harness.authorisation(signed_by=signer),
             },
             headers=harness.village(),
         )
@@ -314,22 +314,24 @@ async def test_future_signature_and_meeting_dates_are_refused(harness: Harness) 
     body = {"household_id": str(household), "year": await harness.year()}
     future = await harness.client.post(
         "/cases",
-        json={**body, "authorisation": {**AUTHORISATION, "signed_on": tomorrow.isoformat()}},
+        json={**body, "authorisation": await harness.authorisation(signed_on=tomorrow.isoformat())},
         headers=harness.village(),
     )
     assert future.status_code == 422 and future.json()["code"] == "future-date", future.text
     applied = await harness.client.post(
         "/cases",
-        json={**body, "authorisation": {**AUTHORISATION, "signed_on": today.isoformat()}},
+        json={**body, "authorisation": await harness.authorisation(signed_on=today.isoformat())},
         headers=harness.village(),
     )
     assert applied.status_code == 201, applied.text
     case = applied.json()["id"]
     assert (await harness.act(case, "verify", harness.village(), {"survey": "ok"})).status_code == 200
-    late = await harness.act(case, "village_review", harness.village(), {**VOTE, "meeting_on": "2100-01-01"})
+    late = await harness.act(
+        case, "village_review", harness.village(), await harness.vote(meeting_on="2100-01-01")
+    )
     assert late.status_code == 422 and late.json()["code"] == "future-date", late.text
     met = await harness.act(
-        case, "village_review", harness.village(), {**VOTE, "meeting_on": today.isoformat()}
+        case, "village_review", harness.village(), await harness.vote(meeting_on=today.isoformat())
     )
     assert met.status_code == 200, met.text
 

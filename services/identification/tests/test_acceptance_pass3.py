@@ -17,7 +17,6 @@ VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
 # The village assembly of an exit proposal (its date is the service's day, given where it is sent).
-EXIT_VOTE = {"representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
 
 # ---- §2: numeric region settings take sane numbers only --------------------------------------------------
@@ -144,7 +143,7 @@ async def _consent_cases(harness: Harness) -> list[tuple[str, str, str]]:
             "household_id": str(registered),
             "year": year,
             "assurances": ASSURANCES,
-            "finding": {**EXIT_VOTE, "meeting_on": await harness.today()},
+            "finding": await harness.vote(),
         },
         headers=harness.village(),
     )

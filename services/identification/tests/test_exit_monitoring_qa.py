@@ -10,14 +10,12 @@ import itertools
 import uuid
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fupin_contracts import registry as registry_contracts
 from fupin_kit.envelope import new_event
 from identification.readmodel import handlers
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
@@ -78,7 +76,7 @@ async def _exit(harness: Harness, household: uuid.UUID, year: int, village: str 
             "household_id": str(household),
             "year": year,
             "assurances": ASSURANCES,
-            "finding": {**VOTE, "meeting_on": await harness.today()},
+            "finding": await harness.vote(),
         },
         headers=harness.village(village),
     )
@@ -374,8 +372,6 @@ async def test_monitoring_counts_chinas_year(harness: Harness) -> None:
 
 # ---- #4: the exit's village review records the assembly's vote -----------------------------------------
 
-VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
-
 
 async def test_the_exit_village_review_records_the_vote(harness: Harness) -> None:
     year = await harness.year()
@@ -384,24 +380,26 @@ async def test_the_exit_village_review_records_the_vote(harness: Harness) -> Non
     body = {"household_id": str(household), "year": year, "assurances": ASSURANCES}
     no_quorum = await harness.client.post(
         "/exits",
-        json={**body, "finding": {**VOTE, "present": 19, "votes_for": 15}},
+        json={**body, "finding": await harness.vote(present=19, votes_for=15)},
         headers=harness.village(),
     )
     assert no_quorum.status_code == 422 and no_quorum.json()["code"] == "quorum", no_quorum.text
     future = await harness.client.post(
         "/exits",
-        json={**body, "finding": {**VOTE, "meeting_on": f"{year + 1}-06-01"}},
+        json={**body, "finding": await harness.vote(meeting_on=f"{year + 1}-06-01")},
         headers=harness.village(),
     )
     assert future.status_code == 422, future.text
     failed_vote = await harness.client.post(
         "/exits",
-        json={**body, "finding": {**VOTE, "votes_for": 9, "votes_against": 12}},
+        json={**body, "finding": await harness.vote(votes_for=9, votes_against=12)},
         headers=harness.village(),
     )
     assert failed_vote.status_code == 201 and failed_vote.json()["state"] == "rejected", failed_vote.text
     assert (await _history(harness, failed_vote.json()["id"]))[-1]["detail"]["outcome"] == "vote failed"
-    accepted = await harness.client.post("/exits", json={**body, "finding": VOTE}, headers=harness.village())
+    accepted = await harness.client.post(
+        "/exits", json={**body, "finding": await harness.vote()}, headers=harness.village()
+    )
     assert accepted.status_code == 201 and accepted.json()["state"] == "exit_proposed", accepted.text
     [opened] = await _history(harness, accepted.json()["id"])
     assert opened["detail"]["finding"]["present"] == 21 and opened["detail"]["finding"]["votes_for"] == 18

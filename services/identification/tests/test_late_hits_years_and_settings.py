@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,14 +16,12 @@ from identification import settings_rules
 from identification.batches import sampling
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
 VILLAGE = "520102016001"
 TOWNSHIP = "520102016000"
 COUNTY = "520102000000"
-VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 ASSURANCES = dict.fromkeys(
     ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
 )
@@ -172,7 +169,12 @@ async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harne
     await harness.income(household, year - 1, "9000")
     earlier = await harness.client.post(
         "/exits",
-        json={"household_id": str(household), "year": year - 1, "assurances": ASSURANCES, "finding": VOTE},
+        json={
+            "household_id": str(household),
+            "year": year - 1,
+            "assurances": ASSURANCES,
+            "finding": await harness.vote(),
+        },
         headers=harness.village(),
     )
     assert earlier.status_code == 422, earlier.text
@@ -187,7 +189,12 @@ async def test_exit_year_must_follow_registration_and_not_be_in_the_future(harne
     )
     future = await harness.client.post(
         "/exits",
-        json={"household_id": str(older), "year": year + 1, "assurances": ASSURANCES, "finding": VOTE},
+        json={
+            "household_id": str(older),
+            "year": year + 1,
+            "assurances": ASSURANCES,
+            "finding": await harness.vote(),
+        },
         headers=harness.village(),
     )
     assert future.status_code == 422 and "in the future" in str(future.json()["failed"]), future.text
@@ -199,7 +206,7 @@ async def test_application_year_is_this_or_next_year(harness: Harness) -> None:
     household = await harness.household()
     body = {
         "household_id": str(household),
-        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": TODAY},
+        "authorisation": await harness.authorisation(),
     }
     far = await harness.client.post("/cases", json={**body, "year": year + 2}, headers=harness.village())
     assert far.status_code == 422 and far.json()["code"] == "year", far.text
@@ -446,7 +453,9 @@ async def test_batch_read_exposes_the_frozen_list_to_redraw_the_sample(harness: 
 
 async def test_bad_village_review_finding_has_structured_errors(harness: Harness) -> None:
     case = await _case_at(harness, "verified")
-    response = await harness.act(case, "village_review", harness.village(), {**VOTE, "present": "many"})
+    response = await harness.act(
+        case, "village_review", harness.village(), await harness.vote(present="many")
+    )
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
     assert isinstance(errors, list) and errors[0]["loc"] == ["body", "finding", "present"]
@@ -460,7 +469,7 @@ async def test_empty_idempotency_key_is_refused(harness: Harness, key: str) -> N
     body = {
         "household_id": str(household),
         "year": 2024,
-        "authorisation": {"signed": True, "signed_by": "张三丰", "signed_on": TODAY},
+        "authorisation": await harness.authorisation(),
     }
     response = await harness.client.post(
         "/cases", json=body, headers={**harness.village(), "Idempotency-Key": key}

@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
@@ -85,13 +83,7 @@ async def test_notice_document_html_and_pdf_mask_names_and_ids(harness: Harness)
         case_id,
         "village_review",
         harness.village(),
-        {
-            "meeting_on": TODAY,
-            "representatives": 30,
-            "present": 21,
-            "votes_for": 18,
-            "votes_against": 2,
-        },
+        await harness.vote(),
     )
     notice = await harness.client.post(
         "/notices", json={"division": VILLAGE, "kind": "first"}, headers=harness.township()

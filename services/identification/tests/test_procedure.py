@@ -4,12 +4,10 @@ quotas, comparison hits, idempotency and jurisdiction."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,7 +20,6 @@ from identification.batches import sampling
 from identification.cases.schemas import ApiAction
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 VILLAGE = "520102016001"
 SIBLING = "520102016002"
@@ -39,9 +36,6 @@ _serial = itertools.count(1)
 # The `harness` fixture and its Harness class come from conftest.py (test modules cannot import it under
 # importlib mode); `ident` is this module's name for it.
 Ident = Any
-
-
-VOTE = {"meeting_on": TODAY, "representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 
 
 @pytest.fixture
@@ -132,8 +126,8 @@ async def test_quota_cannot_be_exceeded(ident: Ident) -> None:
     second = await ident.apply(await ident.household())
     for case in (first, second):
         await ident.act(case, "verify", ident.village(), {"survey": "ok"})
-    assert (await ident.act(first, "village_review", ident.village(), VOTE)).status_code == 200
-    refused = await ident.act(second, "village_review", ident.village(), VOTE)
+    assert (await ident.act(first, "village_review", ident.village(), await ident.vote())).status_code == 200
+    refused = await ident.act(second, "village_review", ident.village(), await ident.vote())
     assert refused.status_code == 409 and refused.json()["code"] == "quota-exceeded"
 
 
@@ -225,7 +219,7 @@ async def test_idempotency_key(ident: Ident) -> None:
     body = {
         "household_id": str(household),
         "year": year,
-        "authorisation": {"signed": True, "signed_by": "张三", "signed_on": TODAY},
+        "authorisation": await ident.authorisation(signed_by="张三"),
     }
     headers = {**ident.village(), "Idempotency-Key": "k-1"}
     first = await ident.client.post("/cases", json=body, headers=headers)

@@ -4,14 +4,11 @@ bidirectional characters (fupin_kit.text_rules through identification.text). A z
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from identification.text import LongReason, Reason, Signer
 
 # The procedure's dates are today in China: no step is dated before its case was opened.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
@@ -25,7 +22,7 @@ async def _apply(harness: Harness, signer: str) -> Any:
         json={
             "household_id": str(await harness.household()),
             "year": await harness.year(),
-            "authorisation": {"signed": True, "signed_by": signer, "signed_on": TODAY},
+            "authorisation": await harness.authorisation(signed_by=signer),
         },
         headers=harness.village(),
     )
