@@ -9,7 +9,8 @@ import datetime as dt
 import html
 
 from identification import clock
-from identification.notices.schemas import LineStatus, PublicEntry, PublicNotice
+from identification.notices.line_status import LineStatus
+from identification.notices.schemas import PublicEntry, PublicNotice
 
 TITLES = {
     "first": "第一次公示（村民主评议结果）",

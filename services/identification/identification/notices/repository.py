@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.models import cases, notice_cases, notices, objections, rm_households
+from identification.notices.line_status import LineStatus
 
 Row = dict[str, Any]
 
@@ -76,13 +77,6 @@ async def listed_cases(session: AsyncSession, notice_id: uuid.UUID, *, lock: boo
     return [dict(row) for row in (await session.execute(stmt)).mappings()]
 
 
-# Each line of a notice as posted, with what became of it (the notice is archived as it was posted: a line
-# is never deleted, its status says why it left the list).
-LISTED = "listed"
-WITHDRAWN_AFTER_OBJECTION = "withdrawn_after_objection"  # an objection to it was upheld (异议成立)
-WITHDRAWN = "withdrawn"  # the case was withdrawn or rejected while the notice ran
-
-
 def _line_status() -> Any:
     upheld = exists().where(
         objections.c.notice_id == notice_cases.c.notice_id,
@@ -90,9 +84,9 @@ def _line_status() -> Any:
         objections.c.status == "upheld",
     )
     return case(
-        (notice_cases.c.listed, literal(LISTED)),
-        (upheld, literal(WITHDRAWN_AFTER_OBJECTION)),
-        else_=literal(WITHDRAWN),
+        (notice_cases.c.listed, literal(LineStatus.LISTED.value)),
+        (upheld, literal(LineStatus.WITHDRAWN_AFTER_OBJECTION.value)),
+        else_=literal(LineStatus.WITHDRAWN.value),
     ).label("line_status")
 
 

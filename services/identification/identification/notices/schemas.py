@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identification.notices.line_status import LineStatus
+
 
 class NoticeKind(StrEnum):
     FIRST = "first"
@@ -18,14 +20,6 @@ class NoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     division: str = Field(pattern=r"^[0-9]{12}$", description="the village whose list is noticed")
     kind: NoticeKind
-
-
-class LineStatus(StrEnum):
-    """What became of a line of a notice: it stays on the notice as posted, with its status."""
-
-    LISTED = "listed"
-    WITHDRAWN_AFTER_OBJECTION = "withdrawn_after_objection"  # 异议成立，撤出公示
-    WITHDRAWN = "withdrawn"  # the case was withdrawn or rejected while the notice ran
 
 
 class NoticeLine(BaseModel):

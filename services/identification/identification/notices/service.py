@@ -18,8 +18,8 @@ from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.divisions import service as division_names
 from identification.notices import repository
+from identification.notices.line_status import LineStatus
 from identification.notices.schemas import (
-    LineStatus,
     NoticeIn,
     NoticeKind,
     NoticeLine,
