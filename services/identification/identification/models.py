@@ -250,6 +250,8 @@ objections = Table(
     Column("resolved_by", String(200)),
     Column("resolved_at", DateTime(timezone=True)),
     Column("resolution", Text),
+    # What the resolution did not do: a ticket upheld after its case had left the notice moves nothing.
+    Column("note", Text),
 )
 
 # ---- batch decisions and spot-checks --------------------------------------------------------------------

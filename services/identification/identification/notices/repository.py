@@ -78,10 +78,12 @@ async def listed_cases(session: AsyncSession, notice_id: uuid.UUID, *, lock: boo
 
 
 def _line_status() -> Any:
+    # A ticket upheld after its case had left the list (it carries a note) did not take the case off it.
     upheld = exists().where(
         objections.c.notice_id == notice_cases.c.notice_id,
         objections.c.case_id == notice_cases.c.case_id,
         objections.c.status == "upheld",
+        objections.c.note.is_(None),
     )
     return case(
         (notice_cases.c.listed, literal(LineStatus.LISTED.value)),
@@ -125,6 +127,20 @@ async def unlist_case(session: AsyncSession, case_id: uuid.UUID) -> None:
         )
         .values(listed=False)
     )
+
+
+async def is_listed(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+    """Whether the case is still on the notice's list (posted there and not taken off it)."""
+    result = await session.execute(
+        select(
+            exists().where(
+                notice_cases.c.notice_id == notice_id,
+                notice_cases.c.case_id == case_id,
+                notice_cases.c.listed,
+            )
+        )
+    )
+    return bool(result.scalar_one())
 
 
 async def on_notice(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> bool:

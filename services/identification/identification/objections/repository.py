@@ -42,12 +42,18 @@ async def open_tickets(session: AsyncSession, notice_id: uuid.UUID, case_id: uui
 
 
 async def resolve(
-    session: AsyncSession, ticket_id: uuid.UUID, status: str, actor: str, at: dt.datetime, text: str
+    session: AsyncSession,
+    ticket_id: uuid.UUID,
+    status: str,
+    actor: str,
+    at: dt.datetime,
+    text: str,
+    note: str | None = None,
 ) -> None:
     await session.execute(
         update(objections)
         .where(objections.c.id == ticket_id)
-        .values(status=status, resolved_by=actor, resolved_at=at, resolution=text)
+        .values(status=status, resolved_by=actor, resolved_at=at, resolution=text, note=note)
     )
 
 

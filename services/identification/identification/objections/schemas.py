@@ -61,6 +61,8 @@ class ObjectionOut(BaseModel):
     resolved_by: str | None
     resolved_at: dt.datetime | None
     resolution: str | None
+    # Set when an upheld ticket's case had already left the notice: the case was not moved.
+    note: str | None = None
 
 
 class TicketOut(ObjectionOut):

@@ -32,6 +32,9 @@ A = workflow.Action
 PUBLIC = "public"
 # A case that ended while on a notice (withdrawn by the household, rejected by the reviewing tier).
 CLOSED = frozenset({workflow.State.WITHDRAWN.value, workflow.State.REJECTED.value})
+LEFT_NOTICE = (
+    "the case had already left this notice when the objection was upheld: its state ({state}) was not changed"
+)
 
 
 def render(row: dict[str, Any], now: dt.datetime, *, disclosed: bool = False) -> ObjectionOut:
@@ -126,12 +129,20 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
         raise forbidden("objections are resolved by a township officer")
     if ticket["status"] != "open":
         raise conflict("the objection is already resolved", code="resolved")
+    note: str | None = None
     if body.outcome is Outcome.UPHELD:
+        # The case's lock is held by every step that lists or unlists it, so its line cannot change below.
         case = await cases.load(ctx, ticket["case_id"], lock=True)
-        await cases.apply(ctx, case, A.UPHOLD_OBJECTION, {"objection_id": str(ticket_id)}, body.reason)
-        await notices.unlist(ctx.session, ticket["notice_id"], ticket["case_id"])
+        if await notices.is_listed(ctx.session, ticket["notice_id"], ticket["case_id"]):
+            await cases.apply(ctx, case, A.UPHOLD_OBJECTION, {"objection_id": str(ticket_id)}, body.reason)
+            await notices.unlist(ctx.session, ticket["notice_id"], ticket["case_id"])
+        else:
+            # The case left this notice before the ticket was decided (another objection was upheld, it
+            # was withdrawn or rejected) and may be on a later notice nobody objected to: the ticket is
+            # closed with its finding, so the notice can close, and the case is left where it is.
+            note = LEFT_NOTICE.format(state=case["state"])
     await repository.resolve(
-        ctx.session, ticket_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason
+        ctx.session, ticket_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason, note
     )
     await case_repository.insert_history(
         ctx.session,
@@ -145,7 +156,12 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
                 "actor": ctx.actor.subject,
                 "actor_tier": ctx.actor.tier,
                 "at": ctx.now,
-                "detail": {"objection_id": str(ticket_id), "reason": body.reason},
+                "detail": {
+                    "objection_id": str(ticket_id),
+                    "notice_id": str(ticket["notice_id"]),
+                    "reason": body.reason,
+                    **({} if note is None else {"case_left_notice": True, "note": note}),
+                },
             }
         ],
     )
