@@ -54,7 +54,9 @@ const CASE_STATES = {
 const PAGE = 50; // rows per page of a list; `?limit=N` in the view's address (1–200) asks for another size
 const MAX_PAGE = 200;
 
-const session = { profile: null, codeLists: null, divisionNames: new Map(), divisionLookups: new Map() };
+const session = {
+  profile: null, codeLists: null, divisionNames: new Map(), divisionLookups: new Map(), drafts: new Map(),
+};
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
 
@@ -290,12 +292,61 @@ async function codeLists() {
   return session.codeLists;
 }
 
+/** Every open dialog closed: a modal step form left over the login page would make the page behind it inert.
+ * What was typed into a step form (data-draft names the case and step) is kept in this tab's memory, so the
+ * same form opened again after signing in shows it (a session that expired over a long form loses nothing). */
+function closeDialogs(keepFor) {
+  for (const dialog of document.querySelectorAll("dialog")) {
+    const key = dialog.dataset.draft;
+    if (keepFor && key) {
+      const values = {};
+      for (const input of dialog.querySelectorAll("input[id], textarea[id], select[id]")) {
+        values[input.id] = input.type === "checkbox" ? input.checked : input.value;
+      }
+      session.drafts.set(`${keepFor}|${key}`, values);
+    }
+    if (dialog.open) dialog.close();
+    dialog.remove();
+  }
+}
+
+/** A form's values kept by closeDialogs() for this user put back (once); true when there were any. */
+function restoreDraft(key, root) {
+  const own = `${session.profile?.username}|${key}`;
+  const values = session.drafts.get(own);
+  if (!values) return false;
+  session.drafts.delete(own);
+  for (const [id, value] of Object.entries(values)) {
+    const input = root.querySelector(`#${CSS.escape(id)}`);
+    if (!input) continue;
+    if (input.type === "checkbox") input.checked = Boolean(value);
+    else input.value = value;
+  }
+  return true;
+}
+
+/** The route shown now (path and query, without "#"), unless it is the login page itself. */
+function currentRoute() {
+  const hash = location.hash.slice(1);
+  return hash.startsWith("/") && !hash.startsWith("/login") ? hash : "";
+}
+
 function signOut(reason) {
+  // An expired session returns to where the cadre was once signed in again (next=); signing out on purpose
+  // starts afresh.
+  const next = reason === "expired" ? currentRoute() : "";
+  const user = session.profile?.username;
   clearToken();
   session.profile = null;
   session.divisionNames.clear();
+  // Only an expiry keeps a form's values: after a deliberate sign-out the next person in this tab sees none.
+  if (reason !== "expired") session.drafts.clear();
+  closeDialogs(reason === "expired" ? user : null);
   renderChrome();
-  const target = reason ? `#/login?reason=${reason}` : "#/login";
+  const params = new URLSearchParams();
+  if (reason) params.set("reason", reason);
+  if (next) params.set("next", next);
+  const target = params.toString() ? `#/login?${params}` : "#/login";
   if (location.hash === target) route();
   else location.hash = target;
 }
@@ -1058,11 +1109,14 @@ function openStepDialog(current, action, done) {
   fields.push(field("s-reason", t("step.reason"), inputs.reason));
   const submit = h("button", { type: "submit", class: "primary", text: t("step.submit") });
   const cancel = h("button", { type: "button", text: t("common.cancel") });
-  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "step-title" },
+  const draft = `${current.id}:${action}`;
+  const restored = h("p", { class: "notice-info", role: "status", hidden: true, text: t("step.restored") });
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "step-title", dataset: { draft } },
     h("form", { method: "dialog" },
       h("h2", { id: "step-title", text: t("step.title", { action: actionLabel(action) }) }),
       h("p", { class: "muted", text: t("step.current", { state: stateLabel(current.state) }) }),
-      fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+      restored, fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  restored.hidden = !restoreDraft(draft, dialog);
   cancel.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
   dialog.querySelector("form").addEventListener("submit", async (event) => {
