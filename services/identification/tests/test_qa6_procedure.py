@@ -5,6 +5,7 @@ and the application year's message."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -97,3 +98,73 @@ async def test_a_stale_objection_on_a_withdrawn_line_keeps_the_line_withdrawn(ha
     assert upheld.status_code == 200, upheld.text
     assert await harness.state(case) == "withdrawn"
     assert (await _lines(harness, notice))[case] == "withdrawn"
+
+
+# ---- 2: the exit checks are run again when the county announces the exit ------------------------------
+
+ASSURANCES = dict.fromkeys(
+    ("food", "clothing", "compulsory_education", "basic_medical", "safe_housing", "safe_water"), True
+)
+
+
+async def _exit_noticed(harness: Harness) -> tuple[uuid.UUID, str, int]:
+    """A household registered last year whose exit this year (income 8000) has run through its notice:
+    (household, exit case, exit year)."""
+    year = await harness.year()
+    household = await harness.household()
+    await harness.sql(
+        "UPDATE rm_households SET status = 'registered', registered_year = :y WHERE household_id = :h",
+        y=year - 1,
+        h=household,
+    )
+    await harness.income(household, year, "8000")
+    proposed = await harness.client.post(
+        "/exits",
+        json={
+            "household_id": str(household),
+            "year": year,
+            "assurances": ASSURANCES,
+            "finding": await harness.vote(),
+        },
+        headers=harness.village(),
+    )
+    assert proposed.status_code == 201, proposed.text
+    case = str(proposed.json()["id"])
+    assert (await harness.act(case, "exit_verify", harness.village(), {"survey": "ok"})).status_code == 200
+    confirmed = await harness.act(case, "household_confirm", harness.village(), {"signed_by": "张三丰"})
+    assert confirmed.status_code == 200, confirmed.text
+    notice = await harness.client.post(
+        "/notices", json={"division": VILLAGE, "kind": "exit"}, headers=harness.township()
+    )
+    assert notice.status_code == 201, notice.text
+    await harness.advance_clock(8 * DAY)
+    ticked = await harness.client.post("/notices/tick", headers=harness.township())
+    assert ticked.status_code == 200, ticked.text
+    assert await harness.state(case) == "exit_noticed"
+    return household, case, year
+
+
+async def test_an_exit_whose_income_was_corrected_below_the_line_is_not_announced(harness: Harness) -> None:
+    household, case, year = await _exit_noticed(harness)
+    await harness.sql(
+        "UPDATE rm_incomes SET per_capita_net_income = 1000 WHERE household_id = :h AND year = :y",
+        h=household,
+        y=year,
+    )
+    refused = await harness.act(case, "exit_announce", harness.county())
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "exit-checks"
+    assert "not above the line" in str(refused.json()["failed"])
+    assert await harness.state(case) == "exit_noticed"
+    rejected = await harness.client.post(
+        f"/cases/{case}/actions/reject", json={"reason": "收入更正后低于贫困线"}, headers=harness.county()
+    )
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected", rejected.text
+
+
+async def test_an_exit_still_qualifying_is_announced_with_the_line_it_was_judged_by(harness: Harness) -> None:
+    _household, case, _year = await _exit_noticed(harness)
+    announced = await harness.act(case, "exit_announce", harness.county())
+    assert announced.status_code == 200 and announced.json()["state"] == "exit_announced", announced.text
+    history = await _history(harness, case)
+    assert history[-1]["action"] == "exit_announce" and history[-1]["detail"]["poverty_line"]

@@ -173,6 +173,18 @@ async def last_step_at(session: AsyncSession, case_id: uuid.UUID, action: str) -
     return value
 
 
+async def opening_detail(session: AsyncSession, case_id: uuid.UUID) -> dict[str, Any]:
+    """What the case was opened with (its first history row's detail): an exit's assurances, for one."""
+    result = await session.execute(
+        select(case_history.c.detail)
+        .where(case_history.c.case_id == case_id, case_history.c.action == "open")
+        .order_by(case_history.c.at)
+        .limit(1)
+    )
+    detail: dict[str, Any] | None = result.scalar_one_or_none()
+    return detail or {}
+
+
 async def search(
     session: AsyncSession,
     lo: str,

@@ -35,6 +35,7 @@ from identification.cases.schemas import (
 from identification.comparisons import repository as comparisons
 from identification.comparisons.schemas import EXCLUSION_KINDS
 from identification.context import SYSTEM_ACTOR, Context, step_for
+from identification.exits import checks as exit_checks
 from identification.notices import repository as notices
 from identification.quotas import service as quotas
 from identification.text import not_before, not_future, today
@@ -584,6 +585,13 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
         detail["clearance"] = await _check_clearance(ctx, case)
     if action is A.COUNTY_DECIDE:
         await require_not_identified(ctx, case)
+    if action is A.EXIT_ANNOUNCE:
+        # The household's income may have been corrected since the proposal: the step that makes it
+        # exited judges the exit against what the registry holds now.
+        opened = await repository.opening_detail(ctx.session, case["id"])
+        detail["poverty_line"] = await exit_checks.recheck(
+            ctx, case["household_id"], case["year"], opened.get("assurances") or {}
+        )
     moved = await apply(ctx, case, action, detail, body.reason)
     if action is A.ANNOUNCE and kind is K.IDENTIFICATION:
         # The decision is public and the registry is registering the household as poor.

@@ -1,66 +1,21 @@
 """Household exit (退出) and monitoring warnings (防止返贫监测): opening the case with its checks; the steps
 then run through the shared transition table like every other case.
 
-Exit checks: per-capita net income of the year above the poverty line in force for the household's
-region and year (the registry's standards, kept in identification's read model: the highest line along
-the region chain, carried forward from the latest earlier year when the year has none), every 两不愁三保障
-assurance confirmed, and not registered in the same year. The case records the standard it applied."""
+The exit checks (exits/checks.py) run at the proposal, and again at the county's announcement; the case
+records the standard it applied."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Any
 
-from fupin_kit.problems import conflict, not_found, unprocessable
-from identification import standards, workflow
+from fupin_kit.problems import not_found, unprocessable
+from identification import workflow
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.cases.schemas import CaseOut
 from identification.context import Context
-from identification.exits import monitoring
+from identification.exits import checks, monitoring
 from identification.exits.schemas import ExitIn, MonitoringIn
-
-EXITABLE = ("registered", "returned")
-
-
-def exit_year_failures(year: int, registered_year: int | None, now_year: int) -> list[str]:
-    """The exit year is the year whose income shows the household out of poverty: never a year to come
-    (the service clock's, not the caller's, decides what "now" is), and after the registration year — a
-    household registered this year cannot exit in the same year, and naming an earlier year must not be
-    a way round that. The registration year is when the registry registered the household (its status
-    event), never the year an application named. A household registered before the read model kept the
-    year has none to compare with."""
-    failed: list[str] = []
-    if year > now_year:
-        failed.append(f"the exit year {year} is in the future")
-    if registered_year is not None and year <= registered_year:
-        failed.append(
-            f"registered in {registered_year}: the exit year must be later than the registration year"
-        )
-    return failed
-
-
-async def exit_checks(
-    ctx: Context, household: dict[str, Any], body: ExitIn
-) -> tuple[list[str], standards.Standard | None]:
-    """Failed checks, and the poverty line standard the income was compared with."""
-    failed = exit_year_failures(body.year, household["registered_year"], ctx.year)
-    line = await standards.effective(ctx.session, standards.POVERTY_LINE, body.year, household["division"])
-    income = await case_repository.income(ctx.session, household["household_id"], body.year)
-    if line is None:
-        failed.append(f"no poverty line standard in force for {body.year}")
-    elif income is None:
-        failed.append(f"no {body.year} income recorded")
-    elif Decimal(income["per_capita_net_income"]) <= line.amount:
-        failed.append(
-            f"per-capita net income {income['per_capita_net_income']} is not above the line {line.amount} "
-            f"({line.region}, {line.standard_year})"
-        )
-    missing = [name for name, confirmed in body.assurances.model_dump().items() if not confirmed]
-    if missing:
-        failed.append("not confirmed: " + ", ".join(missing))
-    return failed, line
 
 
 async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
@@ -69,11 +24,11 @@ async def propose_exit(ctx: Context, body: ExitIn) -> CaseOut:
     if household is None:
         raise not_found("household")
     cases.require_opener(ctx)
-    if household["status"] not in EXITABLE:
-        raise conflict(f"a household in status {household['status']!r} cannot exit", code="household-status")
-    failed, line = await exit_checks(ctx, household, body)
+    if household["status"] not in checks.EXITABLE:
+        raise checks.status_refused(household["status"])
+    failed, line = await checks.exit_checks(ctx, household, body.year, body.assurances.model_dump())
     if failed:
-        raise unprocessable("the exit checks failed", failed=failed)
+        raise checks.checks_failed(failed)
     vote = body.finding
     # The assembly reviews the exit year's income and assurances: it meets in that year at the earliest, and
     # so after the household's registration (the exit year is later than the registration year).
