@@ -837,3 +837,25 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     assert re.search(r"张\*|\*", await entries.first.inner_text())
     assert data["head_id"] not in await page.content()
     await shot(page, shots, "6-board-zh")
+    data["ticket"] = await object_on_the_board(page, entries.first, shots)
+
+
+async def object_on_the_board(page: Page, entry: Locator, shots: Path) -> str:
+    """A citizen files an objection: the page shows its ticket number and the date the township must settle
+    it by, not only the screen reader's announcement."""
+    await entry.get_by_role("button", name="提出异议").click()
+    dialog = page.locator("dialog.step-dialog")
+    await dialog.locator("#o-text").fill("该户家中新建楼房，收入较高")
+    async with page.expect_response(lambda r: r.url.endswith("/objections") and r.status == 201) as filed:
+        await dialog.locator("button[type=submit]").click()
+    ticket = await (await filed.value).json()
+    await expect(dialog).to_have_count(0)
+    receipt = page.locator(".notice-success[role=status]")
+    await expect(receipt).to_be_visible()
+    await expect(receipt).to_have_attribute("data-ticket", ticket["id"])
+    await expect(receipt.locator("strong")).to_contain_text("已收到您对")
+    await expect(fact(receipt, "受理编号")).to_have_text(ticket["id"])
+    due = dt.datetime.fromisoformat(ticket["due_at"]).astimezone(CHINA)
+    await expect(fact(receipt, "处理期限")).to_contain_text(f"{due.year}年{due.month}月{due.day}日")
+    await shot(page, shots, "6b-objection-filed-zh")
+    return str(ticket["id"])

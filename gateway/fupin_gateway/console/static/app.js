@@ -1199,11 +1199,12 @@ async function noticeView(seq, [id]) {
   // A notice stays as it was posted: a household taken off it (an upheld objection, a withdrawal) keeps its
   // line, with its status, and can no longer be objected to.
   const listed = (e) => (e.status ?? "listed") === "listed";
+  const receipt = h("div", { class: "objection-receipts" });
   const rows = notice.entries.map((e) => h("tr", { dataset: { status: e.status ?? "listed" } },
     td(e.village, { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
     td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
     td(t(`board.line_${e.status ?? "listed"}`)),
-    open ? td(listed(e) ? h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e) }) : null) : null));
+    open ? td(listed(e) ? h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e, receipt) }) : null) : null));
   const headers = ["village", "head", "head_id", "members", "kind", "status"].map((k) => t(`board.col_${k}`));
   if (open) headers.push(t("board.col_object"));
   return h("section", {},
@@ -1213,6 +1214,7 @@ async function noticeView(seq, [id]) {
       [t("board.division"), h("code", { text: notice.division })],
       [t("board.period"), `${formatDateTime(notice.starts_at)} – ${formatDateTime(notice.ends_at)}`],
     ]),
+    receipt,
     h("p", { class: "actions" },
       h("a", { class: "button", href: `${ID}/public/notices/${id}/document`, target: "_blank", rel: "noopener", text: t("board.document") }),
       h("a", { class: "button", href: `${ID}/public/notices/${id}/document.pdf`, target: "_blank", rel: "noopener", text: t("board.pdf") })),
@@ -1220,7 +1222,19 @@ async function noticeView(seq, [id]) {
     open ? h("p", { class: "muted", text: t("board.object_hint") }) : null);
 }
 
-function openObjection(notice, entry) {
+/** What the filer keeps of an objection: its ticket number and the date the township must settle it by,
+ * shown on the page (not only to screen readers), so it can be followed up and is not filed twice. */
+function objectionReceipt(entry, ticket) {
+  return h("div", { class: "notice-success", role: "status", tabindex: "-1", dataset: { ticket: ticket.id } },
+    h("strong", { text: t("board.object_received", { name: entry.head_name }) }),
+    dl([
+      [t("board.object_ticket"), h("code", { class: "ticket-id", text: ticket.id })],
+      [t("board.object_due"), h("time", { class: "ticket-due", datetime: ticket.due_at, text: formatDateTime(ticket.due_at) })],
+    ]),
+    h("p", { class: "muted", text: t("board.object_keep") }));
+}
+
+function openObjection(notice, entry, receipt) {
   const error = h("div", { class: "form-error" });
   const text = h("textarea", { id: "o-text", rows: "4", minlength: "2", maxlength: "4000", required: true });
   const contact = h("input", { id: "o-contact", maxlength: "100", autocomplete: "tel" });
@@ -1239,9 +1253,13 @@ function openObjection(notice, entry) {
     try {
       const body = { case_id: entry.case_id, text: text.value.trim() };
       if (contact.value.trim()) body.contact = contact.value.trim();
-      await api(`${ID}/public/notices/${notice.id}/objections`, { method: "POST", json: body, auth: false, idempotent: true });
+      const ticket = await api(`${ID}/public/notices/${notice.id}/objections`, { method: "POST", json: body, auth: false, idempotent: true });
       dialog.close();
-      announce(t("board.object_done"));
+      const box = objectionReceipt(entry, ticket);
+      receipt.prepend(box);
+      box.scrollIntoView({ block: "nearest" });
+      box.focus({ preventScroll: true });
+      announce(t("board.object_done", { ticket: ticket.id, due: formatDateTime(ticket.due_at) }));
     } catch (failure) {
       error.replaceChildren(problemBox(failure));
     } finally {
