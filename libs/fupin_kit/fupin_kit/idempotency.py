@@ -13,6 +13,7 @@ queued behind it answered 409 out-of-order instead of the stored response."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -81,8 +82,23 @@ def table(metadata: MetaData) -> Table:
 
 
 def fingerprint(*parts: Any) -> str:
-    raw = orjson.dumps(jsonable_encoder(parts), option=orjson.OPT_SORT_KEYS)
+    encoded = jsonable_encoder(parts)
+    try:
+        raw = orjson.dumps(encoded, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        # orjson refuses integers beyond 64 bits, which a free-form body (a step's finding) may hold and
+        # PostgreSQL's jsonb keeps: the standard encoder writes them, keys sorted the same way.
+        raw = json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return hashlib.sha256(raw).hexdigest()
+
+
+def _powers(actor: Actor) -> tuple[str, str, list[str], list[str] | None]:
+    """What a stored answer was computed for, besides the caller's identity: its jurisdiction, tier and
+    roles (and a client's scopes) decide what the command may do and how its answer is masked. Tokens of
+    one subject can carry different powers (a cadre moved to another village, roles taken away, scripts'
+    tokens minted for several divisions under one subject), so a replay is only for the same powers."""
+    scopes = sorted(actor.scopes) if actor.scopes is not None else None
+    return actor.tier, actor.division, sorted(actor.roles), scopes
 
 
 def _json(status: int, body: Any) -> Response:
@@ -108,7 +124,9 @@ async def run(
         raise unprocessable("the Idempotency-Key header is empty", code="idempotency-key")
     if key is None:
         return _json(status, jsonable_encoder(await produce()))
-    digest = fingerprint(*request)
+    # The same key sent with other powers is "another request" (422): replaying the first answer would show
+    # it to a caller who may not see it, or unmasked above the county tier.
+    digest = fingerprint(_powers(actor), *request)
     claimed = await session.execute(
         insert(keys)
         .values(actor=actor.subject, key=key, request_hash=digest, status=PENDING, body={})
