@@ -147,6 +147,9 @@ INPUT_SQLSTATES: dict[str, str] = {
     "22008": "a date or time is outside the range the field allows",
     "22007": "a date or time is not valid",
     "22P02": "a value does not have the form the field requires",
+    # asyncpg's own refusal to encode a parameter (an integer beyond int4 for an int4 column), raised before
+    # the query is sent, carries the data-exception class code.
+    "22000": "a value cannot be stored in its field (for example a number beyond the field's range)",
 }
 
 

@@ -23,6 +23,8 @@ from registry.imports.schemas import ImportOut, ReportPage
 router = APIRouter(prefix="/imports", tags=["imports"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_REPORT_PAGE = 10_000
+# A row number is an int4 in the report table: a larger cursor can name no row.
+MAX_ROW_NUMBER = 2_147_483_647
 
 
 def runtime(request: Request, cipher: Annotated[PiiCipher, Depends(pii_cipher)]) -> service.Runtime:
@@ -80,7 +82,7 @@ async def report(
     rt: Runtime,
     import_id: uuid.UUID,
     format: Literal["json", "csv"] = "json",
-    after_row: Annotated[int, Query(ge=0)] = 0,
+    after_row: Annotated[int, Query(ge=0, le=MAX_ROW_NUMBER)] = 0,
     limit: Annotated[int, Query(ge=10, le=MAX_REPORT_PAGE)] = 1000,
 ) -> ReportPage | StreamingResponse:
     """Per-row report: row number, 户编号, status (accepted / rejected / not-applied), field, reason.
