@@ -19,6 +19,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from fupin_kit.civil_time import china_today
+
 ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -89,7 +91,7 @@ def validate_resident_id(value: str) -> str:
         born = birth_date(normalised)
     except ValueError as exc:
         raise InvalidResidentId("the resident ID birth date is not a real date") from exc
-    problem = birth_problem(born, date.today())
+    problem = birth_problem(born, china_today())
     if problem is not None:
         raise InvalidResidentId(problem)
     return normalised
@@ -156,7 +158,7 @@ def _plausible_id(digits: str) -> bool:
     if region_problem(digits) is not None:
         return False
     try:
-        return birth_problem(birth_date(digits), date.today()) is None
+        return birth_problem(birth_date(digits), china_today()) is None
     except ValueError:
         return False
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from fupin_kit.civil_time import china_today
 from fupin_kit.pii import check_digit
 
 VILLAGE = "520102016001"  # 纪念塔社区
@@ -1102,7 +1103,7 @@ async def test_full_width_digits_are_not_a_division_code(writable_registry) -> N
 async def test_member_change_dates_are_checked(writable_registry) -> None:
     registry = writable_registry
     headers = auth(registry, "village", VILLAGE)
-    today = dt.date.today()
+    today = china_today()  # the service's calendar
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
     data = await created(registry, household(members=[member(), member("spouse", male=False)]))
     hid, spouse = data["id"], data["members"][1]["id"]
@@ -1361,7 +1362,7 @@ async def test_an_income_beyond_next_year_is_refused_and_changes_nothing(writabl
     registry = writable_registry
     headers = auth(registry, "county", COUNTY, ["officer"])
     hid = (await created(registry, household()))["id"]
-    for far in (dt.date.today().year + 2, 2099):
+    for far in (china_today().year + 2, 2099):
         future = await registry.client.put(
             f"/households/{hid}/incomes/{far}", json={"wage": "1"}, headers=headers
         )
@@ -1370,7 +1371,7 @@ async def test_an_income_beyond_next_year_is_refused_and_changes_nothing(writabl
     after = (await registry.client.get(f"/households/{hid}", headers=headers)).json()
     assert after["income_year"] is None and after["per_capita_net_income"] is None
     # This year's and next year's (a round prepared late in the year) are recorded.
-    for year in (dt.date.today().year, dt.date.today().year + 1):
+    for year in (china_today().year, china_today().year + 1):
         recorded = await registry.client.put(
             f"/households/{hid}/incomes/{year}", json={"wage": "1"}, headers=headers
         )
@@ -1443,14 +1444,14 @@ async def test_an_empty_living_patch_changes_nothing(writable_registry) -> None:
     assert empty.status_code == 422 and empty.json()["detail"] == "nothing to change"
     future = await registry.client.patch(
         f"/households/{hid}",
-        json={"living": {"housing_year_built": dt.date.today().year + 1}, "reason": "建房年份"},
+        json={"living": {"housing_year_built": china_today().year + 1}, "reason": "建房年份"},
         headers=headers,
     )
     assert future.status_code == 422, future.text
     assert await _history_count(registry, hid) == history and len(await outbox(registry)) == events
     built = await registry.client.patch(
         f"/households/{hid}",
-        json={"living": {"housing_year_built": dt.date.today().year}, "reason": "建房年份"},
+        json={"living": {"housing_year_built": china_today().year}, "reason": "建房年份"},
         headers=headers,
     )
     assert built.status_code == 200 and built.json()["version"] == data["version"] + 1
@@ -1458,7 +1459,7 @@ async def test_an_empty_living_patch_changes_nothing(writable_registry) -> None:
 
 def _born_years_ago(years: int, male: bool, sequence: int) -> dict[str, Any]:
     """A member born `years` years and ten days ago (an exact birth date: resident_id() shifts years)."""
-    today = dt.date.today()
+    today = china_today()
     born = dt.date(today.year - years, today.month, 1) - dt.timedelta(days=10)
     first17 = f"520102{born:%Y%m%d}{sequence * 2 + (1 if male else 0):03d}"
     return member("spouse" if not male else "son_in_law", male, resident_id=first17 + check_digit(first17))
@@ -1468,7 +1469,7 @@ async def test_a_marriage_join_is_for_someone_of_marrying_age(writable_registry)
     """民法典 第1047条: 22 for a man, 20 for a woman; someone younger joins by move_in."""
     registry = writable_registry
     data = await created(registry, household())
-    hid, headers, on = data["id"], auth(registry, "village", VILLAGE), dt.date.today().isoformat()
+    hid, headers, on = data["id"], auth(registry, "village", VILLAGE), china_today().isoformat()
     young_woman, young_man = _born_years_ago(19, False, 401), _born_years_ago(21, True, 402)
     for person in (young_woman, young_man):
         refused = await add_member(registry, hid, "marriage_in", on, person, headers, "婚入")

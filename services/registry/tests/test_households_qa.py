@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from fupin_kit.civil_time import china_today
 from fupin_kit.pii import PiiCipher, check_digit
 from registry.households import repository
 from registry.imports import template, validation
@@ -66,7 +67,7 @@ async def created(registry, body: dict[str, Any]) -> dict[str, Any]:
 
 def years_ago(years: int, days: int = 0) -> dt.date:
     """The day `years` years before today, `days` days earlier still (29 February: the 28th)."""
-    today = dt.date.today()
+    today = china_today()
     try:
         day = today.replace(year=today.year - years)
     except ValueError:
@@ -81,7 +82,7 @@ async def test_a_member_under_the_legal_marrying_age_cannot_marry_out(writable_r
     """民法典 第1047条, as for marriage_in: 22 for a man, 20 for a woman on the day of the marriage. A
     10-year-old and a newborn had 'married out' (the member left the file, its ID freed for another)."""
     registry = writable_registry
-    today = dt.date.today()
+    today = china_today()
     girl = member("daughter", dt.date(2016, 6, 1), male=False, name="罗女")
     young_woman = member("daughter", years_ago(20, -1), male=False, name="罗二")  # 20 tomorrow
     young_man = member("son", years_ago(22, -1), name="罗三")  # 22 tomorrow
@@ -444,7 +445,7 @@ async def test_a_years_per_capita_income_is_divided_among_that_years_household(w
     # A change that alters no recorded year recomputes nothing and sends no income event.
     events = len(await outbox_incomes(registry, hid))
     entry = await last_history()
-    await change(f"members/{ids['龙老大']}/death", {"died_on": dt.date.today().isoformat(), "reason": "病故"})
+    await change(f"members/{ids['龙老大']}/death", {"died_on": china_today().isoformat(), "reason": "病故"})
     assert await incomes() == {2023: (3, "3000.00"), 2024: (3, "4000.00"), 2025: (3, "3000.00")}
     assert len(await outbox_incomes(registry, hid)) == events
     assert "incomes" not in (await last_history())["after"]
@@ -462,7 +463,7 @@ async def test_this_years_income_follows_the_household_as_it_changes(writable_re
             registered_on="2024-02-01",
         ),
     )
-    hid, this_year = data["id"], dt.date.today().year
+    hid, this_year = data["id"], china_today().year
 
     async def put(year: int, wage: str) -> tuple[int, str]:
         response = await registry.client.put(
@@ -478,7 +479,7 @@ async def test_this_years_income_follows_the_household_as_it_changes(writable_re
         f"/households/{hid}/members",
         json={
             "change": "birth",
-            "effective_on": dt.date.today().isoformat(),
+            "effective_on": china_today().isoformat(),
             "reason": "新生儿",
             "member": baby,
         },
@@ -510,7 +511,7 @@ def form_rows(key: str, income_year: int, members: list[tuple[str, str, str, str
         row = dict(zip(template.HEADERS, template.EXAMPLE_ROWS[min(index, 1)], strict=True))
         row.update({"户编号": key, "姓名": name, "性别": sex, "证件号码": person, "与户主关系": relation})
         if index == 0:
-            row.update({"户主姓名": name, "登记日期": dt.date.today().isoformat(), "年度": str(income_year)})
+            row.update({"户主姓名": name, "登记日期": china_today().isoformat(), "年度": str(income_year)})
         rows.append([row[header] for header in template.HEADERS])
     return rows
 
@@ -520,7 +521,7 @@ async def test_the_import_divides_a_years_income_among_that_years_household(writ
     not in the household at the end of that year."""
     registry = writable_registry
     headers = registry.auth("county", "520102000000", ["officer"])
-    last_year = dt.date.today().year - 1
+    last_year = china_today().year - 1
     child = resident_id(dt.date(last_year + 1, 1, 1))
     rows = form_rows(
         "Q1",

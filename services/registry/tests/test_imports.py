@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import datetime as dt
 import io
 import itertools
 import uuid
@@ -14,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from fupin_contracts import registry as contracts
+from fupin_kit.civil_time import china_today
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import check_digit
 from registry.households.schemas import HEAD_NAME_RULE
@@ -556,7 +556,7 @@ async def test_a_person_recorded_as_deceased_is_refused_by_the_import(writable_r
 
 async def test_an_import_with_an_income_year_beyond_next_year_is_rejected(writable_registry) -> None:
     registry = writable_registry
-    rows = household_rows("F1", overrides={"年度": str(dt.date.today().year + 2), "工资性收入": "1000"})
+    rows = household_rows("F1", overrides={"年度": str(china_today().year + 2), "工资性收入": "1000"})
     result = await imported(registry, template.csv_file(rows))
     assert result["status"] == "rejected"
     problems = [line for line in await report(registry, result["id"]) if line["status"] == "rejected"]
@@ -630,7 +630,7 @@ async def test_cells_no_person_typed_are_rejected_with_their_row_and_field(writa
 async def test_dates_and_years_the_api_refuses_are_refused_by_the_import_too(writable_registry) -> None:
     registry = writable_registry
     early = household_rows("D1", overrides={"登记日期": "1990-12-31"})
-    built = household_rows("D2", overrides={"建房年份": str(dt.date.today().year + 1)})
+    built = household_rows("D2", overrides={"建房年份": str(china_today().year + 1)})
     reasons = await _rejections(registry, template.csv_file(early + built))
     assert ("D1", "登记日期", "the date is before 2013-01-01, when 建档立卡 began") in reasons
     assert ("D2", "建房年份", "the year is in the future") in reasons

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fupin_kit import divisions, text_rules
+from fupin_kit.civil_time import china_today
 from fupin_kit.pii import InvalidResidentId, validate_resident_id
 from registry import patterns
 from registry.households.enums import (
@@ -71,7 +72,7 @@ def _not_null(value: Any) -> Any:
 
 
 def check_not_future(value: dt.date, what: str) -> dt.date:
-    if value > dt.date.today():
+    if value > china_today():
         raise ValueError(f"{what} is in the future")
     return value
 
@@ -188,7 +189,7 @@ class LivingConditionsIn(_In):
     @field_validator("housing_year_built")
     @classmethod
     def _built_by_now(cls, value: int | None) -> int | None:
-        if value is not None and value > dt.date.today().year:
+        if value is not None and value > china_today().year:
             raise ValueError("housing_year_built is in the future")
         return value
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin_contracts import registry as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
+from fupin_kit.civil_time import china_today
 from fupin_kit.outbox import record_change
 from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_text, mask_texts
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
@@ -545,7 +546,7 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
             "member_count": len(body.members),
         },
     )
-    joined_on = body.registered_on or dt.date.today()
+    joined_on = body.registered_on or china_today()
     rows = [
         _member_row(ctx, household_id, body.division, member, MemberChange.REGISTRATION, joined_on)
         for member in body.members
@@ -778,7 +779,7 @@ async def _recount_incomes(ctx: Context, household_id: uuid.UUID, since: dt.date
     `since`, so `since`'s year and later; an earlier year's household is not touched), divided again by the
     household's size at that day. The figures recorded stay; a year nobody is left in at its reference day
     keeps the count it had (there is nobody to divide among)."""
-    today = dt.date.today()
+    today = china_today()
     recounted = Recounted([], [])
     for row in await repository.list_incomes(ctx.session, household_id):
         if row["year"] < since.year:
@@ -1092,15 +1093,16 @@ def per_capita(net: Decimal, members: int) -> Decimal:
 async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
     loaded = await _load(ctx, household_id, lock=True)
     require_role(ctx.actor, *WRITE_ROLES)
-    if year > dt.date.today().year + 1:
+    today = china_today()
+    if year > today.year + 1:
         # It would become the household's latest income (the figure its card, lists and exit checks use)
         # and no API removes an income: refused before anything is written. Next year's is allowed: the
         # identification round for next year (and its exit checks) may be prepared late in this one.
         raise unprocessable(f"{year} is too far ahead: incomes are recorded up to next year")
-    day = income_reference_day(year, dt.date.today())
+    day = income_reference_day(year, today)
     count = await repository.household_size_on(ctx.session, household_id, day)
     if count == 0:
-        if day == dt.date.today():
+        if day == today:
             raise conflict("the household has no current members")
         raise conflict(NOBODY_IN_YEAR.format(year=year))
     net = net_income(body)

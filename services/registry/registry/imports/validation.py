@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from fupin_kit import divisions, text_rules
+from fupin_kit.civil_time import china_today
 from fupin_kit.pii import (
     CHECK_CHARS,
     CHECK_WEIGHTS,
@@ -170,7 +171,7 @@ def _date(raw: str) -> dt.date | None:
         value = parse_date(raw)
     except DateProblem as exc:
         raise FieldError(str(exc)) from None
-    if value > dt.date.today():
+    if value > china_today():
         raise FieldError("the date is in the future")
     if value < FILES_BEGIN:
         # As for the API (HouseholdIn.registered_on): nobody was filed before 建档立卡 began.
@@ -240,7 +241,7 @@ def _resident_id(value: str) -> str:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise FieldError("the resident ID birth date is not a real date") from None
-    problem = birth_problem(born, TODAY)
+    problem = birth_problem(born, china_today())
     if problem is not None:
         raise FieldError(problem)
     return value
@@ -273,7 +274,6 @@ def _compact(raw: str) -> str:
     return "".join(raw.split())
 
 
-TODAY = dt.date.today()
 Parser = Callable[[str], Any]
 
 
@@ -459,7 +459,7 @@ class Validator:
         self.cipher = cipher
         self.actor = actor
         self.stamps = Stamps.of(at or dt.datetime.now(dt.UTC))
-        self.today = today or dt.date.today()
+        self.today = today or china_today()
         self.today_digits = self.today.strftime("%Y%m%d")
 
     def check(self, group: Group) -> Checked:
@@ -554,10 +554,10 @@ class Validator:
             )
         values["other_causes"] = causes
         built = values.get("housing_year_built")
-        if built is not None and built > dt.date.today().year:
+        if built is not None and built > self.today.year:
             problems.append(Problem(number, key, "建房年份", "the year is in the future"))
         income_year = values.get("income_year")
-        if income_year is not None and income_year > dt.date.today().year + 1:
+        if income_year is not None and income_year > self.today.year + 1:
             # As for the API (households.service.record_income): at most next year.
             problems.append(
                 Problem(number, key, "年度", "the income year is too far ahead (at most next year)")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from fupin_kit.civil_time import china_today
 from fupin_kit.pii import PiiCipher
 from registry.imports import copytext
 from registry.imports.chunking import Job
@@ -70,7 +71,7 @@ def context(
     # PiiCipher holds an AESGCM object, which cannot be pickled; its derived keys can, and the worker
     # rebuilds the same cipher from them (never the deployment's master key, which it does not keep).
     keys = (cipher._encryption_key, cipher._index_key)
-    return Context(actor_division, actor, dt.date.today(), at or dt.datetime.now(dt.UTC), keys, places)
+    return Context(actor_division, actor, china_today(), at or dt.datetime.now(dt.UTC), keys, places)
 
 
 def pool() -> concurrent.futures.ProcessPoolExecutor:

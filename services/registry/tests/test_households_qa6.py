@@ -1,0 +1,136 @@
+"""Households: rules found open by the registry domain acceptance pass (QA6 registry-domain), on real
+PostgreSQL through the registry's HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+
+from fupin_kit import civil_time
+from fupin_kit.pii import check_digit
+from registry.imports import validation
+
+VILLAGE = "520102016001"  # 纪念塔社区
+COUNTY = "520102000000"
+
+_serial = itertools.count(1)
+
+
+def resident_id(born: dt.date, male: bool = True) -> str:
+    """A valid ID of someone born on `born`, unique per call (sequence: odd for men, even for women)."""
+    first17 = f"520102{born:%Y%m%d}{(next(_serial) * 2 + (1 if male else 0)) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def member(relation: str, born: dt.date, male: bool = True, name: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name or ("张三" if male else "李四"),
+        "sex": "male" if male else "female",
+        "resident_id": resident_id(born, male),
+        "relation": relation,
+        "health": "healthy",
+        "labour_capacity": "ordinary",
+    }
+
+
+def household(members: list[dict[str, Any]], registered_on: str | None = "2020-01-01") -> dict[str, Any]:
+    body = {
+        "division": VILLAGE,
+        "village_group": "三组",
+        "address": "纪念塔路 1 号",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "members": members,
+    }
+    if registered_on is not None:
+        body["registered_on"] = registered_on
+    return body
+
+
+def cadre(registry) -> dict[str, str]:
+    headers: dict[str, str] = registry.auth("village", VILLAGE, ["cadre"])
+    return headers
+
+
+def officer(registry) -> dict[str, str]:
+    headers: dict[str, str] = registry.auth("county", COUNTY, ["officer"])
+    return headers
+
+
+async def created(registry, body: dict[str, Any]) -> dict[str, Any]:
+    response = await registry.client.post("/households", json=body, headers=cadre(registry))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+# ---- finding 1: dates are China's ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def beijing_after_midnight(monkeypatch) -> dt.date:
+    """The clock at 17:30 UTC today, which is 01:30 tomorrow in Beijing; China's date, returned."""
+    utc_day = dt.datetime.now(dt.UTC).date()
+    instant = dt.datetime.combine(utc_day, dt.time(17, 30), tzinfo=dt.UTC)
+    monkeypatch.setattr(civil_time, "utc_now", lambda: instant)
+    return utc_day + dt.timedelta(days=1)
+
+
+async def test_dates_are_checked_against_today_in_china_not_the_process_utc_date(
+    writable_registry, beijing_after_midnight
+) -> None:
+    registry, today = writable_registry, beijing_after_midnight
+    client = registry.client
+    # A file created without registered_on is dated China's today.
+    data = await created(registry, household([member("head", dt.date(1970, 1, 1))], registered_on=None))
+    assert data["members"][0]["joined_on"] == today.isoformat()
+    # Today in China is not "in the future": a registration, a birth, a death, a decision dated today.
+    data = await created(
+        registry,
+        household(
+            [member("head", dt.date(1970, 1, 1)), member("spouse", dt.date(1972, 1, 1), male=False)],
+            registered_on=today.isoformat(),
+        ),
+    )
+    household_id = data["id"]
+    baby = member("son", today)
+    response = await client.post(
+        f"/households/{household_id}/members",
+        json={"change": "birth", "effective_on": today.isoformat(), "reason": "出生", "member": baby},
+        headers=cadre(registry),
+    )
+    assert response.status_code == 201, response.text
+    spouse = next(m for m in data["members"] if m["relation"]["code"] == "spouse")
+    response = await client.post(
+        f"/households/{household_id}/members/{spouse['id']}/death",
+        json={"died_on": today.isoformat(), "reason": "病故"},
+        headers=cadre(registry),
+    )
+    assert response.status_code == 200, response.text
+    response = await client.post(
+        f"/households/{household_id}/status-commands",
+        json={"action": "register", "decided_on": today.isoformat(), "reason": "识别"},
+        headers=officer(registry),
+    )
+    assert response.status_code == 200, response.text
+    # Tomorrow in China is still the future.
+    response = await client.post(
+        "/households",
+        json=household([member("head", dt.date(1970, 1, 1))], (today + dt.timedelta(days=1)).isoformat()),
+        headers=cadre(registry),
+    )
+    assert response.status_code == 422, response.text
+
+
+def test_the_import_reads_today_in_china_at_each_check(beijing_after_midnight) -> None:
+    today = beijing_after_midnight
+    # A baby born today in China (after the process started, and after midnight UTC would say) is valid.
+    born_today = resident_id(today)
+    assert validation._resident_id(born_today) == born_today
+    assert validation._date(today.isoformat()) == today
+    with pytest.raises(validation.FieldError):
+        validation._date((today + dt.timedelta(days=1)).isoformat())
