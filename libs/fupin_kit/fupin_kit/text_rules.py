@@ -1,7 +1,9 @@
 """What a typed text (a name, an address, a reason, a signature) may hold, shared by the request schemas.
 
 A text must say something visible: whitespace alone is blank, and so are the invisible format characters
-(Unicode category Cf: zero-width space U+200B, BOM U+FEFF, joiners, marks) that str.strip() keeps. And it may
+(Unicode category Cf: zero-width space U+200B, BOM U+FEFF, joiners, marks) that str.strip() keeps; and
+combining marks (category M: accents, variation selectors U+FE00–U+FE0F, the grapheme joiner U+034F) show
+only on a character before them, so they count for nothing on their own. And it may
 not hold characters that do something else than show text where it is printed, exported or logged:
 - control characters (category Cc: BEL, ESC and so ANSI escape sequences, C1 controls), except line feed
   and tab in a multi-line text (a reason); line and paragraph separators (U+2028, U+2029) likewise;
@@ -28,6 +30,26 @@ BIDI_CONTROLS = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range(
 SEPARATORS = frozenset("\u2028\u2029")
 # Letters that print as nothing (Hangul fillers, the braille blank): not Cf, yet no more visible.
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# The planes that hold combining marks: the basic and supplementary multilingual planes, and the
+# variation selectors supplement (U+E0100–U+E01EF) of plane 14.
+_MARK_PLANES = (range(0x20000), range(0xE0000, 0xE1000))
+
+
+def _mark_class() -> re.Pattern[str]:
+    """A character class of every combining mark (category M), so that a text can be searched for one at
+    C speed; built once (about 130,000 code points looked at)."""
+    ranges: list[tuple[int, int]] = []
+    for plane in _MARK_PLANES:
+        for code in plane:
+            if unicodedata.category(chr(code))[0] == "M":
+                if ranges and ranges[-1][1] == code - 1:
+                    ranges[-1] = (ranges[-1][0], code)
+                else:
+                    ranges.append((code, code))
+    return re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]")
+
+
+MARK = _mark_class()
 # For a str pattern \d is any Unicode decimal digit (category Nd): ASCII, full-width, Arabic-Indic, Devanagari…
 DIGIT = re.compile(r"\d")
 COMPATIBILITY: Final = "NFKC"  # the normal form the 登记表 import reads its cells in
@@ -66,9 +88,14 @@ def character_problem(value: str, *, multi_line: bool = False) -> str | None:
     return None
 
 
+def is_mark(character: str) -> bool:
+    return unicodedata.category(character)[0] == "M"
+
+
 def visible_length(value: str) -> int:
-    """The characters of `value` that show something (not whitespace, format characters, blank letters)."""
-    return sum(not is_invisible(character) for character in value)
+    """The characters of `value` that show something of their own (not whitespace, format characters,
+    blank letters, nor combining marks, which only change the character before them)."""
+    return sum(not (is_invisible(character) or is_mark(character)) for character in value)
 
 
 def strip_invisible(value: str) -> str:
@@ -86,10 +113,15 @@ def checker(minimum: int = 1, *, multi_line: bool = False) -> Callable[[str], st
     the text stripped of invisible characters at its edges."""
 
     def check(value: str) -> str:
-        if value.isprintable() and not any(letter in value for letter in BLANK_LETTERS):
+        if (
+            value.isprintable()
+            and not any(letter in value for letter in BLANK_LETTERS)
+            and MARK.search(value) is None
+        ):
             # The common case, at C speed: printable excludes every refused character (Cc, the separators,
             # the bidirectional controls and the other Cf, noncharacters) and every invisible one but the
-            # ASCII space and the blank letters, so only the spaces are left to discount.
+            # ASCII space, the blank letters and the combining marks, so only the spaces are left to
+            # discount.
             if len(value) - value.count(" ") < minimum:
                 raise ValueError(
                     f"needs at least {minimum} characters other than whitespace and invisible characters"

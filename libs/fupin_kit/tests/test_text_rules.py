@@ -27,7 +27,12 @@ def _errors(**fields: Any) -> list[Any]:
 
 @pytest.mark.parametrize(
     "invisible",
-    ["\u200b", "\ufeff", "\u200b\u200c\u200d", "\u2060", " \u200b\u3000", "\u3164", "\u2800", "\u00ad"],
+    [
+        *("\u200b", "\ufeff", "\u200b\u200c\u200d", "\u2060", " \u200b\u3000", "\u3164", "\u2800", "\u00ad"),
+        # Combining marks with nothing to combine with: a variation selector, an acute accent, the grapheme
+        # joiner, a selector of the supplement (category Mn, which str.isprintable() passes).
+        *("\ufe0f", "\u0301", "\u034f", "\U000e0100", " \u0301\ufe0f "),
+    ],
 )
 def test_invisible_characters_alone_are_blank(invisible: str) -> None:
     (error,) = _errors(name=invisible)
@@ -72,6 +77,14 @@ def test_a_name_is_one_line_and_a_reason_may_have_lines_and_tabs() -> None:
     assert body.reason == "第一行\n\t第二行"
     (error,) = _errors(reason="第一行\r\n第二行")
     assert "U+000D" in error["msg"] and "line feed and tab" in error["msg"]
+
+
+def test_combining_marks_count_with_the_character_they_mark() -> None:
+    # One visible character each: a letter with its accent, a Tibetan stack, an emoji with its selector.
+    for name in ("e\u0301", "\u0f40\u0fb2", "\u2764\ufe0f", "阿\u0301"):
+        assert Body.model_validate({"name": name, "reason": "复核更正"}).name == name
+    (error,) = _errors(reason="好\u0301\u0301")  # two visible characters needed; one letter, two marks
+    assert error["loc"] == ("reason",)
 
 
 def test_ordinary_texts_pass_with_their_edges_trimmed() -> None:
