@@ -838,6 +838,31 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     assert data["head_id"] not in await page.content()
     await shot(page, shots, "6-board-zh")
     data["ticket"] = await object_on_the_board(page, entries.first, shots)
+    dismissal = {"outcome": "dismissed", "reason": "经核实，楼房为借款所建，收入属实"}
+    await platform.call("POST", f"{ID}/objections/{data['ticket']}/resolve", "township", dismissal)
+    await closed_notice(page, platform, data, shots)
+
+
+async def closed_notice(page: Page, platform: Platform, data: dict[str, Any], shots: Path) -> None:
+    """Once a notice has ended, a household still on it reads 已公示 (the API's `listed`), not 公示中."""
+    notice = f"{ID}/notices/{data['notice']}"
+    await platform.advance_clock(8 * 24 * 3600)
+
+    async def closed() -> bool | None:
+        await platform.call("POST", f"{ID}/notices/tick", "township")
+        return (await platform.call("GET", notice, "township"))["status"] == "closed" or None
+
+    await eventually(closed, "the first notice to close")
+    await page.reload()
+    await expect(page.locator(".page-header .badge")).to_have_text("已结束")
+    line = page.locator("tbody tr[data-status=listed]")
+    await expect(line).to_have_count(1)
+    await expect(line.locator("td").nth(4)).to_have_text("已公示")
+    await expect(page.get_by_role("button", name="提出异议")).to_have_count(0)
+    await page.get_by_role("button", name="English").click()
+    await expect(line.locator("td").nth(4)).to_have_text("Listed (notice ended)")
+    await shot(page, shots, "6c-closed-notice-en")
+    await page.get_by_role("button", name="中文").click()
 
 
 async def object_on_the_board(page: Page, entry: Locator, shots: Path) -> str:

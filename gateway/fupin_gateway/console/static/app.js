@@ -1193,6 +1193,13 @@ async function boardView(seq, _params, query) {
   return h("section", {}, pageHeader(t("board.title")), h("p", { class: "muted", text: t("board.intro") }), form, results);
 }
 
+/** A line's status: a household still listed is 公示中 while the notice runs and 已公示 once it has ended (the
+ * API says `listed` either way); one taken off says why. */
+function lineStatus(entry, open) {
+  const status = entry.status ?? "listed";
+  return t(status === "listed" && !open ? "board.line_listed_closed" : `board.line_${status}`);
+}
+
 async function noticeView(seq, [id]) {
   const notice = await api(`${ID}/public/notices/${id}`, { auth: false });
   const open = notice.status === "open";
@@ -1203,7 +1210,7 @@ async function noticeView(seq, [id]) {
   const rows = notice.entries.map((e) => h("tr", { dataset: { status: e.status ?? "listed" } },
     td(e.village, { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
     td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
-    td(t(`board.line_${e.status ?? "listed"}`)),
+    td(lineStatus(e, open)),
     open ? td(listed(e) ? h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e, receipt) }) : null) : null));
   const headers = ["village", "head", "head_id", "members", "kind", "status"].map((k) => t(`board.col_${k}`));
   if (open) headers.push(t("board.col_object"));
