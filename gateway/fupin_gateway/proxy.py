@@ -46,7 +46,12 @@ HOP_BY_HOP = {
 # copy of each, which HTTP forbids for `date`.
 RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id", "date", "server"})
 # Request headers arrive lowercased (ASGI) and are compared as bytes, without decoding the ones dropped.
-REQUEST_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"})
+# A declared Content-Length is passed on (it is the body's, not the connection's): a streamed body then goes
+# with its length rather than chunked, so the service refuses one larger than its route takes with its own
+# 413 problem from the header, at once, before any of it is read. Chunked, the service could only refuse
+# once the limit had been read, and the gateway had already invited the body (`100 Continue`) or waited for
+# it. `Expect` is passed on too: the body is only read from the caller once the service asks for it.
+REQUEST_DROP = frozenset(name.encode() for name in (HOP_BY_HOP - {"content-length"}) | {"x-request-id"})
 # Every method a service may answer: HEAD and OPTIONS too, so a service's own answer (its 405 with Allow,
 # a HEAD's headers) reaches the caller rather than the gateway's 404 for a route it does not have.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -92,7 +97,7 @@ def _upstream_url(base: str, service: str, path: str, request: Request) -> URL:
 
 async def _body(request: Request) -> bytes | AsyncIterable[bytes] | None:
     """The request body: None when the request has none (a GET, typically), the bytes when it is small and
-    its length is declared, else a stream (sent chunked)."""
+    its length is declared, else a stream (sent with the declared length, or chunked when there is none)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) <= BUFFER_MAX_BYTES:
         return await request.body()

@@ -71,8 +71,20 @@ class UpstreamClient:
                 # This call's trace context replaces whatever the caller sent under the same names.
                 headers = [(key, value) for key, value in headers if key not in carrier]
                 headers.extend(carrier.items())
+            # A streamed body (a large or chunked one) goes with `Expect: 100-continue`: aiohttp sends the
+            # head at once rather than holding it until the first piece of the body, and reads the body
+            # from the caller only once the service wants it. A service that refuses the request from its
+            # head (a body larger than the route takes: 413) answers at once, and the caller is never
+            # invited to send what will be refused. Bytes and no body need neither.
+            streamed = body is not None and not isinstance(body, bytes)
             response = await self.session.request(
-                method, url, headers=headers, data=body, allow_redirects=False, compress=None
+                method,
+                url,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                compress=None,
+                expect100=streamed,
             )
             span.set_attribute("http.status_code", response.status)
             if response.status >= 400:
