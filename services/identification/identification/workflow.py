@@ -281,6 +281,23 @@ NEEDS_LIVING_MEMBERS: frozenset[Action] = frozenset(
         A.COUNTY_DECIDE,
     }
 )
+# The registry's statuses of a household registered as poor (helped as a poor household).
+POOR_STATUSES: tuple[str, ...] = ("registered", "returned")
+# Forward steps of an identification, towards the registration its announcement asks of the registry:
+# refused once the registry has the household as poor by another route (registered by the county itself,
+# or returned), since the registry would refuse that registration and the case would wait for it forever.
+# Rejecting or withdrawing the case stays open.
+IDENTIFICATION_FORWARD: frozenset[Action] = frozenset(
+    {
+        A.VERIFY,
+        A.VILLAGE_REVIEW,
+        A.OPEN_NOTICE,
+        A.TOWNSHIP_REVIEW,
+        A.COMPLETE_COMPARISON,
+        A.COUNTY_APPROVE,
+        A.ANNOUNCE,
+    }
+)
 # A confirmed exclusion hit ends a case that is still under review (REJECT); once the decision is public
 # (announced) or done (registered) it can no longer be rejected, so it is flagged for 清退 review instead.
 FLAGGED_AFTER_DECISION: frozenset[State] = frozenset({S.ANNOUNCED, S.REGISTERED})

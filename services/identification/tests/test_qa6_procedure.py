@@ -10,6 +10,10 @@ from typing import Any
 
 import httpx
 
+from fupin_contracts import registry as registry_contracts
+from fupin_kit.envelope import new_event
+from identification.readmodel import handlers
+
 # The `harness` fixture comes from conftest.py (test modules cannot import it under importlib mode).
 Harness = Any
 VILLAGE = "520102016001"
@@ -168,3 +172,107 @@ async def test_an_exit_still_qualifying_is_announced_with_the_line_it_was_judged
     assert announced.status_code == 200 and announced.json()["state"] == "exit_announced", announced.text
     history = await _history(harness, case)
     assert history[-1]["action"] == "exit_announce" and history[-1]["detail"]["poverty_line"]
+
+
+# ---- 3: no forward step once the registry has the household as poor by another route ------------------
+
+
+async def _registered_directly(harness: Harness, household: uuid.UUID) -> None:
+    """The county's own registration in the registry (status-commands register), as its event reaches
+    identification's read model."""
+    payload = registry_contracts.HouseholdStatusChangedV1(
+        household_id=household,
+        division=VILLAGE,
+        version=2,
+        from_status="candidate",
+        to_status="registered",
+        reason="县直接登记",
+    )
+    event = new_event(
+        service="registry",
+        type=registry_contracts.HOUSEHOLD_REGISTERED,
+        aggregate="household",
+        aggregate_id=str(household),
+        division=VILLAGE,
+        data=payload.model_dump(mode="json"),
+    )
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        await handlers.on_status_changed(session, event)
+
+
+async def _household_of(harness: Harness, case: str) -> uuid.UUID:
+    rows = await harness.sql("SELECT household_id FROM cases WHERE id = :c", c=uuid.UUID(case))
+    household: uuid.UUID = rows[0][0]
+    return household
+
+
+async def test_an_identification_registered_by_another_route_goes_no_further(harness: Harness) -> None:
+    (case,), _notice = await harness.to_first_notice()
+    await harness.advance_clock(8 * DAY)
+    assert (await harness.client.post("/notices/tick", headers=harness.township())).status_code == 200
+    assert await harness.state(case) == "first_noticed"
+    await _registered_directly(harness, await _household_of(harness, case))
+
+    check = {"passed": True, "note": "逐户核查"}
+    refused = await harness.act(case, "township_review", harness.township(), check)
+    assert refused.status_code == 409 and refused.json()["code"] == "household-status", refused.text
+    for state, action, headers in (
+        ("township_reviewed", "complete_comparison", harness.county()),
+        ("second_noticed", "county_approve", harness.county()),
+        ("county_approved", "announce", harness.county()),
+    ):
+        await harness.sql("UPDATE cases SET state = :s WHERE id = :c", s=state, c=uuid.UUID(case))
+        refused = await harness.act(case, action, headers, check)
+        assert refused.status_code == 409 and refused.json()["code"] == "household-status", (
+            action,
+            refused.text,
+        )
+    assert await harness.state(case) == "county_approved"
+    rejected = await harness.client.post(
+        f"/cases/{case}/actions/reject", json={"reason": "已由县直接登记"}, headers=harness.county()
+    )
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected", rejected.text
+
+
+async def test_early_steps_notices_and_batches_leave_out_a_household_registered_elsewhere(
+    harness: Harness,
+) -> None:
+    await harness.quotas(await harness.year(), 10)
+    early = await harness.apply(await harness.household())
+    await _registered_directly(harness, await _household_of(harness, early))
+    refused = await harness.act(early, "verify", harness.village(), {"survey": "ok"})
+    assert refused.status_code == 409 and refused.json()["code"] == "household-status", refused.text
+    withdrawn = await harness.client.post(
+        f"/cases/{early}/actions/withdraw", json={"reason": "已登记"}, headers=harness.village()
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    # A village list: the registered household's case is not put on the notice.
+    reviewed = await harness.apply(await harness.household())
+    assert (await harness.act(reviewed, "verify", harness.village(), {"survey": "ok"})).status_code == 200
+    vote = await harness.vote()
+    assert (await harness.act(reviewed, "village_review", harness.village(), vote)).status_code == 200
+    await _registered_directly(harness, await _household_of(harness, reviewed))
+    notice = await harness.client.post(
+        "/notices", json={"division": VILLAGE, "kind": "first"}, headers=harness.township()
+    )
+    assert notice.status_code == 409 and notice.json()["code"] == "nothing-ready", notice.text
+
+    # A batch leaves it out with its reason.
+    others = []
+    for _ in range(3):
+        other = await harness.apply(await harness.household())
+        await harness.sql("UPDATE cases SET state = 'first_noticed' WHERE id = :c", c=uuid.UUID(other))
+        others.append(other)
+    await harness.sql("UPDATE cases SET state = 'first_noticed' WHERE id = :c", c=uuid.UUID(reviewed))
+    batch = await harness.client.post(
+        "/batches", json={"action": "township_review", "division": VILLAGE}, headers=harness.township()
+    )
+    assert batch.status_code == 201, batch.text
+    findings = [{"case_id": sampled, "passed": True} for sampled in batch.json()["sample"]]
+    decided = await harness.client.post(
+        f"/batches/{batch.json()['id']}/decide", json={"findings": findings}, headers=harness.township()
+    )
+    assert decided.status_code == 200, decided.text
+    assert await harness.state(reviewed) == "first_noticed"
+    assert [await harness.state(other) for other in others] == ["township_reviewed"] * 3

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.cases.repository import NO_LIVING_MEMBERS_SQL
 from identification.models import batch_items, batches, cases
+from identification.workflow import POOR_STATUSES
 
 Row = dict[str, Any]
 
@@ -184,6 +185,11 @@ SKIP_BLOCKED = _skip(
     "EXISTS (SELECT 1 FROM comparison_hits h WHERE h.case_id = c.id AND h.effect = 'block' AND h.status = 'open')"
 )
 SKIP_NO_LIVING_MEMBERS = _skip(NO_LIVING_MEMBERS_SQL.format(household="c.household_id"))
+# An identification whose household the registry has as poor by another route (cases.require_candidate).
+SKIP_REGISTERED_ELSEWHERE = _skip(
+    "EXISTS (SELECT 1 FROM rm_households h WHERE h.household_id = c.household_id "
+    "AND h.status IN ('" + "', '".join(POOR_STATUSES) + "'))"
+)
 # A case that failed a spot-check at this step (in an earlier batch) and has not moved since waits for an
 # individual decision that addresses the finding; a later list-wide decision that did not sample it again
 # must not move it as if it had passed.

@@ -45,6 +45,9 @@ SOURCE: dict[workflow.Action, workflow.State] = {
 BLOCKED_REASON = "blocked: an open department comparison hit"
 NO_LIVING_REASON = "no living members: nobody lives in the household any more"
 FAILED_CHECK_REASON = "a failed spot-check at this step awaits an individual decision"
+REGISTERED_ELSEWHERE_REASON = (
+    "registered as poor by another route: the registry has the household registered (or returned)"
+)
 RATE_KEY: dict[workflow.Action, str] = {
     A.TOWNSHIP_REVIEW: "township_spot_check_rate",
     A.COUNTY_APPROVE: "county_spot_check_rate",
@@ -237,6 +240,9 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
     )
     await repository.skip_blocked(
         ctx.session, {**params, "reason": FAILED_CHECK_REASON}, repository.SKIP_FAILED_CHECK
+    )
+    await repository.skip_blocked(
+        ctx.session, {**params, "reason": REGISTERED_ELSEWHERE_REASON}, repository.SKIP_REGISTERED_ELSEWHERE
     )
     if action is A.COUNTY_APPROVE:
         by_year = await repository.additions_by_village(ctx.session, batch_id, source.value)

@@ -284,7 +284,21 @@ ENDED_BY_REGISTRY = "identified as poor: the registry has the household register
 
 # Identification cases whose decision is made public: the registry is registering the household as poor.
 IDENTIFIED = (S.ANNOUNCED.value,)
-POOR = ("registered", "returned")
+POOR = workflow.POOR_STATUSES
+
+
+async def require_candidate(ctx: Context, case: Row) -> None:
+    """An identification goes forward only while the registry does not have its household as poor: one
+    registered by another route (the county's own registration) or returned would have its announcement
+    refused by the registry, and the case would wait at `announced` for good, holding a quota place."""
+    household = await repository.get_household(ctx.session, case["household_id"], *ctx.actor.subtree)
+    if household is not None and household["status"] in POOR:
+        raise conflict(
+            f"the registry has the household as {household['status']!r} (registered as poor) by another "
+            "route since the application: this case cannot register it; reject or withdraw it with the reason",
+            code="household-status",
+            household_status=household["status"],
+        )
 
 
 async def require_not_identified(
@@ -332,6 +346,11 @@ async def end_monitoring(ctx: Context, household_id: uuid.UUID, reason: str, det
     await apply(system, open_case_row, A.END_MONITORING, detail, reason)
 
 
+# A household registered as poor (registered, or returned to poverty) is not identified again: the
+# registry could register neither, and the case's forward steps are refused for it (require_candidate).
+APPLICANT_STATUSES = ("candidate", "monitored")
+
+
 async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
     lo, hi = ctx.actor.subtree
     household = await repository.get_household(ctx.session, body.household_id, lo, hi)
@@ -359,7 +378,7 @@ async def apply_for(ctx: Context, body: CaseIn) -> CaseOut:
     )
     # A monitored household found poor goes through the whole procedure like a candidate (the registry
     # then registers it, or records its return to poverty if it had exited).
-    if household["status"] not in ("candidate", "returned", "monitored"):
+    if household["status"] not in APPLICANT_STATUSES:
         raise conflict(f"a household in status {household['status']!r} cannot apply", code="household-status")
     await require_living_members(ctx, body.household_id)
     authorisation = body.authorisation.model_dump(mode="json")
@@ -558,6 +577,8 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     kind = K(case["kind"])
     if action in workflow.NEEDS_LIVING_MEMBERS:
         await require_living_members(ctx, case["household_id"])
+    if kind is K.IDENTIFICATION and action in workflow.IDENTIFICATION_FORWARD:
+        await require_candidate(ctx, case)
     if action is A.VILLAGE_REVIEW:
         vote = _village_review(ctx, case, body)
         detail = {"finding": vote.model_dump(mode="json")}

@@ -16,12 +16,19 @@ from identification.notices.line_status import LineStatus
 Row = dict[str, Any]
 
 
-async def cases_ready(session: AsyncSession, village: str, state: str) -> list[Row]:
+async def cases_ready(
+    session: AsyncSession, village: str, state: str, *, without_statuses: Sequence[str] = ()
+) -> list[Row]:
+    """The village's cases at `state`, leaving out those whose household the registry has in one of
+    `without_statuses` (an identification's household registered as poor by another route)."""
+    excluded = exists().where(
+        rm_households.c.household_id == cases.c.household_id, rm_households.c.status.in_(without_statuses)
+    )
     rows = await session.execute(
         select(cases)
-        .where(cases.c.division == village, cases.c.state == state)
+        .where(cases.c.division == village, cases.c.state == state, ~excluded)
         .order_by(cases.c.id)
-        .with_for_update()
+        .with_for_update(of=cases)
     )
     return [dict(row) for row in rows.mappings()]
 

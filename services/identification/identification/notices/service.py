@@ -45,7 +45,13 @@ async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
     require_within(ctx.actor, body.division, "division")
     ready = READY[body.kind]
     step_for(ctx, ready, A.OPEN_NOTICE)  # the tier and role, even for an empty list
-    listed = await repository.cases_ready(ctx.session, body.division, ready.value)
+    identification = workflow.kind_of(ready) is workflow.Kind.IDENTIFICATION
+    listed = await repository.cases_ready(
+        ctx.session,
+        body.division,
+        ready.value,
+        without_statuses=workflow.POOR_STATUSES if identification else (),
+    )
     if not listed:
         raise conflict(
             f"no case of {body.division} is ready for a {body.kind.value} notice", code="nothing-ready"
