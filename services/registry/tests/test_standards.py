@@ -189,6 +189,9 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     # Nor is a stray digit a standard: at most five times the line above, and at most a year ahead.
     typo = await set_standard(registry, "county", NANMING, {**body, "amount": "99999999.99"})
     assert typo.status_code == 422 and "at most 5" in typo.json()["detail"], typo.text
+    # 5× is allowed. A 2020 line is carried forward to 2021, under the monitoring line of 6,000, unless the
+    # county has a 2021 line of its own.
+    assert (await set_standard(registry, "county", NANMING, {**body, "year": 2021})).status_code == 201
     assert (await set_standard(registry, "county", NANMING, {**body, "amount": 20000})).status_code == 201
     next_year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
     ahead = await set_standard(registry, "county", NANMING, {**body, "year": next_year})
@@ -206,8 +209,8 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     ):
         assert (await set_standard(registry, "county", NANMING, {**body, **bad})).status_code == 422, bad
     assert (await set_standard(registry, "county", NANMING, body, roles=["admin"])).status_code == 201
-    # Nothing refused was stored: the rows are the 5× line, next year's, and the admin's.
-    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 3
+    # Nothing refused was stored: the rows are 2021's, the 5× line, next year's, and the admin's.
+    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 4
 
 
 async def test_standards_reads_are_scoped(registry) -> None:
@@ -296,3 +299,91 @@ async def test_the_poverty_line_stays_at_or_below_the_monitoring_line(writable_r
         f"the poverty line (7000.00) would be above the monitoring line (6500) in force for {NANMING} in "
         f"{year}: the monitoring line is the higher threshold"
     )
+
+
+async def test_a_poverty_line_carried_forward_stays_below_a_later_monitoring_line(writable_registry) -> None:
+    """QA6 finding 4: a poverty line was checked against the monitoring line of its own year only, but it is
+    carried forward: a 2025 poverty line of 6,900 was accepted under a 2026 monitoring line of 6,800 set
+    before it, and in 2026 the county's poverty line was above its monitoring line."""
+    registry = writable_registry
+    monitoring = {"kind": "monitoring_line", "region": NANMING}
+    poverty = {"region": NANMING}
+    for year, amount in ((2025, 7000), (2026, 6800)):
+        made = await set_standard(registry, "county", NANMING, {**monitoring, "year": year, "amount": amount})
+        assert made.status_code == 201, made.text
+    before = await rows(registry, "SELECT id FROM standards")
+    carried = await set_standard(registry, "county", NANMING, {**poverty, "year": 2025, "amount": 6900})
+    assert carried.status_code == 422, carried.text
+    assert carried.json()["detail"] == (
+        f"the poverty line (6900) would be above the monitoring line (6800.00) in force for {NANMING} in "
+        "2026: the monitoring line is the higher threshold"
+    )
+    assert await rows(registry, "SELECT id FROM standards") == before
+    assert (await effective(registry, VILLAGE, 2026))["amount"] == 4000
+    # A county's own later poverty line ends the carry: 6,900 then applies to 2025 alone.
+    own = await set_standard(registry, "county", NANMING, {**poverty, "year": 2026, "amount": 5000})
+    assert own.status_code == 201, own.text
+    alone = await set_standard(registry, "county", NANMING, {**poverty, "year": 2025, "amount": 6900})
+    assert alone.status_code == 201, alone.text
+    assert (await effective(registry, VILLAGE, 2026))["amount"] == 5000
+
+
+async def test_a_monitoring_line_stays_above_the_poverty_line_carried_forward(writable_registry) -> None:
+    """A monitoring line for a later year below the poverty line carried into it is refused; so is a
+    corrected monitoring line that, carried forward, would fall below a later year's poverty line (only
+    its own year was checked)."""
+    registry = writable_registry
+    monitoring = {"kind": "monitoring_line", "region": NANMING}
+    poverty = {"region": NANMING}
+    made = await set_standard(registry, "county", NANMING, {**monitoring, "year": 2025, "amount": 7000})
+    assert made.status_code == 201, made.text
+    line = await set_standard(registry, "county", NANMING, {**poverty, "year": 2025, "amount": 6900})
+    assert line.status_code == 201, line.text
+    later = await set_standard(registry, "county", NANMING, {**monitoring, "year": 2026, "amount": 6800})
+    assert later.status_code == 422, later.text
+    assert later.json()["poverty_standard_id"] == line.json()["id"]
+    assert "in force for 520102000000 in 2026" in later.json()["detail"]
+    # A monitoring line corrected for an earlier year is carried forward to the years without a monitoring
+    # row of their own: 2023's line reaches 2024, whose poverty line is 6,900.
+    early = await set_standard(registry, "county", NANMING, {**monitoring, "year": 2023, "amount": 7000})
+    assert early.status_code == 201, early.text
+    line = await set_standard(registry, "county", NANMING, {**poverty, "year": 2024, "amount": 6900})
+    assert line.status_code == 201, line.text
+    corrected = await set_standard(registry, "county", NANMING, {**monitoring, "year": 2023, "amount": 6500})
+    assert corrected.status_code == 422, corrected.text
+    assert corrected.json()["detail"] == (
+        f"the poverty line (6900.00) would be above the monitoring line (6500) in force for {NANMING} in "
+        "2024: the monitoring line is the higher threshold"
+    )
+    assert (await effective(registry, VILLAGE, 2024, kind="monitoring_line"))["amount"] == 7000
+    # Once 2024 has a monitoring row of its own, 2023's line applies to 2023 alone (poverty line 4,000).
+    assert (
+        await set_standard(registry, "county", NANMING, {**monitoring, "year": 2024, "amount": 6900})
+    ).status_code == 201
+    kept = await set_standard(registry, "county", NANMING, {**monitoring, "year": 2023, "amount": 6500})
+    assert kept.status_code == 201, kept.text
+
+
+async def test_a_province_monitoring_line_is_checked_against_the_counties_below(writable_registry) -> None:
+    """A province's row applies to the counties below it: a province monitoring line below a county's own
+    poverty line (the county having no monitoring line of its own) is refused, naming the county."""
+    registry = writable_registry
+    province = {"kind": "monitoring_line", "region": GUIZHOU, "year": 2025}
+    made = await set_standard(registry, "province", GUIZHOU, {**province, "amount": 7000})
+    assert made.status_code == 201, made.text
+    county = await set_standard(
+        registry, "county", NANMING, {"region": NANMING, "year": 2025, "amount": 6900}
+    )
+    assert county.status_code == 201, county.text
+    lowered = await set_standard(registry, "province", GUIZHOU, {**province, "amount": 6500})
+    assert lowered.status_code == 422, lowered.text
+    assert lowered.json()["detail"] == (
+        f"the poverty line (6900.00) would be above the monitoring line (6500) in force for {NANMING} in "
+        "2025: the monitoring line is the higher threshold"
+    )
+    # Carried forward too: a 2026 province line that would sit below the county's carried 6,900.
+    forward = await set_standard(registry, "province", GUIZHOU, {**province, "year": 2026, "amount": 6000})
+    assert forward.status_code == 422, forward.text
+    # Up to the county's poverty line is allowed.
+    fine = await set_standard(registry, "province", GUIZHOU, {**province, "amount": 6900})
+    assert fine.status_code == 201, fine.text

@@ -93,3 +93,27 @@ async def add(
         )
     ).one()
     return dict(row._mapping)
+
+
+async def years_from(
+    session: AsyncSession, regions: list[str], year: int, kind: str | None = None
+) -> list[int]:
+    """The years from `year` on in which any of the regions has a row (of `kind`, or of either kind): the
+    only years in which the line in force along a chain of those regions can change."""
+    found = await session.execute(
+        text(
+            "SELECT DISTINCT year FROM standards WHERE region = ANY(:regions) AND year >= :year "
+            "AND (CAST(:kind AS varchar) IS NULL OR kind = :kind) ORDER BY year"
+        ),
+        {"regions": regions, "year": year, "kind": kind},
+    )
+    return [int(value) for value in found.scalars()]
+
+
+async def regions_with_rows(session: AsyncSession, prefix: str) -> list[str]:
+    """The regions whose code starts with `prefix` that have a row of either kind."""
+    found = await session.execute(
+        text("SELECT DISTINCT region FROM standards WHERE region LIKE :pattern ORDER BY region"),
+        {"pattern": prefix + "%"},
+    )
+    return [str(value) for value in found.scalars()]

@@ -39,7 +39,7 @@ def ceiling(floor_amount: Decimal) -> Decimal:
 
 async def check_amount(session: AsyncSession, kind: str, year: int, region: str, amount: Decimal) -> None:
     """Refuse (422) a regional line that is not between the line above it and CEILING_FACTOR× that line, or
-    that puts the poverty line above the monitoring line of its region and year.
+    that puts the poverty line above the monitoring line in a year and region the line reaches.
 
     The line above is the same kind's line in force for the regions above. A monitoring line may have none:
     monitoring began in 2020 (domain.md §4) but the national monitoring line in 2021 (6,000 yuan, about
@@ -77,20 +77,49 @@ async def check_amount(session: AsyncSession, kind: str, year: int, region: str,
 
 async def _check_order(session: AsyncSession, kind: str, year: int, region: str, amount: Decimal) -> None:
     """The monitoring line is the higher threshold (domain.md §4: about 1.5× the poverty line): a poverty
-    line above the monitoring line in force for the region and year, or a monitoring line below the poverty
-    line in force, would make households poor yet not monitored (a county's poverty line of 19,000 against
-    its monitoring line of 6,000). Both lines are named."""
+    line above the monitoring line in force, or a monitoring line below the poverty line in force, would
+    make households poor yet not monitored (a county's poverty line of 19,000 against its monitoring line of
+    6,000). Both lines are named.
+
+    The new row is not only its year's line: it is carried forward until the region's own next row of its
+    kind, and a province's row applies to the counties below it. Checking its year and region alone let a
+    2026 poverty line of 6,900 stand above a 2027 monitoring line of 6,800 set before it. So every chain the
+    row reaches (the region's own, and each region below it with rows of its own) is checked in every year
+    it reaches; the line in force along a chain changes only in years one of its regions has a row, so
+    those years and the row's own are the ones to check."""
+    own_later = await repository.years_from(session, [region], year + 1, kind)
+    until = own_later[0] - 1 if own_later else None
+    below = [
+        other
+        for other in await repository.regions_with_rows(session, region.rstrip("0")[:2])
+        if other != region and region in applicable_regions(other)
+    ]
+    for chain in [applicable_regions(region), *(applicable_regions(other) for other in below)]:
+        changes = {year, *await repository.years_from(session, chain, year + 1)}
+        for checked in sorted(y for y in changes if until is None or y <= until):
+            await _check_order_in(session, kind, checked, chain, region, amount)
+
+
+async def _check_order_in(
+    session: AsyncSession, kind: str, year: int, chain: list[str], region: str, amount: Decimal
+) -> None:
+    """Refuse the new row if, standing in for `region`'s row in `year`, it puts the poverty line in force
+    along `chain` above the monitoring line in force. A poverty row is held to the monitoring line as it
+    is: the poverty line in force is at least the row. A monitoring row counts with the monitoring lines of
+    the chain's other regions, one of which may be higher (a county's own line above a province's)."""
     other_kind = "monitoring_line" if kind == "poverty_line" else "poverty_line"
-    other: dict[str, Any] | None = await repository.effective(
-        session, other_kind, year, applicable_regions(region)
-    )
+    other: dict[str, Any] | None = await repository.effective(session, other_kind, year, chain)
     if other is None:
         return  # no monitoring line yet in that year (before 2020)
-    poverty, monitoring = (amount, other["amount"]) if kind == "poverty_line" else (other["amount"], amount)
+    if kind == "poverty_line":
+        poverty, monitoring = amount, other["amount"]
+    else:
+        rest = await repository.effective(session, kind, year, [r for r in chain if r != region])
+        poverty, monitoring = other["amount"], amount if rest is None else max(amount, rest["amount"])
     if poverty > monitoring:
         raise unprocessable(
             f"the poverty line ({poverty}) would be above the monitoring line ({monitoring}) in force for "
-            f"{region} in {year}: the monitoring line is the higher threshold",
+            f"{chain[0]} in {year}: the monitoring line is the higher threshold",
             poverty_amount=float(poverty),
             monitoring_amount=float(monitoring),
             **{f"{other_kind.removesuffix('_line')}_standard_id": other["id"]},
