@@ -276,3 +276,36 @@ async def test_early_steps_notices_and_batches_leave_out_a_household_registered_
     assert decided.status_code == 200, decided.text
     assert await harness.state(reviewed) == "first_noticed"
     assert [await harness.state(other) for other in others] == ["township_reviewed"] * 3
+
+
+# ---- 4: an objection to a line withdrawn after an upheld objection: 409 case-closed --------------------
+
+
+async def test_an_objection_to_a_line_withdrawn_after_an_upheld_objection_is_case_closed(
+    harness: Harness,
+) -> None:
+    (case, _other), notice = await harness.to_first_notice(households=2)
+    ticket = await _object(harness, notice, case, "该户有稳定收入")
+    assert (await _resolve(harness, ticket.json()["id"], "upheld", "属实")).status_code == 200
+    late = await _object(harness, notice, case, "该户还有私家车")
+    assert late.status_code == 409 and late.json()["code"] == "case-closed", late.text
+    unknown = await _object(harness, notice, str(uuid.uuid4()), "该户有稳定收入")
+    assert unknown.status_code == 404, unknown.text
+
+
+# ---- 5: the application year's 422 names the rounds accepted ---------------------------------------------
+
+
+async def test_a_bad_application_year_names_the_accepted_rounds(harness: Harness) -> None:
+    year = await harness.year()
+    refused = await harness.client.post(
+        "/cases",
+        json={
+            "household_id": str(await harness.household()),
+            "year": year + 2,
+            "authorisation": await harness.authorisation(),
+        },
+        headers=harness.village(),
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "year", refused.text
+    assert f"from 2013 to {year + 1}" in refused.json()["detail"], refused.text

@@ -75,13 +75,15 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
     listed = {case["id"] for case in await notices.listed_cases(ctx.session, notice_id)}
     if body.case_id not in listed:
         if await notices.on_notice(ctx.session, notice_id, body.case_id):
-            closed = await case_repository.get_case(ctx.session, body.case_id, lo, hi)
-            if closed is not None and closed["state"] in CLOSED:
-                raise conflict(
-                    f"the case was {closed['state']} and has left the notice: there is nothing to object to",
-                    code="case-closed",
-                    state=closed["state"],
-                )
+            # Its line is still on the board (withdrawn, or withdrawn after an upheld objection): the case
+            # exists, it has only left this notice's list.
+            left = await case_repository.get_case(ctx.session, body.case_id, lo, hi)
+            state = None if left is None else left["state"]
+            raise conflict(
+                f"the case has left the notice's list (now {state}): there is nothing to object to here",
+                code="case-closed",
+                state=state,
+            )
         raise not_found("case")
     # Objections to one case queue on its row, so two identical ones sent together cannot both open.
     case = await case_repository.get_case(ctx.session, body.case_id, lo, hi, lock=True)
