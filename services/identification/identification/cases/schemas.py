@@ -49,9 +49,13 @@ class IndividualCheck(_In):
     note: LongReason
 
 
+# The first identification round (建档立卡, 2013 on): the earliest year an application may name.
+EARLIEST_ROUND = 2013
+
+
 class CaseIn(_In):
     household_id: uuid.UUID
-    year: int = Field(ge=2013, le=2100)
+    year: int = Field(ge=EARLIEST_ROUND, le=2100)
     authorisation: Authorisation
     proposed_by_cadre: bool = False
 

@@ -21,6 +21,7 @@ from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import categories, events, json_limits, workflow
 from identification.cases import repository
 from identification.cases.schemas import (
+    EARLIEST_ROUND,
     ActionIn,
     ApiAction,
     CaseIn,
@@ -200,7 +201,10 @@ def check_application_year(year: int, now_year: int) -> None:
     round cannot make a household registered today look old enough to exit."""
     if year > now_year + 1:
         raise unprocessable(
-            f"an application is for {now_year} or {now_year + 1}, not {year}", code="year", year=year
+            f"an application is for a round from {EARLIEST_ROUND} to {now_year + 1} (a past round, the "
+            f"current one or the next), not {year}",
+            code="year",
+            year=year,
         )
 
 
