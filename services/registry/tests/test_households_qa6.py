@@ -134,3 +134,50 @@ def test_the_import_reads_today_in_china_at_each_check(beijing_after_midnight) -
     assert validation._date(today.isoformat()) == today
     with pytest.raises(validation.FieldError):
         validation._date((today + dt.timedelta(days=1)).isoformat())
+
+
+# ---- finding 3: status decisions in order -----------------------------------------------------------------
+
+
+async def status(registry, household_id: str, action: str, decided_on: str) -> Any:
+    return await registry.client.post(
+        f"/households/{household_id}/status-commands",
+        json={"action": action, "decided_on": decided_on, "reason": "县级决定"},
+        headers=officer(registry),
+    )
+
+
+async def test_a_status_decision_is_not_dated_before_the_one_it_follows_nor_before_registration(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    data = await created(registry, household([member("head", dt.date(1970, 1, 1))], "2024-03-01"))
+    hid = data["id"]
+    refused = await status(registry, hid, "register", "2024-02-28")  # before the file existed
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "date-too-early"
+    assert "registered (2024-03-01)" in refused.json()["detail"]
+    assert (await status(registry, hid, "register", "2024-05-01")).status_code == 200
+    assert (await status(registry, hid, "exit", "2025-06-01")).status_code == 200
+    refused = await status(registry, hid, "return", "2024-06-01")  # before the exit it reverses
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "date-too-early"
+    assert "latest status decision (2025-06-01)" in refused.json()["detail"]
+    current = await registry.client.get(f"/households/{hid}", headers=cadre(registry))
+    assert current.json()["status"]["code"] == "exited"
+    assert (
+        await status(registry, hid, "return", "2025-06-01")
+    ).status_code == 200  # the same day is in order
+
+
+async def test_an_exit_dated_before_the_registration_year_says_so(writable_registry) -> None:
+    registry = writable_registry
+    hid = (await created(registry, household([member("head", dt.date(1970, 1, 1))], "2020-03-01")))["id"]
+    # Registered by identification's event (no decided_on): the order check has only its day to go on.
+    assert (await status(registry, hid, "register", "2024-05-01")).status_code == 200
+    refused = await registry.client.post(
+        f"/households/{hid}/status-commands",
+        json={"action": "exit", "decided_on": "2023-06-01", "reason": "县级决定"},
+        headers=officer(registry),
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "date-too-early", refused.text

@@ -12,9 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     and_,
     bindparam,
     case,
+    cast,
     exists,
     extract,
     func,
@@ -336,6 +338,30 @@ async def registration_years(session: AsyncSession, household_id: uuid.UUID) -> 
     this_year = extract("year", func.timezone(CIVIL_TIME_ZONE, func.now()))
     row = (await session.execute(select(registered, this_year))).one()
     return (None if row[0] is None else int(row[0])), int(row[1])
+
+
+async def status_decision_bounds(
+    session: AsyncSession, household_id: uuid.UUID, actions: tuple[str, ...]
+) -> tuple[dt.date | None, dt.date | None]:
+    """(the day the household was registered: its registration members' joined_on; the day of its latest
+    status decision, one of `actions` — the decision's own day when a county recorded one taken outside the
+    platform, else the day in China it was recorded). A write-path read, under the household's row lock."""
+    registered = (
+        select(func.min(members.c.joined_on))
+        .where(members.c.household_id == household_id, members.c.joined_by == MemberChange.REGISTRATION.value)
+        .scalar_subquery()
+    )
+    latest = (
+        select(
+            func.coalesce(history.c.effective_on, cast(func.timezone(CIVIL_TIME_ZONE, history.c.at), Date))
+        )
+        .where(history.c.household_id == household_id, history.c.action.in_(actions))
+        .order_by(history.c.at.desc(), history.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = (await session.execute(select(registered, latest))).one()
+    return row[0], row[1]
 
 
 async def list_history(session: AsyncSession, household_id: uuid.UUID, lo: str, hi: str) -> list[Row]:

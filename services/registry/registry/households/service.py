@@ -693,6 +693,8 @@ async def change_status(
         target = next_status(current, command.action, before_monitoring)
     except InvalidTransition as exc:
         raise conflict(str(exc), code="invalid-transition") from None
+    if by_hand and command.decided_on is not None:
+        await _check_decision_order(ctx, household_id, command.decided_on)
     if by_hand and command.action is StatusAction.EXIT:
         await _check_exit_year(ctx, household_id, command.decided_on)
     before = loaded.snapshot
@@ -726,10 +728,34 @@ async def change_status(
     return _out(ctx, after)
 
 
+STATUS_ACTIONS = tuple(action.value for action in StatusAction)
+
+
+async def _check_decision_order(ctx: Context, household_id: uuid.UUID, decided_on: dt.date) -> None:
+    """A decision dated by hand follows what it changes: not before the household's registration, nor
+    before its latest status decision (a return dated before the exit it reverses would put history out
+    of order, and the exit-year rule would read the wrong registration). The rule identification applies
+    to its own steps: none dated before what it follows."""
+    registered_on, latest = await repository.status_decision_bounds(ctx.session, household_id, STATUS_ACTIONS)
+    if registered_on is not None and decided_on < registered_on:
+        message = f"decided_on is before the household was registered ({registered_on.isoformat()})"
+    elif latest is not None and decided_on < latest:
+        message = f"decided_on is before the household's latest status decision ({latest.isoformat()})"
+    else:
+        return
+    error = {"loc": ["body", "decided_on"], "msg": message, "type": "date-too-early"}
+    raise unprocessable(message, code="date-too-early", errors=[error])
+
+
 async def _check_exit_year(ctx: Context, household_id: uuid.UUID, decided_on: dt.date | None) -> None:
     registered, this_year = await repository.registration_years(ctx.session, household_id)
     exit_year = this_year if decided_on is None else decided_on.year
-    if registered is not None and registered >= exit_year:
+    if registered is not None and registered > exit_year:
+        raise conflict(
+            f"registered in {registered}: a household cannot exit in a year before it was registered",
+            code="exit-in-registration-year",
+        )
+    if registered is not None and registered == exit_year:
         raise conflict(
             f"registered in {registered}: a household cannot exit in the year it was registered",
             code="exit-in-registration-year",
