@@ -838,12 +838,67 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     assert data["head_id"] not in await page.content()
     await shot(page, shots, "6-board-zh")
     data["ticket"] = await object_on_the_board(page, entries.first, shots)
-    dismissal = {"outcome": "dismissed", "reason": "经核实，楼房为借款所建，收入属实"}
-    await platform.call("POST", f"{ID}/objections/{data['ticket']}/resolve", "township", dismissal)
-    await closed_notice(page, platform, data, shots)
+    await township_settles_the_objection(page, base, data, shots)
+    await closed_notice(page, platform, base, data, shots)
+    await township_opens_a_notice(page, base, data, shots)
 
 
-async def closed_notice(page: Page, platform: Platform, data: dict[str, Any], shots: Path) -> None:
+async def township_settles_the_objection(page: Page, base: str, data: dict[str, Any], shots: Path) -> None:
+    """The case on notice names upholding an objection as the township's step, not the system's; the
+    township officer finds the open objection on the objections page, with its words and due date, and
+    dismisses it with the reasons."""
+    await page.goto(f"{base}/console/#/login")
+    await sign_in(page, "console.township")
+    await page.locator("#nav a[href='#/cases']").click()
+    row = page.locator(f"tr[data-case='{data['noticed']}']")
+    await expect(row.locator("[data-state]")).to_have_text("第一次公示中")
+    await expect(row.locator(".others")).to_have_text("（公示期满或系统自动完成：公示结束）")
+    await expect(row.locator("a[data-action=uphold_objection]")).to_have_text("处理异议")
+    await shot(page, shots, "9-case-on-notice-township-zh")
+    await row.locator("a[data-action=uphold_objection]").click()
+    await expect(page.locator("#page-title")).to_have_text("异议处理")
+    ticket = page.locator(f"tr[data-ticket='{data['ticket']}']")
+    await expect(ticket).to_contain_text("张大山")
+    await expect(ticket).to_contain_text("该户家中新建楼房，收入较高")
+    await expect(ticket.locator("[data-status]")).to_have_text("待处理")
+    await ticket.get_by_role("button", name="处理异议").click()
+    dialog = page.locator("dialog.step-dialog")
+    await expect(dialog.locator("blockquote")).to_have_text("该户家中新建楼房，收入较高")
+    await dialog.get_by_label("异议不成立：继续公示").check()
+    await dialog.locator("#r-reason").fill("经核实，楼房为借款所建，收入属实")
+    await dialog.locator("button[type=submit]").click()
+    await expect(dialog).to_have_count(0)
+    await expect(ticket.locator("[data-status]")).to_have_text("异议不成立")
+    await expect(ticket.locator(".resolution")).to_contain_text("经核实，楼房为借款所建")
+    await expect(ticket.get_by_role("button", name="处理异议")).to_have_count(0)
+    await shot(page, shots, "9b-objection-settled-zh")
+    # Open objections: none left; settled ones are listed by their outcome.
+    await page.goto(f"{base}/console/#/objections?status=open")
+    await expect(page.locator("tbody td", has_text="没有异议")).to_be_visible()
+    await page.locator("#ob-status").select_option("dismissed")
+    await page.locator("form.filters button[type=submit]").click()
+    await expect(ticket.locator("[data-status]")).to_have_text("异议不成立")
+
+
+async def township_opens_a_notice(page: Page, base: str, data: dict[str, Any], shots: Path) -> None:
+    """The township opens the village's first notice from the case list: the new notice is shown as the public
+    reads it, the household listed and open to objections."""
+    await page.goto(f"{base}/console/#/cases")
+    row = page.locator(f"tr[data-case='{data['case']}']")
+    await expect(row.locator("[data-state]")).to_have_text("已民主评议")
+    await row.locator("button[data-action=open_notice]").click()
+    dialog = page.locator("dialog.step-dialog")
+    await expect(dialog.locator("h2")).to_have_text("为纪念塔社区开启贫困户识别第一次公示")
+    await dialog.locator("button[type=submit]").click()
+    await expect(page).to_have_url(re.compile(r"#/board/[0-9a-f-]{36}$"))
+    await expect(page.locator("#page-title")).to_have_text("贫困户识别第一次公示")
+    await expect(page.locator("tbody tr")).to_have_count(1)
+    await expect(page.locator("tbody tr")).to_contain_text("赵")
+    await expect(page.get_by_role("button", name="提出异议")).to_have_count(1)
+    await shot(page, shots, "9c-notice-opened-zh")
+
+
+async def closed_notice(page: Page, platform: Platform, base: str, data: dict[str, Any], shots: Path) -> None:
     """Once a notice has ended, a household still on it reads 已公示 (the API's `listed`), not 公示中."""
     notice = f"{ID}/notices/{data['notice']}"
     await platform.advance_clock(8 * 24 * 3600)
@@ -853,7 +908,7 @@ async def closed_notice(page: Page, platform: Platform, data: dict[str, Any], sh
         return (await platform.call("GET", notice, "township"))["status"] == "closed" or None
 
     await eventually(closed, "the first notice to close")
-    await page.reload()
+    await page.goto(f"{base}/console/#/board/{data['notice']}")
     await expect(page.locator(".page-header .badge")).to_have_text("已结束")
     line = page.locator("tbody tr[data-status=listed]")
     await expect(line).to_have_count(1)

@@ -32,6 +32,15 @@ const API_ACTIONS = new Set([
   "reject", "withdraw", "exit_verify", "household_confirm", "exit_announce", "visit", "authorise",
   "compare", "county_decide", "clear_risk",
 ]);
+// The township's steps taken elsewhere in the console: a village's notice is opened for every case of the
+// village ready for it (POST /notices), an objection is upheld by resolving its ticket (the objections page).
+// The rest of the allowed steps (close_notice, register, mark_exited…) happen when a notice ends or the
+// registry applies a decision.
+const NOTICE_ACTIONS = new Set(["open_notice", "uphold_objection"]);
+// The notice a case in this state is ready for (identification's notices/service.py READY).
+const NOTICE_KIND_BY_STATE = {
+  village_reviewed: "first", compared: "second", exit_confirmed: "exit", monitor_village_reviewed: "monitoring",
+};
 const SURVEY_ACTIONS = new Set(["verify", "exit_verify", "visit", "complete_comparison", "compare"]);
 const VOTE_ACTIONS = new Set(["village_review"]);
 // The household's own agreement: who signed for it and when (recorded in the case's history).
@@ -301,7 +310,7 @@ function closeDialogs(keepFor) {
     if (keepFor && key) {
       const values = {};
       for (const input of dialog.querySelectorAll("input[id], textarea[id], select[id]")) {
-        values[input.id] = input.type === "checkbox" ? input.checked : input.value;
+        values[input.id] = input.type === "checkbox" || input.type === "radio" ? input.checked : input.value;
       }
       session.drafts.set(`${keepFor}|${key}`, values);
     }
@@ -319,7 +328,7 @@ function restoreDraft(key, root) {
   for (const [id, value] of Object.entries(values)) {
     const input = root.querySelector(`#${CSS.escape(id)}`);
     if (!input) continue;
-    if (input.type === "checkbox") input.checked = Boolean(value);
+    if (input.type === "checkbox" || input.type === "radio") input.checked = Boolean(value);
     else input.value = value;
   }
   return true;
@@ -383,6 +392,7 @@ const ROUTES = [
   { pattern: /^\/households$/, view: householdsView, auth: true },
   { pattern: /^\/households\/([0-9a-f-]{36})$/, view: householdView, auth: true },
   { pattern: /^\/cases$/, view: casesView, auth: true },
+  { pattern: /^\/objections$/, view: objectionsView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -1040,8 +1050,9 @@ function caseRow(item) {
     // steps allowed now are named, so the user knows who acts next.
     const mine = current.permitted_actions ?? current.allowed_actions;
     const steps = mine.filter((a) => API_ACTIONS.has(a));
-    const elsewhere = current.allowed_actions.filter((a) => API_ACTIONS.has(a) && !mine.includes(a));
-    const others = current.allowed_actions.filter((a) => !API_ACTIONS.has(a));
+    const byPerson = (a) => API_ACTIONS.has(a) || NOTICE_ACTIONS.has(a);
+    const elsewhere = current.allowed_actions.filter((a) => byPerson(a) && !mine.includes(a));
+    const others = current.allowed_actions.filter((a) => !byPerson(a));
     row.replaceChildren(
       td(h("a", { href: `#/households/${current.household_id}`, text: current.household_id.slice(0, 8) }), { header: true }),
       td(session.divisionNames.get(current.division) || current.division),
@@ -1054,6 +1065,13 @@ function caseRow(item) {
           dataset: { action }, text: actionLabel(action),
           onclick: () => openStepDialog(current, action, (updated) => { fill(updated); row.classList.add("updated"); }),
         })),
+        mine.includes("open_notice") && NOTICE_KIND_BY_STATE[current.state]
+          ? h("button", { type: "button", class: "small", dataset: { action: "open_notice" }, text: actionLabel("open_notice"),
+            onclick: () => openNoticeDialog(current) })
+          : null,
+        mine.includes("uphold_objection")
+          ? h("a", { class: "button small", href: "#/objections", dataset: { action: "uphold_objection" }, text: t("cases.objections") })
+          : null,
         elsewhere.length ? h("span", { class: "muted small-text elsewhere", text: t("cases.elsewhere", { list: listJoin(elsewhere.map(actionLabel)) }) }) : null,
         others.length ? h("span", { class: "muted small-text others", text: t("cases.others", { list: listJoin(others.map(actionLabel)) }) }) : null,
         !current.allowed_actions.length ? h("span", { class: "muted", text: t("cases.final") }) : null)));
@@ -1154,6 +1172,170 @@ function openStepDialog(current, action, done) {
   });
   document.body.append(dialog);
   applyLabels(dialog);
+  dialog.showModal();
+}
+
+/** The township opens the village's notice for a case ready for one: every case of the village in that state
+ * is posted together (POST /notices), so the dialog says so; the notice is then shown as the public reads it. */
+function openNoticeDialog(current) {
+  const kind = NOTICE_KIND_BY_STATE[current.state];
+  const village = session.divisionNames.get(current.division) || current.division;
+  const error = h("div", { class: "form-error" });
+  const submit = h("button", { type: "submit", class: "primary", text: t("notice_open.submit") });
+  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const dialog = h("dialog", { class: "step-dialog notice-dialog", "aria-labelledby": "n-title" },
+    h("form", {},
+      h("h2", { id: "n-title", text: t("notice_open.title", { kind: t(`notice_kinds.${kind}`), village }) }),
+      h("p", { text: t("notice_open.explain", { state: stateLabel(current.state), village }) }),
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.replaceChildren();
+    submit.disabled = true;
+    try {
+      const notice = await api(`${ID}/notices`, { method: "POST", json: { division: current.division, kind }, idempotent: true });
+      dialog.close();
+      announce(t("notice_open.done", { n: notice.case_ids.length, end: formatDateTime(notice.ends_at) }));
+      location.hash = `#/board/${notice.id}`;
+    } catch (failure) {
+      error.replaceChildren(problemBox(failure));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+// ---- objections ------------------------------------------------------------------------------------
+// The objections filed against the notices of the jurisdiction (GET /objections). A township officer
+// resolves an open one: upheld takes the household off the notice and back to an earlier step, dismissed
+// keeps it listed; both need the township's reasons. Each must be settled by its due date (due_at).
+
+const OBJECTION_STATUSES = ["open", "upheld", "dismissed"];
+
+function resolvesObjections() {
+  const profile = session.profile;
+  return profile?.tier === "township" && (profile.roles || []).includes("officer");
+}
+
+/** The household each ticket's case is about, by its head's name where the registry tells it. */
+async function objectionHouseholds(tickets) {
+  const byCase = new Map();
+  await Promise.all([...new Set(tickets.map((ticket) => ticket.case_id))].slice(0, 50).map(async (caseId) => {
+    try {
+      const found = await api(`${ID}/cases/${caseId}`);
+      const household = await api(`${REG}/households/${found.household_id}`).catch(() => null);
+      byCase.set(caseId, { case: found, id: found.household_id, name: household?.head_name });
+    } catch {
+      /* shown by the case's id */
+    }
+  }));
+  return byCase;
+}
+
+async function objectionsView(seq, _params, query) {
+  const wanted = query.get("status") ?? "open";
+  const status = OBJECTION_STATUSES.includes(wanted) ? wanted : "";
+  const filters = h("form", { class: "filters", role: "search", "aria-label": t("objections.filters") },
+    h("label", { for: "ob-status", text: t("objections.status") }),
+    h("select", { id: "ob-status", name: "status" },
+      h("option", { value: "all", selected: !status, text: t("common.any") }),
+      OBJECTION_STATUSES.map((code) => h("option", { value: code, selected: code === status, text: t(`objections.status_${code}`) }))),
+    h("button", { type: "submit", text: t("common.filter") }));
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/objections?status=${filters.elements.status.value}`;
+  });
+  const params = new URLSearchParams({ limit: "500" });
+  if (status) params.set("status", status);
+  const tickets = await api(`${ID}/objections?${params}`);
+  const [households] = await Promise.all([
+    objectionHouseholds(tickets), villageNames(tickets.map((ticket) => ticket.division)),
+  ]);
+  const rows = tickets.map((ticket) => objectionRow(ticket, households.get(ticket.case_id)));
+  const headers = ["household", "village", "text", "contact", "opened", "due", "status", "actions"].map((k) => t(`objections.col_${k}`));
+  const intro = resolvesObjections() ? t("objections.intro_township") : t("objections.intro_others");
+  return h("section", {}, pageHeader(t("objections.title")), h("p", { class: "muted", text: intro }), filters,
+    table(t("objections.caption", { n: tickets.length }), headers,
+      rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("objections.empty") }))]));
+}
+
+function objectionRow(ticket, household) {
+  const row = h("tr", { dataset: { ticket: ticket.id } });
+  function fill(current) {
+    const name = household?.name || t("objections.case", { id: current.case_id.slice(0, 8) });
+    const who = household?.case
+      ? h("span", { class: "muted small-text" }, ` ${t(`kinds.${household.case.kind}`)} ${household.case.year}`)
+      : null;
+    const due = h("time", { datetime: current.due_at, text: formatDateTime(current.due_at) });
+    const state = h("span", { class: `badge badge-${current.status === "open" ? "open" : "neutral"}`, dataset: { status: current.status } },
+      t(`objections.status_${current.status}`));
+    const resolution = current.status === "open"
+      ? null
+      : h("div", { class: "small-text resolution" }, current.resolution || "",
+        current.resolved_at ? h("span", { class: "muted" }, ` (${current.resolved_by || ""}, ${formatDateTime(current.resolved_at)})`) : null,
+        current.note ? h("p", { class: "muted", text: t("objections.left_notice") }) : null);
+    row.classList.toggle("overdue", Boolean(current.overdue) && current.status === "open");
+    row.replaceChildren(
+      td([household?.id ? h("a", { href: `#/households/${household.id}`, text: name }) : name, who], { header: true }),
+      td(session.divisionNames.get(current.division) || current.division),
+      td(current.text ?? h("span", { class: "muted", text: t("objections.text_hidden") })),
+      td(current.contact || "—"),
+      td(formatDateTime(current.opened_at)),
+      td([due, current.overdue && current.status === "open" ? h("span", { class: "badge badge-red overdue-badge", text: t("objections.overdue") }) : null]),
+      td([state, resolution]),
+      td(current.status === "open" && resolvesObjections()
+        ? h("button", { type: "button", class: "small", dataset: { action: "resolve" }, text: t("objections.resolve"),
+          onclick: () => openResolveDialog(current, name, (updated) => { fill(updated); row.classList.add("updated"); }) })
+        : null));
+  }
+  fill(ticket);
+  return row;
+}
+
+function openResolveDialog(ticket, name, done) {
+  const error = h("div", { class: "form-error" });
+  const outcomes = ["upheld", "dismissed"].map((outcome) => h("label", { class: "check" },
+    h("input", { type: "radio", name: "outcome", id: `r-${outcome}`, value: outcome, required: true }),
+    t(`objections.outcome_${outcome}`)));
+  const reason = h("textarea", { id: "r-reason", rows: "3", minlength: "2", maxlength: "2000", required: true });
+  const submit = h("button", { type: "submit", class: "primary", text: t("objections.submit") });
+  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const draft = `objection:${ticket.id}`;
+  const restored = h("p", { class: "notice-info", role: "status", hidden: true, text: t("step.restored") });
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "r-title", dataset: { draft } },
+    h("form", {},
+      h("h2", { id: "r-title", text: t("objections.resolve_title", { name }) }),
+      ticket.text ? h("blockquote", { class: "objection-text", text: ticket.text }) : null,
+      restored,
+      h("fieldset", {}, h("legend", { text: t("objections.outcome") }), outcomes),
+      field("r-reason", t("objections.reason"), reason),
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  restored.hidden = !restoreDraft(draft, dialog);
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.replaceChildren();
+    const outcome = dialog.querySelector("input[name=outcome]:checked")?.value;
+    submit.disabled = true;
+    try {
+      const updated = await api(`${ID}/objections/${ticket.id}/resolve`, {
+        method: "POST", json: { outcome, reason: reason.value.trim() }, idempotent: true,
+      });
+      dialog.close();
+      done(updated);
+      announce(t("objections.done", { name, outcome: t(`objections.status_${updated.status}`) }));
+    } catch (failure) {
+      error.replaceChildren(problemBox(failure));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dialog);
   dialog.showModal();
 }
 
