@@ -54,14 +54,31 @@ def _clean(value: str) -> str:
     return value.replace("\x00", "\ufffd")[:MAX_FIELD]
 
 
+# Authorization is a singleton field (RFC 9110 §11.6.2, not a list), and RFC 6750 §3.1 answers a token
+# offered more than once with invalid_request (400): taking the first, as before, left which credentials
+# count to whichever reader comes next (the services, a log, another proxy).
+AMBIGUOUS_CREDENTIALS = ProblemError(
+    400,
+    "Bad Request",
+    "the request carries more than one Authorization header",
+    kind="ambiguous-credentials",
+)
+
+
 def _bearer(scope: Scope) -> str | None:
+    """The bearer token, if any; raises AMBIGUOUS_CREDENTIALS when Authorization comes more than once."""
+    authorization: bytes | None = None
     for key, value in scope["headers"]:
         if key == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() != "bearer":
-                return None
-            return token.strip() or None
-    return None
+            if authorization is not None:
+                raise AMBIGUOUS_CREDENTIALS
+            authorization = value
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 class AccessMiddleware:
@@ -77,7 +94,11 @@ class AccessMiddleware:
             return
         started = time.monotonic()
         at = datetime.now(UTC)
-        actor = await self._actor(guard, scope)
+        try:
+            token, ambiguous = _bearer(scope), None
+        except ProblemError as exc:
+            token, ambiguous = None, exc
+        actor = await self._actor(guard, token)
         client_ip = scope["client"][0] if scope.get("client") else ""
         status = {"code": 500}
 
@@ -87,7 +108,8 @@ class AccessMiddleware:
             await send(message)
 
         try:
-            problem = self._refusal(guard, actor, client_ip)
+            # Rate-limited first (by IP, the caller being unknown), like any anonymous request.
+            problem = self._refusal(guard, actor, client_ip) or ambiguous
             if problem is not None:
                 # With the request, so the problem names its `instance` (the path) like every other one.
                 await problem_response(problem, Request(scope))(scope, receive, send_observed)
@@ -97,8 +119,7 @@ class AccessMiddleware:
             guard.audit.submit(self._entry(scope, actor, client_ip, status["code"], at, started))
 
     @staticmethod
-    async def _actor(guard: AccessGuard, scope: Scope) -> Actor | None:
-        token = _bearer(scope)
+    async def _actor(guard: AccessGuard, token: str | None) -> Actor | None:
         if token is None:
             return None
         try:

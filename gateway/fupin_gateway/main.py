@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from fupin_gateway import docs, jwks, proxy, revoked_subjects
+from fupin_gateway import docs, jwks, proxy, revoked_subjects, slash_redirects
 from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.console import router as console
@@ -58,6 +58,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     console.install(app)
     docs.install(app)
+    slash_redirects.install(app)
     return app
 
 

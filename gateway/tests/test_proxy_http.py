@@ -119,3 +119,42 @@ async def test_a_body_within_the_limit_above_the_buffer_still_reaches_the_servic
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
     assert chunked.status_code == 201, chunked.text
+
+
+async def test_the_gateways_own_slash_redirects_are_relative_never_from_the_host_header(stack):
+    """A Location built from the Host header would send a client (or a poisoned cache) to any host the
+    request named; the gateway's own trailing-slash redirects name only the path (and query)."""
+    gateway, _, token = stack
+    auth = {"Authorization": f"Bearer {token}", "Host": "evil.example"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for path, location in (
+            ("/admin/users/", "/admin/users"),
+            ("/feeds/events/?limit=5", "/feeds/events?limit=5"),
+            ("/whoami/", "/whoami"),
+            ("/console", "/console/"),
+        ):
+            answer = await client.get(f"{gateway}{path}", headers=auth)
+            assert answer.status_code == 307, (path, answer.status_code)
+            assert answer.headers["location"] == location, (path, answer.headers["location"])
+        # Never a protocol-relative Location either (another host, without naming a scheme).
+        for path in ("//evil.example/", "//admin/users/"):
+            answer = await client.get(f"{gateway}{path}", headers=auth)
+            assert not answer.headers.get("location", "").startswith("//"), path
+
+
+async def test_two_authorization_headers_are_refused_as_ambiguous(stack):
+    """Authorization is a singleton field (RFC 9110 §5.3: not a list); RFC 6750 §3.1 answers a request
+    that offers its token more than once `invalid_request` (400). Taking the first, as the gateway did,
+    leaves which credentials were meant to whatever reads them next."""
+    gateway, _, token = stack
+    async with httpx.AsyncClient(timeout=10) as client:
+        for path in ("/whoami", "/api/v1/sample/items/00000000-0000-0000-0000-000000000000"):
+            answer = await client.get(
+                f"{gateway}{path}",
+                headers=[("Authorization", f"Bearer {token}"), ("Authorization", "Bearer other")],
+            )
+            assert answer.status_code == 400, (path, answer.text)
+            assert answer.json()["type"] == "https://fupin.dev/problems/ambiguous-credentials"
+        alone = await client.get(f"{gateway}/whoami", headers={"Authorization": f"Bearer {token}"})
+        assert alone.status_code == 200
+
