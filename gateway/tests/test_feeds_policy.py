@@ -116,7 +116,7 @@ def test_masking_above_county_and_full_identity_below(policy):
             "note": f"户主身份证 {rid} 已核验",  # not a policy field: the scrubber must catch it
             "ids": {rid: "keyed by an ID"},
             "bank_account": "6222020000000000000",
-            "long_number": "1" * 19,  # not an ID: left alone
+            "long_number": "1" * 19,  # not an ID, but a run of digits an account number may be
         },
     ).model_dump(mode="json", exclude_none=True)
     for tier in ("province", "city"):
@@ -127,7 +127,7 @@ def test_masking_above_county_and_full_identity_below(policy):
         assert "resident_id_index" not in masked["data"]["members"][0]  # a linkable pseudonym
         assert masked["data"]["resident_id"] == rid[:6] + "********" + rid[-4:]
         assert "bank_account" not in masked["data"]
-        assert masked["data"]["long_number"] == "1" * 19
+        assert masked["data"]["long_number"] == "*" * 15 + "1111"
         assert masked["id"] == body["id"] and masked["division"] == body["division"]
     county = mask_event(body, "county", policy.for_tier("county"))
     assert county["data"]["resident_id"] == rid and county["data"]["head_name"] == "张三丰"

@@ -109,22 +109,31 @@ def mask_phone(value: str | None) -> str | None:
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 10 else "*" * len(value)
 
 
-# Personal numbers inside free text (a reason, a survey finding, an objection): a resident ID not part of a
-# longer number (bank accounts), or a mainland mobile number not part of a longer run of letters and digits
-# (division codes, bank accounts, the hex groups of UUIDs and digests never match).
-RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
-# The same as people type them: with the country code (+8613812345678, 008613812345678), or in groups
-# separated by single spaces, hyphens or full stops (522633 19920518 6131, 522633-1992-0518-6131,
-# 138 1234 5678, 138-1234-5678, 138.1234.5678, 86-13812345678). A group is a run of letters and digits,
-# so the groups of a UUID or the words of a code stay whole; only groups of digits are joined.
-MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z])(?:\+|00)?86(1[3-9][0-9]{9})(?![0-9A-Za-z])")
-GROUPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[ .-][0-9A-Za-z]+)+(?![0-9A-Za-z])")
+# Personal numbers inside free text (a reason, a survey finding, an objection): a resident ID, a mainland
+# mobile number, a landline with its area code, or a bank account (a run of 15 to 21 digits not starting
+# with 0, which a country code or area code does; a division code has 12), each not part of a longer run of digits. Letters may touch them (tel13812345678,
+# 证441900198001012010abc) unless they are a hex identifier: inside a UUID or a run of 32 or more hex
+# characters (a digest) the digits are the identifier's, not a person's.
+RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{14,20}(?![0-9])")
+# 0769-22123456, 0851 8123 4567, (010)62345678, 010-6234-5678: the area code (kept: a place, not a person)
+# and a local number of 7 or 8 digits, which never starts with 0 or 1.
+LANDLINE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)|(0[1-9][0-9]{1,2}))[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}(?![0-9])"
+)
+HEX_IDENTIFIER = re.compile(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32,}"
+)
+MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?<![0-9])(?:\+|00)?86(1[3-9][0-9]{9})(?![0-9])")
+GROUPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[ ./-][0-9A-Za-z]+)+(?![0-9A-Za-z])")
 GROUP = re.compile(r"[0-9A-Za-z]+")
 ID_GROUPS = re.compile(r"[0-9]{17}[0-9Xx]")
 MOBILE_GROUPS = re.compile(r"1[3-9][0-9]{9}")
 # How a mobile number is grouped (3-4-4 and the like); other groupings of 11 digits are amounts and codes.
 MOBILE_GROUPINGS = frozenset({(3, 4, 4), (3, 8), (7, 4)})
+# A card number as printed: groups of four digits, the last of one to four, 16 to 19 digits in all.
+CARD_GROUPS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?:[ ./-][0-9]{4}){3}(?:[ ./-][0-9]{1,4})?(?![0-9A-Za-z])")
 # Full-width digits, letters, plus, hyphen and full stop as a Chinese input method types them, other
 # dashes and spaces: read as their ASCII forms, one character for one (so that positions in the text stay
 # the same).
@@ -187,25 +196,44 @@ def _grouped_numbers(text: str, start: int) -> list[tuple[int, int, int, int]]:
     return found
 
 
-def mask_text(value: str) -> str:
-    """`value` with every resident ID and mobile number in it masked as the structured fields are (the
-    region and last 4 of an ID, the first 3 and last 4 of a mobile): typed in one run of digits, in
-    full-width digits, in groups separated by spaces or hyphens, or (a mobile) after the country code.
-    The characters kept are kept as typed."""
+def _in_hex_identifier(text: str, begin: int, end: int, identifiers: list[tuple[int, int]]) -> bool:
+    """Whether text[begin:end] lies inside a UUID or digest of `text` and is so part of it."""
+    return any(start <= begin and end <= stop for start, stop in identifiers)
+
+
+def mask_text(value: str, *, accounts: bool = True) -> str:
+    """`value` with every resident ID, mobile number, landline and bank account in it masked as the
+    structured fields are (the region and last 4 of an ID, the first 3 and last 4 of a mobile, the area
+    code and last 4 of a landline, the last 4 of an account): typed in one run of digits, in full-width
+    digits, in groups separated by spaces, hyphens, full stops or slashes, or (a mobile) after the country
+    code. The characters kept are kept as typed. `accounts=False` leaves long runs of digits and
+    landlines alone: in the platform's own telemetry they are timestamps and counters, not what people
+    typed."""
     narrow = value.translate(NARROW)
     spans = [(m.start(), m.end(), 6, 4) for m in RESIDENT_ID_IN_TEXT.finditer(narrow)]
     spans += [(m.start(), m.end(), 3, 4) for m in MOBILE_IN_TEXT.finditer(narrow)]
     spans += [(m.start(1), m.end(1), 3, 4) for m in MOBILE_WITH_COUNTRY_CODE.finditer(narrow)]
+    if accounts:
+        spans += [(m.start(), m.end(), 0, 4) for m in ACCOUNT_IN_TEXT.finditer(narrow)]
+        spans += [
+            (m.start(), m.end(), len(m.group(1) or m.group(2)), 4) for m in LANDLINE_IN_TEXT.finditer(narrow)
+        ]
     for match in GROUPED_NUMBER.finditer(narrow):
         spans += _grouped_numbers(match.group(0), match.start())
+        if accounts:
+            spans += [
+                (match.start() + card.start(), match.start() + card.end(), 0, 4)
+                for card in CARD_GROUPS.finditer(match.group(0))
+            ]
     if not spans:
         return value
+    identifiers = [(m.start(), m.end()) for m in HEX_IDENTIFIER.finditer(narrow)]
     out: list[str] = []
     done = 0
     # The longest of numbers found at one place first (a grouped ID over a mobile number inside it).
     for begin, end, head, tail in sorted(spans, key=lambda span: (span[0], -span[1])):
-        if begin < done:
-            continue  # inside a number already masked
+        if begin < done or _in_hex_identifier(narrow, begin, end, identifiers):
+            continue  # inside a number already masked, or the digits of a UUID or digest
         out += [value[done:begin], _keep_ends(value[begin:end], head, tail)]
         done = end
     out.append(value[done:])

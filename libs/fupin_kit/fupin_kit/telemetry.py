@@ -35,7 +35,8 @@ def scrub_text(value: str) -> str:
     if _MAYBE_NUMBER.search(value) is None:
         return value
     plain = unquote_plus(value) if "%" in value or "+" in value else value
-    masked = mask_text(plain)
+    # IDs and mobiles only: a 19-digit run in a log line is a nanosecond timestamp, not an account.
+    masked = mask_text(plain, accounts=False)
     return value if masked == plain else masked
 
 

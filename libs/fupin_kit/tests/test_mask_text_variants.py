@@ -54,6 +54,18 @@ def test_the_plain_forms_keep_their_masked_form() -> None:
         ("１３８．１２３４．５６７８", "１３８．****．５６７８"),
         (f"{HEAD}.{BIRTH}.{TAIL}", f"{HEAD}.********.{TAIL}"),
         (f"{HEAD}.{BIRTH[:4]}.{BIRTH[4:]}.{TAIL}", f"{HEAD}.****.****.{TAIL}"),
+        (f"{HEAD}{BIRTH[:4]}/{BIRTH[4:]}{TAIL}", f"{HEAD}****/****{TAIL}"),
+        # Touching Latin letters (QA6 masking §2), and the other personal numbers of QA6 masking §1: a
+        # landline keeps its area code, a bank account its last four digits.
+        ("tel13812345678", "tel138****5678"),
+        (f"证{RID}abc", f"证{MASKED_RID}abc"),
+        ("座机 0769-22123456", "座机 0769-****3456"),
+        ("0851-8123 4567", "0851-**** 4567"),
+        ("(010)62345678", "(010)****5678"),
+        ("卡号 6228480021234567890", "卡号 ***************7890"),
+        ("卡号6228480012345678", "卡号************5678"),
+        ("6228 4800 2123 4567 890", "**** **** **** ***7 890"),
+        ("6228-4800-2123-4567", "****-****-****-4567"),
     ],
 )
 def test_typed_variants_are_masked(typed: str, masked: str) -> None:
@@ -88,7 +100,6 @@ def test_a_date_before_a_grouped_id_does_not_hide_it() -> None:
         "版本 1.3.8 1234 5678",
         "版本 1.3.8.1234.5678",
         "人均 13812.34 元，共 5678.90 元",
-        "电话 0851-8123 4567",  # a landline, not a mobile
     ],
 )
 def test_numbers_that_are_not_ids_or_mobiles_stay(untouched: str) -> None:
