@@ -576,6 +576,32 @@ async def expiry_over_a_form(page: Page, case_row: Locator, shots: Path) -> None
     await dialog.locator("button[type=button]").click()
 
 
+async def cadre_applies(page: Page, base: str, household_id: str, today: str, shots: Path) -> None:
+    """A village cadre starts a household's identification from its page, with the household's signed
+    authorisation; a second application for it is refused by its code, in Chinese."""
+    await page.goto(f"{base}/console/#/households/{household_id}")
+    await expect(page.locator("#page-title")).to_contain_text("刘新户")
+    await page.locator("button[data-action=apply]").click()
+    dialog = page.locator("dialog.step-dialog")
+    await expect(dialog.locator("#a-year")).to_have_value(today[:4])
+    await dialog.locator("#a-signed-by").fill("刘新户")
+    await dialog.locator("#a-signed-on").fill(today)
+    await dialog.locator("button[type=submit]").click()
+    await expect(page).to_have_url(re.compile(r"#/cases\?kind=identification$"))
+    row = page.locator("tr[data-case]", has=page.locator(f"a[href='#/households/{household_id}']"))
+    await expect(row.locator("[data-state]")).to_have_text("已申请")
+    await expect(row.locator("button[data-action=verify]")).to_be_visible()
+    await page.goto(f"{base}/console/#/households/{household_id}")
+    await page.locator("button[data-action=apply]").click()
+    await dialog.locator("#a-signed-by").fill("刘新户")
+    await dialog.locator("#a-signed-on").fill(today)
+    await dialog.locator("button[type=submit]").click()
+    await expect(dialog.locator(".problem")).to_have_attribute("data-message", "codes.case-open")
+    await expect(dialog.locator(".problem-message")).to_have_text("该户已有一件同类案件正在办理。")
+    await shot(page, shots, "8c-apply-refused-zh")
+    await dialog.locator("button[type=button]").click()
+
+
 @dataclass
 class Folders:
     shots: Path  # screenshots, kept when FUPIN_CONSOLE_SCREENSHOTS names a folder
@@ -802,7 +828,11 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     assert "No such household" not in await problem.inner_text()
     await expect(problem.locator("details.problem-technical")).to_contain_text("No such household")
 
-    # The village cadre takes the step.
+    # The village cadre takes the step. A household of the village that has not applied yet, for the cadre
+    # to start its application from the console (made now: the counts above are of seven households).
+    fresh = await platform.call(
+        "POST", f"{REG}/households", "cadre", household_body(VILLAGE, 12, "刘新户"), expect=201
+    )
     await page.locator("#logout").click()
     await expect(page.locator("#page-title")).to_have_text("Cadre sign-in")
     await sign_in(page, "console.cadre")
@@ -823,6 +853,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await expect(case_row.locator("button[data-action=village_review]")).to_be_visible()
     await refusals_in_chinese(page, platform, data, case_row, shots)
     await expiry_over_a_form(page, case_row, shots)
+    await cadre_applies(page, base, str(fresh["id"]), data["today"], shots)
 
     # The public notice board, signed out, back in Chinese: masked names only.
     await page.locator("#logout").click()

@@ -880,7 +880,7 @@ async function householdView(seq, [id]) {
   return h("section", {},
     pageHeader(t("household.title", { name: household.head_name }), statusBadge(household.status)),
     h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
-    h("div", { class: "actions" }, cardButton), cardError,
+    h("div", { class: "actions" }, cardButton, appliesFor() ? applyButton(household) : null), cardError,
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -917,6 +917,68 @@ async function householdView(seq, [id]) {
       { numeric: [1, 2, 3, 4, 5, 6, 7] }),
     h("div", { class: "card" }, h("h2", { text: t("household.history") }),
       historyItems.length ? h("ol", { class: "history" }, historyItems) : h("p", { text: t("household.no_history") })));
+}
+
+/** A village cadre starts a household's identification (POST /cases) with the household's signed authorisation
+ * (承诺授权); the service refuses a household that may not apply, by its code. */
+function appliesFor() {
+  const profile = session.profile;
+  return profile?.tier === "village" && (profile.roles || []).includes("cadre");
+}
+
+function applyButton(household) {
+  return h("button", { type: "button", class: "button", dataset: { action: "apply" }, text: t("apply.button"),
+    onclick: () => openApplyDialog(household) });
+}
+
+function openApplyDialog(household) {
+  const today = localDay();
+  const year = Number(today.slice(0, 4));
+  const error = h("div", { class: "form-error" });
+  const inputs = {
+    year: h("input", { id: "a-year", type: "number", min: String(year), max: String(year + 1), step: "1", required: true, value: String(year) }),
+    signed_by: h("input", { id: "a-signed-by", type: "text", maxlength: "60", required: true, autocomplete: "off" }),
+    signed_on: h("input", { id: "a-signed-on", type: "date", max: today, required: true }),
+  };
+  const submit = h("button", { type: "submit", class: "primary", text: t("apply.submit") });
+  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const draft = `apply:${household.id}`;
+  const restored = h("p", { class: "notice-info", role: "status", hidden: true, text: t("step.restored") });
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "a-title", dataset: { draft } },
+    h("form", {},
+      h("h2", { id: "a-title", text: t("apply.title", { name: household.head_name }) }),
+      h("p", { class: "muted", text: t("apply.explain") }),
+      restored,
+      field("a-year", t("apply.year"), inputs.year),
+      field("a-signed-by", t("step.signed_by"), inputs.signed_by),
+      field("a-signed-on", t("step.signed_on"), inputs.signed_on),
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  restored.hidden = !restoreDraft(draft, dialog);
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.replaceChildren();
+    submit.disabled = true;
+    try {
+      const body = {
+        household_id: household.id,
+        year: Number(inputs.year.value),
+        authorisation: { signed: true, signed_by: inputs.signed_by.value.trim(), signed_on: inputs.signed_on.value },
+      };
+      const created = await api(`${ID}/cases`, { method: "POST", json: body, idempotent: true });
+      dialog.close();
+      announce(t("apply.done", { name: household.head_name, state: stateLabel(created.state) }));
+      location.hash = "#/cases?kind=identification";
+    } catch (failure) {
+      error.replaceChildren(problemBox(failure));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dialog);
+  applyLabels(dialog);
+  dialog.showModal();
 }
 
 const codeOfValue = (value) => (value && typeof value === "object" ? value.code : value);
