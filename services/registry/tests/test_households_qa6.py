@@ -3,6 +3,7 @@ PostgreSQL through the registry's HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from fupin_kit import civil_time
 from fupin_kit.pii import check_digit
-from registry.imports import validation
+from registry.imports import template, validation
 
 VILLAGE = "520102016001"  # 纪念塔社区
 COUNTY = "520102000000"
@@ -181,3 +182,78 @@ async def test_an_exit_dated_before_the_registration_year_says_so(writable_regis
         headers=officer(registry),
     )
     assert refused.status_code == 422 and refused.json()["code"] == "date-too-early", refused.text
+
+
+# ---- finding 2: one person, one household at a time -------------------------------------------------------
+
+
+def form_rows(key: str, registered_on: str, members: list[tuple[str, str, str, str]]) -> list[list[str]]:
+    """登记表 rows of one household: (姓名, 性别, 证件号码, 与户主关系) per member."""
+    rows = []
+    for index, (name, sex, person, relation) in enumerate(members):
+        row = dict(zip(template.HEADERS, template.EXAMPLE_ROWS[min(index, 1)], strict=True))
+        row.update({"户编号": key, "姓名": name, "性别": sex, "证件号码": person, "与户主关系": relation})
+        for header in ("年度", "工资性收入", "家庭经营性收入", "转移性收入", "财产性收入", "生产经营性支出"):
+            row[header] = ""
+        if index == 0:
+            row.update({"户主姓名": name, "登记日期": registered_on})
+        rows.append([row[header] for header in template.HEADERS])
+    return rows
+
+
+async def import_file(registry, rows: list[list[str]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    response = await registry.client.post(
+        "/imports", files={"file": ("登记表.csv", template.csv_file(rows))}, headers=officer(registry)
+    )
+    assert response.status_code == 202, response.text
+    for _ in range(600):
+        result = (
+            await registry.client.get(f"/imports/{response.json()['id']}", headers=officer(registry))
+        ).json()
+        if result["finished_at"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    lines = (await registry.client.get(f"/imports/{result['id']}/report", headers=officer(registry))).json()
+    return result, lines["lines"]
+
+
+async def test_a_new_file_is_not_dated_before_a_member_left_their_previous_household(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    year = civil_time.china_today().year - 1
+    mover = member("head", dt.date(1980, 1, 1), name="测甲")
+    first = await created(registry, household([mover, member("spouse", dt.date(1982, 1, 1), male=False)]))
+    moved = await registry.client.post(
+        f"/households/{first['id']}/members/{first['members'][0]['id']}/departure",
+        json={"change": "move_out", "effective_on": f"{year}-03-10", "reason": "迁出"},
+        headers=cadre(registry),
+    )
+    assert moved.status_code == 200, moved.text
+    wife = member("spouse", dt.date(1985, 1, 1), male=False, name="新妻")
+    refused = await registry.client.post(
+        "/households", json=household([mover, wife], f"{year}-03-01"), headers=cadre(registry)
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", "registered_on"]
+    # The import refuses the same file.
+    rows = form_rows(
+        "M1",
+        f"{year}-03-01",
+        [("测甲", "男", mover["resident_id"], "户主"), ("新妻", "女", wife["resident_id"], "配偶")],
+    )
+    result, lines = await import_file(registry, rows)
+    assert result["status"] == "rejected", result
+    assert [(line["field"], line["status"]) for line in lines if line["status"] == "rejected"] == [
+        ("登记日期", "rejected")
+    ]
+    # Dated on the day he left: accepted; and he is counted in the new file's incomes only from then.
+    second = await created(registry, household([mover, wife], f"{year}-03-10"))
+    before = await registry.client.put(
+        f"/households/{second['id']}/incomes/{year - 1}", json={"wage": "8000"}, headers=cadre(registry)
+    )
+    assert (before.json()["member_count"], before.json()["per_capita_net_income"]) == (1, "8000.00")
+    after = await registry.client.put(
+        f"/households/{second['id']}/incomes/{year}", json={"wage": "8000"}, headers=cadre(registry)
+    )
+    assert (after.json()["member_count"], after.json()["per_capita_net_income"]) == (2, "4000.00")

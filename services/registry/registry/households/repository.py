@@ -217,14 +217,26 @@ async def upsert_income(session: AsyncSession, values: Row) -> Row:
 
 # In the household from birth: a member registered with the file (the registry knows nothing earlier,
 # and takes the household as registered to have lived together before), or born into it. Anyone else
-# from the day they joined.
-_FROM_BIRTH = (MemberChange.REGISTRATION.value, MemberChange.BIRTH.value)
+# from the day they joined, and so is a registered member who left another household before: until
+# then they were counted there, and a person is in one household's per-capita income at a time.
+_DEPARTED = (MemberStatus.MARRIED_OUT.value, MemberStatus.MOVED_OUT.value)
+_earlier = members.alias("earlier")
 
 
 async def household_size_on(session: AsyncSession, household_id: uuid.UUID, day: dt.date) -> int:
     """The members living in the household at the end of `day`: in it by then (born by then if in it from
     birth, else joined on or before it) and not left (moved or married out, or died) on or before it."""
-    since = case((members.c.joined_by.in_(_FROM_BIRTH), members.c.birth_date), else_=members.c.joined_on)
+    left_before = exists().where(
+        _earlier.c.person_index == members.c.person_index,
+        _earlier.c.id != members.c.id,
+        _earlier.c.status.in_(_DEPARTED),
+        _earlier.c.left_on <= members.c.joined_on,
+    )
+    from_birth = or_(
+        members.c.joined_by == MemberChange.BIRTH.value,
+        and_(members.c.joined_by == MemberChange.REGISTRATION.value, ~left_before),
+    )
+    since = case((from_birth, members.c.birth_date), else_=members.c.joined_on)
     count = await session.scalar(
         select(func.count())
         .select_from(members)

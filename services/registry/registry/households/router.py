@@ -337,7 +337,8 @@ async def record_income(
     """Net and per-capita net income are computed here. Per-capita divides the year's net income among
     the members living in the household at the end of 31 December of that year (today for the current
     year and the next): in it from birth if registered with the file or born into it, else from the day
-    they joined, until they left or died. A later member change dated in or before a recorded year
+    they joined (a registered member who left another household before: from the registration), until
+    they left or died. A later member change dated in or before a recorded year
     recomputes that year's per-capita figure (its history row shows the records before and after, and an
     income_recorded event carries each new figure). A correction keeps the year's record as it was in the
     history row, with the reason given."""

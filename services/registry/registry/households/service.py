@@ -551,6 +551,8 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
         _member_row(ctx, household_id, body.division, member, MemberChange.REGISTRATION, joined_on)
         for member in body.members
     ]
+    for row in rows:
+        await _check_joins_after_leaving(ctx, row["person_index"], joined_on, ["body", "registered_on"])
     await _insert_members(
         ctx, rows, [_person_loc(member, "members", i) for i, member in enumerate(body.members)]
     )
@@ -858,7 +860,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
     )
-    await _check_joins_after_leaving(ctx, row["person_index"], join.effective_on)
+    await _check_joins_after_leaving(ctx, row["person_index"], join.effective_on, ["body", "effective_on"])
     await _insert_members(ctx, [row], [_person_loc(join.member, "member")])
     # A child is in the household from its birth (a late birth join included), anyone else from the join.
     since = row["birth_date"] if join.change is MemberChange.BIRTH else join.effective_on
@@ -889,16 +891,17 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     return _out(ctx, after)
 
 
-async def _check_joins_after_leaving(ctx: Context, person_index: bytes, effective_on: dt.date) -> None:
+async def _check_joins_after_leaving(
+    ctx: Context, person_index: bytes, effective_on: dt.date, loc: Loc
+) -> None:
     """A person who left a household (this one or another) joins from the day they left, not before: an
     earlier date would put them in two households at once, and each year's per-capita income would count
-    them in both. The answer does not say where they were."""
+    them in both. A new file's members join it on its registered_on. The answer does not say where they
+    were. `loc`: the date's field in the request."""
     left = await repository.last_departure(ctx.session, person_index)
     if left is not None and effective_on < left:
         message = "the person left a household after this date: a join is dated on or after the day they left"
-        raise unprocessable(
-            message, errors=[{"loc": ["body", "effective_on"], "msg": message, "type": "value_error"}]
-        )
+        raise unprocessable(message, errors=[{"loc": loc, "msg": message, "type": "value_error"}])
 
 
 async def _member_leaves(

@@ -293,6 +293,18 @@ CHECKS = (
     WHERE EXISTS (
         SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'deceased')
     """,
+    # Left a household after the file's 登记日期 (as for the API, households.service.
+    # _check_joins_after_leaving): they would be in two households at once. Says nothing about where.
+    f"""
+    INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
+    SELECT $1, m.row_no, h.key, '登记日期',
+           'the person left a household after this date: a file is dated on or after the day they left'
+    FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
+    WHERE EXISTS (
+        SELECT 1 FROM household_members x
+        WHERE x.person_index = m.person_index AND x.status IN ('married_out', 'moved_out')
+          AND x.left_on > m.joined_on)
+    """,
 )
 
 
