@@ -197,6 +197,7 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     await make_account(platform, "console.county", "county", COUNTY, ["officer"])
     await make_account(platform, "console.cadre", "village", VILLAGE, ["cadre"])
     await make_account(platform, "console.township", "township", TOWNSHIP, ["officer"])
+    await make_account(platform, "console.city", "city", "520100000000", ["viewer"])
     await make_account(platform, "console.disabled", "village", VILLAGE, ["cadre"])
     await platform.call("POST", "/admin/users/console.disabled/disable", "root")
     # Locked by ten wrong passwords (identity/throttle.py).
@@ -867,11 +868,23 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await expect(entries).to_have_count(1)
     assert re.search(r"张\*|\*", await entries.first.inner_text())
     assert data["head_id"] not in await page.content()
+    # The village by its name (the registry's household events named it), its code beside it.
+    await expect(entries.first.locator("th")).to_have_text("纪念塔社区")
+    await expect(fact(page.locator("#view"), "村（区划代码）")).to_contain_text(VILLAGE)
+    await expect(fact(page.locator("#view"), "村（区划代码）")).to_contain_text("纪念塔社区")
     await shot(page, shots, "6-board-zh")
     data["ticket"] = await object_on_the_board(page, entries.first, shots)
     await township_settles_the_objection(page, base, data, shots)
     await closed_notice(page, platform, base, data, shots)
     await township_opens_a_notice(page, base, data, shots)
+
+    # Above the county the birth date is withheld with the ID's digits: the cell says so, not left empty.
+    await page.locator("#logout").click()
+    await sign_in(page, "console.city")
+    await page.goto(f"{base}/console/#/households/{households['applied_ok']}")
+    head = page.locator("tr[data-member]", has_text="张大山")
+    await expect(head.locator("td").nth(3)).to_have_text("已脱敏")
+    assert data["head_id"] not in await page.content()
 
 
 async def township_settles_the_objection(page: Page, base: str, data: dict[str, Any], shots: Path) -> None:

@@ -1024,8 +1024,15 @@ function memberRow(m) {
     td(m.name, { header: true }), td(codeLabel("sex", m.sex)),
     h("td", { class: "relation" }, relationText(m)),
     td(residentIdCell(m)),
-    td(formatDate(m.birth_date)), td(codeLabel("ethnicity", m.ethnicity)), td(codeLabel("health", m.health)),
+    td(birthDate(m)), td(codeLabel("ethnicity", m.ethnicity)), td(codeLabel("health", m.health)),
     td(codeLabel("labour_capacity", m.labour_capacity)), td(memberStatus(m)));
+}
+
+/** A member's birth date; above the county the registry withholds it (null) with the ID's digits, which the
+ * cell says rather than looking empty. */
+function birthDate(member) {
+  if (member.birth_date) return formatDate(member.birth_date);
+  return h("span", { class: "masked birth-masked" }, t("household.birth_masked"));
 }
 
 /** Every field of a member's record (domain.md §2) by its label. */
@@ -1452,7 +1459,7 @@ async function noticeView(seq, [id]) {
   const listed = (e) => (e.status ?? "listed") === "listed";
   const receipt = h("div", { class: "objection-receipts" });
   const rows = notice.entries.map((e) => h("tr", { dataset: { status: e.status ?? "listed" } },
-    td(e.village, { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
+    td(h("span", { title: e.village, dataset: { division: e.village } }, e.village_name || e.village), { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
     td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
     td(lineStatus(e, open)),
     open ? td(listed(e) ? h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e, receipt) }) : null) : null));
@@ -1462,7 +1469,7 @@ async function noticeView(seq, [id]) {
     pageHeader(t(`notice_kinds.${notice.kind}`), h("span", { class: `badge badge-${open ? "open" : "neutral"}`, text: t(`notice_status.${notice.status}`) })),
     h("p", {}, h("a", { href: `#/board?division=${notice.division}`, text: t("board.back") })),
     dl([
-      [t("board.division"), h("code", { text: notice.division })],
+      [t("board.division"), [notice.place || notice.village_name || "", " ", h("code", { text: notice.division })]],
       [t("board.period"), `${formatDateTime(notice.starts_at)} – ${formatDateTime(notice.ends_at)}`],
     ]),
     receipt,
