@@ -39,6 +39,7 @@ from tests.e2e.platform import (
     SIBLING,
     TOWNSHIP,
     VILLAGE,
+    CallFailed,
     Platform,
     eventually,
     running_platform,
@@ -181,12 +182,19 @@ async def former_members(platform: Platform, household: dict[str, Any]) -> None:
     by_name = {member["name"]: member["id"] for member in household["members"]}
     # China's day, as the registry dates a member's joining (the UTC day is a day behind before 08:00).
     today = dt.datetime.now(CHINA).date().isoformat()
-    await platform.call(
-        "POST", f"{path}/{by_name['吴老大']}/death", "county", {"died_on": today, "reason": "病故"}
-    )
-    await platform.call(
-        "PATCH", f"{path}/{by_name['潘二妹']}", "county", {"relation": "head", "reason": "户主病故，换户主"}
-    )
+    death = {"died_on": today, "reason": "病故"}
+    try:
+        await platform.call("POST", f"{path}/{by_name['吴老大']}/death", "county", death)
+    except CallFailed as refused:
+        # A registry that keeps one head at every moment has the new head named in the same request
+        # (422 head-required without one); it records her change as an update of its own, as the PATCH did.
+        if "head-required" not in str(refused):
+            raise
+        death["new_head_member_id"] = by_name["潘二妹"]
+        await platform.call("POST", f"{path}/{by_name['吴老大']}/death", "county", death)
+    else:
+        change = {"relation": "head", "reason": "户主病故，换户主"}
+        await platform.call("PATCH", f"{path}/{by_name['潘二妹']}", "county", change)
     leave = {"change": "move_out", "effective_on": today, "reason": "外出落户"}
     await platform.call("POST", f"{path}/{by_name['吴小军']}/departure", "county", leave)
 
@@ -447,11 +455,11 @@ async def check_household_record(page: Page, base: str, household_id: str, langu
             await expect(fact(card, label)).to_have_text(value)
     # The history says what each change changed, from the registry's before and after.
     history = page.locator("ol.history")
-    died = history.locator("li[data-action='member.death'] li[data-change=changed]")
-    await expect(died).to_contain_text("吴老大")
+    died = history.locator("li[data-action='member.death'] li[data-change=changed]", has_text="吴老大")
     await expect(died.locator("li[data-field=status]")).to_have_text(expected["death_change"])
-    head = history.locator("li[data-action='member.updated'] li[data-change=changed]")
-    await expect(head).to_contain_text("潘二妹")
+    # The new head's change: its own entry, or the death's when the registry names her in that request.
+    head = history.locator("li[data-change=changed]", has_text="潘二妹")
+    await expect(head).to_have_count(1)
     await expect(head.locator("li[data-field=relation]")).to_have_text(expected["relation_change"])
     await expect(head.locator("li[data-field]")).to_have_count(1)
 
