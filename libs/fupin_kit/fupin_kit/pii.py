@@ -196,6 +196,11 @@ def _grouped_numbers(text: str, start: int) -> list[tuple[int, int, int, int]]:
     return found
 
 
+# The fewest digits a number mask_text masks can have: a landline (a 3-digit area code and 7 digits).
+FEWEST_DIGITS = 10
+DROP_DIGITS = str.maketrans(dict.fromkeys([*"0123456789", *(chr(0xFF10 + offset) for offset in range(10))]))
+
+
 def _in_hex_identifier(text: str, begin: int, end: int, identifiers: list[tuple[int, int]]) -> bool:
     """Whether text[begin:end] lies inside a UUID or digest of `text` and is so part of it."""
     return any(start <= begin and end <= stop for start, stop in identifiers)
@@ -209,6 +214,8 @@ def mask_text(value: str, *, accounts: bool = True) -> str:
     code. The characters kept are kept as typed. `accounts=False` leaves long runs of digits and
     landlines alone: in the platform's own telemetry they are timestamps and counters, not what people
     typed."""
+    if len(value) - len(value.translate(DROP_DIGITS)) < FEWEST_DIGITS:
+        return value  # most texts (names, places, reasons): one C pass instead of the searches below
     narrow = value.translate(NARROW)
     spans = [(m.start(), m.end(), 6, 4) for m in RESIDENT_ID_IN_TEXT.finditer(narrow)]
     spans += [(m.start(), m.end(), 3, 4) for m in MOBILE_IN_TEXT.finditer(narrow)]
