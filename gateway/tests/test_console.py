@@ -780,7 +780,8 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await expect(registered.locator("strong")).to_have_text("Registered as poor")
     await expect(registered.locator(".status-change")).to_have_text("Candidate → Registered poor")
     await expect(registered.locator(".history-reason")).to_have_text("县级认定")
-    await expect(registered).to_contain_text("County")
+    await expect(registered).to_contain_text("(console.county, County)")
+    assert "user:" not in await history.inner_text()
     exited = history.locator("li[data-action=exit] .status-change")
     await expect(exited).to_have_text("Registered poor → Exited poverty")
     income = history.locator("li[data-action='income.recorded'] .history-reason")
@@ -922,6 +923,7 @@ async def township_settles_the_objection(page: Page, base: str, data: dict[str, 
     await expect(dialog).to_have_count(0)
     await expect(ticket.locator("[data-status]")).to_have_text("异议不成立")
     await expect(ticket.locator(".resolution")).to_contain_text("经核实，楼房为借款所建")
+    await expect(ticket.locator(".resolution")).to_contain_text("(console.township, ")
     await expect(ticket.get_by_role("button", name="处理异议")).to_have_count(0)
     await shot(page, shots, "9b-objection-settled-zh")
     # Open objections: none left; settled ones are listed by their outcome.

@@ -718,11 +718,16 @@ function historyReason(reason, action) {
   return reason;
 }
 
-// Who acted: a person's account as it is; a decision identification announced, which the registry applied
+/** A person's account by its name ("user:wc.county" is wc.county); a client's id is shown as it is. */
+function accountName(subject) {
+  return String(subject ?? "").replace(/^user:/, "");
+}
+
+// Who acted: a person's account by its name; a decision identification announced, which the registry applied
 // as the county's, says so (the registry records it as "identification:<who announced it>").
 function historyActor(entry) {
   const via = /^identification:(.*)$/.exec(entry.actor);
-  const actor = via ? t("history.actor_identification", { actor: via[1] }) : entry.actor;
+  const actor = via ? t("history.actor_identification", { actor: accountName(via[1]) }) : accountName(entry.actor);
   const tier = has(`tiers.${entry.actor_tier}`) ? t(`tiers.${entry.actor_tier}`) : entry.actor_tier;
   return `(${actor}, ${tier})`;
 }
@@ -1345,7 +1350,9 @@ function objectionRow(ticket, household) {
     const resolution = current.status === "open"
       ? null
       : h("div", { class: "small-text resolution" }, current.resolution || "",
-        current.resolved_at ? h("span", { class: "muted" }, ` (${current.resolved_by || ""}, ${formatDateTime(current.resolved_at)})`) : null,
+        current.resolved_at
+          ? h("span", { class: "muted" }, ` (${accountName(current.resolved_by)}, ${formatDateTime(current.resolved_at)})`)
+          : null,
         current.note ? h("p", { class: "muted", text: t("objections.left_notice") }) : null);
     row.classList.toggle("overdue", Boolean(current.overdue) && current.status === "open");
     row.replaceChildren(
