@@ -17,6 +17,7 @@ from fupin_gateway.readiness import upstream_readiness
 from fupin_gateway.security_headers import SecurityHeadersMiddleware
 from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.auth.keys import KeyStore, keep_retired_s
+from fupin_kit.head_requests import HeadAsGet
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import instrument_httpx_client
 
@@ -49,11 +50,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         on_shutdown=[_close_http, feeds.stop, stop_access],
         # Its access guard checks the blocklist itself; services poll what revoked_subjects publishes.
         poll_revoked_subjects=False,
+        head_as_get=False,
     )
     app = create_service_app(spec, settings)
     install_access_middleware(app)
     # Appended after the access guard: innermost, so a proxied call has passed every middleware above.
     app.user_middleware.append(Middleware(proxy.ProxyMiddleware))
+    # Inside the proxy: a proxied HEAD goes on as HEAD (the service answers it without a body); the
+    # gateway's own GET routes answer HEAD as GET, and the access audit records the HEAD.
+    app.user_middleware.append(Middleware(HeadAsGet))
     # Prepended: outermost of the user middleware, so every answer gets them, the guard's 401/429 too.
     app.add_middleware(SecurityHeadersMiddleware)
     console.install(app)

@@ -158,3 +158,35 @@ async def test_two_authorization_headers_are_refused_as_ambiguous(stack):
         alone = await client.get(f"{gateway}/whoami", headers={"Authorization": f"Bearer {token}"})
         assert alone.status_code == 200
 
+
+async def test_head_is_answered_wherever_get_is_with_the_gets_headers_and_no_body(stack):
+    """RFC 9110 §9.3.2: the gateway's own GET routes, proxied ones (the HEAD goes on to the service), and a
+    service called directly."""
+    gateway, upstream, token = stack
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(
+            f"{gateway}/api/v1/sample/items",
+            json={"division": "520102001001", "name": "head"},
+            headers=auth,
+        )
+        item = created.json()["id"]
+        for url in (
+            f"{gateway}/whoami",
+            f"{gateway}/api/v1/sample/items/{item}",
+            f"{gateway}/api/v1/sample/whoami",
+            f"{upstream}/items/{item}",
+            f"{gateway}/openapi.json",
+        ):
+            get = await client.get(url, headers=auth)
+            head = await client.head(url, headers=auth)
+            assert get.status_code == head.status_code == 200, (url, head.status_code)
+            assert head.content == b"", url
+            assert head.headers["content-length"] == get.headers["content-length"], url
+            assert head.headers["content-type"] == get.headers["content-type"], url
+        # A refusal is the GET's refusal, without its document.
+        anonymous = await client.head(f"{gateway}/api/v1/sample/items/{item}")
+        assert anonymous.status_code == 401 and anonymous.content == b""
+        # HEAD follows GET only: a path with no GET still answers 405.
+        post_only = await client.head(f"{gateway}/oauth/token")
+        assert post_only.status_code == 405

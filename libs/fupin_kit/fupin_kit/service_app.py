@@ -17,6 +17,7 @@ from fupin_kit.auth.tokens import JwkSet, TokenVerifier
 from fupin_kit.body_limits import TooLargeAsProblem
 from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
 from fupin_kit.db import create_engine, create_sessionmaker
+from fupin_kit.head_requests import HeadAsGet
 from fupin_kit.health import router as health_router
 from fupin_kit.identity_router import router as identity_router
 from fupin_kit.middleware import RequestIdMiddleware
@@ -50,6 +51,9 @@ class ServiceSpec:
     poll_revoked_subjects: bool = True
     # A plain asyncpg pool for the hottest read-only queries (fupin_kit.read_pool), as app.state.read_pool.
     read_pool: bool = False
+    # HEAD answered for every GET route (fupin_kit.head_requests), innermost of the kit's middleware. Off
+    # for the gateway, which installs it inside its proxy so that a proxied HEAD goes on as HEAD.
+    head_as_get: bool = True
 
 
 def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -> FastAPI:
@@ -139,6 +143,8 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     # otherwise first be matched against the probes and /whoami (their paths overlap no service's).
     app.include_router(health_router)
     app.include_router(identity_router)
+    if spec.head_as_get:
+        app.add_middleware(HeadAsGet)
     # Before any route reads the query (FastAPI would keep a repeated parameter's last value).
     app.add_middleware(RepeatedQueryMiddleware)
     # Innermost of the user middleware: the request id and the span see the rewritten answer.
