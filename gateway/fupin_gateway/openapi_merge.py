@@ -65,7 +65,7 @@ def merge(
         paths.update(service_paths)
         for section, entries in service_components.items():
             components.setdefault(section, {}).update(entries)
-    _add_rate_limit(paths)
+    _unguarded_unlimited(paths)
     merged[MISSING_KEY] = sorted(missing)
     if missing:
         note = "; ".join(f"{service}: {why}" for service, why in sorted(missing.items()))
@@ -74,17 +74,13 @@ def merge(
     return merged
 
 
-RATE_LIMITED = {
-    "description": "Too many requests from this caller: try again after Retry-After",
-    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
-
-
-def _add_rate_limit(paths: dict[str, Any]) -> None:
-    """Every route behind the gateway's rate limit (fupin_gateway.ratelimit) may answer 429."""
-    for path, item in paths.items():
-        if path in UNGUARDED_PATHS or not isinstance(item, dict):
+def _unguarded_unlimited(paths: dict[str, Any]) -> None:
+    """Every route behind the gateway's rate limit (fupin_gateway.ratelimit) may answer 429: each process's
+    document says so already (fupin_kit.openapi_doc), and the paths the guard never limits lose it."""
+    for path in UNGUARDED_PATHS & paths.keys():
+        item = paths[path]
+        if not isinstance(item, dict):
             continue
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"].setdefault("429", RATE_LIMITED)
+                operation["responses"].pop("429", None)

@@ -153,3 +153,24 @@ def test_components_of_the_same_name_do_not_clash():
     content = merged["paths"]["/api/v1/b/items"]["get"]["responses"]["200"]["content"]
     assert content["application/json"]["schema"]["$ref"] == "#/components/schemas/b.Item"
     assert merged["x-fupin-missing-services"] == []
+
+
+def test_a_services_own_document_says_what_the_gateway_and_the_key_check_answer(fupin_stack):
+    """/api/v1/<service>/openapi.json is the service's document as it is served through the gateway: every
+    operation may meet the gateway's 429, and an empty Idempotency-Key, refused (422), is not a valid
+    value of its schema (QA6: schemathesis sent "" as a valid key)."""
+    document = (
+        importlib.import_module("registry.main")
+        .create_app(fupin_stack.settings("registry", role="api"))
+        .openapi()
+    )
+    keys = 0
+    for item in document["paths"].values():
+        for operation in item.values():
+            assert "429" in operation["responses"], operation["operationId"]
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "Idempotency-Key":
+                    keys += 1
+                    strings = [s for s in parameter["schema"]["anyOf"] if s.get("type") == "string"]
+                    assert strings and all(s["minLength"] == 1 for s in strings), parameter
+    assert keys > 5

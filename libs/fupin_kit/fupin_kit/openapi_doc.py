@@ -7,7 +7,9 @@ RFC 9457 problem document in application/problem+json (fupin_kit.problems). A de
 generates a client from the document would get both wrong. Here: a bearer-token scheme required by every
 operation not declared public (openapi_scope), and the problem document as the body of 422 and of the
 401 / 403 / 404 every scoped operation can answer, the 409 every command can answer and the 503 of an
-outage. The gateway adds the 429 of its rate limit to the merged document (fupin_gateway.openapi_merge).
+outage, and the 429 of the gateway's rate limit: every operation is reached through the gateway, the
+service's own document included (/api/v1/<service>/openapi.json), and the gateway takes it off the paths
+it does not limit (fupin_gateway.openapi_merge).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ UNAVAILABLE = "The database or another dependency is out: try again after Retry-
 # A command can always meet a state that refuses it (an out-of-order step, a taken name, a quota spent, a
 # notice still running); the problem's `code` names which.
 CONFLICT = "The current state refuses this command; the problem's `code` says why"
+RATE_LIMITED = "Too many requests from this caller (the gateway's rate limit): try again after Retry-After"
+IDEMPOTENCY_KEY = "idempotency-key"
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -92,6 +96,10 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
             if "requestBody" in operation:
                 responses["413"] = _problem_response("The request body is larger than this route accepts")
             responses["503"] = _problem_response(UNAVAILABLE)
+            responses["429"] = _problem_response(RATE_LIMITED)
+            for parameter in operation.get("parameters") or ():
+                if parameter.get("in") == "header" and parameter.get("name", "").lower() == IDEMPOTENCY_KEY:
+                    _non_empty(parameter.get("schema") or {})
             if method in COMMAND_METHODS:
                 responses["409"] = _problem_response(
                     (responses.get("409") or {}).get("description") or CONFLICT
@@ -112,6 +120,14 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return document
+
+
+def _non_empty(schema: dict[str, Any]) -> None:
+    """A blank key is refused (422, code idempotency-key): the schema says a string has one character or
+    more (`anyOf` string/null as FastAPI writes an optional header, or the string itself)."""
+    for option in schema.get("anyOf") or [schema]:
+        if option.get("type") == "string":
+            option["minLength"] = 1
 
 
 def install(app: FastAPI) -> None:
