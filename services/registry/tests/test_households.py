@@ -1185,15 +1185,15 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     assert carried[head]["relation"] == "father" and carried[son]["relation"] == "head"
     assert carried[son]["name"] == names[son] and carried[son]["resident_id_index"]
 
-    # A head that died leaves the household headless until a member is made head.
+    # A head who dies while others remain names the new head in the same request (never headless).
     died = await registry.client.post(
         f"/households/{hid}/members/{son}/death",
-        json={"died_on": "2024-06-01", "reason": "病故"},
+        json={"died_on": "2024-06-01", "reason": "病故", "new_head_member_id": spouse},
         headers=headers,
     )
     assert died.status_code == 200, died.text
+    assert died.json()["head_name"] == names[spouse]
     assert (await patch(spouse, {"health": "chronic"})).status_code == 200
-    assert (await patch(spouse, {"relation": "head"})).status_code == 200
     renamed = await patch(spouse, {"name": "王秀英"})
     assert renamed.status_code == 200 and renamed.json()["head_name"] == "王秀英"
 

@@ -226,7 +226,12 @@ async def test_a_new_file_is_not_dated_before_a_member_left_their_previous_house
     first = await created(registry, household([mover, member("spouse", dt.date(1982, 1, 1), male=False)]))
     moved = await registry.client.post(
         f"/households/{first['id']}/members/{first['members'][0]['id']}/departure",
-        json={"change": "move_out", "effective_on": f"{year}-03-10", "reason": "迁出"},
+        json={
+            "change": "move_out",
+            "effective_on": f"{year}-03-10",
+            "reason": "迁出",
+            "new_head_member_id": first["members"][1]["id"],
+        },
         headers=cadre(registry),
     )
     assert moved.status_code == 200, moved.text
@@ -257,3 +262,60 @@ async def test_a_new_file_is_not_dated_before_a_member_left_their_previous_house
         f"/households/{second['id']}/incomes/{year}", json={"wage": "8000"}, headers=cadre(registry)
     )
     assert (after.json()["member_count"], after.json()["per_capita_net_income"]) == (2, "4000.00")
+
+
+# ---- finding 5: the head leaves ----------------------------------------------------------------------------
+
+
+async def test_a_head_who_leaves_others_behind_names_the_new_head_in_the_same_request(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    data = await created(
+        registry,
+        household(
+            [
+                member("head", dt.date(1960, 1, 1), name="测甲"),
+                member("spouse", dt.date(1962, 1, 1), male=False, name="测乙"),
+                member("son", dt.date(1990, 1, 1), name="测丙"),
+            ]
+        ),
+    )
+    hid = data["id"]
+    head, spouse, son = (m["id"] for m in data["members"])
+    on = civil_time.china_today().isoformat()
+    refused = await registry.client.post(
+        f"/households/{hid}/members/{head}/departure",
+        json={"change": "move_out", "effective_on": on, "reason": "迁出"},
+        headers=cadre(registry),
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "head-required"
+    assert "new_head_member_id" in refused.json()["detail"]
+    refused = await registry.client.post(
+        f"/households/{hid}/members/{spouse}/departure",
+        json={"change": "move_out", "effective_on": on, "reason": "迁出", "new_head_member_id": son},
+        headers=cadre(registry),
+    )
+    assert refused.status_code == 422, refused.text  # only the head's departure names a new head
+    refused = await registry.client.post(
+        f"/households/{hid}/members/{head}/death",
+        json={"died_on": on, "reason": "病故", "new_head_member_id": head},
+        headers=cadre(registry),
+    )
+    assert refused.status_code == 422, refused.text
+    died = await registry.client.post(
+        f"/households/{hid}/members/{head}/death",
+        json={"died_on": on, "reason": "病故", "new_head_member_id": son},
+        headers=cadre(registry),
+    )
+    assert died.status_code == 200, died.text
+    after = died.json()
+    assert after["head_name"] == "测丙"
+    relations = {m["name"]: (m["relation"]["code"], m["status"]["code"]) for m in after["members"]}
+    assert relations == {
+        "测甲": ("head", "deceased"),
+        "测乙": ("spouse", "active"),
+        "测丙": ("head", "active"),
+    }
+    assert after["version"] == data["version"] + 1

@@ -386,6 +386,11 @@ class MemberLeave(_In):
         "the member joined"
     )
     reason: Reason
+    new_head_member_id: uuid.UUID | None = Field(
+        default=None,
+        description="when the head leaves and other members remain: the member who becomes head (the "
+        "leaving head's relation stays as it was); refused otherwise",
+    )
 
     @field_validator("effective_on")
     @classmethod
@@ -403,6 +408,11 @@ class MemberLeave(_In):
 class MemberDeath(_In):
     died_on: dt.date = Field(description="not in the future, nor before the member's birth date")
     reason: Reason
+    new_head_member_id: uuid.UUID | None = Field(
+        default=None,
+        description="when the head leaves and other members remain: the member who becomes head (the "
+        "leaving head's relation stays as it was); refused otherwise",
+    )
 
     @field_validator("died_on")
     @classmethod

@@ -913,6 +913,7 @@ async def _member_leaves(
     on: dt.date,
     reason: str,
     event_type: str,
+    new_head: uuid.UUID | None,
 ) -> HouseholdOut:
     loaded = await _load(ctx, household_id, lock=True)
     member = loaded.member(member_id)
@@ -927,12 +928,21 @@ async def _member_leaves(
     if marriage is not None:
         error = {"loc": ["body", "change"], "msg": marriage, "type": "value_error"}
         raise unprocessable(marriage, errors=[error])
+    successor = _successor(loaded, member, new_head)
     await repository.update_member(
         ctx.session, member_id, {"status": status.value, "left_on": on, "left_by": change.value}
     )
+    if successor is not None:
+        # The new head's change is an update of its own (one event per member changed), as for a head
+        # named by PATCH; the leaving head keeps the relation they had (history shows who was head).
+        head = {"relation": Relation.HEAD.value}
+        await _update_other_member(ctx, loaded, successor["id"], head, reason)
+        renamed = _head_name_change(loaded, {**successor, **head})
+    else:
+        renamed = {}
     recounted = await _recount_incomes(ctx, household_id, on)
     before = with_incomes(loaded.snapshot, recounted.before) if recounted.after else loaded.snapshot
-    count = await _bump(ctx, household_id, recounted.household_values(loaded))
+    count = await _bump(ctx, household_id, {**recounted.household_values(loaded), **renamed})
     left = {**member, "status": status.value, "left_on": on, "left_by": change.value}
     payload = contracts.MemberLeftV1(
         household_id=household_id,
@@ -957,6 +967,35 @@ async def _member_leaves(
     return _out(ctx, after)
 
 
+NEW_HEAD_HINT = "name the new head (new_head_member_id, an active member) in the same request"
+
+
+def _successor(loaded: Loaded, member: dict[str, Any], new_head: uuid.UUID | None) -> dict[str, Any] | None:
+    """The member who becomes head when `member` leaves or dies: a head who leaves others behind names
+    them in the same request, so that the household keeps exactly one head (as creation and MemberPatch's
+    former_head_relation keep it) and its head_name never names someone who has left."""
+    is_head = member["relation"] == Relation.HEAD.value
+    others = [
+        row
+        for row in loaded.members
+        if row["status"] == MemberStatus.ACTIVE.value and row["id"] != member["id"]
+    ]
+    if new_head is None:
+        if is_head and others:
+            message = f"the head is leaving the household while others remain; {NEW_HEAD_HINT}"
+            error = {"loc": ["body", "new_head_member_id"], "msg": message, "type": "head-required"}
+            raise unprocessable(message, code="head-required", errors=[error])
+        return None
+    if not is_head:
+        message = "only the head's departure or death names a new head: leave out new_head_member_id"
+    elif not any(row["id"] == new_head for row in others):
+        message = "new_head_member_id is not another active member of the household"
+    else:
+        return next(row for row in others if row["id"] == new_head)
+    error = {"loc": ["body", "new_head_member_id"], "msg": message, "type": "value_error"}
+    raise unprocessable(message, errors=[error])
+
+
 async def member_leaves(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, leave: MemberLeave
 ) -> HouseholdOut:
@@ -971,6 +1010,7 @@ async def member_leaves(
         leave.effective_on,
         leave.reason,
         contracts.MEMBER_REMOVED,
+        leave.new_head_member_id,
     )
 
 
@@ -987,6 +1027,7 @@ async def member_dies(
         death.died_on,
         death.reason,
         contracts.MEMBER_DECEASED,
+        death.new_head_member_id,
     )
 
 
