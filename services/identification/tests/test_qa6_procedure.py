@@ -309,3 +309,24 @@ async def test_a_bad_application_year_names_the_accepted_rounds(harness: Harness
     )
     assert refused.status_code == 422 and refused.json()["code"] == "year", refused.text
     assert f"from 2013 to {year + 1}" in refused.json()["detail"], refused.text
+
+
+async def test_an_exit_for_a_household_not_registered_is_refused_naming_its_status(harness: Harness) -> None:
+    """The refusal carries the household's status as `household_status`: passed as `status`, the extension
+    collided with the problem's own status and the proposal answered 500 (the jurisdiction matrix found it)."""
+    year = await harness.year()
+    household = await harness.household()  # a candidate: never registered
+    refused = await harness.client.post(
+        "/exits",
+        json={
+            "household_id": str(household),
+            "year": year,
+            "assurances": ASSURANCES,
+            "finding": await harness.vote(),
+        },
+        headers=harness.village(),
+    )
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "household-status" and problem["household_status"] == "candidate"
+    assert problem["status"] == 409

@@ -60,7 +60,9 @@ async def exit_checks(
 
 
 def status_refused(status: str) -> ProblemError:
-    return conflict(f"a household in status {status!r} cannot exit", code="household-status", status=status)
+    return conflict(
+        f"a household in status {status!r} cannot exit", code="household-status", household_status=status
+    )
 
 
 def checks_failed(failed: list[str], hint: str = "") -> ProblemError:
