@@ -452,6 +452,15 @@ async def test_province_feed_topics_carry_each_entitled_event_once_masked(scenar
     copy = next(body for headers, body, _ in feed53 if headers["ce_id"] == copy_id)
     assert copy["originalid"] == str(multi.id)
     assert not any(FULL_ID.search(raw) for _, _, raw in feed53)
+    # Each copy names its seq in the feed store, the pull API's and the stream's cursor: a consumer whose
+    # topic restarted empty resumes the pull from the last copy it read (QA6 events-feeds §1).
+    connection = await asyncpg.connect(scenario.dsn())
+    try:
+        seqs = dict(await connection.fetch("SELECT event_id::text, seq FROM feed_events"))
+    finally:
+        await connection.close()
+    for _, body, _ in feed52 + feed53:
+        assert body["feedseq"] == seqs[body["originalid"]], body
 
 
 async def test_duplicates_are_stored_once(scenario):

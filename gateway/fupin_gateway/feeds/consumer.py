@@ -12,7 +12,10 @@ Copy ids (the outbox primary key is the event id, so two copies of one event nee
 - the copy on each extra province's topic (`extradivisions`) gets the deterministic uuid5(event id, pp):
   a re-run produces the same id, so the outbox rejects a second copy and consumers can deduplicate;
 - every copy carries the extension attribute `originalid` (the domain event's id), so a consumer reading
-  several provincial topics can recognise one event seen on two of them.
+  several provincial topics can recognise one event seen on two of them;
+- and `feedseq`, the event's seq in the feed store: the cursor of the pull API (`/feeds/events?after=`)
+  and of the SSE stream (`Last-Event-ID`), so a provincial consumer whose topic restarted empty (this
+  broker keeps its log in memory) catches up from the last copy it read.
 The province tier's policy applies at copy time: an event that tier does not receive is not copied, and
 the copy is masked before it reaches the outbox, so a provincial consumer never sees a full ID number.
 """
@@ -64,14 +67,20 @@ class FeedRouter:
         self.provinces = provinces
 
     async def __call__(self, session: AsyncSession, event: Envelope) -> None:
-        if not await repository.insert_event(session, event):
+        seq = await repository.insert_event(session, event)
+        if seq is None:
             return
         if not self.policy.receives(event.type):
             return
         home = divisions.province_of(event.division)
         masked = mask_event(event.model_dump(mode="json", exclude_none=True), PROVINCE_TIER, self.policy)
         for province in self.target_provinces(event):
-            body = {**masked, "id": str(copy_id(event.id, province, home)), "originalid": str(event.id)}
+            body = {
+                **masked,
+                "id": str(copy_id(event.id, province, home)),
+                "originalid": str(event.id),
+                "feedseq": seq,
+            }
             await record_event(session, Envelope.model_validate(body), topic=feed_topic(province))
 
     def target_provinces(self, event: Envelope) -> list[str]:
@@ -91,4 +100,4 @@ class FeedRouter:
 
 
 def feed_consumer_spec(router: FeedRouter, topics: list[str], group_id: str = DEFAULT_GROUP) -> ConsumerSpec:
-    return ConsumerSpec(group_id=group_id, topics=topics, handlers={}, fallback=router)
+    return ConsumerSpec(group_id=group_id, topics=topics, handlers={}, fallback=router, batch=True)

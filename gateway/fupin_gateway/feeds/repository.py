@@ -31,8 +31,9 @@ class FeedRow:
     body: dict[str, Any]
 
 
-async def insert_event(session: AsyncSession, event: Envelope) -> bool:
-    """Store `event` once; False when its id is already stored (a redelivery or a relay resend)."""
+async def insert_event(session: AsyncSession, event: Envelope) -> int | None:
+    """Store `event` once and give its feed seq; None when its id is already stored (a redelivery or a
+    relay resend)."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_INSERT_LOCK_KEY})
     stmt = (
         insert(feed_events)
@@ -47,13 +48,13 @@ async def insert_event(session: AsyncSession, event: Envelope) -> bool:
         .on_conflict_do_nothing(index_elements=[feed_events.c.event_id])
         .returning(feed_events.c.seq)
     )
-    inserted = (await session.execute(stmt)).scalar_one_or_none()
+    inserted: int | None = (await session.execute(stmt)).scalar_one_or_none()
     if inserted is None:
-        return False
+        return None
     # Wakes the SSE streams of every gateway process; delivered only on commit. The payload is the
     # division, so a stream wakes only for events inside its own subtree.
     await session.execute(select(func.pg_notify(FEED_CHANNEL, event.division)))
-    return True
+    return inserted
 
 
 async def last_seq(session: AsyncSession) -> int:

@@ -58,6 +58,11 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler]
     # Handles every type not in `handlers` (e.g. the gateway's feed router copies everything).
     fallback: Handler | None = None
+    # Apply each polled batch in one transaction (its events in order, each claimed in the inbox as
+    # usual), falling back to one transaction per event when any of them fails, so that a poison event
+    # still goes to the DLQ alone. One commit per event made a consumer that sees every event of a busy
+    # platform (the feed router) trail a 10,000-row import by minutes: each commit waits for its WAL flush.
+    batch: bool = False
 
 
 @dataclass
@@ -171,9 +176,11 @@ class ConsumerLoop:
                 records = [record for partition in batch.values() for record in partition]
                 if not records:
                     continue
-                for record in records:
-                    await self._process(record)
-                    self.stats.last_progress = time.monotonic()
+                if not (self.spec.batch and len(records) > 1 and await self._process_batch(records)):
+                    for record in records:
+                        await self._process(record)
+                        self.stats.last_progress = time.monotonic()
+                self.stats.last_progress = time.monotonic()
                 _crash_point("consumer-before-commit")
                 await self._commit(consumer)
         except _Stopped:
@@ -271,6 +278,52 @@ class ConsumerLoop:
                 self.stats.duplicates += 1
             return
         await self._dead_letter(record, event, last_error)
+
+    async def _process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Apply every record of a poll in one transaction; False (nothing applied) when one of them cannot
+        be parsed or fails, for the caller to take them one by one (retries, DLQ). A database outage
+        propagates, as in _process."""
+        work: list[tuple[ConsumerRecord[bytes, bytes], Envelope, Handler | None]] = []
+        for record in records:
+            try:
+                assert record.value is not None
+                event = Envelope.from_bytes(record.value)
+            except (ValidationError, ValueError, AssertionError):
+                return False
+            work.append((record, event, self.spec.handlers.get(event.type, self.spec.fallback)))
+        span_tracer = tracer("fupin.consumer")
+        outcomes: list[bool | None] = []
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                for record, event, handler in work:
+                    if handler is None:
+                        outcomes.append(None)
+                        continue
+                    with span_tracer.start_as_current_span(
+                        f"process {event.type}",
+                        context=context_from_kafka_headers(record.headers),
+                        kind=trace.SpanKind.CONSUMER,
+                        attributes={
+                            "messaging.system": "kafka",
+                            "messaging.consumer.group.name": self.group_id,
+                            "messaging.message.id": str(event.id),
+                            "messaging.destination.name": record.topic,
+                            "messaging.batch.message_count": len(work),
+                        },
+                    ):
+                        claimed = await inbox_repository.claim(session, self.group_id, event.id, event.type)
+                        if claimed:
+                            await handler(session, event)
+                        outcomes.append(claimed)
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise DatabaseUnavailable(str(exc)) from exc
+            log.info("a batch of %d events failed (%s); applying them one by one", len(work), exc)
+            return False
+        self.stats.handled += outcomes.count(True)
+        self.stats.duplicates += outcomes.count(False)
+        self.stats.skipped += outcomes.count(None)
+        return True
 
     async def _apply(self, handler: Handler, event: Envelope) -> bool:
         try:
