@@ -319,3 +319,37 @@ async def test_a_head_who_leaves_others_behind_names_the_new_head_in_the_same_re
         "测丙": ("head", "active"),
     }
     assert after["version"] == data["version"] + 1
+
+
+# ---- finding 8: member changes keep their day in history --------------------------------------------------
+
+
+async def test_member_change_history_rows_carry_the_changes_day(writable_registry) -> None:
+    registry = writable_registry
+    data = await created(
+        registry, household([member("head", dt.date(1960, 1, 1)), member("son", dt.date(1990, 1, 1))])
+    )
+    hid, son = data["id"], data["members"][1]["id"]
+    joined = await registry.client.post(
+        f"/households/{hid}/members",
+        json={
+            "change": "marriage_in",
+            "effective_on": "2024-05-01",
+            "reason": "嫁入",
+            "member": member("daughter_in_law", dt.date(1992, 1, 1), male=False),
+        },
+        headers=cadre(registry),
+    )
+    assert joined.status_code == 201, joined.text
+    died = await registry.client.post(
+        f"/households/{hid}/members/{son}/death",
+        json={"died_on": "2025-12-31", "reason": "病故"},
+        headers=cadre(registry),
+    )
+    assert died.status_code == 200, died.text
+    history = (await registry.client.get(f"/households/{hid}/history", headers=cadre(registry))).json()
+    assert [(row["action"], row["effective_on"]) for row in history] == [
+        ("created", None),
+        ("member.marriage_in", "2024-05-01"),
+        ("member.death", "2025-12-31"),
+    ]

@@ -174,7 +174,8 @@ history = Table(
     Column("before", JSONB),
     Column("after", JSONB, nullable=False),
     # The day a status decision was taken, when a county records one taken outside the platform (a file
-    # registered before it existed); NULL when the change is the decision (its `at` is its day).
+    # registered before it existed), or the day of a member change (its effective_on, died_on); NULL when
+    # the change is the decision (its `at` is its day).
     Column("effective_on", Date),
 )
 Index("ix_household_history_household_at", history.c.household_id, history.c.at)

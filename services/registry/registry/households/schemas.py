@@ -644,7 +644,8 @@ class HistoryEntry(BaseModel):
     reason: str
     before: dict[str, Any] | None
     after: dict[str, Any]
-    # The day of a status decision a county recorded by hand (StatusCommand.decided_on), if it gave one.
+    # The day of a status decision a county recorded by hand (StatusCommand.decided_on), if it gave one,
+    # or of a member change (its effective_on or died_on).
     effective_on: dt.date | None = None
 
 

@@ -370,7 +370,8 @@ async def _record(
     """After a change: reload, keep the history row, and stage the event — same transaction.
     `after_incomes`: the income records the change wrote (with_incomes), kept in the history row's
     `after` beside the household; `before` then holds them as they were. `effective_on`: the day of a
-    decision taken outside the platform that the change records."""
+    decision taken outside the platform that the change records, or of the member change (a birth, a
+    death, a move) it records."""
     after = await _load(ctx, household_id)
     after_snapshot = after.snapshot if after_incomes is None else with_incomes(after.snapshot, after_incomes)
     division = after.household["division"]
@@ -886,6 +887,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
         contracts.MEMBER_ADDED,
         payload,
         after_incomes=recounted.after or None,
+        effective_on=join.effective_on,
     )
     await _income_events(ctx, loaded, recounted.after)
     return _out(ctx, after)
@@ -962,6 +964,7 @@ async def _member_leaves(
         event_type,
         payload,
         after_incomes=recounted.after or None,
+        effective_on=on,
     )
     await _income_events(ctx, loaded, recounted.after)
     return _out(ctx, after)
