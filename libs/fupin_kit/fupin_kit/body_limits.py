@@ -10,7 +10,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fupin_kit.problems import PROBLEM_MEDIA_TYPE, ProblemError
+from fupin_kit.problems import PROBLEM_MEDIA_TYPE, too_large
 
 # A registry import: a county's 登记表 (~300,000 households) as CSV is ~100 MB.
 UPLOAD_MAX_BYTES = 512 * 1024 * 1024
@@ -18,13 +18,6 @@ UPLOAD_MAX_BYTES = 512 * 1024 * 1024
 LIST_MAX_BYTES = 64 * 1024 * 1024
 
 PLAIN_TEXT = b"text/plain"
-
-
-def too_large(limit: int | None) -> ProblemError:
-    detail = "The request body is larger than this route accepts"
-    if limit is not None:
-        detail += f" ({limit:,} bytes)"
-    return ProblemError(413, "Content Too Large", detail, kind="content-too-large", max_bytes=limit)
 
 
 class TooLargeAsProblem:

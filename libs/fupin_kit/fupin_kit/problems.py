@@ -67,6 +67,14 @@ def not_found(what: str = "resource") -> ProblemError:
     return ProblemError(404, "Not Found", f"No such {what}", kind="not-found")
 
 
+def too_large(limit: int | None) -> ProblemError:
+    """A body over the route's limit (`limit` bytes, when known)."""
+    detail = "The request body is larger than this route accepts"
+    if limit is not None:
+        detail += f" ({limit:,} bytes)"
+    return ProblemError(413, "Content Too Large", detail, kind="content-too-large", max_bytes=limit)
+
+
 def conflict(detail: str, **extensions: Any) -> ProblemError:
     return ProblemError(409, "Conflict", detail, kind="conflict", **extensions)
 
@@ -249,6 +257,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             # limit, multipart without a boundary): the documented 422 of a request that is not valid,
             # like truncated JSON, rather than a 400 no operation documents.
             return problem_response(unprocessable(BODY_UNREADABLE), request)
+        if exc.status_code == 400 and request.headers.get("content-type", "").startswith("multipart/"):
+            # Starlette's answer to a form it cannot parse ("Invalid multipart data."): as unreadable as
+            # broken JSON, so the same documented 422.
+            return problem_response(unprocessable(BODY_UNREADABLE), request)
+        if exc.status_code == 413:
+            # A body sent without a Content-Length that grew past the route's limit while it was read:
+            # the same documented problem as one whose declared length is over it (body_limits).
+            limit = request.scope.get("starlette.max_body_size")
+            return problem_response(too_large(limit if isinstance(limit, int) else None), request)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             # Starlette names the methods of the first route that matched the path only; RFC 9110

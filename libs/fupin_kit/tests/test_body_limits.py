@@ -50,6 +50,9 @@ async def test_an_oversized_body_is_a_413_problem_and_changes_nothing(fupin_stac
                 assert problem["status"] == 413
                 assert problem["title"] == "Content Too Large"
                 assert problem["instance"] == "/items"
+                # Streamed or announced, the same documented problem (a streamed one was about:blank).
+                assert problem["type"].endswith("/content-too-large"), problem
+                assert problem["max_bytes"] == LIMIT
             assert announced.json()["max_bytes"] == LIMIT
             assert announced.headers["x-request-id"] == "limit-test-1"
             kept = await client.post("/items", json={"division": COUNTY, "name": "ab"}, headers=headers)
