@@ -228,8 +228,9 @@ def allowed_methods(request: Request) -> list[str]:
     if table is None:
         table = []
         for template, operations in app.openapi().get("paths", {}).items():
-            # As routed: FastAPI's GET routes do not answer HEAD, so HEAD is not offered either.
             methods = {method.upper() for method in operations if method.upper() in _HTTP_METHODS}
+            if "GET" in methods:
+                methods.add("HEAD")  # every app answers HEAD where it answers GET (head_requests.HeadAsGet)
             table.append((_path_pattern(template), methods))
         app.state.allow_table = table
     path = request.scope.get("path", "")

@@ -59,9 +59,9 @@ async def test_an_unreadable_body_and_a_wrong_method_are_documented_problems(fup
             wrong = await client.delete("/items", headers=headers)
             assert wrong.status_code == 405
             assert wrong.json()["title"] == "Method Not Allowed"
-            assert wrong.headers["allow"] == "GET, POST"
+            assert wrong.headers["allow"] == "GET, HEAD, POST"
             one = await client.put("/items/5f0c7c55-8f5e-4a84-a64c-0b5c2c0a9f00", headers=headers)
-            assert one.status_code == 405 and one.headers["allow"] == "GET"
+            assert one.status_code == 405 and one.headers["allow"] == "GET, HEAD"
 
 
 async def test_a_query_parameter_named_twice_is_refused(fupin_stack):
