@@ -238,6 +238,13 @@ async def test_village_pull_sees_only_its_village_with_full_identity(scenario):
     # Seqs ascend strictly: the cursor is the seq.
     seqs = [event["seq"] for event in events]
     assert seqs == sorted(set(seqs))
+    # Each item is a structured CloudEvent as on Kafka (QA6 events-feeds §7): the required attributes, the
+    # time in UTC with "Z", no attribute written as null.
+    for event in events:
+        assert event["specversion"] == "1.0" and event["datacontenttype"] == "application/json"
+        assert {"id", "source", "type", "time"} <= event.keys()
+        assert event["time"].endswith("Z") and "+00:00" not in event["time"]
+        assert all(value is not None for value in event.values())
 
 
 async def test_tiers_above_county_never_see_a_full_id_in_pull(scenario):

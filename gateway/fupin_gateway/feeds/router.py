@@ -32,11 +32,15 @@ MAX_SEQ = 2**63 - 1  # bigint
 
 
 class FeedEvent(BaseModel):
+    """A structured CloudEvent (JSON format) with the feed's cursor `seq`; absent attributes are left out."""
+
+    specversion: str = "1.0"
     seq: int
     id: str
     type: str
     division: str
     time: str
+    datacontenttype: str = "application/json"
     source: str | None = None
     subject: str | None = None
     extradivisions: list[str] | None = None
@@ -67,6 +71,7 @@ FEED_SCOPE = scope.merge(scope.caller(), client_scopes.operation(FEED_OPERATION)
     "/events",
     summary="Feed events of the caller's jurisdiction after a cursor (seq)",
     openapi_extra=FEED_SCOPE,
+    response_model_exclude_none=True,
 )
 async def pull_events(
     actor: CurrentActor,
