@@ -134,7 +134,7 @@ async def scenario(fupin_stack) -> AsyncIterator[Scenario]:
     async with InProcessServer(app) as server:
         scenario = Scenario(url=server.url, stack=fupin_stack, settings=settings, app=app)
         events = {
-            "reg1": household_event(REGISTERED, VILLAGE, "h1", RID_52),
+            "reg1": household_event(REGISTERED, VILLAGE, "h1", RID_52, actor_id="user:cadre.zhang"),
             "upd1": household_event(UPDATED, VILLAGE, "h1", RID_52),
             "reg2": household_event(REGISTERED, OTHER_VILLAGE, "h2", RID_52),
             "visit": household_event(VISIT, VILLAGE, "h1", RID_52),
@@ -444,6 +444,7 @@ async def test_province_feed_topics_carry_each_entitled_event_once_masked(scenar
     assert str(scenario.events["p53"].id) not in ids52
     for headers, body, raw in feed52:
         assert not FULL_ID.search(raw), raw
+        assert "actorid" not in body  # an account name, withheld from the province as in the pull API
         assert body["id"] == headers["ce_id"]
         provinces = {code[:2] for code in [body["division"], *body.get("extradivisions", [])]}
         assert "52" in provinces

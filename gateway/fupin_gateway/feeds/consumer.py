@@ -74,6 +74,9 @@ class FeedRouter:
             return
         home = divisions.province_of(event.division)
         masked = mask_event(event.model_dump(mode="json", exclude_none=True), PROVINCE_TIER, self.policy)
+        # Who acted (an account name) stays in the platform, as in the pull API and the stream: the
+        # province learns what happened and where, and asks the service's audit for who if it must.
+        masked.pop("actorid", None)
         for province in self.target_provinces(event):
             body = {
                 **masked,
