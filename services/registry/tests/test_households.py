@@ -1246,11 +1246,12 @@ async def test_a_person_recorded_as_deceased_cannot_be_registered_again(writable
     assert died.status_code == 200, died.text
     again = member(resident_id=father["resident_id"])
     before = await outbox(registry)
-    # Elsewhere in the country, as a new file: refused without saying where the death was recorded.
+    # Elsewhere in the country, as a new file: refused as any person who cannot join, without saying
+    # where, nor that the person died (the caller cannot read the household they died in).
     response = await create(registry, household(division=BEIJING_VILLAGE, members=[again]))
     assert response.status_code == 409, response.text
-    assert response.json()["code"] == "person-deceased"
-    assert "deceased" in response.json()["detail"]
+    assert response.json()["code"] == "person-already-registered"
+    assert "deceased" not in response.text
     assert VILLAGE not in response.text and data["id"] not in response.text
     # Nor can the person join a household (here the same one, by a move).
     joined = await add_member(

@@ -203,11 +203,12 @@ async def test_a_person_already_in_a_household_is_named_by_their_place_in_the_re
         headers=cadre(registry),
     )
     refused(joined, "person-already-registered", ["body", "member", "resident_id"])
-    # A person recorded as deceased is named the same way.
-    head = beijing.json()["members"][0]["id"]
+    # A person recorded as deceased outside the caller's jurisdiction is named the same way, as any person
+    # who cannot join (the death itself is not told).
+    head, son = (person["id"] for person in beijing.json()["members"])
     died = await registry.client.post(
         f"/households/{beijing.json()['id']}/members/{head}/death",
-        json={"died_on": "2024-06-01", "reason": "病故"},
+        json={"died_on": "2024-06-01", "reason": "病故", "new_head_member_id": son},
         headers=beijing_cadre,
     )
     assert died.status_code == 200, died.text
@@ -218,10 +219,10 @@ async def test_a_person_already_in_a_household_is_named_by_their_place_in_the_re
     ]
     problem = refused(
         await registry.client.post("/households", json=household(three), headers=cadre(registry)),
-        "person-deceased",
+        "person-already-registered",
         ["body", "members", 2, "resident_id"],
     )
-    assert problem["detail"] == "this person is recorded as deceased: members.2.resident_id"
+    assert problem["detail"] == "this person already belongs to a household: members.2.resident_id"
     households = (await registry.client.get("/households", headers=cadre(registry))).json()["items"]
     assert [item["id"] for item in households] == [data["id"]]
 

@@ -353,3 +353,68 @@ async def test_member_change_history_rows_carry_the_changes_day(writable_registr
         ("member.marriage_in", "2024-05-01"),
         ("member.death", "2025-12-31"),
     ]
+
+
+# ---- finding 6: a death is told only within the jurisdiction of the household it happened in ---------------
+
+
+async def test_a_death_outside_the_callers_jurisdiction_is_answered_as_any_person_who_cannot_join(
+    writable_registry,
+) -> None:
+    registry = writable_registry
+    data = await created(
+        registry,
+        household([member("head", dt.date(1960, 1, 1)), member("spouse", dt.date(1962, 1, 1), False)]),
+    )
+    spouse = data["members"][1]
+    died = await registry.client.post(
+        f"/households/{data['id']}/members/{spouse['id']}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=cadre(registry),
+    )
+    assert died.status_code == 200, died.text
+    again = {**member("spouse", dt.date(1962, 1, 1), False), "resident_id": spouse["resident_id"]}
+    elsewhere = "520102016002"  # a sibling village: it cannot read the household she died in
+    outsider = registry.auth("village", elsewhere, ["cadre"])
+    body = {**household([member("head", dt.date(1958, 1, 1)), again]), "division": elsewhere}
+    refused = await registry.client.post("/households", json=body, headers=outsider)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "person-already-registered"
+    assert refused.json()["detail"] == "this person already belongs to a household: members.1.resident_id"
+    assert "deceased" not in refused.text
+    # Her own village's cadre is told.
+    own = await registry.client.post(
+        "/households", json=household([member("head", dt.date(1958, 1, 1)), again]), headers=cadre(registry)
+    )
+    assert own.status_code == 409 and own.json()["code"] == "person-deceased", own.text
+
+
+async def test_the_import_tells_a_death_only_within_the_importers_jurisdiction(writable_registry) -> None:
+    registry = writable_registry
+    other_village = "520103019001"  # another county
+    other = registry.auth("village", other_village, ["cadre"])
+    head, spouse = member("head", dt.date(1960, 1, 1)), member("spouse", dt.date(1962, 1, 1), False)
+    response = await registry.client.post(
+        "/households", json={**household([head, spouse]), "division": other_village}, headers=other
+    )
+    assert response.status_code == 201, response.text
+    data = response.json()
+    died = await registry.client.post(
+        f"/households/{data['id']}/members/{data['members'][1]['id']}/death",
+        json={"died_on": "2024-06-01", "reason": "病故"},
+        headers=other,
+    )
+    assert died.status_code == 200, died.text
+    rows = form_rows(
+        "D1",
+        "2024-07-01",
+        [
+            ("张三", "男", resident_id(dt.date(1958, 1, 1)), "户主"),
+            ("李四", "女", spouse["resident_id"], "配偶"),
+        ],
+    )
+    result, lines = await import_file(registry, rows)
+    assert result["status"] == "rejected", result
+    assert [(line["field"], line["reason"]) for line in lines if line["status"] == "rejected"] == [
+        ("证件号码", "this person already belongs to a household")
+    ]

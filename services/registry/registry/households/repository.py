@@ -109,24 +109,28 @@ async def insert_members(session: AsyncSession, rows: Sequence[Row]) -> None:
 
 def _people_with(status: MemberStatus, person_indexes: list[bytes]) -> Any:
     # The status inline, not bound: each half then matches its partial index's predicate in any plan.
-    return select(members.c.person_index, literal_column(f"'{status.value}'").label("status")).where(
+    return select(
+        members.c.person_index, literal_column(f"'{status.value}'").label("status"), members.c.division
+    ).where(
         members.c.person_index.in_(person_indexes), members.c.status == literal_column(f"'{status.value}'")
     )
 
 
-async def people_on_file(session: AsyncSession, person_indexes: Sequence[bytes]) -> dict[bytes, str]:
+async def people_on_file(
+    session: AsyncSession, person_indexes: Sequence[bytes]
+) -> dict[bytes, tuple[str, str]]:
     """Which of these people are already an active member of some household, or recorded as deceased in
-    one: person index → 'active' or 'deceased' (a death is final: it wins). One round trip of one probe
-    per person on each partial index (uq_household_members_active_person, ix_household_members_deceased_
-    person), whatever the number of files."""
+    one: person index → ('active' or 'deceased', the household's division) (a death is final: it wins).
+    One round trip of one probe per person on each partial index (uq_household_members_active_person,
+    ix_household_members_deceased_person), whatever the number of files."""
     indexes = list(person_indexes)
     rows = await session.execute(
         union_all(_people_with(MemberStatus.ACTIVE, indexes), _people_with(MemberStatus.DECEASED, indexes))
     )
-    found: dict[bytes, str] = {}
-    for person, status in rows:
-        if found.get(bytes(person)) != MemberStatus.DECEASED.value:
-            found[bytes(person)] = str(status)
+    found: dict[bytes, tuple[str, str]] = {}
+    for person, status, division in rows:
+        if found.get(bytes(person), ("",))[0] != MemberStatus.DECEASED.value:
+            found[bytes(person)] = (str(status), str(division))
     return found
 
 

@@ -473,16 +473,25 @@ def _deceased_person(locs: list[Loc]) -> ProblemError:
 async def _insert_members(ctx: Context, rows: list[dict[str, Any]], locs: list[Loc]) -> None:
     """Insert new members (`locs`: where each is in the request), refused by person: one recorded as
     deceased, or already an active member of a household (found first, so the answer names every such
-    member; the unique index still decides between concurrent requests, and names the one it refused)."""
+    member; the unique index still decides between concurrent requests, and names the one it refused).
+    A death is a further fact about the person: said only to a caller whose jurisdiction holds the
+    household they died in; anyone else hears what any person who cannot join gets."""
     found = await repository.people_on_file(ctx.session, [row["person_index"] for row in rows])
-    deceased = [
-        loc for row, loc in zip(rows, locs, strict=True) if found.get(row["person_index"]) == "deceased"
-    ]
+    deceased: list[Loc] = []
+    refused: list[Loc] = []
+    for row, loc in zip(rows, locs, strict=True):
+        on_file = found.get(row["person_index"])
+        if on_file is None:
+            continue
+        status, division = on_file
+        if status == MemberStatus.DECEASED.value and ctx.actor.covers(division):
+            deceased.append(loc)
+        else:
+            refused.append(loc)
     if deceased:
         raise _deceased_person(deceased)
-    active = [loc for row, loc in zip(rows, locs, strict=True) if found.get(row["person_index"]) == "active"]
-    if active:
-        raise _duplicate_person(active)
+    if refused:
+        raise _duplicate_person(refused)
     try:
         await repository.insert_members(ctx.session, rows)
     except repository.PersonAlreadyInHousehold as exc:

@@ -277,22 +277,6 @@ CHECKS = (
           FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)) s
     WHERE s.row_no > s.seen
     """,
-    # Already in a household anywhere in the country. Deliberately says nothing about where.
-    f"""
-    INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
-    SELECT $1, m.row_no, h.key, '证件号码', 'this person already belongs to a household'
-    FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
-    WHERE EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'active')
-    """,
-    # Recorded as deceased in some household (a death is final; ix_household_members_deceased_person).
-    # Says nothing about where either.
-    f"""
-    INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
-    SELECT $1, m.row_no, h.key, '证件号码', 'this person is recorded as deceased'
-    FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
-    WHERE EXISTS (
-        SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'deceased')
-    """,
     # Left a household after the file's 登记日期 (as for the API, households.service.
     # _check_joins_after_leaving): they would be in two households at once. Says nothing about where.
     f"""
@@ -320,6 +304,31 @@ WHERE h.valid AND EXISTS (SELECT 1 FROM divisions) AND h.division NOT IN (
 """
 
 
+# Already in a household anywhere in the country, or recorded as deceased in a household outside the
+# caller's subtree [$2, $3]: deliberately says nothing about where, nor that the person died (a further
+# fact about someone the caller cannot read; households.service._insert_members answers the same).
+ON_FILE_ELSEWHERE = f"""
+INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
+SELECT $1, m.row_no, h.key, '证件号码', 'this person already belongs to a household'
+FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
+WHERE EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'active')
+   OR EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index
+              AND x.status = 'deceased' AND x.division NOT BETWEEN $2 AND $3)
+"""
+
+# Recorded as deceased in a household of the caller's subtree (a death is final;
+# ix_household_members_deceased_person).
+DECEASED_WITHIN = f"""
+INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
+SELECT $1, m.row_no, h.key, '证件号码', 'this person is recorded as deceased'
+FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
+WHERE EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index
+              AND x.status = 'deceased' AND x.division BETWEEN $2 AND $3)
+  AND NOT EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index
+                  AND x.status = 'deceased' AND x.division NOT BETWEEN $2 AND $3)
+"""
+
+
 async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str, phases: Phases) -> None:
     # Autovacuum never analyses temporary tables; without statistics the joins below plan badly. Only the
     # columns the checks use: sampling the documents would detoast them all.
@@ -334,6 +343,9 @@ async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str, pha
     for number, statement in enumerate(CHECKS, start=1):
         with phases.timed(f"check_{number}"):
             await driver.execute(statement, import_id, timeout=BULK_TIMEOUT_S)
+    with phases.timed("check_people"):
+        await driver.execute(ON_FILE_ELSEWHERE, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
+        await driver.execute(DECEASED_WITHIN, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
 
 
 async def problem_counts(driver: Driver, import_id: uuid.UUID) -> tuple[int, int]:
