@@ -277,7 +277,13 @@ def demo(
 @app.command(name="import")
 def import_file(
     file: Annotated[
-        Path, typer.Argument(help="A 登记表 in the template's layout (.csv or .xlsx).", exists=True)
+        Path,
+        typer.Argument(
+            help="A 登记表 in the template's layout (.csv or .xlsx).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ],
     division: Annotated[
         str | None,
@@ -302,8 +308,18 @@ def import_file(
     keys_dir: KeysDir = None,
 ) -> None:
     """Import a 登记表 through the gateway with a progress bar; all-or-nothing for the file. Exit code 0
-    when applied (or already imported), 1 when rejected or failed, 2 on usage errors."""
-    from fupin_cli.import_cmd import ImportFailed, ImportOptions, run_import
+    when applied (or already imported), 1 when rejected or failed (gateway unreachable, upload refused,
+    timeout), 2 on usage errors (bad arguments, found before uploading), 130 on Ctrl-C. An uploaded import
+    cannot be cancelled: the server applies it even if the command is interrupted."""
+    from rich.markup import escape
+
+    from fupin_cli.import_cmd import (
+        ImportFailed,
+        ImportInterrupted,
+        ImportOptions,
+        ImportUsageError,
+        run_import,
+    )
     from fupin_cli.tokens import TokenError
     from fupin_kit.settings import KitSettings
 
@@ -320,7 +336,18 @@ def import_file(
         timeout_s=timeout,
     )
     try:
-        raise typer.Exit(run_import(options, console))
-    except (TokenError, ImportFailed) as exc:
-        errors.print(f"[red]{exc}[/]")
+        code = run_import(options, console, errors)
+    except (TokenError, ImportUsageError) as exc:
+        errors.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
         raise typer.Exit(2) from exc
+    except ImportFailed as exc:
+        errors.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    except ImportInterrupted as exc:
+        errors.print(f"[yellow]{escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(130) from exc
+    except KeyboardInterrupt:
+        # Before the upload began (reading the file, minting the token): nothing reached the server.
+        errors.print("[yellow]interrupted before the upload: nothing was imported[/]")
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
