@@ -176,7 +176,11 @@ def republish(
     since: Annotated[datetime, typer.Option(help="ISO date-time; rows created since then are sent again.")],
     state_dir: StateDir = None,
 ) -> None:
-    """Mark retained outbox rows created since --since unpublished, so the relay sends them again."""
+    """Mark retained outbox rows created since --since unpublished, so the relay sends them again. Exit
+    code 2 when the database cannot be reached."""
+    from rich.markup import escape
+    from sqlalchemy.exc import SQLAlchemyError
+
     from fupin_cli.republish import republish as run_republish
     from fupin_cli.status import database_url
     from fupin_kit.settings import PROCESS_NAMES
@@ -192,7 +196,12 @@ def republish(
         errors.print("[red]no database: set FUPIN_DATABASE_URL or start Fupin with `fupin up`[/]")
         raise typer.Exit(2)
     moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
-    count = asyncio.run(run_republish(server_url, service, moment))
+    try:
+        count = asyncio.run(run_republish(server_url, service, moment))
+    except (OSError, SQLAlchemyError) as exc:
+        # As `fupin audit verify` says it: one line, exit code 2 (the database, not the rows, is the problem).
+        errors.print(f"[red]cannot reach the {service} database: {escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(2) from exc
     console.print(f"{count} {service} outbox rows since {moment.isoformat()} queued for publishing again.")
 
 
