@@ -55,6 +55,7 @@ class StandIn:
     report_pages: list[dict[str, Any]] = field(default_factory=list)
     report_csv: Answer = field(default_factory=lambda: Answer(200, b"row,status\n", "text/csv"))
     stop_after_upload: bool = False
+    routes: dict[str, Answer] = field(default_factory=dict)  # path prefix -> answer, before the rest
 
     def go_away(self) -> None:
         self.server.shutdown()
@@ -62,6 +63,9 @@ class StandIn:
 
     def answer_get(self, path: str) -> Answer:
         self.gets.append(path)
+        for prefix, answer in self.routes.items():
+            if path.startswith(prefix):
+                return answer
         if path.partition("?")[0].endswith("/report"):
             if "format=csv" in path:
                 return self.report_csv

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from fupin_kit.auth.keys import KeyStore
 from fupin_kit.testing import Stack
-from tests.cli.helpers import Run
+from tests.cli.helpers import Run, free_port_block
+from tests.cli.standin_gateway import Answer, standin_gateway
 from tests.e2e.platform import VILLAGE, running_platform
 
 UNKNOWN_VILLAGE = "520102016999"  # well-formed, under the test county's township, not in the tree
@@ -45,3 +47,24 @@ async def test_a_division_not_in_the_tree_is_a_usage_error(fupin_stack: Stack, t
         known = await asyncio.to_thread(run.fupin, "feed", "--division", VILLAGE, *common)
         assert known.returncode == 0, (known.stdout, known.stderr)
         assert known.stderr == "", known.stderr
+
+
+def test_feed_errors_go_to_stderr_with_the_gateway_s_explanation(tmp_path: Path) -> None:
+    """`fupin feed > events.log` must hold event lines only; and the problem's detail (here: where the feed
+    ends) is what tells the operator what to do, not the bare status code."""
+    KeyStore(tmp_path / "keys").ensure()
+    run = Run.new(tmp_path / "state")
+    common = ["--division", "522630000000", "--keys-dir", str(tmp_path / "keys")]
+    unreachable = run.fupin("feed", *common, "--gateway", f"http://127.0.0.1:{free_port_block(1)}")
+    assert unreachable.returncode == 1, unreachable.stderr
+    assert unreachable.stdout == "" and "cannot reach the gateway" in unreachable.stderr
+
+    detail = "the cursor is beyond the feed's end (9984): resume from a cursor this feed gave you"
+    with standin_gateway() as gateway:
+        gateway.routes["/feeds/events"] = Answer.json(
+            422, {"title": "Unprocessable", "status": 422, "detail": detail, "feed_end": 9984}
+        )
+        beyond = run.fupin("feed", *common, "--after", "999999999", "--gateway", gateway.url)
+    assert beyond.returncode == 2, beyond.stderr
+    assert beyond.stdout == "", beyond.stdout
+    assert detail in beyond.stderr, beyond.stderr

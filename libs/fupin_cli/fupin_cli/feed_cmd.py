@@ -80,7 +80,21 @@ def format_line(event: dict[str, Any]) -> str:
     )
 
 
-def run_feed(options: FeedOptions, console: Console) -> int:
+def refusal(response: httpx.Response) -> str:
+    """The gateway's own explanation (the problem's detail, e.g. where the feed ends), not just its code."""
+    try:
+        body = response.json()
+        detail = body.get("detail") or body.get("title") if isinstance(body, dict) else None
+    except ValueError:
+        detail = None
+    text = str(detail) if detail else response.text[:300].strip()
+    return f"the gateway refused the feed ({response.status_code})" + (f": {text}" if text else "")
+
+
+def run_feed(options: FeedOptions, console: Console, errors: Console | None = None) -> int:
+    """Events on `console` (stdout, meant for a file or a pipe); errors and reconnect notices on `errors`
+    (stderr), so `fupin feed > events.log` holds event lines only."""
+    errors = errors or Console(stderr=True)
     tier = tier_for(options.division, options.tier)
     base = options.gateway_url.rstrip("/")
 
@@ -105,10 +119,13 @@ def run_feed(options: FeedOptions, console: Console) -> int:
                         f"{base}/feeds/events", params={"after": after, "limit": 500}, headers=auth()
                     )
                 except httpx.TransportError as exc:
-                    console.print(f"[red]cannot reach the gateway at {escape(base)}: {escape(str(exc))}[/]")
+                    errors.print(
+                        f"[red]cannot reach the gateway at {escape(base)}: {escape(str(exc))}[/]",
+                        soft_wrap=True,
+                    )
                     return 1
                 if response.is_error:
-                    console.print(f"[red]the gateway refused the feed: {response.status_code}[/]")
+                    errors.print(f"[red]{escape(refusal(response))}[/]", soft_wrap=True)
                     return 2 if response.status_code in (401, 403, 422) else 1
                 page = response.json()
                 for event in page["events"]:
@@ -120,14 +137,21 @@ def run_feed(options: FeedOptions, console: Console) -> int:
             try:
                 headers = {**auth(), "Last-Event-ID": str(after), "Accept": "text/event-stream"}
                 with client.stream("GET", f"{base}/feeds/stream", headers=headers) as response:
-                    response.raise_for_status()
-                    for seq, _event_type, data in parse_sse(response.iter_lines()):
-                        console.print(format_line(orjson.loads(data)), highlight=False, soft_wrap=True)
-                        after = int(seq)
-            except httpx.HTTPStatusError as exc:
-                if exc.response.status_code in (401, 403, 422):
-                    console.print(f"[red]the gateway refused the feed: {exc.response.status_code}[/]")
-                    return 2
+                    if response.is_error:
+                        response.read()  # the problem's detail, read while the response is open
+                        if response.status_code in (401, 403, 422):
+                            errors.print(f"[red]{escape(refusal(response))}[/]", soft_wrap=True)
+                            return 2
+                        errors.print(
+                            f"[yellow]{escape(refusal(response))}; retrying after {after}[/]", soft_wrap=True
+                        )
+                    else:
+                        for seq, _event_type, data in parse_sse(response.iter_lines()):
+                            console.print(format_line(orjson.loads(data)), highlight=False, soft_wrap=True)
+                            after = int(seq)
             except httpx.TransportError as exc:
-                console.print(f"[yellow]feed connection lost ({exc}); reconnecting after {after}[/]")
+                errors.print(
+                    f"[yellow]feed connection lost ({escape(str(exc))}); reconnecting after {after}[/]",
+                    soft_wrap=True,
+                )
             time.sleep(RECONNECT_S)

@@ -236,7 +236,7 @@ def feed(
         follow=follow,
     )
     try:
-        raise typer.Exit(run_feed(options, console))
+        raise typer.Exit(run_feed(options, console, errors))
     except (TokenError, FeedError) as exc:
         errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
