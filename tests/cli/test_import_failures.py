@@ -237,3 +237,23 @@ async def test_the_real_registry_s_rejection_reason_is_printed(fupin_stack: Stac
         code = await asyncio.to_thread(run_import, options, Console(file=output, width=200))
         assert code == 1, output.getvalue()
         assert "missing required columns" in output.getvalue(), output.getvalue()
+
+
+def test_the_id_and_report_url_stay_on_one_line_in_a_log(run: Run, gateway: StandIn) -> None:
+    """Captured by cron or CI (no terminal, 80 columns), the id and the URL were broken across lines."""
+    gateway.progress = [
+        Answer.json(200, finished("accepted", rows_read=1, households_read=1, households_accepted=1))
+    ]
+    tmp = run.state_dir.parent
+    env = {key: value for key, value in run.env().items() if key != "COLUMNS"}
+    result = subprocess.run(
+        [*FUPIN, "import", str(tmp / "登记表.csv"), "--division", DIVISION, "--keys-dir", str(tmp / "keys"),
+         "--gateway", gateway.url],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"import {IMPORT_ID}: accepted" in lines, result.stdout
+    assert any(f"{gateway.url}/api/v1/registry/imports/{IMPORT_ID}/report " in line for line in lines), (
+        result.stdout
+    )

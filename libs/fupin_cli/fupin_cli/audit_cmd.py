@@ -54,14 +54,16 @@ def verify(
     database_url: Annotated[
         str | None,
         typer.Option(
-            help="Server URL [default: $FUPIN_DATABASE_URL, else the embedded PostgreSQL of the running "
+            help="Server URL \\[default: $FUPIN_DATABASE_URL, else the embedded PostgreSQL of the running "
             "platform]; the process's database on it is used."
         ),
     ] = None,
     service: Annotated[str, typer.Option(help="Whose chain: gateway or a service name.")] = "gateway",
     state_dir: Annotated[
         Path | None,
-        typer.Option("--state-dir", help="Run directory [default: $FUPIN_STATE_DIR or <FUPIN_HOME>/.fupin]"),
+        typer.Option(
+            "--state-dir", help="Run directory \\[default: $FUPIN_STATE_DIR or <FUPIN_HOME>/.fupin]"
+        ),
     ] = None,
     expect_head: Annotated[
         str | None,

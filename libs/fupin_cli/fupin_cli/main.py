@@ -26,11 +26,11 @@ errors = Console(stderr=True)
 
 StateDir = Annotated[
     Path | None,
-    typer.Option("--state-dir", help="Run directory [default: $FUPIN_STATE_DIR or <FUPIN_HOME>/.fupin]"),
+    typer.Option("--state-dir", help="Run directory \\[default: $FUPIN_STATE_DIR or <FUPIN_HOME>/.fupin]"),
 ]
 KeysDir = Annotated[
     Path | None,
-    typer.Option("--keys-dir", help="Signing keys [default: $FUPIN_KEYS_DIR or <state dir>/keys]"),
+    typer.Option("--keys-dir", help="Signing keys \\[default: $FUPIN_KEYS_DIR or <state dir>/keys]"),
 ]
 
 
@@ -173,7 +173,13 @@ def republish(
     service: Annotated[
         str, typer.Argument(help="gateway, registry, identification, assistance, funds or evaluation")
     ],
-    since: Annotated[datetime, typer.Option(help="ISO date-time; rows created since then are sent again.")],
+    since: Annotated[
+        datetime,
+        typer.Option(
+            help="ISO date-time; rows created since then are sent again. A time without an offset is read as "
+            "UTC, not Beijing time: add +08:00 for that (2026-11-27T09:00+08:00)."
+        ),
+    ],
     state_dir: StateDir = None,
 ) -> None:
     """Mark retained outbox rows created since --since unpublished, so the relay sends them again. Exit
@@ -252,7 +258,7 @@ def demo(
     households: Annotated[int, typer.Option(help="Households to generate.", min=1)] = 2000,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same population.")] = 1,
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the CSV [default: <state dir>/demo/].")
+        Path | None, typer.Option(help="Where to write the CSV \\[default: <state dir>/demo/].")
     ] = None,
     gateway: Annotated[
         str | None, typer.Option(help="Gateway URL (default: $FUPIN_GATEWAY_URL or http://127.0.0.1:8000).")
@@ -262,6 +268,8 @@ def demo(
 ) -> None:
     """Generate a realistic synthetic population across a real county's villages and import it through
     the registry's import API, like an uploaded 登记表."""
+    from rich.markup import escape
+
     from fupin_cli.demo_cmd import DemoError, DemoOptions, random_county, run_demo
     from fupin_cli.tokens import TokenError
     from fupin_kit.settings import KitSettings
@@ -279,7 +287,7 @@ def demo(
     try:
         raise typer.Exit(run_demo(options, console))
     except (TokenError, DemoError) as exc:
-        errors.print(f"[red]{exc}[/]")
+        errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
 
 
@@ -297,12 +305,12 @@ def import_file(
     division: Annotated[
         str | None,
         typer.Option(
-            help="12-digit division of the importing cadre [default for a CSV file: the county of its first "
+            help="12-digit division of the importing cadre \\[default for a CSV file: the county of its first "
             "村代码; required for an XLSX file]."
         ),
     ] = None,
     tier: Annotated[
-        str | None, typer.Option(help="village, township or county [default: the division's level].")
+        str | None, typer.Option(help="village, township or county \\[default: the division's level].")
     ] = None,
     role: Annotated[str, typer.Option(help="cadre or officer.")] = "officer",
     subject: Annotated[
