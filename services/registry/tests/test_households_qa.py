@@ -446,7 +446,12 @@ async def test_a_years_per_capita_income_is_divided_among_that_years_household(w
     # A change that alters no recorded year recomputes nothing and sends no income event.
     events = len(await outbox_incomes(registry, hid))
     entry = await last_history()
-    await change(f"members/{ids['龙老大']}/death", {"died_on": china_today().isoformat(), "reason": "病故"})
+    current = (await registry.client.get(f"/households/{hid}", headers=headers)).json()["members"]
+    grandson = next(m["id"] for m in current if m["name"] == "龙孙")
+    await change(
+        f"members/{ids['龙老大']}/death",
+        {"died_on": china_today().isoformat(), "reason": "病故", "new_head_member_id": grandson},
+    )
     assert await incomes() == {2023: (3, "3000.00"), 2024: (3, "4000.00"), 2025: (3, "3000.00")}
     assert len(await outbox_incomes(registry, hid)) == events
     assert "incomes" not in (await last_history())["after"]

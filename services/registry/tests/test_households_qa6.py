@@ -418,3 +418,35 @@ async def test_the_import_tells_a_death_only_within_the_importers_jurisdiction(w
     assert [(line["field"], line["reason"]) for line in lines if line["status"] == "rejected"] == [
         ("证件号码", "this person already belongs to a household")
     ]
+
+
+# ---- finding 7: the city and province supervise the files, they do not keep them ---------------------------
+
+
+async def test_city_and_province_officers_cannot_create_or_edit_household_files(writable_registry) -> None:
+    registry = writable_registry
+    data = await created(registry, household([member("head", dt.date(1960, 1, 1))]))
+    for tier, division in (("city", "520100000000"), ("province", "520000000000")):
+        headers = registry.auth(tier, division, ["officer"])
+        refused = await registry.client.post(
+            "/households", json=household([member("head", dt.date(1961, 1, 1))]), headers=headers
+        )
+        assert refused.status_code == 403, refused.text
+        assert "city and province tiers supervise" in refused.json()["detail"]
+        refused = await registry.client.patch(
+            f"/households/{data['id']}", json={"phone": "13900000002", "reason": "更正"}, headers=headers
+        )
+        assert refused.status_code == 403, refused.text
+        refused = await registry.client.put(
+            f"/households/{data['id']}/incomes/2024", json={"wage": "1000"}, headers=headers
+        )
+        assert refused.status_code == 403, refused.text
+        # They still read the file.
+        read = await registry.client.get(f"/households/{data['id']}", headers=headers)
+        assert read.status_code == 200, read.text
+    county = await registry.client.patch(
+        f"/households/{data['id']}",
+        json={"phone": "13900000002", "reason": "更正"},
+        headers=officer(registry),
+    )
+    assert county.status_code == 200, county.text

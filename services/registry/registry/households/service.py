@@ -21,7 +21,7 @@ from fupin_kit.auth.actor import Actor, require_role, require_tier, require_with
 from fupin_kit.civil_time import china_today
 from fupin_kit.outbox import record_change
 from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_text, mask_texts
-from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
+from fupin_kit.problems import ProblemError, conflict, forbidden, not_found, unprocessable
 from fupin_kit.read_pool import ReadPool
 from registry.divisions import places
 from registry.divisions import repository as division_repository
@@ -81,9 +81,15 @@ STATUS_ROLE = "officer"
 STATUS_TIER = "county"
 # Status commands that put people under support: refused by hand for a household with nobody in it.
 NEEDS_SOMEONE = frozenset({StatusAction.REGISTER, StatusAction.RETURN, StatusAction.MONITOR})
-# Who keeps the files: village and township cadres and officers of any tier; a viewer, a department
-# client or an evaluator only reads.
+# Who keeps the files: village and township cadres and officers of the village, township and county
+# tiers (domain.md §1: the city and province supervise); a viewer, a department client or an evaluator
+# only reads.
 WRITE_ROLES = ("cadre", "officer")
+WRITE_TIERS = ("village", "township", "county")
+WRITE_TIER_RULE = (
+    "household files are created and edited by the village, township and county tiers; "
+    "the city and province tiers supervise them"
+)
 CENT = Decimal("0.01")
 LIVING_FIELDS = (
     "housing_area",
@@ -499,6 +505,12 @@ async def _insert_members(ctx: Context, rows: list[dict[str, Any]], locs: list[L
         raise _duplicate_person(raced) from None
 
 
+def _require_writer(actor: Actor) -> None:
+    if not actor.holds_tier(*WRITE_TIERS):
+        raise forbidden(WRITE_TIER_RULE)
+    require_role(actor, *WRITE_ROLES)
+
+
 def _values(changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value.value if hasattr(value, "value") else value for key, value in changes.items()}
 
@@ -527,7 +539,7 @@ def _head_name(body: HouseholdIn) -> str:
 
 async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
     require_within(ctx.actor, body.division, "division")  # an outsider learns nothing, not even a 403
-    require_role(ctx.actor, *WRITE_ROLES)
+    _require_writer(ctx.actor)
     head_name = _head_name(body)
     if await repository.village_known(ctx.session, body.division) is False:
         raise unprocessable("the division is not a current village of the division tree")
@@ -623,7 +635,7 @@ async def read_household_as_of(ctx: Context, household_id: uuid.UUID, as_of: dt.
 
 async def update_household(ctx: Context, household_id: uuid.UUID, patch: HouseholdPatch) -> HouseholdOut:
     loaded = await _load(ctx, household_id, lock=True)
-    require_role(ctx.actor, *WRITE_ROLES)
+    _require_writer(ctx.actor)
     changes = patch.changes()
     if not changes:
         raise unprocessable("nothing to change")
@@ -865,7 +877,7 @@ def _income_payload(
 
 async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) -> HouseholdOut:
     loaded = await _load(ctx, household_id, lock=True)
-    require_role(ctx.actor, *WRITE_ROLES)
+    _require_writer(ctx.actor)
     _check_single_head(loaded, join.member.relation)
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
@@ -927,6 +939,7 @@ async def _member_leaves(
     new_head: uuid.UUID | None,
 ) -> HouseholdOut:
     loaded = await _load(ctx, household_id, lock=True)
+    _require_writer(ctx.actor)  # after the load: outside the jurisdiction, a 404 tells nothing
     member = loaded.member(member_id)
     if member["status"] != MemberStatus.ACTIVE.value:
         raise conflict("the member is no longer in the household")
@@ -1011,7 +1024,6 @@ def _successor(loaded: Loaded, member: dict[str, Any], new_head: uuid.UUID | Non
 async def member_leaves(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, leave: MemberLeave
 ) -> HouseholdOut:
-    require_role(ctx.actor, *WRITE_ROLES)
     status = MemberStatus.MARRIED_OUT if leave.change is MemberChange.MARRIAGE_OUT else MemberStatus.MOVED_OUT
     return await _member_leaves(
         ctx,
@@ -1029,7 +1041,6 @@ async def member_leaves(
 async def member_dies(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, death: MemberDeath
 ) -> HouseholdOut:
-    require_role(ctx.actor, *WRITE_ROLES)
     return await _member_leaves(
         ctx,
         household_id,
@@ -1047,7 +1058,7 @@ async def update_member(
     ctx: Context, household_id: uuid.UUID, member_id: uuid.UUID, patch: MemberPatch
 ) -> HouseholdOut:
     loaded = await _load(ctx, household_id, lock=True)
-    require_role(ctx.actor, *WRITE_ROLES)
+    _require_writer(ctx.actor)
     member = loaded.member(member_id)
     if member["status"] != MemberStatus.ACTIVE.value:
         raise conflict("the member is no longer in the household")
@@ -1174,7 +1185,7 @@ def per_capita(net: Decimal, members: int) -> Decimal:
 
 async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: IncomeIn) -> IncomeOut:
     loaded = await _load(ctx, household_id, lock=True)
-    require_role(ctx.actor, *WRITE_ROLES)
+    _require_writer(ctx.actor)
     today = china_today()
     if year > today.year + 1:
         # It would become the household's latest income (the figure its card, lists and exit checks use)
