@@ -19,6 +19,7 @@ import time
 import uuid
 from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -246,21 +247,9 @@ class ConsumerLoop:
         if handler is None:
             self.stats.skipped += 1
             return
-        parent = context_from_kafka_headers(record.headers)
-        span_tracer = tracer("fupin.consumer")
         last_error = ""
         for attempt in range(1, self.settings.consumer_max_attempts + 1):
-            with span_tracer.start_as_current_span(
-                f"process {event.type}",
-                context=parent,
-                kind=trace.SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.consumer.group.name": self.group_id,
-                    "messaging.message.id": str(event.id),
-                    "messaging.destination.name": record.topic,
-                },
-            ) as span:
+            with self._span(record, event) as span:
                 try:
                     applied = await self._apply(handler, event)
                 except DatabaseUnavailable:
@@ -279,6 +268,25 @@ class ConsumerLoop:
             return
         await self._dead_letter(record, event, last_error)
 
+    def _span(
+        self, record: ConsumerRecord[bytes, bytes], event: Envelope, batch_size: int | None = None
+    ) -> AbstractContextManager[trace.Span]:
+        """The span of handling one event, a child of the producer's trace (the record's headers)."""
+        attributes: dict[str, str | int] = {
+            "messaging.system": "kafka",
+            "messaging.consumer.group.name": self.group_id,
+            "messaging.message.id": str(event.id),
+            "messaging.destination.name": record.topic,
+        }
+        if batch_size is not None:
+            attributes["messaging.batch.message_count"] = batch_size
+        return tracer("fupin.consumer").start_as_current_span(
+            f"process {event.type}",
+            context=context_from_kafka_headers(record.headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes=attributes,
+        )
+
     async def _process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
         """Apply every record of a poll in one transaction; False (nothing applied) when one of them cannot
         be parsed or fails, for the caller to take them one by one (retries, DLQ). A database outage
@@ -291,7 +299,6 @@ class ConsumerLoop:
             except (ValidationError, ValueError, AssertionError):
                 return False
             work.append((record, event, self.spec.handlers.get(event.type, self.spec.fallback)))
-        span_tracer = tracer("fupin.consumer")
         outcomes: list[bool | None] = []
         try:
             async with self.sessionmaker() as session, session.begin():
@@ -299,18 +306,7 @@ class ConsumerLoop:
                     if handler is None:
                         outcomes.append(None)
                         continue
-                    with span_tracer.start_as_current_span(
-                        f"process {event.type}",
-                        context=context_from_kafka_headers(record.headers),
-                        kind=trace.SpanKind.CONSUMER,
-                        attributes={
-                            "messaging.system": "kafka",
-                            "messaging.consumer.group.name": self.group_id,
-                            "messaging.message.id": str(event.id),
-                            "messaging.destination.name": record.topic,
-                            "messaging.batch.message_count": len(work),
-                        },
-                    ):
+                    with self._span(record, event, batch_size=len(work)):
                         claimed = await inbox_repository.claim(session, self.group_id, event.id, event.type)
                         if claimed:
                             await handler(session, event)
