@@ -959,6 +959,23 @@ function openApplyDialog(household) {
       field("a-signed-on", t("step.signed_on"), inputs.signed_on),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   restored.hidden = !restoreDraft(draft, dialog);
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const body = {
+      household_id: household.id,
+      year: Number(inputs.year.value),
+      authorisation: { signed: true, signed_by: inputs.signed_by.value.trim(), signed_on: inputs.signed_on.value },
+    };
+    const created = await api(`${ID}/cases`, { method: "POST", json: body, idempotent: true });
+    dialog.close();
+    announce(t("apply.done", { name: household.head_name, state: stateLabel(created.state) }));
+    location.hash = "#/cases?kind=identification";
+  }, { labels: true });
+}
+
+/** Shows a modal form dialog: Cancel closes it, closing removes it, and a submission runs `send` with the
+ * submit button disabled meanwhile; a refusal is shown in the dialog's error box and the dialog stays open
+ * for a correction. `labels` translates the labels of code-list values inside it (applyLabels). */
+function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false } = {}) {
   cancel.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
   dialog.querySelector("form").addEventListener("submit", async (event) => {
@@ -966,15 +983,7 @@ function openApplyDialog(household) {
     error.replaceChildren();
     submit.disabled = true;
     try {
-      const body = {
-        household_id: household.id,
-        year: Number(inputs.year.value),
-        authorisation: { signed: true, signed_by: inputs.signed_by.value.trim(), signed_on: inputs.signed_on.value },
-      };
-      const created = await api(`${ID}/cases`, { method: "POST", json: body, idempotent: true });
-      dialog.close();
-      announce(t("apply.done", { name: household.head_name, state: stateLabel(created.state) }));
-      location.hash = "#/cases?kind=identification";
+      await send();
     } catch (failure) {
       error.replaceChildren(problemBox(failure));
     } finally {
@@ -982,7 +991,7 @@ function openApplyDialog(household) {
     }
   });
   document.body.append(dialog);
-  applyLabels(dialog);
+  if (labels) applyLabels(dialog);
   dialog.showModal();
 }
 
@@ -1209,11 +1218,7 @@ function openStepDialog(current, action, done) {
       h("p", { class: "muted", text: t("step.current", { state: stateLabel(current.state) }) }),
       restored, fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   restored.hidden = !restoreDraft(draft, dialog);
-  cancel.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  dialog.querySelector("form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.replaceChildren();
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
     const finding = {};
     if (inputs.survey && inputs.survey.value.trim()) finding.survey = inputs.survey.value.trim();
     if (CONSENT_ACTIONS.has(action)) {
@@ -1232,21 +1237,11 @@ function openStepDialog(current, action, done) {
     }
     const body = { finding };
     if (inputs.reason.value.trim()) body.reason = inputs.reason.value.trim();
-    submit.disabled = true;
-    try {
-      const updated = await api(`${ID}/cases/${current.id}/actions/${action}`, { method: "POST", json: body, idempotent: true });
-      dialog.close();
-      done(updated);
-      announce(t("step.done", { action: actionLabel(action), state: stateLabel(updated.state) }));
-    } catch (failure) {
-      error.replaceChildren(problemBox(failure));
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  document.body.append(dialog);
-  applyLabels(dialog);
-  dialog.showModal();
+    const updated = await api(`${ID}/cases/${current.id}/actions/${action}`, { method: "POST", json: body, idempotent: true });
+    dialog.close();
+    done(updated);
+    announce(t("step.done", { action: actionLabel(action), state: stateLabel(updated.state) }));
+  }, { labels: true });
 }
 
 /** The township opens the village's notice for a case ready for one: every case of the village in that state
@@ -1262,25 +1257,12 @@ function openNoticeDialog(current) {
       h("h2", { id: "n-title", text: t("notice_open.title", { kind: t(`notice_kinds.${kind}`), village }) }),
       h("p", { text: t("notice_open.explain", { state: stateLabel(current.state), village }) }),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
-  cancel.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  dialog.querySelector("form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.replaceChildren();
-    submit.disabled = true;
-    try {
-      const notice = await api(`${ID}/notices`, { method: "POST", json: { division: current.division, kind }, idempotent: true });
-      dialog.close();
-      announce(t("notice_open.done", { n: notice.case_ids.length, end: formatDateTime(notice.ends_at) }));
-      location.hash = `#/board/${notice.id}`;
-    } catch (failure) {
-      error.replaceChildren(problemBox(failure));
-    } finally {
-      submit.disabled = false;
-    }
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const notice = await api(`${ID}/notices`, { method: "POST", json: { division: current.division, kind }, idempotent: true });
+    dialog.close();
+    announce(t("notice_open.done", { n: notice.case_ids.length, end: formatDateTime(notice.ends_at) }));
+    location.hash = `#/board/${notice.id}`;
   });
-  document.body.append(dialog);
-  dialog.showModal();
 }
 
 // ---- objections ------------------------------------------------------------------------------------
@@ -1391,28 +1373,15 @@ function openResolveDialog(ticket, name, done) {
       field("r-reason", t("objections.reason"), reason),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   restored.hidden = !restoreDraft(draft, dialog);
-  cancel.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  dialog.querySelector("form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.replaceChildren();
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
     const outcome = dialog.querySelector("input[name=outcome]:checked")?.value;
-    submit.disabled = true;
-    try {
-      const updated = await api(`${ID}/objections/${ticket.id}/resolve`, {
-        method: "POST", json: { outcome, reason: reason.value.trim() }, idempotent: true,
-      });
-      dialog.close();
-      done(updated);
-      announce(t("objections.done", { name, outcome: t(`objections.status_${updated.status}`) }));
-    } catch (failure) {
-      error.replaceChildren(problemBox(failure));
-    } finally {
-      submit.disabled = false;
-    }
+    const updated = await api(`${ID}/objections/${ticket.id}/resolve`, {
+      method: "POST", json: { outcome, reason: reason.value.trim() }, idempotent: true,
+    });
+    dialog.close();
+    done(updated);
+    announce(t("objections.done", { name, outcome: t(`objections.status_${updated.status}`) }));
   });
-  document.body.append(dialog);
-  dialog.showModal();
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
@@ -1509,30 +1478,17 @@ function openObjection(notice, entry, receipt) {
     h("form", {}, h("h2", { id: "o-title", text: t("board.object_title", { name: entry.head_name }) }),
       field("o-text", t("board.object_text"), text), field("o-contact", t("board.object_contact"), contact),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
-  cancel.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  dialog.querySelector("form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    error.replaceChildren();
-    try {
-      const body = { case_id: entry.case_id, text: text.value.trim() };
-      if (contact.value.trim()) body.contact = contact.value.trim();
-      const ticket = await api(`${ID}/public/notices/${notice.id}/objections`, { method: "POST", json: body, auth: false, idempotent: true });
-      dialog.close();
-      const box = objectionReceipt(entry, ticket);
-      receipt.prepend(box);
-      box.scrollIntoView({ block: "nearest" });
-      box.focus({ preventScroll: true });
-      announce(t("board.object_done", { ticket: ticket.id, due: formatDateTime(ticket.due_at) }));
-    } catch (failure) {
-      error.replaceChildren(problemBox(failure));
-    } finally {
-      submit.disabled = false;
-    }
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const body = { case_id: entry.case_id, text: text.value.trim() };
+    if (contact.value.trim()) body.contact = contact.value.trim();
+    const ticket = await api(`${ID}/public/notices/${notice.id}/objections`, { method: "POST", json: body, auth: false, idempotent: true });
+    dialog.close();
+    const box = objectionReceipt(entry, ticket);
+    receipt.prepend(box);
+    box.scrollIntoView({ block: "nearest" });
+    box.focus({ preventScroll: true });
+    announce(t("board.object_done", { ticket: ticket.id, due: formatDateTime(ticket.due_at) }));
   });
-  document.body.append(dialog);
-  dialog.showModal();
 }
 
 // ---- live feed -------------------------------------------------------------------------------------
