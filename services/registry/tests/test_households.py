@@ -1614,6 +1614,8 @@ async def test_a_patch_that_changes_nothing_makes_no_version(writable_registry) 
     assert [row["action"] for row in history] == ["created", "updated"]
     updated = [row for row in await outbox(registry) if row["type"] == "fupin.registry.household.updated.v1"]
     assert len(updated) == 1
+    # The event names the API's fields, not the columns a bank account is stored in (QA6 events-feeds §6).
+    assert updated[0]["payload"]["data"]["changed"] == ["address", "bank_account"]
     changed = await registry.client.patch(
         f"/households/{hid}",
         json={"address": "纪念塔路 9 号", "phone": "13900000000", "reason": "换号"},

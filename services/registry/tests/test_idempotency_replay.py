@@ -98,3 +98,40 @@ async def test_a_report_cursor_beyond_any_row_number_is_refused(writable_registr
         )
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_an_income_put_again_unchanged_is_no_new_version(writable_registry) -> None:
+    """PUT is idempotent (RFC 9110): the same year's figures sent again, without a key, write no version,
+    history row or event (QA6 api-robustness §5: 20 identical PUTs made 20 versions and 20 events). A
+    correction is still one."""
+    registry = writable_registry
+    created = await registry.client.post(
+        "/households", json=household(serial=21), headers=auth(registry, "village", VILLAGE)
+    )
+    assert created.status_code == 201, created.text
+    hid = created.json()["id"]
+    county = auth(registry, "county", COUNTY, ["officer"])
+    answers = [
+        await registry.client.put(f"/households/{hid}/incomes/2025", json=body, headers=county)
+        for body in ({"wage": "3000"}, {"wage": "3000.00"}, {"wage": "3000", "transfer": "0"})
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 200], answers[-1].text
+    assert answers[1].json() == answers[0].json() == answers[2].json()
+    corrected = await registry.client.put(
+        f"/households/{hid}/incomes/2025", json={"wage": "3200"}, headers=county
+    )
+    assert corrected.status_code == 200 and corrected.json()["per_capita_net_income"] == "3200.00"
+    async with registry.app.state.engine.connect() as connection:
+        actions = (
+            (
+                await connection.execute(
+                    text("SELECT action FROM household_history WHERE household_id = :h ORDER BY at"),
+                    {"h": hid},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        version = (await connection.execute(text("SELECT version FROM households"))).scalar_one()
+    assert actions == ["created", "income.recorded", "income.recorded"]
+    assert version == 3

@@ -515,6 +515,16 @@ def _values(changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value.value if hasattr(value, "value") else value for key, value in changes.items()}
 
 
+# Columns that store one API field in other forms: the field is what an event names as changed.
+STORED_FORMS = {"bank_account_cipher": "bank_account", "bank_account_masked": "bank_account"}
+
+
+def changed_fields(values: dict[str, Any]) -> list[str]:
+    """The API's names of the fields a change wrote (`values` by column): a consumer of the event reads
+    `bank_account`, not the columns of its ciphertext and masked form."""
+    return sorted({STORED_FORMS.get(column, column) for column in values})
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
@@ -680,7 +690,7 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
         household_id=household_id,
         division=current["division"],
         version=current["version"] + 1,
-        changed=sorted(values),
+        changed=changed_fields(values),
         reason=patch.reason,
         main_cause=main.value,
         other_causes=[cause.value for cause in others],
@@ -1201,13 +1211,22 @@ async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: 
     net = net_income(body)
     # A correction overwrites the year's record: the history row below keeps it as it was.
     previous = await repository.get_income(ctx.session, household_id, year)
+    figures = body.figures()
+    if (
+        previous is not None
+        and previous["member_count"] == count
+        and all(previous[name] == value for name, value in figures.items())
+    ):
+        # The year's record already holds these figures (a form saved twice, a retry without an
+        # Idempotency-Key): no new version, history row or event, as for a PATCH that changes nothing.
+        return IncomeOut.model_validate(previous)
     income = await repository.upsert_income(
         ctx.session,
         {
             "household_id": household_id,
             "year": year,
             "division": loaded.household["division"],
-            **body.figures(),
+            **figures,
             "net_income": net,
             "member_count": count,
             "per_capita_net_income": per_capita(net, count),
