@@ -62,7 +62,9 @@ POOR_AGAIN = {StatusAction.REGISTER: StatusAction.RETURN}
 async def on_decision(session: AsyncSession, event: Envelope) -> None:
     data = contracts.CaseTransitionedV1.model_validate(event.data)
     action = ACTIONS[event.type]
-    ctx = service.Context(session=session, actor=_county_actor(data.division, event), cipher=_cipher())
+    ctx = service.Context(
+        session=session, actor=_county_actor(data.division, event), cipher=_cipher(), cause=event
+    )
     verb = "risk cleared" if action is StatusAction.CLEAR else "announced"
     command = StatusCommand(action=action, reason=f"identification case {data.case_id} {verb} ({data.year})")
     household_id = uuid.UUID(str(data.household_id))

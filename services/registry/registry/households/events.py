@@ -17,8 +17,15 @@ AGGREGATE = "household"
 
 
 def household_event(
-    event_type: str, household_id: uuid.UUID, division: str, payload: BaseModel, actor: Actor
+    event_type: str,
+    household_id: uuid.UUID,
+    division: str,
+    payload: BaseModel,
+    actor: Actor,
+    cause: Envelope | None = None,
 ) -> Envelope:
+    """`cause`: the event this change reacts to (an identification decision), named as the causation, its
+    correlation carried on (or begun by it), so that a consumer can tell a reaction from its cause."""
     expected = contracts.PAYLOADS[event_type]
     assert isinstance(payload, expected), f"{event_type} carries {expected.__name__}"
     return new_event(
@@ -30,6 +37,8 @@ def household_event(
         data=payload.model_dump(mode="json"),
         actor_id=actor.subject,
         actor_tier=actor.tier,
+        correlation_id=None if cause is None else cause.correlationid or str(cause.id),
+        causation_id=None if cause is None else str(cause.id),
     )
 
 
