@@ -201,8 +201,8 @@ FEWEST_DIGITS = 10
 DROP_DIGITS = str.maketrans(dict.fromkeys([*"0123456789", *(chr(0xFF10 + offset) for offset in range(10))]))
 
 
-def _in_hex_identifier(text: str, begin: int, end: int, identifiers: list[tuple[int, int]]) -> bool:
-    """Whether text[begin:end] lies inside a UUID or digest of `text` and is so part of it."""
+def _in_hex_identifier(begin: int, end: int, identifiers: list[tuple[int, int]]) -> bool:
+    """Whether the span begin:end lies inside one of the UUIDs or digests found at `identifiers`."""
     return any(start <= begin and end <= stop for start, stop in identifiers)
 
 
@@ -239,7 +239,7 @@ def mask_text(value: str, *, accounts: bool = True) -> str:
     done = 0
     # The longest of numbers found at one place first (a grouped ID over a mobile number inside it).
     for begin, end, head, tail in sorted(spans, key=lambda span: (span[0], -span[1])):
-        if begin < done or _in_hex_identifier(narrow, begin, end, identifiers):
+        if begin < done or _in_hex_identifier(begin, end, identifiers):
             continue  # inside a number already masked, or the digits of a UUID or digest
         out += [value[done:begin], _keep_ends(value[begin:end], head, tail)]
         done = end

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_kit import civil_time
 from identification.models import test_clock
 
 # The procedure's years (the round an application is for, the year a household was registered in or exits
 # in) are calendar years in China, not in UTC: an instant on 31 December after 16:00 UTC is already in the
 # next year there.
-CHINA = ZoneInfo("Asia/Shanghai")
+CHINA = civil_time.CHINA
 
 
 def test_clock_enabled() -> bool:

@@ -10,7 +10,6 @@ set (a region setting, as a county would configure it) to `notice_seconds` so th
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import time
 from collections import Counter, defaultdict
@@ -18,22 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from rich.console import Console
 
 from fupin_cli.tokens import mint_token
-from fupin_kit import divisions
+from fupin_kit import civil_time, divisions
 
 NATION = "000000000000"
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def china_today() -> str:
     """Today in China: the platform dates the procedure's steps by China's calendar, and refuses a step dated
     before its case was opened (this machine's local day may still be the day before)."""
-    return dt.datetime.now(CHINA).date().isoformat()
+    return civil_time.china_today().isoformat()
 
 
 VOTE = {"representatives": 31, "present": 25, "votes_for": 22, "votes_against": 1, "abstentions": 2}

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_kit.civil_time import CHINA
 from fupin_kit.read_pool import ReadPool, ReadStatement
 from registry.households.enums import NO_LABOUR, Health, MemberChange, MemberStatus
 from registry.households.models import (
@@ -324,7 +325,7 @@ async def status_before_monitoring(session: AsyncSession, household_id: uuid.UUI
 
 
 # The calendar the exit-year rule counts years in (identification.clock.civil_year: China's).
-CIVIL_TIME_ZONE = "Asia/Shanghai"
+CIVIL_TIME_ZONE = CHINA.key
 # Becoming one of these is being registered as poor (identification's registered_year counts both).
 REGISTERING = ("registered", "returned")
 

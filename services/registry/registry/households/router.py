@@ -9,7 +9,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, BeforeValidator
@@ -17,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator
 from fupin_kit import idempotency
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor, current_actor
+from fupin_kit.civil_time import CHINA
 from fupin_kit.db import DbSession, open_read_session
 from fupin_kit.idempotency import IdempotencyKey
 from fupin_kit.pii import PiiCipher
@@ -157,8 +157,7 @@ async def create_household(ctx: Ctx, body: HouseholdIn, key: IdempotencyKey = No
     return await _once(ctx, key, ("create-household", body), lambda: service.create_household(ctx, body), 201)
 
 
-# The platform's calendar: a date alone is a day in China.
-CHINA = ZoneInfo("Asia/Shanghai")
+# A date alone is a day in China, the platform's calendar (fupin_kit.civil_time).
 DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_contracts.standards import applicable_regions
+from fupin_kit.civil_time import CHINA
 from fupin_kit.problems import unprocessable
 from registry.standards import repository
 
@@ -20,7 +20,6 @@ CEILING_FACTOR = Decimal(5)
 # Standards are announced ahead for next year at most (valid_from may fall in the year before its year):
 # a line for 2060 is a typing error too, and would apply from then on.
 YEARS_AHEAD = 1
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def regions_above(region: str) -> list[str]:
