@@ -257,3 +257,36 @@ def test_the_id_and_report_url_stay_on_one_line_in_a_log(run: Run, gateway: Stan
     assert any(f"{gateway.url}/api/v1/registry/imports/{IMPORT_ID}/report " in line for line in lines), (
         result.stdout
     )
+
+
+FIRST_IMPORT = "99999999-8888-7777-6666-555555555555"
+
+
+def _first_import(status: str, **counts: int) -> Answer:
+    body = {**RUNNING, "id": FIRST_IMPORT, "status": status, **counts}
+    if status in ("accepted", "rejected"):
+        body["finished_at"] = "2026-11-27T18:00:00Z"
+    return Answer.json(200, body)
+
+
+@pytest.mark.parametrize(("outcome", "code"), [("accepted", 0), ("rejected", 1)])
+def test_the_same_file_run_again_while_its_first_import_applies_waits_for_it(
+    run: Run, gateway: StandIn, outcome: str, code: int
+) -> None:
+    """A duplicate is finished when it is answered, with the first import's counts of that moment: zeros
+    while the first import still applies, which exited 1 for a file that was then applied. The outcome is
+    the first import's, followed to its end."""
+    gateway.upload = Answer.json(202, {**finished("duplicate-of"), "duplicate_of": FIRST_IMPORT})
+    gateway.progress = [
+        _first_import("applying", rows_read=1, households_read=1),
+        _first_import(
+            outcome, rows_read=1, households_read=1, households_accepted=int(outcome == "accepted")
+        ),
+    ]
+    result = fupin_import(run, gateway.url)
+    assert result.returncode == code, result.stdout + result.stderr
+    assert f"import {IMPORT_ID}: duplicate-of (of import {FIRST_IMPORT}: {outcome})" in result.stdout, (
+        result.stdout
+    )
+    assert len([path for path in gateway.gets if path.endswith(FIRST_IMPORT)]) == 2, gateway.gets
+    no_traceback(result)

@@ -54,6 +54,8 @@ MAX_REPORT_PAGES = 10
 TOKEN_RENEW_MARGIN_S = 60
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE_OK = ("accepted",)
+COUNTS = ("rows_read", "households_read", "households_accepted", "members_accepted", "households_rejected",
+          "rows_rejected")  # fmt: skip
 VILLAGE_HEADER = "村代码"
 
 
@@ -206,15 +208,18 @@ class Lookup:
 
 def _summary(console: Console, state: dict[str, Any], report_url: str) -> None:
     # One plain line first: a log or a script reads the id and the outcome from it whatever the width.
-    console.print(f"import {state['id']}: {state['status']}", soft_wrap=True, highlight=False)
+    outcome = state["status"]
+    if state.get("duplicate_of"):
+        outcome += f" (of import {state['duplicate_of']}: {state.get('original_status', 'unknown')})"
+    console.print(f"import {state['id']}: {outcome}", soft_wrap=True, highlight=False)
     table = Table(title=f"import {state['id']}: {state['status']}")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for key in ("rows_read", "households_read", "households_accepted", "members_accepted",
-                "households_rejected", "rows_rejected"):  # fmt: skip
+    for key in COUNTS:
         table.add_row(key, str(state[key]))
     if state.get("duplicate_of"):
         table.add_row("duplicate_of", str(state["duplicate_of"]))
+        table.add_row("first import's status", str(state.get("original_status", "")))
     if state.get("error"):
         table.add_row("error", str(state["error"]))
     console.print(table)
@@ -283,6 +288,8 @@ def run_import(options: ImportOptions, console: Console, errors: Console | None 
         import_id = str(state["id"])
         try:
             state = _follow(client, base, state, total, options.timeout_s, console)
+            if state["status"] == "duplicate-of" and state.get("duplicate_of"):
+                state = _follow_original(client, base, state, total, options.timeout_s, console)
         except KeyboardInterrupt:
             raise ImportInterrupted(
                 f"interrupted: import {import_id} was uploaded and the server carries on applying it (an "
@@ -333,7 +340,31 @@ def _upload(client: httpx.Client, base: str, options: ImportOptions, media: str)
 
 def _applied(client_state: dict[str, Any]) -> bool:
     status = client_state["status"]
-    return status in DONE_OK or (status == "duplicate-of" and client_state["households_accepted"] > 0)
+    if status == "duplicate-of":
+        return client_state.get("original_status") in DONE_OK
+    return status in DONE_OK
+
+
+def _follow_original(
+    client: httpx.Client,
+    base: str,
+    state: dict[str, Any],
+    total: int | None,
+    timeout_s: float,
+    console: Console,
+) -> dict[str, Any]:
+    """A duplicate is finished the moment it is answered, with the first import's counts as they are then:
+    when the same file is run again while its first import is still applying, those are zeros. The outcome
+    (and the exit code) is the first import's, so that one is followed to its end."""
+    first = _follow(
+        client, base, {**state, "id": state["duplicate_of"], "finished_at": None}, total, timeout_s, console
+    )
+    return {
+        **state,
+        **{key: first[key] for key in COUNTS},
+        "original_status": first["status"],
+        "error": first.get("error"),
+    }
 
 
 def _follow(
