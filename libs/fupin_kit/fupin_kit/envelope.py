@@ -14,6 +14,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fupin_kit import divisions
+from fupin_kit.request_context import current_request_id
 
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PATTERN = r"^fupin\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$"
@@ -90,7 +91,8 @@ def new_event(
         data=data,
         actorid=actor_id,
         actortier=actor_tier,
-        correlationid=correlation_id,
+        # A change made by an HTTP request correlates with it, unless its cause says otherwise.
+        correlationid=correlation_id if correlation_id is not None else current_request_id(),
         causationid=causation_id,
         extradivisions=extra_divisions,
     )

@@ -7,6 +7,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fupin_kit.request_context import REQUEST_ID as CURRENT_REQUEST_ID
+
 REQUEST_ID_HEADER = b"x-request-id"
 # What a caller's request id may be (UUIDs, ULIDs, trace-style ids): it is echoed in a header, written to
 # the audit and to logs, so anything else (spaces, markup, control characters) is replaced by our own.
@@ -37,4 +39,8 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = CURRENT_REQUEST_ID.set(scope["state"]["request_id"])
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            CURRENT_REQUEST_ID.reset(token)

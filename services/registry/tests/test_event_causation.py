@@ -2,7 +2,7 @@
 carries the decision's id as `causationid` and its correlation (or, when it has none, its id) as
 `correlationid`, so that a consumer reading both can tell a reaction from its cause whatever order they
 arrive in (QA6 events-feeds §2: neither attribute was ever set; 77 of 200 registrations were on the feed
-before the announcement that caused them). A change a person makes carries neither."""
+before the announcement that caused them). A change a person makes has no cause."""
 
 from __future__ import annotations
 
@@ -85,4 +85,5 @@ async def test_a_registration_caused_by_an_announcement_names_it(
     assert registered["causationid"] == str(announced.id)
     assert registered["correlationid"] == (correlation or str(announced.id))
     (made,) = [event for event in events if event["type"] == "fupin.registry.household.created.v1"]
-    assert "causationid" not in made and "correlationid" not in made
+    # Made by a request: no cause, and the request's id as its correlation (test_event_correlation.py).
+    assert "causationid" not in made and made["correlationid"] == created.headers["x-request-id"]

@@ -63,10 +63,16 @@ class Stamps:
     history: str
     event: str
     places: Mapping[str, orjson.Fragment] = field(default_factory=dict, hash=False)
+    correlation: str | None = None  # the upload's request id (request_context), as new_event sets it
 
     @classmethod
-    def of(cls, at: dt.datetime, places: Mapping[str, orjson.Fragment] | None = None) -> Stamps:
-        return cls(at.isoformat(), str(_DATETIME.dump_python(at, mode="json")), places or {})
+    def of(
+        cls,
+        at: dt.datetime,
+        places: Mapping[str, orjson.Fragment] | None = None,
+        correlation: str | None = None,
+    ) -> Stamps:
+        return cls(at.isoformat(), str(_DATETIME.dump_python(at, mode="json")), places or {}, correlation)
 
 
 _VARIANT = {character: "89ab"[int(character, 16) & 3] for character in "0123456789abcdef"}
@@ -136,25 +142,24 @@ def _envelope(
     household_id: str,
     division: str,
     actor: tuple[str, str],
-    time: str,
+    stamps: Stamps,
     data: Any,
 ) -> str:
     """Envelope.model_dump(mode="json", exclude_none=True)."""
-    return orjson.dumps(
-        {
-            "specversion": "1.0",
-            "id": event_id,
-            "source": SOURCE,
-            "type": event_type,
-            "subject": f"household/{household_id}",
-            "time": time,
-            "datacontenttype": "application/json",
-            "division": division,
-            "actorid": actor[0],
-            "actortier": actor[1],
-            "data": data,
-        }
-    ).decode()
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": SOURCE,
+        "type": event_type,
+        "subject": f"household/{household_id}",
+        "time": stamps.event,
+        "datacontenttype": "application/json",
+        "division": division,
+    }
+    if stamps.correlation is not None:
+        envelope["correlationid"] = stamps.correlation
+    envelope |= {"actorid": actor[0], "actortier": actor[1], "data": data}
+    return orjson.dumps(envelope).decode()
 
 
 def render(
@@ -216,7 +221,7 @@ def render(
         "place": stamps.places.get(division),
     }
     created_json = _envelope(
-        created_id, contracts.HOUSEHOLD_CREATED, household_id, division, actor, stamps.event, created
+        created_id, contracts.HOUSEHOLD_CREATED, household_id, division, actor, stamps, created
     )
     income_json = None
     if household["income_year"] is not None:
@@ -234,7 +239,7 @@ def render(
             household_id,
             division,
             actor,
-            stamps.event,
+            stamps,
             income,
         )
     return orjson.dumps(after).decode(), created_json, income_json

@@ -29,6 +29,7 @@ from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import Actor, require_role, require_tier
 from fupin_kit.pii import PiiCipher, mask_text
 from fupin_kit.problems import not_found
+from fupin_kit.request_context import current_request_id
 from fupin_kit.telemetry import current_trace_headers
 from registry.divisions import places
 from registry.exports.cells import csv_cell
@@ -287,6 +288,7 @@ async def _validate_and_apply(
         runtime.cipher,
         at,
         documents.places_text(village_places),
+        current_request_id(),
     )
     phases = Phases()
     try:

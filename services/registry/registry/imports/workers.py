@@ -49,6 +49,7 @@ class Context:
     at: dt.datetime  # the import's instant: its rows' created_at, its history and events' time
     cipher_keys: tuple[bytes, bytes]  # the PII cipher's derived (encryption, blind index) keys
     places: str = ""  # the places of the villages it may import into (documents.places_text)
+    correlation: str | None = None  # the upload's request id: its events' correlationid
 
 
 @dataclass
@@ -67,11 +68,14 @@ def context(
     cipher: PiiCipher,
     at: dt.datetime | None = None,
     places: str = "",
+    correlation: str | None = None,
 ) -> Context:
     # PiiCipher holds an AESGCM object, which cannot be pickled; its derived keys can, and the worker
     # rebuilds the same cipher from them (never the deployment's master key, which it does not keep).
     keys = (cipher._encryption_key, cipher._index_key)
-    return Context(actor_division, actor, china_today(), at or dt.datetime.now(dt.UTC), keys, places)
+    return Context(
+        actor_division, actor, china_today(), at or dt.datetime.now(dt.UTC), keys, places, correlation
+    )
 
 
 def pool() -> concurrent.futures.ProcessPoolExecutor:
@@ -120,7 +124,7 @@ def _validator(ctx: Context) -> Validator:
         validator = Validator(ctx.actor_division, _cipher(ctx.cipher_keys), ctx.actor, ctx.today, ctx.at)
         # The Validator renders every document with its Stamps, made of the instant alone: the import's
         # village places join them here, read once per import and worker.
-        validator.stamps = Stamps.of(ctx.at, read_places(ctx.places))
+        validator.stamps = Stamps.of(ctx.at, read_places(ctx.places), ctx.correlation)
         _validators[ctx] = validator
     return validator
 
