@@ -3,7 +3,9 @@
 Every event's CloudEvents `division` is the case's village code and its subject is `case/<case id>`, so
 one case's events stay in order. Every transition emits one event; its type names the procedure
 (`case` for identification, `exit`, `monitoring`) and the step. The registry acts on three of them:
-`case.announced` (→ registered), `exit.announced` (→ exited) and `monitoring.decided` (→ monitored).
+`case.announced` (→ registered), `exit.announced` (→ exited) and `monitoring.decided` (→ monitored). An
+announcement the registry refuses moves the case to `registry_refused` (`case.registry_refused`,
+`exit.registry_refused`); the county's retry publishes `case.announced` / `exit.announced` again.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ VERBS: dict[str, str] = {
     "county_approve": "approved",
     "announce": "announced",
     "register": "registered",
+    # The registry refused the announced decision (household.decision_refused); the county's retry
+    # announces it again: its event is the announcement the registry acts on (case.announced,
+    # exit.announced), with action `retry`.
+    "registry_refuse": "registry_refused",
+    "retry": "announced",
     "reject": "rejected",
     "withdraw": "withdrawn",
     "exit_verify": "verified",

@@ -23,6 +23,10 @@ HOUSEHOLD_MONITORED = "fupin.registry.household.monitored.v1"
 # exited), whatever that is; not the exit or registration of a case.
 HOUSEHOLD_MONITORING_CLEARED = "fupin.registry.household.monitoring_cleared.v1"
 HOUSEHOLD_INCOME_RECORDED = "fupin.registry.household.income_recorded.v1"
+# An identification decision (an identification or exit announcement) the registry did not apply: the
+# household is unknown (404) or its status does not allow it (409: changed by hand meanwhile, or already
+# what the case asked for). No status changes; identification reads it to settle the waiting case.
+HOUSEHOLD_DECISION_REFUSED = "fupin.registry.household.decision_refused.v1"
 MEMBER_ADDED = "fupin.registry.member.added.v1"
 MEMBER_UPDATED = "fupin.registry.member.updated.v1"
 MEMBER_REMOVED = "fupin.registry.member.removed.v1"
@@ -117,6 +121,25 @@ class HouseholdStatusChangedV1(_Payload):
     decided_on: dt.date | None = None
 
 
+class HouseholdDecisionRefusedV1(_Payload):
+    """Payload of .decision_refused: the case whose decision was not applied, what it asked of the
+    registry (`action`: register, exit), the decision's event type, the household's status now (None when
+    the registry has no such household), and the problem the registry answered (its code and detail).
+    The event names the decision as its causationid."""
+
+    household_id: uuid.UUID
+    division: str
+    case_id: uuid.UUID
+    action: str
+    decision_type: str
+    current_status: str | None
+    problem_code: str
+    detail: str
+    # When identification announced the decision (its event's time) and when the registry refused it.
+    decided_at: dt.datetime
+    refused_at: dt.datetime
+
+
 class HouseholdIncomeRecordedV1(_Payload):
     household_id: uuid.UUID
     division: str
@@ -184,6 +207,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     HOUSEHOLD_MONITORED: HouseholdStatusChangedV1,
     HOUSEHOLD_MONITORING_CLEARED: HouseholdStatusChangedV1,
     HOUSEHOLD_INCOME_RECORDED: HouseholdIncomeRecordedV1,
+    HOUSEHOLD_DECISION_REFUSED: HouseholdDecisionRefusedV1,
     MEMBER_ADDED: MemberAddedV1,
     MEMBER_UPDATED: MemberUpdatedV1,
     MEMBER_REMOVED: MemberLeftV1,

@@ -10,6 +10,10 @@ Identification (两评议两公示一比对一公告):
     → second_notice → second_noticed → county_approved → announced → registered
 Exit (退出): exit_proposed → exit_verified → exit_confirmed → exit_notice → exit_noticed → exit_announced
     → exited
+    An announcement the registry refuses (household.decision_refused: the household's status was changed
+    by hand meanwhile, or it is unknown) moves the case to registry_refused / exit_registry_refused (the
+    platform's step, the registry's reason in the history); once the file is corrected the county officer
+    retries, which announces the decision again (announced / exit_announced) for the registry to apply.
 Monitoring (防止返贫监测, nine steps): monitor_warned → monitor_visited → monitor_authorised
     → monitor_compared → monitor_village_reviewed → monitor_notice → monitor_noticed
     → monitor_township_reviewed → monitored (county decision; help starts) → monitor_cleared
@@ -41,6 +45,8 @@ class State(StrEnum):
     SECOND_NOTICED = "second_noticed"
     COUNTY_APPROVED = "county_approved"
     ANNOUNCED = "announced"
+    # The registry refused the announced registration (household.decision_refused); retried by the county.
+    REGISTRY_REFUSED = "registry_refused"
     REGISTERED = "registered"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
@@ -51,6 +57,9 @@ class State(StrEnum):
     EXIT_NOTICE = "exit_notice"
     EXIT_NOTICED = "exit_noticed"
     EXIT_ANNOUNCED = "exit_announced"
+    # The registry refused the announced exit; retried by the county. (State names are unique across the
+    # kinds, so the table gives each refused state its own way back.)
+    EXIT_REGISTRY_REFUSED = "exit_registry_refused"
     EXITED = "exited"
 
     MONITOR_WARNED = "monitor_warned"
@@ -78,6 +87,9 @@ class Action(StrEnum):
     COUNTY_APPROVE = "county_approve"
     ANNOUNCE = "announce"
     REGISTER = "register"
+    # The registry refused an announced decision (platform), and the county's retry of it (announce again).
+    REGISTRY_REFUSE = "registry_refuse"
+    RETRY = "retry"
     REJECT = "reject"
     WITHDRAW = "withdraw"
     # exit
@@ -137,6 +149,8 @@ _MAIN: dict[tuple[State, Action], Transition] = {
     (S.SECOND_NOTICED, A.COUNTY_APPROVE): _t(S.COUNTY_APPROVED, COUNTY),
     (S.COUNTY_APPROVED, A.ANNOUNCE): _t(S.ANNOUNCED, COUNTY),
     (S.ANNOUNCED, A.REGISTER): _t(S.REGISTERED, SYSTEM),
+    (S.ANNOUNCED, A.REGISTRY_REFUSE): _t(S.REGISTRY_REFUSED, SYSTEM),
+    (S.REGISTRY_REFUSED, A.RETRY): _t(S.ANNOUNCED, COUNTY),
     # exit
     (S.EXIT_PROPOSED, A.EXIT_VERIFY): _t(S.EXIT_VERIFIED, VILLAGE),
     (S.EXIT_VERIFIED, A.HOUSEHOLD_CONFIRM): _t(S.EXIT_CONFIRMED, VILLAGE),
@@ -145,6 +159,8 @@ _MAIN: dict[tuple[State, Action], Transition] = {
     (S.EXIT_NOTICE, A.UPHOLD_OBJECTION): _t(S.EXIT_PROPOSED, TOWNSHIP),
     (S.EXIT_NOTICED, A.EXIT_ANNOUNCE): _t(S.EXIT_ANNOUNCED, COUNTY),
     (S.EXIT_ANNOUNCED, A.MARK_EXITED): _t(S.EXITED, SYSTEM),
+    (S.EXIT_ANNOUNCED, A.REGISTRY_REFUSE): _t(S.EXIT_REGISTRY_REFUSED, SYSTEM),
+    (S.EXIT_REGISTRY_REFUSED, A.RETRY): _t(S.EXIT_ANNOUNCED, COUNTY),
     # monitoring
     (S.MONITOR_WARNED, A.VISIT): _t(S.MONITOR_VISITED, VILLAGE),
     (S.MONITOR_VISITED, A.AUTHORISE): _t(S.MONITOR_AUTHORISED, VILLAGE),
@@ -171,6 +187,7 @@ KIND_STATES: dict[Kind, tuple[State, ...]] = {
         S.SECOND_NOTICED,
         S.COUNTY_APPROVED,
         S.ANNOUNCED,
+        S.REGISTRY_REFUSED,
         S.REGISTERED,
     ),
     Kind.EXIT: (
@@ -180,6 +197,7 @@ KIND_STATES: dict[Kind, tuple[State, ...]] = {
         S.EXIT_NOTICE,
         S.EXIT_NOTICED,
         S.EXIT_ANNOUNCED,
+        S.EXIT_REGISTRY_REFUSED,
         S.EXITED,
     ),
     Kind.MONITORING: (
@@ -199,8 +217,11 @@ KIND_STATES: dict[Kind, tuple[State, ...]] = {
 TERMINAL: frozenset[State] = frozenset(
     {S.REGISTERED, S.REJECTED, S.WITHDRAWN, S.EXITED, S.MONITOR_CLEARED, S.MONITOR_ENDED}
 )
-# After an announcement the decision is public; only the registry's confirmation can follow.
-_FINAL_STEPS: frozenset[State] = frozenset({S.ANNOUNCED, S.EXIT_ANNOUNCED, S.MONITORED})
+# After an announcement the decision is public; only the registry's confirmation (or refusal) can follow,
+# and after a refusal only the county's retry of the announcement.
+_FINAL_STEPS: frozenset[State] = frozenset(
+    {S.ANNOUNCED, S.REGISTRY_REFUSED, S.EXIT_ANNOUNCED, S.EXIT_REGISTRY_REFUSED, S.MONITORED}
+)
 
 # Rejection is the reviewing tier's decision at its own step; withdrawal is the household's (recorded by
 # the village cadre) at any time before the decision is public.
@@ -299,8 +320,9 @@ IDENTIFICATION_FORWARD: frozenset[Action] = frozenset(
     }
 )
 # A confirmed exclusion hit ends a case that is still under review (REJECT); once the decision is public
-# (announced) or done (registered) it can no longer be rejected, so it is flagged for 清退 review instead.
-FLAGGED_AFTER_DECISION: frozenset[State] = frozenset({S.ANNOUNCED, S.REGISTERED})
+# (announced, or refused by the registry and awaiting a retry) or done (registered) it can no longer be
+# rejected, so it is flagged for 清退 review instead.
+FLAGGED_AFTER_DECISION: frozenset[State] = frozenset({S.ANNOUNCED, S.REGISTRY_REFUSED, S.REGISTERED})
 # The procedures with a comparison step (一比对) that exclusion lists are matched against. An exclusion (a
 # car, a member on the payroll, ...) is evidence against poverty: it may stop a household from being
 # registered or helped, never from leaving the list. A registered household on such a list is found

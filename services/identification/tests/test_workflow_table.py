@@ -129,3 +129,24 @@ def test_permits_says_what_check_permission_allows() -> None:
                     tier,
                     role,
                 )
+
+
+def test_a_refused_announcement_waits_for_the_countys_retry() -> None:
+    """The registry's refusal of an announcement (platform step) parks the case in its kind's refused
+    state; only the county officer's retry leads on, back to the announcement; nobody rejects or withdraws
+    a decision already public."""
+    for announced, refused in (
+        (S.ANNOUNCED, S.REGISTRY_REFUSED),
+        (S.EXIT_ANNOUNCED, S.EXIT_REGISTRY_REFUSED),
+    ):
+        step = workflow.transition(announced, A.REGISTRY_REFUSE)
+        assert (step.target, step.tiers, step.roles) == (refused, ("system",), ("system",))
+        assert workflow.allowed_actions(refused) == [A.RETRY]
+        retry = workflow.transition(refused, A.RETRY)
+        assert (retry.target, retry.tiers, retry.roles) == (announced, ("county",), ("officer",))
+        assert workflow.is_active(refused)
+        assert workflow.kind_of(refused) is workflow.kind_of(announced)
+    assert sorted(workflow.sources_of(A.RETRY)) == sorted([S.REGISTRY_REFUSED, S.EXIT_REGISTRY_REFUSED])
+    assert workflow.sources_of(A.REGISTRY_REFUSE) == [S.ANNOUNCED, S.EXIT_ANNOUNCED]
+    assert contracts.event_type("identification", A.RETRY.value) == contracts.CASE_ANNOUNCED
+    assert contracts.event_type("exit", A.RETRY.value) == contracts.EXIT_ANNOUNCED

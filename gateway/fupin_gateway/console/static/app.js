@@ -55,8 +55,8 @@ const SURVEY_REQUIRED = new Set(["verify", "exit_verify", "visit"]);
 // rejected and withdrawn end a case of any kind. The state filter groups them so, as some steps have the
 // same name in two procedures.
 const CASE_STATES = {
-  identification: ["applied", "verified", "village_reviewed", "first_notice", "first_noticed", "township_reviewed", "compared", "second_notice", "second_noticed", "county_approved", "announced", "registered"],
-  exit: ["exit_proposed", "exit_verified", "exit_confirmed", "exit_notice", "exit_noticed", "exit_announced", "exited"],
+  identification: ["applied", "verified", "village_reviewed", "first_notice", "first_noticed", "township_reviewed", "compared", "second_notice", "second_noticed", "county_approved", "announced", "registry_refused", "registered"],
+  exit: ["exit_proposed", "exit_verified", "exit_confirmed", "exit_notice", "exit_noticed", "exit_announced", "exit_registry_refused", "exited"],
   monitoring: ["monitor_warned", "monitor_visited", "monitor_authorised", "monitor_compared", "monitor_village_reviewed", "monitor_notice", "monitor_noticed", "monitor_township_reviewed", "monitored", "monitor_cleared", "monitor_ended"],
   any: ["rejected", "withdrawn"],
 };

@@ -70,6 +70,8 @@ class ApiAction(StrEnum):
     COMPLETE_COMPARISON = Action.COMPLETE_COMPARISON.value
     COUNTY_APPROVE = Action.COUNTY_APPROVE.value
     ANNOUNCE = Action.ANNOUNCE.value
+    # After the registry refused the announcement (registry_refused, exit_registry_refused): announce again.
+    RETRY = Action.RETRY.value
     REJECT = Action.REJECT.value
     WITHDRAW = Action.WITHDRAW.value
     EXIT_VERIFY = Action.EXIT_VERIFY.value

@@ -1,6 +1,6 @@
 """Handlers of fupin.registry.events.v1: keep the households and members identification needs, and close
-a case when the registry confirms the status its announcement asked for. Each runs in the consumer's
-transaction together with its inbox row."""
+a case when the registry confirms the status its announcement asked for (or settle it when the registry
+refuses the announcement). Each runs in the consumer's transaction together with its inbox row."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fupin_contracts import registry as contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import mask_name
 from identification import clock, standards, workflow
+from identification.cases import repository as case_rows
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context
 from identification.divisions import service as division_names
@@ -112,6 +113,8 @@ CONFIRMS: dict[str, tuple[workflow.State, workflow.Action]] = {
 # The statuses in which the registry has (re)registered a household as poor: 建档立卡, or its return to
 # poverty (返贫) after an exit, which is a registration of that year too.
 REGISTERING = frozenset({"registered", "returned"})
+# The states in which a case waits for the registry to apply its announcement.
+WAITING = frozenset({workflow.State.ANNOUNCED, workflow.State.EXIT_ANNOUNCED})
 
 
 async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
@@ -146,6 +149,39 @@ async def on_status_changed(session: AsyncSession, event: Envelope) -> None:
         )
 
 
+async def on_decision_refused(session: AsyncSession, event: Envelope) -> None:
+    """The registry did not apply an announcement (household.decision_refused). A case still waiting for
+    it is settled: closed as the confirmation would close it when the registry already has the household
+    as the case asked (registered or returned; exited), which answers 409 and emits no status event;
+    otherwise moved to registry_refused / exit_registry_refused with the registry's reason, for the county
+    to retry once the file is corrected. A case that moved on meanwhile (confirmed, refused already) is
+    left alone, so a redelivered or late refusal changes nothing."""
+    data = contracts.HouseholdDecisionRefusedV1.model_validate(event.data)
+    case = await case_rows.get_case(session, data.case_id, *SYSTEM_ACTOR.subtree, lock=True)
+    if case is None or case["household_id"] != data.household_id:
+        return
+    state = workflow.State(case["state"])
+    if state not in WAITING:
+        return
+    ctx = Context(session, SYSTEM_ACTOR, await clock.now(session))
+    detail = {
+        "registry_event": str(event.id),
+        "household_status": data.current_status,
+        "problem_code": data.problem_code,
+        "problem_detail": data.detail,
+    }
+    confirmed = CONFIRMS.get(data.current_status or "")
+    if confirmed is not None and confirmed[0] is state:
+        await cases.apply(ctx, case, confirmed[1], detail)
+        return
+    status = "unknown to the registry" if data.current_status is None else f"{data.current_status!r}"
+    reason = (
+        f"the registry refused the announced decision ({data.problem_code}; household {status}): "
+        f"{data.detail}"
+    )
+    await cases.apply(ctx, case, workflow.Action.REGISTRY_REFUSE, detail, reason[:1000])
+
+
 async def on_monitoring_cleared(session: AsyncSession, event: Envelope) -> None:
     """Risk cleared: the household is back to what it was before monitoring; no case is confirmed by it."""
     data = contracts.HouseholdStatusChangedV1.model_validate(event.data)
@@ -171,4 +207,5 @@ HANDLERS = {
     contracts.HOUSEHOLD_INCOME_RECORDED: on_income,
     **{event_type: on_status_changed for event_type in contracts.STATUS_EVENT_TYPES.values()},
     contracts.HOUSEHOLD_MONITORING_CLEARED: on_monitoring_cleared,
+    contracts.HOUSEHOLD_DECISION_REFUSED: on_decision_refused,
 }

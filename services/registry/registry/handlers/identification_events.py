@@ -4,10 +4,15 @@ becomes the household's status.
 Identification announces (公告) a registration, an exit or a monitoring decision; the registry, owner of
 the status, applies it through its own status-change use case, so the history row and the registry's own
 event are written exactly as for a county officer's command. The consumer's inbox makes a redelivery a
-no-op; a household already in the target state (e.g. changed by hand) is skipped rather than retried."""
+no-op. An identification or exit announcement the registry refuses (the household is unknown, or its
+status does not allow the change: changed by hand meanwhile, or already what the case asked for) is not
+retried: the registry answers it with household.decision_refused in the same transaction, so that
+identification settles the case waiting for a confirmation that will never come. A refused monitoring
+decision is only logged."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from functools import lru_cache
@@ -15,13 +20,15 @@ from functools import lru_cache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_contracts import identification as contracts
+from fupin_contracts import registry as registry_contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope
+from fupin_kit.outbox import record_change
 from fupin_kit.pii import PiiCipher
 from fupin_kit.problems import ProblemError
 from fupin_kit.settings import KitSettings
-from registry.households import service
+from registry.households import events, repository, service
 from registry.households.schemas import StatusCommand
 from registry.households.workflow import StatusAction
 
@@ -57,6 +64,9 @@ def _county_actor(division: str, event: Envelope) -> Actor:
 # An announced identification makes the household poor: registered, or, for a household that had exited
 # (a monitored 脱贫不稳定户 identified as poor again), returned to poverty (返贫): never registered twice.
 POOR_AGAIN = {StatusAction.REGISTER: StatusAction.RETURN}
+# The decisions whose refusal the registry announces (household.decision_refused): identification waits
+# for the registry's answer to close their cases. Monitoring decisions are left as they were (logged).
+ANSWERED: frozenset[str] = frozenset({contracts.CASE_ANNOUNCED, contracts.EXIT_ANNOUNCED})
 
 
 async def on_decision(session: AsyncSession, event: Envelope) -> None:
@@ -71,6 +81,7 @@ async def on_decision(session: AsyncSession, event: Envelope) -> None:
     try:
         await service.change_status(ctx, household_id, command)
     except ProblemError as exc:
+        refused = exc  # what the registry answered to the decision's own action
         fallback = POOR_AGAIN.get(action)
         if exc.status == 409 and fallback is not None:
             # A refused transition changed nothing, so the other one can be tried in the same transaction.
@@ -84,8 +95,48 @@ async def on_decision(session: AsyncSession, event: Envelope) -> None:
             log.warning(
                 "identification decision %s for %s not applied: %s", event.type, data.household_id, exc
             )
+            if event.type in ANSWERED:
+                await _refused(ctx, event, data, action, refused)
             return
         raise
+
+
+async def _refused(
+    ctx: service.Context,
+    event: Envelope,
+    data: contracts.CaseTransitionedV1,
+    action: StatusAction,
+    problem: ProblemError,
+) -> None:
+    """Stage household.decision_refused, caused by the decision, with the household's status now (None
+    when the registry has no such household in the county): nothing else changes."""
+    household_id = uuid.UUID(str(data.household_id))
+    household = await repository.get_household(ctx.session, household_id, *ctx.actor.subtree)
+    division = data.division if household is None else str(household["division"])
+    code = problem.extensions.get("code") or problem.kind or str(problem.status)
+    payload = registry_contracts.HouseholdDecisionRefusedV1(
+        household_id=household_id,
+        division=division,
+        case_id=data.case_id,
+        action=action.value,
+        decision_type=event.type,
+        current_status=None if household is None else str(household["status"]),
+        problem_code=str(code),
+        detail=problem.detail or problem.title,
+        decided_at=event.time,
+        refused_at=dt.datetime.now(dt.UTC),
+    )
+    await record_change(
+        ctx.session,
+        events.household_event(
+            registry_contracts.HOUSEHOLD_DECISION_REFUSED,
+            household_id,
+            division,
+            payload,
+            ctx.actor,
+            cause=ctx.cause,
+        ),
+    )
 
 
 HANDLERS = {event_type: on_decision for event_type in ACTIONS}
