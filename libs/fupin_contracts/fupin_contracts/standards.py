@@ -39,6 +39,14 @@ POVERTY_LINE_REASON = (
 # Seeded by registry_0002.
 MONITORING_LINE = {2021: 6000, 2022: 6000}
 MONITORING_LINE_REASON = "national default (domain.md §4: about 1.5x the poverty line, 6,000 in 2021)"
+# Monitoring began in 2020 (domain.md §4), a year before the national figure it names: without a 2020 line a
+# warning of that year had no line to be checked against and was refused. 1.5× the 2020 poverty line
+# (4,000), which is the 6,000 of 2021. Seeded by registry_0013 (and identification_0012).
+MONITORING_LINE_2020 = (
+    2020,
+    6000,
+    "national default (domain.md §4: monitoring from 2020 on, about 1.5x the poverty line: 1.5 × 4,000)",
+)
 # The national poverty line for 2010–2014, the years of the first 建档立卡 registration (2014, domain.md
 # §8): 2,300 yuan at 2010 prices (domain.md §3), then the commonly published current-price figures (the
 # 2,300 line indexed to each year's prices). Year → (amount, reason). Seeded by registry_0008.
@@ -64,4 +72,5 @@ def national_rows() -> list[tuple[str, int, int, str]]:
             ("poverty_line", year, amount, reason)
             for year, (amount, reason) in POVERTY_LINE_2010_2014.items()
         ]
+        + [("monitoring_line", *MONITORING_LINE_2020)]
     )

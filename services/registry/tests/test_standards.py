@@ -189,9 +189,14 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     # Nor is a stray digit a standard: at most five times the line above, and at most a year ahead.
     typo = await set_standard(registry, "county", NANMING, {**body, "amount": "99999999.99"})
     assert typo.status_code == 422 and "at most 5" in typo.json()["detail"], typo.text
-    # 5× is allowed. A 2020 line is carried forward to 2021, under the monitoring line of 6,000, unless the
-    # county has a 2021 line of its own.
+    # 5× is allowed, under a monitoring line at least as high (the nation's 2020 line is 6,000). A 2020 line
+    # is carried forward to 2021, under the monitoring line of 6,000, unless the county has a 2021 line of
+    # its own.
     assert (await set_standard(registry, "county", NANMING, {**body, "year": 2021})).status_code == 201
+    above_monitoring = await set_standard(registry, "county", NANMING, {**body, "amount": 20000})
+    assert above_monitoring.status_code == 422, above_monitoring.text
+    monitoring = {**body, "kind": "monitoring_line", "amount": 30000}
+    assert (await set_standard(registry, "county", NANMING, monitoring)).status_code == 201
     assert (await set_standard(registry, "county", NANMING, {**body, "amount": 20000})).status_code == 201
     next_year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
     ahead = await set_standard(registry, "county", NANMING, {**body, "year": next_year})
@@ -209,8 +214,9 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     ):
         assert (await set_standard(registry, "county", NANMING, {**body, **bad})).status_code == 422, bad
     assert (await set_standard(registry, "county", NANMING, body, roles=["admin"])).status_code == 201
-    # Nothing refused was stored: the rows are 2021's, the 5× line, next year's, and the admin's.
-    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 4
+    # Nothing refused was stored: the rows are 2021's, the monitoring line, the 5× line, next year's, and
+    # the admin's.
+    assert len(await rows(registry, "SELECT id FROM standards WHERE region = :r", r=NANMING)) == 5
 
 
 async def test_standards_reads_are_scoped(registry) -> None:
@@ -232,24 +238,30 @@ async def test_standards_reads_are_scoped(registry) -> None:
     assert bad.status_code == 422
 
 
-async def test_a_2020_monitoring_line_is_capped_by_the_poverty_line_above_it(writable_registry) -> None:
-    """Monitoring began in 2020, the national monitoring line in 2021: a county's 2020 monitoring line had
-    no line above it, so 99,999,999.99 was accepted and carried forward as its line for every later year.
-    Without a monitoring line above, the poverty line in force above stands in (domain.md §4: a monitoring
-    line is a multiple of the poverty line): between 4,000 and 5× 4,000 in 2020."""
+async def test_a_2020_monitoring_line_is_held_to_the_national_2020_monitoring_line(writable_registry) -> None:
+    """Monitoring began in 2020 (domain.md §4), the national monitoring line it names in 2021: a county's
+    2020 monitoring line once had no line above it (99,999,999.99 was accepted and carried forward), and a
+    2020 warning had no line to be checked against. The nation's 2020 line is 1.5× its 2020 poverty line,
+    6,000: a regional 2020 line lies between it and 5× it."""
     registry = writable_registry
+    national = await registry.client.get(
+        "/standards/effective",
+        params={"division": NANMING, "year": 2020, "kind": "monitoring_line"},
+        headers=registry.auth("county", NANMING),
+    )
+    assert national.status_code == 200, national.text
+    assert float(national.json()["amount"]) == 6000, national.text
+    assert NATION in national.text, national.text
     body = {"kind": "monitoring_line", "year": 2020, "region": NANMING}
     typo = await set_standard(registry, "county", NANMING, {**body, "amount": "99999999.99"})
     assert typo.status_code == 422, typo.text
-    assert (
-        "at most 5× the line above it (for 2020, the poverty_line above it) (20000" in typo.json()["detail"]
-    )
-    assert typo.json()["floor_amount"] == 4000
-    low = await set_standard(registry, "county", NANMING, {**body, "amount": 3000})
-    assert low.status_code == 422 and low.json()["floor_amount"] == 4000, low.text
-    kept = await set_standard(registry, "county", NANMING, {**body, "amount": 6000})
+    assert "at most 5× the line above it (30000" in typo.json()["detail"], typo.text
+    assert typo.json()["floor_amount"] == 6000
+    low = await set_standard(registry, "county", NANMING, {**body, "amount": 5000})
+    assert low.status_code == 422 and low.json()["floor_amount"] == 6000, low.text
+    kept = await set_standard(registry, "county", NANMING, {**body, "amount": 6500})
     assert kept.status_code == 201, kept.text
-    # A province's own 2020 line is held to the national poverty line the same way.
+    # A province's own 2020 line is held to the national line the same way.
     province = await set_standard(registry, "province", GUIZHOU, {**body, "region": GUIZHOU, "amount": 31000})
     assert province.status_code == 422, province.text
     assert (

@@ -40,34 +40,26 @@ async def check_amount(session: AsyncSession, kind: str, year: int, region: str,
     """Refuse (422) a regional line that is not between the line above it and CEILING_FACTOR× that line, or
     that puts the poverty line above the monitoring line in a year and region the line reaches.
 
-    The line above is the same kind's line in force for the regions above. A monitoring line may have none:
-    monitoring began in 2020 (domain.md §4) but the national monitoring line in 2021 (6,000 yuan, about
-    1.5× the poverty line), so a 2020 line had nothing to be checked against, and a typo of 99,999,999.99
-    was accepted and carried forward as the county's line for every later year. A monitoring line is a
-    multiple of the poverty line, so without a monitoring line above it the poverty line in force above
-    stands in: at least that line, at most CEILING_FACTOR× it. A line with no line above it at all is
-    refused rather than left unchecked.
+    The line above is the same kind's line in force for the regions above; the nation has one of each kind
+    for every year a line may be set in (monitoring from 2020 on: fupin_contracts.standards). Before the
+    national 2020 monitoring line existed, a county's 2020 monitoring line had nothing to be checked against,
+    and a typo of 99,999,999.99 was accepted and carried forward as its line for every later year. A line
+    with no line above it at all is refused rather than left unchecked.
     """
     above = regions_above(region)
     floor = await repository.effective(session, kind, year, above)
-    floor_kind = kind
-    if floor is None and kind == "monitoring_line":
-        floor = await repository.effective(session, "poverty_line", year, above)
-        floor_kind = "poverty_line"
     if floor is None:
         raise unprocessable(f"there is no {kind} above this region for {year} to set a regional line against")
     if amount < floor["amount"]:
         raise unprocessable(
-            "a regional standard may raise the line above it, never lower it"
-            + ("" if floor_kind == kind else f" (for {year}, the {floor_kind} above it: {floor['amount']})"),
+            "a regional standard may raise the line above it, never lower it",
             floor_standard_id=floor["id"],
             floor_amount=float(floor["amount"]),
         )
     if amount > ceiling(floor["amount"]):
         raise unprocessable(
             f"a regional standard is at most {CEILING_FACTOR}× the line above it "
-            + ("" if floor_kind == kind else f"(for {year}, the {floor_kind} above it) ")
-            + f"({ceiling(floor['amount'])}); a higher figure is taken for a typing error",
+            f"({ceiling(floor['amount'])}); a higher figure is taken for a typing error",
             floor_standard_id=floor["id"],
             floor_amount=float(floor["amount"]),
         )
