@@ -33,6 +33,7 @@ from fupin_kit import inbox_repository
 from fupin_kit.envelope import Envelope, dlq_topic
 from fupin_kit.kafka import CONSUMER_SESSION_TIMEOUT_S, create_topics, make_consumer, make_producer
 from fupin_kit.problems import is_database_outage
+from fupin_kit.request_context import caused_by
 from fupin_kit.settings import KitSettings
 from fupin_kit.telemetry import context_from_kafka_headers, tracer
 
@@ -309,7 +310,8 @@ class ConsumerLoop:
                     with self._span(record, event, batch_size=len(work)):
                         claimed = await inbox_repository.claim(session, self.group_id, event.id, event.type)
                         if claimed:
-                            await handler(session, event)
+                            with caused_by(event):
+                                await handler(session, event)
                         outcomes.append(claimed)
         except Exception as exc:
             if is_database_outage(exc):
@@ -326,7 +328,8 @@ class ConsumerLoop:
             async with self.sessionmaker() as session, session.begin():
                 if not await inbox_repository.claim(session, self.group_id, event.id, event.type):
                     return False
-                await handler(session, event)
+                with caused_by(event):
+                    await handler(session, event)
                 return True
         except Exception as exc:
             if is_database_outage(exc):

@@ -14,7 +14,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fupin_kit import divisions
-from fupin_kit.request_context import current_request_id
+from fupin_kit.request_context import current_cause, current_request_id
 
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PATTERN = r"^fupin\.[a-z_]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$"
@@ -83,6 +83,13 @@ def new_event(
     causation_id: str | None = None,
     extra_divisions: list[str] | None = None,
 ) -> Envelope:
+    # Unless the builder names them: a reaction to an event is caused by it and shares its correlation, a
+    # change made by an HTTP request correlates with the request (request_context).
+    cause = current_cause()
+    if causation_id is None and cause is not None:
+        causation_id = cause.causation_id
+    if correlation_id is None:
+        correlation_id = cause.correlation_id if cause is not None else current_request_id()
     return Envelope(
         source=f"/fupin/{service}",
         type=type,
@@ -91,8 +98,7 @@ def new_event(
         data=data,
         actorid=actor_id,
         actortier=actor_tier,
-        # A change made by an HTTP request correlates with it, unless its cause says otherwise.
-        correlationid=correlation_id if correlation_id is not None else current_request_id(),
+        correlationid=correlation_id,
         causationid=causation_id,
         extradivisions=extra_divisions,
     )
