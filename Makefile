@@ -22,14 +22,20 @@ $(STAMP): $(BIN)/python Makefile requirements-dev.txt $(wildcard libs/*/pyprojec
 
 install: $(STAMP) fonts browser
 
-# The household card (户卡) PDF embeds a CJK font from the system: WenQuanYi Micro Hei (Debian package
-# fonts-wqy-microhei), unless FUPIN_CJK_FONT names another TrueType font with Chinese glyphs.
+# The household card (户卡) and notice PDFs embed CJK fonts from the system: WenQuanYi Micro Hei (Debian
+# package fonts-wqy-microhei), unless FUPIN_CJK_FONT names another TrueType font with Chinese glyphs, backed
+# by HanaMin (fonts-hanazono) for the CJK Extension A/B characters of names such as 王䶮 or 㵲水街道.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+CJK_FALLBACK_FONT := /usr/share/fonts/truetype/hanazono/HanaMinB.ttf
 fonts:
 	@test -f $(CJK_FONT) || test -n "$$FUPIN_CJK_FONT" || \
 	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
 	    apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; } || \
 	  echo "warning: no CJK font: run 'sudo apt-get install fonts-wqy-microhei' or set FUPIN_CJK_FONT"
+	@test -f $(CJK_FALLBACK_FONT) || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    apt-get update -qq && apt-get install -y -qq fonts-hanazono >/dev/null; } || \
+	  echo "warning: no CJK fallback font: run 'sudo apt-get install fonts-hanazono' (else rare characters print as [U+XXXX])"
 
 # The web console's browser test (gateway/tests/test_console.py) drives Debian's Chromium through
 # Playwright; Playwright's own browser download is not used.

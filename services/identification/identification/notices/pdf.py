@@ -1,18 +1,17 @@
 """The notice document (公示) of one village as a PDF: the same content as the HTML board — the masked
 head name (张*), the masked resident ID (region and last four digits), the household size — never a
-full name or ID. The CJK font is the platform's shared choice (fupin_kit.cjk_font)."""
+full name or ID. The CJK fonts are the platform's shared choice (fupin_kit.cjk_font.CjkPdf, as on the
+household card)."""
 
 from __future__ import annotations
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from fupin_kit.cjk_font import CjkFontMissing, find_font
+from fupin_kit.cjk_font import FAMILY, CjkFontMissing, CjkPdf, find_font
 from fupin_kit.problems import ProblemError, service_unavailable
 from identification.notices import document
 from identification.notices.schemas import PublicNotice
 
-FAMILY = "cjk"
 HEADING = FontFace(emphasis=None, fill_color=(221, 235, 247))
 
 
@@ -22,8 +21,7 @@ def font_problem(exc: CjkFontMissing) -> ProblemError:
 
 def render(notice: PublicNotice) -> bytes:
     """A4 portrait; fpdf2 embeds only the glyphs used, so a village list stays small."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.add_font(FAMILY, "", str(find_font()))
+    pdf = CjkPdf(find_font(), orientation="P", page_format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

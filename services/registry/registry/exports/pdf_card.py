@@ -1,6 +1,7 @@
 """The household card 户卡 as a one-household PDF, with an embedded CJK font.
 
-The font comes from fupin_kit.cjk_font, the platform's one decision on CJK fonts.
+The fonts come from fupin_kit.cjk_font (CjkPdf), the platform's one decision on CJK fonts, shared with the
+notice document.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
-from fupin_kit.cjk_font import CjkFontMissing
+from fupin_kit.cjk_font import FAMILY, CjkFontMissing, CjkPdf
 from fupin_kit.problems import ProblemError, service_unavailable
 from registry.exports.columns import Disclosure, causes, label, yes_no
 from registry.exports.service import Card
@@ -41,7 +41,6 @@ from registry.households.enums import (
     WorkStatus,
 )
 
-FAMILY = "cjk"
 RGB: dict[StatusColour, tuple[int, int, int]] = {
     StatusColour.RED: (200, 30, 30),
     StatusColour.GREEN: (30, 140, 60),
@@ -64,10 +63,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class CardPdf(FPDF):
+class CardPdf(CjkPdf):
     def __init__(self, font: Path) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.add_font(FAMILY, "", str(font))
+        super().__init__(font, orientation="L", page_format="A4")
         self.set_auto_page_break(auto=True, margin=12)
         self.set_margins(12, 12, 12)
         self.add_page()
