@@ -10,7 +10,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
@@ -33,6 +33,18 @@ router = APIRouter(prefix="/exports", tags=["exports"])
 Code = Annotated[str, PathParam(pattern=patterns.DIVISION_CODE, description="12-digit division code")]
 Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file_answer(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer of an export as the OpenAPI document states it: the file's media type, not JSON."""
+    return {
+        200: {
+            "description": what,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+
+
 CHUNK = 256 * 1024
 
 
@@ -60,6 +72,7 @@ def _temporary(suffix: str) -> Path:
 @router.get(
     "/households/{household_id}/card.pdf",
     response_class=Response,
+    responses=_file_answer("application/pdf", "the household card (PDF)"),
     openapi_extra=scope.by_resource("POST /households", "household_id"),
 )
 async def household_card(
@@ -117,6 +130,7 @@ async def _workbook_response(
 @router.get(
     "/villages/{code}/register.xlsx",
     response_class=StreamingResponse,
+    responses=_file_answer(XLSX, "the village register (XLSX)"),
     openapi_extra=scope.by_division("code", "path", "village"),
 )
 async def village_register(
@@ -133,6 +147,7 @@ async def village_register(
 @router.get(
     "/townships/{code}/book.xlsx",
     response_class=StreamingResponse,
+    responses=_file_answer(XLSX, "the township book (XLSX)"),
     openapi_extra=scope.by_division("code", "path", "township"),
 )
 async def township_book(
@@ -149,6 +164,7 @@ async def township_book(
 @router.get(
     "/counties/{code}/archive.xlsx",
     response_class=StreamingResponse,
+    responses=_file_answer(XLSX, "the county archive (XLSX)"),
     openapi_extra=scope.by_division("code", "path", "county"),
 )
 async def county_archive_xlsx(
@@ -165,6 +181,7 @@ async def county_archive_xlsx(
 @router.get(
     "/counties/{code}/archive.csv",
     response_class=StreamingResponse,
+    responses=_file_answer("text/csv", "the county archive (CSV, UTF-8 with BOM)"),
     openapi_extra=scope.by_division("code", "path", "county"),
 )
 async def county_archive_csv(

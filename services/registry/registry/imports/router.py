@@ -74,6 +74,14 @@ async def read_import(actor: CurrentActor, session: DbSession, import_id: uuid.U
 @router.get(
     "/{import_id}/report",
     response_model=None,
+    # Both forms of the answer, so a client (and schemathesis) knows the CSV is one: JSON by default.
+    responses={
+        200: {
+            "model": ReportPage,
+            "description": "the report page (JSON), or with ?format=csv the whole report (CSV, UTF-8 with BOM)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
     openapi_extra=scope.by_resource("POST /imports", "import_id"),
 )
 async def report(

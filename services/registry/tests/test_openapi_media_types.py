@@ -1,0 +1,32 @@
+"""The OpenAPI document states what each file-producing route answers: the import report as JSON or, with
+?format=csv, CSV; the exports as PDF, XLSX or CSV. Before, the report declared only JSON with an empty
+schema and the exports no content at all, so a client generated from the document (and schemathesis) took
+the CSV for an undocumented answer (QA7 quality-security F2)."""
+
+from __future__ import annotations
+
+from registry.main import create_app
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _ok(document: dict, path: str) -> dict:
+    answer: dict = document["paths"][path]["get"]["responses"]["200"]
+    return answer["content"]
+
+
+def test_file_routes_declare_their_media_types() -> None:
+    document = create_app().openapi()
+    report = _ok(document, "/imports/{import_id}/report")
+    assert report["application/json"]["schema"] == {"$ref": "#/components/schemas/ReportPage"}
+    assert "text/csv" in report
+    assert "ReportPage" in document["components"]["schemas"]
+    expected = {
+        "/exports/households/{household_id}/card.pdf": "application/pdf",
+        "/exports/villages/{code}/register.xlsx": XLSX,
+        "/exports/townships/{code}/book.xlsx": XLSX,
+        "/exports/counties/{code}/archive.xlsx": XLSX,
+        "/exports/counties/{code}/archive.csv": "text/csv",
+    }
+    for path, media_type in expected.items():
+        assert list(_ok(document, path)) == [media_type], (path, _ok(document, path))
