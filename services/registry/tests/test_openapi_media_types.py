@@ -5,14 +5,16 @@ the CSV for an undocumented answer (QA7 quality-security F2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from registry.main import create_app
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _ok(document: dict, path: str) -> dict:
-    answer: dict = document["paths"][path]["get"]["responses"]["200"]
-    return answer["content"]
+def _ok(document: dict[str, Any], path: str) -> dict[str, Any]:
+    content: dict[str, Any] = document["paths"][path]["get"]["responses"]["200"]["content"]
+    return content
 
 
 def test_file_routes_declare_their_media_types() -> None:
