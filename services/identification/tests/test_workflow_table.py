@@ -55,6 +55,10 @@ def test_guards() -> None:
     assert workflow.vote_passes(21, 11, 5) and not workflow.vote_passes(21, 10, 5)
     assert workflow.spot_check_size(10, 0.2) == 2 and workflow.spot_check_size(11, 0.2) == 3
     assert workflow.spot_check_size(1, 0.1) == 1 and workflow.spot_check_size(0, 0.1) == 0
+    # Rates as written, not as binary floats (QA7 domain-conformance F8: 56,990 and 1,019 were drawn).
+    assert workflow.spot_check_size(100_000, 0.57) == 57_000
+    assert workflow.spot_check_size(10_000, 0.102) == 1_020
+    assert workflow.spot_check_size(10_001, 0.102) == 1_021
 
 
 def test_wrong_tier_or_role_refused() -> None:
