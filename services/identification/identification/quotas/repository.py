@@ -1,7 +1,15 @@
-"""All SQL of quotas (规模控制) and their adjustment log."""
+"""All SQL of quotas (规模控制) and their adjustment log.
+
+A quota is of people (贫困人口规模, domain.md §3), so a counted case counts its household's members: the
+member count the registry's events leave in the read model now, not a count frozen when the case took its
+place. A member born, married in, moved away or deceased after the village review changes what the case
+holds, as it changes the poor population the quota bounds (the registry's own statistics count
+`member_count` the same way); a quota may so end up short of its usage, and then takes no further case
+until the tier above adjusts it or a household shrinks."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification.models import cases, quota_adjustments, quotas
+from identification.models import cases, quota_adjustments, quotas, rm_households
 
 Row = dict[str, Any]
 
@@ -26,11 +34,19 @@ async def lock_quotas(session: AsyncSession, year: int, codes: Sequence[str]) ->
     return {row.division: int(row.amount) for row in rows}
 
 
-async def usage_by_village(
+# A case's people: its household's current members (a household the read model has not heard of counts
+# none: no case is opened for one, so this only guards the outer join).
+_PEOPLE = func.coalesce(func.sum(rm_households.c.member_count), 0)
+_CASES_WITH_HOUSEHOLDS = cases.outerjoin(rm_households, rm_households.c.household_id == cases.c.household_id)
+
+
+async def people_by_village(
     session: AsyncSession, lo: str, hi: str, year: int, states: Sequence[str]
 ) -> dict[str, int]:
+    """village → people of the year's identification cases within [lo, hi] in one of `states`."""
     rows = await session.execute(
-        select(cases.c.division, func.count())
+        select(cases.c.division, _PEOPLE)
+        .select_from(_CASES_WITH_HOUSEHOLDS)
         .where(
             cases.c.kind == "identification",
             cases.c.year == year,
@@ -39,7 +55,21 @@ async def usage_by_village(
         )
         .group_by(cases.c.division)
     )
-    return {str(division): int(count) for division, count in rows.tuples()}
+    return {str(division): int(people) for division, people in rows.tuples()}
+
+
+async def people_of_cases(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> dict[int, dict[str, int]]:
+    """year → village → people these identification cases bring (other kinds hold no quota place)."""
+    rows = await session.execute(
+        select(cases.c.year, cases.c.division, _PEOPLE)
+        .select_from(_CASES_WITH_HOUSEHOLDS)
+        .where(cases.c.id.in_(list(case_ids)), cases.c.kind == "identification")
+        .group_by(cases.c.year, cases.c.division)
+    )
+    by_year: dict[int, dict[str, int]] = {}
+    for year, division, people in rows.tuples():
+        by_year.setdefault(int(year), {})[str(division)] = int(people)
+    return by_year
 
 
 async def get(session: AsyncSession, division: str, year: int) -> Row | None:

@@ -23,7 +23,8 @@ QUOTA = scope.by_resource("PUT /quotas", "division", id_field="division", params
     openapi_extra=scope.by_division(location="body", example=examples.QUOTA, prepare=examples.QUOTA_CHAIN),
 )
 async def set_quota(body: QuotaIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
-    """Set or adjust a quota (by the tier above the division); every change is recorded with who and why."""
+    """Set or adjust a quota of people (人, the poor population it may register; by the tier above the
+    division); every change is recorded with who and why."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("quota", body), lambda: service.set_quota(ctx, body)
     )

@@ -1,9 +1,12 @@
-"""Quotas (规模控制): decomposed province → city → county → township → village, set by the tier above,
-never more than the parent's and never less than the children's; enforced when cases advance."""
+"""Quotas (规模控制): the poor population a division may register, in people (人), decomposed province →
+city → county → township → village, set by the tier above, never more than the parent's and never less
+than the children's; enforced when cases advance, each case counting its household's current members
+(repository.py says why current)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_role, require_within
@@ -39,7 +42,7 @@ def _ancestors(village: str) -> list[str]:
 async def ensure_room(
     ctx: Context, year: int, additions: Mapping[str, int], counted: tuple[str, ...]
 ) -> None:
-    """Refuse (409) when adding `additions` (village → cases) would exceed any quota on their path.
+    """Refuse (409) when adding `additions` (village → people) would exceed any quota on their path.
     A village without a quota for the year has no room at all: scale control is opt-out, not opt-in."""
     if not additions:
         return
@@ -47,7 +50,7 @@ async def ensure_room(
     limits = await repository.lock_quotas(ctx.session, year, nodes)
     top = min(nodes, key=lambda code: divisions.level(code))
     lo, hi = divisions.subtree_range(top)
-    used = await repository.usage_by_village(ctx.session, lo, hi, year, counted)
+    used = await repository.people_by_village(ctx.session, lo, hi, year, counted)
     for node in nodes:
         amount = limits.get(node)
         if amount is None:
@@ -55,14 +58,24 @@ async def ensure_room(
                 raise conflict(f"village {node} has no quota for {year}", code="quota-missing")
             continue
         prefix = divisions.prefix(node)
-        taken = sum(count for village, count in used.items() if village.startswith(prefix))
-        adding = sum(count for village, count in additions.items() if village.startswith(prefix))
+        taken = sum(people for village, people in used.items() if village.startswith(prefix))
+        adding = sum(people for village, people in additions.items() if village.startswith(prefix))
         if taken + adding > amount:
             raise conflict(
-                f"the {year} quota of {node} ({amount}) would be exceeded ({taken} + {adding})",
+                f"the {year} quota of {node} ({amount} people) would be exceeded ({taken} + {adding} people)",
                 code="quota-exceeded",
                 division=node,
             )
+
+
+async def ensure_room_for_cases(
+    ctx: Context, case_ids: Sequence[uuid.UUID], counted: tuple[str, ...]
+) -> None:
+    """Refuse (409) when these identification cases, taking their places in `counted`, would exceed a quota
+    of their year: each brings its household's current members. Call it before the cases move."""
+    by_year = await repository.people_of_cases(ctx.session, case_ids)
+    for year, additions in sorted(by_year.items()):
+        await ensure_room(ctx, year, additions, counted)
 
 
 async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
@@ -90,7 +103,7 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         )
         if siblings + body.amount > parent_quota["amount"]:
             raise conflict(
-                f"children of {parent} would hold {siblings + body.amount} > {parent_quota['amount']}",
+                f"children of {parent} would hold {siblings + body.amount} people > {parent_quota['amount']}",
                 code="quota-exceeded",
             )
     child_level = divisions.child_level(body.division)
@@ -100,10 +113,12 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         if row["division"] != body.division and divisions.level(row["division"]) == child_level
     )
     if body.amount < children:
-        raise conflict(f"the children already hold {children}", code="quota-below-children")
-    used = (await repository.usage_by_village(ctx.session, lo, hi, body.year, PAST_VILLAGE_REVIEW)).values()
-    if body.amount < sum(used):
-        raise conflict(f"{sum(used)} cases already hold places", code="quota-below-usage")
+        raise conflict(f"the children already hold {children} people", code="quota-below-children")
+    used = sum(
+        (await repository.people_by_village(ctx.session, lo, hi, body.year, PAST_VILLAGE_REVIEW)).values()
+    )
+    if body.amount < used:
+        raise conflict(f"the households of its cases already count {used} people", code="quota-below-usage")
     before = await repository.get(ctx.session, body.division, body.year)
     await repository.upsert(ctx.session, body.division, body.year, body.amount, ctx.actor.subject)
     adjustment = {
@@ -126,7 +141,7 @@ async def read_quota(ctx: Context, division: str, year: int) -> QuotaOut:
     if row is None:
         raise not_found("quota")
     lo, hi = divisions.subtree_range(division)
-    used = sum((await repository.usage_by_village(ctx.session, lo, hi, year, PAST_VILLAGE_REVIEW)).values())
+    used = sum((await repository.people_by_village(ctx.session, lo, hi, year, PAST_VILLAGE_REVIEW)).values())
     return QuotaOut(used=used, **row)
 
 
