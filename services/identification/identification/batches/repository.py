@@ -8,9 +8,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identification.batches.keyset import Position
 from identification.cases.repository import NO_LIVING_MEMBERS_SQL
 from identification.models import batch_items, batches, cases
 from identification.workflow import POOR_STATUSES
@@ -56,15 +57,28 @@ async def open_batch_covering(
 
 
 async def search(
-    session: AsyncSession, lo: str, hi: str, action: str | None, status: str | None, limit: int
+    session: AsyncSession,
+    lo: str,
+    hi: str,
+    action: str | None,
+    status: str | None,
+    after: Position | None,
+    limit: int,
 ) -> list[Row]:
+    """Newest first, keyset-paged on (created_at, id) after `after`; one row more than `limit` says there
+    is another page."""
     conditions: list[Any] = [batches.c.division.between(lo, hi)]
     if action is not None:
         conditions.append(batches.c.action == action)
     if status is not None:
         conditions.append(batches.c.status == status)
+    if after is not None:
+        conditions.append(tuple_(batches.c.created_at, batches.c.id) < after)
     rows = await session.execute(
-        select(batches).where(*conditions).order_by(batches.c.created_at.desc(), batches.c.id).limit(limit)
+        select(batches)
+        .where(*conditions)
+        .order_by(batches.c.created_at.desc(), batches.c.id.desc())
+        .limit(limit + 1)
     )
     return [dict(row) for row in rows.mappings()]
 

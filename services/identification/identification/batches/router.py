@@ -9,7 +9,7 @@ from fupin_kit import body_limits
 from fupin_kit import openapi_scope as scope
 from identification import idempotency
 from identification import matrix_examples as examples
-from identification.batches import service
+from identification.batches import keyset, service
 from identification.batches.schemas import (
     BatchAction,
     BatchIn,
@@ -40,22 +40,27 @@ async def draw(body: BatchIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     )
 
 
-@router.get("", openapi_extra=scope.caller())
+@router.get("", openapi_extra=scope.caller(), responses=keyset.NEXT_CURSOR_HEADER)
 async def search(
     ctx: Ctx,
+    response: Response,
     division: str | None = Query(default=None, pattern=r"^[0-9]{12}$"),
     action: BatchAction | None = None,
     status: BatchStatus | None = None,
+    after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[BatchSummary]:
-    """The batches drawn in the caller's jurisdiction, newest first, decided or still open."""
-    return await service.search(
+    """The batches drawn in the caller's jurisdiction, newest first, decided or still open, in keyset
+    pages."""
+    found = await service.search(
         ctx,
         division,
         None if action is None else action.value,
         None if status is None else status.value,
+        after,
         limit,
     )
+    return keyset.answer(response, found)
 
 
 @router.get("/{batch_id}", openapi_extra=scope.by_resource("POST /batches", "batch_id"))

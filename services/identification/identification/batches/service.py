@@ -24,7 +24,7 @@ from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.telemetry import current_trace_headers
 from identification import events, regions, workflow
-from identification.batches import repository
+from identification.batches import keyset, repository
 from identification.batches.schemas import (
     BatchIn,
     BatchOut,
@@ -163,18 +163,19 @@ async def read(ctx: Context, batch_id: uuid.UUID) -> BatchOut:
 
 
 async def search(
-    ctx: Context, division: str | None, action: str | None, status: str | None, limit: int
-) -> list[BatchSummary]:
+    ctx: Context, division: str | None, action: str | None, status: str | None, after: str | None, limit: int
+) -> keyset.Page[BatchSummary]:
     """The batches of the caller's jurisdiction (or of one division in it), newest first: every draw is
     on record, decided or not."""
     lo, hi = ctx.actor.subtree
     if division is not None:
         require_within(ctx.actor, division, "division")
         lo, hi = divisions.subtree_range(division)
-    rows = await repository.search(ctx.session, lo, hi, action, status, limit)
-    return [
-        BatchSummary.model_validate({**_masked(ctx.actor, row), "rate": float(row["rate"])}) for row in rows
-    ]
+    rows = await repository.search(ctx.session, lo, hi, action, status, keyset.decode(after), limit)
+    return keyset.convert(
+        keyset.page(rows, limit, "created_at"),
+        lambda row: BatchSummary.model_validate({**_masked(ctx.actor, row), "rate": float(row["rate"])}),
+    )
 
 
 async def _drawn(ctx: Context, batch_id: uuid.UUID) -> tuple[dict[str, Any], workflow.Transition]:

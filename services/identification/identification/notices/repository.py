@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identification.batches.keyset import Position
 from identification.models import cases, notice_cases, notices, objections, rm_households
 from identification.notices.line_status import LineStatus
 
@@ -109,6 +110,21 @@ async def posted_lines(session: AsyncSession, notice_id: uuid.UUID) -> list[Row]
     return [dict(row) for row in rows.mappings()]
 
 
+async def posted_lines_of(
+    session: AsyncSession, notice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row]]:
+    """The posted lines of several notices in one query (a list page), each notice's as `posted_lines`."""
+    rows = await session.execute(
+        select(notice_cases.c.notice_id, notice_cases.c.case_id, _line_status())
+        .where(notice_cases.c.notice_id.in_(notice_ids))
+        .order_by(notice_cases.c.notice_id, notice_cases.c.case_id)
+    )
+    lines: dict[uuid.UUID, list[Row]] = {notice_id: [] for notice_id in notice_ids}
+    for row in rows.mappings():
+        lines[row["notice_id"]].append({"case_id": row["case_id"], "line_status": row["line_status"]})
+    return lines
+
+
 async def close(session: AsyncSession, notice_id: uuid.UUID, now: dt.datetime) -> None:
     await session.execute(
         update(notices).where(notices.c.id == notice_id).values(status="closed", closed_at=now)
@@ -168,24 +184,33 @@ async def get(
     return None if row is None else dict(row)
 
 
-async def search(session: AsyncSession, lo: str, hi: str, status: str | None, limit: int) -> list[Row]:
+async def search(
+    session: AsyncSession, lo: str, hi: str, status: str | None, after: Position | None, limit: int
+) -> list[Row]:
+    """Newest first, keyset-paged on (starts_at, id) after `after`; one row more than `limit` says there is
+    another page."""
     conditions: list[Any] = [notices.c.division.between(lo, hi)]
     if status is not None:
         conditions.append(notices.c.status == status)
+    if after is not None:
+        conditions.append(tuple_(notices.c.starts_at, notices.c.id) < after)
     rows = await session.execute(
         select(notices)
         .where(and_(*conditions))
-        .order_by(notices.c.starts_at.desc(), notices.c.id)
-        .limit(limit)
+        .order_by(notices.c.starts_at.desc(), notices.c.id.desc())
+        .limit(limit + 1)
     )
     return [dict(row) for row in rows.mappings()]
 
 
-async def public_entries(session: AsyncSession, notice_id: uuid.UUID) -> list[Row]:
-    """What the board shows of each case posted on the notice: its id, village, the head's masked name and
-    the line's status (still listed, or withdrawn and why)."""
+async def public_entries(
+    session: AsyncSession, notice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row]]:
+    """What the board shows of each case posted on these notices, by notice, in one query (a board page):
+    its id, village, the head's masked name and the line's status (still listed, or withdrawn and why)."""
     rows = await session.execute(
         select(
+            notice_cases.c.notice_id,
             cases.c.id,
             cases.c.division,
             cases.c.kind,
@@ -196,10 +221,13 @@ async def public_entries(session: AsyncSession, notice_id: uuid.UUID) -> list[Ro
         )
         .join(notice_cases, notice_cases.c.case_id == cases.c.id)
         .join(rm_households, rm_households.c.household_id == cases.c.household_id)
-        .where(notice_cases.c.notice_id == notice_id)
-        .order_by(cases.c.id)
+        .where(notice_cases.c.notice_id.in_(notice_ids))
+        .order_by(notice_cases.c.notice_id, cases.c.id)
     )
-    return [dict(row) for row in rows.mappings()]
+    entries: dict[uuid.UUID, list[Row]] = {notice_id: [] for notice_id in notice_ids}
+    for row in rows.mappings():
+        entries[row["notice_id"]].append(dict(row))
+    return entries
 
 
 async def open_notice_of_case(session: AsyncSession, case_id: uuid.UUID) -> Row | None:

@@ -12,6 +12,7 @@ from fupin_kit.cjk_font import CjkFontMissing
 from fupin_kit.db import DbSession
 from identification import idempotency
 from identification import matrix_examples as examples
+from identification.batches import keyset
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.notices import document, pdf, service
@@ -46,13 +47,16 @@ async def tick(ctx: Ctx, key: IdempotencyKey = None) -> Response:
     return await idempotency.run(ctx.session, ctx.actor, key, ("tick",), lambda: service.tick(ctx))
 
 
-@router.get("", openapi_extra=scope.caller())
+@router.get("", openapi_extra=scope.caller(), responses=keyset.NEXT_CURSOR_HEADER)
 async def search(
     ctx: Ctx,
+    response: Response,
     status: str | None = Query(default=None, pattern="^(open|closed)$"),
+    after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
     limit: int = Query(100, ge=1, le=500),
 ) -> list[NoticeOut]:
-    return await service.search(ctx, status, limit)
+    """The notices of the caller's jurisdiction, newest first, in keyset pages."""
+    return keyset.answer(response, await service.search(ctx, status, after, limit))
 
 
 @router.get("/{notice_id}", openapi_extra=scope.by_resource("POST /notices", "notice_id"))
@@ -60,12 +64,16 @@ async def read(notice_id: uuid.UUID, ctx: Ctx) -> NoticeOut:
     return await service.read(ctx, notice_id)
 
 
-@public_router.get("", openapi_extra=scope.public())
+@public_router.get("", openapi_extra=scope.public(), responses=keyset.NEXT_CURSOR_HEADER)
 async def public_search(
-    session: DbSession, division: str = Query(pattern=r"^[0-9]{12}$"), limit: int = Query(50, ge=1, le=200)
+    session: DbSession,
+    response: Response,
+    division: str = Query(pattern=r"^[0-9]{12}$"),
+    after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
+    limit: int = Query(50, ge=1, le=200),
 ) -> list[PublicNotice]:
-    """The public board: no login; names partly masked, no ID numbers."""
-    return await service.public_search(session, division, limit)
+    """The public board: no login; names partly masked, no ID numbers; newest first, in keyset pages."""
+    return keyset.answer(response, await service.public_search(session, division, after, limit))
 
 
 @public_router.get("/{notice_id}", openapi_extra=ON_NOTICE)

@@ -14,6 +14,7 @@ from fupin_kit import divisions
 from fupin_kit.auth.actor import require_within
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import regions, workflow
+from identification.batches import keyset
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.divisions import service as division_names
@@ -114,29 +115,41 @@ async def read(ctx: Context, notice_id: uuid.UUID) -> NoticeOut:
     notice = await repository.get(ctx.session, notice_id, lo, hi)
     if notice is None:
         raise not_found("notice")
-    # The notice as it was posted: every case put on it, each line with its status (an upheld objection or
-    # a withdrawal takes a household off the list, it does not rewrite what was posted).
-    lines = [
-        NoticeLine(case_id=line["case_id"], status=LineStatus(line["line_status"]))
-        for line in await repository.posted_lines(ctx.session, notice_id)
-    ]
+    return _as_posted(notice, await repository.posted_lines(ctx.session, notice_id))
+
+
+def _as_posted(notice: Mapping[str, Any], posted: list[dict[str, Any]]) -> NoticeOut:
+    """The notice as it was posted: every case put on it, each line with its status (an upheld objection or
+    a withdrawal takes a household off the list, it does not rewrite what was posted)."""
+    lines = [NoticeLine(case_id=line["case_id"], status=LineStatus(line["line_status"])) for line in posted]
     return NoticeOut(**notice, case_ids=[line.case_id for line in lines], lines=lines)
 
 
-async def search(ctx: Context, status: str | None, limit: int) -> list[NoticeOut]:
+async def search(ctx: Context, status: str | None, after: str | None, limit: int) -> keyset.Page[NoticeOut]:
+    """A page of the jurisdiction's notices, newest first, each with its posted lines (read for the whole
+    page in one query), as its single read shows them."""
     lo, hi = ctx.actor.subtree
-    return [NoticeOut(**row) for row in await repository.search(ctx.session, lo, hi, status, limit)]
+    rows = await repository.search(ctx.session, lo, hi, status, keyset.decode(after), limit)
+    found = keyset.page(rows, limit, "starts_at")
+    posted = await repository.posted_lines_of(ctx.session, [row["id"] for row in found.items])
+    return keyset.convert(found, lambda row: _as_posted(row, posted[row["id"]]))
 
 
 # ---- the public board: no login, searchable by division, names partly masked, no ID numbers -------------
 
 
-async def public_search(session: AsyncSession, division: str, limit: int) -> list[PublicNotice]:
+async def public_search(
+    session: AsyncSession, division: str, after: str | None, limit: int
+) -> keyset.Page[PublicNotice]:
     lo, hi = divisions.subtree_range(division)
-    rows = await repository.search(session, lo, hi, None, limit)
-    # A notice lists one village (its division): the names of all of them in one query.
-    held = await division_names.names(session, [row["division"] for row in rows])
-    return [await _public(session, row, held) for row in rows]
+    found = keyset.page(
+        await repository.search(session, lo, hi, None, keyset.decode(after), limit), limit, "starts_at"
+    )
+    # A notice lists one village (its division): the names of all of them in one query, and the entries of
+    # the whole page in another.
+    held = await division_names.names(session, [row["division"] for row in found.items])
+    entries = await repository.public_entries(session, [row["id"] for row in found.items])
+    return keyset.convert(found, lambda row: _public(row, entries[row["id"]], held))
 
 
 async def public_read(session: AsyncSession, notice_id: uuid.UUID) -> PublicNotice:
@@ -144,15 +157,16 @@ async def public_read(session: AsyncSession, notice_id: uuid.UUID) -> PublicNoti
     row = await repository.get(session, notice_id, lo, hi)
     if row is None:
         raise not_found("notice")
-    return await _public(session, row, await division_names.names(session, [row["division"]]))
+    entries = await repository.public_entries(session, [notice_id])
+    return _public(row, entries[notice_id], await division_names.names(session, [row["division"]]))
 
 
-async def _public(
-    session: AsyncSession, row: dict[str, Any], held: Mapping[str, division_names.Names]
+def _public(
+    row: dict[str, Any], posted: list[dict[str, Any]], held: Mapping[str, division_names.Names]
 ) -> PublicNotice:
     """The notice as the board shows it; its village by name where held, else by its code alone."""
     entries = []
-    for entry in await repository.public_entries(session, row["id"]):
+    for entry in posted:
         village = held.get(entry["division"])
         entries.append(
             PublicEntry(

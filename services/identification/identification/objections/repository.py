@@ -6,9 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identification.batches.keyset import Position
 from identification.models import objections
 
 Row = dict[str, Any]
@@ -57,14 +58,20 @@ async def resolve(
     )
 
 
-async def search(session: AsyncSession, lo: str, hi: str, status: str | None, limit: int) -> list[Row]:
+async def search(
+    session: AsyncSession, lo: str, hi: str, status: str | None, after: Position | None, limit: int
+) -> list[Row]:
+    """The ticket due first first, keyset-paged on (due_at, id) after `after`; one row more than `limit`
+    says there is another page."""
     conditions: list[Any] = [objections.c.division.between(lo, hi)]
     if status is not None:
         conditions.append(objections.c.status == status)
+    if after is not None:
+        conditions.append(tuple_(objections.c.due_at, objections.c.id) > after)
     rows = await session.execute(
         select(objections)
         .where(and_(*conditions))
         .order_by(objections.c.due_at, objections.c.id)
-        .limit(limit)
+        .limit(limit + 1)
     )
     return [dict(row) for row in rows.mappings()]

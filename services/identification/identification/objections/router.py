@@ -10,6 +10,7 @@ from fupin_kit import openapi_scope as scope
 from fupin_kit.db import DbSession
 from identification import clock, idempotency
 from identification import matrix_examples as examples
+from identification.batches import keyset
 from identification.context import SYSTEM_ACTOR, Context
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
@@ -66,10 +67,13 @@ async def resolve(ticket_id: uuid.UUID, body: ResolutionIn, ctx: Ctx, key: Idemp
     )
 
 
-@router.get("", openapi_extra=scope.caller())
+@router.get("", openapi_extra=scope.caller(), responses=keyset.NEXT_CURSOR_HEADER)
 async def search(
     ctx: Ctx,
+    response: Response,
     status: str | None = Query(default=None, pattern="^(open|upheld|dismissed)$"),
+    after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
     limit: int = Query(100, ge=1, le=500),
 ) -> list[TicketOut]:
-    return await service.search(ctx, status, limit)
+    """The tickets of the caller's jurisdiction, the one due first first, in keyset pages."""
+    return keyset.answer(response, await service.search(ctx, status, after, limit))

@@ -14,6 +14,7 @@ from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_phone, mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found
 from identification import events, regions, workflow
+from identification.batches import keyset
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.context import Context
@@ -173,10 +174,12 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
     return render_ticket(updated, ctx.now, ctx.actor)
 
 
-async def search(ctx: Context, status: str | None, limit: int) -> list[TicketOut]:
+async def search(ctx: Context, status: str | None, after: str | None, limit: int) -> keyset.Page[TicketOut]:
     lo, hi = ctx.actor.subtree
-    rows = await repository.search(ctx.session, lo, hi, status, limit)
-    return [render_ticket(row, ctx.now, ctx.actor) for row in rows]
+    rows = await repository.search(ctx.session, lo, hi, status, keyset.decode(after), limit)
+    return keyset.convert(
+        keyset.page(rows, limit, "due_at"), lambda row: render_ticket(row, ctx.now, ctx.actor)
+    )
 
 
 def submitter(actor: Actor | None) -> str:
