@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from datetime import date
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -111,40 +113,72 @@ def mask_phone(value: str | None) -> str | None:
 
 # Personal numbers inside free text (a reason, a survey finding, an objection): a resident ID, a mainland
 # mobile number, a landline with its area code, or a bank account (a run of 15 to 21 digits not starting
-# with 0, which a country code or area code does; a division code has 12), each not part of a longer run of digits. Letters may touch them (tel13812345678,
-# 证441900198001012010abc) unless they are a hex identifier: inside a UUID or a run of 32 or more hex
-# characters (a digest) the digits are the identifier's, not a person's.
+# with 0, which a country code or area code does; a division code has 12), each not part of a longer run of
+# digits. Letters may touch them (tel13812345678, 证441900198001012010abc) unless they are a hex identifier:
+# inside a UUID or a run of 32 or more hex characters (a digest) the digits are the identifier's, not a
+# person's. The patterns read the text narrowed (NARROW, then every other script's digits as ASCII).
 RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{14,20}(?![0-9])")
-# 0769-22123456, 0851 8123 4567, (010)62345678, 010-6234-5678: the area code (kept: a place, not a person)
-# and a local number of 7 or 8 digits, which never starts with 0 or 1.
+# 0769-22123456, 0851 8123 4567, (010)62345678, 010-6234-5678, 0769 — 22123456: the area code (kept: a
+# place, not a person) and a local number of 7 or 8 digits, which never starts with 0 or 1.
 LANDLINE_IN_TEXT = re.compile(
-    r"(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)|(0[1-9][0-9]{1,2}))[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}(?![0-9])"
+    r"(?<![0-9])(?:[(\uff08](0[1-9][0-9]{1,2})[)\uff09]|(0[1-9][0-9]{1,2}))[ -]{0,3}[2-9][0-9]{2,3}[ -]{0,3}[0-9]{4}(?![0-9])"
 )
 HEX_IDENTIFIER = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32,}"
 )
 MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?<![0-9])(?:\+|00)?86(1[3-9][0-9]{9})(?![0-9])")
-GROUPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[ ./-][0-9A-Za-z]+)+(?![0-9A-Za-z])")
-GROUP = re.compile(r"[0-9A-Za-z]+")
-ID_GROUPS = re.compile(r"[0-9]{17}[0-9Xx]")
-MOBILE_GROUPS = re.compile(r"1[3-9][0-9]{9}")
-# How a mobile number is grouped (3-4-4 and the like); other groupings of 11 digits are amounts and codes.
-MOBILE_GROUPINGS = frozenset({(3, 4, 4), (3, 8), (7, 4)})
-# A card number as printed: groups of four digits, the last of one to four, 16 to 19 digits in all.
+# A number typed in groups: runs of digits joined by one to three of the characters people put between
+# groups (spaces, dashes, full stops, slashes, commas, colons, tildes, underscores, middle dots, brackets
+# around a group, in their ASCII or CJK forms: "(139) 2319-4233", "139 — 2319 — 4233", "1 3 9 2 3 1 9 4 2 3
+# 3"). Which runs of such a chain form an ID or a mobile is decided by _number_in_groups: a list of years
+# or an amount is a chain too.
+GROUP_SEPARATOR = (
+    r"[\s.,:;/~_()\[\]\u00b7\-\uff0c\u3001\uff1a\uff1b\uff5e\u301c\uff08\uff09\u3010\u3011\uff3f\u30fb]"
+)
+GROUPED_NUMBER = re.compile(rf"[0-9]+(?:{GROUP_SEPARATOR}{{1,3}}[0-9]+)+")
+DIGIT_RUN = re.compile(r"[0-9]+")
+MOBILE_DIGITS = re.compile(r"1[3-9][0-9]{9}")
+# Where a mobile number is split when written in groups: after its 3rd and/or 7th digit (3-4-4, 3-8, 7-4)
+# or its 4th and/or 8th (4-4-3), or after every digit. Other splits of 11 digits are amounts (13 000 000
+# 000), versions and order numbers (1.3.8 1234 5678, 1381234 56789).
+MOBILE_SPLITS = (frozenset({3, 7}), frozenset({4, 8}))
+# A card number as printed: groups of four digits, the last of one to four, 16 to 19 digits in all. Spaces
+# and dashes only: four years in a list ("2019, 2020, 2021, 2022") are groups of four too.
 CARD_GROUPS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?:[ ./-][0-9]{4}){3}(?:[ ./-][0-9]{1,4})?(?![0-9A-Za-z])")
-# Full-width digits, letters, plus, hyphen and full stop as a Chinese input method types them, other
-# dashes and spaces: read as their ASCII forms, one character for one (so that positions in the text stay
-# the same).
+# Full-width digits, letters, plus, full stop and slash as a Chinese input method types them, other dashes
+# and spaces: read as their ASCII forms, one character for one (so that positions in the text stay the
+# same). The CJK commas, colons and brackets are left as they are: GROUP_SEPARATOR names them, and
+# narrowing costs a pass over the text when any is in it, which most Chinese sentences would be.
 NARROW = str.maketrans(
     {chr(0xFF10 + offset): chr(0x30 + offset) for offset in range(10)}
     | {chr(0xFF21 + offset): chr(0x41 + offset) for offset in range(26)}
     | {chr(0xFF41 + offset): chr(0x61 + offset) for offset in range(26)}
-    | {"\uff0b": "+", "\uff0d": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-"}
-    | {"\u2212": "-", "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " "}
-    | {"\u202f": " ", "\uff0e": "."}
+    | dict.fromkeys([*"\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"], "-")
+    | dict.fromkeys([*"\u3000\u00a0\u2002\u2003\u2009\u202f"], " ")
+    | {"\uff0b": "+", "\uff0e": ".", "\uff0f": "/"}
 )
+# What _narrowed rewrites: runs of NARROW's characters and of the decimal digits of other scripts
+# (Arabic-Indic ٠-٩, Devanagari ०-९, ...; `\d` is Unicode's decimal digits, as str.isdecimal and
+# unicodedata.decimal know them).
+NARROWABLE = re.compile(
+    "(?:[" + "".join(re.escape(chr(code)) for code in sorted(NARROW)) + r"]|(?![0-9])\d)+"
+)
+DIGIT = re.compile(r"\d")
+
+
+def _narrow_run(run: re.Match[str]) -> str:
+    return "".join(
+        str(unicodedata.decimal(character)) if character.isdecimal() else character
+        for character in run.group(0).translate(NARROW)
+    )
+
+
+def _narrowed(value: str) -> str:
+    """`value` with NARROW applied and every decimal digit as its ASCII digit, one character for one: a
+    regular expression finds what to rewrite, a pass of C code over a text that has none of it."""
+    return NARROWABLE.sub(_narrow_run, value)
 
 
 def _keep_ends(number: str, head: int, tail: int) -> str:
@@ -172,33 +206,58 @@ def _plausible_id(digits: str) -> bool:
         return False
 
 
-def _grouped_numbers(text: str, start: int) -> list[tuple[int, int, int, int]]:
-    """(start, end, head, tail) of the IDs and mobile numbers written in groups in `text` (one GROUPED_NUMBER
-    match found at `start` of the whole text): digits but the first `head` and last `tail` to star."""
-    groups = [(start + group.start(), start + group.end(), group.group(0)) for group in GROUP.finditer(text)]
+def _mobile_split(lengths: list[int]) -> bool:
+    """Whether groups of these lengths split 11 digits as a mobile number is written (MOBILE_SPLITS)."""
+    if all(length == 1 for length in lengths):
+        return True
+    splits = set(accumulate(lengths[:-1]))
+    return any(splits <= allowed for allowed in MOBILE_SPLITS)
+
+
+def _number_in_groups(narrow: str, groups: list[tuple[int, int]]) -> tuple[int, int, int, int] | None:
+    """(groups used, end, head, tail) of the ID or mobile number made by the first of `groups` (spans of
+    runs of digits in `narrow`) and the ones after it, or None. An ID wins over the mobile number its first
+    eleven digits may look like; its check character X follows the last group."""
+    digits, lengths = "", []
+    mobile: tuple[int, int, int, int] | None = None
+    for used, (begin, end) in enumerate(groups, start=1):
+        digits += narrow[begin:end]
+        lengths.append(end - begin)
+        if len(digits) == 17 and narrow[end : end + 1] in ("X", "x") and _plausible_id(digits + "X"):
+            return used, end + 1, 6, 4
+        if len(digits) == 18 and _plausible_id(digits):
+            return used, end, 6, 4
+        if (
+            len(digits) == 11
+            and mobile is None
+            and MOBILE_DIGITS.fullmatch(digits)
+            and _mobile_split(lengths)
+        ):
+            mobile = used, end, 3, 4
+        if len(digits) >= 18:
+            break
+    return mobile
+
+
+def _grouped_numbers(narrow: str, chain: re.Match[str]) -> list[tuple[int, int, int, int]]:
+    """(start, end, head, tail) of the IDs and mobile numbers inside one GROUPED_NUMBER match of `narrow`:
+    digits but the first `head` and last `tail` to star."""
+    groups = [run.span() for run in DIGIT_RUN.finditer(narrow, chain.start(), chain.end())]
     found: list[tuple[int, int, int, int]] = []
     first = 0
     while first < len(groups):
-        for last in range(first + 1, len(groups)):
-            chosen = groups[first : last + 1]
-            digits = "".join(group for _, _, group in chosen)
-            if len(digits) > 18 or not all(group.isdigit() for _, _, group in chosen[:-1]):
-                break
-            if ID_GROUPS.fullmatch(digits) and _plausible_id(digits):
-                found.append((chosen[0][0], chosen[-1][1], 6, 4))
-            elif MOBILE_GROUPS.fullmatch(digits) and tuple(len(g) for _, _, g in chosen) in MOBILE_GROUPINGS:
-                found.append((chosen[0][0], chosen[-1][1], 3, 4))
-            else:
-                continue
-            first = last
-            break
-        first += 1
+        number = _number_in_groups(narrow, groups[first:])
+        if number is None:
+            first += 1
+            continue
+        used, end, head, tail = number
+        found.append((groups[first][0], end, head, tail))
+        first += used
     return found
 
 
 # The fewest digits a number mask_text masks can have: a landline (a 3-digit area code and 7 digits).
 FEWEST_DIGITS = 10
-DROP_DIGITS = str.maketrans(dict.fromkeys([*"0123456789", *(chr(0xFF10 + offset) for offset in range(10))]))
 
 
 def _in_hex_identifier(begin: int, end: int, identifiers: list[tuple[int, int]]) -> bool:
@@ -209,29 +268,26 @@ def _in_hex_identifier(begin: int, end: int, identifiers: list[tuple[int, int]])
 def mask_text(value: str, *, accounts: bool = True) -> str:
     """`value` with every resident ID, mobile number, landline and bank account in it masked as the
     structured fields are (the region and last 4 of an ID, the first 3 and last 4 of a mobile, the area
-    code and last 4 of a landline, the last 4 of an account): typed in one run of digits, in full-width
-    digits, in groups separated by spaces, hyphens, full stops or slashes, or (a mobile) after the country
-    code. The characters kept are kept as typed. `accounts=False` leaves long runs of digits and
-    landlines alone: in the platform's own telemetry they are timestamps and counters, not what people
-    typed."""
-    if len(value) - len(value.translate(DROP_DIGITS)) < FEWEST_DIGITS:
+    code and last 4 of a landline, the last 4 of an account): typed in one run of digits, in the digits of
+    any script (full-width, Arabic-Indic, ...), in groups (GROUPED_NUMBER: spaces, dashes, full stops,
+    slashes, commas, colons, tildes, brackets around a group, one digit at a time), or (a mobile) after the
+    country code. The characters kept are kept as typed, and so is every character outside a number.
+    `accounts=False` leaves long runs of digits and landlines alone: in the platform's own telemetry they
+    are timestamps and counters, not what people typed."""
+    if DIGIT.subn("", value)[1] < FEWEST_DIGITS:
         return value  # most texts (names, places, reasons): one C pass instead of the searches below
-    narrow = value.translate(NARROW)
+    narrow = _narrowed(value)
     spans = [(m.start(), m.end(), 6, 4) for m in RESIDENT_ID_IN_TEXT.finditer(narrow)]
     spans += [(m.start(), m.end(), 3, 4) for m in MOBILE_IN_TEXT.finditer(narrow)]
     spans += [(m.start(1), m.end(1), 3, 4) for m in MOBILE_WITH_COUNTRY_CODE.finditer(narrow)]
     if accounts:
         spans += [(m.start(), m.end(), 0, 4) for m in ACCOUNT_IN_TEXT.finditer(narrow)]
+        spans += [(m.start(), m.end(), 0, 4) for m in CARD_GROUPS.finditer(narrow)]
         spans += [
             (m.start(), m.end(), len(m.group(1) or m.group(2)), 4) for m in LANDLINE_IN_TEXT.finditer(narrow)
         ]
-    for match in GROUPED_NUMBER.finditer(narrow):
-        spans += _grouped_numbers(match.group(0), match.start())
-        if accounts:
-            spans += [
-                (match.start() + card.start(), match.start() + card.end(), 0, 4)
-                for card in CARD_GROUPS.finditer(match.group(0))
-            ]
+    for chain in GROUPED_NUMBER.finditer(narrow):
+        spans += _grouped_numbers(narrow, chain)
     if not spans:
         return value
     identifiers = [(m.start(), m.end()) for m in HEX_IDENTIFIER.finditer(narrow)]
