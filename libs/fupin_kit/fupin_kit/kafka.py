@@ -17,11 +17,15 @@ log = logging.getLogger(__name__)
 CONSUMER_SESSION_TIMEOUT_S = 10.0
 
 
-def make_producer(settings: KitSettings) -> AIOKafkaProducer:
+def make_producer(settings: KitSettings, transactional_id: str | None = None) -> AIOKafkaProducer:
+    """A transactional producer when transactions are on and the caller names its transactional id (the
+    relay); a transactional producer is idempotent by definition."""
+    transactional = settings.kafka_transactions and transactional_id is not None
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=f"fupin-{settings.service}",
-        enable_idempotence=settings.kafka_idempotence,
+        enable_idempotence=settings.kafka_idempotence or transactional,
+        transactional_id=transactional_id if transactional else None,
         acks="all",
         linger_ms=5,
         max_batch_size=256 * 1024,
@@ -38,6 +42,8 @@ def make_consumer(settings: KitSettings, group_id: str, topics: list[str]) -> AI
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        # Records of an aborted relay transaction are never applied.
+        isolation_level="read_committed" if settings.kafka_transactions else "read_uncommitted",
         max_poll_records=500,
         session_timeout_ms=int(CONSUMER_SESSION_TIMEOUT_S * 1000),
         heartbeat_interval_ms=3_000,

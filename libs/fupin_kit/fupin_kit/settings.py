@@ -60,6 +60,10 @@ class KitSettings(BaseSettings):
     )
     # Tansu rejects InitProducerId, so idempotence is off by default; correctness never depends on it.
     kafka_idempotence: bool = False
+    # Each relay batch in one Kafka transaction (transactional id fupin-<service>-relay; consumers then
+    # read committed records only). Off against Tansu, which rejects InitProducerId; on for Apache Kafka
+    # (docker-compose.yml). The outbox and inbox make delivery correct either way.
+    kafka_transactions: bool = False
     kafka_request_timeout_s: float = Field(default=15.0, gt=0)
 
     jwt_issuer: str = "fupin"
