@@ -84,11 +84,19 @@ async def platform(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory)
         yield running
 
 
+# Last year's income of a poor household (two members: 2,750 per person, below the 4,000 line): what this
+# year's identification judges.
+POOR_INCOME = {"wage": "3000", "business": "2000", "transfer": "1000", "production_costs": "500"}
+
+
 async def new_household(platform: Platform, actor: str, division: str, name: str) -> tuple[str, str]:
-    """A household created in the registry (status candidate); returns its id and its head's ID."""
+    """A household created in the registry (status candidate) with last year's income below the poverty
+    line; returns its id and its head's ID."""
     head = resident_id()
     created = await platform.call("POST", f"{REG}/households", actor, household_body(division, head, name))
     assert created["status"]["code"] == "candidate"
+    last_year = int((await today(platform))[:4]) - 1
+    await platform.call("PUT", f"{REG}/households/{created['id']}/incomes/{last_year}", actor, POOR_INCOME)
     return str(created["id"]), head
 
 
@@ -139,6 +147,16 @@ async def act(platform: Platform, case_id: str, action: str, actor: str, finding
     return await platform.call(
         "POST", f"{ID}/cases/{case_id}/actions/{action}", actor, {"finding": finding or {}}
     )
+
+
+async def verify(platform: Platform, case_id: str) -> None:
+    """The household verification; refused (422) until the registry's income has reached identification."""
+
+    async def verified() -> str | None:
+        await act(platform, case_id, "verify", "cadre", {"survey": "入户核实: 住房 C 级, 因病致贫"})
+        return case_id
+
+    await eventually(verified, f"case {case_id} to pass the identification test")
 
 
 async def batch(platform: Platform, action: str, division: str, actor: str) -> dict[str, Any]:
@@ -194,7 +212,7 @@ async def procedure(platform: Platform) -> Procedure:
     (registered, _), (stopped, stopped_head), (exiting, _) = households
     cases = [await apply(platform, household_id, year) for household_id, _ in households]
     for case_id in cases:
-        await act(platform, case_id, "verify", "cadre", {"survey": "入户核实: 住房 C 级, 因病致贫"})
+        await verify(platform, case_id)
         reviewed = await act(platform, case_id, "village_review", "cadre", await vote(platform))
         assert reviewed["state"] == "village_reviewed"
 
@@ -280,6 +298,10 @@ async def test_household_passes_every_step_survives_objection_and_is_registered(
     tiers = {entry["action"]: entry["actor_tier"] for entry in history}
     assert tiers["verify"] == "village" and tiers["township_review"] == "township"
     assert tiers["county_approve"] == "county"
+    # The verification applied the identification test and says which standard it used.
+    verified = next(entry["detail"] for entry in history if entry["action"] == "verify")
+    assert verified["per_capita_net_income"] == "2750.00" and verified["income_year"] == procedure.year - 1
+    assert verified["poverty_standard"]["kind"] == "poverty_line"
     dismissed = await platform.call("GET", f"{ID}/objections", "township", params={"status": "dismissed"})
     assert [ticket["case_id"] for ticket in dismissed] == [procedure.registered_case]
 

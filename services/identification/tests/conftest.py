@@ -39,6 +39,8 @@ PROVINCE = "520000000000"
 # the test clock moves on), and a step dated before its case was opened is refused (date-too-early).
 TALLY = {"representatives": 30, "present": 21, "votes_for": 18, "votes_against": 2}
 DAY = 86_400
+# A per-capita net income below every poverty line since 2015 (2,855): a household identified as poor.
+POOR_INCOME = "2500"
 _serial = itertools.count(500)
 
 
@@ -82,10 +84,13 @@ class Harness:
         members: int = 1,
         name: str = "张三丰",
         place: list[registry_contracts.DivisionNameV1] | None = None,
+        income: str | None = POOR_INCOME,
     ) -> uuid.UUID:
         """A household as the registry's created event announces it; with `place`, the event names its
         village and the divisions above it (province first), as the registry's events do since they carry
-        places; without, as older events did."""
+        places; without, as older events did. Its per-capita net income of this year and the last is
+        `income` (below the poverty line by default, so it passes the identification test); None records
+        none."""
         household_id = uuid.uuid4()
         cipher = self.app.state.settings.pii_cipher()
         summaries = [
@@ -126,6 +131,10 @@ class Harness:
         )
         async with self.app.state.sessionmaker() as session, session.begin():
             await handlers.on_household_created(session, event)
+        if income is not None:
+            this_year = await self.year()
+            for year in (this_year - 1, this_year):
+                await self.income(household_id, year, income)
         return household_id
 
     async def quotas(self, year: int, amount: int, village: str = VILLAGE) -> None:
@@ -139,9 +148,11 @@ class Harness:
             )
 
     async def income(self, household: uuid.UUID, year: int, amount: str) -> None:
-        """A per-capita net income in the read model, as the registry's income event leaves it."""
+        """A per-capita net income in the read model, as the registry's income event leaves it (a
+        correction replaces the year's)."""
         await self.sql(
-            "INSERT INTO rm_incomes (household_id, year, per_capita_net_income) VALUES (:h, :y, :a)",
+            "INSERT INTO rm_incomes (household_id, year, per_capita_net_income) VALUES (:h, :y, :a) "
+            "ON CONFLICT (household_id, year) DO UPDATE SET per_capita_net_income = excluded.per_capita_net_income",
             h=household,
             y=year,
             a=amount,

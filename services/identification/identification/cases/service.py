@@ -19,7 +19,7 @@ from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import categories, events, json_limits, workflow
-from identification.cases import repository
+from identification.cases import income_test, repository
 from identification.cases.schemas import (
     EARLIEST_ROUND,
     ActionIn,
@@ -565,6 +565,16 @@ async def _months_monitored(ctx: Context, case: Row) -> float:
     return (ctx.now - since).total_seconds() / (30.4375 * 86400)
 
 
+# The steps that apply the identification test (cases/income_test.py): the verification, where the survey
+# meets the registry's income, and the county's approval, which decides the household is poor.
+INCOME_TESTED = (A.VERIFY, A.COUNTY_APPROVE)
+
+
+async def _income_test(ctx: Context, case: Row, action: workflow.Action) -> dict[str, Any]:
+    household = await repository.get_household(ctx.session, case["household_id"], *ctx.actor.subtree)
+    return await income_test.checked(ctx.session, case, household, recheck=action is A.COUNTY_APPROVE)
+
+
 async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body: ActionIn) -> CaseOut:
     action = A(api_action.value)
     case = await load(ctx, case_id, lock=True)
@@ -605,6 +615,8 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
         await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_COUNTY_APPROVAL)
     if action in workflow.MIN_SPOT_CHECK and kind is K.IDENTIFICATION:
         detail.update(await _individual_check(ctx, case_id, action, body))
+    if kind is K.IDENTIFICATION and action in INCOME_TESTED:
+        detail.update(await _income_test(ctx, case, action))
     if action is A.CLEAR_RISK:
         await require_not_identified(ctx, case, action)
         detail["clearance"] = await _check_clearance(ctx, case)

@@ -1,0 +1,74 @@
+"""The identification test (识别标准, domain.md §2–3): a household is identified as poor when its per-capita
+net income is at or below the poverty line in force for its region and the income's year (the registry's
+`poverty_line` standard, kept in identification's read model: the highest line along the region chain,
+carried forward from the latest earlier year). Every check records the standard it used.
+
+Run at the household verification (入户核实), where the survey meets the registry's income, and again at
+the county's approval, the step that decides the household is poor: the income may be recorded or
+corrected in the registry while the case runs, so what the verification found is not taken for what holds
+at the approval.
+
+The income judged is the case year's, else the year before's: an application is for a round that may
+still be running, so the latest complete year is often the one before (as the risk clearance reads the
+latest of this year and the last)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fupin_kit.problems import ProblemError, unprocessable
+from identification import standards
+from identification.cases import repository
+
+Row = dict[str, Any]
+Facts = dict[str, Any]
+
+
+async def income_failures(
+    session: AsyncSession, household_id: uuid.UUID, division: str, year: int
+) -> tuple[list[str], Facts]:
+    """Failed checks, and the facts seen (the income, its year and the standard it was compared with)."""
+    for income_year in (year, year - 1):
+        income = await repository.income(session, household_id, income_year)
+        if income is None:
+            continue
+        line = await standards.effective(session, standards.POVERTY_LINE, income_year, division)
+        if line is None:
+            return [f"no poverty line standard in force for {income_year}"], {}
+        per_capita = Decimal(income["per_capita_net_income"])
+        facts = {
+            "per_capita_net_income": str(per_capita),
+            "income_year": income_year,
+            "poverty_line": str(line.amount),
+            "poverty_standard": line.record(),
+        }
+        if per_capita > line.amount:
+            return [
+                f"per-capita net income {per_capita} ({income_year}) is above the poverty line {line.amount} "
+                f"({line.region}, {line.standard_year})"
+            ], facts
+        return [], facts
+    return [
+        f"no income recorded for {year - 1} or {year}: record the household's income in the registry first"
+    ], {}
+
+
+def checks_failed(failed: list[str], hint: str = "") -> ProblemError:
+    return unprocessable(
+        f"the identification checks failed{hint}", code="identification-checks", failed=failed
+    )
+
+
+async def checked(session: AsyncSession, case: Row, household: Row | None, *, recheck: bool) -> Facts:
+    """The facts to record on the step, or the 422 identification-checks naming what failed. The region is
+    the household's as identification knows it now (the case's when the read model has none)."""
+    division = case["division"] if household is None else household["division"]
+    failed, facts = await income_failures(session, case["household_id"], division, case["year"])
+    if failed:
+        hint = " since the verification: reject the case with the reason instead" if recheck else ""
+        raise checks_failed(failed, hint)
+    return facts
