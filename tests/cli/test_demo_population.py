@@ -10,7 +10,7 @@ import gzip
 import os
 from functools import cache
 
-from fupin_cli.demo.population import HEADERS, POVERTY_LINES, Village, generate, short_name
+from fupin_cli.demo.population import HEADERS, Village, generate, poverty_line, short_name
 from fupin_kit.pii import PiiCipher, validate_resident_id
 from registry.divisions.loader import DATA_FILE
 from registry.imports import template, validation
@@ -98,7 +98,7 @@ def test_causes_and_incomes_are_realistic() -> None:
             assert not any(m["劳动能力"] in ("普通劳动力", "技能劳动力") for m in members)
         others = [c for c in members[0]["其他致贫原因"].split("、") if c]
         assert len(others) <= 2 and members[0]["主要致贫原因"] not in others
-    line = POVERTY_LINES[int(heads[0]["年度"])]
+    line = poverty_line(int(heads[0]["年度"]))
     per_capita = []
     for members in households().values():
         head = members[0]

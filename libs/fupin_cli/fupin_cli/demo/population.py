@@ -35,8 +35,17 @@ MAIN_CAUSES: tuple[tuple[str, float], ...] = (
     ("缺土地", 3), ("缺水", 2), ("交通条件落后", 2), ("自身发展动力不足", 2), ("其它", 1),
 )  # fmt: skip
 HOUSEHOLD_SIZES = ((1, 12), (2, 18), (3, 20), (4, 22), (5, 15), (6, 8), (7, 5))
-# Poverty line (yuan per person and year, current prices) by income year; domain.md §3.
+# Poverty line (yuan per person and year, current prices) by income year; domain.md §3. The 2020 line
+# holds after 2020 (the registry carries the latest line forward).
 POVERTY_LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
+
+
+def poverty_line(year: int) -> int:
+    """The line of an income year: its own, else the latest earlier one (the earliest before 2014)."""
+    earlier = [known for known in POVERTY_LINES if known <= year]
+    return POVERTY_LINES[max(earlier) if earlier else min(POVERTY_LINES)]
+
+
 # Ethnic make-up of rural poor households by province (the rest Han).
 ETHNICITIES: dict[str, tuple[tuple[str, float], ...]] = {
     "52": (("汉族", 45), ("苗族", 22), ("侗族", 16), ("布依族", 8), ("水族", 5), ("瑶族", 4)),
@@ -116,8 +125,10 @@ class Generator:
         self.rng = random.Random(seed)
         self.today = today
         self.ids = IdNumbers(county, self.rng)
-        self.income_year = min(max(POVERTY_LINES), today.year - 1)
-        self.line = POVERTY_LINES.get(self.income_year, POVERTY_LINES[max(POVERTY_LINES)])
+        # Last year's income, the latest complete year: what this year's identification judges (the case
+        # year's income, else the year before's).
+        self.income_year = today.year - 1
+        self.line = poverty_line(self.income_year)
         self.ethnicities = ETHNICITIES.get(county[:2], DEFAULT_ETHNICITIES)
         # Everyone was born at least a year before the registration date, which lies in the past year.
         self.registered_on = today - dt.timedelta(days=self.rng.randrange(30, 300))

@@ -15,6 +15,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +116,32 @@ class Procedure:
         self.rng = random.Random(options.seed)
         self.county = ("county", options.county, "officer")
         self.summary = Summary()
+        self.lines: dict[tuple[str, int], Decimal] = {}
+        self.members: dict[str, int] = {}  # household id → its members, as the registry lists it
 
     # ---- set-up ---------------------------------------------------------------------------------------
 
-    def candidates(self) -> dict[str, str]:
-        """household id → village: up to `cases` candidates, round-robin over the villages."""
+    def poverty_line(self, division: str, year: int) -> Decimal:
+        """The registry's poverty line in force for the division and year (a province's may be higher)."""
+        key = (division, year)
+        if key not in self.lines:
+            params = {"division": division, "year": year, "kind": "poverty_line"}
+            effective = self.p.call("GET", "/registry/standards/effective", self.county, params=params)
+            self.lines[key] = Decimal(str(effective["amount"]))
+        return self.lines[key]
+
+    def poor_by_income(self, item: dict[str, Any], year: int) -> bool:
+        """Whether the household passes the identification test: its latest per-capita net income, of the
+        round's year or the one before, at or below the line of that year. The others would be refused at
+        the verification (a few of the demo's households are just above the line)."""
+        income_year, per_capita = item.get("income_year"), item.get("per_capita_net_income")
+        if per_capita is None or income_year not in (year, year - 1):
+            return False
+        return Decimal(str(per_capita)) <= self.poverty_line(item["division"], income_year)
+
+    def candidates(self, year: int) -> dict[str, str]:
+        """household id → village: up to `cases` candidates poor by their income, round-robin over the
+        villages."""
         by_village: dict[str, list[str]] = defaultdict(list)
         after: str | None = None
         while True:
@@ -130,7 +152,9 @@ class Procedure:
                 params={"status": "candidate", "limit": 500, **({"after": after} if after else {})},
             )
             for item in page["items"]:
-                by_village[item["division"]].append(str(item["id"]))
+                if self.poor_by_income(item, year):
+                    by_village[item["division"]].append(str(item["id"]))
+                    self.members[str(item["id"])] = int(item["member_count"])
             after = page["next_cursor"]
             if after is None or sum(map(len, by_village.values())) >= self.options.cases * 4:
                 break
@@ -144,7 +168,8 @@ class Procedure:
         return chosen
 
     def configure(self, year: int, chosen: dict[str, str]) -> None:
-        """Short notices for the demo county, and quotas (规模控制) from the province down to each village."""
+        """Short notices for the demo county, and quotas (规模控制, in people) from the province down to each
+        village."""
         for key in ("notice_days", "exit_notice_days"):
             days = f"{self.options.notice_seconds / 86400:.6f}"
             self.p.call(
@@ -153,7 +178,10 @@ class Procedure:
                 self.county,
                 {"value": days},
             )
-        per_village = Counter(chosen.values())
+        # A quota is of people (贫困人口规模): each village gets its candidates' members and a little room.
+        per_village: Counter[str] = Counter()
+        for household, code in chosen.items():
+            per_village[code] += self.members[household]
         per_township: Counter[str] = Counter()
         for code, count in per_village.items():
             per_township[code[:9] + "000"] += count + 2
@@ -191,12 +219,13 @@ class Procedure:
                 return self.p.call("POST", "/identification/cases", who, body, ok=(201,))
 
             case = self.eventually(application)
-            self.p.call(
-                "POST",
-                f"/identification/cases/{case['id']}/actions/verify",
-                village(code),
-                {"finding": {"survey": "入户核实"}},
-            )
+
+            def verification(case_id: str = str(case["id"]), who: tuple[str, str, str] = who) -> Any:
+                # Refused (422) until the registry's income has reached identification, like the household.
+                path = f"/identification/cases/{case_id}/actions/verify"
+                return self.p.call("POST", path, who, {"finding": {"survey": "入户核实"}})
+
+            self.eventually(verification)
             vote = {**VOTE, "meeting_on": china_today()}
             self.p.call(
                 "POST",
@@ -341,9 +370,11 @@ class Procedure:
 
     def run(self) -> Summary:
         year = int(time.strftime("%Y"))
-        chosen = self.candidates()
+        chosen = self.candidates(year)
         if not chosen:
-            raise ProcedureError(f"no candidate households in {self.options.county}")
+            raise ProcedureError(
+                f"no candidate households in {self.options.county} with an income at or below the poverty line"
+            )
         self.console.print(
             f"Identification: {len(chosen)} candidates of {len(set(chosen.values()))} villages"
         )
