@@ -186,6 +186,16 @@ async def test_password_and_client_credentials_flows(fupin_stack):
         assert basic.status_code == 200 and basic.json()["scope"] == "registry.read funds.read"
         too_wide = await client.post("/oauth/token", data={**form, "scope": "funds.write"})
         assert too_wide.status_code == 400 and too_wide.json()["error"] == "invalid_scope"
+        # RFC 6749 §3.3: tokens separated by single spaces; a tab or a double space is a malformed scope, and
+        # a token asked twice is granted once (QA7 dept-client DC-3: both were granted as asked).
+        for malformed in ("registry.read\tfunds.read", "registry.read  funds.read", " registry.read"):
+            refused_scope = await client.post("/oauth/token", data={**form, "scope": malformed})
+            assert refused_scope.status_code == 400, malformed
+            assert refused_scope.json()["error"] == "invalid_scope", malformed
+        twice = await client.post(
+            "/oauth/token", data={**form, "scope": "funds.read registry.read funds.read"}
+        )
+        assert twice.status_code == 200 and twice.json()["scope"] == "funds.read registry.read", twice.text
         bad_secret = await client.post("/oauth/token", data={**form, "client_secret": "x" * 20})
         unknown_client = await client.post("/oauth/token", data={**form, "client_id": "nope"})
         assert bad_secret.status_code == unknown_client.status_code == 401

@@ -129,13 +129,25 @@ async def client_grant(
     if row.disabled:
         raise errors.account_disabled("The client is disabled")
     allowed = list(row.scopes)
-    requested = scope.split() if scope else allowed
+    requested = requested_scopes(scope) if scope else allowed
     if not set(requested) <= set(allowed):
         raise errors.invalid_scope("The requested scope exceeds the client's scopes")
     await _upgrade_hash(session, CLIENT, row, secret)
     return Grant(
         CLIENT.subject(client_id), CLIENT.name, row.tier, row.division, list(row.roles), issued_at, requested
     )
+
+
+def requested_scopes(scope: str) -> list[str]:
+    """RFC 6749 §3.3: scope-tokens separated by single spaces (a tab or a double space is not a separator
+    but a malformed scope: invalid_scope), each printable ASCII other than space, `"` and `\\`. A token asked
+    twice is granted once, in the order first asked."""
+    tokens = scope.split(" ")
+    if any(
+        not token or not all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in token) for token in tokens
+    ):
+        raise errors.invalid_scope("The scope is malformed: scope tokens separated by single spaces")
+    return list(dict.fromkeys(tokens))
 
 
 def issue(settings: KitSettings, keys: KeyStore, grant: Grant, lifetime_s: int) -> TokenOut:
