@@ -113,8 +113,22 @@ async def counts(
 
 # per_capita_net_income is NUMERIC(14, 2): a bound outside its range would overflow in the database.
 INCOME_LIMIT = 999_999_999_999
+# A decimal number of yuan. Pydantic documents a Decimal as "a number or any string", and a client generated
+# from that sends strings the route refuses (422): the string form is stated as what it takes (eleven digits
+# before the point keep it within INCOME_LIMIT).
+DECIMAL_TEXT = r"^[+-]?(\d{1,11}(\.\d*)?|\.\d+)$"
 IncomeQuery = Query(
-    ge=-INCOME_LIMIT, le=INCOME_LIMIT, allow_inf_nan=False, description="latest per-capita net income, yuan"
+    ge=-INCOME_LIMIT,
+    le=INCOME_LIMIT,
+    allow_inf_nan=False,
+    description="latest per-capita net income, yuan",
+    json_schema_extra={
+        "anyOf": [
+            {"type": "number", "minimum": -INCOME_LIMIT, "maximum": INCOME_LIMIT},
+            {"type": "string", "pattern": DECIMAL_TEXT},
+            {"type": "null"},
+        ]
+    },
 )
 
 
