@@ -52,9 +52,6 @@ RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"
 # once the limit had been read, and the gateway had already invited the body (`100 Continue`) or waited for
 # it. `Expect` is passed on too: the body is only read from the caller once the service asks for it.
 REQUEST_DROP = frozenset(name.encode() for name in (HOP_BY_HOP - {"content-length"}) | {"x-request-id"})
-# Every method a service may answer: HEAD and OPTIONS too, so a service's own answer (its 405 with Allow,
-# a HEAD's headers) reaches the caller rather than the gateway's 404 for a route it does not have.
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PROBLEM_TYPE = "application/problem+json"
 # A service's own doc pages load Swagger UI / ReDoc from a CDN and read `/openapi.json`, which through the
 # gateway is the merged document: not proxied. Its document stays at /api/v1/<service>/openapi.json.
@@ -113,9 +110,10 @@ class ProxyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"] if scope["type"] == "http" else ""
         service, slash, rest = path[len(PREFIX) :].partition("/")
-        if not path.startswith(PREFIX) or not slash or not service or scope["method"] not in METHODS:
-            # Not a proxied call (or a method the proxy does not pass on): the app's routes answer it,
-            # with their 404 or 405.
+        if not path.startswith(PREFIX) or not slash or not service:
+            # Not a proxied call: the app's routes answer it, with their 404 or 405. A proxied call goes on
+            # whatever its method (TRACE, QUERY, …): the service's answer (its 405 with Allow, a HEAD's
+            # headers) reaches the caller, not the gateway's 404 for a route it does not have.
             await self.app(scope, receive, send)
             return
         _name_server_span(scope["method"], service)

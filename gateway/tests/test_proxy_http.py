@@ -190,3 +190,17 @@ async def test_head_is_answered_wherever_get_is_with_the_gets_headers_and_no_bod
         # HEAD follows GET only: a path with no GET still answers 405.
         post_only = await client.head(f"{gateway}/oauth/token")
         assert post_only.status_code == 405
+
+
+async def test_a_method_a_service_does_not_answer_is_its_405_with_allow(stack):
+    """RFC 9110 §15.5.6: TRACE (or QUERY) on a proxied path that exists is the service's 405 with Allow; the
+    proxy passed on a fixed set of methods and the gateway answered the rest with its own 404 (QA7
+    dept-client DC-4)."""
+    gateway, upstream, token = stack
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for method in ("TRACE", "QUERY"):
+            direct = await client.request(method, f"{upstream}/whoami", headers=auth)
+            proxied = await client.request(method, f"{gateway}/api/v1/sample/whoami", headers=auth)
+            assert direct.status_code == proxied.status_code == 405, (method, proxied.status_code)
+            assert proxied.headers["allow"] == direct.headers["allow"], method
