@@ -74,11 +74,6 @@ async def test_a_second_three_person_household_does_not_fit_a_quota_of_five(harn
     await _ensure_room(harness, await _verified(harness, members=2))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cases/service.py still asks quotas.ensure_room for {village: 1} at the village review; it is to "
-    "call quotas.ensure_room_for_cases(ctx, [case_id], ...) (QA7 domain-conformance F2, hand-off)",
-)
 async def test_the_village_review_refuses_a_household_the_quota_has_no_room_for(harness: Ident) -> None:
     """The tester's repro over HTTP: two 3-person households exceed a village quota of 5."""
     year = await harness.year()

@@ -148,11 +148,14 @@ def _json(value: Any) -> str:
 async def additions_by_village(
     session: AsyncSession, batch_id: uuid.UUID, state: str
 ) -> dict[int, dict[str, int]]:
-    """year → village → cases this decision would add."""
+    """year → village → people this decision would add to the poor population (domain.md §3: the quota is
+    of people): each case brings its household's current members, as quotas.repository counts them."""
     rows = await session.execute(
         text(
             """
-            SELECT c.year, c.division, count(*) FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+            SELECT c.year, c.division, coalesce(sum(h.member_count), 0)
+            FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+            LEFT JOIN rm_households h ON h.household_id = c.household_id
             WHERE bi.batch_id = :batch_id AND c.state = :state AND bi.skip_reason IS NULL
               AND coalesce((bi.finding->>'passed')::boolean, true)
             GROUP BY c.year, c.division
@@ -216,6 +219,29 @@ UNADDRESSED_FAILED_CHECK_SQL = """
 SKIP_FAILED_CHECK = _skip(
     "NOT bi.sampled AND " + UNADDRESSED_FAILED_CHECK_SQL.format(case="c.id", step="CAST(:action AS text)")
 )
+
+# Cases named by the service (:case_ids), e.g. those the identification income test refuses.
+SKIP_LISTED = _skip("c.id = ANY(CAST(:case_ids AS uuid[]))")
+
+INCOMES_OF_FROZEN = text(
+    """
+    SELECT c.id, coalesce(h.division, c.division) AS division, c.year,
+           this_year.per_capita_net_income AS this_year, last_year.per_capita_net_income AS last_year
+    FROM batch_items bi JOIN cases c ON c.id = bi.case_id
+    LEFT JOIN rm_households h ON h.household_id = c.household_id
+    LEFT JOIN rm_incomes this_year ON this_year.household_id = c.household_id AND this_year.year = c.year
+    LEFT JOIN rm_incomes last_year ON last_year.household_id = c.household_id AND last_year.year = c.year - 1
+    WHERE bi.batch_id = CAST(:batch_id AS uuid) AND c.state = CAST(:state AS text) AND bi.skip_reason IS NULL
+      AND c.kind = 'identification'
+    """
+)
+
+
+async def incomes_of_frozen(session: AsyncSession, batch_id: uuid.UUID, state: str) -> list[Row]:
+    """The identification cases of a list still to be decided at `state`, each with its household's
+    region and its per-capita net income of the case year and the year before (None when not recorded)."""
+    rows = await session.execute(INCOMES_OF_FROZEN, {"batch_id": batch_id, "state": state})
+    return [dict(row._mapping) for row in rows]
 
 
 async def skip_blocked(session: AsyncSession, params: Row, statement: Any = SKIP_BLOCKED) -> list[uuid.UUID]:

@@ -34,6 +34,7 @@ from identification.batches.schemas import (
     SkippedOut,
     WithdrawalIn,
 )
+from identification.cases import income_test
 from identification.context import Context, step_for
 from identification.quotas import service as quotas
 
@@ -44,6 +45,10 @@ SOURCE: dict[workflow.Action, workflow.State] = {
 }
 BLOCKED_REASON = "blocked: an open department comparison hit"
 NO_LIVING_REASON = "no living members: nobody lives in the household any more"
+INCOME_REASON = (
+    "the identification income test: per-capita net income above the poverty line in force, or none "
+    "recorded for the case year or the year before; decide it individually"
+)
 FAILED_CHECK_REASON = "a failed spot-check at this step awaits an individual decision"
 REGISTERED_ELSEWHERE_REASON = (
     "registered as poor by another route: the registry has the household registered (or returned)"
@@ -246,6 +251,14 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
         ctx.session, {**params, "reason": REGISTERED_ELSEWHERE_REASON}, repository.SKIP_REGISTERED_ELSEWHERE
     )
     if action is A.COUNTY_APPROVE:
+        # The approval decides the household is poor: the income test runs again (cases.income_test), and
+        # a case that fails it is left for an individual decision, which names the figures and the line.
+        frozen = await repository.incomes_of_frozen(ctx.session, batch_id, source.value)
+        failing = await income_test.failing_among(ctx.session, frozen)
+        if failing:
+            await repository.skip_blocked(
+                ctx.session, {**params, "reason": INCOME_REASON, "case_ids": failing}, repository.SKIP_LISTED
+            )
         by_year = await repository.additions_by_village(ctx.session, batch_id, source.value)
         for year, additions in sorted(by_year.items()):
             await quotas.ensure_room(ctx, year, additions, quotas.PAST_COUNTY_APPROVAL)

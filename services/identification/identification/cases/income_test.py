@@ -72,3 +72,26 @@ async def checked(session: AsyncSession, case: Row, household: Row | None, *, re
         hint = " since the verification: reject the case with the reason instead" if recheck else ""
         raise checks_failed(failed, hint)
     return facts
+
+
+async def failing_among(session: AsyncSession, cases: list[Row]) -> list[uuid.UUID]:
+    """Of a list's cases (id, division, year, this_year and last_year per-capita incomes), those the test
+    refuses: the same rule as income_failures, for a whole list at once. The line is looked up once per
+    county and year (every village of a county has the same chain of regions), not once per case: a
+    county's list holds tens of thousands of cases (B7)."""
+    lines: dict[tuple[str, int], Decimal | None] = {}
+    failing: list[uuid.UUID] = []
+    for case in cases:
+        year = case["year"] if case["this_year"] is not None else case["year"] - 1
+        income = case["this_year"] if case["this_year"] is not None else case["last_year"]
+        if income is None:
+            failing.append(case["id"])
+            continue
+        county = str(case["division"])[:6].ljust(12, "0")
+        if (county, year) not in lines:
+            line = await standards.effective(session, standards.POVERTY_LINE, year, county)
+            lines[(county, year)] = None if line is None else line.amount
+        limit = lines[(county, year)]
+        if limit is None or Decimal(income) > limit:
+            failing.append(case["id"])
+    return failing

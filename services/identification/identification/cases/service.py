@@ -602,7 +602,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
                 await apply(ctx, case, A.REJECT, {**detail, "outcome": "vote failed"}, reason), ctx.actor
             )
         if kind is K.IDENTIFICATION:
-            await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_VILLAGE_REVIEW)
+            await quotas.ensure_room_for_cases(ctx, [case_id], quotas.PAST_VILLAGE_REVIEW)
     elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
         raise unprocessable("the verification needs its survey findings")
     elif action in CONSENTS:
@@ -612,7 +612,7 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
     ):
         raise conflict("a department comparison hit blocks this case until it is resolved", code="blocked")
     if action is A.COUNTY_APPROVE:
-        await quotas.ensure_room(ctx, case["year"], {case["division"]: 1}, quotas.PAST_COUNTY_APPROVAL)
+        await quotas.ensure_room_for_cases(ctx, [case_id], quotas.PAST_COUNTY_APPROVAL)
     if action in workflow.MIN_SPOT_CHECK and kind is K.IDENTIFICATION:
         detail.update(await _individual_check(ctx, case_id, action, body))
     if kind is K.IDENTIFICATION and action in INCOME_TESTED:
