@@ -2,8 +2,8 @@
 registry's migrations seed into its standards table (without events) and that identification's migration
 seeds into its read model of those standards, so the two services start from the same national rows.
 
-Every later standard (a province or county raising its line, the nation's line of a new year) is set in the
-registry through POST /standards and reaches identification as `fupin.registry.standard.set.v1`.
+Every later standard (a province, city or county raising its line, the nation's line of a new year) is set
+in the registry through POST /standards and reaches identification as `fupin.registry.standard.set.v1`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,19 @@ NATIONAL = "000000000000"
 SEED_BY = "system:seed"
 
 
+# Significant prefix lengths of the regions that may carry a line, most specific first: county, city
+# (地级市/州: domain.md §2 names 市定标准 beside 国家标准 and 省定标准), province, nation. The real tree keeps
+# every child within its parent's code range, so the prefixes are the division's real ancestors.
+_CHAIN_PREFIXES = (6, 4, 2, 0)
+
+
 def applicable_regions(division: str) -> list[str]:
-    """The regions whose standards apply to a division, most specific first: the county (or the
-    county-less city that stands in for one, whose code is also the 6-digit prefix of its townships), the
-    province, the nation. The registry picks the line in force along this chain; identification's read
-    model of the registry's standards follows the same chain."""
+    """The regions whose standards apply to a division, most specific first: the county, the city, the
+    province, the nation. A county-less city (东莞) stands in for its county, its code being also the
+    6-digit prefix of its townships, and appears once. The registry picks the line in force along this
+    chain; identification's read model of the registry's standards follows the same chain."""
     regions: list[str] = []
-    for length in (6, 2, 0):
+    for length in _CHAIN_PREFIXES:
         region = division[:length].ljust(12, "0")
         if region not in regions:
             regions.append(region)

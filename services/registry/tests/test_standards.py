@@ -165,7 +165,8 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     registry = writable_registry
     body = {"region": NANMING, "amount": 4500}
     assert (await set_standard(registry, "village", VILLAGE, {**body, "region": VILLAGE})).status_code == 403
-    assert (await set_standard(registry, "city", "520100000000", body)).status_code == 403
+    # A city officer may set its counties' lines (QA7 F3), but not another city's county: 404.
+    assert (await set_standard(registry, "city", "522600000000", body)).status_code == 404
     assert (await set_standard(registry, "county", NANMING, body, roles=["cadre"])).status_code == 403
     assert (await set_standard(registry, "county", YUNYAN, body)).status_code == 404
     assert (await set_standard(registry, "province", GUANGDONG, body)).status_code == 404
@@ -178,10 +179,7 @@ async def test_who_may_set_a_standard(writable_registry) -> None:
     assert (await set_standard(registry, "county", NANMING, {**body, "year": 2005})).status_code == 422
     early = await set_standard(registry, "county", NANMING, {**body, "kind": "monitoring_line", "year": 2019})
     assert early.status_code == 422 and "from 2020 on" in str(early.json()["errors"])
-    # Only a province or a county (or a city without counties) carries a standard.
-    assert (
-        await set_standard(registry, "province", GUIZHOU, {**body, "region": "520100000000"})
-    ).status_code == 422
+    # Only a province, a city or a county carries a standard.
     assert (await set_standard(registry, "county", NANMING, {**body, "region": VILLAGE})).status_code == 422
     # A region may raise the line above it, never lower it.
     lower = await set_standard(registry, "county", NANMING, {**body, "amount": 3999})
@@ -399,3 +397,107 @@ async def test_a_province_monitoring_line_is_checked_against_the_counties_below(
     # Up to the county's poverty line is allowed.
     fine = await set_standard(registry, "province", GUIZHOU, {**province, "amount": 6900})
     assert fine.status_code == 201, fine.text
+
+
+QIANDONGNAN = "522600000000"  # 黔东南州: a city (地级市/州) with counties
+HUANGPING = "522622000000"  # 黄平县, a county of 黔东南
+HUANGPING_VILLAGE = "522622100001"
+QIANXINAN = "522300000000"  # 黔西南州, another city of the same province
+GUIYANG = "520100000000"  # 贵阳市, the city of 南明区
+HUBEI_COUNTY_GROUPING = "429000000000"  # 省直辖县级行政区划: a statistical grouping, not a city
+
+
+async def test_a_city_sets_a_line_for_its_counties(writable_registry) -> None:
+    """QA7 domain-conformance F3: domain.md §2 names 市定标准 beside 国家标准 and 省定标准, but no city could
+    set a line (403 to the city tier, 422 to the province for a city code) and the chain of lines in force
+    went county → province → nation. A city's line now sits between its counties' and its province's."""
+    registry = writable_registry
+    body = {"region": QIANDONGNAN, "year": 2026, "amount": 4400, "reason": "黔东南州 市定标准"}
+    city = await set_standard(registry, "city", QIANDONGNAN, body)
+    assert city.status_code == 201, city.text
+    assert city.json()["region_level"] == "city"
+
+    in_force = await effective(registry, HUANGPING_VILLAGE, 2026, tier="village", at=HUANGPING_VILLAGE)
+    assert in_force["amount"] == 4400 and in_force["standard_id"] == city.json()["id"]
+    assert in_force["standard"]["region"] == QIANDONGNAN and in_force["standard"]["region_level"] == "city"
+    assert (await effective(registry, HUANGPING_VILLAGE, 2027))["standard_id"] == city.json()["id"]
+    # Not a line of the other cities of the province.
+    assert (await effective(registry, VILLAGE, 2026))["standard"]["region"] == NATION
+    history = await registry.client.get(
+        "/standards/history",
+        params={"division": HUANGPING_VILLAGE, "kind": "poverty_line"},
+        headers=registry.auth("village", HUANGPING_VILLAGE),
+    )
+    assert history.status_code == 200, history.text
+    assert city.json()["id"] in [item["id"] for item in history.json()["items"]]
+
+    # The city's line is the floor of its counties': below it is refused, naming it.
+    county = {"region": HUANGPING, "year": 2026}
+    below = await set_standard(registry, "county", HUANGPING, {**county, "amount": 4300})
+    assert below.status_code == 422, below.text
+    assert below.json()["floor_amount"] == 4400 and below.json()["floor_standard_id"] == city.json()["id"]
+    # ... and at most 5× the city's (not the province's) line.
+    assert (await set_standard(registry, "county", HUANGPING, {**county, "amount": 22001})).status_code == 422
+    raised = await set_standard(registry, "county", HUANGPING, {**county, "amount": 4500})
+    assert raised.status_code == 201, raised.text
+    assert (await effective(registry, HUANGPING_VILLAGE, 2026))["standard_id"] == raised.json()["id"]
+
+    # The province's line is the city's floor, and the city stays under the monitoring line in force.
+    province = await set_standard(
+        registry, "province", GUIZHOU, {"region": GUIZHOU, "year": 2026, "amount": 4600}
+    )
+    assert province.status_code == 201, province.text
+    low = await set_standard(registry, "city", QIANDONGNAN, {**body, "amount": 4500})
+    assert low.status_code == 422 and low.json()["floor_amount"] == 4600, low.text
+    over_monitoring = await set_standard(registry, "city", QIANDONGNAN, {**body, "amount": 6100})
+    assert over_monitoring.status_code == 422 and "monitoring line" in over_monitoring.json()["detail"]
+    # A city's monitoring line below a poverty line of one of its counties is refused, naming the county.
+    monitoring = {"kind": "monitoring_line", "region": QIANDONGNAN, "year": 2026}
+    assert (
+        await set_standard(registry, "city", QIANDONGNAN, {**monitoring, "amount": 7000})
+    ).status_code == 201
+    assert (await set_standard(registry, "county", HUANGPING, {**county, "amount": 6800})).status_code == 201
+    lowered = await set_standard(registry, "city", QIANDONGNAN, {**monitoring, "amount": 6700})
+    assert lowered.status_code == 422, lowered.text
+    assert f"in force for {HUANGPING} in 2026" in lowered.json()["detail"]
+    # The county's own line, above the city's, is the one in force in the county.
+    assert (await effective(registry, HUANGPING_VILLAGE, 2026))["amount"] == 6800
+
+
+async def test_who_may_set_a_city_line(writable_registry) -> None:
+    """A city officer sets its own city's line and its counties' (as the province may set a county's); a
+    city or county outside answers 404 as every out-of-jurisdiction region does; a province sets its
+    cities' lines; a statistical grouping (省直辖县级行政区划, 市辖区) is no city and carries no line."""
+    registry = writable_registry
+    body = {"region": QIANDONGNAN, "year": 2026, "amount": 4400}
+    assert (await set_standard(registry, "city", QIANXINAN, body)).status_code == 404
+    assert (await set_standard(registry, "city", GUIYANG, body)).status_code == 404
+    assert (await set_standard(registry, "county", HUANGPING, body)).status_code == 404
+    assert (await set_standard(registry, "city", QIANDONGNAN, body, roles=["cadre"])).status_code == 403
+    by_province = await set_standard(registry, "province", GUIZHOU, body)
+    assert by_province.status_code == 201, by_province.text
+    county = await set_standard(registry, "city", QIANDONGNAN, {**body, "region": HUANGPING, "amount": 4450})
+    assert county.status_code == 201, county.text
+    grouping = await set_standard(
+        registry, "province", "420000000000", {**body, "region": HUBEI_COUNTY_GROUPING}
+    )
+    assert grouping.status_code == 422, grouping.text
+    assert "statistical grouping" in grouping.json()["detail"]
+
+
+async def test_a_countyless_city_keeps_its_line(writable_registry) -> None:
+    """东莞 has no counties: its city code stands in for one (its townships' 6-digit prefix). Its province and
+    its own city government set its line, held to the province's line, and its villages follow it."""
+    registry = writable_registry
+    province = await set_standard(
+        registry, "province", GUANGDONG, {"region": GUANGDONG, "year": 2026, "amount": 4500}
+    )
+    assert province.status_code == 201, province.text
+    body = {"region": DONGGUAN, "year": 2026}
+    assert (await set_standard(registry, "city", DONGGUAN, {**body, "amount": 4400})).status_code == 422
+    own = await set_standard(registry, "city", DONGGUAN, {**body, "amount": 5000})
+    assert own.status_code == 201, own.text
+    assert (await effective(registry, DONGGUAN_VILLAGE, 2026))["standard_id"] == own.json()["id"]
+    by_province = await set_standard(registry, "province", GUANGDONG, {**body, "amount": 5100})
+    assert by_province.status_code == 201, by_province.text
+    assert (await effective(registry, DONGGUAN_VILLAGE, 2026))["standard_id"] == by_province.json()["id"]

@@ -11,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _COLUMNS = "s.id, s.kind, s.year, s.region, s.amount, s.set_by, s.reason, s.valid_from, s.created_at"
-# Among the regions of one division's chain (national ⊃ province ⊃ county), a longer significant prefix
-# (the code without its zero padding) is the more specific one.
+# Among the regions of one division's chain (national ⊃ province ⊃ city ⊃ county), a longer significant
+# prefix (the code without its zero padding) is the more specific one: each level's own digits are not all
+# zero, so a city's trimmed code (at most 4 digits) is longer than its province's and shorter than a county's.
 _SPECIFICITY = "length(rtrim(s.region, '0'))"
 
 
@@ -20,8 +21,8 @@ async def effective(session: AsyncSession, kind: str, year: int, regions: list[s
     """The standard in force for `year`: for each region of the chain its row of that year (or, when it
     has none, of its latest earlier year), and of those the highest amount; on a tie the most specific
     region, whose row is the one cited. An override may only raise the line above its parent's, so the
-    line in force is the highest one that applies: when a province later raises its line above a county
-    override, the county follows the province instead of staying below it (ordering by year, then by
+    line in force is the highest one that applies: when a province (or city) later raises its line above a
+    county override, the county follows it instead of staying below it (ordering by year, then by
     specificity, returned the stale county row)."""
     if not regions:
         return None

@@ -35,6 +35,7 @@ from registry.standards.schemas import (
 
 router = APIRouter(prefix="/standards", tags=["standards"])
 DivisionQuery = Annotated[str, Query(pattern=patterns.DIVISION_CODE)]
+_LEVELS_WITH_LINES = (codes.Level.PROVINCE, codes.Level.CITY, codes.Level.COUNTY)
 
 
 @router.get("/effective", openapi_extra=scope.by_division(level="county"))
@@ -89,16 +90,13 @@ async def set_standard(
 
 async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> StandardOut:
     # Jurisdiction first: a caller outside the region learns nothing, not even which tier may act (403).
+    # A province, a city or a county sets the lines of its own region and of the regions below it that
+    # carry one (a city its counties', as a province its cities' and counties'): the tier above a county
+    # could set its line before cities had lines, and a city is now that tier.
     require_within(actor, body.region, "division")
-    require_tier(actor, "province", "county")
+    require_tier(actor, "province", "city", "county")
     require_role(actor, "officer", "admin")
-    lo, hi = actor.subtree
-    if not await divisions.visible(session, body.region, lo, hi):
-        raise not_found("division")
-    region_level = codes.level(body.region)
-    countyless_city = body.region in codes.COUNTYLESS_CITIES
-    if region_level not in (codes.Level.PROVINCE, codes.Level.COUNTY) and not countyless_city:
-        raise unprocessable("a standard is set for a province or a county (or a city without counties)")
+    await _check_region_carries_a_line(session, actor, body.region)
     if body.year > service.latest_year():
         raise unprocessable(
             f"a standard is set for {service.latest_year()} at the latest (announced a year ahead at most)"
@@ -118,3 +116,20 @@ async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> Standar
     out = StandardOut.from_row(row)
     await record_change(session, events.standard_set(row, supersedes, actor))
     return out
+
+
+async def _check_region_carries_a_line(session: AsyncSession, actor: Actor, region: str) -> None:
+    """A line is set for a province, a city (地级市/州, a county-less one such as 东莞 included) or a county
+    of the real tree; not for a statistical grouping (市辖区, 省直辖县级行政区划), which has no government
+    to set one, nor for a township or village."""
+    lo, hi = actor.subtree
+    node = await divisions.get_node(session, region, lo, hi)
+    if node is None:
+        raise not_found("division")
+    if codes.level(region) not in _LEVELS_WITH_LINES:
+        raise unprocessable("a standard is set for a province, a city or a county")
+    if node["placeholder"]:
+        raise unprocessable(
+            f"{region} ({node['name']}) is a statistical grouping, not a government: a standard is set for "
+            "its province or for the divisions it groups"
+        )

@@ -26,7 +26,7 @@ class StandardIn(BaseModel):
 
     kind: Kind
     year: int = Field(ge=2000, le=2100)
-    region: str = Field(pattern=patterns.DIVISION_CODE, description="province or county code")
+    region: str = Field(pattern=patterns.DIVISION_CODE, description="province, city or county code")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan per person per year")
     reason: Reason
     valid_from: dt.date | None = Field(

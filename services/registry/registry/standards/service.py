@@ -40,11 +40,12 @@ async def check_amount(session: AsyncSession, kind: str, year: int, region: str,
     """Refuse (422) a regional line that is not between the line above it and CEILING_FACTOR× that line, or
     that puts the poverty line above the monitoring line in a year and region the line reaches.
 
-    The line above is the same kind's line in force for the regions above; the nation has one of each kind
-    for every year a line may be set in (monitoring from 2020 on: fupin_contracts.standards). Before the
-    national 2020 monitoring line existed, a county's 2020 monitoring line had nothing to be checked against,
-    and a typo of 99,999,999.99 was accepted and carried forward as its line for every later year. A line
-    with no line above it at all is refused rather than left unchecked.
+    The line above is the same kind's line in force for the regions above (for a county the highest of its
+    city's, its province's and the nation's; for a city its province's and the nation's); the nation has one
+    of each kind for every year a line may be set in (monitoring from 2020 on: fupin_contracts.standards).
+    Before the national 2020 monitoring line existed, a county's 2020 monitoring line had nothing to be
+    checked against, and a typo of 99,999,999.99 was accepted and carried forward as its line for every
+    later year. A line with no line above it at all is refused rather than left unchecked.
     """
     above = regions_above(region)
     floor = await repository.effective(session, kind, year, above)
@@ -73,11 +74,12 @@ async def _check_order(session: AsyncSession, kind: str, year: int, region: str,
     6,000). Both lines are named.
 
     The new row is not only its year's line: it is carried forward until the region's own next row of its
-    kind, and a province's row applies to the counties below it. Checking its year and region alone let a
-    2026 poverty line of 6,900 stand above a 2027 monitoring line of 6,800 set before it. So every chain the
-    row reaches (the region's own, and each region below it with rows of its own) is checked in every year
-    it reaches; the line in force along a chain changes only in years one of its regions has a row, so
-    those years and the row's own are the ones to check."""
+    kind, and a province's or a city's row applies to the regions below it. Checking its year and region
+    alone let a 2026 poverty line of 6,900 stand above a 2027 monitoring line of 6,800 set before it. So
+    every chain the row reaches (the region's own, and each region below it with rows of its own: a city's
+    counties, a province's cities and counties) is checked in every year it reaches; the line in force along
+    a chain changes only in years one of its regions has a row, so those years and the row's own are the
+    ones to check."""
     own_later = await repository.years_from(session, [region], year + 1, kind)
     until = own_later[0] - 1 if own_later else None
     below = [
