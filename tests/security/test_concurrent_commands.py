@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -212,6 +213,27 @@ async def _household(served: Served) -> uuid.UUID:
     )
     async with served.app.state.sessionmaker() as session, session.begin():
         await handlers.on_household_created(session, event)
+        # An income below the poverty line, so that the identification test passes (cases.income_test).
+        for year in (_year() - 1, _year()):
+            income = registry_contracts.HouseholdIncomeRecordedV1(
+                household_id=household_id,
+                division=VILLAGE,
+                year=year,
+                net_income=Decimal(2500),
+                member_count=1,
+                per_capita_net_income=Decimal(2500),
+            )
+            await handlers.on_income(
+                session,
+                new_event(
+                    service="registry",
+                    type=registry_contracts.HOUSEHOLD_INCOME_RECORDED,
+                    aggregate="household",
+                    aggregate_id=str(household_id),
+                    division=VILLAGE,
+                    data=income.model_dump(mode="json"),
+                ),
+            )
     return household_id
 
 
