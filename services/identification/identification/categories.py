@@ -7,9 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from identification.code_enum import CodeEnum
+
+
+class SupportCategory(CodeEnum):
+    """Support category (帮扶类别; 每户一类, several allowed). Codes and labels: GET /code-lists."""
+
+    # Labels verbatim from domain.md §3, the seed's six classes (分类识别贫困对象).
+    GUARANTEE = "guarantee", "兜底保障"
+    INDUSTRY = "industry", "产业扶持"
+    REHABILITATION = "rehabilitation", "康复扶持"
+    EMPLOYMENT = "employment", "就业培训"
+    FINANCE = "finance", "金融扶持"
+    RELOCATION = "relocation", "易地搬迁"
+
+
 NO_LABOUR = frozenset({"lost", "none"})
 LABOURERS = frozenset({"ordinary", "skilled"})
-CATEGORIES = ("guarantee", "industry", "rehabilitation", "employment", "finance", "relocation")
+CATEGORIES = tuple(category.value for category in SupportCategory)
 
 
 @dataclass(frozen=True)

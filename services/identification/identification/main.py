@@ -10,6 +10,7 @@ from identification import timers
 from identification.admin.router import router as admin_router
 from identification.batches.router import router as batches_router
 from identification.cases.router import router as cases_router
+from identification.code_lists import router as code_lists_router
 from identification.comparisons.router import router as comparisons_router
 from identification.exits.router import router as exits_router
 from identification.notices.router import public_router as public_notices_router
@@ -36,6 +37,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             batches_router,
             comparisons_router,
             admin_router,
+            code_lists_router,
         ],
         consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS)],
         on_startup=[timers.start],

@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from identification.categories import SupportCategory
+from identification.code_enum import AsCode
 from identification.json_limits import FreeJson
 from identification.text import LongReason, Reason, Signer
 from identification.workflow import Action
@@ -118,7 +120,9 @@ class VillageReviewFinding(_In):
 
 
 class CategoryIn(_In):
-    categories: list[str] = Field(min_length=1, max_length=6)
+    categories: list[Annotated[str, AsCode(SupportCategory)]] = Field(
+        min_length=1, max_length=len(SupportCategory)
+    )
     reason: Reason
 
     @field_validator("categories")

@@ -7,17 +7,22 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identification.code_enum import CodeEnum
 from identification.text import LongReason
 
 
-class PushKind(StrEnum):
-    PRIVATE_VEHICLE = "private_vehicle"
-    COMMERCIAL_HOUSING = "commercial_housing"
-    GOVERNMENT_PAYROLL = "government_payroll"
-    BUSINESS_LICENCE = "business_licence"
-    MEDICAL_SELF_PAID = "medical_self_paid"
-    EDUCATION_FEES = "education_fees"
-    DISASTER = "disaster"
+class PushKind(CodeEnum):
+    """The kind of a department's list (部门比对名单). Codes and labels: GET /code-lists."""
+
+    # domain.md names the lists in English (§3 step 6: exclusion matches; §4: department pushes); the
+    # labels are the Chinese names of what each list holds.
+    PRIVATE_VEHICLE = "private_vehicle", "私家车"
+    COMMERCIAL_HOUSING = "commercial_housing", "商品房"
+    GOVERNMENT_PAYROLL = "government_payroll", "财政供养人员"
+    BUSINESS_LICENCE = "business_licence", "工商营业执照"
+    MEDICAL_SELF_PAID = "medical_self_paid", "医疗自付费用高"
+    EDUCATION_FEES = "education_fees", "教育费用高"
+    DISASTER = "disaster", "受灾名单"
 
 
 EXCLUSION_KINDS = frozenset(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from identification.cases.schemas import VillageReviewFinding
+from identification.code_enum import CodeEnum
 
 
 class Assurances(BaseModel):
@@ -32,18 +32,25 @@ class ExitIn(BaseModel):
     finding: VillageReviewFinding
 
 
-class MonitoredType(StrEnum):
-    UNSTABLE_EXITED = "unstable_exited"  # 脱贫不稳定户
-    MARGINAL = "marginal"  # 边缘易致贫户
-    SUDDEN_HARDSHIP = "sudden_hardship"  # 突发严重困难户
+class MonitoredType(CodeEnum):
+    """Monitored type (监测对象类型). Codes and labels: GET /code-lists."""
+
+    # Labels verbatim from domain.md §4.
+    UNSTABLE_EXITED = "unstable_exited", "脱贫不稳定户"
+    MARGINAL = "marginal", "边缘易致贫户"
+    SUDDEN_HARDSHIP = "sudden_hardship", "突发严重困难户"
 
 
-class Discovery(StrEnum):
-    SELF_REPORT = "self_report"
-    CADRE_VISIT = "cadre_visit"
-    DEPARTMENT_PUSH = "department_push"
-    PLATFORM_ANALYSIS = "platform_analysis"
-    PUBLIC_REPORT = "public_report"
+class Discovery(CodeEnum):
+    """How the household came to notice (发现方式). Codes and labels: GET /code-lists."""
+
+    # domain.md §4 names the channels in English; the labels are the official wording of the monitoring
+    # mechanism (农户自主申报、干部走访排查、部门筛查预警), and 平台分析, 群众反映 for the other two.
+    SELF_REPORT = "self_report", "农户自主申报"
+    CADRE_VISIT = "cadre_visit", "干部走访排查"
+    DEPARTMENT_PUSH = "department_push", "部门筛查预警"
+    PLATFORM_ANALYSIS = "platform_analysis", "平台分析"
+    PUBLIC_REPORT = "public_report", "群众反映"
 
 
 class MonitoringIn(BaseModel):
