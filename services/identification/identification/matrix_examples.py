@@ -69,9 +69,14 @@ MONITORING: dict[str, Any] = {
 
 CASE_ACTION = "POST /cases/{case_id}/actions/{action}"
 # A notice lists the village's cases that passed the village review, which needs the village's quota
-# (and so quotas on every level above it).
+# (and so quotas on every level above it); the verification needs the household's income of the year, at
+# or below the poverty line (the identification test).
+POOR_INCOME = {"wage": "2000.00", "business": "0", "transfer": "0", "property": "0", "production_costs": "0"}
 READY_FOR_NOTICE = [
     scope.step("PUT /quotas", fixture=True),
+    scope.step(
+        "registry: PUT /households/{household_id}/incomes/{year}", path={"year": YEAR}, body=POOR_INCOME
+    ),
     scope.step(CASE_ACTION, path={"action": "verify"}),
     scope.step(CASE_ACTION, path={"action": "village_review"}, body={"finding": VILLAGE_REVIEW}),
 ]
