@@ -260,6 +260,9 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
             await platform.call("POST", f"{REG}/households/{ids[key]}/status-commands", "county", command)
     income = {"wage": "9000", "business": "2000", "transfer": "1500", "production_costs": "500"}
     await platform.call("PUT", f"{REG}/households/{ids['green']}/incomes/{year}", "county", income)
+    # The applicants' incomes below the poverty line: the verification applies the identification test.
+    for key in ("applied_ok", "applied"):
+        await platform.call("PUT", f"{REG}/households/{ids[key]}/incomes/{year}", "county", {"wage": "3000"})
 
     async def apply(household_id: str) -> str | None:
         body = {
@@ -272,8 +275,12 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
 
     noticed = await eventually(lambda: apply(ids["applied_ok"]), "identification to know the household")
     waiting = await eventually(lambda: apply(ids["applied"]), "identification to know the household")
-    await platform.call(
-        "POST", f"{ID}/cases/{noticed}/actions/verify", "cadre", {"finding": {"survey": "属实"}}
+    # Once identification has the household's income (its event follows the household's).
+    await eventually(
+        lambda: platform.call(
+            "POST", f"{ID}/cases/{noticed}/actions/verify", "cadre", {"finding": {"survey": "属实"}}
+        ),
+        "identification to know the household's income",
     )
     await platform.call(
         "POST",
