@@ -37,6 +37,7 @@ from identification.comparisons import repository as comparisons
 from identification.comparisons.schemas import EXCLUSION_KINDS
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.exits import checks as exit_checks
+from identification.notices import announcements
 from identification.notices import repository as notices
 from identification.quotas import service as quotas
 from identification.text import not_before, not_future, today
@@ -629,6 +630,9 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
         detail["poverty_line"] = await exit_checks.recheck(
             ctx, case["household_id"], case["year"], opened.get("assurances") or {}
         )
+    if action in announcements.ANNOUNCING:
+        # The decision goes on its village's announcement (公告) on the public board, in this transaction.
+        detail.update(await announcements.post(ctx, case, action))
     moved = await apply(ctx, case, action, detail, body.reason)
     if action is A.ANNOUNCE and kind is K.IDENTIFICATION:
         # The decision is public and the registry is registering the household as poor.

@@ -1,6 +1,6 @@
-"""What both notice documents (the board's HTML page and the PDF) say about a notice: its Chinese title,
-its village (by name and path when the registry's events named it, else by code), and its period as the
-village reads it, in China Standard Time (the notice's instants are stored in UTC, whose date is a day
+"""What both notice documents (the board's HTML page and the PDF) say about a notice or an announcement:
+its Chinese title, its village (by name and path when the registry's events named it, else by code), and
+its period (an announcement's date) as the village reads it, in China Standard Time (the notice's instants are stored in UTC, whose date is a day
 early for the eight hours after 16:00 UTC)."""
 
 from __future__ import annotations
@@ -18,10 +18,22 @@ TITLES = {
     "exit": "贫困户退出公示",
     "monitoring": "防止返贫监测对象公示",
 }
+# The county's announcements name their village and year, as a posted 公告 does: 黄平县新州镇东门村2026年贫困户识别结果公告.
+ANNOUNCEMENT_TITLES = {
+    "announcement": "贫困户识别结果公告",
+    "exit_announcement": "贫困户退出公告",
+}
 DEFAULT_TITLE = "公示"
 
 
-def title(kind: str) -> str:
+def is_announcement(kind: str) -> bool:
+    return kind in ANNOUNCEMENT_TITLES
+
+
+def title(kind: str, place: str | None, starts_at: dt.datetime) -> str:
+    """A notice's title by its kind; an announcement's with its place (when named) and its year in China."""
+    if is_announcement(kind):
+        return f"{place or ''}{clock.civil_year(starts_at)}年{ANNOUNCEMENT_TITLES[kind]}"
     return TITLES.get(kind, DEFAULT_TITLE)
 
 
@@ -31,6 +43,13 @@ def china_time(instant: dt.datetime) -> str:
 
 def period(notice: PublicNotice) -> str:
     return f"{china_time(notice.starts_at)} 至 {china_time(notice.ends_at)}（北京时间）"
+
+
+def dates(notice: PublicNotice) -> str:
+    """A notice's period; an announcement, which has none (no objection is taken), its date."""
+    if is_announcement(notice.kind):
+        return f"公告日期：{notice.starts_at.astimezone(clock.CHINA):%Y-%m-%d}"
+    return f"公示期：{period(notice)}"
 
 
 def village_line(notice: PublicNotice) -> str:
@@ -64,13 +83,13 @@ def render_html(notice: PublicNotice) -> str:
         f"<td>{html.escape(line_status(entry))}</td></tr>"
         for entry in notice.entries
     )
-    heading = html.escape(title(notice.kind))
+    heading = html.escape(notice.title)
     where = html.escape(notice.place or notice.division)
     return (
         "<!doctype html><html lang=zh><meta charset=utf-8>"
         f"<title>{heading} {where}</title>"
         f"<h1>{heading}</h1>"
         f"<p>{html.escape(village_line(notice))}</p>"
-        f"<p>公示期：{html.escape(period(notice))}</p>"
+        f"<p>{html.escape(dates(notice))}</p>"
         f"<table><tr><th>村</th><th>户主</th><th>身份证号</th><th>人口</th><th>状态</th></tr>{rows}</table></html>"
     )

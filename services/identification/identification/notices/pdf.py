@@ -1,6 +1,6 @@
-"""The notice document (公示) of one village as a PDF: the same content as the HTML board — the masked
-head name (张*), the masked resident ID (region and last four digits), the household size — never a
-full name or ID. The CJK fonts are the platform's shared choice (fupin_kit.cjk_font.CjkPdf, as on the
+"""The notice document (公示, or the county's announcement 公告) of one village as a PDF: the same content
+as the HTML board — the masked head name (张*), the masked resident ID (region and last four digits), the
+household size — never a full name or ID. The CJK fonts are the platform's shared choice (fupin_kit.cjk_font.CjkPdf, as on the
 household card)."""
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ def render(notice: PublicNotice) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font(FAMILY, size=16)
-    pdf.cell(0, 10, document.title(notice.kind), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 10, notice.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10.5)
     pdf.multi_cell(0, 7, document.village_line(notice), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, f"公示期：{document.period(notice)}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, "公示期内如有异议，可向乡镇反映。", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, document.dates(notice), new_x="LMARGIN", new_y="NEXT")
+    if not document.is_announcement(notice.kind):  # an announcement is the result: no objection is taken
+        pdf.cell(0, 7, "公示期内如有异议，可向乡镇反映。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     with pdf.table(col_widths=(12, 34, 22, 52, 14, 46), headings_style=HEADING, line_height=7) as table:
         heading = table.row()

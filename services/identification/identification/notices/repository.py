@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.batches.keyset import Position
@@ -38,6 +39,20 @@ async def insert_notice(session: AsyncSession, values: Row, case_ids: Sequence[u
     await session.execute(insert(notices).values(**values))
     await session.execute(
         insert(notice_cases), [{"notice_id": values["id"], "case_id": case_id} for case_id in case_ids]
+    )
+
+
+async def insert_announcement(session: AsyncSession, values: Row) -> None:
+    """The day's announcement, unless an earlier (or concurrent) announcement of the day has inserted it:
+    its id is the same (announcements.announcement_id), and the primary key keeps it one."""
+    await session.execute(pg_insert(notices).values(**values).on_conflict_do_nothing(index_elements=["id"]))
+
+
+async def add_line(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> None:
+    await session.execute(
+        pg_insert(notice_cases)
+        .values(notice_id=notice_id, case_id=case_id)
+        .on_conflict_do_nothing(index_elements=["notice_id", "case_id"])
     )
 
 
@@ -185,13 +200,21 @@ async def get(
 
 
 async def search(
-    session: AsyncSession, lo: str, hi: str, status: str | None, after: Position | None, limit: int
+    session: AsyncSession,
+    lo: str,
+    hi: str,
+    status: str | None,
+    after: Position | None,
+    limit: int,
+    kind: str | None = None,
 ) -> list[Row]:
     """Newest first, keyset-paged on (starts_at, id) after `after`; one row more than `limit` says there is
     another page."""
     conditions: list[Any] = [notices.c.division.between(lo, hi)]
     if status is not None:
         conditions.append(notices.c.status == status)
+    if kind is not None:
+        conditions.append(notices.c.kind == kind)
     if after is not None:
         conditions.append(tuple_(notices.c.starts_at, notices.c.id) < after)
     rows = await session.execute(

@@ -16,7 +16,14 @@ from identification.batches import keyset
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.notices import document, pdf, service
-from identification.notices.schemas import NoticeIn, NoticeOut, PublicNotice, TickOut
+from identification.notices.schemas import (
+    NoticeIn,
+    NoticeKind,
+    NoticeOut,
+    NoticeStatus,
+    PublicNotice,
+    TickOut,
+)
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 public_router = APIRouter(prefix="/public/notices", tags=["public notice board"])
@@ -51,12 +58,14 @@ async def tick(ctx: Ctx, key: IdempotencyKey = None) -> Response:
 async def search(
     ctx: Ctx,
     response: Response,
-    status: str | None = Query(default=None, pattern="^(open|closed)$"),
+    status: NoticeStatus | None = Query(default=None),
+    kind: NoticeKind | None = Query(default=None),
     after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
     limit: int = Query(100, ge=1, le=500),
 ) -> list[NoticeOut]:
-    """The notices of the caller's jurisdiction, newest first, in keyset pages."""
-    return keyset.answer(response, await service.search(ctx, status, after, limit))
+    """The notices and announcements of the caller's jurisdiction, newest first, in keyset pages."""
+    found = await service.search(ctx, None if status is None else status.value, kind, after, limit)
+    return keyset.answer(response, found)
 
 
 @router.get("/{notice_id}", openapi_extra=scope.by_resource("POST /notices", "notice_id"))
@@ -69,11 +78,13 @@ async def public_search(
     session: DbSession,
     response: Response,
     division: str = Query(pattern=r"^[0-9]{12}$"),
+    kind: NoticeKind | None = Query(default=None),
     after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
     limit: int = Query(50, ge=1, le=200),
 ) -> list[PublicNotice]:
-    """The public board: no login; names partly masked, no ID numbers; newest first, in keyset pages."""
-    return keyset.answer(response, await service.public_search(session, division, after, limit))
+    """The public board, its notices and the county's announcements: no login; names and ID numbers
+    masked; newest first, in keyset pages."""
+    return keyset.answer(response, await service.public_search(session, division, kind, after, limit))
 
 
 @public_router.get("/{notice_id}", openapi_extra=ON_NOTICE)

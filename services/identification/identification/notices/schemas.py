@@ -9,17 +9,37 @@ from pydantic import BaseModel, ConfigDict, Field
 from identification.notices.line_status import LineStatus
 
 
-class NoticeKind(StrEnum):
+class OpenedKind(StrEnum):
+    """The notices (公示) a township opens on a village's ready list."""
+
     FIRST = "first"
     SECOND = "second"
     EXIT = "exit"
     MONITORING = "monitoring"
 
 
+class NoticeKind(StrEnum):
+    """Every kind on the board: the notices, and the county's announcements (公告) of its decisions, which
+    its announce / exit_announce steps post themselves (notices/announcements.py)."""
+
+    FIRST = "first"
+    SECOND = "second"
+    EXIT = "exit"
+    MONITORING = "monitoring"
+    ANNOUNCEMENT = "announcement"  # 贫困户识别结果公告
+    EXIT_ANNOUNCEMENT = "exit_announcement"  # 贫困户退出公告
+
+
+class NoticeStatus(StrEnum):
+    OPEN = "open"  # a notice running: objections are taken
+    CLOSED = "closed"  # a notice whose time is up
+    PUBLISHED = "published"  # an announcement: the result, with no objection period
+
+
 class NoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     division: str = Field(pattern=r"^[0-9]{12}$", description="the village whose list is noticed")
-    kind: NoticeKind
+    kind: OpenedKind
 
 
 class NoticeLine(BaseModel):
@@ -73,4 +93,6 @@ class PublicNotice(BaseModel):
     # documents then show the code.
     village_name: str | None = None
     place: str | None = None
+    # What the documents head it with: 第一次公示（村民主评议结果）, 黄平县新州镇东门村2026年贫困户识别结果公告.
+    title: str = ""
     entries: list[PublicEntry]

@@ -18,26 +18,27 @@ from identification.batches import keyset
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.divisions import service as division_names
-from identification.notices import repository
+from identification.notices import document, repository
 from identification.notices.line_status import LineStatus
 from identification.notices.schemas import (
     NoticeIn,
     NoticeKind,
     NoticeLine,
     NoticeOut,
+    OpenedKind,
     PublicEntry,
     PublicNotice,
     TickOut,
 )
 
 S, A = workflow.State, workflow.Action
-READY: dict[NoticeKind, workflow.State] = {
-    NoticeKind.FIRST: S.VILLAGE_REVIEWED,
-    NoticeKind.SECOND: S.COMPARED,
-    NoticeKind.EXIT: S.EXIT_CONFIRMED,
-    NoticeKind.MONITORING: S.MONITOR_VILLAGE_REVIEWED,
+READY: dict[OpenedKind, workflow.State] = {
+    OpenedKind.FIRST: S.VILLAGE_REVIEWED,
+    OpenedKind.SECOND: S.COMPARED,
+    OpenedKind.EXIT: S.EXIT_CONFIRMED,
+    OpenedKind.MONITORING: S.MONITOR_VILLAGE_REVIEWED,
 }
-DURATION_KEY: dict[NoticeKind, str] = {NoticeKind.EXIT: "exit_notice_days"}
+DURATION_KEY: dict[OpenedKind, str] = {OpenedKind.EXIT: "exit_notice_days"}
 
 
 async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
@@ -125,11 +126,15 @@ def _as_posted(notice: Mapping[str, Any], posted: list[dict[str, Any]]) -> Notic
     return NoticeOut(**notice, case_ids=[line.case_id for line in lines], lines=lines)
 
 
-async def search(ctx: Context, status: str | None, after: str | None, limit: int) -> keyset.Page[NoticeOut]:
-    """A page of the jurisdiction's notices, newest first, each with its posted lines (read for the whole
-    page in one query), as its single read shows them."""
+async def search(
+    ctx: Context, status: str | None, kind: NoticeKind | None, after: str | None, limit: int
+) -> keyset.Page[NoticeOut]:
+    """A page of the jurisdiction's notices (and announcements), newest first, each with its posted lines
+    (read for the whole page in one query), as its single read shows them."""
     lo, hi = ctx.actor.subtree
-    rows = await repository.search(ctx.session, lo, hi, status, keyset.decode(after), limit)
+    rows = await repository.search(
+        ctx.session, lo, hi, status, keyset.decode(after), limit, None if kind is None else kind.value
+    )
     found = keyset.page(rows, limit, "starts_at")
     posted = await repository.posted_lines_of(ctx.session, [row["id"] for row in found.items])
     return keyset.convert(found, lambda row: _as_posted(row, posted[row["id"]]))
@@ -139,12 +144,13 @@ async def search(ctx: Context, status: str | None, after: str | None, limit: int
 
 
 async def public_search(
-    session: AsyncSession, division: str, after: str | None, limit: int
+    session: AsyncSession, division: str, kind: NoticeKind | None, after: str | None, limit: int
 ) -> keyset.Page[PublicNotice]:
     lo, hi = divisions.subtree_range(division)
-    found = keyset.page(
-        await repository.search(session, lo, hi, None, keyset.decode(after), limit), limit, "starts_at"
+    rows = await repository.search(
+        session, lo, hi, None, keyset.decode(after), limit, None if kind is None else kind.value
     )
+    found = keyset.page(rows, limit, "starts_at")
     # A notice lists one village (its division): the names of all of them in one query, and the entries of
     # the whole page in another.
     held = await division_names.names(session, [row["division"] for row in found.items])
@@ -181,10 +187,12 @@ def _public(
             )
         )
     names = held.get(row["division"])
+    place = None if names is None else names.place
     fields = ("id", "division", "kind", "starts_at", "ends_at", "status")
     return PublicNotice(
         **{key: row[key] for key in fields},
         village_name=None if names is None else names.name,
-        place=None if names is None else names.place,
+        place=place,
+        title=document.title(row["kind"], place, row["starts_at"]),
         entries=entries,
     )
