@@ -897,6 +897,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await township_settles_the_objection(page, base, data, shots)
     await closed_notice(page, platform, base, data, shots)
     await township_opens_a_notice(page, base, data, shots)
+    await the_board_pages(page, base)
 
     # Above the county the birth date is withheld with the ID's digits: the cell says so, not left empty.
     await page.locator("#logout").click()
@@ -943,6 +944,22 @@ async def township_settles_the_objection(page: Page, base: str, data: dict[str, 
     await page.locator("#ob-status").select_option("dismissed")
     await page.locator("form.filters button[type=submit]").click()
     await expect(ticket.locator("[data-status]")).to_have_text("异议不成立")
+
+
+async def the_board_pages(page: Page, base: str) -> None:
+    """The board reads the notices page by page (`Next-Cursor`), a page at a time with `limit`: the village's
+    closed first notice and the one just opened, one and then the other, nothing twice. It showed only the
+    API's first page (QA7 dept-client DC-2)."""
+    await page.goto(f"{base}/console/#/board?division={VILLAGE}&limit=1")
+    notices = page.locator("ul.notice-list li")
+    await expect(notices).to_have_count(1)
+    more = page.locator("button.load-more")
+    await expect(more).to_be_visible()
+    await more.click()
+    await expect(notices).to_have_count(2)
+    await expect(more).to_be_hidden()
+    hrefs = [await link.get_attribute("href") for link in await notices.locator("a").all()]
+    assert len(set(hrefs)) == 2, hrefs
 
 
 async def township_opens_a_notice(page: Page, base: str, data: dict[str, Any], shots: Path) -> None:

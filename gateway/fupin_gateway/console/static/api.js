@@ -82,7 +82,25 @@ function newKey() {
  * Call the API. `auth` (default true) sends the bearer token; `json` is a JSON body; `form` a
  * x-www-form-urlencoded one; `idempotent` adds an Idempotency-Key so a retried step is not done twice.
  */
-export async function api(path, { method = "GET", json, form, auth = true, signal, idempotent = false } = {}) {
+export async function api(path, options = {}) {
+  const response = await send(path, options);
+  if (response.status === 204) return null;
+  const text = await response.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * One page of a list the API pages with a `Next-Cursor` header (notices, objections, batches, the public
+ * board): `{items, next_cursor}`, the cursor null on the last page.
+ */
+export async function apiPage(path, options = {}) {
+  const response = await send(path, options);
+  const text = await response.text();
+  return { items: text ? JSON.parse(text) : [], next_cursor: response.headers.get("Next-Cursor") };
+}
+
+/** The answer to a call, or the ApiError of a refusal (a 401 with a token ends the session). */
+async function send(path, { method = "GET", json, form, auth = true, signal, idempotent = false } = {}) {
   const headers = { Accept: "application/json, application/problem+json" };
   let body;
   if (json !== undefined) {
@@ -103,9 +121,7 @@ export async function api(path, { method = "GET", json, form, auth = true, signa
     error.retryAfter = response.headers.get("Retry-After");
     throw error;
   }
-  if (response.status === 204) return null;
-  const text = await response.text();
-  return text ? JSON.parse(text) : null;
+  return response;
 }
 
 export async function login(username, password) {

@@ -18,7 +18,7 @@ import {
   storedLanguage,
   t,
 } from "./i18n.js";
-import { ApiError, api, clearToken, fetchBlob, getToken, login, streamEvents } from "./api.js";
+import { ApiError, api, apiPage, clearToken, fetchBlob, getToken, login, streamEvents } from "./api.js";
 
 const REG = "/api/v1/registry";
 const ID = "/api/v1/identification";
@@ -1305,18 +1305,33 @@ async function objectionsView(seq, _params, query) {
     event.preventDefault();
     location.hash = `#/objections?status=${filters.elements.status.value}`;
   });
-  const params = new URLSearchParams({ limit: "500" });
+  const params = new URLSearchParams({ limit: String(pageSize(query)) });
   if (status) params.set("status", status);
-  const tickets = await api(`${ID}/objections?${params}`);
-  const [households] = await Promise.all([
-    objectionHouseholds(tickets), villageNames(tickets.map((ticket) => ticket.division)),
-  ]);
-  const rows = tickets.map((ticket) => objectionRow(ticket, households.get(ticket.case_id)));
   const headers = ["household", "village", "text", "contact", "opened", "due", "status", "actions"].map((k) => t(`objections.col_${k}`));
+  const list = table(t("objections.caption", { n: 0 }), headers, []);
+  const body = list.querySelector("tbody");
+  const errorSlot = h("div");
+  let shown = 0;
+  // Page by page (the list answers its next page's cursor in `Next-Cursor`): all of a township's tickets,
+  // not only the first 500.
+  const { more, load } = pagedList(t("households.load_more"), (after) => {
+    const page = new URLSearchParams(params);
+    if (after) page.set("after", after);
+    return apiPage(`${ID}/objections?${page}`);
+  }, async (page) => {
+    const tickets = page.items;
+    const [households] = await Promise.all([
+      objectionHouseholds(tickets), villageNames(tickets.map((ticket) => ticket.division)),
+    ]);
+    body.append(...tickets.map((ticket) => objectionRow(ticket, households.get(ticket.case_id))));
+    shown += tickets.length;
+    list.querySelector("caption").textContent = t("objections.caption", { n: shown });
+    if (!shown) body.replaceChildren(h("tr", {}, h("td", { colspan: String(headers.length), text: t("objections.empty") })));
+  }, errorSlot);
+  await load();
   const intro = resolvesObjections() ? t("objections.intro_township") : t("objections.intro_others");
   return h("section", {}, pageHeader(t("objections.title")), h("p", { class: "muted", text: intro }), filters,
-    table(t("objections.caption", { n: tickets.length }), headers,
-      rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("objections.empty") }))]));
+    errorSlot, list, more);
 }
 
 function objectionRow(ticket, household) {
@@ -1402,18 +1417,25 @@ async function boardView(seq, _params, query) {
   });
   const results = h("div", { class: "notices" });
   if (CODE.test(division)) {
-    try {
-      const notices = await api(`${ID}/public/notices?division=${division}`, { auth: false });
-      results.append(notices.length
-        ? h("ul", { class: "notice-list" }, notices.map((n) => h("li", { class: `notice-item notice-${n.status}` },
-          h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
-            t("board.entries", { n: n.entries.length })),
-          h("p", { class: "muted", text: `${formatDateTime(n.starts_at)} – ${formatDateTime(n.ends_at)}` }),
-          h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))))
-        : h("p", { role: "status", text: t("board.none") }));
-    } catch (error) {
-      results.append(problemBox(error));
-    }
+    const list = h("ul", { class: "notice-list" });
+    const errorSlot = h("div");
+    let shown = 0;
+    // The board pages like the other lists (`Next-Cursor`): a county's notices of many years, all of them.
+    const { more, load } = pagedList(t("households.load_more"), (after) => {
+      const page = new URLSearchParams({ division, limit: String(pageSize(query)) });
+      if (after) page.set("after", after);
+      return apiPage(`${ID}/public/notices?${page}`, { auth: false });
+    }, (page) => {
+      list.append(...page.items.map((n) => h("li", { class: `notice-item notice-${n.status}` },
+        h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
+          t("board.entries", { n: n.entries.length })),
+        h("p", { class: "muted", text: `${formatDateTime(n.starts_at)} – ${formatDateTime(n.ends_at)}` }),
+        h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))));
+      shown += page.items.length;
+      if (!shown) list.replaceWith(h("p", { role: "status", text: t("board.none") }));
+    }, errorSlot);
+    results.append(errorSlot, list, more);
+    await load();
   } else if (division) {
     results.append(h("p", { class: "problem", role: "alert", text: t("board.bad_code") }));
   }
