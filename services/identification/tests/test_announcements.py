@@ -159,7 +159,7 @@ async def test_no_objection_is_taken_against_an_announcement(harness: Harness) -
         f"/public/notices/{announcement['id']}/objections", json={"case_id": case_id, "text": "不服"}
     )
     assert objection.status_code == 409, objection.text
-    assert objection.json()["code"] == "notice-closed"
+    assert objection.json()["code"] == "announcement-no-objection"
     assert await harness.sql("SELECT count(*) FROM objections") == [(0,)]
 
 

@@ -1429,7 +1429,7 @@ async function boardView(seq, _params, query) {
       list.append(...page.items.map((n) => h("li", { class: `notice-item notice-${n.status}` },
         h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
           t("board.entries", { n: n.entries.length })),
-        h("p", { class: "muted", text: `${formatDateTime(n.starts_at)} – ${formatDateTime(n.ends_at)}` }),
+        h("p", { class: "muted", text: noticeWhen(n) }),
         h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))));
       shown += page.items.length;
       if (!shown) list.replaceWith(h("p", { role: "status", text: t("board.none") }));
@@ -1440,6 +1440,17 @@ async function boardView(seq, _params, query) {
     results.append(h("p", { class: "problem", role: "alert", text: t("board.bad_code") }));
   }
   return h("section", {}, pageHeader(t("board.title")), h("p", { class: "muted", text: t("board.intro") }), form, results);
+}
+
+/** An announcement (公告) publishes a result on a day; a notice (公示) runs for a period. */
+function isAnnouncement(notice) {
+  return notice.kind === "announcement" || notice.kind === "exit_announcement";
+}
+
+function noticeWhen(notice) {
+  return isAnnouncement(notice)
+    ? formatDateTime(notice.starts_at)
+    : `${formatDateTime(notice.starts_at)} – ${formatDateTime(notice.ends_at)}`;
 }
 
 /** A line's status: a household still listed is 公示中 while the notice runs and 已公示 once it has ended (the
@@ -1468,7 +1479,9 @@ async function noticeView(seq, [id]) {
     h("p", {}, h("a", { href: `#/board?division=${notice.division}`, text: t("board.back") })),
     dl([
       [t("board.division"), [notice.place || notice.village_name || "", " ", h("code", { text: notice.division })]],
-      [t("board.period"), `${formatDateTime(notice.starts_at)} – ${formatDateTime(notice.ends_at)}`],
+      isAnnouncement(notice)
+        ? [t("board.published_on"), noticeWhen(notice)]
+        : [t("board.period"), noticeWhen(notice)],
     ]),
     receipt,
     h("p", { class: "actions" },

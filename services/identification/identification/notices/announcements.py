@@ -20,6 +20,7 @@ ANNOUNCING: dict[workflow.Action, NoticeKind] = {
     A.ANNOUNCE: NoticeKind.ANNOUNCEMENT,
     A.EXIT_ANNOUNCE: NoticeKind.EXIT_ANNOUNCEMENT,
 }
+KINDS = frozenset(kind.value for kind in ANNOUNCING.values())
 # Names the announcements' ids (uuid5 of village, kind and day); fixed: changing it would split a day.
 ANNOUNCEMENT_IDS = uuid.UUID("6f0c3a4e-8d1b-5c2a-9e47-3b1f2d6a7c85")
 

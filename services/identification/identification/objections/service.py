@@ -18,6 +18,7 @@ from identification.batches import keyset
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.context import Context
+from identification.notices import announcements
 from identification.notices import repository as notices
 from identification.objections import repository
 from identification.objections.schemas import (
@@ -71,6 +72,12 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
     notice = await notices.get(ctx.session, notice_id, lo, hi)
     if notice is None:
         raise not_found("notice")
+    if notice["kind"] in announcements.KINDS:
+        # 公告 is the result: objections were the business of the notices (公示) before it.
+        raise conflict(
+            "an announcement publishes the result: objections were taken while its notices ran",
+            code="announcement-no-objection",
+        )
     if notice["status"] != "open" or ctx.now >= notice["ends_at"]:
         raise conflict("objections are taken only while the notice runs", code="notice-closed")
     listed = {case["id"] for case in await notices.listed_cases(ctx.session, notice_id)}
