@@ -8,23 +8,16 @@ only, and both services answer the same way."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from fupin_kit.code_enum import LabelledEnum
 
-class CodeEnum(StrEnum):
-    """A string enum whose members carry a Chinese label: `GUARANTEE = "guarantee", "兜底保障"`."""
 
-    label: str
-
-    def __new__(cls, code: str, label: str = "") -> Self:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label = label
-        return member
+class CodeEnum(LabelledEnum):
+    """A labelled enum (`GUARANTEE = "guarantee", "兜底保障"`) whose refusal names every code and label."""
 
     @classmethod
     def allowed(cls) -> str:

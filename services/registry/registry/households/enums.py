@@ -6,20 +6,10 @@ Chinese wording officials use. Never renumber or rename a code: add a new one an
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Self
+from fupin_kit.code_enum import LabelledEnum
 
-
-class CodeEnum(StrEnum):
-    """A string enum whose members carry a Chinese label: `ILLNESS = "illness", "因病"`."""
-
-    label: str
-
-    def __new__(cls, code: str, label: str = "") -> Self:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label = label
-        return member
+# The registry's name for the shared shape (fupin_kit.code_enum).
+CodeEnum = LabelledEnum
 
 
 class IdentificationStandard(CodeEnum):
