@@ -2,8 +2,8 @@
 `fupin.registry.standard.set.v1` and seeded with the national rows the registry seeds without events.
 
 The line in force is computed exactly as the registry's `standards.repository.effective` does: for each
-region of the division's chain (the county, or the county-less city that stands in for one; the province;
-the nation) its row of the year, or when it has none its row of the latest earlier year; of those the
+region of the division's chain (fupin_contracts.standards.applicable_regions: the county, or the
+county-less city that stands in for one; the city; the province; the nation) its row of the year, or when it has none its row of the latest earlier year; of those the
 highest amount (an override only ever raises the line), on a tie the most specific region. A year with no
 row of its own therefore carries the latest earlier line forward."""
 
