@@ -57,3 +57,25 @@ async def test_a_list_approval_counts_the_people_it_adds_against_the_quota(harne
     refused = await _decide_all(harness)
     assert refused.status_code == 409 and refused.json()["code"] == "quota-exceeded", refused.text
     assert "people" in refused.json()["detail"], refused.text
+
+
+async def test_a_list_decision_s_events_carry_the_deciding_request_s_id(harness: Harness) -> None:
+    """Events of a list decision are written by one set-based statement, not by new_event: they carry the
+    deciding request's id as correlationid, as a step decided on its own does (QA7 arch-contracts AC-2)."""
+    await harness.quotas(await harness.year(), 10)
+    cases = [await _at_second_noticed(harness) for _ in range(2)]
+    drawn = await harness.client.post(
+        "/batches", json={"action": "county_approve", "division": VILLAGE}, headers=harness.county()
+    )
+    batch = drawn.json()
+    findings = [{"case_id": case, "passed": True} for case in batch["sample"]]
+    decided = await harness.client.post(
+        f"/batches/{batch['id']}/decide",
+        json={"findings": findings},
+        headers={**harness.county(), "X-Request-Id": "qa7-batch-decision-1"},
+    )
+    assert decided.status_code == 200, decided.text
+    rows = await harness.sql(
+        "SELECT payload->>'correlationid' FROM outbox WHERE type = 'fupin.identification.case.approved.v1'"
+    )
+    assert [row[0] for row in rows] == ["qa7-batch-decision-1"] * len(cases), rows

@@ -349,7 +349,10 @@ DECIDE = text(
                'data', jsonb_build_object(
                    'case_id', id, 'kind', kind, 'household_id', household_id, 'division', division,
                    'year', year, 'action', CAST(:action AS text), 'from_state', CAST(:from_state AS text), 'to_state', CAST(:to_state AS text),
-                   'batch_id', CAST(:batch_text AS text), 'reason', NULL)),
+                   'batch_id', CAST(:batch_text AS text), 'reason', NULL))
+           -- The deciding request's id, as envelope.new_event sets it for a step decided on its own.
+           || CASE WHEN CAST(:correlation AS text) IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('correlationid', CAST(:correlation AS text)) END,
            CAST(:topic AS text), division, CAST(:headers AS jsonb)
     FROM moved
     """

@@ -22,6 +22,7 @@ from fupin_kit.envelope import domain_topic
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable
+from fupin_kit.request_context import current_request_id
 from fupin_kit.telemetry import current_trace_headers
 from identification import events, regions, workflow
 from identification.batches import keyset, repository
@@ -276,6 +277,7 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
             "event_type": contracts.event_type("identification", action.value),
             "topic": domain_topic("identification"),
             "headers": orjson.dumps(current_trace_headers()).decode(),
+            "correlation": current_request_id(),
         },
     )
     await repository.mark_decided(ctx.session, batch_id, ctx.actor.subject, ctx.now)
