@@ -222,21 +222,27 @@ def _path_pattern(template: str) -> re.Pattern[str]:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """The methods the app answers on the request's path, read from its OpenAPI document (built once)."""
+    """The methods the app answers on the request's path, read from its OpenAPI document (built once).
+
+    A path a literal template names is that resource only: `/households/code-lists` also fits
+    `/households/{household_id}`, whose PATCH it does not support, so only the templates with the fewest
+    parameters among those that fit count."""
     app = request.app
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_table", None)
+    table: list[tuple[re.Pattern[str], int, set[str]]] | None = getattr(app.state, "allow_table", None)
     if table is None:
         table = []
         for template, operations in app.openapi().get("paths", {}).items():
             methods = {method.upper() for method in operations if method.upper() in _HTTP_METHODS}
             if "GET" in methods:
                 methods.add("HEAD")  # every app answers HEAD where it answers GET (head_requests.HeadAsGet)
-            table.append((_path_pattern(template), methods))
+            table.append((_path_pattern(template), template.count("{"), methods))
         app.state.allow_table = table
     path = request.scope.get("path", "")
+    fitting = [(parameters, methods) for pattern, parameters, methods in table if pattern.match(path)]
+    fewest = min((parameters for parameters, _ in fitting), default=0)
     found: set[str] = set()
-    for pattern, methods in table:
-        if pattern.match(path):
+    for parameters, methods in fitting:
+        if parameters == fewest:
             found |= methods
     return [method for method in _HTTP_METHODS if method in found]
 
