@@ -44,7 +44,7 @@ async def _seed(app: Any, cases: int, year: int) -> tuple[int, float]:
     began = time.perf_counter()
     async with app.state.sessionmaker() as session, session.begin():
         await seed.seed_cases(session, villages, cases, year)
-        await seed.seed_quotas(session, quota_divisions(villages), year, cases)
+        await seed.seed_quotas(session, quota_divisions(villages), year, cases * seed.MEMBERS)
     async with app.state.sessionmaker() as session, session.begin():
         await seed.analyze(session)
     return len(villages), time.perf_counter() - began
@@ -133,7 +133,8 @@ async def run(options: BenchOptions) -> BenchResult:
         ],
         notes=[
             f"county {COUNTY}: cases spread over its {measured['villages']} villages, seeded with "
-            "INSERT … SELECT generate_series in state second_noticed, quotas at every level = cases",
+            "INSERT … SELECT generate_series in state second_noticed (3 members and an income below the line each), "
+            "quotas at every level = the cases' people",
             "seconds = draw (freeze list + ≥10% sample) + decide (findings, quota check, one UPDATE … "
             "RETURNING → history + outbox), over HTTP (ASGI) into the real identification app",
             "events = outbox rows of fupin.identification.case.approved.v1 (relay not running)",

@@ -37,9 +37,15 @@ SEED_CASES = text(
     WITH households AS (
         INSERT INTO rm_households (household_id, division, status, head_name_masked, main_cause, member_count)
         SELECT gen_random_uuid(), (CAST(:villages AS text[]))[1 + g % :village_count], 'candidate', '张*',
-               'illness', 3
+               'illness', :members
         FROM generate_series(0, :cases - 1) AS g
         RETURNING household_id, division
+    ),
+    -- The year's per-capita net income below the poverty line, as the registry's income event leaves it:
+    -- the approval applies the identification test (cases.income_test).
+    incomes AS (
+        INSERT INTO rm_incomes (household_id, year, per_capita_net_income)
+        SELECT household_id, :year, 2500 FROM households
     )
     INSERT INTO cases (id, kind, household_id, division, year, state, active, version, authorisation,
                        opened_by, opened_at, updated_at)
@@ -63,10 +69,20 @@ async def current_year(session: AsyncSession) -> int:
     return int((await session.execute(text("SELECT extract(year FROM now())::int"))).scalar_one())
 
 
+# Members per seeded household: a quota is of people (domain.md §3), so the quotas hold cases × this.
+MEMBERS = 3
+
+
 async def seed_cases(session: AsyncSession, villages: Sequence[str], cases: int, year: int) -> None:
     await session.execute(
         SEED_CASES,
-        {"villages": list(villages), "village_count": len(villages), "cases": cases, "year": year},
+        {
+            "villages": list(villages),
+            "village_count": len(villages),
+            "cases": cases,
+            "year": year,
+            "members": MEMBERS,
+        },
     )
 
 
@@ -76,7 +92,7 @@ async def seed_quotas(session: AsyncSession, divisions: Sequence[str], year: int
 
 async def analyze(session: AsyncSession) -> None:
     """Fresh statistics, as autovacuum would have after the real procedure wrote these rows."""
-    for table in ("rm_households", "cases", "quotas"):
+    for table in ("rm_households", "rm_incomes", "cases", "quotas"):
         await session.execute(text(f"ANALYZE {table}"))
 
 
