@@ -47,8 +47,8 @@ SOURCE: dict[workflow.Action, workflow.State] = {
 BLOCKED_REASON = "blocked: an open department comparison hit"
 NO_LIVING_REASON = "no living members: nobody lives in the household any more"
 INCOME_REASON = (
-    "the identification income test: per-capita net income above the poverty line in force, or none "
-    "recorded for the case year or the year before; decide it individually"
+    "the identification income test: per-capita net income above the poverty line in force; decide it "
+    "individually"
 )
 FAILED_CHECK_REASON = "a failed spot-check at this step awaits an individual decision"
 REGISTERED_ELSEWHERE_REASON = (

@@ -52,9 +52,10 @@ async def income_failures(
                 f"({line.region}, {line.standard_year})"
             ], facts
         return [], facts
-    return [
-        f"no income recorded for {year - 1} or {year}: record the household's income in the registry first"
-    ], {}
+    # Nothing to judge: not refused, since the verification is where a household's income is often first
+    # surveyed and recorded in the registry afterwards; the step records that no income was judged, and the
+    # county's approval judges again whatever has been recorded by then.
+    return [], {"income_recorded": False, "income_years": [year - 1, year]}
 
 
 def checks_failed(failed: list[str], hint: str = "") -> ProblemError:
@@ -85,8 +86,7 @@ async def failing_among(session: AsyncSession, cases: list[Row]) -> list[uuid.UU
         year = case["year"] if case["this_year"] is not None else case["year"] - 1
         income = case["this_year"] if case["this_year"] is not None else case["last_year"]
         if income is None:
-            failing.append(case["id"])
-            continue
+            continue  # nothing to judge (income_failures)
         county = str(case["division"])[:6].ljust(12, "0")
         if (county, year) not in lines:
             line = await standards.effective(session, standards.POVERTY_LINE, year, county)
