@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Set in the scope the app sees when the request is a HEAD run as a GET: a route whose body is expensive to
+# make (a county's archive) answers with the GET's headers and makes none of it (`is_head`).
+HEAD_SCOPE_KEY = "fupin.head"
+
+
+def is_head(scope: Scope) -> bool:
+    return bool(scope.get(HEAD_SCOPE_KEY))
+
 
 class HeadAsGet:
     def __init__(self, app: ASGIApp) -> None:
@@ -23,6 +31,7 @@ class HeadAsGet:
         # The server's scope keeps HEAD (so it writes no body either); the app sees a GET.
         as_get = dict(scope)
         as_get["method"] = "GET"
+        as_get[HEAD_SCOPE_KEY] = True
 
         async def send_head(message: Message) -> None:
             if message["type"] != "http.response.body":

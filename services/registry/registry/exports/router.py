@@ -22,6 +22,7 @@ from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.cjk_font import CjkFontMissing, find_font
 from fupin_kit.db import DbSession
+from fupin_kit.head_requests import is_head
 from fupin_kit.pii import PiiCipher
 from registry import patterns
 from registry.exports import csv_archive, pdf_card, service, xlsx_books
@@ -117,7 +118,10 @@ async def _workbook_response(
     name: str,
     ascii_name: str,
 ) -> StreamingResponse:
-    """Write the workbook to a temporary file (openpyxl needs a file), then stream and delete it."""
+    """Write the workbook to a temporary file (openpyxl needs a file), then stream and delete it. A HEAD gets
+    the GET's headers and no workbook is written: a county's archive takes minutes to write."""
+    if is_head(request.scope):
+        return StreamingResponse(iter(()), media_type=XLSX, headers=attachment(name, ascii_name))
     path = _temporary(".xlsx")
     try:
         await write(request, scope, disclosure, path)
@@ -210,4 +214,6 @@ async def county_archive_csv(
                 yield chunk
 
     headers = attachment(f"县档-{scope.name}-{code}.csv", f"archive-{code}.csv")
-    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)
+    # A HEAD gets the GET's headers without the archive being read (head_requests.is_head).
+    chunks = iter(()) if is_head(request.scope) else body()
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
