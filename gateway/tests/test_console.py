@@ -606,6 +606,8 @@ async def cadre_applies(page: Page, base: str, household_id: str, today: str, sh
     await expect(page).to_have_url(re.compile(r"#/cases\?kind=identification$"))
     row = page.locator("tr[data-case]", has=page.locator(f"a[href='#/households/{household_id}']"))
     await expect(row.locator("[data-state]")).to_have_text("已申请")
+    # The case names its household by its head (it showed eight hex digits of the household's id).
+    await expect(row.locator(f"a[href='#/households/{household_id}']")).to_have_text("刘新户")
     await expect(row.locator("button[data-action=verify]")).to_be_visible()
     await page.goto(f"{base}/console/#/households/{household_id}")
     await page.locator("button[data-action=apply]").click()

@@ -1112,8 +1112,10 @@ async function casesView(seq, _params, query) {
     if (after) params.set("after", after);
     return api(`${ID}/cases?${params}`);
   }, async (page) => {
-    await villageNames(page.items.map((c) => c.division));
-    append(body, page.items.map(caseRow));
+    const [heads] = await Promise.all([
+      householdHeads(page.items.map((c) => c.household_id)), villageNames(page.items.map((c) => c.division)),
+    ]);
+    append(body, page.items.map((c) => caseRow(c, heads.get(c.household_id))));
     shown += page.items.length;
     if (!shown) append(body, [h("tr", {}, h("td", { colspan: "6", text: t("cases.empty") }))]);
   }, errorSlot);
@@ -1126,7 +1128,23 @@ async function casesView(seq, _params, query) {
     filters, errorSlot, grid, more);
 }
 
-function caseRow(item) {
+/** Each household's head as the registry answers this user (masked above the county), for a page of cases:
+ * cadres know a household by its head, not by an id. One read per household, in parallel; a household the
+ * registry does not answer for is shown by its id. */
+async function householdHeads(ids) {
+  const heads = new Map();
+  await Promise.all([...new Set(ids)].map(async (id) => {
+    try {
+      const household = await api(`${REG}/households/${id}`);
+      if (household?.head_name) heads.set(id, household.head_name);
+    } catch {
+      /* shown by its id */
+    }
+  }));
+  return heads;
+}
+
+function caseRow(item, head) {
   const row = h("tr", { dataset: { case: item.id } });
   function fill(current) {
     // Buttons only for the steps this user's tier and roles may take (the service says which); the other
@@ -1137,7 +1155,8 @@ function caseRow(item) {
     const elsewhere = current.allowed_actions.filter((a) => byPerson(a) && !mine.includes(a));
     const others = current.allowed_actions.filter((a) => !byPerson(a));
     row.replaceChildren(
-      td(h("a", { href: `#/households/${current.household_id}`, text: current.household_id.slice(0, 8) }), { header: true }),
+      td(h("a", { href: `#/households/${current.household_id}`, title: current.household_id,
+        text: head || current.household_id.slice(0, 8) }), { header: true }),
       td(session.divisionNames.get(current.division) || current.division),
       td(t(`kinds.${current.kind}`)),
       td(String(current.year)),
