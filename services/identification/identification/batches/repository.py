@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification.batches.keyset import Position
 from identification.cases.repository import NO_LIVING_MEMBERS_SQL
+from identification.keyset import Position
 from identification.models import batch_items, batches, cases
 from identification.workflow import POOR_STATUSES
 

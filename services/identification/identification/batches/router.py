@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from fupin_kit import body_limits
 from fupin_kit import openapi_scope as scope
-from identification import idempotency
+from identification import idempotency, keyset
 from identification import matrix_examples as examples
-from identification.batches import keyset, service
+from identification.batches import service
 from identification.batches.schemas import (
     BatchAction,
     BatchIn,

@@ -24,8 +24,8 @@ from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable
 from fupin_kit.request_context import current_request_id
 from fupin_kit.telemetry import current_trace_headers
-from identification import events, regions, workflow
-from identification.batches import keyset, repository
+from identification import events, keyset, regions, workflow
+from identification.batches import repository
 from identification.batches.schemas import (
     BatchIn,
     BatchOut,

@@ -4,8 +4,6 @@ all in the request's unit of work."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import uuid
 from dataclasses import asdict
@@ -18,7 +16,7 @@ from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
-from identification import categories, events, json_limits, workflow
+from identification import categories, events, json_limits, keyset, workflow
 from identification.cases import income_test, repository
 from identification.cases.schemas import (
     EARLIEST_ROUND,
@@ -692,16 +690,11 @@ async def history(ctx: Context, case_id: uuid.UUID) -> list[HistoryOut]:
 
 
 def encode_cursor(division: str, case_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{division}:{case_id}".encode()).decode().rstrip("=")
+    return keyset.pack(division, case_id)
 
 
 def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        division, case_id = raw.split(":", 1)
-        return divisions.validate(division), uuid.UUID(case_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise unprocessable("the cursor is not valid") from None
+    return keyset.unpack(cursor, divisions.validate)
 
 
 async def search(

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification.batches.keyset import Position
+from identification.keyset import Position
 from identification.models import cases, notice_cases, notices, objections, rm_households
 from identification.notices.line_status import LineStatus
 

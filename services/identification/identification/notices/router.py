@@ -10,9 +10,8 @@ from starlette.responses import Response
 from fupin_kit import openapi_scope as scope
 from fupin_kit.cjk_font import CjkFontMissing
 from fupin_kit.db import DbSession
-from identification import idempotency
+from identification import idempotency, keyset
 from identification import matrix_examples as examples
-from identification.batches import keyset
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey
 from identification.notices import document, pdf, service

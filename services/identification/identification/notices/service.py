@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_within
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
-from identification import regions, workflow
-from identification.batches import keyset
+from identification import keyset, regions, workflow
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context, step_for
 from identification.divisions import service as division_names

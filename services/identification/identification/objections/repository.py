@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification.batches.keyset import Position
+from identification.keyset import Position
 from identification.models import objections
 
 Row = dict[str, Any]

@@ -8,9 +8,8 @@ from starlette.responses import Response
 
 from fupin_kit import openapi_scope as scope
 from fupin_kit.db import DbSession
-from identification import clock, idempotency
+from identification import clock, idempotency, keyset
 from identification import matrix_examples as examples
-from identification.batches import keyset
 from identification.context import SYSTEM_ACTOR, Context
 from identification.deps import Ctx
 from identification.idempotency import IdempotencyKey

@@ -13,8 +13,7 @@ from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_phone, mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found
-from identification import events, regions, workflow
-from identification.batches import keyset
+from identification import events, keyset, regions, workflow
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
 from identification.context import Context

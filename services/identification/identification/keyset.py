@@ -1,10 +1,8 @@
-"""Keyset pages of the lists ordered by a time and then the id (notices, objections, batches).
-
-A list's cursor names the last row of a page (its time and id) as the cases list's does (base64url of
-"<key>:<id>"), passed back as `after`; the next page's cursor travels in the `Next-Cursor` header because
-these lists answer a bare JSON array, which keeps its shape for the clients that read it.
-(Shared by the notices and objections lists as well: it lives here because this fix could not add a
-module at the package root; identification/keyset.py is its natural place.)"""
+"""Keyset cursors of the service's lists: base64url of "<key>:<id>", the key and id of a page's last row,
+passed back as `after`. The cases list's key is the division (cases.service); the notices, objections and
+batches lists are ordered by a time and then the id, and their next page's cursor travels in the
+`Next-Cursor` header because they answer a bare JSON array, which keeps its shape for the clients that
+read it."""
 
 from __future__ import annotations
 
@@ -43,24 +41,36 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
+def pack(key: str, row_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{key}:{row_id}".encode()).decode().rstrip("=")
+
+
+def unpack(cursor: str, parse_key: Callable[[str], T]) -> tuple[T, uuid.UUID]:
+    """The key (as `parse_key` reads it) and id a cursor names; 422 for anything that is not one of ours
+    (`parse_key` raises ValueError for a key it does not take)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        key, row_id = raw.rsplit(":", 1)  # an id has no colon; a time has several
+        return parse_key(key), uuid.UUID(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise unprocessable("the cursor is not valid") from None
+
+
 def encode(position: Position) -> str:
     moment, row_id = position
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}:{row_id}".encode()).decode().rstrip("=")
+    return pack(moment.isoformat(), row_id)
+
+
+def _aware(moment: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(moment)
+    if parsed.tzinfo is None:  # compared with a timestamptz: a time without its zone means nothing
+        raise ValueError(moment)
+    return parsed
 
 
 def decode(cursor: str | None) -> Position | None:
     """The position a cursor names; 422 for anything that is not one of ours."""
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, row_id = raw.rsplit(":", 1)
-        parsed = dt.datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:  # compared with a timestamptz: a time without its zone means nothing
-            raise ValueError(moment)
-        return parsed, uuid.UUID(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise unprocessable("the cursor is not valid") from None
+    return None if cursor is None else unpack(cursor, _aware)
 
 
 def page(rows: Sequence[dict[str, Any]], limit: int, time_column: str) -> Page[dict[str, Any]]:
