@@ -28,34 +28,51 @@ Row = dict[str, Any]
 Facts = dict[str, Any]
 
 
+def judged_income(year: int, this_year: Any, last_year: Any) -> tuple[int, Decimal] | None:
+    """The income the test judges for a case of `year` and the year it is of: the case year's per-capita net
+    income, else the year before's; None when neither is recorded."""
+    if this_year is not None:
+        return year, Decimal(this_year)
+    if last_year is not None:
+        return year - 1, Decimal(last_year)
+    return None
+
+
+async def _per_capita(session: AsyncSession, household_id: uuid.UUID, year: int) -> Any:
+    income = await repository.income(session, household_id, year)
+    return None if income is None else income["per_capita_net_income"]
+
+
 async def income_failures(
     session: AsyncSession, household_id: uuid.UUID, division: str, year: int
 ) -> tuple[list[str], Facts]:
     """Failed checks, and the facts seen (the income, its year and the standard it was compared with)."""
-    for income_year in (year, year - 1):
-        income = await repository.income(session, household_id, income_year)
-        if income is None:
-            continue
-        line = await standards.effective(session, standards.POVERTY_LINE, income_year, division)
-        if line is None:
-            return [f"no poverty line standard in force for {income_year}"], {}
-        per_capita = Decimal(income["per_capita_net_income"])
-        facts = {
-            "per_capita_net_income": str(per_capita),
-            "income_year": income_year,
-            "poverty_line": str(line.amount),
-            "poverty_standard": line.record(),
-        }
-        if per_capita > line.amount:
-            return [
-                f"per-capita net income {per_capita} ({income_year}) is above the poverty line {line.amount} "
-                f"({line.region}, {line.standard_year})"
-            ], facts
-        return [], facts
-    # Nothing to judge: not refused, since the verification is where a household's income is often first
-    # surveyed and recorded in the registry afterwards; the step records that no income was judged, and the
-    # county's approval judges again whatever has been recorded by then.
-    return [], {"income_recorded": False, "income_years": [year - 1, year]}
+    judged = judged_income(
+        year,
+        await _per_capita(session, household_id, year),
+        await _per_capita(session, household_id, year - 1),
+    )
+    if judged is None:
+        # Nothing to judge: not refused, since the verification is where a household's income is often
+        # first surveyed and recorded in the registry afterwards; the step records that no income was
+        # judged, and the county's approval judges again whatever has been recorded by then.
+        return [], {"income_recorded": False, "income_years": [year - 1, year]}
+    income_year, per_capita = judged
+    line = await standards.effective(session, standards.POVERTY_LINE, income_year, division)
+    if line is None:
+        return [f"no poverty line standard in force for {income_year}"], {}
+    facts = {
+        "per_capita_net_income": str(per_capita),
+        "income_year": income_year,
+        "poverty_line": str(line.amount),
+        "poverty_standard": line.record(),
+    }
+    if per_capita > line.amount:
+        return [
+            f"per-capita net income {per_capita} ({income_year}) is above the poverty line {line.amount} "
+            f"({line.region}, {line.standard_year})"
+        ], facts
+    return [], facts
 
 
 def checks_failed(failed: list[str], hint: str = "") -> ProblemError:
@@ -83,15 +100,15 @@ async def failing_among(session: AsyncSession, cases: list[Row]) -> list[uuid.UU
     lines: dict[tuple[str, int], Decimal | None] = {}
     failing: list[uuid.UUID] = []
     for case in cases:
-        year = case["year"] if case["this_year"] is not None else case["year"] - 1
-        income = case["this_year"] if case["this_year"] is not None else case["last_year"]
-        if income is None:
+        judged = judged_income(case["year"], case["this_year"], case["last_year"])
+        if judged is None:
             continue  # nothing to judge (income_failures)
+        year, per_capita = judged
         county = str(case["division"])[:6].ljust(12, "0")
         if (county, year) not in lines:
             line = await standards.effective(session, standards.POVERTY_LINE, year, county)
             lines[(county, year)] = None if line is None else line.amount
         limit = lines[(county, year)]
-        if limit is None or Decimal(income) > limit:
+        if limit is None or per_capita > limit:
             failing.append(case["id"])
     return failing
