@@ -17,6 +17,7 @@ from sqlalchemy import text
 from fupin_contracts import identification as id_contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import check_digit
+from fupin_kit.request_context import caused_by
 from registry.handlers import identification_events
 
 VILLAGE = "520102016001"
@@ -90,8 +91,10 @@ async def _file(registry: Any, household_id: str) -> tuple[Any, ...]:
 
 
 async def _handle(registry: Any, event: Envelope) -> None:
+    """As the registry's consumer applies it: in its own transaction, with the event as the cause."""
     async with registry.app.state.sessionmaker() as session, session.begin():
-        await identification_events.HANDLERS[event.type](session, event)
+        with caused_by(event):
+            await identification_events.HANDLERS[event.type](session, event)
 
 
 async def _created(registry: Any, serial: int) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from fupin_contracts import identification as id_contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import check_digit
+from fupin_kit.request_context import caused_by
 from registry.handlers import identification_events
 
 VILLAGE = "520102016001"
@@ -77,8 +78,10 @@ async def test_a_registration_caused_by_an_announcement_names_it(
             "to_state": "announced",
         },
     )
+    # As the registry's consumer applies it (fupin_kit.consumer): the event is the cause of what it does.
     async with registry.app.state.sessionmaker() as session, session.begin():
-        await identification_events.HANDLERS[announced.type](session, announced)
+        with caused_by(announced):
+            await identification_events.HANDLERS[announced.type](session, announced)
 
     events = await _events(registry)
     (registered,) = [event for event in events if event["type"] == "fupin.registry.household.registered.v1"]

@@ -72,9 +72,7 @@ ANSWERED: frozenset[str] = frozenset({contracts.CASE_ANNOUNCED, contracts.EXIT_A
 async def on_decision(session: AsyncSession, event: Envelope) -> None:
     data = contracts.CaseTransitionedV1.model_validate(event.data)
     action = ACTIONS[event.type]
-    ctx = service.Context(
-        session=session, actor=_county_actor(data.division, event), cipher=_cipher(), cause=event
-    )
+    ctx = service.Context(session=session, actor=_county_actor(data.division, event), cipher=_cipher())
     verb = "risk cleared" if action is StatusAction.CLEAR else "announced"
     command = StatusCommand(action=action, reason=f"identification case {data.case_id} {verb} ({data.year})")
     household_id = uuid.UUID(str(data.household_id))
@@ -134,7 +132,6 @@ async def _refused(
             division,
             payload,
             ctx.actor,
-            cause=ctx.cause,
         ),
     )
 

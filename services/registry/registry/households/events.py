@@ -22,10 +22,9 @@ def household_event(
     division: str,
     payload: BaseModel,
     actor: Actor,
-    cause: Envelope | None = None,
 ) -> Envelope:
-    """`cause`: the event this change reacts to (an identification decision), named as the causation, its
-    correlation carried on (or begun by it), so that a consumer can tell a reaction from its cause."""
+    """A change made in reaction to an event (an identification decision) names it as its cause: new_event
+    takes the cause from the consumer applying it (fupin_kit.request_context.caused_by)."""
     expected = contracts.PAYLOADS[event_type]
     assert isinstance(payload, expected), f"{event_type} carries {expected.__name__}"
     return new_event(
@@ -37,8 +36,6 @@ def household_event(
         data=payload.model_dump(mode="json"),
         actor_id=actor.subject,
         actor_tier=actor.tier,
-        correlation_id=None if cause is None else cause.correlationid or str(cause.id),
-        causation_id=None if cause is None else str(cause.id),
     )
 
 

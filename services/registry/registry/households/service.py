@@ -19,7 +19,6 @@ from fupin_contracts import registry as contracts
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.civil_time import china_today
-from fupin_kit.envelope import Envelope
 from fupin_kit.outbox import record_change
 from fupin_kit.pii import PiiCipher, mask_phone, mask_resident_id, mask_text, mask_texts
 from fupin_kit.problems import ProblemError, conflict, forbidden, not_found, unprocessable
@@ -132,8 +131,6 @@ class Context:
     session: AsyncSession
     actor: Actor
     cipher: PiiCipher
-    # The event a change reacts to (an identification decision), named by the events it emits.
-    cause: Envelope | None = None
 
 
 # ---- snapshots (what history stores; never a plain resident ID or bank account) ----------------------
@@ -400,7 +397,7 @@ async def _record(
     )
     await record_change(
         ctx.session,
-        events.household_event(event_type, household_id, division, payload, ctx.actor, cause=ctx.cause),
+        events.household_event(event_type, household_id, division, payload, ctx.actor),
     )
     return after
 
@@ -872,7 +869,6 @@ async def _income_events(ctx: Context, loaded: Loaded, rows: list[dict[str, Any]
                 division,
                 _income_payload(household_id, division, row),
                 ctx.actor,
-                cause=ctx.cause,
             ),
         )
 
@@ -1128,7 +1124,6 @@ async def _update_other_member(
                 member=_member_summary({**loaded.member(member_id), **values}),
             ),
             ctx.actor,
-            cause=ctx.cause,
         ),
     )
 
