@@ -90,6 +90,17 @@ async def list_quotas(session: AsyncSession, lo: str, hi: str, year: int) -> lis
     return [dict(row) for row in rows.mappings()]
 
 
+async def child_quotas(session: AsyncSession, parent: str, pattern: str, year: int) -> list[Row]:
+    """The year's quotas of `parent`'s children: the codes matching `pattern` (a LIKE pattern of one level's
+    codes under the parent, which the parent's own code also matches)."""
+    rows = await session.execute(
+        select(quotas)
+        .where(quotas.c.year == year, quotas.c.division.like(pattern), quotas.c.division != parent)
+        .order_by(quotas.c.division)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
 async def upsert(session: AsyncSession, division: str, year: int, amount: int, actor: str) -> None:
     stmt = pg_insert(quotas).values(division=division, year=year, amount=amount, set_by=actor)
     await session.execute(

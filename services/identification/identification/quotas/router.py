@@ -35,6 +35,15 @@ async def read_quota(ctx: Ctx, division: str = DivisionPath, year: int = Path(ge
     return await service.read_quota(ctx, division, year)
 
 
+@router.get("/{division}/{year}/children", openapi_extra=QUOTA)
+async def child_quotas(
+    ctx: Ctx, division: str = DivisionPath, year: int = Path(ge=2013, le=2100)
+) -> list[QuotaOut]:
+    """The year's quotas of the divisions directly under this one (those that have one, in code order),
+    each with the people its counted cases hold: the decomposition of this division's quota."""
+    return await service.read_child_quotas(ctx, division, year)
+
+
 @router.get("/{division}/{year}/adjustments", openapi_extra=QUOTA)
 async def adjustments(
     ctx: Ctx, division: str = DivisionPath, year: int = Path(ge=2013, le=2100)

@@ -145,6 +145,32 @@ async def read_quota(ctx: Context, division: str, year: int) -> QuotaOut:
     return QuotaOut(used=used, **row)
 
 
+def _children_pattern(division: str) -> str:
+    """A LIKE pattern matching the codes one level below `division` (and `division` itself)."""
+    head = divisions.prefix(division)
+    width = divisions.PREFIX_LENGTH[divisions.child_level(division)]
+    return head + "_" * (width - len(head)) + "0" * (12 - width)
+
+
+async def read_child_quotas(ctx: Context, division: str, year: int) -> list[QuotaOut]:
+    """The year's quotas of the divisions directly under `division` that have one, each with the people its
+    counted cases hold: how the division's own quota is decomposed (a village has no children)."""
+    require_within(ctx.actor, division, "quota")
+    if divisions.level(division) == divisions.Level.VILLAGE:
+        return []
+    rows = await repository.child_quotas(ctx.session, division, _children_pattern(division), year)
+    if not rows:
+        return []
+    lo, hi = divisions.subtree_range(division)
+    used_by_village = await repository.people_by_village(ctx.session, lo, hi, year, PAST_VILLAGE_REVIEW)
+    quotas: list[QuotaOut] = []
+    for row in rows:
+        head = divisions.prefix(row["division"])
+        used = sum(people for village, people in used_by_village.items() if village.startswith(head))
+        quotas.append(QuotaOut(used=used, **row))
+    return quotas
+
+
 async def list_adjustments(ctx: Context, division: str, year: int) -> list[AdjustmentOut]:
     require_within(ctx.actor, division, "quota")
     rows = await repository.adjustments(ctx.session, division, year)
