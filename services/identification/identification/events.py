@@ -1,5 +1,9 @@
 """Event builders: every case transition becomes one CloudEvents envelope with the case's village code as
-its division and `case/<id>` as its subject (one partition key per case)."""
+its division and `case/<id>` as its subject (one partition key per case).
+
+Every free-text field of a payload (a reason, a resolution, a note) is published through `_published`: what
+people type may quote a resident ID or a mobile number, and a payload never carries a full resident ID
+(fupin_contracts). The service's own records keep the text as typed."""
 
 from __future__ import annotations
 
@@ -11,11 +15,18 @@ from pydantic import BaseModel
 from fupin_contracts import identification as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
+from fupin_kit.pii import mask_texts
 
 SERVICE = "identification"
 AGGREGATE = "case"
 # What a confirmed exclusion on a registered household calls for: 清退, the county's review of removal.
 EXIT_REVIEW = "exit_review"
+
+
+def _published(typed: str | None) -> str | None:
+    """Typed text as an event may carry it: any resident ID, mobile number, landline or bank account in it
+    masked. A domain topic reaches every consumer, the dead-letter topic and the outbox's retention."""
+    return None if typed is None else str(mask_texts(typed))
 
 
 def _case_ref(case: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +70,7 @@ def case_event(
         from_state=from_state,
         to_state=to_state,
         batch_id=batch_id,
-        reason=reason,
+        reason=_published(reason),
     )
     return _envelope(
         contracts.event_type(case["kind"], action),
@@ -82,7 +93,7 @@ def objection_event(ticket: dict[str, Any], actor: Actor) -> Envelope:
         opened_at=ticket["opened_at"],
         due_at=ticket["due_at"],
         resolved_by=ticket.get("resolved_by"),
-        resolution=ticket.get("resolution"),
+        resolution=_published(ticket.get("resolution")),
     )
     return _envelope(
         contracts.OBJECTION_OPENED if ticket["status"] == "open" else contracts.OBJECTION_RESOLVED,
@@ -100,7 +111,7 @@ def quota_event(adjustment: dict[str, Any], actor: Actor) -> Envelope:
         year=adjustment["year"],
         before=adjustment["before"],
         after=adjustment["after"],
-        reason=adjustment["reason"],
+        reason=_published(adjustment["reason"]),
     )
     return _envelope(
         contracts.QUOTA_SET,
@@ -119,7 +130,7 @@ def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, acto
         state=case["state"],
         hit_id=hit["id"],
         hit_kind=hit["kind"],
-        reason=reason,
+        reason=_published(reason),
         review=EXIT_REVIEW,
     )
     return _envelope(
@@ -136,8 +147,8 @@ def hit_event(case: dict[str, Any], hit: dict[str, Any], actor: Actor, **extra: 
         hit_kind=hit["kind"],
         effect=hit["effect"],
         status=hit["status"],
-        reason=hit["reason"],
-        **extra,
+        reason=_published(hit["reason"]),
+        **_published_extra(extra),
     )
     return _envelope(
         contracts.COMPARISON_HIT_OPENED if hit["status"] == "open" else contracts.COMPARISON_HIT_RESOLVED,
@@ -149,13 +160,20 @@ def hit_event(case: dict[str, Any], hit: dict[str, Any], actor: Actor, **extra: 
     )
 
 
+def _published_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """A hit event's optional fields, its resolution (what the resolving officer typed) published masked."""
+    if extra.get("resolution") is None:
+        return extra
+    return {**extra, "resolution": _published(extra["resolution"])}
+
+
 def category_event(case: dict[str, Any], categories: list[str], reason: str, actor: Actor) -> Envelope:
     """A support-category confirmation; its subject is the case, so it orders with the case's steps."""
     payload = contracts.CategoryConfirmedV1(
         **_case_ref(case),
         state=case["state"],
         categories=categories,
-        reason=reason,
+        reason=_published(reason),
     )
     return _envelope(
         contracts.CATEGORY_CONFIRMED, AGGREGATE, str(case["id"]), case["division"], payload, actor
@@ -169,7 +187,7 @@ def spot_check_failed_event(case: dict[str, Any], batch_id: uuid.UUID, step: str
         state=case["state"],
         batch_id=batch_id,
         step=step,
-        note=case["note"] or "",
+        note=_published(case["note"]) or "",
     )
     return _envelope(
         contracts.SPOT_CHECK_FAILED, AGGREGATE, str(case["id"]), case["division"], payload, actor
