@@ -34,6 +34,16 @@ async def lock_quotas(session: AsyncSession, year: int, codes: Sequence[str]) ->
     return {row.division: int(row.amount) for row in rows}
 
 
+async def lock_year_settings(session: AsyncSession, year: int) -> None:
+    """Serialise the setting of the year's quotas until the transaction ends. A setting checks its parent,
+    its siblings and its children and then writes: without this, two siblings set at once both pass against
+    the other's old amount (together above their parent), and a parent lowered while a child is raised both
+    pass (the parent below its child). Under READ COMMITTED every read after the lock sees the settings
+    committed before it. One key per year: settings are rare, and a quota's checks reach up and down the
+    whole chain of divisions."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"identification.quotas.{year}"))))
+
+
 # A case's people: its household's current members (a household the read model has not heard of counts
 # none: no case is opened for one, so this only guards the outer join).
 _PEOPLE = func.coalesce(func.sum(rm_households.c.member_count), 0)

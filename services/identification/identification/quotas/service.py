@@ -89,6 +89,8 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         raise forbidden("a quota is set by the tier above the division")
     if level == divisions.Level.NATION:
         raise unprocessable("quotas start at the province")
+    # Before any read of a quota: the checks below hold only against settings that cannot change under them.
+    await repository.lock_year_settings(ctx.session, body.year)
     parent = divisions.parent(body.division)
     lo, hi = divisions.subtree_range(body.division)
     if parent is not None and parent != divisions.NATION:
