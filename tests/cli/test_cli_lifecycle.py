@@ -109,6 +109,11 @@ def test_detached_up_status_token_down_and_data_survives(tmp_path) -> None:
             (*PROCESSES, "postgres", "broker"), "ready"
         )
         assert all(row["lag"] == 0 for row in as_json["processes"] if row["process"] in PROCESSES)
+        # Nothing imported yet: the consumers (registry, identification, the gateway's feed router) have
+        # nothing left to reach, or have not fetched yet; the other services consume nothing.
+        backlogs = {row["process"]: row["backlog"] for row in as_json["processes"]}
+        assert all(backlogs[name] in (0, None) for name in PROCESSES), backlogs
+        assert "backlog" in status.stdout
 
         minted = run.fupin(
             "token", "--state-dir", str(run.state_dir), "--tier", "county", "--division", "520102000000",

@@ -97,7 +97,8 @@ def status(
     state_dir: StateDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Each process with its pid, port, health (/readyz) and outbox lag (unpublished rows).
+    """Each process with its pid, port, health (/readyz), outbox lag (unpublished rows) and consumer
+    backlog (events it has not reached yet).
 
     Exit code 0 when everything is ready, 1 when something is not, 3 when Fupin is not running."""
     from fupin_cli import status as status_module

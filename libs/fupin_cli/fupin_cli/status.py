@@ -1,4 +1,4 @@
-"""`fupin status`: every process of a run with its pid, port, health and outbox lag."""
+"""`fupin status`: every process of a run with its pid, port, health, outbox lag and consumer backlog."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ class Row:
     lag: int | None  # unpublished outbox rows; None when the database could not be read
     restarts: int | None = None
     detail: str = ""
+    # Events on the topics the process consumes that it has not reached yet (its /readyz, summed over its
+    # consumer groups); None when it consumes nothing or did not say.
+    backlog: int | None = None
 
 
 def database_url(state: RunState) -> str | None:
@@ -41,14 +44,25 @@ def database_url(state: RunState) -> str | None:
     return None
 
 
-async def _health(client: httpx.AsyncClient, child: ChildState) -> str:
+async def _health(client: httpx.AsyncClient, child: ChildState) -> tuple[str, int | None]:
+    """The process's readiness, and its consumers' backlog as its /readyz reports it."""
     if not procs.alive(child):
-        return "down"
+        return "down", None
     try:
         response = await client.get(f"http://127.0.0.1:{child.port}/readyz")
     except httpx.HTTPError:
-        return "down"
-    return "ready" if response.status_code == 200 else "not-ready"
+        return "down", None
+    return ("ready" if response.status_code == 200 else "not-ready"), _backlog(response)
+
+
+def _backlog(response: httpx.Response) -> int | None:
+    try:
+        consumers = response.json().get("consumers") or {}
+    except (ValueError, AttributeError):
+        return None
+    counts = [entry.get("backlog") for entry in consumers.values() if isinstance(entry, dict)]
+    known = [count for count in counts if isinstance(count, int)]
+    return sum(known) if known else None
 
 
 async def _lag(server_url: str | None, database: str) -> int | None:
@@ -103,12 +117,12 @@ async def collect(state: RunState) -> list[Row]:
             asyncio.gather(*(_lag(server_url, settings.database_name(name)) for name in names)),
         )
     rows = [_infra_row("postgres", state.postgres), _infra_row("broker", state.broker)]
-    for name, health, lag in zip(names, healths, lags, strict=True):
+    for name, (health, backlog), lag in zip(names, healths, lags, strict=True):
         child = state.processes[name]
         detail: str = child.status if child.status != "running" else ""
         if child.last_exit is not None:
             detail = f"{detail} last exit {child.last_exit}".strip()
-        rows.append(Row(name, child.pid, child.port, health, lag, child.restarts, detail))
+        rows.append(Row(name, child.pid, child.port, health, lag, child.restarts, detail, backlog))
     return rows
 
 
@@ -120,6 +134,7 @@ def render(rows: list[Row], title: str = "Fupin") -> Table:
         ("port", "right"),
         ("health", "left"),
         ("lag", "right"),
+        ("backlog", "right"),
         ("restarts", "right"),
         ("detail", "left"),
     ):
@@ -132,6 +147,7 @@ def render(rows: list[Row], title: str = "Fupin") -> Table:
             "-" if row.port is None else str(row.port),
             f"[{style}]{row.health}[/]",
             "-" if row.lag is None else str(row.lag),
+            "-" if row.backlog is None else str(row.backlog),
             "-" if row.restarts is None else str(row.restarts),
             row.detail,
         )

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry import trace
 from pydantic import ValidationError
@@ -98,6 +98,8 @@ class ConsumerLoop:
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        # Per assigned partition, the offset after the last record handled (for backlog()).
+        self._handled_up_to: dict[TopicPartition, int] = {}
 
     @property
     def group_id(self) -> str:
@@ -111,6 +113,40 @@ class ConsumerLoop:
 
     async def stop(self) -> None:
         self._stopping.set()
+
+    async def backlog(self) -> int | None:
+        """Records on this member's partitions not handled yet: the broker's end of each partition less
+        the offset after the last record handled there. An operator's measure of how far the service is
+        behind the events it reacts to. A partition nothing was handled on since it was assigned counts
+        from the fetch position (records fetched and not yet handled there are missed). None while the
+        member has no assignment or has fetched nothing yet."""
+        consumer = self._consumer
+        if consumer is None:
+            return None
+        total: int | None = None
+        for partition in consumer.assignment():
+            try:
+                end = consumer.highwater(partition)
+                if end is None:
+                    continue
+                done = self._handled_up_to.get(partition)
+                if done is None:
+                    done = await asyncio.wait_for(consumer.position(partition), 1.0)
+            except (KafkaError, AssertionError, TimeoutError):
+                # Mid-rebalance: the partition is being taken away or has no position yet.
+                continue
+            total = (total or 0) + max(0, end - done)
+        return total
+
+    def _handled(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Any]]) -> None:
+        """Note how far each partition of a handled batch got, forgetting partitions no longer assigned
+        (another member handles them now; what this one noted of them would be stale if they came back)."""
+        for partition, records in batch.items():
+            if records:
+                self._handled_up_to[partition] = records[-1].offset + 1
+        assigned = consumer.assignment()
+        for partition in [partition for partition in self._handled_up_to if partition not in assigned]:
+            del self._handled_up_to[partition]
 
     async def run(self) -> None:
         await self._ensure_dlq_topic()
@@ -168,6 +204,7 @@ class ConsumerLoop:
     async def _session(self) -> None:
         consumer = make_consumer(self.settings, self.group_id, self.spec.topics)
         self._consumer = consumer
+        self._handled_up_to.clear()
         self.stats.last_progress = time.monotonic()
         try:
             await self._unless_stopped(consumer.start(), self._start_timeout_s())
@@ -183,6 +220,7 @@ class ConsumerLoop:
                         await self._process(record)
                         self.stats.last_progress = time.monotonic()
                 self.stats.last_progress = time.monotonic()
+                self._handled(consumer, batch)
                 _crash_point("consumer-before-commit")
                 await self._commit(consumer)
         except _Stopped:

@@ -54,7 +54,7 @@ async def _broker_ok(request: Request) -> bool:
 async def readyz(request: Request) -> JSONResponse:
     database, broker = await asyncio.gather(_database_ok(request), _broker_ok(request))
     consumers: dict[str, Any] = {
-        loop.group_id: {"running": loop.healthy, **loop.stats.__dict__}
+        loop.group_id: {"running": loop.healthy, "backlog": await loop.backlog(), **loop.stats.__dict__}
         for loop in getattr(request.app.state, "consumers", [])
     }
     relay = getattr(request.app.state, "relay", None)
