@@ -362,6 +362,14 @@ async def _load(ctx: Context, household_id: uuid.UUID, *, lock: bool = False) ->
     return Loaded(household, await repository.household_members(ctx.session, household_id))
 
 
+def _published(typed: str) -> str:
+    """Free text a person typed (a reason, a group's name) as an event carries it: any resident ID, mobile
+    number or bank account in it masked. A domain event reaches every service's consumers, the dead-letter
+    topic and the outbox's retention, where the contract promises no full ID; the history row keeps the
+    text as typed, masked on the read path above the county."""
+    return mask_text(typed)
+
+
 async def _record(
     ctx: Context,
     before: Snapshot | None,
@@ -593,7 +601,7 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
     payload = contracts.HouseholdCreatedV1(
         household_id=household_id,
         division=body.division,
-        village_group=body.village_group,
+        village_group=_published(body.village_group),
         status=HouseholdStatus.CANDIDATE.value,
         identification_standard=body.identification_standard.value,
         attribute=body.attribute.value,
@@ -692,7 +700,7 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
         division=current["division"],
         version=current["version"] + 1,
         changed=changed_fields(values),
-        reason=patch.reason,
+        reason=_published(patch.reason),
         main_cause=main.value,
         other_causes=[cause.value for cause in others],
     )
@@ -747,7 +755,7 @@ async def change_status(
         version=version,
         from_status=current.value,
         to_status=target.value,
-        reason=command.reason,
+        reason=_published(command.reason),
         decided_on=command.decided_on,
     )
     after = await _record(
@@ -905,7 +913,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
         division=loaded.household["division"],
         change=join.change.value,
         effective_on=join.effective_on,
-        reason=join.reason,
+        reason=_published(join.reason),
         member=_member_summary(row),
         member_count=count,
     )
@@ -984,7 +992,7 @@ async def _member_leaves(
         division=loaded.household["division"],
         change=change.value,
         effective_on=on,
-        reason=reason,
+        reason=_published(reason),
         member=events.member_summary(member_snapshot(left), member["person_index"]),
         member_count=count,
     )
@@ -1092,7 +1100,7 @@ async def update_member(
         division=division,
         member_id=member_id,
         changed=sorted(values),
-        reason=patch.reason,
+        reason=_published(patch.reason),
         member=_member_summary(updated),
     )
     after = await _record(
@@ -1120,7 +1128,7 @@ async def _update_other_member(
                 division=division,
                 member_id=member_id,
                 changed=sorted(values),
-                reason=reason,
+                reason=_published(reason),
                 member=_member_summary({**loaded.member(member_id), **values}),
             ),
             ctx.actor,

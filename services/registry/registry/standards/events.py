@@ -7,6 +7,7 @@ from typing import Any
 from fupin_contracts import registry as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
+from fupin_kit.pii import mask_text
 
 SERVICE = "registry"
 STANDARD_SET = contracts.STANDARD_SET
@@ -27,7 +28,9 @@ def standard_set(row: dict[str, Any], supersedes: int | None, actor: Actor) -> E
             amount=row["amount"],
             valid_from=row["valid_from"],
             set_by=row["set_by"],
-            reason=row["reason"],
+            # The reason as typed stays on the row; an event reaches every consumer, where the contract
+            # promises no full resident ID or phone number.
+            reason=mask_text(row["reason"]),
             supersedes=supersedes,
         ).model_dump(mode="json"),
         actor_id=actor.subject,
