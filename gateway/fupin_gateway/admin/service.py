@@ -25,7 +25,7 @@ from fupin_gateway.admin.scopes import check_scopes
 from fupin_gateway.identity import repository
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_gateway.identity.schemas import check_password_not_name
-from fupin_gateway.identity.tables import AccountKind
+from fupin_gateway.identity.tables import EVALUATOR, AccountKind
 from fupin_kit import divisions
 from fupin_kit.audit.append import append_change
 from fupin_kit.audit.chain import AuditEntry
@@ -34,6 +34,8 @@ from fupin_kit.auth.actor import Actor, require_within
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 
 ADMIN_ROLE = roles.ADMIN
+# Held only by an evaluator account (the EVALUATOR kind), whose access has a window.
+EVALUATOR_ROLE = "evaluator"
 MAX_PAGE = 500
 
 
@@ -87,8 +89,15 @@ def check_roles(kind: AccountKind, held: list[str]) -> None:
     # could manage accounts would escape the accountability the audit chain relies on.
     if kind.name != "user" and ADMIN_ROLE in held:
         raise unprocessable(f"a {kind.name} cannot hold the {ADMIN_ROLE} role")
+    # The evaluator role comes with an evaluator account's access window and read-only rule; on a person or
+    # a departmental client it would have neither (QA8 FW-2: a person with evaluator and officer wrote).
+    if kind is not EVALUATOR and EVALUATOR_ROLE in held:
+        raise unprocessable(
+            f"the {EVALUATOR_ROLE} role is held only by an evaluator account (/admin/evaluators, with an "
+            f"access window), not by a {kind.name}"
+        )
     # An outside evaluator reads and samples; writing files or deciding cases stays with officials.
-    if kind.name == "evaluator" and not set(held) <= roles.EVALUATOR_ROLES:
+    if kind is EVALUATOR and not set(held) <= roles.EVALUATOR_ROLES:
         raise unprocessable(f"an evaluator holds only the roles {', '.join(sorted(roles.EVALUATOR_ROLES))}")
 
 

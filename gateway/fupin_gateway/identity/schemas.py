@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -38,6 +39,11 @@ def _password_rule(value: str) -> str:
         raise ValueError(f"a password needs at least {MIN_DISTINCT} different characters")
     if value.isdigit():
         raise ValueError("a password must not be digits only")
+    # The token endpoint refuses a NUL in any parameter, so a password holding one could never sign in;
+    # no other control (tab, escape, C1) is typed into a sign-in form either. Which one is not named:
+    # the message would tell part of the password.
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValueError("a password must not contain a control character (NUL, tab, escape and the like)")
     return value
 
 
@@ -53,8 +59,8 @@ Password = Annotated[
     AfterValidator(_password_rule),
     Field(
         description="12 to 256 characters, at least 8 of them not whitespace and 5 different ones, not "
-        "digits only, not containing the account name, and not starting or ending with whitespace "
-        "(spaces inside a passphrase are fine)."
+        "digits only, not containing the account name or a control character (NUL, tab, escape), and not "
+        "starting or ending with whitespace (spaces inside a passphrase are fine)."
     ),
 ]
 
