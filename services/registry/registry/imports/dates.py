@@ -17,7 +17,12 @@ import re
 
 DATE_FORMS = "a date such as 2023-05-01, 2023/5/1, 2023.5.1, 20230501 or 2023年5月1日"
 # Excel's date-time cells end in a time of day; a date may carry only midnight (as for the API's dates).
-_TIME = r"(?:(?: +|T)(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?"
+# An XLSX date-time cell reaches the check as `2023-05-01 10:30:00`, with the fraction of a second when
+# it has one (parsing._cell): 0:00:00.5 is a time of day too.
+_TIME = (
+    r"(?:(?: +|T)(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]{1,6}))?)?)?"
+)
 _FORMS = (
     # One separator throughout (2023-05/01 is a typo, not a form anybody's software writes).
     re.compile(r"(?P<year>[0-9]{4})(?P<sep>[-/.])(?P<month>[0-9]{1,2})(?P=sep)(?P<day>[0-9]{1,2})" + _TIME),
@@ -38,7 +43,7 @@ def parse_date(raw: str) -> dt.date:
     else:
         raise DateProblem(DATE_FORMS)
     parts = match.groupdict()
-    if any(int(parts.get(unit) or 0) for unit in ("hour", "minute", "second")):
+    if any(int(parts.get(unit) or 0) for unit in ("hour", "minute", "second", "fraction")):
         raise DateProblem("a date without a time of day (only 0:00 may follow it)")
     try:
         return dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))

@@ -283,7 +283,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        # A date-time cell at midnight is a date (what Excel holds for a typed date). Any other time is
+        # kept, for the date check to refuse as it refuses `2020/1/1 10:30` in a CSV: dropping it filed
+        # the row as if the cell held a date.
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

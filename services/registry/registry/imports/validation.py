@@ -46,6 +46,11 @@ ZERO = Decimal(0)
 INCOME_KEYS = ("wage", "business", "transfer", "property", "production_costs")
 MAX_MEMBERS = 40
 CENT = Decimal("0.01")
+# The one place a comma may stand in an amount: between groups of three digits (3,000 or 1,234,567.50).
+# Anywhere else it is a typo or a decimal comma (`3,5`, an IME's `1200，800`), which the API refuses, and
+# dropping it would file an amount a thousand times too large.
+THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+COMMA_RULE = "a comma may only separate thousands (3,000 or 1,234,567.50)"
 PHONE = re.compile(patterns.PHONE)
 ACCOUNT = re.compile(patterns.BANK_ACCOUNT)
 ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -143,7 +148,7 @@ def _decimal(raw: str, digits: int = 12) -> Decimal | None:
         # Whole amounts, most of a file's: nothing to round or to refuse.
         return Decimal(raw).quantize(CENT)
     try:
-        value = Decimal(raw.replace(",", ""))
+        value = Decimal(_without_thousands_separators(raw))
     except InvalidOperation:
         raise FieldError(f"“{raw}” is not a number") from None
     if not value.is_finite() or value < 0:
@@ -154,6 +159,14 @@ def _decimal(raw: str, digits: int = 12) -> Decimal | None:
     if len(value.as_tuple().digits) > digits:
         raise FieldError("the number is too large")
     return value
+
+
+def _without_thousands_separators(raw: str) -> str:
+    if "," not in raw:
+        return raw
+    if not THOUSANDS.fullmatch(raw):
+        raise FieldError(f"“{raw}” is not a number: {COMMA_RULE}")
+    return raw.replace(",", "")
 
 
 def _year(raw: str) -> int | None:
