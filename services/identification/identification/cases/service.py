@@ -17,7 +17,7 @@ from fupin_kit.outbox import record_change
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
 from identification import categories, events, json_limits, keyset, workflow
-from identification.cases import income_test, repository
+from identification.cases import income_test, repository, survey
 from identification.cases.schemas import (
     EARLIEST_ROUND,
     ActionIn,
@@ -465,6 +465,10 @@ def vote_failed_reason(vote: VillageReviewFinding) -> str:
     )
 
 
+# The field surveys (入户核实): a free-form finding, whose survey date (visited_on), if any, is checked.
+SURVEYS = (A.VERIFY, A.EXIT_VERIFY, A.VISIT)
+
+
 # The steps that are the household's own agreement: the cadre records who signed and when.
 CONSENTS: dict[workflow.Action, str] = {
     A.HOUSEHOLD_CONFIRM: "the household's confirmation of its exit",
@@ -602,8 +606,10 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
             )
         if kind is K.IDENTIFICATION:
             await quotas.ensure_room_for_cases(ctx, [case_id], quotas.PAST_VILLAGE_REVIEW)
-    elif action in (A.VERIFY, A.EXIT_VERIFY, A.VISIT) and not body.finding:
-        raise unprocessable("the verification needs its survey findings")
+    elif action in SURVEYS:
+        if not body.finding:
+            raise unprocessable("the verification needs its survey findings")
+        survey.check_visit_date(body.finding, ctx.now, opened_on(case))
     elif action in CONSENTS:
         detail = {"finding": _consent(ctx, case, body, CONSENTS[action]).model_dump(mode="json")}
     if workflow.blocked_by_open_hit(state, action) and await repository.open_blocking_hits(
