@@ -39,7 +39,9 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             admin_router,
             code_lists_router,
         ],
-        consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS)],
+        # Batched: identification reads every registry event, so a county's import (two events per
+        # household) reached it at one WAL flush per event and kept it tens of thousands behind (QA8).
+        consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS, batch=True)],
         on_startup=[timers.start],
         on_shutdown=[timers.stop],
     )
