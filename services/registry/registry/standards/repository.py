@@ -17,6 +17,15 @@ _COLUMNS = "s.id, s.kind, s.year, s.region, s.amount, s.set_by, s.reason, s.vali
 _SPECIFICITY = "length(rtrim(s.region, '0'))"
 
 
+async def lock_standards(session: AsyncSession) -> None:
+    """Wait for any other transaction setting a standard, until this one ends. A new row is checked against
+    rows of the other kind and of other regions (service.check_amount) and then inserted: without one lock
+    for every standard, two commands at once (a poverty line raised, a monitoring line lowered) each passed
+    against the other's old row and together stored the crossing the check refuses. Standards change rarely,
+    so one key for all of them costs nothing; it is released at commit or rollback."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('registry.standards'))"))
+
+
 async def effective(session: AsyncSession, kind: str, year: int, regions: list[str]) -> dict[str, Any] | None:
     """The standard in force for `year`: for each region of the chain its row of that year (or, when it
     has none, of its latest earlier year), and of those the highest amount; on a tie the most specific

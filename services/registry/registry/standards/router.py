@@ -101,6 +101,8 @@ async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> Standar
         raise unprocessable(
             f"a standard is set for {service.latest_year()} at the latest (announced a year ahead at most)"
         )
+    # Held until the row is committed, so the check below reads every standard set before it.
+    await repository.lock_standards(session)
     await service.check_amount(session, body.kind, body.year, body.region, body.amount)
     supersedes = await repository.current_id(session, body.kind, body.year, body.region)
     row = await repository.add(
