@@ -932,6 +932,12 @@ async def township_settles_the_objection(page: Page, base: str, data: dict[str, 
     dialog = page.locator("dialog.step-dialog")
     await expect(dialog.locator("blockquote")).to_have_text("该户家中新建楼房，收入较高")
     await dialog.get_by_label("异议不成立：继续公示").check()
+    # Reasons of spaces only: refused by the service, and the field is named by the form's own label (QA8 CC-3).
+    await dialog.locator("#r-reason").fill("   ")
+    await dialog.locator("button[type=submit]").click()
+    refused = dialog.locator(".problem[role=alert] .problem-fields li")
+    await expect(refused).to_have_count(1)
+    await expect(refused).to_contain_text("调查核实情况及处理理由：")
     await dialog.locator("#r-reason").fill("经核实，楼房为借款所建，收入属实")
     await dialog.locator("button[type=submit]").click()
     await expect(dialog).to_have_count(0)

@@ -134,13 +134,15 @@ function problemMessage(error) {
 }
 
 /** A field of a 422 by its label: the innermost part of its `loc` the console names ("body.finding.present"
- * is the number present; "body.finding" the step's record), a member by its place in the list. */
-function fieldLabel(loc) {
+ * is the number present; "body.finding" the step's record), a member by its place in the list. A form that
+ * labels a field in its own words (`formLabels`, by the field's name) is answered in those words: the
+ * objection's `reason` is the dialog's "Findings and reasons", not the generic "Reason". */
+function fieldLabel(loc, formLabels = {}) {
   const parts = (Array.isArray(loc) ? loc : []).map(String);
   const path = REQUEST_PARTS.has(parts[0]) ? parts.slice(1) : parts;
   let label;
   for (let i = path.length - 1; i >= 0 && label === undefined; i -= 1) {
-    if (!/^\d+$/.test(path[i])) label = labelIn("problems.fields", path[i]);
+    if (!/^\d+$/.test(path[i])) label = Object.hasOwn(formLabels, path[i]) ? formLabels[path[i]] : labelIn("problems.fields", path[i]);
   }
   label ??= t("problems.field_unknown");
   const member = path.indexOf("members");
@@ -166,7 +168,7 @@ function technicalDetails(lines) {
     h("div", { class: "problem-raw", lang: "en" }, shown.map((line) => h("p", { text: line }))));
 }
 
-function problemBox(error) {
+function problemBox(error, { fields: formLabels = {} } = {}) {
   if (!(error instanceof ApiError)) {
     return h("div", { class: "problem", role: "alert", dataset: { status: "network" } },
       h("strong", { text: t("errors.network") }),
@@ -177,7 +179,7 @@ function problemBox(error) {
   const message = problemMessage(error);
   const title = has(`problems.${error.status}`) ? t(`problems.${error.status}`) : t("problems.other");
   const fields = error.errors.map((item) => h("li", { dataset: { loc: (item.loc || []).join(".") } },
-    t("problems.field", { field: fieldLabel(item.loc), reason: fieldReason(item) })));
+    t("problems.field", { field: fieldLabel(item.loc, formLabels), reason: fieldReason(item) })));
   return h("div", { class: "problem", role: "alert", dataset: { status: String(error.status), message: message.key } },
     h("strong", { text: `${title} (${error.status})` }),
     h("p", { class: "problem-message", text: message.text }),
@@ -393,6 +395,7 @@ const ROUTES = [
   { pattern: /^\/households\/([0-9a-f-]{36})$/, view: householdView, auth: true },
   { pattern: /^\/cases$/, view: casesView, auth: true },
   { pattern: /^\/objections$/, view: objectionsView, auth: true },
+  { pattern: /^\/quotas$/, view: quotasView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -603,9 +606,11 @@ function codeOptions(name, selected, anyLabel) {
     ...list.map((item) => h("option", { value: item.code, selected: item.code === selected, text: codeLabel(name, item) }))];
 }
 
+/** Every village of a page by its name (a county's page of 50 spans more than 30 villages): one request per
+ * code not yet known, however many rows name it (divisionName). */
 async function villageNames(codes) {
-  const unique = [...new Set(codes)].filter((c) => !session.divisionNames.has(c)).slice(0, 30);
-  await Promise.all(unique.map(divisionName));
+  const unknown = [...new Set(codes)].filter((c) => !session.divisionNames.has(c));
+  await Promise.all(unknown.map(divisionName));
 }
 
 // Households with a member who is disabled, has no labour capacity, is seriously ill (GET /households).
@@ -974,8 +979,9 @@ function openApplyDialog(household) {
 
 /** Shows a modal form dialog: Cancel closes it, closing removes it, and a submission runs `send` with the
  * submit button disabled meanwhile; a refusal is shown in the dialog's error box and the dialog stays open
- * for a correction. `labels` translates the labels of code-list values inside it (applyLabels). */
-function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false } = {}) {
+ * for a correction. `labels` translates the labels of code-list values inside it (applyLabels); `fields`
+ * names a refused field by the form's label for it (fieldLabel). */
+function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false, fields = {} } = {}) {
   cancel.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
   dialog.querySelector("form").addEventListener("submit", async (event) => {
@@ -985,7 +991,7 @@ function showFormDialog(dialog, { cancel, submit, error }, send, { labels = fals
     try {
       await send();
     } catch (failure) {
-      error.replaceChildren(problemBox(failure));
+      error.replaceChildren(problemBox(failure, { fields }));
     } finally {
       submit.disabled = false;
     }
@@ -1415,7 +1421,180 @@ function openResolveDialog(ticket, name, done) {
     dialog.close();
     done(updated);
     announce(t("objections.done", { name, outcome: t(`objections.status_${updated.status}`) }));
+  }, { fields: { outcome: t("objections.outcome"), reason: t("objections.reason") } });
+}
+
+// ---- quotas (规模控制) -----------------------------------------------------------------------------------
+// The poor population (people) each division may register in a year, set by a tier above it and decomposed
+// province → city → county → township → village (identification's quotas/service.py checks every rule).
+
+/** Quotas are set by officers (and admins) of a tier above the division; every row of the page is a division
+ * below the user's own, so the role decides (the service checks the tier again). */
+function setsQuotas() {
+  const roles = session.profile?.roles || [];
+  return roles.includes("officer") || roles.includes("admin");
+}
+
+/** The year asked for in the address (`?year=`), else the current one (the quotas' own bounds). */
+function quotaYear(query) {
+  const wanted = Number(query.get("year"));
+  return Number.isInteger(wanted) && wanted >= 2013 && wanted <= 2100 ? wanted : new Date().getFullYear();
+}
+
+/** A division's quota for the year, or null when it has none (the API's 404). */
+async function quotaOf(code, year) {
+  try {
+    return await api(`${ID}/quotas/${code}/${year}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** The division the page is about: the one in the address when it is within the user's jurisdiction, else
+ * the user's own. */
+function quotaNode(query) {
+  const wanted = query.get("division") || "";
+  return CODE.test(wanted) && inSubtree(wanted) ? wanted : session.profile.division;
+}
+
+function quotaSummary(nodeName, own, childQuotas) {
+  const allocated = [...childQuotas.values()].reduce((sum, quota) => sum + quota.amount, 0);
+  return h("div", { class: "stats" },
+    stat(t("quotas.own", { name: nodeName }), own ? own.amount : "—", "neutral"),
+    stat(t("quotas.used"), own ? own.used : "—", "neutral"),
+    stat(t("quotas.allocated"), allocated, own && allocated > own.amount ? "red" : "neutral"));
+}
+
+async function quotasView(seq, _params, query) {
+  const year = quotaYear(query);
+  const node = quotaNode(query);
+  const [own, allotted, nodeInfo, children] = await Promise.all([
+    quotaOf(node, year),
+    api(`${ID}/quotas/${node}/${year}/children`),
+    api(`${REG}/divisions/${node}`).catch(() => null),
+    api(`${REG}/divisions/${node}/children?limit=1000`).then((r) => r.items).catch(() => []),
+  ]);
+  const nodeName = nodeInfo?.name || node;
+  const childQuotas = new Map(allotted.map((quota) => [quota.division, quota]));
+  const names = new Map(children.map((child) => [child.code, child.name]));
+  const codes = [...new Set([...children.map((child) => child.code), ...childQuotas.keys()])].sort();
+  const filters = h("form", { class: "filters", role: "search", "aria-label": t("quotas.filters") },
+    h("label", { for: "q-year", text: t("quotas.year") }),
+    h("input", { id: "q-year", name: "year", type: "number", min: "2013", max: "2100", step: "1", class: "short", value: String(year), required: true }),
+    h("button", { type: "submit", text: t("common.filter") }));
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/quotas?division=${node}&year=${filters.elements.year.value}`;
   });
+  let summary = quotaSummary(nodeName, own, childQuotas);
+  // A child's quota set here changes what is allocated below this division: the summary follows.
+  const changed = (updated) => {
+    childQuotas.set(updated.division, updated);
+    const next = quotaSummary(nodeName, own, childQuotas);
+    summary.replaceWith(next);
+    summary = next;
+  };
+  const ownLine = own
+    ? h("p", { class: "muted", text: t("quotas.own_set", { by: accountName(own.set_by), at: formatDateTime(own.updated_at) }) })
+    : h("p", { class: "muted", text: t("quotas.own_none", { name: nodeName, year }) });
+  // A township's children are villages, which have nothing below them to decompose into: not links.
+  const drill = Boolean(nodeInfo) && !["township", "village"].includes(nodeInfo.level);
+  const headers = ["division", "code", "amount", "used", "left", "set_by", "actions"].map((key) => t(`quotas.col_${key}`));
+  const rows = codes.map((code) => quotaRow({ code, name: names.get(code) || code, quota: childQuotas.get(code), year, drill, changed }));
+  const grid = table(t("quotas.caption", { name: nodeName, year }), headers,
+    rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("quotas.no_children") }))],
+    { numeric: [2, 3, 4] });
+  const parentCode = nodeInfo?.parent_code || "";
+  const up = parentCode && parentCode !== node && inSubtree(parentCode)
+    ? h("a", { class: "button", href: `#/quotas?division=${parentCode}&year=${year}`, text: t("quotas.up") })
+    : null;
+  return h("section", {}, pageHeader(t("quotas.title"), up),
+    h("p", { class: "muted", text: t("quotas.intro") }), filters, summary, ownLine, grid);
+}
+
+function quotaRow({ code, name, quota, year, drill, changed }) {
+  const row = h("tr", { dataset: { division: code } });
+  function fill(current) {
+    const left = current ? current.amount - current.used : null;
+    const label = drill ? h("a", { href: `#/quotas?division=${code}&year=${year}`, text: name }) : name;
+    row.replaceChildren(
+      td(label, { header: true }),
+      td(h("code", { text: code })),
+      td(current ? formatNumber(current.amount) : "—", { numeric: true }),
+      td(current ? formatNumber(current.used) : "—", { numeric: true }),
+      td(left === null ? "—" : h("span", { class: left < 0 ? "badge badge-red" : null, text: formatNumber(left) }), { numeric: true }),
+      td(current ? h("span", { class: "small-text" }, accountName(current.set_by), h("br"), formatDateTime(current.updated_at)) : "—"),
+      td(h("div", { class: "step-buttons" },
+        setsQuotas()
+          ? h("button", { type: "button", class: "small", dataset: { action: "set-quota" },
+            text: current ? t("quotas.adjust") : t("quotas.set"),
+            onclick: () => openQuotaDialog({ code, name, year, current }, (updated) => {
+              fill(updated);
+              row.classList.add("updated");
+              changed(updated);
+            }) })
+          : null,
+        current
+          ? h("button", { type: "button", class: "small", dataset: { action: "quota-history" }, text: t("quotas.history"),
+            onclick: () => openQuotaHistory(code, name, year) })
+          : null)));
+  }
+  fill(quota);
+  return row;
+}
+
+function openQuotaDialog({ code, name, year, current }, done) {
+  const error = h("div", { class: "form-error" });
+  const amount = h("input", { id: "q-amount", type: "number", min: "0", max: "100000000", step: "1", required: true,
+    inputmode: "numeric", value: current ? String(current.amount) : "" });
+  const reason = h("textarea", { id: "q-reason", rows: "3", maxlength: "2000", required: true });
+  const submit = h("button", { type: "submit", class: "primary", text: t("quotas.submit") });
+  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "q-title" },
+    h("form", {},
+      h("h2", { id: "q-title", text: t("quotas.dialog_title", { name, year }) }),
+      current ? h("p", { class: "muted", text: t("quotas.dialog_current", { amount: formatNumber(current.amount), used: formatNumber(current.used) }) }) : null,
+      field("q-amount", t("quotas.amount"), amount),
+      field("q-reason", t("quotas.reason"), reason),
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const updated = await api(`${ID}/quotas`, {
+      method: "PUT", idempotent: true,
+      json: { division: code, year, amount: Number(amount.value), reason: reason.value.trim() },
+    });
+    dialog.close();
+    done(updated);
+    announce(t("quotas.done", { name, amount: formatNumber(updated.amount) }));
+  }, { fields: { amount: t("quotas.amount"), reason: t("quotas.reason") } });
+}
+
+function quotaAdjustment(entry) {
+  const tier = has(`tiers.${entry.actor_tier}`) ? t(`tiers.${entry.actor_tier}`) : entry.actor_tier;
+  return h("li", {},
+    h("strong", { text: entry.before === null ? t("quotas.first", { after: formatNumber(entry.after) })
+      : t("quotas.change", { before: formatNumber(entry.before), after: formatNumber(entry.after) }) }),
+    h("span", { class: "muted small-text", text: ` ${accountName(entry.actor)} (${tier}), ${formatDateTime(entry.at)}` }),
+    h("p", { text: entry.reason }));
+}
+
+/** Every change of a quota, the latest first, with who made it and why. */
+async function openQuotaHistory(code, name, year) {
+  const close = h("button", { type: "button", text: t("quotas.close") });
+  const list = h("ol", { class: "history" }, h("li", { class: "muted", text: t("common.loading") }));
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "qh-title" },
+    h("h2", { id: "qh-title", text: t("quotas.history_title", { name, year }) }), list,
+    h("div", { class: "dialog-buttons" }, close));
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  try {
+    const entries = await api(`${ID}/quotas/${code}/${year}/adjustments`);
+    list.replaceChildren(...entries.slice().reverse().map(quotaAdjustment));
+  } catch (failure) {
+    list.replaceChildren(h("li", {}, problemBox(failure)));
+  }
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
@@ -1473,10 +1652,13 @@ function noticeWhen(notice) {
 }
 
 /** A line's status: a household still listed is 公示中 while the notice runs and 已公示 once it has ended (the
- * API says `listed` either way); one taken off says why. */
-function lineStatus(entry, open) {
+ * API says `listed` either way), and 已公告 on an announcement, which has no period to end; one taken off
+ * says why. */
+function lineStatus(entry, notice) {
   const status = entry.status ?? "listed";
-  return t(status === "listed" && !open ? "board.line_listed_closed" : `board.line_${status}`);
+  if (status !== "listed") return t(`board.line_${status}`);
+  if (isAnnouncement(notice)) return t("board.line_announced");
+  return t(notice.status === "open" ? "board.line_listed" : "board.line_listed_closed");
 }
 
 async function noticeView(seq, [id]) {
@@ -1489,7 +1671,7 @@ async function noticeView(seq, [id]) {
   const rows = notice.entries.map((e) => h("tr", { dataset: { status: e.status ?? "listed" } },
     td(h("span", { title: e.village, dataset: { division: e.village } }, e.village_name || e.village), { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
     td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
-    td(lineStatus(e, open)),
+    td(lineStatus(e, notice)),
     open ? td(listed(e) ? h("button", { type: "button", class: "small", text: t("board.object"), onclick: () => openObjection(notice, e, receipt) }) : null) : null));
   const headers = ["village", "head", "head_id", "members", "kind", "status"].map((k) => t(`board.col_${k}`));
   if (open) headers.push(t("board.col_object"));
@@ -1665,12 +1847,42 @@ function feedSubject(event) {
 
 // ---- start -----------------------------------------------------------------------------------------
 
+/** Where a field of the view's forms is found again once the view is built anew: by its id, else by its
+ * name (a checkbox by its name and value). */
+function fieldKey(input) {
+  if (input.id) return `#${input.id}`;
+  return input.type === "checkbox" || input.type === "radio" ? `${input.name}=${input.value}` : input.name;
+}
+
+/** What is typed into the view's forms now (not a password: that is typed again). */
+function typedValues(root) {
+  const values = new Map();
+  for (const input of root.querySelectorAll("form input, form textarea, form select")) {
+    if (input.type === "password" || input.type === "submit" || !fieldKey(input)) continue;
+    values.set(fieldKey(input), input.type === "checkbox" || input.type === "radio" ? input.checked : input.value);
+  }
+  return values;
+}
+
+function restoreTyped(root, values) {
+  for (const input of root.querySelectorAll("form input, form textarea, form select")) {
+    const key = fieldKey(input);
+    if (!key || !values.has(key)) continue;
+    if (input.type === "checkbox" || input.type === "radio") input.checked = values.get(key);
+    else input.value = values.get(key);
+  }
+}
+
+/** The view is built anew in the other language; what the cadre typed and did not submit yet (a username
+ * on the sign-in page, a filter) stays (QA8 CC-2). */
 async function switchLanguage(next) {
   if (next === currentLanguage()) return;
+  const typed = typedValues(main());
   await loadLanguage(next);
   applyLabels();
   announce(t("common.language_changed"));
   await route();
+  restoreTyped(main(), typed);
 }
 
 async function boot() {
