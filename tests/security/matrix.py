@@ -35,8 +35,10 @@ OWNER_CHAIN: dict[str, str] = {
     "city": "520100000000",  # 贵阳市
     "province": "520000000000",  # 贵州省
 }
-# Every role any route checks, so that a role check can never hide a jurisdiction leak behind a 403.
-ALL_ROLES = ["admin", "officer", "cadre", "department", "evaluator", "leader", "viewer"]
+# Every role any route checks, so that a role check can never hide a jurisdiction leak behind a 403. Not
+# `evaluator`: no route asks for it, and a token that carries it keeps only evaluator/viewer (an
+# evaluator reads; fupin_kit.auth.tokens), which would hide every write route behind a 403.
+ALL_ROLES = ["admin", "officer", "cadre", "department", "leader", "viewer"]
 REQUEST_TIMEOUT_S = 30.0
 ABSENT_ID = "00000000-0000-4000-8000-00000000dead"
 # The optional query parameter that narrows a caller-scoped list or count to one division of the subtree.

@@ -81,7 +81,8 @@ async def test_an_evaluators_token_never_carries_write_roles_into_a_service(tmp_
         )
 
     assert (await verifier.verify(token("evaluator"))).roles == {"evaluator", "viewer"}
-    assert (await verifier.verify(token("user"))).roles == {"evaluator", "officer", "cadre", "viewer"}
+    # Whatever its kind, a token holding the evaluator role is an evaluator's (QA8 FW-2).
+    assert (await verifier.verify(token("user"))).roles == {"evaluator", "viewer"}
 
 
 async def test_a_token_with_a_blank_subject_is_refused(tmp_path):

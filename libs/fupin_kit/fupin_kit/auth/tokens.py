@@ -33,6 +33,8 @@ from fupin_kit.problems import ProblemError, unauthorized
 # Verified tokens remembered per process (a bearer token is replayed on every request of a session; an
 # ES256 signature check costs far more than a dict lookup). Bounded, least recently used out first.
 TOKEN_CACHE_SIZE = 4096
+# The evaluator's account kind and role alike.
+EVALUATOR = "evaluator"
 
 # Short enough that a token signed right after a key rotation is accepted at once by a process whose
 # last load is older than this; long enough that forged kids cost at most one re-read per second.
@@ -190,6 +192,15 @@ class TokenVerifier:
         return actor_from_claims(claims), float(claims["exp"]) + self.leeway_s, kid, key
 
 
+def _usable_roles(kind: str, held: frozenset[str]) -> frozenset[str]:
+    """An evaluator's token, or any token carrying the evaluator role, keeps only what an evaluator may use:
+    a person or client account given the role next to write roles (before the admin API refused it, QA8
+    FW-2) would otherwise write with neither the evaluator's window nor its read-only rule."""
+    if kind == EVALUATOR or EVALUATOR in held:
+        return evaluator_roles(held)
+    return held
+
+
 def actor_from_claims(claims: dict[str, Any]) -> Actor:
     tier = claims.get("tier")
     division = claims.get("division")
@@ -212,7 +223,7 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         subject=str(claims["sub"]),
         tier=tier,
         division=division,
-        roles=evaluator_roles(held) if kind == "evaluator" else held,
+        roles=_usable_roles(kind, held),
         kind=kind,
         token_id=claims.get("jti"),
         scopes=client_scopes.parse(claims.get("scope")),
