@@ -5,11 +5,8 @@ resident ID and bank account is masked."""
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -33,6 +30,7 @@ from registry.households.router import pii_cipher
 router = APIRouter(prefix="/exports", tags=["exports"])
 Code = Annotated[str, PathParam(pattern=patterns.DIVISION_CODE, description="12-digit division code")]
 Cipher = Annotated[PiiCipher, Depends(pii_cipher)]
+Sessions = async_sessionmaker[AsyncSession]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -46,28 +44,9 @@ def _file_answer(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-CHUNK = 256 * 1024
-
-
 def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return maker
-
-
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    """Stream a finished file and delete it afterwards (also when the client goes away)."""
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _temporary(suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix="fupin-export-", suffix=suffix)
-    os.close(handle)
-    return Path(name)
 
 
 @router.get(
@@ -91,44 +70,51 @@ async def household_card(
     return Response(body, media_type="application/pdf", headers=headers)
 
 
-async def _write_register(request: Request, scope: service.Scope, disclosure: Disclosure, path: Path) -> None:
-    async with service.snapshot_session(_sessionmaker(request)) as snapshot:
+async def _register(
+    sessionmaker: Sessions, scope: service.Scope, disclosure: Disclosure
+) -> AsyncIterator[bytes]:
+    # Its own snapshot session: the request's unit of work has closed by the time the body streams.
+    async with service.snapshot_session(sessionmaker) as snapshot:
         names = await service.village_names(snapshot, scope)
         lo, hi = scope.range
-        await xlsx_books.write_register(path, service.household_files(snapshot, lo, hi), names, disclosure)
+        async for chunk in xlsx_books.register(
+            lambda: service.household_files(snapshot, lo, hi), names, disclosure
+        ):
+            yield chunk
 
 
-async def _write_book(request: Request, scope: service.Scope, disclosure: Disclosure, path: Path) -> None:
-    async with service.snapshot_session(_sessionmaker(request)) as snapshot:
+async def _book(sessionmaker: Sessions, scope: service.Scope, disclosure: Disclosure) -> AsyncIterator[bytes]:
+    async with service.snapshot_session(sessionmaker) as snapshot:
         villages = await service.township_villages(snapshot, scope)
         counts = await service.village_counts(snapshot, scope)
         lo, hi = scope.range
-        pages = service.household_files(snapshot, lo, hi)
-        await xlsx_books.write_book(path, villages, counts, pages, disclosure)
+        async for chunk in xlsx_books.book(
+            villages, counts, lambda: service.household_files(snapshot, lo, hi), disclosure
+        ):
+            yield chunk
 
 
-WorkbookWriter = Callable[[Request, service.Scope, Disclosure, Path], Awaitable[None]]
+WorkbookBody = Callable[[Sessions, service.Scope, Disclosure], AsyncIterator[bytes]]
 
 
-async def _workbook_response(
-    write: WorkbookWriter,
+def _workbook_response(
+    body: WorkbookBody,
     request: Request,
     scope: service.Scope,
     disclosure: Disclosure,
     name: str,
     ascii_name: str,
 ) -> StreamingResponse:
-    """Write the workbook to a temporary file (openpyxl needs a file), then stream and delete it. A HEAD gets
-    the GET's headers and no workbook is written: a county's archive takes minutes to write."""
+    """Stream the workbook as it is written (xlsx_books): its first bytes leave at once, then one page of
+    households after another, and nothing is written to disk. Jurisdiction and level were checked before
+    (a problem document, not a broken download). A HEAD gets the GET's headers and no workbook: a
+    county's archive takes minutes to write."""
+    headers = attachment(name, ascii_name)
     if is_head(request.scope):
-        return StreamingResponse(iter(()), media_type=XLSX, headers=attachment(name, ascii_name))
-    path = _temporary(".xlsx")
-    try:
-        await write(request, scope, disclosure, path)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return StreamingResponse(_file_chunks(path), media_type=XLSX, headers=attachment(name, ascii_name))
+        return StreamingResponse(iter(()), media_type=XLSX, headers=headers)
+    return StreamingResponse(
+        body(_sessionmaker(request), scope, disclosure), media_type=XLSX, headers=headers
+    )
 
 
 @router.get(
@@ -143,8 +129,8 @@ async def village_register(
     """村册: every household of the village and its members (two sheets)."""
     scope = await service.scope(session, actor, code, divisions.Level.VILLAGE)
     disclosure = service.disclosure(actor, cipher)
-    return await _workbook_response(
-        _write_register, request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx", f"register-{code}.xlsx"
+    return _workbook_response(
+        _register, request, scope, disclosure, f"村册-{scope.name}-{code}.xlsx", f"register-{code}.xlsx"
     )
 
 
@@ -160,8 +146,8 @@ async def township_book(
     """乡簿: a summary sheet (households per village by status and main cause) and a sheet per village."""
     scope = await service.scope(session, actor, code, divisions.Level.TOWNSHIP)
     disclosure = service.disclosure(actor, cipher)
-    return await _workbook_response(
-        _write_book, request, scope, disclosure, f"乡簿-{scope.name}-{code}.xlsx", f"book-{code}.xlsx"
+    return _workbook_response(
+        _book, request, scope, disclosure, f"乡簿-{scope.name}-{code}.xlsx", f"book-{code}.xlsx"
     )
 
 
@@ -177,8 +163,8 @@ async def county_archive_xlsx(
     """县档 as XLSX: every household and member of the county (two sheets)."""
     scope = await service.scope(session, actor, code, divisions.Level.COUNTY)
     disclosure = service.disclosure(actor, cipher)
-    return await _workbook_response(
-        _write_register, request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx", f"archive-{code}.xlsx"
+    return _workbook_response(
+        _register, request, scope, disclosure, f"县档-{scope.name}-{code}.xlsx", f"archive-{code}.xlsx"
     )
 
 

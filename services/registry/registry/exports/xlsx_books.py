@@ -1,22 +1,22 @@
-"""The village register 村册, township book 乡簿 and county archive 县档 as XLSX workbooks.
+"""The village register 村册, township book 乡簿 and county archive 县档 as XLSX workbooks, streamed.
 
-openpyxl's write-only workbook spools each sheet's rows to a temporary file as they are appended and
-zips them on save, so memory stays at one page of households however large the division. Appending
-(and decrypting) is CPU work, so each page is written in a worker thread, off the event loop.
+Each workbook is produced as an async stream of bytes (xlsx_stream): the first bytes leave before the
+first page of households is read, and every page of households is turned into rows, zipped and handed to
+the response before the next is read, so memory stays at one page and no copy of the data is written to
+disk. Building rows (and decrypting) and deflating is CPU work, so each page runs in a worker thread.
+
+A zip entry is written in one run, and a workbook's sheets are filled from the same households (the
+households sheet and the members sheet): so each sheet takes its own pass over the pages, and `Pages`
+starts a new pass on every call. The passes read the same REPEATABLE READ snapshot (service), so the
+sheets agree.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
+import itertools
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from registry.exports.columns import (
     HOUSEHOLD_COLUMNS,
@@ -27,61 +27,17 @@ from registry.exports.columns import (
     member_values,
 )
 from registry.exports.service import HouseholdFile
+from registry.exports.xlsx_stream import Header, Sheet, WorkbookStream
 from registry.households.enums import Cause, HouseholdStatus, MemberStatus, Relation
 
 Row = dict[str, Any]
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-SHEET_TITLE_MAX = 31
+Pages = Callable[[], AsyncIterator[list[HouseholdFile]]]  # each call: a new pass over the households
+PageRows = Callable[[list[HouseholdFile]], None]  # writes a page's rows into the open sheet
 MEMBERS_COLUMN = Column("家庭成员", 40, lambda h, e, d: None)
 
 
-def _sheet(workbook: Any, title: str, headers: Sequence[tuple[str, float]]) -> Any:
-    """A write-only sheet with a bold, frozen header row and set widths (both must precede any row)."""
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for index, (_, width) in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    cells = []
-    for header, _ in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cells.append(cell)
-    sheet.append(cells)
-    return sheet
-
-
-def _as_text(sheet: Any, values: Sequence[Any]) -> list[Any]:
-    """A row whose strings stay strings: openpyxl stores a string that starts with "=" as a formula, so
-    an address or a name typed as "=HYPERLINK(...)" would become a live formula in the official's Excel
-    (formula injection). Such strings go in as cells typed as text; everything else as it is."""
-    row: list[Any] = []
-    for value in values:
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            row.append(cell)
-        else:
-            row.append(value)
-    return row
-
-
-def _headers(columns: Sequence[Column]) -> list[tuple[str, float]]:
+def _headers(columns: Sequence[Column]) -> list[Header]:
     return [(column.header, column.width) for column in columns]
-
-
-def sheet_title(name: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
-    base = SHEET_TITLE_FORBIDDEN.sub("_", name)[:SHEET_TITLE_MAX] or "Sheet"
-    title, n = base, 2
-    while title in taken:
-        suffix = f"({n})"
-        title, n = base[: SHEET_TITLE_MAX - len(suffix)] + suffix, n + 1
-    taken.add(title)
-    return title
 
 
 def _member_list(file: HouseholdFile) -> str:
@@ -89,28 +45,57 @@ def _member_list(file: HouseholdFile) -> str:
     return "、".join(f"{m['name']}（{Relation(m['relation']).label}）" for m in active)
 
 
-async def write_register(
-    path: Path, pages: AsyncIterator[list[HouseholdFile]], names: dict[str, str], disclosure: Disclosure
-) -> int:
-    """村册 / 县档: a households sheet and a members sheet tied by 户编号. Returns the households written."""
-    workbook = Workbook(write_only=True)
-    households = _sheet(workbook, "户", _headers(HOUSEHOLD_COLUMNS))
-    members = _sheet(workbook, "成员", _headers(MEMBER_COLUMNS))
+def _write_page(book: WorkbookStream, write: PageRows, page: list[HouseholdFile]) -> bytes:
+    write(page)
+    return book.take()
 
+
+async def _pass(
+    book: WorkbookStream, pages: Pages, write: PageRows, start: Sheet | None = None
+) -> AsyncIterator[bytes]:
+    """One pass over the households: `start` is begun at once (its zip entry's header is bytes to send
+    before any page is read), then each page is written in a worker thread and its bytes yielded."""
+    if start is not None:
+        book.write_rows(start, ())
+    if chunk := book.take():
+        yield chunk
+    async for page in pages():
+        if chunk := await asyncio.to_thread(_write_page, book, write, page):
+            yield chunk
+
+
+def _members_writer(book: WorkbookStream, sheet: Sheet, disclosure: Disclosure) -> PageRows:
     def write(page: list[HouseholdFile]) -> None:
-        for file in page:
-            household = file.household
-            values = household_values(household, names.get(household["division"]), disclosure, file.income)
-            households.append(_as_text(households, values))
-            for member in file.members:
-                members.append(_as_text(members, member_values(member, household, disclosure)))
+        book.write_rows(
+            sheet,
+            (member_values(member, file.household, disclosure) for file in page for member in file.members),
+        )
 
-    written = 0
-    async for page in pages:
-        await asyncio.to_thread(write, page)
-        written += len(page)
-    await asyncio.to_thread(workbook.save, path)
-    return written
+    return write
+
+
+async def register(pages: Pages, names: dict[str, str], disclosure: Disclosure) -> AsyncIterator[bytes]:
+    """村册 / 县档: a households sheet and a members sheet tied by 户编号."""
+    book = WorkbookStream()
+    households = book.declare("户", _headers(HOUSEHOLD_COLUMNS))
+    members = book.declare("成员", _headers(MEMBER_COLUMNS))
+
+    def write_households(page: list[HouseholdFile]) -> None:
+        book.write_rows(
+            households,
+            (
+                household_values(
+                    file.household, names.get(file.household["division"]), disclosure, file.income
+                )
+                for file in page
+            ),
+        )
+
+    async for chunk in _pass(book, pages, write_households, start=households):
+        yield chunk
+    async for chunk in _pass(book, pages, _members_writer(book, members, disclosure), start=members):
+        yield chunk
+    yield await asyncio.to_thread(book.finish)
 
 
 def summary_rows(villages: list[Row], counts: list[Row]) -> list[list[Any]]:
@@ -142,43 +127,38 @@ def summary_headers() -> list[tuple[str, float]]:
     ]
 
 
-async def write_book(
-    path: Path,
-    villages: list[Row],
-    counts: list[Row],
-    pages: AsyncIterator[list[HouseholdFile]],
-    disclosure: Disclosure,
-) -> int:
+async def book(
+    villages: list[Row], counts: list[Row], pages: Pages, disclosure: Disclosure
+) -> AsyncIterator[bytes]:
     """乡簿: a summary sheet, a members sheet (every member of the township, as in the 村册, tied to its
     household by 户编号), then one sheet per village of the township (empty villages included)."""
-    workbook = Workbook(write_only=True)
-    taken: set[str] = set()
-    summary = _sheet(workbook, sheet_title("汇总", taken), summary_headers())
-    for row in summary_rows(villages, counts):
-        summary.append(_as_text(summary, row))
-    members = _sheet(workbook, sheet_title("成员", taken), _headers(MEMBER_COLUMNS))
-    columns = [*HOUSEHOLD_COLUMNS, MEMBERS_COLUMN]
-    # Every village gets its sheet up front (in code order, empty ones too); each spools to its own file.
-    sheets = {
-        str(village["code"]): _sheet(workbook, sheet_title(str(village["name"]), taken), _headers(columns))
-        for village in villages
-    }
+    workbook = WorkbookStream()
+    summary = workbook.declare("汇总", summary_headers())
+    members = workbook.declare("成员", _headers(MEMBER_COLUMNS))
+    columns = _headers([*HOUSEHOLD_COLUMNS, MEMBERS_COLUMN])
+    # Every village gets its sheet up front (in code order, empty ones too: `finish` writes those).
+    sheets = {str(village["code"]): workbook.declare(str(village["name"]), columns) for village in villages}
     names = {str(village["code"]): str(village["name"]) for village in villages}
+    workbook.write_rows(summary, summary_rows(villages, counts))
 
-    def write(page: list[HouseholdFile]) -> None:
-        for file in page:
-            household = file.household
-            code = household["division"]
+    def write_villages(page: list[HouseholdFile]) -> None:
+        # Pages come in (division, id) order: a village's households are one run, so its sheet is too.
+        for code, files in itertools.groupby(page, key=lambda file: str(file.household["division"])):
             if code not in sheets:  # a village no longer listed under the township: keep its files too
-                sheets[code] = _sheet(workbook, sheet_title(code, taken), _headers(columns))
-            values = household_values(household, names.get(code), disclosure, file.income)
-            sheets[code].append(_as_text(sheets[code], [*values, _member_list(file)]))
-            for member in file.members:
-                members.append(_as_text(members, member_values(member, household, disclosure)))
+                sheets[code] = workbook.declare(code, columns)
+            workbook.write_rows(
+                sheets[code],
+                (
+                    [
+                        *household_values(file.household, names.get(code), disclosure, file.income),
+                        _member_list(file),
+                    ]
+                    for file in files
+                ),
+            )
 
-    written = 0
-    async for page in pages:
-        await asyncio.to_thread(write, page)
-        written += len(page)
-    await asyncio.to_thread(workbook.save, path)
-    return written
+    async for chunk in _pass(workbook, pages, _members_writer(workbook, members, disclosure), start=members):
+        yield chunk
+    async for chunk in _pass(workbook, pages, write_villages):
+        yield chunk
+    yield await asyncio.to_thread(workbook.finish)
