@@ -18,16 +18,17 @@ CITY = "520100000000"
 
 
 def _nested(depth: int) -> dict[str, Any]:
-    """A finding `depth` levels deep: {"visited_on": ..., "notes": [[...]]} with the object as level 1."""
+    """A finding `depth` levels deep: {"summary": ..., "notes": [[...]]} with the object as level 1."""
     notes: list[Any] = []
     for _ in range(depth - 2):
         notes = [notes]
-    return {"visited_on": "2024-03-01", "notes": notes}
+    # No visited_on: a survey date is checked against the case's own dates (cases/survey.py).
+    return {"summary": "入户核实", "notes": notes}
 
 
 def _nested_text(depth: int) -> str:
     """The JSON text of `_nested(depth)`, written out (encoders stop at a few hundred levels)."""
-    return '{"visited_on":"2024-03-01","notes":' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+    return '{"summary":"入户核实","notes":' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
 
 
 def _depth(value: Any) -> int:
@@ -107,7 +108,7 @@ async def test_a_history_holding_an_over_deep_finding_is_still_read(harness: Har
         rows = await _history(harness, case, headers)
         assert [row["action"] for row in rows] == ["open", "verify"]
         finding = rows[-1]["detail"]["finding"]
-        assert finding["visited_on"] == "2024-03-01"
+        assert finding["summary"] == "入户核实"
         assert json_limits.TOO_DEEP in orjson.dumps(finding).decode()
         assert _depth(rows[-1]["detail"]) <= json_limits.SHOWN_DEPTH
 

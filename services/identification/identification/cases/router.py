@@ -79,7 +79,10 @@ async def history(case_id: uuid.UUID, ctx: Ctx) -> list[HistoryOut]:
 async def act(
     case_id: uuid.UUID, action: ApiAction, body: ActionIn, ctx: Ctx, key: IdempotencyKey = None
 ) -> Response:
-    """One step of the procedure; out of order → 409, wrong tier or role → 403."""
+    """One step of the procedure; out of order → 409, wrong tier or role → 403. A field survey (verify,
+    exit_verify, visit) takes a free-form finding; a `visited_on` in it, optional, must be a day written
+    YYYY-MM-DD (422 invalid-date), not after today in China (422 future-date) and not before the case was
+    opened (422 date-too-early)."""
     return await idempotency.run(
         ctx.session,
         ctx.actor,
