@@ -47,6 +47,17 @@ def current_cause() -> Cause | None:
 
 
 @contextlib.contextmanager
+def correlated(correlation_id: str) -> Iterator[None]:
+    """Work no request or event started (a timer's round): the events it writes share `correlation_id`,
+    as a request's share its request id."""
+    token = REQUEST_ID.set(correlation_id)
+    try:
+        yield
+    finally:
+        REQUEST_ID.reset(token)
+
+
+@contextlib.contextmanager
 def caused_by(event: CausingEvent) -> Iterator[None]:
     token = CAUSE.set(Cause(str(event.id), event.correlationid or str(event.id)))
     try:
