@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from fupin_kit import divisions, text_rules
 from fupin_kit.civil_time import china_today
@@ -56,7 +56,24 @@ BIRTH_JOIN_WINDOW_DAYS = 366
 # by move_out, not marriage_out.
 MARRIAGE_AGE: dict[Sex, int] = {Sex.MALE: 22, Sex.FEMALE: 20}
 NOT_NULL = "may not be null; omit the field to leave it unchanged"
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+# A figure written as a string: ASCII digits with at most one decimal point (a JSON number is a number
+# already). pydantic's Decimal reads whatever decimal.Decimal() reads, so full-width or Arabic-Indic digits,
+# `1_000` and `1E+3`, which nobody writes as an amount, were stored as figures that decide who is poor.
+_PLAIN_FIGURE = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def plain_figure(value: Any) -> Any:
+    """`value` unchanged, unless it is a string that is not a figure in plain digits (ValueError)."""
+    if isinstance(value, str) and _PLAIN_FIGURE.fullmatch(value.strip()) is None:
+        raise ValueError(
+            "must be a number written in plain digits (like 2500 or 2500.50: no sign, exponent, digit "
+            f"separator, NaN or Infinity), not {value!r}"
+        )
+    return value
+
+
+PlainFigure = BeforeValidator(plain_figure)
+Money = Annotated[Decimal, PlainFigure, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
 class _In(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_valid
 from fupin_kit import divisions as codes
 from fupin_kit import text_rules
 from registry import patterns
+from registry.households.schemas import PlainFigure
 
 Kind = Literal["poverty_line", "monitoring_line"]
 # The first year each line exists (domain.md §3–4): the 2,300-yuan line of 2010, monitoring from 2020 on.
@@ -27,7 +28,9 @@ class StandardIn(BaseModel):
     kind: Kind
     year: int = Field(ge=2000, le=2100)
     region: str = Field(pattern=patterns.DIVISION_CODE, description="province, city or county code")
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan per person per year")
+    amount: Annotated[Decimal, PlainFigure] = Field(
+        gt=0, max_digits=12, decimal_places=2, description="yuan per person per year"
+    )
     reason: Reason
     valid_from: dt.date | None = Field(
         default=None,
