@@ -144,6 +144,19 @@ async def test_thousands_separators_are_still_read(writable_registry) -> None:
     assert (incomes.json()[0]["wage"], incomes.json()[0]["business"]) == ("3000.00", "1234567.50")
 
 
+async def test_an_amount_in_a_form_the_api_refuses_rejects_the_row_on_its_field(writable_registry) -> None:
+    """Digit separators, exponents and NaN, which decimal.Decimal reads and the API refuses (QA8 FW-5)."""
+    registry = writable_registry
+    rows = household_rows("K3", {"工资性收入": "1_000", "转移性收入": "1E+3", "住房面积": "NaN"})
+    reasons = await rejections(registry, template.csv_file(rows), "登记表.csv")
+    plain = "is not a number written in plain digits (like 2500 or 2500.50)"
+    assert reasons == {
+        ("K3", "工资性收入", f"“1_000” {plain}"),
+        ("K3", "转移性收入", f"“1E+3” {plain}"),
+        ("K3", "住房面积", f"“NaN” {plain}"),
+    }
+
+
 # ---- SS-4: an XLSX date-time cell ----------------------------------------------------------------------
 
 

@@ -51,6 +51,10 @@ CENT = Decimal("0.01")
 # dropping it would file an amount a thousand times too large.
 THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 COMMA_RULE = "a comma may only separate thousands (3,000 or 1,234,567.50)"
+# What is left of an amount once its thousands separators are gone: digits, a point and a sign (refused
+# as negative with its own reason). Not what decimal.Decimal also reads, as the API does not: 1_000,
+# 1E+3, NaN, Infinity.
+PLAIN_AMOUNT = re.compile(r"[-+]?[0-9]*\.?[0-9]*")
 PHONE = re.compile(patterns.PHONE)
 ACCOUNT = re.compile(patterns.BANK_ACCOUNT)
 ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -147,8 +151,11 @@ def _decimal(raw: str, digits: int = 12) -> Decimal | None:
     if raw.isdigit() and raw.isascii() and len(raw) + 2 <= digits:
         # Whole amounts, most of a file's: nothing to round or to refuse.
         return Decimal(raw).quantize(CENT)
+    plain = _without_thousands_separators(raw)
+    if not PLAIN_AMOUNT.fullmatch(plain):
+        raise FieldError(f"“{raw}” is not a number written in plain digits (like 2500 or 2500.50)")
     try:
-        value = Decimal(_without_thousands_separators(raw))
+        value = Decimal(plain)
     except InvalidOperation:
         raise FieldError(f"“{raw}” is not a number") from None
     if not value.is_finite() or value < 0:
