@@ -100,3 +100,40 @@ async def test_a_parent_lowered_while_a_child_is_raised_stays_above_its_children
     assert refused.json()["code"] in {"quota-below-children", "quota-exceeded"}, refused.text
     amounts = await _amounts(harness)
     assert amounts[VILLAGE] <= amounts[TOWNSHIP], amounts
+
+
+async def test_a_quota_lowered_while_a_case_takes_a_place_stays_above_its_usage(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case's village review takes its household's places while the village's quota is lowered below
+    them: the lowering must count the places (409 quota-below-usage) or go first and refuse the review
+    (409 quota-exceeded); never both pass."""
+    await _township_of_ten_with_villages(harness, village=10, sibling=None)
+    case = str(await harness.apply(await harness.household(members=3)))
+    assert (await harness.act(case, "verify", harness.village(), {"survey": "ok"})).status_code == 200
+    vote = await harness.vote()
+    lock: Callable[..., Awaitable[dict[str, int]]] = repository.lock_quotas
+
+    async def lock_then_linger(*args: Any, **kwargs: Any) -> dict[str, int]:
+        # The review holds its locks a moment before it counts and moves the case: time enough for an
+        # unserialised setting to read the usage without it.
+        locked = await lock(*args, **kwargs)
+        if VILLAGE in args[2] and TOWNSHIP in args[2]:
+            await asyncio.sleep(MEET_WITHIN_S / 2)
+        return locked
+
+    monkeypatch.setattr(repository, "lock_quotas", lock_then_linger)
+
+    async def lower_after_the_review_locked() -> Any:
+        await asyncio.sleep(MEET_WITHIN_S / 8)
+        return await _put(harness, VILLAGE, 2, harness.township())
+
+    reviewed, lowered = await asyncio.gather(
+        harness.act(case, "village_review", harness.village(), vote), lower_after_the_review_locked()
+    )
+
+    codes = sorted([reviewed.status_code, lowered.status_code])
+    assert codes == [200, 409], (reviewed.text, lowered.text)
+    amounts = await _amounts(harness)
+    used = (await harness.client.get(f"/quotas/{VILLAGE}/{await harness.year()}", headers=harness.township()))
+    assert used.json()["used"] <= amounts[VILLAGE], (used.json(), amounts)

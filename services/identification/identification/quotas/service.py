@@ -91,6 +91,11 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         raise unprocessable("quotas start at the province")
     # Before any read of a quota: the checks below hold only against settings that cannot change under them.
     await repository.lock_year_settings(ctx.session, body.year)
+    # A case taking a place locks the quotas on its village's path (ensure_room), this one among them:
+    # locked here too, before the usage is read, the two wait for each other and this setting counts the
+    # places taken before it. Read first and written after, an amount could land below a place taken
+    # meanwhile.
+    await repository.lock_quotas(ctx.session, body.year, [body.division])
     parent = divisions.parent(body.division)
     lo, hi = divisions.subtree_range(body.division)
     if parent is not None and parent != divisions.NATION:
