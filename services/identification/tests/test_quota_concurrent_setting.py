@@ -135,5 +135,5 @@ async def test_a_quota_lowered_while_a_case_takes_a_place_stays_above_its_usage(
     codes = sorted([reviewed.status_code, lowered.status_code])
     assert codes == [200, 409], (reviewed.text, lowered.text)
     amounts = await _amounts(harness)
-    used = (await harness.client.get(f"/quotas/{VILLAGE}/{await harness.year()}", headers=harness.township()))
+    used = await harness.client.get(f"/quotas/{VILLAGE}/{await harness.year()}", headers=harness.township())
     assert used.json()["used"] <= amounts[VILLAGE], (used.json(), amounts)
