@@ -91,15 +91,6 @@ async def get(session: AsyncSession, division: str, year: int) -> Row | None:
     return None if row is None else dict(row)
 
 
-async def list_quotas(session: AsyncSession, lo: str, hi: str, year: int) -> list[Row]:
-    rows = await session.execute(
-        select(quotas)
-        .where(quotas.c.year == year, quotas.c.division.between(lo, hi))
-        .order_by(quotas.c.division)
-    )
-    return [dict(row) for row in rows.mappings()]
-
-
 async def child_quotas(session: AsyncSession, parent: str, pattern: str, year: int) -> list[Row]:
     """The year's quotas of `parent`'s children: the codes matching `pattern` (a LIKE pattern of one level's
     codes under the parent, which the parent's own code also matches)."""

@@ -102,23 +102,17 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         parent_quota = await repository.get(ctx.session, parent, body.year)
         if parent_quota is None:
             raise conflict(f"the parent {parent} has no quota for {body.year}", code="quota-missing")
-        plo, phi = divisions.subtree_range(parent)
         siblings = sum(
             row["amount"]
-            for row in await repository.list_quotas(ctx.session, plo, phi, body.year)
-            if divisions.level(row["division"]) == level and row["division"] != body.division
+            for row in await _child_rows(ctx, parent, body.year)
+            if row["division"] != body.division
         )
         if siblings + body.amount > parent_quota["amount"]:
             raise conflict(
                 f"children of {parent} would hold {siblings + body.amount} people > {parent_quota['amount']}",
                 code="quota-exceeded",
             )
-    child_level = divisions.child_level(body.division)
-    children = sum(
-        row["amount"]
-        for row in await repository.list_quotas(ctx.session, lo, hi, body.year)
-        if row["division"] != body.division and divisions.level(row["division"]) == child_level
-    )
+    children = sum(row["amount"] for row in await _child_rows(ctx, body.division, body.year))
     if body.amount < children:
         raise conflict(f"the children already hold {children} people", code="quota-below-children")
     used = sum(
@@ -152,11 +146,13 @@ async def read_quota(ctx: Context, division: str, year: int) -> QuotaOut:
     return QuotaOut(used=used, **row)
 
 
-def _children_pattern(division: str) -> str:
-    """A LIKE pattern matching the codes one level below `division` (and `division` itself)."""
+async def _child_rows(ctx: Context, division: str, year: int) -> list[repository.Row]:
+    """The year's quota rows of the divisions directly under `division` (none under a village): found by a
+    LIKE pattern of the codes one level below it."""
     head = divisions.prefix(division)
     width = divisions.PREFIX_LENGTH[divisions.child_level(division)]
-    return head + "_" * (width - len(head)) + "0" * (12 - width)
+    pattern = head + "_" * (width - len(head)) + "0" * (12 - width)
+    return await repository.child_quotas(ctx.session, division, pattern, year)
 
 
 async def read_child_quotas(ctx: Context, division: str, year: int) -> list[QuotaOut]:
@@ -165,7 +161,7 @@ async def read_child_quotas(ctx: Context, division: str, year: int) -> list[Quot
     require_within(ctx.actor, division, "quota")
     if divisions.level(division) == divisions.Level.VILLAGE:
         return []
-    rows = await repository.child_quotas(ctx.session, division, _children_pattern(division), year)
+    rows = await _child_rows(ctx, division, year)
     if not rows:
         return []
     lo, hi = divisions.subtree_range(division)
