@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from fupin_contracts import identification as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
-from fupin_kit.pii import mask_texts
+from fupin_kit.pii import mask_text
 
 SERVICE = "identification"
 AGGREGATE = "case"
@@ -26,7 +26,7 @@ EXIT_REVIEW = "exit_review"
 def _published(typed: str | None) -> str | None:
     """Typed text as an event may carry it: any resident ID, mobile number, landline or bank account in it
     masked. A domain topic reaches every consumer, the dead-letter topic and the outbox's retention."""
-    return None if typed is None else str(mask_texts(typed))
+    return None if typed is None else mask_text(typed)
 
 
 def _case_ref(case: dict[str, Any]) -> dict[str, Any]:
