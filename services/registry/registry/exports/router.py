@@ -108,7 +108,7 @@ def _workbook_response(
     """Stream the workbook as it is written (xlsx_books): its first bytes leave at once, then one page of
     households after another, and nothing is written to disk. Jurisdiction and level were checked before
     (a problem document, not a broken download). A HEAD gets the GET's headers and no workbook: a
-    county's archive takes minutes to write."""
+    county's archive reads every household of the county, once per sheet."""
     headers = attachment(name, ascii_name)
     if is_head(request.scope):
         return StreamingResponse(iter(()), media_type=XLSX, headers=headers)
