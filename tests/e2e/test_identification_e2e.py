@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 
+from fupin_kit.db import create_engine
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
 from tests.bodies import member_body
@@ -150,7 +153,7 @@ async def act(platform: Platform, case_id: str, action: str, actor: str, finding
 
 
 async def verify(platform: Platform, case_id: str) -> None:
-    """The household verification; refused (422) until the registry's income has reached identification."""
+    """The household verification, retried while the platform refuses it."""
 
     async def verified() -> str | None:
         await act(platform, case_id, "verify", "cadre", {"survey": "入户核实: 住房 C 级, 因病致贫"})
@@ -200,8 +203,33 @@ async def quotas(platform: Platform, year: int) -> None:
         await platform.call("PUT", f"{ID}/quotas", "root", body)
 
 
+async def incomes_reached_identification(platform: Platform, stack: Stack, household_ids: list[str]) -> None:
+    """Wait until identification holds the households' incomes. A verification taken before the registry's
+    income_recorded has arrived is not refused (it records income_recorded: false, 0e2f08c), and no API
+    says when the event has arrived, so the test reads identification's read model itself: only then does
+    the verification judge the income this test asserts on."""
+    identification = next(process for process in platform.processes if process.service == "identification")
+    engine = create_engine(
+        stack.settings("identification", identification.env["FUPIN_DATABASE_NAME"]), pool_size=1
+    )
+    wanted = [uuid.UUID(household_id) for household_id in household_ids]
+
+    async def known() -> bool | None:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT count(DISTINCT household_id) FROM rm_incomes WHERE household_id = ANY(:ids)"),
+                {"ids": wanted},
+            )
+            return True if rows.scalar_one() == len(wanted) else None
+
+    try:
+        await eventually(known, "identification to hold the households' incomes")
+    finally:
+        await engine.dispose()
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def procedure(platform: Platform) -> Procedure:
+async def procedure(platform: Platform, fupin_stack: Stack) -> Procedure:
     """Three households of one village through 两评议两公示一比对一公告."""
     clock = await platform.call("POST", f"{ID}/admin/clock", "root", {"advance_s": 0})
     year = int(clock["now"][:4])
@@ -211,6 +239,9 @@ async def procedure(platform: Platform) -> Procedure:
     ]
     (registered, _), (stopped, stopped_head), (exiting, _) = households
     cases = [await apply(platform, household_id, year) for household_id, _ in households]
+    await incomes_reached_identification(
+        platform, fupin_stack, [household_id for household_id, _ in households]
+    )
     for case_id in cases:
         await verify(platform, case_id)
         reviewed = await act(platform, case_id, "village_review", "cadre", await vote(platform))
