@@ -19,13 +19,21 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from fupin_cli.demo.population import HEADERS, Village, generate
+from fupin_cli.demo.population import HEADERS, Village, generate, id_digest
 from fupin_cli.tokens import mint_token
 
 DEFAULT_COUNTY = "522632000000"  # 榕江县, 黔东南苗族侗族自治州, 贵州省: a former national poor county
 RANDOM = "random"
 PAGE = 1000
+# The report's largest page: a demo file of a few thousand households is read in a page or two.
+REPORT_PAGE = 10_000
+MAX_ATTEMPTS = 5
+SHOWN_REASONS = 20
+ID_COLUMN = "证件号码"
+# The registry's reason for a person who is already a member of a household (imports.repository).
+ALREADY_REGISTERED = "this person already belongs to a household"
 
 
 class DemoError(RuntimeError):
@@ -94,6 +102,17 @@ class Gateway:
             if after is None:
                 return
 
+    def rejected_lines(self, import_id: str) -> list[dict[str, Any]]:
+        """Every rejected line of the import's per-row report."""
+        found: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            page = self.get(f"/imports/{import_id}/report", after_row=after, limit=REPORT_PAGE)
+            found += [line for line in page["lines"] if line["status"] == "rejected"]
+            if page["next_after_row"] is None:
+                return found
+            after = page["next_after_row"]
+
     def villages(self, county: str) -> tuple[str, list[Village]]:
         """The county's name and its real villages (statistical placeholders left out)."""
         name = str(self.get(f"/divisions/{county}")["name"])
@@ -153,6 +172,74 @@ def wait(gateway: Gateway, import_id: str, progress: Progress, households: int) 
         time.sleep(gateway.options.poll_s)
 
 
+def import_population(
+    gateway: Gateway, options: DemoOptions, villages: list[Village], progress: Progress, console: Console
+) -> tuple[dict[str, Any], int]:
+    """Generate, write and import the population; the import's final state and the file's member rows.
+
+    A synthetic resident ID can be one the registry already holds (an earlier demo of the same county with
+    another seed: 500 numbers per sex and birth day), and the registry refuses the whole file for it. Those
+    members then get other numbers and the file goes again, up to MAX_ATTEMPTS times. The numbers drawn
+    again are remembered (as digests) beside the CSV, so the same command run again writes the same file,
+    which the registry answers as a duplicate instead of importing the population a second time."""
+    record = refusals_path(options.out)
+    refused = read_refusals(record)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        rows = generate(options.county, villages, options.households, options.seed, refused_ids=refused)
+        members = write_csv(options.out, rows, progress, options.households)
+        upload = gateway.upload(options.out)
+        state = wait(gateway, str(upload["id"]), progress, options.households)
+        if state["status"] != "rejected" or attempt == MAX_ATTEMPTS:
+            return state, members
+        lines = gateway.rejected_lines(str(upload["id"]))
+        taken = registered_ids(options.out, lines)
+        if not taken:
+            return state, members  # refused for something other numbers do not mend
+        refused |= {id_digest(number) for number in taken}
+        record.write_text("".join(f"{digest}\n" for digest in sorted(refused)), encoding="ascii")
+        console.print(
+            f"{len(taken)} generated resident ID(s) already belong to registered people; "
+            f"drawing other numbers and importing again (attempt {attempt + 1} of {MAX_ATTEMPTS})"
+        )
+    raise AssertionError("unreachable: the last attempt returns")
+
+
+def refusals_path(out: Path) -> Path:
+    return out.with_name(out.name + ".refused-ids")
+
+
+def read_refusals(record: Path) -> set[str]:
+    if not record.exists():
+        return set()
+    return {line.strip() for line in record.read_text(encoding="ascii").splitlines() if line.strip()}
+
+
+def registered_ids(path: Path, lines: list[dict[str, Any]]) -> set[str]:
+    """The resident IDs of the rejected lines, read back from the file written, when every one was refused
+    as already registered; empty when any line was refused for something else."""
+    rows = {
+        line["row"] for line in lines if line["field"] == ID_COLUMN and line["reason"] == ALREADY_REGISTERED
+    }
+    if not rows or len(rows) < len(lines):
+        return set()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        # Row 1 is the header, as in the report.
+        return {
+            row[ID_COLUMN] for number, row in enumerate(csv.DictReader(handle), start=2) if number in rows
+        }
+
+
+def print_rejections(console: Console, lines: list[dict[str, Any]]) -> None:
+    table = Table(title=f"why it was rejected (first {min(len(lines), SHOWN_REASONS)} of {len(lines)} rows)")
+    for name in ("row", "户编号", "field", "reason"):
+        table.add_column(name, overflow="fold")
+    for line in lines[:SHOWN_REASONS]:
+        table.add_row(
+            str(line["row"]), line["household_key"] or "", line["field"] or "", line["reason"] or ""
+        )
+    console.print(table)
+
+
 def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None = None) -> int:
     own = client is None
     http = client or httpx.Client(timeout=30.0)
@@ -173,20 +260,17 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console) as progress:
-            rows = generate(options.county, villages, options.households, options.seed)
-            members = write_csv(options.out, rows, progress, options.households)
-            upload = gateway.upload(options.out)
-            state = wait(gateway, str(upload["id"]), progress, options.households)
+            state, members = import_population(gateway, options, villages, progress, console)
         if state["status"] == "duplicate-of":
             console.print(f"This file was imported before (import {state['duplicate_of']}); nothing changed.")
             return 0
         if state["status"] != "accepted":
-            report = gateway.get(f"/imports/{upload['id']}/report", limit=10)
-            console.print(f"[red]import {state['status']}[/]: {state.get('error') or ''} {report}")
+            console.print(f"[red]import {state['id']} {state['status']}[/] {state.get('error') or ''}")
+            print_rejections(console, gateway.rejected_lines(str(state["id"])))
             return 1
         console.print(
             f"[green]Imported[/] {state['households_accepted']} households, {state['members_accepted']} "
-            f"members ({members} rows) into {county_name} from {options.out} (import {upload['id']})."
+            f"members ({members} rows) into {county_name} from {options.out} (import {state['id']})."
         )
         if options.procedure_cases > 0:
             from fupin_cli.demo.procedure import drive_county

@@ -11,8 +11,9 @@ no full labour), incomes around and below the poverty line of the income year.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -98,33 +99,51 @@ def short_name(village: str) -> str:
     return village
 
 
-class IdNumbers:
-    """Unique resident IDs of one county: the sequence's last digit is odd for men, even for women."""
+def id_digest(number: str) -> str:
+    """How a refused resident ID is remembered (fupin_cli.demo_cmd keeps them beside the CSV): a digest,
+    not the number of somebody the registry holds."""
+    return hashlib.sha256(number.encode("ascii")).hexdigest()
 
-    def __init__(self, county: str, rng: random.Random) -> None:
+
+class IdNumbers:
+    """Unique resident IDs of one county: the sequence's last digit is odd for men, even for women. No
+    number whose id_digest is in `refused` (numbers the registry already holds) is issued."""
+
+    def __init__(self, county: str, rng: random.Random, refused: Collection[str] = ()) -> None:
         self.region = county[:6]
         self.rng = rng
+        self.refused = refused
         self.taken: set[str] = set()
 
     def issue(self, birth: dt.date, male: bool) -> str:
         for _ in range(1000):
             sequence = self.rng.randrange(0, 500) * 2 + (1 if male else 0)
             first17 = f"{self.region}{birth:%Y%m%d}{sequence:03d}"
-            if first17 not in self.taken:
-                self.taken.add(first17)
-                return first17 + check_digit(first17)
+            if first17 in self.taken:
+                continue
+            self.taken.add(first17)
+            number = first17 + check_digit(first17)
+            if not self.refused or id_digest(number) not in self.refused:
+                return number
         raise RuntimeError(f"no free resident ID left for {birth}")  # 500 per sex and day: unreachable
 
 
 class Generator:
-    def __init__(self, county: str, villages: Sequence[Village], seed: int, today: dt.date) -> None:
+    def __init__(
+        self,
+        county: str,
+        villages: Sequence[Village],
+        seed: int,
+        today: dt.date,
+        refused_ids: Collection[str] = (),
+    ) -> None:
         if not villages:
             raise ValueError("the county has no villages")
         self.county = county
         self.villages = list(villages)
         self.rng = random.Random(seed)
         self.today = today
-        self.ids = IdNumbers(county, self.rng)
+        self.ids = IdNumbers(county, self.rng, refused_ids)
         # Last year's income, the latest complete year: what this year's identification judges (the case
         # year's income, else the year before's).
         self.income_year = today.year - 1
@@ -327,9 +346,15 @@ class Generator:
 
 
 def generate(
-    county: str, villages: Sequence[Village], households: int, seed: int = 0, today: dt.date | None = None
+    county: str,
+    villages: Sequence[Village],
+    households: int,
+    seed: int = 0,
+    today: dt.date | None = None,
+    refused_ids: Collection[str] = (),
 ) -> Iterator[dict[str, str]]:
-    """Rows of the 登记表 template (keyed by header), household after household, members adjacent."""
-    generator = Generator(county, villages, seed, today or dt.date.today())
+    """Rows of the 登记表 template (keyed by header), household after household, members adjacent. No
+    member gets a number whose id_digest is in `refused_ids`; the same seed and refusals give the same rows."""
+    generator = Generator(county, villages, seed, today or dt.date.today(), refused_ids)
     for number in range(1, households + 1):
         yield from generator.household(number)
