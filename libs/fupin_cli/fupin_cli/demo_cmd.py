@@ -107,7 +107,9 @@ class Gateway:
         found: list[dict[str, Any]] = []
         after = 0
         while True:
-            page = self.get(f"/imports/{import_id}/report", after_row=after, limit=REPORT_PAGE)
+            page = self.get(
+                f"/imports/{import_id}/report", after_row=after, limit=REPORT_PAGE, status="rejected"
+            )
             found += [line for line in page["lines"] if line["status"] == "rejected"]
             if page["next_after_row"] is None:
                 return found

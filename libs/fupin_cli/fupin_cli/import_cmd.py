@@ -233,7 +233,9 @@ def rejection_reasons(
     found: list[dict[str, Any]] = []
     after = 0
     for _ in range(MAX_REPORT_PAGES):
-        response = client.get(report_url, params={"after_row": after, "limit": REPORT_PAGE})
+        response = client.get(
+            report_url, params={"after_row": after, "limit": REPORT_PAGE, "status": "rejected"}
+        )
         if response.status_code != 200:
             raise ImportFailed(f"cannot read the report ({response.status_code}): {_problem(response)}")
         page: dict[str, Any] = response.json()

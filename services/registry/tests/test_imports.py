@@ -310,6 +310,55 @@ async def test_one_bad_check_digit_rejects_the_whole_file_and_changes_nothing(wr
     assert ["6", "B2", "rejected", "证件号码", "the resident ID check digit is wrong", ""] in table
 
 
+async def test_the_report_keeps_the_lines_of_one_status(writable_registry) -> None:
+    registry = writable_registry
+    bad = household_rows("S2")
+    position = template.HEADERS.index("证件号码")
+    bad[1][position] = bad[1][position][:17] + ("0" if bad[1][position][17] != "0" else "1")
+    refused = await imported(registry, template.csv_file(household_rows("S1") + bad + household_rows("S3")))
+    assert refused["status"] == "rejected"
+
+    async def lines_of(import_id: str, **params: Any) -> list[tuple[int, str]]:
+        response = await registry.client.get(
+            f"/imports/{import_id}/report", params=params, headers=officer(registry)
+        )
+        assert response.status_code == 200, response.text
+        return [(line["row"], line["status"]) for line in response.json()["lines"]]
+
+    everything = await lines_of(refused["id"])
+    assert await lines_of(refused["id"], status="rejected") == [(6, "rejected")]
+    assert await lines_of(refused["id"], status="not-applied") == [
+        line for line in everything if line[1] == "not-applied"
+    ]
+    assert await lines_of(refused["id"], status="accepted") == []
+    # Paged like the whole report: each page its own lines, the next page after the last row shown.
+    first = await registry.client.get(
+        f"/imports/{refused['id']}/report",
+        params={"status": "not-applied", "limit": 10},
+        headers=officer(registry),
+    )
+    assert first.json()["next_after_row"] is None  # eight lines fit in one page of ten
+
+    csv_report = await registry.client.get(
+        f"/imports/{refused['id']}/report",
+        params={"format": "csv", "status": "rejected"},
+        headers=officer(registry),
+    )
+    table = list(csv.reader(io.StringIO(csv_report.text.lstrip("\ufeff"))))
+    assert [row[:3] for row in table[1:]] == [["6", "S2", "rejected"]]
+
+    applied = await imported(registry, template.csv_file(household_rows("S4")))
+    assert applied["status"] == "accepted"
+    assert await lines_of(applied["id"], status="rejected") == []
+    assert await lines_of(applied["id"], status="not-applied") == []
+    assert {status for _, status in await lines_of(applied["id"], status="accepted")} == {"accepted"}
+
+    unknown = await registry.client.get(
+        f"/imports/{applied['id']}/report", params={"status": "ok"}, headers=officer(registry)
+    )
+    assert unknown.status_code == 422
+
+
 async def test_the_csv_report_never_hands_a_formula_to_a_spreadsheet(writable_registry) -> None:
     registry = writable_registry
     rows = household_rows("=HYPERLINK(A1)")

@@ -140,25 +140,34 @@ async def mark_failed(session: AsyncSession, import_id: uuid.UUID, error: str) -
 
 
 REPORT_SQL = """
-SELECT g.row_no, r.household_key, r.household_id, p.field, p.reason
-FROM import_households r
-CROSS JOIN LATERAL generate_series(greatest(r.first_row, :after + 1), r.last_row) AS g(row_no)
-LEFT JOIN import_problems p ON p.import_id = r.import_id AND p.row_no = g.row_no
-WHERE r.import_id = :import_id AND r.last_row > :after
-UNION ALL
-SELECT p.row_no, p.household_key, NULL, p.field, p.reason
-FROM import_problems p
-WHERE p.import_id = :import_id AND p.row_no > :after AND NOT EXISTS (
-    SELECT 1 FROM import_households r
-    WHERE r.import_id = p.import_id AND p.row_no BETWEEN r.first_row AND r.last_row)
+SELECT * FROM (
+    SELECT g.row_no, r.household_key, r.household_id, p.field, p.reason
+    FROM import_households r
+    CROSS JOIN LATERAL generate_series(greatest(r.first_row, :after + 1), r.last_row) AS g(row_no)
+    LEFT JOIN import_problems p ON p.import_id = r.import_id AND p.row_no = g.row_no
+    WHERE r.import_id = :import_id AND r.last_row > :after
+    UNION ALL
+    SELECT p.row_no, p.household_key, NULL, p.field, p.reason
+    FROM import_problems p
+    WHERE p.import_id = :import_id AND p.row_no > :after AND NOT EXISTS (
+        SELECT 1 FROM import_households r
+        WHERE r.import_id = p.import_id AND p.row_no BETWEEN r.first_row AND r.last_row)
+) AS lines
+WHERE CAST(:with_problem AS boolean) IS NULL OR (reason IS NOT NULL) = :with_problem
 ORDER BY 1, 4 NULLS FIRST
 LIMIT :limit
 """
 
 
-async def report_lines(session: AsyncSession, import_id: uuid.UUID, after: int, limit: int) -> list[Row]:
-    """Report lines for rows after `after`, in row order: one per problem, or one per row without any."""
-    rows = await session.execute(text(REPORT_SQL), {"import_id": import_id, "after": after, "limit": limit})
+async def report_lines(
+    session: AsyncSession, import_id: uuid.UUID, after: int, limit: int, with_problem: bool | None = None
+) -> list[Row]:
+    """Report lines for rows after `after`, in row order: one per problem, or one per row without any;
+    only the problems' lines (`with_problem` true) or only the others' (false) when it is given."""
+    rows = await session.execute(
+        text(REPORT_SQL),
+        {"import_id": import_id, "after": after, "limit": limit, "with_problem": with_problem},
+    )
     return [dict(row._mapping) for row in rows]
 
 

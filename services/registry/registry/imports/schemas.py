@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +34,11 @@ class ImportOut(BaseModel):
     @property
     def finished(self) -> bool:
         return self.finished_at is not None
+
+
+# A report line's status: its row applied, refused (with its field and reason), or valid in a file that was
+# refused as a whole.
+LineStatus = Literal["accepted", "rejected", "not-applied"]
 
 
 class ReportLine(BaseModel):

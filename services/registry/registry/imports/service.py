@@ -36,7 +36,7 @@ from registry.exports.cells import csv_cell
 from registry.imports import chunking, documents, repository, workers
 from registry.imports.parsing import FileProblem, detect_format
 from registry.imports.phases import Phases
-from registry.imports.schemas import ImportOut, ReportLine, ReportPage
+from registry.imports.schemas import ImportOut, LineStatus, ReportLine, ReportPage
 
 log = logging.getLogger(__name__)
 IMPORT_TIERS = ("village", "township", "county")
@@ -388,13 +388,25 @@ def _status(line: dict[str, Any], applied: bool) -> str:
 
 
 async def report_page(
-    session: AsyncSession, actor: Actor, import_id: uuid.UUID, after: int, limit: int
+    session: AsyncSession,
+    actor: Actor,
+    import_id: uuid.UUID,
+    after: int,
+    limit: int,
+    status: LineStatus | None = None,
 ) -> ReportPage:
     row = await _visible(session, actor, import_id)
     if row["duplicate_of"] is not None:
         row = await _visible(session, actor, row["duplicate_of"])
     applied = row["status"] == "accepted"
-    lines = await repository.report_lines(session, row["id"], after, limit)
+    if status is None:
+        lines = await repository.report_lines(session, row["id"], after, limit)
+    elif status == "rejected":
+        lines = await repository.report_lines(session, row["id"], after, limit, with_problem=True)
+    elif (status == "accepted") == applied:
+        lines = await repository.report_lines(session, row["id"], after, limit, with_problem=False)
+    else:
+        lines = []  # accepted lines of a file not applied, or not-applied ones of a file that was
     next_after = None
     if len(lines) == limit:
         # A row's problems never straddle pages: hold back the last row and start there next time.
@@ -426,7 +438,10 @@ REPORT_HEADER = ("行号", "户编号", "状态", "字段", "原因", "户ID")
 
 
 async def report_csv(
-    sessionmaker: async_sessionmaker[AsyncSession], actor: Actor, import_id: uuid.UUID
+    sessionmaker: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    import_id: uuid.UUID,
+    status: LineStatus | None = None,
 ) -> AsyncIterator[str]:
     """The whole report as CSV, page by page (its own sessions: it streams after the request's unit of
     work has ended)."""
@@ -437,7 +452,7 @@ async def report_csv(
     after = 0
     while True:
         async with sessionmaker() as session:
-            page = await report_page(session, actor, import_id, after, 5000)
+            page = await report_page(session, actor, import_id, after, 5000, status)
         buffer.seek(0)
         buffer.truncate()
         for line in page.lines:
