@@ -35,7 +35,9 @@ from registry.standards.schemas import (
 
 router = APIRouter(prefix="/standards", tags=["standards"])
 DivisionQuery = Annotated[str, Query(pattern=patterns.DIVISION_CODE)]
-_LEVELS_WITH_LINES = (codes.Level.PROVINCE, codes.Level.CITY, codes.Level.COUNTY)
+# The nation sets its own line of each new year (fupin_contracts.standards); below it, the governments
+# that may raise it.
+_LEVELS_WITH_LINES = (codes.Level.NATION, codes.Level.PROVINCE, codes.Level.CITY, codes.Level.COUNTY)
 
 
 @router.get("/effective", openapi_extra=scope.by_division(level="county"))
@@ -90,11 +92,12 @@ async def set_standard(
 
 async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> StandardOut:
     # Jurisdiction first: a caller outside the region learns nothing, not even which tier may act (403).
-    # A province, a city or a county sets the lines of its own region and of the regions below it that
-    # carry one (a city its counties', as a province its cities' and counties'): the tier above a county
-    # could set its line before cities had lines, and a city is now that tier.
+    # The nation, a province, a city or a county sets the lines of its own region and of the regions below
+    # it that carry one (a city its counties', as a province its cities' and counties', the nation those of
+    # every region): the tier above a county could set its line before cities had lines, and a city is now
+    # that tier. Without the nation, no national line of a year after the seeds could ever be set (QA9-F2).
     require_within(actor, body.region, "division")
-    require_tier(actor, "province", "city", "county")
+    require_tier(actor, "nation", "province", "city", "county")
     require_role(actor, "officer", "admin")
     await _check_region_carries_a_line(session, actor, body.region)
     if body.year > service.latest_year():
@@ -121,15 +124,15 @@ async def _set(body: StandardIn, actor: Actor, session: AsyncSession) -> Standar
 
 
 async def _check_region_carries_a_line(session: AsyncSession, actor: Actor, region: str) -> None:
-    """A line is set for a province, a city (地级市/州, a county-less one such as 东莞 included) or a county
-    of the real tree; not for a statistical grouping (市辖区, 省直辖县级行政区划), which has no government
+    """A line is set for the nation, a province, a city (地级市/州, a county-less one such as 东莞 included)
+    or a county of the real tree; not for a statistical grouping (市辖区, 省直辖县级行政区划), which has no government
     to set one, nor for a township or village."""
     lo, hi = actor.subtree
     node = await divisions.get_node(session, region, lo, hi)
     if node is None:
         raise not_found("division")
     if codes.level(region) not in _LEVELS_WITH_LINES:
-        raise unprocessable("a standard is set for a province, a city or a county")
+        raise unprocessable("a standard is set for the nation, a province, a city or a county")
     if node["placeholder"]:
         raise unprocessable(
             f"{region} ({node['name']}) is a statistical grouping, not a government: a standard is set for "

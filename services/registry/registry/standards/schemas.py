@@ -27,7 +27,10 @@ class StandardIn(BaseModel):
 
     kind: Kind
     year: int = Field(ge=2000, le=2100)
-    region: str = Field(pattern=patterns.DIVISION_CODE, description="province, city or county code")
+    region: str = Field(
+        pattern=patterns.DIVISION_CODE,
+        description="the nation's (000000000000), a province's, a city's or a county's code",
+    )
     amount: Annotated[Decimal, PlainFigure] = Field(
         gt=0, max_digits=12, decimal_places=2, description="yuan per person per year"
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_contracts.standards import applicable_regions
+from fupin_contracts.standards import NATIONAL, applicable_regions
 from fupin_kit.civil_time import CHINA
 from fupin_kit.problems import unprocessable
 from registry.standards import repository
@@ -37,12 +37,22 @@ def ceiling(floor_amount: Decimal) -> Decimal:
 
 
 async def check_amount(session: AsyncSession, kind: str, year: int, region: str, amount: Decimal) -> None:
-    """Refuse (422) a regional line that is not between the line above it and CEILING_FACTOR× that line, or
-    that puts the poverty line above the monitoring line in a year and region the line reaches.
+    """Refuse (422) a line that is not between the line above it and CEILING_FACTOR× that line (for the
+    nation, which has no line above: more than CEILING_FACTOR× its own line of the year before), or that puts
+    the poverty line above the monitoring line in a year and region the line reaches."""
+    if region == NATIONAL:
+        await _check_national_step(session, kind, year, amount)
+    else:
+        await _check_against_line_above(session, kind, year, region, amount)
+    await _check_order(session, kind, year, region, amount)
 
-    The line above is the same kind's line in force for the regions above (for a county the highest of its
-    city's, its province's and the nation's; for a city its province's and the nation's); the nation has one
-    of each kind for every year a line may be set in (monitoring from 2020 on: fupin_contracts.standards).
+
+async def _check_against_line_above(
+    session: AsyncSession, kind: str, year: int, region: str, amount: Decimal
+) -> None:
+    """The line above is the same kind's line in force for the regions above (for a county the highest of
+    its city's, its province's and the nation's; for a city its province's and the nation's); the nation has
+    one of each kind for every year a line may be set in (monitoring from 2020 on: fupin_contracts.standards).
     Before the national 2020 monitoring line existed, a county's 2020 monitoring line had nothing to be
     checked against, and a typo of 99,999,999.99 was accepted and carried forward as its line for every
     later year. A line with no line above it at all is refused rather than left unchecked.
@@ -64,7 +74,22 @@ async def check_amount(session: AsyncSession, kind: str, year: int, region: str,
             floor_standard_id=floor["id"],
             floor_amount=float(floor["amount"]),
         )
-    await _check_order(session, kind, year, region, amount)
+
+
+async def _check_national_step(session: AsyncSession, kind: str, year: int, amount: Decimal) -> None:
+    """The national line has no line above it, and may come down as well as go up; but it applies to every
+    division and is carried forward, so a stray digit would make the whole country poor (or monitored) for
+    good. It is held to CEILING_FACTOR× the nation's line of the year before (or, for the first year of a
+    kind, the line of its own year it replaces), as a regional line is to the line above it."""
+    previous = await repository.effective(session, kind, year - 1, [NATIONAL])
+    previous = previous or await repository.effective(session, kind, year, [NATIONAL])
+    if previous is not None and amount > ceiling(previous["amount"]):
+        raise unprocessable(
+            f"a national standard is at most {CEILING_FACTOR}× the nation's line before it "
+            f"({ceiling(previous['amount'])}); a higher figure is taken for a typing error",
+            previous_standard_id=previous["id"],
+            previous_amount=float(previous["amount"]),
+        )
 
 
 async def _check_order(session: AsyncSession, kind: str, year: int, region: str, amount: Decimal) -> None:
@@ -77,9 +102,9 @@ async def _check_order(session: AsyncSession, kind: str, year: int, region: str,
     kind, and a province's or a city's row applies to the regions below it. Checking its year and region
     alone let a 2026 poverty line of 6,900 stand above a 2027 monitoring line of 6,800 set before it. So
     every chain the row reaches (the region's own, and each region below it with rows of its own: a city's
-    counties, a province's cities and counties) is checked in every year it reaches; the line in force along
-    a chain changes only in years one of its regions has a row, so those years and the row's own are the
-    ones to check."""
+    counties, a province's cities and counties, the nation's every such region) is checked in every year it
+    reaches; the line in force along a chain changes only in years one of its regions has a row, so those
+    years and the row's own are the ones to check."""
     own_later = await repository.years_from(session, [region], year + 1, kind)
     until = own_later[0] - 1 if own_later else None
     below = [
