@@ -230,6 +230,13 @@ notice_cases = Table(
     Column("notice_id", UUID(as_uuid=True), nullable=False),
     Column("case_id", UUID(as_uuid=True), nullable=False),
     Column("listed", Boolean, nullable=False, server_default=text("true")),
+    # The household's line as it was posted (the head's masked name and ID, the household size), copied from
+    # the read model when the case is put on the notice: a notice is archived as posted, and a member change
+    # afterwards (a birth, a move, a new head) must not rewrite what was publicly posted. The defaults are
+    # the read model's own (what it holds of a household an event gave none of).
+    Column("head_name_masked", String(60), nullable=False, server_default=text("''")),
+    Column("head_id_masked", String(24), nullable=False, server_default=text("''")),
+    Column("member_count", Integer, nullable=False, server_default=text("0")),
     PrimaryKeyConstraint("notice_id", "case_id", name="pk_notice_cases"),
 )
 

@@ -35,11 +35,39 @@ async def cases_ready(
     return [dict(row) for row in rows.mappings()]
 
 
-async def insert_notice(session: AsyncSession, values: Row, case_ids: Sequence[uuid.UUID]) -> None:
-    await session.execute(insert(notices).values(**values))
-    await session.execute(
-        insert(notice_cases), [{"notice_id": values["id"], "case_id": case_id} for case_id in case_ids]
+# What a line keeps of its household as posted (models.notice_cases): the read model's columns of the same
+# name, copied when the case is put on the notice.
+SNAPSHOT = ("head_name_masked", "head_id_masked", "member_count")
+LINE_COLUMNS = ("notice_id", "case_id", *SNAPSHOT)
+
+
+def _lines_as_posted(notice_id: uuid.UUID, case_ids: Sequence[uuid.UUID]) -> Any:
+    """The lines of these cases on the notice, each with its household as the read model holds it now (the
+    moment of posting), in one set-based select whatever the number of cases. A household the read model
+    does not hold gets the read model's own defaults rather than losing its line."""
+    household = rm_households.c
+    return (
+        select(
+            literal(notice_id, type_=notice_cases.c.notice_id.type).label("notice_id"),
+            cases.c.id.label("case_id"),
+            func.coalesce(household.head_name_masked, "").label("head_name_masked"),
+            func.coalesce(household.head_id_masked, "").label("head_id_masked"),
+            func.coalesce(household.member_count, 0).label("member_count"),
+        )
+        .select_from(cases.outerjoin(rm_households, household.household_id == cases.c.household_id))
+        .where(cases.c.id.in_(case_ids))
     )
+
+
+async def insert_notice(session: AsyncSession, values: Row, case_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """The notice and its lines, each keeping its household as posted; the lines posted, by case id."""
+    await session.execute(insert(notices).values(**values))
+    rows = await session.execute(
+        insert(notice_cases)
+        .from_select(LINE_COLUMNS, _lines_as_posted(values["id"], case_ids))
+        .returning(notice_cases.c.case_id, *(notice_cases.c[column] for column in SNAPSHOT))
+    )
+    return sorted((dict(row) for row in rows.mappings()), key=lambda line: line["case_id"])
 
 
 async def insert_announcement(session: AsyncSession, values: Row) -> None:
@@ -49,9 +77,11 @@ async def insert_announcement(session: AsyncSession, values: Row) -> None:
 
 
 async def add_line(session: AsyncSession, notice_id: uuid.UUID, case_id: uuid.UUID) -> None:
+    """The case's line on the notice, keeping its household as posted; a line already there keeps what it
+    posted first."""
     await session.execute(
         pg_insert(notice_cases)
-        .values(notice_id=notice_id, case_id=case_id)
+        .from_select(LINE_COLUMNS, _lines_as_posted(notice_id, [case_id]))
         .on_conflict_do_nothing(index_elements=["notice_id", "case_id"])
     )
 
@@ -100,6 +130,11 @@ async def listed_cases(session: AsyncSession, notice_id: uuid.UUID, *, lock: boo
     return [dict(row) for row in (await session.execute(stmt)).mappings()]
 
 
+def _snapshot() -> list[Any]:
+    """The household as the line posted it (never the read model's current household)."""
+    return [notice_cases.c[column] for column in SNAPSHOT]
+
+
 def _line_status() -> Any:
     # A ticket upheld after its case had left the list (it carries a note) did not take the case off it.
     upheld = exists().where(
@@ -116,9 +151,9 @@ def _line_status() -> Any:
 
 
 async def posted_lines(session: AsyncSession, notice_id: uuid.UUID) -> list[Row]:
-    """Every case put on the notice when it was posted, with its line's status."""
+    """Every case put on the notice when it was posted, with its household as posted and its line's status."""
     rows = await session.execute(
-        select(notice_cases.c.case_id, _line_status())
+        select(notice_cases.c.case_id, *_snapshot(), _line_status())
         .where(notice_cases.c.notice_id == notice_id)
         .order_by(notice_cases.c.case_id)
     )
@@ -130,13 +165,14 @@ async def posted_lines_of(
 ) -> dict[uuid.UUID, list[Row]]:
     """The posted lines of several notices in one query (a list page), each notice's as `posted_lines`."""
     rows = await session.execute(
-        select(notice_cases.c.notice_id, notice_cases.c.case_id, _line_status())
+        select(notice_cases.c.notice_id, notice_cases.c.case_id, *_snapshot(), _line_status())
         .where(notice_cases.c.notice_id.in_(notice_ids))
         .order_by(notice_cases.c.notice_id, notice_cases.c.case_id)
     )
     lines: dict[uuid.UUID, list[Row]] = {notice_id: [] for notice_id in notice_ids}
     for row in rows.mappings():
-        lines[row["notice_id"]].append({"case_id": row["case_id"], "line_status": row["line_status"]})
+        line = dict(row)
+        lines[line.pop("notice_id")].append(line)
     return lines
 
 
@@ -230,20 +266,18 @@ async def public_entries(
     session: AsyncSession, notice_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row]]:
     """What the board shows of each case posted on these notices, by notice, in one query (a board page):
-    its id, village, the head's masked name and the line's status (still listed, or withdrawn and why)."""
+    its id, village, the head's masked name and ID and the household size as the line posted them, and the
+    line's status (still listed, or withdrawn and why)."""
     rows = await session.execute(
         select(
             notice_cases.c.notice_id,
             cases.c.id,
             cases.c.division,
             cases.c.kind,
-            rm_households.c.head_name_masked,
-            rm_households.c.head_id_masked,
-            rm_households.c.member_count,
+            *_snapshot(),
             _line_status(),
         )
         .join(notice_cases, notice_cases.c.case_id == cases.c.id)
-        .join(rm_households, rm_households.c.household_id == cases.c.household_id)
         .where(notice_cases.c.notice_id.in_(notice_ids))
         .order_by(notice_cases.c.notice_id, cases.c.id)
     )

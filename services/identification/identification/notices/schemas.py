@@ -45,6 +45,10 @@ class NoticeIn(BaseModel):
 class NoticeLine(BaseModel):
     case_id: uuid.UUID
     status: LineStatus
+    # The household as the line posted it, whatever changed in it since (as the board shows it).
+    head_name: str = Field(description="the head's masked name when the case was put on the notice")
+    head_id: str = Field(description="the head's masked resident ID (region and last four digits) as posted")
+    member_count: int = Field(description="the household's size when the case was put on the notice")
 
 
 class NoticeOut(BaseModel):

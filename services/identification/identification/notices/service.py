@@ -69,7 +69,7 @@ async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
         "opened_by": ctx.actor.subject,
         "closed_at": None,
     }
-    await repository.insert_notice(ctx.session, notice, [case["id"] for case in listed])
+    posted = await repository.insert_notice(ctx.session, notice, [case["id"] for case in listed])
     for case in listed:
         await cases.apply(
             ctx,
@@ -77,12 +77,7 @@ async def open_notice(ctx: Context, body: NoticeIn) -> NoticeOut:
             A.OPEN_NOTICE,
             {"notice_id": str(notice["id"]), "ends_at": ends_at.isoformat()},
         )
-    ids = [case["id"] for case in listed]
-    return NoticeOut(
-        **notice,
-        case_ids=ids,
-        lines=[NoticeLine(case_id=case_id, status=LineStatus.LISTED) for case_id in ids],
-    )
+    return _as_posted(notice, [{**line, "line_status": LineStatus.LISTED.value} for line in posted])
 
 
 async def tick(ctx: Context) -> TickOut:
@@ -121,8 +116,19 @@ async def read(ctx: Context, notice_id: uuid.UUID) -> NoticeOut:
 def _as_posted(notice: Mapping[str, Any], posted: list[dict[str, Any]]) -> NoticeOut:
     """The notice as it was posted: every case put on it, each line with its status (an upheld objection or
     a withdrawal takes a household off the list, it does not rewrite what was posted)."""
-    lines = [NoticeLine(case_id=line["case_id"], status=LineStatus(line["line_status"])) for line in posted]
+    lines = [_line(line) for line in posted]
     return NoticeOut(**notice, case_ids=[line.case_id for line in lines], lines=lines)
+
+
+def _line(posted: Mapping[str, Any]) -> NoticeLine:
+    """A line with the household as it was posted on it (the read model's household may have changed)."""
+    return NoticeLine(
+        case_id=posted["case_id"],
+        status=LineStatus(posted["line_status"]),
+        head_name=posted["head_name_masked"],
+        head_id=posted["head_id_masked"],
+        member_count=posted["member_count"],
+    )
 
 
 async def search(
