@@ -4,10 +4,12 @@ outbox — no query per case, so a list of 100,000 is decided in one round trip.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import uuid
 from typing import Any
 
+import orjson
 from sqlalchemy import func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -335,9 +337,14 @@ DECIDE = text(
         SELECT id, division, CAST(:action AS text), CAST(:from_state AS text), CAST(:to_state AS text),
                CAST(:actor AS text), CAST(:actor_tier AS text), CAST(:now AS timestamptz),
                jsonb_build_object('batch_id', CAST(:batch_text AS text), 'sampled', sampled,
-                                  'spot_check', finding),
+                                  'spot_check', finding)
+               || coalesce(CAST(facts.detail AS jsonb), '{}'),
                CAST(:batch_id AS uuid)
         FROM moved
+        -- What the step found of each case (the income test's facts at the county's approval), as a
+        -- case decided on its own records it.
+        LEFT JOIN unnest(CAST(:fact_ids AS uuid[]), CAST(:facts AS text[])) AS facts (case_id, detail)
+          ON facts.case_id = moved.id
     )
     INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, topic, division, headers)
     SELECT event_id, 'case', id::text, CAST(:event_type AS text),
@@ -383,10 +390,22 @@ async def slice_bounds(session: AsyncSession, batch_id: uuid.UUID, size: int) ->
     return [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1) if cuts[i] != cuts[i + 1]]
 
 
-async def decide(session: AsyncSession, params: Row) -> int:
+def _facts_within(ids: list[uuid.UUID], facts: dict[uuid.UUID, Row], after: str, upto: str) -> Row:
+    """The facts of the cases of one slice (after, upto], as the arrays DECIDE unnests: each slice is sent
+    its own, not the whole list's. `ids` is sorted; uuid order in Python is PostgreSQL's (bytewise)."""
+    within = ids[bisect.bisect_right(ids, uuid.UUID(after)) : bisect.bisect_right(ids, uuid.UUID(upto))]
+    return {"fact_ids": within, "facts": [orjson.dumps(facts[case_id]).decode() for case_id in within]}
+
+
+async def decide(session: AsyncSession, params: Row, facts: dict[uuid.UUID, Row] | None = None) -> int:
+    """Move the batch's cases still to be decided; `facts` are what the step records on each case's
+    history row besides the batch, the sample mark and the spot-check (by case id; none for most steps)."""
+    facts = facts or {}
+    ids = sorted(facts)
     moved = 0
     for after, upto in await slice_bounds(session, params["batch_id"], DECIDE_SLICE):
-        result = await session.execute(DECIDE, {**params, "after": after, "upto": upto})
+        sliced = {**params, "after": after, "upto": upto, **_facts_within(ids, facts, after, upto)}
+        result = await session.execute(DECIDE, sliced)
         moved += int(getattr(result, "rowcount", 0) or 0)
     await session.execute(select(func.pg_notify("fupin_outbox", "")))
     return moved

@@ -251,15 +251,20 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
     await repository.skip_blocked(
         ctx.session, {**params, "reason": REGISTERED_ELSEWHERE_REASON}, repository.SKIP_REGISTERED_ELSEWHERE
     )
+    facts: dict[uuid.UUID, dict[str, Any]] = {}
     if action is A.COUNTY_APPROVE:
         # The approval decides the household is poor: the income test runs again (cases.income_test), and
         # a case that fails it is left for an individual decision, which names the figures and the line.
         frozen = await repository.incomes_of_frozen(ctx.session, batch_id, source.value)
-        failing = await income_test.failing_among(ctx.session, frozen)
-        if failing:
+        judgment = await income_test.judge_list(ctx.session, frozen)
+        if judgment.failing:
             await repository.skip_blocked(
-                ctx.session, {**params, "reason": INCOME_REASON, "case_ids": failing}, repository.SKIP_LISTED
+                ctx.session,
+                {**params, "reason": INCOME_REASON, "case_ids": judgment.failing},
+                repository.SKIP_LISTED,
             )
+        # Each approved case records the income judged and the standard, as an approval on its own does.
+        facts = judgment.facts
         by_year = await repository.additions_by_village(ctx.session, batch_id, source.value)
         for year, additions in sorted(by_year.items()):
             await quotas.ensure_room(ctx, year, additions, quotas.PAST_COUNTY_APPROVAL)
@@ -279,6 +284,7 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
             "headers": orjson.dumps(current_trace_headers()).decode(),
             "correlation": current_request_id(),
         },
+        facts,
     )
     await repository.mark_decided(ctx.session, batch_id, ctx.actor.subject, ctx.now)
     _audit(ctx, batch, "decided", moved=moved)

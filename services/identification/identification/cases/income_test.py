@@ -15,6 +15,7 @@ latest of this year and the last)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,21 @@ def judged_income(year: int, this_year: Any, last_year: Any) -> tuple[int, Decim
     return None
 
 
+def no_income_facts(year: int) -> Facts:
+    """What a step records when neither year's income is recorded for a case of `year`."""
+    return {"income_recorded": False, "income_years": [year - 1, year]}
+
+
+def line_facts(line: standards.Standard) -> Facts:
+    """What a step records of the standard it compared the income with."""
+    return {"poverty_line": str(line.amount), "poverty_standard": line.record()}
+
+
+def judged_facts(per_capita: Decimal, income_year: int, line: Facts) -> Facts:
+    """What a step records of the income it judged and of the standard (`line_facts`) it compared it with."""
+    return {"per_capita_net_income": str(per_capita), "income_year": income_year, **line}
+
+
 async def _per_capita(session: AsyncSession, household_id: uuid.UUID, year: int) -> Any:
     income = await repository.income(session, household_id, year)
     return None if income is None else income["per_capita_net_income"]
@@ -56,17 +72,12 @@ async def income_failures(
         # Nothing to judge: not refused, since the verification is where a household's income is often
         # first surveyed and recorded in the registry afterwards; the step records that no income was
         # judged, and the county's approval judges again whatever has been recorded by then.
-        return [], {"income_recorded": False, "income_years": [year - 1, year]}
+        return [], no_income_facts(year)
     income_year, per_capita = judged
     line = await standards.effective(session, standards.POVERTY_LINE, income_year, division)
     if line is None:
         return [f"no poverty line standard in force for {income_year}"], {}
-    facts = {
-        "per_capita_net_income": str(per_capita),
-        "income_year": income_year,
-        "poverty_line": str(line.amount),
-        "poverty_standard": line.record(),
-    }
+    facts = judged_facts(per_capita, income_year, line_facts(line))
     if per_capita > line.amount:
         return [
             f"per-capita net income {per_capita} ({income_year}) is above the poverty line {line.amount} "
@@ -92,23 +103,36 @@ async def checked(session: AsyncSession, case: Row, household: Row | None, *, re
     return facts
 
 
-async def failing_among(session: AsyncSession, cases: list[Row]) -> list[uuid.UUID]:
+@dataclass(frozen=True)
+class ListJudgment:
+    """The income test over a list: the cases it refuses, and for every other case the facts its step
+    records (the same as a case decided on its own records: income_failures)."""
+
+    failing: list[uuid.UUID]
+    facts: dict[uuid.UUID, Facts]
+
+
+async def judge_list(session: AsyncSession, cases: list[Row]) -> ListJudgment:
     """Of a list's cases (id, division, year, this_year and last_year per-capita incomes), those the test
-    refuses: the same rule as income_failures, for a whole list at once. The line is looked up once per
-    county and year (every village of a county has the same chain of regions), not once per case: a
-    county's list holds tens of thousands of cases (B7)."""
-    lines: dict[tuple[str, int], Decimal | None] = {}
-    failing: list[uuid.UUID] = []
+    refuses and what each of the others records: the same rule as income_failures, for a whole list at
+    once. The line is looked up once per county and year (every village of a county has the same chain of
+    regions), not once per case: a county's list holds tens of thousands of cases (B7)."""
+    # Each line's facts are built once and shared by its cases' records (B7: a list of 100,000).
+    lines: dict[tuple[str, int], tuple[Decimal, Facts] | None] = {}
+    judgment = ListJudgment(failing=[], facts={})
     for case in cases:
         judged = judged_income(case["year"], case["this_year"], case["last_year"])
         if judged is None:
-            continue  # nothing to judge (income_failures)
+            judgment.facts[case["id"]] = no_income_facts(case["year"])  # nothing to judge (income_failures)
+            continue
         year, per_capita = judged
         county = str(case["division"])[:6].ljust(12, "0")
         if (county, year) not in lines:
             line = await standards.effective(session, standards.POVERTY_LINE, year, county)
-            lines[(county, year)] = None if line is None else line.amount
-        limit = lines[(county, year)]
-        if limit is None or per_capita > limit:
-            failing.append(case["id"])
-    return failing
+            lines[(county, year)] = None if line is None else (line.amount, line_facts(line))
+        found = lines[(county, year)]
+        if found is None or per_capita > found[0]:
+            judgment.failing.append(case["id"])
+        else:
+            judgment.facts[case["id"]] = judged_facts(per_capita, year, found[1])
+    return judgment
