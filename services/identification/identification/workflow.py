@@ -290,11 +290,16 @@ BLOCKED_BY_OPEN_HIT: frozenset[tuple[State, Action]] = frozenset(
     }
 )
 # Forward steps towards registering (or monitoring) a household: refused while nobody lives in it any more
-# (every member deceased or gone), as the registry refuses to register such a household by hand. Rejecting
-# or withdrawing the case stays open.
+# (every member deceased or gone), as the registry refuses to register (or monitor) such a household by
+# hand, and as opening an application or a monitoring case is refused. The monitoring's visit, authorisation
+# and comparison stand for the identification's verification (VERIFY); its village review, township review
+# and county decision are the steps both share. Rejecting or withdrawing the case stays open.
 NEEDS_LIVING_MEMBERS: frozenset[Action] = frozenset(
     {
         A.VERIFY,
+        A.VISIT,
+        A.AUTHORISE,
+        A.COMPARE,
         A.VILLAGE_REVIEW,
         A.TOWNSHIP_REVIEW,
         A.COMPLETE_COMPARISON,

@@ -338,12 +338,19 @@ async def require_not_identified(
         )
 
 
-async def end_monitoring(ctx: Context, household_id: uuid.UUID, reason: str, detail: dict[str, Any]) -> None:
-    """The household is (being) registered as poor: its open monitoring case, at whatever step, ends by
-    the platform's transition (monitor_ended, event monitoring.ended) with the reason, so that no later
-    step (a risk clearance, a monitoring decision) contradicts the registry. Nothing open: nothing done."""
+async def end_monitoring(
+    ctx: Context,
+    household_id: uuid.UUID,
+    reason: str,
+    detail: dict[str, Any],
+    only_in: frozenset[workflow.State] | None = None,
+) -> None:
+    """The household is (being) registered as poor: its open monitoring case, at whatever step (or only
+    at one of `only_in`), ends by the platform's transition (monitor_ended, event monitoring.ended) with
+    the reason, so that no later step (a risk clearance, a monitoring decision) contradicts the registry.
+    Nothing open: nothing done."""
     open_case_row = await repository.active_case(ctx.session, household_id, K.MONITORING.value)
-    if open_case_row is None:
+    if open_case_row is None or (only_in is not None and S(open_case_row["state"]) not in only_in):
         return
     system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
     await apply(system, open_case_row, A.END_MONITORING, detail, reason)

@@ -69,6 +69,9 @@ async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
     if household is None:
         raise not_found("household")
     cases.require_opener(ctx)  # 403 before any eligibility answer
+    # Nobody is monitored in a household nobody lives in any more: 409 as the application answers, whose
+    # forward steps the monitoring's share (workflow.NEEDS_LIVING_MEMBERS).
+    await cases.require_living_members(ctx, body.household_id)
     failed = monitoring.type_failures(household, body.monitored_type)
     if body.year > ctx.year:
         failed.append(f"the monitoring year {body.year} is in the future")
@@ -77,7 +80,7 @@ async def open_monitoring(ctx: Context, body: MonitoringIn) -> CaseOut:
     )
     failed += line_failed
     if failed:
-        raise unprocessable("the monitoring checks failed", failed=failed)
+        raise unprocessable("the monitoring checks failed", code="monitoring-checks", failed=failed)
     detail = {
         "monitored_type": body.monitored_type.value,
         "discovery": body.discovery.value,

@@ -182,12 +182,29 @@ async def on_decision_refused(session: AsyncSession, event: Envelope) -> None:
     await cases.apply(ctx, case, workflow.Action.REGISTRY_REFUSE, detail, reason[:1000])
 
 
+# Identification's own clear_risk closes its case (monitor_cleared) before the registry clears the status,
+# so a case still `monitored` when the clearance arrives was cleared by a county officer's `clear` command.
+CLEARED_BY_HAND = "the registry cleared the household's monitoring by hand (a county officer's correction)"
+# Only a decided case says the household is monitored. A case still under way is a procedure of its own
+# (one opened after identification's clear_risk, before the registry's clearance came back): it goes on.
+DECIDED_MONITORING = frozenset({workflow.State.MONITORED})
+
+
 async def on_monitoring_cleared(session: AsyncSession, event: Envelope) -> None:
-    """Risk cleared: the household is back to what it was before monitoring; no case is confirmed by it."""
+    """Risk cleared: the household is back to what it was before monitoring; no case is confirmed by it.
+    A clearance by hand ends the monitoring case that still has the household monitored, as a registration
+    by hand does (on_status_changed), so that the services agree and a new monitoring case may open."""
     data = contracts.HouseholdStatusChangedV1.model_validate(event.data)
     now = await clock.now(session)
     await repository.set_status(
         session, data.household_id, {"status": data.to_status, "status_changed_at": now}
+    )
+    await cases.end_monitoring(
+        Context(session, SYSTEM_ACTOR, now),
+        data.household_id,
+        f"{CLEARED_BY_HAND}: {data.reason}"[:1000],
+        {"registry_event": str(event.id), "household_status": data.to_status},
+        only_in=DECIDED_MONITORING,
     )
 
 
