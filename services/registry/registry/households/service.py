@@ -725,7 +725,10 @@ async def change_status(
     require_role(ctx.actor, STATUS_ROLE)
     living = any(member["status"] == MemberStatus.ACTIVE.value for member in loaded.members)
     if by_hand and command.action in NEEDS_SOMEONE and not living:
-        raise conflict(f"the household has no current members: nobody to {command.action.value}")
+        raise conflict(
+            f"the household has no current members: nobody to {command.action.value}",
+            code="no-living-members",  # identification's code for the same refusal
+        )
     current = HouseholdStatus(loaded.household["status"])
     before_monitoring = None
     if current is HouseholdStatus.MONITORED:
