@@ -135,6 +135,30 @@ async def people_on_file(
     return found
 
 
+# The advisory-lock namespace of "a person's membership" (the two-key form: its own key space, apart from
+# the one-key locks of the standards, the division loader and the audit chain).
+PERSON_LOCK = "registry.person"
+
+
+async def lock_people(session: AsyncSession, person_indexes: Sequence[bytes]) -> None:
+    """Serialise, until the transaction ends, every change of these people's membership (a join, a new
+    file, a departure, a death): a join then reads the departures and the active rows of a person whom no
+    other transaction is changing. Keyed by the blind index (a keyed hash, as the unique index is), never
+    the ID itself: its first four bytes, already uniform. Taken in one order, so that two requests
+    sharing people cannot deadlock."""
+    keys = sorted({int.from_bytes(index[:4], "big", signed=True) for index in person_indexes})
+    if not keys:
+        return
+    # The ordered subquery feeds the aggregate in key order: the locks are taken in that order.
+    await session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(hashtext(:space), k)) "
+            "FROM (SELECT k FROM unnest(CAST(:keys AS int[])) AS k ORDER BY k) AS ordered"
+        ),
+        {"space": PERSON_LOCK, "keys": keys},
+    )
+
+
 async def last_departure(session: AsyncSession, person_index: bytes) -> dt.date | None:
     """The latest day this person left a household (moved or married out), in any household of the
     country, or None (ix_household_members_departed_person)."""

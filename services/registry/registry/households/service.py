@@ -592,6 +592,8 @@ async def create_household(ctx: Context, body: HouseholdIn) -> HouseholdOut:
         _member_row(ctx, household_id, body.division, member, MemberChange.REGISTRATION, joined_on)
         for member in body.members
     ]
+    # Under the people's locks, a departure of one of them being written commits before the check reads it.
+    await repository.lock_people(ctx.session, [row["person_index"] for row in rows])
     for row in rows:
         await _check_joins_after_leaving(ctx, row["person_index"], joined_on, ["body", "registered_on"])
     await _insert_members(
@@ -904,6 +906,9 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
     row = _member_row(
         ctx, household_id, loaded.household["division"], join.member, join.change, join.effective_on
     )
+    # Under the person's lock: a departure from their previous household being written commits first, and
+    # the check below reads it (without it, the join could be dated before the day they left).
+    await repository.lock_people(ctx.session, [row["person_index"]])
     await _check_joins_after_leaving(ctx, row["person_index"], join.effective_on, ["body", "effective_on"])
     await _insert_members(ctx, [row], [_person_loc(join.member, "member")])
     # A child is in the household from its birth (a late birth join included), anyone else from the join.
@@ -975,6 +980,9 @@ async def _member_leaves(
         error = {"loc": ["body", "change"], "msg": marriage, "type": "value_error"}
         raise unprocessable(marriage, errors=[error])
     successor = _successor(loaded, member, new_head)
+    # The person's lock (repository.lock_people): a join of theirs elsewhere waits for this change to
+    # commit, then reads the day they left.
+    await repository.lock_people(ctx.session, [member["person_index"]])
     await repository.update_member(
         ctx.session, member_id, {"status": status.value, "left_on": on, "left_by": change.value}
     )
@@ -1084,10 +1092,17 @@ async def update_member(
     member = loaded.member(member_id)
     if member["status"] != MemberStatus.ACTIVE.value:
         raise conflict("the member is no longer in the household")
-    values = _values(patch.changes())
-    if not values:
+    sent = _values(patch.changes())
+    if not sent:
         raise unprocessable("nothing to change")
     former_head = _head_change(loaded, member, patch)
+    # Only the fields whose value differs are written, as for the household's PATCH: a field sent with the
+    # value it already holds (a form saved twice, a retry without an Idempotency-Key) is no change.
+    values = {key: value for key, value in sent.items() if member[key] != value}
+    if not values:
+        # Every field already holds the value sent: the file as it is, with no new version, history row or
+        # event that would say something changed.
+        return _out(ctx, loaded)
     before = loaded.snapshot
     await repository.update_member(ctx.session, member_id, values)
     division = loaded.household["division"]
