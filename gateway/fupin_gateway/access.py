@@ -6,7 +6,10 @@ breaks streaming): for every request it
 3. refuses tokens of disabled accounts, and tokens issued before their account's password or secret was
    reset or its roles or scopes changed, which stay cryptographically valid until they expire;
 4. records the access (method, path, status, caller, request id, client IP, time) for the audit chain,
-   handed to a background writer so the response never waits for the database.
+   handed to a background writer so the response never waits for the database. What callers typed (the
+   path, the request id, the account of a sign-in) is stored with resident IDs and mobile numbers masked:
+   the chain can never be rewritten, so a full ID in it could never be removed (QA9-OP4). A caller that
+   went away before any answer (an upload aborted half-way) is recorded as 499, not as a server failure.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from fupin_kit.auth.actor import Actor
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.divisions import NATION
 from fupin_kit.problems import ProblemError, problem_response, unauthorized
+from fupin_kit.telemetry import scrub_text
 
 # Liveness and readiness probes: neither limited (an orchestrator must always reach them) nor audited
 # (they would fill the chain with a row every few seconds and say nothing about access).
@@ -37,6 +41,13 @@ UNGUARDED_PATHS = frozenset(
     {"/healthz", "/readyz", "/.well-known/jwks.json", "/.well-known/fupin-revoked-subjects.json"}
 )
 MAX_FIELD = 200
+# The status recorded when the caller closed its request before any answer was started (nginx's 499,
+# "client closed request"). The audit's status is whatever number happened, not only those HTTP defines,
+# and 499 is the one operators know: it is neither a 4xx the platform sent nor a 5xx that says a server
+# failed. Nothing is sent with it (there is no one to send it to).
+CLIENT_CLOSED_REQUEST = 499
+# Set in the request's state by whatever found the caller gone (the proxy, reading an upload).
+CLIENT_CLOSED_STATE = "client_closed_request"
 
 
 @dataclass
@@ -52,6 +63,19 @@ class AccessGuard:
 def _clean(value: str) -> str:
     # PostgreSQL text cannot hold NUL (a path may carry %00), and the audit columns are bounded.
     return value.replace("\x00", "\ufffd")[:MAX_FIELD]
+
+
+def _typed(value: str) -> str:
+    """What a caller typed (a path, a request id, an account name), as the audit may keep it: resident IDs
+    and mobile numbers masked as telemetry masks them (the same masks as the API's, so the province feed's
+    masked request id and the audit's are the same text). Masked before it is cut to MAX_FIELD: a cut could
+    leave an ID's first digits too short to be recognised."""
+    return _clean(scrub_text(value))
+
+
+def note_client_closed(scope: Scope) -> None:
+    """Record that the caller went away before any answer (its upload could not be read to the end)."""
+    scope.setdefault("state", {})[CLIENT_CLOSED_STATE] = True
 
 
 # Authorization is a singleton field (RFC 9110 §11.6.2, not a list), and RFC 6750 §3.1 answers a token
@@ -100,7 +124,8 @@ class AccessMiddleware:
             token, ambiguous = None, exc
         actor = await self._actor(guard, token)
         client_ip = scope["client"][0] if scope.get("client") else ""
-        status = {"code": 500}
+        # No answer started: a failure that escaped as an exception (500), unless the caller went away.
+        status: dict[str, int | None] = {"code": None}
 
         async def send_observed(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -116,7 +141,8 @@ class AccessMiddleware:
                 return
             await self.app(scope, receive, send_observed)
         finally:
-            guard.audit.submit(self._entry(scope, actor, client_ip, status["code"], at, started))
+            outcome = status["code"] or _unanswered_status(scope)
+            guard.audit.submit(self._entry(scope, actor, client_ip, outcome, at, started))
 
     @staticmethod
     async def _actor(guard: AccessGuard, token: str | None) -> Actor | None:
@@ -160,7 +186,7 @@ class AccessMiddleware:
             "status": status,
             "tier": actor.tier if actor else None,
             "kind": actor.kind if actor else None,
-            "request_id": _clean(str(request_id)),
+            "request_id": _typed(str(request_id)),
             "client_ip": client_ip,
             "duration_ms": int((time.monotonic() - started) * 1000),
         }
@@ -168,11 +194,11 @@ class AccessMiddleware:
         if sign_in is not None and actor is None:
             # A sign-in, granted or refused, names the account tried (the subject when it was granted), so
             # the audit shows which account was tried from where, and when a token was obtained.
-            detail.update(grant_type=sign_in["grant_type"], account=_clean(sign_in["account"])[:100])
+            detail.update(grant_type=sign_in["grant_type"], account=_typed(sign_in["account"])[:100])
             return AuditEntry(
                 actor=_clean(sign_in.get("subject", "anonymous")),
                 action="sign_in" if status < 400 else "sign_in_refused",
-                subject=_clean(scope["path"]),
+                subject=_typed(scope["path"]),
                 division=sign_in.get("division", NATION),
                 detail=detail,
                 at=at,
@@ -180,8 +206,14 @@ class AccessMiddleware:
         return AuditEntry(
             actor=_clean(actor.subject) if actor else "anonymous",
             action="access",
-            subject=_clean(scope["path"]),
+            subject=_typed(scope["path"]),
             division=actor.division if actor else NATION,
             detail=detail,
             at=at,
         )
+
+
+def _unanswered_status(scope: Scope) -> int:
+    """The status audited for a request that got no answer at all."""
+    state: dict[str, Any] = scope.get("state", {})
+    return CLIENT_CLOSED_REQUEST if state.get(CLIENT_CLOSED_STATE) else 500

@@ -6,24 +6,33 @@ the access guard, so every proxied request is traced, identified, guarded and au
 not a FastAPI route: a proxied request needs none of what the router adds (route matching over every
 gateway route, parameter parsing, the dependency solver, the exit stack), which cost about a sixth of the
 gateway's CPU per proxied read (B3). Anything that is not a proxied call goes on to the app's own routes.
+
+A caller that goes away before its body has been read to the end (an upload aborted half-way) is neither a
+failure of the gateway (500) nor of the service (503): the service's request is dropped, nothing is sent,
+the access audit records 499 and the log says so in one line (QA9-OP2).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+import logging
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import aiohttp
 import orjson
 from opentelemetry import trace
 from starlette.background import BackgroundTask
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
+from fupin_gateway.access import note_client_closed
 from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.problems import ProblemError, not_found, problem_response, service_unavailable
+from fupin_kit.telemetry import scrub_text
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1/"
 # The server span's route: one name for every proxied call (the service is an attribute of its own), so
@@ -92,14 +101,36 @@ def _upstream_url(base: str, service: str, path: str, request: Request) -> URL:
     return URL(target, encoded=True)
 
 
-async def _body(request: Request) -> bytes | AsyncIterable[bytes] | None:
+class CallerStream:
+    """The caller's body streamed to the service, noting whether the caller went away while it was read.
+    aiohttp reports that as a failed exchange with the service (a ClientConnectionError while writing the
+    body), the same as a service that broke the connection: only this tells the two apart."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self.caller_gone = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._request.stream():
+                yield chunk
+        except ClientDisconnect:
+            self.caller_gone = True
+            raise
+
+
+async def _body(request: Request) -> bytes | CallerStream | None:
     """The request body: None when the request has none (a GET, typically), the bytes when it is small and
-    its length is declared, else a stream (sent with the declared length, or chunked when there is none)."""
+    its length is declared, else a stream (sent with the declared length, or chunked when there is none).
+    Raises ClientDisconnect when the caller goes away before a small body has all arrived."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) <= BUFFER_MAX_BYTES:
         return await request.body()
     if length is not None or "transfer-encoding" in request.headers:
-        return request.stream()
+        return CallerStream(request)
     return None
 
 
@@ -117,8 +148,25 @@ class ProxyMiddleware:
             await self.app(scope, receive, send)
             return
         _name_server_span(scope["method"], service)
-        response = await forward(service, rest, Request(scope, receive))
+        try:
+            response = await forward(service, rest, Request(scope, receive))
+        except ClientDisconnect:
+            _client_closed(scope, service)
+            return
         await response(scope, receive, send)
+
+
+def _client_closed(scope: Scope, service: str) -> None:
+    """The caller went away mid-upload: nothing to send (no one would read it), no error to log (nothing
+    failed on this side), one line for the operator with the request id that names the audit row."""
+    note_client_closed(scope)
+    request_id = scope.get("state", {}).get("request_id", "")
+    log.info(
+        "the client closed %s %s (request %s) before sending all of its body; the request was dropped",
+        scope["method"],
+        service,
+        scrub_text(request_id),
+    )
 
 
 def _name_server_span(method: str, service: str) -> None:
@@ -138,14 +186,15 @@ async def forward(service: str, path: str, request: Request) -> Response:
     if path in SERVICE_DOC_PAGES:
         return problem_response(not_found("page; the API's docs are at /docs"), request)
     client: UpstreamClient = request.app.state.upstream
+    body = await _body(request)
     try:
         upstream = await client.send(
-            request.method,
-            _upstream_url(base, service, path, request),
-            _forward_headers(request),
-            await _body(request),
+            request.method, _upstream_url(base, service, path, request), _forward_headers(request), body
         )
     except (aiohttp.ClientError, TimeoutError) as exc:
+        if isinstance(body, CallerStream) and body.caller_gone:
+            # aiohttp has closed the service's connection (a request cut short cannot be reused).
+            raise ClientDisconnect() from exc
         return _failure(service, exc, request)
     # Passed on as raw bytes (names lowercased, as ASGI wants): no decoding and re-encoding per header.
     headers = [
