@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from fupin_kit.log_masking import configure_logging
 from fupin_kit.migrations import upgrade_sync
 from fupin_kit.settings import PROCESS_MODULES, PROCESS_NAMES, KitSettings
 
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("process", choices=PROCESS_NAMES)
     process: str = parser.parse_args(argv).process
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s migrate-{process} %(levelname)s %(message)s")
+    configure_logging(logging.INFO, f"%(asctime)s migrate-{process} %(levelname)s %(message)s")
     # The database is named after the process (fupin_gateway) but the migrations live in its importable
     # package, which for the gateway is fupin_gateway, not gateway.
     upgrade_sync(PROCESS_MODULES[process], KitSettings(service=process).service_database_url())

@@ -22,6 +22,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from fupin_kit.log_masking import mask_log_text
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://fupin.dev/problems/"
 log = logging.getLogger(__name__)
@@ -247,6 +249,12 @@ def allowed_methods(request: Request) -> list[str]:
     return [method for method in _HTTP_METHODS if method in found]
 
 
+def _logged_path(request: Request) -> str:
+    """The request's path as a log line may name it: a resident ID, mobile or account in it masked (the
+    handlers mask their lines too; this keeps it out of the record itself, which any handler may get)."""
+    return mask_log_text(request.url.path)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -290,7 +298,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # the exception middleware, and not logged as a crash by the server-error middleware.
         collision = _sqlstate(exc, CONFLICT_SQLSTATES)
         if collision is not None:
-            log.warning("transaction aborted on %s (SQLSTATE %s)", request.url.path, collision)
+            log.warning("transaction aborted on %s (SQLSTATE %s)", _logged_path(request), collision)
             problem = service_unavailable(
                 f"The change was not made: {CONFLICT_SQLSTATES[collision]}; send it again", retry_after_s=1
             )
@@ -298,7 +306,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         state = input_sqlstate(exc)
         if state is None:
             return await on_unexpected(request, exc)
-        log.info("refused a value the database cannot store on %s (SQLSTATE %s)", request.url.path, state)
+        log.info(
+            "refused a value the database cannot store on %s (SQLSTATE %s)", _logged_path(request), state
+        )
         problem = unprocessable(f"The request is not valid: {INPUT_SQLSTATES[state]}")
         return problem_response(problem, request)
 
@@ -306,7 +316,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         if is_database_outage(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
             return problem_response(service_unavailable("The database is unavailable"), request)
-        log.exception("unhandled error on %s", request.url.path)
+        log.exception("unhandled error on %s", _logged_path(request))
         return problem_response(ProblemError(500, "Internal Server Error", kind="internal"), request)
 
     app.add_exception_handler(ProblemError, on_problem)

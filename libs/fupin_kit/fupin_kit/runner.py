@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 
 import uvicorn
 
 from fupin_kit.http_protocol import ProblemHttpToolsProtocol
+from fupin_kit.log_masking import configure_logging, uvicorn_log_config
 from fupin_kit.settings import DEFAULT_PORTS
 
 
@@ -33,9 +33,8 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
     os.environ["FUPIN_SERVICE"] = name
     # One app for the life of this process: its start-up heap can leave garbage collection (settings).
     os.environ.setdefault("FUPIN_GC_FREEZE_AFTER_START", "true")
-    logging.basicConfig(
-        level=args.log_level.upper(), format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s"
-    )
+    # Every handler masks resident IDs, mobiles and accounts in what it writes, uvicorn's own too (log_masking).
+    configure_logging(args.log_level.upper(), f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
     # Proxy headers only from configured proxies (FUPIN_FORWARDED_ALLOW_IPS), none by default.
     forwarded_allow_ips = ",".join(
         item.strip() for item in args.forwarded_allow_ips.split(",") if item.strip()
@@ -46,6 +45,7 @@ def serve(name: str, app_path: str, argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=uvicorn_log_config(),
         access_log=False,
         timeout_graceful_shutdown=5,
         lifespan="on",

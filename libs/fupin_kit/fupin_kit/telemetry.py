@@ -29,15 +29,17 @@ _configured = False
 _MAYBE_NUMBER = re.compile(r"\d(?:\D{0,3}\d){9}|%[0-9A-Fa-f]{2}")
 
 
-def scrub_text(value: str) -> str:
+def scrub_text(value: str, *, accounts: bool = False) -> str:
     """Mask every resident ID and mobile number in `value` as the API masks typed text (fupin_kit.pii
-    .mask_text: one run of digits of any script, grouped or a digit at a time, +86). A value with escapes (a
-    query string) is read unescaped first, and returned unescaped when something in it was masked."""
+    .mask_text: one run of digits of any script, grouped or a digit at a time, +86), and with `accounts`
+    bank accounts and landlines too. A value with escapes (a query string) is read unescaped first, and
+    returned unescaped when something in it was masked."""
     if _MAYBE_NUMBER.search(value) is None:
         return value
     plain = unquote_plus(value) if "%" in value or "+" in value else value
-    # IDs and mobiles only: a 19-digit run in a log line is a nanosecond timestamp, not an account.
-    masked = mask_text(plain, accounts=False)
+    # Spans: IDs and mobiles only, a 19-digit run in a span attribute is a nanosecond timestamp, not an
+    # account. Log lines (fupin_kit.log_masking) ask for accounts as well.
+    masked = mask_text(plain, accounts=accounts)
     return value if masked == plain else masked
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from fupin_kit.log_masking import configure_logging
 from fupin_kit.settings import KitSettings
 from fupin_kit.topics import ensure_declared_topics
 
@@ -16,7 +17,7 @@ log = logging.getLogger("fupin.topics_init")
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s topic-init %(levelname)s %(message)s")
+    configure_logging(logging.INFO, "%(asctime)s topic-init %(levelname)s %(message)s")
     settings = KitSettings()
     created = asyncio.run(ensure_declared_topics(settings))
     log.info("topics from %s: %d created, the rest already existed", settings.topics_file, len(created))
