@@ -101,10 +101,12 @@ def _open_ticket(notice_id: Any) -> Any:
 
 
 async def due_notices(session: AsyncSession, lo: str, hi: str, now: dt.datetime) -> list[Row]:
-    """Open notices whose end has passed and that have no open objection; SKIP LOCKED lets the background
-    timer and a township's explicit tick run side by side without closing a notice twice."""
-    rows = await session.execute(
-        select(notices)
+    """Open notices whose end has passed and that have no open objection, locked for closing; SKIP LOCKED
+    lets the background timer and a township's explicit tick run side by side without closing a notice
+    twice, and passes by a notice an objection is being taken on (objections.repository.hold_notice): a
+    later round finds it again."""
+    locked = await session.execute(
+        select(notices.c.id)
         .where(
             notices.c.status == "open",
             notices.c.ends_at <= now,
@@ -114,6 +116,14 @@ async def due_notices(session: AsyncSession, lo: str, hi: str, now: dt.datetime)
         .order_by(notices.c.ends_at)
         .limit(500)
         .with_for_update(skip_locked=True)
+    )
+    # The select above judged the tickets on its snapshot, taken before it locked: an objection that held
+    # a notice and committed its ticket in between is not in it (a lock alone does not make PostgreSQL
+    # re-check a row). Under the locks now held no ticket can open, so a fresh statement sees them all.
+    rows = await session.execute(
+        select(notices)
+        .where(notices.c.id.in_(locked.scalars().all()), ~_open_ticket(notices.c.id))
+        .order_by(notices.c.ends_at)
     )
     return [dict(row) for row in rows.mappings()]
 

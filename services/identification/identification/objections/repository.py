@@ -10,9 +10,19 @@ from sqlalchemy import and_, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identification.keyset import Position
-from identification.models import objections
+from identification.models import notices, objections
 
 Row = dict[str, Any]
+
+
+async def hold_notice(session: AsyncSession, notice_id: uuid.UUID) -> Row | None:
+    """The notice, share-locked until the objection's transaction ends. A close locks the notice FOR UPDATE
+    (SKIP LOCKED): while an objection holds it, a close passes it by (a later round finds it again, then
+    with the ticket in view); an objection arriving while a close holds it waits and then reads the
+    notice as the close left it. SHARE rather than UPDATE: objections to one notice need not queue."""
+    stmt = select(notices).where(notices.c.id == notice_id).with_for_update(read=True)
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else dict(row)
 
 
 async def insert_ticket(session: AsyncSession, values: Row) -> None:

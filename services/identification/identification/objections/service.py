@@ -68,7 +68,9 @@ def render_ticket(row: dict[str, Any], now: dt.datetime, actor: Actor) -> Ticket
 
 async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitted_by: str) -> ObjectionOut:
     lo, hi = "000000000000", "999999999999"  # the board is public: anyone may object to any notice
-    notice = await notices.get(ctx.session, notice_id, lo, hi)
+    # Locked, so the notice cannot close between this check and the ticket's commit (QA9-R1): a ticket
+    # taken must hold the notice open until it is resolved.
+    notice = await repository.hold_notice(ctx.session, notice_id)
     if notice is None:
         raise not_found("notice")
     if notice["kind"] in announcements.KINDS:
