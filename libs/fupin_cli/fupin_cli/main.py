@@ -271,6 +271,7 @@ def demo(
     the registry's import API, like an uploaded 登记表."""
     from rich.markup import escape
 
+    from fupin_cli.demo.procedure import ProcedureError
     from fupin_cli.demo_cmd import DemoError, DemoOptions, random_county, run_demo
     from fupin_cli.tokens import TokenError
     from fupin_kit.settings import KitSettings
@@ -290,6 +291,10 @@ def demo(
     except (TokenError, DemoError) as exc:
         errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
+    except ProcedureError as exc:
+        # The population was imported; a step of driving it through identification was refused.
+        errors.print(f"[red]the identification part of the demo stopped: {escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
 
 
 @app.command(name="import")

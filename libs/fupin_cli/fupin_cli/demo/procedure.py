@@ -46,6 +46,15 @@ class ProcedureError(RuntimeError):
     pass
 
 
+class Refused(ProcedureError):
+    """A refusal that waiting will not change (a 409): not retried."""
+
+
+# Why an application is refused for a household already in a procedure (an earlier demo run's case, or
+# one a cadre opened): the demo leaves that household alone and goes on with the others.
+ALREADY_IN_PROCEDURE = frozenset({"case-open", "identification-open", "household-status"})
+
+
 @dataclass(frozen=True)
 class ProcedureOptions:
     gateway_url: str
@@ -106,6 +115,17 @@ def village(code: str) -> tuple[str, str, str]:
 
 def township(code: str) -> tuple[str, str, str]:
     return ("township", code[:9] + "000", "officer")
+
+
+def quota_chain(village_code: str) -> list[str]:
+    """The divisions whose quotas bound a village's places: the village, its township, county, city and
+    province."""
+    chain: list[str] = []
+    node: str | None = village_code
+    while node is not None and node != NATION:
+        chain.append(node)
+        node = divisions.parent(node)
+    return chain
 
 
 class Procedure:
@@ -178,31 +198,61 @@ class Procedure:
                 self.county,
                 {"value": days},
             )
-        # A quota is of people (贫困人口规模): each village gets its candidates' members and a little room.
-        per_village: Counter[str] = Counter()
+        self.raise_quotas(year, chosen)
+
+    def raise_quotas(self, year: int, chosen: dict[str, str]) -> None:
+        """Quotas (规模控制, in people) from the province down to each chosen village, with room for the
+        chosen households' members (and a little more) on top of the places already taken there: a county
+        may hold cases of earlier rounds, another demo's or real ones. A quota is only ever raised, and
+        each division's stays at least the sum of its children's, as the identification service requires;
+        so they are worked out bottom-up and set top-down."""
+        adding: Counter[str] = Counter()
+        slack: Counter[str] = Counter()
         for household, code in chosen.items():
-            per_village[code] += self.members[household]
-        per_township: Counter[str] = Counter()
-        for code, count in per_village.items():
-            per_township[code[:9] + "000"] += count + 2
-        county_total = sum(per_township.values())
+            for node in quota_chain(code):
+                adding[node] += self.members[household]
+        for code in set(chosen.values()):
+            # Two people of room per village, on the village and on its township (as before).
+            slack[code] += 2
+            slack[code[:9] + "000"] += 2
+        nodes = sorted(adding, key=divisions.level, reverse=True)  # villages first, the province last
+        current = {node: self.quota(node, year) for node in nodes}
+        wanted: dict[str, int] = {}
+        for node in nodes:
+            amount, used = current[node] or (0, 0)
+            children = (
+                self.children_amounts(node, year) if divisions.level(node) != divisions.Level.VILLAGE else {}
+            )
+            children.update({child: wanted[child] for child in wanted if divisions.parent(child) == node})
+            wanted[node] = max(amount, used + adding[node] + slack[node], sum(children.values()))
         nation = ("nation", NATION, "admin")
-        chain = [
-            (self.options.county[:2] + "0" * 10, county_total * 100),
-            (self.options.county[:4] + "0" * 8, county_total * 10),
-            (self.options.county, county_total),
-            *per_township.items(),
-            *((code, count + 2) for code, count in per_village.items()),
-        ]
-        for division, amount in chain:
-            body = {"division": division, "year": year, "amount": amount, "reason": "演示县年度规模"}
+        for node in reversed(nodes):
+            existing = current[node]
+            if existing is not None and existing[0] == wanted[node]:
+                continue
+            body = {"division": node, "year": year, "amount": wanted[node], "reason": "演示县年度规模"}
             self.p.call("PUT", "/identification/quotas", nation, body)
+
+    def quota(self, division: str, year: int) -> tuple[int, int] | None:
+        """(amount, used) of the division's quota for the year, None when it has none."""
+        path = f"/identification/quotas/{division}/{year}"
+        found = self.p.call("GET", path, ("nation", NATION, "admin"), ok=(200, 404))
+        if found is None or "amount" not in found:
+            return None
+        return int(found["amount"]), int(found["used"])
+
+    def children_amounts(self, division: str, year: int) -> dict[str, int]:
+        path = f"/identification/quotas/{division}/{year}/children"
+        rows = self.p.call("GET", path, ("nation", NATION, "admin"))
+        return {str(row["division"]): int(row["amount"]) for row in rows}
 
     # ---- the steps ------------------------------------------------------------------------------------
 
     def apply_all(self, year: int, chosen: dict[str, str]) -> dict[str, str]:
-        """case id → village; an application waits for the household to reach identification (events)."""
+        """case id → village; an application waits for the household to reach identification (events). A
+        household already in a procedure is left out."""
         cases: dict[str, str] = {}
+        skipped = 0
         for household, code in chosen.items():
             body = {
                 "household_id": household,
@@ -216,9 +266,18 @@ class Procedure:
             who = village(code)
 
             def application(body: dict[str, Any] = body, who: tuple[str, str, str] = who) -> Any:
-                return self.p.call("POST", "/identification/cases", who, body, ok=(201,))
+                # 404 until the household has reached identification (events): retried.
+                answer = self.p.call("POST", "/identification/cases", who, body, ok=(201, 409))
+                if answer.get("status") != 409:
+                    return answer
+                if answer.get("code") in ALREADY_IN_PROCEDURE:
+                    return {}
+                raise Refused(f"POST /identification/cases: 409 {answer.get('detail')}")
 
             case = self.eventually(application)
+            if not case:
+                skipped += 1
+                continue
 
             def verification(case_id: str = str(case["id"]), who: tuple[str, str, str] = who) -> Any:
                 # Refused (422) until the registry's income has reached identification, like the household.
@@ -234,6 +293,8 @@ class Procedure:
                 {"finding": vote},
             )
             cases[str(case["id"])] = code
+        if skipped:
+            self.console.print(f"{skipped} of the candidates already have a case open: left as they are")
         return cases
 
     def notices(self, villages: set[str], kind: str) -> list[dict[str, Any]]:
@@ -359,6 +420,8 @@ class Procedure:
                 value = attempt()
                 if value is not None:
                     return value
+            except Refused:
+                raise
             except ProcedureError:
                 if time.monotonic() > deadline:
                     raise
