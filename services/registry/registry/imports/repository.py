@@ -286,18 +286,6 @@ CHECKS = (
           FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)) s
     WHERE s.row_no > s.seen
     """,
-    # Left a household after the file's 登记日期 (as for the API, households.service.
-    # _check_joins_after_leaving): they would be in two households at once. Says nothing about where.
-    f"""
-    INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
-    SELECT $1, m.row_no, h.key, '登记日期',
-           'the person left a household after this date: a file is dated on or after the day they left'
-    FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
-    WHERE EXISTS (
-        SELECT 1 FROM household_members x
-        WHERE x.person_index = m.person_index AND x.status IN ('married_out', 'moved_out')
-          AND x.left_on > m.joined_on)
-    """,
 )
 
 
@@ -323,6 +311,22 @@ FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
 WHERE EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index AND x.status = 'active')
    OR EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index
               AND x.status = 'deceased' AND x.division NOT BETWEEN $2 AND $3)
+"""
+
+# Left a household after the file's 登记日期 (as for the API, households.service._check_joins_after_leaving):
+# they would be in two households at once. Says nothing about where. Run after ON_FILE_ELSEWHERE: a
+# departure makes the person inactive and records the day they left in one update, so whoever that check
+# saw inactive has their departure visible here (each statement reads what was committed when it began).
+# The other way round, a departure committing between the two would pass both.
+LEFT_AFTER_FILE_DATE = f"""
+    INSERT INTO import_problems (import_id, row_no, household_key, field, reason)
+    SELECT $1, m.row_no, h.key, '登记日期',
+           'the person left a household after this date: a file is dated on or after the day they left'
+    FROM {STAGE_MEMBERS} m JOIN {STAGE_HOUSEHOLDS} h USING (hh_no)
+    WHERE EXISTS (
+        SELECT 1 FROM household_members x
+        WHERE x.person_index = m.person_index AND x.status IN ('married_out', 'moved_out')
+          AND x.left_on > m.joined_on)
 """
 
 # Recorded as deceased in a household of the caller's subtree (a death is final;
@@ -354,6 +358,7 @@ async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str, pha
             await driver.execute(statement, import_id, timeout=BULK_TIMEOUT_S)
     with phases.timed("check_people"):
         await driver.execute(ON_FILE_ELSEWHERE, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
+        await driver.execute(LEFT_AFTER_FILE_DATE, import_id, timeout=BULK_TIMEOUT_S)
         await driver.execute(DECEASED_WITHIN, import_id, lo, hi, timeout=BULK_TIMEOUT_S)
 
 
