@@ -160,8 +160,14 @@ async def announce(platform: Platform, stack: Stack, case_id: str) -> str:
                 ),
                 {"id": notice_id, "division": VILLAGE, "now": now},
             )
+            # The line keeps the household as posted (head and size), copied from the read model as the
+            # service's own posting does.
             await connection.execute(
-                text("INSERT INTO notice_cases (notice_id, case_id) VALUES (:notice, :case)"),
+                text(
+                    "INSERT INTO notice_cases (notice_id, case_id, head_name_masked, head_id_masked, member_count) "
+                    "SELECT :notice, c.id, h.head_name_masked, h.head_id_masked, h.member_count "
+                    "FROM cases c JOIN rm_households h ON h.household_id = c.household_id WHERE c.id = :case"
+                ),
                 {"notice": notice_id, "case": uuid.UUID(case_id)},
             )
     finally:
