@@ -188,3 +188,33 @@ async def test_an_objection_waiting_on_a_closing_notice_is_refused(
     assert refused.json()["code"] == "notice-closed"
     assert await harness.sql("SELECT count(*) FROM objections") == [(0,)]
     assert await harness.state(case_id) == "first_noticed"
+
+
+async def test_an_objection_waiting_while_another_is_upheld_is_refused(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An objection that passed the listing check while another objection to the case was being upheld
+    finds, once it holds the case, that the case has gone back to verification and off the notice."""
+    (case_id, _other), notice_id = await harness.to_first_notice(households=2)
+    first = await _object(harness, notice_id, case_id)
+    assert first.status_code == 201, first.text
+    gate = _hold_before_locking_the_case(monkeypatch)
+    async with running(
+        harness.client.post(
+            f"/public/notices/{notice_id}/objections",
+            json={"case_id": case_id, "text": "另一条异议：他家有房"},
+        )
+    ) as second:
+        await asyncio.wait_for(gate.arrived.wait(), WAIT_S)
+        upheld = await harness.client.post(
+            f"/objections/{first.json()['id']}/resolve",
+            json={"outcome": "upheld", "reason": "核实属实，退回重新核实"},
+            headers=harness.township(),
+        )
+        assert upheld.status_code == 200, upheld.text
+        gate.open()
+        refused = await asyncio.wait_for(second, WAIT_S)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "case-closed"
+    assert await harness.state(case_id) == "applied"
+    assert await harness.sql("SELECT count(*) FROM objections") == [(1,)]

@@ -102,6 +102,14 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
             code="case-closed",
             state=case["state"],
         )
+    if case is not None and not await notices.is_listed(ctx.session, notice_id, body.case_id):
+        # Another objection to it was upheld while this one waited for the case: it went back to
+        # verification and off this notice, so a ticket here would hold nothing and need nobody's answer.
+        raise conflict(
+            f"the case has left the notice's list (now {case['state']}): there is nothing to object to here",
+            code="case-closed",
+            state=case["state"],
+        )
     same = await _same_open_ticket(ctx, notice_id, body)
     if same is not None:
         # Repeating an objection adds nothing to the township's work, and each ticket blocks the notice.
