@@ -1391,6 +1391,12 @@ async def test_a_household_without_living_members_cannot_be_registered(writable_
     assert died.status_code == 200, died.text
     refused = await command(registry, hid, "register")
     assert refused.status_code == 409 and "no current members" in refused.json()["detail"]
+    income = await registry.client.put(
+        f"/households/{hid}/incomes/{china_today().year}",
+        json={"wage": "1"},
+        headers=auth(registry, "village", VILLAGE),
+    )
+    assert income.status_code == 409 and income.json()["code"] == "no-living-members", income.text
     assert (await registry.client.get(f"/households/{hid}", headers=auth(registry, "county", COUNTY))).json()[
         "status"
     ]["code"] == "candidate"

@@ -507,6 +507,7 @@ async def test_this_years_income_follows_the_household_as_it_changes(writable_re
         f"/households/{young['id']}/incomes/2000", json={"wage": "1"}, headers=headers
     )
     assert refused.status_code == 409
+    assert refused.json()["code"] == "no-living-members"
     assert (
         refused.json()["detail"]
         == "nobody lived in the household at the end of 2000: no per-capita income to compute"

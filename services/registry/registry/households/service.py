@@ -1232,9 +1232,10 @@ async def record_income(ctx: Context, household_id: uuid.UUID, year: int, body: 
     day = income_reference_day(year, today)
     count = await repository.household_size_on(ctx.session, household_id, day)
     if count == 0:
+        # Coded as the status commands' refusal of an empty household, so clients and the console can tell it.
         if day == today:
-            raise conflict("the household has no current members")
-        raise conflict(NOBODY_IN_YEAR.format(year=year))
+            raise conflict("the household has no current members", code="no-living-members")
+        raise conflict(NOBODY_IN_YEAR.format(year=year), code="no-living-members")
     net = net_income(body)
     # A correction overwrites the year's record: the history row below keeps it as it was.
     previous = await repository.get_income(ctx.session, household_id, year)
