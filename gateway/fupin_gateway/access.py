@@ -29,6 +29,7 @@ from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.auth.actor import Actor
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.divisions import NATION
+from fupin_kit.middleware import MINTED_STATE
 from fupin_kit.problems import ProblemError, problem_response, unauthorized
 from fupin_kit.telemetry import scrub_text
 
@@ -186,7 +187,8 @@ class AccessMiddleware:
             "status": status,
             "tier": actor.tier if actor else None,
             "kind": actor.kind if actor else None,
-            "request_id": _typed(str(request_id)),
+            # Masked only when the caller sent it: one minted here is random hex, typed by nobody.
+            "request_id": str(request_id) if state.get(MINTED_STATE) else _typed(str(request_id)),
             "client_ip": client_ip,
             "duration_ms": int((time.monotonic() - started) * 1000),
         }
