@@ -47,6 +47,8 @@ MAX_FIELD = 200
 # and 499 is the one operators know: it is neither a 4xx the platform sent nor a 5xx that says a server
 # failed. Nothing is sent with it (there is no one to send it to).
 CLIENT_CLOSED_REQUEST = 499
+# An evaluator refused by the blocklist: disabled, or outside its access window (the list holds both).
+EVALUATOR_CLOSED = "the evaluator's access is closed: the account is disabled or its access window has ended"
 # Set in the request's state by whatever found the caller gone (the proxy, reading an upload).
 CLIENT_CLOSED_STATE = "client_closed_request"
 
@@ -170,8 +172,13 @@ class AccessMiddleware:
             )
         if actor is not None and guard.blocklist.refuses(actor.subject, actor.issued_at):
             # The same words as the services for a token ended by a reset or a change of powers.
-            disabled = actor.subject in guard.blocklist
-            return unauthorized("the account is disabled" if disabled else "token revoked")
+            if actor.subject not in guard.blocklist:
+                return unauthorized("token revoked")
+            # An evaluator's subject is listed when the account is disabled and when its access window has
+            # closed (identity.repository.blocked_subjects): the list does not say which, so both are named.
+            if actor.kind == "evaluator":
+                return unauthorized(EVALUATOR_CLOSED)
+            return unauthorized("the account is disabled")
         return None
 
     @staticmethod
