@@ -207,6 +207,10 @@ def check_application_year(year: int, now_year: int) -> None:
         )
 
 
+# The code of open_case's refusal of a second active case of a kind (a push skips such a household).
+CASE_OPEN = "case-open"
+
+
 async def open_case(
     ctx: Context,
     kind: workflow.Kind,
@@ -251,7 +255,7 @@ async def open_case(
     try:
         await repository.insert_case(ctx.session, case)
     except repository.CaseAlreadyOpen:
-        raise conflict(f"the household already has an open {kind.value} case", code="case-open") from None
+        raise conflict(f"the household already has an open {kind.value} case", code=CASE_OPEN) from None
     await repository.insert_history(
         ctx.session,
         [

@@ -23,11 +23,12 @@ async def insert_push(session: AsyncSession, values: Row, entries: list[Row]) ->
         await session.execute(insert(comparison_entries), entries[start : start + 5000])
 
 
-async def lock_kind(session: AsyncSession, kind: str) -> None:
-    """Serialise the matching of pushes of one list kind until the transaction ends (pushes are rare and
-    set-based; pushes of other kinds go on side by side)."""
+async def lock_kind(session: AsyncSession, lock_name: str) -> None:
+    """Serialise the matching of pushes sharing `lock_name` until the transaction ends (pushes are rare and
+    set-based; the others go on side by side). The caller names one lock for every list that can open
+    monitoring warnings, and one per exclusion kind."""
     await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtext(f"identification.comparison_hits.{kind}")))
+        select(func.pg_advisory_xact_lock(func.hashtext(f"identification.comparison_hits.{lock_name}")))
     )
 
 

@@ -13,7 +13,7 @@ from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_change
 from fupin_kit.pii import InvalidResidentId, PiiCipher, mask_texts, validate_resident_id
-from fupin_kit.problems import conflict, forbidden, not_found, unprocessable
+from fupin_kit.problems import ProblemError, conflict, forbidden, not_found, unprocessable
 from identification import events, regions, workflow
 from identification.cases import repository as case_repository
 from identification.cases import service as cases
@@ -98,7 +98,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
             "10000",
         )
     effect = "block" if body.kind in EXCLUSION_KINDS else "warn"
-    await repository.lock_kind(ctx.session, body.kind.value)
+    await repository.lock_kind(ctx.session, matching_lock(body.kind))
     found = await repository.match_cases(
         ctx.session,
         push_id,
@@ -126,21 +126,8 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
                 await _record_skipped(system, active, push_id, body.kind, amount)
                 skipped += 1
                 continue
-            await cases.open_case(
-                system,
-                workflow.Kind.MONITORING,
-                household["household_id"],
-                ctx.year,
-                {},
-                {
-                    "source": "department_push",
-                    "push_id": str(push_id),
-                    "kind": body.kind.value,
-                    "amount": amount,
-                    "monitored_type": "sudden_hardship",
-                },
-            )
-            opened += 1
+            if await _open_warning(system, household["household_id"], push_id, body.kind, amount):
+                opened += 1
     return PushOut(
         id=push_id,
         kind=body.kind.value,
@@ -152,6 +139,46 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         if skipped
         else [],
     )
+
+
+# Every list that can open monitoring warnings takes this one lock: two such lists pushed at once would
+# each read a household as having no monitoring case and both open one (the second refused by the unique
+# index, its whole list lost). Serialised, the second reads the first's warning and skips the household, as
+# it does when pushed later. An exclusion list opens no case: its own kind's lock is enough for its hits.
+WARNINGS_LOCK = "monitoring_warnings"
+
+
+def matching_lock(kind: PushKind) -> str:
+    return kind.value if kind in EXCLUSION_KINDS else WARNINGS_LOCK
+
+
+async def _open_warning(
+    system: Context, household_id: uuid.UUID, push_id: uuid.UUID, kind: PushKind, amount: str | None
+) -> bool:
+    """Open the monitoring warning; False if the household has an open monitoring case by now (a cadre
+    opened one by hand since the households were read: the push lock does not cover that path). The
+    household is then skipped as one already monitored is, and the rest of the list stands (open_case's
+    insert is in a savepoint, so the refusal leaves the transaction usable)."""
+    try:
+        await cases.open_case(
+            system,
+            workflow.Kind.MONITORING,
+            household_id,
+            system.year,
+            {},
+            {
+                "source": "department_push",
+                "push_id": str(push_id),
+                "kind": kind.value,
+                "amount": amount,
+                "monitored_type": "sudden_hardship",
+            },
+        )
+    except ProblemError as refused:
+        if refused.extensions.get("code") == cases.CASE_OPEN:
+            return False
+        raise
+    return True
 
 
 IDENTIFICATION_OPEN = "identification-open"
