@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identification.models import comparison_entries, comparison_hits, comparison_pushes
+from identification.models import comparison_entries, comparison_hits, comparison_pushes, rm_members
 
 Row = dict[str, Any]
 
@@ -77,7 +77,7 @@ async def match_cases(
     thresholds: dict[str, Decimal] | None,
     case_kinds: Sequence[str],
 ) -> list[Row]:
-    """The hits opened (id, case_id, kind, effect, reason, amount). One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
+    """The hits opened (id, case_id, member_id, kind, effect, reason, amount). One INSERT ... SELECT: entries × members of active cases of `case_kinds`, and, for an exclusion
     list (effect 'block'), of households registered as poor now, on their latest registered
     identification case: a department list that changes after registration still finds them (动态管理), and
     a confirmed hit flags them for 清退 review (comparisons.service.resolve).
@@ -124,7 +124,7 @@ async def match_cases(
                                 AND seen.amount IS NOT DISTINCT FROM e.amount
                                 AND seen.detail IS NOT DISTINCT FROM e.detail)
             GROUP BY c.id, c.household_id, m.member_id, c.division
-            RETURNING id, case_id, kind, effect, reason, amount
+            RETURNING id, case_id, member_id, kind, effect, reason, amount
             """
         ),
         {
@@ -236,14 +236,44 @@ async def households_over_threshold(
     return [dict(row) for row in rows.mappings()]
 
 
+def _entry_detail() -> Any:
+    """What the department's list said of the hit's person (the entry's detail): the entry of the hit's push
+    naming the member's person, with the hit's amount (a list naming someone twice is one hit, with the
+    larger amount), the first such in the list."""
+    return (
+        select(comparison_entries.c.detail)
+        .join(rm_members, rm_members.c.person_index == comparison_entries.c.person_index)
+        .where(
+            comparison_entries.c.push_id == comparison_hits.c.push_id,
+            rm_members.c.member_id == comparison_hits.c.member_id,
+            comparison_entries.c.amount.is_not_distinct_from(comparison_hits.c.amount),
+        )
+        .order_by(comparison_entries.c.seq)
+        .limit(1)
+        .scalar_subquery()
+        .label("detail")
+    )
+
+
+async def hits_by_id(session: AsyncSession, hit_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """Hits with their entry's detail."""
+    if not hit_ids:
+        return []
+    rows = await session.execute(
+        select(comparison_hits, _entry_detail()).where(comparison_hits.c.id.in_(list(hit_ids)))
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
 async def get_hit(
     session: AsyncSession, hit_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
 ) -> Row | None:
-    stmt = select(comparison_hits).where(
+    """A hit with its entry's detail (locked: the hit's row)."""
+    stmt = select(comparison_hits, _entry_detail()).where(
         comparison_hits.c.id == hit_id, comparison_hits.c.division.between(lo, hi)
     )
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=comparison_hits)
     row = (await session.execute(stmt)).mappings().first()
     return None if row is None else dict(row)
 
@@ -267,7 +297,7 @@ async def search_hits(
     if status is not None:
         conditions.append(comparison_hits.c.status == status)
     rows = await session.execute(
-        select(comparison_hits)
+        select(comparison_hits, _entry_detail())
         .where(and_(*conditions))
         .order_by(comparison_hits.c.found_at, comparison_hits.c.id)
         .limit(1000)

@@ -80,10 +80,14 @@ class HitOut(BaseModel):
     id: uuid.UUID
     case_id: uuid.UUID
     division: str
+    # The household member the department's list named (the registry's member id).
+    member_id: uuid.UUID
     kind: str
     effect: str
     reason: str
     amount: Decimal | None
+    # What the list said of them (the entry's detail), masked above the county.
+    detail: str | None = None
     status: str
     found_at: dt.datetime
     resolved_by: str | None

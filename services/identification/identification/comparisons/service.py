@@ -212,6 +212,9 @@ async def _record_hits(
     whether it blocks the case, and who pushed it."""
     if not found:
         return
+    details = {
+        hit["id"]: hit["detail"] for hit in await repository.hits_by_id(ctx.session, [h["id"] for h in found])
+    }
     by_id = {
         case["id"]: case
         for case in await case_repository.cases_by_id(ctx.session, [hit["case_id"] for hit in found])
@@ -231,6 +234,10 @@ async def _record_hits(
                     "effect": hit["effect"],
                     "reason": hit["reason"],
                     "amount": None if hit["amount"] is None else str(hit["amount"]),
+                    # Whose entry it is and what the list said: the finding the county clears or confirms
+                    # (stored as typed; the history masks it above the county).
+                    "member_id": str(hit["member_id"]),
+                    "detail": details[hit["id"]],
                 },
             )
             for hit in found
@@ -326,9 +333,15 @@ async def search(ctx: Context, case_id: uuid.UUID | None, status: str | None) ->
 
 def render_hit(row: dict[str, Any], actor: Actor) -> HitOut:
     """Above the county, an ID or mobile number an officer typed into the resolution (or a department put
-    in its list's reason) is masked."""
+    in its list's reason or its entry's detail) is masked; the county and below read them as typed, as
+    the county reads an objection's text."""
     if actor.sees_full_identity:
         return HitOut.model_validate(row)
     return HitOut.model_validate(
-        {**row, "reason": mask_texts(row["reason"]), "resolution": mask_texts(row["resolution"])}
+        {
+            **row,
+            "reason": mask_texts(row["reason"]),
+            "resolution": mask_texts(row["resolution"]),
+            "detail": mask_texts(row.get("detail")),
+        }
     )

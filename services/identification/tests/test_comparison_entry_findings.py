@@ -1,0 +1,81 @@
+"""QA9-DE2..DE5: what a department's entry leaves behind. A hit names the member the list named and what
+the list said (DE4); a detail differing only by surrounding spaces is the same entry (DE5); the same list
+pushed again adds no hit on the warning its own entry opened (DE3) and does not reopen a warning the
+village closed (DE2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
+PROVINCE = "520000000000"
+CITY = "520100000000"
+
+
+async def _push(harness: Harness, kind: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    pushed = await harness.client.post(
+        "/comparisons/pushes",
+        json={"kind": kind, "department": "部门", "entries": entries},
+        headers=harness.auth("province", PROVINCE, "department", kind="client"),
+    )
+    assert pushed.status_code == 201, pushed.text
+    body: dict[str, Any] = pushed.json()
+    return body
+
+
+async def _applied(harness: Harness, members: int = 2) -> tuple[list[str], str]:
+    """A household of `members` people with an identification case open: its people's IDs and the case."""
+    ids = [harness.resident_id() for _ in range(members)]
+    household = await harness.household(ids=ids)
+    await harness.quotas(await harness.year(), 10)
+    return ids, await harness.apply(household)
+
+
+async def _member_of(harness: Harness, rid: str) -> str:
+    """The member id of the person with this resident ID."""
+    index = harness.app.state.settings.pii_cipher().blind_index(rid)
+    (row,) = await harness.sql("SELECT member_id FROM rm_members WHERE person_index = :p", p=index)
+    return str(row[0])
+
+
+async def _history(harness: Harness, case: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await harness.client.get(f"/cases/{case}/history", headers=headers)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+# ---- DE4: a hit names the member and what the list said ------------------------------------------------
+
+
+async def test_a_hit_names_the_member_and_the_entrys_detail(harness: Harness) -> None:
+    ids, case = await _applied(harness)
+    phone = "13812345678"
+    await _push(harness, "government_payroll", [{"resident_id": ids[1], "detail": f"县教育局在编 {phone}"}])
+
+    (hit,) = await harness.hits(case)
+    named = hit["member_id"]
+    assert named == await _member_of(harness, ids[1]) and named != await _member_of(harness, ids[0])
+    # The county reads the department's words as typed (as it reads an objection's text).
+    assert hit["detail"] == f"县教育局在编 {phone}"
+    opened = [
+        row for row in await _history(harness, case, harness.county()) if row["action"] == "comparison_hit"
+    ]
+    assert opened[-1]["detail"]["member_id"] == named
+    assert opened[-1]["detail"]["detail"] == f"县教育局在编 {phone}"
+
+    # Above the county, a number the department put in its detail is masked, in the hit and the history.
+    city = harness.auth("city", CITY, "officer")
+    (city_hit,) = (
+        await harness.client.get("/comparisons/hits", params={"case_id": case}, headers=city)
+    ).json()
+    assert city_hit["member_id"] == named
+    assert phone not in city_hit["detail"] and city_hit["detail"].startswith("县教育局在编")
+    city_history = [row for row in await _history(harness, case, city) if row["action"] == "comparison_hit"]
+    assert phone not in str(city_history)
+
+    # A resolved hit still says what the list said.
+    resolved = await harness.resolve_hit(hit["id"], "cleared", "已核实，不影响认定")
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["detail"] == f"县教育局在编 {phone}"
+    assert resolved.json()["member_id"] == named
