@@ -79,3 +79,21 @@ async def test_a_hit_names_the_member_and_the_entrys_detail(harness: Harness) ->
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["detail"] == f"县教育局在编 {phone}"
     assert resolved.json()["member_id"] == named
+
+
+# ---- DE5: spaces around a detail do not make a new finding ---------------------------------------------
+
+
+async def test_a_detail_with_spaces_around_it_is_the_same_entry(harness: Harness) -> None:
+    ids, case = await _applied(harness, members=1)
+    first = await _push(harness, "government_payroll", [{"resident_id": ids[0], "detail": "县教育局在编"}])
+    assert first["hits"] == 1
+    (hit,) = await harness.hits(case)
+    assert (await harness.resolve_hit(hit["id"], "cleared", "已核实，不影响认定")).status_code == 200
+    for padded in ("县教育局在编 ", " 县教育局在编", "\t县教育局在编\n"):
+        again = await _push(harness, "government_payroll", [{"resident_id": ids[0], "detail": padded}])
+        assert again["hits"] == 0, padded
+    # A detail of spaces only is no detail.
+    blank = await _push(harness, "government_payroll", [{"resident_id": ids[0], "detail": "  "}])
+    assert blank["hits"] == 1
+    assert [row["detail"] for row in await harness.hits(case)] == ["县教育局在编", None]

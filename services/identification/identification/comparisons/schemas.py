@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from identification.code_enum import CodeEnum
 from identification.text import LongReason
@@ -49,6 +49,15 @@ class PushEntry(BaseModel):
     resident_id: str = Field(min_length=18, max_length=18)
     amount: Decimal | None = Field(default=None, ge=0, le=Decimal("100000000"))
     detail: str | None = Field(default=None, max_length=500)
+
+    @field_validator("detail")
+    @classmethod
+    def strip_detail(cls, value: str | None) -> str | None:
+        """Spaces an export adds around a detail do not change the entry (a re-pushed entry is compared with
+        the one behind a resolved hit by its detail), as a resident ID's are ignored; blank is no detail."""
+        if value is None:
+            return None
+        return value.strip() or None
 
 
 class PushIn(BaseModel):
