@@ -97,3 +97,47 @@ async def test_a_detail_with_spaces_around_it_is_the_same_entry(harness: Harness
     blank = await _push(harness, "government_payroll", [{"resident_id": ids[0], "detail": "  "}])
     assert blank["hits"] == 1
     assert [row["detail"] for row in await harness.hits(case)] == ["县教育局在编", None]
+
+
+# ---- DE3 / DE2: the same list pushed again and the warning its entry opened ----------------------------
+
+
+async def _candidate(harness: Harness) -> tuple[str, Any]:
+    """A candidate household's one person (no case open): a warning list may open a monitoring case."""
+    rid = harness.resident_id()
+    return rid, await harness.household(ids=[rid])
+
+
+async def _monitoring_cases(harness: Harness, household: Any) -> list[tuple[str, str]]:
+    rows = await harness.sql(
+        "SELECT id, state FROM cases WHERE household_id = :h AND kind = 'monitoring' ORDER BY opened_at, id",
+        h=household,
+    )
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+async def test_the_same_list_pushed_again_adds_no_hit_on_the_warning_its_entry_opened(
+    harness: Harness,
+) -> None:
+    medical_rid, medical_household = await _candidate(harness)
+    disaster_rid, disaster_household = await _candidate(harness)
+    medical = [{"resident_id": medical_rid, "amount": "12000.50"}]
+    disaster = [{"resident_id": disaster_rid, "detail": "2026年8月冰雹"}]
+    assert (await _push(harness, "medical_self_paid", medical))["warnings_opened"] == 1
+    assert (await _push(harness, "disaster", disaster))["warnings_opened"] == 1
+
+    again = await _push(harness, "medical_self_paid", medical)
+    assert (again["hits"], again["warnings_opened"]) == (0, 0)
+    again = await _push(harness, "disaster", disaster)
+    assert (again["hits"], again["warnings_opened"]) == (0, 0)
+    ((warning, _),) = await _monitoring_cases(harness, medical_household)
+    assert await harness.hits(warning) == []
+
+    # A changed entry is a new finding on the warning; another kind of list is one too.
+    changed = await _push(harness, "medical_self_paid", [{"resident_id": medical_rid, "amount": "15000"}])
+    assert (changed["hits"], changed["warnings_opened"]) == (1, 0)
+    other_kind = await _push(harness, "disaster", [{"resident_id": medical_rid, "detail": "洪灾"}])
+    assert (other_kind["hits"], other_kind["warnings_opened"]) == (1, 0)
+    assert sorted(hit["kind"] for hit in await harness.hits(warning)) == ["disaster", "medical_self_paid"]
+    ((disaster_warning, _),) = await _monitoring_cases(harness, disaster_household)
+    assert await harness.hits(disaster_warning) == []

@@ -65,6 +65,23 @@ async def matched_divisions(session: AsyncSession, push_id: uuid.UUID, lo: str, 
     return [str(row[0]) for row in rows]
 
 
+def _warning_opened_by_same_entry(warning: str) -> str:
+    """SQL: a monitoring case `warning` (a correlated condition on the alias w) was opened by a push of
+    this kind whose entry for the person of entry `e` has e's amount and detail: the monitoring case
+    already records that finding. The push is named in the `open` history of a case a push opened
+    (comparisons.service); a case opened by hand names none (the CASE keeps the cast off its detail)."""
+    return f"""EXISTS (SELECT 1 FROM cases w
+                       JOIN case_history opened ON opened.case_id = w.id AND opened.action = 'open'
+                       JOIN comparison_pushes p
+                         ON p.id = CASE WHEN opened.detail->>'source' = 'department_push'
+                                        THEN CAST(opened.detail->>'push_id' AS uuid) END
+                        AND p.kind = CAST(:kind AS text)
+                       JOIN comparison_entries seen ON seen.push_id = p.id AND seen.person_index = e.person_index
+                       WHERE w.kind = 'monitoring' AND {warning}
+                         AND seen.amount IS NOT DISTINCT FROM e.amount
+                         AND seen.detail IS NOT DISTINCT FROM e.detail)"""
+
+
 async def match_cases(
     session: AsyncSession,
     push_id: uuid.UUID,
@@ -88,7 +105,9 @@ async def match_cases(
     has already resolved on this case come back: a department's list is a snapshot pushed again and again,
     and an entry with the same amount and detail as the one behind a cleared (or confirmed) hit is that
     finding, not a new one; reopening it would block the case again after every push. A changed entry (a
-    new amount, a new detail) is a new finding, and a new case of the household is compared afresh. The
+    new amount, a new detail) is a new finding, and a new case of the household is compared afresh. Nor is
+    an entry a hit on the monitoring warning that the same entry opened on an earlier push (warnings open
+    after the matching, so the list pushed again would otherwise meet its own warning: QA9-DE3). The
     caller holds `lock_kind` so that two pushes of one kind cannot both see "no open hit" and both insert
     one."""
     result = await session.execute(
@@ -123,6 +142,9 @@ async def match_cases(
                                 AND done.kind = CAST(:kind AS text) AND done.status <> 'open'
                                 AND seen.amount IS NOT DISTINCT FROM e.amount
                                 AND seen.detail IS NOT DISTINCT FROM e.detail)
+              AND NOT """
+            + _warning_opened_by_same_entry("w.id = c.id")
+            + """
             GROUP BY c.id, c.household_id, m.member_id, c.division
             RETURNING id, case_id, member_id, kind, effect, reason, amount
             """
