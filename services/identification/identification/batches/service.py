@@ -8,6 +8,7 @@ A sampled case that failed its check stays where it is, for an individual decisi
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -205,6 +206,15 @@ async def decide(ctx: Context, batch_id: uuid.UUID, body: DecisionIn) -> BatchOu
     source = SOURCE[action]
     sample = set(await repository.sample(ctx.session, batch_id))
     given = {finding.case_id for finding in body.findings}
+    if len(given) < len(body.findings):
+        # Two findings for one case (passed and failed, say) would leave which one counts to chance.
+        counts = Counter(finding.case_id for finding in body.findings)
+        named_twice = sorted(str(case_id) for case_id, times in counts.items() if times > 1)
+        raise unprocessable(
+            "each sampled case takes one spot-check finding: "
+            f"{len(named_twice)} named more than once ({', '.join(named_twice[:5])})",
+            code="duplicate-finding",
+        )
     if given - sample:
         raise unprocessable("findings given for cases outside the sample")
     if sample - given:
