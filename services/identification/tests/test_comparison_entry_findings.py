@@ -116,6 +116,12 @@ async def _monitoring_cases(harness: Harness, household: Any) -> list[tuple[str,
     return [(str(row[0]), str(row[1])) for row in rows]
 
 
+async def _reject(harness: Harness, case: str, reason: str) -> Any:
+    return await harness.client.post(
+        f"/cases/{case}/actions/reject", json={"reason": reason}, headers=harness.village()
+    )
+
+
 async def test_the_same_list_pushed_again_adds_no_hit_on_the_warning_its_entry_opened(
     harness: Harness,
 ) -> None:
@@ -141,3 +147,37 @@ async def test_the_same_list_pushed_again_adds_no_hit_on_the_warning_its_entry_o
     assert sorted(hit["kind"] for hit in await harness.hits(warning)) == ["disaster", "medical_self_paid"]
     ((disaster_warning, _),) = await _monitoring_cases(harness, disaster_household)
     assert await harness.hits(disaster_warning) == []
+
+
+async def test_a_warning_the_village_rejected_is_not_opened_again_by_the_same_entry(harness: Harness) -> None:
+    rid, household = await _candidate(harness)
+    medical = [{"resident_id": rid, "amount": "12000.50", "detail": "住院"}]
+    assert (await _push(harness, "medical_self_paid", medical))["warnings_opened"] == 1
+    ((warning, _),) = await _monitoring_cases(harness, household)
+    rejected = await _reject(harness, warning, "入户核实：医疗费用已由大病保险报销，无致贫风险")
+    assert rejected.status_code == 200, rejected.text
+
+    for _ in range(2):
+        again = await _push(harness, "medical_self_paid", medical)
+        assert (again["hits"], again["warnings_opened"]) == (0, 0)
+    assert await _monitoring_cases(harness, household) == [(warning, "rejected")]
+
+    # A changed amount, or a changed detail, is a new finding: a new warning.
+    assert (await _push(harness, "medical_self_paid", [{**medical[0], "amount": "13000"}]))[
+        "warnings_opened"
+    ] == 1
+    (_, (second, state)) = await _monitoring_cases(harness, household)
+    assert state == "monitor_warned"
+    rejected = await _reject(harness, second, "入户核实：已报销，无致贫风险")
+    assert rejected.status_code == 200, rejected.text
+    assert (await _push(harness, "medical_self_paid", [{**medical[0], "detail": "门诊"}]))[
+        "warnings_opened"
+    ] == 1
+    # Another kind of list naming the person is a finding of its own.
+    other_rid, other_household = await _candidate(harness)
+    await _push(harness, "disaster", [{"resident_id": other_rid}])
+    ((other_warning, _),) = await _monitoring_cases(harness, other_household)
+    assert (await _reject(harness, other_warning, "核实：未受灾")).status_code == 200
+    assert (await _push(harness, "education_fees", [{"resident_id": other_rid, "amount": "20000"}]))[
+        "warnings_opened"
+    ] == 1

@@ -226,14 +226,22 @@ async def carry_confirmed(
 
 
 async def households_over_threshold(
-    session: AsyncSession, push_id: uuid.UUID, lo: str, hi: str, thresholds: dict[str, Decimal] | None
+    session: AsyncSession,
+    push_id: uuid.UUID,
+    lo: str,
+    hi: str,
+    kind: str,
+    thresholds: dict[str, Decimal] | None,
 ) -> list[Row]:
     """Households not registered as poor now (monitoring is for those at risk of becoming or returning
     poor; a registered household is already helped) with a member whose pushed amount exceeds the
     threshold — or, for a list without a threshold (a disaster list, threshold None), with a member on the
     list at all — and with no open monitoring case: candidates for a monitoring warning (the caller
-    skips those with an active identification case, read under the household's lock). In household
-    order, so that two pushes opening warnings lock households in the same order."""
+    skips those with an active identification case, read under the household's lock). An entry that
+    opened a warning of the household before (the same person, kind, amount and detail), since rejected,
+    withdrawn or ended, does not open one again: the list is a snapshot pushed again and again, and the
+    village has dealt with that finding (QA9-DE2); a changed entry is a new one. In household order, so
+    that two pushes opening warnings lock households in the same order."""
     rows = await session.execute(
         text(
             """
@@ -249,11 +257,14 @@ async def households_over_threshold(
                     WHERE t.division = h.division))
               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.household_id = h.household_id
                               AND c.kind = 'monitoring' AND c.active)
+              AND NOT """
+            + _warning_opened_by_same_entry("w.household_id = h.household_id")
+            + """
             GROUP BY h.household_id, h.division
             ORDER BY h.household_id
             """
         ),
-        {"push_id": push_id, "lo": lo, "hi": hi, **_threshold_params(thresholds)},
+        {"push_id": push_id, "lo": lo, "hi": hi, "kind": kind, **_threshold_params(thresholds)},
     )
     return [dict(row) for row in rows.mappings()]
 

@@ -118,7 +118,9 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
     if body.kind not in EXCLUSION_KINDS:
         system = Context(ctx.session, SYSTEM_ACTOR, ctx.now)
         # A kind without an amount threshold (a disaster list) warns on the match itself.
-        for household in await repository.households_over_threshold(ctx.session, push_id, lo, hi, thresholds):
+        for household in await repository.households_over_threshold(
+            ctx.session, push_id, lo, hi, body.kind.value, thresholds
+        ):
             amount = None if household["amount"] is None else str(household["amount"])
             # Read again under the household's lock: an application made since the query counts too.
             active = await cases.identification_in_progress(system, household["household_id"])
