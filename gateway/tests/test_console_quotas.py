@@ -273,8 +273,11 @@ async def county_sets_a_township_quota(page: Page, base: str, data: dict[str, An
     await expect(township.locator("td").nth(1)).to_have_text("40")
     row = page.locator(f"tr[data-division='{other}']")
     await expect(row.locator("td").nth(1)).to_have_text("—")
+    # A year is written as a year, not as a figure with a thousands separator ("2,026").
+    await expect(page.locator("table caption")).to_contain_text(f"{year} 年度")
     await row.locator("button[data-action=set-quota]").click()
     dialog = page.locator("dialog.step-dialog")
+    await expect(dialog.locator("#q-title")).to_contain_text(str(year))
     await dialog.locator("#q-amount").fill("30")
     await dialog.locator("#q-reason").fill("按建档立卡人口分解")
     await dialog.locator("button[type=submit]").click()

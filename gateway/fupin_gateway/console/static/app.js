@@ -1497,12 +1497,12 @@ async function quotasView(seq, _params, query) {
   };
   const ownLine = own
     ? h("p", { class: "muted", text: t("quotas.own_set", { by: accountName(own.set_by), at: formatDateTime(own.updated_at) }) })
-    : h("p", { class: "muted", text: t("quotas.own_none", { name: nodeName, year }) });
+    : h("p", { class: "muted", text: t("quotas.own_none", { name: nodeName, year: String(year) }) });
   // A township's children are villages, which have nothing below them to decompose into: not links.
   const drill = Boolean(nodeInfo) && !["township", "village"].includes(nodeInfo.level);
   const headers = ["division", "code", "amount", "used", "left", "set_by", "actions"].map((key) => t(`quotas.col_${key}`));
   const rows = codes.map((code) => quotaRow({ code, name: names.get(code) || code, quota: childQuotas.get(code), year, drill, changed }));
-  const grid = table(t("quotas.caption", { name: nodeName, year }), headers,
+  const grid = table(t("quotas.caption", { name: nodeName, year: String(year) }), headers,
     rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("quotas.no_children") }))],
     { numeric: [2, 3, 4] });
   const parentCode = nodeInfo?.parent_code || "";
@@ -1553,7 +1553,7 @@ function openQuotaDialog({ code, name, year, current }, done) {
   const cancel = h("button", { type: "button", text: t("common.cancel") });
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "q-title" },
     h("form", {},
-      h("h2", { id: "q-title", text: t("quotas.dialog_title", { name, year }) }),
+      h("h2", { id: "q-title", text: t("quotas.dialog_title", { name, year: String(year) }) }),
       current ? h("p", { class: "muted", text: t("quotas.dialog_current", { amount: formatNumber(current.amount), used: formatNumber(current.used) }) }) : null,
       field("q-amount", t("quotas.amount"), amount),
       field("q-reason", t("quotas.reason"), reason),
@@ -1583,7 +1583,7 @@ async function openQuotaHistory(code, name, year) {
   const close = h("button", { type: "button", text: t("quotas.close") });
   const list = h("ol", { class: "history" }, h("li", { class: "muted", text: t("common.loading") }));
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "qh-title" },
-    h("h2", { id: "qh-title", text: t("quotas.history_title", { name, year }) }), list,
+    h("h2", { id: "qh-title", text: t("quotas.history_title", { name, year: String(year) }) }), list,
     h("div", { class: "dialog-buttons" }, close));
   close.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
