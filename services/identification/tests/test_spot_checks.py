@@ -85,8 +85,12 @@ async def test_a_stale_draw_is_withdrawn_with_a_reason_and_the_list_drawn_again(
     reason = {"reason": "抽查对象外出务工，无法入户核查"}
 
     # Only the tier and roles of the step (those that drew it), in its jurisdiction, with a reason.
-    blank = await harness.client.post(path, json={"reason": " \u3000"}, headers=harness.township())
-    assert blank.status_code == 422, blank.text
+    for unreasoned in ({"reason": " \u3000"}, {}, {"reason": None}):
+        blank = await harness.client.post(path, json=unreasoned, headers=harness.township())
+        # Coded as a case's rejection or withdrawal without its reason is (QA9-S2).
+        assert blank.status_code == 422 and blank.json()["code"] == "reason-required", blank.text
+    short = await harness.client.post(path, json={"reason": "x"}, headers=harness.township())
+    assert short.status_code == 422, short.text  # a reason still says something: two characters at least
     for headers in (harness.village(), harness.county(), harness.auth("township", TOWNSHIP, "viewer")):
         refused = await harness.client.post(path, json=reason, headers=headers)
         assert refused.status_code == 403, refused.text

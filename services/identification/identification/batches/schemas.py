@@ -3,8 +3,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from identification.text import Reason
 
@@ -38,9 +39,16 @@ class DecisionIn(BaseModel):
     findings: list[SpotCheckFinding] = Field(default_factory=list, max_length=100_000)
 
 
+def _blank_is_none(value: object) -> object:
+    # A reason of only whitespace says nothing: refused as a missing one (422 reason-required), as a case's.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class WithdrawalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Reason
+    reason: Annotated[Reason | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, description="why the draw is withdrawn (required: 422 reason-required without it)"
+    )
 
 
 class SkippedOut(BaseModel):

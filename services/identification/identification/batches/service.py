@@ -307,6 +307,12 @@ async def withdraw(ctx: Context, batch_id: uuid.UUID, body: WithdrawalIn) -> Bat
     batch and on the history of each sampled case still at the step. No case moves. The batch stays listed
     (GET /batches), so a list drawn again and again until the sample suits is there for anyone to see."""
     batch, _step = await _drawn(ctx, batch_id)
+    if body.reason is None:
+        raise unprocessable(
+            "a withdrawal must give its reason (reason): it is kept on the batch and on each sampled case",
+            code="reason-required",
+            errors=[{"loc": ["body", "reason"], "msg": "a reason is required", "type": "reason_required"}],
+        )
     source = SOURCE[A(batch["action"])]
     await repository.record_withdrawn(
         ctx.session,
