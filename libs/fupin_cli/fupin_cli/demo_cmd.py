@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from fupin_cli.demo.population import HEADERS, Village, generate, id_digest
+from fupin_cli.import_cmd import SHOWN_REASONS, rejections_table
 from fupin_cli.tokens import mint_token
 
 DEFAULT_COUNTY = "522632000000"  # 榕江县, 黔东南苗族侗族自治州, 贵州省: a former national poor county
@@ -30,7 +30,6 @@ PAGE = 1000
 # The report's largest page: a demo file of a few thousand households is read in a page or two.
 REPORT_PAGE = 10_000
 MAX_ATTEMPTS = 5
-SHOWN_REASONS = 20
 ID_COLUMN = "证件号码"
 # The registry's reason for a person who is already a member of a household (imports.repository).
 ALREADY_REGISTERED = "this person already belongs to a household"
@@ -231,17 +230,6 @@ def registered_ids(path: Path, lines: list[dict[str, Any]]) -> set[str]:
         }
 
 
-def print_rejections(console: Console, lines: list[dict[str, Any]]) -> None:
-    table = Table(title=f"why it was rejected (first {min(len(lines), SHOWN_REASONS)} of {len(lines)} rows)")
-    for name in ("row", "户编号", "field", "reason"):
-        table.add_column(name, overflow="fold")
-    for line in lines[:SHOWN_REASONS]:
-        table.add_row(
-            str(line["row"]), line["household_key"] or "", line["field"] or "", line["reason"] or ""
-        )
-    console.print(table)
-
-
 def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None = None) -> int:
     own = client is None
     http = client or httpx.Client(timeout=30.0)
@@ -268,7 +256,8 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
             return 0
         if state["status"] != "accepted":
             console.print(f"[red]import {state['id']} {state['status']}[/] {state.get('error') or ''}")
-            print_rejections(console, gateway.rejected_lines(str(state["id"])))
+            lines = gateway.rejected_lines(str(state["id"]))
+            console.print(rejections_table(lines[:SHOWN_REASONS], state["rows_rejected"]))
             return 1
         console.print(
             f"[green]Imported[/] {state['households_accepted']} households, {state['members_accepted']} "

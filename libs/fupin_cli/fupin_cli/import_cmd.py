@@ -254,14 +254,19 @@ def _print_reasons(console: Console, client: httpx.Client, state: dict[str, Any]
         return
     if not lines:
         return
-    table = Table(title=f"why it was rejected (first {len(lines)} of {state['rows_rejected']} rejected rows)")
+    console.print(rejections_table(lines, state["rows_rejected"]))
+
+
+def rejections_table(lines: list[dict[str, Any]], rejected_rows: int) -> Table:
+    """The rejected report lines shown (row, 户编号, field, reason), of `rejected_rows` in all."""
+    table = Table(title=f"why it was rejected (first {len(lines)} of {rejected_rows} rejected rows)")
     for name in ("row", "户编号", "field", "reason"):
         table.add_column(name, overflow="fold")
     for line in lines:
         table.add_row(
             str(line["row"]), line["household_key"] or "", line["field"] or "", line["reason"] or ""
         )
-    console.print(table)
+    return table
 
 
 def run_import(options: ImportOptions, console: Console, errors: Console | None = None) -> int:
