@@ -164,10 +164,14 @@ INPUT_SQLSTATES: dict[str, str] = {
 
 
 # A transaction PostgreSQL aborted because it collided with a concurrent one (a deadlock, a serialization
-# failure): rolled back whole, so nothing was changed, and the same request sent again normally succeeds.
+# failure, a lock waited for too long): rolled back whole, so nothing was changed, and the same request
+# sent again normally succeeds.
 CONFLICT_SQLSTATES: dict[str, str] = {
     "40P01": "it collided with a concurrent change (deadlock)",
     "40001": "it collided with a concurrent change (serialization failure)",
+    # lock_timeout: a concurrent change held what this one needed for longer than it may wait (the registry's
+    # membership changes while an import is applied, households.repository.MEMBERSHIP_LOCK_WAIT).
+    "55P03": "it waited too long for a concurrent change to finish",
 }
 
 

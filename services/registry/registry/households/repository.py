@@ -138,6 +138,15 @@ async def people_on_file(
 # The advisory-lock namespace of "a person's membership" (the two-key form: its own key space, apart from
 # the one-key locks of the standards, the division loader and the audit chain).
 PERSON_LOCK = "registry.person"
+# One key every membership change shares (one-key form). The API's changes hold it shared, so they go on
+# side by side, each under its people's own locks; an import holds it exclusively from the checks of the
+# people in its file to its commit (imports.repository.membership_frozen), taking no per-person locks (a
+# file's hundreds of thousands would not fit the lock table). Without it, a person who joined and left
+# another household between an import's checks and its apply was registered from before the day they left.
+MEMBERSHIP_LOCK = "registry.membership"
+# How long a membership change waits for an import being applied before it is refused (55P03: a 503 with
+# Retry-After, fupin_kit.problems), well within the statement timeout (a 500 after 30 s).
+MEMBERSHIP_LOCK_WAIT = "20s"
 
 
 async def lock_people(session: AsyncSession, person_indexes: Sequence[bytes]) -> None:
@@ -145,10 +154,14 @@ async def lock_people(session: AsyncSession, person_indexes: Sequence[bytes]) ->
     file, a departure, a death): a join then reads the departures and the active rows of a person whom no
     other transaction is changing. Keyed by the blind index (a keyed hash, as the unique index is), never
     the ID itself: its first four bytes, already uniform. Taken in one order, so that two requests
-    sharing people cannot deadlock."""
+    sharing people cannot deadlock. Waits for an import being checked or applied (MEMBERSHIP_LOCK)."""
     keys = sorted({int.from_bytes(index[:4], "big", signed=True) for index in person_indexes})
     if not keys:
         return
+    await session.execute(text(f"SET LOCAL lock_timeout = '{MEMBERSHIP_LOCK_WAIT}'"))
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock_shared(hashtext(:membership))"), {"membership": MEMBERSHIP_LOCK}
+    )
     # The ordered subquery feeds the aggregate in key order: the locks are taken in that order.
     await session.execute(
         text(

@@ -25,6 +25,7 @@ from fupin_kit.envelope import domain_topic
 from fupin_kit.infra_tables import OUTBOX_CHANNEL
 from registry.households.enums import HouseholdStatus, MemberChange, MemberStatus
 from registry.households.models import ACTIVE_PERSON_INDEX
+from registry.households.repository import MEMBERSHIP_LOCK
 from registry.imports.models import LIVE_STATUSES, imports
 from registry.imports.phases import Phases
 from registry.imports.validation import STAGE_HOUSEHOLD_COLUMNS, STAGE_MEMBER_COLUMNS
@@ -340,6 +341,25 @@ WHERE EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_
   AND NOT EXISTS (SELECT 1 FROM household_members x WHERE x.person_index = m.person_index
                   AND x.status = 'deceased' AND x.division NOT BETWEEN $2 AND $3)
 """
+
+
+@contextlib.asynccontextmanager
+async def membership_frozen(driver: Driver) -> AsyncIterator[None]:
+    """No membership changes through the API (joins, new files, departures, deaths) while the body runs:
+    it holds the key they share (households.repository.MEMBERSHIP_LOCK) exclusively, once those under way
+    have committed. The checks of the file's people and the apply run inside it, so what the checks saw
+    is still true when the file is applied. Held by the session, across the apply's own transaction; a
+    connection that breaks releases it with itself."""
+    await driver.execute("SELECT pg_advisory_lock(hashtext($1))", MEMBERSHIP_LOCK, timeout=BULK_TIMEOUT_S)
+    try:
+        yield
+    finally:
+        # A connection that cannot answer has let go of the lock with itself (and the import's connection
+        # is closed once the import ends, service.process): nothing to add to the import's own failure.
+        with contextlib.suppress(Exception):
+            await driver.execute(
+                "SELECT pg_advisory_unlock(hashtext($1))", MEMBERSHIP_LOCK, timeout=BULK_TIMEOUT_S
+            )
 
 
 async def run_checks(driver: Driver, import_id: uuid.UUID, lo: str, hi: str, phases: Phases) -> None:

@@ -315,6 +315,22 @@ async def _stage_check_apply(
     # The file's totals, once: _stage_file writes them at most once a second, so the last chunks' rows (all
     # of a small file's) were shown only when the import ended, as 0 rows read during the checks and apply.
     await _progress(runtime, import_id, dict(counts))
+    # From the checks to the commit no one joins or leaves a household through the API: a person the checks
+    # found in no household, or gone since a day before the file's date, is still so when it is applied.
+    async with repository.membership_frozen(driver):
+        await _check_apply(runtime, driver, import_id, actor, filename, ctx, phases, counts)
+
+
+async def _check_apply(
+    runtime: Runtime,
+    driver: repository.Driver,
+    import_id: uuid.UUID,
+    actor: Actor,
+    filename: str,
+    ctx: workers.Context,
+    phases: Phases,
+    counts: dict[str, int],
+) -> None:
     lo, hi = actor.subtree
     with phases.timed("check"):
         await repository.run_checks(driver, import_id, lo, hi, phases)
@@ -347,7 +363,8 @@ async def _stage_check_apply(
                 ),
             )
     except repository.PersonAlreadyInHousehold:
-        # Someone registered one of these people between the checks and the apply: report it per row.
+        # Someone registered one of these people between the checks and the apply (not through this API,
+        # whose membership changes wait for the import, repository.membership_frozen): report it per row.
         await repository.run_checks(driver, import_id, lo, hi, phases)
         await _rejected(driver, import_id, counts)
 
