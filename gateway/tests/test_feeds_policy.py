@@ -195,3 +195,36 @@ def test_copy_ids_and_target_provinces(policy):
     assert router.target_provinces(event) == ["52", "53"]
     assert copy_id(event.id, "52", "52") == event.id
     assert copy_id(event.id, "53", "52") == uuid.uuid5(event.id, "53") != event.id
+
+
+def test_above_the_county_a_births_day_is_withheld(policy):
+    """QA10-REG-1: a child born into a household joins it on its birth date, the digits its masked ID
+    hides; above the county the feeds withhold that day, as the registry withholds birth dates there."""
+    rid = resident_id("52010220250303002")
+
+    def added(change: str, day: str) -> dict:
+        return new_event(
+            service="registry",
+            type="fupin.registry.member.added.v1",
+            aggregate="household",
+            aggregate_id="h1",
+            division="520102016001",
+            data={
+                "household_id": str(uuid.uuid4()),
+                "division": "520102016001",
+                "change": change,
+                "effective_on": day,
+                "reason": "户籍变动",
+                "member": {"name": "吴囡", "resident_id_masked": rid[:6] + "********" + rid[-4:]},
+                "member_count": 3,
+            },
+        ).model_dump(mode="json", exclude_none=True)
+
+    birth, move_in = added("birth", "2025-03-03"), added("move_in", "2025-04-01")
+    for tier in ("nation", "province", "city"):
+        masked = mask_event(birth, tier, policy.for_tier(tier))
+        assert masked["data"]["effective_on"] is None and "2025-03-03" not in str(masked)
+        assert mask_event(move_in, tier, policy.for_tier(tier))["data"]["effective_on"] == "2025-04-01"
+    for tier in ("county", "township", "village"):
+        assert mask_event(birth, tier, policy.for_tier(tier))["data"]["effective_on"] == "2025-03-03"
+    assert birth["data"]["effective_on"] == "2025-03-03"  # the stored body is never modified

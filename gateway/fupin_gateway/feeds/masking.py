@@ -49,12 +49,27 @@ def scrub(value: Any) -> Any:
     return value
 
 
+# A member change (registry member.added) whose day is a birth date: a child born into the household joins
+# it on the day it was born (or within a year, registered late). Above the county that day is withheld, as
+# the registry withholds birth dates there: it is the digits the masked ID number hides.
+BIRTH_CHANGE = "birth"
+CHANGE_DAY = "effective_on"
+
+
+def withhold_birth_day(data: Any) -> Any:
+    if isinstance(data, dict) and data.get("change") == BIRTH_CHANGE and data.get(CHANGE_DAY) is not None:
+        return {**data, CHANGE_DAY: None}
+    return data
+
+
 def mask_event(body: dict[str, Any], tier: str, policy: TierPolicy) -> dict[str, Any]:
-    """The CloudEvents body as `tier` may see it: rules on `data`, then the scrubber above the county."""
+    """The CloudEvents body as `tier` may see it: rules on `data`, then, above the county, a birth's day
+    withheld and the scrubber."""
     masked = dict(body)
     masked["data"] = apply_rules(body.get("data") or {}, policy)
     if full_identity(tier):
         return masked
+    masked["data"] = withhold_birth_day(masked["data"])
     return {key: item if key in UNTOUCHED_ATTRIBUTES else scrub(item) for key, item in masked.items()}
 
 

@@ -69,6 +69,12 @@ class Disclosure:
         # The birth date is six digits of the ID number: masked IDs must not be completed from it.
         return member["birth_date"] if self.full else None
 
+    def joined_on(self, member: Row) -> Any:
+        # A child's join by birth is dated its birth date (or within a year of it, a late registration).
+        if self.full or member["joined_by"] != MemberChange.BIRTH.value:
+            return member["joined_on"]
+        return None
+
 
 def label(enum: type[CodeEnum], code: str | None) -> str | None:
     return None if code is None else enum(code).label
@@ -178,7 +184,7 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
     Column("城乡居民基本医疗保险", 12, lambda m, h, d: yes_no(m["medical_insurance"])),
     Column("城乡居民基本养老保险", 12, lambda m, h, d: yes_no(m["pension_insurance"])),
     Column("成员状态", 9, _m("status", MemberStatus)),
-    Column("加入日期", 12, _m("joined_on")),
+    Column("加入日期", 12, lambda m, h, d: d.joined_on(m)),
     Column("加入方式", 10, _m("joined_by", MemberChange)),
     Column("离开日期", 12, _m("left_on")),
     Column("离开方式", 10, _m("left_by", MemberChange)),

@@ -586,7 +586,10 @@ class MemberOut(BaseModel):
     medical_insurance: bool
     pension_insurance: bool
     status: CodeLabel
-    joined_on: dt.date
+    joined_on: dt.date | None = Field(
+        description="The day the member is in the household from; withheld (null) above the county tier for a "
+        "member joined by birth, whose join is their birth date or close to it: the digits the masked ID hides"
+    )
     joined_by: CodeLabel
     left_on: dt.date | None
     left_by: CodeLabel | None

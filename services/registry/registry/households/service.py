@@ -124,6 +124,8 @@ MEMBER_ATTRIBUTES = (
     "left_by",
 )
 Snapshot = dict[str, Any]
+# The history action of a child born into the household (add_member: member.<change>).
+BIRTH_ACTION = f"member.{MemberChange.BIRTH.value}"
 
 
 @dataclass(frozen=True)
@@ -272,11 +274,17 @@ def render_member(member: Snapshot, full_id: str | None) -> MemberOut:
         medical_insurance=member["medical_insurance"],
         pension_insurance=member["pension_insurance"],
         status=_must(MemberStatus, member["status"]),
-        joined_on=member["joined_on"],
+        joined_on=member["joined_on"] if full_id is not None else _joined_on_disclosed(member),
         joined_by=_must(MemberChange, member["joined_by"]),
         left_on=member["left_on"],
         left_by=_code(MemberChange, member["left_by"]),
     )
+
+
+def _joined_on_disclosed(member: Snapshot) -> dt.date | None:
+    """The day a member joined, as tiers above the county may see it: not for a birth, which is the birth
+    date itself (or a late registration of it, within a year): with it, the masked ID number is complete."""
+    return None if member.get("joined_by") == MemberChange.BIRTH.value else member.get("joined_on")
 
 
 def render(
@@ -1302,6 +1310,8 @@ async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEnt
                 "reason": mask_texts(row["reason"]),
                 "before": mask_texts(_undisclosed(row["before"])),
                 "after": mask_texts(_undisclosed(row["after"])),
+                # A birth's day is the child's birth date (_joined_on_disclosed).
+                "effective_on": None if row["action"] == BIRTH_ACTION else row["effective_on"],
             }
             for row in rows
         ]
@@ -1310,10 +1320,14 @@ async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEnt
 
 def _undisclosed(data: Snapshot | None) -> Snapshot | None:
     """A stored snapshot as tiers above the county may see it: without birth dates, which are the very
-    digits the masked ID number hides (as render_member leaves them out), and with the phone masked."""
+    digits the masked ID number hides (as render_member leaves them out, and the day a child was born into
+    the household), and with the phone masked."""
     if data is None:
         return None
-    members = [{**member, "birth_date": None} for member in data.get("members", [])]
+    members = [
+        {**member, "birth_date": None, "joined_on": _joined_on_disclosed(member)}
+        for member in data.get("members", [])
+    ]
     return {**data, "phone": mask_phone(data.get("phone")), "members": members}
 
 

@@ -1,0 +1,135 @@
+"""QA10-REG-1: a child born into a household joins it on its birth date (or within a year of it, when the
+birth is registered late). Above the county the birth date is withheld, since it is the digits the masked
+ID number hides, but the join day was shown as it was: in the household, its as-of reads, its history and
+the exports' member sheets. With it a city reader completed the masked ID.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from typing import Any
+
+from openpyxl import load_workbook
+
+from fupin_kit.pii import check_digit
+
+VILLAGE = "520102016001"
+COUNTY = "520102000000"
+CITY = "520100000000"
+PROVINCE = "520000000000"
+BORN = "20250303"
+BORN_ISO = "2025-03-03"
+MOVED_IN = "2025-04-01"
+
+_serial = itertools.count(1)
+
+
+def _resident_id(birth: str, *, male: bool) -> str:
+    first17 = f"520102{birth}{next(_serial) * 2 + (1 if male else 0):03d}"
+    return first17 + check_digit(first17)
+
+
+def _person(name: str, relation: str, resident_id: str, *, male: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "sex": "male" if male else "female",
+        "resident_id": resident_id,
+        "relation": relation,
+        "health": "healthy",
+        "labour_capacity": "ordinary",
+    }
+
+
+def _auth(registry: Any, tier: str, division: str, role: str = "cadre") -> dict[str, str]:
+    return dict(registry.auth(tier, division, [role]))
+
+
+async def _household_with_a_newborn(registry: Any) -> tuple[str, str]:
+    """A household of a father, a newborn born into it and a grandmother who moved in; (id, newborn's ID)."""
+    cadre = _auth(registry, "village", VILLAGE)
+    created = await registry.client.post(
+        "/households",
+        json={
+            "division": VILLAGE,
+            "village_group": "四组",
+            "address": "纪念塔路 12 号",
+            "identification_standard": "national",
+            "attribute": "general",
+            "main_cause": "illness",
+            "registered_on": "2020-01-01",
+            "members": [_person("吴父", "head", _resident_id("19900101", male=True), male=True)],
+        },
+        headers=cadre,
+    )
+    assert created.status_code == 201, created.text
+    household = created.json()["id"]
+    baby = _resident_id(BORN, male=False)
+    joins = (
+        ("birth", BORN_ISO, _person("吴囡", "daughter", baby, male=False)),
+        ("move_in", MOVED_IN, _person("吴奶", "mother", _resident_id("19550505", male=False), male=False)),
+    )
+    for change, day, member in joins:
+        joined = await registry.client.post(
+            f"/households/{household}/members",
+            json={"change": change, "effective_on": day, "reason": "户籍变动", "member": member},
+            headers=cadre,
+        )
+        assert joined.status_code == 201, joined.text
+    return household, baby
+
+
+def _by_name(members: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {member["name"]: member for member in members}
+
+
+async def test_above_the_county_a_newborns_join_day_is_withheld_everywhere(writable_registry: Any) -> None:
+    registry = writable_registry
+    household, baby = await _household_with_a_newborn(registry)
+    for tier, division in (("city", CITY), ("province", PROVINCE)):
+        reader = _auth(registry, tier, division, "viewer")
+        answers = {
+            "household": await registry.client.get(f"/households/{household}", headers=reader),
+            "as_of": await registry.client.get(
+                f"/households/{household}", params={"as_of": "2099-01-01"}, headers=reader
+            ),
+            "history": await registry.client.get(f"/households/{household}/history", headers=reader),
+        }
+        for name, answer in answers.items():
+            assert answer.status_code == 200, (name, answer.text)
+            assert BORN_ISO not in answer.text and BORN not in answer.text, (tier, name)
+        members = _by_name(answers["household"].json()["members"])
+        assert members["吴囡"]["joined_on"] is None and members["吴囡"]["joined_by"]["code"] == "birth"
+        assert members["吴囡"]["resident_id"] == baby[:6] + "********" + baby[-4:]
+        # Any other join keeps its day: it says nothing of a birth date.
+        assert members["吴奶"]["joined_on"] == MOVED_IN
+        assert _by_name(answers["as_of"].json()["members"])["吴囡"]["joined_on"] is None
+        birth_entry = next(e for e in answers["history"].json() if e["action"] == "member.birth")
+        assert birth_entry["effective_on"] is None
+        move_entry = next(e for e in answers["history"].json() if e["action"] == "member.move_in")
+        assert move_entry["effective_on"] == MOVED_IN
+
+        archive = await registry.client.get(f"/exports/counties/{COUNTY}/archive.csv", headers=reader)
+        assert archive.status_code == 200
+        lines = list(csv.DictReader(io.StringIO(archive.content.decode("utf-8-sig"))))
+        newborn = next(line for line in lines if line["姓名"] == "吴囡")
+        assert newborn["加入日期"] == "" and newborn["出生日期"] == ""
+        assert next(line for line in lines if line["姓名"] == "吴奶")["加入日期"] == MOVED_IN
+        register = await registry.client.get(f"/exports/villages/{VILLAGE}/register.xlsx", headers=reader)
+        assert register.status_code == 200
+        cells = [
+            "" if cell is None else str(cell)
+            for sheet in load_workbook(io.BytesIO(register.content), read_only=True).worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+        ]
+        assert not any(cell.startswith(BORN_ISO) for cell in cells), tier
+
+    county = await registry.client.get(f"/households/{household}", headers=_auth(registry, "county", COUNTY))
+    members = _by_name(county.json()["members"])
+    assert members["吴囡"]["joined_on"] == BORN_ISO and members["吴囡"]["resident_id"] == baby
+    history = await registry.client.get(
+        f"/households/{household}/history", headers=_auth(registry, "county", COUNTY)
+    )
+    assert next(e for e in history.json() if e["action"] == "member.birth")["effective_on"] == BORN_ISO
