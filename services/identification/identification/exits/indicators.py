@@ -4,7 +4,9 @@ model; the rural population is the statistics figure a county enters as the regi
 `rural_population` of the village or the county. A county without its own figure sums its villages', and
 then counts the poor of those same villages only: numerator and denominator cover one population. The
 villages with poor households but no figure are reported (how many, their poor) so the officer sees the
-coverage, and no verdict (`meets_threshold`) is given while any is missing."""
+coverage, and no verdict (`meets_threshold`) is given while any is missing. A city without counties
+(divisions.COUNTYLESS_CITIES) is the county here, as everywhere its government holds the county's powers:
+its indicator is the county's; its townships, like a county's, are no exit unit."""
 
 from __future__ import annotations
 
@@ -54,14 +56,23 @@ def incidence(poor: int, rural: int | None) -> Decimal | None:
     return (Decimal(100) * poor / rural).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def exit_level(division: str) -> divisions.Level:
+    """The level the division exits at: its padding level, but the county's for a countyless city."""
+    if division in divisions.COUNTYLESS_CITIES:
+        return divisions.Level.COUNTY
+    return divisions.level(division)
+
+
 async def indicators(ctx: Context, division: str) -> IndicatorOut:
     try:
-        level = divisions.level(division)
+        level = exit_level(division)
     except divisions.InvalidDivisionCode as exc:
         raise unprocessable(str(exc)) from None
     require_within(ctx.actor, division, "division")
     if level not in (divisions.Level.VILLAGE, divisions.Level.COUNTY):
-        raise unprocessable("exit indicators are computed for a village or a county")
+        raise unprocessable(
+            "exit indicators are computed for a village or a county (or a city without counties)"
+        )
     lo, hi = divisions.subtree_range(division)
     counts = await repository.household_counts(ctx.session, lo, hi)
     figures = await repository.rural_population(ctx.session, lo, hi)
