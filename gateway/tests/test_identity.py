@@ -626,9 +626,12 @@ async def test_admins_of_a_division_are_made_by_a_higher_tier(fupin_stack):
         assert (
             await client.post("/admin/users/lu.peer/password", json={}, headers=province_admin)
         ).status_code == 200
-        # An admin still resets its own password, and the nation's admins (the top) make the nation's.
+        # An admin still resets its own password, giving the current one (QA10 ADM-3), and the nation's
+        # admins (the top) make the nation's.
         assert (
-            await client.post("/admin/users/lu.county/password", json={}, headers=county_admin)
+            await client.post(
+                "/admin/users/lu.county/password", json={"current_password": PASSWORD}, headers=county_admin
+            )
         ).status_code == 200
         nation = await make_user(client, root(fupin_stack), "lu.nation", NATION, "nation", ["admin"])
         assert nation.status_code == 201

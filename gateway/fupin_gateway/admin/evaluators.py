@@ -102,8 +102,16 @@ async def set_window(username: str, body: WindowIn, ctx: Admin, request: Request
         row = await service.change_ending_tokens(ctx, EVALUATOR, username, values, "window_changed", detail)
         ctx.blocklist.block(subject)
         return _out(row)
-    row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
-    await ctx.session.commit()
+    # Read under the lock the change takes, so a sign-in cannot slip a token of the old end in between.
+    previous = await service.find_locked(ctx, EVALUATOR, username)
+    if body.valid_until < previous.valid_until:
+        # A token issued in the old window may end (exp) after the new end: ended now, as a change of roles
+        # ends tokens, rather than accepted past valid_until until the blocklists reload (QA10 ADM-2). The
+        # evaluator signs in again for a token that ends with the new window.
+        row = await service.change_ending_tokens(ctx, EVALUATOR, username, values, "window_changed", detail)
+    else:
+        row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
+        await ctx.session.commit()
     if not row.disabled:
         ctx.blocklist.unblock(subject)
     return _out(row)

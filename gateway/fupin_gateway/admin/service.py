@@ -4,9 +4,9 @@
 - An admin sees and changes accounts only in its own subtree: anything else is 404, as if absent.
 - An admin never grants a tier above its own (403), and the tier must be the division's level, because
   every verifier checks exactly that.
-- Separation of duties: an admin does not change its own roles, and the admins of a division are made by
-  an admin of a higher tier (check_admin_grant), so no admin gets officer or leader powers through an
-  account of its own making.
+- Separation of duties: an admin does not change its own roles, and the admins of a division are made,
+  have their roles changed and their passwords reset by an admin of a higher tier (check_admin_grant), so
+  no admin gets officer or leader powers through an account of its own making or taking.
 - Every change appends to the audit chain in the transaction of the change.
 - A reset of a password or client secret and a change of roles or scopes end the account's tokens issued
   before it (tokens_valid_after, see identity/blocklist.py), like a disable ends all of them.
@@ -22,8 +22,9 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_gateway.admin.scopes import check_scopes
-from fupin_gateway.identity import repository
+from fupin_gateway.identity import passwords, repository, throttle
 from fupin_gateway.identity.blocklist import Blocklist
+from fupin_gateway.identity.errors import OAuthError
 from fupin_gateway.identity.schemas import check_password_not_name
 from fupin_gateway.identity.tables import EVALUATOR, AccountKind
 from fupin_kit import divisions
@@ -66,6 +67,35 @@ def check_admin_grant(actor: Actor, tier: str, what: str = "") -> None:
     if actor.level != divisions.Level.NATION and divisions.TIER_LEVELS[tier] <= actor.level:
         what = what or f"the {ADMIN_ROLE} role at the {tier} tier is granted"
         raise forbidden(f"{what} by an admin of a higher tier, not by a {actor.tier} admin")
+
+
+async def check_own_current_password(
+    ctx: AdminContext,
+    kind: AccountKind,
+    name: str,
+    current_password: str | None,
+    policy: throttle.Policy,
+) -> None:
+    """An admin resetting its own password proves it knows the current one: otherwise anyone holding one of
+    its tokens (a few minutes) would make the account theirs for good, and end the owner's tokens with it
+    (QA10 ADM-3). The password of another account is reset under the tier rules alone."""
+    if kind.subject(name) != ctx.actor.subject:
+        return
+    if current_password is None:
+        raise forbidden("an admin resetting its own password gives its current one (current_password)")
+    row = await find(ctx, kind, name)
+    # Counted with the name's failed sign-ins (identity/throttle.py): a stolen token must not make this a
+    # way to guess the password without the lockout.
+    attempt = throttle.Attempt(policy, "password", name)
+    try:
+        on_record = await throttle.check(ctx.session, attempt)
+    except OAuthError as locked:
+        raise forbidden(f"{locked.description}; nothing was changed") from None
+    if not await passwords.verify_secret(str(getattr(row, kind.secret)), current_password):
+        await throttle.failed(ctx.session, attempt)
+        await ctx.session.commit()  # the failure stays counted although the request is refused
+        raise forbidden("current_password is not the account's current password; nothing was changed")
+    await throttle.succeeded(ctx.session, attempt, on_record)
 
 
 def check_new_password(password: str | None, name: str) -> None:
@@ -129,6 +159,14 @@ async def find(ctx: AdminContext, kind: AccountKind, name: str) -> Any:
     return row
 
 
+async def find_locked(ctx: AdminContext, kind: AccountKind, name: str) -> Any:
+    """The account as a change will find it: row-locked (as change_ending_tokens locks it) until the
+    transaction ends, for a choice that depends on its values now."""
+    lo, hi = ctx.actor.subtree
+    await repository.lock_for_change(ctx.session, kind, name, lo, hi)
+    return await find(ctx, kind, name)
+
+
 async def create(ctx: AdminContext, kind: AccountKind, values: dict[str, Any], detail: dict[str, Any]) -> Any:
     check_grant(ctx.actor, values["tier"], values["division"])
     check_roles(kind, values.get("roles", []))
@@ -177,15 +215,21 @@ async def change(
 async def _check_admin_account(
     ctx: AdminContext, kind: AccountKind, name: str, values: dict[str, Any]
 ) -> None:
-    """An account given the admin role, or another admin whose password is reset (which hands its sign-in
-    to whoever chose the new one), must be at a tier below the acting admin's (check_admin_grant)."""
+    """An account given the admin role, an admin whose roles change, or another admin whose password is
+    reset (which hands its sign-in to whoever chose the new one), must be at a tier below the acting
+    admin's (check_admin_grant). Read as the change finds it: change_ending_tokens, through which roles and
+    passwords change, holds the row lock by now, so the roles checked are the roles changed."""
     if ctx.actor.level == divisions.Level.NATION:
         return
     lo, hi = ctx.actor.subtree
     row = await repository.scoped(ctx.session, kind, name, lo, hi)
     if row is None:
         return  # outside the jurisdiction or absent: the change itself answers 404
-    if ADMIN_ROLE in values.get("roles", []):
+    if "roles" in values and ADMIN_ROLE in row.roles:
+        # Taking the role away is no less a change of that admin: a peer demoted by its own tier would then
+        # have its password reset by it (QA10 ADM-1), the takeover the password rule below refuses.
+        check_admin_grant(ctx.actor, str(row.tier), f"the roles of a {row.tier} admin are changed")
+    elif ADMIN_ROLE in values.get("roles", []):
         check_admin_grant(ctx.actor, str(row.tier))
     elif "password_hash" in values and ADMIN_ROLE in row.roles and kind.subject(name) != ctx.actor.subject:
         check_admin_grant(ctx.actor, str(row.tier), f"the password of a {row.tier} admin is reset")

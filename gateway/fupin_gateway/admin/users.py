@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import func
 
 from fupin_gateway.admin import service
@@ -82,8 +82,10 @@ async def enable_user(username: str, ctx: Admin) -> PersonOut:
     summary="Reset a person's password (tokens issued before end)",
     openapi_extra=OWNED,
 )
-async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
+async def reset_password(username: str, body: PasswordIn, ctx: Admin, request: Request) -> SecretOut:
     service.check_new_password(body.password, username)
+    policy = request.app.state.settings.sign_in_policy()
+    await service.check_own_current_password(ctx, USER, username, body.current_password, policy)
     secret = body.password or passwords.generate_secret()
     values = {"password_hash": await passwords.hash_secret(secret), "password_changed_at": func.now()}
     # A token obtained with the old password (perhaps leaked with it) ends with the reset.

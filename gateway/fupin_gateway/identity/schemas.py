@@ -284,6 +284,13 @@ class PasswordIn(BaseModel):
     )
     # Absent: a random password is generated and returned once.
     password: Password | None = None
+    current_password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="The account's password now: required (and checked) when an admin resets its own "
+        "password, so that one of its tokens alone cannot take the account over for good; not asked for "
+        "(and ignored) when the password of another account is reset.",
+    )
 
 
 class SecretOut(BaseModel):
