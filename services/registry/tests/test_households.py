@@ -1153,7 +1153,8 @@ async def test_member_change_dates_are_checked(writable_registry) -> None:
 async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None:
     registry = writable_registry
     headers = auth(registry, "village", VILLAGE)
-    data = await created(registry, household(members=[member(), member("spouse", male=False), member("son")]))
+    members = [member(), member("spouse", male=False), member("son", name="张小三")]
+    data = await created(registry, household(members=members))
     hid = data["id"]
     head, spouse, son = (m["id"] for m in data["members"])
     names = {m["id"]: m["name"] for m in data["members"]}
@@ -1178,12 +1179,18 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     assert relations == {head: "father", spouse: "spouse", son: "head"}
     # The household is named after its new head (lists, exports and notices show head_name).
     assert changed.json()["head_name"] == names[son]
-    events = (await outbox(registry))[-2:]
+    *events, household_event = (await outbox(registry))[-3:]
     assert [event["type"] for event in events] == ["fupin.registry.member.updated.v1"] * 2
     # Each carries the member as it is now, so consumers keeping members need not call back.
     carried = {e["payload"]["data"]["member_id"]: e["payload"]["data"]["member"] for e in events}
     assert carried[head]["relation"] == "father" and carried[son]["relation"] == "head"
     assert carried[son]["name"] == names[son] and carried[son]["resident_id_index"]
+    # The household's head_name changed with its head: said as a household change too (QA10 feeds), so a
+    # system keeping households from the feed need not read member events to know it.
+    assert household_event["type"] == "fupin.registry.household.updated.v1"
+    assert household_event["payload"]["data"]["changed"] == ["head_name"]
+    assert household_event["payload"]["data"]["version"] == changed.json()["version"]
+    assert household_event["payload"]["data"]["main_cause"] == changed.json()["main_cause"]["code"]
 
     # A head who dies while others remain names the new head in the same request (never headless).
     died = await registry.client.post(
@@ -1193,9 +1200,15 @@ async def test_a_member_update_keeps_exactly_one_head(writable_registry) -> None
     )
     assert died.status_code == 200, died.text
     assert died.json()["head_name"] == names[spouse]
+    last = (await outbox(registry))[-1]
+    assert last["type"] == "fupin.registry.household.updated.v1"
+    assert last["payload"]["data"]["changed"] == ["head_name"]
+    assert last["payload"]["data"]["version"] == died.json()["version"]
     assert (await patch(spouse, {"health": "chronic"})).status_code == 200
+    assert (await outbox(registry))[-1]["type"] == "fupin.registry.member.updated.v1"  # no rename
     renamed = await patch(spouse, {"name": "王秀英"})
     assert renamed.status_code == 200 and renamed.json()["head_name"] == "王秀英"
+    assert (await outbox(registry))[-1]["payload"]["data"]["changed"] == ["head_name"]
 
 
 async def test_a_corrected_head_name_renames_the_head_member(writable_registry) -> None:

@@ -1026,6 +1026,8 @@ async def _member_leaves(
         after_incomes=recounted.after or None,
         effective_on=on,
     )
+    if renamed:
+        await _household_renamed(ctx, after, reason)
     await _income_events(ctx, loaded, recounted.after)
     return _out(ctx, after)
 
@@ -1120,7 +1122,8 @@ async def update_member(
         relation = {"relation": patch.former_head_relation.value}
         await _update_other_member(ctx, loaded, former_head, relation, patch.reason)
     updated = {**member, **values}
-    await repository.update_household(ctx.session, household_id, _head_name_change(loaded, updated))
+    renamed = _head_name_change(loaded, updated)
+    await repository.update_household(ctx.session, household_id, renamed)
     payload = contracts.MemberUpdatedV1(
         household_id=household_id,
         division=division,
@@ -1132,7 +1135,31 @@ async def update_member(
     after = await _record(
         ctx, before, household_id, "member.updated", patch.reason, contracts.MEMBER_UPDATED, payload
     )
+    if renamed:
+        await _household_renamed(ctx, after, patch.reason)
     return _out(ctx, after)
+
+
+async def _household_renamed(ctx: Context, after: Loaded, reason: str) -> None:
+    """The household's head_name changed with its head (a new head named, a head's name corrected): a
+    household.updated of its own after the member change's event, the reverse of _rename_head, so that a
+    system keeping households from the feed learns the new head's name without reading member events."""
+    household = after.household
+    payload = contracts.HouseholdUpdatedV1(
+        household_id=household["id"],
+        division=household["division"],
+        version=household["version"],
+        changed=["head_name"],
+        reason=_published(reason),
+        main_cause=household["main_cause"],
+        other_causes=list(household["other_causes"]),
+    )
+    await record_change(
+        ctx.session,
+        events.household_event(
+            contracts.HOUSEHOLD_UPDATED, household["id"], household["division"], payload, ctx.actor
+        ),
+    )
 
 
 async def _update_other_member(
