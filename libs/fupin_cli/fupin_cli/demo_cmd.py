@@ -1,4 +1,5 @@
-"""`fupin demo`: generate a synthetic population for a real county and import it through the gateway.
+"""`fupin demo`: generate a synthetic population for a real county (or a city without counties, whose
+government holds the county's powers) and import it through the gateway.
 
 The villages come from the registry's division API (the real tree, as the running platform serves it);
 the rows are written as a 登记表 CSV and uploaded to POST /api/v1/registry/imports, exactly like a file a
@@ -21,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fupin_cli.demo.population import HEADERS, Village, generate, id_digest
+from fupin_cli.demo.procedure import county_tier, drive_county
 from fupin_cli.import_cmd import SHOWN_REASONS, rejections_table
 from fupin_cli.tokens import mint_token
 
@@ -67,8 +69,8 @@ def random_county(seed: int) -> str:
 
 
 class Gateway:
-    """The registry behind the gateway, with a freshly minted county token per request (long imports
-    outlive a single token)."""
+    """The registry behind the gateway, with a freshly minted token of the county's government per request
+    (long imports outlive a single token): a county's, or a city's for a city without counties."""
 
     def __init__(self, client: httpx.Client, options: DemoOptions) -> None:
         self.client = client
@@ -78,7 +80,7 @@ class Gateway:
     def headers(self) -> dict[str, str]:
         token = mint_token(
             self.options.keys_dir,
-            tier="county",
+            tier=county_tier(self.options.county),
             division=self.options.county,
             roles=["officer"],
             subject="fupin-demo",
@@ -264,8 +266,6 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
             f"members ({members} rows) into {county_name} from {options.out} (import {state['id']})."
         )
         if options.procedure_cases > 0:
-            from fupin_cli.demo.procedure import drive_county
-
             drive_county(
                 options.gateway_url,
                 options.keys_dir,

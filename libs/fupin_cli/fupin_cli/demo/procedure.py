@@ -4,8 +4,10 @@ to (one upheld, sent back to verification), a few stopped by a department's comp
 
 Every call goes through the gateway with a token of the tier and role the step requires (a village
 cadre of the household's village, the township officer, the county officer, a departmental system), minted
-from the local key store like the rest of the demo. A real notice runs 7 days; the demo county's notices are
-set (a region setting, as a county would configure it) to `notice_seconds` so the demo finishes in minutes.
+from the local key store like the rest of the demo. A city without counties (儋州, 东莞, 中山) is the demo's
+county too: its townships are right under it, and its government takes the county's steps with a city
+token. A real notice runs 7 days; the demo county's notices are set (a region setting, as a county would
+configure it) to `notice_seconds` so the demo finishes in minutes.
 """
 
 from __future__ import annotations
@@ -109,6 +111,13 @@ class Platform:
         return self.client.request(method, f"{self.base}{path}", json=body, headers=headers).status_code
 
 
+def county_tier(code: str) -> str:
+    """The tier of the tokens that take the county's steps at `code`: the city's for a city without counties,
+    whose government holds the county tier's powers (a token's tier is its division's level), else the
+    county's."""
+    return "city" if code in divisions.COUNTYLESS_CITIES else "county"
+
+
 def village(code: str) -> tuple[str, str, str]:
     return ("village", code, "cadre")
 
@@ -119,7 +128,7 @@ def township(code: str) -> tuple[str, str, str]:
 
 def quota_chain(village_code: str) -> list[str]:
     """The divisions whose quotas bound a village's places: the village, its township, county, city and
-    province."""
+    province (under a city without counties, the township's parent is the city)."""
     chain: list[str] = []
     node: str | None = village_code
     while node is not None and node != NATION:
@@ -134,7 +143,8 @@ class Procedure:
         self.options = options
         self.console = console
         self.rng = random.Random(options.seed)
-        self.county = ("county", options.county, "officer")
+        self.county = (county_tier(options.county), options.county, "officer")
+        self.department = (county_tier(options.county), options.county, "department")
         self.summary = Summary()
         self.lines: dict[tuple[str, int], Decimal] = {}
         self.members: dict[str, int] = {}  # household id → its members, as the registry lists it
@@ -367,7 +377,6 @@ class Procedure:
 
     def compare(self, cases: dict[str, str]) -> None:
         """Departments push their lists; a few members match. The county clears one hit and confirms the rest."""
-        department = ("county", self.options.county, "department")
         ready = [case for case in cases if self.state(case, cases[case]) == "township_reviewed"]
         for index, case in enumerate(self.rng.sample(ready, min(self.options.hits, len(ready)))):
             household = self.p.call("GET", f"/identification/cases/{case}", self.county)["household_id"]
@@ -378,7 +387,7 @@ class Procedure:
                 "department": dept,
                 "entries": [{"resident_id": member["resident_id"], "detail": why}],
             }
-            self.p.call("POST", "/identification/comparisons/pushes", department, body)
+            self.p.call("POST", "/identification/comparisons/pushes", self.department, body)
             for hit in self.p.call(
                 "GET", "/identification/comparisons/hits", self.county, params={"case_id": case}
             ):
@@ -461,8 +470,8 @@ def drive_county(
     gateway_url: str, keys_dir: Path, county: str, seed: int, console: Console, **overrides: Any
 ) -> Summary:
     """Called by `fupin demo` after the import: the county's candidates through the whole procedure."""
-    if divisions.TIER_NAMES[divisions.level(county)] != "county":
-        raise ProcedureError(f"{county} is not a county")
+    if divisions.TIER_NAMES[divisions.level(county)] != county_tier(county):
+        raise ProcedureError(f"{county} is not a county (nor a city without counties)")
     options = ProcedureOptions(
         gateway_url=gateway_url, keys_dir=keys_dir, county=county, seed=seed, **overrides
     )
