@@ -56,6 +56,12 @@ def check_grant(actor: Actor, tier: str, division: str) -> None:
     if divisions.TIER_NAMES[divisions.level(division)] != tier:
         raise unprocessable(f"division {division} is not at the {tier} tier")
     require_within(actor, division, "division")
+    if division in divisions.CITY_GROUPINGS:
+        # Every verifier refuses a token for one (fupin_kit.auth.tokens): the account could never act.
+        raise unprocessable(
+            f"division {division} is a statistical grouping (市辖区, 省直辖县级行政区划), not a government: "
+            "the counties it groups are governed from their province"
+        )
 
 
 def check_admin_grant(actor: Actor, tier: str, what: str = "") -> None:

@@ -53,6 +53,11 @@ def mint_token(
         raise TokenError(f"{division!r} is not a 12-digit division code") from exc
     if divisions.TIER_NAMES[level] != tier:
         raise TokenError(f"division {division} is at the {divisions.TIER_NAMES[level]} tier, not {tier}")
+    if division in divisions.CITY_GROUPINGS:
+        raise TokenError(
+            f"division {division} is a statistical grouping (市辖区, 省直辖县级行政区划), not a government: "
+            "the counties it groups are governed from their province"
+        )
     store = KeyStore(keys_dir)
     if not store.private_path.exists():
         raise TokenError(f"no signing keys in {keys_dir}; run `fupin up` first (or pass --keys-dir)")

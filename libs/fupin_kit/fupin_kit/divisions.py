@@ -46,6 +46,26 @@ PREFIX_LENGTH: dict[Level, int] = {
 # full identity). A constant because every process needs it without the tree; the registry's tests check
 # it against the loaded tree.
 COUNTYLESS_CITIES: frozenset[str] = frozenset({"441900000000", "442000000000", "460400000000"})
+# Statistical groupings at the city level (registry/data/README.md, quirk 4): 市辖区 and 县 of the
+# municipalities and the 省直辖县级行政区划 of four provinces. No government sits there: the county-level
+# units they group are governed from the province (东城区 from 北京, 仙桃 from 湖北), so nobody holds a
+# token for a grouping, and quotas and region settings pass over it (government_parent). A constant for the
+# same reason as COUNTYLESS_CITIES; the registry's tests check it against the tree's placeholders. The
+# township-level groupings (…直辖村级区划, villages under a county's direct administration) are not here:
+# the county's staff take the township's steps there, at that code.
+CITY_GROUPINGS: frozenset[str] = frozenset(
+    {
+        "110100000000",  # 北京 市辖区
+        "120100000000",  # 天津 市辖区
+        "310100000000",  # 上海 市辖区
+        "500100000000",  # 重庆 市辖区
+        "500200000000",  # 重庆 县
+        "419000000000",  # 河南 省直辖县级行政区划
+        "429000000000",  # 湖北 省直辖县级行政区划
+        "469000000000",  # 海南 省直辖县级行政区划
+        "659000000000",  # 新疆 自治区直辖县级行政区划
+    }
+)
 
 
 def child_level(code: str) -> Level:
@@ -109,6 +129,15 @@ def parent(code: str) -> str | None:
         return NATION
     keep = PREFIX_LENGTH[Level(lvl - 1)]
     return code[:keep].ljust(12, "0")
+
+
+def government_parent(code: str) -> str | None:
+    """The division whose government is above this one's: the parent, passing over a statistical grouping
+    (CITY_GROUPINGS) to the province above it."""
+    above = parent(code)
+    if above is not None and above in CITY_GROUPINGS:
+        return parent(above)
+    return above
 
 
 def province_of(code: str) -> str:

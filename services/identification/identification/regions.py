@@ -27,12 +27,13 @@ MIN_RISK_CLEARANCE_MONTHS = settings_rules.MIN_RISK_CLEARANCE_MONTHS
 
 
 def chain(division: str) -> list[str]:
-    """The division and its ancestors, most specific first."""
+    """The division and its ancestors, most specific first; a statistical grouping, which holds no settings,
+    passed over (fupin_kit.divisions.government_parent)."""
     codes: list[str] = []
     current: str | None = division
     while current is not None:
         codes.append(current)
-        current = divisions.parent(current)
+        current = divisions.government_parent(current)
     return codes
 
 

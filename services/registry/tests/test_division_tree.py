@@ -118,6 +118,20 @@ async def test_the_countyless_cities_every_process_knows_are_the_trees(registry)
     assert divisions.child_level("520100000000") is divisions.Level.COUNTY
 
 
+async def test_the_city_groupings_every_process_knows_are_the_trees(registry) -> None:
+    """fupin_kit.divisions.CITY_GROUPINGS (no government: no token, quota or region setting there) is
+    exactly the set of city-level placeholders of the loaded tree, and each county-level unit under one is
+    governed from the province."""
+    async with registry.app.state.engine.connect() as connection:
+        result = await connection.execute(text("SELECT code FROM divisions WHERE level = 2 AND placeholder"))
+        found = {row[0] for row in result}
+    assert found == divisions.CITY_GROUPINGS
+    assert divisions.government_parent("429004000000") == "420000000000"  # 仙桃, 湖北
+    assert divisions.government_parent("110101000000") == "110000000000"  # 东城区, 北京
+    assert divisions.government_parent("520102000000") == "520100000000"  # 南明区, 贵阳
+    assert divisions.government_parent("429004001000") == "429004000000"
+
+
 async def test_children_and_ancestors_of_a_township(registry) -> None:
     headers = registry.auth("township", XINHUALU)
     children = (await registry.client.get(f"/divisions/{XINHUALU}/children", headers=headers)).json()

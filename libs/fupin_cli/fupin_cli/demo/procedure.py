@@ -133,7 +133,8 @@ def quota_chain(village_code: str) -> list[str]:
     node: str | None = village_code
     while node is not None and node != NATION:
         chain.append(node)
-        node = divisions.parent(node)
+        # A statistical grouping (湖北's 省直辖县级行政区划 above 仙桃) holds no quota: passed over.
+        node = divisions.government_parent(node)
     return chain
 
 
@@ -233,7 +234,9 @@ class Procedure:
             children = (
                 self.children_amounts(node, year) if divisions.level(node) != divisions.Level.VILLAGE else {}
             )
-            children.update({child: wanted[child] for child in wanted if divisions.parent(child) == node})
+            children.update(
+                {child: wanted[child] for child in wanted if divisions.government_parent(child) == node}
+            )
             wanted[node] = max(amount, used + adding[node] + slack[node], sum(children.values()))
         nation = ("nation", NATION, "admin")
         for node in reversed(nodes):

@@ -216,6 +216,11 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         raise unauthorized("token division is not a division code") from exc
     if divisions.TIER_NAMES[level] != tier:
         raise unauthorized("token tier does not match its division")
+    if division in divisions.CITY_GROUPINGS:
+        # Nobody governs a grouping: a token for one would act over counties their province governs.
+        raise unauthorized(
+            "token division is a statistical grouping (市辖区, 省直辖县级行政区划), not a government"
+        )
     iat = claims.get("iat")
     kind = str(claims.get("kind", "user"))
     held = frozenset(str(role) for role in roles)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from fupin_kit import divisions
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.actor import require_role, require_tier, require_within
 from fupin_kit.problems import forbidden, not_found, unprocessable
@@ -77,6 +78,13 @@ async def _put_setting(ctx: Context, division: str, key: str, body: SettingIn) -
     # powers) or a higher tier's: a village or township must not shorten its own notices.
     require_tier(ctx.actor, *SETTING_TIERS)
     require_role(ctx.actor, "officer", "admin")
+    if division in divisions.CITY_GROUPINGS:
+        # Settings of a grouping would be read by no chain (regions.chain passes over it).
+        raise unprocessable(
+            f"{division} is a statistical grouping (市辖区, 省直辖县级行政区划), not a government: set the "
+            "province's value, or each county-level unit's",
+            code="statistical-grouping",
+        )
     value = body.value.strip()
     try:
         settings_rules.parse(key, value)

@@ -31,11 +31,13 @@ PAST_COUNTY_APPROVAL: tuple[str, ...] = tuple(
 
 
 def _ancestors(village: str) -> list[str]:
+    """The village and the divisions above it that may hold a quota: a statistical grouping holds none
+    (仙桃's places are counted against 湖北's, fupin_kit.divisions.CITY_GROUPINGS)."""
     codes: list[str] = []
     current: str | None = village
     while current is not None and current != divisions.NATION:
         codes.append(current)
-        current = divisions.parent(current)
+        current = divisions.government_parent(current)
     return codes
 
 
@@ -89,6 +91,12 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
         raise forbidden("a quota is set by the tier above the division")
     if level == divisions.Level.NATION:
         raise unprocessable("quotas start at the province")
+    if body.division in divisions.CITY_GROUPINGS:
+        raise unprocessable(
+            f"{body.division} is a statistical grouping (市辖区, 省直辖县级行政区划), not a government: the "
+            "province sets the quotas of the county-level units it groups",
+            code="statistical-grouping",
+        )
     # Before any read of a quota: the checks below hold only against settings that cannot change under them.
     await repository.lock_year_settings(ctx.session, body.year)
     # A case taking a place locks the quotas on its village's path (ensure_room), this one among them:
@@ -96,7 +104,7 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
     # places taken before it. Read first and written after, an amount could land below a place taken
     # meanwhile.
     await repository.lock_quotas(ctx.session, body.year, [body.division])
-    parent = divisions.parent(body.division)
+    parent = divisions.government_parent(body.division)
     lo, hi = divisions.subtree_range(body.division)
     if parent is not None and parent != divisions.NATION:
         parent_quota = await repository.get(ctx.session, parent, body.year)
@@ -147,12 +155,23 @@ async def read_quota(ctx: Context, division: str, year: int) -> QuotaOut:
 
 
 async def _child_rows(ctx: Context, division: str, year: int) -> list[repository.Row]:
-    """The year's quota rows of the divisions directly under `division` (none under a village): found by a
-    LIKE pattern of the codes one level below it."""
+    """The year's quota rows of the divisions whose quotas are decomposed from `division`'s (none under a
+    village): found by a LIKE pattern of the codes one level below it. A province's are its cities and the
+    county-level units of its statistical groupings, in the grouping's place (government_parent)."""
+    rows = await repository.child_quotas(ctx.session, division, _children_pattern(division), year)
+    groupings = sorted(
+        code for code in divisions.CITY_GROUPINGS if divisions.government_parent(code) == division
+    )
+    for grouping in groupings:
+        rows = [row for row in rows if row["division"] != grouping]
+        rows += await repository.child_quotas(ctx.session, grouping, _children_pattern(grouping), year)
+    return sorted(rows, key=lambda row: str(row["division"]))
+
+
+def _children_pattern(division: str) -> str:
     head = divisions.prefix(division)
     width = divisions.PREFIX_LENGTH[divisions.child_level(division)]
-    pattern = head + "_" * (width - len(head)) + "0" * (12 - width)
-    return await repository.child_quotas(ctx.session, division, pattern, year)
+    return head + "_" * (width - len(head)) + "0" * (12 - width)
 
 
 async def read_child_quotas(ctx: Context, division: str, year: int) -> list[QuotaOut]:
