@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -13,6 +15,8 @@ from fupin_gateway.feeds.consumer import FeedRouter, copy_id, declared_feeds
 from fupin_gateway.feeds.known_types import known_event_types
 from fupin_gateway.feeds.masking import mask_event, scrub
 from fupin_gateway.feeds.policy import FeedPolicy, glob_to_like, identity_tier, load_policy
+from fupin_gateway.feeds.repository import FeedRow
+from fupin_gateway.feeds.views import event_view
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import new_event
 from fupin_kit.pii import check_digit
@@ -202,7 +206,7 @@ def test_above_the_county_a_births_day_is_withheld(policy):
     hides; above the county the feeds withhold that day, as the registry withholds birth dates there."""
     rid = resident_id("52010220250303002")
 
-    def added(change: str, day: str) -> dict:
+    def added(change: str, day: str) -> dict[str, Any]:
         return new_event(
             service="registry",
             type="fupin.registry.member.added.v1",
@@ -215,16 +219,77 @@ def test_above_the_county_a_births_day_is_withheld(policy):
                 "change": change,
                 "effective_on": day,
                 "reason": "户籍变动",
-                "member": {"name": "吴囡", "resident_id_masked": rid[:6] + "********" + rid[-4:]},
+                "member": {
+                    "member_id": str(uuid.uuid4()),
+                    "name": "吴囡",
+                    "sex": "female",
+                    "id_kind": "resident_id",
+                    "resident_id_masked": rid[:6] + "********" + rid[-4:],
+                    "relation": "daughter",
+                    "health": "healthy",
+                    "labour_capacity": "none",
+                    "status": "active",
+                },
                 "member_count": 3,
             },
         ).model_dump(mode="json", exclude_none=True)
 
     birth, move_in = added("birth", "2025-03-03"), added("move_in", "2025-04-01")
+    birth["time"] = "2026-01-01T15:59:59Z"  # 2026-01-01 23:59:59 in China: recorded in 2026
     for tier in ("nation", "province", "city"):
         masked = mask_event(birth, tier, policy.for_tier(tier))
-        assert masked["data"]["effective_on"] is None and "2025-03-03" not in str(masked)
-        assert mask_event(move_in, tier, policy.for_tier(tier))["data"]["effective_on"] == "2025-04-01"
+        assert "2025-03-03" not in str(masked)
+        # Still a date, as the published contract says: 1 January of the year it was recorded, flagged.
+        assert masked["data"]["effective_on"] == "2026-01-01"
+        assert masked["data"]["effective_on_withheld"] is True
+        registry.MemberAddedV1.model_validate(masked["data"])
+        kept = mask_event(move_in, tier, policy.for_tier(tier))["data"]
+        assert kept["effective_on"] == "2025-04-01" and "effective_on_withheld" not in kept
     for tier in ("county", "township", "village"):
-        assert mask_event(birth, tier, policy.for_tier(tier))["data"]["effective_on"] == "2025-03-03"
+        full = mask_event(birth, tier, policy.for_tier(tier))["data"]
+        assert full["effective_on"] == "2025-03-03" and "effective_on_withheld" not in full
     assert birth["data"]["effective_on"] == "2025-03-03"  # the stored body is never modified
+
+
+def test_above_the_county_who_resolved_stays_in_the_platform_and_every_view_names_the_actors_tier(policy):
+    """QA10 integrator F2/F3: `resolved_by` (an account name) reached the province, city and nation although
+    the feeds pass on no `actorid`; and the provincial topics carried `actortier` where the pull API and the
+    stream did not."""
+    body = new_event(
+        service="identification",
+        type="fupin.identification.objection.resolved.v1",
+        aggregate="objection",
+        aggregate_id="o1",
+        division="520102016001",
+        actor_id="user:wang.township",
+        actor_tier="township",
+        data={
+            "objection_id": str(uuid.uuid4()),
+            "notice_id": str(uuid.uuid4()),
+            "case_id": str(uuid.uuid4()),
+            "division": "520102016001",
+            "status": "dismissed",
+            "opened_at": "2026-11-20T08:00:00Z",
+            "due_at": "2026-11-27T08:00:00Z",
+            "resolved_by": "user:wang.township",
+            "resolution": "经核实不属实",
+        },
+    ).model_dump(mode="json", exclude_none=True)
+    for tier in ("nation", "province", "city"):
+        masked = mask_event(body, tier, policy.for_tier(tier))
+        assert "resolved_by" not in masked["data"]
+        identification.ObjectionV1.model_validate(masked["data"])
+    county = mask_event(body, "county", policy.for_tier("county"))
+    assert county["data"]["resolved_by"] == "user:wang.township"
+
+    row = FeedRow(
+        seq=7,
+        event_id=uuid.UUID(body["id"]),
+        division=body["division"],
+        type=body["type"],
+        time=datetime.now(UTC),
+        body=body,
+    )
+    for tier in ("province", "county"):
+        view = event_view(row, tier, policy.for_tier(tier))
+        assert view["actortier"] == "township" and "actorid" not in view

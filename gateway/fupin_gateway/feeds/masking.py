@@ -8,10 +8,12 @@ a reason, an objection, a survey note) does not leak it before the policy catche
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from fupin_gateway.feeds.policy import TierPolicy, full_identity
+from fupin_kit.civil_time import CHINA
 from fupin_kit.pii import mask_name, mask_resident_id, mask_text
 
 # Envelope attributes that can never hold personal data and must stay byte-identical (ids, codes).
@@ -51,15 +53,26 @@ def scrub(value: Any) -> Any:
 
 # A member change (registry member.added) whose day is a birth date: a child born into the household joins
 # it on the day it was born (or within a year, registered late). Above the county that day is withheld, as
-# the registry withholds birth dates there: it is the digits the masked ID number hides.
+# the registry withholds birth dates there: it is the digits the masked ID number hides. The contract wants
+# a date, so the day becomes 1 January of the year the birth was recorded (the event's own time, which
+# every reader has), flagged `effective_on_withheld`.
 BIRTH_CHANGE = "birth"
 CHANGE_DAY = "effective_on"
+WITHHELD_FLAG = "effective_on_withheld"
 
 
-def withhold_birth_day(data: Any) -> Any:
-    if isinstance(data, dict) and data.get("change") == BIRTH_CHANGE and data.get(CHANGE_DAY) is not None:
-        return {**data, CHANGE_DAY: None}
-    return data
+def withhold_birth_day(data: Any, recorded_at: Any) -> Any:
+    if not isinstance(data, dict) or data.get("change") != BIRTH_CHANGE or data.get(CHANGE_DAY) is None:
+        return data
+    return {**data, CHANGE_DAY: f"{_recorded_year(recorded_at, data[CHANGE_DAY])}-01-01", WITHHELD_FLAG: True}
+
+
+def _recorded_year(recorded_at: Any, day: Any) -> int:
+    """The year in China of the event's time (RFC 3339); that of the day itself if the time is unreadable."""
+    try:
+        return dt.datetime.fromisoformat(str(recorded_at).replace("Z", "+00:00")).astimezone(CHINA).year
+    except ValueError:
+        return int(str(day)[:4])
 
 
 def mask_event(body: dict[str, Any], tier: str, policy: TierPolicy) -> dict[str, Any]:
@@ -69,7 +82,7 @@ def mask_event(body: dict[str, Any], tier: str, policy: TierPolicy) -> dict[str,
     masked["data"] = apply_rules(body.get("data") or {}, policy)
     if full_identity(tier):
         return masked
-    masked["data"] = withhold_birth_day(masked["data"])
+    masked["data"] = withhold_birth_day(masked["data"], body.get("time"))
     return {key: item if key in UNTOUCHED_ATTRIBUTES else scrub(item) for key, item in masked.items()}
 
 

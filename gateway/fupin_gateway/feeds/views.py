@@ -12,7 +12,9 @@ from fupin_gateway.feeds.policy import TierPolicy
 from fupin_gateway.feeds.repository import FeedRow
 
 # CloudEvents attributes passed on to feed readers; anything else in the stored body stays inside.
-VIEW_ATTRIBUTES = ("source", "subject", "extradivisions", "correlationid", "causationid", "data")
+# The actor's tier is passed on (as on the provincial topics); the actor's account name (`actorid`) is not:
+# who acted stays in the platform.
+VIEW_ATTRIBUTES = ("source", "subject", "extradivisions", "correlationid", "causationid", "actortier", "data")
 
 
 def event_view(row: FeedRow, tier: str, policy: TierPolicy) -> dict[str, Any]:
