@@ -375,7 +375,23 @@ async def test_evaluator_tokens_never_outlive_the_access_window(fupin_stack):
         claims = jwt.decode(issued.json()["access_token"], options={"verify_signature": False})
         assert claims["kind"] == "evaluator" and claims["sub"] == "evaluator:zhao.eval"
         assert claims["roles"] == ["evaluator"]
-        assert claims["exp"] <= until.timestamp()
+        # Verifiers accept a token for their leeway past exp (QA10 NEW-1): it ends that much earlier.
+        leeway = app.state.settings.jwt_leeway_s
+        assert leeway > 0 and claims["exp"] + leeway <= until.timestamp()
+        # In the window's last seconds (less than the leeway left) no token is issued.
+        closing = await make_evaluator(
+            client,
+            root(fupin_stack),
+            "sun.eval",
+            "孙评估",
+            now - timedelta(hours=1),
+            now + timedelta(seconds=3),
+        )
+        assert closing.status_code == 201, closing.text
+        late = await login(client, "sun.eval")
+        assert late.status_code == 400 and late.json()["error_uri"].endswith("/access-window-closed"), (
+            late.text
+        )
 
         # A window not yet open: refused.
         later = await make_evaluator(

@@ -154,8 +154,10 @@ def issue(settings: KitSettings, keys: KeyStore, grant: Grant, lifetime_s: int) 
     now = int(grant.issued_at)
     expires = now + lifetime_s
     if grant.not_after is not None:
-        # Floor, so the token's exp is never after valid_until even by a fraction of a second.
-        expires = min(expires, int(grant.not_after.timestamp()))
+        # Every verifier accepts a token until exp plus its leeway (clocks a little apart): the token ends
+        # that much before valid_until, so that none is accepted after it. Floored, so not by a fraction of
+        # a second either. A sign-in in the window's last seconds is refused as after it.
+        expires = min(expires, int(grant.not_after.timestamp()) - settings.jwt_leeway_s)
     if expires <= now:
         raise errors.window_closed()
     scope = " ".join(grant.scopes) if grant.scopes is not None else ""
