@@ -197,6 +197,10 @@ class ComparisonHitV1(_CaseState):
     department: str | None = None
     resolved_by: str | None = None
     resolution: str | None = None
+    # The member the department's list named and what its entry said (any resident ID or mobile number in
+    # it masked), as the hit's own record holds them. Optional: added within v1.
+    member_id: uuid.UUID | None = None
+    detail: str | None = None
 
 
 PAYLOADS: dict[str, type[BaseModel]] = {

@@ -139,7 +139,8 @@ def exclusion_event(case: dict[str, Any], hit: dict[str, Any], reason: str, acto
 
 
 def hit_event(case: dict[str, Any], hit: dict[str, Any], actor: Actor, **extra: Any) -> Envelope:
-    """A comparison hit opened (status open) or resolved (cleared / confirmed); its subject is the case."""
+    """A comparison hit opened (status open) or resolved (cleared / confirmed); its subject is the case.
+    `hit` carries the entry's detail when the list gave one (repository.get_hit, or as found on a push)."""
     payload = contracts.ComparisonHitV1(
         **_case_ref(case),
         state=case["state"],
@@ -148,6 +149,8 @@ def hit_event(case: dict[str, Any], hit: dict[str, Any], actor: Actor, **extra: 
         effect=hit["effect"],
         status=hit["status"],
         reason=_published(hit["reason"]),
+        member_id=hit.get("member_id"),
+        detail=None if hit.get("detail") is None else _published(hit["detail"]),
         **_published_extra(extra),
     )
     return _envelope(

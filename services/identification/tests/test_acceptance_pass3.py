@@ -301,7 +301,8 @@ async def test_a_comparison_hit_and_its_resolution_are_published(harness: Harnes
     await harness.quotas(await harness.year(), 10)
     rid = harness.resident_id()
     case = await harness.apply(await harness.household(ids=[rid]))
-    assert (await harness.push("government_payroll", rid))["hits"] == 1
+    listed = f"财政供养人员，工资卡 {rid} 登记"
+    assert (await harness.push("government_payroll", rid, detail=listed))["hits"] == 1
     [hit] = await harness.hits(case)
     assert (await harness.resolve_hit(hit["id"], "cleared", f"同名同号误匹配 {rid}")).status_code == 200
     rows = await harness.sql(
@@ -317,3 +318,7 @@ async def test_a_comparison_hit_and_its_resolution_are_published(harness: Harnes
     assert opened["department"] == "部门" and opened["state"] == "applied"
     assert resolved["status"] == "cleared" and resolved["resolved_by"]
     assert rid not in resolved["resolution"] and resolved["resolution"].startswith("同名同号误匹配")
+    # Whose entry and what the list said, on both events (the ID in the detail masked, as typed text is).
+    for event in (opened, resolved):
+        assert event["member_id"] == hit["member_id"]
+        assert event["detail"].startswith("财政供养人员，工资卡 ") and rid not in event["detail"]

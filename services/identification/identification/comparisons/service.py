@@ -250,7 +250,7 @@ async def _record_hits(
             ctx.session,
             events.hit_event(
                 by_id[hit["case_id"]],
-                {**hit, "status": "open"},
+                {**hit, "status": "open", "detail": details[hit["id"]]},
                 ctx.actor,
                 push_id=push_id,
                 department=department,
