@@ -248,6 +248,13 @@ def test_above_the_county_a_births_day_is_withheld(policy):
     for tier in ("county", "township", "village"):
         full = mask_event(birth, tier, policy.for_tier(tier))["data"]
         assert full["effective_on"] == "2025-03-03" and "effective_on_withheld" not in full
+    # QA10-P1: a baby moving in joins near its birth date too; the registry says so (joined_in_infancy).
+    baby = added("move_in", "2025-03-04")
+    baby["data"]["joined_in_infancy"] = True
+    for tier in ("nation", "province", "city"):
+        masked = mask_event(baby, tier, policy.for_tier(tier))["data"]
+        assert masked["effective_on"].endswith("-01-01") and masked["effective_on_withheld"] is True
+    assert mask_event(baby, "county", policy.for_tier("county"))["data"]["effective_on"] == "2025-03-04"
     assert birth["data"]["effective_on"] == "2025-03-03"  # the stored body is never modified
 
 

@@ -51,18 +51,21 @@ def scrub(value: Any) -> Any:
     return value
 
 
-# A member change (registry member.added) whose day is a birth date: a child born into the household joins
-# it on the day it was born (or within a year, registered late). Above the county that day is withheld, as
-# the registry withholds birth dates there: it is the digits the masked ID number hides. The contract wants
-# a date, so the day becomes 1 January of the year the birth was recorded (the event's own time, which
-# every reader has), flagged `effective_on_withheld`.
+# A member change (registry member.added) whose day is, or is close to, a birth date: a child born into the
+# household, or any member joining in the first year of its life (`joined_in_infancy`: a newborn moving
+# in). Above the county that day is withheld, as the registry withholds birth dates there: it is the digits
+# the masked ID number hides. The contract wants a date, so the day becomes 1 January of the year the join
+# was recorded (the event's own time, which every reader has), flagged `effective_on_withheld`.
 BIRTH_CHANGE = "birth"
 CHANGE_DAY = "effective_on"
 WITHHELD_FLAG = "effective_on_withheld"
+INFANCY_FLAG = "joined_in_infancy"
 
 
 def withhold_birth_day(data: Any, recorded_at: Any) -> Any:
-    if not isinstance(data, dict) or data.get("change") != BIRTH_CHANGE or data.get(CHANGE_DAY) is None:
+    if not isinstance(data, dict) or data.get(CHANGE_DAY) is None:
+        return data
+    if data.get("change") != BIRTH_CHANGE and data.get(INFANCY_FLAG) is not True:
         return data
     return {**data, CHANGE_DAY: f"{_recorded_year(recorded_at, data[CHANGE_DAY])}-01-01", WITHHELD_FLAG: True}
 

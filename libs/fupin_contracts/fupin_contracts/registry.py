@@ -153,15 +153,18 @@ class MemberAddedV1(_Payload):
     household_id: uuid.UUID
     division: str
     change: str
-    # The day the member is in the household from. A birth's is the child's birth date (or close to it),
-    # the digits a masked ID number hides: in the tier feeds above the county it is withheld, replaced by
-    # 1 January of the year the birth was recorded, and `effective_on_withheld` is true.
+    # The day the member is in the household from. A birth's, or any join within a year of the member's
+    # birth (joined_in_infancy), is the child's birth date or close to it, the digits a masked ID number
+    # hides: in the tier feeds above the county it is withheld, replaced by 1 January of the year the join
+    # was recorded, and `effective_on_withheld` is true.
     effective_on: dt.date
     reason: str
     member: MemberSummaryV1
     member_count: int
-    # Set (true) only by the tier feeds above the county, on a birth. Optional: added within v1.
+    # Set (true) only by the tier feeds above the county, on such a join. Optional: added within v1.
     effective_on_withheld: bool | None = None
+    # The member joins within a year of its birth (always so for a birth). Optional: added within v1.
+    joined_in_infancy: bool | None = None
 
 
 class MemberUpdatedV1(_Payload):

@@ -2,6 +2,9 @@
 birth is registered late). Above the county the birth date is withheld, since it is the digits the masked
 ID number hides, but the join day was shown as it was: in the household, its as-of reads, its history and
 the exports' member sheets. With it a city reader completed the masked ID.
+
+QA10-P1: the same for any member who joins in the first year of its life by another change (a newborn
+registered with a new file, a baby moving in): its join day is close to its birth date too.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import itertools
 from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from fupin_kit.pii import check_digit
 
@@ -82,6 +86,67 @@ async def _household_with_a_newborn(registry: Any) -> tuple[str, str]:
 
 def _by_name(members: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {member["name"]: member for member in members}
+
+
+async def test_a_baby_registered_with_a_new_file_or_moving_in_has_its_join_day_withheld(
+    writable_registry: Any,
+) -> None:
+    registry = writable_registry
+    cadre = _auth(registry, "village", VILLAGE)
+    newborn = _resident_id("20261001", male=True)
+    created = await registry.client.post(
+        "/households",
+        json={
+            "division": VILLAGE,
+            "village_group": "五组",
+            "address": "纪念塔路 14 号",
+            "identification_standard": "national",
+            "attribute": "general",
+            "main_cause": "illness",
+            "registered_on": "2026-10-01",
+            "members": [
+                _person("郑母", "head", _resident_id("19920202", male=False), male=False),
+                _person("郑宝", "son", newborn, male=True),
+            ],
+        },
+        headers=cadre,
+    )
+    assert created.status_code == 201, created.text
+    household = created.json()["id"]
+    baby = _resident_id("20261101", male=False)
+    moved = await registry.client.post(
+        f"/households/{household}/members",
+        json={
+            "change": "move_in",
+            "effective_on": "2026-11-01",
+            "reason": "随母迁入",
+            "member": _person("郑囡", "daughter", baby, male=False),
+        },
+        headers=cadre,
+    )
+    assert moved.status_code == 201, moved.text
+    city = _auth(registry, "city", CITY, "viewer")
+    read = await registry.client.get(f"/households/{household}", headers=city)
+    members = _by_name(read.json()["members"])
+    assert members["郑宝"]["joined_on"] is None and members["郑囡"]["joined_on"] is None
+    assert members["郑母"]["joined_on"] == "2026-10-01"  # an adult's registration says nothing of her birth
+    history = await registry.client.get(f"/households/{household}/history", headers=city)
+    assert "2026-11-01" not in history.text
+    assert next(e for e in history.json() if e["action"] == "member.move_in")["effective_on"] is None
+    archive = await registry.client.get(f"/exports/counties/{COUNTY}/archive.csv", headers=city)
+    lines = {line["姓名"]: line for line in csv.DictReader(io.StringIO(archive.content.decode("utf-8-sig")))}
+    assert lines["郑宝"]["加入日期"] == "" and lines["郑囡"]["加入日期"] == ""
+    assert lines["郑母"]["加入日期"] == "2026-10-01"
+    # The event says so, for the feeds to withhold the day above the county.
+    async with registry.app.state.engine.connect() as connection:
+        event = (
+            await connection.execute(
+                text("SELECT payload FROM outbox WHERE type = 'fupin.registry.member.added.v1' ORDER BY seq")
+            )
+        ).all()[-1][0]
+    assert event["data"]["change"] == "move_in" and event["data"]["joined_in_infancy"] is True
+    county = await registry.client.get(f"/households/{household}", headers=_auth(registry, "county", COUNTY))
+    assert _by_name(county.json()["members"])["郑囡"]["joined_on"] == "2026-11-01"
 
 
 async def test_above_the_county_a_newborns_join_day_is_withheld_everywhere(writable_registry: Any) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fupin_kit.pii import PiiCipher, mask_phone, mask_text
+from registry.households import birth_days
 from registry.households.enums import (
     STATUS_COLOURS,
     Cause,
@@ -70,10 +71,8 @@ class Disclosure:
         return member["birth_date"] if self.full else None
 
     def joined_on(self, member: Row) -> Any:
-        # A child's join by birth is dated its birth date (or within a year of it, a late registration).
-        if self.full or member["joined_by"] != MemberChange.BIRTH.value:
-            return member["joined_on"]
-        return None
+        # A member joined in infancy (a birth, a newborn's file or move-in) joined on or near its birth date.
+        return member["joined_on"] if self.full else birth_days.disclosed_join_day(member)
 
 
 def label(enum: type[CodeEnum], code: str | None) -> str | None:

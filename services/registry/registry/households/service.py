@@ -25,7 +25,7 @@ from fupin_kit.problems import ProblemError, conflict, forbidden, not_found, unp
 from fupin_kit.read_pool import ReadPool
 from registry.divisions import places
 from registry.divisions import repository as division_repository
-from registry.households import events, repository
+from registry.households import birth_days, events, repository
 from registry.households.enums import (
     STATUS_COLOURS,
     Cause,
@@ -124,8 +124,6 @@ MEMBER_ATTRIBUTES = (
     "left_by",
 )
 Snapshot = dict[str, Any]
-# The history action of a child born into the household (add_member: member.<change>).
-BIRTH_ACTION = f"member.{MemberChange.BIRTH.value}"
 
 
 @dataclass(frozen=True)
@@ -274,17 +272,11 @@ def render_member(member: Snapshot, full_id: str | None) -> MemberOut:
         medical_insurance=member["medical_insurance"],
         pension_insurance=member["pension_insurance"],
         status=_must(MemberStatus, member["status"]),
-        joined_on=member["joined_on"] if full_id is not None else _joined_on_disclosed(member),
+        joined_on=member["joined_on"] if full_id is not None else birth_days.disclosed_join_day(member),
         joined_by=_must(MemberChange, member["joined_by"]),
         left_on=member["left_on"],
         left_by=_code(MemberChange, member["left_by"]),
     )
-
-
-def _joined_on_disclosed(member: Snapshot) -> dt.date | None:
-    """The day a member joined, as tiers above the county may see it: not for a birth, which is the birth
-    date itself (or a late registration of it, within a year): with it, the masked ID number is complete."""
-    return None if member.get("joined_by") == MemberChange.BIRTH.value else member.get("joined_on")
 
 
 def render(
@@ -932,6 +924,7 @@ async def add_member(ctx: Context, household_id: uuid.UUID, join: MemberJoin) ->
         reason=_published(join.reason),
         member=_member_summary(row),
         member_count=count,
+        joined_in_infancy=birth_days.joined_in_infancy(row),
     )
     action = f"member.{join.change.value}"
     after = await _record(
@@ -1337,8 +1330,8 @@ async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEnt
                 "reason": mask_texts(row["reason"]),
                 "before": mask_texts(_undisclosed(row["before"])),
                 "after": mask_texts(_undisclosed(row["after"])),
-                # A birth's day is the child's birth date (_joined_on_disclosed).
-                "effective_on": None if row["action"] == BIRTH_ACTION else row["effective_on"],
+                # A birth's day, or a newborn's join, is (close to) the child's birth date.
+                "effective_on": birth_days.disclosed_change_day(row["effective_on"], row["after"]),
             }
             for row in rows
         ]
@@ -1352,7 +1345,7 @@ def _undisclosed(data: Snapshot | None) -> Snapshot | None:
     if data is None:
         return None
     members = [
-        {**member, "birth_date": None, "joined_on": _joined_on_disclosed(member)}
+        {**member, "birth_date": None, "joined_on": birth_days.disclosed_join_day(member)}
         for member in data.get("members", [])
     ]
     return {**data, "phone": mask_phone(data.get("phone")), "members": members}

@@ -1,0 +1,54 @@
+"""Days that give a birth date away, withheld above the county with the birth date itself.
+
+A masked resident ID hides exactly the birth date (520102********123X): with the date, the ID is whole. A
+member who joins a household in the first year of its life (born into it, registered with a new file as a
+newborn, or moving in as a baby) joins on, or close to, the day it was born, so that day is withheld from
+the tiers that see no identity wherever it shows: the member's `joined_on`, the day of its history entry,
+the exports' 加入日期 and the feeds (events say so with `joined_in_infancy`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from registry.households.enums import MemberChange
+
+INFANCY = dt.timedelta(days=366)
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date held as a date (a row) or as ISO text (a history snapshot, stored as JSON)."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def joined_in_infancy(member: Mapping[str, Any]) -> bool:
+    """Whether the member joined within a year of its birth (a birth always does)."""
+    if member.get("joined_by") == MemberChange.BIRTH.value:
+        return True
+    born, joined = _day(member.get("birth_date")), _day(member.get("joined_on"))
+    return born is not None and joined is not None and joined - born < INFANCY
+
+
+def disclosed_join_day(member: Mapping[str, Any]) -> Any:
+    """The member's `joined_on` as tiers above the county may see it."""
+    return None if joined_in_infancy(member) else member.get("joined_on")
+
+
+def disclosed_change_day(effective_on: Any, after: Mapping[str, Any] | None) -> Any:
+    """The day of a history entry as tiers above the county may see it: withheld when a member who joined
+    in infancy joined that day (the entry of its birth, or of the new file or move-in it came with)."""
+    day = _day(effective_on)
+    if day is None:
+        return effective_on
+    for member in (after or {}).get("members", []):
+        if _day(member.get("joined_on")) == day and joined_in_infancy(member):
+            return None
+    return effective_on
