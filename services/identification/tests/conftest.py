@@ -237,11 +237,18 @@ class Harness:
         return response
 
     async def push(
-        self, kind: str, *resident_ids: str, amount: str | None = None, detail: str | None = None
+        self,
+        kind: str,
+        *resident_ids: str,
+        amount: str | None = None,
+        detail: str | None = None,
+        tier: str = "county",
+        division: str = COUNTY,
     ) -> dict[str, Any]:
-        """A province department's list of `kind` naming these people (with one amount and one detail
-        each, if given)."""
-        client = self.auth("province", "520000000000", "department", kind="client")
+        """A department's list of `kind` naming these people (with one amount and one detail each, if
+        given), pushed by the county's system unless told otherwise (one above the county is not told what
+        matched, comparisons.service.push)."""
+        client = self.auth(tier, division, "department", kind="client")
         extra: dict[str, str] = {} if amount is None else {"amount": amount}
         if detail is not None:
             extra["detail"] = detail

@@ -277,7 +277,7 @@ async def test_a_person_listed_twice_or_pushed_again_has_one_open_hit(harness: H
 async def test_a_warning_list_with_a_person_twice_keeps_the_larger_amount(harness: Harness) -> None:
     rid = harness.resident_id()
     case = await harness.apply(await harness.household(ids=[rid]))
-    client = harness.auth("province", "520000000000", "department", kind="client")
+    client = harness.auth("county", "520102000000", "department", kind="client")
     entries = [{"resident_id": rid, "amount": "12000"}, {"resident_id": rid, "amount": "15000.50"}]
     pushed = await harness.client.post(
         "/comparisons/pushes",

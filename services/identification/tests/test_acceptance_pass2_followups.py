@@ -43,7 +43,7 @@ async def _open_monitoring(harness: Harness, household: uuid.UUID) -> httpx.Resp
 
 
 async def _medical_push(harness: Harness, *rids: str) -> dict[str, Any]:
-    client = harness.auth("province", "520000000000", "department", kind="client")
+    client = harness.auth("county", "520102000000", "department", kind="client")
     pushed = await harness.client.post(
         "/comparisons/pushes",
         json={

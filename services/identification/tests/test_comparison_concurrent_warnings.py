@@ -18,6 +18,7 @@ from identification.comparisons import repository as comparison_repository
 
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
 PROVINCE = "520000000000"
+COUNTY = "520102000000"
 # A bound on each wait, so a regression shows as a failure rather than a hung run.
 WAIT_S = 10.0
 
@@ -72,7 +73,7 @@ async def _push(harness: Harness, kind: str, entries: list[dict[str, Any]]) -> h
     response: httpx.Response = await harness.client.post(
         "/comparisons/pushes",
         json={"kind": kind, "department": "部门", "entries": entries},
-        headers=harness.auth("province", PROVINCE, "department", kind="client"),
+        headers=harness.auth("county", COUNTY, "department", kind="client"),
     )
     return response
 

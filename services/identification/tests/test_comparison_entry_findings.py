@@ -9,6 +9,7 @@ from typing import Any
 
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
 PROVINCE = "520000000000"
+COUNTY = "520102000000"
 CITY = "520100000000"
 
 
@@ -16,7 +17,7 @@ async def _push(harness: Harness, kind: str, entries: list[dict[str, Any]]) -> d
     pushed = await harness.client.post(
         "/comparisons/pushes",
         json={"kind": kind, "department": "部门", "entries": entries},
-        headers=harness.auth("province", PROVINCE, "department", kind="client"),
+        headers=harness.auth("county", COUNTY, "department", kind="client"),
     )
     assert pushed.status_code == 201, pushed.text
     body: dict[str, Any] = pushed.json()

@@ -336,11 +336,22 @@ async def test_a_provincial_push_uses_each_households_county_threshold(harness: 
     )
     assert set_.status_code == 200, set_.text
     here, there = harness.resident_id(), harness.resident_id()
-    await harness.household(ids=[here])
-    await harness.household(division=OTHER_VILLAGE, ids=[there])
-    assert (await _medical_push(harness, here, "8000"))["warnings_opened"] == 1  # 8000 > the county's 5000
-    assert (await _medical_push(harness, there, "8000"))["warnings_opened"] == 0  # the default 10000 there
-    assert (await _medical_push(harness, there, "12000"))["warnings_opened"] == 1
+    near = await harness.household(ids=[here])
+    far = await harness.household(division=OTHER_VILLAGE, ids=[there])
+
+    async def warnings(household: Any) -> int:
+        rows = await harness.sql(
+            "SELECT count(*) FROM cases WHERE household_id = :h AND kind = 'monitoring'", h=household
+        )
+        return int(rows[0][0])
+
+    # A provincial bureau is not told what its list matched (QA10-P3): the warnings are read here.
+    assert (await _medical_push(harness, here, "8000"))["outcome_withheld"] is True
+    assert await warnings(near) == 1  # 8000 > the county's 5000
+    await _medical_push(harness, there, "8000")
+    assert await warnings(far) == 0  # the default 10000 there
+    await _medical_push(harness, there, "12000")
+    assert await warnings(far) == 1
 
 
 # ---- #6: China's calendar year --------------------------------------------------------------------------
@@ -359,7 +370,7 @@ async def test_monitoring_counts_chinas_year(harness: Harness) -> None:
     assert opened.status_code == 201, opened.text
     rid = harness.resident_id()
     pushed_household = await harness.household(ids=[rid])
-    client = harness.auth("province", PROVINCE, "department", kind="client")
+    client = harness.auth("county", COUNTY, "department", kind="client")
     pushed = await harness.client.post(
         "/comparisons/pushes",
         json={"kind": "disaster", "department": "应急管理局", "entries": [{"resident_id": rid}]},

@@ -55,7 +55,7 @@ async def _world(h: Harness) -> dict[str, str]:
     pushed = await h.client.post(
         "/comparisons/pushes",
         json={"kind": "private_vehicle", "department": "公安交管", "entries": [{"resident_id": rid}]},
-        headers=h.auth("province", "520000000000", "department", kind="client"),
+        headers=h.auth("county", "520102000000", "department", kind="client"),
     )
     assert pushed.json()["hits"] == 1, pushed.text
     hits = await h.client.get("/comparisons/hits", headers=h.county())

@@ -191,7 +191,7 @@ async def test_comparison_hit_blocks_until_resolved(ident: Ident) -> None:
     await ident.quotas(await ident.year(), 10)
     case = await ident.apply(await ident.household(ids=[rid]))
     await ident.sql("UPDATE cases SET state = 'township_reviewed' WHERE id = :i", i=uuid.UUID(case))
-    client = ident.auth("province", "520000000000", "department", kind="client")
+    client = ident.auth("county", "520102000000", "department", kind="client")
     pushed = await ident.client.post(
         "/comparisons/pushes",
         json={"kind": "private_vehicle", "department": "公安交管", "entries": [{"resident_id": rid}]},

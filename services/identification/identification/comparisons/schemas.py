@@ -76,13 +76,18 @@ class SkippedWarnings(BaseModel):
 
 
 class PushOut(BaseModel):
+    """What a push did. A system above the county is told only what it sent (`outcome_withheld`): how many
+    entries matched, over lists it makes itself, would tell it which ID numbers belong to people in cases
+    (a masked ID completed by trying its hidden digits). The county resolves the hits."""
+
     id: uuid.UUID
     kind: str
     entries: int
-    hits: int
-    warnings_opened: int
-    warnings_skipped: int = 0
+    hits: int | None
+    warnings_opened: int | None
+    warnings_skipped: int | None = 0
     skipped: list[SkippedWarnings] = []
+    outcome_withheld: bool = False
 
 
 class HitOut(BaseModel):

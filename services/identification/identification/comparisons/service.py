@@ -48,8 +48,13 @@ def matched_kinds(kind: PushKind) -> list[str]:
     return sorted(case_kind.value for case_kind in kinds)
 
 
+def is_department(actor: Actor) -> bool:
+    """A departmental system: a client account, or a person token with the department role."""
+    return actor.kind == "client" or actor.has_role("department")
+
+
 async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
-    if not (ctx.actor.kind == "client" or ctx.actor.has_role("department")):
+    if not is_department(ctx.actor):
         raise forbidden("lists are pushed by a departmental system")
     # A department's system registered for its own lists (comparisons:push:<kind>) pushes only those: the
     # medical-insurance bureau's client cannot file a payroll list that blocks applications.
@@ -130,6 +135,17 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
                 continue
             if await _open_warning(system, household["household_id"], push_id, body.kind, amount):
                 opened += 1
+    if not ctx.actor.sees_full_identity:
+        # QA10-P3: counts over hand-made lists are an oracle for the hidden digits of masked IDs.
+        return PushOut(
+            id=push_id,
+            kind=body.kind.value,
+            entries=len(entries),
+            hits=None,
+            warnings_opened=None,
+            warnings_skipped=None,
+            outcome_withheld=True,
+        )
     return PushOut(
         id=push_id,
         kind=body.kind.value,
@@ -326,6 +342,12 @@ async def resolve(ctx: Context, hit_id: uuid.UUID, body: HitResolutionIn) -> Hit
 
 
 async def search(ctx: Context, case_id: uuid.UUID | None, status: str | None) -> list[HitOut]:
+    if is_department(ctx.actor) and not ctx.actor.sees_full_identity:
+        # Watching hits appear after its own pushes would tell a system above the county which of the ID
+        # numbers it tried are people in cases, as the push's counts would (QA10-P3).
+        raise forbidden(
+            "a departmental system above the county is not shown the hits of its lists: the county resolves them"
+        )
     lo, hi = ctx.actor.subtree
     return [
         render_hit(row, ctx.actor)
