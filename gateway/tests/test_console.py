@@ -1028,4 +1028,12 @@ async def object_on_the_board(page: Page, entry: Locator, shots: Path) -> str:
     due = dt.datetime.fromisoformat(ticket["due_at"]).astimezone(CHINA)
     await expect(fact(receipt, "处理期限")).to_contain_text(f"{due.year}年{due.month}月{due.day}日")
     await shot(page, shots, "6b-objection-filed-zh")
+    # QA10 CON-1: the receipt survives a switch of language; a filer who is not signed in has no other
+    # record of the ticket.
+    await page.get_by_role("button", name="English").click()
+    kept = page.locator(f".notice-success[data-ticket='{ticket['id']}']")
+    await expect(kept).to_be_visible()
+    await expect(kept.locator("code.ticket-id")).to_have_text(ticket["id"])
+    await page.get_by_role("button", name="中文").click()
+    await expect(page.locator(f".notice-success[data-ticket='{ticket['id']}']")).to_have_count(1)
     return str(ticket["id"])

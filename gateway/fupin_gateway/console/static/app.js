@@ -1667,7 +1667,10 @@ async function noticeView(seq, [id]) {
   // A notice stays as it was posted: a household taken off it (an upheld objection, a withdrawal) keeps its
   // line, with its status, and can no longer be objected to.
   const listed = (e) => (e.status ?? "listed") === "listed";
-  const receipt = h("div", { class: "objection-receipts" });
+  // Receipts of objections filed from this browser tab, newest first: kept across a language switch or a
+  // reload, since a filer who is not signed in has no other record of the ticket (QA10 CON-1).
+  const receipt = h("div", { class: "objection-receipts" },
+    ...keptReceipts(notice.id).map((kept) => objectionReceipt({ head_name: kept.head_name }, kept)));
   const rows = notice.entries.map((e) => h("tr", { dataset: { status: e.status ?? "listed" } },
     td(h("span", { title: e.village, dataset: { division: e.village } }, e.village_name || e.village), { header: true }), td(e.head_name), td(h("code", { text: e.head_id || "—" })),
     td(formatNumber(e.member_count), { numeric: true }), td(t(`kinds.${e.kind}`)),
@@ -1690,6 +1693,29 @@ async function noticeView(seq, [id]) {
       h("a", { class: "button", href: `${ID}/public/notices/${id}/document.pdf`, target: "_blank", rel: "noopener", text: t("board.pdf") })),
     table(t("board.caption", { n: notice.entries.length }), headers, rows, { numeric: [3] }),
     open ? h("p", { class: "muted", text: t("board.object_hint") }) : null);
+}
+
+const RECEIPTS_KEY = "fupin.objection_receipts";
+
+/** The receipts kept for a notice in this tab's sessionStorage ({id, due_at, head_name} each). */
+function keptReceipts(noticeId) {
+  try {
+    const all = JSON.parse(sessionStorage.getItem(RECEIPTS_KEY) || "{}");
+    return Array.isArray(all[noticeId]) ? all[noticeId] : [];
+  } catch {
+    return [];
+  }
+}
+
+function keepReceipt(noticeId, entry, ticket) {
+  try {
+    const all = JSON.parse(sessionStorage.getItem(RECEIPTS_KEY) || "{}");
+    const kept = { id: ticket.id, due_at: ticket.due_at, head_name: entry.head_name };
+    all[noticeId] = [kept, ...(Array.isArray(all[noticeId]) ? all[noticeId] : [])];
+    sessionStorage.setItem(RECEIPTS_KEY, JSON.stringify(all));
+  } catch {
+    // Storage refused (private mode, full): the receipt is still shown until the page is left.
+  }
 }
 
 /** What the filer keeps of an objection: its ticket number and the date the township must settle it by,
@@ -1719,6 +1745,7 @@ function openObjection(notice, entry, receipt) {
     if (contact.value.trim()) body.contact = contact.value.trim();
     const ticket = await api(`${ID}/public/notices/${notice.id}/objections`, { method: "POST", json: body, auth: false, idempotent: true });
     dialog.close();
+    keepReceipt(notice.id, entry, ticket);
     const box = objectionReceipt(entry, ticket);
     receipt.prepend(box);
     box.scrollIntoView({ block: "nearest" });
