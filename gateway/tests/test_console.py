@@ -698,6 +698,11 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await page.locator("form button[type=submit]").click()
     await expect(problem).to_contain_text("此账号已暂时锁定，请 15 分钟后再试")
     assert "locked" not in await problem.inner_text()
+    # QA10 CON-2: the refusal is said again in the other language, not dropped with the old page.
+    await page.get_by_role("button", name="English").click()
+    await expect(problem).to_contain_text("this account is locked for now")
+    await page.get_by_role("button", name="中文").click()
+    await expect(problem).to_contain_text("此账号已暂时锁定")
 
     await sign_in(page, "console.county")
     await expect(page.locator("#page-title")).to_have_text("辖区概览")

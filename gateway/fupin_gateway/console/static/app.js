@@ -438,10 +438,17 @@ async function route() {
 
 // ---- login -----------------------------------------------------------------------------------------
 
+// The last refused sign-in, drawn again when the page is rebuilt in another language (QA10 CON-2), and
+// only then: a later visit of the sign-in page starts clean.
+let signInRefusal = null;
+let redrawingForLanguage = false;
+
 async function loginView(seq, _params, query) {
   const reason = query.get("reason");
   const next = query.get("next");
   const error = h("div", { class: "form-error" });
+  if (redrawingForLanguage && signInRefusal) error.replaceChildren(signInProblem(signInRefusal));
+  else signInRefusal = null;
   const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
   const password = h("input", {
     id: "password", name: "password", type: "password", autocomplete: "current-password", required: true,
@@ -462,12 +469,14 @@ async function loginView(seq, _params, query) {
     submit.disabled = true;
     try {
       await login(username.value.trim(), password.value);
+      signInRefusal = null;
       await loadProfile();
       announce(t("login.welcome", { user: session.profile.username }));
       location.hash = next && next.startsWith("/") && !next.startsWith("/login") ? `#${next}` : "#/dashboard";
     } catch (failure) {
       clearToken();
       session.profile = null;
+      signInRefusal = failure;
       error.replaceChildren(signInProblem(failure));
       password.select();
     } finally {
@@ -1908,7 +1917,12 @@ async function switchLanguage(next) {
   await loadLanguage(next);
   applyLabels();
   announce(t("common.language_changed"));
-  await route();
+  redrawingForLanguage = true;
+  try {
+    await route();
+  } finally {
+    redrawingForLanguage = false;
+  }
   restoreTyped(main(), typed);
 }
 
