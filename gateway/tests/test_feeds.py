@@ -134,7 +134,9 @@ async def scenario(fupin_stack) -> AsyncIterator[Scenario]:
     async with InProcessServer(app) as server:
         scenario = Scenario(url=server.url, stack=fupin_stack, settings=settings, app=app)
         events = {
-            "reg1": household_event(REGISTERED, VILLAGE, "h1", RID_52, actor_id="user:cadre.zhang"),
+            "reg1": household_event(
+                REGISTERED, VILLAGE, "h1", RID_52, actor_id="user:cadre.zhang", actor_tier="village"
+            ),
             "upd1": household_event(UPDATED, VILLAGE, "h1", RID_52),
             "reg2": household_event(REGISTERED, OTHER_VILLAGE, "h2", RID_52),
             "visit": household_event(VISIT, VILLAGE, "h1", RID_52),
@@ -605,3 +607,39 @@ async def test_stream_ends_when_the_subjects_password_is_reset(scenario):
     fresh = scenario.stack.token("village", VILLAGE, subject="user:stream.reset", lifetime_s=2)
     lines, _ = await _stream_until_closed(scenario, fresh)
     assert ": token expired; stream closed" in lines
+
+
+async def _pull_as(scenario: Scenario, headers: dict[str, str]) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{scenario.url}/feeds/events", params={"limit": 1000}, headers=headers)
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
+async def test_a_list_pushing_system_above_the_county_is_fed_no_identification_events(scenario):
+    """QA10 verifier2 NEW-3: a department system above the county read on its feed the hits its own lists
+    opened, and with them which ID numbers it had tried belong to people in cases. Above the county a token
+    that may push lists (the department role, a client with the push scope) gets no identification events;
+    the same tier's other readers do. NEW-4: pulled events carry the actor's tier, as streamed ones do."""
+    multi = str(scenario.events["multi"].id)  # an identification event of the village
+
+    def bearer(**claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {scenario.stack.token('city', CITY, **claims)}"}
+
+    viewer = await _pull_as(scenario, bearer(roles=["viewer"]))
+    assert multi in {event["id"] for event in viewer}
+    reg1 = next(event for event in viewer if event["id"] == str(scenario.events["reg1"].id))
+    assert reg1["actortier"] == "village" and "actorid" not in reg1
+    for pusher in (
+        bearer(roles=["department"]),
+        bearer(roles=["department"], kind="client", scope="comparisons:push:disaster feeds.read"),
+    ):
+        fed = await _pull_as(scenario, pusher)
+        assert fed and not any(event["type"].startswith("fupin.identification.") for event in fed)
+    # A client that cannot push lists is fed as its tier is.
+    reader = bearer(roles=["viewer"], kind="client", scope="feeds.read")
+    assert multi in {event["id"] for event in await _pull_as(scenario, reader)}
+    # At the county a pushing system sees full identities anyway: fed as the county is.
+    county = {"Authorization": f"Bearer {scenario.stack.token('county', COUNTY, roles=['department'])}"}
+    assert multi in {event["id"] for event in await _pull_as(scenario, county)}

@@ -243,11 +243,14 @@ def test_above_the_county_a_births_day_is_withheld(policy):
         assert masked["data"]["effective_on"] == "2026-01-01"
         assert masked["data"]["effective_on_withheld"] is True
         registry.MemberAddedV1.model_validate(masked["data"])
-        kept = mask_event(move_in, tier, policy.for_tier(tier))["data"]
-        assert kept["effective_on"] == "2025-04-01" and "effective_on_withheld" not in kept
+        # Every join's day, not only a flagged one: an event stored before the flag existed carries
+        # none, and a baby's move-in looks like any other (QA10 verifier2 NEW-2).
+        adult = mask_event(move_in, tier, policy.for_tier(tier))["data"]
+        assert adult["effective_on"].endswith("-01-01") and adult["effective_on_withheld"] is True
     for tier in ("county", "township", "village"):
         full = mask_event(birth, tier, policy.for_tier(tier))["data"]
         assert full["effective_on"] == "2025-03-03" and "effective_on_withheld" not in full
+        assert mask_event(move_in, tier, policy.for_tier(tier))["data"]["effective_on"] == "2025-04-01"
     # QA10-P1: a baby moving in joins near its birth date too; the registry says so (joined_in_infancy).
     baby = added("move_in", "2025-03-04")
     baby["data"]["joined_in_infancy"] = True

@@ -51,21 +51,20 @@ def scrub(value: Any) -> Any:
     return value
 
 
-# A member change (registry member.added) whose day is, or is close to, a birth date: a child born into the
-# household, or any member joining in the first year of its life (`joined_in_infancy`: a newborn moving
-# in). Above the county that day is withheld, as the registry withholds birth dates there: it is the digits
-# the masked ID number hides. The contract wants a date, so the day becomes 1 January of the year the join
-# was recorded (the event's own time, which every reader has), flagged `effective_on_withheld`.
-BIRTH_CHANGE = "birth"
+# The day a member joined a household (registry member.added): for a child born into it, or any member
+# joining in the first year of its life, it is the birth date or close to it, the digits the masked ID
+# number hides. Above the county the feeds withhold the day of every join, not only of those the event
+# flags (`change` birth, `joined_in_infancy`): events stored before the registry set the flag carry no way
+# to tell (QA10 verifier2 NEW-2), and the tiers above the county follow households, not the day a member
+# came. The contract wants a date, so the day becomes 1 January of the year the join was recorded (the
+# event's own time, which every reader has), flagged `effective_on_withheld`.
+MEMBER_ADDED = "fupin.registry.member.added.v1"
 CHANGE_DAY = "effective_on"
 WITHHELD_FLAG = "effective_on_withheld"
-INFANCY_FLAG = "joined_in_infancy"
 
 
-def withhold_birth_day(data: Any, recorded_at: Any) -> Any:
-    if not isinstance(data, dict) or data.get(CHANGE_DAY) is None:
-        return data
-    if data.get("change") != BIRTH_CHANGE and data.get(INFANCY_FLAG) is not True:
+def withhold_join_day(event_type: Any, data: Any, recorded_at: Any) -> Any:
+    if event_type != MEMBER_ADDED or not isinstance(data, dict) or data.get(CHANGE_DAY) is None:
         return data
     return {**data, CHANGE_DAY: f"{_recorded_year(recorded_at, data[CHANGE_DAY])}-01-01", WITHHELD_FLAG: True}
 
@@ -79,13 +78,13 @@ def _recorded_year(recorded_at: Any, day: Any) -> int:
 
 
 def mask_event(body: dict[str, Any], tier: str, policy: TierPolicy) -> dict[str, Any]:
-    """The CloudEvents body as `tier` may see it: rules on `data`, then, above the county, a birth's day
+    """The CloudEvents body as `tier` may see it: rules on `data`, then, above the county, a join's day
     withheld and the scrubber."""
     masked = dict(body)
     masked["data"] = apply_rules(body.get("data") or {}, policy)
     if full_identity(tier):
         return masked
-    masked["data"] = withhold_birth_day(masked["data"], body.get("time"))
+    masked["data"] = withhold_join_day(body.get("type"), masked["data"], body.get("time"))
     return {key: item if key in UNTOUCHED_ATTRIBUTES else scrub(item) for key, item in masked.items()}
 
 

@@ -46,6 +46,7 @@ class FeedEvent(BaseModel):
     extradivisions: list[str] | None = None
     correlationid: str | None = None
     causationid: str | None = None
+    actortier: str | None = None
     data: dict[str, Any]
 
 
@@ -59,7 +60,26 @@ def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
     policy = runtime.policy.for_actor(actor)
     if policy is None:
         raise forbidden(f"the {actor.tier} tier receives no feed")
+    if may_push_lists(actor) and not actor.sees_full_identity:
+        # A system that pushes comparison lists above the county is told nothing of what they matched
+        # (identification answers its push without counts and refuses it the hits): the hits, warnings and
+        # cases its lists open, on the feed, would tell it which ID numbers it tried are people in cases.
+        policy = policy.model_copy(update={"exclude": (*policy.exclude, IDENTIFICATION_EVENTS)})
     return policy
+
+
+IDENTIFICATION_EVENTS = "fupin.identification.*"
+PUSH_SERVICE, PUSH_OPERATION = "identification", "comparisons:push"
+
+
+def may_push_lists(actor: Actor) -> bool:
+    """Whether identification takes a department's comparison list from this token: a person with the
+    department role, or a client whose scopes allow the push (comparisons.service.push)."""
+    if actor.kind == "client":
+        return actor.scopes is None or client_scopes.permits(
+            actor.scopes, PUSH_SERVICE, "POST", PUSH_OPERATION
+        )
+    return actor.has_role("department")
 
 
 # A departmental client reads a feed only with the feeds.read scope (auth.client_scopes).

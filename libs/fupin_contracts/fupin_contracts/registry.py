@@ -155,8 +155,8 @@ class MemberAddedV1(_Payload):
     change: str
     # The day the member is in the household from. A birth's, or any join within a year of the member's
     # birth (joined_in_infancy), is the child's birth date or close to it, the digits a masked ID number
-    # hides: in the tier feeds above the county it is withheld, replaced by 1 January of the year the join
-    # was recorded, and `effective_on_withheld` is true.
+    # hides: in the tier feeds above the county the day of every join is withheld, replaced by 1 January of
+    # the year the join was recorded, and `effective_on_withheld` is true.
     effective_on: dt.date
     reason: str
     member: MemberSummaryV1

@@ -129,14 +129,17 @@ async def test_a_baby_registered_with_a_new_file_or_moving_in_has_its_join_day_w
     read = await registry.client.get(f"/households/{household}", headers=city)
     members = _by_name(read.json()["members"])
     assert members["郑宝"]["joined_on"] is None and members["郑囡"]["joined_on"] is None
-    assert members["郑母"]["joined_on"] == "2026-10-01"  # an adult's registration says nothing of her birth
+    # The mother registered the file with the newborn: her day is the newborn's, withheld too (QA10
+    # verifier2 NEW-1: the head's join day completed the baby's masked ID).
+    assert members["郑母"]["joined_on"] is None
+    assert "2026-10-01" not in read.text
     history = await registry.client.get(f"/households/{household}/history", headers=city)
     assert "2026-11-01" not in history.text
     assert next(e for e in history.json() if e["action"] == "member.move_in")["effective_on"] is None
     archive = await registry.client.get(f"/exports/counties/{COUNTY}/archive.csv", headers=city)
     lines = {line["姓名"]: line for line in csv.DictReader(io.StringIO(archive.content.decode("utf-8-sig")))}
     assert lines["郑宝"]["加入日期"] == "" and lines["郑囡"]["加入日期"] == ""
-    assert lines["郑母"]["加入日期"] == "2026-10-01"
+    assert lines["郑母"]["加入日期"] == ""
     # The event says so, for the feeds to withhold the day above the county.
     async with registry.app.state.engine.connect() as connection:
         event = (

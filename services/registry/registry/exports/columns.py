@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fupin_kit.pii import PiiCipher, mask_phone, mask_text
-from registry.households import birth_days
 from registry.households.enums import (
     STATUS_COLOURS,
     Cause,
@@ -39,6 +38,8 @@ from registry.households.enums import (
 )
 
 Row = dict[str, Any]
+# Set on each member row of an export (exports.service): whether its join day is withheld above the county.
+JOIN_DAY_WITHHELD = "join_day_withheld"
 Cell = Any  # str, number, date or None: whatever openpyxl and csv write as is
 
 
@@ -71,8 +72,9 @@ class Disclosure:
         return member["birth_date"] if self.full else None
 
     def joined_on(self, member: Row) -> Any:
-        # A member joined in infancy (a birth, a newborn's file or move-in) joined on or near its birth date.
-        return member["joined_on"] if self.full else birth_days.disclosed_join_day(member)
+        # A member joined in infancy (a birth, a newborn's file or move-in) joined on or near its birth date,
+        # and so did whoever joined the household that day (exports.service marks them).
+        return None if not self.full and member.get(JOIN_DAY_WITHHELD) else member["joined_on"]
 
 
 def label(enum: type[CodeEnum], code: str | None) -> str | None:

@@ -22,7 +22,8 @@ from fupin_kit.pii import PiiCipher
 from fupin_kit.problems import not_found, unprocessable
 from registry.divisions import repository as division_repository
 from registry.exports import repository
-from registry.exports.columns import Disclosure
+from registry.exports.columns import JOIN_DAY_WITHHELD, Disclosure
+from registry.households import birth_days
 from registry.households import repository as household_repository
 
 Row = dict[str, Any]
@@ -111,6 +112,11 @@ async def household_files(
         by_household: dict[uuid.UUID, list[Row]] = defaultdict(list)
         for member in await repository.members_of(session, ids):
             by_household[member["household_id"]].append(member)
+        for household_members in by_household.values():
+            # Above the county a join on a day a member joined in infancy is withheld (birth_days).
+            withheld = birth_days.withheld_join_days(household_members)
+            for member in household_members:
+                member[JOIN_DAY_WITHHELD] = birth_days.disclosed_join_day(member, withheld) is None
         income = {row["household_id"]: row for row in await repository.current_incomes(session, ids)}
         yield [HouseholdFile(row, by_household[row["id"]], income.get(row["id"])) for row in page]
         if len(page) < page_size:

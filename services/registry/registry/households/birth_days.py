@@ -3,13 +3,14 @@
 A masked resident ID hides exactly the birth date (520102********123X): with the date, the ID is whole. A
 member who joins a household in the first year of its life (born into it, registered with a new file as a
 newborn, or moving in as a baby) joins on, or close to, the day it was born, so that day is withheld from
-the tiers that see no identity wherever it shows: the member's `joined_on`, the day of its history entry,
-the exports' 加入日期 and the feeds (events say so with `joined_in_infancy`)."""
+the tiers that see no identity wherever it shows: the member's `joined_on` and that of everyone who joined
+that same day (the head of a newborn's new file), the day of its history entry, the exports' 加入日期 and the
+feeds (which withhold the day of every join above the county)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from registry.households.enums import MemberChange
@@ -37,18 +38,25 @@ def joined_in_infancy(member: Mapping[str, Any]) -> bool:
     return born is not None and joined is not None and joined - born < INFANCY
 
 
-def disclosed_join_day(member: Mapping[str, Any]) -> Any:
-    """The member's `joined_on` as tiers above the county may see it."""
-    return None if joined_in_infancy(member) else member.get("joined_on")
+def withheld_join_days(members: Iterable[Mapping[str, Any]]) -> frozenset[dt.date]:
+    """The days a member of the household joined in infancy. Every join on such a day is withheld, not only
+    the child's: a new file's members all join on its registration day, and the head's day would give the
+    newborn's away (QA10 verifier2 NEW-1), as would an adult's moving in with the baby."""
+    days = (_day(member.get("joined_on")) for member in members if joined_in_infancy(member))
+    return frozenset(day for day in days if day is not None)
+
+
+def disclosed_join_day(member: Mapping[str, Any], withheld: frozenset[dt.date]) -> Any:
+    """The member's `joined_on` as tiers above the county may see it (`withheld`: its household's
+    withheld_join_days)."""
+    return None if _day(member.get("joined_on")) in withheld else member.get("joined_on")
 
 
 def disclosed_change_day(effective_on: Any, after: Mapping[str, Any] | None) -> Any:
-    """The day of a history entry as tiers above the county may see it: withheld when a member who joined
-    in infancy joined that day (the entry of its birth, or of the new file or move-in it came with)."""
+    """The day of a history entry as tiers above the county may see it: withheld when a member of the
+    household (as the entry left it) joined in infancy that day (its birth, or the new file or move-in it
+    came with)."""
     day = _day(effective_on)
     if day is None:
         return effective_on
-    for member in (after or {}).get("members", []):
-        if _day(member.get("joined_on")) == day and joined_in_infancy(member):
-            return None
-    return effective_on
+    return None if day in withheld_join_days((after or {}).get("members", [])) else effective_on

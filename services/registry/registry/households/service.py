@@ -252,7 +252,9 @@ def _summary_fields(data: Snapshot, *, full_text: bool) -> dict[str, Any]:
     }
 
 
-def render_member(member: Snapshot, full_id: str | None) -> MemberOut:
+def render_member(
+    member: Snapshot, full_id: str | None, withheld_days: frozenset[dt.date] = frozenset()
+) -> MemberOut:
     return MemberOut(
         id=member["id"],
         name=member["name"],
@@ -272,7 +274,9 @@ def render_member(member: Snapshot, full_id: str | None) -> MemberOut:
         medical_insurance=member["medical_insurance"],
         pension_insurance=member["pension_insurance"],
         status=_must(MemberStatus, member["status"]),
-        joined_on=member["joined_on"] if full_id is not None else birth_days.disclosed_join_day(member),
+        joined_on=member["joined_on"]
+        if full_id is not None
+        else birth_days.disclosed_join_day(member, withheld_days),
         joined_by=_must(MemberChange, member["joined_by"]),
         left_on=member["left_on"],
         left_by=_code(MemberChange, member["left_by"]),
@@ -290,6 +294,8 @@ def render(
     """`full_contact`: the phone number and the free text (address, bank name, group) as stored (county
     tier and below) or masked, the ID and mobile numbers typed into the text included (above)."""
     living = data["living"]
+    # Above the county: the days on which a member joined in infancy (birth_days), whoever joined then.
+    withheld_days = frozenset() if full_contact else birth_days.withheld_join_days(data["members"])
     return HouseholdOut(
         **_summary_fields(data, full_text=full_contact),
         address=_typed(data["address"], full_contact),
@@ -309,7 +315,10 @@ def render(
         ),
         created_at=data["created_at"],
         updated_at=data["updated_at"],
-        members=[render_member(member, full_ids.get(str(member["id"]))) for member in data["members"]],
+        members=[
+            render_member(member, full_ids.get(str(member["id"])), withheld_days)
+            for member in data["members"]
+        ],
         as_of=as_of,
     )
 
@@ -1344,8 +1353,9 @@ def _undisclosed(data: Snapshot | None) -> Snapshot | None:
     the household), and with the phone masked."""
     if data is None:
         return None
+    withheld = birth_days.withheld_join_days(data.get("members", []))
     members = [
-        {**member, "birth_date": None, "joined_on": birth_days.disclosed_join_day(member)}
+        {**member, "birth_date": None, "joined_on": birth_days.disclosed_join_day(member, withheld)}
         for member in data.get("members", [])
     ]
     return {**data, "phone": mask_phone(data.get("phone")), "members": members}
