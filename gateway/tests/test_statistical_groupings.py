@@ -35,6 +35,7 @@ async def test_no_account_or_token_for_a_grouping(fupin_stack) -> None:
             refused = await client.post("/admin/users", json=body, headers=root)
             assert refused.status_code == 422, refused.text
             assert "statistical grouping" in refused.json()["detail"]
+            assert refused.json()["code"] == "statistical-grouping"
         # A county-level unit the grouping holds is a government like any other.
         body = {**body, "username": "xiantao.officer", "tier": "county", "division": XIANTAO}
         assert (await client.post("/admin/users", json=body, headers=root)).status_code == 201

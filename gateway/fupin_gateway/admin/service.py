@@ -60,7 +60,8 @@ def check_grant(actor: Actor, tier: str, division: str) -> None:
         # Every verifier refuses a token for one (fupin_kit.auth.tokens): the account could never act.
         raise unprocessable(
             f"division {division} is a statistical grouping (市辖区, 省直辖县级行政区划), not a government: "
-            "the counties it groups are governed from their province"
+            "the counties it groups are governed from their province",
+            code="statistical-grouping",
         )
 
 

@@ -56,16 +56,20 @@ class DemoOptions:
 
 
 def random_county(seed: int) -> str:
-    """A county-level code from the registry's copy of the published tree, chosen by the seed."""
+    """A county-level code from the registry's copy of the published tree, chosen by the seed: one with
+    villages (金门县 350527000000 has none, QA10 Q2-1)."""
     from registry.divisions.loader import DATA_FILE  # the CLI is installed beside the registry
 
+    counties: set[str] = set()
+    with_villages: set[str] = set()
     with gzip.open(DATA_FILE, "rt", encoding="utf-8") as handle:
-        counties = sorted(
-            row["code"]
-            for row in csv.DictReader(handle)
-            if row["level"] == "county" and row["name"] != "市辖区"
-        )
-    return random.Random(seed).choice(counties)
+        for row in csv.DictReader(handle):
+            if row["level"] == "county" and row["name"] != "市辖区":
+                counties.add(row["code"])
+            elif row["level"] == "village" and not row["code"].endswith("000"):
+                # Not 金门县's own code repeated as a "village" (a self-loop the loader drops: quirk 3).
+                with_villages.add(row["code"][:6] + "000000")
+    return random.Random(seed).choice(sorted(counties & with_villages))
 
 
 class Gateway:

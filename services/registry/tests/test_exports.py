@@ -662,3 +662,19 @@ async def test_the_archive_csv_sends_excel_users_to_the_xlsx_whose_ids_are_text(
             assert cells and all(cell.data_type == "s" for cell in cells if cell.value is not None), column
     members = sheet_rows(body, "成员")
     assert {row["证件号码"] for row in members} == set(data["ids"])
+
+
+def test_a_place_name_repeated_by_the_division_below_it_is_written_once() -> None:
+    """QA10 Q2-2: 嘉峪关市's one district is 嘉峪关市; the card wrote 甘肃省嘉峪关市嘉峪关市雄关街道."""
+    chain = [
+        {"name": "甘肃省", "placeholder": False},
+        {"name": "嘉峪关市", "placeholder": False},
+        {"name": "嘉峪关市", "placeholder": False},
+        {"name": "雄关街道", "placeholder": False},
+    ]
+    assert export_service.full_name(chain) == ["甘肃省", "嘉峪关市", "雄关街道"]
+    beijing = [{"name": "北京市", "placeholder": False}, {"name": "市辖区", "placeholder": True}]
+    assert export_service.full_name([*beijing, {"name": "东城区", "placeholder": False}]) == [
+        "北京市",
+        "东城区",
+    ]

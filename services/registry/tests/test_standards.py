@@ -483,6 +483,7 @@ async def test_who_may_set_a_city_line(writable_registry) -> None:
     )
     assert grouping.status_code == 422, grouping.text
     assert "statistical grouping" in grouping.json()["detail"]
+    assert grouping.json()["code"] == "statistical-grouping"  # as identification's refusals (QA10 Q2-3)
 
 
 async def test_a_countyless_city_keeps_its_line(writable_registry) -> None:

@@ -130,8 +130,14 @@ async def village_names(session: AsyncSession, scope: Scope) -> dict[str, str]:
 
 
 def full_name(chain: list[Row]) -> list[str]:
-    """Names from the province down, without statistical groupings (市辖区) that are no real place."""
-    return [str(row["name"]) for row in chain if not row["placeholder"]]
+    """Names from the province down, without statistical groupings (市辖区) that are no real place, nor a
+    name that only repeats the one above it (嘉峪关市's one district is 嘉峪关市: QA10 Q2-2)."""
+    names: list[str] = []
+    for row in chain:
+        name = str(row["name"])
+        if not row["placeholder"] and (not names or names[-1] != name):
+            names.append(name)
+    return names
 
 
 async def card(session: AsyncSession, actor: Actor, household_id: uuid.UUID) -> Card:

@@ -136,5 +136,6 @@ async def _check_region_carries_a_line(session: AsyncSession, actor: Actor, regi
     if node["placeholder"]:
         raise unprocessable(
             f"{region} ({node['name']}) is a statistical grouping, not a government: a standard is set for "
-            "its province or for the divisions it groups"
+            "its province or for the divisions it groups",
+            code="statistical-grouping",
         )
