@@ -201,3 +201,60 @@ async def test_above_the_county_a_newborns_join_day_is_withheld_everywhere(writa
         f"/households/{household}/history", headers=_auth(registry, "county", COUNTY)
     )
     assert next(e for e in history.json() if e["action"] == "member.birth")["effective_on"] == BORN_ISO
+
+
+async def test_an_adult_who_joined_on_the_day_a_baby_joined_later_keeps_it_hidden_in_the_past(
+    writable_registry: Any,
+) -> None:
+    """QA10 verifier3 NEW-5: an adult moved in, then a baby moved in on its birth day, the same day. The
+    history entry of the adult's join (recorded before the baby's) and an as-of read of that moment showed
+    the adult's day: the baby's birth date, since the README says a day is withheld only when a baby joined
+    then. The withheld days are the household's, for every state of its record."""
+    registry = writable_registry
+    cadre = _auth(registry, "village", VILLAGE)
+    created = await registry.client.post(
+        "/households",
+        json={
+            "division": VILLAGE,
+            "village_group": "六组",
+            "address": "纪念塔路 16 号",
+            "identification_standard": "national",
+            "attribute": "general",
+            "main_cause": "illness",
+            "registered_on": "2020-01-01",
+            "members": [_person("钱父", "head", _resident_id("19880808", male=True), male=True)],
+        },
+        headers=cadre,
+    )
+    assert created.status_code == 201, created.text
+    household = created.json()["id"]
+    day = "2026-11-16"
+    joins = (
+        ("钱母", "spouse", _resident_id("19900909", male=False)),
+        ("钱宝", "son", _resident_id("20261116", male=True)),
+    )
+    for name, relation, resident_id in joins:
+        joined = await registry.client.post(
+            f"/households/{household}/members",
+            json={
+                "change": "move_in",
+                "effective_on": day,
+                "reason": "迁入",
+                "member": _person(name, relation, resident_id, male=relation == "son"),
+            },
+            headers=cadre,
+        )
+        assert joined.status_code == 201, joined.text
+    city = _auth(registry, "city", CITY, "viewer")
+    history = await registry.client.get(f"/households/{household}/history", headers=city)
+    assert history.status_code == 200 and day not in history.text, history.text
+    adults_entry = next(e for e in history.json() if e["action"] == "member.move_in")
+    as_of = await registry.client.get(
+        f"/households/{household}", params={"as_of": adults_entry["at"]}, headers=city
+    )
+    assert as_of.status_code == 200 and day not in as_of.text
+    assert _by_name(as_of.json()["members"])["钱母"]["joined_on"] is None
+    county = await registry.client.get(
+        f"/households/{household}/history", headers=_auth(registry, "county", COUNTY)
+    )
+    assert day in county.text

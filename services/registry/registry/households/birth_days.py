@@ -52,11 +52,6 @@ def disclosed_join_day(member: Mapping[str, Any], withheld: frozenset[dt.date]) 
     return None if _day(member.get("joined_on")) in withheld else member.get("joined_on")
 
 
-def disclosed_change_day(effective_on: Any, after: Mapping[str, Any] | None) -> Any:
-    """The day of a history entry as tiers above the county may see it: withheld when a member of the
-    household (as the entry left it) joined in infancy that day (its birth, or the new file or move-in it
-    came with)."""
-    day = _day(effective_on)
-    if day is None:
-        return effective_on
-    return None if day in withheld_join_days((after or {}).get("members", [])) else effective_on
+def disclosed_day(day: Any, withheld: frozenset[dt.date]) -> Any:
+    """A day of the household's record (a history entry's) as tiers above the county may see it."""
+    return None if _day(day) in withheld else day

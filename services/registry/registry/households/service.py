@@ -290,12 +290,18 @@ def render(
     as_of: dt.datetime | None = None,
     *,
     full_contact: bool = True,
+    withheld_days: frozenset[dt.date] | None = None,
 ) -> HouseholdOut:
     """`full_contact`: the phone number and the free text (address, bank name, group) as stored (county
-    tier and below) or masked, the ID and mobile numbers typed into the text included (above)."""
+    tier and below) or masked, the ID and mobile numbers typed into the text included (above).
+    `withheld_days`: the join days withheld above the county (birth_days), by default those of `data`'s
+    members; a past state is given the household's, since a baby who joined later shares its day."""
     living = data["living"]
     # Above the county: the days on which a member joined in infancy (birth_days), whoever joined then.
-    withheld_days = frozenset() if full_contact else birth_days.withheld_join_days(data["members"])
+    if full_contact:
+        withheld_days = frozenset()
+    elif withheld_days is None:
+        withheld_days = birth_days.withheld_join_days(data["members"])
     return HouseholdOut(
         **_summary_fields(data, full_text=full_contact),
         address=_typed(data["address"], full_contact),
@@ -660,6 +666,8 @@ async def read_household_as_of(ctx: Context, household_id: uuid.UUID, as_of: dt.
         None,
         as_of,
         full_contact=ctx.actor.sees_full_identity,
+        # A member who joins later on the same day as one in this state must not give that day away here.
+        withheld_days=birth_days.withheld_join_days([*loaded.members, *past["after"].get("members", [])]),
     )
 
 
@@ -1329,31 +1337,37 @@ async def list_incomes(ctx: Context, household_id: uuid.UUID) -> list[IncomeOut]
 
 
 async def read_history(ctx: Context, household_id: uuid.UUID) -> list[HistoryEntry]:
-    await _load(ctx, household_id)
+    loaded = await _load(ctx, household_id)
     lo, hi = ctx.actor.subtree
     rows = await repository.list_history(ctx.session, household_id, lo, hi)
     if not ctx.actor.sees_full_identity:
+        # The household's withheld days, not each snapshot's: an entry recorded before a baby joined shows
+        # the adult who joined on the day the baby later joined too (QA10 verifier3 NEW-5).
+        everyone = [*loaded.members]
+        for row in rows:
+            for state in (row["before"], row["after"]):
+                everyone.extend((state or {}).get("members", []))
+        withheld = birth_days.withheld_join_days(everyone)
         rows = [
             {
                 **row,
                 "reason": mask_texts(row["reason"]),
-                "before": mask_texts(_undisclosed(row["before"])),
-                "after": mask_texts(_undisclosed(row["after"])),
+                "before": mask_texts(_undisclosed(row["before"], withheld)),
+                "after": mask_texts(_undisclosed(row["after"], withheld)),
                 # A birth's day, or a newborn's join, is (close to) the child's birth date.
-                "effective_on": birth_days.disclosed_change_day(row["effective_on"], row["after"]),
+                "effective_on": birth_days.disclosed_day(row["effective_on"], withheld),
             }
             for row in rows
         ]
     return [HistoryEntry.model_validate(row) for row in rows]
 
 
-def _undisclosed(data: Snapshot | None) -> Snapshot | None:
+def _undisclosed(data: Snapshot | None, withheld: frozenset[dt.date]) -> Snapshot | None:
     """A stored snapshot as tiers above the county may see it: without birth dates, which are the very
-    digits the masked ID number hides (as render_member leaves them out, and the day a child was born into
-    the household), and with the phone masked."""
+    digits the masked ID number hides (as render_member leaves them out), without the join days in
+    `withheld` (the household's days a member joined in infancy), and with the phone masked."""
     if data is None:
         return None
-    withheld = birth_days.withheld_join_days(data.get("members", []))
     members = [
         {**member, "birth_date": None, "joined_on": birth_days.disclosed_join_day(member, withheld)}
         for member in data.get("members", [])
