@@ -135,18 +135,7 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
                 continue
             if await _open_warning(system, household["household_id"], push_id, body.kind, amount):
                 opened += 1
-    if not ctx.actor.sees_full_identity:
-        # QA10-P3: counts over hand-made lists are an oracle for the hidden digits of masked IDs.
-        return PushOut(
-            id=push_id,
-            kind=body.kind.value,
-            entries=len(entries),
-            hits=None,
-            warnings_opened=None,
-            warnings_skipped=None,
-            outcome_withheld=True,
-        )
-    return PushOut(
+    outcome = PushOut(
         id=push_id,
         kind=body.kind.value,
         entries=len(entries),
@@ -157,6 +146,16 @@ async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
         if skipped
         else [],
     )
+    if ctx.actor.sees_full_identity:
+        return outcome
+    # QA10-P3: counts over hand-made lists are an oracle for the hidden digits of masked IDs.
+    withheld: dict[str, Any] = {
+        "hits": None,
+        "warnings_opened": None,
+        "warnings_skipped": None,
+        "skipped": [],
+    }
+    return outcome.model_copy(update={**withheld, "outcome_withheld": True})
 
 
 # Every list that can open monitoring warnings takes this one lock: two such lists pushed at once would
