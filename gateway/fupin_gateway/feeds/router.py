@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_contracts import identification
 from fupin_gateway.feeds import repository
 from fupin_gateway.feeds.policy import TierPolicy, identity_tier
 from fupin_gateway.feeds.runtime import FeedRuntime, feed_runtime
@@ -69,7 +70,8 @@ def _tier_policy(runtime: FeedRuntime, actor: Actor) -> TierPolicy:
 
 
 IDENTIFICATION_EVENTS = "fupin.identification.*"
-PUSH_SERVICE, PUSH_OPERATION = "identification", "comparisons:push"
+# The service that takes departments' lists; the route's operation scope is the contract's.
+PUSH_SERVICE = "identification"
 
 
 def may_push_lists(actor: Actor) -> bool:
@@ -77,7 +79,7 @@ def may_push_lists(actor: Actor) -> bool:
     department role, or a client whose scopes allow the push (comparisons.service.push)."""
     if actor.kind == "client":
         return actor.scopes is None or client_scopes.permits(
-            actor.scopes, PUSH_SERVICE, "POST", PUSH_OPERATION
+            actor.scopes, PUSH_SERVICE, "POST", identification.PUSH_OPERATION
         )
     return actor.has_role("department")
 

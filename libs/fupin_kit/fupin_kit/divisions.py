@@ -140,6 +140,17 @@ def government_parent(code: str) -> str | None:
     return above
 
 
+def government_chain(code: str) -> list[str]:
+    """`code` and each division above it, most specific first and the nation last, as their governments
+    stand (government_parent: a statistical grouping passed over)."""
+    chain: list[str] = []
+    current: str | None = code
+    while current is not None:
+        chain.append(current)
+        current = government_parent(current)
+    return chain
+
+
 def province_of(code: str) -> str:
     """Two-digit province code, used to pick the province feed topic."""
     validate(code)

@@ -28,13 +28,8 @@ MIN_RISK_CLEARANCE_MONTHS = settings_rules.MIN_RISK_CLEARANCE_MONTHS
 
 def chain(division: str) -> list[str]:
     """The division and its ancestors, most specific first; a statistical grouping, which holds no settings,
-    passed over (fupin_kit.divisions.government_parent)."""
-    codes: list[str] = []
-    current: str | None = division
-    while current is not None:
-        codes.append(current)
-        current = divisions.government_parent(current)
-    return codes
+    passed over."""
+    return divisions.government_chain(division)
 
 
 async def _values(session: AsyncSession, division: str, key: str) -> list[tuple[str, str]]:

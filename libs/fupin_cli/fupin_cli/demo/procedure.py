@@ -128,14 +128,9 @@ def township(code: str) -> tuple[str, str, str]:
 
 def quota_chain(village_code: str) -> list[str]:
     """The divisions whose quotas bound a village's places: the village, its township, county, city and
-    province (under a city without counties, the township's parent is the city)."""
-    chain: list[str] = []
-    node: str | None = village_code
-    while node is not None and node != NATION:
-        chain.append(node)
-        # A statistical grouping (湖北's 省直辖县级行政区划 above 仙桃) holds no quota: passed over.
-        node = divisions.government_parent(node)
-    return chain
+    province (under a city without counties, the township's parent is the city); a statistical grouping
+    (湖北's 省直辖县级行政区划 above 仙桃) holds no quota and is passed over."""
+    return [code for code in divisions.government_chain(village_code) if code != NATION]
 
 
 class Procedure:

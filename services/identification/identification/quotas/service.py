@@ -33,12 +33,7 @@ PAST_COUNTY_APPROVAL: tuple[str, ...] = tuple(
 def _ancestors(village: str) -> list[str]:
     """The village and the divisions above it that may hold a quota: a statistical grouping holds none
     (仙桃's places are counted against 湖北's, fupin_kit.divisions.CITY_GROUPINGS)."""
-    codes: list[str] = []
-    current: str | None = village
-    while current is not None and current != divisions.NATION:
-        codes.append(current)
-        current = divisions.government_parent(current)
-    return codes
+    return [code for code in divisions.government_chain(village) if code != divisions.NATION]
 
 
 async def ensure_room(
