@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -274,3 +274,40 @@ class InProcessServer:
         self.server.should_exit = True
         if self._task is not None:
             await asyncio.wait_for(self._task, 20)
+
+
+# A bound on each wait of a Gate, so a regression shows as a failure rather than a hung run.
+GATE_WAIT_S = 10.0
+
+
+class Gate:
+    """Holds the first call of a patched function at a point: `arrived` once it got there, and it goes on
+    once `open()` is called. Race tests use it to fix one interleaving of two requests on every run."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self.go = asyncio.Event()
+        self.used = False
+
+    async def hold(self) -> None:
+        if self.used:
+            return
+        self.used = True
+        self.arrived.set()
+        await asyncio.wait_for(self.go.wait(), GATE_WAIT_S)
+
+    def open(self) -> None:
+        self.go.set()
+
+
+@contextlib.asynccontextmanager
+async def running(request: Awaitable[httpx.Response]) -> AsyncIterator[asyncio.Task[httpx.Response]]:
+    """`request` under way as a task for the body of the block, cancelled if it has not ended by then."""
+    task = asyncio.ensure_future(request)
+    try:
+        yield task
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task

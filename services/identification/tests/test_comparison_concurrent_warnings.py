@@ -7,13 +7,13 @@ the same on every run."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from fupin_kit.testing import Gate, running
 from identification.comparisons import repository as comparison_repository
 
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
@@ -21,38 +21,6 @@ PROVINCE = "520000000000"
 COUNTY = "520102000000"
 # A bound on each wait, so a regression shows as a failure rather than a hung run.
 WAIT_S = 10.0
-
-
-class Gate:
-    """Holds the first call of a patched function at a point: `arrived` once it got there, and it goes on
-    once `open()` is called."""
-
-    def __init__(self) -> None:
-        self.arrived = asyncio.Event()
-        self.go = asyncio.Event()
-        self.used = False
-
-    async def hold(self) -> None:
-        if self.used:
-            return
-        self.used = True
-        self.arrived.set()
-        await asyncio.wait_for(self.go.wait(), WAIT_S)
-
-    def open(self) -> None:
-        self.go.set()
-
-
-@contextlib.asynccontextmanager
-async def running(request: Awaitable[httpx.Response]) -> AsyncIterator[asyncio.Task[httpx.Response]]:
-    task = asyncio.ensure_future(request)
-    try:
-        yield task
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
 
 
 def _hold_after_reading_the_households_to_warn(monkeypatch: pytest.MonkeyPatch) -> Gate:
