@@ -85,7 +85,7 @@ def may_push_lists(actor: Actor) -> bool:
 
 
 # A departmental client reads a feed only with the feeds.read scope (auth.client_scopes).
-FEED_OPERATION = "feeds.read"
+FEED_OPERATION = client_scopes.FEED_READ
 FEED_SCOPE = scope.merge(scope.caller(), client_scopes.operation(FEED_OPERATION))
 
 

@@ -248,7 +248,7 @@ class Harness:
         """A department's list of `kind` naming these people (with one amount and one detail each, if
         given), pushed by the county's system unless told otherwise (one above the county is not told what
         matched, comparisons.service.push)."""
-        client = self.auth(tier, division, "department", kind="client")
+        client = self.auth(tier, division, "department", kind="client", scope="comparisons:push")
         extra: dict[str, str] = {} if amount is None else {"amount": amount}
         if detail is not None:
             extra["detail"] = detail

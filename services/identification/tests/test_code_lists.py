@@ -87,7 +87,9 @@ async def test_unknown_monitoring_and_list_kinds_name_the_allowed_codes(harness:
     for code, label in MONITORED_TYPE.items():
         assert f"{code} ({label})" in message, message
     assert "self_report (" in message and "public_report (" in message, message
-    department = harness.auth("province", "520000000000", "department", kind="client")
+    department = harness.auth(
+        "province", "520000000000", "department", kind="client", scope="comparisons:push"
+    )
     push = await harness.client.post(
         "/comparisons/pushes",
         json={

@@ -313,7 +313,7 @@ async def test_the_identification_announcement_ends_the_monitoring(harness: Harn
 
 
 async def _medical_push(harness: Harness, rid: str, amount: str) -> dict[str, Any]:
-    client = harness.auth("province", PROVINCE, "department", kind="client")
+    client = harness.auth("province", PROVINCE, "department", kind="client", scope="comparisons:push")
     pushed = await harness.client.post(
         "/comparisons/pushes",
         json={

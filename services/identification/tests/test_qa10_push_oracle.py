@@ -25,7 +25,7 @@ async def test_a_department_above_the_county_learns_nothing_of_what_its_list_mat
         )
         assert pushed["entries"] == 2 and pushed["outcome_withheld"] is True, pushed
         assert pushed["hits"] is None and pushed["warnings_opened"] is None and pushed["skipped"] == []
-        department = harness.auth(tier, division, "department", kind="client")
+        department = harness.auth(tier, division, "department", kind="client", scope="comparisons:push")
         watched = await harness.client.get("/comparisons/hits", params={"case_id": case}, headers=department)
         assert watched.status_code == 403, watched.text
     # The matches were made all the same: the county sees and resolves them.

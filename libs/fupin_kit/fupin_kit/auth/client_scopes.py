@@ -20,6 +20,8 @@ from typing import Any
 
 CLIENT_SCOPE_KEY = "x-fupin-client-scope"
 ANY = "*"
+# The scope of the gateway's tier feeds (pull and SSE) for a departmental client.
+FEED_READ = "feeds.read"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 

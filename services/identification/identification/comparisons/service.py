@@ -53,9 +53,39 @@ def is_department(actor: Actor) -> bool:
     return actor.kind == "client" or actor.has_role("department")
 
 
-async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
-    if not is_department(ctx.actor):
+def pushes_only(actor: Actor) -> bool:
+    """Whether the token is a departmental client that can push lists and read nothing the pushes change:
+    each of its scopes is the push operation (whole or narrowed to list kinds) or the feed, whose
+    identification events the gateway withholds from a token that may push. A person account reads
+    cases and households in its jurisdiction whatever its roles."""
+    if actor.kind != "client" or actor.scopes is None:
+        return False
+    return all(
+        scope in (PUSH_OPERATION, client_scopes.FEED_READ) or scope.startswith(f"{PUSH_OPERATION}:")
+        for scope in actor.scopes
+    )
+
+
+def check_push_account(actor: Actor) -> None:
+    """Above the county a push is told only what it sent and its hits are not shown (QA10-P3), but a token
+    that also reads (cases, their history, households) could watch what each push of candidate numbers
+    changed and learn which of them belong to people in cases. The county and below see full identities,
+    so there any departmental system, a person account with the department role included, may push."""
+    if not is_department(actor):
         raise forbidden("lists are pushed by a departmental system")
+    if not actor.sees_full_identity and not pushes_only(actor):
+        raise ProblemError(
+            403,
+            "Forbidden",
+            "above the county a departmental system pushes its lists as a client granted nothing but the "
+            "comparisons:push scopes (and feeds.read)",
+            kind="forbidden",
+            code="push-only-account",
+        )
+
+
+async def push(ctx: Context, body: PushIn, cipher: PiiCipher) -> PushOut:
+    check_push_account(ctx.actor)
     # A department's system registered for its own lists (comparisons:push:<kind>) pushes only those: the
     # medical-insurance bureau's client cannot file a payroll list that blocks applications.
     allowed = client_scopes.narrowed(ctx.actor.scopes, SERVICE, PUSH_OPERATION)
