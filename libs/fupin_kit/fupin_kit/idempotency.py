@@ -29,6 +29,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    delete,
     func,
     select,
     update,
@@ -101,6 +102,24 @@ def _powers(actor: Actor) -> tuple[str, str, list[str], list[str] | None]:
     return actor.tier, actor.division, sorted(actor.roles), scopes
 
 
+class KeptAs:
+    """How a service keeps a key and its answer in its table: as they are, by default. A service whose
+    answers carry secrets (the gateway's admin API: a client's secret, a reset password) keeps a digest of
+    the key and its answers sealed under the key, so that its database alone gives neither away."""
+
+    def stored_key(self, key: str) -> str:
+        return key
+
+    def seal(self, actor: Actor, key: str, body: Any) -> Any:
+        return body
+
+    def unseal(self, actor: Actor, key: str, body: Any) -> Any:
+        return body
+
+
+AS_SENT = KeptAs()
+
+
 def _json(status: int, body: Any) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
@@ -113,11 +132,12 @@ async def run(
     request: tuple[Any, ...],
     produce: Callable[[], Awaitable[BaseModel | list[Any] | dict[str, Any]]],
     status: int = 200,
+    kept: KeptAs = AS_SENT,
 ) -> Response:
     """Run the command `produce` once per (caller, key), keeping the key in the service's table `keys`
     (first, so that a service binds it once: functools.partial(run, its_table)). `request` is what
     identifies the command (its name, path parameters and body), so the same key sent with another
-    command is refused."""
+    command is refused. `kept`: how the key and the answer are stored (as sent unless told)."""
     if key is not None and not key.strip():
         # An empty key would be one shared key for every command of the caller: the second, different
         # command would be refused (422) or, worse, the first one's answer replayed for it.
@@ -127,9 +147,10 @@ async def run(
     # The same key sent with other powers is "another request" (422): replaying the first answer would show
     # it to a caller who may not see it, or unmasked above the county tier.
     digest = fingerprint(_powers(actor), *request)
+    stored_key = kept.stored_key(key)
     claimed = await session.execute(
         insert(keys)
-        .values(actor=actor.subject, key=key, request_hash=digest, status=PENDING, body={})
+        .values(actor=actor.subject, key=stored_key, request_hash=digest, status=PENDING, body={})
         .on_conflict_do_nothing(constraint="pk_idempotency_keys")
         .returning(keys.c.key)
     )
@@ -138,7 +159,7 @@ async def run(
         stored = (
             await session.execute(
                 select(keys.c.request_hash, keys.c.status, keys.c.body).where(
-                    keys.c.actor == actor.subject, keys.c.key == key
+                    keys.c.actor == actor.subject, keys.c.key == stored_key
                 )
             )
         ).first()
@@ -146,9 +167,22 @@ async def run(
             raise conflict("a request with this Idempotency-Key is already being processed; retry")
         if stored.request_hash != digest:
             raise unprocessable("this Idempotency-Key was used with a different request")
-        return _json(stored.status, stored.body)
+        return _json(stored.status, kept.unseal(actor, key, stored.body))
     body = jsonable_encoder(await produce())
     await session.execute(
-        update(keys).where(keys.c.actor == actor.subject, keys.c.key == key).values(status=status, body=body)
+        update(keys)
+        .where(keys.c.actor == actor.subject, keys.c.key == stored_key)
+        .values(status=status, body=kept.seal(actor, key, body))
     )
     return _json(status, body)
+
+
+async def release(keys: Table, session: AsyncSession, actor: Actor, key: str, kept: KeptAs = AS_SENT) -> None:
+    """Give up the key claimed in this transaction, for a command refused after writing something that
+    must be committed all the same (a failed proof of a password, counted towards the lockout): the
+    refusal is no answer to replay, and a claim committed unanswered would refuse every retry (409)."""
+    await session.execute(
+        delete(keys).where(
+            keys.c.actor == actor.subject, keys.c.key == kept.stored_key(key), keys.c.status == PENDING
+        )
+    )
