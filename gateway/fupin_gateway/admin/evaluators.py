@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import func
 
-from fupin_gateway.admin import service
+from fupin_gateway.admin import idempotent, service
 from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import (
@@ -20,6 +21,7 @@ from fupin_gateway.identity.schemas import (
 )
 from fupin_gateway.identity.tables import EVALUATOR
 from fupin_kit import openapi_scope as scope
+from fupin_kit.idempotency import IdempotencyKey
 from fupin_kit.problems import unprocessable
 
 router = APIRouter(prefix="/admin/evaluators", tags=["admin"])
@@ -65,21 +67,28 @@ async def list_evaluators(ctx: Admin, after: After = None, limit: Limit = 100) -
 @router.post(
     "",
     status_code=201,
+    response_model=EvaluatorOut,
     summary="Admit an evaluator for a time window",
     openapi_extra=scope.by_division(location="body"),
 )
-async def create_evaluator(body: EvaluatorIn, ctx: Admin, request: Request) -> EvaluatorOut:
-    _check_window(request, body.valid_from, body.valid_until)
-    values = body.model_dump(exclude={"password"})
-    values["password_hash"] = await passwords.hash_secret(body.password)
-    detail = {
-        "tier": body.tier,
-        "roles": body.roles,
-        "organisation": body.organisation,
-        "valid_from": body.valid_from.isoformat(),
-        "valid_until": body.valid_until.isoformat(),
-    }
-    return _out(await service.create(ctx, EVALUATOR, values, detail))
+async def create_evaluator(
+    body: EvaluatorIn, ctx: Admin, request: Request, key: IdempotencyKey = None
+) -> Response:
+    async def produce() -> EvaluatorOut:
+        _check_window(request, body.valid_from, body.valid_until)
+        values = body.model_dump(exclude={"password"})
+        values["password_hash"] = await passwords.hash_secret(body.password)
+        detail = {
+            "tier": body.tier,
+            "roles": body.roles,
+            "organisation": body.organisation,
+            "valid_from": body.valid_from.isoformat(),
+            "valid_until": body.valid_until.isoformat(),
+        }
+        return _out(await service.create(ctx, EVALUATOR, values, detail))
+
+    fingerprinted = await idempotent.fingerprinted(ctx.actor, key, body)
+    return await service.once(ctx, key, ("create-evaluator", fingerprinted), produce, 201)
 
 
 @router.get("/{username}", summary="One evaluator", openapi_extra=OWNED)
@@ -87,8 +96,24 @@ async def read_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
     return _out(await service.find(ctx, EVALUATOR, username))
 
 
-@router.put("/{username}/window", summary="Change an evaluator's access window", openapi_extra=OWNED)
-async def set_window(username: str, body: WindowIn, ctx: Admin, request: Request) -> EvaluatorOut:
+@router.put(
+    "/{username}/window",
+    response_model=EvaluatorOut,
+    summary="Change an evaluator's access window",
+    openapi_extra=OWNED,
+)
+async def set_window(
+    username: str, body: WindowIn, ctx: Admin, request: Request, key: IdempotencyKey = None
+) -> Response:
+    async def produce() -> EvaluatorOut:
+        return await _set_window(ctx, request, username, body)
+
+    return await service.once(ctx, key, ("set-evaluator-window", username, body), produce)
+
+
+async def _set_window(
+    ctx: service.AdminContext, request: Request, username: str, body: WindowIn
+) -> EvaluatorOut:
     _check_window(request, body.valid_from, body.valid_until)
     values = body.model_dump()
     detail = {key: value.isoformat() for key, value in values.items()}
@@ -100,7 +125,7 @@ async def set_window(username: str, body: WindowIn, ctx: Admin, request: Request
         # A window that does not hold now ends the evaluator's tokens, at the gateway at once, like a
         # disable: reopening it later lets the evaluator sign in again, not revive those tokens.
         row = await service.change_ending_tokens(ctx, EVALUATOR, username, values, "window_changed", detail)
-        ctx.blocklist.block(subject)
+        ctx.after_commit.append(functools.partial(ctx.blocklist.block, subject))
         return _out(row)
     # Read under the lock the change takes, so a sign-in cannot slip a token of the old end in between.
     previous = await service.find_locked(ctx, EVALUATOR, username)
@@ -111,38 +136,53 @@ async def set_window(username: str, body: WindowIn, ctx: Admin, request: Request
         row = await service.change_ending_tokens(ctx, EVALUATOR, username, values, "window_changed", detail)
     else:
         row = await service.change(ctx, EVALUATOR, username, values, "window_changed", detail)
-        await ctx.session.commit()
     if not row.disabled:
-        ctx.blocklist.unblock(subject)
+        ctx.after_commit.append(functools.partial(ctx.blocklist.unblock, subject))
     return _out(row)
-
-
-@router.post("/{username}/disable", summary="Disable an evaluator", openapi_extra=OWNED)
-async def disable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
-    return _out(await service.set_disabled(ctx, EVALUATOR, username, True))
 
 
 @router.post(
-    "/{username}/enable", summary="Enable an evaluator again (within its window)", openapi_extra=OWNED
+    "/{username}/disable", response_model=EvaluatorOut, summary="Disable an evaluator", openapi_extra=OWNED
 )
-async def enable_evaluator(username: str, ctx: Admin) -> EvaluatorOut:
-    row = await service.set_disabled(ctx, EVALUATOR, username, False)
-    if not _window_open(row.valid_from, row.valid_until):
-        # Enabled, but outside its window its tokens stay refused: blocked again before anything else
-        # runs (no await since set_disabled unblocked it), as the reloads from the database would.
-        ctx.blocklist.block(EVALUATOR.subject(username))
-    return _out(row)
+async def disable_evaluator(username: str, ctx: Admin, key: IdempotencyKey = None) -> Response:
+    async def produce() -> EvaluatorOut:
+        return _out(await service.set_disabled(ctx, EVALUATOR, username, True))
+
+    return await service.once(ctx, key, ("disable-evaluator", username), produce)
+
+
+@router.post(
+    "/{username}/enable",
+    response_model=EvaluatorOut,
+    summary="Enable an evaluator again (within its window)",
+    openapi_extra=OWNED,
+)
+async def enable_evaluator(username: str, ctx: Admin, key: IdempotencyKey = None) -> Response:
+    async def produce() -> EvaluatorOut:
+        row = await service.set_disabled(ctx, EVALUATOR, username, False)
+        if not _window_open(row.valid_from, row.valid_until):
+            # Enabled, but outside its window its tokens stay refused: blocked again right after the unblock
+            # (both run after the commit, with no await between them), as the reloads from the database would.
+            ctx.after_commit.append(functools.partial(ctx.blocklist.block, EVALUATOR.subject(username)))
+        return _out(row)
+
+    return await service.once(ctx, key, ("enable-evaluator", username), produce)
 
 
 @router.post(
     "/{username}/password",
+    response_model=SecretOut,
     summary="Reset an evaluator's password (tokens issued before end)",
     openapi_extra=OWNED,
 )
-async def reset_password(username: str, body: PasswordIn, ctx: Admin) -> SecretOut:
-    service.check_new_password(body.password, username)
-    secret = body.password or passwords.generate_secret()
-    values = {"password_hash": await passwords.hash_secret(secret)}
-    # A token obtained with the old password (perhaps leaked with it) ends with the reset.
-    await service.change_ending_tokens(ctx, EVALUATOR, username, values, "password_reset", {})
-    return SecretOut(secret=secret)
+async def reset_password(username: str, body: PasswordIn, ctx: Admin, key: IdempotencyKey = None) -> Response:
+    async def produce() -> SecretOut:
+        service.check_new_password(body.password, username)
+        secret = body.password or passwords.generate_secret()
+        values = {"password_hash": await passwords.hash_secret(secret)}
+        # A token obtained with the old password (perhaps leaked with it) ends with the reset.
+        await service.change_ending_tokens(ctx, EVALUATOR, username, values, "password_reset", {})
+        return SecretOut(secret=secret)
+
+    fingerprinted = await idempotent.fingerprinted(ctx.actor, key, body)
+    return await service.once(ctx, key, ("reset-evaluator-password", username, fingerprinted), produce)

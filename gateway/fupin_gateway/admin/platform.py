@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
+from fupin_gateway.admin import idempotent
 from fupin_gateway.admin.deps import SeniorAdmin
 from fupin_kit import openapi_scope as scope
 from fupin_kit.audit.append import append_change
@@ -16,6 +17,7 @@ from fupin_kit.audit.verify import ChainReport, Head, verify_chain
 from fupin_kit.auth.keys import KeyStore, keep_retired_s
 from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.db import DbSession
+from fupin_kit.idempotency import IdempotencyKey
 from fupin_kit.problems import unprocessable
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -23,6 +25,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 @router.post(
     "/keys/rotate",
+    response_model=dict[str, Any],
     summary="Start signing with a new key; the previous one stays published",
     openapi_extra=scope.admin(),
 )
@@ -37,6 +40,18 @@ async def rotate_keys(
             "everywhere within a minute, and their holders sign in again."
         ),
     ] = False,
+    key: IdempotencyKey = None,
+) -> Response:
+    async def produce() -> dict[str, Any]:
+        return await _rotate_keys(request, actor, session, withdraw_previous)
+
+    # The keys live in files (KeyStore), outside the transaction: a rotation whose transaction then fails
+    # is not undone, and its retry rotates again, as without a key.
+    return await idempotent.run(session, actor, key, ("rotate-keys", withdraw_previous), produce)
+
+
+async def _rotate_keys(
+    request: Request, actor: SeniorAdmin, session: DbSession, withdraw_previous: bool
 ) -> dict[str, Any]:
     settings = request.app.state.settings
     store: KeyStore = request.app.state.key_store

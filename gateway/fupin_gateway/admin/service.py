@@ -10,17 +10,23 @@
 - Every change appends to the audit chain in the transaction of the change.
 - A reset of a password or client secret and a change of roles or scopes end the account's tokens issued
   before it (tokens_valid_after, see identity/blocklist.py), like a disable ends all of them.
+- Every write takes an Idempotency-Key (`once`): a retry answers the first response (a new client's secret
+  included) and changes nothing, writes no second audit entry and ends no tokens again.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
+from fupin_gateway.admin import idempotent
 from fupin_gateway.admin.scopes import check_scopes
 from fupin_gateway.identity import passwords, repository, throttle
 from fupin_gateway.identity.blocklist import Blocklist
@@ -47,6 +53,37 @@ class AdminContext:
     blocklist: Blocklist
     # Whether a code names a division of the tree (None: nobody to ask; see admin.division_check).
     division_known: Callable[[str], Awaitable[bool | None]]
+    # What the write does to this process's blocklist, run by `once` after the commit: the blocklist's
+    # reloads never see a change not yet (or never) committed, and a replayed write does none of it.
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The Idempotency-Key the write claimed: a refusal that commits gives it up (commit_refused).
+    idempotency_key: str | None = None
+
+
+async def once(
+    ctx: AdminContext,
+    key: str | None,
+    request: tuple[Any, ...],
+    produce: Callable[[], Awaitable[BaseModel | list[Any] | dict[str, Any]]],
+    status: int = 200,
+) -> Response:
+    """Run an admin write once per Idempotency-Key, the key row in the write's transaction; commit it, then
+    apply what the write does to the in-memory blocklist (nothing, for a replay)."""
+    ctx.idempotency_key = key
+    response = await idempotent.run(ctx.session, ctx.actor, key, request, produce, status)
+    await ctx.session.commit()
+    for apply in ctx.after_commit:
+        apply()
+    ctx.after_commit.clear()
+    return response
+
+
+async def commit_refused(ctx: AdminContext) -> None:
+    """Commit what a refused write must keep (a counted failure) without the Idempotency-Key it claimed:
+    the refusal is no answer to replay, and the retry must run."""
+    if ctx.idempotency_key is not None:
+        await idempotent.release(ctx.session, ctx.actor, ctx.idempotency_key)
+    await ctx.session.commit()
 
 
 def check_grant(actor: Actor, tier: str, division: str) -> None:
@@ -100,7 +137,7 @@ async def check_own_current_password(
         raise forbidden(f"{locked.description}; nothing was changed") from None
     if not await passwords.verify_secret(str(getattr(row, kind.secret)), current_password):
         await throttle.failed(ctx.session, attempt)
-        await ctx.session.commit()  # the failure stays counted although the request is refused
+        await commit_refused(ctx)  # the failure stays counted although the request is refused
         raise forbidden("current_password is not the account's current password; nothing was changed")
     await throttle.succeeded(ctx.session, attempt, on_record)
 
@@ -249,13 +286,10 @@ async def set_disabled(ctx: AdminContext, kind: AccountKind, name: str, disabled
         # A disable also ends the tokens issued before it: enabling the account again lets it sign in
         # again, it does not bring back a token that may be why it was disabled.
         row = await change_ending_tokens(ctx, kind, name, values, "disabled", {})
-        ctx.blocklist.block(subject)
+        ctx.after_commit.append(functools.partial(ctx.blocklist.block, subject))
         return row
     row = await change(ctx, kind, name, values, "enabled", {})
-    # Commit before touching the in-memory blocklist, so its reloads never see a change that is not yet
-    # (or never) committed; the request's unit of work then has nothing left to commit.
-    await ctx.session.commit()
-    ctx.blocklist.unblock(subject)
+    ctx.after_commit.append(functools.partial(ctx.blocklist.unblock, subject))
     return row
 
 
@@ -269,7 +303,7 @@ async def change_ending_tokens(
 ) -> Any:
     """A change after which the account's earlier tokens must no longer be accepted (a leaked token
     outliving a password reset, a removed role kept until the token expires): records tokens_valid_after
-    with it and, once committed, refuses those tokens in this process at once."""
+    with it and, once committed (`once`), refuses those tokens in this process at once."""
     # Locked first, then stamped with the clock (not the transaction's start): a sign-in holding the row
     # share-locked (identity.service) has issued its token by the time the lock is granted, so that token
     # predates the not-before and ends with the others.
@@ -277,7 +311,8 @@ async def change_ending_tokens(
     await repository.lock_for_change(ctx.session, kind, name, lo, hi)
     values = {**values, "tokens_valid_after": func.clock_timestamp()}
     row = await change(ctx, kind, name, values, action, detail)
-    # Committed first, as for a disable: the blocklist's reloads must not see a change not yet committed.
-    await ctx.session.commit()
-    ctx.blocklist.end_tokens_before(kind.subject(str(getattr(row, kind.key))), row.tokens_valid_after)
+    subject = kind.subject(str(getattr(row, kind.key)))
+    ctx.after_commit.append(
+        functools.partial(ctx.blocklist.end_tokens_before, subject, row.tokens_valid_after)
+    )
     return row

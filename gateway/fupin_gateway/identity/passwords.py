@@ -8,6 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.low_level import Type, hash_secret_raw
 
 # OWASP's argon2id baseline (m=19 MiB, t=2, p=1): strong enough, and cheap enough that a login burst
 # does not exhaust the thread pool.
@@ -34,6 +35,26 @@ async def verify_secret(hashed: str | None, secret: str) -> bool:
         await asyncio.to_thread(_verify, _DUMMY_HASH, secret)
         return False
     return await asyncio.to_thread(_verify, hashed, secret)
+
+
+def _keyed_digest(secret: str, salt: bytes) -> str:
+    digest = hash_secret_raw(
+        secret.encode(),
+        salt,
+        time_cost=_hasher.time_cost,
+        memory_cost=_hasher.memory_cost,
+        parallelism=_hasher.parallelism,
+        hash_len=_hasher.hash_len,
+        type=Type.ID,
+    )
+    return digest.hex()
+
+
+async def keyed_digest(secret: str, salt: bytes) -> str:
+    """The argon2id digest of `secret` under a salt the caller derives (the same salt gives the same
+    digest): for comparing a retried request's password with the first one's without keeping either, at
+    the cost of a password hash per guess to whoever would recover it."""
+    return await asyncio.to_thread(_keyed_digest, secret, salt)
 
 
 def needs_rehash(hashed: str) -> bool:
