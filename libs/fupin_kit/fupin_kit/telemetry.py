@@ -31,6 +31,21 @@ _MAYBE_NUMBER = re.compile(r"\d(?:\D{0,3}\d){9}|%[0-9A-Fa-f]{2}")
 # counting as the "other characters" between digits; the masker leaves them as they are, so they are set
 # aside before the test rather than sent to it (an ID or a mobile beside one still is).
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+# Attributes that hold what a caller typed (the request's URL) or an error's words about it: read for bank
+# accounts and landlines too. A query string or a path is as free as any typed text (an operator found a
+# bank account typed as a cursor exported in url.query, url.path and the gateway's http.url); elsewhere a
+# long run of digits in a span is the platform's own (a nanosecond timestamp, a counter).
+CALLER_TEXT_ATTRIBUTES = frozenset(
+    {
+        "url.query",
+        "url.path",
+        "url.full",
+        "http.url",
+        "http.target",
+        "exception.message",
+        "exception.stacktrace",
+    }
+)
 
 
 def _may_hold_number(value: str) -> bool:
@@ -53,19 +68,20 @@ def scrub_text(value: str, *, accounts: bool = False) -> str:
     return value if masked == plain else masked
 
 
-def _scrub_value(value: Any) -> Any:
+def _scrub_value(value: Any, accounts: bool = False) -> Any:
     if isinstance(value, str):
-        return scrub_text(value)
+        return scrub_text(value, accounts=accounts)
     if isinstance(value, tuple | list) and any(isinstance(item, str) for item in value):
-        return tuple(scrub_text(item) if isinstance(item, str) else item for item in value)
+        return tuple(scrub_text(item, accounts=accounts) if isinstance(item, str) else item for item in value)
     return value
 
 
 def _scrub_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The attributes with resident IDs masked, or None when there was none (the common case)."""
+    """The attributes with resident IDs and mobiles masked (and accounts and landlines in what a caller
+    typed), or None when there was none (the common case)."""
     scrubbed: dict[str, Any] | None = None
     for key, value in (attributes or {}).items():
-        masked = _scrub_value(value)
+        masked = _scrub_value(value, accounts=key in CALLER_TEXT_ATTRIBUTES)
         if masked is not value and masked != value:
             if scrubbed is None:
                 scrubbed = dict(attributes or {})
@@ -75,13 +91,15 @@ def _scrub_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | 
 
 def scrub_span(span: ReadableSpan) -> ReadableSpan:
     """`span` itself when it names no resident ID; otherwise a copy with every ID masked in its name,
-    attributes, events (exception messages and stack traces), links and status description."""
+    attributes, events (exception messages and stack traces), links and status description, and every bank
+    account and landline in the attributes that hold what a caller typed and in the status description."""
     name = scrub_text(span.name)
     attributes = _scrub_attributes(span.attributes)
     events = [(event, _scrub_attributes(event.attributes)) for event in span.events]
     links = [(link, _scrub_attributes(link.attributes)) for link in span.links]
     description = span.status.description
-    scrubbed_description = None if description is None else scrub_text(description)
+    # A status description is an error's message, which may quote what the caller sent.
+    scrubbed_description = None if description is None else scrub_text(description, accounts=True)
     if (
         name == span.name
         and attributes is None
