@@ -13,6 +13,7 @@ import {
   formatNumber,
   has,
   labelIn,
+  LANGUAGES,
   listJoin,
   loadLanguage,
   storedLanguage,
@@ -71,18 +72,50 @@ let leaveView = null; // cleanup of the current view (the feed stream)
 
 // ---- DOM helpers -----------------------------------------------------------------------------------
 
+/** An element: `props` are its attributes, but for `class`, `text`, `on<event>` handlers, `dataset`, and
+ * `say`, a function giving its text (or children) in the current language, said again when the language
+ * changes while it is on the screen (sayAgain). */
 function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);
+  let render = null;
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === "class") element.className = value;
     else if (key === "text") element.textContent = value;
+    else if (key === "say") render = value;
     else if (key.startsWith("on") && typeof value === "function") element.addEventListener(key.slice(2), value);
     else if (key === "dataset") Object.assign(element.dataset, value);
     else element.setAttribute(key, value === true ? "" : value);
   }
   append(element, children);
+  if (render) say(element, render);
   return element;
+}
+
+// What each element given `say` says, by its element. A dialog is relabelled in place when the language
+// changes while it is open, not built anew: what was typed and chosen in it, and where the focus is, stay as
+// they are (QA10 CON-3).
+const sayings = new WeakMap();
+
+function put(element, content) {
+  if (typeof content === "string") element.textContent = content;
+  else element.replaceChildren(...[content].flat(Infinity).filter((child) => child !== null && child !== undefined));
+}
+
+/** `element`'s text (or children) given by `render` now, and again whenever the language changes. */
+function say(element, render) {
+  sayings.set(element, render);
+  element.dataset.says = "";
+  put(element, render());
+  return element;
+}
+
+/** Every text under `root` given by `say`, said again in the current language. */
+function sayAgain(root) {
+  for (const element of root.querySelectorAll("[data-says]")) {
+    const render = sayings.get(element);
+    if (render) put(element, render());
+  }
 }
 
 function append(element, children) {
@@ -362,6 +395,14 @@ function signOut(reason) {
   else location.hash = target;
 }
 
+/** The language in use shown as chosen: the header's buttons pressed, the dialogs' selects set. */
+function markLanguage() {
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === currentLanguage()));
+  }
+  for (const select of document.querySelectorAll("select.dialog-language-select")) select.value = currentLanguage();
+}
+
 function renderChrome() {
   const profile = session.profile;
   document.body.classList.toggle("signed-in", Boolean(profile));
@@ -374,9 +415,7 @@ function renderChrome() {
       h("span", { class: "user-division", text: profile.divisionName }),
     ]);
   }
-  for (const button of document.querySelectorAll("[data-lang]")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === currentLanguage()));
-  }
+  markLanguage();
   const [path] = location.hash.slice(1).split("?");
   for (const link of document.querySelectorAll("#nav a")) {
     const section = link.getAttribute("href").slice(1);
@@ -433,7 +472,9 @@ async function route() {
   }
   renderChrome();
   const title = document.getElementById("page-title");
-  if (title && document.activeElement?.closest?.("#view") == null) title.focus({ preventScroll: true });
+  // Not from a dialog still open (the language switched from inside it): the focus stays where it is.
+  const inDialog = document.querySelector("dialog[open]") !== null;
+  if (title && !inDialog && document.activeElement?.closest?.("#view") == null) title.focus({ preventScroll: true });
 }
 
 // ---- login -----------------------------------------------------------------------------------------
@@ -959,18 +1000,18 @@ function openApplyDialog(household) {
     signed_by: h("input", { id: "a-signed-by", type: "text", maxlength: "60", required: true, autocomplete: "off" }),
     signed_on: h("input", { id: "a-signed-on", type: "date", max: today, required: true }),
   };
-  const submit = h("button", { type: "submit", class: "primary", text: t("apply.submit") });
-  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("apply.submit") });
+  const cancel = cancelButton();
   const draft = `apply:${household.id}`;
-  const restored = h("p", { class: "notice-info", role: "status", hidden: true, text: t("step.restored") });
+  const restored = restoredNotice();
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "a-title", dataset: { draft } },
     h("form", {},
-      h("h2", { id: "a-title", text: t("apply.title", { name: household.head_name }) }),
-      h("p", { class: "muted", text: t("apply.explain") }),
+      dialogHeader(h("h2", { id: "a-title", say: () => t("apply.title", { name: household.head_name }) })),
+      h("p", { class: "muted", say: () => t("apply.explain") }),
       restored,
-      field("a-year", t("apply.year"), inputs.year),
-      field("a-signed-by", t("step.signed_by"), inputs.signed_by),
-      field("a-signed-on", t("step.signed_on"), inputs.signed_on),
+      field("a-year", () => t("apply.year"), inputs.year),
+      field("a-signed-by", () => t("step.signed_by"), inputs.signed_by),
+      field("a-signed-on", () => t("step.signed_on"), inputs.signed_on),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   restored.hidden = !restoreDraft(draft, dialog);
   showFormDialog(dialog, { cancel, submit, error }, async () => {
@@ -987,20 +1028,25 @@ function openApplyDialog(household) {
 }
 
 /** Shows a modal form dialog: Cancel closes it, closing removes it, and a submission runs `send` with the
- * submit button disabled meanwhile; a refusal is shown in the dialog's error box and the dialog stays open
- * for a correction. `labels` translates the labels of code-list values inside it (applyLabels); `fields`
- * names a refused field by the form's label for it (fieldLabel). */
-function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false, fields = {} } = {}) {
+ * submit button disabled meanwhile; a refusal is shown in the dialog's error box (said again if the language
+ * changes) and the dialog stays open for a correction. `labels` translates the labels of code-list values
+ * inside it (applyLabels); `fields` gives the form's labels of its fields by name, for a refused field
+ * (fieldLabel). */
+function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false, fields = () => ({}) } = {}) {
+  let refusal = null;
+  say(error, () => (refusal ? problemBox(refusal, { fields: fields() }) : []));
   cancel.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
   dialog.querySelector("form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    refusal = null;
     error.replaceChildren();
     submit.disabled = true;
     try {
       await send();
     } catch (failure) {
-      error.replaceChildren(problemBox(failure, { fields }));
+      refusal = failure;
+      error.replaceChildren(problemBox(failure, { fields: fields() }));
     } finally {
       submit.disabled = false;
     }
@@ -1159,6 +1205,15 @@ async function householdHeads(ids) {
   return heads;
 }
 
+/** `show` of a dialog's outcome in its row, or the view drawn anew when the row has left the page: the
+ * language was switched while the dialog was open, which rebuilt the view behind it (QA10 CON-3). */
+function inRow(row, show) {
+  return (updated) => {
+    if (row.isConnected) show(updated);
+    else route();
+  };
+}
+
 function caseRow(item, head) {
   const row = h("tr", { dataset: { case: item.id } });
   function fill(current) {
@@ -1180,7 +1235,7 @@ function caseRow(item, head) {
         steps.map((action) => h("button", {
           type: "button", class: action === "reject" || action === "withdraw" ? "small danger" : "small",
           dataset: { action }, text: actionLabel(action),
-          onclick: () => openStepDialog(current, action, (updated) => { fill(updated); row.classList.add("updated"); }),
+          onclick: () => openStepDialog(current, action, inRow(row, (updated) => { fill(updated); row.classList.add("updated"); })),
         })),
         mine.includes("open_notice") && NOTICE_KIND_BY_STATE[current.state]
           ? h("button", { type: "button", class: "small", dataset: { action: "open_notice" }, text: actionLabel("open_notice"),
@@ -1204,8 +1259,41 @@ function localDay() {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
 }
 
+/** A dialog's field: its label (`label()`, said again in another language) and its input. */
 function field(id, label, input) {
-  return h("div", { class: "field" }, h("label", { for: id, text: label }), input);
+  return h("div", { class: "field" }, h("label", { for: id, say: label }), input);
+}
+
+function cancelButton() {
+  return h("button", { type: "button", say: () => t("common.cancel") });
+}
+
+/** Says that a form shows what was typed into it before the session expired (restoreDraft). */
+function restoredNotice() {
+  return h("p", { class: "notice-info", role: "status", hidden: true, say: () => t("step.restored") });
+}
+
+// The languages by their own names, as the header's buttons have them.
+const LANGUAGE_NAMES = { "zh-CN": "中文", en: "English" };
+
+/** The console's language, chosen from inside a dialog: a modal dialog makes the rest of the page, the
+ * header's language buttons included, inert; a cadre who opened a form in the wrong language switches here
+ * and keeps what was typed (QA10 CON-3). A select, not buttons: the dialog's own buttons stay Cancel and
+ * Submit alone. */
+function dialogLanguage() {
+  const labelId = `dialog-language-${Math.random().toString(36).slice(2)}`;
+  const select = h("select", {
+    class: "dialog-language-select", "aria-labelledby": labelId,
+    onchange: () => switchLanguage(select.value),
+  }, LANGUAGES.map((code) => h("option", {
+    value: code, lang: code, selected: code === currentLanguage(), text: LANGUAGE_NAMES[code],
+  })));
+  return h("label", { class: "dialog-language" }, h("span", { id: labelId, say: () => t("app.language") }), select);
+}
+
+/** A dialog's title with the language control beside it. */
+function dialogHeader(title) {
+  return h("div", { class: "dialog-header" }, title, dialogLanguage());
 }
 
 function openStepDialog(current, action, done) {
@@ -1214,42 +1302,42 @@ function openStepDialog(current, action, done) {
   const inputs = {};
   if (SURVEY_ACTIONS.has(action)) {
     inputs.survey = h("textarea", { id: "s-survey", rows: "3", maxlength: "1000", required: SURVEY_REQUIRED.has(action) });
-    fields.push(field("s-survey", t("step.survey"), inputs.survey));
+    fields.push(field("s-survey", () => t("step.survey"), inputs.survey));
   }
   if (VOTE_ACTIONS.has(action)) {
     // The meeting's record is what the cadre enters: nothing is filled in, so no click files a meeting that
     // was never held. A meeting is in the past (or today).
     const today = localDay();
     inputs.meeting_on = h("input", { id: "s-meeting", type: "date", max: today, required: true });
-    fields.push(field("s-meeting", t("step.meeting_on"), inputs.meeting_on));
+    fields.push(field("s-meeting", () => t("step.meeting_on"), inputs.meeting_on));
     for (const key of ["representatives", "present", "votes_for", "votes_against", "abstentions"]) {
       inputs[key] = h("input", { id: `s-${key}`, type: "number", min: "0", step: "1", required: true, inputmode: "numeric" });
-      fields.push(field(`s-${key}`, t(`step.${key}`), inputs[key]));
+      fields.push(field(`s-${key}`, () => t(`step.${key}`), inputs[key]));
     }
   }
   if (CONSENT_ACTIONS.has(action)) {
     const today = localDay();
     inputs.signed_by = h("input", { id: "s-signed-by", type: "text", maxlength: "60", required: true, autocomplete: "off" });
-    fields.push(field("s-signed-by", t("step.signed_by"), inputs.signed_by));
+    fields.push(field("s-signed-by", () => t("step.signed_by"), inputs.signed_by));
     inputs.signed_on = h("input", { id: "s-signed-on", type: "date", max: today, required: true });
-    fields.push(field("s-signed-on", t("step.signed_on"), inputs.signed_on));
+    fields.push(field("s-signed-on", () => t("step.signed_on"), inputs.signed_on));
   }
   if (CHECK_ACTIONS.has(action) && current.kind === "identification") {
     inputs.check_passed = h("input", { id: "s-check-passed", type: "checkbox", required: true });
-    fields.push(field("s-check-passed", t("step.check_passed"), inputs.check_passed));
+    fields.push(field("s-check-passed", () => t("step.check_passed"), inputs.check_passed));
     inputs.check_note = h("textarea", { id: "s-check-note", rows: "2", maxlength: "1000", minlength: "2", required: true });
-    fields.push(field("s-check-note", t("step.check_note"), inputs.check_note));
+    fields.push(field("s-check-note", () => t("step.check_note"), inputs.check_note));
   }
   inputs.reason = h("textarea", { id: "s-reason", rows: "2", maxlength: "1000", required: REASON_REQUIRED.has(action) });
-  fields.push(field("s-reason", t("step.reason"), inputs.reason));
-  const submit = h("button", { type: "submit", class: "primary", text: t("step.submit") });
-  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  fields.push(field("s-reason", () => t("step.reason"), inputs.reason));
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("step.submit") });
+  const cancel = cancelButton();
   const draft = `${current.id}:${action}`;
-  const restored = h("p", { class: "notice-info", role: "status", hidden: true, text: t("step.restored") });
+  const restored = restoredNotice();
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "step-title", dataset: { draft } },
     h("form", { method: "dialog" },
-      h("h2", { id: "step-title", text: t("step.title", { action: actionLabel(action) }) }),
-      h("p", { class: "muted", text: t("step.current", { state: stateLabel(current.state) }) }),
+      dialogHeader(h("h2", { id: "step-title", say: () => t("step.title", { action: actionLabel(action) }) })),
+      h("p", { class: "muted", say: () => t("step.current", { state: stateLabel(current.state) }) }),
       restored, fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   restored.hidden = !restoreDraft(draft, dialog);
   showFormDialog(dialog, { cancel, submit, error }, async () => {
@@ -1284,12 +1372,12 @@ function openNoticeDialog(current) {
   const kind = NOTICE_KIND_BY_STATE[current.state];
   const village = session.divisionNames.get(current.division) || current.division;
   const error = h("div", { class: "form-error" });
-  const submit = h("button", { type: "submit", class: "primary", text: t("notice_open.submit") });
-  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("notice_open.submit") });
+  const cancel = cancelButton();
   const dialog = h("dialog", { class: "step-dialog notice-dialog", "aria-labelledby": "n-title" },
     h("form", {},
-      h("h2", { id: "n-title", text: t("notice_open.title", { kind: t(`notice_kinds.${kind}`), village }) }),
-      h("p", { text: t("notice_open.explain", { state: stateLabel(current.state), village }) }),
+      dialogHeader(h("h2", { id: "n-title", say: () => t("notice_open.title", { kind: t(`notice_kinds.${kind}`), village }) })),
+      h("p", { say: () => t("notice_open.explain", { state: stateLabel(current.state), village }) }),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   showFormDialog(dialog, { cancel, submit, error }, async () => {
     const notice = await api(`${ID}/notices`, { method: "POST", json: { division: current.division, kind }, idempotent: true });
@@ -1371,7 +1459,9 @@ async function objectionsView(seq, _params, query) {
 function objectionRow(ticket, household) {
   const row = h("tr", { dataset: { ticket: ticket.id } });
   function fill(current) {
-    const name = household?.name || t("objections.case", { id: current.case_id.slice(0, 8) });
+    // The household by its head, else the case (said in the language of the moment: the dialog asks again).
+    const ticketName = () => household?.name || t("objections.case", { id: current.case_id.slice(0, 8) });
+    const name = ticketName();
     const who = household?.case
       ? h("span", { class: "muted small-text" }, ` ${t(`kinds.${household.case.kind}`)} ${household.case.year}`)
       : null;
@@ -1396,30 +1486,30 @@ function objectionRow(ticket, household) {
       td([state, resolution]),
       td(current.status === "open" && resolvesObjections()
         ? h("button", { type: "button", class: "small", dataset: { action: "resolve" }, text: t("objections.resolve"),
-          onclick: () => openResolveDialog(current, name, (updated) => { fill(updated); row.classList.add("updated"); }) })
+          onclick: () => openResolveDialog(current, ticketName, inRow(row, (updated) => { fill(updated); row.classList.add("updated"); })) })
         : null));
   }
   fill(ticket);
   return row;
 }
 
-function openResolveDialog(ticket, name, done) {
+function openResolveDialog(ticket, ticketName, done) {
   const error = h("div", { class: "form-error" });
   const outcomes = ["upheld", "dismissed"].map((outcome) => h("label", { class: "check" },
     h("input", { type: "radio", name: "outcome", id: `r-${outcome}`, value: outcome, required: true }),
-    t(`objections.outcome_${outcome}`)));
+    h("span", { say: () => t(`objections.outcome_${outcome}`) })));
   const reason = h("textarea", { id: "r-reason", rows: "3", minlength: "2", maxlength: "2000", required: true });
-  const submit = h("button", { type: "submit", class: "primary", text: t("objections.submit") });
-  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("objections.submit") });
+  const cancel = cancelButton();
   const draft = `objection:${ticket.id}`;
-  const restored = h("p", { class: "notice-info", role: "status", hidden: true, text: t("step.restored") });
+  const restored = restoredNotice();
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "r-title", dataset: { draft } },
     h("form", {},
-      h("h2", { id: "r-title", text: t("objections.resolve_title", { name }) }),
+      dialogHeader(h("h2", { id: "r-title", say: () => t("objections.resolve_title", { name: ticketName() }) })),
       ticket.text ? h("blockquote", { class: "objection-text", text: ticket.text }) : null,
       restored,
-      h("fieldset", {}, h("legend", { text: t("objections.outcome") }), outcomes),
-      field("r-reason", t("objections.reason"), reason),
+      h("fieldset", {}, h("legend", { say: () => t("objections.outcome") }), outcomes),
+      field("r-reason", () => t("objections.reason"), reason),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   restored.hidden = !restoreDraft(draft, dialog);
   showFormDialog(dialog, { cancel, submit, error }, async () => {
@@ -1429,8 +1519,8 @@ function openResolveDialog(ticket, name, done) {
     });
     dialog.close();
     done(updated);
-    announce(t("objections.done", { name, outcome: t(`objections.status_${updated.status}`) }));
-  }, { fields: { outcome: t("objections.outcome"), reason: t("objections.reason") } });
+    announce(t("objections.done", { name: ticketName(), outcome: t(`objections.status_${updated.status}`) }));
+  }, { fields: () => ({ outcome: t("objections.outcome"), reason: t("objections.reason") }) });
 }
 
 // ---- quotas (规模控制) -----------------------------------------------------------------------------------
@@ -1538,11 +1628,11 @@ function quotaRow({ code, name, quota, year, drill, changed }) {
         setsQuotas()
           ? h("button", { type: "button", class: "small", dataset: { action: "set-quota" },
             text: current ? t("quotas.adjust") : t("quotas.set"),
-            onclick: () => openQuotaDialog({ code, name, year, current }, (updated) => {
+            onclick: () => openQuotaDialog({ code, name, year, current }, inRow(row, (updated) => {
               fill(updated);
               row.classList.add("updated");
               changed(updated);
-            }) })
+            })) })
           : null,
         current
           ? h("button", { type: "button", class: "small", dataset: { action: "quota-history" }, text: t("quotas.history"),
@@ -1558,14 +1648,14 @@ function openQuotaDialog({ code, name, year, current }, done) {
   const amount = h("input", { id: "q-amount", type: "number", min: "0", max: "100000000", step: "1", required: true,
     inputmode: "numeric", value: current ? String(current.amount) : "" });
   const reason = h("textarea", { id: "q-reason", rows: "3", maxlength: "2000", required: true });
-  const submit = h("button", { type: "submit", class: "primary", text: t("quotas.submit") });
-  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("quotas.submit") });
+  const cancel = cancelButton();
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "q-title" },
     h("form", {},
-      h("h2", { id: "q-title", text: t("quotas.dialog_title", { name, year: String(year) }) }),
-      current ? h("p", { class: "muted", text: t("quotas.dialog_current", { amount: formatNumber(current.amount), used: formatNumber(current.used) }) }) : null,
-      field("q-amount", t("quotas.amount"), amount),
-      field("q-reason", t("quotas.reason"), reason),
+      dialogHeader(h("h2", { id: "q-title", say: () => t("quotas.dialog_title", { name, year: String(year) }) })),
+      current ? h("p", { class: "muted", say: () => t("quotas.dialog_current", { amount: formatNumber(current.amount), used: formatNumber(current.used) }) }) : null,
+      field("q-amount", () => t("quotas.amount"), amount),
+      field("q-reason", () => t("quotas.reason"), reason),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   showFormDialog(dialog, { cancel, submit, error }, async () => {
     const updated = await api(`${ID}/quotas`, {
@@ -1575,7 +1665,7 @@ function openQuotaDialog({ code, name, year, current }, done) {
     dialog.close();
     done(updated);
     announce(t("quotas.done", { name, amount: formatNumber(updated.amount) }));
-  }, { fields: { amount: t("quotas.amount"), reason: t("quotas.reason") } });
+  }, { fields: () => ({ amount: t("quotas.amount"), reason: t("quotas.reason") }) });
 }
 
 function quotaAdjustment(entry) {
@@ -1589,21 +1679,28 @@ function quotaAdjustment(entry) {
 
 /** Every change of a quota, the latest first, with who made it and why. */
 async function openQuotaHistory(code, name, year) {
-  const close = h("button", { type: "button", text: t("quotas.close") });
-  const list = h("ol", { class: "history" }, h("li", { class: "muted", text: t("common.loading") }));
+  const close = h("button", { type: "button", say: () => t("quotas.close") });
+  // The list as read (or why it could not be), drawn again in another language.
+  let entries = null;
+  let failure = null;
+  const list = h("ol", { class: "history", say: () => {
+    if (failure) return h("li", {}, problemBox(failure));
+    if (!entries) return h("li", { class: "muted", text: t("common.loading") });
+    return entries.slice().reverse().map(quotaAdjustment);
+  } });
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "qh-title" },
-    h("h2", { id: "qh-title", text: t("quotas.history_title", { name, year: String(year) }) }), list,
+    dialogHeader(h("h2", { id: "qh-title", say: () => t("quotas.history_title", { name, year: String(year) }) })), list,
     h("div", { class: "dialog-buttons" }, close));
   close.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
   try {
-    const entries = await api(`${ID}/quotas/${code}/${year}/adjustments`);
-    list.replaceChildren(...entries.slice().reverse().map(quotaAdjustment));
-  } catch (failure) {
-    list.replaceChildren(h("li", {}, problemBox(failure)));
+    entries = await api(`${ID}/quotas/${code}/${year}/adjustments`);
+  } catch (error) {
+    failure = error;
   }
+  sayAgain(dialog);
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
@@ -1743,11 +1840,11 @@ function openObjection(notice, entry, receipt) {
   const error = h("div", { class: "form-error" });
   const text = h("textarea", { id: "o-text", rows: "4", minlength: "2", maxlength: "4000", required: true });
   const contact = h("input", { id: "o-contact", maxlength: "100", autocomplete: "tel" });
-  const submit = h("button", { type: "submit", class: "primary", text: t("board.object_submit") });
-  const cancel = h("button", { type: "button", text: t("common.cancel") });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("board.object_submit") });
+  const cancel = cancelButton();
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "o-title" },
-    h("form", {}, h("h2", { id: "o-title", text: t("board.object_title", { name: entry.head_name }) }),
-      field("o-text", t("board.object_text"), text), field("o-contact", t("board.object_contact"), contact),
+    h("form", {}, dialogHeader(h("h2", { id: "o-title", say: () => t("board.object_title", { name: entry.head_name }) })),
+      field("o-text", () => t("board.object_text"), text), field("o-contact", () => t("board.object_contact"), contact),
       error, h("div", { class: "dialog-buttons" }, cancel, submit)));
   showFormDialog(dialog, { cancel, submit, error }, async () => {
     const body = { case_id: entry.case_id, text: text.value.trim() };
@@ -1756,7 +1853,9 @@ function openObjection(notice, entry, receipt) {
     dialog.close();
     keepReceipt(notice.id, entry, ticket);
     const box = objectionReceipt(entry, ticket);
-    receipt.prepend(box);
+    // The page drawn anew in another language while the dialog was open has receipts of its own.
+    const shown = receipt.isConnected ? receipt : main().querySelector(".objection-receipts") ?? receipt;
+    shown.prepend(box);
     box.scrollIntoView({ block: "nearest" });
     box.focus({ preventScroll: true });
     announce(t("board.object_done", { ticket: ticket.id, due: formatDateTime(ticket.due_at) }));
@@ -1914,8 +2013,14 @@ function restoreTyped(root, values) {
 async function switchLanguage(next) {
   if (next === currentLanguage()) return;
   const typed = typedValues(main());
-  await loadLanguage(next);
+  try {
+    await loadLanguage(next);
+  } finally {
+    markLanguage();
+  }
   applyLabels();
+  // An open dialog is relabelled in place: its typed values and focus stay (QA10 CON-3).
+  for (const dialog of document.querySelectorAll("dialog")) sayAgain(dialog);
   announce(t("common.language_changed"));
   redrawingForLanguage = true;
   try {
