@@ -15,6 +15,8 @@ named like credentials are dropped before they are recorded at all.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -34,6 +36,8 @@ PROPAGATION_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 UNTRACED_PATHS = frozenset({"/healthz", "/readyz", REVOKED_SUBJECTS_PATH})
 # Query parameters whose values are never recorded (a token passed where a header cannot be).
 SECRET_QUERY_KEYS = ("token", "access_token", "password", "secret", "signature", "sig")
+# How long a stopping process waits for its last spans to be exported.
+FLUSH_TIMEOUT_MS = 3000
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
 
 
@@ -63,8 +67,36 @@ class ServerSpanMiddleware:
     def __init__(self, app: ASGIApp, tracer_provider: trace.TracerProvider | None = None) -> None:
         self.app = app
         self.tracer = trace.get_tracer("fupin.http.server", tracer_provider=tracer_provider)
+        self._tracer_provider = tracer_provider
+
+    def _flushing_at_shutdown(self, send: Send) -> Send:
+        """`send` for the lifespan, exporting the spans still waiting in their batch once the application
+        has shut down (every shutdown hook run, the relay's last publish included). The SDK's own flush is
+        an atexit hook, which never runs under uvicorn: after a graceful shutdown on SIGTERM it raises the
+        signal again, which ends the process first; up to a batch delay of spans (5 s) was lost at every
+        stop, restart or deploy."""
+
+        async def send_flushed(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self._flush()
+            await send(message)
+
+        return send_flushed
+
+    async def _flush(self) -> None:
+        provider = self._tracer_provider or trace.get_tracer_provider()
+        flush = getattr(provider, "force_flush", None)
+        if flush is None:
+            return  # tracing not configured (the API's no-op provider)
+        # In a thread, and waited for a bounded time: an exporter whose collector is down retries for its
+        # whole timeout, and a stop must not wait for that.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.to_thread(flush, FLUSH_TIMEOUT_MS), FLUSH_TIMEOUT_MS / 1000)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._flushing_at_shutdown(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
