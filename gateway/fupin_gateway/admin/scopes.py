@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from fupin_contracts import identification
 from fupin_gateway.feeds.router import FEED_OPERATION
+from fupin_kit.auth import client_scopes
+from fupin_kit.auth.actor import sees_full_identity
 from fupin_kit.problems import unprocessable
 from fupin_kit.settings import SERVICE_NAMES
 
@@ -31,3 +33,19 @@ def check_scopes(granted: list[str]) -> None:
         raise unprocessable(f"unknown scope(s) {', '.join(unknown)}", known_scopes=sorted(KNOWN_SCOPES))
     if len(set(granted)) != len(granted):
         raise unprocessable("a scope is listed twice")
+
+
+def check_push_client(granted: list[str], tier: str, division: str) -> None:
+    """Above the county identification takes a list only from a client that can do nothing else (but read
+    its feed, from which the gateway withholds identification events): one that also read cases or
+    households could watch what each push of candidate ID numbers changed (403 push-only-account there)."""
+    push = identification.PUSH_OPERATION
+    pushes = any(scope == push or scope.startswith(f"{push}:") for scope in granted)
+    if not pushes or sees_full_identity(tier, division):
+        return
+    if not client_scopes.only(frozenset(granted), push, FEED_OPERATION):
+        raise unprocessable(
+            "above the county a client granted comparisons:push may be granted nothing else but feeds.read: "
+            "one that also reads would learn which ID numbers of its lists belong to people in cases",
+            code="push-only-client",
+        )

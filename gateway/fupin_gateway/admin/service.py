@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from fupin_gateway.admin import idempotent
-from fupin_gateway.admin.scopes import check_scopes
+from fupin_gateway.admin.scopes import check_push_client, check_scopes
 from fupin_gateway.identity import passwords, repository, throttle
 from fupin_gateway.identity.blocklist import Blocklist
 from fupin_gateway.identity.errors import OAuthError
@@ -218,6 +218,7 @@ async def create(ctx: AdminContext, kind: AccountKind, values: dict[str, Any], d
         check_admin_grant(ctx.actor, values["tier"])
     if "scopes" in values:
         check_scopes(values["scopes"])
+        check_push_client(values["scopes"], values["tier"], values["division"])
     if await ctx.division_known(values["division"]) is False:
         raise unprocessable(f"division {values['division']} is not in the division tree")
     name = values[kind.key]
@@ -246,6 +247,8 @@ async def change(
             raise forbidden("an admin's own roles are changed by another admin")
     if "scopes" in values:
         check_scopes(values["scopes"])
+        held = await find(ctx, kind, name)
+        check_push_client(values["scopes"], held.tier, held.division)
     lo, hi = ctx.actor.subtree
     if kind.name == "user" and ("roles" in values or "password_hash" in values):
         await _check_admin_account(ctx, kind, name, values)

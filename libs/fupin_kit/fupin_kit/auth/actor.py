@@ -10,6 +10,13 @@ from fupin_kit.problems import forbidden, not_found
 TIERS: tuple[str, ...] = ("nation", "province", "city", "county", "township", "village")
 
 
+def sees_full_identity(tier: str, division: str) -> bool:
+    """Full resident ID numbers are for the county tier and below (which includes a countyless city)."""
+    return divisions.TIER_LEVELS[tier] >= divisions.Level.COUNTY or (
+        tier == "city" and division in divisions.COUNTYLESS_CITIES
+    )
+
+
 @dataclass(frozen=True)
 class Actor:
     subject: str
@@ -52,8 +59,7 @@ class Actor:
 
     @property
     def sees_full_identity(self) -> bool:
-        """Full resident ID numbers are for the county tier and below (which includes a countyless city)."""
-        return self.level >= divisions.Level.COUNTY or "county" in self.tiers_held
+        return sees_full_identity(self.tier, self.division)
 
 
 def require_within(actor: Actor, division: str, what: str = "resource") -> None:

@@ -64,3 +64,8 @@ def narrowed(granted: frozenset[str] | None, service: str, operation: str) -> fr
         return None
     prefix = f"{operation}:"
     return frozenset(scope[len(prefix) :] for scope in granted if scope.startswith(prefix))
+
+
+def only(granted: frozenset[str], operation: str, *also: str) -> bool:
+    """Whether every scope granted is `operation` (whole or narrowed) or one of `also`."""
+    return all(scope in (operation, *also) or scope.startswith(f"{operation}:") for scope in granted)

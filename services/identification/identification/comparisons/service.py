@@ -60,10 +60,7 @@ def pushes_only(actor: Actor) -> bool:
     cases and households in its jurisdiction whatever its roles."""
     if actor.kind != "client" or actor.scopes is None:
         return False
-    return all(
-        scope in (PUSH_OPERATION, client_scopes.FEED_READ) or scope.startswith(f"{PUSH_OPERATION}:")
-        for scope in actor.scopes
-    )
+    return client_scopes.only(actor.scopes, PUSH_OPERATION, client_scopes.FEED_READ)
 
 
 def check_push_account(actor: Actor) -> None:

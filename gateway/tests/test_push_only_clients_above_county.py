@@ -1,0 +1,90 @@
+"""A departmental client above the county that pushes lists is granted nothing else (but the feed).
+
+Identification refuses a push above the county from a token that can also read (403 push-only-account):
+reading cases or households after each push of candidate ID numbers would tell the system which of them
+belong to people in cases. The admin API refuses to make such a client (422 push-only-client), at
+creation and when its scopes are replaced, instead of leaving one whose pushes would all be refused. At
+the county and below (a city without counties included) a client may push and read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fupin_gateway.testing import in_process_gateway as gateway
+
+NATION = "000000000000"
+CITY = "520100000000"
+COUNTY = "520102000000"
+COUNTYLESS_CITY = "441900000000"  # 东莞市: the city holds the county's powers
+
+
+def root(stack: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.token('nation', NATION, ['admin'], subject='user:root')}"}
+
+
+def client_body(client_id: str, tier: str, division: str, scopes: list[str]) -> dict[str, Any]:
+    return {
+        "client_id": client_id,
+        "department": "市医保局",
+        "tier": tier,
+        "division": division,
+        "scopes": scopes,
+        "roles": ["department"],
+    }
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [
+        ["comparisons:push", "identification.read"],
+        ["comparisons:push:medical_self_paid", "registry.read"],
+        ["comparisons:push", "gateway.read"],
+    ],
+    ids=lambda scopes: "+".join(scopes),
+)
+async def test_a_city_client_that_pushes_is_not_granted_reading(fupin_stack, scopes: list[str]) -> None:
+    async with gateway(fupin_stack) as (_, client):
+        auth = root(fupin_stack)
+        refused = await client.post(
+            "/admin/clients", json=client_body("city.mixed", "city", CITY, scopes), headers=auth
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "push-only-client"
+        assert (await client.get("/admin/clients/city.mixed", headers=auth)).status_code == 404
+
+
+async def test_a_city_client_keeps_push_only_scopes_when_they_are_replaced(fupin_stack) -> None:
+    async with gateway(fupin_stack) as (_, client):
+        auth = root(fupin_stack)
+        made = await client.post(
+            "/admin/clients",
+            json=client_body("city.push", "city", CITY, ["comparisons:push", "feeds.read"]),
+            headers=auth,
+        )
+        assert made.status_code == 201, made.text
+        changed = await client.put(
+            "/admin/clients/city.push/scopes",
+            json={"scopes": ["comparisons:push:disaster", "identification.read"]},
+            headers=auth,
+        )
+        assert changed.status_code == 422 and changed.json()["code"] == "push-only-client", changed.text
+        kept = await client.get("/admin/clients/city.push", headers=auth)
+        assert kept.json()["scopes"] == ["comparisons:push", "feeds.read"]
+        # A city client that only reads is fine: it pushes nothing.
+        reader = await client.put(
+            "/admin/clients/city.push/scopes", json={"scopes": ["identification.read"]}, headers=auth
+        )
+        assert reader.status_code == 200, reader.text
+
+
+@pytest.mark.parametrize(("tier", "division"), [("county", COUNTY), ("city", COUNTYLESS_CITY)])
+async def test_at_the_county_a_client_may_push_and_read(fupin_stack, tier: str, division: str) -> None:
+    async with gateway(fupin_stack) as (_, client):
+        made = await client.post(
+            "/admin/clients",
+            json=client_body(f"{tier}.both", tier, division, ["comparisons:push", "identification.read"]),
+            headers=root(fupin_stack),
+        )
+        assert made.status_code == 201, made.text
