@@ -4,9 +4,12 @@ broker → consumer → next service."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -147,6 +150,51 @@ class ScrubbingSpanProcessor(SpanProcessor):
         return self.inner.force_flush(timeout_millis)
 
 
+# The logger an exporter whose collector is down writes to: a WARNING per retry of each batch, an ERROR per
+# batch given up. (The SDK's batch processor already logs each of its own lines once: DuplicateFilter.)
+EXPORT_LOGGERS = ("opentelemetry.exporter.otlp.proto.http.trace_exporter",)
+EXPORT_LOG_INTERVAL_S = 60.0
+
+
+class ExportLogThrottle(logging.Filter):
+    """Lets one line of a logger through per interval; the next one let through says how many were held
+    back. A collector that is down (or unreachable) otherwise costs every process 20-40 identical lines a
+    minute for as long as it is away (observed: 5 tries per batch, each logged)."""
+
+    def __init__(self, interval_s: float, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._last_passed: float | None = None
+        self._held_back = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            now = self.clock()
+            if self._last_passed is not None and now - self._last_passed < self.interval_s:
+                self._held_back += 1
+                return False
+            if self._held_back:
+                record.msg = (
+                    f"{record.getMessage()} ({self._held_back} similar lines held back since the last one)"
+                )
+                record.args = ()
+            self._last_passed = now
+            self._held_back = 0
+            return True
+
+
+def throttle_export_logs(
+    interval_s: float = EXPORT_LOG_INTERVAL_S, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """Throttle the exporter's own lines (ExportLogThrottle), once per process."""
+    for name in EXPORT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, ExportLogThrottle) for existing in logger.filters):
+            logger.addFilter(ExportLogThrottle(interval_s, clock))
+
+
 def setup_tracing(service_name: str, extra_processors: Sequence[SpanProcessor] = ()) -> TracerProvider:
     """Install the global tracer provider once per process. OTLP export only when an endpoint is set. Every
     processor (the OTLP exporter's and `extra_processors`) receives spans with resident IDs masked."""
@@ -161,6 +209,7 @@ def setup_tracing(service_name: str, extra_processors: Sequence[SpanProcessor] =
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(ScrubbingSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
+        throttle_export_logs()
     for processor in extra_processors:
         provider.add_span_processor(ScrubbingSpanProcessor(processor))
     trace.set_tracer_provider(provider)
