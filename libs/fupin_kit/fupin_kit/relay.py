@@ -251,10 +251,12 @@ class OutboxRelay:
                 except BaseException as exc:
                     publish.failed(event, exc)
                     raise
-            publish.end()
             results = await asyncio.wait_for(
                 self._acknowledged(futures), self.settings.kafka_request_timeout_s
             )
+            for event, result in zip(batch, results, strict=False):
+                if isinstance(result, BaseException):
+                    publish.failed(event, result)
             if transactional:
                 # The batch is one transaction: all of it is visible to consumers, or none of it.
                 failure = next((result for result in results if isinstance(result, BaseException)), None)
@@ -267,6 +269,8 @@ class OutboxRelay:
             if transactional:
                 await self._abort(producer)
             results = [exc] * len(batch)
+            for event in batch:
+                publish.failed(event, exc)
         finally:
             publish.end()
         sent: list[Any] = []
@@ -349,6 +353,7 @@ class _PublishSpans:
         self._tracer = tracer("fupin.relay")
         self._counts = Counter((event.topic, event.trace_context) for event in batch)
         self._open: dict[tuple[str, str], tuple[trace.Span, list[tuple[str, bytes]]]] = {}
+        self._failed: set[tuple[str, str]] = set()
         self._ended = False
 
     def headers_for(self, event: outbox_repository.OutgoingEvent) -> list[tuple[str, bytes]]:
@@ -371,13 +376,18 @@ class _PublishSpans:
         return opened[1]
 
     def failed(self, event: outbox_repository.OutgoingEvent, exc: BaseException) -> None:
-        opened = self._open.get((event.topic, event.trace_context))
-        if opened is not None:
+        """The send of `event` failed or was not acknowledged: its span is an error (recorded once, however
+        many of its events failed)."""
+        group = (event.topic, event.trace_context)
+        opened = self._open.get(group)
+        if opened is not None and group not in self._failed:
+            self._failed.add(group)
             opened[0].record_exception(exc)
             opened[0].set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 
     def end(self) -> None:
-        """Once every send of the batch is queued (or one failed); safe to call twice."""
+        """Once every send of the batch was acknowledged or failed: a span that ended when its sends were
+        only queued would show a good publish for a batch the broker never took. Safe to call twice."""
         if self._ended:
             return
         self._ended = True
