@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from fupin_gateway.testing import in_process_gateway as gateway
 
@@ -88,3 +89,50 @@ async def test_at_the_county_a_client_may_push_and_read(fupin_stack, tier: str, 
             headers=root(fupin_stack),
         )
         assert made.status_code == 201, made.text
+
+
+async def _token(client: Any, client_id: str, secret: str, scope: str | None = None) -> Any:
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    if scope is not None:
+        form["scope"] = scope
+    return await client.post("/oauth/token", data=form)
+
+
+async def test_a_client_granted_push_and_reading_before_the_rule_gets_no_push_token(fupin_stack) -> None:
+    """A city client made before the rule with push beside a read scope could ask for a token with the push
+    alone and then read with another one: the push scopes of such a client are not issued at all."""
+    async with gateway(fupin_stack) as (app, client):
+        auth = root(fupin_stack)
+        made = await client.post(
+            "/admin/clients", json=client_body("city.old", "city", CITY, ["comparisons:push"]), headers=auth
+        )
+        assert made.status_code == 201, made.text
+        secret = made.json()["client_secret"]
+        async with app.state.sessionmaker() as session, session.begin():
+            await session.execute(
+                text("UPDATE clients SET scopes = :scopes WHERE client_id = 'city.old'"),
+                {"scopes": ["comparisons:push", "identification.read"]},
+            )
+        pushing = await _token(client, "city.old", secret, "comparisons:push")
+        assert pushing.status_code == 400 and pushing.json()["error"] == "invalid_scope", pushing.text
+        narrowed = await _token(client, "city.old", secret, "comparisons:push:disaster")
+        assert narrowed.status_code == 400 and narrowed.json()["error"] == "invalid_scope", narrowed.text
+        everything = await _token(client, "city.old", secret)
+        assert everything.status_code == 200 and everything.json()["scope"] == "identification.read"
+
+
+async def test_a_client_granted_the_whole_push_may_ask_for_one_list_kind(fupin_stack) -> None:
+    async with gateway(fupin_stack) as (_, client):
+        made = await client.post(
+            "/admin/clients",
+            json=client_body("city.all", "city", CITY, ["comparisons:push", "feeds.read"]),
+            headers=root(fupin_stack),
+        )
+        secret = made.json()["client_secret"]
+        one_kind = await _token(client, "city.all", secret, "comparisons:push:government_payroll")
+        assert one_kind.status_code == 200, one_kind.text
+        assert one_kind.json()["scope"] == "comparisons:push:government_payroll"
+        unknown = await _token(client, "city.all", secret, "comparisons:push:horses")
+        assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_scope"
+        feed_kind = await _token(client, "city.all", secret, "feeds.read:anything")
+        assert feed_kind.status_code == 400 and feed_kind.json()["error"] == "invalid_scope"

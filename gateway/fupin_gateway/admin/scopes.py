@@ -35,17 +35,43 @@ def check_scopes(granted: list[str]) -> None:
         raise unprocessable("a scope is listed twice")
 
 
-def check_push_client(granted: list[str], tier: str, division: str) -> None:
-    """Above the county identification takes a list only from a client that can do nothing else (but read
-    its feed, from which the gateway withholds identification events): one that also read cases or
-    households could watch what each push of candidate ID numbers changed (403 push-only-account there)."""
+def _pushes(scope: str) -> bool:
     push = identification.PUSH_OPERATION
-    pushes = any(scope == push or scope.startswith(f"{push}:") for scope in granted)
-    if not pushes or sees_full_identity(tier, division):
-        return
-    if not client_scopes.only(frozenset(granted), push, FEED_OPERATION):
+    return scope == push or scope.startswith(f"{push}:")
+
+
+def reads_beside_push(granted: list[str], tier: str, division: str) -> bool:
+    """Whether a client above the county is granted the push beside anything but its feed. Identification
+    takes a list above the county only from a client that can do nothing else (403 push-only-account): one
+    that also read cases or households could watch what each push of candidate ID numbers changed. (Its
+    feed is safe: the gateway withholds identification events from a token that may push.)"""
+    if sees_full_identity(tier, division) or not any(_pushes(scope) for scope in granted):
+        return False
+    return not client_scopes.only(frozenset(granted), identification.PUSH_OPERATION, FEED_OPERATION)
+
+
+def check_push_client(granted: list[str], tier: str, division: str) -> None:
+    if reads_beside_push(granted, tier, division):
         raise unprocessable(
             "above the county a client granted comparisons:push may be granted nothing else but feeds.read: "
             "one that also reads would learn which ID numbers of its lists belong to people in cases",
             code="push-only-client",
         )
+
+
+def issuable(granted: list[str], tier: str, division: str) -> list[str]:
+    """The scopes a client's token may carry: its granted ones, without the push for a client granted it
+    beside reading above the county (made before the admin API refused that): otherwise it could push with
+    one token and watch with another."""
+    if reads_beside_push(granted, tier, division):
+        return [scope for scope in granted if not _pushes(scope)]
+    return list(granted)
+
+
+def within(requested: str, issued: list[str]) -> bool:
+    """Whether a token may carry `requested`: a scope issued, or an operation issued whole narrowed to one
+    of the things it names (comparisons:push → comparisons:push:government_payroll)."""
+    if requested in issued:
+        return True
+    operation, _, _ = requested.rpartition(":")
+    return operation in OPERATION_SCOPES and operation in issued and requested in KNOWN_SCOPES

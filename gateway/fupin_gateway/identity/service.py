@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_gateway.admin import scopes as client_scope_rules
 from fupin_gateway.identity import errors, passwords, repository, throttle
 from fupin_gateway.identity.errors import OAuthError
 from fupin_gateway.identity.schemas import TokenOut
@@ -128,9 +129,9 @@ async def client_grant(
     await throttle.succeeded(session, attempt, on_record)
     if row.disabled:
         raise errors.account_disabled("The client is disabled")
-    allowed = list(row.scopes)
+    allowed = client_scope_rules.issuable(list(row.scopes), row.tier, row.division)
     requested = requested_scopes(scope) if scope else allowed
-    if not set(requested) <= set(allowed):
+    if not all(client_scope_rules.within(item, allowed) for item in requested):
         raise errors.invalid_scope("The requested scope exceeds the client's scopes")
     await _upgrade_hash(session, CLIENT, row, secret)
     return Grant(
