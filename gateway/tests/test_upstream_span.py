@@ -92,3 +92,21 @@ async def test_an_unreachable_service_is_an_error_of_that_type(exporter: InMemor
         attributes["error.type"] == "ClientConnectorError" and "http.response.status_code" not in attributes
     )
     assert span.status.status_code is StatusCode.ERROR
+
+
+async def test_a_credential_in_the_query_string_is_redacted_in_the_client_span(
+    service: str, exporter: InMemorySpanExporter
+) -> None:
+    """The SERVER spans redacted `access_token=` in url.query; the gateway's CLIENT span recorded the same
+    query in url.full as the caller sent it (acceptance tester, session 16, F2)."""
+    client = UpstreamClient(5.0)
+    try:
+        url = URL(f"{service}/status/200?after=1&access_token=SECRETTOKEN&Password=hunter2")
+        response = await client.send("GET", url, [], None)
+        response.release()
+    finally:
+        await client.close()
+    (span,) = _client_spans(exporter)
+    recorded = str(span.attributes["url.full"])
+    assert "SECRETTOKEN" not in recorded and "hunter2" not in recorded, recorded
+    assert recorded.endswith("/status/200?after=1&access_token=REDACTED&Password=REDACTED"), recorded

@@ -52,7 +52,11 @@ def _parent(scope: Scope) -> otel_context.Context | None:
 
 
 def _query(raw: bytes) -> str:
-    query = raw.decode("latin-1")
+    return redacted_query(raw.decode("latin-1"))
+
+
+def redacted_query(query: str) -> str:
+    """A query string as a span records it: the values of parameters named like credentials replaced."""
     lowered = query.lower()
     if not any(key in lowered for key in SECRET_QUERY_KEYS):
         return query
