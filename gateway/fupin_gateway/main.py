@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from fupin_gateway import docs, jwks, proxy, revoked_subjects, slash_redirects
 from fupin_gateway.access_lifecycle import ROUTERS, install_access_middleware, start_access, stop_access
+from fupin_gateway.admin import idempotent
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.console import router as console
 from fupin_gateway.feeds import Feeds
@@ -18,6 +19,7 @@ from fupin_gateway.security_headers import SecurityHeadersMiddleware
 from fupin_gateway.upstream import UpstreamClient
 from fupin_kit.auth.keys import KeyStore, keep_retired_s
 from fupin_kit.head_requests import HeadAsGet
+from fupin_kit.pii import load_key
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import instrument_httpx_client
 
@@ -28,6 +30,9 @@ def _on_startup(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None
         store = KeyStore(settings.keys_dir, keep_retired_s(settings.token_lifetime_s, settings.jwt_leeway_s))
         store.ensure()
         app.state.key_store = store
+        app.state.idempotency_sealer = idempotent.Sealer(
+            idempotent.pepper_from(load_key(settings.pii_key or None, settings.keys_dir))
+        )
         # The proxy's client (aiohttp, see upstream.py); httpx for the readiness probes, off the hot path.
         app.state.upstream = UpstreamClient(settings.upstream_timeout_s)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.upstream_timeout_s, connect=3.0))

@@ -38,6 +38,7 @@ async def admin_context(
         actor=actor,
         blocklist=blocklist,
         division_known=functools.partial(division_check.division_known, request),
+        sealer=request.app.state.idempotency_sealer,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func
 
-from fupin_gateway.admin import idempotent, service
+from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import (
@@ -87,7 +87,7 @@ async def create_evaluator(
         }
         return _out(await service.create(ctx, EVALUATOR, values, detail))
 
-    fingerprinted = await idempotent.fingerprinted(ctx.actor, key, body)
+    fingerprinted = await ctx.sealer.fingerprinted(ctx.actor, key, body)
     return await service.once(ctx, key, ("create-evaluator", fingerprinted), produce, 201)
 
 
@@ -184,5 +184,5 @@ async def reset_password(username: str, body: PasswordIn, ctx: Admin, key: Idemp
         await service.change_ending_tokens(ctx, EVALUATOR, username, values, "password_reset", {})
         return SecretOut(secret=secret)
 
-    fingerprinted = await idempotent.fingerprinted(ctx.actor, key, body)
+    fingerprinted = await ctx.sealer.fingerprinted(ctx.actor, key, body)
     return await service.once(ctx, key, ("reset-evaluator-password", username, fingerprinted), produce)

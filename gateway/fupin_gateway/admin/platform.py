@@ -47,7 +47,8 @@ async def rotate_keys(
 
     # The keys live in files (KeyStore), outside the transaction: a rotation whose transaction then fails
     # is not undone, and its retry rotates again, as without a key.
-    return await idempotent.run(session, actor, key, ("rotate-keys", withdraw_previous), produce)
+    sealer: idempotent.Sealer = request.app.state.idempotency_sealer
+    return await sealer.run(session, actor, key, ("rotate-keys", withdraw_previous), produce)
 
 
 async def _rotate_keys(

@@ -53,6 +53,8 @@ class AdminContext:
     blocklist: Blocklist
     # Whether a code names a division of the tree (None: nobody to ask; see admin.division_check).
     division_known: Callable[[str], Awaitable[bool | None]]
+    # How the write's Idempotency-Key and answer are kept (admin/idempotent.py).
+    sealer: idempotent.Sealer
     # What the write does to this process's blocklist, run by `once` after the commit: the blocklist's
     # reloads never see a change not yet (or never) committed, and a replayed write does none of it.
     after_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -70,7 +72,7 @@ async def once(
     """Run an admin write once per Idempotency-Key, the key row in the write's transaction; commit it, then
     apply what the write does to the in-memory blocklist (nothing, for a replay)."""
     ctx.idempotency_key = key
-    response = await idempotent.run(ctx.session, ctx.actor, key, request, produce, status)
+    response = await ctx.sealer.run(ctx.session, ctx.actor, key, request, produce, status)
     await ctx.session.commit()
     for apply in ctx.after_commit:
         apply()
@@ -82,7 +84,7 @@ async def commit_refused(ctx: AdminContext) -> None:
     """Commit what a refused write must keep (a counted failure) without the Idempotency-Key it claimed:
     the refusal is no answer to replay, and the retry must run."""
     if ctx.idempotency_key is not None:
-        await idempotent.release(ctx.session, ctx.actor, ctx.idempotency_key)
+        await ctx.sealer.release(ctx.session, ctx.actor, ctx.idempotency_key)
     await ctx.session.commit()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func
 
-from fupin_gateway.admin import idempotent, service
+from fupin_gateway.admin import service
 from fupin_gateway.admin.deps import Admin, After, Limit
 from fupin_gateway.identity import passwords
 from fupin_gateway.identity.schemas import (
@@ -49,7 +49,7 @@ async def create_user(body: PersonIn, ctx: Admin, key: IdempotencyKey = None) ->
         detail = {"tier": body.tier, "roles": body.roles, "display_name": body.display_name}
         return _out(await service.create(ctx, USER, values, detail))
 
-    request = ("create-user", await idempotent.fingerprinted(ctx.actor, key, body))
+    request = ("create-user", await ctx.sealer.fingerprinted(ctx.actor, key, body))
     return await service.once(ctx, key, request, produce, 201)
 
 
@@ -118,5 +118,5 @@ async def reset_password(
         await service.change_ending_tokens(ctx, USER, username, values, "password_reset", {})
         return SecretOut(secret=secret)
 
-    fingerprinted = await idempotent.fingerprinted(ctx.actor, key, body)
+    fingerprinted = await ctx.sealer.fingerprinted(ctx.actor, key, body)
     return await service.once(ctx, key, ("reset-user-password", username, fingerprinted), produce)
