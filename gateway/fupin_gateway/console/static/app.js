@@ -940,7 +940,7 @@ async function householdView(seq, [id]) {
   return h("section", {},
     pageHeader(t("household.title", { name: household.head_name }), statusBadge(household.status)),
     h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
-    h("div", { class: "actions" }, cardButton, appliesFor() ? applyButton(household) : null), cardError,
+    h("div", { class: "actions" }, cardButton, appliesFor() ? applyAction(household, current) : null), cardError,
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -984,6 +984,30 @@ async function householdView(seq, [id]) {
 function appliesFor() {
   const profile = session.profile;
   return profile?.tier === "village" && (profile.roles || []).includes("cadre");
+}
+
+// The registry statuses identification opens an application for (its cases/service.py APPLICANT_STATUSES);
+// anything else is refused 409 household-status, so the page says why instead of offering a doomed form.
+const APPLICANT_STATUSES = new Set(["candidate", "monitored"]);
+// Why a household of a status identification refuses does not apply: one registered (or returned) as poor
+// is already helped as poor; an exited one is taken into monitoring first and applies as monitored.
+const NOT_APPLYING = { registered: "poor", returned: "poor", exited: "exited" };
+
+/** Why the household cannot apply for identification (a key under apply.not_offered), or null if it can as
+ * far as its page tells: its status, and whether anyone still lives in it (409 no-living-members). An open
+ * case of the household (409 case-open) is not known here without another call: the service says so. */
+function applicationRefusal(household, current) {
+  const status = codeOfValue(household.status);
+  if (!APPLICANT_STATUSES.has(status)) return NOT_APPLYING[status] || "status";
+  return current.length ? null : "no_living";
+}
+
+function applyAction(household, current) {
+  const refusal = applicationRefusal(household, current);
+  if (!refusal) return applyButton(household);
+  const status = codeLabel("household_status", household.status);
+  return h("p", { class: "muted apply-refused", dataset: { applyRefused: refusal },
+    text: t(`apply.not_offered.${refusal}`, { status }) });
 }
 
 function applyButton(household) {

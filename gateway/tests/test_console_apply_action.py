@@ -1,0 +1,197 @@
+"""The household page offers a village cadre the identification application only where it can succeed, in a
+real browser (Debian's headless Chromium driven by Playwright, against the real gateway, registry and
+identification processes of tests/e2e/platform.py).
+
+Identification opens a case (POST /cases) only for a household the registry has as a candidate or as
+monitored, with somebody still living in it (cases/service.py APPLICANT_STATUSES, require_living_members:
+409 household-status, 409 no-living-members). The page offered "申请贫困识别" on a registered household too,
+and the cadre's submission came back refused. Now a candidate household offers the application; a
+registered one, and one whose members all died or left, offer no button but say why, in each language,
+without any API call beyond the page's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from fupin_gateway.console.router import STATIC_DIR
+from fupin_kit.pii import check_digit
+from fupin_kit.testing import Stack
+from tests.e2e.platform import COUNTY, PASSWORD, VILLAGE, Platform, running_platform
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+REG = "/api/v1/registry"
+CHINA = ZoneInfo("Asia/Shanghai")
+TIMEOUT_MS = 15_000
+LANGUAGES = ("zh-CN", "en")
+HEADS = {"candidate": "刘新户", "registered": "钱满仓", "empty": "孙无人"}
+# The registered status as each language names it: the Chinese label comes from the registry's code list
+# (registry.households.enums.HouseholdStatus), the English one from en.json.
+REGISTERED = {"zh-CN": "建档立卡贫困户", "en": "Registered poor"}
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def labels(language: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(STATIC_DIR) / "i18n" / f"{language}.json").read_text("utf-8"))
+    return data
+
+
+MESSAGES = {language: labels(language) for language in LANGUAGES}
+
+
+def say(language: str, key: str, **params: str) -> str:
+    """A label as the console says it (i18n.js `t`), its placeholders filled."""
+    node: Any = MESSAGES[language]
+    for part in key.split("."):
+        node = node[part]
+    assert isinstance(node, str), key
+    return re.sub(r"\{(\w+)\}", lambda match: params[match.group(1)], node)
+
+
+def resident_id(serial: int, male: bool) -> str:
+    first17 = f"520102{1950 + serial:04d}0412{(2 * serial + (1 if male else 0)) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def household_body(serial: int, head: str) -> dict[str, Any]:
+    def member(relation: str, rid: str, name: str, sex: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "sex": sex,
+            "resident_id": rid,
+            "relation": relation,
+            "health": "healthy",
+            "labour_capacity": "ordinary",
+        }
+
+    return {
+        "division": VILLAGE,
+        "village_group": "二组",
+        "address": "纪念塔路 8 号",
+        "head_name": head,
+        "phone": "13800000000",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "members": [
+            member("head", resident_id(serial, True), head, "male"),
+            member("spouse", resident_id(serial + 50, False), "李秀英", "female"),
+        ],
+    }
+
+
+def code_of(value: Any) -> str:
+    """A coded value as the registry renders it: {code, label}, or the code alone."""
+    return str(value["code"] if isinstance(value, dict) else value)
+
+
+async def nobody_left(platform: Platform, household: dict[str, Any]) -> None:
+    """The spouse moves out, then the head dies: the household is still a candidate, with nobody in it."""
+    path = f"{REG}/households/{household['id']}/members"
+    by_relation = {code_of(member["relation"]): member["id"] for member in household["members"]}
+    # China's day, as the registry dates a member's joining (the UTC day is a day behind before 08:00).
+    today = dt.datetime.now(CHINA).date().isoformat()
+    leave = {"change": "move_out", "effective_on": today, "reason": "外出落户"}
+    await platform.call("POST", f"{path}/{by_relation['spouse']}/departure", "county", leave)
+    death = {"died_on": today, "reason": "病故"}
+    await platform.call("POST", f"{path}/{by_relation['head']}/death", "county", death)
+
+
+async def seed(platform: Platform) -> dict[str, str]:
+    """A village cadre and a county officer; a candidate household, a registered one, and a candidate one
+    whose members all left or died."""
+    await platform.user("cadre", "village", VILLAGE, ["cadre"])
+    await platform.user("county", "county", COUNTY, ["officer"])
+    ids: dict[str, str] = {}
+    for serial, (key, head) in enumerate(HEADS.items(), start=1):
+        created = await platform.call(
+            "POST", f"{REG}/households", "cadre", household_body(serial, head), expect=201
+        )
+        ids[key] = str(created["id"])
+        if key == "empty":
+            await nobody_left(platform, created)
+    command = {"action": "register", "reason": "县级认定"}
+    await platform.call("POST", f"{REG}/households/{ids['registered']}/status-commands", "county", command)
+    return ids
+
+
+async def sign_in(page: Page, base: str, username: str) -> None:
+    await page.goto(f"{base}/console/#/login")
+    await page.locator("#username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("form button[type=submit]").click()
+    await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+async def open_household(page: Page, base: str, household_id: str, head: str) -> None:
+    await page.goto(f"{base}/console/#/households/{household_id}")
+    await expect(page.locator("#page-title")).to_contain_text(head)
+
+
+async def check_offers(page: Page, base: str, ids: dict[str, str], language: str) -> None:
+    apply = page.locator("button[data-action=apply]")
+    refused = page.locator("[data-apply-refused]")
+
+    await open_household(page, base, ids["candidate"], HEADS["candidate"])
+    await expect(apply).to_have_count(1)
+    await expect(apply).to_have_text(say(language, "apply.button"))
+    await expect(refused).to_have_count(0)
+
+    await open_household(page, base, ids["registered"], HEADS["registered"])
+    await expect(refused).to_have_attribute("data-apply-refused", "poor")
+    await expect(refused).to_have_text(say(language, "apply.not_offered.poor", status=REGISTERED[language]))
+    await expect(apply).to_have_count(0)
+
+    await open_household(page, base, ids["empty"], HEADS["empty"])
+    await expect(refused).to_have_attribute("data-apply-refused", "no_living")
+    await expect(refused).to_have_text(say(language, "apply.not_offered.no_living"))
+    await expect(apply).to_have_count(0)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing (`make install` installs it; by hand: apt-get install chromium)")
+    return CHROMIUM
+
+
+async def test_a_household_offers_the_application_only_where_it_can_succeed(
+    fupin_stack: Stack, tmp_path: Path, chromium: Path
+) -> None:
+    async with running_platform(fupin_stack, tmp_path) as platform:
+        ids = await seed(platform)
+        base = str(platform.client.base_url).rstrip("/")
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+            try:
+                context = await browser.new_context(
+                    viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai"
+                )
+                page = await context.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                await sign_in(page, base, "e2e.cadre")
+                await check_offers(page, base, ids, "zh-CN")
+                await page.locator(".topbar [data-lang='en']").click()
+                await expect(page.locator("html")).to_have_attribute("lang", "en")
+                await check_offers(page, base, ids, "en")
+                assert not errors, errors
+            finally:
+                await browser.close()
