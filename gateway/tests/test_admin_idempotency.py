@@ -139,6 +139,8 @@ async def test_the_same_key_with_another_request_or_a_blank_key_is_refused(fupin
         ).status_code == 201
         other_body = await client.post("/admin/clients", json=client_body("c.two"), headers=headers)
         assert other_body.status_code == 422, other_body.text
+        assert other_body.json()["code"] == "idempotency-key-reused", other_body.text
+        assert "other powers" in other_body.json()["detail"], other_body.text
         other_route = await client.post("/admin/clients/c.one/disable", headers=headers)
         assert other_route.status_code == 422, other_route.text
         blank = await client.post(

@@ -166,7 +166,13 @@ async def run(
         if stored is None or stored.status == PENDING:  # pragma: no cover - only a row deleted meanwhile
             raise conflict("a request with this Idempotency-Key is already being processed; retry")
         if stored.request_hash != digest:
-            raise unprocessable("this Idempotency-Key was used with a different request")
+            # Say both causes: a caller whose roles were changed since sees its own retry refused, and
+            # "a different request" alone sent it looking for a change in a body it resent as it was.
+            raise unprocessable(
+                "this Idempotency-Key was used with a different request, or by a token with other powers "
+                "(tier, division, roles or scopes); a new request needs a new key",
+                code="idempotency-key-reused",
+            )
         return _json(stored.status, kept.unseal(actor, key, stored.body))
     body = jsonable_encoder(await produce())
     await session.execute(
