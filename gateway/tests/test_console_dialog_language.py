@@ -15,87 +15,30 @@ on the page behind, which the switch rebuilt.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
-from fupin_gateway.console.router import STATIC_DIR
-from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
+from tests.e2e.console_kit import (
+    CHINA,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    ID,
+    REG,
+    TIMEOUT_MS,
+    household_body,
+    say,
+)
 from tests.e2e.platform import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
-REG = "/api/v1/registry"
-ID = "/api/v1/identification"
-CHINA = ZoneInfo("Asia/Shanghai")
-TIMEOUT_MS = 15_000
 VOTE = {"representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
-LANGUAGES = ("zh-CN", "en")
 HEADS = {"noticed": "张大山", "reviewed": "赵有才", "applied": "钱满仓", "fresh": "刘新户"}
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def labels(language: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((Path(STATIC_DIR) / "i18n" / f"{language}.json").read_text("utf-8"))
-    return data
-
-
-MESSAGES = {language: labels(language) for language in LANGUAGES}
-
-
-def say(language: str, key: str, **params: str) -> str:
-    """A label as the console says it (i18n.js `t`), its placeholders filled."""
-    node: Any = MESSAGES[language]
-    for part in key.split("."):
-        node = node[part]
-    assert isinstance(node, str), key
-    return re.sub(r"\{(\w+)\}", lambda match: params[match.group(1)], node)
-
-
-def resident_id(serial: int, male: bool) -> str:
-    first17 = f"520102{1950 + serial:04d}0412{(2 * serial + (1 if male else 0)) % 1000:03d}"
-    return first17 + check_digit(first17)
-
-
-def household_body(serial: int, head: str) -> dict[str, Any]:
-    def member(relation: str, rid: str, name: str, sex: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "sex": sex,
-            "resident_id": rid,
-            "relation": relation,
-            "health": "healthy",
-            "labour_capacity": "ordinary",
-        }
-
-    return {
-        "division": VILLAGE,
-        "village_group": "二组",
-        "address": "纪念塔路 8 号",
-        "head_name": head,
-        "phone": "13800000000",
-        "identification_standard": "national",
-        "attribute": "general",
-        "main_cause": "illness",
-        "members": [
-            member("head", resident_id(serial, True), head, "male"),
-            member("spouse", resident_id(serial + 50, False), "李秀英", "female"),
-        ],
-    }
 
 
 async def seed(platform: Platform) -> dict[str, Any]:

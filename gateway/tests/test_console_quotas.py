@@ -17,7 +17,6 @@ import re
 import uuid
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, async_playwright, expect
@@ -26,20 +25,9 @@ from sqlalchemy import text
 from fupin_kit.db import create_engine
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
+from tests.e2e.console_kit import CHINA, CHROMIUM, CHROMIUM_FLAGS, ID, REG, TIMEOUT_MS
 from tests.e2e.platform import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
-REG = "/api/v1/registry"
-ID = "/api/v1/identification"
-CHINA = ZoneInfo("Asia/Shanghai")
-TIMEOUT_MS = 15_000
 # More villages than the console once looked up on one page (CC-1: the first 30 only).
 VILLAGES_ON_A_PAGE = 33
 QUOTAS = {"520000000000": 1000, "520100000000": 500, COUNTY: 100, TOWNSHIP: 40, VILLAGE: 12}

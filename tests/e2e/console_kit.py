@@ -1,0 +1,82 @@
+"""What the console's browser tests share: Debian's Chromium and its flags, the API prefixes, the console's
+labels as each language says them, and a two-member household in the end-to-end platform's village.
+
+The browser tests are standalone modules (pytest cannot import one test module from another); this is
+their common ground, as tests/e2e/platform.py is for the platform they run against."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fupin_gateway.console.router import STATIC_DIR
+from fupin_kit.pii import check_digit
+from tests.e2e.platform import VILLAGE
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+REG = "/api/v1/registry"
+ID = "/api/v1/identification"
+CHINA = ZoneInfo("Asia/Shanghai")
+TIMEOUT_MS = 15_000
+LANGUAGES = ("zh-CN", "en")
+
+
+def labels(language: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(STATIC_DIR) / "i18n" / f"{language}.json").read_text("utf-8"))
+    return data
+
+
+MESSAGES = {language: labels(language) for language in LANGUAGES}
+
+
+def say(language: str, key: str, **params: str) -> str:
+    """A label as the console says it (i18n.js `t`), its placeholders filled."""
+    node: Any = MESSAGES[language]
+    for part in key.split("."):
+        node = node[part]
+    assert isinstance(node, str), key
+    return re.sub(r"\{(\w+)\}", lambda match: params[match.group(1)], node)
+
+
+def resident_id(serial: int, male: bool) -> str:
+    first17 = f"520102{1950 + serial:04d}0412{(2 * serial + (1 if male else 0)) % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def household_body(serial: int, head: str) -> dict[str, Any]:
+    """A head and a spouse (IDs from `serial` and `serial + 50`) in the platform's village."""
+
+    def member(relation: str, rid: str, name: str, sex: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "sex": sex,
+            "resident_id": rid,
+            "relation": relation,
+            "health": "healthy",
+            "labour_capacity": "ordinary",
+        }
+
+    return {
+        "division": VILLAGE,
+        "village_group": "二组",
+        "address": "纪念塔路 8 号",
+        "head_name": head,
+        "phone": "13800000000",
+        "identification_standard": "national",
+        "attribute": "general",
+        "main_cause": "illness",
+        "members": [
+            member("head", resident_id(serial, True), head, "male"),
+            member("spouse", resident_id(serial + 50, False), "李秀英", "female"),
+        ],
+    }
