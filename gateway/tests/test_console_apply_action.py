@@ -17,15 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
     CHINA,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     REG,
     TIMEOUT_MS,
+    console_page,
     household_body,
     say,
 )
@@ -107,34 +106,16 @@ async def check_offers(page: Page, base: str, ids: dict[str, str], language: str
     await expect(apply).to_have_count(0)
 
 
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing (`make install` installs it; by hand: apt-get install chromium)")
-    return CHROMIUM
-
-
 async def test_a_household_offers_the_application_only_where_it_can_succeed(
-    fupin_stack: Stack, tmp_path: Path, chromium: Path
+    fupin_stack: Stack, tmp_path: Path
 ) -> None:
     async with running_platform(fupin_stack, tmp_path) as platform:
         ids = await seed(platform)
         base = str(platform.client.base_url).rstrip("/")
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
-            try:
-                context = await browser.new_context(
-                    viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai"
-                )
-                page = await context.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                errors: list[str] = []
-                page.on("pageerror", lambda error: errors.append(str(error)))
-                await sign_in(page, base, "e2e.cadre")
-                await check_offers(page, base, ids, "zh-CN")
-                await page.locator(".topbar [data-lang='en']").click()
-                await expect(page.locator("html")).to_have_attribute("lang", "en")
-                await check_offers(page, base, ids, "en")
-                assert not errors, errors
-            finally:
-                await browser.close()
+        async with console_page() as (page, errors):
+            await sign_in(page, base, "e2e.cadre")
+            await check_offers(page, base, ids, "zh-CN")
+            await page.locator(".topbar [data-lang='en']").click()
+            await expect(page.locator("html")).to_have_attribute("lang", "en")
+            await check_offers(page, base, ids, "en")
+            assert not errors, errors

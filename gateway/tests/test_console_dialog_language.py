@@ -20,16 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Locator, Page, async_playwright, expect
+from playwright.async_api import Locator, Page, expect
 
 from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
     CHINA,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ID,
     REG,
     TIMEOUT_MS,
+    console_page,
     household_body,
     say,
 )
@@ -317,41 +316,21 @@ async def objection_dialog(page: Page, base: str, data: dict[str, Any]) -> None:
     await page.locator(".topbar [data-lang='zh-CN']").click()
 
 
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing (`make install` installs it; by hand: apt-get install chromium)")
-    return CHROMIUM
-
-
-async def test_the_language_switches_from_inside_every_dialog(
-    fupin_stack: Stack, tmp_path: Path, chromium: Path
-) -> None:
+async def test_the_language_switches_from_inside_every_dialog(fupin_stack: Stack, tmp_path: Path) -> None:
     async with running_platform(fupin_stack, tmp_path) as platform:
         data = await seed(platform)
         base = str(platform.client.base_url).rstrip("/")
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
-            try:
-                context = await browser.new_context(
-                    viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai"
-                )
-                page = await context.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                errors: list[str] = []
-                page.on("pageerror", lambda error: errors.append(str(error)))
-                await sign_in(page, base, "e2e.cadre")
-                await apply_dialog(page, base, data)
-                await step_dialog(page, base, data)
-                await sign_out(page)
-                await sign_in(page, base, "e2e.township")
-                await notice_dialog(page, base, data)
-                await resolve_dialog(page, base)
-                await sign_out(page)
-                await sign_in(page, base, "e2e.county")
-                await quota_dialogs(page, base, data)
-                await sign_out(page)
-                await objection_dialog(page, base, data)
-                assert not errors, errors
-            finally:
-                await browser.close()
+        async with console_page() as (page, errors):
+            await sign_in(page, base, "e2e.cadre")
+            await apply_dialog(page, base, data)
+            await step_dialog(page, base, data)
+            await sign_out(page)
+            await sign_in(page, base, "e2e.township")
+            await notice_dialog(page, base, data)
+            await resolve_dialog(page, base)
+            await sign_out(page)
+            await sign_in(page, base, "e2e.county")
+            await quota_dialogs(page, base, data)
+            await sign_out(page)
+            await objection_dialog(page, base, data)
+            assert not errors, errors

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlalchemy import text
 
 from fupin_kit.db import create_engine
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
-from tests.e2e.console_kit import CHINA, CHROMIUM, CHROMIUM_FLAGS, ID, REG, TIMEOUT_MS
+from tests.e2e.console_kit import CHINA, ID, REG, TIMEOUT_MS, chromium, console_page
 from tests.e2e.platform import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
 
 # More villages than the console once looked up on one page (CC-1: the first 30 only).
@@ -178,10 +178,7 @@ async def sign_out(page: Page, base: str) -> None:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the console test needs Debian's Chromium (apt-get install chromium)"
-        )
+    chromium()  # refused before the platform is started for nothing
     made = tmp_path / "platform"
     made.mkdir()
     return made
@@ -192,28 +189,17 @@ async def test_quotas_page(fupin_stack: Stack, workdir: Path) -> None:
         data = await seed(platform)
         notice = await announce(platform, fupin_stack, data["case"])
         base = str(platform.client.base_url).rstrip("/")
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-            try:
-                context = await browser.new_context(
-                    viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai"
-                )
-                page = await context.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                errors: list[str] = []
-                page.on("pageerror", lambda error: errors.append(str(error)))
-                await page.goto(f"{base}/console/#/login")
-                await username_kept_across_languages(page)
-                await announcement_lines(page, base, notice, data["head"])
-                await sign_in(page, "quota.county")
-                await every_village_named(page, base)
-                await county_sets_a_township_quota(page, base, data)
-                await sign_out(page, base)
-                await sign_in(page, "quota.cadre")
-                await village_cadre_reads_only(page, base, data["year"])
-                assert not errors, errors
-            finally:
-                await browser.close()
+        async with console_page() as (page, errors):
+            await page.goto(f"{base}/console/#/login")
+            await username_kept_across_languages(page)
+            await announcement_lines(page, base, notice, data["head"])
+            await sign_in(page, "quota.county")
+            await every_village_named(page, base)
+            await county_sets_a_township_quota(page, base, data)
+            await sign_out(page, base)
+            await sign_in(page, "quota.cadre")
+            await village_cadre_reads_only(page, base, data["year"])
+            assert not errors, errors
 
 
 async def username_kept_across_languages(page: Page) -> None:

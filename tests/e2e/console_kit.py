@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Page, async_playwright
 
 from fupin_gateway.console.router import STATIC_DIR
 from fupin_kit.pii import check_digit
@@ -29,6 +34,31 @@ ID = "/api/v1/identification"
 CHINA = ZoneInfo("Asia/Shanghai")
 TIMEOUT_MS = 15_000
 LANGUAGES = ("zh-CN", "en")
+
+
+def chromium() -> str:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing (`make install` installs it; by hand: apt-get install chromium)")
+    return str(CHROMIUM)
+
+
+@asynccontextmanager
+async def console_page() -> AsyncIterator[tuple[Page, list[str]]]:
+    """A page of headless Chromium in China's time zone, and the list its script errors are collected in
+    (a test ends by asserting it empty)."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        try:
+            context = await browser.new_context(
+                viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai"
+            )
+            page = await context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            yield page, errors
+        finally:
+            await browser.close()
 
 
 def labels(language: str) -> dict[str, Any]:
