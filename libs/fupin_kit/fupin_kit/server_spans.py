@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -34,8 +36,12 @@ PROPAGATION_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 # The health probes, and the revoked-subjects document every service polls every 2 s (150 root spans a
 # minute from five services on an idle platform).
 UNTRACED_PATHS = frozenset({"/healthz", "/readyz", REVOKED_SUBJECTS_PATH})
-# Query parameters whose values are never recorded (a token passed where a header cannot be).
-SECRET_QUERY_KEYS = ("token", "access_token", "password", "secret", "signature", "sig")
+# Query parameters whose values are never recorded (a token passed where a header cannot be): any whose
+# name, once decoded, contains one of these (access_token, client_secret, X-Amz-Signature, api_key, passwd,
+# authorization). Redacting a harmless parameter costs only its value in a span.
+SECRET_NAME_PARTS = ("token", "secret", "passw", "pwd", "sig", "key", "credential", "auth")
+# A JSON Web Token (its base64url header and payload) under any name: a bearer token where none is expected.
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+")
 # How long a stopping process waits for its last spans to be exported.
 FLUSH_TIMEOUT_MS = 3000
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
@@ -55,16 +61,27 @@ def _query(raw: bytes) -> str:
     return redacted_query(raw.decode("latin-1"))
 
 
+def _is_secret(name: str, value: str) -> bool:
+    # Decoded first: access%5Ftoken and %70assword are access_token and password to every server.
+    plain_name = unquote_plus(name).lower()
+    return (
+        any(part in plain_name for part in SECRET_NAME_PARTS) or _JWT.search(unquote_plus(value)) is not None
+    )
+
+
 def redacted_query(query: str) -> str:
-    """A query string as a span records it: the values of parameters named like credentials replaced."""
-    lowered = query.lower()
-    if not any(key in lowered for key in SECRET_QUERY_KEYS):
-        return query
-    kept = []
+    """A query string as a span records it: the value of each parameter named like a credential, or
+    holding a JSON Web Token, replaced."""
+    kept: list[str] = []
+    changed = False
     for part in query.split("&"):
-        name = part.split("=", 1)[0].lower()
-        kept.append(f"{part.split('=', 1)[0]}=REDACTED" if name in SECRET_QUERY_KEYS else part)
-    return "&".join(kept)
+        name, _, value = part.partition("=")
+        if _is_secret(name, value):
+            kept.append(f"{name}=REDACTED")
+            changed = True
+        else:
+            kept.append(part)
+    return "&".join(kept) if changed else query
 
 
 class ServerSpanMiddleware:
