@@ -136,3 +136,31 @@ async def test_a_client_granted_the_whole_push_may_ask_for_one_list_kind(fupin_s
         assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_scope"
         feed_kind = await _token(client, "city.all", secret, "feeds.read:anything")
         assert feed_kind.status_code == 400 and feed_kind.json()["error"] == "invalid_scope"
+
+
+async def test_a_pushing_client_above_the_county_gets_no_token_without_its_push(fupin_stack) -> None:
+    """Acceptance tester (session 16, V2-1): a city client granted comparisons:push and feeds.read asked for
+    a token with feeds.read alone; the gateway withholds identification events only from a token that may
+    push, so that token's feed showed the hit its other token's push had opened. Every token of such a
+    client carries a push scope (whole or narrowed), so its feed never shows identification events."""
+    async with gateway(fupin_stack) as (_, client):
+        made = await client.post(
+            "/admin/clients",
+            json=client_body("city.feed", "city", CITY, ["comparisons:push", "feeds.read"]),
+            headers=root(fupin_stack),
+        )
+        secret = made.json()["client_secret"]
+        feed_only = await _token(client, "city.feed", secret, "feeds.read")
+        assert feed_only.status_code == 400 and feed_only.json()["error"] == "invalid_scope", feed_only.text
+        with_push = await _token(client, "city.feed", secret, "comparisons:push:disaster feeds.read")
+        assert with_push.status_code == 200, with_push.text
+        everything = await _token(client, "city.feed", secret)
+        assert everything.json()["scope"] == "comparisons:push feeds.read"
+        # At the county the system sees full identities anyway: a feed-only token is issued as before.
+        county = await client.post(
+            "/admin/clients",
+            json=client_body("county.feed", "county", COUNTY, ["comparisons:push", "feeds.read"]),
+            headers=root(fupin_stack),
+        )
+        county_feed = await _token(client, "county.feed", county.json()["client_secret"], "feeds.read")
+        assert county_feed.status_code == 200, county_feed.text

@@ -68,6 +68,15 @@ def issuable(granted: list[str], tier: str, division: str) -> list[str]:
     return list(granted)
 
 
+def missing_push(requested: list[str], granted: list[str], tier: str, division: str) -> bool:
+    """Whether a token asked for by a client granted the push above the county would carry no push scope.
+    The gateway withholds identification events from a token that may push, so a feed-only token of such
+    a client would show it what its other token's pushes opened (hits naming their push)."""
+    if sees_full_identity(tier, division) or not any(_pushes(scope) for scope in granted):
+        return False
+    return not any(_pushes(scope) for scope in requested)
+
+
 def within(requested: str, issued: list[str]) -> bool:
     """Whether a token may carry `requested`: a scope issued, or an operation issued whole narrowed to one
     of the things it names (comparisons:push → comparisons:push:government_payroll)."""

@@ -133,6 +133,10 @@ async def client_grant(
     requested = requested_scopes(scope) if scope else allowed
     if not all(client_scope_rules.within(item, allowed) for item in requested):
         raise errors.invalid_scope("The requested scope exceeds the client's scopes")
+    if client_scope_rules.missing_push(requested, allowed, row.tier, row.division):
+        raise errors.invalid_scope(
+            "Above the county every token of a client granted comparisons:push carries a push scope"
+        )
     await _upgrade_hash(session, CLIENT, row, secret)
     return Grant(
         CLIENT.subject(client_id), CLIENT.name, row.tier, row.division, list(row.roles), issued_at, requested
