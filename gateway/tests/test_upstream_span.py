@@ -107,6 +107,7 @@ async def test_a_credential_in_the_query_string_is_redacted_in_the_client_span(
     finally:
         await client.close()
     (span,) = _client_spans(exporter)
+    assert span.attributes is not None
     recorded = str(span.attributes["url.full"])
     assert "SECRETTOKEN" not in recorded and "hunter2" not in recorded, recorded
     assert recorded.endswith("/status/200?after=1&access_token=REDACTED&Password=REDACTED"), recorded
