@@ -39,7 +39,20 @@ UNTRACED_PATHS = frozenset({"/healthz", "/readyz", REVOKED_SUBJECTS_PATH})
 # Query parameters whose values are never recorded (a token passed where a header cannot be): any whose
 # name, once decoded, contains one of these (access_token, client_secret, X-Amz-Signature, api_key, passwd,
 # authorization). Redacting a harmless parameter costs only its value in a span.
-SECRET_NAME_PARTS = ("token", "secret", "passw", "pwd", "sig", "key", "credential", "auth")
+SECRET_NAME_PARTS = (
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "sig",
+    "key",
+    "credential",
+    "auth",
+    "session",
+    "jwt",
+    "bearer",
+    "otp",
+)
 # A JSON Web Token (its base64url header and payload) under any name: a bearer token where none is expected.
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+")
 # How long a stopping process waits for its last spans to be exported.
@@ -61,12 +74,24 @@ def _query(raw: bytes) -> str:
     return redacted_query(raw.decode("latin-1"))
 
 
+def _decoded(text: str) -> str:
+    """`text` percent-decoded until it no longer changes (a few rounds): a value encoded twice (%252E) is
+    still the token it spells once a server or a reader decodes it again."""
+    for _ in range(3):
+        plain = unquote_plus(text)
+        if plain == text:
+            break
+        text = plain
+    return text
+
+
 def _is_secret(name: str, value: str) -> bool:
-    # Decoded first: access%5Ftoken and %70assword are access_token and password to every server.
-    plain_name = unquote_plus(name).lower()
-    return (
-        any(part in plain_name for part in SECRET_NAME_PARTS) or _JWT.search(unquote_plus(value)) is not None
-    )
+    # Decoded first: access%5Ftoken and %70assword are access_token and password to every server. A JWT is
+    # looked for in the name too: a bare `?<token>` has it as its name and no value.
+    plain_name = _decoded(name)
+    if any(part in plain_name.lower() for part in SECRET_NAME_PARTS):
+        return True
+    return _JWT.search(plain_name) is not None or _JWT.search(_decoded(value)) is not None
 
 
 def redacted_query(query: str) -> str:
@@ -77,7 +102,8 @@ def redacted_query(query: str) -> str:
     for part in query.split("&"):
         name, _, value = part.partition("=")
         if _is_secret(name, value):
-            kept.append(f"{name}=REDACTED")
+            # A token in the name (`?<token>=1`, or bare) goes with it.
+            kept.append("REDACTED" if _JWT.search(_decoded(name)) else f"{name}=REDACTED")
             changed = True
         else:
             kept.append(part)
