@@ -36,8 +36,11 @@ def check_scopes(granted: list[str]) -> None:
 
 
 def _pushes(scope: str) -> bool:
-    push = identification.PUSH_OPERATION
-    return scope == push or scope.startswith(f"{push}:")
+    return client_scopes.is_operation(scope, identification.PUSH_OPERATION)
+
+
+def _pushes_above_county(granted: list[str], tier: str, division: str) -> bool:
+    return not sees_full_identity(tier, division) and any(_pushes(scope) for scope in granted)
 
 
 def reads_beside_push(granted: list[str], tier: str, division: str) -> bool:
@@ -45,9 +48,9 @@ def reads_beside_push(granted: list[str], tier: str, division: str) -> bool:
     takes a list above the county only from a client that can do nothing else (403 push-only-account): one
     that also read cases or households could watch what each push of candidate ID numbers changed. (Its
     feed is safe: the gateway withholds identification events from a token that may push.)"""
-    if sees_full_identity(tier, division) or not any(_pushes(scope) for scope in granted):
-        return False
-    return not client_scopes.only(frozenset(granted), identification.PUSH_OPERATION, FEED_OPERATION)
+    return _pushes_above_county(granted, tier, division) and not client_scopes.only(
+        frozenset(granted), identification.PUSH_OPERATION, FEED_OPERATION
+    )
 
 
 def check_push_client(granted: list[str], tier: str, division: str) -> None:
@@ -72,9 +75,7 @@ def missing_push(requested: list[str], granted: list[str], tier: str, division: 
     """Whether a token asked for by a client granted the push above the county would carry no push scope.
     The gateway withholds identification events from a token that may push, so a feed-only token of such
     a client would show it what its other token's pushes opened (hits naming their push)."""
-    if sees_full_identity(tier, division) or not any(_pushes(scope) for scope in granted):
-        return False
-    return not any(_pushes(scope) for scope in requested)
+    return _pushes_above_county(granted, tier, division) and not any(_pushes(scope) for scope in requested)
 
 
 def within(requested: str, issued: list[str]) -> bool:

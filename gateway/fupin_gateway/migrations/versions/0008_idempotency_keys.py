@@ -2,8 +2,9 @@
 
 A provisioning script whose connection dropped after a client was created got 409 on its retry, and the
 client's secret, shown once, was lost for good. The key row is written in the admin change's own
-transaction (fupin_kit.idempotency); the gateway keeps each key only as an HMAC under its own secret and
-its answers sealed under the key and that secret (admin/idempotent.py), so this table gives no secret or password away.
+transaction (fupin_kit.idempotency); the gateway keeps each key only as an HMAC under its own secret
+and its answers sealed under the key and that secret (admin/idempotent.py), so this table gives no
+secret or password away.
 
 Revision ID: gateway_0008
 Revises: gateway_0007

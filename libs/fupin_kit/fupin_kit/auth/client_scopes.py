@@ -66,6 +66,11 @@ def narrowed(granted: frozenset[str] | None, service: str, operation: str) -> fr
     return frozenset(scope[len(prefix) :] for scope in granted if scope.startswith(prefix))
 
 
+def is_operation(scope: str, operation: str) -> bool:
+    """Whether `scope` grants `operation`, whole or narrowed (`<operation>:<what>`)."""
+    return scope == operation or scope.startswith(f"{operation}:")
+
+
 def only(granted: frozenset[str], operation: str, *also: str) -> bool:
     """Whether every scope granted is `operation` (whole or narrowed) or one of `also`."""
-    return all(scope in (operation, *also) or scope.startswith(f"{operation}:") for scope in granted)
+    return all(scope in also or is_operation(scope, operation) for scope in granted)
