@@ -303,3 +303,32 @@ def test_above_the_county_who_resolved_stays_in_the_platform_and_every_view_name
     for tier in ("province", "county"):
         view = event_view(row, tier, policy.for_tier(tier))
         assert view["actortier"] == "township" and "actorid" not in view
+
+
+def test_comparison_hits_stay_with_the_county_and_below(policy):
+    """verifier3 F1-1/F1-2: a client whose push an admin took away (its scopes now `feeds.read`), or a
+    feed-only client of the same organisation as a pushing one, read on a city's feed the hits its lists
+    had opened: which of the ID numbers tried belong to people in cases. No tier above the county receives
+    comparison events (the Kafka topics of the provinces included: the province's rules apply at copy
+    time); the county and below, and a city without counties (it holds the county's powers), do."""
+    hit_types = (identification.COMPARISON_HIT_OPENED, identification.COMPARISON_HIT_RESOLVED)
+    for tier in ("nation", "province", "city"):
+        tier_policy = policy.for_tier(tier)
+        assert not any(tier_policy.receives(event_type) for event_type in hit_types), tier
+        assert tier_policy.receives(identification.CASE_ANNOUNCED), tier  # the rest of identification
+    for tier in ("county", "township"):
+        assert all(policy.for_tier(tier).receives(event_type) for event_type in hit_types), tier
+    guiyang = Actor(
+        subject="client:gy", tier="city", division="520100000000", roles=frozenset(), kind="client"
+    )
+    assert not policy.for_actor(guiyang).receives(identification.COMPARISON_HIT_OPENED)
+    dongguan = Actor(subject="user:dg", tier="city", division="441900000000", roles=frozenset({"viewer"}))
+    assert policy.for_actor(dongguan).receives(identification.COMPARISON_HIT_OPENED)
+
+
+def test_a_policy_sending_comparison_hits_above_the_county_is_refused(policy):
+    base = policy.model_dump(mode="json")
+    for tier in ("nation", "province", "city"):
+        opened = {**base["tiers"][tier], "exclude": []}
+        with pytest.raises(ValidationError, match=r"must not receive fupin\.identification\.comparison"):
+            FeedPolicy.model_validate({**base, "tiers": {**base["tiers"], tier: opened}})

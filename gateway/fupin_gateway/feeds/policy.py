@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fupin_contracts.identification import COMPARISON_HIT_OPENED, COMPARISON_HIT_RESOLVED
 from fupin_gateway.feeds.known_types import known_event_types
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor
@@ -22,6 +23,10 @@ REQUIRED_TIERS: tuple[str, ...] = ("province", "city", "county", "township", "vi
 # Only `*` and `?`: both have exact SQL LIKE equivalents, so the type filter runs in the database and
 # `LIMIT n` keeps meaning "n events this tier receives".
 GLOB_PATTERN = re.compile(r"^[a-z0-9_.*?]+$")
+# Events of the county's own work that no tier above it may receive: a department's list matching a member
+# of a case. A hit on a feed above the county tells whoever pushed the list there, or shares an organisation
+# with a system that did, which of the ID numbers it tried belong to people in cases.
+COUNTY_ONLY_TYPES: tuple[str, ...] = (COMPARISON_HIT_OPENED, COMPARISON_HIT_RESOLVED)
 
 
 def full_identity(tier: str) -> bool:
@@ -100,6 +105,11 @@ class FeedPolicy(BaseModel):
             # The scrubber would still catch 18-digit IDs, but names have no pattern: insist on rules.
             if not full_identity(name) and not (tier.mask_resident_id and tier.mask_name):
                 raise ValueError(f"tier {name} is above the county: it must mask resident IDs and names")
+            county_only = [event_type for event_type in COUNTY_ONLY_TYPES if tier.receives(event_type)]
+            if not full_identity(name) and county_only:
+                raise ValueError(
+                    f"tier {name} is above the county: it must not receive {', '.join(county_only)}"
+                )
         return self
 
     def for_tier(self, tier: str) -> TierPolicy | None:
@@ -108,7 +118,8 @@ class FeedPolicy(BaseModel):
 
     def for_actor(self, actor: Actor) -> TierPolicy | None:
         """The actor's tier's policy, with the identity rules of identity_tier(actor): a countyless city
-        receives the city's events, masked as for the county whose powers it holds."""
+        receives the city's events, masked as for the county whose powers it holds, and the county's work
+        the tiers above it are refused (its exclusions are the county's)."""
         own = self.for_tier(actor.tier)
         rules_tier = identity_tier(actor)
         if own is None or rules_tier == actor.tier:
@@ -119,6 +130,7 @@ class FeedPolicy(BaseModel):
                 "mask_resident_id": rules.mask_resident_id,
                 "mask_name": rules.mask_name,
                 "drop": rules.drop,
+                "exclude": rules.exclude,
             }
         )
 
