@@ -13,6 +13,7 @@ from identification.cases import service
 from identification.cases.schemas import (
     ActionIn,
     ApiAction,
+    CaseFilter,
     CaseIn,
     CaseOut,
     CasePage,
@@ -47,6 +48,9 @@ async def search(
     division: str | None = Query(default=None, pattern=r"^[0-9]{12}$"),
     kind: Kind | None = Query(default=None),
     state: State | None = Query(default=None),
+    household_id: uuid.UUID | None = Query(
+        default=None, description="only this household's cases (none outside the caller's jurisdiction)"
+    ),
     after: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> CasePage:
@@ -54,8 +58,11 @@ async def search(
     return await service.search(
         ctx,
         division,
-        None if kind is None else kind.value,
-        None if state is None else state.value,
+        CaseFilter(
+            kind=None if kind is None else kind.value,
+            state=None if state is None else state.value,
+            household_id=household_id,
+        ),
         after,
         limit,
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -135,6 +136,15 @@ class CategoryIn(_In):
         return value
 
 
+@dataclass(frozen=True)
+class CaseFilter:
+    """What GET /cases narrows the caller's jurisdiction to (None: not narrowed)."""
+
+    kind: str | None = None
+    state: str | None = None
+    household_id: uuid.UUID | None = None
+
+
 class CaseOut(BaseModel):
     id: uuid.UUID
     kind: str
@@ -142,6 +152,10 @@ class CaseOut(BaseModel):
     division: str
     year: int
     state: str
+    active: bool = Field(
+        description="the procedure is still running (not registered, rejected, withdrawn, exited or ended): "
+        "a household has one active case of a kind at a time"
+    )
     version: int
     allowed_actions: list[str] = Field(description="the steps the procedure allows from this state")
     permitted_actions: list[str] = Field(

@@ -22,6 +22,7 @@ from identification.cases.schemas import (
     EARLIEST_ROUND,
     ActionIn,
     ApiAction,
+    CaseFilter,
     CaseIn,
     CaseOut,
     CasePage,
@@ -715,14 +716,14 @@ def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
 
 
 async def search(
-    ctx: Context, division: str | None, kind: str | None, state: str | None, after: str | None, limit: int
+    ctx: Context, division: str | None, filters: CaseFilter, after: str | None, limit: int
 ) -> CasePage:
     lo, hi = ctx.actor.subtree
     if division is not None:
         require_within(ctx.actor, division, "division")
         lo, hi = divisions.subtree_range(division)
     rows = await repository.search(
-        ctx.session, lo, hi, kind, state, None if after is None else decode_cursor(after), limit
+        ctx.session, lo, hi, filters, None if after is None else decode_cursor(after), limit
     )
     more = len(rows) > limit
     rows = rows[:limit]
