@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page, async_playwright, expect
 
 from fupin_gateway.console.router import STATIC_DIR
 from fupin_kit.pii import check_digit
-from tests.e2e.platform import VILLAGE
+from tests.e2e.platform import PASSWORD, VILLAGE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -59,6 +59,15 @@ async def console_page() -> AsyncIterator[tuple[Page, list[str]]]:
             yield page, errors
         finally:
             await browser.close()
+
+
+async def sign_in(page: Page, base: str, username: str) -> None:
+    """Signs an account of tests/e2e/platform.py (its one password) in at the console's login page."""
+    await page.goto(f"{base}/console/#/login")
+    await page.locator("#username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("form button[type=submit]").click()
+    await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
 
 
 def labels(language: str) -> dict[str, Any]:

@@ -895,11 +895,12 @@ function historyChanges(before, after) {
 }
 
 async function householdView(seq, [id]) {
-  const [household, incomes, history] = await Promise.all([
+  const [household, incomes, history, , cases] = await Promise.all([
     api(`${REG}/households/${id}`),
     api(`${REG}/households/${id}/incomes`).catch(() => []),
     api(`${REG}/households/${id}/history`).catch(() => []),
     codeLists().catch(() => null),
+    householdCases(id),
   ]);
   const village = await divisionName(household.division);
   const living = household.living || {};
@@ -940,7 +941,8 @@ async function householdView(seq, [id]) {
   return h("section", {},
     pageHeader(t("household.title", { name: household.head_name }), statusBadge(household.status)),
     h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
-    h("div", { class: "actions" }, cardButton, appliesFor() ? applyAction(household, current) : null), cardError,
+    h("div", { class: "actions" }, cardButton, appliesFor() ? applyAction(household, current, cases) : null), cardError,
+    casesCard(id, cases),
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -993,21 +995,71 @@ const APPLICANT_STATUSES = new Set(["candidate", "monitored"]);
 // is already helped as poor; an exited one is taken into monitoring first and applies as monitored.
 const NOT_APPLYING = { registered: "poor", returned: "poor", exited: "exited" };
 
+/** The household's active identification case among its cases (null when it has none, or when its cases
+ * could not be read): identification takes one at a time (409 case-open). */
+function openIdentification(cases) {
+  return (cases || []).find((c) => c.kind === "identification" && c.active) || null;
+}
+
 /** Why the household cannot apply for identification (a key under apply.not_offered), or null if it can as
- * far as its page tells: its status, and whether anyone still lives in it (409 no-living-members). An open
- * case of the household (409 case-open) is not known here without another call: the service says so. */
-function applicationRefusal(household, current) {
+ * far as its page tells: an identification case already running (409 case-open), its status, and whether
+ * anyone still lives in it (409 no-living-members). Without its cases (the call refused) the open case is
+ * not known here: the service says so if the cadre applies. */
+function applicationRefusal(household, current, cases) {
+  if (openIdentification(cases)) return "open_case";
   const status = codeOfValue(household.status);
   if (!APPLICANT_STATUSES.has(status)) return NOT_APPLYING[status] || "status";
   return current.length ? null : "no_living";
 }
 
-function applyAction(household, current) {
-  const refusal = applicationRefusal(household, current);
+function applyAction(household, current, cases) {
+  const refusal = applicationRefusal(household, current, cases);
   if (!refusal) return applyButton(household);
+  if (refusal === "open_case") return openCaseRefusal(openIdentification(cases));
   const status = codeLabel("household_status", household.status);
   return h("p", { class: "muted apply-refused", dataset: { applyRefused: refusal },
     text: t(`apply.not_offered.${refusal}`, { status }) });
+}
+
+function openCaseRefusal(running) {
+  return h("p", { class: "muted apply-refused", dataset: { applyRefused: "open_case" } },
+    t("apply.not_offered.open_case", { state: stateLabel(running.state) }), " ",
+    h("a", { href: caseHref(running), dataset: { caseLink: running.id }, text: t("apply.open_case_link") }));
+}
+
+// ---- a household's cases ---------------------------------------------------------------------------
+
+/** The household's identification, exit and monitoring cases as identification answers this user, or null
+ * when it does not (an account without the scope, the service down): the page is drawn without them. A
+ * household has a handful of cases, so one page is all of them. */
+async function householdCases(id) {
+  try {
+    const page = await api(`${ID}/cases?${new URLSearchParams({ household_id: id, limit: "100" })}`);
+    return page.items;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a case is worked on: the cases page narrowed to its household and kind, whose row carries the
+ * case's step buttons (the console has no page of a single case). */
+function caseHref(item) {
+  return `#/cases?${new URLSearchParams({ household: item.household_id, kind: item.kind })}`;
+}
+
+function casesCard(id, cases) {
+  const title = h("h2", { text: t("household.cases") });
+  if (cases === null) {
+    return h("div", { class: "card", dataset: { facts: "cases" } }, title,
+      h("p", { class: "muted", dataset: { casesUnavailable: "" }, text: t("household.cases_unavailable") }));
+  }
+  const items = cases.map((c) => h("li", { dataset: { case: c.id, kind: c.kind, active: String(c.active) } },
+    h("a", { href: caseHref(c), text: t(`kinds.${c.kind}`) }), " · ",
+    h("span", { class: "state", dataset: { state: c.state } }, stateLabel(c.state)), " · ",
+    t("household.case_year", { year: String(c.year) }), " · ",
+    t("household.case_opened", { date: formatDate(c.opened_at) })));
+  return h("div", { class: "card", dataset: { facts: "cases", household: id } }, title,
+    items.length ? h("ul", { class: "case-list" }, items) : h("p", { class: "muted", text: t("household.no_cases") }));
 }
 
 function applyButton(household) {
@@ -1169,6 +1221,8 @@ function actionLabel(action) {
 async function casesView(seq, _params, query) {
   const kind = query.get("kind") || "";
   const state = query.get("state") || "";
+  // From a household's page: that household's cases only (kept as the other filters change).
+  const household = query.get("household") || "";
   const filters = h("form", { class: "filters", role: "search", "aria-label": t("cases.filters") },
     h("label", { for: "c-kind", text: t("cases.kind") }),
     h("select", { id: "c-kind", name: "kind" }, h("option", { value: "", text: t("common.any") }),
@@ -1184,6 +1238,7 @@ async function casesView(seq, _params, query) {
     const data = new URLSearchParams();
     for (const [key, value] of new FormData(filters)) if (value) data.set(key, String(value).trim());
     if (query.get("limit")) data.set("limit", query.get("limit"));
+    if (household) data.set("household", household);
     location.hash = `#/cases${data.toString() ? `?${data}` : ""}`;
   });
   const body = h("tbody");
@@ -1194,6 +1249,7 @@ async function casesView(seq, _params, query) {
     const params = new URLSearchParams({ limit: String(limit) });
     if (kind) params.set("kind", kind);
     if (state) params.set("state", state);
+    if (household) params.set("household_id", household);
     if (after) params.set("after", after);
     return api(`${ID}/cases?${params}`);
   }, async (page) => {
