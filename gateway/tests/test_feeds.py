@@ -315,7 +315,14 @@ async def test_feeds_require_a_token(scenario):
 async def test_a_cursor_beyond_the_feeds_end_is_refused(scenario):
     """QA5 feeds-admin #3: a cursor the feed never gave out (ahead of its end) was accepted and answered
     "nothing new", so every event later numbered below it was skipped for good. Seqs are one sequence
-    over the whole store, so the end is the store's, whatever the caller's subtree."""
+    over the whole store, so the cursor is checked against the store's end, whatever the caller's subtree;
+    the refusal names the caller's own feed's last seq (QA s17: the store's end, which counts every
+    province's events, told a village how busy the whole platform was)."""
+    own_last = (await pull_all(scenario, "village", VILLAGE))[-1]["seq"]
+    # The store's last event is another province's, as on a running platform.
+    elsewhere = household_event(REGISTERED, P53_VILLAGE, "h-beyond", RID_53)
+    await scenario.publish(elsewhere)
+    await scenario.wait_stored([elsewhere.id])
     connection = await asyncpg.connect(scenario.dsn())
     try:
         end = await connection.fetchval("SELECT max(seq) FROM feed_events")
@@ -333,7 +340,9 @@ async def test_a_cursor_beyond_the_feeds_end_is_refused(scenario):
             assert refused.status_code == 422, refused.text
             assert refused.headers["content-type"].startswith("application/problem+json")
             problem = refused.json()
-            assert "beyond the feed's end" in problem["detail"] and problem["feed_end"] >= end
+            assert "beyond the feed's end" in problem["detail"], problem
+            assert problem["feed_end"] == own_last < end, (problem, own_last, end)
+            assert str(end) not in problem["detail"], problem
         # The end itself (the last event of the whole store, in another subtree here) is a cursor the feed
         # may have given: an empty page, not a refusal.
         page = await client.get(f"{scenario.url}/feeds/events", params={"after": end}, headers=headers)

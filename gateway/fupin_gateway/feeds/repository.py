@@ -64,6 +64,36 @@ async def last_seq(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.coalesce(func.max(feed_events.c.seq), 0))) or 0)
 
 
+def _in_feed(
+    subtree: tuple[str, str], receive_like: list[str], exclude_like: list[str]
+) -> list[ColumnElement[bool]]:
+    """The events of one caller's feed: its subtree, of the types its tier receives."""
+    lo, hi = subtree
+    conditions: list[ColumnElement[bool]] = [
+        feed_events.c.division.between(lo, hi),
+        or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in receive_like)),
+    ]
+    if exclude_like:
+        conditions.append(
+            not_(or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in exclude_like)))
+        )
+    return conditions
+
+
+async def last_seq_in_feed(
+    session: AsyncSession, *, subtree: tuple[str, str], receive_like: list[str], exclude_like: list[str]
+) -> int:
+    """The seq of the last event of one caller's feed (0 when it has none): what a refused cursor is told,
+    rather than the store's end, which counts every province's events."""
+    stmt = (
+        select(feed_events.c.seq)
+        .where(and_(*_in_feed(subtree, receive_like, exclude_like)))
+        .order_by(feed_events.c.seq.desc())
+        .limit(1)
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
 async def events_after(
     session: AsyncSession,
     *,
@@ -74,16 +104,7 @@ async def events_after(
     exclude_like: list[str],
 ) -> list[FeedRow]:
     """Events in the subtree with seq > after, in seq order, of the types the caller's tier receives."""
-    lo, hi = subtree
-    conditions: list[ColumnElement[bool]] = [
-        feed_events.c.division.between(lo, hi),
-        feed_events.c.seq > after,
-        or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in receive_like)),
-    ]
-    if exclude_like:
-        conditions.append(
-            not_(or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in exclude_like)))
-        )
+    conditions = [*_in_feed(subtree, receive_like, exclude_like), feed_events.c.seq > after]
     stmt = (
         select(
             feed_events.c.seq,

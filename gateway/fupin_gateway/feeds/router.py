@@ -115,7 +115,7 @@ async def pull_events(
     )
     if not rows:
         # Only an empty page can come from a cursor past the end (a page with rows proves it is not).
-        await check_cursor(session, after)
+        await check_cursor(session, after, actor, policy)
     events = [FeedEvent.model_validate(event_view(row, identity_tier(actor), policy)) for row in rows]
     return FeedPage(events=events, next_after=rows[-1].seq if rows else after)
 
@@ -140,7 +140,7 @@ async def stream_events(
     # A reconnecting EventSource repeats the original URL and adds the header: the header is newer.
     cursor = _parse_cursor(last_event_id) if last_event_id is not None else (after or 0)
     async with request.app.state.sessionmaker() as session:
-        await check_cursor(session, cursor)
+        await check_cursor(session, cursor, actor, policy)
     # CurrentActor has verified the token; the stream must also end when it expires or is revoked.
     claims = verified_claims(request)
     guard = StreamGuard(
@@ -163,18 +163,26 @@ async def stream_events(
     )
 
 
-async def check_cursor(session: AsyncSession, cursor: int) -> None:
+async def check_cursor(session: AsyncSession, cursor: int, actor: Actor, policy: TierPolicy) -> None:
     """A cursor this feed never gave out (a typo, another deployment's, one from before a restore of the
     store) is refused: accepted, it would answer "nothing new" until the feed reaches it, and every event
-    numbered up to it would be skipped for good. Any seq the feed has sent is at most its end, so a resume
-    from the event just received is always accepted."""
+    numbered up to it would be skipped for good. Any seq the feed has sent is at most the store's end, so a
+    resume from the event just received is always accepted, even one of a type the caller's tier has since
+    stopped receiving. The refusal names the caller's own feed's last seq, not the store's end: seqs run
+    over every province's events, and their end told any reader how busy the whole platform was."""
     if cursor == 0:
         return
     end = await repository.last_seq(session)
     if cursor > end:
+        own_end = await repository.last_seq_in_feed(
+            session,
+            subtree=actor.subtree,
+            receive_like=policy.receive_like,
+            exclude_like=policy.exclude_like,
+        )
         raise unprocessable(
-            f"the cursor is beyond the feed's end ({end}): resume from a cursor this feed gave you",
-            feed_end=end,
+            f"the cursor is beyond the feed's end ({own_end}): resume from a cursor this feed gave you",
+            feed_end=own_end,
         )
 
 
