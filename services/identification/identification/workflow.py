@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
+from fupin_kit.auth.actor import tiers_phrase
+
 
 class Kind(StrEnum):
     IDENTIFICATION = "identification"
@@ -367,7 +369,7 @@ def permits(step: Transition, tiers_held: frozenset[str], roles: frozenset[str])
 
 def check_permission(step: Transition, tiers_held: frozenset[str], roles: frozenset[str]) -> None:
     if tiers_held.isdisjoint(step.tiers):
-        raise NotPermitted(f"only the {', '.join(step.tiers)} tier may do this")
+        raise NotPermitted(f"only {tiers_phrase(step.tiers)} may do this")
     if not roles.intersection(step.roles):
         raise NotPermitted(f"requires one of the roles: {', '.join(step.roles)}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fupin_kit import divisions
@@ -73,6 +74,13 @@ def require_role(actor: Actor, *roles: str) -> None:
         raise forbidden(f"requires one of the roles: {', '.join(sorted(roles))}")
 
 
+def tiers_phrase(tiers: Iterable[str]) -> str:
+    """ "the county tier", "the nation or province tier", "the nation, province or city tier"."""
+    names = list(tiers)
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"the {listed} tier"
+
+
 def require_tier(actor: Actor, *tiers: str) -> None:
     if not actor.holds_tier(*tiers):
-        raise forbidden(f"only the {', '.join(tiers)} tier may do this")
+        raise forbidden(f"only {tiers_phrase(tiers)} may do this")
