@@ -30,20 +30,40 @@ async def _database_ok(request: Request) -> bool:
         return False
 
 
+async def _broker_probe(state: Any) -> AIOKafkaProducer:
+    """The process's long-lived probe client, started once. Readiness is polled concurrently (`fupin up`,
+    the gateway's aggregate readiness): without the lock each concurrent first call started a client of
+    its own and all but the last were dropped running, logged as "Unclosed AIOKafkaProducer" and "Task
+    was destroyed but it is pending!" errors at every start-up."""
+    lock: asyncio.Lock | None = getattr(state, "broker_probe_lock", None)
+    if lock is None:  # no await since the read: no other task can have set it meanwhile
+        lock = state.broker_probe_lock = asyncio.Lock()
+    async with lock:
+        probe: AIOKafkaProducer | None = getattr(state, "broker_probe", None)
+        if probe is None:
+            probe = make_producer(state.settings)
+            try:
+                await asyncio.wait_for(probe.start(), 3.0)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(probe.stop(), 2.0)
+                raise
+            state.broker_probe = probe
+        return probe
+
+
 async def _broker_ok(request: Request) -> bool:
     """A metadata round trip on a long-lived probe client."""
     state = request.app.state
-    probe: AIOKafkaProducer | None = getattr(state, "broker_probe", None)
+    probe: AIOKafkaProducer | None = None
     try:
-        if probe is None:
-            probe = make_producer(state.settings)
-            await asyncio.wait_for(probe.start(), 3.0)
-            state.broker_probe = probe
+        probe = await _broker_probe(state)
         await asyncio.wait_for(probe.client.fetch_all_metadata(), 3.0)
         return True
     except Exception:
         if probe is not None:
-            state.broker_probe = None
+            if getattr(state, "broker_probe", None) is probe:  # not one another call made since
+                state.broker_probe = None
             # A broken probe is replaced on the next call; how it stops does not matter.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(probe.stop(), 2.0)
