@@ -180,6 +180,8 @@ async def test_search_stays_in_the_callers_subtree(registry) -> None:
         "/divisions/search", params={"q": "和平村", "limit": 50}, headers=registry.auth("nation", NATION)
     )
     assert len(nation.json()["items"]) == 50
+    # QA s17: 200 answers and no sign that more matched.
+    assert nation.json()["truncated"] is True
     county = registry.auth("county", NANMING)
     found = (
         await registry.client.get("/divisions/search", params={"q": "社区", "limit": 200}, headers=county)
@@ -187,7 +189,7 @@ async def test_search_stays_in_the_callers_subtree(registry) -> None:
     assert found["items"] and all(code.startswith("520102") for code in _codes(found))
     village = registry.auth("village", VILLAGE)
     own = (await registry.client.get("/divisions/search", params={"q": "纪念塔"}, headers=village)).json()
-    assert _codes(own) == [VILLAGE]
+    assert _codes(own) == [VILLAGE] and own["truncated"] is False
     sibling = (await registry.client.get("/divisions/search", params={"q": "新华路"}, headers=village)).json()
     assert sibling["items"] == []
     wildcard = (await registry.client.get("/divisions/search", params={"q": "%"}, headers=county)).json()

@@ -35,8 +35,11 @@ async def search_divisions(
     if not name:
         raise unprocessable("q holds no name to search for")
     lo, hi = actor.subtree
-    rows = await repository.search(session, name, lo, hi, limit)
-    return DivisionList(items=[DivisionSummary.from_row(row) for row in rows])
+    # One more than asked tells whether the answer is the whole of what matches.
+    rows = await repository.search(session, name, lo, hi, limit + 1)
+    return DivisionList(
+        items=[DivisionSummary.from_row(row) for row in rows[:limit]], truncated=len(rows) > limit
+    )
 
 
 @router.get("/{code}", openapi_extra=scope.by_division("code", "path"))

@@ -54,3 +54,5 @@ class DivisionPage(BaseModel):
 
 class DivisionList(BaseModel):
     items: list[DivisionSummary]
+    # More names match than `limit` shows (the first by level, then code): narrow the query, or raise limit.
+    truncated: bool = False
