@@ -298,6 +298,7 @@ async def test_one_bad_check_digit_rejects_the_whole_file_and_changes_nothing(wr
             "status": "rejected",
             "field": "证件号码",
             "reason": "the resident ID check digit is wrong",
+            "reason_zh": "公民身份号码校验码错误",
         }
     ]
     assert {line["status"] for line in lines if line["row"] != 6} == {"not-applied"}
@@ -307,7 +308,15 @@ async def test_one_bad_check_digit_rejects_the_whole_file_and_changes_nothing(wr
     assert response.status_code == 200
     table = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert table[0][:5] == ["行号", "户编号", "状态", "字段", "原因"]
-    assert ["6", "B2", "rejected", "证件号码", "the resident ID check digit is wrong", ""] in table
+    assert [
+        "6",
+        "B2",
+        "rejected",
+        "证件号码",
+        "the resident ID check digit is wrong",
+        "",
+        "公民身份号码校验码错误",
+    ] in table
 
 
 async def test_the_report_keeps_the_lines_of_one_status(writable_registry) -> None:
@@ -539,6 +548,7 @@ async def test_person_registered_in_another_province_is_rejected_without_saying_
             "status": "rejected",
             "field": "证件号码",
             "reason": "this person already belongs to a household",
+            "reason_zh": "此人已属于某一户",
         }
     ]
     assert "110101" not in response.text and "北京" not in response.text and "东城" not in response.text

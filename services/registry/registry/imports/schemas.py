@@ -47,7 +47,13 @@ class ReportLine(BaseModel):
     household_id: uuid.UUID | None = Field(description="the created household, once applied")
     status: str = Field(description="accepted | rejected | not-applied (valid, but the file was rejected)")
     field: str | None
-    reason: str | None
+    reason: str | None = Field(
+        description="why the row was refused (English; the text departmental systems parse)"
+    )
+    reason_zh: str | None = Field(
+        description="the reason in Chinese, for the clerks who read the report (the English one where no "
+        "rendering is known)"
+    )
 
 
 class ReportPage(BaseModel):

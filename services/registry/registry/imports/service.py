@@ -33,7 +33,7 @@ from fupin_kit.request_context import current_request_id
 from fupin_kit.telemetry import current_trace_headers
 from registry.divisions import places
 from registry.exports.cells import csv_cell
-from registry.imports import chunking, documents, repository, workers
+from registry.imports import chunking, documents, reasons_zh, repository, workers
 from registry.imports.parsing import FileProblem, detect_format
 from registry.imports.phases import Phases
 from registry.imports.schemas import ImportOut, LineStatus, ReportLine, ReportPage
@@ -444,6 +444,7 @@ async def report_page(
                 status=_status(line, applied),
                 field=_shown(actor, line["field"]),
                 reason=_shown(actor, line["reason"]),
+                reason_zh=_in_chinese(_shown(actor, line["reason"])),
             )
             for line in lines
         ],
@@ -451,7 +452,14 @@ async def report_page(
     )
 
 
-REPORT_HEADER = ("行号", "户编号", "状态", "字段", "原因", "户ID")
+def _in_chinese(reason: str | None) -> str | None:
+    # Rendered from the reason as shown: whatever it quotes is masked for the caller exactly as there.
+    return None if reason is None else reasons_zh.render(reason)
+
+
+# 原因说明 (the reason in Chinese) comes last: the columns before it are read by position by departmental
+# systems, 户ID included.
+REPORT_HEADER = ("行号", "户编号", "状态", "字段", "原因", "户ID", "原因说明")
 
 
 async def report_csv(
@@ -481,6 +489,7 @@ async def report_csv(
                     csv_cell(line.field),
                     csv_cell(line.reason),
                     csv_cell(line.household_id),
+                    csv_cell(line.reason_zh),
                 )
             )
         yield buffer.getvalue()
