@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware import Middleware
 
 from fupin_gateway.access import AccessGuard, AccessMiddleware
-from fupin_gateway.admin import clients, evaluators, platform, users
+from fupin_gateway.admin import audit_log, clients, evaluators, platform, users
 from fupin_gateway.audit.writer import AccessAuditWriter
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.identity import router as identity_router
@@ -22,6 +22,7 @@ ROUTERS: list[APIRouter] = [
     clients.router,
     evaluators.router,
     platform.router,
+    audit_log.router,
 ]
 
 

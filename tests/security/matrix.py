@@ -41,6 +41,8 @@ OWNER_CHAIN: dict[str, str] = {
 ALL_ROLES = ["admin", "officer", "cadre", "department", "leader", "viewer"]
 REQUEST_TIMEOUT_S = 30.0
 ABSENT_ID = "00000000-0000-4000-8000-00000000dead"
+# Every matrix caller's token subject starts with it.
+MATRIX_SUBJECT = "matrix-"
 # The optional query parameter that narrows a caller-scoped list or count to one division of the subtree.
 DIVISION_FILTER = "division"
 # quality.md: no full resident ID number in any response above the county tier.
@@ -57,6 +59,10 @@ class Caller:
 
     def covers(self, code: str) -> bool:
         return divisions.contains(self.division, code)
+
+    @property
+    def subject(self) -> str:
+        return f"{MATRIX_SUBJECT}{self.tier}"
 
 
 CALLERS: tuple[Caller, ...] = (
@@ -112,7 +118,7 @@ class Matrix:
     # -- requests -------------------------------------------------------------------------------------
 
     def token(self, caller: Caller, roles: list[str]) -> str:
-        return self.stack.token(caller.tier, caller.division, roles, subject=f"matrix-{caller.tier}")
+        return self.stack.token(caller.tier, caller.division, roles, subject=caller.subject)
 
     async def send(
         self, op: Operation, request: dict[str, Any], caller: Caller | None, roles: list[str]
@@ -361,7 +367,7 @@ class Matrix:
         request = self.build(op, None, None)
         for caller in CALLERS:
             response = await self.send(op, request, caller, ALL_ROLES)
-            text = response.text
+            text = self.without_own_requests(response, caller)
             leaked = [
                 f"{name}={value} ({division})"
                 for value, division, name in self.created
@@ -377,6 +383,28 @@ class Matrix:
             for parameter in op.spec.get("parameters", [])
         ):
             await self.check_division_filter(op, request)
+
+    def without_own_requests(self, response: httpx.Response, caller: Caller) -> str:
+        """The answer's text without the audit records (GET /admin/audit) of requests the matrix itself
+        sent from inside the caller's subtree: such a record holds the path its sender typed, which names
+        the foreign objects the matrix aimed it at (and was refused); the caller's jurisdiction is shown
+        what it, or an account below it, asked for, and nothing of the objects themselves."""
+        if not _is_json(response):
+            return response.text
+        body = response.json()
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            return response.text
+        sent = [
+            item
+            for item in body["items"]
+            if isinstance(item, dict)
+            and item.get("action") == "access"
+            and str(item.get("actor", "")).startswith(MATRIX_SUBJECT)
+            and caller.covers(str(item.get("division", "")))
+        ]
+        if not sent:
+            return response.text
+        return json.dumps({**body, "items": [item for item in body["items"] if item not in sent]})
 
     async def check_division_filter(self, op: Operation, request: dict[str, Any]) -> None:
         """A caller-scoped list or count narrowed by an optional `division` query parameter: aimed at a
