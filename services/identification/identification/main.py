@@ -6,7 +6,8 @@ from fupin_kit.consumer import ConsumerSpec
 from fupin_kit.envelope import domain_topic
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.settings import KitSettings
-from identification import timers
+from identification import clock, timers
+from identification.admin.router import clock_router
 from identification.admin.router import router as admin_router
 from identification.batches.router import router as batches_router
 from identification.cases.router import router as cases_router
@@ -45,4 +46,6 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         on_startup=[timers.start],
         on_shutdown=[timers.stop],
     )
+    if clock.test_clock_enabled():
+        spec.routers = [*spec.routers, clock_router]
     return create_service_app(spec, settings)
