@@ -82,7 +82,7 @@ async def test_ten_failures_lock_the_name_even_for_the_right_password(fupin_stac
         await app.state.audit_writer.flush()
         async with app.state.sessionmaker() as session:
             rows = (
-                (await session.execute(text("SELECT action, detail FROM audit_log ORDER BY seq")))
+                (await session.execute(text("SELECT action, division, detail FROM audit_log ORDER BY seq")))
                 .mappings()
                 .all()
             )
@@ -94,6 +94,19 @@ async def test_ten_failures_lock_the_name_even_for_the_right_password(fupin_stac
         assert locks[0]["grant_type"] == "password" and locks[0]["client_ip"] == "10.1.2.3"
         refused = [row["detail"] for row in rows if row["action"] == "sign_in_refused"]
         assert sum(detail["account"].strip().lower() == "lock.user" for detail in refused) == 29
+        # Each at the tried account's division, where its admins search the audit (QA s17): a county admin
+        # sees who tried to sign in as its officer; a name that is no account stays at the nation's.
+        divisions = {
+            (row["action"], row["detail"]["account"].strip().lower(), row["division"])
+            for row in rows
+            if row["action"] in ("sign_in_refused", "sign_in_locked")
+        }
+        assert divisions == {
+            ("sign_in_refused", "lock.user", COUNTY),
+            ("sign_in_locked", "lock.user", COUNTY),
+            ("sign_in_refused", "nobody.here", NATION),
+            ("sign_in_locked", "nobody.here", NATION),
+        }, divisions
         assert report_ok(await client.get("/admin/audit/verify", headers=root(fupin_stack)))
 
     # The lock is in the database: a restarted (or another) gateway on it refuses the name as well.

@@ -11,7 +11,16 @@ from sqlalchemy import and_, exists, func, literal, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fupin_gateway.identity.tables import CLIENT, EVALUATOR, KINDS, USER, AccountKind, evaluators, people
+from fupin_gateway.identity.tables import (
+    CLIENT,
+    EVALUATOR,
+    KINDS,
+    USER,
+    AccountKind,
+    clients,
+    evaluators,
+    people,
+)
 
 
 async def by_name(session: AsyncSession, kind: AccountKind, name: str) -> Any | None:
@@ -101,6 +110,25 @@ async def username_in_use(session: AsyncSession, username: str) -> bool:
         )
     )
     return bool(await session.scalar(query))
+
+
+async def sign_in_division(session: AsyncSession, grant_type: str, name: str) -> str | None:
+    """The division of the account a sign-in named (None: no such account), so that a refused or locked
+    sign-in is audited where that account's admins can see it. Unscoped, as by_name."""
+    if "\x00" in name:  # PostgreSQL text cannot hold it: no account is named so
+        return None
+    if grant_type == "client_credentials":
+        found = await session.execute(select(clients.c.division).where(clients.c.client_id == name))
+    else:
+        username = name.strip().lower()  # as the password grant reads the name it is given
+        found = await session.execute(
+            union_all(
+                select(people.c.division).where(people.c.username == username),
+                select(evaluators.c.division).where(evaluators.c.username == username),
+            )
+        )
+    division: str | None = found.scalars().first()
+    return division
 
 
 async def blocked_subjects(session: AsyncSession, window_s: int) -> set[str]:

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fupin_gateway.config import GatewaySettings
-from fupin_gateway.identity import errors, service, throttle
+from fupin_gateway.identity import errors, repository, service, throttle
 from fupin_gateway.identity.schemas import TokenError, TokenOut
 from fupin_kit import openapi_scope as scope
 from fupin_kit.auth.keys import KeyStore
@@ -105,6 +105,18 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+async def _audit_refusal_where_the_account_is(request: Request, session: AsyncSession) -> None:
+    """A refused sign-in naming an existing account is audited at that account's division, where its own
+    admins search the audit (GET /admin/audit): who tried to sign in as their officers, and from where.
+    One naming no account stays at the nation's."""
+    sign_in: dict[str, str] | None = getattr(request.state, "sign_in", None)
+    if sign_in is None:
+        return
+    division = await repository.sign_in_division(session, sign_in["grant_type"], sign_in["account"])
+    if division is not None:
+        sign_in["division"] = division
+
+
 def _audit_sign_in(request: Request, grant_type: str, account: str) -> None:
     """Names the account of this sign-in, successful or not, in its access audit row (access.py)."""
     request.state.sign_in = {"grant_type": grant_type, "account": account}
@@ -139,6 +151,7 @@ async def token(request: Request, session: DbSession) -> JSONResponse:
     except errors.OAuthError as error:
         # Answered, not raised: the request's transaction then commits, and with it the failure the
         # refusal counted towards the name's lockout (identity/throttle.py). Nothing else was written.
+        await _audit_refusal_where_the_account_is(request, session)
         return error.response(basic_auth=basic is not None)
     request.state.sign_in.update(subject=grant.subject, division=grant.division)
     # Tokens must not be cached by any intermediary (RFC 6749 §5.1).

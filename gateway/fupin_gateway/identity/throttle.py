@@ -90,11 +90,14 @@ async def succeeded(session: AsyncSession, attempt: Attempt, on_record: bool) ->
 
 async def _audit_lock(session: AsyncSession, attempt: Attempt, failures: int, until: datetime) -> None:
     # The refused attempts themselves are in the access audit as sign_in_refused; this row says why.
+    # At the locked account's division, where its admins search the audit (the nation's for a name that
+    # is no account).
+    division = await repository.sign_in_division(session, attempt.grant_type, attempt.key) or NATION
     entry = AuditEntry(
         actor="anonymous",
         action="sign_in_locked",
         subject="/oauth/token",
-        division=NATION,
+        division=division,
         detail={
             "grant_type": attempt.grant_type,
             "account": attempt.key[:100],
