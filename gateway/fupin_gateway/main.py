@@ -14,6 +14,7 @@ from fupin_gateway.admin import idempotent
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.console import router as console
 from fupin_gateway.feeds import Feeds
+from fupin_gateway.models import idempotency_keys
 from fupin_gateway.readiness import upstream_readiness
 from fupin_gateway.security_headers import SecurityHeadersMiddleware
 from fupin_gateway.upstream import UpstreamClient
@@ -55,6 +56,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         on_shutdown=[_close_http, feeds.stop, stop_access],
         # Its access guard checks the blocklist itself; services poll what revoked_subjects publishes.
         poll_revoked_subjects=False,
+        idempotency_keys=idempotency_keys,
         head_as_get=False,
     )
     app = create_service_app(spec, settings)

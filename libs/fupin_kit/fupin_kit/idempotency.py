@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -192,3 +193,11 @@ async def release(keys: Table, session: AsyncSession, actor: Actor, key: str, ke
             keys.c.actor == actor.subject, keys.c.key == kept.stored_key(key), keys.c.status == PENDING
         )
     )
+
+
+async def purge_answered_before(keys: Table, session: AsyncSession, cutoff: datetime) -> int:
+    """Forget the keys answered before `cutoff` (FUPIN_IDEMPOTENCY_RETENTION_DAYS): the table would
+    otherwise keep one row per command for ever, and the gateway's rows hold sealed secrets. A claim still
+    pending belongs to a transaction under way and is left to it."""
+    result = await session.execute(delete(keys).where(keys.c.created_at < cutoff, keys.c.status != PENDING))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -21,10 +21,10 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from fupin_kit import outbox_repository
+from fupin_kit import idempotency, outbox_repository
 from fupin_kit.envelope import CONTENT_TYPE
 from fupin_kit.infra_tables import OUTBOX_CHANNEL
 from fupin_kit.kafka import make_producer
@@ -50,8 +50,11 @@ class OutboxRelay:
         engine: AsyncEngine,
         sessionmaker: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer | None = None,
+        idempotency_keys: Table | None = None,
     ) -> None:
         self.settings = settings
+        # The service's Idempotency-Key table, purged with the outbox (None: it keeps none).
+        self.idempotency_keys = idempotency_keys
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.producer = producer
@@ -322,11 +325,20 @@ class OutboxRelay:
         if now - self._last_purge < PURGE_EVERY_S:
             return
         self._last_purge = now
-        cutoff = datetime.now(UTC) - timedelta(days=self.settings.outbox_retention_days)
+        wall_now = datetime.now(UTC)
+        cutoff = wall_now - timedelta(days=self.settings.outbox_retention_days)
         async with self.sessionmaker() as session, session.begin():
             purged = await outbox_repository.purge_published_before(session, cutoff)
         if purged:
             log.info("purged %d published outbox rows older than %s", purged, cutoff.isoformat())
+        if self.idempotency_keys is None:
+            return
+        # The relay's leader does it: one process per service, like the outbox's purge.
+        keys_cutoff = wall_now - timedelta(days=self.settings.idempotency_retention_days)
+        async with self.sessionmaker() as session, session.begin():
+            forgotten = await idempotency.purge_answered_before(self.idempotency_keys, session, keys_cutoff)
+        if forgotten:
+            log.info("forgot %d idempotency keys answered before %s", forgotten, keys_cutoff.isoformat())
 
 
 async def _discard(

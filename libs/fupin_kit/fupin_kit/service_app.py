@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import Table
 
 from fupin_kit import openapi_doc
 from fupin_kit.auth.revocations import RevokedSubjects
@@ -54,6 +55,9 @@ class ServiceSpec:
     # HEAD answered for every GET route (fupin_kit.head_requests), innermost of the kit's middleware. Off
     # for the gateway, which installs it inside its proxy so that a proxied HEAD goes on as HEAD.
     head_as_get: bool = True
+    # The service's Idempotency-Key table (fupin_kit.idempotency.table), which its relay purges after
+    # FUPIN_IDEMPOTENCY_RETENTION_DAYS; None for a service that keeps none.
+    idempotency_keys: Table | None = None
 
 
 def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -> FastAPI:
@@ -100,7 +104,7 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
             await revoked.refresh()
             revoked.start()
         if settings.role in ("worker", "all"):
-            relay = OutboxRelay(settings, engine, sessionmaker)
+            relay = OutboxRelay(settings, engine, sessionmaker, idempotency_keys=spec.idempotency_keys)
             app.state.relay = relay
             tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
             for consumer_spec in spec.consumers:

@@ -97,6 +97,9 @@ class KitSettings(BaseSettings):
     relay_batch_size: int = Field(default=2000, ge=1, le=10_000)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1)
+    # How long a command's Idempotency-Key (and the answer a retry gets) is kept: a retry after that is a
+    # new request. Days, not minutes: a village's tablet may resend what it queued offline a week later.
+    idempotency_retention_days: int = Field(default=30, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_watchdog_s: float = Field(default=60.0, gt=1)
     # The largest request body a route takes unless it declares its own (fupin_kit.body_limits): JSON

@@ -14,6 +14,7 @@ from identification.cases.router import router as cases_router
 from identification.code_lists import router as code_lists_router
 from identification.comparisons.router import router as comparisons_router
 from identification.exits.router import router as exits_router
+from identification.models import idempotency_keys
 from identification.notices.router import public_router as public_notices_router
 from identification.notices.router import router as notices_router
 from identification.objections.router import public_router as public_objections_router
@@ -44,6 +45,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         # household) reached it at one WAL flush per event and kept it tens of thousands behind (QA8).
         consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS, batch=True)],
         on_startup=[timers.start],
+        idempotency_keys=idempotency_keys,
         on_shutdown=[timers.stop],
     )
     if clock.test_clock_enabled():

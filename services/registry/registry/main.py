@@ -14,6 +14,7 @@ from registry.handlers import identification_events
 from registry.households.router import router as households_router
 from registry.imports import workers as import_workers
 from registry.imports.router import router as imports_router
+from registry.models import idempotency_keys
 from registry.standards.router import router as standards_router
 
 
@@ -38,6 +39,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         on_startup=[_load_pii_cipher, load_on_startup],
         on_shutdown=[_stop_import_workers],
         read_pool=True,  # the household read (households.repository.read_current)
+        idempotency_keys=idempotency_keys,
         consumers=[
             ConsumerSpec("registry", ["fupin.identification.events.v1"], identification_events.HANDLERS)
         ],
