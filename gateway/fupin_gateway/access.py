@@ -31,6 +31,7 @@ from fupin_kit.auth.tokens import TokenVerifier
 from fupin_kit.divisions import NATION
 from fupin_kit.middleware import MINTED_STATE
 from fupin_kit.problems import ProblemError, problem_response, unauthorized
+from fupin_kit.server_spans import redacted_query
 from fupin_kit.telemetry import scrub_text
 
 # Liveness and readiness probes: neither limited (an orchestrator must always reach them) nor audited
@@ -74,6 +75,15 @@ def _typed(value: str) -> str:
     masked request id and the audit's are the same text). Masked before it is cut to MAX_FIELD: a cut could
     leave an ID's first digits too short to be recognised."""
     return _clean(scrub_text(value))
+
+
+def _typed_query(raw: bytes) -> str:
+    """The request's query string as the audit keeps it: what a search asked for (a discipline office
+    asks who looked for whom), with credentials redacted as spans redact them and resident IDs, mobiles,
+    bank accounts and landlines masked."""
+    if not raw:
+        return ""
+    return _clean(scrub_text(redacted_query(raw.decode("latin-1")), accounts=True))
 
 
 def note_client_closed(scope: Scope) -> None:
@@ -199,6 +209,9 @@ class AccessMiddleware:
             "client_ip": client_ip,
             "duration_ms": int((time.monotonic() - started) * 1000),
         }
+        query = _typed_query(scope.get("query_string", b""))
+        if query:
+            detail["query"] = query
         sign_in: dict[str, str] | None = state.get("sign_in")
         if sign_in is not None and actor is None:
             # A sign-in, granted or refused, names the account tried (the subject when it was granted), so

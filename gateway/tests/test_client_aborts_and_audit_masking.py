@@ -156,6 +156,17 @@ async def test_the_access_audit_masks_resident_ids_and_mobiles_that_callers_type
         refused = await client.post("/oauth/token", data=form, headers={"X-Request-Id": "typed-account"})
         assert refused.status_code in (400, 401, 422), refused.text
 
+        # The query string is kept too (what a search asked for), credentials redacted, numbers masked.
+        searched = await client.get(
+            "/api/v1/sample/items",
+            params={"q": RESIDENT_ID, "bank": "6222020200112233445", "access_token": "abc.def", "after": "5"},
+            headers={**token, "X-Request-Id": "typed-query"},
+        )
+        assert searched.status_code < 500, searched.text
+        query_row = await _audit_row_of(stack.gateway, "typed-query")
+        assert query_row["detail"]["query"] == (
+            "q=522634********1072&bank=***************3445&access_token=REDACTED&after=5"
+        ), query_row
         path_row = await _audit_row_of(stack.gateway, "typed-path")
         assert path_row["subject"] == "/api/v1/sample/items/522634********1072", path_row
         id_rows = await _audit_rows(
