@@ -19,7 +19,8 @@ import pytest
 from openpyxl import Workbook
 
 from fupin_kit.pii import PiiCipher, check_digit
-from registry.imports import parsing, reasons_zh, template, validation
+from registry.imports import failures, parsing, reasons_zh, template, validation
+from registry.imports.schemas import ImportOut
 from registry.main import create_app
 
 COUNTY = "520102000000"
@@ -416,3 +417,13 @@ def test_the_openapi_schema_shows_the_chinese_reason() -> None:
     line = create_app().openapi()["components"]["schemas"]["ReportLine"]
     assert "reason_zh" in line["properties"]
     assert line["properties"]["reason"] != line["properties"]["reason_zh"]
+
+
+def test_why_an_import_failed_is_said_in_chinese_too():
+    """GET /imports/{id} `error` (an import that did not finish) gains `error_zh`, from the same catalogue."""
+    assert reasons_zh.render(failures.INTERRUPTED) == "导入被中断，请重新上传该文件"
+    assert reasons_zh.render(failures.STOPPED) == "导入过程中服务停止，请重新上传该文件"
+    assert reasons_zh.render(f"{failures.INTERNAL_ERROR}UniqueViolationError") == (
+        "系统内部错误（UniqueViolationError），请重新上传该文件；如仍失败，请联系系统管理员"
+    )
+    assert "error_zh" in ImportOut.model_json_schema()["properties"]

@@ -15,6 +15,7 @@ import re
 from typing import Final
 
 from registry.households.schemas import HEAD_NAME_RULE, NOBODY_IN_YEAR
+from registry.imports import failures
 from registry.imports.dates import DATE_FORMS
 from registry.imports.parsing import NO_HOUSEHOLDS, OLD_WORKBOOK
 from registry.imports.validation import COMMA_RULE, ID_RULE, OUTSIDE, UNCOMPUTED_REASON
@@ -204,9 +205,19 @@ _CATALOGUE: Final[tuple[tuple[str, str], ...]] = (
     ),
 )
 
+# Why an import that did not finish failed (ImportOut.error; failures.py).
+_FAILURES: Final[tuple[tuple[str, str], ...]] = (
+    (_fixed(failures.INTERRUPTED), "导入被中断，请重新上传该文件"),
+    (_fixed(failures.STOPPED), "导入过程中服务停止，请重新上传该文件"),
+    (
+        _fixed(failures.INTERNAL_ERROR) + r"(?P<kind>\w+)",
+        "系统内部错误（{kind}），请重新上传该文件；如仍失败，请联系系统管理员",
+    ),
+)
+
 # Compiled once; a cell value may hold a line break (Alt+Enter), hence DOTALL.
 CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern, re.DOTALL), chinese) for pattern, chinese in _CATALOGUE
+    (re.compile(pattern, re.DOTALL), chinese) for pattern, chinese in (*_CATALOGUE, *_FAILURES)
 )
 
 

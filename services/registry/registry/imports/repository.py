@@ -26,6 +26,7 @@ from fupin_kit.infra_tables import OUTBOX_CHANNEL
 from registry.households.enums import HouseholdStatus, MemberChange, MemberStatus
 from registry.households.models import ACTIVE_PERSON_INDEX
 from registry.households.repository import MEMBERSHIP_LOCK
+from registry.imports import failures
 from registry.imports.models import LIVE_STATUSES, imports
 from registry.imports.phases import Phases
 from registry.imports.validation import STAGE_HOUSEHOLD_COLUMNS, STAGE_MEMBER_COLUMNS
@@ -60,9 +61,7 @@ async def expire_stale(session: AsyncSession) -> None:
             imports.c.status.in_(("received", "validating", "applying")),
             imports.c.updated_at < func.now() - STALE_AFTER,
         )
-        .values(
-            status="failed", error="the import was interrupted; upload the file again", finished_at=func.now()
-        )
+        .values(status="failed", error=failures.INTERRUPTED, finished_at=func.now())
     )
 
 

@@ -26,6 +26,9 @@ class ImportOut(BaseModel):
     members_accepted: int
     rows_rejected: int
     error: str | None
+    error_zh: str | None = Field(
+        default=None, description="why the import failed, in Chinese for the clerks who read it (error)"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     finished_at: dt.datetime | None

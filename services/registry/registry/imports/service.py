@@ -33,7 +33,7 @@ from fupin_kit.request_context import current_request_id
 from fupin_kit.telemetry import current_trace_headers
 from registry.divisions import places
 from registry.exports.cells import csv_cell
-from registry.imports import chunking, documents, reasons_zh, repository, workers
+from registry.imports import chunking, documents, failures, reasons_zh, repository, workers
 from registry.imports.parsing import FileProblem, detect_format
 from registry.imports.phases import Phases
 from registry.imports.schemas import ImportOut, LineStatus, ReportLine, ReportPage
@@ -103,6 +103,7 @@ def _out(actor: Actor, row: dict[str, Any], original: dict[str, Any] | None = No
         members_accepted=counts["members_accepted"],
         rows_rejected=counts["rows_rejected"],
         error=_shown(actor, row["error"]),
+        error_zh=_in_chinese(_shown(actor, row["error"])),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
@@ -251,11 +252,11 @@ async def process(
                     await conn.invalidate()
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
-            await _failed(runtime, import_id, "the service stopped during the import; upload the file again")
+            await _failed(runtime, import_id, failures.STOPPED)
         raise
     except Exception as exc:
         log.exception("import %s failed", import_id)
-        await _failed(runtime, import_id, f"internal error: {type(exc).__name__}")
+        await _failed(runtime, import_id, f"{failures.INTERNAL_ERROR}{type(exc).__name__}")
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
