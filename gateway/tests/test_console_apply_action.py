@@ -23,12 +23,12 @@ from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
     CHINA,
     REG,
-    TIMEOUT_MS,
     console_page,
     household_body,
     say,
+    sign_in,
 )
-from tests.e2e.platform import COUNTY, PASSWORD, VILLAGE, Platform, running_platform
+from tests.e2e.platform import COUNTY, VILLAGE, Platform, running_platform
 
 HEADS = {"candidate": "刘新户", "registered": "钱满仓", "empty": "孙无人"}
 # The registered status as each language names it: the Chinese label comes from the registry's code list
@@ -71,14 +71,6 @@ async def seed(platform: Platform) -> dict[str, str]:
     command = {"action": "register", "reason": "县级认定"}
     await platform.call("POST", f"{REG}/households/{ids['registered']}/status-commands", "county", command)
     return ids
-
-
-async def sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/console/#/login")
-    await page.locator("#username").fill(username)
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("form button[type=submit]").click()
-    await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
 
 
 async def open_household(page: Page, base: str, household_id: str, head: str) -> None:

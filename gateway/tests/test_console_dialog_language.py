@@ -27,12 +27,12 @@ from tests.e2e.console_kit import (
     CHINA,
     ID,
     REG,
-    TIMEOUT_MS,
     console_page,
     household_body,
     say,
+    sign_in,
 )
-from tests.e2e.platform import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
+from tests.e2e.platform import COUNTY, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
 
 VOTE = {"representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
 HEADS = {"noticed": "张大山", "reviewed": "赵有才", "applied": "钱满仓", "fresh": "刘新户"}
@@ -101,14 +101,6 @@ async def seed(platform: Platform) -> dict[str, Any]:
         "today": today,
         "township": township,
     }
-
-
-async def sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/console/#/login")
-    await page.locator("#username").fill(username)
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("form button[type=submit]").click()
-    await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
 
 
 async def sign_out(page: Page) -> None:
