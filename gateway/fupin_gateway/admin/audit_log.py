@@ -3,9 +3,10 @@
 A provincial supervisor or a county's discipline office answers "who opened this household's file", "what
 did this account do last week", "who signed in from where" without database access. An admin (a person
 holding the `admin` role, at any tier) reads the rows whose division lies in its own subtree: the requests
-and sign-ins of its jurisdiction's accounts and the changes to them. Anonymous and refused callers' rows are
-filed under the nation, so only the nation's admins read those. The search is itself a request, so the
-access audit records who searched.
+and sign-ins of its jurisdiction's accounts and the changes to them (a refused or locked sign-in is filed at
+the tried account's division). Anonymous callers' rows, and sign-ins naming no account, are filed under the
+nation, so only the nation's admins read those. The search is itself a request, so the access audit records
+who searched.
 """
 
 from __future__ import annotations
