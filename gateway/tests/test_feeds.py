@@ -652,3 +652,55 @@ async def test_a_list_pushing_system_above_the_county_is_fed_no_identification_e
     # At the county a pushing system sees full identities anyway: fed as the county is.
     county = {"Authorization": f"Bearer {scenario.stack.token('county', COUNTY, roles=['department'])}"}
     assert multi in {event["id"] for event in await _pull_as(scenario, county)}
+
+
+def case_event(event_type: str, case: str, data: dict[str, Any]) -> Envelope:
+    return new_event(
+        service="identification",
+        type=event_type,
+        aggregate="case",
+        aggregate_id=case,
+        division=VILLAGE,
+        data={
+            "case_id": case,
+            "kind": "monitoring",
+            "household_id": str(uuid.uuid4()),
+            "division": VILLAGE,
+            "year": 2026,
+            **data,
+        },
+    )
+
+
+async def test_what_a_departments_list_caused_stays_with_the_county(scenario):
+    """s17 verifier F1/F2: a warning a department's list opened (monitoring.opened naming discovery
+    department_push, correlated with the push) and a confirmed exclusion reached the province's and the
+    city's feeds and the province's Kafka topic, telling a feed reader of the pusher's organisation which
+    entries matched. Withheld above the county on every path; a warning a cadre opened still goes up."""
+    opened = "fupin.identification.monitoring.opened.v1"
+    transition = {"action": "open", "from_state": None, "to_state": "monitor_warned"}
+    pushed = case_event(opened, "c-push", {**transition, "discovery": "department_push"})
+    visited = case_event(opened, "c-visit", {**transition, "discovery": "cadre_visit"})
+    excluded = case_event(
+        "fupin.identification.case.exclusion_confirmed.v1",
+        "c-excl",
+        {
+            "kind": "identification",
+            "state": "registered",
+            "hit_id": str(uuid.uuid4()),
+            "hit_kind": "private_vehicle",
+            "reason": "公安核实：本人名下小型轿车",
+            "review": "exit_review",
+        },
+    )
+    await scenario.publish(pushed, visited, excluded)
+    await scenario.wait_stored([pushed.id, visited.id, excluded.id])
+    withheld = {str(pushed.id), str(excluded.id)}
+    for tier, division in (("province", PROVINCE), ("city", CITY)):
+        ids = {event["id"] for event in await pull_all(scenario, tier, division)}
+        assert str(visited.id) in ids and not ids & withheld, tier
+    county = {event["id"] for event in await pull_all(scenario, "county", COUNTY)}
+    assert {str(visited.id), *withheld} <= county
+    await _drain(scenario)
+    topic = {headers["ce_id"] for headers, _, _ in await _read_topic(scenario, feed_topic("52"))}
+    assert str(visited.id) in topic and not topic & withheld

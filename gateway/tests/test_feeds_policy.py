@@ -332,3 +332,26 @@ def test_a_policy_sending_comparison_hits_above_the_county_is_refused(policy):
         opened = {**base["tiers"][tier], "exclude": []}
         with pytest.raises(ValidationError, match=r"must not receive fupin\.identification\.comparison"):
             FeedPolicy.model_validate({**base, "tiers": {**base["tiers"], tier: opened}})
+
+
+def test_what_a_departments_list_opened_is_withheld_above_the_county(policy):
+    """s17 verifier F1/F2: a warning a list opened (discovery department_push) and a confirmed exclusion
+    stay with the county and below, as the hits do; a warning a cadre opened goes up as before."""
+    opened = "fupin.identification.monitoring.opened.v1"
+    pushed = {"discovery": "department_push"}
+    for tier in ("nation", "province", "city"):
+        tier_policy = policy.for_tier(tier)
+        assert not tier_policy.receives_event(opened, pushed), tier
+        assert tier_policy.receives_event(opened, {"discovery": "cadre_visit"}), tier
+        assert tier_policy.receives_event(opened, {}), tier  # events stored before the field
+        assert not tier_policy.receives(identification.EXCLUSION_CONFIRMED), tier
+    for tier in ("county", "township", "village"):
+        assert policy.for_tier(tier).receives_event(opened, pushed), tier
+    assert policy.for_tier("county").receives(identification.EXCLUSION_CONFIRMED)
+    dongguan = Actor(subject="user:dg", tier="city", division="441900000000", roles=frozenset({"viewer"}))
+    assert policy.for_actor(dongguan).receives_event(opened, pushed)
+    base = policy.model_dump(mode="json")
+    for tier in ("nation", "province", "city"):
+        told = {**base["tiers"][tier], "exclude_discovered_by": []}
+        with pytest.raises(ValidationError, match="department_push"):
+            FeedPolicy.model_validate({**base, "tiers": {**base["tiers"], tier: told}})

@@ -70,7 +70,7 @@ class FeedRouter:
         seq = await repository.insert_event(session, event)
         if seq is None:
             return
-        if not self.policy.receives(event.type):
+        if not self.policy.receives_event(event.type, event.data):
             return
         home = divisions.province_of(event.division)
         masked = mask_event(event.model_dump(mode="json", exclude_none=True), PROVINCE_TIER, self.policy)

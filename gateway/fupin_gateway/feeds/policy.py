@@ -9,11 +9,17 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from fupin_contracts.identification import COMPARISON_HIT_OPENED, COMPARISON_HIT_RESOLVED
+from fupin_contracts.identification import (
+    COMPARISON_HIT_OPENED,
+    COMPARISON_HIT_RESOLVED,
+    DISCOVERED_BY_PUSH,
+    EXCLUSION_CONFIRMED,
+)
 from fupin_gateway.feeds.known_types import known_event_types
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor
@@ -26,7 +32,10 @@ GLOB_PATTERN = re.compile(r"^[a-z0-9_.*?]+$")
 # Events of the county's own work that no tier above it may receive: a department's list matching a member
 # of a case. A hit on a feed above the county tells whoever pushed the list there, or shares an organisation
 # with a system that did, which of the ID numbers it tried belong to people in cases.
-COUNTY_ONLY_TYPES: tuple[str, ...] = (COMPARISON_HIT_OPENED, COMPARISON_HIT_RESOLVED)
+COUNTY_ONLY_TYPES: tuple[str, ...] = (COMPARISON_HIT_OPENED, COMPARISON_HIT_RESOLVED, EXCLUSION_CONFIRMED)
+# How an event came about (its data's `discovery`) that no tier above the county may receive: a monitoring
+# warning a department's list opened tells, with its count and households, which entries matched.
+COUNTY_ONLY_DISCOVERIES: frozenset[str] = frozenset({DISCOVERED_BY_PUSH})
 
 
 def full_identity(tier: str) -> bool:
@@ -55,6 +64,8 @@ class TierPolicy(BaseModel):
 
     receive: tuple[str, ...] = Field(min_length=1)
     exclude: tuple[str, ...] = ()
+    # Events whose data's `discovery` is one of these are removed too, whatever their type.
+    exclude_discovered_by: frozenset[str] = frozenset()
     mask_resident_id: frozenset[str] = frozenset()
     mask_name: frozenset[str] = frozenset()
     drop: frozenset[str] = frozenset()
@@ -71,6 +82,13 @@ class TierPolicy(BaseModel):
         return any(fnmatch.fnmatchcase(event_type, p) for p in self.receive) and not any(
             fnmatch.fnmatchcase(event_type, p) for p in self.exclude
         )
+
+    def receives_event(self, event_type: str, data: Any) -> bool:
+        """receives(event_type), and the event did not come about in a way this tier is not told of."""
+        if not self.receives(event_type):
+            return False
+        discovery = data.get("discovery") if isinstance(data, dict) else None
+        return discovery not in self.exclude_discovered_by
 
     @property
     def receive_like(self) -> list[str]:
@@ -110,6 +128,12 @@ class FeedPolicy(BaseModel):
                 raise ValueError(
                     f"tier {name} is above the county: it must not receive {', '.join(county_only)}"
                 )
+            untold = COUNTY_ONLY_DISCOVERIES - tier.exclude_discovered_by
+            if not full_identity(name) and untold:
+                raise ValueError(
+                    f"tier {name} is above the county: it must exclude what was discovered by "
+                    f"{', '.join(sorted(untold))} (exclude_discovered_by)"
+                )
         return self
 
     def for_tier(self, tier: str) -> TierPolicy | None:
@@ -131,6 +155,7 @@ class FeedPolicy(BaseModel):
                 "mask_name": rules.mask_name,
                 "drop": rules.drop,
                 "exclude": rules.exclude,
+                "exclude_discovered_by": rules.exclude_discovered_by,
             }
         )
 

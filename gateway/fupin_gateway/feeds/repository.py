@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from fupin_gateway.feeds.policy import TierPolicy
 from fupin_gateway.feeds.tables import FEED_CHANNEL, feed_events
 from fupin_kit.envelope import Envelope
 
@@ -64,30 +65,30 @@ async def last_seq(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.coalesce(func.max(feed_events.c.seq), 0))) or 0)
 
 
-def _in_feed(
-    subtree: tuple[str, str], receive_like: list[str], exclude_like: list[str]
-) -> list[ColumnElement[bool]]:
-    """The events of one caller's feed: its subtree, of the types its tier receives."""
+def _in_feed(subtree: tuple[str, str], policy: TierPolicy) -> list[ColumnElement[bool]]:
+    """The events of one caller's feed: its subtree, of the types its tier receives, without those its
+    tier withholds by how they came about (a monitoring warning a department's list opened)."""
     lo, hi = subtree
     conditions: list[ColumnElement[bool]] = [
         feed_events.c.division.between(lo, hi),
-        or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in receive_like)),
+        or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in policy.receive_like)),
     ]
-    if exclude_like:
+    if policy.exclude_like:
         conditions.append(
-            not_(or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in exclude_like)))
+            not_(or_(*(feed_events.c.type.like(pattern, escape="\\") for pattern in policy.exclude_like)))
         )
+    if policy.exclude_discovered_by:
+        discovery = feed_events.c.body["data"]["discovery"].astext
+        conditions.append(or_(discovery.is_(None), discovery.not_in(sorted(policy.exclude_discovered_by))))
     return conditions
 
 
-async def last_seq_in_feed(
-    session: AsyncSession, *, subtree: tuple[str, str], receive_like: list[str], exclude_like: list[str]
-) -> int:
+async def last_seq_in_feed(session: AsyncSession, *, subtree: tuple[str, str], policy: TierPolicy) -> int:
     """The seq of the last event of one caller's feed (0 when it has none): what a refused cursor is told,
     rather than the store's end, which counts every province's events."""
     stmt = (
         select(feed_events.c.seq)
-        .where(and_(*_in_feed(subtree, receive_like, exclude_like)))
+        .where(and_(*_in_feed(subtree, policy)))
         .order_by(feed_events.c.seq.desc())
         .limit(1)
     )
@@ -100,11 +101,10 @@ async def events_after(
     subtree: tuple[str, str],
     after: int,
     limit: int,
-    receive_like: list[str],
-    exclude_like: list[str],
+    policy: TierPolicy,
 ) -> list[FeedRow]:
-    """Events in the subtree with seq > after, in seq order, of the types the caller's tier receives."""
-    conditions = [*_in_feed(subtree, receive_like, exclude_like), feed_events.c.seq > after]
+    """Events in the subtree with seq > after, in seq order, that the caller's tier receives."""
+    conditions = [*_in_feed(subtree, policy), feed_events.c.seq > after]
     stmt = (
         select(
             feed_events.c.seq,

@@ -110,8 +110,7 @@ async def pull_events(
         subtree=actor.subtree,
         after=after,
         limit=limit,
-        receive_like=policy.receive_like,
-        exclude_like=policy.exclude_like,
+        policy=policy,
     )
     if not rows:
         # Only an empty page can come from a cursor past the end (a page with rows proves it is not).
@@ -177,8 +176,7 @@ async def check_cursor(session: AsyncSession, cursor: int, actor: Actor, policy:
         own_end = await repository.last_seq_in_feed(
             session,
             subtree=actor.subtree,
-            receive_like=policy.receive_like,
-            exclude_like=policy.exclude_like,
+            policy=policy,
         )
         raise unprocessable(
             f"the cursor is beyond the feed's end ({own_end}): resume from a cursor this feed gave you",

@@ -105,8 +105,7 @@ async def event_stream(
                     subtree=actor.subtree,
                     after=after,
                     limit=BATCH,
-                    receive_like=policy.receive_like,
-                    exclude_like=policy.exclude_like,
+                    policy=policy,
                 )
             for row in rows:
                 yield sse_event(row.seq, row.type, orjson.dumps(event_view(row, tier, policy)))

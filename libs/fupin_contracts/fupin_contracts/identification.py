@@ -74,6 +74,15 @@ class CaseTransitionedV1(_Payload):
     to_state: str
     batch_id: uuid.UUID | None = None
     reason: str | None = None
+    # On a monitoring case's open event: how the household came to notice (code list `discovery`), as the
+    # case was opened with it; `department_push` for a warning a department's list opened. Optional: added
+    # within v1. The feeds above the county withhold what a department's push opened (DISCOVERED_BY_PUSH).
+    discovery: str | None = None
+
+
+# A monitoring case a department's list opened (discovery 部门筛查预警): its events above the county would
+# tell a system of the pusher's organisation which entries of its list matched (the QA10 oracle).
+DISCOVERED_BY_PUSH = "department_push"
 
 
 # The lists departmental systems push (POST /comparisons/pushes, `kind`). A client granted the scope

@@ -63,6 +63,7 @@ def case_event(
     actor: Actor,
     reason: str | None = None,
     batch_id: uuid.UUID | None = None,
+    discovery: str | None = None,
 ) -> Envelope:
     payload = contracts.CaseTransitionedV1(
         **_case_ref(case),
@@ -71,6 +72,7 @@ def case_event(
         to_state=to_state,
         batch_id=batch_id,
         reason=_published(reason),
+        discovery=discovery,
     )
     return _envelope(
         contracts.event_type(case["kind"], action),

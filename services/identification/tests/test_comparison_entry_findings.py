@@ -182,3 +182,20 @@ async def test_a_warning_the_village_rejected_is_not_opened_again_by_the_same_en
     assert (await _push(harness, "education_fees", [{"resident_id": other_rid, "amount": "20000"}]))[
         "warnings_opened"
     ] == 1
+
+
+async def test_a_warning_a_list_opened_says_so_on_its_open_event(harness: Harness) -> None:
+    """verifier s17 F2: the feeds above the county withhold what a department's push opened, and can tell
+    it only from the event: the open event of a warning a list opened names its discovery, department_push
+    (部门筛查预警), as a monitoring case opened by hand names its own."""
+    rid, household = await _candidate(harness)
+    assert (await _push(harness, "disaster", [{"resident_id": rid, "detail": "2026年7月洪灾"}]))[
+        "warnings_opened"
+    ] == 1
+    rows = await harness.sql(
+        "SELECT payload FROM outbox WHERE type = 'fupin.identification.monitoring.opened.v1' "
+        "AND payload->'data'->>'household_id' = :h",
+        h=str(household),
+    )
+    [opened] = [row[0]["data"] for row in rows]
+    assert opened["discovery"] == "department_push", opened

@@ -273,7 +273,10 @@ async def open_case(
             }
         ],
     )
-    await record_change(ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor))
+    discovery = detail.get("discovery") if kind is K.MONITORING else None
+    await record_change(
+        ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor, discovery=discovery)
+    )
     if kind in workflow.EXCLUSION_COMPARED:
         await carry_exclusions(ctx, case_id=case["id"])
     return case

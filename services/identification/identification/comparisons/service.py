@@ -212,6 +212,9 @@ async def _open_warning(
             {},
             {
                 "source": "department_push",
+                # How the household came to notice, as a monitoring case opened by hand names it: the
+                # open event carries it, and the feeds above the county withhold what a push opened.
+                "discovery": contracts.DISCOVERED_BY_PUSH,
                 "push_id": str(push_id),
                 "kind": kind.value,
                 "amount": amount,
