@@ -31,8 +31,8 @@ from playwright.async_api import Locator, Page, async_playwright, expect
 from sqlalchemy import text
 
 from fupin_kit.db import create_engine
-from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
+from tests.e2e.console_kit import ID, REG, household_body, resident_id
 from tests.e2e.platform import (
     COUNTY,
     PASSWORD,
@@ -56,8 +56,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-REG = "/api/v1/registry"
-ID = "/api/v1/identification"
 CHINA = ZoneInfo("Asia/Shanghai")
 VOTE = {"representatives": 30, "present": 24, "votes_for": 20, "votes_against": 2}
 TIMEOUT_MS = 15_000
@@ -65,37 +63,8 @@ TIMEOUT_MS = 15_000
 pytestmark = pytest.mark.timeout(240)
 
 
-def resident_id(serial: int, male: bool) -> str:
-    first17 = f"520102{1950 + serial:04d}0412{(2 * serial + (1 if male else 0)) % 1000:03d}"
-    return first17 + check_digit(first17)
-
-
-def household_body(division: str, serial: int, head: str) -> dict[str, Any]:
-    def member(relation: str, rid: str, name: str, sex: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "sex": sex,
-            "resident_id": rid,
-            "relation": relation,
-            "health": "healthy",
-            "labour_capacity": "ordinary",
-        }
-
-    return {
-        "division": division,
-        "village_group": "二组",
-        "address": "纪念塔路 8 号",
-        "head_name": head,
-        "phone": "13800000000",
-        "identification_standard": "national",
-        "attribute": "general",
-        "main_cause": "illness",
-        "living": {"housing_area": "72.5", "housing_safety_grade": "C", "drinking_water": "safe"},
-        "members": [
-            member("head", resident_id(serial, True), head, "male"),
-            member("spouse", resident_id(serial + 50, False), "李秀英", "female"),
-        ],
-    }
+# The living conditions every household of this test is created with (its facts card reads them).
+LIVING = {"housing_area": "72.5", "housing_safety_grade": "C", "drinking_water": "safe"}
 
 
 async def make_account(platform: Platform, username: str, tier: str, division: str, roles: list[str]) -> None:
@@ -128,7 +97,7 @@ async def registered_last_year(platform: Platform, stack: Stack, household_id: s
 def full_record(division: str) -> dict[str, Any]:
     """A household with every field of domain.md §2 filled in: bank, housing, and members with ethnicity,
     education, schooling, work, 低保 and insurance (the son by a disability certificate)."""
-    body = household_body(division, 20, "吴老大")
+    body = household_body(20, "吴老大", division, LIVING)
     body.update(
         {
             "bank_name": "南明区农村信用合作联社",
@@ -235,11 +204,11 @@ async def seed(platform: Platform, stack: Stack) -> dict[str, Any]:
     ids: dict[str, str] = {}
     for serial, (key, head) in enumerate(heads.items(), start=1):
         created = await platform.call(
-            "POST", f"{REG}/households", "cadre", household_body(VILLAGE, serial, head), expect=201
+            "POST", f"{REG}/households", "cadre", household_body(serial, head, VILLAGE, LIVING), expect=201
         )
         ids[key] = str(created["id"])
     sibling = await platform.call(
-        "POST", f"{REG}/households", "county", household_body(SIBLING, 9, "周建华"), expect=201
+        "POST", f"{REG}/households", "county", household_body(9, "周建华", SIBLING, LIVING), expect=201
     )
     ids["sibling"] = str(sibling["id"])
     former = await platform.call("POST", f"{REG}/households", "county", full_record(SIBLING), expect=201)
@@ -857,7 +826,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     # The village cadre takes the step. A household of the village that has not applied yet, for the cadre
     # to start its application from the console (made now: the counts above are of seven households).
     fresh = await platform.call(
-        "POST", f"{REG}/households", "cadre", household_body(VILLAGE, 12, "刘新户"), expect=201
+        "POST", f"{REG}/households", "cadre", household_body(12, "刘新户", VILLAGE, LIVING), expect=201
     )
     await page.locator("#logout").click()
     await expect(page.locator("#page-title")).to_have_text("Cadre sign-in")

@@ -92,8 +92,11 @@ def resident_id(serial: int, male: bool) -> str:
     return first17 + check_digit(first17)
 
 
-def household_body(serial: int, head: str) -> dict[str, Any]:
-    """A head and a spouse (IDs from `serial` and `serial + 50`) in the platform's village."""
+def household_body(
+    serial: int, head: str, division: str = VILLAGE, living: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A head and a spouse (IDs from `serial` and `serial + 50`) in `division` (the platform's village),
+    with `living` conditions when given."""
 
     def member(relation: str, rid: str, name: str, sex: str) -> dict[str, Any]:
         return {
@@ -105,8 +108,8 @@ def household_body(serial: int, head: str) -> dict[str, Any]:
             "labour_capacity": "ordinary",
         }
 
-    return {
-        "division": VILLAGE,
+    body: dict[str, Any] = {
+        "division": division,
         "village_group": "二组",
         "address": "纪念塔路 8 号",
         "head_name": head,
@@ -119,3 +122,6 @@ def household_body(serial: int, head: str) -> dict[str, Any]:
             member("spouse", resident_id(serial + 50, False), "李秀英", "female"),
         ],
     }
+    if living is not None:
+        body["living"] = living
+    return body
