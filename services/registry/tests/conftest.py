@@ -12,6 +12,7 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -43,6 +44,18 @@ class Registry:
 
     def auth(self, tier: str, division: str, roles: list[str] | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.stack.token(tier, division, roles or ['viewer'])}"}
+
+    async def imported(self, content: bytes, name: str, headers: dict[str, str]) -> dict[str, Any]:
+        """Upload a 登记表 as `headers` say and wait for the import to finish: its final status."""
+        response = await self.client.post("/imports", files={"file": (name, content)}, headers=headers)
+        assert response.status_code == 202, response.text
+        for _ in range(600):
+            polled = await self.client.get(f"/imports/{response.json()['id']}", headers=headers)
+            body: dict[str, Any] = polled.json()
+            if body["finished_at"] is not None:
+                return body
+            await asyncio.sleep(0.05)
+        raise AssertionError("the import did not finish")
 
 
 @pytest_asyncio.fixture(scope="session")

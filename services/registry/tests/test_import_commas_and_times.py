@@ -3,7 +3,6 @@ as a thousands separator, and an XLSX date-time cell with a time of day is refus
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import itertools
@@ -52,17 +51,8 @@ def officer(registry) -> dict[str, str]:
 
 
 async def imported(registry, content: bytes, name: str) -> dict[str, Any]:
-    response = await registry.client.post(
-        "/imports", files={"file": (name, content)}, headers=officer(registry)
-    )
-    assert response.status_code == 202, response.text
-    for _ in range(600):
-        polled = await registry.client.get(f"/imports/{response.json()['id']}", headers=officer(registry))
-        body: dict[str, Any] = polled.json()
-        if body["finished_at"] is not None:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError("the import did not finish")
+    result: dict[str, Any] = await registry.imported(content, name, officer(registry))
+    return result
 
 
 async def report(registry, import_id: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ cannot all be read is refused, naming the sheets (imports/parsing._data_sheet)."
 
 from __future__ import annotations
 
-import asyncio
 import io
 import itertools
 from typing import Any
@@ -71,17 +70,8 @@ def officer(registry) -> dict[str, str]:
 
 
 async def imported(registry, content: bytes, name: str = "登记表.xlsx") -> dict[str, Any]:
-    response = await registry.client.post(
-        "/imports", files={"file": (name, content)}, headers=officer(registry)
-    )
-    assert response.status_code == 202, response.text
-    for _ in range(600):
-        polled = await registry.client.get(f"/imports/{response.json()['id']}", headers=officer(registry))
-        body: dict[str, Any] = polled.json()
-        if body["finished_at"] is not None:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError("the import did not finish")
+    result: dict[str, Any] = await registry.imported(content, name, officer(registry))
+    return result
 
 
 async def refusal(registry, content: bytes, name: str = "登记表.xlsx") -> tuple[int, str, str]:
