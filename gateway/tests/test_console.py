@@ -32,7 +32,7 @@ from sqlalchemy import text
 
 from fupin_kit.db import create_engine
 from fupin_kit.testing import Stack
-from tests.e2e.console_kit import ID, REG, household_body, resident_id
+from tests.e2e.console_kit import ID, REG, choose_language, household_body, resident_id
 from tests.e2e.platform import (
     COUNTY,
     PASSWORD,
@@ -476,7 +476,7 @@ async def refusals_in_chinese(
     "body.finding: Value error, …"), the quorum rule by its code, and a 409 after someone else took the
     step meanwhile, its state and step by their names. The service's English stays under the technical
     details, folded, for support staff."""
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await expect(page.locator("#page-title")).to_have_text("识别认定")
     await case_row.locator("button[data-action=village_review]").click()
     dialog = page.locator("dialog.step-dialog")
@@ -666,9 +666,9 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await expect(problem).to_contain_text("此账号已暂时锁定，请 15 分钟后再试")
     assert "locked" not in await problem.inner_text()
     # QA10 CON-2: the refusal is said again in the other language, not dropped with the old page.
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     await expect(problem).to_contain_text("this account is locked for now")
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await expect(problem).to_contain_text("此账号已暂时锁定")
 
     await sign_in(page, "console.county")
@@ -711,7 +711,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await expect(page.locator(f"tr[data-division='{VILLAGE}']")).to_be_visible()
 
     # English: every label changes, the choice is remembered.
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     await expect(page.locator("#page-title")).to_have_text("Jurisdiction overview")
     await expect(page.locator("#nav")).to_contain_text("Households")
     assert await page.locator("html").get_attribute("lang") == "en"
@@ -852,7 +852,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
 
     # The public notice board, signed out, back in Chinese: masked names only.
     await page.locator("#logout").click()
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await page.goto(f"{base}/console/#/board?division={VILLAGE}")
     await expect(page.locator("#page-title")).to_have_text("公示公告栏")
     notice_link = page.locator(f"a[href='#/board/{data['notice']}']")
@@ -976,10 +976,10 @@ async def closed_notice(page: Page, platform: Platform, base: str, data: dict[st
     await expect(line).to_have_count(1)
     await expect(line.locator("td").nth(4)).to_have_text("已公示")
     await expect(page.get_by_role("button", name="提出异议")).to_have_count(0)
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     await expect(line.locator("td").nth(4)).to_have_text("Listed (notice ended)")
     await shot(page, shots, "6c-closed-notice-en")
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
 
 
 async def object_on_the_board(page: Page, entry: Locator, shots: Path) -> str:
@@ -1002,10 +1002,10 @@ async def object_on_the_board(page: Page, entry: Locator, shots: Path) -> str:
     await shot(page, shots, "6b-objection-filed-zh")
     # QA10 CON-1: the receipt survives a switch of language; a filer who is not signed in has no other
     # record of the ticket.
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     kept = page.locator(f".notice-success[data-ticket='{ticket['id']}']")
     await expect(kept).to_be_visible()
     await expect(kept.locator("code.ticket-id")).to_have_text(ticket["id"])
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await expect(page.locator(f".notice-success[data-ticket='{ticket['id']}']")).to_have_count(1)
     return str(ticket["id"])

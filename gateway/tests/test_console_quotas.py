@@ -12,6 +12,7 @@ announcement's, not as a notice's that ended (CC-4).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
@@ -19,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 from sqlalchemy import text
 
 from fupin_kit.db import create_engine
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
-from tests.e2e.console_kit import CHINA, ID, REG, TIMEOUT_MS, chromium, console_page
+from tests.e2e.console_kit import CHINA, ID, REG, TIMEOUT_MS, choose_language, chromium, console_page
 from tests.e2e.platform import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
 
 # More villages than the console once looked up on one page (CC-1: the first 30 only).
@@ -192,6 +193,7 @@ async def test_quotas_page(fupin_stack: Stack, workdir: Path) -> None:
         async with console_page() as (page, errors):
             await page.goto(f"{base}/console/#/login")
             await username_kept_across_languages(page)
+            await typed_while_the_labels_load(page)
             await announcement_lines(page, base, notice, data["head"])
             await sign_in(page, "quota.county")
             await every_village_named(page, base)
@@ -206,12 +208,45 @@ async def username_kept_across_languages(page: Page) -> None:
     """CC-2: the username typed on the sign-in page survives a change of language (the page is built anew)."""
     await expect(page.locator("#page-title")).to_have_text("干部登录")
     await page.locator("#username").fill("quota.county")
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     await expect(page.locator("#page-title")).to_have_text("Cadre sign-in")
     await expect(page.locator("#username")).to_have_value("quota.county")
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await expect(page.locator("#page-title")).to_have_text("干部登录")
     await expect(page.locator("#username")).to_have_value("quota.county")
+
+
+async def typed_while_the_labels_load(page: Page) -> None:
+    """What a cadre types while the other language's labels are still on their way is in the form built anew
+    in that language, the password too, and the sign-in is not refused as empty. Before, the form was
+    emptied by the redraw (CI stop 21: a slow label file between typing and pressing 登录)."""
+    await page.locator("#username").fill("")
+    labels_asked = asyncio.Event()
+    release = asyncio.Event()
+
+    async def held(route: Route) -> None:
+        labels_asked.set()
+        await release.wait()
+        await route.continue_()
+
+    await page.route("**/i18n/en.json", held)
+    try:
+        await page.get_by_role("button", name="English").click()
+        await asyncio.wait_for(labels_asked.wait(), TIMEOUT_MS / 1000)
+        await page.locator("#username").fill("quota.county")
+        await page.locator("#password").fill(PASSWORD)
+        release.set()
+        await expect(page.locator("#page-title")).to_have_text("Cadre sign-in")
+    finally:
+        release.set()
+        await page.unroute("**/i18n/en.json")
+    await expect(page.locator("#username")).to_have_value("quota.county")
+    await expect(page.locator("#password")).to_have_value(PASSWORD)
+    await choose_language(page, "中文")
+    await expect(page.locator("#page-title")).to_have_text("干部登录")
+    await expect(page.locator("#password")).to_have_value(PASSWORD)
+    await page.locator("#username").fill("")
+    await page.locator("#password").fill("")
 
 
 async def announcement_lines(page: Page, base: str, notice: str, head: str) -> None:
@@ -220,9 +255,9 @@ async def announcement_lines(page: Page, base: str, notice: str, head: str) -> N
     line = page.locator("tbody tr[data-status=listed]")
     await expect(line).to_contain_text(head[0])
     await expect(line.locator("td").nth(4)).to_have_text("已公告")
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     await expect(line.locator("td").nth(4)).to_have_text("Announced")
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await expect(line.locator("td").nth(4)).to_have_text("已公告")
     await page.goto(f"{base}/console/#/login")
 
@@ -279,12 +314,12 @@ async def county_sets_a_township_quota(page: Page, base: str, data: dict[str, An
     await dialog.get_by_role("button", name="取消").click()
     await expect(township.locator("td").nth(1)).to_have_text("40")
 
-    await page.get_by_role("button", name="English").click()
+    await choose_language(page, "English")
     await expect(page.locator("#page-title")).to_have_text("Quotas")
     await expect(page.locator("#nav a[href='#/quotas']")).to_have_text("Quotas")
     await expect(page.locator("thead th").nth(2)).to_have_text("Quota (people)")
     await expect(row.locator("button[data-action=set-quota]")).to_have_text("Adjust")
-    await page.get_by_role("button", name="中文").click()
+    await choose_language(page, "中文")
     await expect(page.locator("#page-title")).to_have_text("规模控制")
     # A township's villages are rows too; a village has nothing below to drill into.
     await page.goto(f"{base}/console/#/quotas?division={TOWNSHIP}&year={year}")

@@ -70,6 +70,13 @@ async def sign_in(page: Page, base: str, username: str) -> None:
     await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
 
 
+async def choose_language(page: Page, button: str) -> None:
+    """Presses the header's language button ("中文" or "English") and waits for the labels to be in (the
+    document's lang): a page opened before then would be built anew under the test's hands."""
+    await page.get_by_role("button", name=button).click()
+    await expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if button == "中文" else "en")
+
+
 def labels(language: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((Path(STATIC_DIR) / "i18n" / f"{language}.json").read_text("utf-8"))
     return data

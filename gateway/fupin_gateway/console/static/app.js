@@ -2069,11 +2069,12 @@ function fieldKey(input) {
   return input.type === "checkbox" || input.type === "radio" ? `${input.name}=${input.value}` : input.name;
 }
 
-/** What is typed into the view's forms now (not a password: that is typed again). */
+/** What is typed into the view's forms now. A password is kept only in this variable, for the moment the
+ * view takes to be built anew: the cadre did not ask for the form to be emptied. */
 function typedValues(root) {
   const values = new Map();
   for (const input of root.querySelectorAll("form input, form textarea, form select")) {
-    if (input.type === "password" || input.type === "submit" || !fieldKey(input)) continue;
+    if (input.type === "submit" || !fieldKey(input)) continue;
     values.set(fieldKey(input), input.type === "checkbox" || input.type === "radio" ? input.checked : input.value);
   }
   return values;
@@ -2092,7 +2093,6 @@ function restoreTyped(root, values) {
  * on the sign-in page, a filter) stays (QA8 CC-2). */
 async function switchLanguage(next) {
   if (next === currentLanguage()) return;
-  const typed = typedValues(main());
   try {
     await loadLanguage(next);
   } finally {
@@ -2102,13 +2102,18 @@ async function switchLanguage(next) {
   // An open dialog is relabelled in place: its typed values and focus stay (QA10 CON-3).
   for (const dialog of document.querySelectorAll("dialog")) sayAgain(dialog);
   announce(t("common.language_changed"));
+  // Taken once the labels are in, not when the button was pressed: the cadre may have gone on to another
+  // page and typed there while they loaded, and that form is the one built anew (CI stop 21).
+  const typed = typedValues(main());
+  const redraw = renderSeq + 1;
   redrawingForLanguage = true;
   try {
     await route();
   } finally {
     redrawingForLanguage = false;
   }
-  restoreTyped(main(), typed);
+  // A page opened while the redraw was under way is not this form: nothing is put into it.
+  if (live(redraw)) restoreTyped(main(), typed);
 }
 
 async function boot() {
