@@ -1,4 +1,4 @@
-"""A departmental client above the county that pushes lists is granted nothing else (but the feed).
+"""A departmental client above the county that pushes lists is granted nothing else, not even the feed.
 
 Identification refuses a push above the county from a token that can also read (403 push-only-account):
 reading cases or households after each push of candidate ID numbers would tell the system which of them
@@ -42,6 +42,8 @@ def client_body(client_id: str, tier: str, division: str, scopes: list[str]) -> 
         ["comparisons:push", "identification.read"],
         ["comparisons:push:medical_self_paid", "registry.read"],
         ["comparisons:push", "gateway.read"],
+        ["comparisons:push", "feeds.read"],
+        ["comparisons:push:disaster", "feeds.read"],
     ],
     ids=lambda scopes: "+".join(scopes),
 )
@@ -60,9 +62,7 @@ async def test_a_city_client_keeps_push_only_scopes_when_they_are_replaced(fupin
     async with gateway(fupin_stack) as (_, client):
         auth = root(fupin_stack)
         made = await client.post(
-            "/admin/clients",
-            json=client_body("city.push", "city", CITY, ["comparisons:push", "feeds.read"]),
-            headers=auth,
+            "/admin/clients", json=client_body("city.push", "city", CITY, ["comparisons:push"]), headers=auth
         )
         assert made.status_code == 201, made.text
         changed = await client.put(
@@ -72,7 +72,13 @@ async def test_a_city_client_keeps_push_only_scopes_when_they_are_replaced(fupin
         )
         assert changed.status_code == 422 and changed.json()["code"] == "push-only-client", changed.text
         kept = await client.get("/admin/clients/city.push", headers=auth)
-        assert kept.json()["scopes"] == ["comparisons:push", "feeds.read"]
+        assert kept.json()["scopes"] == ["comparisons:push"]
+        with_feed = await client.put(
+            "/admin/clients/city.push/scopes",
+            json={"scopes": ["comparisons:push", "feeds.read"]},
+            headers=auth,
+        )
+        assert with_feed.status_code == 422 and with_feed.json()["code"] == "push-only-client", with_feed.text
         # A city client that only reads is fine: it pushes nothing.
         reader = await client.put(
             "/admin/clients/city.push/scopes", json={"scopes": ["identification.read"]}, headers=auth
@@ -98,21 +104,32 @@ async def _token(client: Any, client_id: str, secret: str, scope: str | None = N
     return await client.post("/oauth/token", data=form)
 
 
+async def made_before_the_rule(
+    app: Any, client: Any, auth: dict[str, str], client_id: str, scopes: list[str]
+) -> str:
+    """A city client granted `scopes` before the admin API refused them beside the push: made with the push
+    alone, then given them in the database. Its secret."""
+    made = await client.post(
+        "/admin/clients",
+        json=client_body(client_id, "city", CITY, ["comparisons:push"]),
+        headers=auth,
+    )
+    assert made.status_code == 201, made.text
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            text("UPDATE clients SET scopes = :scopes WHERE client_id = :client_id"),
+            {"scopes": scopes, "client_id": client_id},
+        )
+    return str(made.json()["client_secret"])
+
+
 async def test_a_client_granted_push_and_reading_before_the_rule_gets_no_push_token(fupin_stack) -> None:
     """A city client made before the rule with push beside a read scope could ask for a token with the push
     alone and then read with another one: the push scopes of such a client are not issued at all."""
     async with gateway(fupin_stack) as (app, client):
-        auth = root(fupin_stack)
-        made = await client.post(
-            "/admin/clients", json=client_body("city.old", "city", CITY, ["comparisons:push"]), headers=auth
+        secret = await made_before_the_rule(
+            app, client, root(fupin_stack), "city.old", ["comparisons:push", "identification.read"]
         )
-        assert made.status_code == 201, made.text
-        secret = made.json()["client_secret"]
-        async with app.state.sessionmaker() as session, session.begin():
-            await session.execute(
-                text("UPDATE clients SET scopes = :scopes WHERE client_id = 'city.old'"),
-                {"scopes": ["comparisons:push", "identification.read"]},
-            )
         pushing = await _token(client, "city.old", secret, "comparisons:push")
         assert pushing.status_code == 400 and pushing.json()["error"] == "invalid_scope", pushing.text
         narrowed = await _token(client, "city.old", secret, "comparisons:push:disaster")
@@ -125,7 +142,7 @@ async def test_a_client_granted_the_whole_push_may_ask_for_one_list_kind(fupin_s
     async with gateway(fupin_stack) as (_, client):
         made = await client.post(
             "/admin/clients",
-            json=client_body("city.all", "city", CITY, ["comparisons:push", "feeds.read"]),
+            json=client_body("city.all", "city", CITY, ["comparisons:push"]),
             headers=root(fupin_stack),
         )
         secret = made.json()["client_secret"]
@@ -143,13 +160,10 @@ async def test_a_pushing_client_above_the_county_gets_no_token_without_its_push(
     a token with feeds.read alone; the gateway withholds identification events only from a token that may
     push, so that token's feed showed the hit its other token's push had opened. Every token of such a
     client carries a push scope (whole or narrowed), so its feed never shows identification events."""
-    async with gateway(fupin_stack) as (_, client):
-        made = await client.post(
-            "/admin/clients",
-            json=client_body("city.feed", "city", CITY, ["comparisons:push", "feeds.read"]),
-            headers=root(fupin_stack),
+    async with gateway(fupin_stack) as (app, client):
+        secret = await made_before_the_rule(
+            app, client, root(fupin_stack), "city.feed", ["comparisons:push", "feeds.read"]
         )
-        secret = made.json()["client_secret"]
         feed_only = await _token(client, "city.feed", secret, "feeds.read")
         assert feed_only.status_code == 400 and feed_only.json()["error"] == "invalid_scope", feed_only.text
         with_push = await _token(client, "city.feed", secret, "comparisons:push:disaster feeds.read")

@@ -44,20 +44,31 @@ def _pushes_above_county(granted: list[str], tier: str, division: str) -> bool:
 
 
 def reads_beside_push(granted: list[str], tier: str, division: str) -> bool:
-    """Whether a client above the county is granted the push beside anything but its feed. Identification
+    """Whether a client above the county is granted the push beside anything but feeds.read. Identification
     takes a list above the county only from a client that can do nothing else (403 push-only-account): one
-    that also read cases or households could watch what each push of candidate ID numbers changed. (Its
-    feed is safe: the gateway withholds identification events from a token that may push.)"""
+    that also read cases or households could watch what each push of candidate ID numbers changed. A
+    client granted feeds.read beside the push before the admin API refused that keeps its push: its feed
+    is refused to every token that may push (list-pusher-feed)."""
     return _pushes_above_county(granted, tier, division) and not client_scopes.only(
         frozenset(granted), identification.PUSH_OPERATION, FEED_OPERATION
     )
 
 
+def granted_beside_push(granted: list[str], tier: str, division: str) -> bool:
+    """Whether a client above the county would be granted the push beside anything at all. feeds.read
+    included: the gateway refuses every feed to a token that may push there (403 list-pusher-feed), so
+    granting it would only make a client that looks able to read a feed and cannot."""
+    return _pushes_above_county(granted, tier, division) and not client_scopes.only(
+        frozenset(granted), identification.PUSH_OPERATION
+    )
+
+
 def check_push_client(granted: list[str], tier: str, division: str) -> None:
-    if reads_beside_push(granted, tier, division):
+    if granted_beside_push(granted, tier, division):
         raise unprocessable(
-            "above the county a client granted comparisons:push may be granted nothing else but feeds.read: "
-            "one that also reads would learn which ID numbers of its lists belong to people in cases",
+            "above the county a client granted comparisons:push may be granted nothing else: one that also "
+            "reads would learn which ID numbers of its lists belong to people in cases, and its feed is "
+            "refused (list-pusher-feed)",
             code="push-only-client",
         )
 
