@@ -74,9 +74,12 @@ class CaseTransitionedV1(_Payload):
     to_state: str
     batch_id: uuid.UUID | None = None
     reason: str | None = None
-    # On a monitoring case's open event: how the household came to notice (code list `discovery`), as the
-    # case was opened with it; `department_push` for a warning a department's list opened. Optional: added
-    # within v1. The feeds above the county withhold what a department's push opened (DISCOVERED_BY_PUSH).
+    # On every event of a monitoring case (its opening and each later step, whatever took it: a person, a
+    # list's decision, a timer, the registry): how the household came to notice (code list `discovery`), as
+    # the case was opened with it; `department_push` for a warning a department's list opened. None on
+    # identification and exit cases. Optional: added within v1 (on the open event from 2026-11-28, on the
+    # later steps since identification_0015). The feeds above the county withhold every event naming
+    # DISCOVERED_BY_PUSH, so no step of such a warning tells them which entries of a list matched.
     discovery: str | None = None
 
 

@@ -63,8 +63,10 @@ def case_event(
     actor: Actor,
     reason: str | None = None,
     batch_id: uuid.UUID | None = None,
-    discovery: str | None = None,
 ) -> Envelope:
+    """The event of one step of a case. A monitoring case's every step names how its household came to
+    notice (the case's `discovery`), not only its opening: the feeds above the county withhold each step
+    of a warning a department's list opened by it (fupin_contracts DISCOVERED_BY_PUSH)."""
     payload = contracts.CaseTransitionedV1(
         **_case_ref(case),
         action=action,
@@ -72,7 +74,7 @@ def case_event(
         to_state=to_state,
         batch_id=batch_id,
         reason=_published(reason),
-        discovery=discovery,
+        discovery=case.get("discovery"),
     )
     return _envelope(
         contracts.event_type(case["kind"], action),

@@ -149,6 +149,10 @@ cases = Table(
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("authorisation", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("category", JSONB),
+    # How a monitoring case's household came to notice (code list `discovery`), as it was opened: every
+    # event of the case carries it, so the feeds above the county withhold each step of a warning a
+    # department's list opened (identification_0015). None for identification and exit cases.
+    Column("discovery", String(40)),
     Column("opened_by", String(200), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

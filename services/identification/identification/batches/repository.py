@@ -328,7 +328,7 @@ DECIDE = text(
         WHERE bi.batch_id = CAST(:batch_id AS uuid) AND c.id = bi.case_id AND c.state = CAST(:from_state AS text)
           AND bi.case_id > CAST(:after AS uuid) AND bi.case_id <= CAST(:upto AS uuid)
           AND coalesce((bi.finding->>'passed')::boolean, true) AND bi.skip_reason IS NULL
-        RETURNING c.id, c.kind, c.household_id, c.division, c.year, bi.sampled, bi.finding,
+        RETURNING c.id, c.kind, c.household_id, c.division, c.year, c.discovery, bi.sampled, bi.finding,
                   gen_random_uuid() AS event_id
     ),
     history AS (
@@ -356,7 +356,10 @@ DECIDE = text(
                'data', jsonb_build_object(
                    'case_id', id, 'kind', kind, 'household_id', household_id, 'division', division,
                    'year', year, 'action', CAST(:action AS text), 'from_state', CAST(:from_state AS text), 'to_state', CAST(:to_state AS text),
-                   'batch_id', CAST(:batch_text AS text), 'reason', NULL))
+                   'batch_id', CAST(:batch_text AS text), 'reason', NULL,
+                   -- As events.case_event names it: a list holds identification cases only (None), but
+                   -- a case's every event says how its household came to notice.
+                   'discovery', discovery))
            -- The deciding request's id, as envelope.new_event sets it for a step decided on its own.
            || CASE WHEN CAST(:correlation AS text) IS NULL THEN '{}'::jsonb
                    ELSE jsonb_build_object('correlationid', CAST(:correlation AS text)) END,

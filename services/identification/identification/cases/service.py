@@ -249,6 +249,8 @@ async def open_case(
         "version": 1,
         "authorisation": authorisation,
         "category": None,
+        # Held on the case, so that each later step's event names it as the open event does.
+        "discovery": detail.get("discovery") if kind is K.MONITORING else None,
         "opened_by": ctx.actor.subject,
         "opened_at": ctx.now,
         "updated_at": ctx.now,
@@ -273,10 +275,7 @@ async def open_case(
             }
         ],
     )
-    discovery = detail.get("discovery") if kind is K.MONITORING else None
-    await record_change(
-        ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor, discovery=discovery)
-    )
+    await record_change(ctx.session, events.case_event(case, "open", None, initial.value, ctx.actor))
     if kind in workflow.EXCLUSION_COMPARED:
         await carry_exclusions(ctx, case_id=case["id"])
     return case
