@@ -336,17 +336,23 @@ def test_a_policy_sending_comparison_hits_above_the_county_is_refused(policy):
 
 def test_what_a_departments_list_opened_is_withheld_above_the_county(policy):
     """s17 verifier F1/F2: a warning a list opened (discovery department_push) and a confirmed exclusion
-    stay with the county and below, as the hits do; a warning a cadre opened goes up as before."""
+    stay with the county and below, as the hits do; a warning a cadre opened goes up as before. So do the
+    later steps of each (every event of a monitoring case names its discovery)."""
     opened = "fupin.identification.monitoring.opened.v1"
+    later = ("fupin.identification.monitoring.visited.v1", "fupin.identification.monitoring.decided.v1")
     pushed = {"discovery": "department_push"}
     for tier in ("nation", "province", "city"):
         tier_policy = policy.for_tier(tier)
         assert not tier_policy.receives_event(opened, pushed), tier
         assert tier_policy.receives_event(opened, {"discovery": "cadre_visit"}), tier
+        for step in later:
+            assert not tier_policy.receives_event(step, pushed), (tier, step)
+            assert tier_policy.receives_event(step, {"discovery": "cadre_visit"}), (tier, step)
         assert tier_policy.receives_event(opened, {}), tier  # events stored before the field
         assert not tier_policy.receives(identification.EXCLUSION_CONFIRMED), tier
     for tier in ("county", "township", "village"):
         assert policy.for_tier(tier).receives_event(opened, pushed), tier
+        assert all(policy.for_tier(tier).receives_event(step, pushed) for step in later), tier
     assert policy.for_tier("county").receives(identification.EXCLUSION_CONFIRMED)
     dongguan = Actor(subject="user:dg", tier="city", division="441900000000", roles=frozenset({"viewer"}))
     assert policy.for_actor(dongguan).receives_event(opened, pushed)
