@@ -1,5 +1,9 @@
 """One trace joins an HTTP request through the gateway, the service, the outbox, the broker and the
-consumer in another service; asserted on spans captured in memory, over real loopback HTTP and Kafka."""
+consumer in another service; asserted on spans captured in memory, over real loopback HTTP and Kafka.
+
+The trace is the platform's own even when the caller sends a trace context of its own: the gateway links to
+the caller's span and does not continue it. Followed, a `traceparent` with the sampled flag off left the
+request unrecorded at every process, and a chosen trace id mixed it into another's trace."""
 
 from __future__ import annotations
 
@@ -19,6 +23,15 @@ from fupin_kit.sample import app as sample
 from fupin_kit.service_app import ServiceSpec, create_service_app
 from fupin_kit.telemetry import setup_tracing
 from fupin_kit.testing import InProcessServer
+
+# A caller outside the platform names a trace of its own, not sampled, with tracestate and baggage.
+CALLER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+CALLER_SPAN_ID = "b7ad6b7169203331"
+CALLER_CONTEXT = {
+    "traceparent": f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-00",
+    "tracestate": "caller=chosen",
+    "baggage": "tier=nation",
+}
 
 
 async def test_one_trace_from_gateway_to_consumer(fupin_stack):
@@ -55,7 +68,7 @@ async def test_one_trace_from_gateway_to_consumer(fupin_stack):
             response = await client.post(
                 f"{gateway.url}/api/v1/sample/items",
                 json={"division": "520102001001", "name": "traced"},
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {token}", **CALLER_CONTEXT},
             )
             assert response.status_code == 201, response.text
             # The group reads the topic from its start: events other tests left there are processed too,
@@ -66,6 +79,13 @@ async def test_one_trace_from_gateway_to_consumer(fupin_stack):
             )
 
     trace_id = consume_span.context.trace_id
+    # Recorded though the caller said "not sampled", in a trace of the platform's own, linked to the
+    # caller's span; nothing was recorded in the caller's trace.
+    assert trace_id != int(CALLER_TRACE_ID, 16)
+    assert [(link.context.trace_id, link.context.span_id) for link in server.links] == [
+        (int(CALLER_TRACE_ID, 16), int(CALLER_SPAN_ID, 16))
+    ]
+    assert all(span.context.trace_id != int(CALLER_TRACE_ID, 16) for span in exporter.get_finished_spans())
     in_trace = [span for span in exporter.get_finished_spans() if span.context.trace_id == trace_id]
     kinds_and_names = {(span.kind, span.name) for span in in_trace}
     # gateway server span, the gateway's httpx client span, the service's server span,
@@ -96,6 +116,8 @@ async def test_one_trace_from_gateway_to_consumer(fupin_stack):
         span.kind == SpanKind.CLIENT and (span.attributes or {}).get("db.system") == "postgresql"
         for span in inserts
     )
+    # The caller's tracestate stopped at the gateway with its traceparent.
+    assert "caller" not in service_span.context.trace_state
     service_attributes = dict(service_span.attributes or {})
     assert service_attributes.get("http.route") == "/items"
     assert service_attributes.get("http.response.status_code") == 201

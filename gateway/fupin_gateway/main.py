@@ -58,6 +58,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         poll_revoked_subjects=False,
         idempotency_keys=idempotency_keys,
         head_as_get=False,
+        edge=True,
     )
     app = create_service_app(spec, settings)
     install_access_middleware(app)

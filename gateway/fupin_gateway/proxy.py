@@ -60,7 +60,12 @@ RESPONSE_DROP = frozenset(name.encode() for name in HOP_BY_HOP | {"x-request-id"
 # 413 problem from the header, at once, before any of it is read. Chunked, the service could only refuse
 # once the limit had been read, and the gateway had already invited the body (`100 Continue`) or waited for
 # it. `Expect` is passed on too: the body is only read from the caller once the service asks for it.
-REQUEST_DROP = frozenset(name.encode() for name in (HOP_BY_HOP - {"content-length"}) | {"x-request-id"})
+# A caller's trace context stops at the gateway (fupin_kit.server_spans, edge): the services get the
+# gateway's own (upstream.py injects it), and a caller's tracestate or baggage does not ride along with it.
+TRACE_CONTEXT = {"traceparent", "tracestate", "baggage"}
+REQUEST_DROP = frozenset(
+    name.encode() for name in (HOP_BY_HOP - {"content-length"}) | {"x-request-id"} | TRACE_CONTEXT
+)
 PROBLEM_TYPE = "application/problem+json"
 # A service's own doc pages load Swagger UI / ReDoc from a CDN and read `/openapi.json`, which through the
 # gateway is the merged document: not proxied. Its document stays at /api/v1/<service>/openapi.json.

@@ -8,6 +8,12 @@ header views built twice (propagation, then the server address), the query strin
 provider checks and a per-request telemetry object; on B3's read (gateway and registry, two server spans)
 tracing cost a third of the platform's CPU, this layer most of it.
 
+At the edge (the gateway, which callers outside the platform reach) a caller's trace context is not
+trusted: its span starts a trace of the platform's own, linked to the caller's span. Followed, a
+`traceparent` whose sampled flag is off would leave a caller's requests unrecorded at every process (the
+samplers follow their parent), and a chosen trace id would mix its requests into another's trace; the
+caller's baggage would reach every service.
+
 Resident IDs that reach a span (a query string, an exception message) are masked by the exporting
 processors (fupin_kit.telemetry.ScrubbingSpanProcessor), so they are not handled here. Query parameters
 named like credentials are dropped before they are recorded at all.
@@ -24,7 +30,7 @@ from urllib.parse import unquote_plus
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import Link, SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH
@@ -110,11 +116,24 @@ def redacted_query(query: str) -> str:
     return "&".join(kept) if changed else query
 
 
+def _caller_link(parent: otel_context.Context | None) -> list[Link]:
+    """A link to the span a caller outside the platform named in its traceparent, if it named a valid
+    one: who runs that system can still find our trace from theirs."""
+    if parent is None:
+        return []
+    caller = trace.get_current_span(parent).get_span_context()
+    return [Link(caller, {"fupin.link": "caller"})] if caller.is_valid else []
+
+
 class ServerSpanMiddleware:
-    def __init__(self, app: ASGIApp, tracer_provider: trace.TracerProvider | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, tracer_provider: trace.TracerProvider | None = None, *, edge: bool = False
+    ) -> None:
         self.app = app
         self.tracer = trace.get_tracer("fupin.http.server", tracer_provider=tracer_provider)
         self._tracer_provider = tracer_provider
+        # The gateway: a caller's trace context is linked to, not continued (module docstring).
+        self.edge = edge
 
     def _flushing_at_shutdown(self, send: Send) -> Send:
         """`send` for the lifespan, exporting the spans still waiting in their batch once the application
@@ -171,11 +190,16 @@ class ServerSpanMiddleware:
             if server[1] is not None:
                 attributes["server.port"] = server[1]
         parent = _parent(scope)
+        links: list[Link] = []
+        if self.edge:
+            # An empty context, not None: None would fall back to whatever context is current.
+            links, parent = _caller_link(parent), otel_context.Context()
         span = self.tracer.start_span(
             "HTTP" if method == "_OTHER" else method,
             context=parent,
             kind=SpanKind.SERVER,
             attributes=attributes,
+            links=links,
         )
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         status: list[int] = []

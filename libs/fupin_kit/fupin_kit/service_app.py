@@ -58,6 +58,9 @@ class ServiceSpec:
     # The service's Idempotency-Key table (fupin_kit.idempotency.table), which its relay purges after
     # FUPIN_IDEMPOTENCY_RETENTION_DAYS; None for a service that keeps none.
     idempotency_keys: Table | None = None
+    # The process callers outside the platform reach (the gateway): their trace context is linked to,
+    # not continued (fupin_kit.server_spans).
+    edge: bool = False
 
 
 def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -> FastAPI:
@@ -155,7 +158,7 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
     app.add_middleware(TooLargeAsProblem)
     app.add_middleware(RequestIdMiddleware)
     # Added last: outermost of the user middleware, so the span covers everything the request does.
-    app.add_middleware(ServerSpanMiddleware)
+    app.add_middleware(ServerSpanMiddleware, edge=spec.edge)
     return app
 
 
