@@ -191,6 +191,20 @@ class Harness:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    async def open_monitoring(self, household_id: uuid.UUID, **overrides: Any) -> httpx.Response:
+        """A village cadre opens a monitoring warning on the household (a sudden hardship a cadre's visit
+        found, this year), `overrides` replacing any field of the body; the answer, whatever it is."""
+        body = {
+            "household_id": str(household_id),
+            "year": await self.year(),
+            "monitored_type": "sudden_hardship",
+            "discovery": "cadre_visit",
+            "detail": "因病支出骤增",
+            **overrides,
+        }
+        response: httpx.Response = await self.client.post("/monitoring", json=body, headers=self.village())
+        return response
+
     async def act(
         self, case_id: str, action: str, headers: dict[str, str], finding: dict[str, Any] | None = None
     ) -> httpx.Response:

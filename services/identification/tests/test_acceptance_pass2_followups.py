@@ -27,21 +27,6 @@ async def _history(harness: Harness, case: str) -> list[dict[str, Any]]:
     return rows
 
 
-async def _open_monitoring(harness: Harness, household: uuid.UUID) -> httpx.Response:
-    response: httpx.Response = await harness.client.post(
-        "/monitoring",
-        json={
-            "household_id": str(household),
-            "year": await harness.year(),
-            "monitored_type": "sudden_hardship",
-            "discovery": "cadre_visit",
-            "detail": "因病支出骤增",
-        },
-        headers=harness.village(),
-    )
-    return response
-
-
 async def _medical_push(harness: Harness, *rids: str) -> dict[str, Any]:
     client = harness.auth("county", "520102000000", "department", kind="client")
     pushed = await harness.client.post(
@@ -67,7 +52,7 @@ async def test_a_cadre_cannot_open_monitoring_while_the_household_is_being_ident
     await harness.quotas(await harness.year(), 10)
     household = await harness.household()
     case = await harness.apply(household)
-    refused = await _open_monitoring(harness, household)
+    refused = await harness.open_monitoring(household)
     assert refused.status_code == 409 and refused.json()["code"] == "identification-open", refused.text
     assert refused.json()["case_id"] == case
     assert await harness.sql(
@@ -78,7 +63,7 @@ async def test_a_cadre_cannot_open_monitoring_while_the_household_is_being_ident
         f"/cases/{case}/actions/withdraw", json={"reason": "农户自愿撤回申请"}, headers=harness.village()
     )
     assert withdrawn.status_code == 200, withdrawn.text
-    opened = await _open_monitoring(harness, household)
+    opened = await harness.open_monitoring(household)
     assert opened.status_code == 201, opened.text
 
 
@@ -111,7 +96,7 @@ async def test_a_push_skips_the_warning_for_a_household_being_identified_and_say
 
 
 async def _monitoring_at_county_decision(harness: Harness, household: uuid.UUID) -> str:
-    opened = await _open_monitoring(harness, household)
+    opened = await harness.open_monitoring(household)
     assert opened.status_code == 201, opened.text
     case = str(opened.json()["id"])
     await _at(harness, case, "monitor_township_reviewed")

@@ -48,17 +48,7 @@ async def test_a_later_step_of_a_warning_a_list_opened_names_the_push(harness: H
 
 async def test_a_later_step_of_a_hand_opened_warning_names_its_channel(harness: Harness) -> None:
     household = await harness.household()
-    opened = await harness.client.post(
-        "/monitoring",
-        json={
-            "household_id": str(household),
-            "year": await harness.year(),
-            "monitored_type": "sudden_hardship",
-            "discovery": "cadre_visit",
-            "detail": "因病支出骤增",
-        },
-        headers=harness.village(),
-    )
+    opened = await harness.open_monitoring(household)
     assert opened.status_code == 201, opened.text
     case = str(opened.json()["id"])
     await _visit(harness, case)
