@@ -160,6 +160,9 @@ function problemMessage(error) {
   const byCode = code ? labelIn("problems.codes", code) : undefined;
   if (byCode !== undefined) return { key: `codes.${code}`, text: fill(byCode, params) };
   for (const type of [problemType(problem), STATUS_TYPES[error.status]]) {
+    // A refusal of the input that names no field (a service's own check, such as a survey it needs) has no
+    // list below to point at.
+    if (type === "validation" && !error.errors.length) return { key: "validation_unlisted", text: t("problems.validation_unlisted") };
     const byType = type ? labelIn("problems.types", type) : undefined;
     if (byType !== undefined) return { key: `types.${type}`, text: byType };
   }
@@ -1113,8 +1116,10 @@ function showFormDialog(dialog, { cancel, submit, error }, send, { labels = fals
   say(error, () => (refusal ? problemBox(refusal, { fields: fields() }) : []));
   cancel.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
-  dialog.querySelector("form").addEventListener("submit", async (event) => {
+  const form = dialog.querySelector("form");
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!blanksRefused(form)) return;
     refusal = null;
     error.replaceChildren();
     submit.disabled = true;
@@ -1130,6 +1135,17 @@ function showFormDialog(dialog, { cancel, submit, error }, send, { labels = fals
   document.body.append(dialog);
   if (labels) applyLabels(dialog);
   dialog.showModal();
+}
+
+/** A required survey of spaces only is an empty one: the browser's check passes it, and the service refuses
+ * it after trimming in words that name no field ("the verification needs its survey findings"). Such a
+ * field (data-blank-is-empty) is emptied and the form's own check shown instead; true when none is blank.
+ * The other fields are left to the service, whose refusal names them. */
+function blanksRefused(form) {
+  for (const input of form.querySelectorAll("[data-blank-is-empty][required]")) {
+    if (input.value && !input.value.trim()) input.value = "";
+  }
+  return form.reportValidity();
 }
 
 const codeOfValue = (value) => (value && typeof value === "object" ? value.code : value);
@@ -1381,7 +1397,9 @@ function openStepDialog(current, action, done) {
   const fields = [];
   const inputs = {};
   if (SURVEY_ACTIONS.has(action)) {
-    inputs.survey = h("textarea", { id: "s-survey", rows: "3", maxlength: "1000", required: SURVEY_REQUIRED.has(action) });
+    inputs.survey = h("textarea", {
+      id: "s-survey", rows: "3", maxlength: "1000", required: SURVEY_REQUIRED.has(action), dataset: { blankIsEmpty: "" },
+    });
     fields.push(field("s-survey", () => t("step.survey"), inputs.survey));
   }
   if (VOTE_ACTIONS.has(action)) {
