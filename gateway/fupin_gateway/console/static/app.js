@@ -1745,7 +1745,8 @@ function openQuotaDialog({ code, name, year, current }, done) {
   const error = h("div", { class: "form-error" });
   const amount = h("input", { id: "q-amount", type: "number", min: "0", max: "100000000", step: "1", required: true,
     inputmode: "numeric", value: current ? String(current.amount) : "" });
-  const reason = h("textarea", { id: "q-reason", rows: "3", maxlength: "2000", required: true });
+  // What PUT /quotas takes (identification's Reason): a longer reason was typed in full and refused as "too long".
+  const reason = h("textarea", { id: "q-reason", rows: "3", minlength: "2", maxlength: "500", required: true });
   const submit = h("button", { type: "submit", class: "primary", say: () => t("quotas.submit") });
   const cancel = cancelButton();
   const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "q-title" },
