@@ -9,6 +9,8 @@ fixed and kept fixed here:
 - A survey of spaces only was sent, and the service's refusal was that unlisted 422: it is now empty for
   the form, which does not send it.
 - At 390 px the filters wrapped label and control apart, each label beside the previous field's control.
+- The households list, candidates and all, was captioned "registered households" (辖区内建档立卡户), and the
+  live feed called a household's creation 贫困户建档 (a poor household's registration), in Chinese only.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
 """
@@ -27,6 +29,8 @@ from identification.quotas.schemas import QuotaIn
 from tests.e2e.console_kit import (
     CHINA,
     ID,
+    LANGUAGES,
+    MESSAGES,
     REG,
     choose_language,
     chromium,
@@ -189,6 +193,20 @@ async def filters_keep_label_and_control_together(page: Page, base: str) -> None
         }).map((label) => label.textContent)"""
     )
     assert not apart, apart
+    # A candidate is listed: the caption does not call the list registered households, in either language.
+    await expect(page.locator("tbody tr[data-household] [data-status=candidate]")).to_have_count(2)
+    caption = page.locator(".table-wrap table caption")
+    await expect(caption).not_to_contain_text("建档立卡")
+    await choose_language(page, "English")
+    await expect(caption).not_to_contain_text("egistered")
+    await choose_language(page, "中文")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_household_created_is_not_called_registered_as_poor(language: str) -> None:
+    """A household's file created (a candidate, usually) is not its registration as poor (建档立卡)."""
+    created = MESSAGES[language]["feed"]["types"]["fupin.registry.household.created.v1"]
+    assert "贫困户" not in created and "建档" not in created and "egistered" not in created, created
 
 
 async def a_quota_reason_as_long_as_the_service_takes(page: Page, base: str) -> None:
