@@ -11,6 +11,8 @@ fixed and kept fixed here:
 - At 390 px the filters wrapped label and control apart, each label beside the previous field's control.
 - The households list, candidates and all, was captioned "registered households" (辖区内建档立卡户), and the
   live feed called a household's creation 贫困户建档 (a poor household's registration), in Chinese only.
+- A form dialog opened with the focus on its language select: a keyboard user tabbed past it to reach the
+  first field. The first field has the focus now.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
 """
@@ -103,6 +105,7 @@ async def a_refused_date_names_its_rule(page: Page, base: str, household_id: str
     await page.goto(f"{base}/console/#/households/{household_id}")
     await page.locator("[data-action=apply]").click()
     dialog = page.locator("dialog[open]")
+    await expect(dialog.locator("#a-year")).to_be_focused()
     await dialog.locator("#a-signed-by").fill(APPLYING_HEAD)
     await dialog.locator("#a-signed-on").fill("2020-01-01")
     await dialog.locator("button[type=submit]").click()
@@ -138,6 +141,7 @@ async def spaces_are_not_a_survey(page: Page, base: str, case_id: str) -> None:
         await open_verification(page, base, case_id)
         dialog = page.locator("dialog[open]")
         survey = dialog.locator("#s-survey")
+        await expect(survey).to_be_focused()
         await survey.fill("   ")
         await dialog.locator("button[type=submit]").click()
         await expect(survey).to_have_value("")

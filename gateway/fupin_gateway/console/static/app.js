@@ -1135,6 +1135,8 @@ function showFormDialog(dialog, { cancel, submit, error }, send, { labels = fals
   document.body.append(dialog);
   if (labels) applyLabels(dialog);
   dialog.showModal();
+  // The dialog's first focusable control is its language select: a keyboard user starts at the first field.
+  dialog.querySelector("form .field :is(input, textarea, select), form fieldset input")?.focus();
 }
 
 /** A required survey of spaces only is an empty one: the browser's check passes it, and the service refuses
