@@ -13,6 +13,7 @@ fixed and kept fixed here:
   live feed called a household's creation 贫困户建档 (a poor household's registration), in Chinese only.
 - A form dialog opened with the focus on its language select: a keyboard user tabbed past it to reach the
   first field. The first field has the focus now.
+- The comparison steps' form asked for the findings of a home visit (核实情况): it asks for the comparison's.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Page, Request, Route, ViewportSize, expect
@@ -58,7 +60,7 @@ def workdir(tmp_path: Path) -> Path:
     return made
 
 
-async def seed(platform: Platform) -> dict[str, str]:
+async def seed(platform: Platform) -> dict[str, Any]:
     """A village cadre, a household whose identification has been applied for (ready for the home visit),
     and a candidate household with no case yet."""
     await platform.user("cadre", "village", VILLAGE, ["cadre"])
@@ -80,7 +82,7 @@ async def seed(platform: Platform) -> dict[str, str]:
         lambda: platform.call("POST", f"{ID}/cases", "cadre", application, expect=201),
         "identification to know the household",
     )
-    return {"case": str(case["id"]), "applying": str(applying["id"])}
+    return {"case": str(case["id"]), "applying": str(applying["id"]), "case_record": case}
 
 
 async def test_a_cadre_walks_the_console(fupin_stack: Stack, workdir: Path) -> None:
@@ -97,6 +99,7 @@ async def test_a_cadre_walks_the_console(fupin_stack: Stack, workdir: Path) -> N
             await page.locator("#logout").click()
             await sign_in(page, base, "e2e.county")
             await a_quota_reason_as_long_as_the_service_takes(page, base)
+            await a_comparison_asks_for_comparison_findings(page, base, data["case_record"])
             assert not errors, errors
 
 
@@ -222,3 +225,33 @@ async def a_quota_reason_as_long_as_the_service_takes(page: Page, base: str) -> 
     await expect(reason).to_have_attribute("maxlength", str(schema["maxLength"]))
     await expect(reason).to_have_attribute("minlength", str(schema["minLength"]))
     await page.locator("dialog[open]").get_by_role("button", name="取消").click()
+
+
+async def a_comparison_asks_for_comparison_findings(page: Page, base: str, case: dict[str, Any]) -> None:
+    """The county's comparison step (完成信息比对) labels its text as the comparison's findings, not a home
+    visit's. The case is shown at that step by answering the page's list with it (the rest of the procedure,
+    notices and all, is not this form's business)."""
+    compared = {
+        **case,
+        "state": "township_reviewed",
+        "allowed_actions": ["complete_comparison", "reject", "withdraw"],
+        "permitted_actions": ["complete_comparison", "reject"],
+    }
+
+    async def at_comparison(route: Route) -> None:
+        body = json.dumps({"items": [compared], "next_cursor": None})
+        await route.fulfill(status=200, content_type="application/json", body=body)
+
+    await page.route(f"**{ID}/cases?*", at_comparison)
+    try:
+        await page.goto(f"{base}/console/#/cases?state=township_reviewed")
+        await page.locator("button[data-action=complete_comparison]").click()
+        dialog = page.locator("dialog[open]")
+        label = dialog.locator("label[for=s-survey]")
+        await expect(label).to_have_text(say("zh-CN", "step.comparison"))
+        await dialog.locator("select.dialog-language-select").select_option("en")
+        await expect(label).to_have_text(say("en", "step.comparison"))
+        await dialog.get_by_role("button", name="Cancel").click()
+        await choose_language(page, "中文")
+    finally:
+        await page.unroute(f"**{ID}/cases?*")

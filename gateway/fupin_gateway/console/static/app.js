@@ -43,6 +43,8 @@ const NOTICE_KIND_BY_STATE = {
   village_reviewed: "first", compared: "second", exit_confirmed: "exit", monitor_village_reviewed: "monitoring",
 };
 const SURVEY_ACTIONS = new Set(["verify", "exit_verify", "visit", "complete_comparison", "compare"]);
+// Of those, the comparisons with the departments' lists (信息比对): their text is the comparison's findings.
+const COMPARISON_ACTIONS = new Set(["complete_comparison", "compare"]);
 const VOTE_ACTIONS = new Set(["village_review"]);
 // The household's own agreement: who signed for it and when (recorded in the case's history).
 const CONSENT_ACTIONS = new Set(["household_confirm", "authorise"]);
@@ -1402,7 +1404,7 @@ function openStepDialog(current, action, done) {
     inputs.survey = h("textarea", {
       id: "s-survey", rows: "3", maxlength: "1000", required: SURVEY_REQUIRED.has(action), dataset: { blankIsEmpty: "" },
     });
-    fields.push(field("s-survey", () => t("step.survey"), inputs.survey));
+    fields.push(field("s-survey", () => t(COMPARISON_ACTIONS.has(action) ? "step.comparison" : "step.survey"), inputs.survey));
   }
   if (VOTE_ACTIONS.has(action)) {
     // The meeting's record is what the cadre enters: nothing is filled in, so no click files a meeting that
