@@ -14,6 +14,8 @@ fixed and kept fixed here:
 - A form dialog opened with the focus on its language select: a keyboard user tabbed past it to reach the
   first field. The first field has the focus now.
 - The comparison steps' form asked for the findings of a home visit (核实情况): it asks for the comparison's.
+- The objection's receipt told the filer in Chinese to keep the ticket number "to look the outcome up"
+  (以便查询处理结果), which nothing on the board offers: it is the number to give when asking the township.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
 """
@@ -255,3 +257,9 @@ async def a_comparison_asks_for_comparison_findings(page: Page, base: str, case:
         await choose_language(page, "中文")
     finally:
         await page.unroute(f"**{ID}/cases?*")
+
+
+def test_the_objection_receipt_promises_no_lookup() -> None:
+    """The public board has no page to look a ticket up: the receipt sends the filer to the township."""
+    keep = say("zh-CN", "board.object_keep")
+    assert "查询" not in keep and "乡镇" in keep, keep
