@@ -16,6 +16,8 @@ fixed and kept fixed here:
 - The comparison steps' form asked for the findings of a home visit (核实情况): it asks for the comparison's.
 - The objection's receipt told the filer in Chinese to keep the ticket number "to look the outcome up"
   (以便查询处理结果), which nothing on the board offers: it is the number to give when asking the township.
+- After a step or a quota was saved, the row was drawn anew without the button that had opened the form,
+  and the focus fell to the page's start: it stays in the row now.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
 """
@@ -96,6 +98,7 @@ async def test_a_cadre_walks_the_console(fupin_stack: Stack, workdir: Path) -> N
             await a_refused_date_names_its_rule(page, base, data["applying"])
             await spaces_are_not_a_survey(page, base, data["case"])
             await an_unlisted_refusal_lists_nothing(page, base, data["case"])
+            await the_focus_stays_in_the_row(page, base, data["case"])
             await page.set_viewport_size(NARROW)
             await filters_keep_label_and_control_together(page, base)
             await page.locator("#logout").click()
@@ -189,6 +192,22 @@ async def an_unlisted_refusal_lists_nothing(page: Page, base: str, case_id: str)
         await page.unroute(f"**{ID}/cases/{case_id}/actions/verify")
 
 
+async def the_focus_stays_in_the_row(page: Page, base: str, case_id: str) -> None:
+    """The application withdrawn from the keyboard: the focus stays in the case's row, on its link."""
+    await page.goto(f"{base}/console/#/cases")
+    row = page.locator(f"tr[data-case='{case_id}']")
+    await row.locator("button[data-action=withdraw]").focus()
+    await page.keyboard.press("Enter")
+    dialog = page.locator("dialog[open]")
+    await expect(dialog.locator("#s-reason")).to_be_focused()
+    await page.keyboard.type("农户自愿撤回申请")
+    await dialog.locator("button[type=submit]").focus()
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_have_count(0)
+    await expect(row.locator(".state")).to_have_attribute("data-state", "withdrawn")
+    await expect(row.locator("a").first).to_be_focused()
+
+
 async def filters_keep_label_and_control_together(page: Page, base: str) -> None:
     """At a phone's width every filter's label is on the line of its own control, not beside another's."""
     await page.goto(f"{base}/console/#/households")
@@ -226,7 +245,14 @@ async def a_quota_reason_as_long_as_the_service_takes(page: Page, base: str) -> 
     reason = page.locator("dialog[open] #q-reason")
     await expect(reason).to_have_attribute("maxlength", str(schema["maxLength"]))
     await expect(reason).to_have_attribute("minlength", str(schema["minLength"]))
-    await page.locator("dialog[open]").get_by_role("button", name="取消").click()
+    await page.locator("dialog[open] #q-amount").fill("10")
+    await reason.fill("按建档立卡人口分解")
+    await reason.press("Enter")  # a new line in the reason: the form is sent with its button
+    await page.locator("dialog[open] button[type=submit]").click()
+    await expect(page.locator("dialog[open]")).to_have_count(0)
+    row = page.locator("tr.updated[data-division]")
+    await expect(row).to_have_count(1)
+    await expect(row.locator("button[data-action=set-quota]")).to_be_focused()
 
 
 async def a_comparison_asks_for_comparison_findings(page: Page, base: str, case: dict[str, Any]) -> None:

@@ -1309,8 +1309,17 @@ async function householdHeads(ids) {
  * language was switched while the dialog was open, which rebuilt the view behind it (QA10 CON-3). */
 function inRow(row, show) {
   return (updated) => {
-    if (row.isConnected) show(updated);
-    else route();
+    if (!row.isConnected) {
+      route();
+      return;
+    }
+    // The closed dialog gave the focus back to the button that opened it, which the row now draws anew: the
+    // focus goes to that step's new button, or to the row's first link, not to the page's start.
+    const opener = row.contains(document.activeElement) ? document.activeElement.dataset.action : undefined;
+    show(updated);
+    if (row.contains(document.activeElement)) return;
+    const again = opener ? row.querySelector(`[data-action="${CSS.escape(opener)}"]`) : null;
+    (again ?? row.querySelector("a[href], button"))?.focus();
   };
 }
 
