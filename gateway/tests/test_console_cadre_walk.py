@@ -18,6 +18,8 @@ fixed and kept fixed here:
   (以便查询处理结果), which nothing on the board offers: it is the number to give when asking the township.
 - After a step or a quota was saved, the row was drawn anew without the button that had opened the form,
   and the focus fell to the page's start: it stays in the row now.
+- The public board, asked for a township's or county's code, listed its villages' notices by kind and
+  size only: which village each was for was not said, though the API names it. Each now names its place.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
 """
@@ -105,6 +107,7 @@ async def test_a_cadre_walks_the_console(fupin_stack: Stack, workdir: Path) -> N
             await sign_in(page, base, "e2e.county")
             await a_quota_reason_as_long_as_the_service_takes(page, base)
             await a_comparison_asks_for_comparison_findings(page, base, data["case_record"])
+            await the_board_names_each_notice_s_village(page, base)
             assert not errors, errors
 
 
@@ -289,3 +292,37 @@ def test_the_objection_receipt_promises_no_lookup() -> None:
     """The public board has no page to look a ticket up: the receipt sends the filer to the township."""
     keep = say("zh-CN", "board.object_keep")
     assert "查询" not in keep and "乡镇" in keep, keep
+
+
+async def the_board_names_each_notice_s_village(page: Page, base: str) -> None:
+    """A township's board lists its villages' notices, each by its place (as the API names it). The list is
+    the API's answer for two villages, given to the page as it is (opening notices is not this test's)."""
+    places = {"520102016001": "南明区花果园街道纪念塔社区", "520102016002": "南明区花果园街道五里冲社区"}
+    notices = [
+        {
+            "id": f"00000000-0000-4000-8000-00000000000{index}",
+            "division": code,
+            "kind": "first",
+            "starts_at": "2026-11-20T01:00:00Z",
+            "ends_at": "2026-11-27T01:00:00Z",
+            "status": "closed",
+            "village_name": place[-5:],
+            "place": place,
+            "title": "第一次公示",
+            "entries": [],
+        }
+        for index, (code, place) in enumerate(places.items(), start=1)
+    ]
+
+    async def township_board(route: Route) -> None:
+        await route.fulfill(status=200, content_type="application/json", body=json.dumps(notices))
+
+    await page.route(f"**{ID}/public/notices?*", township_board)
+    try:
+        await page.goto(f"{base}/console/#/board?division=520102016000")
+        items = page.locator(".notice-list .notice-item")
+        await expect(items).to_have_count(2)
+        for index, place in enumerate(places.values()):
+            await expect(items.nth(index)).to_contain_text(place)
+    finally:
+        await page.unroute(f"**{ID}/public/notices?*")

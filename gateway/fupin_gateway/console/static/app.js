@@ -1843,7 +1843,9 @@ async function boardView(seq, _params, query) {
       return apiPage(`${ID}/public/notices?${page}`, { auth: false });
     }, (page) => {
       list.append(...page.items.map((n) => h("li", { class: `notice-item notice-${n.status}` },
+        // A township's or county's board lists many villages' notices: each says whose it is.
         h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
+          h("span", { class: "notice-place", text: n.place || n.village_name || n.division }), " · ",
           t("board.entries", { n: n.entries.length })),
         h("p", { class: "muted", text: noticeWhen(n) }),
         h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))));
