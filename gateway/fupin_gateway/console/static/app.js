@@ -2123,9 +2123,21 @@ function restoreTyped(root, values) {
   }
 }
 
+// Language switches run one after another. Run at once, a switch pressed before the previous one's labels
+// were in was taken for the language already shown and dropped (中文 pressed again while English loaded:
+// English), and one pressed while the previous one's page was still being built read the loading
+// placeholder as the form, so what was typed in a filter was lost.
+let languageSwitches = Promise.resolve();
+
 /** The view is built anew in the other language; what the cadre typed and did not submit yet (a username
  * on the sign-in page, a filter) stays (QA8 CC-2). */
-async function switchLanguage(next) {
+function switchLanguage(next) {
+  const switched = languageSwitches.then(() => applyLanguage(next));
+  languageSwitches = switched.catch(() => {});
+  return switched;
+}
+
+async function applyLanguage(next) {
   if (next === currentLanguage()) return;
   try {
     await loadLanguage(next);
