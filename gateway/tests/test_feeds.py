@@ -5,6 +5,7 @@ stores them once, copies them once onto the provincial feed topics, and serves p
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import re
 import time
@@ -183,6 +184,7 @@ async def read_sse(
     until_seq: int | None = None,
     until_ids: set[str] | None = None,
     last_event_id: int | None = None,
+    params: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Read the stream until `count` events, an event with seq >= until_seq, or every id in until_ids;
     then disconnect. Returns the events (id / event / data checked) and the raw text received."""
@@ -203,7 +205,7 @@ async def read_sse(
 
     async with (
         httpx.AsyncClient(timeout=httpx.Timeout(10, read=DEADLINE_S)) as client,
-        client.stream("GET", f"{scenario.url}/feeds/stream", headers=headers) as response,
+        client.stream("GET", f"{scenario.url}/feeds/stream", headers=headers, params=params) as response,
     ):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -355,6 +357,39 @@ async def test_a_cursor_beyond_the_feeds_end_is_refused(scenario):
             lines = response.aiter_lines()
             assert await asyncio.wait_for(lines.__anext__(), DEADLINE_S) == "retry: 2000"
             assert await asyncio.wait_for(lines.__anext__(), DEADLINE_S) == f": resuming after {last}"
+
+
+async def test_a_new_reader_starts_with_the_last_events_of_its_feed(scenario):
+    """Cadre walk s18: the console's feed page, opened by a province officer, replayed every event since
+    the platform began (4,009, one by one). `tail` starts a pull or a stream with the last events of the
+    caller's own feed; its cursors are then resumed from as any others."""
+    reference = await pull_all(scenario, "county", COUNTY)
+    assert len(reference) >= 3
+    headers = scenario.token("county", COUNTY)
+    async with httpx.AsyncClient(timeout=10) as client:
+        page = await client.get(f"{scenario.url}/feeds/events", params={"tail": 2}, headers=headers)
+        assert page.status_code == 200, page.text
+        assert [event["seq"] for event in page.json()["events"]] == [event["seq"] for event in reference[-2:]]
+        assert page.json()["next_after"] == reference[-1]["seq"]
+        everything = await client.get(f"{scenario.url}/feeds/events", params={"tail": 1000}, headers=headers)
+        assert [event["id"] for event in everything.json()["events"]] == [event["id"] for event in reference]
+        both = await client.get(
+            f"{scenario.url}/feeds/events", params={"tail": 2, "after": reference[0]["seq"]}, headers=headers
+        )
+        assert both.status_code == 422 and "tail" in both.json()["detail"], both.text
+        for wrong in (0, 1001, "x"):
+            refused = await client.get(
+                f"{scenario.url}/feeds/events", params={"tail": wrong}, headers=headers
+            )
+            assert refused.status_code == 422, refused.text
+    streamed, raw = await read_sse(scenario, "county", COUNTY, count=2, params={"tail": 2})
+    assert [event["seq"] for event in streamed] == [event["seq"] for event in reference[-2:]]
+    assert f": resuming after {reference[-2]['seq'] - 1}" in raw
+    # A reconnect names its Last-Event-ID: it resumes there, whatever `tail` the URL still says.
+    resumed, _ = await read_sse(
+        scenario, "county", COUNTY, count=2, params={"tail": 1}, last_event_id=reference[0]["seq"]
+    )
+    assert [event["seq"] for event in resumed] == [event["seq"] for event in reference[1:3]]
 
 
 async def test_county_stream_resumes_without_gaps_or_repeats(scenario):
@@ -512,8 +547,15 @@ async def test_fupin_feed_command_prints_the_village_feed(scenario):
     # The command is synchronous (httpx.Client); off the loop that serves the gateway.
     assert await asyncio.to_thread(run_feed, options, Console(file=output, width=400)) == 0
     printed = output.getvalue().splitlines()
-    assert len(printed) == len(await pull_all(scenario, "village", VILLAGE))
+    village_feed = await pull_all(scenario, "village", VILLAGE)
+    assert len(printed) == len(village_feed)
     assert any(REGISTERED in line for line in printed)
+    # --tail 1: the feed's last event only, not its beginning.
+    tailed = io.StringIO()
+    last_only = dataclasses.replace(options, tail=1)
+    assert await asyncio.to_thread(run_feed, last_only, Console(file=tailed, width=400)) == 0
+    [line] = tailed.getvalue().splitlines()
+    assert line.split()[0] == str(village_feed[-1]["seq"]), line
     parsed = list(parse_sse(iter(["retry: 2000", ": keep-alive", "", "id: 7", "event: t", "data: {}", ""])))
     assert parsed == [("7", "t", "{}")]
 

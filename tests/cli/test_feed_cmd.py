@@ -34,6 +34,9 @@ def test_a_malformed_division_is_a_one_line_usage_error(tmp_path: Path) -> None:
         _one_line_usage_error(result, f"'{code}' is not a 12-digit division code")
     with_tier = run.fupin("feed", "--division", "12", "--tier", "village", *common, timeout=60)
     _one_line_usage_error(with_tier, "'12' is not a 12-digit division code")
+    # Resuming and starting with the last events are two ways to begin: one is chosen.
+    both = run.fupin("feed", "--division", VILLAGE, "--after", "5", "--tail", "3", *common, timeout=60)
+    _one_line_usage_error(both, "give either --after (resume) or --tail")
 
 
 async def test_a_division_not_in_the_tree_is_a_usage_error(fupin_stack: Stack, tmp_path: Path) -> None:

@@ -95,6 +95,23 @@ async def last_seq_in_feed(session: AsyncSession, *, subtree: tuple[str, str], p
     return int(await session.scalar(stmt) or 0)
 
 
+async def cursor_before_last(
+    session: AsyncSession, *, subtree: tuple[str, str], policy: TierPolicy, count: int
+) -> int:
+    """The cursor after which one caller's feed holds its last `count` events: the seq just before the
+    count-th last of them, 0 when the feed holds fewer. A reader starting now sees the recent past, not
+    everything since the platform began."""
+    stmt = (
+        select(feed_events.c.seq)
+        .where(and_(*_in_feed(subtree, policy)))
+        .order_by(feed_events.c.seq.desc())
+        .offset(count - 1)
+        .limit(1)
+    )
+    nth_last = await session.scalar(stmt)
+    return 0 if nth_last is None else int(nth_last) - 1
+
+
 async def events_after(
     session: AsyncSession,
     *,

@@ -98,6 +98,20 @@ FEED_OPERATION = client_scopes.FEED_READ
 FEED_SCOPE = scope.merge(scope.caller(), client_scopes.operation(FEED_OPERATION))
 
 
+# Where a new reader starts: with the last `tail` events of its feed rather than from its beginning (a
+# province's feed holds every event since the platform began). The cursors it then receives are resumed
+# from as any others.
+Tail = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=1000,
+        description="Start with the last `tail` events of the caller's feed (not with `after`; "
+        "Last-Event-ID, when sent, wins).",
+    ),
+]
+
+
 @router.get(
     "/events",
     summary="Feed events of the caller's jurisdiction after a cursor (seq)",
@@ -112,8 +126,12 @@ async def pull_events(
         int, Query(ge=0, le=MAX_SEQ, description="Last seq already seen; 0 for the beginning.")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    tail: Tail = None,
 ) -> FeedPage:
     policy = _tier_policy(runtime, actor)
+    if tail is not None:
+        after = await _tail_cursor(session, actor, policy, tail, after=after)
+        limit = max(limit, tail)
     rows = await repository.events_after(
         session,
         subtree=actor.subtree,
@@ -143,11 +161,15 @@ async def stream_events(
         int | None, Query(ge=0, le=MAX_SEQ, description="Start after this seq (no header).")
     ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    tail: Tail = None,
 ) -> StreamingResponse:
     policy = _tier_policy(runtime, actor)
-    # A reconnecting EventSource repeats the original URL and adds the header: the header is newer.
+    # A reconnecting EventSource repeats the original URL and adds the header: the header is newer, and
+    # wins over `tail` too (a reconnect resumes, it does not start again from the recent past).
     cursor = _parse_cursor(last_event_id) if last_event_id is not None else (after or 0)
     async with request.app.state.sessionmaker() as session:
+        if tail is not None and last_event_id is None:
+            cursor = await _tail_cursor(session, actor, policy, tail, after=after or 0)
         await check_cursor(session, cursor, actor, policy)
     # CurrentActor has verified the token; the stream must also end when it expires or is revoked.
     claims = verified_claims(request)
@@ -169,6 +191,14 @@ async def stream_events(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def _tail_cursor(
+    session: AsyncSession, actor: Actor, policy: TierPolicy, tail: int, *, after: int
+) -> int:
+    if after:
+        raise unprocessable("give either `after` (resume) or `tail` (start with the last events), not both")
+    return await repository.cursor_before_last(session, subtree=actor.subtree, policy=policy, count=tail)
 
 
 async def check_cursor(session: AsyncSession, cursor: int, actor: Actor, policy: TierPolicy) -> None:

@@ -2,7 +2,8 @@
 
 Without --follow it pages through the pull API (/feeds/events) to the current end; with --follow it
 tails the SSE stream (/feeds/stream) and, when the stream ends or drops, reconnects with Last-Event-ID
-and a freshly minted token, so nothing is missed or printed twice.
+and a freshly minted token, so nothing is missed or printed twice. With --tail N it starts with the feed's
+last N events instead of its beginning (a province's feed holds every event since the platform began).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FeedOptions:
     tier: str | None
     after: int
     follow: bool
+    tail: int | None = None
 
 
 class FeedError(ValueError):
@@ -109,14 +111,18 @@ def run_feed(options: FeedOptions, console: Console, errors: Console | None = No
         )
         return {"Authorization": f"Bearer {token}"}
 
+    if options.tail is not None and options.after:
+        raise FeedError("give either --after (resume) or --tail (start with the last events), not both")
     after = options.after
     with httpx.Client(timeout=httpx.Timeout(10.0, read=None)) as client:
         check_division(client, base, options.division, auth())
-        if not options.follow:
+        # The first page is the feed's last N events: without --follow that is all there is to print.
+        first: dict[str, Any] = {"tail": options.tail} if options.tail is not None else {"after": after}
+        if not options.follow or options.tail is not None:
             while True:
                 try:
                     response = client.get(
-                        f"{base}/feeds/events", params={"after": after, "limit": 500}, headers=auth()
+                        f"{base}/feeds/events", params={**first, "limit": 500}, headers=auth()
                     )
                 except httpx.TransportError as exc:
                     errors.print(
@@ -130,9 +136,12 @@ def run_feed(options: FeedOptions, console: Console, errors: Console | None = No
                 page = response.json()
                 for event in page["events"]:
                     console.print(format_line(event), highlight=False, soft_wrap=True)
-                if not page["events"]:
-                    return 0
                 after = page["next_after"]
+                if not page["events"] or "tail" in first:
+                    break
+                first = {"after": after}
+            if not options.follow:
+                return 0
         while True:
             try:
                 headers = {**auth(), "Last-Event-ID": str(after), "Accept": "text/event-stream"}

@@ -220,6 +220,12 @@ def feed(
     ] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Tail the SSE stream until Ctrl-C.")] = False,
     after: Annotated[int, typer.Option(help="Start after this feed seq.", min=0)] = 0,
+    tail: Annotated[
+        int | None,
+        typer.Option(
+            help="Start with the feed's last N events, not its beginning (not with --after).", min=1, max=1000
+        ),
+    ] = None,
     gateway: Annotated[
         str | None, typer.Option(help="Gateway URL (default: $FUPIN_GATEWAY_URL or http://127.0.0.1:8000).")
     ] = None,
@@ -241,6 +247,7 @@ def feed(
         tier=tier,
         after=after,
         follow=follow,
+        tail=tail,
     )
     try:
         raise typer.Exit(run_feed(options, console, errors))

@@ -1978,8 +1978,21 @@ function openObjection(notice, entry, receipt) {
 
 // ---- live feed -------------------------------------------------------------------------------------
 
+// The feed page keeps this many events, and a first connection starts with the feed's last ones (`tail`):
+// a province's feed holds every event since the platform began, which were replayed one by one.
+const FEED_KEPT = 200;
+// Additions are announced once they slow down: the backlog a connection starts with is not read out item
+// by item (aria-busy holds a live region's announcements).
+const FEED_QUIET_MS = 600;
+
 async function feedView(seq) {
-  const list = h("ol", { class: "feed", "aria-live": "polite", "aria-relevant": "additions" });
+  const list = h("ol", { class: "feed", "aria-live": "polite", "aria-relevant": "additions", "aria-busy": "true" });
+  let quiet = null;
+  const settleLater = () => {
+    list.setAttribute("aria-busy", "true");
+    window.clearTimeout(quiet);
+    quiet = window.setTimeout(() => list.setAttribute("aria-busy", "false"), FEED_QUIET_MS);
+  };
   const status = h("p", { class: "feed-status", role: "status", dataset: { state: "connecting" }, text: t("feed.connecting") });
   const errorSlot = h("div");
   const toggle = h("button", { type: "button", text: t("feed.stop") });
@@ -1993,17 +2006,19 @@ async function feedView(seq) {
       controller = new AbortController();
       setStatus("connecting");
       try {
-        await streamEvents("/feeds/stream", {
+        // A reconnection resumes from the last event shown (Last-Event-ID), the first starts with the tail.
+        await streamEvents(lastId ? "/feeds/stream" : `/feeds/stream?tail=${FEED_KEPT}`, {
           signal: controller.signal,
           lastEventId: lastId,
-          onOpen: () => { errorSlot.replaceChildren(); setStatus("live"); },
+          onOpen: () => { errorSlot.replaceChildren(); setStatus("live"); settleLater(); },
           onEvent: (message) => {
             lastId = message.id;
             count += 1;
             let data = {};
             try { data = JSON.parse(message.data); } catch { /* shown raw */ }
+            settleLater();
             list.prepend(feedItem(message, data));
-            while (list.children.length > 200) list.lastElementChild.remove();
+            while (list.children.length > FEED_KEPT) list.lastElementChild.remove();
             setStatus("live");
           },
         });
@@ -2034,9 +2049,10 @@ async function feedView(seq) {
       run();
     }
   });
-  leaveView = () => { running = false; controller?.abort(); };
+  leaveView = () => { running = false; controller?.abort(); window.clearTimeout(quiet); };
   run();
-  return h("section", {}, pageHeader(t("feed.title"), toggle), h("p", { class: "muted", text: t("feed.intro") }),
+  return h("section", {}, pageHeader(t("feed.title"), toggle),
+    h("p", { class: "muted", text: t("feed.intro", { n: String(FEED_KEPT) }) }),
     status, errorSlot, list);
 }
 
