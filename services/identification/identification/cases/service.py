@@ -622,7 +622,17 @@ async def advance(ctx: Context, case_id: uuid.UUID, api_action: ApiAction, body:
             await quotas.ensure_room_for_cases(ctx, [case_id], quotas.PAST_VILLAGE_REVIEW)
     elif action in SURVEYS:
         if not body.finding:
-            raise unprocessable("the verification needs its survey findings")
+            raise unprocessable(
+                "the verification needs its survey findings",
+                code="survey-required",
+                errors=[
+                    {
+                        "loc": ["body", "finding"],
+                        "msg": "survey findings are required",
+                        "type": "survey_required",
+                    }
+                ],
+            )
         survey.check_visit_date(body.finding, ctx.now, opened_on(case))
     elif action in CONSENTS:
         detail = {"finding": _consent(ctx, case, body, CONSENTS[action]).model_dump(mode="json")}
