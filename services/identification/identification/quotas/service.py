@@ -117,12 +117,23 @@ async def set_quota(ctx: Context, body: QuotaIn) -> QuotaOut:
             )
     children = sum(row["amount"] for row in await _child_rows(ctx, body.division, body.year))
     if body.amount < children:
-        raise conflict(f"the children already hold {children} people", code="quota-below-children")
+        # The figures as members too, so a client can say in its own words what the quota cannot go below.
+        raise conflict(
+            f"the children already hold {children} people",
+            code="quota-below-children",
+            held=children,
+            amount=body.amount,
+        )
     used = sum(
         (await repository.people_by_village(ctx.session, lo, hi, body.year, PAST_VILLAGE_REVIEW)).values()
     )
     if body.amount < used:
-        raise conflict(f"the households of its cases already count {used} people", code="quota-below-usage")
+        raise conflict(
+            f"the households of its cases already count {used} people",
+            code="quota-below-usage",
+            held=used,
+            amount=body.amount,
+        )
     before = await repository.get(ctx.session, body.division, body.year)
     await repository.upsert(ctx.session, body.division, body.year, body.amount, ctx.actor.subject)
     adjustment = {
