@@ -22,6 +22,14 @@ fixed and kept fixed here:
   size only: which village each was for was not said, though the API names it. Each now names its place.
 - The quota dialog took a reason of up to 2,000 characters, which the service refused above 500 with only
   "too long": the form now holds what the service takes.
+- Above the county (city, province, nation) the households and cases lists named a village by its own name
+  (纪念塔社区), which a city has several of: there it is named with its county and township.
+- The objections page opens on the open tickets but was captioned "异议（0 件）": each filter's caption says
+  which tickets it counts.
+- The feed named a household whose event lists no member (an income, a status change) by an id fragment
+  ("农户 26557eb7"): by its head when the console knows it, else "一户农户".
+- A quota refused for being below what the divisions under it hold said only that it could not be: it says
+  how many they hold.
 """
 
 from __future__ import annotations
@@ -51,6 +59,9 @@ from tests.e2e.console_kit import (
 )
 from tests.e2e.platform import COUNTY, VILLAGE, Platform, eventually, running_platform
 
+CITY = "520100000000"  # 贵阳市, above the platform's county
+VILLAGE_PLACE = "南明区 · 新华路街道 · 纪念塔社区"
+
 pytestmark = pytest.mark.timeout(300)
 
 APPLIED_HEAD = "周核实"
@@ -71,6 +82,7 @@ async def seed(platform: Platform) -> dict[str, Any]:
     and a candidate household with no case yet."""
     await platform.user("cadre", "village", VILLAGE, ["cadre"])
     await platform.user("county", "county", COUNTY, ["officer"])
+    await platform.user("city", "city", CITY, ["officer"])
     applied = await platform.call(
         "POST", f"{REG}/households", "cadre", household_body(1, APPLIED_HEAD), expect=201
     )
@@ -88,6 +100,9 @@ async def seed(platform: Platform) -> dict[str, Any]:
         lambda: platform.call("POST", f"{ID}/cases", "cadre", application, expect=201),
         "identification to know the household",
     )
+    # An event naming the household but none of its members, for the feed.
+    income = {"wage": "3000", "business": "2000", "transfer": "1000", "production_costs": "500"}
+    await platform.call("PUT", f"{REG}/households/{applied['id']}/incomes/{today.year - 1}", "cadre", income)
     return {"case": str(case["id"]), "applying": str(applying["id"]), "case_record": case}
 
 
@@ -101,6 +116,9 @@ async def test_a_cadre_walks_the_console(fupin_stack: Stack, workdir: Path) -> N
             await spaces_are_not_a_survey(page, base, data["case"])
             await an_unlisted_refusal_lists_nothing(page, base, data["case"])
             await the_focus_stays_in_the_row(page, base, data["case"])
+            await a_village_is_named_alone_at_the_village(page, base)
+            await the_feed_names_a_household_by_its_head(page, base)
+            await the_feed_names_no_household_by_an_id(page, base)
             await page.set_viewport_size(NARROW)
             await filters_keep_label_and_control_together(page, base)
             await page.locator("#logout").click()
@@ -108,6 +126,11 @@ async def test_a_cadre_walks_the_console(fupin_stack: Stack, workdir: Path) -> N
             await a_quota_reason_as_long_as_the_service_takes(page, base)
             await a_comparison_asks_for_comparison_findings(page, base, data["case_record"])
             await the_board_names_each_notice_s_village(page, base)
+            await the_objections_caption_names_its_filter(page, base)
+            await a_quota_refusal_names_what_is_held(page, base)
+            await page.locator("#logout").click()
+            await sign_in(page, base, "e2e.city")
+            await a_village_is_named_with_its_place_above_the_county(page, base)
             assert not errors, errors
 
 
@@ -326,3 +349,123 @@ async def the_board_names_each_notice_s_village(page: Page, base: str) -> None:
             await expect(items.nth(index)).to_contain_text(place)
     finally:
         await page.unroute(f"**{ID}/public/notices?*")
+
+
+async def a_village_is_named_alone_at_the_village(page: Page, base: str) -> None:
+    """The village's cadre knows the village by its name: no county and township before it."""
+    await page.goto(f"{base}/console/#/households")
+    rows = page.locator("tbody tr[data-household]")
+    await expect(rows).to_have_count(2)
+    await expect(rows.first.locator("td").first).to_have_text("纪念塔社区")
+
+
+async def a_village_is_named_with_its_place_above_the_county(page: Page, base: str) -> None:
+    """A city's officer reads households and cases of many villages, several of one name: each is named with
+    its county and township."""
+    await page.goto(f"{base}/console/#/households")
+    rows = page.locator("tbody tr[data-household]")
+    await expect(rows).to_have_count(2)
+    for index in range(2):
+        await expect(rows.nth(index).locator("td").first).to_have_text(VILLAGE_PLACE)
+    await page.goto(f"{base}/console/#/cases")
+    case_rows = page.locator("tbody tr[data-case]")
+    await expect(case_rows).to_have_count(1)
+    await expect(case_rows.first.locator("td").first).to_have_text(VILLAGE_PLACE)
+    await choose_language(page, "English")
+    await expect(case_rows.first.locator("td").first).to_have_text(VILLAGE_PLACE)
+    await choose_language(page, "中文")
+
+
+INCOME_EVENT = "fupin.registry.household.income_recorded.v1"
+
+
+async def the_feed_names_a_household_by_its_head(page: Page, base: str) -> None:
+    """An income names the household and none of its members: it is named by the head the console read
+    from the household's creation before it."""
+    await page.goto(f"{base}/console/#/feed")
+    subject = page.locator(f".feed-item[data-type='{INCOME_EVENT}'] .feed-subject")
+    await expect(subject).to_have_count(1, timeout=30_000)
+    await expect(subject).to_have_text(f"{APPLIED_HEAD}户")
+
+
+async def the_feed_names_no_household_by_an_id(page: Page, base: str) -> None:
+    """An income of a household the console has not read: "一户农户", linking to its page, never an id
+    fragment. The stream is answered with that one event (a household this account never read)."""
+    household = "26557eb7-0000-4000-8000-000000000001"
+    event = {
+        "type": INCOME_EVENT,
+        "time": "2026-11-28T01:00:00Z",
+        "subject": f"household/{household}",
+        "division": VILLAGE,
+        "data": {"household_id": household, "year": 2025},
+    }
+
+    async def one_income(route: Route) -> None:
+        body = f"id: 1\nevent: {INCOME_EVENT}\ndata: {json.dumps(event)}\n\n"
+        await route.fulfill(status=200, content_type="text/event-stream", body=body)
+
+    await page.goto(f"{base}/console/#/households")
+    await page.route("**/feeds/stream*", one_income)
+    try:
+        await page.goto(f"{base}/console/#/feed")
+        subject = page.locator(".feed-item .feed-subject").first
+        await expect(subject).to_have_text("一户农户")
+        await expect(subject.locator("a")).to_have_attribute("href", f"#/households/{household}")
+        await choose_language(page, "English")
+        await expect(page.locator(".feed-item .feed-subject").first).to_have_text("A household")
+        await choose_language(page, "中文")
+    finally:
+        await page.goto(f"{base}/console/#/households")
+        await page.unroute("**/feeds/stream*")
+
+
+async def the_objections_caption_names_its_filter(page: Page, base: str) -> None:
+    """The page opens on the open tickets, and says so; every other filter's caption says its own."""
+    await page.goto(f"{base}/console/#/objections")
+    caption = page.locator(".table-wrap table caption")
+    await expect(caption).to_have_text("待处理异议（0 件）")
+    await choose_language(page, "English")
+    await expect(caption).to_have_text("Open objections (0)")
+    await choose_language(page, "中文")
+    expected = {
+        "upheld": "异议成立的（0 件）",
+        "dismissed": "异议不成立的（0 件）",
+        "all": "全部异议（0 件）",
+    }
+    for status, text in expected.items():
+        await page.goto(f"{base}/console/#/objections?status={status}")
+        await expect(caption).to_have_text(text)
+
+
+async def a_quota_refusal_names_what_is_held(page: Page, base: str) -> None:
+    """A quota below what the divisions under it hold: the refusal says how many they hold, in each language
+    (the service's answer, 409 quota-below-children with its figures, given to the dialog)."""
+    refusal = {
+        "type": "https://fupin.dev/problems/conflict",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "the children already hold 60 people",
+        "code": "quota-below-children",
+        "held": 60,
+        "amount": 10,
+    }
+
+    async def below_children(route: Route) -> None:
+        await route.fulfill(status=409, content_type="application/problem+json", body=json.dumps(refusal))
+
+    await page.route(f"**{ID}/quotas", below_children)
+    try:
+        await page.goto(f"{base}/console/#/quotas")
+        await page.locator("button[data-action=set-quota]").first.click()
+        dialog = page.locator("dialog[open]")
+        await dialog.locator("#q-amount").fill("10")
+        await dialog.locator("#q-reason").fill("按建档立卡人口分解")
+        await dialog.locator("button[type=submit]").click()
+        message = dialog.locator(".problem .problem-message")
+        await expect(message).to_have_text("下级已分配 60 人，规模不能低于此数（所填为 10 人）。")
+        await dialog.locator("select.dialog-language-select").select_option("en")
+        await expect(message).to_contain_text("already hold 60 people")
+        await dialog.get_by_role("button", name="Cancel").click()
+        await choose_language(page, "中文")
+    finally:
+        await page.unroute(f"**{ID}/quotas")

@@ -68,6 +68,10 @@ const MAX_PAGE = 200;
 
 const session = {
   profile: null, codeLists: null, divisionNames: new Map(), divisionLookups: new Map(), drafts: new Map(),
+  // A village with its county and township ("云岩区 · 中华北路街道 · 纪念塔社区"), for the tiers above the county.
+  divisionPlaces: new Map(), placeLookups: new Map(),
+  // Each household's head as last read (lists, pages, the feed's creations), to name a household in the feed.
+  householdHeads: new Map(),
 };
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
@@ -159,6 +163,12 @@ function problemMessage(error) {
     action: problem.action ? actionLabel(String(problem.action)) : "",
     year: problem.year ? String(problem.year) : "",
   };
+  // A refusal carrying its figures (a quota below what its children hold: `held`, `amount`) says them.
+  const figures = code && Number.isInteger(problem.held) && Number.isInteger(problem.amount)
+    ? labelIn("problems.figures", code) : undefined;
+  if (figures !== undefined) {
+    return { key: `figures.${code}`, text: fill(figures, { held: formatNumber(problem.held), amount: formatNumber(problem.amount) }) };
+  }
   const byCode = code ? labelIn("problems.codes", code) : undefined;
   if (byCode !== undefined) return { key: `codes.${code}`, text: fill(byCode, params) };
   for (const type of [problemType(problem), STATUS_TYPES[error.status]]) {
@@ -330,6 +340,42 @@ async function divisionName(code) {
   return pending;
 }
 
+// Above the county a village's own name is ambiguous (a city has several 纪念塔社区): there a village is named
+// with its county and township. Village, township and county officers know their villages by name alone.
+const PLACE_TIERS = new Set(["city", "province", "nation"]);
+
+function namesPlaces() {
+  return PLACE_TIERS.has(session.profile?.tier);
+}
+
+/** A village's county, township and own name (the registry's ancestors), once per code; the name alone
+ * when its ancestors cannot be read, not kept so a later page asks again. */
+async function divisionPlace(code) {
+  if (session.divisionPlaces.has(code)) return session.divisionPlaces.get(code);
+  let pending = session.placeLookups.get(code);
+  if (!pending) {
+    const ancestors = api(`${REG}/divisions/${code}/ancestors`).then((r) => r.items).catch(() => null);
+    pending = Promise.all([divisionName(code), ancestors])
+      .then(([name, chain]) => {
+        if (!chain) return name;
+        // The two nearest: county and township (a city without counties, 东莞: city and township).
+        const place = [...chain.slice(-2).map((node) => node.name), name].join(" · ");
+        session.divisionPlaces.set(code, place);
+        return place;
+      })
+      .finally(() => session.placeLookups.delete(code));
+    session.placeLookups.set(code, pending);
+  }
+  return pending;
+}
+
+/** A village as this user's lists name it: with its place above the county, else by its name (both read
+ * beforehand by villageNames), the code until then. */
+function villageLabel(code) {
+  const place = namesPlaces() ? session.divisionPlaces.get(code) : undefined;
+  return place || session.divisionNames.get(code) || code;
+}
+
 async function loadProfile() {
   const me = await api("/whoami");
   const name = await divisionName(me.division);
@@ -388,6 +434,8 @@ function signOut(reason) {
   clearToken();
   session.profile = null;
   session.divisionNames.clear();
+  session.divisionPlaces.clear();
+  session.householdHeads.clear();
   // Only an expiry keeps a form's values: after a deliberate sign-out the next person in this tab sees none.
   if (reason !== "expired") session.drafts.clear();
   closeDialogs(reason === "expired" ? user : null);
@@ -666,15 +714,17 @@ function codeOptions(name, selected, anyLabel) {
 async function villageNames(codes) {
   const unknown = [...new Set(codes)].filter((c) => !session.divisionNames.has(c));
   await Promise.all(unknown.map(divisionName));
+  if (namesPlaces()) await Promise.all([...new Set(codes)].filter((c) => !session.divisionPlaces.has(c)).map(divisionPlace));
 }
 
 // Households with a member who is disabled, has no labour capacity, is seriously ill (GET /households).
 const HOUSEHOLD_TRAITS = ["has_disabled", "has_no_labour", "has_serious_illness"];
 
 function householdRow(item) {
+  if (item.head_name) session.householdHeads.set(item.id, item.head_name);
   return h("tr", { dataset: { household: item.id } },
     td(h("a", { href: `#/households/${item.id}`, text: item.head_name }), { header: true }),
-    td(session.divisionNames.get(item.division) || item.division),
+    td(villageLabel(item.division)),
     td(item.village_group),
     td(statusBadge(item.status)),
     td(codeLabel("cause", item.main_cause)),
@@ -908,6 +958,7 @@ async function householdView(seq, [id]) {
     householdCases(id),
   ]);
   const village = await divisionName(household.division);
+  if (household.head_name) session.householdHeads.set(household.id, household.head_name);
   const living = household.living || {};
   const cardError = h("div");
   const cardButton = h("button", { type: "button", class: "button", text: t("household.card_pdf") });
@@ -1297,7 +1348,10 @@ async function householdHeads(ids) {
   await Promise.all([...new Set(ids)].map(async (id) => {
     try {
       const household = await api(`${REG}/households/${id}`);
-      if (household?.head_name) heads.set(id, household.head_name);
+      if (household?.head_name) {
+        heads.set(id, household.head_name);
+        session.householdHeads.set(id, household.head_name);
+      }
     } catch {
       /* shown by its id */
     }
@@ -1336,7 +1390,7 @@ function caseRow(item, head) {
     row.replaceChildren(
       td(h("a", { href: `#/households/${current.household_id}`, title: current.household_id,
         text: head || current.household_id.slice(0, 8) }), { header: true }),
-      td(session.divisionNames.get(current.division) || current.division),
+      td(villageLabel(current.division)),
       td(t(`kinds.${current.kind}`)),
       td(String(current.year)),
       td(h("span", { class: "state", dataset: { state: current.state } }, stateLabel(current.state))),
@@ -1541,7 +1595,9 @@ async function objectionsView(seq, _params, query) {
   const params = new URLSearchParams({ limit: String(pageSize(query)) });
   if (status) params.set("status", status);
   const headers = ["household", "village", "text", "contact", "opened", "due", "status", "actions"].map((k) => t(`objections.col_${k}`));
-  const list = table(t("objections.caption", { n: 0 }), headers, []);
+  // The page opens on the open tickets: the caption says which tickets it counts.
+  const captionKey = `objections.caption_${status || "all"}`;
+  const list = table(t(captionKey, { n: 0 }), headers, []);
   const body = list.querySelector("tbody");
   const errorSlot = h("div");
   let shown = 0;
@@ -1558,7 +1614,7 @@ async function objectionsView(seq, _params, query) {
     ]);
     body.append(...tickets.map((ticket) => objectionRow(ticket, households.get(ticket.case_id))));
     shown += tickets.length;
-    list.querySelector("caption").textContent = t("objections.caption", { n: shown });
+    list.querySelector("caption").textContent = t(captionKey, { n: shown });
     if (!shown) body.replaceChildren(h("tr", {}, h("td", { colspan: String(headers.length), text: t("objections.empty") })));
   }, errorSlot);
   await load();
@@ -1589,7 +1645,7 @@ function objectionRow(ticket, household) {
     row.classList.toggle("overdue", Boolean(current.overdue) && current.status === "open");
     row.replaceChildren(
       td([household?.id ? h("a", { href: `#/households/${household.id}`, text: name }) : name, who], { header: true }),
-      td(session.divisionNames.get(current.division) || current.division),
+      td(villageLabel(current.division)),
       td(current.text ?? h("span", { class: "muted", text: t("objections.text_hidden") })),
       td(current.contact || "—"),
       td(formatDateTime(current.opened_at)),
@@ -2093,7 +2149,11 @@ function feedSubject(event) {
   let household = null;
   if (aggregate === "household") {
     const head = Array.isArray(data.members) ? data.members.find((m) => m && m.relation === "head") : null;
-    if (head?.name) text = t("feed.subject_household", { name: head.name });
+    if (head?.name) session.householdHeads.set(id, head.name);
+    // An event naming no member (an income, a status change): the head as the console last read it, else
+    // "a household" — an id fragment is no name.
+    const name = head?.name || session.householdHeads.get(id);
+    text = name ? t("feed.subject_household", { name }) : t("feed.subject_household_unnamed");
     household = id;
   } else if (aggregate === "case" && data.kind) {
     const caseKind = has(`kinds.${data.kind}`) ? t(`kinds.${data.kind}`) : data.kind;
