@@ -51,9 +51,9 @@ from tests.e2e.console_kit import (
     MESSAGES,
     REG,
     choose_language,
-    chromium,
     console_page,
     household_body,
+    platform_dir,
     say,
     sign_in,
 )
@@ -71,10 +71,7 @@ NARROW: ViewportSize = {"width": 390, "height": 844}
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    chromium()  # refused before the platform is started for nothing
-    made = tmp_path / "platform"
-    made.mkdir()
-    return made
+    return platform_dir(tmp_path)
 
 
 async def seed(platform: Platform) -> dict[str, Any]:

@@ -26,7 +26,15 @@ from sqlalchemy import text
 from fupin_kit.db import create_engine
 from fupin_kit.pii import check_digit
 from fupin_kit.testing import Stack
-from tests.e2e.console_kit import CHINA, ID, REG, TIMEOUT_MS, choose_language, chromium, console_page
+from tests.e2e.console_kit import (
+    CHINA,
+    ID,
+    REG,
+    TIMEOUT_MS,
+    choose_language,
+    console_page,
+    platform_dir,
+)
 from tests.e2e.platform import COUNTY, PASSWORD, TOWNSHIP, VILLAGE, Platform, eventually, running_platform
 
 # More villages than the console once looked up on one page (CC-1: the first 30 only).
@@ -179,10 +187,7 @@ async def sign_out(page: Page, base: str) -> None:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    chromium()  # refused before the platform is started for nothing
-    made = tmp_path / "platform"
-    made.mkdir()
-    return made
+    return platform_dir(tmp_path)
 
 
 async def test_quotas_page(fupin_stack: Stack, workdir: Path) -> None:

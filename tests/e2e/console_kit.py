@@ -70,6 +70,15 @@ async def sign_in(page: Page, base: str, username: str) -> None:
     await expect(page.locator("body.signed-in")).to_be_visible(timeout=TIMEOUT_MS)
 
 
+def platform_dir(tmp_path: Path) -> Path:
+    """A folder for a browser test's platform, once Chromium is known to be there (a missing browser is
+    refused before a platform is started for nothing)."""
+    chromium()
+    made = tmp_path / "platform"
+    made.mkdir()
+    return made
+
+
 async def choose_language(page: Page, button: str) -> None:
     """Presses the header's language button ("中文" or "English") and waits for the labels to be in (the
     document's lang): a page opened before then would be built anew under the test's hands."""
