@@ -49,8 +49,12 @@ class Registry:
         """Upload a 登记表 as `headers` say and wait for the import to finish: its final status."""
         response = await self.client.post("/imports", files={"file": (name, content)}, headers=headers)
         assert response.status_code == 202, response.text
+        return await self.finished(response.json()["id"], headers)
+
+    async def finished(self, import_id: str, headers: dict[str, str]) -> dict[str, Any]:
+        """Wait for an import already uploaded to finish: its final status."""
         for _ in range(600):
-            polled = await self.client.get(f"/imports/{response.json()['id']}", headers=headers)
+            polled = await self.client.get(f"/imports/{import_id}", headers=headers)
             body: dict[str, Any] = polled.json()
             if body["finished_at"] is not None:
                 return body

@@ -85,16 +85,6 @@ async def _waiting_on_an_advisory_lock(registry: Any) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _finished(registry: Any, import_id: str, headers: dict[str, str]) -> dict[str, Any]:
-    for _ in range(600):
-        answer = await registry.client.get(f"/imports/{import_id}", headers=headers)
-        body: dict[str, Any] = answer.json()
-        if body["finished_at"] is not None:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError("the import did not finish")
-
-
 async def test_a_person_joining_and_leaving_while_an_import_is_applied_is_never_in_two_households(
     writable_registry: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,7 +152,7 @@ async def test_a_person_joining_and_leaving_while_an_import_is_applied_is_never_
             assert left.status_code == 200, left.text
     finally:
         release.set()
-    outcome = await _finished(registry, upload.json()["id"], officer)
+    outcome = await registry.finished(upload.json()["id"], officer)
     joined = await asyncio.wait_for(join, 30)
 
     async with registry.app.state.engine.connect() as connection:
