@@ -27,6 +27,7 @@ from tests.e2e.console_kit import (
     CHINA,
     ID,
     REG,
+    choose_language,
     console_page,
     household_body,
     say,
@@ -305,7 +306,7 @@ async def objection_dialog(page: Page, base: str, data: dict[str, Any]) -> None:
     await expect(receipt).to_have_count(1)
     await expect(receipt).to_be_visible()
     await expect(receipt).to_be_focused()
-    await page.locator(".topbar [data-lang='zh-CN']").click()
+    await choose_language(page, "中文")
 
 
 async def test_the_language_switches_from_inside_every_dialog(fupin_stack: Stack, tmp_path: Path) -> None:

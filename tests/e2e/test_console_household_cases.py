@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from fupin_kit.testing import Stack
-from tests.e2e.console_kit import CHINA, ID, REG, console_page, household_body, say, sign_in
+from tests.e2e.console_kit import CHINA, ID, REG, choose_language, console_page, household_body, say, sign_in
 from tests.e2e.platform import VILLAGE, Platform, eventually, running_platform
 
 HEADS = {"applied": "周在办", "candidate": "吴待申"}
@@ -139,8 +139,7 @@ async def test_a_household_with_an_open_identification_case_is_not_offered_the_a
         async with console_page() as (page, errors):
             await sign_in(page, base, "e2e.cadre")
             await check_household_page(page, base, ids, case_id, "zh-CN")
-            await page.locator(".topbar [data-lang='en']").click()
-            await expect(page.locator("html")).to_have_attribute("lang", "en")
+            await choose_language(page, "English")
             await check_household_page(page, base, ids, case_id, "en")
 
             # The case's link opens the cases page on that household alone, the case's row there.
