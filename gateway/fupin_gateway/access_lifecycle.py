@@ -35,7 +35,12 @@ def revocation_window_s(settings: GatewaySettings) -> int:
 
 async def start_access(app: FastAPI) -> None:
     settings: GatewaySettings = app.state.settings
-    blocklist = Blocklist(app.state.sessionmaker, settings.blocklist_refresh_s, revocation_window_s(settings))
+    blocklist = Blocklist(
+        app.state.sessionmaker,
+        settings.blocklist_refresh_s,
+        revocation_window_s(settings),
+        settings.revocation_key(),
+    )
     # Load once before serving, so a restarted gateway never admits a disabled account's old token.
     await blocklist.reload()
     blocklist.start()

@@ -2,8 +2,9 @@
 and the not-before of subjects whose tokens issued earlier must be refused (a password or secret reset, a
 change of roles or scopes), published for every service's token verification next to the JWK set.
 
-Served from the in-memory blocklist, rendered once per change; only SHA-256 digests of the subject strings
-leave the gateway, so this unauthenticated document lists no account names. Services poll it every couple
+Served from the in-memory blocklist, rendered once per change; only keyed digests of the subject strings
+leave the gateway (HMAC-SHA-256 under the key every process derives from FUPIN_PII_KEY), so this
+unauthenticated document lists no account names, nor lets anyone check a name they guess against it. Services poll it every couple
 of seconds with If-None-Match, so an unchanged set costs an empty 304.
 """
 
@@ -26,11 +27,13 @@ router = APIRouter(tags=["identity"])
 
 
 class RevokedSubjectsDocument(BaseModel):
-    algorithm: Literal["sha256"]
+    algorithm: Literal["hmac-sha256"] = Field(
+        description="HMAC-SHA-256 under a key the platform's processes share; gateways before it: sha256."
+    )
     generation: int = Field(description="Changes of the set seen by the answering gateway process.")
     changed_at: datetime = Field(description="When that process last saw the set change.")
     subjects: list[str] = Field(
-        description='Sorted lower-case hex SHA-256 of each revoked subject string, e.g. of "user:zhang.san".'
+        description='Sorted lower-case hex HMAC-SHA-256 of each revoked subject string, e.g. of "user:zhang.san".'
     )
     not_before: dict[str, float] = Field(
         default_factory=dict,

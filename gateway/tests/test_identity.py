@@ -30,11 +30,12 @@ from fupin_kit.auth.revocations import (
     parse_document,
     parse_revocations,
     render_document,
+    subject_digest,
 )
 from fupin_kit.openapi_scope import SCOPE_KEY
 from fupin_kit.sample import app as sample
 from fupin_kit.service_app import ServiceSpec, create_service_app
-from fupin_kit.testing import InProcessServer
+from fupin_kit.testing import InProcessServer, Stack
 
 NATION = "000000000000"
 COUNTY = "520102000000"
@@ -504,7 +505,7 @@ async def test_a_window_moved_into_the_past_keeps_old_tokens_refused_after_reloa
         assert app.state.blocklist._generation == generation  # never dropped, even for a moment
         assert (await client.get("/api/v1/sample/whoami", headers=bearer(token))).status_code == 401
         published = parse_document((await client.get(REVOKED_SUBJECTS_PATH)).json())
-        assert _digest("evaluator:he.eval") in published
+        assert _digest(fupin_stack, "evaluator:he.eval") in published
 
         # A window that holds again lets the evaluator sign in again; the token the closing ended stays
         # ended (and the reloads agree).
@@ -653,8 +654,14 @@ async def test_admins_of_a_division_are_made_by_a_higher_tier(fupin_stack):
         assert nation.status_code == 201
 
 
-def _digest(subject: str) -> str:
-    return hashlib.sha256(subject.encode()).hexdigest()
+def _key(stack: Stack) -> bytes:
+    """The revocation key every process of the stack derives from its shared PII key."""
+    return stack.settings("test").revocation_key()
+
+
+def _digest(stack: Stack, subject: str) -> str:
+    """What the gateway publishes for a subject, as services look it up."""
+    return subject_digest(subject, _key(stack))
 
 
 async def test_disabled_subjects_are_published_as_digests(fupin_stack):
@@ -673,8 +680,11 @@ async def test_disabled_subjects_are_published_as_digests(fupin_stack):
         assert disabled.status_code == 200
         listed = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": etag})
         assert listed.status_code == 200 and listed.headers["etag"] != etag
-        assert parse_document(listed.json()) == {_digest("user:zhou.county")}
+        assert parse_document(listed.json()) == {_digest(fupin_stack, "user:zhou.county")}
         assert "zhou" not in listed.text
+        # Keyed: whoever guesses the account name cannot find its plain hash in this public document.
+        assert hashlib.sha256(b"user:zhou.county").hexdigest() not in listed.text
+        assert listed.json()["algorithm"] == "hmac-sha256"
         assert listed.json()["generation"] > empty.json()["generation"]
         # The same after a reload from the database (what another gateway process would publish).
         await app.state.blocklist.reload()
@@ -685,7 +695,9 @@ async def test_disabled_subjects_are_published_as_digests(fupin_stack):
         # expired: those tokens stay ended (test_a_subject_is_listed_until_its_last_token_has_expired).
         await client.post("/admin/users/zhou.county/enable", headers=root(fupin_stack))
         cleared = parse_revocations((await client.get(REVOKED_SUBJECTS_PATH)).json())
-        assert cleared.subjects == frozenset() and _digest("user:zhou.county") in cleared.not_before
+        assert (
+            cleared.subjects == frozenset() and _digest(fupin_stack, "user:zhou.county") in cleared.not_before
+        )
 
         operation = app.openapi()["paths"][REVOKED_SUBJECTS_PATH]["get"]
         assert operation[SCOPE_KEY]["kind"] == "public"
@@ -745,7 +757,7 @@ async def test_a_subject_is_listed_until_its_last_token_has_expired(fupin_stack)
         assert "user:old.disabled" not in app.state.blocklist
         assert "evaluator:wu.eval" not in app.state.blocklist
         published = await client.get(REVOKED_SUBJECTS_PATH)
-        assert parse_document(published.json()) == {_digest("user:new.disabled")}
+        assert parse_document(published.json()) == {_digest(fupin_stack, "user:new.disabled")}
         # Still disabled all the same: no new token.
         assert (await login(client, "old.disabled")).status_code == 400
 
@@ -805,7 +817,7 @@ def _write(path: Path, content: bytes) -> None:
 
 async def test_a_password_reset_ends_the_tokens_issued_before_it(fupin_stack, tmp_path):
     published = tmp_path / "revoked.json"
-    _write(published, render_document([], 0, datetime.now(UTC)))
+    _write(published, render_document([], 0, datetime.now(UTC), key=_key(fupin_stack)))
     async with (
         upstream(fupin_stack) as service_url,
         gateway(fupin_stack, upstreams={"sample": service_url}, blocklist_refresh_s=0.2) as (app, client),
@@ -842,7 +854,7 @@ async def test_a_password_reset_ends_the_tokens_issued_before_it(fupin_stack, tm
         parsed = parse_revocations(document.json())
         assert parsed.subjects == frozenset()
         seconds = await _not_before_in_database(app, "people", "username", "ma.village")
-        assert parsed.not_before == {_digest("user:ma.village"): seconds}
+        assert parsed.not_before == {_digest(fupin_stack, "user:ma.village"): seconds}
         assert "ma.village" not in document.text
         again = await client.get(REVOKED_SUBJECTS_PATH, headers={"If-None-Match": document.headers["etag"]})
         assert again.status_code == 304
@@ -880,7 +892,7 @@ async def test_an_evaluator_password_reset_ends_its_earlier_tokens(fupin_stack):
 
 async def test_a_client_secret_rotation_and_a_scope_change_end_earlier_tokens(fupin_stack, tmp_path):
     published = tmp_path / "revoked.json"
-    _write(published, render_document([], 0, datetime.now(UTC)))
+    _write(published, render_document([], 0, datetime.now(UTC), key=_key(fupin_stack)))
     async with (
         gateway(fupin_stack) as (app, client),
         direct_service(fupin_stack, published) as (service_app, service),
@@ -929,13 +941,13 @@ async def test_a_client_secret_rotation_and_a_scope_change_end_earlier_tokens(fu
         assert (await service.get("/whoami", headers=bearer(newest))).status_code == 200
         seconds = await _not_before_in_database(app, "clients", "client_id", "hrss-sync")
         assert parse_revocations((await client.get(REVOKED_SUBJECTS_PATH)).json()).not_before == {
-            _digest("client:hrss-sync"): seconds
+            _digest(fupin_stack, "client:hrss-sync"): seconds
         }
 
 
 async def test_a_removed_admin_role_ends_with_the_change(fupin_stack, tmp_path):
     published = tmp_path / "revoked.json"
-    _write(published, render_document([], 0, datetime.now(UTC)))
+    _write(published, render_document([], 0, datetime.now(UTC), key=_key(fupin_stack)))
     async with (
         gateway(fupin_stack) as (app, client),
         direct_service(fupin_stack, published) as (service_app, service),

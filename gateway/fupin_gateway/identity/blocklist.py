@@ -5,8 +5,8 @@ its password or secret was reset, or its roles or scopes changed, after they wer
 Tokens are self-contained: a token issued before its account was disabled, or its credentials or powers
 changed, stays valid until it expires. The gateway closes that gap for everything routed through it by
 checking refuses() on every request; an admin's change in this process takes effect at once, in other
-gateway processes within one refresh interval. Services learn both from their published form (digests of
-the subjects, see revoked_subjects.py), which they poll every FUPIN_REVOKED_SUBJECTS_REFRESH_S.
+gateway processes within one refresh interval. Services learn both from their published form (keyed digests
+of the subjects, see revoked_subjects.py), which they poll every FUPIN_REVOKED_SUBJECTS_REFRESH_S.
 
 Not-before is kept to the millisecond, the change time truncated, as a token's `iat` is (fupin_kit
 auth/instants.py): a token issued a moment before the change is refused, one issued a moment after it (a
@@ -45,9 +45,15 @@ class Published:
 
 class Blocklist:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], refresh_s: float, window_s: int
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        refresh_s: float,
+        window_s: int,
+        digest_key: bytes,
     ) -> None:
         self.sessionmaker = sessionmaker
+        # The services' revocation key (KitSettings.revocation_key): what the published digests are under.
+        self.digest_key = digest_key
         self.refresh_s = refresh_s
         # How long a subject stays listed after it was disabled: until its last token has expired.
         self.window_s = window_s
@@ -120,12 +126,16 @@ class Blocklist:
 
     def published(self) -> Published:
         if self._published is None:
-            body = render_document(self._subjects, self._generation, self._changed_at, self._not_before)
-            material = "\n".join(sorted(subject_digest(subject) for subject in self._subjects))
+            key = self.digest_key
+            body = render_document(
+                self._subjects, self._generation, self._changed_at, self._not_before, key=key
+            )
+            # Over the keyed digests: the ETag is public too, and a plain hash of a guessed set would match it.
+            material = "\n".join(sorted(subject_digest(subject, key) for subject in self._subjects))
             if self._not_before:
-                # Only when there is any, so a set without not-befores keeps the ETag it always had.
+                # Only when there is any, so a set without not-befores keeps the ETag it had.
                 material += "\nnot_before\n" + "\n".join(
-                    sorted(f"{subject_digest(subject)}:{at}" for subject, at in self._not_before.items())
+                    sorted(f"{subject_digest(subject, key)}:{at}" for subject, at in self._not_before.items())
                 )
             tag = hashlib.sha256(material.encode()).hexdigest()[:32]
             self._published = Published(body=body, etag=f'"{tag}"')

@@ -79,7 +79,11 @@ def create_service_app(spec: ServiceSpec, settings: KitSettings | None = None) -
         app.state.sessionmaker = sessionmaker
         jwks = JwkSet(settings.jwks_source)
         revoked = (
-            RevokedSubjects(settings.revoked_subjects_source, settings.revoked_subjects_refresh_s)
+            RevokedSubjects(
+                settings.revoked_subjects_source,
+                settings.revoked_subjects_refresh_s,
+                settings.revocation_key(),
+            )
             if spec.poll_revoked_subjects
             else None
         )

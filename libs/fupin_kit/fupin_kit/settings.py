@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from fupin_kit.auth.lifetimes import DEFAULT_LEEWAY_S, DEFAULT_TOKEN_LIFETIME_S
-from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH
+from fupin_kit.auth.revocations import REVOKED_SUBJECTS_PATH, revocation_key
 from fupin_kit.auth.sources import is_url
 from fupin_kit.pii import PiiCipher, load_key
 
@@ -147,6 +147,12 @@ class KitSettings(BaseSettings):
     def pii_cipher(self) -> PiiCipher:
         assert self.keys_dir is not None
         return PiiCipher(load_key(self.pii_key or None, self.keys_dir))
+
+    def revocation_key(self) -> bytes:
+        """The key the gateway digests revoked subjects with and every verifier looks them up by
+        (fupin_kit.auth.revocations): derived from the same shared key as pii_cipher()."""
+        assert self.keys_dir is not None
+        return revocation_key(load_key(self.pii_key or None, self.keys_dir))
 
     @property
     def topics_file(self) -> Path:

@@ -148,7 +148,8 @@ def start_stack(root: Path | None = None, *, durable: bool = True) -> Stack:
     keys = KeyStore(root / "keys")
     keys.ensure()
     stack = Stack(root=root, postgres=postgres, broker=broker, keys=keys)
-    stack.revoked_subjects_path.write_bytes(render_document([], 0, datetime.now(UTC)))
+    empty = render_document([], 0, datetime.now(UTC), key=stack.settings("test").revocation_key())
+    stack.revoked_subjects_path.write_bytes(empty)
     return stack
 
 

@@ -5,6 +5,7 @@ scopes), and the published document's parsing (not_before optional, never misrea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from fupin_kit.auth.revocations import (
     parse_document,
     parse_revocations,
     render_document,
+    revocation_key,
     subject_digest,
 )
 from fupin_kit.auth.tokens import JwkSet, TokenVerifier
@@ -31,10 +33,12 @@ from fupin_kit.sample import app as sample
 from fupin_kit.service_app import ServiceSpec, create_service_app
 
 CITY = "520100000000"
+# What every process of a deployment derives from its shared FUPIN_PII_KEY (KitSettings.revocation_key).
+KEY = revocation_key(b"\x07" * 32)
 
 
 def _publish(path: Path, *subjects: str) -> None:
-    path.write_bytes(render_document(subjects, len(subjects), datetime.now(UTC)))
+    path.write_bytes(render_document(subjects, len(subjects), datetime.now(UTC), key=KEY))
 
 
 def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
@@ -59,7 +63,7 @@ async def _verifier_polling_a_file(
     store.ensure()
     source = tmp_path / "revoked.json"
     _publish(source)
-    revoked = RevokedSubjects(str(source), refresh_s=60)
+    revoked = RevokedSubjects(str(source), refresh_s=60, key=KEY)
     await revoked.refresh()
     return (
         store,
@@ -85,19 +89,19 @@ def _token(store: KeyStore, subject: str) -> str:
 async def test_a_failed_poll_keeps_the_last_set(tmp_path, caplog):
     source = tmp_path / "revoked.json"
     _publish(source, "user:zhang.san")
-    revoked = RevokedSubjects(str(source), refresh_s=60)
+    revoked = RevokedSubjects(str(source), refresh_s=60, key=KEY)
     assert await revoked.refresh()
-    assert subject_digest("user:zhang.san") in revoked and len(revoked) == 1
+    assert subject_digest("user:zhang.san", KEY) in revoked and len(revoked) == 1
 
     # Garbled, not a revoked-subjects document, and gone: each a failed poll, the set unchanged.
     caplog.set_level(logging.WARNING, logger="fupin_kit.auth.revocations")
     for broken in (b"{not json", b'{"algorithm": "md5", "subjects": []}', b'{"subjects": ["zhang.san"]}'):
         source.write_bytes(broken)
         assert not await revoked.refresh()
-        assert subject_digest("user:zhang.san") in revoked
+        assert subject_digest("user:zhang.san", KEY) in revoked
     source.unlink()
     assert not await revoked.refresh()
-    assert subject_digest("user:zhang.san") in revoked
+    assert subject_digest("user:zhang.san", KEY) in revoked
     # One warning for the whole outage, not one per poll.
     assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1
 
@@ -107,7 +111,7 @@ async def test_a_failed_poll_keeps_the_last_set(tmp_path, caplog):
 
 
 async def test_an_unreachable_gateway_keeps_the_last_set(tmp_path):
-    revoked = RevokedSubjects(f"http://127.0.0.1:{free_port()}{REVOKED_SUBJECTS_PATH}", refresh_s=60)
+    revoked = RevokedSubjects(f"http://127.0.0.1:{free_port()}{REVOKED_SUBJECTS_PATH}", refresh_s=60, key=KEY)
     try:
         assert not await revoked.refresh()
         assert len(revoked) == 0
@@ -117,7 +121,7 @@ async def test_an_unreachable_gateway_keeps_the_last_set(tmp_path):
         assert await revoked.refresh()
         revoked.source = f"http://127.0.0.1:{free_port()}{REVOKED_SUBJECTS_PATH}"
         assert not await revoked.refresh()
-        assert subject_digest("client:mca-sync") in revoked
+        assert subject_digest("client:mca-sync", KEY) in revoked
     finally:
         await revoked.stop()
 
@@ -171,7 +175,7 @@ async def test_a_service_starts_while_the_gateway_is_down_and_stops_its_poller(f
     assert task.done() and revoked._client is None
 
 
-DIGEST = subject_digest("user:zhang.san")
+DIGEST = subject_digest("user:zhang.san", KEY)
 
 
 def test_a_document_without_not_before_is_read_as_having_none():
@@ -211,9 +215,9 @@ def test_a_malformed_not_before_is_refused_never_read_as_empty(not_before):
 
 
 def test_render_and_parse_agree_on_not_before():
-    body = render_document(["user:a"], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000.123})
+    body = render_document(["user:a"], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000.123}, key=KEY)
     parsed = parse_revocations(json.loads(body))
-    assert parsed.subjects == {subject_digest("user:a")}
+    assert parsed.subjects == {subject_digest("user:a", KEY)}
     assert parsed.not_before == {DIGEST: 1_790_000_000.123}
     assert "zhang.san" not in body.decode()
 
@@ -225,14 +229,15 @@ def test_whole_second_not_befores_of_older_gateways_are_read():
 
 async def test_a_malformed_not_before_is_a_failed_poll(tmp_path):
     source = tmp_path / "revoked.json"
-    source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000}))
-    revoked = RevokedSubjects(str(source), refresh_s=60)
+    source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:zhang.san": 1_790_000_000}, key=KEY))
+    revoked = RevokedSubjects(str(source), refresh_s=60, key=KEY)
     assert await revoked.refresh()
     assert revoked.not_before(DIGEST) == 1_790_000_000
     source.write_bytes(b'{"algorithm": "sha256", "subjects": [], "not_before": {"x": 1}}')
     assert not await revoked.refresh()
     assert revoked.not_before(DIGEST) == 1_790_000_000  # the last one kept
-    assert revoked.refuses(DIGEST, 1_789_999_999) and not revoked.refuses(DIGEST, 1_790_000_000)
+    assert revoked.refuses("user:zhang.san", 1_789_999_999)
+    assert not revoked.refuses("user:zhang.san", 1_790_000_000)
 
 
 async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(tmp_path, monkeypatch):
@@ -244,7 +249,7 @@ async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(t
     assert token in verifier._cache
 
     # A not-before after the token's iat: refused on the cache-hit path, without a signature check.
-    source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:li.si": issued_at + 1}))
+    source.write_bytes(render_document([], 1, datetime.now(UTC), {"user:li.si": issued_at + 1}, key=KEY))
     assert await revoked.refresh()
     decoded = _count_decodes(monkeypatch)
     with pytest.raises(ProblemError) as refused:
@@ -256,10 +261,43 @@ async def test_a_cached_token_issued_before_its_subjects_not_before_is_refused(t
 
     # A not-before one millisecond after the token's iat still ends it (a reset right after a sign-in);
     # one in the token's own millisecond does not (a token obtained with the new password must work).
-    source.write_bytes(render_document([], 2, datetime.now(UTC), {"user:li.si": issued_at + 0.001}))
+    source.write_bytes(render_document([], 2, datetime.now(UTC), {"user:li.si": issued_at + 0.001}, key=KEY))
     assert await revoked.refresh()
     with pytest.raises(ProblemError):
         await verifier.verify(token)
-    source.write_bytes(render_document([], 3, datetime.now(UTC), {"user:li.si": issued_at}))
+    source.write_bytes(render_document([], 3, datetime.now(UTC), {"user:li.si": issued_at}, key=KEY))
+    assert await revoked.refresh()
+    assert (await verifier.verify(token)).subject == "user:li.si"
+
+
+def test_the_published_digests_name_nobody_to_whoever_lacks_the_key():
+    # The document is public: a plain hash of a guessed account name must not be found in it.
+    body = render_document(["user:zhang.san"], 1, datetime.now(UTC), {"user:li.si": 1_790_000_000}, key=KEY)
+    document = json.loads(body)
+    assert document["algorithm"] == "hmac-sha256"
+    for guessed in ("user:zhang.san", "user:li.si"):
+        assert hashlib.sha256(guessed.encode()).hexdigest() not in body.decode()
+        assert subject_digest(guessed, revocation_key(b"\x08" * 32)) not in body.decode()
+    assert parse_revocations(document).subjects == {subject_digest("user:zhang.san", KEY)}
+    assert set(parse_revocations(document).not_before) == {subject_digest("user:li.si", KEY)}
+
+
+async def test_an_older_gateways_unkeyed_document_is_still_honoured(tmp_path):
+    # A service upgraded before its gateway: what that gateway revoked stays refused, and back again.
+    store, source, revoked, verifier = await _verifier_polling_a_file(tmp_path)
+    token = _token(store, "user:li.si")
+    assert (await verifier.verify(token)).subject == "user:li.si"
+    plain = hashlib.sha256(b"user:li.si").hexdigest()
+    source.write_text(json.dumps({"algorithm": "sha256", "generation": 1, "subjects": [plain]}))
+    assert await revoked.refresh()
+    with pytest.raises(ProblemError):
+        await verifier.verify(token)
+    assert (await verifier.verify(_token(store, "user:wang.wu"))).subject == "user:wang.wu"
+
+    _publish(source, "user:li.si")  # the gateway upgraded: keyed digests
+    assert await revoked.refresh()
+    with pytest.raises(ProblemError):
+        await verifier.verify(token)
+    _publish(source)
     assert await revoked.refresh()
     assert (await verifier.verify(token)).subject == "user:li.si"

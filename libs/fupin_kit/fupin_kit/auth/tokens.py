@@ -25,7 +25,7 @@ from fupin_kit.auth import client_scopes
 from fupin_kit.auth.actor import TIERS, Actor
 from fupin_kit.auth.keys import ALGORITHM, withdraw_time, withdrawn
 from fupin_kit.auth.lifetimes import DEFAULT_TOKEN_LIFETIME_S
-from fupin_kit.auth.revocations import RevokedSubjects, subject_digest
+from fupin_kit.auth.revocations import RevokedSubjects
 from fupin_kit.auth.roles import evaluator_roles
 from fupin_kit.auth.sources import FETCH_ERRORS, fetch_json
 from fupin_kit.problems import ProblemError, unauthorized
@@ -126,32 +126,30 @@ class TokenVerifier:
         self.cache_size = cache_size
         # None: this process learns of disabled accounts otherwise (the gateway's own blocklist).
         self.revoked = revoked
-        # token -> (actor, accepted until (exp + leeway, as jwt.decode accepts it), kid, signing key,
-        # digest of the subject, computed once so the revocation check per request is one set lookup)
-        self._cache: OrderedDict[str, tuple[Actor, float, str, Any, str]] = OrderedDict()
+        # token -> (actor, accepted until (exp + leeway, as jwt.decode accepts it), kid, signing key)
+        self._cache: OrderedDict[str, tuple[Actor, float, str, Any]] = OrderedDict()
 
     async def verify(self, token: str) -> Actor:
         cached = self._cache.get(token)
         if cached is not None:
-            actor, until, kid, key, digest = cached
+            actor, until, kid, key = cached
             if time.time() < until and not self.jwks.stale() and self.jwks.loaded(kid) is key:
                 self._cache.move_to_end(token)
-                self._refuse_revoked(digest, actor.issued_at)
+                self._refuse_revoked(actor)
                 return actor
             del self._cache[token]
         actor, until, kid, key = await self._verify(token)
-        digest = subject_digest(actor.subject)
         # Remembered even when revoked: replaying a revoked token then costs a lookup, not a signature
         # check, and it is accepted again only if the subject is re-enabled before the token expires.
         if self.cache_size > 0:
-            self._cache[token] = (actor, until, kid, key, digest)
+            self._cache[token] = (actor, until, kid, key)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        self._refuse_revoked(digest, actor.issued_at)
+        self._refuse_revoked(actor)
         return actor
 
-    def _refuse_revoked(self, digest: str, issued_at: float | None) -> None:
-        if self.revoked is not None and self.revoked.refuses(digest, issued_at):
+    def _refuse_revoked(self, actor: Actor) -> None:
+        if self.revoked is not None and self.revoked.refuses(actor.subject, actor.issued_at):
             raise unauthorized("token revoked")
 
     async def _verify(self, token: str) -> tuple[Actor, float, str, Any]:
