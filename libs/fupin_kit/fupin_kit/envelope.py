@@ -108,8 +108,16 @@ def domain_topic(service: str) -> str:
     return f"fupin.{service}.events.v1"
 
 
+FEED_TOPIC_PREFIX = "fupin.feed."
+
+
 def feed_topic(province: str) -> str:
-    return f"fupin.feed.{province}.v1"
+    return f"{FEED_TOPIC_PREFIX}{province}.v1"
+
+
+def is_feed_topic(topic: str) -> bool:
+    """A provincial feed topic: read by systems outside the platform, unlike every other topic."""
+    return topic.startswith(FEED_TOPIC_PREFIX)
 
 
 def dlq_topic(consumer_group: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from fupin_kit import idempotency, outbox_repository
-from fupin_kit.envelope import CONTENT_TYPE
+from fupin_kit.envelope import CONTENT_TYPE, is_feed_topic
 from fupin_kit.infra_tables import OUTBOX_CHANNEL
 from fupin_kit.kafka import make_producer
 from fupin_kit.settings import KitSettings
@@ -236,6 +236,10 @@ class OutboxRelay:
                 await producer.begin_transaction()
             for event in batch:
                 trace_headers = publish.headers_for(event)
+                if is_feed_topic(event.topic):
+                    # A provincial feed is read outside the platform: its records carry no internal trace
+                    # ids (the publish span is still recorded, for the platform's own traces).
+                    trace_headers = []
                 headers = [
                     ("content-type", CONTENT_TYPE_BYTES),
                     ("ce_id", event.ce_id.encode()),
