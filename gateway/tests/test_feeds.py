@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
+from fupin_contracts import registry as registry_contracts
 from fupin_gateway.config import GatewaySettings
 from fupin_gateway.main import create_app
 from fupin_kit.divisions import COUNTYLESS_CITIES
@@ -761,3 +762,73 @@ async def test_what_a_departments_list_caused_stays_with_the_county(scenario):
     await _drain(scenario)
     topic = {headers["ce_id"] for headers, _, _ in await _read_topic(scenario, feed_topic("52"))}
     assert told <= topic and not topic & withheld
+
+
+def status_event(event_type: str, household: str, discovery: str | None) -> Envelope:
+    """A registry status event as the registry stages it on a monitoring case's decision (its contract)."""
+    payload = registry_contracts.HouseholdStatusChangedV1(
+        household_id=uuid.uuid4(),
+        division=VILLAGE,
+        version=2,
+        from_status="candidate",
+        to_status="monitored",
+        reason=f"identification case {household} announced (2026)",
+        discovery=discovery,
+    )
+    return new_event(
+        service="registry",
+        type=event_type,
+        aggregate="household",
+        aggregate_id=household,
+        division=VILLAGE,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+async def test_the_registrys_events_of_a_pushed_warning_stay_with_the_county(scenario):
+    """Task s19 item 1: the registry's household.monitored (and monitoring_cleared) of a warning a
+    department's list opened went up to the province and the city, since it carried no `discovery`; the
+    registry now names the case's discovery (services/registry/tests/test_monitoring_discovery.py) and the
+    feeds withhold it above the county on every path, while a cadre's warning still goes up."""
+    monitored = "fupin.registry.household.monitored.v1"
+    cleared = "fupin.registry.household.monitoring_cleared.v1"
+    pushed = status_event(monitored, "h-push", "department_push")
+    pushed_cleared = status_event(cleared, "h-push", "department_push")
+    visited = status_event(monitored, "h-visit", "cadre_visit")
+    await scenario.publish(pushed, pushed_cleared, visited)
+    await scenario.wait_stored([pushed.id, pushed_cleared.id, visited.id])
+    withheld = {str(pushed.id), str(pushed_cleared.id)}
+    for tier, division in (("province", PROVINCE), ("city", CITY)):
+        ids = {event["id"] for event in await pull_all(scenario, tier, division)}
+        assert str(visited.id) in ids and not ids & withheld, tier
+    county = {event["id"] for event in await pull_all(scenario, "county", COUNTY)}
+    assert {str(visited.id), *withheld} <= county
+    await _drain(scenario)
+    topic = {headers["ce_id"] for headers, _, _ in await _read_topic(scenario, feed_topic("52"))}
+    assert str(visited.id) in topic and not topic & withheld
+
+
+async def test_province_feed_topics_carry_no_internal_trace_context(scenario):
+    """Task s19 item 3: a record on a provincial topic (fupin.feed.<pp>.v1, read outside the platform)
+    carried the relay's traceparent, an internal trace id; trace context (traceparent, tracestate,
+    baggage) is dropped there, and the records of internal topics keep it."""
+    event = household_event(REGISTERED, VILLAGE, "h-traced", RID_52)
+    trace_id = uuid.uuid4().hex
+    traced = [("traceparent", f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01".encode()), ("baggage", b"k=v")]
+    producer = make_producer(scenario.settings)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            domain_topic("registry"),
+            value=event.to_bytes(),
+            key=event.aggregate_id.encode(),
+            headers=[*event.routing_headers(), *traced],
+        )
+    finally:
+        await producer.stop()
+    await scenario.wait_stored([event.id])
+    await _drain(scenario)
+    copies = [headers for headers, _, _ in await _read_topic(scenario, feed_topic("52"))]
+    assert str(event.id) in {headers["ce_id"] for headers in copies}
+    for headers in copies:
+        assert not {"traceparent", "tracestate", "baggage"} & set(headers), headers

@@ -428,6 +428,38 @@ async def test_medical_cost_push_opens_monitoring_and_household_is_monitored(pla
     decided = await act(platform, case_id, "county_decide", "county")
     assert decided["state"] == "monitored"
     assert await registry_status(platform, household_id, "monitored") == "monitored"
+    # Task s19 item 1: the registry's household.monitored of a warning a list opened names its discovery,
+    # so the province's feed withholds it as it does the case's own events; the county's still carries it.
+    await platform.user("province", "province", PROVINCE, ["officer"])
+
+    async def county_told() -> list[str] | None:
+        types = await feed_types(platform, "county", household_id)
+        return types if MONITORED in types else None
+
+    await eventually(county_told, "the county's feed to carry the household's monitored event")
+    province = await feed_types(platform, "province", household_id)
+    assert "fupin.registry.household.created.v1" in province  # the province reads the household's feed
+    assert MONITORED not in province, province
+
+
+MONITORED = "fupin.registry.household.monitored.v1"
+PROVINCE = "520000000000"
+
+
+async def feed_types(platform: Platform, actor: str, household_id: str) -> list[str]:
+    """The types of the household's events in the actor's feed (pull API), oldest first."""
+    types: list[str] = []
+    after = 0
+    while True:
+        page = await platform.call("GET", "/feeds/events", actor, params={"after": after, "limit": 1000})
+        if not page["events"]:
+            return types
+        types += [
+            event["type"]
+            for event in page["events"]
+            if event.get("data", {}).get("household_id") == household_id
+        ]
+        after = page["next_after"]
 
 
 async def test_accounts_are_only_created_at_divisions_of_the_tree(platform: Platform) -> None:

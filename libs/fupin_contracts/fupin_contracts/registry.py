@@ -119,6 +119,11 @@ class HouseholdStatusChangedV1(_Payload):
     # The day the decision was taken, when a county recorded one taken outside the platform (a file
     # registered before the platform existed); None when the change is the decision (the event's time).
     decided_on: dt.date | None = None
+    # How the household came to notice (identification's code list `discovery`), on a change caused by a
+    # monitoring case's decision (.monitored, .monitoring_cleared): the case's own. The feeds above the
+    # county withhold it when a department's pushed list opened the warning (department_push), as they do
+    # the case's own events. None on every other change. Optional: added within v1 (2026-11-28).
+    discovery: str | None = None
 
 
 class HouseholdDecisionRefusedV1(_Payload):

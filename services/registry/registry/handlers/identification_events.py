@@ -77,7 +77,9 @@ async def on_decision(session: AsyncSession, event: Envelope) -> None:
     command = StatusCommand(action=action, reason=f"identification case {data.case_id} {verb} ({data.year})")
     household_id = uuid.UUID(str(data.household_id))
     try:
-        await service.change_status(ctx, household_id, command)
+        # A monitoring case's `discovery` goes on with its decision: the feeds above the county withhold
+        # the registry's event of a warning a department's pushed list opened, as they do the case's own.
+        await service.change_status(ctx, household_id, command, discovery=data.discovery)
     except ProblemError as exc:
         refused = exc  # what the registry answered to the decision's own action
         fallback = POOR_AGAIN.get(action)
@@ -85,7 +87,7 @@ async def on_decision(session: AsyncSession, event: Envelope) -> None:
             # A refused transition changed nothing, so the other one can be tried in the same transaction.
             retry = StatusCommand(action=fallback, reason=command.reason)
             try:
-                await service.change_status(ctx, household_id, retry)
+                await service.change_status(ctx, household_id, retry, discovery=data.discovery)
                 return
             except ProblemError as again:
                 exc = again

@@ -730,7 +730,12 @@ async def update_household(ctx: Context, household_id: uuid.UUID, patch: Househo
 
 
 async def change_status(
-    ctx: Context, household_id: uuid.UUID, command: StatusCommand, *, by_hand: bool = False
+    ctx: Context,
+    household_id: uuid.UUID,
+    command: StatusCommand,
+    *,
+    by_hand: bool = False,
+    discovery: str | None = None,
 ) -> HouseholdOut:
     """`by_hand`: a county officer's command through the API, which the file itself must allow: nobody is
     registered as poor, returned to poverty or monitored in a household nobody lives in any more (exit
@@ -738,7 +743,9 @@ async def change_status(
     was registered (domain.md §4), the rule identification's exit applies: the year, in China, of its
     latest registration (or return to poverty) by the registry. The procedure's other checks are
     identification's, whose decisions reach the registry as events (handlers.identification_events) and
-    are applied as decided (it applied the year rule itself)."""
+    are applied as decided (it applied the year rule itself). `discovery`: how the household came to
+    notice, when a monitoring case's decision causes the change; its event carries it, so the feeds
+    withhold above the county what a department's pushed list caused."""
     loaded = await _load(ctx, household_id, lock=True)
     require_tier(ctx.actor, STATUS_TIER)
     require_role(ctx.actor, STATUS_ROLE)
@@ -779,6 +786,7 @@ async def change_status(
         to_status=target.value,
         reason=_published(command.reason),
         decided_on=command.decided_on,
+        discovery=discovery,
     )
     after = await _record(
         ctx,
