@@ -124,6 +124,10 @@ class ObjectionV1(_Payload):
     due_at: dt.datetime
     resolved_by: str | None = None
     resolution: str | None = None
+    # The objected case's `discovery` (a monitoring case's, as on its steps; None on the others): the feeds
+    # above the county withhold an objection to a warning a department's list opened (DISCOVERED_BY_PUSH).
+    # Optional: added within v1 (2026-11-28).
+    discovery: str | None = None
 
 
 class QuotaSetV1(_Payload):
@@ -172,6 +176,9 @@ class CategoryConfirmedV1(_CaseState):
 
     categories: list[str]
     reason: str
+    # The case's `discovery`, as on its steps (None on an identification case): withheld above the county
+    # for a warning a department's list opened. Optional: added within v1 (2026-11-28).
+    discovery: str | None = None
 
 
 # A sampled case that failed its batch's spot-check (抽查): no transition (the case stays at the step for an

@@ -86,8 +86,10 @@ def case_event(
     )
 
 
-def objection_event(ticket: dict[str, Any], actor: Actor) -> Envelope:
-    """A ticket opened (status open) or resolved; its subject is the case, so it orders with the case."""
+def objection_event(ticket: dict[str, Any], case: dict[str, Any], actor: Actor) -> Envelope:
+    """A ticket opened (status open) or resolved; its subject is the case, so it orders with the case. It
+    names the case's `discovery`, as the case's steps do: an objection to a warning a department's list
+    opened is withheld above the county like the warning."""
     payload = contracts.ObjectionV1(
         objection_id=ticket["id"],
         notice_id=ticket["notice_id"],
@@ -98,6 +100,7 @@ def objection_event(ticket: dict[str, Any], actor: Actor) -> Envelope:
         due_at=ticket["due_at"],
         resolved_by=ticket.get("resolved_by"),
         resolution=_published(ticket.get("resolution")),
+        discovery=case.get("discovery"),
     )
     return _envelope(
         contracts.OBJECTION_OPENED if ticket["status"] == "open" else contracts.OBJECTION_RESOLVED,
@@ -175,12 +178,14 @@ def _published_extra(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def category_event(case: dict[str, Any], categories: list[str], reason: str, actor: Actor) -> Envelope:
-    """A support-category confirmation; its subject is the case, so it orders with the case's steps."""
+    """A support-category confirmation; its subject is the case, so it orders with the case's steps, and it
+    names the case's `discovery` as they do."""
     payload = contracts.CategoryConfirmedV1(
         **_case_ref(case),
         state=case["state"],
         categories=categories,
         reason=_published(reason),
+        discovery=case.get("discovery"),
     )
     return _envelope(
         contracts.CATEGORY_CONFIRMED, AGGREGATE, str(case["id"]), case["division"], payload, actor

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
+VILLAGE = "520102016001"  # conftest's village (test modules cannot import conftest)
 BACKFILL_MIGRATION = "identification.migrations.versions.0015_case_discovery"
 
 
@@ -87,3 +88,39 @@ async def test_warnings_opened_before_the_column_take_their_discovery_from_the_o
         await _visit(harness, case)
         [visited] = await _event_data(harness, "fupin.identification.monitoring.visited.v1", case)
         assert visited["discovery"] == "department_push", visited
+
+
+async def test_objections_and_categories_of_a_warning_a_list_opened_name_the_push(harness: Harness) -> None:
+    """Task s19 item 2: a monitoring case goes on a notice (monitor_notice), so it takes objections, and
+    a village cadre confirms support categories on any running case: objection.opened / .resolved and
+    case.category_confirmed of a warning a list opened carried no discovery and went up to the province
+    and city. Each now names the case's discovery, as its steps do."""
+    case = await _pushed_warning(harness)
+    confirmed = await harness.client.post(
+        f"/cases/{case}/category",
+        json={"categories": ["guarantee"], "reason": "受灾后无劳动能力"},
+        headers=harness.village(),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    await harness.sql("UPDATE cases SET state = 'monitor_village_reviewed' WHERE id = :i", i=uuid.UUID(case))
+    notice = await harness.client.post(
+        "/notices", json={"division": VILLAGE, "kind": "monitoring"}, headers=harness.township()
+    )
+    assert notice.status_code == 201, notice.text
+    ticket = await harness.client.post(
+        f"/public/notices/{notice.json()['id']}/objections", json={"case_id": case, "text": "该户未受灾"}
+    )
+    assert ticket.status_code == 201, ticket.text
+    resolved = await harness.client.post(
+        f"/objections/{ticket.json()['id']}/resolve",
+        json={"outcome": "dismissed", "reason": "入户核实受灾属实"},
+        headers=harness.township(),
+    )
+    assert resolved.status_code == 200, resolved.text
+    for event_type in (
+        "fupin.identification.case.category_confirmed.v1",
+        "fupin.identification.objection.opened.v1",
+        "fupin.identification.objection.resolved.v1",
+    ):
+        [event] = await _event_data(harness, event_type, case)
+        assert event.get("discovery") == "department_push", (event_type, event)

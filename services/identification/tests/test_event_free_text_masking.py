@@ -118,7 +118,7 @@ def test_every_builder_masks_the_free_text_it_publishes() -> None:
     adjustment = {"division": VILLAGE, "year": 2026, "before": 1, "after": 2, "reason": typed}
     built = {
         "case": events.case_event(case, "withdraw", "applied", "withdrawn", SYSTEM_ACTOR, typed),
-        "objection": events.objection_event(ticket, SYSTEM_ACTOR),
+        "objection": events.objection_event(ticket, case, SYSTEM_ACTOR),
         "quota": events.quota_event(adjustment, SYSTEM_ACTOR),
         "exclusion": events.exclusion_event(case, hit, typed, SYSTEM_ACTOR),
         "hit": events.hit_event(case, hit, SYSTEM_ACTOR, resolution=typed),

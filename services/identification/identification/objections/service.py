@@ -128,7 +128,7 @@ async def submit(ctx: Context, notice_id: uuid.UUID, body: ObjectionIn, submitte
         "due_at": ctx.now + dt.timedelta(days=float(sla)),
     }
     await repository.insert_ticket(ctx.session, ticket)
-    await record_change(ctx.session, events.objection_event(ticket, ctx.actor))
+    await record_change(ctx.session, events.objection_event(ticket, case or {}, ctx.actor))
     return render({**ticket, "resolved_by": None, "resolved_at": None, "resolution": None}, ctx.now)
 
 
@@ -163,6 +163,7 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
     await repository.resolve(
         ctx.session, ticket_id, body.outcome.value, ctx.actor.subject, ctx.now, body.reason, note
     )
+    case_now = await cases.load(ctx, ticket["case_id"])
     await case_repository.insert_history(
         ctx.session,
         [
@@ -171,7 +172,7 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
                 "division": ticket["division"],
                 "action": f"objection_{body.outcome.value}",
                 "from_state": None,
-                "to_state": (await cases.load(ctx, ticket["case_id"]))["state"],
+                "to_state": case_now["state"],
                 "actor": ctx.actor.subject,
                 "actor_tier": ctx.actor.tier,
                 "at": ctx.now,
@@ -186,7 +187,7 @@ async def resolve(ctx: Context, ticket_id: uuid.UUID, body: ResolutionIn) -> Tic
     )
     updated = await repository.get(ctx.session, ticket_id, lo, hi)
     assert updated is not None
-    await record_change(ctx.session, events.objection_event(updated, ctx.actor))
+    await record_change(ctx.session, events.objection_event(updated, case_now, ctx.actor))
     return render_ticket(updated, ctx.now, ctx.actor)
 
 
