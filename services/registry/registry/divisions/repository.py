@@ -131,22 +131,60 @@ async def villages_and_above(session: AsyncSession, lo: str, hi: str) -> list[di
     return [_row(row) for row in rows]
 
 
+# pg_trgm's unit: a pattern with fewer characters yields no trigram, and the name index answers it only by
+# reading all of itself (a fifth of a second over the national tree, whatever [lo, hi] is).
+TRIGRAM = 3
+
+
+def _name_contains(query: str) -> str:
+    """The name condition: LIKE for the trigram index, or, for a query too short for it, strpos, which
+    the index cannot serve, so the planner reads the code range [lo, hi] instead."""
+    if len(query) < TRIGRAM:
+        return "strpos(d.name, :query) > 0"
+    return "d.name LIKE :pattern ESCAPE '\\'"
+
+
 def _like_pattern(query: str) -> str:
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-async def search(session: AsyncSession, query: str, lo: str, hi: str, limit: int) -> list[dict[str, Any]]:
-    """Nodes whose name contains `query` inside [lo, hi]; higher levels first, then by code."""
+async def search(
+    session: AsyncSession, query: str, lo: str, hi: str, limit: int, level: int | None = None
+) -> list[dict[str, Any]]:
+    """Nodes whose name contains `query` inside [lo, hi] (of one `level` when given); higher levels first,
+    then by code."""
+    # Conditions are left out rather than made void (`:level IS NULL OR …`), which would leave the planner
+    # one generic plan for both.
+    of_level = "" if level is None else "AND d.level = :level "
     rows = await session.execute(
         text(
             f"SELECT {_NODE_COLUMNS} FROM divisions d "
-            "WHERE d.name LIKE :pattern ESCAPE '\\' AND d.code BETWEEN :lo AND :hi "
+            f"WHERE {_name_contains(query)} AND d.code BETWEEN :lo AND :hi {of_level}"
             "ORDER BY d.level, d.code LIMIT :limit"
         ),
-        {"pattern": _like_pattern(query), "lo": lo, "hi": hi, "limit": limit},
+        {"pattern": _like_pattern(query), "query": query, "lo": lo, "hi": hi, "limit": limit, "level": level},
     )
     return [_row(row) for row in rows]
+
+
+async def lineage(session: AsyncSession, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """`codes` and every division above them, each once, keyed by code (code, name, level, parent_code,
+    placeholder), following the real parent links: one query however many codes, as villages_and_above.
+    No subtree filter: only the public reads use it, and the tree's names and codes are public."""
+    rows = await session.execute(
+        text(
+            "WITH RECURSIVE node AS ("
+            "  SELECT d.code, d.name, d.level, d.parent_code, d.placeholder FROM divisions d "
+            "  WHERE d.code = ANY(:codes) "
+            "  UNION "
+            "  SELECT p.code, p.name, p.level, p.parent_code, p.placeholder FROM divisions p "
+            "  JOIN node ON p.code = node.parent_code"
+            ") SELECT code, name, level, parent_code, placeholder FROM node"
+        ),
+        {"codes": list(codes)},
+    )
+    return {row.code: _row(row) for row in rows}
 
 
 async def visible(session: AsyncSession, code: str, lo: str, hi: str) -> bool:

@@ -4,6 +4,8 @@ Scoping: a node is readable when it lies in the caller's subtree; anything else 
 forbidden look the same). Ancestors are visible only as the chain returned by /{code}/ancestors for a
 node inside the subtree: a village cadre sees the names and codes above its village, but cannot open the
 township node itself, list its children (the sibling villages) or search outside its village.
+
+The public notice board reads the whole tree without a token through /divisions/public/… (public.py).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from fupin_kit.auth.dependencies import CurrentActor
 from fupin_kit.db import DbSession
 from fupin_kit.problems import not_found, unprocessable
 from registry import patterns
-from registry.divisions import repository
+from registry.divisions import public, repository
 from registry.divisions.schemas import DivisionCode, DivisionList, DivisionNode, DivisionPage, DivisionSummary
 
 router = APIRouter(prefix="/divisions", tags=["divisions"])
+# First, so that /divisions/public/… is never taken for a division code by the routes below.
+router.include_router(public.router)
 CODE_PATTERN = patterns.DIVISION_CODE
 
 

@@ -56,3 +56,37 @@ class DivisionList(BaseModel):
     items: list[DivisionSummary]
     # More names match than `limit` shows (the first by level, then code): narrow the query, or raise limit.
     truncated: bool = False
+
+
+class DivisionName(BaseModel):
+    """A division as a reader names it: enough to tell 新州镇 东门村 from another 东门村. A placeholder
+    (市辖区, 重庆's 县) groups divisions but is no place a villager would name."""
+
+    code: str
+    name: str
+    level: str
+    placeholder: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DivisionName:
+        return cls(
+            code=row["code"],
+            name=row["name"],
+            level=codes.TIER_NAMES[codes.Level(row["level"])],
+            placeholder=row["placeholder"],
+        )
+
+
+class PublicDivisionNode(DivisionNode):
+    # Root (the first province or city above) → parent: what a shared link needs to draw the whole path.
+    ancestors: list[DivisionName]
+
+
+class DivisionHit(DivisionSummary):
+    ancestors: list[DivisionName]  # root → parent
+
+
+class DivisionHits(BaseModel):
+    items: list[DivisionHit]
+    # More names match than `limit` shows (the first by level, then code): narrow the query, or raise limit.
+    truncated: bool = False
