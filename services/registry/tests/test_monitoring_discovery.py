@@ -114,3 +114,31 @@ async def test_the_registry_events_of_a_monitoring_case_carry_its_discovery(
     assert [event["type"] for event in events] == [MONITORED, CLEARED]
     # A warning nobody's list opened, or one published before events named it, carries no mark to withhold.
     assert [event["data"].get("discovery") for event in events] == [discovery, discovery]
+
+
+@pytest.mark.parametrize(("serial", "discovery"), [(24, id_contracts.DISCOVERED_BY_PUSH), (25, None)])
+async def test_a_county_officers_clear_names_how_the_monitoring_began(
+    writable_registry, monkeypatch, serial: int, discovery: str | None
+) -> None:
+    # The clear by hand is caused by no case; it still must not tell the province of a monitoring whose
+    # beginning the province was never shown.
+    registry = writable_registry
+    monkeypatch.setattr(identification_events, "_cipher", registry.app.state.settings.pii_cipher)
+    household_id = await _created(registry, serial)
+    decided = id_contracts.MONITORING_DECIDED
+    await _handle(
+        registry, _monitoring_event(decided, uuid.uuid4(), household_id, "monitor_decide", discovery)
+    )
+    before = len(await _outbox(registry))
+
+    cleared = await registry.client.post(
+        f"/households/{household_id}/status-commands",
+        json={"action": "clear", "reason": "核实后风险已消除"},
+        headers=registry.auth("county", VILLAGE[:6] + "000000", ["officer"]),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["status"]["code"] == "candidate"
+
+    events = (await _outbox(registry))[before:]
+    assert [event["type"] for event in events] == [CLEARED]
+    assert events[0]["data"].get("discovery") == discovery

@@ -177,6 +177,10 @@ history = Table(
     # registered before it existed), or the day of a member change (its effective_on, died_on); NULL when
     # the change is the decision (its `at` is its day).
     Column("effective_on", Date),
+    # How the household came to notice, on a change a monitoring case caused (fupin_contracts
+    # DISCOVERED_BY_*): a county officer's later clear of that monitoring names it too, so the feeds
+    # withhold above the county the clear of a warning a department's pushed list opened.
+    Column("discovery", String(40)),
 )
 Index("ix_household_history_household_at", history.c.household_id, history.c.at)
 

@@ -367,6 +367,25 @@ CIVIL_TIME_ZONE = CHINA.key
 REGISTERING = ("registered", "returned")
 
 
+async def monitoring_discovery(session: AsyncSession, household_id: uuid.UUID) -> str | None:
+    """How the household's current monitoring came about: the `discovery` of its latest change into
+    'monitored' (None for one made by hand, or recorded before migration registry_0014). A write-path
+    read, under the household's row lock, on ix_household_history_household_at."""
+    row = (
+        await session.execute(
+            select(history.c.discovery)
+            .where(
+                history.c.household_id == household_id,
+                history.c.after["status"].astext == "monitored",
+                history.c.before["status"].astext != "monitored",
+            )
+            .order_by(history.c.at.desc(), history.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 async def registration_years(session: AsyncSession, household_id: uuid.UUID) -> tuple[int | None, int]:
     """(the year in China of the household's latest change into registered or returned — the year of the
     decision's own day when a county recorded one taken outside the platform — or None if it was never

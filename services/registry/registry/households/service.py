@@ -395,12 +395,14 @@ async def _record(
     payload: BaseModel,
     after_incomes: list[dict[str, Any]] | None = None,
     effective_on: dt.date | None = None,
+    discovery: str | None = None,
 ) -> Loaded:
     """After a change: reload, keep the history row, and stage the event — same transaction.
     `after_incomes`: the income records the change wrote (with_incomes), kept in the history row's
     `after` beside the household; `before` then holds them as they were. `effective_on`: the day of a
     decision taken outside the platform that the change records, or of the member change (a birth, a
-    death, a move) it records."""
+    death, a move) it records. `discovery`: how the household came to notice, on a change a monitoring
+    case caused."""
     after = await _load(ctx, household_id)
     after_snapshot = after.snapshot if after_incomes is None else with_incomes(after.snapshot, after_incomes)
     division = after.household["division"]
@@ -416,6 +418,7 @@ async def _record(
             "before": before,
             "after": after_snapshot,
             "effective_on": effective_on,
+            "discovery": discovery,
         },
     )
     await record_change(
@@ -775,6 +778,10 @@ async def change_status(
     version = loaded.household["version"] + 1
     # Risk cleared has an event of its own: the status it restores (exited, candidate) was not decided now.
     cleared = command.action is StatusAction.CLEAR  # only a monitored household can be cleared
+    if cleared and discovery is None:
+        # A county officer's clear by hand ends a monitoring some case began: what the feeds above the
+        # county were not told of its beginning, they are not told of its end.
+        discovery = await repository.monitoring_discovery(ctx.session, household_id)
     event_type = (
         contracts.HOUSEHOLD_MONITORING_CLEARED if cleared else contracts.STATUS_EVENT_TYPES[target.value]
     )
@@ -797,6 +804,7 @@ async def change_status(
         event_type,
         payload,
         effective_on=command.decided_on,
+        discovery=discovery,
     )
     return _out(ctx, after)
 
