@@ -487,7 +487,7 @@ async def refusals_in_chinese(
     await dialog.locator("button[type=submit]").click()
     problem = dialog.locator(".problem[role=alert]")
     technical = problem.locator("details.problem-technical")
-    await expect(problem.locator("strong")).to_have_text("填写的内容不符合要求 (422)")
+    await expect(problem.locator("strong")).to_have_text("填写的内容不符合要求（422）")
     await expect(problem.locator(".problem-message")).to_have_text("请按下面的提示修改后重新提交。")
     await expect(problem.locator(".problem-fields li")).to_have_text(["办理记录：实到人数多于应到代表人数"])
     shown = await problem.inner_text()
@@ -518,7 +518,7 @@ async def refusals_in_chinese(
         {"finding": {**VOTE, "meeting_on": data["today"]}},
     )
     await dialog.locator("button[type=submit]").click()
-    await expect(problem.locator("strong")).to_have_text("与当前状态冲突 (409)")
+    await expect(problem.locator("strong")).to_have_text("与当前状态冲突（409）")
     await expect(problem.locator(".problem-message")).to_have_text(
         "此案件的当前环节是“已民主评议”，不能办理“民主评议”：这一步可能已由他人办理。请刷新页面，查看案件现在的环节。"
     )
@@ -701,7 +701,7 @@ async def run_console(page: Page, base: str, data: dict[str, Any], shots: Path, 
     await check_case_list_labels(page, base, data["case"], "zh-CN")
     await check_exit_reason(page, base, households["green"], data["year"], "zh-CN")
     await page.goto(f"{base}/console/#/households/00000000-0000-0000-0000-000000000000")
-    await expect(problem.locator("strong")).to_have_text("未找到（或不在您的管辖范围内） (404)")
+    await expect(problem.locator("strong")).to_have_text("未找到（或不在您的管辖范围内）（404）")
     await expect(problem.locator(".problem-message")).to_have_text(
         "请检查链接是否正确；您只能查看本辖区内的记录。"
     )
@@ -920,7 +920,7 @@ async def township_settles_the_objection(page: Page, base: str, data: dict[str, 
     await expect(dialog).to_have_count(0)
     await expect(ticket.locator("[data-status]")).to_have_text("异议不成立")
     await expect(ticket.locator(".resolution")).to_contain_text("经核实，楼房为借款所建")
-    await expect(ticket.locator(".resolution")).to_contain_text("(console.township, ")
+    await expect(ticket.locator(".resolution")).to_contain_text("（console.township，")
     await expect(ticket.get_by_role("button", name="处理异议")).to_have_count(0)
     await shot(page, shots, "9b-objection-settled-zh")
     # Open objections: none left; settled ones are listed by their outcome.

@@ -228,7 +228,7 @@ async def resolve_dialog(page: Page, base: str) -> None:
             "legend": say(language, "objections.outcome"),
             "label[for=r-reason]": say(language, "objections.reason"),
             "label.check:has(#r-dismissed)": say(language, "objections.outcome_dismissed"),
-            ".problem strong": f"{say(language, 'problems.422')} (422)",
+            ".problem strong": say(language, "problems.422") + say(language, "common.aside", text="422"),
             "button[type=submit]": say(language, "objections.submit"),
         }
 

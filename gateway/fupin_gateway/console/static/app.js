@@ -229,7 +229,7 @@ function problemBox(error, { fields: formLabels = {} } = {}) {
   const fields = error.errors.map((item) => h("li", { dataset: { loc: (item.loc || []).join(".") } },
     t("problems.field", { field: fieldLabel(item.loc, formLabels), reason: fieldReason(item) })));
   return h("div", { class: "problem", role: "alert", dataset: { status: String(error.status), message: message.key } },
-    h("strong", { text: `${title} (${error.status})` }),
+    h("strong", { text: `${title}${aside(String(error.status))}` }),
     h("p", { class: "problem-message", text: message.text }),
     fields.length ? h("ul", { class: "problem-fields" }, fields) : null,
     technicalDetails([
@@ -238,6 +238,12 @@ function problemBox(error, { fields: formLabels = {} } = {}) {
       error.detail,
       ...error.errors.map((item) => `${(item.loc || []).join(".")}: ${item.msg}`),
     ]));
+}
+
+/** `parts` in brackets after a text, as the language writes them: "（甲，乙）" in Chinese (full width, no
+ * space before), " (a, b)" in English. */
+function aside(...parts) {
+  return t("common.aside", { text: parts.join(t("common.comma")) });
 }
 
 function pageHeader(title, ...extra) {
@@ -673,9 +679,16 @@ async function dashboardView(seq, [code]) {
     stat(codeLabel("household_status", statusFromList("registered")), totals.registered || 0, "red"),
     stat(codeLabel("household_status", statusFromList("exited")), totals.exited || 0, "green"),
     stat(codeLabel("household_status", statusFromList("returned")), totals.returned || 0, "yellow"));
+  // A village is the lowest division: the counts "by child" of a village are its own, not a child's.
+  const below = isVillage(node) ? h("p", { class: "muted no-children", text: t("dashboard.no_children") }) : grid;
   return h("section", {},
     pageHeader(t("dashboard.title"), h("a", { class: "button", href: "#/households", text: t("dashboard.to_households") })),
-    breadcrumb, summary, legend(), grid);
+    breadcrumb, summary, legend(), below);
+}
+
+/** A village's code: its own three digits after its township's (a township's are 000). */
+function isVillage(code) {
+  return CODE.test(code) && code.slice(9) !== "000";
 }
 
 function statusFromList(code) {
@@ -839,7 +852,7 @@ function historyActor(entry) {
   const via = /^identification:(.*)$/.exec(entry.actor);
   const actor = via ? t("history.actor_identification", { actor: accountName(via[1]) }) : accountName(entry.actor);
   const tier = has(`tiers.${entry.actor_tier}`) ? t(`tiers.${entry.actor_tier}`) : entry.actor_tier;
-  return `(${actor}, ${tier})`;
+  return aside(actor, tier);
 }
 
 /** A code of a code list by its label: the API's entry (with its Chinese label) when the list is loaded. */
@@ -859,7 +872,7 @@ function historyItem(entry) {
   return h("li", { dataset: { action: entry.action } },
     h("time", { datetime: entry.at, text: formatDateTime(entry.at) }), " ",
     h("strong", { text: action }), change ? " · " : null, change, " — ",
-    h("span", { class: "history-reason", text: historyReason(entry.reason, entry.action) }), " ",
+    h("span", { class: "history-reason", text: historyReason(entry.reason, entry.action) }),
     h("span", { class: "muted", text: historyActor(entry) }),
     changes.length ? h("ul", { class: "history-changes" }, changes) : null);
 }
@@ -881,7 +894,7 @@ const HOUSEHOLD_CHANGES = [
   ["identification_standard", "household.standard", (v) => codeLabel("identification_standard", codeOf("identification_standard", v))],
   ["main_cause", "household.main_cause", (v) => codeLabel("cause", codeOf("cause", v))],
   ["other_causes", "household.other_causes", (v) => listJoin((v || []).map((c) => codeLabel("cause", codeOf("cause", c))))],
-  ["per_capita_net_income", "household.income", (v, snapshot) => v == null ? "" : `${formatMoney(v)} (${snapshot.income_year})`],
+  ["per_capita_net_income", "household.income", (v, snapshot) => v == null ? "" : `${formatMoney(v)}${aside(String(snapshot.income_year))}`],
 ];
 const LIVING_CHANGES = [
   ["housing_area", "household.housing_area", (v) => v == null ? "" : `${formatNumber(v)} m²`],
@@ -1012,7 +1025,7 @@ async function householdView(seq, [id]) {
       [t("household.standard"), codeLabel("identification_standard", household.identification_standard)],
       [t("household.main_cause"), codeLabel("cause", household.main_cause)],
       [t("household.other_causes"), listJoin(household.other_causes.map((c) => codeLabel("cause", c)))],
-      [t("household.income"), household.per_capita_net_income == null ? null : `${formatMoney(household.per_capita_net_income)} (${household.income_year})`],
+      [t("household.income"), household.per_capita_net_income == null ? null : `${formatMoney(household.per_capita_net_income)}${aside(String(household.income_year))}`],
     ])),
     h("div", { class: "card", dataset: { facts: "living" } }, h("h2", { text: t("household.living") }), dl([
       [t("household.housing_area"), living.housing_area == null ? null : `${formatNumber(living.housing_area)} m²`],
@@ -1230,7 +1243,7 @@ function residentIdCell(member) {
   const certificate = codeOfValue(member.id_kind) === "disability_certificate";
   return h("span", { class: member.resident_id_masked ? "masked" : "full", title: member.resident_id_masked ? t("household.id_masked") : t("household.id_full") },
     h("code", { class: "resident-id", text: member.resident_id }),
-    certificate ? h("span", { class: "id-kind muted small-text", text: ` (${codeLabel("id_kind", member.id_kind)})` }) : null);
+    certificate ? h("span", { class: "id-kind muted small-text", text: aside(codeLabel("id_kind", member.id_kind)) }) : null);
 }
 
 function memberStatus(member) {
@@ -1342,7 +1355,8 @@ async function casesView(seq, _params, query) {
 
 /** Each household's head as the registry answers this user (masked above the county), for a page of cases:
  * cadres know a household by its head, not by an id. One read per household, in parallel; a household the
- * registry does not answer for is shown by its id. */
+ * registry does not answer for is said to be not found (404) or the registry unavailable (anything else),
+ * never named by an id fragment a cadre cannot read. */
 async function householdHeads(ids) {
   const heads = new Map();
   await Promise.all([...new Set(ids)].map(async (id) => {
@@ -1352,11 +1366,23 @@ async function householdHeads(ids) {
         heads.set(id, household.head_name);
         session.householdHeads.set(id, household.head_name);
       }
-    } catch {
-      /* shown by its id */
+    } catch (error) {
+      heads.set(id, error instanceof ApiError && error.status === 404 ? UNANSWERED.notFound : UNANSWERED.unavailable);
     }
   }));
   return heads;
+}
+
+// What a case's household cell says when the registry did not name the household (householdHeads).
+const UNANSWERED = { notFound: Symbol("household not found"), unavailable: Symbol("registry unavailable") };
+
+/** A case's household cell: the head linked to the household's page, else why the registry named none. */
+function caseHousehold(current, head) {
+  if (head === UNANSWERED.notFound) {
+    return h("span", { class: "muted unanswered", title: current.household_id, text: t("cases.household_not_found") });
+  }
+  const text = head === UNANSWERED.unavailable || !head ? t("cases.household_unavailable") : head;
+  return h("a", { href: `#/households/${current.household_id}`, title: current.household_id, text });
 }
 
 /** `show` of a dialog's outcome in its row, or the view drawn anew when the row has left the page: the
@@ -1388,8 +1414,7 @@ function caseRow(item, head) {
     const elsewhere = current.allowed_actions.filter((a) => byPerson(a) && !mine.includes(a));
     const others = current.allowed_actions.filter((a) => !byPerson(a));
     row.replaceChildren(
-      td(h("a", { href: `#/households/${current.household_id}`, title: current.household_id,
-        text: head || current.household_id.slice(0, 8) }), { header: true }),
+      td(caseHousehold(current, head), { header: true }),
       td(villageLabel(current.division)),
       td(t(`kinds.${current.kind}`)),
       td(String(current.year)),
@@ -1639,7 +1664,7 @@ function objectionRow(ticket, household) {
       ? null
       : h("div", { class: "small-text resolution" }, current.resolution || "",
         current.resolved_at
-          ? h("span", { class: "muted" }, ` (${accountName(current.resolved_by)}, ${formatDateTime(current.resolved_at)})`)
+          ? h("span", { class: "muted" }, aside(accountName(current.resolved_by), formatDateTime(current.resolved_at)))
           : null,
         current.note ? h("p", { class: "muted", text: t("objections.left_notice") }) : null);
     row.classList.toggle("overdue", Boolean(current.overdue) && current.status === "open");
@@ -1660,11 +1685,30 @@ function objectionRow(ticket, household) {
   return row;
 }
 
+/** Whether the notice a ticket objects to still runs (true), has ended (false), or is not known (null: the
+ * board did not answer). */
+async function noticeRuns(noticeId) {
+  try {
+    const notice = await api(`${ID}/public/notices/${noticeId}`, { auth: false });
+    return notice.status === "open" && Date.parse(notice.ends_at) > Date.now();
+  } catch {
+    return null;
+  }
+}
+
+/** An outcome's words by the notice's state: a dismissal "continues the notice" only while it runs. */
+function outcomeLabel(outcome, runs) {
+  if (outcome !== "dismissed") return t(`objections.outcome_${outcome}`);
+  if (runs === null) return t("objections.status_dismissed");
+  return t(runs ? "objections.outcome_dismissed" : "objections.outcome_dismissed_ended");
+}
+
 function openResolveDialog(ticket, ticketName, done) {
   const error = h("div", { class: "form-error" });
+  let runs = null;
   const outcomes = ["upheld", "dismissed"].map((outcome) => h("label", { class: "check" },
     h("input", { type: "radio", name: "outcome", id: `r-${outcome}`, value: outcome, required: true }),
-    h("span", { say: () => t(`objections.outcome_${outcome}`) })));
+    h("span", { say: () => outcomeLabel(outcome, runs) })));
   const reason = h("textarea", { id: "r-reason", rows: "3", minlength: "2", maxlength: "2000", required: true });
   const submit = h("button", { type: "submit", class: "primary", say: () => t("objections.submit") });
   const cancel = cancelButton();
@@ -1688,6 +1732,10 @@ function openResolveDialog(ticket, ticketName, done) {
     done(updated);
     announce(t("objections.done", { name: ticketName(), outcome: t(`objections.status_${updated.status}`) }));
   }, { fields: () => ({ outcome: t("objections.outcome"), reason: t("objections.reason") }) });
+  noticeRuns(ticket.notice_id).then((known) => {
+    runs = known;
+    if (dialog.isConnected) sayAgain(dialog);
+  });
 }
 
 // ---- quotas (规模控制) -----------------------------------------------------------------------------------
@@ -1701,10 +1749,24 @@ function setsQuotas() {
   return roles.includes("officer") || roles.includes("admin");
 }
 
-/** The year asked for in the address (`?year=`), else the current one (the quotas' own bounds). */
+// The years a quota may be for (identification's quotas take 2013–2100): the page's year field offers these.
+const QUOTA_YEARS = { low: 2013, high: 2100 };
+
+/** The year the page shows: the one asked for in the address (`?year=`) when a quota may be for it, else the
+ * current one; `refused` holds what was asked for when it is not such a year, which the page says. */
 function quotaYear(query) {
-  const wanted = Number(query.get("year"));
-  return Number.isInteger(wanted) && wanted >= 2013 && wanted <= 2100 ? wanted : new Date().getFullYear();
+  const asked = (query.get("year") ?? "").trim();
+  const wanted = Number(asked);
+  const offered = asked !== "" && Number.isInteger(wanted) && wanted >= QUOTA_YEARS.low && wanted <= QUOTA_YEARS.high;
+  if (offered) return { year: wanted, refused: null };
+  return { year: new Date().getFullYear(), refused: asked === "" ? null : asked };
+}
+
+/** Says that the year asked for is not one a quota may be for, and which year the page shows instead. */
+function unavailableYear(refused, year) {
+  if (refused === null) return null;
+  return h("p", { class: "notice-info year-unavailable", role: "status",
+    text: t("quotas.year_unavailable", { asked: refused, low: String(QUOTA_YEARS.low), high: String(QUOTA_YEARS.high), shown: String(year) }) });
 }
 
 /** A division's quota for the year, or null when it has none (the API's 404). */
@@ -1733,7 +1795,7 @@ function quotaSummary(nodeName, own, childQuotas) {
 }
 
 async function quotasView(seq, _params, query) {
-  const year = quotaYear(query);
+  const { year, refused } = quotaYear(query);
   const node = quotaNode(query);
   const [own, allotted, nodeInfo, children] = await Promise.all([
     quotaOf(node, year),
@@ -1747,7 +1809,7 @@ async function quotasView(seq, _params, query) {
   const codes = [...new Set([...children.map((child) => child.code), ...childQuotas.keys()])].sort();
   const filters = h("form", { class: "filters", role: "search", "aria-label": t("quotas.filters") },
     h("label", { for: "q-year", text: t("quotas.year") }),
-    h("input", { id: "q-year", name: "year", type: "number", min: "2013", max: "2100", step: "1", class: "short", value: String(year), required: true }),
+    h("input", { id: "q-year", name: "year", type: "number", min: String(QUOTA_YEARS.low), max: String(QUOTA_YEARS.high), step: "1", class: "short", value: String(year), required: true }),
     h("button", { type: "submit", text: t("common.filter") }));
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -1776,7 +1838,7 @@ async function quotasView(seq, _params, query) {
     ? h("a", { class: "button", href: `#/quotas?division=${parentCode}&year=${year}`, text: t("quotas.up") })
     : null;
   return h("section", {}, pageHeader(t("quotas.title"), up),
-    h("p", { class: "muted", text: t("quotas.intro") }), filters, summary, ownLine, grid);
+    h("p", { class: "muted", text: t("quotas.intro") }), filters, unavailableYear(refused, year), summary, ownLine, grid);
 }
 
 function quotaRow({ code, name, quota, year, drill, changed }) {
@@ -1841,7 +1903,7 @@ function quotaAdjustment(entry) {
   return h("li", {},
     h("strong", { text: entry.before === null ? t("quotas.first", { after: formatNumber(entry.after) })
       : t("quotas.change", { before: formatNumber(entry.before), after: formatNumber(entry.after) }) }),
-    h("span", { class: "muted small-text", text: ` ${accountName(entry.actor)} (${tier}), ${formatDateTime(entry.at)}` }),
+    h("span", { class: "muted small-text", text: ` ${accountName(entry.actor)}${aside(tier)}${t("common.comma")}${formatDateTime(entry.at)}` }),
     h("p", { text: entry.reason }));
 }
 
@@ -1876,7 +1938,7 @@ async function openQuotaHistory(code, name, year) {
 async function boardView(seq, _params, query) {
   const division = query.get("division") || session.profile?.division || "";
   const input = h("input", {
-    id: "b-division", name: "division", value: division, inputmode: "numeric", pattern: "\\d{12}",
+    id: "b-division", name: "division", value: division, inputmode: "numeric", pattern: "\\d{12}", dataset: { patternSays: "validation.pattern_division" },
     maxlength: "12", required: true, placeholder: "520102016001", "aria-describedby": "b-hint",
   });
   const form = h("form", { class: "filters", role: "search", "aria-label": t("board.search") },
@@ -2223,6 +2285,7 @@ async function applyLanguage(next) {
   applyLabels();
   // An open dialog is relabelled in place: its typed values and focus stay (QA10 CON-3).
   for (const dialog of document.querySelectorAll("dialog")) sayAgain(dialog);
+  sayValidityAgain();
   announce(t("common.language_changed"));
   // Taken once the labels are in, not when the button was pressed: the cadre may have gone on to another
   // page and typed there while they loaded, and that form is the one built anew (CI stop 21).
@@ -2238,9 +2301,64 @@ async function applyLanguage(next) {
   if (live(redraw)) restoreTyped(main(), typed);
 }
 
+// ---- field validation in the console's language ------------------------------------------------------
+// The browser's own messages (required, min/max, pattern…) are in the browser's language, not the one chosen
+// here: every form's fields are given the console's words instead (setCustomValidity), said again as the
+// field changes and when the language does.
+
+const CHOICES = new Set(["radio", "checkbox", "select-one", "select-multiple"]);
+
+/** Why `input` is refused, in the console's language; "" when it is not. */
+function validityText(input) {
+  input.setCustomValidity("");
+  const validity = input.validity;
+  if (validity.valid) return "";
+  if (validity.valueMissing) return t(CHOICES.has(input.type) ? "validation.required_choice" : "validation.required");
+  if (validity.badInput) return t("validation.bad_input");
+  // A date's bounds as the console writes dates, not as the attribute holds them (2026-03-01).
+  const bound = (value) => (input.type === "date" ? formatDate(value) : value);
+  if (validity.rangeUnderflow) return t("validation.min", { min: bound(input.min) });
+  if (validity.rangeOverflow) return t("validation.max", { max: bound(input.max) });
+  if (validity.stepMismatch) return t("validation.step");
+  if (validity.tooShort) return t("validation.too_short", { min: input.minLength, length: input.value.length });
+  if (validity.tooLong) return t("validation.too_long", { max: input.maxLength, length: input.value.length });
+  if (validity.patternMismatch) return t(input.dataset.patternSays || "validation.pattern");
+  if (validity.typeMismatch) return t("validation.type");
+  return input.validationMessage;
+}
+
+function sayValidity(input) {
+  if (!input?.willValidate) return;
+  input.setCustomValidity(validityText(input));
+}
+
+/** The field that changed, and the rest of its radio group (checking one answers them all). */
+function sayGroupValidity(input) {
+  if (input?.type === "radio" && input.form && input.name) {
+    for (const radio of input.form.querySelectorAll(`input[type=radio][name="${CSS.escape(input.name)}"]`)) sayValidity(radio);
+    return;
+  }
+  sayValidity(input);
+}
+
+function watchValidity() {
+  // `invalid` does not bubble: it is caught on its way down.
+  document.addEventListener("invalid", (event) => sayValidity(event.target), true);
+  document.addEventListener("input", (event) => sayGroupValidity(event.target), true);
+  document.addEventListener("change", (event) => sayGroupValidity(event.target), true);
+}
+
+/** Fields already refused are refused again in the language just chosen. */
+function sayValidityAgain() {
+  for (const input of document.querySelectorAll("input, select, textarea")) {
+    if (input.validity.customError) sayValidity(input);
+  }
+}
+
 async function boot() {
   await loadLanguage(storedLanguage());
   applyLabels();
+  watchValidity();
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.addEventListener("click", () => switchLanguage(button.dataset.lang));
   }
