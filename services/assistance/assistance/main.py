@@ -1,14 +1,25 @@
-"""The assistance process: its API, outbox relay and consumers."""
+"""The assistance process: its API, outbox relay and registry consumer."""
 
 from fastapi import FastAPI
 
+from assistance.helpers.router import router as helpers_router
+from assistance.models import idempotency_keys
+from assistance.readmodel.handlers import HANDLERS
+from assistance.teams.router import router as teams_router
+from fupin_kit.consumer import ConsumerSpec
+from fupin_kit.envelope import domain_topic
 from fupin_kit.service_app import ServiceSpec, create_service_app
+from fupin_kit.settings import KitSettings
 
 
-def create_app() -> FastAPI:
+def create_app(settings: KitSettings | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="assistance",
         title="Fupin assistance",
         description="Cadres, village teams, helper pairing, household plans and measures, industry projects, micro-credit and visit logs.",
+        routers=[helpers_router, teams_router],
+        # Batched as identification's: a county's import is two registry events per household.
+        consumers=[ConsumerSpec("assistance", [domain_topic("registry")], HANDLERS, batch=True)],
+        idempotency_keys=idempotency_keys,
     )
-    return create_service_app(spec)
+    return create_service_app(spec, settings)

@@ -1,0 +1,108 @@
+"""Event builders: a helper's events have the household's village as division and `household/<id>` as
+subject (one partition key per household, so an ending comes before the assignment that replaced it); a
+team's have its village as division and `village/<code>` as subject.
+
+Phones are published masked (as every event masks mobiles), and what people typed (a unit, a reason)
+through `_published`, which masks any ID, mobile, landline or bank account in it: a domain topic reaches
+every consumer, the dead-letter topic and the outbox's retention. The service's own rows keep them as
+typed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+
+from fupin_contracts import assistance as contracts
+from fupin_kit.auth.actor import Actor
+from fupin_kit.envelope import Envelope, new_event
+from fupin_kit.pii import mask_phone, mask_text
+
+SERVICE = "assistance"
+
+
+def _published(typed: str | None) -> str | None:
+    return None if typed is None else mask_text(typed)
+
+
+def _phone(phone: str) -> str:
+    return mask_phone(phone) or ""
+
+
+def _envelope(
+    event_type: str, aggregate: str, aggregate_id: str, division: str, payload: BaseModel, actor: Actor
+) -> Envelope:
+    return new_event(
+        service=SERVICE,
+        type=event_type,
+        aggregate=aggregate,
+        aggregate_id=aggregate_id,
+        division=division,
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )
+
+
+def helper_assigned(row: dict[str, Any], actor: Actor, replaces: uuid.UUID | None) -> Envelope:
+    payload = contracts.HelperAssignedV1(
+        assignment_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        name=row["name"],
+        unit=mask_text(row["unit"]),
+        unit_tier=row["unit_tier"],
+        phone=_phone(row["phone"]),
+        started_on=row["started_on"],
+        reason=_published(row["reason"]),
+        replaces=replaces,
+    )
+    return _envelope(
+        contracts.HELPER_ASSIGNED, "household", str(row["household_id"]), row["division"], payload, actor
+    )
+
+
+def helper_ended(row: dict[str, Any], actor: Actor, replaced_by: uuid.UUID | None) -> Envelope:
+    payload = contracts.HelperEndedV1(
+        assignment_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        ended_on=row["ended_on"],
+        end_reason=mask_text(row["end_reason"]),
+        replaced_by=replaced_by,
+    )
+    return _envelope(
+        contracts.HELPER_ENDED, "household", str(row["household_id"]), row["division"], payload, actor
+    )
+
+
+def _team_member(person: dict[str, Any]) -> contracts.TeamMemberV1:
+    return contracts.TeamMemberV1(
+        name=person["name"], unit=mask_text(person["unit"]), phone=_phone(person["phone"])
+    )
+
+
+def team_formed(row: dict[str, Any], actor: Actor, replaces: uuid.UUID | None) -> Envelope:
+    payload = contracts.TeamFormedV1(
+        team_id=row["id"],
+        division=row["division"],
+        first_secretary=_team_member(row["first_secretary"]),
+        members=[_team_member(member) for member in row["members"]],
+        sent_by=row["sent_by"],
+        started_on=row["started_on"],
+        reason=_published(row["reason"]),
+        replaces=replaces,
+    )
+    return _envelope(contracts.TEAM_FORMED, "village", row["division"], row["division"], payload, actor)
+
+
+def team_ended(row: dict[str, Any], actor: Actor, replaced_by: uuid.UUID | None) -> Envelope:
+    payload = contracts.TeamEndedV1(
+        team_id=row["id"],
+        division=row["division"],
+        ended_on=row["ended_on"],
+        end_reason=mask_text(row["end_reason"]),
+        replaced_by=replaced_by,
+    )
+    return _envelope(contracts.TEAM_ENDED, "village", row["division"], row["division"], payload, actor)
