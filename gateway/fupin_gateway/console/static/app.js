@@ -72,6 +72,8 @@ const session = {
   divisionPlaces: new Map(), placeLookups: new Map(),
   // Each household's head as last read (lists, pages, the feed's creations), to name a household in the feed.
   householdHeads: new Map(),
+  // The public division tree's children by parent code, as the board's pickers read them (divisionChildren).
+  divisionChildren: new Map(),
 };
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
@@ -1589,19 +1591,29 @@ function resolvesObjections() {
   return profile?.tier === "township" && (profile.roles || []).includes("officer");
 }
 
-/** The household each ticket's case is about, by its head's name where the registry tells it. */
+/** The household each ticket's case is about, by its head's name where the registry tells it; else why it
+ * is not named (`unread`: the label saying the case or household was not found, or its service unavailable),
+ * never by an id fragment a cadre cannot read (as the cases list, householdHeads). */
 async function objectionHouseholds(tickets) {
   const byCase = new Map();
-  await Promise.all([...new Set(tickets.map((ticket) => ticket.case_id))].slice(0, 50).map(async (caseId) => {
+  await Promise.all([...new Set(tickets.map((ticket) => ticket.case_id))].map(async (caseId) => {
+    let found;
     try {
-      const found = await api(`${ID}/cases/${caseId}`);
-      const household = await api(`${REG}/households/${found.household_id}`).catch(() => null);
-      byCase.set(caseId, { case: found, id: found.household_id, name: household?.head_name });
-    } catch {
-      /* shown by the case's id */
+      found = await api(`${ID}/cases/${caseId}`);
+    } catch (error) {
+      byCase.set(caseId, { unread: notFound(error) ? "objections.case_not_found" : "objections.case_unavailable" });
+      return;
     }
+    const named = await api(`${REG}/households/${found.household_id}`).then(
+      (household) => ({ name: household?.head_name, unread: "cases.household_unavailable" }),
+      (error) => ({ unread: notFound(error) ? "cases.household_not_found" : "cases.household_unavailable" }));
+    byCase.set(caseId, { case: found, id: found.household_id, ...named });
   }));
   return byCase;
+}
+
+function notFound(error) {
+  return error instanceof ApiError && error.status === 404;
 }
 
 async function objectionsView(seq, _params, query) {
@@ -1652,7 +1664,7 @@ function objectionRow(ticket, household) {
   const row = h("tr", { dataset: { ticket: ticket.id } });
   function fill(current) {
     // The household by its head, else the case (said in the language of the moment: the dialog asks again).
-    const ticketName = () => household?.name || t("objections.case", { id: current.case_id.slice(0, 8) });
+    const ticketName = () => household?.name || t(household?.unread ?? "objections.case_unavailable");
     const name = ticketName();
     const who = household?.case
       ? h("span", { class: "muted small-text" }, ` ${t(`kinds.${household.case.kind}`)} ${household.case.year}`)
@@ -1669,7 +1681,7 @@ function objectionRow(ticket, household) {
         current.note ? h("p", { class: "muted", text: t("objections.left_notice") }) : null);
     row.classList.toggle("overdue", Boolean(current.overdue) && current.status === "open");
     row.replaceChildren(
-      td([household?.id ? h("a", { href: `#/households/${household.id}`, text: name }) : name, who], { header: true }),
+      td([ticketHousehold(current, household, name), who], { header: true }),
       td(villageLabel(current.division)),
       td(current.text ?? h("span", { class: "muted", text: t("objections.text_hidden") })),
       td(current.contact || "—"),
@@ -1683,6 +1695,15 @@ function objectionRow(ticket, household) {
   }
   fill(ticket);
   return row;
+}
+
+/** A ticket's household cell: the head linked to the household's page, else why it is not named (the ids
+ * in a tooltip, for whoever supports the cadre). */
+function ticketHousehold(ticket, household, name) {
+  const linked = household?.id && household.unread !== "cases.household_not_found";
+  return linked
+    ? h("a", { href: `#/households/${household.id}`, title: household.id, text: name })
+    : h("span", { class: "muted unanswered", title: household?.id ?? ticket.case_id, text: name });
 }
 
 /** Whether the notice a ticket objects to still runs (true), has ended (false), or is not known (null: the
@@ -1935,6 +1956,185 @@ async function openQuotaHistory(code, name, year) {
 
 // ---- public notice board ---------------------------------------------------------------------------
 
+const NATION = "000000000000";
+const PUBLIC_DIVISIONS = `${REG}/divisions/public`;
+const DIVISION_PAGE = 1000; // the most one `children` answer holds; a larger level is read page after page
+// Across the whole country the registry searches a name of 3 characters or more (422 otherwise): a shorter
+// one only within a division.
+const NATIONWIDE_FIND = 3;
+const FIND_LIMIT = 20;
+// Whose control takes the focus once the board is drawn again for the village just chosen in it.
+let boardFocus = null;
+// The path last chosen in the pickers, for the address it was chosen at (boardView).
+let boardPicks = null;
+
+/** Every child of a division, page after page (`next_after`), a placeholder grouping (北京市's 市辖区) given
+ * as its own children: a villager chooses 东城区 under 北京市, never 市辖区. Kept for the tab's life: the tree
+ * is the NBS's published one, and a reload of the board asks again only for the division it names. */
+function divisionChildren(code) {
+  let pending = session.divisionChildren.get(code);
+  if (!pending) {
+    pending = everyChild(code).catch((error) => {
+      session.divisionChildren.delete(code);
+      throw error;
+    });
+    session.divisionChildren.set(code, pending);
+  }
+  return pending;
+}
+
+async function everyChild(code) {
+  const items = [];
+  let after = null;
+  do {
+    const params = new URLSearchParams({ limit: String(DIVISION_PAGE) });
+    if (after) params.set("after", after);
+    const page = await api(`${PUBLIC_DIVISIONS}/${code}/children?${params}`, { auth: false });
+    items.push(...page.items);
+    after = page.next_after;
+  } while (after);
+  const shown = await Promise.all(items.map((item) => (item.placeholder ? divisionChildren(item.code) : [item])));
+  return shown.flat();
+}
+
+/** A division's path as the pickers choose it: its ancestors and itself, province first, without the nation
+ * and the placeholders the pickers pass over. */
+function pickedPath(node) {
+  return [...(node.ancestors || []), node].filter((item) => item.code !== NATION && !item.placeholder);
+}
+
+function placeOf(path) {
+  return path.map((item) => item.name).join(" ");
+}
+
+/** The division searched within: the deepest chosen above a village (a village's own township). */
+function findScope(path) {
+  return path.filter((item) => item.level !== "village").at(-1) || null;
+}
+
+/**
+ * The pickers: one select per level, each listing its parent's children; choosing a division that is not a
+ * village opens the next level, choosing a village calls `onVillage(code)`. `show(path)` chooses a whole
+ * path (a restored address, a search hit) and opens the level below it; `onPath(path)` hears every change.
+ */
+function divisionPicker({ onVillage, onPath }) {
+  const levels = h("div", { class: "picker-levels" });
+  const status = h("div", { class: "picker-status" });
+  const element = h("fieldset", { id: "b-pick", class: "picker" },
+    h("legend", { text: t("board.pick_legend") }), levels, status);
+  const listed = new WeakMap(); // each level's select → the divisions it lists
+  let turn = 0; // a later choice wins over an earlier one still loading
+
+  function chosenPath(depth) {
+    const selects = [...levels.querySelectorAll("select")].slice(0, depth + 1);
+    return selects.map((select) => listed.get(select).find((item) => item.code === select.value)).filter(Boolean);
+  }
+
+  function level(depth, items, chosen) {
+    const id = `b-level-${depth}`;
+    const select = h("select", { id, name: id },
+      h("option", { value: "", text: t("board.choose") }),
+      items.map((item) => h("option", { value: item.code, selected: item.code === chosen, text: item.name })));
+    listed.set(select, items);
+    select.addEventListener("change", () => void choose(depth));
+    // A level is named by what it lists (河南省's cities and the county-level cities it governs directly).
+    const names = [...new Set(items.map((item) => item.level))].map((code) => t(`levels.${code}`));
+    return h("div", { class: "picker-level", dataset: { depth: String(depth) } },
+      h("label", { for: id, text: listJoin(names) }), select);
+  }
+
+  async function choose(depth) {
+    const mine = ++turn;
+    for (const shown of [...levels.children]) if (Number(shown.dataset.depth) > depth) shown.remove();
+    const path = chosenPath(depth);
+    onPath(path);
+    const item = path[depth];
+    status.replaceChildren();
+    if (!item) return;
+    if (item.level === "village") onVillage(item.code, `b-level-${depth}`);
+    else await draw(mine, [item.code], [null], depth + 1, false);
+  }
+
+  /** Levels `from` onwards: each lists the children of `parents[i]`, `chosen[i]` chosen. */
+  async function draw(mine, parents, chosen, from, replace) {
+    status.replaceChildren(loading());
+    try {
+      const lists = await Promise.all(parents.map(divisionChildren));
+      if (mine !== turn) return;
+      const drawn = lists.map((items, i) => (items.length ? level(from + i, items, chosen[i]) : null));
+      if (replace) levels.replaceChildren(...drawn.filter(Boolean));
+      else append(levels, drawn);
+      status.replaceChildren();
+    } catch (error) {
+      if (mine === turn) status.replaceChildren(problemBox(error));
+    }
+  }
+
+  async function show(path) {
+    const mine = ++turn;
+    onPath(path);
+    const parents = [NATION, ...path.map((item) => item.code)];
+    // A village has no level below it.
+    if (path.at(-1)?.level === "village") parents.pop();
+    await draw(mine, parents, path.map((item) => item.code), 0, true);
+  }
+
+  return { element, show };
+}
+
+/** The search by part of a name: within the chosen division, or the whole country for 3 characters or more;
+ * each hit named with its ancestors. A village is a link to its board; a division above it is chosen in the
+ * pickers (`onDivision(path)`). */
+function divisionFinder({ onDivision }) {
+  const input = h("input", {
+    id: "b-find", name: "q", type: "search", required: true, maxlength: "50", minlength: String(NATIONWIDE_FIND),
+    autocomplete: "off", "aria-describedby": "b-find-hint",
+  });
+  const hint = h("p", { id: "b-find-hint", class: "muted hint" });
+  const hits = h("div", { id: "b-hits" });
+  let scope = null;
+  const form = h("form", { id: "b-find-form", class: "filters", role: "search", "aria-label": t("board.find") },
+    h("label", { for: "b-find", text: t("board.find_label") }), input,
+    h("button", { type: "submit", text: t("board.find_submit") }), hint);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const q = input.value.trim();
+    const params = new URLSearchParams({ q, limit: String(FIND_LIMIT) });
+    if (scope) params.set("within", scope.code);
+    hits.replaceChildren(loading());
+    try {
+      const found = await api(`${PUBLIC_DIVISIONS}/search?${params}`, { auth: false });
+      hits.replaceChildren(hitList(found, q, onDivision));
+    } catch (error) {
+      hits.replaceChildren(problemBox(error, { fields: { q: t("board.find_label"), within: t("board.pick_legend") } }));
+    }
+  });
+  function setScope(path) {
+    scope = findScope(path);
+    input.minLength = scope ? 1 : NATIONWIDE_FIND;
+    hint.textContent = scope ? t("board.find_within", { place: placeOf(path.slice(0, path.indexOf(scope) + 1)) }) : t("board.find_nationwide");
+  }
+  setScope([]);
+  return { element: h("div", { class: "finder" }, form, hits), setScope };
+}
+
+function hitList(found, q, onDivision) {
+  const count = found.items.length;
+  const said = count ? t("board.find_found", { n: count }) : t("board.find_none", { q });
+  return h("section", { "aria-label": t("board.find_results") },
+    h("p", { role: "status", text: said }),
+    count ? h("ul", { class: "division-hits" }, found.items.map((hit) => hitItem(hit, onDivision))) : null,
+    found.truncated ? h("p", { class: "muted", text: t("board.find_truncated", { n: count }) }) : null);
+}
+
+function hitItem(hit, onDivision) {
+  const path = pickedPath(hit);
+  if (hit.level === "village") return h("li", {}, h("a", { href: `#/board?division=${hit.code}`, text: placeOf(path) }));
+  return h("li", {},
+    h("button", { type: "button", class: "link", text: placeOf(path), onclick: () => onDivision(path) }),
+    h("span", { class: "muted small-text", text: aside(t(`levels.${hit.level}`)) }));
+}
+
 async function boardView(seq, _params, query) {
   const division = query.get("division") || session.profile?.division || "";
   const input = h("input", {
@@ -1949,33 +2149,73 @@ async function boardView(seq, _params, query) {
     event.preventDefault();
     location.hash = `#/board?division=${encodeURIComponent(input.value.trim())}`;
   });
+  const finder = divisionFinder({ onDivision: (path) => picker.show(path).then(() => focusLevel(path.length)) });
+  const picker = divisionPicker({
+    onVillage: (code, control) => {
+      boardFocus = control;
+      location.hash = `#/board?division=${code}`;
+    },
+    onPath: (path) => {
+      boardPicks = { division, path };
+      finder.setScope(path);
+    },
+  });
+  // What was chosen on this very board before it was drawn again (another language): chosen again.
+  const picked = boardPicks?.division === division ? boardPicks.path : null;
   const results = h("div", { class: "notices" });
   if (CODE.test(division)) {
-    const list = h("ul", { class: "notice-list" });
-    const errorSlot = h("div");
-    let shown = 0;
-    // The board pages like the other lists (`Next-Cursor`): a county's notices of many years, all of them.
-    const { more, load } = pagedList(t("households.load_more"), (after) => {
-      const page = new URLSearchParams({ division, limit: String(pageSize(query)) });
-      if (after) page.set("after", after);
-      return apiPage(`${ID}/public/notices?${page}`, { auth: false });
-    }, (page) => {
-      list.append(...page.items.map((n) => h("li", { class: `notice-item notice-${n.status}` },
-        // A township's or county's board lists many villages' notices: each says whose it is.
-        h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
-          h("span", { class: "notice-place", text: n.place || n.village_name || n.division }), " · ",
-          t("board.entries", { n: n.entries.length })),
-        h("p", { class: "muted", text: noticeWhen(n) }),
-        h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))));
-      shown += page.items.length;
-      if (!shown) list.replaceWith(h("p", { role: "status", text: t("board.none") }));
-    }, errorSlot);
-    results.append(errorSlot, list, more);
-    await load();
-  } else if (division) {
-    results.append(h("p", { class: "problem", role: "alert", text: t("board.bad_code") }));
+    const [node] = await Promise.all([
+      api(`${PUBLIC_DIVISIONS}/${division}`, { auth: false }).catch((error) => error),
+      boardNotices(division, query, results),
+    ]);
+    if (node instanceof Error) {
+      results.prepend(problemBox(node));
+      await picker.show(picked ?? []);
+    } else {
+      await picker.show(picked ?? pickedPath(node));
+      results.prepend(h("h2", {}, t("board.chosen"), h("span", { id: "b-place", text: placeOf(pickedPath(node)) })));
+    }
+  } else {
+    await picker.show(picked ?? []);
+    if (division) results.append(h("p", { class: "problem", role: "alert", text: t("board.bad_code") }));
   }
-  return h("section", {}, pageHeader(t("board.title")), h("p", { class: "muted", text: t("board.intro") }), form, results);
+  if (boardFocus) {
+    const control = boardFocus;
+    boardFocus = null;
+    // After route() has put the page in and focused its title: the chooser stays where the villager was.
+    window.setTimeout(() => document.getElementById(control)?.focus(), 0);
+  }
+  return h("section", {}, pageHeader(t("board.title")), h("p", { class: "muted", text: t("board.intro") }),
+    picker.element, finder.element, form, results);
+}
+
+function focusLevel(depth) {
+  document.getElementById(`b-level-${depth}`)?.focus();
+}
+
+/** The notices posted for a division (a township's or county's: its villages'), appended to `results`. */
+async function boardNotices(division, query, results) {
+  const list = h("ul", { class: "notice-list" });
+  const errorSlot = h("div");
+  let shown = 0;
+  // The board pages like the other lists (`Next-Cursor`): a county's notices of many years, all of them.
+  const { more, load } = pagedList(t("households.load_more"), (after) => {
+    const page = new URLSearchParams({ division, limit: String(pageSize(query)) });
+    if (after) page.set("after", after);
+    return apiPage(`${ID}/public/notices?${page}`, { auth: false });
+  }, (page) => {
+    list.append(...page.items.map((n) => h("li", { class: `notice-item notice-${n.status}` },
+      // A township's or county's board lists many villages' notices: each says whose it is.
+      h("a", { href: `#/board/${n.id}` }, h("strong", { text: t(`notice_kinds.${n.kind}`) }), " · ",
+        h("span", { class: "notice-place", text: n.place || n.village_name || n.division }), " · ",
+        t("board.entries", { n: n.entries.length })),
+      h("p", { class: "muted", text: noticeWhen(n) }),
+      h("span", { class: `badge badge-${n.status === "open" ? "open" : "neutral"}`, text: t(`notice_status.${n.status}`) }))));
+    shown += page.items.length;
+    if (!shown) list.replaceWith(h("p", { role: "status", text: t("board.none") }));
+  }, errorSlot);
+  results.append(errorSlot, list, more);
+  await load();
 }
 
 /** An announcement (公告) publishes a result on a day; a notice (公示) runs for a period. */
