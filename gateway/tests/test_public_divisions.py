@@ -84,9 +84,16 @@ async def test_a_villager_finds_the_village_by_name_without_a_token(fupin_stack,
         assert [item["code"] for item in provinces["items"]] == ["520000000000"]
         villages = (await client.get(f"{PUBLIC}/{XINZHOU}/children", params={"limit": 2})).json()
         assert len(villages["items"]) == 2 and villages["next_after"] == villages["items"][-1]["code"]
+        assert (
+            (await client.get(f"{PUBLIC}/{XINZHOU}/children")).headers["cache-control"].startswith("public")
+        )
 
+        # Public and static: cacheable for an hour, through the gateway's no-store default; a refusal is not.
+        for answer in (hits, (await client.get(f"{PUBLIC}/{VILLAGE}"))):
+            assert answer.headers["cache-control"] == "public, max-age=3600"
         invalid = await client.get(f"{PUBLIC}/search", params={"q": "东门村", "level": "hamlet"})
         assert invalid.status_code == 422
+        assert invalid.headers["cache-control"] == "no-store"
         assert invalid.headers["content-type"].startswith("application/problem+json")
         assert invalid.json()["instance"] == f"{PUBLIC}/search"
         assert (await client.get(f"{PUBLIC}/5226221002")).status_code == 422

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fupin_kit import divisions as codes
 from fupin_kit import openapi_scope as scope
@@ -32,6 +32,11 @@ from registry.divisions.schemas import (
 )
 
 router = APIRouter(prefix="/public", tags=["public divisions"])
+# The tree changes only when a new edition of the data is loaded (yearly), and these answers depend on no
+# caller: a browser or a proxy may keep them for an hour, so a villager's walk down the tree and the next
+# villager's read the same lists without the registry. Set here because the gateway marks every /api/
+# answer no-store unless its service chose otherwise; a refusal (404, 422) is not cached.
+CACHE_CONTROL = "public, max-age=3600"
 WHOLE_TREE = codes.subtree_range(codes.NATION)
 LevelName = Literal["province", "city", "county", "township", "village"]
 # Deeper than any real chain (province → village is four hops): a guard against a cycle in the data.
@@ -45,6 +50,7 @@ MAX_HOPS = 6
 )
 async def search(
     session: DbSession,
+    response: Response,
     q: Annotated[str, Query(min_length=1, max_length=50, description="part of a name")],
     within: Annotated[
         str | None, Query(pattern=patterns.DIVISION_CODE, description="only this division's subtree")
@@ -69,11 +75,12 @@ async def search(
     rows = await repository.search(session, name, lo, hi, limit + 1, level_number)
     hits = rows[:limit]
     above = await repository.lineage(session, [row["parent_code"] for row in hits if row["parent_code"]])
+    response.headers["Cache-Control"] = CACHE_CONTROL
     return DivisionHits(items=[_hit(row, above) for row in hits], truncated=len(rows) > limit)
 
 
 @router.get("/{code}", openapi_extra=scope.public())
-async def read(code: DivisionCode, session: DbSession) -> PublicDivisionNode:
+async def read(code: DivisionCode, session: DbSession, response: Response) -> PublicDivisionNode:
     """One division (the nation, 000000000000, is the root) with its ancestors, root → parent."""
     lo, hi = WHOLE_TREE
     row = await repository.get_node(session, code, lo, hi)
@@ -81,6 +88,7 @@ async def read(code: DivisionCode, session: DbSession) -> PublicDivisionNode:
     if row is None or chain is None:
         raise not_found("division")
     node = DivisionNode.from_node_row(row).model_dump()
+    response.headers["Cache-Control"] = CACHE_CONTROL
     return PublicDivisionNode(**node, ancestors=[DivisionName.from_row(item) for item in chain])
 
 
@@ -88,6 +96,7 @@ async def read(code: DivisionCode, session: DbSession) -> PublicDivisionNode:
 async def children(
     code: DivisionCode,
     session: DbSession,
+    response: Response,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[str | None, Query(pattern=patterns.DIVISION_CODE)] = None,
 ) -> DivisionPage:
@@ -97,6 +106,7 @@ async def children(
         raise not_found("division")
     rows = await repository.children(session, code, lo, hi, after, limit)
     page = rows[:limit]
+    response.headers["Cache-Control"] = CACHE_CONTROL
     return DivisionPage(
         items=[DivisionSummary.from_row(row) for row in page],
         next_after=page[-1]["code"] if len(rows) > limit else None,
