@@ -1,0 +1,122 @@
+"""Events of the funds service: projects of a county's project library (项目库) and their lifecycle.
+
+Every event's CloudEvents `division` is the project's division (the village or township where it is carried
+out) and its subject is `project/<project id>`, so one project's events stay in order. Every step emits an
+event of its own type, as identification's case steps do (`project.township_reviewed`, `project.approved`,
+…): a tier's feed policy and a consumer subscribe to the steps they act on by type, and the console labels
+each. The proposal carries the project as proposed (`project.proposed`), the public notice its period
+(`project.noticed`); every other step the common `ProjectStepV1`.
+
+Projects are public information (公告公示, domain.md §6): the payloads hold what the public notice shows
+(name, category, place, budget and financing, performance target, beneficiary counts) and nothing personal:
+no household ids, no inspectors' names; what officers typed (a reason, notes) is published with any personal
+number in it masked. Amounts are yuan with 2 decimals, serialised as strings ("1200000.00").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+# Past-tense verb of each lifecycle action, for the event type of a step.
+VERBS: dict[str, str] = {
+    "propose": "proposed",
+    "township_review": "township_reviewed",
+    "county_approve": "approved",
+    "post_notice": "noticed",
+    "enter_library": "listed",
+    "start": "started",
+    "accept": "accepted",
+    "fail_acceptance": "acceptance_failed",
+    "reimburse": "reimbursed",
+    "announce": "announced",
+    "reject": "rejected",
+}
+
+
+def event_type(action: str) -> str:
+    return f"fupin.funds.project.{VERBS[action]}.v1"
+
+
+PROJECT_PROPOSED = event_type("propose")
+PROJECT_NOTICED = event_type("post_notice")
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FinancingV1(_Payload):
+    # central | provincial | city | county | integrated (统筹整合) | other
+    source: str
+    amount: Decimal
+
+
+class IndicatorV1(_Payload):
+    indicator: str
+    target: str
+
+
+class ProjectProposedV1(_Payload):
+    """A project proposed to the county's library (status `proposed`)."""
+
+    project_id: uuid.UUID
+    division: str
+    name: str
+    # Code list `category` (industry 产业发展, infrastructure 基础设施, …) and `nature` (new, continued, repair).
+    category: str
+    nature: str
+    year: int
+    starts_on: dt.date
+    ends_on: dt.date
+    budget: Decimal
+    financing: list[FinancingV1]
+    beneficiary_households: int
+    beneficiary_people: int
+    performance_target: list[IndicatorV1]
+
+
+class ProjectStepV1(_Payload):
+    """One step of a project's lifecycle: the action and the statuses before and after it (alike for a
+    failed acceptance, which records the inspection without moving the project)."""
+
+    project_id: uuid.UUID
+    division: str
+    year: int
+    action: str
+    from_status: str
+    to_status: str
+    reason: str | None = None
+    # reimburse: the amount reimbursed (报账), at most the budget.
+    amount: Decimal | None = None
+    # accept / fail_acceptance: the inspection's day and result (passed | failed).
+    accepted_on: dt.date | None = None
+    acceptance_result: str | None = None
+
+
+class ProjectNoticedV1(_Payload):
+    """The county posted the project's public notice (公示): up from `starts_on`, coming down on `ends_on`
+    (at least 10 days later); it stays readable on the public board after it ends."""
+
+    project_id: uuid.UUID
+    division: str
+    year: int
+    action: str
+    from_status: str
+    to_status: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    PROJECT_PROPOSED: ProjectProposedV1,
+    PROJECT_NOTICED: ProjectNoticedV1,
+    **{
+        event_type(action): ProjectStepV1
+        for action in VERBS
+        if event_type(action) not in (PROJECT_PROPOSED, PROJECT_NOTICED)
+    },
+}

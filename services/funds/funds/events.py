@@ -1,0 +1,96 @@
+"""Event builders: every event of a project has the project's division as its division and
+`project/<id>` as its subject (one partition key per project, so its steps stay in order). What officers
+typed (a reason) goes out through `mask_text`, which masks any ID, mobile, landline or bank account in it:
+a domain topic reaches every consumer, the dead-letter topic and the outbox's retention, and projects are
+read from the nation down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from fupin_contracts import funds as contracts
+from fupin_kit.auth.actor import Actor
+from fupin_kit.envelope import Envelope, new_event
+from fupin_kit.pii import mask_text, mask_texts
+
+SERVICE = "funds"
+AGGREGATE = "project"
+
+
+def _envelope(event_type: str, project: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
+    return new_event(
+        service=SERVICE,
+        type=event_type,
+        aggregate=AGGREGATE,
+        aggregate_id=str(project["id"]),
+        division=project["division"],
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )
+
+
+def proposed(project: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.ProjectProposedV1(
+        project_id=project["id"],
+        division=project["division"],
+        name=mask_text(project["name"]),
+        category=project["category"],
+        nature=project["nature"],
+        year=project["year"],
+        starts_on=project["starts_on"],
+        ends_on=project["ends_on"],
+        budget=project["budget"],
+        financing=[contracts.FinancingV1(**item) for item in project["financing"]],
+        beneficiary_households=project["beneficiary_households"],
+        beneficiary_people=project["beneficiary_people"],
+        performance_target=[
+            contracts.IndicatorV1(**item) for item in mask_texts(project["performance_target"])
+        ],
+    )
+    return _envelope(contracts.PROJECT_PROPOSED, project, payload, actor)
+
+
+def step(
+    project: dict[str, Any],
+    action: str,
+    from_status: str,
+    actor: Actor,
+    reason: str | None = None,
+    amount: Decimal | None = None,
+    acceptance: dict[str, Any] | None = None,
+) -> Envelope:
+    """A lifecycle step (other than the proposal and the notice). `project` is the row after it."""
+    payload = contracts.ProjectStepV1(
+        project_id=project["id"],
+        division=project["division"],
+        year=project["year"],
+        action=action,
+        from_status=from_status,
+        to_status=project["status"],
+        reason=None if reason is None else mask_text(reason),
+        amount=amount,
+        accepted_on=None if acceptance is None else acceptance["accepted_on"],
+        acceptance_result=None if acceptance is None else acceptance["result"],
+    )
+    return _envelope(contracts.event_type(action), project, payload, actor)
+
+
+def noticed(
+    project: dict[str, Any], from_status: str, starts_on: dt.date, ends_on: dt.date, actor: Actor
+) -> Envelope:
+    payload = contracts.ProjectNoticedV1(
+        project_id=project["id"],
+        division=project["division"],
+        year=project["year"],
+        action="post_notice",
+        from_status=from_status,
+        to_status=project["status"],
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    return _envelope(contracts.PROJECT_NOTICED, project, payload, actor)

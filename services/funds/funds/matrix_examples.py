@@ -1,0 +1,32 @@
+"""Request body examples for the OpenAPI documents (and so for the jurisdiction matrix and schemathesis,
+see fupin_kit.openapi_scope): one valid body per write operation. The matrix puts its target division into
+the proposal's `division`; a step's example is a township review with notes, which the township's officer
+may take on a proposed project and every other caller is refused (403) or finds out of order (409)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROJECT: dict[str, Any] = {
+    "name": "纪念塔社区蔬菜大棚建设项目",
+    "category": "industry",
+    "nature": "new",
+    "division": "520102016001",
+    "year": 2024,
+    "starts_on": "2024-03-01",
+    "ends_on": "2024-10-31",
+    "responsible_unit": "南明区农业农村局",
+    "tasks": "新建蔬菜大棚20个，配套灌溉设施。",
+    "budget": "1200000.00",
+    "financing": [
+        {"source": "central", "amount": "800000.00"},
+        {"source": "integrated", "amount": "400000.00"},
+    ],
+    "beneficiaries": {"households": 45, "people": 160},
+    "performance_target": [
+        {"indicator": "新建蔬菜大棚数量", "target": "20个"},
+        {"indicator": "带动脱贫户户均增收", "target": "≥2000元"},
+    ],
+    "pro_poor_mechanism": "大棚由村集体经营，优先吸纳脱贫户务工，收益的30%用于脱贫户分红。",
+}
+STEP: dict[str, Any] = {"notes": "材料齐全，同意上报"}
