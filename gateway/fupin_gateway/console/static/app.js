@@ -23,6 +23,7 @@ import { ApiError, api, apiPage, clearToken, fetchBlob, getToken, login, streamE
 
 const REG = "/api/v1/registry";
 const ID = "/api/v1/identification";
+const AS = "/api/v1/assistance";
 const CODE = /^\d{12}$/;
 const STATUSES = ["registered", "exited", "returned", "monitored", "candidate"];
 const STATUS_COLOURS = { registered: "red", exited: "green", returned: "yellow" };
@@ -156,8 +157,11 @@ function problemType(problem) {
   return type && type !== "about:blank" ? type.replace(/\/+$/, "").split("/").pop() : "";
 }
 
-/** The localised message of a problem and the key it was chosen by ("codes.out-of-order", "types.not-found"). */
-function problemMessage(error) {
+/** The localised message of a problem and the key it was chosen by ("codes.out-of-order", "types.not-found").
+ * A form whose refusals share a code with another service's but mean something else there (`codes`, a key
+ * of its own messages: assistance's reason-required is a replaced helper's, not a rejected case's) is
+ * answered in its own words first. */
+function problemMessage(error, codes = null) {
   const problem = error.problem || {};
   const code = typeof problem.code === "string" ? problem.code : "";
   const params = {
@@ -171,7 +175,7 @@ function problemMessage(error) {
   if (figures !== undefined) {
     return { key: `figures.${code}`, text: fill(figures, { held: formatNumber(problem.held), amount: formatNumber(problem.amount) }) };
   }
-  const byCode = code ? labelIn("problems.codes", code) : undefined;
+  const byCode = code ? ((codes ? labelIn(codes, code) : undefined) ?? labelIn("problems.codes", code)) : undefined;
   if (byCode !== undefined) return { key: `codes.${code}`, text: fill(byCode, params) };
   for (const type of [problemType(problem), STATUS_TYPES[error.status]]) {
     // A refusal of the input that names no field (a service's own check, such as a survey it needs) has no
@@ -218,7 +222,7 @@ function technicalDetails(lines) {
     h("div", { class: "problem-raw", lang: "en" }, shown.map((line) => h("p", { text: line }))));
 }
 
-function problemBox(error, { fields: formLabels = {} } = {}) {
+function problemBox(error, { fields: formLabels = {}, codes = null } = {}) {
   if (!(error instanceof ApiError)) {
     return h("div", { class: "problem", role: "alert", dataset: { status: "network" } },
       h("strong", { text: t("errors.network") }),
@@ -226,7 +230,7 @@ function problemBox(error, { fields: formLabels = {} } = {}) {
       technicalDetails([String(error?.message || error)]));
   }
   const problem = error.problem || {};
-  const message = problemMessage(error);
+  const message = problemMessage(error, codes);
   const title = has(`problems.${error.status}`) ? t(`problems.${error.status}`) : t("problems.other");
   const fields = error.errors.map((item) => h("li", { dataset: { loc: (item.loc || []).join(".") } },
     t("problems.field", { field: fieldLabel(item.loc, formLabels), reason: fieldReason(item) })));
@@ -496,6 +500,7 @@ const ROUTES = [
   { pattern: /^\/cases$/, view: casesView, auth: true },
   { pattern: /^\/objections$/, view: objectionsView, auth: true },
   { pattern: /^\/quotas$/, view: quotasView, auth: true },
+  { pattern: /^\/assistance$/, view: assistanceView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -683,9 +688,11 @@ async function dashboardView(seq, [code]) {
     stat(codeLabel("household_status", statusFromList("returned")), totals.returned || 0, "yellow"));
   // A village is the lowest division: the counts "by child" of a village are its own, not a child's.
   const below = isVillage(node) ? h("p", { class: "muted no-children", text: t("dashboard.no_children") }) : grid;
+  // A village's own page: its resident team (驻村工作队), said unavailable when the service does not answer.
+  const team = isVillage(node) ? await teamSection(node) : null;
   return h("section", {},
     pageHeader(t("dashboard.title"), h("a", { class: "button", href: "#/households", text: t("dashboard.to_households") })),
-    breadcrumb, summary, legend(), below);
+    breadcrumb, summary, legend(), below, team);
 }
 
 /** A village's code: its own three digits after its township's (a township's are 000). */
@@ -965,12 +972,13 @@ function historyChanges(before, after) {
 }
 
 async function householdView(seq, [id]) {
-  const [household, incomes, history, , cases] = await Promise.all([
+  const [household, incomes, history, , cases, helpers] = await Promise.all([
     api(`${REG}/households/${id}`),
     api(`${REG}/households/${id}/incomes`).catch(() => []),
     api(`${REG}/households/${id}/history`).catch(() => []),
     codeLists().catch(() => null),
     householdCases(id),
+    householdHelpers(id),
   ]);
   const village = await divisionName(household.division);
   if (household.head_name) session.householdHeads.set(household.id, household.head_name);
@@ -1014,6 +1022,7 @@ async function householdView(seq, [id]) {
     h("p", {}, h("a", { href: "#/households", text: t("household.back") })),
     h("div", { class: "actions" }, cardButton, appliesFor() ? applyAction(household, current, cases) : null), cardError,
     casesCard(id, cases),
+    helperCard(household, helpers),
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -1179,9 +1188,9 @@ function openApplyDialog(household) {
  * changes) and the dialog stays open for a correction. `labels` translates the labels of code-list values
  * inside it (applyLabels); `fields` gives the form's labels of its fields by name, for a refused field
  * (fieldLabel). */
-function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false, fields = () => ({}) } = {}) {
+function showFormDialog(dialog, { cancel, submit, error }, send, { labels = false, fields = () => ({}), codes = null } = {}) {
   let refusal = null;
-  say(error, () => (refusal ? problemBox(refusal, { fields: fields() }) : []));
+  say(error, () => (refusal ? problemBox(refusal, { fields: fields(), codes }) : []));
   cancel.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => dialog.remove());
   const form = dialog.querySelector("form");
@@ -1195,7 +1204,7 @@ function showFormDialog(dialog, { cancel, submit, error }, send, { labels = fals
       await send();
     } catch (failure) {
       refusal = failure;
-      error.replaceChildren(problemBox(failure, { fields: fields() }));
+      error.replaceChildren(problemBox(failure, { fields: fields(), codes }));
     } finally {
       submit.disabled = false;
     }
@@ -1952,6 +1961,415 @@ async function openQuotaHistory(code, name, year) {
     failure = error;
   }
   sayAgain(dialog);
+}
+
+// ---- paired assistance (结对帮扶): a household's helper, a village's resident team ------------------
+// Written by the assistance service's officers only (helpers: county and township; teams: county), which
+// the service checks again; the console offers the buttons to them alone. Phones come as the API shows
+// them to the reader (masked above the county).
+
+const UNIT_TIERS = ["province", "city", "county", "township", "village"];
+// assistance/text.py PHONE_PATTERN: a mainland mobile, or a landline with its area code.
+const PHONE_PATTERN = "1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}";
+// Precision poverty alleviation began in 2013: no helper or team starts before (assistance/text.py).
+const ASSISTANCE_EARLIEST = "2013-01-01";
+const MAX_TEAM_MEMBERS = 10;
+// Refusals whose generic words are identification's (a rejection's reason, a signature's date): the
+// assistance forms say them in their own.
+const ASSISTANCE_PROBLEMS = "assistance.problems";
+
+function isOfficerAt(...tiers) {
+  const profile = session.profile;
+  return Boolean(profile) && tiers.includes(profile.tier) && (profile.roles || []).includes("officer");
+}
+
+const writesHelpers = () => isOfficerAt("county", "township");
+const formsTeams = () => isOfficerAt("county");
+const tierLabel = (tier) => (has(`tiers.${tier}`) ? t(`tiers.${tier}`) : tier);
+
+/** An assistance read that could not be made: "unavailable" in the section's words when the service is
+ * down or unreachable (the rest of the page is drawn); a household it does not know (yet: it learns of
+ * households from the registry's events) in words of its own (`unknownKey`); else the refusal itself. */
+function assistanceFailure(failure, unavailableKey, unknownKey = null) {
+  if (!(failure instanceof ApiError) || failure.status >= 500) {
+    return h("p", { class: "muted", dataset: { assistanceUnavailable: "" }, text: t(unavailableKey) });
+  }
+  if (unknownKey && failure.status === 404) {
+    return h("p", { class: "muted", dataset: { assistanceUnknown: "" }, text: t(unknownKey) });
+  }
+  return problemBox(failure);
+}
+
+/** The household's helpers ({current, history}), or {failure} when the service did not answer. */
+async function householdHelpers(id) {
+  try {
+    return await api(`${AS}/households/${id}/helpers`);
+  } catch (failure) {
+    return { failure };
+  }
+}
+
+function helperCard(household, answer) {
+  const content = answer.failure
+    ? assistanceFailure(answer.failure, "assistance.helper_unavailable", "assistance.helper_not_known")
+    : [
+      answer.current ? helperFacts(answer.current)
+        : h("p", { class: "muted", dataset: { noHelper: "" }, text: t("assistance.no_helper") }),
+      writesHelpers() ? helperActions(household, answer.current) : null,
+      answer.history.length ? [
+        h("h3", { text: t("assistance.history") }),
+        h("ol", { class: "history", dataset: { helper: "history" } }, answer.history.map(pastHelper)),
+      ] : null,
+    ];
+  return h("div", { class: "card", dataset: { facts: "helper", household: household.id } },
+    h("h2", { text: t("assistance.helper") }), content);
+}
+
+function helperFacts(helper) {
+  return h("div", { dataset: { helper: "current" } }, dl([
+    [t("assistance.name"), helper.name],
+    [t("assistance.unit"), helper.unit],
+    [t("assistance.unit_tier"), tierLabel(helper.unit_tier)],
+    [t("assistance.phone"), h("span", { class: "phone", text: helper.phone })],
+    [t("assistance.started_on"), formatDate(helper.started_on)],
+  ]));
+}
+
+function pastHelper(helper) {
+  return h("li", { dataset: { assignment: helper.id } },
+    h("strong", { text: t("assistance.history_item", {
+      name: helper.name, unit: helper.unit, from: formatDate(helper.started_on), to: formatDate(helper.ended_on),
+    }) }),
+    " ", h("span", { class: "muted phone", text: `${tierLabel(helper.unit_tier)} · ${helper.phone}` }),
+    helper.end_reason ? h("p", { text: t("assistance.history_reason", { reason: helper.end_reason }) }) : null);
+}
+
+function helperActions(household, current) {
+  const button = (action, label, open) => h("button", { type: "button", class: "button", dataset: { helperAction: action },
+    text: t(label), onclick: open });
+  return h("div", { class: "actions" }, current
+    ? [button("change", "assistance.change", () => openHelperDialog(household, current)),
+      button("end", "assistance.end", () => openHelperEndDialog(household, current))]
+    : button("assign", "assistance.assign", () => openHelperDialog(household, null)));
+}
+
+/** A select of the unit tiers, its labels said again in another language. */
+function tierSelect(id) {
+  return h("select", { id, required: true },
+    h("option", { value: "", say: () => t("common.choose") }),
+    UNIT_TIERS.map((tier) => h("option", { value: tier, say: () => tierLabel(tier) })));
+}
+
+function phoneInput(id) {
+  return h("input", { id, type: "tel", inputmode: "tel", maxlength: "13", pattern: PHONE_PATTERN, required: true,
+    autocomplete: "off", dataset: { patternSays: "assistance.phone_hint" } });
+}
+
+function textInput(id, { min = 1, max }) {
+  return h("input", { id, type: "text", minlength: String(min), maxlength: String(max), required: true,
+    autocomplete: "off", dataset: { blankIsEmpty: "" } });
+}
+
+function reasonInput(id) {
+  return h("textarea", { id, rows: "2", minlength: "2", maxlength: "500", required: true, dataset: { blankIsEmpty: "" } });
+}
+
+const helperFieldLabels = () => ({
+  name: t("assistance.name"), unit: t("assistance.unit"), unit_tier: t("assistance.unit_tier"),
+  phone: t("assistance.phone"), started_on: t("assistance.started_on"), reason: t("assistance.reason"),
+  ended_on: t("assistance.ended_on"),
+});
+
+/** Assign the household's helper, or change it (`current`): the current one ends on the new one's start
+ * day, with the reason the form then requires. */
+function openHelperDialog(household, current) {
+  const error = h("div", { class: "form-error" });
+  const inputs = {
+    name: textInput("hp-name", { max: 60 }),
+    unit: textInput("hp-unit", { min: 2, max: 100 }),
+    unit_tier: tierSelect("hp-unit-tier"),
+    phone: phoneInput("hp-phone"),
+    started_on: h("input", { id: "hp-started-on", type: "date", required: true,
+      min: current?.started_on || ASSISTANCE_EARLIEST, max: localDay() }),
+    reason: current ? reasonInput("hp-reason") : null,
+  };
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("assistance.submit") });
+  const cancel = cancelButton();
+  const draft = `helper:${household.id}`;
+  const restored = restoredNotice();
+  const titleKey = current ? "assistance.change_title" : "assistance.assign_title";
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "hp-title", dataset: { draft } },
+    h("form", {},
+      dialogHeader(h("h2", { id: "hp-title", say: () => t(titleKey, { name: household.head_name }) })),
+      current ? h("p", { class: "muted", say: () => t("assistance.change_explain", { helper: current.name }) }) : null,
+      restored,
+      field("hp-name", () => t("assistance.name"), inputs.name),
+      field("hp-unit", () => t("assistance.unit"), inputs.unit),
+      field("hp-unit-tier", () => t("assistance.unit_tier"), inputs.unit_tier),
+      field("hp-phone", () => t("assistance.phone"), inputs.phone),
+      field("hp-started-on", () => t("assistance.started_on"), inputs.started_on),
+      current ? field("hp-reason", () => t("assistance.reason"), inputs.reason) : null,
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  restored.hidden = !restoreDraft(draft, dialog);
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const body = {
+      name: inputs.name.value.trim(), unit: inputs.unit.value.trim(), unit_tier: inputs.unit_tier.value,
+      phone: inputs.phone.value.trim(), started_on: inputs.started_on.value,
+    };
+    if (current) body.reason = inputs.reason.value.trim();
+    const saved = await api(`${AS}/households/${household.id}/helper`, { method: "PUT", json: body, idempotent: true });
+    dialog.close();
+    announce(t("assistance.assigned", { name: saved.name }));
+    await route();
+  }, { fields: helperFieldLabels, codes: ASSISTANCE_PROBLEMS });
+}
+
+/** End the current helper's assignment without a successor: a reason, and the day (today unless given). */
+function openHelperEndDialog(household, current) {
+  const error = h("div", { class: "form-error" });
+  const reason = reasonInput("he-reason");
+  const endedOn = h("input", { id: "he-ended-on", type: "date", min: current.started_on, max: localDay() });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("assistance.end_submit") });
+  const cancel = cancelButton();
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "he-title", dataset: { draft: `helper-end:${household.id}` } },
+    h("form", {},
+      dialogHeader(h("h2", { id: "he-title", say: () => t("assistance.end_title", { name: household.head_name }) })),
+      h("p", { class: "muted", say: () => t("assistance.end_explain", { helper: current.name }) }),
+      field("he-reason", () => t("assistance.end_reason"), reason),
+      field("he-ended-on", () => t("assistance.ended_on"), endedOn),
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const body = { reason: reason.value.trim() };
+    if (endedOn.value) body.ended_on = endedOn.value;
+    await api(`${AS}/households/${household.id}/helper/end`, { method: "POST", json: body, idempotent: true });
+    dialog.close();
+    announce(t("assistance.ended", { name: current.name }));
+    await route();
+  }, { fields: () => ({ ...helperFieldLabels(), reason: t("assistance.end_reason") }), codes: ASSISTANCE_PROBLEMS });
+}
+
+// ---- the 帮扶 page: households still without a helper, the current helpers, a village's team ----------
+
+async function assistanceView(seq, _params, query) {
+  await codeLists().catch(() => null);
+  const own = session.profile.division;
+  const wanted = query.get("village") || "";
+  const village = CODE.test(wanted) ? wanted : (isVillage(own) ? own : "");
+  const [unassigned, helpers, team] = await Promise.all([
+    unassignedSection(query), helpersSection(query), village ? teamSection(village) : null,
+  ]);
+  return h("section", {}, pageHeader(t("assistance.title")),
+    isVillage(own) ? null : villagePicker(village), team, unassigned, helpers);
+}
+
+/** A keyset list of the assistance service (`Next-Cursor`) in a table: `row(item)` draws each. */
+async function assistanceList({ list, path, params, caption, empty, headers, rows, numeric = [] }, query) {
+  const body = h("tbody");
+  const errorSlot = h("div");
+  const limit = pageSize(query);
+  let shown = 0;
+  const title = h("caption");
+  const { more, load } = pagedList(t("assistance.load_more"), (after) => {
+    const search = new URLSearchParams({ ...params, limit: String(limit) });
+    if (after) search.set("after", after);
+    return apiPage(`${AS}${path}?${search}`);
+  }, async (page) => {
+    append(body, await rows(page.items));
+    shown += page.items.length;
+    title.textContent = t(caption, { n: formatNumber(shown) });
+    if (!shown) append(body, [h("tr", {}, h("td", { colspan: String(headers.length), text: t(empty) }))]);
+  }, errorSlot);
+  await load();
+  title.textContent ||= t(caption, { n: "0" });
+  return h("div", { dataset: { list } }, errorSlot,
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t(caption, { n: formatNumber(shown) }) },
+      h("table", {}, title,
+        h("thead", {}, h("tr", {}, headers.map((label, i) => h("th", { scope: "col", class: numeric.includes(i) ? "num" : null, text: label })))),
+        body)),
+    more);
+}
+
+function unassignedSection(query) {
+  return assistanceList({
+    list: "unassigned", path: "/households", params: { division: session.profile.division, unassigned: "true" },
+    caption: "assistance.unassigned_caption", empty: "assistance.unassigned_empty", numeric: [3],
+    headers: ["col_head", "col_village", "col_status", "col_members"].map((k) => t(`assistance.${k}`)),
+    rows: async (items) => {
+      await villageNames(items.map((item) => item.division));
+      return items.map((item) => h("tr", { dataset: { household: item.id } },
+        td(h("a", { href: `#/households/${item.id}`, text: item.head_name }), { header: true }),
+        td(h("a", { href: `#/assistance?village=${item.division}`, text: villageLabel(item.division) })),
+        td(statusBadge(item.status)),
+        td(formatNumber(item.member_count), { numeric: true })));
+    },
+  }, query);
+}
+
+function helpersSection(query) {
+  return assistanceList({
+    list: "helpers", path: "/helpers", params: { division: session.profile.division },
+    caption: "assistance.helpers_caption", empty: "assistance.helpers_empty",
+    headers: ["name", "unit", "unit_tier", "phone", "started_on", "col_household"].map((k) => t(`assistance.${k}`)),
+    rows: async (items) => {
+      const heads = await householdHeads(items.map((item) => item.household_id));
+      return items.map((item) => {
+        const head = heads.get(item.household_id);
+        const name = typeof head === "string" ? head : t("feed.subject_household_unnamed");
+        return h("tr", { dataset: { household: item.household_id } },
+          td(item.name, { header: true }), td(item.unit), td(tierLabel(item.unit_tier)),
+          td(h("span", { class: "phone", text: item.phone })), td(formatDate(item.started_on)),
+          td(h("a", { href: `#/households/${item.household_id}`, text: name })));
+      });
+    },
+  }, query);
+}
+
+/** Above the village: which village's resident team to show, by its code (also reached from a village's
+ * link in the list above). */
+function villagePicker(village) {
+  const input = h("input", { id: "av-village", name: "village", type: "text", inputmode: "numeric", pattern: "\\d{12}",
+    maxlength: "12", required: true, value: village, dataset: { patternSays: "validation.pattern_division" } });
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("assistance.village_pick") },
+    h("label", { for: "av-village", text: t("assistance.village_code") }), input,
+    h("button", { type: "submit", text: t("assistance.village_show") }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/assistance?village=${input.value.trim()}`;
+  });
+  return form;
+}
+
+/** A village's resident team card: the current team, the earlier ones, and for a county officer the form. */
+async function teamSection(code) {
+  const [answer] = await Promise.all([
+    api(`${AS}/villages/${code}/team`).catch((failure) => ({ failure })),
+    villageNames([code]).catch(() => null),
+  ]);
+  const village = villageLabel(code);
+  const content = answer.failure
+    ? assistanceFailure(answer.failure, "assistance.team_unavailable")
+    : [
+      answer.current ? teamFacts(answer.current)
+        : h("p", { class: "muted", dataset: { noTeam: "" }, text: t("assistance.no_team") }),
+      formsTeams() ? h("div", { class: "actions" }, h("button", {
+        type: "button", class: "button", dataset: { teamAction: answer.current ? "replace" : "form" },
+        text: t(answer.current ? "assistance.replace_team" : "assistance.form_team"),
+        onclick: () => openTeamDialog(code, village, answer.current),
+      })) : null,
+      answer.history.length ? [
+        h("h3", { text: t("assistance.team_history") }),
+        h("ol", { class: "history", dataset: { team: "history" } }, answer.history.map(pastTeam)),
+      ] : null,
+    ];
+  return h("div", { class: "card", dataset: { facts: "team", division: code } },
+    h("h2", { text: t("assistance.team") }), h("p", { class: "muted team-village", text: village }),
+    content);
+}
+
+function teamFacts(team) {
+  const person = (role, member) => h("tr", {},
+    td(role, { header: true }), td(member.name), td(member.unit), td(h("span", { class: "phone", text: member.phone })));
+  const rows = [person(t("assistance.first_secretary"), team.first_secretary),
+    ...team.members.map((member, i) => person(t("assistance.member_n", { n: String(i + 1) }), member))];
+  return h("div", { dataset: { team: "current" } },
+    dl([[t("assistance.sent_by"), tierLabel(team.sent_by)], [t("assistance.team_started"), formatDate(team.started_on)]]),
+    table(t("assistance.team"), ["", "name", "unit", "phone"].map((k) => (k ? t(`assistance.${k}`) : t("assistance.members"))), rows),
+    team.members.length ? null : h("p", { class: "muted", text: t("assistance.no_members") }));
+}
+
+function pastTeam(team) {
+  return h("li", { dataset: { team: team.id } },
+    h("strong", { text: t("assistance.team_history_item", {
+      name: team.first_secretary.name, unit: team.first_secretary.unit,
+      from: formatDate(team.started_on), to: formatDate(team.ended_on),
+    }) }),
+    team.end_reason ? h("p", { text: t("assistance.history_reason", { reason: team.end_reason }) }) : null);
+}
+
+/** One person of the team's form: name, unit and phone, each labelled with whom it is of. */
+function teamPersonFields(prefix, who) {
+  const inputs = {
+    name: textInput(`${prefix}-name`, { max: 60 }),
+    unit: textInput(`${prefix}-unit`, { min: 2, max: 100 }),
+    phone: phoneInput(`${prefix}-phone`),
+  };
+  const fields = ["name", "unit", "phone"].map((key) => field(`${prefix}-${key}`, () => who(key), inputs[key]));
+  return { inputs, fields };
+}
+
+const personValue = (inputs) => ({
+  name: inputs.name.value.trim(), unit: inputs.unit.value.trim(), phone: inputs.phone.value.trim(),
+});
+
+/** Send the village's resident team, or rotate it (`current`): the first secretary, 0–10 members, the
+ * sending tier, the start day, and the reason a rotation requires. */
+function openTeamDialog(code, village, current) {
+  const error = h("div", { class: "form-error" });
+  const secretary = teamPersonFields("tm-secretary", (key) => t(`assistance.secretary_${key}`));
+  const members = [];
+  const memberList = h("div", { class: "team-members" });
+  let created = 0;
+  const addMember = h("button", { type: "button", say: () => t("assistance.add_member") });
+  const position = (member) => String(members.indexOf(member) + 1);
+  const renumber = () => {
+    sayAgain(memberList);
+    addMember.disabled = members.length >= MAX_TEAM_MEMBERS;
+  };
+  addMember.addEventListener("click", () => {
+    if (members.length >= MAX_TEAM_MEMBERS) return;
+    created += 1;
+    const member = {};
+    const person = teamPersonFields(`tm-member-${created}`, (key) => t(`assistance.member_${key}`, { n: position(member) }));
+    member.inputs = person.inputs;
+    const remove = h("button", { type: "button", class: "remove-member", say: () => t("assistance.remove_member", { n: position(member) }) });
+    member.box = h("fieldset", { class: "team-member" },
+      h("legend", { say: () => t("assistance.member_n", { n: position(member) }) }), person.fields, remove);
+    remove.addEventListener("click", () => {
+      members.splice(members.indexOf(member), 1);
+      member.box.remove();
+      renumber();
+      addMember.focus();
+    });
+    members.push(member);
+    memberList.append(member.box);
+    renumber();
+    member.inputs.name.focus();
+  });
+  const sentBy = tierSelect("tm-sent-by");
+  const startedOn = h("input", { id: "tm-started-on", type: "date", required: true,
+    min: current?.started_on || ASSISTANCE_EARLIEST, max: localDay() });
+  const reason = current ? reasonInput("tm-reason") : null;
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("assistance.submit") });
+  const cancel = cancelButton();
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": "tm-title" },
+    h("form", {},
+      dialogHeader(h("h2", { id: "tm-title", say: () => t("assistance.team_title", { village }) })),
+      current ? h("p", { class: "muted", say: () => t("assistance.team_replace_explain", { name: current.first_secretary.name }) }) : null,
+      h("fieldset", {}, h("legend", { say: () => t("assistance.first_secretary") }), secretary.fields),
+      memberList, h("div", { class: "actions" }, addMember),
+      field("tm-sent-by", () => t("assistance.sent_by"), sentBy),
+      field("tm-started-on", () => t("assistance.team_started"), startedOn),
+      current ? field("tm-reason", () => t("assistance.team_reason"), reason) : null,
+      error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    const body = {
+      first_secretary: personValue(secretary.inputs),
+      members: members.map((member) => personValue(member.inputs)),
+      sent_by: sentBy.value,
+      started_on: startedOn.value,
+    };
+    if (current) body.reason = reason.value.trim();
+    await api(`${AS}/villages/${code}/team`, { method: "PUT", json: body, idempotent: true });
+    dialog.close();
+    announce(t("assistance.team_formed", { village }));
+    await route();
+  }, {
+    fields: () => ({
+      ...helperFieldLabels(), first_secretary: t("assistance.first_secretary"), members: t("assistance.members"),
+      sent_by: t("assistance.sent_by"), started_on: t("assistance.team_started"), reason: t("assistance.team_reason"),
+    }),
+    codes: ASSISTANCE_PROBLEMS,
+  });
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
