@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from fupin_contracts import assistance, identification, registry
+from fupin_contracts import assistance, funds, identification, registry
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 PRODUCERS: dict[str, ModuleType] = {
     "registry": registry,
     "identification": identification,
     "assistance": assistance,
+    "funds": funds,
 }
 TYPE_PATTERN = re.compile(
     r"^fupin\.(?P<service>[a-z]+)\.(?P<aggregate>[a-z_]+)\.(?P<verb>[a-z_]+)\.v(?P<major>[1-9]\d*)$"

@@ -65,7 +65,8 @@ class ProjectProposedV1(_Payload):
 
     project_id: uuid.UUID
     division: str
-    name: str
+    # Not `name`: the feed policy masks that key above the county as a person's name (张**).
+    project_name: str
     # Code list `category` (industry 产业发展, infrastructure 基础设施, …) and `nature` (new, continued, repair).
     category: str
     nature: str

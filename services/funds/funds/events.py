@@ -38,7 +38,7 @@ def proposed(project: dict[str, Any], actor: Actor) -> Envelope:
     payload = contracts.ProjectProposedV1(
         project_id=project["id"],
         division=project["division"],
-        name=mask_text(project["name"]),
+        project_name=mask_text(project["name"]),
         category=project["category"],
         nature=project["nature"],
         year=project["year"],
