@@ -1,11 +1,14 @@
 """Events of the assistance service: named helpers (帮扶责任人) of households and resident teams (驻村工作队)
-of villages.
+of villages; each household's plan (脱贫计划), measures (帮扶措施) and visit log (走访记录).
 
 A helper event's CloudEvents `division` is the household's village code and its subject is
 `household/<household id>`, so one household's assignments stay in order (an ending before the assignment
 that replaced it); a team event's division is the team's village and its subject `village/<code>`.
 Payloads carry phone numbers masked (138****0000), as every event masks mobiles: the service keeps them in
-full for the county and below. People's names are under the key `name` at any depth, which the feed policy
+full for the county and below. Plan, measure and visit events are a household's (division: its village,
+subject `household/<id>`), so a measure's progress never overtakes its addition; what people typed in them
+(a summary, a description, a result, notes) is published with any ID, mobile, landline or bank account in
+it masked, as every event masks them. People's names are under the key `name` at any depth, which the feed policy
 masks for any tier above the county that should ever receive them.
 """
 
@@ -20,6 +23,11 @@ HELPER_ASSIGNED = "fupin.assistance.helper.assigned.v1"
 HELPER_ENDED = "fupin.assistance.helper.ended.v1"
 TEAM_FORMED = "fupin.assistance.team.formed.v1"
 TEAM_ENDED = "fupin.assistance.team.ended.v1"
+PLAN_SET = "fupin.assistance.plan.set.v1"
+MEASURE_ADDED = "fupin.assistance.measure.added.v1"
+MEASURE_PROGRESSED = "fupin.assistance.measure.progressed.v1"
+MEASURE_SIGNED_OFF = "fupin.assistance.measure.signed_off.v1"
+VISIT_LOGGED = "fupin.assistance.visit.logged.v1"
 
 
 class _Payload(BaseModel):
@@ -85,9 +93,84 @@ class TeamEndedV1(_Payload):
     replaced_by: uuid.UUID | None = None
 
 
+class PlanSetV1(_Payload):
+    """A household's plan (脱贫计划) set: its first (`version` 1) or one replacing the current (`replaces`).
+    It names nobody: the exit year aimed at is an aggregate-level figure a province counts. `plan_summary`
+    and `plan_reason` are typed texts, which the feeds above the county drop (they could name anyone)."""
+
+    plan_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    version: int
+    # The year the household is aimed to exit poverty in.
+    target_year: int
+    plan_summary: str | None = None
+    plan_reason: str | None = None
+    replaces: uuid.UUID | None = None
+
+
+class MeasureAddedV1(_Payload):
+    """A measure (帮扶措施) added to a household's set, planned."""
+
+    measure_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    # industry | employment | education | medical | housing | relocation | dibao | microcredit |
+    # cooperative | asset_income | photovoltaic | ecology | ecommerce | tourism (GET /code-lists).
+    measure_type: str
+    description: str
+    scale: str | None = None
+    # Yuan, two decimals, as a string ("1200.00").
+    amount: str | None = None
+    deadline: dt.date
+    status: str
+
+
+class MeasureProgressedV1(_Payload):
+    """A measure moved on: planned → in_progress → completed (with `result`), or cancelled (with
+    `reason`)."""
+
+    measure_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    from_status: str
+    to_status: str
+    result: str | None = None
+    reason: str | None = None
+
+
+class MeasureSignedOffV1(_Payload):
+    """The household signed off the result of a completed measure (once). `name`: the member who signed."""
+
+    measure_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    name: str
+    signed_on: dt.date
+
+
+class VisitLoggedV1(_Payload):
+    """A visit (走访记录) to the household logged. `name`: the visitor."""
+
+    visit_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    visited_on: dt.date
+    name: str
+    # home | phone | other
+    kind: str
+    notes: str
+    findings: str | None = None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     HELPER_ASSIGNED: HelperAssignedV1,
     HELPER_ENDED: HelperEndedV1,
     TEAM_FORMED: TeamFormedV1,
     TEAM_ENDED: TeamEndedV1,
+    PLAN_SET: PlanSetV1,
+    MEASURE_ADDED: MeasureAddedV1,
+    MEASURE_PROGRESSED: MeasureProgressedV1,
+    MEASURE_SIGNED_OFF: MeasureSignedOffV1,
+    VISIT_LOGGED: VisitLoggedV1,
 }

@@ -106,3 +106,75 @@ def team_ended(row: dict[str, Any], actor: Actor, replaced_by: uuid.UUID | None)
         replaced_by=replaced_by,
     )
     return _envelope(contracts.TEAM_ENDED, "village", row["division"], row["division"], payload, actor)
+
+
+def _household_event(event_type: str, row: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
+    return _envelope(event_type, "household", str(row["household_id"]), row["division"], payload, actor)
+
+
+def plan_set(row: dict[str, Any], actor: Actor, replaces: uuid.UUID | None) -> Envelope:
+    payload = contracts.PlanSetV1(
+        plan_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        version=row["version"],
+        target_year=row["target_year"],
+        plan_summary=mask_text(row["summary"]),
+        plan_reason=_published(row["reason"]),
+        replaces=replaces,
+    )
+    return _household_event(contracts.PLAN_SET, row, payload, actor)
+
+
+def measure_added(row: dict[str, Any], actor: Actor) -> Envelope:
+    amount = row["amount"]
+    payload = contracts.MeasureAddedV1(
+        measure_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        measure_type=row["type"],
+        description=mask_text(row["description"]),
+        scale=_published(row["scale"]),
+        amount=None if amount is None else f"{amount:.2f}",
+        deadline=row["deadline"],
+        status=row["status"],
+    )
+    return _household_event(contracts.MEASURE_ADDED, row, payload, actor)
+
+
+def measure_progressed(row: dict[str, Any], actor: Actor, from_status: str) -> Envelope:
+    payload = contracts.MeasureProgressedV1(
+        measure_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        from_status=from_status,
+        to_status=row["status"],
+        result=_published(row["result"]),
+        reason=_published(row["cancel_reason"]),
+    )
+    return _household_event(contracts.MEASURE_PROGRESSED, row, payload, actor)
+
+
+def measure_signed_off(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.MeasureSignedOffV1(
+        measure_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        name=row["signed_by"],
+        signed_on=row["signed_on"],
+    )
+    return _household_event(contracts.MEASURE_SIGNED_OFF, row, payload, actor)
+
+
+def visit_logged(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.VisitLoggedV1(
+        visit_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        visited_on=row["visited_on"],
+        name=row["visitor"],
+        kind=row["kind"],
+        notes=mask_text(row["notes"]),
+        findings=_published(row["findings"]),
+    )
+    return _household_event(contracts.VISIT_LOGGED, row, payload, actor)

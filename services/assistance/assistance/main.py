@@ -2,10 +2,14 @@
 
 from fastapi import FastAPI
 
+from assistance.code_lists import router as code_lists_router
 from assistance.helpers.router import router as helpers_router
+from assistance.measures.router import router as measures_router
 from assistance.models import idempotency_keys
+from assistance.plans.router import router as plans_router
 from assistance.readmodel.handlers import HANDLERS
 from assistance.teams.router import router as teams_router
+from assistance.visits.router import router as visits_router
 from fupin_kit.consumer import ConsumerSpec
 from fupin_kit.envelope import domain_topic
 from fupin_kit.service_app import ServiceSpec, create_service_app
@@ -17,7 +21,14 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         name="assistance",
         title="Fupin assistance",
         description="Cadres, village teams, helper pairing, household plans and measures, industry projects, micro-credit and visit logs.",
-        routers=[helpers_router, teams_router],
+        routers=[
+            helpers_router,
+            teams_router,
+            plans_router,
+            measures_router,
+            visits_router,
+            code_lists_router,
+        ],
         # Batched as identification's: a county's import is two registry events per household.
         consumers=[ConsumerSpec("assistance", [domain_topic("registry")], HANDLERS, batch=True)],
         idempotency_keys=idempotency_keys,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fupin_kit import civil_time
+from fupin_kit import openapi_scope as scope
 
 # Dated the day the document is built, in China: a start may not be in the future, nor before the start of
 # the helper or team it replaces (the same day is fine, so the example replaces its own earlier run).
@@ -30,3 +31,27 @@ TEAM: dict[str, Any] = {
     "started_on": TODAY,
     "reason": "轮换",
 }
+# A plan, measure or visit is the ledger of a registered household; the matrix's household is a candidate,
+# so these are refused 409 household-status inside the jurisdiction, as the helper's are.
+PLAN: dict[str, Any] = {"target_year": civil_time.china_today().year + 1, "summary": "发展养殖，务工增收"}
+MEASURE: dict[str, Any] = {
+    "type": "industry",
+    "description": "扶持养牛3头",
+    "scale": "3头",
+    "amount": "6000.00",
+    "deadline": TODAY,
+}
+PROGRESS: dict[str, Any] = {"status": "in_progress"}
+SIGN_OFF: dict[str, Any] = {"signed_by": "张三", "signed_on": TODAY}
+VISIT: dict[str, Any] = {
+    "visited_on": TODAY,
+    "visitor": "王五",
+    "kind": "home",
+    "notes": "了解生产生活情况",
+}
+# The measure the matrix moves and signs off needs a registered household: the county registers the
+# matrix's household (a record of a decision taken outside the platform) before the measure is added.
+REGISTER_HOUSEHOLD = scope.step(
+    "registry: POST /households/{household_id}/status-commands",
+    body={"action": "register", "reason": "县级审定"},
+)

@@ -8,12 +8,14 @@ updated in place but to end it (`ended_on`, `end_reason`): the history is the ro
 from __future__ import annotations
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -106,4 +108,72 @@ village_teams = Table(
     Column("ended_at", DateTime(timezone=True)),
     Index("ix_village_teams_division", "division", "started_on"),
     Index("uq_village_teams_current", "division", unique=True, postgresql_where=text("ended_on IS NULL")),
+)
+
+# ---- plans (脱贫计划) -------------------------------------------------------------------------------------
+
+# One plan per household: its versions are rows, the highest the current; a replaced version is kept.
+household_plans = Table(
+    "household_plans",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("division", String(12), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("target_year", Integer, nullable=False),
+    Column("summary", Text, nullable=False),
+    # Why this version replaced the one before (none for the first).
+    Column("reason", Text),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Two concurrent first plans (or replacements) of one household cannot both stand.
+    Index("uq_household_plans_version", "household_id", "version", unique=True),
+)
+
+# ---- measures (帮扶措施) -----------------------------------------------------------------------------------
+
+measures = Table(
+    "measures",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("division", String(12), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("scale", String(100)),
+    Column("amount", Numeric(14, 2)),
+    Column("deadline", Date, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("result", Text),
+    Column("cancel_reason", Text),
+    # The day (China) it was completed: a sign-off cannot be dated before it.
+    Column("completed_on", Date),
+    Column("signed_by", String(60)),
+    Column("signed_on", Date),
+    Column("signed_recorded_by", String(200)),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount IS NULL OR amount >= 0", name="ck_measures_amount"),
+    Index("ix_measures_household", "household_id", "added_at"),
+    Index("ix_measures_division_id", "division", "id"),
+)
+
+# ---- visit log (走访记录) ----------------------------------------------------------------------------------
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("division", String(12), nullable=False),
+    Column("visited_on", Date, nullable=False),
+    Column("visitor", String(60), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("findings", Text),
+    Column("logged_by", String(200), nullable=False),
+    Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # A household's log reads newest first by (visited_on, id).
+    Index("ix_visits_household", "household_id", "visited_on", "id"),
 )

@@ -33,9 +33,20 @@ PersonName = Annotated[
 ]
 Unit = text_rules.text(2, 100, description="The work unit (工作单位), e.g. 南明区农业农村局.")
 Reason = text_rules.text(2, 500)
+# The household ledger's typed texts: several lines allowed.
+PlanSummary = text_rules.text(1, 2000, multi_line=True, description="What the plan is (≤ 2000 characters).")
+MeasureDescription = text_rules.text(2, 2000, multi_line=True, description="What is done for the household.")
+MeasureScale = text_rules.text(1, 100, description='How much, in the words of the trade: "2亩", "3头牛".')
+MeasureResult = text_rules.text(2, 2000, multi_line=True, description="What came of it.")
+VisitNotes = text_rules.text(2, 2000, multi_line=True, description="What was seen and said (≤ 2000).")
+VisitFindings = text_rules.text(1, 2000, multi_line=True, description="Problems found, to follow up.")
 # Precision poverty alleviation (精准扶贫) began in 2013: no helper or team of this platform started before.
 EARLIEST = dt.date(2013, 1, 1)
 StartDate = Annotated[dt.date, Field(ge=EARLIEST)]
+# The plan's exit year: checked against today (China) by `target_year_within_reach`; these bounds only keep
+# the OpenAPI document honest about what can ever pass.
+TARGET_YEARS_AHEAD = 5
+TargetYear = Annotated[int, Field(ge=EARLIEST.year, le=2100)]
 
 
 class UnitTier(StrEnum):
@@ -82,3 +93,15 @@ def reason_required(loc: list[str], what: str) -> ProblemError:
         code="reason-required",
         errors=[{"loc": loc, "msg": f"a reason is required when {what}", "type": "missing"}],
     )
+
+
+def target_year_within_reach(year: int, loc: list[str]) -> None:
+    """422 target-year for an exit year before this year (China) or more than TARGET_YEARS_AHEAD on."""
+    this_year = civil_time.china_today().year
+    last = this_year + TARGET_YEARS_AHEAD
+    if not this_year <= year <= last:
+        raise unprocessable(
+            f"the target year must be {this_year} to {last} (this year in China to {TARGET_YEARS_AHEAD} on)",
+            code="target-year",
+            errors=[{"loc": loc, "msg": f"not within {this_year}–{last}", "type": "target_year"}],
+        )

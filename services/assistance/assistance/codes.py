@@ -1,0 +1,38 @@
+"""The code lists of assistance (GET /code-lists): stable ASCII codes with the Chinese labels officials use
+(domain.md §5). Never renumber or rename a code: add a new one and retire the old one."""
+
+from __future__ import annotations
+
+from fupin_kit.code_enum import LabelledEnum
+
+
+class MeasureType(LabelledEnum):
+    """The fourteen kinds of assistance measure (帮扶措施)."""
+
+    INDUSTRY = "industry", "产业"
+    EMPLOYMENT = "employment", "就业/务工"
+    EDUCATION = "education", "教育（雨露计划）"
+    MEDICAL = "medical", "医疗"
+    HOUSING = "housing", "住房"
+    RELOCATION = "relocation", "易地搬迁"
+    DIBAO = "dibao", "低保/特困"
+    MICROCREDIT = "microcredit", "小额信贷及贴息"
+    COOPERATIVE = "cooperative", "合作社入股分红"
+    ASSET_INCOME = "asset_income", "资产收益"
+    PHOTOVOLTAIC = "photovoltaic", "光伏"
+    ECOLOGY = "ecology", "生态"
+    ECOMMERCE = "ecommerce", "电商"
+    TOURISM = "tourism", "乡村旅游"
+
+
+class MeasureStatus(LabelledEnum):
+    PLANNED = "planned", "计划"
+    IN_PROGRESS = "in_progress", "实施中"
+    COMPLETED = "completed", "已完成"
+    CANCELLED = "cancelled", "已取消"
+
+
+class VisitKind(LabelledEnum):
+    HOME = "home", "入户走访"
+    PHONE = "phone", "电话回访"
+    OTHER = "other", "其他"
