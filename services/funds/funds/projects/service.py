@@ -161,17 +161,21 @@ async def load(ctx: Context, project_id: uuid.UUID, *, lock: bool = False) -> Ro
     return project
 
 
-def _required(field: str, what: str) -> ProblemError:
+def _required(field: str, what: str, code: str) -> ProblemError:
+    """The 422 of a step's missing field; `code` is written out at each call (the console's labels are
+    checked against the literal codes in the sources)."""
     return unprocessable(
         f"{what} is required for this step",
-        code=f"{field}-required",
+        code=code,
         errors=[{"loc": ["body", field], "msg": f"{what} is required", "type": "missing"}],
     )
 
 
 def _acceptance(body: StepIn) -> Row:
     if body.acceptance is None:
-        raise _required("acceptance", "the acceptance record (date, result, inspectors)")
+        raise _required(
+            "acceptance", "the acceptance record (date, result, inspectors)", code="acceptance-required"
+        )
     today = civil_time.china_today()
     if body.acceptance.accepted_on > today:
         raise unprocessable(
@@ -186,7 +190,7 @@ def _acceptance(body: StepIn) -> Row:
 
 def _reimbursement(project: Row, body: StepIn) -> Decimal:
     if body.amount is None:
-        raise _required("amount", "the amount reimbursed")
+        raise _required("amount", "the amount reimbursed", code="amount-required")
     if body.amount > project["budget"]:
         raise conflict(
             f"the reimbursement ({body.amount} yuan) is above the project's budget ({project['budget']} yuan)",
@@ -216,7 +220,7 @@ async def advance(ctx: Context, project_id: uuid.UUID, api_action: ApiAction, bo
     before = S(project["status"])
     step = step_for(ctx, before, action)  # 409 / 403 before any step-specific check
     if action in workflow.NEEDS_REASON and body.reason is None:
-        raise _required("reason", "a reason")
+        raise _required("reason", "a reason", code="reason-required")
     detail: Row = {key: value for key, value in (("reason", body.reason), ("notes", body.notes)) if value}
     extra: Row = {}
     event: Envelope
