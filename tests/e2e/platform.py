@@ -64,7 +64,7 @@ async def create_topics(stack: Stack) -> None:
     services = ["registry", "identification", "gateway", "assistance", "funds", "evaluation"]
     topics = {domain_topic(service): 3 for service in services}
     topics[feed_topic("52")] = 1
-    for group in ("registry", "identification", "gateway-feed-router"):
+    for group in ("registry", "identification", "assistance", "gateway-feed-router"):
         topics[dlq_topic(group)] = 1
     await stack.topics(topics)
 
@@ -171,7 +171,10 @@ async def eventually(check: Callable[[], Awaitable[T | None]], what: str, timeou
 
 
 @asynccontextmanager
-async def running_platform(stack: Stack, workdir: Path) -> AsyncIterator[Platform]:
+async def running_platform(
+    stack: Stack, workdir: Path, *, with_assistance: bool = False
+) -> AsyncIterator[Platform]:
+    """`with_assistance`: the assistance service too, behind the gateway (the demo's third part)."""
     await create_topics(stack)
     registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
     identification_db = await stack.fresh_database("identification", "identification")
@@ -184,12 +187,18 @@ async def running_platform(stack: Stack, workdir: Path) -> AsyncIterator[Platfor
         stack.env("identification", identification_db, FUPIN_TEST_CLOCK="1", FUPIN_NOTICE_TICK_S="1"),
     )
     upstreams = {"registry": registry.url, "identification": identification.url}
+    services = [registry, identification]
+    if with_assistance:
+        assistance_db = await stack.fresh_database("assistance", "assistance")
+        assistance = ServiceProcess("assistance", "assistance", stack.env("assistance", assistance_db))
+        upstreams["assistance"] = assistance.url
+        services.append(assistance)
     gateway = ServiceProcess(
         "fupin_gateway",
         "gateway",
         stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams)),
     )
-    processes = [registry, identification, gateway]
+    processes = [*services, gateway]
     root = stack.token("nation", NATION, ["admin"], subject="user:root")
     try:
         for process in processes:

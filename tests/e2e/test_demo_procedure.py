@@ -17,7 +17,7 @@ from tests.e2e.test_identification_e2e import new_household
 
 
 async def test_demo_drives_candidates_through_identification(fupin_stack: Stack, tmp_path: Any) -> None:
-    async with running_platform(fupin_stack, tmp_path) as platform:
+    async with running_platform(fupin_stack, tmp_path, with_assistance=True) as platform:
         await platform.user("cadre", "village", VILLAGE, ["cadre"])
         await platform.user("cadre2", "village", SIBLING, ["cadre"])
         await platform.user("county", "county", COUNTY, ["officer"])
@@ -52,6 +52,21 @@ async def test_demo_drives_candidates_through_identification(fupin_stack: Stack,
 
         assert await eventually(registered, "the registry to register the announced households") == 5
 
+        # Part three: each registered household has its helper, plan and measures, each village a team.
+        assert summary.assisted.households == 5 and summary.assisted.teams == 2, summary.assisted
+        assert 5 <= summary.assisted.measures <= 15
+        for household_id, _ in households:
+            plan = await platform.call("GET", f"/api/v1/assistance/households/{household_id}/plan", "county")
+            helpers = await platform.call(
+                "GET", f"/api/v1/assistance/households/{household_id}/helpers", "county"
+            )
+            assert (plan["current"] is None) == (helpers["current"] is None), (plan, helpers)
+        measures = await platform.call("GET", "/api/v1/assistance/measures", "county")
+        assert len(measures) == summary.assisted.measures
+        for code in (VILLAGE, SIBLING):
+            team = await platform.call("GET", f"/api/v1/assistance/villages/{code}/team", "county")
+            assert team["current"] is not None
+
         # Run again on the same county, as a second `fupin demo` would: the villages' quotas already hold
         # the first run's places (raised on top of them, not set below them: 409 quota-below-usage), and
         # the household sent back to verification still has its case open (left alone, not waited for).
@@ -78,3 +93,5 @@ async def test_demo_drives_candidates_through_identification(fupin_stack: Stack,
         assert again.states["announced"] + again.states["registered"] == 2, (again.states, told)
         assert again.states["township_reviewed"] == 1, (again.states, told)
         assert sum(again.states.values()) == 3, (again.states, told)
+        # The newly registered households are assisted; the village keeps the team the first run formed.
+        assert again.assisted.households == 2 and again.assisted.teams == 0, again.assisted

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from fupin_cli.demo.assistance import Assistance, Assisted
 from fupin_cli.tokens import mint_token
 from fupin_kit import civil_time, divisions
 
@@ -55,6 +56,8 @@ class Refused(ProcedureError):
 # Why an application is refused for a household already in a procedure (an earlier demo run's case, or
 # one a cadre opened): the demo leaves that household alone and goes on with the others.
 ALREADY_IN_PROCEDURE = frozenset({"case-open", "identification-open", "household-status"})
+# A case announced is registered by the registry (its events); either way the household is poor now.
+REGISTERED_STATES = frozenset({"announced", "registered"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class ProcedureOptions:
     hits: int = 3  # comparison hits: the first is cleared, the others confirmed (case rejected)
     notice_seconds: int = 20
     timeout_s: float = 600.0
+    # Part three: the registered households' helpers, plans and measures, their villages' teams.
+    assist: bool = True
 
 
 @dataclass
@@ -75,6 +80,7 @@ class Summary:
     states: Counter[str] = field(default_factory=Counter)
     objections: list[str] = field(default_factory=list)
     hits: list[str] = field(default_factory=list)
+    assisted: Assisted = field(default_factory=Assisted)
 
 
 class Platform:
@@ -459,9 +465,26 @@ class Procedure:
         second = self.notices(villages, "second")
         self.close(second)
         self.announce(cases)
+        registered: list[tuple[str, str]] = []
         for case, code in cases.items():
-            self.summary.states[self.state(case, code)] += 1
+            state = self.state(case, code)
+            self.summary.states[state] += 1
+            if state in REGISTERED_STATES:
+                registered.append((self.household_of(case), code))
+        if self.options.assist and registered:
+            self.summary.assisted = self.assist(registered)
         return self.summary
+
+    def household_of(self, case: str) -> str:
+        return str(self.p.call("GET", f"/identification/cases/{case}", self.county)["household_id"])
+
+    def assist(self, registered: list[tuple[str, str]]) -> Assisted:
+        """Part three: helpers, plans, measures and teams for the households registered as poor."""
+        county_name = str(
+            self.p.call("GET", f"/registry/divisions/{self.options.county}", self.county)["name"]
+        )
+        assistance = Assistance(self.p.call, self.eventually, self.county, county_name, self.options.seed)
+        return assistance.run(registered)
 
 
 def drive_county(
@@ -481,4 +504,10 @@ def drive_county(
         console.print(f"  objection  {line}")
     for line in summary.hits:
         console.print(f"  comparison {line}")
+    assisted = summary.assisted
+    if assisted.households:
+        console.print(
+            f"[green]Assistance[/]: {assisted.households} households with a helper, a plan and "
+            f"{assisted.measures} measures; {assisted.teams} resident teams formed"
+        )
     return summary
