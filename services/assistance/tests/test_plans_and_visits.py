@@ -67,6 +67,8 @@ async def test_a_plan_replaced_keeps_its_earlier_version(harness: Harness) -> No
     staged = [(t, d) for t, d in await harness.outbox() if t == contracts.PLAN_SET]
     assert [data["version"] for _, data in staged] == [1, 2]
     assert staged[1][1]["replaces"] == first.json()["id"] and staged[1][1]["target_year"] == TODAY.year + 2
+    # Each change is audited with its event, in the same transaction.
+    assert await harness.sql("SELECT count(*) FROM audit_log") == [(2,)]
 
 
 async def test_the_target_year_is_this_year_to_five_years_on(harness: Harness) -> None:
