@@ -194,7 +194,9 @@ async def a_township_officer_sees_the_unassigned_list_shrink(
 ) -> None:
     await page.goto(f"{base}/console/#/assistance")
     unassigned = page.locator("[data-list=unassigned]")
-    await expect(unassigned.locator(f"[data-household='{waiting}'] th a")).to_have_text("钱**")
+    await expect(unassigned.locator(f"[data-household='{waiting}'] th a")).to_have_text(
+        "钱待帮"
+    )  # the township officer, who closes the gap, tells households apart
     await expect(unassigned.locator(f"[data-household='{helped}']")).to_have_count(0)
     helpers = page.locator("[data-list=helpers]")
     await expect(helpers.locator(f"[data-household='{helped}']")).to_contain_text("陈立新")

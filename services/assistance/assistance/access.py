@@ -12,7 +12,7 @@ from typing import Any
 
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
-from fupin_kit.pii import mask_phone, mask_texts
+from fupin_kit.pii import mask_name, mask_phone, mask_texts
 
 WRITER_ROLE = "officer"
 
@@ -39,3 +39,9 @@ def person_as_shown(
         return person
     masked = {key: mask_texts(person.get(key)) for key in typed if key in person}
     return {**person, **masked, "phone": mask_phone(person["phone"])}
+
+
+def head_name_as_shown(actor: Actor, name: str) -> str:
+    """A household head's name: in full at the county and below, who assign and visit; masked (张**) above,
+    as the tier feeds show names there."""
+    return name if actor.sees_full_identity else mask_name(name)

@@ -225,5 +225,20 @@ async def test_the_read_model_keeps_the_latest_version(harness: Harness) -> None
     # A late event of an older version changes nothing.
     await harness.status(household, "registered", version=3)
     [row] = (await harness.client.get("/households", headers=harness.county())).json()
-    assert row["status"] == "exited" and row["version"] == 4 and row["head_name"] == "张**"
+    assert row["status"] == "exited" and row["version"] == 4 and row["head_name"] == "张三丰"
     assert (await harness.assign(household)).status_code == 409
+
+
+async def test_the_heads_name_is_in_full_at_the_county_and_masked_above(harness: Harness) -> None:
+    # The township's and county's officers closing the gap must tell households apart; above the county a
+    # name is shown masked, as the tier feeds show names there.
+    household = await harness.household(status="registered", name="钱待帮")
+    for headers, shown in (
+        (harness.township(), "钱待帮"),
+        (harness.county(), "钱待帮"),
+        (harness.city(), "钱**"),
+    ):
+        rows = (
+            await harness.client.get("/households", params={"unassigned": "true"}, headers=headers)
+        ).json()
+        assert [row["head_name"] for row in rows if row["id"] == str(household)] == [shown]

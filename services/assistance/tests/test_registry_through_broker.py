@@ -84,7 +84,7 @@ async def test_a_registry_household_reaches_the_read_model_through_the_broker(fu
         assert created.status_code == 201, created.text
         household = created.json()["id"]
         candidate = await wait_for_status(assistance, county, household, "candidate")
-        assert candidate["head_name"] == "张*" and candidate["member_count"] == 1
+        assert candidate["head_name"] == "张三" and candidate["member_count"] == 1
         refused = await assistance.put(
             f"/households/{household}/helper",
             json={

@@ -62,7 +62,7 @@ class HouseholdOut(BaseModel):
     id: uuid.UUID
     division: str
     status: str
-    head_name: str = Field(description="Masked (张**).")
+    head_name: str = Field(description="In full at the county and below, masked above it (张**).")
     member_count: int
     version: int
     helper: HelperOut | None = None

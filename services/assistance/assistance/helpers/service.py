@@ -139,7 +139,7 @@ async def households(
             id=row["household_id"],
             division=row["division"],
             status=row["status"],
-            head_name=row["head_name_masked"],
+            head_name=access.head_name_as_shown(ctx.actor, row["head_name"]),
             member_count=row["member_count"],
             version=row["version"],
             helper=None if helper is None else render(ctx, helper),

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.readmodel import repository
 from fupin_contracts import registry as contracts
 from fupin_kit.envelope import Envelope
-from fupin_kit.pii import mask_name
 
 # A household the registry creates starts at version 1 (HouseholdCreatedV1 carries no version).
 FIRST_VERSION = 1
@@ -25,7 +24,7 @@ async def on_household_created(session: AsyncSession, event: Envelope) -> None:
             "household_id": data.household_id,
             "division": data.division,
             "status": data.status,
-            "head_name_masked": mask_name(head.name) if head else "",
+            "head_name": head.name if head else "",
             "member_count": data.member_count,
             "version": FIRST_VERSION,
         },
@@ -55,7 +54,7 @@ async def on_member_updated(session: AsyncSession, event: Envelope) -> None:
     member = data.member
     if member is None or member.relation != "head" or member.status != "active":
         return  # published before updates carried the member, or not the head
-    await repository.set_values(session, data.household_id, {"head_name_masked": mask_name(member.name)})
+    await repository.set_values(session, data.household_id, {"head_name": member.name})
 
 
 HANDLERS = {
