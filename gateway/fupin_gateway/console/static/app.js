@@ -68,7 +68,7 @@ const PAGE = 50; // rows per page of a list; `?limit=N` in the view's address (1
 const MAX_PAGE = 200;
 
 const session = {
-  profile: null, codeLists: null, divisionNames: new Map(), divisionLookups: new Map(), drafts: new Map(),
+  profile: null, codeLists: null, assistanceCodes: null, divisionNames: new Map(), divisionLookups: new Map(), drafts: new Map(),
   // A village with its county and township ("云岩区 · 中华北路街道 · 纪念塔社区"), for the tiers above the county.
   divisionPlaces: new Map(), placeLookups: new Map(),
   // Each household's head as last read (lists, pages, the feed's creations), to name a household in the feed.
@@ -972,13 +972,14 @@ function historyChanges(before, after) {
 }
 
 async function householdView(seq, [id]) {
-  const [household, incomes, history, , cases, helpers] = await Promise.all([
+  const [household, incomes, history, , cases, helpers, ledger] = await Promise.all([
     api(`${REG}/households/${id}`),
     api(`${REG}/households/${id}/incomes`).catch(() => []),
     api(`${REG}/households/${id}/history`).catch(() => []),
     codeLists().catch(() => null),
     householdCases(id),
     householdHelpers(id),
+    householdLedger(id),
   ]);
   const village = await divisionName(household.division);
   if (household.head_name) session.householdHeads.set(household.id, household.head_name);
@@ -1023,6 +1024,7 @@ async function householdView(seq, [id]) {
     h("div", { class: "actions" }, cardButton, appliesFor() ? applyAction(household, current, cases) : null), cardError,
     casesCard(id, cases),
     helperCard(household, helpers),
+    ledgerCards(household, ledger),
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -2151,15 +2153,16 @@ function openHelperEndDialog(household, current) {
 // ---- the 帮扶 page: households still without a helper, the current helpers, a village's team ----------
 
 async function assistanceView(seq, _params, query) {
-  await codeLists().catch(() => null);
+  await Promise.all([codeLists().catch(() => null), assistanceCodes().catch(() => null)]);
   const own = session.profile.division;
   const wanted = query.get("village") || "";
   const village = CODE.test(wanted) ? wanted : (isVillage(own) ? own : "");
-  const [unassigned, helpers, team] = await Promise.all([
+  const [unassigned, helpers, team, overdue] = await Promise.all([
     unassignedSection(query), helpersSection(query), village ? teamSection(village) : null,
+    overdueSection(query),
   ]);
   return h("section", {}, pageHeader(t("assistance.title")),
-    isVillage(own) ? null : villagePicker(village), team, unassigned, helpers);
+    isVillage(own) ? null : villagePicker(village), team, unassigned, overdue, helpers);
 }
 
 /** A keyset list of the assistance service (`Next-Cursor`) in a table: `row(item)` draws each. */
@@ -2370,6 +2373,368 @@ function openTeamDialog(code, village, current) {
     }),
     codes: ASSISTANCE_PROBLEMS,
   });
+}
+
+// ---- a household's ledger (一户一本台账): its plan, its measures and its visit log ------------------------
+// Written by a village's cadres and a township's or county's officers (assistance households.py
+// require_ledger_writer, which the service checks again); read by every tier of the jurisdiction, the typed
+// texts as the API shows them to the reader (numbers masked above the county).
+
+// assistance measures/workflow.py TRANSITIONS: which status may follow which (completed and cancelled end).
+const MEASURE_MOVES = {
+  planned: ["in_progress", "cancelled"], in_progress: ["completed", "cancelled"], completed: [], cancelled: [],
+};
+// assistance text.py TARGET_YEARS_AHEAD: a plan aims at this year to five years on.
+const TARGET_YEARS_AHEAD = 5;
+const VISIT_PAGE = 10;
+
+function writesLedger() {
+  const profile = session.profile;
+  if (profile?.tier === "village") return (profile.roles || []).includes("cadre");
+  return isOfficerAt("county", "township");
+}
+
+/** Assistance's code lists (measure types and statuses, visit kinds), read once; public. */
+async function assistanceCodes() {
+  if (!session.assistanceCodes) session.assistanceCodes = await api(`${AS}/code-lists`, { auth: false });
+  return session.assistanceCodes;
+}
+
+/** A code of assistance's lists by its label: the API's Chinese one, or its English name (en.json codes). */
+function assistanceLabel(list, code) {
+  const item = session.assistanceCodes?.[list]?.find((entry) => entry.code === code);
+  return codeLabel(list, item ?? code);
+}
+
+function codeSelect(id, list, { required = true } = {}) {
+  return h("select", { id, required },
+    h("option", { value: "", say: () => t("common.choose") }),
+    (session.assistanceCodes?.[list] || []).map((item) => h("option", { value: item.code, say: () => assistanceLabel(list, item.code) })));
+}
+
+function textArea(id, { min = 1, max, required = true }) {
+  return h("textarea", { id, rows: "3", minlength: String(min), maxlength: String(max), required,
+    dataset: required ? { blankIsEmpty: "" } : {} });
+}
+
+/** A typed text as the API gives it, its lines kept. */
+const typed = (text) => h("span", { class: "typed-text", text: text ?? "" });
+
+/** The household's plans, measures and first page of visits, each {failure} when it could not be read. */
+async function householdLedger(id) {
+  const attempt = (read) => read.catch((failure) => ({ failure }));
+  const [plans, measures, visits] = await Promise.all([
+    attempt(api(`${AS}/households/${id}/plan`)),
+    attempt(api(`${AS}/households/${id}/measures`)),
+    attempt(apiPage(`${AS}/households/${id}/visits?limit=${VISIT_PAGE}`)),
+    assistanceCodes().catch(() => null),
+  ]);
+  return { plans, measures, visits };
+}
+
+function ledgerCards(household, ledger) {
+  return [planCard(household, ledger.plans), measuresCard(household, ledger.measures), visitsCard(household, ledger.visits)];
+}
+
+function ledgerButton(action, label, open) {
+  return h("button", { type: "button", class: "button", dataset: { ledgerAction: action }, text: t(label), onclick: open });
+}
+
+function ledgerFailure(failure) {
+  return assistanceFailure(failure, "ledger.unavailable", "assistance.helper_not_known");
+}
+
+function planCard(household, answer) {
+  const content = answer.failure ? ledgerFailure(answer.failure) : [
+    answer.current ? planFacts(answer.current, "current")
+      : h("p", { class: "muted", dataset: { noPlan: "" }, text: t("ledger.no_plan") }),
+    writesLedger() ? h("div", { class: "actions" }, ledgerButton(answer.current ? "replace-plan" : "set-plan",
+      answer.current ? "ledger.replace_plan" : "ledger.set_plan", () => openPlanDialog(household, answer.current))) : null,
+    answer.history.length ? h("details", { class: "plan-history", dataset: { plan: "history" } },
+      h("summary", { text: t("ledger.plan_history", { n: formatNumber(answer.history.length) }) }),
+      answer.history.map((plan) => planFacts(plan, "earlier"))) : null,
+  ];
+  return h("div", { class: "card", dataset: { facts: "plan", household: household.id } },
+    h("h2", { text: t("ledger.plan") }), content);
+}
+
+function planFacts(plan, which) {
+  return h("div", { class: "plan-version", dataset: { plan: which, version: String(plan.version) } }, dl([
+    [t("ledger.version"), String(plan.version)],
+    [t("ledger.target_year"), String(plan.target_year)],
+    [t("ledger.summary"), typed(plan.summary)],
+    [t("ledger.plan_reason"), plan.reason ? typed(plan.reason) : null],
+    [t("ledger.set_by"), t("ledger.set_by_when", { who: accountName(plan.set_by), when: formatDateTime(plan.set_at) })],
+  ]));
+}
+
+function measuresCard(household, answer) {
+  const writer = writesLedger();
+  const content = answer.failure ? ledgerFailure(answer.failure) : [
+    answer.length
+      ? table(t("ledger.measures_caption", { n: formatNumber(answer.length) }),
+        ["type", "description", "scale", "amount", "deadline", "status", "result", "sign_off"]
+          .map((key) => t(`ledger.col_${key}`)).concat(writer ? [t("ledger.col_actions")] : []),
+        answer.map((measure) => measureRow(measure, writer)), { numeric: [3] })
+      : h("p", { class: "muted", dataset: { noMeasures: "" }, text: t("ledger.no_measures") }),
+    writer ? h("div", { class: "actions" }, ledgerButton("add-measure", "ledger.add_measure", () => openMeasureDialog(household))) : null,
+  ];
+  return h("div", { class: "card", dataset: { facts: "measures", household: household.id } },
+    h("h2", { text: t("ledger.measures") }), content);
+}
+
+function measureStatus(measure) {
+  return [
+    h("span", { class: "badge badge-neutral", dataset: { measureStatus: measure.status }, text: assistanceLabel("measure_status", measure.status) }),
+    measure.overdue ? [" ", h("span", { class: "badge badge-red", dataset: { overdue: "" }, text: t("ledger.overdue") })] : null,
+  ];
+}
+
+function measureOutcome(measure) {
+  if (measure.result) return typed(measure.result);
+  if (measure.cancel_reason) return t("ledger.cancelled_because", { reason: measure.cancel_reason });
+  return "";
+}
+
+function measureSignOff(measure) {
+  return measure.signed_on ? t("ledger.signed", { who: measure.signed_by ?? "", on: formatDate(measure.signed_on) }) : "";
+}
+
+function measureRow(measure, writer) {
+  return h("tr", { dataset: { measure: measure.id, status: measure.status } },
+    td(assistanceLabel("measure_type", measure.type), { header: true }),
+    td(typed(measure.description)),
+    td(measure.scale ?? ""),
+    td(measure.amount == null ? "" : formatMoney(measure.amount), { numeric: true }),
+    td(formatDate(measure.deadline)),
+    td(measureStatus(measure)),
+    td(measureOutcome(measure)),
+    td(measureSignOff(measure)),
+    writer ? td(measureActions(measure)) : null);
+}
+
+/** The moves the measure's status allows, and the sign-off of a completed one not yet signed. */
+function measureActions(measure) {
+  const name = assistanceLabel("measure_type", measure.type);
+  const button = (action, open) => h("button", { type: "button", class: "small", dataset: { measureAction: action },
+    "aria-label": t(`ledger.move_label_${action.replace("-", "_")}`, { measure: name }), text: t(`ledger.move_${action.replace("-", "_")}`), onclick: open });
+  const moves = (MEASURE_MOVES[measure.status] || []).map((target) => button(target, () => openMoveDialog(measure, target)));
+  const signs = measure.status === "completed" && !measure.signed_on ? button("sign-off", () => openSignOffDialog(measure)) : null;
+  return h("div", { class: "row-actions" }, moves, signs);
+}
+
+function visitsCard(household, first) {
+  const list = h("ol", { class: "visits", dataset: { visits: "" } });
+  const errorSlot = h("div");
+  let pending = first;
+  const { more, load } = pagedList(t("assistance.load_more"), async (after) => {
+    if (pending) {
+      const page = pending;
+      pending = null;
+      if (page.failure) throw page.failure;
+      return page;
+    }
+    return apiPage(`${AS}/households/${household.id}/visits?limit=${VISIT_PAGE}&after=${encodeURIComponent(after)}`);
+  }, (page) => append(list, page.items.map(visitItem)), errorSlot);
+  load();
+  const empty = !first.failure && !first.items.length;
+  const content = first.failure ? ledgerFailure(first.failure) : [
+    empty ? h("p", { class: "muted", dataset: { noVisits: "" }, text: t("ledger.no_visits") }) : null,
+    writesLedger() ? h("div", { class: "actions" }, ledgerButton("log-visit", "ledger.log_visit", () => openVisitDialog(household))) : null,
+    errorSlot, list, more,
+  ];
+  return h("div", { class: "card", dataset: { facts: "visits", household: household.id } },
+    h("h2", { text: t("ledger.visits") }), content);
+}
+
+function visitItem(visit) {
+  return h("li", { dataset: { visit: visit.id } },
+    h("strong", { text: t("ledger.visit_head", {
+      on: formatDate(visit.visited_on), kind: assistanceLabel("visit_kind", visit.kind), visitor: visit.visitor,
+    }) }),
+    h("p", {}, typed(visit.notes)),
+    visit.findings ? h("p", {}, h("span", { class: "muted", text: t("ledger.findings_said") }), typed(visit.findings)) : null);
+}
+
+const ledgerFieldLabels = () => ({
+  target_year: t("ledger.target_year"), summary: t("ledger.summary"), reason: t("ledger.plan_reason"),
+  type: t("ledger.col_type"), description: t("ledger.col_description"), scale: t("ledger.col_scale"),
+  amount: t("ledger.col_amount"), deadline: t("ledger.col_deadline"), status: t("ledger.col_status"),
+  result: t("ledger.col_result"), signed_by: t("ledger.signed_by"), signed_on: t("ledger.signed_on"),
+  visited_on: t("ledger.visited_on"), visitor: t("ledger.visitor"), kind: t("ledger.visit_kind"),
+  notes: t("ledger.notes"), findings: t("ledger.findings"),
+});
+
+/** A dialog of the ledger: its title, fields and buttons; `send(values)` runs on submission, then the page is
+ * drawn again. Its draft key keeps what was typed over a lapsed session, as the other forms do. */
+function ledgerDialog({ prefix, draft, title, explain = null, fields, send, labels = ledgerFieldLabels }) {
+  const error = h("div", { class: "form-error" });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("assistance.submit") });
+  const cancel = cancelButton();
+  const restored = restoredNotice();
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": `${prefix}-title`, dataset: { draft } },
+    h("form", {},
+      dialogHeader(h("h2", { id: `${prefix}-title`, say: title })),
+      explain ? h("p", { class: "muted", say: explain }) : null,
+      restored, fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  restored.hidden = !restoreDraft(draft, dialog);
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    await send();
+    dialog.close();
+    await route();
+  }, { fields: labels, codes: ASSISTANCE_PROBLEMS });
+}
+
+const trimmedOrNull = (input) => input.value.trim() || null;
+
+/** Set the household's plan, or replace it with a new version (`current`), which needs its reason. */
+function openPlanDialog(household, current) {
+  const year = Number(localDay().slice(0, 4));
+  const inputs = {
+    target_year: h("input", { id: "lp-target-year", type: "number", required: true, step: "1",
+      min: String(year), max: String(year + TARGET_YEARS_AHEAD), value: current ? String(current.target_year) : "" }),
+    summary: textArea("lp-summary", { max: 2000 }),
+    reason: current ? reasonInput("lp-reason") : null,
+  };
+  ledgerDialog({
+    prefix: "lp", draft: `plan:${household.id}`,
+    title: () => t(current ? "ledger.replace_plan_title" : "ledger.set_plan_title", { name: household.head_name }),
+    explain: current ? () => t("ledger.replace_plan_explain", { version: String(current.version) }) : null,
+    fields: [
+      field("lp-target-year", () => t("ledger.target_year"), inputs.target_year),
+      field("lp-summary", () => t("ledger.summary"), inputs.summary),
+      current ? field("lp-reason", () => t("ledger.plan_reason"), inputs.reason) : null,
+    ],
+    send: async () => {
+      const body = { target_year: Number(inputs.target_year.value), summary: inputs.summary.value.trim() };
+      if (current) body.reason = inputs.reason.value.trim();
+      await api(`${AS}/households/${household.id}/plan`, { method: "PUT", json: body, idempotent: true });
+      announce(t("ledger.plan_set", { name: household.head_name }));
+    },
+  });
+}
+
+function openMeasureDialog(household) {
+  const inputs = {
+    type: codeSelect("ms-type", "measure_type"),
+    description: textArea("ms-description", { min: 2, max: 2000 }),
+    scale: h("input", { id: "ms-scale", type: "text", maxlength: "100", autocomplete: "off" }),
+    amount: h("input", { id: "ms-amount", type: "number", min: "0", step: "0.01", inputmode: "decimal" }),
+    deadline: h("input", { id: "ms-deadline", type: "date", required: true, min: ASSISTANCE_EARLIEST }),
+  };
+  ledgerDialog({
+    prefix: "ms", draft: `measure:${household.id}`,
+    title: () => t("ledger.add_measure_title", { name: household.head_name }),
+    fields: [
+      field("ms-type", () => t("ledger.col_type"), inputs.type),
+      field("ms-description", () => t("ledger.col_description"), inputs.description),
+      field("ms-scale", () => t("ledger.scale_optional"), inputs.scale),
+      field("ms-amount", () => t("ledger.amount_optional"), inputs.amount),
+      field("ms-deadline", () => t("ledger.col_deadline"), inputs.deadline),
+    ],
+    send: async () => {
+      const body = {
+        type: inputs.type.value, description: inputs.description.value.trim(), deadline: inputs.deadline.value,
+        scale: trimmedOrNull(inputs.scale), amount: inputs.amount.value === "" ? null : inputs.amount.value,
+      };
+      await api(`${AS}/households/${household.id}/measures`, { method: "POST", json: body, idempotent: true });
+      announce(t("ledger.measure_added"));
+    },
+  });
+}
+
+/** Move a measure on to `target`: a result to complete it, a reason to cancel it, nothing more to start it. */
+function openMoveDialog(measure, target) {
+  const name = assistanceLabel("measure_type", measure.type);
+  const result = target === "completed" ? textArea("mv-result", { min: 2, max: 2000 }) : null;
+  const reason = target === "cancelled" ? reasonInput("mv-reason") : null;
+  ledgerDialog({
+    prefix: "mv", draft: `move:${measure.id}:${target}`,
+    title: () => t("ledger.move_title", { measure: assistanceLabel("measure_type", measure.type), status: assistanceLabel("measure_status", target) }),
+    explain: () => t("ledger.move_explain", { description: measure.description }),
+    fields: [
+      result ? field("mv-result", () => t("ledger.col_result"), result) : null,
+      reason ? field("mv-reason", () => t("ledger.cancel_reason"), reason) : null,
+    ],
+    labels: () => ({ ...ledgerFieldLabels(), reason: t("ledger.cancel_reason") }),
+    send: async () => {
+      const body = { status: target };
+      if (result) body.result = result.value.trim();
+      if (reason) body.reason = reason.value.trim();
+      await api(`${AS}/measures/${measure.id}/progress`, { method: "POST", json: body, idempotent: true });
+      announce(t("ledger.moved", { measure: name, status: assistanceLabel("measure_status", target) }));
+    },
+  });
+}
+
+/** The household's sign-off of a completed measure's result: who signed, and when (not before completion). */
+function openSignOffDialog(measure) {
+  const signedBy = h("input", { id: "so-signed-by", type: "text", maxlength: "60", required: true, autocomplete: "off", dataset: { blankIsEmpty: "" } });
+  const signedOn = h("input", { id: "so-signed-on", type: "date", required: true,
+    min: measure.completed_on || ASSISTANCE_EARLIEST, max: localDay() });
+  ledgerDialog({
+    prefix: "so", draft: `sign-off:${measure.id}`,
+    title: () => t("ledger.sign_off_title", { measure: assistanceLabel("measure_type", measure.type) }),
+    explain: () => t("ledger.sign_off_explain"),
+    fields: [
+      field("so-signed-by", () => t("ledger.signed_by"), signedBy),
+      field("so-signed-on", () => t("ledger.signed_on"), signedOn),
+    ],
+    send: async () => {
+      const body = { signed_by: signedBy.value.trim(), signed_on: signedOn.value };
+      await api(`${AS}/measures/${measure.id}/sign-off`, { method: "POST", json: body, idempotent: true });
+      announce(t("ledger.signed_off"));
+    },
+  });
+}
+
+function openVisitDialog(household) {
+  const inputs = {
+    visited_on: h("input", { id: "vs-visited-on", type: "date", required: true, min: ASSISTANCE_EARLIEST, max: localDay(), value: localDay() }),
+    visitor: textInput("vs-visitor", { max: 60 }),
+    kind: codeSelect("vs-kind", "visit_kind"),
+    notes: textArea("vs-notes", { min: 2, max: 2000 }),
+    findings: textArea("vs-findings", { max: 2000, required: false }),
+  };
+  ledgerDialog({
+    prefix: "vs", draft: `visit:${household.id}`,
+    title: () => t("ledger.log_visit_title", { name: household.head_name }),
+    fields: [
+      field("vs-visited-on", () => t("ledger.visited_on"), inputs.visited_on),
+      field("vs-visitor", () => t("ledger.visitor"), inputs.visitor),
+      field("vs-kind", () => t("ledger.visit_kind"), inputs.kind),
+      field("vs-notes", () => t("ledger.notes"), inputs.notes),
+      field("vs-findings", () => t("ledger.findings_optional"), inputs.findings),
+    ],
+    send: async () => {
+      const body = {
+        visited_on: inputs.visited_on.value, visitor: inputs.visitor.value.trim(), kind: inputs.kind.value,
+        notes: inputs.notes.value.trim(), findings: trimmedOrNull(inputs.findings),
+      };
+      await api(`${AS}/households/${household.id}/visits`, { method: "POST", json: body, idempotent: true });
+      announce(t("ledger.visit_logged"));
+    },
+  });
+}
+
+/** The 帮扶 page's overdue measures of the jurisdiction, each linking to its household. */
+function overdueSection(query) {
+  return assistanceList({
+    list: "overdue", path: "/measures", params: { division: session.profile.division, overdue: "true" },
+    caption: "ledger.overdue_caption", empty: "ledger.overdue_empty",
+    headers: ["col_household", "col_type", "col_description", "col_deadline", "col_status"].map((k) => (k === "col_household" ? t("assistance.col_household") : t(`ledger.${k}`))),
+    rows: async (items) => {
+      const heads = await householdHeads(items.map((item) => item.household_id));
+      return items.map((item) => {
+        const head = heads.get(item.household_id);
+        const name = typeof head === "string" ? head : t("feed.subject_household_unnamed");
+        return h("tr", { dataset: { measure: item.id, household: item.household_id } },
+          td(h("a", { href: `#/households/${item.household_id}`, text: name }), { header: true }),
+          td(assistanceLabel("measure_type", item.type)), td(typed(item.description)),
+          td(formatDate(item.deadline)), td(measureStatus(item)));
+      });
+    },
+  }, query);
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
