@@ -313,3 +313,25 @@ async def test_the_overdue_list_shows_a_measure_past_its_deadline(ledger: Ledger
             page.locator(f"[data-facts=measures] tr[data-measure='{added['id']}'] [data-overdue]")
         ).to_be_visible()
         assert not errors, errors
+
+
+async def test_a_move_refused_meanwhile_is_said_for_a_measure(ledger: Ledger) -> None:
+    """A measure cancelled by someone else while the page was open: the refused start (409
+    invalid-transition) is worded for a measure's status, not a household's."""
+    body = {"type": "education", "description": "申请雨露计划补助", "deadline": "2030-09-01"}
+    platform = ledger.platform
+    added = await platform.call(
+        "POST", f"{AS}/households/{ledger.moved}/measures", "county", body, expect=201
+    )
+    async with console_page() as (page, errors):
+        await sign_in(page, ledger.base, "e2e.county")
+        await page.goto(f"{ledger.base}/console/#/households/{ledger.moved}")
+        row = page.locator(f"[data-facts=measures] tr[data-measure='{added['id']}']")
+        await expect(row.locator("[data-measure-action=in_progress]")).to_be_visible()
+        cancel = {"status": "cancelled", "reason": "已享受其他补助"}
+        await platform.call("POST", f"{AS}/measures/{added['id']}/progress", "township", cancel)
+        await row.locator("[data-measure-action=in_progress]").click()
+        await page.locator("dialog[open] button[type=submit]").click()
+        problem = page.locator("dialog[open] .problem-message")
+        await expect(problem).to_have_text(say("zh-CN", "assistance.problems.invalid-transition"))
+        assert not errors, errors
