@@ -121,3 +121,78 @@ PAYLOADS: dict[str, type[BaseModel]] = {
         if event_type(action) not in (PROJECT_PROPOSED, PROJECT_NOTICED)
     },
 }
+
+
+# ---- payments to households (到户资金) and their supervision findings --------------------------------------
+#
+# A payment's events name the household (its id, the member paid): the feed policy sends them to the county
+# and below only. A finding's events go up to the province: they carry the head's name masked (张**) and
+# the household's id, no member id, no resident ID or account.
+
+PAYMENT_RECORDED = "fupin.funds.payment.recorded.v1"
+FINDING_RAISED = "fupin.funds.finding.raised.v1"
+FINDING_RESOLVED = "fupin.funds.finding.resolved.v1"
+
+
+class PaymentRecordedV1(_Payload):
+    """A payment recorded by a county officer: the money left for the household's 一卡通 account (or, for
+    training and student aid, the member's). `finding_kinds`: what the checks found at write time (the
+    payment is recorded all the same; each finding has its own finding.raised event)."""
+
+    payment_id: uuid.UUID
+    division: str
+    household_id: uuid.UUID
+    member_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+    # Code list `benefit` (industry_subsidy 产业奖补, housing 危房改造补助, …).
+    benefit: str
+    # "2026" or "2026-03".
+    period: str
+    amount: Decimal
+    standard: Decimal
+    paid_on: dt.date
+    finding_kinds: list[str]
+
+
+class FindingRaisedV1(_Payload):
+    """A supervision finding on a payment (code list `finding_kind`: non-registered, deceased, duplicate,
+    above-standard, before-acceptance, over-budget), raised when it was recorded (`raised_by` write) or by
+    a county's or higher tier's scan (scan)."""
+
+    finding_id: uuid.UUID
+    payment_id: uuid.UUID
+    division: str
+    household_id: uuid.UUID
+    # Masked (张**) in the payload itself: findings reach the province.
+    head_name: str
+    kind: str
+    raised_by: str
+    project_id: uuid.UUID | None = None
+    benefit: str
+    period: str
+    amount: Decimal
+    standard: Decimal
+    paid_on: dt.date
+
+
+class FindingResolvedV1(_Payload):
+    """A county officer resolved the finding (code list `resolution`: recovered, justified,
+    transferred_to_discipline); the note is published with any personal number in it masked."""
+
+    finding_id: uuid.UUID
+    payment_id: uuid.UUID
+    division: str
+    kind: str
+    from_status: str
+    to_status: str
+    resolution: str
+    note: str | None = None
+
+
+PAYLOADS.update(
+    {
+        PAYMENT_RECORDED: PaymentRecordedV1,
+        FINDING_RAISED: FindingRaisedV1,
+        FINDING_RESOLVED: FindingResolvedV1,
+    }
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from funds import workflow
 from fupin_kit import divisions
-from fupin_kit.auth.actor import Actor, require_within
+from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
 from fupin_kit.problems import forbidden, unprocessable
 
 PLACE_LEVELS = (divisions.Level.VILLAGE, divisions.Level.TOWNSHIP)
@@ -50,3 +50,29 @@ def subtree(actor: Actor, division: str | None) -> tuple[str, str]:
 def public_subtree(division: str) -> tuple[str, str]:
     """The code range the public board searches: any division's (no caller, no jurisdiction)."""
     return divisions.subtree_range(division)
+
+
+# Payments and findings: the county pays households (到户资金) and resolves what the supervision finds;
+# the county and the tiers above it supervise (list findings, scan payments).
+SUPERVISING_TIERS = ("nation", "province", "city", "county")
+
+
+def require_county_officer(actor: Actor) -> None:
+    """Tier and role first, so that a caller refused for who it is learns nothing about the household."""
+    require_tier(actor, "county")
+    require_role(actor, "officer")
+
+
+def require_supervisor(actor: Actor, *, officer: bool = False) -> None:
+    require_tier(actor, *SUPERVISING_TIERS)
+    if officer:
+        require_role(actor, "officer")
+
+
+def require_village(division: str) -> None:
+    if divisions.level(division) is not divisions.Level.VILLAGE:
+        raise unprocessable(
+            "a benefit list is a village's: give its 12-digit code",
+            code="not-a-village",
+            errors=[{"loc": ["query", "division"], "msg": "not a village code", "type": "division_level"}],
+        )

@@ -6,7 +6,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from funds.codes import AcceptanceResult, Category, FundSource, Nature, ProjectStatus
+from funds.codes import (
+    AcceptanceResult,
+    Benefit,
+    Category,
+    FindingKind,
+    FindingStatus,
+    FundSource,
+    Nature,
+    ProjectStatus,
+    Resolution,
+)
 from fupin_kit import openapi_scope as scope
 from fupin_kit.code_enum import LabelledEnum
 
@@ -16,6 +26,10 @@ CODE_LISTS: dict[str, type[LabelledEnum]] = {
     "fund_source": FundSource,
     "acceptance_result": AcceptanceResult,
     "project_status": ProjectStatus,
+    "benefit": Benefit,
+    "finding_kind": FindingKind,
+    "finding_status": FindingStatus,
+    "resolution": Resolution,
 }
 
 router = APIRouter(tags=["code lists"])
@@ -38,5 +52,6 @@ _ANSWER = {
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
     """Every code list of funds (project categories, natures, fund sources, acceptance results, project
-    statuses), with its Chinese labels. Public, like the other services'."""
+    statuses, benefits of payments, supervision finding kinds, their statuses and resolutions), with its
+    Chinese labels. Public, like the other services'."""
     return _ANSWER

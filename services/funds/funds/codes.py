@@ -59,3 +59,47 @@ class ProjectStatus(LabelledEnum):
     REIMBURSED = "reimbursed", "已报账"
     ANNOUNCED = "announced", "已公告"
     REJECTED = "rejected", "未通过"
+
+
+class Benefit(LabelledEnum):
+    """到户资金: what a payment straight to a household's 一卡通 account (or to a person: training and student
+    aid) is for."""
+
+    INDUSTRY_SUBSIDY = "industry_subsidy", "产业奖补"
+    HOUSING = "housing", "危房改造补助"
+    EDUCATION = "education", "雨露计划补助"
+    MEDICAL = "medical", "医疗救助"
+    DIBAO = "dibao", "低保金"
+    RELOCATION = "relocation", "易地搬迁补助"
+    EMPLOYMENT = "employment", "就业补贴"
+    MICROCREDIT_INTEREST = "microcredit_interest", "小额信贷贴息"
+    OTHER = "other", "其他"
+
+
+class FindingKind(LabelledEnum):
+    """What the automatic supervision of payments finds (domain.md §6's typical findings)."""
+
+    NON_REGISTERED = "non-registered", "支付给非建档立卡户"
+    DECEASED = "deceased", "支付给已故人员"
+    DUPLICATE = "duplicate", "重复享受"
+    ABOVE_STANDARD = "above-standard", "超标准发放"
+    BEFORE_ACCEPTANCE = "before-acceptance", "验收前支付"
+    OVER_BUDGET = "over-budget", "超预算"
+
+
+class FindingStatus(LabelledEnum):
+    """A finding is open until a county officer resolves it (funds.supervision.workflow)."""
+
+    OPEN = "open", "待处理"
+    RECOVERED = "recovered", "已追回资金"
+    JUSTIFIED = "justified", "经核实合规"
+    TRANSFERRED_TO_DISCIPLINE = "transferred_to_discipline", "已移交纪检监察"
+
+
+class Resolution(LabelledEnum):
+    """How a county officer closes a finding: the money recovered, the payment found justified, or the case
+    handed to the discipline inspection commission (纪检监察)."""
+
+    RECOVERED = "recovered", "追回资金"
+    JUSTIFIED = "justified", "核实合规"
+    TRANSFERRED_TO_DISCIPLINE = "transferred_to_discipline", "移交纪检监察"

@@ -2,7 +2,11 @@
 `project/<id>` as its subject (one partition key per project, so its steps stay in order). What officers
 typed (a reason) goes out through `mask_text`, which masks any ID, mobile, landline or bank account in it:
 a domain topic reaches every consumer, the dead-letter topic and the outbox's retention, and projects are
-read from the nation down."""
+read from the nation down.
+
+A payment's events (`payment/<id>`) name the household and go to the county and below; a finding's
+(`finding/<id>`) go up to the province, so they carry the head's name masked (张**) and the note of its
+resolution through `mask_text`."""
 
 from __future__ import annotations
 
@@ -15,17 +19,21 @@ from pydantic import BaseModel
 from fupin_contracts import funds as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
-from fupin_kit.pii import mask_text, mask_texts
+from fupin_kit.pii import mask_name, mask_text, mask_texts
 
 SERVICE = "funds"
 AGGREGATE = "project"
+PAYMENT = "payment"
+FINDING = "finding"
 
 
-def _envelope(event_type: str, project: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
+def _envelope(
+    event_type: str, project: dict[str, Any], payload: BaseModel, actor: Actor, aggregate: str = AGGREGATE
+) -> Envelope:
     return new_event(
         service=SERVICE,
         type=event_type,
-        aggregate=AGGREGATE,
+        aggregate=aggregate,
         aggregate_id=str(project["id"]),
         division=project["division"],
         data=payload.model_dump(mode="json"),
@@ -94,3 +102,56 @@ def noticed(
         ends_on=ends_on,
     )
     return _envelope(contracts.PROJECT_NOTICED, project, payload, actor)
+
+
+def payment_recorded(payment: dict[str, Any], finding_kinds: list[str], actor: Actor) -> Envelope:
+    payload = contracts.PaymentRecordedV1(
+        payment_id=payment["id"],
+        division=payment["division"],
+        household_id=payment["household_id"],
+        member_id=payment["member_id"],
+        project_id=payment["project_id"],
+        benefit=payment["benefit"],
+        period=payment["period"],
+        amount=payment["amount"],
+        standard=payment["standard"],
+        paid_on=payment["paid_on"],
+        finding_kinds=finding_kinds,
+    )
+    return _envelope(contracts.PAYMENT_RECORDED, payment, payload, actor, PAYMENT)
+
+
+def finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
+    """`finding`: the finding's row joined with its payment's and the household's head_name."""
+    payload = contracts.FindingRaisedV1(
+        finding_id=finding["id"],
+        payment_id=finding["payment_id"],
+        division=finding["division"],
+        household_id=finding["household_id"],
+        head_name=mask_name(finding["head_name"]),
+        kind=finding["kind"],
+        raised_by=finding["raised_by"],
+        project_id=finding["project_id"],
+        benefit=finding["benefit"],
+        period=finding["period"],
+        amount=finding["amount"],
+        standard=finding["standard"],
+        paid_on=finding["paid_on"],
+    )
+    return _envelope(contracts.FINDING_RAISED, finding, payload, actor, FINDING)
+
+
+def finding_resolved(
+    finding: dict[str, Any], from_status: str, resolution: str, note: str | None, actor: Actor
+) -> Envelope:
+    payload = contracts.FindingResolvedV1(
+        finding_id=finding["id"],
+        payment_id=finding["payment_id"],
+        division=finding["division"],
+        kind=finding["kind"],
+        from_status=from_status,
+        to_status=finding["status"],
+        resolution=resolution,
+        note=None if note is None else mask_text(note),
+    )
+    return _envelope(contracts.FINDING_RESOLVED, finding, payload, actor, FINDING)

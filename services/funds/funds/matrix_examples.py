@@ -1,7 +1,11 @@
 """Request body examples for the OpenAPI documents (and so for the jurisdiction matrix and schemathesis,
 see fupin_kit.openapi_scope): one valid body per write operation. The matrix puts its target division into
 the proposal's `division`; a step's example is a township review with notes, which the township's officer
-may take on a proposed project and every other caller is refused (403) or finds out of order (409)."""
+may take on a proposed project and every other caller is refused (403) or finds out of order (409).
+
+A payment goes to a household the registry created (the matrix's fixture, fed to funds' read model through
+its events); its amount is above its standard, so that it always raises a finding (above-standard) for the
+resolution to act on."""
 
 from __future__ import annotations
 
@@ -30,3 +34,13 @@ PROJECT: dict[str, Any] = {
     "pro_poor_mechanism": "大棚由村集体经营，优先吸纳脱贫户务工，收益的30%用于脱贫户分红。",
 }
 STEP: dict[str, Any] = {"notes": "材料齐全，同意上报"}
+HOUSEHOLD = "registry: POST /households"
+PAYMENT: dict[str, Any] = {
+    "household_id": "7d4f7a52-1111-4c5e-9d7b-0a1b2c3d4e5f",
+    "benefit": "industry_subsidy",
+    "period": "2026",
+    "amount": "1200.00",
+    "standard": "1000.00",
+    "paid_on": "2026-03-15",
+}
+RESOLVE: dict[str, Any] = {"resolution": "recovered", "note": "已追回超标准部分200元"}

@@ -3,7 +3,12 @@
 A project carries the code of the village or township where it is carried out in `division`, so every
 jurisdiction predicate (`division BETWEEN lo AND hi`) is an index range scan. A project is never deleted:
 its status moves along the lifecycle (funds.workflow) and every step is a row of `project_history`. Its
-public notice (公示) is a row of `project_notices`, kept after it ends so that it stays searchable."""
+public notice (公示) is a row of `project_notices`, kept after it ends so that it stays searchable.
+
+The registry's households and members are read from its events (rm_households, rm_members: a read model
+the payments' checks join). A payment (到户资金) is never deleted nor changed: the money left. Its
+supervision findings are rows of `findings`, one per (payment, kind), whether raised when the payment was
+recorded or by a later scan."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -101,4 +107,95 @@ project_notices = Table(
     Column("posted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("ends_on >= starts_on + 10", name="ck_project_notices_ten_days"),
     Index("ix_project_notices_division_id", "division", "project_id"),
+)
+
+# ---- the registry's households and members (read model) ---------------------------------------------------
+
+rm_households = Table(
+    "rm_households",
+    metadata,
+    Column("household_id", UUID(as_uuid=True), primary_key=True),
+    Column("division", String(12), nullable=False),
+    Column("status", String(20), nullable=False),
+    # As the registry's events name the head; shown masked above the county and on the public lists.
+    Column("head_name", String(60), nullable=False, server_default=text("''")),
+    # The registry's version as its last household.* event carrying one said (a created household is 1).
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rm_households_division_id", "division", "household_id"),
+)
+
+rm_members = Table(
+    "rm_members",
+    metadata,
+    Column("member_id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("relation", String(20), nullable=False),
+    # active | left | deceased (the registry's member status).
+    Column("status", String(20), nullable=False),
+    Column("died_on", Date),
+    # Hex HMAC blind index of the resident ID when the events carry one; never the number itself.
+    Column("resident_id_index", String(64)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rm_members_household", "household_id"),
+)
+
+# ---- payments to households (到户资金) and their supervision findings ----------------------------------------
+
+# A payment to the household as a whole has no member: the unique key counts it under this nil id.
+NO_MEMBER = "00000000-0000-0000-0000-000000000000"
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # The household's village (from the read model), so jurisdiction is an index range scan.
+    Column("division", String(12), nullable=False),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("member_id", UUID(as_uuid=True)),
+    Column("project_id", UUID(as_uuid=True), ForeignKey("projects.id")),
+    Column("benefit", String(30), nullable=False),
+    Column("period", String(7), nullable=False),
+    # 1 for the first payment of (household, member, benefit, period); a keyless second one is refused by
+    # the unique index below (409 duplicate-benefit), a keyed one is recorded as the next and flagged.
+    Column("ordinal", Integer, nullable=False, server_default=text("1")),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("standard", Numeric(14, 2), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount > 0", name="ck_payments_amount"),
+    CheckConstraint("standard >= 0", name="ck_payments_standard"),
+    CheckConstraint("ordinal >= 1", name="ck_payments_ordinal"),
+    Index("ix_payments_division_id", "division", "id"),
+    Index("ix_payments_project", "project_id"),
+    Index(
+        "uq_payments_benefit_period",
+        "household_id",
+        text(f"COALESCE(member_id, '{NO_MEMBER}'::uuid)"),
+        "benefit",
+        "period",
+        "ordinal",
+        unique=True,
+    ),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.id"), nullable=False),
+    Column("division", String(12), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("status", String(30), nullable=False, server_default=text("'open'")),
+    # write (when the payment was recorded) | scan (POST /supervision/scan)
+    Column("raised_by", String(10), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("note", Text),
+    Column("resolved_by", String(200)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    # A scan finds again what was found: one finding per payment and kind.
+    UniqueConstraint("payment_id", "kind", name="uq_findings_payment_kind"),
+    Index("ix_findings_division_id", "division", "id"),
 )

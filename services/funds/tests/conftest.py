@@ -4,6 +4,8 @@ of any tier, as assistance's."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from funds.main import create_app
+from funds.readmodel import handlers
+from fupin_contracts import registry as registry_contracts
+from fupin_kit.envelope import Envelope, new_event
 from fupin_kit.testing import Stack
 
 VILLAGE = "520102016001"
@@ -56,6 +61,51 @@ PROJECT: dict[str, Any] = {
 
 def project_body(**overrides: Any) -> dict[str, Any]:
     return {**copy.deepcopy(PROJECT), **overrides}
+
+
+PAYMENT: dict[str, Any] = {
+    "benefit": "industry_subsidy",
+    "period": "2026",
+    "amount": "1000.00",
+    "standard": "1000.00",
+    "paid_on": "2026-03-15",
+}
+
+
+def registry_event(event_type: str, household_id: uuid.UUID, division: str, payload: Any) -> Envelope:
+    return new_event(
+        service="registry",
+        type=event_type,
+        aggregate="household",
+        aggregate_id=str(household_id),
+        division=division,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def member_summary(
+    member_id: uuid.UUID, name: str, relation: str, status: str = "active"
+) -> registry_contracts.MemberSummaryV1:
+    return registry_contracts.MemberSummaryV1(
+        member_id=member_id,
+        name=name,
+        sex="male",
+        id_kind="resident_id",
+        resident_id_masked="520102********0013",
+        relation=relation,
+        health="healthy",
+        labour_capacity="ordinary",
+        status=status,
+        resident_id_index="ab" * 32,
+    )
+
+
+@dataclass
+class Household:
+    id: uuid.UUID
+    head_id: uuid.UUID
+    child_id: uuid.UUID
+    division: str
 
 
 @dataclass
@@ -132,6 +182,78 @@ class Harness:
             "WHERE project_id = CAST(:p AS uuid)",
             p=project_id,
         )
+
+    async def deliver(self, event: Envelope) -> None:
+        """The event through the consumer's handler, in a transaction of its own."""
+        async with self.app.state.sessionmaker() as session, session.begin():
+            await handlers.HANDLERS[event.type](session, event)
+
+    async def household(
+        self, division: str = VILLAGE, status: str = "registered", head: str = "张三丰"
+    ) -> Household:
+        """A household of two (the head and a child) as the registry's created event announces it (a
+        candidate), then moved to `status` by its status event (version 2)."""
+        household = Household(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), division)
+        created = registry_contracts.HouseholdCreatedV1(
+            household_id=household.id,
+            division=division,
+            village_group="一组",
+            status="candidate",
+            identification_standard="national",
+            attribute="general",
+            main_cause="illness",
+            other_causes=[],
+            member_count=2,
+            members=[
+                member_summary(household.head_id, head, "head"),
+                member_summary(household.child_id, "张小", "child"),
+            ],
+        )
+        await self.deliver(
+            registry_event(registry_contracts.HOUSEHOLD_CREATED, household.id, division, created)
+        )
+        if status != "candidate":
+            changed = registry_contracts.HouseholdStatusChangedV1(
+                household_id=household.id,
+                division=division,
+                version=2,
+                from_status="candidate",
+                to_status=status,
+                reason="县级审定",
+            )
+            event_type = registry_contracts.STATUS_EVENT_TYPES[status]
+            await self.deliver(registry_event(event_type, household.id, division, changed))
+        return household
+
+    async def member_died(
+        self, household: Household, member_id: uuid.UUID, died_on: dt.date, left: int
+    ) -> None:
+        payload = registry_contracts.MemberLeftV1(
+            household_id=household.id,
+            division=household.division,
+            change="death",
+            effective_on=died_on,
+            reason="病故",
+            member=member_summary(member_id, "张某", "head", status="deceased"),
+            member_count=left,
+        )
+        await self.deliver(
+            registry_event(registry_contracts.MEMBER_DECEASED, household.id, household.division, payload)
+        )
+
+    async def pay(
+        self,
+        household: Household,
+        headers: dict[str, str] | None = None,
+        key: str | None = None,
+        **overrides: Any,
+    ) -> httpx.Response:
+        sent = {**(headers or self.county())}
+        if key is not None:
+            sent["Idempotency-Key"] = key
+        body = {**PAYMENT, "household_id": str(household.id), **overrides}
+        response: httpx.Response = await self.client.post("/payments", json=body, headers=sent)
+        return response
 
     async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
         """(type, data) of every staged event, in order."""

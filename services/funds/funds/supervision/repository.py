@@ -1,0 +1,145 @@
+"""All SQL of supervision findings, the checks included: each kind is one predicate over a payment `p`,
+used alike for the payment just recorded and for a scan of a subtree's payments, so that what a write finds
+and what a scan finds can never differ. A finding is one row per (payment, kind): a scan inserts what is
+not held yet and answers only those."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from funds.codes import FindingKind
+from funds.models import findings, payments, rm_households
+
+Row = dict[str, Any]
+Position = tuple[str, uuid.UUID]
+
+# The statuses of a household a payment may go to (建档立卡: registered, returned to poverty, monitored).
+_REGISTERED = "('registered', 'returned', 'monitored')"
+_DIED_BY_PAYMENT = "m.status = 'deceased' AND (m.died_on IS NULL OR m.died_on <= p.paid_on)"
+
+CHECKS: dict[FindingKind, str] = {
+    FindingKind.NON_REGISTERED: (
+        "NOT EXISTS (SELECT 1 FROM rm_households h WHERE h.household_id = p.household_id "
+        f"AND h.status IN {_REGISTERED})"
+    ),
+    # To a member who had died by the day paid, or to a household none of whose members lives (all dead
+    # or gone, at least one dead by then).
+    FindingKind.DECEASED: (
+        "(p.member_id IS NOT NULL AND EXISTS (SELECT 1 FROM rm_members m "
+        f"WHERE m.member_id = p.member_id AND {_DIED_BY_PAYMENT})) "
+        "OR (p.member_id IS NULL "
+        "AND EXISTS (SELECT 1 FROM rm_members m WHERE m.household_id = p.household_id "
+        f"AND {_DIED_BY_PAYMENT}) "
+        "AND NOT EXISTS (SELECT 1 FROM rm_members m WHERE m.household_id = p.household_id "
+        "AND m.status = 'active'))"
+    ),
+    FindingKind.DUPLICATE: "p.ordinal > 1",
+    FindingKind.ABOVE_STANDARD: "p.amount > p.standard",
+    # A project's `acceptance` is the acceptance that passed (none before it).
+    FindingKind.BEFORE_ACCEPTANCE: (
+        "p.project_id IS NOT NULL AND EXISTS (SELECT 1 FROM projects pr WHERE pr.id = p.project_id "
+        "AND (pr.acceptance IS NULL OR (pr.acceptance->>'accepted_on')::date > p.paid_on))"
+    ),
+    # The project's payments up to and including this one (in recording order) exceed its budget.
+    FindingKind.OVER_BUDGET: (
+        "p.project_id IS NOT NULL AND EXISTS (SELECT 1 FROM projects pr WHERE pr.id = p.project_id "
+        "AND pr.budget < (SELECT sum(q.amount) FROM payments q WHERE q.project_id = p.project_id "
+        "AND (q.recorded_at, q.id) <= (p.recorded_at, p.id)))"
+    ),
+}
+_ONE_PAYMENT = "p.id = :payment_id"
+_SUBTREE = "p.division BETWEEN :lo AND :hi"
+
+
+def _raise_sql(kind: FindingKind, scope: str) -> Any:
+    return text(
+        "INSERT INTO findings (id, payment_id, division, kind, raised_by) "
+        "SELECT gen_random_uuid(), p.id, p.division, :kind, :raised_by FROM payments p "
+        f"WHERE {scope} AND ({CHECKS[kind]}) "
+        "ON CONFLICT ON CONSTRAINT uq_findings_payment_kind DO NOTHING RETURNING id"
+    )
+
+
+async def _raise(session: AsyncSession, scope: str, params: Row, raised_by: str) -> list[uuid.UUID]:
+    raised: list[uuid.UUID] = []
+    for kind in FindingKind:
+        result = await session.execute(
+            _raise_sql(kind, scope), {**params, "kind": kind.value, "raised_by": raised_by}
+        )
+        raised += [row[0] for row in result]
+    return raised
+
+
+async def raise_for_payment(session: AsyncSession, payment_id: uuid.UUID) -> list[uuid.UUID]:
+    return await _raise(session, _ONE_PAYMENT, {"payment_id": payment_id}, "write")
+
+
+async def raise_in_subtree(session: AsyncSession, lo: str, hi: str) -> list[uuid.UUID]:
+    return await _raise(session, _SUBTREE, {"lo": lo, "hi": hi}, "scan")
+
+
+async def count_payments(session: AsyncSession, lo: str, hi: str) -> int:
+    query = select(func.count()).select_from(payments).where(payments.c.division.between(lo, hi))
+    return int((await session.execute(query)).scalar_one())
+
+
+def _detailed() -> Any:
+    """A finding with its payment's facts and the household's head."""
+    return select(
+        findings,
+        payments.c.household_id,
+        payments.c.member_id,
+        payments.c.project_id,
+        payments.c.benefit,
+        payments.c.period,
+        payments.c.amount,
+        payments.c.standard,
+        payments.c.paid_on,
+        func.coalesce(rm_households.c.head_name, "").label("head_name"),
+    ).select_from(
+        findings.join(payments, payments.c.id == findings.c.payment_id).outerjoin(
+            rm_households, rm_households.c.household_id == payments.c.household_id
+        )
+    )
+
+
+async def detailed(session: AsyncSession, finding_ids: list[uuid.UUID]) -> list[Row]:
+    if not finding_ids:
+        return []
+    query = _detailed().where(findings.c.id.in_(finding_ids)).order_by(findings.c.division, findings.c.id)
+    return [dict(row) for row in (await session.execute(query)).mappings()]
+
+
+async def get(
+    session: AsyncSession, finding_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    query = _detailed().where(findings.c.id == finding_id, findings.c.division.between(lo, hi))
+    if lock:
+        query = query.with_for_update(of=findings)
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def resolve(session: AsyncSession, finding_id: uuid.UUID, values: Row) -> None:
+    await session.execute(
+        update(findings)
+        .where(findings.c.id == finding_id)
+        .values(version=findings.c.version + 1, resolved_at=func.now(), **values)
+    )
+
+
+async def page(
+    session: AsyncSession, lo: str, hi: str, filters: Row, after: Position | None, limit: int
+) -> list[Row]:
+    """`limit + 1` findings within [lo, hi] after `after`, in (division, id) order; `filters`: kind, status."""
+    query = _detailed().where(findings.c.division.between(lo, hi))
+    for column, value in filters.items():
+        query = query.where(findings.c[column] == value)
+    if after is not None:
+        query = query.where(tuple_(findings.c.division, findings.c.id) > after)
+    query = query.order_by(findings.c.division, findings.c.id).limit(limit + 1)
+    return [dict(row) for row in (await session.execute(query)).mappings()]

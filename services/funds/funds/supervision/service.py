@@ -1,0 +1,96 @@
+"""Supervision of payments (domain.md §6): findings raised when a payment is recorded and by a scan of a
+subtree's payments (the county and above), listed by the county and above, resolved by a county officer
+(funds.supervision.workflow). Each finding raised or resolved is an event, audited in its own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+from funds import access, events, keyset
+from funds.codes import FindingKind, FindingStatus, Resolution
+from funds.context import Context
+from funds.supervision import repository, workflow
+from funds.supervision.schemas import FindingOut, ResolveIn, ScanOut
+from fupin_kit.auth.actor import Actor
+from fupin_kit.outbox import record_changes
+from fupin_kit.pii import mask_name, mask_text
+from fupin_kit.problems import conflict, not_found
+
+Row = dict[str, Any]
+
+
+def render(actor: Actor, row: Row) -> FindingOut:
+    status = FindingStatus(row["status"])
+    shown = (
+        row
+        if actor.sees_full_identity
+        else {
+            **row,
+            "head_name": mask_name(row["head_name"]),
+            "note": None if row["note"] is None else mask_text(row["note"]),
+        }
+    )
+    return FindingOut.model_validate(
+        {
+            **shown,
+            "kind_label": FindingKind(row["kind"]).label,
+            "status_label": status.label,
+            "allowed_resolutions": [resolution.value for resolution in workflow.allowed(status)],
+        }
+    )
+
+
+async def check_payment(ctx: Context, payment_id: uuid.UUID) -> list[Row]:
+    """Check the payment just recorded: the findings raised (the caller stages their events after the
+    payment's own)."""
+    return await repository.detailed(ctx.session, await repository.raise_for_payment(ctx.session, payment_id))
+
+
+async def scan(ctx: Context, division: str) -> ScanOut:
+    access.require_supervisor(ctx.actor, officer=True)
+    lo, hi = access.subtree(ctx.actor, division)
+    raised = await repository.detailed(ctx.session, await repository.raise_in_subtree(ctx.session, lo, hi))
+    await record_changes(ctx.session, [events.finding_raised(row, ctx.actor) for row in raised])
+    return ScanOut(
+        scanned=await repository.count_payments(ctx.session, lo, hi),
+        raised=dict(Counter(row["kind"] for row in raised)),
+    )
+
+
+async def search(
+    ctx: Context,
+    division: str | None,
+    filters: Row,
+    after: str | None,
+    limit: int,
+) -> keyset.Page[FindingOut]:
+    access.require_supervisor(ctx.actor)
+    lo, hi = access.subtree(ctx.actor, division)
+    rows = await repository.page(ctx.session, lo, hi, filters, keyset.decode(after), limit)
+    return keyset.page(rows, limit, lambda row: render(ctx.actor, row), "id")
+
+
+async def resolve(ctx: Context, finding_id: uuid.UUID, body: ResolveIn) -> FindingOut:
+    access.require_county_officer(ctx.actor)
+    lo, hi = ctx.actor.subtree
+    finding = await repository.get(ctx.session, finding_id, lo, hi, lock=True)
+    if finding is None:
+        raise not_found("finding")
+    before = FindingStatus(finding["status"])
+    resolution = Resolution(body.resolution.value)
+    after = workflow.target(before, resolution)
+    if after is None:
+        raise conflict(
+            f"a finding in status {before.value!r} cannot be resolved as {resolution.value!r}",
+            code="out-of-order",
+            finding_status=before.value,
+            resolution=resolution.value,
+        )
+    values = {"status": after.value, "note": body.note, "resolved_by": ctx.actor.subject}
+    await repository.resolve(ctx.session, finding_id, values)
+    resolved = {**finding, **values, "version": finding["version"] + 1}
+    event = events.finding_resolved(resolved, before.value, resolution.value, body.note, ctx.actor)
+    await record_changes(ctx.session, [event])
+    return render(ctx.actor, resolved)
