@@ -44,8 +44,9 @@ PROVINCE = "520000000000"
 P53_VILLAGE = "530102001001"
 REGISTERED = "fupin.registry.household.registered.v1"
 UPDATED = "fupin.registry.household.updated.v1"
-# Declared by no contract module (evaluation has none yet), so no tier receives it: deny by default.
-VISIT = "fupin.evaluation.visit.logged.v1"
+# Declared by no contract module (the gateway publishes none on its domain topic, which the feed router
+# reads), so no tier receives it: deny by default.
+VISIT = "fupin.gateway.visit.logged.v1"
 # A type the identification service does emit, which the village receives (feed-policy.yaml).
 APPLICATION = "fupin.identification.case.opened.v1"
 DEADLINE_S = 60.0

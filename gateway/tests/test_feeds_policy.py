@@ -77,7 +77,7 @@ def test_globs_matching_no_declared_type_are_refused(policy):
     for receive, exclude in (
         (["fupin.registry.*", "fupin.identification.application.*"], []),
         (["fupin.registry.*"], ["fupin.registry.househod.*"]),
-        (["fupin.evaluation.*"], []),
+        (["fupin.gateway.*"], []),
     ):
         village = {**base["tiers"]["village"], "receive": receive, "exclude": exclude}
         with pytest.raises(ValidationError, match="matches no event type"):

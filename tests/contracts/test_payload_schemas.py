@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from fupin_contracts import assistance, funds, identification, registry
+from fupin_contracts import assistance, evaluation, funds, identification, registry
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 PRODUCERS: dict[str, ModuleType] = {
@@ -26,6 +26,7 @@ PRODUCERS: dict[str, ModuleType] = {
     "identification": identification,
     "assistance": assistance,
     "funds": funds,
+    "evaluation": evaluation,
 }
 TYPE_PATTERN = re.compile(
     r"^fupin\.(?P<service>[a-z]+)\.(?P<aggregate>[a-z_]+)\.(?P<verb>[a-z_]+)\.v(?P<major>[1-9]\d*)$"

@@ -1,5 +1,148 @@
-"""Tables owned by the evaluation service."""
+"""Tables owned by the evaluation service.
 
-from sqlalchemy import MetaData
+Every table holding a place's fact carries its division code (`county` for an evaluation, the village for
+a sampled household or a finding, the county or the village for a rectification), so every jurisdiction
+predicate is an index range scan. A sample is written once, when drawn, and never changed (domain.md §7);
+a finding's corrections keep what they replaced in `finding_history`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from fupin_kit import idempotency
 
 metadata = MetaData()
+
+idempotency_keys = idempotency.table(metadata)
+
+# ---- the registry read model (from fupin.registry.events.v1) --------------------------------------------
+
+rm_households = Table(
+    "rm_households",
+    metadata,
+    Column("household_id", UUID(as_uuid=True), primary_key=True),
+    Column("division", String(12), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("member_count", Integer, nullable=False, server_default=text("0")),
+    # The registry's version of the household as its last event carrying one said (created = 1); an
+    # older status event changes nothing.
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The draw reads the distinct townships and villages of a county and a village's households from it.
+    Index("ix_rm_households_division_id", "division", "household_id"),
+)
+
+# ---- evaluation rounds (第三方评估) -------------------------------------------------------------------------
+
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # The county-level division evaluated (a county, or a city without counties).
+    Column("division", String(12), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("evaluator", Text, nullable=False),
+    Column("townships_per_county", Integer, nullable=False),
+    Column("villages_per_township", Integer, nullable=False),
+    Column("households_per_village", Integer, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("drawn_at", DateTime(timezone=True)),
+    Column("sample_size", Integer),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(200)),
+    # The rates as they stood at close (the findings are frozen then, so they never change).
+    Column("results", JSONB),
+    Index("ix_evaluations_division_id", "division", "id"),
+)
+
+evaluation_samples = Table(
+    "evaluation_samples",
+    metadata,
+    Column("evaluation_id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), primary_key=True),
+    Column("division", String(12), nullable=False),
+    # The household as it stood when drawn: the rates are computed from these, not from later changes.
+    Column("status", String(20), nullable=False),
+    Column("member_count", Integer, nullable=False),
+    Column("stratum", String(10), nullable=False),
+    # The sample's pages go by (division, household_id) within one evaluation.
+    Index("ix_evaluation_samples_page", "evaluation_id", "division", "household_id"),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("evaluation_id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), primary_key=True),
+    Column("division", String(12), nullable=False),
+    Column("wrongly_exited", Boolean, nullable=False),
+    Column("missed", Boolean, nullable=False),
+    Column("people_affected", Integer, nullable=False),
+    Column("satisfied", Boolean, nullable=False),
+    Column("note", Text),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("people_affected >= 0", name="ck_findings_people_affected"),
+)
+
+# Each version a correction replaced, with the correction's reason.
+finding_history = Table(
+    "finding_history",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("evaluation_id", UUID(as_uuid=True), nullable=False),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    # The replaced version's values, as they were.
+    Column("replaced", JSONB, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("corrected_by", String(200), nullable=False),
+    Column("corrected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_finding_history_finding", "evaluation_id", "household_id", "version"),
+)
+
+# ---- rectification tasks (整改) ------------------------------------------------------------------------
+
+rectifications = Table(
+    "rectifications",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("evaluation_id", UUID(as_uuid=True), nullable=False),
+    # The county for a failed threshold; the household's village for a household's finding.
+    Column("division", String(12), nullable=False),
+    Column("county", String(12), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("household_id", UUID(as_uuid=True)),
+    Column("summary", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("deadline", Date, nullable=False),
+    # What the county did (submit) and why the province returned it (return), the latest of each.
+    Column("done", Text),
+    Column("return_reason", Text),
+    Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rectifications_division_id", "division", "id"),
+    Index("ix_rectifications_evaluation", "evaluation_id"),
+)

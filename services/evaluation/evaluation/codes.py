@@ -1,0 +1,44 @@
+"""The code lists of evaluation (GET /code-lists): stable ASCII codes with the Chinese labels officials use.
+Never renumber or rename a code: add a new one and retire the old one."""
+
+from __future__ import annotations
+
+from fupin_kit.code_enum import LabelledEnum
+
+
+class EvaluationStatus(LabelledEnum):
+    OPEN = "open", "已启动"
+    DRAWN = "drawn", "已抽样"
+    CLOSED = "closed", "已结束"
+
+
+class RateCode(LabelledEnum):
+    WRONGLY_EXITED = "wrongly_exited", "错退率"
+    MISSED = "missed", "漏评率"
+    APPROVAL = "approval", "群众认可度"
+    COMPOSITE_INCIDENCE = "composite_incidence", "综合贫困发生率"
+
+
+class RectificationKind(LabelledEnum):
+    """What a rectification task (整改) answers: a failed threshold, or one household's finding."""
+
+    WRONGLY_EXITED_RATE = "wrongly_exited_rate", "错退率超标"
+    MISSED_RATE = "missed_rate", "漏评率超标"
+    APPROVAL_RATE = "approval_rate", "群众认可度未达标"
+    COMPOSITE_INCIDENCE_RATE = "composite_incidence_rate", "综合贫困发生率超标"
+    WRONGLY_EXITED_HOUSEHOLD = "wrongly_exited_household", "错退户"
+    MISSED_HOUSEHOLD = "missed_household", "漏评户"
+
+
+class RectificationStatus(LabelledEnum):
+    OPEN = "open", "待整改"
+    IN_PROGRESS = "in_progress", "整改中"
+    SUBMITTED = "submitted", "已提交"
+    ACCEPTED = "accepted", "已验收"
+
+
+class RectificationAction(LabelledEnum):
+    START = "start", "开始整改"
+    SUBMIT = "submit", "提交整改结果"
+    ACCEPT = "accept", "验收通过"
+    RETURN = "return", "退回"

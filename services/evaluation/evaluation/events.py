@@ -1,0 +1,124 @@
+"""Event builders (contracts in fupin_contracts.evaluation): an evaluation's events have its county as
+division and `evaluation/<id>` as subject; a rectification's have its own division and
+`rectification/<id>`. What people typed goes out with any personal number in it masked (a domain topic
+reaches every consumer, the dead-letter topic and the outbox's retention); the rows keep it as typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from evaluation.rates import Rate
+from fupin_contracts import evaluation as contracts
+from fupin_kit.auth.actor import Actor
+from fupin_kit.envelope import Envelope, new_event
+from fupin_kit.pii import mask_text
+
+SERVICE = "evaluation"
+STEP_TYPES = {
+    "start": contracts.RECTIFICATION_PROGRESSED,
+    "submit": contracts.RECTIFICATION_PROGRESSED,
+    "accept": contracts.RECTIFICATION_ACCEPTED,
+    "return": contracts.RECTIFICATION_RETURNED,
+}
+
+
+def _envelope(
+    event_type: str, aggregate: str, aggregate_id: str, division: str, payload: BaseModel, actor: Actor
+) -> Envelope:
+    return new_event(
+        service=SERVICE,
+        type=event_type,
+        aggregate=aggregate,
+        aggregate_id=aggregate_id,
+        division=division,
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )
+
+
+def _evaluation_event(event_type: str, row: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
+    return _envelope(event_type, "evaluation", str(row["id"]), row["division"], payload, actor)
+
+
+def evaluation_opened(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.EvaluationOpenedV1(
+        evaluation_id=row["id"],
+        division=row["division"],
+        year=row["year"],
+        evaluator=row["evaluator"],
+        design=contracts.DesignV1(
+            townships_per_county=row["townships_per_county"],
+            villages_per_township=row["villages_per_township"],
+            households_per_village=row["households_per_village"],
+            seed=row["seed"],
+        ),
+    )
+    return _evaluation_event(contracts.EVALUATION_OPENED, row, payload, actor)
+
+
+def sample_drawn(row: dict[str, Any], sizes: dict[str, int], actor: Actor) -> Envelope:
+    payload = contracts.SampleDrawnV1(evaluation_id=row["id"], division=row["division"], **sizes)
+    return _evaluation_event(contracts.SAMPLE_DRAWN, row, payload, actor)
+
+
+def rate_payload(rate: Rate) -> contracts.RateV1:
+    return contracts.RateV1(
+        code=rate.code,
+        numerator=rate.numerator,
+        denominator=rate.denominator,
+        value=rate.value,
+        low=None if rate.interval is None else rate.interval.low,
+        high=None if rate.interval is None else rate.interval.high,
+        threshold=rate.threshold.limit,
+        sense=rate.threshold.sense,
+        verdict=rate.verdict.value,
+    )
+
+
+def evaluation_closed(
+    row: dict[str, Any], rates: list[Rate], verdict: str, rectifications: int, actor: Actor
+) -> Envelope:
+    payload = contracts.EvaluationClosedV1(
+        evaluation_id=row["id"],
+        division=row["division"],
+        year=row["year"],
+        rates=[rate_payload(rate) for rate in rates],
+        verdict=verdict,
+        rectifications=rectifications,
+    )
+    return _evaluation_event(contracts.EVALUATION_CLOSED, row, payload, actor)
+
+
+def _rectification_event(event_type: str, row: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
+    return _envelope(event_type, "rectification", str(row["id"]), row["division"], payload, actor)
+
+
+def rectification_opened(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.RectificationOpenedV1(
+        rectification_id=row["id"],
+        evaluation_id=row["evaluation_id"],
+        division=row["division"],
+        county=row["county"],
+        kind=row["kind"],
+        household_id=row["household_id"],
+        deadline=row["deadline"],
+    )
+    return _rectification_event(contracts.RECTIFICATION_OPENED, row, payload, actor)
+
+
+def rectification_step(
+    row: dict[str, Any], action: str, from_status: str, note: str | None, actor: Actor
+) -> Envelope:
+    payload = contracts.RectificationStepV1(
+        rectification_id=row["id"],
+        evaluation_id=row["evaluation_id"],
+        division=row["division"],
+        action=action,
+        from_status=from_status,
+        to_status=row["status"],
+        note=None if note is None else mask_text(note),
+    )
+    return _rectification_event(STEP_TYPES[action], row, payload, actor)

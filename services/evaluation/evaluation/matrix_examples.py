@@ -1,0 +1,47 @@
+"""Request body examples for the OpenAPI documents (and so for the jurisdiction matrix and schemathesis,
+see fupin_kit.openapi_scope): one valid body per write operation.
+
+The matrix's evaluation is of its county (南明区), drawn over the evaluation read model, which has learnt the
+matrix's registry household (a candidate) from the registry's events; its finding is recorded on the first
+household of the draw's answer and says the household is not satisfied, whatever its status, so that the
+close fails the approval threshold and opens a rectification task for the task's operations to act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fupin_kit import openapi_scope as scope
+
+OPEN = "POST /evaluations"
+DRAW = "POST /evaluations/{evaluation_id}/draw"
+FINDING = "POST /evaluations/{evaluation_id}/findings"
+CLOSE = "POST /evaluations/{evaluation_id}/close"
+EVALUATION: dict[str, Any] = {
+    "county": "520102000000",
+    "year": 2024,
+    "evaluator": "某某大学第三方评估中心",
+    "design": {
+        "townships_per_county": 2,
+        "villages_per_township": 2,
+        "households_per_village": 10,
+        "seed": 42,
+    },
+}
+FINDING_BODY: dict[str, Any] = {
+    "household_id": "00000000-0000-4000-8000-000000000000",
+    "wrongly_exited": False,
+    "missed": False,
+    "people_affected": 0,
+    "satisfied": False,
+    "note": "对帮扶措施不满意",
+}
+CORRECTION: dict[str, Any] = {
+    "wrongly_exited": False,
+    "missed": False,
+    "people_affected": 0,
+    "satisfied": True,
+    "reason": "复核后更正",
+}
+STEP: dict[str, Any] = {"note": "已完成入户核查并补充帮扶措施"}
+# The draw reads the matrix's registry household from the read model: make sure it exists first.
+REGISTRY_HOUSEHOLD = scope.step("registry: POST /households", fixture=True)

@@ -1,0 +1,39 @@
+"""All SQL of the registry read model: keyed by the registry's ids, so a replay converges."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evaluation.models import rm_households
+
+Row = dict[str, Any]
+
+
+async def insert_household(session: AsyncSession, values: Row) -> None:
+    """A created household; one already known is left as it is (a created event is its first, so what is
+    held is newer)."""
+    await session.execute(
+        insert(rm_households).values(**values).on_conflict_do_nothing(index_elements=["household_id"])
+    )
+
+
+async def apply_version(session: AsyncSession, household_id: uuid.UUID, version: int, values: Row) -> None:
+    """`values` of the household's `version`, unless a later version is held already."""
+    await session.execute(
+        update(rm_households)
+        .where(rm_households.c.household_id == household_id, rm_households.c.version <= version)
+        .values(version=version, updated_at=func.now(), **values)
+    )
+
+
+async def set_values(session: AsyncSession, household_id: uuid.UUID, values: Row) -> None:
+    await session.execute(
+        update(rm_households)
+        .where(rm_households.c.household_id == household_id)
+        .values(updated_at=func.now(), **values)
+    )

@@ -1,0 +1,71 @@
+"""All SQL of rectification tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evaluation.models import rectifications
+
+Row = dict[str, Any]
+Position = tuple[str, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Filter:
+    lo: str
+    hi: str
+    status: str | None = None
+    # With `open_statuses`: only those not done whose deadline is before it.
+    overdue_before: dt.date | None = None
+    open_statuses: tuple[str, ...] = ()
+
+
+async def add_all(session: AsyncSession, rows: list[Row]) -> list[Row]:
+    if not rows:
+        return []
+    result = await session.execute(insert(rectifications).returning(*rectifications.c), rows)
+    return sorted((dict(row) for row in result.mappings()), key=lambda row: (row["division"], row["id"]))
+
+
+async def get(
+    session: AsyncSession, rectification_id: uuid.UUID, lo: str, hi: str, *, lock: bool = False
+) -> Row | None:
+    query = select(rectifications).where(
+        rectifications.c.id == rectification_id, rectifications.c.division.between(lo, hi)
+    )
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else dict(row)
+
+
+async def change(session: AsyncSession, rectification_id: uuid.UUID, values: Row) -> Row:
+    result = await session.execute(
+        update(rectifications)
+        .where(rectifications.c.id == rectification_id)
+        .values(updated_at=func.now(), **values)
+        .returning(*rectifications.c)
+    )
+    return dict(result.mappings().one())
+
+
+async def page(session: AsyncSession, where: Filter, after: Position | None, limit: int) -> list[Row]:
+    """`limit + 1` tasks matching `where` after `after`, in (division, id) order."""
+    query = select(rectifications).where(rectifications.c.division.between(where.lo, where.hi))
+    if where.status is not None:
+        query = query.where(rectifications.c.status == where.status)
+    if where.overdue_before is not None:
+        query = query.where(
+            rectifications.c.deadline < where.overdue_before,
+            rectifications.c.status.in_(where.open_statuses),
+        )
+    if after is not None:
+        query = query.where(tuple_(rectifications.c.division, rectifications.c.id) > after)
+    query = query.order_by(rectifications.c.division, rectifications.c.id).limit(limit + 1)
+    return [dict(row) for row in (await session.execute(query)).mappings()]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from evaluation import idempotency, keyset
+from evaluation import matrix_examples as examples
+from evaluation.codes import RectificationAction, RectificationStatus
+from evaluation.deps import Ctx
+from evaluation.idempotency import IdempotencyKey
+from evaluation.rectifications import service
+from evaluation.rectifications.schemas import RectificationOut, StepIn
+from fupin_kit import openapi_scope as scope
+
+router = APIRouter(tags=["rectifications"])
+
+
+@router.post(
+    "/rectifications/{rectification_id}/steps/{action}",
+    response_model=RectificationOut,
+    openapi_extra=scope.by_resource(
+        examples.CLOSE, "rectification_id", id_field="rectifications.0", example=examples.STEP
+    ),
+)
+async def take_step(
+    rectification_id: uuid.UUID,
+    action: RectificationAction,
+    body: StepIn,
+    ctx: Ctx,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Move the task on: start (county officer: open → in_progress), submit (county, with what was done in
+    `note`: → submitted), accept (province officer: → accepted) or return (province, with the reason in
+    `note`: → in_progress). 409 invalid-transition out of order; 403 for the wrong tier."""
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        key,
+        ("rectification-step", rectification_id, action.value, body),
+        lambda: service.step(ctx, rectification_id, action, body),
+    )
+
+
+@router.get("/rectifications", openapi_extra=scope.caller(), responses=keyset.NEXT_CURSOR_HEADER)
+async def search(
+    ctx: Ctx,
+    response: Response,
+    division: str | None = Query(
+        default=None,
+        pattern=r"^[0-9]{12}$",
+        description="A division within the caller's jurisdiction (the caller's own by default).",
+    ),
+    status: RectificationStatus | None = None,
+    overdue: bool = Query(default=False, description="Only those past their deadline and not accepted."),
+    after: str | None = Query(default=None, max_length=200, description=keyset.AFTER),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[RectificationOut]:
+    """The rectification tasks (整改) within a subtree of the caller's jurisdiction, in keyset pages."""
+    return keyset.answer(response, await service.search(ctx, division, status, overdue, after, limit))

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evaluation.text import Evaluator, Note, Reason
+
+# Precision poverty alleviation began in 2013; no evaluation of this platform is dated before it.
+Year = Annotated[int, Field(ge=2013, le=2100)]
+# Bounds that keep one county's sample a survey, not a census run by accident (40 households by the book).
+PerCounty = Annotated[int, Field(ge=1, le=100)]
+PerTownship = Annotated[int, Field(ge=1, le=100)]
+PerVillage = Annotated[int, Field(ge=1, le=1000)]
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+CODE = r"^[0-9]{12}$"
+
+
+class DesignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    townships_per_county: PerCounty
+    villages_per_township: PerTownship
+    households_per_village: PerVillage
+    seed: Seed | None = Field(default=None, description="Generated and recorded when absent.")
+
+
+class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county: str = Field(
+        pattern=CODE,
+        description="A county-level division of the caller's province (a city without counties stands for "
+        "its county).",
+    )
+    year: Year
+    evaluator: Evaluator
+    design: DesignIn
+
+
+class EvaluationOut(BaseModel):
+    id: uuid.UUID
+    county: str
+    year: int
+    evaluator: str
+    design: DesignIn
+    status: str
+    opened_by: str
+    opened_at: dt.datetime
+    drawn_at: dt.datetime | None
+    sample_size: int | None
+    closed_at: dt.datetime | None
+
+
+class SampledOut(BaseModel):
+    household_id: uuid.UUID
+    division: str
+    status: str = Field(description="The household's status when the sample was drawn.")
+    member_count: int
+    stratum: str = Field(description="poor (registered, returned or monitored) or non_poor.")
+    has_finding: bool
+
+
+class DrawOut(BaseModel):
+    evaluation: EvaluationOut
+    townships: int
+    villages: int
+    households: int
+    poor_households: int
+    non_poor_households: int
+    first: list[SampledOut] = Field(
+        description="The sample's first page (up to 100, in village and id order); "
+        "GET /evaluations/{evaluation_id}/sample reads all of it."
+    )
+
+
+class FindingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    household_id: uuid.UUID = Field(description="A household of the evaluation's sample (422 otherwise).")
+    wrongly_exited: bool = Field(default=False, description="Only for a household that was exited.")
+    missed: bool = Field(default=False, description="A non-registered household found poor.")
+    people_affected: int = Field(default=0, ge=0, description="≤ the household's member count.")
+    satisfied: bool
+    note: Note | None = None
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    wrongly_exited: bool = False
+    missed: bool = False
+    people_affected: int = Field(default=0, ge=0)
+    satisfied: bool
+    note: Note | None = None
+    reason: Reason = Field(description="Why the finding is corrected (kept in its history).")
+
+
+class FindingOut(BaseModel):
+    evaluation_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    wrongly_exited: bool
+    missed: bool
+    people_affected: int
+    satisfied: bool
+    note: str | None = Field(description="Personal numbers masked above the county.")
+    version: int
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class IntervalOut(BaseModel):
+    low: float
+    high: float
+
+
+class RateOut(BaseModel):
+    code: str = Field(description="A code of `rate` (GET /code-lists).")
+    numerator: int
+    denominator: int
+    value: float | None = Field(description="numerator / denominator; none without a denominator.")
+    interval_95: IntervalOut | None = Field(description="The 95% Wilson score interval.")
+    threshold: float
+    sense: str = Field(description="below: passes under the threshold; at_least: at or over it.")
+    verdict: str = Field(description="pass | veto | no-data")
+
+
+class ResultsOut(BaseModel):
+    evaluation_id: uuid.UUID
+    county: str
+    west: bool = Field(description="A western province's county: 综合贫困发生率 passes under 3%, not 2%.")
+    final: bool = Field(description="The evaluation is closed: these rates no longer change.")
+    rates: list[RateOut]
+    verdict: str = Field(description="veto if any rate vetoes; incomplete if one has no data; else pass.")
+
+
+class CloseOut(BaseModel):
+    evaluation: EvaluationOut
+    results: ResultsOut
+    rectifications: list[uuid.UUID]

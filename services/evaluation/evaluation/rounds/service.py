@@ -1,0 +1,396 @@
+"""Third-party sampling evaluations (第三方评估) of a county: opened by the province, the stratified sample
+drawn once and frozen, a finding per sampled household (corrections kept in history), the rates with their
+intervals, and the close that freezes the findings and opens a rectification task for every failed
+threshold and every household found wrongly exited or missed."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import secrets
+import uuid
+from typing import Any
+
+from evaluation import access, events, keyset, rates, sampling
+from evaluation.codes import EvaluationStatus, RectificationKind, RectificationStatus
+from evaluation.context import Context
+from evaluation.rectifications import repository as rectification_repository
+from evaluation.rectifications.service import DEFAULT_TERM
+from evaluation.rounds import repository
+from evaluation.rounds.schemas import (
+    CloseOut,
+    CorrectionIn,
+    DrawOut,
+    EvaluationIn,
+    EvaluationOut,
+    FindingIn,
+    FindingOut,
+    IntervalOut,
+    RateOut,
+    ResultsOut,
+    SampledOut,
+)
+from fupin_kit import civil_time
+from fupin_kit.audit.chain import AuditEntry
+from fupin_kit.audit.changes import stage
+from fupin_kit.auth.actor import require_within
+from fupin_kit.outbox import record_changes
+from fupin_kit.problems import conflict, not_found, unprocessable
+
+TOWNSHIP_DIGITS = 9
+VILLAGE_DIGITS = 12
+FIRST_PAGE = 100
+SEED_BITS = 63
+RATE_TASKS = {
+    "wrongly_exited": RectificationKind.WRONGLY_EXITED_RATE,
+    "missed": RectificationKind.MISSED_RATE,
+    "approval": RectificationKind.APPROVAL_RATE,
+    "composite_incidence": RectificationKind.COMPOSITE_INCIDENCE_RATE,
+}
+
+
+def render(row: repository.Row) -> EvaluationOut:
+    design = {
+        name: row[name]
+        for name in ("townships_per_county", "villages_per_township", "households_per_village", "seed")
+    }
+    return EvaluationOut.model_validate({**row, "county": row["division"], "design": design})
+
+
+def render_sampled(row: repository.Row) -> SampledOut:
+    return SampledOut.model_validate({**row, "has_finding": row.get("satisfied") is not None})
+
+
+def render_finding(ctx: Context, row: repository.Row) -> FindingOut:
+    return FindingOut.model_validate(access.texts_as_shown(ctx.actor, row, ("note",)))
+
+
+# ---- open -----------------------------------------------------------------------------------------------
+
+
+async def open_evaluation(ctx: Context, body: EvaluationIn) -> EvaluationOut:
+    access.require_province_officer(ctx.actor)
+    county = access.county_level(body.county, ["body", "county"])
+    require_within(ctx.actor, county, "division")
+    design = body.design
+    seed = design.seed if design.seed is not None else secrets.randbits(SEED_BITS)
+    opened = await repository.add(
+        ctx.session,
+        {
+            "id": uuid.uuid4(),
+            "division": county,
+            "year": body.year,
+            "evaluator": body.evaluator,
+            "townships_per_county": design.townships_per_county,
+            "villages_per_township": design.villages_per_township,
+            "households_per_village": design.households_per_village,
+            "seed": seed,
+            "status": EvaluationStatus.OPEN.value,
+            "opened_by": ctx.actor.subject,
+        },
+    )
+    await record_changes(ctx.session, [events.evaluation_opened(opened, ctx.actor)])
+    return render(opened)
+
+
+async def _evaluation(ctx: Context, evaluation_id: uuid.UUID, *, lock: bool = False) -> repository.Row:
+    lo, hi = ctx.actor.subtree
+    found = await repository.get(ctx.session, evaluation_id, lo, hi, lock=lock)
+    if found is None:
+        raise not_found("evaluation")
+    return found
+
+
+async def get(ctx: Context, evaluation_id: uuid.UUID) -> EvaluationOut:
+    return render(await _evaluation(ctx, evaluation_id))
+
+
+async def search(
+    ctx: Context, division: str | None, after: str | None, limit: int
+) -> keyset.Page[EvaluationOut]:
+    lo, hi = access.subtree(ctx.actor, division)
+    rows = await repository.page(ctx.session, lo, hi, keyset.decode(after), limit)
+    return keyset.page(rows, limit, render, "id")
+
+
+# ---- draw -----------------------------------------------------------------------------------------------
+
+
+async def _draw(ctx: Context, row: repository.Row) -> tuple[list[sampling.Household], dict[str, int]]:
+    """The stratified sample: one PRNG seeded with the evaluation's seed, consumed in code order."""
+    rng = random.Random(row["seed"])
+    lo, hi = access.subtree(ctx.actor, row["division"])
+    townships = await repository.distinct_prefixes(ctx.session, lo, hi, TOWNSHIP_DIGITS)
+    chosen_townships = sampling.choose(rng, townships, row["townships_per_county"])
+    drawn: list[sampling.Household] = []
+    village_count = 0
+    for township in chosen_townships:
+        t_lo, t_hi = township.ljust(12, "0"), township.ljust(12, "9")
+        villages = await repository.distinct_prefixes(ctx.session, t_lo, t_hi, VILLAGE_DIGITS)
+        for village in sampling.choose(rng, villages, row["villages_per_township"]):
+            village_count += 1
+            households = [
+                sampling.Household(**found)
+                for found in await repository.village_households(ctx.session, village)
+            ]
+            drawn.extend(sampling.draw_village(rng, households, row["households_per_village"]))
+    poor = sum(1 for household in drawn if household.stratum == "poor")
+    sizes = {
+        "townships": len(chosen_townships),
+        "villages": village_count,
+        "households": len(drawn),
+        "poor_households": poor,
+        "non_poor_households": len(drawn) - poor,
+    }
+    return drawn, sizes
+
+
+def _not_open(row: repository.Row) -> None:
+    if row["status"] == EvaluationStatus.CLOSED:
+        raise conflict("the evaluation is closed", code="evaluation-closed")
+    if row["status"] == EvaluationStatus.DRAWN:
+        raise conflict("the sample was drawn already and is frozen (domain.md §7)", code="sample-frozen")
+
+
+async def draw(ctx: Context, evaluation_id: uuid.UUID) -> DrawOut:
+    access.require_province_officer(ctx.actor)
+    row = await _evaluation(ctx, evaluation_id, lock=True)
+    _not_open(row)
+    drawn, sizes = await _draw(ctx, row)
+    await repository.freeze_sample(
+        ctx.session,
+        [{"evaluation_id": evaluation_id, **dataclasses.asdict(household), "stratum": household.stratum}
+         for household in drawn],
+    )  # fmt: skip
+    changed = await repository.change(
+        ctx.session,
+        evaluation_id,
+        {"status": EvaluationStatus.DRAWN.value, "drawn_at": civil_time.utc_now(), "sample_size": len(drawn)},
+    )
+    await record_changes(ctx.session, [events.sample_drawn(changed, sizes, ctx.actor)])
+    first = await repository.sample_page(ctx.session, evaluation_id, None, FIRST_PAGE)
+    return DrawOut(evaluation=render(changed), first=[render_sampled(r) for r in first[:FIRST_PAGE]], **sizes)
+
+
+async def sample(
+    ctx: Context, evaluation_id: uuid.UUID, after: str | None, limit: int
+) -> keyset.Page[SampledOut]:
+    await _evaluation(ctx, evaluation_id)
+    rows = await repository.sample_page(ctx.session, evaluation_id, keyset.decode(after), limit)
+    return keyset.page(rows, limit, render_sampled, "household_id")
+
+
+# ---- findings -------------------------------------------------------------------------------------------
+
+
+def _invalid(loc: str, message: str, code: str) -> Exception:
+    return unprocessable(message, code=code, errors=[{"loc": ["body", loc], "msg": message, "type": code}])
+
+
+def _check_finding(household: repository.Row, body: FindingIn | CorrectionIn) -> None:
+    """A finding's flags must fit the household as it was sampled, its people its members (422)."""
+    status = household["status"]
+    if body.wrongly_exited and status != repository.EXITED:
+        raise _invalid("wrongly_exited", f"only an exited household is wrongly exited; this one is {status}",
+                       "finding-not-applicable")  # fmt: skip
+    if body.missed and (status in sampling.POOR_STATUSES or status == repository.EXITED):
+        raise _invalid("missed", f"only a non-registered household is missed; this one is {status}",
+                       "finding-not-applicable")  # fmt: skip
+    if body.people_affected > household["member_count"]:
+        raise _invalid(
+            "people_affected",
+            f"people_affected exceeds the household's {household['member_count']} members",
+            "people-affected",
+        )
+
+
+async def _for_findings(ctx: Context, evaluation_id: uuid.UUID, household_id: uuid.UUID) -> repository.Row:
+    access.require_province_officer(ctx.actor)
+    row = await _evaluation(ctx, evaluation_id, lock=True)
+    if row["status"] == EvaluationStatus.OPEN:
+        raise conflict("no sample is drawn yet", code="sample-not-drawn")
+    if row["status"] == EvaluationStatus.CLOSED:
+        raise conflict("the evaluation is closed: its findings are frozen", code="evaluation-closed")
+    household = await repository.sampled(ctx.session, evaluation_id, household_id)
+    if household is None:
+        raise _invalid("household_id", "the household is not in the evaluation's sample", "not-in-sample")
+    return household
+
+
+def _audit_finding(ctx: Context, row: repository.Row, action: str) -> None:
+    """A finding publishes no event (it names a household's circumstances before the close judges them),
+    so its recording and each correction are audited on their own, in the change's transaction."""
+    subject = f"evaluation/{row['evaluation_id']}/household/{row['household_id']}"
+    entry = AuditEntry(ctx.actor.subject, action, subject, row["division"], {"version": row["version"]})
+    stage(ctx.session, [entry])
+
+
+def _finding_values(body: FindingIn | CorrectionIn) -> dict[str, Any]:
+    return {
+        "wrongly_exited": body.wrongly_exited,
+        "missed": body.missed,
+        "people_affected": body.people_affected,
+        "satisfied": body.satisfied,
+        "note": body.note,
+    }
+
+
+async def record_finding(ctx: Context, evaluation_id: uuid.UUID, body: FindingIn) -> FindingOut:
+    household = await _for_findings(ctx, evaluation_id, body.household_id)
+    _check_finding(household, body)
+    added = await repository.add_finding(
+        ctx.session,
+        {
+            "evaluation_id": evaluation_id,
+            "household_id": body.household_id,
+            "division": household["division"],
+            "recorded_by": ctx.actor.subject,
+            **_finding_values(body),
+        },
+    )
+    if added is None:
+        raise conflict(
+            "the household has a finding already: correct it with PUT …/findings/{household_id}",
+            code="duplicate-finding",
+        )
+    _audit_finding(ctx, added, "finding.recorded")
+    return render_finding(ctx, added)
+
+
+async def correct_finding(
+    ctx: Context, evaluation_id: uuid.UUID, household_id: uuid.UUID, body: CorrectionIn
+) -> FindingOut:
+    household = await _for_findings(ctx, evaluation_id, household_id)
+    current = await repository.get_finding(ctx.session, evaluation_id, household_id, lock=True)
+    if current is None:
+        raise not_found("finding")
+    _check_finding(household, body)
+    replaced = {key: current[key] for key in (*_finding_values(body), "recorded_by")}
+    replaced["recorded_at"] = current["recorded_at"].isoformat()
+    history = {
+        "id": uuid.uuid4(),
+        "evaluation_id": evaluation_id,
+        "household_id": household_id,
+        "version": current["version"],
+        "replaced": replaced,
+        "reason": body.reason,
+        "corrected_by": ctx.actor.subject,
+    }
+    values = {**_finding_values(body), "recorded_by": ctx.actor.subject}
+    corrected = await repository.correct_finding(ctx.session, current, values, history)
+    _audit_finding(ctx, corrected, "finding.corrected")
+    return render_finding(ctx, corrected)
+
+
+async def finding(ctx: Context, evaluation_id: uuid.UUID, household_id: uuid.UUID) -> FindingOut:
+    await _evaluation(ctx, evaluation_id)
+    found = await repository.get_finding(ctx.session, evaluation_id, household_id)
+    if found is None or not ctx.actor.covers(found["division"]):
+        raise not_found("finding")
+    return render_finding(ctx, found)
+
+
+# ---- results and close ----------------------------------------------------------------------------------
+
+
+def _rate_out(rate: rates.Rate) -> RateOut:
+    shown = None if rate.interval is None else IntervalOut(low=rate.interval.low, high=rate.interval.high)
+    return RateOut(
+        code=rate.code,
+        numerator=rate.numerator,
+        denominator=rate.denominator,
+        value=rate.value,
+        interval_95=shown,
+        threshold=rate.threshold.limit,
+        sense=rate.threshold.sense,
+        verdict=rate.verdict.value,
+    )
+
+
+async def _rates(ctx: Context, row: repository.Row) -> list[rates.Rate]:
+    counts = rates.Counts(**await repository.counts(ctx.session, row["id"]))
+    return rates.rates(row["division"], counts)
+
+
+def _results(row: repository.Row, found: list[rates.Rate]) -> ResultsOut:
+    return ResultsOut(
+        evaluation_id=row["id"],
+        county=row["division"],
+        west=rates.is_west(row["division"]),
+        final=row["status"] == EvaluationStatus.CLOSED,
+        rates=[_rate_out(rate) for rate in found],
+        verdict=rates.overall(found).value,
+    )
+
+
+async def results(ctx: Context, evaluation_id: uuid.UUID) -> ResultsOut:
+    row = await _evaluation(ctx, evaluation_id)
+    if row["results"] is not None:
+        return ResultsOut.model_validate(row["results"])
+    return _results(row, await _rates(ctx, row))
+
+
+def _task(row: repository.Row, kind: RectificationKind, division: str, summary: str,
+          household_id: uuid.UUID | None) -> dict[str, Any]:  # fmt: skip
+    return {
+        "updated_by": row["closed_by"],
+        "id": uuid.uuid4(),
+        "evaluation_id": row["id"],
+        "division": division,
+        "county": row["division"],
+        "kind": kind.value,
+        "household_id": household_id,
+        "summary": summary,
+        "status": RectificationStatus.OPEN.value,
+        "deadline": civil_time.china_today() + DEFAULT_TERM,
+    }
+
+
+async def _tasks(ctx: Context, row: repository.Row, found: list[rates.Rate]) -> list[dict[str, Any]]:
+    """A task per failed threshold (for the county) and per household found wrongly exited or missed."""
+    tasks = [
+        _task(row, RATE_TASKS[rate.code], row["division"],
+              f"{RATE_TASKS[rate.code].label}: {rate.value:.2%}", None)
+        for rate in found
+        if rate.verdict == rates.Verdict.VETO and rate.value is not None
+    ]  # fmt: skip
+    for flagged in await repository.flagged_findings(ctx.session, row["id"]):
+        kind = (
+            RectificationKind.WRONGLY_EXITED_HOUSEHOLD
+            if flagged["wrongly_exited"]
+            else RectificationKind.MISSED_HOUSEHOLD
+        )
+        summary = f"{kind.label}: {flagged['people_affected']}人"
+        tasks.append(_task(row, kind, flagged["division"], summary, flagged["household_id"]))
+    return tasks
+
+
+async def close(ctx: Context, evaluation_id: uuid.UUID) -> CloseOut:
+    access.require_province_officer(ctx.actor)
+    row = await _evaluation(ctx, evaluation_id, lock=True)
+    if row["status"] == EvaluationStatus.OPEN:
+        raise conflict("no sample is drawn yet: there is nothing to close", code="sample-not-drawn")
+    if row["status"] == EvaluationStatus.CLOSED:
+        raise conflict("the evaluation is closed already", code="evaluation-closed")
+    found = await _rates(ctx, row)
+    closer = {**row, "closed_by": ctx.actor.subject}
+    opened = await rectification_repository.add_all(ctx.session, await _tasks(ctx, closer, found))
+    closing = {**row, "status": EvaluationStatus.CLOSED.value}
+    frozen = _results(closing, found)
+    changed = await repository.change(
+        ctx.session,
+        evaluation_id,
+        {
+            "status": EvaluationStatus.CLOSED.value,
+            "closed_at": civil_time.utc_now(),
+            "closed_by": ctx.actor.subject,
+            "results": frozen.model_dump(mode="json"),
+        },
+    )
+    verdict = frozen.verdict
+    staged = [events.evaluation_closed(changed, found, verdict, len(opened), ctx.actor)]
+    staged += [events.rectification_opened(task, ctx.actor) for task in opened]
+    await record_changes(ctx.session, staged)
+    return CloseOut(
+        evaluation=render(changed), results=frozen, rectifications=[task["id"] for task in opened]
+    )
