@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 
 from fupin_contracts import evaluation as contracts
+from fupin_contracts import registry
+from fupin_kit.envelope import new_event
 
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
 TOWNSHIPS = ("520102016", "520102017", "520102018")
@@ -347,3 +349,40 @@ async def test_overdue_and_idempotent_retry(harness: Harness) -> None:
     again = await harness.client.post("/evaluations", json=body, headers=key)
     assert opened.json()["id"] == again.json()["id"]
     assert await harness.sql("SELECT count(*) FROM evaluations") == [(2,)]
+
+
+async def test_the_read_model_keeps_the_latest_version_and_member_count(harness: Harness) -> None:
+    household = await harness.household("520102016001", "exited", members=3)
+    stale = registry.HouseholdStatusChangedV1(
+        household_id=household,
+        division="520102016001",
+        version=1,
+        from_status="candidate",
+        to_status="registered",
+        reason="旧事件",
+    )
+    event = new_registry_event(registry.HOUSEHOLD_REGISTERED, household, stale)
+    await harness.deliver(event)
+    rows = await harness.sql("SELECT status, member_count, version FROM rm_households")
+    assert rows == [("exited", 3, 2)]
+
+
+def new_registry_event(event_type: str, household: uuid.UUID, payload: Any) -> Any:
+    return new_event(
+        service="registry",
+        type=event_type,
+        aggregate="household",
+        aggregate_id=str(household),
+        division=payload.division,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+async def test_the_list_of_evaluations_is_the_callers_jurisdiction(harness: Harness) -> None:
+    evaluation = await _opened(harness)
+    listed = await harness.client.get("/evaluations", headers=harness.county())
+    assert [row["id"] for row in listed.json()] == [evaluation]
+    other = await harness.client.get("/evaluations", headers=harness.auth("county", "520103000000", "viewer"))
+    assert other.json() == []
+    lists = (await harness.client.get("/code-lists")).json()
+    assert {"evaluation_status", "rate", "rectification_kind", "rectification_status"} <= lists.keys()
