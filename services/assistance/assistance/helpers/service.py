@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 
-from assistance import access, events, keyset
+from assistance import access, events
 from assistance.context import Context
 from assistance.helpers import repository
 from assistance.helpers.schemas import HelperEndIn, HelperIn, HelperOut, HelpersOut, HouseholdOut
 from assistance.text import not_before, not_future, reason_required
 from fupin_kit import civil_time
+from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
 from fupin_kit.problems import conflict, not_found
 

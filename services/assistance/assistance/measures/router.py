@@ -5,13 +5,14 @@ import uuid
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from assistance import idempotency, keyset
+from assistance import idempotency
 from assistance import matrix_examples as examples
 from assistance.codes import MeasureStatus, MeasureType
 from assistance.deps import Ctx
 from assistance.idempotency import IdempotencyKey
 from assistance.measures import service
 from assistance.measures.schemas import MeasureIn, MeasureOut, ProgressIn, SignOffIn
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 
 router = APIRouter(tags=["measures"])

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from assistance import access, events, households, keyset
+from assistance import access, events, households
 from assistance.codes import MeasureStatus, MeasureType
 from assistance.context import Context
 from assistance.measures import repository, workflow
 from assistance.measures.schemas import MeasureIn, MeasureOut, ProgressIn, SignOffIn
 from assistance.text import not_before, not_future, reason_required
 from fupin_kit import civil_time
+from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_name, mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable

@@ -3,12 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from assistance import idempotency, keyset
+from assistance import idempotency
 from assistance import matrix_examples as examples
 from assistance.deps import Ctx
 from assistance.idempotency import IdempotencyKey
 from assistance.teams import service
 from assistance.teams.schemas import TeamIn, TeamOut, TeamsOut
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 
 router = APIRouter(tags=["resident teams"])

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from assistance import access, events, keyset
+from assistance import access, events
 from assistance.context import Context
 from assistance.teams import repository
 from assistance.teams.schemas import TeamIn, TeamOut, TeamsOut
 from assistance.text import not_before, not_future, reason_required
+from fupin_kit import division_keyset as keyset
 from fupin_kit import divisions
 from fupin_kit.auth.actor import require_within
 from fupin_kit.outbox import record_changes

@@ -5,12 +5,13 @@ import uuid
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from assistance import idempotency, keyset
+from assistance import idempotency
 from assistance import matrix_examples as examples
 from assistance.deps import Ctx
 from assistance.idempotency import IdempotencyKey
 from assistance.visits import service
 from assistance.visits.schemas import VisitIn, VisitOut
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 
 router = APIRouter(tags=["visits"])

@@ -8,11 +8,12 @@ import binascii
 import datetime as dt
 import uuid
 
-from assistance import events, households, keyset
+from assistance import events, households
 from assistance.context import Context
 from assistance.text import not_future
 from assistance.visits import repository
 from assistance.visits.schemas import VisitIn, VisitOut
+from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_texts
 from fupin_kit.problems import unprocessable

@@ -5,13 +5,14 @@ import uuid
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from evaluation import idempotency, keyset
+from evaluation import idempotency
 from evaluation import matrix_examples as examples
 from evaluation.codes import RectificationAction, RectificationStatus
 from evaluation.deps import Ctx
 from evaluation.idempotency import IdempotencyKey
 from evaluation.rectifications import service
 from evaluation.rectifications.schemas import RectificationOut, StepIn
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 
 router = APIRouter(tags=["rectifications"])

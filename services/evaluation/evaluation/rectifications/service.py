@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from evaluation import access, events, keyset
+from evaluation import access, events
 from evaluation.codes import RectificationAction, RectificationStatus
 from evaluation.context import Context
 from evaluation.rectifications import repository, workflow
 from evaluation.rectifications.schemas import RectificationOut, StepIn
 from evaluation.text import note_required
 from fupin_kit import civil_time
+from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
 from fupin_kit.problems import conflict, not_found
 

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from evaluation import idempotency, keyset
+from evaluation import idempotency
 from evaluation import matrix_examples as examples
 from evaluation.deps import Ctx
 from evaluation.idempotency import IdempotencyKey
@@ -21,6 +21,7 @@ from evaluation.rounds.schemas import (
     ResultsOut,
     SampledOut,
 )
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 
 router = APIRouter(tags=["evaluations"])

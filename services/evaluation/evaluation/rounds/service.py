@@ -11,7 +11,7 @@ import secrets
 import uuid
 from typing import Any
 
-from evaluation import access, events, keyset, rates, sampling
+from evaluation import access, events, rates, sampling
 from evaluation.codes import EvaluationStatus, RectificationKind, RectificationStatus
 from evaluation.context import Context
 from evaluation.rectifications import repository as rectification_repository
@@ -31,6 +31,7 @@ from evaluation.rounds.schemas import (
     SampledOut,
 )
 from fupin_kit import civil_time
+from fupin_kit import division_keyset as keyset
 from fupin_kit.audit.chain import AuditEntry
 from fupin_kit.audit.changes import stage
 from fupin_kit.auth.actor import require_within

@@ -3,13 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from funds import idempotency, keyset
+from funds import idempotency
 from funds import matrix_examples as examples
 from funds.deps import Ctx
 from funds.idempotency import IdempotencyKey
 from funds.payments import service
 from funds.payments.schemas import PERIOD_PATTERN, BenefitListItem, PaymentIn, PaymentOut
 from funds.projects.schemas import DIVISION_PATTERN
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 from fupin_kit.db import DbSession
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from funds import access, events, keyset
+from funds import access, events
 from funds.codes import Benefit, FindingKind
 from funds.context import Context
 from funds.payments import repository
@@ -19,6 +19,7 @@ from funds.payments.schemas import BenefitListItem, PaymentIn, PaymentOut
 from funds.readmodel import repository as households
 from funds.supervision import service as supervision
 from fupin_kit import civil_time
+from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_name
 from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from funds import idempotency, keyset
+from funds import idempotency
 from funds import matrix_examples as examples
 from funds.codes import Category
 from funds.deps import Ctx
@@ -21,6 +21,7 @@ from funds.projects.schemas import (
     StepIn,
 )
 from funds.workflow import Status
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 from fupin_kit.db import DbSession
 

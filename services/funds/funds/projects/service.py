@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from funds import access, events, keyset, workflow
+from funds import access, events, workflow
 from funds.codes import AcceptanceResult, Category
 from funds.context import Context, step_for
 from funds.projects import repository
@@ -25,6 +25,7 @@ from funds.projects.schemas import (
     StepIn,
 )
 from fupin_kit import civil_time
+from fupin_kit import division_keyset as keyset
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope
 from fupin_kit.outbox import record_changes

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from funds import idempotency, keyset
+from funds import idempotency
 from funds import matrix_examples as examples
 from funds.codes import FindingKind, FindingStatus
 from funds.deps import Ctx
@@ -13,6 +13,7 @@ from funds.idempotency import IdempotencyKey
 from funds.projects.schemas import DIVISION_PATTERN
 from funds.supervision import service
 from funds.supervision.schemas import FindingOut, ResolveIn, ScanOut
+from fupin_kit import division_keyset as keyset
 from fupin_kit import openapi_scope as scope
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])

@@ -8,11 +8,12 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from funds import access, events, keyset
+from funds import access, events
 from funds.codes import FindingKind, FindingStatus, Resolution
 from funds.context import Context
 from funds.supervision import repository, workflow
 from funds.supervision.schemas import FindingOut, ResolveIn, ScanOut
+from fupin_kit import division_keyset as keyset
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_name, mask_text

@@ -1,7 +1,8 @@
-"""Keyset cursors of the service's lists: base64url of "<division>:<id>", the division and id of a page's
-last row, passed back as `after`. Every list is ordered by (division, id), which its index serves within a
-jurisdiction's range; the next page's cursor travels in the `Next-Cursor` header, as identification's lists
-carry theirs, since the lists answer a bare JSON array."""
+"""Keyset cursors of the lists ordered by (division, id) — assistance's, funds' and evaluation's: base64url of
+"<division>:<id>", the division and id of a page's last row, passed back as `after`. Each such list's index
+serves (division, id) within a jurisdiction's range; the next page's cursor travels in the `Next-Cursor`
+header, as identification's lists carry theirs, since the lists answer a bare JSON array. (Identification's
+own lists page by time and id: identification.keyset.)"""
 
 from __future__ import annotations
 
