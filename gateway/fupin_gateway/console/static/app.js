@@ -483,6 +483,8 @@ function renderChrome() {
   markLanguage();
   const [path] = location.hash.slice(1).split("?");
   for (const link of document.querySelectorAll("#nav a")) {
+    // 资金监管 is the county's and the tiers' above it (the findings are not listed below the county).
+    if (link.classList.contains("supervisor-only")) link.hidden = !supervises();
     const section = link.getAttribute("href").slice(1);
     const current = path === section || (path || "").startsWith(`${section}/`);
     if (current) link.setAttribute("aria-current", "page");
@@ -501,6 +503,11 @@ const ROUTES = [
   { pattern: /^\/objections$/, view: objectionsView, auth: true },
   { pattern: /^\/quotas$/, view: quotasView, auth: true },
   { pattern: /^\/assistance$/, view: assistanceView, auth: true },
+  { pattern: /^\/projects$/, view: projectsView, auth: true },
+  { pattern: /^\/projects\/([0-9a-f-]{36})$/, view: projectView, auth: true },
+  { pattern: /^\/supervision$/, view: supervisionView, auth: true },
+  { pattern: /^\/evaluations$/, view: evaluationsView, auth: true },
+  { pattern: /^\/evaluations\/([0-9a-f-]{36})$/, view: evaluationView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -2166,16 +2173,21 @@ async function assistanceView(seq, _params, query) {
 }
 
 /** A keyset list of the assistance service (`Next-Cursor`) in a table: `row(item)` draws each. */
-async function assistanceList({ list, path, params, caption, empty, headers, rows, numeric = [] }, query) {
+function assistanceList(options, query) {
+  return serviceList({ base: AS, more: "assistance.load_more", ...options }, query);
+}
+
+/** A keyset list of a service (`base`: its gateway prefix) in a table, with its "load more" button. */
+async function serviceList({ base, list, path, params, caption, empty, headers, rows, more: moreLabel, numeric = [] }, query) {
   const body = h("tbody");
   const errorSlot = h("div");
   const limit = pageSize(query);
   let shown = 0;
   const title = h("caption");
-  const { more, load } = pagedList(t("assistance.load_more"), (after) => {
+  const { more, load } = pagedList(t(moreLabel), (after) => {
     const search = new URLSearchParams({ ...params, limit: String(limit) });
     if (after) search.set("after", after);
-    return apiPage(`${AS}${path}?${search}`);
+    return apiPage(`${base}${path}?${search}`);
   }, async (page) => {
     append(body, await rows(page.items));
     shown += page.items.length;
@@ -2735,6 +2747,577 @@ function overdueSection(query) {
       });
     },
   }, query);
+}
+
+// ---- 项目库, 资金监管 and 第三方评估: the funds and evaluation services ----------------------------------
+// Their lists are read as the 帮扶 page's are (keyset pages, `Next-Cursor`); their codes are labelled from
+// each service's `GET /code-lists`, in English from en.json's codes.
+
+const FU = "/api/v1/funds";
+const EV = "/api/v1/evaluation";
+// Refusals whose generic words are identification's (a case's out-of-order step, a rejected case's reason):
+// the funds and evaluation forms say them in their own.
+const PROJECT_PROBLEMS = "projects.problems";
+const FINDING_PROBLEMS = "supervision.problems";
+const RECTIFICATION_PROBLEMS = "evaluations.problems";
+// funds/workflow.py MIN_NOTICE_DAYS, MAX_NOTICE_DAYS: a project's public notice stays up 10 to 60 days.
+const NOTICE_DAYS = { low: 10, high: 60 };
+// funds/text.py EARLIEST: precision poverty alleviation began in 2013, no project is older.
+const FUNDS_EARLIEST = "2013-01-01";
+const FUNDS_EARLIEST_YEAR = 2013;
+// funds/access.py SUPERVISING_TIERS: the findings are listed by the county and the tiers above it.
+const SUPERVISING_TIERS = ["county", "city", "province", "nation"];
+// funds/projects/schemas.py: the steps that need a record of their own (the others take an optional note).
+const PROJECT_STEP_FIELDS = { reject: "reason", post_notice: "notice_days", accept: "acceptance", reimburse: "amount" };
+const INDICATOR_ROWS = 3;
+// evaluation/rectifications/workflow.py: who takes each step of a rectification task (整改), from which status.
+const RECTIFICATION_STEPS = {
+  open: [{ action: "start", tier: "county" }],
+  in_progress: [{ action: "submit", tier: "county" }],
+  submitted: [{ action: "accept", tier: "province" }, { action: "return", tier: "province" }],
+};
+const NOTE_REQUIRED = new Set(["submit", "return"]);
+const VERDICT_COLOURS = { pass: "green", veto: "red" };
+
+const mayPropose = () => (session.profile?.tier === "village"
+  ? (session.profile.roles || []).includes("cadre") : isOfficerAt("township", "county"));
+const supervises = () => SUPERVISING_TIERS.includes(session.profile?.tier);
+
+/** A service's code lists (public), read once per session under `key`. */
+async function serviceCodes(key, base) {
+  if (!session[key]) session[key] = await api(`${base}/code-lists`, { auth: false });
+  return session[key];
+}
+const fundsCodes = () => serviceCodes("fundsCodes", FU);
+const evaluationCodes = () => serviceCodes("evaluationCodes", EV);
+
+function listLabel(codes, list, code) {
+  const item = codes?.[list]?.find((entry) => entry.code === code);
+  return codeLabel(list, item ?? code);
+}
+const fundsLabel = (list, code) => listLabel(session.fundsCodes, list, code);
+const evaluationLabel = (list, code) => listLabel(session.evaluationCodes, list, code);
+
+/** A select of a service's code list: "choose" (a form) or "any" (a filter) first, `selected` chosen. */
+function serviceSelect(id, codes, list, { required = true, any = false, selected = "", only = null } = {}) {
+  const items = (codes?.[list] || []).filter((item) => !only || only.includes(item.code));
+  return h("select", { id, name: id, required },
+    h("option", { value: "", say: () => t(any ? "common.any" : "common.choose") }),
+    items.map((item) => h("option", { value: item.code, selected: item.code === selected, say: () => codeLabel(list, item) })));
+}
+
+function codedBadge(label, code, colour = "neutral", data = {}) {
+  return h("span", { class: `badge badge-${colour}`, dataset: { code, ...data }, text: label });
+}
+
+/** A filter form of a list page: its fields, kept in the view's address on submission. */
+function filterForm(route, label, fields) {
+  const form = h("form", { class: "filters", role: "search", "aria-label": label },
+    fields.map(([id, text, input]) => [h("label", { for: id, text }), input]),
+    h("button", { type: "submit", text: t("common.filter") }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    for (const [id, , input] of fields) {
+      const value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value.trim();
+      if (value) params.set(id.replace(/^f-/, ""), value);
+    }
+    location.hash = params.toString() ? `#/${route}?${params}` : `#/${route}`;
+  });
+  return form;
+}
+
+/** The query's value of a filter when it is one of `allowed` (a code list's codes), else "". */
+function codeFilter(query, name, codes, list) {
+  const value = query.get(name) || "";
+  return (codes?.[list] || []).some((item) => item.code === value) ? value : "";
+}
+
+function divisionFilter(query) {
+  const value = query.get("division") || "";
+  return CODE.test(value) ? value : session.profile.division;
+}
+
+function divisionInput(value) {
+  return h("input", { id: "f-division", name: "division", type: "text", inputmode: "numeric", pattern: "\\d{12}",
+    maxlength: "12", class: "short", value: value === session.profile.division ? "" : value,
+    dataset: { patternSays: "validation.pattern_division" } });
+}
+
+// ---- the 项目库 page ----
+
+async function projectsView(seq, _params, query) {
+  const codes = await fundsCodes().catch(() => null);
+  const division = divisionFilter(query);
+  const status = codeFilter(query, "status", codes, "project_status");
+  const category = codeFilter(query, "category", codes, "category");
+  const year = /^\d{4}$/.test(query.get("year") || "") ? query.get("year") : "";
+  const params = { division };
+  if (status) params.status = status;
+  if (category) params.category = category;
+  if (year) params.year = year;
+  const filters = filterForm("projects", t("projects.filter"), [
+    ["f-status", t("projects.col_status"), serviceSelect("f-status", codes, "project_status", { required: false, any: true, selected: status })],
+    ["f-category", t("projects.col_category"), serviceSelect("f-category", codes, "category", { required: false, any: true, selected: category })],
+    ["f-year", t("projects.col_year"), h("input", { id: "f-year", name: "year", type: "number", class: "short", min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: year })],
+    ["f-division", t("projects.division_code"), divisionInput(division)],
+  ]);
+  const list = await serviceList({
+    base: FU, list: "projects", path: "/projects", params, more: "projects.load_more",
+    caption: "projects.caption", empty: "projects.empty", numeric: [4],
+    headers: ["col_name", "col_category", "col_place", "col_year", "col_budget", "col_status"].map((k) => t(`projects.${k}`)),
+    rows: async (items) => items.map(projectRow),
+  }, query);
+  const propose = mayPropose()
+    ? h("button", { type: "button", class: "button primary", dataset: { projectAction: "propose" }, text: t("projects.propose"), onclick: () => openProposeDialog() })
+    : null;
+  return h("section", {}, pageHeader(t("projects.title"), propose), h("p", { class: "muted", text: t("projects.intro") }), filters, list);
+}
+
+function projectStatus(project) {
+  return codedBadge(fundsLabel("project_status", project.status), project.status,
+    project.status === "rejected" ? "red" : project.status === "announced" ? "green" : "neutral", { projectStatus: project.status });
+}
+
+function projectRow(project) {
+  return h("tr", { dataset: { project: project.id } },
+    td(h("a", { href: `#/projects/${project.id}`, text: project.name }), { header: true }),
+    td(fundsLabel("category", project.category)), td(project.division), td(String(project.year)),
+    td(formatMoney(project.budget), { numeric: true }), td(projectStatus(project)));
+}
+
+async function projectView(seq, [id]) {
+  const [project] = await Promise.all([api(`${FU}/projects/${id}`), fundsCodes().catch(() => null)]);
+  const back = h("p", {}, h("a", { href: "#/projects", text: t("projects.back") }));
+  return h("section", { dataset: { projectPage: project.id } },
+    pageHeader(project.name, projectStatus(project)), back,
+    projectSteps(project), projectFacts(project), projectBudget(project), projectTarget(project),
+    h("div", { class: "card" }, h("h2", { text: t("projects.mechanism") }), h("p", {}, typed(project.pro_poor_mechanism))),
+    projectHistory(project));
+}
+
+function projectSteps(project) {
+  const steps = project.permitted_actions || [];
+  if (!steps.length) return null;
+  return h("div", { class: "card", dataset: { projectSteps: "" } },
+    h("h2", { text: t("projects.steps_title") }),
+    h("div", { class: "actions" }, steps.map((action) => h("button", {
+      type: "button", class: action === "reject" ? "button" : "button primary", dataset: { projectStep: action },
+      text: projectStepLabel(action), onclick: () => openProjectStepDialog(project, action),
+    }))));
+}
+
+const projectStepLabel = (action) => (has(`projects.steps.${action}`) ? t(`projects.steps.${action}`) : action);
+
+function projectFacts(project) {
+  const notice = project.notice
+    ? t(project.notice.running ? "projects.notice_running" : "projects.notice_ended", { from: formatDate(project.notice.starts_on), to: formatDate(project.notice.ends_on) })
+    : null;
+  const acceptance = project.acceptance
+    ? `${fundsLabel("acceptance_result", project.acceptance.result)} · ${formatDate(project.acceptance.accepted_on)} · ${listJoin(project.acceptance.inspectors || [])}`
+    : null;
+  return h("div", { class: "card", dataset: { facts: "project" } }, h("h2", { text: t("projects.facts") }), dl([
+    [t("projects.col_category"), fundsLabel("category", project.category)],
+    [t("projects.nature"), fundsLabel("nature", project.nature)],
+    [t("projects.col_place"), project.division],
+    [t("projects.col_year"), String(project.year)],
+    [t("projects.schedule"), t("projects.schedule_value", { from: formatDate(project.starts_on), to: formatDate(project.ends_on) })],
+    [t("projects.responsible_unit"), project.responsible_unit],
+    [t("projects.tasks"), typed(project.tasks)],
+    [t("projects.beneficiaries"), t("projects.beneficiaries_value", { households: formatNumber(project.beneficiaries.households), people: formatNumber(project.beneficiaries.people) })],
+    [t("projects.notice"), notice],
+    [t("projects.acceptance"), acceptance],
+    [t("projects.reimbursed"), project.reimbursed_amount === null ? null : formatMoney(project.reimbursed_amount)],
+    [t("projects.proposed_by"), `${accountName(project.proposed_by)} · ${formatDateTime(project.proposed_at)}`],
+  ]));
+}
+
+function projectBudget(project) {
+  const rows = project.financing.map((item) => h("tr", { dataset: { source: item.source } },
+    td(fundsLabel("fund_source", item.source), { header: true }), td(formatMoney(item.amount), { numeric: true })));
+  return h("div", { class: "card", dataset: { facts: "budget" } }, h("h2", { text: t("projects.budget_title") }),
+    dl([[t("projects.col_budget"), formatMoney(project.budget)]]),
+    table(t("projects.financing"), [t("projects.source"), t("projects.amount")], rows, { numeric: [1] }));
+}
+
+function projectTarget(project) {
+  const rows = project.performance_target.map((item) => h("tr", {}, td(item.indicator, { header: true }), td(item.target)));
+  return h("div", { class: "card", dataset: { facts: "target" } }, h("h2", { text: t("projects.target_title") }),
+    table(t("projects.target_title"), [t("projects.indicator"), t("projects.target")], rows));
+}
+
+function projectHistory(project) {
+  const items = (project.history || []).map((entry) => {
+    const detail = entry.detail || {};
+    const said = [detail.reason, detail.notes].filter((text) => typeof text === "string" && text);
+    return h("li", { dataset: { action: entry.action } },
+      h("strong", { text: projectStepLabel(entry.action) }), " ",
+      h("span", { class: "muted", text: `${fundsLabel("project_status", entry.to_status)} · ${accountName(entry.actor)} · ${tierLabel(entry.actor_tier)} · ${formatDateTime(entry.at)}` }),
+      said.map((text) => h("p", {}, typed(text))));
+  });
+  return h("div", { class: "card", dataset: { facts: "history" } }, h("h2", { text: t("projects.history") }),
+    h("ol", { class: "history" }, items));
+}
+
+const projectFieldLabels = () => ({
+  name: t("projects.col_name"), category: t("projects.col_category"), nature: t("projects.nature"),
+  division: t("projects.division_code"), year: t("projects.col_year"), starts_on: t("projects.starts_on"),
+  ends_on: t("projects.ends_on"), responsible_unit: t("projects.responsible_unit"), tasks: t("projects.tasks"),
+  budget: t("projects.col_budget"), financing: t("projects.financing"), source: t("projects.source"),
+  amount: t("projects.amount"), households: t("projects.households"), people: t("projects.people"),
+  beneficiaries: t("projects.beneficiaries"), performance_target: t("projects.target_title"),
+  indicator: t("projects.indicator"), target: t("projects.target"), pro_poor_mechanism: t("projects.mechanism"),
+  reason: t("projects.reason"), notes: t("projects.notes"), notice_days: t("projects.notice_days"),
+  accepted_on: t("projects.accepted_on"), result: t("projects.result"), inspectors: t("projects.inspectors"),
+});
+
+/** A dialog of the funds and evaluation pages, as the ledger's: `send()` runs on submission, then the page
+ * is drawn again; what was typed is kept over a lapsed session (its draft key). */
+function serviceDialog({ prefix, draft, title, explain = null, fields, send, labels, codes }) {
+  const error = h("div", { class: "form-error" });
+  const submit = h("button", { type: "submit", class: "primary", say: () => t("assistance.submit") });
+  const cancel = cancelButton();
+  const restored = restoredNotice();
+  const dialog = h("dialog", { class: "step-dialog", "aria-labelledby": `${prefix}-title`, dataset: { draft } },
+    h("form", {},
+      dialogHeader(h("h2", { id: `${prefix}-title`, say: title })),
+      explain ? h("p", { class: "muted", say: explain }) : null,
+      restored, fields, error, h("div", { class: "dialog-buttons" }, cancel, submit)));
+  restored.hidden = !restoreDraft(draft, dialog);
+  showFormDialog(dialog, { cancel, submit, error }, async () => {
+    await send();
+    dialog.close();
+    await route();
+  }, { fields: labels, codes });
+}
+
+function moneyInput(id, { required = true, max = null } = {}) {
+  return h("input", { id, type: "number", min: "0", step: "0.01", inputmode: "decimal", required, max });
+}
+
+function countInput(id, value = "") {
+  return h("input", { id, type: "number", min: "0", step: "1", required: true, value });
+}
+
+/** The financing rows: one amount per fund source, a blank one not used; their sum said as it is typed. */
+function financingFieldset(budget) {
+  const inputs = (session.fundsCodes?.fund_source || []).map((item) => ({
+    source: item.code, input: moneyInput(`pp-fin-${item.code}`, { required: false }), item,
+  }));
+  const total = h("p", { class: "muted", role: "status", dataset: { financingTotal: "" } });
+  const sum = () => inputs.reduce((acc, { input }) => acc + Math.round(Number(input.value || 0) * 100), 0);
+  const sayTotal = () => t("projects.financing_total", { total: formatMoney(sum() / 100), budget: formatMoney(Number(budget.value || 0)) });
+  say(total, sayTotal);
+  for (const element of [budget, ...inputs.map(({ input }) => input)]) element.addEventListener("input", () => put(total, sayTotal()));
+  const fieldset = h("fieldset", { class: "financing" }, h("legend", { say: () => t("projects.financing_legend") }),
+    inputs.map(({ source, input, item }) => field(`pp-fin-${source}`, () => codeLabel("fund_source", item), input)), total);
+  const value = () => inputs.filter(({ input }) => input.value !== "").map(({ source, input }) => ({ source, amount: input.value }));
+  return { fieldset, value };
+}
+
+/** The performance target's indicator rows (绩效目标): the first required, a blank row left out. */
+function indicatorFieldset() {
+  const rows = Array.from({ length: INDICATOR_ROWS }, (_, i) => ({
+    indicator: h("input", { id: `pp-ind-${i}`, type: "text", maxlength: "200", required: i === 0, autocomplete: "off", dataset: i === 0 ? { blankIsEmpty: "" } : {} }),
+    target: h("input", { id: `pp-tgt-${i}`, type: "text", maxlength: "200", required: i === 0, autocomplete: "off", dataset: i === 0 ? { blankIsEmpty: "" } : {} }),
+  }));
+  const fieldset = h("fieldset", { class: "indicators" }, h("legend", { say: () => t("projects.target_legend") }),
+    rows.map((row, i) => h("div", { class: "indicator-row" },
+      field(`pp-ind-${i}`, () => t("projects.indicator_n", { n: String(i + 1) }), row.indicator),
+      field(`pp-tgt-${i}`, () => t("projects.target_n", { n: String(i + 1) }), row.target))));
+  const value = () => rows.filter((row) => row.indicator.value.trim() || row.target.value.trim())
+    .map((row) => ({ indicator: row.indicator.value.trim(), target: row.target.value.trim() }));
+  return { fieldset, value };
+}
+
+function openProposeDialog() {
+  const own = session.profile.division;
+  const year = localDay().slice(0, 4);
+  const inputs = {
+    name: textInput("pp-name", { min: 2, max: 200 }),
+    category: serviceSelect("pp-category", session.fundsCodes, "category"),
+    nature: serviceSelect("pp-nature", session.fundsCodes, "nature"),
+    division: h("input", { id: "pp-division", type: "text", inputmode: "numeric", pattern: "\\d{12}", maxlength: "12", required: true,
+      value: isVillage(own) ? own : "", readonly: isVillage(own), dataset: { patternSays: "validation.pattern_division" } }),
+    year: h("input", { id: "pp-year", type: "number", required: true, min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: year }),
+    starts_on: h("input", { id: "pp-starts-on", type: "date", required: true, min: FUNDS_EARLIEST }),
+    ends_on: h("input", { id: "pp-ends-on", type: "date", required: true, min: FUNDS_EARLIEST }),
+    responsible_unit: textInput("pp-unit", { min: 2, max: 100 }),
+    tasks: textArea("pp-tasks", { min: 2, max: 4000 }),
+    budget: moneyInput("pp-budget"),
+    households: countInput("pp-households"),
+    people: countInput("pp-people"),
+    mechanism: textArea("pp-mechanism", { min: 2, max: 4000 }),
+  };
+  const financing = financingFieldset(inputs.budget);
+  const indicators = indicatorFieldset();
+  serviceDialog({
+    prefix: "pp", draft: "project:propose", title: () => t("projects.propose_title"), explain: () => t("projects.propose_explain"),
+    labels: projectFieldLabels, codes: PROJECT_PROBLEMS,
+    fields: [
+      field("pp-name", () => t("projects.col_name"), inputs.name),
+      field("pp-category", () => t("projects.col_category"), inputs.category),
+      field("pp-nature", () => t("projects.nature"), inputs.nature),
+      field("pp-division", () => t("projects.division_code"), inputs.division),
+      field("pp-year", () => t("projects.col_year"), inputs.year),
+      field("pp-starts-on", () => t("projects.starts_on"), inputs.starts_on),
+      field("pp-ends-on", () => t("projects.ends_on"), inputs.ends_on),
+      field("pp-unit", () => t("projects.responsible_unit"), inputs.responsible_unit),
+      field("pp-tasks", () => t("projects.tasks"), inputs.tasks),
+      field("pp-budget", () => t("projects.col_budget"), inputs.budget),
+      financing.fieldset,
+      field("pp-households", () => t("projects.households"), inputs.households),
+      field("pp-people", () => t("projects.people"), inputs.people),
+      indicators.fieldset,
+      field("pp-mechanism", () => t("projects.mechanism"), inputs.mechanism),
+    ],
+    send: async () => {
+      const body = {
+        name: inputs.name.value.trim(), category: inputs.category.value, nature: inputs.nature.value,
+        division: inputs.division.value.trim(), year: Number(inputs.year.value), starts_on: inputs.starts_on.value,
+        ends_on: inputs.ends_on.value, responsible_unit: inputs.responsible_unit.value.trim(),
+        tasks: inputs.tasks.value.trim(), budget: inputs.budget.value, financing: financing.value(),
+        beneficiaries: { households: Number(inputs.households.value), people: Number(inputs.people.value) },
+        performance_target: indicators.value(), pro_poor_mechanism: inputs.mechanism.value.trim(),
+      };
+      const saved = await api(`${FU}/projects`, { method: "POST", json: body, idempotent: true });
+      announce(t("projects.proposed", { name: saved.name }));
+    },
+  });
+}
+
+/** The fields of a project's step: what its schema needs (funds StepIn), and an optional note otherwise. */
+function projectStepFields(project, action) {
+  const need = PROJECT_STEP_FIELDS[action];
+  if (need === "reason") {
+    const reason = textArea("ps-reason", { min: 2, max: 1000 });
+    return { fields: [field("ps-reason", () => t("projects.reason"), reason)], body: () => ({ reason: reason.value.trim() }) };
+  }
+  if (need === "notice_days") {
+    const days = h("input", { id: "ps-notice-days", type: "number", required: true, step: "1",
+      min: String(NOTICE_DAYS.low), max: String(NOTICE_DAYS.high), value: String(NOTICE_DAYS.low) });
+    return { fields: [field("ps-notice-days", () => t("projects.notice_days"), days)], body: () => ({ notice_days: Number(days.value) }) };
+  }
+  if (need === "acceptance") {
+    const acceptedOn = h("input", { id: "ps-accepted-on", type: "date", required: true, min: project.starts_on, max: localDay() });
+    const result = serviceSelect("ps-result", session.fundsCodes, "acceptance_result");
+    const inspectors = textInput("ps-inspectors", { max: 600 });
+    const notes = textArea("ps-notes", { min: 2, max: 4000, required: false });
+    return {
+      fields: [field("ps-accepted-on", () => t("projects.accepted_on"), acceptedOn), field("ps-result", () => t("projects.result"), result),
+        field("ps-inspectors", () => t("projects.inspectors_hint"), inspectors), field("ps-notes", () => t("projects.notes_optional"), notes)],
+      body: () => ({ acceptance: {
+        accepted_on: acceptedOn.value, result: result.value, notes: trimmedOrNull(notes),
+        inspectors: inspectors.value.split(/[,，、;；]/).map((name) => name.trim()).filter(Boolean),
+      } }),
+    };
+  }
+  if (need === "amount") {
+    const amount = moneyInput("ps-amount", { max: project.budget });
+    return { fields: [field("ps-amount", () => t("projects.reimburse_amount"), amount)], body: () => ({ amount: amount.value }) };
+  }
+  const notes = textArea("ps-notes", { min: 2, max: 4000, required: false });
+  return { fields: [field("ps-notes", () => t("projects.notes_optional"), notes)], body: () => ({ notes: trimmedOrNull(notes) }) };
+}
+
+function openProjectStepDialog(project, action) {
+  const { fields, body } = projectStepFields(project, action);
+  serviceDialog({
+    prefix: "ps", draft: `project-step:${project.id}:${action}`,
+    title: () => t("projects.step_title", { step: projectStepLabel(action), name: project.name }),
+    labels: projectFieldLabels, codes: PROJECT_PROBLEMS, fields,
+    send: async () => {
+      await api(`${FU}/projects/${project.id}/steps/${action}`, { method: "POST", json: body(), idempotent: true });
+      announce(t("projects.stepped", { step: projectStepLabel(action) }));
+    },
+  });
+}
+
+// ---- the 资金监管 page ----
+
+async function supervisionView(seq, _params, query) {
+  if (!supervises()) {
+    return h("section", {}, pageHeader(t("supervision.title")), h("p", { class: "muted", dataset: { notSupervising: "" }, text: t("supervision.county_up") }));
+  }
+  const codes = await fundsCodes().catch(() => null);
+  const division = divisionFilter(query);
+  const kind = codeFilter(query, "kind", codes, "finding_kind");
+  const status = codeFilter(query, "status", codes, "finding_status");
+  const params = { division };
+  if (kind) params.kind = kind;
+  if (status) params.status = status;
+  const filters = filterForm("supervision", t("supervision.filter"), [
+    ["f-kind", t("supervision.col_kind"), serviceSelect("f-kind", codes, "finding_kind", { required: false, any: true, selected: kind })],
+    ["f-status", t("supervision.col_status"), serviceSelect("f-status", codes, "finding_status", { required: false, any: true, selected: status })],
+    ["f-division", t("projects.division_code"), divisionInput(division)],
+  ]);
+  const list = await serviceList({
+    base: FU, list: "findings", path: "/supervision/findings", params, more: "projects.load_more",
+    caption: "supervision.caption", empty: "supervision.empty", numeric: [3, 4],
+    headers: ["col_kind", "col_household", "col_benefit", "col_amount", "col_standard", "col_paid_on", "col_status", "col_actions"].map((k) => t(`supervision.${k}`)),
+    rows: async (items) => items.map(findingRow),
+  }, query);
+  return h("section", {}, pageHeader(t("supervision.title")), h("p", { class: "muted", text: t("supervision.intro") }), filters, list);
+}
+
+function findingRow(finding) {
+  const resolves = isOfficerAt("county") && (finding.allowed_resolutions || []).length;
+  return h("tr", { dataset: { finding: finding.id } },
+    td(codedBadge(fundsLabel("finding_kind", finding.kind), finding.kind, "red", { findingKind: finding.kind }), { header: true }),
+    td([finding.head_name, " ", h("span", { class: "muted", text: finding.division })]),
+    td(`${fundsLabel("benefit", finding.benefit)} · ${finding.period}`),
+    td(formatMoney(finding.amount), { numeric: true }), td(formatMoney(finding.standard), { numeric: true }),
+    td(formatDate(finding.paid_on)),
+    td([codedBadge(fundsLabel("finding_status", finding.status), finding.status, finding.status === "open" ? "yellow" : "green", { findingStatus: finding.status }),
+      finding.note ? h("p", {}, typed(finding.note)) : null]),
+    td(resolves ? h("button", { type: "button", class: "button", dataset: { findingAction: "resolve" }, text: t("supervision.resolve"),
+      onclick: () => openResolveFindingDialog(finding) }) : null));
+}
+
+function openResolveFindingDialog(finding) {
+  const resolution = serviceSelect("rf-resolution", session.fundsCodes, "resolution", { only: finding.allowed_resolutions });
+  const note = textArea("rf-note", { min: 2, max: 1000 });
+  serviceDialog({
+    prefix: "rf", draft: `finding:${finding.id}`,
+    title: () => t("supervision.resolve_title", { kind: fundsLabel("finding_kind", finding.kind), name: finding.head_name }),
+    explain: () => t("supervision.resolve_explain", { amount: formatMoney(finding.amount), standard: formatMoney(finding.standard) }),
+    labels: () => ({ resolution: t("supervision.resolution"), note: t("supervision.note") }), codes: FINDING_PROBLEMS,
+    fields: [field("rf-resolution", () => t("supervision.resolution"), resolution), field("rf-note", () => t("supervision.note"), note)],
+    send: async () => {
+      const body = { resolution: resolution.value, note: note.value.trim() };
+      await api(`${FU}/supervision/findings/${finding.id}/resolve`, { method: "POST", json: body, idempotent: true });
+      announce(t("supervision.resolved"));
+    },
+  });
+}
+
+// ---- the 第三方评估 page ----
+
+async function evaluationsView(seq, _params, query) {
+  const codes = await evaluationCodes().catch(() => null);
+  const division = divisionFilter(query);
+  const status = codeFilter(query, "status", codes, "rectification_status");
+  const overdue = query.get("overdue") === "true";
+  const rectParams = { division };
+  if (status) rectParams.status = status;
+  if (overdue) rectParams.overdue = "true";
+  const [rounds, tasks] = await Promise.all([
+    serviceList({
+      base: EV, list: "evaluations", path: "/evaluations", params: { division }, more: "projects.load_more",
+      caption: "evaluations.rounds_caption", empty: "evaluations.rounds_empty", numeric: [4],
+      headers: ["col_county", "col_year", "col_evaluator", "col_status", "col_sample"].map((k) => t(`evaluations.${k}`)),
+      rows: async (items) => items.map(roundRow),
+    }, query),
+    serviceList({
+      base: EV, list: "rectifications", path: "/rectifications", params: rectParams, more: "projects.load_more",
+      caption: "evaluations.tasks_caption", empty: "evaluations.tasks_empty",
+      headers: ["col_kind", "col_place", "col_summary", "col_deadline", "col_status", "col_actions"].map((k) => t(`evaluations.${k}`)),
+      rows: async (items) => items.map(rectificationRow),
+    }, query),
+  ]);
+  const overdueBox = h("input", { id: "f-overdue", name: "overdue", type: "checkbox", checked: overdue });
+  const filters = filterForm("evaluations", t("evaluations.filter"), [
+    ["f-status", t("evaluations.col_status"), serviceSelect("f-status", codes, "rectification_status", { required: false, any: true, selected: status })],
+    ["f-overdue", t("evaluations.overdue_only"), overdueBox],
+    ["f-division", t("projects.division_code"), divisionInput(division)],
+  ]);
+  return h("section", {}, pageHeader(t("evaluations.title")),
+    h("p", { class: "muted", text: t("evaluations.intro") }),
+    h("h2", { text: t("evaluations.rounds") }), rounds,
+    h("h2", { text: t("evaluations.tasks") }), filters, tasks);
+}
+
+function evaluationStatus(status) {
+  return codedBadge(evaluationLabel("evaluation_status", status), status, status === "closed" ? "green" : "neutral", { evaluationStatus: status });
+}
+
+function roundRow(round) {
+  return h("tr", { dataset: { evaluation: round.id } },
+    td(h("a", { href: `#/evaluations/${round.id}`, text: round.county }), { header: true }),
+    td(String(round.year)), td(round.evaluator), td(evaluationStatus(round.status)),
+    td(round.sample_size === null ? "—" : formatNumber(round.sample_size), { numeric: true }));
+}
+
+function rectificationStatus(task) {
+  return codedBadge(evaluationLabel("rectification_status", task.status), task.status,
+    task.status === "accepted" ? "green" : task.status === "submitted" ? "yellow" : "neutral", { rectificationStatus: task.status });
+}
+
+function rectificationRow(task) {
+  const steps = (RECTIFICATION_STEPS[task.status] || []).filter((step) => isOfficerAt(step.tier));
+  const said = [
+    task.done ? h("p", {}, h("span", { class: "muted", text: t("evaluations.done_said") }), typed(task.done)) : null,
+    task.return_reason ? h("p", {}, h("span", { class: "muted", text: t("evaluations.returned_said") }), typed(task.return_reason)) : null,
+  ];
+  return h("tr", { dataset: { rectification: task.id } },
+    td(evaluationLabel("rectification_kind", task.kind), { header: true }), td(task.division),
+    td([typed(task.summary), said]),
+    td([formatDate(task.deadline), task.overdue ? [" ", codedBadge(t("evaluations.overdue"), "overdue", "red", { overdue: "" })] : null]),
+    td(rectificationStatus(task)),
+    td(h("div", { class: "actions" }, steps.map(({ action }) => h("button", {
+      type: "button", class: "button", dataset: { rectificationStep: action },
+      text: evaluationLabel("rectification_action", action), onclick: () => openRectificationDialog(task, action),
+    })))));
+}
+
+function openRectificationDialog(task, action) {
+  const required = NOTE_REQUIRED.has(action);
+  const note = textArea("rs-note", { min: 1, max: 2000, required });
+  const label = () => t(required ? `evaluations.note_${action}` : "evaluations.note_optional");
+  serviceDialog({
+    prefix: "rs", draft: `rectification:${task.id}:${action}`,
+    title: () => t("evaluations.step_title", { step: evaluationLabel("rectification_action", action), kind: evaluationLabel("rectification_kind", task.kind) }),
+    explain: () => task.summary,
+    labels: () => ({ note: label() }), codes: RECTIFICATION_PROBLEMS,
+    fields: [field("rs-note", label, note)],
+    send: async () => {
+      await api(`${EV}/rectifications/${task.id}/steps/${action}`, { method: "POST", json: { note: trimmedOrNull(note) }, idempotent: true });
+      announce(t("evaluations.stepped", { step: evaluationLabel("rectification_action", action) }));
+    },
+  });
+}
+
+async function evaluationView(seq, [id]) {
+  const [round, results] = await Promise.all([
+    api(`${EV}/evaluations/${id}`), api(`${EV}/evaluations/${id}/results`), evaluationCodes().catch(() => null),
+  ]);
+  const back = h("p", {}, h("a", { href: "#/evaluations", text: t("evaluations.back") }));
+  const facts = h("div", { class: "card", dataset: { facts: "evaluation" } }, dl([
+    [t("evaluations.col_county"), round.county], [t("evaluations.col_year"), String(round.year)],
+    [t("evaluations.col_evaluator"), round.evaluator], [t("evaluations.col_status"), evaluationStatus(round.status)],
+    [t("evaluations.col_sample"), round.sample_size === null ? null : formatNumber(round.sample_size)],
+    [t("evaluations.closed_at"), round.closed_at ? formatDateTime(round.closed_at) : null],
+  ]));
+  return h("section", { dataset: { evaluationPage: round.id } },
+    pageHeader(t("evaluations.round_title", { county: round.county, year: String(round.year) })), back, facts, resultsCard(results));
+}
+
+const percent = (value) => formatNumber(value, { style: "percent", maximumFractionDigits: 1 });
+
+function verdictBadge(verdict) {
+  const key = `evaluations.verdicts.${verdict}`;
+  return codedBadge(has(key) ? t(key) : verdict, verdict, VERDICT_COLOURS[verdict] || "neutral", { verdict });
+}
+
+function rateRow(rate) {
+  const interval = rate.interval_95
+    ? t("evaluations.interval", { low: percent(rate.interval_95.low), high: percent(rate.interval_95.high) }) : "—";
+  const threshold = t(rate.sense === "below" ? "evaluations.sense_below" : "evaluations.sense_at_least", { threshold: percent(rate.threshold) });
+  return h("tr", { dataset: { rate: rate.code } },
+    td(evaluationLabel("rate", rate.code), { header: true }),
+    td(rate.value === null ? "—" : percent(rate.value), { numeric: true }), td(interval),
+    td(t("evaluations.fraction", { numerator: formatNumber(rate.numerator), denominator: formatNumber(rate.denominator) }), { numeric: true }),
+    td(threshold), td(verdictBadge(rate.verdict)));
+}
+
+function resultsCard(results) {
+  const headers = ["col_rate", "col_value", "col_interval", "col_fraction", "col_threshold", "col_verdict"].map((k) => t(`evaluations.${k}`));
+  return h("div", { class: "card", dataset: { facts: "results" } },
+    h("h2", { text: t("evaluations.results") }),
+    h("p", { dataset: { overall: results.verdict } }, h("strong", { text: t("evaluations.overall") }), " ", verdictBadge(results.verdict)),
+    h("p", { class: "muted", text: t(results.final ? "evaluations.final" : "evaluations.not_final") }),
+    h("p", { class: "muted", text: t(results.west ? "evaluations.west" : "evaluations.not_west") }),
+    table(t("evaluations.results"), headers, results.rates.map(rateRow), { numeric: [1, 3] }));
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
