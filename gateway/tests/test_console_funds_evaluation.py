@@ -25,7 +25,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from fupin_kit.envelope import dlq_topic
 from fupin_kit.testing import ServiceProcess, Stack
-from tests.e2e.console_kit import REG, chromium, console_page, household_body, say, sign_in
+from tests.e2e.console_kit import (
+    REG,
+    choose_language,
+    chromium,
+    console_page,
+    household_body,
+    say,
+    sign_in,
+)
 from tests.e2e.platform import (
     COUNTY,
     NATION,
@@ -290,6 +298,11 @@ async def test_a_province_officer_reads_the_results_and_returns_a_rectification(
         await expect(approval.locator(".badge-red")).to_have_count(1)
         await expect(page.locator("[data-overall=veto]")).to_be_visible()
         await expect(page.locator("[data-facts=results] tr[data-rate]")).to_have_count(4)
+        # In English: the rate's and the verdict's names from en.json, the API's labels being Chinese.
+        await choose_language(page, "English")
+        await expect(approval).to_contain_text("Public approval")
+        await expect(approval.locator("[data-verdict]")).to_have_text(say("en", "evaluations.verdicts.veto"))
+        await choose_language(page, "中文")
 
         await page.goto(f"{console.base}/console/#/evaluations")
         row = page.locator(f"tr[data-rectification='{task}']")
