@@ -188,6 +188,41 @@ async def test_a_project_is_proposed_reviewed_and_approved_in_the_console(consol
     assert [entry["action"] for entry in read["history"]] == ["propose", "township_review", "county_approve"]
 
 
+PROJECT = {
+    "name": "东门村产业路硬化",
+    "category": "infrastructure",
+    "nature": "new",
+    "division": VILLAGE,
+    "year": 2026,
+    "starts_on": "2026-04-01",
+    "ends_on": "2026-10-31",
+    "responsible_unit": "南明区交通运输局",
+    "tasks": "硬化产业路 3 公里",
+    "budget": "900000.00",
+    "financing": [{"source": "central", "amount": "900000.00"}],
+    "beneficiaries": {"households": 60, "people": 180},
+    "performance_target": [{"indicator": "硬化里程", "target": "3 公里"}],
+    "pro_poor_mechanism": "优先雇用贫困户务工",
+}
+
+
+async def test_a_step_taken_meanwhile_is_refused_in_the_projects_words(console: Console) -> None:
+    """A project reviewed by someone else while the page was open: the refused review (409 out-of-order) is
+    worded for a project's status, not an identification case's."""
+    platform = console.platform
+    proposed = await platform.call("POST", f"{FU}/projects", "county", PROJECT, expect=201)
+    async with console_page() as (page, errors):
+        await sign_in(page, console.base, "e2e.township")
+        await page.goto(f"{console.base}/console/#/projects/{proposed['id']}")
+        await expect(page.locator("[data-project-step]")).to_have_count(2)
+        await platform.call("POST", f"{FU}/projects/{proposed['id']}/steps/township_review", "township", {})
+        await page.locator("[data-project-step=township_review]").click()
+        await page.locator("dialog[open] button[type=submit]").click()
+        problem = page.locator("dialog[open] .problem-message")
+        await expect(problem).to_have_text(say("zh-CN", "projects.problems.out-of-order"))
+        assert not errors, errors
+
+
 async def test_a_county_officer_resolves_a_finding(console: Console) -> None:
     platform = console.platform
     unregistered = await household(platform, 11, "钱非户", register=False)

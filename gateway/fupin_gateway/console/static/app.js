@@ -3164,7 +3164,7 @@ function findingRow(finding) {
   const resolves = isOfficerAt("county") && (finding.allowed_resolutions || []).length;
   return h("tr", { dataset: { finding: finding.id } },
     td(codedBadge(fundsLabel("finding_kind", finding.kind), finding.kind, "red", { findingKind: finding.kind }), { header: true }),
-    td([finding.head_name, " ", h("span", { class: "muted", text: finding.division })]),
+    td([h("a", { href: `#/households/${finding.household_id}`, text: finding.head_name }), " ", h("span", { class: "muted", text: finding.division })]),
     td(`${fundsLabel("benefit", finding.benefit)} · ${finding.period}`),
     td(formatMoney(finding.amount), { numeric: true }), td(formatMoney(finding.standard), { numeric: true }),
     td(formatDate(finding.paid_on)),
