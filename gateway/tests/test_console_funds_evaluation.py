@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -221,6 +222,34 @@ async def test_a_step_taken_meanwhile_is_refused_in_the_projects_words(console: 
         problem = page.locator("dialog[open] .problem-message")
         await expect(problem).to_have_text(say("zh-CN", "projects.problems.out-of-order"))
         assert not errors, errors
+
+
+async def test_a_county_officer_posts_the_notice_with_its_days(console: Console) -> None:
+    """post_notice takes its notice days (10 to 60): fewer are refused by the form, the notice's period shown."""
+    platform = console.platform
+    body = {**PROJECT, "name": "东门村饮水安全巩固"}
+    proposed = await platform.call("POST", f"{FU}/projects", "county", body, expect=201)
+    steps = f"{FU}/projects/{proposed['id']}/steps"
+    await platform.call("POST", f"{steps}/township_review", "township", {})
+    await platform.call("POST", f"{steps}/county_approve", "county", {})
+    async with console_page() as (page, errors):
+        await sign_in(page, console.base, "e2e.county")
+        await page.goto(f"{console.base}/console/#/projects/{proposed['id']}")
+        await page.locator("[data-project-step=post_notice]").click()
+        dialog = page.locator("dialog[open]")
+        days = dialog.get_by_label(say("zh-CN", "projects.notice_days"))
+        await expect(days).to_have_value("10")
+        await days.fill("5")
+        await dialog.locator("button[type=submit]").click()
+        await expect(dialog).to_have_count(1)
+        await days.fill("15")
+        await submit(page)
+        await expect(page.locator("[data-project-status]")).to_have_text("公示中")
+        await expect(page.locator("[data-facts=project]")).to_contain_text("公示中：")
+        assert not errors, errors
+    read = await platform.call("GET", f"{FU}/projects/{proposed['id']}", "county")
+    notice = read["notice"]
+    assert (dt.date.fromisoformat(notice["ends_on"]) - dt.date.fromisoformat(notice["starts_on"])).days == 15
 
 
 async def test_a_county_officer_resolves_a_finding(console: Console) -> None:
