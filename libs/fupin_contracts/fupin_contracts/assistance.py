@@ -8,7 +8,8 @@ Payloads carry phone numbers masked (138****0000), as every event masks mobiles:
 full for the county and below. Plan, measure and visit events are a household's (division: its village,
 subject `household/<id>`), so a measure's progress never overtakes its addition; what people typed in them
 (a summary, a description, a result, notes) is published with any ID, mobile, landline or bank account in
-it masked, as every event masks them. People's names are under the key `name` at any depth, which the feed policy
+it masked, as every event masks them. A loan's events (扶贫小额信贷) are the household's too and name the
+borrower: they go to the county and below only (amounts are yuan as decimal strings). People's names are under the key `name` at any depth, which the feed policy
 masks for any tier above the county that should ever receive them.
 """
 
@@ -28,6 +29,9 @@ MEASURE_ADDED = "fupin.assistance.measure.added.v1"
 MEASURE_PROGRESSED = "fupin.assistance.measure.progressed.v1"
 MEASURE_SIGNED_OFF = "fupin.assistance.measure.signed_off.v1"
 VISIT_LOGGED = "fupin.assistance.visit.logged.v1"
+LOAN_DISBURSED = "fupin.assistance.loan.disbursed.v1"
+LOAN_REPAID = "fupin.assistance.loan.repaid.v1"
+LOAN_STATUS_CHANGED = "fupin.assistance.loan.status_changed.v1"
 
 
 class _Payload(BaseModel):
@@ -163,6 +167,54 @@ class VisitLoggedV1(_Payload):
     findings: str | None = None
 
 
+class LoanDisbursedV1(_Payload):
+    """A micro-credit loan to the household recorded. `name`: the borrower (never a birth date)."""
+
+    loan_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    borrower_member_id: uuid.UUID
+    name: str
+    bank: str
+    amount: str
+    term_months: int
+    # Annual %, the benchmark rate.
+    rate: str
+    # A code of `loan_purpose`: planting | breeding | processing | commerce | tourism | other_production
+    purpose: str
+    disbursed_on: dt.date
+    due_on: dt.date
+    interest_subsidy: bool
+
+
+class LoanRepaidV1(_Payload):
+    """A repayment (any, not only the last) recorded; `balance` is what is owed after it."""
+
+    loan_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    repayment_id: uuid.UUID
+    paid_on: dt.date
+    principal: str
+    interest: str
+    balance: str
+    # The interest is the county's to subsidise (the loan's interest_subsidy).
+    interest_subsidised: bool
+
+
+class LoanStatusChangedV1(_Payload):
+    """The loan became overdue, compensated (by the county's risk-compensation fund, with the amount paid
+    to the bank and why) or repaid (its balance zero)."""
+
+    loan_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    from_status: str
+    to_status: str
+    compensated_amount: str | None = None
+    reason: str | None = None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     HELPER_ASSIGNED: HelperAssignedV1,
     HELPER_ENDED: HelperEndedV1,
@@ -173,4 +225,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     MEASURE_PROGRESSED: MeasureProgressedV1,
     MEASURE_SIGNED_OFF: MeasureSignedOffV1,
     VISIT_LOGGED: VisitLoggedV1,
+    LOAN_DISBURSED: LoanDisbursedV1,
+    LOAN_REPAID: LoanRepaidV1,
+    LOAN_STATUS_CHANGED: LoanStatusChangedV1,
 }

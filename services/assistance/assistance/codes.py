@@ -36,3 +36,22 @@ class VisitKind(LabelledEnum):
     HOME = "home", "入户走访"
     PHONE = "phone", "电话回访"
     OTHER = "other", "其他"
+
+
+class LoanPurpose(LabelledEnum):
+    """What a micro-credit loan (扶贫小额信贷) is for: production only (domain.md §5)."""
+
+    PLANTING = "planting", "种植"
+    BREEDING = "breeding", "养殖"
+    PROCESSING = "processing", "加工"
+    COMMERCE = "commerce", "商贸流通"
+    TOURISM = "tourism", "乡村旅游"
+    OTHER_PRODUCTION = "other_production", "其他生产经营"
+
+
+class LoanStatus(LabelledEnum):
+    DISBURSED = "disbursed", "已放款"
+    REPAYING = "repaying", "还款中"
+    OVERDUE = "overdue", "逾期"
+    REPAID = "repaid", "已结清"
+    COMPENSATED = "compensated", "风险补偿代偿"

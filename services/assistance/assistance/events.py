@@ -178,3 +178,55 @@ def visit_logged(row: dict[str, Any], actor: Actor) -> Envelope:
         findings=_published(row["findings"]),
     )
     return _household_event(contracts.VISIT_LOGGED, row, payload, actor)
+
+
+def _yuan(amount: Any) -> str:
+    return f"{amount:.2f}"
+
+
+def loan_disbursed(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.LoanDisbursedV1(
+        loan_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        borrower_member_id=row["borrower_member_id"],
+        name=row["borrower_name"],
+        bank=mask_text(row["bank"]),
+        amount=_yuan(row["amount"]),
+        term_months=row["term_months"],
+        rate=f"{row['rate']:.3f}",
+        purpose=row["purpose"],
+        disbursed_on=row["disbursed_on"],
+        due_on=row["due_on"],
+        interest_subsidy=row["interest_subsidy"],
+    )
+    return _household_event(contracts.LOAN_DISBURSED, row, payload, actor)
+
+
+def loan_repaid(loan: dict[str, Any], repayment: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.LoanRepaidV1(
+        loan_id=loan["id"],
+        household_id=loan["household_id"],
+        division=loan["division"],
+        repayment_id=repayment["id"],
+        paid_on=repayment["paid_on"],
+        principal=_yuan(repayment["principal"]),
+        interest=_yuan(repayment["interest"]),
+        balance=_yuan(repayment["balance_after"]),
+        interest_subsidised=loan["interest_subsidy"],
+    )
+    return _household_event(contracts.LOAN_REPAID, loan, payload, actor)
+
+
+def loan_status_changed(row: dict[str, Any], actor: Actor, from_status: str) -> Envelope:
+    compensated = row["compensated_amount"]
+    payload = contracts.LoanStatusChangedV1(
+        loan_id=row["id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        from_status=from_status,
+        to_status=row["status"],
+        compensated_amount=None if compensated is None else _yuan(compensated),
+        reason=_published(row["compensation_reason"]),
+    )
+    return _household_event(contracts.LOAN_STATUS_CHANGED, row, payload, actor)

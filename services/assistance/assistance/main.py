@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from assistance.code_lists import router as code_lists_router
 from assistance.helpers.router import router as helpers_router
+from assistance.loans.router import router as loans_router
 from assistance.measures.router import router as measures_router
 from assistance.models import idempotency_keys
 from assistance.plans.router import router as plans_router
@@ -27,6 +28,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             plans_router,
             measures_router,
             visits_router,
+            loans_router,
             code_lists_router,
         ],
         # Batched as identification's: a county's import is two registry events per household.

@@ -49,9 +49,27 @@ VISIT: dict[str, Any] = {
     "kind": "home",
     "notes": "了解生产生活情况",
 }
+# A loan needs a registered household and an active member as borrower (the household's head, whose id the
+# matrix takes from the registry's answer): the household is registered by the measure's prepare step,
+# made sure of through its fixture (registering twice would be refused), and the loan is for 50,000 yuan
+# over 36 months, the limits.
+LOAN: dict[str, Any] = {
+    "borrower_member_id": "00000000-0000-4000-8000-000000000001",
+    "borrower_birth_date": "1980-05-01",
+    "bank": "农村信用社南明支行",
+    "amount": "50000.00",
+    "term_months": 36,
+    "rate": "4.350",
+    "purpose": "breeding",
+    "disbursed_on": TODAY,
+}
+REPAYMENT: dict[str, Any] = {"paid_on": TODAY, "principal": "1000.00", "interest": "50.00"}
+LOAN_STEP: dict[str, Any] = {}
 # The measure the matrix moves and signs off needs a registered household: the county registers the
 # matrix's household (a record of a decision taken outside the platform) before the measure is added.
 REGISTER_HOUSEHOLD = scope.step(
     "registry: POST /households/{household_id}/status-commands",
     body={"action": "register", "reason": "县级审定"},
 )
+# The measure's object, whose prepare step registers the matrix's household: a loan needs it registered.
+HOUSEHOLD_REGISTERED = scope.step("POST /households/{household_id}/measures", fixture=True)

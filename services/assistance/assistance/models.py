@@ -8,6 +8,7 @@ updated in place but to end it (`ended_on`, `end_reason`): the history is the ro
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -50,6 +51,18 @@ rm_households = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # The lists page by (division, household_id) within a subtree.
     Index("ix_rm_households_division_id", "division", "household_id"),
+)
+
+# The members of each household, as the registry's events name them: a loan's borrower must be an active
+# member. The events carry no birth date (a masked resident ID hides exactly those digits), so none is kept.
+rm_members = Table(
+    "rm_members",
+    metadata,
+    Column("member_id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Index("ix_rm_members_household", "household_id"),
 )
 
 # ---- helpers (帮扶责任人) ------------------------------------------------------------------------------------
@@ -179,4 +192,64 @@ visits = Table(
     Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # A household's log reads newest first by (visited_on, id).
     Index("ix_visits_household", "household_id", "visited_on", "id"),
+)
+
+# ---- micro-credit (扶贫小额信贷) ----------------------------------------------------------------------------
+
+# Still owed: one such loan per household at a time.
+OUTSTANDING_LOAN_STATUSES = ("disbursed", "repaying", "overdue")
+
+loans = Table(
+    "loans",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("division", String(12), nullable=False),
+    Column("borrower_member_id", UUID(as_uuid=True), nullable=False),
+    Column("borrower_name", String(60), nullable=False),
+    # As the bank's loan contract gives it (the registry's events carry none): the borrower's age is
+    # checked from it. Shown at the county and below only, never published.
+    Column("borrower_birth_date", Date, nullable=False),
+    Column("bank", String(100), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("term_months", Integer, nullable=False),
+    Column("rate", Numeric(6, 3), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("disbursed_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("interest_subsidy", Boolean, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("balance", Numeric(14, 2), nullable=False),
+    Column("compensated_amount", Numeric(14, 2)),
+    Column("compensation_reason", Text),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount > 0 AND amount <= 50000", name="ck_loans_amount"),
+    CheckConstraint("term_months BETWEEN 1 AND 36", name="ck_loans_term"),
+    CheckConstraint("balance >= 0 AND balance <= amount", name="ck_loans_balance"),
+    Index("ix_loans_household", "household_id", "disbursed_on"),
+    Index("ix_loans_division_id", "division", "id"),
+    # Two concurrent loans of one household cannot both stand.
+    Index(
+        "uq_loans_outstanding",
+        "household_id",
+        unique=True,
+        postgresql_where=text("status IN ('disbursed', 'repaying', 'overdue')"),
+    ),
+)
+
+loan_repayments = Table(
+    "loan_repayments",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("loan_id", UUID(as_uuid=True), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("principal", Numeric(14, 2), nullable=False),
+    Column("interest", Numeric(14, 2), nullable=False),
+    Column("balance_after", Numeric(14, 2), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("principal >= 0 AND interest >= 0", name="ck_loan_repayments_amounts"),
+    Index("ix_loan_repayments_loan", "loan_id", "paid_on"),
 )

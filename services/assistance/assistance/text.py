@@ -33,6 +33,7 @@ PersonName = Annotated[
 ]
 Unit = text_rules.text(2, 100, description="The work unit (工作单位), e.g. 南明区农业农村局.")
 Reason = text_rules.text(2, 500)
+Bank = text_rules.text(2, 100, description="The lending bank (branch), e.g. 农村信用社南明支行.")
 # The household ledger's typed texts: several lines allowed.
 PlanSummary = text_rules.text(1, 2000, multi_line=True, description="What the plan is (≤ 2000 characters).")
 MeasureDescription = text_rules.text(2, 2000, multi_line=True, description="What is done for the household.")

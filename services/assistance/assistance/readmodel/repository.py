@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.models import rm_households
+from assistance.models import rm_households, rm_members
 
 Row = dict[str, Any]
 
@@ -36,4 +36,17 @@ async def set_values(session: AsyncSession, household_id: uuid.UUID, values: Row
         update(rm_households)
         .where(rm_households.c.household_id == household_id)
         .values(updated_at=func.now(), **values)
+    )
+
+
+async def upsert_members(session: AsyncSession, members: list[Row]) -> None:
+    """Members as the latest event names them (a replay writes the same again)."""
+    if not members:
+        return
+    statement = insert(rm_members).values(members)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={"name": statement.excluded.name, "status": statement.excluded.status},
+        )
     )
