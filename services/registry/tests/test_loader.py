@@ -57,7 +57,7 @@ async def test_small_file_follows_the_documented_rules(engine, tmp_path: Path) -
         ).scalar()
     assert found["441900003000"].parent_code == "441900000000" and found["441900000000"].level == 2
     assert found["441900000000"].quirk and found["110100000000"].placeholder is True
-    assert indexes == 3  # primary key, children, trigram: rebuilt after the COPY
+    assert indexes == 4  # primary key, children, trigram, (level, code): rebuilt after the COPY
     again = await load_divisions(engine, write(tmp_path, GOOD))
     assert not again.loaded and again.rows == 6
 
