@@ -230,6 +230,8 @@ async def test_repayments_bring_the_balance_to_zero_and_the_county_subsidy_per_q
     assert too_much.status_code == 422 and too_much.json()["code"] == "amount-above-balance"
     early = await repay(harness, loan, "1.00", paid_on=LOAN_DAY - dt.timedelta(days=1))
     assert early.status_code == 422
+    nothing = await repay(harness, loan, "0.00", "0.00")
+    assert nothing.status_code == 422, nothing.text
     await repay(harness, loan, "1000.00", "60.00", paid_on=dt.date(2025, 6, 30))
     last = await repay(harness, loan, "5000.00", "40.50", paid_on=dt.date(2025, 7, 1))
     shown = last.json()

@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistance.codes import LoanPurpose
 from assistance.text import EARLIEST, Bank, Reason
@@ -40,6 +40,13 @@ class RepaymentIn(BaseModel):
     paid_on: dt.date = Field(ge=EARLIEST, description="Not in the future, nor before the disbursement.")
     principal: YuanOrZero = Field(description="At most the balance (422 amount-above-balance).")
     interest: YuanOrZero
+
+    @model_validator(mode="after")
+    def _pays_something(self) -> RepaymentIn:
+        # A repayment of nothing would move a disbursed loan to repaying and publish an event for no money.
+        if self.principal == 0 and self.interest == 0:
+            raise ValueError("a repayment pays some principal or some interest")
+        return self
 
 
 class StepIn(BaseModel):
