@@ -282,8 +282,13 @@ async def test_overdue_then_compensated_or_repaid(harness: Harness) -> None:
     assert unreasoned.status_code == 422
     above = await step(harness, old, "compensate", amount="29000.01", reason="借款人无力偿还")
     assert above.status_code == 422 and above.json()["code"] == "amount-above-balance"
-    paid = await step(harness, old, "compensate", amount="29000.00", reason="借款人因病无力偿还")
+    paid = await step(
+        harness, old, "compensate", amount="29000.00", reason="借款人因病无力偿还，联系13912345678"
+    )
     assert paid.status_code == 200 and paid.json()["status"] == "compensated"
+    assert "13912345678" in paid.json()["compensation_reason"]
+    above = (await harness.client.get(f"/loans/{old}", headers=harness.city())).json()
+    assert above["compensation_reason"] is not None and "13912345678" not in above["compensation_reason"]
     assert paid.json()["compensated_amount"] == "29000.00"
     final = await repay(harness, old, "1.00")
     assert final.status_code == 409 and final.json()["code"] == "invalid-transition"
@@ -294,7 +299,7 @@ async def test_overdue_then_compensated_or_repaid(harness: Harness) -> None:
         ("disbursed", "overdue"),
         ("overdue", "compensated"),
     ]
-    assert changes[-1]["compensated_amount"] == "29000.00" and changes[-1]["reason"] == "借款人因病无力偿还"
+    assert changes[-1]["compensated_amount"] == "29000.00" and "13912345678" not in changes[-1]["reason"]
     third, member = await borrowing(harness)
     late = (await record(harness, third, member, disbursed_on="2023-01-10", term_months=12)).json()["id"]
     await step(harness, late, "mark_overdue")

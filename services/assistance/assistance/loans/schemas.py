@@ -90,7 +90,7 @@ class LoanOut(BaseModel):
     status: str
     balance: Decimal
     compensated_amount: Decimal | None
-    compensation_reason: str | None
+    compensation_reason: str | None = Field(description="Any personal number in it masked above the county.")
     recorded_by: str
     recorded_at: dt.datetime
     updated_at: dt.datetime

@@ -24,12 +24,14 @@ from assistance.text import not_before, not_future, reason_required
 from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
-from fupin_kit.pii import mask_name
+from fupin_kit.pii import mask_name, mask_texts
 from fupin_kit.problems import conflict, not_found, unprocessable
 
 # Registered as poor or returned to poverty: a monitored household is not a registered one (domain.md §5).
 BORROWING: tuple[str, ...] = ("registered", "returned")
 MARK_OVERDUE, COMPENSATE = "mark_overdue", "compensate"
+# Typed by officers: read above the county with any personal number in them masked, as a measure's texts.
+TYPED = ("bank", "compensation_reason")
 
 
 def _invalid(field: str, detail: str, *, code: str) -> Exception:
@@ -40,7 +42,12 @@ def render(ctx: Context, row: repository.Row) -> LoanOut:
     if ctx.actor.sees_full_identity:
         return LoanOut.model_validate(row)
     return LoanOut.model_validate(
-        {**row, "borrower_name": mask_name(row["borrower_name"]), "borrower_birth_date": None}
+        {
+            **row,
+            "borrower_name": mask_name(row["borrower_name"]),
+            "borrower_birth_date": None,
+            **{key: mask_texts(row[key]) for key in TYPED},
+        }
     )
 
 
