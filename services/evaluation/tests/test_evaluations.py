@@ -241,6 +241,8 @@ async def test_results_close_and_rectifications(harness: Harness) -> None:
          "wrongly_exited_household", "missed_household"]
     )  # fmt: skip
     assert all(task["status"] == "open" and not task["overdue"] for task in tasks)
+    # Each summary is Chinese text: its label, a full-width colon, the figure.
+    assert all("：" in task["summary"] and ": " not in task["summary"] for task in tasks), tasks
     household_task = next(task for task in tasks if task["kind"] == "missed_household")
     assert household_task["household_id"] == candidates[0]["household_id"]
     assert household_task["division"] == candidates[0]["division"]

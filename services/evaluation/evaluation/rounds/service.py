@@ -351,7 +351,7 @@ async def _tasks(ctx: Context, row: repository.Row, found: list[rates.Rate]) -> 
     """A task per failed threshold (for the county) and per household found wrongly exited or missed."""
     tasks = [
         _task(row, RATE_TASKS[rate.code], row["division"],
-              f"{RATE_TASKS[rate.code].label}: {rate.value:.2%}", None)
+              f"{RATE_TASKS[rate.code].label}：{rate.value:.2%}", None)
         for rate in found
         if rate.verdict == rates.Verdict.VETO and rate.value is not None
     ]  # fmt: skip
@@ -361,7 +361,8 @@ async def _tasks(ctx: Context, row: repository.Row, found: list[rates.Rate]) -> 
             if flagged["wrongly_exited"]
             else RectificationKind.MISSED_HOUSEHOLD
         )
-        summary = f"{kind.label}: {flagged['people_affected']}人"
+        # Chinese text, so a full-width colon, as the console writes it.
+        summary = f"{kind.label}：{flagged['people_affected']}人"
         tasks.append(_task(row, kind, flagged["division"], summary, flagged["household_id"]))
     return tasks
 
