@@ -1,5 +1,12 @@
-"""Events of the evaluation service: third-party sampling evaluations (第三方评估) of a county and the
-rectification tasks (整改) their findings open.
+"""Events of the evaluation service: third-party sampling evaluations (第三方评估) of a county, assessments
+per tier (年度考核) and the rectification tasks (整改) their findings open.
+
+An assessment's `opened` event has the assessor's division (the nation, a province, a city or a county) and
+goes to the assessor and the tiers above; its `finalized` events are one per assessee, with the assessee's
+division and only its own result, so that an assessee's feed carries its own result and no other's, and the
+assessor and the tiers above receive every one. Their subject is `assessment/<id>`. A rectification task
+from an assessment names no evaluation round: its events are the `.v2` types below, which name the
+assessment or the round that opened the task; a round's tasks keep their `.v1` types.
 
 An evaluation's events have the evaluated county as division and `evaluation/<id>` as subject; a
 rectification's have its division (the county for a failed threshold, the household's village for a
@@ -24,6 +31,12 @@ RECTIFICATION_OPENED = "fupin.evaluation.rectification.opened.v1"
 RECTIFICATION_PROGRESSED = "fupin.evaluation.rectification.progressed.v1"
 RECTIFICATION_ACCEPTED = "fupin.evaluation.rectification.accepted.v1"
 RECTIFICATION_RETURNED = "fupin.evaluation.rectification.returned.v1"
+ASSESSMENT_OPENED = "fupin.evaluation.assessment.opened.v1"
+ASSESSMENT_FINALIZED = "fupin.evaluation.assessment.finalized.v1"
+RECTIFICATION_OPENED_V2 = "fupin.evaluation.rectification.opened.v2"
+RECTIFICATION_PROGRESSED_V2 = "fupin.evaluation.rectification.progressed.v2"
+RECTIFICATION_ACCEPTED_V2 = "fupin.evaluation.rectification.accepted.v2"
+RECTIFICATION_RETURNED_V2 = "fupin.evaluation.rectification.returned.v2"
 
 
 class _Payload(BaseModel):
@@ -105,6 +118,71 @@ class RectificationStepV1(_Payload):
     note: str | None
 
 
+class SchemeV1(_Payload):
+    """Integer weights summing to 100: {daily_supervision, annual_check, third_party} and {poverty_reduction,
+    identification_accuracy, assistance_satisfaction, funds}."""
+
+    source_weights: dict[str, int]
+    part_weights: dict[str, int]
+
+
+class AssessmentOpenedV1(_Payload):
+    assessment_id: uuid.UUID
+    # The assessor's division and tier.
+    division: str
+    assessor_tier: str
+    year: int
+    # province | city | county | township
+    assessee_level: str
+    scheme: SchemeV1
+    assessees: list[str]
+
+
+class AssessmentFinalizedV1(_Payload):
+    """One assessee's frozen result. Composite: exact decimal text with two places ("89.99")."""
+
+    assessment_id: uuid.UUID
+    # The assessee's division; the assessor's beside it.
+    division: str
+    assessor: str
+    year: int
+    composite: str
+    rank: int
+    # A code of `assessment_grade`: good (好) | fairly_good (较好) | average (一般) | poor (较差).
+    grade: str
+    vetoed: bool
+    # A code of `assessment_consequence`: commendation | none | interview.
+    consequence: str
+    rectification_id: uuid.UUID | None
+
+
+class RectificationOpenedV2(_Payload):
+    """A task opened by a round's close (evaluation_id, county) or an assessment's finalization
+    (assessment_id), with the tiers that work and check it."""
+
+    rectification_id: uuid.UUID
+    evaluation_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    division: str
+    county: str | None
+    kind: str
+    household_id: uuid.UUID | None
+    deadline: dt.date
+    worker_tier: str
+    checker_tier: str
+
+
+class RectificationStepV2(_Payload):
+    rectification_id: uuid.UUID
+    evaluation_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    division: str
+    action: str
+    from_status: str
+    to_status: str
+    note: str | None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     EVALUATION_OPENED: EvaluationOpenedV1,
     SAMPLE_DRAWN: SampleDrawnV1,
@@ -113,4 +191,10 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     RECTIFICATION_PROGRESSED: RectificationStepV1,
     RECTIFICATION_ACCEPTED: RectificationStepV1,
     RECTIFICATION_RETURNED: RectificationStepV1,
+    ASSESSMENT_OPENED: AssessmentOpenedV1,
+    ASSESSMENT_FINALIZED: AssessmentFinalizedV1,
+    RECTIFICATION_OPENED_V2: RectificationOpenedV2,
+    RECTIFICATION_PROGRESSED_V2: RectificationStepV2,
+    RECTIFICATION_ACCEPTED_V2: RectificationStepV2,
+    RECTIFICATION_RETURNED_V2: RectificationStepV2,
 }
