@@ -9,6 +9,7 @@ from assistance.measures.router import router as measures_router
 from assistance.models import idempotency_keys
 from assistance.plans.router import router as plans_router
 from assistance.readmodel.handlers import HANDLERS
+from assistance.summaries.router import router as summaries_router
 from assistance.teams.router import router as teams_router
 from assistance.visits.router import router as visits_router
 from fupin_kit.consumer import ConsumerSpec
@@ -28,6 +29,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             plans_router,
             measures_router,
             visits_router,
+            summaries_router,
             loans_router,
             code_lists_router,
         ],

@@ -144,6 +144,8 @@ household_plans = Table(
     Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # Two concurrent first plans (or replacements) of one household cannot both stand.
     Index("uq_household_plans_version", "household_id", "version", unique=True),
+    # A division's coverage reads its households' plans by a range of codes.
+    Index("ix_household_plans_division", "division", "household_id"),
 )
 
 # ---- measures (帮扶措施) -----------------------------------------------------------------------------------
@@ -192,6 +194,13 @@ visits = Table(
     Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # A household's log reads newest first by (visited_on, id).
     Index("ix_visits_household", "household_id", "visited_on", "id"),
+    # A tier's summary reads its subtree's visits of a period from this index alone.
+    Index(
+        "ix_visits_division_day",
+        "division",
+        "visited_on",
+        postgresql_include=["household_id", "kind"],
+    ),
 )
 
 # ---- micro-credit (扶贫小额信贷) ----------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.models import helper_assignments, rm_households
+from assistance.models import helper_assignments, rm_households, visits
 
 Row = dict[str, Any]
 Position = tuple[str, uuid.UUID]
@@ -106,22 +108,31 @@ async def current_page(
     return [dict(row) for row in (await session.execute(query)).mappings()]
 
 
+@dataclass(frozen=True)
+class HouseholdFilter:
+    lo: str
+    hi: str
+    # Only households in one of these statuses (none: any).
+    statuses: tuple[str, ...] | None = None
+    # Only those without a current helper.
+    unassigned: bool = False
+    # Only those without a visit dated on or after this day (never visited included).
+    not_visited_since: dt.date | None = None
+
+
 async def household_page(
-    session: AsyncSession,
-    lo: str,
-    hi: str,
-    after: Position | None,
-    limit: int,
-    unassigned_statuses: tuple[str, ...] | None,
+    session: AsyncSession, where: HouseholdFilter, after: Position | None, limit: int
 ) -> list[Row]:
-    """`limit + 1` households within [lo, hi] after `after`, in (division, id) order; with
-    `unassigned_statuses`, only those in one of them and without a current helper."""
-    query = select(rm_households).where(rm_households.c.division.between(lo, hi))
-    if unassigned_statuses is not None:
-        helped = exists().where(
-            and_(helper_assignments.c.household_id == rm_households.c.household_id, _CURRENT)
-        )
-        query = query.where(rm_households.c.status.in_(unassigned_statuses), ~helped)
+    """`limit + 1` households matching `where` after `after`, in (division, id) order."""
+    household = rm_households.c.household_id
+    query = select(rm_households).where(rm_households.c.division.between(where.lo, where.hi))
+    if where.statuses is not None:
+        query = query.where(rm_households.c.status.in_(where.statuses))
+    if where.unassigned:
+        query = query.where(~exists().where(and_(helper_assignments.c.household_id == household, _CURRENT)))
+    if where.not_visited_since is not None:
+        visited = and_(visits.c.household_id == household, visits.c.visited_on >= where.not_visited_since)
+        query = query.where(~exists().where(visited))
     if after is not None:
         query = query.where(tuple_(rm_households.c.division, rm_households.c.household_id) > after)
     query = query.order_by(rm_households.c.division, rm_households.c.household_id).limit(limit + 1)

@@ -83,8 +83,17 @@ async def households(
         default=False,
         description="Only the registered, returned or monitored households without a current helper.",
     ),
+    unvisited_days: int | None = Query(
+        default=None,
+        ge=1,
+        le=3660,
+        description="Only the registered, returned or monitored households not visited for this many days "
+        "(no visit dated within the last N days, today in China included; never visited included).",
+    ),
     after: str | None = AFTER,
     limit: int = LIMIT,
 ) -> list[HouseholdOut]:
-    """The households of a subtree as the registry's events describe them, each with its current helper."""
-    return keyset.answer(response, await service.households(ctx, division, unassigned, after, limit))
+    """The households of a subtree as the registry's events describe them, each with its current helper
+    and the day of its last visit."""
+    gaps = service.HouseholdGaps(unassigned=unassigned, unvisited_days=unvisited_days)
+    return keyset.answer(response, await service.households(ctx, division, gaps, after, limit))

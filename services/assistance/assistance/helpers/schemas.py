@@ -66,3 +66,4 @@ class HouseholdOut(BaseModel):
     member_count: int
     version: int
     helper: HelperOut | None = None
+    last_visited_on: dt.date | None = Field(default=None, description="The day of its latest visit, if any.")

@@ -4,13 +4,16 @@ the previous assignment (kept, with the day and why) instead of overwriting it."
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from assistance import access, events
 from assistance.context import Context
 from assistance.helpers import repository
 from assistance.helpers.schemas import HelperEndIn, HelperIn, HelperOut, HelpersOut, HouseholdOut
 from assistance.text import not_before, not_future, reason_required
+from assistance.visits import repository as visits_repository
 from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
 from fupin_kit.outbox import record_changes
@@ -21,6 +24,15 @@ from fupin_kit.problems import conflict, not_found
 ASSIGNABLE: tuple[str, ...] = ("registered", "returned", "monitored")
 WRITER_TIERS = ("county", "township")
 TYPED = ("unit", "reason", "end_reason")
+
+
+@dataclass(frozen=True)
+class HouseholdGaps:
+    """What a household list narrows to: households in charge without a current helper, or not visited
+    for `unvisited_days` days (both: those lacking both)."""
+
+    unassigned: bool = False
+    unvisited_days: int | None = None
 
 
 def render(ctx: Context, row: repository.Row) -> HelperOut:
@@ -124,15 +136,22 @@ async def search(ctx: Context, division: str | None, after: str | None, limit: i
 
 
 async def households(
-    ctx: Context, division: str | None, unassigned: bool, after: str | None, limit: int
+    ctx: Context, division: str | None, gaps: HouseholdGaps, after: str | None, limit: int
 ) -> keyset.Page[HouseholdOut]:
-    """The households of a subtree with their current helpers; `unassigned`: only those that should have
-    a helper (ASSIGNABLE) and have none, the gap a county must close."""
+    """The households of a subtree with their current helpers and last visits; with `gaps`, only those that
+    should have a helper (ASSIGNABLE) and lack what it names: the gaps a county or township must close."""
     lo, hi = access.subtree(ctx.actor, division)
-    rows = await repository.household_page(
-        ctx.session, lo, hi, keyset.decode(after), limit, ASSIGNABLE if unassigned else None
+    where = repository.HouseholdFilter(
+        lo,
+        hi,
+        statuses=ASSIGNABLE if gaps.unassigned or gaps.unvisited_days is not None else None,
+        unassigned=gaps.unassigned,
+        not_visited_since=None if gaps.unvisited_days is None else not_visited_since(gaps.unvisited_days),
     )
-    helpers = await repository.current_of(ctx.session, [row["household_id"] for row in rows[:limit]])
+    rows = await repository.household_page(ctx.session, where, keyset.decode(after), limit)
+    shown_ids = [row["household_id"] for row in rows[:limit]]
+    helpers = await repository.current_of(ctx.session, shown_ids)
+    last_visits = await visits_repository.last_visits_of(ctx.session, shown_ids)
 
     def household_out(row: repository.Row) -> HouseholdOut:
         helper = helpers.get(row["household_id"])
@@ -144,6 +163,13 @@ async def households(
             member_count=row["member_count"],
             version=row["version"],
             helper=None if helper is None else render(ctx, helper),
+            last_visited_on=last_visits.get(row["household_id"]),
         )
 
     return keyset.page(rows, limit, household_out, "household_id")
+
+
+def not_visited_since(days: int) -> dt.date:
+    """The first day a visit must fall on or after for a household not to count as unvisited for `days`
+    days: one last visited exactly `days` days ago (China time) is due."""
+    return civil_time.china_today() - dt.timedelta(days=days - 1)
