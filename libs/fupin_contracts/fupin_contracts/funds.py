@@ -53,6 +53,8 @@ class FinancingV1(_Payload):
     # central | provincial | city | county | integrated (统筹整合) | other
     source: str
     amount: Decimal
+    # The allocation the line draws on (allocation.made), when the proposal named one.
+    allocation_id: uuid.UUID | None = None
 
 
 class IndicatorV1(_Payload):
@@ -194,5 +196,41 @@ PAYLOADS.update(
         PAYMENT_RECORDED: PaymentRecordedV1,
         FINDING_RAISED: FindingRaisedV1,
         FINDING_RESOLVED: FindingResolvedV1,
+    }
+)
+
+
+# ---- allocations down the tiers (资金分配/下达) and findings on them ------------------------------------------
+#
+# Allocations are public money and name no person: the feed policy sends them from the nation down to the
+# receiving county (not to the township or the village).
+
+ALLOCATION_MADE = "fupin.funds.allocation.made.v1"
+
+
+class AllocationMadeV1(_Payload):
+    """An allocation made (下达) by `allocator` to `division` (a county-level division or above, within the
+    allocator's jurisdiction; a county-level allocator records its own funds to itself). `parent_id`: the
+    allocation received above that this one passes down."""
+
+    allocation_id: uuid.UUID
+    division: str
+    allocator: str
+    year: int
+    # Code list `allocation_source`: central | provincial | city | county | integrated (统筹整合).
+    source: str
+    amount: Decimal
+    # 文号.
+    document_number: str
+    # Code list `category`: what the money may be spent on.
+    categories: list[str]
+    allocated_on: dt.date
+    deadline: dt.date
+    parent_id: uuid.UUID | None = None
+
+
+PAYLOADS.update(
+    {
+        ALLOCATION_MADE: AllocationMadeV1,
     }
 )

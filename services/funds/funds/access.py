@@ -11,7 +11,7 @@ from __future__ import annotations
 from funds import workflow
 from fupin_kit import divisions
 from fupin_kit.auth.actor import Actor, require_role, require_tier, require_within
-from fupin_kit.problems import forbidden, unprocessable
+from fupin_kit.problems import ProblemError, forbidden, unprocessable
 
 PLACE_LEVELS = (divisions.Level.VILLAGE, divisions.Level.TOWNSHIP)
 
@@ -75,4 +75,56 @@ def require_village(division: str) -> None:
             "a benefit list is a village's: give its 12-digit code",
             code="not-a-village",
             errors=[{"loc": ["query", "division"], "msg": "not a village code", "type": "division_level"}],
+        )
+
+
+# ---- allocations (资金分配/下达) ---------------------------------------------------------------------------------
+
+# The tiers that allocate: the nation, province and city to a division below them, the county (a city
+# without counties alike) records its own funds to itself. The county decides projects: nothing is
+# allocated below it.
+ALLOCATING_TIERS = ("nation", "province", "city", "county")
+# What a county-level division allocates to itself: its own fiscal special fund and the agricultural funds
+# it integrates (统筹整合); other money reaches it from above.
+OWN_COUNTY_SOURCES = ("county", "integrated")
+
+
+def county_level(code: str) -> bool:
+    """A county, or a city without counties, which stands for its county (its government holds the county's
+    powers)."""
+    return divisions.level(code) == divisions.Level.COUNTY or code in divisions.COUNTYLESS_CITIES
+
+
+def county_of(code: str) -> str:
+    """The county-level division of a township or village code."""
+    city = code[:4].ljust(12, "0")
+    return city if city in divisions.COUNTYLESS_CITIES else code[:6].ljust(12, "0")
+
+
+def require_allocator(actor: Actor) -> None:
+    """Tier and role first, so that a caller refused for who it is learns nothing about the receiver."""
+    require_tier(actor, *ALLOCATING_TIERS)
+    require_role(actor, "officer")
+
+
+def _not_a_receiver(detail: str) -> ProblemError:
+    return unprocessable(
+        detail,
+        code="not-an-allocation-receiver",
+        errors=[{"loc": ["body", "division"], "msg": detail, "type": "allocation_receiver"}],
+    )
+
+
+def require_receiver(actor: Actor, division: str, source: str, has_parent: bool) -> None:
+    """A division within the caller's jurisdiction (404 outside), at the county level at the lowest, and
+    strictly below the caller, except a county-level caller's own funds recorded to itself."""
+    require_within(actor, division, "division")
+    if divisions.level(division) > divisions.Level.COUNTY and not county_level(division):
+        raise _not_a_receiver("funds are allocated down to the county level at the lowest")
+    if division != actor.division:
+        return
+    if not county_level(division) or source not in OWN_COUNTY_SOURCES or has_parent:
+        raise _not_a_receiver(
+            "an allocation goes to a division below the allocating one; a county records only its own "
+            "funds (county, integrated) to itself, passing nothing down"
         )

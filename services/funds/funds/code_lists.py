@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from funds.codes import (
     AcceptanceResult,
+    AllocationSource,
     Benefit,
     Category,
     FindingKind,
@@ -24,6 +25,7 @@ CODE_LISTS: dict[str, type[LabelledEnum]] = {
     "category": Category,
     "nature": Nature,
     "fund_source": FundSource,
+    "allocation_source": AllocationSource,
     "acceptance_result": AcceptanceResult,
     "project_status": ProjectStatus,
     "benefit": Benefit,
@@ -51,7 +53,7 @@ _ANSWER = {
 
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
-    """Every code list of funds (project categories, natures, fund sources, acceptance results, project
+    """Every code list of funds (project categories, natures, fund sources, allocation sources, acceptance results, project
     statuses, benefits of payments, supervision finding kinds, their statuses and resolutions), with its
     Chinese labels. Public, like the other services'."""
     return _ANSWER

@@ -39,6 +39,18 @@ class FundSource(LabelledEnum):
     OTHER = "other", "其他资金"
 
 
+class AllocationSource(LabelledEnum):
+    """Where an allocation's money comes from: a tier's fiscal special fund, or the county's integrated
+    agricultural funds (统筹整合); the codes are FundSource's, so a project's financing line names the same
+    source as the allocation it draws on."""
+
+    CENTRAL = "central", "中央财政专项扶贫资金"
+    PROVINCIAL = "provincial", "省级财政专项扶贫资金"
+    CITY = "city", "市级财政专项扶贫资金"
+    COUNTY = "county", "县级财政专项扶贫资金"
+    INTEGRATED = "integrated", "统筹整合涉农资金"
+
+
 class AcceptanceResult(LabelledEnum):
     """验收结论: a project that fails its acceptance stays in implementation until it passes one."""
 

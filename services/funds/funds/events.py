@@ -25,6 +25,7 @@ SERVICE = "funds"
 AGGREGATE = "project"
 PAYMENT = "payment"
 FINDING = "finding"
+ALLOCATION = "allocation"
 
 
 def _envelope(
@@ -155,3 +156,22 @@ def finding_resolved(
         note=None if note is None else mask_text(note),
     )
     return _envelope(contracts.FINDING_RESOLVED, finding, payload, actor, FINDING)
+
+
+def allocation_made(allocation: dict[str, Any], actor: Actor) -> Envelope:
+    """Public money, no personal data: the document number goes out as typed, with any personal number in
+    it masked all the same (it is free text)."""
+    payload = contracts.AllocationMadeV1(
+        allocation_id=allocation["id"],
+        division=allocation["division"],
+        allocator=allocation["allocator"],
+        year=allocation["year"],
+        source=allocation["source"],
+        amount=allocation["amount"],
+        document_number=mask_text(allocation["document_number"]),
+        categories=allocation["categories"],
+        allocated_on=allocation["allocated_on"],
+        deadline=allocation["deadline"],
+        parent_id=allocation["parent_id"],
+    )
+    return _envelope(contracts.ALLOCATION_MADE, allocation, payload, actor, ALLOCATION)

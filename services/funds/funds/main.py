@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from funds.allocations.router import router as allocations_router
 from funds.code_lists import router as code_lists_router
 from funds.models import idempotency_keys
 from funds.payments.router import public_router as benefit_lists_router
@@ -22,6 +23,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         title="Fupin funds",
         description="Fund sources and allocations, the project library lifecycle, disbursements, supervision findings and disclosures.",
         routers=[
+            allocations_router,
             projects_router,
             project_notices_router,
             payments_router,

@@ -44,3 +44,14 @@ PAYMENT: dict[str, Any] = {
     "paid_on": "2026-03-15",
 }
 RESOLVE: dict[str, Any] = {"resolution": "recovered", "note": "已追回超标准部分200元"}
+# An allocation of the matrix's county's own funds: its officer records it to itself (the lowest caller the
+# route does not refuse), a tier above allocates the same to it.
+ALLOCATION: dict[str, Any] = {
+    "division": "520102000000",
+    "year": 2026,
+    "source": "county",
+    "amount": "500000.00",
+    "document_number": "南财农〔2026〕12号",
+    "categories": ["industry", "infrastructure"],
+    "deadline": "2100-12-31",
+}

@@ -31,7 +31,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from fupin_kit import idempotency
 
@@ -178,6 +178,44 @@ payments = Table(
         "ordinal",
         unique=True,
     ),
+)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # The receiving division (a county-level division or above); the allocating one is `allocator`.
+    Column("division", String(12), nullable=False),
+    Column("allocator", String(12), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    # 文号: the allocation document's number.
+    Column("document_number", String(100), nullable=False),
+    # The project categories the money may be spent on (code list `category`).
+    Column("categories", ARRAY(String(20)), nullable=False),
+    Column("allocated_on", Date, nullable=False),
+    # The spending deadline: what is neither passed down nor spent after it is idle (资金滞留).
+    Column("deadline", Date, nullable=False),
+    Column("parent_id", UUID(as_uuid=True), ForeignKey("allocations.id")),
+    Column("made_by", String(200), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount > 0", name="ck_allocations_amount"),
+    CheckConstraint("deadline >= allocated_on", name="ck_allocations_deadline"),
+    CheckConstraint("cardinality(categories) >= 1", name="ck_allocations_categories"),
+    Index("ix_allocations_division_id", "division", "id"),
+    Index("ix_allocations_parent", "parent_id"),
+    Index("ix_allocations_allocator", "allocator", "year"),
+)
+
+project_draws = Table(
+    "project_draws",
+    metadata,
+    Column("project_id", UUID(as_uuid=True), ForeignKey("projects.id"), primary_key=True),
+    Column("allocation_id", UUID(as_uuid=True), ForeignKey("allocations.id"), primary_key=True),
+    Column("amount", Numeric(14, 2), nullable=False),
+    CheckConstraint("amount >= 0", name="ck_project_draws_amount"),
+    Index("ix_project_draws_allocation", "allocation_id"),
 )
 
 findings = Table(

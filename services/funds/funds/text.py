@@ -17,6 +17,7 @@ Unit = text_rules.text(2, 100, description="The responsible unit (责任单位),
 LongText = text_rules.text(2, 4000, multi_line=True)
 Indicator = text_rules.text(1, 200)
 Reason = text_rules.text(2, 1000, multi_line=True)
+DocumentNumber = text_rules.text(2, 100, description="文号: the allocation document's number.")
 PersonName = Annotated[
     str, Field(min_length=1, max_length=60), text_rules.text_rule(1), text_rules.person_name_rule()
 ]

@@ -147,3 +147,23 @@ def may_propose(tiers_held: frozenset[str], roles: frozenset[str]) -> bool:
 
 def payment_before_acceptance(status: Status, action: Action) -> bool:
     return action is A.REIMBURSE and status in BEFORE_ACCEPTANCE
+
+
+# What a project draws on an allocation counts against it once the county approved the project (the county
+# decides projects), until a rejection; it is in use once the project is implementing, and paid out once
+# reimbursed (报账). Idle funds (资金滞留) are what is neither passed down nor in use by the deadline.
+COMMITTED: frozenset[Status] = frozenset(
+    {
+        Status.COUNTY_APPROVED,
+        Status.NOTICED,
+        Status.IN_LIBRARY,
+        Status.IMPLEMENTING,
+        Status.ACCEPTED,
+        Status.REIMBURSED,
+        Status.ANNOUNCED,
+    }
+)
+IN_USE: frozenset[Status] = frozenset(
+    {Status.IMPLEMENTING, Status.ACCEPTED, Status.REIMBURSED, Status.ANNOUNCED}
+)
+PAID: frozenset[Status] = frozenset({Status.REIMBURSED, Status.ANNOUNCED})

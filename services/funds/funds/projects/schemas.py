@@ -23,6 +23,12 @@ class _In(BaseModel):
 class FinancingIn(_In):
     source: FundSource
     amount: Yuan
+    allocation_id: uuid.UUID | None = Field(
+        default=None,
+        description="The allocation the line draws on: one the project's county received, of the project's "
+        "year and the line's source (422 otherwise); committed at the county's approval, never above what "
+        "the county kept of it (409 allocation-exceeded).",
+    )
 
 
 class IndicatorIn(_In):
@@ -86,6 +92,10 @@ class ProjectIn(_In):
             raise ValueError("each fund source is named once")
         return value
 
+    def draws(self) -> dict[uuid.UUID, FinancingIn]:
+        """The financing lines naming an allocation, by allocation (each source, so each line, is once)."""
+        return {item.allocation_id: item for item in self.financing if item.allocation_id is not None}
+
     @model_validator(mode="after")
     def _schedule(self) -> Self:
         if self.ends_on < self.starts_on:
@@ -139,9 +149,13 @@ class ProjectFilter:
     category: str | None = None
 
 
-class FinancingOut(BaseModel):
+class PublicFinancingOut(BaseModel):
     source: str
     amount: Decimal
+
+
+class FinancingOut(PublicFinancingOut):
+    allocation_id: uuid.UUID | None = Field(default=None, description="The allocation the line draws on.")
 
 
 class IndicatorOut(BaseModel):
@@ -218,7 +232,7 @@ class PublicNotice(BaseModel):
     year: int
     responsible_unit: str
     budget: Decimal
-    financing: list[FinancingOut]
+    financing: list[PublicFinancingOut]
     performance_target: list[IndicatorOut]
     beneficiary_households: int
     beneficiary_people: int

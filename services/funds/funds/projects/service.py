@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from funds import access, events, workflow
+from funds.allocations import repository as allocations
+from funds.allocations import service as allocation_rules
 from funds.codes import AcceptanceResult, Category
 from funds.context import Context, step_for
 from funds.projects import repository
@@ -128,7 +130,8 @@ async def propose(ctx: Context, body: ProjectIn) -> ProjectOut:
     problem = financing_mismatch(body)
     if problem is not None:
         raise problem
-    values = body.model_dump(mode="json", exclude={"beneficiaries"})
+    draws = await allocation_rules.check_draws(ctx, body)
+    values = body.model_dump(mode="json", exclude={"beneficiaries", "financing"})
     project = await repository.add(
         ctx.session,
         {
@@ -137,12 +140,21 @@ async def propose(ctx: Context, body: ProjectIn) -> ProjectOut:
             "starts_on": body.starts_on,
             "ends_on": body.ends_on,
             "budget": body.budget,
+            # A line without an allocation is stored as before (old clients' projects read the same).
+            "financing": [line.model_dump(mode="json", exclude_none=True) for line in body.financing],
             "beneficiary_households": body.beneficiaries.households,
             "beneficiary_people": body.beneficiaries.people,
             "beneficiary_household_ids": [str(item) for item in body.beneficiaries.household_ids],
             "status": S.PROPOSED.value,
             "proposed_by": ctx.actor.subject,
         },
+    )
+    await allocations.add_draws(
+        ctx.session,
+        [
+            {"project_id": project["id"], "allocation_id": d["allocation_id"], "amount": d["amount"]}
+            for d in draws
+        ],
     )
     await repository.add_history(
         ctx.session, _history_row(ctx, project["id"], "propose", None, S.PROPOSED.value, {})
@@ -238,6 +250,8 @@ async def advance(ctx: Context, project_id: uuid.UUID, api_action: ApiAction, bo
         extra["reimbursed_amount"] = amount
     if action is A.ENTER_LIBRARY:
         await _notice_ended(ctx, project)
+    if action is A.COUNTY_APPROVE:
+        await allocation_rules.commit_draws(ctx, project_id)
     moved = await repository.move(ctx.session, project_id, target.value, extra)
     if action is A.POST_NOTICE:
         notice = await _post_notice(ctx, moved, body.notice_days)
