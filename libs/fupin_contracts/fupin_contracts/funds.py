@@ -203,9 +203,13 @@ PAYLOADS.update(
 # ---- allocations down the tiers (资金分配/下达) and findings on them ------------------------------------------
 #
 # Allocations are public money and name no person: the feed policy sends them from the nation down to the
-# receiving county (not to the township or the village).
+# receiving county (not to the township or the village). A finding on an allocation (idle-funds 资金滞留) or on
+# a project drawing on one (outside-category 挪用) has types of its own (`fund_finding.*`): the payment
+# findings' contracts require a payment. They go up to the province like those.
 
 ALLOCATION_MADE = "fupin.funds.allocation.made.v1"
+FUND_FINDING_RAISED = "fupin.funds.fund_finding.raised.v1"
+FUND_FINDING_RESOLVED = "fupin.funds.fund_finding.resolved.v1"
 
 
 class AllocationMadeV1(_Payload):
@@ -229,8 +233,42 @@ class AllocationMadeV1(_Payload):
     parent_id: uuid.UUID | None = None
 
 
+class FundFindingRaisedV1(_Payload):
+    """A supervision finding on an allocation (idle-funds: `idle_amount` neither passed down nor committed to
+    a project in implementation by the deadline) or on a project drawing on an allocation not approved for
+    its category (outside-category: `project_id` and `category`), raised when the project was proposed
+    (`raised_by` write) or by a scan (scan)."""
+
+    finding_id: uuid.UUID
+    allocation_id: uuid.UUID
+    division: str
+    kind: str
+    raised_by: str
+    deadline: dt.date
+    project_id: uuid.UUID | None = None
+    category: str | None = None
+    idle_amount: Decimal | None = None
+
+
+class FundFindingResolvedV1(_Payload):
+    """A county officer resolved a finding on an allocation or a project (code list `resolution`); the note
+    is published with any personal number in it masked."""
+
+    finding_id: uuid.UUID
+    allocation_id: uuid.UUID
+    project_id: uuid.UUID | None = None
+    division: str
+    kind: str
+    from_status: str
+    to_status: str
+    resolution: str
+    note: str | None = None
+
+
 PAYLOADS.update(
     {
         ALLOCATION_MADE: AllocationMadeV1,
+        FUND_FINDING_RAISED: FundFindingRaisedV1,
+        FUND_FINDING_RESOLVED: FundFindingResolvedV1,
     }
 )

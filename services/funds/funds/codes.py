@@ -89,7 +89,8 @@ class Benefit(LabelledEnum):
 
 
 class FindingKind(LabelledEnum):
-    """What the automatic supervision of payments finds (domain.md §6's typical findings)."""
+    """What the automatic supervision of payments, allocations and projects finds (domain.md §6's typical
+    findings)."""
 
     NON_REGISTERED = "non-registered", "支付给非建档立卡户"
     DECEASED = "deceased", "支付给已故人员"
@@ -97,6 +98,10 @@ class FindingKind(LabelledEnum):
     ABOVE_STANDARD = "above-standard", "超标准发放"
     BEFORE_ACCEPTANCE = "before-acceptance", "验收前支付"
     OVER_BUDGET = "over-budget", "超预算"
+    # On an allocation, not a payment: money its county neither passed down nor spent by the deadline.
+    IDLE_FUNDS = "idle-funds", "资金滞留"
+    # On a project drawing on an allocation not approved for the project's category.
+    OUTSIDE_CATEGORY = "outside-category", "超范围使用资金（挪用）"
 
 
 class FindingStatus(LabelledEnum):

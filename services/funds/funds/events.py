@@ -6,7 +6,9 @@ read from the nation down.
 
 A payment's events (`payment/<id>`) name the household and go to the county and below; a finding's
 (`finding/<id>`) go up to the province, so they carry the head's name masked (张**) and the note of its
-resolution through `mask_text`."""
+resolution through `mask_text`. A finding on an allocation or a project (idle-funds, outside-category) has
+types of its own (`fund_finding.*`); an allocation's (`allocation/<id>`) goes from the nation down to the
+county receiving it."""
 
 from __future__ import annotations
 
@@ -123,7 +125,10 @@ def payment_recorded(payment: dict[str, Any], finding_kinds: list[str], actor: A
 
 
 def finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
-    """`finding`: the finding's row joined with its payment's and the household's head_name."""
+    """`finding`: the finding's row joined with its payment's and the household's head_name (or with its
+    allocation's deadline and its project's category: a finding on an allocation has a type of its own)."""
+    if finding["payment_id"] is None:
+        return _fund_finding_raised(finding, actor)
     payload = contracts.FindingRaisedV1(
         finding_id=finding["id"],
         payment_id=finding["payment_id"],
@@ -142,9 +147,26 @@ def finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
     return _envelope(contracts.FINDING_RAISED, finding, payload, actor, FINDING)
 
 
+def _fund_finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.FundFindingRaisedV1(
+        finding_id=finding["id"],
+        allocation_id=finding["allocation_id"],
+        division=finding["division"],
+        kind=finding["kind"],
+        raised_by=finding["raised_by"],
+        deadline=finding["deadline"],
+        project_id=finding["project_id"],
+        category=finding["category"],
+        idle_amount=finding["idle_amount"],
+    )
+    return _envelope(contracts.FUND_FINDING_RAISED, finding, payload, actor, FINDING)
+
+
 def finding_resolved(
     finding: dict[str, Any], from_status: str, resolution: str, note: str | None, actor: Actor
 ) -> Envelope:
+    if finding["payment_id"] is None:
+        return _fund_finding_resolved(finding, from_status, resolution, note, actor)
     payload = contracts.FindingResolvedV1(
         finding_id=finding["id"],
         payment_id=finding["payment_id"],
@@ -175,3 +197,20 @@ def allocation_made(allocation: dict[str, Any], actor: Actor) -> Envelope:
         parent_id=allocation["parent_id"],
     )
     return _envelope(contracts.ALLOCATION_MADE, allocation, payload, actor, ALLOCATION)
+
+
+def _fund_finding_resolved(
+    finding: dict[str, Any], from_status: str, resolution: str, note: str | None, actor: Actor
+) -> Envelope:
+    payload = contracts.FundFindingResolvedV1(
+        finding_id=finding["id"],
+        allocation_id=finding["allocation_id"],
+        project_id=finding["project_id"],
+        division=finding["division"],
+        kind=finding["kind"],
+        from_status=from_status,
+        to_status=finding["status"],
+        resolution=resolution,
+        note=None if note is None else mask_text(note),
+    )
+    return _envelope(contracts.FUND_FINDING_RESOLVED, finding, payload, actor, FINDING)

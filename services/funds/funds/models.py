@@ -218,22 +218,40 @@ project_draws = Table(
     Index("ix_project_draws_allocation", "allocation_id"),
 )
 
+NIL = NO_MEMBER
+
 findings = Table(
     "findings",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.id"), nullable=False),
+    # One of: a payment (the payment kinds), an allocation (idle-funds), an allocation and the project
+    # drawing on it (outside-category).
+    Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.id")),
+    Column("allocation_id", UUID(as_uuid=True), ForeignKey("allocations.id")),
+    Column("project_id", UUID(as_uuid=True), ForeignKey("projects.id")),
     Column("division", String(12), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("status", String(30), nullable=False, server_default=text("'open'")),
-    # write (when the payment was recorded) | scan (POST /supervision/scan)
+    # write (when the payment or project was recorded) | scan (POST /supervision/scan)
     Column("raised_by", String(10), nullable=False),
     Column("raised_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # idle-funds: what was idle when the finding was raised.
+    Column("idle_amount", Numeric(14, 2)),
     Column("note", Text),
     Column("resolved_by", String(200)),
     Column("resolved_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False, server_default=text("1")),
-    # A scan finds again what was found: one finding per payment and kind.
+    CheckConstraint("payment_id IS NOT NULL OR allocation_id IS NOT NULL", name="ck_findings_subject"),
+    # A scan finds again what was found: one finding per payment and kind ...
     UniqueConstraint("payment_id", "kind", name="uq_findings_payment_kind"),
+    # ... and one per allocation (and project drawing on it) and kind.
+    Index(
+        "uq_findings_allocation_kind",
+        "allocation_id",
+        text(f"COALESCE(project_id, '{NIL}'::uuid)"),
+        "kind",
+        unique=True,
+        postgresql_where=text("payment_id IS NULL"),
+    ),
     Index("ix_findings_division_id", "division", "id"),
 )

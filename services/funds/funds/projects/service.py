@@ -26,6 +26,7 @@ from funds.projects.schemas import (
     PublicNotice,
     StepIn,
 )
+from funds.supervision import service as supervision
 from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
 from fupin_kit.auth.actor import Actor
@@ -159,7 +160,10 @@ async def propose(ctx: Context, body: ProjectIn) -> ProjectOut:
     await repository.add_history(
         ctx.session, _history_row(ctx, project["id"], "propose", None, S.PROPOSED.value, {})
     )
-    await record_changes(ctx.session, [events.proposed(project, ctx.actor)])
+    raised = await supervision.check_project(ctx, project["id"])
+    # The proposal's event first: a consumer reads the findings of a project it has seen.
+    staged = [events.proposed(project, ctx.actor)]
+    await record_changes(ctx.session, staged + [events.finding_raised(row, ctx.actor) for row in raised])
     return render(ctx.actor, project, None, await repository.history_of(ctx.session, project["id"]))
 
 

@@ -1,18 +1,27 @@
-"""All SQL of supervision findings, the checks included: each kind is one predicate over a payment `p`,
-used alike for the payment just recorded and for a scan of a subtree's payments, so that what a write finds
-and what a scan finds can never differ. A finding is one row per (payment, kind): a scan inserts what is
-not held yet and answers only those."""
+"""All SQL of supervision findings, the checks included: each payment kind is one predicate over a payment
+`p`, used alike for the payment just recorded and for a scan of a subtree's payments, so that what a write
+finds and what a scan finds can never differ. A finding is one row per (payment, kind): a scan inserts what
+is not held yet and answers only those.
+
+Two kinds judge the flow of allocations instead (domain.md §6), one row per allocation (and project) and
+kind: idle-funds (资金滞留), an allocation received by a county-level division whose deadline has passed with
+part of it neither passed down nor drawn on by a project in implementation or later; outside-category (挪用),
+a project drawing on an allocation not approved for its category. Payments name no allocation, so what was
+paid counts through the projects drawing on it (a project in implementation or later uses all it draws)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from funds.allocations.repository import IN_USE
 from funds.codes import FindingKind
-from funds.models import findings, payments, rm_households
+from funds.models import allocations, findings, payments, projects, rm_households
+from fupin_kit import divisions
 
 Row = dict[str, Any]
 Position = tuple[str, uuid.UUID]
@@ -66,12 +75,72 @@ def _raise_sql(kind: FindingKind, scope: str) -> Any:
 
 async def _raise(session: AsyncSession, scope: str, params: Row, raised_by: str) -> list[uuid.UUID]:
     raised: list[uuid.UUID] = []
-    for kind in FindingKind:
+    for kind in CHECKS:
         result = await session.execute(
             _raise_sql(kind, scope), {**params, "kind": kind.value, "raised_by": raised_by}
         )
         raised += [row[0] for row in result]
     return raised
+
+
+# A county, or a city without counties, which stands for its county: `a.division` at the county level.
+_COUNTY_LEVEL = (
+    "((a.division LIKE '______000000' AND a.division NOT LIKE '____00000000') "
+    "OR a.division = ANY(CAST(:countyless AS varchar[])))"
+)
+# What of an allocation is neither passed down nor drawn on by a project in use.
+_IDLE = (
+    "a.amount - COALESCE((SELECT sum(c.amount) FROM allocations c WHERE c.parent_id = a.id), 0) "
+    "- COALESCE((SELECT sum(d.amount) FROM project_draws d JOIN projects pr ON pr.id = d.project_id "
+    f"WHERE d.allocation_id = a.id AND pr.status IN {IN_USE}), 0)"
+)
+_ON_ALLOCATION = (
+    "ON CONFLICT (allocation_id, COALESCE(project_id, '00000000-0000-0000-0000-000000000000'::uuid), kind) "
+    "WHERE payment_id IS NULL DO NOTHING RETURNING id"
+)
+# Past the deadline: the day after it at the earliest ("today" is China's, given by the caller).
+_IDLE_SQL = text(
+    "INSERT INTO findings (id, allocation_id, division, kind, raised_by, idle_amount) "
+    "SELECT gen_random_uuid(), a.id, a.division, :kind, :raised_by, idle.amount FROM allocations a "
+    f"CROSS JOIN LATERAL (SELECT {_IDLE} AS amount) idle "
+    f"WHERE a.division BETWEEN :lo AND :hi AND {_COUNTY_LEVEL} AND a.deadline < :today AND idle.amount > 0 "
+    + _ON_ALLOCATION
+)
+_ONE_PROJECT = "p.id = :project_id"
+_PROJECTS_IN_SUBTREE = "p.division BETWEEN :lo AND :hi AND p.status <> 'rejected'"
+
+
+def _outside_category_sql(scope: str) -> Any:
+    return text(
+        "INSERT INTO findings (id, allocation_id, project_id, division, kind, raised_by) "
+        "SELECT gen_random_uuid(), a.id, p.id, p.division, :kind, :raised_by FROM project_draws d "
+        "JOIN projects p ON p.id = d.project_id JOIN allocations a ON a.id = d.allocation_id "
+        f"WHERE {scope} AND NOT (p.category = ANY(a.categories)) " + _ON_ALLOCATION
+    )
+
+
+async def _ids(session: AsyncSession, statement: Any, params: Row) -> list[uuid.UUID]:
+    return [row[0] for row in await session.execute(statement, params)]
+
+
+async def raise_for_project(session: AsyncSession, project_id: uuid.UUID) -> list[uuid.UUID]:
+    params = {"project_id": project_id, "kind": FindingKind.OUTSIDE_CATEGORY.value, "raised_by": "write"}
+    return await _ids(session, _outside_category_sql(_ONE_PROJECT), params)
+
+
+async def raise_on_allocations(session: AsyncSession, lo: str, hi: str, today: dt.date) -> list[uuid.UUID]:
+    """Idle funds and spending outside the approved category within [lo, hi], as a scan finds them."""
+    common = {"lo": lo, "hi": hi, "raised_by": "scan"}
+    idle = {
+        **common,
+        "kind": FindingKind.IDLE_FUNDS.value,
+        "today": today,
+        "countyless": sorted(divisions.COUNTYLESS_CITIES),
+    }
+    outside = {**common, "kind": FindingKind.OUTSIDE_CATEGORY.value}
+    return await _ids(session, _IDLE_SQL, idle) + await _ids(
+        session, _outside_category_sql(_PROJECTS_IN_SUBTREE), outside
+    )
 
 
 async def raise_for_payment(session: AsyncSession, payment_id: uuid.UUID) -> list[uuid.UUID]:
@@ -88,22 +157,26 @@ async def count_payments(session: AsyncSession, lo: str, hi: str) -> int:
 
 
 def _detailed() -> Any:
-    """A finding with its payment's facts and the household's head."""
+    """A finding with its payment's facts and the household's head, or its allocation's deadline and the
+    category of the project drawing on it."""
     return select(
-        findings,
+        *(column for column in findings.c if column.name != "project_id"),
+        func.coalesce(payments.c.project_id, findings.c.project_id).label("project_id"),
         payments.c.household_id,
         payments.c.member_id,
-        payments.c.project_id,
         payments.c.benefit,
         payments.c.period,
         payments.c.amount,
         payments.c.standard,
         payments.c.paid_on,
         func.coalesce(rm_households.c.head_name, "").label("head_name"),
+        allocations.c.deadline,
+        projects.c.category,
     ).select_from(
-        findings.join(payments, payments.c.id == findings.c.payment_id).outerjoin(
-            rm_households, rm_households.c.household_id == payments.c.household_id
-        )
+        findings.outerjoin(payments, payments.c.id == findings.c.payment_id)
+        .outerjoin(rm_households, rm_households.c.household_id == payments.c.household_id)
+        .outerjoin(allocations, allocations.c.id == findings.c.allocation_id)
+        .outerjoin(projects, projects.c.id == findings.c.project_id)
     )
 
 

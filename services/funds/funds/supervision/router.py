@@ -32,8 +32,11 @@ async def scan(
     key: IdempotencyKey = None,
 ) -> Response:
     """Check every payment of the division's subtree again (an officer of the county or above): what the
-    registry's later events changed (a death, an exit) or a project's later acceptance shows. Findings held
-    already are not raised twice."""
+    registry's later events changed (a death, an exit) or a project's later acceptance shows; and its
+    allocations: idle-funds (资金滞留) for an allocation received by a county whose spending deadline has
+    passed (today, China time, is after it) with part of it neither passed down nor drawn on by a project in
+    implementation or later, outside-category (挪用) for a project drawing on an allocation not approved for
+    its category. Findings held already are not raised twice."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("scan", division), lambda: service.scan(ctx, division)
     )
@@ -54,7 +57,8 @@ async def findings(
     limit: int = Query(100, ge=1, le=500),
 ) -> list[FindingOut]:
     """The findings of a subtree (the county and above), in keyset pages (`Next-Cursor`); the head's name
-    masked above the county."""
+    masked above the county. A finding on an allocation or a project (idle-funds, outside-category) names
+    its allocation instead of a payment."""
     filters = {
         column: value.value for column, value in (("kind", kind), ("status", status)) if value is not None
     }

@@ -24,17 +24,29 @@ class FindingOut(BaseModel):
     kind_label: str
     status: str
     status_label: str
-    raised_by: str = Field(description="write (when the payment was recorded) or scan")
+    raised_by: str = Field(description="write (when the payment or project was recorded) or scan")
     raised_at: dt.datetime
-    payment_id: uuid.UUID
-    household_id: uuid.UUID
-    head_name: str = Field(description="The household head, masked (张**) above the county.")
-    project_id: uuid.UUID | None
-    benefit: str
-    period: str
-    amount: Decimal
-    standard: Decimal
-    paid_on: dt.date
+    payment_id: uuid.UUID | None = Field(
+        description="The payment judged (null for idle-funds, outside-category)."
+    )
+    household_id: uuid.UUID | None
+    head_name: str = Field(
+        description="The household head, masked (张**) above the county; empty without a payment."
+    )
+    project_id: uuid.UUID | None = Field(
+        description="The payment's project, or the project drawing outside its category."
+    )
+    benefit: str | None
+    period: str | None
+    amount: Decimal | None
+    standard: Decimal | None
+    paid_on: dt.date | None
+    allocation_id: uuid.UUID | None = Field(
+        description="The allocation judged (idle-funds, outside-category)."
+    )
+    deadline: dt.date | None = Field(description="The allocation's spending deadline.")
+    category: str | None = Field(description="outside-category: the project's category.")
+    idle_amount: Decimal | None = Field(description="idle-funds: what was idle when the finding was raised.")
     note: str | None
     resolved_by: str | None
     resolved_at: dt.datetime | None
@@ -43,5 +55,8 @@ class FindingOut(BaseModel):
 
 
 class ScanOut(BaseModel):
-    scanned: int = Field(description="The payments of the division's subtree checked.")
+    scanned: int = Field(
+        description="The payments of the division's subtree checked (its allocations and the projects "
+        "drawing on them are checked too)."
+    )
     raised: dict[str, int] = Field(description="New findings by kind (those held already are not counted).")

@@ -1,6 +1,6 @@
-"""Supervision of payments (domain.md §6): findings raised when a payment is recorded and by a scan of a
-subtree's payments (the county and above), listed by the county and above, resolved by a county officer
-(funds.supervision.workflow). Each finding raised or resolved is an event, audited in its own transaction."""
+"""Supervision of payments, allocations and the projects drawing on them (domain.md §6): findings raised
+when a payment or project is recorded and by a scan of a subtree (the county and above), listed by the
+county and above, resolved by a county officer (funds.supervision.workflow). Each finding raised or resolved is an event, audited in its own transaction."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from funds.codes import FindingKind, FindingStatus, Resolution
 from funds.context import Context
 from funds.supervision import repository, workflow
 from funds.supervision.schemas import FindingOut, ResolveIn, ScanOut
+from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_changes
@@ -49,10 +50,18 @@ async def check_payment(ctx: Context, payment_id: uuid.UUID) -> list[Row]:
     return await repository.detailed(ctx.session, await repository.raise_for_payment(ctx.session, payment_id))
 
 
+async def check_project(ctx: Context, project_id: uuid.UUID) -> list[Row]:
+    """Check the project just proposed against the allocations it draws on (outside-category)."""
+    return await repository.detailed(ctx.session, await repository.raise_for_project(ctx.session, project_id))
+
+
 async def scan(ctx: Context, division: str) -> ScanOut:
     access.require_supervisor(ctx.actor, officer=True)
     lo, hi = access.subtree(ctx.actor, division)
-    raised = await repository.detailed(ctx.session, await repository.raise_in_subtree(ctx.session, lo, hi))
+    today = civil_time.china_today()
+    found = await repository.raise_in_subtree(ctx.session, lo, hi)
+    found += await repository.raise_on_allocations(ctx.session, lo, hi, today)
+    raised = await repository.detailed(ctx.session, found)
     await record_changes(ctx.session, [events.finding_raised(row, ctx.actor) for row in raised])
     return ScanOut(
         scanned=await repository.count_payments(ctx.session, lo, hi),
