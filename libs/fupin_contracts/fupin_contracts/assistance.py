@@ -9,7 +9,8 @@ full for the county and below. Plan, measure and visit events are a household's 
 subject `household/<id>`), so a measure's progress never overtakes its addition; what people typed in them
 (a summary, a description, a result, notes) is published with any ID, mobile, landline or bank account in
 it masked, as every event masks them. A loan's events (扶贫小额信贷) are the household's too and name the
-borrower: they go to the county and below only (amounts are yuan as decimal strings). People's names are under the key `name` at any depth, which the feed policy
+borrower: they go to the county and below only (amounts are yuan as decimal strings); so do a project's
+links to households and the benefits they received (a household's income). People's names are under the key `name` at any depth, which the feed policy
 masks for any tier above the county that should ever receive them.
 """
 
@@ -32,6 +33,10 @@ VISIT_LOGGED = "fupin.assistance.visit.logged.v1"
 LOAN_DISBURSED = "fupin.assistance.loan.disbursed.v1"
 LOAN_REPAID = "fupin.assistance.loan.repaid.v1"
 LOAN_STATUS_CHANGED = "fupin.assistance.loan.status_changed.v1"
+LINK_MADE = "fupin.assistance.link.made.v1"
+LINK_CHANGED = "fupin.assistance.link.changed.v1"
+LINK_ENDED = "fupin.assistance.link.ended.v1"
+BENEFIT_RECORDED = "fupin.assistance.benefit.recorded.v1"
 
 
 class _Payload(BaseModel):
@@ -215,6 +220,48 @@ class LoanStatusChangedV1(_Payload):
     reason: str | None = None
 
 
+class LinkTermsV1(_Payload):
+    """A project's link to a household (带贫/利益联结机制) as made or changed: the household's income from an
+    industry project, so the county and below only. `mechanism`: a code of `link_mechanism` (wages |
+    dividends | purchases | land_rent | asset_income | production); `expected_yearly` yuan as a string."""
+
+    link_id: uuid.UUID
+    project_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    version: int
+    mechanism: str
+    expected_yearly: str
+    started_on: dt.date
+    note: str | None = None
+    # link.changed: why the terms changed.
+    reason: str | None = None
+
+
+class LinkEndedV1(_Payload):
+    link_id: uuid.UUID
+    project_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    ended_on: dt.date
+    reason: str
+
+
+class BenefitRecordedV1(_Payload):
+    """What a linked household actually received from the project in `year`; a correction (version > 1)
+    names the amount it replaces and why."""
+
+    link_id: uuid.UUID
+    project_id: uuid.UUID
+    household_id: uuid.UUID
+    division: str
+    year: int
+    version: int
+    amount: str
+    replaced_amount: str | None = None
+    reason: str | None = None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     HELPER_ASSIGNED: HelperAssignedV1,
     HELPER_ENDED: HelperEndedV1,
@@ -228,4 +275,8 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     LOAN_DISBURSED: LoanDisbursedV1,
     LOAN_REPAID: LoanRepaidV1,
     LOAN_STATUS_CHANGED: LoanStatusChangedV1,
+    LINK_MADE: LinkTermsV1,
+    LINK_CHANGED: LinkTermsV1,
+    LINK_ENDED: LinkEndedV1,
+    BENEFIT_RECORDED: BenefitRecordedV1,
 }
