@@ -7,6 +7,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from evaluation.codes import (
+    AssesseeLevel,
+    AssessmentConsequence,
+    AssessmentGrade,
+    AssessmentPart,
+    AssessmentSource,
+    AssessmentStatus,
     EvaluationStatus,
     RateCode,
     RectificationAction,
@@ -22,6 +28,12 @@ CODE_LISTS: dict[str, type[LabelledEnum]] = {
     "rectification_kind": RectificationKind,
     "rectification_status": RectificationStatus,
     "rectification_action": RectificationAction,
+    "assessment_status": AssessmentStatus,
+    "assessee_level": AssesseeLevel,
+    "assessment_source": AssessmentSource,
+    "assessment_part": AssessmentPart,
+    "assessment_grade": AssessmentGrade,
+    "assessment_consequence": AssessmentConsequence,
 }
 
 router = APIRouter(tags=["code lists"])
@@ -43,6 +55,6 @@ _ANSWER = {
 
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
-    """Every code list of evaluation (evaluation statuses, rates, rectification kinds, statuses and actions) with its Chinese labels.
+    """Every code list of evaluation (evaluation statuses, rates, rectification kinds, statuses and actions, the assessments' statuses, levels, sources, parts, grades and consequences) with its Chinese labels.
     Public, like the registry's and identification's."""
     return _ANSWER

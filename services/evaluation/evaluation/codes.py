@@ -28,6 +28,7 @@ class RectificationKind(LabelledEnum):
     COMPOSITE_INCIDENCE_RATE = "composite_incidence_rate", "综合贫困发生率超标"
     WRONGLY_EXITED_HOUSEHOLD = "wrongly_exited_household", "错退户"
     MISSED_HOUSEHOLD = "missed_household", "漏评户"
+    ASSESSMENT_POOR = "assessment_poor", "年度考核较差"
 
 
 class RectificationStatus(LabelledEnum):
@@ -42,3 +43,47 @@ class RectificationAction(LabelledEnum):
     SUBMIT = "submit", "提交整改结果"
     ACCEPT = "accept", "验收通过"
     RETURN = "return", "退回"
+
+
+class AssessmentStatus(LabelledEnum):
+    OPEN = "open", "考核中"
+    FINALIZED = "finalized", "已定档"
+
+
+class AssesseeLevel(LabelledEnum):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县"
+    TOWNSHIP = "township", "乡镇"
+
+
+class AssessmentSource(LabelledEnum):
+    """Where a score comes from (domain.md §7: 日常监管 40% + 年度考核 30% + 第三方评估 30% by default)."""
+
+    DAILY_SUPERVISION = "daily_supervision", "日常监管"
+    ANNUAL_CHECK = "annual_check", "年度核查"
+    THIRD_PARTY = "third_party", "第三方评估"
+
+
+class AssessmentPart(LabelledEnum):
+    """What is scored (domain.md §7's provincial assessment parts)."""
+
+    POVERTY_REDUCTION = "poverty_reduction", "减贫成效"
+    IDENTIFICATION_ACCURACY = "identification_accuracy", "精准识别"
+    ASSISTANCE_SATISFACTION = "assistance_satisfaction", "精准帮扶/群众满意"
+    FUNDS = "funds", "资金使用管理"
+
+
+class AssessmentGrade(LabelledEnum):
+    GOOD = "good", "好"
+    FAIRLY_GOOD = "fairly_good", "较好"
+    AVERAGE = "average", "一般"
+    POOR = "poor", "较差"
+
+
+class AssessmentConsequence(LabelledEnum):
+    """What a finalized grade brings (cadre performance linked to reward and punishment)."""
+
+    COMMENDATION = "commendation", "通报表扬（可获激励资金）"
+    NONE = "none", "无"
+    INTERVIEW = "interview", "约谈并整改"

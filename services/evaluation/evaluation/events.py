@@ -22,6 +22,13 @@ STEP_TYPES = {
     "accept": contracts.RECTIFICATION_ACCEPTED,
     "return": contracts.RECTIFICATION_RETURNED,
 }
+# An assessment's task names no round, which the v1 types require: its events are the v2 types.
+STEP_TYPES_V2 = {
+    "start": contracts.RECTIFICATION_PROGRESSED_V2,
+    "submit": contracts.RECTIFICATION_PROGRESSED_V2,
+    "accept": contracts.RECTIFICATION_ACCEPTED_V2,
+    "return": contracts.RECTIFICATION_RETURNED_V2,
+}
 
 
 def _envelope(
@@ -96,7 +103,29 @@ def _rectification_event(event_type: str, row: dict[str, Any], payload: BaseMode
     return _envelope(event_type, "rectification", str(row["id"]), row["division"], payload, actor)
 
 
+def _from_assessment(row: dict[str, Any]) -> bool:
+    return row["evaluation_id"] is None
+
+
 def rectification_opened(row: dict[str, Any], actor: Actor) -> Envelope:
+    if _from_assessment(row):
+        return _rectification_event(
+            contracts.RECTIFICATION_OPENED_V2,
+            row,
+            contracts.RectificationOpenedV2(
+                rectification_id=row["id"],
+                evaluation_id=None,
+                assessment_id=row["assessment_id"],
+                division=row["division"],
+                county=row["county"],
+                kind=row["kind"],
+                household_id=row["household_id"],
+                deadline=row["deadline"],
+                worker_tier=row["worker_tier"],
+                checker_tier=row["checker_tier"],
+            ),
+            actor,
+        )
     payload = contracts.RectificationOpenedV1(
         rectification_id=row["id"],
         evaluation_id=row["evaluation_id"],
@@ -112,6 +141,18 @@ def rectification_opened(row: dict[str, Any], actor: Actor) -> Envelope:
 def rectification_step(
     row: dict[str, Any], action: str, from_status: str, note: str | None, actor: Actor
 ) -> Envelope:
+    if _from_assessment(row):
+        step = contracts.RectificationStepV2(
+            rectification_id=row["id"],
+            evaluation_id=None,
+            assessment_id=row["assessment_id"],
+            division=row["division"],
+            action=action,
+            from_status=from_status,
+            to_status=row["status"],
+            note=None if note is None else mask_text(note),
+        )
+        return _rectification_event(STEP_TYPES_V2[action], row, step, actor)
     payload = contracts.RectificationStepV1(
         rectification_id=row["id"],
         evaluation_id=row["evaluation_id"],
@@ -122,3 +163,43 @@ def rectification_step(
         note=None if note is None else mask_text(note),
     )
     return _rectification_event(STEP_TYPES[action], row, payload, actor)
+
+
+# ---- assessments -------------------------------------------------------------------------------------------
+
+
+def _assessment_event(
+    event_type: str, row: dict[str, Any], division: str, payload: BaseModel, actor: Actor
+) -> Envelope:
+    return _envelope(event_type, "assessment", str(row["id"]), division, payload, actor)
+
+
+def assessment_opened(row: dict[str, Any], assessees: list[str], actor: Actor) -> Envelope:
+    """To the assessor and the tiers above (its division is the assessor's)."""
+    payload = contracts.AssessmentOpenedV1(
+        assessment_id=row["id"],
+        division=row["division"],
+        assessor_tier=row["assessor_tier"],
+        year=row["year"],
+        assessee_level=row["assessee_level"],
+        scheme=contracts.SchemeV1(source_weights=row["source_weights"], part_weights=row["part_weights"]),
+        assessees=assessees,
+    )
+    return _assessment_event(contracts.ASSESSMENT_OPENED, row, row["division"], payload, actor)
+
+
+def assessment_finalized(row: dict[str, Any], assessee: dict[str, Any], actor: Actor) -> Envelope:
+    """One assessee's result, with the assessee's division: its own feed carries it, and no other's."""
+    payload = contracts.AssessmentFinalizedV1(
+        assessment_id=row["id"],
+        division=assessee["division"],
+        assessor=row["division"],
+        year=row["year"],
+        composite=str(assessee["composite"]),
+        rank=assessee["rank"],
+        grade=assessee["grade"],
+        vetoed=assessee["vetoed"],
+        consequence=assessee["consequence"],
+        rectification_id=assessee["rectification_id"],
+    )
+    return _assessment_event(contracts.ASSESSMENT_FINALIZED, row, assessee["division"], payload, actor)

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from evaluation.assessments.router import router as assessments_router
 from evaluation.code_lists import router as code_lists_router
 from evaluation.models import idempotency_keys
 from evaluation.readmodel.handlers import HANDLERS
@@ -18,7 +19,7 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
         name="evaluation",
         title="Fupin evaluation",
         description="Indicators per tier and period, assessments, third-party sampling evaluation, cadre performance and rectification tasks.",
-        routers=[rounds_router, rectifications_router, code_lists_router],
+        routers=[rounds_router, assessments_router, rectifications_router, code_lists_router],
         # Batched as assistance's: a county's import is two registry events per household.
         consumers=[ConsumerSpec("evaluation", [domain_topic("registry")], HANDLERS, batch=True)],
         idempotency_keys=idempotency_keys,

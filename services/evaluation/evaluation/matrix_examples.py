@@ -43,5 +43,21 @@ CORRECTION: dict[str, Any] = {
     "reason": "复核后更正",
 }
 STEP: dict[str, Any] = {"note": "已完成入户核查并补充帮扶措施"}
+# The matrix's assessment is its county's (南明区) of a township of its own that is no matrix caller
+# (520102018000): the matrix checks the tree's jurisdiction (the county and the tiers above read it, every
+# other caller gets 404), which an assessee's own reading would blur; tests/ cover that reading.
+OPEN_ASSESSMENT = "POST /assessments"
+ASSESSMENT: dict[str, Any] = {"year": 2024, "assessee_level": "township", "assessees": ["520102018000"]}
+SCORE: dict[str, Any] = {
+    "scores": {
+        "poverty_reduction": 90,
+        "identification_accuracy": 85.5,
+        "assistance_satisfaction": 88,
+        "funds": 92,
+    },
+    "note": "日常监管记录完整",
+}
+FROM_ROUND: dict[str, Any] = {"evaluation_id": "00000000-0000-4000-8000-000000000000"}
+VETO: dict[str, Any] = {"vetoed": True, "reason": "发生重大责任事故"}
 # The draw reads the matrix's registry household from the read model: make sure it exists first.
 REGISTRY_HOUSEHOLD = scope.step("registry: POST /households", fixture=True)

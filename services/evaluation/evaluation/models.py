@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -128,10 +129,14 @@ rectifications = Table(
     "rectifications",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("evaluation_id", UUID(as_uuid=True), nullable=False),
-    # The county for a failed threshold; the household's village for a household's finding.
+    # What opened it: an evaluation round's close, or an assessment's finalization (one of the two).
+    Column("evaluation_id", UUID(as_uuid=True)),
+    Column("assessment_id", UUID(as_uuid=True)),
+    # The county for a failed threshold; the household's village for a household's finding; the assessee
+    # for an assessment graded 较差.
     Column("division", String(12), nullable=False),
-    Column("county", String(12), nullable=False),
+    # The evaluated county (an evaluation's task); none for an assessment's.
+    Column("county", String(12)),
     Column("kind", String(30), nullable=False),
     Column("household_id", UUID(as_uuid=True)),
     Column("summary", Text, nullable=False),
@@ -140,9 +145,86 @@ rectifications = Table(
     # What the county did (submit) and why the province returned it (return), the latest of each.
     Column("done", Text),
     Column("return_reason", Text),
+    # The tier whose officers start and submit it, and the tier whose officers accept or return it: the
+    # county and the province for an evaluation's task, the assessee's and the assessor's for an assessment's.
+    Column("worker_tier", String(10), nullable=False, server_default=text("'county'")),
+    Column("checker_tier", String(10), nullable=False, server_default=text("'province'")),
     Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_rectifications_division_id", "division", "id"),
     Index("ix_rectifications_evaluation", "evaluation_id"),
+    Index("ix_rectifications_assessment", "assessment_id"),
+)
+
+# ---- assessments (年度考核) -------------------------------------------------------------------------------
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # The assessor's division (the nation, a province, a city or a county) and its tier.
+    Column("division", String(12), nullable=False),
+    Column("assessor_tier", String(10), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("assessee_level", String(10), nullable=False),
+    # {source: weight} and {part: weight}, integers summing to 100 each.
+    Column("source_weights", JSONB, nullable=False),
+    Column("part_weights", JSONB, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finalized_by", String(200)),
+    Column("finalized_at", DateTime(timezone=True)),
+    Index("ix_assessments_division_id", "division", "id"),
+)
+
+assessees = Table(
+    "assessees",
+    metadata,
+    Column("assessment_id", UUID(as_uuid=True), primary_key=True),
+    Column("division", String(12), primary_key=True),
+    Column("vetoed", Boolean, nullable=False, server_default=text("false")),
+    Column("veto_reason", Text),
+    Column("veto_by", String(200)),
+    # Set at the finalization, then never changed: the result as frozen and what it brings.
+    Column("composite", Numeric(6, 2)),
+    Column("rank", Integer),
+    Column("grade", String(12)),
+    Column("consequence", String(12)),
+    Column("rectification_id", UUID(as_uuid=True)),
+    # An assessee reads the assessments it is in: found by its own division.
+    Index("ix_assessees_division", "division", "assessment_id"),
+)
+
+assessment_scores = Table(
+    "assessment_scores",
+    metadata,
+    Column("assessment_id", UUID(as_uuid=True), primary_key=True),
+    Column("division", String(12), primary_key=True),
+    Column("source", String(20), primary_key=True),
+    # {part: "87.5"}: one score 0–100 with one decimal per part, kept as exact decimal text.
+    Column("scores", JSONB, nullable=False),
+    Column("note", Text),
+    # The third-party round the score was taken from, when it was.
+    Column("evaluation_id", UUID(as_uuid=True)),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Each version of a score a correction replaced, with the correction's reason.
+assessment_score_history = Table(
+    "assessment_score_history",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("assessment_id", UUID(as_uuid=True), nullable=False),
+    Column("division", String(12), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("replaced", JSONB, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("corrected_by", String(200), nullable=False),
+    Column("corrected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_assessment_score_history_score", "assessment_id", "division", "source", "version"),
 )

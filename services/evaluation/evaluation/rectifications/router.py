@@ -32,9 +32,11 @@ async def take_step(
     ctx: Ctx,
     key: IdempotencyKey = None,
 ) -> Response:
-    """Move the task on: start (county officer: open → in_progress), submit (county, with what was done in
-    `note`: → submitted), accept (province officer: → accepted) or return (province, with the reason in
-    `note`: → in_progress). 409 invalid-transition out of order; 403 for the wrong tier."""
+    """Move the task on: start (an officer of its `worker_tier`: open → in_progress), submit (the worker,
+    with what was done in `note`: → submitted), accept (an officer of its `checker_tier`: → accepted) or
+    return (the checker, with the reason in `note`: → in_progress). An evaluation round's task is worked
+    by the county and checked by the province; an assessment's by the assessee and the assessor. 409
+    invalid-transition out of order; 403 for the wrong tier."""
     return await idempotency.run(
         ctx.session,
         ctx.actor,

@@ -1,5 +1,6 @@
-"""Rectification tasks (整改): opened by an evaluation's close, worked by the county, accepted or returned by
-the province along the workflow's table."""
+"""Rectification tasks (整改): opened by an evaluation's close (worked by the county, accepted or returned by
+the province) or by an assessment's finalization (worked by the assessee graded 较差, accepted or returned
+by the assessor), along the workflow's table."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from evaluation.rectifications.schemas import RectificationOut, StepIn
 from evaluation.text import note_required
 from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
+from fupin_kit.auth.actor import require_role, require_tier
 from fupin_kit.outbox import record_changes
 from fupin_kit.problems import conflict, not_found
 
-TYPED = ("done", "return_reason")
+# The summary of an assessment's task quotes the veto's typed reason, so it is masked above the county too.
+TYPED = ("done", "return_reason", "summary")
 # domain.md §7 sets no term: a month from the close, unless a later slice lets the province set one.
 DEFAULT_TERM = dt.timedelta(days=30)
 
@@ -32,10 +35,18 @@ def render(ctx: Context, row: repository.Row) -> RectificationOut:
 
 
 def _require_taker(ctx: Context, action: RectificationAction) -> None:
-    if workflow.TIER_OF[action] == workflow.PROVINCE:
-        access.require_province_officer(ctx.actor)
-    else:
-        access.require_county_officer(ctx.actor)
+    """Before the task is looked for: an officer of a tier that works (or checks) some task."""
+    is_check = workflow.BY[action] == workflow.CHECKER
+    require_tier(ctx.actor, *(workflow.CHECKER_TIERS if is_check else workflow.WORKER_TIERS))
+    require_role(ctx.actor, access.WRITER_ROLE)
+
+
+def _require_task_taker(ctx: Context, action: RectificationAction, task: repository.Row) -> None:
+    """The task's own worker (or checker) tier: the county (province) for an evaluation's, the assessee's
+    (assessor's) for an assessment's. The caller found the task in its jurisdiction, so this says nothing
+    it could not read."""
+    is_check = workflow.BY[action] == workflow.CHECKER
+    require_tier(ctx.actor, task["checker_tier" if is_check else "worker_tier"])
 
 
 def _step_values(action: RectificationAction, note: str | None) -> dict[str, object]:
@@ -54,6 +65,7 @@ async def step(
     task = await repository.get(ctx.session, rectification_id, lo, hi, lock=True)
     if task is None:
         raise not_found("rectification")
+    _require_task_taker(ctx, action, task)
     current = RectificationStatus(task["status"])
     move = workflow.transition(current, action)
     if move is None:
