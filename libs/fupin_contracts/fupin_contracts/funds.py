@@ -272,3 +272,137 @@ PAYLOADS.update(
         FUND_FINDING_RESOLVED: FundFindingResolvedV1,
     }
 )
+
+
+# ---- joint inspections (联合检查), completion and special fund evaluations (绩效评价) ----------------------------
+#
+# An inspection is public work of the supervising departments and names no person: opened and closed go
+# from the nation down to the inspected county. A point of the checklist a project failed is a finding of
+# kind inspection-issue (`inspection_finding.*`, the payment and allocation findings' contracts require a
+# payment or an allocation); it goes up to the province like the other findings. A project's completion
+# evaluation (`project.evaluated`) has the fields of a step (the project's status before and after are the
+# same: it moves nothing), so that a consumer of every `project.*` type reads it as one. A county's frozen
+# fund evaluation goes from the nation down to the county.
+
+INSPECTION_OPENED = "fupin.funds.inspection.opened.v1"
+INSPECTION_CLOSED = "fupin.funds.inspection.closed.v1"
+INSPECTION_FINDING_RAISED = "fupin.funds.inspection_finding.raised.v1"
+INSPECTION_FINDING_RESOLVED = "fupin.funds.inspection_finding.resolved.v1"
+PROJECT_EVALUATED = "fupin.funds.project.evaluated.v1"
+FUND_EVALUATION_FROZEN = "fupin.funds.fund_evaluation.frozen.v1"
+
+
+class InspectionOpenedV1(_Payload):
+    """A joint inspection of a county-level division (`division`) for a year, by at least two departments
+    (code list `inspection_department`), led by `leader_unit` (typed, personal numbers masked)."""
+
+    inspection_id: uuid.UUID
+    division: str
+    year: int
+    departments: list[str]
+    leader_unit: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class InspectionClosedV1(_Payload):
+    """The inspection closed with its conclusion (typed, personal numbers masked): how many projects were
+    inspected and, per checklist point (code list `inspection_point`), how many failed it."""
+
+    inspection_id: uuid.UUID
+    division: str
+    year: int
+    projects_inspected: int
+    failed_points: dict[str, int]
+    conclusion: str
+
+
+class InspectionFindingRaisedV1(_Payload):
+    """A project failed a point of a joint inspection's checklist (kind inspection-issue, once per project
+    and point); the inspectors' note is published with any personal number in it masked."""
+
+    finding_id: uuid.UUID
+    inspection_id: uuid.UUID
+    project_id: uuid.UUID
+    division: str
+    kind: str
+    point: str
+    note: str
+    raised_by: str
+
+
+class InspectionFindingResolvedV1(_Payload):
+    """A county officer resolved an inspection finding (code list `resolution`)."""
+
+    finding_id: uuid.UUID
+    inspection_id: uuid.UUID
+    project_id: uuid.UUID
+    division: str
+    kind: str
+    point: str
+    from_status: str
+    to_status: str
+    resolution: str
+    note: str | None = None
+
+
+class EvaluatedIndicatorV1(_Payload):
+    indicator: str
+    target: str
+    actual: str
+    met: bool
+
+
+class ProjectEvaluatedV1(_Payload):
+    """The completion evaluation (竣工绩效评价) of an accepted project, or its correction (`version` > 1, with
+    the reason): `score` = indicators met / indicators × 100, one decimal, half-up; `grade` (code list
+    `evaluation_grade`). `action` is `evaluate`; `from_status` and `to_status` are the project's status,
+    which the evaluation does not move."""
+
+    project_id: uuid.UUID
+    division: str
+    year: int
+    action: str
+    from_status: str
+    to_status: str
+    version: int
+    indicators: list[EvaluatedIndicatorV1]
+    met: int
+    total: int
+    score: Decimal
+    grade: str
+    reason: str | None = None
+
+
+class FundEvaluationFrozenV1(_Payload):
+    """A county's special fund evaluation (专项资金绩效评价) of a year as frozen by the city or the province.
+    A figure without data is null (its reason in `reasons`); rates are fractions (0–1, 4 decimals), the
+    composite out of 100."""
+
+    division: str
+    year: int
+    received: Decimal
+    used: Decimal
+    spending_rate: Decimal | None = None
+    projects_approved: int
+    projects_accepted: int
+    completion_rate: Decimal | None = None
+    projects_evaluated: int
+    achievement: Decimal | None = None
+    open_findings: int
+    open_findings_amount: Decimal
+    composite: Decimal | None = None
+    grade: str | None = None
+    reasons: dict[str, str]
+
+
+PAYLOADS.update(
+    {
+        INSPECTION_OPENED: InspectionOpenedV1,
+        INSPECTION_CLOSED: InspectionClosedV1,
+        INSPECTION_FINDING_RAISED: InspectionFindingRaisedV1,
+        INSPECTION_FINDING_RESOLVED: InspectionFindingResolvedV1,
+        PROJECT_EVALUATED: ProjectEvaluatedV1,
+        FUND_EVALUATION_FROZEN: FundEvaluationFrozenV1,
+    }
+)

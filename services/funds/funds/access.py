@@ -128,3 +128,40 @@ def require_receiver(actor: Actor, division: str, source: str, has_parent: bool)
             "an allocation goes to a division below the allocating one; a county records only its own "
             "funds (county, integrated) to itself, passing nothing down"
         )
+
+
+# ---- joint inspections (联合检查) and evaluations (绩效评价) ------------------------------------------------------
+
+# The tiers that inspect a county jointly with its departments: the county itself and the tiers that
+# supervise it directly (the nation supervises through the provinces).
+INSPECTING_TIERS = ("province", "city", "county")
+# The tiers that freeze a county's special fund evaluation: those above it that assess it.
+FUND_EVALUATING_TIERS = ("province", "city")
+
+
+def require_inspector(actor: Actor) -> None:
+    """Tier and role first, so that a caller refused for who it is learns nothing about the county."""
+    require_tier(actor, *INSPECTING_TIERS)
+    require_role(actor, "officer")
+
+
+def require_fund_evaluator(actor: Actor) -> None:
+    require_tier(actor, *FUND_EVALUATING_TIERS)
+    require_role(actor, "officer")
+
+
+def require_county(actor: Actor, division: str, loc: tuple[str, str] = ("body", "division")) -> None:
+    """A county-level division (a city without counties counts as one) within the caller's jurisdiction
+    (404 outside it, 422 not-a-county for a code of another level)."""
+    require_within(actor, division, loc[1])
+    if not county_level(division):
+        raise unprocessable(
+            "give a county's 12-digit code (a city without counties counts as a county)",
+            code="not-a-county",
+            errors=[{"loc": list(loc), "msg": "not a county code", "type": "division_level"}],
+        )
+
+
+def county_range(county: str) -> tuple[str, str]:
+    """The code range of a county-level division's subtree."""
+    return divisions.subtree_range(county)

@@ -11,9 +11,13 @@ from funds.codes import (
     AllocationSource,
     Benefit,
     Category,
+    EvaluationGrade,
     FindingKind,
     FindingStatus,
     FundSource,
+    InspectionDepartment,
+    InspectionPoint,
+    InspectionStatus,
     Nature,
     ProjectStatus,
     Resolution,
@@ -32,6 +36,10 @@ CODE_LISTS: dict[str, type[LabelledEnum]] = {
     "finding_kind": FindingKind,
     "finding_status": FindingStatus,
     "resolution": Resolution,
+    "inspection_department": InspectionDepartment,
+    "inspection_point": InspectionPoint,
+    "inspection_status": InspectionStatus,
+    "evaluation_grade": EvaluationGrade,
 }
 
 router = APIRouter(tags=["code lists"])
@@ -54,6 +62,7 @@ _ANSWER = {
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
     """Every code list of funds (project categories, natures, fund sources, allocation sources, acceptance results, project
-    statuses, benefits of payments, supervision finding kinds, their statuses and resolutions), with its
+    statuses, benefits of payments, supervision finding kinds, their statuses and resolutions, joint
+    inspections' departments, checkpoints and statuses, evaluation grades), with its
     Chinese labels. Public, like the other services'."""
     return _ANSWER

@@ -102,6 +102,8 @@ class FindingKind(LabelledEnum):
     IDLE_FUNDS = "idle-funds", "资金滞留"
     # On a project drawing on an allocation not approved for the project's category.
     OUTSIDE_CATEGORY = "outside-category", "超范围使用资金（挪用）"
+    # On a project: a point of a joint inspection's checklist it failed (once per project and point).
+    INSPECTION_ISSUE = "inspection-issue", "联合检查发现问题"
 
 
 class FindingStatus(LabelledEnum):
@@ -120,3 +122,40 @@ class Resolution(LabelledEnum):
     RECOVERED = "recovered", "追回资金"
     JUSTIFIED = "justified", "核实合规"
     TRANSFERRED_TO_DISCIPLINE = "transferred_to_discipline", "移交纪检监察"
+
+
+class InspectionDepartment(LabelledEnum):
+    """The departments taking part in a joint inspection (联合检查, domain.md §6: supervision over the whole
+    lifecycle jointly by the supervision, poverty-alleviation and finance departments)."""
+
+    DISCIPLINE = "discipline", "纪检监察"
+    POVERTY_ALLEVIATION = "poverty_alleviation", "扶贫"
+    FINANCE = "finance", "财政"
+    AUDIT = "audit", "审计"
+    AGRICULTURE = "agriculture", "农业农村"
+
+
+class InspectionPoint(LabelledEnum):
+    """The checklist of a project inspected: each point passed or failed (a failure with a note)."""
+
+    DISCLOSURE = "disclosure", "公告公示"
+    DISBURSEMENT = "disbursement", "资金拨付"
+    QUALITY = "quality", "工程质量"
+    POVERTY_IMPACT = "poverty_impact", "带贫成效"
+    RECORDS = "records", "档案资料"
+
+
+class InspectionStatus(LabelledEnum):
+    """An inspection takes items until it is closed with its conclusion; closed, it is frozen."""
+
+    OPEN = "open", "检查中"
+    CLOSED = "closed", "已结束"
+
+
+class EvaluationGrade(LabelledEnum):
+    """The grade of a score out of 100 (a project's completion evaluation, a county's fund evaluation)."""
+
+    EXCELLENT = "excellent", "优"
+    GOOD = "good", "良"
+    FAIR = "fair", "中"
+    POOR = "poor", "差"

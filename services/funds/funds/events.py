@@ -8,7 +8,9 @@ A payment's events (`payment/<id>`) name the household and go to the county and 
 (`finding/<id>`) go up to the province, so they carry the head's name masked (张**) and the note of its
 resolution through `mask_text`. A finding on an allocation or a project (idle-funds, outside-category) has
 types of its own (`fund_finding.*`); an allocation's (`allocation/<id>`) goes from the nation down to the
-county receiving it."""
+county receiving it. A finding of a joint inspection (inspection-issue) has types of its own too
+(`inspection_finding.*`); an inspection's (`inspection/<id>`) go from the nation down to the inspected
+county, a frozen fund evaluation's (`fund_evaluation/<county>-<year>`) alike."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from funds.codes import FindingKind
 from fupin_contracts import funds as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
@@ -28,6 +31,9 @@ AGGREGATE = "project"
 PAYMENT = "payment"
 FINDING = "finding"
 ALLOCATION = "allocation"
+INSPECTION = "inspection"
+FUND_EVALUATION = "fund_evaluation"
+INSPECTION_ISSUE = FindingKind.INSPECTION_ISSUE.value
 
 
 def _envelope(
@@ -127,6 +133,8 @@ def payment_recorded(payment: dict[str, Any], finding_kinds: list[str], actor: A
 def finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
     """`finding`: the finding's row joined with its payment's and the household's head_name (or with its
     allocation's deadline and its project's category: a finding on an allocation has a type of its own)."""
+    if finding["kind"] == INSPECTION_ISSUE:
+        return _inspection_finding_raised(finding, actor)
     if finding["payment_id"] is None:
         return _fund_finding_raised(finding, actor)
     payload = contracts.FindingRaisedV1(
@@ -165,6 +173,8 @@ def _fund_finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
 def finding_resolved(
     finding: dict[str, Any], from_status: str, resolution: str, note: str | None, actor: Actor
 ) -> Envelope:
+    if finding["kind"] == INSPECTION_ISSUE:
+        return _inspection_finding_resolved(finding, from_status, resolution, note, actor)
     if finding["payment_id"] is None:
         return _fund_finding_resolved(finding, from_status, resolution, note, actor)
     payload = contracts.FindingResolvedV1(
@@ -214,3 +224,110 @@ def _fund_finding_resolved(
         note=None if note is None else mask_text(note),
     )
     return _envelope(contracts.FUND_FINDING_RESOLVED, finding, payload, actor, FINDING)
+
+
+# ---- joint inspections (联合检查) and evaluations (绩效评价) ------------------------------------------------------
+
+
+def inspection_opened(inspection: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.InspectionOpenedV1(
+        inspection_id=inspection["id"],
+        division=inspection["division"],
+        year=inspection["year"],
+        departments=inspection["departments"],
+        leader_unit=mask_text(inspection["leader_unit"]),
+        starts_on=inspection["starts_on"],
+        ends_on=inspection["ends_on"],
+    )
+    return _envelope(contracts.INSPECTION_OPENED, inspection, payload, actor, INSPECTION)
+
+
+def inspection_closed(
+    inspection: dict[str, Any], projects_inspected: int, failed_points: dict[str, int], actor: Actor
+) -> Envelope:
+    payload = contracts.InspectionClosedV1(
+        inspection_id=inspection["id"],
+        division=inspection["division"],
+        year=inspection["year"],
+        projects_inspected=projects_inspected,
+        failed_points=failed_points,
+        conclusion=mask_text(inspection["conclusion"]),
+    )
+    return _envelope(contracts.INSPECTION_CLOSED, inspection, payload, actor, INSPECTION)
+
+
+def _inspection_finding_raised(finding: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.InspectionFindingRaisedV1(
+        finding_id=finding["id"],
+        inspection_id=finding["inspection_id"],
+        project_id=finding["project_id"],
+        division=finding["division"],
+        kind=finding["kind"],
+        point=finding["inspection_point"],
+        note=mask_text(finding["issue_note"] or ""),
+        raised_by=finding["raised_by"],
+    )
+    return _envelope(contracts.INSPECTION_FINDING_RAISED, finding, payload, actor, FINDING)
+
+
+def _inspection_finding_resolved(
+    finding: dict[str, Any], from_status: str, resolution: str, note: str | None, actor: Actor
+) -> Envelope:
+    payload = contracts.InspectionFindingResolvedV1(
+        finding_id=finding["id"],
+        inspection_id=finding["inspection_id"],
+        project_id=finding["project_id"],
+        division=finding["division"],
+        kind=finding["kind"],
+        point=finding["inspection_point"],
+        from_status=from_status,
+        to_status=finding["status"],
+        resolution=resolution,
+        note=None if note is None else mask_text(note),
+    )
+    return _envelope(contracts.INSPECTION_FINDING_RESOLVED, finding, payload, actor, FINDING)
+
+
+def project_evaluated(project: dict[str, Any], evaluation: dict[str, Any], actor: Actor) -> Envelope:
+    """On the project's subject, after its steps: the evaluation moves no status (from = to)."""
+    payload = contracts.ProjectEvaluatedV1(
+        project_id=project["id"],
+        division=project["division"],
+        year=project["year"],
+        action="evaluate",
+        from_status=project["status"],
+        to_status=project["status"],
+        version=evaluation["version"],
+        indicators=[
+            contracts.EvaluatedIndicatorV1(
+                indicator=mask_text(item["indicator"]),
+                target=mask_text(item["target"]),
+                actual=mask_text(item["actual"]),
+                met=item["met"],
+            )
+            for item in evaluation["indicators"]
+        ],
+        met=evaluation["met"],
+        total=evaluation["total"],
+        score=evaluation["score"],
+        grade=evaluation["grade"],
+        reason=None if evaluation["reason"] is None else mask_text(evaluation["reason"]),
+    )
+    return _envelope(contracts.PROJECT_EVALUATED, project, payload, actor)
+
+
+def fund_evaluation_frozen(figures: dict[str, Any], actor: Actor) -> Envelope:
+    """`figures`: FundEvaluationOut's fields; the subject is `fund_evaluation/<county>-<year>`."""
+    payload = contracts.FundEvaluationFrozenV1.model_validate(
+        {key: figures[key] for key in contracts.FundEvaluationFrozenV1.model_fields}
+    )
+    return new_event(
+        service=SERVICE,
+        type=contracts.FUND_EVALUATION_FROZEN,
+        aggregate=FUND_EVALUATION,
+        aggregate_id=f"{figures['division']}-{figures['year']}",
+        division=figures["division"],
+        data=payload.model_dump(mode="json"),
+        actor_id=actor.subject,
+        actor_tier=actor.tier,
+    )

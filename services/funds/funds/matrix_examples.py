@@ -55,3 +55,28 @@ ALLOCATION: dict[str, Any] = {
     "categories": ["industry", "infrastructure"],
     "deadline": "2100-12-31",
 }
+# A joint inspection of the matrix's county; an item names a project no county has (the matrix creates
+# none for it), which the inspection's owners are refused with 422 and everyone else with 404.
+INSPECTION: dict[str, Any] = {
+    "division": "520102000000",
+    "year": 2026,
+    "departments": ["discipline", "poverty_alleviation", "finance"],
+    "leader_unit": "南明区纪委监委",
+    "starts_on": "2026-05-10",
+    "ends_on": "2026-05-20",
+}
+INSPECTION_ITEM: dict[str, Any] = {
+    "project_id": "7d4f7a52-2222-4c5e-9d7b-0a1b2c3d4e5f",
+    "checklist": [
+        {"point": "disclosure", "passed": True},
+        {"point": "quality", "passed": False, "note": "大棚钢架锈蚀，需整改"},
+    ],
+}
+INSPECTION_CLOSE: dict[str, Any] = {"conclusion": "项目总体规范，工程质量问题限期整改。"}
+# The example project's two indicators; it is never accepted in the matrix, so the owners get 409.
+COMPLETION_EVALUATION: dict[str, Any] = {
+    "indicators": [
+        {"indicator": "新建蔬菜大棚数量", "actual": "20个", "met": True},
+        {"indicator": "带动脱贫户户均增收", "actual": "2300元", "met": True},
+    ]
+}

@@ -218,6 +218,81 @@ project_draws = Table(
     Index("ix_project_draws_allocation", "allocation_id"),
 )
 
+# ---- joint inspections (联合检查) -----------------------------------------------------------------------------
+
+inspections = Table(
+    "inspections",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # The county-level division inspected (a county, or a city without counties).
+    Column("division", String(12), nullable=False),
+    Column("year", Integer, nullable=False),
+    # Code list `inspection_department`, at least two (a joint inspection).
+    Column("departments", ARRAY(String(30)), nullable=False),
+    Column("leader_unit", String(100), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    # open | closed (code list `inspection_status`): closed, it takes nothing more.
+    Column("status", String(10), nullable=False, server_default=text("'open'")),
+    Column("conclusion", Text),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("closed_by", String(200)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    CheckConstraint("cardinality(departments) >= 2", name="ck_inspections_joint"),
+    CheckConstraint("ends_on >= starts_on", name="ck_inspections_dates"),
+    CheckConstraint("status IN ('open', 'closed')", name="ck_inspections_status"),
+    Index("ix_inspections_division_id", "division", "id"),
+)
+
+inspection_items = Table(
+    "inspection_items",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("inspection_id", UUID(as_uuid=True), ForeignKey("inspections.id"), nullable=False),
+    Column("project_id", UUID(as_uuid=True), ForeignKey("projects.id"), nullable=False),
+    # [{point, passed, note}], each point of code list `inspection_point` once.
+    Column("checklist", JSONB, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_inspection_items_inspection", "inspection_id", "recorded_at"),
+)
+
+# ---- evaluations (绩效评价) ------------------------------------------------------------------------------------
+
+project_evaluations = Table(
+    "project_evaluations",
+    metadata,
+    Column("project_id", UUID(as_uuid=True), ForeignKey("projects.id"), primary_key=True),
+    # 1 for the first evaluation, one more per correction; the highest is the current one.
+    Column("version", Integer, primary_key=True),
+    # [{indicator, target, actual, met, computed}] in the order of the performance target.
+    Column("indicators", JSONB, nullable=False),
+    Column("met", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("score", Numeric(4, 1), nullable=False),
+    Column("grade", String(10), nullable=False),
+    # Why a correction replaced the version before it (null on the first).
+    Column("reason", Text),
+    Column("evaluated_by", String(200), nullable=False),
+    Column("evaluated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("total >= 1 AND met BETWEEN 0 AND total", name="ck_project_evaluations_counts"),
+    CheckConstraint("version = 1 OR reason IS NOT NULL", name="ck_project_evaluations_reason"),
+)
+
+fund_evaluations = Table(
+    "fund_evaluations",
+    metadata,
+    # A county's special fund evaluation of a year, frozen once by the city or the province.
+    Column("division", String(12), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    # The figures as GET /fund-evaluations computed them when frozen.
+    Column("figures", JSONB, nullable=False),
+    Column("frozen_by", String(200), nullable=False),
+    Column("frozen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 NIL = NO_MEMBER
 
 findings = Table(
@@ -241,7 +316,15 @@ findings = Table(
     Column("resolved_by", String(200)),
     Column("resolved_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False, server_default=text("1")),
-    CheckConstraint("payment_id IS NOT NULL OR allocation_id IS NOT NULL", name="ck_findings_subject"),
+    # inspection-issue: the inspection whose item failed the point, the point and the inspectors' note.
+    Column("inspection_id", UUID(as_uuid=True), ForeignKey("inspections.id")),
+    Column("inspection_point", String(20)),
+    Column("issue_note", Text),
+    CheckConstraint(
+        "payment_id IS NOT NULL OR allocation_id IS NOT NULL "
+        "OR (kind = 'inspection-issue' AND project_id IS NOT NULL AND inspection_point IS NOT NULL)",
+        name="ck_findings_subject",
+    ),
     # A scan finds again what was found: one finding per payment and kind ...
     UniqueConstraint("payment_id", "kind", name="uq_findings_payment_kind"),
     # ... and one per allocation (and project drawing on it) and kind.
@@ -252,6 +335,14 @@ findings = Table(
         "kind",
         unique=True,
         postgresql_where=text("payment_id IS NULL"),
+    ),
+    # ... and one per project and checklist point, however many inspections find it failed.
+    Index(
+        "uq_findings_inspection_point",
+        "project_id",
+        "inspection_point",
+        unique=True,
+        postgresql_where=text("kind = 'inspection-issue'"),
     ),
     Index("ix_findings_division_id", "division", "id"),
 )

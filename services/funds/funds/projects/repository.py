@@ -1,4 +1,4 @@
-"""All SQL of projects, their history and their public notices."""
+"""All SQL of projects, their history, their public notices and their completion evaluations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from funds.models import project_history, project_notices, projects
+from funds.models import project_evaluations, project_history, project_notices, projects
 
 Row = dict[str, Any]
 Position = tuple[str, uuid.UUID]
@@ -120,6 +120,7 @@ _PUBLIC_COLUMNS = (
     projects.c.beneficiary_people,
     projects.c.starts_on.label("project_starts_on"),
     projects.c.ends_on.label("project_ends_on"),
+    projects.c.status,
     project_notices.c.starts_on,
     project_notices.c.ends_on,
 )
@@ -146,3 +147,34 @@ async def public_page(
         query = query.where(tuple_(project_notices.c.division, project_notices.c.project_id) > after)
     query = query.order_by(project_notices.c.division, project_notices.c.project_id).limit(limit + 1)
     return [dict(row) for row in (await session.execute(query)).mappings()]
+
+
+# ---- completion evaluations (竣工绩效评价) -------------------------------------------------------------------
+
+
+async def evaluations_of(session: AsyncSession, project_id: uuid.UUID) -> list[Row]:
+    """Every version of the project's completion evaluation, newest first."""
+    query = (
+        select(project_evaluations)
+        .where(project_evaluations.c.project_id == project_id)
+        .order_by(project_evaluations.c.version.desc())
+    )
+    return [dict(row) for row in (await session.execute(query)).mappings()]
+
+
+async def add_evaluation(session: AsyncSession, values: Row) -> Row:
+    query = insert(project_evaluations).values(**values).returning(*project_evaluations.c)
+    return dict((await session.execute(query)).mappings().one())
+
+
+async def current_evaluations(session: AsyncSession, project_ids: list[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    """The current (highest) version of each project's evaluation, for those that have one."""
+    if not project_ids:
+        return {}
+    query = (
+        select(project_evaluations)
+        .where(project_evaluations.c.project_id.in_(project_ids))
+        .distinct(project_evaluations.c.project_id)
+        .order_by(project_evaluations.c.project_id, project_evaluations.c.version.desc())
+    )
+    return {row["project_id"]: dict(row) for row in (await session.execute(query)).mappings()}

@@ -14,6 +14,7 @@ from funds.projects import service
 from funds.projects.schemas import (
     DIVISION_PATTERN,
     ApiAction,
+    CompletionEvaluationIn,
     ProjectFilter,
     ProjectIn,
     ProjectOut,
@@ -97,6 +98,30 @@ async def step(
         key,
         ("step", project_id, action, body),
         lambda: service.advance(ctx, project_id, action, body),
+    )
+
+
+@router.put(
+    "/{project_id}/completion-evaluation",
+    response_model=ProjectOut,
+    openapi_extra=scope.by_resource("POST /projects", "project_id", example=examples.COMPLETION_EVALUATION),
+)
+async def evaluate(
+    project_id: uuid.UUID, body: CompletionEvaluationIn, ctx: Ctx, key: IdempotencyKey = None
+) -> Response:
+    """The completion evaluation (竣工绩效评价) of a project accepted or later (409 project-not-accepted
+    before; a county officer): per indicator of the performance target, in its order (422
+    indicators-mismatch), the value achieved and whether it was met. Where the target is a number with a
+    direction (≥ 2000元, 不低于95%) `met` is computed from the actual number (422 actual-not-a-number
+    without one) and a contradicting claim refused (422 met-contradicts-target). score = indicators met /
+    indicators × 100, one decimal, half-up; grade 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below. Sent again it
+    corrects the evaluation, with a reason (422 reason-required), keeping the version replaced."""
+    return await idempotency.run(
+        ctx.session,
+        ctx.actor,
+        key,
+        ("evaluate", project_id, body),
+        lambda: service.evaluate(ctx, project_id, body),
     )
 
 

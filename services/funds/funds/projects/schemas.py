@@ -218,6 +218,11 @@ class ProjectOut(BaseModel):
     history: list[HistoryOut] | None = Field(
         default=None, description="Every step, oldest first (on GET /projects/{id} and after a step)."
     )
+    completion_evaluation: CompletionEvaluationOut | None = Field(
+        default=None,
+        description="The completion evaluation (竣工绩效评价) of an accepted project, on GET /projects/{id} and "
+        "after a step or an evaluation; null before one is recorded.",
+    )
 
 
 class PublicNotice(BaseModel):
@@ -241,3 +246,78 @@ class PublicNotice(BaseModel):
     starts_on: dt.date = Field(description="The notice's first day.")
     ends_on: dt.date = Field(description="The day it comes down (at least 10 days after starts_on).")
     running: bool = Field(description="Still up today (China time); an ended notice stays searchable.")
+    completion_evaluation: PublicEvaluation | None = Field(
+        default=None, description="The completion evaluation, once the project is announced (公告)."
+    )
+
+
+# ---- completion evaluation (项目竣工绩效评价) -------------------------------------------------------------------
+
+
+class EvaluatedIndicatorIn(_In):
+    indicator: Indicator = Field(
+        description="The performance target's indicator, as named there (in the target's order)."
+    )
+    actual: Indicator = Field(
+        description="The value achieved (a number, with its unit, where the target has one)."
+    )
+    met: bool = Field(
+        description="Whether the target was met; where the target is a number with a direction (≥ 2000元, "
+        "不低于95%) funds computes it from `actual` and refuses a contradicting claim (422 "
+        "met-contradicts-target)."
+    )
+
+
+class CompletionEvaluationIn(_In):
+    indicators: list[EvaluatedIndicatorIn] = Field(
+        min_length=1,
+        max_length=50,
+        description="One per indicator of the performance target, in its order (422 indicators-mismatch).",
+    )
+    reason: Reason | None = Field(
+        default=None, description="Why the evaluation is corrected (required once one is recorded)."
+    )
+
+
+class EvaluatedIndicatorOut(BaseModel):
+    indicator: str
+    target: str
+    actual: str
+    met: bool
+    computed: bool = Field(description="`met` was computed from a numeric target with a direction.")
+
+
+class EvaluationVersionOut(BaseModel):
+    version: int
+    indicators: list[EvaluatedIndicatorOut]
+    met: int = Field(description="Indicators met.")
+    total: int = Field(description="Indicators of the performance target.")
+    score: Decimal = Field(description="met / total × 100, one decimal, rounded half-up.")
+    grade: str = Field(description="Code list evaluation_grade: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below.")
+    grade_label: str
+    reason: str | None = Field(description="Why it replaced the version before it (null on the first).")
+    evaluated_by: str
+    evaluated_at: dt.datetime
+
+
+class CompletionEvaluationOut(EvaluationVersionOut):
+    replaced: list[EvaluationVersionOut] = Field(
+        description="The versions this one corrected, newest first (on GET /projects/{id})."
+    )
+
+
+class PublicEvaluation(BaseModel):
+    """A project's completion evaluation as the public board shows it once the project is announced."""
+
+    indicators: list[EvaluatedIndicatorOut]
+    met: int
+    total: int
+    score: Decimal
+    grade: str
+    grade_label: str
+    evaluated_at: dt.datetime
+
+
+# Defined after the models they name.
+ProjectOut.model_rebuild()
+PublicNotice.model_rebuild()

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from funds import access, events, workflow
 from funds.allocations import repository as allocations
 from funds.allocations import service as allocation_rules
-from funds.codes import AcceptanceResult, Category
+from funds.codes import AcceptanceResult, Category, EvaluationGrade
 from funds.context import Context, step_for
-from funds.projects import repository
+from funds.projects import evaluation, repository
 from funds.projects.schemas import (
     ApiAction,
+    CompletionEvaluationIn,
     ProjectFilter,
     ProjectIn,
     ProjectOut,
@@ -60,7 +61,27 @@ def _history_out(actor: Actor, rows: list[Row]) -> list[Row]:
     return [{**row, "detail": mask_texts(row["detail"])} for row in rows]
 
 
-def render(actor: Actor, project: Row, notice: Row | None, history: list[Row] | None = None) -> ProjectOut:
+def _version_out(actor: Actor, row: Row) -> Row:
+    typed = {"indicators": row["indicators"], "reason": row["reason"]}
+    shown = typed if actor.sees_full_identity else mask_texts(typed)
+    return {**row, **shown, "grade_label": EvaluationGrade(row["grade"]).label}
+
+
+def _evaluation_out(actor: Actor, versions: list[Row] | None) -> Row | None:
+    """The current version with the ones it replaced (`versions`: newest first)."""
+    if not versions:
+        return None
+    current, *replaced = versions
+    return {**_version_out(actor, current), "replaced": [_version_out(actor, row) for row in replaced]}
+
+
+def render(
+    actor: Actor,
+    project: Row,
+    notice: Row | None,
+    history: list[Row] | None = None,
+    evaluations: list[Row] | None = None,
+) -> ProjectOut:
     status = S(project["status"])
     allowed = workflow.allowed_actions(status)
     permitted = [
@@ -86,6 +107,7 @@ def render(actor: Actor, project: Row, notice: Row | None, history: list[Row] | 
             "allowed_actions": [action.value for action in allowed],
             "permitted_actions": permitted,
             "history": None if history is None else _history_out(actor, history),
+            "completion_evaluation": _evaluation_out(actor, evaluations),
         }
     )
 
@@ -311,7 +333,17 @@ async def _failed_acceptance(ctx: Context, project: Row, detail: Row, acceptance
 
 async def _read(ctx: Context, project: Row) -> ProjectOut:
     notice = await repository.notice_of(ctx.session, project["id"])
-    return render(ctx.actor, project, notice, await repository.history_of(ctx.session, project["id"]))
+    history = await repository.history_of(ctx.session, project["id"])
+    evaluations = await repository.evaluations_of(ctx.session, project["id"])
+    return render(ctx.actor, project, notice, history, evaluations)
+
+
+async def evaluate(ctx: Context, project_id: uuid.UUID, body: CompletionEvaluationIn) -> ProjectOut:
+    """The completion evaluation of an accepted project (funds.projects.evaluation)."""
+    access.require_county_officer(ctx.actor)
+    project = await load(ctx, project_id, lock=True)
+    await evaluation.evaluate(ctx, project, body)
+    return await _read(ctx, project)
 
 
 async def read(ctx: Context, project_id: uuid.UUID) -> ProjectOut:
@@ -339,7 +371,18 @@ async def search(
 # ---- the public board ------------------------------------------------------------------------------------
 
 
-def public_notice(row: Row) -> PublicNotice:
+def _public_evaluation(row: Row, evaluation_row: Row | None) -> Row | None:
+    """Shown once the project is announced (公告): its results are then public."""
+    if evaluation_row is None or row["status"] != S.ANNOUNCED.value:
+        return None
+    return {
+        **evaluation_row,
+        "indicators": mask_texts(evaluation_row["indicators"]),
+        "grade_label": EvaluationGrade(evaluation_row["grade"]).label,
+    }
+
+
+def public_notice(row: Row, evaluation_row: Row | None = None) -> PublicNotice:
     """What the board shows. Typed texts are read with any personal number in them masked: the board is
     public, whoever typed a phone into a unit's name."""
     return PublicNotice.model_validate(
@@ -351,6 +394,7 @@ def public_notice(row: Row) -> PublicNotice:
             "performance_target": mask_texts(row["performance_target"]),
             "category_label": Category(row["category"]).label,
             "running": civil_time.china_today() < row["ends_on"],
+            "completion_evaluation": _public_evaluation(row, evaluation_row),
         }
     )
 
@@ -359,7 +403,8 @@ async def public_read(session: AsyncSession, project_id: uuid.UUID) -> PublicNot
     row = await repository.public_notice(session, project_id)
     if row is None:
         raise not_found("project notice")
-    return public_notice(row)
+    evaluations = await repository.current_evaluations(session, [project_id])
+    return public_notice(row, evaluations.get(project_id))
 
 
 async def public_search(
@@ -367,4 +412,5 @@ async def public_search(
 ) -> keyset.Page[PublicNotice]:
     lo, hi = access.public_subtree(division)
     rows = await repository.public_page(session, lo, hi, year, keyset.decode(after), limit)
-    return keyset.page(rows, limit, public_notice, "id")
+    evaluations = await repository.current_evaluations(session, [row["id"] for row in rows[:limit]])
+    return keyset.page(rows, limit, lambda row: public_notice(row, evaluations.get(row["id"])), "id")

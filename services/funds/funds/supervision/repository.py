@@ -6,7 +6,8 @@ is not held yet and answers only those.
 Two kinds judge the flow of allocations instead (domain.md §6), one row per allocation (and project) and
 kind: idle-funds (资金滞留), an allocation received by a county-level division whose deadline has passed with
 part of it neither passed down nor drawn on by a project in implementation or later; outside-category (挪用),
-a project drawing on an allocation not approved for its category. Payments name no allocation, so what was
+a project drawing on an allocation not approved for its category. A joint inspection's failed point is a
+finding on the project (inspection-issue), one row per project and point. Payments name no allocation, so what was
 paid counts through the projects drawing on it (a project in implementation or later uses all it draws)."""
 
 from __future__ import annotations
@@ -141,6 +142,24 @@ async def raise_on_allocations(session: AsyncSession, lo: str, hi: str, today: d
     return await _ids(session, _IDLE_SQL, idle) + await _ids(
         session, _outside_category_sql(_PROJECTS_IN_SUBTREE), outside
     )
+
+
+_INSPECTION_ISSUE_SQL = text(
+    "INSERT INTO findings (id, project_id, inspection_id, inspection_point, issue_note, division, kind, "
+    "raised_by) VALUES (gen_random_uuid(), :project_id, :inspection_id, :point, :note, :division, :kind, "
+    "'write') ON CONFLICT (project_id, inspection_point) WHERE kind = 'inspection-issue' DO NOTHING "
+    "RETURNING id"
+)
+
+
+async def raise_for_inspection(session: AsyncSession, failed: list[Row]) -> list[uuid.UUID]:
+    """One inspection-issue finding per project and failed point (`failed`: project_id, inspection_id,
+    point, note, division); a point found failed before, by this inspection or another, raises none."""
+    raised: list[uuid.UUID] = []
+    for point in failed:
+        params = {**point, "kind": FindingKind.INSPECTION_ISSUE.value}
+        raised += await _ids(session, _INSPECTION_ISSUE_SQL, params)
+    return raised
 
 
 async def raise_for_payment(session: AsyncSession, payment_id: uuid.UUID) -> list[uuid.UUID]:

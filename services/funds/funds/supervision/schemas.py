@@ -27,14 +27,15 @@ class FindingOut(BaseModel):
     raised_by: str = Field(description="write (when the payment or project was recorded) or scan")
     raised_at: dt.datetime
     payment_id: uuid.UUID | None = Field(
-        description="The payment judged (null for idle-funds, outside-category)."
+        description="The payment judged (null for idle-funds, outside-category, inspection-issue)."
     )
     household_id: uuid.UUID | None
     head_name: str = Field(
         description="The household head, masked (张**) above the county; empty without a payment."
     )
     project_id: uuid.UUID | None = Field(
-        description="The payment's project, or the project drawing outside its category."
+        description="The payment's project, the project drawing outside its category, or the project "
+        "inspected."
     )
     benefit: str | None
     period: str | None
@@ -47,6 +48,13 @@ class FindingOut(BaseModel):
     deadline: dt.date | None = Field(description="The allocation's spending deadline.")
     category: str | None = Field(description="outside-category: the project's category.")
     idle_amount: Decimal | None = Field(description="idle-funds: what was idle when the finding was raised.")
+    inspection_id: uuid.UUID | None = Field(
+        default=None, description="inspection-issue: the joint inspection that found the point failed."
+    )
+    inspection_point: str | None = Field(
+        default=None, description="inspection-issue: the checklist point failed (code list inspection_point)."
+    )
+    issue_note: str | None = Field(default=None, description="inspection-issue: the inspectors' note.")
     note: str | None
     resolved_by: str | None
     resolved_at: dt.datetime | None

@@ -32,6 +32,7 @@ def render(actor: Actor, row: Row) -> FindingOut:
             **row,
             "head_name": mask_name(row["head_name"]),
             "note": None if row["note"] is None else mask_text(row["note"]),
+            "issue_note": None if row["issue_note"] is None else mask_text(row["issue_note"]),
         }
     )
     return FindingOut.model_validate(
@@ -53,6 +54,11 @@ async def check_payment(ctx: Context, payment_id: uuid.UUID) -> list[Row]:
 async def check_project(ctx: Context, project_id: uuid.UUID) -> list[Row]:
     """Check the project just proposed against the allocations it draws on (outside-category)."""
     return await repository.detailed(ctx.session, await repository.raise_for_project(ctx.session, project_id))
+
+
+async def raise_for_inspection(ctx: Context, failed: list[Row]) -> list[Row]:
+    """The findings of an inspection item's failed points not held yet (the caller stages their events)."""
+    return await repository.detailed(ctx.session, await repository.raise_for_inspection(ctx.session, failed))
 
 
 async def scan(ctx: Context, division: str) -> ScanOut:
