@@ -117,7 +117,7 @@ async def test_a_correction_needs_a_reason_and_is_published(harness: Harness) ->
     await to_status(harness, project_id, "accepted")
     assert (await evaluate(harness, project_id, TWO)).status_code == 200
     missing = await evaluate(harness, project_id, TWO)
-    assert missing.status_code == 422 and missing.json()["code"] == "reason-required"
+    assert missing.status_code == 422 and missing.json()["code"] == "correction-reason-required"
     events = [data for kind, data in await harness.outbox() if kind == contracts.PROJECT_EVALUATED]
     assert [(data["version"], data["from_status"], data["to_status"]) for data in events] == [
         (1, "accepted", "accepted")

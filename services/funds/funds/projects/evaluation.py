@@ -134,7 +134,9 @@ def _judge(index: int, target: Row, given: EvaluatedIndicatorIn) -> Row:
 
 def _version(project: Row, body: CompletionEvaluationIn, held: list[Row]) -> Row:
     if held and body.reason is None:
-        raise _invalid(["reason"], "a correction says why it replaces the evaluation", code="reason-required")
+        raise _invalid(
+            ["reason"], "a correction says why it replaces the evaluation", code="correction-reason-required"
+        )
     _matched(project["performance_target"], body)
     indicators = [
         _judge(index, target, given)

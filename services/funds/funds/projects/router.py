@@ -115,7 +115,7 @@ async def evaluate(
     direction (≥ 2000元, 不低于95%) `met` is computed from the actual number (422 actual-not-a-number
     without one) and a contradicting claim refused (422 met-contradicts-target). score = indicators met /
     indicators × 100, one decimal, half-up; grade 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below. Sent again it
-    corrects the evaluation, with a reason (422 reason-required), keeping the version replaced."""
+    corrects the evaluation, with a reason (422 correction-reason-required), keeping the version replaced."""
     return await idempotency.run(
         ctx.session,
         ctx.actor,
