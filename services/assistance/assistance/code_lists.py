@@ -6,7 +6,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from assistance.codes import LoanPurpose, LoanStatus, MeasureStatus, MeasureType, VisitKind
+from assistance.codes import (
+    LinkMechanism,
+    LoanPurpose,
+    LoanStatus,
+    MeasureStatus,
+    MeasureType,
+    VisitKind,
+)
 from fupin_kit import openapi_scope as scope
 from fupin_kit.code_enum import LabelledEnum
 
@@ -16,6 +23,7 @@ CODE_LISTS: dict[str, type[LabelledEnum]] = {
     "visit_kind": VisitKind,
     "loan_purpose": LoanPurpose,
     "loan_status": LoanStatus,
+    "link_mechanism": LinkMechanism,
 }
 
 router = APIRouter(tags=["code lists"])
@@ -37,6 +45,6 @@ _ANSWER = {
 
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
-    """Every code list of assistance (measure types and statuses, visit kinds, loan purposes and statuses) with its Chinese labels.
+    """Every code list of assistance (measure types and statuses, visit kinds, loan purposes and statuses, project link mechanisms) with its Chinese labels.
     Public, like the registry's and identification's."""
     return _ANSWER

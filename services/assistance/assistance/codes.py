@@ -55,3 +55,14 @@ class LoanStatus(LabelledEnum):
     OVERDUE = "overdue", "逾期"
     REPAID = "repaid", "已结清"
     COMPENSATED = "compensated", "风险补偿代偿"
+
+
+class LinkMechanism(LabelledEnum):
+    """How an industry project lifts a household it is linked to (带贫/利益联结机制, domain.md §5)."""
+
+    WAGES = "wages", "务工就业"
+    DIVIDENDS = "dividends", "入股分红"
+    PURCHASES = "purchases", "订单收购"
+    LAND_RENT = "land_rent", "土地流转"
+    ASSET_INCOME = "asset_income", "资产收益"
+    PRODUCTION = "production", "生产带动"

@@ -230,3 +230,54 @@ def loan_status_changed(row: dict[str, Any], actor: Actor, from_status: str) -> 
         reason=_published(row["compensation_reason"]),
     )
     return _household_event(contracts.LOAN_STATUS_CHANGED, row, payload, actor)
+
+
+def _link_terms(event_type: str, row: dict[str, Any], reason: str | None, actor: Actor) -> Envelope:
+    payload = contracts.LinkTermsV1(
+        link_id=row["id"],
+        project_id=row["project_id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        version=row["version"],
+        mechanism=row["mechanism"],
+        expected_yearly=_yuan(row["expected_yearly"]),
+        started_on=row["started_on"],
+        note=_published(row["note"]),
+        reason=_published(reason),
+    )
+    return _household_event(event_type, row, payload, actor)
+
+
+def link_made(row: dict[str, Any], actor: Actor) -> Envelope:
+    return _link_terms(contracts.LINK_MADE, row, None, actor)
+
+
+def link_changed(row: dict[str, Any], reason: str, actor: Actor) -> Envelope:
+    return _link_terms(contracts.LINK_CHANGED, row, reason, actor)
+
+
+def link_ended(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.LinkEndedV1(
+        link_id=row["id"],
+        project_id=row["project_id"],
+        household_id=row["household_id"],
+        division=row["division"],
+        ended_on=row["ended_on"],
+        reason=mask_text(row["end_reason"]),
+    )
+    return _household_event(contracts.LINK_ENDED, row, payload, actor)
+
+
+def benefit_recorded(link: dict[str, Any], benefit: dict[str, Any], replaced: Any, actor: Actor) -> Envelope:
+    payload = contracts.BenefitRecordedV1(
+        link_id=link["id"],
+        project_id=link["project_id"],
+        household_id=link["household_id"],
+        division=link["division"],
+        year=benefit["year"],
+        version=benefit["version"],
+        amount=_yuan(benefit["amount"]),
+        replaced_amount=None if replaced is None else _yuan(replaced),
+        reason=_published(benefit["reason"]),
+    )
+    return _household_event(contracts.BENEFIT_RECORDED, link, payload, actor)

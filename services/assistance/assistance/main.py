@@ -4,10 +4,12 @@ from fastapi import FastAPI
 
 from assistance.code_lists import router as code_lists_router
 from assistance.helpers.router import router as helpers_router
+from assistance.links.router import router as links_router
 from assistance.loans.router import router as loans_router
 from assistance.measures.router import router as measures_router
 from assistance.models import idempotency_keys
 from assistance.plans.router import router as plans_router
+from assistance.readmodel import projects
 from assistance.readmodel.handlers import HANDLERS
 from assistance.summaries.router import router as summaries_router
 from assistance.teams.router import router as teams_router
@@ -31,10 +33,19 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             visits_router,
             summaries_router,
             loans_router,
+            links_router,
             code_lists_router,
         ],
-        # Batched as identification's: a county's import is two registry events per household.
-        consumers=[ConsumerSpec("assistance", [domain_topic("registry")], HANDLERS, batch=True)],
+        # Batched as identification's: a county's import is two registry events per household. funds'
+        # project events (the project library links name) come through the same group, inbox and DLQ.
+        consumers=[
+            ConsumerSpec(
+                "assistance",
+                [domain_topic("registry"), domain_topic("funds")],
+                {**HANDLERS, **projects.HANDLERS},
+                batch=True,
+            )
+        ],
         idempotency_keys=idempotency_keys,
     )
     return create_service_app(spec, settings)

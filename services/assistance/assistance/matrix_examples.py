@@ -73,3 +73,14 @@ REGISTER_HOUSEHOLD = scope.step(
 )
 # The measure's object, whose prepare step registers the matrix's household: a loan needs it registered.
 HOUSEHOLD_REGISTERED = scope.step("POST /households/{household_id}/measures", fixture=True)
+# A link is to a project of funds' library (the matrix's project, proposed, so refused 409
+# project-not-approved inside the jurisdiction) and a household.
+PROJECT = "funds: POST /projects"
+LINK: dict[str, Any] = {
+    "mechanism": "wages",
+    "expected_yearly": "3000.00",
+    "started_on": TODAY,
+    "note": "大棚务工",
+}
+LINK_END: dict[str, Any] = {"ended_on": TODAY, "reason": "务工合同到期"}
+BENEFIT: dict[str, Any] = {"amount": "2800.00"}

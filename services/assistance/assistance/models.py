@@ -262,3 +262,93 @@ loan_repayments = Table(
     CheckConstraint("principal >= 0 AND interest >= 0", name="ck_loan_repayments_amounts"),
     Index("ix_loan_repayments_loan", "loan_id", "paid_on"),
 )
+
+# ---- the county project library, as funds' project events describe it (fupin.funds.events.v1) ------------
+
+rm_projects = Table(
+    "rm_projects",
+    metadata,
+    Column("project_id", UUID(as_uuid=True), primary_key=True),
+    # Known from project.proposed; a step event arriving first (a replay cut short) leaves them empty.
+    Column("name", Text),
+    Column("category", String(30)),
+    # The village or township where it is carried out, and the county whose library holds it.
+    Column("division", String(12), nullable=False),
+    Column("county", String(12), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("rejected", Boolean, nullable=False, server_default=text("false")),
+    # The step's place in the lifecycle (readmodel.projects.sequence_of): an event of a lower sequence than
+    # the one held is older and changes nothing. funds' events carry no version of their own.
+    Column("sequence", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rm_projects_division", "division", "project_id"),
+)
+
+# ---- industry projects' links to households (带贫/利益联结机制) ---------------------------------------------
+
+# A link of a project to a household; its terms are versions (project_link_versions), the highest current.
+# Ended, never deleted; the same household may be linked again after an ending (a new link).
+project_links = Table(
+    "project_links",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("project_id", UUID(as_uuid=True), nullable=False),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    # The household's village: the jurisdiction of every read.
+    Column("division", String(12), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("mechanism", String(20), nullable=False),
+    Column("expected_yearly", Numeric(14, 2), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("note", Text),
+    Column("made_by", String(200), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("ended_on", Date),
+    Column("end_reason", Text),
+    Column("ended_by", String(200)),
+    CheckConstraint("expected_yearly >= 0", name="ck_project_links_expected"),
+    Index("ix_project_links_project", "project_id", "division", "id"),
+    Index("ix_project_links_household", "household_id"),
+    Index("ix_project_links_division_id", "division", "id"),
+    # One current link per project and household: two concurrent first links cannot both stand.
+    Index(
+        "uq_project_links_current",
+        "project_id",
+        "household_id",
+        unique=True,
+        postgresql_where=text("ended_on IS NULL"),
+    ),
+)
+
+project_link_versions = Table(
+    "project_link_versions",
+    metadata,
+    Column("link_id", UUID(as_uuid=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("mechanism", String(20), nullable=False),
+    Column("expected_yearly", Numeric(14, 2), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("note", Text),
+    # Why this version replaced the one before (none for the first).
+    Column("reason", Text),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("uq_project_link_versions", "link_id", "version", unique=True),
+)
+
+# What a linked household actually received in a year; a correction is a new version, the replaced kept.
+link_benefits = Table(
+    "link_benefits",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("link_id", UUID(as_uuid=True), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("reason", Text),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount >= 0", name="ck_link_benefits_amount"),
+    Index("uq_link_benefits_version", "link_id", "year", "version", unique=True),
+)

@@ -40,6 +40,9 @@ MeasureDescription = text_rules.text(2, 2000, multi_line=True, description="What
 MeasureScale = text_rules.text(1, 100, description='How much, in the words of the trade: "2亩", "3头牛".')
 MeasureResult = text_rules.text(2, 2000, multi_line=True, description="What came of it.")
 VisitNotes = text_rules.text(2, 2000, multi_line=True, description="What was seen and said (≤ 2000).")
+LinkNote = text_rules.text(
+    1, 2000, multi_line=True, description="What the household does or holds in the project."
+)
 VisitFindings = text_rules.text(1, 2000, multi_line=True, description="Problems found, to follow up.")
 # Precision poverty alleviation (精准扶贫) began in 2013: no helper or team of this platform started before.
 EARLIEST = dt.date(2013, 1, 1)

@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.models import rm_households, rm_members
+from assistance.models import rm_households, rm_members, rm_projects
 
 Row = dict[str, Any]
 
@@ -50,3 +50,25 @@ async def upsert_members(session: AsyncSession, members: list[Row]) -> None:
             set_={"name": statement.excluded.name, "status": statement.excluded.status},
         )
     )
+
+
+LIFECYCLE_KEYS = ("division", "county", "year", "status", "rejected", "sequence")
+
+
+async def upsert_project(session: AsyncSession, values: Row) -> None:
+    """The project's place in its lifecycle as an event of `values["sequence"]` says it, unless a later step
+    is held already; the name and category only the proposal carries are kept whichever arrives first."""
+    statement = insert(rm_projects).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["project_id"],
+            set_={**{key: statement.excluded[key] for key in LIFECYCLE_KEYS}, "updated_at": func.now()},
+            where=rm_projects.c.sequence <= statement.excluded.sequence,
+        )
+    )
+    if "name" in values:
+        await session.execute(
+            update(rm_projects)
+            .where(rm_projects.c.project_id == values["project_id"])
+            .values(name=values["name"], category=values["category"])
+        )
