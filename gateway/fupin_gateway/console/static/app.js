@@ -75,6 +75,8 @@ const session = {
   householdHeads: new Map(),
   // The public division tree's children by parent code, as the board's pickers read them (divisionChildren).
   divisionChildren: new Map(),
+  // Division names read from the public tree by code (publicName): assessees, receivers, coverage rows.
+  publicNames: new Map(),
 };
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
@@ -508,6 +510,11 @@ const ROUTES = [
   { pattern: /^\/supervision$/, view: supervisionView, auth: true },
   { pattern: /^\/evaluations$/, view: evaluationsView, auth: true },
   { pattern: /^\/evaluations\/([0-9a-f-]{36})$/, view: evaluationView, auth: true },
+  { pattern: /^\/assessments$/, view: assessmentsView, auth: true },
+  { pattern: /^\/assessments\/([0-9a-f-]{36})$/, view: assessmentView, auth: true },
+  { pattern: /^\/allocations$/, view: allocationsView, auth: true },
+  { pattern: /^\/allocations\/([0-9a-f-]{36})$/, view: allocationView, auth: true },
+  { pattern: /^\/coverage$/, view: coverageView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -1032,6 +1039,7 @@ async function householdView(seq, [id]) {
     casesCard(id, cases),
     helperCard(household, helpers),
     ledgerCards(household, ledger),
+    householdVisitsCard(household),
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -2999,10 +3007,28 @@ function countInput(id, value = "") {
   return h("input", { id, type: "number", min: "0", step: "1", required: true, value });
 }
 
-/** The financing rows: one amount per fund source, a blank one not used; their sum said as it is typed. */
-function financingFieldset(budget) {
+/** The allocations a project's financing line may draw on: those received by a county the caller reads (a
+ * county officer's own; below the county none are readable, and the lines name none). */
+async function drawableAllocations() {
+  const items = await api(`${FU}/allocations?${new URLSearchParams({ division: session.profile.division, limit: "500" })}`);
+  return items.filter((item) => levelOf(item.division) === "county" || COUNTYLESS_CITIES.has(item.division));
+}
+
+/** A financing line's optional "draws on allocation" select, offered when allocations of its source exist. */
+function drawSelect(source, allocations) {
+  const own = allocations.filter((item) => item.source === source);
+  if (!own.length) return null;
+  return h("select", { id: `pp-alloc-${source}`, dataset: { drawsOn: source } },
+    h("option", { value: "", say: () => t("allocations.no_draw") }),
+    own.map((item) => h("option", { value: item.id, say: () => t("allocations.option_year", {
+      year: String(item.year), amount: formatMoney(item.amount), document: item.document_number }) })));
+}
+
+/** The financing rows: one amount per fund source, a blank one not used; their sum said as it is typed;
+ * each may name the allocation it draws on. */
+function financingFieldset(budget, allocations = []) {
   const inputs = (session.fundsCodes?.fund_source || []).map((item) => ({
-    source: item.code, input: moneyInput(`pp-fin-${item.code}`, { required: false }), item,
+    source: item.code, input: moneyInput(`pp-fin-${item.code}`, { required: false }), item, draws: drawSelect(item.code, allocations),
   }));
   const total = h("p", { class: "muted", role: "status", dataset: { financingTotal: "" } });
   const sum = () => inputs.reduce((acc, { input }) => acc + Math.round(Number(input.value || 0) * 100), 0);
@@ -3010,8 +3036,10 @@ function financingFieldset(budget) {
   say(total, sayTotal);
   for (const element of [budget, ...inputs.map(({ input }) => input)]) element.addEventListener("input", () => put(total, sayTotal()));
   const fieldset = h("fieldset", { class: "financing" }, h("legend", { say: () => t("projects.financing_legend") }),
-    inputs.map(({ source, input, item }) => field(`pp-fin-${source}`, () => codeLabel("fund_source", item), input)), total);
-  const value = () => inputs.filter(({ input }) => input.value !== "").map(({ source, input }) => ({ source, amount: input.value }));
+    inputs.map(({ source, input, item, draws }) => [field(`pp-fin-${source}`, () => codeLabel("fund_source", item), input),
+      draws ? field(`pp-alloc-${source}`, () => t("allocations.draws_on", { source: codeLabel("fund_source", item) }), draws) : null]), total);
+  const value = () => inputs.filter(({ input }) => input.value !== "").map(({ source, input, draws }) => (
+    draws?.value ? { source, amount: input.value, allocation_id: draws.value } : { source, amount: input.value }));
   return { fieldset, value };
 }
 
@@ -3030,7 +3058,8 @@ function indicatorFieldset() {
   return { fieldset, value };
 }
 
-function openProposeDialog() {
+async function openProposeDialog() {
+  const allocations = isOfficerAt("county") ? await drawableAllocations().catch(() => []) : [];
   const own = session.profile.division;
   const year = localDay().slice(0, 4);
   const inputs = {
@@ -3049,7 +3078,7 @@ function openProposeDialog() {
     people: countInput("pp-people"),
     mechanism: textArea("pp-mechanism", { min: 2, max: 4000 }),
   };
-  const financing = financingFieldset(inputs.budget);
+  const financing = financingFieldset(inputs.budget, allocations);
   const indicators = indicatorFieldset();
   serviceDialog({
     prefix: "pp", draft: "project:propose", title: () => t("projects.propose_title"), explain: () => t("projects.propose_explain"),
@@ -3155,32 +3184,67 @@ async function supervisionView(seq, _params, query) {
     base: FU, list: "findings", path: "/supervision/findings", params, more: "projects.load_more",
     caption: "supervision.caption", empty: "supervision.empty", numeric: [3, 4],
     headers: ["col_kind", "col_household", "col_benefit", "col_amount", "col_standard", "col_paid_on", "col_status", "col_actions"].map((k) => t(`supervision.${k}`)),
-    rows: async (items) => items.map(findingRow),
+    rows: async (items) => {
+      const names = await publicNames(items.map((item) => item.division));
+      return items.map((item) => findingRow(item, names.get(item.division)));
+    },
   }, query);
   return h("section", {}, pageHeader(t("supervision.title")), h("p", { class: "muted", text: t("supervision.intro") }), filters, list);
 }
 
-function findingRow(finding) {
+/** What a finding is about: a payment's household, or the allocation and project an allocation's finding
+ * (idle-funds, outside-category) or an inspection's names, which have no household. */
+function findingSubject(finding, place) {
+  if (finding.household_id) {
+    return [h("a", { href: `#/households/${finding.household_id}`, text: finding.head_name }), " ", h("span", { class: "muted", text: place })];
+  }
+  return [
+    finding.allocation_id ? h("a", { href: `#/allocations/${finding.allocation_id}`, dataset: { findingAllocation: finding.allocation_id }, text: t("supervision.allocation_link") }) : null,
+    finding.allocation_id && finding.project_id ? " " : null,
+    finding.project_id ? h("a", { href: `#/projects/${finding.project_id}`, dataset: { findingProject: finding.project_id }, text: t("supervision.project_link") }) : null,
+    " ", h("span", { class: "muted", text: place }),
+  ];
+}
+
+/** The finding's particulars: a payment's benefit and period, an idle allocation's deadline, the category a
+ * project spends outside, an inspection's failed point and note. */
+function findingDetail(finding) {
+  if (finding.kind === "idle-funds") return t("supervision.idle_detail", { deadline: formatDate(finding.deadline) });
+  if (finding.kind === "outside-category") return t("supervision.outside_detail", { category: fundsLabel("category", finding.category) });
+  if (finding.inspection_point) return [fundsLabel("inspection_point", finding.inspection_point), finding.issue_note ? h("p", {}, typed(finding.issue_note)) : null];
+  return finding.benefit ? `${fundsLabel("benefit", finding.benefit)} · ${finding.period}` : "—";
+}
+
+const findingName = (finding, place) => finding.head_name || place;
+const moneyOrDash = (value) => (value === null || value === undefined ? "—" : formatMoney(value));
+
+function findingRow(finding, place) {
   const resolves = isOfficerAt("county") && (finding.allowed_resolutions || []).length;
   return h("tr", { dataset: { finding: finding.id } },
     td(codedBadge(fundsLabel("finding_kind", finding.kind), finding.kind, "red", { findingKind: finding.kind }), { header: true }),
-    td([h("a", { href: `#/households/${finding.household_id}`, text: finding.head_name }), " ", h("span", { class: "muted", text: finding.division })]),
-    td(`${fundsLabel("benefit", finding.benefit)} · ${finding.period}`),
-    td(formatMoney(finding.amount), { numeric: true }), td(formatMoney(finding.standard), { numeric: true }),
-    td(formatDate(finding.paid_on)),
+    td(findingSubject(finding, place)),
+    td(findingDetail(finding)),
+    td(moneyOrDash(finding.amount ?? finding.idle_amount), { numeric: true }), td(moneyOrDash(finding.standard), { numeric: true }),
+    td(finding.paid_on ? formatDate(finding.paid_on) : "—"),
     td([codedBadge(fundsLabel("finding_status", finding.status), finding.status, finding.status === "open" ? "yellow" : "green", { findingStatus: finding.status }),
       finding.note ? h("p", {}, typed(finding.note)) : null]),
     td(resolves ? h("button", { type: "button", class: "button", dataset: { findingAction: "resolve" }, text: t("supervision.resolve"),
-      onclick: () => openResolveFindingDialog(finding) }) : null));
+      onclick: () => openResolveFindingDialog(finding, place) }) : null));
 }
 
-function openResolveFindingDialog(finding) {
+function findingExplain(finding) {
+  if (finding.payment_id) return t("supervision.resolve_explain", { amount: formatMoney(finding.amount), standard: formatMoney(finding.standard) });
+  if (finding.kind === "idle-funds") return t("supervision.resolve_explain_idle", { amount: moneyOrDash(finding.idle_amount), deadline: formatDate(finding.deadline) });
+  return findingDetail(finding);
+}
+
+function openResolveFindingDialog(finding, place) {
   const resolution = serviceSelect("rf-resolution", session.fundsCodes, "resolution", { only: finding.allowed_resolutions });
   const note = textArea("rf-note", { min: 2, max: 1000 });
   serviceDialog({
     prefix: "rf", draft: `finding:${finding.id}`,
-    title: () => t("supervision.resolve_title", { kind: fundsLabel("finding_kind", finding.kind), name: finding.head_name }),
-    explain: () => t("supervision.resolve_explain", { amount: formatMoney(finding.amount), standard: formatMoney(finding.standard) }),
+    title: () => t("supervision.resolve_title", { kind: fundsLabel("finding_kind", finding.kind), name: findingName(finding, place) }),
+    explain: () => findingExplain(finding),
     labels: () => ({ resolution: t("supervision.resolution"), note: t("supervision.note") }), codes: FINDING_PROBLEMS,
     fields: [field("rf-resolution", () => t("supervision.resolution"), resolution), field("rf-note", () => t("supervision.note"), note)],
     send: async () => {
@@ -3206,13 +3270,19 @@ async function evaluationsView(seq, _params, query) {
       base: EV, list: "evaluations", path: "/evaluations", params: { division }, more: "projects.load_more",
       caption: "evaluations.rounds_caption", empty: "evaluations.rounds_empty", numeric: [4],
       headers: ["col_county", "col_year", "col_evaluator", "col_status", "col_sample"].map((k) => t(`evaluations.${k}`)),
-      rows: async (items) => items.map(roundRow),
+      rows: async (items) => {
+        const names = await publicNames(items.map((item) => item.county));
+        return items.map((item) => roundRow(item, names.get(item.county)));
+      },
     }, query),
     serviceList({
       base: EV, list: "rectifications", path: "/rectifications", params: rectParams, more: "projects.load_more",
       caption: "evaluations.tasks_caption", empty: "evaluations.tasks_empty",
       headers: ["col_kind", "col_place", "col_summary", "col_deadline", "col_status", "col_actions"].map((k) => t(`evaluations.${k}`)),
-      rows: async (items) => items.map(rectificationRow),
+      rows: async (items) => {
+        const names = await publicNames(items.map((item) => item.division));
+        return items.map((item) => rectificationRow(item, names.get(item.division)));
+      },
     }, query),
   ]);
   const overdueBox = h("input", { id: "f-overdue", name: "overdue", type: "checkbox", checked: overdue });
@@ -3231,9 +3301,9 @@ function evaluationStatus(status) {
   return codedBadge(evaluationLabel("evaluation_status", status), status, status === "closed" ? "green" : "neutral", { evaluationStatus: status });
 }
 
-function roundRow(round) {
+function roundRow(round, county) {
   return h("tr", { dataset: { evaluation: round.id } },
-    td(h("a", { href: `#/evaluations/${round.id}`, text: round.county }), { header: true }),
+    td(h("a", { href: `#/evaluations/${round.id}`, text: county }), { header: true }),
     td(String(round.year)), td(round.evaluator), td(evaluationStatus(round.status)),
     td(round.sample_size === null ? "—" : formatNumber(round.sample_size), { numeric: true }));
 }
@@ -3243,14 +3313,14 @@ function rectificationStatus(task) {
     task.status === "accepted" ? "green" : task.status === "submitted" ? "yellow" : "neutral", { rectificationStatus: task.status });
 }
 
-function rectificationRow(task) {
+function rectificationRow(task, place) {
   const steps = (RECTIFICATION_STEPS[task.status] || []).filter((step) => isOfficerAt(step.tier));
   const said = [
     task.done ? h("p", {}, h("span", { class: "muted", text: t("evaluations.done_said") }), typed(task.done)) : null,
     task.return_reason ? h("p", {}, h("span", { class: "muted", text: t("evaluations.returned_said") }), typed(task.return_reason)) : null,
   ];
   return h("tr", { dataset: { rectification: task.id } },
-    td(evaluationLabel("rectification_kind", task.kind), { header: true }), td(task.division),
+    td(evaluationLabel("rectification_kind", task.kind), { header: true }), td(place),
     td([typed(task.summary), said]),
     td([formatDate(task.deadline), task.overdue ? [" ", codedBadge(t("evaluations.overdue"), "overdue", "red", { overdue: "" })] : null]),
     td(rectificationStatus(task)),
@@ -3281,15 +3351,16 @@ async function evaluationView(seq, [id]) {
   const [round, results] = await Promise.all([
     api(`${EV}/evaluations/${id}`), api(`${EV}/evaluations/${id}/results`), evaluationCodes().catch(() => null),
   ]);
+  const county = await publicName(round.county);
   const back = h("p", {}, h("a", { href: "#/evaluations", text: t("evaluations.back") }));
   const facts = h("div", { class: "card", dataset: { facts: "evaluation" } }, dl([
-    [t("evaluations.col_county"), round.county], [t("evaluations.col_year"), String(round.year)],
+    [t("evaluations.col_county"), county], [t("evaluations.col_year"), String(round.year)],
     [t("evaluations.col_evaluator"), round.evaluator], [t("evaluations.col_status"), evaluationStatus(round.status)],
     [t("evaluations.col_sample"), round.sample_size === null ? null : formatNumber(round.sample_size)],
     [t("evaluations.closed_at"), round.closed_at ? formatDateTime(round.closed_at) : null],
   ]));
   return h("section", { dataset: { evaluationPage: round.id } },
-    pageHeader(t("evaluations.round_title", { county: round.county, year: String(round.year) })), back, facts, resultsCard(results));
+    pageHeader(t("evaluations.round_title", { county, year: String(round.year) })), back, facts, resultsCard(results));
 }
 
 const percent = (value) => formatNumber(value, { style: "percent", maximumFractionDigits: 1 });
@@ -3318,6 +3389,719 @@ function resultsCard(results) {
     h("p", { class: "muted", text: t(results.final ? "evaluations.final" : "evaluations.not_final") }),
     h("p", { class: "muted", text: t(results.west ? "evaluations.west" : "evaluations.not_west") }),
     table(t("evaluations.results"), headers, results.rates.map(rateRow), { numeric: [1, 3] }));
+}
+
+// ---- 年度考核, 资金分配 and 帮扶覆盖: pages naming divisions from the public tree ---------------------------
+// An assessee, a receiving division or a child in a coverage table is named, never shown by its code alone.
+// Names come from the registry's public tree (no token): an assessee's officer reads its assessor's name,
+// which lies outside its jurisdiction, and the tree is the NBS's published one.
+
+const COUNTYLESS_CITIES = new Set(["441900000000", "442000000000", "460400000000"]);
+// evaluation/access.py ASSESSEE_LEVELS: what each tier assesses, the first by default.
+const ASSESSEE_LEVELS = { nation: ["province"], province: ["city", "county"], city: ["county"], county: ["township"] };
+const LEVEL_ORDER = ["nation", "province", "city", "county", "township", "village"];
+const SOURCE_WEIGHTS = { daily_supervision: 40, annual_check: 30, third_party: 30 };
+const PART_WEIGHTS = { poverty_reduction: 25, identification_accuracy: 25, assistance_satisfaction: 25, funds: 25 };
+const ASSESSMENT_PROBLEMS = "assessments.problems";
+const GRADE_COLOURS = { good: "green", fairly_good: "green", average: "yellow", poor: "red" };
+
+/** A division's name from the public tree, once per code; its code when the tree cannot be read (not kept,
+ * so a later page asks again). */
+function publicName(code) {
+  if (code === NATION) return Promise.resolve(t("tiers.nation"));
+  let pending = session.publicNames.get(code);
+  if (!pending) {
+    pending = api(`${PUBLIC_DIVISIONS}/${code}`, { auth: false }).then((node) => node.name);
+    pending.catch(() => session.publicNames.delete(code));
+    session.publicNames.set(code, pending);
+  }
+  return pending.catch(() => code);
+}
+
+/** The names of `codes`, by code. */
+async function publicNames(codes) {
+  const unique = [...new Set(codes)];
+  const names = await Promise.all(unique.map(publicName));
+  return new Map(unique.map((code, i) => [code, names[i]]));
+}
+
+/** The level of a division by its code's shape (fupin_kit.divisions.level). */
+function levelOf(code) {
+  if (code === NATION) return "nation";
+  if (code.endsWith("0000000000")) return "province";
+  if (code.endsWith("00000000")) return "city";
+  if (code.endsWith("000000")) return "county";
+  return code.endsWith("000") ? "township" : "village";
+}
+
+/** The divisions of `level` below `code` in the public tree, read down from its children (a province's
+ * counties through its cities; a city without counties standing for a county). */
+async function divisionsAt(code, level) {
+  const children = await divisionChildren(code);
+  const found = await Promise.all(children.map((child) => {
+    const childLevel = COUNTYLESS_CITIES.has(child.code) ? "county" : child.level;
+    if (childLevel === level) return [child];
+    return LEVEL_ORDER.indexOf(childLevel) < LEVEL_ORDER.indexOf(level) ? divisionsAt(child.code, level) : [];
+  }));
+  return found.flat();
+}
+
+const thisYear = () => Number(localDay().slice(0, 4));
+
+function yearFilter(query, fallback = "") {
+  const year = Number(query.get("year"));
+  return Number.isInteger(year) && year >= FUNDS_EARLIEST_YEAR && year <= 2100 ? String(year) : fallback;
+}
+
+/** A count or an amount in a table's cell, right-aligned, named by what it holds (`data-figure`). */
+function figureCell(name, value, format = formatNumber) {
+  return h("td", { class: "num", dataset: { figure: name } }, value === null || value === undefined ? "—" : format(value));
+}
+
+// ---- the 年度考核 page ----
+
+const assessmentCodes = () => evaluationCodes().catch(() => null);
+const assessesAsOfficer = () => Boolean(ASSESSEE_LEVELS[session.profile?.tier]) && isOfficerAt(session.profile.tier);
+
+function assessmentStatus(status) {
+  return codedBadge(evaluationLabel("assessment_status", status), status, status === "finalized" ? "green" : "neutral", { assessmentStatus: status });
+}
+
+async function assessmentsView(seq, _params, query) {
+  await assessmentCodes();
+  const year = yearFilter(query);
+  const params = { division: session.profile.division };
+  if (year) params.year = year;
+  const filters = filterForm("assessments", t("assessments.filter"), [
+    ["f-year", t("assessments.col_year"), h("input", { id: "f-year", name: "year", type: "number", class: "short", min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: year })],
+  ]);
+  const list = await serviceList({
+    base: EV, list: "assessments", path: "/assessments", params, more: "projects.load_more",
+    caption: "assessments.caption", empty: "assessments.empty", numeric: [4],
+    headers: ["col_assessor", "col_year", "col_level", "col_status", "col_assessees"].map((k) => t(`assessments.${k}`)),
+    rows: async (items) => {
+      const names = await publicNames(items.map((item) => item.assessor));
+      return items.map((item) => assessmentRow(item, names));
+    },
+  }, query);
+  const open = assessesAsOfficer()
+    ? h("button", { type: "button", class: "button primary", dataset: { assessmentAction: "open" }, text: t("assessments.open"), onclick: () => openAssessmentDialog() })
+    : null;
+  return h("section", {}, pageHeader(t("assessments.title"), open), h("p", { class: "muted", text: t("assessments.intro") }), filters, list);
+}
+
+function assessmentRow(item, names) {
+  return h("tr", { dataset: { assessment: item.id } },
+    td(h("a", { href: `#/assessments/${item.id}`, text: t("assessments.name", { assessor: names.get(item.assessor), year: String(item.year) }) }), { header: true }),
+    td(String(item.year)), td(evaluationLabel("assessee_level", item.assessee_level)), td(assessmentStatus(item.status)),
+    td(formatNumber(item.assessees.length), { numeric: true }));
+}
+
+/** The weight inputs of one set (source or part weights), their sum said as they are typed. */
+function weightFieldset(set, defaults, list) {
+  const inputs = Object.entries(defaults).map(([code, value]) => ({
+    code, input: h("input", { id: `as-${set}-${code}`, type: "number", min: "0", max: "100", step: "1", required: true, value: String(value), class: "short" }),
+  }));
+  const sum = () => inputs.reduce((acc, { input }) => acc + Number(input.value || 0), 0);
+  const total = h("p", { class: "muted", role: "status", dataset: { weightSum: set } });
+  const sayTotal = () => t("assessments.weight_sum", { sum: formatNumber(sum()) });
+  say(total, sayTotal);
+  for (const { input } of inputs) input.addEventListener("input", () => put(total, sayTotal()));
+  const fieldset = h("fieldset", { class: "weights" }, h("legend", { say: () => t(`assessments.${set}`) }),
+    inputs.map(({ code, input }) => field(input.id, () => evaluationLabel(list, code), input)), total);
+  const value = () => Object.fromEntries(inputs.map(({ code, input }) => [code, Number(input.value)]));
+  return { fieldset, value };
+}
+
+/** The assessees to choose from: the real divisions of the level below the caller's, by name, all or some. */
+function assesseeFieldset() {
+  const all = h("input", { id: "as-all", type: "checkbox" });
+  const list = h("div", { class: "choices", dataset: { assessees: "" } });
+  const status = h("p", { class: "muted", role: "status" });
+  all.addEventListener("change", () => {
+    for (const box of list.querySelectorAll("input[type=checkbox]")) box.checked = all.checked;
+  });
+  async function load(level) {
+    list.replaceChildren();
+    all.checked = false;
+    say(status, () => t("common.loading"));
+    try {
+      const found = await divisionsAt(session.profile.division, level);
+      list.replaceChildren(...found.map((node) => h("label", { class: "choice" },
+        h("input", { type: "checkbox", name: "as-assessee", value: node.code, dataset: { assessee: node.code } }), ` ${node.name}`)));
+      say(status, () => (found.length ? "" : t("assessments.no_candidates")));
+    } catch (error) {
+      status.replaceChildren(problemBox(error));
+    }
+  }
+  const fieldset = h("fieldset", { class: "assessees" }, h("legend", { say: () => t("assessments.assessees") }),
+    h("label", { class: "choice" }, all, h("span", { say: () => t("assessments.select_all") })), list, status);
+  const value = () => [...list.querySelectorAll("input:checked")].map((box) => box.value);
+  return { fieldset, load, value };
+}
+
+function openAssessmentDialog() {
+  const levels = COUNTYLESS_CITIES.has(session.profile.division) ? ["township"] : ASSESSEE_LEVELS[session.profile.tier];
+  const year = h("input", { id: "as-year", type: "number", required: true, min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: String(thisYear()) });
+  const level = h("select", { id: "as-level", required: true },
+    levels.map((code) => h("option", { value: code, say: () => evaluationLabel("assessee_level", code) })));
+  const assessees = assesseeFieldset();
+  level.addEventListener("change", () => assessees.load(level.value));
+  const sources = weightFieldset("source_weights", SOURCE_WEIGHTS, "assessment_source");
+  const parts = weightFieldset("part_weights", PART_WEIGHTS, "assessment_part");
+  serviceDialog({
+    prefix: "as", draft: "assessment:open", title: () => t("assessments.open_title"), explain: () => t("assessments.open_explain"),
+    labels: () => ({ year: t("assessments.col_year"), assessee_level: t("assessments.col_level"), assessees: t("assessments.assessees"),
+      source_weights: t("assessments.source_weights"), part_weights: t("assessments.part_weights") }),
+    codes: ASSESSMENT_PROBLEMS,
+    fields: [field("as-year", () => t("assessments.col_year"), year), field("as-level", () => t("assessments.col_level"), level),
+      assessees.fieldset, sources.fieldset, parts.fieldset],
+    send: async () => {
+      const body = { year: Number(year.value), assessee_level: level.value, assessees: assessees.value(),
+        scheme: { source_weights: sources.value(), part_weights: parts.value() } };
+      const opened = await api(`${EV}/assessments`, { method: "POST", json: body, idempotent: true });
+      announce(t("assessments.opened"));
+      location.hash = `#/assessments/${opened.id}`;
+    },
+  });
+  assessees.load(level.value);
+}
+
+async function assessmentView(seq, [id]) {
+  const [assessment, results] = await Promise.all([
+    api(`${EV}/assessments/${id}`), api(`${EV}/assessments/${id}/results`), assessmentCodes(),
+  ]);
+  const names = await publicNames([assessment.assessor, ...results.assessees.map((item) => item.division)]);
+  const writes = isOfficerAt(assessment.assessor_tier) && session.profile.division === assessment.assessor && !results.final;
+  const title = t("assessments.name", { assessor: names.get(assessment.assessor), year: String(assessment.year) });
+  const finalize = writes
+    ? h("button", { type: "button", class: "button primary", dataset: { assessmentAction: "finalize" }, text: t("assessments.finalize"),
+      onclick: () => openFinalizeDialog(assessment, title) })
+    : null;
+  return h("section", { dataset: { assessmentPage: assessment.id } },
+    pageHeader(title, assessmentStatus(assessment.status), finalize),
+    h("p", {}, h("a", { href: "#/assessments", text: t("assessments.back") })),
+    assessmentFacts(assessment, names),
+    assessmentResults(assessment, results, names, writes));
+}
+
+function weightsText(weights, list) {
+  return listJoin(Object.entries(weights).map(([code, value]) => `${evaluationLabel(list, code)} ${value}%`));
+}
+
+function assessmentFacts(assessment, names) {
+  return h("div", { class: "card", dataset: { facts: "assessment" } }, dl([
+    [t("assessments.col_assessor"), names.get(assessment.assessor)], [t("assessments.col_year"), String(assessment.year)],
+    [t("assessments.col_level"), evaluationLabel("assessee_level", assessment.assessee_level)],
+    [t("assessments.source_weights"), weightsText(assessment.scheme.source_weights, "assessment_source")],
+    [t("assessments.part_weights"), weightsText(assessment.scheme.part_weights, "assessment_part")],
+    [t("assessments.finalized_at"), assessment.finalized_at ? formatDateTime(assessment.finalized_at) : null],
+  ]));
+}
+
+function assessmentResults(assessment, results, names, writes) {
+  const headers = ["col_assessee", "col_composite", "col_rank", "col_grade", "col_missing", "col_veto", "col_consequence"];
+  if (writes) headers.push("col_actions");
+  const rows = results.assessees.map((item) => assesseeRow(assessment, item, names.get(item.division), writes));
+  return h("div", { class: "card", dataset: { facts: "assessment-results" } },
+    h("h2", { text: t("assessments.results") }),
+    h("p", { class: "muted", text: t(results.final ? "assessments.final" : "assessments.not_final") }),
+    table(t("assessments.results"), headers.map((k) => t(`assessments.${k}`)),
+      rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("assessments.no_results") }))], { numeric: [1, 2] }));
+}
+
+function gradeBadge(grade) {
+  if (!grade) return h("span", { class: "muted", text: "—" });
+  return codedBadge(evaluationLabel("assessment_grade", grade), grade, GRADE_COLOURS[grade] || "neutral", { grade });
+}
+
+function consequenceCell(item) {
+  if (!item.consequence) return "—";
+  const link = item.rectification_id
+    ? h("a", { href: `#/evaluations?division=${item.division}`, dataset: { rectification: item.rectification_id }, text: t("assessments.rectification_link") })
+    : null;
+  return [h("span", { dataset: { consequence: item.consequence }, text: evaluationLabel("assessment_consequence", item.consequence) }), link ? [" ", link] : null];
+}
+
+function assesseeRow(assessment, item, name, writes) {
+  const missing = item.missing.map((code) => evaluationLabel("assessment_source", code));
+  const veto = item.vetoed
+    ? [codedBadge(t("assessments.vetoed"), "vetoed", "red", { vetoed: "" }), item.veto_reason ? h("p", {}, typed(item.veto_reason)) : null]
+    : "—";
+  const cells = [
+    td(name, { header: true }),
+    h("td", { class: "num", dataset: { composite: "" } }, item.composite === null ? "—" : formatNumber(item.composite, { minimumFractionDigits: 2, maximumFractionDigits: 2 })),
+    h("td", { class: "num", dataset: { rank: "" } }, item.rank === null ? "—" : formatNumber(item.rank)),
+    td(gradeBadge(item.grade)), h("td", { dataset: { missing: item.missing.join(" ") } }, missing.length ? listJoin(missing) : "—"),
+    td(veto), td(consequenceCell(item)),
+  ];
+  if (writes) cells.push(td(assesseeActions(assessment, item, name)));
+  return h("tr", { dataset: { assessee: item.division } }, cells);
+}
+
+function assesseeActions(assessment, item, name) {
+  const button = (action, label, open) => h("button", { type: "button", class: "button small", dataset: { assesseeAction: action }, text: t(label), onclick: open });
+  return h("div", { class: "actions" },
+    button("score", "assessments.score", () => openScoreDialog(assessment, item, name)),
+    assessment.assessee_level === "county" ? button("from-round", "assessments.from_round", () => openFromRoundDialog(assessment, item, name)) : null,
+    button("veto", item.vetoed ? "assessments.lift_veto" : "assessments.veto", () => openVetoDialog(assessment, item, name)));
+}
+
+const scoreFieldLabels = () => ({
+  ...Object.fromEntries(Object.keys(PART_WEIGHTS).map((code) => [code, evaluationLabel("assessment_part", code)])),
+  note: t("assessments.note"), reason: t("assessments.reason"), evaluation_id: t("assessments.round"),
+  vetoed: t("assessments.vetoed"),
+});
+
+function openScoreDialog(assessment, item, name) {
+  const source = serviceSelect("sc-source", session.evaluationCodes, "assessment_source");
+  const parts = Object.keys(PART_WEIGHTS).map((code) => ({
+    code, input: h("input", { id: `sc-${code}`, type: "number", min: "0", max: "100", step: "0.1", required: true, inputmode: "decimal" }),
+  }));
+  const note = textArea("sc-note", { min: 1, max: 2000, required: false });
+  const reason = textArea("sc-reason", { min: 2, max: 1000, required: false });
+  const reasonField = field("sc-reason", () => t("assessments.reason_correcting"), reason);
+  // A source already scored is corrected, which needs its reason (422 reason-required otherwise).
+  const sourceChosen = () => {
+    const recorded = item.sources[source.value];
+    reason.required = Boolean(recorded);
+    reasonField.hidden = !recorded;
+    for (const { code, input } of parts) if (recorded && !input.value) input.value = String(recorded[code]);
+  };
+  source.addEventListener("change", sourceChosen);
+  sourceChosen();
+  serviceDialog({
+    prefix: "sc", draft: `assessment-score:${assessment.id}:${item.division}`,
+    title: () => t("assessments.score_title", { name }), explain: () => t("assessments.score_explain"),
+    labels: scoreFieldLabels, codes: ASSESSMENT_PROBLEMS,
+    fields: [field("sc-source", () => t("assessments.source"), source),
+      parts.map(({ code, input }) => field(input.id, () => evaluationLabel("assessment_part", code), input)),
+      field("sc-note", () => t("assessments.note_optional"), note), reasonField],
+    send: async () => {
+      const body = { scores: Object.fromEntries(parts.map(({ code, input }) => [code, input.value])), note: trimmedOrNull(note) };
+      if (reason.required) body.reason = reason.value.trim();
+      await api(`${EV}/assessments/${assessment.id}/scores/${item.division}/${source.value}`, { method: "PUT", json: body, idempotent: true });
+      announce(t("assessments.scored", { name }));
+    },
+  });
+}
+
+/** The closed third-party rounds of the assessee (a county) in the assessment's year. */
+async function closedRounds(county, year) {
+  const rounds = await api(`${EV}/evaluations?${new URLSearchParams({ division: county, limit: "500" })}`);
+  return rounds.filter((round) => round.status === "closed" && round.county === county && round.year === year);
+}
+
+async function openFromRoundDialog(assessment, item, name) {
+  const round = h("select", { id: "fr-round", required: true }, h("option", { value: "", say: () => t("common.choose") }));
+  const status = h("p", { class: "muted", role: "status" });
+  const recorded = Boolean(item.sources.third_party);
+  const reason = textArea("fr-reason", { min: 2, max: 1000, required: recorded });
+  serviceDialog({
+    prefix: "fr", draft: `assessment-round:${assessment.id}:${item.division}`,
+    title: () => t("assessments.from_round_title", { name }), explain: () => t("assessments.from_round_explain"),
+    labels: scoreFieldLabels, codes: ASSESSMENT_PROBLEMS,
+    fields: [field("fr-round", () => t("assessments.round"), round), status,
+      recorded ? field("fr-reason", () => t("assessments.reason_correcting"), reason) : null],
+    send: async () => {
+      const body = { evaluation_id: round.value };
+      if (recorded) body.reason = reason.value.trim();
+      await api(`${EV}/assessments/${assessment.id}/scores/${item.division}/third-party/from-round`, { method: "POST", json: body, idempotent: true });
+      announce(t("assessments.scored", { name }));
+    },
+  });
+  try {
+    const rounds = await closedRounds(item.division, assessment.year);
+    append(round, rounds.map((found) => h("option", { value: found.id, dataset: { round: found.id },
+      say: () => t("assessments.round_option", { evaluator: found.evaluator, day: formatDate(found.closed_at) }) })));
+    say(status, () => (rounds.length ? "" : t("assessments.no_rounds", { year: String(assessment.year) })));
+  } catch (error) {
+    status.replaceChildren(problemBox(error));
+  }
+}
+
+function openVetoDialog(assessment, item, name) {
+  const vetoed = h("input", { id: "ve-vetoed", type: "checkbox", checked: !item.vetoed });
+  const reason = textArea("ve-reason", { min: 2, max: 1000 });
+  serviceDialog({
+    prefix: "ve", draft: `assessment-veto:${assessment.id}:${item.division}`,
+    title: () => t(item.vetoed ? "assessments.lift_veto_title" : "assessments.veto_title", { name }), explain: () => t("assessments.veto_explain"),
+    labels: scoreFieldLabels, codes: ASSESSMENT_PROBLEMS,
+    fields: [h("div", { class: "field checkbox-field" }, vetoed, h("label", { for: "ve-vetoed", say: () => t("assessments.vetoed") })),
+      field("ve-reason", () => t("assessments.reason"), reason)],
+    send: async () => {
+      const body = { vetoed: vetoed.checked, reason: reason.value.trim() };
+      await api(`${EV}/assessments/${assessment.id}/assessees/${item.division}/veto`, { method: "PUT", json: body, idempotent: true });
+      announce(t("assessments.veto_saved", { name }));
+    },
+  });
+}
+
+function openFinalizeDialog(assessment, title) {
+  serviceDialog({
+    prefix: "fz", draft: `assessment-finalize:${assessment.id}`,
+    title: () => t("assessments.finalize_title", { name: title }), explain: () => t("assessments.finalize_explain"),
+    labels: () => ({}), codes: ASSESSMENT_PROBLEMS, fields: [],
+    send: async () => {
+      await api(`${EV}/assessments/${assessment.id}/finalize`, { method: "POST", idempotent: true });
+      announce(t("assessments.finalized"));
+    },
+  });
+}
+
+// ---- the 资金分配 page ----
+
+const ALLOCATION_PROBLEMS = "allocations.problems";
+// funds/allocations: an officer of a county or a tier above allocates, at the county level at the lowest.
+const ALLOCATING_TIERS = ["county", "city", "province", "nation"];
+const allocates = () => isOfficerAt(...ALLOCATING_TIERS);
+
+async function allocationsView(seq, _params, query) {
+  const codes = await fundsCodes().catch(() => null);
+  const division = divisionFilter(query);
+  const year = yearFilter(query, String(thisYear()));
+  const source = codeFilter(query, "source", codes, "allocation_source");
+  const params = { division, year };
+  if (source) params.source = source;
+  const filters = filterForm("allocations", t("allocations.filter"), [
+    ["f-year", t("allocations.col_year"), h("input", { id: "f-year", name: "year", type: "number", class: "short", min: String(FUNDS_EARLIEST_YEAR), max: "2100", required: true, value: year })],
+    ["f-source", t("allocations.col_source"), serviceSelect("f-source", codes, "allocation_source", { required: false, any: true, selected: source })],
+    ["f-division", t("projects.division_code"), divisionInput(division)],
+  ]);
+  const [summary, list] = await Promise.all([
+    allocationSummary(division, year),
+    serviceList({
+      base: FU, list: "allocations", path: "/allocations", params, more: "projects.load_more",
+      caption: "allocations.caption", empty: "allocations.empty", numeric: [3, 7],
+      headers: ["col_division", "col_year", "col_source", "col_amount", "col_document", "col_categories", "col_deadline", "col_passed_down"].map((k) => t(`allocations.${k}`)),
+      rows: async (items) => {
+        const names = await publicNames(items.map((item) => item.division));
+        return items.map((item) => allocationRow(item, names.get(item.division)));
+      },
+    }, query),
+  ]);
+  const record = allocates()
+    ? h("button", { type: "button", class: "button primary", dataset: { allocationAction: "record" }, text: t("allocations.record"), onclick: () => openAllocationDialog(year) })
+    : null;
+  return h("section", {}, pageHeader(t("allocations.title"), record), h("p", { class: "muted", text: t("allocations.intro") }),
+    filters, summary, h("h2", { text: t("allocations.list") }), list);
+}
+
+const SUMMARY_FIGURES = ["received", "passed_down", "committed", "paid", "balance"];
+
+async function allocationSummary(division, year) {
+  let answer;
+  try {
+    answer = await api(`${FU}/allocations/summary?${new URLSearchParams({ division, year })}`);
+  } catch (error) {
+    return h("div", { class: "card" }, h("h2", { text: t("allocations.summary") }), problemBox(error));
+  }
+  const names = await publicNames(answer.divisions.map((row) => row.division));
+  const rows = answer.divisions.map((row) => h("tr", { dataset: { summary: row.division } },
+    td(names.get(row.division), { header: true }), SUMMARY_FIGURES.map((name) => figureCell(name, row[name], formatMoney))));
+  const headers = ["col_division", ...SUMMARY_FIGURES.map((name) => `col_${name}`)].map((k) => t(`allocations.${k}`));
+  const caption = t("allocations.summary_caption", { year });
+  return h("div", { class: "card", dataset: { facts: "allocation-summary" } }, h("h2", { text: t("allocations.summary") }),
+    table(caption, headers, rows.length ? rows : [h("tr", {}, h("td", { colspan: "6", text: t("allocations.summary_empty") }))], { numeric: [1, 2, 3, 4, 5] }));
+}
+
+function categoriesText(categories) {
+  return listJoin(categories.map((code) => fundsLabel("category", code)));
+}
+
+function allocationRow(item, name) {
+  return h("tr", { dataset: { allocation: item.id } },
+    td(h("a", { href: `#/allocations/${item.id}`, text: name }), { header: true }),
+    td(String(item.year)), td(fundsLabel("allocation_source", item.source)),
+    td(formatMoney(item.amount), { numeric: true }), td(item.document_number), td(categoriesText(item.categories)),
+    td(formatDate(item.deadline)), td(formatMoney(item.passed_down), { numeric: true }));
+}
+
+async function allocationView(seq, [id]) {
+  const [allocation] = await Promise.all([api(`${FU}/allocations/${id}`), fundsCodes().catch(() => null)]);
+  const children = allocation.children || [];
+  const draws = allocation.draws || [];
+  const names = await publicNames([allocation.division, allocation.allocator, ...children.map((child) => child.division), ...draws.map((draw) => draw.division)]);
+  const title = t("allocations.title_of", { name: names.get(allocation.division), document: allocation.document_number });
+  const facts = h("div", { class: "card", dataset: { facts: "allocation" } }, dl([
+    [t("allocations.col_division"), names.get(allocation.division)], [t("allocations.allocator"), names.get(allocation.allocator)],
+    [t("allocations.col_year"), String(allocation.year)], [t("allocations.col_source"), fundsLabel("allocation_source", allocation.source)],
+    [t("allocations.col_amount"), formatMoney(allocation.amount)], [t("allocations.col_document"), allocation.document_number],
+    [t("allocations.col_categories"), categoriesText(allocation.categories)], [t("allocations.allocated_on"), formatDate(allocation.allocated_on)],
+    [t("allocations.col_deadline"), formatDate(allocation.deadline)], [t("allocations.col_passed_down"), formatMoney(allocation.passed_down)],
+    [t("allocations.parent"), allocation.parent_id ? h("a", { href: `#/allocations/${allocation.parent_id}`, text: t("allocations.parent_link") }) : null],
+  ]));
+  const childRows = children.map((child) => h("tr", { dataset: { childAllocation: child.id } },
+    td(h("a", { href: `#/allocations/${child.id}`, text: names.get(child.division) }), { header: true }),
+    td(formatMoney(child.amount), { numeric: true }), td(formatDate(child.allocated_on))));
+  const drawRows = draws.map((draw) => h("tr", { dataset: { draw: draw.project_id } },
+    td(h("a", { href: `#/projects/${draw.project_id}`, text: names.get(draw.division) }), { header: true }),
+    td(fundsLabel("category", draw.category)), td(fundsLabel("project_status", draw.status)),
+    td(formatMoney(draw.amount), { numeric: true })));
+  const none = (n, key) => [h("tr", {}, h("td", { colspan: String(n), text: t(key) }))];
+  return h("section", { dataset: { allocationPage: allocation.id } }, pageHeader(title),
+    h("p", {}, h("a", { href: "#/allocations", text: t("allocations.back") })), facts,
+    h("div", { class: "card", dataset: { facts: "allocation-children" } }, h("h2", { text: t("allocations.children") }),
+      table(t("allocations.children"), ["col_division", "col_amount", "allocated_on"].map((k) => t(`allocations.${k}`)), childRows.length ? childRows : none(3, "allocations.no_children"), { numeric: [1] })),
+    h("div", { class: "card", dataset: { facts: "allocation-draws" } }, h("h2", { text: t("allocations.draws") }),
+      table(t("allocations.draws"), ["col_place", "col_category", "col_status", "col_amount"].map((k) => t(`allocations.${k}`)), drawRows.length ? drawRows : none(4, "allocations.no_draws"), { numeric: [3] })));
+}
+
+/** Who may receive the caller's allocation: a county-level officer its own county, the others the divisions
+ * below them down to the county level (a province's cities and their counties), by name. */
+async function receivers() {
+  const own = session.profile.division;
+  const ownLevel = COUNTYLESS_CITIES.has(own) ? "county" : session.profile.tier;
+  if (ownLevel === "county") return [{ code: own, name: await publicName(own) }];
+  const below = LEVEL_ORDER.slice(LEVEL_ORDER.indexOf(ownLevel) + 1, LEVEL_ORDER.indexOf("county") + 1);
+  // The nation lists its provinces only: every county of the country would make an unusable list.
+  const levels = ownLevel === "nation" ? ["province"] : below;
+  const found = await Promise.all(levels.map((level) => divisionsAt(own, level)));
+  return found.flat().sort((a, b) => a.code.localeCompare(b.code));
+}
+
+/** The allocations the caller's own division received this year (what it may pass down). */
+async function receivedAllocations(year) {
+  const own = session.profile.division;
+  const items = await api(`${FU}/allocations?${new URLSearchParams({ division: own, year, limit: "500" })}`);
+  return items.filter((item) => item.division === own);
+}
+
+function allocationOption(item) {
+  return h("option", { value: item.id, dataset: { source: item.source },
+    say: () => t("allocations.option", { source: fundsLabel("allocation_source", item.source), amount: formatMoney(item.amount), document: item.document_number }) });
+}
+
+const allocationFieldLabels = () => ({
+  division: t("allocations.col_division"), year: t("allocations.col_year"), source: t("allocations.col_source"),
+  amount: t("allocations.col_amount"), document_number: t("allocations.col_document"), categories: t("allocations.col_categories"),
+  deadline: t("allocations.col_deadline"), parent_id: t("allocations.parent"),
+});
+
+async function openAllocationDialog(year) {
+  const [choices, received] = await Promise.all([receivers().catch(() => []), receivedAllocations(year).catch(() => [])]);
+  const division = h("select", { id: "al-division", required: true }, h("option", { value: "", say: () => t("common.choose") }),
+    choices.map((node) => h("option", { value: node.code, text: node.name })));
+  const yearInput = h("input", { id: "al-year", type: "number", required: true, min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: year });
+  const source = serviceSelect("al-source", session.fundsCodes, "allocation_source");
+  const amount = moneyInput("al-amount");
+  const documentNumber = textInput("al-document", { min: 2, max: 100 });
+  const categories = h("select", { id: "al-categories", multiple: true, required: true, size: "4" },
+    (session.fundsCodes?.category || []).map((item) => h("option", { value: item.code, say: () => codeLabel("category", item) })));
+  const deadline = h("input", { id: "al-deadline", type: "date", required: true, min: localDay() });
+  const parent = h("select", { id: "al-parent" }, h("option", { value: "", say: () => t("allocations.no_parent") }), received.map(allocationOption));
+  serviceDialog({
+    prefix: "al", draft: "allocation:record", title: () => t("allocations.record_title"), explain: () => t("allocations.record_explain"),
+    labels: allocationFieldLabels, codes: ALLOCATION_PROBLEMS,
+    fields: [field("al-division", () => t("allocations.col_division"), division), field("al-year", () => t("allocations.col_year"), yearInput),
+      field("al-source", () => t("allocations.col_source"), source), field("al-amount", () => t("allocations.col_amount"), amount),
+      field("al-document", () => t("allocations.col_document"), documentNumber),
+      field("al-categories", () => t("allocations.categories_hint"), categories),
+      field("al-deadline", () => t("allocations.col_deadline"), deadline),
+      received.length ? field("al-parent", () => t("allocations.parent"), parent) : null],
+    send: async () => {
+      const body = {
+        division: division.value, year: Number(yearInput.value), source: source.value, amount: amount.value,
+        document_number: documentNumber.value.trim(), categories: [...categories.selectedOptions].map((option) => option.value),
+        deadline: deadline.value, parent_id: parent.value || null,
+      };
+      await api(`${FU}/allocations`, { method: "POST", json: body, idempotent: true });
+      announce(t("allocations.recorded"));
+    },
+  });
+}
+
+// ---- the 帮扶覆盖 page: coverage and visits per child division, households not visited ----
+
+const COVERAGE_FIGURES = ["households_in_charge", "with_helper", "with_plan", "with_measure", "with_overdue_measure", "visited_recently", "villages", "villages_with_team"];
+const VISIT_FIGURES = ["households_in_charge", "households_visited", "households_not_visited", "visits"];
+const PERIOD_KINDS = ["year", "quarter", "month"];
+const UNVISITED_DAYS = { fallback: 90, low: 1, high: 3660 };
+
+/** The division a coverage page shows: the query's when it is a code, else the user's own. */
+function coverageDivision(query) {
+  const wanted = query.get("division") || "";
+  return CODE.test(wanted) ? wanted : session.profile.division;
+}
+
+/** A coverage page's address with one of its parameters changed, the others kept. */
+function coverageHref(query, changes) {
+  const params = new URLSearchParams(query);
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null || value === "") params.delete(name);
+    else params.set(name, value);
+  }
+  return `#/coverage?${params}`;
+}
+
+function unvisitedDays(query) {
+  const days = Number(query.get("unvisited"));
+  return Number.isInteger(days) && days >= UNVISITED_DAYS.low && days <= UNVISITED_DAYS.high ? days : UNVISITED_DAYS.fallback;
+}
+
+async function coverageView(seq, _params, query) {
+  await assistanceCodes().catch(() => null);
+  const division = coverageDivision(query);
+  const period = /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(query.get("period") || "") ? query.get("period") : String(thisYear());
+  const [name, coverage, visits, unvisited] = await Promise.all([
+    publicName(division), coverageCard(division, query), visitSummaryCard(division, period, query), unvisitedSection(division, query),
+  ]);
+  const up = division !== session.profile.division
+    ? h("p", {}, h("a", { href: coverageHref(query, { division: null }), dataset: { coverageUp: "" }, text: t("coverage.back_to_own", { name: session.profile.divisionName }) }))
+    : null;
+  return h("section", { dataset: { coveragePage: division } }, pageHeader(t("coverage.title_of", { name })),
+    h("p", { class: "muted", text: t("coverage.intro") }), up, coverage, visits, unvisited);
+}
+
+/** A row's name: a child division by its name (a drill-down link while divisions lie below it), a household
+ * by its head (a link to its page). */
+function summaryRowName(row, names, query) {
+  if (row.household_id) return h("a", { href: `#/households/${row.household_id}`, text: row.head_name || t("feed.subject_household_unnamed") });
+  return h("a", { href: coverageHref(query, { division: row.division }), dataset: { drill: row.division }, text: names.get(row.division) });
+}
+
+async function coverageCard(division, query) {
+  let answer;
+  try {
+    answer = await api(`${AS}/coverage?${new URLSearchParams({ division })}`);
+  } catch (failure) {
+    return h("div", { class: "card", dataset: { facts: "coverage" } }, h("h2", { text: t("coverage.coverage") }), problemBox(failure, { codes: ASSISTANCE_PROBLEMS }));
+  }
+  const names = await publicNames(answer.rows.filter((row) => !row.household_id).map((row) => row.division));
+  const rows = answer.rows.map((row) => h("tr", { dataset: row.household_id ? { coverageHousehold: row.household_id } : { coverage: row.division } },
+    td(summaryRowName(row, names, query), { header: true }), COVERAGE_FIGURES.map((name) => figureCell(name, row[name]))));
+  const total = h("tr", { class: "total", dataset: { coverageTotal: "" } }, td(t("coverage.total"), { header: true }),
+    COVERAGE_FIGURES.map((name) => figureCell(name, answer.total[name])));
+  const headers = ["col_division", ...COVERAGE_FIGURES.map((name) => `col_${name}`)].map((k) => t(`coverage.${k}`));
+  return h("div", { class: "card", dataset: { facts: "coverage" } }, h("h2", { text: t("coverage.coverage") }),
+    h("p", { class: "muted", text: t("coverage.recent_since", { day: formatDate(answer.visited_since) }) }),
+    table(t("coverage.coverage"), headers, [...rows, total], { numeric: COVERAGE_FIGURES.map((_, i) => i + 1) }));
+}
+
+/** The chooser of a visit summary's period: a year, a quarter or a month of a year, kept in the address. */
+function periodChooser(period, query) {
+  const [yearPart, rest = ""] = period.split("-");
+  const kind = rest.startsWith("Q") ? "quarter" : rest ? "month" : "year";
+  const kindSelect = h("select", { id: "vs-kind" }, PERIOD_KINDS.map((code) => h("option", { value: code, selected: code === kind, text: t(`coverage.period_${code}`) })));
+  const year = h("input", { id: "vs-year", type: "number", class: "short", required: true, min: ASSISTANCE_EARLIEST.slice(0, 4), max: String(thisYear()), value: yearPart });
+  const quarter = h("select", { id: "vs-quarter" }, [1, 2, 3, 4].map((n) => h("option", { value: `Q${n}`, selected: rest === `Q${n}`, text: t("coverage.quarter_n", { n: String(n) }) })));
+  const month = h("select", { id: "vs-month" }, Array.from({ length: 12 }, (_, i) => {
+    const value = String(i + 1).padStart(2, "0");
+    return h("option", { value, selected: rest === value, text: t("coverage.month_n", { n: String(i + 1) }) });
+  }));
+  const quarterLabel = h("label", { for: "vs-quarter", text: t("coverage.period_quarter") });
+  const monthLabel = h("label", { for: "vs-month", text: t("coverage.period_month") });
+  const shown = () => {
+    quarter.hidden = quarterLabel.hidden = kindSelect.value !== "quarter";
+    month.hidden = monthLabel.hidden = kindSelect.value !== "month";
+  };
+  kindSelect.addEventListener("change", shown);
+  shown();
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("coverage.period_choose") },
+    h("label", { for: "vs-kind", text: t("coverage.period_kind") }), kindSelect,
+    h("label", { for: "vs-year", text: t("coverage.period_year") }), year, quarterLabel, quarter, monthLabel, month,
+    h("button", { type: "submit", text: t("coverage.show") }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = { year: year.value, quarter: `${year.value}-${quarter.value}`, month: `${year.value}-${month.value}` }[kindSelect.value];
+    location.hash = coverageHref(query, { period: chosen });
+  });
+  return form;
+}
+
+function byKindText(byKind) {
+  return listJoin(Object.entries(byKind || {}).map(([code, n]) => `${assistanceLabel("visit_kind", code)} ${formatNumber(n)}`));
+}
+
+async function visitSummaryCard(division, period, query) {
+  const chooser = periodChooser(period, query);
+  const heading = h("h2", { text: t("coverage.visits") });
+  let answer;
+  try {
+    answer = await api(`${AS}/visits/summary?${new URLSearchParams({ division, period })}`);
+  } catch (failure) {
+    return h("div", { class: "card", dataset: { facts: "visit-summary" } }, heading, chooser, problemBox(failure, { codes: ASSISTANCE_PROBLEMS }));
+  }
+  const names = await publicNames(answer.rows.filter((row) => !row.household_id).map((row) => row.division));
+  const kinds = (session.assistanceCodes?.visit_kind || []).map((item) => item.code);
+  const cells = (figures) => [...VISIT_FIGURES.map((name) => figureCell(name, figures[name])),
+    ...kinds.map((code) => figureCell(`kind-${code}`, figures.by_kind?.[code] ?? 0))];
+  const rows = answer.rows.map((row) => h("tr", { dataset: row.household_id ? { visitsHousehold: row.household_id } : { visits: row.division } },
+    td(summaryRowName(row, names, query), { header: true }), cells(row)));
+  const total = h("tr", { class: "total", dataset: { visitsTotal: "" } }, td(t("coverage.total"), { header: true }), cells(answer.total));
+  const headers = [t("coverage.col_division"), ...VISIT_FIGURES.map((name) => t(`coverage.col_${name}`)), ...kinds.map((code) => assistanceLabel("visit_kind", code))];
+  const caption = t("coverage.visits_caption", { first: formatDate(answer.first_day), last: formatDate(answer.last_day) });
+  return h("div", { class: "card", dataset: { facts: "visit-summary", period: answer.period } }, heading, chooser,
+    table(caption, headers, [...rows, total], { numeric: headers.map((_, i) => i).slice(1) }));
+}
+
+async function unvisitedSection(division, query) {
+  const days = unvisitedDays(query);
+  const input = h("input", { id: "uv-days", name: "unvisited", type: "number", class: "short", required: true, step: "1",
+    min: String(UNVISITED_DAYS.low), max: String(UNVISITED_DAYS.high), value: String(days) });
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("coverage.unvisited_choose") },
+    h("label", { for: "uv-days", text: t("coverage.unvisited_days") }), input, h("button", { type: "submit", text: t("coverage.show") }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (form.reportValidity()) location.hash = coverageHref(query, { unvisited: input.value });
+  });
+  const list = await assistanceList({
+    list: "unvisited", path: "/households", params: { division, unvisited_days: String(days) },
+    caption: "coverage.unvisited_caption", empty: "coverage.unvisited_empty",
+    headers: ["col_head", "col_village", "col_last_visit", "col_helper"].map((k) => t(`coverage.${k}`)),
+    rows: async (items) => {
+      const names = await publicNames(items.map((item) => item.division));
+      return items.map((item) => h("tr", { dataset: { unvisited: item.id } },
+        td(h("a", { href: `#/households/${item.id}`, text: item.head_name }), { header: true }),
+        td(names.get(item.division)),
+        td(item.last_visited_on ? formatDate(item.last_visited_on) : t("coverage.never_visited")),
+        td(item.helper ? item.helper.name : t("coverage.no_helper"))));
+    },
+  }, query);
+  return h("div", { class: "card", dataset: { facts: "unvisited" } }, h("h2", { text: t("coverage.unvisited", { n: formatNumber(days) }) }), form, list);
+}
+
+// ---- a household's visits by month (its page) ----
+
+/** The household's visits in a year by month, with a year chooser redrawing the card in place. */
+function householdVisitsCard(household) {
+  const card = h("div", { class: "card", dataset: { facts: "household-visits" } });
+  const year = h("input", { id: "hv-year", type: "number", class: "short", min: ASSISTANCE_EARLIEST.slice(0, 4), max: String(thisYear()), value: String(thisYear()) });
+  const body = h("div", {}, loading());
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("coverage.household_year") },
+    h("label", { for: "hv-year", text: t("coverage.period_year") }), year, h("button", { type: "submit", text: t("coverage.show") }));
+  async function load() {
+    body.replaceChildren(loading());
+    try {
+      await assistanceCodes().catch(() => null);
+      const answer = await api(`${AS}/households/${household.id}/visits/summary?${new URLSearchParams({ year: year.value })}`);
+      body.replaceChildren(householdVisitsTable(answer));
+    } catch (failure) {
+      body.replaceChildren(ledgerFailure(failure));
+    }
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (form.reportValidity()) load();
+  });
+  load();
+  return append(card, [h("h2", { text: t("coverage.household_visits") }), form, body]);
+}
+
+function householdVisitsTable(answer) {
+  const since = answer.days_since_last_visit === null
+    ? t("coverage.never_visited")
+    : t("coverage.days_since", { n: formatNumber(answer.days_since_last_visit), day: formatDate(answer.last_visited_on) });
+  const kinds = (session.assistanceCodes?.visit_kind || []).map((item) => item.code);
+  const row = (item, key) => h("tr", { dataset: { [key]: item.period } },
+    td(item.period, { header: true }), figureCell("visits", item.visits),
+    ...kinds.map((code) => figureCell(`kind-${code}`, item.by_kind?.[code] ?? 0)),
+    td(listJoin(item.helpers.map((helper) => helper.name))));
+  const headers = [t("coverage.col_period"), t("coverage.col_visits"), ...kinds.map((code) => assistanceLabel("visit_kind", code)), t("coverage.col_helpers")];
+  const numeric = [1, ...kinds.map((_, i) => i + 2)];
+  return h("div", {},
+    h("p", { dataset: { daysSince: answer.days_since_last_visit ?? "" }, text: since }),
+    table(t("coverage.by_month", { year: String(answer.year) }), headers, [...answer.months.map((item) => row(item, "month")), row(answer.total, "yearTotal")], { numeric }));
 }
 
 // ---- public notice board ---------------------------------------------------------------------------
