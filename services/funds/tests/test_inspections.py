@@ -162,3 +162,24 @@ async def test_a_sibling_county_finds_nothing(harness: Harness) -> None:
     assert listed.status_code == 404
     own = await harness.client.get("/inspections", params={"year": 2026}, headers=sibling)
     assert own.status_code == 200 and own.json() == []
+
+
+async def test_the_public_board_pages_closed_inspections(harness: Harness) -> None:
+    closed = []
+    for _ in range(3):
+        inspection = await opened(harness)
+        await harness.client.post(
+            f"/inspections/{inspection['id']}/close", json={"conclusion": "规范"}, headers=harness.county()
+        )
+        closed.append(inspection["id"])
+    seen: list[str] = []
+    params: dict[str, Any] = {"division": COUNTY, "limit": 2}
+    while True:
+        page = await harness.client.get("/public/inspections", params=params)
+        assert page.status_code == 200, page.text
+        seen += [summary["inspection_id"] for summary in page.json()]
+        cursor = page.headers.get("Next-Cursor")
+        if cursor is None:
+            break
+        params["after"] = cursor
+    assert sorted(seen) == sorted(closed)

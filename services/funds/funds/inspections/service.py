@@ -231,7 +231,5 @@ async def public_search(
     if year is not None:
         filters["year"] = year
     rows = await repository.page(session, lo, hi, filters, keyset.decode(after), limit)
-    items = [await _public(session, row) for row in rows[:limit]]
-    more = rows[limit:] and items
-    cursor = keyset.encode((rows[limit - 1]["division"], rows[limit - 1]["id"])) if more else None
-    return keyset.Page(items=items, next_cursor=cursor)
+    shown = {row["id"]: await _public(session, row) for row in rows[:limit]}
+    return keyset.page(rows, limit, lambda row: shown[row["id"]], "id")
