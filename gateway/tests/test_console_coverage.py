@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, ViewportSize, expect
 
 from fupin_kit.envelope import dlq_topic
 from fupin_kit.testing import ServiceProcess, Stack
@@ -47,6 +47,7 @@ from tests.e2e.platform import (
 )
 
 AS = "/api/v1/assistance"
+NARROW: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -226,7 +227,9 @@ async def test_a_county_officer_reads_coverage_and_visits(coverage: Coverage) ->
 
 
 async def test_a_households_visits_by_month(coverage: Coverage) -> None:
+    """At 390 px: the household's visits by month, and the coverage page, without a page-wide scroll."""
     async with console_page() as (page, errors):
+        await page.set_viewport_size(NARROW)
         await sign_in(page, coverage.base, "e2e.county")
         await page.goto(f"{coverage.base}/console/#/households/{coverage.second}")
         card = page.locator("[data-facts=household-visits]")
@@ -235,4 +238,9 @@ async def test_a_households_visits_by_month(coverage: Coverage) -> None:
         await expect(month).to_contain_text("陈明")
         await expect(card.locator("tr[data-year-total]").locator("[data-figure=visits]")).to_have_text("2")
         await expect(card.locator("[data-days-since]")).to_have_attribute("data-days-since", "0")
+        assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        await page.goto(f"{coverage.base}/console/#/coverage")
+        await expect(page.locator("[data-coverage-total]")).to_be_visible()
+        await expect(page.locator("tr[data-unvisited]")).to_have_count(1)
+        assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         assert not errors, errors
