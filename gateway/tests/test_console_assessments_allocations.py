@@ -3,8 +3,9 @@ against real processes (registry, funds, evaluation and gateway on the session's
 over a tree of two real counties of 贵阳市 (南明区 and 云岩区).
 
 - A province officer opens an assessment of the two counties, chosen by name from the registry's public
-  tree (the weights refused first in the console's words), scores them, sees their grades, finalizes it and
-  follows the 较差 county's rectification task; that county's officer reads its own result, read-only.
+  tree (the weights refused first in the console's words), scores them (云岩区's third-party score taken
+  from its closed round), sees their grades, vetoes 南明区 and lifts the veto, finalizes it and follows the
+  较差 county's rectification task; that county's officer reads its own result, read-only.
 - A province officer records an allocation to a county; the county's officer reads it in the summary, in
   English too, and is offered it as what a project's financing line draws on; a project drawing on it
   outside its categories is listed on 资金监管 with the allocation and project it names.
@@ -24,17 +25,29 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from fupin_kit.envelope import dlq_topic
 from fupin_kit.testing import ServiceProcess, Stack
 from registry.divisions.loader import DATA_FILE
-from tests.e2e.console_kit import CHINA, choose_language, chromium, console_page, say, sign_in
+from tests.e2e.console_kit import (
+    CHINA,
+    REG,
+    choose_language,
+    chromium,
+    console_page,
+    household_body,
+    say,
+    sign_in,
+)
 from tests.e2e.platform import (
     COUNTY,
     NATION,
     VILLAGE,
     Platform,
     create_topics,
+    eventually,
     registry_database,
 )
 
@@ -42,6 +55,7 @@ FU = "/api/v1/funds"
 EV = "/api/v1/evaluation"
 PROVINCE = "520000000000"
 OTHER_COUNTY = "520103000000"  # 云岩区
+OTHER_VILLAGE = "520103019001"  # 冠竹苑社区, 云岩区
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.timeout(300)
@@ -51,6 +65,7 @@ pytestmark = pytest.mark.timeout(300)
 class Console:
     platform: Platform
     base: str
+    evaluation_db: str  # the evaluation service's database URL: whether its read model has the households
 
 
 def two_counties(target: Path) -> Path:
@@ -66,7 +81,7 @@ def two_counties(target: Path) -> Path:
     return target
 
 
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess]]:
+async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess], str]:
     await create_topics(stack)
     await stack.topics({dlq_topic("funds"): 1, dlq_topic("evaluation"): 1})
     registry_db = await registry_database(stack, two_counties(workdir / "divisions-5201.csv.gz"))
@@ -86,18 +101,20 @@ async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProc
     await asyncio.gather(*(process.wait_ready(90) for process in processes))
     client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
     platform = Platform(client, processes, stack.token("nation", NATION, ["admin"], subject="user:root"))
-    return platform, processes
+    return platform, processes, stack.settings("evaluation", evaluation_db).service_database_url()
 
 
 @pytest.fixture(scope="module")
 async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
     chromium()
-    platform, processes = await start(fupin_stack, tmp_path_factory.mktemp("assessment-platform"))
+    platform, processes, evaluation_db = await start(
+        fupin_stack, tmp_path_factory.mktemp("assessment-platform")
+    )
     try:
         await platform.user("province", "province", PROVINCE, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("yunyan", "county", OTHER_COUNTY, ["officer"])
-        yield Console(platform, str(platform.client.base_url).rstrip("/"))
+        yield Console(platform, str(platform.client.base_url).rstrip("/"), evaluation_db)
     except BaseException:
         print(platform.logs())
         raise
@@ -127,6 +144,66 @@ async def score_in_console(page: Page, county: str, source: str, value: str) -> 
     for part in scores(value):
         await dialog.locator(f"#sc-{part}").fill(value)
     await submit(page)
+
+
+async def registered_in_evaluation(database_url: str, wanted: int) -> None:
+    engine = create_async_engine(database_url)
+    try:
+
+        async def held() -> int | None:
+            async with engine.connect() as connection:
+                count = await connection.scalar(
+                    text("SELECT count(*) FROM rm_households WHERE status = 'registered'")
+                )
+            return int(count) if count and count >= wanted else None
+
+        await eventually(held, "the evaluation read model to hold the registered households")
+    finally:
+        await engine.dispose()
+
+
+async def closed_round_of_yunyan(console: Console) -> str:
+    """A third-party round of 云岩区 in 2025, every sampled household unsatisfied, closed (its overall verdict
+    a veto, so the score it gives is below 100)."""
+    platform = console.platform
+    for serial, head in ((7, "赵评估"), (8, "孙评估")):
+        body = household_body(serial, head, OTHER_VILLAGE)
+        created = await platform.call("POST", f"{REG}/households", "yunyan", body, expect=201)
+        command = {"action": "register", "reason": "县级认定"}
+        path = f"{REG}/households/{created['id']}/status-commands"
+        await platform.call("POST", path, "yunyan", command)
+    await registered_in_evaluation(console.evaluation_db, 2)
+    design = {"townships_per_county": 1, "villages_per_township": 1, "households_per_village": 2, "seed": 7}
+    body = {"county": OTHER_COUNTY, "year": 2025, "evaluator": "贵州大学第三方评估中心", "design": design}
+    opened = await platform.call("POST", f"{EV}/evaluations", "province", body, expect=201)
+    evaluation = str(opened["id"])
+    await platform.call("POST", f"{EV}/evaluations/{evaluation}/draw", "province")
+    sample = await platform.call("GET", f"{EV}/evaluations/{evaluation}/sample", "province")
+    for sampled in sample:
+        finding = {"household_id": sampled["household_id"], "satisfied": False}
+        path = f"{EV}/evaluations/{evaluation}/findings"
+        await platform.call("POST", path, "province", finding, expect=201)
+    await platform.call("POST", f"{EV}/evaluations/{evaluation}/close", "province")
+    return evaluation
+
+
+async def third_party_from_round_in_console(page: Page, console: Console, assessment: str) -> None:
+    """The third-party score of 云岩区, recorded already, replaced by its closed round's (a reason required)."""
+    evaluation = await closed_round_of_yunyan(console)
+    yunyan = page.locator(f"tr[data-assessee='{OTHER_COUNTY}']")
+    await yunyan.locator("[data-assessee-action=from-round]").click()
+    dialog = page.locator("dialog[open]")
+    await expect(dialog.locator(f"#fr-round option[value='{evaluation}']")).to_contain_text(
+        "贵州大学第三方评估中心"
+    )
+    await dialog.locator("#fr-round").select_option(evaluation)
+    await expect(dialog.locator("#fr-reason")).to_have_attribute("required", "")
+    await dialog.locator("#fr-reason").fill("改用第三方评估结果")
+    await submit(page)
+    results = await console.platform.call("GET", f"{EV}/assessments/{assessment}/results", "province")
+    taken = next(item for item in results["assessees"] if item["division"] == OTHER_COUNTY)
+    assert float(taken["composite"]) < 60, taken
+    await expect(yunyan.locator("[data-composite]")).to_have_text(f"{float(taken['composite']):.2f}")
 
 
 async def open_assessment_in_console(page: Page) -> str:
@@ -181,6 +258,8 @@ async def test_a_province_officer_assesses_two_counties_and_finalizes(console: C
         await expect(yunyan.locator("[data-composite]")).to_have_text("50.00")
         await expect(yunyan.locator("[data-rank]")).to_have_text("2")
         await expect(yunyan.locator("[data-grade]")).to_have_text("较差")
+        await third_party_from_round_in_console(page, console, assessment)
+        await expect(yunyan.locator("[data-grade]")).to_have_text("较差")
         # A veto with its reason: 南明区 drops to 较差 whatever its composite.
         await nanming.locator("[data-assessee-action=veto]").click()
         await page.locator("dialog[open] #ve-reason").fill("发生重大舆情事件")
@@ -203,9 +282,9 @@ async def test_a_province_officer_assesses_two_counties_and_finalizes(console: C
         )
         await expect(yunyan.locator("[data-consequence=interview]")).to_have_text("约谈并整改")
         await yunyan.locator("a[data-rectification]").click()
-        task = page.locator("tr[data-rectification]")
+        # Beside the tasks of 云岩区's third-party round, the assessment's own.
+        task = page.locator("tr[data-rectification]", has_text="年度考核较差")
         await expect(task).to_have_count(1)
-        await expect(task).to_contain_text("年度考核较差")
         await expect(task).to_contain_text("云岩区")
         assert not errors, errors
 
