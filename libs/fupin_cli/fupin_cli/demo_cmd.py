@@ -277,6 +277,7 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
                 options.seed,
                 console,
                 cases=options.procedure_cases,
+                funds_and_evaluation=True,
             )
         return 0
     finally:

@@ -25,6 +25,9 @@ import httpx
 from rich.console import Console
 
 from fupin_cli.demo.assistance import Assistance, Assisted
+from fupin_cli.demo.evaluation import Evaluation, EvaluationSummary
+from fupin_cli.demo.funds import Funds, FundsSummary
+from fupin_cli.demo.links import Links, LinksSummary
 from fupin_cli.tokens import mint_token
 from fupin_kit import civil_time, divisions
 
@@ -73,6 +76,10 @@ class ProcedureOptions:
     timeout_s: float = 600.0
     # Part three: the registered households' helpers, plans and measures, their villages' teams.
     assist: bool = True
+    # Parts four to six: funds (allocations, projects, payments, an inspection), the projects' links to
+    # households, and evaluation (a third-party round, the city's assessment). `fupin demo` takes them;
+    # off by default for callers of drive_county on a platform without the funds and evaluation services.
+    funds_and_evaluation: bool = False
 
 
 @dataclass
@@ -81,6 +88,9 @@ class Summary:
     objections: list[str] = field(default_factory=list)
     hits: list[str] = field(default_factory=list)
     assisted: Assisted = field(default_factory=Assisted)
+    funds: FundsSummary | None = None
+    links: LinksSummary | None = None
+    evaluation: EvaluationSummary | None = None
 
 
 class Platform:
@@ -103,8 +113,11 @@ class Platform:
         body: Any = None,
         ok: tuple[int, ...] = (200, 201),
         params: dict[str, Any] | None = None,
+        key: str | None = None,
     ) -> Any:
+        """`key`: the Idempotency-Key, so that a write retried (or a demo run again) is made once."""
         headers = {} if who is None else {"Authorization": f"Bearer {self.token(*who)}"}
+        headers |= {} if key is None else {"Idempotency-Key": key}
         response = self.client.request(
             method, f"{self.base}{path}", json=body, params=params, headers=headers
         )
@@ -473,17 +486,43 @@ class Procedure:
                 registered.append((self.household_of(case), code))
         if self.options.assist and registered:
             self.summary.assisted = self.assist(registered)
+        if self.options.funds_and_evaluation:
+            self.money_and_evaluation(year)
         return self.summary
+
+    def money_and_evaluation(self, year: int) -> None:
+        """Parts four to six, on the county's registered households (this run's and earlier ones')."""
+        households = self.registered_households()
+        if households:
+            name = self.county_name()
+            funds = Funds(self.p.call, self.eventually, self.county, name, self.options.seed, year)
+            self.summary.funds = funds.run(households)
+            links = Links(self.p.call, self.eventually, self.county, self.options.seed, year)
+            ids = [household for household, _ in households]
+            self.summary.links = links.run(self.summary.funds.linkable, ids)
+        evaluation = Evaluation(self.p.call, self.options.county, self.options.seed, year)
+        self.summary.evaluation = evaluation.run()
+
+    def registered_households(self) -> list[tuple[str, str]]:
+        """(household id, village) of the county's registered households, first page, in (village, id)
+        order: the same households on every run while the county's registrations stay as they are."""
+        params = {"status": "registered", "limit": 500}
+        page = self.p.call("GET", "/registry/households", self.county, params=params)
+        return sorted(
+            ((str(item["id"]), str(item["division"])) for item in page["items"]), key=lambda i: (i[1], i[0])
+        )
+
+    def county_name(self) -> str:
+        return str(self.p.call("GET", f"/registry/divisions/{self.options.county}", self.county)["name"])
 
     def household_of(self, case: str) -> str:
         return str(self.p.call("GET", f"/identification/cases/{case}", self.county)["household_id"])
 
     def assist(self, registered: list[tuple[str, str]]) -> Assisted:
         """Part three: helpers, plans, measures and teams for the households registered as poor."""
-        county_name = str(
-            self.p.call("GET", f"/registry/divisions/{self.options.county}", self.county)["name"]
+        assistance = Assistance(
+            self.p.call, self.eventually, self.county, self.county_name(), self.options.seed
         )
-        assistance = Assistance(self.p.call, self.eventually, self.county, county_name, self.options.seed)
         return assistance.run(registered)
 
 
@@ -510,4 +549,49 @@ def drive_county(
             f"[green]Assistance[/]: {assisted.households} households with a helper, a plan and "
             f"{assisted.measures} measures; {assisted.teams} resident teams formed"
         )
+    report_funds(console, summary)
+    report_evaluation(console, summary.evaluation)
     return summary
+
+
+def report_funds(console: Console, summary: Summary) -> None:
+    funds, links = summary.funds, summary.links
+    if funds is None or links is None:
+        if summary.evaluation is not None:
+            console.print("Funds: the county has no registered household yet: no projects nor payments")
+        return
+    statuses = ", ".join(f"{status} {count}" for status, count in funds.projects.most_common())
+    console.print(
+        f"[green]Funds[/]: {len(funds.allocations)} allocations ({funds.allocations_new} new: "
+        f"{'、'.join(funds.allocations)}); {sum(funds.projects.values())} projects "
+        f"({funds.projects_new} new; {statuses}); {funds.payments_new} payments "
+        f"({funds.payments_kept} made before); joint inspection {funds.inspection}; "
+        f"{funds.findings} supervision findings"
+    )
+    if funds.notice_ends is not None:
+        console.print(
+            f"  projects   the notices run at least 10 days (until {funds.notice_ends}): "
+            "run the demo again after that to take them into the library, implementation and acceptance"
+        )
+    if funds.evaluated:
+        console.print(f"  projects   {funds.evaluated} completion evaluation(s) recorded")
+    console.print(
+        f"[green]Project links[/]: {links.linked} households linked to {links.projects} approved projects "
+        f"({links.kept} linked before); {links.benefits} benefit(s) recorded"
+    )
+
+
+def report_evaluation(console: Console, evaluation: EvaluationSummary | None) -> None:
+    if evaluation is None:
+        return
+    opened = "opened" if evaluation.round_opened else "kept"
+    line = f"[green]Evaluation[/]: third-party round {opened}, {evaluation.sample} households sampled; "
+    if evaluation.city is None:
+        line += "no assessment by a city (the county has no city above it: its province assesses it)"
+    else:
+        made = "opened" if evaluation.assessment_opened else "kept"
+        line += (
+            f"the city's assessment of its {evaluation.assessees} county(ies) {made}, the demo county scored "
+            f"from {evaluation.scored} new source(s), the others left incomplete"
+        )
+    console.print(line)
