@@ -15,6 +15,12 @@ household's finding) and `rectification/<id>` as subject, so each one's events s
 No payload names a person: a sample and a task carry household ids and counts; what officers typed (what
 was done, a reason) is published with any personal number in it masked. Rates are fractions (0.0125 for
 1.25%), their 95% Wilson interval beside them; none for a rate without a denominator.
+
+Additive since the first versions (absent in events published before): a design's `allocation`
+(proportional, or satisfaction_532: the 5:3:2 split of poor, exited and non-poor households per village),
+the draw's realised split per stratum (`allocation`, `strata`), and a step's `assignee` (the township or
+village the county assigned its task to when starting it). A task's deadline extended by its checker is
+`rectification.deadline_extended.v1`, for a round's task and an assessment's alike.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ RECTIFICATION_OPENED_V2 = "fupin.evaluation.rectification.opened.v2"
 RECTIFICATION_PROGRESSED_V2 = "fupin.evaluation.rectification.progressed.v2"
 RECTIFICATION_ACCEPTED_V2 = "fupin.evaluation.rectification.accepted.v2"
 RECTIFICATION_RETURNED_V2 = "fupin.evaluation.rectification.returned.v2"
+RECTIFICATION_DEADLINE_EXTENDED = "fupin.evaluation.rectification.deadline_extended.v1"
 
 
 class _Payload(BaseModel):
@@ -48,6 +55,8 @@ class DesignV1(_Payload):
     villages_per_township: int
     households_per_village: int
     seed: int
+    # A code of `sample_allocation`: proportional | satisfaction_532. Absent: proportional.
+    allocation: str | None = None
 
 
 class EvaluationOpenedV1(_Payload):
@@ -67,7 +76,11 @@ class SampleDrawnV1(_Payload):
     villages: int
     households: int
     poor_households: int
+    # Households drawn not registered poor, exited ones included.
     non_poor_households: int
+    allocation: str | None = None
+    # Households drawn per stratum (a code of `sample_stratum`: poor, exited under the 5:3:2 split, non_poor).
+    strata: dict[str, int] | None = None
 
 
 class RateV1(_Payload):
@@ -116,6 +129,8 @@ class RectificationStepV1(_Payload):
     from_status: str
     to_status: str
     note: str | None
+    # The township or village the county assigned the task to, on the start that assigned it.
+    assignee: str | None = None
 
 
 class SchemeV1(_Payload):
@@ -181,6 +196,19 @@ class RectificationStepV2(_Payload):
     from_status: str
     to_status: str
     note: str | None
+    assignee: str | None = None
+
+
+class RectificationDeadlineExtendedV1(_Payload):
+    """A later deadline set by the task's checker, with the reason (personal numbers masked)."""
+
+    rectification_id: uuid.UUID
+    evaluation_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    division: str
+    previous_deadline: dt.date
+    deadline: dt.date
+    reason: str
 
 
 PAYLOADS: dict[str, type[BaseModel]] = {
@@ -197,4 +225,5 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     RECTIFICATION_PROGRESSED_V2: RectificationStepV2,
     RECTIFICATION_ACCEPTED_V2: RectificationStepV2,
     RECTIFICATION_RETURNED_V2: RectificationStepV2,
+    RECTIFICATION_DEADLINE_EXTENDED: RectificationDeadlineExtendedV1,
 }
