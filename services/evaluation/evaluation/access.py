@@ -19,6 +19,12 @@ from fupin_kit.pii import mask_texts
 from fupin_kit.problems import ProblemError, unprocessable
 
 WRITER_ROLE = "officer"
+# A village's writers are its cadres (村干部) as much as its officers: a task assigned to a village is theirs.
+VILLAGE_WRITER_ROLES: tuple[str, ...] = (WRITER_ROLE, "cadre")
+
+
+def writer_roles(actor: Actor) -> tuple[str, ...]:
+    return VILLAGE_WRITER_ROLES if actor.tier == "village" else (WRITER_ROLE,)
 
 
 def require_province_officer(actor: Actor) -> None:

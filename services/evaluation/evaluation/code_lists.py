@@ -18,12 +18,16 @@ from evaluation.codes import (
     RectificationAction,
     RectificationKind,
     RectificationStatus,
+    SampleAllocation,
+    SampleStratum,
 )
 from fupin_kit import openapi_scope as scope
 from fupin_kit.code_enum import LabelledEnum
 
 CODE_LISTS: dict[str, type[LabelledEnum]] = {
     "evaluation_status": EvaluationStatus,
+    "sample_allocation": SampleAllocation,
+    "sample_stratum": SampleStratum,
     "rate": RateCode,
     "rectification_kind": RectificationKind,
     "rectification_status": RectificationStatus,
@@ -55,6 +59,6 @@ _ANSWER = {
 
 @router.get("/code-lists", openapi_extra=scope.public())
 async def code_lists() -> dict[str, list[CodeLabel]]:
-    """Every code list of evaluation (evaluation statuses, rates, rectification kinds, statuses and actions, the assessments' statuses, levels, sources, parts, grades and consequences) with its Chinese labels.
+    """Every code list of evaluation (evaluation statuses, sample allocations and strata, rates, rectification kinds, statuses and actions, the assessments' statuses, levels, sources, parts, grades and consequences) with its Chinese labels.
     Public, like the registry's and identification's."""
     return _ANSWER

@@ -12,6 +12,19 @@ class EvaluationStatus(LabelledEnum):
     CLOSED = "closed", "已结束"
 
 
+class SampleAllocation(LabelledEnum):
+    """How a village's sampled households are split between the strata (domain.md §7)."""
+
+    PROPORTIONAL = "proportional", "按户数比例分配"
+    SATISFACTION_532 = "satisfaction_532", "满意度样本5:3:2（建档立卡户:脱贫户:非贫困户）"
+
+
+class SampleStratum(LabelledEnum):
+    POOR = "poor", "在册贫困户"
+    EXITED = "exited", "已脱贫户"
+    NON_POOR = "non_poor", "非贫困户"
+
+
 class RateCode(LabelledEnum):
     WRONGLY_EXITED = "wrongly_exited", "错退率"
     MISSED = "missed", "漏评率"

@@ -5,6 +5,7 @@ reaches every consumer, the dead-letter topic and the outbox's retention); the r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel
@@ -61,6 +62,7 @@ def evaluation_opened(row: dict[str, Any], actor: Actor) -> Envelope:
             villages_per_township=row["villages_per_township"],
             households_per_village=row["households_per_village"],
             seed=row["seed"],
+            allocation=row["allocation"],
         ),
     )
     return _evaluation_event(contracts.EVALUATION_OPENED, row, payload, actor)
@@ -151,6 +153,7 @@ def rectification_step(
             from_status=from_status,
             to_status=row["status"],
             note=None if note is None else mask_text(note),
+            assignee=_assigned(row, action),
         )
         return _rectification_event(STEP_TYPES_V2[action], row, step, actor)
     payload = contracts.RectificationStepV1(
@@ -161,8 +164,29 @@ def rectification_step(
         from_status=from_status,
         to_status=row["status"],
         note=None if note is None else mask_text(note),
+        assignee=_assigned(row, action),
     )
     return _rectification_event(STEP_TYPES[action], row, payload, actor)
+
+
+def _assigned(row: dict[str, Any], action: str) -> str | None:
+    """The assignee, on the start that named it (the only step that may)."""
+    return row["assignee"] if action == "start" else None
+
+
+def rectification_deadline_extended(
+    row: dict[str, Any], previous: dt.date, reason: str, actor: Actor
+) -> Envelope:
+    payload = contracts.RectificationDeadlineExtendedV1(
+        rectification_id=row["id"],
+        evaluation_id=row["evaluation_id"],
+        assessment_id=row["assessment_id"],
+        division=row["division"],
+        previous_deadline=previous,
+        deadline=row["deadline"],
+        reason=mask_text(reason),
+    )
+    return _rectification_event(contracts.RECTIFICATION_DEADLINE_EXTENDED, row, payload, actor)
 
 
 # ---- assessments -------------------------------------------------------------------------------------------

@@ -42,7 +42,11 @@ CORRECTION: dict[str, Any] = {
     "satisfied": True,
     "reason": "复核后更正",
 }
+CLOSE_BODY: dict[str, Any] = {"rectification_days": 45}
 STEP: dict[str, Any] = {"note": "已完成入户核查并补充帮扶措施"}
+# Later than the matrix task's deadline (45 days after its close) while the matrix runs near its writing;
+# later on it is refused 422 deadline-out-of-range, which the matrix takes as an answer from within.
+DEADLINE: dict[str, Any] = {"deadline": "2027-03-01", "reason": "涉及跨年度项目，延长整改期限"}
 # The matrix's assessment is its county's (南明区) of a township of its own that is no matrix caller
 # (520102018000): the matrix checks the tree's jurisdiction (the county and the tiers above read it, every
 # other caller gets 404), which an assessee's own reading would blur; tests/ cover that reading.

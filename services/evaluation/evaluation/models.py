@@ -64,11 +64,15 @@ evaluations = Table(
     Column("villages_per_township", Integer, nullable=False),
     Column("households_per_village", Integer, nullable=False),
     Column("seed", BigInteger, nullable=False),
+    # How a village's households are split between the strata: a code of `sample_allocation`.
+    Column("allocation", String(20), nullable=False, server_default=text("'proportional'")),
     Column("status", String(10), nullable=False),
     Column("opened_by", String(200), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("drawn_at", DateTime(timezone=True)),
     Column("sample_size", Integer),
+    # The realised split, set by the draw: {stratum: households drawn}.
+    Column("strata", JSONB),
     Column("closed_at", DateTime(timezone=True)),
     Column("closed_by", String(200)),
     # The rates as they stood at close (the findings are frozen then, so they never change).
@@ -85,6 +89,7 @@ evaluation_samples = Table(
     # The household as it stood when drawn: the rates are computed from these, not from later changes.
     Column("status", String(20), nullable=False),
     Column("member_count", Integer, nullable=False),
+    # poor or non_poor; under the 5:3:2 split, exited households are their own stratum, exited.
     Column("stratum", String(10), nullable=False),
     # The sample's pages go by (division, household_id) within one evaluation.
     Index("ix_evaluation_samples_page", "evaluation_id", "division", "household_id"),
@@ -149,12 +154,32 @@ rectifications = Table(
     # county and the province for an evaluation's task, the assessee's and the assessor's for an assessment's.
     Column("worker_tier", String(10), nullable=False, server_default=text("'county'")),
     Column("checker_tier", String(10), nullable=False, server_default=text("'province'")),
+    # A township or village of the county the county assigned the task to when it started it: its
+    # officers read and submit it; the county still answers for it.
+    Column("assignee", String(12)),
     Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_rectifications_division_id", "division", "id"),
     Index("ix_rectifications_evaluation", "evaluation_id"),
     Index("ix_rectifications_assessment", "assessment_id"),
+    # An assignee's officers find the tasks assigned within their jurisdiction by it.
+    Index("ix_rectifications_assignee_id", "assignee", "id"),
+)
+
+# Each extension of a task's deadline by its checker, with the reason: the deadlines it replaced.
+rectification_deadlines = Table(
+    "rectification_deadlines",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("rectification_id", UUID(as_uuid=True), nullable=False),
+    Column("previous_deadline", Date, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("extended_by", String(200), nullable=False),
+    Column("extended_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("deadline > previous_deadline", name="ck_rectification_deadlines_later"),
+    Index("ix_rectification_deadlines_task", "rectification_id", "extended_at"),
 )
 
 # ---- assessments (年度考核) -------------------------------------------------------------------------------

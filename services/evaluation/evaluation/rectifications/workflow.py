@@ -4,6 +4,20 @@ open → in_progress (start: the worker) → submitted (submit, with what was do
 (accept: the checker) or back to in_progress (return, with the reason: the checker). Accepted is final.
 The worker and the checker are tiers each task names: the county and the province for an evaluation
 round's task, the assessee's tier and the assessor's for an assessment's.
+
+A county worker may, when it starts a task, assign it to a township or village of its county (`assignee`;
+a village's task only to the village or its township): the assignee's own officers then read it and take
+the worker's later steps, the county keeps taking them too (it still answers for the task), and the
+checker alone accepts or returns it. While the task is not accepted, its checker may extend its deadline
+(never the worker, nor the assignee).
+
+| status      | action           | to          | taken by (officers)                     | note     |
+|-------------|------------------|-------------|-----------------------------------------|----------|
+| open        | start (assignee?)| in_progress | the worker tier (the county may assign) | —        |
+| in_progress | submit           | submitted   | the worker tier, or the assignee        | required |
+| submitted   | accept           | accepted    | the checker tier                        | —        |
+| submitted   | return           | in_progress | the checker tier                        | required |
+| not accepted| deadline         | (unchanged) | the checker tier, a later day + reason  | reason   |
 """
 
 from __future__ import annotations
@@ -16,7 +30,12 @@ from evaluation.codes import RectificationStatus as S
 WORKER = "worker"
 CHECKER = "checker"
 # The tiers that may work or check some task: who is neither is refused before the task is looked for.
-WORKER_TIERS: tuple[str, ...] = ("province", "city", "county", "township")
+WORKER_TIERS: tuple[str, ...] = ("province", "city", "county", "township", "village")
+# The worker tier that may assign a task when it starts it, the levels it may assign to, and the worker's
+# actions an assignee may take.
+ASSIGNING_TIER = "county"
+ASSIGNEE_TIERS: tuple[str, ...] = ("township", "village")
+ASSIGNEE_ACTIONS: frozenset[A] = frozenset({A.SUBMIT})
 CHECKER_TIERS: tuple[str, ...] = ("nation", "province", "city", "county")
 
 
@@ -47,3 +66,13 @@ def transition(current: S, action: A) -> Transition | None:
 
 def actions_from(current: S) -> list[A]:
     return [action for (status, action) in TRANSITIONS if status == current]
+
+
+def may_take(action: A, actor_tier: str, actor_division: str, task: dict[str, object]) -> bool:
+    """Whether an officer of `actor_tier` at `actor_division`, who found the task in its jurisdiction,
+    takes `action` on it: the task's worker (checker) tier, or for a later worker step its assignee."""
+    if BY[action] == CHECKER:
+        return actor_tier == task["checker_tier"]
+    if actor_tier == task["worker_tier"]:
+        return True
+    return action in ASSIGNEE_ACTIONS and task.get("assignee") == actor_division

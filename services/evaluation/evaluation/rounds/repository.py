@@ -227,3 +227,27 @@ async def counts(session: AsyncSession, evaluation_id: uuid.UUID) -> Row:
         .where(sample.evaluation_id == evaluation_id)
     )
     return dict((await session.execute(query)).mappings().one())
+
+
+async def stratum_counts(session: AsyncSession, evaluation_id: uuid.UUID) -> list[Row]:
+    """Per stratum of the frozen sample: households sampled, surveyed (with a finding) and approving."""
+    sample, finding = evaluation_samples.c, findings.c
+    one: Any = literal_column("1")
+    query = (
+        select(
+            sample.stratum,
+            func.count().label("sampled"),
+            _total(finding.household_id.is_not(None), one).label("surveyed"),
+            _total(finding.satisfied, one).label("approving"),
+        )
+        .select_from(
+            evaluation_samples.outerjoin(
+                findings,
+                (finding.evaluation_id == sample.evaluation_id)
+                & (finding.household_id == sample.household_id),
+            )
+        )
+        .where(sample.evaluation_id == evaluation_id)
+        .group_by(sample.stratum)
+    )
+    return [dict(row) for row in (await session.execute(query)).mappings()]

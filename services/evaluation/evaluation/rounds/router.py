@@ -11,6 +11,7 @@ from evaluation.deps import Ctx
 from evaluation.idempotency import IdempotencyKey
 from evaluation.rounds import service
 from evaluation.rounds.schemas import (
+    CloseIn,
     CloseOut,
     CorrectionIn,
     DrawOut,
@@ -73,7 +74,8 @@ async def get(evaluation_id: uuid.UUID, ctx: Ctx) -> EvaluationOut:
 )
 async def draw(evaluation_id: uuid.UUID, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Draw the stratified sample (townships of the county → villages → households, poor and non-poor in
-    proportion per village) with the evaluation's seed, and freeze it: 409 sample-frozen the second time."""
+    proportion per village, or split 5:3:2 poor, exited and non-poor when the design asks for
+    satisfaction_532) with the evaluation's seed, and freeze it: 409 sample-frozen the second time."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("draw", evaluation_id), lambda: service.draw(ctx, evaluation_id)
     )
@@ -176,12 +178,21 @@ async def results(evaluation_id: uuid.UUID, ctx: Ctx) -> ResultsOut:
 @router.post(
     "/evaluations/{evaluation_id}/close",
     response_model=CloseOut,
-    openapi_extra=scope.by_resource(examples.FINDING, "evaluation_id", id_field="evaluation_id"),
+    openapi_extra=scope.by_resource(
+        examples.FINDING, "evaluation_id", id_field="evaluation_id", example=examples.CLOSE_BODY
+    ),
 )
-async def close(evaluation_id: uuid.UUID, ctx: Ctx, key: IdempotencyKey = None) -> Response:
+async def close(
+    evaluation_id: uuid.UUID, ctx: Ctx, body: CloseIn | None = None, key: IdempotencyKey = None
+) -> Response:
     """Close the evaluation (province officers): the findings freeze, the rates are kept as they stand,
     and every failed threshold and every household found wrongly exited or missed becomes a rectification
-    task (整改) with a deadline 30 days on."""
+    task (整改) due `rectification_days` (7–180, 30 without a body) days on."""
+    terms = body or CloseIn()
     return await idempotency.run(
-        ctx.session, ctx.actor, key, ("close", evaluation_id), lambda: service.close(ctx, evaluation_id)
+        ctx.session,
+        ctx.actor,
+        key,
+        ("close", evaluation_id, terms),
+        lambda: service.close(ctx, evaluation_id, terms),
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evaluation.codes import SampleAllocation
 from evaluation.text import Evaluator, Note, Reason
 
 # Precision poverty alleviation began in 2013; no evaluation of this platform is dated before it.
@@ -24,6 +25,13 @@ class DesignIn(BaseModel):
     villages_per_township: PerTownship
     households_per_village: PerVillage
     seed: Seed | None = Field(default=None, description="Generated and recorded when absent.")
+    allocation: SampleAllocation = Field(
+        default=SampleAllocation.PROPORTIONAL,
+        description="How a village's households are split between the strata: proportional (poor and "
+        "non-poor in proportion to the village's) or satisfaction_532 (50% registered poor, 30% exited, "
+        "20% never registered, by the largest remainder; a short stratum's shortfall goes to the others "
+        "in the order poor, exited, non-poor). A code of `sample_allocation` (GET /code-lists).",
+    )
 
 
 class EvaluationIn(BaseModel):
@@ -49,6 +57,14 @@ class EvaluationOut(BaseModel):
     opened_at: dt.datetime
     drawn_at: dt.datetime | None
     sample_size: int | None
+    split_per_village: dict[str, int] | None = Field(
+        default=None,
+        description="The 5:3:2 design's households per village and stratum (poor, exited, non_poor) "
+        "before any shortfall; none for a proportional design.",
+    )
+    strata: dict[str, int] | None = Field(
+        default=None, description="The split the draw realised: households drawn per stratum."
+    )
     closed_at: dt.datetime | None
 
 
@@ -57,7 +73,10 @@ class SampledOut(BaseModel):
     division: str
     status: str = Field(description="The household's status when the sample was drawn.")
     member_count: int
-    stratum: str = Field(description="poor (registered, returned or monitored) or non_poor.")
+    stratum: str = Field(
+        description="A code of `sample_stratum`: poor (registered, returned or monitored) or non_poor; under "
+        "the 5:3:2 split an exited household is exited."
+    )
     has_finding: bool
 
 
@@ -67,7 +86,11 @@ class DrawOut(BaseModel):
     villages: int
     households: int
     poor_households: int
-    non_poor_households: int
+    non_poor_households: int = Field(
+        description="Households drawn not registered poor, exited ones included."
+    )
+    allocation: str = Field(description="A code of `sample_allocation`.")
+    strata: dict[str, int] = Field(description="Households drawn per stratum (a code of `sample_stratum`).")
     first: list[SampledOut] = Field(
         description="The sample's first page (up to 100, in village and id order); "
         "GET /evaluations/{evaluation_id}/sample reads all of it."
@@ -124,13 +147,35 @@ class RateOut(BaseModel):
     verdict: str = Field(description="pass | veto | no-data")
 
 
+class StratumResultOut(BaseModel):
+    stratum: str = Field(description="A code of `sample_stratum`.")
+    sampled: int
+    surveyed: int = Field(description="Sampled households with a finding.")
+    approving: int = Field(description="Surveyed households satisfied.")
+    approval: float | None = Field(description="approving / surveyed; none when none was surveyed.")
+    interval_95: IntervalOut | None = Field(description="The 95% Wilson score interval of `approval`.")
+
+
 class ResultsOut(BaseModel):
     evaluation_id: uuid.UUID
     county: str
     west: bool = Field(description="A western province's county: 综合贫困发生率 passes under 3%, not 2%.")
     final: bool = Field(description="The evaluation is closed: these rates no longer change.")
     rates: list[RateOut]
+    strata: list[StratumResultOut] = Field(
+        default_factory=list,
+        description="Per stratum of the sample: households surveyed and approving, with 群众认可度 and its "
+        "interval (群众认可度 in `rates` stays approving / surveyed over all strata). Empty in the results "
+        "frozen by a close before strata were reported.",
+    )
     verdict: str = Field(description="veto if any rate vetoes; incomplete if one has no data; else pass.")
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rectification_days: int = Field(
+        default=30, ge=7, le=180, description="Days from the close (China time) to the tasks' deadline."
+    )
 
 
 class CloseOut(BaseModel):

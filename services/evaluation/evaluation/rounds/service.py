@@ -5,19 +5,19 @@ threshold and every household found wrongly exited or missed."""
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import random
 import secrets
 import uuid
 from typing import Any
 
-from evaluation import access, events, rates, sampling
-from evaluation.codes import EvaluationStatus, RectificationKind, RectificationStatus
+from evaluation import access, events, rates, sampling, wilson
+from evaluation.codes import EvaluationStatus, RectificationKind, RectificationStatus, SampleStratum
 from evaluation.context import Context
 from evaluation.rectifications import repository as rectification_repository
-from evaluation.rectifications.service import DEFAULT_TERM
 from evaluation.rounds import repository
 from evaluation.rounds.schemas import (
+    CloseIn,
     CloseOut,
     CorrectionIn,
     DrawOut,
@@ -29,6 +29,7 @@ from evaluation.rounds.schemas import (
     RateOut,
     ResultsOut,
     SampledOut,
+    StratumResultOut,
 )
 from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
@@ -50,12 +51,22 @@ RATE_TASKS = {
 }
 
 
+DESIGN = ("townships_per_county", "villages_per_township", "households_per_village", "seed", "allocation")
+
+
+def split_per_village(row: repository.Row) -> dict[str, int] | None:
+    """The 5:3:2 design's households per village and stratum, before any shortfall."""
+    if row["allocation"] != sampling.SATISFACTION_532:
+        return None
+    shares = sampling.shares_532(row["households_per_village"])
+    return {name: share for (name, _), share in zip(sampling.SPLIT_532, shares, strict=True)}
+
+
 def render(row: repository.Row) -> EvaluationOut:
-    design = {
-        name: row[name]
-        for name in ("townships_per_county", "villages_per_township", "households_per_village", "seed")
-    }
-    return EvaluationOut.model_validate({**row, "county": row["division"], "design": design})
+    design = {name: row[name] for name in DESIGN}
+    return EvaluationOut.model_validate(
+        {**row, "county": row["division"], "design": design, "split_per_village": split_per_village(row)}
+    )
 
 
 def render_sampled(row: repository.Row) -> SampledOut:
@@ -86,6 +97,7 @@ async def open_evaluation(ctx: Context, body: EvaluationIn) -> EvaluationOut:
             "villages_per_township": design.villages_per_township,
             "households_per_village": design.households_per_village,
             "seed": seed,
+            "allocation": design.allocation.value,
             "status": EvaluationStatus.OPEN.value,
             "opened_by": ctx.actor.subject,
         },
@@ -117,7 +129,25 @@ async def search(
 # ---- draw -----------------------------------------------------------------------------------------------
 
 
-async def _draw(ctx: Context, row: repository.Row) -> tuple[list[sampling.Household], dict[str, int]]:
+def _sizes(drawn: list[sampling.Household], allocation: str) -> dict[str, Any]:
+    """What the draw realised: households in all, registered poor and not, and per stratum."""
+    strata = [household.stratum_under(allocation) for household in drawn]
+    poor = strata.count(SampleStratum.POOR.value)
+    named = (
+        list(SampleStratum)
+        if allocation == sampling.SATISFACTION_532
+        else [SampleStratum.POOR, SampleStratum.NON_POOR]
+    )
+    return {
+        "households": len(drawn),
+        "poor_households": poor,
+        "non_poor_households": len(drawn) - poor,
+        "allocation": allocation,
+        "strata": {code.value: strata.count(code.value) for code in named},
+    }
+
+
+async def _draw(ctx: Context, row: repository.Row) -> tuple[list[sampling.Household], dict[str, Any]]:
     """The stratified sample: one PRNG seeded with the evaluation's seed, consumed in code order."""
     rng = random.Random(row["seed"])
     lo, hi = access.subtree(ctx.actor, row["division"])
@@ -134,16 +164,25 @@ async def _draw(ctx: Context, row: repository.Row) -> tuple[list[sampling.Househ
                 sampling.Household(**found)
                 for found in await repository.village_households(ctx.session, village)
             ]
-            drawn.extend(sampling.draw_village(rng, households, row["households_per_village"]))
-    poor = sum(1 for household in drawn if household.stratum == "poor")
+            wanted = row["households_per_village"]
+            drawn.extend(sampling.draw_village(rng, households, wanted, row["allocation"]))
     sizes = {
         "townships": len(chosen_townships),
         "villages": village_count,
-        "households": len(drawn),
-        "poor_households": poor,
-        "non_poor_households": len(drawn) - poor,
+        **_sizes(drawn, row["allocation"]),
     }
     return drawn, sizes
+
+
+def _sampled_row(evaluation_id: uuid.UUID, household: sampling.Household, allocation: str) -> dict[str, Any]:
+    return {
+        "evaluation_id": evaluation_id,
+        "household_id": household.household_id,
+        "division": household.division,
+        "status": household.status,
+        "member_count": household.member_count,
+        "stratum": household.stratum_under(allocation),
+    }
 
 
 def _not_open(row: repository.Row) -> None:
@@ -159,14 +198,17 @@ async def draw(ctx: Context, evaluation_id: uuid.UUID) -> DrawOut:
     _not_open(row)
     drawn, sizes = await _draw(ctx, row)
     await repository.freeze_sample(
-        ctx.session,
-        [{"evaluation_id": evaluation_id, **dataclasses.asdict(household), "stratum": household.stratum}
-         for household in drawn],
-    )  # fmt: skip
+        ctx.session, [_sampled_row(evaluation_id, h, row["allocation"]) for h in drawn]
+    )
     changed = await repository.change(
         ctx.session,
         evaluation_id,
-        {"status": EvaluationStatus.DRAWN.value, "drawn_at": civil_time.utc_now(), "sample_size": len(drawn)},
+        {
+            "status": EvaluationStatus.DRAWN.value,
+            "drawn_at": civil_time.utc_now(),
+            "sample_size": len(drawn),
+            "strata": sizes["strata"],
+        },
     )
     await record_changes(ctx.session, [events.sample_drawn(changed, sizes, ctx.actor)])
     first = await repository.sample_page(ctx.session, evaluation_id, None, FIRST_PAGE)
@@ -313,13 +355,37 @@ async def _rates(ctx: Context, row: repository.Row) -> list[rates.Rate]:
     return rates.rates(row["division"], counts)
 
 
-def _results(row: repository.Row, found: list[rates.Rate]) -> ResultsOut:
+def _stratum_out(counted: repository.Row) -> StratumResultOut:
+    surveyed, approving = counted["surveyed"], counted["approving"]
+    interval = wilson.interval(approving, surveyed)
+    return StratumResultOut(
+        stratum=counted["stratum"],
+        sampled=counted["sampled"],
+        surveyed=surveyed,
+        approving=approving,
+        approval=approving / surveyed if surveyed else None,
+        interval_95=None if interval is None else IntervalOut(low=interval.low, high=interval.high),
+    )
+
+
+async def _strata(ctx: Context, row: repository.Row) -> list[StratumResultOut]:
+    """Per stratum, in the order of the `sample_stratum` code list."""
+    order = [code.value for code in SampleStratum]
+    counted = sorted(
+        await repository.stratum_counts(ctx.session, row["id"]),
+        key=lambda found: order.index(found["stratum"]),
+    )
+    return [_stratum_out(found) for found in counted]
+
+
+def _results(row: repository.Row, found: list[rates.Rate], strata: list[StratumResultOut]) -> ResultsOut:
     return ResultsOut(
         evaluation_id=row["id"],
         county=row["division"],
         west=rates.is_west(row["division"]),
         final=row["status"] == EvaluationStatus.CLOSED,
         rates=[_rate_out(rate) for rate in found],
+        strata=strata,
         verdict=rates.overall(found).value,
     )
 
@@ -328,11 +394,12 @@ async def results(ctx: Context, evaluation_id: uuid.UUID) -> ResultsOut:
     row = await _evaluation(ctx, evaluation_id)
     if row["results"] is not None:
         return ResultsOut.model_validate(row["results"])
-    return _results(row, await _rates(ctx, row))
+    return _results(row, await _rates(ctx, row), await _strata(ctx, row))
 
 
 def _task(row: repository.Row, kind: RectificationKind, division: str, summary: str,
           household_id: uuid.UUID | None) -> dict[str, Any]:  # fmt: skip
+    """`row` is the closing evaluation with `closed_by` and `deadline` set."""
     return {
         "updated_by": row["closed_by"],
         "id": uuid.uuid4(),
@@ -343,7 +410,7 @@ def _task(row: repository.Row, kind: RectificationKind, division: str, summary: 
         "household_id": household_id,
         "summary": summary,
         "status": RectificationStatus.OPEN.value,
-        "deadline": civil_time.china_today() + DEFAULT_TERM,
+        "deadline": row["deadline"],
     }
 
 
@@ -367,7 +434,7 @@ async def _tasks(ctx: Context, row: repository.Row, found: list[rates.Rate]) -> 
     return tasks
 
 
-async def close(ctx: Context, evaluation_id: uuid.UUID) -> CloseOut:
+async def close(ctx: Context, evaluation_id: uuid.UUID, body: CloseIn) -> CloseOut:
     access.require_province_officer(ctx.actor)
     row = await _evaluation(ctx, evaluation_id, lock=True)
     if row["status"] == EvaluationStatus.OPEN:
@@ -375,10 +442,11 @@ async def close(ctx: Context, evaluation_id: uuid.UUID) -> CloseOut:
     if row["status"] == EvaluationStatus.CLOSED:
         raise conflict("the evaluation is closed already", code="evaluation-closed")
     found = await _rates(ctx, row)
-    closer = {**row, "closed_by": ctx.actor.subject}
+    deadline = civil_time.china_today() + dt.timedelta(days=body.rectification_days)
+    closer = {**row, "closed_by": ctx.actor.subject, "deadline": deadline}
     opened = await rectification_repository.add_all(ctx.session, await _tasks(ctx, closer, found))
     closing = {**row, "status": EvaluationStatus.CLOSED.value}
-    frozen = _results(closing, found)
+    frozen = _results(closing, found, await _strata(ctx, row))
     changed = await repository.change(
         ctx.session,
         evaluation_id,
