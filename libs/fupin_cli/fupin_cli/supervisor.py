@@ -352,7 +352,7 @@ class Supervisor:
             # Where the services learn which accounts were disabled (the gateway itself ignores it).
             "FUPIN_REVOKED_SUBJECTS_SOURCE": gateway.url + REVOKED_SUBJECTS_PATH,
             # The embedded platform is for development and demonstration: `fupin demo` shortens its
-            # county's notices to seconds (identification.settings_rules.short_notices_allowed).
+            # county's notices to seconds and its project notices to the day (fupin_kit.short_notices).
             "FUPIN_SHORT_NOTICES": inherited.get("FUPIN_SHORT_NOTICES", "1"),
             "PYTHONUNBUFFERED": "1",
         }

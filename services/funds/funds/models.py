@@ -105,7 +105,7 @@ project_notices = Table(
     Column("ends_on", Date, nullable=False),
     Column("posted_by", String(200), nullable=False),
     Column("posted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("ends_on >= starts_on + 10", name="ck_project_notices_ten_days"),
+    CheckConstraint("ends_on >= starts_on", name="ck_project_notices_ordered"),
     Index("ix_project_notices_division_id", "division", "project_id"),
 )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
 ACCEPTANCE = {
     "accepted_on": "2026-11-01",
@@ -182,6 +184,24 @@ async def test_a_notice_is_up_at_least_ten_days(harness: Harness) -> None:
         "SELECT ends_on - starts_on FROM project_notices WHERE project_id = CAST(:p AS uuid)", p=project_id
     )
     assert rows == [(15,)]
+
+
+async def test_a_short_notice_only_where_the_deployment_allows_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded platform (FUPIN_SHORT_NOTICES=1) lets `fupin demo` post a notice that comes down the day
+    it goes up, so its projects reach the library on a first run; elsewhere ten days stay the floor."""
+    monkeypatch.delenv("FUPIN_SHORT_NOTICES", raising=False)
+    project_id = await harness.proposed()
+    await _to_status(harness, project_id, "county_approved")
+    refused = await harness.step(project_id, "post_notice", body={"notice_days": 0})
+    assert refused.status_code == 422
+    monkeypatch.setenv("FUPIN_SHORT_NOTICES", "1")
+    posted = await harness.step(project_id, "post_notice", body={"notice_days": 0})
+    assert posted.status_code == 200, posted.text
+    entered = await harness.step(project_id, "enter_library")
+    assert entered.status_code == 200, entered.text
+    assert entered.json()["status"] == "in_library"
 
 
 async def test_rejection_needs_a_reason_and_the_owning_tier(harness: Harness) -> None:

@@ -7,11 +7,11 @@ requires) and leave every plausible regional choice open."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from fupin_kit import short_notices
 from identification import workflow
 from identification.clock import test_clock_enabled
 
@@ -48,10 +48,8 @@ class Rule:
 
 def short_notices_allowed() -> bool:
     """Notices shorter than a day: with the test clock, and where the deployment says so
-    (FUPIN_SHORT_NOTICES=1): `fupin up`, the embedded platform for development and demonstration, sets it so
-    `fupin demo` can drive a county through its notices in minutes; docker-compose, a real deployment, does
-    not, and there a notice runs whole days."""
-    return test_clock_enabled() or os.environ.get("FUPIN_SHORT_NOTICES") == "1"
+    (fupin_kit.short_notices)."""
+    return test_clock_enabled() or short_notices.allowed()
 
 
 def _d(value: str | float | int) -> Decimal:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from funds import workflow
 from funds.codes import AcceptanceResult, Category, FundSource, Nature
 from funds.text import EARLIEST_YEAR, Day, Indicator, LongText, PersonName, ProjectName, Reason, Unit, Yuan
+from fupin_kit import short_notices
 
 DIVISION_PATTERN = r"^[0-9]{12}$"
 
@@ -132,12 +133,23 @@ class StepIn(_In):
     notes: LongText | None = None
     notice_days: int = Field(
         default=workflow.MIN_NOTICE_DAYS,
-        ge=workflow.MIN_NOTICE_DAYS,
+        ge=0,
         le=workflow.MAX_NOTICE_DAYS,
-        description="post_notice: how many days the public notice stays up (at least 10).",
+        description=(
+            "post_notice: how many days the public notice stays up, at least 10; fewer (0: it comes down the "
+            "day it goes up) only where the deployment allows short notices (FUPIN_SHORT_NOTICES=1, the "
+            "embedded platform for development and demonstration)."
+        ),
     )
     acceptance: AcceptanceIn | None = Field(default=None, description="accept: required.")
     amount: Yuan | None = Field(default=None, description="reimburse: required; at most the budget.")
+
+    @field_validator("notice_days")
+    @classmethod
+    def _at_least_the_minimum(cls, days: int) -> int:
+        if days < workflow.MIN_NOTICE_DAYS and not short_notices.allowed():
+            raise ValueError(f"a project notice stays up at least {workflow.MIN_NOTICE_DAYS} days")
+        return days
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,7 @@ def _reimbursement(project: Row, body: StepIn) -> Decimal:
 
 
 async def _notice_ended(ctx: Context, project: Row) -> None:
-    """A project enters the library only once its notice has come down (at least 10 days up)."""
+    """A project enters the library only once its notice has come down."""
     notice = await repository.notice_of(ctx.session, project["id"])
     today = civil_time.china_today()
     if notice is not None and today < notice["ends_on"]:
