@@ -4,13 +4,23 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from evaluation.codes import SampleAllocation
 from evaluation.text import Evaluator, Note, Reason
+from fupin_kit import civil_time
+
+
+def _begun(year: int) -> int:
+    """A round or an assessment judges work done: of this year at the latest (China time), never of one to come,
+    which nothing could be scored on."""
+    if year > civil_time.china_today().year:
+        raise ValueError("the year has not begun (China time)")
+    return year
+
 
 # Precision poverty alleviation began in 2013; no evaluation of this platform is dated before it.
-Year = Annotated[int, Field(ge=2013, le=2100)]
+Year = Annotated[int, Field(ge=2013, le=2100), AfterValidator(_begun)]
 # Bounds that keep one county's sample a survey, not a census run by accident (40 households by the book).
 PerCounty = Annotated[int, Field(ge=1, le=100)]
 PerTownship = Annotated[int, Field(ge=1, le=100)]
