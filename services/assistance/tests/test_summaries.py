@@ -88,6 +88,30 @@ def test_a_period_not_yet_begun_or_before_2013_is_refused(text: str) -> None:
     assert refused.value.extensions["code"] == "period"
 
 
+@pytest.mark.parametrize("text", ["0000", "0000-Q1", "0000-01", "0001-02", "2012-Q4", "2012-12"])
+def test_a_year_before_2013_is_refused_before_its_days_are_built(text: str) -> None:
+    """Year 0 has no calendar day: it must be refused as a period, not fail building its dates."""
+    with pytest.raises(ProblemError) as refused:
+        periods.parse(text, dt.date(2026, 11, 28))
+    assert refused.value.status == 422 and refused.value.extensions["code"] == "period"
+
+
+async def test_a_year_before_2013_is_a_422_on_both_summaries(harness: Harness) -> None:
+    household = await harness.household(V1)
+    for period in ("0000", "0000-Q1", "0000-01"):
+        refused = await harness.client.get(
+            "/visits/summary", params={"division": V1, "period": period}, headers=harness.county()
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == "period", period
+    # A household's year is an integer the query's bounds refuse before any day is built.
+    for year in (0, 2012):
+        refused = await harness.client.get(
+            f"/households/{household}/visits/summary", params={"year": year}, headers=harness.county()
+        )
+        assert refused.status_code == 422, year
+        assert refused.json()["errors"][0]["loc"] == ["query", "year"], year
+
+
 async def test_quarter_boundaries_are_china_days(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """At 23:30 UTC on 30 September it is already 1 October in China: a visit dated that day is the fourth
     quarter's and October's, the fourth quarter is no longer in the future, and a visit on the quarter's

@@ -59,6 +59,9 @@ def parse(text: str, today: dt.date) -> Period:
     if found is None:
         raise _refused(f"the period must be {PERIOD_FORMS}")
     number = int(found["year"])
+    # Before building any day: year 0 has none (datetime refuses it), and no year before EARLIEST's can
+    # be reached anyway.
+    require_not_before_earliest(number)
     if found["quarter"] is not None:
         period = quarter(number, int(found["quarter"]))
     elif found["month"] is not None:
@@ -69,9 +72,13 @@ def parse(text: str, today: dt.date) -> Period:
     return period
 
 
-def require_reachable(period: Period, today: dt.date) -> None:
-    if period.last < EARLIEST:
+def require_not_before_earliest(number: int) -> None:
+    if number < EARLIEST.year:
         raise _refused(f"the period must not be before {EARLIEST.year}")
+
+
+def require_reachable(period: Period, today: dt.date) -> None:
+    require_not_before_earliest(period.last.year)
     if period.first > today:
         raise _refused(f"the period {period.label} has not begun (today is {today.isoformat()}, China time)")
 
