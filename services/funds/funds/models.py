@@ -236,6 +236,8 @@ inspections = Table(
     Column("status", String(10), nullable=False, server_default=text("'open'")),
     Column("conclusion", Text),
     Column("opened_by", String(200), nullable=False),
+    # The opening officer's division: only it, or a tier above containing it, adds items and closes.
+    Column("opened_division", String(12), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("closed_by", String(200)),
     Column("closed_at", DateTime(timezone=True)),

@@ -38,11 +38,17 @@ async def opened(harness: Harness, headers: dict[str, str] | None = None, **over
     return body
 
 
-async def item(harness: Harness, inspection_id: str, project_id: str, *checks: dict[str, Any]) -> Any:
+async def item(
+    harness: Harness,
+    inspection_id: str,
+    project_id: str,
+    *checks: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Any:
     return await harness.client.post(
         f"/inspections/{inspection_id}/items",
         json={"project_id": project_id, "checklist": list(checks)},
-        headers=harness.county(),
+        headers=headers or harness.county(),
     )
 
 
@@ -70,11 +76,11 @@ async def test_a_failed_point_raises_one_finding_even_when_found_twice(harness: 
     project_id = await harness.proposed()
     first = await opened(harness)
     passed = {"point": "disclosure", "passed": True}
-    for _ in range(2):
-        response = await item(harness, first["id"], project_id, passed, FAILED_QUALITY)
-        assert response.status_code == 200, response.text
-    second = await opened(harness, officer(harness, "city", CITY))
-    again = await item(harness, second["id"], project_id, FAILED_QUALITY)
+    response = await item(harness, first["id"], project_id, passed, FAILED_QUALITY)
+    assert response.status_code == 200, response.text
+    city = officer(harness, "city", CITY)
+    second = await opened(harness, city)
+    again = await item(harness, second["id"], project_id, FAILED_QUALITY, headers=city)
     assert again.status_code == 200, again.text
     assert again.json()["findings"] == []
     found = await harness.client.get(
@@ -84,7 +90,7 @@ async def test_a_failed_point_raises_one_finding_even_when_found_twice(harness: 
     raised = [event for event in await harness.outbox() if event[0] == contracts.INSPECTION_FINDING_RAISED]
     assert len(raised) == 1 and raised[0][1]["point"] == "quality" and PHONE not in raised[0][1]["note"]
     inspection = (await harness.client.get(f"/inspections/{first['id']}", headers=harness.county())).json()
-    assert len(inspection["items"]) == 2 and len(inspection["findings"]) == 1
+    assert len(inspection["items"]) == 1 and len(inspection["findings"]) == 1
 
 
 async def test_a_failed_point_needs_a_note_and_a_project_of_the_county(harness: Harness) -> None:

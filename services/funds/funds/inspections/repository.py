@@ -51,6 +51,13 @@ async def project_in(session: AsyncSession, project_id: uuid.UUID, lo: str, hi: 
     return None if row is None else dict(row)
 
 
+async def has_item(session: AsyncSession, inspection_id: uuid.UUID, project_id: uuid.UUID) -> bool:
+    query = select(inspection_items.c.id).where(
+        inspection_items.c.inspection_id == inspection_id, inspection_items.c.project_id == project_id
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
 async def add_item(session: AsyncSession, values: Row) -> None:
     await session.execute(insert(inspection_items).values(**values))
 

@@ -10,6 +10,7 @@ from funds.codes import InspectionDepartment, InspectionPoint
 from funds.projects.schemas import DIVISION_PATTERN
 from funds.supervision.schemas import FindingOut
 from funds.text import EARLIEST_YEAR, Day, LongText, Reason, Unit
+from fupin_kit import civil_time
 
 
 class _In(BaseModel):
@@ -22,7 +23,11 @@ class InspectionIn(_In):
         description="The county inspected (a city without counties counts as one), within the caller's "
         "jurisdiction.",
     )
-    year: int = Field(ge=EARLIEST_YEAR, le=2100, description="The year of the projects and funds inspected.")
+    year: int = Field(
+        ge=EARLIEST_YEAR,
+        le=2100,
+        description="The year of the projects and funds inspected: up to next year (China time).",
+    )
     departments: list[InspectionDepartment] = Field(
         min_length=1,
         max_length=len(InspectionDepartment),
@@ -30,13 +35,26 @@ class InspectionIn(_In):
         "ones (422 joint-inspection otherwise).",
     )
     leader_unit: Unit = Field(description="The unit leading the inspection (牵头单位).")
-    starts_on: Day
-    ends_on: Day = Field(description="Not before starts_on.")
+    starts_on: Day = Field(description="Within the inspection's year, the year before or the year after.")
+    ends_on: Day = Field(description="Not before starts_on; within a year of the inspection's year.")
+
+    @field_validator("year")
+    @classmethod
+    def _not_beyond_next_year(cls, value: int) -> int:
+        # An inspection may be planned for next year; a later one is a typing error frozen for good.
+        latest = civil_time.china_today().year + 1
+        if value > latest:
+            raise ValueError(f"the year is at most next year, {latest} (China time)")
+        return value
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
+        # The inspection of a year's projects runs in that year or the next (or prepares in the one before).
+        for day in (self.starts_on, self.ends_on):
+            if abs(day.year - self.year) > 1:
+                raise ValueError(f"the dates lie within a year of the inspection's year {self.year}")
         return self
 
 
@@ -93,6 +111,10 @@ class InspectionOut(BaseModel):
     status_label: str
     conclusion: str | None
     opened_by: str
+    opened_division: str = Field(
+        description="The opening officer's division: its officers, or those of a tier above containing it, "
+        "add items and close the inspection (403 for anyone else)."
+    )
     opened_at: dt.datetime
     closed_by: str | None
     closed_at: dt.datetime | None

@@ -30,7 +30,7 @@ from fupin_kit import division_keyset as keyset
 from fupin_kit.auth.actor import Actor
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_text, mask_texts
-from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
+from fupin_kit.problems import ProblemError, conflict, forbidden, not_found, unprocessable
 
 Row = dict[str, Any]
 # What officers typed: read above the county with any personal number in it masked.
@@ -87,6 +87,7 @@ async def open_inspection(ctx: Context, body: InspectionIn) -> InspectionOut:
         "id": uuid.uuid4(),
         "departments": departments,
         "opened_by": ctx.actor.subject,
+        "opened_division": ctx.actor.division,
     }
     row = await repository.add(ctx.session, values)
     await record_changes(ctx.session, [events.inspection_opened(row, ctx.actor)])
@@ -101,10 +102,23 @@ async def _load(ctx: Context, inspection_id: uuid.UUID, *, lock: bool = False) -
     return row
 
 
+def _require_opener(actor: Actor, inspection: Row) -> None:
+    """The inspection is the opening division's: an officer of it, or of a tier above containing it, works
+    it; the county inspected by its city or province (within whose jurisdiction it lies) must not write
+    or conclude the inspection of itself."""
+    if not actor.covers(inspection["opened_division"]):
+        raise forbidden(
+            f"the inspection was opened by {inspection['opened_division']}: only its officers, or those of "
+            "a tier above it, add items to it and close it"
+        )
+
+
 async def _load_open(ctx: Context, inspection_id: uuid.UUID) -> Row:
-    """The inspection, locked, 404 outside the caller's jurisdiction; 409 once closed."""
+    """The inspection, locked, 404 outside the caller's jurisdiction, 403 to any but the opening division
+    (or a tier above it); 409 once closed."""
     access.require_inspector(ctx.actor)
     row = await _load(ctx, inspection_id, lock=True)
+    _require_opener(ctx.actor, row)
     if row["status"] != InspectionStatus.OPEN.value:
         raise conflict(
             "the inspection is closed: it takes no more items and its conclusion stands",
@@ -144,6 +158,13 @@ async def add_item(ctx: Context, inspection_id: uuid.UUID, body: ItemIn) -> Insp
     if problem is not None:
         raise problem
     project = await _project_of_county(ctx, inspection, body.project_id)
+    if await repository.has_item(ctx.session, inspection_id, project["id"]):
+        # The inspection is locked (_load_open): a concurrent second item of the project waits and lands here.
+        raise conflict(
+            "this inspection has already recorded the project: its checklist stands as recorded",
+            code="already-inspected",
+            project_id=str(project["id"]),
+        )
     checklist = [check.model_dump(mode="json") for check in body.checklist]
     await repository.add_item(
         ctx.session,
