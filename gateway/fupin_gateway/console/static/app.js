@@ -515,6 +515,9 @@ const ROUTES = [
   { pattern: /^\/allocations$/, view: allocationsView, auth: true },
   { pattern: /^\/allocations\/([0-9a-f-]{36})$/, view: allocationView, auth: true },
   { pattern: /^\/coverage$/, view: coverageView, auth: true },
+  { pattern: /^\/inspections$/, view: inspectionsView, auth: true },
+  { pattern: /^\/inspections\/([0-9a-f-]{36})$/, view: inspectionView, auth: true },
+  { pattern: /^\/fund-evaluations$/, view: fundEvaluationsView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -1040,6 +1043,7 @@ async function householdView(seq, [id]) {
     helperCard(household, helpers),
     ledgerCards(household, ledger),
     householdVisitsCard(household),
+    householdLinksCard(household),
     h("div", { class: "card", dataset: { facts: "basic" } }, h("h2", { text: t("household.basic") }), dl([
       [t("household.head"), household.head_name],
       [t("household.village"), `${village} · ${household.village_group}`],
@@ -2899,7 +2903,8 @@ async function projectView(seq, [id]) {
   const back = h("p", {}, h("a", { href: "#/projects", text: t("projects.back") }));
   return h("section", { dataset: { projectPage: project.id } },
     pageHeader(project.name, projectStatus(project)), back,
-    projectSteps(project), projectFacts(project), projectBudget(project), projectTarget(project),
+    projectSteps(project), projectFacts(project), projectBudget(project), projectTarget(project), completionCard(project),
+    projectLinksCard(project),
     h("div", { class: "card" }, h("h2", { text: t("projects.mechanism") }), h("p", {}, typed(project.pro_poor_mechanism))),
     projectHistory(project));
 }
@@ -4104,6 +4109,473 @@ function householdVisitsTable(answer) {
     table(t("coverage.by_month", { year: String(answer.year) }), headers, [...answer.months.map((item) => row(item, "month")), row(answer.total, "yearTotal")], { numeric }));
 }
 
+// ---- the 联合检查 page: joint inspections of a county, their checklists and findings ----
+
+const INSPECTION_PROBLEMS = null; // its refusals are the shared problems.codes
+// funds/inspections: an officer of the county, its city or its province opens and works an inspection.
+const inspects = () => isOfficerAt("county", "city", "province");
+
+/** The counties an inspection may be opened for: a county officer's own, the counties below a city or a
+ * province, by name from the public tree. */
+async function inspectableCounties() {
+  const own = session.profile.division;
+  if (session.profile.tier === "county" || COUNTYLESS_CITIES.has(own)) return [{ code: own, name: await publicName(own) }];
+  const found = await divisionsAt(own, "county");
+  return found.sort((a, b) => a.code.localeCompare(b.code));
+}
+
+async function inspectionsView(seq, _params, query) {
+  if (!supervises()) return h("section", {}, pageHeader(t("inspections.title")), h("p", { class: "muted", text: t("inspections.county_up") }));
+  await fundsCodes().catch(() => null);
+  const division = divisionFilter(query);
+  const year = yearFilter(query, String(thisYear()));
+  const filters = filterForm("inspections", t("inspections.filter"), [
+    ["f-year", t("inspections.col_year"), h("input", { id: "f-year", name: "year", type: "number", class: "short", min: String(FUNDS_EARLIEST_YEAR), max: "2100", required: true, value: year })],
+    ["f-division", t("projects.division_code"), divisionInput(division)],
+  ]);
+  const list = await serviceList({
+    base: FU, list: "inspections", path: "/inspections", params: { division, year }, more: "projects.load_more",
+    caption: "inspections.caption", empty: "inspections.empty", numeric: [4],
+    headers: ["col_county", "col_year", "col_departments", "col_leader", "col_items", "col_dates", "col_status"].map((k) => t(`inspections.${k}`)),
+    rows: async (items) => {
+      const names = await publicNames(items.map((item) => item.division));
+      return items.map((item) => inspectionRow(item, names.get(item.division)));
+    },
+  }, query);
+  const open = inspects()
+    ? h("button", { type: "button", class: "button primary", dataset: { inspectionAction: "open" }, text: t("inspections.open"), onclick: () => openInspectionDialog(year) })
+    : null;
+  return h("section", {}, pageHeader(t("inspections.title"), open), h("p", { class: "muted", text: t("inspections.intro") }), filters, list);
+}
+
+const departmentsText = (codes) => listJoin(codes.map((code) => fundsLabel("inspection_department", code)));
+const inspectionDates = (item) => t("projects.schedule_value", { from: formatDate(item.starts_on), to: formatDate(item.ends_on) });
+
+function inspectionStatus(status) {
+  return codedBadge(fundsLabel("inspection_status", status), status, status === "closed" ? "green" : "yellow", { inspectionStatus: status });
+}
+
+function inspectionRow(item, name) {
+  return h("tr", { dataset: { inspection: item.id } },
+    td(h("a", { href: `#/inspections/${item.id}`, text: name }), { header: true }), td(String(item.year)),
+    td(departmentsText(item.departments)), td(item.leader_unit), td(formatNumber((item.items || []).length), { numeric: true }),
+    td(inspectionDates(item)), td(inspectionStatus(item.status)));
+}
+
+const inspectionFieldLabels = () => ({
+  division: t("inspections.col_county"), year: t("inspections.col_year"), departments: t("inspections.col_departments"),
+  leader_unit: t("inspections.col_leader"), starts_on: t("inspections.starts_on"), ends_on: t("inspections.ends_on"),
+  conclusion: t("inspections.conclusion"), checklist: t("inspections.checklist"), project_id: t("inspections.project"),
+});
+
+async function openInspectionDialog(year) {
+  const counties = await inspectableCounties().catch(() => []);
+  const division = h("select", { id: "in-division", required: true }, h("option", { value: "", say: () => t("common.choose") }),
+    counties.map((node) => h("option", { value: node.code, text: node.name })));
+  const yearInput = h("input", { id: "in-year", type: "number", required: true, min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: year });
+  const departments = h("select", { id: "in-departments", multiple: true, required: true, size: "5" },
+    (session.fundsCodes?.inspection_department || []).map((item) => h("option", { value: item.code, say: () => codeLabel("inspection_department", item) })));
+  const leader = textInput("in-leader", { min: 2, max: 100 });
+  const startsOn = h("input", { id: "in-starts", type: "date", required: true, value: localDay() });
+  const endsOn = h("input", { id: "in-ends", type: "date", required: true, value: localDay() });
+  serviceDialog({
+    prefix: "in", draft: "inspection:open", title: () => t("inspections.open_title"), explain: () => t("inspections.open_explain"),
+    labels: inspectionFieldLabels, codes: INSPECTION_PROBLEMS,
+    fields: [field("in-division", () => t("inspections.col_county"), division), field("in-year", () => t("inspections.col_year"), yearInput),
+      field("in-departments", () => t("inspections.departments_hint"), departments), field("in-leader", () => t("inspections.col_leader"), leader),
+      field("in-starts", () => t("inspections.starts_on"), startsOn), field("in-ends", () => t("inspections.ends_on"), endsOn)],
+    send: async () => {
+      const chosen = [...departments.selectedOptions].map((option) => option.value);
+      const body = { division: division.value, year: Number(yearInput.value), departments: chosen, leader_unit: leader.value.trim(), starts_on: startsOn.value, ends_on: endsOn.value };
+      const opened = await api(`${FU}/inspections`, { method: "POST", json: body, idempotent: true });
+      announce(t("inspections.opened"));
+      location.hash = `#/inspections/${opened.id}`;
+    },
+  });
+}
+
+async function inspectionView(seq, [id]) {
+  const [inspection] = await Promise.all([api(`${FU}/inspections/${id}`), fundsCodes().catch(() => null)]);
+  const county = await publicName(inspection.division);
+  const open = inspection.status === "open" && inspects();
+  const actions = open ? h("div", { class: "actions" },
+    h("button", { type: "button", class: "button primary", dataset: { inspectionAction: "item" }, text: t("inspections.add_item"), onclick: () => openInspectionItemDialog(inspection) }),
+    h("button", { type: "button", class: "button", dataset: { inspectionAction: "close" }, text: t("inspections.close"), onclick: () => openInspectionCloseDialog(inspection) })) : null;
+  const facts = h("div", { class: "card", dataset: { facts: "inspection" } }, dl([
+    [t("inspections.col_county"), county], [t("inspections.col_year"), String(inspection.year)],
+    [t("inspections.col_departments"), departmentsText(inspection.departments)], [t("inspections.col_leader"), inspection.leader_unit],
+    [t("inspections.col_dates"), inspectionDates(inspection)],
+    [t("inspections.conclusion"), inspection.conclusion ? typed(inspection.conclusion) : null],
+  ]));
+  return h("section", { dataset: { inspectionPage: inspection.id } },
+    pageHeader(t("inspections.title_of", { county, year: String(inspection.year) }), inspectionStatus(inspection.status)),
+    h("p", {}, h("a", { href: "#/inspections", text: t("inspections.back") })), actions, facts,
+    inspectionItems(inspection), inspectionFindings(inspection));
+}
+
+function checkCell(check) {
+  if (!check) return td("—");
+  const badge = codedBadge(t(check.passed ? "inspections.passed" : "inspections.failed"), check.passed ? "passed" : "failed", check.passed ? "green" : "red", { point: check.point });
+  return td([badge, check.note ? h("p", {}, typed(check.note)) : null]);
+}
+
+function inspectionItems(inspection) {
+  const points = (session.fundsCodes?.inspection_point || []).map((item) => item.code);
+  const rows = (inspection.items || []).map((item) => h("tr", { dataset: { inspectionItem: item.project_id } },
+    td(h("a", { href: `#/projects/${item.project_id}`, text: item.project_name }), { header: true }),
+    ...points.map((point) => checkCell(item.checklist.find((check) => check.point === point)))));
+  const headers = [t("inspections.project"), ...points.map((point) => fundsLabel("inspection_point", point))];
+  return h("div", { class: "card", dataset: { facts: "inspection-items" } }, h("h2", { text: t("inspections.items") }),
+    table(t("inspections.items"), headers, rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("inspections.no_items") }))]));
+}
+
+function inspectionFindings(inspection) {
+  const names = new Map((inspection.items || []).map((item) => [item.project_id, item.project_name]));
+  const rows = (inspection.findings || []).map((finding) => h("tr", { dataset: { finding: finding.id } },
+    td(fundsLabel("inspection_point", finding.inspection_point), { header: true }),
+    td(h("a", { href: `#/projects/${finding.project_id}`, text: names.get(finding.project_id) || t("supervision.project_link") })),
+    td(finding.issue_note ? typed(finding.issue_note) : ""),
+    td(codedBadge(fundsLabel("finding_status", finding.status), finding.status, finding.status === "open" ? "yellow" : "green", { findingStatus: finding.status }))));
+  const headers = ["col_point", "project", "col_note", "col_status"].map((k) => t(`inspections.${k}`));
+  return h("div", { class: "card", dataset: { facts: "inspection-findings" } }, h("h2", { text: t("inspections.findings") }),
+    h("p", {}, h("a", { href: `#/supervision?kind=inspection-issue&division=${inspection.division}`, dataset: { supervisionLink: "" }, text: t("inspections.to_supervision") })),
+    table(t("inspections.findings"), headers, rows.length ? rows : [h("tr", {}, h("td", { colspan: "4", text: t("inspections.no_findings") }))]));
+}
+
+/** One checklist point: passed or failed, a note required once failed. */
+function checkFieldset(item) {
+  const id = `ii-${item.code}`;
+  const verdict = h("select", { id, required: true },
+    h("option", { value: "", say: () => t("common.choose") }),
+    h("option", { value: "passed", say: () => t("inspections.passed") }), h("option", { value: "failed", say: () => t("inspections.failed") }));
+  const note = h("input", { id: `${id}-note`, type: "text", maxlength: "500" });
+  verdict.addEventListener("change", () => { note.required = verdict.value === "failed"; });
+  const element = h("fieldset", { class: "check", dataset: { check: item.code } },
+    h("legend", { say: () => codeLabel("inspection_point", item) }),
+    field(id, () => t("inspections.verdict"), verdict), field(`${id}-note`, () => t("inspections.note_if_failed"), note));
+  return { element, value: () => ({ point: item.code, passed: verdict.value === "passed", note: note.value.trim() || null }) };
+}
+
+async function openInspectionItemDialog(inspection) {
+  const projects = await api(`${FU}/projects?${new URLSearchParams({ division: inspection.division, limit: "500" })}`).catch(() => []);
+  const project = h("select", { id: "ii-project", required: true }, h("option", { value: "", say: () => t("common.choose") }),
+    projects.map((item) => h("option", { value: item.id, text: `${item.name}（${item.year}）` })));
+  const checks = (session.fundsCodes?.inspection_point || []).map(checkFieldset);
+  serviceDialog({
+    prefix: "ii", draft: `inspection:item:${inspection.id}`, title: () => t("inspections.add_item"), explain: () => t("inspections.item_explain"),
+    labels: inspectionFieldLabels, codes: INSPECTION_PROBLEMS,
+    fields: [field("ii-project", () => t("inspections.project"), project), ...checks.map((check) => check.element)],
+    send: async () => {
+      const body = { project_id: project.value, checklist: checks.map((check) => check.value()) };
+      await api(`${FU}/inspections/${inspection.id}/items`, { method: "POST", json: body, idempotent: true });
+      announce(t("inspections.item_added"));
+    },
+  });
+}
+
+function openInspectionCloseDialog(inspection) {
+  const conclusion = textArea("ic-conclusion", { min: 2, max: 2000 });
+  serviceDialog({
+    prefix: "ic", draft: `inspection:close:${inspection.id}`, title: () => t("inspections.close"), explain: () => t("inspections.close_explain"),
+    labels: inspectionFieldLabels, codes: INSPECTION_PROBLEMS,
+    fields: [field("ic-conclusion", () => t("inspections.conclusion"), conclusion)],
+    send: async () => {
+      await api(`${FU}/inspections/${inspection.id}/close`, { method: "POST", json: { conclusion: conclusion.value.trim() }, idempotent: true });
+      announce(t("inspections.closed"));
+    },
+  });
+}
+
+/** The public board's closed inspections of a division's subtree (no login). */
+async function boardInspections(division) {
+  let items;
+  try {
+    [items] = await Promise.all([api(`${FU}/public/inspections?${new URLSearchParams({ division, limit: "50" })}`, { auth: false }), fundsCodes().catch(() => null)]);
+  } catch {
+    // The board's notices stand on their own: a funds service out of reach leaves this part out, said so.
+    return h("p", { class: "muted", dataset: { publicInspections: "unavailable" }, text: t("inspections.board_unavailable") });
+  }
+  const names = await publicNames(items.map((item) => item.division));
+  const rows = items.map((item) => h("tr", { dataset: { publicInspection: item.inspection_id } },
+    td(names.get(item.division), { header: true }), td(String(item.year)), td(departmentsText(item.departments)),
+    td(inspectionDates(item)), td(formatNumber(item.projects_inspected), { numeric: true }),
+    td(listJoin(Object.entries(item.failed_points).map(([point, n]) => t("inspections.failed_count", { point: fundsLabel("inspection_point", point), n: formatNumber(n) })))),
+    td(typed(item.conclusion))));
+  const headers = ["col_county", "col_year", "col_departments", "col_dates", "col_projects", "col_failed", "conclusion"].map((k) => t(`inspections.${k}`));
+  return h("div", { class: "card", dataset: { facts: "public-inspections" } }, h("h2", { text: t("inspections.board_title") }),
+    table(t("inspections.board_title"), headers, rows.length ? rows : [h("tr", {}, h("td", { colspan: "7", text: t("inspections.board_none") }))], { numeric: [4] }));
+}
+
+// ---- a project's completion evaluation (竣工绩效评价) ----
+
+const EVALUATED_STATUSES = new Set(["accepted", "reimbursed", "announced"]);
+const evaluatesProjects = () => isOfficerAt("county");
+
+function completionCard(project) {
+  const evaluation = project.completion_evaluation;
+  const writes = EVALUATED_STATUSES.has(project.status) && evaluatesProjects();
+  const button = writes ? h("button", { type: "button", class: "button primary", dataset: { completionAction: evaluation ? "correct" : "evaluate" },
+    text: t(evaluation ? "completion.correct" : "completion.evaluate"), onclick: () => openCompletionDialog(project) }) : null;
+  const card = h("div", { class: "card", dataset: { facts: "completion" } }, h("h2", { text: t("completion.title") }));
+  if (!evaluation) {
+    const said = EVALUATED_STATUSES.has(project.status) ? "completion.none" : "completion.not_accepted";
+    return append(card, [h("p", { class: "muted", text: t(said) }), button]);
+  }
+  const rows = evaluation.indicators.map((item) => h("tr", { dataset: { indicator: item.indicator } },
+    td(item.indicator, { header: true }), td(item.target), td(item.actual),
+    td(codedBadge(t(item.met ? "completion.met" : "completion.not_met"), item.met ? "met" : "not-met", item.met ? "green" : "red", { met: String(item.met) })),
+    td(t(item.computed ? "completion.computed" : "completion.claimed"))));
+  const headers = ["indicator", "target", "actual", "met_col", "how"].map((k) => t(`completion.${k}`));
+  return append(card, [
+    dl([[t("completion.score"), h("span", { dataset: { completionScore: evaluation.score }, text: t("completion.score_value", { score: formatNumber(Number(evaluation.score)), met: formatNumber(evaluation.met), total: formatNumber(evaluation.total) }) })],
+      [t("completion.grade"), codedBadge(fundsLabel("evaluation_grade", evaluation.grade), evaluation.grade, evaluation.grade === "poor" ? "red" : "green", { completionGrade: evaluation.grade })],
+      [t("completion.evaluated"), `${accountName(evaluation.evaluated_by)} · ${formatDateTime(evaluation.evaluated_at)}`],
+      [t("completion.reason"), evaluation.reason ? typed(evaluation.reason) : null],
+      [t("completion.replaced"), evaluation.replaced?.length ? formatNumber(evaluation.replaced.length) : null]]),
+    table(t("completion.title"), headers, rows), button]);
+}
+
+function completionFieldset(item, index, current) {
+  const actual = h("input", { id: `ce-actual-${index}`, type: "text", required: true, maxlength: "100", value: current?.actual ?? "" });
+  const met = h("select", { id: `ce-met-${index}`, required: true },
+    h("option", { value: "", say: () => t("common.choose") }),
+    h("option", { value: "true", say: () => t("completion.met") }), h("option", { value: "false", say: () => t("completion.not_met") }));
+  const element = h("fieldset", { dataset: { indicator: item.indicator } },
+    h("legend", { text: t("completion.indicator_target", { indicator: item.indicator, target: item.target }) }),
+    field(`ce-actual-${index}`, () => t("completion.actual"), actual), field(`ce-met-${index}`, () => t("completion.met_col"), met));
+  return { element, value: () => ({ indicator: item.indicator, actual: actual.value.trim(), met: met.value === "true" }) };
+}
+
+function openCompletionDialog(project) {
+  const current = project.completion_evaluation;
+  const entries = project.performance_target.map((item, i) => completionFieldset(item, i, current?.indicators?.[i]));
+  const reason = current ? reasonInput("ce-reason") : null;
+  serviceDialog({
+    prefix: "ce", draft: `completion:${project.id}`, title: () => t(current ? "completion.correct" : "completion.evaluate"),
+    explain: () => t("completion.explain"), labels: () => ({ indicators: t("completion.title"), actual: t("completion.actual"), met: t("completion.met_col"), reason: t("completion.reason") }),
+    codes: null,
+    fields: [...entries.map((entry) => entry.element), reason ? field("ce-reason", () => t("completion.reason"), reason) : null],
+    send: async () => {
+      const body = { indicators: entries.map((entry) => entry.value()) };
+      if (reason) body.reason = reason.value.trim();
+      await api(`${FU}/projects/${project.id}/completion-evaluation`, { method: "PUT", json: body, idempotent: true });
+      announce(t("completion.recorded"));
+    },
+  });
+}
+
+// ---- 专项资金绩效评价: per county of the subtree ----
+
+const FUND_FIGURES = [["spending_rate", "rate"], ["completion_rate", "rate"], ["achievement", "number"], ["open_findings", "count"], ["composite", "number"]];
+const freezesFundEvaluations = () => isOfficerAt("city", "province");
+
+async function fundEvaluationsView(seq, _params, query) {
+  if (!supervises()) return h("section", {}, pageHeader(t("fund_evaluations.title")), h("p", { class: "muted", text: t("inspections.county_up") }));
+  await fundsCodes().catch(() => null);
+  const division = divisionFilter(query);
+  const year = yearFilter(query, String(thisYear()));
+  const filters = filterForm("fund-evaluations", t("fund_evaluations.filter"), [
+    ["f-year", t("fund_evaluations.col_year"), h("input", { id: "f-year", name: "year", type: "number", class: "short", min: String(FUNDS_EARLIEST_YEAR), max: "2100", required: true, value: year })],
+    ["f-division", t("projects.division_code"), divisionInput(division)],
+  ]);
+  let body;
+  try {
+    const answer = await api(`${FU}/fund-evaluations?${new URLSearchParams({ division, year })}`);
+    body = await fundEvaluationTable(answer);
+  } catch (error) {
+    body = problemBox(error);
+  }
+  return h("section", {}, pageHeader(t("fund_evaluations.title")), h("p", { class: "muted", text: t("fund_evaluations.intro") }), filters, body);
+}
+
+function fundFigure(item, [name, kind]) {
+  const value = item[name];
+  if (value === null || value === undefined) {
+    return h("td", { class: "num", dataset: { figure: name, noData: "" } }, t("fund_evaluations.no_data"),
+      item.reasons?.[name] ? h("small", { class: "muted no-data-reason", text: ` ${item.reasons[name]}` }) : null);
+  }
+  const shown = kind === "rate" ? percent(Number(value)) : kind === "count" ? formatNumber(value) : formatNumber(Number(value));
+  return h("td", { class: "num", dataset: { figure: name } }, shown);
+}
+
+async function fundEvaluationTable(answer) {
+  const names = await publicNames(answer.counties.map((item) => item.division));
+  const rows = answer.counties.map((item) => h("tr", { dataset: { fundEvaluation: item.division } },
+    td(names.get(item.division), { header: true }), figureCell("received", item.received, formatMoney), figureCell("used", item.used, formatMoney),
+    ...FUND_FIGURES.map((figure) => fundFigure(item, figure)),
+    td(item.grade ? codedBadge(fundsLabel("evaluation_grade", item.grade), item.grade, item.grade === "poor" ? "red" : "green", { grade: item.grade }) : t("fund_evaluations.no_data")),
+    td(item.frozen
+      ? h("span", { dataset: { frozen: "" }, text: t("fund_evaluations.frozen_at", { at: formatDateTime(item.frozen_at) }) })
+      : freezesFundEvaluations() ? h("button", { type: "button", class: "button", dataset: { freeze: item.division }, text: t("fund_evaluations.freeze"),
+        onclick: () => openFreezeDialog(item, names.get(item.division)) }) : t("fund_evaluations.not_frozen"))));
+  const headers = ["col_county", "col_received", "col_used", "col_spending_rate", "col_completion_rate", "col_achievement", "col_open_findings", "col_composite", "col_grade", "col_frozen"].map((k) => t(`fund_evaluations.${k}`));
+  const weights = Object.entries(answer.counties[0]?.weights || { spending: 30, completion: 30, achievement: 30, findings: 10 })
+    .map(([name, weight]) => t(`fund_evaluations.weight_${name}`, { weight: String(weight) }));
+  return h("div", { class: "card", dataset: { facts: "fund-evaluations" } },
+    h("p", { class: "muted", text: t("fund_evaluations.weights", { weights: listJoin(weights) }) }),
+    table(t("fund_evaluations.caption", { year: String(answer.year) }), headers,
+      rows.length ? rows : [h("tr", {}, h("td", { colspan: String(headers.length), text: t("fund_evaluations.empty") }))], { numeric: [1, 2, 3, 4, 5, 6, 7] }));
+}
+
+function openFreezeDialog(item, name) {
+  serviceDialog({
+    prefix: "fe", draft: `fund-evaluation:${item.division}:${item.year}`, title: () => t("fund_evaluations.freeze_title", { name, year: String(item.year) }),
+    explain: () => t("fund_evaluations.freeze_explain"), labels: () => ({}), codes: null, fields: [],
+    send: async () => {
+      await api(`${FU}/fund-evaluations/${item.division}/${item.year}/freeze`, { method: "POST", idempotent: true });
+      announce(t("fund_evaluations.frozen"));
+    },
+  });
+}
+
+// ---- 产业项目带贫: a project's links to households, a household's links to projects ----
+
+const writesLinks = () => isOfficerAt("county", "township");
+const LINK_PROBLEMS = null; // its refusals are the shared problems.codes
+
+function linkFailure(error) {
+  return problemBox(error);
+}
+
+function projectLinksCard(project) {
+  const card = h("div", { class: "card", dataset: { facts: "project-links" } }, h("h2", { text: t("links.title") }));
+  const body = h("div", {}, loading());
+  (async () => {
+    try {
+      await assistanceCodes().catch(() => null);
+      const [summary, links] = await Promise.all([
+        api(`${AS}/projects/${project.id}/links/summary`), api(`${AS}/projects/${project.id}/links?limit=200`)]);
+      body.replaceChildren(linkSummary(summary), await projectLinksTable(project, links));
+    } catch (error) {
+      body.replaceChildren(linkFailure(error));
+    }
+  })();
+  const add = writesLinks() ? h("button", { type: "button", class: "button primary", dataset: { linkAction: "link" }, text: t("links.link"), onclick: () => openLinkDialog(project, null) }) : null;
+  return append(card, [add, body]);
+}
+
+function linkSummary(summary) {
+  const mechanisms = summary.by_mechanism.map((item) => h("tr", { dataset: { mechanism: item.mechanism } },
+    td(assistanceLabel("link_mechanism", item.mechanism), { header: true }), figureCell("households", item.households), figureCell("expected_yearly", item.expected_yearly, formatMoney)));
+  const received = summary.received_by_year.map((item) => h("tr", { dataset: { year: String(item.year) } }, td(String(item.year), { header: true }), figureCell("received", item.amount, formatMoney)));
+  return h("div", { dataset: { linkSummary: "" } },
+    dl([[t("links.households"), h("span", { dataset: { figure: "households" }, text: formatNumber(summary.households) })],
+      [t("links.expected_total"), h("span", { dataset: { figure: "expected_yearly_total" }, text: formatMoney(summary.expected_yearly_total) })],
+      [t("links.still_poor"), h("span", { dataset: { figure: "still_poor" }, text: formatNumber(summary.still_poor) })]]),
+    mechanisms.length ? table(t("links.by_mechanism"), [t("links.mechanism"), t("links.households"), t("links.expected")], mechanisms, { numeric: [1, 2] }) : null,
+    received.length ? table(t("links.received_by_year"), [t("links.year"), t("links.received")], received, { numeric: [1] }) : null);
+}
+
+async function projectLinksTable(project, links) {
+  await villageNames(links.map((link) => link.division));
+  const rows = links.map((link) => h("tr", { dataset: { link: link.id, household: link.household_id } },
+    td(h("a", { href: `#/households/${link.household_id}`, text: link.head_name }), { header: true }),
+    td(villageLabel(link.division)), td(assistanceLabel("link_mechanism", link.mechanism)),
+    td(formatMoney(link.expected_yearly), { numeric: true }), td(formatDate(link.started_on)),
+    td(writesLinks() ? linkButtons(project, link) : null)));
+  const headers = ["head", "village", "mechanism", "expected", "started_on", "actions"].map((k) => t(`links.${k}`));
+  return table(t("links.caption", { n: formatNumber(links.length) }), headers,
+    rows.length ? rows : [h("tr", {}, h("td", { colspan: "6", text: t("links.empty") }))], { numeric: [3] });
+}
+
+function linkButtons(project, link) {
+  return h("div", { class: "actions" },
+    h("button", { type: "button", class: "button", dataset: { linkAction: "change" }, text: t("links.change"), onclick: () => openLinkDialog(project, link) }),
+    h("button", { type: "button", class: "button", dataset: { linkAction: "benefit" }, text: t("links.record_benefit"), onclick: () => openBenefitDialog(link) }),
+    h("button", { type: "button", class: "button", dataset: { linkAction: "end" }, text: t("links.end"), onclick: () => openLinkEndDialog(link) }));
+}
+
+/** The households a link may name: the caller's township's, or the project's county's (a county officer). */
+async function linkableHouseholds(project) {
+  const division = session.profile.tier === "township" ? session.profile.division : `${project.division.slice(0, 6)}000000`;
+  const items = await api(`${AS}/households?${new URLSearchParams({ division, limit: "500" })}`);
+  await villageNames(items.map((item) => item.division));
+  return items;
+}
+
+const linkFieldLabels = () => ({
+  mechanism: t("links.mechanism"), expected_yearly: t("links.expected"), started_on: t("links.started_on"), note: t("links.note"),
+  reason: t("links.reason"), ended_on: t("links.ended_on"), amount: t("links.received"),
+});
+
+async function openLinkDialog(project, current) {
+  const households = current ? [] : await linkableHouseholds(project).catch(() => []);
+  const household = current ? null : h("select", { id: "lk-household", required: true }, h("option", { value: "", say: () => t("common.choose") }),
+    households.map((item) => h("option", { value: item.id, text: `${item.head_name} · ${villageLabel(item.division)}` })));
+  const mechanism = codeSelect("lk-mechanism", "link_mechanism");
+  if (current) mechanism.value = current.mechanism;
+  const expected = moneyInput("lk-expected");
+  if (current) expected.value = current.expected_yearly;
+  const startedOn = h("input", { id: "lk-started", type: "date", required: true, max: localDay(), value: current?.started_on ?? localDay() });
+  const note = textArea("lk-note", { max: 500, required: false });
+  const reason = current ? reasonInput("lk-reason") : null;
+  serviceDialog({
+    prefix: "lk", draft: `link:${project.id}:${current?.household_id ?? "new"}`, title: () => t(current ? "links.change_title" : "links.link_title", { name: current?.head_name ?? "" }),
+    explain: () => t("links.explain"), labels: linkFieldLabels, codes: LINK_PROBLEMS,
+    fields: [household ? field("lk-household", () => t("links.household"), household) : null,
+      field("lk-mechanism", () => t("links.mechanism"), mechanism), field("lk-expected", () => t("links.expected"), expected),
+      field("lk-started", () => t("links.started_on"), startedOn), field("lk-note", () => t("links.note"), note),
+      reason ? field("lk-reason", () => t("links.reason"), reason) : null],
+    send: async () => {
+      const body = { mechanism: mechanism.value, expected_yearly: expected.value, started_on: startedOn.value, note: note.value.trim() || null };
+      if (reason) body.reason = reason.value.trim();
+      const target = current ? current.household_id : household.value;
+      await api(`${AS}/projects/${project.id}/links/${target}`, { method: "PUT", json: body, idempotent: true });
+      announce(t("links.linked"));
+    },
+  });
+}
+
+function openLinkEndDialog(link) {
+  const endedOn = h("input", { id: "le-ended", type: "date", required: true, max: localDay(), min: link.started_on, value: localDay() });
+  const reason = reasonInput("le-reason");
+  serviceDialog({
+    prefix: "le", draft: `link-end:${link.id}`, title: () => t("links.end_title", { name: link.head_name }), labels: linkFieldLabels, codes: LINK_PROBLEMS,
+    fields: [field("le-ended", () => t("links.ended_on"), endedOn), field("le-reason", () => t("links.reason"), reason)],
+    send: async () => {
+      await api(`${AS}/projects/${link.project_id}/links/${link.household_id}/end`, { method: "POST", json: { ended_on: endedOn.value, reason: reason.value.trim() }, idempotent: true });
+      announce(t("links.ended"));
+    },
+  });
+}
+
+function openBenefitDialog(link) {
+  const year = h("input", { id: "lb-year", type: "number", required: true, min: link.started_on.slice(0, 4), max: String(thisYear() + 1), value: String(thisYear()) });
+  const amount = moneyInput("lb-amount");
+  const reason = h("input", { id: "lb-reason", type: "text", maxlength: "500" });
+  serviceDialog({
+    prefix: "lb", draft: `benefit:${link.id}`, title: () => t("links.benefit_title", { name: link.head_name }), explain: () => t("links.benefit_explain"),
+    labels: linkFieldLabels, codes: LINK_PROBLEMS,
+    fields: [field("lb-year", () => t("links.year"), year), field("lb-amount", () => t("links.received"), amount), field("lb-reason", () => t("links.reason_if_correcting"), reason)],
+    send: async () => {
+      const body = { amount: amount.value, reason: reason.value.trim() || null };
+      await api(`${AS}/links/${link.id}/benefits/${year.value}`, { method: "PUT", json: body, idempotent: true });
+      announce(t("links.benefit_recorded"));
+    },
+  });
+}
+
+function householdLinksCard(household) {
+  const card = h("div", { class: "card", dataset: { facts: "household-links" } }, h("h2", { text: t("links.household_title") }));
+  const body = h("div", {}, loading());
+  (async () => {
+    try {
+      await assistanceCodes().catch(() => null);
+      const links = await api(`${AS}/households/${household.id}/links`);
+      const rows = links.map((link) => h("tr", { dataset: { link: link.id, project: link.project_id, ended: link.ended_on ? "true" : "false" } },
+        td(h("a", { href: `#/projects/${link.project_id}`, text: link.project_name || t("supervision.project_link") }), { header: true }),
+        td(assistanceLabel("link_mechanism", link.mechanism)), td(formatMoney(link.expected_yearly), { numeric: true }),
+        td(link.ended_on ? t("links.period_ended", { from: formatDate(link.started_on), to: formatDate(link.ended_on) }) : t("links.period_running", { from: formatDate(link.started_on) })),
+        td(listJoin(link.received.map((item) => t("links.received_in", { year: String(item.year), amount: formatMoney(item.amount) }))) || "—")));
+      const headers = ["project", "mechanism", "expected", "period", "received"].map((k) => t(`links.${k}`));
+      body.replaceChildren(table(t("links.household_title"), headers, rows.length ? rows : [h("tr", {}, h("td", { colspan: "5", text: t("links.household_empty") }))], { numeric: [2] }));
+    } catch (error) {
+      body.replaceChildren(linkFailure(error));
+    }
+  })();
+  return append(card, [body]);
+}
+
 // ---- public notice board ---------------------------------------------------------------------------
 
 const NATION = "000000000000";
@@ -4318,6 +4790,7 @@ async function boardView(seq, _params, query) {
       api(`${PUBLIC_DIVISIONS}/${division}`, { auth: false }).catch((error) => error),
       boardNotices(division, query, results),
     ]);
+    results.append(await boardInspections(division));
     if (node instanceof Error) {
       results.prepend(problemBox(node));
       await picker.show(picked ?? []);
