@@ -53,7 +53,7 @@ ALLOCATION: dict[str, Any] = {
     "amount": "500000.00",
     "document_number": "南财农〔2026〕12号",
     "categories": ["industry", "infrastructure"],
-    "deadline": "2100-12-31",
+    "deadline": "2027-12-31",
 }
 # A joint inspection of the matrix's county; an item names a project no county has (the matrix creates
 # none for it), which the inspection's owners are refused with 422 and everyone else with 404.

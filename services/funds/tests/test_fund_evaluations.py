@@ -125,8 +125,10 @@ async def test_a_county_reads_its_own_and_not_its_sibling(harness: Harness) -> N
     assert empty["composite"] is None and empty["received"] == "0.00"
 
 
-async def test_freeze_once_and_reads_answer_it(harness: Harness) -> None:
+async def test_freeze_once_and_reads_answer_it(harness: Harness, monkeypatch: Any) -> None:
     await two_counties(harness)
+    # A year is frozen once it has ended: the freeze runs on 2 January 2027 in China.
+    monkeypatch.setattr(civil_time, "utc_now", lambda: dt.datetime(2027, 1, 2, 4, tzinfo=dt.UTC))
     url = f"/fund-evaluations/{COUNTY}/2026/freeze"
     assert (await harness.client.post(url, headers=harness.county())).status_code == 403
     assert (await harness.client.post(url, headers=city_officer(harness, OTHER_CITY))).status_code == 404

@@ -22,7 +22,7 @@ def allocation(division: str = COUNTY, **overrides: Any) -> dict[str, Any]:
         "amount": "1000000.00",
         "document_number": "黔财农〔2026〕8号",
         "categories": ["industry"],
-        "deadline": "2100-12-31",
+        "deadline": "2027-12-31",
         **overrides,
     }
 

@@ -38,7 +38,11 @@ class AllocationIn(BaseModel):
     categories: list[Category] = Field(
         min_length=1, max_length=len(Category), description="The project categories it may be spent on."
     )
-    deadline: Day = Field(description="The spending deadline: not before today (the allocation's day).")
+    deadline: Day = Field(
+        description="The spending deadline: not before today (the allocation's day), at most the end of the "
+        "year + 2 (422 allocation-deadline-out-of-range) and, passing an allocation down, not after its "
+        "parent's (422 deadline-after-parent)."
+    )
     parent_id: uuid.UUID | None = Field(
         default=None,
         description="The allocation the caller's division received that this one passes down: same year "

@@ -6,6 +6,7 @@ locked while its children are summed, so concurrent pass-downs run one after ano
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,9 @@ from fupin_kit.problems import ProblemError, conflict, not_found, unprocessable
 Row = dict[str, Any]
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# The years after its own within which an allocation's money is spent: its deadline is at most the end of
+# the allocation's year plus these.
+YEARS_TO_SPEND = 2
 
 
 def _invalid(field: str, detail: str, code: str) -> ProblemError:
@@ -60,6 +64,15 @@ def _deadline(body: AllocationIn) -> None:
             f"the spending deadline is before the allocation's day ({today.isoformat()}, China time)",
             code="deadline-before-allocation",
         )
+    # Money of a year is spent within two more years (转结转 at the latest): a later day is a typing error
+    # that would keep the money from ever being found idle.
+    latest = dt.date(body.year + YEARS_TO_SPEND, 12, 31)
+    if body.deadline > latest:
+        raise _invalid(
+            "deadline",
+            f"the spending deadline of {body.year}'s money is {latest.isoformat()} at the latest",
+            code="allocation-deadline-out-of-range",
+        )
 
 
 def _within_parent(parent: Row, body: AllocationIn) -> None:
@@ -73,6 +86,13 @@ def _within_parent(parent: Row, body: AllocationIn) -> None:
             "source",
             f"the allocation passed down is {parent['source']} money",
             code="allocation-source-mismatch",
+        )
+    if body.deadline > parent["deadline"]:
+        # What is passed down is still the parent's money: it is idle by the parent's deadline at the latest.
+        raise _invalid(
+            "deadline",
+            f"the allocation passed down is to be spent by {parent['deadline'].isoformat()}",
+            code="deadline-after-parent",
         )
     outside = sorted({category.value for category in body.categories} - set(parent["categories"]))
     if outside:

@@ -46,8 +46,8 @@ async def freeze(
     key: IdempotencyKey = None,
 ) -> Response:
     """Freeze the county's evaluation of the year as computed now (an officer of its city or province; a
-    city without counties counts as a county, 422 not-a-county otherwise): 409 already-frozen the second
-    time. Publishes fund_evaluation.frozen."""
+    city without counties counts as a county, 422 not-a-county otherwise), once the year has ended in
+    China (409 year-not-ended before): 409 already-frozen the second time. Publishes fund_evaluation.frozen."""
     return await idempotency.run(
         ctx.session,
         ctx.actor,

@@ -15,6 +15,7 @@ from funds.context import Context
 from funds.fund_evaluations import repository
 from funds.fund_evaluations.schemas import WEIGHTS, FundEvaluationOut, FundEvaluationsOut
 from funds.projects.evaluation import grade_of
+from fupin_kit import civil_time
 from fupin_kit.outbox import record_changes
 from fupin_kit.problems import conflict
 
@@ -116,9 +117,22 @@ async def search(ctx: Context, division: str | None, year: int) -> FundEvaluatio
     return FundEvaluationsOut(division=asked, year=year, counties=[merged[key] for key in sorted(merged)])
 
 
+def _require_ended(year: int) -> None:
+    """A freeze is for good: a year still running (or to come) would be frozen before its money is spent."""
+    today = civil_time.china_today()
+    if year >= today.year:
+        raise conflict(
+            f"the year {year} has not ended (today is {today.isoformat()} in China): its evaluation is "
+            "frozen once it has",
+            code="year-not-ended",
+            year=year,
+        )
+
+
 async def freeze(ctx: Context, county: str, year: int) -> FundEvaluationOut:
     access.require_fund_evaluator(ctx.actor)
     access.require_county(ctx.actor, county, ("path", "county"))
+    _require_ended(year)
     lo, hi = access.county_range(county)
     raw = [
         row

@@ -40,12 +40,22 @@ DIRECTIONS: dict[str, str] = {
     "不高于": "le",
     "不超过": "le",
     "不多于": "le",
+    "不小于": "ge",
+    "至少": "ge",
+    "最多": "le",
     ">": "gt",
     "＞": "gt",
+    "大于": "gt",
+    "高于": "gt",
     "<": "lt",
     "＜": "lt",
+    "小于": "lt",
+    "低于": "lt",
 }
-_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
+# A number, its thousands grouped by a comma or a space (1,200 / 1 200) or not at all; what fits neither
+# (1,2000 / 1 2) reads as several numbers, which an actual may not hold.
+_THOUSANDS_SEPARATORS = ", \u00a0\u2009\u202f"
+_NUMBER = rf"[-+]?(?:\d{{1,3}}(?:[{_THOUSANDS_SEPARATORS}]\d{{3}})+|\d+)(?:\.\d+)?"
 # Longest first, so that ">=" is not read as ">".
 _DIRECTED = re.compile(
     r"^\s*("
@@ -54,11 +64,11 @@ _DIRECTED = re.compile(
     + _NUMBER
     + ")"
 )
-_FIRST_NUMBER = re.compile(_NUMBER)
+_ANY_NUMBER = re.compile(_NUMBER)
 
 
 def _number(text: str) -> Decimal:
-    return Decimal(text.replace(",", ""))
+    return Decimal(re.sub(f"[{_THOUSANDS_SEPARATORS}]", "", text))
 
 
 def directed_target(target: str) -> tuple[str, Decimal] | None:
@@ -68,8 +78,10 @@ def directed_target(target: str) -> tuple[str, Decimal] | None:
 
 
 def actual_number(actual: str) -> Decimal | None:
-    found = _FIRST_NUMBER.search(actual)
-    return None if found is None else _number(found.group(0))
+    """The actual value when the text holds exactly one number ("2300元", "1,200元"); None otherwise, since
+    picking one of several ("2025年户均增收1800元") would judge the target on the wrong figure."""
+    found = _ANY_NUMBER.findall(actual)
+    return _number(found[0]) if len(found) == 1 else None
 
 
 def judged(comparison: str, bound: Decimal, value: Decimal) -> bool:
@@ -119,7 +131,8 @@ def _judge(index: int, target: Row, given: EvaluatedIndicatorIn) -> Row:
     if value is None:
         raise _invalid(
             ["indicators", index, "actual"],
-            f"the target {target['target']!r} is a number: give the actual value as one",
+            f"the target {target['target']!r} is a number: give the actual figure alone, as one number "
+            "with its unit (e.g. 2300元), without years or other figures beside it",
             code="actual-not-a-number",
         )
     met = judged(*directed, value)

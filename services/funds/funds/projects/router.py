@@ -112,8 +112,8 @@ async def evaluate(
     """The completion evaluation (竣工绩效评价) of a project accepted or later (409 project-not-accepted
     before; a county officer): per indicator of the performance target, in its order (422
     indicators-mismatch), the value achieved and whether it was met. Where the target is a number with a
-    direction (≥ 2000元, 不低于95%) `met` is computed from the actual number (422 actual-not-a-number
-    without one) and a contradicting claim refused (422 met-contradicts-target). score = indicators met /
+    direction (≥ 2000元, 不低于95%, 至少, 最多, 大于, 小于 …) `met` is computed from the actual number (422
+    actual-not-a-number unless the actual holds exactly one) and a contradicting claim refused (422 met-contradicts-target). score = indicators met /
     indicators × 100, one decimal, half-up; grade 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below. Sent again it
     corrects the evaluation, with a reason (422 correction-reason-required), keeping the version replaced."""
     return await idempotency.run(

@@ -271,7 +271,9 @@ class EvaluatedIndicatorIn(_In):
         description="The performance target's indicator, as named there (in the target's order)."
     )
     actual: Indicator = Field(
-        description="The value achieved (a number, with its unit, where the target has one)."
+        description="The value achieved: where the target is a number with a direction, the figure alone "
+        "with its unit (exactly one number, thousands grouped by a comma or space allowed; 422 "
+        "actual-not-a-number otherwise)."
     )
     met: bool = Field(
         description="Whether the target was met; where the target is a number with a direction (≥ 2000元, "
