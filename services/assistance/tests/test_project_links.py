@@ -4,6 +4,8 @@ county, the summary's figures, the history of a benefit's corrections, idempoten
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -15,6 +17,7 @@ from fupin_contracts import assistance as contracts
 from fupin_contracts import funds as funds_contracts
 from fupin_kit import civil_time
 from fupin_kit.envelope import Envelope, new_event
+from fupin_kit.request_context import caused_by
 
 Harness = Any  # conftest's Harness (test modules cannot import it under importlib mode)
 TODAY = civil_time.china_today()
@@ -493,3 +496,128 @@ async def test_a_step_that_moves_nothing_or_names_an_unknown_status_changes_noth
     event = project_event("fupin.funds.project.adjusted.v1", project_id, PROJECT_VILLAGE, adjusted)
     await deliver(harness, event)
     assert (await held(harness, project_id))[1:4] == ("county_approved", False, 3)
+
+
+# ---- a rejected project ---------------------------------------------------------------------------------
+
+
+def rejection(project_id: uuid.UUID) -> Envelope:
+    """The county's rejection of an approved project, made at 01:00 in China today (17:00 UTC the day before):
+    the links it ends end on China's day."""
+    made_at = dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(17, 0), tzinfo=dt.UTC)
+    event = step(project_id, PROJECT_VILLAGE, "reject", "county_approved", "rejected")
+    return event.model_copy(update={"time": made_at})
+
+
+async def consume(harness: Harness, event: Envelope) -> None:
+    """As the consumer applies it: the events its handler writes are caused by it."""
+    with caused_by(event):
+        await deliver(harness, event)
+
+
+async def test_a_rejection_ends_the_projects_current_links_and_publishes_each_ending(
+    harness: Harness,
+) -> None:
+    rejected = await project(harness)
+    kept = await project(harness)
+    households = [await harness.household() for _ in range(2)]
+    ended_by_hand = await harness.household()
+    for household in (*households, ended_by_hand):
+        assert (await link(harness, rejected, household)).status_code == 200
+    await harness.client.post(
+        f"/projects/{rejected}/links/{ended_by_hand}/end",
+        json={"ended_on": TODAY.isoformat(), "reason": "合同到期"},
+        headers=harness.county(),
+    )
+    other = (await link(harness, kept, households[0])).json()["id"]
+    before = len(await harness.outbox())
+    event = rejection(rejected)
+    await consume(harness, event)
+    rows = await harness.sql(
+        "SELECT household_id, ended_on, end_reason, ended_by FROM project_links WHERE project_id = :p",
+        p=rejected,
+    )
+    ends = {row[0]: tuple(row[1:]) for row in rows}
+    for household in households:
+        assert ends[household] == (TODAY, "项目未通过审批", "system:assistance")
+    assert ends[ended_by_hand][1] == "合同到期"
+    staged = await harness.sql("SELECT type, payload FROM outbox ORDER BY seq")
+    endings = [payload for _, payload in staged[before:]]
+    assert [payload["type"] for payload in endings] == [contracts.LINK_ENDED] * 2
+    assert {payload["data"]["household_id"] for payload in endings} == {str(h) for h in households}
+    for payload in endings:
+        assert payload["data"]["ended_on"] == TODAY.isoformat()
+        assert payload["data"]["reason"] == "项目未通过审批"
+        assert payload["actorid"] == "system:assistance"
+        assert payload["causationid"] == str(event.id)
+    # Lists and summaries count the project's links no longer; the other project's link is untouched.
+    listed = (await harness.client.get("/links", headers=harness.county())).json()
+    assert [item["id"] for item in listed] == [other]
+    summary = (
+        await harness.client.get(f"/projects/{rejected}/links/summary", headers=harness.county())
+    ).json()
+    assert summary["households"] == 0 and summary["expected_yearly_total"] == "0.00"
+    # The same rejection again (a replay under another id) ends nothing more.
+    await consume(harness, rejection(rejected))
+    assert len(await harness.outbox()) == before + 2
+
+
+async def test_a_link_made_while_the_rejection_is_applied_waits_for_it_and_is_refused(
+    harness: Harness,
+) -> None:
+    """The consumer has applied the rejection but not yet committed: a link made meanwhile must not slip in
+    beside the ending (it would stay current on a rejected project). It waits on the project's row and then
+    sees the rejection."""
+    rejected = await project(harness)
+    household = await harness.household()
+    event = rejection(rejected)
+    async with harness.app.state.sessionmaker() as session, session.begin():
+        with caused_by(event):
+            await projects.on_step(session, event)
+        made = asyncio.create_task(link(harness, rejected, household))
+        await asyncio.sleep(0.5)
+        assert not made.done(), made.result().text
+    refused = await made
+    assert refused.status_code == 409 and refused.json()["code"] == "project-not-approved"
+    assert await harness.sql("SELECT count(*) FROM project_links") == [(0,)]
+
+
+async def test_no_benefit_is_recorded_on_a_link_of_a_rejected_project(harness: Harness) -> None:
+    rejected = await project(harness)
+    link_id = (await link(harness, rejected, await harness.household())).json()["id"]
+    await consume(harness, rejection(rejected))
+    refused = await benefit(harness, link_id, THIS_YEAR, "100.00")
+    assert refused.status_code == 409 and refused.json()["code"] == "project-rejected"
+    assert await harness.sql("SELECT count(*) FROM link_benefits") == [(0,)]
+
+
+# ---- a benefit's year and amount ------------------------------------------------------------------------
+
+
+async def test_no_benefit_is_recorded_for_a_year_after_the_link_ended(harness: Harness) -> None:
+    approved = await project(harness)
+    household = await harness.household()
+    link_id = (await link(harness, approved, household)).json()["id"]
+    await harness.client.post(
+        f"/projects/{approved}/links/{household}/end",
+        json={"ended_on": TODAY.isoformat(), "reason": "合同到期"},
+        headers=harness.county(),
+    )
+    after_end = await benefit(harness, link_id, THIS_YEAR + 1, "100.00")
+    assert after_end.status_code == 422 and after_end.json()["code"] == "benefit-year"
+    assert str(THIS_YEAR) in after_end.json()["detail"]
+    # The year it ended in is still its own.
+    assert (await benefit(harness, link_id, THIS_YEAR, "100.00")).status_code == 200
+
+
+async def test_a_yearly_amount_above_a_million_yuan_is_refused(harness: Harness) -> None:
+    approved = await project(harness)
+    household = await harness.household()
+    too_much = await link(harness, approved, household, expected_yearly="1000000.01")
+    assert too_much.status_code == 422 and too_much.json()["code"] == "benefit-above-limit"
+    assert "1,000,000" in too_much.json()["detail"]
+    link_id = (await link(harness, approved, household, expected_yearly="1000000.00")).json()["id"]
+    absurd = await benefit(harness, link_id, THIS_YEAR, "999999999999.99")
+    assert absurd.status_code == 422 and absurd.json()["code"] == "benefit-above-limit"
+    assert (await benefit(harness, link_id, THIS_YEAR, "1000000.00")).status_code == 200
+    assert await harness.sql("SELECT amount FROM link_benefits") == [(Decimal("1000000.00"),)]

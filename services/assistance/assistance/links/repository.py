@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.models import link_benefits, project_link_versions, project_links, rm_households, rm_projects
@@ -28,10 +29,23 @@ def _one(row: Any) -> Row | None:
     return None if row is None else dict(row)
 
 
-async def project(session: AsyncSession, project_id: uuid.UUID, lo: str, hi: str) -> Row | None:
+async def project(
+    session: AsyncSession, project_id: uuid.UUID, lo: str, hi: str, *, share: bool = False
+) -> Row | None:
+    """`share`: held FOR SHARE until the transaction ends, so a rejection the consumer applies meanwhile
+    waits for this write (and then ends what it made) or is seen by it."""
     query = select(rm_projects).where(
         rm_projects.c.project_id == project_id, rm_projects.c.division.between(lo, hi)
     )
+    if share:
+        query = query.with_for_update(read=True)
+    return _one((await session.execute(query)).mappings().first())
+
+
+async def project_held_for_a_benefit(session: AsyncSession, project_id: uuid.UUID) -> Row | None:
+    """The project of a link the caller holds (wherever the project lies: a county links its households to
+    projects of other townships), FOR SHARE as `project(share=True)`."""
+    query = select(rm_projects).where(rm_projects.c.project_id == project_id).with_for_update(read=True)
     return _one((await session.execute(query)).mappings().first())
 
 
@@ -85,6 +99,24 @@ async def add_version(session: AsyncSession, link: Row, reason: str | None) -> N
 async def change(session: AsyncSession, link_id: uuid.UUID, values: Row) -> Row:
     statement = update(project_links).where(project_links.c.id == link_id).values(**values)
     return dict((await session.execute(statement.returning(*project_links.c))).mappings().one())
+
+
+async def end_current_of_project(
+    session: AsyncSession, project_id: uuid.UUID, ended_on: dt.date, reason: str, ended_by: str
+) -> list[Row]:
+    """End every current link of the project on `ended_on` (or on its start day, for a link that started
+    after it: an ending never precedes its start); the ended links."""
+    statement = (
+        update(project_links)
+        .where(project_links.c.project_id == project_id, project_links.c.ended_on.is_(None))
+        .values(
+            ended_on=func.greatest(ended_on, project_links.c.started_on),
+            end_reason=reason,
+            ended_by=ended_by,
+        )
+        .returning(*project_links.c)
+    )
+    return [dict(row) for row in (await session.execute(statement)).mappings()]
 
 
 async def versions(session: AsyncSession, link_id: uuid.UUID) -> list[Row]:

@@ -39,7 +39,8 @@ async def put(
     reason). County and township officers, the project and the household both within their jurisdiction;
     the project approved by the county and not rejected (409 project-not-approved), the household
     registered, returned or monitored (409 household-status) and in the project's county (422
-    outside-project-county)."""
+    outside-project-county); at most 1,000,000 yuan expected a year (422 benefit-above-limit). The county's
+    rejection of the project ends its current links (reason 项目未通过审批)."""
     return await idempotency.run(
         ctx.session,
         ctx.actor,
@@ -81,8 +82,10 @@ async def record_benefit(
     year: int = Path(ge=2013, le=2100),
     key: IdempotencyKey = None,
 ) -> Response:
-    """What the linked household actually received in `year` (at most next year); a correction needs a
-    reason and keeps the amount it replaces. County and township officers."""
+    """What the linked household actually received in `year`, from the link's first year to next year and not
+    after the year it ended (422 benefit-year), at most 1,000,000 yuan (422 benefit-above-limit), never on a
+    link of a project the county rejected (409 project-rejected); a correction needs a reason and keeps the
+    amount it replaces. County and township officers."""
     return await idempotency.run(
         ctx.session,
         ctx.actor,

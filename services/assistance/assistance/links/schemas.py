@@ -18,7 +18,9 @@ YuanOrZero = Annotated[
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mechanism: LinkMechanism = Field(description="A code of `link_mechanism` (GET /code-lists).")
-    expected_yearly: YuanOrZero = Field(description="What the household is expected to receive a year.")
+    expected_yearly: YuanOrZero = Field(
+        description="What the household is expected to receive a year, ≤ 1,000,000 (422 benefit-above-limit)."
+    )
     started_on: dt.date = Field(ge=EARLIEST, description="Not in the future.")
     note: LinkNote | None = None
     reason: Reason | None = Field(default=None, description="Required to change a current link.")
@@ -32,7 +34,9 @@ class LinkEndIn(BaseModel):
 
 class BenefitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: YuanOrZero = Field(description="What the household actually received that year.")
+    amount: YuanOrZero = Field(
+        description="What the household actually received that year, ≤ 1,000,000 (422 benefit-above-limit)."
+    )
     reason: Reason | None = Field(default=None, description="Required to correct a recorded amount.")
 
 

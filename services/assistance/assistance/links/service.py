@@ -42,6 +42,7 @@ WRITERS = ("county", "township")
 APPROVED: frozenset[str] = frozenset(LIFECYCLE[LIFECYCLE.index("county_approved") :])
 STILL_POOR = ("registered", "returned")
 ZERO = Decimal("0.00")
+YEARLY_LIMIT = Decimal("1000000.00")
 
 
 # Typed by officers: read above the county with any personal number in them masked, as a measure's texts.
@@ -61,9 +62,9 @@ def render(ctx: Context, row: repository.Row) -> LinkOut:
     )
 
 
-async def _project(ctx: Context, project_id: uuid.UUID) -> repository.Row:
+async def _project(ctx: Context, project_id: uuid.UUID, *, share: bool = False) -> repository.Row:
     lo, hi = ctx.actor.subtree
-    found = await repository.project(ctx.session, project_id, lo, hi)
+    found = await repository.project(ctx.session, project_id, lo, hi, share=share)
     if found is None:
         raise not_found("project")
     return found
@@ -76,6 +77,17 @@ def _require_approved(project: repository.Row) -> None:
             f"{project['status']}",
             code="project-not-approved",
             project_status=project["status"],
+        )
+
+
+def _require_plausible_yearly(amount: Decimal, loc: list[str], what: str) -> None:
+    # A household's year from one project above a million yuan is a slip (an extra digit, the project's
+    # budget typed as the household's share), and it would swamp every total it joins.
+    if amount > YEARLY_LIMIT:
+        raise unprocessable(
+            f"{what} is at most 1,000,000 yuan a year for one household",
+            code="benefit-above-limit",
+            errors=[{"loc": loc, "msg": "above 1,000,000 yuan", "type": "benefit-above-limit"}],
         )
 
 
@@ -93,7 +105,8 @@ def _require_same_county(project: repository.Row, household: repository.Row) -> 
 
 async def put(ctx: Context, project_id: uuid.UUID, household_id: uuid.UUID, body: LinkIn) -> LinkDetailOut:
     access.require_writer(ctx.actor, *WRITERS)
-    project = await _project(ctx, project_id)
+    _require_plausible_yearly(body.expected_yearly, ["body", "expected_yearly"], "the expected benefit")
+    project = await _project(ctx, project_id, share=True)
     _require_approved(project)
     household = await households.within(ctx, household_id, lock=True)
     households.require_assisted(household, "a project link")
@@ -153,19 +166,44 @@ async def _detail(ctx: Context, link: repository.Row) -> LinkDetailOut:
     return LinkDetailOut.model_validate({**render(ctx, link).model_dump(), "versions": versions})
 
 
-async def record_benefit(ctx: Context, link_id: uuid.UUID, year: int, body: BenefitIn) -> BenefitHistoryOut:
-    access.require_writer(ctx.actor, *WRITERS)
+async def _link_of_a_live_project(ctx: Context, link_id: uuid.UUID) -> repository.Row:
+    """The link, locked, of a project not rejected. The project is held FOR SHARE before the link is locked,
+    in the order the consumer ending a rejected project's links takes them."""
     lo, hi = ctx.actor.subtree
-    link = await repository.get(ctx.session, link_id, lo, hi, lock=True)
-    if link is None:
+    seen = await repository.get(ctx.session, link_id, lo, hi)
+    if seen is None:
         raise not_found("link")
-    next_year = civil_time.china_today().year + 1
-    if not link["started_on"].year <= year <= next_year:
+    project = await repository.project_held_for_a_benefit(ctx.session, seen["project_id"])
+    if project is not None and project["rejected"]:
+        raise conflict(
+            "the county rejected the project: it pays no household, and no benefit is recorded on its links",
+            code="project-rejected",
+        )
+    # Read again under its lock: an ending committed while the project was awaited is seen.
+    link = await repository.get(ctx.session, link_id, lo, hi, lock=True)
+    assert link is not None  # a link is never deleted
+    return link
+
+
+def _require_benefit_year(link: repository.Row, year: int) -> None:
+    """From the link's first year to next year, and not after the year it ended."""
+    first = link["started_on"].year
+    last, until = civil_time.china_today().year + 1, "next year"
+    if link["ended_on"] is not None:
+        last, until = link["ended_on"].year, "the year the link ended"
+    if not first <= year <= last:
         raise unprocessable(
-            f"the year must be {link['started_on'].year} (the link's start) to {next_year}",
+            f"the year must be {first} (the link's start) to {last} ({until})",
             code="benefit-year",
             errors=[{"loc": ["path", "year"], "msg": "outside the link's years", "type": "benefit-year"}],
         )
+
+
+async def record_benefit(ctx: Context, link_id: uuid.UUID, year: int, body: BenefitIn) -> BenefitHistoryOut:
+    access.require_writer(ctx.actor, *WRITERS)
+    _require_plausible_yearly(body.amount, ["body", "amount"], "a benefit")
+    link = await _link_of_a_live_project(ctx, link_id)
+    _require_benefit_year(link, year)
     held = await repository.benefit_versions(ctx.session, link_id, year)
     if held and body.reason is None:
         raise reason_required(["body", "reason"], "a recorded amount is corrected")

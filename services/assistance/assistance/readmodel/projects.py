@@ -4,14 +4,15 @@ link to a household needs it (name, place, county, year, category, status, rejec
 
 funds' project events carry no version, but a project's lifecycle only moves forward (funds/workflow.py):
 each step's place in it, its `sequence`, orders them, and an event of a lower sequence than the one held is
-older and changes nothing. A rejection follows the status it rejected; a failed acceptance leaves the
-project implementing (the same sequence: it changes nothing either). Payments, findings and allocations
-on the same topic are skipped."""
+older and changes nothing. A rejection follows the status it rejected, and ends the project's current
+links (links/rejection.py); a failed acceptance leaves the project implementing (the same sequence: it
+changes nothing either). Payments, findings and allocations on the same topic are skipped."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistance.links import rejection
 from assistance.readmodel import repository
 from fupin_contracts import funds as contracts
 from fupin_kit.envelope import Envelope
@@ -89,6 +90,8 @@ async def on_step(session: AsyncSession, event: Envelope) -> None:
             "sequence": sequence_of(data.from_status, data.to_status),
         },
     )
+    if data.to_status == REJECTED:
+        await rejection.end_links(session, data.project_id, event)
 
 
 HANDLERS = {
