@@ -113,6 +113,9 @@ class FindingStatus(LabelledEnum):
     RECOVERED = "recovered", "已追回资金"
     JUSTIFIED = "justified", "经核实合规"
     TRANSFERRED_TO_DISCIPLINE = "transferred_to_discipline", "已移交纪检监察"
+    # Set by the service, not an officer: an outside-category finding of a project rejected before any
+    # money was spent on it (no money was committed, so nothing was diverted).
+    VOIDED = "voided", "已作废（项目未获批准）"
 
 
 class Resolution(LabelledEnum):

@@ -157,11 +157,14 @@ async def test_a_finding_is_listed_once_after_two_scans_and_resolved(harness, mo
     assert [row["status"] for row in await findings(harness, "idle-funds")] == ["justified"]
 
 
-async def test_drawing_outside_the_approved_categories_is_found_when_proposed(harness, monkeypatch) -> None:
+async def test_drawing_outside_the_approved_categories_is_found_when_approved(harness, monkeypatch) -> None:
     infrastructure_only = await made(harness, "province", PROVINCE, allocation(categories=["infrastructure"]))
     industry = await made(harness, "province", PROVINCE, allocation(categories=["industry", "housing"]))
     outside = await harness.proposed(**drawing(infrastructure_only["id"], "100000.00"))
-    await harness.proposed(**drawing(industry["id"], "100000.00"))
+    inside = await harness.proposed(**drawing(industry["id"], "100000.00"))
+    for project_id in (outside, inside):
+        assert (await harness.step(project_id, "township_review", harness.township())).status_code == 200
+        assert (await harness.step(project_id, "county_approve")).status_code == 200
     (finding,) = await findings(harness, "outside-category")
     assert finding["project_id"] == outside and finding["allocation_id"] == infrastructure_only["id"]
     assert finding["category"] == "industry" and finding["raised_by"] == "write"

@@ -182,10 +182,9 @@ async def propose(ctx: Context, body: ProjectIn) -> ProjectOut:
     await repository.add_history(
         ctx.session, _history_row(ctx, project["id"], "propose", None, S.PROPOSED.value, {})
     )
-    raised = await supervision.check_project(ctx, project["id"])
-    # The proposal's event first: a consumer reads the findings of a project it has seen.
-    staged = [events.proposed(project, ctx.actor)]
-    await record_changes(ctx.session, staged + [events.finding_raised(row, ctx.actor) for row in raised])
+    # Spending outside an allocation's categories is found at the county's approval, when money is
+    # committed: a proposal commits none.
+    await record_changes(ctx.session, [events.proposed(project, ctx.actor)])
     return render(ctx.actor, project, None, await repository.history_of(ctx.session, project["id"]))
 
 
@@ -299,8 +298,20 @@ async def advance(ctx: Context, project_id: uuid.UUID, api_action: ApiAction, bo
     await repository.add_history(
         ctx.session, _history_row(ctx, project_id, action.value, before.value, target.value, detail)
     )
-    await record_changes(ctx.session, [event])
+    # The step's event first: a consumer reads the findings of a project step it has seen.
+    await record_changes(ctx.session, [event, *await _findings_of_step(ctx, action, project_id)])
     return await _read(ctx, moved)
+
+
+async def _findings_of_step(ctx: Context, action: workflow.Action, project_id: uuid.UUID) -> list[Envelope]:
+    """The county's approval commits the money (outside-category raised); a rejection voids what was
+    raised, since the project will never spend it."""
+    if action is A.COUNTY_APPROVE:
+        raised = await supervision.check_project(ctx, project_id)
+        return [events.finding_raised(row, ctx.actor) for row in raised]
+    if action is A.REJECT:
+        return await supervision.void_for_rejected(ctx, project_id)
+    return []
 
 
 async def _post_notice(ctx: Context, project: Row, days: int) -> Row:

@@ -6,7 +6,8 @@ is not held yet and answers only those.
 Two kinds judge the flow of allocations instead (domain.md §6), one row per allocation (and project) and
 kind: idle-funds (资金滞留), an allocation received by a county-level division whose deadline has passed with
 part of it neither passed down nor drawn on by a project in implementation or later; outside-category (挪用),
-a project drawing on an allocation not approved for its category. A joint inspection's failed point is a
+a project approved by the county (its money committed) and not rejected drawing on an allocation not
+approved for its category; a rejection voids it. A joint inspection's failed point is a
 finding on the project (inspection-issue), one row per project and point. Payments name no allocation, so what was
 paid counts through the projects drawing on it (a project in implementation or later uses all it draws)."""
 
@@ -19,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from funds.allocations.repository import IN_USE
-from funds.codes import FindingKind
+from funds.allocations.repository import COMMITTED, IN_USE
+from funds.codes import FindingKind, FindingStatus
 from funds.models import allocations, findings, payments, projects, rm_households
 from fupin_kit import divisions
 
@@ -107,8 +108,10 @@ _IDLE_SQL = text(
     f"WHERE a.division BETWEEN :lo AND :hi AND {_COUNTY_LEVEL} AND a.deadline < :today AND idle.amount > 0 "
     + _ON_ALLOCATION
 )
-_ONE_PROJECT = "p.id = :project_id"
-_PROJECTS_IN_SUBTREE = "p.division BETWEEN :lo AND :hi AND p.status <> 'rejected'"
+# Money is committed at the county's approval: before it a proposal diverts nothing, and a rejected
+# project never will.
+_ONE_PROJECT = f"p.id = :project_id AND p.status IN {COMMITTED}"
+_PROJECTS_IN_SUBTREE = f"p.division BETWEEN :lo AND :hi AND p.status IN {COMMITTED}"
 
 
 def _outside_category_sql(scope: str) -> Any:
@@ -127,6 +130,21 @@ async def _ids(session: AsyncSession, statement: Any, params: Row) -> list[uuid.
 async def raise_for_project(session: AsyncSession, project_id: uuid.UUID) -> list[uuid.UUID]:
     params = {"project_id": project_id, "kind": FindingKind.OUTSIDE_CATEGORY.value, "raised_by": "write"}
     return await _ids(session, _outside_category_sql(_ONE_PROJECT), params)
+
+
+async def void_for_project(session: AsyncSession, project_id: uuid.UUID, values: Row) -> list[uuid.UUID]:
+    """Void the project's open outside-category findings (`values`: status, note, resolved_by)."""
+    query = (
+        update(findings)
+        .where(
+            findings.c.project_id == project_id,
+            findings.c.kind == FindingKind.OUTSIDE_CATEGORY.value,
+            findings.c.status == FindingStatus.OPEN.value,
+        )
+        .values(version=findings.c.version + 1, resolved_at=func.now(), **values)
+        .returning(findings.c.id)
+    )
+    return [row[0] for row in await session.execute(query)]
 
 
 async def raise_on_allocations(session: AsyncSession, lo: str, hi: str, today: dt.date) -> list[uuid.UUID]:

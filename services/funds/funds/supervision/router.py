@@ -35,8 +35,8 @@ async def scan(
     registry's later events changed (a death, an exit) or a project's later acceptance shows; and its
     allocations: idle-funds (资金滞留) for an allocation received by a county whose spending deadline has
     passed (today, China time, is after it) with part of it neither passed down nor drawn on by a project in
-    implementation or later, outside-category (挪用) for a project drawing on an allocation not approved for
-    its category. Findings held already are not raised twice."""
+    implementation or later, outside-category (挪用) for a project approved by the county and not rejected
+    drawing on an allocation not approved for its category. Findings held already are not raised twice."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("scan", division), lambda: service.scan(ctx, division)
     )

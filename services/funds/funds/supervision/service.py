@@ -16,6 +16,7 @@ from funds.supervision.schemas import FindingOut, ResolveIn, ScanOut
 from fupin_kit import civil_time
 from fupin_kit import division_keyset as keyset
 from fupin_kit.auth.actor import Actor
+from fupin_kit.envelope import Envelope
 from fupin_kit.outbox import record_changes
 from fupin_kit.pii import mask_name, mask_text
 from fupin_kit.problems import conflict, not_found
@@ -52,8 +53,27 @@ async def check_payment(ctx: Context, payment_id: uuid.UUID) -> list[Row]:
 
 
 async def check_project(ctx: Context, project_id: uuid.UUID) -> list[Row]:
-    """Check the project just proposed against the allocations it draws on (outside-category)."""
+    """Check the project the county just approved (its money committed) against the allocations it draws
+    on (outside-category): the findings raised (the caller stages their events after the step's)."""
     return await repository.detailed(ctx.session, await repository.raise_for_project(ctx.session, project_id))
+
+
+# Why a rejection voids a finding: the project never committed the money.
+VOIDED_NOTE = "project rejected"
+
+
+async def void_for_rejected(ctx: Context, project_id: uuid.UUID) -> list[Envelope]:
+    """The resolved events of the rejected project's open outside-category findings, now voided."""
+    values = {"status": FindingStatus.VOIDED.value, "note": VOIDED_NOTE, "resolved_by": ctx.actor.subject}
+    voided = await repository.detailed(
+        ctx.session, await repository.void_for_project(ctx.session, project_id, values)
+    )
+    return [
+        events.finding_resolved(
+            row, FindingStatus.OPEN.value, FindingStatus.VOIDED.value, VOIDED_NOTE, ctx.actor
+        )
+        for row in voided
+    ]
 
 
 async def raise_for_inspection(ctx: Context, failed: list[Row]) -> list[Row]:
