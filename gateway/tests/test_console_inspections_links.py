@@ -136,6 +136,20 @@ async def accepted_project(platform: Platform) -> str:
     return project
 
 
+async def approved_last_year(platform: Platform) -> None:
+    """A project of 2025 approved by the county: that year has figures and has ended, so it may be frozen."""
+    body = {
+        **PROJECT,
+        "name": "纪念塔社区产业路",
+        "year": 2025,
+        "starts_on": "2025-03-01",
+        "ends_on": "2025-10-31",
+    }
+    proposed = await platform.call("POST", f"{FU}/projects", "county", body, expect=201)
+    await platform.call("POST", f"{FU}/projects/{proposed['id']}/steps/township_review", "township", {})
+    await platform.call("POST", f"{FU}/projects/{proposed['id']}/steps/county_approve", "county", {})
+
+
 @pytest.fixture(scope="module")
 async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
     chromium()
@@ -144,7 +158,9 @@ async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) 
         await platform.user("township", "township", TOWNSHIP, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("province", "province", PROVINCE, ["officer"])
-        household, project = await asyncio.gather(registered(platform), accepted_project(platform))
+        household, project, _ = await asyncio.gather(
+            registered(platform), accepted_project(platform), approved_last_year(platform)
+        )
         yield Console(platform, str(platform.client.base_url).rstrip("/"), household, project)
     except BaseException:
         print(platform.logs())
@@ -191,6 +207,17 @@ async def fail_quality(page: Page, project: str) -> None:
     await submit(page)
 
 
+async def county_reads_without_writing(console: Console, route: str) -> None:
+    """The inspected county's officer reads the province's inspection, offered neither an item nor the
+    close (funds answers 403 to anyone but the opening division and the tiers above containing it)."""
+    async with console_page() as (page, errors):
+        await sign_in(page, console.base, "e2e.county")
+        await page.goto(f"{console.base}/console/#{route}")
+        await expect(page.locator("[data-facts=inspection-findings] tr[data-finding]")).to_have_count(1)
+        await expect(page.locator("[data-inspection-action]")).to_have_count(0)
+        assert not errors, errors
+
+
 async def test_an_inspection_fails_a_point_and_is_closed_onto_the_public_board(console: Console) -> None:
     async with console_page() as (page, errors):
         await sign_in(page, console.base, "e2e.province")
@@ -206,6 +233,7 @@ async def test_an_inspection_fails_a_point_and_is_closed_onto_the_public_board(c
         await expect(page.locator("[data-supervision-link]")).to_have_attribute(
             "href", f"#/supervision?kind=inspection-issue&division={COUNTY}"
         )
+        await county_reads_without_writing(console, page.url.split("#")[1])
         await page.locator("[data-inspection-action=close]").click()
         await page.locator("dialog[open] #ic-conclusion").fill("总体规范，工程质量问题限期整改")
         await submit(page)
@@ -270,8 +298,8 @@ async def test_a_household_linked_to_the_project_is_seen_on_its_page(console: Co
 
 
 async def test_a_province_officer_reads_and_freezes_the_fund_evaluation(console: Console) -> None:
-    """The county's row: no allocation received, so no spending rate (无数据 with funds' reason); its one
-    approved project accepted; frozen by the province."""
+    """The county's row: no allocation received, so no spending rate (无数据 with funds' reason). 2026 has not
+    ended, so it is not offered for freezing; 2025 (one project approved, none accepted) is frozen."""
     async with console_page() as (page, errors):
         await sign_in(page, console.base, "e2e.province")
         await page.locator("#nav a[href='#/fund-evaluations']").click()
@@ -282,7 +310,13 @@ async def test_a_province_officer_reads_and_freezes_the_fund_evaluation(console:
         await expect(row.locator("[data-figure=spending_rate][data-no-data]")).to_contain_text("无数据")
         await expect(row.locator("[data-figure=completion_rate]")).to_have_text("100%")
         await expect(row.locator("[data-figure=completion_rate]")).to_have_css("text-align", "right")
-        await row.locator("[data-freeze]").click()
+        await expect(row).to_contain_text("年度结束后确定")
+        await expect(row.locator("[data-freeze]")).to_have_count(0)
+        await page.locator("#f-year").fill("2025")
+        await page.locator("form.filters button[type=submit]").click()
+        last_year = page.locator(f"[data-facts=fund-evaluations] tr[data-fund-evaluation='{COUNTY}']")
+        await expect(last_year.locator("[data-figure=completion_rate]")).to_have_text("0%")
+        await last_year.locator("[data-freeze]").click()
         await submit(page)
-        await expect(row.locator("[data-frozen]")).to_be_visible()
+        await expect(last_year.locator("[data-frozen]")).to_be_visible()
         assert not errors, errors

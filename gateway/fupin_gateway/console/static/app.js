@@ -2783,11 +2783,6 @@ const SUPERVISING_TIERS = ["county", "city", "province", "nation"];
 const PROJECT_STEP_FIELDS = { reject: "reason", post_notice: "notice_days", accept: "acceptance", reimburse: "amount" };
 const INDICATOR_ROWS = 3;
 // evaluation/rectifications/workflow.py: who takes each step of a rectification task (整改), from which status.
-const RECTIFICATION_STEPS = {
-  open: [{ action: "start", tier: "county" }],
-  in_progress: [{ action: "submit", tier: "county" }],
-  submitted: [{ action: "accept", tier: "province" }, { action: "return", tier: "province" }],
-};
 const NOTE_REQUIRED = new Set(["submit", "return"]);
 const VERDICT_COLOURS = { pass: "green", veto: "red" };
 
@@ -3285,8 +3280,8 @@ async function evaluationsView(seq, _params, query) {
       caption: "evaluations.tasks_caption", empty: "evaluations.tasks_empty",
       headers: ["col_kind", "col_place", "col_summary", "col_deadline", "col_status", "col_actions"].map((k) => t(`evaluations.${k}`)),
       rows: async (items) => {
-        const names = await publicNames(items.map((item) => item.division));
-        return items.map((item) => rectificationRow(item, names.get(item.division)));
+        const names = await publicNames(items.flatMap((item) => (item.assignee ? [item.division, item.assignee] : [item.division])));
+        return items.map((item) => rectificationRow(item, names.get(item.division), item.assignee ? names.get(item.assignee) : null));
       },
     }, query),
   ]);
@@ -3296,7 +3291,10 @@ async function evaluationsView(seq, _params, query) {
     ["f-overdue", t("evaluations.overdue_only"), overdueBox],
     ["f-division", t("projects.division_code"), divisionInput(division)],
   ]);
-  return h("section", {}, pageHeader(t("evaluations.title")),
+  const open = runsRounds()
+    ? h("button", { type: "button", class: "button primary", dataset: { roundAction: "open" }, text: t("rounds.open"), onclick: () => openRoundDialog() })
+    : null;
+  return h("section", {}, pageHeader(t("evaluations.title"), open),
     h("p", { class: "muted", text: t("evaluations.intro") }),
     h("h2", { text: t("evaluations.rounds") }), rounds,
     h("h2", { text: t("evaluations.tasks") }), filters, tasks);
@@ -3318,21 +3316,24 @@ function rectificationStatus(task) {
     task.status === "accepted" ? "green" : task.status === "submitted" ? "yellow" : "neutral", { rectificationStatus: task.status });
 }
 
-function rectificationRow(task, place) {
-  const steps = (RECTIFICATION_STEPS[task.status] || []).filter((step) => isOfficerAt(step.tier));
+function rectificationRow(task, place, assigneeName) {
   const said = [
     task.done ? h("p", {}, h("span", { class: "muted", text: t("evaluations.done_said") }), typed(task.done)) : null,
     task.return_reason ? h("p", {}, h("span", { class: "muted", text: t("evaluations.returned_said") }), typed(task.return_reason)) : null,
   ];
   return h("tr", { dataset: { rectification: task.id } },
-    td(evaluationLabel("rectification_kind", task.kind), { header: true }), td(place),
+    td(evaluationLabel("rectification_kind", task.kind), { header: true }),
+    td([place, assigneeName ? h("p", { class: "muted", dataset: { assignee: task.assignee }, text: t("rounds.assigned_to", { name: assigneeName }) }) : null]),
     td([typed(task.summary), said]),
-    td([formatDate(task.deadline), task.overdue ? [" ", codedBadge(t("evaluations.overdue"), "overdue", "red", { overdue: "" })] : null]),
+    td([h("span", { dataset: { deadline: task.deadline }, text: formatDate(task.deadline) }),
+      task.overdue ? [" ", codedBadge(t("evaluations.overdue"), "overdue", "red", { overdue: "" })] : null]),
     td(rectificationStatus(task)),
-    td(h("div", { class: "actions" }, steps.map(({ action }) => h("button", {
+    td(h("div", { class: "actions" }, rectificationSteps(task).map((action) => h("button", {
       type: "button", class: "button", dataset: { rectificationStep: action },
-      text: evaluationLabel("rectification_action", action), onclick: () => openRectificationDialog(task, action),
-    })))));
+      text: evaluationLabel("rectification_action", action),
+      onclick: () => (action === "start" ? openStartDialog(task) : openRectificationDialog(task, action)),
+    })), extendsDeadline(task) ? h("button", { type: "button", class: "button", dataset: { rectificationDeadline: "" },
+      text: t("rounds.extend"), onclick: () => openDeadlineDialog(task) }) : null)));
 }
 
 function openRectificationDialog(task, action) {
@@ -3364,8 +3365,9 @@ async function evaluationView(seq, [id]) {
     [t("evaluations.col_sample"), round.sample_size === null ? null : formatNumber(round.sample_size)],
     [t("evaluations.closed_at"), round.closed_at ? formatDateTime(round.closed_at) : null],
   ]));
-  return h("section", { dataset: { evaluationPage: round.id } },
-    pageHeader(t("evaluations.round_title", { county, year: String(round.year) })), back, facts, resultsCard(results));
+  return h("section", { dataset: { evaluationPage: round.id, roundStatus: round.status } },
+    pageHeader(t("evaluations.round_title", { county, year: String(round.year) })), back, roundActions(round), facts,
+    roundDesign(round), await sampleCard(round), resultsCard(results));
 }
 
 const percent = (value) => formatNumber(value, { style: "percent", maximumFractionDigits: 1 });
@@ -3393,8 +3395,242 @@ function resultsCard(results) {
     h("p", { dataset: { overall: results.verdict } }, h("strong", { text: t("evaluations.overall") }), " ", verdictBadge(results.verdict)),
     h("p", { class: "muted", text: t(results.final ? "evaluations.final" : "evaluations.not_final") }),
     h("p", { class: "muted", text: t(results.west ? "evaluations.west" : "evaluations.not_west") }),
-    table(t("evaluations.results"), headers, results.rates.map(rateRow), { numeric: [1, 3] }));
+    table(t("evaluations.results"), headers, results.rates.map(rateRow), { numeric: [1, 3] }),
+    strataTable(results.strata));
 }
+
+// ---- third-party rounds end to end: opened, drawn, surveyed and closed by the province ----
+
+// evaluation/rounds: a province officer opens, draws, records findings on the evaluator's behalf and closes.
+const runsRounds = () => isOfficerAt("province");
+const ROUND_DESIGN = { townships_per_county: 2, villages_per_township: 2, households_per_village: 10 };
+const RECTIFICATION_DAYS = { low: 7, high: 180, fallback: 30 };
+const DEADLINE_AHEAD_DAYS = 180;
+
+const roundFieldLabels = () => ({
+  county: t("evaluations.col_county"), year: t("evaluations.col_year"), evaluator: t("evaluations.col_evaluator"),
+  townships_per_county: t("rounds.townships_per_county"), villages_per_township: t("rounds.villages_per_township"),
+  households_per_village: t("rounds.households_per_village"), allocation: t("rounds.allocation"), seed: t("rounds.seed"),
+  rectification_days: t("rounds.rectification_days"), people_affected: t("rounds.people_affected"), note: t("rounds.note"),
+  reason: t("rounds.reason"), deadline: t("rounds.new_deadline"), assignee: t("rounds.assignee"),
+});
+
+function designInput(id, value, max) {
+  return h("input", { id, type: "number", required: true, min: "1", max: String(max), step: "1", class: "short", value: String(value) });
+}
+
+async function openRoundDialog() {
+  const counties = await divisionsAt(session.profile.division, "county").catch(() => []);
+  const county = h("select", { id: "ro-county", required: true }, h("option", { value: "", say: () => t("common.choose") }),
+    counties.sort((a, b) => a.code.localeCompare(b.code)).map((node) => h("option", { value: node.code, text: node.name })));
+  const year = h("input", { id: "ro-year", type: "number", required: true, min: "2013", max: String(thisYear()), value: String(thisYear()) });
+  const evaluator = textInput("ro-evaluator", { min: 2, max: 200 });
+  const townships = designInput("ro-townships", ROUND_DESIGN.townships_per_county, 100);
+  const villages = designInput("ro-villages", ROUND_DESIGN.villages_per_township, 100);
+  const households = designInput("ro-households", ROUND_DESIGN.households_per_village, 1000);
+  const allocation = serviceSelect("ro-allocation", session.evaluationCodes, "sample_allocation", { selected: "proportional" });
+  const seed = h("input", { id: "ro-seed", type: "number", min: "0", step: "1", class: "short" });
+  serviceDialog({
+    prefix: "ro", draft: "round:open", title: () => t("rounds.open_title"), explain: () => t("rounds.open_explain"),
+    labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS,
+    fields: [field("ro-county", () => t("evaluations.col_county"), county), field("ro-year", () => t("evaluations.col_year"), year),
+      field("ro-evaluator", () => t("evaluations.col_evaluator"), evaluator),
+      field("ro-townships", () => t("rounds.townships_per_county"), townships), field("ro-villages", () => t("rounds.villages_per_township"), villages),
+      field("ro-households", () => t("rounds.households_per_village"), households), field("ro-allocation", () => t("rounds.allocation"), allocation),
+      field("ro-seed", () => t("rounds.seed_optional"), seed)],
+    send: async () => {
+      const design = { townships_per_county: Number(townships.value), villages_per_township: Number(villages.value),
+        households_per_village: Number(households.value), allocation: allocation.value };
+      if (seed.value.trim()) design.seed = Number(seed.value);
+      const body = { county: county.value, year: Number(year.value), evaluator: evaluator.value.trim(), design };
+      const opened = await api(`${EV}/evaluations`, { method: "POST", json: body, idempotent: true });
+      announce(t("rounds.opened"));
+      location.hash = `#/evaluations/${opened.id}`;
+    },
+  });
+}
+
+function roundActions(round) {
+  if (!runsRounds() || round.status === "closed") return null;
+  const button = (action, label, onclick) => h("button", { type: "button", class: "button primary", dataset: { roundAction: action }, text: t(label), onclick });
+  return h("div", { class: "actions" }, round.status === "open"
+    ? button("draw", "rounds.draw", () => openDrawDialog(round))
+    : button("close", "rounds.close", () => openRoundCloseDialog(round)));
+}
+
+function roundDesign(round) {
+  const design = round.design;
+  const strata = round.strata ? listJoin(Object.entries(round.strata).map(([stratum, n]) => t("rounds.stratum_count", { stratum: evaluationLabel("sample_stratum", stratum), n: formatNumber(n) }))) : null;
+  return h("div", { class: "card", dataset: { facts: "round-design" } }, h("h2", { text: t("rounds.design") }), dl([
+    [t("rounds.townships_per_county"), formatNumber(design.townships_per_county)], [t("rounds.villages_per_township"), formatNumber(design.villages_per_township)],
+    [t("rounds.households_per_village"), formatNumber(design.households_per_village)],
+    [t("rounds.allocation"), h("span", { dataset: { allocation: design.allocation }, text: evaluationLabel("sample_allocation", design.allocation) })],
+    [t("rounds.seed"), design.seed === null || design.seed === undefined ? null : String(design.seed)],
+    [t("rounds.strata"), strata ? h("span", { dataset: { strata: JSON.stringify(round.strata) }, text: strata }) : null],
+  ]));
+}
+
+function openDrawDialog(round) {
+  serviceDialog({
+    prefix: "rd", draft: `round:draw:${round.id}`, title: () => t("rounds.draw"), explain: () => t("rounds.draw_explain"),
+    labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS, fields: [],
+    send: async () => {
+      const drawn = await api(`${EV}/evaluations/${round.id}/draw`, { method: "POST", idempotent: true });
+      announce(t("rounds.drawn", { n: formatNumber(drawn.households) }));
+    },
+  });
+}
+
+function openRoundCloseDialog(round) {
+  const days = h("input", { id: "rc-days", type: "number", required: true, min: String(RECTIFICATION_DAYS.low), max: String(RECTIFICATION_DAYS.high),
+    step: "1", class: "short", value: String(RECTIFICATION_DAYS.fallback) });
+  serviceDialog({
+    prefix: "rc", draft: `round:close:${round.id}`, title: () => t("rounds.close"), explain: () => t("rounds.close_explain"),
+    labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS, fields: [field("rc-days", () => t("rounds.rectification_days"), days)],
+    send: async () => {
+      const closed = await api(`${EV}/evaluations/${round.id}/close`, { method: "POST", json: { rectification_days: Number(days.value) }, idempotent: true });
+      announce(t("rounds.closed", { n: formatNumber(closed.rectifications.length) }));
+    },
+  });
+}
+
+/** The frozen sample, each household by its head (the registry's, masked above the county) and village. */
+async function sampleCard(round) {
+  if (round.status === "open") return null;
+  const card = h("div", { class: "card", dataset: { facts: "sample" } }, h("h2", { text: t("rounds.sample") }));
+  let sample;
+  try {
+    sample = await api(`${EV}/evaluations/${round.id}/sample?limit=500`);
+  } catch (error) {
+    return append(card, [problemBox(error)]);
+  }
+  const [heads] = await Promise.all([householdHeads(sample.map((item) => item.household_id)), villageNames(sample.map((item) => item.division))]);
+  const writes = runsRounds() && round.status !== "closed";
+  const rows = sample.map((item) => {
+    const head = heads.get(item.household_id);
+    return h("tr", { dataset: { sampled: item.household_id, stratum: item.stratum, hasFinding: String(item.has_finding) } },
+      td(typeof head === "string" ? head : t("feed.subject_household_unnamed"), { header: true }), td(villageLabel(item.division)),
+      td(statusBadge(item.status)), td(evaluationLabel("sample_stratum", item.stratum)), td(formatNumber(item.member_count), { numeric: true }),
+      td(t(item.has_finding ? "rounds.surveyed" : "rounds.not_surveyed")),
+      td(writes ? h("button", { type: "button", class: "button", dataset: { findingAction: item.has_finding ? "correct" : "record" },
+        text: t(item.has_finding ? "rounds.correct_finding" : "rounds.record_finding"), onclick: () => openSurveyDialog(round, item, head) }) : null));
+  });
+  const headers = ["head", "village", "status", "stratum", "members", "survey", "actions"].map((k) => t(`rounds.col_${k}`));
+  return append(card, [table(t("rounds.sample_caption", { n: formatNumber(sample.length) }), headers,
+    rows.length ? rows : [h("tr", {}, h("td", { colspan: "7", text: t("rounds.sample_empty") }))], { numeric: [4] })]);
+}
+
+async function openSurveyDialog(round, item, head) {
+  const current = item.has_finding ? await api(`${EV}/evaluations/${round.id}/findings/${item.household_id}`).catch(() => null) : null;
+  const box = (id, checked) => h("input", { id, type: "checkbox", checked: Boolean(checked) });
+  const wronglyExited = item.status === "exited" ? box("sf-wrongly", current?.wrongly_exited) : null;
+  const missed = box("sf-missed", current?.missed);
+  const people = h("input", { id: "sf-people", type: "number", required: true, min: "0", max: String(item.member_count), step: "1", class: "short", value: String(current?.people_affected ?? 0) });
+  const satisfied = h("select", { id: "sf-satisfied", required: true }, h("option", { value: "", say: () => t("common.choose") }),
+    h("option", { value: "true", selected: current?.satisfied === true, say: () => t("rounds.satisfied") }),
+    h("option", { value: "false", selected: current?.satisfied === false, say: () => t("rounds.not_satisfied") }));
+  const note = textArea("sf-note", { max: 2000, required: false });
+  if (current?.note) note.value = current.note;
+  const reason = item.has_finding ? reasonInput("sf-reason") : null;
+  const name = typeof head === "string" ? head : t("feed.subject_household_unnamed");
+  serviceDialog({
+    prefix: "sf", draft: `round:finding:${round.id}:${item.household_id}`, title: () => t(item.has_finding ? "rounds.correct_title" : "rounds.record_title", { name }),
+    explain: () => t("rounds.finding_explain"), labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS,
+    fields: [wronglyExited ? field("sf-wrongly", () => t("rounds.wrongly_exited"), wronglyExited) : null,
+      field("sf-missed", () => t("rounds.missed"), missed), field("sf-people", () => t("rounds.people_affected"), people),
+      field("sf-satisfied", () => t("rounds.satisfaction"), satisfied), field("sf-note", () => t("rounds.note"), note),
+      reason ? field("sf-reason", () => t("rounds.reason"), reason) : null],
+    send: async () => {
+      const body = { wrongly_exited: Boolean(wronglyExited?.checked), missed: missed.checked, people_affected: Number(people.value),
+        satisfied: satisfied.value === "true", note: trimmedOrNull(note) };
+      if (reason) {
+        await api(`${EV}/evaluations/${round.id}/findings/${item.household_id}`, { method: "PUT", json: { ...body, reason: reason.value.trim() }, idempotent: true });
+      } else {
+        await api(`${EV}/evaluations/${round.id}/findings`, { method: "POST", json: { ...body, household_id: item.household_id }, idempotent: true });
+      }
+      announce(t("rounds.finding_saved"));
+    },
+  });
+}
+
+function strataTable(strata) {
+  if (!strata?.length) return null;
+  const rows = strata.map((item) => h("tr", { dataset: { stratumResult: item.stratum } },
+    td(evaluationLabel("sample_stratum", item.stratum), { header: true }), figureCell("sampled", item.sampled), figureCell("surveyed", item.surveyed),
+    figureCell("approving", item.approving), figureCell("approval", item.approval, percent),
+    td(item.interval_95 ? t("evaluations.interval", { low: percent(item.interval_95.low), high: percent(item.interval_95.high) }) : "—")));
+  const headers = ["stratum", "sampled", "surveyed", "approving", "approval", "interval"].map((k) => t(`rounds.col_${k}`));
+  return table(t("rounds.strata_caption"), headers, rows, { numeric: [1, 2, 3, 4] });
+}
+
+// ---- a task's deadline and assignee ----
+
+/** Where the county may hand a task: a village's task to the village or its township, the county's to a
+ * township of it, by name. */
+async function assigneeChoices(task) {
+  if (levelOf(task.division) === "village") {
+    const township = `${task.division.slice(0, 9)}000`;
+    const names = await publicNames([township, task.division]);
+    return [township, task.division].map((code) => ({ code, name: names.get(code) }));
+  }
+  return (await divisionsAt(task.division, "township")).sort((a, b) => a.code.localeCompare(b.code));
+}
+
+async function openStartDialog(task) {
+  const choices = await assigneeChoices(task).catch(() => []);
+  const assignee = h("select", { id: "rs-assignee" }, h("option", { value: "", say: () => t("rounds.no_assignee") }),
+    choices.map((node) => h("option", { value: node.code, text: node.name })));
+  const note = textArea("rs-note", { min: 1, max: 2000, required: false });
+  serviceDialog({
+    prefix: "rs", draft: `rectification:${task.id}:start`,
+    title: () => t("evaluations.step_title", { step: evaluationLabel("rectification_action", "start"), kind: evaluationLabel("rectification_kind", task.kind) }),
+    explain: () => task.summary, labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS,
+    fields: [field("rs-assignee", () => t("rounds.assignee"), assignee), field("rs-note", () => t("evaluations.note_optional"), note)],
+    send: async () => {
+      const body = { note: trimmedOrNull(note) };
+      if (assignee.value) body.assignee = assignee.value;
+      await api(`${EV}/rectifications/${task.id}/steps/start`, { method: "POST", json: body, idempotent: true });
+      announce(t("evaluations.stepped", { step: evaluationLabel("rectification_action", "start") }));
+    },
+  });
+}
+
+function addDays(day, days) {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+function openDeadlineDialog(task) {
+  const later = addDays(task.deadline, 1);
+  const deadline = h("input", { id: "rx-deadline", type: "date", required: true, min: later, max: addDays(localDay(), DEADLINE_AHEAD_DAYS), value: later });
+  const reason = reasonInput("rx-reason");
+  serviceDialog({
+    prefix: "rx", draft: `rectification:${task.id}:deadline`, title: () => t("rounds.extend_title", { kind: evaluationLabel("rectification_kind", task.kind) }),
+    explain: () => t("rounds.extend_explain", { deadline: formatDate(task.deadline) }), labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS,
+    fields: [field("rx-deadline", () => t("rounds.new_deadline"), deadline), field("rx-reason", () => t("rounds.reason"), reason)],
+    send: async () => {
+      await api(`${EV}/rectifications/${task.id}/deadline`, { method: "POST", json: { deadline: deadline.value, reason: reason.value.trim() }, idempotent: true });
+      announce(t("rounds.extended"));
+    },
+  });
+}
+
+/** The steps the caller may take on a task: its worker tier starts and submits (an assigned township's or
+ * village's officers, a village's cadres too, submit), its checker tier accepts or returns. */
+function rectificationSteps(task) {
+  const profile = session.profile;
+  const assigned = Boolean(task.assignee) && profile?.division === task.assignee
+    && ((profile.roles || []).includes("officer") || (profile.tier === "village" && (profile.roles || []).includes("cadre")));
+  const steps = {
+    open: isOfficerAt(task.worker_tier) ? ["start"] : [],
+    in_progress: isOfficerAt(task.worker_tier) || assigned ? ["submit"] : [],
+    submitted: isOfficerAt(task.checker_tier) ? ["accept", "return"] : [],
+  };
+  return steps[task.status] || [];
+}
+
+const extendsDeadline = (task) => task.status !== "accepted" && isOfficerAt(task.checker_tier);
 
 // ---- 年度考核, 资金分配 and 帮扶覆盖: pages naming divisions from the public tree ---------------------------
 // An assessee, a receiving division or a child in a coverage table is named, never shown by its code alone.
@@ -4197,7 +4433,8 @@ async function openInspectionDialog(year) {
 async function inspectionView(seq, [id]) {
   const [inspection] = await Promise.all([api(`${FU}/inspections/${id}`), fundsCodes().catch(() => null)]);
   const county = await publicName(inspection.division);
-  const open = inspection.status === "open" && inspects();
+  // Only the opening division's officers, or those of a tier above containing it, add items and close.
+  const open = inspection.status === "open" && inspects() && inSubtree(inspection.opened_division);
   const actions = open ? h("div", { class: "actions" },
     h("button", { type: "button", class: "button primary", dataset: { inspectionAction: "item" }, text: t("inspections.add_item"), onclick: () => openInspectionItemDialog(inspection) }),
     h("button", { type: "button", class: "button", dataset: { inspectionAction: "close" }, text: t("inspections.close"), onclick: () => openInspectionCloseDialog(inspection) })) : null;
@@ -4406,6 +4643,8 @@ async function fundEvaluationTable(answer) {
     td(item.grade ? codedBadge(fundsLabel("evaluation_grade", item.grade), item.grade, item.grade === "poor" ? "red" : "green", { grade: item.grade }) : t("fund_evaluations.no_data")),
     td(item.frozen
       ? h("span", { dataset: { frozen: "" }, text: t("fund_evaluations.frozen_at", { at: formatDateTime(item.frozen_at) }) })
+      // funds refuses the freeze until the year has ended (year-not-ended): not offered before then.
+      : answer.year >= thisYear() ? t("fund_evaluations.after_year_end")
       : freezesFundEvaluations() ? h("button", { type: "button", class: "button", dataset: { freeze: item.division }, text: t("fund_evaluations.freeze"),
         onclick: () => openFreezeDialog(item, names.get(item.division)) }) : t("fund_evaluations.not_frozen"))));
   const headers = ["col_county", "col_received", "col_used", "col_spending_rate", "col_completion_rate", "col_achievement", "col_open_findings", "col_composite", "col_grade", "col_frozen"].map((k) => t(`fund_evaluations.${k}`));
