@@ -21,7 +21,7 @@ from playwright.async_api import Page, ViewportSize, expect
 
 from fupin_kit.envelope import dlq_topic
 from fupin_kit.testing import ServiceProcess, Stack
-from tests.e2e.console_kit import REG, chromium, console_page, household_body, say, sign_in
+from tests.e2e.console_kit import REG, choose_language, chromium, console_page, household_body, say, sign_in
 from tests.e2e.platform import (
     COUNTY,
     NATION,
@@ -215,6 +215,9 @@ async def county_reads_without_writing(console: Console, route: str) -> None:
         await page.goto(f"{console.base}/console/#{route}")
         await expect(page.locator("[data-facts=inspection-findings] tr[data-finding]")).to_have_count(1)
         await expect(page.locator("[data-inspection-action]")).to_have_count(0)
+        await page.set_viewport_size(NARROW)
+        await expect(page.locator("[data-facts=inspection-items]")).to_be_visible()
+        assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         assert not errors, errors
 
 
@@ -319,4 +322,8 @@ async def test_a_province_officer_reads_and_freezes_the_fund_evaluation(console:
         await last_year.locator("[data-freeze]").click()
         await submit(page)
         await expect(last_year.locator("[data-frozen]")).to_be_visible()
+        await choose_language(page, "English")
+        await expect(last_year.locator("[data-figure=spending_rate][data-no-data]")).to_contain_text(
+            say("en", "fund_evaluations.no_data")
+        )
         assert not errors, errors
