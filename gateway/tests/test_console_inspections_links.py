@@ -68,6 +68,7 @@ class Console:
     base: str
     household: str
     project: str
+    candidate: str  # never registered: not offered for a link
 
 
 async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess]]:
@@ -111,6 +112,21 @@ async def registered(platform: Platform) -> str:
         )
 
     await eventually(known, "the assistance read model to hold the registered household")
+    return household
+
+
+async def candidate(platform: Platform) -> str:
+    """A household never registered as poor (assistance would not link it), once assistance holds it."""
+    created = await platform.call(
+        "POST", f"{REG}/households", "county", household_body(8, "王候选"), expect=201
+    )
+    household = str(created["id"])
+
+    async def known() -> Any:
+        listed = await platform.call("GET", f"{AS}/households?division={VILLAGE}", "county")
+        return next((item for item in listed if item["id"] == household), None)
+
+    await eventually(known, "the assistance read model to hold the candidate household")
     return household
 
 
@@ -158,10 +174,15 @@ async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) 
         await platform.user("township", "township", TOWNSHIP, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("province", "province", PROVINCE, ["officer"])
-        household, project, _ = await asyncio.gather(
-            registered(platform), accepted_project(platform), approved_last_year(platform)
+        household, project, candidate_household, _ = await asyncio.gather(
+            registered(platform),
+            accepted_project(platform),
+            candidate(platform),
+            approved_last_year(platform),
         )
-        yield Console(platform, str(platform.client.base_url).rstrip("/"), household, project)
+        yield Console(
+            platform, str(platform.client.base_url).rstrip("/"), household, project, candidate_household
+        )
     except BaseException:
         print(platform.logs())
         raise
@@ -285,6 +306,8 @@ async def test_a_household_linked_to_the_project_is_seen_on_its_page(console: Co
         await page.goto(f"{console.base}/console/#/projects/{console.project}")
         await page.locator("[data-link-action=link]").click()
         dialog = page.locator("dialog[open]")
+        await expect(dialog.locator(f"#lk-household option[value='{console.household}']")).to_have_count(1)
+        await expect(dialog.locator(f"#lk-household option[value='{console.candidate}']")).to_have_count(0)
         await dialog.locator("#lk-household").select_option(console.household)
         await dialog.locator("#lk-mechanism").select_option("wages")
         await dialog.locator("#lk-expected").fill("2400")

@@ -4724,10 +4724,15 @@ function linkButtons(project, link) {
     h("button", { type: "button", class: "button", dataset: { linkAction: "end" }, text: t("links.end"), onclick: () => openLinkEndDialog(link) }));
 }
 
-/** The households a link may name: the caller's township's, or the project's county's (a county officer). */
+// assistance/households.py ASSISTED: only these households are linked (409 household-status otherwise).
+const LINKED_STATUSES = new Set(["registered", "returned", "monitored"]);
+
+/** The households a link may name: the caller's township's, or the project's county's (a county officer),
+ * those assistance would link. */
 async function linkableHouseholds(project) {
   const division = session.profile.tier === "township" ? session.profile.division : `${project.division.slice(0, 6)}000000`;
-  const items = await api(`${AS}/households?${new URLSearchParams({ division, limit: "500" })}`);
+  const items = (await api(`${AS}/households?${new URLSearchParams({ division, limit: "500" })}`))
+    .filter((item) => LINKED_STATUSES.has(item.status));
   await villageNames(items.map((item) => item.division));
   return items;
 }
