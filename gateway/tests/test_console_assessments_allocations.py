@@ -13,23 +13,19 @@ over a tree of two real counties of 贵阳市 (南明区 and 云岩区).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import gzip
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fupin_kit.envelope import dlq_topic
-from fupin_kit.testing import ServiceProcess, Stack
+from fupin_kit.testing import Stack
 from registry.divisions.loader import DATA_FILE
 from tests.e2e.console_kit import (
     CHINA,
@@ -43,12 +39,11 @@ from tests.e2e.console_kit import (
 )
 from tests.e2e.platform import (
     COUNTY,
-    NATION,
+    TOWNSHIP,
     VILLAGE,
     Platform,
-    create_topics,
     eventually,
-    registry_database,
+    platform_of,
 )
 
 FU = "/api/v1/funds"
@@ -81,50 +76,18 @@ def two_counties(target: Path) -> Path:
     return target
 
 
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess], str]:
-    await create_topics(stack)
-    await stack.topics({dlq_topic("funds"): 1, dlq_topic("evaluation"): 1})
-    registry_db = await registry_database(stack, two_counties(workdir / "divisions-5201.csv.gz"))
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    funds_db = await stack.fresh_database("funds", "funds")
-    funds = ServiceProcess("funds", "funds", stack.env("funds", funds_db))
-    evaluation_db = await stack.fresh_database("evaluation", "evaluation")
-    evaluation = ServiceProcess("evaluation", "evaluation", stack.env("evaluation", evaluation_db))
-    upstreams = {"registry": registry.url, "funds": funds.url, "evaluation": evaluation.url}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [registry, funds, evaluation, gateway]
-    for process in processes:
-        process.start()
-    await asyncio.gather(*(process.wait_ready(90) for process in processes))
-    client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
-    platform = Platform(client, processes, stack.token("nation", NATION, ["admin"], subject="user:root"))
-    return platform, processes, stack.settings("evaluation", evaluation_db).service_database_url()
-
-
 @pytest.fixture(scope="module")
 async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
     chromium()
-    platform, processes, evaluation_db = await start(
-        fupin_stack, tmp_path_factory.mktemp("assessment-platform")
-    )
-    try:
+    tree = two_counties(tmp_path_factory.mktemp("assessment-platform") / "divisions-5201.csv.gz")
+    async with platform_of(fupin_stack, tree, {"funds": {}, "evaluation": {}}) as platform:
         await platform.user("province", "province", PROVINCE, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("yunyan", "county", OTHER_COUNTY, ["officer"])
+        evaluation_db = fupin_stack.settings(
+            "evaluation", platform.databases["evaluation"]
+        ).service_database_url()
         yield Console(platform, str(platform.client.base_url).rstrip("/"), evaluation_db)
-    except BaseException:
-        print(platform.logs())
-        raise
-    finally:
-        await platform.client.aclose()
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
 
 
 async def submit(page: Page) -> None:
@@ -396,6 +359,11 @@ async def test_a_project_drawing_outside_the_categories_is_a_finding_on_the_allo
         "pro_poor_mechanism": "直接资助贫困家庭学生",
     }
     proposed = await platform.call("POST", f"{FU}/projects", "county", project, expect=201)
+    # Found when the county approves it, as money is then committed (a proposal alone raises nothing).
+    await platform.user("township", "township", TOWNSHIP, ["officer"])
+    steps = f"{FU}/projects/{proposed['id']}/steps"
+    await platform.call("POST", f"{steps}/township_review", "township", {"notes": "同意上报"})
+    await platform.call("POST", f"{steps}/county_approve", "county", {"notes": "同意"})
     async with console_page() as (page, errors):
         await sign_in(page, console.base, "e2e.county")
         await page.goto(f"{console.base}/console/#/supervision?kind=outside-category")

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
-from fupin_kit.envelope import dlq_topic
-from fupin_kit.testing import ServiceProcess, Stack
+from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
     CHINA,
     REG,
@@ -35,15 +31,13 @@ from tests.e2e.console_kit import (
 )
 from tests.e2e.platform import (
     COUNTY,
-    NATION,
     SIBLING,
     TOWNSHIP,
     VILLAGE,
     Platform,
     county_subset,
-    create_topics,
     eventually,
-    registry_database,
+    platform_of,
 )
 
 AS = "/api/v1/assistance"
@@ -59,28 +53,6 @@ class Coverage:
     first: str  # 甲: helper, plan, measure, one home visit today
     second: str  # 乙: helper, a home visit and a phone call today
     third: str  # 丙: nothing
-
-
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess]]:
-    await create_topics(stack)
-    await stack.topics({dlq_topic("assistance"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    assistance_db = await stack.fresh_database("assistance", "assistance")
-    assistance = ServiceProcess("assistance", "assistance", stack.env("assistance", assistance_db))
-    upstreams = {"registry": registry.url, "assistance": assistance.url}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [registry, assistance, gateway]
-    for process in processes:
-        process.start()
-    await asyncio.gather(*(process.wait_ready(90) for process in processes))
-    client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
-    return Platform(
-        client, processes, stack.token("nation", NATION, ["admin"], subject="user:root")
-    ), processes
 
 
 async def registered(platform: Platform, serial: int, head: str, village: str) -> str:
@@ -123,8 +95,8 @@ async def visit(platform: Platform, household: str, kind: str) -> None:
 @pytest.fixture(scope="module")
 async def coverage(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Coverage]:
     chromium()
-    platform, processes = await start(fupin_stack, tmp_path_factory.mktemp("coverage-platform"))
-    try:
+    tree = county_subset(tmp_path_factory.mktemp("coverage-platform") / "divisions-520102.csv.gz")
+    async with platform_of(fupin_stack, tree, {"assistance": {}}) as platform:
         await platform.user("county", "county", COUNTY, ["officer"])
         first, second, third = await asyncio.gather(
             registered(platform, 4, "郑甲", VILLAGE),
@@ -141,16 +113,6 @@ async def coverage(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory)
         await visit(platform, second, "home")
         await visit(platform, second, "phone")
         yield Coverage(platform, str(platform.client.base_url).rstrip("/"), first, second, third)
-    except BaseException:
-        print(platform.logs())
-        raise
-    finally:
-        await platform.client.aclose()
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
 
 
 async def figures(row: Any, expected: dict[str, str]) -> None:

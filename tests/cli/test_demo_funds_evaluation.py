@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
-import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +24,16 @@ from rich.console import Console
 from fupin_cli.demo.procedure import Platform as DemoPlatform
 from fupin_cli.demo.procedure import Procedure, ProcedureOptions, report_evaluation, report_funds
 from fupin_kit import civil_time
-from fupin_kit.envelope import dlq_topic
 from fupin_kit.pii import check_digit
-from fupin_kit.testing import ServiceProcess, Stack
+from fupin_kit.testing import Stack
 from tests.bodies import member_body
 from tests.e2e.platform import (
     COUNTY,
-    NATION,
     SIBLING,
     VILLAGE,
     Platform,
     county_subset,
-    create_topics,
-    registry_database,
+    platform_of,
 )
 
 pytestmark = pytest.mark.timeout(300)
@@ -75,41 +70,10 @@ def household_body(division: str, name: str) -> dict[str, Any]:
     }
 
 
-@asynccontextmanager
-async def money_platform(stack: Stack, workdir: Path) -> AsyncIterator[Platform]:
-    await create_topics(stack)
-    await stack.topics({dlq_topic("funds"): 1, dlq_topic("evaluation"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
-    services = [ServiceProcess("registry", "registry", stack.env("registry", registry_db))]
-    for name in ("assistance", "funds", "evaluation"):
-        database = await stack.fresh_database(name, name)
-        # As `fupin up` runs them: the demo's project notices come down the day they go up.
-        extra = {"FUPIN_SHORT_NOTICES": "1"} if name == "funds" else {}
-        services.append(ServiceProcess(name, name, stack.env(name, database, **extra)))
-    upstreams = {process.service: process.url for process in services}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [*services, gateway]
-    root = stack.token("nation", NATION, ["admin"], subject="user:root")
-    try:
-        for process in processes:
-            process.start()
-        await asyncio.gather(*(process.wait_ready(90) for process in processes))
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-            platform = Platform(client, processes, root)
-            try:
-                yield platform
-            except BaseException:
-                print(platform.logs())
-                raise
-    finally:
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
+def money_platform(stack: Stack, workdir: Path) -> AbstractAsyncContextManager[Platform]:
+    # As `fupin up` runs them: the demo's project notices come down the day they go up.
+    services = {"assistance": {}, "funds": {"FUPIN_SHORT_NOTICES": "1"}, "evaluation": {}}
+    return platform_of(stack, county_subset(workdir / "divisions-520102.csv.gz"), services)
 
 
 async def registered_households(platform: Platform) -> list[str]:

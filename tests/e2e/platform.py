@@ -14,8 +14,8 @@ import csv
 import gzip
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -81,6 +81,7 @@ class Platform:
     processes: list[ServiceProcess]
     root: str
     tokens: dict[str, str] = field(default_factory=dict)
+    databases: dict[str, str] = field(default_factory=dict)  # service → its database's name
 
     def logs(self) -> str:
         return "\n".join(f"----- {p.service} -----\n{p.log_tail(60)}" for p in self.processes)
@@ -171,41 +172,34 @@ async def eventually(check: Callable[[], Awaitable[T | None]], what: str, timeou
 
 
 @asynccontextmanager
-async def running_platform(
-    stack: Stack, workdir: Path, *, with_assistance: bool = False
+async def platform_of(
+    stack: Stack, tree: Path, services: Mapping[str, Mapping[str, str]]
 ) -> AsyncIterator[Platform]:
-    """`with_assistance`: the assistance service too, behind the gateway (the demo's third part)."""
+    """The registry on the division tree `tree`, the named services (each with its extra environment) and
+    the gateway in front of them, each on a fresh database and started as a real process; stopped at the
+    end, their logs printed if the body fails. `platform.databases` names each service's database."""
     await create_topics(stack)
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
-    identification_db = await stack.fresh_database("identification", "identification")
+    await stack.topics({dlq_topic(service): 1 for service in services})
+    databases = {"registry": await registry_database(stack, tree)}
+    for service in services:
+        databases[service] = await stack.fresh_database(service, service)
+    started = [
+        ServiceProcess(name, name, stack.env(name, databases[name], **services.get(name, {})))
+        for name in databases
+    ]
+    upstreams = {process.service: process.url for process in started}
     gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    identification = ServiceProcess(
-        "identification",
-        "identification",
-        # The timer closes due notices on its own; 1 s keeps the test short.
-        stack.env("identification", identification_db, FUPIN_TEST_CLOCK="1", FUPIN_NOTICE_TICK_S="1"),
-    )
-    upstreams = {"registry": registry.url, "identification": identification.url}
-    services = [registry, identification]
-    if with_assistance:
-        assistance_db = await stack.fresh_database("assistance", "assistance")
-        assistance = ServiceProcess("assistance", "assistance", stack.env("assistance", assistance_db))
-        upstreams["assistance"] = assistance.url
-        services.append(assistance)
     gateway = ServiceProcess(
-        "fupin_gateway",
-        "gateway",
-        stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams)),
+        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
     )
-    processes = [*services, gateway]
+    processes = [*started, gateway]
     root = stack.token("nation", NATION, ["admin"], subject="user:root")
     try:
         for process in processes:
             process.start()
         await asyncio.gather(*(process.wait_ready(90) for process in processes))
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-            platform = Platform(client, processes, root)
+            platform = Platform(client, processes, root, databases=databases)
             try:
                 yield platform
             except BaseException:
@@ -219,3 +213,16 @@ async def running_platform(
                 process.kill()
         for process in processes:
             print(f"----- {process.service} log: {process.log_path}")
+
+
+def running_platform(
+    stack: Stack, workdir: Path, *, with_assistance: bool = False
+) -> AbstractAsyncContextManager[Platform]:
+    """Registry and identification (its notice timer ticking every second, on the test clock) behind the
+    gateway on the demo county's tree; `with_assistance`: the assistance service too (the demo's third part)."""
+    services: dict[str, dict[str, str]] = {
+        "identification": {"FUPIN_TEST_CLOCK": "1", "FUPIN_NOTICE_TICK_S": "1"}
+    }
+    if with_assistance:
+        services["assistance"] = {}
+    return platform_of(stack, county_subset(workdir / "divisions-520102.csv.gz"), services)
