@@ -248,4 +248,7 @@ async def test_a_task_is_assigned_to_the_township_submitted_by_it_and_its_deadli
         await expect(page.locator(f"{row} [data-deadline]")).to_have_attribute(
             "data-deadline", later.isoformat()
         )
+        await page.locator(f"{row} [data-deadline-history] summary").click()
+        change = page.locator(f"{row} [data-deadline-history] li[data-extended-to='{later.isoformat()}']")
+        await expect(change).to_contain_text("汛期入户困难")
         assert not errors, errors

@@ -3326,7 +3326,8 @@ function rectificationRow(task, place, assigneeName) {
     td([place, assigneeName ? h("p", { class: "muted", dataset: { assignee: task.assignee }, text: t("rounds.assigned_to", { name: assigneeName }) }) : null]),
     td([typed(task.summary), said]),
     td([h("span", { dataset: { deadline: task.deadline }, text: formatDate(task.deadline) }),
-      task.overdue ? [" ", codedBadge(t("evaluations.overdue"), "overdue", "red", { overdue: "" })] : null]),
+      task.overdue ? [" ", codedBadge(t("evaluations.overdue"), "overdue", "red", { overdue: "" })] : null,
+      deadlineHistory(task)]),
     td(rectificationStatus(task)),
     td(h("div", { class: "actions" }, rectificationSteps(task).map((action) => h("button", {
       type: "button", class: "button", dataset: { rectificationStep: action },
@@ -3628,6 +3629,27 @@ function rectificationSteps(task) {
     submitted: isOfficerAt(task.checker_tier) ? ["accept", "return"] : [],
   };
   return steps[task.status] || [];
+}
+
+/** A task's deadline extensions with their reasons, read when first opened (the list does not carry them). */
+function deadlineHistory(task) {
+  const body = h("div", {}, loading());
+  const details = h("details", { class: "deadline-history", dataset: { deadlineHistory: "" } }, h("summary", { text: t("rounds.deadline_history") }), body);
+  let loaded = false;
+  details.addEventListener("toggle", async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    try {
+      const detail = await api(`${EV}/rectifications/${task.id}`);
+      const items = detail.deadline_history.map((change) => h("li", { dataset: { extendedTo: change.deadline } },
+        t("rounds.extended_from_to", { from: formatDate(change.previous_deadline), to: formatDate(change.deadline) }), " ", typed(change.reason)));
+      body.replaceChildren(items.length ? h("ul", {}, items) : h("p", { class: "muted", text: t("rounds.never_extended") }));
+    } catch (error) {
+      loaded = false;
+      body.replaceChildren(problemBox(error));
+    }
+  });
+  return details;
 }
 
 const extendsDeadline = (task) => task.status !== "accepted" && isOfficerAt(task.checker_tier);
