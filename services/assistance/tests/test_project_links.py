@@ -621,3 +621,20 @@ async def test_a_yearly_amount_above_a_million_yuan_is_refused(harness: Harness)
     assert absurd.status_code == 422 and absurd.json()["code"] == "benefit-above-limit"
     assert (await benefit(harness, link_id, THIS_YEAR, "1000000.00")).status_code == 200
     assert await harness.sql("SELECT amount FROM link_benefits") == [(Decimal("1000000.00"),)]
+
+
+async def test_a_link_does_not_end_before_a_year_it_has_a_benefit_for(harness: Harness) -> None:
+    """A second verifier recorded next year's benefit, then ended the link today: the benefit stayed counted
+    outside the link's years."""
+    approved = await project(harness)
+    household = await harness.household()
+    link_id = (await link(harness, approved, household)).json()["id"]
+    assert (await benefit(harness, link_id, THIS_YEAR + 1, "100.00")).status_code == 200
+    ended = await harness.client.post(
+        f"/projects/{approved}/links/{household}/end",
+        json={"ended_on": TODAY.isoformat(), "reason": "合同到期"},
+        headers=harness.county(),
+    )
+    assert ended.status_code == 422, ended.text
+    assert ended.json()["code"] == "benefit-after-end" and str(THIS_YEAR + 1) in ended.json()["detail"]
+    assert await harness.sql("SELECT count(*) FROM project_links WHERE ended_on IS NOT NULL") == [(0,)]

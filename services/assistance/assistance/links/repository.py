@@ -139,6 +139,13 @@ async def benefit_versions(session: AsyncSession, link_id: uuid.UUID, year: int)
     return [dict(row) for row in (await session.execute(query)).mappings()]
 
 
+async def last_benefit_year(session: AsyncSession, link_id: uuid.UUID) -> int | None:
+    """The latest year any benefit is recorded for on the link."""
+    query = select(func.max(link_benefits.c.year)).where(link_benefits.c.link_id == link_id)
+    year: int | None = (await session.execute(query)).scalar_one()
+    return year
+
+
 async def add_benefit(session: AsyncSession, values: Row) -> Row:
     statement = insert(link_benefits).values(**values).returning(*link_benefits.c)
     return dict((await session.execute(statement)).mappings().one())

@@ -10,6 +10,7 @@ a correction of a year's benefit keeps the amount it replaces."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
 from decimal import Decimal
@@ -150,12 +151,33 @@ async def end(ctx: Context, project_id: uuid.UUID, household_id: uuid.UUID, body
     not_before(
         body.ended_on, held["started_on"], ["body", "ended_on"], "the end day", "the link started then"
     )
+    await _no_benefit_after(ctx, held, body.ended_on)
     link = await repository.change(
         ctx.session, held["id"], {"ended_on": body.ended_on, "end_reason": body.reason, "ended_by": ctx.actor.subject}
     )  # fmt: skip
     await record_changes(ctx.session, [events.link_ended(link, ctx.actor)])
     household = await households.within(ctx, household_id)
     return await _detail(ctx, {**link, **_names(project, household)})
+
+
+async def _no_benefit_after(ctx: Context, link: repository.Row, ended_on: dt.date) -> None:
+    """A link does not end before a year it has a benefit recorded for: the benefit would stand outside the
+    link's years, counted in its project's and household's figures (the link is locked, so no benefit is
+    recorded meanwhile)."""
+    last = await repository.last_benefit_year(ctx.session, link["id"])
+    if last is not None and last > ended_on.year:
+        raise unprocessable(
+            f"a benefit is recorded for {last}: the link ends in {last} at the earliest, or that benefit is "
+            "corrected first",
+            code="benefit-after-end",
+            errors=[
+                {
+                    "loc": ["body", "ended_on"],
+                    "msg": "before a recorded benefit's year",
+                    "type": "benefit-after-end",
+                }
+            ],
+        )
 
 
 async def _detail(ctx: Context, link: repository.Row) -> LinkDetailOut:
