@@ -54,7 +54,7 @@ def _require_task_taker(ctx: Context, action: RectificationAction, task: reposit
     """The task's own worker (or checker) tier: the county (province) for an evaluation's, the assessee's
     (assessor's) for an assessment's; or the task's assignee for a later worker step. The caller found the
     task in its jurisdiction, so this says nothing it could not read."""
-    if not workflow.may_take(action, ctx.actor.tier, ctx.actor.division, task):
+    if not workflow.may_take(action, ctx.actor.tiers_held, ctx.actor.division, task):
         is_check = workflow.BY[action] == workflow.CHECKER
         tier = task["checker_tier" if is_check else "worker_tier"]
         raise forbidden(f"only the task's {tier} tier{'' if is_check else ' or its assignee'} may do this")
@@ -71,7 +71,7 @@ def _not_an_assignee(message: str) -> ProblemError:
 def _check_assignee(ctx: Context, action: RectificationAction, task: repository.Row, assignee: str) -> None:
     """A township or village of the county starting its task; a village's task only to the village or its
     township (422 not-an-assignee; 404 outside the caller's county)."""
-    if action != RectificationAction.START or task["worker_tier"] != workflow.ASSIGNING_TIER:
+    if not workflow.may_assign(action, ctx.actor.tiers_held):
         raise _not_an_assignee("only the county assigns a task, when it starts it")
     require_within(ctx.actor, assignee, "division")
     if divisions.level(assignee) not in {divisions.TIER_LEVELS[tier] for tier in workflow.ASSIGNEE_TIERS}:
@@ -162,10 +162,17 @@ async def get(ctx: Context, rectification_id: uuid.UUID) -> RectificationDetailO
 
 
 def _check_new_deadline(task: repository.Row, deadline: dt.date) -> None:
-    latest = civil_time.china_today() + LONGEST_TERM
-    if task["deadline"] < deadline <= latest:
+    """Later than the task's deadline and than today (China time): an overdue task extended to a day that
+    has passed too would stay overdue; at most LONGEST_TERM ahead."""
+    today = civil_time.china_today()
+    must_follow = max(task["deadline"], today)
+    latest = today + LONGEST_TERM
+    if must_follow < deadline <= latest:
         return
-    message = f"the new deadline must be after {task['deadline']} and at most {latest} (180 days from today)"
+    message = (
+        f"the new deadline must be after {must_follow} (the task's deadline and today) "
+        f"and at most {latest} (180 days from today)"
+    )
     raise unprocessable(
         message,
         code="deadline-out-of-range",

@@ -68,11 +68,19 @@ def actions_from(current: S) -> list[A]:
     return [action for (status, action) in TRANSITIONS if status == current]
 
 
-def may_take(action: A, actor_tier: str, actor_division: str, task: dict[str, object]) -> bool:
-    """Whether an officer of `actor_tier` at `actor_division`, who found the task in its jurisdiction,
-    takes `action` on it: the task's worker (checker) tier, or for a later worker step its assignee."""
+def may_take(action: A, tiers_held: frozenset[str], actor_division: str, task: dict[str, object]) -> bool:
+    """Whether an officer holding `tiers_held` at `actor_division`, who found the task in its jurisdiction,
+    takes `action` on it: the task's worker (checker) tier, or for a later worker step its assignee. The
+    tiers held, not the token's tier alone: a city without counties (东莞) holds the county's tier, so
+    works the county's tasks of its own division."""
     if BY[action] == CHECKER:
-        return actor_tier == task["checker_tier"]
-    if actor_tier == task["worker_tier"]:
+        return task["checker_tier"] in tiers_held
+    if task["worker_tier"] in tiers_held:
         return True
     return action in ASSIGNEE_ACTIONS and task.get("assignee") == actor_division
+
+
+def may_assign(action: A, tiers_held: frozenset[str]) -> bool:
+    """Whether the task's worker, holding `tiers_held`, may name an assignee with `action`: only when it
+    starts the task, and only as the county (a city without counties included)."""
+    return action == A.START and ASSIGNING_TIER in tiers_held
