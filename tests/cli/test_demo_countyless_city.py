@@ -109,6 +109,7 @@ def identification_of_danzhou(year: int) -> Handler:
                 "income_year": year,
                 "per_capita_net_income": "3000",
                 "member_count": 3,
+                "status": {"code": "candidate", "label": "识别对象"},
             }
             return 200, {"items": [item], "next_cursor": None}
         if path == "/registry/standards/effective":

@@ -68,10 +68,10 @@ async def test_demo_drives_candidates_through_identification(fupin_stack: Stack,
             assert team["current"] is not None
 
         # Run again on the same county, as a second `fupin demo` would: the villages' quotas already hold
-        # the first run's places (raised on top of them, not set below them: 409 quota-below-usage), and
-        # the household sent back to verification still has its case open (left alone, not waited for).
-        # The household whose case the confirmed hit rejected is a candidate again; its new case carries
-        # the confirmed exclusion and stops before the comparison, as it should.
+        # the first run's places (raised on top of them, not set below them: 409 quota-below-usage). The
+        # first run's households are chosen again and found with their cases of the year — registered, sent
+        # back to verification, rejected — and left as they are: no second case for the rejected one, no
+        # second helper, plan or measures for the registered ones. Only the two new households go through.
         for _ in range(2):
             await new_household(platform, "cadre", VILLAGE, "郑后来")
         output = io.StringIO()
@@ -89,9 +89,10 @@ async def test_demo_drives_candidates_through_identification(fupin_stack: Stack,
             timeout_s=60.0,
         )
         told = output.getvalue()
-        assert "1 of the candidates already have a case open" in told, told
+        assert "7 of the candidates have a case of this year already" in told, told
         assert again.states["announced"] + again.states["registered"] == 2, (again.states, told)
-        assert again.states["township_reviewed"] == 1, (again.states, told)
-        assert sum(again.states.values()) == 3, (again.states, told)
+        assert sum(again.states.values()) == 2, (again.states, told)
+        measures_again = await platform.call("GET", "/api/v1/assistance/measures", "county")
+        assert len(measures_again) == len(measures) + again.assisted.measures
         # The newly registered households are assisted; the village keeps the team the first run formed.
         assert again.assisted.households == 2 and again.assisted.teams == 0, again.assisted

@@ -53,6 +53,7 @@ class DemoOptions:
     timeout_s: float = 3600.0
     # Part two: candidates driven through identification after the import (0 = import only).
     procedure_cases: int = 200
+    notice_seconds: int = 20  # how long the demo county's identification notices run
 
 
 def random_county(seed: int) -> str:
@@ -236,6 +237,33 @@ def registered_ids(path: Path, lines: list[dict[str, Any]]) -> set[str]:
         }
 
 
+def report_import(
+    gateway: Gateway,
+    options: DemoOptions,
+    state: dict[str, Any],
+    members: int,
+    county_name: str,
+    console: Console,
+) -> bool:
+    """Says how the import went; whether the demo goes on. A file imported before (the same command run
+    again) goes on too: an earlier run may have stopped part-way, and every later part finds what it made."""
+    if state["status"] == "duplicate-of":
+        console.print(
+            f"This file was imported before (import {state['duplicate_of']}); the population stays as it is."
+        )
+        return True
+    if state["status"] != "accepted":
+        console.print(f"[red]import {state['id']} {state['status']}[/] {state.get('error') or ''}")
+        lines = gateway.rejected_lines(str(state["id"]))
+        console.print(rejections_table(lines[:SHOWN_REASONS], state["rows_rejected"]))
+        return False
+    console.print(
+        f"[green]Imported[/] {state['households_accepted']} households, {state['members_accepted']} "
+        f"members ({members} rows) into {county_name} from {options.out} (import {state['id']})."
+    )
+    return True
+
+
 def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None = None) -> int:
     own = client is None
     http = client or httpx.Client(timeout=30.0)
@@ -257,18 +285,8 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
         )
         with Progress(*columns, console=console) as progress:
             state, members = import_population(gateway, options, villages, progress, console)
-        if state["status"] == "duplicate-of":
-            console.print(f"This file was imported before (import {state['duplicate_of']}); nothing changed.")
-            return 0
-        if state["status"] != "accepted":
-            console.print(f"[red]import {state['id']} {state['status']}[/] {state.get('error') or ''}")
-            lines = gateway.rejected_lines(str(state["id"]))
-            console.print(rejections_table(lines[:SHOWN_REASONS], state["rows_rejected"]))
+        if not report_import(gateway, options, state, members, county_name, console):
             return 1
-        console.print(
-            f"[green]Imported[/] {state['households_accepted']} households, {state['members_accepted']} "
-            f"members ({members} rows) into {county_name} from {options.out} (import {state['id']})."
-        )
         if options.procedure_cases > 0:
             drive_county(
                 options.gateway_url,
@@ -277,6 +295,7 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
                 options.seed,
                 console,
                 cases=options.procedure_cases,
+                notice_seconds=options.notice_seconds,
                 funds_and_evaluation=True,
             )
         return 0

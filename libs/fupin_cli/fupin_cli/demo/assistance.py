@@ -98,50 +98,70 @@ class Assistance:
         self.eventually = eventually
         self.county = county
         self.county_name = county_name
-        self.rng = random.Random(seed)
+        self.seed = seed
         self.today = civil_time.china_today()
 
+    def rng(self, subject: str) -> random.Random:
+        """The draws of one household or village: the same whichever others a run assists."""
+        return random.Random(f"{self.seed}:{subject}")
+
     def run(self, households: Iterable[tuple[str, str]]) -> Assisted:
-        """`households`: (household id, village) of the households registered as poor."""
+        """`households`: (household id, village) of the households registered as poor; those assisted before
+        (an earlier run's) are left as they are and not counted."""
         ordered = sorted(set(households), key=lambda item: (item[1], item[0]))
         teams = sum(self.team(code) for code in sorted({code for _, code in ordered}))
-        measures = sum(self.household(household, code) for household, code in ordered)
-        return Assisted(households=len(ordered), measures=measures, teams=teams)
+        written = [self.household(household, code) for household, code in ordered]
+        done = [measures for measures in written if measures is not None]
+        return Assisted(households=len(done), measures=sum(done), teams=teams)
 
     def team(self, code: str) -> bool:
         """The village's resident team, unless it has one; whether one was formed."""
         if self.call("GET", f"/assistance/villages/{code}/team", self.county)["current"] is not None:
             return False
+        rng = self.rng(code)
         body = {
-            "first_secretary": person(self.rng, self.rng.choice(TEAM_UNITS)),
-            "members": [person(self.rng, county_unit(self.county_name, self.rng.choice(UNITS)))],
+            "first_secretary": person(rng, rng.choice(TEAM_UNITS)),
+            "members": [person(rng, county_unit(self.county_name, rng.choice(UNITS)))],
             "sent_by": "county",
             "started_on": self.today.isoformat(),
         }
         self.call("PUT", f"/assistance/villages/{code}/team", self.county, body)
         return True
 
-    def household(self, household: str, code: str) -> int:
-        """Helper, plan and measures of one registered household; the measures added."""
+    def household(self, household: str, code: str) -> int | None:
+        """Helper, plan and measures of one registered household, the helper and plan unless it has them;
+        the measures written, None when it had all three (assisted by an earlier run)."""
         township: Who = ("township", code[:9] + "000", "officer")
         village: Who = ("village", code, "cadre")
+        rng = self.rng(household)
         helper = {
-            **person(self.rng, county_unit(self.county_name, self.rng.choice(UNITS))),
+            **person(rng, county_unit(self.county_name, rng.choice(UNITS))),
             "unit_tier": "county",
             "started_on": self.today.isoformat(),
         }
-        plan = {
-            "target_year": self.today.year + self.rng.randint(0, 2),
-            "summary": "发展产业与务工并举，稳定增收",
-        }
-        measures = measure_bodies(self.rng, self.today)
+        plan = {"target_year": self.today.year + rng.randint(0, 2), "summary": "发展产业与务工并举，稳定增收"}
+        measures = measure_bodies(rng, self.today)
         helpers = self.call("GET", f"/assistance/households/{household}/helpers", township, ok=(200, 404))
+        has_plan, has_measures = self.has_plan(household, village), self.has_measures(household, village)
+        if helpers.get("current") is not None and has_plan and has_measures:
+            return None
         if helpers.get("current") is None:
             # 409 household-status (or 404) until the registry's events have reached the service.
             self.eventually(
                 lambda: self.call("PUT", f"/assistance/households/{household}/helper", township, helper)
             )
-        self.call("PUT", f"/assistance/households/{household}/plan", village, plan | {"reason": "演示"})
-        for body in measures:
-            self.call("POST", f"/assistance/households/{household}/measures", village, body)
+        if not has_plan:
+            self.call("PUT", f"/assistance/households/{household}/plan", village, plan | {"reason": "演示"})
+        for number, body in enumerate(measures):
+            # A key from the seed: a run stopped between two measures, run again, adds the missing ones only.
+            key = f"fupin-demo-{self.seed}-measure-{household}-{number}"
+            self.call("POST", f"/assistance/households/{household}/measures", village, body, key=key)
         return len(measures)
+
+    def has_plan(self, household: str, village: Who) -> bool:
+        found = self.call("GET", f"/assistance/households/{household}/plan", village, ok=(200, 404))
+        return found is not None and found.get("current") is not None
+
+    def has_measures(self, household: str, village: Who) -> bool:
+        found = self.call("GET", f"/assistance/households/{household}/measures", village, ok=(200, 404))
+        return isinstance(found, list) and len(found) > 0

@@ -12,10 +12,11 @@ configure it) to `notice_seconds` so the demo finishes in minutes.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +62,11 @@ class Refused(ProcedureError):
 ALREADY_IN_PROCEDURE = frozenset({"case-open", "identification-open", "household-status"})
 # A case announced is registered by the registry (its events); either way the household is poor now.
 REGISTERED_STATES = frozenset({"announced", "registered"})
+# Time an objection's call may take: a notice ending sooner is not objected to.
+NOTICE_MARGIN = dt.timedelta(milliseconds=500)
+# The registry statuses of the households the procedure chooses: candidates, and those registered (an
+# earlier run's, found done again).
+CHOSEN_STATUSES = frozenset({"candidate", "registered"})
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class ProcedureOptions:
 class Summary:
     states: Counter[str] = field(default_factory=Counter)
     objections: list[str] = field(default_factory=list)
+    objections_skipped: list[str] = field(default_factory=list)
     hits: list[str] = field(default_factory=list)
     assisted: Assisted = field(default_factory=Assisted)
     funds: FundsSummary | None = None
@@ -128,6 +135,12 @@ class Platform:
     def status(self, method: str, path: str, who: tuple[str, str, str], body: Any = None) -> int:
         headers = {"Authorization": f"Bearer {self.token(*who)}"}
         return self.client.request(method, f"{self.base}{path}", json=body, headers=headers).status_code
+
+
+def running(notice: dict[str, Any]) -> bool:
+    """Whether the notice still runs by its `ends_at`, with a moment's margin for the objection's call."""
+    ends_at = dt.datetime.fromisoformat(str(notice["ends_at"]))
+    return ends_at > dt.datetime.now(dt.UTC) + NOTICE_MARGIN
 
 
 def county_tier(code: str) -> str:
@@ -185,8 +198,9 @@ class Procedure:
         return Decimal(str(per_capita)) <= self.poverty_line(item["division"], income_year)
 
     def candidates(self, year: int) -> dict[str, str]:
-        """household id → village: up to `cases` candidates poor by their income, round-robin over the
-        villages."""
+        """household id → village: up to `cases` households poor by their income, round-robin over the
+        villages. Registered ones are chosen too, so that a run again picks the households an earlier run
+        took through the procedure (and finds them done) rather than the next ones."""
         by_village: dict[str, list[str]] = defaultdict(list)
         after: str | None = None
         while True:
@@ -194,10 +208,10 @@ class Procedure:
                 "GET",
                 "/registry/households",
                 self.county,
-                params={"status": "candidate", "limit": 500, **({"after": after} if after else {})},
+                params={"limit": 500, **({"after": after} if after else {})},
             )
             for item in page["items"]:
-                if self.poor_by_income(item, year):
+                if item["status"]["code"] in CHOSEN_STATUSES and self.poor_by_income(item, year):
                     by_village[item["division"]].append(str(item["id"]))
                     self.members[str(item["id"])] = int(item["member_count"])
             after = page["next_cursor"]
@@ -275,6 +289,18 @@ class Procedure:
 
     # ---- the steps ------------------------------------------------------------------------------------
 
+    def earlier_cases(self, chosen: dict[str, str], year: int) -> dict[str, str]:
+        """household id → the state of its identification case of the year, for the chosen households that
+        have one (an earlier run's, or one a cadre opened): their procedure is not started again."""
+        found: dict[str, str] = {}
+        for household in chosen:
+            params = {"household_id": household, "kind": "identification"}
+            page = self.p.call("GET", "/identification/cases", self.county, params=params)
+            for case in page["items"]:  # a household's cases: a page holds them
+                if int(case["year"]) == year:
+                    found[household] = str(case["state"])
+        return found
+
     def apply_all(self, year: int, chosen: dict[str, str]) -> dict[str, str]:
         """case id → village; an application waits for the household to reach identification (events). A
         household already in a procedure is left out."""
@@ -324,7 +350,19 @@ class Procedure:
             self.console.print(f"{skipped} of the candidates already have a case open: left as they are")
         return cases
 
-    def notices(self, villages: set[str], kind: str) -> list[dict[str, Any]]:
+    def report_earlier(self, earlier: dict[str, str]) -> None:
+        if earlier:
+            states = ", ".join(f"{state} {count}" for state, count in Counter(earlier.values()).most_common())
+            self.console.print(
+                f"{len(earlier)} of the candidates have a case of this year already ({states}): left as they are"
+            )
+
+    def notices(
+        self, villages: set[str], kind: str, objections: dict[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        """Each village's notice; `objections` (case id → its place among them) are filed on each notice
+        right after it opens: a notice runs only `notice_seconds`, and opening hundreds of notices first
+        took longer than that on a loaded machine (409 notice-closed)."""
         opened = []
         for code in sorted(villages):
             notice = self.p.call(
@@ -336,30 +374,54 @@ class Procedure:
             )
             if "id" in notice:
                 opened.append(notice)
+                if objections:
+                    self.object([notice], objections)
         return opened
 
-    def object(self, notices: list[dict[str, Any]]) -> None:
-        """A few villagers object (no login); the township upholds the first, dismisses the others."""
-        listed = [(notice, case) for notice in notices for case in notice["case_ids"]]
-        for index, (notice, case) in enumerate(
-            self.rng.sample(listed, min(self.options.objections, len(listed)))
-        ):
-            text = OBJECTIONS[index % len(OBJECTIONS)]
-            ticket = self.p.call(
-                "POST",
-                f"/identification/public/notices/{notice['id']}/objections",
-                None,
-                {"case_id": case, "text": text},
-            )
-            outcome = "upheld" if index == 0 else "dismissed"
-            reason = "核实属实, 退回重新核实" if outcome == "upheld" else "经核实, 反映情况不属实"
-            self.p.call(
-                "POST",
-                f"/identification/objections/{ticket['id']}/resolve",
-                township(notice["division"]),
-                {"outcome": outcome, "reason": reason},
-            )
-            self.summary.objections.append(f"{notice['division']}: {text} → {outcome}")
+    def objection_targets(self, cases: Iterable[str]) -> dict[str, int]:
+        """The cases a few villagers object to (case id → its place: the first is upheld)."""
+        listed = sorted(set(cases))
+        chosen = self.rng.sample(listed, min(self.options.objections, len(listed)))
+        return {case: index for index, case in enumerate(chosen)}
+
+    def object(self, notices: list[dict[str, Any]], targets: dict[str, int] | None = None) -> None:
+        """Objections to `targets` (by default a few of the notices' cases) on the notices that post them."""
+        chosen = targets
+        if chosen is None:
+            chosen = self.objection_targets(str(case) for notice in notices for case in notice["case_ids"])
+        for notice in notices:
+            for case in map(str, notice["case_ids"]):
+                if case in chosen:
+                    self.file_objection(notice, case, chosen[case])
+
+    def file_objection(self, notice: dict[str, Any], case: str, index: int) -> None:
+        """A villager objects (no login); the township upholds the first, dismisses the others. A notice
+        that has ended meanwhile takes no objection: it is skipped, and the summary says so."""
+        text = OBJECTIONS[index % len(OBJECTIONS)]
+        if not running(notice):
+            self.summary.objections_skipped.append(f"{notice['division']}: {text} (notice ended)")
+            return
+        ticket = self.p.call(
+            "POST",
+            f"/identification/public/notices/{notice['id']}/objections",
+            None,
+            {"case_id": case, "text": text},
+            ok=(201, 409),
+        )
+        if ticket.get("code") == "notice-closed":  # it ended between the look and the filing
+            self.summary.objections_skipped.append(f"{notice['division']}: {text} (notice ended)")
+            return
+        if "id" not in ticket:
+            raise Refused(f"objection to case {case}: 409 {ticket.get('detail')}")
+        outcome = "upheld" if index == 0 else "dismissed"
+        reason = "核实属实, 退回重新核实" if outcome == "upheld" else "经核实, 反映情况不属实"
+        self.p.call(
+            "POST",
+            f"/identification/objections/{ticket['id']}/resolve",
+            township(notice["division"]),
+            {"outcome": outcome, "reason": reason},
+        )
+        self.summary.objections.append(f"{notice['division']}: {text} → {outcome}")
 
     def close(self, notices: list[dict[str, Any]]) -> None:
         """Wait out the notices; the service's timer closes them (a township tick hurries it along)."""
@@ -467,18 +529,17 @@ class Procedure:
         self.console.print(
             f"Identification: {len(chosen)} candidates of {len(set(chosen.values()))} villages"
         )
-        self.configure(year, chosen)
-        cases = self.apply_all(year, chosen)
-        villages = set(cases.values())
-        first = self.notices(villages, "first")
-        self.object(first)
-        self.close(first)
-        self.township_reviews(villages)
-        self.compare(cases)
-        second = self.notices(villages, "second")
-        self.close(second)
-        self.announce(cases)
-        registered: list[tuple[str, str]] = []
+        earlier = self.earlier_cases(chosen, year)
+        self.report_earlier(earlier)
+        fresh = {household: code for household, code in chosen.items() if household not in earlier}
+        cases = self.identify(year, fresh) if fresh else {}
+        # The households an earlier run registered are assisted too, so that a run that stopped before
+        # their assistance is completed (the assistance part skips what is done).
+        registered = [
+            (household, chosen[household])
+            for household, state in earlier.items()
+            if state in REGISTERED_STATES
+        ]
         for case, code in cases.items():
             state = self.state(case, code)
             self.summary.states[state] += 1
@@ -489,6 +550,20 @@ class Procedure:
         if self.options.funds_and_evaluation:
             self.money_and_evaluation(year)
         return self.summary
+
+    def identify(self, year: int, fresh: dict[str, str]) -> dict[str, str]:
+        """The households with no case of the year through the procedure; their cases (case id → village)."""
+        self.configure(year, fresh)
+        cases = self.apply_all(year, fresh)
+        villages = set(cases.values())
+        first = self.notices(villages, "first", self.objection_targets(cases))
+        self.close(first)
+        self.township_reviews(villages)
+        self.compare(cases)
+        second = self.notices(villages, "second")
+        self.close(second)
+        self.announce(cases)
+        return cases
 
     def money_and_evaluation(self, year: int) -> None:
         """Parts four to six, on the county's registered households (this run's and earlier ones')."""
@@ -541,6 +616,8 @@ def drive_county(
     console.print(f"[green]Identification done[/]: {states}")
     for line in summary.objections:
         console.print(f"  objection  {line}")
+    for line in summary.objections_skipped:
+        console.print(f"  objection  {line}: not filed")
     for line in summary.hits:
         console.print(f"  comparison {line}")
     assisted = summary.assisted
