@@ -106,6 +106,11 @@ class EvaluationClosedV1(_Payload):
     # pass | veto | incomplete
     verdict: str
     rectifications: int
+    # Sampled households without a finding when it closed (the rates count surveyed households only);
+    # None from a producer before this field.
+    unsurveyed_households: int | None = None
+    # Why it closed with households unsurveyed (personal numbers masked); None for a complete survey.
+    partial_reason: str | None = None
 
 
 class RectificationOpenedV1(_Payload):

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from evaluation.rates import Rate
+from evaluation.rounds.schemas import ResultsOut
 from fupin_contracts import evaluation as contracts
 from fupin_kit.auth.actor import Actor
 from fupin_kit.envelope import Envelope, new_event
@@ -88,15 +89,18 @@ def rate_payload(rate: Rate) -> contracts.RateV1:
 
 
 def evaluation_closed(
-    row: dict[str, Any], rates: list[Rate], verdict: str, rectifications: int, actor: Actor
+    row: dict[str, Any], rates: list[Rate], results: ResultsOut, rectifications: int, actor: Actor
 ) -> Envelope:
+    reason = results.partial_reason
     payload = contracts.EvaluationClosedV1(
         evaluation_id=row["id"],
         division=row["division"],
         year=row["year"],
         rates=[rate_payload(rate) for rate in rates],
-        verdict=verdict,
+        verdict=results.verdict,
         rectifications=rectifications,
+        unsurveyed_households=results.unsurveyed_households,
+        partial_reason=None if reason is None else mask_text(reason),
     )
     return _evaluation_event(contracts.EVALUATION_CLOSED, row, payload, actor)
 

@@ -42,7 +42,8 @@ CORRECTION: dict[str, Any] = {
     "satisfied": True,
     "reason": "复核后更正",
 }
-CLOSE_BODY: dict[str, Any] = {"rectification_days": 45}
+# The matrix records one finding, and its sample may hold more households: its close says why it is partial.
+CLOSE_BODY: dict[str, Any] = {"rectification_days": 45, "partial_reason": "其余样本户外出务工，三次上门未遇"}
 STEP: dict[str, Any] = {"note": "已完成入户核查并补充帮扶措施"}
 # Later than the matrix task's deadline (45 days after its close) while the matrix runs near its writing;
 # later on it is refused 422 deadline-out-of-range, which the matrix takes as an answer from within.

@@ -1,11 +1,14 @@
 """The four rates of a third-party evaluation (domain.md §7), their 95% Wilson intervals and the veto
 thresholds, pure: counts in, verdicts out.
 
-- 错退率 (wrongly_exited): wrongly exited people / sampled people of exited households, < 2%.
-- 漏评率 (missed): missed people / sampled people of non-registered households, < 2%.
+Every count is over the surveyed households (sampled households with a finding): a household nobody
+surveyed says nothing about a rate, and counting its people would dilute it.
+
+- 错退率 (wrongly_exited): wrongly exited people / surveyed people of exited households, < 2%.
+- 漏评率 (missed): missed people / surveyed people of non-registered households, < 2%.
 - 群众认可度 (approval): satisfied households / surveyed households (those with a finding), ≥ 90%.
-- 综合贫困发生率 (composite_incidence): (people of sampled households still registered poor, i.e. registered or
-  returned + missed people + wrongly exited people) / sampled rural people, < 2%, or < 3% in the west.
+- 综合贫困发生率 (composite_incidence): (people of surveyed households still registered poor, i.e. registered or
+  returned + missed people + wrongly exited people) / surveyed rural people, < 2%, or < 3% in the west.
 
 "West" is the twelve provinces of the western development programme (西部大开发), by the province code of
 the evaluated county: 内蒙古 15, 广西 45, 重庆 50, 四川 51, 贵州 52, 云南 53, 西藏 54, 陕西 61, 甘肃 62,

@@ -266,6 +266,14 @@ async def test_the_east_threshold_for_composite_incidence(harness: Harness) -> N
     )
     evaluation = (await harness.client.post("/evaluations", json=body, headers=province)).json()["id"]
     assert (await harness.client.post(f"/evaluations/{evaluation}/draw", headers=province)).status_code == 200
+    # The rates count surveyed households only: every sampled household gets its finding.
+    sample = await harness.client.get(
+        f"/evaluations/{evaluation}/sample", params={"limit": 100}, headers=province
+    )
+    for row in sample.json():
+        body = {"household_id": row["household_id"], "satisfied": True}
+        found = await harness.client.post(f"/evaluations/{evaluation}/findings", json=body, headers=province)
+        assert found.status_code == 201, found.text
     results = (await harness.client.get(f"/evaluations/{evaluation}/results", headers=province)).json()
     composite = next(rate for rate in results["rates"] if rate["code"] == "composite_incidence")
     # 1 / 40 = 2.5%: vetoed in the east (< 2%), where the west's < 3% would pass.

@@ -202,20 +202,25 @@ def _total(condition: Any, amount: Any) -> Any:
 
 
 async def counts(session: AsyncSession, evaluation_id: uuid.UUID) -> Row:
-    """What the rates are computed from, summed in the database over the frozen sample and its findings."""
+    """What the rates are computed from, summed in the database over the frozen sample's surveyed
+    households (those with a finding): counting the people of a household nobody surveyed would grow a
+    denominator whose numerator could not grow with it, so a partial survey would look better."""
     sample, finding = evaluation_samples.c, findings.c
     one: Any = literal_column("1")
+    surveyed = finding.household_id.is_not(None)
     non_registered = sample.status.notin_((*REGISTERED_POOR, "monitored", EXITED))
     query = (
         select(
-            _total(sample.status == EXITED, sample.member_count).label("exited_people"),
+            _total(surveyed & (sample.status == EXITED), sample.member_count).label("exited_people"),
             _total(finding.wrongly_exited, finding.people_affected).label("wrongly_exited_people"),
-            _total(non_registered, sample.member_count).label("non_registered_people"),
+            _total(surveyed & non_registered, sample.member_count).label("non_registered_people"),
             _total(finding.missed, finding.people_affected).label("missed_people"),
-            _total(finding.household_id.is_not(None), one).label("surveyed_households"),
+            _total(surveyed, one).label("surveyed_households"),
             _total(finding.satisfied, one).label("satisfied_households"),
-            func.coalesce(func.sum(sample.member_count), 0).cast(Integer).label("sampled_people"),
-            _total(sample.status.in_(REGISTERED_POOR), sample.member_count).label("registered_poor_people"),
+            _total(surveyed, sample.member_count).label("sampled_people"),
+            _total(surveyed & sample.status.in_(REGISTERED_POOR), sample.member_count).label(
+                "registered_poor_people"
+            ),
         )
         .select_from(
             evaluation_samples.outerjoin(

@@ -171,7 +171,8 @@ async def finding(evaluation_id: uuid.UUID, household_id: uuid.UUID, ctx: Ctx) -
 async def results(evaluation_id: uuid.UUID, ctx: Ctx) -> ResultsOut:
     """错退率, 漏评率, 群众认可度 and 综合贫困发生率 with their 95% Wilson intervals, each rate's verdict against
     domain.md §7's thresholds (综合贫困发生率 < 3% in the twelve western provinces, < 2% elsewhere) and the
-    overall verdict; as frozen at the close once closed."""
+    overall verdict, counted over the surveyed households (those with a finding); as frozen at the close
+    once closed."""
     return await service.results(ctx, evaluation_id)
 
 
@@ -187,7 +188,9 @@ async def close(
 ) -> Response:
     """Close the evaluation (province officers): the findings freeze, the rates are kept as they stand,
     and every failed threshold and every household found wrongly exited or missed becomes a rectification
-    task (整改) due `rectification_days` (7–180, 30 without a body) days on."""
+    task (整改) due `rectification_days` (7–180, 30 without a body) days on. While sampled households lack
+    a finding it is 409 survey-incomplete (`unsurveyed_households`), unless `partial_reason` says why the
+    survey stays partial: the reason is kept in the results and the close event."""
     terms = body or CloseIn()
     return await idempotency.run(
         ctx.session,

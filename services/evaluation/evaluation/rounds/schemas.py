@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from evaluation.codes import SampleAllocation
 from evaluation.text import Evaluator, Note, Reason
@@ -110,19 +110,20 @@ class DrawOut(BaseModel):
 class FindingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     household_id: uuid.UUID = Field(description="A household of the evaluation's sample (422 otherwise).")
-    wrongly_exited: bool = Field(default=False, description="Only for a household that was exited.")
-    missed: bool = Field(default=False, description="A non-registered household found poor.")
+    # Strict: a JSON true or false only, never "yes" or 1 taken as true.
+    wrongly_exited: StrictBool = Field(default=False, description="Only for a household that was exited.")
+    missed: StrictBool = Field(default=False, description="A non-registered household found poor.")
     people_affected: int = Field(default=0, ge=0, description="≤ the household's member count.")
-    satisfied: bool
+    satisfied: StrictBool
     note: Note | None = None
 
 
 class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    wrongly_exited: bool = False
-    missed: bool = False
+    wrongly_exited: StrictBool = False
+    missed: StrictBool = False
     people_affected: int = Field(default=0, ge=0)
-    satisfied: bool
+    satisfied: StrictBool
     note: Note | None = None
     reason: Reason = Field(description="Why the finding is corrected (kept in its history).")
 
@@ -179,12 +180,26 @@ class ResultsOut(BaseModel):
         "frozen by a close before strata were reported.",
     )
     verdict: str = Field(description="veto if any rate vetoes; incomplete if one has no data; else pass.")
+    unsurveyed_households: int | None = Field(
+        default=None,
+        description="Sampled households without a finding (the rates count surveyed households only); none "
+        "in the results frozen by a close before it was reported.",
+    )
+    partial_reason: str | None = Field(
+        default=None,
+        description="Why the evaluation was closed with households unsurveyed, as the close gave it.",
+    )
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rectification_days: int = Field(
         default=30, ge=7, le=180, description="Days from the close (China time) to the tasks' deadline."
+    )
+    partial_reason: Reason | None = Field(
+        default=None,
+        description="Why the evaluation closes while sampled households lack a finding (409 "
+        "survey-incomplete without it); kept in the results and the close event.",
     )
 
 

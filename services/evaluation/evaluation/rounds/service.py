@@ -378,7 +378,16 @@ async def _strata(ctx: Context, row: repository.Row) -> list[StratumResultOut]:
     return [_stratum_out(found) for found in counted]
 
 
-def _results(row: repository.Row, found: list[rates.Rate], strata: list[StratumResultOut]) -> ResultsOut:
+def _unsurveyed(strata: list[StratumResultOut]) -> int:
+    return sum(stratum.sampled - stratum.surveyed for stratum in strata)
+
+
+def _results(
+    row: repository.Row,
+    found: list[rates.Rate],
+    strata: list[StratumResultOut],
+    partial_reason: str | None = None,
+) -> ResultsOut:
     return ResultsOut(
         evaluation_id=row["id"],
         county=row["division"],
@@ -387,14 +396,29 @@ def _results(row: repository.Row, found: list[rates.Rate], strata: list[StratumR
         rates=[_rate_out(rate) for rate in found],
         strata=strata,
         verdict=rates.overall(found).value,
+        unsurveyed_households=_unsurveyed(strata),
+        partial_reason=partial_reason,
     )
 
 
 async def results(ctx: Context, evaluation_id: uuid.UUID) -> ResultsOut:
     row = await _evaluation(ctx, evaluation_id)
     if row["results"] is not None:
-        return ResultsOut.model_validate(row["results"])
+        frozen = access.texts_as_shown(ctx.actor, row["results"], ("partial_reason",))
+        return ResultsOut.model_validate(frozen)
     return _results(row, await _rates(ctx, row), await _strata(ctx, row))
+
+
+def _require_surveyed(strata: list[StratumResultOut], partial_reason: str | None) -> None:
+    """409 survey-incomplete while sampled households lack a finding, unless the close says why."""
+    unsurveyed = _unsurveyed(strata)
+    if unsurveyed and partial_reason is None:
+        raise conflict(
+            f"{unsurveyed} sampled household(s) have no finding yet: record them, or close with "
+            "`partial_reason` saying why the survey stays partial",
+            code="survey-incomplete",
+            unsurveyed_households=unsurveyed,
+        )
 
 
 def _task(row: repository.Row, kind: RectificationKind, division: str, summary: str,
@@ -441,12 +465,16 @@ async def close(ctx: Context, evaluation_id: uuid.UUID, body: CloseIn) -> CloseO
         raise conflict("no sample is drawn yet: there is nothing to close", code="sample-not-drawn")
     if row["status"] == EvaluationStatus.CLOSED:
         raise conflict("the evaluation is closed already", code="evaluation-closed")
+    strata = await _strata(ctx, row)
+    _require_surveyed(strata, body.partial_reason)
+    # A reason given for a survey that turned out complete explains nothing: it is not kept.
+    partial_reason = body.partial_reason if _unsurveyed(strata) else None
     found = await _rates(ctx, row)
     deadline = civil_time.china_today() + dt.timedelta(days=body.rectification_days)
     closer = {**row, "closed_by": ctx.actor.subject, "deadline": deadline}
     opened = await rectification_repository.add_all(ctx.session, await _tasks(ctx, closer, found))
     closing = {**row, "status": EvaluationStatus.CLOSED.value}
-    frozen = _results(closing, found, await _strata(ctx, row))
+    frozen = _results(closing, found, strata, partial_reason)
     changed = await repository.change(
         ctx.session,
         evaluation_id,
@@ -457,8 +485,7 @@ async def close(ctx: Context, evaluation_id: uuid.UUID, body: CloseIn) -> CloseO
             "results": frozen.model_dump(mode="json"),
         },
     )
-    verdict = frozen.verdict
-    staged = [events.evaluation_closed(changed, found, verdict, len(opened), ctx.actor)]
+    staged = [events.evaluation_closed(changed, found, frozen, len(opened), ctx.actor)]
     staged += [events.rectification_opened(task, ctx.actor) for task in opened]
     await record_changes(ctx.session, staged)
     return CloseOut(
