@@ -5,14 +5,23 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from evaluation.codes import AssesseeLevel, AssessmentGrade
 from evaluation.rounds.schemas import CODE, Year
 from evaluation.text import Note, Reason
 
 Weight = Annotated[int, Field(ge=0, le=100)]
-Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1)]
+
+
+def _unsigned_zero(score: Decimal) -> Decimal:
+    # "-0.0" passes ge=0 (it equals zero) but would be stored and echoed with its sign: a score has none.
+    return score.copy_abs()
+
+
+Score = Annotated[
+    Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1), AfterValidator(_unsigned_zero)
+]
 Code = Annotated[str, Field(pattern=CODE)]
 MAX_ASSESSEES = 500
 
@@ -101,7 +110,7 @@ class FromRoundIn(BaseModel):
 
 class VetoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vetoed: bool = Field(description="一票否决: the assessee is graded 较差 whatever its composite.")
+    vetoed: StrictBool = Field(description="一票否决: the assessee is graded 较差 whatever its composite.")
     reason: Reason = Field(description="Why the veto is set or lifted.")
 
 
