@@ -2,7 +2,8 @@
 evaluation and gateway on the session's PostgreSQL and broker): a province officer opens a round of 南明区 with
 the 5:3:2 satisfaction sample, draws it, records a finding per sampled household (correcting one), reads the
 per-stratum approval and closes it; the county starts a rectification task assigned to its township, whose
-officer submits it; the province extends a task's deadline with a reason.
+officer submits it; the province extends a task's deadline with a reason. A second round, surveyed in part,
+closes only with the reason the survey stays partial, which its page then shows.
 
 纪念塔社区 holds four households: two registered as poor, one exited, one never registered. Three a village,
 split 5:3:2 by the largest remainder (1.5, 0.9, 0.6), draw one of each stratum.
@@ -203,6 +204,9 @@ async def test_a_round_is_opened_drawn_532_surveyed_and_closed(console: Console)
             page.locator("[data-facts=results] tr[data-rate=wrongly_exited] td").nth(1)
         ).to_contain_text("–")
         await page.locator("[data-round-action=close]").click()
+        # Every sampled household has a finding: no reason for a partial survey is asked.
+        await expect(page.locator("dialog[open] [data-unsurveyed='0']")).to_be_visible()
+        await expect(page.locator("dialog[open] #rc-partial-reason")).to_have_count(0)
         await page.locator("dialog[open] #rc-days").fill("45")
         await submit(page)
         await expect(page.locator("[data-evaluation-page][data-round-status=closed]")).to_be_visible()
@@ -259,4 +263,32 @@ async def test_a_task_is_assigned_to_the_township_submitted_by_it_and_its_deadli
         await page.locator(f"{row} [data-deadline-history] summary").click()
         change = page.locator(f"{row} [data-deadline-history] li[data-extended-to='{later.isoformat()}']")
         await expect(change).to_contain_text("汛期入户困难")
+        assert not errors, errors
+
+
+async def test_a_partial_survey_closes_only_with_its_reason_which_the_round_page_shows(
+    console: Console,
+) -> None:
+    """Evaluation refuses the close of a round whose sampled households lack a finding (409
+    survey-incomplete) unless it gives `partial_reason`: the dialog says how many are unsurveyed and asks
+    for the reason, and the closed round shows both."""
+    reason = "其余样本户外出务工，三次上门未遇"
+    async with console_page() as (page, errors):
+        await sign_in(page, console.base, "e2e.province")
+        await open_and_draw(page)
+        await record(page, "poor", True)
+        await page.locator("[data-round-action=close]").click()
+        dialog = page.locator("dialog[open]")
+        await expect(dialog.locator("[data-unsurveyed='2']")).to_contain_text("2 户")
+        partial = dialog.locator("#rc-partial-reason")
+        await expect(partial).to_have_attribute("required", "")
+        # Without the reason the form stays open: the browser's own check stops it.
+        await dialog.locator("button[type=submit]").click()
+        await expect(dialog).to_be_visible()
+        await partial.fill(reason)
+        await submit(page)
+        await expect(page.locator("[data-evaluation-page][data-round-status=closed]")).to_be_visible()
+        results = page.locator("[data-facts=results]")
+        await expect(results.locator("[data-unsurveyed-households='2']")).to_be_visible()
+        await expect(results.locator("[data-partial-reason]")).to_contain_text(reason)
         assert not errors, errors

@@ -3367,7 +3367,7 @@ async function evaluationView(seq, [id]) {
     [t("evaluations.closed_at"), round.closed_at ? formatDateTime(round.closed_at) : null],
   ]));
   return h("section", { dataset: { evaluationPage: round.id, roundStatus: round.status } },
-    pageHeader(t("evaluations.round_title", { county, year: String(round.year) })), back, roundActions(round), facts,
+    pageHeader(t("evaluations.round_title", { county, year: String(round.year) })), back, roundActions(round, results), facts,
     roundDesign(round), await sampleCard(round), resultsCard(results));
 }
 
@@ -3396,8 +3396,23 @@ function resultsCard(results) {
     h("p", { dataset: { overall: results.verdict } }, h("strong", { text: t("evaluations.overall") }), " ", verdictBadge(results.verdict)),
     h("p", { class: "muted", text: t(results.final ? "evaluations.final" : "evaluations.not_final") }),
     h("p", { class: "muted", text: t(results.west ? "evaluations.west" : "evaluations.not_west") }),
+    surveyFacts(results),
     table(t("evaluations.results"), headers, results.rates.map(rateRow), { numeric: [1, 3] }),
     strataTable(results.strata));
+}
+
+/** How far the survey went: the sampled households without a finding (the rates count surveyed households
+ * only) and, for a round closed with some, the reason the close gave. Results frozen before evaluation
+ * reported them carry neither. */
+function surveyFacts(results) {
+  const unsurveyed = results.unsurveyed_households;
+  const reason = results.partial_reason;
+  if ((unsurveyed === null || unsurveyed === undefined) && !reason) return null;
+  return dl([
+    [t("rounds.unsurveyed_households"), unsurveyed === null || unsurveyed === undefined ? undefined
+      : h("span", { dataset: { unsurveyedHouseholds: String(unsurveyed) }, text: formatNumber(unsurveyed) })],
+    [t("rounds.partial_reason"), reason ? h("span", { dataset: { partialReason: "" } }, typed(reason)) : undefined],
+  ]);
 }
 
 // ---- third-party rounds end to end: opened, drawn, surveyed and closed by the province ----
@@ -3414,6 +3429,7 @@ const roundFieldLabels = () => ({
   households_per_village: t("rounds.households_per_village"), allocation: t("rounds.allocation"), seed: t("rounds.seed"),
   rectification_days: t("rounds.rectification_days"), people_affected: t("rounds.people_affected"), note: t("rounds.note"),
   reason: t("rounds.reason"), deadline: t("rounds.new_deadline"), assignee: t("rounds.assignee"),
+  partial_reason: t("rounds.partial_reason"),
 });
 
 function designInput(id, value, max) {
@@ -3451,12 +3467,12 @@ async function openRoundDialog() {
   });
 }
 
-function roundActions(round) {
+function roundActions(round, results) {
   if (!runsRounds() || round.status === "closed") return null;
   const button = (action, label, onclick) => h("button", { type: "button", class: "button primary", dataset: { roundAction: action }, text: t(label), onclick });
   return h("div", { class: "actions" }, round.status === "open"
     ? button("draw", "rounds.draw", () => openDrawDialog(round))
-    : button("close", "rounds.close", () => openRoundCloseDialog(round)));
+    : button("close", "rounds.close", () => openRoundCloseDialog(round, results)));
 }
 
 function roundDesign(round) {
@@ -3482,14 +3498,37 @@ function openDrawDialog(round) {
   });
 }
 
-function openRoundCloseDialog(round) {
+/** The sampled households without a finding yet: as the results count them, else from their strata (null
+ * when neither says). */
+function unsurveyedHouseholds(results) {
+  if (Number.isInteger(results?.unsurveyed_households)) return results.unsurveyed_households;
+  if (!results?.strata?.length) return null;
+  return results.strata.reduce((sum, stratum) => sum + stratum.sampled - stratum.surveyed, 0);
+}
+
+/** What the dialog says of the survey before the round is closed on it. */
+function surveyState(unsurveyed) {
+  if (unsurveyed === null) return null;
+  return h("p", { dataset: { unsurveyed: String(unsurveyed) },
+    say: () => (unsurveyed ? t("rounds.unsurveyed_left", { n: formatNumber(unsurveyed) }) : t("rounds.all_surveyed")) });
+}
+
+function openRoundCloseDialog(round, results) {
   const days = h("input", { id: "rc-days", type: "number", required: true, min: String(RECTIFICATION_DAYS.low), max: String(RECTIFICATION_DAYS.high),
     step: "1", class: "short", value: String(RECTIFICATION_DAYS.fallback) });
+  const unsurveyed = unsurveyedHouseholds(results);
+  // Evaluation refuses to close while sampled households lack a finding (409 survey-incomplete) unless the
+  // close says why the survey stays partial; a reason for a complete survey would be dropped, so none is asked.
+  const partialReason = unsurveyed ? reasonInput("rc-partial-reason") : null;
   serviceDialog({
     prefix: "rc", draft: `round:close:${round.id}`, title: () => t("rounds.close"), explain: () => t("rounds.close_explain"),
-    labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS, fields: [field("rc-days", () => t("rounds.rectification_days"), days)],
+    labels: roundFieldLabels, codes: RECTIFICATION_PROBLEMS,
+    fields: [surveyState(unsurveyed), field("rc-days", () => t("rounds.rectification_days"), days),
+      partialReason ? field("rc-partial-reason", () => t("rounds.partial_reason"), partialReason) : null],
     send: async () => {
-      const closed = await api(`${EV}/evaluations/${round.id}/close`, { method: "POST", json: { rectification_days: Number(days.value) }, idempotent: true });
+      const body = { rectification_days: Number(days.value) };
+      if (partialReason) body.partial_reason = partialReason.value.trim();
+      const closed = await api(`${EV}/evaluations/${round.id}/close`, { method: "POST", json: body, idempotent: true });
       announce(t("rounds.closed", { n: formatNumber(closed.rectifications.length) }));
     },
   });
