@@ -1,12 +1,13 @@
 """A third-party round end to end in the console, in a real browser against real processes (registry,
-evaluation and gateway on the session's PostgreSQL and broker): a province officer opens a round of 南明区 with
+evaluation and gateway on the session's PostgreSQL and broker): a province officer opens a round of 白云区 with
 the 5:3:2 satisfaction sample, draws it, records a finding per sampled household (correcting one), reads the
 per-stratum approval and closes it; the county starts a rectification task assigned to its township, whose
 officer submits it; the province extends a task's deadline with a reason. A second round, surveyed in part,
 closes only with the reason the survey stays partial, which its page then shows.
 
-纪念塔社区 holds four households: two registered as poor, one exited, one never registered. Three a village,
-split 5:3:2 by the largest remainder (1.5, 0.9, 0.6), draw one of each stratum.
+南湖社区 (白云区, where no other module writes households) holds four households: two registered as poor,
+one exited, one never registered. Three a village, split 5:3:2
+by the largest remainder (1.5, 0.9, 0.6), draw one of each stratum.
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ from fupin_kit.envelope import dlq_topic
 from fupin_kit.testing import ServiceProcess, Stack
 from tests.e2e.console_kit import CHINA, REG, chromium, console_page, household_body, sign_in
 from tests.e2e.platform import (
-    COUNTY,
     NATION,
-    TOWNSHIP,
     Platform,
     county_subset,
     create_topics,
@@ -40,6 +39,11 @@ from tests.e2e.platform import (
 
 EV = "/api/v1/evaluation"
 PROVINCE = "520000000000"
+# A county no other module writes households into: its evaluation service hears every module's registry on
+# the session's broker, and a draw over 南明区 would sample their households too.
+COUNTY = "520113000000"  # 白云区
+TOWNSHIP = "520113005000"  # 泉湖街道
+VILLAGE = "520113005001"  # 南湖社区
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.timeout(300)
@@ -54,7 +58,7 @@ class Console:
 async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess], str]:
     await create_topics(stack)
     await stack.topics({dlq_topic("evaluation"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
+    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520113.csv.gz", COUNTY))
     registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
     evaluation_db = await stack.fresh_database("evaluation", "evaluation")
     evaluation = ServiceProcess("evaluation", "evaluation", stack.env("evaluation", evaluation_db))
@@ -75,7 +79,10 @@ async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProc
 async def household(platform: Platform, serial: int, head: str, actions: tuple[str, ...]) -> tuple[str, str]:
     """A household taken through `actions`, the registration decided two years ago (a household exits in a
     later year than it was registered): its id and the status it ends in."""
-    body = {**household_body(serial, head), "registered_on": f"{dt.datetime.now(CHINA).year - 2}-01-15"}
+    body = {
+        **household_body(serial, head, VILLAGE),
+        "registered_on": f"{dt.datetime.now(CHINA).year - 2}-01-15",
+    }
     created = await platform.call("POST", f"{REG}/households", "county", body, expect=201)
     status = "candidate"
     for action in actions:
@@ -148,7 +155,7 @@ async def open_and_draw(page: Page) -> None:
     await page.locator("#nav a[href='#/evaluations']").click()
     await page.locator("[data-round-action=open]").click()
     dialog = page.locator("dialog[open]")
-    await dialog.locator("#ro-county").select_option(label="南明区")
+    await dialog.locator("#ro-county").select_option(label="白云区")
     await dialog.locator("#ro-evaluator").fill("贵州大学第三方评估中心")
     await dialog.locator("#ro-townships").fill("1")
     await dialog.locator("#ro-villages").fill("1")
