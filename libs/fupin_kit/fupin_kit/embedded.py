@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import random
 import shutil
 import socket
 import stat
@@ -23,7 +24,28 @@ import psutil
 PG_SYSTEM_USER = "embedded_postgres"
 
 
+# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768–60999 by default): a port the
+# kernel picks for `bind(0)` lies in that range, where any outgoing connection may be given it as its local
+# port before the server meant for it binds (the test suite opens thousands of loopback connections; one
+# full run failed on "address already in use"). A port from this range is taken only by a listener.
+QUIET_PORTS = (20000, 32767)
+_PORT_TRIES = 100
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
+    for _ in range(_PORT_TRIES):
+        port = random.randint(*QUIET_PORTS)
+        if _bindable(port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
