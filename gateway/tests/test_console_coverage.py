@@ -2,7 +2,9 @@
 household's visits by month, in a real browser against real processes (registry, assistance and gateway on
 the session's PostgreSQL and broker), with figures known by hand.
 
-Three households registered as poor: 甲 and 乙 in 纪念塔社区, 丙 in 新华路社区 beside it. 甲 has a helper, a plan
+The module works in 乌当区, where no other module writes households: its assistance service hears every
+module's registry on the session's broker, and its coverage counts would take in their households too.
+Three households registered as poor: 甲 and 乙 in 育新社区, 丙 in 环溪社区 beside it. 甲 has a helper, a plan
 and a measure and was visited today at home; 乙 has a helper and was visited twice today (at home and by
 phone); 丙 has nothing and was never visited.
 """
@@ -30,10 +32,6 @@ from tests.e2e.console_kit import (
     sign_in,
 )
 from tests.e2e.platform import (
-    COUNTY,
-    SIBLING,
-    TOWNSHIP,
-    VILLAGE,
     Platform,
     county_subset,
     eventually,
@@ -41,6 +39,10 @@ from tests.e2e.platform import (
 )
 
 AS = "/api/v1/assistance"
+COUNTY = "520112000000"  # 乌当区
+TOWNSHIP = "520112004000"  # 观溪路街道
+VILLAGE = "520112004001"  # 育新社区
+SIBLING = "520112004002"  # 环溪社区
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.timeout(300)
@@ -79,7 +81,7 @@ def today() -> dt.date:
 async def helper(platform: Platform, household: str, name: str) -> None:
     body = {
         "name": name,
-        "unit": "南明区农业农村局",
+        "unit": "乌当区农业农村局",
         "unit_tier": "county",
         "phone": "13812345678",
         "started_on": "2024-01-02",
@@ -95,7 +97,7 @@ async def visit(platform: Platform, household: str, kind: str) -> None:
 @pytest.fixture(scope="module")
 async def coverage(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Coverage]:
     chromium()
-    tree = county_subset(tmp_path_factory.mktemp("coverage-platform") / "divisions-520102.csv.gz")
+    tree = county_subset(tmp_path_factory.mktemp("coverage-platform") / "divisions-520112.csv.gz", COUNTY)
     async with platform_of(fupin_stack, tree, {"assistance": {}}) as platform:
         await platform.user("county", "county", COUNTY, ["officer"])
         first, second, third = await asyncio.gather(
@@ -142,11 +144,11 @@ VISITS = {
 
 
 async def drill_down(page: Page) -> None:
-    """From the county to its township, then to 纪念塔社区, whose rows are its households by head."""
+    """From the county to its township, then to 育新社区, whose rows are its households by head."""
     township = page.locator(f"[data-facts=coverage] tr[data-coverage='{TOWNSHIP}']")
     await township.locator("a[data-drill]").click()
     village = page.locator(f"[data-facts=coverage] tr[data-coverage='{VILLAGE}']")
-    await expect(village.locator("th")).to_have_text("纪念塔社区")
+    await expect(village.locator("th")).to_have_text("育新社区")
     await figures(village, {"households_in_charge": "2", "with_helper": "2", "visited_recently": "2"})
     sibling = page.locator(f"[data-facts=coverage] tr[data-coverage='{SIBLING}']")
     await figures(sibling, {"households_in_charge": "1", "with_helper": "0", "visited_recently": "0"})
@@ -159,7 +161,7 @@ async def test_a_county_officer_reads_coverage_and_visits(coverage: Coverage) ->
     async with console_page() as (page, errors):
         await sign_in(page, coverage.base, "e2e.county")
         await page.locator("#nav a[href='#/coverage']").click()
-        await expect(page.locator("h1")).to_have_text("南明区帮扶覆盖情况")
+        await expect(page.locator("h1")).to_have_text("乌当区帮扶覆盖情况")
         township = page.locator(f"[data-facts=coverage] tr[data-coverage='{TOWNSHIP}']")
         await expect(township.locator("th")).to_contain_text("街道")
         await figures(township, COUNTY_COVERAGE)
