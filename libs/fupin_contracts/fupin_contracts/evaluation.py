@@ -21,6 +21,13 @@ Additive since the first versions (absent in events published before): a design'
 the draw's realised split per stratum (`allocation`, `strata`), and a step's `assignee` (the township or
 village the county assigned its task to when starting it). A task's deadline extended by its checker is
 `rectification.deadline_extended.v1`, for a round's task and an assessment's alike.
+
+A task the county assigns to one of its townships or villages keeps its own division (the county or the
+village) on its `rectification.*` events, where the task is. The assignee is told on its own feed by the
+`assignment.*` types, whose division is the assignee: `assignment.opened` when the county assigns the task
+(its start), then one event per later step of the task (`progressed` for a submit, `accepted`, `returned`,
+`deadline_extended`), whoever takes it. Their subject is the task's (`rectification/<id>`), so they keep
+their order with the task's own events; they repeat what the task's events say, for the assignee.
 """
 
 from __future__ import annotations
@@ -44,6 +51,11 @@ RECTIFICATION_PROGRESSED_V2 = "fupin.evaluation.rectification.progressed.v2"
 RECTIFICATION_ACCEPTED_V2 = "fupin.evaluation.rectification.accepted.v2"
 RECTIFICATION_RETURNED_V2 = "fupin.evaluation.rectification.returned.v2"
 RECTIFICATION_DEADLINE_EXTENDED = "fupin.evaluation.rectification.deadline_extended.v1"
+ASSIGNMENT_OPENED = "fupin.evaluation.assignment.opened.v1"
+ASSIGNMENT_PROGRESSED = "fupin.evaluation.assignment.progressed.v1"
+ASSIGNMENT_ACCEPTED = "fupin.evaluation.assignment.accepted.v1"
+ASSIGNMENT_RETURNED = "fupin.evaluation.assignment.returned.v1"
+ASSIGNMENT_DEADLINE_EXTENDED = "fupin.evaluation.assignment.deadline_extended.v1"
 
 
 class _Payload(BaseModel):
@@ -216,6 +228,51 @@ class RectificationDeadlineExtendedV1(_Payload):
     reason: str
 
 
+class AssignmentOpenedV1(_Payload):
+    """A task the county assigned to one of its townships or villages when it started it, for the assignee."""
+
+    rectification_id: uuid.UUID
+    evaluation_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    # The assignee (a township or village); the task's own division beside it.
+    division: str
+    task_division: str
+    county: str | None
+    kind: str
+    household_id: uuid.UUID | None
+    deadline: dt.date
+    status: str
+    worker_tier: str
+    checker_tier: str
+
+
+class AssignmentStepV1(_Payload):
+    """A later step of an assigned task (submit, accept, return), for the assignee; `note` masked."""
+
+    rectification_id: uuid.UUID
+    evaluation_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    division: str
+    task_division: str
+    action: str
+    from_status: str
+    to_status: str
+    note: str | None
+
+
+class AssignmentDeadlineExtendedV1(_Payload):
+    """An assigned task's later deadline, for the assignee; `reason` masked."""
+
+    rectification_id: uuid.UUID
+    evaluation_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    division: str
+    task_division: str
+    previous_deadline: dt.date
+    deadline: dt.date
+    reason: str
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     EVALUATION_OPENED: EvaluationOpenedV1,
     SAMPLE_DRAWN: SampleDrawnV1,
@@ -231,4 +288,9 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     RECTIFICATION_ACCEPTED_V2: RectificationStepV2,
     RECTIFICATION_RETURNED_V2: RectificationStepV2,
     RECTIFICATION_DEADLINE_EXTENDED: RectificationDeadlineExtendedV1,
+    ASSIGNMENT_OPENED: AssignmentOpenedV1,
+    ASSIGNMENT_PROGRESSED: AssignmentStepV1,
+    ASSIGNMENT_ACCEPTED: AssignmentStepV1,
+    ASSIGNMENT_RETURNED: AssignmentStepV1,
+    ASSIGNMENT_DEADLINE_EXTENDED: AssignmentDeadlineExtendedV1,
 }
