@@ -1,7 +1,9 @@
 """Event builders (contracts in fupin_contracts.evaluation): an evaluation's events have its county as
 division and `evaluation/<id>` as subject; a rectification's have its own division and
-`rectification/<id>`. What people typed goes out with any personal number in it masked (a domain topic
-reaches every consumer, the dead-letter topic and the outbox's retention); the rows keep it as typed."""
+`rectification/<id>`, and a task assigned to a township or village tells the assignee too, with the
+assignee's division and the task's subject (`assignment.*`). What people typed goes out with any personal
+number in it masked (a domain topic reaches every consumer, the dead-letter topic and the outbox's
+retention); the rows keep it as typed."""
 
 from __future__ import annotations
 
@@ -30,6 +32,12 @@ STEP_TYPES_V2 = {
     "submit": contracts.RECTIFICATION_PROGRESSED_V2,
     "accept": contracts.RECTIFICATION_ACCEPTED_V2,
     "return": contracts.RECTIFICATION_RETURNED_V2,
+}
+# A step after the assignment, as the assignee's feed carries it (the start is the assignment itself).
+ASSIGNMENT_STEP_TYPES = {
+    "submit": contracts.ASSIGNMENT_PROGRESSED,
+    "accept": contracts.ASSIGNMENT_ACCEPTED,
+    "return": contracts.ASSIGNMENT_RETURNED,
 }
 
 
@@ -191,6 +199,78 @@ def rectification_deadline_extended(
         reason=mask_text(reason),
     )
     return _rectification_event(contracts.RECTIFICATION_DEADLINE_EXTENDED, row, payload, actor)
+
+
+# ---- a task assigned to a township or village, for the assignee ---------------------------------------------
+# A task's own events keep its division (where the task is: the county, or the household's village), which
+# the feed of the township or village the county assigned it to does not cover. Each step of an assigned
+# task is therefore told the assignee too: the same step, with the assignee's division, so that the feed
+# router delivers it as any other event (to the assignee's province once) and the assignee's feed carries it.
+
+
+def _assignment_event(event_type: str, row: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
+    """The assignee's division; the task's subject, so that it stays in order with the task's events."""
+    return _envelope(event_type, "rectification", str(row["id"]), row["assignee"], payload, actor)
+
+
+def _assignment_opened(row: dict[str, Any], actor: Actor) -> Envelope:
+    payload = contracts.AssignmentOpenedV1(
+        rectification_id=row["id"],
+        evaluation_id=row["evaluation_id"],
+        assessment_id=row["assessment_id"],
+        division=row["assignee"],
+        task_division=row["division"],
+        county=row["county"],
+        kind=row["kind"],
+        household_id=row["household_id"],
+        deadline=row["deadline"],
+        status=row["status"],
+        worker_tier=row["worker_tier"],
+        checker_tier=row["checker_tier"],
+    )
+    return _assignment_event(contracts.ASSIGNMENT_OPENED, row, payload, actor)
+
+
+def for_assignee(
+    row: dict[str, Any], action: str, from_status: str, note: str | None, actor: Actor
+) -> list[Envelope]:
+    """A step of the task `row` (as changed by it) for its assignee: the assignment on the start that names
+    it, each later step after it; nothing for a task assigned to nobody."""
+    if row["assignee"] is None:
+        return []
+    if action == "start":
+        return [_assignment_opened(row, actor)]
+    payload = contracts.AssignmentStepV1(
+        rectification_id=row["id"],
+        evaluation_id=row["evaluation_id"],
+        assessment_id=row["assessment_id"],
+        division=row["assignee"],
+        task_division=row["division"],
+        action=action,
+        from_status=from_status,
+        to_status=row["status"],
+        note=None if note is None else mask_text(note),
+    )
+    return [_assignment_event(ASSIGNMENT_STEP_TYPES[action], row, payload, actor)]
+
+
+def deadline_for_assignee(
+    row: dict[str, Any], previous: dt.date, reason: str, actor: Actor
+) -> list[Envelope]:
+    """An assigned task's later deadline for its assignee; nothing for a task assigned to nobody."""
+    if row["assignee"] is None:
+        return []
+    payload = contracts.AssignmentDeadlineExtendedV1(
+        rectification_id=row["id"],
+        evaluation_id=row["evaluation_id"],
+        assessment_id=row["assessment_id"],
+        division=row["assignee"],
+        task_division=row["division"],
+        previous_deadline=previous,
+        deadline=row["deadline"],
+        reason=mask_text(reason),
+    )
+    return [_assignment_event(contracts.ASSIGNMENT_DEADLINE_EXTENDED, row, payload, actor)]
 
 
 # ---- assessments -------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Rectification tasks (整改): opened by an evaluation's close (worked by the county, accepted or returned by
 the province) or by an assessment's finalization (worked by the assessee graded 较差, accepted or returned
 by the assessor), along the workflow's table. The county may assign a task to a township or village of its
-own when it starts it; the checker may extend a task's deadline, each extension kept with its reason."""
+own when it starts it; the checker may extend a task's deadline, each extension kept with its reason.
+
+Each change publishes the task's event; a task assigned to a township or village also tells the assignee,
+with the assignee's division (events.for_assignee), so that the assignee's feed carries its task."""
 
 from __future__ import annotations
 
@@ -118,7 +121,8 @@ async def step(
         values["assignee"] = body.assignee
     changed = await repository.change(ctx.session, rectification_id, values)
     event = events.rectification_step(changed, action.value, current.value, body.note, ctx.actor)
-    await record_changes(ctx.session, [event])
+    told = events.for_assignee(changed, action.value, current.value, body.note, ctx.actor)
+    await record_changes(ctx.session, [event, *told])
     return render(ctx, changed)
 
 
@@ -209,5 +213,6 @@ async def extend_deadline(
         ctx.session, rectification_id, {"deadline": body.deadline, "updated_by": ctx.actor.subject}
     )
     event = events.rectification_deadline_extended(changed, task["deadline"], body.reason, ctx.actor)
-    await record_changes(ctx.session, [event])
+    told = events.deadline_for_assignee(changed, task["deadline"], body.reason, ctx.actor)
+    await record_changes(ctx.session, [event, *told])
     return await _detail(ctx, changed)
