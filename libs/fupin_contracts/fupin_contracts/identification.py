@@ -222,6 +222,47 @@ class ComparisonHitV1(_CaseState):
     detail: str | None = None
 
 
+# Poor villages and counties (贫困村/贫困县) and their exit procedures (贫困村退出, 贫困县摘帽). Every event's
+# division is the village or county concerned; a designation's subject is `poor-division/<code>`, a
+# procedure's `division-exit/<id>` (one procedure's events stay in order). No payload names a person: the
+# reason an officer typed is published with any personal number masked.
+POOR_DIVISION_DESIGNATED = "fupin.identification.poor_division.designated.v1"
+DIVISION_EXIT_PROPOSED = "fupin.identification.division_exit.proposed.v1"
+DIVISION_EXIT_PROGRESSED = "fupin.identification.division_exit.progressed.v1"
+DIVISION_EXIT_APPROVED = "fupin.identification.division_exit.approved.v1"
+DIVISION_EXIT_REJECTED = "fupin.identification.division_exit.rejected.v1"
+DIVISION_EXIT_WITHDRAWN = "fupin.identification.division_exit.withdrawn.v1"
+
+
+class PoorDivisionDesignatedV1(_Payload):
+    """A village (by its county) or a county (by its province) put on the list of poor divisions."""
+
+    division: str
+    level: str  # village | county
+    designated_year: int
+    basis: str
+
+
+class DivisionExitV1(_Payload):
+    """One step of a village's or county's exit procedure: proposed (from_state None), progressed (review,
+    check, verify, open_notice), approved, rejected or withdrawn."""
+
+    exit_id: uuid.UUID
+    division: str
+    level: str  # village | county
+    year: int
+    action: str
+    from_state: str | None
+    to_state: str
+    reason: str | None = None
+    # The poverty incidence at the proposal and the threshold it was held against, in percent.
+    incidence_pct: float | None = None
+    threshold_pct: float | None = None
+    notice_ends_at: dt.datetime | None = None
+    # A county's: the closed third-party evaluation its verification rests on.
+    evaluation_id: uuid.UUID | None = None
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     **{event_type(kind, action): CaseTransitionedV1 for kind in AGGREGATES for action in VERBS},
     OBJECTION_OPENED: ObjectionV1,
@@ -232,4 +273,10 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     SPOT_CHECK_FAILED: SpotCheckFailedV1,
     COMPARISON_HIT_OPENED: ComparisonHitV1,
     COMPARISON_HIT_RESOLVED: ComparisonHitV1,
+    POOR_DIVISION_DESIGNATED: PoorDivisionDesignatedV1,
+    DIVISION_EXIT_PROPOSED: DivisionExitV1,
+    DIVISION_EXIT_PROGRESSED: DivisionExitV1,
+    DIVISION_EXIT_APPROVED: DivisionExitV1,
+    DIVISION_EXIT_REJECTED: DivisionExitV1,
+    DIVISION_EXIT_WITHDRAWN: DivisionExitV1,
 }

@@ -204,3 +204,44 @@ def spot_check_failed_event(case: dict[str, Any], batch_id: uuid.UUID, step: str
     return _envelope(
         contracts.SPOT_CHECK_FAILED, AGGREGATE, str(case["id"]), case["division"], payload, actor
     )
+
+
+def poor_division_event(row: dict[str, Any], actor: Actor) -> Envelope:
+    """A village or county put on the list of poor divisions: the division's own event."""
+    payload = contracts.PoorDivisionDesignatedV1(
+        division=row["division"],
+        level=row["level"],
+        designated_year=row["designated_year"],
+        basis=_published(row["basis"]) or "",
+    )
+    return _envelope(
+        contracts.POOR_DIVISION_DESIGNATED, "poor-division", row["division"], row["division"], payload, actor
+    )
+
+
+def division_exit_event(
+    event_type: str,
+    row: dict[str, Any],
+    action: str,
+    from_state: str | None,
+    reason: str | None,
+    actor: Actor,
+) -> Envelope:
+    """One step of a village's or county's exit procedure, as the procedure stands after it; its subject
+    is `division-exit/<id>`, its division the village or county."""
+    figures = row.get("indicators") or {}
+    payload = contracts.DivisionExitV1(
+        exit_id=row["id"],
+        division=row["division"],
+        level=row["level"],
+        year=row["year"],
+        action=action,
+        from_state=from_state,
+        to_state=row["state"],
+        reason=_published(reason),
+        incidence_pct=figures.get("incidence_pct"),
+        threshold_pct=figures.get("threshold_pct"),
+        notice_ends_at=row.get("notice_ends_at"),
+        evaluation_id=row.get("evaluation_id"),
+    )
+    return _envelope(event_type, "division-exit", str(row["id"]), row["division"], payload, actor)

@@ -13,6 +13,9 @@ from identification.batches.router import router as batches_router
 from identification.cases.router import router as cases_router
 from identification.code_lists import router as code_lists_router
 from identification.comparisons.router import router as comparisons_router
+from identification.division_exits.router import designations_router as poor_divisions_router
+from identification.division_exits.router import public_router as public_division_exits_router
+from identification.division_exits.router import router as division_exits_router
 from identification.exits.router import router as exits_router
 from identification.models import idempotency_keys
 from identification.notices.router import public_router as public_notices_router
@@ -38,12 +41,21 @@ def create_app(settings: KitSettings | None = None) -> FastAPI:
             public_objections_router,
             batches_router,
             comparisons_router,
+            poor_divisions_router,
+            division_exits_router,
+            public_division_exits_router,
             admin_router,
             code_lists_router,
         ],
         # Batched: identification reads every registry event, so a county's import (two events per
         # household) reached it at one WAL flush per event and kept it tens of thousands behind (QA8).
-        consumers=[ConsumerSpec("identification", [domain_topic("registry")], HANDLERS, batch=True)],
+        # The evaluation's topic for its closed third-party evaluations (a county's exit is verified
+        # against one): created with every domain topic before the service starts (deploy/topics.yaml).
+        consumers=[
+            ConsumerSpec(
+                "identification", [domain_topic("registry"), domain_topic("evaluation")], HANDLERS, batch=True
+            )
+        ],
         on_startup=[timers.start],
         idempotency_keys=idempotency_keys,
         on_shutdown=[timers.stop],

@@ -96,3 +96,21 @@ QUOTA_CHAIN = [
     scope.step("PUT /quotas", target=code)
     for code in ("520000000000", "520100000000", "520102000000", "520102016000")
 ]
+
+# Poor villages and counties (贫困村/贫困县) and their exits. Only a division the registry's events have named
+# can be designated: a household created in the village names it (and the divisions above it).
+DESIGNATION: dict[str, Any] = {"division": "520102016001", "designated_year": 2014, "basis": "建档立卡贫困村"}
+VILLAGE_NAMED = [scope.step("registry: POST /households", fixture=True)]
+DIVISION_EXIT: dict[str, Any] = {"division": "520102016001", "year": YEAR, "summary": "贫困发生率降至2%以下"}
+DIVISION_EXIT_STEP: dict[str, Any] = {"reason": "材料齐全，同意"}
+# A village exit is proposed for a designated village whose poverty incidence, over the rural population
+# its county entered, is below the threshold.
+READY_FOR_DIVISION_EXIT = [
+    scope.step("POST /poor-divisions", fixture=True),
+    scope.step(
+        "PUT /region-settings/{division}/{key}",
+        target="520102016001",
+        path={"key": "rural_population"},
+        body={"value": "100000"},
+    ),
+]

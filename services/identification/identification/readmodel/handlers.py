@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fupin_contracts import evaluation as evaluation_contracts
 from fupin_contracts import registry as contracts
 from fupin_kit.envelope import Envelope
 from fupin_kit.pii import mask_name
@@ -16,6 +17,8 @@ from identification import clock, standards, workflow
 from identification.cases import repository as case_rows
 from identification.cases import service as cases
 from identification.context import SYSTEM_ACTOR, Context
+from identification.division_exits import repository as division_exits
+from identification.division_exits import workflow as division_exit_flow
 from identification.divisions import service as division_names
 from identification.readmodel import repository
 
@@ -213,6 +216,28 @@ async def on_standard_set(session: AsyncSession, event: Envelope) -> None:
     await standards.record_set(session, contracts.StandardSetV1.model_validate(event.data))
 
 
+async def on_evaluation_closed(session: AsyncSession, event: Envelope) -> None:
+    """A third-party evaluation of a county closed (fupin.evaluation.events.v1): a county's exit is
+    verified against one that passed all four veto rates. Kept whatever its verdict, so the last word on
+    an evaluation is the one held; a redelivery changes nothing (the consumer's inbox, and the upsert
+    keeps the latest closing)."""
+    data = evaluation_contracts.EvaluationClosedV1.model_validate(event.data)
+    verdicts = {rate.code: rate.verdict for rate in data.rates}
+    await division_exits.save_closed_evaluation(
+        session,
+        {
+            "evaluation_id": data.evaluation_id,
+            "division": data.division,
+            "year": data.year,
+            "verdict": data.verdict,
+            "passed": division_exit_flow.evaluation_passes(data.verdict, verdicts),
+            "rates": [rate.model_dump(mode="json") for rate in data.rates],
+            "closed_at": event.time,
+            "event_id": str(event.id),
+        },
+    )
+
+
 HANDLERS = {
     contracts.STANDARD_SET: on_standard_set,
     contracts.HOUSEHOLD_CREATED: on_household_created,
@@ -225,4 +250,5 @@ HANDLERS = {
     **{event_type: on_status_changed for event_type in contracts.STATUS_EVENT_TYPES.values()},
     contracts.HOUSEHOLD_MONITORING_CLEARED: on_monitoring_cleared,
     contracts.HOUSEHOLD_DECISION_REFUSED: on_decision_refused,
+    evaluation_contracts.EVALUATION_CLOSED: on_evaluation_closed,
 }
