@@ -204,8 +204,9 @@ def rectification_deadline_extended(
 # ---- a task assigned to a township or village, for the assignee ---------------------------------------------
 # A task's own events keep its division (where the task is: the county, or the household's village), which
 # the feed of the township or village the county assigned it to does not cover. Each step of an assigned
-# task is therefore told the assignee too: the same step, with the assignee's division, so that the feed
-# router delivers it as any other event (to the assignee's province once) and the assignee's feed carries it.
+# task is therefore told the assignee too: the same step, with the assignee's division, which the feed router
+# stores as any other event, so that the assignee's feed carries it. The feed policy gives these to the
+# township and the village only: the county and above (and the province topics) carry the task's own events.
 
 
 def _assignment_event(event_type: str, row: dict[str, Any], payload: BaseModel, actor: Actor) -> Envelope:
