@@ -256,3 +256,50 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     for outsider in (harness.county("520115000000"), harness.auth("city", "520200000000", "officer")):
         assert (await harness.client.get(f"/division-exits/{exit_id}", headers=outsider)).status_code == 404
         assert (await step(harness, exit_id, "reject", outsider, reason="不同意")).status_code == 404
+
+
+XIANTAO = "429004000000"  # 仙桃市, under 湖北's 省直辖县级行政区划: no city government above it
+HUBEI = "420000000000"
+XIANTAO_PLACE = [
+    registry_contracts.DivisionNameV1(code=HUBEI, division_name="湖北省"),
+    registry_contracts.DivisionNameV1(
+        code="429000000000", division_name="省直辖县级行政区划", placeholder=True
+    ),
+    registry_contracts.DivisionNameV1(code=XIANTAO, division_name="仙桃市"),
+    registry_contracts.DivisionNameV1(code="429004001000", division_name="沙嘴街道"),
+    registry_contracts.DivisionNameV1(code="429004001001", division_name="王市口居委会"),
+]
+
+
+async def test_the_province_checks_a_county_with_no_city_above_it(harness: Any) -> None:
+    year = await harness.year()
+    county = harness.county(XIANTAO)
+    province = harness.auth("province", HUBEI, "officer")
+    await harness.household(division="429004001001", place=XIANTAO_PLACE)
+    grouping = await harness.client.post(
+        "/poor-divisions", json={"division": "429000000000", "designated_year": 2014}, headers=province
+    )
+    assert grouping.status_code == 422  # a statistical grouping is no county
+    designated = await harness.client.post(
+        "/poor-divisions", json={"division": XIANTAO, "designated_year": 2014}, headers=province
+    )
+    assert designated.status_code == 201, designated.text
+    assert designated.json()["division_name"] == "仙桃市"  # the grouping is no part of a place
+    put = await harness.client.put(
+        f"/region-settings/{XIANTAO}/rural_population", json={"value": "800000"}, headers=county
+    )
+    assert put.status_code == 200, put.text
+    proposed = await harness.client.post(
+        "/division-exits", json={"division": XIANTAO, "year": year, "summary": "申请摘帽"}, headers=county
+    )
+    assert proposed.status_code == 201, proposed.text
+    exit_id = proposed.json()["id"]
+    assert proposed.json()["indicators"]["threshold_pct"] == 2.0  # 湖北 is not western
+    read = (await harness.client.get(f"/division-exits/{exit_id}", headers=province)).json()
+    assert read["permitted_actions"] == ["check", "reject"]
+    checked = await step(harness, exit_id, "check", province)
+    assert checked.status_code == 200 and checked.json()["state"] == "city_checked", checked.text
+    rejected = await step(harness, exit_id, "reject", province, reason="第三方评估未开展")
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    listed = (await harness.client.get(f"/poor-divisions/{XIANTAO}", headers=county)).json()
+    assert listed["status"] == "designated"

@@ -77,6 +77,7 @@ async def test_the_village_path_from_designation_to_exit(harness: Any) -> None:
     county, township = harness.county(COUNTY), harness.township(TOWNSHIP)
     year = await harness.year()
     await poor_households(harness, VILLAGE, "六砂社区", 4)
+    await poor_households(harness, OTHER_VILLAGE, "小箐村委会", 1)
 
     # The list: only the county designates its villages, only once, only a village the events named.
     cadre = harness.village(VILLAGE)
@@ -98,6 +99,16 @@ async def test_the_village_path_from_designation_to_exit(harness: Any) -> None:
     assert designated["division_name"] == "观山湖区宾阳街道六砂社区"
     again = await harness.client.post("/poor-divisions", json=body, headers=county)
     assert again.status_code == 409 and again.json()["code"] == "already-designated"
+    # A retried request with its Idempotency-Key answers the first answer.
+    keyed = {**county, "Idempotency-Key": "designate-bishui"}
+    first = await harness.client.post(
+        "/poor-divisions", json={**body, "division": OTHER_VILLAGE}, headers=keyed
+    )
+    replay = await harness.client.post(
+        "/poor-divisions", json={**body, "division": OTHER_VILLAGE}, headers=keyed
+    )
+    assert first.status_code == replay.status_code == 201, (first.text, replay.text)
+    assert first.json()["id"] == replay.json()["id"]
 
     # The proposal: a township's or the county's, never the village's; refused without a figure and
     # over the threshold (贵州 is western: 3%).
