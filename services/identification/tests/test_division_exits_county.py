@@ -219,7 +219,7 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     starts = dt.datetime.fromisoformat(noticed.json()["notice_starts_at"])
     assert ends - starts == dt.timedelta(days=7)
     too_soon = await step(harness, exit_id, "approve", province)
-    assert too_soon.status_code == 409 and too_soon.json()["code"] == "notice-running"
+    assert too_soon.status_code == 409 and too_soon.json()["code"] == "exit-notice-running"
     board = (await harness.client.get("/public/division-exits", params={"level": "county"})).json()
     assert [(item["division"], item["state"]) for item in board if item["division"] == COUNTY] == [
         (COUNTY, "noticed")

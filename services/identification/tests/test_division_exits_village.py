@@ -152,7 +152,7 @@ async def test_the_village_path_from_designation_to_exit(harness: Any) -> None:
     assert noticed.status_code == 200 and noticed.json()["state"] == "noticed", noticed.text
     assert Decimal(noticed.json()["notice_days"]) == 7
     too_soon = await step(harness, exit_id, "approve", county)
-    assert too_soon.status_code == 409 and too_soon.json()["code"] == "notice-running", too_soon.text
+    assert too_soon.status_code == 409 and too_soon.json()["code"] == "exit-notice-running", too_soon.text
     withdraw_late = await step(harness, exit_id, "withdraw", township, reason="撤回")
     assert withdraw_late.status_code == 409  # the notice is up: no withdrawal any more
 
@@ -221,6 +221,8 @@ async def test_rejection_and_withdrawal_put_the_village_back_on_the_list(harness
     no_reason = await step(harness, exit_id, "reject", county)
     assert no_reason.status_code == 422 and no_reason.json()["code"] == "reason-required"
     assert (await step(harness, exit_id, "reject", township, reason="不同意")).status_code == 403
+    stray = await step(harness, exit_id, "reject", county, reason="不同意", notice_days=3)
+    assert stray.status_code == 422 and stray.json()["code"] == "notice-days"
     rejected = await step(harness, exit_id, "reject", county, reason="两不愁三保障未全部达标")
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected", rejected.text
     assert rejected.json()["history"][-1]["reason"] == "两不愁三保障未全部达标"

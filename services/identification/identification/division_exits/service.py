@@ -91,10 +91,6 @@ async def designate(ctx: Context, body: DesignationIn) -> PoorDivisionOut:
     require_role(ctx.actor, *ROLES)
     if not ctx.actor.holds_tier(*DESIGNATORS[level]):
         raise forbidden(f"a poor {level.value} is designated by {tiers_phrase(DESIGNATORS[level])}")
-    if body.division in divisions.CITY_GROUPINGS:
-        raise unprocessable(
-            f"{body.division} is a statistical grouping, not a county", code="statistical-grouping"
-        )
     known = await repository.division_name(ctx.session, body.division)
     if known is None or known["placeholder"]:
         raise unprocessable(
@@ -311,14 +307,14 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
     if action in flow.NEEDS_REASON and not body.reason:
         raise unprocessable(f"a reason is required to {action.value}", code="reason-required")
     if body.notice_days is not None and action is not A.OPEN_NOTICE:
-        raise unprocessable("notice_days is given with open_notice only", code="notice-days-not-expected")
+        raise unprocessable("notice_days is given with open_notice only", code="notice-days")
     changes: dict[str, Any] = {"state": step.target.value, "updated_at": ctx.now}
     detail: dict[str, Any] = {}
     if action is A.OPEN_NOTICE:
         days = DEFAULT_NOTICE_DAYS if body.notice_days is None else Decimal(body.notice_days)
         problem = flow.notice_days_problem(days, settings_rules.short_notices_allowed())
         if problem is not None:
-            raise unprocessable(problem, code="notice-too-short")
+            raise unprocessable(problem, code="notice-days")
         ends = ctx.now + dt.timedelta(days=float(days))
         changes.update(notice_days=days, notice_starts_at=ctx.now, notice_ends_at=ends)
         detail = {"notice_days": str(days), "notice_ends_at": ends.isoformat()}
@@ -327,7 +323,7 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
         if ends_at is None or ctx.now < ends_at:
             raise conflict(
                 f"the notice runs until {ends_at.isoformat() if ends_at else '-'}: the exit is approved after it",
-                code="notice-running",
+                code="exit-notice-running",
                 notice_ends_at=None if ends_at is None else ends_at.isoformat(),
             )
     elif action is A.VERIFY:
