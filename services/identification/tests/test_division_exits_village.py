@@ -7,6 +7,7 @@ the list, the history, the public board, jurisdiction and the events in the outb
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -326,3 +327,26 @@ def test_the_table_gives_each_step_its_tier() -> None:
     assert flow.acting_tiers(("city",), "441900000000", None) == ("province",)  # 东莞 (no counties)
     assert flow.acting_tiers((flow.PROPOSER,), "520115001001", "township") == ("township",)
     assert flow.level_of("441900000000") is county and flow.level_of("520115001000") is None
+
+
+async def test_concurrent_designations_and_proposals_make_one_each(harness: Any) -> None:
+    county, township = harness.county(COUNTY), harness.township(TOWNSHIP)
+    year = await harness.year()
+    await poor_households(harness, VILLAGE, "六砂社区", 1)
+    body = {"division": VILLAGE, "designated_year": 2014}
+    designations = await asyncio.gather(
+        *(harness.client.post("/poor-divisions", json=body, headers=county) for _ in range(4))
+    )
+    assert sorted(response.status_code for response in designations) == [201, 409, 409, 409]
+    await rural_population(harness, VILLAGE, 1000)
+    proposals = await asyncio.gather(
+        *(
+            harness.client.post("/division-exits", json=proposal(VILLAGE, year), headers=headers)
+            for headers in (county, township, county, township)
+        )
+    )
+    assert sorted(response.status_code for response in proposals) == [201, 409, 409, 409]
+    assert {response.json()["code"] for response in proposals if response.status_code == 409} == {
+        "procedure-open"
+    }
+    assert (await harness.sql("SELECT count(*) FROM division_exits WHERE division = :d", d=VILLAGE)) == [(1,)]
