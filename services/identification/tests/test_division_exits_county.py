@@ -187,6 +187,17 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     assert (await held(harness, other_year))[0] is True
     assert (await step(harness, exit_id, "verify", province)).status_code == 409
 
+    # The latest round of the year decides: a pass followed by a vetoed re-check does not count.
+    overturned = uuid.uuid4()
+    await consumer.publish(closed(overturned, year, "pass"))
+    assert (await held(harness, overturned))[0] is True
+    rechecked = uuid.uuid4()
+    await consumer.publish(closed(rechecked, year, "veto", vetoed="approval"))
+    assert (await held(harness, rechecked))[0] is False
+    after_veto = await step(harness, exit_id, "verify", province)
+    assert after_veto.status_code == 409 and after_veto.json()["code"] == "no-passing-evaluation"
+    assert str(rechecked) in after_veto.json()["detail"]
+
     passing = uuid.uuid4()
     event = closed(passing, year, "pass")
     await consumer.publish(event)
@@ -209,7 +220,7 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     assert await held(harness, passing) == (True, kept_at)
     assert (
         await harness.sql("SELECT count(*) FROM rm_closed_evaluations WHERE division = :d", d=COUNTY)
-    ) == [(3,)]
+    ) == [(5,)]
 
     # Notice, approval after it, by the province.
     assert (await step(harness, exit_id, "open_notice", city)).status_code == 403

@@ -305,14 +305,14 @@ async def save_closed_evaluation(session: AsyncSession, values: Row) -> None:
     )
 
 
-async def passing_evaluation(session: AsyncSession, division: str, year: int) -> Row | None:
-    """The latest closed evaluation of the county and year that passed, or None."""
+async def latest_evaluation(session: AsyncSession, division: str, year: int) -> Row | None:
+    """The latest closed evaluation of the county and year, passed or not, or None."""
     row = (
         (
             await session.execute(
                 text(
-                    "SELECT evaluation_id, division, year, verdict, rates, closed_at FROM rm_closed_evaluations "
-                    "WHERE division = :division AND year = :year AND passed "
+                    "SELECT evaluation_id, division, year, verdict, passed, rates, closed_at "
+                    "FROM rm_closed_evaluations WHERE division = :division AND year = :year "
                     "ORDER BY closed_at DESC, evaluation_id DESC LIMIT 1"
                 ),
                 {"division": division, "year": year},

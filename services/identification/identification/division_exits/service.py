@@ -327,11 +327,16 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
                 notice_ends_at=None if ends_at is None else ends_at.isoformat(),
             )
     elif action is A.VERIFY:
-        evaluation = await repository.passing_evaluation(ctx.session, row["division"], row["year"])
-        if evaluation is None:
+        # The latest round decides: a county that passed once and failed a later round (a re-check after
+        # complaints, say) has not shown it may exit.
+        evaluation = await repository.latest_evaluation(ctx.session, row["division"], row["year"])
+        if evaluation is None or not evaluation["passed"]:
+            latest = (
+                "none closed" if evaluation is None else f"the latest, {evaluation['evaluation_id']}, did not"
+            )
             raise conflict(
                 f"no closed third-party evaluation of {row['division']} for {row['year']} passed all four "
-                "veto rates",
+                f"veto rates ({latest})",
                 code="no-passing-evaluation",
                 division=row["division"],
                 year=row["year"],
