@@ -518,6 +518,8 @@ const ROUTES = [
   { pattern: /^\/inspections$/, view: inspectionsView, auth: true },
   { pattern: /^\/inspections\/([0-9a-f-]{36})$/, view: inspectionView, auth: true },
   { pattern: /^\/fund-evaluations$/, view: fundEvaluationsView, auth: true },
+  { pattern: /^\/division-exits$/, view: divisionExitsView, auth: true },
+  { pattern: /^\/division-exits\/([0-9a-f-]{36})$/, view: divisionExitView, auth: true },
   { pattern: /^\/board$/, view: boardView, auth: false },
   { pattern: /^\/board\/([0-9a-f-]{36})$/, view: noticeView, auth: false },
   { pattern: /^\/feed$/, view: feedView, auth: true },
@@ -4881,6 +4883,327 @@ function householdLinksCard(household) {
   return append(card, [body]);
 }
 
+// ---- the 贫困退出 page: poor villages and counties (贫困村/贫困县) and their exits (退出, 摘帽) ------------
+// identification's division_exits: the list of the caller's subtree, to which a county adds its villages and
+// a province (or the nation) its counties; a listed division's exit proposed (a village's by its township or
+// county, a county's by itself) and then taken step by step by the tiers of the procedure's transition
+// table, `permitted_actions` saying which steps the caller may take. Levels, statuses, states and steps are
+// labelled from division_exits.* in both languages (the service's code lists are not read).
+
+const EXIT_PROBLEMS = "division_exits.problems";
+// division_exits/workflow.py Level, the list's statuses (schemas.py StatusFilter) and State, in its order.
+const EXIT_LEVELS = ["village", "county"];
+const DESIGNATION_STATUSES = ["designated", "exiting", "exited"];
+const EXIT_STATES = ["proposed", "county_reviewed", "city_checked", "province_verified", "noticed", "exited", "rejected", "withdrawn"];
+// workflow.py NEEDS_REASON, MIN_NOTICE_DAYS and MAX_NOTICE_DAYS: an exit's notice runs 7 days unless said.
+const EXIT_REASON_REQUIRED = new Set(["reject", "withdraw"]);
+const EXIT_NOTICE_DAYS = { low: 7, high: 60 };
+const EXIT_STATE_COLOURS = { noticed: "yellow", exited: "green", rejected: "red" };
+const DESIGNATION_COLOURS = { designated: "red", exiting: "yellow", exited: "green" };
+
+// service.py DESIGNATORS and workflow.py PROPOSERS: a county (or a city without counties) lists its villages
+// and proposes their exits and its own, as a township proposes its villages'; a province or the nation lists
+// its counties.
+const actsAsCounty = () => isOfficerAt("county") || (isOfficerAt("city") && COUNTYLESS_CITIES.has(session.profile.division));
+const designatesCounties = () => isOfficerAt("province", "nation");
+const proposesExit = (item) => (item.level === "village" ? isOfficerAt("township") || actsAsCounty() : actsAsCounty());
+
+/** A code of division_exits' `group` (levels, statuses, states, actions) in the reader's language. */
+const exitLabel = (group, code) => labelIn(`division_exits.${group}`, code) ?? code;
+
+function exitStateBadge(state) {
+  return codedBadge(exitLabel("states", state), state, EXIT_STATE_COLOURS[state] || "neutral", { exitState: state });
+}
+
+function designationBadge(status) {
+  return codedBadge(exitLabel("statuses", status), status, DESIGNATION_COLOURS[status] || "neutral", { designationStatus: status });
+}
+
+/** A listed division by name: the public tree's; above the county a village with its county and township
+ * (the place the service's events named), as the other lists name villages there. */
+function exitPlace(item, names) {
+  const place = namesPlaces() && item.level === "village" ? item.division_name : null;
+  return place || names.get(item.division) || item.division_name || item.division;
+}
+
+/** A filter's select of division_exits' `group`, "any" first. */
+function exitSelect(id, group, codes, selected) {
+  return h("select", { id, name: id.replace(/^f-/, "") },
+    h("option", { value: "", text: t("common.any") }),
+    codes.map((code) => h("option", { value: code, selected: code === selected, text: exitLabel(group, code) })));
+}
+
+const exitPercent = (value) => (value === null || value === undefined ? "—" : t("division_exits.percent", { value: formatNumber(value, { maximumFractionDigits: 2 }) }));
+
+function incidenceText(indicators) {
+  if (!indicators || indicators.incidence_pct === null || indicators.incidence_pct === undefined) return "—";
+  return t("division_exits.incidence_value", { incidence: exitPercent(indicators.incidence_pct), threshold: exitPercent(indicators.threshold_pct) });
+}
+
+function exitNoticeText(item) {
+  if (!item.notice_starts_at) return "—";
+  return t("division_exits.notice_value", { from: formatDateTime(item.notice_starts_at), to: formatDateTime(item.notice_ends_at) });
+}
+
+async function divisionExitsView(seq, _params, query) {
+  const chosen = (name, codes) => (codes.includes(query.get(name)) ? query.get(name) : "");
+  const level = chosen("level", EXIT_LEVELS);
+  const status = chosen("status", DESIGNATION_STATUSES);
+  const state = chosen("state", EXIT_STATES);
+  const year = yearFilter(query);
+  const filters = filterForm("division-exits", t("division_exits.filter"), [
+    ["f-level", t("division_exits.col_level"), exitSelect("f-level", "levels", EXIT_LEVELS, level)],
+    ["f-status", t("division_exits.col_status"), exitSelect("f-status", "statuses", DESIGNATION_STATUSES, status)],
+    ["f-state", t("division_exits.col_state"), exitSelect("f-state", "states", EXIT_STATES, state)],
+    ["f-year", t("division_exits.col_year"), h("input", { id: "f-year", name: "year", type: "number", class: "short", min: String(FUNDS_EARLIEST_YEAR), max: "2100", value: year })],
+  ]);
+  const only = (params) => Object.fromEntries(Object.entries(params).filter(([, value]) => value));
+  const named = (show) => async (items) => {
+    const names = await publicNames(items.map((item) => item.division));
+    return items.map((item) => show(item, names));
+  };
+  const [designations, procedures] = await Promise.all([
+    serviceList({
+      base: ID, list: "poor-divisions", path: "/poor-divisions", params: only({ level, status }), more: "projects.load_more",
+      caption: "division_exits.designations_caption", empty: "division_exits.designations_empty",
+      headers: ["col_division", "col_level", "col_designated_year", "col_status", "col_exit_year", "col_actions"].map((k) => t(`division_exits.${k}`)),
+      rows: named(designationRow),
+    }, query),
+    serviceList({
+      base: ID, list: "division-exits", path: "/division-exits", params: only({ level, state, year }), more: "projects.load_more",
+      caption: "division_exits.procedures_caption", empty: "division_exits.procedures_empty",
+      headers: ["col_division", "col_level", "col_year", "col_state", "col_incidence", "col_notice"].map((k) => t(`division_exits.${k}`)),
+      rows: named(exitRow),
+    }, query),
+  ]);
+  const designate = actsAsCounty() || designatesCounties()
+    ? h("button", { type: "button", class: "button primary", dataset: { designationAction: "designate" }, text: t("division_exits.designate"), onclick: () => openDesignateDialog() })
+    : null;
+  return h("section", {}, pageHeader(t("division_exits.title"), designate), h("p", { class: "muted", text: t("division_exits.intro") }),
+    filters, h("h2", { text: t("division_exits.designations") }), designations,
+    h("h2", { text: t("division_exits.procedures") }), procedures);
+}
+
+function designationRow(item, names) {
+  const name = exitPlace(item, names);
+  const procedure = item.exit_id
+    ? h("a", { href: `#/division-exits/${item.exit_id}`, dataset: { exitLink: item.exit_id }, text: t("division_exits.open_procedure") })
+    : null;
+  const propose = item.status === "designated" && proposesExit(item)
+    ? h("button", { type: "button", class: "button", dataset: { designationAction: "propose" }, text: t("division_exits.propose"), onclick: () => openExitProposalDialog(item, name) })
+    : null;
+  return h("tr", { dataset: { poorDivision: item.division, level: item.level } },
+    td(name, { header: true }), td(exitLabel("levels", item.level)), td(String(item.designated_year)),
+    td(designationBadge(item.status)), td(item.exit_year ? String(item.exit_year) : "—"), td([procedure, propose]));
+}
+
+function exitRow(item, names) {
+  const title = t("division_exits.name", { name: exitPlace(item, names), year: String(item.year) });
+  return h("tr", { dataset: { divisionExit: item.id, division: item.division } },
+    td(h("a", { href: `#/division-exits/${item.id}`, text: title }), { header: true }),
+    td(exitLabel("levels", item.level)), td(String(item.year)), td(exitStateBadge(item.state)),
+    td(incidenceText(item.indicators)), td(exitNoticeText(item)));
+}
+
+const exitFieldLabels = () => ({
+  division: t("division_exits.division"), designated_year: t("division_exits.designated_year"), basis: t("division_exits.basis"),
+  year: t("division_exits.col_year"), summary: t("division_exits.summary"), reason: t("division_exits.reason"),
+  notice_days: t("division_exits.notice_days"),
+});
+
+/** What the caller may list: a county's villages by township (its optgroups), a province's counties; null
+ * for the nation, which names a county by its code (every county of the country is no usable list). */
+async function designatable() {
+  const own = session.profile.division;
+  if (actsAsCounty()) {
+    const townships = await divisionChildren(own);
+    const villages = await Promise.all(townships.map((township) => divisionChildren(township.code)));
+    return townships.map((township, i) => h("optgroup", { label: township.name },
+      villages[i].map((village) => h("option", { value: village.code, text: village.name }))));
+  }
+  if (session.profile.tier === "nation") return null;
+  const counties = await divisionsAt(own, "county");
+  return counties.sort((a, b) => a.code.localeCompare(b.code)).map((county) => h("option", { value: county.code, text: county.name }));
+}
+
+async function openDesignateDialog() {
+  const choices = await designatable().catch(() => null);
+  const division = choices
+    ? h("select", { id: "pd-division", required: true }, h("option", { value: "", say: () => t("common.choose") }), choices)
+    : h("input", { id: "pd-division", type: "text", inputmode: "numeric", pattern: "\\d{12}", maxlength: "12", required: true,
+      dataset: { patternSays: "validation.pattern_division" } });
+  const year = h("input", { id: "pd-year", type: "number", required: true, min: String(FUNDS_EARLIEST_YEAR), max: String(thisYear()), value: String(thisYear()) });
+  const basis = textArea("pd-basis", { min: 0, max: 1000, required: false });
+  const villages = actsAsCounty();
+  serviceDialog({
+    prefix: "pd", draft: "poor-division:designate",
+    title: () => t(villages ? "division_exits.designate_village_title" : "division_exits.designate_county_title"),
+    explain: () => t("division_exits.designate_explain"), labels: exitFieldLabels, codes: EXIT_PROBLEMS,
+    fields: [field("pd-division", () => t(choices ? "division_exits.division" : "division_exits.division_code"), division),
+      field("pd-year", () => t("division_exits.designated_year"), year), field("pd-basis", () => t("division_exits.basis"), basis)],
+    send: async () => {
+      const body = { division: division.value.trim(), designated_year: Number(year.value), basis: basis.value.trim() };
+      await api(`${ID}/poor-divisions`, { method: "POST", json: body, idempotent: true });
+      announce(t("division_exits.designated"));
+    },
+  });
+}
+
+function openExitProposalDialog(item, name) {
+  const year = h("input", { id: "dx-year", type: "number", required: true, min: String(item.designated_year), max: String(thisYear()), value: String(thisYear()) });
+  const summary = textArea("dx-summary", { min: 2, max: 2000 });
+  serviceDialog({
+    prefix: "dx", draft: `division-exit:propose:${item.division}`, title: () => t("division_exits.propose_title", { name }),
+    explain: () => t("division_exits.propose_explain"), labels: exitFieldLabels, codes: EXIT_PROBLEMS,
+    fields: [field("dx-year", () => t("division_exits.col_year"), year), field("dx-summary", () => t("division_exits.summary"), summary)],
+    send: async () => {
+      const body = { division: item.division, year: Number(year.value), summary: summary.value.trim() };
+      const created = await api(`${ID}/division-exits`, { method: "POST", json: body, idempotent: true });
+      announce(t("division_exits.proposed"));
+      location.hash = `#/division-exits/${created.id}`;
+    },
+  });
+}
+
+async function divisionExitView(seq, [id]) {
+  const procedure = await api(`${ID}/division-exits/${id}`);
+  if (procedure.evaluation) await evaluationCodes().catch(() => null);
+  const names = await publicNames([procedure.division]);
+  const name = exitPlace(procedure, names);
+  const title = t("division_exits.name", { name, year: String(procedure.year) });
+  return h("section", { dataset: { divisionExitPage: procedure.id } },
+    pageHeader(title, exitStateBadge(procedure.state)),
+    h("p", {}, h("a", { href: "#/division-exits", text: t("division_exits.back") })),
+    exitSteps(procedure, name), exitFacts(procedure, name), exitIndicators(procedure.indicators),
+    procedure.level === "county" ? exitEvaluation(procedure) : null, exitHistory(procedure));
+}
+
+function exitSteps(procedure, name) {
+  const steps = procedure.permitted_actions || [];
+  if (!steps.length) return null;
+  return h("div", { class: "card", dataset: { exitSteps: "" } }, h("h2", { text: t("division_exits.steps_title") }),
+    h("div", { class: "actions" }, steps.map((action) => h("button", {
+      type: "button", class: EXIT_REASON_REQUIRED.has(action) ? "button" : "button primary", dataset: { exitAction: action },
+      text: exitLabel("actions", action), onclick: () => openExitStepDialog(procedure, action, name),
+    }))));
+}
+
+/** Whether the notice runs: past its end once the procedure is past the notice (approved only after it). */
+function exitNoticeStatus(procedure) {
+  if (!procedure.notice_ends_at) return t("division_exits.notice_none");
+  const running = procedure.state === "noticed" && new Date(procedure.notice_ends_at) > new Date();
+  return t(running ? "division_exits.notice_running" : "division_exits.notice_ended");
+}
+
+function exitFacts(procedure, name) {
+  const proposed = t("division_exits.proposed_by_value", {
+    actor: accountName(procedure.proposed_by), tier: tierLabel(procedure.proposer_tier), at: formatDateTime(procedure.created_at),
+  });
+  const notice = procedure.notice_starts_at
+    ? `${exitNoticeText(procedure)} · ${exitNoticeStatus(procedure)}` : exitNoticeStatus(procedure);
+  return h("div", { class: "card", dataset: { facts: "division-exit" } }, h("h2", { text: t("division_exits.facts") }), dl([
+    [t("division_exits.col_division"), name], [t("division_exits.level"), exitLabel("levels", procedure.level)],
+    [t("division_exits.col_year"), String(procedure.year)], [t("division_exits.state"), exitLabel("states", procedure.state)],
+    [t("division_exits.summary"), typed(procedure.summary)], [t("division_exits.proposed_by"), proposed],
+    [t("division_exits.notice"), h("span", { dataset: { exitNotice: procedure.notice_ends_at || "" }, text: notice })],
+  ]));
+}
+
+const EXIT_FIGURES = [
+  ["incidence_pct", exitPercent], ["threshold_pct", exitPercent], ["rural_population", formatNumber],
+  ["poor_population", formatNumber], ["poor_households", formatNumber],
+];
+
+function exitIndicators(indicators) {
+  const figures = indicators || {};
+  const rows = EXIT_FIGURES.map(([name, format]) => h("tr", {},
+    td(t(`division_exits.${name}`), { header: true }), figureCell(name, figures[name], format)));
+  rows.push(h("tr", {}, td(t("division_exits.meets_threshold"), { header: true }),
+    h("td", { class: "num", dataset: { figure: "meets_threshold" }, text: yesNo(figures.meets_threshold) ?? "—" })));
+  return h("div", { class: "card", dataset: { facts: "exit-indicators" } }, h("h2", { text: t("division_exits.indicators") }),
+    table(t("division_exits.indicators"), [t("division_exits.indicator"), t("division_exits.value")], rows, { numeric: [1] }));
+}
+
+function exitEvaluation(procedure) {
+  const evaluation = procedure.evaluation;
+  const card = h("div", { class: "card", dataset: { facts: "exit-evaluation" } }, h("h2", { text: t("division_exits.evaluation") }));
+  if (!evaluation) return append(card, [h("p", { class: "muted", text: t("division_exits.evaluation_none") })]);
+  const rows = (evaluation.rates || []).map((rate) => h("tr", { dataset: { rate: rate.code } },
+    td(evaluationLabel("rate", rate.code), { header: true }),
+    td(rate.value === null || rate.value === undefined ? "—" : percent(rate.value), { numeric: true }),
+    td(t(rate.sense === "below" ? "evaluations.sense_below" : "evaluations.sense_at_least", { threshold: percent(rate.threshold) })),
+    td(verdictBadge(rate.verdict))));
+  const headers = ["col_rate", "col_value", "col_threshold", "col_verdict"].map((k) => t(`evaluations.${k}`));
+  return append(card, [
+    dl([[t("division_exits.evaluation_verdict"), verdictBadge(evaluation.verdict)],
+      [t("division_exits.evaluation_closed_at"), formatDateTime(evaluation.closed_at)],
+      [t("division_exits.evaluation"), procedure.evaluation_id ? h("a", { href: `#/evaluations/${procedure.evaluation_id}`, text: t("division_exits.evaluation_link") }) : null]]),
+    table(t("division_exits.evaluation"), headers, rows, { numeric: [1] }),
+  ]);
+}
+
+function exitHistory(procedure) {
+  const items = (procedure.history || []).map((entry) => {
+    const to = exitLabel("states", entry.to_state);
+    const change = entry.from_state ? t("division_exits.history_change", { from: exitLabel("states", entry.from_state), to }) : to;
+    const notice = entry.detail?.notice_days
+      ? t("division_exits.history_notice", { days: formatNumber(entry.detail.notice_days, { maximumFractionDigits: 4 }), end: formatDateTime(entry.detail.notice_ends_at) })
+      : null;
+    return h("li", { dataset: { action: entry.action, toState: entry.to_state } },
+      h("strong", { text: exitLabel("actions", entry.action) }), " ",
+      h("span", { class: "muted", text: [change, notice, accountName(entry.actor), tierLabel(entry.actor_tier), formatDateTime(entry.at)].filter(Boolean).join(" · ") }),
+      entry.reason ? h("p", {}, typed(entry.reason)) : null);
+  });
+  return h("div", { class: "card", dataset: { facts: "exit-history" } }, h("h2", { text: t("division_exits.history") }),
+    h("ol", { class: "history" }, items));
+}
+
+function openExitStepDialog(procedure, action, name) {
+  const fields = [];
+  let days = null;
+  if (action === "open_notice") {
+    days = h("input", { id: "xs-notice-days", type: "number", required: true, step: "any",
+      min: String(EXIT_NOTICE_DAYS.low), max: String(EXIT_NOTICE_DAYS.high), value: String(EXIT_NOTICE_DAYS.low) });
+    fields.push(field("xs-notice-days", () => t("division_exits.notice_days"), days));
+  }
+  const needed = EXIT_REASON_REQUIRED.has(action);
+  const reason = textArea("xs-reason", { min: 2, max: 1000, required: needed });
+  fields.push(field("xs-reason", () => t(needed ? "division_exits.reason_required" : "division_exits.reason"), reason));
+  const step = () => exitLabel("actions", action);
+  serviceDialog({
+    prefix: "xs", draft: `division-exit:${procedure.id}:${action}`, title: () => t("division_exits.step_title", { step: step(), name }),
+    explain: () => t("division_exits.step_current", { state: exitLabel("states", procedure.state) }),
+    labels: exitFieldLabels, codes: EXIT_PROBLEMS, fields,
+    send: async () => {
+      const body = {};
+      if (reason.value.trim()) body.reason = reason.value.trim();
+      if (days) body.notice_days = days.value;
+      const updated = await api(`${ID}/division-exits/${procedure.id}/actions/${action}`, { method: "POST", json: body, idempotent: true });
+      announce(t("division_exits.stepped", { step: step(), state: exitLabel("states", updated.state) }));
+    },
+  });
+}
+
+/** The public board's village and county exits whose notice is up or has ended (no login). */
+async function boardDivisionExits(division) {
+  let items;
+  try {
+    items = await api(`${ID}/public/division-exits?${new URLSearchParams({ division, limit: "50" })}`, { auth: false });
+  } catch {
+    // The board's notices stand on their own: this part left out when it cannot be read, said so.
+    return h("p", { class: "muted", dataset: { publicDivisionExits: "unavailable" }, text: t("division_exits.board_unavailable") });
+  }
+  const names = await publicNames(items.map((item) => item.division));
+  const rows = items.map((item) => h("tr", { dataset: { publicDivisionExit: item.id, exitState: item.state } },
+    td(names.get(item.division) || item.division_name, { header: true }), td(exitLabel("levels", item.level)), td(String(item.year)),
+    td(item.incidence_pct === null ? "—" : t("division_exits.incidence_value", { incidence: exitPercent(item.incidence_pct), threshold: exitPercent(item.threshold_pct) })),
+    td(exitNoticeText(item)),
+    td(item.state === "noticed" ? exitNoticeStatus(item) : exitLabel("states", item.state))));
+  const headers = ["col_division", "col_level", "col_year", "col_incidence", "col_notice", "board_status"].map((k) => t(`division_exits.${k}`));
+  return h("div", { class: "card", dataset: { facts: "public-division-exits" } }, h("h2", { text: t("division_exits.board_title") }),
+    table(t("division_exits.board_title"), headers, rows.length ? rows : [h("tr", {}, h("td", { colspan: "6", text: t("division_exits.board_none") }))]));
+}
+
 // ---- public notice board ---------------------------------------------------------------------------
 
 const NATION = "000000000000";
@@ -5095,7 +5418,7 @@ async function boardView(seq, _params, query) {
       api(`${PUBLIC_DIVISIONS}/${division}`, { auth: false }).catch((error) => error),
       boardNotices(division, query, results),
     ]);
-    results.append(await boardInspections(division));
+    results.append(...await Promise.all([boardInspections(division), boardDivisionExits(division)]));
     if (node instanceof Error) {
       results.prepend(problemBox(node));
       await picker.show(picked ?? []);

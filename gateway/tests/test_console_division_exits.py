@@ -1,0 +1,236 @@
+"""The 贫困退出 page of the console (the list of poor villages and counties and their exit procedures) and
+the public board's exit notices, in a real browser against real processes (registry, identification and
+gateway on the session's PostgreSQL and broker); and the labels of every level, status, state and step of
+identification's division exits in both languages.
+
+The module works in 开阳县 (520121), where no other module writes households. One household of two people
+registered as poor in 三合村, whose rural population is set to 1000: a poverty incidence of 0.2%, below the
+western threshold of 3%. A county officer lists the village, proposes its exit, reviews it, opens the
+notice (refused approval while it runs), and approves it once identification's test clock has passed the
+notice's end."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, ViewportSize, expect
+
+from fupin_gateway.console.router import STATIC_DIR
+from fupin_kit.testing import Stack
+from identification.division_exits import workflow as flow
+from identification.division_exits.schemas import StatusFilter
+from tests.e2e.console_kit import (
+    ID,
+    LANGUAGES,
+    MESSAGES,
+    REG,
+    choose_language,
+    chromium,
+    console_page,
+    household_body,
+    say,
+    sign_in,
+)
+from tests.e2e.platform import Platform, county_subset, eventually, platform_of
+
+COUNTY = "520121000000"  # 开阳县
+VILLAGE = "520121101203"  # 三合村, 双流镇
+VILLAGE_NAME = "三合村"
+DAY = 86_400
+NARROW: ViewportSize = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@dataclass
+class Exits:
+    platform: Platform
+    base: str
+
+
+@pytest.fixture(scope="module")
+async def exits(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Exits]:
+    chromium()
+    tree = county_subset(tmp_path_factory.mktemp("exits-platform") / "divisions-520121.csv.gz", COUNTY)
+    async with platform_of(fupin_stack, tree, {"identification": {"FUPIN_TEST_CLOCK": "1"}}) as platform:
+        await platform.user("county", "county", COUNTY, ["officer"])
+        created = await platform.call(
+            "POST", f"{REG}/households", "county", household_body(7, "杨甲", VILLAGE), expect=201
+        )
+        command = {"action": "register", "reason": "县级认定"}
+        await platform.call("POST", f"{REG}/households/{created['id']}/status-commands", "county", command)
+        setting = {"value": "1000"}
+        await platform.call("PUT", f"{ID}/region-settings/{VILLAGE}/rural_population", "county", setting)
+
+        async def counted() -> Any:
+            found = await platform.call("GET", f"{ID}/exits/indicators?division={VILLAGE}", "county")
+            return found if found["poor_population"] == 2 else None
+
+        # The identification read model holds the registered household (and so knows the village).
+        await eventually(counted, "identification to count the village's poor")
+        yield Exits(platform, str(platform.client.base_url).rstrip("/"))
+
+
+async def no_page_wide_scroll(page: Page) -> None:
+    assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+async def submit(page: Page) -> None:
+    await page.locator("dialog[open] button[type=submit]").click()
+
+
+async def take_step(page: Page, action: str, reason: str) -> None:
+    await page.locator(f"[data-exit-action={action}]").click()
+    await page.locator("#xs-reason").fill(reason)
+    await submit(page)
+
+
+async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits: Exits) -> None:
+    async with console_page() as (page, errors):
+        await sign_in(page, exits.base, "e2e.county")
+        await page.locator("#nav a[href='#/division-exits']").click()
+        await expect(page.locator("h1")).to_have_text(say("zh-CN", "division_exits.title"))
+
+        # Listed: the county's villages to choose from, by township.
+        await page.locator("[data-designation-action=designate]").click()
+        await expect(page.locator("#pd-division optgroup[label='双流镇']")).to_have_count(1)
+        await page.locator("#pd-division").select_option(VILLAGE)
+        await page.locator("#pd-year").fill("2014")
+        await page.locator("#pd-basis").fill("建档立卡贫困村")
+        await submit(page)
+        row = page.locator(f"tr[data-poor-division='{VILLAGE}']")
+        await expect(row.locator("th")).to_have_text(VILLAGE_NAME)
+        await expect(row.locator("[data-designation-status]")).to_have_text("在册")
+        await expect(row).to_contain_text("贫困村")
+
+        # Listed twice: refused, in the console's words.
+        await page.locator("[data-designation-action=designate]").click()
+        await page.locator("#pd-division").select_option(VILLAGE)
+        await submit(page)
+        await expect(page.locator("dialog[open] .problem-message")).to_have_text(
+            say("zh-CN", "problems.codes.already-designated")
+        )
+        await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
+
+        # Proposed from its row: the procedure's page with the indicators as they stood.
+        await row.locator("[data-designation-action=propose]").click()
+        await page.locator("#dx-summary").fill("贫困发生率降至3%以下，两不愁三保障达标")
+        await submit(page)
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("已提出")
+        exit_id = await page.locator("[data-division-exit-page]").get_attribute("data-division-exit-page")
+        year = str((await exits.platform.call("GET", f"{ID}/division-exits/{exit_id}", "county"))["year"])
+        await expect(page.locator("h1")).to_have_text(f"{VILLAGE_NAME}{year}年退出")
+        indicators = page.locator("[data-facts=exit-indicators]")
+        await expect(indicators.locator("[data-figure=incidence_pct]")).to_have_text("0.2%")
+        await expect(indicators.locator("[data-figure=threshold_pct]")).to_have_text("3%")
+        await expect(indicators.locator("[data-figure=rural_population]")).to_have_text("1,000")
+        await expect(indicators.locator("[data-figure=poor_population]")).to_have_text("2")
+        await expect(indicators.locator("[data-figure=meets_threshold]")).to_have_text("是")
+        # The county's steps: its review, the reject, and the withdrawal of its own proposal.
+        buttons = page.locator("[data-exit-action]")
+        await expect(buttons).to_have_count(3)
+        await expect(page.locator("[data-exit-action=review]")).to_have_text("县级审核")
+
+        await take_step(page, "review", "县级审核通过")
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("县级已审核")
+        await page.locator("[data-exit-action=open_notice]").click()
+        await expect(page.locator("#xs-notice-days")).to_have_value("7")
+        await submit(page)
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("公示中")
+        await expect(page.locator("[data-exit-notice]")).to_contain_text("公示中")
+
+        # Approval while the notice runs: refused with the problem's label.
+        await take_step(page, "approve", "公示无异议")
+        await expect(page.locator("dialog[open] .problem-message")).to_have_text(
+            say("zh-CN", "problems.codes.exit-notice-running")
+        )
+        await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
+
+        await exits.platform.advance_clock(7 * DAY + 60)
+        await take_step(page, "approve", "公示无异议")
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("已退出")
+        await expect(page.locator("[data-exit-action]")).to_have_count(0)
+        await expect(page.locator("[data-exit-notice]")).to_contain_text("公示期满")
+        history = page.locator("[data-facts=exit-history] li")
+        await expect(history).to_have_count(4)
+        assert await history.evaluate_all("items => items.map(item => item.dataset.action)") == [
+            "propose",
+            "review",
+            "open_notice",
+            "approve",
+        ]
+        await expect(history.nth(1)).to_contain_text("已提出 → 县级已审核")
+        await expect(history.nth(1)).to_contain_text("县级审核通过")
+        await expect(history.nth(2)).to_contain_text("公示 7 天")
+
+        # Back on the list: exited in the exit's year, its procedure a link away.
+        await page.locator("#view a[href='#/division-exits']").click()
+        await expect(row.locator("[data-designation-status]")).to_have_text("已退出")
+        await expect(row.locator(f"[data-exit-link='{exit_id}']")).to_be_visible()
+        procedure = page.locator(f"tr[data-division-exit='{exit_id}']")
+        await expect(procedure.locator("[data-exit-state]")).to_have_text("已退出")
+        await expect(procedure).to_contain_text("0.2%（标准 3%）")
+
+        # The public board of the county lists it, with no login needed for it.
+        await page.goto(f"{exits.base}/console/#/board?division={COUNTY}")
+        posted = page.locator(f"[data-facts=public-division-exits] tr[data-public-division-exit='{exit_id}']")
+        await expect(posted.locator("th")).to_have_text(VILLAGE_NAME)
+        await expect(posted).to_contain_text("已退出")
+        await expect(page.locator("[data-facts=public-division-exits] h2")).to_have_text(
+            say("zh-CN", "division_exits.board_title")
+        )
+
+        # In English: the board, the procedure and the list, labelled; no code shown raw.
+        await choose_language(page, "English")
+        await expect(posted).to_contain_text("Exited")
+        await expect(posted).to_contain_text("Poor village")
+        await page.goto(f"{exits.base}/console/#/division-exits/{exit_id}")
+        await expect(page.locator("h1")).to_have_text(f"Exit of {VILLAGE_NAME}, {year}")
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("Exited")
+        await expect(history.nth(3)).to_contain_text("Approve the exit")
+        await expect(history.nth(3)).to_contain_text("Public notice → Exited")
+        await expect(page.locator("[data-facts=division-exit]")).to_contain_text("Poor village")
+        text = await page.locator("#view").inner_text()
+        for code in ("open_notice", "county_reviewed", "province_verified"):
+            assert not re.search(rf"\b{code}\b", text), (code, text)
+
+        # At 390 px: the procedure and the list without a page-wide scroll.
+        await page.set_viewport_size(NARROW)
+        await no_page_wide_scroll(page)
+        await page.goto(f"{exits.base}/console/#/division-exits")
+        await expect(page.locator(f"tr[data-division-exit='{exit_id}']")).to_be_visible()
+        await no_page_wide_scroll(page)
+        assert not errors, errors
+
+
+def app_constant(name: str) -> list[str]:
+    script = (Path(STATIC_DIR) / "app.js").read_text("utf-8")
+    found = re.search(rf"const {name} = \[([^\]]*)\];", script)
+    assert found is not None, name
+    return re.findall(r'"(\w+)"', found.group(1))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_level_status_state_and_step_has_a_label(language: str) -> None:
+    """Each value identification's division exits have (workflow.py's Level, State and Action, the list's
+    statuses) has its label in both languages, and the console's filters offer each of them, in the
+    workflow's order: a raw code ("county_reviewed") is never shown."""
+    labels: dict[str, dict[str, str]] = MESSAGES[language]["division_exits"]
+    groups = {
+        "levels": [level.value for level in flow.Level],
+        "statuses": [status.value for status in StatusFilter],
+        "states": [state.value for state in flow.State],
+        "actions": [action.value for action in flow.Action],
+    }
+    for group, codes in groups.items():
+        assert list(labels[group]) == codes, group
+        assert all(labels[group][code].strip() for code in codes), group
+    assert len(set(labels["states"].values())) == len(labels["states"]), "two states said alike"
+    assert app_constant("EXIT_LEVELS") == groups["levels"]
+    assert app_constant("DESIGNATION_STATUSES") == groups["statuses"]
+    assert app_constant("EXIT_STATES") == groups["states"]
