@@ -7,11 +7,16 @@ The module works in 开阳县 (520121), where no other module writes households.
 registered as poor in 三合村, whose rural population is set to 1000: a poverty incidence of 0.2%, below the
 western threshold of 3%. A county officer lists the village, proposes its exit, reviews it, opens the
 notice (refused approval while it runs), and approves it once identification's test clock has passed the
-notice's end."""
+notice's end. The county itself, listed by the province, is proposed by the county and checked by 贵阳市; a
+closed third-party evaluation of it that passed every veto rate is published on evaluation's topic as the
+evaluation service publishes it, and the province, having verified the county against it, reads the
+evaluation on the procedure's page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +25,15 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
+from fupin_contracts import evaluation as evaluation_contracts
 from fupin_gateway.console.router import STATIC_DIR
+from fupin_kit.envelope import domain_topic, new_event
+from fupin_kit.kafka import make_producer
 from fupin_kit.testing import Stack
 from identification.division_exits import workflow as flow
 from identification.division_exits.schemas import StatusFilter
 from tests.e2e.console_kit import (
+    CHINA,
     ID,
     LANGUAGES,
     MESSAGES,
@@ -39,6 +48,8 @@ from tests.e2e.console_kit import (
 from tests.e2e.platform import Platform, county_subset, eventually, platform_of
 
 COUNTY = "520121000000"  # 开阳县
+CITY = "520100000000"  # 贵阳市
+PROVINCE = "520000000000"  # 贵州省
 VILLAGE = "520121101203"  # 三合村, 双流镇
 VILLAGE_NAME = "三合村"
 DAY = 86_400
@@ -47,10 +58,14 @@ NARROW: ViewportSize = {"width": 390, "height": 844}
 pytestmark = pytest.mark.timeout(300)
 
 
+RATES = ("wrongly_exited", "missed", "approval", "composite_incidence")
+
+
 @dataclass
 class Exits:
     platform: Platform
     base: str
+    stack: Stack
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +74,8 @@ async def exits(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) ->
     tree = county_subset(tmp_path_factory.mktemp("exits-platform") / "divisions-520121.csv.gz", COUNTY)
     async with platform_of(fupin_stack, tree, {"identification": {"FUPIN_TEST_CLOCK": "1"}}) as platform:
         await platform.user("county", "county", COUNTY, ["officer"])
+        await platform.user("city", "city", CITY, ["officer"])
+        await platform.user("province", "province", PROVINCE, ["officer"])
         created = await platform.call(
             "POST", f"{REG}/households", "county", household_body(7, "杨甲", VILLAGE), expect=201
         )
@@ -73,7 +90,7 @@ async def exits(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) ->
 
         # The identification read model holds the registered household (and so knows the village).
         await eventually(counted, "identification to count the village's poor")
-        yield Exits(platform, str(platform.client.base_url).rstrip("/"))
+        yield Exits(platform, str(platform.client.base_url).rstrip("/"), fupin_stack)
 
 
 async def no_page_wide_scroll(page: Page) -> None:
@@ -208,6 +225,107 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         assert not errors, errors
 
 
+async def publish_closed_evaluation(stack: Stack, year: int) -> uuid.UUID:
+    """The evaluation service's evaluation.closed event of 开阳县 for `year`, every veto rate passing, on
+    evaluation's domain topic as that service publishes it."""
+    evaluation_id = uuid.uuid4()
+    rates = [
+        evaluation_contracts.RateV1(
+            code=code,
+            numerator=1,
+            denominator=100,
+            value=0.01,
+            low=0.002,
+            high=0.05,
+            threshold=0.85 if code == "approval" else 0.02,
+            sense="at_least" if code == "approval" else "below",
+            verdict="pass",
+        )
+        for code in RATES
+    ]
+    payload = evaluation_contracts.EvaluationClosedV1(
+        evaluation_id=evaluation_id, division=COUNTY, year=year, rates=rates, verdict="pass", rectifications=0
+    )
+    event = new_event(
+        service="evaluation",
+        type=evaluation_contracts.EVALUATION_CLOSED,
+        aggregate="evaluation",
+        aggregate_id=str(evaluation_id),
+        division=COUNTY,
+        data=payload.model_dump(mode="json"),
+    )
+    producer = make_producer(stack.settings("evaluation"))
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            domain_topic("evaluation"),
+            event.to_bytes(),
+            key=event.subject.encode(),
+            headers=event.routing_headers(),
+        )
+    finally:
+        await producer.stop()
+    return evaluation_id
+
+
+async def service_year(platform: Platform) -> int:
+    """Identification's year (its test clock's, in China)."""
+    clock = await platform.call("POST", f"{ID}/admin/clock", "root", {"advance_s": 0})
+    return dt.datetime.fromisoformat(clock["now"]).astimezone(CHINA).year
+
+
+async def test_a_province_reads_the_evaluation_a_county_was_verified_against(exits: Exits) -> None:
+    platform = exits.platform
+    designation = {"division": COUNTY, "designated_year": 2014, "basis": "国家扶贫开发工作重点县"}
+    await platform.call("POST", f"{ID}/poor-divisions", "province", designation, expect=201)
+    year = await service_year(platform)
+    proposal = {"division": COUNTY, "year": year, "summary": "贫困发生率降至3%以下，申请摘帽"}
+    exit_id = (await platform.call("POST", f"{ID}/division-exits", "county", proposal, expect=201))["id"]
+    await platform.call(
+        "POST", f"{ID}/division-exits/{exit_id}/actions/check", "city", {"reason": "市级初审通过"}
+    )
+    evaluation_id = await publish_closed_evaluation(exits.stack, year)
+
+    async def verified() -> Any:
+        # Refused (409 no-passing-evaluation) until identification has consumed the evaluation's event.
+        step = f"{ID}/division-exits/{exit_id}/actions/verify"
+        return await platform.call("POST", step, "province", {"reason": "第三方评估通过"})
+
+    await eventually(verified, "identification to hold the closed evaluation")
+
+    async with console_page() as (page, errors):
+        await sign_in(page, exits.base, "e2e.province")
+        await page.goto(f"{exits.base}/console/#/division-exits?level=county")
+        row = page.locator(f"tr[data-poor-division='{COUNTY}']")
+        await expect(row.locator("th")).to_have_text("开阳县")
+        await expect(row.locator("[data-designation-status]")).to_have_text("退出程序中")
+        await expect(page.locator(f"tr[data-poor-division='{VILLAGE}']")).to_have_count(0)
+        await row.locator(f"[data-exit-link='{exit_id}']").click()
+        await expect(page.locator("h1")).to_have_text(f"开阳县{year}年退出")
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("省级已核查")
+        card = page.locator("[data-facts=exit-evaluation]")
+        await expect(card.locator("[data-verdict=pass]").first).to_have_text("达标")
+        await expect(card.locator("tr[data-rate]")).to_have_count(4)
+        await expect(card.locator("tr[data-rate=approval]")).to_contain_text("群众认可度")
+        await expect(card.locator("tr[data-rate=approval]")).to_contain_text("85%")
+        await expect(card.locator(f"a[href='#/evaluations/{evaluation_id}']")).to_be_visible()
+        # The province's next steps: the notice, or a rejection; not the county's withdrawal.
+        actions = page.locator("[data-exit-action]")
+        assert await actions.evaluate_all("items => items.map(item => item.dataset.exitAction)") == [
+            "open_notice",
+            "reject",
+        ]
+        await expect(page.locator("[data-facts=exit-history] li").nth(2)).to_contain_text(
+            "市级已初审 → 省级已核查"
+        )
+        await choose_language(page, "English")
+        await expect(card.locator("tr[data-rate=missed] th")).to_have_text(
+            say("en", "division_exits.rates.missed")
+        )
+        await expect(page.locator("h1 + [data-exit-state]")).to_have_text("Verified by the province")
+        assert not errors, errors
+
+
 def app_constant(name: str) -> list[str]:
     script = (Path(STATIC_DIR) / "app.js").read_text("utf-8")
     found = re.search(rf"const {name} = \[([^\]]*)\];", script)
@@ -218,7 +336,7 @@ def app_constant(name: str) -> list[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_level_status_state_and_step_has_a_label(language: str) -> None:
     """Each value identification's division exits have (workflow.py's Level, State and Action, the list's
-    statuses) has its label in both languages, and the console's filters offer each of them, in the
+    statuses, the four veto rates) has its label in both languages, and the console's filters offer each of them, in the
     workflow's order: a raw code ("county_reviewed") is never shown."""
     labels: dict[str, dict[str, str]] = MESSAGES[language]["division_exits"]
     groups = {
@@ -231,6 +349,8 @@ def test_every_level_status_state_and_step_has_a_label(language: str) -> None:
         assert list(labels[group]) == codes, group
         assert all(labels[group][code].strip() for code in codes), group
     assert len(set(labels["states"].values())) == len(labels["states"]), "two states said alike"
+    # The four veto rates a county's evaluation is read by on its procedure's page.
+    assert set(labels["rates"]) == flow.VETO_RATES
     assert app_constant("EXIT_LEVELS") == groups["levels"]
     assert app_constant("DESIGNATION_STATUSES") == groups["statuses"]
     assert app_constant("EXIT_STATES") == groups["states"]

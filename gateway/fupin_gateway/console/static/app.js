@@ -3385,7 +3385,7 @@ function rateRow(rate) {
     ? t("evaluations.interval", { low: percent(rate.interval_95.low), high: percent(rate.interval_95.high) }) : "—";
   const threshold = t(rate.sense === "below" ? "evaluations.sense_below" : "evaluations.sense_at_least", { threshold: percent(rate.threshold) });
   return h("tr", { dataset: { rate: rate.code } },
-    td(evaluationLabel("rate", rate.code), { header: true }),
+    td(exitLabel("rates", rate.code), { header: true }),
     td(rate.value === null ? "—" : percent(rate.value), { numeric: true }), td(interval),
     td(t("evaluations.fraction", { numerator: formatNumber(rate.numerator), denominator: formatNumber(rate.denominator) }), { numeric: true }),
     td(threshold), td(verdictBadge(rate.verdict)));
@@ -4887,8 +4887,9 @@ function householdLinksCard(household) {
 // identification's division_exits: the list of the caller's subtree, to which a county adds its villages and
 // a province (or the nation) its counties; a listed division's exit proposed (a village's by its township or
 // county, a county's by itself) and then taken step by step by the tiers of the procedure's transition
-// table, `permitted_actions` saying which steps the caller may take. Levels, statuses, states and steps are
-// labelled from division_exits.* in both languages (the service's code lists are not read).
+// table, `permitted_actions` saying which steps the caller may take. Levels, statuses, states, steps and the
+// four veto rates of a county's evaluation are labelled from division_exits.* in both languages (no service's
+// code lists are read: the evaluation service need not answer for a county's procedure to be read).
 
 const EXIT_PROBLEMS = "division_exits.problems";
 // division_exits/workflow.py Level, the list's statuses (schemas.py StatusFilter) and State, in its order.
@@ -5067,7 +5068,6 @@ function openExitProposalDialog(item, name) {
 
 async function divisionExitView(seq, [id]) {
   const procedure = await api(`${ID}/division-exits/${id}`);
-  if (procedure.evaluation) await evaluationCodes().catch(() => null);
   const names = await publicNames([procedure.division]);
   const name = exitPlace(procedure, names);
   const title = t("division_exits.name", { name, year: String(procedure.year) });
@@ -5129,7 +5129,7 @@ function exitEvaluation(procedure) {
   const card = h("div", { class: "card", dataset: { facts: "exit-evaluation" } }, h("h2", { text: t("division_exits.evaluation") }));
   if (!evaluation) return append(card, [h("p", { class: "muted", text: t("division_exits.evaluation_none") })]);
   const rows = (evaluation.rates || []).map((rate) => h("tr", { dataset: { rate: rate.code } },
-    td(evaluationLabel("rate", rate.code), { header: true }),
+    td(exitLabel("rates", rate.code), { header: true }),
     td(rate.value === null || rate.value === undefined ? "—" : percent(rate.value), { numeric: true }),
     td(t(rate.sense === "below" ? "evaluations.sense_below" : "evaluations.sense_at_least", { threshold: percent(rate.threshold) })),
     td(verdictBadge(rate.verdict))));
