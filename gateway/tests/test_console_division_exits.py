@@ -323,6 +323,12 @@ async def test_a_province_reads_the_evaluation_a_county_was_verified_against(exi
             say("en", "division_exits.rates.missed")
         )
         await expect(page.locator("h1 + [data-exit-state]")).to_have_text("Verified by the province")
+        # The province's live feed names the procedure's steps by level and year, each a link to its page.
+        await page.goto(f"{exits.base}/console/#/feed")
+        subject = page.locator(f".feed-subject a[href='#/division-exits/{exit_id}']").first
+        await expect(subject).to_have_text(
+            say("en", "feed.subject_division_exit", level="Poor county", year=str(year))
+        )
         assert not errors, errors
 
 

@@ -5719,7 +5719,15 @@ function feedSubject(event) {
     const year = id.split("/").pop();
     text = /^\d{4}$/.test(year) ? t("feed.subject_quota", { year }) : text;
   }
-  const content = UUID.test(household || "") ? h("a", { href: `#/households/${household}`, text }) : text;
+  let href = UUID.test(household || "") ? `#/households/${household}` : null;
+  if (aggregate === "division-exit" && data.level && data.year) {
+    // A village's or county's exit procedure: its level and year, a link to its page.
+    text = t("feed.subject_division_exit", { level: exitLabel("levels", data.level), year: String(data.year) });
+    href = UUID.test(id) ? `#/division-exits/${id}` : null;
+  } else if (aggregate === "poor-division" && data.level) {
+    text = t("feed.subject_poor_division", { level: exitLabel("levels", data.level), year: String(data.designated_year ?? "") });
+  }
+  const content = href ? h("a", { href, text }) : text;
   return h("span", { class: "feed-subject", title: subject, dataset: { subject } }, content);
 }
 
