@@ -52,6 +52,7 @@ CITY = "520100000000"  # 贵阳市
 PROVINCE = "520000000000"  # 贵州省
 VILLAGE = "520121101203"  # 三合村, 双流镇
 VILLAGE_NAME = "三合村"
+OTHER_VILLAGE = "520121101202"  # 用沙村, 双流镇: a household there, not registered as poor
 DAY = 86_400
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
@@ -79,6 +80,8 @@ async def exits(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) ->
         created = await platform.call(
             "POST", f"{REG}/households", "county", household_body(7, "杨甲", VILLAGE), expect=201
         )
+        other = household_body(8, "陈乙", OTHER_VILLAGE)
+        await platform.call("POST", f"{REG}/households", "county", other, expect=201)
         command = {"action": "register", "reason": "县级认定"}
         await platform.call("POST", f"{REG}/households/{created['id']}/status-commands", "county", command)
         setting = {"value": "1000"}
@@ -124,6 +127,23 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         await expect(row.locator("th")).to_have_text(VILLAGE_NAME)
         await expect(row.locator("[data-designation-status]")).to_have_text("在册")
         await expect(row).to_contain_text("贫困村")
+
+        # The list in pages of one (the next by its cursor), filtered to the villages.
+        async def listed() -> Any:
+            body = {"division": OTHER_VILLAGE, "designated_year": 2016}
+            return await exits.platform.call("POST", f"{ID}/poor-divisions", "county", body, expect=201)
+
+        await eventually(listed, "identification to know 用沙村 (named by its household's event)")
+        await page.goto(f"{exits.base}/console/#/division-exits?level=village&limit=1")
+        await expect(page.locator("#f-level")).to_have_value("village")
+        rows = page.locator("[data-list=poor-divisions] tr[data-poor-division]")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_have_attribute("data-poor-division", OTHER_VILLAGE)
+        more = page.locator("[data-list=poor-divisions] .load-more")
+        await more.click()
+        await expect(rows).to_have_count(2)
+        await expect(more).to_be_hidden()
+        await expect(row.locator("td").nth(1)).to_have_text("2014")
 
         # Listed twice: refused, in the console's words.
         await page.locator("[data-designation-action=designate]").click()
