@@ -5,12 +5,12 @@ identification's division exits in both languages.
 
 The module works in 开阳县 (520121), where no other module writes households. One household of two people
 registered as poor in 三合村, whose rural population is set to 1000: a poverty incidence of 0.2%, below the
-western threshold of 3%. A county officer lists the village, proposes its exit, reviews it, opens the
-notice (refused approval while it runs), and approves it once identification's test clock has passed the
-notice's end. The county itself, listed by the province, is proposed by the county and checked by 贵阳市; a
+western threshold of 3%; one not registered as poor in 用沙村. A county officer lists both villages (read
+back in pages of one), proposes 三合村's exit, reviews it, opens the notice (refused approval while it runs),
+and approves it once identification's test clock has passed the notice's end. The county itself, listed by the province, is proposed by the county and checked by 贵阳市; a
 closed third-party evaluation of it that passed every veto rate is published on evaluation's topic as the
 evaluation service publishes it, and the province, having verified the county against it, reads the
-evaluation on the procedure's page."""
+evaluation on the procedure's page and the procedure's steps on its live feed."""
 
 from __future__ import annotations
 
