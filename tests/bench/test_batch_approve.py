@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.e2e.platform import guizhou_tree
+
 
 def test_batch_approve_approves_every_case_in_one_decision(tmp_path: Path) -> None:
     completed = subprocess.run(
@@ -16,7 +18,7 @@ def test_batch_approve_approves_every_case_in_one_decision(tmp_path: Path) -> No
         capture_output=True,
         text=True,
         timeout=240,
-        env={**os.environ, "FUPIN_BENCH_DIR": str(tmp_path)},
+        env={**os.environ, "FUPIN_BENCH_DIR": str(tmp_path), "FUPIN_DIVISIONS_FILE": str(guizhou_tree())},
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout)  # the whole of stdout is one JSON object

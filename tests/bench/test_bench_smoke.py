@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.platform import guizhou_tree
+
 TINY = ["--repeat", "1"]
 CASES = {
     "gateway-read": (
@@ -42,7 +44,7 @@ def test_benchmark_runs_and_emits_its_keys(name: str, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=280,
-        env={**os.environ, "FUPIN_BENCH_DIR": str(tmp_path)},
+        env={**os.environ, "FUPIN_BENCH_DIR": str(tmp_path), "FUPIN_DIVISIONS_FILE": str(guizhou_tree())},
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout)  # the whole of stdout is one JSON object

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.e2e.platform import guizhou_tree
+
 
 def test_import_bench_imports_every_household_and_reports_the_ratio(tmp_path: Path) -> None:
     completed = subprocess.run(
@@ -28,7 +30,7 @@ def test_import_bench_imports_every_household_and_reports_the_ratio(tmp_path: Pa
         capture_output=True,
         text=True,
         timeout=280,
-        env={**os.environ, "FUPIN_BENCH_DIR": str(tmp_path)},
+        env={**os.environ, "FUPIN_BENCH_DIR": str(tmp_path), "FUPIN_DIVISIONS_FILE": str(guizhou_tree())},
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout)  # the whole of stdout is one JSON object

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psutil
 
+from tests.e2e.platform import guizhou_tree
+
 FUPIN = [sys.executable, "-m", "fupin_cli"]
 # Variables that would point the CLI at someone else's infrastructure or state.
 SCRUBBED = (
@@ -42,7 +44,9 @@ def _free(port: int) -> bool:
 def free_port_block(size: int) -> int:
     """The first of `size` consecutive free loopback ports, away from the dev defaults."""
     for _ in range(200):
-        base = random.randint(20_000, 50_000)
+        # Below the kernel's ephemeral range (32768-), where an outgoing connection could take a port
+        # between this check and the server's bind (as fupin_kit.embedded.free_port).
+        base = random.randint(20_000, 32_767 - size)
         if all(_free(port) for port in range(base, base + size)):
             return base
     raise RuntimeError("no block of free ports")
@@ -85,6 +89,8 @@ class Run:
     def env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key not in SCRUBBED}
         env["COLUMNS"] = "200"
+        # The registry loads one province's rows, not the whole tree, at every fresh start.
+        env["FUPIN_DIVISIONS_FILE"] = str(guizhou_tree())
         return env
 
     def fupin(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import gzip
 import json
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -38,8 +40,10 @@ T = TypeVar("T")
 
 def county_subset(target: Path, county: str = COUNTY) -> Path:
     """The published rows of one county and its ancestors, in the published format."""
-    prefix = county[:6]
-    ancestors = {county[:2] + "0" * 10, county[:4] + "0" * 8}
+    return _subset(target, county[:6], {county[:2] + "0" * 10, county[:4] + "0" * 8})
+
+
+def _subset(target: Path, prefix: str, ancestors: set[str]) -> Path:
     with gzip.open(DATA_FILE, "rt", encoding="utf-8", newline="") as source:
         rows = [row for row in csv.reader(source) if row[0] in ancestors or row[0].startswith(prefix)]
     with gzip.open(target, "wt", encoding="utf-8", newline="") as sink:
@@ -47,6 +51,16 @@ def county_subset(target: Path, county: str = COUNTY) -> Path:
         writer.writerow(["code", "name", "level", "parent_code"])
         writer.writerows(row for row in rows if row[0] != "code")
     return target
+
+
+@functools.cache
+def guizhou_tree() -> Path:
+    """The published rows of 贵州省 (about 19,600 of the 665k), written once per test process: the tree a
+    registry loads at start-up (FUPIN_DIVISIONS_FILE) in runs of `fupin up` and of the benchmarks, whose
+    demo county (榕江县), 南明区 and the dashboard's province all lie in it. The whole tree's load is
+    tested by services/registry/tests/test_division_tree.py."""
+    directory = Path(tempfile.mkdtemp(prefix="fupin-tree-"))
+    return _subset(directory / "divisions-52.csv.gz", "52", set())
 
 
 async def registry_database(stack: Stack, tree: Path) -> str:

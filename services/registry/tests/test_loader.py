@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from fupin_kit import migrations
 from fupin_kit.db import create_engine
-from registry.divisions.loader import DivisionDataError, load_divisions
+from registry.divisions.loader import DATA_FILE, DivisionDataError, TreeSettings, load_divisions
 
 HEADER = "code,name,level,parent_code\n"
 GOOD = (
@@ -84,3 +84,15 @@ async def test_unexpected_cases_abort_the_whole_load(engine, tmp_path: Path, bad
         await load_divisions(engine, write(tmp_path, bad))
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM divisions"))).scalar() == 0
+
+
+async def test_the_file_fupin_divisions_file_names_is_loaded_at_start(
+    engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A development or test run may start its registry on a subset of the published file; the loader
+    reads it with the same rules, and a start without the setting still reads the national file."""
+    monkeypatch.setenv("FUPIN_DIVISIONS_FILE", str(write(tmp_path, GOOD)))
+    result = await load_divisions(engine)
+    assert result.loaded and result.read_rows == 7 and result.rows == 6
+    monkeypatch.delenv("FUPIN_DIVISIONS_FILE")
+    assert TreeSettings().divisions_file == DATA_FILE
