@@ -66,7 +66,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy libs gateway/fupin_gateway $(foreach s,$(notdir $(wildcard services/*)),services/$(s)/$(s)) tests bench
+	$(BIN)/mypy libs gateway/fupin_gateway $(foreach s,$(notdir $(wildcard services/*)),services/$(s)/$(s)) tests bench conftest.py
 	@# Each package's tests/ folder is a top-level `tests` for mypy (its import root is the package folder),
 	@# so they are checked one at a time.
 	for d in gateway/tests services/*/tests; do ! ls $$d/*.py >/dev/null 2>&1 || $(BIN)/mypy $$d || exit 1; done
