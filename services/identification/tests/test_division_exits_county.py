@@ -81,8 +81,18 @@ async def consumer(harness: Any) -> AsyncIterator[Consumer]:
         await asyncio.wait_for(task, 30)
 
 
-def closed(evaluation_id: uuid.UUID, year: int, verdict: str, vetoed: str | None = None) -> Envelope:
-    """The evaluation service's evaluation.closed event of 修文县 (its rates passing but `vetoed`)."""
+def closed(
+    evaluation_id: uuid.UUID,
+    year: int,
+    verdict: str,
+    vetoed: str | None = None,
+    *,
+    county: str = COUNTY,
+    unsurveyed: int | None = None,
+    partial_reason: str | None = None,
+) -> Envelope:
+    """The evaluation service's evaluation.closed event of the county (修文县 unless given; its rates
+    passing but `vetoed`; `unsurveyed` sampled households never surveyed, closed with `partial_reason`)."""
     rates = [
         evaluation_contracts.RateV1(
             code=code,
@@ -99,18 +109,20 @@ def closed(evaluation_id: uuid.UUID, year: int, verdict: str, vetoed: str | None
     ]
     payload = evaluation_contracts.EvaluationClosedV1(
         evaluation_id=evaluation_id,
-        division=COUNTY,
+        division=county,
         year=year,
         rates=rates,
         verdict=verdict,
         rectifications=0,
+        unsurveyed_households=unsurveyed,
+        partial_reason=partial_reason,
     )
     return new_event(
         service="evaluation",
         type=evaluation_contracts.EVALUATION_CLOSED,
         aggregate="evaluation",
         aggregate_id=str(evaluation_id),
-        division=COUNTY,
+        division=county,
         data=payload.model_dump(mode="json"),
     )
 
@@ -314,3 +326,76 @@ async def test_the_province_checks_a_county_with_no_city_above_it(harness: Any) 
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
     listed = (await harness.client.get(f"/poor-divisions/{XIANTAO}", headers=county)).json()
     assert listed["status"] == "designated"
+
+
+XIFENG = "520122000000"  # 息烽县: this test's county, no other test's
+XIFENG_VILLAGE = "520122100001"
+XIFENG_PLACE = [
+    registry_contracts.DivisionNameV1(code=PROVINCE, division_name="贵州省"),
+    registry_contracts.DivisionNameV1(code=CITY, division_name="贵阳市"),
+    registry_contracts.DivisionNameV1(code=XIFENG, division_name="息烽县"),
+    registry_contracts.DivisionNameV1(code="520122100000", division_name="永靖镇"),
+    registry_contracts.DivisionNameV1(code=XIFENG_VILLAGE, division_name="永安村"),
+]
+
+
+async def checked_county(harness: Any, county_code: str, place: list[Any], village: str) -> str:
+    """The county designated by its province, its rural population set, its exit proposed and checked by
+    its city: the procedure's id, waiting for the province's verification."""
+    year = await harness.year()
+    county = harness.county(county_code)
+    await harness.household(division=village, place=place)
+    designated = await harness.client.post(
+        "/poor-divisions",
+        json={"division": county_code, "designated_year": 2014},
+        headers=harness.auth("province", PROVINCE, "officer"),
+    )
+    assert designated.status_code == 201, designated.text
+    put = await harness.client.put(
+        f"/region-settings/{county_code}/rural_population", json={"value": "200000"}, headers=county
+    )
+    assert put.status_code == 200, put.text
+    proposed = await harness.client.post(
+        "/division-exits", json={"division": county_code, "year": year, "summary": "申请摘帽"}, headers=county
+    )
+    assert proposed.status_code == 201, proposed.text
+    exit_id: str = proposed.json()["id"]
+    checked = await step(harness, exit_id, "check", harness.auth("city", CITY, "officer"))
+    assert checked.status_code == 200, checked.text
+    return exit_id
+
+
+async def test_a_partial_evaluation_does_not_verify_an_exit(harness: Any, consumer: Consumer) -> None:
+    """An evaluation closed with sampled households unsurveyed (the evaluation service lets a round close
+    so when a reason is given) says nothing of the households it never reached: even with a pass verdict
+    and four passing rates it does not verify the county, and the refusal says it was partial."""
+    year = await harness.year()
+    province = harness.auth("province", PROVINCE, "officer")
+    exit_id = await checked_county(harness, XIFENG, XIFENG_PLACE, XIFENG_VILLAGE)
+
+    partial = uuid.uuid4()
+    reason = "贫困户层抽样户均外出务工，未能入户"
+    await consumer.publish(closed(partial, year, "pass", county=XIFENG, unsurveyed=37, partial_reason=reason))
+    assert (await held(harness, partial))[0] is False
+    kept = await harness.sql(
+        "SELECT unsurveyed_households, partial_reason FROM rm_closed_evaluations WHERE evaluation_id = :id",
+        id=partial,
+    )
+    assert kept == [(37, reason)]
+    refused = await step(harness, exit_id, "verify", province)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "no-passing-evaluation"
+    assert f"{partial}, was partial (37 households unsurveyed)" in problem["detail"]
+    assert problem["evaluation_id"] == str(partial) and problem["unsurveyed_households"] == 37
+
+    # A later round surveying every sampled household verifies it; the snapshot says it was complete.
+    complete = uuid.uuid4()
+    await consumer.publish(closed(complete, year, "pass", county=XIFENG, unsurveyed=0))
+    assert (await held(harness, complete))[0] is True
+    verified = await step(harness, exit_id, "verify", province)
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["evaluation_id"] == str(complete)
+    snapshot = verified.json()["evaluation"]
+    assert snapshot["unsurveyed_households"] == 0 and snapshot["partial_reason"] is None
+    assert snapshot["verdict"] == "pass"

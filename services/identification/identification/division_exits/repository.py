@@ -291,12 +291,14 @@ async def save_closed_evaluation(session: AsyncSession, values: Row) -> None:
         text(
             """
             INSERT INTO rm_closed_evaluations (evaluation_id, division, year, verdict, passed, rates,
-                                               closed_at, event_id)
-            VALUES (:evaluation_id, :division, :year, :verdict, :passed, CAST(:rates AS jsonb), :closed_at,
-                    :event_id)
+                                               unsurveyed_households, partial_reason, closed_at, event_id)
+            VALUES (:evaluation_id, :division, :year, :verdict, :passed, CAST(:rates AS jsonb),
+                    :unsurveyed_households, :partial_reason, :closed_at, :event_id)
             ON CONFLICT (evaluation_id) DO UPDATE
             SET division = excluded.division, year = excluded.year, verdict = excluded.verdict,
-                passed = excluded.passed, rates = excluded.rates, closed_at = excluded.closed_at,
+                passed = excluded.passed, rates = excluded.rates,
+                unsurveyed_households = excluded.unsurveyed_households,
+                partial_reason = excluded.partial_reason, closed_at = excluded.closed_at,
                 event_id = excluded.event_id, updated_at = now()
             WHERE rm_closed_evaluations.closed_at < excluded.closed_at
             """
@@ -306,12 +308,13 @@ async def save_closed_evaluation(session: AsyncSession, values: Row) -> None:
 
 
 async def latest_evaluation(session: AsyncSession, division: str, year: int) -> Row | None:
-    """The latest closed evaluation of the county and year, passed or not, or None."""
+    """The latest closed evaluation of the county and year, passed or not, partial or not, or None."""
     row = (
         (
             await session.execute(
                 text(
-                    "SELECT evaluation_id, division, year, verdict, passed, rates, closed_at "
+                    "SELECT evaluation_id, division, year, verdict, passed, rates, unsurveyed_households, "
+                    "partial_reason, closed_at "
                     "FROM rm_closed_evaluations WHERE division = :division AND year = :year "
                     "ORDER BY closed_at DESC, evaluation_id DESC LIMIT 1"
                 ),

@@ -130,7 +130,9 @@ class DivisionExitOut(BaseModel):
         description="A county's: the third-party evaluation it was verified against."
     )
     evaluation: dict[str, Any] | None = Field(
-        description="That evaluation's verdict, rates and closing time."
+        description="That evaluation's verdict, rates, closing time, unsurveyed_households (sampled "
+        "households never surveyed: 0 for the evaluation a county is verified against; null when its event "
+        "did not report the figure) and partial_reason."
     )
     created_at: dt.datetime
     updated_at: dt.datetime

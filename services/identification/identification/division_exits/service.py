@@ -5,8 +5,8 @@ registry's events have named (identification/divisions), and not a statistical g
 proposed for a designated division with no procedure open, for a year not in the future, when its poverty
 incidence (exits/indicators.py) is below the threshold: the indicators are kept on the procedure as they
 stood. The steps then follow the transition table (division_exits/workflow.py); a county's verification
-needs a closed third-party evaluation of the county and year that passed all four veto rates, learnt from
-the evaluation service's events (readmodel/handlers.py). Every step is recorded in the history and
+needs the latest closed third-party evaluation of the county and year to have passed all four veto rates
+with no sampled household left unsurveyed, learnt from the evaluation service's events (readmodel/handlers.py). Every step is recorded in the history and
 published through the outbox.
 
 Jurisdiction as everywhere in the service: a division or procedure outside the caller's subtree does not
@@ -291,6 +291,26 @@ def _history(
     }
 
 
+async def _passing_evaluation(ctx: Context, row: repository.Row) -> repository.Row:
+    """The latest closed third-party evaluation of the county and year, if it lets the county exit
+    (workflow.evaluation_refusal); else 409 no-passing-evaluation. The latest round decides: a county
+    that passed once and failed, or was only partly surveyed in, a later round (a re-check after
+    complaints, say) has not shown it may exit."""
+    evaluation = await repository.latest_evaluation(ctx.session, row["division"], row["year"])
+    refusal = flow.evaluation_refusal(evaluation)
+    if evaluation is None or refusal is not None:
+        raise conflict(
+            f"no closed third-party evaluation of {row['division']} for {row['year']} passed all four "
+            f"veto rates with every sampled household surveyed ({refusal})",
+            code="no-passing-evaluation",
+            division=row["division"],
+            year=row["year"],
+            evaluation_id=None if evaluation is None else str(evaluation["evaluation_id"]),
+            unsurveyed_households=None if evaluation is None else evaluation["unsurveyed_households"],
+        )
+    return evaluation
+
+
 async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepIn) -> DivisionExitOut:
     row = await repository.get_exit(ctx.session, exit_id, *ctx.actor.subtree, lock=True)
     if row is None:
@@ -327,25 +347,14 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
                 notice_ends_at=None if ends_at is None else ends_at.isoformat(),
             )
     elif action is A.VERIFY:
-        # The latest round decides: a county that passed once and failed a later round (a re-check after
-        # complaints, say) has not shown it may exit.
-        evaluation = await repository.latest_evaluation(ctx.session, row["division"], row["year"])
-        if evaluation is None or not evaluation["passed"]:
-            latest = (
-                "none closed" if evaluation is None else f"the latest, {evaluation['evaluation_id']}, did not"
-            )
-            raise conflict(
-                f"no closed third-party evaluation of {row['division']} for {row['year']} passed all four "
-                f"veto rates ({latest})",
-                code="no-passing-evaluation",
-                division=row["division"],
-                year=row["year"],
-            )
+        evaluation = await _passing_evaluation(ctx, row)
         changes.update(
             evaluation_id=evaluation["evaluation_id"],
             evaluation={
                 "verdict": evaluation["verdict"],
                 "rates": evaluation["rates"],
+                "unsurveyed_households": evaluation["unsurveyed_households"],
+                "partial_reason": evaluation["partial_reason"],
                 "closed_at": evaluation["closed_at"].isoformat(),
             },
         )

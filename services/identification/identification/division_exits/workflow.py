@@ -10,9 +10,9 @@ request.
 
 Village: proposed (township or county) → county_reviewed (county, review) → noticed (county, open_notice)
     → exited (county, approve, once the notice has ended)
-County:  proposed (county) → city_checked (city, check) → province_verified (province, verify: a closed,
-    passing third-party evaluation of the county and year) → noticed (province, open_notice)
-    → exited (province, approve, once the notice has ended)
+County:  proposed (county) → city_checked (city, check) → province_verified (province, verify: the latest
+    closed third-party evaluation of the county and year passed, every sampled household surveyed)
+    → noticed (province, open_notice) → exited (province, approve, once the notice has ended)
 Any open state: reject (with a reason) by the tier whose step is next; before the notice opens, withdraw by
 the proposing tier. A rejected or withdrawn procedure puts the division back on the list as designated.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from fupin_kit import divisions
 
@@ -186,6 +187,26 @@ def notice_days_problem(days: Decimal, short_allowed: bool) -> str | None:
 VETO_RATES = frozenset({"wrongly_exited", "missed", "approval", "composite_incidence"})
 
 
-def evaluation_passes(verdict: str, rate_verdicts: dict[str, str]) -> bool:
-    """A closed evaluation passed: its verdict `pass`, and each of the four veto rates passed."""
-    return verdict == "pass" and all(rate_verdicts.get(code) == "pass" for code in VETO_RATES)
+def evaluation_passes(verdict: str, rate_verdicts: dict[str, str], unsurveyed_households: int | None) -> bool:
+    """A closed evaluation counts for a county's exit: its verdict `pass`, each of the four veto rates
+    passed, and no sampled household left unsurveyed (a partial round, closed with a reason, says nothing
+    of the households it never reached). None, an event that did not report the figure (an evaluation
+    service older than the field), counts as complete."""
+    return (
+        verdict == "pass"
+        and all(rate_verdicts.get(code) == "pass" for code in VETO_RATES)
+        and not unsurveyed_households
+    )
+
+
+def evaluation_refusal(evaluation: dict[str, Any] | None) -> str | None:
+    """Why the latest closed evaluation of a county and year does not let it exit, or None: none closed,
+    a partial survey, or a verdict or veto rate other than pass (`evaluation`: a row of the read model)."""
+    if evaluation is None:
+        return "none closed"
+    unsurveyed = evaluation["unsurveyed_households"]
+    if unsurveyed:
+        return f"the latest, {evaluation['evaluation_id']}, was partial ({unsurveyed} households unsurveyed)"
+    if not evaluation["passed"]:
+        return f"the latest, {evaluation['evaluation_id']}, did not (verdict {evaluation['verdict']})"
+    return None

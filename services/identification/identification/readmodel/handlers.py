@@ -218,11 +218,12 @@ async def on_standard_set(session: AsyncSession, event: Envelope) -> None:
 
 async def on_evaluation_closed(session: AsyncSession, event: Envelope) -> None:
     """A third-party evaluation of a county closed (fupin.evaluation.events.v1): a county's exit is
-    verified against one that passed all four veto rates. Kept whatever its verdict, so the last word on
-    an evaluation is the one held; a redelivery changes nothing (the consumer's inbox, and the upsert
-    keeps the latest closing)."""
+    verified against one that passed all four veto rates with every sampled household surveyed. Kept
+    whatever its verdict and however partial, so the last word on an evaluation is the one held; a
+    redelivery changes nothing (the consumer's inbox, and the upsert keeps the latest closing)."""
     data = evaluation_contracts.EvaluationClosedV1.model_validate(event.data)
     verdicts = {rate.code: rate.verdict for rate in data.rates}
+    unsurveyed = data.unsurveyed_households
     await division_exits.save_closed_evaluation(
         session,
         {
@@ -230,8 +231,10 @@ async def on_evaluation_closed(session: AsyncSession, event: Envelope) -> None:
             "division": data.division,
             "year": data.year,
             "verdict": data.verdict,
-            "passed": division_exit_flow.evaluation_passes(data.verdict, verdicts),
+            "passed": division_exit_flow.evaluation_passes(data.verdict, verdicts, unsurveyed),
             "rates": [rate.model_dump(mode="json") for rate in data.rates],
+            "unsurveyed_households": unsurveyed,
+            "partial_reason": data.partial_reason,
             "closed_at": event.time,
             "event_id": str(event.id),
         },
