@@ -350,3 +350,27 @@ async def test_concurrent_designations_and_proposals_make_one_each(harness: Any)
         "procedure-open"
     }
     assert (await harness.sql("SELECT count(*) FROM division_exits WHERE division = :d", d=VILLAGE)) == [(1,)]
+
+
+async def test_the_incidence_gate_compares_the_exact_ratio(harness: Any) -> None:
+    """20 poor of 667 rural people is 2.9985%: below 贵州's 3%, though it shows as 3.0 rounded to 0.01.
+    The indicator's verdict and the proposal's gate compare the exact ratio; 20 of 666 (3.003%) is over."""
+    township = harness.township(TOWNSHIP)
+    year = await harness.year()
+    for _ in range(4):
+        await poor_households(harness, VILLAGE, "六砂社区", 5)
+    await designate(harness, VILLAGE)
+    await rural_population(harness, VILLAGE, 666)
+    over = await harness.client.post("/division-exits", json=proposal(VILLAGE, year), headers=township)
+    assert over.status_code == 422 and over.json()["code"] == "incidence-above-threshold", over.text
+    assert "20 poor of 666 rural people, 3.0030% unrounded" in over.json()["detail"]
+    await rural_population(harness, VILLAGE, 667)
+    shown = await harness.client.get("/exits/indicators", params={"division": VILLAGE}, headers=township)
+    assert shown.status_code == 200, shown.text
+    figures = shown.json()
+    assert figures["poor_population"] == 20 and figures["rural_population"] == 667
+    assert figures["incidence_pct"] == 3.0 and figures["threshold_pct"] == 3.0
+    assert figures["meets_threshold"] is True
+    proposed = await harness.client.post("/division-exits", json=proposal(VILLAGE, year), headers=township)
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["indicators"]["meets_threshold"] is True

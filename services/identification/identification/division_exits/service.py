@@ -200,8 +200,10 @@ def _incidence_refusal(found: indicators.IndicatorOut) -> None:
             division=found.division,
         )
     if not found.meets_threshold:
+        poor, rural = found.incidence_poor_population or 0, found.rural_population
         raise unprocessable(
-            f"the poverty incidence of {found.division} is {found.incidence_pct}%, not below the exit "
+            f"the poverty incidence of {found.division} is {found.incidence_pct}% ({poor} poor of {rural} "
+            f"rural people, {Decimal(100 * poor) / Decimal(rural):.4f}% unrounded), not below the exit "
             f"threshold of {found.threshold_pct}%",
             code="incidence-above-threshold",
             division=found.division,

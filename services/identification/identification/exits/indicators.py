@@ -11,6 +11,7 @@ its indicator is the county's; its townships, like a county's, are no exit unit.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from pydantic import BaseModel
 
@@ -50,10 +51,19 @@ class IndicatorOut(BaseModel):
     note: str | None = None
 
 
-def incidence(poor: int, rural: int | None) -> Decimal | None:
+def incidence(poor: int, rural: int | None) -> Fraction | None:
+    """The poverty incidence in percent, exact: the threshold is compared with this, never with the
+    figure rounded for display (20 of 667 is 2.9985%, below 3%, though it shows as 3.00)."""
     if not rural:
         return None
-    return (Decimal(100) * poor / rural).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Fraction(100 * poor, rural)
+
+
+def shown(rate: Fraction) -> Decimal:
+    """The incidence as displayed: percent rounded half up to 0.01."""
+    return (Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 def exit_level(division: str) -> divisions.Level:
@@ -113,9 +123,9 @@ async def indicators(ctx: Context, division: str) -> IndicatorOut:
         level=divisions.TIER_NAMES[level],
         west=west,
         rural_population=rural,
-        incidence_pct=None if rate is None else float(rate),
+        incidence_pct=None if rate is None else float(shown(rate)),
         threshold_pct=float(threshold),
-        meets_threshold=None if rate is None or not complete else rate < threshold,
+        meets_threshold=None if rate is None or not complete else rate < Fraction(threshold),
         incidence_poor_population=None if rate is None else poor,
         note=note,
         **coverage,
