@@ -399,3 +399,57 @@ async def test_a_partial_evaluation_does_not_verify_an_exit(harness: Any, consum
     snapshot = verified.json()["evaluation"]
     assert snapshot["unsurveyed_households"] == 0 and snapshot["partial_reason"] is None
     assert snapshot["verdict"] == "pass"
+
+
+QINGZHEN = "520181000000"  # 清镇市: this test's county, no other test's
+QINGZHEN_VILLAGE = "520181100001"
+QINGZHEN_PLACE = [
+    registry_contracts.DivisionNameV1(code=PROVINCE, division_name="贵州省"),
+    registry_contracts.DivisionNameV1(code=CITY, division_name="贵阳市"),
+    registry_contracts.DivisionNameV1(code=QINGZHEN, division_name="清镇市"),
+    registry_contracts.DivisionNameV1(code="520181100000", division_name="卫城镇"),
+    registry_contracts.DivisionNameV1(code=QINGZHEN_VILLAGE, division_name="东门桥村"),
+]
+
+
+async def test_approval_rechecks_the_latest_evaluation(harness: Any, consumer: Consumer) -> None:
+    """A later round of the county and year closing with a veto, or partial, after the verification and
+    before the approval stops the approval as it would have stopped the verification; a later round that
+    passes lets it through."""
+    year = await harness.year()
+    province = harness.auth("province", PROVINCE, "officer")
+    exit_id = await checked_county(harness, QINGZHEN, QINGZHEN_PLACE, QINGZHEN_VILLAGE)
+    first = uuid.uuid4()
+    await consumer.publish(closed(first, year, "pass", county=QINGZHEN, unsurveyed=0))
+    await held(harness, first)
+    assert (await step(harness, exit_id, "verify", province)).status_code == 200
+    assert (await step(harness, exit_id, "open_notice", province)).status_code == 200
+    await harness.advance_clock(7 * DAY + 60)
+
+    vetoed = uuid.uuid4()
+    await consumer.publish(closed(vetoed, year, "veto", vetoed="missed", county=QINGZHEN, unsurveyed=0))
+    assert (await held(harness, vetoed))[0] is False
+    refused = await step(harness, exit_id, "approve", province, reason="批准退出")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "no-passing-evaluation"
+    assert refused.json()["evaluation_id"] == str(vetoed)
+    assert (
+        f"the latest, {vetoed}, did not (verdict veto), a later round than {first}"
+        in refused.json()["detail"]
+    )
+
+    partial = uuid.uuid4()
+    await consumer.publish(
+        closed(partial, year, "pass", county=QINGZHEN, unsurveyed=3, partial_reason="三户搬迁")
+    )
+    await held(harness, partial)
+    still = await step(harness, exit_id, "approve", province, reason="批准退出")
+    assert still.status_code == 409 and still.json()["code"] == "no-passing-evaluation", still.text
+    assert f"{partial}, was partial (3 households unsurveyed)" in still.json()["detail"]
+
+    rechecked = uuid.uuid4()
+    await consumer.publish(closed(rechecked, year, "pass", county=QINGZHEN, unsurveyed=0))
+    await held(harness, rechecked)
+    approved = await step(harness, exit_id, "approve", province, reason="批准退出")
+    assert approved.status_code == 200 and approved.json()["state"] == "exited", approved.text
+    assert approved.json()["history"][-1]["detail"] == {"evaluation_id": str(rechecked)}

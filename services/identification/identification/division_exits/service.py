@@ -295,12 +295,15 @@ def _history(
 
 async def _passing_evaluation(ctx: Context, row: repository.Row) -> repository.Row:
     """The latest closed third-party evaluation of the county and year, if it lets the county exit
-    (workflow.evaluation_refusal); else 409 no-passing-evaluation. The latest round decides: a county
-    that passed once and failed, or was only partly surveyed in, a later round (a re-check after
-    complaints, say) has not shown it may exit."""
+    (workflow.evaluation_refusal); else 409 no-passing-evaluation. The latest round decides, at the
+    verification and again at the approval: a county that passed once and failed, or was only partly
+    surveyed in, a later round (a re-check after complaints, say) has not shown it may exit."""
     evaluation = await repository.latest_evaluation(ctx.session, row["division"], row["year"])
     refusal = flow.evaluation_refusal(evaluation)
     if evaluation is None or refusal is not None:
+        verified = row["evaluation_id"]
+        if verified is not None and evaluation is not None and evaluation["evaluation_id"] != verified:
+            refusal = f"{refusal}, a later round than {verified} the exit was verified against"
         raise conflict(
             f"no closed third-party evaluation of {row['division']} for {row['year']} passed all four "
             f"veto rates with every sampled household surveyed ({refusal})",
@@ -348,6 +351,8 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
                 code="exit-notice-running",
                 notice_ends_at=None if ends_at is None else ends_at.isoformat(),
             )
+        if level is flow.Level.COUNTY:
+            detail = {"evaluation_id": str((await _passing_evaluation(ctx, row))["evaluation_id"])}
     elif action is A.VERIFY:
         evaluation = await _passing_evaluation(ctx, row)
         changes.update(

@@ -12,7 +12,8 @@ Village: proposed (township or county) → county_reviewed (county, review) → 
     → exited (county, approve, once the notice has ended)
 County:  proposed (county) → city_checked (city, check) → province_verified (province, verify: the latest
     closed third-party evaluation of the county and year passed, every sampled household surveyed)
-    → noticed (province, open_notice) → exited (province, approve, once the notice has ended)
+    → noticed (province, open_notice) → exited (province, approve, once the notice has ended and while the
+    latest closed evaluation of the county and year still lets it exit, as at the verification)
 Any open state: reject (with a reason) by the tier whose step is next; before the notice opens, withdraw by
 the proposing tier. A rejected or withdrawn procedure puts the division back on the list as designated.
 """
