@@ -374,3 +374,35 @@ async def test_the_incidence_gate_compares_the_exact_ratio(harness: Any) -> None
     proposed = await harness.client.post("/division-exits", json=proposal(VILLAGE, year), headers=township)
     assert proposed.status_code == 201, proposed.text
     assert proposed.json()["indicators"]["meets_threshold"] is True
+
+
+async def test_every_notice_length_out_of_range_is_one_problem(harness: Any) -> None:
+    """0, 61, a negative and (short notices being allowed with the test clock) a value under one second
+    each answer 422 `notice-days` stating the bounds in force, never pydantic's generic problem nor the
+    seven-day floor that does not apply here."""
+    county, township = harness.county(COUNTY), harness.township(TOWNSHIP)
+    year = await harness.year()
+    await poor_households(harness, VILLAGE, "六砂社区", 1)
+    await designate(harness, VILLAGE)
+    await rural_population(harness, VILLAGE, 1000)
+    proposed = await harness.client.post("/division-exits", json=proposal(VILLAGE, year), headers=township)
+    exit_id = proposed.json()["id"]
+    assert (await step(harness, exit_id, "review", county)).status_code == 200
+    for days in (0, 61, -1, 0.00001, "0", "60.5"):
+        refused = await step(harness, exit_id, "open_notice", county, notice_days=days)
+        assert refused.status_code == 422, (days, refused.text)
+        problem = refused.json()
+        assert problem["code"] == "notice-days", (days, problem)
+        assert "at least 1 second (1/86400 day) and at most 60 days" in problem["detail"], problem
+        assert problem["maximum_days"] == "60"
+    noticed = await step(harness, exit_id, "open_notice", county, notice_days=0.5)
+    assert noticed.status_code == 200 and Decimal(noticed.json()["notice_days"]) == Decimal("0.5")
+
+
+def test_the_notice_bounds_named_are_those_in_force() -> None:
+    assert "at least 7 days and at most 60 days" in (
+        flow.notice_days_problem(Decimal(0), short_allowed=False) or ""
+    )
+    assert "at least 1 second" in (flow.notice_days_problem(Decimal("0.00001"), short_allowed=True) or "")
+    assert flow.notice_days_problem(flow.SHORTEST_NOTICE_DAYS, short_allowed=True) is None
+    assert flow.notice_days_problem(Decimal(60), short_allowed=False) is None

@@ -96,7 +96,8 @@ class StepIn(BaseModel):
     reason: LongReason | None = None
     # open_notice only: the notice's length in days, at least 7 (shorter only where short notices are
     # allowed); 7 when absent.
-    notice_days: Decimal | None = Field(default=None, gt=0, le=60, max_digits=12, decimal_places=8)
+    # Bounds are checked by the service (422 `notice-days` naming those in force), not here.
+    notice_days: Decimal | None = None
 
 
 class HistoryOut(BaseModel):

@@ -337,9 +337,11 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
     detail: dict[str, Any] = {}
     if action is A.OPEN_NOTICE:
         days = DEFAULT_NOTICE_DAYS if body.notice_days is None else Decimal(body.notice_days)
-        problem = flow.notice_days_problem(days, settings_rules.short_notices_allowed())
+        short_allowed = settings_rules.short_notices_allowed()
+        problem = flow.notice_days_problem(days, short_allowed)
         if problem is not None:
-            raise unprocessable(problem, code="notice-days")
+            low, high = flow.notice_days_bounds(short_allowed)
+            raise unprocessable(problem, code="notice-days", minimum_days=str(low), maximum_days=str(high))
         ends = ctx.now + dt.timedelta(days=float(days))
         changes.update(notice_days=days, notice_starts_at=ctx.now, notice_ends_at=ends)
         detail = {"notice_days": str(days), "notice_ends_at": ends.isoformat()}

@@ -176,12 +176,18 @@ MAX_NOTICE_DAYS = Decimal(60)
 SHORTEST_NOTICE_DAYS = Decimal(1) / Decimal(86_400)
 
 
+def notice_days_bounds(short_allowed: bool) -> tuple[Decimal, Decimal]:
+    """The shortest and longest notice in days here."""
+    return (SHORTEST_NOTICE_DAYS if short_allowed else MIN_NOTICE_DAYS), MAX_NOTICE_DAYS
+
+
 def notice_days_problem(days: Decimal, short_allowed: bool) -> str | None:
-    """Why a notice of `days` may not run here, or None."""
-    low = SHORTEST_NOTICE_DAYS if short_allowed else MIN_NOTICE_DAYS
-    if days < low or days > MAX_NOTICE_DAYS:
-        return f"a division exit notice runs at least {MIN_NOTICE_DAYS} and at most {MAX_NOTICE_DAYS} days, not {days}"
-    return None
+    """Why a notice of `days` may not run here, naming the bounds in force, or None."""
+    low, high = notice_days_bounds(short_allowed)
+    if days.is_finite() and low <= days <= high:
+        return None
+    floor = "1 second (1/86400 day)" if short_allowed else f"{low} days"
+    return f"a division exit notice runs at least {floor} and at most {high} days here, not {days}"
 
 
 # The four rates of a third-party evaluation whose veto stops an exit (evaluation/rates.py).
