@@ -406,3 +406,35 @@ def test_the_notice_bounds_named_are_those_in_force() -> None:
     assert "at least 1 second" in (flow.notice_days_problem(Decimal("0.00001"), short_allowed=True) or "")
     assert flow.notice_days_problem(flow.SHORTEST_NOTICE_DAYS, short_allowed=True) is None
     assert flow.notice_days_problem(Decimal(60), short_allowed=False) is None
+
+
+async def test_the_openapi_document_states_the_steps_bounds_and_problems(harness: Any) -> None:
+    """What a client reads in /openapi.json matches what the routes do: notice_days is bounded (no
+    unconstrained string) and explained, the reason's need is said, and each route lists its problem
+    codes."""
+    document = (await harness.client.get("/openapi.json")).json()
+    step_in = document["components"]["schemas"]["StepIn"]["properties"]
+    days = step_in["notice_days"]
+    kinds = {branch.get("type"): branch for branch in days["anyOf"]}
+    assert kinds["number"]["maximum"] == 60 and kinds["number"]["exclusiveMinimum"] == 0
+    assert "pattern" in kinds["string"] and "maxLength" in kinds["string"]
+    assert "open_notice only" in days["description"] and "7 when absent" in days["description"]
+    assert "1 second" in days["description"]
+    assert "reject and withdraw" in step_in["reason"]["description"]
+    act = document["paths"]["/division-exits/{exit_id}/actions/{action}"]["post"]["description"]
+    for code in (
+        "out-of-order",
+        "exit-notice-running",
+        "no-passing-evaluation",
+        "notice-days",
+        "reason-required",
+    ):
+        assert f"`{code}`" in act, code
+    assert "short notices" in act
+    designate = document["paths"]["/poor-divisions"]["post"]["description"]
+    assert "province or the nation" in designate
+    for code in ("already-designated", "unknown-division", "not-an-exit-unit", "future-year"):
+        assert f"`{code}`" in designate, code
+    propose = document["paths"]["/division-exits"]["post"]["description"]
+    for code in ("incidence-above-threshold", "no-rural-population", "not-designated", "procedure-open"):
+        assert f"`{code}`" in propose, code

@@ -43,8 +43,13 @@ AFTER = Query(default=None, max_length=200, description=keyset.AFTER)
     ),
 )
 async def designate(body: DesignationIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
-    """Put a village (by its county) or a county (by its province) on the list of poor divisions
-    (贫困村/贫困县); a division already on it is a 409 `already-designated`."""
+    """Put a village on the list of poor divisions (贫困村: its county designates it) or a county (贫困县: its
+    province or the nation designates it; a city without counties counts as a county).
+
+    Problems: 422 `not-an-exit-unit` (neither a village nor a county), 422 `unknown-division` (no event of
+    the registry has named it), 422 `future-year` (designated_year after this year); 403 when the caller's
+    tier does not designate at that level; 404 outside the caller's jurisdiction; 409 `already-designated`
+    (on the list, or exited from it)."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("poor-division", body), lambda: service.designate(ctx, body), 201
     )
@@ -82,7 +87,14 @@ async def read_designation(ctx: Ctx, division: str = Path(pattern=r"^[0-9]{12}$"
 )
 async def propose(body: ProposalIn, ctx: Ctx, key: IdempotencyKey = None) -> Response:
     """Propose a designated village's (township or county) or county's (county) exit: refused unless its
-    poverty incidence is below the threshold (2%, 3% in the west); the indicators are kept with it."""
+    poverty incidence (exact, not the rounded figure) is below the threshold (2%, 3% in the west); the
+    indicators are kept with it.
+
+    Problems: 422 `not-an-exit-unit`, 422 `future-year` (year after this year), 422 `before-designation`,
+    422 `no-rural-population`, 422 `incomplete-figures` (villages with poor households but no figure), 422
+    `incidence-above-threshold`; 403 when the caller's tier does not propose at that level; 404 outside the
+    caller's jurisdiction; 409 `not-designated`, 409 `procedure-open` (one is open already), 409
+    `already-exited`."""
     return await idempotency.run(
         ctx.session, ctx.actor, key, ("division-exit", body), lambda: service.propose(ctx, body), 201
     )
@@ -97,9 +109,17 @@ async def act(
     exit_id: uuid.UUID, action: ActionName, body: StepIn, ctx: Ctx, key: IdempotencyKey = None
 ) -> Response:
     """A step of the procedure: review (county, a village's), check (the county's city, or its province),
-    verify (province: needs a passing third-party evaluation), open_notice (at least 7 days), approve
-    (after the notice's end), reject (with a reason, the tier whose step is next), withdraw (the proposing
-    tier, before the notice)."""
+    verify (province: the latest closed third-party evaluation of the county and year passed all four veto
+    rates with every sampled household surveyed), open_notice (`notice_days`, 7 by default: at least 7 and
+    at most 60 days, or down to 1 second where the deployment allows short notices), approve (after the
+    notice's end; a county's only while the latest closed evaluation still lets it exit), reject (with a
+    reason, the tier whose step is next), withdraw (with a reason, the proposing tier, before the notice).
+
+    Problems: 422 `reason-required` (reject, withdraw), 422 `notice-days` (out of range, or given with a
+    step other than open_notice); 403 when the caller's tier or roles may not take the step; 404 outside the
+    caller's jurisdiction; 409 `out-of-order` (the state does not allow the step), 409 `exit-notice-running`
+    (approve before the notice's end), 409 `no-passing-evaluation` (verify, or a county's approve: none
+    closed, or the latest vetoed, not passed, or partial)."""
     step = flow.Action(action.value)
     return await idempotency.run(
         ctx.session,

@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from fupin_kit import text_rules
 from identification.code_enum import CodeEnum
@@ -90,14 +90,40 @@ class ProposalIn(BaseModel):
     summary: Summary  # type: ignore[valid-type]
 
 
+# The notice's length as the document states it: a number, or a decimal string (the console sends the
+# field's text). Its floor depends on the deployment (7 days, or 1 second where short notices are allowed),
+# so the service checks the bounds and answers 422 `notice-days` naming those in force; the schema states
+# the bounds that hold everywhere.
+NoticeDays = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
+                {"type": "string", "pattern": r"^[0-9]{1,2}(\.[0-9]{1,20})?$", "maxLength": 23},
+            ]
+        }
+    ),
+]
+
+
 class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "材料齐全，同意"}]})
-    # Required for reject and withdraw; recorded with every other step when given.
-    reason: LongReason | None = None
-    # open_notice only: the notice's length in days, at least 7 (shorter only where short notices are
-    # allowed); 7 when absent.
-    # Bounds are checked by the service (422 `notice-days` naming those in force), not here.
-    notice_days: Decimal | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "材料齐全，同意"}]},
+    )
+    reason: LongReason | None = Field(
+        default=None,
+        description="Required for reject and withdraw (422 `reason-required` without it); recorded with "
+        "every other step when given.",
+    )
+    notice_days: NoticeDays | None = Field(
+        default=None,
+        description="open_notice only (422 `notice-days` with any other step): the notice's length in days, "
+        "7 when absent; at least 7 and at most 60, or, where the deployment allows short notices (the test "
+        "clock, `fupin up`), down to 1 second (1/86400 day). Out of range: 422 `notice-days` naming the "
+        "bounds in force (`minimum_days`, `maximum_days`).",
+    )
 
 
 class HistoryOut(BaseModel):
