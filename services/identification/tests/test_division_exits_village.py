@@ -433,8 +433,55 @@ async def test_the_openapi_document_states_the_steps_bounds_and_problems(harness
     assert "short notices" in act
     designate = document["paths"]["/poor-divisions"]["post"]["description"]
     assert "province or the nation" in designate
-    for code in ("already-designated", "unknown-division", "not-an-exit-unit", "future-year"):
+    for code in (
+        "already-designated",
+        "unknown-division",
+        "not-an-exit-unit",
+        "future-year",
+        "invalid-division",
+    ):
         assert f"`{code}`" in designate, code
     propose = document["paths"]["/division-exits"]["post"]["description"]
     for code in ("incidence-above-threshold", "no-rural-population", "not-designated", "procedure-open"):
         assert f"`{code}`" in propose, code
+
+
+async def test_a_code_of_impossible_structure_is_refused_before_its_level(harness: Any) -> None:
+    """A code whose province is none of the mainland's, or with digits under a zero level, names no
+    division: 422 `invalid-division`, not the 403 a village's designation by the wrong tier would be, nor
+    an empty public board."""
+    body = {"designated_year": 2014}
+    province = harness.auth("province", "520000000000", "officer")
+    nation = harness.auth("nation", "000000000000", "officer")
+    for code in ("520000000001", "999999999999", "000000000001", "520100001001", "520115000001"):
+        for headers in (province, nation):
+            refused = await harness.client.post(
+                "/poor-divisions", json={**body, "division": code}, headers=headers
+            )
+            assert refused.status_code == 422, (code, refused.text)
+            assert refused.json()["code"] == "invalid-division" and code in refused.json()["detail"]
+        board = await harness.client.get("/public/division-exits", params={"division": code})
+        assert board.status_code == 422 and board.json()["code"] == "invalid-division", (code, board.text)
+        proposed = await harness.client.post(
+            "/division-exits", json={"division": code, "year": 2020, "summary": "申请退出"}, headers=nation
+        )
+        assert proposed.status_code == 422 and proposed.json()["code"] == "invalid-division", proposed.text
+        shown = await harness.client.get("/exits/indicators", params={"division": code}, headers=nation)
+        assert shown.status_code == 422 and shown.json()["code"] == "invalid-division", shown.text
+    assert (
+        await harness.client.get("/public/division-exits", params={"division": "000000000000"})
+    ).status_code == 200
+
+
+def test_the_structure_of_a_code() -> None:
+    for fine in (
+        "000000000000",
+        "520000000000",
+        "520115001001",
+        "441900003000",
+        "441900003001",
+        "429004001001",
+    ):
+        assert flow.code_problem(fine) is None, fine
+    for impossible in ("520000000001", "999999999999", "000000000001", "520100001001", "710000000000"):
+        assert flow.code_problem(impossible) is not None, impossible

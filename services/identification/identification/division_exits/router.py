@@ -46,7 +46,8 @@ async def designate(body: DesignationIn, ctx: Ctx, key: IdempotencyKey = None) -
     """Put a village on the list of poor divisions (贫困村: its county designates it) or a county (贫困县: its
     province or the nation designates it; a city without counties counts as a county).
 
-    Problems: 422 `not-an-exit-unit` (neither a village nor a county), 422 `unknown-division` (no event of
+    Problems: 422 `invalid-division` (a code of impossible structure: no such province, or digits set under
+    a level of zeros), 422 `not-an-exit-unit` (neither a village nor a county), 422 `unknown-division` (no event of
     the registry has named it), 422 `future-year` (designated_year after this year); 403 when the caller's
     tier does not designate at that level; 404 outside the caller's jurisdiction; 409 `already-designated`
     (on the list, or exited from it)."""
@@ -90,7 +91,7 @@ async def propose(body: ProposalIn, ctx: Ctx, key: IdempotencyKey = None) -> Res
     poverty incidence (exact, not the rounded figure) is below the threshold (2%, 3% in the west); the
     indicators are kept with it.
 
-    Problems: 422 `not-an-exit-unit`, 422 `future-year` (year after this year), 422 `before-designation`,
+    Problems: 422 `invalid-division`, 422 `not-an-exit-unit`, 422 `future-year` (year after this year), 422 `before-designation`,
     422 `no-rural-population`, 422 `incomplete-figures` (villages with poor households but no figure), 422
     `incidence-above-threshold`; 403 when the caller's tier does not propose at that level; 404 outside the
     caller's jurisdiction; 409 `not-designated`, 409 `procedure-open` (one is open already), 409
@@ -168,7 +169,8 @@ async def public_search(
     limit: int = Query(50, ge=1, le=200),
 ) -> list[PublicDivisionExit]:
     """The public board of village and county exits whose notice is up or has ended: no login; a
-    division's subtree with `division`; newest first, in keyset pages."""
+    division's subtree with `division` (422 `invalid-division` for a code of impossible structure); newest
+    first, in keyset pages."""
     found = await service.public_search(
         session, division, None if level is None else level.value, after, limit
     )

@@ -59,11 +59,20 @@ EVENT_TYPES: dict[flow.Action, str] = {
 }
 
 
-def _level(division: str) -> flow.Level:
+def _valid(division: str) -> None:
+    """422 invalid-division for a code of impossible structure (workflow.code_problem), before anything
+    is asked of its level, tier or jurisdiction."""
     try:
-        level = flow.level_of(division)
+        problem = flow.code_problem(division)
     except divisions.InvalidDivisionCode as exc:
-        raise unprocessable(str(exc)) from None
+        problem = str(exc)
+    if problem is not None:
+        raise unprocessable(problem, code="invalid-division", division=division)
+
+
+def _level(division: str) -> flow.Level:
+    _valid(division)
+    level = flow.level_of(division)
     if level is None:
         raise unprocessable(
             "a poor division is a village or a county (or a city without counties)", code="not-an-exit-unit"
@@ -431,6 +440,8 @@ async def public_search(
     session: AsyncSession, division: str | None, level: str | None, after: str | None, limit: int
 ) -> keyset.Page[PublicDivisionExit]:
     """The procedures whose notice has been put up (running or ended), newest first; no login."""
+    if division is not None:
+        _valid(division)
     lo, hi = divisions.subtree_range(division or divisions.NATION)
     rows = await repository.list_exits(
         session, lo, hi, level, None, None, keyset.decode(after), limit + 1, noticed_only=True

@@ -25,7 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from fupin_kit import divisions
+from fupin_kit import divisions, pii
 
 
 class Level(StrEnum):
@@ -129,6 +129,31 @@ def transition(level: Level, state: State, action: Action) -> Transition:
 
 def allowed_actions(level: Level, state: State) -> list[Action]:
     return [action for (lvl, source, action) in TRANSITIONS if lvl is level and source is state]
+
+
+# The digits of each level below the province: city, county, township, village.
+_LOWER_PARTS = ((2, 4), (4, 6), (6, 9), (9, 12))
+
+
+def code_problem(division: str) -> str | None:
+    """Why a 12-digit code names no division, or None: its province part is none of the mainland's
+    provinces (fupin_kit.pii.MAINLAND_PROVINCES, the provinces of the 2023 tree), or a level's digits are
+    set under a level of zeros (520000000001: a village of no city, county or township). The one such gap
+    of the tree is a city without counties, whose townships sit at county digits 00 (东莞 441900003000)."""
+    divisions.validate(division)
+    if division == divisions.NATION:
+        return None
+    if division[:2] not in pii.MAINLAND_PROVINCES:
+        return f"{division} names no division: {division[:2]} is no province's code"
+    countyless = division[:4].ljust(12, "0") in divisions.COUNTYLESS_CITIES
+    gap = None
+    for start, end in _LOWER_PARTS:
+        zero = division[start:end].strip("0") == ""
+        if zero and not (countyless and start == 4):
+            gap = gap or (start, end)
+        elif not zero and gap is not None:
+            return f"{division} names no division: digits {start + 1}-{end} are set under a level of zeros"
+    return None
 
 
 def level_of(division: str) -> Level | None:

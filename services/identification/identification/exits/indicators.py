@@ -19,6 +19,7 @@ from fupin_kit import divisions
 from fupin_kit.auth.actor import require_within
 from fupin_kit.problems import unprocessable
 from identification.context import Context
+from identification.division_exits.workflow import code_problem
 from identification.exits import repository
 
 # 西部: Inner Mongolia, Guangxi, Chongqing, Sichuan, Guizhou, Yunnan, Tibet, Shaanxi, Gansu, Qinghai,
@@ -75,9 +76,12 @@ def exit_level(division: str) -> divisions.Level:
 
 async def indicators(ctx: Context, division: str) -> IndicatorOut:
     try:
-        level = exit_level(division)
+        problem = code_problem(division)
     except divisions.InvalidDivisionCode as exc:
-        raise unprocessable(str(exc)) from None
+        problem = str(exc)
+    if problem is not None:
+        raise unprocessable(problem, code="invalid-division", division=division)
+    level = exit_level(division)
     require_within(ctx.actor, division, "division")
     if level not in (divisions.Level.VILLAGE, divisions.Level.COUNTY):
         raise unprocessable(
