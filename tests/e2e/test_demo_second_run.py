@@ -2,12 +2,15 @@
 assistance, funds and evaluation as real processes): the second run finds the file imported before and goes
 on into every later part, so that a first run that stopped part-way can be completed by running it again;
 since the first one finished, it makes nothing new (no case, plan version, measure, team, allocation,
-project or link) and exits 0."""
+project, link, poor village or county, nor division exit) and exits 0. The first run's part seven is
+checked here too: villages and the county on the lists, one village exited after its short notice and on
+the public board."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +78,14 @@ async def made(platform: Platform) -> dict[str, Any]:
         "allocations": len(await listed(platform, "/api/v1/funds/allocations", division=COUNTY)),
         "projects": sorted((p["id"], p["status"]) for p in projects),
         "links": sorted(link["id"] for found in links for link in found),
+        "poor_divisions": sorted(
+            (row["division"], row["status"], row["updated_at"])
+            for row in await listed(platform, "/api/v1/identification/poor-divisions", limit=500)
+        ),
+        "division_exits": sorted(
+            (row["id"], row["state"], row["updated_at"])
+            for row in await listed(platform, "/api/v1/identification/division-exits", limit=500)
+        ),
     }
 
 
@@ -87,6 +98,7 @@ async def test_a_second_demo_run_goes_on_and_makes_nothing_new(fupin_stack: Stac
         assert "Identification done" in told and "Evaluation" in told, told
         first = await made(platform)
         assert first["cases"] and first["projects"] and first["links"], first
+        await the_poor_villages_and_the_exit(platform, told)
 
         again, told_again = await asyncio.to_thread(demo, platform, fupin_stack, out)
         assert again == 0, told_again
@@ -97,4 +109,47 @@ async def test_a_second_demo_run_goes_on_and_makes_nothing_new(fupin_stack: Stac
         assert "0 households linked" in told_again, told_again
         assert "third-party round kept" in told_again, told_again
         assert "Assistance" not in told_again, told_again
+        again_line = poor_villages_line(told_again)
+        assert "(0 new" in again_line and "(kept)" in again_line, told_again
+        assert "proposed before: exited" in told_again, told_again
         assert await made(platform) == first
+
+
+def poor_villages_line(told: str) -> str:
+    """The part's summary line ("" when the run printed none: the assertions on it then show the output)."""
+    found = [line for line in told.splitlines() if line.startswith("Poor villages: rural population")]
+    return found[0] if found else ""
+
+
+async def the_poor_villages_and_the_exit(platform: Platform, told: str) -> None:
+    """Part seven: villages on the list of poor villages, the county on the list of poor counties, one
+    village exited after its short notice and on the public board."""
+    counted = re.search(r"villages on the list of poor villages \((\d+) new", poor_villages_line(told))
+    assert counted and int(counted.group(1)) > 0 and "(new)" in poor_villages_line(told), told
+    assert "proposed in this run: exited" in told and "on the public board" in told, told
+    rows = await listed(platform, "/api/v1/identification/poor-divisions", limit=500)
+    villages = [row for row in rows if row["level"] == "village"]
+    assert [row["division"] for row in rows if row["level"] == "county"] == [COUNTY], rows
+    assert villages and all(row["division"].startswith(COUNTY[:6]) for row in villages), rows
+    [exited] = [row for row in villages if row["status"] == "exited"]
+    assert all(row["status"] == "designated" for row in villages if row is not exited), villages
+    procedure = await platform.call(
+        "GET", f"/api/v1/identification/division-exits/{exited['exit_id']}", "county"
+    )
+    assert procedure["state"] == "exited" and procedure["indicators"]["meets_threshold"], procedure
+    assert [step["action"] for step in procedure["history"]] == [
+        "propose",
+        "review",
+        "open_notice",
+        "approve",
+    ]
+    assert procedure["history"][0]["actor_tier"] == "township"
+    # Its figure is set, and so is every village's with households: the county sums them.
+    county = await platform.call(
+        "GET", "/api/v1/identification/exits/indicators", "county", params={"division": COUNTY}
+    )
+    assert county["villages_without_figure"] == 0 and county["incidence_pct"] is not None, county
+    board = await platform.call(
+        "GET", "/api/v1/identification/public/division-exits", None, params={"division": COUNTY}
+    )
+    assert [(item["division"], item["state"]) for item in board] == [(exited["division"], "exited")], board

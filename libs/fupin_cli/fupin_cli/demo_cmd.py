@@ -21,6 +21,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from fupin_cli.demo.exits import drive_exits
 from fupin_cli.demo.population import HEADERS, Village, generate, id_digest
 from fupin_cli.demo.procedure import county_tier, drive_county
 from fupin_cli.import_cmd import SHOWN_REASONS, rejections_table
@@ -297,6 +298,15 @@ def run_demo(options: DemoOptions, console: Console, client: httpx.Client | None
                 cases=options.procedure_cases,
                 notice_seconds=options.notice_seconds,
                 funds_and_evaluation=True,
+            )
+            # Part seven: the incidence counts the households identification registered.
+            drive_exits(
+                options.gateway_url,
+                options.keys_dir,
+                options.county,
+                options.seed,
+                console,
+                notice_seconds=options.notice_seconds,
             )
         return 0
     finally:
