@@ -152,6 +152,9 @@ async def test_the_village_path_from_designation_to_exit(harness: Any) -> None:
     noticed = await step(harness, exit_id, "open_notice", county)
     assert noticed.status_code == 200 and noticed.json()["state"] == "noticed", noticed.text
     assert Decimal(noticed.json()["notice_days"]) == 7
+    # While the notice runs the table allows approval, but nobody may take it yet: no button for it.
+    assert noticed.json()["allowed_actions"] == ["approve", "reject"]
+    assert noticed.json()["permitted_actions"] == ["reject"]
     too_soon = await step(harness, exit_id, "approve", county)
     assert too_soon.status_code == 409 and too_soon.json()["code"] == "exit-notice-running", too_soon.text
     withdraw_late = await step(harness, exit_id, "withdraw", township, reason="撤回")
@@ -165,10 +168,20 @@ async def test_the_village_path_from_designation_to_exit(harness: Any) -> None:
     assert posted["incidence_pct"] == 0.4 and posted["state"] == "noticed" and posted["level"] == "village"
 
     await harness.advance_clock(7 * DAY + 60)
+    ended = (await harness.client.get(f"/division-exits/{exit_id}", headers=county)).json()
+    assert ended["permitted_actions"] == ["approve", "reject"]
+    listed_ended = (await harness.client.get("/division-exits", headers=county)).json()
+    assert [item["permitted_actions"] for item in listed_ended if item["id"] == exit_id] == [
+        ["approve", "reject"]
+    ]
     approved = await step(harness, exit_id, "approve", county, reason="公示无异议")
     assert approved.status_code == 200 and approved.json()["state"] == "exited", approved.text
     exited = (await harness.client.get(f"/poor-divisions/{VILLAGE}", headers=county)).json()
     assert exited["status"] == "exited" and exited["exit_year"] == year and exited["exit_id"] == exit_id
+    # Designating it again: it is on the list still, as exited, and the answer says so.
+    redesignated = await harness.client.post("/poor-divisions", json=body, headers=county)
+    assert redesignated.status_code == 409 and redesignated.json()["code"] == "already-designated"
+    assert f"exited in {year}" in redesignated.json()["detail"], redesignated.text
 
     read = (await harness.client.get(f"/division-exits/{exit_id}", headers=township)).json()
     assert [(h["action"], h["from_state"], h["to_state"], h["actor_tier"]) for h in read["history"]] == [

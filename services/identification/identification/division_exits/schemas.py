@@ -163,8 +163,13 @@ class DivisionExitOut(BaseModel):
     )
     created_at: dt.datetime
     updated_at: dt.datetime
-    allowed_actions: list[str] = Field(description="the steps the procedure allows from this state")
-    permitted_actions: list[str] = Field(description="those of allowed_actions the caller may take")
+    allowed_actions: list[str] = Field(
+        description="the steps the procedure allows from this state (the transition table, whoever asks)"
+    )
+    permitted_actions: list[str] = Field(
+        description="those of allowed_actions the caller may take now: its tier and roles allow them, and "
+        "approve only once the notice has ended"
+    )
     history: list[HistoryOut] = Field(
         default_factory=list, description="every step, oldest first (on GET /division-exits/{id})"
     )

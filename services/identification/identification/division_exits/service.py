@@ -125,8 +125,14 @@ async def designate(ctx: Context, body: DesignationIn) -> PoorDivisionOut:
         },
     )
     if row is None:
+        held = await repository.get_designation(ctx.session, body.division, *ctx.actor.subtree)
+        status = None if held is None else held["status"]
         raise conflict(
-            f"{body.division} is already on the list", code="already-designated", division=body.division
+            f"{body.division} is already on the list"
+            + (f": it has exited in {held['exit_year']}" if held is not None and status == "exited" else ""),
+            code="already-designated",
+            division=body.division,
+            designation_status=status,
         )
     await record_change(ctx.session, events.poor_division_event(row, ctx.actor))
     return _designation_out(row, await _names(ctx.session, [body.division]), ctx.actor)
@@ -157,12 +163,17 @@ def _tiers(row: repository.Row, step: flow.Transition) -> tuple[str, ...]:
     return flow.acting_tiers(step.tiers, row["division"], row["proposer_tier"])
 
 
-def _permitted(row: repository.Row, actor: Actor) -> list[str]:
+def _permitted(row: repository.Row, actor: Actor, now: dt.datetime) -> list[str]:
+    """The steps of allowed_actions the caller may take now: its tier and roles, and no approval while
+    the notice runs (it would be a 409 exit-notice-running)."""
     level, state = flow.Level(row["level"]), flow.State(row["state"])
+    ends_at = row["notice_ends_at"]
+    notice_running = ends_at is None or now < ends_at
     return [
         action.value
         for action in flow.allowed_actions(level, state)
-        if flow.permits(
+        if not (action is A.APPROVE and notice_running)
+        and flow.permits(
             _tiers(row, flow.transition(level, state, action)),
             flow.transition(level, state, action).roles,
             actor.tiers_held,
@@ -172,7 +183,11 @@ def _permitted(row: repository.Row, actor: Actor) -> list[str]:
 
 
 def _render(
-    row: repository.Row, names: dict[str, str], actor: Actor, history: list[repository.Row] | None = None
+    row: repository.Row,
+    names: dict[str, str],
+    actor: Actor,
+    now: dt.datetime,
+    history: list[repository.Row] | None = None,
 ) -> DivisionExitOut:
     masked = not actor.sees_full_identity
     level, state = flow.Level(row["level"]), flow.State(row["state"])
@@ -180,7 +195,7 @@ def _render(
         **{**row, "summary": mask_texts(row["summary"]) if masked else row["summary"]},
         division_name=names.get(row["division"]),
         allowed_actions=[action.value for action in flow.allowed_actions(level, state)],
-        permitted_actions=_permitted(row, actor),
+        permitted_actions=_permitted(row, actor, now),
         history=[
             HistoryOut(
                 **{
@@ -399,7 +414,7 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
 
 async def _read(ctx: Context, row: repository.Row) -> DivisionExitOut:
     history = await repository.history(ctx.session, row["id"])
-    return _render(row, await _names(ctx.session, [row["division"]]), ctx.actor, history)
+    return _render(row, await _names(ctx.session, [row["division"]]), ctx.actor, ctx.now, history)
 
 
 async def read(ctx: Context, exit_id: uuid.UUID) -> DivisionExitOut:
@@ -417,7 +432,7 @@ async def search(
     )
     found = keyset.page(rows, limit, "created_at")
     names = await _names(ctx.session, [row["division"] for row in found.items])
-    return keyset.convert(found, lambda row: _render(row, names, ctx.actor))
+    return keyset.convert(found, lambda row: _render(row, names, ctx.actor, ctx.now))
 
 
 def _public(row: repository.Row, names: dict[str, str]) -> PublicDivisionExit:
