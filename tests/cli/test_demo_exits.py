@@ -98,9 +98,18 @@ class Identification:
         return answer
 
     def answer(self, method: str, path: str, body: Any) -> Any:
+        if path == "/identification/cases":
+            return {"items": [{"household_id": "h-announced"}], "next_cursor": None}
         if path == "/registry/households":
-            items = [{"division": "522632101001", "member_count": 4, "status": {"code": "registered"}}]
-            items += [{"division": "522632101001", "member_count": 4, "status": {"code": "candidate"}}] * 40
+            # One household registered, one announced (the registry has not registered it yet), 40 others.
+            village = "522632101001"
+            items = [{"id": "h-1", "division": village, "member_count": 4, "status": {"code": "registered"}}]
+            items += [
+                {"id": "h-announced", "division": village, "member_count": 3, "status": {"code": "candidate"}}
+            ]
+            items += [
+                {"id": "h", "division": village, "member_count": 4, "status": {"code": "candidate"}}
+            ] * 40
             return {"items": items, "next_cursor": None}
         if path == "/identification/exits/indicators":
             return {"threshold_pct": 3.0, "incidence_pct": 2.4}
@@ -168,7 +177,15 @@ def test_with_short_notices_the_exit_is_approved_after_its_notice() -> None:
     assert summary.exit_state == "exited" and summary.notice_ends is None
     assert summary.villages == 1 and summary.exit_village == "平永村委会"
     [figure] = [body for method, _, body in platform.calls if method == "PUT"]
-    assert figure == {"value": str(rural_population("522632101001", 164, seed=1))}
+    assert figure == {"value": str(rural_population("522632101001", 167, seed=1))}
+    assert summary.poor_villages == summary.below == 1
+
+
+def test_a_household_announced_but_not_yet_registered_counts_as_poor() -> None:
+    # The registry registers an announced case's household on its event, which may arrive after the part
+    # has read the households: the identification's incidence at the proposal would count it.
+    exits = Exits(Identification().call, lambda a: a(), ("county", COUNTY, "officer"), 1, 2026, 1)
+    assert exits.people() == {"522632101001": (167, 4 + 3)}
 
 
 def test_a_run_after_an_earlier_one_takes_no_step() -> None:

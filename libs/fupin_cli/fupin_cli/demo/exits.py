@@ -4,8 +4,9 @@
 The county enters each village's rural population (the region setting `rural_population`, the statistics
 figure the poverty incidence is computed over): the people of the village's households in the registry
 times a factor drawn from the seed and the village's code, so the same seed gives the same figure on every
-run. With the demo's households (a few in ten registered as poor after identification) most villages'
-incidence is above the threshold (3% in the western provinces, 2% elsewhere) and a few are below it. The
+run. With the demo's households (one in ten registered as poor after identification) most villages with
+poor people are above the threshold (3% in the western provinces, 2% elsewhere) and a few below it (a
+village where identification registered nobody is at 0%). The
 county itself gets no figure: its incidence sums its villages' (identification/exits/indicators.py).
 
 The county then puts the villages with the highest incidence on the list of poor villages (a handful, as
@@ -76,7 +77,7 @@ class ExitsRefused(ProcedureError):
 class VillageFigures:
     code: str
     people: int  # the members of the village's households in the registry
-    poor: int  # the members of its households registered as poor (or returned to poverty)
+    poor: int  # the members of its households registered as poor (or returned, or announced)
     rural: int  # the rural population the demo sets
 
     @property
@@ -96,7 +97,8 @@ class Choice:
 @dataclass
 class ExitsSummary:
     villages: int = 0  # villages given a rural population
-    below: int = 0  # of them, below the threshold
+    poor_villages: int = 0  # of them, those with poor people
+    below: int = 0  # of those, below the threshold
     threshold_pct: float = 0.0
     county_incidence_pct: float | None = None
     listed: list[str] = field(default_factory=list)  # the villages' names
@@ -182,8 +184,28 @@ class Exits:
 
     # ---- the figures ------------------------------------------------------------------------------------
 
+    def announced(self) -> set[str]:
+        """The households whose identification case is announced: the registry registers them on the
+        case's event, which may not have reached it yet when this part starts."""
+        found: set[str] = set()
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"kind": "identification", "state": "announced", "limit": PAGE}
+            page = self.call(
+                "GET",
+                "/identification/cases",
+                self.county,
+                params=params | ({"after": after} if after else {}),
+            )
+            found |= {str(case["household_id"]) for case in page["items"]}
+            after = page["next_cursor"]
+            if after is None:
+                return found
+
     def people(self) -> dict[str, tuple[int, int]]:
-        """village → (people, poor people) of the county's households in the registry."""
+        """village → (people, poor people) of the county's households in the registry: poor, those it has
+        registered (or returned to poverty) and those about to be registered."""
+        announced = self.announced()
         found: dict[str, tuple[int, int]] = {}
         after: str | None = None
         while True:
@@ -191,7 +213,8 @@ class Exits:
             page = self.call("GET", "/registry/households", self.county, params=params)
             for item in page["items"]:
                 members = int(item["member_count"])
-                poor = members if item["status"]["code"] in POOR_STATUSES else 0
+                counted = item["status"]["code"] in POOR_STATUSES or str(item["id"]) in announced
+                poor = members if counted else 0
                 total, poor_before = found.get(item["division"], (0, 0))
                 found[item["division"]] = (total + members, poor_before + poor)
             after = page["next_cursor"]
@@ -314,7 +337,9 @@ class Exits:
         self.set_figures(figures.values())
         summary = self.summary
         summary.villages = len(figures)
-        summary.below = sum(f.incidence < threshold for f in figures.values())
+        poor = [f for f in figures.values() if f.poor > 0]
+        summary.poor_villages = len(poor)
+        summary.below = sum(f.incidence < threshold for f in poor)
         summary.threshold_pct = float(threshold)
         county = self.call(
             "GET", "/identification/exits/indicators", self.county, params={"division": self.code}
@@ -368,10 +393,14 @@ def drive_exits(
 def report(console: Console, summary: ExitsSummary) -> None:
     county = "no incidence" if summary.county_incidence_pct is None else f"{summary.county_incidence_pct}%"
     console.print(
-        f"[green]Poor villages[/]: rural population of {summary.villages} villages set, {summary.below} below "
-        f"the {summary.threshold_pct}% threshold (the county: {county}); {len(summary.listed)} villages on "
-        f"the list of poor villages ({summary.listed_new} new: {'、'.join(summary.listed)}); the county on "
-        f"the list of poor counties ({summary.county_listed})"
+        f"[green]Poor villages[/]: rural population of {summary.villages} villages set (the county's "
+        f"incidence: {county}); of the {summary.poor_villages} with poor people, "
+        f"{summary.poor_villages - summary.below} above the {summary.threshold_pct}% threshold and "
+        f"{summary.below} below"
+    )
+    console.print(
+        f"  lists      {len(summary.listed)} villages on the list of poor villages ({summary.listed_new} new: "
+        f"{'、'.join(summary.listed)}); the county on the list of poor counties ({summary.county_listed})"
     )
     if summary.exit_village is None:
         console.print("  exit       no village has poor people: no exit proposed")
