@@ -6,8 +6,8 @@ figure the poverty incidence is computed over): the people of the village's hous
 times a factor drawn from the seed and the village's code, so the same seed gives the same figure on every
 run. With the demo's households (one in ten registered as poor after identification) most villages with
 poor people are above the threshold (3% in the western provinces, 2% elsewhere) and a few below it (a
-village where identification registered nobody is at 0%). The
-county itself gets no figure: its incidence sums its villages' (identification/exits/indicators.py).
+village where identification registered nobody is at 0%). The county itself gets no figure: its incidence
+sums its villages' (identification/exits/indicators.py).
 
 The county then puts the villages with the highest incidence on the list of poor villages (a handful, as
 many as the seed says) together with one village whose incidence has come below the threshold — a village
@@ -44,6 +44,7 @@ from fupin_cli.demo.procedure import (
     ProcedureError,
     ProcedureOptions,
     county_tier,
+    township,
 )
 from fupin_kit import civil_time
 
@@ -55,7 +56,8 @@ Eventually = Callable[[Callable[[], Any]], Any]
 POOR_STATUSES = frozenset({"registered", "returned"})
 # Rural population per person of the village's households in the registry: the demo's households are the
 # village's poorer families, from two thirds of its people down to between a third and a quarter. With
-# the default demo (2000 households, 200 registered) about three villages in four are above 3%.
+# the default demo (榕江县, 2000 households, 200 candidates, seed 1) 119 of the 127 villages with poor
+# people were above 3% and 8 below.
 FACTOR = (1.5, 3.5)
 # How many villages are on the list: the seed picks in this range (no more than have poor people).
 LISTED = (3, 6)
@@ -70,7 +72,8 @@ PAGE = 500
 
 
 class ExitsRefused(ProcedureError):
-    """An answer the demo cannot go on from (a 409 or 422 it does not expect); `fupin demo` says it."""
+    """An answer the demo cannot go on from (a 409 or 422 it does not expect); `fupin demo` prints it as
+    it prints the identification part's refusals."""
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,6 @@ def choose(people: dict[str, tuple[int, int]], threshold: Decimal, seed: int) ->
 def notice_days(seconds: int) -> str:
     """A notice of `seconds` in days, rounded up to the 8 places identification takes."""
     return str((Decimal(max(seconds, 1)) / DAY_SECONDS).quantize(NOTICE_PLACES, rounding=ROUND_CEILING))
-
-
-def township(village: str) -> Who:
-    return ("township", village[:9] + "000", "officer")
 
 
 class Exits:
