@@ -28,6 +28,13 @@ village) on its `rectification.*` events, where the task is. The assignee is tol
 (its start), then one event per later step of the task (`progressed` for a submit, `accepted`, `returned`,
 `deadline_extended`), whoever takes it. Their subject is the task's (`rectification/<id>`), so they keep
 their order with the task's own events; they repeat what the task's events say, for the assignee.
+
+An assessment's opening is told each assessee on its own feed too: one `assessee.opened_by_<tier>` per
+assessee, with the assessee's division and only its own place in the assessment (no other assessee), the
+subject `assessment/<id>`. The type names the tier whose powers the assessor holds (`<tier>`: nation,
+province, city, county; a city without counties assesses its townships as the county), so that the tier
+feed policy gives it to exactly the tiers below the assessor, which `assessment.opened` (the assessor's
+division) does not reach, and not again to the assessor and the tiers above it.
 """
 
 from __future__ import annotations
@@ -56,6 +63,10 @@ ASSIGNMENT_PROGRESSED = "fupin.evaluation.assignment.progressed.v1"
 ASSIGNMENT_ACCEPTED = "fupin.evaluation.assignment.accepted.v1"
 ASSIGNMENT_RETURNED = "fupin.evaluation.assignment.returned.v1"
 ASSIGNMENT_DEADLINE_EXTENDED = "fupin.evaluation.assignment.deadline_extended.v1"
+ASSESSEE_OPENED_BY_NATION = "fupin.evaluation.assessee.opened_by_nation.v1"
+ASSESSEE_OPENED_BY_PROVINCE = "fupin.evaluation.assessee.opened_by_province.v1"
+ASSESSEE_OPENED_BY_CITY = "fupin.evaluation.assessee.opened_by_city.v1"
+ASSESSEE_OPENED_BY_COUNTY = "fupin.evaluation.assessee.opened_by_county.v1"
 
 
 class _Payload(BaseModel):
@@ -168,6 +179,21 @@ class AssessmentOpenedV1(_Payload):
     assessee_level: str
     scheme: SchemeV1
     assessees: list[str]
+
+
+class AssesseeOpenedV1(_Payload):
+    """An assessment opened, for one assessee: its own division, the assessor's beside it, no other
+    assessee."""
+
+    assessment_id: uuid.UUID
+    # The assessee's division; the assessor's division and tier beside it.
+    division: str
+    assessor: str
+    assessor_tier: str
+    year: int
+    # province | city | county | township
+    assessee_level: str
+    scheme: SchemeV1
 
 
 class AssessmentFinalizedV1(_Payload):
@@ -293,4 +319,8 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     ASSIGNMENT_ACCEPTED: AssignmentStepV1,
     ASSIGNMENT_RETURNED: AssignmentStepV1,
     ASSIGNMENT_DEADLINE_EXTENDED: AssignmentDeadlineExtendedV1,
+    ASSESSEE_OPENED_BY_NATION: AssesseeOpenedV1,
+    ASSESSEE_OPENED_BY_PROVINCE: AssesseeOpenedV1,
+    ASSESSEE_OPENED_BY_CITY: AssesseeOpenedV1,
+    ASSESSEE_OPENED_BY_COUNTY: AssesseeOpenedV1,
 }
