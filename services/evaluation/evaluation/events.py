@@ -1,7 +1,8 @@
 """Event builders (contracts in fupin_contracts.evaluation): an evaluation's events have its county as
 division and `evaluation/<id>` as subject; a rectification's have its own division and
 `rectification/<id>`, and a task assigned to a township or village tells the assignee too, with the
-assignee's division and the task's subject (`assignment.*`). What people typed goes out with any personal
+assignee's division and the task's subject (`assignment.*`); an assessment's opening tells each assessee
+too, with the assessee's division (`assessee.opened_by_<tier>`). What people typed goes out with any personal
 number in it masked (a domain topic reaches every consumer, the dead-letter topic and the outbox's
 retention); the rows keep it as typed."""
 
@@ -38,6 +39,13 @@ ASSIGNMENT_STEP_TYPES = {
     "submit": contracts.ASSIGNMENT_PROGRESSED,
     "accept": contracts.ASSIGNMENT_ACCEPTED,
     "return": contracts.ASSIGNMENT_RETURNED,
+}
+# An assessment's opening as each assessee's feed carries it, by the tier whose powers the assessor holds.
+ASSESSEE_OPENED_TYPES = {
+    "nation": contracts.ASSESSEE_OPENED_BY_NATION,
+    "province": contracts.ASSESSEE_OPENED_BY_PROVINCE,
+    "city": contracts.ASSESSEE_OPENED_BY_CITY,
+    "county": contracts.ASSESSEE_OPENED_BY_COUNTY,
 }
 
 
@@ -295,6 +303,36 @@ def assessment_opened(row: dict[str, Any], assessees: list[str], actor: Actor) -
         assessees=assessees,
     )
     return _assessment_event(contracts.ASSESSMENT_OPENED, row, row["division"], payload, actor)
+
+
+def for_assessees(row: dict[str, Any], assessees: list[str], actor: Actor) -> list[Envelope]:
+    """The opening told each assessee, with its division and none of the others: `assessment.opened` has
+    the assessor's division, which an assessee's feed (and, for the nation's, any province's topic) does not
+    cover. The type names the assessor's tier, so that the feed policy gives it only to the tiers below the
+    assessor (deploy/feed-policy.yaml)."""
+    # The tier whose powers the assessor holds: a city without counties assesses its townships as the
+    # county tier, and its officers' feed follows the county's exclusions (feeds.policy.for_actor).
+    powers = "county" if row["assessee_level"] == "township" else row["assessor_tier"]
+    event_type = ASSESSEE_OPENED_TYPES[powers]
+    scheme = contracts.SchemeV1(source_weights=row["source_weights"], part_weights=row["part_weights"])
+    return [
+        _assessment_event(
+            event_type,
+            row,
+            assessee,
+            contracts.AssesseeOpenedV1(
+                assessment_id=row["id"],
+                division=assessee,
+                assessor=row["division"],
+                assessor_tier=row["assessor_tier"],
+                year=row["year"],
+                assessee_level=row["assessee_level"],
+                scheme=scheme,
+            ),
+            actor,
+        )
+        for assessee in assessees
+    ]
 
 
 def assessment_finalized(row: dict[str, Any], assessee: dict[str, Any], actor: Actor) -> Envelope:

@@ -8,8 +8,12 @@ under the deployed policy (deploy/feed-policy.yaml).
   township's feed holds nothing of it; so for an assessment's task (`.v2`) of a county its county assigns.
   The tiers above, which carry the task's own events, get no second copy of any step.
 - An assessment the nation opens over provinces: its opening stays with the nation (division 000000000000
-  lies in no province, so the router copies it onto no feed topic), and each province's result and the
-  task its 较差 grade opens reach that province's topic and feed, never another province's."""
+  lies in no province, so the router copies it onto no feed topic), each province is told its own opening
+  (`assessee.opened_by_nation`, the province's division), and each province's opening, result and the
+  task its 较差 grade opens reach that province's topic and feed, never another province's.
+- An assessment a city or a province opens: each assessee's feed (and that of a city between a county and
+  its province) carries its own opening, a sibling's nothing; the assessor and the tiers above it read
+  `assessment.opened` alone, and the province's topic carries that once, with no assessee's copy."""
 
 from __future__ import annotations
 
@@ -220,11 +224,15 @@ def _parts(score: int) -> dict[str, int]:
     )
 
 
+async def _opened(harness: Harness, assessor: dict[str, str], assessees: list[str], **extra: Any) -> str:
+    body = {"year": 2024, "assessees": assessees, **extra}
+    return str((await _post(harness, "/assessments", assessor, **body))["id"])
+
+
 async def _finalized(harness: Harness, assessor: dict[str, str], assessees: list[str]) -> tuple[str, str]:
     """An assessment of `assessees` by the officer `assessor`, the first graded 较差 (50), the others 好
     (95), finalized: its id and the first one's task."""
-    body = {"year": 2024, "assessees": assessees}
-    assessment = str((await _post(harness, "/assessments", assessor, **body))["id"])
+    assessment = await _opened(harness, assessor, assessees)
     for division in assessees:
         score = 50 if division == assessees[0] else 95
         for source in ("daily_supervision", "annual_check", "third_party"):
@@ -291,18 +299,40 @@ async def test_a_nation_s_assessment_reaches_each_province_with_its_own_result_o
     by_topic: dict[str, list[tuple[str, str]]] = {}
     for topic, copy in of_assessment:
         by_topic.setdefault(topic, []).append((copy["type"], copy["division"]))
-    # The opening (the nation's division) goes onto no province's topic; each result onto its own.
+    # The opening (the nation's division) goes onto no province's topic; each province's own opening and
+    # result onto its own, once.
     assert by_topic == {
         feed_topic("52"): [
+            (contracts.ASSESSEE_OPENED_BY_NATION, P52),
             (contracts.ASSESSMENT_FINALIZED, P52),
             (contracts.RECTIFICATION_OPENED_V2, P52),
             (contracts.RECTIFICATION_PROGRESSED_V2, P52),
             (contracts.RECTIFICATION_PROGRESSED_V2, P52),
             (contracts.RECTIFICATION_ACCEPTED_V2, P52),
         ],
-        feed_topic("53"): [(contracts.ASSESSMENT_FINALIZED, P53)],
+        feed_topic("53"): [
+            (contracts.ASSESSEE_OPENED_BY_NATION, P53),
+            (contracts.ASSESSMENT_FINALIZED, P53),
+        ],
     }
-    result_52 = next(copy["data"] for topic, copy in of_assessment if topic == feed_topic("52"))
+    opening_52 = next(copy["data"] for topic, copy in of_assessment if topic == feed_topic("52"))
+    contracts.AssesseeOpenedV1.model_validate(opening_52)
+    assert (opening_52["division"], opening_52["assessor"], opening_52["assessor_tier"]) == (
+        P52,
+        NATION,
+        "nation",
+    )
+    assert (opening_52["assessment_id"], opening_52["year"], opening_52["assessee_level"]) == (
+        assessment,
+        2024,
+        "province",
+    )
+    assert set(opening_52["scheme"]) == {"source_weights", "part_weights"}
+    result_52 = next(
+        copy["data"]
+        for topic, copy in of_assessment
+        if topic == feed_topic("52") and copy["type"] == contracts.ASSESSMENT_FINALIZED
+    )
     assert (result_52["grade"], result_52["consequence"], result_52["rectification_id"]) == (
         "poor",
         "interview",
@@ -311,7 +341,11 @@ async def test_a_nation_s_assessment_reaches_each_province_with_its_own_result_o
     assert (result_52["division"], result_52["assessor"]) == (P52, NATION)
     # Nothing of province 53's result on 52's topic, in any field.
     assert not any(P53 in str(copy) for topic, copy in copies if topic == feed_topic("52"))
-    result_53 = next(copy["data"] for topic, copy in of_assessment if topic == feed_topic("53"))
+    result_53 = next(
+        copy["data"]
+        for topic, copy in of_assessment
+        if topic == feed_topic("53") and copy["type"] == contracts.ASSESSMENT_FINALIZED
+    )
     assert (result_53["grade"], result_53["consequence"]) == ("good", "commendation")
 
     def of_it(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -323,10 +357,96 @@ async def test_a_nation_s_assessment_reaches_each_province_with_its_own_result_o
 
     # The pull feeds: each province its own; the nation the opening (with every assessee) and every result.
     assert of_it(await store.feed("province", P52)) == by_topic[feed_topic("52")]
-    assert of_it(await store.feed("province", P53)) == [(contracts.ASSESSMENT_FINALIZED, P53)]
+    assert of_it(await store.feed("province", P53)) == by_topic[feed_topic("53")]
+    # The nation reads the opening once, with every assessee, and no assessee's copy of it.
     nation_feed = of_it(await store.feed("nation", NATION))
     assert nation_feed[0] == (contracts.ASSESSMENT_OPENED, NATION)
     assert sorted(nation_feed[1:3]) == [
         (contracts.ASSESSMENT_FINALIZED, P52),
         (contracts.ASSESSMENT_FINALIZED, P53),
     ]
+    assert not any(".assessee." in event_type for event_type, _ in nation_feed)
+
+
+def _of_assessment(events: list[dict[str, Any]], assessment: str) -> list[tuple[str, str]]:
+    return [
+        (event["type"], event["division"])
+        for event in events
+        if event["subject"] == f"assessment/{assessment}"
+    ]
+
+
+CITY = "520100000000"
+COUNTY_2 = "520103000000"
+SIBLING_COUNTY = "520111000000"
+
+
+async def test_a_city_s_assessment_is_told_each_county_on_its_own_feed_only(
+    harness: Harness, store: FeedStore
+) -> None:
+    city = harness.auth("city", CITY, "officer")
+    assessment = await _opened(harness, city, [harness.COUNTY, COUNTY_2])
+    await store.route(harness)
+
+    for county in (harness.COUNTY, COUNTY_2):
+        mine = [
+            event
+            for event in await store.feed("county", county)
+            if event["subject"] == f"assessment/{assessment}"
+        ]
+        assert [(event["type"], event["division"]) for event in mine] == [
+            (contracts.ASSESSEE_OPENED_BY_CITY, county)
+        ]
+        told = contracts.AssesseeOpenedV1.model_validate(mine[0]["data"])
+        assert (told.division, told.assessor, told.assessor_tier, told.assessee_level) == (
+            county,
+            CITY,
+            "city",
+            "county",
+        )
+        other = COUNTY_2 if county == harness.COUNTY else harness.COUNTY
+        assert other not in str(mine[0])
+    # A county of the same city that is not assessed, and a township below an assessee, hear nothing.
+    assert _of_assessment(await store.feed("county", SIBLING_COUNTY), assessment) == []
+    assert _of_assessment(await store.feed("township", TOWNSHIP), assessment) == []
+    # The assessor and the province above it read the opening once, with both assessees.
+    for tier, division in (("city", CITY), ("province", P52)):
+        seen = _of_assessment(await store.feed(tier, division), assessment)
+        assert seen == [(contracts.ASSESSMENT_OPENED, CITY)], tier
+    on_topics = [
+        (topic, copy["type"])
+        for topic, copy in await store.copies()
+        if copy["subject"] == f"assessment/{assessment}"
+    ]
+    assert on_topics == [(feed_topic("52"), contracts.ASSESSMENT_OPENED)]
+
+
+async def test_a_province_s_assessment_of_a_county_is_told_the_county_and_its_city(
+    harness: Harness, store: FeedStore
+) -> None:
+    """The city between the county and its province does not read the province's opening (its division is
+    the province's): it reads the county's copy, as the county does."""
+    assessment = await _opened(harness, harness.province(), [harness.COUNTY], assessee_level="county")
+    await store.route(harness)
+
+    told = [(contracts.ASSESSEE_OPENED_BY_PROVINCE, harness.COUNTY)]
+    assert _of_assessment(await store.feed("county", harness.COUNTY), assessment) == told
+    assert _of_assessment(await store.feed("city", CITY), assessment) == told
+    assert _of_assessment(await store.feed("county", COUNTY_2), assessment) == []
+    province_feed = _of_assessment(await store.feed("province", P52), assessment)
+    assert province_feed == [(contracts.ASSESSMENT_OPENED, P52)]
+
+
+async def test_a_county_s_assessment_is_told_each_township_and_no_sibling(
+    harness: Harness, store: FeedStore
+) -> None:
+    assessment = await _opened(harness, harness.county(), [TOWNSHIP])
+    await store.route(harness)
+
+    told = [(contracts.ASSESSEE_OPENED_BY_COUNTY, TOWNSHIP)]
+    assert _of_assessment(await store.feed("township", TOWNSHIP), assessment) == told
+    assert _of_assessment(await store.feed("township", SIBLING), assessment) == []
+    assert _of_assessment(await store.feed("village", VILLAGE), assessment) == []
+    for tier, division in (("county", harness.COUNTY), ("city", CITY), ("province", P52)):
+        seen = _of_assessment(await store.feed(tier, division), assessment)
+        assert seen == [(contracts.ASSESSMENT_OPENED, harness.COUNTY)], tier

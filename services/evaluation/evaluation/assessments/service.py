@@ -7,8 +7,10 @@ and records each assessee's consequence: a commendation for 好, an interview an
 
 Who reads what: the assessor and the tiers above read all of an assessment; an assessee (any caller whose
 jurisdiction holds an assessee) reads its own part of it, and only that. Only the assessor's own officers
-write. The events: `assessment.opened` with the assessor's division, and at the finalization one
-`assessment.finalized` per assessee with the assessee's division, so that each reaches its own feed."""
+write. The events: `assessment.opened` with the assessor's division and, beside it, the opening told each
+assessee (`assessee.opened_by_<assessor tier>`, the assessee's division, no other assessee); at the
+finalization one `assessment.finalized` per assessee with the assessee's division, so that each reaches
+its own feed."""
 
 from __future__ import annotations
 
@@ -156,7 +158,8 @@ async def open_assessment(ctx: Context, body: AssessmentIn) -> AssessmentOut:
         },
         codes,
     )
-    await record_changes(ctx.session, [events.assessment_opened(opened, codes, ctx.actor)])
+    told = events.for_assessees(opened, codes, ctx.actor)
+    await record_changes(ctx.session, [events.assessment_opened(opened, codes, ctx.actor), *told])
     return render(opened, codes)
 
 
