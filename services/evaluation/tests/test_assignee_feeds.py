@@ -30,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from fupin_contracts import evaluation as contracts
 from fupin_gateway.feeds import repository as feed_repository
 from fupin_gateway.feeds.consumer import FeedRouter, declared_feeds
-from fupin_gateway.feeds.policy import FeedPolicy, load_policy
+from fupin_gateway.feeds.policy import FeedPolicy, identity_tier, load_policy
 from fupin_gateway.feeds.views import event_view
 from fupin_kit import divisions
+from fupin_kit.auth.actor import Actor
 from fupin_kit.db import create_engine
 from fupin_kit.envelope import Envelope, feed_topic
 from fupin_kit.settings import repository_root
@@ -68,15 +69,18 @@ class FeedStore:
                 await self.router(session, Envelope.model_validate(row[0]))
 
     async def feed(self, tier: str, division: str) -> list[dict[str, Any]]:
-        """The pull API's page for an officer of `tier` at `division`, from the beginning."""
-        policy = self.policy.for_tier(tier)
+        """The pull API's page for an officer of `tier` at `division`, from the beginning, under the policy
+        the pull API gives that officer (feeds.policy.for_actor: a city without counties reads the city's
+        types with the county's exclusions)."""
+        officer = Actor(subject="user:feed", tier=tier, division=division, roles=frozenset({"officer"}))
+        policy = self.policy.for_actor(officer)
         assert policy is not None
         sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         async with sessions() as session:
             rows = await feed_repository.events_after(
                 session, subtree=divisions.subtree_range(division), after=0, limit=1000, policy=policy
             )
-        return [event_view(row, tier, policy) for row in rows]
+        return [event_view(row, identity_tier(officer), policy) for row in rows]
 
     async def copies(self) -> list[tuple[str, dict[str, Any]]]:
         """(topic, CloudEvent) of every feed-topic copy the router staged."""
@@ -450,3 +454,37 @@ async def test_a_county_s_assessment_is_told_each_township_and_no_sibling(
     for tier, division in (("county", harness.COUNTY), ("city", CITY), ("province", P52)):
         seen = _of_assessment(await store.feed(tier, division), assessment)
         assert seen == [(contracts.ASSESSMENT_OPENED, harness.COUNTY)], tier
+
+
+GUANGDONG = "440000000000"
+DONGGUAN = "441900000000"  # a city without counties: the county's powers, its townships below it
+DONGGUAN_TOWNSHIP = "441900003000"
+
+
+async def test_a_city_without_counties_is_told_as_a_county_and_tells_its_townships_as_one(
+    harness: Harness, store: FeedStore
+) -> None:
+    """东莞 assessed by its province as a county reads the province's opening; its own assessment of its
+    townships (as the county) is told each township and not again 东莞 or the province."""
+    guangdong = harness.province(GUANGDONG)
+    of_dongguan = await _opened(harness, guangdong, [DONGGUAN], assessee_level="county")
+    dongguan = harness.auth("city", DONGGUAN, "officer")
+    of_townships = await _opened(harness, dongguan, [DONGGUAN_TOWNSHIP])
+    await store.route(harness)
+
+    dongguan_feed = await store.feed("city", DONGGUAN)
+    assert _of_assessment(dongguan_feed, of_dongguan) == [(contracts.ASSESSEE_OPENED_BY_PROVINCE, DONGGUAN)]
+    assert _of_assessment(dongguan_feed, of_townships) == [(contracts.ASSESSMENT_OPENED, DONGGUAN)]
+    township_feed = await store.feed("township", DONGGUAN_TOWNSHIP)
+    assert _of_assessment(township_feed, of_townships) == [
+        (contracts.ASSESSEE_OPENED_BY_COUNTY, DONGGUAN_TOWNSHIP)
+    ]
+    told = next(event["data"] for event in township_feed if event["subject"] == f"assessment/{of_townships}")
+    assert (told["assessor"], told["assessor_tier"], told["assessee_level"]) == (
+        DONGGUAN,
+        "city",
+        "township",
+    )
+    province_feed = await store.feed("province", GUANGDONG)
+    assert _of_assessment(province_feed, of_dongguan) == [(contracts.ASSESSMENT_OPENED, GUANGDONG)]
+    assert _of_assessment(province_feed, of_townships) == [(contracts.ASSESSMENT_OPENED, DONGGUAN)]
