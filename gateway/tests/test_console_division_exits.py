@@ -52,6 +52,8 @@ CITY = "520100000000"  # 贵阳市
 PROVINCE = "520000000000"  # 贵州省
 VILLAGE = "520121101203"  # 三合村, 双流镇
 VILLAGE_NAME = "三合村"
+# At the county a village is named with its township: two villages of different townships may share a name.
+VILLAGE_PLACE = "双流镇 · 三合村"
 OTHER_VILLAGE = "520121101202"  # 用沙村, 双流镇: a household there, not registered as poor
 DAY = 86_400
 NARROW: ViewportSize = {"width": 390, "height": 844}
@@ -124,7 +126,7 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         await page.locator("#pd-basis").fill("建档立卡贫困村")
         await submit(page)
         row = page.locator(f"tr[data-poor-division='{VILLAGE}']")
-        await expect(row.locator("th")).to_have_text(VILLAGE_NAME)
+        await expect(row.locator("th")).to_have_text(VILLAGE_PLACE)
         await expect(row.locator("[data-designation-status]")).to_have_text("在册")
         await expect(row).to_contain_text("贫困村")
 
@@ -156,12 +158,13 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
 
         # Proposed from its row: the procedure's page with the indicators as they stood.
         await row.locator("[data-designation-action=propose]").click()
+        await expect(page.locator("dialog[open] h2")).to_contain_text(VILLAGE_PLACE)
         await page.locator("#dx-summary").fill("贫困发生率降至3%以下，两不愁三保障达标")
         await submit(page)
         await expect(page.locator("h1 + [data-exit-state]")).to_have_text("已提出")
         exit_id = await page.locator("[data-division-exit-page]").get_attribute("data-division-exit-page")
         year = str((await exits.platform.call("GET", f"{ID}/division-exits/{exit_id}", "county"))["year"])
-        await expect(page.locator("h1")).to_have_text(f"{VILLAGE_NAME}{year}年退出")
+        await expect(page.locator("h1")).to_have_text(f"{VILLAGE_PLACE}{year}年退出")
         indicators = page.locator("[data-facts=exit-indicators]")
         await expect(indicators.locator("[data-figure=incidence_pct]")).to_have_text("0.2%")
         await expect(indicators.locator("[data-figure=threshold_pct]")).to_have_text("3%")
@@ -211,6 +214,12 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         await expect(procedure.locator("[data-exit-state]")).to_have_text("已退出")
         await expect(procedure).to_contain_text("0.2%（标准 3%）")
 
+        # The county's live feed names the village with its township.
+        await page.goto(f"{exits.base}/console/#/feed")
+        steps = page.locator(".feed-item").filter(has=page.locator(f"a[href='#/division-exits/{exit_id}']"))
+        await expect(steps).to_have_count(4)
+        await expect(steps.locator(".feed-division")).to_have_text([VILLAGE_PLACE] * 4)
+
         # The public board of the county lists it, with no login needed for it.
         await page.goto(f"{exits.base}/console/#/board?division={COUNTY}")
         posted = page.locator(f"[data-facts=public-division-exits] tr[data-public-division-exit='{exit_id}']")
@@ -225,7 +234,7 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         await expect(posted).to_contain_text("Exited")
         await expect(posted).to_contain_text("Poor village")
         await page.goto(f"{exits.base}/console/#/division-exits/{exit_id}")
-        await expect(page.locator("h1")).to_have_text(f"Exit of {VILLAGE_NAME}, {year}")
+        await expect(page.locator("h1")).to_have_text(f"Exit of {VILLAGE_PLACE}, {year}")
         await expect(page.locator("h1 + [data-exit-state]")).to_have_text("Exited")
         await expect(history.nth(3)).to_contain_text("Approve the exit")
         await expect(history.nth(3)).to_contain_text("Public notice → Exited")

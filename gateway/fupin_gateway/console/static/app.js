@@ -4927,6 +4927,27 @@ function exitPlace(item, names) {
   return place || names.get(item.division) || item.division_name || item.division;
 }
 
+// At the county two villages of different townships may share a name (高文村村民委员会 of 古州镇 and of
+// 忠诚镇): there a listed village is named with its township, as above the county with its county too.
+const namesTownships = () => session.profile?.tier === "county";
+
+/** A village as the county names it: "township · village" (the nearest of divisionPlace's ancestors), its
+ * name alone when its ancestors cannot be read. */
+async function townshipPlace(code) {
+  const parts = String(await divisionPlace(code)).split(" · ");
+  return parts.length > 1 ? parts.slice(-2).join(" · ") : null;
+}
+
+/** The names of the listed divisions by code (publicNames), a village at the county with its township. */
+async function exitNames(items) {
+  const names = await publicNames(items.map((item) => item.division));
+  if (!namesTownships()) return names;
+  const villages = [...new Set(items.filter((item) => item.level === "village").map((item) => item.division))];
+  const places = await Promise.all(villages.map(townshipPlace));
+  villages.forEach((code, i) => { if (places[i]) names.set(code, places[i]); });
+  return names;
+}
+
 /** A filter's select of division_exits' `group`, "any" first. */
 function exitSelect(id, group, codes, selected) {
   return h("select", { id, name: id.replace(/^f-/, "") },
@@ -4960,7 +4981,7 @@ async function divisionExitsView(seq, _params, query) {
   ]);
   const only = (params) => Object.fromEntries(Object.entries(params).filter(([, value]) => value));
   const named = (show) => async (items) => {
-    const names = await publicNames(items.map((item) => item.division));
+    const names = await exitNames(items);
     return items.map((item) => show(item, names));
   };
   const [designations, procedures] = await Promise.all([
@@ -5068,7 +5089,7 @@ function openExitProposalDialog(item, name) {
 
 async function divisionExitView(seq, [id]) {
   const procedure = await api(`${ID}/division-exits/${id}`);
-  const names = await publicNames([procedure.division]);
+  const names = await exitNames([procedure]);
   const name = exitPlace(procedure, names);
   const title = t("division_exits.name", { name, year: String(procedure.year) });
   return h("section", { dataset: { divisionExitPage: procedure.id } },
@@ -5671,15 +5692,19 @@ function feedItem(message, event) {
   return h("li", { class: "feed-item", dataset: { seq: message.id || "", type: type || "" } },
     h("time", { datetime: event.time || "", text: formatDateTime(event.time) }),
     h("strong", { text: label }),
-    feedDivision(event.division),
+    feedDivision(event.division, event),
     feedSubject(event));
 }
 
-/** The event's division by its name (the code until the name is in, and as the tooltip). */
-function feedDivision(code) {
+/** The event's division by its name (the code until the name is in, and as the tooltip); at the county a
+ * poor village's or its exit's village with its township (exitNames). */
+function feedDivision(code, event) {
   if (!code) return null;
   const element = h("span", { class: "feed-division", title: code, dataset: { division: code }, text: code });
-  if (CODE.test(code)) divisionName(code).then((name) => { element.textContent = name; });
+  const aggregate = String(event?.subject || "").split("/")[0];
+  const village = ["division-exit", "poor-division"].includes(aggregate) && event?.data?.level === "village";
+  const named = village && namesTownships() ? townshipPlace(code).then((place) => place || divisionName(code)) : null;
+  if (CODE.test(code)) (named || divisionName(code)).then((name) => { element.textContent = name; });
   return element;
 }
 
