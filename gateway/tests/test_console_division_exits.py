@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
+from pydantic import BaseModel
 
 from fupin_contracts import evaluation as evaluation_contracts
 from fupin_gateway.console.router import STATIC_DIR
@@ -273,11 +274,21 @@ async def publish_closed_evaluation(stack: Stack, year: int) -> uuid.UUID:
     payload = evaluation_contracts.EvaluationClosedV1(
         evaluation_id=evaluation_id, division=COUNTY, year=year, rates=rates, verdict="pass", rectifications=0
     )
+    await publish_evaluation_event(
+        stack, evaluation_contracts.EVALUATION_CLOSED, "evaluation", evaluation_id, payload
+    )
+    return evaluation_id
+
+
+async def publish_evaluation_event(
+    stack: Stack, event_type: str, aggregate: str, aggregate_id: uuid.UUID, payload: BaseModel
+) -> None:
+    """One event of 开阳县 on evaluation's domain topic, as the evaluation service publishes it."""
     event = new_event(
         service="evaluation",
-        type=evaluation_contracts.EVALUATION_CLOSED,
-        aggregate="evaluation",
-        aggregate_id=str(evaluation_id),
+        type=event_type,
+        aggregate=aggregate,
+        aggregate_id=str(aggregate_id),
         division=COUNTY,
         data=payload.model_dump(mode="json"),
     )
@@ -292,7 +303,39 @@ async def publish_closed_evaluation(stack: Stack, year: int) -> uuid.UUID:
         )
     finally:
         await producer.stop()
-    return evaluation_id
+
+
+async def publish_rectification(stack: Stack, evaluation_id: uuid.UUID) -> uuid.UUID:
+    """A rectification task of 开阳县 opened by its evaluation (its kind on the opening only) and started."""
+    task = uuid.uuid4()
+    opened = evaluation_contracts.RectificationOpenedV2(
+        rectification_id=task,
+        evaluation_id=evaluation_id,
+        assessment_id=None,
+        division=COUNTY,
+        county=COUNTY,
+        kind="composite_incidence_rate",
+        household_id=None,
+        deadline=dt.date(2030, 1, 1),
+        worker_tier="county",
+        checker_tier="city",
+    )
+    started = evaluation_contracts.RectificationStepV2(
+        rectification_id=task,
+        evaluation_id=evaluation_id,
+        assessment_id=None,
+        division=COUNTY,
+        action="start",
+        from_status="open",
+        to_status="in_progress",
+        note=None,
+    )
+    for event_type, payload in (
+        (evaluation_contracts.RECTIFICATION_OPENED_V2, opened),
+        (evaluation_contracts.RECTIFICATION_PROGRESSED_V2, started),
+    ):
+        await publish_evaluation_event(stack, event_type, "rectification", task, payload)
+    return task
 
 
 async def service_year(platform: Platform) -> int:
@@ -312,6 +355,7 @@ async def test_a_province_reads_the_evaluation_a_county_was_verified_against(exi
         "POST", f"{ID}/division-exits/{exit_id}/actions/check", "city", {"reason": "市级初审通过"}
     )
     evaluation_id = await publish_closed_evaluation(exits.stack, year)
+    task = await publish_rectification(exits.stack, evaluation_id)
 
     async def verified() -> Any:
         # Refused (409 no-passing-evaluation) until identification has consumed the evaluation's event.
@@ -356,6 +400,11 @@ async def test_a_province_reads_the_evaluation_a_county_was_verified_against(exi
         await expect(subject).to_have_text(
             say("en", "feed.subject_division_exit", level="Poor county", year=str(year))
         )
+        # A rectification task by its kind (the step's event names none: the opening's), a link to the tasks.
+        tasks = page.locator(f".feed-subject a[data-rectification='{task}']")
+        kind = say("en", "codes.rectification_kind.composite_incidence_rate")
+        await expect(tasks).to_have_text([say("en", "feed.subject_rectification", kind=kind)] * 2)
+        await expect(tasks.first).to_have_attribute("href", f"#/evaluations?division={COUNTY}")
         assert not errors, errors
 
 

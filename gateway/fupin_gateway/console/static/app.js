@@ -77,6 +77,8 @@ const session = {
   divisionChildren: new Map(),
   // Division names read from the public tree by code (publicName): assessees, receivers, coverage rows.
   publicNames: new Map(),
+  // A rectification task's kind by its id (a promise), as its opening event or its page named it: the feed.
+  rectificationKinds: new Map(),
 };
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
@@ -5752,8 +5754,33 @@ function feedSubject(event) {
   } else if (aggregate === "poor-division" && data.level) {
     text = t("feed.subject_poor_division", { level: exitLabel("levels", data.level), year: String(data.designated_year ?? "") });
   }
+  if (aggregate === "rectification" && UUID.test(id)) return rectificationSubject(event, id, data, subject);
   const content = href ? h("a", { href, text }) : text;
   return h("span", { class: "feed-subject", title: subject, dataset: { subject } }, content);
+}
+
+/** A rectification task's kind: its event's (an opening carries it), else as the feed or its page named it
+ * before, else read once from the evaluation service; null when none can be had. */
+function rectificationKind(id, kind) {
+  if (kind) session.rectificationKinds.set(id, Promise.resolve(kind));
+  let pending = session.rectificationKinds.get(id);
+  if (!pending) {
+    pending = api(`${EV}/rectifications/${id}`).then((task) => task.kind).catch(() => null);
+    session.rectificationKinds.set(id, pending);
+  }
+  return pending;
+}
+
+/** A rectification task (rectification.* and the assignee's assignment.*, both `rectification/<id>`) by its
+ * kind, a link to the 第三方评估 page's tasks of the event's division (the task's, or its assignee's: the list
+ * holds the tasks of a division and those assigned to it). */
+function rectificationSubject(event, id, data, subject) {
+  const href = CODE.test(event.division || "") ? `#/evaluations?division=${event.division}` : "#/evaluations";
+  const link = h("a", { href, dataset: { rectification: id }, text: t("feed.subject_rectification_unnamed") });
+  Promise.all([rectificationKind(id, data.kind), evaluationCodes().catch(() => null)]).then(([kind]) => {
+    if (kind) link.textContent = t("feed.subject_rectification", { kind: evaluationLabel("rectification_kind", kind) });
+  });
+  return h("span", { class: "feed-subject", title: subject, dataset: { subject } }, link);
 }
 
 // ---- start -----------------------------------------------------------------------------------------
