@@ -220,6 +220,18 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         steps = page.locator(".feed-item").filter(has=page.locator(f"a[href='#/division-exits/{exit_id}']"))
         await expect(steps).to_have_count(4)
         await expect(steps.locator(".feed-division")).to_have_text([VILLAGE_PLACE] * 4)
+        # Each step by its name (the newest first), not "进展已更新".
+        named = [say("zh-CN", "feed.subject_division_exit", level="贫困村", year=year)] * 4
+        await expect(steps.locator(".feed-subject")).to_have_text(named)
+        types = MESSAGES["zh-CN"]["feed"]["types"]
+        await expect(steps.locator("strong")).to_have_text(
+            [
+                types["fupin.identification.division_exit.approved.v1"],
+                say("zh-CN", "feed.division_exit_step", step="公示"),
+                say("zh-CN", "feed.division_exit_step", step="县级审核"),
+                types["fupin.identification.division_exit.proposed.v1"],
+            ]
+        )
 
         # The public board of the county lists it, with no login needed for it.
         await page.goto(f"{exits.base}/console/#/board?division={COUNTY}")

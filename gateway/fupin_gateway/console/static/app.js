@@ -5690,7 +5690,12 @@ async function feedView(seq) {
 
 function feedItem(message, event) {
   const type = event.type || message.event;
-  const label = labelIn("feed.types", type) ?? type;
+  let label = labelIn("feed.types", type) ?? type;
+  // A village's or county's exit progressed: the step it took (县级审核, 市级初审, …), as its page names it.
+  const step = event.data?.action;
+  if (/^fupin\.identification\.division_exit\.progressed\./.test(type || "") && labelIn("division_exits.actions", step)) {
+    label = t("feed.division_exit_step", { step: exitLabel("actions", step) });
+  }
   return h("li", { class: "feed-item", dataset: { seq: message.id || "", type: type || "" } },
     h("time", { datetime: event.time || "", text: formatDateTime(event.time) }),
     h("strong", { text: label }),
