@@ -157,6 +157,30 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         )
         await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
 
+        # 三合村's rural population shown as it stands; 用沙村 has none: its proposal refused in words, the
+        # figure set from its row.
+        await row.locator("[data-designation-action=population]").click()
+        await expect(page.locator("#rp-value")).to_have_value("1000")
+        await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
+        other_row = page.locator(f"tr[data-poor-division='{OTHER_VILLAGE}']")
+        await other_row.locator("[data-designation-action=propose]").click()
+        await page.locator("#dx-summary").fill("无贫困人口")
+        await submit(page)
+        refusal = page.locator("dialog[open] .problem-message")
+        await expect(refusal).to_have_text(say("zh-CN", "problems.codes.no-rural-population"))
+        assert "rural_population" not in await refusal.inner_text()
+        await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
+        await other_row.locator("[data-designation-action=population]").click()
+        await expect(page.locator("dialog[open] p.muted")).to_have_text(
+            say("zh-CN", "division_exits.population_none")
+        )
+        await page.locator("#rp-value").fill("500")
+        await submit(page)
+        await expect(page.locator("dialog[open]")).to_have_count(0)
+        path = f"{ID}/region-settings/{OTHER_VILLAGE}/rural_population"
+        assert (await exits.platform.call("GET", path, "county"))["value"] == "500"
+        await page.goto(f"{exits.base}/console/#/division-exits?level=village")
+
         # Proposed from its row: the procedure's page with the indicators as they stood.
         await row.locator("[data-designation-action=propose]").click()
         await expect(page.locator("dialog[open] h2")).to_contain_text(VILLAGE_PLACE)

@@ -5016,9 +5016,34 @@ function designationRow(item, names) {
   const propose = item.status === "designated" && proposesExit(item)
     ? h("button", { type: "button", class: "button", dataset: { designationAction: "propose" }, text: t("division_exits.propose"), onclick: () => openExitProposalDialog(item, name) })
     : null;
+  const population = item.status !== "exited" && setsRegions()
+    ? h("button", { type: "button", class: "button", dataset: { designationAction: "population" }, text: t("division_exits.rural_population"), onclick: () => openRuralPopulationDialog(item, name) })
+    : null;
   return h("tr", { dataset: { poorDivision: item.division, level: item.level } },
     td(name, { header: true }), td(exitLabel("levels", item.level)), td(String(item.designated_year)),
-    td(designationBadge(item.status)), td(item.exit_year ? String(item.exit_year) : "—"), td([procedure, propose]));
+    td(designationBadge(item.status)), td(item.exit_year ? String(item.exit_year) : "—"), td(h("div", { class: "actions" }, procedure, propose, population)));
+}
+
+// identification's admin/router.py SETTING_TIERS: a region's figures are set by a county's officer (a city
+// without counties holds its powers) or a higher tier's, never by a township or village.
+const setsRegions = () => isOfficerAt("county", "city", "province", "nation");
+
+/** A listed village's or county's rural population (the region setting its poverty incidence is counted
+ * by), shown as it stands and set for it alone (PUT /region-settings/{division}/rural_population). */
+async function openRuralPopulationDialog(item, name) {
+  const path = `${ID}/region-settings/${item.division}/rural_population`;
+  const current = await api(path).then((found) => found.value).catch(() => null);
+  const value = h("input", { id: "rp-value", type: "number", required: true, min: "1", max: "100000000", step: "1", inputmode: "numeric", value: current ?? "" });
+  serviceDialog({
+    prefix: "rp", draft: `rural-population:${item.division}`, title: () => t("division_exits.population_title", { name }),
+    explain: () => (current ? t("division_exits.population_current", { value: formatNumber(Number(current)) }) : t("division_exits.population_none")),
+    labels: () => ({ value: t("division_exits.rural_population") }), codes: EXIT_PROBLEMS,
+    fields: [field("rp-value", () => t("division_exits.rural_population"), value)],
+    send: async () => {
+      await api(path, { method: "PUT", json: { value: value.value.trim() }, idempotent: true });
+      announce(t("division_exits.population_set", { name, value: formatNumber(Number(value.value)) }));
+    },
+  });
 }
 
 function exitRow(item, names) {
