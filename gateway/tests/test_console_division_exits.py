@@ -181,6 +181,23 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         assert (await exits.platform.call("GET", path, "county"))["value"] == "500"
         await page.goto(f"{exits.base}/console/#/division-exits?level=village")
 
+        # 2 poor of 10 rural people: refused with the incidence and the threshold it carries.
+        async def rural_population(value: str) -> None:
+            await row.locator("[data-designation-action=population]").click()
+            await page.locator("#rp-value").fill(value)
+            await submit(page)
+            await expect(page.locator("dialog[open]")).to_have_count(0)
+
+        await rural_population("10")
+        await row.locator("[data-designation-action=propose]").click()
+        await page.locator("#dx-summary").fill("贫困发生率降至3%以下")
+        await submit(page)
+        await expect(refusal).to_have_text(
+            say("zh-CN", "problems.figures.incidence-above-threshold", incidence_pct="20", threshold_pct="3")
+        )
+        await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
+        await rural_population("1000")
+
         # Proposed from its row: the procedure's page with the indicators as they stood.
         await row.locator("[data-designation-action=propose]").click()
         await expect(page.locator("dialog[open] h2")).to_contain_text(VILLAGE_PLACE)
@@ -205,6 +222,13 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         await expect(page.locator("h1 + [data-exit-state]")).to_have_text("县级已审核")
         await page.locator("[data-exit-action=open_notice]").click()
         await expect(page.locator("#xs-notice-days")).to_have_value("7")
+        # The field leaves the floor to the service (short notices are on here): refused with its bounds.
+        await page.locator("#xs-notice-days").fill("0")
+        await submit(page)
+        await expect(refusal).to_have_text(
+            say("zh-CN", "problems.figures.notice-days", minimum_days="0.0000116", maximum_days="60")
+        )
+        await page.locator("#xs-notice-days").fill("7")
         await submit(page)
         await expect(page.locator("h1 + [data-exit-state]")).to_have_text("公示中")
         await expect(page.locator("[data-exit-notice]")).to_contain_text("公示中")

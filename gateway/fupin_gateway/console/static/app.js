@@ -165,6 +165,23 @@ function problemType(problem) {
  * A form whose refusals share a code with another service's but mean something else there (`codes`, a key
  * of its own messages: assistance's reason-required is a replaced helper's, not a rejected case's) is
  * answered in its own words first. */
+// The figures a refusal may carry beside `held` and `amount`, each as its message says it: identification's
+// division exits' incidence against the exit threshold (percent) and a notice's bounds (days, a fraction of
+// a day where the deployment allows short notices).
+const PROBLEM_FIGURES = {
+  incidence_pct: (value) => formatNumber(value, { maximumFractionDigits: 2 }),
+  threshold_pct: (value) => formatNumber(value, { maximumFractionDigits: 2 }),
+  minimum_days: (value) => formatNumber(value, { maximumSignificantDigits: 3 }),
+  maximum_days: (value) => formatNumber(value, { maximumSignificantDigits: 3 }),
+};
+
+/** A problem's figure as a number (a Decimal arrives as a string), null when it is none. */
+function problemFigure(value) {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  return null;
+}
+
 function problemMessage(error, codes = null) {
   const problem = error.problem || {};
   const code = typeof problem.code === "string" ? problem.code : "";
@@ -178,6 +195,13 @@ function problemMessage(error, codes = null) {
     ? labelIn("problems.figures", code) : undefined;
   if (figures !== undefined) {
     return { key: `figures.${code}`, text: fill(figures, { held: formatNumber(problem.held), amount: formatNumber(problem.amount) }) };
+  }
+  // Likewise a refusal with other figures (PROBLEM_FIGURES), said when it carries each its message names.
+  const figured = code ? labelIn("problems.figures", code) : undefined;
+  const named = figured === undefined ? [] : [...figured.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+  if (named.length && named.every((name) => PROBLEM_FIGURES[name] && problemFigure(problem[name]) !== null)) {
+    const values = Object.fromEntries(named.map((name) => [name, PROBLEM_FIGURES[name](problemFigure(problem[name]))]));
+    return { key: `figures.${code}`, text: fill(figured, values) };
   }
   const byCode = code ? ((codes ? labelIn(codes, code) : undefined) ?? labelIn("problems.codes", code)) : undefined;
   if (byCode !== undefined) return { key: `codes.${code}`, text: fill(byCode, params) };
@@ -4898,7 +4922,8 @@ const EXIT_PROBLEMS = "division_exits.problems";
 const EXIT_LEVELS = ["village", "county"];
 const DESIGNATION_STATUSES = ["designated", "exiting", "exited"];
 const EXIT_STATES = ["proposed", "county_reviewed", "city_checked", "province_verified", "noticed", "exited", "rejected", "withdrawn"];
-// workflow.py NEEDS_REASON, MIN_NOTICE_DAYS and MAX_NOTICE_DAYS: an exit's notice runs 7 days unless said.
+// workflow.py NEEDS_REASON, MIN_NOTICE_DAYS and MAX_NOTICE_DAYS: an exit's notice runs 7 days unless said
+// (the floor is the service's to hold: shorter where the deployment allows short notices).
 const EXIT_REASON_REQUIRED = new Set(["reject", "withdraw"]);
 const EXIT_NOTICE_DAYS = { low: 7, high: 60 };
 const EXIT_STATE_COLOURS = { noticed: "yellow", exited: "green", rejected: "red" };
@@ -5210,8 +5235,10 @@ function openExitStepDialog(procedure, action, name) {
   const fields = [];
   let days = null;
   if (action === "open_notice") {
-    days = h("input", { id: "xs-notice-days", type: "number", required: true, step: "any",
-      min: String(EXIT_NOTICE_DAYS.low), max: String(EXIT_NOTICE_DAYS.high), value: String(EXIT_NOTICE_DAYS.low) });
+    // No floor in the field: the service holds it (7 days, less where short notices are on) and a notice
+    // outside it is refused with the bounds in force (notice-days' minimum_days, maximum_days).
+    days = h("input", { id: "xs-notice-days", type: "number", required: true, step: "any", min: "0",
+      max: String(EXIT_NOTICE_DAYS.high), value: String(EXIT_NOTICE_DAYS.low) });
     fields.push(field("xs-notice-days", () => t("division_exits.notice_days"), days));
   }
   const needed = EXIT_REASON_REQUIRED.has(action);
