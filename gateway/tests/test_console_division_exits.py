@@ -496,3 +496,19 @@ def test_every_level_status_state_and_step_has_a_label(language: str) -> None:
     assert app_constant("EXIT_LEVELS") == groups["levels"]
     assert app_constant("DESIGNATION_STATUSES") == groups["statuses"]
     assert app_constant("EXIT_STATES") == groups["states"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_problem_of_the_division_exits_has_words(language: str) -> None:
+    """Each code the division_exits package answers with (a literal code="...", and either side of a
+    conditional one: procedure-open or already-exited) has a message in the reader's language, the
+    division_exits page's own or the console's."""
+    codes: set[str] = set()
+    for source in Path(flow.__file__).parent.glob("*.py"):
+        for found in re.finditer(
+            r'code="([a-z-]+)"(?: if [^\n]*? else "([a-z-]+)")?', source.read_text("utf-8")
+        ):
+            codes.update(code for code in found.groups() if code)
+    assert {"already-exited", "procedure-open", "no-rural-population"} <= codes, codes
+    messages = MESSAGES[language]["problems"]["codes"] | MESSAGES[language]["division_exits"]["problems"]
+    assert sorted(code for code in codes if not str(messages.get(code, "")).strip()) == []
