@@ -512,3 +512,14 @@ def test_every_problem_of_the_division_exits_has_words(language: str) -> None:
     assert {"already-exited", "procedure-open", "no-rural-population"} <= codes, codes
     messages = MESSAGES[language]["problems"]["codes"] | MESSAGES[language]["division_exits"]["problems"]
     assert sorted(code for code in codes if not str(messages.get(code, "")).strip()) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_assigned_rectifications_are_named_alike_for_every_reader(language: str) -> None:
+    """The assignee's assignment.* events share one prefix, and none says "you": a township reads the
+    tasks assigned to its villages too."""
+    types: dict[str, str] = MESSAGES[language]["feed"]["types"]
+    labels = [label for name, label in types.items() if name.startswith("fupin.evaluation.assignment.")]
+    assert len(labels) == 5, labels
+    assert len({label.split(" · ")[0] for label in labels}) == 1, labels
+    assert not [label for label in labels if re.search(r"\byou\b|你|您", label)], labels
