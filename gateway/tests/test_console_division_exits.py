@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, ViewportSize, expect
+from playwright.async_api import Locator, Page, ViewportSize, expect
 from pydantic import BaseModel
 
 from fupin_contracts import evaluation as evaluation_contracts
@@ -310,7 +310,26 @@ async def test_a_county_officer_takes_a_village_from_the_list_to_its_exit(exits:
         await page.goto(f"{exits.base}/console/#/division-exits")
         await expect(page.locator(f"tr[data-division-exit='{exit_id}']")).to_be_visible()
         await no_page_wide_scroll(page)
+        # Every column readable on the screen beside its row's village: the list's actions, the board's
+        # notice and status (the table scrolls, the village's name stays).
+        await within_screen(row.locator("td").last, row.locator("th"))
+        await page.goto(f"{exits.base}/console/#/board?division={COUNTY}")
+        await expect(posted).to_be_visible()
+        await no_page_wide_scroll(page)
+        await within_screen(posted.locator("td").nth(-2), posted.locator("th"))
+        await within_screen(posted.locator("td").last, posted.locator("th"))
         assert not errors, errors
+
+
+async def within_screen(cell: Locator, name: Locator) -> None:
+    """The cell shown whole on the screen once brought into view (the table's own scroll), its row's name
+    beside it and not under it."""
+    await cell.scroll_into_view_if_needed()
+    width = await cell.evaluate("element => window.innerWidth")
+    shown, named = await cell.bounding_box(), await name.bounding_box()
+    assert shown is not None and named is not None
+    assert shown["x"] >= 0 and shown["x"] + shown["width"] <= width, (shown, width)
+    assert named["x"] >= 0 and named["x"] + named["width"] <= shown["x"] + 1, (named, shown)
 
 
 async def publish_closed_evaluation(stack: Stack, year: int) -> uuid.UUID:
