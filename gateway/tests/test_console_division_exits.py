@@ -446,6 +446,12 @@ async def test_a_province_reads_the_evaluation_a_county_was_verified_against(exi
     async with console_page() as (page, errors):
         await sign_in(page, exits.base, "e2e.province")
         await page.goto(f"{exits.base}/console/#/division-exits?level=county")
+        # The province's counties to designate, by city.
+        await page.locator("[data-designation-action=designate]").click()
+        await expect(
+            page.locator(f"#pd-division optgroup[label='贵阳市'] option[value='{COUNTY}']")
+        ).to_have_count(1)
+        await page.locator("dialog[open] .dialog-buttons button[type=button]").click()
         row = page.locator(f"tr[data-poor-division='{COUNTY}']")
         await expect(row.locator("th")).to_have_text("开阳县")
         await expect(row.locator("[data-designation-status]")).to_have_text("退出程序中")

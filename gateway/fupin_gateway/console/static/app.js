@@ -5085,7 +5085,7 @@ const exitFieldLabels = () => ({
   notice_days: t("division_exits.notice_days"),
 });
 
-/** What the caller may list: a county's villages by township (its optgroups), a province's counties; null
+/** What the caller may list: a county's villages by township (its optgroups), a province's counties by city; null
  * for the nation, which names a county by its code (every county of the country is no usable list). */
 async function designatable() {
   const own = session.profile.division;
@@ -5096,8 +5096,18 @@ async function designatable() {
       villages[i].map((village) => h("option", { value: village.code, text: village.name }))));
   }
   if (session.profile.tier === "nation") return null;
-  const counties = await divisionsAt(own, "county");
-  return counties.sort((a, b) => a.code.localeCompare(b.code)).map((county) => h("option", { value: county.code, text: county.name }));
+  // A province's counties by city (a city without counties, or a municipality's district, on its own).
+  // Every county of the tree is offered: identification refuses one where no household has been registered
+  // (unknown-division), and it publishes no list of the places it knows for the console to offer instead.
+  const option = (county) => h("option", { value: county.code, text: county.name });
+  const byCode = (a, b) => a.code.localeCompare(b.code);
+  const children = (await divisionChildren(own)).sort(byCode);
+  const groups = await Promise.all(children.map(async (child) => {
+    if (COUNTYLESS_CITIES.has(child.code) || child.level !== "city") return option(child);
+    const counties = (await divisionsAt(child.code, "county")).sort(byCode);
+    return h("optgroup", { label: child.name }, counties.map(option));
+  }));
+  return groups;
 }
 
 async function openDesignateDialog() {
