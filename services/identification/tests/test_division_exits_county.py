@@ -247,6 +247,12 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     assert [(item["division"], item["state"]) for item in board if item["division"] == COUNTY] == [
         (COUNTY, "noticed")
     ]
+    # A village's board, and its township's, show their county's 摘帽 notice; another county's village not.
+    for below in (VILLAGE, VILLAGE[:9] + "000"):
+        seen = (await harness.client.get("/public/division-exits", params={"division": below})).json()
+        assert [item["division"] for item in seen if item["id"] == exit_id] == [COUNTY], below
+    elsewhere = await harness.client.get("/public/division-exits", params={"division": "520115001001"})
+    assert exit_id not in [item["id"] for item in elsewhere.json()]
     await harness.advance_clock(7 * DAY + 60)
     approved = await step(harness, exit_id, "approve", province, reason="批准退出")
     assert approved.status_code == 200 and approved.json()["state"] == "exited", approved.text

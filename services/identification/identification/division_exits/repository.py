@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -248,14 +249,16 @@ async def list_exits(
     limit: int,
     *,
     noticed_only: bool = False,
+    ancestors: Sequence[str] = (),
 ) -> list[Row]:
     """Newest procedure first, `limit` rows after the keyset position (created_at, id); `noticed_only`:
-    those whose notice has been put up (the public board)."""
+    those whose notice has been put up (the public board); `ancestors`: the procedures of these divisions
+    too (a village's board shows its county's)."""
     rows = await session.execute(
         text(
             f"""
             SELECT {_EXIT_COLUMNS} FROM division_exits
-            WHERE division BETWEEN :lo AND :hi
+            WHERE (division BETWEEN :lo AND :hi OR division = ANY(CAST(:ancestors AS text[])))
               AND (CAST(:level AS text) IS NULL OR level = CAST(:level AS text))
               AND (CAST(:state AS text) IS NULL OR state = CAST(:state AS text))
               AND (CAST(:year AS integer) IS NULL OR year = CAST(:year AS integer))
@@ -273,6 +276,7 @@ async def list_exits(
             "state": state,
             "year": year,
             "noticed_only": noticed_only,
+            "ancestors": list(ancestors),
             "after_at": None if after is None else after[0],
             "after_id": None if after is None else after[1],
             "limit": limit,

@@ -168,9 +168,9 @@ async def public_search(
     after: str | None = AFTER,
     limit: int = Query(50, ge=1, le=200),
 ) -> list[PublicDivisionExit]:
-    """The public board of village and county exits whose notice is up or has ended: no login; a
-    division's subtree with `division` (422 `invalid-division` for a code of impossible structure); newest
-    first, in keyset pages."""
+    """The public board of village and county exits whose notice is up or has ended: no login; with
+    `division`, its subtree's and those of the divisions above it (a village's board shows its county's
+    摘帽), 422 `invalid-division` for a code of impossible structure; newest first, in keyset pages."""
     found = await service.public_search(
         session, division, None if level is None else level.value, after, limit
     )

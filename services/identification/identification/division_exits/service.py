@@ -454,12 +454,24 @@ def _public(row: repository.Row, names: dict[str, str]) -> PublicDivisionExit:
 async def public_search(
     session: AsyncSession, division: str | None, level: str | None, after: str | None, limit: int
 ) -> keyset.Page[PublicDivisionExit]:
-    """The procedures whose notice has been put up (running or ended), newest first; no login."""
+    """The procedures whose notice has been put up (running or ended), newest first; no login. A
+    division's board holds its subtree's and those of the divisions above it (a village's board shows its
+    county's 摘帽 notice)."""
     if division is not None:
         _valid(division)
     lo, hi = divisions.subtree_range(division or divisions.NATION)
+    above = divisions.government_chain(division)[1:] if division is not None else []
     rows = await repository.list_exits(
-        session, lo, hi, level, None, None, keyset.decode(after), limit + 1, noticed_only=True
+        session,
+        lo,
+        hi,
+        level,
+        None,
+        None,
+        keyset.decode(after),
+        limit + 1,
+        noticed_only=True,
+        ancestors=above,
     )
     found = keyset.page(rows, limit, "created_at")
     names = await _names(session, [row["division"] for row in found.items])
