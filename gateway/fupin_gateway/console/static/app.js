@@ -79,6 +79,8 @@ const session = {
   publicNames: new Map(),
   // A rectification task's kind by its id (a promise), as its opening event or its page named it: the feed.
   rectificationKinds: new Map(),
+  // The evaluation service's code lists as the feed asked for them once (null when they could not be read).
+  feedEvaluationCodes: null,
 };
 let renderSeq = 0;
 let leaveView = null; // cleanup of the current view (the feed stream)
@@ -5844,8 +5846,11 @@ function rectificationKind(id, kind) {
 function rectificationSubject(event, id, data, subject) {
   const href = CODE.test(event.division || "") ? `#/evaluations?division=${event.division}` : "#/evaluations";
   const link = h("a", { href, dataset: { rectification: id }, text: t("feed.subject_rectification_unnamed") });
-  Promise.all([rectificationKind(id, data.kind), evaluationCodes().catch(() => null)]).then(([kind]) => {
-    if (kind) link.textContent = t("feed.subject_rectification", { kind: evaluationLabel("rectification_kind", kind) });
+  session.feedEvaluationCodes ||= evaluationCodes().catch(() => null);
+  Promise.all([rectificationKind(id, data.kind), session.feedEvaluationCodes]).then(([kind]) => {
+    // A kind with no words (the code lists unreadable, no English name) leaves "a rectification task".
+    const label = kind ? evaluationLabel("rectification_kind", kind) : null;
+    if (label && label !== kind) link.textContent = t("feed.subject_rectification", { kind: label });
   });
   return h("span", { class: "feed-subject", title: subject, dataset: { subject } }, link);
 }
