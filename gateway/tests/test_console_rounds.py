@@ -14,28 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fupin_kit.envelope import dlq_topic
-from fupin_kit.testing import ServiceProcess, Stack
-from tests.e2e.console_kit import CHINA, REG, chromium, console_page, household_body, sign_in
-from tests.e2e.platform import (
-    NATION,
-    Platform,
-    county_subset,
-    create_topics,
-    eventually,
-    registry_database,
+from fupin_kit.testing import Stack
+from tests.e2e.console_kit import (
+    CHINA,
+    Seen,
+    chromium,
+    console_page,
+    household_in,
+    read_model_sees,
+    sign_in,
 )
+from tests.e2e.platform import Platform, county_subset, eventually, platform_of
 
 EV = "/api/v1/evaluation"
 PROVINCE = "520000000000"
@@ -55,95 +51,45 @@ class Console:
     base: str
 
 
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess], str]:
-    await create_topics(stack)
-    await stack.topics({dlq_topic("evaluation"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520113.csv.gz", COUNTY))
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    evaluation_db = await stack.fresh_database("evaluation", "evaluation")
-    evaluation = ServiceProcess("evaluation", "evaluation", stack.env("evaluation", evaluation_db))
-    upstreams = {"registry": registry.url, "evaluation": evaluation.url}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [registry, evaluation, gateway]
-    for process in processes:
-        process.start()
-    await asyncio.gather(*(process.wait_ready(90) for process in processes))
-    client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
-    platform = Platform(client, processes, stack.token("nation", NATION, ["admin"], subject="user:root"))
-    return platform, processes, stack.settings("evaluation", evaluation_db).service_database_url()
-
-
-async def household(platform: Platform, serial: int, head: str, actions: tuple[str, ...]) -> tuple[str, str]:
+async def household(platform: Platform, serial: int, head: str, actions: tuple[str, ...], seen: Seen) -> str:
     """A household taken through `actions`, the registration decided two years ago (a household exits in a
-    later year than it was registered): its id and the status it ends in."""
-    body = {
-        **household_body(serial, head, VILLAGE),
-        "registered_on": f"{dt.datetime.now(CHINA).year - 2}-01-15",
-    }
-    created = await platform.call("POST", f"{REG}/households", "county", body, expect=201)
-    status = "candidate"
-    for action in actions:
-        command = {"action": action, "reason": "县级认定"}
-        if action == "register":
-            command["decided_on"] = f"{dt.datetime.now(CHINA).year - 2}-03-01"
-        changed = await platform.call(
-            "POST", f"{REG}/households/{created['id']}/status-commands", "county", command
-        )
-        status = str(changed["status"]["code"])
-    return str(created["id"]), status
-
-
-async def held_in_evaluation(database_url: str, wanted: dict[str, str]) -> None:
-    """Until the evaluation read model holds the households in their statuses (other modules' registries
-    may have published households onto the session's broker too: only these are checked)."""
-    engine = create_async_engine(database_url)
-    try:
-
-        async def held() -> bool | None:
-            async with engine.connect() as connection:
-                rows = await connection.execute(
-                    text(
-                        "SELECT household_id::text, status FROM rm_households WHERE household_id::text = ANY(:ids)"
-                    ),
-                    {"ids": list(wanted)},
-                )
-                found = {str(household): str(status) for household, status in rows}
-            return True if found == wanted else None
-
-        await eventually(held, "the evaluation read model to hold the four households")
-    finally:
-        await engine.dispose()
+    later year than it was registered), once the evaluation read model holds it in the status it ends in
+    (other modules' registries may have published households onto the session's broker too: only these
+    are checked)."""
+    year = dt.datetime.now(CHINA).year
+    return await household_in(
+        platform,
+        serial,
+        head,
+        VILLAGE,
+        actions=actions,
+        registered_on=f"{year - 2}-01-15",
+        decided_on=f"{year - 2}-03-01",
+        seen=seen,
+    )
 
 
 @pytest.fixture(scope="module")
 async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
     chromium()
-    platform, processes, evaluation_db = await start(fupin_stack, tmp_path_factory.mktemp("rounds-platform"))
-    try:
+    tree = county_subset(tmp_path_factory.mktemp("rounds-platform") / "divisions-520113.csv.gz", COUNTY)
+    async with platform_of(fupin_stack, tree, {"evaluation": {}}) as platform:
         await platform.user("township", "township", TOWNSHIP, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("province", "province", PROVINCE, ["officer"])
-        households = await asyncio.gather(
-            household(platform, 11, "赵在册", ("register",)),
-            household(platform, 12, "钱在册", ("register",)),
-            household(platform, 13, "孙脱贫", ("register", "exit")),
-            household(platform, 14, "李一般", ()),
-        )
-        await held_in_evaluation(evaluation_db, dict(households))
+        settings = fupin_stack.settings("evaluation", platform.databases["evaluation"])
+        engine = create_async_engine(settings.service_database_url())
+        try:
+            seen = read_model_sees(engine)
+            await asyncio.gather(
+                household(platform, 11, "赵在册", ("register",), seen),
+                household(platform, 12, "钱在册", ("register",), seen),
+                household(platform, 13, "孙脱贫", ("register", "exit"), seen),
+                household(platform, 14, "李一般", (), seen),
+            )
+        finally:
+            await engine.dispose()
         yield Console(platform, str(platform.client.base_url).rstrip("/"))
-    except BaseException:
-        print(platform.logs())
-        raise
-    finally:
-        await platform.client.aclose()
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
 
 
 async def submit(page: Page) -> None:

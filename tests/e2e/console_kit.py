@@ -2,13 +2,14 @@
 labels as each language says them, and a two-member household in the end-to-end platform's village.
 
 The browser tests are standalone modules (pytest cannot import one test module from another); this is
-their common ground, as tests/e2e/platform.py is for the platform they run against."""
+their common ground, as tests/e2e/platform.py is for the platform they run against; `household_in` registers
+a household and waits until a service's read model holds it."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fupin_gateway.console.router import STATIC_DIR
 from fupin_kit.pii import check_digit
-from tests.e2e.platform import PASSWORD, VILLAGE
+from tests.e2e.platform import PASSWORD, VILLAGE, Platform, eventually
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -31,6 +34,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
 ]
 REG = "/api/v1/registry"
+AS = "/api/v1/assistance"
 ID = "/api/v1/identification"
 CHINA = ZoneInfo("Asia/Shanghai")
 TIMEOUT_MS = 15_000
@@ -172,3 +176,72 @@ def household_body(
     if living is not None:
         body["living"] = living
     return body
+
+
+Seen = Callable[[str, str], Awaitable[bool]]
+"""Whether a service's read model holds a household (its id) in a status (its registry status code)."""
+
+
+def assistance_sees(
+    platform: Platform, village: str, *, unassigned: bool = False, in_status: bool = False
+) -> Seen:
+    """The assistance service's household list of `village` (its households without a helper when
+    `unassigned`) holds the household, in the registry's status when `in_status`."""
+    query = f"{AS}/households?division={village}" + ("&unassigned=true" if unassigned else "")
+
+    async def seen(household: str, status: str) -> bool:
+        listed = await platform.call("GET", query, "county")
+        return any(item["id"] == household and (not in_status or item["status"] == status) for item in listed)
+
+    return seen
+
+
+def read_model_sees(engine: AsyncEngine) -> Seen:
+    """A service's `rm_households` table (the evaluation service's read model, on `engine`) holds the
+    household in the status."""
+
+    async def seen(household: str, status: str) -> bool:
+        async with engine.connect() as connection:
+            held = await connection.scalar(
+                text("SELECT status FROM rm_households WHERE household_id::text = :id"), {"id": household}
+            )
+        return bool(held == status)
+
+    return seen
+
+
+async def household_in(
+    platform: Platform,
+    serial: int,
+    head: str,
+    village: str = VILLAGE,
+    *,
+    actions: Sequence[str] = ("register",),
+    author: str = "county",
+    registered_on: str | None = None,
+    decided_on: str | None = None,
+    seen: Seen | None = None,
+) -> str:
+    """A household (`household_body`) created by `author` in `village`, taken by the county through the status
+    commands `actions` (the registration `decided_on` when given), once `seen` holds it in its last status."""
+    body = household_body(serial, head, village)
+    if registered_on is not None:
+        body["registered_on"] = registered_on
+    created = await platform.call("POST", f"{REG}/households", author, body, expect=201)
+    household, status = str(created["id"]), "candidate"
+    for action in actions:
+        command = {"action": action, "reason": "县级认定"}
+        if action == "register" and decided_on is not None:
+            command["decided_on"] = decided_on
+        changed = await platform.call(
+            "POST", f"{REG}/households/{household}/status-commands", "county", command
+        )
+        status = str(changed["status"]["code"])
+    if seen is not None:
+        check = seen
+
+        async def held() -> bool | None:
+            return True if await check(household, status) else None
+
+        await eventually(held, f"a read model to hold household {household} ({status})")
+    return household
