@@ -9,29 +9,31 @@ One household registered as poor in 纪念塔社区 and one accepted project of 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
-from fupin_kit.envelope import dlq_topic
-from fupin_kit.testing import ServiceProcess, Stack
-from tests.e2e.console_kit import REG, choose_language, chromium, console_page, household_body, say, sign_in
+from fupin_kit.testing import Stack
+from tests.e2e.console_kit import (
+    assistance_sees,
+    choose_language,
+    chromium,
+    console_page,
+    household_in,
+    say,
+    sign_in,
+)
 from tests.e2e.platform import (
     COUNTY,
-    NATION,
     TOWNSHIP,
     VILLAGE,
     Platform,
     county_subset,
-    create_topics,
     eventually,
-    registry_database,
+    platform_of,
 )
 
 FU = "/api/v1/funds"
@@ -71,63 +73,14 @@ class Console:
     candidate: str  # never registered: not offered for a link
 
 
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess]]:
-    await create_topics(stack)
-    await stack.topics({dlq_topic("funds"): 1, dlq_topic("assistance"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    funds_db = await stack.fresh_database("funds", "funds")
-    # A same-day notice takes the project to the library without waiting ten days.
-    funds = ServiceProcess("funds", "funds", stack.env("funds", funds_db, FUPIN_SHORT_NOTICES="1"))
-    assistance_db = await stack.fresh_database("assistance", "assistance")
-    assistance = ServiceProcess("assistance", "assistance", stack.env("assistance", assistance_db))
-    upstreams = {"registry": registry.url, "funds": funds.url, "assistance": assistance.url}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [registry, funds, assistance, gateway]
-    for process in processes:
-        process.start()
-    await asyncio.gather(*(process.wait_ready(90) for process in processes))
-    client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
-    return Platform(
-        client, processes, stack.token("nation", NATION, ["admin"], subject="user:root")
-    ), processes
-
-
 async def registered(platform: Platform) -> str:
-    """A household registered as poor, once the assistance read model holds it."""
-    created = await platform.call(
-        "POST", f"{REG}/households", "county", household_body(7, "郑甲"), expect=201
-    )
-    household = str(created["id"])
-    body = {"action": "register", "reason": "县级认定"}
-    await platform.call("POST", f"{REG}/households/{household}/status-commands", "county", body)
-
-    async def known() -> Any:
-        listed = await platform.call("GET", f"{AS}/households?division={VILLAGE}", "county")
-        return next(
-            (item for item in listed if item["id"] == household and item["status"] == "registered"), None
-        )
-
-    await eventually(known, "the assistance read model to hold the registered household")
-    return household
+    """A household registered as poor, once the assistance read model holds it registered."""
+    return await household_in(platform, 7, "郑甲", seen=assistance_sees(platform, VILLAGE, in_status=True))
 
 
 async def candidate(platform: Platform) -> str:
     """A household never registered as poor (assistance would not link it), once assistance holds it."""
-    created = await platform.call(
-        "POST", f"{REG}/households", "county", household_body(8, "王候选"), expect=201
-    )
-    household = str(created["id"])
-
-    async def known() -> Any:
-        listed = await platform.call("GET", f"{AS}/households?division={VILLAGE}", "county")
-        return next((item for item in listed if item["id"] == household), None)
-
-    await eventually(known, "the assistance read model to hold the candidate household")
-    return household
+    return await household_in(platform, 8, "王候选", actions=(), seen=assistance_sees(platform, VILLAGE))
 
 
 async def accepted_project(platform: Platform) -> str:
@@ -169,8 +122,10 @@ async def approved_last_year(platform: Platform) -> None:
 @pytest.fixture(scope="module")
 async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
     chromium()
-    platform, processes = await start(fupin_stack, tmp_path_factory.mktemp("inspection-platform"))
-    try:
+    tree = county_subset(tmp_path_factory.mktemp("inspection-platform") / "divisions-520102.csv.gz")
+    # A same-day notice takes the project to the library without waiting ten days.
+    services = {"funds": {"FUPIN_SHORT_NOTICES": "1"}, "assistance": {}}
+    async with platform_of(fupin_stack, tree, services) as platform:
         await platform.user("township", "township", TOWNSHIP, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("province", "province", PROVINCE, ["officer"])
@@ -183,16 +138,6 @@ async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) 
         yield Console(
             platform, str(platform.client.base_url).rstrip("/"), household, project, candidate_household
         )
-    except BaseException:
-        print(platform.logs())
-        raise
-    finally:
-        await platform.client.aclose()
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
 
 
 async def submit(page: Page) -> None:
