@@ -10,41 +10,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fupin_kit.envelope import dlq_topic
-from fupin_kit.testing import ServiceProcess, Stack
+from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
-    REG,
     choose_language,
     chromium,
     console_page,
-    household_body,
+    household_in,
     say,
     sign_in,
 )
 from tests.e2e.platform import (
     COUNTY,
-    NATION,
     TOWNSHIP,
     VILLAGE,
     Platform,
     county_subset,
-    create_topics,
     eventually,
-    registry_database,
+    platform_of,
 )
 
 FU = "/api/v1/funds"
@@ -62,67 +54,22 @@ class Console:
     evaluation_db: str  # the evaluation service's database URL: whether its read model has the households
 
 
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess], str]:
-    """The registry, funds and evaluation (their read models fed by the registry's events) and the gateway
-    in front of them, as real processes."""
-    await create_topics(stack)
-    await stack.topics({dlq_topic("funds"): 1, dlq_topic("evaluation"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    funds_db = await stack.fresh_database("funds", "funds")
-    funds = ServiceProcess("funds", "funds", stack.env("funds", funds_db))
-    evaluation_db = await stack.fresh_database("evaluation", "evaluation")
-    evaluation = ServiceProcess("evaluation", "evaluation", stack.env("evaluation", evaluation_db))
-    upstreams = {"registry": registry.url, "funds": funds.url, "evaluation": evaluation.url}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [registry, funds, evaluation, gateway]
-    for process in processes:
-        process.start()
-    await asyncio.gather(*(process.wait_ready(90) for process in processes))
-    client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
-    platform = Platform(client, processes, stack.token("nation", NATION, ["admin"], subject="user:root"))
-    evaluation_url = stack.settings("evaluation", evaluation_db).service_database_url()
-    return platform, processes, evaluation_url
-
-
 @pytest.fixture(scope="module")
 async def console(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
     chromium()
-    platform, processes, evaluation_db = await start(fupin_stack, tmp_path_factory.mktemp("funds-platform"))
-    try:
+    tree = county_subset(tmp_path_factory.mktemp("funds-platform") / "divisions-520102.csv.gz")
+    async with platform_of(fupin_stack, tree, {"funds": {}, "evaluation": {}}) as platform:
         await platform.user("cadre", "village", VILLAGE, ["cadre"])
         await platform.user("township", "township", TOWNSHIP, ["officer"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("province", "province", PROVINCE, ["officer"])
-        yield Console(platform, str(platform.client.base_url).rstrip("/"), evaluation_db)
-    except BaseException:
-        print(platform.logs())
-        raise
-    finally:
-        await platform.client.aclose()
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
+        settings = fupin_stack.settings("evaluation", platform.databases["evaluation"])
+        yield Console(platform, str(platform.client.base_url).rstrip("/"), settings.service_database_url())
 
 
 async def submit(page: Page) -> None:
     await page.locator("dialog[open] button[type=submit]").click()
     await expect(page.locator("dialog[open]")).to_have_count(0)
-
-
-async def household(platform: Platform, serial: int, head: str, *, register: bool) -> str:
-    created = await platform.call(
-        "POST", f"{REG}/households", "cadre", household_body(serial, head), expect=201
-    )
-    if register:
-        body = {"action": "register", "reason": "县级认定"}
-        await platform.call("POST", f"{REG}/households/{created['id']}/status-commands", "county", body)
-    return str(created["id"])
 
 
 async def step_in_console(console: Console, user: str, project: str, action: str) -> None:
@@ -254,7 +201,7 @@ async def test_a_county_officer_posts_the_notice_with_its_days(console: Console)
 
 async def test_a_county_officer_resolves_a_finding(console: Console) -> None:
     platform = console.platform
-    unregistered = await household(platform, 11, "钱非户", register=False)
+    unregistered = await household_in(platform, 11, "钱非户", actions=(), author="cadre")
     payment = {
         "household_id": unregistered,
         "benefit": "industry_subsidy",
@@ -312,7 +259,7 @@ async def closed_round(console: Console) -> tuple[str, str]:
     rectification task opened for the county, which the county has started and submitted."""
     platform = console.platform
     for serial, head in ((12, "赵评估"), (13, "孙评估")):
-        await household(platform, serial, head, register=True)
+        await household_in(platform, serial, head, author="cadre")
     await registered_in_evaluation(console.evaluation_db, 2)
     body = {
         "county": COUNTY,
