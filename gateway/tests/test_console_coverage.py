@@ -22,23 +22,22 @@ from playwright.async_api import Page, ViewportSize, expect
 
 from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
+    AS,
     CHINA,
-    REG,
+    assistance_sees,
     choose_language,
     chromium,
     console_page,
-    household_body,
+    household_in,
     say,
     sign_in,
 )
 from tests.e2e.platform import (
     Platform,
     county_subset,
-    eventually,
     platform_of,
 )
 
-AS = "/api/v1/assistance"
 COUNTY = "520112000000"  # 乌当区
 TOWNSHIP = "520112004000"  # 观溪路街道
 VILLAGE = "520112004001"  # 育新社区
@@ -58,20 +57,10 @@ class Coverage:
 
 
 async def registered(platform: Platform, serial: int, head: str, village: str) -> str:
-    """A household registered as poor, once the assistance read model holds it."""
-    created = await platform.call(
-        "POST", f"{REG}/households", "county", household_body(serial, head, village), expect=201
+    """A household registered as poor, once the assistance read model holds it (without a helper)."""
+    return await household_in(
+        platform, serial, head, village, seen=assistance_sees(platform, village, unassigned=True)
     )
-    household = str(created["id"])
-    body = {"action": "register", "reason": "县级认定"}
-    await platform.call("POST", f"{REG}/households/{household}/status-commands", "county", body)
-
-    async def known() -> Any:
-        listed = await platform.call("GET", f"{AS}/households?division={village}&unassigned=true", "county")
-        return next((item for item in listed if item["id"] == household), None)
-
-    await eventually(known, "the assistance read model to hold the registered household")
-    return household
 
 
 def today() -> dt.date:
