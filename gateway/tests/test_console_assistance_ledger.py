@@ -13,42 +13,33 @@ assistance and gateway on the session's PostgreSQL and broker): its exit plan (�
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
-from fupin_kit.envelope import dlq_topic
-from fupin_kit.testing import ServiceProcess, Stack
+from fupin_kit.testing import Stack
 from tests.e2e.console_kit import (
+    AS,
     CHINA,
-    REG,
+    assistance_sees,
     chromium,
     console_page,
-    household_body,
+    household_in,
     say,
     sign_in,
 )
 from tests.e2e.platform import (
     COUNTY,
-    NATION,
     TOWNSHIP,
     VILLAGE,
     Platform,
     county_subset,
-    create_topics,
-    eventually,
-    registry_database,
+    platform_of,
 )
 
-AS = "/api/v1/assistance"
 CITY = "520100000000"
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
@@ -64,49 +55,12 @@ class Ledger:
     visited: str  # a household with a plan, a measure and an earlier visit added through the API
 
 
-async def start(stack: Stack, workdir: Path) -> tuple[Platform, list[ServiceProcess]]:
-    """The registry, the assistance service (its read model fed by the registry's events) and the gateway
-    in front of both, as real processes."""
-    await create_topics(stack)
-    await stack.topics({dlq_topic("assistance"): 1})
-    registry_db = await registry_database(stack, county_subset(workdir / "divisions-520102.csv.gz"))
-    registry = ServiceProcess("registry", "registry", stack.env("registry", registry_db))
-    assistance_db = await stack.fresh_database("assistance", "assistance")
-    assistance = ServiceProcess("assistance", "assistance", stack.env("assistance", assistance_db))
-    upstreams = {"registry": registry.url, "assistance": assistance.url}
-    gateway_db = await stack.fresh_database("fupin_gateway", "gateway")
-    gateway = ServiceProcess(
-        "fupin_gateway", "gateway", stack.env("gateway", gateway_db, FUPIN_UPSTREAMS=json.dumps(upstreams))
-    )
-    processes = [registry, assistance, gateway]
-    for process in processes:
-        process.start()
-    await asyncio.gather(*(process.wait_ready(90) for process in processes))
-    client = httpx.AsyncClient(base_url=gateway.url, timeout=30)
-    return Platform(
-        client, processes, stack.token("nation", NATION, ["admin"], subject="user:root")
-    ), processes
-
-
 async def registered_household(platform: Platform, serial: int, head: str) -> str:
-    """A household registered as poor by the county, once the assistance service's read model has it."""
-    created = await platform.call(
-        "POST", f"{REG}/households", "cadre", household_body(serial, head), expect=201
+    """A household of the village cadre registered as poor by the county, once the assistance service's read
+    model has it."""
+    return await household_in(
+        platform, serial, head, author="cadre", seen=assistance_sees(platform, VILLAGE, unassigned=True)
     )
-    household = str(created["id"])
-    await platform.call(
-        "POST",
-        f"{REG}/households/{household}/status-commands",
-        "county",
-        {"action": "register", "reason": "县级认定"},
-    )
-
-    async def known() -> Any:
-        listed = await platform.call("GET", f"{AS}/households?division={VILLAGE}&unassigned=true", "county")
-        return next((item for item in listed if item["id"] == household), None)
-
-    await eventually(known, "the assistance read model to hold the registered household")
-    return household
 
 
 def this_year() -> int:
@@ -132,8 +86,8 @@ async def visited_household(platform: Platform) -> str:
 @pytest.fixture(scope="module")
 async def ledger(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ledger]:
     chromium()
-    platform, processes = await start(fupin_stack, tmp_path_factory.mktemp("ledger-platform"))
-    try:
+    tree = county_subset(tmp_path_factory.mktemp("ledger-platform") / "divisions-520102.csv.gz")
+    async with platform_of(fupin_stack, tree, {"assistance": {}}) as platform:
         await platform.user("cadre", "village", VILLAGE, ["cadre"])
         await platform.user("county", "county", COUNTY, ["officer"])
         await platform.user("township", "township", TOWNSHIP, ["officer"])
@@ -142,16 +96,6 @@ async def ledger(fupin_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -
         moved = await registered_household(platform, 22, "李措施")
         visited = await visited_household(platform)
         yield Ledger(platform, str(platform.client.base_url).rstrip("/"), planned, moved, visited)
-    except BaseException:
-        print(platform.logs())
-        raise
-    finally:
-        await platform.client.aclose()
-        for process in reversed(processes):
-            try:
-                process.terminate(15)
-            except Exception:
-                process.kill()
 
 
 async def submit(page: Page) -> None:
