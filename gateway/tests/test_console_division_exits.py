@@ -27,6 +27,7 @@ from playwright.async_api import Locator, Page, ViewportSize, expect
 from pydantic import BaseModel
 
 from fupin_contracts import evaluation as evaluation_contracts
+from fupin_contracts import samples
 from fupin_gateway.console.router import STATIC_DIR
 from fupin_kit.envelope import domain_topic, new_event
 from fupin_kit.kafka import make_producer
@@ -60,9 +61,6 @@ DAY = 86_400
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.timeout(300)
-
-
-RATES = ("wrongly_exited", "missed", "approval", "composite_incidence")
 
 
 @dataclass
@@ -336,23 +334,7 @@ async def publish_closed_evaluation(stack: Stack, year: int) -> uuid.UUID:
     """The evaluation service's evaluation.closed event of 开阳县 for `year`, every veto rate passing, on
     evaluation's domain topic as that service publishes it."""
     evaluation_id = uuid.uuid4()
-    rates = [
-        evaluation_contracts.RateV1(
-            code=code,
-            numerator=1,
-            denominator=100,
-            value=0.01,
-            low=0.002,
-            high=0.05,
-            threshold=0.85 if code == "approval" else 0.02,
-            sense="at_least" if code == "approval" else "below",
-            verdict="pass",
-        )
-        for code in RATES
-    ]
-    payload = evaluation_contracts.EvaluationClosedV1(
-        evaluation_id=evaluation_id, division=COUNTY, year=year, rates=rates, verdict="pass", rectifications=0
-    )
+    payload = samples.evaluation_closed(evaluation_id, COUNTY, year)
     await publish_evaluation_event(
         stack, evaluation_contracts.EVALUATION_CLOSED, "evaluation", evaluation_id, payload
     )
@@ -463,7 +445,7 @@ async def test_a_province_reads_the_evaluation_a_county_was_verified_against(exi
         await expect(card.locator("[data-verdict=pass]").first).to_have_text("达标")
         await expect(card.locator("tr[data-rate]")).to_have_count(4)
         await expect(card.locator("tr[data-rate=approval]")).to_contain_text("群众认可度")
-        await expect(card.locator("tr[data-rate=approval]")).to_contain_text("85%")
+        await expect(card.locator("tr[data-rate=approval]")).to_contain_text("96%不低于 90%")
         await expect(card.locator(f"a[href='#/evaluations/{evaluation_id}']")).to_be_visible()
         # The province's next steps: the notice, or a rejection; not the county's withdrawal.
         actions = page.locator("[data-exit-action]")

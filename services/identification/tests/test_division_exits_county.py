@@ -18,6 +18,7 @@ import pytest_asyncio
 from fupin_contracts import evaluation as evaluation_contracts
 from fupin_contracts import identification as contracts
 from fupin_contracts import registry as registry_contracts
+from fupin_contracts import samples
 from fupin_kit.consumer import ConsumerLoop, ConsumerSpec
 from fupin_kit.envelope import Envelope, dlq_topic, domain_topic, new_event
 from fupin_kit.kafka import make_producer
@@ -27,7 +28,6 @@ CITY = "520100000000"  # 贵阳市
 PROVINCE = "520000000000"
 VILLAGE = "520123103001"  # 六广镇松江社区
 DAY = 86_400
-RATES = ("wrongly_exited", "missed", "approval", "composite_incidence")
 PLACE = [
     registry_contracts.DivisionNameV1(code=PROVINCE, division_name="贵州省"),
     registry_contracts.DivisionNameV1(code=CITY, division_name="贵阳市"),
@@ -84,7 +84,6 @@ async def consumer(harness: Any) -> AsyncIterator[Consumer]:
 def closed(
     evaluation_id: uuid.UUID,
     year: int,
-    verdict: str,
     vetoed: str | None = None,
     *,
     county: str = COUNTY,
@@ -93,27 +92,11 @@ def closed(
 ) -> Envelope:
     """The evaluation service's evaluation.closed event of the county (修文县 unless given; its rates
     passing but `vetoed`; `unsurveyed` sampled households never surveyed, closed with `partial_reason`)."""
-    rates = [
-        evaluation_contracts.RateV1(
-            code=code,
-            numerator=1,
-            denominator=100,
-            value=0.01,
-            low=0.002,
-            high=0.05,
-            threshold=0.85 if code == "approval" else 0.02,
-            sense="at_least" if code == "approval" else "below",
-            verdict="veto" if code == vetoed else "pass",
-        )
-        for code in RATES
-    ]
-    payload = evaluation_contracts.EvaluationClosedV1(
-        evaluation_id=evaluation_id,
-        division=county,
-        year=year,
-        rates=rates,
-        verdict=verdict,
-        rectifications=0,
+    payload = samples.evaluation_closed(
+        evaluation_id,
+        county,
+        year,
+        vetoed=vetoed,
         unsurveyed_households=unsurveyed,
         partial_reason=partial_reason,
     )
@@ -189,29 +172,29 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
 
     # A vetoed evaluation of the county and year is kept, and does not count.
     vetoed = uuid.uuid4()
-    await consumer.publish(closed(vetoed, year, "veto", vetoed="wrongly_exited"))
+    await consumer.publish(closed(vetoed, year, vetoed="wrongly_exited"))
     assert (await held(harness, vetoed))[0] is False
     still = await step(harness, exit_id, "verify", province)
     assert still.status_code == 409 and still.json()["code"] == "no-passing-evaluation"
     # Nor does one of another year.
     other_year = uuid.uuid4()
-    await consumer.publish(closed(other_year, year - 1, "pass"))
+    await consumer.publish(closed(other_year, year - 1))
     assert (await held(harness, other_year))[0] is True
     assert (await step(harness, exit_id, "verify", province)).status_code == 409
 
     # The latest round of the year decides: a pass followed by a vetoed re-check does not count.
     overturned = uuid.uuid4()
-    await consumer.publish(closed(overturned, year, "pass"))
+    await consumer.publish(closed(overturned, year))
     assert (await held(harness, overturned))[0] is True
     rechecked = uuid.uuid4()
-    await consumer.publish(closed(rechecked, year, "veto", vetoed="approval"))
+    await consumer.publish(closed(rechecked, year, vetoed="approval"))
     assert (await held(harness, rechecked))[0] is False
     after_veto = await step(harness, exit_id, "verify", province)
     assert after_veto.status_code == 409 and after_veto.json()["code"] == "no-passing-evaluation"
     assert str(rechecked) in after_veto.json()["detail"]
 
     passing = uuid.uuid4()
-    event = closed(passing, year, "pass")
+    event = closed(passing, year)
     await consumer.publish(event)
     passed, kept_at = await held(harness, passing)
     assert passed is True
@@ -220,7 +203,7 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     procedure = verified.json()
     assert procedure["state"] == "province_verified" and procedure["evaluation_id"] == str(passing)
     assert procedure["evaluation"]["verdict"] == "pass"
-    assert {rate["code"] for rate in procedure["evaluation"]["rates"]} == set(RATES)
+    assert {rate["code"] for rate in procedure["evaluation"]["rates"]} == set(samples.VETO_RATES)
 
     # The same event delivered again changes nothing.
     duplicates = consumer.loop.stats.duplicates
@@ -381,7 +364,7 @@ async def test_a_partial_evaluation_does_not_verify_an_exit(harness: Any, consum
 
     partial = uuid.uuid4()
     reason = "贫困户层抽样户均外出务工，未能入户"
-    await consumer.publish(closed(partial, year, "pass", county=XIFENG, unsurveyed=37, partial_reason=reason))
+    await consumer.publish(closed(partial, year, county=XIFENG, unsurveyed=37, partial_reason=reason))
     assert (await held(harness, partial))[0] is False
     kept = await harness.sql(
         "SELECT unsurveyed_households, partial_reason FROM rm_closed_evaluations WHERE evaluation_id = :id",
@@ -397,7 +380,7 @@ async def test_a_partial_evaluation_does_not_verify_an_exit(harness: Any, consum
 
     # A later round surveying every sampled household verifies it; the snapshot says it was complete.
     complete = uuid.uuid4()
-    await consumer.publish(closed(complete, year, "pass", county=XIFENG, unsurveyed=0))
+    await consumer.publish(closed(complete, year, county=XIFENG, unsurveyed=0))
     assert (await held(harness, complete))[0] is True
     verified = await step(harness, exit_id, "verify", province)
     assert verified.status_code == 200, verified.text
@@ -426,14 +409,14 @@ async def test_approval_rechecks_the_latest_evaluation(harness: Any, consumer: C
     province = harness.auth("province", PROVINCE, "officer")
     exit_id = await checked_county(harness, QINGZHEN, QINGZHEN_PLACE, QINGZHEN_VILLAGE)
     first = uuid.uuid4()
-    await consumer.publish(closed(first, year, "pass", county=QINGZHEN, unsurveyed=0))
+    await consumer.publish(closed(first, year, county=QINGZHEN, unsurveyed=0))
     await held(harness, first)
     assert (await step(harness, exit_id, "verify", province)).status_code == 200
     assert (await step(harness, exit_id, "open_notice", province)).status_code == 200
     await harness.advance_clock(7 * DAY + 60)
 
     vetoed = uuid.uuid4()
-    await consumer.publish(closed(vetoed, year, "veto", vetoed="missed", county=QINGZHEN, unsurveyed=0))
+    await consumer.publish(closed(vetoed, year, vetoed="missed", county=QINGZHEN, unsurveyed=0))
     assert (await held(harness, vetoed))[0] is False
     refused = await step(harness, exit_id, "approve", province, reason="批准退出")
     assert refused.status_code == 409, refused.text
@@ -445,16 +428,14 @@ async def test_approval_rechecks_the_latest_evaluation(harness: Any, consumer: C
     )
 
     partial = uuid.uuid4()
-    await consumer.publish(
-        closed(partial, year, "pass", county=QINGZHEN, unsurveyed=3, partial_reason="三户搬迁")
-    )
+    await consumer.publish(closed(partial, year, county=QINGZHEN, unsurveyed=3, partial_reason="三户搬迁"))
     await held(harness, partial)
     still = await step(harness, exit_id, "approve", province, reason="批准退出")
     assert still.status_code == 409 and still.json()["code"] == "no-passing-evaluation", still.text
     assert f"{partial}, was partial (3 households unsurveyed)" in still.json()["detail"]
 
     rechecked = uuid.uuid4()
-    await consumer.publish(closed(rechecked, year, "pass", county=QINGZHEN, unsurveyed=0))
+    await consumer.publish(closed(rechecked, year, county=QINGZHEN, unsurveyed=0))
     await held(harness, rechecked)
     approved = await step(harness, exit_id, "approve", province, reason="批准退出")
     assert approved.status_code == 200 and approved.json()["state"] == "exited", approved.text
