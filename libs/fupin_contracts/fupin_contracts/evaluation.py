@@ -106,6 +106,10 @@ class SampleDrawnV1(_Payload):
     strata: dict[str, int] | None = None
 
 
+# The four rates of a county's third-party evaluation, each with a veto on the county's exit (domain.md §7).
+VETO_RATE_CODES = ("wrongly_exited", "missed", "approval", "composite_incidence")
+
+
 class RateV1(_Payload):
     # wrongly_exited (错退率) | missed (漏评率) | approval (群众认可度) | composite_incidence (综合贫困发生率)
     code: str

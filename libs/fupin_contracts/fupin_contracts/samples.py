@@ -7,8 +7,6 @@ import uuid
 
 from fupin_contracts import evaluation
 
-VETO_RATES = ("wrongly_exited", "missed", "approval", "composite_incidence")
-
 
 def _rate(code: str, vetoed: bool) -> evaluation.RateV1:
     """A rate on 100 sampled people (households for approval) that passes its threshold, or misses it."""
@@ -55,7 +53,7 @@ def evaluation_closed(
         evaluation_id=evaluation_id,
         division=county,
         year=year,
-        rates=[_rate(code, code == vetoed) for code in VETO_RATES],
+        rates=[_rate(code, code == vetoed) for code in evaluation.VETO_RATE_CODES],
         verdict="pass" if vetoed is None else "veto",
         rectifications=0 if vetoed is None else 1,
         unsurveyed_households=unsurveyed_households,

@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Literal
 
 from evaluation import wilson
+from fupin_contracts import evaluation as evaluation_contracts
 
 WEST_PROVINCES: frozenset[str] = frozenset(
     {"15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
@@ -78,7 +79,7 @@ class Rate:
     verdict: Verdict
 
 
-RATE_CODES = ("wrongly_exited", "missed", "approval", "composite_incidence")
+RATE_CODES = evaluation_contracts.VETO_RATE_CODES
 
 
 def is_west(county: str) -> bool:

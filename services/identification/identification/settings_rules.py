@@ -58,9 +58,9 @@ def _d(value: str | float | int) -> Decimal:
 
 # A notice runs whole days (domain.md §3: default 7) so that anyone can object during it; a notice of
 # minutes or of 1e-30 days is over before anyone can read it. Two months is the sanity ceiling.
-_ONE_SECOND_IN_DAYS = Decimal(1) / Decimal(86_400)
+ONE_SECOND_IN_DAYS = Decimal(1) / Decimal(86_400)
 _NOTICE_DAYS = Rule(
-    _d(1), _d(60), low_inclusive=True, integer=True, what="whole days", test_low=_ONE_SECOND_IN_DAYS
+    _d(1), _d(60), low_inclusive=True, integer=True, what="whole days", test_low=ONE_SECOND_IN_DAYS
 )
 RULES: dict[str, Rule] = {
     "notice_days": _NOTICE_DAYS,

@@ -203,7 +203,9 @@ async def test_a_county_exits_once_a_passing_evaluation_is_consumed(harness: Any
     procedure = verified.json()
     assert procedure["state"] == "province_verified" and procedure["evaluation_id"] == str(passing)
     assert procedure["evaluation"]["verdict"] == "pass"
-    assert {rate["code"] for rate in procedure["evaluation"]["rates"]} == set(samples.VETO_RATES)
+    assert {rate["code"] for rate in procedure["evaluation"]["rates"]} == set(
+        evaluation_contracts.VETO_RATE_CODES
+    )
 
     # The same event delivered again changes nothing.
     duplicates = consumer.loop.stats.duplicates

@@ -167,18 +167,13 @@ def _permitted(row: repository.Row, actor: Actor, now: dt.datetime) -> list[str]
     """The steps of allowed_actions the caller may take now: its tier and roles, and no approval while
     the notice runs (it would be a 409 exit-notice-running)."""
     level, state = flow.Level(row["level"]), flow.State(row["state"])
-    ends_at = row["notice_ends_at"]
-    notice_running = ends_at is None or now < ends_at
+    notice_running = flow.notice_running(row["notice_ends_at"], now)
+    steps = {action: flow.transition(level, state, action) for action in flow.allowed_actions(level, state)}
     return [
         action.value
-        for action in flow.allowed_actions(level, state)
+        for action, step in steps.items()
         if not (action is A.APPROVE and notice_running)
-        and flow.permits(
-            _tiers(row, flow.transition(level, state, action)),
-            flow.transition(level, state, action).roles,
-            actor.tiers_held,
-            actor.roles,
-        )
+        and flow.permits(_tiers(row, step), step.roles, actor.tiers_held, actor.roles)
     ]
 
 
@@ -371,7 +366,7 @@ async def act(ctx: Context, exit_id: uuid.UUID, action: flow.Action, body: StepI
         detail = {"notice_days": str(days), "notice_ends_at": ends.isoformat()}
     elif action is A.APPROVE:
         ends_at = row["notice_ends_at"]
-        if ends_at is None or ctx.now < ends_at:
+        if flow.notice_running(ends_at, ctx.now):
             raise conflict(
                 f"the notice runs until {ends_at.isoformat() if ends_at else '-'}: the exit is approved after it",
                 code="exit-notice-running",

@@ -20,12 +20,15 @@ the proposing tier. A rejected or withdrawn procedure puts the division back on 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from fupin_contracts import evaluation as evaluation_contracts
 from fupin_kit import divisions, pii
+from identification import settings_rules
 
 
 class Level(StrEnum):
@@ -198,7 +201,12 @@ def permits(
 # allows short notices (a fraction of a day down to one second, as the case notices).
 MIN_NOTICE_DAYS = Decimal(7)
 MAX_NOTICE_DAYS = Decimal(60)
-SHORTEST_NOTICE_DAYS = Decimal(1) / Decimal(86_400)
+SHORTEST_NOTICE_DAYS = settings_rules.ONE_SECOND_IN_DAYS
+
+
+def notice_running(ends_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether the notice has not yet ended (or not yet been opened): no approval until it has."""
+    return ends_at is None or now < ends_at
 
 
 def notice_days_bounds(short_allowed: bool) -> tuple[Decimal, Decimal]:
@@ -215,8 +223,7 @@ def notice_days_problem(days: Decimal, short_allowed: bool) -> str | None:
     return f"a division exit notice runs at least {floor} and at most {high} days here, not {days}"
 
 
-# The four rates of a third-party evaluation whose veto stops an exit (evaluation/rates.py).
-VETO_RATES = frozenset({"wrongly_exited", "missed", "approval", "composite_incidence"})
+VETO_RATES = frozenset(evaluation_contracts.VETO_RATE_CODES)
 
 
 def evaluation_passes(verdict: str, rate_verdicts: dict[str, str], unsurveyed_households: int | None) -> bool:
